@@ -1,0 +1,533 @@
+import { AnomalyLikelihood } from './likelihood.js';
+import { type ResolvedOptions, resolveOptions } from './options.js';
+import { chiSquareSurprise, clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
+import { SeasonalProfile } from './seasonal-profile.js';
+import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** Tuning constants shared by every series. None of them depends on a particular data set. */
+const K = {
+  /** Level EWMA span in points (Grafana's 1 h mid-line at 1-min steps). */
+  levelSpan: 60,
+  /** Span of the residual scale (mean absolute error) in points. */
+  scaleSpan: 240,
+  /** Huber clip of residuals fed to the level and scale, in sigmas. */
+  huber: 3,
+  /** Short window for the collective (multi-point) z. */
+  window: 6,
+  /** CUSUM reference value in sigmas. */
+  cusumK: 0.5,
+  /** Span of the running mean/variance of z used by the variance test. */
+  varianceSpan: 12,
+  /** Spatial rule: a new extreme beyond this fraction of the seen range. */
+  spatialTolerance: 0.05,
+  /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
+  spatialSurprise: 8,
+  /** Raw score = surprise / rawScale, clipped to 1. */
+  rawScale: 10,
+  /** Consecutive calm points that close an episode. */
+  recoverPoints: 3,
+  /** |z| below which a point counts as calm. */
+  recoverZ: 2,
+  /** Band half-width in sigmas for lower/upper. */
+  bandK: 3,
+  /** Seasonal model must beat the simpler one by this factor to be switched on. */
+  seasonGain: 0.8,
+  /** Days of data before the daily / weekly profile may be used. */
+  dailyAfterDays: 2,
+  weeklyAfterDays: 14,
+  /** Points of a repeated value before a flatline can be scored. */
+  flatMinRun: 6,
+  /** Flatline scoring only applies when the series repeats a value less often than this. */
+  flatMaxRepeatRate: 0.2,
+} as const;
+
+const MEMBER_POINT = 0;
+const MEMBER_WINDOW = 1;
+const MEMBER_CUSUM = 2;
+const MEMBER_VARIANCE = 3;
+const MEMBER_SPATIAL = 4;
+const MEMBER_FLAT = 5;
+
+const TRANSFORM_NONE = 0;
+const TRANSFORM_SQRT = 1;
+const TRANSFORM_LOG = 2;
+
+function forward(x: number, t: number): number {
+  if (t === TRANSFORM_SQRT) return 2 * Math.sqrt(Math.max(x, 0) + 0.375);
+  if (t === TRANSFORM_LOG) return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
+  return x;
+}
+
+function inverse(y: number, t: number): number {
+  if (t === TRANSFORM_SQRT) {
+    const h = y > 0 ? y / 2 : 0;
+    const x = h * h - 0.375;
+    return Math.max(x, 0);
+  }
+  if (t === TRANSFORM_LOG) return y >= 0 ? Math.expm1(y) : -Math.expm1(-y);
+  return y;
+}
+
+/**
+ * Streaming anomaly detector for one series. See {@link createDetector}.
+ *
+ * @example
+ * ```ts
+ * const d = new StreamingDetector();
+ * const r = d.update(42, Date.now());
+ * ```
+ */
+export class StreamingDetector implements Detector {
+  private readonly o: ResolvedOptions;
+  private readonly day = new SeasonalProfile(DAY_MS, 288);
+  private readonly week = new SeasonalProfile(WEEK_MS, 168);
+  private readonly lik = new AnomalyLikelihood();
+  private readonly zRing = new Float32Array(K.window);
+
+  private transform = TRANSFORM_NONE;
+  private countLike = true;
+  private n = 0;
+  private firstTs = 0;
+  private lastTs = 0;
+  private pointsFirstDay = 0;
+
+  // Model 0: flat level. Model 1: level + daily profile. Model 2: model 1 + weekly profile.
+  private lvlA = 0;
+  private lvlB = 0;
+  private maeA = 0;
+  private maeB = 0;
+  private maeC = 0;
+  private selA = 0;
+  private selB = 0;
+  private selC = 0;
+  private model = 0;
+  private typical = 0;
+
+  private zIdx = 0;
+  private zSum = 0;
+  private cusumUp = 0;
+  private cusumDown = 0;
+  private ewz = 0;
+  private ewz2 = 1;
+  private maxSeen = Number.NEGATIVE_INFINITY;
+  private minSeen = Number.POSITIVE_INFINITY;
+  private lastY = Number.NaN;
+  private flatRun = 0;
+  private repeatRate = 0;
+
+  private inEpisode = false;
+  private episodeLen = 0;
+  private calmRun = 0;
+  private episodeKind: AnomalyKind | null = null;
+  private episodeSign = 0;
+  private outage = false;
+  private cooldownLeft = 0;
+  private fastA = 0;
+  private fastB = 0;
+
+  private lastExpected = Number.NaN;
+  private lastLower = Number.NaN;
+  private lastUpper = Number.NaN;
+
+  constructor(options?: DetectorOptions) {
+    this.o = resolveOptions(options);
+    this.reset();
+  }
+
+  get stateBytes(): number {
+    return this.day.bytes + this.week.bytes + this.lik.bytes + this.zRing.byteLength;
+  }
+
+  reset(): void {
+    const t = this.o.transform;
+    this.transform = t === 'sqrt' ? TRANSFORM_SQRT : t === 'log' ? TRANSFORM_LOG : TRANSFORM_NONE;
+    this.countLike = t === 'auto';
+    this.n = 0;
+    this.clearModel();
+    this.inEpisode = false;
+    this.episodeLen = 0;
+    this.calmRun = 0;
+    this.episodeKind = null;
+    this.episodeSign = 0;
+    this.outage = false;
+    this.cooldownLeft = 0;
+    this.lastExpected = Number.NaN;
+    this.lastLower = Number.NaN;
+    this.lastUpper = Number.NaN;
+  }
+
+  private clearModel(): void {
+    this.day.clear();
+    this.week.clear();
+    this.lik.clear();
+    this.zRing.fill(0);
+    this.firstTs = 0;
+    this.lastTs = 0;
+    this.pointsFirstDay = 0;
+    this.lvlA = this.lvlB = 0;
+    this.maeA = this.maeB = this.maeC = 0;
+    this.selA = this.selB = this.selC = 0;
+    this.model = 0;
+    this.typical = 0;
+    this.zIdx = 0;
+    this.zSum = 0;
+    this.cusumUp = this.cusumDown = 0;
+    this.ewz = 0;
+    this.ewz2 = 1;
+    this.maxSeen = Number.NEGATIVE_INFINITY;
+    this.minSeen = Number.POSITIVE_INFINITY;
+    this.lastY = Number.NaN;
+    this.flatRun = 0;
+    this.repeatRate = 0;
+  }
+
+  private neutral(): AnomalyResult {
+    return {
+      score: 0,
+      anomaly: false,
+      episodeStart: false,
+      expected: this.lastExpected,
+      lower: this.lastLower,
+      upper: this.lastUpper,
+      severity: 0,
+      kind: null,
+    };
+  }
+
+  update(value: number, timestampMs: number): AnomalyResult {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.neutral();
+    const ts = typeof timestampMs === 'number' && Number.isFinite(timestampMs) ? timestampMs : this.lastTs;
+    const o = this.o;
+
+    // Counters (non-negative integers) get the Anscombe transform, which makes Poisson noise
+    // unit-variance so quiet and busy series share one scale. The choice is only revisited
+    // during warm-up; a non-integer then means "gauge" and the model restarts untransformed.
+    if (this.countLike) {
+      if (value < 0 || !Number.isInteger(value)) {
+        this.countLike = false;
+        if (this.transform === TRANSFORM_SQRT) {
+          this.transform = TRANSFORM_NONE;
+          this.n = 0;
+          this.clearModel();
+        }
+      } else if (this.n === 0) {
+        this.transform = TRANSFORM_SQRT;
+      }
+      if (this.n >= o.warmup) this.countLike = false;
+    }
+    const t = this.transform;
+    const y = forward(value, t);
+
+    this.n++;
+    const n = this.n;
+    if (n === 1) {
+      this.firstTs = ts;
+      this.lastTs = ts;
+      this.lvlA = this.lvlB = y;
+      this.typical = Math.abs(y);
+      this.lastY = y;
+      this.maxSeen = this.minSeen = y;
+    }
+    if (ts > this.lastTs) this.lastTs = ts;
+    const elapsed = this.lastTs - this.firstTs;
+    if (elapsed < DAY_MS) this.pointsFirstDay++;
+    const perDay = Math.max(this.pointsFirstDay, 24);
+
+    // --- Baseline -------------------------------------------------------------------------
+    const day = this.day;
+    const week = this.week;
+    const daySlot = day.slotOf(ts);
+    const di = day.lookup(daySlot);
+    const weekSlot = week.slotOf(ts);
+    const wi = week.lookup(weekSlot);
+    const dayOff = day.offsetAt(di);
+    const predA = this.lvlA;
+    const predB = this.lvlB + dayOff;
+    const predC = predB + week.offsetAt(wi);
+
+    const floor = (t === TRANSFORM_SQRT ? 0.25 : 0) + 0.01 * this.typical + 1e-9;
+    const sigA = Math.max(1.2533 * this.maeA, floor);
+    const sigB = Math.max(1.2533 * this.maeB, floor);
+    const sigC = Math.max(1.2533 * this.maeC, floor);
+
+    const model = this.model;
+    let pred = predA;
+    let sigma = sigA;
+    if (model === 1) {
+      pred = predB;
+      sigma =
+        day.visitsAt(di) >= 2 ? Math.max(1.2533 * Math.max(0.5 * this.maeB, day.devAt(di)), floor) : sigB;
+    } else if (model === 2) {
+      pred = predC;
+      sigma =
+        week.visitsAt(wi) >= 2 ? Math.max(1.2533 * Math.max(0.5 * this.maeC, week.devAt(wi)), floor) : sigC;
+    }
+    const resid = y - pred;
+    const z = resid / sigma;
+
+    // --- Surprise members (−log10 p) --------------------------------------------------------
+    const up = o.direction !== 'down';
+    const down = o.direction !== 'up';
+    let surprise = 0;
+    let member = MEMBER_POINT;
+    const sp = z > 0 ? (up ? normalTailSurprise(z) : 0) : down ? normalTailSurprise(-z) : 0;
+    surprise = sp;
+
+    const zc = clip(z, -8, 8);
+    const ring = this.zRing;
+    this.zSum += zc - ring[this.zIdx]!;
+    ring[this.zIdx] = zc;
+    this.zIdx = (this.zIdx + 1) % ring.length;
+    const filled = Math.min(n, ring.length);
+    const zw = (this.zSum / filled) * Math.sqrt(filled);
+    const sw = zw > 0 ? (up ? normalTailSurprise(zw) : 0) : down ? normalTailSurprise(-zw) : 0;
+    if (sw > surprise) {
+      surprise = sw;
+      member = MEMBER_WINDOW;
+    }
+
+    const z4 = clip(z, -4, 4);
+    this.cusumUp = Math.max(0, this.cusumUp + z4 - K.cusumK);
+    this.cusumDown = Math.max(0, this.cusumDown - z4 - K.cusumK);
+    // exp(−2kS) is the CUSUM's tail bound; in log10 units that is 0.434·S for k = 0.5.
+    const sc = Math.LOG10E * 2 * K.cusumK * Math.max(up ? this.cusumUp : 0, down ? this.cusumDown : 0);
+    if (sc > surprise) {
+      surprise = sc;
+      member = MEMBER_CUSUM;
+    }
+
+    const av = ewAlpha(K.varianceSpan);
+    this.ewz += av * (z4 - this.ewz);
+    this.ewz2 += av * (z4 * z4 - this.ewz2);
+    const spread = this.ewz2 - this.ewz * this.ewz;
+    const sv = chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1);
+    if (sv > surprise) {
+      surprise = sv;
+      member = MEMBER_VARIANCE;
+    }
+
+    let spatial = false;
+    if (n > o.warmup) {
+      const range = this.maxSeen - this.minSeen;
+      if (range > 0) {
+        const tol = K.spatialTolerance * range;
+        if ((up && y > this.maxSeen + tol && z > 2) || (down && y < this.minSeen - tol && z < -2)) {
+          spatial = true;
+          if (K.spatialSurprise > surprise) {
+            surprise = K.spatialSurprise;
+            member = MEMBER_SPATIAL;
+          }
+        }
+      }
+    }
+
+    const same = Math.abs(y - this.lastY) <= 1e-9 * (Math.abs(y) + 1e-9);
+    this.flatRun = same ? this.flatRun + 1 : 0;
+    if (this.flatRun >= K.flatMinRun && this.repeatRate < K.flatMaxRepeatRate && n > o.warmup) {
+      const rate = Math.max(this.repeatRate, 0.01);
+      const sf = -0.5 * this.flatRun * Math.log10(rate);
+      if (sf > surprise) {
+        surprise = sf;
+        member = MEMBER_FLAT;
+      }
+    }
+
+    // --- Likelihood and calibrated score ----------------------------------------------------
+    const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
+    let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup / 2);
+    if (spatial) internal = 1;
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** (Math.LN2 / -Math.log(o.cutoff));
+
+    // --- Decision -------------------------------------------------------------------------
+    const expected = inverse(pred, t);
+    const lower = inverse(pred - K.bandK * sigma, t);
+    const upper = inverse(pred + K.bandK * sigma, t);
+    const zeroY = forward(0, t);
+    const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12;
+    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
+
+    let episodeStart = false;
+    if (this.cooldownLeft > 0) this.cooldownLeft--;
+    if (!this.inEpisode) {
+      const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
+      const dev = Math.abs(value - expected);
+      const impactOk =
+        !levelMember || (dev >= o.minRelativeImpact * Math.abs(expected) && dev >= o.minAbsoluteImpact);
+      const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
+      if (score >= 0.5 && allowed) {
+        episodeStart = true;
+        this.inEpisode = true;
+        this.episodeLen = 0;
+        this.calmRun = 0;
+        this.outage = isOutage;
+        this.episodeSign = z >= 0 ? 1 : -1;
+        this.episodeKind = this.classify(member, z, y);
+        this.cooldownLeft = o.cooldown;
+        this.fastA = y;
+        this.fastB = y - dayOff;
+      } else if (score >= 0.5 || !allowed) {
+        // Suppressed points keep their ordering but sit well below the decision line.
+        score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
+      }
+    } else {
+      this.episodeLen++;
+      const dirZ = z * this.episodeSign;
+      let still = dirZ >= K.recoverZ || isOutage;
+      if (this.episodeKind === 'flatline') still = this.flatRun > 0;
+      else if (this.episodeKind === 'variance') still = spread > 4 || Math.abs(z) >= K.recoverZ;
+      this.calmRun = still ? 0 : this.calmRun + 1;
+      this.outage = this.outage ? isOutage || this.calmRun === 0 : isOutage;
+      const fa = ewAlpha(5);
+      this.fastA += fa * (y - this.fastA);
+      this.fastB += fa * (y - dayOff - this.fastB);
+      if (this.calmRun >= K.recoverPoints) {
+        this.endEpisode();
+      } else if (!this.outage && this.episodeLen >= o.acceptAfter) {
+        // The change lasted long enough to be the new normal (a deploy, a migration).
+        this.lvlA = this.fastA;
+        this.lvlB = this.fastB;
+        this.cusumUp = this.cusumDown = 0;
+        this.zRing.fill(0);
+        this.zSum = 0;
+        this.ewz = 0;
+        this.ewz2 = 1;
+        this.endEpisode();
+      } else if (
+        (this.episodeKind === 'spike' || this.episodeKind === 'dip') &&
+        this.episodeLen >= K.window &&
+        this.calmRun === 0
+      ) {
+        this.episodeKind = 'level_shift';
+      }
+    }
+    const anomaly = this.inEpisode;
+    if (anomaly && score < 0.5) score = 0.5;
+
+    // --- Learning (frozen or slowed while an episode is open) -------------------------------
+    this.learn(
+      y,
+      ts,
+      predA,
+      predB,
+      predC,
+      sigA,
+      sigB,
+      sigC,
+      sigma,
+      daySlot,
+      weekSlot,
+      dayOff,
+      elapsed,
+      perDay,
+      n,
+    );
+
+    this.lastExpected = expected;
+    this.lastLower = lower;
+    this.lastUpper = upper;
+    return {
+      score,
+      anomaly,
+      episodeStart,
+      expected,
+      lower,
+      upper,
+      severity: anomaly ? Math.round(100 * score) : 0,
+      kind: anomaly ? this.episodeKind : null,
+    };
+  }
+
+  private endEpisode(): void {
+    this.inEpisode = false;
+    this.outage = false;
+    this.episodeKind = null;
+    this.calmRun = 0;
+  }
+
+  private classify(member: number, z: number, y: number): AnomalyKind {
+    if (member === MEMBER_FLAT) return 'flatline';
+    if (member === MEMBER_VARIANCE) return 'variance';
+    if (this.model >= 1) {
+      // Normal for the series at some time of day, just not now: the pattern broke.
+      const [lo, hi] = this.day.range();
+      const spread = hi - lo;
+      if (spread > 0 && y >= this.lvlB + lo - 0.1 * spread && y <= this.lvlB + hi + 0.1 * spread) {
+        return 'seasonality_break';
+      }
+    }
+    if (member === MEMBER_CUSUM && Math.abs(z) < 3) return 'drift';
+    if (member === MEMBER_CUSUM || member === MEMBER_WINDOW) return 'level_shift';
+    return z >= 0 ? 'spike' : 'dip';
+  }
+
+  private learn(
+    y: number,
+    ts: number,
+    predA: number,
+    predB: number,
+    predC: number,
+    sigA: number,
+    sigB: number,
+    sigC: number,
+    sigma: number,
+    daySlot: number,
+    weekSlot: number,
+    dayOff: number,
+    elapsed: number,
+    perDay: number,
+    n: number,
+  ): void {
+    const inEp = this.inEpisode;
+    this.maxSeen = Math.max(y, this.maxSeen);
+    this.minSeen = Math.min(y, this.minSeen);
+    this.repeatRate += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - this.repeatRate);
+    this.lastY = y;
+    if (this.outage) return;
+
+    const slow = inEp ? 0.1 : 1;
+    const aL = ewAlpha(K.levelSpan) * slow;
+    const h = K.huber;
+    this.lvlA += aL * clip(y - predA, -h * sigA, h * sigA);
+    // During the first day model B's level is the running mean, so the daily offsets it learns
+    // are relative to the day's average rather than to a level that chased the pattern.
+    const aB = elapsed < DAY_MS ? slow / Math.min(n, perDay) : aL;
+    this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
+    this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
+    if (inEp) return;
+
+    const aS = n < K.scaleSpan / 4 ? 1 / n : ewAlpha(K.scaleSpan);
+    const eA = Math.abs(y - predA);
+    const eB = Math.abs(y - predB);
+    const eC = Math.abs(y - predC);
+    this.maeA += aS * (Math.min(eA, 4 * sigA) - this.maeA);
+    this.maeB += aS * (Math.min(eB, 4 * sigB) - this.maeB);
+    this.maeC += aS * (Math.min(eC, 4 * sigC) - this.maeC);
+    const aSel = ewAlpha(perDay);
+    this.selA += aSel * (Math.min(eA, 4 * sigA) - this.selA);
+    this.selB += aSel * (Math.min(eB, 4 * sigB) - this.selB);
+    this.selC += aSel * (Math.min(eC, 4 * sigC) - this.selC);
+
+    const season = this.o.seasonality;
+    if (season !== 'none') {
+      this.day.learn(daySlot, y - this.lvlB, Math.min(eB, 4 * sigma));
+      this.week.learn(weekSlot, y - this.lvlB - dayOff, Math.min(eC, 4 * sigma));
+    }
+    const dailyOk = season !== 'none' && elapsed >= K.dailyAfterDays * DAY_MS;
+    const weeklyOk = (season === 'auto' || season === 'weekly') && elapsed >= K.weeklyAfterDays * DAY_MS;
+    let m = 0;
+    if (season === 'daily' || season === 'weekly') {
+      m = dailyOk ? 1 : 0;
+      if (season === 'weekly' && weeklyOk) m = 2;
+    } else if (season === 'auto') {
+      const gainB = this.model >= 1 ? 0.95 : K.seasonGain;
+      if (dailyOk && this.selB < gainB * this.selA) m = 1;
+      const gainC = this.model === 2 ? 0.97 : 0.9;
+      if (m === 1 && weeklyOk && this.selC < gainC * this.selB) m = 2;
+    }
+    this.model = m;
+    void ts;
+  }
+}

@@ -1,0 +1,83 @@
+import { normalTailSurprise } from './robust-stats.js';
+
+/**
+ * Numenta-style anomaly likelihood in O(1): the raw surprise is averaged over the last few
+ * points, and that average is compared with its own long-run mean and variance. The output is
+ * −log10 of the tail probability divided by 10, so 0.5 means p ≈ 1e-5. This calibrates very
+ * different series onto one scale: a series that is always a bit surprising stops alerting on
+ * its usual noise.
+ *
+ * @example
+ * ```ts
+ * const l = new AnomalyLikelihood();
+ * const s = l.update(0.02, true); // 0 during learning, later 0..1
+ * ```
+ */
+export class AnomalyLikelihood {
+  private readonly ring: Float32Array;
+  private idx = 0;
+  private sum = 0;
+  private filled = 0;
+  private mean = 0;
+  private variance = 0;
+  private learned = 0;
+  private readonly horizon: number;
+  private readonly minLearned: number;
+
+  constructor(window = 10, horizon = 8640, minLearned = 100) {
+    this.ring = new Float32Array(window);
+    this.horizon = horizon;
+    this.minLearned = minLearned;
+  }
+
+  get bytes(): number {
+    return this.ring.byteLength;
+  }
+
+  /** Current smoothed raw surprise (mean of the ring). */
+  get smoothed(): number {
+    return this.filled === 0 ? 0 : this.sum / this.filled;
+  }
+
+  /**
+   * Adds a raw value in [0, 1] and returns the likelihood score in [0, 1]. `learn` is false while
+   * an anomaly episode is open, so the distribution is not contaminated by the anomaly itself.
+   */
+  update(raw: number, learn: boolean): number {
+    const ring = this.ring;
+    const old = ring[this.idx]!;
+    ring[this.idx] = raw;
+    this.idx = (this.idx + 1) % ring.length;
+    if (this.filled < ring.length) this.filled++;
+    else this.sum -= old;
+    this.sum += raw;
+    const avg = this.sum / this.filled;
+
+    let score = 0;
+    if (this.learned >= this.minLearned) {
+      const mean = Math.max(this.mean, 0.03);
+      const variance = Math.max(this.variance, 0.0003);
+      const z = (avg - mean) / Math.sqrt(variance);
+      score = z > 0 ? normalTailSurprise(z) / 10 : 0;
+      if (score > 1) score = 1;
+    }
+    if (learn) {
+      this.learned++;
+      const a = Math.max(1 / this.learned, 1 / this.horizon);
+      const d = avg - this.mean;
+      this.mean += a * d;
+      this.variance = (1 - a) * (this.variance + a * d * d);
+    }
+    return score;
+  }
+
+  clear(): void {
+    this.ring.fill(0);
+    this.idx = 0;
+    this.sum = 0;
+    this.filled = 0;
+    this.mean = 0;
+    this.variance = 0;
+    this.learned = 0;
+  }
+}

@@ -1,0 +1,123 @@
+import { AnomalyOptionError } from './errors.js';
+import type { AnomalyDirection, DetectorOptions, SeasonalityMode } from './types.js';
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  /** Internal likelihood cut-off (0..1) that maps to the public score 0.5. */
+  cutoff: number;
+  direction: AnomalyDirection;
+  seasonality: SeasonalityMode;
+  warmup: number;
+  cooldown: number;
+  minRelativeImpact: number;
+  minAbsoluteImpact: number;
+  transform: 'auto' | 'none' | 'sqrt' | 'log';
+  acceptAfter: number;
+}
+
+const PRESETS = { low: 0.25, medium: 0.5, high: 0.75 } as const;
+
+/**
+ * The internal score is −log10(tail probability)/10 of the smoothed surprise. At medium
+ * sensitivity the cut-off is 0.5 (p ≈ 1e-5, Numenta's "red zone"); each 0.1 of sensitivity moves
+ * it by 0.1, i.e. one decade of tail probability.
+ */
+function cutoffFor(sensitivity: number): number {
+  return 0.5 - (sensitivity - 0.5);
+}
+
+function fail(what: string, message: string): never {
+  throw new AnomalyOptionError(`SL_ERR_ANOMALY_${what}`, message);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+function intOption(name: string, code: string, value: unknown, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    fail(
+      code,
+      `anomaly option "${name}" must be an integer >= ${min}; got ${show(value)}. Pass e.g. ${fallback}.`,
+    );
+  }
+  return value;
+}
+
+function numOption(name: string, code: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    fail(
+      code,
+      `anomaly option "${name}" must be a finite number >= 0; got ${show(value)}. Pass e.g. ${fallback}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates user options and fills defaults. Throws {@link AnomalyOptionError} on bad input.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ sensitivity: 'high' });
+ * ```
+ */
+export function resolveOptions(options: DetectorOptions | undefined): ResolvedOptions {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    fail('OPTIONS', `anomaly options must be an object; got ${show(options)}. Pass {} or omit the argument.`);
+  }
+  const o = options ?? {};
+
+  let sensitivity: number;
+  const s = o.sensitivity;
+  if (s === undefined) sensitivity = PRESETS.medium;
+  else if (typeof s === 'string' && Object.hasOwn(PRESETS, s))
+    sensitivity = PRESETS[s as keyof typeof PRESETS];
+  else if (typeof s === 'number' && Number.isFinite(s) && s >= 0 && s <= 1) sensitivity = s;
+  else {
+    fail(
+      'SENSITIVITY',
+      `anomaly option "sensitivity" must be 'low', 'medium', 'high' or a number in [0, 1]; got ${show(s)}. Use 'medium' (0.5) if unsure.`,
+    );
+  }
+
+  const direction = o.direction ?? 'both';
+  if (direction !== 'up' && direction !== 'down' && direction !== 'both') {
+    fail('DIRECTION', `anomaly option "direction" must be 'up', 'down' or 'both'; got ${show(direction)}.`);
+  }
+  const seasonality = o.seasonality ?? 'auto';
+  if (
+    seasonality !== 'auto' &&
+    seasonality !== 'none' &&
+    seasonality !== 'daily' &&
+    seasonality !== 'weekly'
+  ) {
+    fail(
+      'SEASONALITY',
+      `anomaly option "seasonality" must be 'auto', 'none', 'daily' or 'weekly'; got ${show(seasonality)}.`,
+    );
+  }
+  const transform = o.transform ?? 'auto';
+  if (transform !== 'auto' && transform !== 'none' && transform !== 'sqrt' && transform !== 'log') {
+    fail(
+      'TRANSFORM',
+      `anomaly option "transform" must be 'auto', 'none', 'sqrt' or 'log'; got ${show(transform)}.`,
+    );
+  }
+
+  return {
+    cutoff: cutoffFor(sensitivity),
+    direction,
+    seasonality,
+    warmup: intOption('warmup', 'WARMUP', o.warmup, 10, 120),
+    cooldown: intOption('cooldown', 'COOLDOWN', o.cooldown, 0, 150),
+    minRelativeImpact: numOption('minRelativeImpact', 'MIN_RELATIVE_IMPACT', o.minRelativeImpact, 0.1),
+    minAbsoluteImpact: numOption('minAbsoluteImpact', 'MIN_ABSOLUTE_IMPACT', o.minAbsoluteImpact, 0),
+    transform,
+    acceptAfter: intOption('acceptAfter', 'ACCEPT_AFTER', o.acceptAfter, 1, 60),
+  };
+}

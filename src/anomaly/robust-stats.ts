@@ -1,0 +1,91 @@
+/** Smoothing factor of an exponentially weighted average spanning about `n` points. */
+export function ewAlpha(n: number): number {
+  return 2 / (n + 1);
+}
+
+const LN10 = Math.LN10;
+
+/**
+ * −log10 of the upper normal tail Q(z) = P(Z > z), accurate far into the tail (z = 40 gives
+ * ~349, not Infinity), because the scores compare surprises of very different sizes.
+ * Uses the Numerical Recipes erfc Chebyshev fit (relative error < 1.2e-7) in log form.
+ *
+ * @example
+ * ```ts
+ * normalTailSurprise(3); // ≈ 2.87 (p ≈ 0.00135)
+ * ```
+ */
+export function normalTailSurprise(z: number): number {
+  const x = z / Math.SQRT2;
+  if (x <= 0) {
+    // Lower half: Q(z) >= 0.5, surprise in [0, 0.301]; a crude form is enough.
+    return -Math.log10(1 - 0.5 * erfcLog(-x, true));
+  }
+  const t = 1 / (1 + 0.5 * x);
+  const lnErfc =
+    Math.log(t) -
+    x * x -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return -(lnErfc + Math.log(0.5)) / LN10;
+}
+
+function erfcLog(x: number, linear: boolean): number {
+  const t = 1 / (1 + 0.5 * x);
+  const e =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return linear ? e : Math.log(e);
+}
+
+/**
+ * Surprise (−log10 p) that a sum of `dof` squared standard normals reaches `sumSq`, via the
+ * Wilson–Hilferty cube-root approximation to the chi-square tail.
+ *
+ * @example
+ * ```ts
+ * chiSquareSurprise(40, 10); // well above 4
+ * ```
+ */
+export function chiSquareSurprise(sumSq: number, dof: number): number {
+  if (sumSq <= 0) return 0;
+  const c = 2 / (9 * dof);
+  const z = (Math.cbrt(sumSq / dof) - (1 - c)) / Math.sqrt(c);
+  return z > 0 ? normalTailSurprise(z) : 0;
+}
+
+/**
+ * Huber clip: limits how much a single outlier can move a running estimate.
+ *
+ * @example
+ * ```ts
+ * clip(10, -3, 3); // 3
+ * ```
+ */
+export function clip(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : Math.min(x, hi);
+}
