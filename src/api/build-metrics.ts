@@ -1,0 +1,42 @@
+import { metrics } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { ResolvedConfig } from '../config/types.js';
+import type { AdapterParts } from '../export/types.js';
+
+export interface MeterPipeline {
+  readonly provider: MeterProvider;
+  readonly registeredGlobal: boolean;
+}
+
+/**
+ * One periodic reader per adapter, so each keeps its own interval and temporality (Datadog, New
+ * Relic and CloudWatch want delta; OTLP cumulative), plus any extra readers such as the anomaly
+ * engine's. The cardinality limit caps series per instrument; the rest fold into the SDK's
+ * overflow series (`otel.metric.overflow=true`).
+ */
+export function buildMeterProvider(
+  config: ResolvedConfig,
+  resource: Resource,
+  parts: readonly AdapterParts[],
+  extraReaders: readonly MetricReader[] = [],
+): MeterPipeline {
+  const limit = config.cardinalityLimit;
+  const readers: MetricReader[] = [];
+  for (const p of parts) {
+    if (!p.metricExporter) continue;
+    const interval = p.metricIntervalMs ?? config.metricInterval;
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: p.metricExporter,
+        exportIntervalMillis: interval,
+        exportTimeoutMillis: Math.min(interval, 30_000),
+        cardinalitySelector: () => limit,
+      } as ConstructorParameters<typeof PeriodicExportingMetricReader>[0]),
+    );
+  }
+  readers.push(...extraReaders);
+  const provider = new MeterProvider({ resource, readers });
+  const registeredGlobal = metrics.setGlobalMeterProvider(provider);
+  return { provider, registeredGlobal };
+}

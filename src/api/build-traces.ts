@@ -1,0 +1,43 @@
+import { type TracerProvider, trace } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  NodeTracerProvider,
+  ParentBasedSampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-node';
+import type { ResolvedConfig } from '../config/types.js';
+import type { AdapterParts } from '../export/types.js';
+import { createKeyMatcher } from '../logs/redact.js';
+import { ExportingSpanProcessor, RedactingSpanProcessor } from '../traces/span-processors.js';
+
+type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdown?(): Promise<void> };
+
+/**
+ * Registers the tracer provider: an adapter's own (dd-trace) when one offers it, else the
+ * OpenTelemetry Node provider with AsyncLocalStorage context and W3C trace-context and baggage.
+ */
+export function buildTracerProvider(
+  config: ResolvedConfig,
+  resource: Resource,
+  parts: readonly AdapterParts[],
+): FlushableProvider {
+  const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
+  const processors: SpanProcessor[] = [new RedactingSpanProcessor(createKeyMatcher(config.redact))];
+  for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
+
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling) }),
+    spanLimits: { attributeValueLengthLimit: config.maxAttributeLength },
+    spanProcessors: processors,
+  });
+  // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
+  provider.register();
+  if (vendor) {
+    trace.disable();
+    trace.setGlobalTracerProvider(vendor);
+    return vendor;
+  }
+  return provider;
+}

@@ -1,0 +1,32 @@
+import type { Sightline } from './types.js';
+
+/** One slot per process, shared by the ESM and CJS builds and by duplicate copies of the package. */
+const SLOT = Symbol.for('sightline.api.v1');
+
+interface GlobalSlot {
+  instance: Sightline | undefined;
+}
+
+function slot(): GlobalSlot {
+  const g = globalThis as unknown as Record<symbol, GlobalSlot | undefined>;
+  let s = g[SLOT];
+  if (s === undefined) {
+    s = { instance: undefined };
+    Object.defineProperty(globalThis, SLOT, {
+      value: s,
+      enumerable: false,
+      configurable: false,
+      writable: false,
+    });
+  }
+  return s;
+}
+
+/** The instance `init()` created, or `undefined` before `init()` and after `shutdown()`. */
+export function getSightline(): Sightline | undefined {
+  return slot().instance;
+}
+
+export function setGlobalInstance(instance: Sightline | undefined): void {
+  slot().instance = instance;
+}

@@ -1,0 +1,64 @@
+import { resolveConfig } from '../config/resolve.js';
+import type { SightlineConfig } from '../config/types.js';
+import { consoleAdapter } from '../export/console-adapter.js';
+import { getSightline, setGlobalInstance } from './global.js';
+import { applyPendingGauges } from './proxies.js';
+import { installSignalHandlers } from './signals.js';
+import { SightlineInstance } from './sightline.js';
+import type { Sightline } from './types.js';
+
+/**
+ * Starts sightline once, at start-up: resolves and validates the configuration, sets up the
+ * adapters for this environment and registers the OpenTelemetry providers. A second call warns
+ * and returns the first instance.
+ *
+ * @throws SightlineConfigError with a `SL_ERR_CONFIG_*` code on a configuration mistake.
+ * @example
+ * import { init } from 'sightline';
+ * const obs = init({ service: 'checkout' });
+ * obs.log.info({ orderId: 'o-1' }, 'order placed');
+ */
+export function init(config?: SightlineConfig): Sightline {
+  const existing = getSightline();
+  if (existing !== undefined) {
+    process.emitWarning(
+      'init() was called again; the first instance is returned and the new options are ignored',
+      {
+        code: 'SLWRN001',
+        type: 'SightlineWarning',
+      },
+    );
+    return existing;
+  }
+  const resolved = resolveConfig(config ?? {});
+  const adapters = resolved.console
+    ? [consoleAdapter(() => instance), ...resolved.exporters]
+    : [...resolved.exporters];
+  const instance: SightlineInstance = new SightlineInstance(resolved, { adapters });
+  setGlobalInstance(instance);
+  instance.addCleanup(() => {
+    if (getSightline() === instance) setGlobalInstance(undefined);
+  });
+  if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
+  applyPendingGauges(instance);
+  for (const hook of initHooks) {
+    try {
+      const undo = hook(instance);
+      if (undo) instance.addCleanup(undo);
+    } catch (error) {
+      instance.diag.warn(
+        'init.hook',
+        `an integration failed to start: ${error instanceof Error ? error.message : 'error'}`,
+      );
+    }
+  }
+  return instance;
+}
+
+/** Work other modules attach to every new instance (outbound HTTP, the anomaly engine). */
+export type InitHook = (instance: SightlineInstance) => (() => void) | undefined;
+const initHooks: InitHook[] = [];
+
+export function addInitHook(hook: InitHook): void {
+  initHooks.push(hook);
+}

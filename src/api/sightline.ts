@@ -1,0 +1,306 @@
+import {
+  type Meter,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+  context,
+  metrics as otelMetrics,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Logger } from 'pino';
+import type { AnomalyEvent } from '../anomaly/event.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { createDiag, type Diag } from '../diag/diag.js';
+import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors.js';
+import type {
+  AdapterContext,
+  AdapterParts,
+  AdapterStats,
+  LogKeys,
+  SightlineAdapter,
+} from '../export/types.js';
+import { DropCounter } from '../internal/drops.js';
+import { createDestination, type FanoutDestination } from '../logs/destination.js';
+import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
+import { createLogger } from '../logs/logger.js';
+import { createMetrics, type MetricsState } from '../metrics/instruments.js';
+import { buildMeterProvider, type MeterPipeline } from './build-metrics.js';
+import { buildTracerProvider } from './build-traces.js';
+import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
+import { runInSpan } from '../traces/run-in-span.js';
+import { safeCall, settleWithin } from './wait.js';
+
+export const SIGHTLINE_VERSION = '0.1.0';
+
+interface SetUpAdapter {
+  readonly name: string;
+  readonly parts: AdapterParts;
+}
+
+/** Extra pipeline pieces the composition root adds (the console adapter, the anomaly engine). */
+export interface InstanceExtras {
+  readonly adapters: readonly SightlineAdapter[];
+}
+
+/** The object `init()` returns. Build it through `init()`, never directly. */
+export class SightlineInstance implements Sightline {
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string | undefined;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly tracer: Tracer;
+  readonly diag: Diag;
+  readonly resource: Resource;
+  readonly config: ResolvedConfig;
+  /** The meter behind sightline's own metrics and the integrations' HTTP metrics. */
+  readonly meter: Meter;
+  readonly metricsState: MetricsState;
+
+  private readonly dropCounter: DropCounter;
+  private readonly adapters: SetUpAdapter[] = [];
+  private readonly statsSources = new Map<string, () => AdapterStats>();
+  private readonly listeners = new Set<AnomalyListener>();
+  private readonly destination: FanoutDestination;
+  private readonly meterPipeline: MeterPipeline;
+  private readonly tracerProvider: TracerProvider & {
+    forceFlush?(): Promise<void>;
+    shutdown?(): Promise<void>;
+  };
+  private readonly cleanups: (() => void)[] = [];
+  private shutdownPromise: Promise<void> | undefined;
+
+  constructor(config: ResolvedConfig, extras: InstanceExtras) {
+    this.config = config;
+    this.service = config.service;
+    this.environment = config.environment;
+    this.version = config.version;
+    this.diag = createDiag({ level: config.diagnostics });
+    this.dropCounter = new DropCounter(this.diag);
+    this.resource = defaultResource().merge(
+      resourceFromAttributes({
+        'service.name': config.service,
+        'deployment.environment.name': config.environment,
+        ...(config.version ? { 'service.version': config.version } : {}),
+        ...config.resource,
+      }),
+    );
+
+    let logKeys: LogKeys = DEFAULT_LOG_KEYS;
+    const ctx: AdapterContext = {
+      service: config.service,
+      environment: config.environment,
+      version: config.version,
+      resource: this.resource,
+      diag: this.diag,
+      get logKeys() {
+        return logKeys;
+      },
+      registerStats: (name, source) => {
+        this.statsSources.set(name, source);
+      },
+    };
+    for (const adapter of extras.adapters)
+      this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
+
+    const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
+    logKeys = mergeLogKeys(formats);
+
+    this.tracerProvider = buildTracerProvider(
+      config,
+      this.resource,
+      this.adapters.map((a) => a.parts),
+    );
+    this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
+
+    this.meterPipeline = buildMeterProvider(
+      config,
+      this.resource,
+      this.adapters.map((a) => a.parts),
+    );
+    this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);
+    this.metricsState = {
+      closed: false,
+      drops: this.dropCounter,
+      maxAttributeLength: config.maxAttributeLength,
+      detected: new Set(),
+    };
+    this.metrics = createMetrics(this.meterPipeline.provider.getMeter(config.service), this.metricsState);
+
+    this.destination = createDestination({
+      stream: config.logStream,
+      pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
+      sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
+    });
+    const base: Record<string, unknown> = {
+      'service.name': config.service,
+      'deployment.environment.name': config.environment,
+    };
+    if (config.version) base['service.version'] = config.version;
+    for (const f of formats) Object.assign(base, f.base);
+    this.log = createLogger({
+      level: config.logLevel,
+      keys: logKeys,
+      formats,
+      base,
+      redactKeys: config.redact.filter((p) => !p.includes('.') && !p.includes('[')),
+      redactPaths: config.redact.filter((p) => p.includes('.') || p.includes('[')),
+      drops: this.dropCounter,
+      destination: this.destination,
+    });
+
+    this.registerOwnMetrics();
+  }
+
+  trace<T>(name: string, optionsOrFn: TraceOptions | ((span: Span) => T), maybeFn?: (span: Span) => T): T {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+    const options = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
+    if (typeof fn !== 'function') {
+      this.diag.once('trace.no_function', 'obs.trace(name, fn) was called without a function; nothing ran');
+      return undefined as T;
+    }
+    if (this.metricsState.closed)
+      return fn(trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }));
+    return runInSpan(this.tracer, typeof name === 'string' ? name : String(name), options, fn);
+  }
+
+  activeSpan(): Span | undefined {
+    return trace.getSpan(context.active());
+  }
+
+  onAnomaly(listener: AnomalyListener): () => void {
+    if (typeof listener !== 'function') return () => {};
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Delivers one anomaly event to listeners, the log and every adapter's event sink. */
+  emitAnomaly(event: AnomalyEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        this.dropCounter.add('listener_error');
+      }
+    }
+    this.log.warn({ anomaly: event }, event.explanation);
+    for (const { parts } of this.adapters) {
+      if (!parts.eventSink) continue;
+      try {
+        parts.eventSink(event);
+      } catch {
+        // Each sink counts its own failures; one failing sink must not starve the others.
+      }
+    }
+  }
+
+  stats(): Record<string, AdapterStats> {
+    const out: Record<string, AdapterStats> = {};
+    for (const [name, source] of this.statsSources) {
+      try {
+        out[name] = source();
+      } catch {
+        out[name] = {};
+      }
+    }
+    return out;
+  }
+
+  drops(): Record<string, number> {
+    return this.dropCounter.snapshot();
+  }
+
+  /** Registers work to undo at shutdown (signal handlers, channel subscriptions). */
+  addCleanup(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  async forceFlush(options?: ShutdownOptions): Promise<void> {
+    const timeout = options?.timeoutMs ?? this.config.shutdownTimeout;
+    await settleWithin(this.flushAll(), timeout);
+  }
+
+  private async flushAll(): Promise<void> {
+    // Collect first: metric readers push into the adapters' queues, which the adapters then drain.
+    await Promise.all([
+      safeCall(() => this.meterPipeline.provider.forceFlush()),
+      safeCall(() => this.tracerProvider.forceFlush?.()),
+    ]);
+    await Promise.all([
+      ...this.adapters.map((a) => safeCall(() => a.parts.logSink?.forceFlush?.())),
+      ...this.adapters.map((a) => safeCall(() => a.parts.forceFlush?.())),
+      safeCall(() => this.destination.flush()),
+    ]);
+  }
+
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    this.shutdownPromise ??= this.shutdownOnce(options?.timeoutMs ?? this.config.shutdownTimeout);
+    return this.shutdownPromise;
+  }
+
+  private async shutdownOnce(timeoutMs: number): Promise<void> {
+    const work = (async () => {
+      await Promise.all([
+        safeCall(() => this.meterPipeline.provider.shutdown()),
+        safeCall(() => this.tracerProvider.shutdown?.()),
+      ]);
+      this.metricsState.closed = true;
+      await Promise.all([
+        ...this.adapters.map((a) => safeCall(() => a.parts.logSink?.shutdown?.())),
+        ...this.adapters.map((a) => safeCall(() => a.parts.shutdown?.())),
+        safeCall(() => this.destination.close()),
+      ]);
+    })();
+    await settleWithin(work, timeoutMs);
+    this.metricsState.closed = true;
+    for (const cleanup of this.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch {
+        // Cleanup is best effort; shutdown must resolve.
+      }
+    }
+    this.unregisterGlobals();
+  }
+
+  /** Writes buffered log lines synchronously: for the last moments of a dying process. */
+  flushLogsSync(): void {
+    this.destination.flushSync();
+  }
+
+  private unregisterGlobals(): void {
+    // Leave the OpenTelemetry globals as before init(), so a later init() can register again.
+    otelMetrics.disable();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  }
+
+  private registerOwnMetrics(): void {
+    const dropped = this.meter.createObservableCounter('sightline.dropped', {
+      description: 'Inputs sightline dropped or repaired before export, by reason',
+      unit: '{item}',
+    });
+    dropped.addCallback((result) => {
+      for (const [reason, count] of Object.entries(this.dropCounter.counts))
+        result.observe(count, { reason });
+    });
+  }
+}
+
+function setUp(adapter: SightlineAdapter, ctx: AdapterContext): AdapterParts {
+  try {
+    return adapter.setup(ctx) ?? {};
+  } catch (error) {
+    if (error instanceof SightlineError) throw error;
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ADAPTER,
+      'exporters',
+      `adapter ${JSON.stringify(adapter.name)} failed to set up (${error instanceof Error ? error.name : 'error'}); check its options`,
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import type { SightlineInstance } from './sightline.js';
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * On SIGTERM or SIGINT, flushes within the shutdown deadline, then lets the signal do what it
+ * would have done: if nobody else listens, it is raised again so the process ends as usual.
+ */
+export function installSignalHandlers(instance: SightlineInstance): () => void {
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const signal of SIGNALS) {
+    const handler = () => {
+      void instance.shutdown().finally(() => {
+        process.removeListener(signal, handler);
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    handlers.set(signal, handler);
+    process.once(signal, handler);
+  }
+  const onFatal = () => instance.flushLogsSync();
+  process.on('exit', onFatal);
+  return () => {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    process.removeListener('exit', onFatal);
+  };
+}

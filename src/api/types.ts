@@ -1,0 +1,83 @@
+import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { AnomalyEvent } from '../anomaly/event.js';
+import type { AdapterStats } from '../export/types.js';
+
+/** Options shared by every instrument. */
+export interface InstrumentOptions {
+  /** UCUM unit, such as `ms`, `s`, `By` or `{order}`. */
+  unit?: string;
+  description?: string;
+  /** Feed this metric's series to the anomaly detector. */
+  detect?: boolean;
+}
+
+export interface HistogramOptions extends InstrumentOptions {
+  /** Explicit bucket boundaries; defaults to OpenTelemetry's. */
+  buckets?: number[];
+}
+
+export interface Counter {
+  /** Adds a non-negative value. Bad values are dropped and counted, never thrown. */
+  add(value: number, attributes?: Attributes): void;
+}
+
+export interface UpDownCounter {
+  add(value: number, attributes?: Attributes): void;
+}
+
+export interface Histogram {
+  record(value: number, attributes?: Attributes): void;
+  /** Starts a timer; calling the returned function records the elapsed time in the histogram's unit (`ms` unless the unit is `s`). */
+  startTimer(attributes?: Attributes): (extraAttributes?: Attributes) => number;
+}
+
+export interface Gauge {
+  record(value: number, attributes?: Attributes): void;
+}
+
+export interface ObservableResult {
+  observe(value: number, attributes?: Attributes): void;
+}
+
+export interface Metrics {
+  counter(name: string, options?: InstrumentOptions): Counter;
+  upDownCounter(name: string, options?: InstrumentOptions): UpDownCounter;
+  histogram(name: string, options?: HistogramOptions): Histogram;
+  gauge(name: string, options?: InstrumentOptions): Gauge;
+  observableGauge(
+    name: string,
+    options: InstrumentOptions,
+    callback: (result: ObservableResult) => void,
+  ): void;
+}
+
+export interface TraceOptions extends SpanOptions {}
+
+export interface ShutdownOptions {
+  /** Deadline for flushing every signal; default 5,000 ms. */
+  timeoutMs?: number;
+}
+
+export type AnomalyListener = (event: AnomalyEvent) => void;
+
+/** The object `init()` returns: one API for metrics, logs and traces. */
+export interface Sightline {
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string | undefined;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly tracer: Tracer;
+  /** Runs `fn` inside a new active span, ends it, records a thrown error and rethrows it. */
+  trace<T>(name: string, fn: (span: Span) => T): T;
+  trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): T;
+  activeSpan(): Span | undefined;
+  onAnomaly(listener: AnomalyListener): () => void;
+  /** Export accounting per adapter and signal. */
+  stats(): Record<string, AdapterStats>;
+  /** Counts of items sightline dropped before export, by reason (bad values, cardinality, ...). */
+  drops(): Record<string, number>;
+  forceFlush(options?: ShutdownOptions): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}

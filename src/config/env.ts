@@ -1,0 +1,75 @@
+import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Strict environment parsers: a malformed value fails `init()` instead of being guessed at. */
+export function envString(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+}
+
+export function envNumber(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      name,
+      `${name}=${describeValue(raw)} is not a number from ${min} to ${max}; set it to such a number or unset it`,
+    );
+  }
+  return value;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+export function envBoolean(env: Env, name: string): boolean | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  const lower = raw.toLowerCase();
+  if (TRUE.has(lower)) return true;
+  if (FALSE.has(lower)) return false;
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_INVALID_ENV,
+    name,
+    `${name}=${describeValue(raw)} is not a boolean; use true or false`,
+  );
+}
+
+export function envList(env: Env, name: string): string[] | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (values percent-decoded). */
+export function envKeyValues(env: Env, name: string): Record<string, string> | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_ENV,
+        name,
+        `${name} holds ${describeValue(pair)}, which is not key=value; use key1=value1,key2=value2`,
+      );
+    }
+    let value = pair.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // Keep the raw text: a stray % is more likely literal than an encoding.
+    }
+    out[pair.slice(0, eq).trim()] = value;
+  }
+  return out;
+}

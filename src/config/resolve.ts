@@ -1,0 +1,403 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Attributes } from '@opentelemetry/api';
+import type { DiagLevel } from '../diag/diag.js';
+import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import type { SightlineAdapter } from '../export/types.js';
+import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
+import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DIAG_LEVELS: readonly DiagLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
+const SENSITIVITIES = ['low', 'medium', 'high'] as const;
+
+const KNOWN_OPTIONS = new Set([
+  'service',
+  'environment',
+  'version',
+  'resource',
+  'exporters',
+  'profiles',
+  'logLevel',
+  'logStream',
+  'redact',
+  'sampling',
+  'metricInterval',
+  'cardinalityLimit',
+  'maxAttributeLength',
+  'handleSignals',
+  'diagnostics',
+  'outbound',
+  'anomaly',
+  'shutdownTimeout',
+]);
+
+const DEFAULTS = {
+  environment: 'development',
+  logLevel: 'info' as LogLevel,
+  sampling: 1,
+  metricInterval: 60_000,
+  cardinalityLimit: 2000,
+  maxAttributeLength: 4096,
+  handleSignals: false,
+  diagnostics: 'none' as DiagLevel,
+  outbound: true,
+  shutdownTimeout: 5000,
+  anomaly: { sensitivity: 'medium' as const, maxSeries: 1000, http: true },
+};
+
+function fail(
+  option: string,
+  value: unknown,
+  fix: string,
+  code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE,
+): never {
+  throw new SightlineConfigError(code, option, `option ${option}=${describeValue(value)} is invalid: ${fix}`);
+}
+
+function checkString(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    fail(option, value, 'pass a non-empty string', ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  return value.trim();
+}
+
+function checkNumber(
+  option: string,
+  value: unknown,
+  min: number,
+  max: number,
+  integer = false,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(option, value, `pass a number from ${min} to ${max}`, ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  if (integer && !Number.isInteger(value)) fail(option, value, 'pass a whole number');
+  return value;
+}
+
+function checkBoolean(option: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') fail(option, value, 'pass true or false', ErrorCodes.CONFIG_INVALID_TYPE);
+  return value;
+}
+
+function checkEnum<T extends string>(option: string, value: unknown, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    fail(option, value, `use one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function checkAdapters(option: string, value: unknown): SightlineAdapter[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value))
+    fail(option, value, 'pass a list of adapters such as [otlp()]', ErrorCodes.CONFIG_INVALID_TYPE);
+  value.forEach((a, i) => {
+    if (a === null || typeof a !== 'object' || typeof a.name !== 'string' || typeof a.setup !== 'function') {
+      fail(
+        `${option}[${i}]`,
+        a,
+        'pass an adapter made by a factory such as datadog() or otlp()',
+        ErrorCodes.CONFIG_INVALID_ADAPTER,
+      );
+    }
+  });
+  return value as SightlineAdapter[];
+}
+
+function checkAttributes(option: string, value: unknown): Attributes | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(option, value, 'pass an object of string, number or boolean values', ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (!['string', 'number', 'boolean'].includes(typeof v))
+      fail(`${option}.${k}`, v, 'use a string, number or boolean');
+  }
+  return value as Attributes;
+}
+
+function checkStrings(option: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    fail(option, value, 'pass a list of non-empty strings', ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  return value as string[];
+}
+
+function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | undefined {
+  if (value === undefined || value === false) return value;
+  if (value === null || typeof value !== 'object')
+    fail(option, value, 'pass an object or false', ErrorCodes.CONFIG_INVALID_TYPE);
+  const v = value as AnomalyConfig;
+  if (typeof v.sensitivity === 'number') checkNumber(`${option}.sensitivity`, v.sensitivity, 0, 1);
+  else checkEnum(`${option}.sensitivity`, v.sensitivity, SENSITIVITIES);
+  checkNumber(`${option}.maxSeries`, v.maxSeries, 1, 1_000_000, true);
+  checkBoolean(`${option}.http`, v.http);
+  return v;
+}
+
+/** Validates the options a profile or the top level may set. */
+function checkProfile(prefix: string, o: ProfileOptions): ProfileOptions {
+  return {
+    resource: checkAttributes(`${prefix}resource`, o.resource),
+    exporters: checkAdapters(`${prefix}exporters`, o.exporters),
+    logLevel: checkEnum(`${prefix}logLevel`, o.logLevel, LOG_LEVELS),
+    redact: checkStrings(`${prefix}redact`, o.redact),
+    sampling: checkNumber(`${prefix}sampling`, o.sampling, 0, 1),
+    metricInterval: checkNumber(`${prefix}metricInterval`, o.metricInterval, 100, 86_400_000, true),
+    cardinalityLimit: checkNumber(`${prefix}cardinalityLimit`, o.cardinalityLimit, 1, 1_000_000, true),
+    maxAttributeLength: checkNumber(`${prefix}maxAttributeLength`, o.maxAttributeLength, 16, 1_048_576, true),
+    handleSignals: checkBoolean(`${prefix}handleSignals`, o.handleSignals),
+    diagnostics: checkEnum(`${prefix}diagnostics`, o.diagnostics, DIAG_LEVELS),
+    outbound: checkBoolean(`${prefix}outbound`, o.outbound),
+    anomaly: checkAnomaly(`${prefix}anomaly`, o.anomaly),
+    shutdownTimeout: checkNumber(`${prefix}shutdownTimeout`, o.shutdownTimeout, 0, 600_000, true),
+  };
+}
+
+function packageName(cwd: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown };
+    return typeof pkg.name === 'string' && pkg.name !== '' ? pkg.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first value that is defined, in precedence order. */
+function pick<T>(...values: (T | undefined)[]): T | undefined {
+  for (const v of values) if (v !== undefined) return v;
+  return undefined;
+}
+
+/**
+ * Resolves the configuration once, at `init()`: code > SIGHTLINE_* > standard variables
+ * (OTEL_*, DD_*, NODE_ENV) > the environment's profile > defaults. Throws a
+ * `SightlineConfigError` naming the option and the fix on the first mistake.
+ */
+export function resolveConfig(
+  input: SightlineConfig = {},
+  env: Env = process.env,
+  cwd = process.cwd(),
+): ResolvedConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    fail('config', input, 'pass an options object to init()', ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      fail(
+        key,
+        (input as Record<string, unknown>)[key],
+        'remove it or check its spelling against the README',
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+      );
+    }
+  }
+  const code = checkProfile('', input as ProfileOptions);
+  const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
+
+  const environment =
+    pick(
+      checkString('environment', input.environment),
+      envString(env, 'SIGHTLINE_ENV'),
+      envString(env, 'DD_ENV'),
+      otelResource?.['deployment.environment.name'],
+      otelResource?.['deployment.environment'],
+      envString(env, 'NODE_ENV'),
+    ) ?? DEFAULTS.environment;
+
+  let profile: ProfileOptions = {};
+  if (input.profiles !== undefined) {
+    if (input.profiles === null || typeof input.profiles !== 'object' || Array.isArray(input.profiles)) {
+      fail(
+        'profiles',
+        input.profiles,
+        'pass an object keyed by environment name',
+        ErrorCodes.CONFIG_INVALID_TYPE,
+      );
+    }
+    const raw = input.profiles[environment] ?? input.profiles.default;
+    if (raw !== undefined) profile = checkProfile(`profiles.${environment}.`, raw);
+  }
+
+  const service =
+    pick(
+      checkString('service', input.service),
+      envString(env, 'SIGHTLINE_SERVICE'),
+      envString(env, 'OTEL_SERVICE_NAME'),
+      otelResource?.['service.name'],
+      envString(env, 'DD_SERVICE'),
+      packageName(cwd),
+    ) ?? 'unknown_service:node';
+
+  const version = pick(
+    checkString('version', input.version),
+    envString(env, 'SIGHTLINE_VERSION'),
+    otelResource?.['service.version'],
+    envString(env, 'DD_VERSION'),
+  );
+
+  const selection = envList(env, 'SIGHTLINE_EXPORTERS');
+  const exporters = selectExporters(input.exporters, profile.exporters, environment, selection);
+  const consoleOn =
+    selection?.includes('console') === true || (exporters.length === 0 && !selection?.includes('none'));
+
+  const anomaly = pick(
+    code.anomaly,
+    envBoolean(env, 'SIGHTLINE_ANOMALY') === false ? false : undefined,
+    profile.anomaly,
+  );
+
+  return Object.freeze({
+    service,
+    environment,
+    version,
+    resource: Object.freeze({ ...otelResource, ...profile.resource, ...code.resource }),
+    exporters: Object.freeze(exporters),
+    console: consoleOn,
+    logLevel:
+      pick(code.logLevel, checkEnvEnum(env, 'SIGHTLINE_LOG_LEVEL', LOG_LEVELS), profile.logLevel) ??
+      DEFAULTS.logLevel,
+    redact: Object.freeze([
+      ...(profile.redact ?? []),
+      ...(envList(env, 'SIGHTLINE_REDACT') ?? []),
+      ...(code.redact ?? []),
+    ]),
+    sampling:
+      pick(
+        code.sampling,
+        envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1),
+        standardSampling(env),
+        profile.sampling,
+      ) ?? DEFAULTS.sampling,
+    metricInterval:
+      pick(
+        code.metricInterval,
+        envNumber(env, 'SIGHTLINE_METRIC_INTERVAL', 100, 86_400_000),
+        envNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 100, 86_400_000),
+        profile.metricInterval,
+      ) ?? DEFAULTS.metricInterval,
+    cardinalityLimit:
+      pick(
+        code.cardinalityLimit,
+        envNumber(env, 'SIGHTLINE_CARDINALITY_LIMIT', 1, 1_000_000),
+        profile.cardinalityLimit,
+      ) ?? DEFAULTS.cardinalityLimit,
+    maxAttributeLength:
+      pick(
+        code.maxAttributeLength,
+        envNumber(env, 'SIGHTLINE_MAX_ATTRIBUTE_LENGTH', 16, 1_048_576),
+        profile.maxAttributeLength,
+      ) ?? DEFAULTS.maxAttributeLength,
+    handleSignals:
+      pick(code.handleSignals, envBoolean(env, 'SIGHTLINE_HANDLE_SIGNALS'), profile.handleSignals) ??
+      DEFAULTS.handleSignals,
+    diagnostics:
+      pick(code.diagnostics, checkEnvEnum(env, 'SIGHTLINE_DIAGNOSTICS', DIAG_LEVELS), profile.diagnostics) ??
+      DEFAULTS.diagnostics,
+    outbound:
+      pick(code.outbound, envBoolean(env, 'SIGHTLINE_OUTBOUND'), profile.outbound) ?? DEFAULTS.outbound,
+    anomaly:
+      anomaly === false ? false : Object.freeze({ ...DEFAULTS.anomaly, ...stripUndefined(anomaly ?? {}) }),
+    shutdownTimeout:
+      pick(
+        code.shutdownTimeout,
+        envNumber(env, 'SIGHTLINE_SHUTDOWN_TIMEOUT', 0, 600_000),
+        profile.shutdownTimeout,
+      ) ?? DEFAULTS.shutdownTimeout,
+    logStream: checkLogStream(input.logStream),
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkEnvEnum<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      name,
+      `${name}=${describeValue(raw)} is invalid; use one of ${allowed.join(', ')}`,
+    );
+  }
+  return raw as T;
+}
+
+function checkLogStream(value: unknown) {
+  if (value === undefined) return undefined;
+  if (value === null || typeof (value as { write?: unknown }).write !== 'function') {
+    fail('logStream', value, 'pass an object with a write(line) method', ErrorCodes.CONFIG_INVALID_TYPE);
+  }
+  return value as ResolvedConfig['logStream'];
+}
+
+/** OTEL_TRACES_SAMPLER=parentbased_traceidratio|traceidratio with OTEL_TRACES_SAMPLER_ARG, or always_on/off. */
+function standardSampling(env: Env): number | undefined {
+  const sampler = envString(env, 'OTEL_TRACES_SAMPLER');
+  if (sampler === undefined) return undefined;
+  if (sampler === 'always_on' || sampler === 'parentbased_always_on') return 1;
+  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
+  if (sampler === 'traceidratio' || sampler === 'parentbased_traceidratio') {
+    return envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', 0, 1) ?? 1;
+  }
+  return undefined;
+}
+
+/**
+ * Picks the adapters for this environment. `SIGHTLINE_EXPORTERS` narrows the configured list by
+ * adapter name (`none` turns every adapter off, `console` forces the console).
+ */
+function selectExporters(
+  codeValue: SightlineConfig['exporters'],
+  profileValue: SightlineAdapter[] | undefined,
+  environment: string,
+  selection: string[] | undefined,
+): SightlineAdapter[] {
+  let list: SightlineAdapter[] | undefined;
+  if (Array.isArray(codeValue)) list = checkAdapters('exporters', codeValue);
+  else if (codeValue !== undefined) {
+    if (codeValue === null || typeof codeValue !== 'object') {
+      fail(
+        'exporters',
+        codeValue,
+        'pass a list of adapters or an object keyed by environment',
+        ErrorCodes.CONFIG_INVALID_TYPE,
+      );
+    }
+    for (const [env, adapters] of Object.entries(codeValue)) checkAdapters(`exporters.${env}`, adapters);
+    list = codeValue[environment] ?? codeValue.default;
+  }
+  list ??= profileValue;
+  const names = new Set<string>();
+  for (const a of list ?? []) {
+    if (names.has(a.name))
+      fail(
+        'exporters',
+        a.name,
+        'each adapter may appear once per environment',
+        ErrorCodes.CONFIG_INVALID_ADAPTER,
+      );
+    names.add(a.name);
+  }
+  if (selection === undefined) return list ?? [];
+  if (selection.includes('none')) return [];
+  const chosen = (list ?? []).filter((a) => selection.includes(a.name));
+  for (const name of selection) {
+    if (name !== 'console' && !chosen.some((a) => a.name === name)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_ENV,
+        'SIGHTLINE_EXPORTERS',
+        `SIGHTLINE_EXPORTERS names ${describeValue(name)}, which is not configured for environment ${describeValue(environment)}; configure it in init({ exporters }) or remove it`,
+      );
+    }
+  }
+  return chosen;
+}

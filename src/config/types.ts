@@ -1,0 +1,72 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { DiagLevel } from '../diag/diag.js';
+import type { SightlineAdapter } from '../export/types.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Where log lines go instead of stdout (tests, benchmarks, a file). Must not block. */
+export interface LogStream {
+  write(line: string): unknown;
+}
+
+export interface AnomalyConfig {
+  /** 'low' | 'medium' | 'high' or a number in 0..1 (higher flags more). */
+  sensitivity?: 'low' | 'medium' | 'high' | number;
+  /** Most series watched at once; the least recently seen is forgotten first. */
+  maxSeries?: number;
+  /** Watch the HTTP p95 duration, request rate and error rate per route when the framework wrappers are in use. */
+  http?: boolean;
+}
+
+/** Options that a per-environment profile may set. */
+export interface ProfileOptions {
+  resource?: Attributes;
+  exporters?: SightlineAdapter[];
+  logLevel?: LogLevel;
+  redact?: string[];
+  sampling?: number;
+  metricInterval?: number;
+  cardinalityLimit?: number;
+  maxAttributeLength?: number;
+  handleSignals?: boolean;
+  diagnostics?: DiagLevel;
+  outbound?: boolean;
+  anomaly?: AnomalyConfig | false;
+  shutdownTimeout?: number;
+}
+
+/** What `init()` accepts. Every option is optional; see the README's configuration reference. */
+export interface SightlineConfig extends Omit<ProfileOptions, 'exporters'> {
+  service?: string;
+  environment?: string;
+  version?: string;
+  /** A list of adapters, or lists keyed by environment (`default` for the rest). Empty: console. */
+  exporters?: SightlineAdapter[] | Record<string, SightlineAdapter[]>;
+  /** Options per environment, applied below code and environment variables. */
+  profiles?: Record<string, ProfileOptions>;
+  /** Replaces stdout as the destination of log lines. */
+  logStream?: LogStream;
+}
+
+/** The configuration after precedence and validation: complete and frozen. */
+export interface ResolvedConfig {
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string | undefined;
+  readonly resource: Readonly<Attributes>;
+  readonly exporters: readonly SightlineAdapter[];
+  /** The embedded console adapter is on: no adapter configured, or SIGHTLINE_EXPORTERS names it. */
+  readonly console: boolean;
+  readonly logLevel: LogLevel;
+  readonly redact: readonly string[];
+  readonly sampling: number;
+  readonly metricInterval: number;
+  readonly cardinalityLimit: number;
+  readonly maxAttributeLength: number;
+  readonly handleSignals: boolean;
+  readonly diagnostics: DiagLevel;
+  readonly outbound: boolean;
+  readonly anomaly: Readonly<Required<AnomalyConfig>> | false;
+  readonly shutdownTimeout: number;
+  readonly logStream: LogStream | undefined;
+}

@@ -1,0 +1,48 @@
+/**
+ * The catalogue of coded errors. sightline throws only at setup (`init()`, adapter factories,
+ * `createDetector`); recording, logging, tracing, exporting and shutdown never throw.
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID_TYPE: 'SL_ERR_CONFIG_INVALID_TYPE',
+  CONFIG_INVALID_VALUE: 'SL_ERR_CONFIG_INVALID_VALUE',
+  CONFIG_UNKNOWN_OPTION: 'SL_ERR_CONFIG_UNKNOWN_OPTION',
+  CONFIG_INVALID_ENV: 'SL_ERR_CONFIG_INVALID_ENV',
+  CONFIG_MISSING_CREDENTIALS: 'SL_ERR_CONFIG_MISSING_CREDENTIALS',
+  CONFIG_INSECURE_ENDPOINT: 'SL_ERR_CONFIG_INSECURE_ENDPOINT',
+  CONFIG_INVALID_URL: 'SL_ERR_CONFIG_INVALID_URL',
+  CONFIG_MISSING_DEPENDENCY: 'SL_ERR_CONFIG_MISSING_DEPENDENCY',
+  CONFIG_INVALID_ADAPTER: 'SL_ERR_CONFIG_INVALID_ADAPTER',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | `SL_ERR_${string}`;
+
+/** Base class of every error sightline throws; `code` is stable and documented. */
+export class SightlineError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(`${message} [${code}]`);
+    this.name = 'SightlineError';
+    this.code = code;
+  }
+}
+
+/** A configuration mistake found at `init()` or in an adapter factory. */
+export class SightlineConfigError extends SightlineError {
+  /** The option (or environment variable) at fault. */
+  readonly option: string;
+  constructor(code: ErrorCode, option: string, message: string) {
+    super(code, message);
+    this.name = 'SightlineConfigError';
+    this.option = option;
+  }
+}
+
+/** Describes a value for an error message without ever echoing a secret or a huge value. */
+export function describeValue(value: unknown, secret = false): string {
+  if (secret) return '<redacted>';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

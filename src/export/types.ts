@@ -1,0 +1,103 @@
+import type { TracerProvider } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { Diag } from '../diag/diag.js';
+import type { AnomalyEvent } from '../anomaly/event.js';
+
+/** The four kinds of telemetry an adapter may carry. */
+export type Signal = 'metrics' | 'traces' | 'logs' | 'events';
+
+/** Why an item was dropped instead of delivered. */
+export type DropReason =
+  | 'queue_full'
+  | 'rejected'
+  | 'retries_exhausted'
+  | 'too_large'
+  | 'shutdown'
+  | 'encode_error'
+  | 'invalid';
+
+/** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
+export interface SignalStats {
+  produced: number;
+  delivered: number;
+  retried: number;
+  queued: number;
+  dropped: Partial<Record<DropReason, number>>;
+}
+
+export type AdapterStats = Partial<Record<Signal, SignalStats>>;
+
+/** The names of the keys in the JSON log lines sightline writes, as the primary log format set them. */
+export interface LogKeys {
+  readonly messageKey: string;
+  readonly levelKey: string;
+  readonly timeKey: string;
+  /** How the time is written: epoch milliseconds or an ISO-8601 string. */
+  readonly timeFormat: 'epoch' | 'iso';
+}
+
+/**
+ * How an adapter wants log lines shaped. The first adapter (in the configured order) that sets
+ * `messageKey`, `levelKey` or `timeKey` decides the line shape on stdout; `base` and `correlate`
+ * fields of every adapter are merged into every line.
+ */
+export interface LogFormat {
+  messageKey?: string;
+  levelKey?: string;
+  timeKey?: string;
+  timeFormat?: 'epoch' | 'iso';
+  /** Static fields added to every line (service tags, schema versions). */
+  base?: Record<string, unknown>;
+  /** Fields tying the line to the active span; called only while a span is active. */
+  correlate?(traceId: string, spanId: string, traceFlags: number): Record<string, unknown>;
+}
+
+/** Receives each log line as written (one JSON object, no trailing newline). Must not block or throw. */
+export interface LogSink {
+  write(line: string): void;
+  forceFlush?(): Promise<void>;
+  shutdown?(): Promise<void>;
+}
+
+/** Receives anomaly events. Must not block or throw. */
+export type EventSink = (event: AnomalyEvent) => void;
+
+/** What sightline hands an adapter at `init()`. */
+export interface AdapterContext {
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string | undefined;
+  readonly resource: Resource;
+  readonly diag: Diag;
+  /** Filled in before the first log line is written; read it lazily (at encode time), not in `setup`. */
+  readonly logKeys: LogKeys;
+  /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
+  registerStats(adapterName: string, source: () => AdapterStats): void;
+}
+
+/** What an adapter contributes once set up. Every part is optional. */
+export interface AdapterParts {
+  /** Push exporter driven by a periodic reader; its `selectAggregationTemporality` decides delta or cumulative. */
+  metricExporter?: PushMetricExporter;
+  /** Collection interval for this adapter's reader; defaults to the `metricInterval` option. */
+  metricIntervalMs?: number;
+  spanExporter?: SpanExporter;
+  /** A tracer provider to register instead of sightline's own (for vendor-native tracers such as dd-trace). */
+  tracerProvider?: TracerProvider;
+  logFormat?: LogFormat;
+  logSink?: LogSink;
+  eventSink?: EventSink;
+  forceFlush?(): Promise<void>;
+  shutdown?(): Promise<void>;
+}
+
+/**
+ * A backend adapter: a factory such as `datadog(options)` validates its options (throwing a coded
+ * `SightlineConfigError` on a mistake) and returns this object; `init()` calls `setup` once.
+ */
+export interface SightlineAdapter {
+  readonly name: string;
+  setup(ctx: AdapterContext): AdapterParts;
+}

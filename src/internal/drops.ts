@@ -1,0 +1,42 @@
+import type { Diag } from '../diag/diag.js';
+
+/** Why sightline dropped or repaired an input before it reached the OpenTelemetry SDK. */
+export type InputDropReason =
+  | 'invalid_value'
+  | 'negative_increment'
+  | 'invalid_attribute'
+  | 'truncated_attribute'
+  | 'after_shutdown'
+  | 'callback_error'
+  | 'log_error'
+  | 'listener_error'
+  | 'instrument_error';
+
+const EXPLAIN: Record<InputDropReason, string> = {
+  invalid_value: 'a metric value that is not a finite number was dropped',
+  negative_increment:
+    'a negative counter increment was dropped (use an up-down counter for values that go down)',
+  invalid_attribute: 'an attribute value that is not a string, number, boolean or array of them was removed',
+  truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
+  after_shutdown: 'a recording after shutdown() was dropped',
+  callback_error: 'an observable gauge callback threw; its observations for that cycle were dropped',
+  log_error: 'a log call could not be serialised and was dropped',
+  listener_error: 'an onAnomaly listener threw; the error was swallowed',
+  instrument_error: 'an instrument could not be created; a no-op instrument was returned',
+};
+
+/** Counts inputs dropped or repaired, by reason, and reports each reason once through diag. */
+export class DropCounter {
+  readonly counts: Record<string, number> = Object.create(null);
+  constructor(private readonly diag: Diag) {}
+
+  add(reason: InputDropReason, n = 1): void {
+    const prev = this.counts[reason];
+    if (prev === undefined) this.diag.once(`drop.${reason}`, EXPLAIN[reason]);
+    this.counts[reason] = (prev ?? 0) + n;
+  }
+
+  snapshot(): Record<string, number> {
+    return { ...this.counts };
+  }
+}

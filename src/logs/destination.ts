@@ -1,0 +1,69 @@
+import pino, { type DestinationStream } from 'pino';
+import type { LogStream } from '../config/types.js';
+import type { LogSink } from '../export/types.js';
+import { formatPretty } from './pretty.js';
+
+export interface FanoutDestination extends DestinationStream {
+  flush(): Promise<void>;
+  /** Writes what is buffered before the process dies (uncaught exception, signal). */
+  flushSync(): void;
+  close(): Promise<void>;
+}
+
+export interface DestinationOptions {
+  /** Replaces stdout; when absent, lines go to stdout through an asynchronous writer. */
+  stream: LogStream | undefined;
+  pretty: boolean;
+  sinks: readonly LogSink[];
+}
+
+/**
+ * The one place log lines leave the logger: stdout (or the user's stream) plus each adapter's
+ * sink. Sinks get the line without its newline; a sink that throws loses that line, not the caller.
+ */
+export function createDestination(options: DestinationOptions): FanoutDestination {
+  const boom = options.stream ? undefined : pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const primary: LogStream = options.stream ?? boom!;
+  const sinks = options.sinks;
+  const pretty = options.pretty;
+
+  return {
+    write(line: string) {
+      try {
+        primary.write(pretty ? formatPretty(line) : line);
+      } catch {
+        // A closed stdout must not take the caller down.
+      }
+      if (sinks.length === 0) return;
+      const bare = line.endsWith('\n') ? line.slice(0, -1) : line;
+      for (const sink of sinks) {
+        try {
+          sink.write(bare);
+        } catch {
+          // Sinks count their own drops; this guard only keeps the caller safe.
+        }
+      }
+    },
+    flushSync() {
+      try {
+        boom?.flushSync();
+      } catch {
+        // Nothing buffered, or stdout already gone.
+      }
+    },
+    flush() {
+      return new Promise<void>((resolve) => {
+        if (!boom) return resolve();
+        try {
+          boom.flush(() => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    },
+    async close() {
+      // stdout stays open for the rest of the process; only make sure our buffer is written.
+      await this.flush();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../config/types.js';
+import type { LogFormat, LogKeys } from '../export/types.js';
+import type { DropCounter } from '../internal/drops.js';
+import { createRedactor, REDACTED } from './redact.js';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  keys: LogKeys;
+  formats: readonly LogFormat[];
+  /** Fields on every line: service name, environment, version and each adapter's base fields. */
+  base: Record<string, unknown>;
+  redactKeys: readonly string[];
+  /** Exact pino paths to redact (`req.body.card`), on top of the key list. */
+  redactPaths: readonly string[];
+  drops: DropCounter;
+  destination: DestinationStream;
+}
+
+const EMPTY = Object.freeze({});
+
+/**
+ * Builds the pino logger behind `obs.log`: trace correlation through a mixin, level names rather
+ * than numbers (every backend reads names), redaction by key, and a guard so a value that cannot
+ * be serialised costs the line, never the caller.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const { keys, drops } = options;
+  const correlators = options.formats.flatMap((f) => (f.correlate ? [f.correlate] : []));
+  const levelObjects: Record<string, Record<string, string>> = {};
+  const timeKey = JSON.stringify(keys.timeKey);
+  const timestamp =
+    keys.timeFormat === 'iso'
+      ? () => `,${timeKey}:"${new Date().toISOString()}"`
+      : () => `,${timeKey}:${Date.now()}`;
+
+  const mixin = (): object => {
+    const span = trace.getSpan(context.active());
+    if (span === undefined) return EMPTY;
+    const sc = span.spanContext();
+    if (!isSpanContextValid(sc)) return EMPTY;
+    const fields: Record<string, unknown> = {
+      trace_id: sc.traceId,
+      span_id: sc.spanId,
+      trace_flags: (sc.traceFlags & 1) === 1 ? '01' : '00',
+    };
+    for (const correlate of correlators)
+      Object.assign(fields, correlate(sc.traceId, sc.spanId, sc.traceFlags));
+    return fields;
+  };
+
+  return pino(
+    {
+      level: options.level,
+      messageKey: keys.messageKey,
+      base: options.base,
+      timestamp,
+      mixin,
+      // pino's default merges into the mixin's object; outside a span there is nothing to merge.
+      mixinMergeStrategy: (mergeObject: object, mixinObject: object) =>
+        mixinObject === EMPTY ? mergeObject : Object.assign(mixinObject, mergeObject),
+      formatters: {
+        level(label) {
+          let o = levelObjects[label];
+          if (o === undefined) {
+            o = { [keys.levelKey]: label };
+            levelObjects[label] = o;
+          }
+          return o;
+        },
+        log: createRedactor(options.redactKeys),
+      },
+      ...(options.redactPaths.length > 0
+        ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
+        : {}),
+      hooks: {
+        logMethod(args, method) {
+          try {
+            method.apply(this, args);
+          } catch {
+            drops.add('log_error');
+          }
+        },
+      },
+    },
+    options.destination,
+  );
+}

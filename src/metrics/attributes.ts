@@ -1,0 +1,65 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { DropCounter } from '../internal/drops.js';
+
+function validArrayValue(v: unknown[]): boolean {
+  for (const item of v) {
+    const t = typeof item;
+    if (item !== null && item !== undefined && t !== 'string' && t !== 'number' && t !== 'boolean')
+      return false;
+  }
+  return true;
+}
+
+/**
+ * Returns attributes safe to hand to the SDK. The common case (all primitive, short strings)
+ * returns the caller's object untouched, so the hot path allocates nothing.
+ */
+export function cleanAttributes(
+  attributes: Attributes | undefined,
+  maxLength: number,
+  drops: DropCounter,
+): Attributes | undefined {
+  if (attributes === undefined || attributes === null) return undefined;
+  if (typeof attributes !== 'object') {
+    drops.add('invalid_attribute');
+    return undefined;
+  }
+  let clean = true;
+  for (const key in attributes) {
+    const v = attributes[key];
+    const t = typeof v;
+    if (t === 'string') {
+      if ((v as string).length > maxLength) clean = false;
+    } else if (t !== 'number' && t !== 'boolean' && !(Array.isArray(v) && validArrayValue(v))) {
+      clean = false;
+    }
+    if (!clean) break;
+  }
+  if (clean) return attributes;
+  return repair(attributes, maxLength, drops);
+}
+
+function repair(attributes: Attributes, maxLength: number, drops: DropCounter): Attributes {
+  const out: Attributes = {};
+  for (const key of Object.keys(attributes)) {
+    let v: AttributeValue | undefined;
+    try {
+      v = attributes[key];
+    } catch {
+      drops.add('invalid_attribute');
+      continue;
+    }
+    const t = typeof v;
+    if (t === 'string') {
+      if ((v as string).length > maxLength) {
+        drops.add('truncated_attribute');
+        out[key] = (v as string).slice(0, maxLength);
+      } else out[key] = v;
+    } else if (t === 'number' || t === 'boolean' || (Array.isArray(v) && validArrayValue(v))) {
+      out[key] = v;
+    } else {
+      drops.add('invalid_attribute');
+    }
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+import type { Attributes, Meter, Histogram as OtelHistogram } from '@opentelemetry/api';
+import type {
+  Counter,
+  Gauge,
+  Histogram,
+  HistogramOptions,
+  InstrumentOptions,
+  Metrics,
+  ObservableResult,
+  UpDownCounter,
+} from '../api/types.js';
+import type { DropCounter } from '../internal/drops.js';
+import { cleanAttributes } from './attributes.js';
+
+/** What the instruments need from the instance; `closed` flips at shutdown. */
+export interface MetricsState {
+  closed: boolean;
+  readonly drops: DropCounter;
+  readonly maxAttributeLength: number;
+  /** Names of metrics created with `detect: true`, read by the anomaly engine. */
+  readonly detected: Set<string>;
+}
+
+const noop = (): void => {};
+const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
+
+/**
+ * The `obs.metrics` facade: OpenTelemetry instruments behind a guard that drops and counts
+ * bad input instead of throwing, and repairs attributes only when they need it.
+ */
+export function createMetrics(meter: Meter, state: MetricsState): Metrics {
+  const { drops, maxAttributeLength } = state;
+
+  // One guard for every instrument kind: finite numbers only, optionally non-negative.
+  const accept = (value: number, nonNegative: boolean): boolean => {
+    if (state.closed) {
+      drops.add('after_shutdown');
+      return false;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      drops.add('invalid_value');
+      return false;
+    }
+    if (nonNegative && value < 0) {
+      drops.add('negative_increment');
+      return false;
+    }
+    return true;
+  };
+
+  const safely = <T>(name: string, options: InstrumentOptions | undefined, make: () => T): T => {
+    try {
+      if (options?.detect === true) state.detected.add(name);
+      return make();
+    } catch {
+      drops.add('instrument_error');
+      return noopInstrument as unknown as T;
+    }
+  };
+
+  const descriptor = (options: InstrumentOptions | undefined) => ({
+    unit: options?.unit,
+    description: options?.description,
+  });
+
+  return {
+    counter(name, options): Counter {
+      return safely(name, options, () => {
+        const inner = meter.createCounter(name, descriptor(options));
+        return {
+          add(value: number, attributes?: Attributes) {
+            if (accept(value, true)) inner.add(value, cleanAttributes(attributes, maxAttributeLength, drops));
+          },
+        };
+      });
+    },
+
+    upDownCounter(name, options): UpDownCounter {
+      return safely(name, options, () => {
+        const inner = meter.createUpDownCounter(name, descriptor(options));
+        return {
+          add(value: number, attributes?: Attributes) {
+            if (accept(value, false))
+              inner.add(value, cleanAttributes(attributes, maxAttributeLength, drops));
+          },
+        };
+      });
+    },
+
+    histogram(name, options?: HistogramOptions): Histogram {
+      return safely(name, options, () => {
+        const buckets = options?.buckets;
+        const inner: OtelHistogram = meter.createHistogram(name, {
+          ...descriptor(options),
+          ...(buckets ? { advice: { explicitBucketBoundaries: buckets } } : {}),
+        });
+        const record = (value: number, attributes?: Attributes) => {
+          if (accept(value, false))
+            inner.record(value, cleanAttributes(attributes, maxAttributeLength, drops));
+        };
+        const perMs = options?.unit === 's' ? 1 / 1000 : 1;
+        return {
+          record,
+          startTimer(attributes?: Attributes) {
+            const start = performance.now();
+            return (extra?: Attributes) => {
+              const value = (performance.now() - start) * perMs;
+              record(value, extra ? { ...attributes, ...extra } : attributes);
+              return value;
+            };
+          },
+        };
+      });
+    },
+
+    gauge(name, options): Gauge {
+      return safely(name, options, () => {
+        const inner = meter.createGauge(name, descriptor(options));
+        return {
+          record(value: number, attributes?: Attributes) {
+            if (accept(value, false))
+              inner.record(value, cleanAttributes(attributes, maxAttributeLength, drops));
+          },
+        };
+      });
+    },
+
+    observableGauge(name, options, callback) {
+      safely(name, options, () => {
+        const inner = meter.createObservableGauge(name, descriptor(options));
+        inner.addCallback((result) => {
+          const facade: ObservableResult = {
+            observe(value, attributes) {
+              if (accept(value, false))
+                result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
+            },
+          };
+          try {
+            callback(facade);
+          } catch {
+            drops.add('callback_error');
+          }
+        });
+      });
+    },
+  };
+}
