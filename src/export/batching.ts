@@ -1,0 +1,117 @@
+import type { EncodedBody } from './spec.js';
+
+/** A bounded FIFO of items; `shift` is O(1) amortised (a head index, compacted now and then). */
+export class ItemQueue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  /**
+   * Removes up to `maxItems` items from the front, stopping before the estimated size would pass
+   * `maxBytes` (at least one item is always taken so a big item reaches the encoder and is judged there).
+   */
+  take(maxItems: number, maxBytes: number, sizeOf?: (item: T) => number): T[] {
+    let n = Math.min(maxItems, this.length);
+    if (sizeOf) {
+      // Measure before removing anything, so a throwing estimate leaves the queue intact.
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        bytes += sizeOf(this.items[this.head + i] as T);
+        if (i > 0 && bytes > maxBytes) {
+          n = i;
+          break;
+        }
+      }
+    }
+    const out = this.items.slice(this.head, this.head + n) as T[];
+    this.items.fill(undefined, this.head, this.head + n);
+    this.head += n;
+    this.compact();
+    return out;
+  }
+
+  /** Empties the queue, returning how many items it held. */
+  clear(): number {
+    const n = this.length;
+    this.items = [];
+    this.head = 0;
+    return n;
+  }
+
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Splits a batch into two halves (the first gets the extra item). */
+export function splitHalves<T>(items: readonly T[]): [T[], T[]] {
+  const mid = Math.ceil(items.length / 2);
+  return [items.slice(0, mid), items.slice(mid)];
+}
+
+/** A batch ready to send: its items and their encoded body. */
+export interface EncodedPart<T> {
+  readonly items: readonly T[];
+  readonly body: Uint8Array;
+  readonly contentType: string;
+}
+
+/** The result of fitting a batch under the byte limit. */
+export interface EncodeOutcome<T> {
+  readonly parts: EncodedPart<T>[];
+  /** Items that alone exceed the byte limit. */
+  tooLarge: number;
+  /** Items the encoder threw on, isolated by halving. */
+  encodeErrors: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** Encodes `items`, halving any part whose body passes `maxBytes` or whose encoding throws. */
+export function encodeWithinLimit<T>(
+  items: readonly T[],
+  encode: (items: readonly T[]) => EncodedBody,
+  maxBytes: number,
+): EncodeOutcome<T> {
+  const outcome: EncodeOutcome<T> = { parts: [], tooLarge: 0, encodeErrors: 0 };
+  // Depth-first with an explicit stack, so parts come out in the order the items went in.
+  const stack: (readonly T[])[] = [items];
+  while (stack.length > 0) {
+    const batch = stack.pop()!;
+    if (batch.length === 0) continue;
+    let encoded: EncodedBody;
+    try {
+      encoded = encode(batch);
+    } catch {
+      if (batch.length === 1) outcome.encodeErrors++;
+      else pushHalves(stack, batch);
+      continue;
+    }
+    const body = typeof encoded.body === 'string' ? utf8.encode(encoded.body) : encoded.body;
+    if (body.byteLength > maxBytes) {
+      if (batch.length === 1) outcome.tooLarge++;
+      else pushHalves(stack, batch);
+      continue;
+    }
+    outcome.parts.push({ items: batch, body, contentType: encoded.contentType });
+  }
+  return outcome;
+}
+
+function pushHalves<T>(stack: (readonly T[])[], batch: readonly T[]): void {
+  const [a, b] = splitHalves(batch);
+  stack.push(b, a);
+}

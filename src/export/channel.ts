@@ -1,0 +1,492 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { type Diag, silentDiag } from '../diag/diag.js';
+import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import { encodeWithinLimit, ItemQueue, splitHalves } from './batching.js';
+import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
+import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
+import { classifyStatus, defaultIsRetryable, describeUrl, gzipBody, post } from './transport.js';
+import type { DropReason, SignalStats } from './types.js';
+
+// The export's own HTTP calls must never be traced, metered or logged by sightline (that would
+// loop: an export span exported by the next export...). Rooting at ROOT_CONTEXT rather than the
+// caller's context also keeps a user's span or baggage from leaking into a background send.
+const SUPPRESSED = suppressTracing(ROOT_CONTEXT);
+
+/** A batch taken from the queue, followed until every one of its items is settled. */
+interface Job {
+  /** Items not yet delivered or dropped. */
+  pending: number;
+  /** Sequence number of the job's first item; flush waiters watch it. */
+  readonly minSeq: number;
+  readonly startedAt: number;
+  attempt: number;
+  /** Set at the shutdown deadline: the job's items were counted as dropped, ignore its late results. */
+  abandoned: boolean;
+  /** The back-off in progress, if any, so shutdown can cut it short. */
+  sleep?: { readonly endsAt: number; cancel(): void };
+}
+
+type Outcome = 'delivered' | DropReason;
+
+/**
+ * Creates the send pipeline for one adapter × signal: a bounded queue, batches cut by the vendor's
+ * limits, a flush timer, gzip, timeouts, retries and exact accounting. Throws a coded
+ * `SightlineConfigError` on bad limits or options (at setup); never throws afterwards.
+ *
+ * @example
+ * const logs = createChannel<LogRecord>({
+ *   adapter: 'datadog', signal: 'logs', url: new URL('https://http-intake.logs.datadoghq.com/api/v2/logs'),
+ *   headers: { 'DD-API-KEY': apiKey }, limits: { maxItems: 1000, maxBytes: 5_000_000 },
+ *   encode: (items) => ({ body: JSON.stringify(items), contentType: 'application/json' }),
+ * }, { diag: ctx.diag });
+ * logs.push(record);
+ * await logs.shutdown(5000);
+ */
+export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
+  const { adapter, signal, limits } = spec;
+  const queueSize = positiveInt('queueSize', options.queueSize ?? 2048);
+  const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 5000);
+  const timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? 10_000);
+  const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
+  const shutdownTimeoutMs = nonNegative('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000);
+  const maxResponseBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024);
+  const maxItems = positiveInt('limits.maxItems', limits.maxItems);
+  const maxBytes = positiveInt('limits.maxBytes', limits.maxBytes);
+  const maxCompressed =
+    limits.maxCompressedBytes === undefined
+      ? undefined
+      : positiveInt('limits.maxCompressedBytes', limits.maxCompressedBytes);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  nonNegative('retry.initialDelayMs', policy.initialDelayMs);
+  nonNegative('retry.maxDelayMs', policy.maxDelayMs);
+  nonNegative('retry.maxElapsedMs', policy.maxElapsedMs);
+  const gzip = options.gzip ?? true;
+  const diag: Diag = options.diag ?? silentDiag;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const isRetryable = spec.isRetryable ?? defaultIsRetryable;
+  const baseHeaders = normaliseHeaders(spec.headers ?? {});
+  const where = describeUrl(spec.url);
+  const key = `export.${adapter}.${signal}`;
+  const label = `${adapter} ${signal}`;
+  // Send a partial batch early once the queue is half full, so a small queue never waits for the timer.
+  const readyAt = Math.min(maxItems, Math.max(1, Math.floor(queueSize / 2)));
+
+  const queue = new ItemQueue<T>();
+  const dropped: Partial<Record<DropReason, number>> = {};
+  let produced = 0;
+  let delivered = 0;
+  let retried = 0;
+  let queued = 0;
+  // Sequence numbers: items accepted into the queue, items taken out of it, and the mark up to
+  // which a flush wants partial batches sent.
+  let acceptedSeq = 0;
+  let takenSeq = 0;
+  let drainUntil = 0;
+  const inflight = new Set<Job>();
+  const waiters = new Set<{ mark: number; resolve: () => void }>();
+  let active = 0;
+  let scheduled = false;
+  let closed = false;
+  let deadline: number | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+  const abortAll = new AbortController();
+
+  const timer = setInterval(() => {
+    if (queue.length === 0) return;
+    drainUntil = acceptedSeq;
+    schedule();
+  }, flushIntervalMs);
+  timer.unref();
+
+  function drop(n: number, reason: DropReason): void {
+    dropped[reason] = (dropped[reason] ?? 0) + n;
+  }
+
+  function settle(job: Job, count: number, outcome: Outcome): void {
+    if (job.abandoned || count <= 0) return;
+    const n = Math.min(count, job.pending);
+    job.pending -= n;
+    queued -= n;
+    if (outcome === 'delivered') delivered += n;
+    else drop(n, outcome);
+  }
+
+  function hasWork(): boolean {
+    const n = queue.length;
+    return n > 0 && (n >= readyAt || takenSeq < drainUntil || closed);
+  }
+
+  function schedule(): void {
+    if (scheduled || active >= concurrency || !hasWork()) return;
+    scheduled = true;
+    // Deferred so encoding never runs inside the caller's `push`.
+    setImmediate(() => {
+      scheduled = false;
+      context.with(SUPPRESSED, startWorkers);
+    });
+  }
+
+  function startWorkers(): void {
+    while (active < concurrency && hasWork()) {
+      active++;
+      void worker();
+    }
+  }
+
+  async function worker(): Promise<void> {
+    try {
+      while (hasWork()) {
+        const minSeq = takenSeq;
+        let items: T[];
+        try {
+          items = queue.take(maxItems, maxBytes, spec.sizeOf);
+        } catch {
+          items = queue.take(maxItems, maxBytes);
+        }
+        takenSeq += items.length;
+        const job: Job = { pending: items.length, minSeq, startedAt: now(), attempt: 0, abandoned: false };
+        inflight.add(job);
+        try {
+          await sendItems(job, items);
+        } catch {
+          diag.error(`${key}.bug`, `${label}: unexpected error while exporting; batch dropped`);
+        }
+        // Anything a hook bug left unsettled is counted, so the identity always holds.
+        settle(job, job.pending, 'encode_error');
+        inflight.delete(job);
+        checkWaiters();
+      }
+    } finally {
+      active--;
+      checkWaiters();
+      schedule();
+    }
+  }
+
+  /** Encodes within the byte limit and sends each part in order. */
+  async function sendItems(job: Job, items: readonly T[]): Promise<void> {
+    const outcome = encodeWithinLimit(items, spec.encode, maxBytes);
+    if (outcome.tooLarge > 0) {
+      settle(job, outcome.tooLarge, 'too_large');
+      diag.warn(
+        `${key}.too_large`,
+        `${label}: ${outcome.tooLarge} items exceed ${maxBytes} bytes alone; dropped`,
+      );
+    }
+    if (outcome.encodeErrors > 0) {
+      settle(job, outcome.encodeErrors, 'encode_error');
+      diag.warn(`${key}.encode_error`, `${label}: encoder failed on ${outcome.encodeErrors} items; dropped`);
+    }
+    for (const part of outcome.parts) {
+      if (job.abandoned) return;
+      await sendPart(job, part.items, part.body, part.contentType);
+    }
+  }
+
+  async function splitAndSend(job: Job, items: readonly T[], why: string): Promise<void> {
+    if (items.length <= 1) {
+      settle(job, items.length, 'too_large');
+      diag.warn(`${key}.too_large`, `${label}: a single item is ${why} for ${where}; dropped`);
+      return;
+    }
+    const [a, b] = splitHalves(items);
+    await sendItems(job, a);
+    await sendItems(job, b);
+  }
+
+  async function sendPart(
+    job: Job,
+    items: readonly T[],
+    body: Uint8Array,
+    contentType: string,
+  ): Promise<void> {
+    const n = items.length;
+    const wire = gzip ? await gzipBody(body) : body;
+    if (job.abandoned) return;
+    if (maxCompressed !== undefined && wire.byteLength > maxCompressed) {
+      return splitAndSend(job, items, 'too large after compression');
+    }
+    const headers: Record<string, string> = { ...baseHeaders, 'content-type': contentType };
+    if (gzip) headers['content-encoding'] = 'gzip';
+    const request = { url: spec.url, body: wire, headers };
+    for (;;) {
+      const result = await post(request, {
+        timeoutMs,
+        abort: abortAll.signal,
+        maxResponseBytes,
+        send: spec.send,
+      });
+      if (job.abandoned) return;
+      if (result.kind === 'failure') {
+        if (result.reason === 'aborted') return settle(job, n, 'shutdown');
+        diag.debug(`${key}.network`, `${label}: ${result.code} from ${where}; will retry ${n} items`);
+        if (!(await backoff(job, n, undefined))) return;
+        continue;
+      }
+      const res = result.response;
+      switch (classifyStatus(res.status, isRetryable)) {
+        case 'ok':
+          return handleSuccess(job, items, res);
+        case 'too_large':
+          if (spec.splitOn413) return splitAndSend(job, items, 'rejected with HTTP 413');
+          settle(job, n, 'too_large');
+          diag.warn(`${key}.status`, `${label}: HTTP 413 from ${where}; ${n} items dropped (too_large)`);
+          return;
+        case 'retry':
+          diag.debug(`${key}.status`, `${label}: HTTP ${res.status} from ${where}; will retry ${n} items`);
+          if (!(await backoff(job, n, res))) return;
+          continue;
+        default:
+          settle(job, n, 'rejected');
+          diag.warn(
+            `${key}.status`,
+            `${label}: HTTP ${res.status} from ${where}; ${n} items dropped (rejected)`,
+          );
+          return;
+      }
+    }
+  }
+
+  async function handleSuccess(job: Job, items: readonly T[], res: ExportResponse): Promise<void> {
+    const n = items.length;
+    if (!spec.onResponse) return settle(job, n, 'delivered');
+    let retry: number[] = [];
+    let rejected = 0;
+    try {
+      const verdict = spec.onResponse(res, items);
+      if (verdict) {
+        const seen = new Set<number>();
+        for (const i of verdict.retry ?? []) if (Number.isInteger(i) && i >= 0 && i < n) seen.add(i);
+        retry = [...seen].sort((x, y) => x - y);
+        const r = Number(verdict.rejected ?? 0);
+        rejected = Number.isFinite(r) ? Math.max(0, Math.min(Math.floor(r), n - retry.length)) : 0;
+      }
+    } catch {
+      diag.warn(`${key}.hook`, `${label}: response hook failed; batch counted as delivered`);
+    }
+    settle(job, n - retry.length - rejected, 'delivered');
+    if (rejected > 0) {
+      settle(job, rejected, 'rejected');
+      diag.warn(`${key}.partial`, `${label}: ${where} rejected ${rejected} of ${n} items`);
+    }
+    if (retry.length === 0) return;
+    if (!(await backoff(job, retry.length, res))) return;
+    await sendItems(
+      job,
+      retry.map((i) => items[i] as T),
+    );
+  }
+
+  /** Waits before the next attempt; `false` (items settled) when the budget or the deadline forbids it. */
+  async function backoff(job: Job, n: number, res: ExportResponse | undefined): Promise<boolean> {
+    let delay = res ? vendorDelay(res) : undefined;
+    delay ??= backoffDelayMs(job.attempt, policy, random);
+    job.attempt++;
+    const t = now();
+    if (t + delay - job.startedAt > policy.maxElapsedMs) {
+      settle(job, n, 'retries_exhausted');
+      diag.warn(
+        `${key}.exhausted`,
+        `${label}: gave up on ${n} items after ${job.attempt} attempts to ${where}`,
+      );
+      return false;
+    }
+    if (deadline !== undefined && t + delay > deadline) {
+      settle(job, n, 'shutdown');
+      return false;
+    }
+    const completed = await sleep(job, delay);
+    if (!completed || job.abandoned) {
+      settle(job, n, 'shutdown');
+      return false;
+    }
+    retried += n;
+    return true;
+  }
+
+  function vendorDelay(res: ExportResponse): number | undefined {
+    let delay: number | undefined;
+    try {
+      delay = spec.retryDelayMs?.(res);
+    } catch {
+      delay = undefined;
+    }
+    if (delay === undefined || !Number.isFinite(delay) || delay < 0) {
+      delay = parseRetryAfter(res.headers.get('retry-after'), now());
+    }
+    return delay === undefined ? undefined : Math.ceil(delay);
+  }
+
+  function sleep(job: Job, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (completed: boolean) => {
+        clearTimeout(t);
+        abortAll.signal.removeEventListener('abort', onAbort);
+        job.sleep = undefined;
+        resolve(completed);
+      };
+      const onAbort = () => done(false);
+      const t = setTimeout(() => done(true), ms);
+      t.unref();
+      abortAll.signal.addEventListener('abort', onAbort);
+      job.sleep = { endsAt: now() + ms, cancel: onAbort };
+    });
+  }
+
+  function checkWaiters(): void {
+    if (waiters.size === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const job of inflight) oldest = Math.min(oldest, job.minSeq);
+    for (const w of waiters) {
+      if (takenSeq >= w.mark && oldest >= w.mark) {
+        waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Resolves when every item accepted before `mark` is settled, or after `ms`. */
+  function waitFor(mark: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const w = {
+        mark,
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+      };
+      const t = setTimeout(() => {
+        waiters.delete(w);
+        resolve();
+      }, ms);
+      waiters.add(w);
+      checkWaiters();
+    });
+  }
+
+  function push(item: T): boolean {
+    produced++;
+    if (closed) {
+      drop(1, 'shutdown');
+      return false;
+    }
+    if (queued >= queueSize) {
+      drop(1, 'queue_full');
+      if (diag.level !== 'none')
+        diag.warn(`${key}.queue_full`, `${label}: queue full (${queueSize} items); dropping`);
+      return false;
+    }
+    queue.push(item);
+    queued++;
+    acceptedSeq++;
+    if (queue.length >= readyAt) schedule();
+    return true;
+  }
+
+  function finishShutdown(): void {
+    abortAll.abort();
+    for (const job of inflight) {
+      settle(job, job.pending, 'shutdown');
+      job.abandoned = true;
+    }
+    const rest = queue.clear();
+    takenSeq += rest;
+    queued -= rest;
+    if (rest > 0) drop(rest, 'shutdown');
+    const lost = dropped.shutdown ?? 0;
+    if (lost > 0)
+      diag.warn(`${key}.shutdown`, `${label}: ${lost} items not delivered before the shutdown deadline`);
+  }
+
+  return {
+    adapter,
+    signal,
+
+    push,
+
+    pushAll(items: readonly T[]): number {
+      let accepted = 0;
+      for (let i = 0; i < items.length; i++) if (push(items[i] as T)) accepted++;
+      return accepted;
+    },
+
+    discard(count: number, reason: DropReason): void {
+      if (!(count > 0)) return;
+      const n = Math.floor(count);
+      produced += n;
+      drop(n, reason);
+    },
+
+    forceFlush(ms = shutdownTimeoutMs): Promise<void> {
+      if (shutdownPromise) return shutdownPromise;
+      const mark = acceptedSeq;
+      drainUntil = Math.max(drainUntil, mark);
+      schedule();
+      return waitFor(mark, ms);
+    },
+
+    shutdown(ms = shutdownTimeoutMs): Promise<void> {
+      if (shutdownPromise) return shutdownPromise;
+      closed = true;
+      clearInterval(timer);
+      deadline = now() + ms;
+      drainUntil = acceptedSeq;
+      // Back-offs that would end after the deadline cannot deliver anything: give up on them now
+      // so their slot can drain the rest of the queue.
+      for (const job of inflight) if (job.sleep && job.sleep.endsAt > deadline) job.sleep.cancel();
+      const drained = waitFor(acceptedSeq, ms);
+      schedule();
+      shutdownPromise = drained.then(finishShutdown);
+      return shutdownPromise;
+    },
+
+    stats(): SignalStats {
+      return { produced, delivered, retried, queued, dropped: { ...dropped } };
+    },
+  };
+}
+
+const RESERVED_HEADERS = new Set(['content-type', 'content-encoding', 'content-length']);
+
+function normaliseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower)) continue;
+    // A bad value would make every fetch throw; fail at setup instead, naming the header, never its value.
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_VALUE,
+        `headers.${name}`,
+        `Export header ${JSON.stringify(name)} has an invalid name or value (${describeValue(value, true)}); ` +
+          'use a plain token name and a single-line string value',
+      );
+    }
+    out[lower] = value;
+  }
+  return out;
+}
+
+function positiveInt(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_VALUE,
+      option,
+      `Export option ${option} is ${describeValue(value)}; use a whole number of at least 1`,
+    );
+  }
+  return value;
+}
+
+function nonNegative(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_VALUE,
+      option,
+      `Export option ${option} is ${describeValue(value)}; use a finite number of at least 0`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+/**
+ * The internal export API adapters import: adapters encode, this core sends.
+ *
+ * An adapter builds one channel per signal with {@link createChannel} (url, headers, limits,
+ * `encode`, optional hooks), wraps it with {@link createMetricExporter}, {@link createSpanExporter}
+ * or {@link createLogSink}, and registers {@link statsOf} its channels with `ctx.registerStats`.
+ */
+export { createChannel } from './channel.js';
+export type {
+  ChannelLimits,
+  ChannelOptions,
+  ChannelSpec,
+  EncodedBody,
+  ExportChannel,
+  ExportResponse,
+  OutgoingRequest,
+  ResponseVerdict,
+} from './spec.js';
+export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
+export { defaultIsRetryable, describeUrl } from './transport.js';
+export { isLoopback, resolveEndpoint, type EndpointOptions } from './endpoint.js';
+export {
+  flattenResourceMetrics,
+  type HistogramPoint,
+  type MetricKind,
+  type MetricPoint,
+  type NumberPoint,
+} from './metric-points.js';
+export {
+  createLogSink,
+  createMetricExporter,
+  createSpanExporter,
+  type MetricExporterOptions,
+} from './otel-exporters.js';
+export { createStatsRegistry, registerExportMetrics, statsOf, type StatsRegistry } from './stats.js';
+export type * from './types.js';

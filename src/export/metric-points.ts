@@ -1,0 +1,159 @@
+import type { Attributes } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InstrumentType,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+
+/** The instrument a point came from, in the words adapters map to vendor types. */
+export type MetricKind =
+  | 'counter'
+  | 'upDownCounter'
+  | 'histogram'
+  | 'gauge'
+  | 'observableCounter'
+  | 'observableUpDownCounter'
+  | 'observableGauge';
+
+interface MetricPointBase {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly temporality: 'delta' | 'cumulative';
+  /** True for sums that only grow (counters); false for up-down counters, gauges and histograms. */
+  readonly monotonic: boolean;
+  readonly attributes: Attributes;
+  readonly startTimeMs: number;
+  readonly timeMs: number;
+}
+
+/** A sum or gauge value. */
+export interface NumberPoint extends MetricPointBase {
+  readonly kind: Exclude<MetricKind, 'histogram'>;
+  readonly value: number;
+}
+
+/** An explicit-bucket histogram; `counts` has `boundaries.length + 1` entries. */
+export interface HistogramPoint extends MetricPointBase {
+  readonly kind: 'histogram';
+  readonly histogram: {
+    readonly count: number;
+    readonly sum: number;
+    readonly min?: number;
+    readonly max?: number;
+    readonly buckets: { readonly boundaries: number[]; readonly counts: number[] };
+  };
+}
+
+/** One data point, flattened from the SDK's nested `ResourceMetrics`; switch on `kind`. */
+export type MetricPoint = NumberPoint | HistogramPoint;
+
+const KIND_BY_TYPE: Partial<Record<string, MetricKind>> = {
+  [InstrumentType.COUNTER]: 'counter',
+  [InstrumentType.UP_DOWN_COUNTER]: 'upDownCounter',
+  [InstrumentType.GAUGE]: 'gauge',
+  [InstrumentType.OBSERVABLE_COUNTER]: 'observableCounter',
+  [InstrumentType.OBSERVABLE_UP_DOWN_COUNTER]: 'observableUpDownCounter',
+  [InstrumentType.OBSERVABLE_GAUGE]: 'observableGauge',
+};
+
+/**
+ * Flattens an SDK `ResourceMetrics` into plain points adapters can encode one by one. Exponential
+ * histograms (sightline never configures them) are skipped and reported through `onSkipped`.
+ * Bucket arrays are copied, since the SDK keeps mutating its cumulative accumulations.
+ *
+ * @example
+ * for (const p of flattenResourceMetrics(resourceMetrics)) {
+ *   if (p.kind === 'histogram') encodeHistogram(p.name, p.histogram);
+ *   else encodeNumber(p.name, p.value, p.monotonic);
+ * }
+ */
+export function flattenResourceMetrics(
+  resourceMetrics: ResourceMetrics,
+  onSkipped?: (count: number) => void,
+): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  let skipped = 0;
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) skipped += flattenMetric(metric, points);
+  }
+  if (skipped > 0) onSkipped?.(skipped);
+  return points;
+}
+
+function flattenMetric(metric: MetricData, out: MetricPoint[]): number {
+  const { name, description, unit } = metric.descriptor;
+  const temporality = metric.aggregationTemporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative';
+  // At runtime the descriptor is the SDK's instrument descriptor, which also carries the instrument type.
+  const type = (metric.descriptor as { type?: string }).type;
+  switch (metric.dataPointType) {
+    case DataPointType.SUM: {
+      let kind = type ? KIND_BY_TYPE[type] : undefined;
+      if (kind === undefined || kind === 'gauge' || kind === 'observableGauge') {
+        kind = metric.isMonotonic ? 'counter' : 'upDownCounter';
+      }
+      for (const dp of metric.dataPoints) {
+        out.push({
+          name,
+          description,
+          unit,
+          kind: kind as NumberPoint['kind'],
+          temporality,
+          monotonic: metric.isMonotonic,
+          attributes: dp.attributes,
+          startTimeMs: hrTimeToMilliseconds(dp.startTime),
+          timeMs: hrTimeToMilliseconds(dp.endTime),
+          value: dp.value,
+        });
+      }
+      return 0;
+    }
+    case DataPointType.GAUGE: {
+      const kind = type === InstrumentType.OBSERVABLE_GAUGE ? 'observableGauge' : 'gauge';
+      for (const dp of metric.dataPoints) {
+        out.push({
+          name,
+          description,
+          unit,
+          kind,
+          temporality,
+          monotonic: false,
+          attributes: dp.attributes,
+          startTimeMs: hrTimeToMilliseconds(dp.startTime),
+          timeMs: hrTimeToMilliseconds(dp.endTime),
+          value: dp.value,
+        });
+      }
+      return 0;
+    }
+    case DataPointType.HISTOGRAM: {
+      for (const dp of metric.dataPoints) {
+        const h = dp.value;
+        out.push({
+          name,
+          description,
+          unit,
+          kind: 'histogram',
+          temporality,
+          monotonic: false,
+          attributes: dp.attributes,
+          startTimeMs: hrTimeToMilliseconds(dp.startTime),
+          timeMs: hrTimeToMilliseconds(dp.endTime),
+          histogram: {
+            count: h.count,
+            sum: h.sum ?? 0,
+            ...(h.min !== undefined && Number.isFinite(h.min) ? { min: h.min } : {}),
+            ...(h.max !== undefined && Number.isFinite(h.max) ? { max: h.max } : {}),
+            buckets: { boundaries: h.buckets.boundaries.slice(), counts: h.buckets.counts.slice() },
+          },
+        });
+      }
+      return 0;
+    }
+    default:
+      return metric.dataPoints.length;
+  }
+}

@@ -1,0 +1,132 @@
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { flattenResourceMetrics, type MetricPoint } from './metric-points.js';
+import type { ExportChannel } from './spec.js';
+import type { LogSink } from './types.js';
+
+const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
+const SHUT_DOWN: ExportResult = { code: ExportResultCode.FAILED, error: new Error('exporter is shut down') };
+
+/** Options of {@link createMetricExporter}. */
+export interface MetricExporterOptions<T> {
+  /**
+   * `delta`: counters, observable counters and histograms report deltas; up-down counters and gauges
+   * stay cumulative (what Datadog, New Relic and CloudWatch expect). `cumulative`: everything cumulative.
+   */
+  readonly temporality: 'delta' | 'cumulative';
+  /** Turns one collection into channel items; defaults to {@link flattenResourceMetrics}. */
+  readonly toItems?: (metrics: ResourceMetrics) => T[];
+}
+
+function deltaPreferred(type: InstrumentType): AggregationTemporality {
+  switch (type) {
+    case InstrumentType.COUNTER:
+    case InstrumentType.OBSERVABLE_COUNTER:
+    case InstrumentType.HISTOGRAM:
+      return AggregationTemporality.DELTA;
+    default:
+      return AggregationTemporality.CUMULATIVE;
+  }
+}
+
+/**
+ * Makes an SDK `PushMetricExporter` out of a channel: `export` enqueues the collection's points and
+ * reports SUCCESS at once (delivery, retries and drops are the channel's job and show in its stats).
+ *
+ * @example
+ * const channel = createChannel<MetricPoint>({ adapter: 'datadog', signal: 'metrics', ... });
+ * return { metricExporter: createMetricExporter(channel, { temporality: 'delta' }) };
+ */
+export function createMetricExporter(
+  channel: ExportChannel<MetricPoint>,
+  options: MetricExporterOptions<MetricPoint>,
+): PushMetricExporter;
+export function createMetricExporter<T>(
+  channel: ExportChannel<T>,
+  options: MetricExporterOptions<T> & { readonly toItems: (metrics: ResourceMetrics) => T[] },
+): PushMetricExporter;
+export function createMetricExporter<T>(
+  channel: ExportChannel<T>,
+  options: MetricExporterOptions<T>,
+): PushMetricExporter {
+  const onSkipped = (n: number) => channel.discard(n, 'invalid');
+  const toItems =
+    options.toItems ?? ((metrics: ResourceMetrics) => flattenResourceMetrics(metrics, onSkipped) as T[]);
+  const select = options.temporality === 'delta' ? deltaPreferred : () => AggregationTemporality.CUMULATIVE;
+  let shutDown = false;
+  return {
+    export(metrics, resultCallback) {
+      if (shutDown) return resultCallback(SHUT_DOWN);
+      try {
+        channel.pushAll(toItems(metrics));
+      } catch {
+        channel.discard(1, 'encode_error');
+      }
+      resultCallback(SUCCESS);
+    },
+    selectAggregationTemporality: select,
+    forceFlush: () => channel.forceFlush(),
+    shutdown() {
+      shutDown = true;
+      return channel.shutdown();
+    },
+  };
+}
+
+/**
+ * Makes an SDK `SpanExporter` out of a channel: `export` enqueues the spans (or what `toItems`
+ * makes of them) and reports SUCCESS at once.
+ *
+ * @example
+ * const channel = createChannel<ReadableSpan>({ adapter: 'otlp', signal: 'traces', ... });
+ * return { spanExporter: createSpanExporter(channel) };
+ */
+export function createSpanExporter(channel: ExportChannel<ReadableSpan>): SpanExporter;
+export function createSpanExporter<T>(
+  channel: ExportChannel<T>,
+  toItems: (spans: ReadableSpan[]) => T[],
+): SpanExporter;
+export function createSpanExporter<T>(
+  channel: ExportChannel<T>,
+  toItems?: (spans: ReadableSpan[]) => T[],
+): SpanExporter {
+  let shutDown = false;
+  return {
+    export(spans, resultCallback) {
+      if (shutDown) return resultCallback(SHUT_DOWN);
+      try {
+        channel.pushAll(toItems ? toItems(spans) : (spans as T[]));
+      } catch {
+        channel.discard(spans.length, 'encode_error');
+      }
+      resultCallback(SUCCESS);
+    },
+    forceFlush: () => channel.forceFlush(),
+    shutdown() {
+      shutDown = true;
+      return channel.shutdown();
+    },
+  };
+}
+
+/**
+ * Makes a `LogSink` that ships each log line through a channel (for adapters that send logs over HTTP).
+ *
+ * @example
+ * return { logSink: createLogSink(createChannel<string>({ adapter: 'datadog', signal: 'logs', ... })) };
+ */
+export function createLogSink(channel: ExportChannel<string>): LogSink {
+  return {
+    write: (line) => {
+      channel.push(line);
+    },
+    forceFlush: () => channel.forceFlush(),
+    shutdown: () => channel.shutdown(),
+  };
+}

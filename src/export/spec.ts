@@ -1,0 +1,141 @@
+import type { Diag } from '../diag/diag.js';
+import type { DropReason, Signal, SignalStats } from './types.js';
+import type { RetryPolicy } from './retry.js';
+
+/**
+ * The vendor's per-request limits. A batch is cut at `maxItems` items and at `maxBytes` bytes of
+ * encoded body (before compression); `maxCompressedBytes`, when set, is checked after gzip.
+ */
+export interface ChannelLimits {
+  /** Most items in one request (Datadog logs: 1000; Datadog events: 1). */
+  readonly maxItems: number;
+  /** Most bytes of encoded body, before compression (New Relic: 1,000,000). */
+  readonly maxBytes: number;
+  /** Most bytes on the wire after gzip, for vendors that cap the compressed payload (Datadog metrics: 512,000). */
+  readonly maxCompressedBytes?: number;
+}
+
+/** What an adapter's encoder returns for one batch. */
+export interface EncodedBody {
+  readonly body: string | Uint8Array;
+  /** Sent as `Content-Type`, e.g. `application/json`. */
+  readonly contentType: string;
+}
+
+/** A backend's answer as the hooks see it. */
+export interface ExportResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  /**
+   * The response body as text; read only for 2xx answers when `onResponse` is set (empty otherwise).
+   * Capped at `maxResponseBytes`; `truncated` tells when the cap cut it.
+   */
+  readonly body: string;
+  readonly truncated: boolean;
+}
+
+/**
+ * An adapter's reading of a 2xx answer that may be a partial success (OTLP `partialSuccess`,
+ * Elastic `_bulk` item errors). Items neither rejected nor retried count as delivered.
+ */
+export interface ResponseVerdict {
+  /** How many items the backend refused for good; counted dropped with reason `rejected`. */
+  readonly rejected?: number;
+  /** Indices (into the batch passed to the hook) of items to send again after a back-off. */
+  readonly retry?: readonly number[];
+}
+
+/**
+ * Everything an adapter supplies to get a channel: where, how to encode, the limits, and
+ * optional hooks for vendor-specific answers. Headers are never logged.
+ */
+export interface ChannelSpec<T> {
+  /** Adapter name as shown in stats and diagnostics, e.g. `datadog`. */
+  readonly adapter: string;
+  readonly signal: Signal;
+  /** Where to POST; diagnostics show only its origin and path. */
+  readonly url: URL;
+  /** Static request headers (auth, vendor headers); `Content-Type`/`Content-Encoding` are set by the core. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly limits: ChannelLimits;
+  /** Encodes one batch; a throw isolates the bad items by halving and drops them as `encode_error`. */
+  encode(items: readonly T[]): EncodedBody;
+  /** Cheap estimate of one item's encoded size, used to pre-cut batches (the encoded body is still checked). */
+  sizeOf?(item: T): number;
+  /** Split the batch in halves and resend on `413` (a single item that still gets 413 is `too_large`). */
+  readonly splitOn413?: boolean;
+  /** Which statuses to retry; default 408, 429 and 5xx. (OTLP: 429, 502, 503, 504.) */
+  isRetryable?(status: number): boolean;
+  /** Reads a 2xx answer for partial success; `undefined` means every item was delivered. */
+  onResponse?(response: ExportResponse, items: readonly T[]): ResponseVerdict | undefined;
+  /**
+   * Vendor-specific wait before the next attempt, in ms (e.g. Datadog `X-RateLimit-Reset`);
+   * `undefined` falls back to `Retry-After`, then to exponential back-off with full jitter.
+   */
+  retryDelayMs?(response: ExportResponse): number | undefined;
+  /**
+   * Replaces the HTTP POST (for SDK-backed backends); must honour `signal` and resolve to the
+   * backend's status. Network failures should reject; they are retried.
+   */
+  send?(request: OutgoingRequest, signal: AbortSignal): Promise<ExportResponse>;
+}
+
+/** The request a custom `send` receives: the encoded, possibly gzipped body and all headers. */
+export interface OutgoingRequest {
+  readonly url: URL;
+  readonly body: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Tuning shared by every channel; all optional, with defaults fit for production. */
+export interface ChannelOptions {
+  /** Most items held (queued plus in flight); beyond it new items are dropped as `queue_full`. Default 2048. */
+  queueSize?: number;
+  /** How often a partial batch is sent. Default 5000 ms. */
+  flushIntervalMs?: number;
+  /** Per-request timeout. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** Gzip request bodies (`Content-Encoding: gzip`). Default true. */
+  gzip?: boolean;
+  /** Requests in flight at once for this channel. Default 1. */
+  concurrency?: number;
+  /** Deadline used when the SDK calls `shutdown()`/`forceFlush()` without one. Default 5000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Back-off tuning. */
+  retry?: Partial<RetryPolicy>;
+  /** Cap on the 2xx response body handed to `onResponse`. Default 4 MiB. */
+  maxResponseBytes?: number;
+  /** Where the core reports trouble (rate-limited, never the user's logger). Default silent. */
+  diag?: Diag;
+  /** Random source in [0, 1) for jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Clock in ms for retry budgets and deadlines. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * One adapter × signal send pipeline: a bounded queue, batching, a flush timer, retries and
+ * accounting. `push` never throws and never blocks; delivery happens in the background.
+ */
+export interface ExportChannel<T> {
+  readonly adapter: string;
+  readonly signal: Signal;
+  /** Enqueues one item; `false` when it was dropped (queue full or shut down). */
+  push(item: T): boolean;
+  /** Enqueues items in order; returns how many were accepted (the rest are dropped and counted). */
+  pushAll(items: readonly T[]): number;
+  /** Counts items the adapter refused before enqueueing (e.g. invalid), so they appear in stats. */
+  discard(count: number, reason: DropReason): void;
+  /**
+   * Sends everything queued so far; resolves once sent or at the deadline (ms from now), leaving
+   * anything unsent queued for later. Never rejects.
+   */
+  forceFlush(timeoutMs?: number): Promise<void>;
+  /**
+   * Sends what it can within the deadline (ms from now), aborts what is still in flight at the
+   * deadline, counts the rest dropped with reason `shutdown`. Idempotent; never rejects.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
+  /** A consistent copy: produced = delivered + sum(dropped) + queued. */
+  stats(): SignalStats;
+}

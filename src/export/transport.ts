@@ -1,0 +1,123 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { ExportResponse, OutgoingRequest } from './spec.js';
+
+// Async gzip runs on libuv's thread pool, so compressing a 5 MB batch never blocks the event loop.
+const gzipAsync = promisify(gzipCallback);
+
+/** Compresses a body with gzip off the main thread. */
+export async function gzipBody(body: Uint8Array): Promise<Uint8Array> {
+  return gzipAsync(body);
+}
+
+/** How the core treats an HTTP status. */
+export type StatusClass = 'ok' | 'retry' | 'too_large' | 'reject';
+
+/** Default retryable statuses: 408, 429 and every 5xx. */
+export function defaultIsRetryable(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+}
+
+/**
+ * Classifies a status: 2xx ok, 413 too large, retryable per `isRetryable`, anything else rejected.
+ *
+ * @example
+ * classifyStatus(503, defaultIsRetryable); // 'retry'
+ */
+export function classifyStatus(status: number, isRetryable: (status: number) => boolean): StatusClass {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 413) return 'too_large';
+  if (isRetryable(status)) return 'retry';
+  return 'reject';
+}
+
+/**
+ * Describes a URL for diagnostics: origin and path only. Query strings and user info may carry
+ * keys (`?api_key=`), so they never reach a message.
+ *
+ * @example
+ * describeUrl(new URL('https://u:p@host/v1/logs?dd-api-key=x')); // 'https://host/v1/logs'
+ */
+export function describeUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+/** Why a request produced no HTTP answer. */
+export interface TransportFailure {
+  readonly kind: 'failure';
+  /** `timeout` (per-request timer), `aborted` (shutdown deadline) or `network` (refused, reset, DNS...). */
+  readonly reason: 'timeout' | 'aborted' | 'network';
+  /** A short code such as `ECONNRESET`; never a URL or a header. */
+  readonly code: string;
+}
+
+export type TransportResult =
+  | { readonly kind: 'response'; readonly response: ExportResponse }
+  | TransportFailure;
+
+/** Options for one POST. */
+export interface PostOptions {
+  readonly timeoutMs: number;
+  /** Aborted at the shutdown deadline. */
+  readonly abort: AbortSignal;
+  readonly maxResponseBytes: number;
+  readonly send?: (request: OutgoingRequest, signal: AbortSignal) => Promise<ExportResponse>;
+}
+
+/**
+ * POSTs one buffered body (so `Content-Length` is always sent) over global `fetch` with keep-alive,
+ * never throws: every outcome is a value. Redirects are not followed, since following one would
+ * carry vendor auth headers (`DD-API-KEY`) to another host.
+ */
+export async function post(request: OutgoingRequest, options: PostOptions): Promise<TransportResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = AbortSignal.any([timeout, options.abort]);
+  try {
+    if (options.send) return { kind: 'response', response: await options.send(request, signal) };
+    const res = await fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'manual',
+    });
+    const ok = res.status >= 200 && res.status < 300;
+    // Always drain the body so undici can reuse the keep-alive socket.
+    const { text, truncated } = await readCapped(res, ok ? options.maxResponseBytes : 64 * 1024);
+    return {
+      kind: 'response',
+      response: { status: res.status, headers: res.headers, body: ok ? text : '', truncated },
+    };
+  } catch (error) {
+    if (options.abort.aborted) return { kind: 'failure', reason: 'aborted', code: 'ABORTED' };
+    if (timeout.aborted) return { kind: 'failure', reason: 'timeout', code: 'TIMEOUT' };
+    return { kind: 'failure', reason: 'network', code: errorCode(error) };
+  }
+}
+
+async function readCapped(res: Response, cap: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: '', truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > cap) {
+      await reader.cancel();
+      return { text: '', truncated: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+function errorCode(error: unknown): string {
+  // undici wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }).
+  const cause = (error as { cause?: { code?: unknown; name?: unknown } } | null)?.cause;
+  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
+  const name = cause?.name ?? (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : 'NETWORK_ERROR';
+}
