@@ -31,8 +31,8 @@ export function buildMeterProvider(
         exporter: p.metricExporter,
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(interval, 30_000),
-        cardinalitySelector: () => limit,
-      } as ConstructorParameters<typeof PeriodicExportingMetricReader>[0]),
+        cardinalityLimits: { default: limit },
+      }),
     );
   }
   readers.push(...extraReaders);

@@ -198,7 +198,7 @@ export function resolveConfig(
       );
     }
   }
-  const code = checkProfile('', input as ProfileOptions);
+  const code = checkProfile('', { ...input, exporters: undefined } as ProfileOptions);
   const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
 
   const environment =

@@ -1,0 +1,6 @@
+export {
+  memoryExporter,
+  type MemoryExporter,
+  type MemoryExporterOptions,
+  type MemoryMetricPoint,
+} from './memory-exporter.js';

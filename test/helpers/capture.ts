@@ -1,0 +1,19 @@
+import { init } from '../../src/index.js';
+import type { SightlineConfig } from '../../src/config/types.js';
+import { memoryExporter } from '../../src/testing/index.js';
+
+/** Starts an instance whose log lines and telemetry are captured in memory. */
+export function startCaptured(config: SightlineConfig = {}) {
+  const lines: string[] = [];
+  const memory = memoryExporter();
+  const obs = init({
+    service: 'test-svc',
+    environment: 'test',
+    version: '1.2.3',
+    exporters: [memory],
+    logStream: { write: (l: string) => lines.push(l) },
+    ...config,
+  });
+  const logs = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
+  return { obs, memory, lines, logs };
+}

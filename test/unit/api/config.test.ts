@@ -1,0 +1,180 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../src/config/resolve.js';
+import { SightlineConfigError } from '../../../src/index.js';
+import type { SightlineAdapter } from '../../../src/export/types.js';
+
+const adapter = (name: string): SightlineAdapter => ({ name, setup: () => ({}) });
+const emptyDir = mkdtempSync(join(tmpdir(), 'sl-cfg-'));
+
+function catchError(fn: () => unknown): SightlineConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SightlineConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a SightlineConfigError');
+}
+
+describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > profile > defaults', () => {
+  it('uses defaults, with the service name from package.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sl-pkg-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'from-package' }));
+    const c = resolveConfig({}, {}, dir);
+    expect(c).toMatchObject({
+      service: 'from-package',
+      environment: 'development',
+      version: undefined,
+      logLevel: 'info',
+      sampling: 1,
+      metricInterval: 60_000,
+      cardinalityLimit: 2000,
+      console: true,
+      exporters: [],
+    });
+    expect(resolveConfig({}, {}, emptyDir).service).toBe('unknown_service:node');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    [
+      'code',
+      { service: 'code' },
+      { SIGHTLINE_SERVICE: 'sl', OTEL_SERVICE_NAME: 'otel', DD_SERVICE: 'dd' },
+      'code',
+    ],
+    ['SIGHTLINE_SERVICE', {}, { SIGHTLINE_SERVICE: 'sl', OTEL_SERVICE_NAME: 'otel', DD_SERVICE: 'dd' }, 'sl'],
+    ['OTEL_SERVICE_NAME', {}, { OTEL_SERVICE_NAME: 'otel', DD_SERVICE: 'dd' }, 'otel'],
+    [
+      'OTEL_RESOURCE_ATTRIBUTES',
+      {},
+      { OTEL_RESOURCE_ATTRIBUTES: 'service.name=res', DD_SERVICE: 'dd' },
+      'res',
+    ],
+    ['DD_SERVICE', {}, { DD_SERVICE: 'dd' }, 'dd'],
+  ])('service from %s', (_label, code, env, expected) => {
+    expect(resolveConfig(code, env, emptyDir).service).toBe(expected);
+  });
+
+  it.each([
+    [{ environment: 'code' }, { SIGHTLINE_ENV: 'sl', DD_ENV: 'dd', NODE_ENV: 'node' }, 'code'],
+    [{}, { SIGHTLINE_ENV: 'sl', DD_ENV: 'dd', NODE_ENV: 'node' }, 'sl'],
+    [{}, { DD_ENV: 'dd', NODE_ENV: 'node' }, 'dd'],
+    [{}, { NODE_ENV: 'production' }, 'production'],
+  ])('environment %#', (code, env, expected) => {
+    expect(resolveConfig(code, env, emptyDir).environment).toBe(expected);
+  });
+
+  it('version from code, SIGHTLINE_VERSION, then DD_VERSION', () => {
+    expect(
+      resolveConfig({ version: '3' }, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version,
+    ).toBe('3');
+    expect(resolveConfig({}, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version).toBe('2');
+    expect(resolveConfig({}, { DD_VERSION: '1' }, emptyDir).version).toBe('1');
+  });
+
+  it('applies the profile of the current environment below code and variables', () => {
+    const profiles = { production: { logLevel: 'warn' as const, sampling: 0.1, metricInterval: 10_000 } };
+    const c = resolveConfig(
+      { environment: 'production', profiles, sampling: 0.5 },
+      { SIGHTLINE_METRIC_INTERVAL: '5000' },
+      emptyDir,
+    );
+    expect(c).toMatchObject({ logLevel: 'warn', sampling: 0.5, metricInterval: 5000 });
+    const dev = resolveConfig({ environment: 'development', profiles }, {}, emptyDir);
+    expect(dev.logLevel).toBe('info');
+  });
+
+  it('chooses exporters by environment, with default as the fallback and console when empty', () => {
+    const prod = adapter('datadog');
+    const staging = adapter('otlp');
+    const exporters = { production: [prod], staging: [staging], default: [] };
+    expect(resolveConfig({ exporters }, { NODE_ENV: 'production' }, emptyDir)).toMatchObject({
+      exporters: [prod],
+      console: false,
+    });
+    expect(resolveConfig({ exporters }, { SIGHTLINE_ENV: 'staging' }, emptyDir).exporters).toEqual([staging]);
+    expect(resolveConfig({ exporters }, {}, emptyDir)).toMatchObject({ exporters: [], console: true });
+  });
+
+  it('SIGHTLINE_EXPORTERS narrows the configured adapters, adds the console, or turns all off', () => {
+    const a = adapter('datadog');
+    const b = adapter('otlp');
+    expect(resolveConfig({ exporters: [a, b] }, { SIGHTLINE_EXPORTERS: 'otlp' }, emptyDir).exporters).toEqual(
+      [b],
+    );
+    expect(
+      resolveConfig({ exporters: [a] }, { SIGHTLINE_EXPORTERS: 'datadog,console' }, emptyDir),
+    ).toMatchObject({ console: true });
+    expect(resolveConfig({ exporters: [a] }, { SIGHTLINE_EXPORTERS: 'none' }, emptyDir)).toMatchObject({
+      exporters: [],
+      console: false,
+    });
+    const e = catchError(() =>
+      resolveConfig({ exporters: [a] }, { SIGHTLINE_EXPORTERS: 'elastic' }, emptyDir),
+    );
+    expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(e.message).toContain('elastic');
+  });
+
+  it('reads standard sampler variables and resource attributes', () => {
+    const c = resolveConfig(
+      { resource: { team: 'payments' } },
+      {
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_RESOURCE_ATTRIBUTES: 'team=core,region=eu%2Dwest',
+      },
+      emptyDir,
+    );
+    expect(c.sampling).toBe(0.25);
+    expect(c.resource).toEqual({ team: 'payments', region: 'eu-west' });
+  });
+});
+
+describe('resolveConfig errors', () => {
+  it.each([
+    [{ sampling: 2 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'sampling'],
+    [{ sampling: 'half' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'sampling'],
+    [{ logLevel: 'verbose' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'logLevel'],
+    [{ metricInterval: 5 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'metricInterval'],
+    [{ cardinalityLimit: 1.5 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cardinalityLimit'],
+    [{ service: '' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'service'],
+    [{ exporters: 'datadog' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'exporters'],
+    [{ exporters: [{}] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters[0]'],
+    [{ exporters: [adapter('a'), adapter('a')] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters'],
+    [{ servce: 'typo' }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'servce'],
+    [{ anomaly: { sensitivity: 'extreme' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.sensitivity'],
+    [
+      { profiles: { production: { sampling: -1 } }, environment: 'production' },
+      'SL_ERR_CONFIG_INVALID_TYPE',
+      'profiles.production.sampling',
+    ],
+    [{ logStream: {} }, 'SL_ERR_CONFIG_INVALID_TYPE', 'logStream'],
+  ])('%j fails with %s naming %s', (config, code, option) => {
+    const e = catchError(() => resolveConfig(config as never, {}, emptyDir));
+    expect(e.code).toBe(code);
+    expect(e.option).toBe(option);
+    expect(e.message).toContain(option);
+    expect(e.message).toMatch(/pass|use|remove|each/);
+  });
+
+  it.each([
+    [{ SIGHTLINE_SAMPLING: 'lots' }, 'SIGHTLINE_SAMPLING'],
+    [{ SIGHTLINE_HANDLE_SIGNALS: 'maybe' }, 'SIGHTLINE_HANDLE_SIGNALS'],
+    [{ SIGHTLINE_LOG_LEVEL: 'loud' }, 'SIGHTLINE_LOG_LEVEL'],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES'],
+  ])('a malformed variable %j fails init', (env, name) => {
+    const e = catchError(() => resolveConfig({}, env, emptyDir));
+    expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(e.option).toBe(name);
+  });
+
+  it('never echoes a long value in full', () => {
+    const e = catchError(() => resolveConfig({ logLevel: 'x'.repeat(500) as never }, {}, emptyDir));
+    expect(e.message.length).toBeLessThan(300);
+  });
+});

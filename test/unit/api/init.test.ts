@@ -1,0 +1,193 @@
+import { context, trace as otelTrace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
+import { memoryExporter } from '../../../src/testing/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+describe('init()', () => {
+  it('returns the instance that getSightline() returns, and the first one on a second call, with a warning', async () => {
+    // Prepare
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { obs } = startCaptured();
+
+    // Act
+    const again = init({ service: 'other' });
+
+    // Assess
+    expect(getSightline()).toBe(obs);
+    expect(again).toBe(obs);
+    expect(again.service).toBe('test-svc');
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining('init() was called again'),
+      expect.objectContaining({ code: 'SLWRN001' }),
+    );
+    warn.mockRestore();
+  });
+
+  it('clears the global instance at shutdown so a new init() starts fresh', async () => {
+    const { obs } = startCaptured();
+    await obs.shutdown();
+    expect(getSightline()).toBeUndefined();
+    const second = startCaptured({ service: 'second' }).obs;
+    expect(second).not.toBe(obs);
+    expect(second.service).toBe('second');
+  });
+});
+
+describe('obs.log', () => {
+  it('writes service, environment and version on every line', () => {
+    const { obs, logs } = startCaptured();
+    obs.log.info({ orderId: 'o-1' }, 'order placed');
+    const [line] = logs();
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'order placed',
+      orderId: 'o-1',
+      'service.name': 'test-svc',
+      'deployment.environment.name': 'test',
+      'service.version': '1.2.3',
+    });
+    expect(typeof line?.time).toBe('number');
+    expect(line).not.toHaveProperty('trace_id');
+  });
+
+  it('carries the ids of the span each line was written in', async () => {
+    const { obs, logs } = startCaptured();
+    let outer = '';
+    let inner = '';
+    await obs.trace('outer', async (span) => {
+      outer = span.spanContext().spanId;
+      obs.log.info('in outer');
+      await obs.trace('inner', async (child) => {
+        inner = child.spanContext().spanId;
+        await new Promise((r) => setTimeout(r, 1));
+        obs.log.child({ step: 2 }).warn('in inner');
+      });
+    });
+    const [a, b] = logs();
+    expect(a).toMatchObject({ span_id: outer, trace_flags: '01' });
+    expect(b).toMatchObject({ span_id: inner, step: 2, trace_id: a?.trace_id });
+    expect(a?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(inner).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('writes trace_flags 00 inside an unsampled span', async () => {
+    const { obs, logs } = startCaptured({ sampling: 0 });
+    obs.trace('dropped', () => obs.log.info('x'));
+    expect(logs()[0]).toMatchObject({ trace_flags: '00' });
+  });
+
+  it('honours the log level and writes nothing for disabled levels', () => {
+    const { obs, logs } = startCaptured({ logLevel: 'warn' });
+    obs.log.info('hidden');
+    obs.log.debug('hidden');
+    obs.log.error('shown');
+    expect(logs().map((l) => l.msg)).toEqual(['shown']);
+  });
+
+  it('also hands each line to the adapters as JSON', () => {
+    const { obs, memory } = startCaptured();
+    obs.log.info({ a: 1 }, 'to memory');
+    expect(memory.logs()).toEqual([expect.objectContaining({ a: 1, msg: 'to memory' })]);
+  });
+});
+
+describe('obs.trace', () => {
+  it('makes a child span of the active one and returns the callback value (sync)', () => {
+    const { obs, memory } = startCaptured();
+    const result = obs.trace('parent', () => obs.trace('child', () => 42));
+    expect(result).toBe(42);
+    const [child, parent] = memory.spans();
+    expect(child?.name).toBe('child');
+    expect(parent?.name).toBe('parent');
+    expect(child?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
+    expect(child?.spanContext().traceId).toBe(parent?.spanContext().traceId);
+  });
+
+  it('records a thrown error as an exception event with error status and rethrows it (sync and async)', async () => {
+    const { obs, memory } = startCaptured();
+    const boom = new Error('boom');
+    expect(() =>
+      obs.trace('sync', () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    await expect(
+      obs.trace('async', { attributes: { k: 'v' } }, async () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    for (const span of memory.spans()) {
+      expect(span.status.code).toBe(2);
+      expect(span.events[0]?.name).toBe('exception');
+      expect(span.events[0]?.attributes?.['exception.message']).toBe('boom');
+    }
+    expect(memory.spans().map((s) => s.name)).toEqual(['sync', 'async']);
+    expect(memory.spans()[1]?.attributes.k).toBe('v');
+  });
+
+  it('exposes the active span and the OpenTelemetry tracer', () => {
+    const { obs } = startCaptured();
+    expect(obs.activeSpan()).toBeUndefined();
+    obs.trace('x', (span) => {
+      expect(obs.activeSpan()).toBe(span);
+      expect(otelTrace.getSpan(context.active())).toBe(span);
+    });
+    const span = obs.tracer.startSpan('manual');
+    expect(span.isRecording()).toBe(true);
+    span.end();
+  });
+});
+
+describe('module-level proxies', () => {
+  it('are no-ops before init() and forward to the instance after it', async () => {
+    // Prepare: created at module load, before init().
+    const orders = metrics.counter('proxy.orders');
+    const timer = metrics.histogram('proxy.duration', { unit: 'ms' });
+    const gaugeValues: number[] = [];
+    metrics.observableGauge('proxy.queue', {}, (r) => {
+      gaugeValues.push(1);
+      r.observe(7);
+    });
+    orders.add(5);
+    log.info('lost before init');
+    expect(trace('before', () => 'ran')).toBe('ran');
+
+    // Act
+    const { obs, memory, logs } = startCaptured();
+    orders.add(2, { region: 'eu' });
+    timer.record(12);
+    log.child({ mod: 'lib' }).info('after init');
+    trace('after', () => {});
+    await obs.forceFlush();
+
+    // Assess
+    const points = memory.metrics();
+    expect(points.find((p) => p.name === 'proxy.orders')).toMatchObject({
+      value: 2,
+      attributes: { region: 'eu' },
+    });
+    expect(points.find((p) => p.name === 'proxy.duration')?.value).toMatchObject({ count: 1, sum: 12 });
+    expect(points.find((p) => p.name === 'proxy.queue')?.value).toBe(7);
+    expect(logs().map((l) => l.msg)).toEqual(['after init']);
+    expect(logs()[0]?.mod).toBe('lib');
+    expect(memory.spans().map((s) => s.name)).toEqual(['after']);
+  });
+});
+
+describe('memoryExporter()', () => {
+  it('reset() empties every signal', async () => {
+    const memory = memoryExporter();
+    const obs = init({ exporters: [memory], logStream: { write() {} } });
+    obs.trace('a', () => obs.log.info('x'));
+    obs.metrics.counter('c').add(1);
+    await obs.forceFlush();
+    expect(memory.spans()).toHaveLength(1);
+    memory.reset();
+    expect([memory.spans(), memory.logs(), memory.metrics(), memory.events()]).toEqual([[], [], [], []]);
+  });
+});

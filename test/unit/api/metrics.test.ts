@@ -1,0 +1,201 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+describe('obs.metrics', () => {
+  it('records every instrument kind with its unit and attributes', async () => {
+    const { obs, memory } = startCaptured();
+    obs.metrics
+      .counter('orders.placed', { unit: '{order}' })
+      .add(3, { region: 'eu', plan: 'pro', first: true });
+    const inflight = obs.metrics.upDownCounter('jobs.inflight');
+    inflight.add(5);
+    inflight.add(-2);
+    const h = obs.metrics.histogram('checkout.duration', { unit: 'ms', buckets: [10, 100] });
+    h.record(5);
+    h.record(50);
+    h.record(500);
+    obs.metrics.gauge('cart.value').record(87.5, { currency: 'eur' });
+    obs.metrics.observableGauge('queue.depth', { unit: '{job}' }, (r) => r.observe(11, { queue: 'mail' }));
+    await obs.forceFlush();
+
+    const byName = Object.fromEntries(memory.metrics().map((p) => [p.name, p]));
+    expect(byName['orders.placed']).toEqual({
+      name: 'orders.placed',
+      kind: 'counter',
+      unit: '{order}',
+      attributes: { region: 'eu', plan: 'pro', first: true },
+      value: 3,
+    });
+    expect(byName['jobs.inflight']).toMatchObject({ kind: 'upDownCounter', value: 3 });
+    expect(byName['checkout.duration']).toMatchObject({
+      kind: 'histogram',
+      unit: 'ms',
+      value: { count: 3, sum: 555, min: 5, max: 500 },
+    });
+    expect(byName['cart.value']).toMatchObject({
+      kind: 'gauge',
+      value: 87.5,
+      attributes: { currency: 'eur' },
+    });
+    expect(byName['queue.depth']).toMatchObject({
+      kind: 'observableGauge',
+      value: 11,
+      attributes: { queue: 'mail' },
+    });
+  });
+
+  it('startTimer() records the elapsed time in the histogram unit, with extra attributes', async () => {
+    const { obs, memory } = startCaptured();
+    const ms = obs.metrics.histogram('op.ms', { unit: 'ms' });
+    const s = obs.metrics.histogram('op.s', { unit: 's' });
+    const stopMs = ms.startTimer({ op: 'a' });
+    const stopS = s.startTimer();
+    await new Promise((r) => setTimeout(r, 20));
+    const elapsedMs = stopMs({ outcome: 'ok' });
+    const elapsedS = stopS();
+    await obs.forceFlush();
+    expect(elapsedMs).toBeGreaterThanOrEqual(15);
+    expect(elapsedS).toBeGreaterThan(0.015);
+    expect(elapsedS).toBeLessThan(elapsedMs);
+    const point = memory.metrics().find((p) => p.name === 'op.ms');
+    expect(point?.attributes).toEqual({ op: 'a', outcome: 'ok' });
+    expect((point?.value as { sum: number }).sum).toBe(elapsedMs);
+  });
+
+  it('remembers which metrics were created with detect: true', () => {
+    const { obs } = startCaptured();
+    obs.metrics.counter('watched', { detect: true });
+    obs.metrics.counter('unwatched');
+    const state = (obs as unknown as { metricsState: { detected: Set<string> } }).metricsState;
+    expect([...state.detected]).toEqual(['watched']);
+  });
+
+  it('caps series per instrument and folds the rest into the overflow series', async () => {
+    const { obs, memory } = startCaptured({ cardinalityLimit: 10 });
+    const c = obs.metrics.counter('by.user');
+    for (let i = 0; i < 1000; i++) c.add(1, { user: `u${i}` });
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => p.name === 'by.user');
+    expect(points).toHaveLength(10);
+    const overflow = points.find((p) => p.attributes['otel.metric.overflow'] === true);
+    expect(overflow?.value).toBe(991);
+    expect(points.reduce((sum, p) => sum + (p.value as number), 0)).toBe(1000);
+  });
+});
+
+describe('bad input never throws, is dropped or repaired, and is counted', () => {
+  it.each([
+    ['NaN', Number.NaN, 'invalid_value'],
+    ['Infinity', Number.POSITIVE_INFINITY, 'invalid_value'],
+    ['-Infinity', Number.NEGATIVE_INFINITY, 'invalid_value'],
+    ['a string', '12' as unknown as number, 'invalid_value'],
+    ['undefined', undefined as unknown as number, 'invalid_value'],
+    ['an object', {} as unknown as number, 'invalid_value'],
+    ['a negative increment', -1, 'negative_increment'],
+  ])('counter.add(%s)', async (_label, value, reason) => {
+    const { obs, memory } = startCaptured();
+    const c = obs.metrics.counter('guarded');
+    expect(() => c.add(value)).not.toThrow();
+    c.add(1);
+    await obs.forceFlush();
+    expect(obs.drops()[reason]).toBe(1);
+    expect(memory.metrics().find((p) => p.name === 'guarded')?.value).toBe(1);
+  });
+
+  it('removes non-primitive attribute values and truncates long strings', async () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
+    const c = obs.metrics.counter('attrs');
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    c.add(1, {
+      ok: 'yes',
+      obj: circular as never,
+      fn: (() => 1) as never,
+      long: 'x'.repeat(100),
+      list: ['a', 'b'],
+    });
+    c.add(1, 'not an object' as never);
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => p.name === 'attrs');
+    expect(points.map((p) => p.attributes)).toContainEqual({
+      ok: 'yes',
+      long: 'x'.repeat(16),
+      list: ['a', 'b'],
+    });
+    expect(obs.drops()).toMatchObject({ invalid_attribute: 3, truncated_attribute: 1 });
+  });
+
+  it('drops recordings after shutdown', async () => {
+    const { obs } = startCaptured();
+    const c = obs.metrics.counter('late');
+    const h = obs.metrics.histogram('late.h');
+    await obs.shutdown();
+    expect(() => {
+      c.add(1);
+      h.record(1);
+      h.startTimer()();
+      obs.log.info('after shutdown');
+      obs.trace('after', () => {});
+    }).not.toThrow();
+    expect(obs.drops().after_shutdown).toBe(3);
+  });
+
+  it('swallows an observable gauge callback that throws', async () => {
+    const { obs, memory } = startCaptured();
+    obs.metrics.observableGauge('broken', {}, () => {
+      throw new Error('callback bug');
+    });
+    await expect(obs.forceFlush()).resolves.toBeUndefined();
+    expect(obs.drops().callback_error).toBeGreaterThanOrEqual(1);
+    expect(memory.metrics().find((p) => p.name === 'broken')).toBeUndefined();
+  });
+
+  it('logs circular objects, BigInt and errors, and drops a line whose getter throws', () => {
+    const { obs, logs } = startCaptured();
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    expect(() => {
+      obs.log.info(circular, 'circular');
+      obs.log.info({ big: 10n }, 'bigint');
+      obs.log.error({ err: new Error('failed') }, 'error');
+      obs.log.info(
+        {
+          get boom() {
+            throw new Error('getter');
+          },
+        },
+        'getter',
+      );
+    }).not.toThrow();
+    const lines = logs();
+    expect(lines.map((l) => l.msg)).toEqual(['circular', 'bigint', 'error']);
+    expect(lines[0]?.self).toEqual({ a: 1, self: '[Circular]' });
+    expect(lines[2]?.err).toMatchObject({ type: 'Error', message: 'failed' });
+    expect(obs.drops().log_error).toBe(1);
+  });
+
+  it('reports a drop reason once through diagnostics, and only when enabled', async () => {
+    const writes: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const { obs } = startCaptured({ diagnostics: 'warn' });
+      const c = obs.metrics.counter('diag');
+      for (let i = 0; i < 100; i++) c.add(Number.NaN);
+      await obs.shutdown();
+      const quiet = startCaptured().obs;
+      quiet.metrics.counter('diag2').add(Number.NaN);
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(writes.filter((w) => w.includes('drop.invalid_value'))).toHaveLength(1);
+  });
+});
