@@ -22,6 +22,7 @@ import type {
   SightlineAdapter,
 } from '../export/types.js';
 import { DropCounter } from '../internal/drops.js';
+import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
 import { createDestination, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
@@ -61,7 +62,7 @@ export class SightlineInstance implements Sightline {
 
   private readonly dropCounter: DropCounter;
   private readonly adapters: SetUpAdapter[] = [];
-  private readonly statsSources = new Map<string, () => AdapterStats>();
+  private readonly statsRegistry: StatsRegistry = createStatsRegistry();
   private readonly listeners = new Set<AnomalyListener>();
   private readonly destination: FanoutDestination;
   private readonly meterPipeline: MeterPipeline;
@@ -98,9 +99,7 @@ export class SightlineInstance implements Sightline {
       get logKeys() {
         return logKeys;
       },
-      registerStats: (name, source) => {
-        this.statsSources.set(name, source);
-      },
+      registerStats: (name, source) => this.statsRegistry.register(name, source),
     };
     for (const adapter of extras.adapters)
       this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
@@ -199,15 +198,7 @@ export class SightlineInstance implements Sightline {
   }
 
   stats(): Record<string, AdapterStats> {
-    const out: Record<string, AdapterStats> = {};
-    for (const [name, source] of this.statsSources) {
-      try {
-        out[name] = source();
-      } catch {
-        out[name] = {};
-      }
-    }
-    return out;
+    return this.statsRegistry.snapshot();
   }
 
   drops(): Record<string, number> {
@@ -281,6 +272,7 @@ export class SightlineInstance implements Sightline {
   }
 
   private registerOwnMetrics(): void {
+    registerExportMetrics(this.meter, this.statsRegistry);
     const dropped = this.meter.createObservableCounter('sightline.dropped', {
       description: 'Inputs sightline dropped or repaired before export, by reason',
       unit: '{item}',
