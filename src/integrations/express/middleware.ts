@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { getSightline } from '../../api/global.js';
+import { stripQuery } from '../shared/http-attributes.js';
+import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
+import { correlatedChild } from '../shared/request-log.js';
+import { type ServerRequest, startServerRequest } from '../shared/server-request.js';
+import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
+
+/** Options of {@link expressMiddleware}. */
+export interface ExpressMiddlewareOptions extends HttpServerOptions {}
+
+/** The parts of an Express request the middleware reads, typed without importing Express. */
+export interface ExpressRequestLike extends IncomingMessage, RoutedRequest {
+  /** The request's logger, set by the middleware: a child of `obs.log` naming the request's span. */
+  log?: Logger;
+}
+
+/** `next` as Express passes it. */
+export type ExpressNext = (err?: unknown) => void;
+
+/** A middleware function as Express 4 and 5 call it. */
+export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next: ExpressNext) => void;
+
+/** An error-handling middleware as Express 4 and 5 call it (four parameters). */
+export type ExpressErrorMiddleware = (
+  err: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: ExpressNext,
+) => void;
+
+/** Where the middleware keeps the request's record; registered so duplicate package copies agree. */
+export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
+
+type Tracked = ExpressRequestLike & { [kServerRequest]?: ServerRequest };
+
+/**
+ * Express middleware that traces, measures and logs each request: a SERVER span named after
+ * the route template (`GET /users/:id`) in the caller's trace (W3C `traceparent`), the
+ * `http.server.request.duration` and `http.server.active_requests` metrics, `req.log` (a child
+ * of `obs.log` naming the span) and one access-log line. Handlers and everything they await run
+ * in the span's context. Install it first, before the routes.
+ *
+ * Uses the instance passed as `sightline`, or the one `init()` registered, looked up at each
+ * request (so the app may be built before `init()`; until then requests pass through untouched).
+ *
+ * @throws SightlineConfigError at creation, on an unknown option or a bad value.
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { init } from 'sightline';
+ * import { expressErrorHandler, expressMiddleware } from 'sightline/express';
+ *
+ * init({ service: 'checkout' });
+ * const app = express();
+ * app.use(expressMiddleware({ ignore: ['/health'] }));
+ * app.get('/orders/:id', (req, res) => res.json({ id: req.params.id }));
+ * app.use(expressErrorHandler());
+ * ```
+ */
+export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMiddleware {
+  const resolved = resolveHttpServerOptions(options, 'expressMiddleware');
+  return function sightlineExpress(rawReq, res, next) {
+    const req = rawReq as Tracked;
+    const obs = resolved.sightline ?? getSightline();
+    if (obs === undefined) {
+      next();
+      return;
+    }
+    const path = stripQuery(req.originalUrl ?? req.url ?? '/');
+    const socket = req.socket as (typeof req.socket & { encrypted?: boolean }) | undefined;
+    const request = startServerRequest(obs, resolved, {
+      method: req.method,
+      path,
+      encrypted: socket?.encrypted === true,
+      headers: req.headers,
+      clientAddress: socket?.remoteAddress,
+      httpVersion: req.httpVersion,
+    });
+    if (request === undefined) {
+      next();
+      return;
+    }
+    req[kServerRequest] = request;
+    req.log = correlatedChild(obs.log, request.context, request.logFields());
+    // 'close' follows 'finish' on a completed response and comes alone when the client went away.
+    res.once('close', () => {
+      const completed = res.writableFinished;
+      let route: string | undefined;
+      try {
+        route = resolveRouteTemplate(req, path);
+      } catch {
+        route = undefined;
+      }
+      request.finish({
+        route,
+        status: completed || res.headersSent ? res.statusCode : undefined,
+        ...(completed ? {} : { errorType: 'aborted' }),
+      });
+    });
+    context.with(request.context, next);
+  };
+}
+
+/**
+ * Express error middleware that records the error on the request's span (an exception event;
+ * the span is marked failed when the response is a 5xx) and always passes it on with
+ * `next(err)`: it never answers, swallows or changes the error. Install it after the routes and
+ * before your own error handlers.
+ *
+ * @example
+ * ```ts
+ * app.use(expressMiddleware());
+ * app.get('/fail', () => { throw new Error('boom'); });
+ * app.use(expressErrorHandler());
+ * app.use((err, req, res, next) => res.status(500).json({ error: 'internal' }));
+ * ```
+ */
+export function expressErrorHandler(): ExpressErrorMiddleware {
+  return function sightlineExpressErrors(err, req, _res, next) {
+    try {
+      (req as Tracked)[kServerRequest]?.recordError(err);
+    } catch {
+      // Recording never stands between the error and the app's own handlers.
+    }
+    next(err);
+  };
+}

@@ -1,0 +1,46 @@
+import { type Context, context } from '@opentelemetry/api';
+import pino, { type Logger } from 'pino';
+
+const EMPTY_MIXIN = (): object => ({});
+
+/** The smallest logger shape the wrappers need: pino's, or any logger with `child`. */
+export interface ChildableLogger {
+  child(bindings: Record<string, unknown>): unknown;
+}
+
+/**
+ * A child logger whose every line names the request's span, wherever it is called from (a
+ * `close` listener, a timer scheduled before the request ended).
+ *
+ * The correlation fields are the parent's own mixin output computed once in the request's
+ * context, so they follow the selected backends' field names (`trace_id`, `dd.trace_id`, ...).
+ * The child then drops the mixin, otherwise each line inside the context would carry the
+ * fields twice (bindings and mixin are written separately by pino).
+ */
+export function correlatedChild<L extends ChildableLogger>(
+  logger: L,
+  ctx: Context,
+  fallback: Record<string, string>,
+): L {
+  const mixin = (logger as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym];
+  let fields: Record<string, unknown> = fallback;
+  if (typeof mixin === 'function') {
+    try {
+      const computed = context.with(ctx, () => mixin.call(logger, {}, 30, logger)) as Record<string, unknown>;
+      if (computed && typeof computed === 'object' && Object.keys(computed).length > 0)
+        fields = { ...computed };
+    } catch {
+      // The parent's mixin failed: the plain OpenTelemetry fields still correlate.
+    }
+  }
+  const child = logger.child(fields) as L;
+  if (typeof mixin === 'function') {
+    (child as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] = EMPTY_MIXIN;
+  }
+  return child;
+}
+
+/** Type guard for pino-like loggers. */
+export function isLogger(value: unknown): value is Logger {
+  return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function';
+}

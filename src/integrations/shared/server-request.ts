@@ -1,0 +1,198 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import pino, { type Logger } from 'pino';
+import type { Sightline } from '../../api/types.js';
+import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
+import { type HttpServerInstruments, httpServerInstruments } from './instruments.js';
+import type { ResolvedHttpServerOptions } from './options.js';
+import { traceFields } from './trace-fields.js';
+
+/** The route recorded in metrics and the access log when no route matched (a 404, or a middleware answering). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** What the framework tells about an incoming request, read once at its start. */
+export interface ServerRequestInfo {
+  method: string | undefined;
+  /** The path without the query string. */
+  path: string;
+  encrypted: boolean;
+  headers: IncomingHttpHeaders;
+  clientAddress: string | undefined;
+  httpVersion: string | undefined;
+}
+
+/** How a request ended. */
+export interface ServerRequestOutcome {
+  /** The route template, or undefined when no route matched. */
+  route: string | undefined;
+  /** The status sent, or undefined when none was (the client went away first). */
+  status: number | undefined;
+  /** Set when the request failed without a 5xx status of its own, such as 'aborted' or 'timeout'. */
+  errorType?: string;
+}
+
+/** One request in flight: its span, the context its handlers run in, and what is needed to finish it. */
+export class ServerRequest {
+  readonly span: Span;
+  readonly context: Context;
+  readonly method: string;
+  readonly path: string;
+  private readonly startedAt = performance.now();
+  private readonly activeAttributes: Attributes;
+  private error: unknown;
+  private hasError = false;
+  private done = false;
+
+  constructor(
+    private readonly obs: Sightline,
+    private readonly instruments: HttpServerInstruments,
+    private readonly options: ResolvedHttpServerOptions,
+    info: ServerRequestInfo,
+  ) {
+    this.method = normalizeMethod(info.method);
+    this.path = info.path;
+    const scheme = info.encrypted ? 'https' : 'http';
+    const attributes: Attributes = {};
+    setMethodAttributes(attributes, info.method, this.method);
+    attributes['url.path'] = info.path;
+    attributes['url.scheme'] = scheme;
+    const host = parseHost(info.headers.host, info.encrypted ? 443 : 80);
+    if (host.address !== undefined) attributes['server.address'] = host.address;
+    attributes['server.port'] = host.port;
+    if (info.clientAddress !== undefined) attributes['client.address'] = info.clientAddress;
+    const ua = info.headers['user-agent'];
+    if (ua !== undefined) attributes['user_agent.original'] = ua;
+    if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;
+
+    // Malformed traceparent/tracestate/baggage are dropped by the W3C propagators: a new trace starts.
+    const parent = propagation.extract(ROOT_CONTEXT, info.headers);
+    this.span = obs.tracer.startSpan(
+      this.method === '_OTHER' ? 'HTTP' : this.method,
+      { kind: SpanKind.SERVER, attributes },
+      parent,
+    );
+    this.context = trace.setSpan(parent, this.span);
+    this.activeAttributes = { 'http.request.method': this.method, 'url.scheme': scheme };
+    instruments.active.add(1, this.activeAttributes);
+  }
+
+  /** Fields naming this request's span, for log lines written outside its context. */
+  logFields(): Record<string, string> {
+    return traceFields(this.span.spanContext());
+  }
+
+  /** Records an error thrown by a handler; the outcome decides whether the request failed. */
+  recordError(error: unknown): void {
+    if (this.done || (this.hasError && this.error === error)) return;
+    this.hasError = true;
+    this.error = error;
+    try {
+      if (error instanceof Error) this.span.recordException(error);
+      else this.span.recordException({ name: 'Error', message: String(error) });
+    } catch {
+      // A hostile error object (throwing getters) must never break the request.
+    }
+  }
+
+  /** Ends the span, records the metrics and writes the access log line; only the first call counts. */
+  finish(outcome: ServerRequestOutcome): void {
+    if (this.done) return;
+    this.done = true;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const { route, status } = outcome;
+    let errorType = outcome.errorType;
+    if (errorType === undefined && status !== undefined && status >= 500) {
+      errorType = this.hasError ? errorTypeOf(this.error) : String(status);
+    }
+
+    const span = this.span;
+    if (route !== undefined) {
+      span.setAttribute('http.route', route);
+      span.updateName(`${this.method === '_OTHER' ? 'HTTP' : this.method} ${route}`);
+    }
+    if (status !== undefined) span.setAttribute('http.response.status_code', status);
+    if (errorType !== undefined) {
+      span.setAttribute('error.type', errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+
+    const metricAttributes: Attributes = {
+      'http.request.method': this.method,
+      'http.route': route ?? UNMATCHED_ROUTE,
+    };
+    if (status !== undefined) metricAttributes['http.response.status_code'] = status;
+    if (errorType !== undefined) metricAttributes['error.type'] = errorType;
+    this.instruments.duration.record(seconds, metricAttributes);
+    this.instruments.active.add(-1, this.activeAttributes);
+
+    if (this.options.accessLog) this.writeAccessLog(route, status, errorType, seconds);
+  }
+
+  private writeAccessLog(
+    route: string | undefined,
+    status: number | undefined,
+    errorType: string | undefined,
+    seconds: number,
+  ): void {
+    const failed = errorType !== undefined;
+    if (!failed && this.options.accessLogSampleRate < 1 && Math.random() >= this.options.accessLogSampleRate)
+      return;
+    const log = this.obs.log;
+    // The instance's logger correlates through its mixin (with each backend's field names) when
+    // the line is written in the request's context; a logger without one gets the plain fields.
+    const hasMixin = typeof (log as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] === 'function';
+    const fields: Record<string, unknown> = hasMixin ? {} : this.logFields();
+    fields.method = this.method;
+    fields.route = route ?? UNMATCHED_ROUTE;
+    fields.path = this.path;
+    fields.status = status;
+    fields.duration_ms = Math.round(seconds * 1e6) / 1e3;
+    if (errorType !== undefined) fields.error_type = errorType;
+    const message = `${this.method} ${route ?? this.path} ${status ?? errorType ?? ''}`;
+    const level: 'error' | 'warn' | 'info' =
+      (status !== undefined && status >= 500) || (status === undefined && failed)
+        ? 'error'
+        : status !== undefined && status >= 400
+          ? 'warn'
+          : 'info';
+    context.with(this.context, writeLine, undefined, log, level, fields, message);
+  }
+}
+
+function writeLine(log: Logger, level: 'error' | 'warn' | 'info', fields: object, message: string): void {
+  try {
+    log[level](fields, message);
+  } catch {
+    // Writing a log line never throws into the request.
+  }
+}
+
+/**
+ * Starts the span and metrics for a request, or returns undefined when the path is ignored or
+ * no instance is available yet (before `init()` the wrappers cost next to nothing).
+ */
+export function startServerRequest(
+  obs: Sightline | undefined,
+  options: ResolvedHttpServerOptions,
+  info: ServerRequestInfo,
+): ServerRequest | undefined {
+  if (obs === undefined) return undefined;
+  if (options.isIgnored?.(info.path)) return undefined;
+  return new ServerRequest(obs, httpServerInstruments(obs), options, info);
+}
+
+/** Runs `fn` in the request's context. */
+export function runInRequest<T>(request: ServerRequest, fn: () => T): T {
+  return context.with(request.context, fn);
+}

@@ -1,0 +1,352 @@
+import { createServer, type Server } from 'node:http';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import express5 from 'express';
+import express4 from 'express4';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { abortedRequest, close, deferred, listen, request } from './helpers/http-client.js';
+import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+
+const memory = memoryExporter();
+const rawLines: string[] = [];
+const obs = init({
+  service: 'express-test',
+  exporters: [memory],
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: (line: string) => rawLines.push(line) },
+});
+
+afterAll(() => obs.shutdown());
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const PARENT_ID = 'b7ad6b7169203331';
+
+type AnyExpress = (() => any) & { Router: (options?: object) => any };
+
+const server = (path: string) => (s: { attributes: Record<string, unknown>; kind: SpanKind }) =>
+  s.kind === SpanKind.SERVER && s.attributes['url.path'] === path;
+
+describe.each([
+  ['Express 5', express5 as unknown as AnyExpress, 5],
+  ['Express 4', express4 as unknown as AnyExpress, 4],
+])('%s', (_name, express, major) => {
+  let httpServer: Server;
+  let base: string;
+  let aborted = deferred();
+  let abortSeen = deferred();
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(
+      expressMiddleware({
+        ignore: ['/health', /^\/internal\//, (path: string) => path.startsWith('/skip')],
+      }),
+    );
+    app.get('/health', (_req: any, res: any) => res.send('ok'));
+    app.get('/internal/metrics', (_req: any, res: any) => res.send('ok'));
+    app.get('/skip-me', (_req: any, res: any) => res.send('ok'));
+    app.get('/users/:id', (req: any, res: any) => {
+      const active = trace.getActiveSpan()?.spanContext();
+      const baggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
+      req.log.info({ user: req.params.id }, 'loading user');
+      res.json({ id: req.params.id, activeTraceId: active?.traceId, activeSpanId: active?.spanId, baggage });
+    });
+
+    const v1 = express.Router();
+    v1.get('/items/:itemId', (_req: any, res: any) => res.send('item'));
+    v1.get('/', (_req: any, res: any) => res.send('v1 root'));
+    const api = express.Router();
+    api.use('/v1', v1);
+    app.use('/api', api);
+
+    const org = express.Router({ mergeParams: true });
+    org.get('/users/:userId', (req: any, res: any) => res.json(req.params));
+    app.use('/orgs/:orgId', org);
+
+    // The mount's parameter takes the same value as the static segment before it: only probing tells them apart.
+    const versioned = express.Router();
+    versioned.get('/things/:thingId', (_req: any, res: any) => res.send('thing'));
+    app.use('/v1/:version', versioned);
+
+    // One router mounted twice: the template follows the path the request took.
+    const shared = express.Router();
+    shared.get('/thing', (_req: any, res: any) => res.send('shared'));
+    app.use('/a', shared);
+    app.use('/b/:bId', shared);
+
+    app.get('/sync-error', () => {
+      throw new Error('sync boom');
+    });
+    if (major === 5) {
+      app.get('/async-error', async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        throw new TypeError('async boom');
+      });
+    } else {
+      app.get('/async-error', async (_req: any, _res: any, next: (err: unknown) => void) => {
+        try {
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new TypeError('async boom');
+        } catch (error) {
+          next(error);
+        }
+      });
+    }
+    app.get('/bad-request', (_req: any, res: any) => res.status(400).send('no'));
+    app.get('/server-error', (_req: any, res: any) => res.status(503).send('down'));
+    app.get('/slow', (_req: any, res: any) => {
+      res.on('close', () => abortSeen.resolve());
+      aborted.resolve();
+    });
+    app.get('/work/:n', async (req: any, res: any) => {
+      // Interleave the requests: each waits a different number of turns before logging.
+      for (let i = 0; i < Number(req.params.n) % 7; i++)
+        await new Promise((resolve) => setImmediate(resolve));
+      req.log.info({ n: req.params.n }, 'request log');
+      obs.log.info({ n: req.params.n }, 'instance log');
+      res.send('done');
+    });
+    app.use(expressErrorHandler());
+    app.use((err: Error, _req: any, res: any, _next: unknown) => {
+      res.status(500).json({ error: err.message });
+    });
+    httpServer = createServer(app);
+    base = await listen(httpServer);
+  });
+
+  afterAll(() => close(httpServer));
+  beforeEach(() => {
+    memory.reset();
+    aborted = deferred();
+    abortSeen = deferred();
+  });
+
+  it('names the SERVER span after the route template and sets the HTTP attributes', async () => {
+    const reply = await request(base, '/users/42?token=secret', { headers: { 'user-agent': 'probe/1.0' } });
+    expect(reply.status).toBe(200);
+
+    const [span] = await waitForSpans(obs, memory, server('/users/42'));
+    expect(span!.name).toBe('GET /users/:id');
+    expect(span!.kind).toBe(SpanKind.SERVER);
+    expect(span!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/users/42',
+      'url.scheme': 'http',
+      'http.route': '/users/:id',
+      'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+      'client.address': '127.0.0.1',
+      'user_agent.original': 'probe/1.0',
+      'network.protocol.version': '1.1',
+    });
+    expect(span!.attributes['server.port']).toBe(Number(new URL(base).port));
+    expect(span!.attributes['error.type']).toBeUndefined();
+    expect(JSON.stringify(span!.attributes)).not.toContain('secret');
+    // The handler ran inside the span's context.
+    const body = JSON.parse(reply.body);
+    expect(body.activeTraceId).toBe(span!.spanContext().traceId);
+    expect(body.activeSpanId).toBe(span!.spanContext().spanId);
+  });
+
+  it('continues the caller trace from traceparent and reads baggage', async () => {
+    const reply = await request(base, '/users/7', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'tenant=acme' },
+    });
+    const [span] = await waitForSpans(obs, memory, server('/users/7'));
+    expect(span!.spanContext().traceId).toBe(TRACE_ID);
+    expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
+    expect(JSON.parse(reply.body).baggage).toBe('acme');
+  });
+
+  it.each(['garbage', `00-${'0'.repeat(32)}-${PARENT_ID}-01`, `00-${TRACE_ID}-xyz-01`])(
+    'starts a new trace on a malformed traceparent (%s)',
+    async (traceparent) => {
+      const reply = await request(base, '/users/8', { headers: { traceparent } });
+      expect(reply.status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server('/users/8'));
+      expect(span!.spanContext().traceId).not.toBe(TRACE_ID);
+      expect(span!.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(span!.parentSpanContext).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['/api/v1/items/9', 'GET /api/v1/items/:itemId'],
+    ['/api/v1', 'GET /api/v1'],
+    ['/orgs/acme/users/u1', 'GET /orgs/:orgId/users/:userId'],
+    ['/v1/v1/things/t1', 'GET /v1/:version/things/:thingId'],
+    ['/a/thing', 'GET /a/thing'],
+    ['/b/5/thing', 'GET /b/:bId/thing'],
+  ])('records the full template under nested routers: %s', async (path, name) => {
+    const reply = await request(base, path);
+    expect(reply.status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect(span!.name).toBe(name);
+    expect(span!.attributes['http.route']).toBe(name.slice(4));
+  });
+
+  it('keeps the mount parameters for the handler (mergeParams)', async () => {
+    const reply = await request(base, '/orgs/acme/users/u1');
+    expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });
+  });
+
+  it('records a 404 without a route and with the fixed metric route', async () => {
+    const reply = await request(base, '/nowhere/123');
+    expect(reply.status).toBe(404);
+    const [span] = await waitForSpans(obs, memory, server('/nowhere/123'));
+    expect(span!.name).toBe('GET');
+    expect(span!.attributes['http.route']).toBeUndefined();
+    expect(span!.attributes['http.response.status_code']).toBe(404);
+    expect(span!.status.code).not.toBe(SpanStatusCode.ERROR);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': 'unmatched',
+      'http.response.status_code': 404,
+    });
+    expect(point).toBeDefined();
+    const line = memory.logs().find((l) => l.path === '/nowhere/123');
+    expect(line).toMatchObject({ level: 'warn', route: 'unmatched', status: 404 });
+  });
+
+  it.each([
+    ['/sync-error', 'Error', 'sync boom'],
+    ['/async-error', 'TypeError', 'async boom'],
+  ])('marks %s failed with an exception event and passes the error on', async (path, type, message) => {
+    const reply = await request(base, path);
+    // The app's own error handler still answered: expressErrorHandler passed the error on.
+    expect(reply.status).toBe(500);
+    expect(JSON.parse(reply.body)).toEqual({ error: message });
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span!.attributes['error.type']).toBe(type);
+    expect(span!.attributes['http.response.status_code']).toBe(500);
+    const exception = span!.events.find((e) => e.name === 'exception');
+    expect(exception?.attributes?.['exception.message']).toBe(message);
+    const line = memory.logs().find((l) => l.path === path);
+    expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
+  });
+
+  it('treats 4xx as success and 5xx as failure on the server span', async () => {
+    await request(base, '/bad-request');
+    await request(base, '/server-error');
+    const [bad] = await waitForSpans(obs, memory, server('/bad-request'));
+    const [down] = await waitForSpans(obs, memory, server('/server-error'));
+    expect(bad!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(down!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(down!.attributes['error.type']).toBe('503');
+  });
+
+  it('ends the span as aborted when the client goes away', async () => {
+    await abortedRequest(base, '/slow', aborted.promise);
+    await abortSeen.promise;
+    const [span] = await waitForSpans(obs, memory, server('/slow'));
+    expect(span!.name).toBe('GET /slow');
+    expect(span!.attributes['error.type']).toBe('aborted');
+    expect(span!.attributes['http.response.status_code']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/slow',
+      'error.type': 'aborted',
+    });
+    expect(point).toBeDefined();
+  });
+
+  it('keeps 50 concurrent requests apart: distinct traces, each log line naming its own', async () => {
+    const ns = Array.from({ length: 50 }, (_, i) => String(i));
+    await Promise.all(ns.map((n) => request(base, `/work/${n}`)));
+    const spans = await waitForSpans(
+      obs,
+      memory,
+      (s) => String(s.attributes['url.path']).startsWith('/work/'),
+      50,
+    );
+    const traceByN = new Map(
+      spans.map((s) => [String(s.attributes['url.path']).slice(6), s.spanContext().traceId]),
+    );
+    expect(new Set(traceByN.values()).size).toBe(50);
+    const lines = memory.logs();
+    for (const msg of ['request log', 'instance log']) {
+      const own = lines.filter((l) => l.msg === msg);
+      expect(own).toHaveLength(50);
+      for (const line of own) expect(line.trace_id).toBe(traceByN.get(String(line.n)));
+    }
+    // The request logger carries the ids once, not twice (bindings and the mixin).
+    const raw = rawLines.filter((l) => l.includes('"request log"'));
+    expect(raw.length).toBeGreaterThanOrEqual(50);
+    for (const line of raw) expect(line.split('"trace_id"').length - 1).toBe(1);
+  });
+
+  it('records the duration histogram per route, with the semantic-convention buckets', async () => {
+    await request(base, '/users/1');
+    await request(base, '/users/2');
+    await request(base, '/orgs/x/users/y');
+    const users = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/users/:id',
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+    });
+    expect(users?.unit).toBe('s');
+    expect((users?.value as { count: number }).count).toBeGreaterThanOrEqual(2);
+    const routes = memory
+      .metrics()
+      .filter((p) => p.name === 'http.server.request.duration')
+      .map((p) => p.attributes['http.route']);
+    expect(routes).toContain('/orgs/:orgId/users/:userId');
+    expect(routes.some((r) => String(r).includes('/users/1'))).toBe(false);
+    const active = memory.metrics().find((p) => p.name === 'http.server.active_requests');
+    expect(active?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.scheme': 'http' });
+  });
+
+  it('writes one access-log line per request with the trace ids', async () => {
+    await request(base, '/users/99');
+    const [span] = await waitForSpans(obs, memory, server('/users/99'));
+    const lines = memory.logs().filter((l) => l.path === '/users/99' && l.route !== undefined);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      route: '/users/:id',
+      status: 200,
+      trace_id: span!.spanContext().traceId,
+      span_id: span!.spanContext().spanId,
+    });
+    expect(typeof lines[0]!.duration_ms).toBe('number');
+  });
+
+  it('leaves ignored paths alone: no span, no metric, no log', async () => {
+    for (const path of ['/health', '/internal/metrics', '/skip-me'])
+      expect((await request(base, path)).status).toBe(200);
+    await request(base, '/users/5');
+    await waitForSpans(obs, memory, server('/users/5'));
+    const paths = memory.spans().map((s) => s.attributes['url.path']);
+    expect(paths).not.toContain('/health');
+    expect(paths).not.toContain('/internal/metrics');
+    expect(paths).not.toContain('/skip-me');
+    expect(
+      memory.logs().filter((l) => ['/health', '/internal/metrics', '/skip-me'].includes(String(l.path))),
+    ).toEqual([]);
+    const routes = memory.metrics().map((p) => p.attributes['http.route']);
+    expect(routes).not.toContain('/health');
+  });
+});
+
+describe('expressMiddleware options', () => {
+  it.each([
+    [{ accessLog: { sampleRate: 2 } }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ ignore: [42] }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ sightline: 'nope' }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ ignores: ['/health'] }, 'SL_ERR_CONFIG_UNKNOWN_OPTION'],
+  ])('rejects %o at setup with a coded error', (options, code) => {
+    expect(() => expressMiddleware(options as never)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('passes an error on even when no request is being traced', () => {
+    const seen: unknown[] = [];
+    const error = new Error('x');
+    expressErrorHandler()(error, {} as never, {} as never, (e) => seen.push(e));
+    expect(seen).toEqual([error]);
+  });
+});
