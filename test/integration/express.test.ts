@@ -288,8 +288,8 @@ describe.each([
       'http.request.method': 'GET',
       'http.response.status_code': 200,
     });
-    expect(users?.unit).toBe('s');
-    expect((users?.value as { count: number }).count).toBeGreaterThanOrEqual(2);
+    expect(users!.unit).toBe('s');
+    expect((users!.value as { count: number }).count).toBeGreaterThanOrEqual(2);
     const routes = memory
       .metrics()
       .filter((p) => p.name === 'http.server.request.duration')
