@@ -23,6 +23,7 @@ export function buildTracerProvider(
   parts: readonly AdapterParts[],
 ): FlushableProvider {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
+  const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [new RedactingSpanProcessor(createKeyMatcher(config.redact))];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
 
@@ -31,6 +32,7 @@ export function buildTracerProvider(
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling) }),
     spanLimits: { attributeValueLengthLimit: config.maxAttributeLength },
     spanProcessors: processors,
+    ...(idGenerator ? { idGenerator } : {}),
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   provider.register();

@@ -1,7 +1,7 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Diag } from '../diag/diag.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
 
@@ -84,6 +84,8 @@ export interface AdapterParts {
   /** Collection interval for this adapter's reader; defaults to the `metricInterval` option. */
   metricIntervalMs?: number;
   spanExporter?: SpanExporter;
+  /** Trace and span id generator for sightline's tracer provider (e.g. X-Ray's time-prefixed trace ids). */
+  idGenerator?: IdGenerator;
   /** A tracer provider to register instead of sightline's own (for vendor-native tracers such as dd-trace). */
   tracerProvider?: TracerProvider;
   logFormat?: LogFormat;
