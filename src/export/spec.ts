@@ -31,6 +31,11 @@ export interface ExportResponse {
    * Capped at `maxResponseBytes`; `truncated` tells when the cap cut it.
    */
   readonly body: string;
+  /**
+   * The same 2xx body as raw bytes, for binary answers (OTLP protobuf `partialSuccess`); absent
+   * when a custom `send` does not supply it.
+   */
+  readonly bytes?: Uint8Array;
   readonly truncated: boolean;
 }
 

@@ -83,10 +83,11 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
     });
     const ok = res.status >= 200 && res.status < 300;
     // Always drain the body so undici can reuse the keep-alive socket.
-    const { text, truncated } = await readCapped(res, ok ? options.maxResponseBytes : 64 * 1024);
+    const { bytes, truncated } = await readCapped(res, ok ? options.maxResponseBytes : 64 * 1024);
+    const body = ok ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
     return {
       kind: 'response',
-      response: { status: res.status, headers: res.headers, body: ok ? text : '', truncated },
+      response: { status: res.status, headers: res.headers, body, bytes: ok ? bytes : undefined, truncated },
     };
   } catch (error) {
     if (options.abort.aborted) return { kind: 'failure', reason: 'aborted', code: 'ABORTED' };
@@ -95,8 +96,10 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   }
 }
 
-async function readCapped(res: Response, cap: number): Promise<{ text: string; truncated: boolean }> {
-  if (!res.body) return { text: '', truncated: false };
+const EMPTY = new Uint8Array(0);
+
+async function readCapped(res: Response, cap: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!res.body) return { bytes: EMPTY, truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -106,11 +109,11 @@ async function readCapped(res: Response, cap: number): Promise<{ text: string; t
     size += value.byteLength;
     if (size > cap) {
       await reader.cancel();
-      return { text: '', truncated: true };
+      return { bytes: EMPTY, truncated: true };
     }
     chunks.push(value);
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+  return { bytes: chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks), truncated: false };
 }
 
 function errorCode(error: unknown): string {

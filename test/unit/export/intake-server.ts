@@ -1,0 +1,127 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** One request as the loopback intake saw it, body already gunzipped. */
+export interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Decompressed body text. */
+  readonly text: string;
+  /** Bytes on the wire. */
+  readonly wireBytes: number;
+  readonly at: number;
+}
+
+/** How the intake answers one request. */
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Answer after this many ms. */
+  delayMs?: number;
+  /** Never answer (until the server closes). */
+  hang?: boolean;
+  /** Send the status line and part of the body, then destroy the socket. */
+  destroyMidResponse?: boolean;
+}
+
+export type Responder = (req: Received, index: number) => Reply;
+
+/** A loopback HTTP server speaking a scripted intake API. */
+export interface Intake {
+  readonly url: string;
+  readonly requests: Received[];
+  respond(responder: Responder): void;
+  /** Resolves once `n` requests have arrived. */
+  waitForRequests(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startIntake(responder: Responder = () => ({ status: 200 }), port = 0): Promise<Intake> {
+  let current = responder;
+  const requests: Received[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const pending = new Set<ServerResponse>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      const received: Received = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        text,
+        wireBytes: raw.byteLength,
+        at: Date.now(),
+      };
+      requests.push(received);
+      for (const w of [...waiters]) {
+        if (requests.length >= w.n) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+      const reply = current(received, requests.length - 1);
+      if (reply.hang) {
+        pending.add(res);
+        return;
+      }
+      const send = () => {
+        if (reply.destroyMidResponse) {
+          res.writeHead(reply.status ?? 200, { 'content-length': '1000' });
+          res.write('{"partial":');
+          setImmediate(() => res.socket?.destroy());
+          return;
+        }
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        res.end(reply.body ?? '{}');
+      };
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    respond(r) {
+      current = r;
+    },
+    waitForRequests(n) {
+      if (requests.length >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    async close() {
+      for (const res of pending) res.socket?.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Asserts produced = delivered + sum(dropped) + queued. */
+export function identityHolds(s: {
+  produced: number;
+  delivered: number;
+  queued: number;
+  dropped: Partial<Record<string, number>>;
+}): boolean {
+  const dropped = Object.values(s.dropped).reduce<number>((a, b) => a + (b ?? 0), 0);
+  return s.produced === s.delivered + dropped + s.queued;
+}
+
+/** A trivial JSON-array encoder, as the simplest adapter would write. */
+export function encodeJson<T>(items: readonly T[]): { body: string; contentType: string } {
+  return { body: JSON.stringify(items), contentType: 'application/json' };
+}
+
+/** Retry timings small enough for tests, large enough to be real back-offs. */
+export const FAST_RETRY = { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 10_000 };
