@@ -1,0 +1,182 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context } from '@opentelemetry/api';
+import { getSightline } from '../../api/global.js';
+import { stripQuery } from '../shared/http-attributes.js';
+import {
+  type HttpServerOptions,
+  type ResolvedHttpServerOptions,
+  resolveHttpServerOptions,
+} from '../shared/options.js';
+import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
+import {
+  type ServerRequest,
+  type ServerRequestOutcome,
+  startServerRequest,
+} from '../shared/server-request.js';
+
+/** Options of the {@link sightlineFastify} plugin. */
+export interface FastifyPluginOptions extends HttpServerOptions {}
+
+/** The parts of a Fastify request the plugin reads, typed without importing Fastify. */
+export interface FastifyRequestLike {
+  raw: IncomingMessage;
+  url: string;
+  method: string;
+  log: ChildableLogger;
+  is404?: boolean;
+  routeOptions?: { url?: string | undefined };
+}
+
+/** The parts of a Fastify reply the plugin reads. */
+export interface FastifyReplyLike {
+  raw: ServerResponse;
+  statusCode: number;
+  log: unknown;
+}
+
+type Done = (err?: Error) => void;
+
+/** The parts of a Fastify instance the plugin uses. */
+export interface FastifyInstanceLike {
+  addHook(name: string, hook: (...args: any[]) => unknown): unknown;
+  log?: unknown;
+}
+
+/** The plugin's type: a Fastify callback plugin that is not encapsulated (`skip-override`). */
+export type SightlineFastifyPlugin = ((
+  fastify: FastifyInstanceLike,
+  options: FastifyPluginOptions,
+  done: Done,
+) => void) & { readonly [key: symbol]: unknown };
+
+const kServerRequest = Symbol.for('sightline.fastify.request');
+// Options Fastify's `register` itself understands; they reach the plugin too.
+const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
+
+type Tracked = FastifyRequestLike & { [kServerRequest]?: ServerRequest };
+
+function routeOf(request: FastifyRequestLike): string | undefined {
+  if (request.is404) return undefined;
+  const url = request.routeOptions?.url;
+  return typeof url === 'string' && url.length > 0 ? url : undefined;
+}
+
+function finish(request: Tracked, outcome: ServerRequestOutcome): void {
+  const tracked = request[kServerRequest];
+  if (tracked === undefined) return;
+  try {
+    tracked.finish(outcome);
+  } catch {
+    // Ending a span or writing a log line never breaks the request.
+  }
+}
+
+function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
+  let resolved: ResolvedHttpServerOptions;
+  try {
+    resolved = resolveHttpServerOptions(options, 'sightlineFastify', FASTIFY_REGISTER_KEYS);
+  } catch (error) {
+    // Through done(), so ready()/listen() reject with the coded error instead of a crash.
+    done(error as Error);
+    return;
+  }
+  // Fastify's null logger (no `logger` option) returns itself from `child`: no child to make then.
+  const rootLog = fastify.log as ChildableLogger | undefined;
+  const hasLogger =
+    rootLog !== undefined && typeof rootLog.child === 'function' && rootLog.child({}) !== rootLog;
+
+  fastify.addHook('onRequest', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
+    const obs = resolved.sightline ?? getSightline();
+    if (obs === undefined) return next();
+    const raw = request.raw;
+    const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
+    const tracked = startServerRequest(obs, resolved, {
+      method: raw.method,
+      path: stripQuery(request.url),
+      encrypted: socket?.encrypted === true,
+      headers: raw.headers,
+      clientAddress: socket?.remoteAddress,
+      httpVersion: raw.httpVersion,
+    });
+    if (tracked === undefined) return next();
+    request[kServerRequest] = tracked;
+    if (hasLogger) {
+      try {
+        const log = correlatedChild(request.log, tracked.context, tracked.logFields());
+        request.log = log;
+        // Fastify writes its own 'request completed' line through reply.log.
+        reply.log = log;
+      } catch {
+        // Keep Fastify's own request logger.
+      }
+    }
+    context.with(tracked.context, next);
+  });
+
+  // Body parsing resumes from stream events, outside the context entered in onRequest: enter
+  // it again before validation so the handler and its hooks run in the request's span.
+  fastify.addHook('preValidation', (request: Tracked, _reply: FastifyReplyLike, next: Done) => {
+    const tracked = request[kServerRequest];
+    if (tracked === undefined) return next();
+    context.with(tracked.context, next);
+  });
+
+  fastify.addHook('onError', (request: Tracked, _reply: FastifyReplyLike, error: unknown, next: Done) => {
+    try {
+      request[kServerRequest]?.recordError(error);
+    } catch {
+      // Recording never stands in the way of Fastify's error handling.
+    }
+    next();
+  });
+
+  fastify.addHook('onResponse', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
+    finish(request, { route: routeOf(request), status: reply.statusCode });
+    next();
+  });
+
+  fastify.addHook('onTimeout', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
+    finish(request, {
+      route: routeOf(request),
+      status: reply.raw.headersSent ? reply.statusCode : undefined,
+      errorType: 'timeout',
+    });
+    next();
+  });
+
+  fastify.addHook('onRequestAbort', (request: Tracked, next: Done) => {
+    finish(request, { route: routeOf(request), status: undefined, errorType: 'aborted' });
+    next();
+  });
+
+  done();
+}
+
+/**
+ * Fastify 5 plugin that traces, measures and logs each request: a SERVER span named after the
+ * route template, prefixes included (`GET /v1/items/:id`), in the caller's trace (W3C
+ * `traceparent`); the `http.server.request.duration` and `http.server.active_requests`
+ * metrics; the trace ids on Fastify's `request.log` lines; and one access-log line through
+ * `obs.log`. Not encapsulated, so it covers every route of the app; register it before the
+ * routes. The handler and its hooks run in the span's context.
+ *
+ * Uses the `sightline` option, or the instance `init()` registered, looked up at each request.
+ *
+ * @throws SightlineConfigError when the app boots (`ready()`/`listen()`) on a bad option.
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { init } from 'sightline';
+ * import { sightlineFastify } from 'sightline/fastify';
+ *
+ * const obs = init({ service: 'inventory' });
+ * const app = Fastify({ loggerInstance: obs.log });
+ * await app.register(sightlineFastify, { ignore: ['/health'] });
+ * app.get('/items/:sku', async (request) => ({ sku: (request.params as { sku: string }).sku }));
+ * ```
+ */
+export const sightlineFastify: SightlineFastifyPlugin = Object.assign(pluginBody, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'sightline',
+  [Symbol.for('plugin-meta')]: { name: 'sightline', fastify: '5.x' },
+});

@@ -1,0 +1,287 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { sightlineFastify } from '../../src/integrations/fastify/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { abortedRequest, deferred, request } from './helpers/http-client.js';
+import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+
+const memory = memoryExporter();
+const rawLines: string[] = [];
+const obs = init({
+  service: 'fastify-test',
+  exporters: [memory],
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: (line: string) => rawLines.push(line) },
+});
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_ID = '00f067aa0ba902b7';
+
+const server = (path: string) => (s: { attributes: Record<string, unknown>; kind: SpanKind }) =>
+  s.kind === SpanKind.SERVER && s.attributes['url.path'] === path;
+
+let app: FastifyInstance<any, any, any, any>;
+let base: string;
+let aborted = deferred();
+let abortSeen = deferred();
+
+beforeAll(async () => {
+  // Fastify logs through the instance's logger, so its request lines reach the same destination.
+  app = Fastify({ loggerInstance: obs.log, connectionTimeout: 300 });
+  await app.register(sightlineFastify, { ignore: ['/health'] });
+  app.get('/health', async () => 'ok');
+  app.get('/items/:sku', async (request) => {
+    const active = trace.getActiveSpan()?.spanContext();
+    const baggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
+    request.log.info({ sku: (request.params as { sku: string }).sku }, 'loading item');
+    return { activeTraceId: active?.traceId, activeSpanId: active?.spanId, baggage };
+  });
+  app.post('/items', async (request) => {
+    // The body was parsed from stream events; the handler still runs in the request's span.
+    await new Promise((resolve) => setImmediate(resolve));
+    return { received: request.body, activeSpanId: trace.getActiveSpan()?.spanContext().spanId };
+  });
+  await app.register(
+    async (v1) => {
+      v1.get('/items/:sku', async () => 'v1 item');
+      await v1.register(
+        async (store) => {
+          store.get('/items/:sku', async (request) => request.params);
+        },
+        { prefix: '/stores/:storeId' },
+      );
+    },
+    { prefix: '/v1' },
+  );
+  app.get('/sync-error', () => {
+    throw new Error('sync boom');
+  });
+  app.get('/async-error', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    throw new TypeError('async boom');
+  });
+  app.get('/teapot', async (_request, reply) => reply.code(418).send('short and stout'));
+  app.get('/slow', (request, _reply) => {
+    request.raw.on('close', () => abortSeen.resolve());
+    aborted.resolve();
+    // Never answers: the client goes away first.
+  });
+  app.get('/work/:n', async (request) => {
+    const n = Number((request.params as { n: string }).n);
+    for (let i = 0; i < n % 7; i++) await new Promise((resolve) => setImmediate(resolve));
+    request.log.info({ n: String(n) }, 'request log');
+    return 'done';
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await app.close();
+  await obs.shutdown();
+});
+
+beforeEach(() => {
+  memory.reset();
+  rawLines.length = 0;
+  aborted = deferred();
+  abortSeen = deferred();
+});
+
+describe('sightlineFastify', () => {
+  it('names the SERVER span after the route template and sets the HTTP attributes', async () => {
+    const reply = await request(base, '/items/A-1?debug=1', { headers: { 'user-agent': 'probe/2.0' } });
+    expect(reply.status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server('/items/A-1'));
+    expect(span!.name).toBe('GET /items/:sku');
+    expect(span!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/items/A-1',
+      'url.scheme': 'http',
+      'http.route': '/items/:sku',
+      'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(base).port),
+      'client.address': '127.0.0.1',
+      'user_agent.original': 'probe/2.0',
+      'network.protocol.version': '1.1',
+    });
+    const body = JSON.parse(reply.body);
+    expect(body.activeTraceId).toBe(span!.spanContext().traceId);
+    expect(body.activeSpanId).toBe(span!.spanContext().spanId);
+  });
+
+  it('runs a handler with a parsed body in the span context', async () => {
+    const reply = await request(base, '/items', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'B-2' }),
+    });
+    const [span] = await waitForSpans(obs, memory, server('/items'));
+    expect(span!.name).toBe('POST /items');
+    expect(JSON.parse(reply.body)).toEqual({
+      received: { sku: 'B-2' },
+      activeSpanId: span!.spanContext().spanId,
+    });
+  });
+
+  it.each([
+    ['/v1/items/9', 'GET /v1/items/:sku'],
+    ['/v1/stores/s1/items/9', 'GET /v1/stores/:storeId/items/:sku'],
+  ])('includes prefixes in the template: %s', async (path, name) => {
+    expect((await request(base, path)).status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect(span!.name).toBe(name);
+  });
+
+  it('continues the caller trace from traceparent and reads baggage', async () => {
+    const reply = await request(base, '/items/C', {
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, baggage: 'tenant=globex' },
+    });
+    const [span] = await waitForSpans(obs, memory, server('/items/C'));
+    expect(span!.spanContext().traceId).toBe(TRACE_ID);
+    expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
+    expect(JSON.parse(reply.body).baggage).toBe('globex');
+  });
+
+  it.each(['nope', `00-${TRACE_ID}-${'0'.repeat(16)}-01`, `zz-${TRACE_ID}-${PARENT_ID}-01`])(
+    'starts a new trace on a malformed traceparent (%s)',
+    async (traceparent) => {
+      expect((await request(base, '/items/D', { headers: { traceparent } })).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server('/items/D'));
+      expect(span!.spanContext().traceId).not.toBe(TRACE_ID);
+      expect(span!.parentSpanContext).toBeUndefined();
+    },
+  );
+
+  it('records a 404 without a route', async () => {
+    expect((await request(base, '/missing/1')).status).toBe(404);
+    const [span] = await waitForSpans(obs, memory, server('/missing/1'));
+    expect(span!.name).toBe('GET');
+    expect(span!.attributes['http.route']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': 'unmatched',
+      'http.response.status_code': 404,
+    });
+    expect(point).toBeDefined();
+  });
+
+  it.each([
+    ['/sync-error', 'Error', 'sync boom'],
+    ['/async-error', 'TypeError', 'async boom'],
+  ])('marks %s failed with an exception event', async (path, type, message) => {
+    expect((await request(base, path)).status).toBe(500);
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span!.attributes['error.type']).toBe(type);
+    expect(span!.events.find((e) => e.name === 'exception')?.attributes?.['exception.message']).toBe(message);
+    const line = memory.logs().find((l) => l.path === path && l.route !== undefined);
+    expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
+  });
+
+  it('treats 4xx as success on the server span, logged at warn', async () => {
+    expect((await request(base, '/teapot')).status).toBe(418);
+    const [span] = await waitForSpans(obs, memory, server('/teapot'));
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(memory.logs().find((l) => l.path === '/teapot' && l.route)).toMatchObject({
+      level: 'warn',
+      status: 418,
+    });
+  });
+
+  it('ends the span as aborted when the client goes away', async () => {
+    await abortedRequest(base, '/slow', aborted.promise);
+    await abortSeen.promise;
+    const [span] = await waitForSpans(obs, memory, server('/slow'));
+    expect(span!.name).toBe('GET /slow');
+    expect(span!.attributes['error.type']).toBe('aborted');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('keeps 50 concurrent requests apart in Fastify request.log lines', async () => {
+    await Promise.all(Array.from({ length: 50 }, (_, n) => request(base, `/work/${n}`)));
+    const spans = await waitForSpans(
+      obs,
+      memory,
+      (s) => String(s.attributes['url.path']).startsWith('/work/'),
+      50,
+    );
+    const traceByN = new Map(
+      spans.map((s) => [String(s.attributes['url.path']).slice(6), s.spanContext().traceId]),
+    );
+    expect(new Set(traceByN.values()).size).toBe(50);
+    const own = memory.logs().filter((l) => l.msg === 'request log');
+    expect(own).toHaveLength(50);
+    for (const line of own) expect(line.trace_id).toBe(traceByN.get(String(line.n)));
+    // Fastify's own 'request completed' lines carry the ids too (reply.log), once each.
+    const completed = rawLines.filter((l) => l.includes('"request completed"'));
+    expect(completed).toHaveLength(50);
+    for (const line of completed) {
+      expect(line.split('"trace_id"').length - 1).toBe(1);
+      expect([...traceByN.values()]).toContain(JSON.parse(line).trace_id);
+    }
+  });
+
+  it('records the duration histogram per route, prefixes included', async () => {
+    await request(base, '/v1/stores/a/items/1');
+    await request(base, '/v1/stores/b/items/2');
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/v1/stores/:storeId/items/:sku',
+    });
+    expect((point!.value as { count: number }).count).toBeGreaterThanOrEqual(2);
+    expect(point!.unit).toBe('s');
+  });
+
+  it('leaves ignored paths alone', async () => {
+    expect((await request(base, '/health')).status).toBe(200);
+    await request(base, '/items/E');
+    await waitForSpans(obs, memory, server('/items/E'));
+    expect(memory.spans().map((s) => s.attributes['url.path'])).not.toContain('/health');
+    expect(memory.logs().filter((l) => l.path === '/health')).toEqual([]);
+    expect(memory.metrics().map((p) => p.attributes['http.route'])).not.toContain('/health');
+  });
+});
+
+describe('sightlineFastify timeouts and options', () => {
+  it('ends the span as a timeout when the connection times out', async () => {
+    const local = Fastify({ connectionTimeout: 100 });
+    await local.register(sightlineFastify, { accessLog: false });
+    const reached = deferred();
+    local.get('/hang', () => {
+      reached.resolve();
+      // Never answers: the server's connection timeout ends the request.
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    await request(url, '/hang').catch(() => undefined);
+    await reached.promise;
+    const [span] = await waitForSpans(obs, memory, server('/hang'));
+    expect(span!.attributes['error.type']).toBe('timeout');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    await local.close();
+  });
+
+  it('fails at boot on a bad option, with a coded error', async () => {
+    const local = Fastify();
+    local.register(sightlineFastify, { accessLog: { sampleRate: -1 } });
+    await expect(local.ready()).rejects.toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_VALUE' });
+  });
+
+  it('is not encapsulated: registered inside a plugin, it covers the routes declared after it there', async () => {
+    const local = Fastify();
+    await local.register(async (child) => {
+      await child.register(sightlineFastify, { accessLog: false });
+      child.get('/inside', async () => 'ok');
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    await request(url, '/inside');
+    const [span] = await waitForSpans(obs, memory, server('/inside'));
+    expect(span!.name).toBe('GET /inside');
+    await local.close();
+  });
+});
