@@ -1,0 +1,197 @@
+import { metrics as otelMetrics, trace as otelTrace } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import pino from 'pino';
+import { init, metrics as proxyMetrics } from '../src/index.js';
+import type { SightlineAdapter } from '../src/export/types.js';
+import { type Case, measure, printTable, type Row } from './harness.js';
+
+const attrs = { region: 'eu', plan: 'pro', method: 'GET' };
+const discard = { write(_line: string) {} };
+const ok = { code: 0 };
+const noopSpanExporter: SpanExporter = { export: (_s, done) => done(ok), shutdown: async () => {} };
+const noopMetricExporter = {
+  export: (_m: unknown, done: (r: { code: number }) => void) => done(ok),
+  forceFlush: async () => {},
+  shutdown: async () => {},
+  selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+};
+/** An adapter that accepts everything and sends nothing, so only sightline's own cost is measured. */
+const discardAdapter: SightlineAdapter = {
+  name: 'discard',
+  setup: () => ({ spanExporter: noopSpanExporter, metricExporter: noopMetricExporter }),
+};
+
+function rawOtel() {
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({ exporter: noopMetricExporter, exportIntervalMillis: 3_600_000 }),
+    ],
+  });
+  const tracerProvider = new NodeTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(noopSpanExporter)],
+  });
+  return { meter: meterProvider.getMeter('raw'), tracer: tracerProvider.getTracer('raw') };
+}
+
+/** Hot paths of the one API against the raw OpenTelemetry SDK and raw pino calls they wrap. */
+export async function runHotPathBench(options: { n?: number; rounds?: number } = {}): Promise<Row[]> {
+  // Before init(): the module-level proxies against the OpenTelemetry API's own no-op meter.
+  const proxyCounter = proxyMetrics.counter('before.init');
+  const apiNoopCounter = otelMetrics.getMeter('noop').createCounter('before.init');
+  const before = measure(
+    [
+      {
+        name: 'api noop counter.add',
+        run: (n) => {
+          for (let i = 0; i < n; i++) apiNoopCounter.add(1, attrs);
+        },
+      },
+      {
+        name: 'sightline counter.add before init()',
+        run: (n) => {
+          for (let i = 0; i < n; i++) proxyCounter.add(1, attrs);
+        },
+      },
+    ],
+    options,
+  );
+
+  const raw = rawOtel();
+  const rawLog = pino(
+    { base: { 'service.name': 'bench' }, timestamp: pino.stdTimeFunctions.epochTime },
+    discard,
+  );
+  const obs = init({
+    service: 'bench',
+    exporters: [discardAdapter],
+    logStream: discard,
+    outbound: false,
+    anomaly: false,
+  });
+
+  const rawCounter = raw.meter.createCounter('c');
+  const slCounter = obs.metrics.counter('c');
+  const rawHist = raw.meter.createHistogram('h');
+  const slHist = obs.metrics.histogram('h');
+  const pairs: [Case, Case][] = [
+    [
+      {
+        name: 'raw counter.add (3 attrs)',
+        run: (n) => {
+          for (let i = 0; i < n; i++) rawCounter.add(1, attrs);
+        },
+      },
+      {
+        name: 'sightline counter.add (3 attrs)',
+        run: (n) => {
+          for (let i = 0; i < n; i++) slCounter.add(1, attrs);
+        },
+      },
+    ],
+    [
+      {
+        name: 'raw histogram.record',
+        run: (n) => {
+          for (let i = 0; i < n; i++) rawHist.record(i & 1023, attrs);
+        },
+      },
+      {
+        name: 'sightline histogram.record',
+        run: (n) => {
+          for (let i = 0; i < n; i++) slHist.record(i & 1023, attrs);
+        },
+      },
+    ],
+    [
+      {
+        name: 'raw span start/end',
+        run: (n) => {
+          for (let i = 0; i < n; i++) raw.tracer.startSpan('op').end();
+        },
+      },
+      {
+        name: 'sightline span start/end',
+        run: (n) => {
+          for (let i = 0; i < n; i++) obs.tracer.startSpan('op').end();
+        },
+      },
+    ],
+    [
+      {
+        name: 'raw pino info',
+        run: (n) => {
+          for (let i = 0; i < n; i++) rawLog.info({ orderId: i }, 'order placed');
+        },
+      },
+      {
+        name: 'sightline log.info',
+        run: (n) => {
+          for (let i = 0; i < n; i++) obs.log.info({ orderId: i }, 'order placed');
+        },
+      },
+    ],
+    [
+      {
+        name: 'raw pino debug (disabled)',
+        run: (n) => {
+          for (let i = 0; i < n; i++) rawLog.debug({ orderId: i }, 'x');
+        },
+      },
+      {
+        name: 'sightline log.debug (disabled)',
+        run: (n) => {
+          for (let i = 0; i < n; i++) obs.log.debug({ orderId: i }, 'x');
+        },
+      },
+    ],
+  ];
+  const rows: Row[] = [];
+  const pushPair = (a: { name: string; nsPerOp: number }, b: { name: string; nsPerOp: number }) =>
+    rows.push({
+      operation: b.name,
+      'sightline ns/op': round(b.nsPerOp),
+      baseline: a.name,
+      'baseline ns/op': round(a.nsPerOp),
+      ratio: round(b.nsPerOp / a.nsPerOp),
+    });
+  pushPair(before[0]!, before[1]!);
+  for (const [a, b] of pairs) {
+    const [ta, tb] = measure([a, b], options);
+    pushPair(ta!, tb!);
+  }
+  // Tracing inside an active span: obs.trace vs the SDK's startActiveSpan.
+  const [ta, tb] = measure(
+    [
+      {
+        name: 'raw startActiveSpan',
+        run: (n) => {
+          for (let i = 0; i < n; i++) raw.tracer.startActiveSpan('op', (s) => s.end());
+        },
+      },
+      {
+        name: 'sightline obs.trace',
+        run: (n) => {
+          for (let i = 0; i < n; i++) obs.trace('op', () => {});
+        },
+      },
+    ],
+    { ...options, n: Math.min(options.n ?? 200_000, 100_000) },
+  );
+  pushPair(ta!, tb!);
+  await obs.shutdown();
+  otelTrace.disable();
+  return rows;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printTable('Hot paths (median ns/op; ratio = sightline / baseline, target ≤ 1.2)', await runHotPathBench());
+}
