@@ -1,0 +1,110 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import type { Sightline } from '../../api/types.js';
+import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
+import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
+
+/** What a client channel tells about an outgoing request, read once when it is created. */
+export interface ClientRequestInfo {
+  method: string | undefined;
+  /** `scheme://host[:port]/path`, without the query string or credentials. */
+  urlFull: string;
+  serverAddress: string | undefined;
+  serverPort: number;
+}
+
+/** One outgoing request in flight: its CLIENT span and what its metric needs. */
+export class ClientCall {
+  readonly span: Span;
+  readonly context: Context;
+  private readonly startedAt = performance.now();
+  private readonly metricAttributes: Attributes;
+  private done = false;
+
+  constructor(
+    tracer: Sightline['tracer'],
+    private readonly instruments: HttpClientInstruments,
+    parent: Context,
+    info: ClientRequestInfo,
+  ) {
+    const method = normalizeMethod(info.method);
+    const attributes: Attributes = {};
+    setMethodAttributes(attributes, info.method, method);
+    attributes['url.full'] = info.urlFull;
+    if (info.serverAddress !== undefined) attributes['server.address'] = info.serverAddress;
+    attributes['server.port'] = info.serverPort;
+    this.span = tracer.startSpan(
+      method === '_OTHER' ? 'HTTP' : method,
+      { kind: SpanKind.CLIENT, attributes },
+      parent,
+    );
+    this.context = trace.setSpan(parent, this.span);
+    this.metricAttributes = { 'http.request.method': method, 'server.port': info.serverPort };
+    if (info.serverAddress !== undefined) this.metricAttributes['server.address'] = info.serverAddress;
+  }
+
+  /** Records the response status; 4xx and 5xx mark a client span failed (semantic conventions). */
+  status(code: number): void {
+    if (this.done) return;
+    this.span.setAttribute('http.response.status_code', code);
+    this.metricAttributes['http.response.status_code'] = code;
+    if (code >= 400) this.fail(String(code));
+  }
+
+  /** Ends the call with an error (network failure, abort). */
+  error(error: unknown): void {
+    if (this.done) return;
+    try {
+      if (error instanceof Error) this.span.recordException(error);
+    } catch {
+      // A hostile error object must not break the caller.
+    }
+    this.fail(errorTypeOf(error));
+    this.end();
+  }
+
+  /** Ends the span and records the duration; only the first call counts. */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.span.end();
+    this.instruments.duration.record((performance.now() - this.startedAt) / 1000, this.metricAttributes);
+  }
+
+  private fail(errorType: string): void {
+    this.span.setAttribute('error.type', errorType);
+    this.metricAttributes['error.type'] = errorType;
+    this.span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+}
+
+/**
+ * Starts a CLIENT span for an outgoing request in the caller's context, or returns undefined
+ * when tracing is suppressed there (sightline's own exporter calls run suppressed).
+ */
+export function startClientCall(obs: Sightline, info: ClientRequestInfo): ClientCall | undefined {
+  const parent = context.active();
+  if (isTracingSuppressed(parent)) return undefined;
+  return new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
+}
+
+/** Removes the query string, the fragment and any credentials from a URL. */
+export function cleanUrl(origin: string, path: string): string {
+  let base = origin;
+  const at = base.indexOf('@');
+  if (at !== -1) {
+    const scheme = base.indexOf('://');
+    if (scheme !== -1 && at > scheme) base = base.slice(0, scheme + 3) + base.slice(at + 1);
+  }
+  if (base.endsWith('/')) base = base.slice(0, -1);
+  const q = path.search(/[?#]/);
+  return base + (q === -1 ? path : path.slice(0, q));
+}

@@ -1,0 +1,1 @@
+export { installOutboundHttp } from './install.js';

@@ -1,0 +1,66 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { propagation } from '@opentelemetry/api';
+import type { Sightline } from '../../api/types.js';
+import { parseHost } from '../shared/http-attributes.js';
+import { type ClientCall, cleanUrl, startClientCall } from './client-span.js';
+
+const calls = new WeakMap<ClientRequest, ClientCall>();
+
+const setter = {
+  set(carrier: ClientRequest, key: string, value: string) {
+    if (!carrier.headersSent) carrier.setHeader(key, value);
+  },
+};
+
+function endOnClose(this: ClientRequest): void {
+  const call = calls.get(this);
+  if (!call) return;
+  calls.delete(this);
+  // Closed before any response or error: the caller destroyed it.
+  call.error(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
+}
+
+/** `http.client.request.created` (Node 22.12+): the request exists and its headers can still be set. */
+export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
+  const request = (message as { request?: ClientRequest }).request;
+  if (!request || typeof request.setHeader !== 'function') return;
+  const https = request.protocol === 'https:';
+  const hostHeader = request.getHeader('host');
+  const host = parseHost(typeof hostHeader === 'string' ? hostHeader : undefined, https ? 443 : 80);
+  const address = request.host || host.address;
+  const call = startClientCall(obs, {
+    method: request.method,
+    urlFull: cleanUrl(
+      `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`,
+      request.path,
+    ),
+    serverAddress: address,
+    serverPort: host.port,
+  });
+  if (!call) return;
+  calls.set(request, call);
+  if (request.getHeader('traceparent') === undefined && !request.headersSent) {
+    propagation.inject(call.context, request, setter);
+  }
+  request.once('close', endOnClose);
+}
+
+/** `http.client.response.finish`: published when the response's headers have arrived. */
+export function onHttpResponseFinish(message: unknown): void {
+  const { request, response } = message as { request?: ClientRequest; response?: IncomingMessage };
+  if (!request) return;
+  const call = calls.get(request);
+  if (!call) return;
+  calls.delete(request);
+  if (typeof response?.statusCode === 'number') call.status(response.statusCode);
+  call.end();
+}
+
+export function onHttpRequestError(message: unknown): void {
+  const { request, error } = message as { request?: ClientRequest; error?: unknown };
+  if (!request) return;
+  const call = calls.get(request);
+  if (!call) return;
+  calls.delete(request);
+  call.error(error);
+}

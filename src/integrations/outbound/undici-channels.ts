@@ -1,0 +1,93 @@
+import { propagation } from '@opentelemetry/api';
+import type { Sightline } from '../../api/types.js';
+import { type ClientCall, cleanUrl, startClientCall } from './client-span.js';
+
+/** The parts of undici's request object (the one behind global `fetch`) the channels carry. */
+interface UndiciRequest {
+  origin?: unknown;
+  method?: string;
+  path?: string;
+  headers?: unknown;
+  addHeader?(name: string, value: string): unknown;
+}
+
+const calls = new WeakMap<object, ClientCall>();
+const originCache = new Map<string, { address: string; port: number; origin: string }>();
+
+function parseOrigin(origin: string): { address: string; port: number; origin: string } | undefined {
+  let found = originCache.get(origin);
+  if (found) return found;
+  try {
+    const url = new URL(origin);
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const address = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    found = { address, port, origin: `${url.protocol}//${url.host}` };
+  } catch {
+    return undefined;
+  }
+  // Bounded: a service calling many hosts just parses again.
+  if (originCache.size >= 256) originCache.clear();
+  originCache.set(origin, found);
+  return found;
+}
+
+function hasHeader(headers: unknown, name: string): boolean {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() === name) return true;
+    }
+    return false;
+  }
+  if (typeof headers === 'string') return headers.toLowerCase().includes(`${name}:`);
+  return false;
+}
+
+const setter = {
+  set(carrier: UndiciRequest, key: string, value: string) {
+    carrier.addHeader?.(key, value);
+  },
+};
+
+export function onUndiciCreate(obs: Sightline, message: unknown): void {
+  const request = (message as { request?: UndiciRequest }).request;
+  if (!request || typeof request !== 'object') return;
+  const origin = parseOrigin(String(request.origin ?? ''));
+  if (!origin) return;
+  const call = startClientCall(obs, {
+    method: request.method,
+    urlFull: cleanUrl(origin.origin, request.path ?? '/'),
+    serverAddress: origin.address,
+    serverPort: origin.port,
+  });
+  if (!call) return;
+  calls.set(request, call);
+  // A traceparent set by the caller (forwarding one by hand) wins: two would make the header invalid.
+  if (typeof request.addHeader === 'function' && !hasHeader(request.headers, 'traceparent')) {
+    propagation.inject(call.context, request, setter);
+  }
+}
+
+export function onUndiciHeaders(message: unknown): void {
+  const { request, response } = message as { request?: object; response?: { statusCode?: number } };
+  if (!request) return;
+  const code = response?.statusCode;
+  if (typeof code === 'number') calls.get(request)?.status(code);
+}
+
+export function onUndiciTrailers(message: unknown): void {
+  const request = (message as { request?: object }).request;
+  if (!request) return;
+  const call = calls.get(request);
+  if (!call) return;
+  calls.delete(request);
+  call.end();
+}
+
+export function onUndiciError(message: unknown): void {
+  const { request, error } = message as { request?: object; error?: unknown };
+  if (!request) return;
+  const call = calls.get(request);
+  if (!call) return;
+  calls.delete(request);
+  call.error(error);
+}

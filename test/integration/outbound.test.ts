@@ -1,0 +1,140 @@
+import http, { createServer, type IncomingHttpHeaders } from 'node:http';
+import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { close, listen } from './helpers/http-client.js';
+import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+
+const memory = memoryExporter();
+const obs = init({
+  service: 'outbound-test',
+  exporters: [memory],
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: () => {} },
+});
+
+// The peer: a plain loopback server that remembers the headers it received.
+const received: IncomingHttpHeaders[] = [];
+const peer = createServer((req, res) => {
+  received.push(req.headers);
+  res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
+  res.end('ok');
+});
+let base: string;
+let uninstall: () => void;
+
+function httpGet(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
+const client = (s: { kind: SpanKind }) => s.kind === SpanKind.CLIENT;
+
+beforeAll(async () => {
+  base = await listen(peer);
+  uninstall = installOutboundHttp(obs);
+});
+afterAll(async () => {
+  uninstall();
+  await close(peer);
+  await obs.shutdown();
+});
+beforeEach(() => {
+  memory.reset();
+  received.length = 0;
+});
+
+describe.each([
+  [
+    'fetch',
+    async (url: string) => (await fetch(url).then(async (r) => (await r.text(), r.status))) as number,
+  ],
+  ['node:http', httpGet],
+])('outgoing calls with %s', (_name, call) => {
+  it('makes a CLIENT span under the caller span and sends traceparent', async () => {
+    const status = await obs.trace('parent', () => call(`${base}/items/1?api_key=s3cret`));
+    expect(status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, client);
+    const [parent] = await waitForSpans(obs, memory, (s) => s.name === 'parent');
+    expect(span!.name).toBe('GET');
+    expect(span!.parentSpanContext?.spanId).toBe(parent!.spanContext().spanId);
+    expect(span!.spanContext().traceId).toBe(parent!.spanContext().traceId);
+    expect(span!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.full': `${base}/items/1`,
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(base).port),
+      'http.response.status_code': 200,
+    });
+    expect(JSON.stringify(span!.attributes)).not.toContain('s3cret');
+    expect(received[0]?.traceparent).toBe(
+      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+    );
+    const point = await durationPoint(obs, memory, 'http.client.request.duration', {
+      'http.response.status_code': 200,
+    });
+    expect(point?.unit).toBe('s');
+  });
+
+  it('marks a 5xx answer failed', async () => {
+    expect(await call(`${base}/fail`)).toBe(500);
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['error.type']).toBe('500');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('leaves calls made while tracing is suppressed alone', async () => {
+    await context.with(suppressTracing(context.active()), () => call(`${base}/quiet`));
+    await obs.trace('marker', () => undefined);
+    await waitForSpans(obs, memory, (s) => s.name === 'marker');
+    expect(memory.spans().filter(client)).toEqual([]);
+    expect(received[0]?.traceparent).toBeUndefined();
+  });
+
+  it('forwards baggage and keeps a traceparent the caller set by hand', async () => {
+    const hand = '00-11111111111111111111111111111111-2222222222222222-01';
+    if (_name === 'fetch')
+      await fetch(`${base}/by-hand`, { headers: { traceparent: hand } }).then((r) => r.text());
+    else
+      await new Promise<void>((resolve) =>
+        http.get(`${base}/by-hand`, { headers: { traceparent: hand } }, (r) => r.resume().on('end', resolve)),
+      );
+    expect(received[0]?.traceparent).toBe(hand);
+  });
+});
+
+describe('outgoing call failures and installation', () => {
+  it('ends the span with the error type on a refused connection (node:http)', async () => {
+    // A port that was just free: the connection is refused.
+    const probe = createServer();
+    const url = await listen(probe);
+    await close(probe);
+    await expect(httpGet(`${url}/x`)).rejects.toThrow();
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['error.type']).toBe('ECONNREFUSED');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('is idempotent and uninstalls cleanly', async () => {
+    expect(installOutboundHttp(obs)).toBe(uninstall);
+    uninstall();
+    await fetch(`${base}/after`).then((r) => r.text());
+    await httpGet(`${base}/after`);
+    await obs.trace('marker', () => undefined);
+    await waitForSpans(obs, memory, (s) => s.name === 'marker');
+    expect(memory.spans().filter(client)).toEqual([]);
+    expect(received.every((h) => h.traceparent === undefined)).toBe(true);
+    uninstall = installOutboundHttp(obs);
+  });
+});

@@ -1,0 +1,98 @@
+import http, { createServer, type Server } from 'node:http';
+import { SpanKind } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import express from 'express';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { expressMiddleware } from '../../src/integrations/express/index.js';
+import { sightlineFastify } from '../../src/integrations/fastify/index.js';
+import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { close, listen, request } from './helpers/http-client.js';
+import { waitForSpans } from './helpers/telemetry.js';
+
+const memory = memoryExporter();
+const obs = init({
+  service: 'two-services',
+  exporters: [memory],
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: () => {} },
+});
+let uninstall: () => void;
+
+// Service B: an inventory API on Fastify.
+let inventory: FastifyInstance;
+let inventoryUrl: string;
+// Service A: a checkout API on Express, calling B.
+let checkout: Server;
+let checkoutUrl: string;
+
+function httpGetJson(url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve(JSON.parse(body)));
+      })
+      .on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  uninstall = installOutboundHttp(obs);
+  inventory = Fastify();
+  await inventory.register(sightlineFastify);
+  inventory.get('/stock/:sku', async (req) => ({ sku: (req.params as { sku: string }).sku, available: 3 }));
+  inventoryUrl = await inventory.listen({ host: '127.0.0.1', port: 0 });
+
+  const app = express();
+  app.use(expressMiddleware());
+  app.post('/checkout/fetch/:sku', async (req, res) => {
+    const stock = await fetch(`${inventoryUrl}/stock/${req.params.sku}`).then((r) => r.json());
+    res.json(stock);
+  });
+  app.post('/checkout/http/:sku', async (req, res) => {
+    res.json(await httpGetJson(`${inventoryUrl}/stock/${req.params.sku}`));
+  });
+  checkout = createServer(app);
+  checkoutUrl = await listen(checkout);
+});
+
+afterAll(async () => {
+  uninstall();
+  await close(checkout);
+  await inventory.close();
+  await obs.shutdown();
+});
+beforeEach(() => memory.reset());
+
+describe.each(['fetch', 'http'])('Express A calls Fastify B with %s', (client) => {
+  it('yields one trace, B server span under A client span under A server span', async () => {
+    const reply = await request(checkoutUrl, `/checkout/${client}/sku-1`, { method: 'POST' });
+    expect(JSON.parse(reply.body)).toEqual({ sku: 'sku-1', available: 3 });
+
+    const byName = (name: string) => (s: ReadableSpan) => s.name === name && s.kind === SpanKind.SERVER;
+    const [aServer] = await waitForSpans(obs, memory, byName(`POST /checkout/${client}/:sku`));
+    const [bServer] = await waitForSpans(obs, memory, byName('GET /stock/:sku'));
+    const aClient = memory
+      .spans()
+      .find(
+        (s) =>
+          s.kind === SpanKind.CLIENT &&
+          s.parentSpanContext?.spanId === aServer!.spanContext().spanId &&
+          String(s.attributes['url.full']).startsWith(inventoryUrl),
+      );
+    expect(aClient).toBeDefined();
+    const traceId = aServer!.spanContext().traceId;
+    expect(aClient!.spanContext().traceId).toBe(traceId);
+    expect(bServer!.spanContext().traceId).toBe(traceId);
+    expect(bServer!.parentSpanContext?.spanId).toBe(aClient!.spanContext().spanId);
+    expect(aClient!.attributes['url.full']).toBe(`${inventoryUrl}/stock/sku-1`);
+  });
+});
