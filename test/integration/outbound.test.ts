@@ -58,7 +58,11 @@ beforeEach(() => {
 describe.each([
   [
     'fetch',
-    async (url: string) => (await fetch(url).then(async (r) => (await r.text(), r.status))) as number,
+    async (url: string) => {
+      const response = await fetch(url);
+      await response.text();
+      return response.status;
+    },
   ],
   ['node:http', httpGet],
 ])('outgoing calls with %s', (_name, call) => {
