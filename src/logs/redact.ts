@@ -39,10 +39,25 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): (key: strin
 export function createRedactor(
   extraKeys: readonly string[] = [],
 ): (obj: Record<string, unknown>) => Record<string, unknown> {
-  const isSensitive = createKeyMatcher(extraKeys);
+  const matches = createKeyMatcher(extraKeys);
+  // Log objects reuse a small set of keys; remembering the verdict keeps the hot path to one lookup.
+  const verdicts = new Map<string, boolean>();
+  const isSensitive = (key: string): boolean => {
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = matches(key);
+      if (verdicts.size < 4096) verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
 
-  // Copies only the objects on the path to a sensitive key; untouched objects are shared.
-  const walk = (obj: Record<string, unknown>, depth: number, seen: Set<object>): Record<string, unknown> => {
+  // Copies only the objects on the path to a sensitive key; untouched objects are shared. The
+  // `seen` set, against cycles, is only made once the walk goes below the top level.
+  const walk = (
+    obj: Record<string, unknown>,
+    depth: number,
+    seen: Set<object> | undefined,
+  ): Record<string, unknown> => {
     let out: Record<string, unknown> | undefined;
     for (const key in obj) {
       if (!Object.hasOwn(obj, key)) continue;
@@ -55,9 +70,13 @@ export function createRedactor(
       let next: unknown = value;
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
-      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object' && !seen.has(value)) {
-        seen.add(value);
-        next = Array.isArray(value) ? value : walk(value as Record<string, unknown>, depth + 1, seen);
+      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const visited = seen ?? new Set<object>([obj]);
+        seen = visited;
+        if (!visited.has(value)) {
+          visited.add(value);
+          next = walk(value as Record<string, unknown>, depth + 1, visited);
+        }
       }
       if (next !== value) {
         out ??= copy(obj);
@@ -67,7 +86,7 @@ export function createRedactor(
     return out ?? obj;
   };
 
-  return (obj) => walk(obj, 0, new Set([obj]));
+  return (obj) => walk(obj, 0, undefined);
 }
 
 function copy(obj: Record<string, unknown>): Record<string, unknown> {
