@@ -11,26 +11,39 @@ const WEEK_MS = 7 * DAY_MS;
 const K = {
   /** Level EWMA span in points (Grafana's 1 h mid-line at 1-min steps). */
   levelSpan: 60,
+  /**
+   * Level span of the seasonal model: the daily profile already follows the intra-day shape, so
+   * its level moves slowly and a broken day is not absorbed before it is noticed.
+   */
+  levelSpanSeasonal: 500,
   /** Span of the residual scale (mean absolute error) in points. */
   scaleSpan: 240,
   /** Huber clip of residuals fed to the level and scale, in sigmas. */
   huber: 3,
   /** Short window for the collective (multi-point) z. */
-  window: 6,
-  /** CUSUM reference value in sigmas. */
-  cusumK: 0.5,
+  window: 12,
+  /** Span of the slow mean of z that catches level shifts and drifts. */
+  slowSpan: 30,
+  /** Span over which the spread of the window and slow means is learned. */
+  spreadSpan: 500,
   /** Span of the running mean/variance of z used by the variance test. */
   varianceSpan: 12,
   /** Spatial rule: a new extreme beyond this fraction of the seen range. */
   spatialTolerance: 0.05,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise: 8,
+  /** Likelihood layer: averaging window, horizon of its mean/variance, points before it scores. */
+  likWindow: 20,
+  likHorizon: 2000,
+  likMinLearned: 100,
+  /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
+  likStart: 0.5,
   /** Raw score = surprise / rawScale, clipped to 1. */
   rawScale: 10,
   /** Consecutive calm points that close an episode. */
   recoverPoints: 3,
   /** |z| below which a point counts as calm. */
-  recoverZ: 2,
+  recoverZ: 3,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
   /** Seasonal model must beat the simpler one by this factor to be switched on. */
@@ -38,6 +51,8 @@ const K = {
   /** Days of data before the daily / weekly profile may be used. */
   dailyAfterDays: 2,
   weeklyAfterDays: 14,
+  /** Days over which the seasonal models' errors are compared. */
+  selectDays: 7,
   /** Points of a repeated value before a flatline can be scored. */
   flatMinRun: 6,
   /** Flatline scoring only applies when the series repeats a value less often than this. */
@@ -46,7 +61,7 @@ const K = {
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
-const MEMBER_CUSUM = 2;
+const MEMBER_SLOW = 2;
 const MEMBER_VARIANCE = 3;
 const MEMBER_SPATIAL = 4;
 const MEMBER_FLAT = 5;
@@ -84,7 +99,7 @@ export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
   private readonly day = new SeasonalProfile(DAY_MS, 288);
   private readonly week = new SeasonalProfile(WEEK_MS, 168);
-  private readonly lik = new AnomalyLikelihood();
+  private readonly lik = new AnomalyLikelihood(K.likWindow, K.likHorizon, K.likMinLearned);
   private readonly zRing = new Float32Array(K.window);
 
   private transform = TRANSFORM_NONE;
@@ -108,8 +123,9 @@ export class StreamingDetector implements Detector {
 
   private zIdx = 0;
   private zSum = 0;
-  private cusumUp = 0;
-  private cusumDown = 0;
+  private slowMean = 0;
+  private absW = 0;
+  private absSlow = 0;
   private ewz = 0;
   private ewz2 = 1;
   private maxSeen = Number.NEGATIVE_INFINITY;
@@ -125,6 +141,7 @@ export class StreamingDetector implements Detector {
   private episodeSign = 0;
   private outage = false;
   private cooldownLeft = 0;
+  private peak = 0;
   private fastA = 0;
   private fastB = 0;
 
@@ -174,7 +191,9 @@ export class StreamingDetector implements Detector {
     this.typical = 0;
     this.zIdx = 0;
     this.zSum = 0;
-    this.cusumUp = this.cusumDown = 0;
+    this.slowMean = 0;
+    this.absW = 0;
+    this.absSlow = 0;
     this.ewz = 0;
     this.ewz2 = 1;
     this.maxSeen = Number.NEGATIVE_INFINITY;
@@ -189,6 +208,7 @@ export class StreamingDetector implements Detector {
       score: 0,
       anomaly: false,
       episodeStart: false,
+      ongoing: false,
       expected: this.lastExpected,
       lower: this.lastLower,
       upper: this.lastUpper,
@@ -276,13 +296,16 @@ export class StreamingDetector implements Detector {
     const sp = z > 0 ? (up ? normalTailSurprise(z) : 0) : down ? normalTailSurprise(-z) : 0;
     surprise = sp;
 
+    // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
+    // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
     const zc = clip(z, -8, 8);
     const ring = this.zRing;
     this.zSum += zc - ring[this.zIdx]!;
     ring[this.zIdx] = zc;
     this.zIdx = (this.zIdx + 1) % ring.length;
     const filled = Math.min(n, ring.length);
-    const zw = (this.zSum / filled) * Math.sqrt(filled);
+    const meanW = this.zSum / filled;
+    const zw = meanW / Math.max(1.2533 * this.absW, 0.8 / Math.sqrt(ring.length));
     const sw = zw > 0 ? (up ? normalTailSurprise(zw) : 0) : down ? normalTailSurprise(-zw) : 0;
     if (sw > surprise) {
       surprise = sw;
@@ -290,13 +313,18 @@ export class StreamingDetector implements Detector {
     }
 
     const z4 = clip(z, -4, 4);
-    this.cusumUp = Math.max(0, this.cusumUp + z4 - K.cusumK);
-    this.cusumDown = Math.max(0, this.cusumDown - z4 - K.cusumK);
-    // exp(−2kS) is the CUSUM's tail bound; in log10 units that is 0.434·S for k = 0.5.
-    const sc = Math.LOG10E * 2 * K.cusumK * Math.max(up ? this.cusumUp : 0, down ? this.cusumDown : 0);
+    const aSlow = ewAlpha(K.slowSpan);
+    this.slowMean += aSlow * (z4 - this.slowMean);
+    const zs = this.slowMean / Math.max(1.2533 * this.absSlow, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
+    const sc = zs > 0 ? (up ? normalTailSurprise(zs) : 0) : down ? normalTailSurprise(-zs) : 0;
     if (sc > surprise) {
       surprise = sc;
-      member = MEMBER_CUSUM;
+      member = MEMBER_SLOW;
+    }
+    if (!this.inEpisode && n > 1) {
+      const aSpread = ewAlpha(K.spreadSpan);
+      this.absW += aSpread * (Math.abs(meanW) - this.absW);
+      this.absSlow += aSpread * (Math.abs(this.slowMean) - this.absSlow);
     }
 
     const av = ewAlpha(K.varianceSpan);
@@ -337,7 +365,7 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup / 2);
+    let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** (Math.LN2 / -Math.log(o.cutoff));
 
@@ -350,8 +378,9 @@ export class StreamingDetector implements Detector {
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
 
     let episodeStart = false;
+    const wasOngoing = this.inEpisode;
     if (this.cooldownLeft > 0) this.cooldownLeft--;
-    if (!this.inEpisode) {
+    if (!wasOngoing) {
       const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
       const dev = Math.abs(value - expected);
       const impactOk =
@@ -379,7 +408,7 @@ export class StreamingDetector implements Detector {
       if (this.episodeKind === 'flatline') still = this.flatRun > 0;
       else if (this.episodeKind === 'variance') still = spread > 4 || Math.abs(z) >= K.recoverZ;
       this.calmRun = still ? 0 : this.calmRun + 1;
-      this.outage = this.outage ? isOutage || this.calmRun === 0 : isOutage;
+      this.outage = isOutage;
       const fa = ewAlpha(5);
       this.fastA += fa * (y - this.fastA);
       this.fastB += fa * (y - dayOff - this.fastB);
@@ -389,7 +418,7 @@ export class StreamingDetector implements Detector {
         // The change lasted long enough to be the new normal (a deploy, a migration).
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
-        this.cusumUp = this.cusumDown = 0;
+        this.slowMean = 0;
         this.zRing.fill(0);
         this.zSum = 0;
         this.ewz = 0;
@@ -403,13 +432,17 @@ export class StreamingDetector implements Detector {
         this.episodeKind = 'level_shift';
       }
     }
-    const anomaly = this.inEpisode;
-    if (anomaly && score < 0.5) score = 0.5;
+    // One alert per episode: the first point carries the score; later points of the episode are
+    // reported through `ongoing`, except an outage, which stays flagged until it recovers.
+    const ongoing = this.inEpisode;
+    const anomaly = episodeStart || (ongoing && this.outage);
+    if (episodeStart) this.peak = score;
+    if (wasOngoing) score = anomaly ? 0.5 : Math.min(score, 0.49) * 0.2;
+    const severity = ongoing ? Math.round(100 * Math.max(this.peak, 0.5)) : 0;
 
     // --- Learning (frozen or slowed while an episode is open) -------------------------------
     this.learn(
       y,
-      ts,
       predA,
       predB,
       predC,
@@ -435,8 +468,9 @@ export class StreamingDetector implements Detector {
       expected,
       lower,
       upper,
-      severity: anomaly ? Math.round(100 * score) : 0,
-      kind: anomaly ? this.episodeKind : null,
+      ongoing,
+      severity,
+      kind: ongoing ? this.episodeKind : null,
     };
   }
 
@@ -458,14 +492,13 @@ export class StreamingDetector implements Detector {
         return 'seasonality_break';
       }
     }
-    if (member === MEMBER_CUSUM && Math.abs(z) < 3) return 'drift';
-    if (member === MEMBER_CUSUM || member === MEMBER_WINDOW) return 'level_shift';
+    if (member === MEMBER_SLOW && Math.abs(z) < 3) return 'drift';
+    if (member === MEMBER_SLOW || member === MEMBER_WINDOW) return 'level_shift';
     return z >= 0 ? 'spike' : 'dip';
   }
 
   private learn(
     y: number,
-    ts: number,
     predA: number,
     predB: number,
     predC: number,
@@ -493,7 +526,7 @@ export class StreamingDetector implements Detector {
     this.lvlA += aL * clip(y - predA, -h * sigA, h * sigA);
     // During the first day model B's level is the running mean, so the daily offsets it learns
     // are relative to the day's average rather than to a level that chased the pattern.
-    const aB = elapsed < DAY_MS ? slow / Math.min(n, perDay) : aL;
+    const aB = elapsed < DAY_MS ? slow / Math.min(n, perDay) : ewAlpha(K.levelSpanSeasonal) * slow;
     this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
     this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
     if (inEp) return;
@@ -505,7 +538,7 @@ export class StreamingDetector implements Detector {
     this.maeA += aS * (Math.min(eA, 4 * sigA) - this.maeA);
     this.maeB += aS * (Math.min(eB, 4 * sigB) - this.maeB);
     this.maeC += aS * (Math.min(eC, 4 * sigC) - this.maeC);
-    const aSel = ewAlpha(perDay);
+    const aSel = ewAlpha(K.selectDays * perDay);
     this.selA += aSel * (Math.min(eA, 4 * sigA) - this.selA);
     this.selB += aSel * (Math.min(eB, 4 * sigB) - this.selB);
     this.selC += aSel * (Math.min(eC, 4 * sigC) - this.selC);
@@ -528,6 +561,5 @@ export class StreamingDetector implements Detector {
       if (m === 1 && weeklyOk && this.selC < gainC * this.selB) m = 2;
     }
     this.model = m;
-    void ts;
   }
 }

@@ -114,10 +114,10 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     direction,
     seasonality,
     warmup: intOption('warmup', 'WARMUP', o.warmup, 10, 120),
-    cooldown: intOption('cooldown', 'COOLDOWN', o.cooldown, 0, 150),
+    cooldown: intOption('cooldown', 'COOLDOWN', o.cooldown, 0, 100),
     minRelativeImpact: numOption('minRelativeImpact', 'MIN_RELATIVE_IMPACT', o.minRelativeImpact, 0.1),
     minAbsoluteImpact: numOption('minAbsoluteImpact', 'MIN_ABSOLUTE_IMPACT', o.minAbsoluteImpact, 0),
     transform,
-    acceptAfter: intOption('acceptAfter', 'ACCEPT_AFTER', o.acceptAfter, 1, 60),
+    acceptAfter: intOption('acceptAfter', 'ACCEPT_AFTER', o.acceptAfter, 1, 6),
   };
 }

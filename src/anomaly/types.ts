@@ -110,19 +110,24 @@ export interface DetectorOptions {
 export interface AnomalyResult {
   /** Calibrated anomaly score in [0, 1]; `anomaly` is true exactly when `score >= 0.5`. */
   score: number;
-  /** The detector's decision at its sensitivity (true for every point of an episode). */
+  /**
+   * The detector's decision at its sensitivity: true on the first point of an episode, and on
+   * every point of an outage (a drop to about zero) until it recovers. Equivalent to `score >= 0.5`.
+   */
   anomaly: boolean;
   /** True only on the first point of an episode: emit one event per episode on this. */
   episodeStart: boolean;
+  /** True on every point while an episode is open (from `episodeStart` until recovery/acceptance). */
+  ongoing: boolean;
   /** Baseline value expected at this time (NaN before the first valid point). */
   expected: number;
   /** Lower edge of the normal band. */
   lower: number;
   /** Upper edge of the normal band. */
   upper: number;
-  /** 0..100, how strong the anomaly is (0 when not anomalous). */
+  /** 0..100, peak strength of the open episode (0 when no episode is open). */
   severity: number;
-  /** Kind of anomaly, or null when not anomalous. */
+  /** Kind of the open episode, or null when no episode is open. */
   kind: AnomalyKind | null;
 }
 
