@@ -1,0 +1,62 @@
+/** A value every New Relic ingest API accepts as an attribute. */
+export type NrValue = string | number | boolean;
+
+/** Attribute names must stay under 255 characters on every New Relic API. */
+export const MAX_NAME_CHARS = 254;
+/** Attribute value cap of the Metric and Event APIs (the Log API keeps longer values as blobs). */
+export const MAX_VALUE_CHARS = 4096;
+
+/**
+ * Converts one attribute value to what New Relic stores: strings (capped), finite numbers and
+ * booleans as they are; arrays and objects as JSON text, since no New Relic API takes arrays;
+ * `null`/`undefined` are left out.
+ */
+export function toNrValue(value: unknown, maxChars: number): NrValue | undefined {
+  switch (typeof value) {
+    case 'string':
+      return truncate(value, maxChars);
+    case 'number':
+      // NaN and ±Infinity are dropped by New Relic; as text they at least keep the series' identity.
+      return Number.isFinite(value) ? value : String(value);
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return truncate(value.toString(), maxChars);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    default:
+      if (value === null) return undefined;
+      return truncate(safeJson(value), maxChars);
+  }
+}
+
+/** Cuts a string to `maxChars` UTF-16 units without splitting a surrogate pair. */
+export function truncate(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = maxChars;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
+/** JSON text of a value that may be circular or hold bigints; never throws. */
+export function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? '';
+  } catch {
+    return '[unserialisable]';
+  }
+}
+
+/** Rough JSON size of an attribute map, for pre-cutting batches (the encoded body is checked anyway). */
+export function estimateAttributes(attributes: Readonly<Record<string, NrValue>> | undefined): number {
+  if (attributes === undefined) return 0;
+  let bytes = 2;
+  for (const key in attributes) {
+    const v = attributes[key];
+    bytes += key.length + 4 + (typeof v === 'string' ? v.length + 2 : 12);
+  }
+  return bytes;
+}

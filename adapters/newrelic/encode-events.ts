@@ -1,0 +1,73 @@
+import type { AnomalyEvent } from '../../src/anomaly/event.js';
+import type { EncodedBody } from '../../src/export/index.js';
+import { estimateAttributes, MAX_NAME_CHARS, MAX_VALUE_CHARS, toNrValue, truncate } from './attributes.js';
+
+/** A flat Event API object: strings and numbers only. */
+export type NrEvent = Record<string, string | number>;
+
+/** Most attributes on one custom event. */
+export const MAX_EVENT_ATTRIBUTES = 255;
+
+/** Fields of the event itself, fixed for every anomaly event. */
+export interface EventIdentity {
+  readonly eventType: string;
+  readonly hostname: string;
+  readonly version: string | undefined;
+}
+
+/**
+ * Flattens an anomaly event into a New Relic custom event. The Event API takes only strings and
+ * numbers, so booleans and arrays become text; the series' attributes are prefixed `attr.` so they
+ * never collide with the event's own fields or New Relic's reserved ones (`accountId`, `appId`).
+ *
+ * @example
+ * toNrEvent(anomaly, { eventType: 'SightlineAnomaly', hostname: 'web-01', version: '1.4.2' });
+ * // { eventType: 'SightlineAnomaly', timestamp: 1700000000000, metric: 'orders.placed', ... }
+ */
+export function toNrEvent(event: AnomalyEvent, identity: EventIdentity): NrEvent {
+  const out: NrEvent = { eventType: identity.eventType };
+  const put = (key: string, value: unknown) => {
+    const v = toNrValue(value, MAX_VALUE_CHARS);
+    if (v === undefined) return;
+    out[key] = typeof v === 'boolean' ? String(v) : v;
+  };
+  if (Number.isFinite(event.time)) out.timestamp = Math.floor(event.time);
+  put('metric', event.metric);
+  put('service', event.service);
+  put('environment', event.environment);
+  put('version', identity.version);
+  put('hostname', identity.hostname);
+  put('kind', event.kind);
+  put('observed', event.observed);
+  put('expected', event.expected);
+  put('bandLower', event.band?.lower);
+  put('bandUpper', event.band?.upper);
+  put('score', event.score);
+  put('severity', event.severity);
+  put('explanation', event.explanation);
+  let room = MAX_EVENT_ATTRIBUTES - Object.keys(out).length;
+  const attributes = event.attributes ?? {};
+  for (const key in attributes) {
+    if (room <= 0) break;
+    const name = truncate(`attr.${key}`, MAX_NAME_CHARS);
+    if (name in out) continue;
+    put(name, attributes[key]);
+    if (name in out) room--;
+  }
+  return out;
+}
+
+/** Rough encoded size of one event. */
+export function sizeOfEvent(event: NrEvent): number {
+  return estimateAttributes(event);
+}
+
+/**
+ * Encodes a batch as the Event API's JSON array of flat objects.
+ *
+ * @example
+ * encodeEvents([{ eventType: 'SightlineAnomaly', metric: 'orders.placed' }]);
+ */
+export function encodeEvents(events: readonly NrEvent[]): EncodedBody {
+  return { body: JSON.stringify(events), contentType: 'application/json' };
+}

@@ -1,0 +1,137 @@
+import type { EncodedBody, LogKeys } from '../../src/export/index.js';
+import { MAX_NAME_CHARS, type NrValue, toNrValue, truncate } from './attributes.js';
+
+/** One Log API record (detailed form). */
+export interface NrLog {
+  timestamp?: number;
+  message?: string;
+  level?: string;
+  attributes?: Record<string, NrValue>;
+}
+
+/** Most attributes on one log event, `common` included. */
+export const MAX_LOG_ATTRIBUTES = 255;
+/** New Relic keeps values beyond 4,094 characters as a blob up to 128 KB and cuts the rest. */
+export const MAX_LOG_VALUE_CHARS = 128 * 1024;
+const MAX_DEPTH = 4;
+
+// Dropped by the Log API (accountId, eventType, instrumentation.*) or clashing with the record's own
+// top-level keys; renamed with an `attr.` prefix so nothing the caller logged disappears.
+const RESERVED = new Set(['accountId', 'eventType', 'timestamp', 'message', 'level', 'attributes']);
+
+function attributeName(key: string): string {
+  const name = RESERVED.has(key) || key.startsWith('instrumentation.') ? `attr.${key}` : key;
+  return truncate(name, MAX_NAME_CHARS);
+}
+
+/**
+ * Turns one sightline log line into a Log API record: the message, time and level keys (as the
+ * primary log format named them) become `message`, `timestamp` and `level`; every other field becomes
+ * an attribute, nested objects flattened with dots, arrays as JSON text. Fields equal to the `common`
+ * block (service, environment, entity, host) are left to it. A line that is not a JSON object is sent
+ * as the message, so nothing is lost.
+ */
+export function toNrLog(line: string, keys: LogKeys, common: Readonly<Record<string, NrValue>>): NrLog {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(line);
+  } catch {
+    return { message: truncate(line, MAX_LOG_VALUE_CHARS) };
+  }
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    return { message: truncate(line, MAX_LOG_VALUE_CHARS) };
+  }
+  const record = fields as Record<string, unknown>;
+  const log: NrLog = {};
+  const time = toEpochMs(record[keys.timeKey]);
+  if (time !== undefined) log.timestamp = time;
+  const message = record[keys.messageKey];
+  if (message !== undefined && message !== null)
+    log.message = String(toNrValue(message, MAX_LOG_VALUE_CHARS));
+  const level = record[keys.levelKey];
+  if (typeof level === 'string' || typeof level === 'number') log.level = String(level);
+
+  const budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3 };
+  const attributes: Record<string, NrValue> = {};
+  for (const key in record) {
+    if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey) continue;
+    let value = record[key];
+    let name = key;
+    // sightline's neutral correlation fields duplicate New Relic's `trace.id`/`span.id`.
+    if (key === 'trace_id' || key === 'span_id') {
+      const nrKey = key === 'trace_id' ? 'trace.id' : 'span.id';
+      if (nrKey in record) continue;
+      name = nrKey;
+    }
+    if (common[name] !== undefined && common[name] === value) continue;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      flatten(name, value as Record<string, unknown>, 1, attributes, budget);
+      continue;
+    }
+    value = toNrValue(value, MAX_LOG_VALUE_CHARS);
+    if (value === undefined || budget.left <= 0) continue;
+    budget.left--;
+    attributes[attributeName(name)] = value as NrValue;
+  }
+  for (const _ in attributes) {
+    log.attributes = attributes;
+    break;
+  }
+  return log;
+}
+
+function flatten(
+  prefix: string,
+  object: Record<string, unknown>,
+  depth: number,
+  out: Record<string, NrValue>,
+  budget: { left: number },
+): void {
+  for (const key in object) {
+    if (budget.left <= 0) return;
+    const name = `${prefix}.${key}`;
+    const value = object[key];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < MAX_DEPTH) {
+      flatten(name, value as Record<string, unknown>, depth + 1, out, budget);
+      continue;
+    }
+    const v = toNrValue(value, MAX_LOG_VALUE_CHARS);
+    if (v === undefined) continue;
+    budget.left--;
+    out[attributeName(name)] = v;
+  }
+}
+
+function toEpochMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.floor(value) : undefined;
+  if (typeof value === 'string') {
+    const t = Date.parse(value);
+    return Number.isFinite(t) ? t : undefined;
+  }
+  return undefined;
+}
+
+/** Rough encoded size of one line as a Log API record. */
+export function sizeOfLine(line: string): number {
+  return line.length + 32;
+}
+
+/**
+ * Encodes a batch of log lines as one Log API map (detailed form): the fields every line shares in
+ * `common.attributes`, the records under `logs`.
+ *
+ * @example
+ * encodeLogs(['{"level":"info","timestamp":1700000000000,"message":"order placed"}'], keys, {});
+ * // [{"common":{"attributes":{}},"logs":[{"timestamp":1700000000000,"message":"order placed","level":"info"}]}]
+ */
+export function encodeLogs(
+  lines: readonly string[],
+  keys: LogKeys,
+  common: Readonly<Record<string, NrValue>>,
+): EncodedBody {
+  const logs = lines.map((line) => toNrLog(line, keys, common));
+  return {
+    body: JSON.stringify([{ common: { attributes: common }, logs }]),
+    contentType: 'application/json',
+  };
+}

@@ -1,0 +1,172 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
+import {
+  estimateAttributes,
+  MAX_NAME_CHARS,
+  MAX_VALUE_CHARS,
+  type NrValue,
+  toNrValue,
+  truncate,
+} from './attributes.js';
+
+/** A summary value: New Relic's pre-aggregated histogram over `interval.ms`. */
+export interface NrSummary {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One Metric API data point. */
+export interface NrMetric {
+  readonly name: string;
+  readonly type: 'gauge' | 'count' | 'summary';
+  readonly value: number | NrSummary;
+  /** Epoch ms: the window's start for `count` and `summary`, the observation time for `gauge`. */
+  readonly timestamp: number;
+  readonly 'interval.ms'?: number;
+  readonly attributes?: Record<string, NrValue>;
+}
+
+/** Most attributes on one data point, `common` included. */
+export const MAX_METRIC_ATTRIBUTES = 100;
+
+// Keys the Metric API overwrites, reserves for its JSON format, or asks to avoid; such attributes are
+// renamed with an `attr.` prefix rather than dropped, so the series keeps its identity.
+const RESERVED = new Set([
+  'newrelic.source',
+  'metricName',
+  'endTimestamp',
+  'entity.guid',
+  'entity.name',
+  'entity.type',
+  'interval.ms',
+  'timestamp',
+  'value',
+  'common',
+  'min',
+  'max',
+  'count',
+  'sum',
+  'metrics',
+  'accountId',
+  'appId',
+  'eventType',
+]);
+
+/** Metric API attribute names allow letters, digits, `:`, `.` and `_`; anything else becomes `_`. */
+export function metricAttributeName(key: string, metricName: string): string | undefined {
+  let name = key.replace(/[^A-Za-z0-9:._]/g, '_');
+  if (name === '') return undefined;
+  if (RESERVED.has(name) || name === metricName) name = `attr.${name}`;
+  return truncate(name, MAX_NAME_CHARS);
+}
+
+/** Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. */
+export function metricAttributes(
+  attributes: Attributes,
+  metricName: string,
+  maxCount: number,
+): Record<string, NrValue> | undefined {
+  let out: Record<string, NrValue> | undefined;
+  let n = 0;
+  for (const key in attributes) {
+    if (n >= maxCount) break;
+    const value = toNrValue(attributes[key], MAX_VALUE_CHARS);
+    if (value === undefined) continue;
+    const name = metricAttributeName(key, metricName);
+    if (name === undefined) continue;
+    out ??= {};
+    if (!(name in out)) n++;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** What {@link toNrMetrics} made of one collection. */
+export interface ConvertedMetrics {
+  readonly metrics: NrMetric[];
+  /** Points New Relic would drop (NaN or infinite values), counted as `invalid`. */
+  readonly invalid: number;
+}
+
+/**
+ * Maps flattened SDK points to Metric API data points. The exporter asks the SDK for delta
+ * counters and histograms and cumulative up-down counters and gauges, so:
+ * - a monotonic delta sum is a `count` over [start, end);
+ * - a delta histogram is a `summary` (count, sum, min, max) over [start, end); empty ones are skipped;
+ * - anything else is a `gauge` at the collection time: a cumulative up-down counter's value is the
+ *   running total since start, which is exactly the current level (a queue depth, open connections),
+ *   so the gauge shows the level rather than the change, as New Relic asks for non-monotonic sums.
+ */
+export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: number): ConvertedMetrics {
+  const metrics: NrMetric[] = [];
+  let invalid = 0;
+  for (const p of points) {
+    const name = truncate(p.name, MAX_NAME_CHARS);
+    const attributes = metricAttributes(p.attributes, name, maxAttributes);
+    const end = Math.floor(p.timeMs);
+    const start = Math.floor(p.startTimeMs);
+    const interval = Math.max(1, end - start);
+    if (p.kind === 'histogram') {
+      const h = p.histogram;
+      if (h.count === 0) continue;
+      if (!Number.isFinite(h.sum)) {
+        invalid++;
+        continue;
+      }
+      // min/max are always recorded by sightline's views; the mean is the honest stand-in otherwise.
+      const mean = h.sum / h.count;
+      const value: NrSummary = { count: h.count, sum: h.sum, min: h.min ?? mean, max: h.max ?? mean };
+      metrics.push(
+        withAttributes(
+          { name, type: 'summary', value, timestamp: start, 'interval.ms': interval },
+          attributes,
+        ),
+      );
+      continue;
+    }
+    if (!Number.isFinite(p.value)) {
+      invalid++;
+      continue;
+    }
+    if (p.monotonic && p.temporality === 'delta') {
+      metrics.push(
+        withAttributes(
+          { name, type: 'count', value: p.value, timestamp: start, 'interval.ms': interval },
+          attributes,
+        ),
+      );
+    } else {
+      metrics.push(withAttributes({ name, type: 'gauge', value: p.value, timestamp: end }, attributes));
+    }
+  }
+  return { metrics, invalid };
+}
+
+function withAttributes(metric: NrMetric, attributes: Record<string, NrValue> | undefined): NrMetric {
+  return attributes === undefined ? metric : { ...metric, attributes };
+}
+
+/** Rough encoded size of one data point. */
+export function sizeOfMetric(metric: NrMetric): number {
+  return 96 + metric.name.length + estimateAttributes(metric.attributes);
+}
+
+/**
+ * Encodes a batch as one Metric API map: shared attributes (service, environment, host) once in
+ * `common`, the data points under `metrics`.
+ *
+ * @example
+ * encodeMetrics(points, { 'service.name': 'checkout' });
+ * // [{"common":{"attributes":{"service.name":"checkout"}},"metrics":[{"name":"orders","type":"count",...}]}]
+ */
+export function encodeMetrics(
+  metrics: readonly NrMetric[],
+  common: Readonly<Record<string, NrValue>>,
+): EncodedBody {
+  return {
+    body: JSON.stringify([{ common: { attributes: common }, metrics }]),
+    contentType: 'application/json',
+  };
+}

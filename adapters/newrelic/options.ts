@@ -1,0 +1,343 @@
+import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+import { type ChannelOptions, resolveEndpoint } from '../../src/export/index.js';
+import { type NewRelicRegion, REGION_ENDPOINTS } from './endpoints.js';
+
+/** Full URLs replacing the region's intake URLs (a proxy, FedRAMP hosts, a test server). */
+export interface NewRelicEndpoints {
+  /** Metric API, e.g. `https://metric-api.newrelic.com/metric/v1`. */
+  metrics?: string | URL;
+  /** Log API, e.g. `https://log-api.newrelic.com/log/v1`. */
+  logs?: string | URL;
+  /** OTLP/HTTP traces, with the path: e.g. `https://otlp.nr-data.net/v1/traces`. */
+  traces?: string | URL;
+  /** Event API, e.g. `https://insights-collector.newrelic.com/v1/accounts/123/events`. */
+  events?: string | URL;
+}
+
+/** Options of {@link newrelic}. Every one is optional when the matching environment variable is set. */
+export interface NewRelicOptions {
+  /** Ingest license key. Default: `NEW_RELIC_LICENSE_KEY`. Required. */
+  licenseKey?: string;
+  /** Data centre. Default: `NEW_RELIC_REGION`, else `'US'`. */
+  region?: NewRelicRegion;
+  /** Account id, needed to send anomaly events to the Event API. Default: `NEW_RELIC_ACCOUNT_ID`. */
+  accountId?: string | number;
+  /** Entity name put on log lines (`entity.name`). Default: `NEW_RELIC_APP_NAME` (first name), else the service. */
+  appName?: string;
+  /** `'stdout'` (default): log lines carry New Relic's fields for a log forwarder; `'api'`: also POST them to the Log API. */
+  logs?: 'api' | 'stdout';
+  /** Custom event type of anomaly events. Default `SightlineAnomaly`. */
+  eventType?: string;
+  /** Host name on log lines and metrics. Default: `os.hostname()`. */
+  hostname?: string;
+  /** Full URLs replacing the region's defaults. */
+  endpoints?: NewRelicEndpoints;
+  /** Encoding of OTLP traces. Default `'http/protobuf'`, which New Relic recommends. */
+  otlpProtocol?: 'http/protobuf' | 'http/json';
+  /** Metric collection interval for this adapter. Default: sightline's `metricInterval`. */
+  metricIntervalMs?: number;
+  /** Per-request limits for the Metric, Log and Event APIs; defaults follow New Relic's documented 1 MB. */
+  limits?: { maxBytes?: number; maxItems?: number };
+  /** Queue, batching, timeout and retry tuning shared by every signal. */
+  channel?: ChannelOptions;
+  /** Environment to read instead of `process.env` (tests). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The options after validation and environment reading. */
+export interface ResolvedNewRelic {
+  readonly licenseKey: string;
+  readonly region: NewRelicRegion;
+  readonly appName: string | undefined;
+  readonly logs: 'api' | 'stdout';
+  readonly eventType: string;
+  readonly hostname: string | undefined;
+  readonly metricsUrl: URL;
+  readonly logsUrl: URL;
+  readonly tracesUrl: URL;
+  /** Absent when neither an account id nor an events endpoint is known: anomaly events are not sent. */
+  readonly eventsUrl: URL | undefined;
+  readonly otlpProtocol: 'http/protobuf' | 'http/json';
+  readonly metricIntervalMs: number | undefined;
+  readonly maxBytes: number;
+  readonly maxItems: number | undefined;
+  readonly channel: ChannelOptions;
+  /** The key looks like an EU account's while the region is US (a hint only; never changes the region). */
+  readonly regionHint: boolean;
+}
+
+const KNOWN = new Set([
+  'licenseKey',
+  'region',
+  'accountId',
+  'appName',
+  'logs',
+  'eventType',
+  'hostname',
+  'endpoints',
+  'otlpProtocol',
+  'metricIntervalMs',
+  'limits',
+  'channel',
+  'env',
+]);
+const ENDPOINT_KEYS = new Set(['metrics', 'logs', 'traces', 'events']);
+
+/** New Relic's documented cap per POST: 10^6 bytes. */
+export const MAX_PAYLOAD_BYTES = 1_000_000;
+
+/**
+ * Validates the factory's options and reads `NEW_RELIC_*` variables (options win). Throws a coded
+ * `SightlineConfigError` naming the option and the fix; the license key never appears in a message.
+ */
+export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewRelic {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw invalid('newrelic', `newrelic(options) expects an object, got ${describeValue(input)}`);
+  }
+  const options = input ?? {};
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+        `newrelic.${key}`,
+        `newrelic() has no option ${JSON.stringify(key)}; known options: ${[...KNOWN].join(', ')}`,
+      );
+    }
+  }
+  const env = readEnvOption(options.env);
+  const licenseKey = resolveLicenseKey(options.licenseKey, env);
+  const region = resolveRegion(options.region, env);
+  const accountId = resolveAccountId(options.accountId, env);
+  const appName = resolveAppName(options.appName, env);
+  const logs = options.logs ?? 'stdout';
+  if (logs !== 'api' && logs !== 'stdout') {
+    throw invalid('newrelic.logs', `Option newrelic.logs is ${describeValue(logs)}; use 'api' or 'stdout'`);
+  }
+  const eventType = options.eventType ?? 'SightlineAnomaly';
+  if (typeof eventType !== 'string' || !/^[A-Za-z0-9_:]{1,254}$/.test(eventType)) {
+    throw invalid(
+      'newrelic.eventType',
+      `Option newrelic.eventType is ${describeValue(eventType)}; use letters, digits, '_' or ':' (no '.'), under 255 characters`,
+    );
+  }
+  if (options.hostname !== undefined && (typeof options.hostname !== 'string' || options.hostname === '')) {
+    throw invalid(
+      'newrelic.hostname',
+      `Option newrelic.hostname is ${describeValue(options.hostname)}; use a non-empty string`,
+    );
+  }
+  const endpoints = resolveEndpoints(options.endpoints, region, accountId);
+  const otlpProtocol = options.otlpProtocol ?? 'http/protobuf';
+  if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') {
+    throw invalid(
+      'newrelic.otlpProtocol',
+      `Option newrelic.otlpProtocol is ${describeValue(otlpProtocol)}; use 'http/protobuf' or 'http/json'`,
+    );
+  }
+  return {
+    licenseKey,
+    region,
+    appName,
+    logs,
+    eventType,
+    hostname: options.hostname,
+    ...endpoints,
+    otlpProtocol,
+    metricIntervalMs: optionalPositiveInt('newrelic.metricIntervalMs', options.metricIntervalMs),
+    ...resolveLimits(options.limits),
+    channel: resolveChannel(options.channel),
+    // New Relic EU license keys start with "eu" followed by a region digit; the digest does not
+    // confirm it, so this only feeds a setup hint and never picks the region.
+    regionHint: region === 'US' && /^eu\d/i.test(licenseKey) && options.region === undefined,
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readEnvOption(env: unknown): Env {
+  if (env === undefined) return process.env;
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    throw invalid(
+      'newrelic.env',
+      `Option newrelic.env is ${describeValue(env)}; use an object like process.env`,
+    );
+  }
+  return env as Env;
+}
+
+function envValue(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (typeof raw !== 'string') return undefined;
+  const value = raw.trim();
+  return value === '' ? undefined : value;
+}
+
+function resolveLicenseKey(option: unknown, env: Env): string {
+  if (option !== undefined) {
+    // Trimmed, since keys pasted from a secrets file often end with a newline.
+    const key = typeof option === 'string' ? option.trim() : '';
+    if (!isHeaderSafe(key)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_VALUE,
+        'newrelic.licenseKey',
+        `Option newrelic.licenseKey is ${describeValue(option, true)}; use your account's ingest license key, a non-empty string without spaces`,
+      );
+    }
+    return key;
+  }
+  const fromEnv = envValue(env, 'NEW_RELIC_LICENSE_KEY');
+  if (fromEnv === undefined) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
+      'newrelic.licenseKey',
+      'New Relic needs an ingest license key; pass newrelic({ licenseKey }) or set NEW_RELIC_LICENSE_KEY',
+    );
+  }
+  if (!isHeaderSafe(fromEnv)) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      'NEW_RELIC_LICENSE_KEY',
+      `NEW_RELIC_LICENSE_KEY is ${describeValue(fromEnv, true)}; set it to the ingest license key alone, without spaces`,
+    );
+  }
+  return fromEnv;
+}
+
+function isHeaderSafe(key: string): boolean {
+  return key !== '' && /^[\x21-\x7e]+$/.test(key);
+}
+
+function resolveRegion(option: unknown, env: Env): NewRelicRegion {
+  if (option !== undefined) {
+    const region = typeof option === 'string' ? option.toUpperCase() : '';
+    if (region !== 'US' && region !== 'EU') {
+      throw invalid(
+        'newrelic.region',
+        `Option newrelic.region is ${describeValue(option)}; use 'US' or 'EU'`,
+      );
+    }
+    return region;
+  }
+  const fromEnv = envValue(env, 'NEW_RELIC_REGION');
+  if (fromEnv === undefined) return 'US';
+  const region = fromEnv.toUpperCase();
+  if (region !== 'US' && region !== 'EU') {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      'NEW_RELIC_REGION',
+      `NEW_RELIC_REGION=${describeValue(fromEnv)} is not a New Relic region; set it to US or EU, or unset it`,
+    );
+  }
+  return region;
+}
+
+function resolveAccountId(option: unknown, env: Env): string | undefined {
+  if (option !== undefined) {
+    const id = typeof option === 'number' || typeof option === 'string' ? String(option).trim() : '';
+    if (!/^[1-9]\d{0,18}$/.test(id)) {
+      throw invalid(
+        'newrelic.accountId',
+        `Option newrelic.accountId is ${describeValue(option)}; use your numeric New Relic account id`,
+      );
+    }
+    return id;
+  }
+  const fromEnv = envValue(env, 'NEW_RELIC_ACCOUNT_ID');
+  if (fromEnv === undefined) return undefined;
+  if (!/^[1-9]\d{0,18}$/.test(fromEnv)) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      'NEW_RELIC_ACCOUNT_ID',
+      `NEW_RELIC_ACCOUNT_ID=${describeValue(fromEnv)} is not an account id; set it to the numeric id, or unset it`,
+    );
+  }
+  return fromEnv;
+}
+
+function resolveAppName(option: unknown, env: Env): string | undefined {
+  if (option !== undefined) {
+    if (typeof option !== 'string' || option.trim() === '') {
+      throw invalid(
+        'newrelic.appName',
+        `Option newrelic.appName is ${describeValue(option)}; use a non-empty string`,
+      );
+    }
+    return option.trim();
+  }
+  // The APM agent accepts "a;b;c" and names the entity after the first.
+  const first = envValue(env, 'NEW_RELIC_APP_NAME')?.split(';')[0]?.trim();
+  return first === '' ? undefined : first;
+}
+
+function resolveEndpoints(
+  input: unknown,
+  region: NewRelicRegion,
+  accountId: string | undefined,
+): Pick<ResolvedNewRelic, 'metricsUrl' | 'logsUrl' | 'tracesUrl' | 'eventsUrl'> {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw invalid(
+      'newrelic.endpoints',
+      `Option newrelic.endpoints is ${describeValue(input)}; use an object of URLs`,
+    );
+  }
+  const given = (input ?? {}) as NewRelicEndpoints;
+  for (const key of Object.keys(given)) {
+    if (!ENDPOINT_KEYS.has(key)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+        `newrelic.endpoints.${key}`,
+        `newrelic.endpoints has no key ${JSON.stringify(key)}; use metrics, logs, traces or events`,
+      );
+    }
+  }
+  const defaults = REGION_ENDPOINTS[region];
+  const url = (key: keyof NewRelicEndpoints, fallback: string) =>
+    resolveEndpoint(`newrelic.endpoints.${key}`, given[key] ?? fallback, { credentials: true });
+  const events =
+    given.events !== undefined
+      ? url('events', '')
+      : accountId !== undefined
+        ? url('events', defaults.events(accountId))
+        : undefined;
+  return {
+    metricsUrl: url('metrics', defaults.metrics),
+    logsUrl: url('logs', defaults.logs),
+    tracesUrl: url('traces', `${defaults.otlp}/v1/traces`),
+    eventsUrl: events,
+  };
+}
+
+function resolveLimits(input: unknown): { maxBytes: number; maxItems: number | undefined } {
+  if (input === undefined) return { maxBytes: MAX_PAYLOAD_BYTES, maxItems: undefined };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalid(
+      'newrelic.limits',
+      `Option newrelic.limits is ${describeValue(input)}; use { maxBytes, maxItems }`,
+    );
+  }
+  const limits = input as { maxBytes?: unknown; maxItems?: unknown };
+  return {
+    maxBytes: optionalPositiveInt('newrelic.limits.maxBytes', limits.maxBytes) ?? MAX_PAYLOAD_BYTES,
+    maxItems: optionalPositiveInt('newrelic.limits.maxItems', limits.maxItems),
+  };
+}
+
+function resolveChannel(input: unknown): ChannelOptions {
+  if (input === undefined) return {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalid('newrelic.channel', `Option newrelic.channel is ${describeValue(input)}; use an object`);
+  }
+  return input as ChannelOptions;
+}
+
+function optionalPositiveInt(option: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalid(option, `Option ${option} is ${describeValue(value)}; use a whole number of at least 1`);
+  }
+  return value;
+}
+
+function invalid(option: string, message: string): SightlineConfigError {
+  return new SightlineConfigError(ErrorCodes.CONFIG_INVALID_VALUE, option, message);
+}

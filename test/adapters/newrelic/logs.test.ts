@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
+import { type NrIntake, startNrIntake } from './intake-server.js';
+
+interface LogBody {
+  common: { attributes: Record<string, unknown> };
+  logs: { timestamp?: number; message?: string; level?: string; attributes?: Record<string, unknown> }[];
+}
+
+let intake: NrIntake;
+beforeEach(async () => {
+  intake = await startNrIntake({ licenseKey: LICENSE_KEY });
+});
+afterEach(async () => {
+  await stopSightline();
+  await intake.close();
+});
+
+describe('newrelic logs', () => {
+  it('shapes stdout lines for logs in context: message, timestamp, trace.id, span.id and entity fields', async () => {
+    const { obs, lines } = startWithNewRelic(intake, { appName: 'checkout-eu' });
+    let ids: { traceId: string; spanId: string } | undefined;
+    obs.trace('place-order', (span) => {
+      ids = span.spanContext();
+      obs.log.info({ orderId: 'o-123' }, 'order placed');
+    });
+    obs.log.warn('outside any span');
+    await obs.forceFlush();
+
+    const [inSpan, outside] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(inSpan).toMatchObject({
+      level: 'info',
+      message: 'order placed',
+      orderId: 'o-123',
+      'trace.id': ids!.traceId,
+      'span.id': ids!.spanId,
+      'entity.name': 'checkout-eu',
+      'entity.type': 'SERVICE',
+      hostname: 'web-01',
+      'service.name': 'checkout',
+    });
+    expect(typeof inSpan!.timestamp).toBe('number');
+    expect(outside).toMatchObject({
+      level: 'warn',
+      message: 'outside any span',
+      'entity.name': 'checkout-eu',
+    });
+    expect(outside!['trace.id']).toBeUndefined();
+    // The default is stdout only: nothing goes to the Log API.
+    expect(intake.requests.filter((r) => r.api === 'logs')).toHaveLength(0);
+  });
+
+  it("ships lines to the Log API with logs: 'api', shared fields in common, trace ids per record", async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    obs.trace('place-order', () => {
+      obs.log.info(
+        { orderId: 'o-123', amount: 87.5, user: { id: 'u-1', tier: 'gold' }, tags: ['a', 'b'] },
+        'order placed',
+      );
+    });
+    const err = new Error('card declined');
+    err.stack = 'Error: card declined\n    at charge (pay.js:1:1)';
+    obs.log.error({ err, eventType: 'mine' }, 'payment failed');
+    await obs.forceFlush();
+
+    const accepted = intake.accepted('logs');
+    expect(accepted).toHaveLength(1);
+    const req = accepted[0]!;
+    expect(req.path).toBe('/log/v1');
+    expect(req.headers['api-key']).toBe(LICENSE_KEY);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['content-encoding']).toBe('gzip');
+    expect(Number(req.headers['content-length'])).toBe(req.wire.byteLength);
+    expect(req.status).toBe(202);
+
+    const body = req.json as LogBody[];
+    const [placed, failed] = body[0]!.logs;
+    expect(placed!.attributes!['trace.id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(placed!.attributes!['span.id']).toMatch(/^[0-9a-f]{16}$/);
+    expect(placed!.attributes!.trace_id).toBeUndefined();
+    expect(failed!.attributes!['trace.id']).toBeUndefined();
+    expectGolden('logs', normalize(body));
+    expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
+  });
+
+  it('keeps a long message whole up to 128 KB and caps attributes at 255 per record', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) wide[`f${i}`] = i;
+    obs.log.info(wide, 'm'.repeat(10_000));
+    obs.log.info('z'.repeat(200_000));
+    await obs.forceFlush();
+
+    const logs = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    const common = (intake.accepted('logs')[0]!.json as LogBody[])[0]!.common.attributes;
+    expect(logs[0]!.message).toHaveLength(10_000);
+    expect(Object.keys(logs[0]!.attributes!).length + Object.keys(common).length + 3).toBeLessThanOrEqual(
+      255,
+    );
+    expect(logs[1]!.message).toHaveLength(128 * 1024);
+  });
+});

@@ -1,0 +1,137 @@
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
+import { type NrIntake, type NrRequest, startNrIntake } from './intake-server.js';
+
+interface Body {
+  common: { attributes: Record<string, unknown> };
+  metrics: {
+    name: string;
+    type: string;
+    value: unknown;
+    timestamp: number;
+    'interval.ms'?: number;
+    attributes?: Record<string, unknown>;
+  }[];
+}
+
+const ours = (requests: NrRequest[]) =>
+  requests.flatMap((r) => (r.json as Body[])[0]!.metrics).filter((m) => !m.name.startsWith('sightline.'));
+
+let intake: NrIntake;
+beforeEach(async () => {
+  intake = await startNrIntake({ licenseKey: LICENSE_KEY });
+});
+afterEach(async () => {
+  await stopSightline();
+  await intake.close();
+});
+
+describe('newrelic metrics → Metric API', () => {
+  it('POSTs gzipped JSON with Api-Key and Content-Length to /metric/v1, in the documented shape', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const orders = obs.metrics.counter('checkout.orders.placed', { unit: '{order}' });
+    const depth = obs.metrics.upDownCounter('checkout.queue.depth');
+    const latency = obs.metrics.histogram('checkout.latency', { unit: 'ms' });
+    const cart = obs.metrics.gauge('checkout.cart.value');
+    orders.add(40, { region: 'eu' });
+    orders.add(2, { region: 'eu' });
+    orders.add(1, { region: 'us', 'user-agent': 'curl', count: 7 });
+    depth.add(5);
+    depth.add(-2);
+    for (const v of [0.5, 1.7, 0.9, 0.6, 0.6]) latency.record(v, { route: '/orders' });
+    cart.record(87.5);
+    await obs.forceFlush();
+
+    const accepted = intake.accepted('metrics');
+    expect(accepted.length).toBeGreaterThan(0);
+    const req = accepted[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/metric/v1');
+    expect(req.headers['api-key']).toBe(LICENSE_KEY);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['content-encoding']).toBe('gzip');
+    expect(Number(req.headers['content-length'])).toBe(req.wire.byteLength);
+    expect(gunzipSync(req.wire).equals(req.body)).toBe(true);
+    expect(req.status).toBe(202);
+
+    const body = req.json as Body[];
+    expect(Array.isArray(body)).toBe(true);
+    expect(body).toHaveLength(1);
+    const common = body[0]!.common.attributes;
+    expect(common['service.name']).toBe('checkout');
+    expect(common['service.version']).toBe('1.4.2');
+    expect(common.environment).toBe('prod');
+    expect(common['host.name']).toBe('web-01');
+
+    const metrics = ours(accepted).sort((a, b) =>
+      (a.name + JSON.stringify(a.attributes)).localeCompare(b.name + JSON.stringify(b.attributes)),
+    );
+    for (const m of metrics) {
+      if (m.type !== 'gauge') expect(m['interval.ms']).toBeGreaterThan(0);
+      expect(Number.isInteger(m.timestamp)).toBe(true);
+    }
+    expectGolden('metrics', normalize([{ common: body[0]!.common, metrics }]));
+    expect(obs.stats().newrelic?.metrics?.delivered).toBeGreaterThanOrEqual(metrics.length);
+  });
+
+  it('sends counters and histograms as deltas and up-down counters as the current level', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const orders = obs.metrics.counter('orders');
+    const depth = obs.metrics.upDownCounter('queue.depth');
+    const latency = obs.metrics.histogram('latency');
+    orders.add(5);
+    depth.add(10);
+    latency.record(4);
+    latency.record(6);
+    await obs.forceFlush();
+    orders.add(3);
+    depth.add(-4);
+    latency.record(1);
+    await obs.forceFlush();
+
+    const all = ours(intake.accepted('metrics'));
+    const byName = (name: string) => all.filter((m) => m.name === name);
+    expect(byName('orders').map((m) => [m.type, m.value])).toEqual([
+      ['count', 5],
+      ['count', 3],
+    ]);
+    expect(byName('queue.depth').map((m) => [m.type, m.value])).toEqual([
+      ['gauge', 10],
+      ['gauge', 6],
+    ]);
+    expect(byName('latency').map((m) => [m.type, m.value])).toEqual([
+      ['summary', { count: 2, sum: 10, min: 4, max: 6 }],
+      ['summary', { count: 1, sum: 1, min: 1, max: 1 }],
+    ]);
+    // Consecutive delta windows touch: the second starts where the first ended.
+    const [first, second] = byName('orders');
+    expect(second!.timestamp).toBeGreaterThanOrEqual(first!.timestamp + first!['interval.ms']! - 1);
+  });
+
+  it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const attributes: Record<string, string | number | boolean | string[]> = {
+      'user id': 'u-1',
+      value: 'reserved',
+      tags: ['a', 'b'],
+      long: 'x'.repeat(5000),
+      ok: true,
+    };
+    for (let i = 0; i < 150; i++) attributes[`k${String(i).padStart(3, '0')}`] = i;
+    obs.metrics.counter('wide', {}).add(1, attributes);
+    await obs.forceFlush();
+
+    const [m] = ours(intake.accepted('metrics')).filter((x) => x.name === 'wide');
+    const common = (intake.accepted('metrics')[0]!.json as Body[])[0]!.common.attributes;
+    const attrs = m!.attributes!;
+    expect(attrs['user_id']).toBe('u-1');
+    expect(attrs['attr.value']).toBe('reserved');
+    expect(attrs.value).toBeUndefined();
+    expect(attrs.tags).toBe('["a","b"]');
+    expect(attrs.long).toBe('x'.repeat(4096));
+    expect(attrs.ok).toBe(true);
+    expect(Object.keys(attrs).length + Object.keys(common).length).toBeLessThanOrEqual(100);
+    for (const k of Object.keys(attrs)) expect(k).toMatch(/^[A-Za-z0-9:._]{1,254}$/);
+  });
+});
