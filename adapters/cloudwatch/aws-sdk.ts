@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import type { ChannelSpec, ExportResponse } from '../../src/export/index.js';
+import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+
+/** The optional peer dependencies api mode loads. */
+export const CLOUDWATCH_SDK = '@aws-sdk/client-cloudwatch';
+export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
+
+/**
+ * Fails setup when an SDK package cannot be resolved, so a missing optional dependency shows at
+ * `init()` rather than as silently failing exports. The package itself is loaded only on first send.
+ *
+ * @throws SightlineConfigError `SL_ERR_CONFIG_MISSING_DEPENDENCY` naming the package and the fix.
+ * @example
+ * assertInstalled('@aws-sdk/client-cloudwatch');
+ */
+export function assertInstalled(pkg: string): void {
+  try {
+    // CommonJS builds have `require`; ES modules make one from their own location.
+    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+    req.resolve(pkg);
+  } catch {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_MISSING_DEPENDENCY,
+      'cloudwatch.mode',
+      `cloudwatch mode 'api' needs the package ${pkg}, which is not installed; ` +
+        `run npm install ${pkg}, or use mode 'emf' (no AWS SDK needed)`,
+    );
+  }
+}
+
+/**
+ * Loads an SDK package on first use. The specifier is a variable on purpose: bundlers must leave
+ * the optional peer dependency out of sightline's own build.
+ */
+export function loadSdk<T>(pkg: string): Promise<T> {
+  return import(/* @vite-ignore */ pkg) as Promise<T>;
+}
+
+// Error codes AWS uses for throttling across services (the SDK's own list, plus CloudWatch's `Throttling`).
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+]);
+
+interface SdkError {
+  readonly name?: unknown;
+  readonly $fault?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: unknown };
+  readonly $retryable?: { readonly throttling?: unknown };
+}
+
+/**
+ * The HTTP status the export core should see for an AWS SDK error: throttling → 429 (retried), a
+ * server fault → its 5xx (retried), a client fault such as a validation error → its 4xx (dropped as
+ * rejected). `undefined` when no answer came back (refused connection, reset, timeout): the caller
+ * rethrows and the core retries it as a network failure.
+ *
+ * @example
+ * sdkErrorStatus({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }); // 429
+ */
+export function sdkErrorStatus(error: unknown): number | undefined {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkError;
+  const raw = e.$metadata?.httpStatusCode;
+  const status = typeof raw === 'number' && Number.isInteger(raw) ? raw : undefined;
+  const name = typeof e.name === 'string' ? e.name : '';
+  if (THROTTLING.has(name) || e.$retryable?.throttling === true || status === 429) return 429;
+  if (status === undefined) return undefined;
+  if (status >= 500) return status;
+  if (e.$fault === 'server') return 503;
+  // An error on a 2xx/3xx answer means the reply could not be read: worth another try.
+  if (status < 400) return 502;
+  return status;
+}
+
+/**
+ * Wraps an SDK call as the export core's `send`: a resolved call is a 200 whose body is the call's
+ * summary (read by `onResponse`); an SDK error becomes its status per {@link sdkErrorStatus}; a
+ * failure without an answer is rethrown so the core retries it. Error messages are never copied
+ * anywhere, so nothing an SDK puts in them can leak.
+ *
+ * @example
+ * const send = sdkSend(async (body, signal) => { await client.send(command(body), { abortSignal: signal }); return ''; });
+ */
+export function sdkSend(
+  call: (body: Uint8Array, signal: AbortSignal) => Promise<string>,
+): NonNullable<ChannelSpec<unknown>['send']> {
+  return async (request, signal): Promise<ExportResponse> => {
+    try {
+      const body = await call(request.body, signal);
+      return { status: 200, headers: new Headers(), body, truncated: false };
+    } catch (error) {
+      const status = sdkErrorStatus(error);
+      if (status === undefined) throw error;
+      return { status, headers: new Headers(), body: '', truncated: false };
+    }
+  };
+}

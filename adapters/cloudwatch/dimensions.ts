@@ -1,0 +1,67 @@
+import type { Attributes } from '@opentelemetry/api';
+
+/** Most dimension keys in one EMF dimension set or one PutMetricData datum. */
+export const MAX_DIMENSIONS = 30;
+const MAX_KEY_LENGTH = 250;
+const MAX_VALUE_LENGTH = 1024;
+
+/** A series' dimensions in order: name, value. */
+export type DimensionList = readonly (readonly [string, string])[];
+
+/**
+ * A dimension name as CloudWatch takes it: 1..250 characters, no control characters, no leading
+ * `:` (PutMetricData reserves it). Returns `undefined` when nothing usable is left.
+ */
+export function dimensionKey(key: string): string | undefined {
+  const clean = key.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^:+/, '');
+  if (clean === '') return undefined;
+  return clean.length > MAX_KEY_LENGTH ? clean.slice(0, MAX_KEY_LENGTH) : clean;
+}
+
+/**
+ * A dimension value as CloudWatch takes it: printable ASCII (others become `?`, since both EMF and
+ * PutMetricData refuse non-ASCII values), at most 1024 characters. `undefined` for empty values,
+ * which CloudWatch refuses too.
+ */
+export function dimensionValue(value: unknown): string | undefined {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+  else if (Array.isArray(value)) text = value.map((v) => String(v)).join(',');
+  else return undefined;
+  if (text.length > MAX_VALUE_LENGTH) text = text.slice(0, MAX_VALUE_LENGTH);
+  text = text.replace(/[^\x20-\x7e]/g, '?');
+  return text === '' ? undefined : text;
+}
+
+/**
+ * The dimensions of one series: the static ones (Service, Environment, the user's) first, then the
+ * series' attributes sorted by key, at most 30 in all. A static key wins over an attribute of the
+ * same name. `onTruncated` hears how many attributes did not fit.
+ *
+ * @example
+ * seriesDimensions([['Service', 'checkout']], { route: '/pay' }); // [['Service','checkout'],['route','/pay']]
+ */
+export function seriesDimensions(
+  fixed: DimensionList,
+  attributes: Attributes,
+  onTruncated?: (count: number) => void,
+): DimensionList {
+  const out: [string, string][] = fixed.map(([k, v]) => [k, v]);
+  const seen = new Set(fixed.map(([k]) => k));
+  const keys = Object.keys(attributes).sort();
+  let truncated = 0;
+  for (const raw of keys) {
+    const key = dimensionKey(raw);
+    const value = dimensionValue(attributes[raw]);
+    if (key === undefined || value === undefined || seen.has(key)) continue;
+    if (out.length >= MAX_DIMENSIONS) {
+      truncated++;
+      continue;
+    }
+    seen.add(key);
+    out.push([key, value]);
+  }
+  if (truncated > 0) onTruncated?.(truncated);
+  return out;
+}

@@ -1,0 +1,183 @@
+import type { MetricPoint } from '../../src/export/index.js';
+import { type DimensionList, seriesDimensions } from './dimensions.js';
+import { histogramSamples } from './histogram.js';
+import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
+
+/** Most metrics in one EMF directive and most values in one metric array (EMF spec). */
+export const EMF_MAX_METRICS = 100;
+export const EMF_MAX_VALUES = 100;
+const MAX_NAME_LENGTH = 1024;
+
+/** What the EMF encoder needs to know besides the points. */
+export interface EmfSettings {
+  readonly namespace: string;
+  /** Dimensions on every metric (Service, Environment, the user's), before the series' attributes. */
+  readonly dimensions: DimensionList;
+  /** 1 for high-resolution metrics; 60 (the default) is left out of the documents. */
+  readonly storageResolution: 1 | 60;
+  /** Most sample values one histogram point turns into (see `histogramSamples`). */
+  readonly maxHistogramValues: number;
+}
+
+/** One metric of a document: its name, unit and every value it carries this collection. */
+export interface EmfMetric {
+  readonly name: string;
+  readonly unit: CloudWatchUnit;
+  readonly values: number[];
+  /** How many points this metric stands for in this piece (accounting only; 0 for continuation pieces). */
+  readonly points?: number;
+}
+
+/** One EMF document and how many points it delivers. */
+export interface EmfDocument {
+  /** The JSON line, without the trailing newline. */
+  readonly line: string;
+  readonly points: number;
+}
+
+/** What one collection turned into. */
+export interface EmfBatch {
+  readonly documents: EmfDocument[];
+  /** Points left out: non-finite values, or names clashing with a dimension or `_aws`. */
+  readonly invalid: number;
+  /** Attributes beyond the 30-dimension limit, kept out of the dimension sets. */
+  readonly truncatedDimensions: number;
+}
+
+interface Group {
+  readonly time: number;
+  readonly dimensions: DimensionList;
+  readonly metrics: Map<string, { unit: CloudWatchUnit; values: number[]; points: number }>;
+}
+
+/**
+ * Turns one collection's points into EMF documents, exactly to the spec: points sharing a timestamp
+ * and a dimension set share documents; each document holds at most 100 metrics with at most 100
+ * values each, and more documents are written when a group has more. Counters carry their delta,
+ * gauges and up-down counters their value, histograms their bucket midpoints as a value array.
+ *
+ * @example
+ * const { documents } = encodeEmf(points, { namespace: 'Shop', dimensions: [['Service', 'shop']],
+ *   storageResolution: 60, maxHistogramValues: 100 });
+ * for (const d of documents) process.stdout.write(`${d}\n`);
+ */
+export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings): EmfBatch {
+  const groups = new Map<string, Group>();
+  let invalid = 0;
+  let truncatedDimensions = 0;
+  const onTruncated = (n: number) => {
+    truncatedDimensions += n;
+  };
+  for (const p of points) {
+    const values = pointValues(p, settings.maxHistogramValues);
+    if (values === undefined) {
+      invalid++;
+      continue;
+    }
+    if (values.length === 0) continue;
+    const name = p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name;
+    const dimensions = seriesDimensions(settings.dimensions, p.attributes, onTruncated);
+    if (name === '_aws' || dimensions.some(([k]) => k === name)) {
+      invalid++;
+      continue;
+    }
+    const time = Math.round(p.timeMs);
+    const key = `${time}\u0000${JSON.stringify(dimensions)}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { time, dimensions, metrics: new Map() };
+      groups.set(key, group);
+    }
+    const existing = group.metrics.get(name);
+    if (existing) {
+      existing.values.push(...values);
+      existing.points++;
+    } else group.metrics.set(name, { unit: toCloudWatchUnit(p.unit, p.monotonic), values, points: 1 });
+  }
+  const documents: EmfDocument[] = [];
+  for (const group of groups.values()) {
+    const metrics = [...group.metrics].map(([name, m]) => ({ name, ...m }));
+    for (const doc of splitIntoDocuments(metrics)) {
+      let points = 0;
+      for (const m of doc) points += m.points ?? 0;
+      documents.push({ line: emfDocument(settings, group.time, group.dimensions, doc), points });
+    }
+  }
+  return { documents, invalid, truncatedDimensions };
+}
+
+/**
+ * Cuts a group's metrics into document-sized pieces: at most 100 metrics per piece and 100 values
+ * per metric; a metric with more values continues in the next pieces. A name appears at most once
+ * per piece, since a document has one member per name.
+ *
+ * @example
+ * splitIntoDocuments([{ name: 'a', unit: 'Count', values: new Array(250).fill(1) }]).length; // 3
+ */
+export function splitIntoDocuments(metrics: readonly EmfMetric[]): EmfMetric[][] {
+  const out: EmfMetric[][] = [];
+  let queue: { metric: EmfMetric; offset: number }[] = metrics.map((metric) => ({ metric, offset: 0 }));
+  while (queue.length > 0) {
+    const taken = queue.slice(0, EMF_MAX_METRICS);
+    const later = queue.slice(EMF_MAX_METRICS);
+    const doc: EmfMetric[] = [];
+    const leftovers: typeof queue = [];
+    for (const entry of taken) {
+      const end = entry.offset + EMF_MAX_VALUES;
+      doc.push({
+        ...entry.metric,
+        values: entry.metric.values.slice(entry.offset, end),
+        points: entry.offset === 0 ? (entry.metric.points ?? 0) : 0,
+      });
+      if (end < entry.metric.values.length) leftovers.push({ metric: entry.metric, offset: end });
+    }
+    out.push(doc);
+    queue = later.concat(leftovers);
+  }
+  return out;
+}
+
+/**
+ * One EMF document as a JSON line: the `_aws` metadata with one directive whose single dimension
+ * set lists every dimension, the dimensions as string members, the metrics as number or
+ * number-array members. `extra` members (log fields) go last and never replace a target member.
+ *
+ * @example
+ * emfDocument(settings, 1700000000000, [['Service', 'shop']], [{ name: 'orders', unit: 'Count', values: [3] }]);
+ * // '{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[...]},"Service":"shop","orders":3}'
+ */
+export function emfDocument(
+  settings: Pick<EmfSettings, 'namespace' | 'storageResolution'>,
+  time: number,
+  dimensions: DimensionList,
+  metrics: readonly EmfMetric[],
+  extra?: Readonly<Record<string, unknown>>,
+): string {
+  const definitions = metrics.map((m) =>
+    settings.storageResolution === 1
+      ? { Name: m.name, Unit: m.unit, StorageResolution: 1 }
+      : { Name: m.name, Unit: m.unit },
+  );
+  const doc: Record<string, unknown> = {
+    _aws: {
+      Timestamp: Math.round(time),
+      CloudWatchMetrics: [
+        { Namespace: settings.namespace, Dimensions: [dimensions.map(([k]) => k)], Metrics: definitions },
+      ],
+    },
+  };
+  for (const [k, v] of dimensions) doc[k] = v;
+  for (const m of metrics) doc[m.name] = m.values.length === 1 ? m.values[0] : m.values;
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in doc)) doc[k] = v;
+  return JSON.stringify(doc);
+}
+
+/** The values a point contributes; `undefined` when it cannot be represented (non-finite). */
+function pointValues(p: MetricPoint, maxHistogramValues: number): number[] | undefined {
+  if (p.kind !== 'histogram') return Number.isFinite(p.value) ? [p.value] : undefined;
+  const h = p.histogram;
+  if (h.count === 0) return [];
+  if (!Number.isFinite(h.sum)) return undefined;
+  const values = histogramSamples(h, maxHistogramValues);
+  return values.every(Number.isFinite) ? values : undefined;
+}

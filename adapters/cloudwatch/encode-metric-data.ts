@@ -1,0 +1,94 @@
+import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
+import { type DimensionList, seriesDimensions } from './dimensions.js';
+import { bucketMidpoints } from './histogram.js';
+import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
+
+/** PutMetricData per-request limits: 1,000 metrics; 1 MB per POST (a margin left for the SDK's own JSON). */
+export const PUT_METRIC_DATA_MAX_ITEMS = 1000;
+export const PUT_METRIC_DATA_MAX_BYTES = 1_000_000;
+/** Most distinct values (with counts) in one datum. */
+export const MAX_VALUES_PER_DATUM = 150;
+const MAX_NAME_LENGTH = 255;
+
+/** One PutMetricData `MetricDatum`, with the timestamp in epoch ms (the SDK call turns it into a Date). */
+export interface MetricDatum {
+  readonly MetricName: string;
+  readonly Dimensions: { readonly Name: string; readonly Value: string }[];
+  readonly Timestamp: number;
+  readonly Unit: CloudWatchUnit;
+  readonly StorageResolution?: 1;
+  readonly Value?: number;
+  readonly Values?: number[];
+  readonly Counts?: number[];
+}
+
+/** Settings of {@link toMetricData}. */
+export interface MetricDataSettings {
+  readonly dimensions: DimensionList;
+  readonly storageResolution: 1 | 60;
+}
+
+/**
+ * Turns one collection's points into PutMetricData datums: sums and gauges as `Value`, histograms as
+ * `Values`/`Counts` (each non-empty bucket's midpoint with its count, so SampleCount is exact and
+ * percentiles follow the buckets), cut into datums of at most 150 values. Non-finite values, which
+ * CloudWatch rejects, are reported through `onInvalid`.
+ *
+ * @example
+ * toMetricData(points, { dimensions: [['Service', 'shop']], storageResolution: 60 });
+ * // [{ MetricName: 'orders', Dimensions: [{ Name: 'Service', Value: 'shop' }], Unit: 'Count', Value: 3, ... }]
+ */
+export function toMetricData(
+  points: readonly MetricPoint[],
+  settings: MetricDataSettings,
+  onInvalid?: (count: number) => void,
+): MetricDatum[] {
+  const out: MetricDatum[] = [];
+  let invalid = 0;
+  for (const p of points) {
+    const base = {
+      MetricName: p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name,
+      Dimensions: seriesDimensions(settings.dimensions, p.attributes).map(([Name, Value]) => ({
+        Name,
+        Value,
+      })),
+      Timestamp: Math.round(p.timeMs),
+      Unit: toCloudWatchUnit(p.unit, p.monotonic),
+      ...(settings.storageResolution === 1 ? { StorageResolution: 1 as const } : {}),
+    };
+    if (p.kind !== 'histogram') {
+      if (Number.isFinite(p.value)) out.push({ ...base, Value: p.value });
+      else invalid++;
+      continue;
+    }
+    if (p.histogram.count === 0) continue;
+    const buckets = bucketMidpoints(p.histogram);
+    if (!buckets.every((b) => Number.isFinite(b.value))) {
+      invalid++;
+      continue;
+    }
+    for (let i = 0; i < buckets.length; i += MAX_VALUES_PER_DATUM) {
+      const chunk = buckets.slice(i, i + MAX_VALUES_PER_DATUM);
+      out.push({ ...base, Values: chunk.map((b) => b.value), Counts: chunk.map((b) => b.count) });
+    }
+  }
+  if (invalid > 0) onInvalid?.(invalid);
+  return out;
+}
+
+/**
+ * Encodes a batch of datums for the channel: the PutMetricData input's `MetricData` as JSON, so the
+ * core measures and splits batches by (about) the size the SDK will send.
+ *
+ * @example
+ * encodeMetricData(datums).contentType; // 'application/json'
+ */
+export function encodeMetricData(items: readonly MetricDatum[]): EncodedBody {
+  return { body: JSON.stringify({ MetricData: items }), contentType: 'application/json' };
+}
+
+/** Reads a body made by {@link encodeMetricData} back into SDK input, timestamps as Dates. */
+export function decodeMetricData(body: Uint8Array): Record<string, unknown>[] {
+  const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { MetricData: MetricDatum[] };
+  return parsed.MetricData.map((d) => ({ ...d, Timestamp: new Date(d.Timestamp) }));
+}

@@ -1,0 +1,388 @@
+import type { ChannelOptions } from '../../src/export/index.js';
+import { resolveEndpoint } from '../../src/export/index.js';
+import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+
+/** Static AWS credentials for api mode; without them the AWS SDK's default credential chain is used. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Options of {@link cloudwatch}. */
+export interface CloudWatchOptions {
+  /**
+   * `emf` (default): metrics as Embedded Metric Format JSON lines on stdout, for Lambda, ECS and EKS
+   * with the CloudWatch agent; no network, no AWS SDK. `api`: PutMetricData and PutLogEvents
+   * through the AWS SDK for JavaScript v3 (optional peer dependencies).
+   */
+  mode?: 'emf' | 'api';
+  /** CloudWatch namespace of every metric; default `Sightline/<service>`. Must not start with `AWS/`. */
+  namespace?: string;
+  /** AWS region for api mode; default `AWS_REGION`, then `AWS_DEFAULT_REGION`. */
+  region?: string;
+  /** Dimensions added to every metric, after `Service` and `Environment` (see `serviceDimensions`). */
+  dimensions?: Readonly<Record<string, string>>;
+  /** Add `Service` and `Environment` dimensions (also the fields CloudWatch derives its entity from). Default true. */
+  serviceDimensions?: boolean;
+  /** Api mode: the log group for log lines and anomaly events. Default `/sightline/<service>`. */
+  logGroup?: string;
+  /** Api mode: the log stream. Default `<environment>/<host name>/<pid>`. */
+  logStream?: string;
+  /** Api mode: ship log lines with PutLogEvents (they still go to stdout too). Default true. */
+  logs?: boolean;
+  /** Api mode: create the log group and stream when PutLogEvents finds them missing. Default true. */
+  createLogGroup?: boolean;
+  /** Anomaly events as a log line plus `AnomalyScore`/`AnomalySeverity` EMF metrics. Default true. */
+  events?: boolean;
+  /** Send spans by OTLP/HTTP to `endpoints.traces` (an ADOT collector or CloudWatch agent). Default false. */
+  traces?: boolean;
+  /** Time-prefixed trace ids X-Ray accepts (first 8 hex digits = epoch seconds). Default: same as `traces`. */
+  xrayIds?: boolean;
+  /** Log line field carrying the X-Ray form of the trace id. Default `xray_trace_id`. */
+  xrayTraceIdKey?: string;
+  /** Full URLs replacing the defaults: SDK endpoints in api mode, the OTLP traces URL. */
+  endpoints?: { metrics?: string; logs?: string; traces?: string };
+  /** Api mode: static credentials; default the AWS SDK's credential chain (env, profile, IMDS, ...). */
+  credentials?: AwsCredentials;
+  /** 1 for high-resolution (1-second) metrics; default 60. */
+  storageResolution?: 1 | 60;
+  /** Emf mode: most sample values a histogram point turns into per collection. Default 100. */
+  maxHistogramValues?: number;
+  /** Collection interval for this adapter; default sightline's `metricInterval`. */
+  metricIntervalMs?: number;
+  /** Emf mode: where documents and anomaly lines go, one JSON line per call. Default `process.stdout.write`. */
+  write?: (line: string) => unknown;
+  /** Queue, flush and retry tuning of the api-mode and traces channels. */
+  channel?: ChannelOptions;
+  /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` from; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The options after validation; service-dependent defaults are filled in at setup. */
+export interface ResolvedCloudWatchOptions {
+  readonly mode: 'emf' | 'api';
+  readonly namespace: string | undefined;
+  readonly region: string | undefined;
+  readonly dimensions: readonly (readonly [string, string])[];
+  readonly serviceDimensions: boolean;
+  readonly logGroup: string | undefined;
+  readonly logStream: string | undefined;
+  readonly logs: boolean;
+  readonly createLogGroup: boolean;
+  readonly events: boolean;
+  readonly traces: boolean;
+  readonly xrayIds: boolean;
+  readonly xrayTraceIdKey: string;
+  readonly endpoints: { readonly metrics?: URL; readonly logs?: URL; readonly traces: URL };
+  readonly credentials: AwsCredentials | undefined;
+  readonly storageResolution: 1 | 60;
+  readonly maxHistogramValues: number;
+  readonly metricIntervalMs: number | undefined;
+  readonly write: (line: string) => unknown;
+  readonly channel: ChannelOptions;
+}
+
+/** Where spans go by default: the OTLP/HTTP receiver of an ADOT collector or CloudWatch agent, which signs for X-Ray. */
+export const DEFAULT_TRACES_URL = 'http://127.0.0.1:4318/v1/traces';
+
+const KNOWN = new Set<string>([
+  'mode',
+  'namespace',
+  'region',
+  'dimensions',
+  'serviceDimensions',
+  'logGroup',
+  'logStream',
+  'logs',
+  'createLogGroup',
+  'events',
+  'traces',
+  'xrayIds',
+  'xrayTraceIdKey',
+  'endpoints',
+  'credentials',
+  'storageResolution',
+  'maxHistogramValues',
+  'metricIntervalMs',
+  'write',
+  'channel',
+  'env',
+]);
+
+const NAMESPACE = /^[a-zA-Z0-9._#:/-]{1,255}$/;
+const REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d{1,2}$/;
+const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+const LOG_STREAM = /^[^:*]{1,512}$/;
+
+function fail(option: string, message: string, code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE): never {
+  throw new SightlineConfigError(code, option, message);
+}
+
+function bool(options: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const v = options[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean')
+    fail(
+      `cloudwatch.${key}`,
+      `cloudwatch option ${key} is ${describeValue(v)}; use true or false`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  return v;
+}
+
+function text(options: Record<string, unknown>, key: string): string | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string')
+    fail(
+      `cloudwatch.${key}`,
+      `cloudwatch option ${key} is ${describeValue(v)}; use a string`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  return v;
+}
+
+/**
+ * Checks a CloudWatch namespace: 1..255 of `[a-zA-Z0-9._#:/-]`, not starting with the reserved `AWS/`.
+ *
+ * @throws SightlineConfigError `SL_ERR_CONFIG_INVALID_VALUE` naming `option`.
+ * @example
+ * checkNamespace('cloudwatch.namespace', 'Shop/Checkout'); // 'Shop/Checkout'
+ */
+export function checkNamespace(option: string, value: string): string {
+  if (!NAMESPACE.test(value) || value.startsWith('AWS/')) {
+    fail(
+      option,
+      `cloudwatch namespace ${describeValue(value)} is not valid; use 1 to 255 characters of ` +
+        'letters, digits and . _ # : / - that does not start with AWS/ (e.g. "Shop/Checkout")',
+    );
+  }
+  return value;
+}
+
+/**
+ * Validates the options of `cloudwatch()` and reads `AWS_REGION`/`AWS_DEFAULT_REGION`.
+ *
+ * @throws SightlineConfigError with a `SL_ERR_CONFIG_*` code naming the option and the fix; a
+ * credential value never appears in the message.
+ * @example
+ * resolveCloudWatchOptions({ mode: 'api', region: 'eu-west-1' });
+ */
+export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): ResolvedCloudWatchOptions {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    fail(
+      'cloudwatch',
+      `cloudwatch() options are ${describeValue(input)}; pass an object`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  }
+  const o = input as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      fail(
+        `cloudwatch.${key}`,
+        `cloudwatch option ${JSON.stringify(key)} is unknown; remove it or check its spelling`,
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+      );
+    }
+  }
+  const env = input.env ?? process.env;
+  const mode = input.mode ?? 'emf';
+  if (mode !== 'emf' && mode !== 'api') {
+    fail('cloudwatch.mode', `cloudwatch option mode is ${describeValue(mode)}; use 'emf' or 'api'`);
+  }
+  const namespace = text(o, 'namespace');
+  if (namespace !== undefined) checkNamespace('cloudwatch.namespace', namespace);
+
+  const regionOption =
+    text(o, 'region') !== undefined
+      ? 'cloudwatch.region'
+      : env.AWS_REGION?.trim()
+        ? 'AWS_REGION'
+        : 'AWS_DEFAULT_REGION';
+  const region = text(o, 'region') ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined);
+  if (region !== undefined && !REGION.test(region)) {
+    fail(
+      regionOption,
+      `${regionOption} is ${describeValue(region)}; use an AWS region code such as "eu-west-1"`,
+    );
+  }
+  if (mode === 'api' && region === undefined) {
+    fail(
+      'cloudwatch.region',
+      "cloudwatch mode 'api' needs a region; pass region: 'eu-west-1' or set AWS_REGION",
+    );
+  }
+
+  const dimensions = resolveDimensions(input.dimensions);
+  const logGroup = text(o, 'logGroup');
+  if (logGroup !== undefined && !LOG_GROUP.test(logGroup)) {
+    fail(
+      'cloudwatch.logGroup',
+      `cloudwatch option logGroup is ${describeValue(logGroup)}; use 1 to 512 characters of letters, digits and . - _ / #`,
+    );
+  }
+  const logStream = text(o, 'logStream');
+  if (logStream !== undefined && !LOG_STREAM.test(logStream)) {
+    fail(
+      'cloudwatch.logStream',
+      `cloudwatch option logStream is ${describeValue(logStream)}; use 1 to 512 characters without : or *`,
+    );
+  }
+  const traces = bool(o, 'traces', false);
+  const xrayTraceIdKey = text(o, 'xrayTraceIdKey') ?? 'xray_trace_id';
+  if (xrayTraceIdKey.trim() === '') {
+    fail(
+      'cloudwatch.xrayTraceIdKey',
+      "cloudwatch option xrayTraceIdKey is empty; use a field name such as 'xray_trace_id'",
+    );
+  }
+
+  const storageResolution = input.storageResolution ?? 60;
+  if (storageResolution !== 1 && storageResolution !== 60) {
+    fail(
+      'cloudwatch.storageResolution',
+      `cloudwatch option storageResolution is ${describeValue(storageResolution)}; use 1 or 60`,
+    );
+  }
+  const maxHistogramValues = input.maxHistogramValues ?? 100;
+  if (!Number.isInteger(maxHistogramValues) || maxHistogramValues < 1 || maxHistogramValues > 10_000) {
+    fail(
+      'cloudwatch.maxHistogramValues',
+      `cloudwatch option maxHistogramValues is ${describeValue(maxHistogramValues)}; use a whole number from 1 to 10000`,
+    );
+  }
+  const metricIntervalMs = input.metricIntervalMs;
+  if (metricIntervalMs !== undefined && (!Number.isInteger(metricIntervalMs) || metricIntervalMs < 100)) {
+    fail(
+      'cloudwatch.metricIntervalMs',
+      `cloudwatch option metricIntervalMs is ${describeValue(metricIntervalMs)}; use a whole number of milliseconds, at least 100`,
+    );
+  }
+  if (input.write !== undefined && typeof input.write !== 'function') {
+    fail(
+      'cloudwatch.write',
+      `cloudwatch option write is ${describeValue(input.write)}; use a function taking one line`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  }
+  const channel = input.channel ?? {};
+  if (typeof channel !== 'object' || channel === null) {
+    fail(
+      'cloudwatch.channel',
+      `cloudwatch option channel is ${describeValue(channel)}; use an object`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  }
+
+  return {
+    mode,
+    namespace,
+    region,
+    dimensions,
+    serviceDimensions: bool(o, 'serviceDimensions', true),
+    logGroup,
+    logStream,
+    logs: bool(o, 'logs', true),
+    createLogGroup: bool(o, 'createLogGroup', true),
+    events: bool(o, 'events', true),
+    traces,
+    xrayIds: bool(o, 'xrayIds', traces),
+    xrayTraceIdKey,
+    endpoints: resolveEndpoints(input.endpoints),
+    credentials: resolveCredentials(input.credentials),
+    storageResolution,
+    maxHistogramValues,
+    metricIntervalMs,
+    write: input.write ?? ((line: string) => process.stdout.write(line)),
+    channel,
+  };
+}
+
+function resolveDimensions(value: unknown): [string, string][] {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(
+      'cloudwatch.dimensions',
+      `cloudwatch option dimensions is ${describeValue(value)}; use an object of name: value strings`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  }
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string' || v === '' || v.length > 1024 || !/^[\x20-\x7e]+$/.test(v)) {
+      fail(
+        `cloudwatch.dimensions.${k}`,
+        `cloudwatch dimension ${JSON.stringify(k)} is ${describeValue(v)}; use a non-empty ASCII string of at most 1024 characters`,
+      );
+    }
+    if (k === '' || k.length > 250 || k.startsWith(':') || k === '_aws') {
+      fail(
+        `cloudwatch.dimensions.${k}`,
+        `cloudwatch dimension name ${JSON.stringify(k)} is not valid; use 1 to 250 characters, not starting with ':'`,
+      );
+    }
+    out.push([k, v]);
+  }
+  if (out.length > 28) {
+    fail(
+      'cloudwatch.dimensions',
+      `cloudwatch option dimensions has ${out.length} entries; CloudWatch allows 30 per metric, keep at most 28 so Service and Environment fit`,
+    );
+  }
+  return out;
+}
+
+function resolveEndpoints(value: CloudWatchOptions['endpoints']): ResolvedCloudWatchOptions['endpoints'] {
+  if (value === undefined) return { traces: new URL(DEFAULT_TRACES_URL) };
+  if (typeof value !== 'object' || value === null) {
+    fail(
+      'cloudwatch.endpoints',
+      `cloudwatch option endpoints is ${describeValue(value)}; use { metrics?, logs?, traces? } URLs`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'metrics' && key !== 'logs' && key !== 'traces') {
+      fail(
+        `cloudwatch.endpoints.${key}`,
+        `cloudwatch endpoint ${JSON.stringify(key)} is unknown; use metrics, logs or traces`,
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+      );
+    }
+  }
+  // SigV4-signed SDK calls carry the access key id and a signature: HTTPS except to loopback.
+  return {
+    ...(value.metrics !== undefined
+      ? { metrics: resolveEndpoint('cloudwatch.endpoints.metrics', value.metrics, { credentials: true }) }
+      : {}),
+    ...(value.logs !== undefined
+      ? { logs: resolveEndpoint('cloudwatch.endpoints.logs', value.logs, { credentials: true }) }
+      : {}),
+    traces: resolveEndpoint('cloudwatch.endpoints.traces', value.traces ?? DEFAULT_TRACES_URL, {
+      credentials: false,
+    }),
+  };
+}
+
+function resolveCredentials(value: unknown): AwsCredentials | undefined {
+  if (value === undefined) return undefined;
+  const c = value as Partial<AwsCredentials> | null;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.accessKeyId === 'string' &&
+    c.accessKeyId !== '' &&
+    typeof c.secretAccessKey === 'string' &&
+    c.secretAccessKey !== '' &&
+    (c.sessionToken === undefined || typeof c.sessionToken === 'string');
+  if (!ok) {
+    fail(
+      'cloudwatch.credentials',
+      `cloudwatch option credentials is ${describeValue(value, true)}; pass { accessKeyId, secretAccessKey, sessionToken? } strings, or leave it out to use the AWS credential chain`,
+      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
+    );
+  }
+  return Object.freeze({ ...(c as AwsCredentials) });
+}

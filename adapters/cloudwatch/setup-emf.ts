@@ -1,0 +1,49 @@
+import type { AdapterContext, AdapterParts, AdapterStats } from '../../src/export/index.js';
+import type { AdapterSettings } from './settings.js';
+import { createEmfExporter, WriteStats, writeLine } from './emf-exporter.js';
+import { encodeAnomalyEvent } from './encode-events.js';
+
+/**
+ * Emf mode: metrics as EMF lines through `write` at each collection, anomaly events as one line
+ * that is both a log event and an EMF document. Log lines need nothing here: they already go to
+ * stdout, where Lambda, the ECS log driver or the CloudWatch agent pick them up.
+ */
+export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts & { stats(): AdapterStats } {
+  const { options } = s;
+  const metricStats = new WriteStats();
+  const eventStats = new WriteStats();
+  const metricExporter = createEmfExporter(
+    {
+      namespace: s.namespace,
+      dimensions: s.dimensions,
+      storageResolution: options.storageResolution,
+      maxHistogramValues: options.maxHistogramValues,
+    },
+    options.write,
+    metricStats,
+    (n) =>
+      ctx.diag.warn(
+        'export.cloudwatch.dimensions',
+        `cloudwatch metrics: ${n} attributes beyond CloudWatch's 30 dimensions were left out of the dimension sets`,
+      ),
+  );
+  const parts: AdapterParts & { stats(): AdapterStats } = {
+    metricExporter,
+    stats: () => ({
+      metrics: metricStats.snapshot(),
+      ...(options.events ? { events: eventStats.snapshot() } : {}),
+    }),
+  };
+  if (options.events) {
+    parts.eventSink = (event) => {
+      try {
+        const { message } = encodeAnomalyEvent(event, s);
+        if (writeLine(options.write, message)) eventStats.add(1, 0, 'rejected');
+        else eventStats.add(0, 1, 'rejected');
+      } catch {
+        eventStats.add(0, 1, 'encode_error');
+      }
+    };
+  }
+  return parts;
+}
