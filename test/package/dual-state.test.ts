@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+// These tests load the BUILT package (dist/), as a user's ESM and CJS code would, to prove that
+// both formats load every entry and share one global state. `npm test` builds first (pretest).
+const root = resolve(import.meta.dirname, '../..');
+const packageJsonPath = join(root, 'package.json');
+const pkg = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as {
+  name: string;
+  exports: Record<string, string | Record<string, { types: string; default: string }>>;
+};
+// Both resolve like code inside the package: `sightline/...` goes through the exports map
+// (self-reference). ESM is loaded from the URL Node resolves, not from the bare name, because the
+// test config aliases the bare name to the sources.
+const requireFromPackage = createRequire(packageJsonPath);
+const importFromPackage = (specifier: string): Promise<Record<string, unknown>> =>
+  import(/* @vite-ignore */ import.meta.resolve(specifier));
+
+type Api = typeof import('../../src/index.js');
+type Testing = typeof import('../../src/testing/index.js');
+
+interface Entry {
+  subpath: string;
+  specifier: string;
+  esm: { types: string; default: string };
+  cjs: { types: string; default: string };
+}
+
+/** The code entries of the exports map (everything except `./package.json`). */
+const entries: Entry[] = Object.entries(pkg.exports).flatMap(([subpath, target]) => {
+  if (typeof target === 'string') return [];
+  const esm = target.import;
+  const cjs = target.require;
+  if (esm === undefined || cjs === undefined) {
+    throw new Error(`exports["${subpath}"] must have both "import" and "require" conditions`);
+  }
+  return [{ subpath, specifier: pkg.name + subpath.slice(1), esm, cjs }];
+});
+
+beforeAll(() => {
+  const missing = entries
+    .flatMap((e) => [e.esm.default, e.cjs.default, e.esm.types, e.cjs.types])
+    .filter((file) => !existsSync(join(root, file)));
+  if (missing.length > 0) {
+    throw new Error(
+      `the built package is missing ${missing.length} files (${missing.slice(0, 3).join(', ')}` +
+        `${missing.length > 3 ? ', ...' : ''}): run \`npm run build\` first ` +
+        '(`npm test` does it through its pretest script)',
+    );
+  }
+});
+
+describe('the exports map', () => {
+  it('lists the root entry and subpaths, each with ESM and CJS code and types', () => {
+    expect(entries.map((e) => e.subpath)).toContain('.');
+    expect(entries.length).toBeGreaterThan(1);
+  });
+
+  it.each(entries)('$specifier resolves to the files the exports map names', (entry) => {
+    expect(import.meta.resolve(entry.specifier)).toBe(pathToFileURL(join(root, entry.esm.default)).href);
+    expect(requireFromPackage.resolve(entry.specifier)).toBe(join(root, entry.cjs.default));
+  });
+
+  it.each(entries)(
+    '$specifier loads with import and with require, with the same named exports',
+    async (entry) => {
+      const esm = await importFromPackage(entry.specifier);
+      const cjs = requireFromPackage(entry.specifier) as Record<string, unknown>;
+      const esmNames = Object.keys(esm)
+        .filter((name) => name !== 'default')
+        .sort();
+      expect(esmNames.length, `${entry.specifier} exports nothing`).toBeGreaterThan(0);
+      expect(Object.keys(cjs).sort()).toEqual(esmNames);
+    },
+  );
+});
+
+describe('ESM and CJS copies loaded together', () => {
+  let esm: Api;
+  let cjs: Api;
+  let testing: Testing;
+
+  beforeAll(async () => {
+    esm = (await importFromPackage(pkg.name)) as unknown as Api;
+    cjs = requireFromPackage(pkg.name) as Api;
+    testing = requireFromPackage(`${pkg.name}/testing`) as Testing;
+  });
+
+  afterEach(async () => {
+    await esm?.getSightline()?.shutdown();
+  });
+
+  const quietConfig = () => ({
+    service: 'dual-state',
+    environment: 'test',
+    handleSignals: false,
+    logStream: { write: () => true },
+  });
+
+  it('are two module instances', () => {
+    expect(esm.init).not.toBe(cjs.init);
+  });
+
+  it('share the instance: init() from ESM, getSightline() from CJS', async () => {
+    expect(cjs.getSightline()).toBeUndefined();
+    const obs = esm.init(quietConfig());
+    expect(cjs.getSightline()).toBe(obs);
+    await obs.shutdown();
+    expect(cjs.getSightline()).toBeUndefined();
+    expect(esm.getSightline()).toBeUndefined();
+  });
+
+  it('share the instance: init() from CJS, getSightline() from ESM', () => {
+    const obs = cjs.init(quietConfig());
+    expect(esm.getSightline()).toBe(obs);
+  });
+
+  it('route the other copy’s module-level instruments to the one instance', async () => {
+    const memory = testing.memoryExporter();
+    const obs = esm.init({ ...quietConfig(), exporters: [memory] });
+    cjs.metrics.counter('dual.orders').add(2);
+    esm.metrics.counter('dual.orders').add(3);
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => p.name === 'dual.orders');
+    expect(points.map((p) => p.value)).toEqual([5]);
+  });
+});
