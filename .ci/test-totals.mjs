@@ -1,0 +1,33 @@
+// Sums vitest JSON reports (one per Node version) and prints, as its last line, "N passed, N failed".
+// Arguments: one `<label>:<exit code>:<report.json>` per run. A test file that failed outside any test
+// (it did not load, or a hook threw), a run that left no report, and a run that exited non-zero with
+// no failure counted (an unhandled error) each count as one failure, so a broken run never reads green.
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0;
+let failed = 0;
+for (const arg of process.argv.slice(2)) {
+  const [label, code, ...rest] = arg.split(':');
+  const file = rest.join(':');
+  if (!existsSync(file)) {
+    console.log(`${label}: no test report (exit code ${code}); counted as 1 failure`);
+    failed += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const brokenFiles = report.testResults.filter(
+    (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
+  );
+  for (const r of brokenFiles) {
+    console.log(`${label}: ${r.name} failed outside any test: ${(r.message ?? '').split('\n')[0]}`);
+  }
+  let runFailed = report.numFailedTests + brokenFiles.length;
+  if (runFailed === 0 && code !== '0') {
+    console.log(`${label}: vitest exited with code ${code} (an error outside the tests; see its output)`);
+    runFailed = 1;
+  }
+  console.log(`${label}: ${report.numPassedTests} passed, ${runFailed} failed`);
+  passed += report.numPassedTests;
+  failed += runFailed;
+}
+console.log(`${passed} passed, ${failed} failed`);
