@@ -1,0 +1,155 @@
+import type { AnomalyEvent } from '../../src/anomaly/event.js';
+import type { Diag } from '../../src/diag/diag.js';
+import {
+  type ChannelOptions,
+  type ChannelSpec,
+  createChannel,
+  type ExportChannel,
+  type ExportResponse,
+  type LogKeys,
+} from '../../src/export/index.js';
+import { type EventDefaults, encodeEvent } from './encode-events.js';
+import { createLogEncoder, type LogEntryDefaults, logsBody } from './encode-logs.js';
+import { seriesBody } from './encode-metrics.js';
+
+const ADAPTER = 'datadog';
+const JSON_TYPE = 'application/json';
+
+/** Queue sizes per signal unless `channel.queueSize` says otherwise: one collection can be 10,000+ series. */
+const QUEUE_SIZE = { metrics: 20_000, logs: 10_000, events: 256 } as const;
+
+/**
+ * Datadog answers 429 with `X-RateLimit-Reset` (seconds until the window resets) rather than
+ * `Retry-After`; `undefined` lets the core fall back to `Retry-After`, then to back-off.
+ *
+ * @example
+ * rateLimitDelayMs({ status: 429, headers: new Headers({ 'x-ratelimit-reset': '2' }), body: '', truncated: false }); // 2000
+ */
+export function rateLimitDelayMs(response: ExportResponse): number | undefined {
+  if (response.status !== 429) return undefined;
+  const raw = response.headers.get('x-ratelimit-reset');
+  if (raw === null || !/^\s*\d+(\.\d+)?\s*$/.test(raw)) return undefined;
+  return Math.ceil(Number(raw) * 1000);
+}
+
+/** Shared by the three intake channels: where, the key header, and Datadog's answers. */
+export interface IntakeConfig {
+  readonly apiKey: string;
+  readonly channel: ChannelOptions;
+  readonly diag: Diag;
+}
+
+function common<T>(
+  config: IntakeConfig,
+  url: URL,
+): Pick<ChannelSpec<T>, 'adapter' | 'url' | 'headers' | 'splitOn413' | 'retryDelayMs'> {
+  return {
+    adapter: ADAPTER,
+    url,
+    headers: { 'DD-API-KEY': config.apiKey },
+    splitOn413: true,
+    retryDelayMs: rateLimitDelayMs,
+  };
+}
+
+function options(config: IntakeConfig, signal: keyof typeof QUEUE_SIZE): ChannelOptions {
+  return {
+    ...config.channel,
+    queueSize: config.channel.queueSize ?? QUEUE_SIZE[signal],
+    diag: config.channel.diag ?? config.diag,
+  };
+}
+
+/** Reads a 202 `{"errors": [...]}`: Datadog accepted the payload but says something was off. */
+function reportErrors(diag: Diag, signal: string) {
+  return (response: ExportResponse): undefined => {
+    if (!response.body.includes('"errors"')) return undefined;
+    let errors: unknown;
+    try {
+      errors = (JSON.parse(response.body) as { errors?: unknown }).errors;
+    } catch {
+      return undefined;
+    }
+    if (Array.isArray(errors) && errors.length > 0) {
+      const first = String(errors[0]).slice(0, 200);
+      diag.warn(
+        `export.datadog.${signal}.errors`,
+        `datadog ${signal}: intake accepted with errors: ${first}`,
+      );
+    }
+    return undefined;
+  };
+}
+
+/**
+ * The `/api/v2/series` channel. Items are serialised series; a request holds at most 5,000 of them,
+ * 5 MB before compression and 512,000 bytes after (Datadog's payload limit), split further on 413.
+ */
+export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChannel<string> {
+  return createChannel<string>(
+    {
+      ...common<string>(config, url),
+      signal: 'metrics',
+      limits: { maxItems: 5000, maxBytes: 5_000_000, maxCompressedBytes: 512_000 },
+      encode: (items) => ({ body: seriesBody(items), contentType: JSON_TYPE }),
+      sizeOf: (item) => item.length + 1,
+      onResponse: reportErrors(config.diag, 'metrics'),
+    },
+    options(config, 'metrics'),
+  );
+}
+
+/**
+ * The `/api/v2/logs` channel. Items are sightline's JSON log lines, remapped at encode time; a
+ * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut.
+ */
+export function createLogsChannel(
+  config: IntakeConfig,
+  url: URL,
+  defaults: LogEntryDefaults,
+  keys: () => LogKeys,
+): ExportChannel<string> {
+  const encoder = createLogEncoder(defaults, keys);
+  const headSize = JSON.stringify(defaults).length + 64;
+  return createChannel<string>(
+    {
+      ...common<string>(config, url),
+      signal: 'logs',
+      limits: { maxItems: 1000, maxBytes: 5_000_000 },
+      encode: (lines) => {
+        const before = encoder.truncated;
+        const body = logsBody(lines.map(encoder.entry));
+        const cut = encoder.truncated - before;
+        if (cut > 0) {
+          config.diag.warn(
+            'export.datadog.logs.truncated',
+            `datadog logs: ${cut} entries over 1 MB were cut`,
+          );
+        }
+        return { body, contentType: JSON_TYPE };
+      },
+      sizeOf: (line) => line.length + headSize,
+    },
+    options(config, 'logs'),
+  );
+}
+
+/** The `/api/v1/events` channel: one anomaly per request, as the Events API takes them. */
+export function createEventsChannel(
+  config: IntakeConfig,
+  url: URL,
+  defaults: EventDefaults,
+): ExportChannel<AnomalyEvent> {
+  return createChannel<AnomalyEvent>(
+    {
+      ...common<AnomalyEvent>(config, url),
+      signal: 'events',
+      limits: { maxItems: 1, maxBytes: 64 * 1024 },
+      encode: (events) => ({
+        body: encodeEvent(events[0] as AnomalyEvent, defaults),
+        contentType: JSON_TYPE,
+      }),
+    },
+    options(config, 'events'),
+  );
+}

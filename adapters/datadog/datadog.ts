@@ -1,0 +1,179 @@
+import { hostname as osHostname } from 'node:os';
+import type { Diag } from '../../src/diag/diag.js';
+import {
+  type AdapterContext,
+  type AdapterParts,
+  createLogSink,
+  createMetricExporter,
+  type ExportChannel,
+  flattenResourceMetrics,
+  type SightlineAdapter,
+  statsOf,
+} from '../../src/export/index.js';
+import { createOtlpTraceExporter } from '../../src/export/otlp.js';
+import {
+  createEventsChannel,
+  createLogsChannel,
+  createMetricsChannel,
+  type IntakeConfig,
+} from './channels.js';
+import { type DdTraceProvider, loadDdTrace } from './dd-trace.js';
+import { createSeriesEncoder } from './encode-metrics.js';
+import { datadogLogFormat } from './log-format.js';
+import { type DatadogOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type ServiceTags, unifiedTags } from './tags.js';
+
+/**
+ * Sends sightline's signals to Datadog: metrics to `/api/v2/series`, logs as Agent-ready JSON lines
+ * on stdout (or to `/api/v2/logs`), spans through the Agent (OTLP, or dd-trace's tracer), and
+ * anomalies to the Events API, all under unified service tags (`env`, `service`, `version`).
+ * Options are checked here; a mistake throws a coded `SightlineConfigError` that never shows the key.
+ *
+ * @example
+ * import { init } from 'sightline';
+ * import { datadog } from 'sightline/datadog';
+ *
+ * init({
+ *   service: 'checkout',
+ *   exporters: { development: [], default: [datadog({ site: 'datadoghq.eu' })] }, // key from DD_API_KEY
+ * });
+ */
+export function datadog(options?: DatadogOptions): SightlineAdapter {
+  const resolved = resolveOptions(options);
+  return {
+    name: 'datadog',
+    setup: (ctx) => setUp(resolved, ctx),
+  };
+}
+
+function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
+  const identity = {
+    service: opts.service ?? ctx.service,
+    env: opts.env ?? ctx.environment,
+    version: opts.version ?? ctx.version ?? opts.ddIdentity.version,
+  };
+  // The sightline identity wins so logs, OTLP resources and tags agree; say so when DD_* disagrees.
+  for (const key of ['service', 'env'] as const) {
+    const dd = opts.ddIdentity[key];
+    if (dd !== undefined && dd !== identity[key]) {
+      ctx.diag.once(
+        `datadog.identity.${key}`,
+        `datadog: DD_${key.toUpperCase()}=${JSON.stringify(dd)} differs from the ${key} in use ` +
+          `(${JSON.stringify(identity[key])}); pass datadog({ ${key} }) or align the variables`,
+      );
+    }
+  }
+  return identity;
+}
+
+function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
+  const identity = identityOf(opts, ctx);
+  const tags = unifiedTags(identity, opts.tags);
+  const hostname = opts.hostname ?? safeHostname();
+  const parts: AdapterParts = { logFormat: datadogLogFormat(identity, opts.logs === 'stdout') };
+  const channels: ExportChannel<unknown>[] = [];
+  const intake: IntakeConfig | undefined =
+    opts.apiKey === undefined ? undefined : { apiKey: opts.apiKey, channel: opts.channel, diag: ctx.diag };
+
+  if (opts.metrics === 'api' && intake) {
+    const channel = createMetricsChannel(intake, opts.urls.metrics);
+    const encoder = createSeriesEncoder({ tags, percentiles: opts.percentiles });
+    const onInvalid = (n: number) => channel.discard(n, 'invalid');
+    parts.metricExporter = createMetricExporter(channel, {
+      // Counters and histograms as deltas (Datadog counts); up-down counters and gauges cumulative,
+      // so an up-down counter's point is its current level, sent as a gauge.
+      temporality: 'delta',
+      toItems: (rm) => encoder.encode(flattenResourceMetrics(rm, onInvalid), onInvalid),
+    });
+    if (opts.metricIntervalMs !== undefined) parts.metricIntervalMs = opts.metricIntervalMs;
+    channels.push(channel);
+  }
+
+  if (opts.logs === 'http' && intake) {
+    const ddtags = tags.join(',');
+    const channel = createLogsChannel(
+      intake,
+      opts.urls.logs,
+      { service: identity.service, hostname, ddtags },
+      () => ctx.logKeys,
+    );
+    parts.logSink = createLogSink(channel);
+    channels.push(channel);
+  }
+
+  let events: ExportChannel<unknown> | undefined;
+  if (opts.events && intake) {
+    const channel = createEventsChannel(intake, opts.urls.events, {
+      tags,
+      service: identity.service,
+      env: identity.env,
+      hostname,
+    });
+    parts.eventSink = (event) => {
+      channel.push(event);
+    };
+    events = channel;
+    channels.push(channel);
+  }
+
+  let ddProvider: DdTraceProvider | undefined;
+  if (opts.traces === 'otlp') {
+    const { exporter, channel } = createOtlpTraceExporter({
+      adapter: 'datadog',
+      url: opts.urls.traces as URL,
+      protocol: 'http/protobuf',
+      channel: opts.channel,
+      diag: ctx.diag,
+    });
+    parts.spanExporter = exporter;
+    channels.push(channel);
+  } else if (opts.traces === 'dd-trace') {
+    ddProvider = startDdTrace(opts, identity, ctx.diag);
+    parts.tracerProvider = ddProvider;
+  }
+
+  ctx.registerStats('datadog', statsOf(...channels));
+  parts.forceFlush = async () => {
+    await events?.forceFlush();
+  };
+  parts.shutdown = async () => {
+    // dd-trace's provider shutdown leaves its writer's buffer unsent; flushing sends it to the Agent.
+    await Promise.all([events?.shutdown(), ddProvider?.forceFlush().catch(() => undefined)]);
+  };
+  return parts;
+}
+
+function startDdTrace(opts: ResolvedOptions, identity: ServiceTags, diag: Diag): DdTraceProvider {
+  const tracer = loadDdTrace();
+  const tags: Record<string, string> = {};
+  for (const t of opts.tags) {
+    const i = t.indexOf(':');
+    if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
+  }
+  tracer.init({
+    service: identity.service,
+    env: identity.env,
+    ...(identity.version ? { version: identity.version } : {}),
+    url: String(opts.urls.traces),
+    tags,
+    // sightline instruments HTTP itself; dd-trace's plugins would trace every request twice.
+    plugins: false,
+    logInjection: false,
+    startupLogs: false,
+    ...opts.ddTrace,
+  });
+  const provider = new tracer.TracerProvider();
+  // dd-trace's context manager must be the global one, so spans dd-trace starts on its own and
+  // sightline's log correlation see the same active span.
+  provider.register();
+  diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
+  return provider;
+}
+
+function safeHostname(): string | undefined {
+  try {
+    return osHostname();
+  } catch {
+    return undefined;
+  }
+}

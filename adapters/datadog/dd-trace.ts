@@ -1,0 +1,63 @@
+import { createRequire } from 'node:module';
+import type { TracerProvider } from '@opentelemetry/api';
+import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+
+/** The parts of dd-trace's OpenTelemetry tracer provider sightline uses. */
+export interface DdTraceProvider extends TracerProvider {
+  register(): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** The parts of the dd-trace tracer sightline uses. */
+export interface DdTraceTracer {
+  init(options: Record<string, unknown>): DdTraceTracer;
+  readonly TracerProvider: new (config?: Record<string, unknown>) => DdTraceProvider;
+}
+
+/**
+ * Where to resolve dd-trace from: this module's own location, so the user's installation next to
+ * sightline is found. The CommonJS build has `__filename` (where `import.meta` is empty); the ESM
+ * build has `import.meta.url` (where `__filename` is undefined).
+ */
+function here(): string {
+  return typeof __filename === 'string' && __filename !== '' ? __filename : import.meta.url;
+}
+
+/**
+ * Loads dd-trace, an optional peer dependency, only when `traces: 'dd-trace'` asks for it, so
+ * its global side effects (module hooks, its own context storage) never happen otherwise.
+ *
+ * @param from Resolve from this file or URL instead of sightline's location.
+ * @throws SightlineConfigError `SL_ERR_CONFIG_MISSING_DEPENDENCY` when dd-trace is not installed.
+ * @example
+ * const tracer = loadDdTrace();
+ * tracer.init({ service: 'checkout', plugins: false });
+ */
+export function loadDdTrace(from: string = here()): DdTraceTracer {
+  let mod: unknown;
+  try {
+    mod = createRequire(from)('dd-trace');
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_MISSING_DEPENDENCY,
+      'traces',
+      missing
+        ? "datadog(): traces: 'dd-trace' needs the dd-trace package; install it (npm install dd-trace) " +
+            "or use traces: 'otlp'"
+        : `datadog(): dd-trace failed to load (${error instanceof Error ? error.name : 'error'}); ` +
+            "reinstall it or use traces: 'otlp'",
+    );
+  }
+  const tracer = ((mod as { default?: unknown }).default ?? mod) as Partial<DdTraceTracer>;
+  if (typeof tracer.init !== 'function' || typeof tracer.TracerProvider !== 'function') {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_MISSING_DEPENDENCY,
+      'traces',
+      "datadog(): the installed dd-trace has no OpenTelemetry TracerProvider; install dd-trace 5 or later or use traces: 'otlp'",
+    );
+  }
+  return tracer as DdTraceTracer;
+}

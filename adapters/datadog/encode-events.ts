@@ -1,0 +1,131 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { AnomalyEvent } from '../../src/anomaly/event.js';
+import { tag } from './tags.js';
+
+const MAX_TITLE = 100;
+const MAX_TEXT = 4000;
+const MAX_AGGREGATION_KEY = 100;
+/** Severity (0..100) from which an anomaly is an `error` event rather than a `warning`. */
+export const ERROR_SEVERITY = 80;
+
+/** What every event of this adapter carries. */
+export interface EventDefaults {
+  /** Sanitised `key:value` tags (unified service tags and extra tags). */
+  readonly tags: readonly string[];
+  readonly service: string;
+  readonly env: string;
+  readonly hostname: string | undefined;
+}
+
+function num(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return String(Number(n.toPrecision(4)));
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** `GET /users/:id` for HTTP series, else the attribute values in key order. */
+function seriesLabel(attributes: Attributes): string {
+  const method = attributes['http.request.method'];
+  const route = attributes['http.route'];
+  if (route !== undefined) return method === undefined ? String(route) : `${String(method)} ${String(route)}`;
+  return Object.keys(attributes)
+    .sort()
+    .map((k) => String(attributes[k]))
+    .join(' ');
+}
+
+/** How far and which way the value moved, e.g. `up 3.2x` or `down 40%`. */
+function movement(event: AnomalyEvent): string {
+  const { observed, expected } = event;
+  if (expected > 0 && observed >= 0) {
+    const ratio = observed / expected;
+    if (ratio >= 1) return `up ${num(ratio)}x`;
+    return `down ${Math.round((1 - ratio) * 100)}%`;
+  }
+  if (observed > expected) return `up to ${num(observed)}`;
+  if (observed < expected) return `down to ${num(observed)}`;
+  return event.kind.replace(/_/g, ' ');
+}
+
+/**
+ * A title that reads well in a list and a notification, within Datadog's 100 characters.
+ *
+ * @example
+ * eventTitle(e); // 'Anomaly: checkout http.server.request.duration.p95 up 3.2x on GET /users/:id'
+ */
+export function eventTitle(event: AnomalyEvent, service: string): string {
+  const on = seriesLabel(event.attributes);
+  return cut(
+    `Anomaly: ${service} ${event.metric} ${movement(event)}${on === '' ? '' : ` on ${on}`}`,
+    MAX_TITLE,
+  );
+}
+
+function seriesId(event: AnomalyEvent): string {
+  const attrs = Object.keys(event.attributes)
+    .sort()
+    .map((k) => `${k}=${String(event.attributes[k])}`)
+    .join(',');
+  return attrs === '' ? event.metric : `${event.metric}{${attrs}}`;
+}
+
+/** 32-bit FNV-1a, as 8 hex digits: a short, stable id for a series. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function eventText(event: AnomalyEvent, env: string): string {
+  const rows: [string, string][] = [
+    ['Series', `\`${cut(seriesId(event), 1000).replace(/`/g, "'")}\``],
+    ['Observed', num(event.observed)],
+    ['Expected', num(event.expected)],
+    ['Band', `${num(event.band.lower)} to ${num(event.band.upper)}`],
+    ['Score', num(event.score)],
+    ['Severity', `${Math.round(event.severity)}/100`],
+    ['Kind', event.kind],
+    ['Service', `${event.service} (env ${env})`],
+    ['Detected at', new Date(event.time).toISOString()],
+  ];
+  const table = rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`).join('\n');
+  const body = `${cut(event.explanation, 1000)}\n\n| | |\n|---|---|\n${table}\n\nDetected by sightline.`;
+  // Markdown is enabled by the %%% fences, which must survive any cut.
+  return `%%% \n${cut(body, MAX_TEXT - 12)}\n %%%`;
+}
+
+/**
+ * Encodes one anomaly as a `POST /api/v1/events` body: title and text within Datadog's limits,
+ * `alert_type` by severity, one `aggregation_key` per series, unified service tags plus
+ * `source:sightline`, and `date_happened` in seconds.
+ */
+export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults): string {
+  const tags = [
+    ...defaults.tags,
+    'source:sightline',
+    tag('metric', event.metric),
+    tag('anomaly_kind', event.kind),
+  ];
+  for (const key of Object.keys(event.attributes)) {
+    const v = event.attributes[key];
+    if (v !== undefined && v !== null) tags.push(tag(key, Array.isArray(v) ? v.join(',') : v));
+  }
+  const metricPart = event.metric.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, MAX_AGGREGATION_KEY - 20);
+  const body: Record<string, unknown> = {
+    title: eventTitle(event, defaults.service),
+    text: eventText(event, defaults.env),
+    date_happened: Math.floor(event.time / 1000),
+    priority: 'normal',
+    alert_type: event.severity >= ERROR_SEVERITY ? 'error' : 'warning',
+    aggregation_key: `sightline:${metricPart}:${fnv1a(seriesId(event))}`,
+    tags,
+  };
+  if (defaults.hostname) body.host = defaults.hostname;
+  return JSON.stringify(body);
+}

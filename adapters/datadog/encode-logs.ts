@@ -1,0 +1,105 @@
+import type { LogKeys } from '../../src/export/index.js';
+
+/** Datadog truncates a single log above 1 MB; sightline cuts it first so the JSON stays whole. */
+export const MAX_LOG_BYTES = 1_000_000;
+
+/** Fields every HTTP log entry carries. */
+export interface LogEntryDefaults {
+  readonly service: string;
+  readonly hostname: string | undefined;
+  /** Comma-separated `key:value` tags (`env:prod,version:1.4.2,...`). */
+  readonly ddtags: string;
+}
+
+/** Keys the adapter owns on an HTTP log entry; a log field with the same name moves to `log.<name>`. */
+const RESERVED = new Set(['ddsource', 'service', 'hostname', 'ddtags', 'message', 'status', 'timestamp']);
+
+const PINO_LEVELS: Readonly<Record<number, string>> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** Encodes log lines into `/api/v2/logs` JSON arrays. */
+export interface LogEncoder {
+  /** One entry per line, each a JSON object string within {@link MAX_LOG_BYTES}. */
+  entry(line: string): string;
+  /** How many entries had to be cut to fit (for diagnostics). */
+  readonly truncated: number;
+}
+
+/**
+ * Creates the encoder. `keys` is read at encode time: the line shape is only known once every
+ * adapter is set up.
+ *
+ * @example
+ * const enc = createLogEncoder({ service: 'checkout', hostname: 'web-01', ddtags: 'env:prod' }, () => ctx.logKeys);
+ * const body = `[${lines.map(enc.entry).join(',')}]`;
+ */
+export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys): LogEncoder {
+  let truncated = 0;
+  const head: Record<string, unknown> = { ddsource: 'nodejs', service: defaults.service };
+  if (defaults.hostname) head.hostname = defaults.hostname;
+  head.ddtags = defaults.ddtags;
+
+  function entry(line: string): string {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    const { messageKey, levelKey, timeKey } = keys();
+    const out: Record<string, unknown> = { ...head };
+    const message = record[messageKey];
+    out.message =
+      typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message);
+    const level = record[levelKey];
+    if (level !== undefined) out.status = typeof level === 'number' ? (PINO_LEVELS[level] ?? 'info') : level;
+    const time = record[timeKey];
+    if (time !== undefined) out.timestamp = time;
+    for (const key in record) {
+      if (key === messageKey || key === levelKey || key === timeKey) continue;
+      // A field such as an HTTP `status: 404` must not pass for the log level.
+      out[RESERVED.has(key) ? `log.${key}` : key] = record[key];
+    }
+    const json = JSON.stringify(out);
+    // UTF-8 needs at most 3 bytes per UTF-16 unit: only long entries need measuring.
+    if (json.length * 3 <= MAX_LOG_BYTES || Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
+    truncated++;
+    return shrink(out);
+  }
+
+  return {
+    entry,
+    get truncated() {
+      return truncated;
+    },
+  };
+}
+
+/**
+ * Keeps what identifies and correlates the entry, drops the other fields and cuts the message
+ * until the entry fits, marking it `sightline.truncated`.
+ */
+function shrink(full: Record<string, unknown>): string {
+  const keep: Record<string, unknown> = { 'sightline.truncated': true };
+  for (const key of ['ddsource', 'service', 'hostname', 'ddtags', 'status', 'timestamp']) {
+    if (full[key] !== undefined) keep[key] = full[key];
+  }
+  for (const key of ['dd.trace_id', 'dd.span_id', 'dd.service', 'dd.env', 'dd.version']) {
+    if (typeof full[key] === 'string') keep[key] = full[key];
+  }
+  let message = String(full.message ?? '');
+  let budget = Math.floor((MAX_LOG_BYTES - 4096) / 3);
+  for (;;) {
+    if (message.length > budget) message = message.slice(0, budget);
+    const json = JSON.stringify({ ...keep, message });
+    if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
+    // Escapes (`\u0000` is six bytes for one unit) can still overflow: halve until it fits.
+    budget = Math.floor(message.length / 2);
+  }
+}
+
+/** Wraps entries into one `/api/v2/logs` body. */
+export function logsBody(entries: readonly string[]): string {
+  return `[${entries.join(',')}]`;
+}

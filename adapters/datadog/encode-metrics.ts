@@ -1,0 +1,218 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { HistogramPoint, MetricPoint } from '../../src/export/index.js';
+import { tag } from './tags.js';
+
+/** Datadog `MetricIntakeType` values used here. */
+const COUNT = 1;
+const GAUGE = 3;
+const MAX_NAME = 200;
+
+/** OpenTelemetry (UCUM) units with a Datadog unit name; anything else is sent without a unit. */
+const UNITS: Readonly<Record<string, string>> = {
+  ns: 'nanosecond',
+  us: 'microsecond',
+  ms: 'millisecond',
+  s: 'second',
+  min: 'minute',
+  h: 'hour',
+  d: 'day',
+  By: 'byte',
+  KiBy: 'kibibyte',
+  MiBy: 'mebibyte',
+  GiBy: 'gibibyte',
+  kBy: 'kilobyte',
+  MBy: 'megabyte',
+  GBy: 'gigabyte',
+  bit: 'bit',
+  '%': 'percent',
+};
+
+/** What every series of this adapter carries, and how histograms are summarised. */
+export interface SeriesEncoderOptions {
+  /** Sanitised `key:value` tags added to every series (unified service tags first). */
+  readonly tags: readonly string[];
+  /** Percentiles (0..100) sent as `<name>.p<p>` gauges for each histogram. */
+  readonly percentiles: readonly number[];
+}
+
+/** Turns flattened SDK points into `/api/v2/series` items, each one serialised series object. */
+export interface SeriesEncoder {
+  /** Encodes `points`; points with an unusable name or value are counted through `onInvalid`. */
+  encode(points: readonly MetricPoint[], onInvalid: (count: number) => void): string[];
+}
+
+/**
+ * Makes a Datadog metric name: ASCII letters, digits, `_` and `.` (others become `_`), starting
+ * with a letter, at most 200 characters; `undefined` when nothing usable is left.
+ *
+ * @example
+ * metricName('http.server.request.duration'); // 'http.server.request.duration'
+ * metricName('2xx responses');                 // 'xx_responses'
+ */
+export function metricName(name: string): string | undefined {
+  let n = /^[A-Za-z][A-Za-z0-9_.]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.]/g, '_');
+  n = n.replace(/^[^A-Za-z]+/, '');
+  if (n.length > MAX_NAME) n = n.slice(0, MAX_NAME);
+  return n === '' ? undefined : n;
+}
+
+/**
+ * Estimates a percentile from explicit-bucket counts by linear interpolation inside the bucket that
+ * holds the rank, bounded by the recorded min and max. Buckets are `(b[i-1], b[i]]`.
+ *
+ * @example
+ * estimatePercentile(50, [10, 100], [0, 10, 0], undefined, undefined); // 55: middle of (10, 100]
+ * estimatePercentile(50, [10, 100], [0, 10, 0], 12, 80);               // 46: middle of [12, 80]
+ */
+export function estimatePercentile(
+  p: number,
+  boundaries: readonly number[],
+  counts: readonly number[],
+  min: number | undefined,
+  max: number | undefined,
+): number | undefined {
+  let total = 0;
+  for (const c of counts) total += c;
+  if (total <= 0) return undefined;
+  const rank = (p / 100) * total;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] ?? 0;
+    if (c <= 0 || seen + c < rank) {
+      seen += c;
+      continue;
+    }
+    let lower = i === 0 ? (min ?? Math.min(0, boundaries[0] ?? 0)) : (boundaries[i - 1] as number);
+    let upper = i < boundaries.length ? (boundaries[i] as number) : (max ?? lower);
+    if (min !== undefined && lower < min) lower = min;
+    if (max !== undefined && upper > max) upper = max;
+    if (upper < lower) upper = lower;
+    const value = lower + ((upper - lower) * (rank - seen)) / c;
+    return clamp(value, min, max);
+  }
+  return clamp(max ?? boundaries[boundaries.length - 1] ?? 0, min, max);
+}
+
+function clamp(v: number, min: number | undefined, max: number | undefined): number {
+  if (min !== undefined && v < min) return min;
+  if (max !== undefined && v > max) return max;
+  return v;
+}
+
+function suffix(p: number): string {
+  return `.p${String(p).replace('.', '_')}`;
+}
+
+/** Creates the encoder; names are sanitised once and remembered (the memo is bounded). */
+export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncoder {
+  const baseTags = options.tags.map((t) => JSON.stringify(t)).join(',');
+  const percentiles = options.percentiles.map((p) => ({ p, suffix: suffix(p) }));
+  const names = new Map<string, string | null>();
+
+  function nameOf(raw: string): string | undefined {
+    let n = names.get(raw);
+    if (n === undefined) {
+      if (names.size >= 10_000) names.clear();
+      n = metricName(raw) ?? null;
+      names.set(raw, n);
+    }
+    return n ?? undefined;
+  }
+
+  function tagsOf(attributes: Attributes): string {
+    let out = baseTags;
+    for (const key in attributes) {
+      const v = attributes[key];
+      if (v === undefined || v === null) continue;
+      const text = Array.isArray(v) ? v.join(',') : v;
+      out += `${out === '' ? '' : ','}${JSON.stringify(tag(key, text))}`;
+    }
+    return out;
+  }
+
+  function series(
+    name: string,
+    type: number,
+    interval: number | undefined,
+    ts: number,
+    value: number,
+    tags: string,
+    unit: string | undefined,
+  ): string {
+    const iv = interval === undefined ? '' : `,"interval":${interval}`;
+    const u = unit === undefined ? '' : `,"unit":"${unit}"`;
+    return `{"metric":"${name}","type":${type}${iv},"points":[{"timestamp":${ts},"value":${value}}],"tags":[${tags}]${u}}`;
+  }
+
+  function histogram(
+    out: string[],
+    name: string,
+    p: HistogramPoint,
+    ts: number,
+    tags: string,
+    unit?: string,
+  ) {
+    const h = p.histogram;
+    const delta = p.temporality === 'delta';
+    const sumType = delta ? COUNT : GAUGE;
+    const interval = delta ? intervalOf(p) : undefined;
+    out.push(series(`${name}.count`, sumType, interval, ts, h.count, tags, undefined));
+    if (Number.isFinite(h.sum)) out.push(series(`${name}.sum`, sumType, interval, ts, h.sum, tags, unit));
+    if (h.count <= 0) return;
+    if (h.min !== undefined) out.push(series(`${name}.min`, GAUGE, undefined, ts, h.min, tags, unit));
+    if (h.max !== undefined) out.push(series(`${name}.max`, GAUGE, undefined, ts, h.max, tags, unit));
+    const avg = h.sum / h.count;
+    if (Number.isFinite(avg)) out.push(series(`${name}.avg`, GAUGE, undefined, ts, avg, tags, unit));
+    for (const { p: q, suffix: s } of percentiles) {
+      const v = estimatePercentile(q, h.buckets.boundaries, h.buckets.counts, h.min, h.max);
+      if (v !== undefined && Number.isFinite(v))
+        out.push(series(`${name}${s}`, GAUGE, undefined, ts, v, tags, unit));
+    }
+  }
+
+  return {
+    encode(points, onInvalid) {
+      const out: string[] = [];
+      let invalid = 0;
+      for (const p of points) {
+        // Room for the longest histogram suffix keeps every derived name within 200 characters.
+        const name = nameOf(p.name.length > MAX_NAME - 8 ? p.name.slice(0, MAX_NAME - 8) : p.name);
+        if (name === undefined) {
+          invalid++;
+          continue;
+        }
+        const ts = Math.floor(p.timeMs / 1000);
+        const unit = UNITS[p.unit];
+        const tags = tagsOf(p.attributes);
+        if (p.kind === 'histogram') {
+          histogram(out, name, p, ts, tags, unit);
+          continue;
+        }
+        if (!Number.isFinite(p.value)) {
+          invalid++;
+          continue;
+        }
+        // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
+        // counters stay cumulative, so their value is the current level: a gauge.
+        const isCount = p.monotonic && p.temporality === 'delta';
+        out.push(
+          isCount
+            ? series(name, COUNT, intervalOf(p), ts, p.value, tags, unit)
+            : series(name, GAUGE, undefined, ts, p.value, tags, unit),
+        );
+      }
+      if (invalid > 0) onInvalid(invalid);
+      return out;
+    },
+  };
+}
+
+/** The seconds a delta covers, at least 1 (Datadog turns a count into a rate with it). */
+function intervalOf(p: MetricPoint): number {
+  return Math.max(1, Math.round((p.timeMs - p.startTimeMs) / 1000));
+}
+
+/** Wraps series items into one `/api/v2/series` body. */
+export function seriesBody(items: readonly string[]): string {
+  return `{"series":[${items.join(',')}]}`;
+}

@@ -1,0 +1,69 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
+import type { SightlineConfig } from '../../../src/config/types.js';
+import { init } from '../../../src/index.js';
+import type { IntakeServer } from './intake-server.js';
+
+/** A made-up API key; tests search every output for it. */
+export const KEY = 'ddsentinel0000000000000000000042';
+
+/** Options pointing every intake at the loopback server, with small, fast channels. */
+export function loopbackOptions(server: IntakeServer, extra: Partial<DatadogOptions> = {}): DatadogOptions {
+  return {
+    apiKey: KEY,
+    processEnv: {},
+    hostname: 'web-01',
+    traces: 'none',
+    endpoints: {
+      metrics: server.url('/api/v2/series'),
+      logs: server.url('/api/v2/logs'),
+      events: server.url('/api/v1/events'),
+    },
+    channel: {
+      flushIntervalMs: 50,
+      timeoutMs: 2000,
+      retry: { initialDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 3000 },
+    },
+    ...extra,
+  };
+}
+
+/** Starts sightline (service checkout, env prod, version 1.4.2) with the Datadog adapter. */
+export function start(
+  server: IntakeServer,
+  extra: Partial<DatadogOptions> = {},
+  config: SightlineConfig = {},
+) {
+  const lines: string[] = [];
+  const obs = init({
+    service: 'checkout',
+    environment: 'prod',
+    version: '1.4.2',
+    exporters: [datadog(loopbackOptions(server, extra))],
+    logStream: { write: (l: string) => lines.push(l) },
+    anomaly: false,
+    outbound: false,
+    metricInterval: 3_600_000,
+    ...config,
+  });
+  return { obs, lines };
+}
+
+/** Series the user recorded (sightline's own `sightline.*` metrics left out). */
+export function userSeries(server: IntakeServer): Record<string, any>[] {
+  return server
+    .on('/api/v2/series')
+    .flatMap((r) => (JSON.parse(r.text) as { series: Record<string, any>[] }).series)
+    .filter((s) => !String(s.metric).startsWith('sightline.'));
+}
+
+/**
+ * Compares with the golden file strictly; writes it only when missing and UPDATE_GOLDEN=1, so a
+ * missing file fails the test rather than passing silently.
+ */
+export function expectGolden(name: string, actual: unknown): { expected: unknown; actual: unknown } {
+  const file = new URL(`../../fixtures/golden/datadog/${name}.json`, import.meta.url);
+  const text = `${JSON.stringify(actual, null, 2)}\n`;
+  if (!existsSync(file) && process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  return { expected: JSON.parse(readFileSync(file, 'utf8')), actual: JSON.parse(text) };
+}

@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
+import { expectGolden, KEY, start, userSeries } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+  server = undefined;
+});
+
+function normalise(series: Record<string, any>[]) {
+  return series
+    .map((s) => ({
+      ...s,
+      ...(s.interval !== undefined ? { interval: 'N' } : {}),
+      points: s.points.map((p: { timestamp: number; value: number }) => ({ timestamp: 'T', value: p.value })),
+    }))
+    .sort((a, b) =>
+      a.metric === b.metric
+        ? JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags))
+        : a.metric < b.metric
+          ? -1
+          : 1,
+    );
+}
+
+describe('datadog metrics → POST /api/v2/series', () => {
+  it('sends counts, gauges, up-down levels and histogram summaries with unified tags (golden)', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { tags: { team: 'payments' } });
+    const t0 = Math.floor(Date.now() / 1000);
+    obs.metrics.counter('orders.placed').add(3, { region: 'eu' });
+    obs.metrics.counter('orders.placed').add(2, { region: 'eu' });
+    obs.metrics.gauge('cart.value').record(87.5);
+    const depth = obs.metrics.upDownCounter('queue.depth');
+    depth.add(5);
+    depth.add(-2);
+    const latency = obs.metrics.histogram('http.latency', { unit: 'ms', buckets: [10, 50, 100, 500] });
+    for (const v of [5, 20, 40, 60, 80, 120, 300]) latency.record(v, { 'http.route': '/users/:id' });
+    await obs.forceFlush();
+
+    const requests = server.on('/api/v2/series');
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) {
+      expect(r.method).toBe('POST');
+      expect(r.headers['dd-api-key']).toBe(KEY);
+      expect(r.headers['content-encoding']).toBe('gzip');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.status).toBe(202);
+    }
+    const series = userSeries(server);
+    for (const s of series) {
+      const ts = s.points[0].timestamp;
+      expect(Number.isInteger(ts)).toBe(true);
+      expect(Math.abs(ts - t0)).toBeLessThan(60);
+      if (s.type === 1) expect(s.interval).toBeGreaterThanOrEqual(1);
+    }
+    const golden = expectGolden('metrics', normalise(series));
+    expect(golden.actual).toEqual(golden.expected);
+    const stats = obs.stats().datadog?.metrics;
+    expect(stats?.dropped).toEqual({});
+    expect(stats?.produced).toBe(stats?.delivered);
+  });
+
+  it('sends deltas for counters but the current level for up-down counters', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const orders = obs.metrics.counter('orders.placed');
+    const depth = obs.metrics.upDownCounter('queue.depth');
+    orders.add(4);
+    depth.add(10);
+    await obs.forceFlush();
+    orders.add(1);
+    depth.add(-3);
+    await obs.forceFlush();
+    const values = (name: string) =>
+      userSeries(server!)
+        .filter((s) => s.metric === name)
+        .map((s) => [s.type, s.points[0].value]);
+    expect(values('orders.placed')).toEqual([
+      [1, 4],
+      [1, 1],
+    ]);
+    expect(values('queue.depth')).toEqual([
+      [3, 10],
+      [3, 7],
+    ]);
+  });
+
+  it('keeps every request under 512,000 compressed bytes by splitting a large collection', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { channel: { flushIntervalMs: 50, timeoutMs: 5000 } });
+    // Random tag values barely compress: 6,000 series weigh well over 512 KB after gzip.
+    const noise = () => Array.from({ length: 12 }, () => Math.random().toString(36).slice(2)).join('');
+    for (let g = 0; g < 4; g++) {
+      const gauge = obs.metrics.gauge(`load.g${g}`);
+      for (let i = 0; i < 1500; i++) gauge.record(i, { id: noise() });
+    }
+    await obs.forceFlush({ timeoutMs: 10_000 });
+    const requests = server.on('/api/v2/series');
+    expect(requests.length).toBeGreaterThan(1);
+    for (const r of requests) {
+      expect(r.wireBytes).toBeLessThanOrEqual(512_000);
+      expect(r.status).toBe(202);
+    }
+    expect(userSeries(server).length).toBe(6000);
+    const stats = obs.stats().datadog?.metrics;
+    expect(stats?.dropped).toEqual({});
+  });
+});
+
+describe('metric names and percentiles', () => {
+  it('sanitises names as Datadog requires', () => {
+    expect(metricName('http.server.request.duration')).toBe('http.server.request.duration');
+    expect(metricName('2xx responses/sec')).toBe('xx_responses_sec');
+    expect(metricName('ünïcode')).toBe('n_code');
+    expect(metricName('___')).toBeUndefined();
+    expect(metricName(`a${'b'.repeat(300)}`)?.length).toBe(200);
+  });
+
+  it('estimates percentiles inside the bucket holding the rank, within min and max', () => {
+    // 10 values in (10, 100]: the median sits halfway through the bucket.
+    expect(estimatePercentile(50, [10, 100], [0, 10, 0], undefined, undefined)).toBe(55);
+    expect(estimatePercentile(50, [10, 100], [0, 10, 0], 12, 80)).toBe(46);
+    // Everything in the overflow bucket: bounded by max.
+    expect(estimatePercentile(99, [10], [0, 4], 20, 40)).toBeCloseTo(39.8);
+    expect(estimatePercentile(50, [10], [0, 0], undefined, undefined)).toBeUndefined();
+  });
+});
