@@ -216,6 +216,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         timeoutMs,
         abort: abortAll.signal,
         maxResponseBytes,
+        readBody: spec.onResponse !== undefined,
         send: spec.send,
       });
       if (job.abandoned) return;
@@ -366,6 +367,12 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     });
   }
 
+  function budget(timeout: number | undefined): number {
+    return typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout)
+      ? timeout
+      : shutdownTimeoutMs;
+  }
+
   function push(item: T): boolean {
     produced++;
     if (closed) {
@@ -419,16 +426,18 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       drop(n, reason);
     },
 
-    forceFlush(ms = shutdownTimeoutMs): Promise<void> {
+    forceFlush(timeout?: number): Promise<void> {
       if (shutdownPromise) return shutdownPromise;
+      const ms = budget(timeout);
       const mark = acceptedSeq;
       drainUntil = Math.max(drainUntil, mark);
       schedule();
       return waitFor(mark, ms);
     },
 
-    shutdown(ms = shutdownTimeoutMs): Promise<void> {
+    shutdown(timeout?: number): Promise<void> {
       if (shutdownPromise) return shutdownPromise;
+      const ms = budget(timeout);
       closed = true;
       clearInterval(timer);
       deadline = now() + ms;

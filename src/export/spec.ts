@@ -27,14 +27,11 @@ export interface ExportResponse {
   readonly status: number;
   readonly headers: Headers;
   /**
-   * The response body as text; read only for 2xx answers when `onResponse` is set (empty otherwise).
-   * Capped at `maxResponseBytes`; `truncated` tells when the cap cut it.
+   * The response body as text; read only for 2xx answers when `onResponse` is set (empty otherwise),
+   * and empty with `truncated: true` when it is larger than `maxResponseBytes`.
    */
   readonly body: string;
-  /**
-   * The same 2xx body as raw bytes, for binary answers (OTLP protobuf `partialSuccess`); absent
-   * when a custom `send` does not supply it.
-   */
+  /** The same body as raw bytes, for binary answers (OTLP protobuf); set whenever `body` is read. */
   readonly bytes?: Uint8Array;
   readonly truncated: boolean;
 }

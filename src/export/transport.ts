@@ -61,6 +61,8 @@ export interface PostOptions {
   /** Aborted at the shutdown deadline. */
   readonly abort: AbortSignal;
   readonly maxResponseBytes: number;
+  /** Keep a 2xx body for the response hook (otherwise it is drained and discarded). */
+  readonly readBody: boolean;
   readonly send?: (request: OutgoingRequest, signal: AbortSignal) => Promise<ExportResponse>;
 }
 
@@ -70,8 +72,15 @@ export interface PostOptions {
  * carry vendor auth headers (`DD-API-KEY`) to another host.
  */
 export async function post(request: OutgoingRequest, options: PostOptions): Promise<TransportResult> {
+  // One controller per request, linked by hand to the timeout and to the channel's shutdown signal:
+  // AbortSignal.any() on a long-lived signal keeps every composite alive as long as the source.
+  const controller = new AbortController();
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = AbortSignal.any([timeout, options.abort]);
+  const abort = () => controller.abort();
+  timeout.addEventListener('abort', abort, { once: true });
+  options.abort.addEventListener('abort', abort, { once: true });
+  if (options.abort.aborted) controller.abort();
+  const signal = controller.signal;
   try {
     if (options.send) return { kind: 'response', response: await options.send(request, signal) };
     const res = await fetch(request.url, {
@@ -82,24 +91,30 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
       redirect: 'manual',
     });
     const ok = res.status >= 200 && res.status < 300;
-    // Always drain the body so undici can reuse the keep-alive socket.
-    const { bytes, truncated } = await readCapped(res, ok ? options.maxResponseBytes : 64 * 1024);
-    const body = ok ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
-    return {
-      kind: 'response',
-      response: { status: res.status, headers: res.headers, body, bytes: ok ? bytes : undefined, truncated },
-    };
+    // Always drain the body so undici can reuse the keep-alive socket; keep it only when a hook reads it.
+    const keep = ok && options.readBody;
+    const read = await readCapped(res, keep ? options.maxResponseBytes : 64 * 1024, keep);
+    const { status, headers } = res;
+    const response: ExportResponse = read.bytes
+      ? { status, headers, body: read.bytes.toString('utf8'), bytes: read.bytes, truncated: false }
+      : { status, headers, body: '', truncated: read.truncated };
+    return { kind: 'response', response };
   } catch (error) {
     if (options.abort.aborted) return { kind: 'failure', reason: 'aborted', code: 'ABORTED' };
     if (timeout.aborted) return { kind: 'failure', reason: 'timeout', code: 'TIMEOUT' };
     return { kind: 'failure', reason: 'network', code: errorCode(error) };
+  } finally {
+    timeout.removeEventListener('abort', abort);
+    options.abort.removeEventListener('abort', abort);
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
-async function readCapped(res: Response, cap: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  if (!res.body) return { bytes: EMPTY, truncated: false };
+async function readCapped(
+  res: Response,
+  cap: number,
+  keep: boolean,
+): Promise<{ bytes?: Buffer; truncated: boolean }> {
+  if (!res.body) return keep ? { bytes: Buffer.alloc(0), truncated: false } : { truncated: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -109,11 +124,11 @@ async function readCapped(res: Response, cap: number): Promise<{ bytes: Uint8Arr
     size += value.byteLength;
     if (size > cap) {
       await reader.cancel();
-      return { bytes: EMPTY, truncated: true };
+      return { truncated: true };
     }
-    chunks.push(value);
+    if (keep) chunks.push(value);
   }
-  return { bytes: chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks), truncated: false };
+  return keep ? { bytes: Buffer.concat(chunks), truncated: false } : { truncated: false };
 }
 
 function errorCode(error: unknown): string {

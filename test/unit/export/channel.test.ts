@@ -277,6 +277,44 @@ describe('channel status handling', () => {
     expect(identityHolds(s)).toBe(true);
   });
 
+  it('hands the response hook the raw bytes of a binary answer', async () => {
+    const answer = Buffer.from([0x0a, 0x04, 0x08, 0x02, 0x12, 0x00, 0xff]);
+    intake = await startIntake(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: answer,
+    }));
+    const seen: (Uint8Array | undefined)[] = [];
+    const ch = channel({
+      onResponse: (res) => {
+        seen.push(res.bytes);
+        return { rejected: res.bytes?.[3] };
+      },
+    });
+    ch.pushAll(items(3));
+    await ch.forceFlush(5000);
+    expect(seen.map((b) => Buffer.from(b ?? []))).toEqual([answer]);
+    expect(ch.stats()).toMatchObject({ delivered: 1, dropped: { rejected: 2 } });
+  });
+
+  it('hands the hook an empty, truncated body when the answer passes maxResponseBytes', async () => {
+    intake = await startIntake(() => ({ status: 200, body: JSON.stringify({ items: 'x'.repeat(500) }) }));
+    const seen: { body: string; truncated: boolean }[] = [];
+    const ch = channel(
+      {
+        onResponse: (res) => {
+          seen.push({ body: res.body, truncated: res.truncated });
+          return undefined;
+        },
+      },
+      { maxResponseBytes: 100 },
+    );
+    ch.pushAll(items(1));
+    await ch.forceFlush(5000);
+    expect(seen).toEqual([{ body: '', truncated: true }]);
+    expect(ch.stats().delivered).toBe(1);
+  });
+
   it('counts a batch as delivered when the response hook throws', async () => {
     intake = await startIntake(() => ({ status: 200, body: 'not json' }));
     const ch = channel({ onResponse: (res) => JSON.parse(res.body) });

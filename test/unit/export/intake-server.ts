@@ -18,7 +18,7 @@ export interface Received {
 export interface Reply {
   status?: number;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Answer after this many ms. */
   delayMs?: number;
   /** Never answer (until the server closes). */
