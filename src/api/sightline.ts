@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
+import { AnomalyEngine } from '../anomaly/engine.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createDiag, type Diag } from '../diag/diag.js';
@@ -71,6 +72,8 @@ export class SightlineInstance implements Sightline {
     shutdown?(): Promise<void>;
   };
   private readonly cleanups: (() => void)[] = [];
+  /** The in-process detector's reader, when `anomaly` is on. */
+  readonly anomalyEngine: AnomalyEngine | undefined;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, extras: InstanceExtras) {
@@ -114,17 +117,34 @@ export class SightlineInstance implements Sightline {
     );
     this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
 
+    const detected = new Set<string>();
+    this.anomalyEngine =
+      config.anomaly === false
+        ? undefined
+        : new AnomalyEngine({
+            intervalMs: config.metricInterval,
+            maxSeries: config.anomaly.maxSeries,
+            sensitivity: config.anomaly.sensitivity,
+            ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
+            watchHttp: config.anomaly.http,
+            detected,
+            service: config.service,
+            environment: config.environment,
+            emit: (event) => this.emitAnomaly(event),
+            diag: this.diag,
+          });
     this.meterPipeline = buildMeterProvider(
       config,
       this.resource,
       this.adapters.map((a) => a.parts),
+      this.anomalyEngine ? [this.anomalyEngine] : [],
     );
     this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);
     this.metricsState = {
       closed: false,
       drops: this.dropCounter,
       maxAttributeLength: config.maxAttributeLength,
-      detected: new Set(),
+      detected,
     };
     this.metrics = createMetrics(this.meterPipeline.provider.getMeter(config.service), this.metricsState);
 
@@ -273,6 +293,29 @@ export class SightlineInstance implements Sightline {
 
   private registerOwnMetrics(): void {
     registerExportMetrics(this.meter, this.statsRegistry);
+    const engine = this.anomalyEngine;
+    if (engine) {
+      const episodes = this.meter.createObservableCounter('sightline.anomaly.episodes', {
+        description: 'Anomaly episodes flagged by the in-process detector',
+        unit: '{episode}',
+      });
+      const watched = this.meter.createObservableGauge('sightline.anomaly.series', {
+        description: 'Series the anomaly detector watches',
+        unit: '{series}',
+      });
+      const active = this.meter.createObservableGauge('sightline.anomaly.active', {
+        description: 'Series currently in an anomaly episode',
+        unit: '{series}',
+      });
+      this.meter.addBatchObservableCallback(
+        (result) => {
+          result.observe(episodes, engine.episodes);
+          result.observe(watched, engine.watchedSeries);
+          result.observe(active, engine.activeEpisodes);
+        },
+        [episodes, watched, active],
+      );
+    }
     const dropped = this.meter.createObservableCounter('sightline.dropped', {
       description: 'Inputs sightline dropped or repaired before export, by reason',
       unit: '{item}',

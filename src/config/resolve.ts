@@ -138,6 +138,7 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   else checkEnum(`${option}.sensitivity`, v.sensitivity, SENSITIVITIES);
   checkNumber(`${option}.maxSeries`, v.maxSeries, 1, 1_000_000, true);
   checkBoolean(`${option}.http`, v.http);
+  checkNumber(`${option}.warmup`, v.warmup, 10, 1_000_000, true);
   return v;
 }
 

@@ -16,6 +16,8 @@ export interface AnomalyConfig {
   maxSeries?: number;
   /** Watch the HTTP p95 duration, request rate and error rate per route when the framework wrappers are in use. */
   http?: boolean;
+  /** Collection cycles to learn from before the first alert; default the detector's (120). */
+  warmup?: number;
 }
 
 /** Options that a per-environment profile may set. */
@@ -66,7 +68,7 @@ export interface ResolvedConfig {
   readonly handleSignals: boolean;
   readonly diagnostics: DiagLevel;
   readonly outbound: boolean;
-  readonly anomaly: Readonly<Required<AnomalyConfig>> | false;
+  readonly anomaly: Readonly<Required<Omit<AnomalyConfig, 'warmup'>> & Pick<AnomalyConfig, 'warmup'>> | false;
   readonly shutdownTimeout: number;
   readonly logStream: LogStream | undefined;
 }

@@ -1,0 +1,152 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { HistogramPoint, MetricPoint } from '../export/metric-points.js';
+
+/** One value per watched series per collection cycle, ready for its detector. */
+export interface SeriesSample {
+  /** Stable identity: metric name plus sorted attributes. */
+  readonly key: string;
+  readonly metric: string;
+  readonly attributes: Attributes;
+  readonly value: number;
+  /** Which side matters: latency and errors only up, rates both ways. */
+  readonly direction: 'up' | 'down' | 'both';
+  /** Rates are fed 0 in a cycle with no data, so a drop to zero is seen as an outage. */
+  readonly zeroWhenAbsent: boolean;
+  readonly unit: string;
+}
+
+export const HTTP_DURATION = 'http.server.request.duration';
+
+export function seriesKey(metric: string, attributes: Attributes): string {
+  const keys = Object.keys(attributes).sort();
+  let key = metric;
+  for (const k of keys) key += `|${k}=${String(attributes[k])}`;
+  return key;
+}
+
+/** The q-quantile of an explicit-bucket histogram, interpolated inside the bucket, clamped to min/max. */
+export function histogramQuantile(h: HistogramPoint['histogram'], q: number): number {
+  const { boundaries, counts } = h.buckets;
+  if (h.count === 0) return Number.NaN;
+  const rank = q * h.count;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] ?? 0;
+    if (c > 0 && seen + c >= rank) {
+      const lo = i === 0 ? (h.min ?? 0) : (boundaries[i - 1] ?? 0);
+      const hi = i < boundaries.length ? (boundaries[i] ?? lo) : (h.max ?? lo);
+      const v = lo + (hi - lo) * ((rank - seen) / c);
+      return Math.min(Math.max(v, h.min ?? v), h.max ?? v);
+    }
+    seen += c;
+  }
+  return h.max ?? Number.NaN;
+}
+
+interface RouteAggregate {
+  attributes: Attributes;
+  count: number;
+  errors: number;
+  boundaries: number[];
+  counts: number[];
+  min: number;
+  max: number;
+  sum: number;
+}
+
+/**
+ * Turns one cycle's delta points into detector samples: each `detect: true` metric as itself
+ * (histograms by their p95), and, for the HTTP server duration, p95 latency, request rate and
+ * error rate per method and route, summed over status codes.
+ */
+export function extractSamples(
+  points: readonly MetricPoint[],
+  detected: ReadonlySet<string>,
+  watchHttp: boolean,
+  intervalSeconds: number,
+): SeriesSample[] {
+  const out: SeriesSample[] = [];
+  const routes = new Map<string, RouteAggregate>();
+  for (const p of points) {
+    if (watchHttp && p.name === HTTP_DURATION && p.kind === 'histogram') {
+      addRoute(routes, p);
+      continue;
+    }
+    if (!detected.has(p.name)) continue;
+    if (p.kind === 'histogram') {
+      const p95 = histogramQuantile(p.histogram, 0.95);
+      if (Number.isFinite(p95)) out.push(sample(`${p.name}.p95`, p.attributes, p95, 'up', false, p.unit));
+    } else {
+      const isRate = p.kind === 'counter' || p.kind === 'observableCounter';
+      out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit));
+    }
+  }
+  for (const r of routes.values()) {
+    out.push(
+      sample(
+        'http.server.request.rate',
+        r.attributes,
+        r.count / intervalSeconds,
+        'both',
+        true,
+        '{request}/s',
+      ),
+    );
+    const p95 = histogramQuantile(
+      {
+        count: r.count,
+        sum: r.sum,
+        min: r.min,
+        max: r.max,
+        buckets: { boundaries: r.boundaries, counts: r.counts },
+      },
+      0.95,
+    );
+    if (Number.isFinite(p95))
+      out.push(sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's'));
+    out.push(sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1'));
+  }
+  return out;
+}
+
+function sample(
+  metric: string,
+  attributes: Attributes,
+  value: number,
+  direction: SeriesSample['direction'],
+  zeroWhenAbsent: boolean,
+  unit: string,
+): SeriesSample {
+  return { key: seriesKey(metric, attributes), metric, attributes, value, direction, zeroWhenAbsent, unit };
+}
+
+function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void {
+  const method = p.attributes['http.request.method'];
+  const route = p.attributes['http.route'];
+  const attributes: Attributes = {};
+  if (method !== undefined) attributes['http.request.method'] = method;
+  if (route !== undefined) attributes['http.route'] = route;
+  const key = `${String(method)} ${String(route)}`;
+  const h = p.histogram;
+  let r = routes.get(key);
+  if (r === undefined) {
+    r = {
+      attributes,
+      count: 0,
+      errors: 0,
+      boundaries: h.buckets.boundaries,
+      counts: h.buckets.counts.map(() => 0),
+      min: Infinity,
+      max: -Infinity,
+      sum: 0,
+    };
+    routes.set(key, r);
+  }
+  r.count += h.count;
+  r.sum += h.sum;
+  if (h.min !== undefined) r.min = Math.min(r.min, h.min);
+  if (h.max !== undefined) r.max = Math.max(r.max, h.max);
+  for (let i = 0; i < r.counts.length; i++) r.counts[i] = (r.counts[i] ?? 0) + (h.buckets.counts[i] ?? 0);
+  const status = Number(p.attributes['http.response.status_code']);
+  if (status >= 500 || p.attributes['error.type'] !== undefined) r.errors += h.count;
+}

@@ -1,0 +1,164 @@
+import { AggregationTemporality, InstrumentType, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Diag } from '../diag/diag.js';
+import { flattenResourceMetrics } from '../export/metric-points.js';
+import { StreamingDetector } from './detector.js';
+import type { AnomalyEvent } from './event.js';
+import { extractSamples, type SeriesSample } from './engine-series.js';
+import { explain } from './explain.js';
+import type { Detector, DetectorOptions } from './types.js';
+
+export interface EngineOptions {
+  intervalMs: number;
+  maxSeries: number;
+  sensitivity: DetectorOptions['sensitivity'];
+  /** Points before the first alert; default the detector's. */
+  warmup?: number;
+  watchHttp: boolean;
+  /** Names of metrics created with `detect: true` (read each cycle: instruments come and go). */
+  detected: ReadonlySet<string>;
+  service: string;
+  environment: string;
+  emit(event: AnomalyEvent): void;
+  diag: Diag;
+  now?: () => number;
+}
+
+interface WatchedSeries {
+  detector: Detector;
+  sample: SeriesSample;
+  inEpisode: boolean;
+}
+
+/**
+ * Watches metric series in-process: a metric reader of its own collects deltas each cycle and
+ * feeds one detector per series, so recording costs nothing more. Series are kept in LRU order
+ * up to `maxSeries`; an event is emitted once per episode.
+ */
+export class AnomalyEngine extends MetricReader {
+  private readonly series = new Map<string, WatchedSeries>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly options: EngineOptions;
+  /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
+  episodes = 0;
+
+  constructor(options: EngineOptions) {
+    super({
+      // Up-down counters are levels (queue depth): their value, not their change, is the signal.
+      aggregationTemporalitySelector: (type) =>
+        type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
+          ? AggregationTemporality.CUMULATIVE
+          : AggregationTemporality.DELTA,
+    });
+    this.options = options;
+  }
+
+  get watchedSeries(): number {
+    return this.series.size;
+  }
+
+  get activeEpisodes(): number {
+    let n = 0;
+    for (const s of this.series.values()) if (s.inEpisode) n++;
+    return n;
+  }
+
+  protected override onInitialized(): void {
+    this.timer = setInterval(() => void this.runCycle(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  protected override async onForceFlush(): Promise<void> {}
+
+  protected override async onShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Collects one cycle and feeds every watched series; never throws. */
+  async runCycle(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const { resourceMetrics } = await this.collect();
+      const now = (this.options.now ?? Date.now)();
+      const samples = extractSamples(
+        flattenResourceMetrics(resourceMetrics),
+        this.options.detected,
+        this.options.watchHttp,
+        this.options.intervalMs / 1000,
+      );
+      this.feed(samples, now);
+    } catch (error) {
+      this.options.diag.warn(
+        'anomaly.cycle',
+        `a detection cycle failed: ${error instanceof Error ? error.message : 'error'}`,
+      );
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Feeds one cycle's samples, and zeros for rate series that went silent. */
+  feed(samples: readonly SeriesSample[], now: number): void {
+    const seen = new Set<string>();
+    for (const sample of samples) {
+      seen.add(sample.key);
+      this.update(sample, sample.value, now);
+    }
+    for (const [key, watched] of this.series) {
+      if (!seen.has(key) && watched.sample.zeroWhenAbsent) this.update(watched.sample, 0, now, false);
+    }
+  }
+
+  private update(sample: SeriesSample, value: number, now: number, touch = true): void {
+    let watched = this.series.get(sample.key);
+    if (watched === undefined) {
+      watched = {
+        detector: new StreamingDetector({
+          sensitivity: this.options.sensitivity,
+          direction: sample.direction,
+          ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
+        }),
+        sample,
+        inEpisode: false,
+      };
+      this.series.set(sample.key, watched);
+      if (this.series.size > this.options.maxSeries) {
+        const oldest = this.series.keys().next().value;
+        if (oldest !== undefined) this.series.delete(oldest);
+      }
+    } else if (touch) {
+      // Re-insert to keep Map order least-recently-seen first.
+      this.series.delete(sample.key);
+      this.series.set(sample.key, watched);
+    }
+    const r = watched.detector.update(value, now);
+    watched.inEpisode = r.ongoing;
+    if (!r.episodeStart) return;
+    this.episodes++;
+    const kind = r.kind ?? 'level_shift';
+    this.options.emit({
+      metric: sample.metric,
+      attributes: sample.attributes,
+      time: now,
+      observed: value,
+      expected: r.expected,
+      band: { lower: r.lower, upper: r.upper },
+      score: r.score,
+      severity: r.severity,
+      kind,
+      explanation: explain(
+        sample.metric,
+        sample.attributes,
+        kind,
+        value,
+        r.expected,
+        r.lower,
+        r.upper,
+        r.severity,
+      ),
+      service: this.options.service,
+      environment: this.options.environment,
+    });
+  }
+}

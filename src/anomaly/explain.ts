@@ -1,0 +1,44 @@
+import type { Attributes } from '@opentelemetry/api';
+
+const KIND_WORDS: Record<string, string> = {
+  spike: 'spike',
+  dip: 'dip',
+  level_shift: 'level shift',
+  drift: 'drift',
+  variance: 'variance change',
+  flatline: 'flatline',
+  seasonality_break: 'seasonality break',
+};
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a !== 0 && (a < 0.001 || a >= 1e6)) return n.toExponential(2);
+  return String(Math.round(n * 1000) / 1000);
+}
+
+function describeSeries(metric: string, attributes: Attributes): string {
+  const route = attributes['http.route'];
+  const method = attributes['http.request.method'];
+  if (route !== undefined)
+    return `${metric} on ${method !== undefined ? `${String(method)} ` : ''}${String(route)}`;
+  const parts = Object.entries(attributes).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length > 0 ? `${metric} {${parts.join(', ')}}` : metric;
+}
+
+/** One line a person reads in a pager: what moved, which way, how far, against what band. */
+export function explain(
+  metric: string,
+  attributes: Attributes,
+  kind: string,
+  observed: number,
+  expected: number,
+  lower: number,
+  upper: number,
+  severity: number,
+): string {
+  const direction = observed >= expected ? 'up' : 'down';
+  const ratio = expected !== 0 && Number.isFinite(expected) ? observed / expected : Number.NaN;
+  const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
+  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${fmt(observed)} vs expected ${fmt(expected)}${change}, normal band ${fmt(lower)}..${fmt(upper)}, severity ${Math.round(severity)}`;
+}

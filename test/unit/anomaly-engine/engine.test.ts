@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SightlineInstance } from '../../../src/api/sightline.js';
+import { histogramQuantile } from '../../../src/anomaly/engine-series.js';
+import type { AnomalyEvent } from '../../../src/index.js';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+/** Deterministic noise so the test means the same thing on every run. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function start() {
+  // A long interval keeps the engine's own timer out of the way; the test drives the cycles.
+  const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30 } });
+  const engine = (captured.obs as SightlineInstance).anomalyEngine;
+  if (!engine) throw new Error('the anomaly engine should be on by default');
+  return { ...captured, engine };
+}
+
+describe('the anomaly engine', () => {
+  it('flags a business counter that drops to zero, once per episode, everywhere an event goes', async () => {
+    const { obs, engine, memory, logs } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const orders = obs.metrics.counter('orders.placed', { detect: true });
+    const untouched = obs.metrics.counter('not.watched');
+    const rand = prng(7);
+    for (let cycle = 0; cycle < 150; cycle++) {
+      orders.add(40 + Math.round(rand() * 10), { region: 'eu' });
+      untouched.add(1);
+      await engine.runCycle();
+    }
+    expect(heard).toEqual([]);
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // no orders at all
+    expect(heard).toHaveLength(1);
+    const [event] = heard;
+    expect(event).toMatchObject({
+      metric: 'orders.placed',
+      attributes: { region: 'eu' },
+      observed: 0,
+      service: 'test-svc',
+      environment: 'test',
+    });
+    expect(event?.expected).toBeGreaterThan(35);
+    expect(event?.expected).toBeLessThan(55);
+    expect(event?.severity).toBeGreaterThan(0);
+    expect(event?.explanation).toContain('orders.placed {region=eu}');
+    expect(memory.events()).toEqual(heard);
+    expect(logs().filter((l) => l.level === 'warn' && l.msg === event?.explanation)).toHaveLength(1);
+    expect(engine.activeEpisodes).toBe(1);
+  });
+
+  it('stays quiet on a steady series with noise', async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const depth = obs.metrics.gauge('queue.depth', { detect: true });
+    const rand = prng(3);
+    for (let cycle = 0; cycle < 300; cycle++) {
+      depth.record(100 + (rand() - 0.5) * 20);
+      await engine.runCycle();
+    }
+    expect(heard).toEqual([]);
+    expect(engine.watchedSeries).toBe(1);
+  });
+
+  it('keeps at most maxSeries detectors, forgetting the least recently seen', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 50 } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const c = captured.obs.metrics.counter('by.customer', { detect: true });
+    for (let cycle = 0; cycle < 5; cycle++) {
+      for (let i = 0; i < 100; i++) c.add(1, { customer: `c${cycle * 100 + i}` });
+      await engine.runCycle();
+    }
+    expect(engine.watchedSeries).toBe(50);
+  });
+
+  it('listener errors are swallowed and counted', async () => {
+    const { obs, engine } = start();
+    obs.onAnomaly(() => {
+      throw new Error('listener bug');
+    });
+    const orders = obs.metrics.counter('orders', { detect: true });
+    const rand = prng(11);
+    for (let cycle = 0; cycle < 150; cycle++) {
+      orders.add(45 + Math.round(rand() * 10));
+      await engine.runCycle();
+    }
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle();
+    expect(obs.drops().listener_error).toBe(1);
+  });
+});
+
+describe('histogramQuantile', () => {
+  it('interpolates inside the bucket and clamps to min and max', () => {
+    const h = {
+      count: 100,
+      sum: 0,
+      min: 0.001,
+      max: 0.9,
+      buckets: { boundaries: [0.01, 0.1, 1], counts: [50, 40, 10, 0] },
+    };
+    expect(histogramQuantile(h, 0.5)).toBeCloseTo(0.01, 5);
+    expect(histogramQuantile(h, 0.9)).toBeCloseTo(0.1, 5);
+    expect(histogramQuantile(h, 0.95)).toBeCloseTo(0.55, 5);
+    expect(histogramQuantile(h, 1)).toBeCloseTo(0.9, 5);
+    expect(histogramQuantile({ ...h, count: 0 }, 0.95)).toBeNaN();
+  });
+});
