@@ -1,0 +1,251 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeEmf, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
+import { bucketMidpoints, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
+import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
+import { getSightline } from '../../../src/index.js';
+import type { MetricPoint } from '../../../src/export/index.js';
+import { emfViolations } from './emf-validate.js';
+import { anomalyEvent, startEmf } from './helpers.js';
+
+const GOLDEN = new URL('../../fixtures/golden/cloudwatch/emf.json', import.meta.url);
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+function normalise(docs: Record<string, any>[]) {
+  return docs
+    .map((d) => ({ ...d, _aws: { ...d._aws, Timestamp: 0 } }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+describe('emf mode, end to end', () => {
+  it('writes spec-valid EMF documents that match the golden file', async () => {
+    const { obs, written, documents } = startEmf();
+    obs.metrics.counter('orders.placed', { unit: '{order}' }).add(3, { region: 'eu', method: 'card' });
+    obs.metrics.counter('orders.placed', { unit: '{order}' }).add(2, { region: 'us', method: 'card' });
+    obs.metrics.upDownCounter('carts.open').add(7, { region: 'eu', method: 'card' });
+    obs.metrics.gauge('queue.bytes', { unit: 'By' }).record(2048);
+    const latency = obs.metrics.histogram('checkout.duration', { unit: 'ms', buckets: [10, 50, 100] });
+    for (const v of [4, 6, 20, 30, 40, 70, 250]) latency.record(v, { region: 'eu', method: 'card' });
+    await obs.forceFlush();
+
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    for (const line of written) expect(JSON.parse(line)._aws.Timestamp).toBeGreaterThan(1.6e12);
+    const docs = normalise(documents());
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(docs, null, 2)}\n`);
+    const golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
+    expect(docs).toEqual(golden);
+  });
+
+  it('reports counters as deltas between collections', async () => {
+    const { obs, documents } = startEmf();
+    const c = obs.metrics.counter('jobs.done');
+    c.add(3);
+    await obs.forceFlush();
+    c.add(2);
+    await obs.forceFlush();
+    expect(documents().map((d) => d['jobs.done'])).toEqual([3, 2]);
+  });
+
+  it('splits a group into documents of at most 100 metrics and 100 values each', async () => {
+    const { obs, written, documents } = startEmf({ maxHistogramValues: 1000 });
+    for (let i = 0; i < 250; i++)
+      obs.metrics.gauge(`g${String(i).padStart(3, '0')}`).record(i, { shard: 'a' });
+    const h = obs.metrics.histogram('size', { unit: 'By', buckets: [1, 2] });
+    for (let i = 0; i < 250; i++) h.record(1.5, { shard: 'b' });
+    await obs.forceFlush();
+
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const docs = documents();
+    const gaugeDocs = docs.filter((d) => d.shard === 'a');
+    expect(gaugeDocs.map((d) => d._aws.CloudWatchMetrics[0].Metrics.length).sort()).toEqual([100, 100, 50]);
+    const names = gaugeDocs.flatMap((d) => d._aws.CloudWatchMetrics[0].Metrics.map((m: any) => m.Name));
+    expect(new Set(names).size).toBe(250);
+    const sizeDocs = docs.filter((d) => d.shard === 'b');
+    expect(sizeDocs.map((d) => d.size.length)).toEqual([100, 100, 50]);
+    expect(sizeDocs.flatMap((d) => d.size).every((v: number) => v === 1.5)).toBe(true);
+    expect(getSightline()!.stats().cloudwatch!.metrics).toMatchObject({ dropped: {}, queued: 0 });
+  });
+
+  it('keeps at most 30 dimensions, static ones first, and says so in diagnostics', async () => {
+    const { obs, written, documents } = startEmf({ dimensions: { Team: 'payments' } });
+    const attributes: Record<string, string> = {};
+    for (let i = 0; i < 35; i++) attributes[`a${String(i).padStart(2, '0')}`] = `v${i}`;
+    obs.metrics.counter('wide').add(1, attributes);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const [doc] = documents().filter((d) => d.wide !== undefined);
+    const set = doc!._aws.CloudWatchMetrics[0].Dimensions[0];
+    expect(set).toHaveLength(30);
+    expect(set.slice(0, 3)).toEqual(['Service', 'Environment', 'Team']);
+    expect(set[29]).toBe('a26');
+  });
+
+  it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
+    const { obs, written } = startEmf();
+    (obs as any).emitAnomaly(anomalyEvent());
+    const line = written.find((l) => l.includes('AnomalyScore'));
+    expect(line).toBeDefined();
+    expect(emfViolations(line!)).toEqual([]);
+    const doc = JSON.parse(line!);
+    expect(doc._aws.CloudWatchMetrics[0]).toEqual({
+      Namespace: 'Sightline/checkout',
+      Dimensions: [['Service', 'Environment', 'Metric', 'region']],
+      Metrics: [
+        { Name: 'AnomalyScore', Unit: 'None' },
+        { Name: 'AnomalySeverity', Unit: 'None' },
+      ],
+    });
+    expect(doc).toMatchObject({
+      _aws: { Timestamp: 1_700_000_000_000 },
+      Metric: 'orders.placed',
+      region: 'eu',
+      AnomalyScore: 0.97,
+      AnomalySeverity: 88,
+      message: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
+      'anomaly.kind': 'drop',
+      'anomaly.expected': 40,
+    });
+    expect(getSightline()!.stats().cloudwatch!.events).toMatchObject({ produced: 1, delivered: 1 });
+  });
+
+  it('never lets a failing writer reach the caller; the lost points are counted', async () => {
+    const { obs } = startEmf({
+      write: () => {
+        throw new Error('EPIPE');
+      },
+    });
+    expect(() => obs.metrics.counter('c').add(1)).not.toThrow();
+    await obs.forceFlush();
+    const stats = getSightline()!.stats().cloudwatch!.metrics!;
+    expect(stats.delivered).toBe(0);
+    expect(stats.dropped.rejected).toBeGreaterThan(0);
+    expect(stats.produced).toBe(
+      stats.delivered + (stats.dropped.rejected ?? 0) + (stats.dropped.invalid ?? 0),
+    );
+  });
+
+  it('marks high-resolution metrics with StorageResolution 1', async () => {
+    const { obs, written, documents } = startEmf({ storageResolution: 1 });
+    obs.metrics.counter('fast').add(1);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const doc = documents().find((d) => d.fast !== undefined)!;
+    expect(doc._aws.CloudWatchMetrics[0].Metrics).toEqual([
+      { Name: 'fast', Unit: 'Count', StorageResolution: 1 },
+    ]);
+  });
+});
+
+describe('EMF encoding', () => {
+  const base = {
+    description: '',
+    temporality: 'delta' as const,
+    startTimeMs: 0,
+    timeMs: 1_700_000_000_000,
+  };
+  const settings = {
+    namespace: 'Shop',
+    dimensions: [['Service', 'shop']] as const,
+    storageResolution: 60 as const,
+    maxHistogramValues: 100,
+  };
+
+  it('leaves out non-finite values and names that clash with a dimension, counting them', () => {
+    const points: MetricPoint[] = [
+      { ...base, name: 'ok', unit: '', kind: 'gauge', monotonic: false, attributes: {}, value: 1 },
+      { ...base, name: 'nan', unit: '', kind: 'gauge', monotonic: false, attributes: {}, value: Number.NaN },
+      { ...base, name: 'Service', unit: '', kind: 'gauge', monotonic: false, attributes: {}, value: 1 },
+      { ...base, name: '_aws', unit: '', kind: 'gauge', monotonic: false, attributes: {}, value: 1 },
+    ];
+    const out = encodeEmf(points, settings);
+    expect(out.invalid).toBe(3);
+    expect(out.documents).toHaveLength(1);
+    expect(emfViolations(out.documents[0]!.line)).toEqual([]);
+  });
+
+  it('makes dimension values ASCII strings and drops empty ones', () => {
+    const points: MetricPoint[] = [
+      {
+        ...base,
+        name: 'm',
+        unit: '',
+        kind: 'gauge',
+        monotonic: false,
+        attributes: { city: 'Zürich', code: 7, empty: '' },
+        value: 1,
+      },
+    ];
+    const line = encodeEmf(points, settings).documents[0]!.line;
+    expect(emfViolations(line)).toEqual([]);
+    const doc = JSON.parse(line);
+    expect(doc.city).toBe('Z?rich');
+    expect(doc.code).toBe('7');
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'city', 'code']]);
+  });
+
+  it('continues a metric with more than 100 values in the following documents', () => {
+    const pieces = splitIntoDocuments([
+      { name: 'a', unit: 'Count', values: new Array(230).fill(1), points: 1 },
+      { name: 'b', unit: 'Count', values: [2], points: 1 },
+    ]);
+    expect(pieces.map((p) => p.map((m) => `${m.name}:${m.values.length}:${m.points}`))).toEqual([
+      ['a:100:1', 'b:1:1'],
+      ['a:100:0'],
+      ['a:30:0'],
+    ]);
+  });
+});
+
+describe('histograms', () => {
+  const h = (counts: number[], boundaries: number[], min?: number, max?: number) => ({
+    count: counts.reduce((a, b) => a + b, 0),
+    sum: 0,
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+    buckets: { boundaries, counts },
+  });
+
+  it('stands each non-empty bucket for its midpoint, clamped to the observed min and max', () => {
+    expect(bucketMidpoints(h([1, 2, 0, 1], [10, 50, 100], 4, 250))).toEqual([
+      { value: 7, count: 1 },
+      { value: 30, count: 2 },
+      { value: 175, count: 1 },
+    ]);
+    // One value, or equal values, come out exactly.
+    expect(bucketMidpoints(h([0, 3, 0], [10, 50], 20, 20))).toEqual([{ value: 20, count: 3 }]);
+  });
+
+  it('repeats midpoints once per observation and scales down above the cap, keeping every bucket', () => {
+    expect(histogramSamples(h([1, 2], [10], 5, 15), 100)).toEqual([7.5, 12.5, 12.5]);
+    const sampled = histogramSamples(h([1, 900, 99], [10, 20], 0, 30), 100);
+    expect(sampled.filter((v) => v === 5)).toHaveLength(1);
+    expect(sampled.filter((v) => v === 15)).toHaveLength(90);
+    expect(sampled.filter((v) => v === 25)).toHaveLength(10);
+  });
+});
+
+describe('units', () => {
+  it.each([
+    ['ms', false, 'Milliseconds'],
+    ['s', false, 'Seconds'],
+    ['us', false, 'Microseconds'],
+    ['By', false, 'Bytes'],
+    ['KiBy', false, 'Kilobytes'],
+    ['MBy', false, 'Megabytes'],
+    ['By/s', false, 'Bytes/Second'],
+    ['bit/s', false, 'Bits/Second'],
+    ['%', false, 'Percent'],
+    ['{request}', true, 'Count'],
+    ['{request}/s', false, 'Count/Second'],
+    ['1', false, 'None'],
+    ['', true, 'Count'],
+    ['', false, 'None'],
+    ['ns', false, 'None'],
+    ['Cel', false, 'None'],
+  ])('maps %j (monotonic %s) to %s', (unit, monotonic, expected) => {
+    expect(toCloudWatchUnit(unit, monotonic)).toBe(expected);
+  });
+});

@@ -1,0 +1,89 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toXRayTraceId, XRayIdGenerator } from '../../../adapters/cloudwatch/index.js';
+import { getSightline } from '../../../src/index.js';
+import { startEmf } from './helpers.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+describe('X-Ray ids', () => {
+  it('puts the epoch seconds in the first 8 hex digits of each trace id', () => {
+    const ids = new XRayIdGenerator(() => 1_700_000_000_999);
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const id = ids.generateTraceId();
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(id.slice(0, 8)).toBe((1_700_000_000).toString(16));
+      seen.add(id);
+      const span = ids.generateSpanId();
+      expect(span).toMatch(/^[0-9a-f]{16}$/);
+      expect(span).not.toBe('0'.repeat(16));
+    }
+    expect(seen.size).toBe(1000);
+  });
+
+  it('writes a trace id in X-Ray form, 1-<8 hex>-<24 hex>', () => {
+    expect(toXRayTraceId('5759e988bd862e3fe1be46a994272793')).toBe('1-5759e988-bd862e3fe1be46a994272793');
+    expect(toXRayTraceId('not-a-trace-id')).toBeUndefined();
+  });
+
+  it('adds the X-Ray form beside the W3C trace id on log lines inside a span, and nothing outside', () => {
+    const { obs, logLines } = startEmf({ xrayIds: true });
+    const before = Math.floor(Date.now() / 1000);
+    obs.trace('pay', () => obs.log.info('inside'));
+    obs.log.info('outside');
+    const after = Math.floor(Date.now() / 1000);
+    const [inside, outside] = logLines.map((l) => JSON.parse(l));
+    expect(inside.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(inside.xray_trace_id).toBe(`1-${inside.trace_id.slice(0, 8)}-${inside.trace_id.slice(8)}`);
+    const seconds = Number.parseInt(inside.trace_id.slice(0, 8), 16);
+    expect(seconds).toBeGreaterThanOrEqual(before);
+    expect(seconds).toBeLessThanOrEqual(after);
+    expect(outside.trace_id).toBeUndefined();
+    expect(outside.xray_trace_id).toBeUndefined();
+  });
+
+  it('uses the configured field name for the X-Ray id', () => {
+    const { obs, logLines } = startEmf({ xrayTraceIdKey: 'AWS-XRAY-TRACE-ID' });
+    obs.trace('pay', () => obs.log.info('inside'));
+    const line = JSON.parse(logLines[0]!);
+    expect(line['AWS-XRAY-TRACE-ID']).toBe(toXRayTraceId(line.trace_id));
+  });
+
+  it('sends spans with X-Ray ids by OTLP/HTTP protobuf to the collector endpoint', async () => {
+    const bodies: { path: string; type: string | undefined; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push({ path: req.url ?? '', type: req.headers['content-type'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const { obs } = startEmf({
+        traces: true,
+        endpoints: { traces: `http://127.0.0.1:${port}/v1/traces` },
+        channel: { gzip: false },
+      });
+      const traceId = obs.trace('checkout', (span) => span.spanContext().traceId);
+      expect(Number.parseInt(traceId.slice(0, 8), 16)).toBeCloseTo(Date.now() / 1000, -2);
+      await obs.forceFlush();
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]).toMatchObject({ path: '/v1/traces', type: 'application/x-protobuf' });
+      // The raw 16-byte trace id is inside the protobuf body.
+      expect(bodies[0]!.body.includes(Buffer.from(traceId, 'hex'))).toBe(true);
+      expect(getSightline()!.stats().cloudwatch!.traces).toMatchObject({ produced: 1, delivered: 1 });
+    } finally {
+      await getSightline()?.shutdown();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
