@@ -185,12 +185,14 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     }
   }
 
-  async function splitAndSend(job: Job, items: readonly T[], why: string): Promise<void> {
+  /** Halves a batch the backend (or the compressed-size cap) refused; `resend` counts the halves as retried. */
+  async function splitAndSend(job: Job, items: readonly T[], why: string, resend: boolean): Promise<void> {
     if (items.length <= 1) {
       settle(job, items.length, 'too_large');
       diag.warn(`${key}.too_large`, `${label}: a single item is ${why} for ${where}; dropped`);
       return;
     }
+    if (resend) retried += items.length;
     const [a, b] = splitHalves(items);
     await sendItems(job, a);
     await sendItems(job, b);
@@ -206,7 +208,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     const wire = gzip ? await gzipBody(body) : body;
     if (job.abandoned) return;
     if (maxCompressed !== undefined && wire.byteLength > maxCompressed) {
-      return splitAndSend(job, items, 'too large after compression');
+      return splitAndSend(job, items, 'too large after compression', false);
     }
     const headers: Record<string, string> = { ...baseHeaders, 'content-type': contentType };
     if (gzip) headers['content-encoding'] = 'gzip';
@@ -231,7 +233,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         case 'ok':
           return handleSuccess(job, items, res);
         case 'too_large':
-          if (spec.splitOn413) return splitAndSend(job, items, 'rejected with HTTP 413');
+          if (spec.splitOn413) return splitAndSend(job, items, 'rejected with HTTP 413', true);
           settle(job, n, 'too_large');
           diag.warn(`${key}.status`, `${label}: HTTP 413 from ${where}; ${n} items dropped (too_large)`);
           return;
@@ -283,6 +285,9 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   /** Waits before the next attempt; `false` (items settled) when the budget or the deadline forbids it. */
   async function backoff(job: Job, n: number, res: ExportResponse | undefined): Promise<boolean> {
     let delay = res ? vendorDelay(res) : undefined;
+    // A vendor delay replaces the back-off, but "retry after 0 s" on every answer must not become a
+    // request storm: wait at least the first back-off ceiling (at most 100 ms).
+    if (delay !== undefined) delay = Math.max(delay, Math.min(policy.initialDelayMs, 100));
     delay ??= backoffDelayMs(job.attempt, policy, random);
     job.attempt++;
     const t = now();

@@ -150,3 +150,19 @@ describe('channel retries', () => {
     expect(intake.requests.at(-1)?.text).toBe(JSON.stringify(nums(10)));
   });
 });
+
+describe('retry pacing', () => {
+  it('never turns "Retry-After: 0" into a request storm', async () => {
+    intake = await startIntake(() => ({ status: 429, headers: { 'retry-after': '0' } }));
+    const ch = channel({}, { retry: { initialDelayMs: 50, maxDelayMs: 50, maxElapsedMs: 400 } });
+    ch.pushAll(nums(1));
+    await ch.forceFlush(5000);
+    // 400 ms of budget at no less than 50 ms apart: at most 9 attempts, however fast the loopback.
+    expect(intake.requests.length).toBeLessThanOrEqual(9);
+    expect(intake.requests.length).toBeGreaterThan(1);
+    for (let i = 1; i < intake.requests.length; i++) {
+      expect((intake.requests[i]?.at ?? 0) - (intake.requests[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(45);
+    }
+    expect(ch.stats()).toMatchObject({ queued: 0, dropped: { retries_exhausted: 1 } });
+  });
+});

@@ -219,7 +219,8 @@ describe('channel status handling', () => {
     const accepted = intake.requests.filter((r) => ids(r.text).length <= 2 && !ids(r.text).includes(7));
     expect(accepted.flatMap((r) => ids(r.text))).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const s = ch.stats();
-    expect(s).toMatchObject({ produced: 8, delivered: 7, queued: 0, dropped: { too_large: 1 } });
+    // Halves re-sent after a 413: [0-7] → 8, [0-3] → 4, [4-7] → 4, [6,7] → 2.
+    expect(s).toMatchObject({ produced: 8, delivered: 7, retried: 18, queued: 0, dropped: { too_large: 1 } });
     expect(identityHolds(s)).toBe(true);
   });
 
