@@ -26,14 +26,14 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
-/** `GET /users/:id` for HTTP series, else the attribute values in key order. */
+/** `GET /users/:id` for HTTP series, else `key=value` pairs in key order. */
 function seriesLabel(attributes: Attributes): string {
   const method = attributes['http.request.method'];
   const route = attributes['http.route'];
   if (route !== undefined) return method === undefined ? String(route) : `${String(method)} ${String(route)}`;
   return Object.keys(attributes)
     .sort()
-    .map((k) => String(attributes[k]))
+    .map((k) => `${k}=${String(attributes[k])}`)
     .join(' ');
 }
 

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import { getSightline } from '../../../src/index.js';
+import { expectGolden, KEY, start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+  server = undefined;
+});
+
+const TIME = Date.UTC(2024, 4, 1, 12, 0, 0);
+
+function anomaly(overrides: Partial<AnomalyEvent> = {}): AnomalyEvent {
+  return {
+    metric: 'http.server.request.duration.p95',
+    attributes: { 'http.request.method': 'GET', 'http.route': '/users/:id' },
+    time: TIME,
+    observed: 640,
+    expected: 200,
+    band: { lower: 150, upper: 260 },
+    score: 0.97,
+    severity: 91,
+    kind: 'spike',
+    explanation: 'p95 latency of GET /users/:id is 640 ms, expected about 200 ms (band 150 to 260)',
+    service: 'checkout',
+    environment: 'prod',
+    ...overrides,
+  };
+}
+
+describe('anomaly events → POST /api/v1/events', () => {
+  it('sends one readable event per request with tags, alert type and aggregation key (golden)', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    emit(anomaly());
+    emit(
+      anomaly({
+        severity: 60,
+        observed: 120,
+        kind: 'dip',
+        attributes: { region: 'eu' },
+        metric: 'orders.placed',
+        explanation: 'orders.placed is 120 per minute, expected about 200',
+      }),
+    );
+    await obs.forceFlush();
+
+    const requests = server.on('/api/v1/events');
+    expect(requests).toHaveLength(2);
+    for (const r of requests) {
+      expect(r.headers['dd-api-key']).toBe(KEY);
+      expect(r.status).toBe(202);
+    }
+    const [first, second] = requests.map((r) => JSON.parse(r.text) as Record<string, any>);
+    expect(first?.title).toBe('Anomaly: checkout http.server.request.duration.p95 up 3.2x on GET /users/:id');
+    expect(first?.alert_type).toBe('error');
+    expect(first?.date_happened).toBe(TIME / 1000);
+    expect(second?.title).toBe('Anomaly: checkout orders.placed down 40% on region=eu');
+    expect(second?.alert_type).toBe('warning');
+    expect(second?.aggregation_key).not.toBe(first?.aggregation_key);
+    const golden = expectGolden('events', [first, second]);
+    expect(golden.actual).toEqual(golden.expected);
+  });
+
+  it('keeps the title within 100 and the text within 4,000 characters, and the key per series stable', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    const huge = anomaly({
+      metric: `m.${'x'.repeat(300)}`,
+      attributes: { 'http.route': `/${'r'.repeat(500)}`, extra: 'z'.repeat(5000) },
+      explanation: 'e'.repeat(10_000),
+    });
+    emit(huge);
+    emit({ ...huge, time: TIME + 60_000 });
+    await obs.forceFlush();
+    const bodies = server.on('/api/v1/events').map((r) => JSON.parse(r.text) as Record<string, any>);
+    expect(bodies).toHaveLength(2);
+    for (const b of bodies) {
+      expect(b.title.length).toBeLessThanOrEqual(100);
+      expect(b.text.length).toBeLessThanOrEqual(4000);
+      expect(b.text.startsWith('%%% \n')).toBe(true);
+      expect(b.text.endsWith('\n %%%')).toBe(true);
+      expect(b.aggregation_key.length).toBeLessThanOrEqual(100);
+      for (const t of b.tags) expect(t.length).toBeLessThanOrEqual(200);
+    }
+    expect(bodies[0]?.aggregation_key).toBe(bodies[1]?.aggregation_key);
+  });
+});

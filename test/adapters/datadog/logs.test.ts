@@ -1,0 +1,129 @@
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { datadogId } from '../../../adapters/datadog/log-format.js';
+import { getSightline } from '../../../src/index.js';
+import { expectGolden, KEY, start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+  server = undefined;
+});
+
+// W3C trace-context example ids; decimals computed independently of the code under test.
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const SPAN_ID = '00f067aa0ba902b7';
+const TRACE_DEC = '11803532876627986230'; // 0xa3ce929d0e0e4736
+const SPAN_DEC = '67667974448284343'; // 0x00f067aa0ba902b7
+
+function inKnownSpan(fn: () => void): void {
+  const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
+  context.with(ctx, fn);
+}
+
+describe('Datadog ids', () => {
+  it('converts the low 64 bits of a trace id and a span id to unsigned decimal', () => {
+    expect(datadogId(TRACE_ID)).toBe(TRACE_DEC);
+    expect(datadogId(SPAN_ID)).toBe(SPAN_DEC);
+    expect(datadogId('ffffffffffffffffffffffffffffffff')).toBe('18446744073709551615');
+    expect(datadogId('00000000000000000000000000000001')).toBe('1');
+  });
+});
+
+describe("logs: 'stdout'", () => {
+  it('writes Agent-ready lines: status, message, timestamp, dd.* fields and decimal ids in a span', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, { metrics: 'none', events: false });
+    obs.log.info({ orderId: 'o-1' }, 'outside');
+    inKnownSpan(() => obs.log.warn({ orderId: 'o-2' }, 'inside'));
+    let realTrace = '';
+    let realSpan = '';
+    obs.trace('checkout', (span) => {
+      realTrace = span.spanContext().traceId;
+      realSpan = span.spanContext().spanId;
+      obs.log.error('in a real span');
+    });
+    await obs.forceFlush();
+    const [outside, inside, real] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(outside).toMatchObject({
+      status: 'info',
+      message: 'outside',
+      orderId: 'o-1',
+      'dd.service': 'checkout',
+      'dd.env': 'prod',
+      'dd.version': '1.4.2',
+    });
+    expect(typeof outside?.timestamp).toBe('number');
+    expect(Math.abs((outside?.timestamp as number) - Date.now())).toBeLessThan(60_000);
+    expect(outside).not.toHaveProperty('dd.trace_id');
+    expect(inside).toMatchObject({
+      status: 'warn',
+      message: 'inside',
+      'dd.trace_id': TRACE_DEC,
+      'dd.span_id': SPAN_DEC,
+      'dd.service': 'checkout',
+    });
+    expect(real?.['dd.trace_id']).toBe(BigInt(`0x${realTrace.slice(16)}`).toString());
+    expect(real?.['dd.span_id']).toBe(BigInt(`0x${realSpan}`).toString());
+    // Each line is one JSON object with no duplicate keys.
+    for (const l of lines) expect((l.match(/"dd\.service"/g) ?? []).length).toBe(1);
+    expect(server.on('/api/v2/logs')).toHaveLength(0);
+  });
+});
+
+describe("logs: 'http' → POST /api/v2/logs", () => {
+  it('ships entries with ddsource, service, hostname, ddtags, status and ids (golden)', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false, tags: ['team:payments'] });
+    obs.log.info({ order: { id: 'o-123', amount: 87.5 } }, 'order placed');
+    inKnownSpan(() => obs.log.error({ status: 404 }, 'not found'));
+    await obs.forceFlush();
+    const requests = server.on('/api/v2/logs');
+    expect(requests).toHaveLength(1);
+    const r = requests[0]!;
+    expect(r.headers['dd-api-key']).toBe(KEY);
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(r.status).toBe(202);
+    const entries = JSON.parse(r.text) as Record<string, unknown>[];
+    for (const e of entries) {
+      expect(typeof e.timestamp).toBe('number');
+      e.timestamp = 'T';
+    }
+    const golden = expectGolden('logs', entries);
+    expect(golden.actual).toEqual(golden.expected);
+    expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0, dropped: {} });
+  });
+
+  it('splits more than 1,000 lines into requests of at most 1,000 entries', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {
+      logs: 'http',
+      metrics: 'none',
+      events: false,
+      channel: { flushIntervalMs: 50 },
+    });
+    for (let i = 0; i < 2500; i++) obs.log.info({ i }, 'line');
+    await obs.forceFlush({ timeoutMs: 10_000 });
+    const requests = server.on('/api/v2/logs');
+    const sizes = requests.map((r) => (JSON.parse(r.text) as unknown[]).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2500);
+    expect(requests.every((r) => r.status === 202)).toBe(true);
+    expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2500, delivered: 2500, dropped: {} });
+  });
+
+  it('cuts a log over 1 MB to fit, keeping its status and ids', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    inKnownSpan(() => obs.log.info({ blob: 'y'.repeat(600_000) }, 'x'.repeat(1_500_000)));
+    await obs.forceFlush();
+    const [entry] = JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, unknown>[];
+    expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThanOrEqual(1_000_000);
+    expect(entry).toMatchObject({ status: 'info', 'dd.trace_id': TRACE_DEC, 'sightline.truncated': true });
+    expect(String(entry?.message).startsWith('xxxx')).toBe(true);
+    expect(entry).not.toHaveProperty('blob');
+    expect(obs.stats().datadog?.logs).toMatchObject({ delivered: 1, dropped: {} });
+  });
+});

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATADOG_SITES, datadog } from '../../../adapters/datadog/index.js';
+import { resolveOptions } from '../../../adapters/datadog/options.js';
+import { getSightline, SightlineConfigError } from '../../../src/index.js';
+import { KEY, start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 1000 });
+});
+
+function configError(fn: () => unknown): SightlineConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    return error as SightlineConfigError;
+  }
+  throw new Error('expected a SightlineConfigError');
+}
+
+describe('sites', () => {
+  it.each([...DATADOG_SITES])('%s → api.<site> and http-intake.logs.<site>', (site) => {
+    const o = resolveOptions({ apiKey: KEY, site, processEnv: {} });
+    expect(o.urls.metrics.href).toBe(`https://api.${site}/api/v2/series`);
+    expect(o.urls.events.href).toBe(`https://api.${site}/api/v1/events`);
+    expect(o.urls.logs.href).toBe(`https://http-intake.logs.${site}/api/v2/logs`);
+  });
+
+  it('has nine sites and defaults to datadoghq.com', () => {
+    expect(DATADOG_SITES).toHaveLength(9);
+    expect(resolveOptions({ apiKey: KEY, processEnv: {} }).site).toBe('datadoghq.com');
+  });
+
+  it('accepts what the browser shows for a site', () => {
+    expect(resolveOptions({ apiKey: KEY, site: 'https://app.datadoghq.eu/', processEnv: {} }).site).toBe(
+      'datadoghq.eu',
+    );
+  });
+
+  it('rejects an unknown site with a coded error listing the valid ones', () => {
+    const e = configError(() => datadog({ apiKey: KEY, site: 'datadoghq.fr', processEnv: {} }));
+    expect(e.code).toBe('SL_ERR_CONFIG_INVALID_VALUE');
+    expect(e.option).toBe('site');
+    for (const s of DATADOG_SITES) expect(e.message).toContain(s);
+    const fromEnv = configError(() => datadog({ apiKey: KEY, processEnv: { DD_SITE: 'eu' } }));
+    expect(fromEnv.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(fromEnv.option).toBe('DD_SITE');
+  });
+});
+
+describe('environment variables', () => {
+  it('reads DD_API_KEY, DD_SITE, DD_TAGS, DD_HOSTNAME and DD_VERSION; options win', () => {
+    const env = {
+      DD_API_KEY: ` ${KEY} `,
+      DD_SITE: 'us5.datadoghq.com',
+      DD_TAGS: 'team:payments,region:eu tier:1',
+      DD_HOSTNAME: 'web-07',
+      DD_VERSION: '9.9.9',
+    };
+    const o = resolveOptions({ processEnv: env });
+    expect(o.apiKey).toBe(KEY);
+    expect(o.site).toBe('us5.datadoghq.com');
+    expect(o.tags).toEqual(['team:payments', 'region:eu', 'tier:1']);
+    expect(o.hostname).toBe('web-07');
+    expect(o.ddIdentity.version).toBe('9.9.9');
+    const over = resolveOptions({ processEnv: env, site: 'datadoghq.eu', apiKey: 'other', tags: { a: 'b' } });
+    expect(over.site).toBe('datadoghq.eu');
+    expect(over.apiKey).toBe('other');
+    expect(over.tags).toEqual(['team:payments', 'region:eu', 'tier:1', 'a:b']);
+  });
+
+  it('finds the Agent: DD_AGENT_HOST, DD_TRACE_AGENT_URL, the OTLP receiver port', () => {
+    const otlp = (env: Record<string, string>) =>
+      String(resolveOptions({ apiKey: KEY, processEnv: env }).urls.traces);
+    const dd = (env: Record<string, string>) =>
+      String(resolveOptions({ apiKey: KEY, traces: 'dd-trace', processEnv: env }).urls.traces);
+    expect(otlp({})).toBe('http://localhost:4318/v1/traces');
+    expect(otlp({ DD_AGENT_HOST: 'agent.local' })).toBe('http://agent.local:4318/v1/traces');
+    expect(otlp({ DD_TRACE_AGENT_URL: 'http://10.0.0.5:8126' })).toBe('http://10.0.0.5:4318/v1/traces');
+    expect(otlp({ DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT: '0.0.0.0:4320' })).toBe(
+      'http://localhost:4320/v1/traces',
+    );
+    expect(dd({})).toBe('http://localhost:8126/');
+    expect(dd({ DD_AGENT_HOST: 'agent.local', DD_TRACE_AGENT_PORT: '9126' })).toBe(
+      'http://agent.local:9126/',
+    );
+    expect(dd({ DD_TRACE_AGENT_URL: 'unix:///var/run/datadog/apm.socket' })).toBe(
+      'unix:///var/run/datadog/apm.socket',
+    );
+  });
+
+  it('tags signals with the sightline identity and warns when DD_SERVICE disagrees', async () => {
+    const server = await IntakeServer.start({ apiKey: KEY });
+    const diag: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      diag.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const { obs } = start(
+        server,
+        { processEnv: { DD_SERVICE: 'checkout-api', DD_ENV: 'prod' } },
+        { diagnostics: 'warn' },
+      );
+      obs.metrics.gauge('g').record(1);
+      await obs.forceFlush();
+      await obs.shutdown();
+    } finally {
+      process.stderr.write = write;
+      await server.close();
+    }
+    const g = server
+      .on('/api/v2/series')
+      .flatMap((r) => JSON.parse(r.text).series)
+      .find((s: { metric: string }) => s.metric === 'g');
+    expect(g.tags).toContain('service:checkout');
+    expect(diag.join('')).toContain('DD_SERVICE="checkout-api" differs');
+    expect(diag.join('')).not.toContain('DD_ENV');
+  });
+});
+
+describe('validation', () => {
+  it('needs an API key for the intake signals, and says how to do without', () => {
+    const e = configError(() => datadog({ processEnv: {} }));
+    expect(e.code).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
+    expect(e.message).toContain('DD_API_KEY');
+    expect(() => datadog({ processEnv: {}, metrics: 'none' })).not.toThrow();
+    expect(resolveOptions({ processEnv: {}, metrics: 'none' }).events).toBe(false);
+    expect(configError(() => datadog({ processEnv: {}, metrics: 'none', logs: 'http' })).code).toBe(
+      'SL_ERR_CONFIG_MISSING_CREDENTIALS',
+    );
+  });
+
+  it('sends the key only over HTTPS, or plain HTTP to loopback', () => {
+    const e = configError(() =>
+      datadog({ apiKey: KEY, processEnv: {}, endpoints: { metrics: 'http://proxy.internal/api/v2/series' } }),
+    );
+    expect(e.code).toBe('SL_ERR_CONFIG_INSECURE_ENDPOINT');
+    expect(() =>
+      datadog({ apiKey: KEY, processEnv: {}, endpoints: { metrics: 'http://127.0.0.1:9/api/v2/series' } }),
+    ).not.toThrow();
+  });
+
+  it('rejects unknown options and bad values with coded errors', () => {
+    expect(configError(() => datadog({ apiKey: KEY, processEnv: {}, apikey: 'x' } as never)).code).toBe(
+      'SL_ERR_CONFIG_UNKNOWN_OPTION',
+    );
+    expect(
+      configError(() => datadog({ apiKey: KEY, processEnv: {}, traces: 'jaeger' as never })).option,
+    ).toBe('traces');
+    expect(
+      configError(() => datadog({ apiKey: KEY, processEnv: {}, histograms: { percentiles: [0, 100] } }))
+        .option,
+    ).toBe('histograms.percentiles');
+    expect(configError(() => datadog({ apiKey: 'has space', processEnv: {} })).option).toBe('apiKey');
+  });
+});
