@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { otlp } from '../../../adapters/otlp/index.js';
+import { resolveOtlpOptions } from '../../../adapters/otlp/options.js';
+import { SightlineConfigError } from '../../../src/diag/errors.js';
+import { SECRET } from './helpers.js';
+
+function configError(fn: () => unknown): SightlineConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    return error as SightlineConfigError;
+  }
+  throw new Error('expected a SightlineConfigError');
+}
+
+describe('otlp() endpoints', () => {
+  it('defaults to http://localhost:4318/v1/<signal>', () => {
+    const { targets } = resolveOtlpOptions({ env: {} });
+    expect(targets.traces?.url.href).toBe('http://localhost:4318/v1/traces');
+    expect(targets.metrics?.url.href).toBe('http://localhost:4318/v1/metrics');
+    expect(targets.logs?.url.href).toBe('http://localhost:4318/v1/logs');
+  });
+
+  it('appends /v1/<signal> to the general variable and uses per-signal variables as they are', () => {
+    const { targets } = resolveOtlpOptions({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://tempo:4318/custom/path',
+      },
+    });
+    expect(targets.traces?.url.href).toBe('http://tempo:4318/custom/path');
+    expect(targets.metrics?.url.href).toBe('http://collector:4318/v1/metrics');
+    expect(targets.logs?.url.href).toBe('http://collector:4318/v1/logs');
+  });
+
+  it('keeps a path prefix of the base URL', () => {
+    const { targets } = resolveOtlpOptions({ url: 'https://otlp.example.com/otlp', env: {} });
+    expect(targets.logs?.url.href).toBe('https://otlp.example.com/otlp/v1/logs');
+  });
+
+  it('lets code options win: endpoints.<signal> > url > signal variable > general variable', () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://general:4318',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://specific:4318/v1/metrics',
+    };
+    const { targets } = resolveOtlpOptions({
+      url: 'http://code:4318',
+      endpoints: { traces: 'http://exact:9999/t' },
+      env,
+    });
+    expect(targets.traces?.url.href).toBe('http://exact:9999/t');
+    expect(targets.metrics?.url.href).toBe('http://code:4318/v1/metrics');
+    expect(resolveOtlpOptions({ env }).targets.metrics?.url.href).toBe('http://specific:4318/v1/metrics');
+  });
+
+  it('builds only the chosen signals', () => {
+    const { targets } = resolveOtlpOptions({ signals: ['traces'], env: {} });
+    expect(Object.keys(targets)).toEqual(['traces']);
+  });
+});
+
+describe('otlp() protocol, timeout, compression, temporality', () => {
+  it('reads per-signal variables before general ones, and code before both', () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '700',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'LowMemory',
+    };
+    const r = resolveOtlpOptions({ env });
+    expect(r.targets.traces).toMatchObject({ protocol: 'http/json', timeoutMs: 700, gzip: false });
+    expect(r.targets.metrics).toMatchObject({ protocol: 'http/json', timeoutMs: 2500, gzip: true });
+    expect(r.targets.logs).toMatchObject({ protocol: 'http/protobuf', timeoutMs: 2500, gzip: false });
+    expect(r.temporality).toBe('lowmemory');
+    const code = resolveOtlpOptions({
+      env,
+      protocol: 'http/protobuf',
+      timeoutMs: 42,
+      compression: 'gzip',
+      temporality: 'delta',
+    });
+    expect(code.targets.traces).toMatchObject({ protocol: 'http/protobuf', timeoutMs: 42, gzip: true });
+    expect(code.temporality).toBe('delta');
+  });
+
+  it('defaults to http/protobuf, 10 s, gzip and cumulative', () => {
+    const r = resolveOtlpOptions({ env: {} });
+    expect(r.targets.traces).toMatchObject({ protocol: 'http/protobuf', timeoutMs: 10_000, gzip: true });
+    expect(r.temporality).toBe('cumulative');
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/xml'],
+    ['OTEL_EXPORTER_OTLP_TIMEOUT', '10s'],
+    ['OTEL_EXPORTER_OTLP_COMPRESSION', 'zstd'],
+    ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'sometimes'],
+  ])('fails at setup on %s=%s, naming the variable', (name, value) => {
+    const error = configError(() => otlp({ env: { [name]: value } }));
+    expect(error.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(error.option).toBe(name);
+    expect(error.message).toContain(name);
+  });
+
+  it.each([
+    [{ protocol: 'grpc' }, 'protocol'],
+    [{ compression: 'br' }, 'compression'],
+    [{ signals: ['traces', 'profiles'] }, 'signals'],
+    [{ timeoutMs: 0 }, 'timeoutMs'],
+    [{ endpoints: { events: 'http://x' } }, 'endpoints.events'],
+    [{ url: 'collector:4318' }, 'url'],
+    [{ colour: 'blue' }, 'colour'],
+  ])('rejects bad option %j', (options, option) => {
+    const error = configError(() => otlp({ env: {}, ...(options as object) }));
+    expect(error.option).toBe(option);
+    expect(error.code).toMatch(/^SL_ERR_CONFIG_/);
+  });
+});
+
+describe('otlp() headers', () => {
+  it('parses the header variables (percent-decoded), merging general < signal < code, key by key', () => {
+    const r = resolveOtlpOptions({
+      url: 'https://collector.example.com',
+      headers: { 'X-Team': 'code' },
+      env: {
+        OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%3D%3D , x-team=general,x-tier=gold',
+        OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-tier=platinum',
+      },
+    });
+    expect(r.targets.traces?.headers).toEqual({ 'api-key': 'abc==', 'x-team': 'code', 'x-tier': 'gold' });
+    expect(r.targets.logs?.headers).toEqual({ 'api-key': 'abc==', 'x-team': 'code', 'x-tier': 'platinum' });
+  });
+
+  it('refuses to send headers over plain HTTP to a non-loopback host, without echoing them', () => {
+    const error = configError(() =>
+      otlp({ url: 'http://collector.example.com:4318', headers: { authorization: SECRET }, env: {} }),
+    );
+    expect(error.code).toBe('SL_ERR_CONFIG_INSECURE_ENDPOINT');
+    expect(error.message).not.toContain('sk-SENTINEL');
+    const fromEnv = configError(() =>
+      otlp({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://10.0.0.5:4318', OTEL_EXPORTER_OTLP_HEADERS: 'k=v' },
+      }),
+    );
+    expect(fromEnv.option).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
+  it('allows headers over plain HTTP to loopback, and no headers over plain HTTP anywhere', () => {
+    expect(() =>
+      otlp({ url: 'http://127.0.0.1:4318', headers: { authorization: SECRET }, env: {} }),
+    ).not.toThrow();
+    expect(() => otlp({ url: 'http://collector:4318', env: {} })).not.toThrow();
+  });
+
+  it('reports a malformed header entry by position, never by content', () => {
+    const error = configError(() =>
+      otlp({ env: { OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET},sk-SENTINEL-no-equals` } }),
+    );
+    expect(error.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(error.message).toContain('entry 2');
+    expect(error.message).not.toContain('SENTINEL');
+    const bad = configError(() => otlp({ headers: { authorization: `${SECRET}\r\nx: y` }, env: {} }));
+    expect(bad.message).not.toContain('SENTINEL');
+  });
+});
