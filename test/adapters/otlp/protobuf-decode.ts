@@ -240,8 +240,13 @@ export function decodeProtobuf(buf: Buffer, schema: Schema): Record<string, unkn
     const field = schema[fieldNo];
     if (field === undefined) throw new Error(`unknown field ${fieldNo} (wire type ${wire})`);
     const push = (v: unknown) => {
-      if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(v);
-      else out[field.name] = v;
+      if (!field.repeated) {
+        out[field.name] = v;
+        return;
+      }
+      const list = (out[field.name] as unknown[] | undefined) ?? [];
+      list.push(v);
+      out[field.name] = list;
     };
     if (typeof field.type === 'object') {
       push(decodeProtobuf(r.bytes(Number(r.varint())), field.type));
