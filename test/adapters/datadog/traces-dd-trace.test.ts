@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDdTrace } from '../../../adapters/datadog/dd-trace.js';
+import { getSightline, SightlineConfigError } from '../../../src/index.js';
+import { KEY, start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+// dd-trace initialises once per process: this file holds the only test that starts it.
+let server: IntakeServer | undefined;
+afterAll(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+});
+
+/** msgpack uint64: 0xcf and eight big-endian bytes. */
+function uint64(decimal: string): Buffer {
+  const b = Buffer.alloc(9);
+  b[0] = 0xcf;
+  b.writeBigUInt64BE(BigInt(decimal), 1);
+  return b;
+}
+
+describe("traces: 'dd-trace'", () => {
+  it("registers dd-trace's tracer provider: spans reach the Agent, log ids match the Agent's", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, {
+      metrics: 'none',
+      events: false,
+      traces: 'dd-trace',
+      endpoints: { traces: server.url('') },
+      ddTrace: { flushInterval: 50 },
+    });
+    obs.trace('dd-place-order', () => obs.log.info('inside the span'));
+    await obs.forceFlush();
+    const isTraces = (p: string) => p === '/v0.4/traces' || p === '/v0.5/traces';
+    await server.waitFor(() =>
+      server!.requests.some((r) => isTraces(r.path) && r.raw.includes('dd-place-order')),
+    );
+    const agent = server.requests.find((r) => isTraces(r.path) && r.raw.includes('dd-place-order'))!;
+    expect(agent.method).toBe('PUT');
+    expect(agent.headers['dd-api-key']).toBeUndefined();
+    expect(agent.raw.includes(Buffer.from('checkout'))).toBe(true);
+
+    const line = JSON.parse(lines.find((l) => l.includes('inside the span'))!) as Record<string, string>;
+    expect(line['dd.span_id']).toMatch(/^\d+$/);
+    expect(line['dd.trace_id']).toMatch(/^\d+$/);
+    // The Agent got the same span and trace ids the log line names (msgpack uint64 fields).
+    expect(agent.raw.includes(uint64(line['dd.span_id']!))).toBe(true);
+    expect(agent.raw.includes(uint64(line['dd.trace_id']!))).toBe(true);
+  });
+
+  it('fails with SL_ERR_CONFIG_MISSING_DEPENDENCY when dd-trace is not installed', () => {
+    const nowhere = join(mkdtempSync(join(tmpdir(), 'sl-no-ddtrace-')), 'index.js');
+    let error: unknown;
+    try {
+      loadDdTrace(nowhere);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    expect((error as SightlineConfigError).code).toBe('SL_ERR_CONFIG_MISSING_DEPENDENCY');
+    expect((error as Error).message).toContain('npm install dd-trace');
+  });
+});

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { KEY, start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+  server = undefined;
+});
+
+describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
+  it('posts OTLP/protobuf spans with the service resource and no API key', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {
+      metrics: 'none',
+      events: false,
+      traces: 'otlp',
+      endpoints: { traces: server.url('/v1/traces') },
+    });
+    obs.trace('place-order', (span) => span.setAttribute('order.id', 'o-42'));
+    await obs.forceFlush();
+    const requests = server.on('/v1/traces');
+    expect(requests).toHaveLength(1);
+    const r = requests[0]!;
+    expect(r.method).toBe('POST');
+    expect(r.headers['content-type']).toBe('application/x-protobuf');
+    expect(r.headers['dd-api-key']).toBeUndefined();
+    for (const text of [
+      'place-order',
+      'order.id',
+      'o-42',
+      'service.name',
+      'checkout',
+      'deployment.environment.name',
+      'prod',
+      '1.4.2',
+    ]) {
+      expect(r.raw.includes(Buffer.from(text))).toBe(true);
+    }
+    expect(obs.stats().datadog?.traces).toMatchObject({ produced: 1, delivered: 1, dropped: {} });
+  });
+
+  it('counts spans it could not deliver when the Agent is not listening', async () => {
+    server = await IntakeServer.start();
+    await server.close();
+    const { obs } = start(server, {
+      metrics: 'none',
+      events: false,
+      traces: 'otlp',
+      endpoints: { traces: server.url('/v1/traces') },
+      channel: {
+        flushIntervalMs: 20,
+        shutdownTimeoutMs: 200,
+        retry: { initialDelayMs: 5, maxElapsedMs: 100 },
+      },
+    });
+    for (let i = 0; i < 5; i++) obs.trace(`s${i}`, () => undefined);
+    await obs.forceFlush({ timeoutMs: 1000 });
+    await obs.shutdown({ timeoutMs: 1000 });
+    const s = obs.stats().datadog?.traces;
+    expect(s?.delivered).toBe(0);
+    expect(s?.produced).toBe(5);
+    expect(Object.values(s?.dropped ?? {}).reduce((a, b) => a + (b ?? 0), 0) + (s?.queued ?? 0)).toBe(5);
+    server = undefined;
+  });
+});
