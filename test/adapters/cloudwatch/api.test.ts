@@ -1,0 +1,336 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { assertInstalled } from '../../../adapters/cloudwatch/aws-sdk.js';
+import { type CloudWatchOptions, cloudwatch } from '../../../adapters/cloudwatch/index.js';
+import { getSightline, init } from '../../../src/index.js';
+import type { SignalStats } from '../../../src/export/index.js';
+import { anomalyEvent } from './helpers.js';
+import { type AwsIntake, startAwsIntake } from './intake-server.js';
+
+const GOLDEN = new URL('../../fixtures/golden/cloudwatch/put-metric-data.json', import.meta.url);
+const CREDENTIALS = {
+  accessKeyId: 'AKIDFAKEFORTESTS0001',
+  secretAccessKey: 'fake/Secret+Key/ThatMustNeverBePrinted0001',
+  sessionToken: 'FakeSessionTokenThatMustNeverBePrinted0001',
+};
+const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 40, maxElapsedMs: 5000 };
+
+let intake: AwsIntake | undefined;
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+  await intake?.close();
+  intake = undefined;
+  vi.restoreAllMocks();
+});
+
+function startApi(url: string, options: CloudWatchOptions = {}, extra: Record<string, unknown> = {}) {
+  const logLines: string[] = [];
+  const obs = init({
+    service: 'checkout',
+    environment: 'prod',
+    exporters: [
+      cloudwatch({
+        mode: 'api',
+        region: 'eu-west-1',
+        endpoints: { metrics: url, logs: url },
+        credentials: CREDENTIALS,
+        logGroup: '/shop/checkout',
+        logStream: 'web-1',
+        channel: { retry: FAST_RETRY, flushIntervalMs: 50 },
+        ...options,
+      }),
+    ],
+    logStream: { write: (l: string) => logLines.push(l) },
+    ...extra,
+  });
+  return { obs, logLines };
+}
+
+const cw = () => getSightline()!.stats().cloudwatch!;
+const balanced = (s: SignalStats) => {
+  const dropped = Object.values(s.dropped).reduce((a, b) => a + (b ?? 0), 0);
+  expect(s.produced).toBe(s.delivered + dropped + s.queued);
+};
+const userMetricData = (i: AwsIntake) =>
+  i.requests
+    .filter((r) => r.operation === 'PutMetricData')
+    .flatMap((r) => r.body.MetricData as any[])
+    .filter((d) => !d.MetricName.startsWith('sightline.'));
+
+describe('api mode against a loopback CloudWatch', () => {
+  it('sends PutMetricData over AWS JSON 1.0 and log lines by PutLogEvents, creating the group and stream', async () => {
+    intake = await startAwsIntake();
+    const { obs, logLines } = startApi(intake.url);
+    obs.metrics.counter('orders.placed', { unit: '{order}' }).add(3, { region: 'eu' });
+    obs.metrics.gauge('queue.bytes', { unit: 'By' }).record(2048);
+    const latency = obs.metrics.histogram('checkout.duration', { unit: 'ms', buckets: [10, 50, 100] });
+    for (const v of [4, 6, 20, 30, 40, 70, 250]) latency.record(v, { region: 'eu' });
+    obs.log.info({ orderId: 'o-1' }, 'order placed');
+    await obs.forceFlush();
+
+    const put = intake.requests.find((r) => r.operation === 'PutMetricData')!;
+    expect(put.headers['x-amz-target']).toBe('GraniteServiceVersion20100801.PutMetricData');
+    expect(put.headers['content-type']).toBe('application/x-amz-json-1.0');
+    expect(put.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDFAKEFORTESTS0001\/\d{8}\/eu-west-1\/monitoring\/aws4_request/,
+    );
+    expect(put.body.Namespace).toBe('Sightline/checkout');
+    const data = userMetricData(intake)
+      .map((d) => ({ ...d, Timestamp: 0 }))
+      .sort((a, b) => a.MetricName.localeCompare(b.MetricName));
+    for (const d of userMetricData(intake))
+      expect(Math.abs(d.Timestamp * 1000 - Date.now())).toBeLessThan(60_000);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(data, null, 2)}\n`);
+    expect(data).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+
+    const ops = intake.requests.filter((r) => r.operation !== 'PutMetricData').map((r) => r.operation);
+    expect(ops).toEqual(['PutLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents']);
+    const putLogs = intake.requests.filter((r) => r.operation === 'PutLogEvents').at(-1)!;
+    expect(putLogs.headers['x-amz-target']).toBe('Logs_20140328.PutLogEvents');
+    expect(putLogs.headers['content-type']).toBe('application/x-amz-json-1.1');
+    const stored = intake.stored.get('/shop/checkout:web-1')!;
+    expect(stored.map((e) => e.message)).toEqual(logLines.map((l) => l.trimEnd()));
+    expect(stored[0]!.timestamp).toBe(JSON.parse(logLines[0]!).time);
+    expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
+    expect(cw().logs).toMatchObject({ produced: 1, delivered: 1, queued: 0, dropped: {} });
+  });
+
+  it('retries throttling (CloudWatch Throttling, Logs ThrottlingException) and 5xx until delivered', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    intake.script(
+      'PutMetricData',
+      {
+        status: 400,
+        type: 'com.amazon.coral.availability#ThrottlingException',
+        queryCode: 'Throttling;Sender',
+      },
+      { status: 500, type: 'InternalServiceFault', queryCode: 'InternalServiceError;Receiver' },
+    );
+    intake.script(
+      'PutLogEvents',
+      { status: 400, type: 'ThrottlingException' },
+      { status: 503, type: 'ServiceUnavailableException' },
+    );
+    const { obs } = startApi(intake.url);
+    obs.metrics.counter('orders.placed').add(1);
+    obs.log.info('hello');
+    await obs.forceFlush();
+    expect(intake.requests.filter((r) => r.operation === 'PutMetricData')).toHaveLength(3);
+    expect(intake.requests.filter((r) => r.operation === 'PutLogEvents')).toHaveLength(3);
+    expect(userMetricData(intake)).toHaveLength(3);
+    const { metrics, logs } = cw();
+    expect(metrics!.retried).toBeGreaterThan(0);
+    expect(metrics).toMatchObject({ queued: 0, dropped: {} });
+    expect(logs).toMatchObject({ produced: 1, delivered: 1, retried: 2, dropped: {} });
+  });
+
+  it('drops a batch CloudWatch rejects as invalid, without retrying it', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    intake.script('PutMetricData', {
+      status: 400,
+      type: 'InvalidParameterValueException',
+      queryCode: 'InvalidParameterValue;Sender',
+    });
+    intake.script('PutLogEvents', { status: 400, type: 'InvalidParameterException' });
+    const { obs } = startApi(intake.url);
+    obs.metrics.counter('orders.placed').add(1);
+    obs.log.info('hello');
+    await obs.forceFlush();
+    expect(intake.requests.filter((r) => r.operation === 'PutMetricData')).toHaveLength(1);
+    expect(intake.requests.filter((r) => r.operation === 'PutLogEvents')).toHaveLength(1);
+    const { metrics, logs } = cw();
+    expect(metrics!.dropped.rejected).toBe(metrics!.produced);
+    expect(logs).toMatchObject({ produced: 1, delivered: 0, retried: 0, dropped: { rejected: 1 } });
+  });
+
+  it('counts the events PutLogEvents reports in rejectedLogEventsInfo as rejected', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    intake.script('PutLogEvents', {
+      status: 200,
+      body: { rejectedLogEventsInfo: { tooOldLogEventEndIndex: 2 } },
+    });
+    const { obs } = startApi(intake.url, { channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 } });
+    for (let i = 0; i < 5; i++) obs.log.info(`line ${i}`);
+    await obs.forceFlush();
+    expect(cw().logs).toMatchObject({ produced: 5, delivered: 3, dropped: { rejected: 2 }, queued: 0 });
+  });
+
+  it('keeps the service unaffected with CloudWatch down for the whole test, then delivers once it is back', async () => {
+    const probe = await startAwsIntake();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const { obs } = startApi(`http://127.0.0.1:${port}`, {
+      channel: {
+        retry: { initialDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 60_000 },
+        queueSize: 20,
+        flushIntervalMs: 50,
+      },
+    });
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) {
+      obs.metrics.counter('orders.placed').add(1, { shard: String(i % 40) });
+      obs.log.info({ i }, 'order');
+    }
+    const recording = performance.now() - started;
+    await obs.forceFlush({ timeoutMs: 500 });
+    const down = cw();
+    for (const s of [down.metrics!, down.logs!]) {
+      balanced(s);
+      expect(s.delivered).toBe(0);
+      expect(s.queued).toBeLessThanOrEqual(20);
+      expect(s.dropped.queue_full).toBeGreaterThan(0);
+    }
+    // Recording never waited on the network: 200 calls took far less than one connection attempt's back-off.
+    expect(recording).toBeLessThan(2000);
+
+    intake = await startAwsIntake(port);
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    for (let i = 0; i < 50 && (cw().logs!.queued > 0 || cw().metrics!.queued > 0); i++)
+      await obs.forceFlush({ timeoutMs: 500 });
+    const up = cw();
+    for (const s of [up.metrics!, up.logs!]) {
+      balanced(s);
+      expect(s.queued).toBe(0);
+      expect(s.delivered).toBeGreaterThan(0);
+    }
+    expect(intake.stored.get('/shop/checkout:web-1')!.length).toBe(up.logs!.delivered);
+  });
+});
+
+describe('api mode limits', () => {
+  it('sends at most 1,000 metrics per PutMetricData request', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    const g = obs.metrics.gauge('pool.size');
+    for (let i = 0; i < 1500; i++) g.record(i, { pool: `p${i}` });
+    await obs.forceFlush();
+    const puts = intake.requests.filter((r) => r.operation === 'PutMetricData');
+    expect(puts.length).toBeGreaterThanOrEqual(2);
+    for (const p of puts) expect(p.body.MetricData.length).toBeLessThanOrEqual(1000);
+    expect(userMetricData(intake)).toHaveLength(1500);
+    expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
+  });
+
+  it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    const { obs } = startApi(intake.url, {
+      events: false,
+      channel: { retry: FAST_RETRY, flushIntervalMs: 60_000, queueSize: 30_000 },
+    });
+    for (let i = 0; i < 12_000; i++) obs.log.info(`small ${i}`);
+    const big = 'x'.repeat(300_000);
+    for (let i = 0; i < 7; i++) obs.log.info({ big }, `big ${i}`);
+    await obs.forceFlush({ timeoutMs: 10_000 });
+    const puts = intake.requests.filter((r) => r.operation === 'PutLogEvents');
+    for (const p of puts) {
+      expect(p.body.logEvents.length).toBeLessThanOrEqual(10_000);
+      const size = p.body.logEvents.reduce((n: number, e: any) => n + Buffer.byteLength(e.message) + 26, 0);
+      expect(size).toBeLessThanOrEqual(1_048_576);
+    }
+    // sightline's lines are 80+ bytes, so 10,000 of them pass 1 MB: the byte limit binds first, and
+    // batches are cut right under it.
+    const sizes = puts.map((p) =>
+      p.body.logEvents.reduce((n: number, e: any) => n + Buffer.byteLength(e.message) + 26, 0),
+    );
+    expect(Math.max(...sizes)).toBeGreaterThan(1_048_576 - 2000);
+    expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(12_007);
+    expect(cw().logs).toMatchObject({ produced: 12_007, delivered: 12_007, dropped: {} });
+  });
+
+  it('sends events in chronological order and never one batch spanning more than 24 hours', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    const { obs } = startApi(intake.url, {
+      logs: false,
+      channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 },
+    });
+    const now = Date.now();
+    for (const t of [now, now - 2000, now - 1000, now - 25 * 3600 * 1000, now - 25 * 3600 * 1000 + 5]) {
+      (obs as any).emitAnomaly(anomalyEvent({ time: t }));
+    }
+    await obs.forceFlush();
+    const puts = intake.requests.filter((r) => r.operation === 'PutLogEvents');
+    expect(puts.length).toBeGreaterThanOrEqual(2);
+    for (const p of puts) {
+      const ts = p.body.logEvents.map((e: any) => e.timestamp);
+      expect(ts).toEqual([...ts].sort((a: number, b: number) => a - b));
+      expect(ts.at(-1) - ts[0]).toBeLessThanOrEqual(24 * 3600 * 1000);
+    }
+    expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(5);
+    const doc = JSON.parse(intake.stored.get('/shop/checkout:web-1')![0]!.message);
+    expect(doc._aws.CloudWatchMetrics[0].Metrics.map((m: any) => m.Name)).toEqual([
+      'AnomalyScore',
+      'AnomalySeverity',
+    ]);
+    expect(cw().events).toMatchObject({ produced: 5, delivered: 5, dropped: {} });
+  });
+});
+
+describe('credentials', () => {
+  it('never appear in log lines, diagnostics or request bodies, only as the key id in the signature header', async () => {
+    intake = await startAwsIntake();
+    intake.script('PutMetricData', {
+      status: 400,
+      type: 'InvalidParameterValueException',
+      queryCode: 'InvalidParameterValue;Sender',
+    });
+    intake.script('PutLogEvents', { status: 403, type: 'UnrecognizedClientException' });
+    const printed: string[] = [];
+    const capture = (chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture as never);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture as never);
+    const { obs, logLines } = startApi(intake.url, {}, { diagnostics: 'debug' });
+    obs.metrics.counter('orders.placed').add(1);
+    obs.log.info('hello');
+    await obs.forceFlush();
+    await obs.shutdown();
+    vi.restoreAllMocks();
+    expect(printed.join('')).toContain('cloudwatch');
+    const everything = [
+      ...printed,
+      ...logLines,
+      ...intake.requests.map((r) => JSON.stringify(r.body)),
+      JSON.stringify(obs.stats()),
+    ].join('\n');
+    for (const secret of [CREDENTIALS.secretAccessKey, CREDENTIALS.sessionToken]) {
+      expect(everything).not.toContain(secret);
+      for (const r of intake.requests) expect(r.headers.authorization).not.toContain(secret);
+    }
+  });
+
+  it('are never echoed by a configuration error', () => {
+    let message = '';
+    try {
+      cloudwatch({
+        mode: 'api',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: '', secretAccessKey: 'TopSecretValue' },
+      });
+    } catch (error) {
+      message = String((error as Error).message);
+      expect((error as { code?: string }).code).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
+    }
+    expect(message).toContain('credentials');
+    expect(message).not.toContain('TopSecretValue');
+  });
+});
+
+describe('the AWS SDK as an optional dependency', () => {
+  it('fails setup with SL_ERR_CONFIG_MISSING_DEPENDENCY naming a package that is not installed', () => {
+    expect(() => assertInstalled('@aws-sdk/client-not-installed-anywhere')).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_MISSING_DEPENDENCY',
+        message: expect.stringContaining('npm install @aws-sdk/client-not-installed-anywhere'),
+      }),
+    );
+    expect(() => assertInstalled('@aws-sdk/client-cloudwatch')).not.toThrow();
+  });
+});

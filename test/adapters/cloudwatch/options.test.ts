@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { sdkErrorStatus } from '../../../adapters/cloudwatch/aws-sdk.js';
+import {
+  BatchSpanError,
+  countRejected,
+  decodeLogEvents,
+  encodeLogEvents,
+  lineToLogEvent,
+} from '../../../adapters/cloudwatch/encode-logs.js';
+import { cloudwatch, type CloudWatchOptions } from '../../../adapters/cloudwatch/index.js';
+import { resolveCloudWatchOptions } from '../../../adapters/cloudwatch/options.js';
+
+describe('cloudwatch() options', () => {
+  it.each<[string, CloudWatchOptions, string, string]>([
+    ['an unknown mode', { mode: 'xml' as never }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cloudwatch.mode'],
+    [
+      'a reserved namespace',
+      { namespace: 'AWS/Lambda' },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.namespace',
+    ],
+    [
+      'a namespace with spaces',
+      { namespace: 'my shop' },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.namespace',
+    ],
+    [
+      'api mode without a region',
+      { mode: 'api', env: {} },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.region',
+    ],
+    ['a malformed region', { region: 'Europe' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cloudwatch.region'],
+    ['a bad AWS_REGION', { env: { AWS_REGION: 'nowhere' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'AWS_REGION'],
+    ['a bad log group', { logGroup: 'my group' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cloudwatch.logGroup'],
+    [
+      'a log stream with a colon',
+      { logStream: 'a:b' },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.logStream',
+    ],
+    [
+      'a non-ASCII dimension',
+      { dimensions: { Team: 'Zürich' } },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.dimensions.Team',
+    ],
+    [
+      'storageResolution 5',
+      { storageResolution: 5 as never },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.storageResolution',
+    ],
+    [
+      'an unknown option',
+      { namepsace: 'x' } as never,
+      'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      'cloudwatch.namepsace',
+    ],
+    [
+      'an unknown endpoint',
+      { endpoints: { event: 'http://127.0.0.1' } as never },
+      'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      'cloudwatch.endpoints.event',
+    ],
+    [
+      'SDK endpoint over plain HTTP to a remote host',
+      { endpoints: { metrics: 'http://monitoring.example.com' } },
+      'SL_ERR_CONFIG_INSECURE_ENDPOINT',
+      'cloudwatch.endpoints.metrics',
+    ],
+    ['traces: "yes"', { traces: 'yes' as never }, 'SL_ERR_CONFIG_INVALID_TYPE', 'cloudwatch.traces'],
+  ])('rejects %s', (_what, options, code, option) => {
+    expect(() => cloudwatch(options)).toThrowError(expect.objectContaining({ code, option }));
+  });
+
+  it('reads AWS_REGION, then AWS_DEFAULT_REGION', () => {
+    expect(
+      resolveCloudWatchOptions({ env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' } }).region,
+    ).toBe('eu-west-1');
+    expect(resolveCloudWatchOptions({ env: { AWS_DEFAULT_REGION: 'us-east-1' } }).region).toBe('us-east-1');
+    expect(
+      resolveCloudWatchOptions({ region: 'ap-southeast-2', env: { AWS_REGION: 'eu-west-1' } }).region,
+    ).toBe('ap-southeast-2');
+  });
+
+  it('defaults to emf, X-Ray ids only with traces, and the collector URL for traces', () => {
+    const o = resolveCloudWatchOptions({ env: {} });
+    expect(o).toMatchObject({ mode: 'emf', traces: false, xrayIds: false, xrayTraceIdKey: 'xray_trace_id' });
+    expect(o.endpoints.traces.href).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(resolveCloudWatchOptions({ traces: true, env: {} }).xrayIds).toBe(true);
+  });
+});
+
+describe('PutLogEvents encoding', () => {
+  it('sorts events and makes the body exactly the PutLogEvents size (message bytes + 26 per event)', () => {
+    const events = [
+      { timestamp: 3000, message: 'c é' },
+      { timestamp: 1000, message: 'a' },
+      { timestamp: 2000, message: 'b' },
+    ];
+    const { body } = encodeLogEvents(events);
+    const bytes = Buffer.from(body as string);
+    expect(bytes.byteLength).toBe(events.reduce((n, e) => n + Buffer.byteLength(e.message) + 26, 0));
+    expect(decodeLogEvents(bytes)).toEqual([events[1], events[2], events[0]]);
+  });
+
+  it('refuses a batch spanning more than 24 hours, so the core halves it', () => {
+    expect(() =>
+      encodeLogEvents([
+        { timestamp: 0, message: 'a' },
+        { timestamp: 24 * 3600 * 1000 + 1, message: 'b' },
+      ]),
+    ).toThrow(BatchSpanError);
+  });
+
+  it('keeps a message with a line break as one event', () => {
+    const { body } = encodeLogEvents([{ timestamp: 1, message: 'two\nlines' }]);
+    expect(decodeLogEvents(Buffer.from(body as string))).toEqual([{ timestamp: 1, message: 'two\\nlines' }]);
+  });
+
+  it('takes the timestamp from the line, epoch or ISO', () => {
+    const epoch = { messageKey: 'msg', levelKey: 'level', timeKey: 'time', timeFormat: 'epoch' } as const;
+    const iso = {
+      messageKey: 'message',
+      levelKey: 'log.level',
+      timeKey: '@timestamp',
+      timeFormat: 'iso',
+    } as const;
+    expect(lineToLogEvent('{"level":"info","time":1700000000123,"msg":"x"}', epoch).timestamp).toBe(
+      1_700_000_000_123,
+    );
+    expect(lineToLogEvent('{"@timestamp":"2023-11-14T22:13:20.123Z","message":"x"}', iso).timestamp).toBe(
+      1_700_000_000_123,
+    );
+    expect(lineToLogEvent('{"msg":"no time"}', epoch, () => 42).timestamp).toBe(42);
+  });
+
+  it('counts rejected events from rejectedLogEventsInfo (end indices exclusive, start inclusive)', () => {
+    expect(countRejected(undefined, 10)).toBe(0);
+    expect(countRejected({ tooOldLogEventEndIndex: 2 }, 10)).toBe(2);
+    expect(countRejected({ expiredLogEventEndIndex: 3, tooOldLogEventEndIndex: 1 }, 10)).toBe(3);
+    expect(countRejected({ tooNewLogEventStartIndex: 8 }, 10)).toBe(2);
+    expect(countRejected({ tooOldLogEventEndIndex: 9, tooNewLogEventStartIndex: 0 }, 10)).toBe(10);
+  });
+});
+
+describe('SDK errors as statuses', () => {
+  it.each([
+    [{ name: 'Throttling', $metadata: { httpStatusCode: 400 } }, 429],
+    [{ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }, 429],
+    [{ name: 'Whatever', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } }, 429],
+    [{ name: 'ServiceUnavailableException', $fault: 'server', $metadata: { httpStatusCode: 500 } }, 500],
+    [{ name: 'InternalServiceFault', $fault: 'server', $metadata: { httpStatusCode: 400 } }, 503],
+    [{ name: 'InvalidParameterValueException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, 400],
+    [{ name: 'UnrecognizedClientException', $fault: 'client', $metadata: { httpStatusCode: 403 } }, 403],
+    [{ name: 'TypeError', $metadata: { httpStatusCode: 200 } }, 502],
+    [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined],
+  ])('maps %j to %s', (error, status) => {
+    expect(sdkErrorStatus(error)).toBe(status);
+  });
+});
