@@ -106,6 +106,24 @@ export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewR
   }
   const env = readEnvOption(options.env);
   const licenseKey = resolveLicenseKey(options.licenseKey, env);
+  try {
+    return resolveRest(options, env, licenseKey);
+  } catch (error) {
+    throw scrub(error, licenseKey);
+  }
+}
+
+/**
+ * A key pasted into the wrong option (a region, an endpoint path) would be echoed by the error
+ * describing that option; this takes it out of the message.
+ */
+function scrub(error: unknown, licenseKey: string): unknown {
+  if (!(error instanceof SightlineConfigError) || !error.message.includes(licenseKey)) return error;
+  const text = error.message.replace(` [${error.code}]`, '').split(licenseKey).join('<redacted>');
+  return new SightlineConfigError(error.code, error.option.split(licenseKey).join('<redacted>'), text);
+}
+
+function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string): ResolvedNewRelic {
   const region = resolveRegion(options.region, env);
   const accountId = resolveAccountId(options.accountId, env);
   const appName = resolveAppName(options.appName, env);
@@ -286,7 +304,7 @@ function resolveEndpoints(
       throw new SightlineConfigError(
         ErrorCodes.CONFIG_UNKNOWN_OPTION,
         `newrelic.endpoints.${key}`,
-        `newrelic.endpoints has no key ${JSON.stringify(key)}; use metrics, logs, traces or events`,
+        `Option newrelic.endpoints.${key} is not known; use metrics, logs, traces or events`,
       );
     }
   }

@@ -82,6 +82,9 @@ export function normalize(value: unknown, key = ''): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = normalize(v, k);
+    // OTLP key/value lists and the instrumentation scope carry release versions.
+    if (out.key === 'telemetry.sdk.version') out.value = '<sdk-version>';
+    if (key === 'scope' && typeof out.version === 'string') out.version = '<version>';
     return out;
   }
   if (typeof value === 'number' && /timestamp|TimeUnixNano|^time$/.test(key)) return '<time>';

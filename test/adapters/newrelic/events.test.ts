@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import type { Sightline } from '../../../src/api/types.js';
+import {
+  ACCOUNT_ID,
+  expectGolden,
+  LICENSE_KEY,
+  normalize,
+  startWithNewRelic,
+  stopSightline,
+} from './helpers.js';
+import { endpointsFor, type NrIntake, startNrIntake } from './intake-server.js';
+
+const anomaly = (over: Partial<AnomalyEvent> = {}): AnomalyEvent => ({
+  metric: 'checkout.cart.value',
+  attributes: { region: 'eu', canary: true, 'http.route': '/orders' },
+  time: 1_700_000_000_000,
+  observed: 12.5,
+  expected: 87.5,
+  band: { lower: 60, upper: 110 },
+  score: 0.97,
+  severity: 82,
+  kind: 'level_drop',
+  explanation: 'checkout.cart.value fell to 12.5, expected 60..110',
+  service: 'checkout',
+  environment: 'prod',
+  ...over,
+});
+
+const emit = (obs: Sightline, event: AnomalyEvent) =>
+  (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(event);
+
+let intake: NrIntake;
+beforeEach(async () => {
+  intake = await startNrIntake({ licenseKey: LICENSE_KEY });
+});
+afterEach(async () => {
+  await stopSightline();
+  await intake.close();
+});
+
+describe('newrelic anomaly events → Event API', () => {
+  it('POSTs flat custom events of type SightlineAnomaly to /v1/accounts/{id}/events', async () => {
+    const { obs } = startWithNewRelic(intake);
+    emit(obs, anomaly());
+    await obs.forceFlush();
+
+    const accepted = intake.accepted('events');
+    expect(accepted).toHaveLength(1);
+    const req = accepted[0]!;
+    expect(req.path).toBe(`/v1/accounts/${ACCOUNT_ID}/events`);
+    expect(req.headers['api-key']).toBe(LICENSE_KEY);
+    expect(req.headers['content-encoding']).toBe('gzip');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(Number(req.headers['content-length'])).toBe(req.wire.byteLength);
+    expect(req.status).toBe(200);
+    const events = req.json as Record<string, unknown>[];
+    for (const e of events)
+      for (const v of Object.values(e)) expect(['string', 'number']).toContain(typeof v);
+    expect(events[0]!.timestamp).toBe(1_700_000_000_000);
+    expectGolden('events', normalize(events));
+    expect(obs.stats().newrelic?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+  });
+
+  it('keeps events within the attribute limits: 4096-char values, 255 attributes, custom eventType', async () => {
+    const { obs } = startWithNewRelic(intake, { eventType: 'CheckoutAnomaly' });
+    const attributes: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) attributes[`a${i}`] = 'v';
+    emit(obs, anomaly({ explanation: 'e'.repeat(6000), attributes }));
+    await obs.forceFlush();
+
+    const [event] = intake.accepted('events')[0]!.json as Record<string, unknown>[];
+    expect(event!.eventType).toBe('CheckoutAnomaly');
+    expect(event!.explanation).toBe('e'.repeat(4096));
+    expect(Object.keys(event!).length).toBe(255);
+  });
+
+  it('sends no events without an account id, and says how to enable them', async () => {
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let obs: Sightline;
+    try {
+      const { events: _events, ...endpoints } = endpointsFor(intake, ACCOUNT_ID);
+      ({ obs } = startWithNewRelic(intake, { endpoints }, { diagnostics: 'info' }));
+    } finally {
+      process.stderr.write = original;
+    }
+    emit(obs, anomaly());
+    await obs.forceFlush();
+    expect(intake.requests.filter((r) => r.api === 'events')).toHaveLength(0);
+    expect(obs.stats().newrelic?.events).toBeUndefined();
+    expect(written.join('')).toMatch(/NEW_RELIC_ACCOUNT_ID/);
+  });
+});
