@@ -83,6 +83,24 @@ describe('channel retries', () => {
     expect(ch.stats()).toMatchObject({ delivered: 2, retried: 2, queued: 0 });
   });
 
+  it('falls back to Retry-After when the delay hook throws', async () => {
+    intake = await startIntake((_req, i) =>
+      i === 0 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 200 },
+    );
+    const ch = channel(
+      {
+        retryDelayMs: () => {
+          throw new Error('bad header');
+        },
+      },
+      // Only Retry-After (0 s, floored at 100 ms) lets this finish in time: the back-off would be minutes.
+      { retry: { initialDelayMs: 120_000, maxDelayMs: 120_000, maxElapsedMs: 600_000 }, random: () => 0.99 },
+    );
+    ch.pushAll(nums(2));
+    await ch.forceFlush(5000);
+    expect(ch.stats()).toMatchObject({ delivered: 2, retried: 2, queued: 0 });
+  });
+
   it('gives up with retries_exhausted once the retry budget is spent', async () => {
     intake = await startIntake(() => ({ status: 503 }));
     const ch = channel({}, { retry: { initialDelayMs: 10, maxDelayMs: 20, maxElapsedMs: 100 } });

@@ -120,6 +120,24 @@ describe('channel delivery', () => {
     expect(ch.stats().delivered).toBe(30);
   });
 
+  it('falls back to count-only batches when the sizeOf estimate throws', async () => {
+    intake = await startIntake();
+    const ch = channel({
+      limits: { maxItems: 4, maxBytes: 1_000_000 },
+      sizeOf: (i) => {
+        if (i.id === 2) throw new Error('no size');
+        return 10;
+      },
+    });
+    ch.pushAll(items(6));
+    await ch.forceFlush(5000);
+    expect(intake.requests.map((r) => ids(r.text))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5],
+    ]);
+    expect(ch.stats()).toMatchObject({ delivered: 6, queued: 0, dropped: {} });
+  });
+
   it('drops an item that alone exceeds the byte limit as too_large and sends the rest', async () => {
     intake = await startIntake();
     const ch = channel({ limits: { maxItems: 100, maxBytes: 200 } });
@@ -364,6 +382,28 @@ describe('channel secrets and setup', () => {
     expect(lines.join('\n')).toContain('HTTP 403');
     expect(lines.join('\n')).toContain(`${intake.url}/api/v2/logs`);
     expect(lines.join('\n')).not.toMatch(/SECRET|dd-api-key=/);
+  });
+
+  it('reports a full queue through diag, once per interval, and counts every drop', () => {
+    intake = undefined as unknown as Intake;
+    const lines: string[] = [];
+    const diag = createDiag({ level: 'warn', write: (l) => lines.push(l), intervalMs: 60_000 });
+    const ch = createChannel<Item>(
+      {
+        adapter: 'dd',
+        signal: 'logs',
+        url: new URL('http://127.0.0.1:9/'),
+        limits: { maxItems: 100, maxBytes: 1e6 },
+        encode: encodeJson,
+      },
+      { queueSize: 5, diag, flushIntervalMs: 60_000 },
+    );
+    expect(ch.pushAll(items(50))).toBe(5);
+    expect(ch.stats()).toMatchObject({ produced: 50, queued: 5, dropped: { queue_full: 45 } });
+    expect(lines).toEqual([
+      'sightline warn export.dd.logs.queue_full: dd logs: queue full (5 items); dropping',
+    ]);
+    return ch.shutdown(0);
   });
 
   it.each([
