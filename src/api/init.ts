@@ -1,6 +1,7 @@
 import { resolveConfig } from '../config/resolve.js';
 import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
+import { installOutboundHttp } from '../integrations/outbound/install.js';
 import { getSightline, setGlobalInstance } from './global.js';
 import { applyPendingGauges } from './proxies.js';
 import { installSignalHandlers } from './signals.js';
@@ -41,24 +42,6 @@ export function init(config?: SightlineConfig): Sightline {
   });
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
   applyPendingGauges(instance);
-  for (const hook of initHooks) {
-    try {
-      const undo = hook(instance);
-      if (undo) instance.addCleanup(undo);
-    } catch (error) {
-      instance.diag.warn(
-        'init.hook',
-        `an integration failed to start: ${error instanceof Error ? error.message : 'error'}`,
-      );
-    }
-  }
+  if (resolved.outbound) instance.addCleanup(installOutboundHttp(instance));
   return instance;
-}
-
-/** Work other modules attach to every new instance (outbound HTTP, the anomaly engine). */
-export type InitHook = (instance: SightlineInstance) => (() => void) | undefined;
-const initHooks: InitHook[] = [];
-
-export function addInitHook(hook: InitHook): void {
-  initHooks.push(hook);
 }
