@@ -16,9 +16,7 @@ export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
  */
 export function assertInstalled(pkg: string): void {
   try {
-    // CommonJS builds have `require`; ES modules make one from their own location.
-    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-    req.resolve(pkg);
+    createRequire(moduleLocation()).resolve(pkg);
   } catch {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_MISSING_DEPENDENCY,
@@ -27,6 +25,16 @@ export function assertInstalled(pkg: string): void {
         `run npm install ${pkg}, or use mode 'emf' (no AWS SDK needed)`,
     );
   }
+}
+
+/**
+ * Where this module lives, so the peer dependency resolves as the application would import it:
+ * `import.meta.url` in the ES module build; the CommonJS build has no `import.meta` but has `__filename`.
+ */
+function moduleLocation(): string {
+  const url = (import.meta as { url?: string } | undefined)?.url;
+  if (url) return url;
+  return typeof __filename === 'string' ? __filename : `${process.cwd()}/index.js`;
 }
 
 /**
