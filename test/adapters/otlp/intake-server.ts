@@ -17,6 +17,8 @@ export interface OtlpRequest {
   /** Parsed body for `application/json` requests. */
   readonly json: unknown;
   status: number;
+  /** `performance.now()` on arrival. */
+  readonly at: number;
 }
 
 /** A scripted answer for one request; `partial` answers 200 with a partial success in the request's encoding. */
@@ -114,7 +116,16 @@ export async function startCollector(port = 0): Promise<OtlpCollector> {
           bad = true;
         }
       }
-      const record: OtlpRequest = { signal, path, headers: req.headers, wire, body, json, status: 0 };
+      const record: OtlpRequest = {
+        signal,
+        path,
+        headers: req.headers,
+        wire,
+        body,
+        json,
+        status: 0,
+        at: performance.now(),
+      };
       requests.push(record);
       for (const w of [...waiters]) {
         if (w.signal === signal && count(signal) >= w.n) {

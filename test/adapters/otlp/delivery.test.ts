@@ -1,0 +1,228 @@
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OtlpCollector, startCollector } from './intake-server.js';
+import { decodeProtobuf, LOGS_REQUEST, TRACES_REQUEST } from './protobuf-decode.js';
+import { expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
+
+describe('otlp delivery', () => {
+  let collector: OtlpCollector;
+  beforeEach(async () => {
+    collector = await startCollector();
+  });
+  afterEach(async () => {
+    await stopSightline();
+    await collector.close();
+  });
+
+  it('sends the configured and environment headers, and keeps them out of stats and diagnostics', async () => {
+    const diagLines: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      diagLines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const { obs } = startWithOtlp(
+        collector,
+        {
+          headers: { Authorization: SECRET },
+          env: { OTEL_EXPORTER_OTLP_HEADERS: 'x-scope-orgid=tenant%201' },
+        },
+        { diagnostics: 'debug' },
+      );
+      collector.script('logs', { status: 400, message: 'bad' });
+      obs.log.info('hello');
+      await obs.forceFlush();
+      const [request] = collector
+        .accepted('traces')
+        .concat(collector.requests.filter((r) => r.signal === 'logs'));
+      expect(request?.headers.authorization).toBe(SECRET);
+      expect(request?.headers['x-scope-orgid']).toBe('tenant 1');
+      expect(JSON.stringify(obs.stats())).not.toContain('SENTINEL');
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(diagLines.join('')).toContain('HTTP 400');
+    expect(diagLines.join('')).not.toContain('SENTINEL');
+  });
+
+  it('gzips bodies by default and sends them plain with compression none', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['logs'] });
+    obs.log.info('zipped');
+    await obs.forceFlush();
+    const [zipped] = collector.accepted('logs');
+    expect(zipped?.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped?.wire as Buffer).equals(zipped?.body as Buffer)).toBe(true);
+    await stopSightline();
+
+    const plain = startWithOtlp(collector, { signals: ['logs'], compression: 'none' }).obs;
+    plain.log.info('plain');
+    await plain.forceFlush();
+    const last = collector.accepted('logs').at(-1);
+    expect(last?.headers['content-encoding']).toBeUndefined();
+    const record = decodeProtobuf(last?.wire as Buffer, LOGS_REQUEST) as {
+      resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[];
+    };
+    expect(record.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.body.stringValue).toBe('plain');
+  });
+
+  it('retries 429 after the Retry-After delay and delivers', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['traces'] });
+    collector.script('traces', { status: 429, headers: { 'retry-after': '1' } });
+    obs.trace('rate limited', () => {});
+    await obs.forceFlush();
+    await collector.waitFor('traces', 2);
+    await obs.forceFlush();
+    const [first, second] = collector.requests.filter((r) => r.signal === 'traces');
+    expect(first?.status).toBe(429);
+    expect(second?.status).toBe(200);
+    // Retry-After: 1 (second) is honoured rather than the 5-20 ms back-off configured for the test.
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(second?.body.equals(first?.body as Buffer)).toBe(true);
+    const stats = obs.stats().otlp?.traces;
+    expect(stats).toMatchObject({ produced: 1, delivered: 1, retried: 1, queued: 0 });
+  });
+
+  it.each([502, 503, 504])('retries %i', async (status) => {
+    const { obs } = startWithOtlp(collector, { signals: ['traces'] });
+    collector.script('traces', { status });
+    obs.trace('flaky', () => {});
+    await obs.forceFlush({ timeoutMs: 5000 });
+    expect(collector.requests.map((r) => r.status)).toEqual([status, 200]);
+    expect(obs.stats().otlp?.traces?.delivered).toBe(1);
+  });
+
+  it.each([400, 401, 403, 500])(
+    'drops on %i without retrying (OTLP retries 429/502/503/504 only)',
+    async (status) => {
+      const { obs } = startWithOtlp(collector, { signals: ['traces'] });
+      collector.script('traces', { status, message: 'invalid span' });
+      obs.trace('a', () => {});
+      obs.trace('b', () => {});
+      await obs.forceFlush();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(collector.requests.filter((r) => r.signal === 'traces')).toHaveLength(1);
+      const stats = obs.stats().otlp?.traces;
+      expect(stats).toMatchObject({ produced: 2, delivered: 0, retried: 0, dropped: { rejected: 2 } });
+    },
+  );
+
+  it.each(['http/json', 'http/protobuf'] as const)(
+    'counts a %s partial success as rejected items, without retrying',
+    async (protocol) => {
+      const { obs } = startWithOtlp(collector, { signals: ['logs'], protocol, events: false });
+      collector.script('logs', { partial: 2 });
+      for (let i = 0; i < 5; i++) obs.log.info({ i }, 'line');
+      await obs.forceFlush();
+      expect(collector.requests).toHaveLength(1);
+      expect(obs.stats().otlp?.logs).toMatchObject({ produced: 5, delivered: 3, dropped: { rejected: 2 } });
+    },
+  );
+
+  it('counts a partial success with rejected 0 (a warning) as delivered', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['metrics'], protocol: 'http/json' });
+    collector.script('metrics', { partial: 0 });
+    obs.metrics.counter('orders').add(1);
+    await obs.forceFlush();
+    const stats = obs.stats().otlp?.metrics;
+    expect(stats?.dropped).toEqual({});
+    expect(stats?.delivered).toBe(stats?.produced);
+    expect(stats?.produced).toBeGreaterThan(0);
+  });
+
+  it('splits a batch into requests of at most the configured number of items', async () => {
+    const { obs } = startWithOtlp(collector, {
+      signals: ['traces'],
+      protocol: 'http/json',
+      limits: { traces: { maxItems: 3 } },
+    });
+    for (let i = 0; i < 7; i++) obs.trace(`s${i}`, () => {});
+    await obs.forceFlush();
+    const sizes = collector
+      .accepted('traces')
+      .map(
+        (r) =>
+          (r.json as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]
+            ?.scopeSpans[0]?.spans.length,
+      );
+    expect(sizes.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(7);
+    expect(Math.max(...(sizes as number[]))).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('otlp with the collector unavailable', () => {
+  afterEach(stopSightline);
+
+  it('never blocks the service while the collector is down for the whole run; queues stay bounded', async () => {
+    const gone = await startCollector();
+    const url = gone.url;
+    await gone.close();
+    const { obs } = startWithOtlp(
+      { url },
+      {
+        signals: ['logs', 'traces'],
+        channel: {
+          queueSize: 20,
+          flushIntervalMs: 20,
+          shutdownTimeoutMs: 300,
+          retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 200 },
+        },
+      },
+    );
+    const started = performance.now();
+    for (let i = 0; i < 500; i++) {
+      obs.log.info({ i }, 'order placed');
+      obs.trace('work', () => {});
+    }
+    const elapsed = performance.now() - started;
+    // Not a speed assertion: 1,000 calls against a dead collector finish without waiting on any I/O.
+    expect(elapsed).toBeLessThan(5000);
+    await obs.forceFlush({ timeoutMs: 500 });
+    const stats = obs.stats().otlp;
+    expect(stats?.logs?.produced).toBe(500);
+    expect(stats?.traces?.produced).toBe(500);
+    for (const s of [stats?.logs, stats?.traces]) {
+      expect(s?.delivered).toBe(0);
+      expect(s?.queued).toBeLessThanOrEqual(20);
+      expect(s?.dropped.queue_full ?? 0).toBeGreaterThan(0);
+    }
+    expectIdentity(stats);
+    await obs.shutdown({ timeoutMs: 1000 });
+    const after = obs.stats().otlp;
+    expectIdentity(after);
+    expect(after?.logs?.queued).toBe(0);
+  });
+
+  it('delivers what was queued once the collector comes back', async () => {
+    const first = await startCollector();
+    const port = first.port;
+    await first.close();
+    const { obs } = startWithOtlp(
+      { url: `http://127.0.0.1:${port}` },
+      {
+        signals: ['traces'],
+        protocol: 'http/protobuf',
+        channel: { flushIntervalMs: 20, retry: { initialDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 30_000 } },
+      },
+    );
+    for (let i = 0; i < 5; i++) obs.trace(`queued-${i}`, () => {});
+    await obs.forceFlush({ timeoutMs: 200 });
+    expect(obs.stats().otlp?.traces?.delivered).toBe(0);
+
+    const back = await startCollector(port);
+    try {
+      await obs.forceFlush({ timeoutMs: 5000 });
+      expect(obs.stats().otlp?.traces).toMatchObject({ produced: 5, delivered: 5, queued: 0, dropped: {} });
+      const names = back.accepted('traces').flatMap((r) => {
+        const body = decodeProtobuf(r.body, TRACES_REQUEST) as {
+          resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
+        };
+        return body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.name)));
+      });
+      expect(names.sort()).toEqual(['queued-0', 'queued-1', 'queued-2', 'queued-3', 'queued-4']);
+    } finally {
+      await stopSightline();
+      await back.close();
+    }
+  });
+});
