@@ -119,15 +119,23 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
     return n ?? undefined;
   }
 
+  // The SDK hands back the attribute objects recorded with, usually the same ones every cycle:
+  // remembering their encoded tags by identity skips the sanitising on later collections.
+  const attributeTags = new WeakMap<Attributes, string>();
+
   function tagsOf(attributes: Attributes): string {
-    let out = baseTags;
-    for (const key in attributes) {
-      const v = attributes[key];
-      if (v === undefined || v === null) continue;
-      const text = Array.isArray(v) ? v.join(',') : v;
-      out += `${out === '' ? '' : ','}${JSON.stringify(tag(key, text))}`;
+    let own = attributeTags.get(attributes);
+    if (own === undefined) {
+      own = '';
+      for (const key in attributes) {
+        const v = attributes[key];
+        if (v === undefined || v === null) continue;
+        own += `,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v))}`;
+      }
+      attributeTags.set(attributes, own);
     }
-    return out;
+    if (baseTags === '') return own.slice(1);
+    return baseTags + own;
   }
 
   function series(

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 function normalise(series: Record<string, any>[]) {
   return series
-    .map((s) => ({
+    .map((s): Record<string, any> => ({
       ...s,
       ...(s.interval !== undefined ? { interval: 'N' } : {}),
       points: s.points.map((p: { timestamp: number; value: number }) => ({ timestamp: 'T', value: p.value })),
