@@ -1,6 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+// Examples and the demo import the package by name; in tests that name means the sources.
+const paths = JSON.parse(readFileSync(new URL('./tsconfig.json', import.meta.url), 'utf8')).compilerOptions
+  .paths as Record<string, string[]>;
+const alias = Object.entries(paths)
+  .sort(([a], [b]) => b.length - a.length)
+  .map(([find, [target]]) => ({
+    find: new RegExp(`^${find}$`),
+    replacement: new URL(target ?? '', import.meta.url).pathname,
+  }));
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['node_modules/**'],
