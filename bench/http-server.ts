@@ -1,0 +1,115 @@
+/**
+ * One benchmark server, run as a child of bench/http.ts so its CPU time is its own:
+ * `node --import tsx bench/http-server.ts <express|fastify> <bare|sightline|otel|ddtrace> <sinkUrl>`.
+ * Tells the parent its port over IPC, and answers `cpu` messages with process.cpuUsage().
+ */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+
+const [framework, variant, sink] = process.argv.slice(2) as [string, string, string];
+const rootRequire = createRequire(import.meta.url);
+const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
+
+// Each variant sets up before the framework is loaded, as its documentation says, so the
+// auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
+async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
+  if (variant === 'sightline') {
+    const { init } = await import('../src/index.js');
+    const { otlp } = await import('../adapters/otlp/index.js');
+    init({
+      service: 'bench',
+      exporters: [otlp({ url: sink })],
+      logStream: { write: () => {} },
+      outbound: false,
+      handleSignals: false,
+    });
+    if (framework === 'express') {
+      const { expressMiddleware } = await import('../src/integrations/express/index.js');
+      return { express: expressMiddleware() };
+    }
+    const { sightlineFastify } = await import('../src/integrations/fastify/index.js');
+    return { fastifyPlugin: sightlineFastify };
+  }
+  if (variant === 'otel') {
+    // The OpenTelemetry 3.x line: one sdk-trace package; the Node pieces are registered by hand.
+    const { TracerProvider, BatchSpanProcessor } = peersRequire('@opentelemetry/sdk-trace');
+    const { AsyncLocalStorageContextManager } = peersRequire('@opentelemetry/context-async-hooks');
+    const { CompositePropagator, W3CTraceContextPropagator, W3CBaggagePropagator } =
+      peersRequire('@opentelemetry/core');
+    const { OTLPTraceExporter } = peersRequire('@opentelemetry/exporter-trace-otlp-http');
+    const { OTLPMetricExporter } = peersRequire('@opentelemetry/exporter-metrics-otlp-http');
+    const { MeterProvider, PeriodicExportingMetricReader } = peersRequire('@opentelemetry/sdk-metrics');
+    const { registerInstrumentations } = peersRequire('@opentelemetry/instrumentation');
+    const { HttpInstrumentation } = peersRequire('@opentelemetry/instrumentation-http');
+    const api = peersRequire('@opentelemetry/api');
+    const provider = new TracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sink}/v1/traces` }))],
+    });
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    api.propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
+    api.trace.setGlobalTracerProvider(provider);
+    const meterProvider = new MeterProvider({
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: `${sink}/v1/metrics` }),
+          exportIntervalMillis: 10_000,
+        }),
+      ],
+    });
+    api.metrics.setGlobalMeterProvider(meterProvider);
+    const instrumentations: unknown[] = [new HttpInstrumentation()];
+    if (framework === 'express') {
+      const { ExpressInstrumentation } = peersRequire('@opentelemetry/instrumentation-express');
+      instrumentations.push(new ExpressInstrumentation());
+    } else {
+      const { FastifyOtelInstrumentation } = peersRequire('@fastify/otel');
+      const fastifyOtel = new FastifyOtelInstrumentation({ registerOnInitialization: true });
+      instrumentations.push(fastifyOtel);
+    }
+    registerInstrumentations({ instrumentations, tracerProvider: provider, meterProvider });
+    return {};
+  }
+  if (variant === 'ddtrace') {
+    const tracer = rootRequire('dd-trace');
+    tracer.init({ url: sink, startupLogs: false, runtimeMetrics: false, plugins: true });
+    return {};
+  }
+  return {};
+}
+
+const extras = await setUp();
+const handler = { id: 0 };
+
+let address: AddressInfo;
+if (framework === 'express') {
+  const express = rootRequire('express');
+  const app = express();
+  if (extras.express) app.use(extras.express);
+  const users = express.Router();
+  users.get('/:id', (req: { params: { id: string } }, res: { json(v: unknown): void }) => {
+    handler.id++;
+    res.json({ id: req.params.id, name: 'Ada' });
+  });
+  app.use('/users', users);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  address = server.address() as AddressInfo;
+} else {
+  const Fastify = rootRequire('fastify');
+  const app = Fastify();
+  if (extras.fastifyPlugin) await app.register(extras.fastifyPlugin);
+  app.get('/users/:id', async (req: { params: { id: string } }) => {
+    handler.id++;
+    return { id: req.params.id, name: 'Ada' };
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  address = app.server.address() as AddressInfo;
+}
+
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  if (message === 'exit') process.exit(0);
+});
+process.send?.({ port: address.port });

@@ -1,0 +1,185 @@
+/**
+ * HTTP overhead: the bare framework vs sightline (tracing, RED metrics, one access-log line per
+ * request to a discarding destination) vs OpenTelemetry auto-instrumentation (instrumentation-http
+ * plus instrumentation-express / @fastify/otel) vs dd-trace, on Express and Fastify. Exporters
+ * point at a loopback sink that discards; load comes from autocannon on 127.0.0.1; each server runs
+ * in a child process, so CPU per request is that process's cpuUsage delta over the requests served.
+ * Variants are alternated in rounds; each figure is a ratio to bare in the same round (median).
+ *
+ *   node --import tsx bench/http.ts [--duration=5] [--rounds=3] [--connections=10] [--frameworks=express,fastify]
+ *
+ * The peers live in bench/peers (own package.json and lockfile): `npm install --prefix bench/peers`.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { Row } from './harness.js';
+
+interface Options {
+  duration: number;
+  rounds: number;
+  connections: number;
+  frameworks: string[];
+  variants: string[];
+}
+
+interface Server {
+  framework: string;
+  variant: string;
+  child: ChildProcess;
+  port: number;
+}
+
+interface Sample {
+  rps: number;
+  p99: number;
+  cpuUsPerReq: number;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+function parseArgs(argv: string[]): Partial<Options> {
+  const out: Partial<Options> = {};
+  for (const arg of argv) {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    if (value === undefined) continue;
+    if (key === 'duration' || key === 'rounds' || key === 'connections') out[key] = Number(value);
+    if (key === 'frameworks' || key === 'variants') out[key] = value.split(',');
+  }
+  return out;
+}
+
+function peersInstalled(): boolean {
+  return existsSync(`${here}peers/node_modules/@opentelemetry/instrumentation-http`);
+}
+
+function startSink(): Promise<{ url: string; close(): void }> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  return new Promise((resolve) =>
+    sink.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`, close: () => sink.close() }),
+    ),
+  );
+}
+
+function startServer(framework: string, variant: string, sink: string): Promise<Server> {
+  const child = fork(`${here}http-server.ts`, [framework, variant, sink], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DD_TRACE_STARTUP_LOGS: 'false',
+      DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+      DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+      DD_TRACE_AGENT_URL: sink,
+      DD_SERVICE: 'bench',
+    },
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${framework}/${variant} server exited with ${code}`)));
+    child.on('message', (m: { port?: number }) => {
+      if (m.port) resolve({ framework, variant, child, port: m.port });
+    });
+  });
+}
+
+function cpu(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+      if (!m.cpu) return;
+      server.child.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    server.child.on('message', onMessage);
+    server.child.send('cpu');
+  });
+}
+
+async function load(server: Server, duration: number, connections: number): Promise<Sample> {
+  const before = await cpu(server);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}/users/42`,
+    connections,
+    duration,
+  });
+  const after = await cpu(server);
+  const served = result.requests.total || 1;
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUsPerReq: (after - before) / served };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+/** Runs the comparison and returns one row per framework and variant (ratios to bare, medians over rounds). */
+export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[]> {
+  const opts: Options = {
+    duration: 5,
+    rounds: 3,
+    connections: 10,
+    frameworks: ['express', 'fastify'],
+    variants: peersInstalled() ? ['bare', 'sightline', 'otel', 'ddtrace'] : ['bare', 'sightline', 'ddtrace'],
+    ...options,
+  };
+  const sink = await startSink();
+  const rows: Row[] = [];
+  try {
+    for (const framework of opts.frameworks) {
+      const servers: Server[] = [];
+      for (const variant of opts.variants) servers.push(await startServer(framework, variant, sink.url));
+      // Warm-up: JIT, connection pools, first exports.
+      for (const s of servers) await load(s, 2, opts.connections);
+      const ratios = new Map<string, { rps: number[]; p99: number[]; cpu: number[]; raw: Sample[] }>(
+        servers.map((s) => [s.variant, { rps: [], p99: [], cpu: [], raw: [] }]),
+      );
+      for (let round = 0; round < opts.rounds; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        const samples = new Map<string, Sample>();
+        for (const s of order) samples.set(s.variant, await load(s, opts.duration, opts.connections));
+        const bare = samples.get('bare')!;
+        for (const [variant, sample] of samples) {
+          const r = ratios.get(variant)!;
+          r.rps.push(sample.rps / bare.rps);
+          r.p99.push(sample.p99 / Math.max(bare.p99, 1));
+          r.cpu.push(sample.cpuUsPerReq / bare.cpuUsPerReq);
+          r.raw.push(sample);
+        }
+      }
+      for (const s of servers) {
+        const r = ratios.get(s.variant)!;
+        rows.push({
+          framework,
+          variant: s.variant,
+          'req/s': Math.round(median(r.raw.map((x) => x.rps))),
+          'req/s ratio': Number(median(r.rps).toFixed(3)),
+          'p99 ms': median(r.raw.map((x) => x.p99)),
+          'p99 ratio': Number(median(r.p99).toFixed(2)),
+          'CPU µs/req': Number(median(r.raw.map((x) => x.cpuUsPerReq)).toFixed(1)),
+          'CPU ratio': Number(median(r.cpu).toFixed(2)),
+        });
+        s.child.removeAllListeners('exit');
+        s.child.kill();
+      }
+    }
+  } finally {
+    sink.close();
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(`HTTP overhead on Node ${process.version} (ratios to the bare framework in the same round)`);
+  console.table(await runHttpBench(parseArgs(process.argv.slice(2))));
+}
