@@ -30,6 +30,8 @@ const K = {
   varianceSpan: 12,
   /** Spatial rule: a new extreme beyond this fraction of the seen range. */
   spatialTolerance: 0.05,
+  /** ...and only when the point is also this many sigmas out (new extremes of pure noise are common). */
+  spatialMinZ: 4,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise: 8,
   /** Likelihood layer: averaging window, horizon of its mean/variance, points before it scores. */
@@ -139,7 +141,11 @@ export class StreamingDetector implements Detector {
   private calmRun = 0;
   private episodeKind: AnomalyKind | null = null;
   private episodeSign = 0;
+  private bigUp = 0;
+  private bigDown = 0;
   private outage = false;
+  private wasOutage = false;
+  private recent = 0;
   private cooldownLeft = 0;
   private peak = 0;
   private fastA = 0;
@@ -293,6 +299,7 @@ export class StreamingDetector implements Detector {
     const down = o.direction !== 'up';
     let surprise = 0;
     let member = MEMBER_POINT;
+    let memberSign = z >= 0 ? 1 : -1;
     const sp = z > 0 ? (up ? normalTailSurprise(z) : 0) : down ? normalTailSurprise(-z) : 0;
     surprise = sp;
 
@@ -310,6 +317,7 @@ export class StreamingDetector implements Detector {
     if (sw > surprise) {
       surprise = sw;
       member = MEMBER_WINDOW;
+      memberSign = zw >= 0 ? 1 : -1;
     }
 
     const z4 = clip(z, -4, 4);
@@ -320,6 +328,7 @@ export class StreamingDetector implements Detector {
     if (sc > surprise) {
       surprise = sc;
       member = MEMBER_SLOW;
+      memberSign = zs >= 0 ? 1 : -1;
     }
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
@@ -342,7 +351,10 @@ export class StreamingDetector implements Detector {
       const range = this.maxSeen - this.minSeen;
       if (range > 0) {
         const tol = K.spatialTolerance * range;
-        if ((up && y > this.maxSeen + tol && z > 2) || (down && y < this.minSeen - tol && z < -2)) {
+        if (
+          (up && y > this.maxSeen + tol && z > K.spatialMinZ) ||
+          (down && y < this.minSeen - tol && z < -K.spatialMinZ)
+        ) {
           spatial = true;
           if (K.spatialSurprise > surprise) {
             surprise = K.spatialSurprise;
@@ -369,6 +381,8 @@ export class StreamingDetector implements Detector {
     if (spatial) internal = 1;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** (Math.LN2 / -Math.log(o.cutoff));
 
+    this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
+
     // --- Decision -------------------------------------------------------------------------
     const expected = inverse(pred, t);
     const lower = inverse(pred - K.bandK * sigma, t);
@@ -382,9 +396,19 @@ export class StreamingDetector implements Detector {
     if (this.cooldownLeft > 0) this.cooldownLeft--;
     if (!wasOngoing) {
       const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
-      const dev = Math.abs(value - expected);
-      const impactOk =
-        !levelMember || (dev >= o.minRelativeImpact * Math.abs(expected) && dev >= o.minAbsoluteImpact);
+      // Multi-point members are judged on the recent average, single points on themselves, and
+      // only in the direction the member points to.
+      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW;
+      const signed = (multi ? this.recent : value) - expected;
+      const dev = signed * memberSign;
+      let floorDev = Math.max(o.minRelativeImpact * Math.abs(expected), o.minAbsoluteImpact);
+      if (t === TRANSFORM_SQRT) {
+        // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
+        // however surprising the recent average looks. Downward the whole rate is the cap.
+        const poissonFloor = 3 * Math.sqrt(expected) + 2;
+        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * expected));
+      }
+      const impactOk = !levelMember || dev >= floorDev;
       const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
       if (score >= 0.5 && allowed) {
         episodeStart = true;
@@ -392,7 +416,10 @@ export class StreamingDetector implements Detector {
         this.episodeLen = 0;
         this.calmRun = 0;
         this.outage = isOutage;
-        this.episodeSign = z >= 0 ? 1 : -1;
+        this.wasOutage = isOutage;
+        this.episodeSign = memberSign;
+        this.bigUp = z >= K.recoverZ ? 1 : 0;
+        this.bigDown = z <= -K.recoverZ ? 1 : 0;
         this.episodeKind = this.classify(member, z, y);
         this.cooldownLeft = o.cooldown;
         this.fastA = y;
@@ -403,33 +430,39 @@ export class StreamingDetector implements Detector {
       }
     } else {
       this.episodeLen++;
-      const dirZ = z * this.episodeSign;
-      let still = dirZ >= K.recoverZ || isOutage;
-      if (this.episodeKind === 'flatline') still = this.flatRun > 0;
-      else if (this.episodeKind === 'variance') still = spread > 4 || Math.abs(z) >= K.recoverZ;
+      const big = Math.abs(z) >= K.recoverZ;
+      if (big && z > 0) this.bigUp++;
+      else if (big) this.bigDown++;
+      const kind = this.episodeKind;
+      let still = z * this.episodeSign >= K.recoverZ || isOutage;
+      if (kind === 'flatline') still = this.flatRun > 0;
+      else if (kind === 'variance') still = spread > 4 || big;
       this.calmRun = still ? 0 : this.calmRun + 1;
       this.outage = isOutage;
+      if (isOutage) this.wasOutage = true;
       const fa = ewAlpha(5);
       this.fastA += fa * (y - this.fastA);
       this.fastB += fa * (y - dayOff - this.fastB);
+      // The first point cannot tell a spike from a step or a burst of noise; refine the kind as
+      // the episode unfolds.
+      if (kind !== 'flatline' && kind !== 'variance' && this.bigUp >= 2 && this.bigDown >= 2) {
+        this.episodeKind = 'variance';
+      } else if ((kind === 'spike' || kind === 'dip') && this.episodeLen >= 3 && this.calmRun === 0) {
+        const persisted = this.episodeSign > 0 ? this.bigUp >= 3 : this.bigDown >= 3;
+        if (persisted) this.episodeKind = 'level_shift';
+      }
       if (this.calmRun >= K.recoverPoints) {
         this.endEpisode();
-      } else if (!this.outage && this.episodeLen >= o.acceptAfter) {
+      } else if (
+        !this.wasOutage &&
+        this.calmRun === 0 &&
+        this.episodeKind !== 'flatline' &&
+        this.episodeLen >= o.acceptAfter
+      ) {
         // The change lasted long enough to be the new normal (a deploy, a migration).
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
-        this.slowMean = 0;
-        this.zRing.fill(0);
-        this.zSum = 0;
-        this.ewz = 0;
-        this.ewz2 = 1;
         this.endEpisode();
-      } else if (
-        (this.episodeKind === 'spike' || this.episodeKind === 'dip') &&
-        this.episodeLen >= K.window &&
-        this.calmRun === 0
-      ) {
-        this.episodeKind = 'level_shift';
       }
     }
     // One alert per episode: the first point carries the score; later points of the episode are
@@ -475,6 +508,15 @@ export class StreamingDetector implements Detector {
   }
 
   private endEpisode(): void {
+    // The episode's own residuals must not echo into the next points as a fresh anomaly.
+    this.slowMean = 0;
+    this.zRing.fill(0);
+    this.zSum = 0;
+    this.ewz = 0;
+    this.ewz2 = 1;
+    // After an outage the averaged surprise is saturated; without this the recovery would alert.
+    if (this.wasOutage) this.lik.settle();
+    this.wasOutage = false;
     this.inEpisode = false;
     this.outage = false;
     this.episodeKind = null;
@@ -492,6 +534,10 @@ export class StreamingDetector implements Detector {
         return 'seasonality_break';
       }
     }
+    // The deviation built up over the whole short window (a ramp) rather than in its last few
+    // points (a step or a spike): a drift.
+    const meanW = this.zSum / this.zRing.length;
+    if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
     if (member === MEMBER_SLOW && Math.abs(z) < 3) return 'drift';
     if (member === MEMBER_SLOW || member === MEMBER_WINDOW) return 'level_shift';
     return z >= 0 ? 'spike' : 'dip';

@@ -13,6 +13,12 @@ import { normalTailSurprise } from './robust-stats.js';
  * const s = l.update(0.02, true); // 0 during learning, later 0..1
  * ```
  */
+/**
+ * Floor of the averaged score's variance. Numenta uses 0.0003 for HTM's sparse raw scores; ours
+ * are denser, and on clean synthetic noise a smaller floor turns harmless clusters into alerts.
+ */
+const VARIANCE_FLOOR = 0.002;
+
 export class AnomalyLikelihood {
   private readonly ring: Float32Array;
   private idx = 0;
@@ -56,7 +62,7 @@ export class AnomalyLikelihood {
     let score = 0;
     if (this.learned >= this.minLearned) {
       const mean = Math.max(this.mean, 0.03);
-      const variance = Math.max(this.variance, 0.0003);
+      const variance = Math.max(this.variance, VARIANCE_FLOOR);
       const z = (avg - mean) / Math.sqrt(variance);
       score = z > 0 ? normalTailSurprise(z) / 10 : 0;
       if (score > 1) score = 1;
@@ -69,6 +75,13 @@ export class AnomalyLikelihood {
       this.variance = (1 - a) * (this.variance + a * d * d);
     }
     return score;
+  }
+
+  /** Sets the averaging window to the learned mean (neutral), keeping the learned distribution. */
+  settle(): void {
+    this.ring.fill(this.mean);
+    this.filled = this.ring.length;
+    this.sum = this.mean * this.ring.length;
   }
 
   clear(): void {
