@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import { type AnomalyResult, createDetector, type DetectorOptions } from '../../../src/anomaly/index.js';
+import { DAY_POINTS, dailyShape, gaussian, isWeekend, poisson, prng, STEP, T0 } from './series.js';
+
+function run(values: number[], options?: DetectorOptions): AnomalyResult[] {
+  const d = createDetector(options);
+  return values.map((v, i) => d.update(v, T0 + i * STEP));
+}
+
+function starts(results: AnomalyResult[], from = 0): number[] {
+  const out: number[] = [];
+  for (let i = from; i < results.length; i++) if (results[i]!.episodeStart) out.push(i);
+  return out;
+}
+
+function noisy(n: number, level: number, sd: number, seed: number): number[] {
+  const g = gaussian(prng(seed));
+  return Array.from({ length: n }, () => level + sd * g());
+}
+
+describe('anomaly kinds', () => {
+  it('flags a spike at the spike, with kind spike and the baseline as expected value', () => {
+    const v = noisy(4000, 100, 2, 1);
+    v[3000] = 160;
+    const r = run(v);
+    expect(starts(r, 200)).toEqual([3000]);
+    expect(r[3000]!.kind).toBe('spike');
+    expect(r[3000]!.anomaly).toBe(true);
+    expect(r[3000]!.expected).toBeGreaterThan(98);
+    expect(r[3000]!.expected).toBeLessThan(102);
+    expect(r[3000]!.upper).toBeLessThan(115);
+    expect(r[3000]!.severity).toBeGreaterThanOrEqual(50);
+  });
+
+  it('flags a dip with kind dip', () => {
+    const v = noisy(4000, 100, 2, 2);
+    v[3000] = 50;
+    const r = run(v);
+    expect(starts(r, 200)).toEqual([3000]);
+    expect(r[3000]!.kind).toBe('dip');
+    expect(r[3000]!.expected).toBeCloseTo(100, 0);
+  });
+
+  it('flags a level shift once, refines the kind to level_shift and then accepts the new level', () => {
+    const v = noisy(5000, 100, 2, 3).map((x, i) => (i >= 3000 ? x + 40 : x));
+    const r = run(v);
+    expect(starts(r, 200)).toEqual([3000]);
+    expect(r[3000]!.expected).toBeCloseTo(100, 0);
+    expect(r[3003]!.ongoing).toBe(true);
+    expect(r[3003]!.kind).toBe('level_shift');
+    // Accepted as the new normal: the baseline follows and nothing else fires.
+    expect(r[4999]!.expected).toBeGreaterThan(137);
+    expect(r[4999]!.expected).toBeLessThan(143);
+    expect(r.slice(3010).some((x) => x.ongoing)).toBe(false);
+  });
+
+  it('flags a fast drift (a leak) as drift', () => {
+    const v = noisy(5000, 100, 2, 4).map((x, i) => (i >= 3000 ? x + 1.0 * (i - 3000) : x));
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s.length).toBeGreaterThanOrEqual(1);
+    expect(s[0]!).toBeGreaterThan(3000);
+    expect(s[0]!).toBeLessThan(3100);
+    expect(r[s[0]!]!.kind).toBe('drift');
+  });
+
+  it('flags a variance change as variance', () => {
+    const g = gaussian(prng(5));
+    const v = Array.from({ length: 4000 }, (_, i) => 100 + (i >= 3000 ? 25 : 2) * g());
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s[0]!).toBeGreaterThanOrEqual(3000);
+    expect(s[0]!).toBeLessThan(3030);
+    const episode = r.slice(s[0]!, s[0]! + 40).filter((x) => x.ongoing);
+    expect(episode.at(-1)!.kind).toBe('variance');
+  });
+
+  it('flags a flatline (stuck value) as flatline', () => {
+    const v = noisy(4000, 100, 2, 6).map((x, i) => (i >= 3000 && i < 3200 ? 101.37 : x));
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s.length).toBe(1);
+    expect(s[0]!).toBeGreaterThan(3000);
+    expect(s[0]!).toBeLessThan(3020);
+    expect(r[s[0]!]!.kind).toBe('flatline');
+  });
+
+  it('flags a missing daily peak as seasonality_break once the daily profile is learned', () => {
+    const rand = prng(7);
+    const brokenDay = 12;
+    const v = Array.from({ length: 14 * DAY_POINTS }, (_, i) => {
+      const day = Math.floor(i / DAY_POINTS);
+      const mean = day === brokenDay ? 20 : 20 + 80 * dailyShape(i);
+      return poisson(rand, mean);
+    });
+    const r = run(v);
+    const s = starts(r, 4 * DAY_POINTS);
+    expect(s.length).toBeGreaterThanOrEqual(1);
+    expect(Math.floor(s[0]! / DAY_POINTS)).toBe(brokenDay);
+    expect(r[s[0]!]!.kind).toBe('seasonality_break');
+    expect(r[s[0]!]!.expected).toBeGreaterThan(r[s[0]!]!.upper === 0 ? 0 : 30);
+  });
+});
+
+describe('no alerts on normal behaviour', () => {
+  it('stays quiet on a flat series with noise', () => {
+    expect(starts(run(noisy(20_000, 100, 5, 11)))).toEqual([]);
+  });
+
+  it('stays quiet on a daily pattern with quiet nights once the seasonality is learned', () => {
+    const rand = prng(12);
+    const v = Array.from({ length: 21 * DAY_POINTS }, (_, i) => poisson(rand, 2 + 200 * dailyShape(i)));
+    expect(starts(run(v), 3 * DAY_POINTS)).toEqual([]);
+  });
+
+  it('stays quiet on a weekly pattern with quiet weekends once the seasonality is learned', () => {
+    const rand = prng(13);
+    const v = Array.from({ length: 35 * DAY_POINTS }, (_, i) =>
+      poisson(rand, isWeekend(i) ? 5 + 20 * dailyShape(i) : 5 + 150 * dailyShape(i)),
+    );
+    expect(starts(run(v), 21 * DAY_POINTS)).toEqual([]);
+  });
+
+  it('stays quiet on a slow planned ramp', () => {
+    const v = noisy(20_000, 100, 3, 14).map((x, i) => x + 0.01 * i); // +200 % over ~70 days
+    expect(starts(run(v))).toEqual([]);
+  });
+
+  it('stays quiet on sparse low traffic (Poisson counts, mean 0.5)', () => {
+    const rand = prng(15);
+    const v = Array.from({ length: 20_000 }, () => poisson(rand, 0.5));
+    expect(starts(run(v))).toEqual([]);
+  });
+});
+
+describe('outages', () => {
+  it('flags a drop to zero, keeps it flagged until it recovers, then clears', () => {
+    const rand = prng(21);
+    const v = Array.from({ length: 4000 }, (_, i) => (i >= 3000 && i < 3300 ? 0 : poisson(rand, 50)));
+    const r = run(v);
+    expect(starts(r, 200)).toEqual([3000]);
+    for (let i = 3000; i < 3300; i++) {
+      expect(r[i]!.anomaly).toBe(true);
+      expect(r[i]!.score).toBeGreaterThanOrEqual(0.5);
+    }
+    // The outage is not learned as the new normal.
+    expect(r[3299]!.expected).toBeGreaterThan(45);
+    expect(r.slice(3305).some((x) => x.anomaly || x.ongoing)).toBe(false);
+  });
+});
+
+describe('robust input handling', () => {
+  it('never throws on NaN, Infinity, non-numbers, gaps and repeated or out-of-order timestamps', () => {
+    const d = createDetector();
+    const g = gaussian(prng(31));
+    let t = T0;
+    for (let i = 0; i < 3000; i++) {
+      t += i % 97 === 0 ? 50 * STEP : i % 13 === 0 ? 0 : i % 29 === 0 ? -STEP : STEP;
+      const r = d.update(10 + g(), t);
+      expect(Number.isFinite(r.score)).toBe(true);
+    }
+    for (const bad of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      '5',
+      null,
+      undefined,
+    ]) {
+      const r = d.update(bad as number, t);
+      expect(r.anomaly).toBe(false);
+      expect(r.score).toBe(0);
+      expect(r.kind).toBeNull();
+    }
+    expect(() => d.update(10, Number.NaN)).not.toThrow();
+    d.reset();
+    expect(d.update(10, t).expected).toBeCloseTo(10, 9);
+  });
+
+  it('keeps a bounded state: typed arrays under 8 KB, independent of stream length', () => {
+    const d = createDetector();
+    const before = d.stateBytes;
+    const g = gaussian(prng(32));
+    for (let i = 0; i < 50_000; i++) d.update(100 + g(), T0 + i * STEP);
+    expect(d.stateBytes).toBe(before);
+    expect(d.stateBytes).toBeLessThan(8192);
+    expect(d.stateBytes).toBeGreaterThan(3000);
+  });
+
+  it('is online: results for a shared prefix do not depend on later points', () => {
+    const a = noisy(3000, 50, 3, 33);
+    const b = a.slice(0, 2000).concat(noisy(1000, 500, 30, 34));
+    // No cooldown, so the jump at 2000 alerts whatever happened just before it.
+    const ra = run(a, { cooldown: 0 });
+    const rb = run(b, { cooldown: 0 });
+    expect(rb.slice(0, 2000)).toEqual(ra.slice(0, 2000));
+    expect(rb[2000]!.anomaly).toBe(true);
+    expect(ra[2000]!.anomaly).toBe(false);
+  });
+
+  it('makes anomaly equivalent to score >= 0.5', () => {
+    const v = noisy(6000, 100, 2, 35).map((x, i) => (i % 1000 === 999 ? x + 50 : x));
+    for (const r of run(v)) expect(r.anomaly).toBe(r.score >= 0.5);
+  });
+
+  it('respects direction', () => {
+    const v = noisy(4000, 100, 2, 36);
+    v[3000] = 40;
+    expect(starts(run(v, { direction: 'up' }), 200)).toEqual([]);
+    expect(starts(run(v, { direction: 'down' }), 200)).toEqual([3000]);
+  });
+
+  it('ignores deviations below the impact floor', () => {
+    const v = noisy(4000, 1000, 1, 37);
+    v[3000] = 1060; // 60 sigma, but only 6 % of the level
+    expect(starts(run(v), 200)).toEqual([]);
+    expect(starts(run(v, { minRelativeImpact: 0.05 }), 200)).toEqual([3000]);
+  });
+});

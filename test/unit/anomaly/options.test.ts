@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { AnomalyOptionError, createDetector, type DetectorOptions } from '../../../src/anomaly/index.js';
+
+function codeOf(options: unknown): string | undefined {
+  try {
+    createDetector(options as DetectorOptions);
+    return undefined;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AnomalyOptionError);
+    expect(err).toBeInstanceOf(Error);
+    return (err as AnomalyOptionError).code;
+  }
+}
+
+describe('detector options', () => {
+  it('accepts the documented values', () => {
+    for (const options of [
+      undefined,
+      {},
+      { sensitivity: 'low' },
+      { sensitivity: 'high', direction: 'up', seasonality: 'weekly' },
+      { sensitivity: 0, direction: 'down', seasonality: 'none', warmup: 10, cooldown: 0 },
+      { sensitivity: 1, transform: 'log', minRelativeImpact: 0, minAbsoluteImpact: 5, acceptAfter: 1 },
+    ]) {
+      expect(codeOf(options)).toBeUndefined();
+    }
+  });
+
+  it('rejects bad values with coded errors that name the option and the value', () => {
+    expect(codeOf({ sensitivity: 2 })).toBe('SL_ERR_ANOMALY_SENSITIVITY');
+    expect(codeOf({ sensitivity: 'extreme' })).toBe('SL_ERR_ANOMALY_SENSITIVITY');
+    expect(codeOf({ direction: 'sideways' })).toBe('SL_ERR_ANOMALY_DIRECTION');
+    expect(codeOf({ seasonality: 'hourly' })).toBe('SL_ERR_ANOMALY_SEASONALITY');
+    expect(codeOf({ warmup: 5 })).toBe('SL_ERR_ANOMALY_WARMUP');
+    expect(codeOf({ warmup: 12.5 })).toBe('SL_ERR_ANOMALY_WARMUP');
+    expect(codeOf({ cooldown: -1 })).toBe('SL_ERR_ANOMALY_COOLDOWN');
+    expect(codeOf({ minRelativeImpact: Number.NaN })).toBe('SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT');
+    expect(codeOf({ minAbsoluteImpact: -3 })).toBe('SL_ERR_ANOMALY_MIN_ABSOLUTE_IMPACT');
+    expect(codeOf({ transform: 'cube' })).toBe('SL_ERR_ANOMALY_TRANSFORM');
+    expect(codeOf({ acceptAfter: 0 })).toBe('SL_ERR_ANOMALY_ACCEPT_AFTER');
+    expect(codeOf('high')).toBe('SL_ERR_ANOMALY_OPTIONS');
+    try {
+      createDetector({ sensitivity: 7 });
+    } catch (err) {
+      expect((err as Error).message).toContain('"sensitivity"');
+      expect((err as Error).message).toContain('7');
+      expect((err as Error).message).toContain("'medium'");
+      expect((err as Error).name).toBe('AnomalyOptionError');
+    }
+  });
+
+  it('maps higher sensitivity to more alerts on the same data', () => {
+    let seed = 99;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const values = Array.from(
+      { length: 6000 },
+      (_, i) => 100 + 6 * (rand() - 0.5) + (i % 400 === 399 ? 14 : 0),
+    );
+    const count = (sensitivity: DetectorOptions['sensitivity']) => {
+      const d = createDetector({ sensitivity, minRelativeImpact: 0 });
+      return values.filter((v, i) => d.update(v, i * 60_000).episodeStart).length;
+    };
+    expect(count('high')).toBeGreaterThan(count('low'));
+  });
+});
