@@ -5,24 +5,35 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel } from '../../../src/export/channel.js';
 import type { ChannelOptions, ChannelSpec } from '../../../src/export/spec.js';
-import { encodeJson, FAST_RETRY, identityHolds, type Intake, startIntake } from './intake-server.js';
+import {
+  channelTracker,
+  encodeJson,
+  FAST_RETRY,
+  identityHolds,
+  type Intake,
+  startIntake,
+} from './intake-server.js';
 
 let intake: Intake;
+const tracker = channelTracker();
 afterEach(async () => {
+  await tracker.checkAndClose();
   await intake?.close();
 });
 
 function channel(spec: Partial<ChannelSpec<number>> = {}, options: ChannelOptions = {}, base = intake.url) {
-  return createChannel<number>(
-    {
-      adapter: 'test',
-      signal: 'traces',
-      url: new URL(`${base}/intake`),
-      limits: { maxItems: 50, maxBytes: 1_000_000 },
-      encode: encodeJson,
-      ...spec,
-    },
-    { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+  return tracker.track(
+    createChannel<number>(
+      {
+        adapter: 'test',
+        signal: 'traces',
+        url: new URL(`${base}/intake`),
+        limits: { maxItems: 50, maxBytes: 1_000_000 },
+        encode: encodeJson,
+        ...spec,
+      },
+      { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+    ),
   );
 }
 

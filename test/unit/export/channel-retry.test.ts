@@ -1,24 +1,35 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChannel } from '../../../src/export/channel.js';
 import type { ChannelOptions, ChannelSpec } from '../../../src/export/spec.js';
-import { encodeJson, FAST_RETRY, identityHolds, type Intake, startIntake } from './intake-server.js';
+import {
+  channelTracker,
+  encodeJson,
+  FAST_RETRY,
+  identityHolds,
+  type Intake,
+  startIntake,
+} from './intake-server.js';
 
 let intake: Intake;
+const tracker = channelTracker();
 afterEach(async () => {
+  await tracker.checkAndClose();
   await intake?.close();
 });
 
 function channel(spec: Partial<ChannelSpec<number>> = {}, options: ChannelOptions = {}) {
-  return createChannel<number>(
-    {
-      adapter: 'test',
-      signal: 'metrics',
-      url: new URL(`${intake.url}/intake`),
-      limits: { maxItems: 100, maxBytes: 1_000_000 },
-      encode: encodeJson,
-      ...spec,
-    },
-    { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+  return tracker.track(
+    createChannel<number>(
+      {
+        adapter: 'test',
+        signal: 'metrics',
+        url: new URL(`${intake.url}/intake`),
+        limits: { maxItems: 100, maxBytes: 1_000_000 },
+        encode: encodeJson,
+        ...spec,
+      },
+      { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+    ),
   );
 }
 
@@ -145,15 +156,17 @@ describe('channel retries', () => {
     const probe = await startIntake();
     const url = probe.url;
     await probe.close();
-    const ch = createChannel<number>(
-      {
-        adapter: 'test',
-        signal: 'metrics',
-        url: new URL(`${url}/intake`),
-        limits: { maxItems: 100, maxBytes: 1e6 },
-        encode: encodeJson,
-      },
-      { flushIntervalMs: 60_000, retry: { initialDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 30_000 } },
+    const ch = tracker.track(
+      createChannel<number>(
+        {
+          adapter: 'test',
+          signal: 'metrics',
+          url: new URL(`${url}/intake`),
+          limits: { maxItems: 100, maxBytes: 1e6 },
+          encode: encodeJson,
+        },
+        { flushIntervalMs: 60_000, retry: { initialDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 30_000 } },
+      ),
     );
     ch.pushAll(nums(10));
     const flushed = ch.forceFlush(10_000);

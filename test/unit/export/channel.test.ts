@@ -4,7 +4,14 @@ import { createDiag } from '../../../src/diag/diag.js';
 import { SightlineConfigError } from '../../../src/diag/errors.js';
 import { createChannel } from '../../../src/export/channel.js';
 import type { ChannelOptions, ChannelSpec } from '../../../src/export/spec.js';
-import { encodeJson, FAST_RETRY, identityHolds, type Intake, startIntake } from './intake-server.js';
+import {
+  channelTracker,
+  encodeJson,
+  FAST_RETRY,
+  identityHolds,
+  type Intake,
+  startIntake,
+} from './intake-server.js';
 
 interface Item {
   id: number;
@@ -12,7 +19,9 @@ interface Item {
 }
 
 let intake: Intake;
+const tracker = channelTracker();
 afterEach(async () => {
+  await tracker.checkAndClose();
   await intake?.close();
 });
 
@@ -21,16 +30,18 @@ function channel(
   options: ChannelOptions = {},
   path = '/v1/items',
 ): ReturnType<typeof createChannel<Item>> {
-  return createChannel<Item>(
-    {
-      adapter: 'test',
-      signal: 'logs',
-      url: new URL(`${intake.url}${path}`),
-      limits: { maxItems: 100, maxBytes: 1_000_000 },
-      encode: encodeJson,
-      ...spec,
-    },
-    { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+  return tracker.track(
+    createChannel<Item>(
+      {
+        adapter: 'test',
+        signal: 'logs',
+        url: new URL(`${intake.url}${path}`),
+        limits: { maxItems: 100, maxBytes: 1_000_000 },
+        encode: encodeJson,
+        ...spec,
+      },
+      { flushIntervalMs: 60_000, retry: FAST_RETRY, ...options },
+    ),
   );
 }
 
@@ -180,13 +191,15 @@ describe('channel delivery', () => {
 
   it('counts discarded items as produced and dropped', () => {
     intake = undefined as unknown as Intake;
-    const ch = createChannel<Item>({
-      adapter: 'test',
-      signal: 'metrics',
-      url: new URL('http://127.0.0.1:9/'),
-      limits: { maxItems: 10, maxBytes: 1000 },
-      encode: encodeJson,
-    });
+    const ch = tracker.track(
+      createChannel<Item>({
+        adapter: 'test',
+        signal: 'metrics',
+        url: new URL('http://127.0.0.1:9/'),
+        limits: { maxItems: 10, maxBytes: 1000 },
+        encode: encodeJson,
+      }),
+    );
     ch.discard(3, 'invalid');
     ch.discard(0, 'invalid');
     expect(ch.stats()).toEqual({ produced: 3, delivered: 0, retried: 0, queued: 0, dropped: { invalid: 3 } });
@@ -388,15 +401,17 @@ describe('channel secrets and setup', () => {
     intake = undefined as unknown as Intake;
     const lines: string[] = [];
     const diag = createDiag({ level: 'warn', write: (l) => lines.push(l), intervalMs: 60_000 });
-    const ch = createChannel<Item>(
-      {
-        adapter: 'dd',
-        signal: 'logs',
-        url: new URL('http://127.0.0.1:9/'),
-        limits: { maxItems: 100, maxBytes: 1e6 },
-        encode: encodeJson,
-      },
-      { queueSize: 5, diag, flushIntervalMs: 60_000 },
+    const ch = tracker.track(
+      createChannel<Item>(
+        {
+          adapter: 'dd',
+          signal: 'logs',
+          url: new URL('http://127.0.0.1:9/'),
+          limits: { maxItems: 100, maxBytes: 1e6 },
+          encode: encodeJson,
+        },
+        { queueSize: 5, diag, flushIntervalMs: 60_000 },
+      ),
     );
     expect(ch.pushAll(items(50))).toBe(5);
     expect(ch.stats()).toMatchObject({ produced: 50, queued: 5, dropped: { queue_full: 45 } });
@@ -414,15 +429,17 @@ describe('channel secrets and setup', () => {
   ] as const)('rejects a bad %s at setup with a coded error', (option, options) => {
     intake = undefined as unknown as Intake;
     const make = () =>
-      createChannel<Item>(
-        {
-          adapter: 't',
-          signal: 'logs',
-          url: new URL('http://127.0.0.1:9/'),
-          limits: { maxItems: 1, maxBytes: 9 },
-          encode: encodeJson,
-        },
-        options as ChannelOptions,
+      tracker.track(
+        createChannel<Item>(
+          {
+            adapter: 't',
+            signal: 'logs',
+            url: new URL('http://127.0.0.1:9/'),
+            limits: { maxItems: 1, maxBytes: 9 },
+            encode: encodeJson,
+          },
+          options as ChannelOptions,
+        ),
       );
     expect(make).toThrow(SightlineConfigError);
     expect(make).toThrow(expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option }));
@@ -431,14 +448,16 @@ describe('channel secrets and setup', () => {
   it('rejects a header value with a line break at setup, without echoing the value', () => {
     intake = undefined as unknown as Intake;
     const make = () =>
-      createChannel<Item>({
-        adapter: 't',
-        signal: 'logs',
-        url: new URL('http://127.0.0.1:9/'),
-        headers: { 'DD-API-KEY': 'abc\r\nX-Evil: 1' },
-        limits: { maxItems: 1, maxBytes: 9 },
-        encode: encodeJson,
-      });
+      tracker.track(
+        createChannel<Item>({
+          adapter: 't',
+          signal: 'logs',
+          url: new URL('http://127.0.0.1:9/'),
+          headers: { 'DD-API-KEY': 'abc\r\nX-Evil: 1' },
+          limits: { maxItems: 1, maxBytes: 9 },
+          encode: encodeJson,
+        }),
+      );
     expect(make).toThrow(/DD-API-KEY/);
     expect(make).not.toThrow(/abc|Evil/);
   });

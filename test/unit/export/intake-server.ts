@@ -125,3 +125,30 @@ export function encodeJson<T>(items: readonly T[]): { body: string; contentType:
 
 /** Retry timings small enough for tests, large enough to be real back-offs. */
 export const FAST_RETRY = { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 10_000 };
+
+/**
+ * Remembers channels made in a test so `afterEach` can check the accounting identity of every one,
+ * then shuts them down so no timer or socket outlives the test.
+ */
+export function channelTracker() {
+  const made: { stats(): Parameters<typeof identityHolds>[0]; shutdown(ms?: number): Promise<void> }[] = [];
+  return {
+    track<C extends (typeof made)[number]>(channel: C): C {
+      made.push(channel);
+      return channel;
+    },
+    async checkAndClose(): Promise<void> {
+      const channels = made.splice(0);
+      for (const c of channels) {
+        if (!identityHolds(c.stats()))
+          throw new Error(`accounting identity broken: ${JSON.stringify(c.stats())}`);
+      }
+      await Promise.all(channels.map((c) => c.shutdown(0)));
+      for (const c of channels) {
+        const s = c.stats();
+        if (!identityHolds(s) || s.queued !== 0)
+          throw new Error(`identity after shutdown: ${JSON.stringify(s)}`);
+      }
+    },
+  };
+}
