@@ -52,7 +52,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         maxCompressedBytes: config.maxBytes,
       });
       const debug = ctx.diag.level === 'debug';
-      const channels: ExportChannel<unknown>[] = [];
+      const channels: Pick<ExportChannel<unknown>, 'signal' | 'stats'>[] = [];
 
       // Metrics: Metric API, delta counters and histograms, shared attributes once per request.
       const commonMetric = metricCommon(ctx, host);
@@ -110,7 +110,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
           },
           channelOptions,
         );
-        channels.push(logsChannel as ExportChannel<unknown>);
+        channels.push(logsChannel);
         parts.logSink = createLogSink(logsChannel);
       }
 
@@ -123,7 +123,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         limits: { maxBytes: config.maxBytes, maxCompressedBytes: config.maxBytes },
         channel: channelOptions,
       });
-      channels.push(traces.channel as ExportChannel<unknown>);
+      channels.push(traces.channel);
       parts.spanExporter = traces.exporter;
 
       // Anomaly events: custom events through the Event API, when an account id (or URL) is known.
@@ -144,7 +144,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
           channelOptions,
         );
         eventsChannel = events;
-        channels.push(events as ExportChannel<unknown>);
+        channels.push(events);
         const identity = { eventType: config.eventType, hostname: host, version: ctx.version };
         parts.eventSink = (event) => {
           let encoded: NrEvent;
