@@ -15,8 +15,12 @@ import { seriesBody } from './encode-metrics.js';
 const ADAPTER = 'datadog';
 const JSON_TYPE = 'application/json';
 
-/** Queue sizes per signal unless `channel.queueSize` says otherwise: one collection can be 10,000+ series. */
-const QUEUE_SIZE = { metrics: 20_000, logs: 10_000, events: 256 } as const;
+/**
+ * Queue sizes per signal unless `channel.queueSize` says otherwise. A whole collection is queued at
+ * once, before anything is sent, and a histogram series becomes 5 + percentiles Datadog series: the
+ * metrics queue must hold the largest collection (50,000 series of about 250 bytes: ~12 MB at most).
+ */
+const QUEUE_SIZE = { metrics: 50_000, logs: 10_000, events: 256 } as const;
 
 /**
  * Datadog answers 429 with `X-RateLimit-Reset` (seconds until the window resets) rather than

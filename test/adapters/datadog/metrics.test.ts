@@ -13,11 +13,16 @@ afterEach(async () => {
 
 function normalise(series: Record<string, any>[]) {
   return series
-    .map((s): Record<string, any> => ({
-      ...s,
-      ...(s.interval !== undefined ? { interval: 'N' } : {}),
-      points: s.points.map((p: { timestamp: number; value: number }) => ({ timestamp: 'T', value: p.value })),
-    }))
+    .map(
+      (s): Record<string, any> => ({
+        ...s,
+        ...(s.interval !== undefined ? { interval: 'N' } : {}),
+        points: s.points.map((p: { timestamp: number; value: number }) => ({
+          timestamp: 'T',
+          value: p.value,
+        })),
+      }),
+    )
     .sort((a, b) =>
       a.metric === b.metric
         ? JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags))
