@@ -69,7 +69,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: createRedactor(options.redactKeys),
+        log: protectReservedKeys(createRedactor(options.redactKeys), keys),
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
@@ -86,4 +86,30 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+}
+
+/**
+ * A user field named like the level or time key (Datadog's `status`, say) would follow the real
+ * one in the line and win when parsed; it moves to `log.<name>` instead.
+ */
+function protectReservedKeys(
+  next: (obj: Record<string, unknown>) => Record<string, unknown>,
+  keys: LogKeys,
+): (obj: Record<string, unknown>) => Record<string, unknown> {
+  const { levelKey, timeKey } = keys;
+  return (obj) => {
+    const out = next(obj);
+    if (!Object.hasOwn(out, levelKey) && !Object.hasOwn(out, timeKey)) return out;
+    const moved: Record<string, unknown> = {};
+    for (const key of Object.keys(out)) {
+      const target = key === levelKey || key === timeKey ? `log.${key}` : key;
+      Object.defineProperty(moved, target, {
+        value: out[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return moved;
+  };
 }

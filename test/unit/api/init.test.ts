@@ -191,3 +191,14 @@ describe('memoryExporter()', () => {
     expect([memory.spans(), memory.logs(), memory.metrics(), memory.events()]).toEqual([[], [], [], []]);
   });
 });
+
+describe('reserved log keys', () => {
+  it('moves a user field named like the level or time key out of their way', () => {
+    const { obs, logs } = startCaptured();
+    obs.log.warn({ level: 'user-level', time: 'yesterday', status: 404 }, 'collides');
+    const [line] = logs();
+    expect(line?.level).toBe('warn');
+    expect(typeof line?.time).toBe('number');
+    expect(line).toMatchObject({ 'log.level': 'user-level', 'log.time': 'yesterday', status: 404 });
+  });
+});
