@@ -54,7 +54,9 @@ export function readOtlpPartialSuccess(
     const parsed = JSON.parse(response.body) as { partialSuccess?: Record<string, unknown> } | null;
     partial = parsed?.partialSuccess ?? undefined;
   } else {
-    const bytes = rawBody(response);
+    // A custom `send` may omit the raw bytes; the text is then encoded back, which is exact for a
+    // body that was valid UTF-8 (fewer than 128 rejected items and a short message are plain ASCII).
+    const bytes = response.bytes ?? Buffer.from(response.body, 'utf8');
     if (bytes.byteLength === 0) return undefined;
     partial = PROTOBUF_RESPONSE[signal].deserializeResponse(bytes).partialSuccess as
       | Record<string, unknown>
@@ -64,14 +66,4 @@ export function readOtlpPartialSuccess(
   // int64 arrives as a decimal string in JSON and may be a number or bigint from the protobuf reader.
   const rejected = Number(partial[REJECTED_FIELD[signal]] ?? 0);
   return Number.isFinite(rejected) && rejected > 0 ? { rejected } : undefined;
-}
-
-/**
- * The response body as bytes. A core that hands over raw `bytes` is used as is; otherwise the text
- * is encoded back, which is exact for any body that was valid UTF-8 (a partial success with fewer
- * than 128 rejected items and a short message is plain ASCII on the wire).
- */
-function rawBody(response: ExportResponse): Uint8Array {
-  const bytes = (response as ExportResponse & { readonly bytes?: Uint8Array }).bytes;
-  return bytes ?? Buffer.from(response.body, 'utf8');
 }

@@ -119,6 +119,19 @@ describe('otlp delivery', () => {
     },
   );
 
+  it('reads a protobuf partial success whose count needs a multi-byte varint', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['logs'], protocol: 'http/protobuf', events: false });
+    collector.script('logs', { partial: 150 });
+    for (let i = 0; i < 200; i++) obs.log.info({ i }, 'line');
+    await obs.forceFlush();
+    expect(collector.requests).toHaveLength(1);
+    expect(obs.stats().otlp?.logs).toMatchObject({
+      produced: 200,
+      delivered: 50,
+      dropped: { rejected: 150 },
+    });
+  });
+
   it('counts a partial success with rejected 0 (a warning) as delivered', async () => {
     const { obs } = startWithOtlp(collector, { signals: ['metrics'], protocol: 'http/json' });
     collector.script('metrics', { partial: 0 });
