@@ -27,6 +27,18 @@ interface WatchedSeries {
   detector: Detector;
   sample: SeriesSample;
   inEpisode: boolean;
+  last: SeriesBand | undefined;
+}
+
+/** A watched series' latest point against its baseline, as exported when `exportBands` is on. */
+export interface SeriesBand {
+  readonly metric: string;
+  readonly attributes: SeriesSample['attributes'];
+  readonly observed: number;
+  readonly expected: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly score: number;
 }
 
 /**
@@ -55,6 +67,11 @@ export class AnomalyEngine extends MetricReader {
 
   get watchedSeries(): number {
     return this.series.size;
+  }
+
+  /** The latest point and band of every watched series. */
+  *bands(): IterableIterator<SeriesBand> {
+    for (const s of this.series.values()) if (s.last) yield s.last;
   }
 
   get activeEpisodes(): number {
@@ -121,6 +138,7 @@ export class AnomalyEngine extends MetricReader {
         }),
         sample,
         inEpisode: false,
+        last: undefined,
       };
       this.series.set(sample.key, watched);
       if (this.series.size > this.options.maxSeries) {
@@ -134,6 +152,15 @@ export class AnomalyEngine extends MetricReader {
     }
     const r = watched.detector.update(value, now);
     watched.inEpisode = r.ongoing;
+    watched.last = {
+      metric: sample.metric,
+      attributes: sample.attributes,
+      observed: value,
+      expected: r.expected,
+      lower: r.lower,
+      upper: r.upper,
+      score: r.score,
+    };
     if (!r.episodeStart) return;
     this.episodes++;
     const kind = r.kind ?? 'level_shift';

@@ -315,7 +315,27 @@ export class SightlineInstance implements Sightline {
         },
         [episodes, watched, active],
       );
+      if (this.config.anomaly !== false && this.config.anomaly.exportBands) this.registerBandMetrics(engine);
     }
+  }
+
+  /** One gauge per band edge and watched series, so every backend can chart the learned baseline. */
+  private registerBandMetrics(engine: AnomalyEngine): void {
+    const names = ['observed', 'expected', 'lower', 'upper', 'score'] as const;
+    const gauges = names.map((n) =>
+      this.meter.createObservableGauge(`sightline.anomaly.${n}`, {
+        description: `The ${n} value of each series the anomaly detector watches`,
+      }),
+    );
+    this.meter.addBatchObservableCallback((result) => {
+      for (const band of engine.bands()) {
+        const attributes = { ...band.attributes, 'sightline.metric': band.metric };
+        names.forEach((n, i) => {
+          const v = band[n];
+          if (Number.isFinite(v)) result.observe(gauges[i]!, v, attributes);
+        });
+      }
+    }, gauges);
     const dropped = this.meter.createObservableCounter('sightline.dropped', {
       description: 'Inputs sightline dropped or repaired before export, by reason',
       unit: '{item}',

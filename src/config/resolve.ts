@@ -43,7 +43,7 @@ const DEFAULTS = {
   diagnostics: 'none' as DiagLevel,
   outbound: true,
   shutdownTimeout: 5000,
-  anomaly: { sensitivity: 'medium' as const, maxSeries: 1000, http: true },
+  anomaly: { sensitivity: 'medium' as const, maxSeries: 1000, http: true, exportBands: false },
 };
 
 function fail(
@@ -139,6 +139,7 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   checkNumber(`${option}.maxSeries`, v.maxSeries, 1, 1_000_000, true);
   checkBoolean(`${option}.http`, v.http);
   checkNumber(`${option}.warmup`, v.warmup, 10, 1_000_000, true);
+  checkBoolean(`${option}.exportBands`, v.exportBands);
   return v;
 }
 

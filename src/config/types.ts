@@ -18,6 +18,11 @@ export interface AnomalyConfig {
   http?: boolean;
   /** Collection cycles to learn from before the first alert; default the detector's (120). */
   warmup?: number;
+  /**
+   * Export `sightline.anomaly.observed|expected|lower|upper|score` gauges for every watched
+   * series (attribute `sightline.metric` names it), to chart the learned band in any backend.
+   */
+  exportBands?: boolean;
 }
 
 /** Options that a per-environment profile may set. */

@@ -100,6 +100,40 @@ describe('the anomaly engine', () => {
   });
 });
 
+describe('exportBands', () => {
+  it('exports observed, expected and band gauges per watched series', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30, exportBands: true } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const gauge = captured.obs.metrics.gauge('temperature', { detect: true });
+    for (let cycle = 0; cycle < 50; cycle++) {
+      gauge.record(20 + (cycle % 3), { room: 'a' });
+      await engine.runCycle();
+    }
+    await captured.obs.forceFlush();
+    const bands = captured.memory
+      .metrics()
+      .filter(
+        (p) => p.name.startsWith('sightline.anomaly.') && p.attributes['sightline.metric'] === 'temperature',
+      );
+    const byName = Object.fromEntries(bands.map((p) => [p.name, p.value as number]));
+    expect(bands.every((p) => p.attributes.room === 'a')).toBe(true);
+    expect(byName['sightline.anomaly.observed']).toBe(21);
+    expect(byName['sightline.anomaly.expected']).toBeGreaterThan(19);
+    expect(byName['sightline.anomaly.expected']).toBeLessThan(23);
+    expect(byName['sightline.anomaly.lower']).toBeLessThan(byName['sightline.anomaly.upper']!);
+    expect(byName['sightline.anomaly.score']).toBeLessThan(0.5);
+  });
+
+  it('exports no band gauges unless asked', async () => {
+    const { obs, engine, memory } = start();
+    obs.metrics.gauge('temperature', { detect: true }).record(1);
+    await engine.runCycle();
+    await obs.forceFlush();
+    expect(memory.metrics().some((p) => p.name === 'sightline.anomaly.expected')).toBe(false);
+    expect(memory.metrics().find((p) => p.name === 'sightline.anomaly.series')?.value).toBe(1);
+  });
+});
+
 describe('histogramQuantile', () => {
   it('interpolates inside the bucket and clamps to min and max', () => {
     const h = {
