@@ -1,7 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { createChannel } from '../src/export/channel.js';
+import type { ExportChannel } from '../src/export/spec.js';
 import { printTable, type Row } from './harness.js';
 
 /** A log-record-sized item, as adapters will queue them. */
@@ -18,6 +21,9 @@ const makeItem = (i: number): Item => ({
   msg: `order ${i} placed`,
   attributes: { 'order.id': `o-${i}`, region: i % 2 ? 'eu' : 'us', 'http.status_code': 200, amount: i * 1.5 },
 });
+
+const encode = (batch: readonly Item[]) => ({ body: JSON.stringify(batch), contentType: 'application/json' });
+const gzipAsync = promisify(gzipCallback);
 
 /** A loopback intake that reads and discards every body, answering 202. */
 async function startDiscardServer(): Promise<{ url: string; bytes: () => number; close(): Promise<void> }> {
@@ -40,10 +46,73 @@ async function startDiscardServer(): Promise<{ url: string; bytes: () => number;
   };
 }
 
+interface Variant {
+  name: string;
+  channel?: ExportChannel<Item>;
+  /** One export cycle of all items; returns the push time in ns. */
+  cycle(items: Item[]): Promise<number>;
+  pushNs: number[];
+  cycleMs: number[];
+  stallMs: number[];
+  wireBytes: number;
+}
+
+function channelVariant(name: string, url: string, gzip: boolean, perCycle: number): Variant {
+  const channel = createChannel<Item>(
+    {
+      adapter: 'bench',
+      signal: 'logs',
+      url: new URL(url),
+      limits: { maxItems: 1000, maxBytes: 5_000_000 },
+      encode,
+    },
+    { gzip, queueSize: perCycle * 2, flushIntervalMs: 60_000 },
+  );
+  return {
+    name,
+    channel,
+    async cycle(items) {
+      const t0 = process.hrtime.bigint();
+      channel.pushAll(items);
+      const pushed = Number(process.hrtime.bigint() - t0);
+      await channel.forceFlush(30_000);
+      return pushed;
+    },
+    pushNs: [],
+    cycleMs: [],
+    stallMs: [],
+    wireBytes: 0,
+  };
+}
+
+/** The same sends written by hand (stringify, gzip, one fetch per 1,000 items): the floor the core adds to. */
+function rawVariant(url: string): Variant {
+  return {
+    name: 'raw fetch loop, gzip (baseline)',
+    async cycle(items) {
+      for (let i = 0; i < items.length; i += 1000) {
+        const body = await gzipAsync(encode(items.slice(i, i + 1000)).body);
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        });
+        await res.arrayBuffer();
+      }
+      return Number.NaN;
+    },
+    pushNs: [],
+    cycleMs: [],
+    stallMs: [],
+    wireBytes: 0,
+  };
+}
+
 /**
  * Cost of exporting 10,000 items per cycle through one channel (batches of 1,000, trivial JSON
- * encoder) to a discarding loopback server: push cost per item, and encode + gzip + send per cycle,
- * with the event loop's worst stall while it happens.
+ * encoder) to a discarding loopback server: push cost per item, encode + gzip + send per cycle, and
+ * the event loop's worst stall meanwhile, against the same sends written by hand. Variants run in
+ * alternating order, cycle by cycle, so machine drift hits them alike.
  */
 export async function runExportBench(
   options: { cycles?: number; itemsPerCycle?: number } = {},
@@ -52,48 +121,41 @@ export async function runExportBench(
   const perCycle = options.itemsPerCycle ?? 10_000;
   const items = Array.from({ length: perCycle }, (_, i) => makeItem(i));
   const server = await startDiscardServer();
-  const rows: Row[] = [];
-  for (const gzip of [true, false]) {
-    const channel = createChannel<Item>(
-      {
-        adapter: 'bench',
-        signal: 'logs',
-        url: new URL(server.url),
-        limits: { maxItems: 1000, maxBytes: 5_000_000 },
-        encode: (batch) => ({ body: JSON.stringify(batch), contentType: 'application/json' }),
-      },
-      { gzip, queueSize: perCycle * 2, flushIntervalMs: 60_000 },
-    );
-    const before = server.bytes();
-    const pushNs: number[] = [];
-    const cycleMs: number[] = [];
-    const stallMs: number[] = [];
-    for (let c = 0; c < cycles + 2; c++) {
+  const variants = [
+    channelVariant('channel, gzip', server.url, true, perCycle),
+    channelVariant('channel, no gzip', server.url, false, perCycle),
+    rawVariant(server.url),
+  ];
+  for (let c = 0; c < cycles + 2; c++) {
+    const order = c % 2 === 0 ? variants : [...variants].reverse();
+    for (const v of order) {
       const loop = monitorEventLoopDelay({ resolution: 1 });
+      const before = server.bytes();
       loop.enable();
       const t0 = process.hrtime.bigint();
-      channel.pushAll(items);
-      const t1 = process.hrtime.bigint();
-      await channel.forceFlush(30_000);
-      const t2 = process.hrtime.bigint();
+      const pushed = await v.cycle(items);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       loop.disable();
-      // The first two cycles warm the JIT and the keep-alive connection.
+      // The first two cycles warm the JIT and the keep-alive connections.
       if (c < 2) continue;
-      pushNs.push(Number(t1 - t0) / perCycle);
-      cycleMs.push(Number(t2 - t0) / 1e6);
-      stallMs.push(loop.max / 1e6);
+      v.pushNs.push(pushed / perCycle);
+      v.cycleMs.push(ms);
+      v.stallMs.push(loop.max / 1e6);
+      v.wireBytes = server.bytes() - before;
     }
-    const stats = channel.stats();
-    await channel.shutdown(5000);
+  }
+  const rows: Row[] = [];
+  for (const v of variants) {
+    const stats = v.channel?.stats();
+    await v.channel?.shutdown(5000);
     rows.push({
-      variant: gzip ? 'gzip' : 'identity',
-      'push ns/item': round(median(pushNs)),
-      'cycle ms (10k items)': round(median(cycleMs)),
-      'µs/item end to end': round((median(cycleMs) * 1000) / perCycle),
-      'max loop stall ms': round(median(stallMs)),
-      'wire KB/cycle': round((server.bytes() - before) / (cycles + 2) / 1024),
-      delivered: stats.delivered,
-      dropped: Object.values(stats.dropped).reduce<number>((a, b) => a + (b ?? 0), 0),
+      variant: v.name,
+      'push ns/item': v.channel ? round(median(v.pushNs)) : '-',
+      'cycle ms (10k items)': round(median(v.cycleMs)),
+      'µs/item end to end': round((median(v.cycleMs) * 1000) / perCycle),
+      'max loop stall ms': round(median(v.stallMs)),
+      'wire KB/cycle': round(v.wireBytes / 1024),
+      'delivered/produced': stats ? `${stats.delivered}/${stats.produced}` : '-',
     });
   }
   await server.close();
