@@ -297,11 +297,11 @@ export class StreamingDetector implements Detector {
     // --- Surprise members (−log10 p) --------------------------------------------------------
     const up = o.direction !== 'down';
     const down = o.direction !== 'up';
-    let surprise = 0;
+    // The three z-based members share one tail function, which is monotonic: pick the largest
+    // direction-allowed |z| first and evaluate the tail once.
     let member = MEMBER_POINT;
     let memberSign = z >= 0 ? 1 : -1;
-    const sp = z > 0 ? (up ? normalTailSurprise(z) : 0) : down ? normalTailSurprise(-z) : 0;
-    surprise = sp;
+    let best = z > 0 ? (up ? z : -1) : down ? -z : -1;
 
     // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
     // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
@@ -313,9 +313,9 @@ export class StreamingDetector implements Detector {
     const filled = Math.min(n, ring.length);
     const meanW = this.zSum / filled;
     const zw = meanW / Math.max(1.2533 * this.absW, 0.8 / Math.sqrt(ring.length));
-    const sw = zw > 0 ? (up ? normalTailSurprise(zw) : 0) : down ? normalTailSurprise(-zw) : 0;
-    if (sw > surprise) {
-      surprise = sw;
+    const ew = zw > 0 ? (up ? zw : -1) : down ? -zw : -1;
+    if (ew > best) {
+      best = ew;
       member = MEMBER_WINDOW;
       memberSign = zw >= 0 ? 1 : -1;
     }
@@ -324,12 +324,13 @@ export class StreamingDetector implements Detector {
     const aSlow = ewAlpha(K.slowSpan);
     this.slowMean += aSlow * (z4 - this.slowMean);
     const zs = this.slowMean / Math.max(1.2533 * this.absSlow, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
-    const sc = zs > 0 ? (up ? normalTailSurprise(zs) : 0) : down ? normalTailSurprise(-zs) : 0;
-    if (sc > surprise) {
-      surprise = sc;
+    const es = zs > 0 ? (up ? zs : -1) : down ? -zs : -1;
+    if (es > best) {
+      best = es;
       member = MEMBER_SLOW;
       memberSign = zs >= 0 ? 1 : -1;
     }
+    let surprise = best >= 0 ? normalTailSurprise(best) : 0;
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       this.absW += aSpread * (Math.abs(meanW) - this.absW);
@@ -340,7 +341,7 @@ export class StreamingDetector implements Detector {
     this.ewz += av * (z4 - this.ewz);
     this.ewz2 += av * (z4 * z4 - this.ewz2);
     const spread = this.ewz2 - this.ewz * this.ewz;
-    const sv = chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1);
+    const sv = spread > 1 ? chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1) : 0;
     if (sv > surprise) {
       surprise = sv;
       member = MEMBER_VARIANCE;

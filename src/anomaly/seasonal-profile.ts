@@ -23,6 +23,9 @@ export class SeasonalProfile {
   private rangeMin = 0;
   private rangeMax = 0;
   private rangeAge = Number.POSITIVE_INFINITY;
+  private cacheFrom = 0;
+  private cacheTo = 0;
+  private cacheSlot = 0;
 
   constructor(periodMs: number, slots: number, gamma = 0.1) {
     this.periodMs = periodMs;
@@ -38,10 +41,15 @@ export class SeasonalProfile {
   }
 
   slotOf(timestampMs: number): number {
+    // Consecutive points mostly fall in the same slot; skip the modulo arithmetic then.
+    if (timestampMs >= this.cacheFrom && timestampMs < this.cacheTo) return this.cacheSlot;
     const p = this.periodMs;
     const phase = ((timestampMs % p) + p) % p;
-    const s = Math.floor(phase / this.slotMs);
-    return s >= this.slots ? this.slots - 1 : s;
+    const s = Math.min(Math.floor(phase / this.slotMs), this.slots - 1);
+    this.cacheFrom = timestampMs - (phase - s * this.slotMs);
+    this.cacheTo = this.cacheFrom + this.slotMs;
+    this.cacheSlot = s;
+    return s;
   }
 
   /**
