@@ -1,0 +1,117 @@
+/**
+ * Building Elasticsearch documents without mapping conflicts inside one document.
+ *
+ * Elasticsearch expands dotted keys into objects (`"service.name"` is `service: { name }`), so a
+ * line holding both a string `service` and `service.name` cannot be indexed: one field would be a
+ * string and an object at once. Documents are therefore built as nested objects, path by path, and
+ * a value that would collide with a field already there is moved to `labels` (ECS's flat map of
+ * scalars) instead of being lost or failing the whole document.
+ */
+
+/** A JSON document under construction. */
+export type Doc = Record<string, unknown>;
+
+/** The ECS version the documents and lines follow (the one `@elastic/ecs-pino-format` 1.5 writes). */
+export const ECS_VERSION = '8.10.0';
+
+/** Deeper values are stored as JSON text: Elasticsearch refuses objects nested beyond 20 levels. */
+const MAX_DEPTH = 16;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Splits a key on dots, dropping empty segments (`a..b`, `.a`), which Elasticsearch refuses. */
+export function pathOf(key: string): string[] {
+  const segments = key.split('.').filter((s) => s.trim() !== '');
+  return segments.length > 0 ? segments : ['_'];
+}
+
+/**
+ * Sets `value` at `path`, creating objects on the way. Returns false, leaving the document as it was,
+ * when something is in the way: a scalar where an object is needed, or any value already at the leaf.
+ *
+ * @example
+ * const doc = {};
+ * setPath(doc, ['service', 'name'], 'checkout'); // true: { service: { name: 'checkout' } }
+ * setPath(doc, ['service'], 'billing');          // false: service is an object
+ */
+export function setPath(doc: Doc, path: readonly string[], value: unknown): boolean {
+  let node: Doc = doc;
+  const last = path.length - 1;
+  for (let i = 0; i < last; i++) {
+    const segment = path[i] as string;
+    const next = node[segment];
+    if (next === undefined) {
+      for (let j = i; j < last; j++) {
+        const child: Doc = {};
+        node[path[j] as string] = child;
+        node = child;
+      }
+      break;
+    }
+    if (!isPlainObject(next)) return false;
+    node = next;
+  }
+  const leaf = path[last] as string;
+  if (node[leaf] !== undefined) return false;
+  node[leaf] = value;
+  return true;
+}
+
+/** The ECS `labels` key for a field name: `.`, `*` and `\` become `_`. */
+export function labelKey(key: string): string {
+  return key.replace(/[.*\\]/g, '_');
+}
+
+/** A value as ECS `labels` take it: scalars (and arrays of them) as they are, anything else as JSON text. */
+export function labelValue(
+  value: unknown,
+): string | number | boolean | (string | number | boolean)[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value) && value.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))
+    return value as (string | number | boolean)[];
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Merges one field of a log line (any key, any JSON value) into a document: objects are walked so
+ * dotted keys inside them expand too, and a leaf that collides is put in `labels` under its full
+ * path (dots as `_`). Values nested too deep are kept as JSON text.
+ */
+export function mergeField(doc: Doc, labels: Doc, key: string, value: unknown): void {
+  mergeAt(doc, labels, pathOf(key), value, 0);
+}
+
+function mergeAt(doc: Doc, labels: Doc, path: string[], value: unknown, depth: number): void {
+  if (isPlainObject(value) && depth < MAX_DEPTH) {
+    let empty = true;
+    for (const key in value) {
+      empty = false;
+      mergeAt(doc, labels, [...path, ...pathOf(key)], value[key], depth + 1);
+    }
+    if (!empty) return;
+  }
+  const leaf = isPlainObject(value) && depth >= MAX_DEPTH ? JSON.stringify(value) : value;
+  if (setPath(doc, path, leaf)) return;
+  const name = labelKey(path.join('.'));
+  const label = labelValue(leaf);
+  if (label !== undefined && labels[name] === undefined) labels[name] = label;
+}
+
+/** Copies attributes (metric series, anomaly events) into ECS `labels`. */
+export function toLabels(attributes: Readonly<Record<string, unknown>>): Doc {
+  const labels: Doc = {};
+  for (const key in attributes) {
+    const value = labelValue(attributes[key]);
+    if (value !== undefined) labels[labelKey(key)] = value;
+  }
+  return labels;
+}

@@ -1,0 +1,160 @@
+import type { LogKeys } from '../../src/export/index.js';
+import type { DataStream } from './data-stream.js';
+import { type Doc, ECS_VERSION, labelValue, mergeField } from './ecs-document.js';
+
+/** Who writes the documents: the same for every document of one adapter. */
+export interface DocIdentity {
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string | undefined;
+  /** `host.name`; omitted when undefined. */
+  readonly hostname: string | undefined;
+}
+
+/**
+ * Keys of sightline's lines that the encoder maps itself: the neutral correlation fields, the
+ * canonical service fields (OpenTelemetry names) and the ECS fields this adapter's line format adds.
+ */
+const MAPPED = new Set([
+  'trace_id',
+  'span_id',
+  'trace_flags',
+  'trace.id',
+  'span.id',
+  'service.name',
+  'service.version',
+  'service.environment',
+  'deployment.environment.name',
+  'ecs.version',
+  'event.dataset',
+  'data_stream.type',
+  'data_stream.dataset',
+  'data_stream.namespace',
+  'err',
+]);
+
+/**
+ * Adds the ECS fields every document carries (ECS version, service, host, `event.dataset`,
+ * `data_stream.*`) as fresh objects, since user fields may later be merged into them. Returns the
+ * `event` object for callers that add more `event.*` fields.
+ */
+export function addIdentity(
+  doc: Doc,
+  identity: DocIdentity,
+  stream: DataStream,
+  kind: 'alert' | 'metric' | undefined,
+): Doc {
+  doc.ecs = { version: ECS_VERSION };
+  const service: Doc = { name: identity.service, environment: identity.environment };
+  if (identity.version !== undefined) service.version = identity.version;
+  doc.service = service;
+  if (identity.hostname !== undefined) doc.host = { name: identity.hostname };
+  const event: Doc = kind === undefined ? {} : { kind };
+  event.dataset = stream.dataset;
+  doc.event = event;
+  doc.data_stream = { type: stream.type, dataset: stream.dataset, namespace: stream.namespace };
+  return event;
+}
+
+/**
+ * Turns one of sightline's JSON log lines into an ECS document for a `logs-*` data stream: the
+ * line's time, message and level keys (whatever the primary log format named them) become
+ * `@timestamp`, `message` and `log.level`; `trace_id`/`span_id` become `trace.id`/`span.id`; a
+ * serialised `err` becomes `error.type`/`error.message`/`error.stack_trace`; every other field is
+ * kept, dotted keys expanded, and a field that would collide with another (a string `service` next
+ * to `service.name`) goes to `labels`. A line that is not a JSON object becomes the message.
+ *
+ * @example
+ * logLineToDoc('{"level":"info","time":1714564800000,"msg":"order placed","orderId":"o-1"}', keys, identity, stream, Date.now());
+ * // {"@timestamp":"2024-05-01T12:00:00.000Z","message":"order placed","log":{"level":"info"},...,"orderId":"o-1"}
+ */
+export function logLineToDoc(
+  line: string,
+  keys: LogKeys,
+  identity: DocIdentity,
+  stream: DataStream,
+  nowMs: number,
+): Doc {
+  let record: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      record = parsed as Record<string, unknown>;
+  } catch {
+    record = undefined;
+  }
+  if (record === undefined) {
+    const doc: Doc = { '@timestamp': toIsoTime(nowMs, nowMs), message: line };
+    addIdentity(doc, identity, stream, undefined);
+    return doc;
+  }
+
+  const doc: Doc = { '@timestamp': toIsoTime(record[keys.timeKey], nowMs) };
+  const message = record[keys.messageKey];
+  if (message !== undefined && message !== null) doc.message = toText(message);
+  const level = record[keys.levelKey];
+  if (typeof level === 'string' || typeof level === 'number') doc.log = { level: String(level) };
+  const traceId = record['trace.id'] ?? record.trace_id;
+  const spanId = record['span.id'] ?? record.span_id;
+  if (typeof traceId === 'string') doc.trace = { id: traceId };
+  if (typeof spanId === 'string') doc.span = { id: spanId };
+  addIdentity(doc, identity, stream, undefined);
+
+  const labels: Doc = {};
+  const err = record.err;
+  if (typeof err === 'object' && err !== null && !Array.isArray(err)) {
+    const { type, message: errMessage, stack, ...rest } = err as Record<string, unknown>;
+    const error: Doc = {};
+    if (type !== undefined) error.type = toText(type);
+    if (errMessage !== undefined) error.message = toText(errMessage);
+    if (stack !== undefined) error.stack_trace = toText(stack);
+    doc.error = error;
+    for (const key in rest) mergeField(doc, labels, `error.${key}`, rest[key]);
+  } else if (err !== undefined) {
+    mergeField(doc, labels, 'err', err);
+  }
+
+  for (const key in record) {
+    if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey || MAPPED.has(key)) continue;
+    mergeField(doc, labels, key, record[key]);
+  }
+  attachLabels(doc, labels);
+  return doc;
+}
+
+/** Puts the collided fields into `labels`, next to any `labels.*` the line had itself. */
+export function attachLabels(doc: Doc, labels: Doc): void {
+  let any = false;
+  for (const _ in labels) {
+    any = true;
+    break;
+  }
+  if (!any) return;
+  const own = doc.labels;
+  if (typeof own === 'object' && own !== null && !Array.isArray(own)) {
+    const target = own as Doc;
+    for (const key in labels) if (target[key] === undefined) target[key] = labels[key];
+    return;
+  }
+  if (own !== undefined && labels.labels === undefined) {
+    const value = labelValue(own);
+    if (value !== undefined) labels.labels = value;
+  }
+  doc.labels = labels;
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** A time as ISO-8601 (from epoch ms or a date string); the encode time when absent or invalid. */
+export function toIsoTime(value: unknown, nowMs: number): string {
+  const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  const date = new Date(Number.isFinite(t) ? t : nowMs);
+  return Number.isNaN(date.getTime()) ? new Date(nowMs).toISOString() : date.toISOString();
+}

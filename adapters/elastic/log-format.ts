@@ -1,0 +1,38 @@
+import type { LogFormat } from '../../src/export/index.js';
+import { ECS_VERSION } from './ecs-document.js';
+
+/** The service fields ECS lines carry besides the `service.name`/`service.version` every line has. */
+export interface EcsLineIdentity {
+  readonly environment: string;
+  /** `event.dataset`: the logs data stream's dataset, so collected lines and shipped ones agree. */
+  readonly dataset: string;
+}
+
+/**
+ * The ecs-logging line shape (what `@elastic/ecs-pino-format` writes), for Elastic Agent or
+ * Filebeat collecting stdout: `@timestamp` (ISO-8601), `log.level`, `message`, `ecs.version`,
+ * `service.environment`, `event.dataset`, and inside a span `trace.id` and `span.id`. The keys are
+ * written dotted and flat, as the ecs-logging spec asks for `log.level`. When another adapter comes
+ * first in `exporters`, its key names win and these fields are still added.
+ *
+ * `data_stream.*` is left out on purpose: the collector decides the data stream, and a different
+ * value in the line would be refused by the stream's constant fields.
+ *
+ * @example
+ * elasticLogFormat({ environment: 'production', dataset: 'checkout' });
+ * // {"log.level":"info","@timestamp":"2024-05-01T12:00:00.000Z","service.name":"checkout",...,"message":"order placed"}
+ */
+export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
+  return {
+    messageKey: 'message',
+    levelKey: 'log.level',
+    timeKey: '@timestamp',
+    timeFormat: 'iso',
+    base: {
+      'ecs.version': ECS_VERSION,
+      'service.environment': identity.environment,
+      'event.dataset': identity.dataset,
+    },
+    correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
+  };
+}

@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { API_KEY, AUTH, PASSWORD, startWithElastic, stopSightline } from './helpers.js';
+import { EsIntake } from './intake-server.js';
+
+let intake: EsIntake | undefined;
+afterEach(async () => {
+  await stopSightline();
+  await intake?.close();
+  intake = undefined;
+});
+
+describe('elastic _bulk delivery', () => {
+  it('sends create actions to the logs, metrics and anomaly data streams, gzipped NDJSON with the API key', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.metrics.counter('orders.placed').add(3, { region: 'eu' });
+    obs.log.info({ orderId: 'o-1' }, 'order placed');
+    (obs as unknown as { emitAnomaly(e: unknown): void }).emitAnomaly({
+      metric: 'orders.placed',
+      attributes: {},
+      time: Date.now(),
+      observed: 1,
+      expected: 10,
+      band: { lower: 5, upper: 15 },
+      score: 0.9,
+      severity: 80,
+      kind: 'drop',
+      explanation: 'orders fell',
+      service: 'checkout',
+      environment: 'production',
+    });
+    await obs.forceFlush();
+
+    const bulk = intake.bulk();
+    expect(bulk.length).toBeGreaterThanOrEqual(3);
+    for (const r of bulk) {
+      expect(r.method).toBe('POST');
+      expect(r.path).toBe('/_bulk');
+      expect(r.headers.authorization).toBe(`ApiKey ${API_KEY}`);
+      expect(r.headers['content-type']).toBe('application/x-ndjson');
+      expect(r.headers['content-encoding']).toBe('gzip');
+      expect(r.body.toString('utf8').endsWith('\n')).toBe(true);
+      expect(r.query.get('filter_path')).toContain('items.*.status');
+      expect(r.status).toBe(200);
+      for (const op of r.ops) expect(op.action).toBe('create');
+    }
+    expect(intake.docs('logs-checkout-production').map((d) => d.message)).toContain('order placed');
+    // The anomaly is also logged (warn) by the core, so it shows in the logs stream as well.
+    expect(intake.docs('logs-sightline.anomaly-production')).toHaveLength(1);
+    // sightline's own export metrics share the stream; pick the business metric.
+    const metric = intake.docs('metrics-checkout-production').find((d) => 'orders' in d);
+    expect(metric).toMatchObject({
+      orders: { placed: 3 },
+      labels: { region: 'eu' },
+      event: { kind: 'metric' },
+    });
+    const stats = obs.stats().elastic!;
+    expect(stats.logs).toMatchObject({ delivered: 2, queued: 0, dropped: {} });
+    expect(stats.metrics).toMatchObject({ queued: 0, dropped: {} });
+    expect(stats.metrics!.delivered).toBe(intake.docs('metrics-checkout-production').length);
+    expect(stats.events).toMatchObject({ produced: 1, delivered: 1, queued: 0, dropped: {} });
+  });
+
+  it('sends plain NDJSON when gzip is off, and basic auth from username/password', async () => {
+    const basic = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
+    intake = await EsIntake.start({ authorization: basic });
+    const { obs } = startWithElastic(intake, {
+      apiKey: undefined,
+      username: 'ingest',
+      password: PASSWORD,
+      channel: { flushIntervalMs: 50, gzip: false },
+    });
+    obs.log.info('first');
+    obs.log.warn('second');
+    await obs.forceFlush();
+    const r = intake.bulk().find((b) => b.ops[0]?.index === 'logs-checkout-production');
+    expect(r?.headers['content-encoding']).toBeUndefined();
+    expect(r?.headers.authorization).toBe(basic);
+    const lines = r!.body.toString('utf8').split('\n');
+    expect(lines).toHaveLength(5); // two action/source pairs and the final newline
+    expect(lines[4]).toBe('');
+    expect(JSON.parse(lines[0]!)).toEqual({ create: { _index: 'logs-checkout-production' } });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ message: 'first', log: { level: 'info' } });
+    expect(JSON.parse(lines[3]!)).toMatchObject({ message: 'second', log: { level: 'warn' } });
+    expect(intake.docs('logs-checkout-production')).toHaveLength(2);
+  });
+
+  it('keeps a path prefix of node (a proxy mount point) and takes user info from the URL as basic auth', async () => {
+    const basic = `Basic ${Buffer.from(`elastic:${PASSWORD}`).toString('base64')}`;
+    intake = await EsIntake.start({ authorization: basic });
+    const node = intake.url.replace('http://', `http://elastic:${PASSWORD}@`) + '/es/';
+    const { obs } = startWithElastic({ url: node }, { apiKey: undefined });
+    obs.log.info('via proxy');
+    await obs.forceFlush();
+    expect(intake.bulk()[0]?.path).toBe('/es/_bulk');
+    expect(intake.bulk()[0]?.headers.authorization).toBe(basic);
+    expect(intake.docs('logs-checkout-production')).toHaveLength(1);
+  });
+});

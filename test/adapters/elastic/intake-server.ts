@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** One `_bulk` operation as the intake parsed it. */
+export interface BulkOp {
+  readonly action: string;
+  readonly index: string | undefined;
+  readonly doc: Record<string, unknown>;
+}
+
+/** One request as the intake saw it. */
+export interface EsRequest {
+  readonly kind: 'bulk' | 'traces' | 'other';
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Bytes on the wire (compressed). */
+  readonly wire: Buffer;
+  /** Decompressed body. */
+  readonly body: Buffer;
+  /** Parsed operations of a well-formed `_bulk` body. */
+  readonly ops: BulkOp[];
+  /** Status the intake answered (-1: connection dropped). */
+  status: number;
+  /** Per-operation status in the answer (bulk requests answered 200). */
+  itemStatuses: number[];
+}
+
+/** A scripted whole-request answer replacing the default for one request. */
+export interface EsReply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Destroy the socket instead of answering. */
+  drop?: boolean;
+}
+
+/** A per-document answer: `undefined` means the document is created (201). */
+export type ItemRule = (
+  op: BulkOp,
+  attempt: number,
+) => { status: number; type: string; reason: string } | undefined;
+
+export interface EsIntakeOptions {
+  /** The exact `Authorization` value accepted; anything else gets 401. */
+  authorization: string;
+  /** `http.max_content_length` (decompressed bytes); larger gets 413. Default 100 MB, as Elasticsearch. */
+  maxContentLength?: number;
+  port?: number;
+}
+
+const INDEX_FORBIDDEN = /[\\/*?"<>|,# :A-Z]/;
+
+/** Validates a data stream name as Elasticsearch and the stock templates would. */
+export function dataStreamError(index: string | undefined): string | undefined {
+  if (index === undefined) return 'no _index';
+  if (INDEX_FORBIDDEN.test(index)) return `invalid index name [${index}]`;
+  const m = /^(logs|metrics)-([^-]+)-([^-]+)$/.exec(index);
+  if (!m) return `no matching index template found for data stream [${index}]`;
+  if ((m[2] as string).length > 100 || (m[3] as string).length > 100) return 'dataset or namespace too long';
+  return undefined;
+}
+
+/**
+ * A loopback server speaking the Elasticsearch `_bulk` API as documented: NDJSON with a newline after
+ * every line, `create` actions into `logs-*-*`/`metrics-*-*` data streams, gzip bodies, 401 on bad
+ * credentials, 413 above `http.max_content_length`, per-item results in request order with
+ * `errors: true`, `filter_path`, and an OTLP `/v1/traces` endpoint (APM Server). Answers can be
+ * scripted per request or per document.
+ */
+export class EsIntake {
+  readonly requests: EsRequest[] = [];
+  /** Documents created, by data stream. */
+  readonly streams = new Map<string, Record<string, unknown>[]>();
+  private readonly scripts: EsReply[] = [];
+  private itemRule: ItemRule | undefined;
+  private readonly attempts = new Map<string, number>();
+  private waiters: { n: number; resolve: () => void }[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly port: number,
+    private readonly options: EsIntakeOptions,
+  ) {}
+
+  static async start(options: EsIntakeOptions): Promise<EsIntake> {
+    let intake: EsIntake | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () =>
+        intake?.handle(req.method ?? '', req.url ?? '/', req.headers, Buffer.concat(chunks), res),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    intake = new EsIntake(server, `http://127.0.0.1:${port}`, port, options);
+    return intake;
+  }
+
+  /** Queues whole-request answers for the next `_bulk` requests, in order. */
+  script(...replies: EsReply[]): void {
+    this.scripts.push(...replies);
+  }
+
+  /** Sets the per-document answer rule; `attempt` counts how often the same document was seen (1-based). */
+  setItemRule(rule: ItemRule | undefined): void {
+    this.itemRule = rule;
+  }
+
+  setMaxContentLength(bytes: number): void {
+    this.options.maxContentLength = bytes;
+  }
+
+  /** Bulk requests, in arrival order. */
+  bulk(): EsRequest[] {
+    return this.requests.filter((r) => r.kind === 'bulk');
+  }
+
+  docs(stream: string): Record<string, unknown>[] {
+    return this.streams.get(stream) ?? [];
+  }
+
+  /** Resolves once `n` bulk requests have arrived. */
+  waitForBulk(n: number): Promise<void> {
+    if (this.bulk().length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(
+    method: string,
+    rawUrl: string,
+    headers: IncomingHttpHeaders,
+    wire: Buffer,
+    res: import('node:http').ServerResponse,
+  ): void {
+    const url = new URL(rawUrl, 'http://intake');
+    const kind = /(^|\/)_bulk$/.test(url.pathname)
+      ? 'bulk'
+      : url.pathname === '/v1/traces'
+        ? 'traces'
+        : 'other';
+    let body = wire;
+    let gunzipFailed = false;
+    if ((headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+      try {
+        body = gunzipSync(wire);
+      } catch {
+        gunzipFailed = true;
+      }
+    }
+    const record: EsRequest = {
+      kind,
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      wire,
+      body,
+      ops: [],
+      status: 0,
+      itemStatuses: [],
+    };
+    this.requests.push(record);
+    const bulkCount = this.bulk().length;
+    this.waiters = this.waiters.filter((w) => (bulkCount >= w.n ? (w.resolve(), false) : true));
+
+    const answer = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
+      record.status = status;
+      res.writeHead(status, { 'content-type': 'application/json', ...extra });
+      res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    };
+    const esError = (status: number, type: string, reason: string) =>
+      answer(status, { error: { root_cause: [{ type, reason }], type, reason }, status });
+
+    if (kind === 'other') return esError(404, 'resource_not_found_exception', 'no handler');
+    if (method !== 'POST' && method !== 'PUT') return esError(405, 'method_not_allowed', 'use POST');
+    if (headers.authorization !== this.options.authorization) {
+      return answer(
+        401,
+        {
+          error: { type: 'security_exception', reason: 'unable to authenticate with provided credentials' },
+          status: 401,
+        },
+        { 'www-authenticate': 'ApiKey, Basic realm="security"' },
+      );
+    }
+    const scripted = kind === 'bulk' ? this.scripts.shift() : undefined;
+    if (scripted?.drop) {
+      record.status = -1;
+      res.socket?.destroy();
+      return;
+    }
+    if (scripted) return answer(scripted.status, scripted.body ?? {}, scripted.headers);
+    if (body.byteLength > (this.options.maxContentLength ?? 100 * 1024 * 1024)) {
+      return answer(413, '');
+    }
+    if (gunzipFailed) return esError(400, 'parse_exception', 'invalid gzip body');
+    if (kind === 'traces') {
+      record.status = 200;
+      res.writeHead(200, { 'content-type': String(headers['content-type'] ?? 'application/x-protobuf') });
+      return res.end(String(headers['content-type']).includes('json') ? '{}' : undefined);
+    }
+
+    const contentType = String(headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
+    if (contentType !== 'application/x-ndjson' && contentType !== 'application/json') {
+      return esError(
+        406,
+        'media_type_header_exception',
+        `Content-Type header [${contentType}] is not supported`,
+      );
+    }
+    const text = body.toString('utf8');
+    if (!text.endsWith('\n')) {
+      return esError(
+        400,
+        'illegal_argument_exception',
+        'The bulk request must be terminated by a newline [\\n]',
+      );
+    }
+    const lines = text.slice(0, -1).split('\n');
+    try {
+      for (let i = 0; i < lines.length; i += 2) {
+        const actionLine = JSON.parse(lines[i] as string) as Record<string, { _index?: string }>;
+        const action = Object.keys(actionLine)[0] as string;
+        if (lines[i + 1] === undefined) throw new Error('action without source');
+        const doc = JSON.parse(lines[i + 1] as string) as Record<string, unknown>;
+        record.ops.push({ action, index: actionLine[action]?._index, doc });
+      }
+    } catch {
+      return esError(400, 'x_content_parse_exception', 'malformed action/metadata line');
+    }
+
+    const items = record.ops.map((op) => {
+      const fingerprint = JSON.stringify(op.doc);
+      const attempt = (this.attempts.get(fingerprint) ?? 0) + 1;
+      this.attempts.set(fingerprint, attempt);
+      let failure: { status: number; type: string; reason: string } | undefined;
+      const bad = dataStreamError(op.index);
+      if (op.action !== 'create') {
+        failure = {
+          status: 400,
+          type: 'illegal_argument_exception',
+          reason: 'only write ops with an op_type of create are allowed in data streams',
+        };
+      } else if (bad !== undefined) {
+        failure = { status: 400, type: 'invalid_index_name_exception', reason: bad };
+      } else {
+        failure = this.itemRule?.(op, attempt);
+      }
+      const status = failure?.status ?? 201;
+      record.itemStatuses.push(status);
+      if (failure === undefined) {
+        const docs = this.streams.get(op.index as string) ?? [];
+        docs.push(op.doc);
+        this.streams.set(op.index as string, docs);
+        return {
+          [op.action]: {
+            _index: `.ds-${op.index}-2024.05.01-000001`,
+            _id: randomUUID(),
+            _version: 1,
+            result: 'created',
+            _shards: { total: 2, successful: 1, failed: 0 },
+            _seq_no: 0,
+            _primary_term: 1,
+            status,
+          },
+        };
+      }
+      return {
+        [op.action]: {
+          _index: op.index,
+          _id: randomUUID(),
+          status,
+          error: { type: failure.type, reason: failure.reason, index: op.index },
+        },
+      };
+    });
+    const full = { took: 3, errors: items.some((i) => Object.values(i)[0]?.error !== undefined), items };
+    const filter = url.searchParams.get('filter_path');
+    return answer(200, filter ? filterPath(full, filter) : full);
+  }
+}
+
+/** Elasticsearch's `filter_path`: keeps only the listed dotted paths (`*` matches any key; arrays are transparent). */
+export function filterPath(value: unknown, filter: string): unknown {
+  const patterns = filter.split(',').map((p) => p.trim().split('.'));
+  return apply(value, patterns);
+}
+
+function apply(value: unknown, patterns: string[][]): unknown {
+  if (Array.isArray(value)) return value.map((v) => apply(v, patterns));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const matching = patterns.filter((p) => p[0] === '*' || p[0] === key);
+    if (matching.length === 0) continue;
+    if (matching.some((p) => p.length === 1)) {
+      out[key] = child;
+      continue;
+    }
+    const filtered = apply(
+      child,
+      matching.map((p) => p.slice(1)),
+    );
+    if (typeof filtered === 'object' && filtered !== null && Object.keys(filtered).length === 0) continue;
+    out[key] = filtered;
+  }
+  return out;
+}
+
+/** Asserts produced = delivered + sum(dropped) + queued. */
+export function identityHolds(s: {
+  produced: number;
+  delivered: number;
+  queued: number;
+  dropped: Partial<Record<string, number>>;
+}): boolean {
+  const dropped = Object.values(s.dropped).reduce<number>((a, b) => a + (b ?? 0), 0);
+  return s.produced === s.delivered + dropped + s.queued;
+}
