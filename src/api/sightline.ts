@@ -23,6 +23,7 @@ import type {
   SightlineAdapter,
 } from '../export/types.js';
 import { DropCounter } from '../internal/drops.js';
+import { setFlushDeadline } from '../export/deadline.js';
 import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
 import { createDestination, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
@@ -232,7 +233,21 @@ export class SightlineInstance implements Sightline {
 
   async forceFlush(options?: ShutdownOptions): Promise<void> {
     const timeout = options?.timeoutMs ?? this.config.shutdownTimeout;
-    await settleWithin(this.flushAll(), timeout);
+    await this.withDeadline(timeout, () => this.flushAll());
+  }
+
+  /**
+   * Runs flush work under a deadline the export channels also read (the SDK calls exporters
+   * without one), leaving them a margin to count what they could not send before we return.
+   */
+  private async withDeadline(timeoutMs: number, work: () => Promise<unknown>): Promise<void> {
+    const margin = Math.min(50, timeoutMs / 10);
+    setFlushDeadline(Date.now() + timeoutMs - margin);
+    try {
+      await settleWithin(work(), timeoutMs);
+    } finally {
+      setFlushDeadline(undefined);
+    }
   }
 
   private async flushAll(): Promise<void> {
@@ -254,19 +269,20 @@ export class SightlineInstance implements Sightline {
   }
 
   private async shutdownOnce(timeoutMs: number): Promise<void> {
-    const work = (async () => {
-      await Promise.all([
-        safeCall(() => this.meterPipeline.provider.shutdown()),
-        safeCall(() => this.tracerProvider.shutdown?.()),
-      ]);
-      this.metricsState.closed = true;
-      await Promise.all([
-        ...this.adapters.map((a) => safeCall(() => a.parts.logSink?.shutdown?.())),
-        ...this.adapters.map((a) => safeCall(() => a.parts.shutdown?.())),
-        safeCall(() => this.destination.close()),
-      ]);
-    })();
-    await settleWithin(work, timeoutMs);
+    const work = () =>
+      (async () => {
+        await Promise.all([
+          safeCall(() => this.meterPipeline.provider.shutdown()),
+          safeCall(() => this.tracerProvider.shutdown?.()),
+        ]);
+        this.metricsState.closed = true;
+        await Promise.all([
+          ...this.adapters.map((a) => safeCall(() => a.parts.logSink?.shutdown?.())),
+          ...this.adapters.map((a) => safeCall(() => a.parts.shutdown?.())),
+          safeCall(() => this.destination.close()),
+        ]);
+      })();
+    await this.withDeadline(timeoutMs, work);
     this.metricsState.closed = true;
     for (const cleanup of this.cleanups.splice(0)) {
       try {

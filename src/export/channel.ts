@@ -1,3 +1,4 @@
+import { flushTimeLeft } from './deadline.js';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type Diag, silentDiag } from '../diag/diag.js';
@@ -373,9 +374,11 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   }
 
   function budget(timeout: number | undefined): number {
-    return typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout)
-      ? timeout
-      : shutdownTimeoutMs;
+    const own =
+      typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : shutdownTimeoutMs;
+    // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline.
+    const left = flushTimeLeft(now());
+    return left === undefined ? own : Math.min(own, left);
   }
 
   function push(item: T): boolean {

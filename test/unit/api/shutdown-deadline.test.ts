@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createChannel, createLogSink, createSpanExporter, statsOf } from '../../../src/export/index.js';
+import type { SightlineAdapter } from '../../../src/export/types.js';
+import { getSightline, init } from '../../../src/index.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown();
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+/** A backend that accepts connections and never answers. */
+async function hungBackend(): Promise<URL> {
+  server = createServer(() => {});
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/intake`);
+}
+
+function channelAdapter(url: URL): SightlineAdapter {
+  return {
+    name: 'hung',
+    setup(ctx) {
+      const options = { queueSize: 1000, flushIntervalMs: 10, timeoutMs: 60_000, shutdownTimeoutMs: 60_000 };
+      const encode = (items: readonly unknown[]) => ({
+        body: JSON.stringify(items.length),
+        contentType: 'application/json',
+      });
+      const traces = createChannel(
+        { adapter: 'hung', signal: 'traces', url, limits: { maxItems: 10, maxBytes: 1e6 }, encode },
+        options,
+      );
+      const logs = createChannel<string>(
+        { adapter: 'hung', signal: 'logs', url, limits: { maxItems: 10, maxBytes: 1e6 }, encode },
+        options,
+      );
+      ctx.registerStats('hung', statsOf(traces, logs));
+      return {
+        spanExporter: createSpanExporter(traces),
+        logSink: createLogSink(logs),
+        shutdown: () => Promise.all([traces.shutdown(), logs.shutdown()]).then(() => {}),
+      };
+    },
+  };
+}
+
+describe('the shutdown deadline reaches the export channels', () => {
+  it('returns at its deadline with a hung backend and counts what it could not send', async () => {
+    const obs = init({ exporters: [channelAdapter(await hungBackend())], logStream: { write() {} } });
+    for (let i = 0; i < 50; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+    const started = performance.now();
+    await obs.shutdown({ timeoutMs: 400 });
+    const elapsed = performance.now() - started;
+
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(1500);
+    const stats = obs.stats().hung;
+    for (const signal of ['traces', 'logs'] as const) {
+      const s = stats?.[signal];
+      expect(s?.produced).toBe(50);
+      expect(s?.queued).toBe(0);
+      expect(s?.delivered).toBe(0);
+      expect(Object.values(s?.dropped ?? {}).reduce((a, b) => a + (b ?? 0), 0)).toBe(50);
+      expect(s?.dropped.shutdown).toBeGreaterThan(0);
+    }
+  });
+
+  it('bounds forceFlush() the same way, leaving the items queued for later', async () => {
+    const obs = init({ exporters: [channelAdapter(await hungBackend())], logStream: { write() {} } });
+    for (let i = 0; i < 20; i++) obs.log.info({ i }, 'work');
+    const started = performance.now();
+    await obs.forceFlush({ timeoutMs: 300 });
+    expect(performance.now() - started).toBeLessThan(1500);
+    const s = obs.stats().hung?.logs;
+    expect((s?.queued ?? 0) + (s?.delivered ?? 0)).toBe(20);
+    expect(s?.queued).toBeGreaterThan(0);
+  });
+});
