@@ -27,6 +27,8 @@ export interface EsRequest {
   status: number;
   /** Per-operation status in the answer (bulk requests answered 200). */
   itemStatuses: number[];
+  /** Arrival time, epoch ms. */
+  readonly at: number;
 }
 
 /** A scripted whole-request answer replacing the default for one request. */
@@ -36,6 +38,8 @@ export interface EsReply {
   body?: unknown;
   /** Destroy the socket instead of answering. */
   drop?: boolean;
+  /** Applies only to a request whose first document goes to this data stream. */
+  stream?: string;
 }
 
 /** A per-document answer: `undefined` means the document is created (201). */
@@ -145,7 +149,7 @@ export class EsIntake {
     headers: IncomingHttpHeaders,
     wire: Buffer,
     res: import('node:http').ServerResponse,
-  ): void {
+  ): unknown {
     const url = new URL(rawUrl, 'http://intake');
     const kind = /(^|\/)_bulk$/.test(url.pathname)
       ? 'bulk'
@@ -172,10 +176,12 @@ export class EsIntake {
       ops: [],
       status: 0,
       itemStatuses: [],
+      at: Date.now(),
     };
     this.requests.push(record);
     const bulkCount = this.bulk().length;
-    this.waiters = this.waiters.filter((w) => (bulkCount >= w.n ? (w.resolve(), false) : true));
+    for (const w of this.waiters.filter((w) => bulkCount >= w.n)) w.resolve();
+    this.waiters = this.waiters.filter((w) => bulkCount < w.n);
 
     const answer = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
       record.status = status;
@@ -197,7 +203,29 @@ export class EsIntake {
         { 'www-authenticate': 'ApiKey, Basic realm="security"' },
       );
     }
-    const scripted = kind === 'bulk' ? this.scripts.shift() : undefined;
+    const contentType = String(headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim();
+    const text = body.toString('utf8');
+    let malformed = false;
+    if (kind === 'bulk' && !gunzipFailed) {
+      try {
+        const lines = text.replace(/\n$/, '').split('\n');
+        for (let i = 0; i < lines.length; i += 2) {
+          const actionLine = JSON.parse(lines[i] as string) as Record<string, { _index?: string }>;
+          const action = Object.keys(actionLine)[0] as string;
+          if (lines[i + 1] === undefined) throw new Error('action without source');
+          const doc = JSON.parse(lines[i + 1] as string) as Record<string, unknown>;
+          record.ops.push({ action, index: actionLine[action]?._index, doc });
+        }
+      } catch {
+        malformed = true;
+      }
+    }
+    const target = record.ops[0]?.index;
+    const at =
+      kind === 'bulk' ? this.scripts.findIndex((r) => r.stream === undefined || r.stream === target) : -1;
+    const scripted = at >= 0 ? this.scripts.splice(at, 1)[0] : undefined;
     if (scripted?.drop) {
       record.status = -1;
       res.socket?.destroy();
@@ -214,9 +242,6 @@ export class EsIntake {
       return res.end(String(headers['content-type']).includes('json') ? '{}' : undefined);
     }
 
-    const contentType = String(headers['content-type'] ?? '')
-      .split(';')[0]
-      ?.trim();
     if (contentType !== 'application/x-ndjson' && contentType !== 'application/json') {
       return esError(
         406,
@@ -224,7 +249,6 @@ export class EsIntake {
         `Content-Type header [${contentType}] is not supported`,
       );
     }
-    const text = body.toString('utf8');
     if (!text.endsWith('\n')) {
       return esError(
         400,
@@ -232,18 +256,7 @@ export class EsIntake {
         'The bulk request must be terminated by a newline [\\n]',
       );
     }
-    const lines = text.slice(0, -1).split('\n');
-    try {
-      for (let i = 0; i < lines.length; i += 2) {
-        const actionLine = JSON.parse(lines[i] as string) as Record<string, { _index?: string }>;
-        const action = Object.keys(actionLine)[0] as string;
-        if (lines[i + 1] === undefined) throw new Error('action without source');
-        const doc = JSON.parse(lines[i + 1] as string) as Record<string, unknown>;
-        record.ops.push({ action, index: actionLine[action]?._index, doc });
-      }
-    } catch {
-      return esError(400, 'x_content_parse_exception', 'malformed action/metadata line');
-    }
+    if (malformed) return esError(400, 'x_content_parse_exception', 'malformed action/metadata line');
 
     const items = record.ops.map((op) => {
       const fingerprint = JSON.stringify(op.doc);
