@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogKeys } from '../../../src/export/index.js';
+import { dataStream } from '../../../adapters/elastic/data-stream.js';
+import { logLineToDoc } from '../../../adapters/elastic/encode-logs.js';
+import { AUTH, startWithElastic, stopSightline } from './helpers.js';
+import { EsIntake } from './intake-server.js';
+
+let intake: EsIntake | undefined;
+afterEach(async () => {
+  await stopSightline();
+  await intake?.close();
+  intake = undefined;
+});
+
+describe('ECS lines on stdout', () => {
+  it('writes ecs-logging lines, with trace.id and span.id inside a span', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    obs.log.info({ orderId: 'o-1' }, 'outside');
+    let traceId = '';
+    let spanId = '';
+    obs.trace('checkout', (span) => {
+      traceId = span.spanContext().traceId;
+      spanId = span.spanContext().spanId;
+      obs.log.warn('inside');
+    });
+    await obs.forceFlush();
+    const [outside, inside] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(outside).toMatchObject({
+      'log.level': 'info',
+      message: 'outside',
+      'ecs.version': '8.10.0',
+      'service.name': 'checkout',
+      'service.version': '1.4.2',
+      'service.environment': 'production',
+      'event.dataset': 'checkout',
+      orderId: 'o-1',
+    });
+    expect(outside?.['@timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(outside?.['@timestamp'] as string) - Date.now())).toBeLessThan(60_000);
+    expect(outside).not.toHaveProperty('trace.id');
+    // The collector picks the data stream: lines never carry data_stream.* (its constant fields would refuse a mismatch).
+    expect(Object.keys(outside!).some((k) => k.startsWith('data_stream'))).toBe(false);
+    expect(inside).toMatchObject({
+      'log.level': 'warn',
+      message: 'inside',
+      'trace.id': traceId,
+      'span.id': spanId,
+    });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    // logs: 'stdout' ships nothing by _bulk.
+    expect(intake.bulk().filter((r) => r.ops.some((o) => o.index?.startsWith('logs-checkout')))).toEqual([]);
+    expect(obs.stats().elastic!.logs).toBeUndefined();
+  });
+});
+
+describe('log lines shaped by another adapter', () => {
+  const identity = {
+    service: 'checkout',
+    environment: 'production',
+    version: undefined,
+    hostname: undefined,
+  };
+  const stream = dataStream('logs', 'checkout', 'production');
+
+  it('maps Datadog-shaped keys (status, message, epoch timestamp) and a string service to ECS', () => {
+    const keys: LogKeys = {
+      messageKey: 'message',
+      levelKey: 'status',
+      timeKey: 'timestamp',
+      timeFormat: 'epoch',
+    };
+    const line = JSON.stringify({
+      status: 'error',
+      timestamp: Date.UTC(2024, 4, 1, 12, 0, 0),
+      'service.name': 'checkout',
+      'deployment.environment.name': 'production',
+      service: 'checkout',
+      'dd.service': 'checkout',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
+      message: 'declined',
+    });
+    expect(logLineToDoc(line, keys, identity, stream, 0)).toEqual({
+      '@timestamp': '2024-05-01T12:00:00.000Z',
+      message: 'declined',
+      log: { level: 'error' },
+      trace: { id: '4bf92f3577b34da6a3ce929d0e0e4736' },
+      span: { id: '00f067aa0ba902b7' },
+      ecs: { version: '8.10.0' },
+      service: { name: 'checkout', environment: 'production' },
+      event: { dataset: 'checkout' },
+      data_stream: { type: 'logs', dataset: 'checkout', namespace: 'production' },
+      labels: { service: 'checkout' },
+      dd: { service: 'checkout' },
+    });
+  });
+
+  it('keeps a line that is not JSON as the message, and guards against empty and deep keys', () => {
+    const keys: LogKeys = { messageKey: 'msg', levelKey: 'level', timeKey: 'time', timeFormat: 'epoch' };
+    const now = Date.UTC(2024, 4, 1);
+    expect(logLineToDoc('not json', keys, identity, stream, now)).toMatchObject({
+      '@timestamp': '2024-05-01T00:00:00.000Z',
+      message: 'not json',
+    });
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 30; i++) deep = { d: deep };
+    const doc = logLineToDoc(
+      JSON.stringify({ msg: 'x', time: 'garbage', '..': 1, 'a..b': 2, deep }),
+      keys,
+      identity,
+      stream,
+      now,
+    );
+    expect(doc['@timestamp']).toBe('2024-05-01T00:00:00.000Z');
+    expect(doc._).toBe(1);
+    expect(doc.a).toEqual({ b: 2 });
+    let node = doc.deep as Record<string, unknown>;
+    let depth = 1;
+    while (typeof node.d === 'object') {
+      node = node.d as Record<string, unknown>;
+      depth++;
+    }
+    expect(depth).toBeLessThanOrEqual(17);
+    expect(typeof node.d).toBe('string');
+  });
+});
