@@ -377,7 +377,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     const own =
       typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : shutdownTimeoutMs;
     // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline.
-    const left = flushTimeLeft(now());
+    const left = flushTimeLeft(Date.now());
     return left === undefined ? own : Math.min(own, left);
   }
 
