@@ -31,7 +31,7 @@ const K = {
   /** Spatial rule: a new extreme beyond this fraction of the seen range. */
   spatialTolerance: 0.05,
   /** ...and only when the point is also this many sigmas out (new extremes of pure noise are common). */
-  spatialMinZ: 4,
+  spatialMinZ: 4.5,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise: 8,
   /** Likelihood layer: averaging window, horizon of its mean/variance, points before it scores. */
@@ -46,10 +46,14 @@ const K = {
   recoverPoints: 3,
   /** |z| below which a point counts as calm. */
   recoverZ: 3,
+  /** Short-window variance of z (1 when calm) that makes a two-sided burst a variance change. */
+  varianceSpread: 4,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
+  /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
+  bandMulti: 2,
   /** Seasonal model must beat the simpler one by this factor to be switched on. */
-  seasonGain: 0.8,
+  seasonGain: 0.9,
   /** Days of data before the daily / weekly profile may be used. */
   dailyAfterDays: 2,
   weeklyAfterDays: 14,
@@ -60,6 +64,9 @@ const K = {
   /** Flatline scoring only applies when the series repeats a value less often than this. */
   flatMaxRepeatRate: 0.2,
 } as const;
+
+/** Variance factor of the EW average over `K.window` points (`recent`) for iid noise. */
+const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
@@ -349,8 +356,10 @@ export class StreamingDetector implements Detector {
 
     let spatial = false;
     if (n > o.warmup) {
-      const range = this.maxSeen - this.minSeen;
-      if (range > 0) {
+      // A series that never moved has no range; its band stands in for one, so a constant
+      // series that jumps is still a new extreme.
+      const range = Math.max(this.maxSeen - this.minSeen, 2 * K.bandK * sigma);
+      {
         const tol = K.spatialTolerance * range;
         if (
           (up && y > this.maxSeen + tol && z > K.spatialMinZ) ||
@@ -378,6 +387,10 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
+    const expected = inverse(pred, t);
+    const zeroY = forward(0, t);
+    const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12;
+    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** (Math.LN2 / -Math.log(o.cutoff));
@@ -385,12 +398,8 @@ export class StreamingDetector implements Detector {
     this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
 
     // --- Decision -------------------------------------------------------------------------
-    const expected = inverse(pred, t);
     const lower = inverse(pred - K.bandK * sigma, t);
     const upper = inverse(pred + K.bandK * sigma, t);
-    const zeroY = forward(0, t);
-    const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12;
-    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
 
     let episodeStart = false;
     const wasOngoing = this.inEpisode;
@@ -406,10 +415,15 @@ export class StreamingDetector implements Detector {
       if (t === TRANSFORM_SQRT) {
         // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
         // however surprising the recent average looks. Downward the whole rate is the cap.
-        const poissonFloor = 3 * Math.sqrt(expected) + 2;
+        // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
+        const poissonFloor = 3 * Math.sqrt(multi ? expected * RECENT_VAR : expected) + 2;
         floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * expected));
       }
-      const impactOk = !levelMember || dev >= floorDev;
+      // The deviation must also clear the band (a single point) or most of it (an average), so a
+      // small impact floor on a noisy series does not turn ordinary noise into alerts.
+      const bandDev = memberSign > 0 ? upper - expected : expected - lower;
+      floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
+      const impactOk = !levelMember || isOutage || dev >= floorDev;
       const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
       if (score >= 0.5 && allowed) {
         episodeStart = true;
@@ -421,7 +435,7 @@ export class StreamingDetector implements Detector {
         this.episodeSign = memberSign;
         this.bigUp = z >= K.recoverZ ? 1 : 0;
         this.bigDown = z <= -K.recoverZ ? 1 : 0;
-        this.episodeKind = this.classify(member, z, y);
+        this.episodeKind = this.classify(member, z, y, isOutage, spread);
         this.cooldownLeft = o.cooldown;
         this.fastA = y;
         this.fastB = y - dayOff;
@@ -461,6 +475,15 @@ export class StreamingDetector implements Detector {
         this.episodeLen >= o.acceptAfter
       ) {
         // The change lasted long enough to be the new normal (a deploy, a migration).
+        // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
+        // widen the scale with a higher level at once rather than over the next hours, so the
+        // wider noise after the step is not reported again as a variance change.
+        if (this.transform === TRANSFORM_NONE && this.lvlA > 0 && this.fastA > this.lvlA) {
+          const r = Math.min(this.fastA / this.lvlA, 2);
+          this.maeA *= r;
+          this.maeB *= r;
+          this.maeC *= r;
+        }
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
         this.endEpisode();
@@ -524,9 +547,34 @@ export class StreamingDetector implements Detector {
     this.calmRun = 0;
   }
 
-  private classify(member: number, z: number, y: number): AnomalyKind {
+  /**
+   * The kind at the first point of an episode is the one the engine reports, so it uses all the
+   * evidence already at hand: the member that fired, the recent residuals and the seasonal model.
+   */
+  private classify(member: number, z: number, y: number, outage: boolean, spread: number): AnomalyKind {
+    if (outage) return 'level_shift';
     if (member === MEMBER_FLAT) return 'flatline';
     if (member === MEMBER_VARIANCE) return 'variance';
+    // Large residuals of both signs in the short window: the noise widened (a burst), whichever
+    // member crossed first. Several large residuals of this sign, the last ones included: a step.
+    const ring = this.zRing;
+    const len = ring.length;
+    let bigUp = 0;
+    let bigDown = 0;
+    for (let k = 0; k < len; k++) {
+      const v = ring[k]!;
+      if (v >= K.recoverZ) bigUp++;
+      else if (v <= -K.recoverZ) bigDown++;
+    }
+    if ((bigUp >= 2 && bigDown >= 2) || (bigUp >= 1 && bigDown >= 1 && spread > K.varianceSpread)) {
+      return 'variance';
+    }
+    let run = 0;
+    for (let k = 1; k <= len; k++) {
+      const v = ring[(this.zIdx - k + len) % len]! * (z >= 0 ? 1 : -1);
+      if (v < K.recoverZ) break;
+      run++;
+    }
     if (this.model >= 1) {
       // Normal for the series at some time of day, just not now: the pattern broke.
       const [lo, hi] = this.day.range();
@@ -540,7 +588,7 @@ export class StreamingDetector implements Detector {
     const meanW = this.zSum / this.zRing.length;
     if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
     if (member === MEMBER_SLOW && Math.abs(z) < 3) return 'drift';
-    if (member === MEMBER_SLOW || member === MEMBER_WINDOW) return 'level_shift';
+    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || run >= 3) return 'level_shift';
     return z >= 0 ? 'spike' : 'dip';
   }
 

@@ -59,7 +59,9 @@ export class AnomalyLikelihood {
     this.sum += raw;
     const avg = this.sum / this.filled;
 
-    let score = 0;
+    // Until the distribution is learned the raw surprise stands on its own: raw 0.5 is p ≈ 1e-5,
+    // the same meaning as a likelihood of 0.5, so a glaring anomaly right after warm-up counts.
+    let score = raw;
     if (this.learned >= this.minLearned) {
       const mean = Math.max(this.mean, 0.03);
       const variance = Math.max(this.variance, VARIANCE_FLOOR);

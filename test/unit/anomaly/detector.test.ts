@@ -217,3 +217,58 @@ describe('robust input handling', () => {
     expect(starts(run(v, { minRelativeImpact: 0.05 }), 200)).toEqual([3000]);
   });
 });
+
+describe('zero-variance baselines', () => {
+  function constant(n: number, level: number): number[] {
+    return Array.from({ length: n }, () => level);
+  }
+
+  it('flags a constant series that drops to zero at once, as an outage held until recovery', () => {
+    const v = constant(300, 50).concat(constant(30, 0), constant(100, 50));
+    const r = run(v, { warmup: 100 });
+    expect(starts(r)).toEqual([300]);
+    expect(r[300]!.kind).toBe('level_shift');
+    for (let i = 300; i < 330; i++) expect(r[i]!.anomaly).toBe(true);
+    expect(r[300]!.expected).toBeCloseTo(50, 0);
+    expect(r.slice(335).some((x) => x.anomaly || x.ongoing)).toBe(false);
+  });
+
+  it('flags a constant series that drops to zero right after a short history, at the end of warm-up', () => {
+    // 100 points at 50, then zeros: the first point allowed to alert (after the 120-point
+    // warm-up) is flagged, and the outage stays flagged.
+    const v = constant(100, 50).concat(constant(100, 0));
+    const r = run(v);
+    const s = starts(r);
+    expect(s).toEqual([120]);
+    for (let i = 120; i < 200; i++) expect(r[i]!.anomaly).toBe(true);
+  });
+
+  it('flags a constant series that jumps (50 -> 80), a constant gauge that steps, with a step kind', () => {
+    const r = run(constant(300, 50).concat(constant(50, 80)));
+    expect(starts(r)).toEqual([300]);
+    expect(r[300]!.kind).toBe('spike');
+    expect(r[303]!.kind).toBe('level_shift');
+    const g = run(constant(300, 2.5).concat(constant(50, 3.5)));
+    expect(starts(g)).toEqual([300]);
+  });
+});
+
+describe('impact floor and band', () => {
+  it('stays quiet on pure Gaussian noise when the 10 % floor is well inside the band', () => {
+    // sd 2 around 10: the relative floor (1) is half a sigma, so only the band can hold alerts off.
+    for (const seed of [41, 42, 43]) expect(starts(run(noisy(20_000, 10, 2, seed)), 200)).toEqual([]);
+  });
+});
+
+describe('kind at the start of an episode', () => {
+  it('calls a burst of wider noise variance from its first point', () => {
+    // Four times the usual noise: several large residuals of both signs arrive before the
+    // evidence is conclusive, and the first point of the episode already says variance.
+    const g = gaussian(prng(51));
+    const v = Array.from({ length: 4000 }, (_, i) => 100 + (i >= 3000 && i < 3100 ? 8 : 2) * g());
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s[0]!).toBeGreaterThanOrEqual(3000);
+    expect(r[s[0]!]!.kind).toBe('variance');
+  });
+});
