@@ -1,6 +1,7 @@
 import { type TracerProvider, trace } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   NodeTracerProvider,
   ParentBasedSampler,
   type SpanProcessor,
@@ -29,7 +30,10 @@ export function buildTracerProvider(
 
   const provider = new NodeTracerProvider({
     resource,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling) }),
+    // The ratio sampler hashes every trace id; at 1 (the default) there is nothing to decide.
+    sampler: new ParentBasedSampler({
+      root: config.sampling >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.sampling),
+    }),
     spanLimits: { attributeValueLengthLimit: config.maxAttributeLength },
     spanProcessors: processors,
     ...(idGenerator ? { idGenerator } : {}),

@@ -28,21 +28,15 @@ const MAX_DEPTH = 4;
 /** Keys are compared lowercased; `apiKey` and `APIKEY` both match `apikey`. */
 export function createKeyMatcher(extraKeys: readonly string[] = []): (key: string) => boolean {
   const keys = new Set([...DEFAULT_REDACT_KEYS, ...extraKeys].map((k) => k.toLowerCase()));
-  return (key) => {
+  const matches = (key: string): boolean => {
     if (keys.has(key.toLowerCase())) return true;
     // OpenTelemetry puts headers under attribute names such as http.request.header.authorization.
     const dot = key.lastIndexOf('.');
     return dot !== -1 && keys.has(key.slice(dot + 1).toLowerCase());
   };
-}
-
-export function createRedactor(
-  extraKeys: readonly string[] = [],
-): (obj: Record<string, unknown>) => Record<string, unknown> {
-  const matches = createKeyMatcher(extraKeys);
-  // Log objects reuse a small set of keys; remembering the verdict keeps the hot path to one lookup.
+  // Attribute and field names come from a small set; remembering the verdict keeps the hot path to one lookup.
   const verdicts = new Map<string, boolean>();
-  const isSensitive = (key: string): boolean => {
+  return (key) => {
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
       verdict = matches(key);
@@ -50,6 +44,12 @@ export function createRedactor(
     }
     return verdict;
   };
+}
+
+export function createRedactor(
+  extraKeys: readonly string[] = [],
+): (obj: Record<string, unknown>) => Record<string, unknown> {
+  const isSensitive = createKeyMatcher(extraKeys);
 
   // Copies only the objects on the path to a sensitive key; untouched objects are shared. The
   // `seen` set, against cycles, is only made once the walk goes below the top level.
