@@ -183,7 +183,7 @@ export class SightlineInstance implements Sightline {
     }
     if (this.metricsState.closed)
       return fn(trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }));
-    return runInSpan(this.tracer, typeof name === 'string' ? name : String(name), options, fn);
+    return runInSpan(this.tracer, spanName(name), options, fn);
   }
 
   activeSpan(): Span | undefined {
@@ -360,6 +360,16 @@ export class SightlineInstance implements Sightline {
       for (const [reason, count] of Object.entries(this.dropCounter.counts))
         result.observe(count, { reason });
     });
+  }
+}
+
+/** A span name from whatever was passed; `String()` itself throws on objects without a prototype. */
+function spanName(name: unknown): string {
+  if (typeof name === 'string') return name;
+  try {
+    return String(name);
+  } catch {
+    return 'span';
   }
 }
 

@@ -25,15 +25,20 @@ export function cleanAttributes(
     return undefined;
   }
   let clean = true;
-  for (const key in attributes) {
-    const v = attributes[key];
-    const t = typeof v;
-    if (t === 'string') {
-      if ((v as string).length > maxLength) clean = false;
-    } else if (t !== 'number' && t !== 'boolean' && !(Array.isArray(v) && validArrayValue(v))) {
-      clean = false;
+  try {
+    for (const key in attributes) {
+      const v = attributes[key];
+      const t = typeof v;
+      if (t === 'string') {
+        if ((v as string).length > maxLength) clean = false;
+      } else if (t !== 'number' && t !== 'boolean' && !(Array.isArray(v) && validArrayValue(v))) {
+        clean = false;
+      }
+      if (!clean) break;
     }
-    if (!clean) break;
+  } catch {
+    // A getter that throws: repair() reads each key on its own and drops that one.
+    clean = false;
   }
   if (clean) return attributes;
   return repair(attributes, maxLength, drops);

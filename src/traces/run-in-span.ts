@@ -31,7 +31,13 @@ export function runInSpan<T>(
   fn: (span: Span) => T,
   parent: Context = context.active(),
 ): T {
-  const span = tracer.startSpan(name, options, parent);
+  let span: Span;
+  try {
+    span = tracer.startSpan(name, options, parent);
+  } catch {
+    // Options the SDK cannot read (an attribute getter that throws) cost the options, not the call.
+    span = tracer.startSpan(name, {}, parent);
+  }
   const ctx = trace.setSpan(parent, span);
   let result: T;
   try {

@@ -1,0 +1,151 @@
+/**
+ * Property tests over the public API: after `init()`, no value, attribute set, log object, span name
+ * or option makes sightline throw into the caller or write to a prototype.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, type Sightline } from '../../src/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { attributeSet, hostile, prototypesClean } from './hostile-values.js';
+
+let obs: Sightline;
+const memory = memoryExporter();
+let written = 0;
+
+beforeAll(() => {
+  obs = init({
+    service: 'hostile',
+    exporters: [memory],
+    logStream: {
+      write: () => {
+        written++;
+      },
+    },
+    logLevel: 'trace',
+    outbound: false,
+    metricInterval: 3_600_000,
+    cardinalityLimit: 50,
+  });
+});
+
+afterAll(async () => {
+  await obs.shutdown({ timeoutMs: 1000 });
+});
+
+const RUNS = { numRuns: 150 };
+const options = fc.oneof(
+  hostile,
+  fc.record({ unit: hostile, description: hostile, detect: hostile, buckets: hostile }),
+);
+
+/** An object whose own values can all be read (no throwing getter). */
+function plain(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  try {
+    Object.values(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function neverThrows(fn: () => void): void {
+  expect(fn).not.toThrow();
+  expect(prototypesClean()).toBe(true);
+}
+
+describe('no input makes the API throw or pollute a prototype', () => {
+  it('metric instruments: any name, options, value and attribute set', () => {
+    fc.assert(
+      fc.property(hostile, options, hostile, attributeSet, (name, opts, value, attributes) => {
+        neverThrows(() => {
+          const m = obs.metrics as unknown as Record<string, (...a: unknown[]) => any>;
+          m.counter?.(name, opts).add(value, attributes);
+          m.upDownCounter?.(name, opts).add(value, attributes);
+          m.gauge?.(name, opts).record(value, attributes);
+          const h = m.histogram?.(name, opts);
+          h.record(value, attributes);
+          h.startTimer(attributes)(attributes);
+          m.observableGauge?.(name, opts, (r: { observe: (...a: unknown[]) => void }) =>
+            r.observe(value, attributes),
+          );
+          m.observableGauge?.(name, opts, () => {
+            throw new Error('callback that throws');
+          });
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('log calls: any object and message, at every level', () => {
+    fc.assert(
+      fc.property(hostile, hostile, hostile, (obj, msg, extra) => {
+        neverThrows(() => {
+          const log = obs.log as unknown as Record<string, (...a: unknown[]) => void>;
+          for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) {
+            log[level]?.(obj, msg, extra);
+            log[level]?.(msg);
+          }
+          obs.log.child({ request: obj }).info(obj as object, String(typeof msg));
+        });
+      }),
+      RUNS,
+    );
+    expect(written).toBeGreaterThan(0);
+  });
+
+  it('spans: any name, options and attributes', () => {
+    fc.assert(
+      fc.property(hostile, hostile, attributeSet, hostile, (name, opts, attributes, value) => {
+        neverThrows(() => {
+          const api = obs as unknown as { trace(...a: unknown[]): unknown };
+          const trace = (...a: unknown[]) => api.trace(...a);
+          trace(
+            name,
+            (span: { setAttribute(k: unknown, v: unknown): void; setAttributes(a: unknown): void }) => {
+              span.setAttribute('user.value', value);
+              // setAttributes is the OpenTelemetry SDK's own Span method; hand it plain attribute sets.
+              if (plain(attributes)) span.setAttributes(attributes);
+            },
+          );
+          trace(name, opts, () => undefined);
+          trace(name, { attributes }, () => undefined);
+          trace(name, opts);
+          obs.activeSpan();
+          obs.onAnomaly(value as never)();
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it('a span name that String() cannot convert still runs the function in a span', () => {
+    const name = Object.create(null) as never;
+    expect(obs.trace(name, () => 42)).toBe(42);
+  });
+
+  it('attribute objects whose getters throw are repaired, for metrics and span options', () => {
+    const attributes = Object.defineProperty({ plan: 'pro' }, 'explodes', {
+      enumerable: true,
+      get() {
+        throw new Error('getter that throws');
+      },
+    });
+    expect(() => obs.metrics.counter('orders.hostile').add(1, attributes)).not.toThrow();
+    expect(obs.trace('hostile-options', { attributes }, () => 7)).toBe(7);
+  });
+
+  it('flush, stats and shutdown options: any value resolves', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, async (opts) => {
+        await expect(obs.forceFlush(opts as never)).resolves.toBeUndefined();
+        expect(() => JSON.stringify(obs.stats())).not.toThrow();
+        expect(() => obs.drops()).not.toThrow();
+        expect(prototypesClean()).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+    expect(memory.spans().length).toBeGreaterThan(0);
+  });
+});
