@@ -142,6 +142,7 @@ export class StreamingDetector implements Detector {
   private lastY = Number.NaN;
   private flatRun = 0;
   private repeatRate = 0;
+  private runRate = 0;
 
   private inEpisode = false;
   private episodeLen = 0;
@@ -214,6 +215,7 @@ export class StreamingDetector implements Detector {
     this.lastY = Number.NaN;
     this.flatRun = 0;
     this.repeatRate = 0;
+    this.runRate = 0;
   }
 
   private neutral(): AnomalyResult {
@@ -376,8 +378,12 @@ export class StreamingDetector implements Detector {
 
     const same = Math.abs(y - this.lastY) <= 1e-9 * (Math.abs(y) + 1e-9);
     this.flatRun = same ? this.flatRun + 1 : 0;
-    if (this.flatRun >= K.flatMinRun && this.repeatRate < K.flatMaxRepeatRate && n > o.warmup) {
-      const rate = Math.max(this.repeatRate, 0.01);
+    // A run is judged by the repeat rate from before it began: a stuck value must not teach the
+    // model that repeats are common and so switch its own test off.
+    // A run that began during warm-up is how the series is, not a stuck value.
+    if (this.flatRun === 1) this.runRate = n > o.warmup ? this.repeatRate : 1;
+    if (this.flatRun >= K.flatMinRun && this.runRate < K.flatMaxRepeatRate && n > o.warmup) {
+      const rate = Math.max(this.runRate, 0.01);
       const sf = -0.5 * this.flatRun * Math.log10(rate);
       if (sf > surprise) {
         surprise = sf;

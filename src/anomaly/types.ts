@@ -76,7 +76,7 @@ export interface DetectorOptions {
   warmup?: number;
   /**
    * Points after an episode starts during which no new episode may start, so one incident
-   * yields one alert (integer >= 0). Outages bypass it. Default 150.
+   * yields one alert (integer >= 0). Outages bypass it. Default 100.
    */
   cooldown?: number;
   /**
@@ -93,7 +93,7 @@ export interface DetectorOptions {
   transform?: 'auto' | 'none' | 'sqrt' | 'log';
   /**
    * Points an episode may last before a non-outage level change is accepted as the new normal
-   * (integer >= 1). Outages (drop to about zero) are never accepted. Default 60.
+   * (integer >= 1). Outages (drop to about zero) are never accepted. Default 6.
    */
   acceptAfter?: number;
 }

@@ -102,6 +102,22 @@ describe('anomaly kinds', () => {
   });
 });
 
+describe('flatline on a counter', () => {
+  it('flags a stuck counter even though the stuck value itself is a run of repeats', () => {
+    // Poisson counts repeat a value about one time in ten; a long stuck run must not raise the
+    // learned repeat rate past the point where the flatline test switches itself off.
+    const rand = prng(62);
+    const v: number[] = [];
+    for (let i = 0; i < 4000; i++) v.push(i >= 3000 && i < 3200 ? v[i - 1]! : poisson(rand, 15));
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s.length).toBeGreaterThanOrEqual(1);
+    expect(s[0]!).toBeGreaterThan(3000);
+    expect(s[0]!).toBeLessThan(3025);
+    expect(r[s[0]!]!.kind).toBe('flatline');
+  });
+});
+
 describe('no alerts on normal behaviour', () => {
   it('stays quiet on a flat series with noise', () => {
     expect(starts(run(noisy(20_000, 100, 5, 11)))).toEqual([]);
