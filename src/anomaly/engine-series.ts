@@ -12,6 +12,12 @@ export interface SeriesSample {
   readonly direction: 'up' | 'down' | 'both';
   /** Rates are fed 0 in a cycle with no data, so a drop to zero is seen as an outage. */
   readonly zeroWhenAbsent: boolean;
+  /**
+   * `none` for series that are never counts (a ratio, a latency): a route that never failed
+   * reports 0 every cycle, which would otherwise look like a counter and get the Poisson floor
+   * of at least 2, more than a ratio can ever move.
+   */
+  readonly transform: 'auto' | 'none';
   readonly unit: string;
 }
 
@@ -103,8 +109,8 @@ export function extractSamples(
       0.95,
     );
     if (Number.isFinite(p95))
-      out.push(sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's'));
-    out.push(sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1'));
+      out.push(sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's', 'none'));
+    out.push(sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1', 'none'));
   }
   return out;
 }
@@ -116,8 +122,18 @@ function sample(
   direction: SeriesSample['direction'],
   zeroWhenAbsent: boolean,
   unit: string,
+  transform: SeriesSample['transform'] = 'auto',
 ): SeriesSample {
-  return { key: seriesKey(metric, attributes), metric, attributes, value, direction, zeroWhenAbsent, unit };
+  return {
+    key: seriesKey(metric, attributes),
+    metric,
+    attributes,
+    value,
+    direction,
+    zeroWhenAbsent,
+    unit,
+    transform,
+  };
 }
 
 function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void {

@@ -134,6 +134,7 @@ export class AnomalyEngine extends MetricReader {
         detector: new StreamingDetector({
           sensitivity: this.options.sensitivity,
           direction: sample.direction,
+          transform: sample.transform,
           ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
         }),
         sample,

@@ -73,6 +73,33 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(1);
   });
 
+  it('flags an error burst on a route that never failed before', async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    // The series the HTTP integrations record; recorded directly so the test drives the cycles.
+    const duration = obs.metrics.histogram('http.server.request.duration', { unit: 's' });
+    const route = { 'http.request.method': 'GET', 'http.route': '/products' };
+    const rand = prng(11);
+    const cycle = async (errors: number) => {
+      for (let i = 0; i < 20; i++) {
+        const failed = i < errors;
+        duration.record(0.01 + rand() * 0.01, {
+          ...route,
+          'http.response.status_code': failed ? 503 : 200,
+          ...(failed ? { 'error.type': '503' } : {}),
+        });
+      }
+      await engine.runCycle();
+    };
+    for (let c = 0; c < 60; c++) await cycle(0);
+    expect(heard).toEqual([]);
+    for (let c = 0; c < 5; c++) await cycle(10);
+    const burst = heard.filter((e) => e.metric === 'http.server.error.rate');
+    expect(burst).toHaveLength(1);
+    expect(burst[0]).toMatchObject({ observed: 0.5, attributes: route });
+  });
+
   it('keeps at most maxSeries detectors, forgetting the least recently seen', async () => {
     const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 50 } });
     const engine = (captured.obs as SightlineInstance).anomalyEngine!;
