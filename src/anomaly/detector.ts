@@ -48,6 +48,13 @@ const K = {
   recoverZ: 3,
   /** Short-window variance of z (1 when calm) that makes a two-sided burst a variance change. */
   varianceSpread: 4,
+  /**
+   * Surprise the point itself must carry to start an episode: the likelihood remembers the last
+   * ~20 points, and an unremarkable point must not inherit their evidence under another name.
+   * Scaled with the likelihood cut-off, so higher sensitivity also accepts weaker points.
+   */
+  minSurprise: 3,
+  surpriseFade: 0.25,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
@@ -159,6 +166,7 @@ export class StreamingDetector implements Detector {
   private fastA = 0;
   private fastB = 0;
 
+  private recentSurprise = 0;
   private lastExpected = Number.NaN;
   private lastLower = Number.NaN;
   private lastUpper = Number.NaN;
@@ -216,6 +224,7 @@ export class StreamingDetector implements Detector {
     this.flatRun = 0;
     this.repeatRate = 0;
     this.runRate = 0;
+    this.recentSurprise = 0;
   }
 
   private neutral(): AnomalyResult {
@@ -391,6 +400,10 @@ export class StreamingDetector implements Detector {
       }
     }
 
+    // The strongest recent surprise, fading by one decade every `surpriseFade` points: the
+    // likelihood crosses a few points after the evidence, and that evidence must be recent.
+    this.recentSurprise = Math.max(surprise, this.recentSurprise - 1 / K.surpriseFade);
+
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
     const expected = inverse(pred, t);
@@ -429,7 +442,9 @@ export class StreamingDetector implements Detector {
       // small impact floor on a noisy series does not turn ordinary noise into alerts.
       const bandDev = memberSign > 0 ? upper - expected : expected - lower;
       floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
-      const impactOk = !levelMember || isOutage || dev >= floorDev;
+      const impactOk =
+        (!levelMember || isOutage || dev >= floorDev) &&
+        (this.recentSurprise >= K.minSurprise * 2 * o.cutoff || isOutage);
       const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
       if (score >= 0.5 && allowed) {
         episodeStart = true;
