@@ -408,7 +408,11 @@ export class StreamingDetector implements Detector {
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
     const expected = inverse(pred, t);
     const zeroY = forward(0, t);
-    const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12;
+    // Near zero against the baseline and against the long-run typical level: right after a burst
+    // was accepted as the new level, the return to normal is not an outage.
+    const nearZero =
+      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
+      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;

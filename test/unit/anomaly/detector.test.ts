@@ -165,6 +165,19 @@ describe('outages', () => {
   });
 });
 
+describe('after a burst', () => {
+  it('does not take the return to normal after an accepted burst for an outage', () => {
+    // The burst is accepted as the new level after a few points; the drop back to 50 is ~1 % of
+    // that level, but not an outage: it must not be held flagged (and frozen) for good.
+    const rand = prng(22);
+    const v = Array.from({ length: 5000 }, (_, i) => poisson(rand, i >= 3000 && i < 3030 ? 5000 : 50));
+    const r = run(v);
+    expect(starts(r, 2900)[0]).toBe(3000);
+    const held = r.slice(3030).filter((x) => x.anomaly).length;
+    expect(held).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('robust input handling', () => {
   it('never throws on NaN, Infinity, non-numbers, gaps and repeated or out-of-order timestamps', () => {
     const d = createDetector();
