@@ -1,4 +1,5 @@
 import { resolveConfig } from '../config/resolve.js';
+import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors.js';
 import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
@@ -31,7 +32,7 @@ export function init(config?: SightlineConfig): Sightline {
     );
     return existing;
   }
-  const resolved = resolveConfig(config ?? {});
+  const resolved = resolveOrExplain(config);
   const adapters = resolved.console
     ? [consoleAdapter(() => instance), ...resolved.exporters]
     : [...resolved.exporters];
@@ -44,4 +45,18 @@ export function init(config?: SightlineConfig): Sightline {
   applyPendingGauges(instance);
   if (resolved.outbound) instance.addCleanup(installOutboundHttp(instance));
   return instance;
+}
+
+/** Resolves the options; an object that cannot even be read (a getter that throws) is a coded error too. */
+function resolveOrExplain(config: SightlineConfig | undefined) {
+  try {
+    return resolveConfig(config ?? {});
+  } catch (error) {
+    if (error instanceof SightlineError) throw error;
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_TYPE,
+      'config',
+      'the options passed to init() could not be read (a getter threw); pass plain data',
+    );
+  }
 }
