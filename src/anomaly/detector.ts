@@ -54,6 +54,8 @@ const K = {
    * Scaled with the likelihood cut-off, so higher sensitivity also accepts weaker points.
    */
   minSurprise: 3,
+  /** Points after accepting a level change during which a return to the old level undoes it. */
+  revertWindow: 60,
   surpriseFade: 0.25,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
@@ -167,6 +169,11 @@ export class StreamingDetector implements Detector {
   private fastB = 0;
 
   private recentSurprise = 0;
+  /** Levels before the last accepted change, and points left in which it may be undone. */
+  private prevA = 0;
+  private prevB = 0;
+  private revertLeft = 0;
+  private revertRun = 0;
   private lastExpected = Number.NaN;
   private lastLower = Number.NaN;
   private lastUpper = Number.NaN;
@@ -225,6 +232,8 @@ export class StreamingDetector implements Detector {
     this.repeatRate = 0;
     this.runRate = 0;
     this.recentSurprise = 0;
+    this.revertLeft = 0;
+    this.revertRun = 0;
   }
 
   private neutral(): AnomalyResult {
@@ -288,6 +297,21 @@ export class StreamingDetector implements Detector {
     const weekSlot = week.slotOf(ts);
     const wi = week.lookup(weekSlot);
     const dayOff = day.offsetAt(di);
+    // Shortly after a change was accepted, values back near the old level mean it was a burst
+    // after all: restore the old level rather than crawl back to it through the Huber clip.
+    if (this.revertLeft > 0) {
+      this.revertLeft--;
+      const m = this.model;
+      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + week.offsetAt(wi);
+      const now = (m === 0 ? this.lvlA : this.lvlB) + seasonal;
+      const old = (m === 0 ? this.prevA : this.prevB) + seasonal;
+      this.revertRun = Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
+      if (this.revertRun >= K.recoverPoints) {
+        this.lvlA = this.prevA;
+        this.lvlB = this.prevB;
+        this.revertLeft = 0;
+      }
+    }
     const predA = this.lvlA;
     const predB = this.lvlB + dayOff;
     const predC = predB + week.offsetAt(wi);
@@ -509,6 +533,10 @@ export class StreamingDetector implements Detector {
           this.maeB *= r;
           this.maeC *= r;
         }
+        this.prevA = this.lvlA;
+        this.prevB = this.lvlB;
+        this.revertLeft = K.revertWindow;
+        this.revertRun = 0;
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
         this.endEpisode();
