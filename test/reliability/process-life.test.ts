@@ -1,0 +1,119 @@
+/**
+ * The process's life and death: SIGTERM under load flushes what is queued and exits within the
+ * deadline, a crash still gets the final log lines out, and `shutdown()` returns at its deadline
+ * even when the backend hangs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { otlp } from '../../adapters/otlp/index.js';
+import { getSightline, init } from '../../src/index.js';
+import { SIGNALS, unbalanced } from './accounting.js';
+import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
+import { load } from './load.js';
+import { startService } from './service-process.js';
+
+const backends: FaultyBackend[] = [];
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 200 });
+  for (const b of backends.splice(0)) await b.close();
+});
+
+async function backend(options?: Parameters<typeof startFaultyBackend>[0]): Promise<FaultyBackend> {
+  const b = await startFaultyBackend(options);
+  backends.push(b);
+  return b;
+}
+
+const logLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.each(['express', 'fastify'] as const)('%s: SIGTERM in the middle of load', (framework) => {
+  it('flushes what was queued within the deadline, then exits by the signal', async () => {
+    const collector = await backend();
+    const service = await startService({
+      framework,
+      variant: 'sightline',
+      backendUrl: collector.url,
+      // A long flush interval keeps items queued until the signal; the deadline is short.
+      sightline: {
+        init: { handleSignals: true, shutdownTimeout: 2000 },
+        channel: { flushIntervalMs: 60_000 },
+      },
+    });
+    const loaded = load(service.port, framework, 1500, 8).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const before = logLines(service.stdout());
+    const sentAt = performance.now();
+    service.child.kill('SIGTERM');
+    const exit = await service.exited;
+    const took = performance.now() - sentAt;
+    await loaded;
+
+    expect(exit.signal).toBe('SIGTERM');
+    expect(took).toBeLessThan(2000 + 1500);
+    // Every line written before the signal reached the backend, and so did the spans behind it.
+    const accessLines = before.filter((l) => typeof l.route === 'string').length;
+    expect(before.length).toBeGreaterThan(0);
+    expect(collector.received.logs).toBeGreaterThanOrEqual(before.length);
+    expect(collector.received.traces).toBeGreaterThanOrEqual(accessLines * (framework === 'express' ? 2 : 1));
+    expect(collector.received.metrics).toBeGreaterThan(0);
+    // Only sightline's own diagnostics (recordings refused after shutdown), no stack trace.
+    for (const line of service.stderr().split('\n').filter(Boolean)) expect(line).toMatch(/^sightline \w+ /);
+  }, 30_000);
+});
+
+describe('a crash without an uncaughtException handler', () => {
+  it.each([true, false])(
+    'still writes the final log lines to stdout (handleSignals: %s)',
+    async (handleSignals) => {
+      const collector = await backend();
+      const service = await startService({
+        framework: 'express',
+        variant: 'sightline',
+        backendUrl: collector.url,
+        sightline: { init: { handleSignals } },
+      });
+      service.child.send({ cmd: 'crash' });
+      const exit = await service.exited;
+      expect(exit.code).toBe(1);
+      expect(service.stderr()).toContain('unexpected failure in the app');
+      const lines = logLines(service.stdout());
+      expect(lines.filter((l) => l.msg === 'last words')).toHaveLength(200);
+      expect(lines.at(-1)?.msg).toBe('failing now');
+    },
+    30_000,
+  );
+});
+
+describe('shutdown() with a hung backend', () => {
+  it('returns at its deadline and leaves nothing queued: every item delivered or counted dropped', async () => {
+    const collector = await backend({ hangMs: 30_000 });
+    await collector.setMode('hang');
+    const obs = init({
+      service: 'hung',
+      exporters: [otlp({ url: collector.url, protocol: 'http/json', env: {} })],
+      logStream: { write: () => {} },
+      anomaly: false,
+      outbound: false,
+      metricInterval: 3_600_000,
+    });
+    const orders = obs.metrics.counter('orders.placed');
+    for (let i = 0; i < 3000; i++) {
+      obs.trace('work', () => orders.add(1, { plan: 'pro' }));
+      obs.log.info({ i }, 'line');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the first batches are now hanging
+    const started = performance.now();
+    await obs.shutdown({ timeoutMs: 500 });
+    const took = performance.now() - started;
+
+    expect(took).toBeLessThan(500 + 250);
+    expect(collector.requests.hang).toBeGreaterThan(0);
+    const stats = obs.stats().otlp ?? {};
+    expect(unbalanced(stats)).toEqual([]);
+    for (const signal of SIGNALS) expect(stats[signal]?.queued ?? 0, `${signal} queued`).toBe(0);
+    expect(stats.traces?.dropped.shutdown).toBeGreaterThan(0);
+  });
+});
