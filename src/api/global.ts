@@ -22,11 +22,16 @@ function slot(): GlobalSlot {
   return s;
 }
 
+// Resolved once: the module-level proxies read it on every call made before init().
+let cached: GlobalSlot | undefined;
+
 /** The instance `init()` created, or `undefined` before `init()` and after `shutdown()`. */
 export function getSightline(): Sightline | undefined {
-  return slot().instance;
+  cached ??= slot();
+  return cached.instance;
 }
 
 export function setGlobalInstance(instance: Sightline | undefined): void {
-  slot().instance = instance;
+  cached ??= slot();
+  cached.instance = instance;
 }
