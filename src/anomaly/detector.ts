@@ -115,6 +115,7 @@ function inverse(y: number, t: number): number {
  */
 export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
+  private readonly scoreExp: number;
   private readonly day = new SeasonalProfile(DAY_MS, 288);
   private readonly week = new SeasonalProfile(WEEK_MS, 168);
   private readonly lik = new AnomalyLikelihood(K.likWindow, K.likHorizon, K.likMinLearned);
@@ -180,6 +181,8 @@ export class StreamingDetector implements Detector {
 
   constructor(options?: DetectorOptions) {
     this.o = resolveOptions(options);
+    // The internal cut-off maps to the public 0.5: score = internal^(ln 2 / −ln cutoff).
+    this.scoreExp = Math.LN2 / -Math.log(this.o.cutoff);
     this.reset();
   }
 
@@ -440,7 +443,7 @@ export class StreamingDetector implements Detector {
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;
-    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** (Math.LN2 / -Math.log(o.cutoff));
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** this.scoreExp;
 
     this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
 
