@@ -19,9 +19,7 @@ import { judge } from './verdict.js';
 const HELP = `Usage: npm run demo -- [options]
 
   --scenario <name>   ${Object.keys(SCENARIOS).join(' | ')} (default: default)
-  --duration <s>      stretch or shrink the scenario's timeline to this many seconds. The error
-                      burst is only caught once the detector's likelihood layer has learned
-                      (about warm-up/2 + 100 collection cycles): keep it after that point.
+  --duration <s>      stretch or shrink the scenario's timeline to this many seconds (20..3600)
   --report <file>     where to write the HTML report (default: sightline-report.html)
   --no-report         do not write the report
   -h, --help          this text

@@ -28,7 +28,7 @@ export class LiveView {
   private timer: NodeJS.Timeout | undefined;
   private lastStatus = -Infinity;
   private readonly announced = new Set<string>();
-  private phase = 'starting';
+  private phase = '';
 
   constructor(
     private readonly out: Output,

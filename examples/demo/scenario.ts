@@ -70,12 +70,12 @@ function faults(t: {
   return [
     {
       id: 'latency',
-      title: 'Latency regression: +300 ms on inventory GET /v1/items/:sku',
+      title: 'Latency regression: +600 ms on inventory GET /v1/items/:sku',
       service: 'inventory-api',
       route: 'GET /v1/items/:sku',
       startS: t.latency[0],
       endS: t.latency[1],
-      latencyMs: 300,
+      latencyMs: 600,
       affects: [
         { service: 'inventory-api', metric: P95, route: 'GET /v1/items/:sku' },
         { service: 'checkout-api', metric: P95, route: 'POST /checkout/:sku' },
@@ -110,22 +110,22 @@ function faults(t: {
 export const SCENARIOS: Record<string, Scenario> = {
   default: {
     name: 'default',
-    durationS: 112,
+    durationS: 96,
     intervalMs: 500,
-    warmup: 80,
+    warmup: 40,
     amplitude: 0.3,
     routes: routes(24),
-    faults: faults({ latency: [62, 72], errors: [78, 88], drop: [94, 102] }),
+    faults: faults({ latency: [24, 36], errors: [44, 54], drop: [62, 72] }),
   },
   /** The end-to-end test's run: a faster clock and shorter phases, the same story. */
   quick: {
     name: 'quick',
-    durationS: 42,
+    durationS: 39,
     intervalMs: 500,
     warmup: 20,
     amplitude: 0.2,
     routes: routes(24),
-    faults: faults({ latency: [14, 20], errors: [22, 28], drop: [30, 36] }),
+    faults: faults({ latency: [11, 17], errors: [19, 25], drop: [27, 33] }),
   },
 };
 
