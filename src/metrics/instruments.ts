@@ -58,6 +58,16 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
     }
   };
 
+  // Spreading reads every property: a getter that throws costs the attributes, not the caller.
+  const merge = (a: Attributes | undefined, b: Attributes): Attributes | undefined => {
+    try {
+      return { ...a, ...b };
+    } catch {
+      drops.add('invalid_attribute');
+      return undefined;
+    }
+  };
+
   const descriptor = (options: InstrumentOptions | undefined) => ({
     unit: options?.unit,
     description: options?.description,
@@ -105,7 +115,7 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
             const start = performance.now();
             return (extra?: Attributes) => {
               const value = (performance.now() - start) * perMs;
-              record(value, extra ? { ...attributes, ...extra } : attributes);
+              record(value, extra ? merge(attributes, extra) : attributes);
               return value;
             };
           },
