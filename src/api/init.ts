@@ -5,7 +5,7 @@ import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
 import { getSightline, setGlobalInstance } from './global.js';
 import { applyPendingGauges } from './proxies.js';
-import { installSignalHandlers } from './signals.js';
+import { installExitFlush, installSignalHandlers } from './signals.js';
 import { SightlineInstance } from './sightline.js';
 import type { Sightline } from './types.js';
 
@@ -41,6 +41,7 @@ export function init(config?: SightlineConfig): Sightline {
   instance.addCleanup(() => {
     if (getSightline() === instance) setGlobalInstance(undefined);
   });
+  instance.addCleanup(installExitFlush(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
   applyPendingGauges(instance);
   if (resolved.outbound) instance.addCleanup(installOutboundHttp(instance));

@@ -18,10 +18,20 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
     handlers.set(signal, handler);
     process.once(signal, handler);
   }
-  const onFatal = () => instance.flushLogsSync();
-  process.on('exit', onFatal);
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
-    process.removeListener('exit', onFatal);
+  };
+}
+
+/**
+ * Writes buffered log lines synchronously when the process exits, whatever the cause: a crash on an
+ * uncaught exception exits without waiting for stdout's asynchronous writer, which holds the last
+ * lines (often the ones that explain the crash).
+ */
+export function installExitFlush(instance: SightlineInstance): () => void {
+  const onExit = () => instance.flushLogsSync();
+  process.on('exit', onExit);
+  return () => {
+    process.removeListener('exit', onExit);
   };
 }
