@@ -55,6 +55,7 @@ function get(port: number, headers: Record<string, string>): Promise<number> {
 }
 
 const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+// Oversize, yet under Node's 16 KiB header limit: beyond it Node itself answers 431 before any app code runs.
 /** Header-safe text: visible ASCII, space and tab (what an HTTP client may send at all). */
 const headerText = (max: number) =>
   fc.string({
@@ -71,7 +72,7 @@ const traceparent = fc.oneof(
     '00-00000000000000000000000000000000-0000000000000000-01',
     `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01-extra`,
   ),
-  fc.integer({ min: 1_000, max: 6_000 }).map((n) => `00-${'a'.repeat(n)}`),
+  fc.integer({ min: 1_000, max: 4_000 }).map((n) => `00-${'a'.repeat(n)}`),
 );
 const listHeader = fc.oneof(
   headerText(200),
@@ -81,7 +82,7 @@ const listHeader = fc.oneof(
       { maxLength: 40 },
     )
     .map((a) => a.join(',')),
-  fc.integer({ min: 1_000, max: 8_000 }).map((n) => `k=${'v'.repeat(n)}`),
+  fc.integer({ min: 1_000, max: 4_000 }).map((n) => `k=${'v'.repeat(n)}`),
   fc.integer({ min: 10, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => `k${i}=v${i}`).join(',')),
 );
 const PARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-|$)/;
