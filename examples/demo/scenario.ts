@@ -120,12 +120,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   /** The end-to-end test's run: a faster clock and shorter phases, the same story. */
   quick: {
     name: 'quick',
-    durationS: 39,
+    durationS: 41,
     intervalMs: 500,
     warmup: 20,
     amplitude: 0.2,
     routes: routes(24),
-    faults: faults({ latency: [11, 17], errors: [19, 25], drop: [27, 33] }),
+    faults: faults({ latency: [11, 17], errors: [19, 25], drop: [27, 36] }),
   },
 };
 
