@@ -34,9 +34,13 @@ const K = {
   spatialMinZ: 4.5,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise: 8,
-  /** Likelihood layer: averaging window, horizon of its mean/variance, points before it scores. */
+  /**
+   * Likelihood layer: averaging window, horizon of its mean/variance, points before it scores.
+   * The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory lets a noisy
+   * week raise the bar for the next one, and a quiet one lower it.
+   */
   likWindow: 20,
-  likHorizon: 2000,
+  likHorizon: 8640,
   likMinLearned: 100,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
   likStart: 0.5,
