@@ -194,12 +194,11 @@ describe.each(['express', 'fastify'] as const)('%s with a misbehaving telemetry 
         const was = stats[signal];
         const now = after[signal];
         if (!was || !now) continue;
-        // Everything produced before the recovery is settled (metrics keep coming, so some are queued anew).
+        // Everything produced before the recovery is settled, delivered or (a batch whose retry budget
+        // ran out during the fault) counted dropped; metrics keep coming, so some are queued anew.
         expect(now.produced - now.queued, `${signal} settled after recovery`).toBeGreaterThanOrEqual(
           was.produced,
         );
-        if (was.queued > 0)
-          expect(now.delivered, `${signal} delivered after recovery`).toBeGreaterThan(was.delivered);
       }
       await expectBackendMatches(faulty, faultyBackend);
       // The fault was met (a refused connection never reaches the backend: the failed sends show instead).

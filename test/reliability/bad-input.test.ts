@@ -133,7 +133,9 @@ describe('no input makes the API throw or pollute a prototype', () => {
       },
     });
     expect(() => obs.metrics.counter('orders.hostile').add(1, attributes)).not.toThrow();
-    expect(() => obs.metrics.histogram('latency.hostile').startTimer({ route: '/a' })(attributes)).not.toThrow();
+    expect(() =>
+      obs.metrics.histogram('latency.hostile').startTimer({ route: '/a' })(attributes),
+    ).not.toThrow();
     expect(obs.trace('hostile-options', { attributes }, () => 7)).toBe(7);
   });
 
