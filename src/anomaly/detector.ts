@@ -35,6 +35,12 @@ const K = {
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise: 8,
   /**
+   * Time over which the seen extremes fade back toward the level (e-folding). A spike from months
+   * ago must not mask a new one far outside today's band; the file-wide min/max that NAB hands
+   * its detectors is the future, which a streaming detector cannot have.
+   */
+  extremeFadeMs: 60 * 86_400_000,
+  /**
    * Likelihood layer: averaging window, horizon of its mean/variance, points before it scores.
    * The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory lets a noisy
    * week raise the bar for the next one, and a quiet one lower it.
@@ -130,6 +136,10 @@ export class StreamingDetector implements Detector {
   private n = 0;
   private firstTs = 0;
   private lastTs = 0;
+  private fadeTs = 0;
+  /** Last gap between points and its fade factor (the gap is almost always the same). */
+  private fadeDt = 0;
+  private fade = 1;
   private pointsFirstDay = 0;
 
   // Model 0: flat level. Model 1: level + daily profile. Model 2: model 1 + weekly profile.
@@ -219,6 +229,9 @@ export class StreamingDetector implements Detector {
     this.zRing.fill(0);
     this.firstTs = 0;
     this.lastTs = 0;
+    this.fadeTs = 0;
+    this.fadeDt = 0;
+    this.fade = 1;
     this.pointsFirstDay = 0;
     this.lvlA = this.lvlB = 0;
     this.maeA = this.maeB = this.maeC = 0;
@@ -286,6 +299,7 @@ export class StreamingDetector implements Detector {
     if (n === 1) {
       this.firstTs = ts;
       this.lastTs = ts;
+      this.fadeTs = ts;
       this.lvlA = this.lvlB = y;
       this.typical = Math.abs(y);
       this.lastY = y;
@@ -669,8 +683,17 @@ export class StreamingDetector implements Detector {
     n: number,
   ): void {
     const inEp = this.inEpisode;
-    this.maxSeen = Math.max(y, this.maxSeen);
-    this.minSeen = Math.min(y, this.minSeen);
+    // The extremes fade toward the level, so "new extreme" means new for the last month or two.
+    const dt = this.lastTs - this.fadeTs;
+    this.fadeTs = this.lastTs;
+    if (dt !== this.fadeDt) {
+      this.fadeDt = dt;
+      this.fade = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
+    }
+    const fade = this.fade;
+    const lvl = this.lvlA;
+    this.maxSeen = Math.max(y, lvl + (this.maxSeen - lvl) * fade);
+    this.minSeen = Math.min(y, lvl + (this.minSeen - lvl) * fade);
     this.repeatRate += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - this.repeatRate);
     this.lastY = y;
     if (this.outage) return;

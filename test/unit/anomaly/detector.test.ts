@@ -180,6 +180,22 @@ describe('after a burst', () => {
   });
 });
 
+describe('new extremes', () => {
+  it('does not let a spike from months ago mask a new one that is smaller but far outside the band', () => {
+    // Hourly gauge: a spike to 200 on day 12, then one to 130 on day 120. The old maximum is
+    // history; the second spike is 15 sigmas out and must alert at once, as a spike.
+    const hour = 3_600_000;
+    const v = noisy(24 * 130, 100, 2, 31);
+    v[24 * 12] = 200;
+    v[24 * 120] = 130;
+    const d = createDetector();
+    const r = v.map((x, i) => d.update(x, T0 + i * hour));
+    expect(starts(r, 200)).toEqual([24 * 12, 24 * 120]);
+    expect(r[24 * 120]!.kind).toBe('spike');
+    expect(r[24 * 120]!.score).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe('robust input handling', () => {
   it('never throws on NaN, Infinity, non-numbers, gaps and repeated or out-of-order timestamps', () => {
     const d = createDetector();
