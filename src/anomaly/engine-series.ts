@@ -19,6 +19,12 @@ export interface SeriesSample {
    */
   readonly transform: 'auto' | 'none';
   readonly unit: string;
+  /** Multiplier from the value to a count per cycle, for the outage rule (rates per second). */
+  readonly perCycle: number;
+  /** Cycles an episode must persist before it is reported: latency percentiles are noisy. */
+  readonly confirm: number;
+  /** The series cannot go below zero (rates, durations), so neither can its band. */
+  readonly nonNegative: boolean;
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
@@ -81,7 +87,8 @@ export function extractSamples(
     if (!detected.has(p.name)) continue;
     if (p.kind === 'histogram') {
       const p95 = histogramQuantile(p.histogram, 0.95);
-      if (Number.isFinite(p95)) out.push(sample(`${p.name}.p95`, p.attributes, p95, 'up', false, p.unit));
+      if (Number.isFinite(p95))
+        out.push(sample(`${p.name}.p95`, p.attributes, p95, 'up', false, p.unit, 'auto', 3));
     } else {
       const isRate = p.kind === 'counter' || p.kind === 'observableCounter';
       out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit));
@@ -96,6 +103,11 @@ export function extractSamples(
         'both',
         true,
         '{request}/s',
+        // Per second is what people read; a Poisson transform would need the count per cycle.
+        'none',
+        2,
+        true,
+        intervalSeconds,
       ),
     );
     const p95 = histogramQuantile(
@@ -109,8 +121,12 @@ export function extractSamples(
       0.95,
     );
     if (Number.isFinite(p95))
-      out.push(sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's', 'none'));
-    out.push(sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1', 'none'));
+      out.push(
+        sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's', 'none', 3, true),
+      );
+    out.push(
+      sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1', 'none', 2, true),
+    );
   }
   return out;
 }
@@ -123,6 +139,9 @@ function sample(
   zeroWhenAbsent: boolean,
   unit: string,
   transform: SeriesSample['transform'] = 'auto',
+  confirm = 2,
+  nonNegative = zeroWhenAbsent,
+  perCycle = 1,
 ): SeriesSample {
   return {
     key: seriesKey(metric, attributes),
@@ -133,6 +152,9 @@ function sample(
     zeroWhenAbsent,
     unit,
     transform,
+    confirm,
+    nonNegative,
+    perCycle,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Diag } from '../diag/diag.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
+import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { extractSamples, type SeriesSample } from './engine-series.js';
 import { explain } from './explain.js';
 import type { Detector, DetectorOptions } from './types.js';
@@ -13,6 +14,8 @@ export interface EngineOptions {
   sensitivity: DetectorOptions['sensitivity'];
   /** Points before the first alert; default the detector's. */
   warmup?: number;
+  /** Cycles an episode must stay outside its band before an event; default per series (outages: 1). */
+  confirmCycles?: number;
   watchHttp: boolean;
   /** Names of metrics created with `detect: true` (read each cycle: instruments come and go). */
   detected: ReadonlySet<string>;
@@ -23,11 +26,15 @@ export interface EngineOptions {
   now?: () => number;
 }
 
+/** Cycles after an unconfirmed blip before the detector may open a new episode. */
+const ENGINE_COOLDOWN = 3;
+
 interface WatchedSeries {
   detector: Detector;
   sample: SeriesSample;
   inEpisode: boolean;
   last: SeriesBand | undefined;
+  episode: EpisodeState;
 }
 
 /** A watched series' latest point against its baseline, as exported when `exportBands` is on. */
@@ -135,11 +142,15 @@ export class AnomalyEngine extends MetricReader {
           sensitivity: this.options.sensitivity,
           direction: sample.direction,
           transform: sample.transform,
+          // The engine confirms episodes over cycles and spaces its own events, so the
+          // detector's long cooldown would only hide a real fault behind an unconfirmed blip.
+          cooldown: ENGINE_COOLDOWN,
           ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
         }),
         sample,
         inEpisode: false,
         last: undefined,
+        episode: newEpisodeState(),
       };
       this.series.set(sample.key, watched);
       if (this.series.size > this.options.maxSeries) {
@@ -162,29 +173,22 @@ export class AnomalyEngine extends MetricReader {
       upper: r.upper,
       score: r.score,
     };
-    if (!r.episodeStart) return;
+    const verdict = judge(watched.episode, sample, value, r, this.options.confirmCycles);
+    if (verdict === undefined) return;
     this.episodes++;
-    const kind = r.kind ?? 'level_shift';
+    const { kind, expected, severity } = verdict;
+    const lower = sample.nonNegative ? Math.max(0, r.lower) : r.lower;
     this.options.emit({
       metric: sample.metric,
       attributes: sample.attributes,
       time: now,
       observed: value,
-      expected: r.expected,
-      band: { lower: r.lower, upper: r.upper },
-      score: r.score,
-      severity: r.severity,
+      expected,
+      band: { lower, upper: r.upper },
+      score: Math.max(r.score, 0.5),
+      severity,
       kind,
-      explanation: explain(
-        sample.metric,
-        sample.attributes,
-        kind,
-        value,
-        r.expected,
-        r.lower,
-        r.upper,
-        r.severity,
-      ),
+      explanation: explain(sample.metric, sample.attributes, kind, value, expected, lower, r.upper, severity),
       service: this.options.service,
       environment: this.options.environment,
     });

@@ -127,6 +127,7 @@ export class SightlineInstance implements Sightline {
             maxSeries: config.anomaly.maxSeries,
             sensitivity: config.anomaly.sensitivity,
             ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
+            ...(config.anomaly.confirm !== undefined ? { confirmCycles: config.anomaly.confirm } : {}),
             watchHttp: config.anomaly.http,
             detected,
             service: config.service,

@@ -140,6 +140,7 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   checkBoolean(`${option}.http`, v.http);
   checkNumber(`${option}.warmup`, v.warmup, 10, 1_000_000, true);
   checkBoolean(`${option}.exportBands`, v.exportBands);
+  checkNumber(`${option}.confirm`, v.confirm, 1, 100, true);
   return v;
 }
 

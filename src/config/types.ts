@@ -19,6 +19,11 @@ export interface AnomalyConfig {
   /** Collection cycles to learn from before the first alert; default the detector's (120). */
   warmup?: number;
   /**
+   * Collection cycles an episode must stay outside its band before it is reported; default 3 for
+   * percentiles, 2 otherwise. A rate that drops to zero is reported at once.
+   */
+  confirm?: number;
+  /**
    * Export `sightline.anomaly.observed|expected|lower|upper|score` gauges for every watched
    * series (attribute `sightline.metric` names it), to chart the learned band in any backend.
    */
@@ -73,7 +78,11 @@ export interface ResolvedConfig {
   readonly handleSignals: boolean;
   readonly diagnostics: DiagLevel;
   readonly outbound: boolean;
-  readonly anomaly: Readonly<Required<Omit<AnomalyConfig, 'warmup'>> & Pick<AnomalyConfig, 'warmup'>> | false;
+  readonly anomaly:
+    | Readonly<
+        Required<Omit<AnomalyConfig, 'warmup' | 'confirm'>> & Pick<AnomalyConfig, 'warmup' | 'confirm'>
+      >
+    | false;
   readonly shutdownTimeout: number;
   readonly logStream: LogStream | undefined;
 }

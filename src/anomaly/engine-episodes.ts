@@ -1,0 +1,98 @@
+import type { SeriesSample } from './engine-series.js';
+import type { AnomalyKind, AnomalyResult } from './types.js';
+
+/** Consecutive silent cycles, and the count per cycle expected before, that make a rate an outage. */
+const OUTAGE_CYCLES = 2;
+const OUTAGE_MIN_EXPECTED_COUNT = 5;
+const OUTAGE_MIN_HISTORY = 10;
+
+/** What the engine remembers per series to turn detector results into one event per episode. */
+export interface EpisodeState {
+  pending: { up: boolean; remaining: number; severity: number } | undefined;
+  /** An event went out for the detector's current episode. */
+  reported: boolean;
+  /** An outage event went out and the series has not reported a value since. */
+  outageReported: boolean;
+  zeroRun: number;
+  healthyPoints: number;
+  /** The detector's expected value on the last healthy point, before the series went silent. */
+  healthyExpected: number;
+}
+
+export function newEpisodeState(): EpisodeState {
+  return {
+    pending: undefined,
+    reported: false,
+    outageReported: false,
+    zeroRun: 0,
+    healthyPoints: 0,
+    healthyExpected: 0,
+  };
+}
+
+export interface Verdict {
+  readonly kind: AnomalyKind;
+  readonly expected: number;
+  readonly severity: number;
+}
+
+/**
+ * Decides whether this cycle reports an episode. Two rules: a rate that was busy and reports
+ * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
+ * traffic); otherwise the detector's episode must stay outside its band, in a direction that
+ * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident.
+ */
+export function judge(
+  s: EpisodeState,
+  sample: SeriesSample,
+  value: number,
+  r: AnomalyResult,
+  confirmCycles: number | undefined,
+): Verdict | undefined {
+  if (sample.zeroWhenAbsent) {
+    if (value === 0) s.zeroRun++;
+    else {
+      s.zeroRun = 0;
+      s.outageReported = false;
+      if (!r.ongoing && Number.isFinite(r.expected)) {
+        s.healthyExpected = r.expected;
+        s.healthyPoints++;
+      }
+    }
+    if (
+      value === 0 &&
+      !s.outageReported &&
+      s.zeroRun >= OUTAGE_CYCLES &&
+      s.healthyPoints >= OUTAGE_MIN_HISTORY &&
+      s.healthyExpected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT
+    ) {
+      s.outageReported = true;
+      s.pending = undefined;
+      if (s.reported) return undefined;
+      s.reported = true;
+      return { kind: 'level_shift', expected: s.healthyExpected, severity: Math.max(r.severity, 90) };
+    }
+  }
+  if (!r.ongoing) {
+    s.pending = undefined;
+    if (!s.outageReported) s.reported = false;
+    return undefined;
+  }
+  if (s.reported) return undefined;
+  const outsideUp = value > r.upper && sample.direction !== 'down';
+  const outsideDown = value < r.lower && sample.direction !== 'up';
+  if (!outsideUp && !outsideDown) {
+    s.pending = undefined;
+    return undefined;
+  }
+  const outage = sample.zeroWhenAbsent && value === 0;
+  if (s.pending === undefined || s.pending.up !== outsideUp) {
+    s.pending = { up: outsideUp, remaining: outage ? 1 : (confirmCycles ?? sample.confirm), severity: 0 };
+  }
+  s.pending.severity = Math.max(s.pending.severity, r.severity);
+  if (--s.pending.remaining > 0) return undefined;
+  const severity = s.pending.severity;
+  s.pending = undefined;
+  s.reported = true;
+  return { kind: r.kind ?? (outsideUp ? 'spike' : 'dip'), expected: r.expected, severity };
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { judge, newEpisodeState } from '../../../src/anomaly/engine-episodes.js';
+import type { SeriesSample } from '../../../src/anomaly/engine-series.js';
+import type { AnomalyResult } from '../../../src/anomaly/types.js';
+
+const latency: SeriesSample = {
+  key: 'p95',
+  metric: 'http.server.request.duration.p95',
+  attributes: { 'http.route': '/a' },
+  value: 0,
+  direction: 'up',
+  zeroWhenAbsent: false,
+  unit: 's',
+  transform: 'none',
+  confirm: 3,
+  nonNegative: true,
+  perCycle: 1,
+};
+const rate: SeriesSample = {
+  ...latency,
+  key: 'rate',
+  direction: 'both',
+  zeroWhenAbsent: true,
+  confirm: 2,
+  perCycle: 0.5,
+};
+
+const calm: AnomalyResult = {
+  score: 0,
+  anomaly: false,
+  episodeStart: false,
+  ongoing: false,
+  expected: 0.02,
+  lower: 0,
+  upper: 0.05,
+  severity: 0,
+  kind: null,
+};
+const open = (over: Partial<AnomalyResult> = {}): AnomalyResult => ({
+  ...calm,
+  ongoing: true,
+  severity: 80,
+  kind: 'spike',
+  ...over,
+});
+
+describe('judge: one event per confirmed episode', () => {
+  it('reports an episode once it has stayed outside the band for its confirm cycles', () => {
+    const s = newEpisodeState();
+    expect(judge(s, latency, 0.3, open({ episodeStart: true }), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.3, open(), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.31, open({ kind: 'level_shift' }), undefined)).toEqual({
+      kind: 'level_shift',
+      expected: 0.02,
+      severity: 80,
+    });
+    expect(judge(s, latency, 0.32, open(), undefined)).toBeUndefined(); // same episode: no second event
+  });
+
+  it('drops a blip that returns inside the band, yet still reports a fault later in the same detector episode', () => {
+    const s = newEpisodeState();
+    judge(s, latency, 0.3, open({ episodeStart: true }), undefined);
+    expect(judge(s, latency, 0.03, open(), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.4, open(), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.4, open(), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.4, open(), undefined)?.kind).toBe('spike');
+  });
+
+  it('ignores the side that does not matter and honours a configured confirm count', () => {
+    const s = newEpisodeState();
+    for (let i = 0; i < 5; i++)
+      expect(judge(s, latency, -1, open({ lower: 0.01 }), undefined)).toBeUndefined();
+    expect(judge(newEpisodeState(), latency, 0.5, open(), 1)?.severity).toBe(80);
+  });
+
+  it('re-arms once the detector closes the episode', () => {
+    const s = newEpisodeState();
+    judge(s, latency, 0.5, open(), 1);
+    expect(judge(s, latency, 0.02, calm, 1)).toBeUndefined();
+    expect(judge(s, latency, 0.5, open(), 1)).toBeDefined();
+  });
+});
+
+describe('judge: outages', () => {
+  it('reports a busy rate that goes silent for two cycles even when the band includes zero', () => {
+    const s = newEpisodeState();
+    const wide = { ...calm, expected: 40, lower: 0, upper: 120 };
+    for (let i = 0; i < 12; i++) judge(s, rate, 40, wide, undefined);
+    expect(judge(s, rate, 0, wide, undefined)).toBeUndefined();
+    expect(judge(s, rate, 0, wide, undefined)).toEqual({ kind: 'level_shift', expected: 40, severity: 90 });
+    for (let i = 0; i < 5; i++)
+      expect(judge(s, rate, 0, open({ lower: 10, expected: 40 }), undefined)).toBeUndefined();
+    judge(s, rate, 41, calm, undefined);
+    for (let i = 0; i < 12; i++) judge(s, rate, 40, wide, undefined);
+    judge(s, rate, 0, wide, undefined);
+    expect(judge(s, rate, 0, wide, undefined)?.kind).toBe('level_shift');
+  });
+
+  it('does not call a quiet series silent: fewer than five requests expected per cycle is normal variation', () => {
+    const s = newEpisodeState();
+    const quiet = { ...calm, expected: 4, upper: 12 }; // 4 req/s at 0.5 s cycles = 2 per cycle
+    for (let i = 0; i < 20; i++) judge(s, rate, 4, quiet, undefined);
+    for (let i = 0; i < 5; i++) expect(judge(s, rate, 0, quiet, undefined)).toBeUndefined();
+  });
+});
