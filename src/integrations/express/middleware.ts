@@ -85,9 +85,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     }
     req[kServerRequest] = request;
     req.log = correlatedChild(obs.log, request.context, request.logFields());
-    // 'close' follows 'finish' on a completed response and comes alone when the client went away.
+    // 'close' ends every response. The request completed if the handler ended the response, even
+    // when the client hung up before the last bytes were flushed: that is not a server error.
     res.once('close', () => {
-      const completed = res.writableFinished;
+      const completed = res.writableEnded;
       let route: string | undefined;
       try {
         route = resolveRouteTemplate(req, path);
