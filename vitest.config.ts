@@ -26,6 +26,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Memory assertions (reliability suite) measure the heap after a forced collection.
+    execArgv: ['--expose-gc'],
     coverage: {
       provider: 'v8',
       include: ['src/**', 'adapters/**'],

@@ -2,6 +2,7 @@ import { metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { ResolvedConfig } from '../config/types.js';
+import { boundedCumulative } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
 
 export interface MeterPipeline {
@@ -28,7 +29,7 @@ export function buildMeterProvider(
     const interval = p.metricIntervalMs ?? config.metricInterval;
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: p.metricExporter,
+        exporter: boundedCumulative(p.metricExporter, limit),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(interval, 30_000),
         cardinalityLimits: { default: limit },

@@ -1,0 +1,132 @@
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type Histogram,
+  type InstrumentType,
+  type MetricData,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+
+const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
+interface Series {
+  attributes: Attributes;
+  startTime: HrTime;
+  value: number | Histogram;
+}
+
+interface Stream {
+  series: Map<string, Series>;
+}
+
+function attributesKey(attributes: Attributes): string {
+  const keys = Object.keys(attributes).sort();
+  let key = '';
+  for (const k of keys) key += `${k}\u0000${JSON.stringify(attributes[k])}\u0001`;
+  return key;
+}
+
+function addHistogram(into: Histogram, delta: Histogram): Histogram {
+  const counts =
+    into.buckets.counts.length === delta.buckets.counts.length
+      ? into.buckets.counts.map((c, i) => c + (delta.buckets.counts[i] ?? 0))
+      : delta.buckets.counts.slice();
+  return {
+    buckets: { boundaries: delta.buckets.boundaries, counts },
+    count: into.count + delta.count,
+    sum: (into.sum ?? 0) + (delta.sum ?? 0),
+    min:
+      into.min === undefined ? delta.min : delta.min === undefined ? into.min : Math.min(into.min, delta.min),
+    max:
+      into.max === undefined ? delta.max : delta.max === undefined ? into.max : Math.max(into.max, delta.max),
+  };
+}
+
+function copyHistogram(h: Histogram): Histogram {
+  return { ...h, buckets: { boundaries: h.buckets.boundaries, counts: h.buckets.counts.slice() } };
+}
+
+/**
+ * Gives an exporter that wants cumulative sums and histograms what it asks for, with a hard
+ * bound. The SDK's own cumulative storage keeps every series it ever reported, so unbounded
+ * attribute values grow memory without limit even with a cardinality limit; here the SDK
+ * collects deltas (bounded per cycle) and this layer adds them up, folding series beyond
+ * `limit` per instrument into the overflow series (`otel.metric.overflow=true`).
+ */
+export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
+  const wants = (type: InstrumentType) =>
+    (inner.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE) ===
+    AggregationTemporality.CUMULATIVE;
+  const streams = new Map<string, Stream>();
+
+  const accumulate = (scope: string, metric: MetricData): MetricData => {
+    const key = `${scope}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
+    let stream = streams.get(key);
+    if (stream === undefined) {
+      stream = { series: new Map() };
+      streams.set(key, stream);
+    }
+    const { series } = stream;
+    for (const dp of metric.dataPoints) {
+      let k = attributesKey(dp.attributes);
+      let attributes = dp.attributes;
+      if (!series.has(k) && series.size >= limit) {
+        k = attributesKey(OVERFLOW);
+        attributes = OVERFLOW;
+      }
+      const existing = series.get(k);
+      if (existing === undefined) {
+        const value =
+          metric.dataPointType === DataPointType.HISTOGRAM
+            ? copyHistogram(dp.value as Histogram)
+            : (dp.value as number);
+        series.set(k, { attributes, startTime: dp.startTime, value });
+      } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
+        existing.value = addHistogram(existing.value as Histogram, dp.value as Histogram);
+      } else {
+        existing.value = (existing.value as number) + (dp.value as number);
+      }
+    }
+    const endTime = metric.dataPoints[0]?.endTime;
+    const dataPoints = [...series.values()].map((s) => ({
+      attributes: s.attributes,
+      startTime: s.startTime,
+      endTime: endTime ?? s.startTime,
+      value: typeof s.value === 'number' ? s.value : copyHistogram(s.value),
+    }));
+    return { ...metric, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints } as MetricData;
+  };
+
+  return {
+    export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
+      let converted: ResourceMetrics;
+      try {
+        converted = {
+          resource: metrics.resource,
+          scopeMetrics: metrics.scopeMetrics.map((sm) => ({
+            scope: sm.scope,
+            metrics: sm.metrics.map((m) => {
+              const type = (m.descriptor as { type?: InstrumentType }).type;
+              const cumulative =
+                type !== undefined &&
+                wants(type) &&
+                (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.HISTOGRAM);
+              return cumulative ? accumulate(sm.scope.name, m) : m;
+            }),
+          })),
+        };
+      } catch {
+        converted = metrics;
+      }
+      inner.export(converted, done);
+    },
+    // The SDK collects deltas; this layer makes them cumulative where the exporter wants it.
+    selectAggregationTemporality: () => AggregationTemporality.DELTA,
+    ...(inner.selectAggregation ? { selectAggregation: inner.selectAggregation.bind(inner) } : {}),
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+  };
+}
