@@ -69,7 +69,11 @@ describe('the anomaly engine on a real Express service', () => {
       extraDelayMs = 250;
       injectedAt = Date.now();
     }, 8000);
-    await steadyLoad(base, ['/items/1', '/items/2', '/cart', '/health/deep'], () => Date.now() - started > 12_000);
+    await steadyLoad(
+      base,
+      ['/items/1', '/items/2', '/cart', '/health/deep'],
+      () => Date.now() - started > 12_000,
+    );
     clearTimeout(injector);
     await close(server);
 
