@@ -1,4 +1,5 @@
-import { type TracerProvider, trace } from '@opentelemetry/api';
+import { type ContextManager, type TracerProvider, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Resource } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
@@ -22,7 +23,7 @@ export function buildTracerProvider(
   config: ResolvedConfig,
   resource: Resource,
   parts: readonly AdapterParts[],
-): FlushableProvider {
+): { provider: FlushableProvider; contextManager: ContextManager } {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [new RedactingSpanProcessor(createKeyMatcher(config.redact))];
@@ -39,11 +40,12 @@ export function buildTracerProvider(
     ...(idGenerator ? { idGenerator } : {}),
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
-  provider.register();
+  const contextManager = new AsyncLocalStorageContextManager();
+  provider.register({ contextManager });
   if (vendor) {
     trace.disable();
     trace.setGlobalTracerProvider(vendor);
-    return vendor;
+    return { provider: vendor, contextManager };
   }
-  return provider;
+  return { provider, contextManager };
 }

@@ -1,5 +1,8 @@
 import {
+  type Context,
+  type ContextManager,
   type Meter,
+  ROOT_CONTEXT,
   type Span,
   type Tracer,
   type TracerProvider,
@@ -111,11 +114,12 @@ export class SightlineInstance implements Sightline {
     const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
     logKeys = mergeLogKeys(formats);
 
-    this.tracerProvider = buildTracerProvider(
+    const traces = buildTracerProvider(
       config,
       this.resource,
       this.adapters.map((a) => a.parts),
     );
+    this.tracerProvider = traces.provider;
     this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
 
     const detected = new Set<string>();
@@ -170,6 +174,7 @@ export class SightlineInstance implements Sightline {
       redactPaths: config.redact.filter((p) => p.includes('.') || p.includes('[')),
       drops: this.dropCounter,
       destination: this.destination,
+      activeContext: directContext(traces.contextManager),
     });
 
     this.registerOwnMetrics();
@@ -372,6 +377,17 @@ function spanName(name: unknown): string {
   } catch {
     return 'span';
   }
+}
+
+/**
+ * Reading the context manager directly skips the OpenTelemetry API's global lookups on every log
+ * line; it is only done when that manager is the one the API uses (a vendor tracer may have
+ * registered its own).
+ */
+function directContext(manager: ContextManager): (() => Context) | undefined {
+  const probe = ROOT_CONTEXT.setValue(Symbol('sightline.probe'), true);
+  const trusted = context.with(probe, () => manager.active() === probe);
+  return trusted ? () => manager.active() : undefined;
 }
 
 function setUp(adapter: SightlineAdapter, ctx: AdapterContext): AdapterParts {

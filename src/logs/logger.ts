@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
@@ -16,6 +16,8 @@ export interface LoggerOptions {
   redactPaths: readonly string[];
   drops: DropCounter;
   destination: DestinationStream;
+  /** The active context, read for every line: the context manager itself when it can be trusted. */
+  activeContext?: () => Context;
 }
 
 const EMPTY = Object.freeze({});
@@ -35,8 +37,9 @@ export function createLogger(options: LoggerOptions): Logger {
       ? () => `,${timeKey}:"${new Date().toISOString()}"`
       : () => `,${timeKey}:${Date.now()}`;
 
+  const active = options.activeContext ?? (() => context.active());
   const mixin = (): object => {
-    const span = trace.getSpan(context.active());
+    const span = trace.getSpan(active());
     if (span === undefined) return EMPTY;
     const sc = span.spanContext();
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -50,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
     return fields;
   };
 
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       messageKey: keys.messageKey,
@@ -74,18 +77,31 @@ export function createLogger(options: LoggerOptions): Logger {
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
         : {}),
-      hooks: {
-        logMethod(args, method) {
-          try {
-            method.apply(this, args);
-          } catch {
-            drops.add('log_error');
-          }
-        },
-      },
     },
     options.destination,
   );
+  guardWrites(logger, drops);
+  return logger;
+}
+
+/**
+ * A value that cannot be serialised (a getter that throws) must cost the line, never the caller.
+ * pino serialises in its write step, which every logger and child shares through the prototype
+ * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
+ */
+function guardWrites(logger: Logger, drops: DropCounter): void {
+  const key = pino.symbols.writeSym;
+  const holder = logger as unknown as Record<symbol, (this: unknown, ...a: unknown[]) => unknown>;
+  const write = holder[key];
+  if (typeof write !== 'function') return;
+  holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
+    try {
+      return write.call(this, obj, msg, num);
+    } catch {
+      drops.add('log_error');
+      return undefined;
+    }
+  };
 }
 
 /**
