@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { resolveEndpoint } from '../../src/export/index.js';
+import { envValue, resolveEndpoint } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
 import { parseTagList, tag } from './tags.js';
@@ -123,13 +123,6 @@ const KNOWN = new Set([
 
 function fail(option: string, message: string, code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE): never {
   throw new SightlineConfigError(code, option, `datadog(): ${message}`);
-}
-
-function envValue(env: DatadogOptions['processEnv'], name: string): string | undefined {
-  const raw = env?.[name];
-  if (raw === undefined) return undefined;
-  const v = raw.trim();
-  return v === '' ? undefined : v;
 }
 
 function optString(option: string, value: unknown): string | undefined {

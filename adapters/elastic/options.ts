@@ -1,5 +1,11 @@
 import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
-import { type ChannelOptions, isLoopback, resolveEndpoint } from '../../src/export/index.js';
+import {
+  adapterEnv,
+  type ChannelOptions,
+  envValue,
+  isLoopback,
+  resolveEndpoint,
+} from '../../src/export/index.js';
 import { apiKeyHeader, basicHeader, cloudIdToUrl, isHeaderToken } from './auth.js';
 import { BULK_FILTER_PATH } from './bulk.js';
 import { cleanDataStreamPart, isValidDataStreamPart } from './data-stream.js';
@@ -140,7 +146,7 @@ export function resolveOptions(input: ElasticOptions | undefined): ResolvedElast
   }
   const options = input ?? {};
   checkKeys('elastic', options, KNOWN);
-  const env = readEnv(options.env);
+  const env = adapterEnv('elastic.env', options.env);
   const secrets = collectSecrets(options, env);
   try {
     return resolveAll(options, env);
@@ -192,24 +198,6 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic {
     ...resolveLimits(options.limits),
     channel: resolveChannel(options.channel),
   };
-}
-
-function readEnv(env: unknown): Env {
-  if (env === undefined) return process.env;
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    throw invalid(
-      'elastic.env',
-      `Option elastic.env is ${describeValue(env)}; use an object like process.env`,
-    );
-  }
-  return env as Env;
-}
-
-function envValue(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (typeof raw !== 'string') return undefined;
-  const value = raw.trim();
-  return value === '' ? undefined : value;
 }
 
 /** Every secret the options or the environment hold, so an error message can be scrubbed of them. */

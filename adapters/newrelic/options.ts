@@ -1,5 +1,5 @@
 import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
-import { type ChannelOptions, resolveEndpoint } from '../../src/export/index.js';
+import { adapterEnv, type ChannelOptions, envValue, resolveEndpoint } from '../../src/export/index.js';
 import { type NewRelicRegion, REGION_ENDPOINTS } from './endpoints.js';
 
 /** Full URLs replacing the region's intake URLs (a proxy, FedRAMP hosts, a test server). */
@@ -104,7 +104,7 @@ export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewR
       );
     }
   }
-  const env = readEnvOption(options.env);
+  const env = adapterEnv('newrelic.env', options.env);
   const licenseKey = resolveLicenseKey(options.licenseKey, env);
   try {
     return resolveRest(options, env, licenseKey);
@@ -171,24 +171,6 @@ function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string): Re
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function readEnvOption(env: unknown): Env {
-  if (env === undefined) return process.env;
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
-    throw invalid(
-      'newrelic.env',
-      `Option newrelic.env is ${describeValue(env)}; use an object like process.env`,
-    );
-  }
-  return env as Env;
-}
-
-function envValue(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (typeof raw !== 'string') return undefined;
-  const value = raw.trim();
-  return value === '' ? undefined : value;
-}
 
 function resolveLicenseKey(option: unknown, env: Env): string {
   if (option !== undefined) {

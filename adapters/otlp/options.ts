@@ -1,6 +1,6 @@
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import type { ChannelLimits, ChannelOptions } from '../../src/export/index.js';
-import { resolveEndpoint } from '../../src/export/index.js';
+import { envValue, resolveEndpoint } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { parseOtlpHeaders, validateHeaders } from './headers.js';
 
@@ -96,13 +96,6 @@ const KNOWN = new Set([
 
 function fail(option: string, message: string, code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE): never {
   throw new SightlineConfigError(code, option, `otlp(): ${message}`);
-}
-
-function envValue(env: OtlpOptions['env'], name: string): string | undefined {
-  const raw = env?.[name];
-  if (raw === undefined) return undefined;
-  const v = raw.trim();
-  return v === '' ? undefined : v;
 }
 
 /** The first set variable among the per-signal and the general one, with its name. */
