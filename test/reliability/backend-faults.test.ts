@@ -25,10 +25,12 @@ const CONNECTIONS = 12;
  * paced by its loopback backend, which shares the loaded machine, and sheds more items as
  * `queue_full`, while the failing one encodes and tries every batch. The bounds below catch what a
  * fault that hurt the service would do (an event loop blocked on retries, a request storm, a growing
- * queue): half the throughput, twice the p99, 2.5 times the CPU per request.
+ * queue): half the throughput, two and a half times the p99, 2.5 times the CPU per request. The p99
+ * takes the widest margin: in CI this file shares the two cores with the rest of the suite, and a
+ * single stall there moves the tail far more than the median.
  */
 const MIN_RPS_RATIO = 0.5;
-const MAX_P99_RATIO = 2;
+const MAX_P99_RATIO = 2.5;
 const MAX_CPU_RATIO = 2.5;
 /** autocannon's latency histogram has 1 ms buckets. */
 const P99_SLACK_MS = 5;
