@@ -102,7 +102,7 @@ describe.each([
       res.on('close', () => abortSeen.resolve());
       aborted.resolve();
     });
-    app.get('/work/:n', async (req: any, res: any) => {
+    app.get('/jobs/:n', async (req: any, res: any) => {
       // Interleave the requests: each waits a different number of turns before logging.
       for (let i = 0; i < Number(req.params.n) % 7; i++)
         await new Promise((resolve) => setImmediate(resolve));
@@ -256,11 +256,11 @@ describe.each([
 
   it('keeps 50 concurrent requests apart: distinct traces, each log line naming its own', async () => {
     const ns = Array.from({ length: 50 }, (_, i) => String(i));
-    await Promise.all(ns.map((n) => request(base, `/work/${n}`)));
+    await Promise.all(ns.map((n) => request(base, `/jobs/${n}`)));
     const spans = await waitForSpans(
       obs,
       memory,
-      (s) => String(s.attributes['url.path']).startsWith('/work/'),
+      (s) => String(s.attributes['url.path']).startsWith('/jobs/'),
       50,
     );
     const traceByN = new Map(

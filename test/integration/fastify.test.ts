@@ -70,7 +70,7 @@ beforeAll(async () => {
     aborted.resolve();
     // Never answers: the client goes away first.
   });
-  app.get('/work/:n', async (request) => {
+  app.get('/jobs/:n', async (request) => {
     const n = Number((request.params as { n: string }).n);
     for (let i = 0; i < n % 7; i++) await new Promise((resolve) => setImmediate(resolve));
     request.log.info({ n: String(n) }, 'request log');
@@ -203,11 +203,11 @@ describe('sightlineFastify', () => {
   });
 
   it('keeps 50 concurrent requests apart in Fastify request.log lines', async () => {
-    await Promise.all(Array.from({ length: 50 }, (_, n) => request(base, `/work/${n}`)));
+    await Promise.all(Array.from({ length: 50 }, (_, n) => request(base, `/jobs/${n}`)));
     const spans = await waitForSpans(
       obs,
       memory,
-      (s) => String(s.attributes['url.path']).startsWith('/work/'),
+      (s) => String(s.attributes['url.path']).startsWith('/jobs/'),
       50,
     );
     const traceByN = new Map(
