@@ -84,7 +84,19 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       return;
     }
     req[kServerRequest] = request;
-    req.log = correlatedChild(obs.log, request.context, request.logFields());
+    // Most handlers never touch req.log: build its child logger on first use, not on every request.
+    let log: ExpressRequestLike['log'];
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        log ??= correlatedChild(obs.log, request.context, request.logFields());
+        return log;
+      },
+      set: (value: ExpressRequestLike['log']) => {
+        log = value;
+      },
+    });
     // 'close' ends every response. The request completed if the handler ended the response, even
     // when the client hung up before the last bytes were flushed: that is not a server error.
     res.once('close', () => {
