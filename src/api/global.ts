@@ -3,8 +3,18 @@ import type { Sightline } from './types.js';
 /** One slot per process, shared by the ESM and CJS builds and by duplicate copies of the package. */
 const SLOT = Symbol.for('sightline.api.v1');
 
+/** Shared by every copy of the package, like the slot; a symbol keeps it off the proxies' surface. */
+export const REBIND = Symbol.for('sightline.api.rebind');
+
+/** A module-level proxy, told when the instance changes so that before `init()` it runs empty functions. */
+export interface Rebindable {
+  [REBIND](instance: Sightline | undefined): void;
+}
+
 interface GlobalSlot {
   instance: Sightline | undefined;
+  /** Shared like the instance, so a proxy made by the CJS copy follows an ESM `init()`. */
+  proxies?: Set<WeakRef<Rebindable>>;
 }
 
 function slot(): GlobalSlot {
@@ -34,4 +44,26 @@ export function getSightline(): Sightline | undefined {
 export function setGlobalInstance(instance: Sightline | undefined): void {
   cached ??= slot();
   cached.instance = instance;
+  for (const ref of cached.proxies ?? []) {
+    try {
+      ref.deref()?.[REBIND](instance);
+    } catch {
+      // A proxy that cannot rebind keeps its old behaviour; init() and shutdown() go on.
+    }
+  }
+}
+
+// Proxies made in a loop must not pile up: a collected proxy leaves the set.
+const collected = new FinalizationRegistry<{ set: Set<WeakRef<Rebindable>>; ref: WeakRef<Rebindable> }>(
+  ({ set, ref }) => set.delete(ref),
+);
+
+/** Binds `proxy` to the current instance now and to every later one. */
+export function followInstance(proxy: Rebindable): void {
+  cached ??= slot();
+  cached.proxies ??= new Set();
+  const ref = new WeakRef(proxy);
+  cached.proxies.add(ref);
+  collected.register(proxy, { set: cached.proxies, ref });
+  proxy[REBIND](cached.instance);
 }

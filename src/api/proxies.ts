@@ -1,5 +1,5 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
-import { getSightline } from './global.js';
+import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
   Counter,
   Gauge,
@@ -11,19 +11,31 @@ import type {
   UpDownCounter,
 } from './types.js';
 
-/** Resolves (and caches per instance) the real object behind a proxy; undefined before `init()`. */
-function lazy<T>(make: (s: Sightline) => T): () => T | undefined {
-  let owner: Sightline | undefined;
-  let real: T | undefined;
-  return () => {
-    const s = getSightline();
-    if (s === undefined) return undefined;
-    if (s !== owner) {
-      owner = s;
-      real = make(s);
+type RecordFn = (value: number, attributes?: Attributes) => void;
+const noop = (): void => {};
+
+/**
+ * An object whose `method` is an empty function before `init()` (as cheap as the OpenTelemetry
+ * API's no-op) and forwards to the instrument `make` builds, on first use, once an instance exists.
+ */
+function proxied<M extends 'add' | 'record'>(
+  method: M,
+  make: (s: Sightline) => Record<M, RecordFn>,
+): Record<M, RecordFn> {
+  const proxy = { [method]: noop } as unknown as Record<string, RecordFn> & Rebindable;
+  proxy[REBIND] = (s) => {
+    if (s === undefined) {
+      proxy[method] = noop;
+      return;
     }
-    return real;
+    let real: Record<M, RecordFn> | undefined;
+    proxy[method] = (value, attributes) => {
+      real ??= make(s);
+      real[method](value, attributes);
+    };
   };
+  followInstance(proxy);
+  return proxy as Record<M, RecordFn>;
 }
 
 interface PendingGauge {
@@ -53,31 +65,27 @@ export function applyPendingGauges(instance: Sightline): void {
  */
 export const metrics: Metrics = {
   counter(name, options): Counter {
-    const get = lazy((s) => s.metrics.counter(name, options));
-    return { add: (value, attributes) => get()?.add(value, attributes) };
+    return proxied('add', (s) => s.metrics.counter(name, options));
   },
   upDownCounter(name, options): UpDownCounter {
-    const get = lazy((s) => s.metrics.upDownCounter(name, options));
-    return { add: (value, attributes) => get()?.add(value, attributes) };
+    return proxied('add', (s) => s.metrics.upDownCounter(name, options));
   },
   histogram(name, options): Histogram {
-    const get = lazy((s) => s.metrics.histogram(name, options));
+    const proxy = proxied('record', (s) => s.metrics.histogram(name, options));
     const perMs = options?.unit === 's' ? 1 / 1000 : 1;
-    return {
-      record: (value, attributes) => get()?.record(value, attributes),
+    return Object.assign(proxy, {
       startTimer(attributes?: Attributes) {
         const start = performance.now();
         return (extra?: Attributes) => {
           const value = (performance.now() - start) * perMs;
-          get()?.record(value, extra ? { ...attributes, ...extra } : attributes);
+          proxy.record(value, extra ? { ...attributes, ...extra } : attributes);
           return value;
         };
       },
-    };
+    });
   },
   gauge(name, options): Gauge {
-    const get = lazy((s) => s.metrics.gauge(name, options));
-    return { record: (value, attributes) => get()?.record(value, attributes) };
+    return proxied('record', (s) => s.metrics.gauge(name, options));
   },
   observableGauge(name, options, callback) {
     const s = getSightline();
@@ -100,23 +108,32 @@ export interface ProxyLogger {
   child(bindings: Record<string, unknown>): ProxyLogger;
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
 function proxyLogger(bindings: readonly Record<string, unknown>[]): ProxyLogger {
-  const get = lazy((s) => bindings.reduce((logger, b) => logger.child(b), s.log));
-  const level =
-    (name: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'): LogFn =>
-    (...args: unknown[]) => {
-      const logger = get();
-      if (logger !== undefined) (logger[name] as (...a: unknown[]) => void)(...args);
-    };
-  return {
-    fatal: level('fatal'),
-    error: level('error'),
-    warn: level('warn'),
-    info: level('info'),
-    debug: level('debug'),
-    trace: level('trace'),
+  const proxy = {
+    fatal: noop,
+    error: noop,
+    warn: noop,
+    info: noop,
+    debug: noop,
+    trace: noop,
     child: (b) => proxyLogger([...bindings, b]),
-  };
+    [REBIND](s: Sightline | undefined) {
+      let real: Record<(typeof LEVELS)[number], LogFn> | undefined;
+      for (const name of LEVELS) {
+        proxy[name] =
+          s === undefined
+            ? noop
+            : (...args: unknown[]) => {
+                real ??= bindings.reduce((logger, b) => logger.child(b), s.log);
+                (real[name] as (...a: unknown[]) => void)(...args);
+              };
+      }
+    },
+  } satisfies ProxyLogger & Rebindable as ProxyLogger & Rebindable;
+  followInstance(proxy);
+  return proxy;
 }
 
 /** Logs through the instance once `init()` has run; a no-op before. */

@@ -177,6 +177,32 @@ describe('module-level proxies', () => {
     expect(logs()[0]?.mod).toBe('lib');
     expect(memory.spans().map((s) => s.name)).toEqual(['after']);
   });
+
+  it('go quiet at shutdown and follow the next instance', async () => {
+    // Prepare
+    const orders = metrics.counter('proxy.follow');
+    const timer = metrics.histogram('proxy.follow.ms', { unit: 'ms' });
+    const lib = log.child({ mod: 'lib' });
+    const first = startCaptured();
+    orders.add(1);
+    await first.obs.shutdown();
+
+    // Act
+    orders.add(100);
+    timer.startTimer()();
+    lib.info('between instances');
+    const second = startCaptured({ service: 'second' });
+    orders.add(3);
+    lib.info('second instance');
+    await second.obs.forceFlush();
+
+    // Assess
+    expect(first.memory.metrics().find((p) => p.name === 'proxy.follow')?.value).toBe(1);
+    expect(second.memory.metrics().find((p) => p.name === 'proxy.follow')?.value).toBe(3);
+    expect(second.memory.metrics().some((p) => p.name === 'proxy.follow.ms')).toBe(false);
+    expect(first.logs().map((l) => l.msg)).toEqual([]);
+    expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
+  });
 });
 
 describe('memoryExporter()', () => {
