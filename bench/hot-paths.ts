@@ -5,10 +5,11 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import pino from 'pino';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { init, metrics as proxyMetrics } from '../src/index.js';
 import type { SightlineAdapter } from '../src/export/types.js';
-import { type Case, measure, printTable, type Row } from './harness.js';
+import { type Case, measure, printTable, type Row, type Timing } from './harness.js';
 
 const attrs = { region: 'eu', plan: 'pro', method: 'GET' };
 const discard = { write(_line: string) {} };
@@ -62,10 +63,6 @@ export async function runHotPathBench(options: { n?: number; rounds?: number } =
   );
 
   const raw = rawOtel();
-  const rawLog = pino(
-    { base: { 'service.name': 'bench' }, timestamp: pino.stdTimeFunctions.epochTime },
-    discard,
-  );
   const obs = init({
     service: 'bench',
     exporters: [discardAdapter],
@@ -121,34 +118,6 @@ export async function runHotPathBench(options: { n?: number; rounds?: number } =
         },
       },
     ],
-    [
-      {
-        name: 'raw pino info',
-        run: (n) => {
-          for (let i = 0; i < n; i++) rawLog.info({ orderId: i }, 'order placed');
-        },
-      },
-      {
-        name: 'sightline log.info',
-        run: (n) => {
-          for (let i = 0; i < n; i++) obs.log.info({ orderId: i }, 'order placed');
-        },
-      },
-    ],
-    [
-      {
-        name: 'raw pino debug (disabled)',
-        run: (n) => {
-          for (let i = 0; i < n; i++) rawLog.debug({ orderId: i }, 'x');
-        },
-      },
-      {
-        name: 'sightline log.debug (disabled)',
-        run: (n) => {
-          for (let i = 0; i < n; i++) obs.log.debug({ orderId: i }, 'x');
-        },
-      },
-    ],
   ];
   const rows: Row[] = [];
   const pushPair = (a: { name: string; nsPerOp: number }, b: { name: string; nsPerOp: number }) =>
@@ -185,7 +154,37 @@ export async function runHotPathBench(options: { n?: number; rounds?: number } =
   pushPair(ta!, tb!);
   await obs.shutdown();
   otelTrace.disable();
+  // Logs last, each variant in processes of its own (see log-worker.ts).
+  for (const level of ['info', 'debug'] as const) {
+    const [raw, sightline] = measureLogInProcesses(level);
+    pushPair(raw, sightline);
+  }
   return rows;
+}
+
+const logWorker = fileURLToPath(new URL('./log-worker.ts', import.meta.url));
+
+/** Median over `processes` fresh processes per variant, alternating which variant goes first. */
+function measureLogInProcesses(level: 'info' | 'debug', processes = 6): [Timing, Timing] {
+  const n = level === 'info' ? 100_000 : 1_000_000;
+  const samples: Record<'raw' | 'sightline', number[]> = { raw: [], sightline: [] };
+  for (let p = 0; p < processes; p++) {
+    const order = p % 2 === 0 ? (['raw', 'sightline'] as const) : (['sightline', 'raw'] as const);
+    for (const variant of order) {
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', logWorker, variant, level, String(n), '5'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      samples[variant].push(Number(out.trim()));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const label = level === 'info' ? 'info' : 'debug (disabled)';
+  return [
+    { name: `raw pino ${label}`, nsPerOp: median(samples.raw) },
+    { name: `sightline log.${label}`, nsPerOp: median(samples.sightline) },
+  ];
 }
 
 function round(x: number): number {
