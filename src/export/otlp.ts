@@ -1,17 +1,16 @@
 /**
  * Shared OTLP/HTTP building blocks: channels that encode spans, metric points, log lines and anomaly
- * events with `@opentelemetry/otlp-transformer` (protobuf or JSON) and send them through the export
- * core, with OTLP's retry rules (429/502/503/504) and partial-success accounting. Used by the
- * `otlp` adapter and by every vendor adapter that takes OTLP (New Relic, CloudWatch, Elastic,
- * Datadog in OTLP mode).
+ * events and send them through the export core (spans and log records in protobuf with sightline's
+ * one-pass encoder, which writes the same bytes as `@opentelemetry/otlp-transformer`; metrics and
+ * JSON with the transformer itself), with OTLP's retry rules (429/502/503/504) and partial-success
+ * accounting. Used by the `otlp` adapter and by every vendor adapter that takes OTLP (New Relic,
+ * CloudWatch, Elastic, Datadog in OTLP mode).
  */
 import {
   JsonLogsSerializer,
   JsonMetricsSerializer,
   JsonTraceSerializer,
-  ProtobufLogsSerializer,
   ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -27,6 +26,7 @@ import type { AnomalyEvent } from '../anomaly/event.js';
 import type { Diag } from '../diag/diag.js';
 import { createChannel } from './channel.js';
 import { createMetricExporter, createSpanExporter } from './otel-exporters.js';
+import { encodeLogsRequest, encodeTraceRequest } from './otlp-encoders.js';
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
@@ -159,13 +159,14 @@ export function createOtlpTraceExporter(config: OtlpChannelConfig): {
   exporter: SpanExporter;
   channel: ExportChannel<ReadableSpan>;
 } {
-  const serializer = config.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
-  const channel = channelFor<ReadableSpan>(config, 'traces', (spans) =>
-    body(
-      serializer.serializeRequest(spans as Parameters<typeof serializer.serializeRequest>[0]),
-      config.protocol,
-    ),
-  );
+  const encode =
+    config.protocol === 'http/json'
+      ? (spans: readonly ReadableSpan[]) =>
+          JsonTraceSerializer.serializeRequest(
+            spans as Parameters<typeof JsonTraceSerializer.serializeRequest>[0],
+          )
+      : encodeTraceRequest;
+  const channel = channelFor<ReadableSpan>(config, 'traces', (spans) => body(encode(spans), config.protocol));
   return { exporter: createSpanExporter(channel), channel };
 }
 
@@ -220,8 +221,10 @@ function encodeMetricsJson(items: readonly OtlpMetricItem[]): Uint8Array | undef
   return utf8.encode(JSON.stringify({ resourceMetrics: merged }));
 }
 
-function logsSerializer(protocol: OtlpProtocol) {
-  return protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+function logsSerializer(protocol: OtlpProtocol): {
+  serializeRequest(records: ReadableLogRecord[]): Uint8Array | undefined;
+} {
+  return protocol === 'http/json' ? JsonLogsSerializer : { serializeRequest: encodeLogsRequest };
 }
 
 /**
