@@ -6,6 +6,9 @@ import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './ty
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
+const DAY_SLOTS = 288;
+const WEEK_SLOTS = 168;
+const RECORD = SeasonalProfile.recordFloats;
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
 const K = {
@@ -126,10 +129,28 @@ function inverse(y: number, t: number): number {
 export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
   private readonly scoreExp: number;
-  private readonly day = new SeasonalProfile(DAY_MS, 288);
-  private readonly week = new SeasonalProfile(WEEK_MS, 168);
-  private readonly lik = new AnomalyLikelihood(K.likWindow, K.likHorizon, K.likMinLearned);
-  private readonly zRing = new Float32Array(K.window);
+  /**
+   * The rings and both profiles share one block: one allocation per series instead of four, and
+   * the two rings, touched on every update, sit in the same cache lines.
+   */
+  private readonly block = new Float32Array(K.window + K.likWindow + (DAY_SLOTS + WEEK_SLOTS) * RECORD);
+  private readonly zRing = this.block.subarray(0, K.window);
+  private readonly lik = new AnomalyLikelihood(
+    K.likWindow,
+    K.likHorizon,
+    K.likMinLearned,
+    this.block.subarray(K.window, K.window + K.likWindow),
+  );
+  private readonly day = new SeasonalProfile(
+    DAY_MS,
+    DAY_SLOTS,
+    this.block.subarray(K.window + K.likWindow, K.window + K.likWindow + DAY_SLOTS * RECORD),
+  );
+  private readonly week = new SeasonalProfile(
+    WEEK_MS,
+    WEEK_SLOTS,
+    this.block.subarray(K.window + K.likWindow + DAY_SLOTS * RECORD),
+  );
 
   private transform = TRANSFORM_NONE;
   private countLike = true;

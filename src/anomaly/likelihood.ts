@@ -30,8 +30,10 @@ export class AnomalyLikelihood {
   private readonly horizon: number;
   private readonly minLearned: number;
 
-  constructor(window = 10, horizon = 8640, minLearned = 100) {
-    this.ring = new Float32Array(window);
+  /** `ring`, `window` zeroed floats, lets a caller keep the averaging window in a shared block. */
+  constructor(window = 10, horizon = 8640, minLearned = 100, ring = new Float32Array(window)) {
+    if (ring.length !== window) throw new RangeError(`AnomalyLikelihood: ring must hold ${window} floats`);
+    this.ring = ring;
     this.horizon = horizon;
     this.minLearned = minLearned;
   }

@@ -12,6 +12,8 @@
  * ```
  */
 export class SeasonalProfile {
+  /** Floats per slot in the storage a caller may hand to the constructor. */
+  static readonly recordFloats = 3;
   readonly periodMs: number;
   readonly slots: number;
   private readonly slotMs: number;
@@ -30,11 +32,22 @@ export class SeasonalProfile {
   private cacheTo = 0;
   private cacheSlot = 0;
 
-  constructor(periodMs: number, slots: number, gamma = 0.1) {
+  /** `storage`, `slots * recordFloats` zeroed floats, lets a caller keep several profiles in one block. */
+  constructor(
+    periodMs: number,
+    slots: number,
+    storage = new Float32Array(slots * SeasonalProfile.recordFloats),
+    gamma = 0.1,
+  ) {
+    if (storage.length !== slots * SeasonalProfile.recordFloats) {
+      throw new RangeError(
+        `SeasonalProfile: storage must hold ${slots * SeasonalProfile.recordFloats} floats`,
+      );
+    }
     this.periodMs = periodMs;
     this.slots = slots;
     this.slotMs = periodMs / slots;
-    this.rec = new Float32Array(slots * 3);
+    this.rec = storage;
     this.gamma = gamma;
   }
 
