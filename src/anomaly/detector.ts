@@ -101,13 +101,23 @@ const TRANSFORM_NONE = 0;
 const TRANSFORM_SQRT = 1;
 const TRANSFORM_LOG = 2;
 
+// The untransformed case stays small enough for the compiler to always inline it: a call that
+// is not inlined boxes its number argument and result on every update.
 function forward(x: number, t: number): number {
+  return t === TRANSFORM_NONE ? x : forwardTransformed(x, t);
+}
+
+function inverse(y: number, t: number): number {
+  return t === TRANSFORM_NONE ? y : inverseTransformed(y, t);
+}
+
+function forwardTransformed(x: number, t: number): number {
   if (t === TRANSFORM_SQRT) return 2 * Math.sqrt(Math.max(x, 0) + 0.375);
   if (t === TRANSFORM_LOG) return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
   return x;
 }
 
-function inverse(y: number, t: number): number {
+function inverseTransformed(y: number, t: number): number {
   if (t === TRANSFORM_SQRT) {
     const h = y > 0 ? y / 2 : 0;
     const x = h * h - 0.375;

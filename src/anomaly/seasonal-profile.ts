@@ -55,9 +55,16 @@ export class SeasonalProfile {
     return this.rec.byteLength;
   }
 
+  // slotOf and lookup keep their common case in a few bytes of bytecode, so the compiler inlines
+  // them into the detector's update instead of calling out (and boxing the timestamp) twice.
   slotOf(timestampMs: number): number {
     // Consecutive points mostly fall in the same slot; skip the modulo arithmetic then.
-    if (timestampMs >= this.cacheFrom && timestampMs < this.cacheTo) return this.cacheSlot;
+    return timestampMs >= this.cacheFrom && timestampMs < this.cacheTo
+      ? this.cacheSlot
+      : this.locate(timestampMs);
+  }
+
+  private locate(timestampMs: number): number {
     const p = this.periodMs;
     const phase = ((timestampMs % p) + p) % p;
     const s = Math.min(Math.floor(phase / this.slotMs), this.slots - 1);
@@ -72,8 +79,12 @@ export class SeasonalProfile {
    * some slots), or -1 when none of the few preceding slots has been seen.
    */
   lookup(slot: number): number {
+    return this.rec[3 * slot + 2]! > 0 ? slot : this.lookupEarlier(slot);
+  }
+
+  private lookupEarlier(slot: number): number {
     const n = this.slots;
-    for (let k = 0; k < 4; k++) {
+    for (let k = 1; k < 4; k++) {
       const i = (slot - k + n) % n;
       if (this.rec[3 * i + 2]! > 0) return i;
     }
