@@ -28,6 +28,8 @@ let app: FastifyInstance<any, any, any, any>;
 let base: string;
 let aborted = deferred();
 let abortSeen = deferred();
+let entered = deferred();
+let release = deferred();
 
 beforeAll(async () => {
   // Fastify logs through the instance's logger, so its request lines reach the same destination.
@@ -69,6 +71,11 @@ beforeAll(async () => {
     request.raw.on('close', () => abortSeen.resolve());
     aborted.resolve();
     // Never answers: the client goes away first.
+  });
+  app.get('/wait', async () => {
+    entered.resolve();
+    await release.promise;
+    return 'released';
   });
   app.get('/jobs/:n', async (request) => {
     const n = Number((request.params as { n: string }).n);
@@ -234,6 +241,29 @@ describe('sightlineFastify', () => {
     });
     expect((point!.value as { count: number }).count).toBeGreaterThanOrEqual(2);
     expect(point!.unit).toBe('s');
+  });
+
+  it('counts a request in http.server.active_requests while it runs, and out once answered', async () => {
+    entered = deferred();
+    release = deferred();
+    const inFlight = async () =>
+      (
+        await durationPoint(obs, memory, 'http.server.active_requests', {
+          'http.request.method': 'GET',
+          'url.scheme': 'http',
+        })
+      )?.value;
+    const pending = request(base, '/wait');
+    await entered.promise;
+    expect(await inFlight()).toBe(1);
+    release.resolve();
+    expect((await pending).status).toBe(200);
+    expect(await inFlight()).toBe(0);
+    const point = memory.metrics().find((p) => p.name === 'http.server.active_requests');
+    expect(point).toMatchObject({ unit: '{request}', kind: 'upDownCounter' });
+    // The integration counts requests itself and hands the counts over at collection, through an
+    // observable that never has points of its own.
+    expect(memory.metrics().filter((p) => p.name.startsWith('sightline.http'))).toEqual([]);
   });
 
   it('leaves ignored paths alone', async () => {

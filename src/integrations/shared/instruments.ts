@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { Histogram, Sightline, UpDownCounter } from '../../api/types.js';
 
 /** The OpenTelemetry HTTP semantic-convention buckets for request durations, in seconds. */
@@ -7,7 +8,67 @@ export const HTTP_DURATION_BUCKETS_S = [
 
 export interface HttpServerInstruments {
   readonly duration: Histogram;
-  readonly active: UpDownCounter;
+  readonly active: ActiveRequests;
+}
+
+/** One `http.server.active_requests` series (a method and a scheme) and what it owes the counter. */
+export interface ActiveSeries {
+  readonly attributes: Attributes;
+  pending: number;
+  touched: boolean;
+}
+
+/**
+ * `http.server.active_requests` without two SDK recordings per request (each one hashes its
+ * attributes once per metric reader): requests are counted here, per method and scheme, and the
+ * net change of each series is added to the up-down counter when the metrics are collected. The
+ * exported metric, its type and its values at each collection are unchanged. Series are bounded:
+ * methods are already folded into the known ones.
+ */
+export class ActiveRequests {
+  private readonly series = new Map<string, ActiveSeries>();
+
+  constructor(
+    private readonly counter: UpDownCounter,
+    obs: Sightline,
+  ) {
+    // An observable that never observes exports nothing; its callback runs at the start of every
+    // collection, before the SDK reads the up-down counter: the moment to hand over the counts.
+    obs.metrics.observableGauge(
+      'sightline.http.server.active_requests.sync',
+      { description: 'Internal: hands http.server.active_requests to the SDK; never has points.' },
+      () => this.flush(),
+    );
+  }
+
+  /** Counts a request in; `method` is already normalised. */
+  enter(method: string, scheme: 'http' | 'https'): ActiveSeries {
+    const key = scheme === 'http' ? method : `${method} https`;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = { attributes: { 'http.request.method': method, 'url.scheme': scheme }, pending: 0, touched: false };
+      this.series.set(key, s);
+    }
+    s.pending++;
+    s.touched = true;
+    return s;
+  }
+
+  leave(s: ActiveSeries): void {
+    s.pending--;
+    s.touched = true;
+  }
+
+  /** Adds each touched series' net change, zero included, so the series is reported as it was before. */
+  flush(): void {
+    for (const s of this.series.values()) {
+      if (!s.touched) continue;
+      const delta = s.pending;
+      s.pending = 0;
+      s.touched = false;
+      this.counter.add(delta, s.attributes);
+    }
+  }
 }
 
 export interface HttpClientInstruments {
@@ -27,10 +88,13 @@ export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
         description: 'Duration of HTTP server requests.',
         buckets: HTTP_DURATION_BUCKETS_S,
       }),
-      active: obs.metrics.upDownCounter('http.server.active_requests', {
-        unit: '{request}',
-        description: 'Number of active HTTP server requests.',
-      }),
+      active: new ActiveRequests(
+        obs.metrics.upDownCounter('http.server.active_requests', {
+          unit: '{request}',
+          description: 'Number of active HTTP server requests.',
+        }),
+        obs,
+      ),
     };
     serverCache.set(obs, found);
   }

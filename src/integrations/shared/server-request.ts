@@ -13,7 +13,7 @@ import {
 import pino, { type Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
-import { type HttpServerInstruments, httpServerInstruments } from './instruments.js';
+import { type ActiveSeries, type HttpServerInstruments, httpServerInstruments } from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
 import { traceFields } from './trace-fields.js';
 
@@ -48,7 +48,7 @@ export class ServerRequest {
   readonly method: string;
   readonly path: string;
   private readonly startedAt = performance.now();
-  private readonly activeAttributes: Attributes;
+  private readonly active: ActiveSeries;
   private error: unknown;
   private hasError = false;
   private done = false;
@@ -82,8 +82,7 @@ export class ServerRequest {
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
-    this.activeAttributes = { 'http.request.method': this.method, 'url.scheme': scheme };
-    instruments.active.add(1, this.activeAttributes);
+    this.active = instruments.active.enter(this.method, scheme);
   }
 
   /** Fields naming this request's span, for log lines written outside its context. */
@@ -134,7 +133,7 @@ export class ServerRequest {
     if (status !== undefined) metricAttributes['http.response.status_code'] = status;
     if (errorType !== undefined) metricAttributes['error.type'] = errorType;
     this.instruments.duration.record(seconds, metricAttributes);
-    this.instruments.active.add(-1, this.activeAttributes);
+    this.instruments.active.leave(this.active);
 
     if (this.options.accessLog) this.writeAccessLog(route, status, errorType, seconds);
   }
