@@ -128,6 +128,23 @@ function inverseTransformed(y: number, t: number): number {
 }
 
 /**
+ * Resolved options are read on every update; detectors created with the same options (the usual
+ * case: defaults, or an engine's few combinations) share one object, which then stays in cache
+ * instead of costing a miss per series. Bounded: past the limit an object is kept per detector.
+ */
+const SHARED_OPTIONS: ResolvedOptions[] = [];
+const SHARED_OPTIONS_MAX = 64;
+
+function sharedOptions(o: ResolvedOptions): ResolvedOptions {
+  const keys = Object.keys(o) as (keyof ResolvedOptions)[];
+  for (const known of SHARED_OPTIONS) {
+    if (keys.every((k) => Object.is(known[k], o[k]))) return known;
+  }
+  if (SHARED_OPTIONS.length < SHARED_OPTIONS_MAX) SHARED_OPTIONS.push(o);
+  return o;
+}
+
+/**
  * Streaming anomaly detector for one series. See {@link createDetector}.
  *
  * @example
@@ -225,7 +242,7 @@ export class StreamingDetector implements Detector {
   private lastUpper = Number.NaN;
 
   constructor(options?: DetectorOptions) {
-    this.o = resolveOptions(options);
+    this.o = sharedOptions(resolveOptions(options));
     // The internal cut-off maps to the public 0.5: score = internal^(ln 2 / −ln cutoff).
     this.scoreExp = Math.LN2 / -Math.log(this.o.cutoff);
     this.reset();
