@@ -165,7 +165,9 @@ export class ServerRequest {
         : status !== undefined && status >= 400
           ? 'warn'
           : 'info';
-    context.with(this.context, writeLine, undefined, log, level, fields, message);
+    // The framework usually reports the end from inside the request's context already.
+    if (context.active() === this.context) writeLine(log, level, fields, message);
+    else context.with(this.context, writeLine, undefined, log, level, fields, message);
   }
 }
 
