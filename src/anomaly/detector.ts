@@ -128,6 +128,13 @@ function inverseTransformed(y: number, t: number): number {
 }
 
 /**
+ * Float inputs of `learn()`, which is too big to be inlined into `update()`: a call that is not
+ * inlined boxes each float argument, ten allocations per update. Shared by all detectors (updates
+ * never interleave) and so always in cache.
+ */
+const LEARN_ARGS = new Float64Array(10);
+
+/**
  * Resolved options are read on every update; detectors created with the same options (the usual
  * case: defaults, or an engine's few combinations) share one object, which then stays in cache
  * instead of costing a miss per series. Bounded: past the limit an object is kept per detector.
@@ -620,22 +627,18 @@ export class StreamingDetector implements Detector {
     const severity = ongoing ? Math.round(100 * Math.max(this.peak, 0.5)) : 0;
 
     // --- Learning (frozen or slowed while an episode is open) -------------------------------
-    this.learn(
-      y,
-      predA,
-      predB,
-      predC,
-      sigA,
-      sigB,
-      sigC,
-      sigma,
-      daySlot,
-      weekSlot,
-      dayOff,
-      elapsed,
-      perDay,
-      n,
-    );
+    const a = LEARN_ARGS;
+    a[0] = y;
+    a[1] = predA;
+    a[2] = predB;
+    a[3] = predC;
+    a[4] = sigA;
+    a[5] = sigB;
+    a[6] = sigC;
+    a[7] = sigma;
+    a[8] = dayOff;
+    a[9] = elapsed;
+    this.learn(daySlot, weekSlot, perDay, n);
 
     this.lastExpected = expected;
     this.lastLower = lower;
@@ -714,22 +717,19 @@ export class StreamingDetector implements Detector {
     return z >= 0 ? 'spike' : 'dip';
   }
 
-  private learn(
-    y: number,
-    predA: number,
-    predB: number,
-    predC: number,
-    sigA: number,
-    sigB: number,
-    sigC: number,
-    sigma: number,
-    daySlot: number,
-    weekSlot: number,
-    dayOff: number,
-    elapsed: number,
-    perDay: number,
-    n: number,
-  ): void {
+  /** Float inputs arrive in {@link LEARN_ARGS}: y, predA..C, sigA..C, sigma, dayOff, elapsed. */
+  private learn(daySlot: number, weekSlot: number, perDay: number, n: number): void {
+    const a = LEARN_ARGS;
+    const y = a[0]!;
+    const predA = a[1]!;
+    const predB = a[2]!;
+    const predC = a[3]!;
+    const sigA = a[4]!;
+    const sigB = a[5]!;
+    const sigC = a[6]!;
+    const sigma = a[7]!;
+    const dayOff = a[8]!;
+    const elapsed = a[9]!;
     const inEp = this.inEpisode;
     // The extremes fade toward the level, so "new extreme" means new for the last month or two.
     const dt = this.lastTs - this.fadeTs;

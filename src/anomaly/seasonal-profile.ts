@@ -27,7 +27,12 @@ export class SeasonalProfile {
   private readonly gamma: number;
   private rangeMin = 0;
   private rangeMax = 0;
-  private rangeAge = Number.POSITIVE_INFINITY;
+  /**
+   * Learns since the range was computed, saturating at `slots` (stale). A small integer rather
+   * than a float counting from Infinity, so the increment on every learn writes in place instead
+   * of through a boxed number.
+   */
+  private rangeAge: number;
   private cacheFrom = 0;
   private cacheTo = 0;
   private cacheSlot = 0;
@@ -49,6 +54,7 @@ export class SeasonalProfile {
     this.slotMs = periodMs / slots;
     this.rec = storage;
     this.gamma = gamma;
+    this.rangeAge = slots;
   }
 
   get bytes(): number {
@@ -112,7 +118,7 @@ export class SeasonalProfile {
     const g = Math.max(1 / n, this.gamma);
     r[b] = r[b]! + g * (target - r[b]!);
     r[b + 1] = n === 1 ? absError : r[b + 1]! + g * (absError - r[b + 1]!);
-    this.rangeAge++;
+    if (this.rangeAge < this.slots) this.rangeAge++;
   }
 
   /**
@@ -138,6 +144,6 @@ export class SeasonalProfile {
 
   clear(): void {
     this.rec.fill(0);
-    this.rangeAge = Number.POSITIVE_INFINITY;
+    this.rangeAge = this.slots;
   }
 }
