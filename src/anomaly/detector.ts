@@ -514,7 +514,8 @@ export class StreamingDetector implements Detector {
       Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
       Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
-    let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
+    this.lik.push(raw, !this.inEpisode && n > o.warmup * K.likStart);
+    let internal = this.lik.score;
     if (spatial) internal = 1;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** this.scoreExp;
 

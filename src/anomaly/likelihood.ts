@@ -27,6 +27,8 @@ export class AnomalyLikelihood {
   private mean = 0;
   private variance = 0;
   private learned = 0;
+  /** Score of the last {@link push}. */
+  score = 0;
   private readonly horizon: number;
   private readonly minLearned: number;
 
@@ -52,6 +54,15 @@ export class AnomalyLikelihood {
    * an anomaly episode is open, so the distribution is not contaminated by the anomaly itself.
    */
   update(raw: number, learn: boolean): number {
+    this.push(raw, learn);
+    return this.score;
+  }
+
+  /**
+   * {@link update} without a return value; the score is left in {@link score}. The detector calls
+   * this form: the method is not inlined, and a returned float would be boxed on every point.
+   */
+  push(raw: number, learn: boolean): void {
     const ring = this.ring;
     const old = ring[this.idx]!;
     ring[this.idx] = raw;
@@ -78,7 +89,7 @@ export class AnomalyLikelihood {
       this.mean += a * d;
       this.variance = (1 - a) * (this.variance + a * d * d);
     }
-    return score;
+    this.score = score;
   }
 
   /** Sets the averaging window to the learned mean (neutral), keeping the learned distribution. */
