@@ -110,6 +110,21 @@ describe.each([
       obs.log.info({ n: req.params.n }, 'instance log');
       res.send('done');
     });
+    // A mounted app: Express moves the request onto that app's own request prototype.
+    const admin = express();
+    admin.get('/audit/:id', (req: any, res: any) => {
+      req.log.info({ id: req.params.id }, 'mounted app log');
+      res.send('audited');
+    });
+    app.use('/admin', admin);
+    app.get('/own-logger', (req: any, res: any) => {
+      const own = {
+        info: (fields: object, msg: string) => rawLines.push(JSON.stringify({ ...fields, msg })),
+      };
+      req.log = own;
+      req.log.info({ own: true }, 'own logger');
+      res.json({ same: req.log === own });
+    });
     app.use(expressErrorHandler());
     app.use((err: Error, _req: any, res: any, _next: unknown) => {
       res.status(500).json({ error: err.message });
@@ -252,6 +267,27 @@ describe.each([
       'error.type': 'aborted',
     });
     expect(point).toBeDefined();
+  });
+
+  it('gives req.log the trace ids inside a mounted app too, and lets a handler replace it', async () => {
+    await request(base, '/admin/audit/7');
+    const [span] = await waitForSpans(obs, memory, server('/admin/audit/7'));
+    const line = memory.logs().find((l) => l.msg === 'mounted app log');
+    expect(line).toMatchObject({
+      id: '7',
+      trace_id: span!.spanContext().traceId,
+      span_id: span!.spanContext().spanId,
+    });
+
+    const reply = await request(base, '/own-logger');
+    expect(JSON.parse(reply.body)).toEqual({ same: true });
+    expect(rawLines.some((l) => l.includes('"own logger"'))).toBe(true);
+    // The next request gets its own correlated logger again, not the one assigned before.
+    await request(base, '/users/8');
+    const [next] = await waitForSpans(obs, memory, server('/users/8'));
+    expect(memory.logs().find((l) => l.msg === 'loading user' && l.user === '8')?.trace_id).toBe(
+      next!.spanContext().traceId,
+    );
   });
 
   it('keeps 50 concurrent requests apart: distinct traces, each log line naming its own', async () => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
@@ -34,7 +34,65 @@ export type ExpressErrorMiddleware = (
 /** Where the middleware keeps the request's record; registered so duplicate package copies agree. */
 export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
 
-type Tracked = ExpressRequestLike & { [kServerRequest]?: ServerRequest };
+const kLogger = Symbol('sightline.express.logger');
+const kRequestLog = Symbol('sightline.express.requestLog');
+
+type Tracked = ExpressRequestLike & {
+  [kServerRequest]?: ServerRequest;
+  /** The instance logger req.log is a child of. */
+  [kLogger]?: Logger;
+  /** req.log once built, or whatever was assigned to it. */
+  [kRequestLog]?: ExpressRequestLike['log'];
+};
+
+// Most handlers never touch req.log, so its child logger is built on first use. The accessor
+// that builds it is defined once on Express's request prototype: defining it on each request
+// cost ~6 us (the request object also drops to slow dictionary properties for the rest of its
+// life). Express moves requests onto each mounted app's own prototype, all of which inherit
+// from the one just above IncomingMessage.prototype; that is where the accessor goes.
+const sharedHosts = new WeakSet<object>();
+
+const logAccessor: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: Tracked) {
+    let log = this[kRequestLog];
+    if (log !== undefined) return log;
+    const request = this[kServerRequest];
+    const root = this[kLogger];
+    if (request === undefined || root === undefined) return undefined;
+    log = correlatedChild(root, request.context, request.logFields());
+    this[kRequestLog] = log;
+    return log;
+  },
+  set(this: Tracked, value: ExpressRequestLike['log']) {
+    this[kRequestLog] = value;
+  },
+};
+
+function hasSharedLogAccessor(req: Tracked): boolean {
+  let host: object | undefined;
+  let proto = Object.getPrototypeOf(req) as object | null;
+  while (proto !== null && proto !== IncomingMessage.prototype) {
+    host = proto;
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  if (proto === null || host === undefined) return false;
+  if (sharedHosts.has(host)) return true;
+  // Someone else's req.log (another logging middleware): leave it, and fall back per request.
+  if ('log' in req) return false;
+  try {
+    Object.defineProperty(host, 'log', logAccessor);
+  } catch {
+    return false;
+  }
+  sharedHosts.add(host);
+  return true;
+}
+
+function defineOwnLogAccessor(req: Tracked): void {
+  Object.defineProperty(req, 'log', { ...logAccessor, enumerable: true });
+}
 
 /**
  * Express middleware that traces, measures and logs each request: a SERVER span named after
@@ -84,19 +142,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       return;
     }
     req[kServerRequest] = request;
-    // Most handlers never touch req.log: build its child logger on first use, not on every request.
-    let log: ExpressRequestLike['log'];
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: true,
-      get: () => {
-        log ??= correlatedChild(obs.log, request.context, request.logFields());
-        return log;
-      },
-      set: (value: ExpressRequestLike['log']) => {
-        log = value;
-      },
-    });
+    req[kLogger] = obs.log;
+    // req.log names this request's span even when a middleware before this one set it.
+    req[kRequestLog] = undefined;
+    if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
     // 'close' ends every response. The request completed if the handler ended the response, even
     // when the client hung up before the last bytes were flushed: that is not a server error.
     res.once('close', () => {
