@@ -67,6 +67,13 @@ const K = {
   /** Points after accepting a level change during which a return to the old level undoes it. */
   revertWindow: 60,
   surpriseFade: 0.25,
+  /**
+   * Drift rule: span of the slow reference level (and of the usual gap between it and the slow
+   * mean of the value), and the number of usual gaps that flags a build-up. The level follows a
+   * rise over a few dozen points; the reference, ten days of 5-minute points, does not.
+   */
+  driftSpan: 2880,
+  driftZ: 5,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
@@ -93,6 +100,7 @@ const MEMBER_SLOW = 2;
 const MEMBER_VARIANCE = 3;
 const MEMBER_SPATIAL = 4;
 const MEMBER_FLAT = 5;
+const MEMBER_DRIFT = 6;
 
 const TRANSFORM_NONE = 0;
 const TRANSFORM_SQRT = 1;
@@ -182,6 +190,11 @@ export class StreamingDetector implements Detector {
   private peak = 0;
   private fastA = 0;
   private fastB = 0;
+  /** Drift rule: slow mean and slow reference of the deseasonalised value, spread of their gap. */
+  private shortY = 0;
+  private refY = 0;
+  private absD = 0;
+  private driftArmed = true;
 
   private recentSurprise = 0;
   /** Levels before the last accepted change, and points left in which it may be undone. */
@@ -254,6 +267,10 @@ export class StreamingDetector implements Detector {
     this.recentSurprise = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
+    this.shortY = 0;
+    this.refY = 0;
+    this.absD = 0;
+    this.driftArmed = true;
   }
 
   private neutral(): AnomalyResult {
@@ -393,11 +410,26 @@ export class StreamingDetector implements Detector {
       member = MEMBER_SLOW;
       memberSign = zs >= 0 ? 1 : -1;
     }
+    // A gradual build-up is absorbed by the level as it grows; a short mean against a slow
+    // reference, scaled by the usual gap between the two, still sees it.
+    const seas = pred - (model === 0 ? this.lvlA : this.lvlB);
+    const yd = y - seas;
+    if (n === 1) this.shortY = this.refY = yd;
+    // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
+    if (!this.outage) this.shortY += ewAlpha(K.slowSpan) * (yd - this.shortY);
+    const gap = this.shortY - this.refY;
+    const zd = n > o.warmup ? gap / Math.max(1.2533 * this.absD, sigma * Math.sqrt(RECENT_VAR)) : 0;
+    const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
+    // One alert per build-up: the rule re-arms once the gap is back within the usual range.
+    if (ed < K.recoverZ) this.driftArmed = true;
+    const driftHit = this.driftArmed && ed >= K.driftZ;
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       this.absW += aSpread * (Math.abs(meanW) - this.absW);
       this.absSlow += aSpread * (Math.abs(this.slowMean) - this.absSlow);
+      const aD = Math.max(1 / n, ewAlpha(K.driftSpan));
+      this.absD += aD * (Math.abs(gap) - this.absD);
     }
 
     const av = ewAlpha(K.varianceSpan);
@@ -461,6 +493,13 @@ export class StreamingDetector implements Detector {
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;
+    else if (driftHit && internal < 1) {
+      // The gap itself is the evidence (at least 5 usual gaps), so it also counts as this point's surprise.
+      internal = 1;
+      this.recentSurprise = Math.max(this.recentSurprise, K.minSurprise * 2 * o.cutoff);
+      member = MEMBER_DRIFT;
+      memberSign = zd >= 0 ? 1 : -1;
+    }
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** this.scoreExp;
 
     this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
@@ -476,20 +515,27 @@ export class StreamingDetector implements Detector {
       const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
       // Multi-point members are judged on the recent average, single points on themselves, and
       // only in the direction the member points to.
-      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW;
-      const signed = (multi ? this.recent : value) - expected;
+      const drift = member === MEMBER_DRIFT;
+      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
+      // The drift rule is judged against its slow reference: the baseline has followed the rise.
+      const base = drift ? inverse(this.refY + seas, t) : expected;
+      const signed = (multi ? this.recent : value) - base;
       const dev = signed * memberSign;
-      let floorDev = Math.max(o.minRelativeImpact * Math.abs(expected), o.minAbsoluteImpact);
+      let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
       if (t === TRANSFORM_SQRT) {
         // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
         // however surprising the recent average looks. Downward the whole rate is the cap.
         // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
-        const poissonFloor = 3 * Math.sqrt(multi ? expected * RECENT_VAR : expected) + 2;
-        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * expected));
+        const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
+        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
       }
       // The deviation must also clear the band (a single point) or most of it (an average), so a
       // small impact floor on a noisy series does not turn ordinary noise into alerts.
-      const bandDev = memberSign > 0 ? upper - expected : expected - lower;
+      const bandDev = drift
+        ? Math.abs(inverse(this.refY + seas + memberSign * K.bandK * sigma, t) - base)
+        : memberSign > 0
+          ? upper - expected
+          : expected - lower;
       floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
       const impactOk =
         (!levelMember || isOutage || dev >= floorDev) &&
@@ -506,6 +552,7 @@ export class StreamingDetector implements Detector {
         this.bigUp = z >= K.recoverZ ? 1 : 0;
         this.bigDown = z <= -K.recoverZ ? 1 : 0;
         this.episodeKind = this.classify(member, z, y, isOutage, spread);
+        if (ed >= K.driftZ) this.driftArmed = false;
         this.cooldownLeft = o.cooldown;
         this.fastA = y;
         this.fastB = y - dayOff;
@@ -560,6 +607,8 @@ export class StreamingDetector implements Detector {
         this.revertRun = 0;
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
+        // The accepted change is known: the drift rule waits until its gap is back to usual.
+        this.driftArmed = false;
         this.endEpisode();
       }
     }
@@ -661,8 +710,10 @@ export class StreamingDetector implements Detector {
     // points (a step or a spike): a drift.
     const meanW = this.zSum / this.zRing.length;
     if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
-    if (member === MEMBER_SLOW && Math.abs(z) < 3) return 'drift';
-    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || run >= 3) return 'level_shift';
+    if ((member === MEMBER_SLOW || member === MEMBER_DRIFT) && Math.abs(z) < 3) return 'drift';
+    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || member === MEMBER_DRIFT || run >= 3) {
+      return 'level_shift';
+    }
     return z >= 0 ? 'spike' : 'dip';
   }
 
@@ -708,6 +759,9 @@ export class StreamingDetector implements Detector {
     this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
     this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
     if (inEp) return;
+    const aR = Math.max(1 / n, ewAlpha(K.driftSpan));
+    const dS = Math.max(1.2533 * this.absD, sigma);
+    this.refY += aR * clip(this.shortY - this.refY, -4 * dS, 4 * dS);
 
     const aS = n < K.scaleSpan / 4 ? 1 / n : ewAlpha(K.scaleSpan);
     const eA = Math.abs(y - predA);

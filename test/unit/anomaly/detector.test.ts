@@ -64,6 +64,25 @@ describe('anomaly kinds', () => {
     expect(r[s[0]!]!.kind).toBe('drift');
   });
 
+  it('flags a gradual build-up that the level follows, once, as drift', () => {
+    // Autocorrelated noise (sd ~4.6) with a rise of 20 over 60 points, held 100 points, then gone:
+    // the level follows the rise, so no single point or short mean stands out from it.
+    const g = gaussian(prng(21));
+    let e = 0;
+    const v = Array.from({ length: 4000 }, (_, i) => {
+      e = 0.9 * e + g();
+      const t = i - 3000;
+      const bump = t < 0 ? 0 : t < 60 ? (20 * t) / 60 : t < 160 ? 20 : t < 220 ? (20 * (220 - t)) / 60 : 0;
+      return 100 + 2 * e + bump;
+    });
+    const r = run(v);
+    const s = starts(r, 200);
+    expect(s).toHaveLength(1);
+    expect(s[0]).toBeGreaterThanOrEqual(3000);
+    expect(s[0]).toBeLessThan(3160);
+    expect(r[s[0]!]!.kind).toBe('drift');
+  });
+
   it('flags a variance change as variance', () => {
     const g = gaussian(prng(5));
     const v = Array.from({ length: 4000 }, (_, i) => 100 + (i >= 3000 ? 25 : 2) * g());
