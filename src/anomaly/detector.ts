@@ -70,9 +70,10 @@ const K = {
   /**
    * Drift rule: span of the slow reference level (and of the usual gap between it and the slow
    * mean of the value), and the number of usual gaps that flags a build-up. The level follows a
-   * rise over a few dozen points; the reference, ten days of 5-minute points, does not.
+   * rise over a few dozen points; the reference, the likelihood's month of 5-minute points, does
+   * not, so a build-up is measured against the long-run norm rather than last week's.
    */
-  driftSpan: 2880,
+  driftSpan: 8640,
   driftZ: 5,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
