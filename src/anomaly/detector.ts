@@ -94,6 +94,9 @@ const K = {
 
 /** Variance factor of the EW average over `K.window` points (`recent`) for iid noise. */
 const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
+const RECENT_SD = Math.sqrt(RECENT_VAR);
+const SLOW_ALPHA = ewAlpha(K.slowSpan);
+const DRIFT_ALPHA = ewAlpha(K.driftSpan);
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
@@ -417,9 +420,9 @@ export class StreamingDetector implements Detector {
     const yd = y - seas;
     if (n === 1) this.shortY = this.refY = yd;
     // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
-    if (!this.outage) this.shortY += ewAlpha(K.slowSpan) * (yd - this.shortY);
+    if (!this.outage) this.shortY += SLOW_ALPHA * (yd - this.shortY);
     const gap = this.shortY - this.refY;
-    const zd = n > o.warmup ? gap / Math.max(1.2533 * this.absD, sigma * Math.sqrt(RECENT_VAR)) : 0;
+    const zd = n > o.warmup ? gap / Math.max(1.2533 * this.absD, sigma * RECENT_SD) : 0;
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
@@ -429,7 +432,7 @@ export class StreamingDetector implements Detector {
       const aSpread = ewAlpha(K.spreadSpan);
       this.absW += aSpread * (Math.abs(meanW) - this.absW);
       this.absSlow += aSpread * (Math.abs(this.slowMean) - this.absSlow);
-      const aD = Math.max(1 / n, ewAlpha(K.driftSpan));
+      const aD = Math.max(1 / n, DRIFT_ALPHA);
       this.absD += aD * (Math.abs(gap) - this.absD);
     }
 
@@ -760,7 +763,7 @@ export class StreamingDetector implements Detector {
     this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
     this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
     if (inEp) return;
-    const aR = Math.max(1 / n, ewAlpha(K.driftSpan));
+    const aR = Math.max(1 / n, DRIFT_ALPHA);
     const dS = Math.max(1.2533 * this.absD, sigma);
     this.refY += aR * clip(this.shortY - this.refY, -4 * dS, 4 * dS);
 
