@@ -75,6 +75,12 @@ const K = {
    */
   driftSpan: 8640,
   driftZ: 5,
+  /**
+   * Noise floor of counts after the transform: `countFloorMin` for a counter that has not varied,
+   * rising with the typical error (x `countSeen`) to 1, the Poisson sd, once that error reaches 0.25.
+   */
+  countFloorMin: 0.25,
+  countSeen: 4,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
@@ -358,7 +364,12 @@ export class StreamingDetector implements Detector {
     const predB = this.lvlB + dayOff;
     const predC = predB + week.offsetAt(wi);
 
-    const floor = (t === TRANSFORM_SQRT ? 0.25 : 0) + 0.01 * this.typical + 1e-9;
+    // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
+    // recent errors: on sparse counts a typical error of a fraction of an event would make a 2 or
+    // a 3 look like a 10-sigma spike. A counter that has not varied at all keeps the small floor,
+    // so a constant count that moves is still seen.
+    const countFloor = t === TRANSFORM_SQRT ? clip(K.countSeen * this.maeA, K.countFloorMin, 1) : 0;
+    const floor = countFloor + 0.01 * this.typical + 1e-9;
     const sigA = Math.max(1.2533 * this.maeA, floor);
     const sigB = Math.max(1.2533 * this.maeB, floor);
     const sigC = Math.max(1.2533 * this.maeC, floor);
