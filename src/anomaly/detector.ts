@@ -41,6 +41,15 @@ const K = {
    */
   extremeFadeMs: 60 * 86_400_000,
   /**
+   * Recurring spikes: the record of recent outliers (their largest size and how many runs of them)
+   * fades over this time (e-folding). Once it holds at least `recurringRuns` runs, an outlier no
+   * larger than the record carries at most `recurringSurprise` (p = 0.01), below what starts an
+   * episode.
+   */
+  spikeMemoryMs: 7 * 86_400_000,
+  recurringRuns: 1.5,
+  recurringSurprise: 2,
+  /**
    * Likelihood layer: averaging window, horizon of its mean/variance, points before it scores.
    * The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory lets a noisy
    * week raise the bar for the next one, and a quiet one lower it.
@@ -181,6 +190,13 @@ export class StreamingDetector implements Detector {
   private ewz2 = 1;
   private maxSeen = Number.NEGATIVE_INFINITY;
   private minSeen = Number.POSITIVE_INFINITY;
+  /** Largest recent residual of an outlier (|z| > spatialMinZ) above and below the baseline. */
+  private spikeUp = 0;
+  private spikeDown = 0;
+  private spikeFade = 1;
+  /** Outlier runs seen lately (fading like the record) and whether the last point was one. */
+  private spikeRuns = 0;
+  private lastOutlier = false;
   private lastY = Number.NaN;
   private flatRun = 0;
   private repeatRate = 0;
@@ -270,6 +286,11 @@ export class StreamingDetector implements Detector {
     this.ewz2 = 1;
     this.maxSeen = Number.NEGATIVE_INFINITY;
     this.minSeen = Number.POSITIVE_INFINITY;
+    this.spikeUp = 0;
+    this.spikeDown = 0;
+    this.spikeFade = 1;
+    this.spikeRuns = 0;
+    this.lastOutlier = false;
     this.lastY = Number.NaN;
     this.flatRun = 0;
     this.repeatRate = 0;
@@ -438,7 +459,34 @@ export class StreamingDetector implements Detector {
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
     const driftHit = this.driftArmed && ed >= K.driftZ;
+    const expected = inverse(pred, t);
+    const zeroY = forward(0, t);
+    // Near zero against the baseline and against the long-run typical level: right after a burst
+    // was accepted as the new level, the return to normal is not an outage.
+    const nearZero =
+      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
+      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
+    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
+    // Recurring spikes: in a series that has had outliers again and again lately, an outlier no
+    // larger than the largest of them is how the series behaves, not new evidence. It still feeds
+    // the likelihood a little but cannot start an episode by itself; a first or second spike, or a
+    // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
+    const outlier = Math.abs(z) > K.spatialMinZ;
+    if (
+      member === MEMBER_POINT &&
+      outlier &&
+      !isOutage &&
+      this.spikeRuns >= K.recurringRuns &&
+      resid * memberSign <= (memberSign > 0 ? this.spikeUp : this.spikeDown)
+    ) {
+      surprise = Math.min(surprise, K.recurringSurprise);
+    }
+    const keep = this.spikeFade;
+    this.spikeRuns = this.spikeRuns * keep + (outlier && !this.lastOutlier ? 1 : 0);
+    this.lastOutlier = outlier;
+    this.spikeUp = Math.max(this.spikeUp * keep, outlier && z > 0 ? resid : 0);
+    this.spikeDown = Math.max(this.spikeDown * keep, outlier && z < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       this.absW += aSpread * (Math.abs(meanW) - this.absW);
@@ -498,14 +546,6 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    const expected = inverse(pred, t);
-    const zeroY = forward(0, t);
-    // Near zero against the baseline and against the long-run typical level: right after a burst
-    // was accepted as the new level, the return to normal is not an outage.
-    const nearZero =
-      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
-      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
-    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let internal = this.lik.update(raw, !this.inEpisode && n > o.warmup * K.likStart);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
@@ -755,6 +795,7 @@ export class StreamingDetector implements Detector {
     if (dt !== this.fadeDt) {
       this.fadeDt = dt;
       this.fade = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
+      this.spikeFade = dt > 0 ? Math.exp(-dt / K.spikeMemoryMs) : 1;
     }
     const fade = this.fade;
     const lvl = this.lvlA;

@@ -296,6 +296,26 @@ describe('robust input handling', () => {
   });
 });
 
+describe('recurring outliers', () => {
+  it('alerts on the first clusters of outliers, less on their daily repeats, and on a larger one', () => {
+    // Each day from day 3, three 10-sigma outliers eight points apart; on day 11 they are twice as large.
+    let repeats = 0;
+    for (const seed of [31, 32, 33, 34]) {
+      const v = noisy(12 * DAY_POINTS, 100, 2, seed);
+      for (let day = 3; day < 12; day++) {
+        for (let k = 0; k < 3; k++) v[day * DAY_POINTS + 100 + 8 * k] = day === 11 ? 140 : 120;
+      }
+      const s = starts(run(v));
+      expect(s).toContain(3 * DAY_POINTS + 100);
+      expect(s).toContain(11 * DAY_POINTS + 100);
+      repeats += s.filter((i) => i > 4 * DAY_POINTS && i < 11 * DAY_POINTS).length;
+    }
+    // Seven repeats per seed, 28 in all: 23 raised an alert before outliers were compared with
+    // the record of recent ones, 17 now (the rest come from the window average after a cluster).
+    expect(repeats).toBeLessThanOrEqual(19);
+  });
+});
+
 describe('zero-variance baselines', () => {
   function constant(n: number, level: number): number[] {
     return Array.from({ length: n }, () => level);
