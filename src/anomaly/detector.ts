@@ -44,6 +44,15 @@ const K = {
    */
   extremeFadeMs: 60 * 86_400_000,
   /**
+   * Recurring spikes: the record of recent outliers (their largest size and how many runs of them)
+   * fades over this time (e-folding). Once it holds at least `recurringRuns` runs, an outlier no
+   * larger than the record carries at most `recurringSurprise` (p = 0.01), below what starts an
+   * episode.
+   */
+  spikeMemoryMs: 7 * 86_400_000,
+  recurringRuns: 1.5,
+  recurringSurprise: 2,
+  /**
    * Likelihood layer: averaging window, horizon of its mean/variance, points before it scores.
    * The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory lets a noisy
    * week raise the bar for the next one, and a quiet one lower it.
@@ -70,6 +79,20 @@ const K = {
   /** Points after accepting a level change during which a return to the old level undoes it. */
   revertWindow: 60,
   surpriseFade: 0.25,
+  /**
+   * Drift rule: span of the slow reference level (and of the usual gap between it and the slow
+   * mean of the value), and the number of usual gaps that flags a build-up. The level follows a
+   * rise over a few dozen points; the reference, the likelihood's month of 5-minute points, does
+   * not, so a build-up is measured against the long-run norm rather than last week's.
+   */
+  driftSpan: 8640,
+  driftZ: 5,
+  /**
+   * Noise floor of counts after the transform: `countFloorMin` for a counter that has not varied,
+   * rising with the typical error (x `countSeen`) to 1, the Poisson sd, once that error reaches 0.25.
+   */
+  countFloorMin: 0.25,
+  countSeen: 4,
   /** Band half-width in sigmas for lower/upper. */
   bandK: 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
@@ -89,6 +112,9 @@ const K = {
 
 /** Variance factor of the EW average over `K.window` points (`recent`) for iid noise. */
 const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
+const RECENT_SD = Math.sqrt(RECENT_VAR);
+const SLOW_ALPHA = ewAlpha(K.slowSpan);
+const DRIFT_ALPHA = ewAlpha(K.driftSpan);
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
@@ -96,6 +122,7 @@ const MEMBER_SLOW = 2;
 const MEMBER_VARIANCE = 3;
 const MEMBER_SPATIAL = 4;
 const MEMBER_FLAT = 5;
+const MEMBER_DRIFT = 6;
 
 const TRANSFORM_NONE = 0;
 const TRANSFORM_SQRT = 1;
@@ -218,6 +245,13 @@ export class StreamingDetector implements Detector {
   private ewz2 = 1;
   private maxSeen = Number.NEGATIVE_INFINITY;
   private minSeen = Number.POSITIVE_INFINITY;
+  /** Largest recent residual of an outlier (|z| > spatialMinZ) above and below the baseline. */
+  private spikeUp = 0;
+  private spikeDown = 0;
+  private spikeFade = 1;
+  /** Outlier runs seen lately (fading like the record) and whether the last point was one. */
+  private spikeRuns = 0;
+  private lastOutlier = false;
   private lastY = Number.NaN;
   private flatRun = 0;
   private repeatRate = 0;
@@ -237,6 +271,11 @@ export class StreamingDetector implements Detector {
   private peak = 0;
   private fastA = 0;
   private fastB = 0;
+  /** Drift rule: slow mean and slow reference of the deseasonalised value, spread of their gap. */
+  private shortY = 0;
+  private refY = 0;
+  private absD = 0;
+  private driftArmed = true;
 
   private recentSurprise = 0;
   /** Levels before the last accepted change, and points left in which it may be undone. */
@@ -302,6 +341,11 @@ export class StreamingDetector implements Detector {
     this.ewz2 = 1;
     this.maxSeen = Number.NEGATIVE_INFINITY;
     this.minSeen = Number.POSITIVE_INFINITY;
+    this.spikeUp = 0;
+    this.spikeDown = 0;
+    this.spikeFade = 1;
+    this.spikeRuns = 0;
+    this.lastOutlier = false;
     this.lastY = Number.NaN;
     this.flatRun = 0;
     this.repeatRate = 0;
@@ -309,6 +353,10 @@ export class StreamingDetector implements Detector {
     this.recentSurprise = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
+    this.shortY = 0;
+    this.refY = 0;
+    this.absD = 0;
+    this.driftArmed = true;
   }
 
   private neutral(): AnomalyResult {
@@ -392,7 +440,12 @@ export class StreamingDetector implements Detector {
     const predB = this.lvlB + dayOff;
     const predC = predB + week.offsetAt(wi);
 
-    const floor = (t === TRANSFORM_SQRT ? 0.25 : 0) + 0.01 * this.typical + 1e-9;
+    // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
+    // recent errors: on sparse counts a typical error of a fraction of an event would make a 2 or
+    // a 3 look like a 10-sigma spike. A counter that has not varied at all keeps the small floor,
+    // so a constant count that moves is still seen.
+    const countFloor = t === TRANSFORM_SQRT ? clip(K.countSeen * this.maeA, K.countFloorMin, 1) : 0;
+    const floor = countFloor + 0.01 * this.typical + 1e-9;
     const sigA = Math.max(1.2533 * this.maeA, floor);
     const sigB = Math.max(1.2533 * this.maeB, floor);
     const sigC = Math.max(1.2533 * this.maeC, floor);
@@ -448,11 +501,53 @@ export class StreamingDetector implements Detector {
       member = MEMBER_SLOW;
       memberSign = zs >= 0 ? 1 : -1;
     }
+    // A gradual build-up is absorbed by the level as it grows; a short mean against a slow
+    // reference, scaled by the usual gap between the two, still sees it.
+    const seas = pred - (model === 0 ? this.lvlA : this.lvlB);
+    const yd = y - seas;
+    if (n === 1) this.shortY = this.refY = yd;
+    // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
+    if (!this.outage) this.shortY += SLOW_ALPHA * (yd - this.shortY);
+    const gap = this.shortY - this.refY;
+    const zd = n > o.warmup ? gap / Math.max(1.2533 * this.absD, sigma * RECENT_SD) : 0;
+    const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
+    // One alert per build-up: the rule re-arms once the gap is back within the usual range.
+    if (ed < K.recoverZ) this.driftArmed = true;
+    const driftHit = this.driftArmed && ed >= K.driftZ;
+    const expected = inverse(pred, t);
+    const zeroY = forward(0, t);
+    // Near zero against the baseline and against the long-run typical level: right after a burst
+    // was accepted as the new level, the return to normal is not an outage.
+    const nearZero =
+      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
+      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
+    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
+    // Recurring spikes: in a series that has had outliers again and again lately, an outlier no
+    // larger than the largest of them is how the series behaves, not new evidence. It still feeds
+    // the likelihood a little but cannot start an episode by itself; a first or second spike, or a
+    // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
+    const outlier = Math.abs(z) > K.spatialMinZ;
+    if (
+      member === MEMBER_POINT &&
+      outlier &&
+      !isOutage &&
+      this.spikeRuns >= K.recurringRuns &&
+      resid * memberSign <= (memberSign > 0 ? this.spikeUp : this.spikeDown)
+    ) {
+      surprise = Math.min(surprise, K.recurringSurprise);
+    }
+    const keep = this.spikeFade;
+    this.spikeRuns = this.spikeRuns * keep + (outlier && !this.lastOutlier ? 1 : 0);
+    this.lastOutlier = outlier;
+    this.spikeUp = Math.max(this.spikeUp * keep, outlier && z > 0 ? resid : 0);
+    this.spikeDown = Math.max(this.spikeDown * keep, outlier && z < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       this.absW += aSpread * (Math.abs(meanW) - this.absW);
       this.absSlow += aSpread * (Math.abs(this.slowMean) - this.absSlow);
+      const aD = Math.max(1 / n, DRIFT_ALPHA);
+      this.absD += aD * (Math.abs(gap) - this.absD);
     }
 
     const av = ewAlpha(K.varianceSpan);
@@ -506,17 +601,16 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    const expected = inverse(pred, t);
-    const zeroY = forward(0, t);
-    // Near zero against the baseline and against the long-run typical level: right after a burst
-    // was accepted as the new level, the return to normal is not an outage.
-    const nearZero =
-      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
-      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
-    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     this.lik.push(raw, !this.inEpisode && n > o.warmup * K.likStart);
     let internal = this.lik.score;
     if (spatial) internal = 1;
+    else if (driftHit && internal < 1) {
+      // The gap itself is the evidence (at least 5 usual gaps), so it also counts as this point's surprise.
+      internal = 1;
+      this.recentSurprise = Math.max(this.recentSurprise, K.minSurprise * 2 * o.cutoff);
+      member = MEMBER_DRIFT;
+      memberSign = zd >= 0 ? 1 : -1;
+    }
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** this.scoreExp;
 
     this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
@@ -532,20 +626,27 @@ export class StreamingDetector implements Detector {
       const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
       // Multi-point members are judged on the recent average, single points on themselves, and
       // only in the direction the member points to.
-      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW;
-      const signed = (multi ? this.recent : value) - expected;
+      const drift = member === MEMBER_DRIFT;
+      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
+      // The drift rule is judged against its slow reference: the baseline has followed the rise.
+      const base = drift ? inverse(this.refY + seas, t) : expected;
+      const signed = (multi ? this.recent : value) - base;
       const dev = signed * memberSign;
-      let floorDev = Math.max(o.minRelativeImpact * Math.abs(expected), o.minAbsoluteImpact);
+      let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
       if (t === TRANSFORM_SQRT) {
         // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
         // however surprising the recent average looks. Downward the whole rate is the cap.
         // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
-        const poissonFloor = 3 * Math.sqrt(multi ? expected * RECENT_VAR : expected) + 2;
-        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * expected));
+        const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
+        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
       }
       // The deviation must also clear the band (a single point) or most of it (an average), so a
       // small impact floor on a noisy series does not turn ordinary noise into alerts.
-      const bandDev = memberSign > 0 ? upper - expected : expected - lower;
+      const bandDev = drift
+        ? Math.abs(inverse(this.refY + seas + memberSign * K.bandK * sigma, t) - base)
+        : memberSign > 0
+          ? upper - expected
+          : expected - lower;
       floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
       const impactOk =
         (!levelMember || isOutage || dev >= floorDev) &&
@@ -562,6 +663,7 @@ export class StreamingDetector implements Detector {
         this.bigUp = z >= K.recoverZ ? 1 : 0;
         this.bigDown = z <= -K.recoverZ ? 1 : 0;
         this.episodeKind = this.classify(member, z, y, isOutage, spread);
+        if (ed >= K.driftZ) this.driftArmed = false;
         this.cooldownLeft = o.cooldown;
         this.fastA = y;
         this.fastB = y - dayOff;
@@ -616,6 +718,8 @@ export class StreamingDetector implements Detector {
         this.revertRun = 0;
         this.lvlA = this.fastA;
         this.lvlB = this.fastB;
+        // The accepted change is known: the drift rule waits until its gap is back to usual.
+        this.driftArmed = false;
         this.endEpisode();
       }
     }
@@ -713,8 +817,10 @@ export class StreamingDetector implements Detector {
     // points (a step or a spike): a drift.
     const meanW = this.zSum / this.zRing.length;
     if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
-    if (member === MEMBER_SLOW && Math.abs(z) < 3) return 'drift';
-    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || run >= 3) return 'level_shift';
+    if ((member === MEMBER_SLOW || member === MEMBER_DRIFT) && Math.abs(z) < 3) return 'drift';
+    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || member === MEMBER_DRIFT || run >= 3) {
+      return 'level_shift';
+    }
     return z >= 0 ? 'spike' : 'dip';
   }
 
@@ -738,6 +844,7 @@ export class StreamingDetector implements Detector {
     if (dt !== this.fadeDt) {
       this.fadeDt = dt;
       this.fade = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
+      this.spikeFade = dt > 0 ? Math.exp(-dt / K.spikeMemoryMs) : 1;
     }
     const fade = this.fade;
     const lvl = this.lvlA;
@@ -757,6 +864,9 @@ export class StreamingDetector implements Detector {
     this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
     this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
     if (inEp) return;
+    const aR = Math.max(1 / n, DRIFT_ALPHA);
+    const dS = Math.max(1.2533 * this.absD, sigma);
+    this.refY += aR * clip(this.shortY - this.refY, -4 * dS, 4 * dS);
 
     const aS = n < K.scaleSpan / 4 ? 1 / n : ewAlpha(K.scaleSpan);
     const eA = Math.abs(y - predA);
