@@ -70,7 +70,7 @@ export function createRedactor(
       let next: unknown = value;
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
-      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object' && walkable(value, depth)) {
         const visited = seen ?? new Set<object>([obj]);
         seen = visited;
         if (!visited.has(value)) {
@@ -87,6 +87,18 @@ export function createRedactor(
   };
 
   return (obj) => walk(obj, 0, undefined);
+}
+
+/**
+ * Plain objects are walked at any depth; an instance of a class (a request, a socket, a framework
+ * object) only near the top of the logged object. `{ req }` and `{ ctx: { req } }` still have
+ * `req.headers` redacted, but the walk never wanders through a socket's or server's object graph,
+ * which cost more than the rest of the line on Fastify's request lines.
+ */
+function walkable(value: object, depth: number): boolean {
+  if (Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || depth <= 1;
 }
 
 function copy(obj: Record<string, unknown>): Record<string, unknown> {

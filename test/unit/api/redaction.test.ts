@@ -25,6 +25,36 @@ describe('redaction, on by default', () => {
     expect(line.req.headers.accept).toBe('json');
   });
 
+  it('hides headers of a request object, but does not walk the graph behind its socket', () => {
+    // Prepare: an object graph shaped like IncomingMessage's, with a getter on the socket's handle.
+    class Handle {}
+    class Socket {
+      handle = new Handle();
+    }
+    class Request {
+      headers = { authorization: SECRET, accept: 'json' };
+      socket = new Socket();
+    }
+    const req = new Request();
+    let reads = 0;
+    Object.defineProperty(req.socket.handle, 'fd', {
+      enumerable: true,
+      get: () => ++reads,
+    });
+    const { obs, lines } = startCaptured();
+
+    // Act
+    obs.log.info({ req }, 'top level');
+    obs.log.info({ ctx: { req } }, 'nested');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}').req.headers).toEqual({ authorization: '[Redacted]', accept: 'json' });
+    expect(JSON.parse(lines[1] ?? '{}').ctx.req.headers.authorization).toBe('[Redacted]');
+    // Only pino's own serialisation read the handle, once per line: the redactor stayed out.
+    expect(reads).toBe(2);
+  });
+
   it.each(DEFAULT_REDACT_KEYS)('hides %s in span attributes, bare and as an http header attribute', (key) => {
     const { obs, memory } = startCaptured();
     obs.trace('op', (span) => {
