@@ -11,11 +11,22 @@ const alias = Object.entries(paths)
     replacement: new URL(target ?? '', import.meta.url).pathname,
   }));
 
+/** Measures the service's latency and throughput under load: it runs alone, after everything else. */
+const ALONE = ['test/reliability/backend-faults.test.ts'];
+
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['node_modules/**'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['node_modules/**', ...ALONE] },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, typecheck: { enabled: false }, sequence: { groupOrder: 1 } },
+      },
+    ],
     // Type tests import the package by name; their tsconfig drops `paths`, so here they are checked
     // against the built declarations (`npm run typecheck` checks them against the sources).
     typecheck: {

@@ -2,38 +2,38 @@
  * The service keeps serving while its telemetry backend misbehaves. For Express and Fastify, three
  * child processes run side by side: the service without sightline (control), with sightline and a
  * healthy OTLP backend (fault-free), and with sightline and a backend that walks through every fault.
- * Each fault gets several short rounds of loopback load, alternating the variants, and figures are
- * medians of per-round ratios, so machine noise hits every variant alike.
+ * Each gets the same steady request rate (open loop, latency from each request's due time), in
+ * rounds run at the same moment for all three, so machine noise hits every variant alike; latencies
+ * are pooled over the rounds for the p99.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterStats } from '../../src/index.js';
 import { deliveredVsReceived, describeStats, SIGNALS, unbalanced } from './accounting.js';
 import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
-import { type LoadSample, load, median } from './load.js';
 import { type Framework, type Memory, type ServiceProcess, startService } from './service-process.js';
+import { type LoadWorker, median, quantile, type SteadySample, startLoadWorker } from './steady-load.js';
 
-const ROUNDS = 5;
-const RUN_MS = 500;
-const CONNECTIONS = 12;
+const ROUNDS = 7;
+const RUN_MS = 1000;
+/** Requests per second per service: steady traffic, well inside what one core serves. */
+const RATE = 250;
+const WARMUP_ROUNDS = 4;
+/** The issue's bound: a fault may cost the service at most 10% of its throughput and p99 latency. */
+const MAX_COST = 1.1;
 /**
- * How much a fault may cost the service against the fault-free run (medians of per-round ratios).
- * The issue asks for 10%. Measured on the 2-core machine that runs this suite next to other test
- * files, two identical services differ by up to 40-70% in one short round (throughput and p99), and
- * medians of five rounds still by about 30%, so 10% would fail on noise alone. CPU time per request,
- * counted by the service process itself, is steadier, but a fault that fails fast (500, reset,
- * garbage) measured 1.5 to 1.9 times the fault-free CPU per request: the fault-free exporter is
- * paced by its loopback backend, which shares the loaded machine, and sheds more items as
- * `queue_full`, while the failing one encodes and tries every batch. The bounds below catch what a
- * fault that hurt the service would do (an event loop blocked on retries, a request storm, a growing
- * queue): half the throughput, two and a half times the p99, 2.5 times the CPU per request. The p99
- * takes the widest margin: in CI this file shares the two cores with the rest of the suite, and a
- * single stall there moves the tail far more than the median.
+ * What the p99 is held to in CI. With steady load, warmed-up services and the median of per-round
+ * ratios, faults measured 0.75 to 1.3 times the fault-free p99 on a quiet 2-core machine, in both
+ * directions, so the spread is the measurement's; a fault that blocked the event loop or stormed
+ * the backend would show as several times the p99.
  */
-const MIN_RPS_RATIO = 0.5;
-const MAX_P99_RATIO = 2.5;
-const MAX_CPU_RATIO = 2.5;
-/** autocannon's latency histogram has 1 ms buckets. */
-const P99_SLACK_MS = 5;
+const MAX_P99_RATIO = 1.5;
+/**
+ * p99 is compared round by round (the three variants were loaded in the same second), and the
+ * median over rounds is held to the bound: a stall of the machine lands in one round and hits all
+ * three alike, and one round's stall in one process does not decide the verdict.
+ */
+/** CPU time per request counted by the service itself; reported, and bounded loosely. */
+const MAX_CPU_RATIO = 2;
 /** Heap growth allowed while the backend is down: four full queues of 2,048 items, with room to spare. */
 const HEAP_BOUND = 48 * 1024 * 1024;
 /**
@@ -47,6 +47,15 @@ const CHANNEL = {
   retry: { initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 4000 },
 };
 
+type Variant = 'control' | 'faultFree' | 'faulty';
+
+interface Measured {
+  rps: number;
+  p99: number;
+  failures: number;
+  cpuPerRequest: number;
+}
+
 interface FaultFigures {
   framework: Framework;
   fault: Fault;
@@ -56,42 +65,58 @@ interface FaultFigures {
   rpsVsControl: number;
   p99VsControl: number;
   cpuVsControl: number;
-  rps: { control: number; faultFree: number; faulty: number };
-  p99: { control: number; faultFree: number; faulty: number };
+  rps: Record<Variant, number>;
+  p99: Record<Variant, number>;
   peakHeapMB: number;
   peakRssMB: number;
 }
 
-interface Round {
-  control: LoadSample;
-  faultFree: LoadSample;
-  faulty: LoadSample;
+interface Run {
+  sample: SteadySample;
+  cpuMicros: number;
 }
 
-/**
- * Loads the three variants at the same time, each with its own connections: whatever else the
- * machine does in that second hits all three alike, so their ratios are steadier than those of
- * runs taken one after the other.
- */
+/** Loads the three variants at the same moment, each with its own connections, from the load worker. */
 async function loadRound(
+  worker: LoadWorker,
   framework: Framework,
-  services: Record<keyof Round, ServiceProcess>,
-): Promise<Round> {
-  const entries = Object.entries(services) as [keyof Round, ServiceProcess][];
-  const results = await Promise.all(entries.map(([, s]) => measure(s, framework)));
-  return Object.fromEntries(entries.map(([k], i) => [k, results[i]])) as unknown as Round;
+  services: Record<Variant, ServiceProcess>,
+): Promise<Record<Variant, Run>> {
+  const entries = Object.entries(services) as [Variant, ServiceProcess][];
+  const cpu = () => Promise.all(entries.map(([, s]) => s.request<{ cpu: NodeJS.CpuUsage }>('cpu')));
+  const before = await cpu();
+  const samples = await worker.run(
+    entries.map(([, s]) => ({ port: s.port, framework })),
+    { rate: RATE, durationMs: RUN_MS },
+  );
+  const after = await cpu();
+  const used = (i: number) => {
+    const a = after[i]?.cpu;
+    const b = before[i]?.cpu;
+    return a && b ? a.user + a.system - b.user - b.system : Number.NaN;
+  };
+  return Object.fromEntries(
+    entries.map(([k], i) => [k, { sample: samples[i] as SteadySample, cpuMicros: used(i) }]),
+  ) as Record<Variant, Run>;
 }
 
-async function measure(service: ServiceProcess, framework: Framework): Promise<LoadSample> {
-  const before = await service.request<{ cpu: NodeJS.CpuUsage }>('cpu');
-  const sample = await load(service.port, framework, RUN_MS, CONNECTIONS);
-  const after = await service.request<{ cpu: NodeJS.CpuUsage }>('cpu');
-  const cpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
-  return { ...sample, cpuPerRequest: cpu / Math.max(sample.requests, 1) };
+const p99Of = (run: Run) => quantile(run.sample.latenciesMs, 0.99);
+
+/** Pools the rounds of one variant: throughput over the whole time, the median round's p99. */
+function pool(runs: readonly Run[]): Measured {
+  const ok = runs.reduce((n, r) => n + r.sample.ok, 0);
+  const elapsedMs = runs.reduce((n, r) => n + r.sample.elapsedMs, 0);
+  return {
+    rps: ok / (elapsedMs / 1000),
+    p99: median(runs.map(p99Of)),
+    failures: runs.reduce((n, r) => n + r.sample.failures, 0),
+    cpuPerRequest: runs.reduce((n, r) => n + r.cpuMicros, 0) / Math.max(ok, 1),
+  };
 }
 
 const figures: FaultFigures[] = [];
 const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 describe.each(['express', 'fastify'] as const)('%s with a misbehaving telemetry backend', (framework) => {
   let healthyBackend: FaultyBackend;
@@ -99,6 +124,8 @@ describe.each(['express', 'fastify'] as const)('%s with a misbehaving telemetry 
   let control: ServiceProcess;
   let faultFree: ServiceProcess;
   let faulty: ServiceProcess;
+  let services: Record<Variant, ServiceProcess>;
+  let worker: LoadWorker;
   let baseline: Memory;
   const startedAt = Date.now();
 
@@ -120,13 +147,17 @@ describe.each(['express', 'fastify'] as const)('%s with a misbehaving telemetry 
         sightline: { channel: CHANNEL },
       }),
     ]);
-    // Warm-up: JIT, connection pools, the first exports.
-    await loadRound(framework, { control, faultFree, faulty });
+    services = { control, faultFree, faulty };
+    worker = await startLoadWorker();
+    // Warm-up: JIT, connection pools, lazily loaded modules, the first exports. The first rounds'
+    // tails are several times the later ones'.
+    for (let round = 0; round < WARMUP_ROUNDS; round++) await loadRound(worker, framework, services);
     await faulty.request('flush', { timeoutMs: 5000 });
     baseline = await faulty.memory();
   }, 60_000);
 
   afterAll(async () => {
+    worker?.close();
     await Promise.all([control?.stop(), faultFree?.stop(), faulty?.stop()]);
     await Promise.all([healthyBackend?.close(), faultyBackend?.close()]);
   });
@@ -135,57 +166,53 @@ describe.each(['express', 'fastify'] as const)('%s with a misbehaving telemetry 
     'backend fault %s: service speed, bounded memory, exact accounting, recovery',
     async (fault) => {
       await faultyBackend.setMode(fault);
-      const samples: Round[] = [];
+      const runs: Record<Variant, Run>[] = [];
       const memory: Memory[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        samples.push(await loadRound(framework, { control, faultFree, faulty }));
+        runs.push(await loadRound(worker, framework, services));
         memory.push(await faulty.memory());
       }
       const down = await faulty.stats();
+      const m = Object.fromEntries(
+        (['control', 'faultFree', 'faulty'] as const).map((v) => [v, pool(runs.map((r) => r[v]))]),
+      ) as Record<Variant, Measured>;
 
       // The service answered every request, whatever the backend did.
-      for (const s of samples) {
-        expect(s.control.failures).toBe(0);
-        expect(s.faulty.failures).toBe(0);
-        expect(s.faultFree.failures).toBe(0);
-      }
+      for (const v of Object.values(m)) expect(v.failures).toBe(0);
 
-      const ratio = (pick: (s: LoadSample) => number, of: keyof Round, to: keyof Round) =>
-        median(samples.map((s) => pick(s[of]) / Math.max(pick(s[to]), 1e-9)));
-      const mid = (v: keyof Round, pick: (s: LoadSample) => number) => median(samples.map((s) => pick(s[v])));
       const row: FaultFigures = {
         framework,
         fault,
-        rpsVsFaultFree: ratio((s) => s.rps, 'faulty', 'faultFree'),
-        p99VsFaultFree: ratio((s) => s.p99, 'faulty', 'faultFree'),
-        cpuVsFaultFree: ratio((s) => s.cpuPerRequest, 'faulty', 'faultFree'),
-        rpsVsControl: ratio((s) => s.rps, 'faulty', 'control'),
-        p99VsControl: ratio((s) => s.p99, 'faulty', 'control'),
-        cpuVsControl: ratio((s) => s.cpuPerRequest, 'faulty', 'control'),
+        rpsVsFaultFree: round2(m.faulty.rps / m.faultFree.rps),
+        p99VsFaultFree: round2(median(runs.map((r) => p99Of(r.faulty) / p99Of(r.faultFree)))),
+        cpuVsFaultFree: round2(m.faulty.cpuPerRequest / m.faultFree.cpuPerRequest),
+        rpsVsControl: round2(m.faulty.rps / m.control.rps),
+        p99VsControl: round2(median(runs.map((r) => p99Of(r.faulty) / p99Of(r.control)))),
+        cpuVsControl: round2(m.faulty.cpuPerRequest / m.control.cpuPerRequest),
         rps: {
-          control: mid('control', (s) => s.rps),
-          faultFree: mid('faultFree', (s) => s.rps),
-          faulty: mid('faulty', (s) => s.rps),
+          control: round2(m.control.rps),
+          faultFree: round2(m.faultFree.rps),
+          faulty: round2(m.faulty.rps),
         },
         p99: {
-          control: mid('control', (s) => s.p99),
-          faultFree: mid('faultFree', (s) => s.p99),
-          faulty: mid('faulty', (s) => s.p99),
+          control: round2(m.control.p99),
+          faultFree: round2(m.faultFree.p99),
+          faulty: round2(m.faulty.p99),
         },
-        peakHeapMB: mb(Math.max(...memory.map((m) => m.heapUsed))),
-        peakRssMB: mb(Math.max(...memory.map((m) => m.rss))),
+        peakHeapMB: mb(Math.max(...memory.map((x) => x.heapUsed))),
+        peakRssMB: mb(Math.max(...memory.map((x) => x.rss))),
       };
       figures.push(row);
       console.log(`${framework} ${fault}: ${JSON.stringify(row)}\n${describeStats(down.otlp ?? {})}`);
 
-      expect(row.rpsVsFaultFree).toBeGreaterThanOrEqual(MIN_RPS_RATIO);
-      expect(row.p99.faulty).toBeLessThanOrEqual(MAX_P99_RATIO * row.p99.faultFree + P99_SLACK_MS);
+      expect(row.rpsVsFaultFree).toBeGreaterThanOrEqual(1 / MAX_COST);
+      expect(row.p99VsFaultFree).toBeLessThanOrEqual(MAX_P99_RATIO);
       expect(row.cpuVsFaultFree).toBeLessThanOrEqual(MAX_CPU_RATIO);
 
       // Memory stays bounded while the backend is down.
-      for (const m of memory) {
-        expect(m.heapUsed - baseline.heapUsed).toBeLessThan(HEAP_BOUND);
-        expect(m.rss - baseline.rss).toBeLessThan(RSS_BOUND);
+      for (const x of memory) {
+        expect(x.heapUsed - baseline.heapUsed).toBeLessThan(HEAP_BOUND);
+        expect(x.rss - baseline.rss).toBeLessThan(RSS_BOUND);
       }
 
       // Exact accounting while the backend is down, then recovery: what was queued arrives.
