@@ -139,8 +139,9 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     for (const framework of opts.frameworks) {
       const servers: Server[] = [];
       for (const variant of opts.variants) servers.push(await startServer(framework, variant, sink.url));
-      // Warm-up: JIT, connection pools, first exports.
-      for (const s of servers) await load(s, 2, opts.connections);
+      // Warm-up, the same for every variant: JIT (the instrumented variants have more to compile),
+      // connection pools, lazily loaded modules, the first exports.
+      for (const s of servers) await load(s, 5, opts.connections);
       const ratios = new Map<string, { rps: number[]; p99: number[]; cpu: number[]; raw: Sample[] }>(
         servers.map((s) => [s.variant, { rps: [], p99: [], cpu: [], raw: [] }]),
       );
