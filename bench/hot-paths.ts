@@ -164,26 +164,25 @@ export async function runHotPathBench(options: { n?: number; rounds?: number } =
 
 const logWorker = fileURLToPath(new URL('./log-worker.ts', import.meta.url));
 
-/** Median over `processes` fresh processes per variant, alternating which variant goes first. */
-function measureLogInProcesses(level: 'info' | 'debug', processes = 6): [Timing, Timing] {
+/** Medians over `processes` fresh processes, each timing both loggers in alternating rounds. */
+function measureLogInProcesses(level: 'info' | 'debug', processes = 5): [Timing, Timing] {
   const n = level === 'info' ? 100_000 : 1_000_000;
-  const samples: Record<'raw' | 'sightline', number[]> = { raw: [], sightline: [] };
+  const raw: number[] = [];
+  const sightline: number[] = [];
   for (let p = 0; p < processes; p++) {
-    const order = p % 2 === 0 ? (['raw', 'sightline'] as const) : (['sightline', 'raw'] as const);
-    for (const variant of order) {
-      const out = execFileSync(
-        process.execPath,
-        ['--import', 'tsx', logWorker, variant, level, String(n), '5'],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      samples[variant].push(Number(out.trim()));
-    }
+    const out = execFileSync(process.execPath, ['--import', 'tsx', logWorker, level, String(n), '10'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [r, s] = out.trim().split('\n').map(Number);
+    raw.push(r as number);
+    sightline.push(s as number);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const label = level === 'info' ? 'info' : 'debug (disabled)';
   return [
-    { name: `raw pino ${label}`, nsPerOp: median(samples.raw) },
-    { name: `sightline log.${label}`, nsPerOp: median(samples.sightline) },
+    { name: `raw pino ${label}`, nsPerOp: median(raw) },
+    { name: `sightline log.${label}`, nsPerOp: median(sightline) },
   ];
 }
 
