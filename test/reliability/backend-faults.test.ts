@@ -22,11 +22,11 @@ const WARMUP_ROUNDS = 4;
 const MAX_COST = 1.1;
 /**
  * What the p99 is held to in CI. With steady load, warmed-up services and the median of per-round
- * ratios, faults measured 0.75 to 1.3 times the fault-free p99 on a quiet 2-core machine, in both
- * directions, so the spread is the measurement's; a fault that blocked the event loop or stormed
- * the backend would show as several times the p99.
+ * ratios, faults measured 0.83 to 1.41 times the fault-free p99 on a quiet 2-core machine over four
+ * runs, in both directions, so the spread is the measurement's; a fault that blocked the event loop
+ * or stormed the backend shows as several times the p99.
  */
-const MAX_P99_RATIO = 1.5;
+const MAX_P99_RATIO = 2;
 /**
  * p99 is compared round by round (the three variants were loaded in the same second), and the
  * median over rounds is held to the bound: a stall of the machine lands in one round and hits all
