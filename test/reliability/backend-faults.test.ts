@@ -22,7 +22,7 @@ const WARMUP_ROUNDS = 4;
 const MAX_COST = 1.1;
 /**
  * What the p99 is held to in CI. With steady load, warmed-up services and the median of per-round
- * ratios, faults measured 0.83 to 1.41 times the fault-free p99 on a quiet 2-core machine over four
+ * ratios, faults measured 0.82 to 1.47 times the fault-free p99 on a quiet 2-core machine over five
  * runs, in both directions, so the spread is the measurement's; a fault that blocked the event loop
  * or stormed the backend shows as several times the p99.
  */
