@@ -3,6 +3,12 @@ import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
 import { formatPretty } from './pretty.js';
 
+const IN_FLIGHT_WAIT_MS = 50;
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export interface FanoutDestination extends DestinationStream {
   flush(): Promise<void>;
   /** Writes what is buffered before the process dies (uncaught exception, signal). */
@@ -46,6 +52,11 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
     },
     flushSync() {
       try {
+        // A write already handed to the thread pool lands without the event loop, possibly after
+        // a synchronous write of the lines behind it: the crash's last line would then not be last.
+        // Give it a moment first. Only at exit, and only while a write is in flight.
+        if ((boom as unknown as { _writing?: unknown } | undefined)?._writing === true)
+          pause(IN_FLIGHT_WAIT_MS);
         boom?.flushSync();
       } catch {
         // Nothing buffered, or stdout already gone.
