@@ -1,4 +1,6 @@
 import type { Link, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import {
@@ -27,35 +29,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
  * serializer writes, at a fraction of its cost.
  */
 export function encodeTraceRequest(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = writer;
-  w.reset();
-  const groups = groupByOrigin(
-    spans,
-    (s) => s.resource,
-    (s) => s.instrumentationScope,
-  );
-  for (const [resource, byScope] of groups) {
-    w.uint32(ld(1));
-    const rs = w.begin();
-    writeResource(w, resource, 1);
-    for (const [scope, list] of byScope) {
-      w.uint32(ld(2));
-      const ss = w.begin();
-      writeScope(w, scope, 1);
-      for (const span of list) writeSpan(w, span);
-      if (scope.schemaUrl) {
-        w.uint32(ld(3));
-        w.string(scope.schemaUrl);
-      }
-      w.end(ss);
-    }
-    if (resource.schemaUrl) {
-      w.uint32(ld(3));
-      w.string(resource.schemaUrl);
-    }
-    w.end(rs);
-  }
-  return w.finish();
+  return encodeByOrigin(spans, writeSpan);
 }
 
 function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
@@ -150,33 +124,44 @@ function writeLink(w: ProtoWriter, link: Link & { droppedAttributesCount?: numbe
  * serializer writes, at a fraction of its cost.
  */
 export function encodeLogsRequest(records: readonly ReadableLogRecord[]): Uint8Array {
+  return encodeByOrigin(records, writeLogRecord);
+}
+
+/**
+ * The envelope both requests share: resource groups (field 1), each with its scope groups (field
+ * 2) holding the items, and the schema URLs after them, as the OpenTelemetry serializers order them.
+ */
+function encodeByOrigin<T extends { resource: Resource; instrumentationScope: InstrumentationScope }>(
+  items: readonly T[],
+  writeItem: (w: ProtoWriter, item: T) => void,
+): Uint8Array {
   const w = writer;
   w.reset();
   const groups = groupByOrigin(
-    records,
-    (r) => r.resource,
-    (r) => r.instrumentationScope,
+    items,
+    (item) => item.resource,
+    (item) => item.instrumentationScope,
   );
   for (const [resource, byScope] of groups) {
     w.uint32(ld(1));
-    const rl = w.begin();
+    const outer = w.begin();
     writeResource(w, resource, 1);
     for (const [scope, list] of byScope) {
       w.uint32(ld(2));
-      const sl = w.begin();
+      const inner = w.begin();
       writeScope(w, scope, 1);
-      for (const record of list) writeLogRecord(w, record);
+      for (const item of list) writeItem(w, item);
       if (scope.schemaUrl) {
         w.uint32(ld(3));
         w.string(scope.schemaUrl);
       }
-      w.end(sl);
+      w.end(inner);
     }
     if (resource.schemaUrl) {
       w.uint32(ld(3));
       w.string(resource.schemaUrl);
     }
-    w.end(rl);
+    w.end(outer);
   }
   return w.finish();
 }
