@@ -11,7 +11,8 @@ import type { AdapterStats } from '../../src/index.js';
 import { deliveredVsReceived, describeStats, SIGNALS, unbalanced } from './accounting.js';
 import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { type Framework, type Memory, type ServiceProcess, startService } from './service-process.js';
-import { type LoadWorker, median, quantile, type SteadySample, startLoadWorker } from './steady-load.js';
+import { median } from './load.js';
+import { type LoadWorker, quantile, type SteadySample, startLoadWorker } from './steady-load.js';
 
 const ROUNDS = 7;
 const RUN_MS = 1000;

@@ -83,12 +83,12 @@ export async function steadyLoad(
       req.end(route.body);
     });
 
+  const total = Math.floor((options.durationMs * options.rate) / 1000);
   const start = performance.now();
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const now = performance.now();
       // Request k is due at k / rate seconds: those due by now are the first floor(elapsed * rate) + 1.
-      const total = Math.floor((options.durationMs * options.rate) / 1000);
       const due = Math.min(total, Math.floor(((now - start) * options.rate) / 1000) + 1);
       for (; sent < due; sent++) pending.push(fire(start + (sent * 1000) / options.rate));
       if (now - start >= options.durationMs) {
@@ -144,5 +144,3 @@ export async function startLoadWorker(): Promise<LoadWorker> {
     close: () => child.kill(),
   };
 }
-
-export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
