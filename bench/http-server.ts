@@ -1,6 +1,6 @@
 /**
  * One benchmark server, run as a child of bench/http.ts so its CPU time is its own:
- * `node --import tsx bench/http-server.ts <express|fastify> <bare|sightline|otel|ddtrace> <sinkUrl>`.
+ * `node --import tsx bench/http-server.ts <express|fastify> <bare|sightline|sightline-logs|otel|ddtrace> <sinkUrl>`.
  * Tells the parent its port over IPC, and answers `cpu` messages with process.cpuUsage().
  */
 import { createRequire } from 'node:module';
@@ -13,12 +13,16 @@ const peersRequire = createRequire(new URL('./peers/package.json', import.meta.u
 // Each variant sets up before the framework is loaded, as its documentation says, so the
 // auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
 async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
-  if (variant === 'sightline') {
+  if (variant === 'sightline' || variant === 'sightline-logs') {
     const { init } = await import('../src/index.js');
     const { otlp } = await import('../adapters/otlp/index.js');
+    // As the comparison is defined: traces and RED metrics to the collector, the access-log line to
+    // a discarding destination. `sightline-logs` also ships every log line over OTLP, which the
+    // peers do not do.
+    const signals = variant === 'sightline' ? (['traces', 'metrics'] as const) : undefined;
     init({
       service: 'bench',
-      exporters: [otlp({ url: sink })],
+      exporters: [otlp({ url: sink, ...(signals ? { signals } : {}) })],
       logStream: { write: () => {} },
       outbound: false,
       handleSignals: false,

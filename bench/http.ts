@@ -130,7 +130,9 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     rounds: 3,
     connections: 10,
     frameworks: ['express', 'fastify'],
-    variants: peersInstalled() ? ['bare', 'sightline', 'otel', 'ddtrace'] : ['bare', 'sightline', 'ddtrace'],
+    variants: peersInstalled()
+      ? ['bare', 'sightline', 'sightline-logs', 'otel', 'ddtrace']
+      : ['bare', 'sightline', 'sightline-logs', 'ddtrace'],
     ...options,
   };
   const sink = await startSink();
