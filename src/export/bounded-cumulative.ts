@@ -1,5 +1,5 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
+import { type ExportResult, hrTime, type InstrumentationScope } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   DataPointType,
@@ -8,6 +8,7 @@ import {
   type MetricData,
   type PushMetricExporter,
   type ResourceMetrics,
+  type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
@@ -20,6 +21,9 @@ interface Series {
 
 interface Stream {
   series: Map<string, Series>;
+  scope: InstrumentationScope;
+  /** The instrument's last collected form (descriptor, point type, monotonicity), for idle cycles. */
+  metric: MetricData;
 }
 
 function attributesKey(attributes: Attributes): string {
@@ -27,6 +31,17 @@ function attributesKey(attributes: Attributes): string {
   let key = '';
   for (const k of keys) key += `${k}\u0000${JSON.stringify(attributes[k])}\u0001`;
   return key;
+}
+
+function scopeKey(scope: InstrumentationScope): string {
+  return `${scope.name}\u0000${scope.version ?? ''}\u0000${scope.schemaUrl ?? ''}`;
+}
+
+/** The end time the SDK gave this collection's points. */
+function collectionEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefined {
+  for (const sm of scopeMetrics)
+    for (const m of sm.metrics) if (m.dataPoints[0]) return m.dataPoints[0].endTime;
+  return undefined;
 }
 
 function addHistogram(into: Histogram, delta: Histogram): Histogram {
@@ -54,7 +69,9 @@ function copyHistogram(h: Histogram): Histogram {
  * bound. The SDK's own cumulative storage keeps every series it ever reported, so unbounded
  * attribute values grow memory without limit even with a cardinality limit; here the SDK
  * collects deltas (bounded per cycle) and this layer adds them up, folding series beyond
- * `limit` per instrument into the overflow series (`otel.metric.overflow=true`).
+ * `limit` per instrument into the overflow series (`otel.metric.overflow=true`). An instrument
+ * with no recordings in a cycle is absent from the SDK's delta collection; it is still reported
+ * here with its running totals, as cumulative temporality promises.
  */
 export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
   const wants = (type: InstrumentType) =>
@@ -62,13 +79,17 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
     AggregationTemporality.CUMULATIVE;
   const streams = new Map<string, Stream>();
 
-  const accumulate = (scope: string, metric: MetricData): MetricData => {
-    const key = `${scope}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
+  const accumulate = (scope: InstrumentationScope, metric: MetricData, seen: Set<Stream>): MetricData => {
+    const key = `${scopeKey(scope)}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
     let stream = streams.get(key);
+    // The instrument's form without this cycle's points, which are folded into `series` below.
+    const form = { ...metric, dataPoints: [] } as MetricData;
     if (stream === undefined) {
-      stream = { series: new Map() };
+      stream = { series: new Map(), scope, metric: form };
       streams.set(key, stream);
     }
+    stream.metric = form;
+    seen.add(stream);
     const { series } = stream;
     for (const dp of metric.dataPoints) {
       let k = attributesKey(dp.attributes);
@@ -90,34 +111,57 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
         existing.value = (existing.value as number) + (dp.value as number);
       }
     }
-    const endTime = metric.dataPoints[0]?.endTime;
-    const dataPoints = [...series.values()].map((s) => ({
+    return report(stream, metric.dataPoints[0]?.endTime);
+  };
+
+  const report = (stream: Stream, endTime: HrTime | undefined): MetricData => {
+    const dataPoints = [...stream.series.values()].map((s) => ({
       attributes: s.attributes,
       startTime: s.startTime,
       endTime: endTime ?? s.startTime,
       value: typeof s.value === 'number' ? s.value : copyHistogram(s.value),
     }));
-    return { ...metric, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPoints } as MetricData;
+    return {
+      ...stream.metric,
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPoints,
+    } as MetricData;
+  };
+
+  /** Adds the streams this cycle did not touch, each under its own scope. */
+  const addIdle = (scopeMetrics: ScopeMetrics[], seen: Set<Stream>): void => {
+    let endTime: HrTime | undefined;
+    for (const stream of streams.values()) {
+      if (seen.has(stream) || stream.series.size === 0) continue;
+      endTime ??= collectionEnd(scopeMetrics) ?? hrTime();
+      const key = scopeKey(stream.scope);
+      let target = scopeMetrics.find((sm) => scopeKey(sm.scope) === key);
+      if (target === undefined) {
+        target = { scope: stream.scope, metrics: [] };
+        scopeMetrics.push(target);
+      }
+      target.metrics.push(report(stream, endTime));
+    }
   };
 
   return {
     export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
       let converted: ResourceMetrics;
       try {
-        converted = {
-          resource: metrics.resource,
-          scopeMetrics: metrics.scopeMetrics.map((sm) => ({
-            scope: sm.scope,
-            metrics: sm.metrics.map((m) => {
-              const type = (m.descriptor as { type?: InstrumentType }).type;
-              const cumulative =
-                type !== undefined &&
-                wants(type) &&
-                (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.HISTOGRAM);
-              return cumulative ? accumulate(sm.scope.name, m) : m;
-            }),
-          })),
-        };
+        const seen = new Set<Stream>();
+        const scopeMetrics = metrics.scopeMetrics.map((sm) => ({
+          scope: sm.scope,
+          metrics: sm.metrics.map((m) => {
+            const type = (m.descriptor as { type?: InstrumentType }).type;
+            const cumulative =
+              type !== undefined &&
+              wants(type) &&
+              (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.HISTOGRAM);
+            return cumulative ? accumulate(sm.scope, m, seen) : m;
+          }),
+        }));
+        addIdle(scopeMetrics, seen);
+        converted = { resource: metrics.resource, scopeMetrics };
       } catch {
         converted = metrics;
       }

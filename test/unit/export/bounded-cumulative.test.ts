@@ -1,0 +1,73 @@
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  type MetricData,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { afterEach, describe, expect, it } from 'vitest';
+import { init, type Sightline } from '../../../src/index.js';
+import type { SightlineAdapter } from '../../../src/export/types.js';
+
+/** An adapter whose metric exporter asks for cumulative temporality, as the OTLP adapter does by default. */
+function capturing(): { adapter: SightlineAdapter; exports: ResourceMetrics[] } {
+  const exports: ResourceMetrics[] = [];
+  const exporter: PushMetricExporter = {
+    export(metrics: ResourceMetrics, done: (r: ExportResult) => void) {
+      exports.push(metrics);
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
+  return {
+    exports,
+    adapter: { name: 'capture', setup: () => ({ metricExporter: exporter, metricIntervalMs: 60_000 }) },
+  };
+}
+
+const find = (rm: ResourceMetrics | undefined, name: string): MetricData | undefined =>
+  rm?.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+
+describe('cumulative export over the SDK delta collection', () => {
+  let obs: Sightline | undefined;
+  afterEach(async () => {
+    await obs?.shutdown({ timeoutMs: 1000 });
+    obs = undefined;
+  });
+
+  it('keeps reporting an idle instrument with its running total', async () => {
+    const { adapter, exports } = capturing();
+    obs = init({
+      service: 'cumulative',
+      exporters: [adapter],
+      logStream: { write() {} },
+      handleSignals: false,
+    });
+    const orders = obs.metrics.counter('orders.placed');
+    const latency = obs.metrics.histogram('checkout.latency', { unit: 'ms' });
+    orders.add(2, { plan: 'pro' });
+    orders.add(3, { plan: 'free' });
+    latency.record(12);
+    await obs.forceFlush();
+    orders.add(1, { plan: 'pro' });
+    await obs.forceFlush();
+    // Nothing recorded in this interval: a cumulative series still reports its total.
+    await obs.forceFlush();
+
+    const last = exports.at(-1);
+    const counter = find(last, 'orders.placed');
+    expect(counter?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
+    const byPlan = Object.fromEntries(
+      (counter?.dataPoints ?? []).map((dp) => [dp.attributes.plan, dp.value]),
+    );
+    expect(byPlan).toEqual({ pro: 3, free: 3 });
+    const histogram = find(last, 'checkout.latency');
+    expect(histogram?.dataPoints).toHaveLength(1);
+    expect(histogram?.dataPoints[0]?.value).toMatchObject({ count: 1, sum: 12 });
+    // Each point ends at this collection, not at the one where it was last touched.
+    const firstEnd = find(exports[0], 'orders.placed')?.dataPoints[0]?.endTime;
+    expect(counter?.dataPoints[0]?.endTime).not.toEqual(firstEnd);
+  });
+});
