@@ -20,7 +20,7 @@ const RUN_MS = 1000;
 /** Requests per second per service: steady traffic, well inside what one core serves. */
 const RATE = 250;
 const WARMUP_ROUNDS = 4;
-/** The bound: a fault may cost the service at most 10% of its throughput and p99 latency. */
+/** The bound held for throughput: a fault may cost the service at most 10% of it. */
 const MAX_COST = 1.1;
 /**
  * What the p99 is held to in CI. With steady load, warmed-up services and the median of per-round

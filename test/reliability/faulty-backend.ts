@@ -37,7 +37,7 @@ export interface FaultyBackend {
 }
 
 export interface FaultyBackendOptions {
-  /** How long `hang` holds a request before cutting it (the issue's 30 s); it is cut earlier when the mode changes. */
+  /** How long `hang` holds a request before cutting it (30 s in the suite); it is cut earlier when the mode changes. */
   hangMs?: number;
   /** `Retry-After` seconds sent with 429. */
   retryAfterSeconds?: number;
