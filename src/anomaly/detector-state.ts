@@ -26,8 +26,10 @@ export const LIK_MIN_LEARNED = 100;
 const LIK_STATE_AT = 36;
 const DAY_STATE_AT = LIK_STATE_AT + AnomalyLikelihood.stateFloats;
 const WEEK_STATE_AT = DAY_STATE_AT + SeasonalProfile.stateFloats;
-/** The detector's scalars that only some updates read. */
+/** Scalars that only some updates read: the detector's own, then the profiles' ranges. */
 const COLD_AT = WEEK_STATE_AT + SeasonalProfile.stateFloats;
+const DAY_RANGE_AT = COLD_AT + 6;
+const WEEK_RANGE_AT = DAY_RANGE_AT + SeasonalProfile.rangeFloats;
 
 /** Float64 slots of the detector's own scalars: 0 to 35, then (after the helpers' state) the cold ones. */
 export const F = {
@@ -95,7 +97,7 @@ export const F = {
 } as const;
 
 /** Float64 slots per series. */
-export const STATE_FLOATS = COLD_AT + 6;
+export const STATE_FLOATS = WEEK_RANGE_AT + SeasonalProfile.rangeFloats;
 
 /** Float32 layout: the two rings (written on every update, so side by side), then the profiles. */
 export const Z_RING_AT = 0;
@@ -112,8 +114,8 @@ export const LIKELIHOOD = new AnomalyLikelihood(
   LIK_RING_AT,
   LIK_STATE_AT,
 );
-export const DAY = new SeasonalProfile(DAY_MS, DAY_SLOTS, DAY_AT, DAY_STATE_AT);
-export const WEEK = new SeasonalProfile(WEEK_MS, WEEK_SLOTS, WEEK_AT, WEEK_STATE_AT);
+export const DAY = new SeasonalProfile(DAY_MS, DAY_SLOTS, DAY_AT, DAY_STATE_AT, DAY_RANGE_AT);
+export const WEEK = new SeasonalProfile(WEEK_MS, WEEK_SLOTS, WEEK_AT, WEEK_STATE_AT, WEEK_RANGE_AT);
 
 /** Bytes of one series' buffer. */
 export const STATE_BYTES = STATE_FLOATS * 8 + BLOCK_FLOATS * 4;

@@ -211,20 +211,21 @@ export class StreamingDetector implements Detector {
   private flatRun = 0;
 
   private inEpisode = false;
+  private outage = false;
+  private cooldownLeft = 0;
+  /** Drift rule: whether a build-up may alert (re-armed once the gap is back to usual). */
+  private driftArmed = true;
+  /** Points left in which the last accepted change may be undone, and the run of points back at the old level. */
+  private revertLeft = 0;
+  // Fields above are read on every update and stay in the object's first cache lines.
+  private revertRun = 0;
   private episodeLen = 0;
   private calmRun = 0;
   private episodeKind: AnomalyKind | null = null;
   private episodeSign = 0;
   private bigUp = 0;
   private bigDown = 0;
-  private outage = false;
   private wasOutage = false;
-  private cooldownLeft = 0;
-  /** Drift rule: whether a build-up may alert (re-armed once the gap is back to usual). */
-  private driftArmed = true;
-  /** Points left in which the last accepted change may be undone, and the run of points back at the old level. */
-  private revertLeft = 0;
-  private revertRun = 0;
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));

@@ -5,14 +5,15 @@
  *
  * One instance describes where a profile lives and is shared by every series: each series hands
  * in its own storage, `records` (Float32, `slots * recordFloats` from `recordsAt`) and `state`
- * (Float64, `stateFloats` from `stateAt`). A series then keeps its profiles in blocks it already
- * touches instead of in two more objects of its own.
+ * (Float64: `stateFloats` read on every update from `stateAt`, and `rangeFloats` read rarely from
+ * `rangeAt`). A series then keeps its profiles in blocks it already touches instead of in two
+ * more objects of its own.
  *
  * @example
  * ```ts
- * const daily = new SeasonalProfile(86_400_000, 288, 0, 0);
+ * const daily = new SeasonalProfile(86_400_000, 288, 0, 0, SeasonalProfile.stateFloats);
  * const records = new Float32Array(daily.floats);
- * const state = new Float64Array(SeasonalProfile.stateFloats);
+ * const state = new Float64Array(SeasonalProfile.stateFloats + SeasonalProfile.rangeFloats);
  * daily.clear(records, state);
  * const slot = daily.slotOf(state, Date.now());
  * daily.learn(records, state, slot, 4.2, 0.3);
@@ -22,8 +23,10 @@
 export class SeasonalProfile {
   /** Floats per slot in the record storage: [offset, deviation, visits]. */
   static readonly recordFloats = 3;
-  /** Float64 slots of per-series state, from `stateAt`. */
-  static readonly stateFloats = 6;
+  /** Float64 slots of per-series state read on every update, from `stateAt`. */
+  static readonly stateFloats = 4;
+  /** Float64 slots of the cached range of offsets, from `rangeAt`. */
+  static readonly rangeFloats = 2;
   readonly periodMs: number;
   readonly slots: number;
   private readonly slotMs: number;
@@ -44,7 +47,14 @@ export class SeasonalProfile {
   private readonly rangeMin: number;
   private readonly rangeMax: number;
 
-  constructor(periodMs: number, slots: number, recordsAt: number, stateAt: number, gamma = 0.1) {
+  constructor(
+    periodMs: number,
+    slots: number,
+    recordsAt: number,
+    stateAt: number,
+    rangeAt: number,
+    gamma = 0.1,
+  ) {
     this.periodMs = periodMs;
     this.slots = slots;
     this.slotMs = periodMs / slots;
@@ -54,8 +64,8 @@ export class SeasonalProfile {
     this.cacheTo = stateAt + 1;
     this.cacheSlot = stateAt + 2;
     this.rangeAge = stateAt + 3;
-    this.rangeMin = stateAt + 4;
-    this.rangeMax = stateAt + 5;
+    this.rangeMin = rangeAt;
+    this.rangeMax = rangeAt + 1;
   }
 
   /** Floats of record storage this profile uses. */
