@@ -22,16 +22,19 @@ export const LIK_WINDOW = 20;
 export const LIK_HORIZON = 8640;
 export const LIK_MIN_LEARNED = 100;
 
+/** The detector's own scalars read on every update (`F.lastTs` to `F.scoreExp`), and the others. */
+export const OWN_HOT_FLOATS = 36;
+export const OWN_COLD_FLOATS = 6;
 /** Float64 slots of the likelihood's and the profiles' state, read on every update too. */
-const LIK_STATE_AT = 36;
+const LIK_STATE_AT = OWN_HOT_FLOATS;
 const DAY_STATE_AT = LIK_STATE_AT + AnomalyLikelihood.stateFloats;
 const WEEK_STATE_AT = DAY_STATE_AT + SeasonalProfile.stateFloats;
 /** Scalars that only some updates read: the detector's own, then the profiles' ranges. */
-const COLD_AT = WEEK_STATE_AT + SeasonalProfile.stateFloats;
-const DAY_RANGE_AT = COLD_AT + 6;
+export const COLD_AT = WEEK_STATE_AT + SeasonalProfile.stateFloats;
+const DAY_RANGE_AT = COLD_AT + OWN_COLD_FLOATS;
 const WEEK_RANGE_AT = DAY_RANGE_AT + SeasonalProfile.rangeFloats;
 
-/** Float64 slots of the detector's own scalars: 0 to 35, then (after the helpers' state) the cold ones. */
+/** Float64 slots of the detector's own scalars: the hot ones, then (after the helpers' state) the cold ones. */
 export const F = {
   /** Timestamps: latest seen, first of the model. */
   lastTs: 0,
