@@ -60,9 +60,9 @@ function median(xs: number[]): number {
 function bytesPerSeries(count: number): { bytes: number; how: string } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc !== 'function') {
-    // Typed-array state plus ~70 scalar fields and a handful of object headers.
+    // Typed-array state plus the detector object, its buffer and the buffer's two views.
     const typed = createDetector().stateBytes;
-    return { bytes: typed + 70 * 8 + 6 * 64, how: 'estimated (run with --expose-gc to measure)' };
+    return { bytes: typed + 512, how: 'estimated (run with --expose-gc to measure)' };
   }
   // Array buffers of earlier garbage are released by a sweeper that the next collection waits
   // for; a single collection would let them vanish between the two readings.

@@ -1,14 +1,18 @@
-import { AnomalyLikelihood } from './likelihood.js';
+import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { chiSquareSurprise, clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
-import { SeasonalProfile } from './seasonal-profile.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
-const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
-const DAY_SLOTS = 288;
-const WEEK_SLOTS = 168;
-const RECORD = SeasonalProfile.recordFloats;
+// Module-level copies of the layout: the optimising compiler folds a module's own constants
+// (slot numbers become immediates, the shared likelihood and profiles known objects) but not
+// imported bindings, which would cost a load and a bounds check on every state access.
+const F = layout.F;
+const DAY = layout.DAY;
+const WEEK = layout.WEEK;
+const LIKELIHOOD = layout.LIKELIHOOD;
+const DAY_MS = layout.DAY_MS;
+const Z_RING_AT = layout.Z_RING_AT;
+const Z_WINDOW = layout.Z_WINDOW;
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
 const K = {
@@ -24,7 +28,7 @@ const K = {
   /** Huber clip of residuals fed to the level and scale, in sigmas. */
   huber: 3,
   /** Short window for the collective (multi-point) z. */
-  window: 12,
+  window: Z_WINDOW,
   /** Span of the slow mean of z that catches level shifts and drifts. */
   slowSpan: 30,
   /** Span over which the spread of the window and slow means is learned. */
@@ -159,7 +163,7 @@ function inverseTransformed(y: number, t: number): number {
  * inlined boxes each float argument, ten allocations per update. Shared by all detectors (updates
  * never interleave) and so always in cache.
  */
-const LEARN_ARGS = new Float64Array(10);
+const LEARN_ARGS = new Float64Array(11);
 
 /**
  * Resolved options are read on every update; detectors created with the same options (the usual
@@ -189,116 +193,56 @@ function sharedOptions(o: ResolvedOptions): ResolvedOptions {
  */
 export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
-  private readonly scoreExp: number;
-  /**
-   * The rings and both profiles share one block: one allocation per series instead of four, and
-   * the two rings, touched on every update, sit in the same cache lines.
-   */
-  private readonly block = new Float32Array(K.window + K.likWindow + (DAY_SLOTS + WEEK_SLOTS) * RECORD);
-  private readonly zRing = this.block.subarray(0, K.window);
-  private readonly lik = new AnomalyLikelihood(
-    K.likWindow,
-    K.likHorizon,
-    K.likMinLearned,
-    this.block.subarray(K.window, K.window + K.likWindow),
-  );
-  private readonly day = new SeasonalProfile(
-    DAY_MS,
-    DAY_SLOTS,
-    this.block.subarray(K.window + K.likWindow, K.window + K.likWindow + DAY_SLOTS * RECORD),
-  );
-  private readonly week = new SeasonalProfile(
-    WEEK_MS,
-    WEEK_SLOTS,
-    this.block.subarray(K.window + K.likWindow + DAY_SLOTS * RECORD),
-  );
+  /** Float scalars at the slots named in {@link F}; see `detector-state.ts` for the layout. */
+  private readonly s: Float64Array;
+  /** The two rings and both seasonal profiles, in the same buffer right after the scalars. */
+  private readonly f: Float32Array;
 
   private transform = TRANSFORM_NONE;
   private countLike = true;
   private n = 0;
-  private firstTs = 0;
-  private lastTs = 0;
-  private fadeTs = 0;
-  /** Last gap between points and its fade factor (the gap is almost always the same). */
-  private fadeDt = 0;
-  private fade = 1;
   private pointsFirstDay = 0;
-
   // Model 0: flat level. Model 1: level + daily profile. Model 2: model 1 + weekly profile.
-  private lvlA = 0;
-  private lvlB = 0;
-  private maeA = 0;
-  private maeB = 0;
-  private maeC = 0;
-  private selA = 0;
-  private selB = 0;
-  private selC = 0;
   private model = 0;
-  private typical = 0;
-
+  /** Next write position in the z ring. */
   private zIdx = 0;
-  private zSum = 0;
-  private slowMean = 0;
-  private absW = 0;
-  private absSlow = 0;
-  private ewz = 0;
-  private ewz2 = 1;
-  private maxSeen = Number.NEGATIVE_INFINITY;
-  private minSeen = Number.POSITIVE_INFINITY;
-  /** Largest recent residual of an outlier (|z| > spatialMinZ) above and below the baseline. */
-  private spikeUp = 0;
-  private spikeDown = 0;
-  private spikeFade = 1;
-  /** Outlier runs seen lately (fading like the record) and whether the last point was one. */
-  private spikeRuns = 0;
+  /** Whether the last point was an outlier (|z| > spatialMinZ). */
   private lastOutlier = false;
-  private lastY = Number.NaN;
   private flatRun = 0;
-  private repeatRate = 0;
-  private runRate = 0;
 
   private inEpisode = false;
+  private outage = false;
+  private cooldownLeft = 0;
+  /** Drift rule: whether a build-up may alert (re-armed once the gap is back to usual). */
+  private driftArmed = true;
+  /** Points left in which the last accepted change may be undone, and the run of points back at the old level. */
+  private revertLeft = 0;
+  // Fields above are read on every update and stay in the object's first cache lines.
+  private revertRun = 0;
   private episodeLen = 0;
   private calmRun = 0;
   private episodeKind: AnomalyKind | null = null;
   private episodeSign = 0;
   private bigUp = 0;
   private bigDown = 0;
-  private outage = false;
   private wasOutage = false;
-  private recent = 0;
-  private cooldownLeft = 0;
-  private peak = 0;
-  private fastA = 0;
-  private fastB = 0;
-  /** Drift rule: slow mean and slow reference of the deseasonalised value, spread of their gap. */
-  private shortY = 0;
-  private refY = 0;
-  private absD = 0;
-  private driftArmed = true;
-
-  private recentSurprise = 0;
-  /** Levels before the last accepted change, and points left in which it may be undone. */
-  private prevA = 0;
-  private prevB = 0;
-  private revertLeft = 0;
-  private revertRun = 0;
-  private lastExpected = Number.NaN;
-  private lastLower = Number.NaN;
-  private lastUpper = Number.NaN;
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));
+    const { scalars, floats } = layout.allocateState();
+    this.s = scalars;
+    this.f = floats;
     // The internal cut-off maps to the public 0.5: score = internal^(ln 2 / −ln cutoff).
-    this.scoreExp = Math.LN2 / -Math.log(this.o.cutoff);
+    scalars[F.scoreExp] = Math.LN2 / -Math.log(this.o.cutoff);
     this.reset();
   }
 
   get stateBytes(): number {
-    return this.day.bytes + this.week.bytes + this.lik.bytes + this.zRing.byteLength;
+    return layout.STATE_BYTES;
   }
 
   reset(): void {
+    const s = this.s;
     const t = this.o.transform;
     this.transform = t === 'sqrt' ? TRANSFORM_SQRT : t === 'log' ? TRANSFORM_LOG : TRANSFORM_NONE;
     this.countLike = t === 'auto';
@@ -311,63 +255,65 @@ export class StreamingDetector implements Detector {
     this.episodeSign = 0;
     this.outage = false;
     this.cooldownLeft = 0;
-    this.lastExpected = Number.NaN;
-    this.lastLower = Number.NaN;
-    this.lastUpper = Number.NaN;
+    s[F.lastExpected] = Number.NaN;
+    s[F.lastLower] = Number.NaN;
+    s[F.lastUpper] = Number.NaN;
   }
 
   private clearModel(): void {
-    this.day.clear();
-    this.week.clear();
-    this.lik.clear();
-    this.zRing.fill(0);
-    this.firstTs = 0;
-    this.lastTs = 0;
-    this.fadeTs = 0;
-    this.fadeDt = 0;
-    this.fade = 1;
+    const s = this.s;
+    const f = this.f;
+    DAY.clear(f, s);
+    WEEK.clear(f, s);
+    LIKELIHOOD.clear(s, f);
+    f.fill(0, Z_RING_AT, Z_RING_AT + Z_WINDOW);
+    s[F.firstTs] = 0;
+    s[F.lastTs] = 0;
+    s[F.fadeDt] = 0;
+    s[F.fade] = 1;
     this.pointsFirstDay = 0;
-    this.lvlA = this.lvlB = 0;
-    this.maeA = this.maeB = this.maeC = 0;
-    this.selA = this.selB = this.selC = 0;
+    s[F.lvlA] = s[F.lvlB] = 0;
+    s[F.maeA] = s[F.maeB] = s[F.maeC] = 0;
+    s[F.selA] = s[F.selB] = s[F.selC] = 0;
     this.model = 0;
-    this.typical = 0;
+    s[F.typical] = 0;
     this.zIdx = 0;
-    this.zSum = 0;
-    this.slowMean = 0;
-    this.absW = 0;
-    this.absSlow = 0;
-    this.ewz = 0;
-    this.ewz2 = 1;
-    this.maxSeen = Number.NEGATIVE_INFINITY;
-    this.minSeen = Number.POSITIVE_INFINITY;
-    this.spikeUp = 0;
-    this.spikeDown = 0;
-    this.spikeFade = 1;
-    this.spikeRuns = 0;
+    s[F.zSum] = 0;
+    s[F.slowMean] = 0;
+    s[F.absW] = 0;
+    s[F.absSlow] = 0;
+    s[F.ewz] = 0;
+    s[F.ewz2] = 1;
+    s[F.maxSeen] = Number.NEGATIVE_INFINITY;
+    s[F.minSeen] = Number.POSITIVE_INFINITY;
+    s[F.spikeUp] = 0;
+    s[F.spikeDown] = 0;
+    s[F.spikeFade] = 1;
+    s[F.spikeRuns] = 0;
     this.lastOutlier = false;
-    this.lastY = Number.NaN;
+    s[F.lastY] = Number.NaN;
     this.flatRun = 0;
-    this.repeatRate = 0;
-    this.runRate = 0;
-    this.recentSurprise = 0;
+    s[F.repeatRate] = 0;
+    s[F.runRate] = 0;
+    s[F.recentSurprise] = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
-    this.shortY = 0;
-    this.refY = 0;
-    this.absD = 0;
+    s[F.shortY] = 0;
+    s[F.refY] = 0;
+    s[F.absD] = 0;
     this.driftArmed = true;
   }
 
   private neutral(): AnomalyResult {
+    const s = this.s;
     return {
       score: 0,
       anomaly: false,
       episodeStart: false,
       ongoing: false,
-      expected: this.lastExpected,
-      lower: this.lastLower,
-      upper: this.lastUpper,
+      expected: s[F.lastExpected]!,
+      lower: s[F.lastLower]!,
+      upper: s[F.lastUpper]!,
       severity: 0,
       kind: null,
     };
@@ -375,8 +321,10 @@ export class StreamingDetector implements Detector {
 
   update(value: number, timestampMs: number): AnomalyResult {
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.neutral();
-    const ts = typeof timestampMs === 'number' && Number.isFinite(timestampMs) ? timestampMs : this.lastTs;
     const o = this.o;
+    const s = this.s;
+    const f = this.f;
+    const ts = typeof timestampMs === 'number' && Number.isFinite(timestampMs) ? timestampMs : s[F.lastTs]!;
 
     // Counters (non-negative integers) get the Anscombe transform, which makes Poisson noise
     // unit-variance so quiet and busy series share one scale. The choice is only revisited
@@ -400,55 +348,54 @@ export class StreamingDetector implements Detector {
     this.n++;
     const n = this.n;
     if (n === 1) {
-      this.firstTs = ts;
-      this.lastTs = ts;
-      this.fadeTs = ts;
-      this.lvlA = this.lvlB = y;
-      this.typical = Math.abs(y);
-      this.lastY = y;
-      this.maxSeen = this.minSeen = y;
+      s[F.firstTs] = ts;
+      s[F.lastTs] = ts;
+      s[F.lvlA] = s[F.lvlB] = y;
+      s[F.typical] = Math.abs(y);
+      s[F.lastY] = y;
+      s[F.maxSeen] = s[F.minSeen] = y;
     }
-    if (ts > this.lastTs) this.lastTs = ts;
-    const elapsed = this.lastTs - this.firstTs;
+    // The extremes and the spike record fade by the time since the previous point.
+    const prevTs = s[F.lastTs]!;
+    if (ts > prevTs) s[F.lastTs] = ts;
+    const elapsed = s[F.lastTs]! - s[F.firstTs]!;
     if (elapsed < DAY_MS) this.pointsFirstDay++;
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
-    const day = this.day;
-    const week = this.week;
-    const daySlot = day.slotOf(ts);
-    const di = day.lookup(daySlot);
-    const weekSlot = week.slotOf(ts);
-    const wi = week.lookup(weekSlot);
-    const dayOff = day.offsetAt(di);
+    const daySlot = DAY.slotOf(s, ts);
+    const di = DAY.lookup(f, daySlot);
+    const weekSlot = WEEK.slotOf(s, ts);
+    const wi = WEEK.lookup(f, weekSlot);
+    const dayOff = DAY.offsetAt(f, di);
     // Shortly after a change was accepted, values back near the old level mean it was a burst
     // after all: restore the old level rather than crawl back to it through the Huber clip.
     if (this.revertLeft > 0) {
       this.revertLeft--;
       const m = this.model;
-      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + week.offsetAt(wi);
-      const now = (m === 0 ? this.lvlA : this.lvlB) + seasonal;
-      const old = (m === 0 ? this.prevA : this.prevB) + seasonal;
+      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(f, wi);
+      const now = (m === 0 ? s[F.lvlA]! : s[F.lvlB]!) + seasonal;
+      const old = (m === 0 ? s[F.prevA]! : s[F.prevB]!) + seasonal;
       this.revertRun = Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
       if (this.revertRun >= K.recoverPoints) {
-        this.lvlA = this.prevA;
-        this.lvlB = this.prevB;
+        s[F.lvlA] = s[F.prevA]!;
+        s[F.lvlB] = s[F.prevB]!;
         this.revertLeft = 0;
       }
     }
-    const predA = this.lvlA;
-    const predB = this.lvlB + dayOff;
-    const predC = predB + week.offsetAt(wi);
+    const predA = s[F.lvlA]!;
+    const predB = s[F.lvlB]! + dayOff;
+    const predC = predB + WEEK.offsetAt(f, wi);
 
     // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
     // recent errors: on sparse counts a typical error of a fraction of an event would make a 2 or
     // a 3 look like a 10-sigma spike. A counter that has not varied at all keeps the small floor,
     // so a constant count that moves is still seen.
-    const countFloor = t === TRANSFORM_SQRT ? clip(K.countSeen * this.maeA, K.countFloorMin, 1) : 0;
-    const floor = countFloor + 0.01 * this.typical + 1e-9;
-    const sigA = Math.max(1.2533 * this.maeA, floor);
-    const sigB = Math.max(1.2533 * this.maeB, floor);
-    const sigC = Math.max(1.2533 * this.maeC, floor);
+    const countFloor = t === TRANSFORM_SQRT ? clip(K.countSeen * s[F.maeA]!, K.countFloorMin, 1) : 0;
+    const floor = countFloor + 0.01 * s[F.typical]! + 1e-9;
+    const sigA = Math.max(1.2533 * s[F.maeA]!, floor);
+    const sigB = Math.max(1.2533 * s[F.maeB]!, floor);
+    const sigC = Math.max(1.2533 * s[F.maeC]!, floor);
 
     const model = this.model;
     let pred = predA;
@@ -456,11 +403,15 @@ export class StreamingDetector implements Detector {
     if (model === 1) {
       pred = predB;
       sigma =
-        day.visitsAt(di) >= 2 ? Math.max(1.2533 * Math.max(0.5 * this.maeB, day.devAt(di)), floor) : sigB;
+        DAY.visitsAt(f, di) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeB]!, DAY.devAt(f, di)), floor)
+          : sigB;
     } else if (model === 2) {
       pred = predC;
       sigma =
-        week.visitsAt(wi) >= 2 ? Math.max(1.2533 * Math.max(0.5 * this.maeC, week.devAt(wi)), floor) : sigC;
+        WEEK.visitsAt(f, wi) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeC]!, WEEK.devAt(f, wi)), floor)
+          : sigC;
     }
     const resid = y - pred;
     const z = resid / sigma;
@@ -477,13 +428,13 @@ export class StreamingDetector implements Detector {
     // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
     // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
     const zc = clip(z, -8, 8);
-    const ring = this.zRing;
-    this.zSum += zc - ring[this.zIdx]!;
-    ring[this.zIdx] = zc;
-    this.zIdx = (this.zIdx + 1) % ring.length;
-    const filled = Math.min(n, ring.length);
-    const meanW = this.zSum / filled;
-    const zw = meanW / Math.max(1.2533 * this.absW, 0.8 / Math.sqrt(ring.length));
+    const zAt = Z_RING_AT + this.zIdx;
+    s[F.zSum]! += zc - f[zAt]!;
+    f[zAt] = zc;
+    this.zIdx = this.zIdx + 1 < Z_WINDOW ? this.zIdx + 1 : 0;
+    const filled = Math.min(n, Z_WINDOW);
+    const meanW = s[F.zSum]! / filled;
+    const zw = meanW / Math.max(1.2533 * s[F.absW]!, 0.8 / Math.sqrt(Z_WINDOW));
     const ew = zw > 0 ? (up ? zw : -1) : down ? -zw : -1;
     if (ew > best) {
       best = ew;
@@ -493,8 +444,8 @@ export class StreamingDetector implements Detector {
 
     const z4 = clip(z, -4, 4);
     const aSlow = ewAlpha(K.slowSpan);
-    this.slowMean += aSlow * (z4 - this.slowMean);
-    const zs = this.slowMean / Math.max(1.2533 * this.absSlow, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
+    s[F.slowMean]! += aSlow * (z4 - s[F.slowMean]!);
+    const zs = s[F.slowMean]! / Math.max(1.2533 * s[F.absSlow]!, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
     const es = zs > 0 ? (up ? zs : -1) : down ? -zs : -1;
     if (es > best) {
       best = es;
@@ -503,13 +454,13 @@ export class StreamingDetector implements Detector {
     }
     // A gradual build-up is absorbed by the level as it grows; a short mean against a slow
     // reference, scaled by the usual gap between the two, still sees it.
-    const seas = pred - (model === 0 ? this.lvlA : this.lvlB);
+    const seas = pred - (model === 0 ? s[F.lvlA]! : s[F.lvlB]!);
     const yd = y - seas;
-    if (n === 1) this.shortY = this.refY = yd;
+    if (n === 1) s[F.shortY] = s[F.refY] = yd;
     // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
-    if (!this.outage) this.shortY += SLOW_ALPHA * (yd - this.shortY);
-    const gap = this.shortY - this.refY;
-    const zd = n > o.warmup ? gap / Math.max(1.2533 * this.absD, sigma * RECENT_SD) : 0;
+    if (!this.outage) s[F.shortY]! += SLOW_ALPHA * (yd - s[F.shortY]!);
+    const gap = s[F.shortY]! - s[F.refY]!;
+    const zd = n > o.warmup ? gap / Math.max(1.2533 * s[F.absD]!, sigma * RECENT_SD) : 0;
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
@@ -520,7 +471,7 @@ export class StreamingDetector implements Detector {
     // was accepted as the new level, the return to normal is not an outage.
     const nearZero =
       Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
-      Math.abs(y - zeroY) <= 0.1 * Math.abs(this.typical - zeroY) + 1e-12;
+      Math.abs(y - zeroY) <= 0.1 * Math.abs(s[F.typical]! - zeroY) + 1e-12;
     const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
     // Recurring spikes: in a series that has had outliers again and again lately, an outlier no
@@ -532,28 +483,28 @@ export class StreamingDetector implements Detector {
       member === MEMBER_POINT &&
       outlier &&
       !isOutage &&
-      this.spikeRuns >= K.recurringRuns &&
-      resid * memberSign <= (memberSign > 0 ? this.spikeUp : this.spikeDown)
+      s[F.spikeRuns]! >= K.recurringRuns &&
+      resid * memberSign <= (memberSign > 0 ? s[F.spikeUp]! : s[F.spikeDown]!)
     ) {
       surprise = Math.min(surprise, K.recurringSurprise);
     }
-    const keep = this.spikeFade;
-    this.spikeRuns = this.spikeRuns * keep + (outlier && !this.lastOutlier ? 1 : 0);
+    const keep = s[F.spikeFade]!;
+    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (outlier && !this.lastOutlier ? 1 : 0);
     this.lastOutlier = outlier;
-    this.spikeUp = Math.max(this.spikeUp * keep, outlier && z > 0 ? resid : 0);
-    this.spikeDown = Math.max(this.spikeDown * keep, outlier && z < 0 ? -resid : 0);
+    s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, outlier && z > 0 ? resid : 0);
+    s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, outlier && z < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
-      this.absW += aSpread * (Math.abs(meanW) - this.absW);
-      this.absSlow += aSpread * (Math.abs(this.slowMean) - this.absSlow);
+      s[F.absW]! += aSpread * (Math.abs(meanW) - s[F.absW]!);
+      s[F.absSlow]! += aSpread * (Math.abs(s[F.slowMean]!) - s[F.absSlow]!);
       const aD = Math.max(1 / n, DRIFT_ALPHA);
-      this.absD += aD * (Math.abs(gap) - this.absD);
+      s[F.absD]! += aD * (Math.abs(gap) - s[F.absD]!);
     }
 
     const av = ewAlpha(K.varianceSpan);
-    this.ewz += av * (z4 - this.ewz);
-    this.ewz2 += av * (z4 * z4 - this.ewz2);
-    const spread = this.ewz2 - this.ewz * this.ewz;
+    s[F.ewz]! += av * (z4 - s[F.ewz]!);
+    s[F.ewz2]! += av * (z4 * z4 - s[F.ewz2]!);
+    const spread = s[F.ewz2]! - s[F.ewz]! * s[F.ewz]!;
     const sv = spread > 1 ? chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1) : 0;
     if (sv > surprise) {
       surprise = sv;
@@ -564,12 +515,12 @@ export class StreamingDetector implements Detector {
     if (n > o.warmup) {
       // A series that never moved has no range; its band stands in for one, so a constant
       // series that jumps is still a new extreme.
-      const range = Math.max(this.maxSeen - this.minSeen, 2 * K.bandK * sigma);
+      const range = Math.max(s[F.maxSeen]! - s[F.minSeen]!, 2 * K.bandK * sigma);
       {
         const tol = K.spatialTolerance * range;
         if (
-          (up && y > this.maxSeen + tol && z > K.spatialMinZ) ||
-          (down && y < this.minSeen - tol && z < -K.spatialMinZ)
+          (up && y > s[F.maxSeen]! + tol && z > K.spatialMinZ) ||
+          (down && y < s[F.minSeen]! - tol && z < -K.spatialMinZ)
         ) {
           spatial = true;
           if (K.spatialSurprise > surprise) {
@@ -580,14 +531,14 @@ export class StreamingDetector implements Detector {
       }
     }
 
-    const same = Math.abs(y - this.lastY) <= 1e-9 * (Math.abs(y) + 1e-9);
+    const same = Math.abs(y - s[F.lastY]!) <= 1e-9 * (Math.abs(y) + 1e-9);
     this.flatRun = same ? this.flatRun + 1 : 0;
     // A run is judged by the repeat rate from before it began: a stuck value must not teach the
     // model that repeats are common and so switch its own test off.
     // A run that began during warm-up is how the series is, not a stuck value.
-    if (this.flatRun === 1) this.runRate = n > o.warmup ? this.repeatRate : 1;
-    if (this.flatRun >= K.flatMinRun && this.runRate < K.flatMaxRepeatRate && n > o.warmup) {
-      const rate = Math.max(this.runRate, 0.01);
+    if (this.flatRun === 1) s[F.runRate] = n > o.warmup ? s[F.repeatRate]! : 1;
+    if (this.flatRun >= K.flatMinRun && s[F.runRate]! < K.flatMaxRepeatRate && n > o.warmup) {
+      const rate = Math.max(s[F.runRate]!, 0.01);
       const sf = -0.5 * this.flatRun * Math.log10(rate);
       if (sf > surprise) {
         surprise = sf;
@@ -597,23 +548,23 @@ export class StreamingDetector implements Detector {
 
     // The strongest recent surprise, fading by one decade every `surpriseFade` points: the
     // likelihood crosses a few points after the evidence, and that evidence must be recent.
-    this.recentSurprise = Math.max(surprise, this.recentSurprise - 1 / K.surpriseFade);
+    s[F.recentSurprise] = Math.max(surprise, s[F.recentSurprise]! - 1 / K.surpriseFade);
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    this.lik.push(raw, !this.inEpisode && n > o.warmup * K.likStart);
-    let internal = this.lik.score;
+    LIKELIHOOD.push(s, f, raw, !this.inEpisode && n > o.warmup * K.likStart);
+    let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
       // The gap itself is the evidence (at least 5 usual gaps), so it also counts as this point's surprise.
       internal = 1;
-      this.recentSurprise = Math.max(this.recentSurprise, K.minSurprise * 2 * o.cutoff);
+      s[F.recentSurprise] = Math.max(s[F.recentSurprise]!, K.minSurprise * 2 * o.cutoff);
       member = MEMBER_DRIFT;
       memberSign = zd >= 0 ? 1 : -1;
     }
-    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** this.scoreExp;
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** s[F.scoreExp]!;
 
-    this.recent = n === 1 ? value : this.recent + ewAlpha(K.window) * (value - this.recent);
+    s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(K.window) * (value - s[F.recent]!);
 
     // --- Decision -------------------------------------------------------------------------
     const lower = inverse(pred - K.bandK * sigma, t);
@@ -629,8 +580,8 @@ export class StreamingDetector implements Detector {
       const drift = member === MEMBER_DRIFT;
       const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
       // The drift rule is judged against its slow reference: the baseline has followed the rise.
-      const base = drift ? inverse(this.refY + seas, t) : expected;
-      const signed = (multi ? this.recent : value) - base;
+      const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
+      const signed = (multi ? s[F.recent]! : value) - base;
       const dev = signed * memberSign;
       let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
       if (t === TRANSFORM_SQRT) {
@@ -643,14 +594,14 @@ export class StreamingDetector implements Detector {
       // The deviation must also clear the band (a single point) or most of it (an average), so a
       // small impact floor on a noisy series does not turn ordinary noise into alerts.
       const bandDev = drift
-        ? Math.abs(inverse(this.refY + seas + memberSign * K.bandK * sigma, t) - base)
+        ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
         : memberSign > 0
           ? upper - expected
           : expected - lower;
       floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
       const impactOk =
         (!levelMember || isOutage || dev >= floorDev) &&
-        (this.recentSurprise >= K.minSurprise * 2 * o.cutoff || isOutage);
+        (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
       const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
       if (score >= 0.5 && allowed) {
         episodeStart = true;
@@ -665,8 +616,8 @@ export class StreamingDetector implements Detector {
         this.episodeKind = this.classify(member, z, y, isOutage, spread);
         if (ed >= K.driftZ) this.driftArmed = false;
         this.cooldownLeft = o.cooldown;
-        this.fastA = y;
-        this.fastB = y - dayOff;
+        s[F.fastA] = y;
+        s[F.fastB] = y - dayOff;
       } else if (score >= 0.5 || !allowed) {
         // Suppressed points keep their ordering but sit well below the decision line.
         score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
@@ -684,8 +635,8 @@ export class StreamingDetector implements Detector {
       this.outage = isOutage;
       if (isOutage) this.wasOutage = true;
       const fa = ewAlpha(5);
-      this.fastA += fa * (y - this.fastA);
-      this.fastB += fa * (y - dayOff - this.fastB);
+      s[F.fastA]! += fa * (y - s[F.fastA]!);
+      s[F.fastB]! += fa * (y - dayOff - s[F.fastB]!);
       // The first point cannot tell a spike from a step or a burst of noise; refine the kind as
       // the episode unfolds.
       if (kind !== 'flatline' && kind !== 'variance' && this.bigUp >= 2 && this.bigDown >= 2) {
@@ -706,18 +657,18 @@ export class StreamingDetector implements Detector {
         // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
         // widen the scale with a higher level at once rather than over the next hours, so the
         // wider noise after the step is not reported again as a variance change.
-        if (this.transform === TRANSFORM_NONE && this.lvlA > 0 && this.fastA > this.lvlA) {
-          const r = Math.min(this.fastA / this.lvlA, 2);
-          this.maeA *= r;
-          this.maeB *= r;
-          this.maeC *= r;
+        if (this.transform === TRANSFORM_NONE && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
+          const r = Math.min(s[F.fastA]! / s[F.lvlA]!, 2);
+          s[F.maeA]! *= r;
+          s[F.maeB]! *= r;
+          s[F.maeC]! *= r;
         }
-        this.prevA = this.lvlA;
-        this.prevB = this.lvlB;
+        s[F.prevA] = s[F.lvlA]!;
+        s[F.prevB] = s[F.lvlB]!;
         this.revertLeft = K.revertWindow;
         this.revertRun = 0;
-        this.lvlA = this.fastA;
-        this.lvlB = this.fastB;
+        s[F.lvlA] = s[F.fastA]!;
+        s[F.lvlB] = s[F.fastB]!;
         // The accepted change is known: the drift rule waits until its gap is back to usual.
         this.driftArmed = false;
         this.endEpisode();
@@ -727,9 +678,9 @@ export class StreamingDetector implements Detector {
     // reported through `ongoing`, except an outage, which stays flagged until it recovers.
     const ongoing = this.inEpisode;
     const anomaly = episodeStart || (ongoing && this.outage);
-    if (episodeStart) this.peak = score;
+    if (episodeStart) s[F.peak] = score;
     if (wasOngoing) score = anomaly ? 0.5 : Math.min(score, 0.49) * 0.2;
-    const severity = ongoing ? Math.round(100 * Math.max(this.peak, 0.5)) : 0;
+    const severity = ongoing ? Math.round(100 * Math.max(s[F.peak]!, 0.5)) : 0;
 
     // --- Learning (frozen or slowed while an episode is open) -------------------------------
     const a = LEARN_ARGS;
@@ -743,11 +694,12 @@ export class StreamingDetector implements Detector {
     a[7] = sigma;
     a[8] = dayOff;
     a[9] = elapsed;
+    a[10] = s[F.lastTs]! - prevTs;
     this.learn(daySlot, weekSlot, perDay, n);
 
-    this.lastExpected = expected;
-    this.lastLower = lower;
-    this.lastUpper = upper;
+    s[F.lastExpected] = expected;
+    s[F.lastLower] = lower;
+    s[F.lastUpper] = upper;
     return {
       score,
       anomaly,
@@ -762,14 +714,15 @@ export class StreamingDetector implements Detector {
   }
 
   private endEpisode(): void {
+    const s = this.s;
     // The episode's own residuals must not echo into the next points as a fresh anomaly.
-    this.slowMean = 0;
-    this.zRing.fill(0);
-    this.zSum = 0;
-    this.ewz = 0;
-    this.ewz2 = 1;
+    s[F.slowMean] = 0;
+    this.f.fill(0, Z_RING_AT, Z_RING_AT + Z_WINDOW);
+    s[F.zSum] = 0;
+    s[F.ewz] = 0;
+    s[F.ewz2] = 1;
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
-    if (this.wasOutage) this.lik.settle();
+    if (this.wasOutage) LIKELIHOOD.settle(s, this.f);
     this.wasOutage = false;
     this.inEpisode = false;
     this.outage = false;
@@ -787,12 +740,13 @@ export class StreamingDetector implements Detector {
     if (member === MEMBER_VARIANCE) return 'variance';
     // Large residuals of both signs in the short window: the noise widened (a burst), whichever
     // member crossed first. Several large residuals of this sign, the last ones included: a step.
-    const ring = this.zRing;
-    const len = ring.length;
+    const s = this.s;
+    const f = this.f;
+    const len = Z_WINDOW;
     let bigUp = 0;
     let bigDown = 0;
     for (let k = 0; k < len; k++) {
-      const v = ring[k]!;
+      const v = f[Z_RING_AT + k]!;
       if (v >= K.recoverZ) bigUp++;
       else if (v <= -K.recoverZ) bigDown++;
     }
@@ -801,21 +755,21 @@ export class StreamingDetector implements Detector {
     }
     let run = 0;
     for (let k = 1; k <= len; k++) {
-      const v = ring[(this.zIdx - k + len) % len]! * (z >= 0 ? 1 : -1);
+      const v = f[Z_RING_AT + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
       if (v < K.recoverZ) break;
       run++;
     }
     if (this.model >= 1) {
       // Normal for the series at some time of day, just not now: the pattern broke.
-      const [lo, hi] = this.day.range();
+      const [lo, hi] = DAY.range(f, s);
       const spread = hi - lo;
-      if (spread > 0 && y >= this.lvlB + lo - 0.1 * spread && y <= this.lvlB + hi + 0.1 * spread) {
+      if (spread > 0 && y >= s[F.lvlB]! + lo - 0.1 * spread && y <= s[F.lvlB]! + hi + 0.1 * spread) {
         return 'seasonality_break';
       }
     }
     // The deviation built up over the whole short window (a ramp) rather than in its last few
     // points (a step or a spike): a drift.
-    const meanW = this.zSum / this.zRing.length;
+    const meanW = s[F.zSum]! / Z_WINDOW;
     if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
     if ((member === MEMBER_SLOW || member === MEMBER_DRIFT) && Math.abs(z) < 3) return 'drift';
     if (member === MEMBER_SLOW || member === MEMBER_WINDOW || member === MEMBER_DRIFT || run >= 3) {
@@ -824,7 +778,10 @@ export class StreamingDetector implements Detector {
     return z >= 0 ? 'spike' : 'dip';
   }
 
-  /** Float inputs arrive in {@link LEARN_ARGS}: y, predA..C, sigA..C, sigma, dayOff, elapsed. */
+  /**
+   * Float inputs arrive in {@link LEARN_ARGS}: y, predA..C, sigA..C, sigma, dayOff, elapsed and the
+   * time since the previous point.
+   */
   private learn(daySlot: number, weekSlot: number, perDay: number, n: number): void {
     const a = LEARN_ARGS;
     const y = a[0]!;
@@ -837,53 +794,54 @@ export class StreamingDetector implements Detector {
     const sigma = a[7]!;
     const dayOff = a[8]!;
     const elapsed = a[9]!;
+    const dt = a[10]!;
+    const s = this.s;
     const inEp = this.inEpisode;
     // The extremes fade toward the level, so "new extreme" means new for the last month or two.
-    const dt = this.lastTs - this.fadeTs;
-    this.fadeTs = this.lastTs;
-    if (dt !== this.fadeDt) {
-      this.fadeDt = dt;
-      this.fade = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
-      this.spikeFade = dt > 0 ? Math.exp(-dt / K.spikeMemoryMs) : 1;
+    if (dt !== s[F.fadeDt]!) {
+      s[F.fadeDt] = dt;
+      s[F.fade] = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
+      s[F.spikeFade] = dt > 0 ? Math.exp(-dt / K.spikeMemoryMs) : 1;
     }
-    const fade = this.fade;
-    const lvl = this.lvlA;
-    this.maxSeen = Math.max(y, lvl + (this.maxSeen - lvl) * fade);
-    this.minSeen = Math.min(y, lvl + (this.minSeen - lvl) * fade);
-    this.repeatRate += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - this.repeatRate);
-    this.lastY = y;
+    const fade = s[F.fade]!;
+    const lvl = s[F.lvlA]!;
+    s[F.maxSeen] = Math.max(y, lvl + (s[F.maxSeen]! - lvl) * fade);
+    s[F.minSeen] = Math.min(y, lvl + (s[F.minSeen]! - lvl) * fade);
+    s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
+    s[F.lastY] = y;
     if (this.outage) return;
 
     const slow = inEp ? 0.1 : 1;
     const aL = ewAlpha(K.levelSpan) * slow;
     const h = K.huber;
-    this.lvlA += aL * clip(y - predA, -h * sigA, h * sigA);
+    s[F.lvlA]! += aL * clip(y - predA, -h * sigA, h * sigA);
     // During the first day model B's level is the running mean, so the daily offsets it learns
     // are relative to the day's average rather than to a level that chased the pattern.
     const aB = elapsed < DAY_MS ? slow / Math.min(n, perDay) : ewAlpha(K.levelSpanSeasonal) * slow;
-    this.lvlB += aB * clip(y - predB, -h * sigB, h * sigB);
-    this.typical += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - this.typical);
+    s[F.lvlB]! += aB * clip(y - predB, -h * sigB, h * sigB);
+    s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - s[F.typical]!);
     if (inEp) return;
     const aR = Math.max(1 / n, DRIFT_ALPHA);
-    const dS = Math.max(1.2533 * this.absD, sigma);
-    this.refY += aR * clip(this.shortY - this.refY, -4 * dS, 4 * dS);
+    const dS = Math.max(1.2533 * s[F.absD]!, sigma);
+    s[F.refY]! += aR * clip(s[F.shortY]! - s[F.refY]!, -4 * dS, 4 * dS);
 
     const aS = n < K.scaleSpan / 4 ? 1 / n : ewAlpha(K.scaleSpan);
     const eA = Math.abs(y - predA);
     const eB = Math.abs(y - predB);
     const eC = Math.abs(y - predC);
-    this.maeA += aS * (Math.min(eA, 4 * sigA) - this.maeA);
-    this.maeB += aS * (Math.min(eB, 4 * sigB) - this.maeB);
-    this.maeC += aS * (Math.min(eC, 4 * sigC) - this.maeC);
+    s[F.maeA]! += aS * (Math.min(eA, 4 * sigA) - s[F.maeA]!);
+    s[F.maeB]! += aS * (Math.min(eB, 4 * sigB) - s[F.maeB]!);
+    s[F.maeC]! += aS * (Math.min(eC, 4 * sigC) - s[F.maeC]!);
     const aSel = ewAlpha(K.selectDays * perDay);
-    this.selA += aSel * (Math.min(eA, 4 * sigA) - this.selA);
-    this.selB += aSel * (Math.min(eB, 4 * sigB) - this.selB);
-    this.selC += aSel * (Math.min(eC, 4 * sigC) - this.selC);
+    s[F.selA]! += aSel * (Math.min(eA, 4 * sigA) - s[F.selA]!);
+    s[F.selB]! += aSel * (Math.min(eB, 4 * sigB) - s[F.selB]!);
+    s[F.selC]! += aSel * (Math.min(eC, 4 * sigC) - s[F.selC]!);
 
     const season = this.o.seasonality;
     if (season !== 'none') {
-      this.day.learn(daySlot, y - this.lvlB, Math.min(eB, 4 * sigma));
-      this.week.learn(weekSlot, y - this.lvlB - dayOff, Math.min(eC, 4 * sigma));
+      const f = this.f;
+      DAY.learn(f, s, daySlot, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
+      WEEK.learn(f, s, weekSlot, y - s[F.lvlB]! - dayOff, Math.min(eC, 4 * sigma));
     }
     const dailyOk = season !== 'none' && elapsed >= K.dailyAfterDays * DAY_MS;
     const weeklyOk = (season === 'auto' || season === 'weekly') && elapsed >= K.weeklyAfterDays * DAY_MS;
@@ -893,9 +851,9 @@ export class StreamingDetector implements Detector {
       if (season === 'weekly' && weeklyOk) m = 2;
     } else if (season === 'auto') {
       const gainB = this.model >= 1 ? 0.95 : K.seasonGain;
-      if (dailyOk && this.selB < gainB * this.selA) m = 1;
+      if (dailyOk && s[F.selB]! < gainB * s[F.selA]!) m = 1;
       const gainC = this.model === 2 ? 0.97 : 0.9;
-      if (m === 1 && weeklyOk && this.selC < gainC * this.selB) m = 2;
+      if (m === 1 && weeklyOk && s[F.selC]! < gainC * s[F.selB]!) m = 2;
     }
     this.model = m;
   }

@@ -1,111 +1,117 @@
 import { normalTailSurprise } from './robust-stats.js';
 
 /**
+ * Floor of the averaged score's variance. Numenta uses 0.0003 for HTM's sparse raw scores; ours
+ * are denser, and on clean synthetic noise a smaller floor turns harmless clusters into alerts.
+ */
+const VARIANCE_FLOOR = 0.002;
+
+/** Float64 slots of per-series state, relative to `stateAt`. */
+const IDX = 0;
+const FILLED = 1;
+const SUM = 2;
+const MEAN = 3;
+const VARIANCE = 4;
+const LEARNED = 5;
+/** Score of the last {@link AnomalyLikelihood.push}. */
+const SCORE = 6;
+
+/**
  * Numenta-style anomaly likelihood in O(1): the raw surprise is averaged over the last few
  * points, and that average is compared with its own long-run mean and variance. The output is
  * −log10 of the tail probability divided by 10, so 0.5 means p ≈ 1e-5. This calibrates very
  * different series onto one scale: a series that is always a bit surprising stops alerting on
  * its usual noise.
  *
+ * One instance describes the layout and is shared by every series; each series hands in its own
+ * `ring` (Float32, `window` floats from `ringAt`) and `state` (Float64, `stateFloats` from
+ * `stateAt`), so the likelihood costs a series no object of its own.
+ *
  * @example
  * ```ts
- * const l = new AnomalyLikelihood();
- * const s = l.update(0.02, true); // 0 during learning, later 0..1
+ * const l = new AnomalyLikelihood(10, 8640, 100, 0, 0);
+ * const ring = new Float32Array(10);
+ * const state = new Float64Array(AnomalyLikelihood.stateFloats);
+ * l.push(state, ring, 0.02, true);
+ * l.score(state); // 0 during learning, later 0..1
  * ```
  */
-/**
- * Floor of the averaged score's variance. Numenta uses 0.0003 for HTM's sparse raw scores; ours
- * are denser, and on clean synthetic noise a smaller floor turns harmless clusters into alerts.
- */
-const VARIANCE_FLOOR = 0.002;
-
 export class AnomalyLikelihood {
-  private readonly ring: Float32Array;
-  private idx = 0;
-  private sum = 0;
-  private filled = 0;
-  private mean = 0;
-  private variance = 0;
-  private learned = 0;
-  /** Score of the last {@link push}. */
-  score = 0;
+  static readonly stateFloats = 7;
+  readonly window: number;
   private readonly horizon: number;
   private readonly minLearned: number;
+  private readonly ringAt: number;
+  private readonly at: number;
 
-  /** `ring`, `window` zeroed floats, lets a caller keep the averaging window in a shared block. */
-  constructor(window = 10, horizon = 8640, minLearned = 100, ring = new Float32Array(window)) {
-    if (ring.length !== window) throw new RangeError(`AnomalyLikelihood: ring must hold ${window} floats`);
-    this.ring = ring;
+  constructor(window: number, horizon: number, minLearned: number, ringAt: number, stateAt: number) {
+    this.window = window;
     this.horizon = horizon;
     this.minLearned = minLearned;
+    this.ringAt = ringAt;
+    this.at = stateAt;
   }
 
-  get bytes(): number {
-    return this.ring.byteLength;
-  }
-
-  /** Current smoothed raw surprise (mean of the ring). */
-  get smoothed(): number {
-    return this.filled === 0 ? 0 : this.sum / this.filled;
-  }
-
-  /**
-   * Adds a raw value in [0, 1] and returns the likelihood score in [0, 1]. `learn` is false while
-   * an anomaly episode is open, so the distribution is not contaminated by the anomaly itself.
-   */
-  update(raw: number, learn: boolean): number {
-    this.push(raw, learn);
-    return this.score;
+  /** Score of the last {@link push}, in [0, 1]. */
+  score(state: Float64Array): number {
+    return state[this.at + SCORE]!;
   }
 
   /**
-   * {@link update} without a return value; the score is left in {@link score}. The detector calls
-   * this form: the method is not inlined, and a returned float would be boxed on every point.
+   * Adds a raw value in [0, 1]; the likelihood score is then read with {@link score}. `learn` is
+   * false while an anomaly episode is open, so the distribution is not contaminated by the anomaly
+   * itself. No return value: the method is not inlined, and a returned float would be boxed on
+   * every point.
    */
-  push(raw: number, learn: boolean): void {
-    const ring = this.ring;
-    const old = ring[this.idx]!;
-    ring[this.idx] = raw;
-    this.idx = (this.idx + 1) % ring.length;
-    if (this.filled < ring.length) this.filled++;
-    else this.sum -= old;
-    this.sum += raw;
-    const avg = this.sum / this.filled;
+  push(state: Float64Array, ring: Float32Array, raw: number, learn: boolean): void {
+    const s = this.at;
+    const w = this.window;
+    const idx = state[s + IDX]!;
+    const slot = this.ringAt + idx;
+    const old = ring[slot]!;
+    ring[slot] = raw;
+    state[s + IDX] = idx + 1 < w ? idx + 1 : 0;
+    let filled = state[s + FILLED]!;
+    let sum = state[s + SUM]!;
+    if (filled < w) state[s + FILLED] = ++filled;
+    else sum -= old;
+    sum += raw;
+    state[s + SUM] = sum;
+    const avg = sum / filled;
 
     // Until the distribution is learned the raw surprise stands on its own: raw 0.5 is p ≈ 1e-5,
     // the same meaning as a likelihood of 0.5, so a glaring anomaly right after warm-up counts.
     let score = raw;
-    if (this.learned >= this.minLearned) {
-      const mean = Math.max(this.mean, 0.03);
-      const variance = Math.max(this.variance, VARIANCE_FLOOR);
+    let learned = state[s + LEARNED]!;
+    if (learned >= this.minLearned) {
+      const mean = Math.max(state[s + MEAN]!, 0.03);
+      const variance = Math.max(state[s + VARIANCE]!, VARIANCE_FLOOR);
       const z = (avg - mean) / Math.sqrt(variance);
       score = z > 0 ? normalTailSurprise(z) / 10 : 0;
       if (score > 1) score = 1;
     }
     if (learn) {
-      this.learned++;
-      const a = Math.max(1 / this.learned, 1 / this.horizon);
-      const d = avg - this.mean;
-      this.mean += a * d;
-      this.variance = (1 - a) * (this.variance + a * d * d);
+      state[s + LEARNED] = ++learned;
+      const a = Math.max(1 / learned, 1 / this.horizon);
+      const mean = state[s + MEAN]!;
+      const d = avg - mean;
+      state[s + MEAN] = mean + a * d;
+      state[s + VARIANCE] = (1 - a) * (state[s + VARIANCE]! + a * d * d);
     }
-    this.score = score;
+    state[s + SCORE] = score;
   }
 
   /** Sets the averaging window to the learned mean (neutral), keeping the learned distribution. */
-  settle(): void {
-    this.ring.fill(this.mean);
-    this.filled = this.ring.length;
-    this.sum = this.mean * this.ring.length;
+  settle(state: Float64Array, ring: Float32Array): void {
+    const s = this.at;
+    const mean = state[s + MEAN]!;
+    ring.fill(mean, this.ringAt, this.ringAt + this.window);
+    state[s + FILLED] = this.window;
+    state[s + SUM] = mean * this.window;
   }
 
-  clear(): void {
-    this.ring.fill(0);
-    this.idx = 0;
-    this.sum = 0;
-    this.filled = 0;
-    this.mean = 0;
-    this.variance = 0;
-    this.learned = 0;
+  clear(state: Float64Array, ring: Float32Array): void {
+    ring.fill(0, this.ringAt, this.ringAt + this.window);
+    state.fill(0, this.at, this.at + AnomalyLikelihood.stateFloats);
   }
 }

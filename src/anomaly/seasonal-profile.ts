@@ -3,80 +3,92 @@
  * period (slot of day, hour of week), Holt-Winters/Brutlag style. Memory is fixed at
  * 12 bytes per slot whatever the stream length.
  *
+ * One instance describes where a profile lives and is shared by every series: each series hands
+ * in its own storage, `records` (Float32, `slots * recordFloats` from `recordsAt`) and `state`
+ * (Float64: `stateFloats` read on every update from `stateAt`, and `rangeFloats` read rarely from
+ * `rangeAt`). A series then keeps its profiles in blocks it already touches instead of in two
+ * more objects of its own.
+ *
  * @example
  * ```ts
- * const daily = new SeasonalProfile(86_400_000, 288);
- * const slot = daily.slotOf(Date.now());
- * daily.learn(slot, 4.2, 0.3);
- * daily.offsetAt(daily.lookup(slot)); // 4.2
+ * const daily = new SeasonalProfile(86_400_000, 288, 0, 0, SeasonalProfile.stateFloats);
+ * const records = new Float32Array(daily.floats);
+ * const state = new Float64Array(SeasonalProfile.stateFloats + SeasonalProfile.rangeFloats);
+ * daily.clear(records, state);
+ * const slot = daily.slotOf(state, Date.now());
+ * daily.learn(records, state, slot, 4.2, 0.3);
+ * daily.offsetAt(records, daily.lookup(records, slot)); // 4.2
  * ```
  */
 export class SeasonalProfile {
-  /** Floats per slot in the storage a caller may hand to the constructor. */
+  /** Floats per slot in the record storage: [offset, deviation, visits]. */
   static readonly recordFloats = 3;
+  /** Float64 slots of per-series state read on every update, from `stateAt`. */
+  static readonly stateFloats = 4;
+  /** Float64 slots of the cached range of offsets, from `rangeAt`. */
+  static readonly rangeFloats = 2;
   readonly periodMs: number;
   readonly slots: number;
   private readonly slotMs: number;
-  /**
-   * One record per slot, [offset, deviation, visits]: an update reads and writes a single slot, so
-   * keeping its three values side by side costs one cache line instead of three when thousands of
-   * series are fed in turn. Visits saturate at 255 (exact in a float) and drive 1/n averaging until
-   * the slot is mature.
-   */
-  private readonly rec: Float32Array;
   private readonly gamma: number;
-  private rangeMin = 0;
-  private rangeMax = 0;
+  /** First float of the records in the caller's Float32 storage. */
+  private readonly rec: number;
   /**
-   * Learns since the range was computed, saturating at `slots` (stale). A small integer rather
-   * than a float counting from Infinity, so the increment on every learn writes in place instead
-   * of through a boxed number.
+   * Per-series scalars in the caller's Float64 state. The slot cache (consecutive points mostly
+   * fall in the same slot, so the modulo arithmetic is skipped then): `[from, to)` and its slot.
    */
-  private rangeAge: number;
-  private cacheFrom = 0;
-  private cacheTo = 0;
-  private cacheSlot = 0;
+  private readonly cacheFrom: number;
+  private readonly cacheTo: number;
+  private readonly cacheSlot: number;
+  /**
+   * Learns since the range was computed, saturating at `slots` (stale), and the range itself.
+   */
+  private readonly rangeAge: number;
+  private readonly rangeMin: number;
+  private readonly rangeMax: number;
 
-  /** `storage`, `slots * recordFloats` zeroed floats, lets a caller keep several profiles in one block. */
   constructor(
     periodMs: number,
     slots: number,
-    storage = new Float32Array(slots * SeasonalProfile.recordFloats),
+    recordsAt: number,
+    stateAt: number,
+    rangeAt: number,
     gamma = 0.1,
   ) {
-    if (storage.length !== slots * SeasonalProfile.recordFloats) {
-      throw new RangeError(
-        `SeasonalProfile: storage must hold ${slots * SeasonalProfile.recordFloats} floats`,
-      );
-    }
     this.periodMs = periodMs;
     this.slots = slots;
     this.slotMs = periodMs / slots;
-    this.rec = storage;
     this.gamma = gamma;
-    this.rangeAge = slots;
+    this.rec = recordsAt;
+    this.cacheFrom = stateAt;
+    this.cacheTo = stateAt + 1;
+    this.cacheSlot = stateAt + 2;
+    this.rangeAge = stateAt + 3;
+    this.rangeMin = rangeAt;
+    this.rangeMax = rangeAt + 1;
   }
 
-  get bytes(): number {
-    return this.rec.byteLength;
+  /** Floats of record storage this profile uses. */
+  get floats(): number {
+    return this.slots * SeasonalProfile.recordFloats;
   }
 
   // slotOf and lookup keep their common case in a few bytes of bytecode, so the compiler inlines
   // them into the detector's update instead of calling out (and boxing the timestamp) twice.
-  slotOf(timestampMs: number): number {
-    // Consecutive points mostly fall in the same slot; skip the modulo arithmetic then.
-    return timestampMs >= this.cacheFrom && timestampMs < this.cacheTo
-      ? this.cacheSlot
-      : this.locate(timestampMs);
+  slotOf(state: Float64Array, timestampMs: number): number {
+    return timestampMs >= state[this.cacheFrom]! && timestampMs < state[this.cacheTo]!
+      ? state[this.cacheSlot]!
+      : this.locate(state, timestampMs);
   }
 
-  private locate(timestampMs: number): number {
+  private locate(state: Float64Array, timestampMs: number): number {
     const p = this.periodMs;
     const phase = ((timestampMs % p) + p) % p;
     const s = Math.min(Math.floor(phase / this.slotMs), this.slots - 1);
-    this.cacheFrom = timestampMs - (phase - s * this.slotMs);
-    this.cacheTo = this.cacheFrom + this.slotMs;
-    this.cacheSlot = s;
+    const from = timestampMs - (phase - s * this.slotMs);
+    state[this.cacheFrom] = from;
+    state[this.cacheTo] = from + this.slotMs;
+    state[this.cacheSlot] = s;
     return s;
   }
 
@@ -84,66 +96,69 @@ export class SeasonalProfile {
    * The nearest learned slot at or before `slot` (data coarser than the slot width only fills
    * some slots), or -1 when none of the few preceding slots has been seen.
    */
-  lookup(slot: number): number {
-    return this.rec[3 * slot + 2]! > 0 ? slot : this.lookupEarlier(slot);
+  lookup(records: Float32Array, slot: number): number {
+    return records[this.rec + 3 * slot + 2]! > 0 ? slot : this.lookupEarlier(records, slot);
   }
 
-  private lookupEarlier(slot: number): number {
+  private lookupEarlier(records: Float32Array, slot: number): number {
     const n = this.slots;
     for (let k = 1; k < 4; k++) {
       const i = (slot - k + n) % n;
-      if (this.rec[3 * i + 2]! > 0) return i;
+      if (records[this.rec + 3 * i + 2]! > 0) return i;
     }
     return -1;
   }
 
-  offsetAt(i: number): number {
-    return i < 0 ? 0 : this.rec[3 * i]!;
+  offsetAt(records: Float32Array, i: number): number {
+    return i < 0 ? 0 : records[this.rec + 3 * i]!;
   }
 
-  devAt(i: number): number {
-    return i < 0 ? 0 : this.rec[3 * i + 1]!;
+  devAt(records: Float32Array, i: number): number {
+    return i < 0 ? 0 : records[this.rec + 3 * i + 1]!;
   }
 
-  visitsAt(i: number): number {
-    return i < 0 ? 0 : this.rec[3 * i + 2]!;
+  visitsAt(records: Float32Array, i: number): number {
+    return i < 0 ? 0 : records[this.rec + 3 * i + 2]!;
   }
 
-  learn(slot: number, target: number, absError: number): void {
-    const r = this.rec;
-    const b = 3 * slot;
-    const v = r[b + 2]!;
+  /** Visits saturate at 255 (exact in a float) and drive 1/n averaging until the slot is mature. */
+  learn(records: Float32Array, state: Float64Array, slot: number, target: number, absError: number): void {
+    const b = this.rec + 3 * slot;
+    const v = records[b + 2]!;
     const n = v < 255 ? v + 1 : 255;
-    r[b + 2] = n;
+    records[b + 2] = n;
     const g = Math.max(1 / n, this.gamma);
-    r[b] = r[b]! + g * (target - r[b]!);
-    r[b + 1] = n === 1 ? absError : r[b + 1]! + g * (absError - r[b + 1]!);
-    if (this.rangeAge < this.slots) this.rangeAge++;
+    records[b] = records[b]! + g * (target - records[b]!);
+    records[b + 1] = n === 1 ? absError : records[b + 1]! + g * (absError - records[b + 1]!);
+    const age = state[this.rangeAge]!;
+    if (age < this.slots) state[this.rangeAge] = age + 1;
   }
 
   /**
    * Smallest and largest learned offsets. Recomputed at most once per `slots` updates so the
    * amortised cost stays O(1).
    */
-  range(): [number, number] {
-    if (this.rangeAge >= this.slots) {
+  range(records: Float32Array, state: Float64Array): [number, number] {
+    if (state[this.rangeAge]! >= this.slots) {
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < this.slots; i++) {
-        if (this.rec[3 * i + 2]! === 0) continue;
-        const o = this.rec[3 * i]!;
+        const b = this.rec + 3 * i;
+        if (records[b + 2]! === 0) continue;
+        const o = records[b]!;
         if (o < lo) lo = o;
         if (o > hi) hi = o;
       }
-      this.rangeMin = lo === Number.POSITIVE_INFINITY ? 0 : lo;
-      this.rangeMax = hi === Number.NEGATIVE_INFINITY ? 0 : hi;
-      this.rangeAge = 0;
+      state[this.rangeMin] = lo === Number.POSITIVE_INFINITY ? 0 : lo;
+      state[this.rangeMax] = hi === Number.NEGATIVE_INFINITY ? 0 : hi;
+      state[this.rangeAge] = 0;
     }
-    return [this.rangeMin, this.rangeMax];
+    return [state[this.rangeMin]!, state[this.rangeMax]!];
   }
 
-  clear(): void {
-    this.rec.fill(0);
-    this.rangeAge = this.slots;
+  clear(records: Float32Array, state: Float64Array): void {
+    // The slot cache is a function of the timestamp alone and stays valid.
+    records.fill(0, this.rec, this.rec + this.floats);
+    state[this.rangeAge] = this.slots;
   }
 }

@@ -148,6 +148,6 @@ export interface Detector {
   update(value: number, timestampMs: number): AnomalyResult;
   /** Forget everything learned; the next point starts a new warm-up. */
   reset(): void;
-  /** Bytes held in typed arrays for this series (seasonal profiles and rings). */
+  /** Bytes of typed-array state held for this series (scalars, rings and seasonal profiles). */
   readonly stateBytes: number;
 }
