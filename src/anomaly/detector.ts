@@ -112,6 +112,11 @@ const K = {
   flatMinRun: 6,
   /** Flatline scoring only applies when the series repeats a value less often than this. */
   flatMaxRepeatRate: 0.2,
+  /**
+   * A value at zero is an outage only in a series that is rarely at zero (fraction of points over
+   * the last ~200, learned outside episodes): in a sparse or bursty series zero is the usual value.
+   */
+  outageMaxZeroRate: 0.2,
 } as const;
 
 /** Variance factor of the EW average over `K.window` points (`recent`) for iid noise. */
@@ -294,6 +299,7 @@ export class StreamingDetector implements Detector {
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
     s[F.repeatRate] = 0;
+    s[F.zeroRate] = 0;
     s[F.runRate] = 0;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
@@ -469,10 +475,10 @@ export class StreamingDetector implements Detector {
     const zeroY = forward(0, t);
     // Near zero against the baseline and against the long-run typical level: right after a burst
     // was accepted as the new level, the return to normal is not an outage.
-    const nearZero =
-      Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 &&
-      Math.abs(y - zeroY) <= 0.1 * Math.abs(s[F.typical]! - zeroY) + 1e-12;
-    const isOutage = nearZero && pred - 4 * sigma > zeroY && down;
+    const atZero = Math.abs(y - zeroY) <= 0.1 * Math.abs(s[F.typical]! - zeroY) + 1e-12;
+    const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 && atZero;
+    const isOutage = nearZero && pred - 4 * sigma > zeroY && down && s[F.zeroRate]! < K.outageMaxZeroRate;
+    if (!this.inEpisode) s[F.zeroRate]! += ewAlpha(200) * ((atZero ? 1 : 0) - s[F.zeroRate]!);
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
     // Recurring spikes: in a series that has had outliers again and again lately, an outlier no
     // larger than the largest of them is how the series behaves, not new evidence. It still feeds

@@ -196,6 +196,28 @@ describe('outages', () => {
   });
 });
 
+describe('series that are usually at zero', () => {
+  it('reports a skipped nightly batch once, as a seasonality break, and does not hold it as an outage', () => {
+    // A job's output: zero all day except twelve points at the same time each night; on day 10 the
+    // job does not run. Zero is this series' usual value, so the missing batch is one alert, not an
+    // outage held (and learning frozen) for as long as the batch was expected.
+    for (const seed of [1, 2, 3, 4]) {
+      const rand = prng(seed);
+      const v = Array.from({ length: DAY_POINTS * 14 }, (_, i) => {
+        const slot = i % DAY_POINTS;
+        const skipped = Math.floor(i / DAY_POINTS) === 10;
+        return slot >= 100 && slot < 112 && !skipped ? 2 + rand() : 0;
+      });
+      const r = run(v);
+      const batch = DAY_POINTS * 10 + 100;
+      const inBatch = starts(r, batch).filter((i) => i < batch + 12);
+      expect(inBatch.length).toBe(1);
+      expect(r[inBatch[0]!]!.kind).toBe('seasonality_break');
+      expect(r.filter((x) => x.anomaly && !x.episodeStart).length).toBe(0);
+    }
+  });
+});
+
 describe('after a burst', () => {
   it('does not take the return to normal after an accepted burst for an outage', () => {
     // The burst is accepted as the new level after a few points; the drop back to 50 is ~1 % of
