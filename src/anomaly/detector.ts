@@ -85,12 +85,12 @@ const K = {
   surpriseFade: 0.25,
   /**
    * Drift rule: span of the slow reference level (and of the usual gap between it and the slow
-   * mean of the value), and the number of usual gaps that flags a build-up. The level follows a
-   * rise over a few dozen points; the reference, the likelihood's month of 5-minute points, does
-   * not, so a build-up is measured against the long-run norm rather than last week's.
+   * mean of the value). The level follows a rise over a few dozen points; the reference, the
+   * likelihood's month of 5-minute points, does not, so a build-up is measured against the
+   * long-run norm rather than last week's. How many usual gaps flag it depends on the sensitivity
+   * (`ResolvedOptions.driftZ`).
    */
   driftSpan: 8640,
-  driftZ: 5,
   /**
    * Noise floor of counts after the transform: `countFloorMin` for a counter that has not varied,
    * rising with the typical error (x `countSeen`) to 1, the Poisson sd, once that error reaches 0.25.
@@ -470,7 +470,7 @@ export class StreamingDetector implements Detector {
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
-    const driftHit = this.driftArmed && ed >= K.driftZ;
+    const driftHit = this.driftArmed && ed >= o.driftZ;
     const expected = inverse(pred, t);
     const zeroY = forward(0, t);
     // Near zero against the baseline and against the long-run typical level: right after a burst
@@ -620,7 +620,7 @@ export class StreamingDetector implements Detector {
         this.bigUp = z >= K.recoverZ ? 1 : 0;
         this.bigDown = z <= -K.recoverZ ? 1 : 0;
         this.episodeKind = this.classify(member, z, y, isOutage, spread);
-        if (ed >= K.driftZ) this.driftArmed = false;
+        if (ed >= o.driftZ) this.driftArmed = false;
         this.cooldownLeft = o.cooldown;
         s[F.fastA] = y;
         s[F.fastB] = y - dayOff;

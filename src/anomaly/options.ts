@@ -1,10 +1,13 @@
 import { AnomalyOptionError } from './errors.js';
+import { normalTailSurprise } from './robust-stats.js';
 import type { AnomalyDirection, DetectorOptions, SeasonalityMode } from './types.js';
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
   /** Internal likelihood cut-off (0..1) that maps to the public score 0.5. */
   cutoff: number;
+  /** Usual gaps between the slow mean and its long-run reference that flag a drift. */
+  driftZ: number;
   direction: AnomalyDirection;
   seasonality: SeasonalityMode;
   warmup: number;
@@ -24,6 +27,27 @@ const PRESETS = { low: 0.25, medium: 0.5, high: 0.75 } as const;
  */
 function cutoffFor(sensitivity: number): number {
   return 0.5 - (sensitivity - 0.5);
+}
+
+/** The drift rule's threshold at medium sensitivity, in usual gaps. */
+const DRIFT_Z_MEDIUM = 5;
+
+/**
+ * The drift rule's threshold for a sensitivity: each 0.1 of sensitivity moves its tail
+ * probability by one decade, as it moves the likelihood's cut-off (5 usual gaps at medium, about
+ * 6 at low, about 3.7 at high).
+ */
+function driftZFor(sensitivity: number): number {
+  if (sensitivity === PRESETS.medium) return DRIFT_Z_MEDIUM;
+  const decades = normalTailSurprise(DRIFT_Z_MEDIUM) + (PRESETS.medium - sensitivity) * 10;
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalTailSurprise(mid) < decades) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 function fail(what: string, message: string): never {
@@ -111,6 +135,7 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
 
   return {
     cutoff: cutoffFor(sensitivity),
+    driftZ: driftZFor(sensitivity),
     direction,
     seasonality,
     warmup: intOption('warmup', 'WARMUP', o.warmup, 10, 120),

@@ -83,6 +83,35 @@ describe('anomaly kinds', () => {
     expect(r[s[0]!]!.kind).toBe('drift');
   });
 
+  it('holds the drift rule to the sensitivity', () => {
+    // The build-up of the test above at two heights, over four seeds: a rise of 12 is a drift at
+    // high sensitivity only, a rise of 16 at medium and high but not at low.
+    const drifts = (height: number, sensitivity: 'low' | 'medium' | 'high') =>
+      [21, 22, 23, 24].filter((seed) => {
+        const g = gaussian(prng(seed));
+        let e = 0;
+        const v = Array.from({ length: 4000 }, (_, i) => {
+          e = 0.9 * e + g();
+          const t = i - 3000;
+          const bump =
+            t < 0
+              ? 0
+              : t < 60
+                ? (height * t) / 60
+                : t < 160
+                  ? height
+                  : t < 220
+                    ? (height * (220 - t)) / 60
+                    : 0;
+          return 100 + 2 * e + bump;
+        });
+        const r = run(v, { sensitivity });
+        return starts(r, 3000).some((i) => i < 3160 && r[i]!.kind === 'drift');
+      }).length;
+    expect([drifts(12, 'low'), drifts(12, 'medium'), drifts(12, 'high')]).toEqual([0, 0, 4]);
+    expect([drifts(16, 'low'), drifts(16, 'medium'), drifts(16, 'high')]).toEqual([0, 4, 4]);
+  });
+
   it('flags a variance change as variance', () => {
     const g = gaussian(prng(5));
     const v = Array.from({ length: 4000 }, (_, i) => 100 + (i >= 3000 ? 25 : 2) * g());
