@@ -23,7 +23,7 @@ export const LIK_HORIZON = 8640;
 export const LIK_MIN_LEARNED = 100;
 
 /** The detector's own scalars read on every update (`F.lastTs` to `F.zeroRate`), and the others. */
-export const OWN_HOT_FLOATS = 37;
+export const OWN_HOT_FLOATS = 36;
 export const OWN_COLD_FLOATS = 6;
 /** Float64 slots of the likelihood's and the profiles' state, read on every update too. */
 const LIK_STATE_AT = OWN_HOT_FLOATS;
@@ -85,10 +85,8 @@ export const F = {
   lastExpected: 32,
   lastLower: 33,
   lastUpper: 34,
-  /** Exponent that maps the internal score to the public one (fixed by the options). */
-  scoreExp: 35,
   /** Fraction of recent points at zero: in a series usually at zero, a zero is not an outage. */
-  zeroRate: 36,
+  zeroRate: 35,
   /** Repeat rate from before the current run of equal values began. */
   runRate: COLD_AT,
   /** Highest score of the open episode. */

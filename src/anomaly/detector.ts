@@ -237,8 +237,6 @@ export class StreamingDetector implements Detector {
     const { scalars, floats } = layout.allocateState();
     this.s = scalars;
     this.f = floats;
-    // The internal cut-off maps to the public 0.5: score = internal^(ln 2 / −ln cutoff).
-    scalars[F.scoreExp] = Math.LN2 / -Math.log(this.o.cutoff);
     this.reset();
   }
 
@@ -562,13 +560,13 @@ export class StreamingDetector implements Detector {
     let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
-      // The gap itself is the evidence (at least 5 usual gaps), so it also counts as this point's surprise.
+      // The gap itself is the evidence (at least `driftZ` usual gaps), so it also counts as this point's surprise.
       internal = 1;
       s[F.recentSurprise] = Math.max(s[F.recentSurprise]!, K.minSurprise * 2 * o.cutoff);
       member = MEMBER_DRIFT;
       memberSign = zd >= 0 ? 1 : -1;
     }
-    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** s[F.scoreExp]!;
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** o.scoreExp;
 
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(K.window) * (value - s[F.recent]!);
 

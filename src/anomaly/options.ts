@@ -6,6 +6,8 @@ import type { AnomalyDirection, DetectorOptions, SeasonalityMode } from './types
 export interface ResolvedOptions {
   /** Internal likelihood cut-off (0..1) that maps to the public score 0.5. */
   cutoff: number;
+  /** Exponent that maps the internal score to the public one: the cut-off maps to 0.5. */
+  scoreExp: number;
   /** Usual gaps between the slow mean and its long-run reference that flag a drift. */
   driftZ: number;
   direction: AnomalyDirection;
@@ -133,8 +135,11 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     );
   }
 
+  const cutoff = cutoffFor(sensitivity);
   return {
-    cutoff: cutoffFor(sensitivity),
+    cutoff,
+    // score = internal^(ln 2 / −ln cutoff), so an internal score at the cut-off reads 0.5.
+    scoreExp: Math.LN2 / -Math.log(cutoff),
     driftZ: driftZFor(sensitivity),
     direction,
     seasonality,
