@@ -22,7 +22,8 @@ interface Series {
 interface Stream {
   series: Map<string, Series>;
   scope: InstrumentationScope;
-  /** The instrument's last collected form (descriptor, point type, monotonicity), for idle cycles. */
+  scopeKey: string;
+  /** The instrument's form (descriptor, point type, monotonicity) without points, for idle cycles. */
   metric: MetricData;
 }
 
@@ -80,15 +81,14 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
   const streams = new Map<string, Stream>();
 
   const accumulate = (scope: InstrumentationScope, metric: MetricData, seen: Set<Stream>): MetricData => {
-    const key = `${scopeKey(scope)}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
+    const sk = scopeKey(scope);
+    const key = `${sk}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
     let stream = streams.get(key);
-    // The instrument's form without this cycle's points, which are folded into `series` below.
-    const form = { ...metric, dataPoints: [] } as MetricData;
     if (stream === undefined) {
-      stream = { series: new Map(), scope, metric: form };
+      const form = { ...metric, dataPoints: [] } as MetricData;
+      stream = { series: new Map(), scope, scopeKey: sk, metric: form };
       streams.set(key, stream);
     }
-    stream.metric = form;
     seen.add(stream);
     const { series } = stream;
     for (const dp of metric.dataPoints) {
@@ -130,14 +130,15 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
 
   /** Adds the streams this cycle did not touch, each under its own scope. */
   const addIdle = (scopeMetrics: ScopeMetrics[], seen: Set<Stream>): void => {
-    let endTime: HrTime | undefined;
+    if (seen.size === streams.size) return;
+    const endTime = collectionEnd(scopeMetrics) ?? hrTime();
+    const byScope = new Map(scopeMetrics.map((sm) => [scopeKey(sm.scope), sm]));
     for (const stream of streams.values()) {
       if (seen.has(stream) || stream.series.size === 0) continue;
-      endTime ??= collectionEnd(scopeMetrics) ?? hrTime();
-      const key = scopeKey(stream.scope);
-      let target = scopeMetrics.find((sm) => scopeKey(sm.scope) === key);
+      let target = byScope.get(stream.scopeKey);
       if (target === undefined) {
         target = { scope: stream.scope, metrics: [] };
+        byScope.set(stream.scopeKey, target);
         scopeMetrics.push(target);
       }
       target.metrics.push(report(stream, endTime));
