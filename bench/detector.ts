@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createDetector, type Detector } from '../src/anomaly/index.js';
+import { median } from './harness.js';
 
 type Row = { [column: string]: string | number };
 
@@ -50,11 +51,6 @@ function feedValues(detectors: Detector[], values: Float64Array, i: number): num
   const t = T0 + i * STEP_MS;
   for (let s = 0; s < detectors.length; s++) sink += detectors[s]!.update(values[s]!, t).score;
   return sink;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function bytesPerSeries(count: number): { bytes: number; how: string } {

@@ -10,6 +10,12 @@ export interface Timing {
   nsPerOp: number;
 }
 
+/** The middle value (the upper one of an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
 function timeOnce(c: Case, n: number): number {
   const start = process.hrtime.bigint();
   c.run(n);
@@ -24,10 +30,7 @@ export function measure(cases: Case[], { n = 200_000, rounds = 7 } = {}): Timing
     const order = r % 2 === 0 ? cases : [...cases].reverse();
     for (const c of order) samples.get(c.name)?.push(timeOnce(c, n));
   }
-  return cases.map((c) => {
-    const s = (samples.get(c.name) ?? []).sort((a, b) => a - b);
-    return { name: c.name, nsPerOp: s[Math.floor(s.length / 2)] ?? Number.NaN };
-  });
+  return cases.map((c) => ({ name: c.name, nsPerOp: median(samples.get(c.name) ?? []) }));
 }
 
 export interface Row {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { init, metrics as proxyMetrics } from '../src/index.js';
 import type { SightlineAdapter } from '../src/export/types.js';
-import { type Case, measure, printTable, type Row, type Timing } from './harness.js';
+import { type Case, measure, median, printTable, type Row, type Timing } from './harness.js';
 
 const attrs = { region: 'eu', plan: 'pro', method: 'GET' };
 const discard = { write(_line: string) {} };
@@ -178,7 +178,6 @@ function measureLogInProcesses(level: 'info' | 'debug', processes = 5): [Timing,
     raw.push(r as number);
     sightline.push(s as number);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const label = level === 'info' ? 'info' : 'debug (disabled)';
   return [
     { name: `raw pino ${label}`, nsPerOp: median(raw) },

@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Row } from './harness.js';
+import { median, type Row } from './harness.js';
 
 interface Options {
   duration: number;
@@ -117,11 +117,6 @@ async function load(server: Server, duration: number, connections: number): Prom
   const served = result.requests.total || 1;
   return { rps: result.requests.average, p99: result.latency.p99, cpuUsPerReq: (after - before) / served };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
 
 /** Runs the comparison and returns one row per framework and variant (ratios to bare, medians over rounds). */
 export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[]> {

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type pinoType from 'pino';
 import { init } from '../src/index.js';
 import type { SightlineAdapter } from '../src/export/types.js';
+import { median } from './harness.js';
 
 const [level = 'info', nArg = '100000', roundsArg = '10'] = process.argv.slice(2);
 const n = Number(nArg);
@@ -77,6 +78,5 @@ for (let r = 0; r < rounds; r++) {
     samples.raw.push(time(raw));
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 process.stdout.write(`${median(samples.raw)}\n${median(samples.sightline)}\n`);
 process.exit(0);
