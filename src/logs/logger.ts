@@ -1,8 +1,9 @@
-import { type Context, context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { installFastPath } from './fast-path.js';
 import { createRedactor, REDACTED } from './redact.js';
 
 export interface LoggerOptions {
@@ -39,7 +40,10 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const active = options.activeContext ?? (() => context.active());
   const mixin = (): object => {
-    const span = trace.getSpan(active());
+    const ctx = active();
+    // Outside any span (start-up, background work) there is nothing to look up.
+    if (ctx === ROOT_CONTEXT) return EMPTY;
+    const span = trace.getSpan(ctx);
     if (span === undefined) return EMPTY;
     const sc = span.spanContext();
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -81,6 +85,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops);
+  installFastPath(logger, drops);
   return logger;
 }
 

@@ -1,0 +1,120 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+/** Raw pino configured to write sightline's line: the reference for every call shape. */
+function rawPino() {
+  const lines: string[] = [];
+  const logger = pino(
+    {
+      level: 'trace',
+      base: {
+        'service.name': 'test-svc',
+        'deployment.environment.name': 'test',
+        'service.version': '1.2.3',
+      },
+      timestamp: pino.stdTimeFunctions.epochTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write: (l: string) => lines.push(l) },
+  );
+  return { logger, lines };
+}
+
+const withoutTime = (line: string) => {
+  const { time: _time, ...rest } = JSON.parse(line) as Record<string, unknown>;
+  return rest;
+};
+
+type Call = (log: pino.Logger) => void;
+
+/** pino reads `method` to tell a request from other objects; this one throws when it does. */
+const throwingMethodGetter = () =>
+  Object.defineProperty({}, 'method', {
+    get() {
+      throw new Error('getter');
+    },
+    enumerable: true,
+  });
+
+const socket = { remoteAddress: '127.0.0.1', remotePort: 5000 };
+// One error each, logged by both loggers: its stack is part of the line.
+const boom = new Error('boom');
+const alone = new Error('alone');
+const CALLS: [string, Call][] = [
+  ['object and message', (log) => log.info({ orderId: 7, nested: { a: [1, 2] } }, 'order placed')],
+  ['object, message and interpolation', (log) => log.warn({ orderId: 7 }, 'order %s in %d ms', 'x', 12)],
+  ['object, message and an extra argument', (log) => log.info({ a: 1 }, 'message', { extra: true })],
+  ['message only', (log) => log.info('plain message')],
+  ['message with interpolation', (log) => log.debug('took %d ms', 5)],
+  ['object only', (log) => log.error({ code: 'E1' })],
+  ['null and message', (log) => log.info(null, 'null object')],
+  ['an error and message', (log) => log.error(boom, 'failed')],
+  ['an error alone', (log) => log.error(alone)],
+  ['a message with a percent sign', (log) => log.info({ p: 1 }, '100% done %s')],
+  [
+    'a request-like object',
+    (log) => log.info({ method: 'GET', url: '/x', headers: { accept: 'json' }, socket }, 'request'),
+  ],
+  [
+    'a response-like object',
+    (log) => log.info({ statusCode: 200, setHeader() {}, getHeaders: () => ({}) }, 'res'),
+  ],
+  ['trace level', (log) => log.trace({ t: 1 }, 'trace line')],
+  [
+    'a child with a message prefix',
+    (log) => log.child({ c: 1 }, { msgPrefix: '[svc] ' }).info({ a: 1 }, 'm'),
+  ],
+  ['a child without one', (log) => log.child({ c: 2 }).warn({ a: 2 }, 'child line')],
+];
+
+describe('the log call fast path', () => {
+  it.each(CALLS)('writes the same line as pino for %s', (_name, call) => {
+    const { obs, lines } = startCaptured({ logLevel: 'trace' });
+    const raw = rawPino();
+    call(obs.log);
+    call(raw.logger);
+    expect(lines).toHaveLength(raw.lines.length);
+    expect(lines.map(withoutTime)).toEqual(raw.lines.map(withoutTime));
+  });
+
+  it('costs the line, never the caller, when pino trips on a getter while inspecting the object', () => {
+    const { obs, lines } = startCaptured();
+    const hostile = throwingMethodGetter();
+    expect(() => obs.log.info(hostile, 'x')).not.toThrow();
+    expect(() => obs.log.info(hostile, 'x %s', 'y')).not.toThrow();
+    expect(lines).toHaveLength(0);
+    expect(obs.drops().log_error).toBe(2);
+  });
+
+  it('survives level changes on the logger and on its children', () => {
+    const { obs, logs, lines } = startCaptured({ logLevel: 'info' });
+    const hostile = throwingMethodGetter();
+    obs.log.debug({ a: 0 }, 'hidden');
+    obs.log.level = 'debug';
+    obs.log.debug({ a: 1 }, 'shown');
+    expect(() => obs.log.debug(hostile, 'x')).not.toThrow();
+
+    const child = obs.log.child({ c: 1 }, { level: 'trace' });
+    child.trace({ a: 2 }, 'child trace');
+    expect(() => child.trace(hostile, 'x')).not.toThrow();
+
+    obs.log.level = 'warn';
+    obs.log.info({ a: 3 }, 'hidden again');
+    obs.log.warn({ a: 4 }, 'warned');
+    expect(() => obs.log.error(hostile, 'x')).not.toThrow();
+
+    expect(logs().map((l) => [l.level, l.msg, l.c])).toEqual([
+      ['debug', 'shown', undefined],
+      ['trace', 'child trace', 1],
+      ['warn', 'warned', undefined],
+    ]);
+    expect(lines).toHaveLength(3);
+    expect(obs.drops().log_error).toBe(3);
+  });
+});
