@@ -566,7 +566,9 @@ export class StreamingDetector implements Detector {
       member = MEMBER_DRIFT;
       memberSign = zd >= 0 ? 1 : -1;
     }
-    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** o.scoreExp;
+    // At the default sensitivity the exponent is exactly 1, and x ** 1 is x: skip the pow call.
+    const exp = o.scoreExp;
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : exp === 1 ? internal : internal ** exp;
 
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(K.window) * (value - s[F.recent]!);
 
