@@ -1,6 +1,6 @@
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { chiSquareSurprise, clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
+import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
 // Module-level copies of the layout: the optimising compiler folds a module's own constants
@@ -124,6 +124,16 @@ const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
 const RECENT_SD = Math.sqrt(RECENT_VAR);
 const SLOW_ALPHA = ewAlpha(K.slowSpan);
 const DRIFT_ALPHA = ewAlpha(K.driftSpan);
+/**
+ * Variance test: the surprise that a sum of `VARIANCE_DOF` squared standard normals reaches the
+ * observed sum, via the Wilson–Hilferty cube-root approximation to the chi-square tail. Its
+ * constants depend on the degrees of freedom only, and computed here the test needs no call,
+ * which would box its arguments and result on every point.
+ */
+const VARIANCE_DOF = K.varianceSpan - 1;
+const WH_C = 2 / (9 * VARIANCE_DOF);
+const WH_CENTER = 1 - WH_C;
+const WH_SCALE = Math.sqrt(WH_C);
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
@@ -509,10 +519,13 @@ export class StreamingDetector implements Detector {
     s[F.ewz]! += av * (z4 - s[F.ewz]!);
     s[F.ewz2]! += av * (z4 * z4 - s[F.ewz2]!);
     const spread = s[F.ewz2]! - s[F.ewz]! * s[F.ewz]!;
-    const sv = spread > 1 ? chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1) : 0;
-    if (sv > surprise) {
-      surprise = sv;
-      member = MEMBER_VARIANCE;
+    if (spread > 1) {
+      const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
+      const sv = zv > 0 ? normalTailSurprise(zv) : 0;
+      if (sv > surprise) {
+        surprise = sv;
+        member = MEMBER_VARIANCE;
+      }
     }
 
     let spatial = false;
