@@ -593,53 +593,57 @@ export class StreamingDetector implements Detector {
     const wasOngoing = this.inEpisode;
     if (this.cooldownLeft > 0) this.cooldownLeft--;
     if (!wasOngoing) {
-      const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
-      // Multi-point members are judged on the recent average, single points on themselves, and
-      // only in the direction the member points to.
-      const drift = member === MEMBER_DRIFT;
-      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
-      // The drift rule is judged against its slow reference: the baseline has followed the rise.
-      const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
-      const signed = (multi ? s[F.recent]! : value) - base;
-      const dev = signed * memberSign;
-      let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
-      if (t === TRANSFORM_SQRT) {
-        // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
-        // however surprising the recent average looks. Downward the whole rate is the cap.
-        // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
-        const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
-        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
-      }
-      // The deviation must also clear the band (a single point) or most of it (an average), so a
-      // small impact floor on a noisy series does not turn ordinary noise into alerts.
-      const bandDev = drift
-        ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
-        : memberSign > 0
-          ? upper - expected
-          : expected - lower;
-      floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
-      const impactOk =
-        (!levelMember || isOutage || dev >= floorDev) &&
-        (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
-      const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
-      if (score >= 0.5 && allowed) {
-        episodeStart = true;
-        this.inEpisode = true;
-        this.episodeLen = 0;
-        this.calmRun = 0;
-        this.outage = isOutage;
-        this.wasOutage = isOutage;
-        this.episodeSign = memberSign;
-        this.bigUp = z >= K.recoverZ ? 1 : 0;
-        this.bigDown = z <= -K.recoverZ ? 1 : 0;
-        this.episodeKind = this.classify(member, z, y, isOutage, spread);
-        if (ed >= o.driftZ) this.driftArmed = false;
-        this.cooldownLeft = o.cooldown;
-        s[F.fastA] = y;
-        s[F.fastB] = y - dayOff;
-      } else if (score >= 0.5 || !allowed) {
-        // Suppressed points keep their ordering but sit well below the decision line.
-        score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
+      // A zero score (most points) stays zero whether or not the point is allowed: skip the
+      // impact tests.
+      if (score !== 0) {
+        const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
+        // Multi-point members are judged on the recent average, single points on themselves, and
+        // only in the direction the member points to.
+        const drift = member === MEMBER_DRIFT;
+        const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
+        // The drift rule is judged against its slow reference: the baseline has followed the rise.
+        const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
+        const signed = (multi ? s[F.recent]! : value) - base;
+        const dev = signed * memberSign;
+        let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
+        if (t === TRANSFORM_SQRT) {
+          // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
+          // however surprising the recent average looks. Downward the whole rate is the cap.
+          // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
+          const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
+          floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
+        }
+        // The deviation must also clear the band (a single point) or most of it (an average), so a
+        // small impact floor on a noisy series does not turn ordinary noise into alerts.
+        const bandDev = drift
+          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
+          : memberSign > 0
+            ? upper - expected
+            : expected - lower;
+        floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
+        const impactOk =
+          (!levelMember || isOutage || dev >= floorDev) &&
+          (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
+        const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
+        if (score >= 0.5 && allowed) {
+          episodeStart = true;
+          this.inEpisode = true;
+          this.episodeLen = 0;
+          this.calmRun = 0;
+          this.outage = isOutage;
+          this.wasOutage = isOutage;
+          this.episodeSign = memberSign;
+          this.bigUp = z >= K.recoverZ ? 1 : 0;
+          this.bigDown = z <= -K.recoverZ ? 1 : 0;
+          this.episodeKind = this.classify(member, z, y, isOutage, spread);
+          if (ed >= o.driftZ) this.driftArmed = false;
+          this.cooldownLeft = o.cooldown;
+          s[F.fastA] = y;
+          s[F.fastB] = y - dayOff;
+        } else if (score >= 0.5 || !allowed) {
+          // Suppressed points keep their ordering but sit well below the decision line.
+          score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
+        }
       }
     } else {
       this.episodeLen++;
