@@ -1,6 +1,6 @@
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { chiSquareSurprise, clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
+import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
 // Module-level copies of the layout: the optimising compiler folds a module's own constants
@@ -124,6 +124,16 @@ const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
 const RECENT_SD = Math.sqrt(RECENT_VAR);
 const SLOW_ALPHA = ewAlpha(K.slowSpan);
 const DRIFT_ALPHA = ewAlpha(K.driftSpan);
+/**
+ * Variance test: the surprise that a sum of `VARIANCE_DOF` squared standard normals reaches the
+ * observed sum, via the Wilson–Hilferty cube-root approximation to the chi-square tail. Its
+ * constants depend on the degrees of freedom only, and computed here the test needs no call,
+ * which would box its arguments and result on every point.
+ */
+const VARIANCE_DOF = K.varianceSpan - 1;
+const WH_C = 2 / (9 * VARIANCE_DOF);
+const WH_CENTER = 1 - WH_C;
+const WH_SCALE = Math.sqrt(WH_C);
 
 const MEMBER_POINT = 0;
 const MEMBER_WINDOW = 1;
@@ -509,10 +519,13 @@ export class StreamingDetector implements Detector {
     s[F.ewz]! += av * (z4 - s[F.ewz]!);
     s[F.ewz2]! += av * (z4 * z4 - s[F.ewz2]!);
     const spread = s[F.ewz2]! - s[F.ewz]! * s[F.ewz]!;
-    const sv = spread > 1 ? chiSquareSurprise(K.varianceSpan * spread, K.varianceSpan - 1) : 0;
-    if (sv > surprise) {
-      surprise = sv;
-      member = MEMBER_VARIANCE;
+    if (spread > 1) {
+      const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
+      const sv = zv > 0 ? normalTailSurprise(zv) : 0;
+      if (sv > surprise) {
+        surprise = sv;
+        member = MEMBER_VARIANCE;
+      }
     }
 
     let spatial = false;
@@ -566,7 +579,9 @@ export class StreamingDetector implements Detector {
       member = MEMBER_DRIFT;
       memberSign = zd >= 0 ? 1 : -1;
     }
-    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : internal ** o.scoreExp;
+    // At the default sensitivity the exponent is exactly 1, and x ** 1 is x: skip the pow call.
+    const exp = o.scoreExp;
+    let score = internal <= 0 ? 0 : internal >= 1 ? 1 : exp === 1 ? internal : internal ** exp;
 
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(K.window) * (value - s[F.recent]!);
 
@@ -578,53 +593,57 @@ export class StreamingDetector implements Detector {
     const wasOngoing = this.inEpisode;
     if (this.cooldownLeft > 0) this.cooldownLeft--;
     if (!wasOngoing) {
-      const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
-      // Multi-point members are judged on the recent average, single points on themselves, and
-      // only in the direction the member points to.
-      const drift = member === MEMBER_DRIFT;
-      const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
-      // The drift rule is judged against its slow reference: the baseline has followed the rise.
-      const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
-      const signed = (multi ? s[F.recent]! : value) - base;
-      const dev = signed * memberSign;
-      let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
-      if (t === TRANSFORM_SQRT) {
-        // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
-        // however surprising the recent average looks. Downward the whole rate is the cap.
-        // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
-        const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
-        floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
-      }
-      // The deviation must also clear the band (a single point) or most of it (an average), so a
-      // small impact floor on a noisy series does not turn ordinary noise into alerts.
-      const bandDev = drift
-        ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
-        : memberSign > 0
-          ? upper - expected
-          : expected - lower;
-      floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
-      const impactOk =
-        (!levelMember || isOutage || dev >= floorDev) &&
-        (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
-      const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
-      if (score >= 0.5 && allowed) {
-        episodeStart = true;
-        this.inEpisode = true;
-        this.episodeLen = 0;
-        this.calmRun = 0;
-        this.outage = isOutage;
-        this.wasOutage = isOutage;
-        this.episodeSign = memberSign;
-        this.bigUp = z >= K.recoverZ ? 1 : 0;
-        this.bigDown = z <= -K.recoverZ ? 1 : 0;
-        this.episodeKind = this.classify(member, z, y, isOutage, spread);
-        if (ed >= o.driftZ) this.driftArmed = false;
-        this.cooldownLeft = o.cooldown;
-        s[F.fastA] = y;
-        s[F.fastB] = y - dayOff;
-      } else if (score >= 0.5 || !allowed) {
-        // Suppressed points keep their ordering but sit well below the decision line.
-        score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
+      // A zero score (most points) stays zero whether or not the point is allowed: skip the
+      // impact tests.
+      if (score !== 0) {
+        const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
+        // Multi-point members are judged on the recent average, single points on themselves, and
+        // only in the direction the member points to.
+        const drift = member === MEMBER_DRIFT;
+        const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
+        // The drift rule is judged against its slow reference: the baseline has followed the rise.
+        const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
+        const signed = (multi ? s[F.recent]! : value) - base;
+        const dev = signed * memberSign;
+        let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
+        if (t === TRANSFORM_SQRT) {
+          // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
+          // however surprising the recent average looks. Downward the whole rate is the cap.
+          // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
+          const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
+          floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
+        }
+        // The deviation must also clear the band (a single point) or most of it (an average), so a
+        // small impact floor on a noisy series does not turn ordinary noise into alerts.
+        const bandDev = drift
+          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
+          : memberSign > 0
+            ? upper - expected
+            : expected - lower;
+        floorDev = Math.max(floorDev, (multi ? K.bandMulti / K.bandK : 1) * bandDev);
+        const impactOk =
+          (!levelMember || isOutage || dev >= floorDev) &&
+          (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
+        const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
+        if (score >= 0.5 && allowed) {
+          episodeStart = true;
+          this.inEpisode = true;
+          this.episodeLen = 0;
+          this.calmRun = 0;
+          this.outage = isOutage;
+          this.wasOutage = isOutage;
+          this.episodeSign = memberSign;
+          this.bigUp = z >= K.recoverZ ? 1 : 0;
+          this.bigDown = z <= -K.recoverZ ? 1 : 0;
+          this.episodeKind = this.classify(member, z, y, isOutage, spread);
+          if (ed >= o.driftZ) this.driftArmed = false;
+          this.cooldownLeft = o.cooldown;
+          s[F.fastA] = y;
+          s[F.fastB] = y - dayOff;
+        } else if (score >= 0.5 || !allowed) {
+          // Suppressed points keep their ordering but sit well below the decision line.
+          score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
+        }
       }
     } else {
       this.episodeLen++;

@@ -63,22 +63,6 @@ function erfcLog(x: number, linear: boolean): number {
 }
 
 /**
- * Surprise (−log10 p) that a sum of `dof` squared standard normals reaches `sumSq`, via the
- * Wilson–Hilferty cube-root approximation to the chi-square tail.
- *
- * @example
- * ```ts
- * chiSquareSurprise(40, 10); // well above 4
- * ```
- */
-export function chiSquareSurprise(sumSq: number, dof: number): number {
-  if (sumSq <= 0) return 0;
-  const c = 2 / (9 * dof);
-  const z = (Math.cbrt(sumSq / dof) - (1 - c)) / Math.sqrt(c);
-  return z > 0 ? normalTailSurprise(z) : 0;
-}
-
-/**
  * Huber clip: limits how much a single outlier can move a running estimate.
  *
  * @example
