@@ -16,9 +16,12 @@ export const DAY_SLOTS = 288;
 export const WEEK_SLOTS = 168;
 /** Short window for the collective (multi-point) z: the z ring. */
 export const Z_WINDOW = 12;
-/** Averaging window of the likelihood layer: its ring. */
+/**
+ * Likelihood layer: averaging window (its ring), horizon of its mean/variance, and points learned
+ * before it scores. The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory
+ * lets a noisy week raise the bar for the next one, and a quiet one lower it.
+ */
 export const LIK_WINDOW = 20;
-/** Horizon of the likelihood's mean/variance, and points before it scores. */
 export const LIK_HORIZON = 8640;
 export const LIK_MIN_LEARNED = 100;
 

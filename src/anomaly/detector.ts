@@ -56,14 +56,6 @@ const K = {
   spikeMemoryMs: 7 * 86_400_000,
   recurringRuns: 1.5,
   recurringSurprise: 2,
-  /**
-   * Likelihood layer: averaging window, horizon of its mean/variance, points before it scores.
-   * The horizon is Numenta's 8640 (a month of 5-minute points): a shorter memory lets a noisy
-   * week raise the bar for the next one, and a quiet one lower it.
-   */
-  likWindow: 20,
-  likHorizon: 8640,
-  likMinLearned: 100,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
   likStart: 0.5,
   /** Raw score = surprise / rawScale, clipped to 1. */
