@@ -62,15 +62,7 @@ type Aggregated = Omit<PairTiming, 'ratio'> & { ratios: number[] };
 export async function runHotPathBench(options: Options = {}, processes = 5): Promise<Row[]> {
   const runs: PairTiming[][] = [];
   for (let p = 0; p < processes; p++) {
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', thisFile, IN_PROCESS, JSON.stringify(options)],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    runs.push(JSON.parse(out) as PairTiming[]);
+    runs.push(JSON.parse(runFresh(thisFile, IN_PROCESS, JSON.stringify(options))) as PairTiming[]);
   }
   const pairs: Aggregated[] = (runs[0] ?? []).map((first, i) => ({
     operation: first.operation,
@@ -93,6 +85,14 @@ export async function runHotPathBench(options: Options = {}, processes = 5): Pro
 
 const thisFile = fileURLToPath(import.meta.url);
 const IN_PROCESS = '--in-process';
+
+/** Runs a bench script in a fresh Node process and returns what it printed. */
+function runFresh(file: string, ...args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', file, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
 
 /** The pairs that run in one process, as measured there. */
 async function measureInProcess(options: Options): Promise<PairTiming[]> {
@@ -227,11 +227,7 @@ function measureLogInProcesses(level: 'info' | 'debug', processes = 7): Aggregat
   const sightline: number[] = [];
   const ratios: number[] = [];
   for (let p = 0; p < processes; p++) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', logWorker, level, String(n), '10'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [r, s] = out.trim().split('\n').map(Number);
+    const [r, s] = runFresh(logWorker, level, String(n), '10').trim().split('\n').map(Number);
     raw.push(r as number);
     sightline.push(s as number);
     ratios.push((s as number) / (r as number));
