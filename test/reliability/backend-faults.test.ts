@@ -12,7 +12,8 @@ import { deliveredVsReceived, describeStats, SIGNALS, unbalanced } from './accou
 import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { type Framework, type Memory, type ServiceProcess, startService } from './service-process.js';
 import { median } from './load.js';
-import { type LoadWorker, quantile, type SteadySample, startLoadWorker } from './steady-load.js';
+import { loadRound as loadServices, p99Of, type Run } from './rounds.js';
+import { type LoadWorker, startLoadWorker } from './steady-load.js';
 
 /** A multiple of three, so each variant is loaded first, second and last equally often. */
 const ROUNDS = 9;
@@ -70,45 +71,11 @@ interface FaultFigures {
   peakRssMB: number;
 }
 
-interface Run {
-  sample: SteadySample;
-  cpuMicros: number;
-}
-
 let roundsRun = 0;
 
-/**
- * Loads the three variants at the same moment, each with its own connections, from the load worker.
- * The worker sends each tick's requests in the order it was given the targets, so the order turns
- * from round to round: always last, one variant measured 1.1-1.2 times the others' p99 with nothing
- * wrong with it.
- */
-async function loadRound(
-  worker: LoadWorker,
-  framework: Framework,
-  services: Record<Variant, ServiceProcess>,
-): Promise<Record<Variant, Run>> {
-  const all = Object.entries(services) as [Variant, ServiceProcess][];
-  const turn = roundsRun++ % all.length;
-  const entries = [...all.slice(turn), ...all.slice(0, turn)];
-  const cpu = () => Promise.all(entries.map(([, s]) => s.request<{ cpu: NodeJS.CpuUsage }>('cpu')));
-  const before = await cpu();
-  const samples = await worker.run(
-    entries.map(([, s]) => ({ port: s.port, framework })),
-    { rate: RATE, durationMs: RUN_MS },
-  );
-  const after = await cpu();
-  const used = (i: number) => {
-    const a = after[i]?.cpu;
-    const b = before[i]?.cpu;
-    return a && b ? a.user + a.system - b.user - b.system : Number.NaN;
-  };
-  return Object.fromEntries(
-    entries.map(([k], i) => [k, { sample: samples[i] as SteadySample, cpuMicros: used(i) }]),
-  ) as Record<Variant, Run>;
-}
-
-const p99Of = (run: Run) => quantile(run.sample.latenciesMs, 0.99);
+/** Loads the three variants at the same moment; whichever goes first turns from round to round. */
+const loadRound = (worker: LoadWorker, framework: Framework, services: Record<Variant, ServiceProcess>) =>
+  loadServices(worker, framework, services, roundsRun++, { rate: RATE, durationMs: RUN_MS });
 
 /** Pools the rounds of one variant: throughput over the whole time, the median round's p99. */
 function pool(runs: readonly Run[]): Measured {
