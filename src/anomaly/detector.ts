@@ -202,8 +202,13 @@ export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
   /** Float scalars at the slots named in {@link F}; see `detector-state.ts` for the layout. */
   private readonly s: Float64Array;
-  /** The two rings and both seasonal profiles, in the same buffer right after the scalars. */
+  /** The z and likelihood rings, in the same record as the scalars. */
   private readonly f: Float32Array;
+  /** The slab's profile storage, shared with its other series; this series' entries from `dayAt` and `weekAt`. */
+  private readonly p: Float32Array;
+  private readonly dayAt: number;
+  private readonly weekAt: number;
+  private readonly stride: number;
 
   private transform = TRANSFORM_NONE;
   private countLike = true;
@@ -236,9 +241,13 @@ export class StreamingDetector implements Detector {
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));
-    const { scalars, floats } = layout.allocateState();
-    this.s = scalars;
-    this.f = floats;
+    const state = layout.allocateState(this);
+    this.s = state.scalars;
+    this.f = state.rings;
+    this.p = state.profiles;
+    this.dayAt = state.dayAt;
+    this.weekAt = state.weekAt;
+    this.stride = state.stride;
     this.reset();
   }
 
@@ -268,8 +277,8 @@ export class StreamingDetector implements Detector {
   private clearModel(): void {
     const s = this.s;
     const f = this.f;
-    DAY.clear(f, s);
-    WEEK.clear(f, s);
+    DAY.clear(this.p, this.dayAt, this.stride, s);
+    WEEK.clear(this.p, this.weekAt, this.stride, s);
     LIKELIHOOD.clear(s, f);
     f.fill(0, Z_RING_AT, Z_RING_AT + Z_WINDOW);
     s[F.firstTs] = 0;
@@ -369,17 +378,18 @@ export class StreamingDetector implements Detector {
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
+    const p = this.p;
     const daySlot = DAY.slotOf(s, ts);
-    const di = DAY.lookup(f, daySlot);
+    const di = DAY.lookup(p, this.dayAt, this.stride, daySlot);
     const weekSlot = WEEK.slotOf(s, ts);
-    const wi = WEEK.lookup(f, weekSlot);
-    const dayOff = DAY.offsetAt(f, di);
+    const wi = WEEK.lookup(p, this.weekAt, this.stride, weekSlot);
+    const dayOff = DAY.offsetAt(p, di);
     // Shortly after a change was accepted, values back near the old level mean it was a burst
     // after all: restore the old level rather than crawl back to it through the Huber clip.
     if (this.revertLeft > 0) {
       this.revertLeft--;
       const m = this.model;
-      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(f, wi);
+      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(p, wi);
       const now = (m === 0 ? s[F.lvlA]! : s[F.lvlB]!) + seasonal;
       const old = (m === 0 ? s[F.prevA]! : s[F.prevB]!) + seasonal;
       this.revertRun = Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
@@ -391,7 +401,7 @@ export class StreamingDetector implements Detector {
     }
     const predA = s[F.lvlA]!;
     const predB = s[F.lvlB]! + dayOff;
-    const predC = predB + WEEK.offsetAt(f, wi);
+    const predC = predB + WEEK.offsetAt(p, wi);
 
     // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
     // recent errors: on sparse counts a typical error of a fraction of an event would make a 2 or
@@ -409,14 +419,14 @@ export class StreamingDetector implements Detector {
     if (model === 1) {
       pred = predB;
       sigma =
-        DAY.visitsAt(f, di) >= 2
-          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeB]!, DAY.devAt(f, di)), floor)
+        DAY.visitsAt(p, di) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeB]!, DAY.devAt(p, di)), floor)
           : sigB;
     } else if (model === 2) {
       pred = predC;
       sigma =
-        WEEK.visitsAt(f, wi) >= 2
-          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeC]!, WEEK.devAt(f, wi)), floor)
+        WEEK.visitsAt(p, wi) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeC]!, WEEK.devAt(p, wi)), floor)
           : sigC;
     }
     const resid = y - pred;
@@ -776,7 +786,7 @@ export class StreamingDetector implements Detector {
     }
     if (this.model >= 1) {
       // Normal for the series at some time of day, just not now: the pattern broke.
-      const [lo, hi] = DAY.range(f, s);
+      const [lo, hi] = DAY.range(this.p, this.dayAt, this.stride, s);
       const spread = hi - lo;
       if (spread > 0 && y >= s[F.lvlB]! + lo - 0.1 * spread && y <= s[F.lvlB]! + hi + 0.1 * spread) {
         return 'seasonality_break';
@@ -854,9 +864,16 @@ export class StreamingDetector implements Detector {
 
     const season = this.o.seasonality;
     if (season !== 'none') {
-      const f = this.f;
-      DAY.learn(f, s, daySlot, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
-      WEEK.learn(f, s, weekSlot, y - s[F.lvlB]! - dayOff, Math.min(eC, 4 * sigma));
+      const p = this.p;
+      const stride = this.stride;
+      DAY.learn(p, DAY.record(this.dayAt, stride, daySlot), s, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
+      WEEK.learn(
+        p,
+        WEEK.record(this.weekAt, stride, weekSlot),
+        s,
+        y - s[F.lvlB]! - dayOff,
+        Math.min(eC, 4 * sigma),
+      );
     }
     const dailyOk = season !== 'none' && elapsed >= K.dailyAfterDays * DAY_MS;
     const weeklyOk = (season === 'auto' || season === 'weekly') && elapsed >= K.weeklyAfterDays * DAY_MS;
