@@ -31,7 +31,10 @@ export const LIK_WINDOW = 20;
 export const LIK_HORIZON = 8640;
 export const LIK_MIN_LEARNED = 100;
 
-/** The detector's own scalars read on every update (`F.lastTs` to `F.zeroRate`), and the others. */
+/**
+ * The detector's own scalars read on every update (`F.lastTs` to `F.zeroRate`), and the others
+ * (from `F.runRate`). Their slots are literals in `detector.ts`; the tests hold them to this layout.
+ */
 export const OWN_HOT_FLOATS = 36;
 export const OWN_COLD_FLOATS = 6;
 /** Float64 slots of the likelihood's and the profiles' state, read on every update too. */
@@ -49,71 +52,6 @@ const RING_BYTE_AT = HOT_FLOATS * 8;
 export const COLD_AT = (RING_BYTE_AT + RING_FLOATS * 4) / 8;
 const DAY_RANGE_AT = COLD_AT + OWN_COLD_FLOATS;
 const WEEK_RANGE_AT = DAY_RANGE_AT + SeasonalProfile.rangeFloats;
-/** Float64 slots of the detector's own scalars: the hot ones, then (after the helpers' state and the rings) the cold ones. */
-export const F = {
-  /** Timestamps: latest seen, first of the model. */
-  lastTs: 0,
-  firstTs: 1,
-  /** Levels of model 0 (flat) and of the seasonal models. */
-  lvlA: 2,
-  lvlB: 3,
-  /** Residual scale (mean absolute error) of models 0, 1, 2. */
-  maeA: 4,
-  maeB: 5,
-  maeC: 6,
-  /** Long-run typical |y|, for the noise floor and the outage test. */
-  typical: 7,
-  /** Sum of the z ring; slow mean of z; learned spreads of both. */
-  zSum: 8,
-  absW: 9,
-  slowMean: 10,
-  absSlow: 11,
-  /** Drift rule: slow mean and slow reference of the deseasonalised value, spread of their gap. */
-  shortY: 12,
-  refY: 13,
-  absD: 14,
-  /** Variance test: running mean and mean square of z. */
-  ewz: 15,
-  ewz2: 16,
-  /** Recurring spikes: outlier runs seen lately, largest recent outlier up and down, their fade. */
-  spikeRuns: 17,
-  spikeUp: 18,
-  spikeDown: 19,
-  spikeFade: 20,
-  /** Fading extremes for the spatial rule. */
-  maxSeen: 21,
-  minSeen: 22,
-  /** Flatline rule: previous value and how often values repeat. */
-  lastY: 23,
-  repeatRate: 24,
-  /** Strongest recent surprise (fading) and the short EW average of the raw value. */
-  recentSurprise: 25,
-  recent: 26,
-  /** Last gap between points and its fade factor for the extremes (the gap is almost always the same). */
-  fadeDt: 27,
-  fade: 28,
-  /** Errors by which the models are compared. */
-  selA: 29,
-  selB: 30,
-  selC: 31,
-  /** Band of the last point, reported again for points that cannot be scored. */
-  lastExpected: 32,
-  lastLower: 33,
-  lastUpper: 34,
-  /** Fraction of recent points at zero: in a series usually at zero, a zero is not an outage. */
-  zeroRate: 35,
-  /** Repeat rate from before the current run of equal values began. */
-  runRate: COLD_AT,
-  /** Highest score of the open episode. */
-  peak: COLD_AT + 1,
-  /** Fast levels that follow an open episode, taken as the new levels when it is accepted. */
-  fastA: COLD_AT + 2,
-  fastB: COLD_AT + 3,
-  /** Levels before the last accepted change, restored if it is undone. */
-  prevA: COLD_AT + 4,
-  prevB: COLD_AT + 5,
-} as const;
-
 /** Float64 slots of a record, rounded up to whole cache lines so each record starts a line. */
 export const STATE_FLOATS = Math.ceil((WEEK_RANGE_AT + SeasonalProfile.rangeFloats) / 8) * 8;
 const RECORD_BYTES = STATE_FLOATS * 8;

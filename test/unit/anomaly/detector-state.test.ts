@@ -1,19 +1,30 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { F, Layout } from '../../../src/anomaly/detector.js';
 import {
   COLD_AT,
-  F,
+  DAY_MS,
   HOT_FLOATS,
   OWN_COLD_FLOATS,
   OWN_HOT_FLOATS,
   RING_FLOATS,
   STATE_FLOATS,
+  Z_RING_AT,
+  Z_WINDOW,
 } from '../../../src/anomaly/detector-state.js';
 import { type AnomalyResult, createDetector, type Detector } from '../../../src/anomaly/index.js';
 import { gaussian, prng, STEP, T0 } from './series.js';
 
 describe('detector state layout', () => {
-  const slots = Object.entries(F);
+  // A numeric enum also maps each value back to its name; keep the name-to-slot entries.
+  const slots = Object.entries(F).filter((e): e is [string, number] => typeof e[1] === 'number');
+
+  it("states the detector's literal layout numbers as the layout computes them", () => {
+    expect(Layout.dayMs).toBe(DAY_MS);
+    expect(Layout.zRingAt).toBe(Z_RING_AT);
+    expect(Layout.zWindow).toBe(Z_WINDOW);
+    expect(F.runRate).toBe(COLD_AT);
+  });
 
   it('gives every scalar its own slot', () => {
     const taken = new Map<number, string>();
