@@ -81,9 +81,12 @@ export const SLAB_MAX = 64;
 /** Where one series' state sits: its scalars and rings, and its profiles in the slab's storage. */
 export interface SeriesState {
   readonly scalars: Float64Array;
-  readonly rings: Float32Array;
-  /** The slab's float32 storage, shared by its series, in which `dayAt` and `weekAt` index. */
-  readonly profiles: Float32Array;
+  /**
+   * The slab's float32 storage, shared by its series, in which `ringsAt`, `dayAt` and `weekAt`
+   * index: one view per slab rather than one per series, one object less to reach per update.
+   */
+  readonly floats: Float32Array;
+  readonly ringsAt: number;
   readonly dayAt: number;
   readonly weekAt: number;
   /** Floats from one slot's entry to the next: the slab's series side by side. */
@@ -93,7 +96,7 @@ export interface SeriesState {
 class Slab {
   readonly id: number;
   readonly buffer: ArrayBuffer;
-  readonly profiles: Float32Array;
+  readonly floats: Float32Array;
   /** Free series indices, lowest on top, so series allocated together sit together. */
   readonly free: number[] = [];
   live = 0;
@@ -103,7 +106,7 @@ class Slab {
     this.id = id;
     this.capacity = capacity;
     this.buffer = new ArrayBuffer(capacity * STATE_BYTES);
-    this.profiles = new Float32Array(this.buffer);
+    this.floats = new Float32Array(this.buffer);
     for (let i = capacity - 1; i >= 0; i--) this.free.push(i);
   }
 }
@@ -157,7 +160,6 @@ export function allocateState(owner: object): SeriesState {
   const cap = slab.capacity;
   const base = index * RECORD_BYTES;
   const scalars = new Float64Array(slab.buffer, base, STATE_FLOATS);
-  const rings = new Float32Array(slab.buffer, base + RING_BYTE_AT, RING_FLOATS);
   // A reused index holds its previous series' numbers: zeroed (the record spans the rings too), it
   // is exactly a new one. The profile entries are cleared by the detector's `reset()`.
   scalars.fill(0);
@@ -165,8 +167,8 @@ export function allocateState(owner: object): SeriesState {
   const dayAt = (cap * RECORD_BYTES) / 4 + index * recordFloats;
   return {
     scalars,
-    rings,
-    profiles: slab.profiles,
+    floats: slab.floats,
+    ringsAt: (base + RING_BYTE_AT) / 4,
     dayAt,
     weekAt: dayAt + DAY_SLOTS * cap * recordFloats,
     stride: cap * recordFloats,

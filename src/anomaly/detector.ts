@@ -283,10 +283,12 @@ export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
   /** Float scalars at the slots named in {@link F}; see `detector-state.ts` for the layout. */
   private readonly s: Float64Array;
-  /** The z and likelihood rings, in the same record as the scalars. */
-  private readonly f: Float32Array;
-  /** The slab's profile storage, shared with its other series; this series' entries from `dayAt` and `weekAt`. */
+  /**
+   * The slab's float32 storage, shared with its other series: this series' rings (in its record,
+   * after the hot scalars) from `ringsAt`, its profile entries from `dayAt` and `weekAt`.
+   */
   private readonly p: Float32Array;
+  private readonly ringsAt: number;
   private readonly dayAt: number;
   private readonly weekAt: number;
   private readonly stride: number;
@@ -324,8 +326,8 @@ export class StreamingDetector implements Detector {
     this.o = sharedOptions(resolveOptions(options));
     const state = layout.allocateState(this);
     this.s = state.scalars;
-    this.f = state.rings;
-    this.p = state.profiles;
+    this.p = state.floats;
+    this.ringsAt = state.ringsAt;
     this.dayAt = state.dayAt;
     this.weekAt = state.weekAt;
     this.stride = state.stride;
@@ -357,11 +359,12 @@ export class StreamingDetector implements Detector {
 
   private clearModel(): void {
     const s = this.s;
-    const f = this.f;
-    DAY.clear(this.p, this.dayAt, this.stride, s);
-    WEEK.clear(this.p, this.weekAt, this.stride, s);
-    LIKELIHOOD.clear(s, f);
-    f.fill(0, Layout.zRingAt, Layout.zRingAt + Layout.zWindow);
+    const p = this.p;
+    const z = this.ringsAt + Layout.zRingAt;
+    DAY.clear(p, this.dayAt, this.stride, s);
+    WEEK.clear(p, this.weekAt, this.stride, s);
+    LIKELIHOOD.clear(s, p, this.ringsAt);
+    p.fill(0, z, z + Layout.zWindow);
     s[F.firstTs] = 0;
     s[F.lastTs] = 0;
     s[F.fadeDt] = 0;
@@ -419,7 +422,7 @@ export class StreamingDetector implements Detector {
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.neutral();
     const o = this.o;
     const s = this.s;
-    const f = this.f;
+    const p = this.p;
     const ts = typeof timestampMs === 'number' && Number.isFinite(timestampMs) ? timestampMs : s[F.lastTs]!;
 
     // Counters (non-negative integers) get the Anscombe transform, which makes Poisson noise
@@ -459,7 +462,6 @@ export class StreamingDetector implements Detector {
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
-    const p = this.p;
     const daySlot = DAY.slotOf(s, ts);
     const di = DAY.lookup(p, this.dayAt, this.stride, daySlot);
     const weekSlot = WEEK.slotOf(s, ts);
@@ -525,9 +527,9 @@ export class StreamingDetector implements Detector {
     // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
     // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
     const zc = clip(z, -8, 8);
-    const zAt = Layout.zRingAt + this.zIdx;
-    s[F.zSum]! += zc - f[zAt]!;
-    f[zAt] = zc;
+    const zAt = this.ringsAt + Layout.zRingAt + this.zIdx;
+    s[F.zSum]! += zc - p[zAt]!;
+    p[zAt] = zc;
     this.zIdx = this.zIdx + 1 < Layout.zWindow ? this.zIdx + 1 : 0;
     const filled = Math.min(n, Layout.zWindow);
     const meanW = s[F.zSum]! / filled;
@@ -652,7 +654,7 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    LIKELIHOOD.push(s, f, raw, !this.inEpisode && n > o.warmup * K.likStart);
+    LIKELIHOOD.push(s, p, this.ringsAt, raw, !this.inEpisode && n > o.warmup * K.likStart);
     let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
@@ -823,12 +825,13 @@ export class StreamingDetector implements Detector {
     const s = this.s;
     // The episode's own residuals must not echo into the next points as a fresh anomaly.
     s[F.slowMean] = 0;
-    this.f.fill(0, Layout.zRingAt, Layout.zRingAt + Layout.zWindow);
+    const z = this.ringsAt + Layout.zRingAt;
+    this.p.fill(0, z, z + Layout.zWindow);
     s[F.zSum] = 0;
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
-    if (this.wasOutage) LIKELIHOOD.settle(s, this.f);
+    if (this.wasOutage) LIKELIHOOD.settle(s, this.p, this.ringsAt);
     this.wasOutage = false;
     this.inEpisode = false;
     this.outage = false;
@@ -847,12 +850,13 @@ export class StreamingDetector implements Detector {
     // Large residuals of both signs in the short window: the noise widened (a burst), whichever
     // member crossed first. Several large residuals of this sign, the last ones included: a step.
     const s = this.s;
-    const f = this.f;
+    const p = this.p;
+    const zAt = this.ringsAt + Layout.zRingAt;
     const len = Layout.zWindow;
     let bigUp = 0;
     let bigDown = 0;
     for (let k = 0; k < len; k++) {
-      const v = f[Layout.zRingAt + k]!;
+      const v = p[zAt + k]!;
       if (v >= K.recoverZ) bigUp++;
       else if (v <= -K.recoverZ) bigDown++;
     }
@@ -861,7 +865,7 @@ export class StreamingDetector implements Detector {
     }
     let run = 0;
     for (let k = 1; k <= len; k++) {
-      const v = f[Layout.zRingAt + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
+      const v = p[zAt + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
       if (v < K.recoverZ) break;
       run++;
     }

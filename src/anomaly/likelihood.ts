@@ -30,7 +30,7 @@ enum Slot {
  * its usual noise.
  *
  * One instance describes the layout and is shared by every series; each series hands in its own
- * `ring` (Float32, `window` floats from `ringAt`) and `state` (Float64, `stateFloats` from
+ * `ring` (Float32, `window` floats from `ringsAt + ringAt`, its rings' place in the storage) and `state` (Float64, `stateFloats` from
  * `stateAt`), so the likelihood costs a series no object of its own.
  *
  * @example
@@ -38,7 +38,7 @@ enum Slot {
  * const l = new AnomalyLikelihood(10, 8640, 100, 0, 0);
  * const ring = new Float32Array(10);
  * const state = new Float64Array(AnomalyLikelihood.stateFloats);
- * l.push(state, ring, 0.02, true);
+ * l.push(state, ring, 0, 0.02, true);
  * l.score(state); // 0 during learning, later 0..1
  * ```
  */
@@ -69,11 +69,11 @@ export class AnomalyLikelihood {
    * itself. No return value: the method is not inlined, and a returned float would be boxed on
    * every point.
    */
-  push(state: Float64Array, ring: Float32Array, raw: number, learn: boolean): void {
+  push(state: Float64Array, ring: Float32Array, ringsAt: number, raw: number, learn: boolean): void {
     const s = this.at;
     const w = this.window;
     const idx = state[s + Slot.idx]!;
-    const slot = this.ringAt + idx;
+    const slot = ringsAt + this.ringAt + idx;
     const old = ring[slot]!;
     ring[slot] = raw;
     state[s + Slot.idx] = idx + 1 < w ? idx + 1 : 0;
@@ -108,16 +108,16 @@ export class AnomalyLikelihood {
   }
 
   /** Sets the averaging window to the learned mean (neutral), keeping the learned distribution. */
-  settle(state: Float64Array, ring: Float32Array): void {
+  settle(state: Float64Array, ring: Float32Array, ringsAt: number): void {
     const s = this.at;
     const mean = state[s + Slot.mean]!;
-    ring.fill(mean, this.ringAt, this.ringAt + this.window);
+    ring.fill(mean, ringsAt + this.ringAt, ringsAt + this.ringAt + this.window);
     state[s + Slot.filled] = this.window;
     state[s + Slot.sum] = mean * this.window;
   }
 
-  clear(state: Float64Array, ring: Float32Array): void {
-    ring.fill(0, this.ringAt, this.ringAt + this.window);
+  clear(state: Float64Array, ring: Float32Array, ringsAt: number): void {
+    ring.fill(0, ringsAt + this.ringAt, ringsAt + this.ringAt + this.window);
     state.fill(0, this.at, this.at + AnomalyLikelihood.stateFloats);
   }
 }
