@@ -9,6 +9,9 @@ import { SeasonalProfile } from './seasonal-profile.js';
  * profiles slot-major, `[slot][series][offset, deviation, visits]`. A collection cycle feeds
  * every series the same timestamp, so the same slot: consecutive series read neighbouring
  * records and profile entries, about 1,500 pages for 10,000 series instead of 16,000.
+ * Slabs grow with the number of series (1, 1, 2, 4 ... 64), so a lone detector costs what it
+ * uses; a detector's index goes back to its slab once the detector is garbage (dropped by its
+ * owner or evicted by the engine), and an empty slab is dropped.
  *
  * A record: the float64 scalars read on every update (the detector's own, then the likelihood's
  * and the profiles' state), the two float32 rings (written on every update), then the scalars
