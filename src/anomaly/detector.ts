@@ -3,78 +3,153 @@ import { type ResolvedOptions, resolveOptions } from './options.js';
 import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
-// Module-level copies of the layout: the optimising compiler folds a module's own constants
-// (slot numbers become immediates, the shared likelihood and profiles known objects) but not
-// imported bindings, which would cost a load and a bounds check on every state access.
-const F = layout.F;
+// The optimising compiler folds a module's own `const` numbers into the code, but not imported
+// bindings, and the bundler turns every top-level `const` into a `var`, which it does not fold
+// either: each use would cost a load (and, for an object, a map check). Numbers read on every
+// update are therefore members of enums declared in this file, which esbuild replaces by their
+// literal values both when tsx compiles the sources and when tsup bundles the package. The
+// values must match `detector-state.ts`; the tests hold them to it. The shared likelihood and
+// profiles are objects and stay module constants.
 const DAY = layout.DAY;
 const WEEK = layout.WEEK;
 const LIKELIHOOD = layout.LIKELIHOOD;
-const DAY_MS = layout.DAY_MS;
-const Z_RING_AT = layout.Z_RING_AT;
-const Z_WINDOW = layout.Z_WINDOW;
+
+/** Layout numbers of `detector-state.ts` read on every update. */
+export enum Layout {
+  dayMs = 86_400_000,
+  zRingAt = 0,
+  /** Short window for the collective (multi-point) z: the z ring, and the span of `F.recent`. */
+  zWindow = 12,
+}
+
+/**
+ * Float64 slots of the detector's own scalars in its record (`detector-state.ts`): the hot ones,
+ * then, after the likelihood's and the profiles' state and the rings, the cold ones.
+ */
+export enum F {
+  /** Timestamps: latest seen, first of the model. */
+  lastTs = 0,
+  firstTs = 1,
+  /** Levels of model 0 (flat) and of the seasonal models. */
+  lvlA = 2,
+  lvlB = 3,
+  /** Residual scale (mean absolute error) of models 0, 1, 2. */
+  maeA = 4,
+  maeB = 5,
+  maeC = 6,
+  /** Long-run typical |y|, for the noise floor and the outage test. */
+  typical = 7,
+  /** Sum of the z ring; slow mean of z; learned spreads of both. */
+  zSum = 8,
+  absW = 9,
+  slowMean = 10,
+  absSlow = 11,
+  /** Drift rule: slow mean and slow reference of the deseasonalised value, spread of their gap. */
+  shortY = 12,
+  refY = 13,
+  absD = 14,
+  /** Variance test: running mean and mean square of z. */
+  ewz = 15,
+  ewz2 = 16,
+  /** Recurring spikes: outlier runs seen lately, largest recent outlier up and down, their fade. */
+  spikeRuns = 17,
+  spikeUp = 18,
+  spikeDown = 19,
+  spikeFade = 20,
+  /** Fading extremes for the spatial rule. */
+  maxSeen = 21,
+  minSeen = 22,
+  /** Flatline rule: previous value and how often values repeat. */
+  lastY = 23,
+  repeatRate = 24,
+  /** Strongest recent surprise (fading) and the short EW average of the raw value. */
+  recentSurprise = 25,
+  recent = 26,
+  /** Last gap between points and its fade factor for the extremes (the gap is almost always the same). */
+  fadeDt = 27,
+  fade = 28,
+  /** Errors by which the models are compared. */
+  selA = 29,
+  selB = 30,
+  selC = 31,
+  /** Band of the last point, reported again for points that cannot be scored. */
+  lastExpected = 32,
+  lastLower = 33,
+  lastUpper = 34,
+  /** Fraction of recent points at zero: in a series usually at zero, a zero is not an outage. */
+  zeroRate = 35,
+  /** Repeat rate from before the current run of equal values began. */
+  runRate = 67,
+  /** Highest score of the open episode. */
+  peak = 68,
+  /** Fast levels that follow an open episode, taken as the new levels when it is accepted. */
+  fastA = 69,
+  fastB = 70,
+  /** Levels before the last accepted change, restored if it is undone. */
+  prevA = 71,
+  prevB = 72,
+}
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
-const K = {
+// biome-ignore-start lint/suspicious/noDuplicateEnumValues: numbers, not tags; equal values are a coincidence
+enum K {
   /** Level EWMA span in points (Grafana's 1 h mid-line at 1-min steps). */
-  levelSpan: 60,
+  levelSpan = 60,
   /**
    * Level span of the seasonal model: the daily profile already follows the intra-day shape, so
    * its level moves slowly and a broken day is not absorbed before it is noticed.
    */
-  levelSpanSeasonal: 500,
+  levelSpanSeasonal = 500,
   /** Span of the residual scale (mean absolute error) in points. */
-  scaleSpan: 240,
+  scaleSpan = 240,
   /** Huber clip of residuals fed to the level and scale, in sigmas. */
-  huber: 3,
-  /** Short window for the collective (multi-point) z. */
-  window: Z_WINDOW,
+  huber = 3,
   /** Span of the slow mean of z that catches level shifts and drifts. */
-  slowSpan: 30,
+  slowSpan = 30,
   /** Span over which the spread of the window and slow means is learned. */
-  spreadSpan: 500,
+  spreadSpan = 500,
   /** Span of the running mean/variance of z used by the variance test. */
-  varianceSpan: 12,
+  varianceSpan = 12,
   /** Spatial rule: a new extreme beyond this fraction of the seen range. */
-  spatialTolerance: 0.05,
+  spatialTolerance = 0.05,
   /** ...and only when the point is also this many sigmas out (new extremes of pure noise are common). */
-  spatialMinZ: 4.5,
+  spatialMinZ = 4.5,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
-  spatialSurprise: 8,
+  spatialSurprise = 8,
   /**
    * Time over which the seen extremes fade back toward the level (e-folding). A spike from months
    * ago must not mask a new one far outside today's band; the file-wide min/max that NAB hands
    * its detectors is the future, which a streaming detector cannot have.
    */
-  extremeFadeMs: 60 * 86_400_000,
+  extremeFadeMs = 60 * 86_400_000,
   /**
    * Recurring spikes: the record of recent outliers (their largest size and how many runs of them)
    * fades over this time (e-folding). Once it holds at least `recurringRuns` runs, an outlier no
    * larger than the record carries at most `recurringSurprise` (p = 0.01), below what starts an
    * episode.
    */
-  spikeMemoryMs: 7 * 86_400_000,
-  recurringRuns: 1.5,
-  recurringSurprise: 2,
+  spikeMemoryMs = 7 * 86_400_000,
+  recurringRuns = 1.5,
+  recurringSurprise = 2,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
-  likStart: 0.5,
+  likStart = 0.5,
   /** Raw score = surprise / rawScale, clipped to 1. */
-  rawScale: 10,
+  rawScale = 10,
   /** Consecutive calm points that close an episode. */
-  recoverPoints: 3,
+  recoverPoints = 3,
   /** |z| below which a point counts as calm. */
-  recoverZ: 3,
+  recoverZ = 3,
   /** Short-window variance of z (1 when calm) that makes a two-sided burst a variance change. */
-  varianceSpread: 4,
+  varianceSpread = 4,
   /**
    * Surprise the point itself must carry to start an episode: the likelihood remembers the last
    * ~20 points, and an unremarkable point must not inherit their evidence under another name.
    * Scaled with the likelihood cut-off, so higher sensitivity also accepts weaker points.
    */
-  minSurprise: 3,
+  minSurprise = 3,
   /** Points after accepting a level change during which a return to the old level undoes it. */
-  revertWindow: 60,
-  surpriseFade: 0.25,
+  revertWindow = 60,
+  surpriseFade = 0.25,
   /**
    * Drift rule: span of the slow reference level (and of the usual gap between it and the slow
    * mean of the value). The level follows a rise over a few dozen points; the reference, the
@@ -82,37 +157,38 @@ const K = {
    * long-run norm rather than last week's. How many usual gaps flag it depends on the sensitivity
    * (`ResolvedOptions.driftZ`).
    */
-  driftSpan: 8640,
+  driftSpan = 8640,
   /**
    * Noise floor of counts after the transform: `countFloorMin` for a counter that has not varied,
    * rising with the typical error (x `countSeen`) to 1, the Poisson sd, once that error reaches 0.25.
    */
-  countFloorMin: 0.25,
-  countSeen: 4,
+  countFloorMin = 0.25,
+  countSeen = 4,
   /** Band half-width in sigmas for lower/upper. */
-  bandK: 3,
+  bandK = 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */
-  bandMulti: 2,
+  bandMulti = 2,
   /** Seasonal model must beat the simpler one by this factor to be switched on. */
-  seasonGain: 0.9,
+  seasonGain = 0.9,
   /** Days of data before the daily / weekly profile may be used. */
-  dailyAfterDays: 2,
-  weeklyAfterDays: 14,
+  dailyAfterDays = 2,
+  weeklyAfterDays = 14,
   /** Days over which the seasonal models' errors are compared. */
-  selectDays: 7,
+  selectDays = 7,
   /** Points of a repeated value before a flatline can be scored. */
-  flatMinRun: 6,
+  flatMinRun = 6,
   /** Flatline scoring only applies when the series repeats a value less often than this. */
-  flatMaxRepeatRate: 0.2,
+  flatMaxRepeatRate = 0.2,
   /**
    * A value at zero is an outage only in a series that is rarely at zero (fraction of points over
    * the last ~200, learned outside episodes): in a sparse or bursty series zero is the usual value.
    */
-  outageMaxZeroRate: 0.2,
-} as const;
+  outageMaxZeroRate = 0.2,
+}
+// biome-ignore-end lint/suspicious/noDuplicateEnumValues: end of the tuning numbers
 
-/** Variance factor of the EW average over `K.window` points (`recent`) for iid noise. */
-const RECENT_VAR = ewAlpha(K.window) / (2 - ewAlpha(K.window));
+/** Variance factor of the EW average over `Layout.zWindow` points (`recent`) for iid noise. */
+const RECENT_VAR = ewAlpha(Layout.zWindow) / (2 - ewAlpha(Layout.zWindow));
 const RECENT_SD = Math.sqrt(RECENT_VAR);
 const SLOW_ALPHA = ewAlpha(K.slowSpan);
 const DRIFT_ALPHA = ewAlpha(K.driftSpan);
@@ -127,41 +203,46 @@ const WH_C = 2 / (9 * VARIANCE_DOF);
 const WH_CENTER = 1 - WH_C;
 const WH_SCALE = Math.sqrt(WH_C);
 
-const MEMBER_POINT = 0;
-const MEMBER_WINDOW = 1;
-const MEMBER_SLOW = 2;
-const MEMBER_VARIANCE = 3;
-const MEMBER_SPATIAL = 4;
-const MEMBER_FLAT = 5;
-const MEMBER_DRIFT = 6;
+/** Which member of the ensemble carries a point's surprise. */
+enum Member {
+  point = 0,
+  window = 1,
+  slow = 2,
+  variance = 3,
+  spatial = 4,
+  flat = 5,
+  drift = 6,
+}
 
-const TRANSFORM_NONE = 0;
-const TRANSFORM_SQRT = 1;
-const TRANSFORM_LOG = 2;
+enum Transform {
+  none = 0,
+  sqrt = 1,
+  log = 2,
+}
 
 // The untransformed case stays small enough for the compiler to always inline it: a call that
 // is not inlined boxes its number argument and result on every update.
 function forward(x: number, t: number): number {
-  return t === TRANSFORM_NONE ? x : forwardTransformed(x, t);
+  return t === Transform.none ? x : forwardTransformed(x, t);
 }
 
 function inverse(y: number, t: number): number {
-  return t === TRANSFORM_NONE ? y : inverseTransformed(y, t);
+  return t === Transform.none ? y : inverseTransformed(y, t);
 }
 
 function forwardTransformed(x: number, t: number): number {
-  if (t === TRANSFORM_SQRT) return 2 * Math.sqrt(Math.max(x, 0) + 0.375);
-  if (t === TRANSFORM_LOG) return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
+  if (t === Transform.sqrt) return 2 * Math.sqrt(Math.max(x, 0) + 0.375);
+  if (t === Transform.log) return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
   return x;
 }
 
 function inverseTransformed(y: number, t: number): number {
-  if (t === TRANSFORM_SQRT) {
+  if (t === Transform.sqrt) {
     const h = y > 0 ? y / 2 : 0;
     const x = h * h - 0.375;
     return Math.max(x, 0);
   }
-  if (t === TRANSFORM_LOG) return y >= 0 ? Math.expm1(y) : -Math.expm1(-y);
+  if (t === Transform.log) return y >= 0 ? Math.expm1(y) : -Math.expm1(-y);
   return y;
 }
 
@@ -202,10 +283,17 @@ export class StreamingDetector implements Detector {
   private readonly o: ResolvedOptions;
   /** Float scalars at the slots named in {@link F}; see `detector-state.ts` for the layout. */
   private readonly s: Float64Array;
-  /** The two rings and both seasonal profiles, in the same buffer right after the scalars. */
-  private readonly f: Float32Array;
+  /**
+   * The slab's float32 storage, shared with its other series: this series' rings (in its record,
+   * after the hot scalars) from `ringsAt`, its profile entries from `dayAt` and `weekAt`.
+   */
+  private readonly p: Float32Array;
+  private readonly ringsAt: number;
+  private readonly dayAt: number;
+  private readonly weekAt: number;
+  private readonly stride: number;
 
-  private transform = TRANSFORM_NONE;
+  private transform = Transform.none;
   private countLike = true;
   private n = 0;
   private pointsFirstDay = 0;
@@ -236,9 +324,13 @@ export class StreamingDetector implements Detector {
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));
-    const { scalars, floats } = layout.allocateState();
-    this.s = scalars;
-    this.f = floats;
+    const state = layout.allocateState(this);
+    this.s = state.scalars;
+    this.p = state.floats;
+    this.ringsAt = state.ringsAt;
+    this.dayAt = state.dayAt;
+    this.weekAt = state.weekAt;
+    this.stride = state.stride;
     this.reset();
   }
 
@@ -249,7 +341,7 @@ export class StreamingDetector implements Detector {
   reset(): void {
     const s = this.s;
     const t = this.o.transform;
-    this.transform = t === 'sqrt' ? TRANSFORM_SQRT : t === 'log' ? TRANSFORM_LOG : TRANSFORM_NONE;
+    this.transform = t === 'sqrt' ? Transform.sqrt : t === 'log' ? Transform.log : Transform.none;
     this.countLike = t === 'auto';
     this.n = 0;
     this.clearModel();
@@ -267,11 +359,12 @@ export class StreamingDetector implements Detector {
 
   private clearModel(): void {
     const s = this.s;
-    const f = this.f;
-    DAY.clear(f, s);
-    WEEK.clear(f, s);
-    LIKELIHOOD.clear(s, f);
-    f.fill(0, Z_RING_AT, Z_RING_AT + Z_WINDOW);
+    const p = this.p;
+    const z = this.ringsAt + Layout.zRingAt;
+    DAY.clear(p, this.dayAt, this.stride, s);
+    WEEK.clear(p, this.weekAt, this.stride, s);
+    LIKELIHOOD.clear(s, p, this.ringsAt);
+    p.fill(0, z, z + Layout.zWindow);
     s[F.firstTs] = 0;
     s[F.lastTs] = 0;
     s[F.fadeDt] = 0;
@@ -329,7 +422,7 @@ export class StreamingDetector implements Detector {
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.neutral();
     const o = this.o;
     const s = this.s;
-    const f = this.f;
+    const p = this.p;
     const ts = typeof timestampMs === 'number' && Number.isFinite(timestampMs) ? timestampMs : s[F.lastTs]!;
 
     // Counters (non-negative integers) get the Anscombe transform, which makes Poisson noise
@@ -338,13 +431,13 @@ export class StreamingDetector implements Detector {
     if (this.countLike) {
       if (value < 0 || !Number.isInteger(value)) {
         this.countLike = false;
-        if (this.transform === TRANSFORM_SQRT) {
-          this.transform = TRANSFORM_NONE;
+        if (this.transform === Transform.sqrt) {
+          this.transform = Transform.none;
           this.n = 0;
           this.clearModel();
         }
       } else if (this.n === 0) {
-        this.transform = TRANSFORM_SQRT;
+        this.transform = Transform.sqrt;
       }
       if (this.n >= o.warmup) this.countLike = false;
     }
@@ -365,21 +458,21 @@ export class StreamingDetector implements Detector {
     const prevTs = s[F.lastTs]!;
     if (ts > prevTs) s[F.lastTs] = ts;
     const elapsed = s[F.lastTs]! - s[F.firstTs]!;
-    if (elapsed < DAY_MS) this.pointsFirstDay++;
+    if (elapsed < Layout.dayMs) this.pointsFirstDay++;
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
     const daySlot = DAY.slotOf(s, ts);
-    const di = DAY.lookup(f, daySlot);
+    const di = DAY.lookup(p, this.dayAt, this.stride, daySlot);
     const weekSlot = WEEK.slotOf(s, ts);
-    const wi = WEEK.lookup(f, weekSlot);
-    const dayOff = DAY.offsetAt(f, di);
+    const wi = WEEK.lookup(p, this.weekAt, this.stride, weekSlot);
+    const dayOff = DAY.offsetAt(p, di);
     // Shortly after a change was accepted, values back near the old level mean it was a burst
     // after all: restore the old level rather than crawl back to it through the Huber clip.
     if (this.revertLeft > 0) {
       this.revertLeft--;
       const m = this.model;
-      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(f, wi);
+      const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(p, wi);
       const now = (m === 0 ? s[F.lvlA]! : s[F.lvlB]!) + seasonal;
       const old = (m === 0 ? s[F.prevA]! : s[F.prevB]!) + seasonal;
       this.revertRun = Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
@@ -391,13 +484,13 @@ export class StreamingDetector implements Detector {
     }
     const predA = s[F.lvlA]!;
     const predB = s[F.lvlB]! + dayOff;
-    const predC = predB + WEEK.offsetAt(f, wi);
+    const predC = predB + WEEK.offsetAt(p, wi);
 
     // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
     // recent errors: on sparse counts a typical error of a fraction of an event would make a 2 or
     // a 3 look like a 10-sigma spike. A counter that has not varied at all keeps the small floor,
     // so a constant count that moves is still seen.
-    const countFloor = t === TRANSFORM_SQRT ? clip(K.countSeen * s[F.maeA]!, K.countFloorMin, 1) : 0;
+    const countFloor = t === Transform.sqrt ? clip(K.countSeen * s[F.maeA]!, K.countFloorMin, 1) : 0;
     const floor = countFloor + 0.01 * s[F.typical]! + 1e-9;
     const sigA = Math.max(1.2533 * s[F.maeA]!, floor);
     const sigB = Math.max(1.2533 * s[F.maeB]!, floor);
@@ -409,14 +502,14 @@ export class StreamingDetector implements Detector {
     if (model === 1) {
       pred = predB;
       sigma =
-        DAY.visitsAt(f, di) >= 2
-          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeB]!, DAY.devAt(f, di)), floor)
+        DAY.visitsAt(p, di) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeB]!, DAY.devAt(p, di)), floor)
           : sigB;
     } else if (model === 2) {
       pred = predC;
       sigma =
-        WEEK.visitsAt(f, wi) >= 2
-          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeC]!, WEEK.devAt(f, wi)), floor)
+        WEEK.visitsAt(p, wi) >= 2
+          ? Math.max(1.2533 * Math.max(0.5 * s[F.maeC]!, WEEK.devAt(p, wi)), floor)
           : sigC;
     }
     const resid = y - pred;
@@ -427,24 +520,24 @@ export class StreamingDetector implements Detector {
     const down = o.direction !== 'up';
     // The three z-based members share one tail function, which is monotonic: pick the largest
     // direction-allowed |z| first and evaluate the tail once.
-    let member = MEMBER_POINT;
+    let member = Member.point;
     let memberSign = z >= 0 ? 1 : -1;
     let best = z > 0 ? (up ? z : -1) : down ? -z : -1;
 
     // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
     // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
     const zc = clip(z, -8, 8);
-    const zAt = Z_RING_AT + this.zIdx;
-    s[F.zSum]! += zc - f[zAt]!;
-    f[zAt] = zc;
-    this.zIdx = this.zIdx + 1 < Z_WINDOW ? this.zIdx + 1 : 0;
-    const filled = Math.min(n, Z_WINDOW);
+    const zAt = this.ringsAt + Layout.zRingAt + this.zIdx;
+    s[F.zSum]! += zc - p[zAt]!;
+    p[zAt] = zc;
+    this.zIdx = this.zIdx + 1 < Layout.zWindow ? this.zIdx + 1 : 0;
+    const filled = Math.min(n, Layout.zWindow);
     const meanW = s[F.zSum]! / filled;
-    const zw = meanW / Math.max(1.2533 * s[F.absW]!, 0.8 / Math.sqrt(Z_WINDOW));
+    const zw = meanW / Math.max(1.2533 * s[F.absW]!, 0.8 / Math.sqrt(Layout.zWindow));
     const ew = zw > 0 ? (up ? zw : -1) : down ? -zw : -1;
     if (ew > best) {
       best = ew;
-      member = MEMBER_WINDOW;
+      member = Member.window;
       memberSign = zw >= 0 ? 1 : -1;
     }
 
@@ -455,7 +548,7 @@ export class StreamingDetector implements Detector {
     const es = zs > 0 ? (up ? zs : -1) : down ? -zs : -1;
     if (es > best) {
       best = es;
-      member = MEMBER_SLOW;
+      member = Member.slow;
       memberSign = zs >= 0 ? 1 : -1;
     }
     // A gradual build-up is absorbed by the level as it grows; a short mean against a slow
@@ -486,7 +579,7 @@ export class StreamingDetector implements Detector {
     // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
     const outlier = Math.abs(z) > K.spatialMinZ;
     if (
-      member === MEMBER_POINT &&
+      member === Member.point &&
       outlier &&
       !isOutage &&
       s[F.spikeRuns]! >= K.recurringRuns &&
@@ -516,7 +609,7 @@ export class StreamingDetector implements Detector {
       const sv = zv > 0 ? normalTailSurprise(zv) : 0;
       if (sv > surprise) {
         surprise = sv;
-        member = MEMBER_VARIANCE;
+        member = Member.variance;
       }
     }
 
@@ -534,7 +627,7 @@ export class StreamingDetector implements Detector {
           spatial = true;
           if (K.spatialSurprise > surprise) {
             surprise = K.spatialSurprise;
-            member = MEMBER_SPATIAL;
+            member = Member.spatial;
           }
         }
       }
@@ -551,7 +644,7 @@ export class StreamingDetector implements Detector {
       const sf = -0.5 * this.flatRun * Math.log10(rate);
       if (sf > surprise) {
         surprise = sf;
-        member = MEMBER_FLAT;
+        member = Member.flat;
       }
     }
 
@@ -561,21 +654,21 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    LIKELIHOOD.push(s, f, raw, !this.inEpisode && n > o.warmup * K.likStart);
+    LIKELIHOOD.push(s, p, this.ringsAt, raw, !this.inEpisode && n > o.warmup * K.likStart);
     let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
       // The gap itself is the evidence (at least `driftZ` usual gaps), so it also counts as this point's surprise.
       internal = 1;
       s[F.recentSurprise] = Math.max(s[F.recentSurprise]!, K.minSurprise * 2 * o.cutoff);
-      member = MEMBER_DRIFT;
+      member = Member.drift;
       memberSign = zd >= 0 ? 1 : -1;
     }
     // At the default sensitivity the exponent is exactly 1, and x ** 1 is x: skip the pow call.
     const exp = o.scoreExp;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : exp === 1 ? internal : internal ** exp;
 
-    s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(K.window) * (value - s[F.recent]!);
+    s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (value - s[F.recent]!);
 
     // --- Decision -------------------------------------------------------------------------
     const lower = inverse(pred - K.bandK * sigma, t);
@@ -588,17 +681,17 @@ export class StreamingDetector implements Detector {
       // A zero score (most points) stays zero whether or not the point is allowed: skip the
       // impact tests.
       if (score !== 0) {
-        const levelMember = member !== MEMBER_VARIANCE && member !== MEMBER_FLAT;
+        const levelMember = member !== Member.variance && member !== Member.flat;
         // Multi-point members are judged on the recent average, single points on themselves, and
         // only in the direction the member points to.
-        const drift = member === MEMBER_DRIFT;
-        const multi = member === MEMBER_WINDOW || member === MEMBER_SLOW || drift;
+        const drift = member === Member.drift;
+        const multi = member === Member.window || member === Member.slow || drift;
         // The drift rule is judged against its slow reference: the baseline has followed the rise.
         const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
         const signed = (multi ? s[F.recent]! : value) - base;
         const dev = signed * memberSign;
         let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
-        if (t === TRANSFORM_SQRT) {
+        if (t === Transform.sqrt) {
           // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
           // however surprising the recent average looks. Downward the whole rate is the cap.
           // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
@@ -672,7 +765,7 @@ export class StreamingDetector implements Detector {
         // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
         // widen the scale with a higher level at once rather than over the next hours, so the
         // wider noise after the step is not reported again as a variance change.
-        if (this.transform === TRANSFORM_NONE && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
+        if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
           const r = Math.min(s[F.fastA]! / s[F.lvlA]!, 2);
           s[F.maeA]! *= r;
           s[F.maeB]! *= r;
@@ -732,12 +825,13 @@ export class StreamingDetector implements Detector {
     const s = this.s;
     // The episode's own residuals must not echo into the next points as a fresh anomaly.
     s[F.slowMean] = 0;
-    this.f.fill(0, Z_RING_AT, Z_RING_AT + Z_WINDOW);
+    const z = this.ringsAt + Layout.zRingAt;
+    this.p.fill(0, z, z + Layout.zWindow);
     s[F.zSum] = 0;
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
-    if (this.wasOutage) LIKELIHOOD.settle(s, this.f);
+    if (this.wasOutage) LIKELIHOOD.settle(s, this.p, this.ringsAt);
     this.wasOutage = false;
     this.inEpisode = false;
     this.outage = false;
@@ -751,17 +845,18 @@ export class StreamingDetector implements Detector {
    */
   private classify(member: number, z: number, y: number, outage: boolean, spread: number): AnomalyKind {
     if (outage) return 'level_shift';
-    if (member === MEMBER_FLAT) return 'flatline';
-    if (member === MEMBER_VARIANCE) return 'variance';
+    if (member === Member.flat) return 'flatline';
+    if (member === Member.variance) return 'variance';
     // Large residuals of both signs in the short window: the noise widened (a burst), whichever
     // member crossed first. Several large residuals of this sign, the last ones included: a step.
     const s = this.s;
-    const f = this.f;
-    const len = Z_WINDOW;
+    const p = this.p;
+    const zAt = this.ringsAt + Layout.zRingAt;
+    const len = Layout.zWindow;
     let bigUp = 0;
     let bigDown = 0;
     for (let k = 0; k < len; k++) {
-      const v = f[Z_RING_AT + k]!;
+      const v = p[zAt + k]!;
       if (v >= K.recoverZ) bigUp++;
       else if (v <= -K.recoverZ) bigDown++;
     }
@@ -770,13 +865,13 @@ export class StreamingDetector implements Detector {
     }
     let run = 0;
     for (let k = 1; k <= len; k++) {
-      const v = f[Z_RING_AT + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
+      const v = p[zAt + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
       if (v < K.recoverZ) break;
       run++;
     }
     if (this.model >= 1) {
       // Normal for the series at some time of day, just not now: the pattern broke.
-      const [lo, hi] = DAY.range(f, s);
+      const [lo, hi] = DAY.range(this.p, this.dayAt, this.stride, s);
       const spread = hi - lo;
       if (spread > 0 && y >= s[F.lvlB]! + lo - 0.1 * spread && y <= s[F.lvlB]! + hi + 0.1 * spread) {
         return 'seasonality_break';
@@ -784,10 +879,10 @@ export class StreamingDetector implements Detector {
     }
     // The deviation built up over the whole short window (a ramp) rather than in its last few
     // points (a step or a spike): a drift.
-    const meanW = s[F.zSum]! / Z_WINDOW;
+    const meanW = s[F.zSum]! / Layout.zWindow;
     if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
-    if ((member === MEMBER_SLOW || member === MEMBER_DRIFT) && Math.abs(z) < 3) return 'drift';
-    if (member === MEMBER_SLOW || member === MEMBER_WINDOW || member === MEMBER_DRIFT || run >= 3) {
+    if ((member === Member.slow || member === Member.drift) && Math.abs(z) < 3) return 'drift';
+    if (member === Member.slow || member === Member.window || member === Member.drift || run >= 3) {
       return 'level_shift';
     }
     return z >= 0 ? 'spike' : 'dip';
@@ -832,7 +927,7 @@ export class StreamingDetector implements Detector {
     s[F.lvlA]! += aL * clip(y - predA, -h * sigA, h * sigA);
     // During the first day model B's level is the running mean, so the daily offsets it learns
     // are relative to the day's average rather than to a level that chased the pattern.
-    const aB = elapsed < DAY_MS ? slow / Math.min(n, perDay) : ewAlpha(K.levelSpanSeasonal) * slow;
+    const aB = elapsed < Layout.dayMs ? slow / Math.min(n, perDay) : ewAlpha(K.levelSpanSeasonal) * slow;
     s[F.lvlB]! += aB * clip(y - predB, -h * sigB, h * sigB);
     s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - s[F.typical]!);
     if (inEp) return;
@@ -854,12 +949,20 @@ export class StreamingDetector implements Detector {
 
     const season = this.o.seasonality;
     if (season !== 'none') {
-      const f = this.f;
-      DAY.learn(f, s, daySlot, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
-      WEEK.learn(f, s, weekSlot, y - s[F.lvlB]! - dayOff, Math.min(eC, 4 * sigma));
+      const p = this.p;
+      const stride = this.stride;
+      DAY.learn(p, DAY.record(this.dayAt, stride, daySlot), s, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
+      WEEK.learn(
+        p,
+        WEEK.record(this.weekAt, stride, weekSlot),
+        s,
+        y - s[F.lvlB]! - dayOff,
+        Math.min(eC, 4 * sigma),
+      );
     }
-    const dailyOk = season !== 'none' && elapsed >= K.dailyAfterDays * DAY_MS;
-    const weeklyOk = (season === 'auto' || season === 'weekly') && elapsed >= K.weeklyAfterDays * DAY_MS;
+    const dailyOk = season !== 'none' && elapsed >= K.dailyAfterDays * Layout.dayMs;
+    const weeklyOk =
+      (season === 'auto' || season === 'weekly') && elapsed >= K.weeklyAfterDays * Layout.dayMs;
     let m = 0;
     if (season === 'daily' || season === 'weekly') {
       m = dailyOk ? 1 : 0;

@@ -3,8 +3,6 @@ export function ewAlpha(n: number): number {
   return 2 / (n + 1);
 }
 
-const LN10 = Math.LN10;
-
 /**
  * −log10 of the upper normal tail Q(z) = P(Z > z), accurate far into the tail (z = 40 gives
  * ~349, not Infinity), because the scores compare surprises of very different sizes.
@@ -37,7 +35,7 @@ export function normalTailSurprise(z: number): number {
                     t *
                       (0.27886807 +
                         t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  return -(lnErfc + Math.log(0.5)) / LN10;
+  return -(lnErfc + Math.log(0.5)) / Math.LN10;
 }
 
 function erfcLog(x: number, linear: boolean): number {

@@ -3,21 +3,23 @@
  * period (slot of day, hour of week), Holt-Winters/Brutlag style. Memory is fixed at
  * 12 bytes per slot whatever the stream length.
  *
- * One instance describes where a profile lives and is shared by every series: each series hands
- * in its own storage, `records` (Float32, `slots * recordFloats` from `recordsAt`) and `state`
- * (Float64: `stateFloats` read on every update from `stateAt`, and `rangeFloats` read rarely from
- * `rangeAt`). A series then keeps its profiles in blocks it already touches instead of in two
- * more objects of its own.
+ * One instance describes a period and is shared by every series: each series hands in its own
+ * storage, `records` (Float32: the record of slot `i` is the `recordFloats` floats from
+ * `at + i * stride`) and `state` (Float64: `stateFloats` read on every update from `stateAt`,
+ * and `rangeFloats` read rarely from `rangeAt`). A stride lets series that share a buffer
+ * interleave their profiles slot by slot, so series updated at the same time of day read
+ * neighbouring records rather than one page each.
  *
  * @example
  * ```ts
- * const daily = new SeasonalProfile(86_400_000, 288, 0, 0, SeasonalProfile.stateFloats);
+ * const daily = new SeasonalProfile(86_400_000, 288, 0, SeasonalProfile.stateFloats);
  * const records = new Float32Array(daily.floats);
  * const state = new Float64Array(SeasonalProfile.stateFloats + SeasonalProfile.rangeFloats);
- * daily.clear(records, state);
- * const slot = daily.slotOf(state, Date.now());
- * daily.learn(records, state, slot, 4.2, 0.3);
- * daily.offsetAt(records, daily.lookup(records, slot)); // 4.2
+ * const stride = SeasonalProfile.recordFloats; // one series alone: records side by side
+ * daily.clear(records, 0, stride, state);
+ * const r = daily.record(0, stride, daily.slotOf(state, Date.now()));
+ * daily.learn(records, r, state, 4.2, 0.3);
+ * daily.offsetAt(records, daily.lookup(records, 0, stride, daily.slotOf(state, Date.now()))); // 4.2
  * ```
  */
 export class SeasonalProfile {
@@ -31,8 +33,6 @@ export class SeasonalProfile {
   readonly slots: number;
   private readonly slotMs: number;
   private readonly gamma: number;
-  /** First float of the records in the caller's Float32 storage. */
-  private readonly rec: number;
   /**
    * Per-series scalars in the caller's Float64 state. The slot cache (consecutive points mostly
    * fall in the same slot, so the modulo arithmetic is skipped then): `[from, to)` and its slot.
@@ -47,19 +47,11 @@ export class SeasonalProfile {
   private readonly rangeMin: number;
   private readonly rangeMax: number;
 
-  constructor(
-    periodMs: number,
-    slots: number,
-    recordsAt: number,
-    stateAt: number,
-    rangeAt: number,
-    gamma = 0.1,
-  ) {
+  constructor(periodMs: number, slots: number, stateAt: number, rangeAt: number, gamma = 0.1) {
     this.periodMs = periodMs;
     this.slots = slots;
     this.slotMs = periodMs / slots;
     this.gamma = gamma;
-    this.rec = recordsAt;
     this.cacheFrom = stateAt;
     this.cacheTo = stateAt + 1;
     this.cacheSlot = stateAt + 2;
@@ -92,38 +84,46 @@ export class SeasonalProfile {
     return s;
   }
 
-  /**
-   * The nearest learned slot at or before `slot` (data coarser than the slot width only fills
-   * some slots), or -1 when none of the few preceding slots has been seen.
-   */
-  lookup(records: Float32Array, slot: number): number {
-    return records[this.rec + 3 * slot + 2]! > 0 ? slot : this.lookupEarlier(records, slot);
+  /** First float of the record of `slot` in storage laid out from `at` with `stride`. */
+  record(at: number, stride: number, slot: number): number {
+    return at + stride * slot;
   }
 
-  private lookupEarlier(records: Float32Array, slot: number): number {
+  /**
+   * The record of the nearest learned slot at or before `slot` (data coarser than the slot width
+   * only fills some slots), or -1 when none of the few preceding slots has been seen.
+   */
+  lookup(records: Float32Array, at: number, stride: number, slot: number): number {
+    const r = at + stride * slot;
+    return records[r + 2]! > 0 ? r : this.lookupEarlier(records, at, stride, slot);
+  }
+
+  private lookupEarlier(records: Float32Array, at: number, stride: number, slot: number): number {
     const n = this.slots;
     for (let k = 1; k < 4; k++) {
-      const i = (slot - k + n) % n;
-      if (records[this.rec + 3 * i + 2]! > 0) return i;
+      const r = at + stride * ((slot - k + n) % n);
+      if (records[r + 2]! > 0) return r;
     }
     return -1;
   }
 
-  offsetAt(records: Float32Array, i: number): number {
-    return i < 0 ? 0 : records[this.rec + 3 * i]!;
+  offsetAt(records: Float32Array, r: number): number {
+    return r < 0 ? 0 : records[r]!;
   }
 
-  devAt(records: Float32Array, i: number): number {
-    return i < 0 ? 0 : records[this.rec + 3 * i + 1]!;
+  devAt(records: Float32Array, r: number): number {
+    return r < 0 ? 0 : records[r + 1]!;
   }
 
-  visitsAt(records: Float32Array, i: number): number {
-    return i < 0 ? 0 : records[this.rec + 3 * i + 2]!;
+  visitsAt(records: Float32Array, r: number): number {
+    return r < 0 ? 0 : records[r + 2]!;
   }
 
-  /** Visits saturate at 255 (exact in a float) and drive 1/n averaging until the slot is mature. */
-  learn(records: Float32Array, state: Float64Array, slot: number, target: number, absError: number): void {
-    const b = this.rec + 3 * slot;
+  /**
+   * Learns into the record at `b` (from {@link record}). Visits saturate at 255 (exact in a
+   * float) and drive 1/n averaging until the slot is mature.
+   */
+  learn(records: Float32Array, b: number, state: Float64Array, target: number, absError: number): void {
     const v = records[b + 2]!;
     const n = v < 255 ? v + 1 : 255;
     records[b + 2] = n;
@@ -138,12 +138,12 @@ export class SeasonalProfile {
    * Smallest and largest learned offsets. Recomputed at most once per `slots` updates so the
    * amortised cost stays O(1).
    */
-  range(records: Float32Array, state: Float64Array): [number, number] {
+  range(records: Float32Array, at: number, stride: number, state: Float64Array): [number, number] {
     if (state[this.rangeAge]! >= this.slots) {
       let lo = Number.POSITIVE_INFINITY;
       let hi = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < this.slots; i++) {
-        const b = this.rec + 3 * i;
+        const b = at + stride * i;
         if (records[b + 2]! === 0) continue;
         const o = records[b]!;
         if (o < lo) lo = o;
@@ -156,9 +156,10 @@ export class SeasonalProfile {
     return [state[this.rangeMin]!, state[this.rangeMax]!];
   }
 
-  clear(records: Float32Array, state: Float64Array): void {
+  clear(records: Float32Array, at: number, stride: number, state: Float64Array): void {
     // The slot cache is a function of the timestamp alone and stays valid.
-    records.fill(0, this.rec, this.rec + this.floats);
+    const width = SeasonalProfile.recordFloats;
+    for (let i = 0; i < this.slots; i++) records.fill(0, at + stride * i, at + stride * i + width);
     state[this.rangeAge] = this.slots;
   }
 }
