@@ -30,8 +30,9 @@ enum Slot {
  * its usual noise.
  *
  * One instance describes the layout and is shared by every series; each series hands in its own
- * `ring` (Float32, `window` floats from `ringsAt + ringAt`, its rings' place in the storage) and `state` (Float64, `stateFloats` from
- * `stateAt`), so the likelihood costs a series no object of its own.
+ * `ring` storage (Float32, `window` floats from `ringsAt + ringAt`, where `ringsAt` is the series'
+ * rings in that storage) and `state` (Float64, `stateFloats` from `stateAt`), so the likelihood
+ * costs a series no object of its own.
  *
  * @example
  * ```ts

@@ -12,7 +12,7 @@ import { deliveredVsReceived, describeStats, SIGNALS, unbalanced } from './accou
 import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { type Framework, type Memory, type ServiceProcess, startService } from './service-process.js';
 import { median } from './load.js';
-import { loadRound as loadServices, p99Of, type Run } from './rounds.js';
+import { CHANNEL, loadRound as loadServices, p99Of, type Run } from './rounds.js';
 import { type LoadWorker, startLoadWorker } from './steady-load.js';
 
 /** A multiple of three, so each variant is loaded first, second and last equally often. */
@@ -41,11 +41,6 @@ const HEAP_BOUND = 48 * 1024 * 1024;
  * but not returned, so it is the loose bound; heap after GC is the tight one.
  */
 const RSS_BOUND = 160 * 1024 * 1024;
-const CHANNEL = {
-  flushIntervalMs: 200,
-  timeoutMs: 3000,
-  retry: { initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 4000 },
-};
 
 type Variant = 'control' | 'faultFree' | 'faulty';
 

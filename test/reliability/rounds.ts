@@ -1,6 +1,15 @@
-import type { ServiceProcess } from './service-process.js';
-import type { Framework } from './service-process.js';
+import type { Framework, ServiceProcess } from './service-process.js';
 import { type LoadWorker, quantile, type SteadySample } from './steady-load.js';
+
+/**
+ * OTLP channel settings of the services with sightline: exports every 200 ms and gives up on a
+ * batch within seconds, so each fault is met many times in a short run.
+ */
+export const CHANNEL = {
+  flushIntervalMs: 200,
+  timeoutMs: 3000,
+  retry: { initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 4000 },
+};
 
 /** One variant's share of a round: what the load worker measured and the CPU the service used. */
 export interface Run {

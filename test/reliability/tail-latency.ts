@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault, startFaultyBackend } from './faulty-backend.js';
 import { median } from './load.js';
-import { loadRound, type Run } from './rounds.js';
+import { CHANNEL, loadRound, p99Of, type Run } from './rounds.js';
 import { type Framework, type ServiceProcess, startService } from './service-process.js';
 import { quantile, startLoadWorker } from './steady-load.js';
 
@@ -35,11 +35,6 @@ const faults = values.faults.split(',') as Fault[];
 
 type Copy = 'control' | 'faultFree' | 'twin' | 'faulty';
 const COPIES: readonly Copy[] = ['control', 'faultFree', 'twin', 'faulty'];
-const CHANNEL = {
-  flushIntervalMs: 200,
-  timeoutMs: 3000,
-  retry: { initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 4000 },
-};
 
 /** p99 of every request answered in the given rounds. */
 function pooledP99(runs: readonly Run[]): number {
@@ -93,7 +88,8 @@ let turn = 0;
 for (let i = 0; i < 4; i++) await loadRound(worker, framework, services, turn++, load);
 
 console.log(
-  `tail latency, ${framework} on Node ${process.version}: ${rounds} rounds of ${load.durationMs} ms at ${load.rate} req/s per copy, per fault`,
+  `tail latency, ${framework} on Node ${process.version}: ${rounds} rounds of ${load.durationMs} ms`,
+  `at ${load.rate} req/s per copy, per fault`,
 );
 const table: Record<string, string | number>[] = [];
 for (const fault of faults) {
@@ -109,13 +105,7 @@ for (const fault of faults) {
     'faulty / fault-free': show(ratio(rs, 'faulty', 'faultFree')),
     'twin / fault-free': show(ratio(rs, 'twin', 'faultFree')),
     'faulty / control': show(ratio(rs, 'faulty', 'control')),
-    'round p99 median ratio': Number(
-      median(
-        rs.map(
-          (r) => quantile(r.faulty.sample.latenciesMs, 0.99) / quantile(r.faultFree.sample.latenciesMs, 0.99),
-        ),
-      ).toFixed(2),
-    ),
+    'round p99 median ratio': Number(median(rs.map((r) => p99Of(r.faulty) / p99Of(r.faultFree))).toFixed(2)),
     'req/s faulty / fault-free': Number((rps('faulty') / rps('faultFree')).toFixed(3)),
     requests: rs.reduce((n, r) => n + r.faulty.sample.ok, 0),
     failures,
