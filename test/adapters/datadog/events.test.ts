@@ -63,8 +63,7 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(second?.title).toBe('Anomaly: checkout orders.placed down 40% on region=eu');
     expect(second?.alert_type).toBe('warning');
     expect(second?.aggregation_key).not.toBe(first?.aggregation_key);
-    const golden = expectGolden('events', [first, second]);
-    expect(golden.actual).toEqual(golden.expected);
+    expectGolden('events', [first, second]);
   });
 
   it('keeps the title within 100 and the text within 4,000 characters, and the key per series stable', async () => {

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
 import { init } from '../../../src/index.js';
+import { goldenFiles } from '../harness.js';
 import type { IntakeServer } from './intake-server.js';
 
 /** A made-up API key; tests search every output for it. */
@@ -57,13 +57,4 @@ export function userSeries(server: IntakeServer): Record<string, any>[] {
     .filter((s) => !String(s.metric).startsWith('sightline.'));
 }
 
-/**
- * Compares with the golden file strictly; writes it only when missing and UPDATE_GOLDEN=1, so a
- * missing file fails the test rather than passing silently.
- */
-export function expectGolden(name: string, actual: unknown): { expected: unknown; actual: unknown } {
-  const file = new URL(`../../fixtures/golden/datadog/${name}.json`, import.meta.url);
-  const text = `${JSON.stringify(actual, null, 2)}\n`;
-  if (!existsSync(file) && process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
-  return { expected: JSON.parse(readFileSync(file, 'utf8')), actual: JSON.parse(text) };
-}
+export const expectGolden = goldenFiles('datadog');

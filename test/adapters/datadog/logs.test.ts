@@ -91,8 +91,7 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
       expect(typeof e.timestamp).toBe('number');
       e.timestamp = 'T';
     }
-    const golden = expectGolden('logs', entries);
-    expect(golden.actual).toEqual(golden.expected);
+    expectGolden('logs', entries);
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0, dropped: {} });
   });
 

@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { expect } from 'vitest';
 import { type ElasticOptions, elastic } from '../../../adapters/elastic/index.js';
-import type { Sightline } from '../../../src/api/types.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
-import { getSightline, init } from '../../../src/index.js';
+import { FAST_CHANNEL, type Started, goldenFiles, startWith } from '../harness.js';
+
+export { FAST_CHANNEL, stopSightline } from '../harness.js';
 
 /** Secrets that must never show up anywhere but the auth header. */
 export const API_KEY = 'SENTINELa1b2c3ELASTICd4e5f6APIKEYg7h8==';
@@ -11,53 +10,22 @@ export const AUTH = `ApiKey ${API_KEY}`;
 export const PASSWORD = 'SENTINEL-pa55w0rd-ELASTIC';
 export const SECRET_TOKEN = 'SENTINELapmSECRETtoken42';
 
-/** Queue, flush and retry timings small enough for tests. */
-export const FAST_CHANNEL = {
-  flushIntervalMs: 50,
-  timeoutMs: 2000,
-  shutdownTimeoutMs: 1000,
-  retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 5000 },
-};
-
-export interface Started {
-  obs: Sightline;
-  /** Lines written to the log stream (stdout stand-in). */
-  lines: string[];
-}
-
 /** Starts sightline with the Elastic adapter pointed at the intake (`node`), traces off unless asked. */
 export function startWithElastic(
   intake: { url: string },
   options: ElasticOptions = {},
   config: SightlineConfig = {},
 ): Started {
-  const lines: string[] = [];
-  const obs = init({
-    service: 'checkout',
-    environment: 'production',
-    version: '1.4.2',
-    metricInterval: 60_000,
-    handleSignals: false,
-    anomaly: false,
-    logStream: { write: (l: string) => lines.push(l) },
-    exporters: [
-      elastic({
-        node: intake.url,
-        apiKey: API_KEY,
-        hostname: 'web-01',
-        traces: false,
-        channel: FAST_CHANNEL,
-        env: {},
-        ...options,
-      }),
-    ],
-    ...config,
+  const adapter = elastic({
+    node: intake.url,
+    apiKey: API_KEY,
+    hostname: 'web-01',
+    traces: false,
+    channel: FAST_CHANNEL,
+    env: {},
+    ...options,
   });
-  return { obs, lines };
-}
-
-export async function stopSightline(): Promise<void> {
-  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  return startWith(adapter, { environment: 'production', ...config });
 }
 
 /** A sample anomaly event. */
@@ -76,22 +44,7 @@ export const ANOMALY = {
   environment: 'production',
 };
 
-/**
- * Compares `actual` with the golden file strictly. Set `UPDATE_GOLDEN=1` to rewrite it, once, from
- * a run whose output was checked by hand.
- */
-export function expectGolden(name: string, actual: unknown): void {
-  const dir = new URL('../../fixtures/golden/elastic/', import.meta.url);
-  const file = new URL(`${name}.json`, dir);
-  const text = `${JSON.stringify(actual, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  if (!existsSync(file)) throw new Error(`golden file ${name}.json is missing; run with UPDATE_GOLDEN=1`);
-  expect(JSON.parse(text)).toStrictEqual(JSON.parse(readFileSync(file, 'utf8')));
-}
+export const expectGolden = goldenFiles('elastic');
 
 /** Replaces values that change from run to run (times, ids) with placeholders. */
 export function normalize(value: unknown, key = ''): unknown {

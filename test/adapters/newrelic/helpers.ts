@@ -1,28 +1,13 @@
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { expect } from 'vitest';
-import { getSightline, init } from '../../../src/index.js';
+import { type NewRelicOptions, newrelic } from '../../../adapters/newrelic/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
-import type { Sightline } from '../../../src/api/types.js';
-import { newrelic, type NewRelicOptions } from '../../../adapters/newrelic/index.js';
-import { endpointsFor, type NrIntake } from './intake-server.js';
+import { FAST_CHANNEL, type Started, goldenFiles, startWith } from '../harness.js';
+import { type NrIntake, endpointsFor } from './intake-server.js';
+
+export { FAST_CHANNEL, stopSightline } from '../harness.js';
 
 /** A license key that must never show up anywhere but the auth header. */
 export const LICENSE_KEY = 'eu01xxSENTINELa1b2c3d4e5f6a7b8c9d0NRAL';
 export const ACCOUNT_ID = '1234567';
-
-/** Queue, flush and retry timings small enough for tests. */
-export const FAST_CHANNEL = {
-  flushIntervalMs: 50,
-  timeoutMs: 2000,
-  shutdownTimeoutMs: 1000,
-  retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 5000 },
-};
-
-export interface Started {
-  obs: Sightline;
-  /** Lines written to the log stream (stdout stand-in). */
-  lines: string[];
-}
 
 /** Starts sightline with the New Relic adapter pointed at the intake. */
 export function startWithNewRelic(
@@ -30,51 +15,18 @@ export function startWithNewRelic(
   options: NewRelicOptions = {},
   config: SightlineConfig = {},
 ): Started {
-  const lines: string[] = [];
-  const obs = init({
-    service: 'checkout',
-    environment: 'prod',
-    version: '1.4.2',
-    metricInterval: 60_000,
-    handleSignals: false,
-    anomaly: false,
-    logStream: { write: (l: string) => lines.push(l) },
-    exporters: [
-      newrelic({
-        licenseKey: LICENSE_KEY,
-        hostname: 'web-01',
-        endpoints: endpointsFor(intake, ACCOUNT_ID),
-        channel: FAST_CHANNEL,
-        env: {},
-        ...options,
-      }),
-    ],
-    ...config,
+  const adapter = newrelic({
+    licenseKey: LICENSE_KEY,
+    hostname: 'web-01',
+    endpoints: endpointsFor(intake, ACCOUNT_ID),
+    channel: FAST_CHANNEL,
+    env: {},
+    ...options,
   });
-  return { obs, lines };
+  return startWith(adapter, config);
 }
 
-export async function stopSightline(): Promise<void> {
-  await getSightline()?.shutdown({ timeoutMs: 2000 });
-}
-
-/**
- * Compares `actual` with the golden file strictly. Set `UPDATE_GOLDEN=1` to rewrite it, once, from
- * a run whose output was checked by hand.
- */
-export function expectGolden(name: string, actual: unknown): void {
-  const dir = new URL('../../fixtures/golden/newrelic/', import.meta.url);
-  const file = new URL(`${name}.json`, dir);
-  const text = `${JSON.stringify(actual, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    if (process.env.UPDATE_GOLDEN !== '1')
-      throw new Error(`golden file ${name}.json is missing; run with UPDATE_GOLDEN=1`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, text);
-    return;
-  }
-  expect(JSON.parse(text)).toStrictEqual(JSON.parse(readFileSync(file, 'utf8')));
-}
+export const expectGolden = goldenFiles('newrelic');
 
 /** Replaces values that change from run to run (times, ids, SDK version) with placeholders. */
 export function normalize(value: unknown, key = ''): unknown {

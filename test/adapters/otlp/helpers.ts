@@ -1,28 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { type OtlpOptions, otlp } from '../../../adapters/otlp/index.js';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import type { Sightline } from '../../../src/api/types.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
-import type { AnomalyEvent } from '../../../src/anomaly/event.js';
-import { getSightline, init } from '../../../src/index.js';
+import { FAST_CHANNEL, type Started, goldenFiles, startWith } from '../harness.js';
 import type { OtlpCollector } from './intake-server.js';
+
+export { stopSightline } from '../harness.js';
 
 /** A header value that must never appear anywhere but in the request header. */
 export const SECRET = 'Bearer sk-SENTINEL-5f0e1d2c3b4a';
-
-/** Queue, flush and retry timings small enough for tests. */
-export const FAST_CHANNEL = {
-  flushIntervalMs: 50,
-  shutdownTimeoutMs: 1000,
-  retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 5000 },
-};
-
-export interface Started {
-  obs: Sightline;
-  lines: string[];
-}
 
 /** Starts sightline with only the OTLP adapter, pointed at the collector. */
 export function startWithOtlp(
@@ -30,23 +17,7 @@ export function startWithOtlp(
   options: OtlpOptions = {},
   config: SightlineConfig = {},
 ): Started {
-  const lines: string[] = [];
-  const obs = init({
-    service: 'checkout',
-    environment: 'prod',
-    version: '1.4.2',
-    metricInterval: 60_000,
-    handleSignals: false,
-    anomaly: false,
-    logStream: { write: (l: string) => lines.push(l) },
-    exporters: [otlp({ url: collector.url, channel: FAST_CHANNEL, env: {}, ...options })],
-    ...config,
-  });
-  return { obs, lines };
-}
-
-export async function stopSightline(): Promise<void> {
-  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  return startWith(otlp({ url: collector.url, channel: FAST_CHANNEL, env: {}, ...options }), config);
 }
 
 export const ANOMALY: AnomalyEvent = {
@@ -121,21 +92,7 @@ export function normalize(
   return walk(body);
 }
 
-const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/golden/otlp');
-
-/**
- * Compares strictly with `test/fixtures/golden/otlp/<name>.json`. The file is written only when
- * `UPDATE_GOLDEN=1` (after checking the body by hand); a missing file fails the test.
- */
-export function expectGolden(name: string, actual: unknown): void {
-  const file = join(GOLDEN_DIR, `${name}.json`);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
-  }
-  expect(existsSync(file), `golden file ${name}.json is missing; run with UPDATE_GOLDEN=1`).toBe(true);
-  expect(actual).toEqual(JSON.parse(readFileSync(file, 'utf8')));
-}
+export const expectGolden = goldenFiles('otlp');
 
 /** Asserts produced = delivered + sum(dropped) + queued for every signal. */
 export function expectIdentity(stats: Record<string, unknown> | undefined): void {
