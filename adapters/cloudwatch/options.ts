@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, resolveEndpoint } from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
 /** Static AWS credentials for api mode; without them the AWS SDK's default credential chain is used. */
@@ -267,14 +267,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
       ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
-  const channel = input.channel ?? {};
-  if (typeof channel !== 'object' || channel === null) {
-    fail(
-      'cloudwatch.channel',
-      `cloudwatch option channel is ${describeValue(channel)}; use an object`,
-      ErrorCodes.CONFIG_INVALID_TYPE,
-    );
-  }
+  const channel = adapterChannel('cloudwatch.channel', input.channel);
 
   return {
     mode,

@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { envValue, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
 import { parseTagList, tag } from './tags.js';
@@ -346,7 +346,7 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     urls,
     percentiles: resolvePercentiles(options.histograms),
     metricIntervalMs: interval,
-    channel: options.channel ?? {},
+    channel: adapterChannel('channel', options.channel),
     ddTrace: options.ddTrace ?? {},
   };
 }

@@ -1,9 +1,11 @@
 import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 import {
+  adapterChannel,
   adapterEnv,
   type ChannelOptions,
   envValue,
   isLoopback,
+  optionalPositiveInt,
   resolveEndpoint,
 } from '../../src/export/index.js';
 import { apiKeyHeader, basicHeader, cloudIdToUrl, isHeaderToken } from './auth.js';
@@ -196,7 +198,7 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic {
     hostname: optionalText('elastic.hostname', options.hostname),
     metricIntervalMs: optionalPositiveInt('elastic.metricIntervalMs', options.metricIntervalMs),
     ...resolveLimits(options.limits),
-    channel: resolveChannel(options.channel),
+    channel: adapterChannel('elastic.channel', options.channel),
   };
 }
 
@@ -514,22 +516,6 @@ function resolveLimits(input: unknown): { maxBytes: number; maxItems: number } {
     maxBytes: optionalPositiveInt('elastic.limits.maxBytes', limits.maxBytes) ?? DEFAULT_MAX_BYTES,
     maxItems: optionalPositiveInt('elastic.limits.maxItems', limits.maxItems) ?? DEFAULT_MAX_ITEMS,
   };
-}
-
-function resolveChannel(input: unknown): ChannelOptions {
-  if (input === undefined) return {};
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('elastic.channel', `Option elastic.channel is ${describeValue(input)}; use an object`);
-  }
-  return input as ChannelOptions;
-}
-
-function optionalPositiveInt(option: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw invalid(option, `Option ${option} is ${describeValue(value)}; use a whole number of at least 1`);
-  }
-  return value;
 }
 
 function checkKeys(prefix: string, object: object, known: ReadonlySet<string>): void {

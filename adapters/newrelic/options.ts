@@ -1,5 +1,12 @@
 import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
-import { adapterEnv, type ChannelOptions, envValue, resolveEndpoint } from '../../src/export/index.js';
+import {
+  adapterChannel,
+  adapterEnv,
+  type ChannelOptions,
+  envValue,
+  optionalPositiveInt,
+  resolveEndpoint,
+} from '../../src/export/index.js';
 import { type NewRelicRegion, REGION_ENDPOINTS } from './endpoints.js';
 
 /** Full URLs replacing the region's intake URLs (a proxy, FedRAMP hosts, a test server). */
@@ -163,7 +170,7 @@ function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string): Re
     otlpProtocol,
     metricIntervalMs: optionalPositiveInt('newrelic.metricIntervalMs', options.metricIntervalMs),
     ...resolveLimits(options.limits),
-    channel: resolveChannel(options.channel),
+    channel: adapterChannel('newrelic.channel', options.channel),
     // New Relic EU license keys start with "eu" followed by a region digit; the digest does not
     // confirm it, so this only feeds a setup hint and never picks the region.
     regionHint: region === 'US' && /^eu\d/i.test(licenseKey) && options.region === undefined,
@@ -320,22 +327,6 @@ function resolveLimits(input: unknown): { maxBytes: number; maxItems: number | u
     maxBytes: optionalPositiveInt('newrelic.limits.maxBytes', limits.maxBytes) ?? MAX_PAYLOAD_BYTES,
     maxItems: optionalPositiveInt('newrelic.limits.maxItems', limits.maxItems),
   };
-}
-
-function resolveChannel(input: unknown): ChannelOptions {
-  if (input === undefined) return {};
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('newrelic.channel', `Option newrelic.channel is ${describeValue(input)}; use an object`);
-  }
-  return input as ChannelOptions;
-}
-
-function optionalPositiveInt(option: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw invalid(option, `Option ${option} is ${describeValue(value)}; use a whole number of at least 1`);
-  }
-  return value;
 }
 
 function invalid(option: string, message: string): SightlineConfigError {

@@ -1,6 +1,6 @@
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import type { ChannelLimits, ChannelOptions } from '../../src/export/index.js';
-import { envValue, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { parseOtlpHeaders, validateHeaders } from './headers.js';
 
@@ -295,6 +295,6 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     temporality: temporalityOf(options, env),
     limits: options.limits ?? {},
     metricIntervalMs: options.metricIntervalMs,
-    channel: options.channel ?? {},
+    channel: adapterChannel('channel', options.channel),
   };
 }

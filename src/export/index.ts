@@ -5,7 +5,13 @@
  * `encode`, optional hooks), wraps it with {@link createMetricExporter}, {@link createSpanExporter}
  * or {@link createLogSink}, and registers {@link statsOf} its channels with `ctx.registerStats`.
  */
-export { adapterEnv, type AdapterEnv, envValue } from './adapter-env.js';
+export {
+  adapterChannel,
+  adapterEnv,
+  type AdapterEnv,
+  envValue,
+  optionalPositiveInt,
+} from './adapter-options.js';
 export { createChannel } from './channel.js';
 export type {
   ChannelLimits,

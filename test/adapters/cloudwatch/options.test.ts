@@ -71,6 +71,7 @@ describe('cloudwatch() options', () => {
       'cloudwatch.endpoints.metrics',
     ],
     ['traces: "yes"', { traces: 'yes' as never }, 'SL_ERR_CONFIG_INVALID_TYPE', 'cloudwatch.traces'],
+    ['channel: []', { channel: [] as never }, 'SL_ERR_CONFIG_INVALID_TYPE', 'cloudwatch.channel'],
   ])('rejects %s', (_what, options, code, option) => {
     expect(() => cloudwatch(options)).toThrowError(expect.objectContaining({ code, option }));
   });

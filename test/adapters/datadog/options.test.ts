@@ -155,5 +155,8 @@ describe('validation', () => {
         .option,
     ).toBe('histograms.percentiles');
     expect(configError(() => datadog({ apiKey: 'has space', processEnv: {} })).option).toBe('apiKey');
+    expect(configError(() => datadog({ apiKey: KEY, processEnv: {}, channel: [] as never })).option).toBe(
+      'channel',
+    );
   });
 });

@@ -111,6 +111,9 @@ describe('elastic options and environment', () => {
       resolveOptions({ node: 'https://x', apiKey: 'k', env: {}, limits: { maxBytes: 0 } }),
     ).toThrowError(code('SL_ERR_CONFIG_INVALID_VALUE', 'elastic.limits.maxBytes'));
     expect(() =>
+      resolveOptions({ node: 'https://x', apiKey: 'k', env: {}, channel: ['fast'] as never }),
+    ).toThrowError(code('SL_ERR_CONFIG_INVALID_TYPE', 'elastic.channel'));
+    expect(() =>
       resolveOptions({ node: 'https://x', apiKey: 'k', env: {}, endpoints: { trace: 'https://y' } as never }),
     ).toThrowError(code('SL_ERR_CONFIG_UNKNOWN_OPTION', 'elastic.endpoints.trace'));
   });

@@ -104,6 +104,7 @@ describe('newrelic options and environment', () => {
         'SL_ERR_CONFIG_INVALID_VALUE',
         'newrelic.limits.maxBytes',
       ],
+      [() => newrelic({ env, channel: 'fast' as never }), 'SL_ERR_CONFIG_INVALID_TYPE', 'newrelic.channel'],
       [
         () => newrelic({ env, otlpProtocol: 'grpc' as 'http/json' }),
         'SL_ERR_CONFIG_INVALID_VALUE',

@@ -114,6 +114,7 @@ describe('otlp() protocol, timeout, compression, temporality', () => {
     [{ endpoints: { events: 'http://x' } }, 'endpoints.events'],
     [{ url: 'collector:4318' }, 'url'],
     [{ colour: 'blue' }, 'colour'],
+    [{ channel: 'fast' }, 'channel'],
   ])('rejects bad option %j', (options, option) => {
     const error = configError(() => otlp({ env: {}, ...(options as object) }));
     expect(error.option).toBe(option);
