@@ -557,7 +557,13 @@ export class StreamingDetector implements Detector {
     const yd = y - seas;
     if (n === 1) s[F.shortY] = s[F.refY] = yd;
     // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
-    if (!this.outage) s[F.shortY]! += SLOW_ALPHA * (yd - s[F.shortY]!);
+    // A build-up is many small steps, so the short mean takes each point Huber-clipped: one large
+    // spike must not lift it by itself and pass through this rule as a drift, least of all in a
+    // spiky series where the recurring-spike rule has already judged such a spike ordinary.
+    if (!this.outage) {
+      const dS = K.huber * sigma;
+      s[F.shortY]! += SLOW_ALPHA * clip(yd - s[F.shortY]!, -dS, dS);
+    }
     const gap = s[F.shortY]! - s[F.refY]!;
     const zd = n > o.warmup ? gap / Math.max(1.2533 * s[F.absD]!, sigma * RECENT_SD) : 0;
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
