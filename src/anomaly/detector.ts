@@ -525,11 +525,13 @@ export class StreamingDetector implements Detector {
     let best = z > 0 ? (up ? z : -1) : down ? -z : -1;
 
     // Residuals are autocorrelated on real data (the baseline lags), so multi-point means are
-    // standardised by their own observed spread, not by the iid 1/sqrt(w) rule.
-    const zc = clip(z, -8, 8);
+    // standardised by their own observed spread, not by the iid 1/sqrt(w) rule. They take z clipped
+    // to 4, as the slow mean does: a single spike is the point member's to judge, and must not make
+    // the window's mean look like a shift for the next dozen points.
+    const z4 = clip(z, -4, 4);
     const zAt = this.ringsAt + Layout.zRingAt + this.zIdx;
-    s[F.zSum]! += zc - p[zAt]!;
-    p[zAt] = zc;
+    s[F.zSum]! += z4 - p[zAt]!;
+    p[zAt] = z4;
     this.zIdx = this.zIdx + 1 < Layout.zWindow ? this.zIdx + 1 : 0;
     const filled = Math.min(n, Layout.zWindow);
     const meanW = s[F.zSum]! / filled;
@@ -541,7 +543,6 @@ export class StreamingDetector implements Detector {
       memberSign = zw >= 0 ? 1 : -1;
     }
 
-    const z4 = clip(z, -4, 4);
     const aSlow = ewAlpha(K.slowSpan);
     s[F.slowMean]! += aSlow * (z4 - s[F.slowMean]!);
     const zs = s[F.slowMean]! / Math.max(1.2533 * s[F.absSlow]!, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
@@ -557,7 +558,13 @@ export class StreamingDetector implements Detector {
     const yd = y - seas;
     if (n === 1) s[F.shortY] = s[F.refY] = yd;
     // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
-    if (!this.outage) s[F.shortY]! += SLOW_ALPHA * (yd - s[F.shortY]!);
+    // A build-up is many small steps, so the short mean takes each point Huber-clipped: one large
+    // spike must not lift it by itself and pass through this rule as a drift, least of all in a
+    // spiky series where the recurring-spike rule has already judged such a spike ordinary.
+    if (!this.outage) {
+      const dS = K.huber * sigma;
+      s[F.shortY]! += SLOW_ALPHA * clip(yd - s[F.shortY]!, -dS, dS);
+    }
     const gap = s[F.shortY]! - s[F.refY]!;
     const zd = n > o.warmup ? gap / Math.max(1.2533 * s[F.absD]!, sigma * RECENT_SD) : 0;
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
@@ -880,7 +887,10 @@ export class StreamingDetector implements Detector {
     // The deviation built up over the whole short window (a ramp) rather than in its last few
     // points (a step or a spike): a drift.
     const meanW = s[F.zSum]! / Layout.zWindow;
-    if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.abs(z) && Math.abs(z) >= K.recoverZ) return 'drift';
+    // The ring holds z clipped to 4: compare like with like.
+    if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.min(Math.abs(z), 4) && Math.abs(z) >= K.recoverZ) {
+      return 'drift';
+    }
     if ((member === Member.slow || member === Member.drift) && Math.abs(z) < 3) return 'drift';
     if (member === Member.slow || member === Member.window || member === Member.drift || run >= 3) {
       return 'level_shift';
