@@ -202,6 +202,20 @@ const VARIANCE_DOF = K.varianceSpan - 1;
 const WH_C = 2 / (9 * VARIANCE_DOF);
 const WH_CENTER = 1 - WH_C;
 const WH_SCALE = Math.sqrt(WH_C);
+/**
+ * The |z| whose tail surprise is `K.recurringSurprise`: the size at which an outlier the
+ * recurring-spike rule calls ordinary enters the variance test (about 2.33).
+ */
+const RECURRING_Z = (() => {
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalTailSurprise(mid) < K.recurringSurprise) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+})();
 
 /** Which member of the ensemble carries a point's surprise. */
 enum Member {
@@ -585,15 +599,12 @@ export class StreamingDetector implements Detector {
     // the likelihood a little but cannot start an episode by itself; a first or second spike, or a
     // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
     const outlier = Math.abs(z) > K.spatialMinZ;
-    if (
-      member === Member.point &&
+    const ordinary =
       outlier &&
       !isOutage &&
       s[F.spikeRuns]! >= K.recurringRuns &&
-      resid * memberSign <= (memberSign > 0 ? s[F.spikeUp]! : s[F.spikeDown]!)
-    ) {
-      surprise = Math.min(surprise, K.recurringSurprise);
-    }
+      (z > 0 ? resid <= s[F.spikeUp]! : -resid <= s[F.spikeDown]!);
+    if (member === Member.point && ordinary) surprise = Math.min(surprise, K.recurringSurprise);
     const keep = s[F.spikeFade]!;
     s[F.spikeRuns] = s[F.spikeRuns]! * keep + (outlier && !this.lastOutlier ? 1 : 0);
     this.lastOutlier = outlier;
@@ -607,9 +618,13 @@ export class StreamingDetector implements Detector {
       s[F.absD]! += aD * (Math.abs(gap) - s[F.absD]!);
     }
 
+    // The variance test takes an ordinary spike at the size its surprise was capped to: at z4 it
+    // would report the series' usual spikes again as a variance change, and, fading over a dozen
+    // points, lift the likelihood until it alerts at a calm point well after them.
+    const zVar = ordinary ? clip(z, -RECURRING_Z, RECURRING_Z) : z4;
     const av = ewAlpha(K.varianceSpan);
-    s[F.ewz]! += av * (z4 - s[F.ewz]!);
-    s[F.ewz2]! += av * (z4 * z4 - s[F.ewz2]!);
+    s[F.ewz]! += av * (zVar - s[F.ewz]!);
+    s[F.ewz2]! += av * (zVar * zVar - s[F.ewz2]!);
     const spread = s[F.ewz2]! - s[F.ewz]! * s[F.ewz]!;
     if (spread > 1) {
       const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
