@@ -7,7 +7,7 @@
  * and it answers { id, samples } with one SteadySample per target, all loaded at the same time.
  */
 import type { Framework } from './service-process.js';
-import { type SteadyOptions, steadyLoad } from './steady-load.js';
+import { monotonicMs, type SteadyOptions, steadyLoad } from './steady-load.js';
 
 interface Job extends SteadyOptions {
   id: number;
@@ -15,7 +15,11 @@ interface Job extends SteadyOptions {
 }
 
 process.on('message', async (job: Job) => {
-  const samples = await Promise.all(job.targets.map((t) => steadyLoad(t.port, t.framework, job)));
+  // One schedule for every target: request k is due at the same moment for all of them.
+  const startAt = job.startAt ?? monotonicMs() + 20;
+  const samples = await Promise.all(
+    job.targets.map((t) => steadyLoad(t.port, t.framework, { ...job, startAt })),
+  );
   process.send?.({ id: job.id, samples });
 });
 process.send?.({ ready: true });

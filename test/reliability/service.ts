@@ -12,8 +12,12 @@
  * `bare` is the same service without sightline.
  *
  * The parent talks over IPC: `{ cmd: 'mem' }` (RSS and heap after a full GC), `stats`, `flush`,
- * `shutdown`, `cpu`, `crash` (throws from a timer, with no handler for it).
+ * `shutdown`, `cpu`, `crash` (throws from a timer, with no handler for it), `timings` (with
+ * `SERVICE_TIMING=1`, see below).
  */
+import { subscribe } from 'node:diagnostics_channel';
+import { openSync, readSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -115,6 +119,40 @@ if (framework === 'express') {
   port = (app.server.address() as AddressInfo).port;
 }
 
+/**
+ * With `SERVICE_TIMING=1`, each request carrying an `x-due` header is timed from the moment the
+ * server emits it to the moment its response is handed to the kernel (Node's own HTTP diagnostics
+ * channels, so neither the framework nor sightline is touched), on the machine-wide monotonic clock
+ * the load generator stamps its requests with. Alongside, from the kernel's schedstat, how long the
+ * main thread waited for a CPU meanwhile (time other processes took from it) and how long it ran
+ * (as last accounted by the scheduler, so to within a tick).
+ */
+const timings: number[] = [];
+if (process.env.SERVICE_TIMING === '1') {
+  const fd = openSync('/proc/thread-self/schedstat', 'r');
+  const buf = Buffer.alloc(128);
+  // schedstat: nanoseconds on a CPU, nanoseconds waiting for one, timeslices.
+  const sched = (): [number, number] => {
+    const fields = buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ');
+    return [Number(fields[0]), Number(fields[1])];
+  };
+  const begun = new WeakMap<IncomingMessage, [number, number, number]>();
+  subscribe('http.server.request.start', (m) => {
+    const { request } = m as { request: IncomingMessage };
+    if (request.headers['x-due']) begun.set(request, [now(), ...sched()]);
+  });
+  subscribe('http.server.response.finish', (m) => {
+    const { request } = m as { request: IncomingMessage };
+    const b = begun.get(request);
+    if (!b) return;
+    const [ran, waited] = sched();
+    timings.push(Number(request.headers['x-due']), b[0], now(), (waited - b[2]) / 1e6, (ran - b[1]) / 1e6);
+  });
+}
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 type Command = { cmd: string; id?: number; timeoutMs?: number };
 
 process.on('message', async (message: Command) => {
@@ -129,6 +167,9 @@ process.on('message', async (message: Command) => {
     }
     case 'cpu':
       return reply({ cpu: process.cpuUsage() });
+    case 'timings':
+      // [due, start, finish, waited, ran] per request, all ms; taken, so each round starts empty.
+      return reply({ timings: timings.splice(0) });
     case 'stats':
       return reply({ stats: obs?.stats() ?? {}, drops: obs?.drops() ?? {} });
     case 'flush': {

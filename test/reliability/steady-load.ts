@@ -14,6 +14,10 @@ export interface SteadySample {
   failures: number;
   /** Latency of each answered request, from the moment it was due (so a stall counts in full). */
   latenciesMs: number[];
+  /** When each answered request was due, on `monotonicMs()`'s clock; also sent as its `x-due` header. */
+  dueMs: number[];
+  /** How late the generator sent each request it sent (timer lateness, its own stalls), in ms. */
+  lateMs: number[];
   /** From the first due time to the last answer: longer than the run when the service fell behind. */
   elapsedMs: number;
 }
@@ -25,7 +29,15 @@ export interface SteadyOptions {
   /** Keep-alive connections; a request due while all are busy waits for one, and that wait counts. */
   connections?: number;
   timeoutMs?: number;
+  /** When request 0 is due, on `monotonicMs()`'s clock: targets given the same start share one schedule. */
+  startAt?: number;
 }
+
+/**
+ * The machine-wide monotonic clock (CLOCK_MONOTONIC), in ms: the same in every process, so a service
+ * can time a request from the moment the generator meant to send it.
+ */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 const TICK_MS = 1;
 
@@ -44,6 +56,8 @@ export async function steadyLoad(
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections ?? 16 });
   const timeoutMs = options.timeoutMs ?? 5000;
   const latenciesMs: number[] = [];
+  const dueMs: number[] = [];
+  const lateMs: number[] = [];
   let sent = 0;
   let ok = 0;
   let failures = 0;
@@ -58,18 +72,19 @@ export async function steadyLoad(
           port,
           method: route.method,
           path: route.path,
-          headers: route.headers,
+          headers: { ...route.headers, 'x-due': dueAt.toFixed(4) },
           agent,
           timeout: timeoutMs,
         },
         (res) => {
           res.resume();
           res.on('end', () => {
-            const now = performance.now();
+            const now = monotonicMs();
             lastAnswer = Math.max(lastAnswer, now);
             if (res.statusCode === expected) {
               ok++;
               latenciesMs.push(now - dueAt);
+              dueMs.push(dueAt);
             } else failures++;
             resolve();
           });
@@ -80,14 +95,16 @@ export async function steadyLoad(
         failures++;
         resolve();
       });
+      lateMs.push(monotonicMs() - dueAt);
       req.end(route.body);
     });
 
   const total = Math.floor((options.durationMs * options.rate) / 1000);
-  const start = performance.now();
+  const start = options.startAt ?? monotonicMs();
+  while (monotonicMs() < start - 1) await new Promise((r) => setTimeout(r, start - monotonicMs() - 1));
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const now = performance.now();
+      const now = monotonicMs();
       // Request k is due at k / rate seconds: those due by now are the first floor(elapsed * rate) + 1.
       const due = Math.min(total, Math.floor(((now - start) * options.rate) / 1000) + 1);
       for (; sent < due; sent++) pending.push(fire(start + (sent * 1000) / options.rate));
@@ -99,7 +116,15 @@ export async function steadyLoad(
   });
   await Promise.all(pending);
   agent.destroy();
-  return { sent, ok, failures, latenciesMs, elapsedMs: Math.max(options.durationMs, lastAnswer - start) };
+  return {
+    sent,
+    ok,
+    failures,
+    latenciesMs,
+    dueMs,
+    lateMs,
+    elapsedMs: Math.max(options.durationMs, lastAnswer - start),
+  };
 }
 
 /** The `q` quantile (0..1) of `values`, nearest rank. */
@@ -111,6 +136,7 @@ export function quantile(values: readonly number[], q: number): number {
 
 /** A load generator in a child process: `run` loads every target at once and returns their samples. */
 export interface LoadWorker {
+  readonly pid: number | undefined;
   run(targets: { port: number; framework: Framework }[], options: SteadyOptions): Promise<SteadySample[]>;
   close(): void;
 }
@@ -126,6 +152,7 @@ export async function startLoadWorker(): Promise<LoadWorker> {
   });
   let nextId = 1;
   return {
+    pid: child.pid,
     run(targets, options) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
