@@ -13,12 +13,13 @@
  * caller sees, the generator's own lateness included), and the server's, from the moment the server
  * emitted the request to the moment the response was handed to the kernel.
  *
- * On Linux, the load generator and the services are put ahead of every other process on the machine
- * (`chrt`, needs CAP_SYS_NICE; `--plain` leaves them be): on two shared cores, other processes'
- * load otherwise decides the tail (p99 of 0.3-1.7 s for a service that answers in 7 ms).
+ * With `--realtime` (Linux, `chrt`, needs CAP_SYS_NICE), the load generator and the services run
+ * ahead of every other process on the machine: on two shared cores, other processes' load otherwise
+ * decides the tail (p99 of 0.3-1.7 s for a service that answers in 7 ms). It is opt-in because a
+ * real-time process that spins can starve the rest of the machine.
  *
  *   npm run tail-latency -- [--framework express|fastify] [--rounds 16] [--round-ms 2000] [--rate 250]
- *     [--faults ok,refuse,...] [--plain]
+ *     [--faults ok,refuse,...] [--realtime]
  */
 import { loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     'round-ms': { type: 'string', default: '2000' },
     rate: { type: 'string', default: '250' },
     faults: { type: 'string', default: ['ok', ...FAULTS].join(',') },
-    plain: { type: 'boolean', default: false },
+    realtime: { type: 'boolean', default: false },
   },
 });
 const framework = values.framework as Framework;
@@ -131,7 +132,7 @@ function verdict(faulty: Ratio, twin: Ratio): string {
   return 'undecided';
 }
 
-if (!values.plain) {
+if (values.realtime) {
   // Children inherit this until they are raised: a fast start even on a busy machine.
   try {
     setPriority(-10);
@@ -157,7 +158,7 @@ const services = Object.fromEntries(COPIES.map((c, i) => [c, started[i]])) as Re
 const worker = await startLoadWorker();
 // The generator above the services, so it sends on time even while they work.
 const raised =
-  !values.plain &&
+  values.realtime &&
   raisePriority(worker.pid, 30) &&
   COPIES.every((c) => raisePriority(services[c].child.pid, 20));
 let turn = 0;
