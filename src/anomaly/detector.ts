@@ -131,6 +131,8 @@ enum K {
   spikeMemoryMs = 7 * 86_400_000,
   recurringRuns = 1.5,
   recurringSurprise = 2,
+  /** Clip of z for the multi-point means and the variance test: a lone spike is the point rule's. */
+  meanClip = 4,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
   likStart = 0.5,
   /** Raw score = surprise / rawScale, clipped to 1. */
@@ -542,7 +544,7 @@ export class StreamingDetector implements Detector {
     // standardised by their own observed spread, not by the iid 1/sqrt(w) rule. They take z clipped
     // to 4, as the slow mean does: a single spike is the point member's to judge, and must not make
     // the window's mean look like a shift for the next dozen points.
-    const z4 = clip(z, -4, 4);
+    const z4 = clip(z, -K.meanClip, K.meanClip);
     const zAt = this.ringsAt + Layout.zRingAt + this.zIdx;
     s[F.zSum]! += z4 - p[zAt]!;
     p[zAt] = z4;
@@ -902,8 +904,12 @@ export class StreamingDetector implements Detector {
     // The deviation built up over the whole short window (a ramp) rather than in its last few
     // points (a step or a spike): a drift.
     const meanW = s[F.zSum]! / Layout.zWindow;
-    // The ring holds z clipped to 4: compare like with like.
-    if (meanW * z > 0 && Math.abs(meanW) >= 0.4 * Math.min(Math.abs(z), 4) && Math.abs(z) >= K.recoverZ) {
+    // The ring holds clipped z: compare like with like.
+    if (
+      meanW * z > 0 &&
+      Math.abs(meanW) >= 0.4 * Math.min(Math.abs(z), K.meanClip) &&
+      Math.abs(z) >= K.recoverZ
+    ) {
       return 'drift';
     }
     if ((member === Member.slow || member === Member.drift) && Math.abs(z) < 3) return 'drift';
