@@ -9,9 +9,15 @@
  * fault gets `--rounds` rounds; every answered request's latency is pooled per copy, and the ratios
  * of p99s come with a 90% interval from resampling the rounds.
  *
- * Two latencies per request: the client's, from the moment the request was due to its answer (what a
- * caller sees, the generator's own lateness included), and the server's, from the moment the server
- * emitted the request to the moment the response was handed to the kernel.
+ * With `--alone`, each round loads one copy at a time instead (the order turning from round to
+ * round), so a copy's tail is its own and not the other three's share of the two cores; copies are
+ * then compared across neighbouring moments instead of the same ones.
+ *
+ * Three latencies per request: the client's, from the moment the request was due to its answer (what
+ * a caller sees, the generator's own lateness included); the server's, from the moment the server
+ * emitted the request to the moment the response was handed to the kernel; and the service's own,
+ * the server's less the time its main thread waited for a CPU meanwhile (from the kernel's
+ * schedstat), which leaves out what other processes on the machine took from it.
  *
  * With `--realtime` (Linux, `chrt`, needs CAP_SYS_NICE), the load generator and the services run
  * ahead of every other process on the machine: on two shared cores, other processes' load otherwise
@@ -19,13 +25,13 @@
  * real-time process that spins can starve the rest of the machine.
  *
  *   npm run tail-latency -- [--framework express|fastify] [--rounds 16] [--round-ms 2000] [--rate 250]
- *     [--faults ok,refuse,...] [--realtime]
+ *     [--faults ok,refuse,...] [--realtime] [--alone]
  */
 import { loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault, startFaultyBackend } from './faulty-backend.js';
 import { raisePriority } from './realtime.js';
-import { CHANNEL, loadRound } from './rounds.js';
+import { CHANNEL, loadRound, type Run } from './rounds.js';
 import { type Framework, type ServiceProcess, startService } from './service-process.js';
 import { quantile, startLoadWorker } from './steady-load.js';
 
@@ -37,6 +43,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '250' },
     faults: { type: 'string', default: ['ok', ...FAULTS].join(',') },
     realtime: { type: 'boolean', default: false },
+    alone: { type: 'boolean', default: false },
   },
 });
 const framework = values.framework as Framework;
@@ -46,12 +53,13 @@ const faults = values.faults.split(',') as Fault[];
 
 type Copy = 'control' | 'faultFree' | 'twin' | 'faulty';
 const COPIES: readonly Copy[] = ['control', 'faultFree', 'twin', 'faulty'];
-type Measure = 'client' | 'server';
+type Measure = 'client' | 'server' | 'own';
 
-/** One copy's share of a round: each answered request's latency, both ways, in ms. */
+/** One copy's share of a round: each answered request's latency, the three ways, in ms. */
 interface Share {
   client: number[];
   server: number[];
+  own: number[];
   late: number[];
   ok: number;
   failures: number;
@@ -59,22 +67,38 @@ interface Share {
 }
 type Round = Record<Copy, Share>;
 
-/** Loads the four copies at once, then collects what each service timed of the same requests. */
+/** Loads each copy in turn, the order turning from round to round, so no copy always goes first. */
+async function loadEachAlone(turn: number): Promise<Record<Copy, Run>> {
+  const k = turn % COPIES.length;
+  const runs: Partial<Record<Copy, Run>> = {};
+  for (const c of [...COPIES.slice(k), ...COPIES.slice(0, k)])
+    runs[c] = (await loadRound(worker, framework, { [c]: services[c] }, 0, load))[c];
+  return runs as Record<Copy, Run>;
+}
+
+/** Loads the copies (at once, or each alone), then collects what each service timed of its requests. */
 async function measureRound(turn: number): Promise<Round> {
-  const runs = await loadRound(worker, framework, services, turn, load);
+  const runs = values.alone
+    ? await loadEachAlone(turn)
+    : await loadRound(worker, framework, services, turn, load);
   const shares = await Promise.all(
     COPIES.map(async (c): Promise<Share> => {
       const { sample } = runs[c];
       const { timings } = await services[c].request<{ timings: number[] }>('timings');
       const server: number[] = [];
+      const own: number[] = [];
       const due = new Set(sample.dueMs.map((d) => d.toFixed(4)));
       // [due, start, finish, waited, ran] per request, from the service's SERVICE_TIMING hook.
-      for (let i = 0; i + 4 < timings.length; i += 5)
-        if (due.has((timings[i] as number).toFixed(4)))
-          server.push((timings[i + 2] as number) - (timings[i + 1] as number));
+      for (let i = 0; i + 4 < timings.length; i += 5) {
+        if (!due.has((timings[i] as number).toFixed(4))) continue;
+        const took = (timings[i + 2] as number) - (timings[i + 1] as number);
+        server.push(took);
+        own.push(took - (timings[i + 3] as number));
+      }
       return {
         client: sample.latenciesMs,
         server,
+        own,
         late: sample.lateMs,
         ok: sample.ok,
         failures: sample.failures,
@@ -177,7 +201,7 @@ for (const fault of faults) {
   const rps = (c: Copy) =>
     rs.reduce((n, r) => n + r[c].ok, 0) / (rs.reduce((n, r) => n + r[c].elapsedMs, 0) / 1000);
   const row: Record<string, string | number> = { fault };
-  for (const m of ['client', 'server'] as const) {
+  for (const m of ['client', 'server', 'own'] as const) {
     const faulty = ratio(rs, 'faulty', 'faultFree', m);
     const twin = ratio(rs, 'twin', 'faultFree', m);
     Object.assign(row, {
