@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Sightline } from '../../src/index.js';
+import { monotonicMs } from './steady-load.js';
 
 const framework = process.env.SERVICE_FRAMEWORK ?? 'express';
 const variant = process.env.SERVICE_VARIANT ?? 'bare';
@@ -139,18 +140,15 @@ if (process.env.SERVICE_TIMING === '1') {
   const begun = new WeakMap<IncomingMessage, [number, number, number]>();
   subscribe('http.server.request.start', (m) => {
     const { request } = m as { request: IncomingMessage };
-    if (request.headers['x-due']) begun.set(request, [now(), ...sched()]);
+    if (request.headers['x-due']) begun.set(request, [monotonicMs(), ...sched()]);
   });
   subscribe('http.server.response.finish', (m) => {
     const { request } = m as { request: IncomingMessage };
     const b = begun.get(request);
     if (!b) return;
     const [ran, waited] = sched();
-    timings.push(Number(request.headers['x-due']), b[0], now(), (waited - b[2]) / 1e6, (ran - b[1]) / 1e6);
+    timings.push(Number(request.headers['x-due']), b[0], monotonicMs(), (waited - b[2]) / 1e6, (ran - b[1]) / 1e6);
   });
-}
-function now(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 type Command = { cmd: string; id?: number; timeoutMs?: number };
