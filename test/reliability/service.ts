@@ -125,29 +125,25 @@ if (framework === 'express') {
  * server emits it to the moment its response is handed to the kernel (Node's own HTTP diagnostics
  * channels, so neither the framework nor sightline is touched), on the machine-wide monotonic clock
  * the load generator stamps its requests with. Alongside, from the kernel's schedstat, how long the
- * main thread waited for a CPU meanwhile (time other processes took from it) and how long it ran
- * (as last accounted by the scheduler, so to within a tick).
+ * main thread waited for a CPU meanwhile (time other processes took from it).
  */
 const timings: number[] = [];
 if (process.env.SERVICE_TIMING === '1') {
   const fd = openSync('/proc/thread-self/schedstat', 'r');
   const buf = Buffer.alloc(128);
   // schedstat: nanoseconds on a CPU, nanoseconds waiting for one, timeslices.
-  const sched = (): [number, number] => {
-    const fields = buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ');
-    return [Number(fields[0]), Number(fields[1])];
-  };
-  const begun = new WeakMap<IncomingMessage, [number, number, number]>();
+  const waitedNs = (): number =>
+    Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[1]);
+  const begun = new WeakMap<IncomingMessage, [number, number]>();
   subscribe('http.server.request.start', (m) => {
     const { request } = m as { request: IncomingMessage };
-    if (request.headers['x-due']) begun.set(request, [monotonicMs(), ...sched()]);
+    if (request.headers['x-due']) begun.set(request, [monotonicMs(), waitedNs()]);
   });
   subscribe('http.server.response.finish', (m) => {
     const { request } = m as { request: IncomingMessage };
     const b = begun.get(request);
     if (!b) return;
-    const [ran, waited] = sched();
-    timings.push(Number(request.headers['x-due']), b[0], monotonicMs(), (waited - b[2]) / 1e6, (ran - b[1]) / 1e6);
+    timings.push(Number(request.headers['x-due']), b[0], monotonicMs(), (waitedNs() - b[1]) / 1e6);
   });
 }
 
@@ -166,7 +162,7 @@ process.on('message', async (message: Command) => {
     case 'cpu':
       return reply({ cpu: process.cpuUsage() });
     case 'timings':
-      // [due, start, finish, waited, ran] per request, all ms; taken, so each round starts empty.
+      // [due, start, finish, waited] per request, all ms; taken, so each round starts empty.
       return reply({ timings: timings.splice(0) });
     case 'stats':
       return reply({ stats: obs?.stats() ?? {}, drops: obs?.drops() ?? {} });

@@ -88,8 +88,8 @@ async function measureRound(turn: number): Promise<Round> {
       const server: number[] = [];
       const own: number[] = [];
       const due = new Set(sample.dueMs.map((d) => d.toFixed(4)));
-      // [due, start, finish, waited, ran] per request, from the service's SERVICE_TIMING hook.
-      for (let i = 0; i + 4 < timings.length; i += 5) {
+      // [due, start, finish, waited] per request, from the service's SERVICE_TIMING hook.
+      for (let i = 0; i + 3 < timings.length; i += 4) {
         if (!due.has((timings[i] as number).toFixed(4))) continue;
         const took = (timings[i + 2] as number) - (timings[i + 1] as number);
         server.push(took);
