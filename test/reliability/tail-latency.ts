@@ -2,16 +2,23 @@
  * The service's tail latency while its telemetry backend misbehaves, measured long enough to tell
  * a 10% difference from noise (the suite's nine one-second rounds cannot).
  *
- * Four copies of the service run side by side under the same steady request rate, on one schedule
- * (request k is due at the same moment for all four): without sightline (control), with sightline
- * and a healthy backend (fault-free), an identical twin of that one (the noise floor: it differs from
- * fault-free only by chance), and with sightline and a backend that walks through every fault. Each
- * fault gets `--rounds` rounds; every answered request's latency is pooled per copy, and the ratios
- * of p99s come with a 90% interval from resampling the rounds.
+ * Three copies of the service run under the same steady request rate, on one schedule (request k
+ * is due at the same moment for each): one without sightline (control), and two with sightline (A
+ * and B), each exporting to a backend of its own. Each fault is measured as a crossover: for half
+ * its rounds A's backend has the fault while B's is healthy, then the roles swap. Two processes
+ * running the same code can differ by 10% at the p99 for no reason but their own (heap layout, what
+ * the JIT chose), and a comparison of two copies carries that bias; the crossover cancels it. The
+ * faulty/fault-free ratio is the geometric mean of the two halves' ratios, each of pooled p99s;
+ * `a/b` is what remains of the process bias, and the `ok` row (both backends healthy) is the A/A
+ * test: its ratio shows how far the measurement itself strays. Every ratio comes with a 90%
+ * interval from resampling each half's rounds.
+ *
+ * Between the halves, the copy whose backend recovered is given time to deliver what it held, and
+ * one round is run and thrown away, so neither half starts in the other's aftermath.
  *
  * With `--alone`, each round loads one copy at a time instead (the order turning from round to
- * round), so a copy's tail is its own and not the other three's share of the two cores; copies are
- * then compared across neighbouring moments instead of the same ones.
+ * round), so a copy's tail is its own and not the others' share of the two cores; copies are then
+ * compared across neighbouring moments instead of the same ones.
  *
  * Three latencies per request: the client's, from the moment the request was due to its answer (what
  * a caller sees, the generator's own lateness included); the server's, from the moment the server
@@ -24,12 +31,12 @@
  * decides the tail (p99 of 0.3-1.7 s for a service that answers in 7 ms). It is opt-in because a
  * real-time process that spins can starve the rest of the machine.
  *
- *   npm run tail-latency -- [--framework express|fastify] [--rounds 16] [--round-ms 2000] [--rate 250]
+ *   npm run tail-latency -- [--framework express|fastify] [--rounds 20] [--round-ms 2000] [--rate 250]
  *     [--faults ok,refuse,...] [--realtime] [--alone]
  */
 import { loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
-import { FAULTS, type Fault, startFaultyBackend } from './faulty-backend.js';
+import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { raisePriority } from './realtime.js';
 import { CHANNEL, loadRound, type Run } from './rounds.js';
 import { type Framework, type ServiceProcess, startService } from './service-process.js';
@@ -38,7 +45,7 @@ import { quantile, startLoadWorker } from './steady-load.js';
 const { values } = parseArgs({
   options: {
     framework: { type: 'string', default: 'express' },
-    rounds: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '20' },
     'round-ms': { type: 'string', default: '2000' },
     rate: { type: 'string', default: '250' },
     faults: { type: 'string', default: ['ok', ...FAULTS].join(',') },
@@ -47,12 +54,13 @@ const { values } = parseArgs({
   },
 });
 const framework = values.framework as Framework;
-const rounds = Number(values.rounds);
+const half = Math.max(1, Math.round(Number(values.rounds) / 2));
 const load = { rate: Number(values.rate), durationMs: Number(values['round-ms']) };
 const faults = values.faults.split(',') as Fault[];
 
-type Copy = 'control' | 'faultFree' | 'twin' | 'faulty';
-const COPIES: readonly Copy[] = ['control', 'faultFree', 'twin', 'faulty'];
+type Copy = 'control' | 'a' | 'b';
+type Subject = Exclude<Copy, 'control'>;
+const COPIES: readonly Copy[] = ['control', 'a', 'b'];
 type Measure = 'client' | 'server' | 'own';
 
 /** One copy's share of a round: each answered request's latency, the three ways, in ms. */
@@ -66,6 +74,12 @@ interface Share {
   elapsedMs: number;
 }
 type Round = Record<Copy, Share>;
+/** Half a crossover: the rounds run while `faulty`'s backend had the fault and the other's did not. */
+interface Half {
+  faulty: Subject;
+  rounds: Round[];
+}
+const other = (s: Subject): Subject => (s === 'a' ? 'b' : 'a');
 
 /** Loads each copy in turn, the order turning from round to round, so no copy always goes first. */
 async function loadEachAlone(turn: number): Promise<Record<Copy, Run>> {
@@ -109,11 +123,39 @@ async function measureRound(turn: number): Promise<Round> {
   return Object.fromEntries(COPIES.map((c, i) => [c, shares[i]])) as Round;
 }
 
+/** Waits until the copy has nothing queued for export (it delivered its backlog), 10 s at most. */
+async function drained(copy: Subject): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    const stats = await services[copy].stats();
+    const queued = Object.values(stats).reduce(
+      (n, adapter) => n + Object.values(adapter).reduce((m, signal) => m + (signal?.queued ?? 0), 0),
+      0,
+    );
+    if (queued === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Runs half a crossover: `faulty`'s backend gets the fault, the other's is healthy. */
+async function runHalf(fault: Fault, faulty: Subject): Promise<Half> {
+  await backends[other(faulty)].setMode('ok');
+  await backends[faulty].setMode(fault);
+  await drained(other(faulty));
+  // Thrown away: the fault's first moments and the other copy's recovery are not this half's state.
+  await measureRound(turn++);
+  const rounds: Round[] = [];
+  for (let i = 0; i < half; i++) rounds.push(await measureRound(turn++));
+  return { faulty, rounds };
+}
+
 const pooledP99 = (rs: readonly Round[], c: Copy, m: Measure): number =>
   quantile(
     rs.flatMap((r) => r[c][m]),
     0.99,
   );
+const rps = (rs: readonly Round[], c: Copy): number =>
+  rs.reduce((n, r) => n + r[c].ok, 0) / (rs.reduce((n, r) => n + r[c].elapsedMs, 0) / 1000);
 
 /** Deterministic resampling, so two reports of the same rounds agree. */
 function lcg(seed: number): () => number {
@@ -130,29 +172,42 @@ interface Ratio {
   hi: number;
 }
 
-/** The ratio of pooled p99s, and its 5th and 95th percentiles over 500 resamplings of the rounds. */
-function ratio(rs: readonly Round[], a: Copy, b: Copy, m: Measure): Ratio {
-  const value = pooledP99(rs, a, m) / pooledP99(rs, b, m);
-  const next = lcg(rs.length * 7919);
+/** Of each half, the copy on top of the ratio and the one below it. */
+type Pair = (h: Half) => [Copy, Copy];
+const FAULTY_OVER_FAULT_FREE: Pair = (h) => [h.faulty, other(h.faulty)];
+const A_OVER_B: Pair = () => ['a', 'b'];
+const FAULTY_OVER_CONTROL: Pair = (h) => [h.faulty, 'control'];
+
+/** The geometric mean over the halves of `of(rounds, top) / of(rounds, bottom)`. */
+function crossed(halves: readonly Half[], pair: Pair, of: (rs: readonly Round[], c: Copy) => number): number {
+  let log = 0;
+  for (const h of halves) {
+    const [top, bottom] = pair(h);
+    log += Math.log(of(h.rounds, top) / of(h.rounds, bottom));
+  }
+  return Math.exp(log / halves.length);
+}
+
+/** A crossed ratio, and its 5th and 95th percentiles over 500 resamplings of each half's rounds. */
+function ratio(halves: readonly Half[], pair: Pair, of: (rs: readonly Round[], c: Copy) => number): Ratio {
+  const value = crossed(halves, pair, of);
+  const next = lcg(halves.reduce((n, h) => n + h.rounds.length, 0) * 7919);
   const draws: number[] = [];
   for (let i = 0; i < 500; i++) {
-    const pick = rs.map(() => rs[Math.floor(next() * rs.length)] as Round);
-    draws.push(pooledP99(pick, a, m) / pooledP99(pick, b, m));
+    const resampled = halves.map((h) => ({
+      faulty: h.faulty,
+      rounds: h.rounds.map(() => h.rounds[Math.floor(next() * h.rounds.length)] as Round),
+    }));
+    draws.push(crossed(resampled, pair, of));
   }
   return { value, lo: quantile(draws, 0.05), hi: quantile(draws, 0.95) };
 }
 
 const show = (r: Ratio) => `${r.value.toFixed(2)} (${r.lo.toFixed(2)}-${r.hi.toFixed(2)})`;
 
-/**
- * Whether the fault keeps the p99 within 10% of fault-free: only when the twin shows the measurement
- * itself is good to 5% either way can the faulty copy's interval decide it.
- */
-function verdict(faulty: Ratio, twin: Ratio): string {
-  const noise = Math.max(1 - twin.lo, twin.hi - 1);
-  if (noise > 0.05) return `undecided (noise ±${Math.round(noise * 100)}%)`;
-  if (faulty.hi <= 1.1) return 'within 10%';
-  if (faulty.lo > 1.1) return 'over 10%';
+function verdict(r: Ratio): string {
+  if (r.hi <= 1.1) return 'within 10%';
+  if (r.lo > 1.1) return 'over 10%';
   return 'undecided';
 }
 
@@ -162,8 +217,11 @@ if (values.realtime) {
     setPriority(-10);
   } catch {}
 }
-const healthy = await startFaultyBackend();
-const faultyBackend = await startFaultyBackend({ hangMs: 30_000, retryAfterSeconds: 1 });
+const backendOptions = { hangMs: 30_000, retryAfterSeconds: 1 };
+const backends: Record<Subject, FaultyBackend> = {
+  a: await startFaultyBackend(backendOptions),
+  b: await startFaultyBackend(backendOptions),
+};
 const start = (variant: 'bare' | 'sightline', url?: string) =>
   startService({
     framework,
@@ -174,9 +232,8 @@ const start = (variant: 'bare' | 'sightline', url?: string) =>
   });
 const started = await Promise.all([
   start('bare'),
-  start('sightline', healthy.url),
-  start('sightline', healthy.url),
-  start('sightline', faultyBackend.url),
+  start('sightline', backends.a.url),
+  start('sightline', backends.b.url),
 ]);
 const services = Object.fromEntries(COPIES.map((c, i) => [c, started[i]])) as Record<Copy, ServiceProcess>;
 const worker = await startLoadWorker();
@@ -189,43 +246,41 @@ let turn = 0;
 for (let i = 0; i < 4; i++) await measureRound(turn++);
 
 console.log(
-  `tail latency, ${framework} on Node ${process.version}: ${rounds} rounds of ${load.durationMs} ms`,
-  `at ${load.rate} req/s per copy, per fault; ${raised ? 'real-time priority' : 'ordinary priority'}`,
+  `tail latency, ${framework} on Node ${process.version}: per fault, ${half} rounds of ${load.durationMs} ms`,
+  `with A's backend faulty, then ${half} with B's, at ${load.rate} req/s per copy;`,
+  `${raised ? 'real-time priority' : 'ordinary priority'}`,
 );
-const table: Record<string, string | number>[] = [];
-for (const fault of faults) {
-  await faultyBackend.setMode(fault);
-  const rs: Round[] = [];
-  for (let i = 0; i < rounds; i++) rs.push(await measureRound(turn++));
-  const failures = rs.reduce((n, r) => n + COPIES.reduce((m, c) => m + r[c].failures, 0), 0);
-  const rps = (c: Copy) =>
-    rs.reduce((n, r) => n + r[c].ok, 0) / (rs.reduce((n, r) => n + r[c].elapsedMs, 0) / 1000);
+for (const [i, fault] of faults.entries()) {
+  // Which copy meets the fault first alternates, so neither always follows a recovery.
+  const first: Subject = i % 2 === 0 ? 'a' : 'b';
+  const halves = [await runHalf(fault, first), await runHalf(fault, other(first))];
   const row: Record<string, string | number> = { fault };
   for (const m of ['client', 'server', 'own'] as const) {
-    const faulty = ratio(rs, 'faulty', 'faultFree', m);
-    const twin = ratio(rs, 'twin', 'faultFree', m);
+    const p99 = (rs: readonly Round[], c: Copy) => pooledP99(rs, c, m);
+    const faulty = ratio(halves, FAULTY_OVER_FAULT_FREE, p99);
     Object.assign(row, {
-      [`${m} p99 ms`]: COPIES.map((c) => pooledP99(rs, c, m).toFixed(1)).join(' / '),
+      [`${m} p99 ms control/a/b`]: halves
+        .map((h) => COPIES.map((c) => p99(h.rounds, c).toFixed(1)).join('/'))
+        .join(', '),
       [`${m} faulty/fault-free`]: show(faulty),
-      [`${m} twin/fault-free`]: show(twin),
-      [`${m} faulty/control`]: show(ratio(rs, 'faulty', 'control', m)),
-      [`${m} verdict`]: verdict(faulty, twin),
+      [`${m} a/b`]: show(ratio(halves, A_OVER_B, p99)),
+      [`${m} faulty/control`]: show(ratio(halves, FAULTY_OVER_CONTROL, p99)),
+      [`${m} verdict`]: verdict(faulty),
     });
   }
+  const all = halves.flatMap((h) => h.rounds);
   Object.assign(row, {
     'generator late p99 ms': quantile(
-      rs.flatMap((r) => r.faultFree.late),
+      all.flatMap((r) => r.control.late),
       0.99,
     ).toFixed(1),
-    'req/s faulty/fault-free': (rps('faulty') / rps('faultFree')).toFixed(3),
-    requests: rs.reduce((n, r) => n + r.faulty.ok, 0),
-    failures,
+    'req/s faulty/fault-free': crossed(halves, FAULTY_OVER_FAULT_FREE, rps).toFixed(3),
+    requests: halves.reduce((n, h) => n + h.rounds.reduce((k, r) => k + r[h.faulty].ok, 0), 0),
+    failures: all.reduce((n, r) => n + COPIES.reduce((k, c) => k + r[c].failures, 0), 0),
     load: (loadavg()[0] as number).toFixed(1),
   });
-  table.push(row);
   console.log(JSON.stringify(row));
 }
-await faultyBackend.setMode('ok');
 worker.close();
 await Promise.all(COPIES.map((c) => services[c].stop()));
-await Promise.all([healthy.close(), faultyBackend.close()]);
+await Promise.all([backends.a.close(), backends.b.close()]);
