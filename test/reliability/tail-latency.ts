@@ -123,25 +123,12 @@ async function measureRound(turn: number): Promise<Round> {
   return Object.fromEntries(COPIES.map((c, i) => [c, shares[i]])) as Round;
 }
 
-/** Waits until the copy has nothing queued for export (it delivered its backlog), 10 s at most. */
-async function drained(copy: Subject): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (Date.now() < until) {
-    const stats = await services[copy].stats();
-    const queued = Object.values(stats).reduce(
-      (n, adapter) => n + Object.values(adapter).reduce((m, signal) => m + (signal?.queued ?? 0), 0),
-      0,
-    );
-    if (queued === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 /** Runs half a crossover: `faulty`'s backend gets the fault, the other's is healthy. */
 async function runHalf(fault: Fault, faulty: Subject): Promise<Half> {
   await backends[other(faulty)].setMode('ok');
   await backends[faulty].setMode(fault);
-  await drained(other(faulty));
+  // The recovered copy delivers what it held first (10 s at most).
+  await services[other(faulty)].request('flush', { timeoutMs: 10_000 });
   // Thrown away: the fault's first moments and the other copy's recovery are not this half's state.
   await measureRound(turn++);
   const rounds: Round[] = [];
