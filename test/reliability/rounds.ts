@@ -11,6 +11,12 @@ export const CHANNEL = {
   retry: { initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 4000 },
 };
 
+/** The list started at its `turn`-th item (wrapping), so each item takes each place in turn. */
+export function turned<T>(list: readonly T[], turn: number): T[] {
+  const k = turn % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
 /** One variant's share of a round: what the load worker measured and the CPU the service used. */
 export interface Run {
   sample: SteadySample;
@@ -31,8 +37,7 @@ export async function loadRound<V extends string>(
   load: { rate: number; durationMs: number },
 ): Promise<Record<V, Run>> {
   const all = Object.entries(services) as [V, ServiceProcess][];
-  const k = turn % all.length;
-  const entries = [...all.slice(k), ...all.slice(0, k)];
+  const entries = turned(all, turn);
   const cpu = () => Promise.all(entries.map(([, s]) => s.request<{ cpu: NodeJS.CpuUsage }>('cpu')));
   const before = await cpu();
   const samples = await worker.run(

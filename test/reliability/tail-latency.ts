@@ -38,7 +38,7 @@ import { loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FAULTS, type Fault, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { raisePriority } from './realtime.js';
-import { CHANNEL, loadRound, type Run } from './rounds.js';
+import { CHANNEL, loadRound, type Run, turned } from './rounds.js';
 import { type Framework, type ServiceProcess, startService } from './service-process.js';
 import { quantile, startLoadWorker } from './steady-load.js';
 
@@ -83,9 +83,8 @@ const other = (s: Subject): Subject => (s === 'a' ? 'b' : 'a');
 
 /** Loads each copy in turn, the order turning from round to round, so no copy always goes first. */
 async function loadEachAlone(turn: number): Promise<Record<Copy, Run>> {
-  const k = turn % COPIES.length;
   const runs: Partial<Record<Copy, Run>> = {};
-  for (const c of [...COPIES.slice(k), ...COPIES.slice(0, k)])
+  for (const c of turned(COPIES, turn))
     runs[c] = (await loadRound(worker, framework, { [c]: services[c] }, 0, load))[c];
   return runs as Record<Copy, Run>;
 }
