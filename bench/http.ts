@@ -5,6 +5,8 @@
  * point at a loopback sink that discards; load comes from autocannon on 127.0.0.1; each server runs
  * in a child process, so CPU per request is that process's cpuUsage delta over the requests served.
  * Variants are alternated in rounds; each figure is a ratio to bare in the same round (median).
+ * On Node 22, `sightline-acf` is sightline under `--experimental-async-context-frame`, the context
+ * store Node 24 uses by default.
  *
  *   node --import tsx bench/http.ts [--duration=5] [--rounds=3] [--connections=10] [--frameworks=express,fastify]
  *
@@ -71,9 +73,13 @@ function startSink(): Promise<{ url: string; close(): void }> {
   );
 }
 
+// The flag exists from Node 22.7; Node 24 has the frame store on by default.
+const ACF_FLAG = '--experimental-async-context-frame';
+const acfIsOptIn = Number(process.versions.node.split('.')[0]) === 22;
+
 function startServer(framework: string, variant: string, sink: string): Promise<Server> {
-  const child = fork(`${here}http-server.ts`, [framework, variant, sink], {
-    execArgv: ['--import', 'tsx'],
+  const child = fork(`${here}http-server.ts`, [framework, variant.replace(/-acf$/, ''), sink], {
+    execArgv: variant.endsWith('-acf') ? [ACF_FLAG, '--import', 'tsx'] : ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: {
       ...process.env,
@@ -125,9 +131,14 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     rounds: 3,
     connections: 10,
     frameworks: ['express', 'fastify'],
-    variants: peersInstalled()
-      ? ['bare', 'sightline', 'sightline-logs', 'otel', 'ddtrace']
-      : ['bare', 'sightline', 'sightline-logs', 'ddtrace'],
+    variants: [
+      'bare',
+      'sightline',
+      ...(acfIsOptIn ? ['sightline-acf'] : []),
+      'sightline-logs',
+      ...(peersInstalled() ? ['otel'] : []),
+      'ddtrace',
+    ],
     ...options,
   };
   const sink = await startSink();

@@ -1,4 +1,9 @@
-import { AggregationTemporality, InstrumentType, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  type MetricProducer,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import type { Diag } from '../diag/diag.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import { StreamingDetector } from './detector.js';
@@ -24,6 +29,8 @@ export interface EngineOptions {
   emit(event: AnomalyEvent): void;
   diag: Diag;
   now?: () => number;
+  /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
+  metricProducers?: MetricProducer[];
 }
 
 /** Cycles after an unconfirmed blip before the detector may open a new episode. */
@@ -68,6 +75,7 @@ export class AnomalyEngine extends MetricReader {
         type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
           ? AggregationTemporality.CUMULATIVE
           : AggregationTemporality.DELTA,
+      ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.options = options;
   }

@@ -1,9 +1,16 @@
 import { metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InstrumentType,
+  MeterProvider,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import type { ResolvedConfig } from '../config/types.js';
 import { boundedCumulative } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
+import type { KeyedHistograms } from '../metrics/keyed-histograms.js';
 
 export interface MeterPipeline {
   readonly provider: MeterProvider;
@@ -14,12 +21,14 @@ export interface MeterPipeline {
  * One periodic reader per adapter, so each keeps its own interval and temporality (Datadog, New
  * Relic and CloudWatch want delta; OTLP cumulative), plus any extra readers such as the anomaly
  * engine's. The cardinality limit caps series per instrument; the rest fold into the SDK's
- * overflow series (`otel.metric.overflow=true`).
+ * overflow series (`otel.metric.overflow=true`). Each reader also collects the keyed histograms
+ * (the HTTP durations), which are recorded outside the SDK.
  */
 export function buildMeterProvider(
   config: ResolvedConfig,
   resource: Resource,
   parts: readonly AdapterParts[],
+  histograms: KeyedHistograms,
   extraReaders: readonly MetricReader[] = [],
 ): MeterPipeline {
   const limit = config.cardinalityLimit;
@@ -27,9 +36,17 @@ export function buildMeterProvider(
   for (const p of parts) {
     if (!p.metricExporter) continue;
     const interval = p.metricIntervalMs ?? config.metricInterval;
+    const exporter = boundedCumulative(p.metricExporter, limit);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: boundedCumulative(p.metricExporter, limit),
+        exporter,
+        metricProducers: [
+          histograms.producer(
+            () =>
+              exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ??
+              AggregationTemporality.CUMULATIVE,
+          ),
+        ],
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(interval, 30_000),
         cardinalityLimits: { default: limit },

@@ -12,6 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { AnomalyEngine } from '../anomaly/engine.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
@@ -32,6 +33,7 @@ import { createDestination, type FanoutDestination } from '../logs/destination.j
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
+import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
 import { buildMeterProvider, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
@@ -78,6 +80,8 @@ export class SightlineInstance implements Sightline {
   private readonly cleanups: (() => void)[] = [];
   /** The in-process detector's reader, when `anomaly` is on. */
   readonly anomalyEngine: AnomalyEngine | undefined;
+  /** The HTTP duration histograms, recorded outside the SDK and collected by every reader. */
+  readonly [KEYED_HISTOGRAMS]: KeyedHistograms;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, extras: InstanceExtras) {
@@ -122,6 +126,13 @@ export class SightlineInstance implements Sightline {
     this.tracerProvider = traces.provider;
     this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
 
+    // Same scope as `obs.metrics`, so the HTTP durations export as they did when the SDK recorded them.
+    const histograms = new KeyedHistograms(
+      this.resource,
+      { name: config.service, version: '' },
+      config.cardinalityLimit,
+    );
+    this[KEYED_HISTOGRAMS] = histograms;
     const detected = new Set<string>();
     this.anomalyEngine =
       config.anomaly === false
@@ -138,11 +149,19 @@ export class SightlineInstance implements Sightline {
             environment: config.environment,
             emit: (event) => this.emitAnomaly(event),
             diag: this.diag,
+            metricProducers: [
+              histograms.producer(
+                () =>
+                  this.anomalyEngine?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ??
+                  AggregationTemporality.DELTA,
+              ),
+            ],
           });
     this.meterPipeline = buildMeterProvider(
       config,
       this.resource,
       this.adapters.map((a) => a.parts),
+      histograms,
       this.anomalyEngine ? [this.anomalyEngine] : [],
     );
     this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);

@@ -1,13 +1,19 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Histogram, Sightline, UpDownCounter } from '../../api/types.js';
+import { KEYED_HISTOGRAMS, type KeyedHistograms } from '../../metrics/keyed-histograms.js';
 
 /** The OpenTelemetry HTTP semantic-convention buckets for request durations, in seconds. */
 export const HTTP_DURATION_BUCKETS_S = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
 
+/** A histogram whose series the caller names by key; `attributes` is called for a new key only. */
+export interface KeyedDuration {
+  record(seconds: number, key: string, attributes: () => Attributes): void;
+}
+
 export interface HttpServerInstruments {
-  readonly duration: Histogram;
+  readonly duration: KeyedDuration;
   readonly active: ActiveRequests;
 }
 
@@ -82,12 +88,14 @@ const clientCache = new WeakMap<Sightline, HttpClientInstruments>();
 export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
   let found = serverCache.get(obs);
   if (!found) {
+    const options = {
+      unit: 's',
+      description: 'Duration of HTTP server requests.',
+      buckets: HTTP_DURATION_BUCKETS_S,
+    };
+    const keyed = (obs as { [KEYED_HISTOGRAMS]?: KeyedHistograms })[KEYED_HISTOGRAMS];
     found = {
-      duration: obs.metrics.histogram('http.server.request.duration', {
-        unit: 's',
-        description: 'Duration of HTTP server requests.',
-        buckets: HTTP_DURATION_BUCKETS_S,
-      }),
+      duration: keyed?.histogram('http.server.request.duration', options) ?? sdkKeyed(obs, options),
       active: new ActiveRequests(
         obs.metrics.upDownCounter('http.server.active_requests', {
           unit: '{request}',
@@ -99,6 +107,15 @@ export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
     serverCache.set(obs, found);
   }
   return found;
+}
+
+/** An instance without keyed histograms (made by another copy of the package) records through the SDK. */
+function sdkKeyed(
+  obs: Sightline,
+  options: { unit: string; description: string; buckets: number[] },
+): KeyedDuration {
+  const histogram = obs.metrics.histogram('http.server.request.duration', options);
+  return { record: (seconds, _key, attributes) => histogram.record(seconds, attributes()) };
 }
 
 export function httpClientInstruments(obs: Sightline): HttpClientInstruments {

@@ -126,13 +126,18 @@ export class ServerRequest {
     }
     span.end();
 
-    const metricAttributes: Attributes = {
-      'http.request.method': this.method,
-      'http.route': route ?? UNMATCHED_ROUTE,
-    };
-    if (status !== undefined) metricAttributes['http.response.status_code'] = status;
-    if (errorType !== undefined) metricAttributes['error.type'] = errorType;
-    this.instruments.duration.record(seconds, metricAttributes);
+    const method = this.method;
+    const metricRoute = route ?? UNMATCHED_ROUTE;
+    this.instruments.duration.record(
+      seconds,
+      `${method}\u0000${metricRoute}\u0000${status ?? ''}\u0000${errorType ?? ''}`,
+      () => {
+        const attributes: Attributes = { 'http.request.method': method, 'http.route': metricRoute };
+        if (status !== undefined) attributes['http.response.status_code'] = status;
+        if (errorType !== undefined) attributes['error.type'] = errorType;
+        return attributes;
+      },
+    );
     this.instruments.active.leave(this.active);
 
     if (this.options.accessLog) this.writeAccessLog(route, status, errorType, seconds);

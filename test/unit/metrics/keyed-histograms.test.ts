@@ -1,0 +1,122 @@
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type HistogramMetricData,
+  InstrumentType,
+  MeterProvider,
+  MetricReader,
+  type MetricProducer,
+} from '@opentelemetry/sdk-metrics';
+import { describe, expect, it } from 'vitest';
+import { KeyedHistograms } from '../../../src/metrics/keyed-histograms.js';
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 1];
+
+class Reader extends MetricReader {
+  constructor(temporality: AggregationTemporality, producers: MetricProducer[]) {
+    super({ aggregationTemporalitySelector: () => temporality, metricProducers: producers });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+function setUp(temporalities: AggregationTemporality[], limit = 2000) {
+  const resource = resourceFromAttributes({ 'service.name': 'svc' });
+  const hub = new KeyedHistograms(resource, { name: 'svc', version: '' }, limit);
+  const readers = temporalities.map((t) => new Reader(t, [hub.producer(() => t)]));
+  const provider = new MeterProvider({ resource, readers });
+  const sdk = provider
+    .getMeter('svc')
+    .createHistogram('sdk', { unit: 's', advice: { explicitBucketBoundaries: BUCKETS } });
+  const keyed = hub.histogram('keyed', { unit: 's', description: 'd', buckets: BUCKETS });
+  return { readers, sdk, keyed };
+}
+
+async function metric(reader: MetricReader, name: string): Promise<HistogramMetricData | undefined> {
+  const { resourceMetrics } = await reader.collect();
+  for (const sm of resourceMetrics.scopeMetrics)
+    for (const m of sm.metrics) if (m.descriptor.name === name) return m as HistogramMetricData;
+  return undefined;
+}
+
+const byRoute = (route: string) => () => ({ 'http.route': route });
+
+describe('KeyedHistograms', () => {
+  it('gives the data points the SDK histogram gives for the same recordings', async () => {
+    const { readers, sdk, keyed } = setUp([AggregationTemporality.DELTA]);
+    // Boundary values, values between, above the last boundary, zero; NaN is not counted.
+    const values = [0, 0.005, 0.0051, 0.01, 0.3, 1, 7, Number.NaN, 0.02];
+    for (const [i, v] of values.entries()) {
+      const route = i % 2 === 0 ? '/a' : '/b';
+      sdk.record(v, { 'http.route': route });
+      keyed.record(v, route, byRoute(route));
+    }
+    const reader = readers[0]!;
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics);
+    const fromSdk = all.find((m) => m.descriptor.name === 'sdk') as HistogramMetricData;
+    const fromKeyed = all.find((m) => m.descriptor.name === 'keyed') as HistogramMetricData;
+    expect(fromKeyed.dataPointType).toBe(DataPointType.HISTOGRAM);
+    expect(fromKeyed.aggregationTemporality).toBe(AggregationTemporality.DELTA);
+    expect((fromKeyed.descriptor as { type?: string }).type).toBe(InstrumentType.HISTOGRAM);
+    const points = (m: HistogramMetricData) =>
+      m.dataPoints
+        .map((dp) => ({ attributes: dp.attributes, value: dp.value }))
+        .sort((x, y) => String(x.attributes['http.route']).localeCompare(String(y.attributes['http.route'])));
+    expect(points(fromKeyed)).toEqual(points(fromSdk));
+    expect(fromKeyed.dataPoints.reduce((n, dp) => n + dp.value.count, 0)).toBe(8);
+  });
+
+  it('starts a delta reader from zero each collection and keeps a cumulative one adding up', async () => {
+    const { readers, keyed } = setUp([AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE]);
+    const [delta, cumulative] = readers as [Reader, Reader];
+    keyed.record(0.002, '/a', byRoute('/a'));
+    keyed.record(0.5, '/a', byRoute('/a'));
+    expect((await metric(delta, 'keyed'))?.dataPoints[0]?.value).toMatchObject({
+      count: 2,
+      min: 0.002,
+      max: 0.5,
+    });
+    // Nothing recorded since: a delta reader reports nothing, the cumulative one its totals.
+    expect(await metric(delta, 'keyed')).toBeUndefined();
+    keyed.record(0.02, '/a', byRoute('/a'));
+    const d = (await metric(delta, 'keyed'))?.dataPoints[0];
+    expect(d?.value).toMatchObject({ count: 1, sum: 0.02, min: 0.02, max: 0.02 });
+    expect(d?.value.buckets.counts).toEqual([0, 0, 1, 0, 0, 0, 0]);
+    const c = (await metric(cumulative, 'keyed'))?.dataPoints[0];
+    expect(c?.value).toMatchObject({ count: 3, min: 0.002, max: 0.5 });
+    expect(c?.value.sum).toBeCloseTo(0.522, 12);
+    expect(c?.value.buckets.counts).toEqual([1, 0, 1, 0, 0, 1, 0]);
+  });
+
+  it('makes the attributes once per series, and folds series past the limit into the overflow series', async () => {
+    const { readers, keyed } = setUp([AggregationTemporality.DELTA], 3);
+    let made = 0;
+    const attributes = (route: string) => () => {
+      made++;
+      return { 'http.route': route };
+    };
+    for (let i = 0; i < 3; i++) keyed.record(0.001, '/a', attributes('/a'));
+    keyed.record(0.001, '/b', attributes('/b'));
+    keyed.record(0.001, '/c', attributes('/c'));
+    keyed.record(0.001, '/d', attributes('/d'));
+    expect(made).toBe(2);
+    const m = await metric(readers[0]!, 'keyed');
+    const counts = Object.fromEntries(
+      (m?.dataPoints ?? []).map((dp) => [JSON.stringify(dp.attributes), dp.value.count]),
+    );
+    expect(counts).toEqual({
+      '{"http.route":"/a"}': 3,
+      '{"http.route":"/b"}': 1,
+      '{"otel.metric.overflow":true}': 2,
+    });
+  });
+
+  it('refuses a producer once histograms exist, since their series are sized for the readers', () => {
+    const hub = new KeyedHistograms(resourceFromAttributes({}), { name: 'svc' }, 10);
+    hub.producer(() => AggregationTemporality.DELTA);
+    hub.histogram('h', { unit: 's', description: '', buckets: BUCKETS });
+    expect(() => hub.producer(() => AggregationTemporality.DELTA)).toThrow(/before histograms/);
+  });
+});
