@@ -89,6 +89,13 @@ describe.each([
       'http.response.status_code': 200,
     });
     expect(point?.unit).toBe('s');
+    expect(point?.attributes).toEqual({
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(base).port),
+      'http.response.status_code': 200,
+    });
+    expect((point?.value as { count: number }).count).toBeGreaterThan(0);
   });
 
   it('marks a 5xx answer failed', async () => {
@@ -96,6 +103,11 @@ describe.each([
     const [span] = await waitForSpans(obs, memory, client);
     expect(span!.attributes['error.type']).toBe('500');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const point = await durationPoint(obs, memory, 'http.client.request.duration', {
+      'http.response.status_code': 500,
+      'error.type': '500',
+    });
+    expect((point?.value as { count: number }).count).toBeGreaterThan(0);
   });
 
   it('leaves calls made while tracing is suppressed alone', async () => {
@@ -128,6 +140,11 @@ describe('outgoing call failures and installation', () => {
     const [span] = await waitForSpans(obs, memory, client);
     expect(span!.attributes['error.type']).toBe('ECONNREFUSED');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const point = await durationPoint(obs, memory, 'http.client.request.duration', {
+      'error.type': 'ECONNREFUSED',
+    });
+    expect(point?.attributes['http.response.status_code']).toBeUndefined();
+    expect((point?.value as { count: number }).count).toBeGreaterThan(0);
   });
 
   it('is idempotent and uninstalls cleanly', async () => {

@@ -26,7 +26,11 @@ export class ClientCall {
   readonly span: Span;
   readonly context: Context;
   private readonly startedAt = performance.now();
-  private readonly metricAttributes: Attributes;
+  private readonly method: string;
+  private readonly serverAddress: string | undefined;
+  private readonly serverPort: number;
+  private statusCode: number | undefined;
+  private errorType: string | undefined;
   private done = false;
 
   constructor(
@@ -47,15 +51,16 @@ export class ClientCall {
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
-    this.metricAttributes = { 'http.request.method': method, 'server.port': info.serverPort };
-    if (info.serverAddress !== undefined) this.metricAttributes['server.address'] = info.serverAddress;
+    this.method = method;
+    this.serverAddress = info.serverAddress;
+    this.serverPort = info.serverPort;
   }
 
   /** Records the response status; 4xx and 5xx mark a client span failed (semantic conventions). */
   status(code: number): void {
     if (this.done) return;
     this.span.setAttribute('http.response.status_code', code);
-    this.metricAttributes['http.response.status_code'] = code;
+    this.statusCode = code;
     if (code >= 400) this.fail(String(code));
   }
 
@@ -76,12 +81,23 @@ export class ClientCall {
     if (this.done) return;
     this.done = true;
     this.span.end();
-    this.instruments.duration.record((performance.now() - this.startedAt) / 1000, this.metricAttributes);
+    const { method, serverAddress, serverPort, statusCode, errorType } = this;
+    this.instruments.duration.record(
+      (performance.now() - this.startedAt) / 1000,
+      `${method}\u0000${serverAddress ?? ''}\u0000${serverPort}\u0000${statusCode ?? ''}\u0000${errorType ?? ''}`,
+      () => {
+        const attributes: Attributes = { 'http.request.method': method, 'server.port': serverPort };
+        if (serverAddress !== undefined) attributes['server.address'] = serverAddress;
+        if (statusCode !== undefined) attributes['http.response.status_code'] = statusCode;
+        if (errorType !== undefined) attributes['error.type'] = errorType;
+        return attributes;
+      },
+    );
   }
 
   private fail(errorType: string): void {
     this.span.setAttribute('error.type', errorType);
-    this.metricAttributes['error.type'] = errorType;
+    this.errorType = errorType;
     this.span.setStatus({ code: SpanStatusCode.ERROR });
   }
 }

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { Histogram, Sightline, UpDownCounter } from '../../api/types.js';
+import type { Sightline, UpDownCounter } from '../../api/types.js';
 import { KEYED_HISTOGRAMS, type KeyedHistograms } from '../../metrics/keyed-histograms.js';
 
 /** The OpenTelemetry HTTP semantic-convention buckets for request durations, in seconds. */
@@ -78,7 +78,7 @@ export class ActiveRequests {
 }
 
 export interface HttpClientInstruments {
-  readonly duration: Histogram;
+  readonly duration: KeyedDuration;
 }
 
 // One set per instance, made at the first request: never per request, and gone with the instance.
@@ -88,14 +88,8 @@ const clientCache = new WeakMap<Sightline, HttpClientInstruments>();
 export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
   let found = serverCache.get(obs);
   if (!found) {
-    const options = {
-      unit: 's',
-      description: 'Duration of HTTP server requests.',
-      buckets: HTTP_DURATION_BUCKETS_S,
-    };
-    const keyed = (obs as { [KEYED_HISTOGRAMS]?: KeyedHistograms })[KEYED_HISTOGRAMS];
     found = {
-      duration: keyed?.histogram('http.server.request.duration', options) ?? sdkKeyed(obs, options),
+      duration: keyedDuration(obs, 'http.server.request.duration', 'Duration of HTTP server requests.'),
       active: new ActiveRequests(
         obs.metrics.upDownCounter('http.server.active_requests', {
           unit: '{request}',
@@ -109,12 +103,15 @@ export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
   return found;
 }
 
-/** An instance without keyed histograms (made by another copy of the package) records through the SDK. */
-function sdkKeyed(
-  obs: Sightline,
-  options: { unit: string; description: string; buckets: number[] },
-): KeyedDuration {
-  const histogram = obs.metrics.histogram('http.server.request.duration', options);
+/**
+ * The instance's keyed histogram `name`; an instance without keyed histograms (made by another
+ * copy of the package) records through the SDK.
+ */
+function keyedDuration(obs: Sightline, name: string, description: string): KeyedDuration {
+  const options = { unit: 's', description, buckets: HTTP_DURATION_BUCKETS_S };
+  const keyed = (obs as { [KEYED_HISTOGRAMS]?: KeyedHistograms })[KEYED_HISTOGRAMS];
+  if (keyed !== undefined) return keyed.histogram(name, options);
+  const histogram = obs.metrics.histogram(name, options);
   return { record: (seconds, _key, attributes) => histogram.record(seconds, attributes()) };
 }
 
@@ -122,11 +119,7 @@ export function httpClientInstruments(obs: Sightline): HttpClientInstruments {
   let found = clientCache.get(obs);
   if (!found) {
     found = {
-      duration: obs.metrics.histogram('http.client.request.duration', {
-        unit: 's',
-        description: 'Duration of HTTP client requests.',
-        buckets: HTTP_DURATION_BUCKETS_S,
-      }),
+      duration: keyedDuration(obs, 'http.client.request.duration', 'Duration of HTTP client requests.'),
     };
     clientCache.set(obs, found);
   }
