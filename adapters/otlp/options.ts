@@ -1,6 +1,6 @@
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import type { ChannelLimits, ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, envValue, isLoopback, resolveEndpoint } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { parseOtlpHeaders, validateHeaders } from './headers.js';
 
@@ -35,7 +35,10 @@ export interface OtlpOptions {
   readonly signals?: readonly OtlpSignalName[];
   /** Send anomaly events as OTLP log records (event name `sightline.anomaly`) when logs are on. Default true. */
   readonly events?: boolean;
-  /** Default `OTEL_EXPORTER_OTLP_[<SIGNAL>_]COMPRESSION`, then `gzip`. */
+  /**
+   * Default `OTEL_EXPORTER_OTLP_[<SIGNAL>_]COMPRESSION`, then `gzip`, or `none` to a loopback
+   * endpoint (a collector or agent on the same host), where compressing costs CPU and saves nothing.
+   */
   readonly compression?: 'gzip' | 'none';
   /** Default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, then `cumulative`. */
   readonly temporality?: OtlpTemporality;
@@ -160,11 +163,11 @@ function timeoutOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSi
   return n;
 }
 
-function gzipOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName): boolean {
+function gzipOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName, url: URL): boolean {
   if (options.compression !== undefined) return options.compression === 'gzip';
   if (options.channel?.gzip !== undefined) return options.channel.gzip;
   const v = fromEnv(env, signal, 'COMPRESSION');
-  if (v === undefined) return true;
+  if (v === undefined) return !isLoopback(url.hostname);
   const lower = v.value.toLowerCase();
   if (lower === 'gzip' || lower === 'none') return lower === 'gzip';
   fail(
@@ -280,12 +283,13 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     if (!signals.includes(signal)) continue;
     const headers = headersOf(options, env, signal);
     const { option, url } = endpointOf(options, env, signal);
+    const resolved = resolveEndpoint(option, url, { credentials: Object.keys(headers).length > 0 });
     targets[signal] = {
-      url: resolveEndpoint(option, url, { credentials: Object.keys(headers).length > 0 }),
+      url: resolved,
       headers,
       protocol: protocolOf(options, env, signal),
       timeoutMs: timeoutOf(options, env, signal),
-      gzip: gzipOf(options, env, signal),
+      gzip: gzipOf(options, env, signal, resolved),
     };
   }
   return {

@@ -46,8 +46,8 @@ describe('otlp delivery', () => {
     expect(diagLines.join('')).not.toContain('SENTINEL');
   });
 
-  it('gzips bodies by default and sends them plain with compression none', async () => {
-    const { obs } = startWithOtlp(collector, { signals: ['logs'] });
+  it('gzips bodies with compression gzip and sends them plain by default to a loopback collector', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['logs'], compression: 'gzip' });
     obs.log.info('zipped');
     await obs.forceFlush();
     const [zipped] = collector.accepted('logs');
@@ -55,7 +55,7 @@ describe('otlp delivery', () => {
     expect(gunzipSync(zipped?.wire as Buffer).equals(zipped?.body as Buffer)).toBe(true);
     await stopSightline();
 
-    const plain = startWithOtlp(collector, { signals: ['logs'], compression: 'none' }).obs;
+    const plain = startWithOtlp(collector, { signals: ['logs'] }).obs;
     plain.log.info('plain');
     await plain.forceFlush();
     const last = collector.accepted('logs').at(-1);

@@ -88,9 +88,25 @@ describe('otlp() protocol, timeout, compression, temporality', () => {
   });
 
   it('defaults to http/protobuf, 10 s, gzip and cumulative', () => {
-    const r = resolveOtlpOptions({ env: {} });
+    const r = resolveOtlpOptions({ env: {}, url: 'https://collector.internal:4318' });
     expect(r.targets.traces).toMatchObject({ protocol: 'http/protobuf', timeoutMs: 10_000, gzip: true });
     expect(r.temporality).toBe('cumulative');
+  });
+
+  it('sends plain bodies by default to a loopback endpoint, where gzip saves nothing', () => {
+    for (const url of ['http://localhost:4318', 'http://127.0.0.1:4318', 'http://[::1]:4318']) {
+      expect(resolveOtlpOptions({ env: {}, url }).targets.traces?.gzip).toBe(false);
+    }
+    // The default endpoint is the local collector.
+    expect(resolveOtlpOptions({ env: {} }).targets.logs?.gzip).toBe(false);
+    const asked = resolveOtlpOptions({
+      env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' },
+      url: 'http://localhost:4318',
+    });
+    expect(asked.targets.traces?.gzip).toBe(true);
+    expect(
+      resolveOtlpOptions({ url: 'http://127.0.0.1:4318', compression: 'gzip' }).targets.metrics?.gzip,
+    ).toBe(true);
   });
 
   it.each([
