@@ -1,10 +1,18 @@
-import { type Context, context, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
+  trace,
+} from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
-import { createRedactor, REDACTED } from './redact.js';
+import { LINE_SHAPE, type LineShape } from './fixed-line.js';
+import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -39,13 +47,7 @@ export function createLogger(options: LoggerOptions): Logger {
       : () => `,${timeKey}:${Date.now()}`;
 
   const active = options.activeContext ?? (() => context.active());
-  const mixin = (): object => {
-    const ctx = active();
-    // Outside any span (start-up, background work) there is nothing to look up.
-    if (ctx === ROOT_CONTEXT) return EMPTY;
-    const span = trace.getSpan(ctx);
-    if (span === undefined) return EMPTY;
-    const sc = span.spanContext();
+  const correlation = (sc: SpanContext): Record<string, unknown> => {
     if (!isSpanContextValid(sc)) return EMPTY;
     const fields: Record<string, unknown> = {
       trace_id: sc.traceId,
@@ -55,6 +57,13 @@ export function createLogger(options: LoggerOptions): Logger {
     for (const correlate of correlators)
       Object.assign(fields, correlate(sc.traceId, sc.spanId, sc.traceFlags));
     return fields;
+  };
+  const mixin = (): object => {
+    const ctx = active();
+    // Outside any span (start-up, background work) there is nothing to look up.
+    if (ctx === ROOT_CONTEXT) return EMPTY;
+    const span = trace.getSpan(ctx);
+    return span === undefined ? EMPTY : correlation(span.spanContext());
   };
 
   const logger = pino(
@@ -86,6 +95,19 @@ export function createLogger(options: LoggerOptions): Logger {
   );
   guardWrites(logger, drops);
   installFastPath(logger, drops);
+  const isSensitive = createKeyMatcher(options.redactKeys);
+  const shape: LineShape = {
+    correlation,
+    keyOf: (key) =>
+      // pino's path redaction runs inside its serialiser: with any path set, only pino writes lines.
+      options.redactPaths.length > 0 || isSensitive(key)
+        ? undefined
+        : key === keys.levelKey || key === keys.timeKey
+          ? `log.${key}`
+          : key,
+    drops,
+  };
+  Object.defineProperty(logger, LINE_SHAPE, { value: shape });
   return logger;
 }
 

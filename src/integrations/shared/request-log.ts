@@ -1,5 +1,7 @@
 import { type Context, context } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
+import type { Sightline } from '../../api/types.js';
+import { type FixedLineWriter, fixedLineWriter } from '../../logs/fixed-line.js';
 
 const EMPTY_MIXIN = (): object => ({});
 
@@ -43,4 +45,20 @@ export function correlatedChild<L extends ChildableLogger>(
 /** Type guard for pino-like loggers. */
 export function isLogger(value: unknown): value is Logger {
   return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function';
+}
+
+/** The access-log line's fields, in the order they are written. */
+export const ACCESS_LOG_KEYS = ['method', 'route', 'path', 'status', 'duration_ms', 'error_type'] as const;
+
+// One writer per instance, made at its first request; null when its lines must go through pino.
+const accessLines = new WeakMap<Sightline, FixedLineWriter | null>();
+
+/** The instance's writer for access-log lines, or undefined when pino writes them. */
+export function accessLineWriter(obs: Sightline): FixedLineWriter | undefined {
+  let writer = accessLines.get(obs);
+  if (writer === undefined) {
+    writer = fixedLineWriter(obs.log, ACCESS_LOG_KEYS) ?? null;
+    accessLines.set(obs, writer);
+  }
+  return writer ?? undefined;
 }

@@ -12,9 +12,11 @@ import {
 } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
+import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { type ActiveSeries, type HttpServerInstruments, httpServerInstruments } from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
+import { ACCESS_LOG_KEYS, accessLineWriter } from './request-log.js';
 import { traceFields } from './trace-fields.js';
 
 /** The route recorded in metrics and the access log when no route matched (a 404, or a middleware answering). */
@@ -152,24 +154,25 @@ export class ServerRequest {
     const failed = errorType !== undefined;
     if (!failed && this.options.accessLogSampleRate < 1 && Math.random() >= this.options.accessLogSampleRate)
       return;
-    const log = this.obs.log;
-    // The instance's logger correlates through its mixin (with each backend's field names) when
-    // the line is written in the request's context; a logger without one gets the plain fields.
-    const hasMixin = typeof (log as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] === 'function';
-    const fields: Record<string, unknown> = hasMixin ? {} : this.logFields();
-    fields.method = this.method;
-    fields.route = route ?? UNMATCHED_ROUTE;
-    fields.path = this.path;
-    fields.status = status;
-    fields.duration_ms = Math.round(seconds * 1e6) / 1e3;
-    if (errorType !== undefined) fields.error_type = errorType;
+    const metricRoute = route ?? UNMATCHED_ROUTE;
+    const durationMs = Math.round(seconds * 1e6) / 1e3;
     const message = `${this.method} ${route ?? this.path} ${status ?? errorType ?? ''}`;
-    const level: 'error' | 'warn' | 'info' =
+    const level: FixedLineLevel =
       (status !== undefined && status >= 500) || (status === undefined && failed)
         ? 'error'
         : status !== undefined && status >= 400
           ? 'warn'
           : 'info';
+    const values = [this.method, metricRoute, this.path, status, durationMs, errorType];
+    if (accessLineWriter(this.obs)?.write(level, this.span.spanContext(), values, message)) return;
+
+    const log = this.obs.log;
+    // The instance's logger correlates through its mixin (with each backend's field names) when
+    // the line is written in the request's context; a logger without one gets the plain fields.
+    const hasMixin = typeof (log as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] === 'function';
+    const fields: Record<string, unknown> = hasMixin ? {} : this.logFields();
+    for (let i = 0; i < ACCESS_LOG_KEYS.length; i++)
+      if (values[i] !== undefined) fields[ACCESS_LOG_KEYS[i]!] = values[i];
     // The framework usually reports the end from inside the request's context already.
     if (context.active() === this.context) writeLine(log, level, fields, message);
     else context.with(this.context, writeLine, undefined, log, level, fields, message);
