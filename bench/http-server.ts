@@ -5,17 +5,25 @@
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [framework, variant, sink] = process.argv.slice(2) as [string, string, string];
 const rootRequire = createRequire(import.meta.url);
+// sightline itself comes from this checkout, or from the one `--baseline` names (bench/http.ts).
+const sightlineRoot = process.env.SIGHTLINE_BENCH_ROOT;
+const fromSightline = (path: string): string =>
+  sightlineRoot
+    ? pathToFileURL(resolve(sightlineRoot, path)).href
+    : new URL(`../${path}`, import.meta.url).href;
 const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
 
 // Each variant sets up before the framework is loaded, as its documentation says, so the
 // auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
 async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
   if (variant === 'sightline' || variant === 'sightline-logs') {
-    const { init } = await import('../src/index.js');
-    const { otlp } = await import('../adapters/otlp/index.js');
+    const { init } = await import(fromSightline('src/index.js'));
+    const { otlp } = await import(fromSightline('adapters/otlp/index.js'));
     // As the comparison is defined: traces and RED metrics to the collector, the access-log line to
     // a discarding destination. `sightline-logs` also ships every log line over OTLP, which the
     // peers do not do.
@@ -28,10 +36,10 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
       handleSignals: false,
     });
     if (framework === 'express') {
-      const { expressMiddleware } = await import('../src/integrations/express/index.js');
+      const { expressMiddleware } = await import(fromSightline('src/integrations/express/index.js'));
       return { express: expressMiddleware() };
     }
-    const { sightlineFastify } = await import('../src/integrations/fastify/index.js');
+    const { sightlineFastify } = await import(fromSightline('src/integrations/fastify/index.js'));
     return { fastifyPlugin: sightlineFastify };
   }
   if (variant === 'otel') {

@@ -6,9 +6,12 @@
  * in a child process, so CPU per request is that process's cpuUsage delta over the requests served.
  * Variants are alternated in rounds; each figure is a ratio to bare in the same round (median).
  * On Node 22, `sightline-acf` is sightline under `--experimental-async-context-frame`, the context
- * store Node 24 uses by default.
+ * store Node 24 uses by default. `--baseline=<dir>` adds `sightline-baseline`: sightline from
+ * another checkout (with its dependencies installed or linked), such as the parent commit in a git
+ * worktree, so a change is measured against what it changes in the same rounds.
  *
  *   node --import tsx bench/http.ts [--duration=5] [--rounds=3] [--connections=10] [--frameworks=express,fastify]
+ *     [--variants=bare,sightline,...] [--baseline=../sightline-parent]
  *
  * The peers live in bench/peers (own package.json and lockfile): `npm install --prefix bench/peers`.
  */
@@ -16,6 +19,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { median, type Row } from './harness.js';
@@ -26,6 +30,7 @@ interface Options {
   connections: number;
   frameworks: string[];
   variants: string[];
+  baseline: string | undefined;
 }
 
 interface Server {
@@ -50,6 +55,7 @@ function parseArgs(argv: string[]): Partial<Options> {
     if (value === undefined) continue;
     if (key === 'duration' || key === 'rounds' || key === 'connections') out[key] = Number(value);
     if (key === 'frameworks' || key === 'variants') out[key] = value.split(',');
+    if (key === 'baseline') out.baseline = resolve(value);
   }
   return out;
 }
@@ -77,8 +83,8 @@ function startSink(): Promise<{ url: string; close(): void }> {
 const ACF_FLAG = '--experimental-async-context-frame';
 const acfIsOptIn = Number(process.versions.node.split('.')[0]) === 22;
 
-function startServer(framework: string, variant: string, sink: string): Promise<Server> {
-  const child = fork(`${here}http-server.ts`, [framework, variant.replace(/-acf$/, ''), sink], {
+function startServer(framework: string, variant: string, sink: string, baseline?: string): Promise<Server> {
+  const child = fork(`${here}http-server.ts`, [framework, variant.replace(/-(acf|baseline)$/, ''), sink], {
     execArgv: variant.endsWith('-acf') ? [ACF_FLAG, '--import', 'tsx'] : ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: {
@@ -89,6 +95,7 @@ function startServer(framework: string, variant: string, sink: string): Promise<
       DD_REMOTE_CONFIGURATION_ENABLED: 'false',
       DD_TRACE_AGENT_URL: sink,
       DD_SERVICE: 'bench',
+      ...(variant.endsWith('-baseline') && baseline ? { SIGHTLINE_BENCH_ROOT: baseline } : {}),
     },
   });
   return new Promise((resolve, reject) => {
@@ -131,10 +138,12 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     rounds: 3,
     connections: 10,
     frameworks: ['express', 'fastify'],
+    baseline: undefined,
     variants: [
       'bare',
       'sightline',
       ...(acfIsOptIn ? ['sightline-acf'] : []),
+      ...(options.baseline ? ['sightline-baseline'] : []),
       'sightline-logs',
       ...(peersInstalled() ? ['otel'] : []),
       'ddtrace',
@@ -146,7 +155,8 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
   try {
     for (const framework of opts.frameworks) {
       const servers: Server[] = [];
-      for (const variant of opts.variants) servers.push(await startServer(framework, variant, sink.url));
+      for (const variant of opts.variants)
+        servers.push(await startServer(framework, variant, sink.url, opts.baseline));
       // Warm-up, the same for every variant: JIT (the instrumented variants have more to compile),
       // connection pools, lazily loaded modules, the first exports.
       for (const s of servers) await load(s, 5, opts.connections);
