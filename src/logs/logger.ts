@@ -46,6 +46,7 @@ export function createLogger(options: LoggerOptions): Logger {
       ? () => `,${timeKey}:"${new Date().toISOString()}"`
       : () => `,${timeKey}:${Date.now()}`;
 
+  const isSensitive = createKeyMatcher(options.redactKeys);
   const active = options.activeContext ?? (() => context.active());
   const correlation = (sc: SpanContext): Record<string, unknown> => {
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -85,7 +86,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: protectReservedKeys(createRedactor(options.redactKeys), keys),
+        log: protectReservedKeys(createRedactor(isSensitive), keys),
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
@@ -95,16 +96,11 @@ export function createLogger(options: LoggerOptions): Logger {
   );
   guardWrites(logger, drops);
   installFastPath(logger, drops);
-  const isSensitive = createKeyMatcher(options.redactKeys);
   const shape: LineShape = {
     correlation,
     keyOf: (key) =>
       // pino's path redaction runs inside its serialiser: with any path set, only pino writes lines.
-      options.redactPaths.length > 0 || isSensitive(key)
-        ? undefined
-        : key === keys.levelKey || key === keys.timeKey
-          ? `log.${key}`
-          : key,
+      options.redactPaths.length > 0 || isSensitive(key) ? undefined : writtenKey(key, keys),
     drops,
   };
   Object.defineProperty(logger, LINE_SHAPE, { value: shape });
@@ -131,6 +127,11 @@ function guardWrites(logger: Logger, drops: DropCounter): void {
   };
 }
 
+/** A user field named like the level or time key is written as `log.<name>`. */
+function writtenKey(key: string, keys: LogKeys): string {
+  return key === keys.levelKey || key === keys.timeKey ? `log.${key}` : key;
+}
+
 /**
  * A user field named like the level or time key (Datadog's `status`, say) would follow the real
  * one in the line and win when parsed; it moves to `log.<name>` instead.
@@ -145,8 +146,7 @@ function protectReservedKeys(
     if (!Object.hasOwn(out, levelKey) && !Object.hasOwn(out, timeKey)) return out;
     const moved: Record<string, unknown> = {};
     for (const key of Object.keys(out)) {
-      const target = key === levelKey || key === timeKey ? `log.${key}` : key;
-      Object.defineProperty(moved, target, {
+      Object.defineProperty(moved, writtenKey(key, keys), {
         value: out[key],
         enumerable: true,
         writable: true,

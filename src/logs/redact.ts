@@ -46,11 +46,10 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): (key: strin
   };
 }
 
+/** Replaces sensitive values in a logged object; `isSensitive` is a {@link createKeyMatcher}. */
 export function createRedactor(
-  extraKeys: readonly string[] = [],
+  isSensitive: (key: string) => boolean,
 ): (obj: Record<string, unknown>) => Record<string, unknown> {
-  const isSensitive = createKeyMatcher(extraKeys);
-
   // Copies only the objects on the path to a sensitive key; untouched objects are shared. The
   // `seen` set, against cycles, is only made once the walk goes below the top level.
   const walk = (
