@@ -39,8 +39,8 @@ export interface FixedLineWriter {
 type Internals = Record<symbol, unknown>;
 
 /**
- * A writer for lines with `keys`, or undefined when the logger is not sightline's or a key could be
- * redacted: those lines go through pino.
+ * A writer for lines with `keys`, or undefined when the logger is not sightline's, a key could be
+ * redacted or the stream wants more than the line: those lines go through pino.
  */
 export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedLineWriter | undefined {
   const internals = logger as unknown as Internals;
@@ -52,23 +52,28 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
     if (written === undefined) return undefined;
     prefixes.push(`,${asString(written)}:`);
   }
-  const correlationKeys = new Map<string, string | undefined>();
+  // Set when pino made the logger and never changed after; only the level is read per line.
   const s = pino.symbols;
+  const stream = internals[s.streamSym] as { write(line: string): void } & Internals;
+  // A stream that wants pino's line metadata, or a hook rewriting lines, gets them from pino only.
+  if (
+    stream[s.needsMetadataGsym] === true ||
+    (internals[s.hooksSym] as { streamWrite?: unknown }).streamWrite
+  )
+    return undefined;
+  const time = internals[s.timeSym] as () => string;
+  const levelPrefixes = internals[s.lsCacheSym] as Record<number, string>;
+  const bindings = internals[s.chindingsSym] as string;
+  const messagePrefix = `,"${internals[s.messageKeySym]}":`;
+  const end = internals[s.endSym] as string;
+  const correlationKeys = new Map<string, string | undefined>();
 
   return {
     write(level, sc, values, message) {
       try {
         const num = logger.levels.values[level];
         if (num === undefined || num < logger.levelVal) return true;
-        const stream = internals[s.streamSym] as { write(line: string): void } & Internals;
-        if (
-          stream[s.needsMetadataGsym] === true ||
-          (internals[s.hooksSym] as { streamWrite?: unknown }).streamWrite
-        )
-          return false;
-        const time = (internals[s.timeSym] as () => string)();
-        let line =
-          (internals[s.lsCacheSym] as Record<number, string>)[num] + time + internals[s.chindingsSym];
+        let line = levelPrefixes[num] + time.call(logger) + bindings;
         const correlation = shape.correlation(sc);
         for (const key in correlation) {
           let written = correlationKeys.get(key);
@@ -90,7 +95,7 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
             prefixes[i]! +
             (typeof value === 'string' ? asString(value) : Number.isFinite(value) ? value : 'null');
         }
-        line += `,"${internals[s.messageKeySym]}":${asString(message)}${internals[s.endSym]}`;
+        line += messagePrefix + asString(message) + end;
         stream.write(line);
       } catch {
         shape.drops.add('log_error');
