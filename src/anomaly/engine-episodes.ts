@@ -40,7 +40,8 @@ export interface Verdict {
  * Decides whether this cycle reports an episode. Two rules: a rate that was busy and reports
  * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
  * traffic); otherwise the detector's episode must stay outside its band, in a direction that
- * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident.
+ * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
+ * one must also rise above the series' floor.
  */
 export function judge(
   s: EpisodeState,
@@ -79,7 +80,7 @@ export function judge(
     return undefined;
   }
   if (s.reported) return undefined;
-  const outsideUp = value > r.upper && sample.direction !== 'down';
+  const outsideUp = value > r.upper && value > sample.floor && sample.direction !== 'down';
   const outsideDown = value < r.lower && sample.direction !== 'up';
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;

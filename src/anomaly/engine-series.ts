@@ -25,6 +25,12 @@ export interface SeriesSample {
   readonly confirm: number;
   /** The series cannot go below zero (rates, durations), so neither can its band. */
   readonly nonNegative: boolean;
+  /**
+   * Values at or under this cannot be told apart, so an upward episode must rise above it: a p95
+   * inside a histogram's first bucket is only the cycle's slowest value, and one slow request
+   * under load would otherwise read as a latency spike. 0 for series measured exactly.
+   */
+  readonly floor: number;
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
@@ -86,9 +92,8 @@ export function extractSamples(
     }
     if (!detected.has(p.name)) continue;
     if (p.kind === 'histogram') {
-      const p95 = histogramQuantile(p.histogram, 0.95);
-      if (Number.isFinite(p95))
-        out.push(sample(`${p.name}.p95`, p.attributes, p95, 'up', false, p.unit, 'auto', 3));
+      const p95 = p95Sample(`${p.name}.p95`, p.attributes, p.histogram, p.unit, 'auto', false);
+      if (p95) out.push(p95);
     } else {
       const isRate = p.kind === 'counter' || p.kind === 'observableCounter';
       out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit));
@@ -110,7 +115,9 @@ export function extractSamples(
         intervalSeconds,
       ),
     );
-    const p95 = histogramQuantile(
+    const p95 = p95Sample(
+      'http.server.request.duration.p95',
+      r.attributes,
       {
         count: r.count,
         sum: r.sum,
@@ -118,12 +125,11 @@ export function extractSamples(
         max: r.max,
         buckets: { boundaries: r.boundaries, counts: r.counts },
       },
-      0.95,
+      's',
+      'none',
+      true,
     );
-    if (Number.isFinite(p95))
-      out.push(
-        sample('http.server.request.duration.p95', r.attributes, p95, 'up', false, 's', 'none', 3, true),
-      );
+    if (p95) out.push(p95);
     out.push(
       sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1', 'none', 2, true),
     );
@@ -142,6 +148,7 @@ function sample(
   confirm = 2,
   nonNegative = zeroWhenAbsent,
   perCycle = 1,
+  floor = 0,
 ): SeriesSample {
   return {
     key: seriesKey(metric, attributes),
@@ -155,7 +162,27 @@ function sample(
     confirm,
     nonNegative,
     perCycle,
+    floor,
   };
+}
+
+/**
+ * A histogram's p95, confirmed over three cycles. Its floor is the bound of the first bucket that
+ * holds positive values (OpenTelemetry's default buckets start at 0): under it the quantile is
+ * only the cycle's min or max.
+ */
+function p95Sample(
+  metric: string,
+  attributes: Attributes,
+  h: HistogramPoint['histogram'],
+  unit: string,
+  transform: SeriesSample['transform'],
+  nonNegative: boolean,
+): SeriesSample | undefined {
+  const p95 = histogramQuantile(h, 0.95);
+  if (!Number.isFinite(p95)) return undefined;
+  const floor = h.buckets.boundaries.find((b) => b > 0) ?? 0;
+  return sample(metric, attributes, p95, 'up', false, unit, transform, 3, nonNegative, 1, floor);
 }
 
 function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void {

@@ -100,6 +100,33 @@ describe('the anomaly engine', () => {
     expect(burst[0]).toMatchObject({ observed: 0.5, attributes: route });
   });
 
+  it('does not call a fast route slow while its p95 stays inside the first bucket, yet sees it leave', async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const duration = obs.metrics.histogram('http.server.request.duration', {
+      unit: 's',
+      // OpenTelemetry's default buckets start at 0, so the bound that matters is the first positive one.
+      buckets: [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    });
+    const route = { 'http.request.method': 'GET', 'http.route': '/health', 'http.response.status_code': 200 };
+    const rand = prng(5);
+    // Under the first bound the p95 is the cycle's slowest request, so one slow request per
+    // cycle (a GC pause under load) moves it from 0.7 ms to 4 ms while the route is as fast.
+    const cycle = async (slowest: number, typical = 0.0005) => {
+      for (let i = 0; i < 40; i++) duration.record(typical + rand() * 0.0002, route);
+      duration.record(slowest, route);
+      await engine.runCycle();
+    };
+    for (let c = 0; c < 60; c++) await cycle(0.0007 + rand() * 0.0001);
+    for (let c = 0; c < 10; c++) await cycle(0.003 + rand() * 0.001);
+    const p95 = () => heard.filter((e) => e.metric === 'http.server.request.duration.p95');
+    expect(p95()).toEqual([]);
+    for (let c = 0; c < 10; c++) await cycle(0.08 + rand() * 0.01, 0.06);
+    expect(p95()).toHaveLength(1);
+    expect(p95()[0]?.observed).toBeGreaterThan(0.05);
+  });
+
   it('keeps at most maxSeries detectors, forgetting the least recently seen', async () => {
     const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 50 } });
     const engine = (captured.obs as SightlineInstance).anomalyEngine!;

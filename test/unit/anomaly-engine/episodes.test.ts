@@ -15,6 +15,7 @@ const latency: SeriesSample = {
   confirm: 3,
   nonNegative: true,
   perCycle: 1,
+  floor: 0,
 };
 const rate: SeriesSample = {
   ...latency,
@@ -71,6 +72,16 @@ describe('judge: one event per confirmed episode', () => {
     for (let i = 0; i < 5; i++)
       expect(judge(s, latency, -1, open({ lower: 0.01 }), undefined)).toBeUndefined();
     expect(judge(newEpisodeState(), latency, 0.5, open(), 1)?.severity).toBe(80);
+  });
+
+  it('keeps an upward episode at or under the series floor quiet', () => {
+    const s = newEpisodeState();
+    const fast = { ...latency, floor: 0.005 };
+    const tight = open({ expected: 0.0007, upper: 0.001 });
+    for (let i = 0; i < 5; i++) expect(judge(s, fast, 0.004, tight, undefined)).toBeUndefined();
+    judge(s, fast, 0.03, tight, undefined);
+    judge(s, fast, 0.03, tight, undefined);
+    expect(judge(s, fast, 0.03, tight, undefined)?.kind).toBe('spike');
   });
 
   it('re-arms once the detector closes the episode', () => {
