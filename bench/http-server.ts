@@ -83,12 +83,45 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
     registerInstrumentations({ instrumentations, tracerProvider: provider, meterProvider });
     return {};
   }
+  if (variant === 'spin-10us') return spinEachRequest(10);
   if (variant === 'ddtrace') {
     const tracer = rootRequire('dd-trace');
     tracer.init({ url: sink, startupLogs: false, runtimeMetrics: false, plugins: true });
     return {};
   }
   return {};
+}
+
+/**
+ * The calibration variant: the bare framework plus `us` microseconds of CPU per request in a
+ * middleware or hook, with no memory or I/O. Its ratio says what a known cost reads as here: the
+ * server's other work, such as writing the response, costs more per request as requests/s falls.
+ */
+function spinEachRequest(us: number): { express?: unknown; fastifyPlugin?: unknown } {
+  const spin = (): void => {
+    const end = performance.now() + us / 1000;
+    while (performance.now() < end) {}
+  };
+  if (framework === 'express') {
+    return {
+      express: (_req: unknown, _res: unknown, next: () => void) => {
+        spin();
+        next();
+      },
+    };
+  }
+  const plugin = (
+    fastify: { addHook(name: string, hook: (req: unknown, reply: unknown, next: () => void) => void): void },
+    _options: unknown,
+    done: () => void,
+  ) => {
+    fastify.addHook('onRequest', (_req, _reply, next) => {
+      spin();
+      next();
+    });
+    done();
+  };
+  return { fastifyPlugin: Object.assign(plugin, { [Symbol.for('skip-override')]: true }) };
 }
 
 const extras = await setUp();

@@ -6,7 +6,8 @@
  * in a child process, so CPU per request is that process's cpuUsage delta over the requests served.
  * Variants are alternated in rounds; each figure is a ratio to bare in the same round (median).
  * On Node 22, `sightline-acf` is sightline under `--experimental-async-context-frame`, the context
- * store Node 24 uses by default. `--baseline=<dir>` adds `sightline-baseline`: sightline from
+ * store Node 24 uses by default. `spin-10us` is the bare framework spending 10 µs of CPU per request
+ * in a hook: what a known, fixed cost reads as on this machine. `--baseline=<dir>` adds `sightline-baseline`: sightline from
  * another checkout (with its dependencies installed or linked), such as the parent commit in a git
  * worktree, so a change is measured against what it changes in the same rounds.
  *
@@ -141,6 +142,7 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     baseline: undefined,
     variants: [
       'bare',
+      'spin-10us',
       'sightline',
       ...(acfIsOptIn ? ['sightline-acf'] : []),
       ...(options.baseline ? ['sightline-baseline'] : []),
