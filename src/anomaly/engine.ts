@@ -57,8 +57,9 @@ export interface SeriesBand {
 
 /**
  * Watches metric series in-process: a metric reader of its own collects deltas each cycle and
- * feeds one detector per series, so recording costs nothing more. Series are kept in LRU order
- * up to `maxSeries`; an event is emitted once per episode.
+ * feeds one detector per series. It reads a meter provider that only the watched instruments
+ * record into, so no other recording pays for it. Series are kept in LRU order up to `maxSeries`;
+ * an event is emitted once per episode.
  */
 export class AnomalyEngine extends MetricReader {
   private readonly series = new Map<string, WatchedSeries>();

@@ -10,7 +10,9 @@ import {
 import type { ResolvedConfig } from '../config/types.js';
 import { boundedCumulative } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
+import type { WatchedMeter } from '../metrics/instruments.js';
 import type { KeyedHistograms } from '../metrics/keyed-histograms.js';
+import { HTTP_DURATION } from '../anomaly/engine-series.js';
 
 export interface MeterPipeline {
   readonly provider: MeterProvider;
@@ -19,17 +21,15 @@ export interface MeterPipeline {
 
 /**
  * One periodic reader per adapter, so each keeps its own interval and temporality (Datadog, New
- * Relic and CloudWatch want delta; OTLP cumulative), plus any extra readers such as the anomaly
- * engine's. The cardinality limit caps series per instrument; the rest fold into the SDK's
- * overflow series (`otel.metric.overflow=true`). Each reader also collects the keyed histograms
- * (the HTTP durations), which are recorded outside the SDK.
+ * Relic and CloudWatch want delta; OTLP cumulative). The cardinality limit caps series per
+ * instrument; the rest fold into the SDK's overflow series (`otel.metric.overflow=true`). Each
+ * reader also collects the keyed histograms (the HTTP durations), which are recorded outside the SDK.
  */
 export function buildMeterProvider(
   config: ResolvedConfig,
   resource: Resource,
   parts: readonly AdapterParts[],
   histograms: KeyedHistograms,
-  extraReaders: readonly MetricReader[] = [],
 ): MeterPipeline {
   const limit = config.cardinalityLimit;
   const readers: MetricReader[] = [];
@@ -53,8 +53,29 @@ export function buildMeterProvider(
       }),
     );
   }
-  readers.push(...extraReaders);
   const provider = new MeterProvider({ resource, readers });
   const registeredGlobal = metrics.setGlobalMeterProvider(provider);
   return { provider, registeredGlobal };
+}
+
+/**
+ * The anomaly engine's reader on a provider of its own, fed only by the instruments it watches
+ * (`detect: true`, and the HTTP server duration when it watches HTTP). As a second reader on the
+ * main provider it would make every other recording cost twice: the SDK keeps one storage per
+ * reader and hashes the attributes for each.
+ */
+export function buildWatchedMeter(
+  resource: Resource,
+  engine: MetricReader,
+  service: string,
+  watchHttp: boolean,
+): { provider: MeterProvider; watch: WatchedMeter } {
+  const provider = new MeterProvider({ resource, readers: [engine] });
+  return {
+    provider,
+    watch: {
+      meter: provider.getMeter(service),
+      watches: (name, options) => options?.detect === true || (watchHttp && name === HTTP_DURATION),
+    },
+  };
 }

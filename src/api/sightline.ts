@@ -12,7 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, InstrumentType } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, type MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { AnomalyEngine } from '../anomaly/engine.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
@@ -34,7 +34,7 @@ import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
 import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
-import { buildMeterProvider, type MeterPipeline } from './build-metrics.js';
+import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
 import { runInSpan } from '../traces/run-in-span.js';
@@ -47,7 +47,7 @@ interface SetUpAdapter {
   readonly parts: AdapterParts;
 }
 
-/** Extra pipeline pieces the composition root adds (the console adapter, the anomaly engine). */
+/** Extra pipeline pieces the composition root adds (the console adapter). */
 export interface InstanceExtras {
   readonly adapters: readonly SightlineAdapter[];
 }
@@ -73,6 +73,8 @@ export class SightlineInstance implements Sightline {
   private readonly listeners = new Set<AnomalyListener>();
   private readonly destination: FanoutDestination;
   private readonly meterPipeline: MeterPipeline;
+  /** The anomaly engine's provider, which only the watched instruments record into. */
+  private readonly watchedProvider: MeterProvider | undefined;
   private readonly tracerProvider: TracerProvider & {
     forceFlush?(): Promise<void>;
     shutdown?(): Promise<void>;
@@ -162,8 +164,12 @@ export class SightlineInstance implements Sightline {
       this.resource,
       this.adapters.map((a) => a.parts),
       histograms,
-      this.anomalyEngine ? [this.anomalyEngine] : [],
     );
+    const watched =
+      this.anomalyEngine && config.anomaly !== false
+        ? buildWatchedMeter(this.resource, this.anomalyEngine, config.service, config.anomaly.http)
+        : undefined;
+    this.watchedProvider = watched?.provider;
     this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);
     this.metricsState = {
       closed: false,
@@ -171,7 +177,11 @@ export class SightlineInstance implements Sightline {
       maxAttributeLength: config.maxAttributeLength,
       detected,
     };
-    this.metrics = createMetrics(this.meterPipeline.provider.getMeter(config.service), this.metricsState);
+    this.metrics = createMetrics(
+      this.meterPipeline.provider.getMeter(config.service),
+      this.metricsState,
+      watched?.watch,
+    );
 
     this.destination = createDestination({
       stream: config.logStream,
@@ -298,6 +308,7 @@ export class SightlineInstance implements Sightline {
       (async () => {
         await Promise.all([
           safeCall(() => this.meterPipeline.provider.shutdown()),
+          safeCall(() => this.watchedProvider?.shutdown()),
           safeCall(() => this.tracerProvider.shutdown?.()),
         ]);
         this.metricsState.closed = true;

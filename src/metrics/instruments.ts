@@ -21,6 +21,15 @@ export interface MetricsState {
   readonly detected: Set<string>;
 }
 
+/**
+ * The anomaly engine's own meter and the instruments it reads. A watched instrument records into
+ * both meters; any other records once, as it would with the SDK alone.
+ */
+export interface WatchedMeter {
+  readonly meter: Meter;
+  watches(name: string, options: InstrumentOptions | undefined): boolean;
+}
+
 const noop = (): void => {};
 const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
 
@@ -28,8 +37,12 @@ const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
  * The `obs.metrics` facade: OpenTelemetry instruments behind a guard that drops and counts
  * bad input instead of throwing, and repairs attributes only when they need it.
  */
-export function createMetrics(meter: Meter, state: MetricsState): Metrics {
+export function createMetrics(meter: Meter, state: MetricsState, watch?: WatchedMeter): Metrics {
   const { drops, maxAttributeLength } = state;
+
+  // The instrument, and its twin in the engine's meter when the engine watches it.
+  const pair = <T>(name: string, options: InstrumentOptions | undefined, create: (m: Meter) => T) =>
+    [create(meter), watch?.watches(name, options) ? create(watch.meter) : undefined] as const;
 
   // One guard for every instrument kind: finite numbers only, optionally non-negative.
   const accept = (value: number, nonNegative: boolean): boolean => {
@@ -76,10 +89,13 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
   return {
     counter(name, options): Counter {
       return safely(name, options, () => {
-        const inner = meter.createCounter(name, descriptor(options));
+        const [inner, watched] = pair(name, options, (m) => m.createCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
-            if (accept(value, true)) inner.add(value, cleanAttributes(attributes, maxAttributeLength, drops));
+            if (!accept(value, true)) return;
+            const clean = cleanAttributes(attributes, maxAttributeLength, drops);
+            inner.add(value, clean);
+            watched?.add(value, clean);
           },
         };
       });
@@ -87,11 +103,13 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
 
     upDownCounter(name, options): UpDownCounter {
       return safely(name, options, () => {
-        const inner = meter.createUpDownCounter(name, descriptor(options));
+        const [inner, watched] = pair(name, options, (m) => m.createUpDownCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
-            if (accept(value, false))
-              inner.add(value, cleanAttributes(attributes, maxAttributeLength, drops));
+            if (!accept(value, false)) return;
+            const clean = cleanAttributes(attributes, maxAttributeLength, drops);
+            inner.add(value, clean);
+            watched?.add(value, clean);
           },
         };
       });
@@ -100,13 +118,20 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
     histogram(name, options?: HistogramOptions): Histogram {
       return safely(name, options, () => {
         const buckets = options?.buckets;
-        const inner: OtelHistogram = meter.createHistogram(name, {
-          ...descriptor(options),
-          ...(buckets ? { advice: { explicitBucketBoundaries: buckets } } : {}),
-        });
+        const [inner, watched] = pair(
+          name,
+          options,
+          (m): OtelHistogram =>
+            m.createHistogram(name, {
+              ...descriptor(options),
+              ...(buckets ? { advice: { explicitBucketBoundaries: buckets } } : {}),
+            }),
+        );
         const record = (value: number, attributes?: Attributes) => {
-          if (accept(value, false))
-            inner.record(value, cleanAttributes(attributes, maxAttributeLength, drops));
+          if (!accept(value, false)) return;
+          const clean = cleanAttributes(attributes, maxAttributeLength, drops);
+          inner.record(value, clean);
+          watched?.record(value, clean);
         };
         const perMs = options?.unit === 's' ? 1 / 1000 : 1;
         return {
@@ -125,11 +150,13 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
 
     gauge(name, options): Gauge {
       return safely(name, options, () => {
-        const inner = meter.createGauge(name, descriptor(options));
+        const [inner, watched] = pair(name, options, (m) => m.createGauge(name, descriptor(options)));
         return {
           record(value: number, attributes?: Attributes) {
-            if (accept(value, false))
-              inner.record(value, cleanAttributes(attributes, maxAttributeLength, drops));
+            if (!accept(value, false)) return;
+            const clean = cleanAttributes(attributes, maxAttributeLength, drops);
+            inner.record(value, clean);
+            watched?.record(value, clean);
           },
         };
       });
@@ -137,20 +164,22 @@ export function createMetrics(meter: Meter, state: MetricsState): Metrics {
 
     observableGauge(name, options, callback) {
       safely(name, options, () => {
-        const inner = meter.createObservableGauge(name, descriptor(options));
-        inner.addCallback((result) => {
-          const facade: ObservableResult = {
-            observe(value, attributes) {
-              if (accept(value, false))
-                result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
-            },
-          };
-          try {
-            callback(facade);
-          } catch {
-            drops.add('callback_error');
-          }
-        });
+        // Each meter's collection calls the callback, as each reader's did on one meter.
+        for (const inner of pair(name, options, (m) => m.createObservableGauge(name, descriptor(options)))) {
+          inner?.addCallback((result) => {
+            const facade: ObservableResult = {
+              observe(value, attributes) {
+                if (accept(value, false))
+                  result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
+              },
+            };
+            try {
+              callback(facade);
+            } catch {
+              drops.add('callback_error');
+            }
+          });
+        }
       });
     },
   };

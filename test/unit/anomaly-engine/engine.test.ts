@@ -127,6 +127,18 @@ describe('the anomaly engine', () => {
     expect(p95()[0]?.observed).toBeGreaterThan(0.05);
   });
 
+  it('reads only the instruments it watches, so every other recording is made once', async () => {
+    const { obs, engine } = start();
+    obs.metrics.counter('orders.placed', { detect: true }).add(1);
+    obs.metrics.counter('cache.hits').add(1);
+    obs.metrics.histogram('render.duration', { unit: 'ms' }).record(3);
+    obs.metrics.histogram('http.server.request.duration', { unit: 's' }).record(0.01, { 'http.route': '/a' });
+    obs.metrics.observableGauge('queue.depth', { detect: true }, (r) => r.observe(4));
+    const { resourceMetrics } = await engine.collect();
+    const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name));
+    expect(names.sort()).toEqual(['http.server.request.duration', 'orders.placed', 'queue.depth']);
+  });
+
   it('keeps at most maxSeries detectors, forgetting the least recently seen', async () => {
     const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 50 } });
     const engine = (captured.obs as SightlineInstance).anomalyEngine!;
