@@ -5,6 +5,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests/s across all connections. */
+    overallRate?: number;
   }
   interface Result {
     requests: { average: number; total: number };

@@ -12,7 +12,10 @@
  * worktree, so a change is measured against what it changes in the same rounds.
  *
  *   node --import tsx bench/http.ts [--duration=5] [--rounds=3] [--connections=10] [--frameworks=express,fastify]
- *     [--variants=bare,sightline,...] [--baseline=../sightline-parent]
+ *     [--variants=bare,sightline,...] [--baseline=../sightline-parent] [--rate=4000]
+ *
+ * `--rate` loads every variant at that many requests/s instead of as fast as it answers, so CPU
+ * per request is compared at equal load rather than each at its own saturation.
  *
  * The peers live in bench/peers (own package.json and lockfile): `npm install --prefix bench/peers`.
  */
@@ -32,6 +35,8 @@ interface Options {
   frameworks: string[];
   variants: string[];
   baseline: string | undefined;
+  /** Requests/s for every variant, instead of as many as each serves: CPU compared at equal load. */
+  rate: number | undefined;
 }
 
 interface Server {
@@ -54,7 +59,8 @@ function parseArgs(argv: string[]): Partial<Options> {
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (value === undefined) continue;
-    if (key === 'duration' || key === 'rounds' || key === 'connections') out[key] = Number(value);
+    if (key === 'duration' || key === 'rounds' || key === 'connections' || key === 'rate')
+      out[key] = Number(value);
     if (key === 'frameworks' || key === 'variants') out[key] = value.split(',');
     if (key === 'baseline') out.baseline = resolve(value);
   }
@@ -120,12 +126,13 @@ function cpu(server: Server): Promise<number> {
   });
 }
 
-async function load(server: Server, duration: number, connections: number): Promise<Sample> {
+async function load(server: Server, duration: number, connections: number, rate?: number): Promise<Sample> {
   const before = await cpu(server);
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}/users/42`,
     connections,
     duration,
+    ...(rate ? { overallRate: rate } : {}),
   });
   const after = await cpu(server);
   const served = result.requests.total || 1;
@@ -140,6 +147,7 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     connections: 10,
     frameworks: ['express', 'fastify'],
     baseline: undefined,
+    rate: undefined,
     variants: [
       'bare',
       'spin-10us',
@@ -168,7 +176,8 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
       for (let round = 0; round < opts.rounds; round++) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         const samples = new Map<string, Sample>();
-        for (const s of order) samples.set(s.variant, await load(s, opts.duration, opts.connections));
+        for (const s of order)
+          samples.set(s.variant, await load(s, opts.duration, opts.connections, opts.rate));
         const bare = samples.get('bare')!;
         for (const [variant, sample] of samples) {
           const r = ratios.get(variant)!;
@@ -201,6 +210,10 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(`HTTP overhead on Node ${process.version} (ratios to the bare framework in the same round)`);
-  console.table(await runHttpBench(parseArgs(process.argv.slice(2))));
+  const options = parseArgs(process.argv.slice(2));
+  const pace = options.rate ? `, every variant at ${options.rate} req/s` : '';
+  console.log(
+    `HTTP overhead on Node ${process.version} (ratios to the bare framework in the same round${pace})`,
+  );
+  console.table(await runHttpBench(options));
 }
