@@ -94,8 +94,8 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
 
 /**
  * The calibration variant: the bare framework plus `us` microseconds of CPU per request in a
- * middleware or hook, with no memory or I/O. Its ratio says what a known cost reads as here: the
- * server's other work, such as writing the response, costs more per request as requests/s falls.
+ * middleware or hook, with no memory or I/O. Its ratio says what a known, fixed cost reads as on
+ * the machine the bench runs on.
  */
 function spinEachRequest(us: number): { express?: unknown; fastifyPlugin?: unknown } {
   const spin = (): void => {

@@ -7,12 +7,12 @@ import {
   type MetricReader,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { HTTP_DURATION } from '../anomaly/engine-series.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { boundedCumulative } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
 import type { WatchedMeter } from '../metrics/instruments.js';
 import type { KeyedHistograms } from '../metrics/keyed-histograms.js';
-import { HTTP_DURATION } from '../anomaly/engine-series.js';
 
 export interface MeterPipeline {
   readonly provider: MeterProvider;
