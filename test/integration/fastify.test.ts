@@ -40,7 +40,15 @@ beforeAll(async () => {
     const active = trace.getActiveSpan()?.spanContext();
     const baggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
     request.log.info({ sku: (request.params as { sku: string }).sku }, 'loading item');
-    return { activeTraceId: active?.traceId, activeSpanId: active?.spanId, baggage };
+    // Fastify matches the route before any hook runs, so the span starts with its final name.
+    const span = trace.getActiveSpan() as { name?: string; attributes?: Record<string, unknown> } | undefined;
+    return {
+      activeTraceId: active?.traceId,
+      activeSpanId: active?.spanId,
+      baggage,
+      activeName: span?.name,
+      activeRoute: span?.attributes?.['http.route'],
+    };
   });
   app.post('/items', async (request) => {
     // The body was parsed from stream events; the handler still runs in the request's span.
@@ -119,6 +127,7 @@ describe('sightlineFastify', () => {
     const body = JSON.parse(reply.body);
     expect(body.activeTraceId).toBe(span!.spanContext().traceId);
     expect(body.activeSpanId).toBe(span!.spanContext().spanId);
+    expect(body).toMatchObject({ activeName: 'GET /items/:sku', activeRoute: '/items/:sku' });
   });
 
   it('runs a handler with a parsed body in the span context', async () => {

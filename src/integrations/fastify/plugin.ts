@@ -97,6 +97,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       headers: raw.headers,
       clientAddress: socket?.remoteAddress,
       httpVersion: raw.httpVersion,
+      route: routeOf(request),
     });
     if (tracked === undefined) return next();
     request[kServerRequest] = tracked;

@@ -31,6 +31,8 @@ export interface ServerRequestInfo {
   headers: IncomingHttpHeaders;
   clientAddress: string | undefined;
   httpVersion: string | undefined;
+  /** The route template when the framework has matched it before the request starts (Fastify). */
+  route?: string | undefined;
 }
 
 /** How a request ended. */
@@ -49,6 +51,8 @@ export class ServerRequest {
   readonly context: Context;
   readonly method: string;
   readonly path: string;
+  /** The route the span was started with, if the framework knew it then. */
+  private readonly startRoute: string | undefined;
   private readonly startedAt = performance.now();
   private readonly active: ActiveSeries;
   private error: unknown;
@@ -75,11 +79,15 @@ export class ServerRequest {
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;
+    // Known at the start, the route reaches samplers and span processors, as the semantic
+    // conventions ask, and the span needs no renaming at the end.
+    this.startRoute = info.route;
+    if (info.route !== undefined) attributes['http.route'] = info.route;
 
     // Malformed traceparent/tracestate/baggage are dropped by the W3C propagators: a new trace starts.
     const parent = propagation.extract(ROOT_CONTEXT, info.headers);
     this.span = obs.tracer.startSpan(
-      this.method === '_OTHER' ? 'HTTP' : this.method,
+      spanName(this.method, info.route),
       { kind: SpanKind.SERVER, attributes },
       parent,
     );
@@ -117,9 +125,9 @@ export class ServerRequest {
     }
 
     const span = this.span;
-    if (route !== undefined) {
+    if (route !== this.startRoute && route !== undefined) {
       span.setAttribute('http.route', route);
-      span.updateName(`${this.method === '_OTHER' ? 'HTTP' : this.method} ${route}`);
+      span.updateName(spanName(this.method, route));
     }
     if (status !== undefined) span.setAttribute('http.response.status_code', status);
     if (errorType !== undefined) {
@@ -177,6 +185,12 @@ export class ServerRequest {
     if (context.active() === this.context) writeLine(log, level, fields, message);
     else context.with(this.context, writeLine, undefined, log, level, fields, message);
   }
+}
+
+/** `METHOD route`, or the method alone until the route is known; unknown methods read `HTTP`. */
+function spanName(method: string, route: string | undefined): string {
+  const verb = method === '_OTHER' ? 'HTTP' : method;
+  return route === undefined ? verb : `${verb} ${route}`;
 }
 
 function writeLine(log: Logger, level: 'error' | 'warn' | 'info', fields: object, message: string): void {
