@@ -54,7 +54,9 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       try {
         // A write already handed to the thread pool lands without the event loop, possibly after
         // a synchronous write of the lines behind it: the crash's last line would then not be last.
-        // Give it a moment first. Only at exit, and only while a write is in flight.
+        // Give it a moment first. Only at exit, and only while a write is in flight. Its completion
+        // cannot be seen without the event loop: if stdout's reader has fallen behind and the pipe
+        // is full, the write in flight can still land after these lines.
         if ((boom as unknown as { _writing?: unknown } | undefined)?._writing === true)
           pause(IN_FLIGHT_WAIT_MS);
         boom?.flushSync();
