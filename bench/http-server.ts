@@ -1,6 +1,6 @@
 /**
  * One benchmark server, run as a child of bench/http.ts so its CPU time is its own:
- * `node --import tsx bench/http-server.ts <express|fastify> <bare|sightline|sightline-logs|otel|ddtrace> <sinkUrl>`.
+ * `node --import tsx bench/http-server.ts <express|fastify> <bare|spin-10us|sightline|sightline-logs|sightline-10pct|otel|ddtrace> <sinkUrl>`.
  * Tells the parent its port over IPC, and answers `cpu` messages with process.cpuUsage().
  */
 import { createRequire } from 'node:module';
@@ -21,19 +21,21 @@ const peersRequire = createRequire(new URL('./peers/package.json', import.meta.u
 // Each variant sets up before the framework is loaded, as its documentation says, so the
 // auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
 async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
-  if (variant === 'sightline' || variant === 'sightline-logs') {
+  if (variant.startsWith('sightline')) {
     const { init } = await import(fromSightline('src/index.js'));
     const { otlp } = await import(fromSightline('adapters/otlp/index.js'));
     // As the comparison is defined: traces and RED metrics to the collector, the access-log line to
     // a discarding destination. `sightline-logs` also ships every log line over OTLP, which the
-    // peers do not do.
-    const signals = variant === 'sightline' ? (['traces', 'metrics'] as const) : undefined;
+    // peers do not do. `sightline-10pct` keeps one trace in ten (head sampling, as many production
+    // services run): every request still gets its span context, metrics and log line.
+    const signals = variant === 'sightline-logs' ? undefined : (['traces', 'metrics'] as const);
     init({
       service: 'bench',
       exporters: [otlp({ url: sink, ...(signals ? { signals } : {}) })],
       logStream: { write: () => {} },
       outbound: false,
       handleSignals: false,
+      ...(variant === 'sightline-10pct' ? { sampling: 0.1 } : {}),
     });
     if (framework === 'express') {
       const { expressMiddleware } = await import(fromSightline('src/integrations/express/index.js'));

@@ -7,7 +7,8 @@
  * Variants are alternated in rounds; each figure is a ratio to bare in the same round (median).
  * On Node 22, `sightline-acf` is sightline under `--experimental-async-context-frame`, the context
  * store Node 24 uses by default. `spin-10us` is the bare framework spending 10 µs of CPU per request
- * in a hook: what a known, fixed cost reads as on this machine. `--baseline=<dir>` adds `sightline-baseline`: sightline from
+ * in a hook: what a known, fixed cost reads as on this machine. `sightline-10pct` is sightline
+ * keeping one trace in ten (`sampling: 0.1`). `--baseline=<dir>` adds `sightline-baseline`: sightline from
  * another checkout (with its dependencies installed or linked), such as the parent commit in a git
  * worktree, so a change is measured against what it changes in the same rounds.
  *
@@ -155,6 +156,7 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
       ...(acfIsOptIn ? ['sightline-acf'] : []),
       ...(options.baseline ? ['sightline-baseline'] : []),
       'sightline-logs',
+      'sightline-10pct',
       ...(peersInstalled() ? ['otel'] : []),
       'ddtrace',
     ],
