@@ -472,8 +472,13 @@ function normaliseHeaders(headers: Readonly<Record<string, string>>): Record<str
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.has(lower)) continue;
-    // A bad value would make every fetch throw; fail at setup instead, naming the header, never its value.
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower)) {
+    // A value node:http refuses would fail every request; fail at setup instead, naming the header,
+    // never its value.
+    if (
+      typeof value !== 'string' ||
+      /[^\t\x20-\x7e\x80-\xff]/.test(value) ||
+      !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(lower)
+    ) {
       throw new SightlineConfigError(
         ErrorCodes.CONFIG_INVALID_VALUE,
         `headers.${name}`,

@@ -205,7 +205,7 @@ describe('tracing suppression', () => {
         span: trace.getSpan(context.active()) !== undefined,
       });
     };
-    subscribe('undici:request:create', onCreate);
+    subscribe('http.client.request.created', onCreate);
     try {
       const ch = channel();
       const tracer = provider.getTracer('test');
@@ -216,7 +216,7 @@ describe('tracing suppression', () => {
         span.end();
       });
     } finally {
-      unsubscribe('undici:request:create', onCreate);
+      unsubscribe('http.client.request.created', onCreate);
     }
     expect(intake.requests).toHaveLength(1);
     expect(seen).toEqual([{ suppressed: true, span: false }]);

@@ -445,7 +445,11 @@ describe('channel secrets and setup', () => {
     expect(make).toThrow(expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option }));
   });
 
-  it('rejects a header value with a line break at setup, without echoing the value', () => {
+  it.each([
+    ['a line break', 'abc\r\nX-Evil: 1'],
+    ['a character beyond Latin-1', 'abc\u2603'],
+    ['a control character', 'abc\u0001'],
+  ])('rejects a header value with %s at setup, without echoing the value', (_, value) => {
     intake = undefined as unknown as Intake;
     const make = () =>
       tracker.track(
@@ -453,11 +457,12 @@ describe('channel secrets and setup', () => {
           adapter: 't',
           signal: 'logs',
           url: new URL('http://127.0.0.1:9/'),
-          headers: { 'DD-API-KEY': 'abc\r\nX-Evil: 1' },
+          headers: { 'DD-API-KEY': value },
           limits: { maxItems: 1, maxBytes: 9 },
           encode: encodeJson,
         }),
       );
+    expect(make).toThrow(expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_VALUE' }));
     expect(make).toThrow(/DD-API-KEY/);
     expect(make).not.toThrow(/abc|Evil/);
   });
