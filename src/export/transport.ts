@@ -77,9 +77,9 @@ export interface PostOptions {
 /**
  * POSTs one buffered body (so `Content-Length` is always sent) with `node:http`/`node:https` over
  * Node's global keep-alive agents (settings the service makes on them apply), and never throws:
- * every outcome is a value. Redirects are not followed, since following one would carry vendor auth headers
- * (`DD-API-KEY`) to another host. Not `fetch`: its web streams cost the service about three times
- * the CPU per request.
+ * every outcome is a value. Redirects are not followed, since following one would carry vendor
+ * auth headers (`DD-API-KEY`) to another host. Not `fetch`: its web streams cost the service
+ * several times the CPU per request.
  */
 export async function post(request: OutgoingRequest, options: PostOptions): Promise<TransportResult> {
   // One controller per request, linked by hand to the timeout and to the channel's shutdown signal:
