@@ -93,7 +93,7 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   const signal = controller.signal;
   try {
     if (options.send) return { kind: 'response', response: await options.send(request, signal) };
-    const res = await send(request, signal);
+    const res = await sendOverHttp(request, signal);
     const status = res.statusCode ?? 0;
     const ok = status >= 200 && status < 300;
     // Always drain the body so the keep-alive socket can be reused; keep it only when a hook reads it.
@@ -114,7 +114,7 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   }
 }
 
-function send(request: OutgoingRequest, signal: AbortSignal): Promise<IncomingMessage> {
+function sendOverHttp(request: OutgoingRequest, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const { url } = request;
     const options: RequestOptions = {

@@ -1,4 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -39,12 +46,17 @@ export interface Intake {
   close(): Promise<void>;
 }
 
-export async function startIntake(responder: Responder = () => ({ status: 200 }), port = 0): Promise<Intake> {
+/** `tls` serves HTTPS with that key and certificate instead of plain HTTP. */
+export async function startIntake(
+  responder: Responder = () => ({ status: 200 }),
+  port = 0,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<Intake> {
   let current = responder;
   const requests: Received[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const pending = new Set<ServerResponse>();
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -83,14 +95,15 @@ export async function startIntake(responder: Responder = () => ({ status: 200 })
       if (reply.delayMs) setTimeout(send, reply.delayMs);
       else send();
     });
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     requests,
     respond(r) {
       current = r;
