@@ -30,7 +30,9 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
  */
 export function installExitFlush(instance: SightlineInstance): () => void {
   const onExit = () => instance.flushLogsSync();
-  process.on('exit', onExit);
+  // First among the exit listeners: pino's own exit hook flushes the same writer synchronously
+  // without waiting for the write in flight, which would then land after the crash's last lines.
+  process.prependListener('exit', onExit);
   return () => {
     process.removeListener('exit', onExit);
   };
