@@ -3,6 +3,7 @@
 // (it did not load, or a hook threw), a run that left no report, and a run that exited non-zero with
 // no failure counted (an unhandled error) each count as one failure, so a broken run never reads green.
 import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 let passed = 0;
 let failed = 0;
@@ -18,6 +19,13 @@ for (const arg of process.argv.slice(2)) {
   const brokenFiles = report.testResults.filter(
     (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
   );
+  // Named here because only the end of CI's output may be kept: the failure must be findable from it.
+  for (const r of report.testResults) {
+    for (const a of r.assertionResults.filter((t) => t.status === 'failed')) {
+      const why = (a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 300);
+      console.log(`${label}: FAILED ${relative(process.cwd(), r.name)} > ${a.fullName}: ${why}`);
+    }
+  }
   for (const r of brokenFiles) {
     console.log(`${label}: ${r.name} failed outside any test: ${(r.message ?? '').split('\n')[0]}`);
   }
