@@ -1,7 +1,8 @@
 /**
  * One benchmark server, run as a child of bench/http.ts so its CPU time is its own:
  * `node --import tsx bench/http-server.ts <express|fastify> <bare|spin-10us|sightline|sightline-logs|sightline-10pct|otel|ddtrace> <sinkUrl>`.
- * Tells the parent its port over IPC, and answers `cpu` messages with process.cpuUsage().
+ * Tells the parent its port over IPC, and answers `cpu` messages with process.cpuUsage() and, for
+ * sightline, the number of telemetry items it has dropped.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,18 @@ const fromSightline = (path: string): string =>
     : new URL(`../${path}`, import.meta.url).href;
 const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
 
+type Stats = Record<string, Record<string, { dropped: Record<string, number> }>>;
+let sightline: { stats(): Stats } | undefined;
+
+/** Items sightline has dropped so far, every adapter, signal and reason; undefined for the other variants. */
+function droppedSoFar(): number | undefined {
+  if (sightline === undefined) return undefined;
+  let total = 0;
+  for (const signals of Object.values(sightline.stats()))
+    for (const { dropped } of Object.values(signals)) for (const n of Object.values(dropped)) total += n;
+  return total;
+}
+
 // Each variant sets up before the framework is loaded, as its documentation says, so the
 // auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
 async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
@@ -29,7 +42,7 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
     // peers do not do. `sightline-10pct` keeps one trace in ten (head sampling, as many production
     // services run): every request still gets its span context, metrics and log line.
     const signals = variant === 'sightline-logs' ? undefined : (['traces', 'metrics'] as const);
-    init({
+    sightline = init({
       service: 'bench',
       exporters: [otlp({ url: sink, ...(signals ? { signals } : {}) })],
       logStream: { write: () => {} },
@@ -156,7 +169,7 @@ if (framework === 'express') {
 }
 
 process.on('message', (message) => {
-  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage(), dropped: droppedSoFar() });
   if (message === 'exit') process.exit(0);
 });
 process.send?.({ port: address.port });

@@ -51,6 +51,8 @@ interface Sample {
   rps: number;
   p99: number;
   cpuUsPerReq: number;
+  /** Items sightline dropped during the sample; undefined for the other variants. */
+  dropped: number | undefined;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -115,12 +117,12 @@ function startServer(framework: string, variant: string, sink: string, baseline?
   });
 }
 
-function cpu(server: Server): Promise<number> {
+function cpu(server: Server): Promise<{ us: number; dropped: number | undefined }> {
   return new Promise((resolve) => {
-    const onMessage = (m: { cpu?: NodeJS.CpuUsage }) => {
+    const onMessage = (m: { cpu?: NodeJS.CpuUsage; dropped?: number }) => {
       if (!m.cpu) return;
       server.child.off('message', onMessage);
-      resolve(m.cpu.user + m.cpu.system);
+      resolve({ us: m.cpu.user + m.cpu.system, dropped: m.dropped });
     };
     server.child.on('message', onMessage);
     server.child.send('cpu');
@@ -137,7 +139,12 @@ async function load(server: Server, duration: number, connections: number, rate?
   });
   const after = await cpu(server);
   const served = result.requests.total || 1;
-  return { rps: result.requests.average, p99: result.latency.p99, cpuUsPerReq: (after - before) / served };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    cpuUsPerReq: (after.us - before.us) / served,
+    dropped: after.dropped === undefined ? undefined : after.dropped - (before.dropped ?? 0),
+  };
 }
 
 /** Runs the comparison and returns one row per framework and variant (ratios to bare, medians over rounds). */
@@ -200,6 +207,9 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
           'p99 ratio': Number(median(r.p99).toFixed(2)),
           'CPU µs/req': Number(median(r.raw.map((x) => x.cpuUsPerReq)).toFixed(1)),
           'CPU ratio': Number(median(r.cpu).toFixed(2)),
+          // Dropping telemetry under load would make sightline look cheap: this should read 0.
+          'sightline drops':
+            r.raw[0]?.dropped === undefined ? '-' : r.raw.reduce((n, x) => n + (x.dropped ?? 0), 0),
         });
         s.child.removeAllListeners('exit');
         s.child.kill();
