@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Sightline } from '../src/index.js';
 
 const [framework, variant, sink] = process.argv.slice(2) as [string, string, string];
 const rootRequire = createRequire(import.meta.url);
@@ -19,15 +20,15 @@ const fromSightline = (path: string): string =>
     : new URL(`../${path}`, import.meta.url).href;
 const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
 
-type Stats = Record<string, Record<string, { dropped: Record<string, number> }>>;
-let sightline: { stats(): Stats } | undefined;
+let sightline: Sightline | undefined;
 
 /** Items sightline has dropped so far, every adapter, signal and reason; undefined for the other variants. */
 function droppedSoFar(): number | undefined {
   if (sightline === undefined) return undefined;
   let total = 0;
   for (const signals of Object.values(sightline.stats()))
-    for (const { dropped } of Object.values(signals)) for (const n of Object.values(dropped)) total += n;
+    for (const stats of Object.values(signals))
+      for (const n of Object.values(stats?.dropped ?? {})) total += n ?? 0;
   return total;
 }
 
