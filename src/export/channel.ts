@@ -7,12 +7,24 @@ import { encodeWithinLimit, ItemQueue, splitHalves } from './batching.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
 import { classifyStatus, defaultIsRetryable, describeUrl, gzipBody, post } from './transport.js';
-import type { DropReason, SignalStats } from './types.js';
+import type { DropReason, Signal, SignalStats } from './types.js';
 
 // The export's own HTTP calls must never be traced, metered or logged by sightline (that would
 // loop: an export span exported by the next export...). Rooting at ROOT_CONTEXT rather than the
 // caller's context also keeps a user's span or baggage from leaking into a background send.
 const SUPPRESSED = suppressTracing(ROOT_CONTEXT);
+
+/**
+ * Default queue sizes. A metric collection is pushed whole, before anything is sent, so the metrics
+ * queue must hold the largest one: 50,000 points is 25 instruments at the default cardinality limit
+ * (2,000 series each), about 10 MB of counter points when full.
+ */
+const DEFAULT_QUEUE_SIZE: Readonly<Record<Signal, number>> = {
+  metrics: 50_000,
+  traces: 2048,
+  logs: 2048,
+  events: 2048,
+};
 
 /** A batch taken from the queue, followed until every one of its items is settled. */
 interface Job {
@@ -46,7 +58,7 @@ type Outcome = 'delivered' | DropReason;
  */
 export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
   const { adapter, signal, limits } = spec;
-  const queueSize = positiveInt('queueSize', options.queueSize ?? 2048);
+  const queueSize = positiveInt('queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
   const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 5000);
   const timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? 10_000);
   const concurrency = positiveInt('concurrency', options.concurrency ?? 1);

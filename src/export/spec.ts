@@ -91,7 +91,7 @@ export interface OutgoingRequest {
 
 /** Tuning shared by every channel; all optional, with defaults fit for production. */
 export interface ChannelOptions {
-  /** Most items held (queued plus in flight); beyond it new items are dropped as `queue_full`. Default 2048. */
+  /** Most items held (queued plus in flight); beyond it new items are dropped as `queue_full`. Default 2048; 50,000 for metrics, whose whole collection is queued at once. */
   queueSize?: number;
   /** How often a partial batch is sent. Default 5000 ms. */
   flushIntervalMs?: number;

@@ -75,6 +75,19 @@ describe('newrelic metrics → Metric API', () => {
     expect(obs.stats().newrelic?.metrics?.delivered).toBeGreaterThanOrEqual(metrics.length);
   });
 
+  it('delivers a collection of 6,000 series whole, with the intake healthy', async () => {
+    const { obs } = startWithNewRelic(intake);
+    for (const name of ['a.count', 'b.count', 'c.count']) {
+      const counter = obs.metrics.counter(name);
+      for (let i = 0; i < 2000; i++) counter.add(1, { shard: String(i) });
+    }
+    await obs.forceFlush();
+    const stats = obs.stats().newrelic?.metrics;
+    expect(stats?.dropped).toEqual({});
+    expect(stats?.delivered).toBe(stats?.produced);
+    expect(ours(intake.requests.filter((r) => r.api === 'metrics'))).toHaveLength(6000);
+  });
+
   it('sends counters and histograms as deltas and up-down counters as the current level', async () => {
     const { obs } = startWithNewRelic(intake);
     const orders = obs.metrics.counter('orders');

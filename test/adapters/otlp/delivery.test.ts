@@ -143,6 +143,29 @@ describe('otlp delivery', () => {
     expect(stats?.produced).toBeGreaterThan(0);
   });
 
+  it('delivers a collection of 6,000 series whole, with the collector healthy', async () => {
+    const { obs } = startWithOtlp(collector, { signals: ['metrics'], protocol: 'http/json' });
+    for (const name of ['a.count', 'b.count', 'c.count']) {
+      const counter = obs.metrics.counter(name);
+      for (let i = 0; i < 2000; i++) counter.add(1, { shard: String(i) });
+    }
+    await obs.forceFlush();
+    const stats = obs.stats().otlp?.metrics;
+    expect(stats?.dropped).toEqual({});
+    expect(stats?.delivered).toBe(stats?.produced);
+    type Body = {
+      resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: { dataPoints: unknown[] } }[] }[] }[];
+    };
+    const points = collector
+      .accepted('metrics')
+      .flatMap((r) =>
+        (r.json as Body).resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)),
+      )
+      .filter((m) => m.name.endsWith('.count'))
+      .reduce((n, m) => n + (m.sum?.dataPoints.length ?? 0), 0);
+    expect(points).toBe(6000);
+  });
+
   it('splits a batch into requests of at most the configured number of items', async () => {
     const { obs } = startWithOtlp(collector, {
       signals: ['traces'],

@@ -74,6 +74,35 @@ describe('createMetricExporter', () => {
     });
   });
 
+  it('queues a collection of 6,000 series whole with the default queue size', async () => {
+    intake = await startIntake();
+    const channel = createChannel<MetricPoint>({
+      adapter: 'test',
+      signal: 'metrics',
+      url: new URL(`${intake.url}/v1/metrics`),
+      limits: { maxItems: 1000, maxBytes: 5_000_000 },
+      encode: encodeJson,
+    });
+    const exporter = createMetricExporter(channel, { temporality: 'delta' });
+    const provider = new MeterProvider({
+      readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })],
+    });
+    const meter = provider.getMeter('app');
+    // Three instruments at the default cardinality limit's scale: the collection arrives in one call.
+    for (const name of ['a', 'b', 'c']) {
+      const counter = meter.createCounter(name);
+      for (let i = 0; i < 2000; i++) counter.add(1, { shard: i });
+    }
+    await provider.forceFlush();
+    await channel.forceFlush();
+
+    const s = channel.stats();
+    expect(s.dropped).toEqual({});
+    expect(s).toMatchObject({ produced: 6000, delivered: 6000, queued: 0 });
+    expect(intake.requests.reduce((n, r) => n + (JSON.parse(r.text) as unknown[]).length, 0)).toBe(6000);
+    await provider.shutdown();
+  });
+
   it.each([
     ['delta', InstrumentType.COUNTER, AggregationTemporality.DELTA],
     ['delta', InstrumentType.OBSERVABLE_COUNTER, AggregationTemporality.DELTA],
