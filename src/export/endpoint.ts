@@ -73,8 +73,15 @@ export function resolveEndpoint(option: string, url: string | URL, options: Endp
 /** Shows a malformed URL without anything that may be a secret: no user info, query or fragment. */
 function safeText(value: unknown): string {
   if (typeof value !== 'string') return `a ${typeof value}`;
-  let text = value.split(/[?#]/, 1)[0] ?? '';
-  text = text.replace(/\/\/[^/@]*@/, '//');
+  // User info can hold '/', '?' and '#' (base64 tokens do): everything up to the last '@' goes
+  // before the query is cut, or a password would show through as host or path.
+  const at = value.lastIndexOf('@');
+  const scheme = value.indexOf('//');
+  let text =
+    at < 0
+      ? value
+      : `${scheme >= 0 && scheme < at ? value.slice(0, scheme + 2) : ''}…@${value.slice(at + 1)}`;
+  text = text.split(/[?#]/, 1)[0] ?? '';
   if (text.length > 80) text = `${text.slice(0, 77)}...`;
   return JSON.stringify(text);
 }

@@ -63,16 +63,23 @@ describe('resolveEndpoint', () => {
     );
   });
 
-  it.each(['not a url', 'collector:4318?token=SECRET', '//host/path', 'https://user:SECRET@[bad/x'])(
-    'rejects the malformed URL %j without echoing secrets',
-    (url) => {
-      const attempt = () => resolveEndpoint('elastic.url', url, { credentials: true });
-      expect(attempt).toThrow(
-        expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_URL', option: 'elastic.url' }),
-      );
-      expect(attempt).not.toThrow(/SECRET/);
-    },
-  );
+  it.each([
+    'not a url',
+    'collector:4318?token=SECRET',
+    '//host/path',
+    'https://user:SECRET@[bad/x',
+    // Passwords holding '/', '?' or '#' (base64 tokens do) make the URL invalid.
+    'https://tenant:q8/SECRETz9+Kw==@otlp.example.com',
+    'https://user:SECRET/x@collector.internal',
+    'https://user:SECRET?x@collector.internal',
+    'user:SECRET@collector.internal',
+  ])('rejects the malformed URL %j without echoing secrets', (url) => {
+    const attempt = () => resolveEndpoint('elastic.url', url, { credentials: true });
+    expect(attempt).toThrow(
+      expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_URL', option: 'elastic.url' }),
+    );
+    expect(attempt).not.toThrow(/SECRET/);
+  });
 
   it.each(['ftp://host/x', 'file:///etc/passwd', 'javascript:alert(1)'])(
     'rejects the scheme of %s',
