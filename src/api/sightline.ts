@@ -27,7 +27,8 @@ import type {
   SightlineAdapter,
 } from '../export/types.js';
 import { DropCounter } from '../internal/drops.js';
-import { setFlushDeadline } from '../export/deadline.js';
+import { addFlushDeadline } from '../export/deadline.js';
+import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
 import { createDestination, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
@@ -267,8 +268,14 @@ export class SightlineInstance implements Sightline {
   }
 
   async forceFlush(options?: ShutdownOptions): Promise<void> {
-    const timeout = options?.timeoutMs ?? this.config.shutdownTimeout;
-    await this.withDeadline(timeout, () => this.flushAll());
+    await this.withDeadline(this.timeoutOf(options), () => this.flushAll());
+  }
+
+  /** The caller's timeout, or the configured one when it is not a number of ms a timer can hold. */
+  private timeoutOf(options: ShutdownOptions | undefined): number {
+    const t = options?.timeoutMs;
+    if (typeof t !== 'number' || !(t >= 0)) return this.config.shutdownTimeout;
+    return Math.min(t, MAX_TIMER_MS);
   }
 
   /**
@@ -277,11 +284,11 @@ export class SightlineInstance implements Sightline {
    */
   private async withDeadline(timeoutMs: number, work: () => Promise<unknown>): Promise<void> {
     const margin = Math.min(50, timeoutMs / 10);
-    setFlushDeadline(Date.now() + timeoutMs - margin);
+    const release = addFlushDeadline(Date.now() + timeoutMs - margin);
     try {
       await settleWithin(work(), timeoutMs);
     } finally {
-      setFlushDeadline(undefined);
+      release();
     }
   }
 
@@ -299,7 +306,7 @@ export class SightlineInstance implements Sightline {
   }
 
   shutdown(options?: ShutdownOptions): Promise<void> {
-    this.shutdownPromise ??= this.shutdownOnce(options?.timeoutMs ?? this.config.shutdownTimeout);
+    this.shutdownPromise ??= this.shutdownOnce(this.timeoutOf(options));
     return this.shutdownPromise;
   }
 

@@ -1,19 +1,39 @@
 /**
- * The deadline of the `obs.shutdown()` or `obs.forceFlush()` in progress, in epoch ms. The
+ * The deadlines of the `obs.shutdown()` and `obs.forceFlush()` calls in progress, in epoch ms. The
  * OpenTelemetry SDK calls exporters' `shutdown()` and `forceFlush()` without a timeout, so
- * channels read this to stop at the caller's deadline rather than at their own default. Kept on
+ * channels read these to stop at the caller's deadline rather than at their own default. Kept on
  * a global slot so ESM and CJS copies of the package agree.
  */
-const SLOT = Symbol.for('sightline.export.deadline.v1');
+const SLOT = Symbol.for('sightline.export.deadline.v2');
 
-type Holder = Record<symbol, number | undefined>;
+type Holder = Record<symbol, Set<{ readonly at: number }> | undefined>;
 
-export function setFlushDeadline(epochMs: number | undefined): void {
-  (globalThis as unknown as Holder)[SLOT] = epochMs;
+function active(): Set<{ readonly at: number }> {
+  const holder = globalThis as unknown as Holder;
+  holder[SLOT] ??= new Set();
+  return holder[SLOT];
 }
 
-/** Milliseconds left before the deadline in progress, or `undefined` when none is. */
+/**
+ * Adds a deadline until the returned function is called. Calls can overlap (a SIGTERM's shutdown
+ * during a forceFlush): each removes only its own deadline.
+ */
+export function addFlushDeadline(epochMs: number): () => void {
+  const entry = { at: epochMs };
+  active().add(entry);
+  return () => {
+    active().delete(entry);
+  };
+}
+
+/**
+ * Milliseconds left before the latest deadline in progress, or `undefined` when none is. The
+ * latest, since a channel cannot tell which caller reached it: cutting a shutdown's send short at
+ * a forceFlush's deadline loses items, while waiting past the forceFlush's own deadline does not
+ * hold up that caller, whose wait has its own timer.
+ */
 export function flushTimeLeft(now: number): number | undefined {
-  const deadline = (globalThis as unknown as Holder)[SLOT];
-  return deadline === undefined ? undefined : Math.max(0, deadline - now);
+  let latest: number | undefined;
+  for (const { at } of active()) if (latest === undefined || at > latest) latest = at;
+  return latest === undefined ? undefined : Math.max(0, latest - now);
 }

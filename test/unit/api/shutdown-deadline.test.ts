@@ -20,6 +20,16 @@ async function hungBackend(): Promise<URL> {
   return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/intake`);
 }
 
+/** A backend that answers every request after `ms`. */
+async function slowBackend(ms: number): Promise<URL> {
+  server = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.end('{}'), ms);
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/intake`);
+}
+
 function channelAdapter(url: URL): SightlineAdapter {
   return {
     name: 'hung',
@@ -78,4 +88,43 @@ describe('the shutdown deadline reaches the export channels', () => {
     expect((s?.queued ?? 0) + (s?.delivered ?? 0)).toBe(20);
     expect(s?.queued).toBeGreaterThan(0);
   });
+
+  it('keeps the shutdown deadline when a forceFlush started before it ends first', async () => {
+    const obs = init({ exporters: [channelAdapter(await hungBackend())], logStream: { write() {} } });
+    for (let i = 0; i < 20; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+    const flush = obs.forceFlush({ timeoutMs: 100 });
+    await obs.shutdown({ timeoutMs: 600 });
+    await flush;
+    // Had the forceFlush taken the deadline away, the channels would wait their own 60 s.
+    for (const signal of ['traces', 'logs'] as const) {
+      const s = obs.stats().hung?.[signal];
+      expect(s?.queued).toBe(0);
+      expect(s?.dropped.shutdown).toBeGreaterThan(0);
+    }
+  });
+
+  it('is not cut short by a shorter forceFlush started during it', async () => {
+    const obs = init({ exporters: [channelAdapter(await slowBackend(300))], logStream: { write() {} } });
+    for (let i = 0; i < 20; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+    const shutdown = obs.shutdown({ timeoutMs: 5000 });
+    await obs.forceFlush({ timeoutMs: 50 });
+    await shutdown;
+    for (const signal of ['traces', 'logs'] as const) {
+      expect(obs.stats().hung?.[signal]).toMatchObject({ produced: 20, delivered: 20, queued: 0 });
+    }
+  });
+
+  it.each([Number.NaN, -1, '500'])(
+    'takes the configured deadline for a timeoutMs of %s',
+    async (timeoutMs) => {
+      const obs = init({
+        exporters: [channelAdapter(await slowBackend(200))],
+        logStream: { write() {} },
+        shutdownTimeout: 5000,
+      });
+      for (let i = 0; i < 20; i++) obs.log.info({ i }, 'work');
+      await obs.shutdown({ timeoutMs } as never);
+      expect(obs.stats().hung?.logs).toMatchObject({ produced: 20, delivered: 20, queued: 0 });
+    },
+  );
 });
