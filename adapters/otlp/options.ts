@@ -1,6 +1,12 @@
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import type { ChannelLimits, ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, envValue, isLoopback, resolveEndpoint } from '../../src/export/index.js';
+import {
+  adapterChannel,
+  envValue,
+  isLoopback,
+  MAX_TIMER_MS,
+  resolveEndpoint,
+} from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { parseOtlpHeaders, validateHeaders } from './headers.js';
 
@@ -153,7 +159,7 @@ function timeoutOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSi
   const v = fromEnv(env, signal, 'TIMEOUT');
   if (v === undefined) return DEFAULT_TIMEOUT_MS;
   const n = Number(v.value);
-  if (!Number.isInteger(n) || n < 1) {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS) {
     fail(
       v.name,
       `${v.name}=${describeValue(v.value)} is not a whole number of milliseconds; use e.g. 10000`,
@@ -245,8 +251,11 @@ function checkShape(options: OtlpOptions): void {
   }
   for (const key of ['timeoutMs', 'metricIntervalMs'] as const) {
     const v = options[key];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1))
-      fail(key, `option ${key} is ${describeValue(v)}; use a whole number of milliseconds of at least 1`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > MAX_TIMER_MS))
+      fail(
+        key,
+        `option ${key} is ${describeValue(v)}; use a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+      );
   }
   if (options.events !== undefined && typeof options.events !== 'boolean')
     fail(

@@ -11,6 +11,7 @@ import { HTTP_DURATION } from '../anomaly/engine-series.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { boundedCumulative } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
+import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { WatchedMeter } from '../metrics/instruments.js';
 import type { KeyedHistograms } from '../metrics/keyed-histograms.js';
 
@@ -35,7 +36,8 @@ export function buildMeterProvider(
   const readers: MetricReader[] = [];
   for (const p of parts) {
     if (!p.metricExporter) continue;
-    const interval = p.metricIntervalMs ?? config.metricInterval;
+    // An adapter's interval past a timer's range would fire every millisecond; past it, it is as long as one.
+    const interval = Math.min(p.metricIntervalMs ?? config.metricInterval, MAX_TIMER_MS);
     const exporter = boundedCumulative(p.metricExporter, limit);
     readers.push(
       new PeriodicExportingMetricReader({

@@ -3,6 +3,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type Diag, silentDiag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { encodeWithinLimit, ItemQueue, splitHalves } from './batching.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
@@ -59,10 +60,10 @@ type Outcome = 'delivered' | DropReason;
 export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
   const { adapter, signal, limits } = spec;
   const queueSize = positiveInt('queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
-  const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 5000);
-  const timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? 10_000);
+  const flushIntervalMs = timerMs('flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
+  const timeoutMs = timerMs('timeoutMs', options.timeoutMs ?? 10_000, 1);
   const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
-  const shutdownTimeoutMs = nonNegative('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000);
+  const shutdownTimeoutMs = timerMs('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
   const maxResponseBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024);
   const maxItems = positiveInt('limits.maxItems', limits.maxItems);
   const maxBytes = positiveInt('limits.maxBytes', limits.maxBytes);
@@ -71,8 +72,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       ? undefined
       : positiveInt('limits.maxCompressedBytes', limits.maxCompressedBytes);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  nonNegative('retry.initialDelayMs', policy.initialDelayMs);
-  nonNegative('retry.maxDelayMs', policy.maxDelayMs);
+  timerMs('retry.initialDelayMs', policy.initialDelayMs, 0);
+  timerMs('retry.maxDelayMs', policy.maxDelayMs, 0);
   nonNegative('retry.maxElapsedMs', policy.maxElapsedMs);
   const gzip = options.gzip ?? true;
   const diag: Diag = options.diag ?? silentDiag;
@@ -347,7 +348,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         resolve(completed);
       };
       const onAbort = () => done(false);
-      const t = setTimeout(() => done(true), ms);
+      // A Retry-After can ask for longer than a timer holds; the retry budget ends such waits anyway.
+      const t = setTimeout(() => done(true), Math.min(ms, MAX_TIMER_MS));
       t.unref();
       abortAll.signal.addEventListener('abort', onAbort);
       job.sleep = { endsAt: now() + ms, cancel: onAbort };
@@ -390,7 +392,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : shutdownTimeoutMs;
     // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline.
     const left = flushTimeLeft(Date.now());
-    return left === undefined ? own : Math.min(own, left);
+    return Math.min(left === undefined ? own : Math.min(own, left), MAX_TIMER_MS);
   }
 
   function push(item: T): boolean {
@@ -509,6 +511,18 @@ function positiveInt(option: string, value: number): number {
       ErrorCodes.CONFIG_INVALID_VALUE,
       option,
       `Export option ${option} is ${describeValue(value)}; use a whole number of at least 1`,
+    );
+  }
+  return value;
+}
+
+/** A delay a timer can hold: from `min` to {@link MAX_TIMER_MS} ms. */
+function timerMs(option: string, value: number, min: 0 | 1): number {
+  if (typeof value !== 'number' || !(value >= min && value <= MAX_TIMER_MS)) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_VALUE,
+      option,
+      `Export option ${option} is ${describeValue(value)}; use a number of milliseconds from ${min} to ${MAX_TIMER_MS}`,
     );
   }
   return value;

@@ -88,6 +88,13 @@ describe('newrelic metrics → Metric API', () => {
     expect(ours(intake.requests.filter((r) => r.api === 'metrics'))).toHaveLength(6000);
   });
 
+  it('takes a metric interval beyond the timer range as the longest one, not as every millisecond', async () => {
+    const { obs } = startWithNewRelic(intake, { metricIntervalMs: 2 ** 31 });
+    obs.metrics.counter('orders').add(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(intake.requests.filter((r) => r.api === 'metrics')).toHaveLength(0);
+  });
+
   it('sends counters and histograms as deltas and up-down counters as the current level', async () => {
     const { obs } = startWithNewRelic(intake);
     const orders = obs.metrics.counter('orders');

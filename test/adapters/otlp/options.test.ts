@@ -113,6 +113,7 @@ describe('otlp() protocol, timeout, compression, temporality', () => {
     ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
     ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'http/xml'],
     ['OTEL_EXPORTER_OTLP_TIMEOUT', '10s'],
+    ['OTEL_EXPORTER_OTLP_TIMEOUT', '4294967296'],
     ['OTEL_EXPORTER_OTLP_COMPRESSION', 'zstd'],
     ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'sometimes'],
   ])('fails at setup on %s=%s, naming the variable', (name, value) => {
@@ -127,6 +128,8 @@ describe('otlp() protocol, timeout, compression, temporality', () => {
     [{ compression: 'br' }, 'compression'],
     [{ signals: ['traces', 'profiles'] }, 'signals'],
     [{ timeoutMs: 0 }, 'timeoutMs'],
+    [{ timeoutMs: 2 ** 32 }, 'timeoutMs'],
+    [{ metricIntervalMs: 2 ** 31 }, 'metricIntervalMs'],
     [{ endpoints: { events: 'http://x' } }, 'endpoints.events'],
     [{ url: 'collector:4318' }, 'url'],
     [{ colour: 'blue' }, 'colour'],

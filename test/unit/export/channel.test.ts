@@ -424,6 +424,11 @@ describe('channel secrets and setup', () => {
   it.each([
     ['queueSize', { queueSize: 0 }],
     ['flushIntervalMs', { flushIntervalMs: -1 }],
+    // Beyond a timer's range Node fires at once: "very long" would act as "now".
+    ['flushIntervalMs', { flushIntervalMs: 2 ** 31 }],
+    ['timeoutMs', { timeoutMs: 2 ** 32 }],
+    ['shutdownTimeoutMs', { shutdownTimeoutMs: Number.POSITIVE_INFINITY }],
+    ['retry.maxDelayMs', { retry: { maxDelayMs: 2 ** 31 } }],
     ['concurrency', { concurrency: 1.5 }],
     ['retry.maxElapsedMs', { retry: { maxElapsedMs: Number.NaN } }],
   ] as const)('rejects a bad %s at setup with a coded error', (option, options) => {
