@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +32,7 @@ let aborted = deferred();
 let abortSeen = deferred();
 let entered = deferred();
 let release = deferred();
+let hungUp = deferred();
 
 beforeAll(async () => {
   // Fastify logs through the instance's logger, so its request lines reach the same destination.
@@ -80,6 +83,27 @@ beforeAll(async () => {
     aborted.resolve();
     // Never answers: the client goes away first.
   });
+  app.post('/orders', async (request) => {
+    request.raw.socket.once('close', () => hungUp.resolve());
+    entered.resolve();
+    await release.promise;
+    // Answers to a closed connection: the response never finishes.
+    return 'too late';
+  });
+  app.get('/hijacked', (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(202, { 'content-type': 'text/plain' });
+    reply.raw.end('written by hand');
+  });
+  app.get('/stream', (_request, reply) => {
+    // One chunk, then nothing: the client reads the headers and hangs up mid-body.
+    const body = new Readable({ read() {} });
+    body.push('first chunk');
+    reply.raw.once('close', () => body.destroy());
+    return reply.send(body);
+  });
+  // More than the loopback socket buffers take: the response cannot finish while the client does not read.
+  app.get('/large', (_request, reply) => reply.send(Buffer.alloc(32 * 1024 * 1024)));
   app.get('/wait', async () => {
     entered.resolve();
     await release.promise;
@@ -216,6 +240,68 @@ describe('sightlineFastify', () => {
     expect(span!.name).toBe('GET /slow');
     expect(span!.attributes['error.type']).toBe('aborted');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('ends the span as aborted when the client goes away after sending its body', async () => {
+    // Node leaves req.aborted unset once the body is read, so Fastify never runs onRequestAbort.
+    entered = deferred();
+    release = deferred();
+    hungUp = deferred();
+    await abortedRequest(base, '/orders', entered.promise, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'F-1' }),
+    });
+    await hungUp.promise;
+    release.resolve();
+    const [span] = await waitForSpans(obs, memory, server('/orders'));
+    expect(span!.name).toBe('POST /orders');
+    expect(span!.attributes['error.type']).toBe('aborted');
+    expect(span!.attributes['http.response.status_code']).toBeUndefined();
+    expect(memory.logs().find((l) => l.path === '/orders' && l.route)).toMatchObject({
+      level: 'error',
+      error_type: 'aborted',
+    });
+    const active = await durationPoint(obs, memory, 'http.server.active_requests', {
+      'http.request.method': 'POST',
+    });
+    expect(active?.value).toBe(0);
+  });
+
+  it('records a hijacked reply the handler answered by hand', async () => {
+    const reply = await request(base, '/hijacked');
+    expect(reply).toMatchObject({ status: 202, body: 'written by hand' });
+    const [span] = await waitForSpans(obs, memory, server('/hijacked'));
+    expect(span!.attributes['http.response.status_code']).toBe(202);
+    expect(span!.attributes['error.type']).toBeUndefined();
+  });
+
+  it('ends a stream the client cuts off as aborted, with the status it had sent', async () => {
+    await new Promise<void>((resolve) => {
+      const req = http.get(`${base}/stream`, { agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => {});
+    });
+    const [span] = await waitForSpans(obs, memory, server('/stream'));
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBe('aborted');
+  });
+
+  it('records a response the handler ended as answered, when the client hangs up before it is flushed', async () => {
+    await new Promise<void>((resolve) => {
+      const req = http.get(`${base}/large`, { agent: false }, () => {
+        req.destroy();
+        resolve();
+      });
+      req.on('error', () => {});
+    });
+    const [span] = await waitForSpans(obs, memory, server('/large'));
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBeUndefined();
   });
 
   it('keeps 50 concurrent requests apart in Fastify request.log lines', async () => {

@@ -71,6 +71,19 @@ function finish(request: Tracked, outcome: ServerRequestOutcome): void {
   }
 }
 
+/**
+ * A response closed without 'finish'. The request completed if the handler ended the response,
+ * even when the client hung up before the last bytes were flushed; otherwise the client went away.
+ */
+function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
+  const completed = reply.raw.writableEnded;
+  finish(request, {
+    route: routeOf(request),
+    status: completed || reply.raw.headersSent ? reply.statusCode : undefined,
+    ...(completed ? {} : { errorType: 'aborted' }),
+  });
+}
+
 function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
   let resolved: ResolvedHttpServerOptions;
   try {
@@ -101,6 +114,13 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     });
     if (tracked === undefined) return next();
     request[kServerRequest] = tracked;
+    // Fastify runs onRequestAbort only when req.aborted is set, which Node leaves unset once the
+    // body has been read; a reply written to the closed socket then never emits 'finish', so
+    // onResponse never runs either. 'close' ends every response, after 'finish' when there is one.
+    const res = reply.raw;
+    res.on('close', () => {
+      if (!res.writableFinished) finishUnfinished(request, reply);
+    });
     if (hasLogger) {
       try {
         const log = correlatedChild(request.log, tracked.context, tracked.logFields());
@@ -144,11 +164,6 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       status: reply.raw.headersSent ? reply.statusCode : undefined,
       errorType: 'timeout',
     });
-    next();
-  });
-
-  fastify.addHook('onRequestAbort', (request: Tracked, next: Done) => {
-    finish(request, { route: routeOf(request), status: undefined, errorType: 'aborted' });
     next();
   });
 

@@ -43,10 +43,19 @@ export function request(
 }
 
 /** Sends a request and destroys it as soon as `serverGotIt` resolves: the client goes away mid-request. */
-export async function abortedRequest(base: string, path: string, serverGotIt: Promise<void>): Promise<void> {
-  const req = http.request(`${base}${path}`, { agent: false });
+export async function abortedRequest(
+  base: string,
+  path: string,
+  serverGotIt: Promise<void>,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<void> {
+  const req = http.request(`${base}${path}`, {
+    method: options.method,
+    headers: options.headers,
+    agent: false,
+  });
   req.on('error', () => {});
-  req.end();
+  req.end(options.body);
   await serverGotIt;
   req.destroy();
 }
