@@ -8,7 +8,14 @@ const calls = new WeakMap<ClientRequest, ClientCall>();
 
 const setter = {
   set(carrier: ClientRequest, key: string, value: string) {
-    if (!carrier.headersSent) carrier.setHeader(key, value);
+    if (carrier.headersSent) return;
+    // The caller's baggage entries stay and the context's follow, in one list (fetch sends two
+    // headers, which the server reads as the same list).
+    const own = key === 'baggage' ? carrier.getHeader(key) : undefined;
+    carrier.setHeader(
+      key,
+      own === undefined ? value : `${Array.isArray(own) ? own.join(',') : own},${value}`,
+    );
   },
 };
 
@@ -40,6 +47,9 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   if (!call) return;
   calls.set(request, call);
   if (request.getHeader('traceparent') === undefined && !request.headersSent) {
+    // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
+    // traceparent would pass for this span's, so only the context's is sent.
+    request.removeHeader('tracestate');
     propagation.inject(call.context, request, setter);
   }
   request.once('close', endOnClose);

@@ -42,6 +42,20 @@ function hasHeader(headers: unknown, name: string): boolean {
   return false;
 }
 
+function removeHeader(request: UndiciRequest, name: string): void {
+  const headers = request.headers;
+  if (Array.isArray(headers)) {
+    for (let i = headers.length - 2; i >= 0; i -= 2) {
+      if (String(headers[i]).toLowerCase() === name) headers.splice(i, 2);
+    }
+  } else if (typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`)) {
+    request.headers = headers
+      .split('\r\n')
+      .filter((line) => !line.toLowerCase().startsWith(`${name}:`))
+      .join('\r\n');
+  }
+}
+
 const setter = {
   set(carrier: UndiciRequest, key: string, value: string) {
     carrier.addHeader?.(key, value);
@@ -62,7 +76,11 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   if (!call) return;
   calls.set(request, call);
   // A traceparent set by the caller (forwarding one by hand) wins: two would make the header invalid.
+  // The context's baggage goes in a header of its own after the caller's: the server reads one list.
   if (typeof request.addHeader === 'function' && !hasHeader(request.headers, 'traceparent')) {
+    // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
+    // traceparent would pass for this span's, so only the context's is sent.
+    removeHeader(request, 'tracestate');
     propagation.inject(call.context, request, setter);
   }
 }
