@@ -8,13 +8,23 @@ const MAX_VALUE_LENGTH = 1024;
 /** A series' dimensions in order: name, value. */
 export type DimensionList = readonly (readonly [string, string])[];
 
+// Most names need no cleaning: printable ASCII, not starting with a space or ':'.
+const PLAIN_KEY = /^[!-9;-~][ -~]*$/;
+
 /**
- * A dimension name as CloudWatch takes it: 1..250 characters, no control characters, no leading
- * `:` (PutMetricData reserves it). Returns `undefined` when nothing usable is left.
+ * A dimension name as CloudWatch takes it: 1..250 printable ASCII characters, no leading `:`
+ * (PutMetricData reserves it). Control characters are removed and other non-ASCII characters become
+ * `_`, since one such name makes PutMetricData refuse the whole request. Returns `undefined` when
+ * nothing but whitespace is left.
  */
 export function dimensionKey(key: string): string | undefined {
-  const clean = key.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^:+/, '');
-  if (clean === '') return undefined;
+  const clean = PLAIN_KEY.test(key)
+    ? key
+    : key
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .replace(/[^\x20-\x7e]/gu, '_')
+        .replace(/^:+/, '');
+  if (clean.trim() === '') return undefined;
   return clean.length > MAX_KEY_LENGTH ? clean.slice(0, MAX_KEY_LENGTH) : clean;
 }
 

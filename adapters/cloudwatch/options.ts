@@ -310,10 +310,10 @@ function resolveDimensions(value: unknown): [string, string][] {
         `cloudwatch dimension ${JSON.stringify(k)} is ${describeValue(v)}; use a non-empty ASCII string of at most 1024 characters`,
       );
     }
-    if (k === '' || k.length > 250 || k.startsWith(':') || k === '_aws') {
+    if (!/^[\x20-\x7e]{1,250}$/.test(k) || k.trim() === '' || k.startsWith(':') || k === '_aws') {
       fail(
         `cloudwatch.dimensions.${k}`,
-        `cloudwatch dimension name ${JSON.stringify(k)} is not valid; use 1 to 250 characters, not starting with ':'`,
+        `cloudwatch dimension name ${JSON.stringify(k)} is not valid; use 1 to 250 printable ASCII characters, not only spaces, not starting with ':' and not _aws`,
       );
     }
     out.push([k, v]);

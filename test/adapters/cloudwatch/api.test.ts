@@ -215,6 +215,22 @@ describe('api mode limits', () => {
     expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
   });
 
+  it('sends dimension names as printable ASCII, so one attribute such as región never gets a request refused', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    obs.metrics.counter('orders.placed').add(1, { región: 'eu', '\u0007 ': 'bell', '  ': 'blank' });
+    obs.metrics.counter('orders.refunded').add(1, { region: 'eu' });
+    await obs.forceFlush();
+    const placed = userMetricData(intake).find((d) => d.MetricName === 'orders.placed');
+    expect(placed.Dimensions.map((d: any) => d.Name)).toEqual(['Service', 'Environment', 'regi_n']);
+    expect(
+      userMetricData(intake)
+        .map((d) => d.MetricName)
+        .sort(),
+    ).toEqual(['orders.placed', 'orders.refunded']);
+    expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
+  });
+
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {
     intake = await startAwsIntake();
     intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');

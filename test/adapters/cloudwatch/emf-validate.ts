@@ -38,7 +38,7 @@ export function emfViolations(chunk: string): string[] {
       }
       if (set.length > 30) bad(`dimension set of ${set.length} keys`);
       for (const key of set) {
-        if (typeof key !== 'string' || key.length < 1 || key.length > 250)
+        if (typeof key !== 'string' || !/^[\x20-\x7e]{1,250}$/.test(key) || key.trim() === '')
           bad(`dimension key ${key} invalid`);
         const v = doc[key];
         if (typeof v !== 'string') bad(`dimension ${key} is not a top-level string member`);

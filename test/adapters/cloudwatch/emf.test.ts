@@ -186,6 +186,23 @@ describe('EMF encoding', () => {
     expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'city', 'code']]);
   });
 
+  it('makes dimension names printable ASCII and drops blank ones', () => {
+    const point: MetricPoint = {
+      ...base,
+      name: 'm',
+      unit: '',
+      kind: 'gauge',
+      monotonic: false,
+      attributes: { región: 'eu', '\u0007bell': 'b', '  ': 'blank', ':zone': 'z' },
+      value: 1,
+    };
+    const line = encodeEmf([point], settings).documents[0]!.line;
+    expect(emfViolations(line)).toEqual([]);
+    const doc = JSON.parse(line);
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'bell', 'zone', 'regi_n']]);
+    expect(doc.regi_n).toBe('eu');
+  });
+
   it('continues a metric with more than 100 values in the following documents', () => {
     const pieces = splitIntoDocuments([
       { name: 'a', unit: 'Count', values: new Array(230).fill(1), points: 1 },

@@ -117,6 +117,12 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
     if (bytes > 1024 * 1024) return invalidMetric(res, contentType, 'request over 1 MB');
     for (const d of data) {
       if ((d.Dimensions ?? []).length > 30) return invalidMetric(res, contentType, 'over 30 dimensions');
+      for (const { Name, Value } of d.Dimensions ?? []) {
+        if (!/^[\x20-\x7e]{1,255}$/.test(Name) || Name.startsWith(':'))
+          return invalidMetric(res, contentType, `dimension name ${Name}`);
+        if (!/^[\x20-\x7e]{1,1024}$/.test(Value))
+          return invalidMetric(res, contentType, `dimension value ${Value}`);
+      }
       if ((d.Values ?? []).length > 150) return invalidMetric(res, contentType, 'over 150 values');
       if (d.Values && d.Counts && d.Values.length !== d.Counts.length)
         return invalidMetric(res, contentType, 'Values/Counts length');

@@ -47,6 +47,18 @@ describe('cloudwatch() options', () => {
       'cloudwatch.dimensions.Team',
     ],
     [
+      'a non-ASCII dimension name',
+      { dimensions: { Región: 'eu' } },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.dimensions.Región',
+    ],
+    [
+      'a blank dimension name',
+      { dimensions: { '  ': 'eu' } },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'cloudwatch.dimensions.  ',
+    ],
+    [
       'storageResolution 5',
       { storageResolution: 5 as never },
       'SL_ERR_CONFIG_INVALID_VALUE',
