@@ -1,12 +1,19 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { Diag } from '../../src/diag/diag.js';
 
 /** Most dimension keys in one EMF dimension set or one PutMetricData datum. */
 export const MAX_DIMENSIONS = 30;
 const MAX_KEY_LENGTH = 250;
 const MAX_VALUE_LENGTH = 1024;
+// The EMF metadata member: a dimension of that name would replace it and break the document.
+const RESERVED_KEY = '_aws';
 
 /** A series' dimensions in order: name, value. */
 export type DimensionList = readonly (readonly [string, string])[];
+
+/** Why attributes stay out of a dimension set: over the 30-dimension limit, or named `_aws`. */
+export type LeftOutReason = 'limit' | 'reserved';
+export type OnLeftOut = (count: number, reason: LeftOutReason) => void;
 
 // Most names need no cleaning: printable ASCII, not starting with a space or ':'.
 const PLAIN_KEY = /^[!-9;-~][ -~]*$/;
@@ -47,7 +54,8 @@ export function dimensionValue(value: unknown): string | undefined {
 /**
  * The dimensions of one series: the static ones (Service, Environment, the user's) first, then the
  * series' attributes sorted by key, at most 30 in all. A static key wins over an attribute of the
- * same name. `onTruncated` hears how many attributes did not fit.
+ * same name; an attribute named `_aws` is left out in both modes, so a series keeps the same
+ * dimensions whichever mode sends it. `onLeftOut` hears how many attributes did not fit, and why.
  *
  * @example
  * seriesDimensions([['Service', 'checkout']], { route: '/pay' }); // [['Service','checkout'],['route','/pay']]
@@ -55,16 +63,21 @@ export function dimensionValue(value: unknown): string | undefined {
 export function seriesDimensions(
   fixed: DimensionList,
   attributes: Attributes,
-  onTruncated?: (count: number) => void,
+  onLeftOut?: OnLeftOut,
 ): DimensionList {
   const out: [string, string][] = fixed.map(([k, v]) => [k, v]);
   const seen = new Set(fixed.map(([k]) => k));
   const keys = Object.keys(attributes).sort();
   let truncated = 0;
+  let reserved = 0;
   for (const raw of keys) {
     const key = dimensionKey(raw);
     const value = dimensionValue(attributes[raw]);
     if (key === undefined || value === undefined || seen.has(key)) continue;
+    if (key === RESERVED_KEY) {
+      reserved++;
+      continue;
+    }
     if (out.length >= MAX_DIMENSIONS) {
       truncated++;
       continue;
@@ -72,6 +85,28 @@ export function seriesDimensions(
     seen.add(key);
     out.push([key, value]);
   }
-  if (truncated > 0) onTruncated?.(truncated);
+  if (truncated > 0) onLeftOut?.(truncated, 'limit');
+  if (reserved > 0) onLeftOut?.(reserved, 'reserved');
   return out;
+}
+
+/**
+ * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`.
+ *
+ * @example
+ * seriesDimensions(fixed, attributes, reportLeftOut(ctx.diag, 'metrics'));
+ */
+export function reportLeftOut(diag: Diag, signal: 'metrics' | 'events'): OnLeftOut {
+  return (count, reason) => {
+    if (reason === 'limit')
+      diag.warn(
+        `export.cloudwatch.${signal}.dimensions`,
+        `cloudwatch ${signal}: ${count} attributes beyond CloudWatch's 30 dimensions were left out of the dimension sets`,
+      );
+    else
+      diag.warn(
+        `export.cloudwatch.${signal}.reserved_dimension`,
+        `cloudwatch ${signal}: ${count} attributes named _aws were left out of the dimension sets; EMF keeps its metadata under that name`,
+      );
+  };
 }

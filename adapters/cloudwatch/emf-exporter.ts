@@ -6,6 +6,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { type DropReason, flattenResourceMetrics, type SignalStats } from '../../src/export/index.js';
+import type { OnLeftOut } from './dimensions.js';
 import { type EmfSettings, encodeEmf } from './encode-emf.js';
 
 /** Counts for a signal written to a local stream: nothing is ever queued. */
@@ -57,13 +58,13 @@ const SUCCESS: ExportResult = { code: 0 };
  * `write`. It runs at collection time on the reader's timer, never on the recording path.
  *
  * @example
- * const exporter = createEmfExporter(settings, (l) => process.stdout.write(l), new WriteStats(), diag);
+ * const exporter = createEmfExporter(settings, (l) => process.stdout.write(l), new WriteStats(), reportLeftOut(diag, 'metrics'));
  */
 export function createEmfExporter(
   settings: EmfSettings,
   write: (line: string) => unknown,
   stats: WriteStats,
-  onTruncated: (count: number) => void,
+  onLeftOut: OnLeftOut,
 ): PushMetricExporter {
   let shutDown = false;
   return {
@@ -76,7 +77,8 @@ export function createEmfExporter(
         });
         const batch = encodeEmf(points, settings);
         stats.add(0, skipped + batch.invalid, 'invalid');
-        if (batch.truncatedDimensions > 0) onTruncated(batch.truncatedDimensions);
+        if (batch.truncatedDimensions > 0) onLeftOut(batch.truncatedDimensions, 'limit');
+        if (batch.reservedDimensions > 0) onLeftOut(batch.reservedDimensions, 'reserved');
         for (const doc of batch.documents) {
           if (writeLine(write, doc.line)) stats.add(doc.points, 0, 'rejected');
           else stats.add(0, doc.points, 'rejected');

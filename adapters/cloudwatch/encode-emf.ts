@@ -1,5 +1,5 @@
 import type { MetricPoint } from '../../src/export/index.js';
-import { type DimensionList, seriesDimensions } from './dimensions.js';
+import { type DimensionList, type LeftOutReason, seriesDimensions } from './dimensions.js';
 import { histogramSamples } from './histogram.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
@@ -42,6 +42,8 @@ export interface EmfBatch {
   readonly invalid: number;
   /** Attributes beyond the 30-dimension limit, kept out of the dimension sets. */
   readonly truncatedDimensions: number;
+  /** Attributes named `_aws`, kept out of the dimension sets so they never replace the metadata. */
+  readonly reservedDimensions: number;
 }
 
 interface Group {
@@ -65,8 +67,10 @@ export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings)
   const groups = new Map<string, Group>();
   let invalid = 0;
   let truncatedDimensions = 0;
-  const onTruncated = (n: number) => {
-    truncatedDimensions += n;
+  let reservedDimensions = 0;
+  const onLeftOut = (n: number, reason: LeftOutReason) => {
+    if (reason === 'limit') truncatedDimensions += n;
+    else reservedDimensions += n;
   };
   for (const p of points) {
     const values = pointValues(p, settings.maxHistogramValues);
@@ -76,7 +80,7 @@ export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings)
     }
     if (values.length === 0) continue;
     const name = p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name;
-    const dimensions = seriesDimensions(settings.dimensions, p.attributes, onTruncated);
+    const dimensions = seriesDimensions(settings.dimensions, p.attributes, onLeftOut);
     if (name === '_aws' || dimensions.some(([k]) => k === name)) {
       invalid++;
       continue;
@@ -103,7 +107,7 @@ export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings)
       documents.push({ line: emfDocument(settings, group.time, group.dimensions, doc), points });
     }
   }
-  return { documents, invalid, truncatedDimensions };
+  return { documents, invalid, truncatedDimensions, reservedDimensions };
 }
 
 /**

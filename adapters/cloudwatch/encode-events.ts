@@ -1,5 +1,5 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
-import { type DimensionList, seriesDimensions } from './dimensions.js';
+import { type DimensionList, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { emfDocument } from './encode-emf.js';
 
 const METRIC_NAMES = new Set(['AnomalyScore', 'AnomalySeverity']);
@@ -24,12 +24,15 @@ export interface EventSettings {
 export function encodeAnomalyEvent(
   event: AnomalyEvent,
   settings: EventSettings,
+  onLeftOut?: OnLeftOut,
 ): { timestamp: number; message: string } {
   const fixed: DimensionList = [
     ...settings.dimensions.filter(([k]) => k !== 'Metric'),
     ['Metric', event.metric],
   ];
-  const dimensions = seriesDimensions(fixed, event.attributes).filter(([k]) => !METRIC_NAMES.has(k));
+  const dimensions = seriesDimensions(fixed, event.attributes, onLeftOut).filter(
+    ([k]) => !METRIC_NAMES.has(k),
+  );
   const time = Number.isFinite(event.time) ? Math.round(event.time) : Date.now();
   const message = emfDocument(
     settings,

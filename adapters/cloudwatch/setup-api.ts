@@ -9,6 +9,7 @@ import {
 } from '../../src/export/index.js';
 import { createLogsClient, createMetricsClient } from './api-clients.js';
 import { sdkSend } from './aws-sdk.js';
+import { reportLeftOut } from './dimensions.js';
 import { encodeAnomalyEvent } from './encode-events.js';
 import {
   countRejected,
@@ -121,10 +122,11 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
       (e) => logEventSize(e.message),
     );
     channels.push(events as ExportChannel<unknown>);
+    const onLeftOut = reportLeftOut(ctx.diag, 'events');
     parts.eventSink = (event) => {
       let encoded: LogEvent;
       try {
-        encoded = encodeAnomalyEvent(event, s);
+        encoded = encodeAnomalyEvent(event, s, onLeftOut);
       } catch {
         events.discard(1, 'encode_error');
         return;

@@ -1,4 +1,5 @@
 import type { AdapterContext, AdapterParts, AdapterStats } from '../../src/export/index.js';
+import { reportLeftOut } from './dimensions.js';
 import type { AdapterSettings } from './settings.js';
 import { createEmfExporter, WriteStats, writeLine } from './emf-exporter.js';
 import { encodeAnomalyEvent } from './encode-events.js';
@@ -21,11 +22,7 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
     },
     options.write,
     metricStats,
-    (n) =>
-      ctx.diag.warn(
-        'export.cloudwatch.dimensions',
-        `cloudwatch metrics: ${n} attributes beyond CloudWatch's 30 dimensions were left out of the dimension sets`,
-      ),
+    reportLeftOut(ctx.diag, 'metrics'),
   );
   const parts: AdapterParts & { stats(): AdapterStats } = {
     metricExporter,
@@ -35,9 +32,10 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
     }),
   };
   if (options.events) {
+    const onLeftOut = reportLeftOut(ctx.diag, 'events');
     parts.eventSink = (event) => {
       try {
-        const { message } = encodeAnomalyEvent(event, s);
+        const { message } = encodeAnomalyEvent(event, s, onLeftOut);
         if (writeLine(options.write, message)) eventStats.add(1, 0, 'rejected');
         else eventStats.add(0, 1, 'rejected');
       } catch {

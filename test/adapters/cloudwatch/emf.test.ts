@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeEmf, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
 import { bucketMidpoints, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
@@ -12,6 +12,7 @@ const GOLDEN = new URL('../../fixtures/golden/cloudwatch/emf.json', import.meta.
 
 afterEach(async () => {
   await getSightline()?.shutdown();
+  vi.restoreAllMocks();
 });
 
 function normalise(docs: Record<string, any>[]) {
@@ -83,6 +84,27 @@ describe('emf mode, end to end', () => {
     expect(set[29]).toBe('a26');
   });
 
+  it('never lets an attribute named _aws replace the EMF metadata, and says so in diagnostics', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { obs, written, documents } = startEmf({}, { diagnostics: 'warn' });
+    obs.metrics.counter('orders.placed').add(1, { _aws: 'x', region: 'eu' });
+    await obs.forceFlush();
+    (obs as any).emitAnomaly(anomalyEvent({ attributes: { _aws: 'x', region: 'eu' } }));
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const doc = documents().find((d) => d['orders.placed'] !== undefined)!;
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'Environment', 'region']]);
+    const event = JSON.parse(written.find((l) => l.includes('AnomalyScore'))!);
+    expect(event._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'Metric', 'region'],
+    ]);
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('reserved_dimension'))).toEqual([
+      expect.stringContaining('cloudwatch metrics: 1 attributes named _aws'),
+      expect.stringContaining('cloudwatch events: 1 attributes named _aws'),
+    ]);
+    expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({});
+  });
+
   it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
     const { obs, written } = startEmf();
     (obs as any).emitAnomaly(anomalyEvent());
@@ -152,6 +174,15 @@ describe('EMF encoding', () => {
     storageResolution: 60 as const,
     maxHistogramValues: 100,
   };
+  const gauge = (attributes: MetricPoint['attributes']): MetricPoint => ({
+    ...base,
+    name: 'm',
+    unit: '',
+    kind: 'gauge',
+    monotonic: false,
+    attributes,
+    value: 1,
+  });
 
   it('leaves out non-finite values and names that clash with a dimension, counting them', () => {
     const points: MetricPoint[] = [
@@ -166,19 +197,17 @@ describe('EMF encoding', () => {
     expect(emfViolations(out.documents[0]!.line)).toEqual([]);
   });
 
+  it('leaves an attribute named _aws out of the dimensions, counting it', () => {
+    const out = encodeEmf([gauge({ _aws: 'x', region: 'eu' })], settings);
+    expect(out.reservedDimensions).toBe(1);
+    expect(out.invalid).toBe(0);
+    const line = out.documents[0]!.line;
+    expect(emfViolations(line)).toEqual([]);
+    expect(JSON.parse(line)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'region']]);
+  });
+
   it('makes dimension values ASCII strings and drops empty ones', () => {
-    const points: MetricPoint[] = [
-      {
-        ...base,
-        name: 'm',
-        unit: '',
-        kind: 'gauge',
-        monotonic: false,
-        attributes: { city: 'Zürich', code: 7, empty: '' },
-        value: 1,
-      },
-    ];
-    const line = encodeEmf(points, settings).documents[0]!.line;
+    const line = encodeEmf([gauge({ city: 'Zürich', code: 7, empty: '' })], settings).documents[0]!.line;
     expect(emfViolations(line)).toEqual([]);
     const doc = JSON.parse(line);
     expect(doc.city).toBe('Z?rich');
@@ -187,16 +216,8 @@ describe('EMF encoding', () => {
   });
 
   it('makes dimension names printable ASCII and drops blank ones', () => {
-    const point: MetricPoint = {
-      ...base,
-      name: 'm',
-      unit: '',
-      kind: 'gauge',
-      monotonic: false,
-      attributes: { región: 'eu', '\u0007bell': 'b', '  ': 'blank', ':zone': 'z' },
-      value: 1,
-    };
-    const line = encodeEmf([point], settings).documents[0]!.line;
+    const attributes = { región: 'eu', '\u0007bell': 'b', '  ': 'blank', ':zone': 'z' };
+    const line = encodeEmf([gauge(attributes)], settings).documents[0]!.line;
     expect(emfViolations(line)).toEqual([]);
     const doc = JSON.parse(line);
     expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'bell', 'zone', 'regi_n']]);

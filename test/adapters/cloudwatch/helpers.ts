@@ -4,7 +4,7 @@ import { init } from '../../../src/index.js';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 
 /** Starts sightline with the CloudWatch adapter in emf mode, capturing its stdout lines and the log lines. */
-export function startEmf(options: CloudWatchOptions = {}) {
+export function startEmf(options: CloudWatchOptions = {}, extra: Record<string, unknown> = {}) {
   const written: string[] = [];
   const logLines: string[] = [];
   const obs = init({
@@ -13,6 +13,7 @@ export function startEmf(options: CloudWatchOptions = {}) {
     version: '1.4.0',
     exporters: [cloudwatch({ write: (l) => written.push(l), ...options })],
     logStream: { write: (l: string) => logLines.push(l) },
+    ...extra,
   });
   /** The documents written so far, parsed, leaving out sightline's own `sightline.*` metrics. */
   const documents = () =>
