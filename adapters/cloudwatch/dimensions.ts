@@ -101,7 +101,7 @@ export function reportLeftOut(diag: Diag, signal: 'metrics' | 'events'): OnLeftO
     if (reason === 'limit')
       diag.warn(
         `export.cloudwatch.${signal}.dimensions`,
-        `cloudwatch ${signal}: ${count} attributes beyond CloudWatch's 30 dimensions were left out of the dimension sets`,
+        `cloudwatch ${signal}: ${count} dimensions beyond CloudWatch's 30 were left out of the dimension sets`,
       );
     else
       diag.warn(

@@ -1,5 +1,5 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
-import { type DimensionList, type OnLeftOut, seriesDimensions } from './dimensions.js';
+import { type DimensionList, MAX_DIMENSIONS, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { emfDocument } from './encode-emf.js';
 
 const METRIC_NAMES = new Set(['AnomalyScore', 'AnomalySeverity']);
@@ -26,13 +26,17 @@ export function encodeAnomalyEvent(
   settings: EventSettings,
   onLeftOut?: OnLeftOut,
 ): { timestamp: number; message: string } {
-  const fixed: DimensionList = [
-    ...settings.dimensions.filter(([k]) => k !== 'Metric'),
-    ['Metric', event.metric],
-  ];
-  const dimensions = seriesDimensions(fixed, event.attributes, onLeftOut).filter(
-    ([k]) => !METRIC_NAMES.has(k),
-  );
+  // Metric must stay in the set: with Service, Environment and 28 of the user's there is no room
+  // for it, so the user's last dimensions give way.
+  const own = settings.dimensions.filter(([k]) => k !== 'Metric');
+  const room = MAX_DIMENSIONS - 1;
+  let overLimit = Math.max(0, own.length - room);
+  const fixed: DimensionList = [...own.slice(0, room), ['Metric', event.metric]];
+  const dimensions = seriesDimensions(fixed, event.attributes, (count, reason) => {
+    if (reason === 'limit') overLimit += count;
+    else onLeftOut?.(count, reason);
+  }).filter(([k]) => !METRIC_NAMES.has(k));
+  if (overLimit > 0) onLeftOut?.(overLimit, 'limit');
   const time = Number.isFinite(event.time) ? Math.round(event.time) : Date.now();
   const message = emfDocument(
     settings,

@@ -133,6 +133,24 @@ describe('emf mode, end to end', () => {
     expect(getSightline()!.stats().cloudwatch!.events).toMatchObject({ produced: 1, delivered: 1 });
   });
 
+  it('keeps an anomaly document at 30 dimensions with Metric when 28 are configured, and says so in diagnostics', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const dimensions: Record<string, string> = {};
+    for (let i = 0; i < 28; i++) dimensions[`D${String(i).padStart(2, '0')}`] = `v${i}`;
+    const { obs, written } = startEmf({ dimensions }, { diagnostics: 'warn' });
+    (obs as any).emitAnomaly(anomalyEvent());
+    const line = written.find((l) => l.includes('AnomalyScore'))!;
+    expect(emfViolations(line)).toEqual([]);
+    const set: string[] = JSON.parse(line)._aws.CloudWatchMetrics[0].Dimensions[0];
+    expect(set).toHaveLength(30);
+    expect(set.slice(0, 3)).toEqual(['Service', 'Environment', 'D00']);
+    expect(set.slice(-2)).toEqual(['D26', 'Metric']);
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('export.cloudwatch.events.dimensions'))).toEqual([
+      expect.stringContaining('cloudwatch events: 2 dimensions beyond'),
+    ]);
+  });
+
   it('never lets a failing writer reach the caller; the lost points are counted', async () => {
     const { obs } = startEmf({
       write: () => {
