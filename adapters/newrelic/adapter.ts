@@ -7,6 +7,7 @@ import {
   createChannel,
   createLogSink,
   createMetricExporter,
+  createSpanExporter,
   type ExportChannel,
   flattenResourceMetrics,
   type SightlineAdapter,
@@ -26,6 +27,7 @@ import {
 } from './encode-metrics.js';
 import { entityFields, newRelicLogFormat } from './log-format.js';
 import type { ResolvedNewRelic } from './options.js';
+import { clampSpans } from './span-limits.js';
 import { reportAccepted } from './responses.js';
 
 const NAME = 'newrelic';
@@ -114,7 +116,8 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         parts.logSink = createLogSink(logsChannel);
       }
 
-      // Traces: OTLP/HTTP to the region's OTLP endpoint, cut under New Relic's 1 MB.
+      // Traces: OTLP/HTTP to the region's OTLP endpoint, cut under New Relic's 1 MB, attributes
+      // within its OTLP limits.
       const traces = createOtlpTraceExporter({
         adapter: NAME,
         url: config.tracesUrl,
@@ -124,7 +127,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         channel: channelOptions,
       });
       channels.push(traces.channel);
-      parts.spanExporter = traces.exporter;
+      parts.spanExporter = createSpanExporter(traces.channel, clampSpans);
 
       // Anomaly events: custom events through the Event API, when an account id (or URL) is known.
       let eventsChannel: ExportChannel<NrEvent> | undefined;

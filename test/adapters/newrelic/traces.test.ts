@@ -1,6 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
-import { type NrIntake, startNrIntake } from './intake-server.js';
+import { newrelic } from '../../../adapters/newrelic/index.js';
+import { clampSpans } from '../../../adapters/newrelic/span-limits.js';
+import { memoryExporter } from '../../../src/testing/index.js';
+import {
+  ACCOUNT_ID,
+  expectGolden,
+  FAST_CHANNEL,
+  LICENSE_KEY,
+  normalize,
+  startWithNewRelic,
+  stopSightline,
+} from './helpers.js';
+import { startWith } from '../harness.js';
+import { endpointsFor, type NrIntake, startNrIntake } from './intake-server.js';
 
 /** Reads protobuf wire format into field number → raw values (enough to walk an OTLP request). */
 function fields(buf: Uint8Array): Map<number, (Uint8Array | bigint)[]> {
@@ -126,5 +138,59 @@ describe('newrelic traces → OTLP/HTTP', () => {
     // Durations and timestamps vary; keep the shape, not the numbers.
     for (const k of ['startTimeUnixNano', 'endTimeUnixNano']) expect(typeof span[k]).toBe('string');
     expectGolden('traces', normalize(body));
+  });
+
+  it("keeps span and event attributes within New Relic's OTLP limits, leaving other exporters' spans whole", async () => {
+    const memory = memoryExporter();
+    const adapter = newrelic({
+      licenseKey: LICENSE_KEY,
+      endpoints: endpointsFor(intake, ACCOUNT_ID),
+      channel: FAST_CHANNEL,
+      otlpProtocol: 'http/json',
+      env: {},
+    });
+    const { obs } = startWith(adapter, { exporters: [adapter, memory] });
+    const longName = `k${'x'.repeat(299)}`;
+    obs.trace('GET /search', (span) => {
+      span.setAttribute('db.statement', 's'.repeat(10_000));
+      span.setAttribute(
+        'item.ids',
+        Array.from({ length: 100 }, (_, i) => `id-${i}`),
+      );
+      span.setAttribute(longName, 'v');
+      span.setAttribute('order.id', 'o-123');
+      span.addEvent('cache.miss', { 'cache.key': 'c'.repeat(5000) });
+    });
+    await obs.forceFlush();
+
+    const body = intake.accepted('traces')[0]!.json as any;
+    const span = body.resourceSpans[0].scopeSpans[0].spans[0];
+    const attr = (list: any[], key: string) => list.find((a) => a.key === key)?.value;
+    expect(attr(span.attributes, 'db.statement').stringValue).toHaveLength(4095);
+    expect(attr(span.attributes, 'item.ids').arrayValue.values).toHaveLength(64);
+    expect(attr(span.attributes, longName.slice(0, 255)).stringValue).toBe('v');
+    expect(attr(span.attributes, 'order.id').stringValue).toBe('o-123');
+    expect(attr(span.events[0].attributes, 'cache.key').stringValue).toHaveLength(4095);
+    expect(obs.stats().newrelic?.traces).toMatchObject({ produced: 1, delivered: 1, dropped: {} });
+
+    const [whole] = memory.spans();
+    expect(whole!.attributes['db.statement']).toHaveLength(4096);
+    expect(whole!.attributes['item.ids']).toHaveLength(100);
+    expect(whole!.attributes[longName]).toBe('v');
+  });
+
+  it('passes spans within the limits on as they are, without copying them', async () => {
+    const memory = memoryExporter();
+    const { obs } = startWith(memory);
+    obs.trace('GET /search', (span) => {
+      span.setAttribute('db.statement', 's'.repeat(4095));
+      span.setAttribute(
+        'item.ids',
+        Array.from({ length: 64 }, (_, i) => `id-${i}`),
+      );
+    });
+    await obs.forceFlush();
+    const spans = memory.spans();
+    expect(clampSpans(spans)).toBe(spans);
   });
 });
