@@ -78,6 +78,13 @@ describe.each([
     app.use('/a', shared);
     app.use('/b/:bId', shared);
 
+    // Paths given as RegExps: what they match may be an id, so the RegExp names the route.
+    app.get(/^\/files\/.+$/, (_req: any, res: any) => res.send('file'));
+    app.get(/^\/docs\/(.+)$/, (_req: any, res: any) => res.send('doc'));
+    const tenant = express.Router();
+    tenant.get('/profile', (_req: any, res: any) => res.send('profile'));
+    app.use(/^\/t\/[a-z0-9]+/, tenant);
+
     app.get('/sync-error', () => {
       throw new Error('sync boom');
     });
@@ -192,6 +199,8 @@ describe.each([
   it.each([
     ['/api/v1/items/9', 'GET /api/v1/items/:itemId'],
     ['/api/v1', 'GET /api/v1'],
+    // A mount is named as written, whatever the case of the request.
+    ['/API/v1', 'GET /api/v1'],
     ['/orgs/acme/users/u1', 'GET /orgs/:orgId/users/:userId'],
     ['/v1/v1/things/t1', 'GET /v1/:version/things/:thingId'],
     ['/a/thing', 'GET /a/thing'],
@@ -203,6 +212,20 @@ describe.each([
     expect(span!.name).toBe(name);
     expect(span!.attributes['http.route']).toBe(name.slice(4));
   });
+
+  it.each([
+    ['/files/a1b2c3/report-991.pdf', String(/^\/files\/.+$/)],
+    ['/docs/some/user/id-4242', String(/^\/docs\/(.+)$/)],
+    ['/t/tenant8812/profile', `${String(/^\/t\/[a-z0-9]+/)}/profile`],
+  ])(
+    'names a path given as a RegExp by the RegExp, never by the path it matched: %s',
+    async (path, route) => {
+      expect((await request(base, path)).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.name).toBe(`GET ${route}`);
+      expect(span!.attributes['http.route']).toBe(route);
+    },
+  );
 
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');

@@ -1,3 +1,5 @@
+import { compiledPathText } from './compiled-path.js';
+
 /**
  * Finds the route template (`/orgs/:orgId/users/:id`) of a request Express has routed.
  *
@@ -5,8 +7,9 @@
  * mount paths of the routers in between (`req.baseUrl`), so at the end of the request this walks
  * the app's router stack again, following the layers that match the path, down to the layer of
  * `req.route`. A mount path's template comes from the layer when the router keeps it (router 2.3+
- * reports it as `pattern`); otherwise it is recovered by probing: each segment of the matched path
- * is swapped for a marker, and the segment is a parameter when a parameter takes the marker's value.
+ * reports it as `pattern`), and a path given as a RegExp is named by the RegExp (what it matched
+ * may be an id); otherwise it is recovered by probing: each segment of the matched path is
+ * swapped for a marker, and the segment is a parameter when a parameter takes the marker's value.
  * Nothing is patched; the walk reads the same public-by-convention fields every Express 4 and 5
  * instrumentation reads (`stack`, `route`, `handle`, `match`), and the result is cached per layer.
  */
@@ -20,6 +23,8 @@ interface LayerLike {
   params?: Record<string, unknown> | undefined;
   keys?: unknown[];
   rawPath?: unknown;
+  /** Express 4: the compiled path, or the RegExp the user passed. */
+  regexp?: unknown;
 }
 
 interface RouterLike {
@@ -84,24 +89,38 @@ function matchLayer(layer: LayerLike, path: string): Matched | undefined {
   }
 }
 
-function join(prefix: string, part: string): string {
+/** `sealed`: the prefix ends with a RegExp, whose closing slash is not a path separator. */
+function join(prefix: string, part: string | RegExp, sealed: boolean): string {
+  if (part instanceof RegExp) return prefix + String(part);
   if (part === '' || part === '/') return prefix;
   const p = part.startsWith('/') ? part : `/${part}`;
-  return prefix.endsWith('/') ? prefix.slice(0, -1) + p : prefix + p;
+  return prefix.endsWith('/') && !sealed ? prefix.slice(0, -1) + p : prefix + p;
 }
 
 function paramNames(matched: Matched): string[] {
   return Object.keys(matched.params);
 }
 
-/** The template of the part of `fullPath` that `layer` matched. */
-function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): string {
-  if (typeof matched.pattern === 'string') return matched.pattern;
-  if (typeof layer.rawPath === 'string') return layer.rawPath;
-  const routePath = layer.route?.path;
-  if (typeof routePath === 'string') return routePath;
+/** The path a layer was given, when the router keeps it (a string or a RegExp), else undefined. */
+function givenPath(layer: LayerLike, matched: Matched): string | RegExp | undefined {
+  for (const path of [matched.pattern, layer.rawPath, layer.route?.path]) {
+    if (typeof path === 'string' || path instanceof RegExp) return path;
+  }
+  return undefined;
+}
+
+/**
+ * The template of the part of `fullPath` that `layer` matched. A RegExp is named by itself: what
+ * it matched may well be an id.
+ */
+function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): string | RegExp {
+  const given = givenPath(layer, matched);
+  if (given !== undefined) return given;
   const names = paramNames(matched);
-  if (names.length === 0) return matched.path;
+  if (names.length === 0) {
+    if (!(layer.regexp instanceof RegExp)) return matched.path;
+    return compiledPathText(layer.regexp, matched.path) ?? layer.regexp;
+  }
   const segments = matched.path.split('/');
   let cached = templateCache.get(layer);
   const hit = cached?.get(segments.length);
@@ -164,6 +183,7 @@ function search(
   router: RouterLike,
   path: string,
   prefix: string,
+  sealed: boolean,
   target: object,
   depth: number,
 ): string | undefined {
@@ -172,7 +192,7 @@ function search(
     if (layer.route) {
       if (layer.route !== target) continue;
       const matched = matchLayer(layer, path);
-      if (matched) return join(prefix, layerTemplate(layer, matched, path));
+      if (matched) return join(prefix, layerTemplate(layer, matched, path), sealed);
       continue;
     }
     if (!isRouter(layer.handle)) continue;
@@ -180,10 +200,12 @@ function search(
     if (!matched) continue;
     let rest = path.slice(matched.path.length);
     if (!rest.startsWith('/')) rest = `/${rest}`;
+    const part = layerTemplate(layer, matched, path);
     const found = search(
       layer.handle,
       rest,
-      join(prefix, layerTemplate(layer, matched, path)),
+      join(prefix, part, sealed),
+      part instanceof RegExp || ((part === '' || part === '/') && sealed),
       target,
       depth + 1,
     );
@@ -203,7 +225,7 @@ export function resolveRouteTemplate(req: RoutedRequest, path: string): string |
   if (!route || typeof route !== 'object') return undefined;
   const router = rootRouter(req.app);
   if (router) {
-    const found = search(router, path, '', route, 0);
+    const found = search(router, path, '', false, route, 0);
     if (found !== undefined) return found === '' ? '/' : found;
   }
   const own = route.path;
