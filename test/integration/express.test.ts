@@ -227,6 +227,55 @@ describe.each([
     },
   );
 
+  it('names a long path on a wildcard or a RegExp without matching the layer once per segment', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const files = express.Router();
+    files.get('/', (_req: any, res: any) => res.send('file'));
+    app.use(major === 5 ? '/files/*rest' : '/files/*', files);
+    const deep = express.Router();
+    deep.get('/', (_req: any, res: any) => res.send('deep'));
+    app.use(/^\/deep\/(.+)/, deep);
+    app.get(major === 5 ? ['/blobs/*blob', '/blob/:id'] : ['/blobs/*', '/blob/:id'], (_req: any, res: any) =>
+      res.send('blob'),
+    );
+    app.get(/^\/docs\/(.+)$/, (_req: any, res: any) => res.send('doc'));
+    const stack: any[] = (major === 5 ? app.router : app._router).stack;
+    const layers = new Map<string, any>([
+      ['/files', stack.find((l) => l.handle === files)],
+      ['/deep', stack.find((l) => l.handle === deep)],
+      ['/blobs', stack.find((l) => Array.isArray(l.route?.path))],
+      ['/docs', stack.find((l) => l.route?.path instanceof RegExp)],
+    ]);
+    const calls = new Map<string, number>();
+    for (const [prefix, layer] of layers) {
+      const match = layer.match;
+      layer.match = function (path: string) {
+        calls.set(prefix, (calls.get(prefix) ?? 0) + 1);
+        return match.call(this, path);
+      };
+    }
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      for (const prefix of layers.keys()) {
+        for (const rest of ['a/b', `${'a/'.repeat(200)}b`]) {
+          const path = `${prefix}/${rest}`;
+          calls.set(prefix, 0);
+          expect((await request(base, path)).status).toBe(200);
+          const [span] = await waitForSpans(obs, memory, server(path));
+          expect(span!.name).not.toContain('a/b');
+          // Once as Express routed the request, once as the walk followed it; a wildcard's short
+          // match may be probed, one match per segment, a long one never.
+          const probes = rest === 'a/b' && ['/files', '/blobs'].includes(prefix) ? 3 : 0;
+          expect(calls.get(prefix)).toBeLessThanOrEqual(2 + probes);
+        }
+      }
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

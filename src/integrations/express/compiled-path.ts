@@ -7,6 +7,7 @@
 
 // What path-to-regexp 0.1 appends: the optional trailing slash, then the end or a lookahead.
 const COMPILED_TAIL = /(?:\\\/\?)?(?:\(\?=\\\/\|\$\)|\$)$/;
+const MOUNT_TAIL = /\(\?=\\\/\|\$\)$/;
 const SYNTAX = '\\^$.|?*+()[]{}';
 
 /** The text a RegExp source without anchors matches, or undefined when it is not plain text. */
@@ -47,4 +48,9 @@ export function compiledPathText(regexp: RegExp, matchedPath: string): string | 
     if (text !== undefined && fold(trimSlash(text)) === matched) return trimSlash(text);
   }
   return undefined;
+}
+
+/** Whether a mount's RegExp has the form path-to-regexp 0.1 gives a string (else the user wrote it). */
+export function isCompiledMount(regexp: RegExp): boolean {
+  return regexp.source.startsWith('^') && MOUNT_TAIL.test(regexp.source);
 }

@@ -1,0 +1,40 @@
+/** The structural shape of an Express 4 or 5 layer (router 1.x / 2.x). */
+export interface LayerLike {
+  handle?: unknown;
+  route?: { path?: unknown } | undefined;
+  match(path: string): unknown;
+  path?: string | undefined;
+  params?: Record<string, unknown> | undefined;
+  keys?: unknown[];
+  rawPath?: unknown;
+  /** Express 4: the compiled path, or the RegExp the user passed. */
+  regexp?: unknown;
+}
+
+export interface Matched {
+  path: string;
+  params: Record<string, unknown>;
+  pattern: unknown;
+}
+
+/** Calls `layer.match` without leaving state behind (router 1.x stores the match on the shared layer). */
+export function matchLayer(layer: LayerLike, path: string): Matched | undefined {
+  const savedPath = layer.path;
+  const savedParams = layer.params;
+  try {
+    const result = layer.match(path);
+    if (!result) return undefined;
+    if (typeof result === 'object') {
+      const r = result as Partial<Matched>;
+      return { path: r.path ?? '', params: r.params ?? {}, pattern: r.pattern };
+    }
+    return { path: layer.path ?? '', params: layer.params ?? {}, pattern: undefined };
+  } catch {
+    return undefined;
+  } finally {
+    if (!Object.isFrozen(layer)) {
+      layer.path = savedPath;
+      layer.params = savedParams;
+    }
+  }
+}
