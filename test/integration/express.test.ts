@@ -85,6 +85,12 @@ describe.each([
     tenant.get('/profile', (_req: any, res: any) => res.send('profile'));
     app.use(/^\/t\/[a-z0-9]+/, tenant);
 
+    // Several paths on one route or mount, of the same length: each is named after its own.
+    app.get(['/cats/:catId', '/dogs/:dogId'], (_req: any, res: any) => res.send('pet'));
+    const shelf = express.Router();
+    shelf.get('/box', (_req: any, res: any) => res.send('box'));
+    app.use(['/shelf/:shelfId', '/rack/:rackId'], shelf);
+
     app.get('/sync-error', () => {
       throw new Error('sync boom');
     });
@@ -274,6 +280,22 @@ describe.each([
     } finally {
       await close(httpServer);
     }
+  });
+
+  it('names each path of a route or mount given several paths after the path the request took', async () => {
+    const names = [];
+    for (const path of ['/cats/1', '/dogs/2', '/cats/3', '/shelf/4/box', '/rack/5/box']) {
+      expect((await request(base, path)).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      names.push(span!.name);
+    }
+    expect(names).toEqual([
+      'GET /cats/:catId',
+      'GET /dogs/:dogId',
+      'GET /cats/:catId',
+      'GET /shelf/:shelfId/box',
+      'GET /rack/:rackId/box',
+    ]);
   });
 
   it('keeps the mount parameters for the handler (mergeParams)', async () => {

@@ -10,7 +10,15 @@ import { type LayerLike, type Matched, matchLayer } from './layer.js';
 
 const MAX_PROBED_SEGMENTS = 32;
 const MARKER = 'sl~route~probe';
-const templateCache = new WeakMap<LayerLike, Map<number, string | RegExp>>();
+const MAX_CACHED = 16;
+
+/** A probed template, with the segments of the path it came from that are not parameters. */
+interface Probed {
+  template: string | RegExp;
+  literals: (string | undefined)[];
+}
+
+const templateCache = new WeakMap<LayerLike, Probed[]>();
 
 /** The template of a layer probing cannot name: the paths it was given, or its RegExp. */
 function fixedTemplate(layer: LayerLike): string | RegExp {
@@ -19,7 +27,7 @@ function fixedTemplate(layer: LayerLike): string | RegExp {
   return layer.regexp instanceof RegExp ? layer.regexp : '/*';
 }
 
-function probe(layer: LayerLike, matched: Matched, segments: string[], rest: string): string | undefined {
+function probe(layer: LayerLike, matched: Matched, segments: string[], rest: string): string[] | undefined {
   const names = Object.keys(matched.params);
   const out = segments.slice();
   const resolved = new Set<string>();
@@ -58,7 +66,20 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
     // A value spanning segments (a wildcard's): the template would keep the path itself.
     if (!resolved.has(name)) return undefined;
   }
-  return out.join('/');
+  return out;
+}
+
+/**
+ * Whether a template probed from another path holds for `segments`: a layer given several paths
+ * (`['/cats/:catId', '/dogs/:dogId']`) matches paths of one length under different templates.
+ */
+function fits(probed: Probed, segments: string[]): boolean {
+  const { literals } = probed;
+  if (literals.length !== segments.length) return false;
+  for (let i = 0; i < literals.length; i++) {
+    if (literals[i] !== undefined && literals[i] !== segments[i]) return false;
+  }
+  return true;
 }
 
 /** The template of the part of `fullPath` that `layer` matched, by probing (see above). */
@@ -66,14 +87,17 @@ export function probedTemplate(layer: LayerLike, matched: Matched, fullPath: str
   const segments = matched.path.split('/');
   if (segments.length > MAX_PROBED_SEGMENTS) return fixedTemplate(layer);
   let cached = templateCache.get(layer);
-  const hit = cached?.get(segments.length);
-  if (hit !== undefined) return hit;
-  const template =
-    probe(layer, matched, segments, fullPath.slice(matched.path.length)) ?? fixedTemplate(layer);
+  const hit = cached?.find((probed) => fits(probed, segments));
+  if (hit !== undefined) return hit.template;
+  const out = probe(layer, matched, segments, fullPath.slice(matched.path.length));
+  const probed: Probed =
+    out === undefined
+      ? { template: fixedTemplate(layer), literals: segments }
+      : { template: out.join('/'), literals: out.map((s, i) => (s === segments[i] ? s : undefined)) };
   if (!cached) {
-    cached = new Map();
+    cached = [];
     templateCache.set(layer, cached);
   }
-  if (cached.size < 16) cached.set(segments.length, template);
-  return template;
+  if (cached.length < MAX_CACHED) cached.push(probed);
+  return probed.template;
 }
