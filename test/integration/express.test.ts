@@ -130,6 +130,12 @@ describe.each([
       res.send('audited');
     });
     app.use('/admin', admin);
+    // Apps mounted in a mounted app, under a parameter.
+    const reports = express();
+    reports.get('/daily/:day', (_req: any, res: any) => res.send('report'));
+    const tenantApp = express();
+    tenantApp.use('/reports', reports);
+    app.use('/tenants/:tenantId', tenantApp);
     app.get('/own-logger', (req: any, res: any) => {
       const own = {
         info: (fields: object, msg: string) => rawLines.push(JSON.stringify({ ...fields, msg })),
@@ -296,6 +302,16 @@ describe.each([
       'GET /shelf/:shelfId/box',
       'GET /rack/:rackId/box',
     ]);
+  });
+
+  it.each([
+    ['/admin/audit/7', 'GET /admin/audit/:id'],
+    ['/tenants/acme/reports/daily/2024-01-01', 'GET /tenants/:tenantId/reports/daily/:day'],
+  ])('names a route in a mounted app with the mount paths above it: %s', async (path, name) => {
+    expect((await request(base, path)).status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect(span!.name).toBe(name);
+    expect(span!.attributes['http.route']).toBe(name.slice(4));
   });
 
   it('keeps the mount parameters for the handler (mergeParams)', async () => {

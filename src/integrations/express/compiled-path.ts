@@ -29,7 +29,7 @@ function plainText(source: string): string | undefined {
   return out;
 }
 
-function trimSlash(path: string): string {
+export function trimSlash(path: string): string {
   return path.endsWith('/') ? path.slice(0, -1) : path;
 }
 

@@ -1,4 +1,4 @@
-import { compiledPathText, isCompiledMount } from './compiled-path.js';
+import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
 import { probedTemplate } from './probe-template.js';
 
@@ -7,8 +7,8 @@ import { probedTemplate } from './probe-template.js';
  *
  * Express keeps the template of the final route only (`req.route.path`) and gives the concrete
  * mount paths of the routers in between (`req.baseUrl`), so at the end of the request this walks
- * the app's router stack again, following the layers that match the path, down to the layer of
- * `req.route`. A mount path's template comes from the layer when the router keeps it (router 2.3+
+ * the app's router stack again, following the layers that match the path (into mounted apps
+ * too), down to the layer of `req.route`. A mount path's template comes from the layer when the router keeps it (router 2.3+
  * reports it as `pattern`), and a path given as a RegExp is named by the RegExp (what it matched
  * may be an id); otherwise it is recovered by probing the layer (see probe-template.ts).
  * Nothing is patched; the walk reads the same public-by-convention fields every Express 4 and 5
@@ -79,8 +79,39 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
   return probedTemplate(layer, matched, fullPath);
 }
 
+/**
+ * The apps from the root down to the request's own: a route in an app mounted with
+ * `app.use('/admin', admin)` is found under that app's mount layer in its parent's router.
+ */
+function appChain(app: unknown): unknown[] {
+  const chain = [app];
+  while (chain.length <= MAX_DEPTH) {
+    const parent = (chain[0] as { parent?: unknown }).parent;
+    if (parent === undefined || parent === null || chain.includes(parent)) break;
+    chain.unshift(parent);
+  }
+  return chain;
+}
+
+/** The handle `app.use(path, subApp)` puts in the parent's router (Express 4 and 5). */
+function isMountedApp(handle: unknown): boolean {
+  return typeof handle === 'function' && handle.name === 'mounted_app';
+}
+
+/**
+ * Whether a mount layer's template is `app`'s mount path. Express keeps the app only in the
+ * closure of the layer's handle, so the app's own `mountpath` tells the mounts of apps apart.
+ */
+function isMountOf(part: string | RegExp, app: unknown): boolean {
+  const mountpath = (app as { mountpath?: unknown }).mountpath;
+  if (typeof part !== 'string' || typeof mountpath !== 'string') return true;
+  return trimSlash(part) === trimSlash(mountpath);
+}
+
+/** `apps`: the mounted apps still to go through, down to the one the route belongs to. */
 function search(
   router: RouterLike,
+  apps: unknown[],
   path: string,
   prefix: string,
   sealed: boolean,
@@ -95,14 +126,19 @@ function search(
       if (matched) return join(prefix, layerTemplate(layer, matched, path), sealed);
       continue;
     }
-    if (!isRouter(layer.handle)) continue;
+    const app = apps.length > 0 && isMountedApp(layer.handle) ? apps[0] : undefined;
+    if (app === undefined && !isRouter(layer.handle)) continue;
     const matched = matchLayer(layer, path);
     if (!matched) continue;
+    const part = layerTemplate(layer, matched, path);
+    if (app !== undefined && !isMountOf(part, app)) continue;
+    const inner = app === undefined ? (layer.handle as RouterLike) : rootRouter(app);
+    if (inner === undefined) continue;
     let rest = path.slice(matched.path.length);
     if (!rest.startsWith('/')) rest = `/${rest}`;
-    const part = layerTemplate(layer, matched, path);
     const found = search(
-      layer.handle,
+      inner,
+      app === undefined ? apps : apps.slice(1),
       rest,
       join(prefix, part, sealed),
       part instanceof RegExp || ((part === '' || part === '/') && sealed),
@@ -117,15 +153,16 @@ function search(
 /**
  * The route template of a routed request, or undefined when no route matched (404, or a
  * middleware such as a static file server answered). When the walk cannot find the route (a
- * sub-app mounted with `app.use('/v2', subApp)`, or a path rewritten by a middleware), the
+ * path rewritten by a middleware, or an app mounted by a router rather than by `app.use`), the
  * final route's own template is used: never the concrete URL.
  */
 export function resolveRouteTemplate(req: RoutedRequest, path: string): string | undefined {
   const route = req.route;
   if (!route || typeof route !== 'object') return undefined;
-  const router = rootRouter(req.app);
+  const [root, ...apps] = appChain(req.app);
+  const router = rootRouter(root);
   if (router) {
-    const found = search(router, path, '', false, route, 0);
+    const found = search(router, apps, path, '', false, route, 0);
     if (found !== undefined) return found === '' ? '/' : found;
   }
   const own = route.path;
