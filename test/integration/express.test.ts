@@ -84,6 +84,8 @@ describe.each([
     const tenant = express.Router();
     tenant.get('/profile', (_req: any, res: any) => res.send('profile'));
     app.use(/^\/t\/[a-z0-9]+/, tenant);
+    app.get(['/pets/:petId', /^\/legacy-pets\/\d+$/], (_req: any, res: any) => res.send('pet'));
+    app.get(['/kennel', /^\/kennels\/\d+$/], (_req: any, res: any) => res.send('kennel'));
 
     // Several paths on one route or mount, of the same length: each is named after its own.
     app.get(['/cats/:catId', '/dogs/:dogId'], (_req: any, res: any) => res.send('pet'));
@@ -229,6 +231,9 @@ describe.each([
     ['/files/a1b2c3/report-991.pdf', String(/^\/files\/.+$/)],
     ['/docs/some/user/id-4242', String(/^\/docs\/(.+)$/)],
     ['/t/tenant8812/profile', `${String(/^\/t\/[a-z0-9]+/)}/profile`],
+    ['/legacy-pets/77', String(/^\/legacy-pets\/\d+$/)],
+    ['/kennels/5', String(/^\/kennels\/\d+$/)],
+    ['/pets/3', '/pets/:petId'],
   ])(
     'names a path given as a RegExp by the RegExp, never by the path it matched: %s',
     async (path, route) => {

@@ -20,11 +20,21 @@ interface Probed {
 
 const templateCache = new WeakMap<LayerLike, Probed[]>();
 
-/** The template of a layer probing cannot name: the paths it was given, or its RegExp. */
-function fixedTemplate(layer: LayerLike): string | RegExp {
+/** The paths an Express 4 route was given, when it was given several. */
+function givenPaths(layer: LayerLike): unknown[] | undefined {
   const given = layer.route?.path;
-  if (Array.isArray(given)) return given.map(String).join(',');
-  return layer.regexp instanceof RegExp ? layer.regexp : '/*';
+  return Array.isArray(given) ? given : undefined;
+}
+
+/**
+ * The template of a layer probing cannot name: the RegExp among its paths that matched, the
+ * paths it was given, or its RegExp.
+ */
+export function fixedTemplate(layer: LayerLike, path: string): string | RegExp {
+  const given = givenPaths(layer);
+  if (given === undefined) return layer.regexp instanceof RegExp ? layer.regexp : '/*';
+  const regexp = given.find((p): p is RegExp => p instanceof RegExp && path.search(p) !== -1);
+  return regexp ?? given.map(String).join(',');
 }
 
 function probe(layer: LayerLike, matched: Matched, segments: string[], rest: string): string[] | undefined {
@@ -66,6 +76,8 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
     // A value spanning segments (a wildcard's): the template would keep the path itself.
     if (!resolved.has(name)) return undefined;
   }
+  // No parameter of a route given several paths took part: a RegExp among them matched.
+  if (resolved.size === 0 && givenPaths(layer)?.some((p) => p instanceof RegExp)) return undefined;
   return out;
 }
 
@@ -85,14 +97,14 @@ function fits(probed: Probed, segments: string[]): boolean {
 /** The template of the part of `fullPath` that `layer` matched, by probing (see above). */
 export function probedTemplate(layer: LayerLike, matched: Matched, fullPath: string): string | RegExp {
   const segments = matched.path.split('/');
-  if (segments.length > MAX_PROBED_SEGMENTS) return fixedTemplate(layer);
+  if (segments.length > MAX_PROBED_SEGMENTS) return fixedTemplate(layer, matched.path);
   let cached = templateCache.get(layer);
   const hit = cached?.find((probed) => fits(probed, segments));
   if (hit !== undefined) return hit.template;
   const out = probe(layer, matched, segments, fullPath.slice(matched.path.length));
   const probed: Probed =
     out === undefined
-      ? { template: fixedTemplate(layer), literals: segments }
+      ? { template: fixedTemplate(layer, matched.path), literals: segments }
       : { template: out.join('/'), literals: out.map((s, i) => (s === segments[i] ? s : undefined)) };
   if (!cached) {
     cached = [];

@@ -1,6 +1,6 @@
 import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
-import { probedTemplate } from './probe-template.js';
+import { fixedTemplate, probedTemplate } from './probe-template.js';
 
 /**
  * Finds the route template (`/orgs/:orgId/users/:id`) of a request Express has routed.
@@ -72,7 +72,8 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
   if (given !== undefined) return given;
   const regexp = layer.regexp instanceof RegExp ? layer.regexp : undefined;
   if (Object.keys(matched.params).length === 0) {
-    return regexp === undefined ? matched.path : (compiledPathText(regexp, matched.path) ?? regexp);
+    if (regexp === undefined) return matched.path;
+    return compiledPathText(regexp, matched.path) ?? fixedTemplate(layer, matched.path);
   }
   // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
   if (regexp !== undefined && !layer.route && !isCompiledMount(regexp)) return regexp;
