@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import type { DiagLevel } from '../diag/diag.js';
-import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import {
+  type ErrorCode,
+  ErrorCodes,
+  SightlineConfigError,
+  describeType,
+  describeValue,
+} from '../diag/errors.js';
 import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
@@ -53,6 +59,15 @@ function fail(
   code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE,
 ): never {
   throw new SightlineConfigError(code, option, `option ${option}=${describeValue(value)} is invalid: ${fix}`);
+}
+
+/** An option sightline does not know may hold anything, a credential included: name its type only. */
+function failUnknown(option: string, value: unknown): never {
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_UNKNOWN_OPTION,
+    option,
+    `option ${option} (${describeType(value)}) is unknown: remove it or check its spelling against the README`,
+  );
 }
 
 function checkString(option: string, value: unknown): string | undefined {
@@ -189,17 +204,15 @@ export function resolveConfig(
   cwd = process.cwd(),
 ): ResolvedConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    fail('config', input, 'pass an options object to init()', ErrorCodes.CONFIG_INVALID_TYPE);
+    // Whatever came instead of options (a key read from the wrong variable) is named by type only.
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_TYPE,
+      'config',
+      `init() was given ${describeType(input)}: pass an options object to init()`,
+    );
   }
   for (const key of Object.keys(input)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      fail(
-        key,
-        (input as Record<string, unknown>)[key],
-        'remove it or check its spelling against the README',
-        ErrorCodes.CONFIG_UNKNOWN_OPTION,
-      );
-    }
+    if (!KNOWN_OPTIONS.has(key)) failUnknown(key, (input as Record<string, unknown>)[key]);
   }
   const code = checkProfile('', { ...input, exporters: undefined } as ProfileOptions);
   const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');

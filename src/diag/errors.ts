@@ -43,6 +43,12 @@ export function describeValue(value: unknown, secret = false): string {
   if (typeof value === 'string')
     return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return describeType(value);
+}
+
+/** Names only the kind of a value, for values that may be anything, a credential included. */
+export function describeType(value: unknown): string {
+  if (value == null) return String(value);
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

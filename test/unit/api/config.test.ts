@@ -173,6 +173,17 @@ describe('resolveConfig errors', () => {
     expect(e.option).toBe(name);
   });
 
+  it('names an unknown option and its type, never its value, which may be a credential', () => {
+    const secret = 'sentinelSecret7f3a9c0d2e4b6a8c';
+    const unknown = catchError(() => resolveConfig({ service: 'x', apiKey: secret } as never, {}, emptyDir));
+    expect(unknown).toMatchObject({ code: 'SL_ERR_CONFIG_UNKNOWN_OPTION', option: 'apiKey' });
+    expect(unknown.message).not.toContain(secret);
+    expect(unknown.message).toContain('apiKey (a string)');
+    const notOptions = catchError(() => resolveConfig(secret as never, {}, emptyDir));
+    expect(notOptions).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_TYPE', option: 'config' });
+    expect(notOptions.message).not.toContain(secret);
+  });
+
   it('never echoes a long value in full', () => {
     const e = catchError(() => resolveConfig({ logLevel: 'x'.repeat(500) as never }, {}, emptyDir));
     expect(e.message.length).toBeLessThan(300);
