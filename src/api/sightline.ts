@@ -95,11 +95,15 @@ export class SightlineInstance implements Sightline {
     this.diag = createDiag({ level: config.diagnostics });
     this.dropCounter = new DropCounter(this.diag);
     this.resource = defaultResource().merge(
+      // The resolved identity comes last, so spans and metrics name the service its log lines do.
       resourceFromAttributes({
+        ...config.resource,
+        ...('deployment.environment' in config.resource
+          ? { 'deployment.environment': config.environment }
+          : {}),
         'service.name': config.service,
         'deployment.environment.name': config.environment,
         ...(config.version ? { 'service.version': config.version } : {}),
-        ...config.resource,
       }),
     );
 

@@ -273,7 +273,7 @@ export function resolveConfig(
     service,
     environment,
     version,
-    resource: Object.freeze({ ...otelResource, ...profile.resource, ...code.resource }),
+    resource: Object.freeze({ ...profile.resource, ...otelResource, ...code.resource }),
     exporters: Object.freeze(exporters),
     console: consoleOn,
     logLevel:

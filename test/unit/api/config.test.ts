@@ -133,6 +133,18 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(c.sampling).toBe(0.25);
     expect(c.resource).toEqual({ team: 'payments', region: 'eu-west' });
   });
+
+  it('takes resource attributes from OTEL_RESOURCE_ATTRIBUTES over the profile', () => {
+    const c = resolveConfig(
+      {
+        environment: 'production',
+        profiles: { production: { resource: { team: 'profile', tier: 'gold' } } },
+      },
+      { OTEL_RESOURCE_ATTRIBUTES: 'team=env' },
+      emptyDir,
+    );
+    expect(c.resource).toEqual({ team: 'env', tier: 'gold' });
+  });
 });
 
 describe('resolveConfig errors', () => {

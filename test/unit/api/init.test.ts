@@ -28,6 +28,32 @@ describe('init()', () => {
     warn.mockRestore();
   });
 
+  it('names the resolved service, environment and version on the exported resource, as on log lines', async () => {
+    vi.stubEnv('OTEL_SERVICE_NAME', 'from-otel-service-name');
+    vi.stubEnv(
+      'OTEL_RESOURCE_ATTRIBUTES',
+      'service.name=from-env,deployment.environment.name=from-env,deployment.environment=from-env,service.version=0.0.0,team=core',
+    );
+    try {
+      const { obs, memory, logs } = startCaptured({ service: 'checkout', environment: 'staging' });
+      obs.trace('op', () => obs.log.info('in span'));
+      await obs.forceFlush();
+      const identity = {
+        'service.name': 'checkout',
+        'deployment.environment.name': 'staging',
+        'service.version': '1.2.3',
+      };
+      expect(logs()[0]).toMatchObject(identity);
+      expect(memory.spans()[0]?.resource.attributes).toMatchObject({
+        ...identity,
+        'deployment.environment': 'staging',
+        team: 'core',
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('clears the global instance at shutdown so a new init() starts fresh', async () => {
     const { obs } = startCaptured();
     await obs.shutdown();
