@@ -112,7 +112,10 @@ export class AnomalyEngine extends MetricReader {
     if (this.running) return;
     this.running = true;
     try {
-      const { resourceMetrics } = await this.collect();
+      // An async gauge callback that never settles must not stall every later cycle.
+      const { resourceMetrics } = await this.collect({
+        timeoutMillis: Math.min(this.options.intervalMs, 30_000),
+      });
       const now = (this.options.now ?? Date.now)();
       const samples = extractSamples(
         flattenResourceMetrics(resourceMetrics),

@@ -27,6 +27,7 @@ import type {
   SightlineAdapter,
 } from '../export/types.js';
 import { DropCounter } from '../internal/drops.js';
+import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
@@ -240,13 +241,8 @@ export class SightlineInstance implements Sightline {
 
   /** Delivers one anomaly event to listeners, the log and every adapter's event sink. */
   emitAnomaly(event: AnomalyEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        this.dropCounter.add('listener_error');
-      }
-    }
+    for (const listener of this.listeners)
+      void callGuarded(listener, event, () => this.dropCounter.add('listener_error'));
     this.log.warn({ anomaly: event }, event.explanation);
     for (const { parts } of this.adapters) {
       if (!parts.eventSink) continue;

@@ -19,9 +19,10 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_attribute: 'an attribute value that is not a string, number, boolean or array of them was removed',
   truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
   after_shutdown: 'a recording after shutdown() was dropped',
-  callback_error: 'an observable gauge callback threw; its observations for that cycle were dropped',
+  callback_error:
+    'an observable gauge callback threw or rejected; its observations for that cycle were dropped',
   log_error: 'a log call could not be serialised and was dropped',
-  listener_error: 'an onAnomaly listener threw; the error was swallowed',
+  listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error: 'an instrument could not be created; a no-op instrument was returned',
 };
 

@@ -10,6 +10,7 @@ import type {
   UpDownCounter,
 } from '../api/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes } from './attributes.js';
 
 /** What the instruments need from the instance; `closed` flips at shutdown. */
@@ -173,11 +174,8 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
                   result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
               },
             };
-            try {
-              callback(facade);
-            } catch {
-              drops.add('callback_error');
-            }
+            // The SDK waits for a returned promise, so values observed after an await still count.
+            return callGuarded(callback, facade, () => drops.add('callback_error'));
           });
         }
       });

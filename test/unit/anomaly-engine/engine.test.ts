@@ -150,10 +150,21 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(50);
   });
 
-  it('listener errors are swallowed and counted', async () => {
+  it('a watched async gauge callback that never settles does not stall detection cycles', async () => {
+    const captured = startCaptured({ metricInterval: 100 });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    captured.obs.metrics.observableGauge('stuck', { detect: true }, () => new Promise<void>(() => {}));
+    await engine.runCycle();
+    await engine.runCycle();
+  });
+
+  it('listener errors and rejections are swallowed and counted', async () => {
     const { obs, engine } = start();
     obs.onAnomaly(() => {
       throw new Error('listener bug');
+    });
+    obs.onAnomaly(async () => {
+      throw new Error('pager down');
     });
     const orders = obs.metrics.counter('orders', { detect: true });
     const rand = prng(11);
@@ -162,7 +173,7 @@ describe('the anomaly engine', () => {
       await engine.runCycle();
     }
     for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle();
-    expect(obs.drops().listener_error).toBe(1);
+    expect(obs.drops().listener_error).toBe(2);
   });
 });
 

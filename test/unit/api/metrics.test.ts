@@ -155,6 +155,30 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(memory.metrics().find((p) => p.name === 'broken')).toBeUndefined();
   });
 
+  it('waits for an async observable gauge callback, and counts one that rejects', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { obs, memory } = startCaptured();
+      obs.metrics.observableGauge('queue.depth', {}, async (r) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        r.observe(7);
+      });
+      obs.metrics.observableGauge('queue.down', {}, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        throw new Error('queue service down');
+      });
+      await obs.forceFlush();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(memory.metrics().find((p) => p.name === 'queue.depth')?.value).toBe(7);
+      expect(obs.drops().callback_error).toBe(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('logs circular objects, BigInt and errors, and drops a line whose getter throws', () => {
     const { obs, logs } = startCaptured();
     const circular: Record<string, unknown> = { a: 1 };
