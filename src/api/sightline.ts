@@ -16,6 +16,7 @@ import { AggregationTemporality, InstrumentType, type MeterProvider } from '@ope
 import type { Logger } from 'pino';
 import { AnomalyEngine } from '../anomaly/engine.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
+import { isRedactPath } from '../config/redact-paths.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createDiag, type Diag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors.js';
@@ -108,111 +109,118 @@ export class SightlineInstance implements Sightline {
       }),
     );
 
-    let logKeys: LogKeys = DEFAULT_LOG_KEYS;
-    const ctx: AdapterContext = {
-      service: config.service,
-      environment: config.environment,
-      version: config.version,
-      resource: this.resource,
-      diag: this.diag,
-      get logKeys() {
-        return logKeys;
-      },
-      registerStats: (name, source) => this.statsRegistry.register(name, source),
-    };
-    for (const adapter of extras.adapters)
-      this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
+    try {
+      let logKeys: LogKeys = DEFAULT_LOG_KEYS;
+      const ctx: AdapterContext = {
+        service: config.service,
+        environment: config.environment,
+        version: config.version,
+        resource: this.resource,
+        diag: this.diag,
+        get logKeys() {
+          return logKeys;
+        },
+        registerStats: (name, source) => this.statsRegistry.register(name, source),
+      };
+      for (const adapter of extras.adapters)
+        this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
 
-    const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
-    logKeys = mergeLogKeys(formats);
+      const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
+      logKeys = mergeLogKeys(formats);
 
-    const traces = buildTracerProvider(
-      config,
-      this.resource,
-      this.adapters.map((a) => a.parts),
-    );
-    this.tracerProvider = traces.provider;
-    this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
+      const traces = buildTracerProvider(
+        config,
+        this.resource,
+        this.adapters.map((a) => a.parts),
+      );
+      this.tracerProvider = traces.provider;
+      this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
 
-    // Same scope as `obs.metrics`, so the HTTP durations export as they did when the SDK recorded them.
-    const histograms = new KeyedHistograms(
-      this.resource,
-      { name: config.service, version: '' },
-      config.cardinalityLimit,
-    );
-    this[KEYED_HISTOGRAMS] = histograms;
-    const detected = new Set<string>();
-    this.anomalyEngine =
-      config.anomaly === false
-        ? undefined
-        : new AnomalyEngine({
-            intervalMs: config.metricInterval,
-            maxSeries: config.anomaly.maxSeries,
-            sensitivity: config.anomaly.sensitivity,
-            ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
-            ...(config.anomaly.confirm !== undefined ? { confirmCycles: config.anomaly.confirm } : {}),
-            watchHttp: config.anomaly.http,
-            detected,
-            service: config.service,
-            environment: config.environment,
-            emit: (event) => this.emitAnomaly(event),
-            diag: this.diag,
-            metricProducers: [
-              histograms.producer(
-                () =>
-                  this.anomalyEngine?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ??
-                  AggregationTemporality.DELTA,
-              ),
-            ],
-          });
-    this.meterPipeline = buildMeterProvider(
-      config,
-      this.resource,
-      this.adapters.map((a) => a.parts),
-      histograms,
-    );
-    const watched =
-      this.anomalyEngine && config.anomaly !== false
-        ? buildWatchedMeter(this.resource, this.anomalyEngine, config.service, config.anomaly.http)
-        : undefined;
-    this.watchedProvider = watched?.provider;
-    this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);
-    this.metricsState = {
-      closed: false,
-      drops: this.dropCounter,
-      maxAttributeLength: config.maxAttributeLength,
-      detected,
-    };
-    this.metrics = createMetrics(
-      this.meterPipeline.provider.getMeter(config.service),
-      this.metricsState,
-      watched?.watch,
-    );
+      // Same scope as `obs.metrics`, so the HTTP durations export as they did when the SDK recorded them.
+      const histograms = new KeyedHistograms(
+        this.resource,
+        { name: config.service, version: '' },
+        config.cardinalityLimit,
+      );
+      this[KEYED_HISTOGRAMS] = histograms;
+      const detected = new Set<string>();
+      this.anomalyEngine =
+        config.anomaly === false
+          ? undefined
+          : new AnomalyEngine({
+              intervalMs: config.metricInterval,
+              maxSeries: config.anomaly.maxSeries,
+              sensitivity: config.anomaly.sensitivity,
+              ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
+              ...(config.anomaly.confirm !== undefined ? { confirmCycles: config.anomaly.confirm } : {}),
+              watchHttp: config.anomaly.http,
+              detected,
+              service: config.service,
+              environment: config.environment,
+              emit: (event) => this.emitAnomaly(event),
+              diag: this.diag,
+              metricProducers: [
+                histograms.producer(
+                  () =>
+                    this.anomalyEngine?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ??
+                    AggregationTemporality.DELTA,
+                ),
+              ],
+            });
+      this.meterPipeline = buildMeterProvider(
+        config,
+        this.resource,
+        this.adapters.map((a) => a.parts),
+        histograms,
+      );
+      const watched =
+        this.anomalyEngine && config.anomaly !== false
+          ? buildWatchedMeter(this.resource, this.anomalyEngine, config.service, config.anomaly.http)
+          : undefined;
+      this.watchedProvider = watched?.provider;
+      this.meter = this.meterPipeline.provider.getMeter('sightline', SIGHTLINE_VERSION);
+      this.metricsState = {
+        closed: false,
+        drops: this.dropCounter,
+        maxAttributeLength: config.maxAttributeLength,
+        detected,
+      };
+      this.metrics = createMetrics(
+        this.meterPipeline.provider.getMeter(config.service),
+        this.metricsState,
+        watched?.watch,
+      );
 
-    this.destination = createDestination({
-      stream: config.logStream,
-      pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
-      sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
-    });
-    const base: Record<string, unknown> = {
-      'service.name': config.service,
-      'deployment.environment.name': config.environment,
-    };
-    if (config.version) base['service.version'] = config.version;
-    for (const f of formats) Object.assign(base, f.base);
-    this.log = createLogger({
-      level: config.logLevel,
-      keys: logKeys,
-      formats,
-      base,
-      redactKeys: config.redact.filter((p) => !p.includes('.') && !p.includes('[')),
-      redactPaths: config.redact.filter((p) => p.includes('.') || p.includes('[')),
-      drops: this.dropCounter,
-      destination: this.destination,
-      activeContext: directContext(traces.contextManager),
-    });
+      this.destination = createDestination({
+        stream: config.logStream,
+        pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
+        sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
+      });
+      const base: Record<string, unknown> = {
+        'service.name': config.service,
+        'deployment.environment.name': config.environment,
+      };
+      if (config.version) base['service.version'] = config.version;
+      for (const f of formats) Object.assign(base, f.base);
+      this.log = createLogger({
+        level: config.logLevel,
+        keys: logKeys,
+        formats,
+        base,
+        redactKeys: config.redact.filter((p) => !isRedactPath(p)),
+        redactPaths: config.redact.filter(isRedactPath),
+        drops: this.dropCounter,
+        destination: this.destination,
+        activeContext: directContext(traces.contextManager),
+      });
 
-    this.registerOwnMetrics();
+      this.registerOwnMetrics();
+    } catch (error) {
+      // Nothing of a failed init() may stay registered or running: the OpenTelemetry API would
+      // keep handing out this instance's tracer after the next init().
+      this.abandon();
+      throw error;
+    }
   }
 
   trace<T>(name: string, optionsOrFn: TraceOptions | ((span: Span) => T), maybeFn?: (span: Span) => T): T {
@@ -340,6 +348,16 @@ export class SightlineInstance implements Sightline {
   /** Writes buffered log lines synchronously: for the last moments of a dying process. */
   flushLogsSync(): void {
     this.destination.flushSync();
+  }
+
+  /** Undoes a constructor that failed part way; fields it did not reach are skipped. */
+  private abandon(): void {
+    this.unregisterGlobals();
+    void safeCall(() => this.meterPipeline.provider.shutdown());
+    void safeCall(() => this.watchedProvider?.shutdown());
+    void safeCall(() => this.tracerProvider.shutdown?.());
+    for (const a of this.adapters) void safeCall(() => a.parts.shutdown?.());
+    void safeCall(() => this.destination.close());
   }
 
   private unregisterGlobals(): void {

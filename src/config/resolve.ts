@@ -11,6 +11,7 @@ import {
 } from '../diag/errors.js';
 import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
+import { findInvalidRedactPath } from './redact-paths.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -144,6 +145,18 @@ function checkStrings(option: string, value: unknown): string[] | undefined {
   return value as string[];
 }
 
+function checkRedact(option: string, value: unknown): string[] | undefined {
+  const entries = checkStrings(option, value);
+  const invalid = entries && findInvalidRedactPath(entries);
+  if (invalid !== undefined)
+    fail(
+      option,
+      invalid,
+      "use a key, or a path such as 'order.card' or 'items[0].card' with closed brackets",
+    );
+  return entries;
+}
+
 function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | undefined {
   if (value === undefined || value === false) return value;
   if (value === null || typeof value !== 'object')
@@ -165,7 +178,7 @@ function checkProfile(prefix: string, o: ProfileOptions): ProfileOptions {
     resource: checkAttributes(`${prefix}resource`, o.resource),
     exporters: checkAdapters(`${prefix}exporters`, o.exporters),
     logLevel: checkEnum(`${prefix}logLevel`, o.logLevel, LOG_LEVELS),
-    redact: checkStrings(`${prefix}redact`, o.redact),
+    redact: checkRedact(`${prefix}redact`, o.redact),
     sampling: checkNumber(`${prefix}sampling`, o.sampling, 0, 1),
     metricInterval: checkNumber(`${prefix}metricInterval`, o.metricInterval, 100, 86_400_000, true),
     cardinalityLimit: checkNumber(`${prefix}cardinalityLimit`, o.cardinalityLimit, 1, 1_000_000, true),
@@ -279,11 +292,7 @@ export function resolveConfig(
     logLevel:
       pick(code.logLevel, checkEnvEnum(env, 'SIGHTLINE_LOG_LEVEL', LOG_LEVELS), profile.logLevel) ??
       DEFAULTS.logLevel,
-    redact: Object.freeze([
-      ...(profile.redact ?? []),
-      ...(envList(env, 'SIGHTLINE_REDACT') ?? []),
-      ...(code.redact ?? []),
-    ]),
+    redact: Object.freeze([...(profile.redact ?? []), ...(envRedact(env) ?? []), ...(code.redact ?? [])]),
     sampling:
       pick(
         code.sampling,
@@ -345,6 +354,19 @@ function checkEnvEnum<T extends string>(env: Env, name: string, allowed: readonl
     );
   }
   return raw as T;
+}
+
+function envRedact(env: Env): string[] | undefined {
+  const entries = envList(env, 'SIGHTLINE_REDACT');
+  const invalid = entries && findInvalidRedactPath(entries);
+  if (invalid !== undefined) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      'SIGHTLINE_REDACT',
+      `SIGHTLINE_REDACT holds the path ${describeValue(invalid)}, which is invalid; use a key, or a path such as order.card or items[0].card with closed brackets`,
+    );
+  }
+  return entries;
 }
 
 function checkLogStream(value: unknown) {

@@ -166,6 +166,8 @@ describe('resolveConfig errors', () => {
       'profiles.production.sampling',
     ],
     [{ logStream: {} }, 'SL_ERR_CONFIG_INVALID_TYPE', 'logStream'],
+    [{ redact: ['cardNumber', 'order['] }, 'SL_ERR_CONFIG_INVALID_VALUE', 'redact'],
+    [{ redact: ['.'] }, 'SL_ERR_CONFIG_INVALID_VALUE', 'redact'],
   ])('%j fails with %s naming %s', (config, code, option) => {
     const e = catchError(() => resolveConfig(config as never, {}, emptyDir));
     expect(e.code).toBe(code);
@@ -179,6 +181,7 @@ describe('resolveConfig errors', () => {
     [{ SIGHTLINE_HANDLE_SIGNALS: 'maybe' }, 'SIGHTLINE_HANDLE_SIGNALS'],
     [{ SIGHTLINE_LOG_LEVEL: 'loud' }, 'SIGHTLINE_LOG_LEVEL'],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES'],
+    [{ SIGHTLINE_REDACT: 'a[' }, 'SIGHTLINE_REDACT'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
@@ -194,6 +197,11 @@ describe('resolveConfig errors', () => {
     const notOptions = catchError(() => resolveConfig(secret as never, {}, emptyDir));
     expect(notOptions).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_TYPE', option: 'config' });
     expect(notOptions.message).not.toContain(secret);
+  });
+
+  it('accepts redact keys and the paths pino accepts', () => {
+    const redact = ['cardNumber', 'a]', 'order.card', 'items[0].card', 'req.headers["x-token"]', '*.pin'];
+    expect(resolveConfig({ redact }, {}, emptyDir).redact).toEqual(redact);
   });
 
   it('never echoes a long value in full', () => {

@@ -54,6 +54,26 @@ describe('init()', () => {
     }
   });
 
+  it('leaves nothing registered when init() fails part way, so the next instance gets the global API', async () => {
+    const broken = {
+      name: 'broken',
+      setup: () => ({
+        logFormat: {
+          get base(): Record<string, unknown> {
+            throw new Error('adapter bug');
+          },
+        },
+      }),
+    };
+    expect(() => init({ exporters: [broken], logStream: { write() {} } })).toThrowError('adapter bug');
+    expect(getSightline()).toBeUndefined();
+
+    const { obs, memory } = startCaptured();
+    otelTrace.getTracer('lib').startSpan('from-global-api').end();
+    await obs.forceFlush();
+    expect(memory.spans().map((s) => s.name)).toEqual(['from-global-api']);
+  });
+
   it('clears the global instance at shutdown so a new init() starts fresh', async () => {
     const { obs } = startCaptured();
     await obs.shutdown();
