@@ -18,15 +18,11 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 const DIAG_LEVELS: readonly DiagLevel[] = ['debug', 'info', 'warn', 'error', 'none'];
 const SENSITIVITIES = ['low', 'medium', 'high'] as const;
 
-const KNOWN_OPTIONS = new Set([
-  'service',
-  'environment',
-  'version',
+/** Options a profile may set; the top level takes these and a few more. */
+const PROFILE_OPTIONS = new Set([
   'resource',
   'exporters',
-  'profiles',
   'logLevel',
-  'logStream',
   'redact',
   'sampling',
   'metricInterval',
@@ -37,6 +33,15 @@ const KNOWN_OPTIONS = new Set([
   'outbound',
   'anomaly',
   'shutdownTimeout',
+]);
+
+const KNOWN_OPTIONS = new Set([
+  ...PROFILE_OPTIONS,
+  'service',
+  'environment',
+  'version',
+  'profiles',
+  'logStream',
 ]);
 
 const DEFAULTS = {
@@ -191,6 +196,27 @@ function checkProfile(prefix: string, o: ProfileOptions): ProfileOptions {
   };
 }
 
+/**
+ * Checks every profile, not only the current environment's: a mistake in the production profile
+ * fails init() on a developer's machine instead of first showing in production.
+ */
+function checkProfiles(value: unknown): Map<string, ProfileOptions> {
+  const profiles = new Map<string, ProfileOptions>();
+  if (value === undefined) return profiles;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail('profiles', value, 'pass an object keyed by environment name', ErrorCodes.CONFIG_INVALID_TYPE);
+  for (const [name, raw] of Object.entries(value)) {
+    const prefix = `profiles.${name}`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      fail(prefix, raw, 'pass an object of options', ErrorCodes.CONFIG_INVALID_TYPE);
+    for (const key of Object.keys(raw)) {
+      if (!PROFILE_OPTIONS.has(key)) failUnknown(`${prefix}.${key}`, (raw as Record<string, unknown>)[key]);
+    }
+    profiles.set(name, checkProfile(`${prefix}.`, raw as ProfileOptions));
+  }
+  return profiles;
+}
+
 function packageName(cwd: string): string | undefined {
   try {
     const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown };
@@ -240,19 +266,8 @@ export function resolveConfig(
       envString(env, 'NODE_ENV'),
     ) ?? DEFAULTS.environment;
 
-  let profile: ProfileOptions = {};
-  if (input.profiles !== undefined) {
-    if (input.profiles === null || typeof input.profiles !== 'object' || Array.isArray(input.profiles)) {
-      fail(
-        'profiles',
-        input.profiles,
-        'pass an object keyed by environment name',
-        ErrorCodes.CONFIG_INVALID_TYPE,
-      );
-    }
-    const raw = input.profiles[environment] ?? input.profiles.default;
-    if (raw !== undefined) profile = checkProfile(`profiles.${environment}.`, raw);
-  }
+  const profiles = checkProfiles(input.profiles);
+  const profile = profiles.get(environment) ?? profiles.get('default') ?? {};
 
   const service =
     pick(

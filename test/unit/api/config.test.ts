@@ -165,6 +165,27 @@ describe('resolveConfig errors', () => {
       'SL_ERR_CONFIG_INVALID_TYPE',
       'profiles.production.sampling',
     ],
+    [
+      { profiles: { production: { sampling: 5 } }, environment: 'development' },
+      'SL_ERR_CONFIG_INVALID_TYPE',
+      'profiles.production.sampling',
+    ],
+    [
+      { profiles: { staging: { logLevel: 'verbose' } } },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'profiles.staging.logLevel',
+    ],
+    [
+      { profiles: { production: { samplng: 0.2 } } },
+      'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      'profiles.production.samplng',
+    ],
+    [
+      { profiles: { production: { service: 'x' } } },
+      'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      'profiles.production.service',
+    ],
+    [{ profiles: { production: 'fast' } }, 'SL_ERR_CONFIG_INVALID_TYPE', 'profiles.production'],
     [{ logStream: {} }, 'SL_ERR_CONFIG_INVALID_TYPE', 'logStream'],
     [{ redact: ['cardNumber', 'order['] }, 'SL_ERR_CONFIG_INVALID_VALUE', 'redact'],
     [{ redact: ['.'] }, 'SL_ERR_CONFIG_INVALID_VALUE', 'redact'],
