@@ -4,6 +4,7 @@ import type { Diag } from '../diag/diag.js';
 export type InputDropReason =
   | 'invalid_value'
   | 'negative_increment'
+  | 'negative_value'
   | 'invalid_attribute'
   | 'truncated_attribute'
   | 'after_shutdown'
@@ -16,6 +17,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_value: 'a metric value that is not a finite number was dropped',
   negative_increment:
     'a negative counter increment was dropped (use an up-down counter for values that go down)',
+  negative_value: 'a negative histogram value was dropped (histograms take no negative values; use a gauge)',
   invalid_attribute: 'an attribute value that is not a string, number, boolean or array of them was removed',
   truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
   after_shutdown: 'a recording after shutdown() was dropped',

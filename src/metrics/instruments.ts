@@ -45,8 +45,9 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
   const pair = <T>(name: string, options: InstrumentOptions | undefined, create: (m: Meter) => T) =>
     [create(meter), watch?.watches(name, options) ? create(watch.meter) : undefined] as const;
 
-  // One guard for every instrument kind: finite numbers only, optionally non-negative.
-  const accept = (value: number, nonNegative: boolean): boolean => {
+  // One guard for every instrument kind: finite numbers only, and non-negative where a reason is
+  // given (counters, and histograms, whose negative values the SDK would drop without a count).
+  const accept = (value: number, negative?: 'negative_increment' | 'negative_value'): boolean => {
     if (state.closed) {
       drops.add('after_shutdown');
       return false;
@@ -55,8 +56,8 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       drops.add('invalid_value');
       return false;
     }
-    if (nonNegative && value < 0) {
-      drops.add('negative_increment');
+    if (negative !== undefined && value < 0) {
+      drops.add(negative);
       return false;
     }
     return true;
@@ -93,7 +94,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         const [inner, watched] = pair(name, options, (m) => m.createCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
-            if (!accept(value, true)) return;
+            if (!accept(value, 'negative_increment')) return;
             const clean = cleanAttributes(attributes, maxAttributeLength, drops);
             inner.add(value, clean);
             watched?.add(value, clean);
@@ -107,7 +108,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         const [inner, watched] = pair(name, options, (m) => m.createUpDownCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
-            if (!accept(value, false)) return;
+            if (!accept(value)) return;
             const clean = cleanAttributes(attributes, maxAttributeLength, drops);
             inner.add(value, clean);
             watched?.add(value, clean);
@@ -129,7 +130,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
             }),
         );
         const record = (value: number, attributes?: Attributes) => {
-          if (!accept(value, false)) return;
+          if (!accept(value, 'negative_value')) return;
           const clean = cleanAttributes(attributes, maxAttributeLength, drops);
           inner.record(value, clean);
           watched?.record(value, clean);
@@ -154,7 +155,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         const [inner, watched] = pair(name, options, (m) => m.createGauge(name, descriptor(options)));
         return {
           record(value: number, attributes?: Attributes) {
-            if (!accept(value, false)) return;
+            if (!accept(value)) return;
             const clean = cleanAttributes(attributes, maxAttributeLength, drops);
             inner.record(value, clean);
             watched?.record(value, clean);
@@ -170,7 +171,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
           inner?.addCallback((result) => {
             const facade: ObservableResult = {
               observe(value, attributes) {
-                if (accept(value, false))
+                if (accept(value))
                   result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
               },
             };

@@ -107,6 +107,16 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(memory.metrics().find((p) => p.name === 'guarded')?.value).toBe(1);
   });
 
+  it('histogram.record(negative) is dropped and counted, as the SDK would drop it uncounted', async () => {
+    const { obs, memory } = startCaptured();
+    const h = obs.metrics.histogram('temperature.delta');
+    h.record(2);
+    h.record(-5);
+    await obs.forceFlush();
+    expect(obs.drops().negative_value).toBe(1);
+    expect(memory.metrics().find((p) => p.name === 'temperature.delta')?.value).toMatchObject({ count: 1 });
+  });
+
   it('removes non-primitive attribute values and truncates long strings', async () => {
     const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
     const c = obs.metrics.counter('attrs');
