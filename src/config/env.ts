@@ -10,15 +10,23 @@ export function envString(env: Env, name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-export function envNumber(env: Env, name: string, min: number, max: number): number | undefined {
+/** A number from `min` to `max`; with `integer`, a whole one, as the matching option in code takes. */
+export function envNumber(
+  env: Env,
+  name: string,
+  min: number,
+  max: number,
+  integer = false,
+): number | undefined {
   const raw = envString(env, name);
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'a whole number' : 'a number';
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_ENV,
       name,
-      `${name}=${describeValue(raw)} is not a number from ${min} to ${max}; set it to such a number or unset it`,
+      `${name}=${describeValue(raw)} is not ${kind} from ${min} to ${max}; set it to such a number or unset it`,
     );
   }
   return value;

@@ -318,20 +318,20 @@ export function resolveConfig(
     metricInterval:
       pick(
         code.metricInterval,
-        envNumber(env, 'SIGHTLINE_METRIC_INTERVAL', 100, 86_400_000),
-        envNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 100, 86_400_000),
+        envNumber(env, 'SIGHTLINE_METRIC_INTERVAL', 100, 86_400_000, true),
+        envNumber(env, 'OTEL_METRIC_EXPORT_INTERVAL', 100, 86_400_000, true),
         profile.metricInterval,
       ) ?? DEFAULTS.metricInterval,
     cardinalityLimit:
       pick(
         code.cardinalityLimit,
-        envNumber(env, 'SIGHTLINE_CARDINALITY_LIMIT', 1, 1_000_000),
+        envNumber(env, 'SIGHTLINE_CARDINALITY_LIMIT', 1, 1_000_000, true),
         profile.cardinalityLimit,
       ) ?? DEFAULTS.cardinalityLimit,
     maxAttributeLength:
       pick(
         code.maxAttributeLength,
-        envNumber(env, 'SIGHTLINE_MAX_ATTRIBUTE_LENGTH', 16, 1_048_576),
+        envNumber(env, 'SIGHTLINE_MAX_ATTRIBUTE_LENGTH', 16, 1_048_576, true),
         profile.maxAttributeLength,
       ) ?? DEFAULTS.maxAttributeLength,
     handleSignals:
@@ -347,7 +347,7 @@ export function resolveConfig(
     shutdownTimeout:
       pick(
         code.shutdownTimeout,
-        envNumber(env, 'SIGHTLINE_SHUTDOWN_TIMEOUT', 0, 600_000),
+        envNumber(env, 'SIGHTLINE_SHUTDOWN_TIMEOUT', 0, 600_000, true),
         profile.shutdownTimeout,
       ) ?? DEFAULTS.shutdownTimeout,
     logStream: checkLogStream(input.logStream),

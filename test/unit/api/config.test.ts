@@ -203,6 +203,8 @@ describe('resolveConfig errors', () => {
     [{ SIGHTLINE_LOG_LEVEL: 'loud' }, 'SIGHTLINE_LOG_LEVEL'],
     [{ OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES'],
     [{ SIGHTLINE_REDACT: 'a[' }, 'SIGHTLINE_REDACT'],
+    [{ SIGHTLINE_CARDINALITY_LIMIT: '2.5' }, 'SIGHTLINE_CARDINALITY_LIMIT'],
+    [{ OTEL_METRIC_EXPORT_INTERVAL: '1500.5' }, 'OTEL_METRIC_EXPORT_INTERVAL'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
