@@ -358,17 +358,23 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function checkEnvEnum<T extends string>(env: Env, name: string, allowed: readonly T[]): T | undefined {
+function checkEnvEnum<T extends string>(
+  env: Env,
+  name: string,
+  allowed: readonly T[],
+  anyCase = false,
+): T | undefined {
   const raw = envString(env, name);
   if (raw === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(raw)) {
+  const value = anyCase ? raw.toLowerCase() : raw;
+  if (!(allowed as readonly string[]).includes(value)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_ENV,
       name,
       `${name}=${describeValue(raw)} is invalid; use one of ${allowed.join(', ')}`,
     );
   }
-  return raw as T;
+  return value as T;
 }
 
 function envRedact(env: Env): string[] | undefined {
@@ -392,16 +398,25 @@ function checkLogStream(value: unknown) {
   return value as ResolvedConfig['logStream'];
 }
 
-/** OTEL_TRACES_SAMPLER=parentbased_traceidratio|traceidratio with OTEL_TRACES_SAMPLER_ARG, or always_on/off. */
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/**
+ * OTEL_TRACES_SAMPLER=parentbased_traceidratio|traceidratio with OTEL_TRACES_SAMPLER_ARG, or
+ * always_on/off (any case, as the specification asks); any other sampler fails like a bad value.
+ */
 function standardSampling(env: Env): number | undefined {
-  const sampler = envString(env, 'OTEL_TRACES_SAMPLER');
+  const sampler = checkEnvEnum(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, true);
   if (sampler === undefined) return undefined;
   if (sampler === 'always_on' || sampler === 'parentbased_always_on') return 1;
   if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
-  if (sampler === 'traceidratio' || sampler === 'parentbased_traceidratio') {
-    return envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', 0, 1) ?? 1;
-  }
-  return undefined;
+  return envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', 0, 1) ?? 1;
 }
 
 /**

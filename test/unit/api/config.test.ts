@@ -132,6 +132,7 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     );
     expect(c.sampling).toBe(0.25);
     expect(c.resource).toEqual({ team: 'payments', region: 'eu-west' });
+    expect(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'Always_Off' }, emptyDir).sampling).toBe(0);
   });
 
   it('takes resource attributes from OTEL_RESOURCE_ATTRIBUTES over the profile', () => {
@@ -204,6 +205,8 @@ describe('resolveConfig errors', () => {
     [{ OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES'],
     [{ SIGHTLINE_REDACT: 'a[' }, 'SIGHTLINE_REDACT'],
     [{ SIGHTLINE_CARDINALITY_LIMIT: '2.5' }, 'SIGHTLINE_CARDINALITY_LIMIT'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio_typo', OTEL_TRACES_SAMPLER_ARG: '0.1' }, 'OTEL_TRACES_SAMPLER'],
+    [{ OTEL_TRACES_SAMPLER: 'xray' }, 'OTEL_TRACES_SAMPLER'],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1500.5' }, 'OTEL_METRIC_EXPORT_INTERVAL'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
