@@ -10,8 +10,9 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import type { ResolvedConfig } from '../config/types.js';
 import type { AdapterParts } from '../export/types.js';
+import type { DropCounter } from '../internal/drops.js';
 import { createKeyMatcher } from '../logs/redact.js';
-import { ExportingSpanProcessor, RedactingSpanProcessor } from '../traces/span-processors.js';
+import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
 
 type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdown?(): Promise<void> };
 
@@ -23,10 +24,15 @@ export function buildTracerProvider(
   config: ResolvedConfig,
   resource: Resource,
   parts: readonly AdapterParts[],
+  drops: DropCounter,
 ): { provider: FlushableProvider; contextManager: ContextManager } {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
-  const processors: SpanProcessor[] = [new RedactingSpanProcessor(createKeyMatcher(config.redact))];
+  const processors: SpanProcessor[] = [
+    new SanitizingSpanProcessor(createKeyMatcher(config.redact), config.maxAttributeLength, () =>
+      drops.add('truncated_attribute'),
+    ),
+  ];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
 
   const provider = new NodeTracerProvider({
@@ -35,7 +41,8 @@ export function buildTracerProvider(
     sampler: new ParentBasedSampler({
       root: config.sampling >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.sampling),
     }),
-    spanLimits: { attributeValueLengthLimit: config.maxAttributeLength },
+    // One character over the limit, so the processor can tell a cut value and count it.
+    spanLimits: { attributeValueLengthLimit: config.maxAttributeLength + 1 },
     spanProcessors: processors,
     ...(idGenerator ? { idGenerator } : {}),
   });

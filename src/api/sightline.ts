@@ -132,6 +132,7 @@ export class SightlineInstance implements Sightline {
         config,
         this.resource,
         this.adapters.map((a) => a.parts),
+        this.dropCounter,
       );
       this.tracerProvider = traces.provider;
       this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);

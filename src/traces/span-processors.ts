@@ -27,20 +27,54 @@ export class ExportingSpanProcessor implements SpanProcessor {
   }
 }
 
-/** Replaces the values of sensitive attributes before any exporter sees the span. */
-export class RedactingSpanProcessor implements SpanProcessor {
-  constructor(private readonly isSensitive: (key: string) => boolean) {}
+/**
+ * Before any exporter sees the span, replaces the values of sensitive attributes and cuts strings
+ * longer than `maxLength`, counting each value cut. The SDK is set to keep one character more, so
+ * a value it cut still reads as too long here while one exactly at the limit does not.
+ */
+export class SanitizingSpanProcessor implements SpanProcessor {
+  constructor(
+    private readonly isSensitive: (key: string) => boolean,
+    private readonly maxLength: number,
+    private readonly onTruncated: () => void,
+  ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
     const attributes = span.attributes as Record<string, unknown>;
     for (const key in attributes) {
       if (this.isSensitive(key)) attributes[key] = '[Redacted]';
+      else this.fit(attributes, key);
     }
+    for (const event of span.events) if (event.attributes) this.fitAll(event.attributes);
+    for (const link of span.links) if (link.attributes) this.fitAll(link.attributes);
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
+  }
+
+  private fitAll(attributes: Record<string, unknown>): void {
+    for (const key in attributes) this.fit(attributes, key);
+  }
+
+  private fit(attributes: Record<string, unknown>, key: string): void {
+    const value = attributes[key];
+    const max = this.maxLength;
+    if (typeof value === 'string') {
+      if (value.length > max) this.cut(attributes, key, value.slice(0, max));
+    } else if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.length > max)) {
+      this.cut(
+        attributes,
+        key,
+        value.map((v) => (typeof v === 'string' ? v.slice(0, max) : v)),
+      );
+    }
+  }
+
+  private cut(attributes: Record<string, unknown>, key: string, value: unknown): void {
+    attributes[key] = value;
+    this.onTruncated();
   }
 }

@@ -176,6 +176,23 @@ describe('obs.trace', () => {
     expect(memory.spans()[1]?.attributes.k).toBe('v');
   });
 
+  it('cuts attribute strings over maxAttributeLength on spans, events and links, and counts each cut', () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
+    const exact = 'e'.repeat(16);
+    obs.trace('op', (span) => {
+      span.setAttribute('note', 'x'.repeat(100));
+      span.setAttribute('exact', exact);
+      span.setAttribute('tags', ['short', 'y'.repeat(17)]);
+      span.addEvent('step', { detail: 'z'.repeat(40) });
+      span.addLink({ context: span.spanContext(), attributes: { why: 'w'.repeat(20) } });
+    });
+    const [span] = memory.spans();
+    expect(span?.attributes).toMatchObject({ note: 'x'.repeat(16), exact, tags: ['short', 'y'.repeat(16)] });
+    expect(span?.events[0]?.attributes?.detail).toBe('z'.repeat(16));
+    expect(span?.links[0]?.attributes?.why).toBe('w'.repeat(16));
+    expect(obs.drops().truncated_attribute).toBe(4);
+  });
+
   it('exposes the active span and the OpenTelemetry tracer', () => {
     const { obs } = startCaptured();
     expect(obs.activeSpan()).toBeUndefined();
