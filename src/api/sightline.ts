@@ -371,6 +371,14 @@ export class SightlineInstance implements Sightline {
 
   private registerOwnMetrics(): void {
     registerExportMetrics(this.meter, this.statsRegistry);
+    const dropped = this.meter.createObservableCounter('sightline.dropped', {
+      description: 'Inputs sightline dropped or repaired before export, by reason',
+      unit: '{item}',
+    });
+    dropped.addCallback((result) => {
+      for (const [reason, count] of Object.entries(this.dropCounter.counts))
+        result.observe(count, { reason });
+    });
     const engine = this.anomalyEngine;
     if (engine) {
       const episodes = this.meter.createObservableCounter('sightline.anomaly.episodes', {
@@ -414,14 +422,6 @@ export class SightlineInstance implements Sightline {
         });
       }
     }, gauges);
-    const dropped = this.meter.createObservableCounter('sightline.dropped', {
-      description: 'Inputs sightline dropped or repaired before export, by reason',
-      unit: '{item}',
-    });
-    dropped.addCallback((result) => {
-      for (const [reason, count] of Object.entries(this.dropCounter.counts))
-        result.observe(count, { reason });
-    });
   }
 }
 

@@ -117,6 +117,18 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(memory.metrics().find((p) => p.name === 'temperature.delta')?.value).toMatchObject({ count: 1 });
   });
 
+  it.each([
+    ['the default config', {}],
+    ['anomaly: false', { anomaly: false as const }],
+    ['exportBands', { anomaly: { exportBands: true } }],
+  ])('exports the drop counts as sightline.dropped with %s', async (_label, config) => {
+    const { obs, memory } = startCaptured(config);
+    obs.metrics.counter('orders').add(Number.NaN);
+    await obs.forceFlush();
+    const dropped = memory.metrics().filter((p) => p.name === 'sightline.dropped');
+    expect(dropped.map((p) => [p.attributes.reason, p.value])).toEqual([['invalid_value', 1]]);
+  });
+
   it('removes non-primitive attribute values and truncates long strings', async () => {
     const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
     const c = obs.metrics.counter('attrs');
