@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { Diag } from '../diag/diag.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
+import type { DropCounter } from '../internal/drops.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   environment: string;
   emit(event: AnomalyEvent): void;
   diag: Diag;
+  /** Counts the new series refused while all `maxSeries` watched ones are live. */
+  drops: DropCounter;
   now?: () => number;
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
   metricProducers?: MetricProducer[];
@@ -39,6 +42,8 @@ const ENGINE_COOLDOWN = 3;
 interface WatchedSeries {
   detector: Detector;
   sample: SeriesSample;
+  /** The cycle that last reported a value for the series. */
+  seenCycle: number;
   inEpisode: boolean;
   last: SeriesBand | undefined;
   episode: EpisodeState;
@@ -59,13 +64,16 @@ export interface SeriesBand {
  * Watches metric series in-process: a metric reader of its own collects deltas each cycle and
  * feeds one detector per series. It reads a meter provider that only the watched instruments
  * record into, so no other recording pays for it. Series are kept in LRU order up to `maxSeries`;
- * an event is emitted once per episode.
+ * one that reported this cycle is never forgotten for a newcomer, which is refused instead: with
+ * every series live, evicting one would recreate a series each cycle and keep it in warm-up for
+ * good. An event is emitted once per episode.
  */
 export class AnomalyEngine extends MetricReader {
   private readonly series = new Map<string, WatchedSeries>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly options: EngineOptions;
+  private cycle = 0;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
   episodes = 0;
 
@@ -136,41 +144,65 @@ export class AnomalyEngine extends MetricReader {
 
   /** Feeds one cycle's samples, and zeros for rate series that went silent. */
   feed(samples: readonly SeriesSample[], now: number): void {
-    const seen = new Set<string>();
+    const cycle = ++this.cycle;
+    let refused = 0;
     for (const sample of samples) {
-      seen.add(sample.key);
-      this.update(sample, sample.value, now);
+      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle);
+      if (watched === undefined) refused++;
+      else this.update(watched, sample, sample.value, now, cycle);
     }
-    for (const [key, watched] of this.series) {
-      if (!seen.has(key) && watched.sample.zeroWhenAbsent) this.update(watched.sample, 0, now, false);
+    for (const watched of this.series.values()) {
+      if (watched.seenCycle !== cycle && watched.sample.zeroWhenAbsent) {
+        this.update(watched, watched.sample, 0, now, undefined);
+      }
+    }
+    if (refused > 0) {
+      this.options.drops.add('anomaly_series_limit', refused);
+      this.options.diag.warn(
+        'anomaly.max_series',
+        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live`,
+      );
     }
   }
 
-  private update(sample: SeriesSample, value: number, now: number, touch = true): void {
-    let watched = this.series.get(sample.key);
-    if (watched === undefined) {
-      watched = {
-        detector: new StreamingDetector({
-          sensitivity: this.options.sensitivity,
-          direction: sample.direction,
-          transform: sample.transform,
-          // The engine confirms episodes over cycles and spaces its own events, so the
-          // detector's long cooldown would only hide a real fault behind an unconfirmed blip.
-          cooldown: ENGINE_COOLDOWN,
-          ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
-        }),
-        sample,
-        inEpisode: false,
-        last: undefined,
-        episode: newEpisodeState(),
-      };
-      this.series.set(sample.key, watched);
-      if (this.series.size > this.options.maxSeries) {
-        const oldest = this.series.keys().next().value;
-        if (oldest !== undefined) this.series.delete(oldest);
-      }
-    } else if (touch) {
-      // Re-insert to keep Map order least-recently-seen first.
+  /** A detector for a new series, in place of the least recently seen one if that is not live. */
+  private admit(sample: SeriesSample, cycle: number): WatchedSeries | undefined {
+    if (this.series.size >= this.options.maxSeries) {
+      // Map order is least recently seen first: if the first series reported this cycle, all did.
+      const oldest = this.series.values().next().value;
+      if (oldest === undefined || oldest.seenCycle === cycle) return undefined;
+      this.series.delete(oldest.sample.key);
+    }
+    const watched: WatchedSeries = {
+      detector: new StreamingDetector({
+        sensitivity: this.options.sensitivity,
+        direction: sample.direction,
+        transform: sample.transform,
+        // The engine confirms episodes over cycles and spaces its own events, so the
+        // detector's long cooldown would only hide a real fault behind an unconfirmed blip.
+        cooldown: ENGINE_COOLDOWN,
+        ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
+      }),
+      sample,
+      seenCycle: cycle,
+      inEpisode: false,
+      last: undefined,
+      episode: newEpisodeState(),
+    };
+    this.series.set(sample.key, watched);
+    return watched;
+  }
+
+  /** Feeds one value; `cycle` marks a reported value, which moves the series to the end of the LRU order. */
+  private update(
+    watched: WatchedSeries,
+    sample: SeriesSample,
+    value: number,
+    now: number,
+    cycle: number | undefined,
+  ): void {
+    if (cycle !== undefined && watched.seenCycle !== cycle) {
+      watched.seenCycle = cycle;
       this.series.delete(sample.key);
       this.series.set(sample.key, watched);
     }

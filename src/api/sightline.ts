@@ -160,6 +160,7 @@ export class SightlineInstance implements Sightline {
               environment: config.environment,
               emit: (event) => this.emitAnomaly(event),
               diag: this.diag,
+              drops: this.dropCounter,
               metricProducers: [
                 histograms.producer(
                   () =>

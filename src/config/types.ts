@@ -12,7 +12,10 @@ export interface LogStream {
 export interface AnomalyConfig {
   /** 'low' | 'medium' | 'high' or a number in 0..1 (higher flags more). */
   sensitivity?: 'low' | 'medium' | 'high' | number;
-  /** Most series watched at once; the least recently seen is forgotten first. */
+  /**
+   * Most series watched at once; the least recently seen is forgotten first, unless it reported
+   * this cycle: then the new series is not watched (counted as the drop `anomaly_series_limit`).
+   */
   maxSeries?: number;
   /** Watch the HTTP p95 duration, request rate and error rate per route when the framework wrappers are in use. */
   http?: boolean;

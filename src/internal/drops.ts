@@ -11,7 +11,8 @@ export type InputDropReason =
   | 'callback_error'
   | 'log_error'
   | 'listener_error'
-  | 'instrument_error';
+  | 'instrument_error'
+  | 'anomaly_series_limit';
 
 const EXPLAIN: Record<InputDropReason, string> = {
   invalid_value: 'a metric value that is not a finite number was dropped',
@@ -26,6 +27,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   log_error: 'a log call could not be serialised and was dropped',
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error: 'an instrument could not be created; a no-op instrument was returned',
+  anomaly_series_limit:
+    'a new series was not watched for anomalies: all anomaly.maxSeries watched series are live (counted per cycle)',
 };
 
 /** Counts inputs dropped or repaired, by reason, and reports each reason once through diag. */

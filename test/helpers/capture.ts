@@ -17,3 +17,14 @@ export function startCaptured(config: SightlineConfig = {}) {
   const logs = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
   return { obs, memory, lines, logs };
 }
+
+/** Collects what is written to stderr (sightline's diagnostics) until `restore()`. */
+export function captureStderr() {
+  const writes: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    writes.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  return { writes, restore: () => (process.stderr.write = original) };
+}

@@ -3,7 +3,7 @@ import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { histogramQuantile } from '../../../src/anomaly/engine-series.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
-import { startCaptured } from '../../helpers/capture.js';
+import { captureStderr, startCaptured } from '../../helpers/capture.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -156,6 +156,34 @@ describe('the anomaly engine', () => {
     captured.obs.metrics.observableGauge('stuck', { detect: true }, () => new Promise<void>(() => {}));
     await engine.runCycle();
     await engine.runCycle();
+  });
+
+  it('with one live series over maxSeries, watches the others and counts the one it refuses', async () => {
+    const stderr = captureStderr();
+    try {
+      const captured = startCaptured({
+        metricInterval: 3_600_000,
+        diagnostics: 'warn',
+        anomaly: { warmup: 30, maxSeries: 50 },
+      });
+      const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+      const heard: AnomalyEvent[] = [];
+      captured.obs.onAnomaly((e) => heard.push(e));
+      const orders = captured.obs.metrics.counter('orders.placed', { detect: true });
+      const rand = prng(7);
+      for (let cycle = 0; cycle < 120; cycle++) {
+        for (let r = 0; r < 51; r++) orders.add(40 + Math.round(rand() * 10), { region: `r${r}` });
+        await engine.runCycle();
+      }
+      expect(heard).toEqual([]);
+      for (let cycle = 0; cycle < 10; cycle++) await engine.runCycle(); // every region stops
+      expect(engine.watchedSeries).toBe(50);
+      expect(heard).toHaveLength(50);
+      expect(captured.obs.drops().anomaly_series_limit).toBe(120);
+    } finally {
+      stderr.restore();
+    }
+    expect(stderr.writes.filter((w) => w.includes('anomaly.max_series'))).toHaveLength(1);
   });
 
   it('listener errors and rejections are swallowed and counted', async () => {

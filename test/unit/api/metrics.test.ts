@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
-import { startCaptured } from '../../helpers/capture.js';
+import { captureStderr, startCaptured } from '../../helpers/capture.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -226,12 +226,7 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
   });
 
   it('reports a drop reason once through diagnostics, and only when enabled', async () => {
-    const writes: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      writes.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
+    const stderr = captureStderr();
     try {
       const { obs } = startCaptured({ diagnostics: 'warn' });
       const c = obs.metrics.counter('diag');
@@ -240,8 +235,8 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
       const quiet = startCaptured().obs;
       quiet.metrics.counter('diag2').add(Number.NaN);
     } finally {
-      process.stderr.write = original;
+      stderr.restore();
     }
-    expect(writes.filter((w) => w.includes('drop.invalid_value'))).toHaveLength(1);
+    expect(stderr.writes.filter((w) => w.includes('drop.invalid_value'))).toHaveLength(1);
   });
 });
