@@ -11,6 +11,11 @@ export interface EpisodeState {
   pending: { up: boolean; remaining: number; severity: number } | undefined;
   /** An event went out for the detector's current episode. */
   reported: boolean;
+  /**
+   * Highest score of the detector's open episode: the detector scores the first point only, and
+   * the engine reports a few cycles later.
+   */
+  peak: number;
   /** An outage event went out and the series has not reported a value since. */
   outageReported: boolean;
   zeroRun: number;
@@ -23,6 +28,7 @@ export function newEpisodeState(): EpisodeState {
   return {
     pending: undefined,
     reported: false,
+    peak: 0,
     outageReported: false,
     zeroRun: 0,
     healthyPoints: 0,
@@ -34,6 +40,8 @@ export interface Verdict {
   readonly kind: AnomalyKind;
   readonly expected: number;
   readonly severity: number;
+  /** 0..1, the episode's peak. */
+  readonly score: number;
 }
 
 /**
@@ -50,6 +58,7 @@ export function judge(
   r: AnomalyResult,
   confirmCycles: number | undefined,
 ): Verdict | undefined {
+  s.peak = r.ongoing ? Math.max(s.peak, r.score) : 0;
   if (sample.zeroWhenAbsent) {
     if (value === 0) s.zeroRun++;
     else {
@@ -71,7 +80,13 @@ export function judge(
       s.pending = undefined;
       if (s.reported) return undefined;
       s.reported = true;
-      return { kind: 'level_shift', expected: s.healthyExpected, severity: Math.max(r.severity, 90) };
+      const severity = Math.max(r.severity, 90);
+      return {
+        kind: 'level_shift',
+        expected: s.healthyExpected,
+        severity,
+        score: Math.max(s.peak, severity / 100),
+      };
     }
   }
   if (!r.ongoing) {
@@ -95,5 +110,10 @@ export function judge(
   const severity = s.pending.severity;
   s.pending = undefined;
   s.reported = true;
-  return { kind: r.kind ?? (outsideUp ? 'spike' : 'dip'), expected: r.expected, severity };
+  return {
+    kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
+    expected: r.expected,
+    severity,
+    score: Math.max(s.peak, 0.5),
+  };
 }

@@ -220,7 +220,7 @@ export class AnomalyEngine extends MetricReader {
     const verdict = judge(watched.episode, sample, value, r, this.options.confirmCycles);
     if (verdict === undefined) return;
     this.episodes++;
-    const { kind, expected, severity } = verdict;
+    const { kind, expected, severity, score } = verdict;
     const lower = sample.nonNegative ? Math.max(0, r.lower) : r.lower;
     this.options.emit({
       metric: sample.metric,
@@ -229,7 +229,7 @@ export class AnomalyEngine extends MetricReader {
       observed: value,
       expected,
       band: { lower, upper: r.upper },
-      score: Math.max(r.score, 0.5),
+      score,
       severity,
       kind,
       explanation: explain(sample.metric, sample.attributes, kind, value, expected, lower, r.upper, severity),

@@ -11,7 +11,7 @@ export interface AnomalyEvent {
   readonly observed: number;
   readonly expected: number;
   readonly band: { readonly lower: number; readonly upper: number };
-  /** 0..1, higher is more anomalous. */
+  /** 0..1, the peak of the episode so far; higher is more anomalous. */
   readonly score: number;
   /** 0..100. */
   readonly severity: number;

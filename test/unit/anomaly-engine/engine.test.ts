@@ -59,6 +59,25 @@ describe('the anomaly engine', () => {
     expect(engine.activeEpisodes).toBe(1);
   });
 
+  it("scores an event with its episode's peak, not the detector's capped score of later points", async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const orders = obs.metrics.counter('orders.placed', { detect: true });
+    const rand = prng(7);
+    for (let cycle = 0; cycle < 150; cycle++) {
+      orders.add(40 + Math.round(rand() * 10));
+      await engine.runCycle();
+    }
+    for (let cycle = 0; cycle < 5; cycle++) {
+      orders.add(400);
+      await engine.runCycle();
+    }
+    expect(heard).toHaveLength(1);
+    expect(heard[0]?.severity).toBe(100);
+    expect(heard[0]?.score).toBe(1);
+  });
+
   it('stays quiet on a steady series with noise', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];

@@ -48,12 +48,14 @@ const open = (over: Partial<AnomalyResult> = {}): AnomalyResult => ({
 describe('judge: one event per confirmed episode', () => {
   it('reports an episode once it has stayed outside the band for its confirm cycles', () => {
     const s = newEpisodeState();
-    expect(judge(s, latency, 0.3, open({ episodeStart: true }), undefined)).toBeUndefined();
-    expect(judge(s, latency, 0.3, open(), undefined)).toBeUndefined();
-    expect(judge(s, latency, 0.31, open({ kind: 'level_shift' }), undefined)).toEqual({
+    expect(judge(s, latency, 0.3, open({ episodeStart: true, score: 0.8 }), undefined)).toBeUndefined();
+    expect(judge(s, latency, 0.3, open({ score: 0.5 }), undefined)).toBeUndefined();
+    // The detector scores the episode's first point; later ones are capped at 0.5.
+    expect(judge(s, latency, 0.31, open({ kind: 'level_shift', score: 0.5 }), undefined)).toEqual({
       kind: 'level_shift',
       expected: 0.02,
       severity: 80,
+      score: 0.8,
     });
     expect(judge(s, latency, 0.32, open(), undefined)).toBeUndefined(); // same episode: no second event
   });
@@ -98,7 +100,12 @@ describe('judge: outages', () => {
     const wide = { ...calm, expected: 40, lower: 0, upper: 120 };
     for (let i = 0; i < 12; i++) judge(s, rate, 40, wide, undefined);
     expect(judge(s, rate, 0, wide, undefined)).toBeUndefined();
-    expect(judge(s, rate, 0, wide, undefined)).toEqual({ kind: 'level_shift', expected: 40, severity: 90 });
+    expect(judge(s, rate, 0, wide, undefined)).toEqual({
+      kind: 'level_shift',
+      expected: 40,
+      severity: 90,
+      score: 0.9,
+    });
     for (let i = 0; i < 5; i++)
       expect(judge(s, rate, 0, open({ lower: 10, expected: 40 }), undefined)).toBeUndefined();
     judge(s, rate, 41, calm, undefined);
