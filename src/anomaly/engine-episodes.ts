@@ -20,8 +20,10 @@ export interface EpisodeState {
   outageReported: boolean;
   zeroRun: number;
   healthyPoints: number;
-  /** The detector's expected value on the last healthy point, before the series went silent. */
+  /** The detector's expected value and band on the last healthy point, before the series went silent. */
   healthyExpected: number;
+  healthyLower: number;
+  healthyUpper: number;
 }
 
 export function newEpisodeState(): EpisodeState {
@@ -33,6 +35,8 @@ export function newEpisodeState(): EpisodeState {
     zeroRun: 0,
     healthyPoints: 0,
     healthyExpected: 0,
+    healthyLower: 0,
+    healthyUpper: 0,
   };
 }
 
@@ -42,6 +46,9 @@ export interface Verdict {
   readonly severity: number;
   /** 0..1, the episode's peak. */
   readonly score: number;
+  /** The normal band the event is judged against; it never holds the observed value. */
+  readonly lower: number;
+  readonly upper: number;
 }
 
 /**
@@ -66,6 +73,8 @@ export function judge(
       s.outageReported = false;
       if (!r.ongoing && Number.isFinite(r.expected)) {
         s.healthyExpected = r.expected;
+        s.healthyLower = r.lower;
+        s.healthyUpper = r.upper;
         s.healthyPoints++;
       }
     }
@@ -86,6 +95,9 @@ export function judge(
         expected: s.healthyExpected,
         severity,
         score: Math.max(s.peak, severity / 100),
+        // For a busy rate any count is normal but none, even where the detector's band reaches 0.
+        lower: Math.max(s.healthyLower, 1 / sample.perCycle),
+        upper: s.healthyUpper,
       };
     }
   }
@@ -115,5 +127,7 @@ export function judge(
     expected: r.expected,
     severity,
     score: Math.max(s.peak, 0.5),
+    lower: sample.nonNegative ? Math.max(0, r.lower) : r.lower,
+    upper: r.upper,
   };
 }

@@ -220,19 +220,18 @@ export class AnomalyEngine extends MetricReader {
     const verdict = judge(watched.episode, sample, value, r, this.options.confirmCycles);
     if (verdict === undefined) return;
     this.episodes++;
-    const { kind, expected, severity, score } = verdict;
-    const lower = sample.nonNegative ? Math.max(0, r.lower) : r.lower;
+    const { kind, expected, severity, score, lower, upper } = verdict;
     this.options.emit({
       metric: sample.metric,
       attributes: sample.attributes,
       time: now,
       observed: value,
       expected,
-      band: { lower, upper: r.upper },
+      band: { lower, upper },
       score,
       severity,
       kind,
-      explanation: explain(sample.metric, sample.attributes, kind, value, expected, lower, r.upper, severity),
+      explanation: explain(sample.metric, sample.attributes, kind, value, expected, lower, upper, severity),
       service: this.options.service,
       environment: this.options.environment,
     });

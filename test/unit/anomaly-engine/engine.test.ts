@@ -59,6 +59,26 @@ describe('the anomaly engine', () => {
     expect(engine.activeEpisodes).toBe(1);
   });
 
+  it('reports the outage of a noisy busy counter with a band that excludes the zero it observed', async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const jobs = obs.metrics.counter('jobs.done', { detect: true });
+    const rand = prng(3);
+    for (let cycle = 0; cycle < 200; cycle++) {
+      jobs.add(1 + Math.floor(rand() * 20)); // about 10 per cycle, so the detector's band reaches 0
+      await engine.runCycle();
+    }
+    expect(heard).toEqual([]);
+    for (let cycle = 0; cycle < 5; cycle++) await engine.runCycle();
+    expect(heard).toHaveLength(1);
+    const { observed, band, explanation } = heard[0]!;
+    expect(observed).toBe(0);
+    expect(band.lower).toBe(1);
+    expect(band.upper).toBeGreaterThan(20);
+    expect(explanation).toContain('normal band 1..');
+  });
+
   it("scores an event with its episode's peak, not the detector's capped score of later points", async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];

@@ -56,6 +56,8 @@ describe('judge: one event per confirmed episode', () => {
       expected: 0.02,
       severity: 80,
       score: 0.8,
+      lower: 0,
+      upper: 0.05,
     });
     expect(judge(s, latency, 0.32, open(), undefined)).toBeUndefined(); // same episode: no second event
   });
@@ -100,11 +102,14 @@ describe('judge: outages', () => {
     const wide = { ...calm, expected: 40, lower: 0, upper: 120 };
     for (let i = 0; i < 12; i++) judge(s, rate, 40, wide, undefined);
     expect(judge(s, rate, 0, wide, undefined)).toBeUndefined();
+    // The band reported is the rule's: one request per cycle (0.5 s here) is the least that is normal.
     expect(judge(s, rate, 0, wide, undefined)).toEqual({
       kind: 'level_shift',
       expected: 40,
       severity: 90,
       score: 0.9,
+      lower: 2,
+      upper: 120,
     });
     for (let i = 0; i < 5; i++)
       expect(judge(s, rate, 0, open({ lower: 10, expected: 40 }), undefined)).toBeUndefined();
