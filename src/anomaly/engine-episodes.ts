@@ -9,8 +9,11 @@ const OUTAGE_MIN_HISTORY = 10;
 /** What the engine remembers per series to turn detector results into one event per episode. */
 export interface EpisodeState {
   pending: { up: boolean; remaining: number; severity: number } | undefined;
-  /** An event went out for the detector's current episode. */
-  reported: boolean;
+  /**
+   * The direction of the event that went out for the detector's current episode: after a surge,
+   * a drop to zero is still an outage of its own.
+   */
+  reported: 'up' | 'down' | undefined;
   /**
    * Highest score of the detector's open episode: the detector scores the first point only, and
    * the engine reports a few cycles later.
@@ -29,7 +32,7 @@ export interface EpisodeState {
 export function newEpisodeState(): EpisodeState {
   return {
     pending: undefined,
-    reported: false,
+    reported: undefined,
     peak: 0,
     outageReported: false,
     zeroRun: 0,
@@ -87,8 +90,8 @@ export function judge(
     ) {
       s.outageReported = true;
       s.pending = undefined;
-      if (s.reported) return undefined;
-      s.reported = true;
+      if (s.reported === 'down') return undefined;
+      s.reported = 'down';
       const severity = Math.max(r.severity, 90);
       return {
         kind: 'level_shift',
@@ -103,10 +106,10 @@ export function judge(
   }
   if (!r.ongoing) {
     s.pending = undefined;
-    if (!s.outageReported) s.reported = false;
+    if (!s.outageReported) s.reported = undefined;
     return undefined;
   }
-  if (s.reported) return undefined;
+  if (s.reported !== undefined) return undefined;
   const outsideUp = value > r.upper && value > sample.floor && sample.direction !== 'down';
   const outsideDown = value < r.lower && sample.direction !== 'up';
   if (!outsideUp && !outsideDown) {
@@ -121,7 +124,7 @@ export function judge(
   if (--s.pending.remaining > 0) return undefined;
   const severity = s.pending.severity;
   s.pending = undefined;
-  s.reported = true;
+  s.reported = outsideUp ? 'up' : 'down';
   return {
     kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
     expected: r.expected,

@@ -26,6 +26,20 @@ function start() {
   return { ...captured, engine };
 }
 
+/** An orders counter at about 45 per cycle, past its warm-up, and the events heard. */
+async function busyOrders() {
+  const started = start();
+  const heard: AnomalyEvent[] = [];
+  started.obs.onAnomaly((e) => heard.push(e));
+  const orders = started.obs.metrics.counter('orders.placed', { detect: true });
+  const rand = prng(7);
+  for (let cycle = 0; cycle < 150; cycle++) {
+    orders.add(40 + Math.round(rand() * 10));
+    await started.engine.runCycle();
+  }
+  return { ...started, heard, orders, rand };
+}
+
 describe('the anomaly engine', () => {
   it('flags a business counter that drops to zero, once per episode, everywhere an event goes', async () => {
     const { obs, engine, memory, logs } = start();
@@ -80,15 +94,7 @@ describe('the anomaly engine', () => {
   });
 
   it("scores an event with its episode's peak, not the detector's capped score of later points", async () => {
-    const { obs, engine } = start();
-    const heard: AnomalyEvent[] = [];
-    obs.onAnomaly((e) => heard.push(e));
-    const orders = obs.metrics.counter('orders.placed', { detect: true });
-    const rand = prng(7);
-    for (let cycle = 0; cycle < 150; cycle++) {
-      orders.add(40 + Math.round(rand() * 10));
-      await engine.runCycle();
-    }
+    const { engine, heard, orders } = await busyOrders();
     for (let cycle = 0; cycle < 5; cycle++) {
       orders.add(400);
       await engine.runCycle();
@@ -96,6 +102,20 @@ describe('the anomaly engine', () => {
     expect(heard).toHaveLength(1);
     expect(heard[0]?.severity).toBe(100);
     expect(heard[0]?.score).toBe(1);
+  });
+
+  it('reports a drop to zero right after a reported surge as an outage of its own', async () => {
+    const { engine, heard, orders, rand } = await busyOrders();
+    // A retry storm for three cycles, then the service falls over.
+    for (let cycle = 0; cycle < 3; cycle++) {
+      orders.add(400 + Math.round(rand() * 10));
+      await engine.runCycle();
+    }
+    expect(heard.map((e) => e.observed > 400)).toEqual([true]);
+    for (let cycle = 0; cycle < 30; cycle++) await engine.runCycle();
+    expect(heard).toHaveLength(2);
+    expect(heard[1]).toMatchObject({ observed: 0, kind: 'level_shift' });
+    expect(heard[1]?.expected).toBeGreaterThan(35);
   });
 
   it('stays quiet on a steady series with noise', async () => {
