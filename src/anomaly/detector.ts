@@ -88,6 +88,8 @@ export enum F {
   /** Levels before the last accepted change, restored if it is undone. */
   prevA = 71,
   prevB = 72,
+  /** Fade factor of `zeroRate` for the last gap between points. */
+  zeroFade = 73,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -183,9 +185,13 @@ enum K {
   flatMaxRepeatRate = 0.2,
   /**
    * A value at zero is an outage only in a series that is rarely at zero (fraction of points over
-   * the last ~200, learned outside episodes): in a sparse or bursty series zero is the usual value.
+   * about the last day, learned outside episodes and through a held outage): in a sparse or
+   * bursty series zero is the usual value, and in one that is idle every night a night is not an
+   * outage, whatever the step between points.
    */
   outageMaxZeroRate = 0.2,
+  /** Time over which the zero rate fades (e-folding); a plain mean until then. */
+  zeroMemoryMs = 86_400_000,
 }
 // biome-ignore-end lint/suspicious/noDuplicateEnumValues: end of the tuning numbers
 
@@ -409,6 +415,7 @@ export class StreamingDetector implements Detector {
     this.flatRun = 0;
     s[F.repeatRate] = 0;
     s[F.zeroRate] = 0;
+    s[F.zeroFade] = 1;
     s[F.runRate] = 0;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
@@ -593,8 +600,13 @@ export class StreamingDetector implements Detector {
     // was accepted as the new level, the return to normal is not an outage.
     const atZero = Math.abs(y - zeroY) <= 0.1 * Math.abs(s[F.typical]! - zeroY) + 1e-12;
     const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 && atZero;
-    const isOutage = nearZero && pred - 4 * sigma > zeroY && down && s[F.zeroRate]! < K.outageMaxZeroRate;
-    if (!this.inEpisode) s[F.zeroRate]! += ewAlpha(200) * ((atZero ? 1 : 0) - s[F.zeroRate]!);
+    // The zero rate keeps learning through a held outage (so a nightly idle spell is learned even
+    // when the first night was taken for an outage), which must not end the outage it is in.
+    const isOutage =
+      nearZero && pred - 4 * sigma > zeroY && down && (this.outage || s[F.zeroRate]! < K.outageMaxZeroRate);
+    if (!this.inEpisode || this.outage) {
+      s[F.zeroRate]! += Math.max(1 - s[F.zeroFade]!, 1 / n) * ((atZero ? 1 : 0) - s[F.zeroRate]!);
+    }
     let surprise = best >= 0 ? normalTailSurprise(best) : 0;
     // Recurring spikes: in a series that has had outliers again and again lately, an outlier no
     // larger than the largest of them is how the series behaves, not new evidence. It still feeds
@@ -657,7 +669,8 @@ export class StreamingDetector implements Detector {
       }
     }
 
-    const same = Math.abs(y - s[F.lastY]!) <= 1e-9 * (Math.abs(y) + 1e-9);
+    // A series that stays at zero is idle, not stuck: the outage test judges it.
+    const same = Math.abs(y - s[F.lastY]!) <= 1e-9 * (Math.abs(y) + 1e-9) && value !== 0;
     this.flatRun = same ? this.flatRun + 1 : 0;
     // A run is judged by the repeat rate from before it began: a stuck value must not teach the
     // model that repeats are common and so switch its own test off.
@@ -943,6 +956,7 @@ export class StreamingDetector implements Detector {
       s[F.fadeDt] = dt;
       s[F.fade] = dt > 0 ? Math.exp(-dt / K.extremeFadeMs) : 1;
       s[F.spikeFade] = dt > 0 ? Math.exp(-dt / K.spikeMemoryMs) : 1;
+      s[F.zeroFade] = dt > 0 ? Math.exp(-dt / K.zeroMemoryMs) : 1;
     }
     const fade = s[F.fade]!;
     const lvl = s[F.lvlA]!;

@@ -247,6 +247,37 @@ describe('series that are usually at zero', () => {
   });
 });
 
+describe('series that are idle every night, at 1-minute steps', () => {
+  const minute = STEP / 5;
+  const day = 1440;
+
+  it('does not hold a business-hours counter as an outage or a flatline through the night', () => {
+    // Orders 09:00-18:00, none at night: once the first nights are seen, a night is the usual shape.
+    for (const seed of [1, 2]) {
+      const rand = prng(seed);
+      const d = createDetector();
+      for (let i = 0; i < 14 * day; i++) {
+        const m = i % day;
+        const r = d.update(m >= 9 * 60 && m < 18 * 60 ? poisson(rand, 40) : 0, T0 + i * minute);
+        const night = m >= 19 * 60 || m < 9 * 60;
+        if (i >= 2 * day && night) expect(r.ongoing, `day ${Math.floor(i / day)} minute ${m}`).toBe(false);
+      }
+    }
+  });
+
+  it('stays quiet on a counter with a daily shape that is zero for hours each night', () => {
+    const shape = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % day) / day) * 1.25 - 0.15))) ** 2;
+    for (const seed of [1, 2]) {
+      const rand = prng(seed);
+      const d = createDetector();
+      for (let i = 0; i < 14 * day; i++) {
+        const r = d.update(poisson(rand, 300 * shape(i)), T0 + i * minute);
+        if (i >= 7 * day) expect(r.episodeStart, `day ${Math.floor(i / day)} minute ${i % day}`).toBe(false);
+      }
+    }
+  });
+});
+
 describe('after a burst', () => {
   it('does not take the return to normal after an accepted burst for an outage', () => {
     // The burst is accepted as the new level after a few points; the drop back to 50 is ~1 % of
