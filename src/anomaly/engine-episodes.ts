@@ -55,7 +55,8 @@ export interface Verdict {
 }
 
 /**
- * Decides whether this cycle reports an episode. Two rules: a rate that was busy and reports
+ * Decides whether this cycle reports an episode. Two rules: a rate that was busy, that the
+ * detector still expects busy now (not the evening of a business-hours service), and that reports
  * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
  * traffic); otherwise the detector's episode must stay outside its band, in a direction that
  * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
@@ -86,7 +87,8 @@ export function judge(
       !s.outageReported &&
       s.zeroRun >= OUTAGE_CYCLES &&
       s.healthyPoints >= OUTAGE_MIN_HISTORY &&
-      s.healthyExpected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT
+      s.healthyExpected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT &&
+      r.expected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT
     ) {
       s.outageReported = true;
       s.pending = undefined;

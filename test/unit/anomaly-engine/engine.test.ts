@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AnomalyEngine } from '../../../src/anomaly/engine.js';
+import { extractSamples, histogramQuantile } from '../../../src/anomaly/engine-series.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
-import { histogramQuantile } from '../../../src/anomaly/engine-series.js';
+import { createDiag } from '../../../src/diag/diag.js';
+import type { NumberPoint } from '../../../src/export/metric-points.js';
+import { DropCounter } from '../../../src/internal/drops.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
@@ -116,6 +120,50 @@ describe('the anomaly engine', () => {
     expect(heard).toHaveLength(2);
     expect(heard[1]).toMatchObject({ observed: 0, kind: 'level_shift' });
     expect(heard[1]?.expected).toBeGreaterThan(35);
+  });
+
+  it('once the daily pattern is learned, does not report the end of business hours as an outage', () => {
+    // Orders 09:00-18:00 every day, none at night, at the default one-minute cycle: five weeks.
+    const minute = 60_000;
+    const day = 1440;
+    const heard: AnomalyEvent[] = [];
+    const diag = createDiag({ level: 'none' });
+    const engine = new AnomalyEngine({
+      intervalMs: minute,
+      maxSeries: 1000,
+      sensitivity: 'medium',
+      watchHttp: false,
+      detected: new Set(['orders.placed']),
+      service: 'shop',
+      environment: 'test',
+      emit: (e) => heard.push(e),
+      diag,
+      drops: new DropCounter(diag),
+    });
+    const rand = prng(1);
+    const t0 = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < 35 * day; i++) {
+      const m = i % day;
+      const orders = m >= 9 * 60 && m < 18 * 60 ? 30 + Math.round(rand() * 20) : 0;
+      const points: NumberPoint[] = [];
+      if (orders > 0) {
+        points.push({
+          name: 'orders.placed',
+          description: '',
+          unit: '',
+          kind: 'counter',
+          temporality: 'delta',
+          monotonic: true,
+          attributes: {},
+          startTimeMs: 0,
+          timeMs: 0,
+          value: orders,
+        } as NumberPoint);
+      }
+      engine.feed(extractSamples(points, new Set(['orders.placed']), false, 60), t0 + i * minute);
+    }
+    const late = heard.filter((e) => e.time >= t0 + 21 * day * minute);
+    expect(late.map((e) => `${new Date(e.time).toISOString()} ${e.explanation}`)).toEqual([]);
   });
 
   it('stays quiet on a steady series with noise', async () => {

@@ -119,6 +119,13 @@ describe('judge: outages', () => {
     expect(judge(s, rate, 0, wide, undefined)?.kind).toBe('level_shift');
   });
 
+  it('does not call a rate silent when its baseline expects it quiet now (an evening after business hours)', () => {
+    const s = newEpisodeState();
+    for (let i = 0; i < 12; i++) judge(s, rate, 40, { ...calm, expected: 40, upper: 120 }, undefined);
+    const evening = { ...calm, expected: 1, upper: 4 };
+    for (let i = 0; i < 5; i++) expect(judge(s, rate, 0, evening, undefined)).toBeUndefined();
+  });
+
   it('does not call a quiet series silent: fewer than five requests expected per cycle is normal variation', () => {
     const s = newEpisodeState();
     const quiet = { ...calm, expected: 4, upper: 12 }; // 4 req/s at 0.5 s cycles = 2 per cycle
