@@ -12,7 +12,7 @@ import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
-import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
+import { createKeyMatcher, createRedactor, REDACTED, type Redactor } from './redact.js';
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -47,6 +47,7 @@ export function createLogger(options: LoggerOptions): Logger {
       : () => `,${timeKey}:${Date.now()}`;
 
   const isSensitive = createKeyMatcher(options.redactKeys);
+  const redact = createRedactor(isSensitive);
   const active = options.activeContext ?? (() => context.active());
   const correlation = (sc: SpanContext): Record<string, unknown> => {
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -86,7 +87,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: protectReservedKeys(createRedactor(isSensitive), keys),
+        log: protectReservedKeys(redact, keys),
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
@@ -95,6 +96,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops);
+  redactBindings(logger, redact);
   installFastPath(logger, drops);
   const shape: LineShape = {
     correlation,
@@ -126,6 +128,23 @@ function guardWrites(logger: Logger, drops: DropCounter): void {
     }
   };
 }
+
+/**
+ * pino writes a child's bindings once, when the child is made, without the log formatter: they are
+ * redacted on the way in. Children inherit the method through the prototype chain.
+ */
+function redactBindings(logger: Logger, redact: Redactor): void {
+  const holder = logger as unknown as { child: ChildMethod };
+  const child = holder.child;
+  holder.child = function redactedChild(this: Logger, bindings, options) {
+    return child.call(
+      this,
+      typeof bindings === 'object' && bindings !== null ? redact(bindings) : bindings,
+      options,
+    );
+  };
+}
+type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: object) => Logger;
 
 /** A user field named like the level or time key is written as `log.<name>`. */
 function writtenKey(key: string, keys: LogKeys): string {

@@ -1,3 +1,6 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import pino from 'pino';
+
 /** Field and header names whose values never leave the process, matched case-insensitively. */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'authorization',
@@ -46,16 +49,22 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): (key: strin
   };
 }
 
+/** Returns the object (or array) with sensitive values replaced, copying only what it must change. */
+export type Redactor = <T extends object>(value: T) => T;
+
 /** Replaces sensitive values in a logged object; `isSensitive` is a {@link createKeyMatcher}. */
-export function createRedactor(
-  isSensitive: (key: string) => boolean,
-): (obj: Record<string, unknown>) => Record<string, unknown> {
-  // Copies only the objects on the path to a sensitive key; untouched objects are shared. The
-  // `seen` set, against cycles, is only made once the walk goes below the top level.
+export function createRedactor(isSensitive: (key: string) => boolean): Redactor {
+  // Copies only the objects on the path to a sensitive key; untouched objects are shared. `done`
+  // maps each object walked to what is written in its place, so an object met twice (shared, or
+  // a cycle back to one being walked) is never written unredacted; it is only made once the walk
+  // goes below the top level. The line's own object is not in it: pino writes each of its fields
+  // on its own, so a field leading back to it is written once more, as the walk below does.
+  // `plain` says whether `obj` is a plain object or array (see inner).
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
-    seen: Set<object> | undefined,
+    done: Map<object, unknown> | undefined,
+    plain: boolean,
   ): Record<string, unknown> => {
     let out: Record<string, unknown> | undefined;
     for (const key in obj) {
@@ -69,13 +78,9 @@ export function createRedactor(
       let next: unknown = value;
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
-      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object' && walkable(value, depth)) {
-        const visited = seen ?? new Set<object>([obj]);
-        seen = visited;
-        if (!visited.has(value)) {
-          visited.add(value);
-          next = walk(value as Record<string, unknown>, depth + 1, visited);
-        }
+      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object') {
+        done ??= new Map<object, unknown>();
+        next = inner(value, depth, done, plain);
       }
       if (next !== value) {
         out ??= copy(obj);
@@ -85,30 +90,99 @@ export function createRedactor(
     return out ?? obj;
   };
 
-  return (obj) => walk(obj, 0, undefined);
+  const walkArray = (arr: readonly unknown[], depth: number, done: Map<object, unknown>): unknown[] => {
+    if (depth >= MAX_DEPTH) return arr as unknown[];
+    let out: unknown[] | undefined;
+    for (let i = 0; i < arr.length; i++) {
+      let value: unknown;
+      try {
+        value = arr[i];
+      } catch {
+        continue;
+      }
+      if (value === null || typeof value !== 'object') continue;
+      const next = inner(value, depth, done, true);
+      if (next !== value) {
+        out ??= copyArray(arr);
+        out[i] = next;
+      }
+    }
+    return out ?? (arr as unknown[]);
+  };
+
+  /**
+   * What is written for `value`, found at `depth`. A Node request or response held by a plain
+   * object or array is written as pino's summary of it: method, url, headers and remote address;
+   * status and headers. As it stands, a request holds its headers again in `rawHeaders`, and its
+   * socket leads to the whole server. Inside a class instance it stays: rewriting it would copy
+   * that instance without its prototype's getters, which a framework's serializer reads (Fastify's
+   * request and reply hold theirs as `raw`).
+   */
+  const inner = (value: object, depth: number, done: Map<object, unknown>, inPlain: boolean): unknown => {
+    const prior = done.get(value);
+    if (prior !== undefined) return prior === WALKING ? CIRCULAR : prior;
+    const isArray = Array.isArray(value);
+    const plain = isArray || isPlain(value);
+    let target: object = value;
+    if (!plain) {
+      if (inPlain && value instanceof IncomingMessage) target = pino.stdSerializers.req(value);
+      else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
+      else if (depth > 1) return value;
+    }
+    done.set(value, WALKING);
+    const next = isArray
+      ? walkArray(value as unknown[], depth + 1, done)
+      : walk(target as Record<string, unknown>, depth + 1, done, plain);
+    done.set(value, next);
+    return next;
+  };
+
+  // A line's object is plain but for rare calls; only those pay for the map up front.
+  return <T extends object>(value: T): T =>
+    (isPlain(value)
+      ? walk(value as Record<string, unknown>, 0, undefined, true)
+      : inner(value, -1, new Map<object, unknown>(), true)) as T;
 }
+
+/** Marks an object whose walk has not finished: meeting it again means a cycle. */
+const WALKING = Symbol('walking');
+/** What pino writes for a reference back to an object it is writing. */
+const CIRCULAR = '[Circular]';
 
 /**
- * Plain objects are walked at any depth; an instance of a class (a request, a socket, a framework
- * object) only near the top of the logged object. `{ req }` and `{ ctx: { req } }` still have
- * `req.headers` redacted, but the walk never wanders through a socket's or server's object graph,
- * which cost more than the rest of the line on Fastify's request lines.
+ * Plain objects and arrays are walked at any depth; an instance of a class (a socket, a framework
+ * object) only near the top of the logged object: the walk never wanders through a socket's or
+ * server's object graph, which cost more than the rest of the line on Fastify's request lines.
  */
-function walkable(value: object, depth: number): boolean {
-  if (Array.isArray(value)) return false;
+function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null || depth <= 1;
+  return proto === Object.prototype || proto === null;
 }
 
+/** The object's own fields on a new object; a field whose getter throws is left out. */
 function copy(obj: Record<string, unknown>): Record<string, unknown> {
   if (obj instanceof Error) {
     const e = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
-    for (const k of Object.getOwnPropertyNames(obj)) setOwn(e, k, obj[k]);
+    for (const k of Object.getOwnPropertyNames(obj)) copyField(e, obj, k);
     return e;
   }
   const out: Record<string, unknown> = {};
-  for (const k in obj) if (Object.hasOwn(obj, k)) setOwn(out, k, obj[k]);
+  for (const k in obj) if (Object.hasOwn(obj, k)) copyField(out, obj, k);
   return out;
+}
+
+function copyArray(arr: readonly unknown[]): unknown[] {
+  const out = new Array<unknown>(arr.length);
+  for (let i = 0; i < arr.length; i++) copyField(out as unknown as Record<string, unknown>, arr, String(i));
+  return out;
+}
+
+function copyField(target: Record<string, unknown>, source: object, key: string): void {
+  try {
+    setOwn(target, key, (source as Record<string, unknown>)[key]);
+  } catch {
+    // Written without it; the walk skipped it too.
+  }
 }
 
 /** Defines rather than assigns, so a key named `__proto__` stays data and never reaches a prototype. */

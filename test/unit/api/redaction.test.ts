@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
@@ -53,6 +54,86 @@ describe('redaction, on by default', () => {
     expect(JSON.parse(lines[1] ?? '{}').ctx.req.headers.authorization).toBe('[Redacted]');
     // Only pino's own serialisation read the handle, once per line: the redactor stayed out.
     expect(reads).toBe(2);
+  });
+
+  it('hides keys inside arrays, and in an object met twice or through a cycle', () => {
+    const { obs, lines } = startCaptured();
+    const users = [{ name: 'ada', password: SECRET }, 'plain', 7];
+    const shared = { token: SECRET, kept: 1 };
+    const cyclic: Record<string, unknown> = { secret: SECRET };
+    cyclic.self = cyclic;
+
+    obs.log.info({ users, grid: [[{ apiKey: SECRET }]] }, 'arrays');
+    obs.log.info({ a: { x: shared }, b: { y: shared } }, 'shared');
+    obs.log.info({ cyclic }, 'cycle');
+    obs.log.info(cyclic, 'cycle at the top');
+
+    expect(lines.join('')).not.toContain(SECRET);
+    const [arrays, twice, cycle, top] = lines.map((l) => JSON.parse(l));
+    expect(arrays.users).toEqual([{ name: 'ada', password: '[Redacted]' }, 'plain', 7]);
+    expect(arrays.grid).toEqual([[{ apiKey: '[Redacted]' }]]);
+    expect(twice.b.y).toEqual({ token: '[Redacted]', kept: 1 });
+    expect(cycle.cyclic).toEqual({ secret: '[Redacted]', self: '[Circular]' });
+    expect(top.self).toEqual({ secret: '[Redacted]', self: '[Circular]' });
+    expect(users[0]).toEqual({ name: 'ada', password: SECRET });
+  });
+
+  it('hides keys in child bindings, on every line of the child and its children', () => {
+    const { obs, lines } = startCaptured();
+    const child = obs.log.child({ token: SECRET, user: { id: 7, password: SECRET } });
+    child.info('child');
+    child.child({ session: { cookie: SECRET } }).warn('grandchild');
+
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain(SECRET);
+    const grandchild = JSON.parse(lines[1] ?? '{}');
+    expect(grandchild).toMatchObject({ token: '[Redacted]', user: { id: 7, password: '[Redacted]' } });
+    expect(grandchild.session).toEqual({ cookie: '[Redacted]' });
+  });
+
+  it('writes a real request and response as pino’s summary, with their headers redacted', async () => {
+    // Prepare: a loopback server logging the request and response it is handed.
+    const { obs, lines } = startCaptured();
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('set-cookie', `sid=${SECRET}`);
+      obs.log.info({ req, res }, 'top level');
+      obs.log.info({ ctx: { req } }, 'nested');
+      obs.log.child({ req }).info('bound');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+
+    // Act
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const headers = { Authorization: `Bearer ${SECRET}`, 'x-request-id': 'r-1' };
+        request({ host: '127.0.0.1', port, path: '/orders?page=2', headers }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+          .on('error', reject)
+          .end();
+      });
+    } finally {
+      server.close();
+    }
+
+    // Assess: no secret, no rawHeaders, and no socket dragging the server into the line.
+    const all = lines.join('');
+    expect(all).not.toContain(SECRET);
+    expect(all).not.toContain('rawHeaders');
+    expect(all).not.toContain('_readableState');
+    const [top, nested, bound] = lines.map((l) => JSON.parse(l));
+    expect(top.req).toMatchObject({
+      method: 'GET',
+      url: '/orders?page=2',
+      remoteAddress: '127.0.0.1',
+      headers: { authorization: '[Redacted]', 'x-request-id': 'r-1' },
+    });
+    expect(top.res.headers).toEqual({ 'set-cookie': '[Redacted]' });
+    expect(nested.ctx.req.headers.authorization).toBe('[Redacted]');
+    expect(bound.req.headers.authorization).toBe('[Redacted]');
   });
 
   it.each(DEFAULT_REDACT_KEYS)('hides %s in span attributes, bare and as an http header attribute', (key) => {
