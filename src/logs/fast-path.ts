@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { DropCounter } from '../internal/drops.js';
+import { redactInterpolated } from './interpolation.js';
+import type { Redactor } from './redact.js';
 
 /** `fatal` keeps pino's own method: it flushes the stream synchronously after the line. */
 const FAST_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
@@ -20,11 +22,12 @@ type LevelMethod = ((this: Internals, ...args: unknown[]) => void) & { [FAST]?: 
  * the line goes straight to pino's write step. Every other shape (interpolation arguments, a request
  * or response object, a message prefix) takes pino's own method, so the output is the same.
  *
- * Both paths are guarded: a throwing getter read while pino inspects the object costs the line,
- * never the caller. pino replaces the level methods when a logger's level changes; they are
- * wrapped again then, on whichever logger (or child) changed.
+ * Objects the message interpolates are redacted before pino formats it. Both paths are guarded:
+ * a throwing getter read while pino inspects the object costs the line, never the caller. pino
+ * replaces the level methods when a logger's level changes; they are wrapped again then, on
+ * whichever logger (or child) changed.
  */
-export function installFastPath(logger: Logger, drops: DropCounter): void {
+export function installFastPath(logger: Logger, drops: DropCounter, redact: Redactor): void {
   if (msgPrefixSym === undefined) return;
   const prefix = msgPrefixSym;
   const install = (target: Logger) => {
@@ -34,7 +37,7 @@ export function installFastPath(logger: Logger, drops: DropCounter): void {
       if (typeof slow !== 'function' || slow[FAST] === true || !target.isLevelEnabled(level)) continue;
       const value = target.levels.values[level];
       if (value === undefined) continue;
-      holder[level] = fastMethod(slow, value, prefix, drops);
+      holder[level] = fastMethod(slow, value, prefix, drops, redact);
     }
   };
   install(logger);
@@ -43,7 +46,13 @@ export function installFastPath(logger: Logger, drops: DropCounter): void {
   );
 }
 
-function fastMethod(slow: LevelMethod, level: number, prefix: symbol, drops: DropCounter): LevelMethod {
+function fastMethod(
+  slow: LevelMethod,
+  level: number,
+  prefix: symbol,
+  drops: DropCounter,
+  redact: Redactor,
+): LevelMethod {
   const method: LevelMethod = function log(this: Internals, o?: unknown, msg?: unknown) {
     try {
       // biome-ignore lint/complexity/noArguments: a rest parameter would allocate on every call.
@@ -59,8 +68,9 @@ function fastMethod(slow: LevelMethod, level: number, prefix: symbol, drops: Dro
         this[WRITE](o, msg, level);
         return;
       }
-      // biome-ignore lint/complexity/noArguments: pino's method gets the arguments as given.
-      slow.apply(this, arguments as unknown as unknown[]);
+      // biome-ignore lint/complexity/noArguments: pino's method gets the arguments as given, but redacted.
+      const args = arguments as unknown as unknown[];
+      slow.apply(this, (count > 1 && redactInterpolated(args, redact)) || args);
     } catch {
       drops.add('log_error');
     }

@@ -97,7 +97,7 @@ export function createLogger(options: LoggerOptions): Logger {
   );
   guardWrites(logger, drops);
   redactBindings(logger, redact);
-  installFastPath(logger, drops);
+  installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
     keyOf: (key) =>

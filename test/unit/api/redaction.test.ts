@@ -91,6 +91,29 @@ describe('redaction, on by default', () => {
     expect(grandchild.session).toEqual({ cookie: '[Redacted]' });
   });
 
+  it('hides keys in objects the message writes out: %o, %O, %j, or an object as the message', () => {
+    const { obs, lines } = startCaptured();
+    const login = { user: 'ada', password: SECRET };
+    const shown = { toString: () => 'shown as text', token: SECRET };
+
+    obs.log.info('login %o', login);
+    obs.log.warn({ attempt: 2 }, 'login %O from %s, %j', login, 'eu', [login]);
+    obs.log.error({ attempt: 3 }, login as never);
+    obs.log.info('100%% sure: %s then %j', shown, login);
+
+    expect(lines).toHaveLength(4);
+    expect(lines.join('')).not.toContain(SECRET);
+    const [first, second, third, fourth] = lines.map((l) => JSON.parse(l).msg);
+    expect(first).toBe(`login {"user":"ada","password":"[Redacted]"}`);
+    expect(second).toBe(
+      `login {"user":"ada","password":"[Redacted]"} from eu, [{"user":"ada","password":"[Redacted]"}]`,
+    );
+    expect(third).toEqual({ user: 'ada', password: '[Redacted]' });
+    // %s writes String(value), as pino does: the object's own text, not its fields.
+    expect(fourth).toBe(`100% sure: shown as text then {"user":"ada","password":"[Redacted]"}`);
+    expect(login.password).toBe(SECRET);
+  });
+
   it('writes a real request and response as pino’s summary, with their headers redacted', async () => {
     // Prepare: a loopback server logging the request and response it is handed.
     const { obs, lines } = startCaptured();
