@@ -3,8 +3,9 @@ import type { DropCounter } from '../internal/drops.js';
 import { redactInterpolated } from './interpolation.js';
 import type { Redactor } from './redact.js';
 
-/** `fatal` keeps pino's own method: it flushes the stream synchronously after the line. */
-const FAST_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** `fatal` always takes pino's own method: it flushes the stream synchronously after the line. */
+const DIRECT = new Set<string>(['trace', 'debug', 'info', 'warn', 'error']);
 /** Present in pino 8 and later, though missing from its type declarations. */
 const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol | undefined>).msgPrefixSym;
 const FAST = Symbol('sightline.fastLog');
@@ -20,7 +21,8 @@ type LevelMethod = ((this: Internals, ...args: unknown[]) => void) & { [FAST]?: 
  * `log.info({ ... }, 'message')` is the call services make most. pino's level method gathers rest
  * arguments and formats the message even when there is nothing to interpolate; for that one shape
  * the line goes straight to pino's write step. Every other shape (interpolation arguments, a request
- * or response object, a message prefix) takes pino's own method, so the output is the same.
+ * or response object, a message prefix), and every `fatal` call, takes pino's own method, so the
+ * output is the same.
  *
  * Objects the message interpolates are redacted before pino formats it. Both paths are guarded:
  * a throwing getter read while pino inspects the object costs the line, never the caller. pino
@@ -32,12 +34,12 @@ export function installFastPath(logger: Logger, drops: DropCounter, redact: Reda
   const prefix = msgPrefixSym;
   const install = (target: Logger) => {
     const holder = target as unknown as Record<string, LevelMethod>;
-    for (const level of FAST_LEVELS) {
+    for (const level of LEVELS) {
       const slow = holder[level];
       if (typeof slow !== 'function' || slow[FAST] === true || !target.isLevelEnabled(level)) continue;
       const value = target.levels.values[level];
       if (value === undefined) continue;
-      holder[level] = fastMethod(slow, value, prefix, drops, redact);
+      holder[level] = fastMethod(slow, DIRECT.has(level) ? value : undefined, prefix, drops, redact);
     }
   };
   install(logger);
@@ -46,9 +48,10 @@ export function installFastPath(logger: Logger, drops: DropCounter, redact: Reda
   );
 }
 
+/** `level` is undefined when every call takes pino's method. */
 function fastMethod(
   slow: LevelMethod,
-  level: number,
+  level: number | undefined,
   prefix: symbol,
   drops: DropCounter,
   redact: Redactor,
@@ -58,6 +61,7 @@ function fastMethod(
       // biome-ignore lint/complexity/noArguments: a rest parameter would allocate on every call.
       const count = arguments.length;
       if (
+        level !== undefined &&
         count === 2 &&
         typeof msg === 'string' &&
         typeof o === 'object' &&

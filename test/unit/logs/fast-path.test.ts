@@ -1,5 +1,6 @@
+import { parse } from 'node:querystring';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
 
@@ -66,6 +67,7 @@ const CALLS: [string, Call][] = [
     (log) => log.info({ statusCode: 200, setHeader() {}, getHeaders: () => ({}) }, 'res'),
   ],
   ['trace level', (log) => log.trace({ t: 1 }, 'trace line')],
+  ['fatal level', (log) => log.fatal({ f: 1 }, 'fatal %s', 'line')],
   [
     'a child with a message prefix',
     (log) => log.child({ c: 1 }, { msgPrefix: '[svc] ' }).info({ a: 1 }, 'm'),
@@ -116,5 +118,31 @@ describe('the log call fast path', () => {
     ]);
     expect(lines).toHaveLength(3);
     expect(obs.drops().log_error).toBe(3);
+  });
+
+  it('guards fatal too, and keeps its synchronous flush, across level changes', () => {
+    const { obs, logs } = startCaptured({ logLevel: 'info' });
+    const stream = (obs.log as unknown as Record<symbol, { flushSync(): void }>)[pino.symbols.streamSym];
+    const flushSync = vi.spyOn(stream!, 'flushSync');
+    const badToString = {
+      toString() {
+        throw new Error('toString that throws');
+      },
+    };
+    const odd = () => {
+      obs.log.fatal('query %s', parse('user=ada')); // a null-prototype object has no toString
+      obs.log.fatal('user %s', badToString);
+      obs.log.fatal(throwingMethodGetter(), 'x');
+    };
+
+    expect(odd).not.toThrow();
+    obs.log.fatal({ code: 'E1' }, 'going down');
+    expect(flushSync).toHaveBeenCalledTimes(1);
+    obs.log.level = 'warn';
+    expect(odd).not.toThrow();
+    expect(() => obs.log.child({ c: 1 }).fatal('user %s', badToString)).not.toThrow();
+
+    expect(logs().map((l) => [l.level, l.msg, l.code])).toEqual([['fatal', 'going down', 'E1']]);
+    expect(obs.drops().log_error).toBe(7);
   });
 });
