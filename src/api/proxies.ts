@@ -78,7 +78,7 @@ export const metrics: Metrics = {
         const start = performance.now();
         return (extra?: Attributes) => {
           const value = (performance.now() - start) * perMs;
-          proxy.record(value, extra ? { ...attributes, ...extra } : attributes);
+          proxy.record(value, extra ? merged(attributes, extra) : attributes);
           return value;
         };
       },
@@ -94,6 +94,18 @@ export const metrics: Metrics = {
     s?.metrics.observableGauge(name, options, callback);
   },
 };
+
+/**
+ * The timer's attributes and the stop call's. When they cannot be read (a getter that throws),
+ * the stop call's alone: the instrument repairs them and counts the drop, as it does for `record`.
+ */
+function merged(attributes: Attributes | undefined, extra: Attributes): Attributes {
+  try {
+    return { ...attributes, ...extra };
+  } catch {
+    return extra;
+  }
+}
 
 type LogFn = (objOrMsg?: unknown, ...args: unknown[]) => void;
 

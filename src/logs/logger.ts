@@ -96,7 +96,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops);
-  redactBindings(logger, redact);
+  guardChildren(logger, redact, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -131,17 +131,24 @@ function guardWrites(logger: Logger, drops: DropCounter): void {
 
 /**
  * pino writes a child's bindings once, when the child is made, without the log formatter: they are
- * redacted on the way in. Children inherit the method through the prototype chain.
+ * redacted on the way in. Bindings or options pino refuses (none, a getter that throws, an unknown
+ * level) give the parent back, counted as `log_error`, rather than an error in the caller's code.
+ * Children inherit the method through the prototype chain.
  */
-function redactBindings(logger: Logger, redact: Redactor): void {
+function guardChildren(logger: Logger, redact: Redactor, drops: DropCounter): void {
   const holder = logger as unknown as { child: ChildMethod };
   const child = holder.child;
-  holder.child = function redactedChild(this: Logger, bindings, options) {
-    return child.call(
-      this,
-      typeof bindings === 'object' && bindings !== null ? redact(bindings) : bindings,
-      options,
-    );
+  holder.child = function guardedChild(this: Logger, bindings, options) {
+    try {
+      return child.call(
+        this,
+        typeof bindings === 'object' && bindings !== null ? redact(bindings) : bindings,
+        options,
+      );
+    } catch {
+      drops.add('log_error');
+      return this;
+    }
   };
 }
 type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: object) => Logger;

@@ -266,6 +266,37 @@ describe('module-level proxies', () => {
     expect(first.logs().map((l) => l.msg)).toEqual([]);
     expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
   });
+  it('never throw where the instance does not: unreadable timer attributes, bindings pino refuses', async () => {
+    // Prepare: a timer and children made before init(), with attributes and bindings that throw.
+    const exploding = () =>
+      Object.defineProperty({ plan: 'pro' }, 'explodes', {
+        enumerable: true,
+        get() {
+          throw new Error('getter that throws');
+        },
+      });
+    const timer = metrics.histogram('proxy.hostile.ms', { unit: 'ms' });
+    const early = timer.startTimer({ route: '/a' });
+    const nullChild = log.child(null as never);
+    const hostileChild = log.child(exploding());
+    expect(() => early(exploding())).not.toThrow();
+
+    // Act
+    const { obs, memory, logs } = startCaptured();
+    const late = timer.startTimer({ route: '/a' });
+    expect(() => late(exploding())).not.toThrow();
+    expect(() => nullChild.info('null bindings')).not.toThrow();
+    expect(() => hostileChild.info('throwing bindings')).not.toThrow();
+    expect(() => obs.log.child(exploding()).info('instance child')).not.toThrow();
+    await obs.forceFlush();
+
+    // Assess: a refused child writes through its parent; the drops are counted.
+    expect(logs().map((l) => l.msg)).toEqual(['null bindings', 'throwing bindings', 'instance child']);
+    expect(obs.drops().log_error).toBe(3);
+    const point = memory.metrics().find((p) => p.name === 'proxy.hostile.ms');
+    expect(point).toMatchObject({ value: { count: 1 }, attributes: { plan: 'pro' } });
+    expect(obs.drops().invalid_attribute).toBe(1);
+  });
 });
 
 describe('memoryExporter()', () => {
