@@ -14,10 +14,24 @@ function recordError(span: Span, error: unknown): void {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
-  );
+type Then = (
+  this: unknown,
+  onFulfilled: (value: unknown) => unknown,
+  onRejected: (error: unknown) => never,
+) => unknown;
+
+/**
+ * The value's `then` method, read once, or undefined. A value whose `then` cannot be read (a getter
+ * that throws, a revoked proxy) is not a promise: it is returned as it is.
+ */
+function thenOf(value: unknown): Then | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  try {
+    const then = (value as { then?: unknown }).then;
+    return typeof then === 'function' ? (then as Then) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -47,18 +61,24 @@ export function runInSpan<T>(
     span.end();
     throw error;
   }
-  if (isThenable(result)) {
-    return (result as unknown as Promise<unknown>).then(
-      (value) => {
-        span.end();
-        return value;
-      },
-      (error: unknown) => {
-        recordError(span, error);
-        span.end();
-        throw error;
-      },
-    ) as T;
+  const then = thenOf(result);
+  if (then !== undefined) {
+    try {
+      return then.call(
+        result,
+        (value) => {
+          span.end();
+          return value;
+        },
+        (error: unknown) => {
+          recordError(span, error);
+          span.end();
+          throw error;
+        },
+      ) as T;
+    } catch {
+      // A `then` that throws when called: the value goes back as it is, like any other.
+    }
   }
   span.end();
   return result;

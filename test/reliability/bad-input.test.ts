@@ -125,6 +125,30 @@ describe('no input makes the API throw or pollute a prototype', () => {
     expect(obs.trace(name, () => 42)).toBe(42);
   });
 
+  it('a return value whose `then` cannot be read, or throws, comes back as it is, and its span ends', () => {
+    const unreadable = Object.defineProperty({}, 'then', {
+      get() {
+        throw new Error('then getter');
+      },
+    });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = Object.defineProperty({}, 'then', {
+      value: () => {
+        throw new Error('then that throws');
+      },
+    });
+    expect(obs.trace('odd-then.getter', () => unreadable)).toBe(unreadable);
+    expect(obs.trace('odd-then.revoked', () => revoked)).toBe(revoked);
+    expect(obs.trace('odd-then.throws', () => throwing)).toBe(throwing);
+    const ended = memory.spans().filter((s) => s.name.startsWith('odd-then.'));
+    expect(ended.map((s) => s.name).sort()).toEqual([
+      'odd-then.getter',
+      'odd-then.revoked',
+      'odd-then.throws',
+    ]);
+  });
+
   it('attribute objects whose getters throw are repaired, for metrics and span options', () => {
     const attributes = Object.defineProperty({ plan: 'pro' }, 'explodes', {
       enumerable: true,
