@@ -10,6 +10,7 @@ export type InputDropReason =
   | 'after_shutdown'
   | 'callback_error'
   | 'log_error'
+  | 'log_stdout_full'
   | 'listener_error'
   | 'instrument_error'
   | 'anomaly_series_limit';
@@ -25,6 +26,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   callback_error:
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',
   log_error: 'a log call could not be serialised and was dropped',
+  log_stdout_full:
+    "a log line was dropped: stdout's reader has fallen behind and 16 MiB of lines are already waiting",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error: 'an instrument could not be created; a no-op instrument was returned',
   anomaly_series_limit:

@@ -1,9 +1,17 @@
 import pino, { type DestinationStream } from 'pino';
 import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
+import type { DropCounter } from '../internal/drops.js';
 import { formatPretty } from './pretty.js';
 
 const IN_FLIGHT_WAIT_MS = 50;
+/**
+ * Bytes of lines waiting for stdout: when its reader falls behind (a stalled log collector), the
+ * lines beyond this are dropped and counted as `log_stdout_full`, rather than held without bound.
+ */
+const STDOUT_BUFFER_BYTES = 16 * 1024 * 1024;
+/** The longest a synchronous flush (at exit, after `fatal`) waits on a full pipe before it gives up. */
+const SYNC_FLUSH_MS = 1000;
 
 function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -14,6 +22,8 @@ export interface FanoutDestination extends DestinationStream {
   /** Writes what is buffered before the process dies (uncaught exception, signal). */
   flushSync(): void;
   close(): Promise<void>;
+  /** Counts the lines stdout's writer drops, its buffer full, in `drops`. */
+  countDrops(drops: DropCounter): void;
 }
 
 export interface DestinationOptions {
@@ -28,7 +38,7 @@ export interface DestinationOptions {
  * sink. Sinks get the line without its newline; a sink that throws loses that line, not the caller.
  */
 export function createDestination(options: DestinationOptions): FanoutDestination {
-  const boom = options.stream ? undefined : pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const boom = options.stream ? undefined : stdoutWriter();
   const primary: LogStream = options.stream ?? boom!;
   const sinks = options.sinks;
   const pretty = options.pretty;
@@ -78,5 +88,44 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       // stdout stays open for the rest of the process; only make sure our buffer is written.
       await this.flush();
     },
+    countDrops(drops) {
+      boom?.on('drop', () => drops.add('log_stdout_full'));
+    },
   };
+}
+
+/**
+ * stdout through pino's asynchronous writer, its buffer bounded. A full pipe is retried for as long
+ * as it takes by the writes in the background, but a synchronous flush (ours at exit, pino's own
+ * exit hook, `fatal`) gives up after {@link SYNC_FLUSH_MS}: it would otherwise block the process,
+ * or keep `process.exit()` from returning, for as long as the reader stalls. Once one has given up,
+ * the next gives up at once until a background write gets through; what it leaves is lost.
+ */
+function stdoutWriter(): ReturnType<typeof pino.destination> {
+  let deadline = 0; // while a synchronous flush runs
+  let stalled = false;
+  const boom = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 0,
+    maxLength: STDOUT_BUFFER_BYTES,
+    retryEAGAIN: () => deadline === 0 || performance.now() < deadline,
+  });
+  boom.on('write', () => {
+    stalled = false;
+  });
+  const flushSync = boom.flushSync.bind(boom);
+  boom.flushSync = () => {
+    if (stalled) return;
+    deadline = performance.now() + SYNC_FLUSH_MS;
+    try {
+      flushSync();
+    } catch {
+      // Given up on a full pipe, or stdout already gone; pino's exit hook calls this unguarded.
+      stalled = true;
+    } finally {
+      deadline = 0;
+    }
+  };
+  return boom;
 }

@@ -1,8 +1,11 @@
 /**
  * The process's life and death: SIGTERM under load flushes what is queued and exits within the
- * deadline, a crash still gets the final log lines out, and `shutdown()` returns at its deadline
- * even when the backend hangs.
+ * deadline, a crash still gets the final log lines out, a stdout nobody reads neither fills the heap
+ * nor keeps `process.exit()` from returning, and `shutdown()` returns at its deadline even when the
+ * backend hangs.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
 import { getSightline, init } from '../../src/index.js';
@@ -85,6 +88,43 @@ describe('a crash without an uncaughtException handler', () => {
     },
     30_000,
   );
+});
+
+describe('a stdout nobody reads', () => {
+  it('holds at most 16 MiB of lines, counts the rest as dropped, and lets process.exit() return', async () => {
+    // Prepare: the child's stdout is a pipe this process never reads, so it fills and stays full.
+    const script = fileURLToPath(new URL('./stalled-stdout.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pause();
+    let stderr = '';
+    const report = new Promise<{ heapGrowth: number; drops: Record<string, number> }>((resolve) =>
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const line = stderr.split('\n').find((l) => l.startsWith('{'));
+        if (line && stderr.endsWith('\n')) resolve(JSON.parse(line));
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    // Act: the child writes its lines, reports, and calls process.exit(0).
+    const { heapGrowth, drops } = await report;
+    const reportedAt = performance.now();
+    const outcome = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000)),
+    ]);
+    const tookToExit = performance.now() - reportedAt;
+    child.kill('SIGKILL');
+
+    // Assess: 150 MB of lines were written. The exit flush gave up on the full pipe after a second,
+    // and pino's own exit hook, behind it, did not wait a second time.
+    expect(heapGrowth).toBeLessThan(48 * 1024 * 1024);
+    expect(drops.log_stdout_full).toBeGreaterThan(100_000);
+    expect(outcome).toBe(0);
+    expect(tookToExit).toBeLessThan(1800);
+  }, 60_000);
 });
 
 describe('shutdown() with a hung backend', () => {
