@@ -197,6 +197,7 @@ export class SightlineInstance implements Sightline {
         stream: config.logStream,
         pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
         sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
+        drops: this.dropCounter,
       });
       const base: Record<string, unknown> = {
         'service.name': config.service,

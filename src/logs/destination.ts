@@ -22,8 +22,6 @@ export interface FanoutDestination extends DestinationStream {
   /** Writes what is buffered before the process dies (uncaught exception, signal). */
   flushSync(): void;
   close(): Promise<void>;
-  /** Counts the lines stdout's writer drops, its buffer full, in `drops`. */
-  countDrops(drops: DropCounter): void;
 }
 
 export interface DestinationOptions {
@@ -31,6 +29,8 @@ export interface DestinationOptions {
   stream: LogStream | undefined;
   pretty: boolean;
   sinks: readonly LogSink[];
+  /** Where the lines stdout's writer drops, its buffer full, are counted. */
+  drops: DropCounter;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface DestinationOptions {
  * sink. Sinks get the line without its newline; a sink that throws loses that line, not the caller.
  */
 export function createDestination(options: DestinationOptions): FanoutDestination {
-  const boom = options.stream ? undefined : stdoutWriter();
+  const boom = options.stream ? undefined : stdoutWriter(options.drops);
   const primary: LogStream = options.stream ?? boom!;
   const sinks = options.sinks;
   const pretty = options.pretty;
@@ -88,9 +88,6 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       // stdout stays open for the rest of the process; only make sure our buffer is written.
       await this.flush();
     },
-    countDrops(drops) {
-      boom?.on('drop', () => drops.add('log_stdout_full'));
-    },
   };
 }
 
@@ -101,7 +98,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
  * or keep `process.exit()` from returning, for as long as the reader stalls. Once one has given up,
  * the next gives up at once until a background write gets through; what it leaves is lost.
  */
-function stdoutWriter(): ReturnType<typeof pino.destination> {
+function stdoutWriter(drops: DropCounter): ReturnType<typeof pino.destination> {
   let deadline = 0; // while a synchronous flush runs
   let stalled = false;
   const boom = pino.destination({
@@ -114,6 +111,7 @@ function stdoutWriter(): ReturnType<typeof pino.destination> {
   boom.on('write', () => {
     stalled = false;
   });
+  boom.on('drop', () => drops.add('log_stdout_full'));
   const flushSync = boom.flushSync.bind(boom);
   boom.flushSync = () => {
     if (stalled) return;

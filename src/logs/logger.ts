@@ -24,8 +24,7 @@ export interface LoggerOptions {
   /** Exact pino paths to redact (`req.body.card`), on top of the key list. */
   redactPaths: readonly string[];
   drops: DropCounter;
-  /** Where lines go; one that drops lines (stdout's writer, its buffer full) counts them in `drops`. */
-  destination: DestinationStream & { countDrops?(drops: DropCounter): void };
+  destination: DestinationStream;
   /** The active context, read for every line: the context manager itself when it can be trusted. */
   activeContext?: () => Context;
 }
@@ -96,7 +95,6 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
-  options.destination.countDrops?.(drops);
   guardWrites(logger, drops);
   guardChildren(logger, redact, drops);
   installFastPath(logger, drops, redact);
