@@ -1,5 +1,5 @@
 import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
-import { type DimensionList, seriesDimensions } from './dimensions.js';
+import { type DimensionList, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { bucketMidpoints } from './histogram.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
@@ -42,13 +42,19 @@ export function toMetricData(
   points: readonly MetricPoint[],
   settings: MetricDataSettings,
   onInvalid?: (count: number) => void,
+  onLeftOut?: OnLeftOut,
 ): MetricDatum[] {
   const out: MetricDatum[] = [];
   let invalid = 0;
+  // Summed over the collection, so diagnostics hear one count per reason, not one per point.
+  const leftOut = { limit: 0, reserved: 0 };
+  const count: OnLeftOut = (n, reason) => {
+    leftOut[reason] += n;
+  };
   for (const p of points) {
     const base = {
       MetricName: p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name,
-      Dimensions: seriesDimensions(settings.dimensions, p.attributes).map(([Name, Value]) => ({
+      Dimensions: seriesDimensions(settings.dimensions, p.attributes, count).map(([Name, Value]) => ({
         Name,
         Value,
       })),
@@ -73,6 +79,8 @@ export function toMetricData(
     }
   }
   if (invalid > 0) onInvalid?.(invalid);
+  if (leftOut.limit > 0) onLeftOut?.(leftOut.limit, 'limit');
+  if (leftOut.reserved > 0) onLeftOut?.(leftOut.reserved, 'reserved');
   return out;
 }
 

@@ -64,11 +64,12 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
     },
     channelOptions,
   );
+  const metricsLeftOut = reportLeftOut(ctx.diag, 'metrics');
   const metricExporter = createMetricExporter(metrics, {
     temporality: 'delta',
     toItems: (rm) => {
       const invalid = (n: number) => metrics.discard(n, 'invalid');
-      return toMetricData(flattenResourceMetrics(rm, invalid), s, invalid);
+      return toMetricData(flattenResourceMetrics(rm, invalid), s, invalid, metricsLeftOut);
     },
   });
   const channels: ExportChannel<unknown>[] = [metrics as ExportChannel<unknown>];

@@ -231,6 +231,26 @@ describe('api mode limits', () => {
     expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
   });
 
+  it('keeps at most 30 dimensions and says once per collection what it left out', async () => {
+    intake = await startAwsIntake();
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { obs } = startApi(intake.url, {}, { diagnostics: 'warn' });
+    const attributes: Record<string, string> = { _aws: 'x' };
+    for (let i = 0; i < 35; i++) attributes[`a${String(i).padStart(2, '0')}`] = `v${i}`;
+    const wide = obs.metrics.counter('wide');
+    wide.add(1, attributes);
+    wide.add(1, { ...attributes, a00: 'other' });
+    await obs.forceFlush();
+    const data = userMetricData(intake).filter((d) => d.MetricName === 'wide');
+    expect(data).toHaveLength(2);
+    for (const d of data) expect(d.Dimensions).toHaveLength(30);
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('export.cloudwatch.metrics.'))).toEqual([
+      expect.stringContaining('cloudwatch metrics: 14 dimensions beyond'),
+      expect.stringContaining('cloudwatch metrics: 2 attributes named _aws'),
+    ]);
+  });
+
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {
     intake = await startAwsIntake();
     intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
