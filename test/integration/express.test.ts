@@ -46,7 +46,10 @@ describe.each([
         ignore: ['/health', /^\/internal\//, (path: string) => path.startsWith('/skip')],
       }),
     );
-    app.get('/health', (_req: any, res: any) => res.send('ok'));
+    app.get('/health', (req: any, res: any) => {
+      req.log.info({ probe: 'health' }, 'health checked');
+      res.send('ok');
+    });
     app.get('/internal/metrics', (_req: any, res: any) => res.send('ok'));
     app.get('/skip-me', (_req: any, res: any) => res.send('ok'));
     app.get('/users/:id', (req: any, res: any) => {
@@ -467,7 +470,7 @@ describe.each([
     expect(typeof lines[0]!.duration_ms).toBe('number');
   });
 
-  it('leaves ignored paths alone: no span, no metric, no log', async () => {
+  it('leaves ignored paths alone: no span, no metric, no access-log line; req.log is obs.log', async () => {
     for (const path of ['/health', '/internal/metrics', '/skip-me'])
       expect((await request(base, path)).status).toBe(200);
     await request(base, '/users/5');
@@ -481,6 +484,10 @@ describe.each([
     ).toEqual([]);
     const routes = memory.metrics().map((p) => p.attributes['http.route']);
     expect(routes).not.toContain('/health');
+    const probe = memory.logs().filter((l) => l.probe === 'health');
+    expect(probe).toHaveLength(1);
+    expect(probe[0]).toMatchObject({ msg: 'health checked' });
+    expect(probe[0]!.trace_id).toBeUndefined();
   });
 });
 

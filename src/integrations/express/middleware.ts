@@ -138,6 +138,8 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       httpVersion: req.httpVersion,
     });
     if (request === undefined) {
+      // An ignored path has no span, but a handler written against req.log still finds a logger.
+      if (req.log === undefined) req.log = obs.log;
       next();
       return;
     }
