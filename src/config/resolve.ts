@@ -162,11 +162,22 @@ function checkRedact(option: string, value: unknown): string[] | undefined {
   return entries;
 }
 
+const ANOMALY_OPTIONS: ReadonlySet<string> = new Set<keyof AnomalyConfig>([
+  'sensitivity',
+  'maxSeries',
+  'http',
+  'warmup',
+  'confirm',
+  'exportBands',
+]);
+
 function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | undefined {
   if (value === undefined || value === false) return value;
   if (value === null || typeof value !== 'object')
     fail(option, value, 'pass an object or false', ErrorCodes.CONFIG_INVALID_TYPE);
   const v = value as AnomalyConfig;
+  for (const key of Object.keys(v))
+    if (!ANOMALY_OPTIONS.has(key)) failUnknown(`${option}.${key}`, v[key as never]);
   if (typeof v.sensitivity === 'number') checkNumber(`${option}.sensitivity`, v.sensitivity, 0, 1);
   else checkEnum(`${option}.sensitivity`, v.sensitivity, SENSITIVITIES);
   checkNumber(`${option}.maxSeries`, v.maxSeries, 1, 1_000_000, true);

@@ -161,6 +161,7 @@ describe('resolveConfig errors', () => {
     [{ exporters: [adapter('a'), adapter('a')] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters'],
     [{ servce: 'typo' }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'servce'],
     [{ anomaly: { sensitivity: 'extreme' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.sensitivity'],
+    [{ anomaly: { maxSeriess: 10 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'anomaly.maxSeriess'],
     [
       { profiles: { production: { sampling: -1 } }, environment: 'production' },
       'SL_ERR_CONFIG_INVALID_TYPE',
