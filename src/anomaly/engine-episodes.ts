@@ -112,8 +112,12 @@ export function judge(
     return undefined;
   }
   if (s.reported !== undefined) return undefined;
-  const outsideUp = value > r.upper && value > sample.floor && sample.direction !== 'down';
-  const outsideDown = value < r.lower && sample.direction !== 'up';
+  // Counts vary at least as Poisson noise does. A rate from an unusually regular source (a
+  // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
+  // would read as an incident.
+  const countNoise = sample.zeroWhenAbsent && isCountNoise(value, r.expected, sample.perCycle);
+  const outsideUp = !countNoise && value > r.upper && value > sample.floor && sample.direction !== 'down';
+  const outsideDown = !countNoise && value < r.lower && sample.direction !== 'up';
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;
     return undefined;
@@ -135,4 +139,13 @@ export function judge(
     lower: sample.nonNegative ? Math.max(0, r.lower) : r.lower,
     upper: r.upper,
   };
+}
+
+/**
+ * Within two Poisson standard deviations of the expected count. Looser than the detector's own
+ * counter floor: the episode must also last `confirm` cycles, so a halving of 20 a cycle still shows.
+ */
+function isCountNoise(value: number, expected: number, perCycle: number): boolean {
+  const count = Math.max(expected * perCycle, 0);
+  return Math.abs(value - expected) * perCycle < 2 * Math.sqrt(count);
 }

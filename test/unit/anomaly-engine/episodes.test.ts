@@ -133,3 +133,22 @@ describe('judge: outages', () => {
     for (let i = 0; i < 5; i++) expect(judge(s, rate, 0, quiet, undefined)).toBeUndefined();
   });
 });
+
+describe('judge: a rate within count noise', () => {
+  // A paced client's route: 20 requests every 250 ms cycle, so regular that the detector's band
+  // is under a request wide. The values are those of an event this once raised in a test service.
+  const paced: SeriesSample = { ...rate, perCycle: 0.25 };
+  const narrow = (over: Partial<AnomalyResult> = {}) =>
+    open({ kind: 'variance', severity: 50, expected: 79.664, lower: 76.945, upper: 82.384, ...over });
+
+  it('is no episode when it is a request or two off the expected count', () => {
+    const s = newEpisodeState();
+    for (let cycle = 0; cycle < 5; cycle++) expect(judge(s, paced, 76, narrow(), undefined)).toBeUndefined();
+  });
+
+  it('is still reported when it halves', () => {
+    const s = newEpisodeState();
+    expect(judge(s, paced, 40, narrow({ episodeStart: true }), undefined)).toBeUndefined();
+    expect(judge(s, paced, 40, narrow(), undefined)).toMatchObject({ kind: 'variance', expected: 79.664 });
+  });
+});
