@@ -12,7 +12,7 @@ import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
-import { createKeyMatcher, createRedactor, REDACTED, type Redactor } from './redact.js';
+import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -48,6 +48,8 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const isSensitive = createKeyMatcher(options.redactKeys);
   const redact = createRedactor(isSensitive);
+  // Fields of a line and a child's bindings alike: redacted, and never named like the level or time key.
+  const prepare = protectReservedKeys(redact, keys);
   const active = options.activeContext ?? (() => context.active());
   const correlation = (sc: SpanContext): Record<string, unknown> => {
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -87,7 +89,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: protectReservedKeys(redact, keys),
+        log: prepare,
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
@@ -96,7 +98,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops);
-  guardChildren(logger, redact, drops);
+  guardChildren(logger, prepare, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -131,18 +133,22 @@ function guardWrites(logger: Logger, drops: DropCounter): void {
 
 /**
  * pino writes a child's bindings once, when the child is made, without the log formatter: they are
- * redacted on the way in. Bindings or options pino refuses (none, a getter that throws, an unknown
+ * prepared as a line's fields are on the way in. Bindings or options pino refuses (none, a getter that throws, an unknown
  * level) give the parent back, counted as `log_error`, rather than an error in the caller's code.
  * Children inherit the method through the prototype chain.
  */
-function guardChildren(logger: Logger, redact: Redactor, drops: DropCounter): void {
+function guardChildren(
+  logger: Logger,
+  prepare: (obj: Record<string, unknown>) => Record<string, unknown>,
+  drops: DropCounter,
+): void {
   const holder = logger as unknown as { child: ChildMethod };
   const child = holder.child;
   holder.child = function guardedChild(this: Logger, bindings, options) {
     try {
       return child.call(
         this,
-        typeof bindings === 'object' && bindings !== null ? redact(bindings) : bindings,
+        typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings,
         options,
       );
     } catch {

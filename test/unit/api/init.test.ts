@@ -321,4 +321,14 @@ describe('reserved log keys', () => {
     expect(typeof line?.time).toBe('number');
     expect(line).toMatchObject({ 'log.level': 'user-level', 'log.time': 'yesterday', status: 404 });
   });
+
+  it("moves a child's bindings named like the level or time key out of their way too", () => {
+    const { obs, lines } = startCaptured();
+    obs.log.child({ level: 'user-level', time: 'yesterday' }).warn('bound');
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.level).toBe('warn');
+    expect(typeof line.time).toBe('number');
+    expect(line).toMatchObject({ 'log.level': 'user-level', 'log.time': 'yesterday' });
+  });
 });
