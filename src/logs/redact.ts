@@ -63,7 +63,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
-    done: Map<object, unknown> | undefined,
+    done: Walked | undefined,
     plain: boolean,
   ): Record<string, unknown> => {
     let out: Record<string, unknown> | undefined;
@@ -79,7 +79,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
       } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object') {
-        done ??= new Map<object, unknown>();
+        done ??= newWalked();
         next = inner(value, depth, done, plain);
       }
       if (next !== value) {
@@ -90,7 +90,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     return out ?? obj;
   };
 
-  const walkArray = (arr: readonly unknown[], depth: number, done: Map<object, unknown>): unknown[] => {
+  const walkArray = (arr: readonly unknown[], depth: number, done: Walked): unknown[] => {
     if (depth >= MAX_DEPTH) return arr as unknown[];
     let out: unknown[] | undefined;
     for (let i = 0; i < arr.length; i++) {
@@ -118,9 +118,11 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
    * that instance without its prototype's getters, which a framework's serializer reads (Fastify's
    * request and reply hold theirs as `raw`).
    */
-  const inner = (value: object, depth: number, done: Map<object, unknown>, inPlain: boolean): unknown => {
+  const inner = (value: object, depth: number, done: Walked, inPlain: boolean): unknown => {
     const prior = done.get(value);
-    if (prior !== undefined) return prior === WALKING ? CIRCULAR : prior;
+    if (prior === WALKING) return CIRCULAR;
+    // Met before at this depth or above, so walked at least as deep as it must be now.
+    if (prior !== undefined && prior.depth <= depth) return prior.next;
     const isArray = Array.isArray(value);
     const plain = isArray || isPlain(value);
     let target: object = value;
@@ -128,24 +130,46 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       if (inPlain && value instanceof IncomingMessage) target = pino.stdSerializers.req(value);
       else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       else if (depth > 1) return value;
+      else if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return viaToJSON(value, depth, done);
     }
     done.set(value, WALKING);
     const next = isArray
       ? walkArray(value as unknown[], depth + 1, done)
       : walk(target as Record<string, unknown>, depth + 1, done, plain);
-    done.set(value, next);
+    done.set(value, { depth, next });
     return next;
+  };
+
+  /**
+   * An object with `toJSON` is written as what that returns, which may leave fields out: its own
+   * fields must not be copied into the line. Only when its JSON has a key to hide does the line
+   * get that JSON, redacted; otherwise the object stays, and pino calls `toJSON` as it writes.
+   */
+  const viaToJSON = (value: object, depth: number, done: Walked): unknown => {
+    let json: unknown;
+    try {
+      json = (value as { toJSON(): unknown }).toJSON();
+    } catch {
+      return value;
+    }
+    if (json === null || typeof json !== 'object') return value;
+    const next = inner(json, depth, done, true);
+    return next === json ? value : next;
   };
 
   // A line's object is plain but for rare calls; only those pay for the map up front.
   return <T extends object>(value: T): T =>
     (isPlain(value)
       ? walk(value as Record<string, unknown>, 0, undefined, true)
-      : inner(value, -1, new Map<object, unknown>(), true)) as T;
+      : inner(value, -1, newWalked(), true)) as T;
 }
 
 /** Marks an object whose walk has not finished: meeting it again means a cycle. */
 const WALKING = Symbol('walking');
+/** Each object walked in a line: what is written in its place, and the depth it was walked from. */
+type Walked = Map<object, typeof WALKING | { readonly depth: number; readonly next: unknown }>;
+const newWalked = (): Walked => new Map();
 /** What pino writes for a reference back to an object it is writing. */
 const CIRCULAR = '[Circular]';
 

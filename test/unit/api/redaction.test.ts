@@ -78,6 +78,37 @@ describe('redaction, on by default', () => {
     expect(users[0]).toEqual({ name: 'ada', password: SECRET });
   });
 
+  it('hides keys in an object met twice, deep first and then near the top', () => {
+    const { obs, lines } = startCaptured();
+    const shared = { x: { y: { password: SECRET } } };
+    // Met first where its password is past the four levels walked, then where it is within them.
+    obs.log.info({ a: { b: { c: shared } }, shared }, 'deep, then shallow');
+    expect(JSON.parse(lines[0] ?? '{}').shared).toEqual({ x: { y: { password: '[Redacted]' } } });
+  });
+
+  it('writes an object with toJSON as its JSON, redacted, never as a copy of its fields', () => {
+    class User {
+      name = 'ada';
+      token = SECRET;
+      ssn = 'SSN-000-11-2222';
+      toJSON() {
+        return { name: this.name, session: { token: this.token } };
+      }
+    }
+    const { obs, lines } = startCaptured();
+    obs.log.info({ user: new User() }, 'field');
+    obs.log.info({ users: [new User()] }, 'array');
+    obs.log.info('user %j', new User());
+    obs.log.info({ when: new Date(0) }, 'date');
+    const text = lines.join('');
+    expect(text).not.toContain('SSN-000');
+    expect(text).not.toContain(SECRET);
+    const [field, array, , date] = lines.map((l) => JSON.parse(l));
+    expect(field.user).toEqual({ name: 'ada', session: { token: '[Redacted]' } });
+    expect(array.users).toEqual([{ name: 'ada', session: { token: '[Redacted]' } }]);
+    expect(date.when).toBe('1970-01-01T00:00:00.000Z');
+  });
+
   it('hides keys in child bindings, on every line of the child and its children', () => {
     const { obs, lines } = startCaptured();
     const child = obs.log.child({ token: SECRET, user: { id: 7, password: SECRET } });
