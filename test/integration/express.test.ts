@@ -491,6 +491,23 @@ describe.each([
   });
 });
 
+describe('expressMiddleware without an Express app', () => {
+  it('names the span after the route under a router used on its own, with no req.app', async () => {
+    const router = express5.Router();
+    router.use(expressMiddleware());
+    router.get('/standalone/:id', (_req: any, res: any) => res.end('ok'));
+    const httpServer = createServer((req, res) => router(req as any, res as any, () => res.end('404')));
+    const base = await listen(httpServer);
+    try {
+      expect((await request(base, '/standalone/7')).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server('/standalone/7'));
+      expect(span!.name).toBe('GET /standalone/:id');
+    } finally {
+      await close(httpServer);
+    }
+  });
+});
+
 describe('expressMiddleware options', () => {
   it.each([
     [{ accessLog: { sampleRate: 2 } }, 'SL_ERR_CONFIG_INVALID_VALUE'],

@@ -87,7 +87,8 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
 function appChain(app: unknown): unknown[] {
   const chain = [app];
   while (chain.length <= MAX_DEPTH) {
-    const parent = (chain[0] as { parent?: unknown }).parent;
+    // No app at all under the standalone router package or a connect-style stack.
+    const parent = (chain[0] as { parent?: unknown } | null | undefined)?.parent;
     if (parent === undefined || parent === null || chain.includes(parent)) break;
     chain.unshift(parent);
   }
