@@ -5,7 +5,9 @@
  * line holding both a string `service` and `service.name` cannot be indexed: one field would be a
  * string and an object at once. Documents are therefore built as nested objects, path by path, and
  * a value that would collide with a field already there is moved to `labels` (ECS's flat map of
- * scalars) instead of being lost or failing the whole document.
+ * scalars) instead of being lost or failing the whole document. Root names starting with `_` count as
+ * taken: Elasticsearch keeps them for metadata (`_id`, `_source`, ...) and refuses a document that
+ * carries one, which a logged MongoDB document would.
  */
 
 /** A JSON document under construction. */
@@ -27,9 +29,15 @@ export function pathOf(key: string): string[] {
   return segments.length > 0 ? segments : ['_'];
 }
 
+/** True for a root field name Elasticsearch may keep for metadata. */
+function isReservedRoot(name: string | undefined): boolean {
+  return name?.startsWith('_') === true;
+}
+
 /**
  * Sets `value` at `path`, creating objects on the way. Returns false, leaving the document as it was,
- * when something is in the way: a scalar where an object is needed, or any value already at the leaf.
+ * when something is in the way: a reserved root name (starting with `_`), a scalar where an object is
+ * needed, or any value already at the leaf.
  *
  * @example
  * const doc = {};
@@ -37,6 +45,7 @@ export function pathOf(key: string): string[] {
  * setPath(doc, ['service'], 'billing');          // false: service is an object
  */
 export function setPath(doc: Doc, path: readonly string[], value: unknown): boolean {
+  if (isReservedRoot(path[0])) return false;
   let node: Doc = doc;
   const last = path.length - 1;
   for (let i = 0; i < last; i++) {

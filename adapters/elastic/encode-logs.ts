@@ -62,7 +62,8 @@ export function addIdentity(
  * `@timestamp`, `message` and `log.level`; `trace_id`/`span_id` become `trace.id`/`span.id`; a
  * serialised `err` becomes `error.type`/`error.message`/`error.stack_trace`; every other field is
  * kept, dotted keys expanded, and a field that would collide with another (a string `service` next
- * to `service.name`) goes to `labels`. A line that is not a JSON object becomes the message.
+ * to `service.name`) or is named like a metadata field (`_id`, any root name starting with `_`) goes
+ * to `labels`. A line that is not a JSON object becomes the message.
  *
  * @example
  * logLineToDoc('{"level":"info","time":1714564800000,"msg":"order placed","orderId":"o-1"}', keys, identity, stream, Date.now());

@@ -3,7 +3,10 @@ import type { DataStream } from './data-stream.js';
 import { type Doc, pathOf, setPath, toLabels } from './ecs-document.js';
 import { addIdentity, type DocIdentity, toIsoTime } from './encode-logs.js';
 
-/** Where a metric whose name collides with a field sightline writes itself (`service.name`, `labels`) goes. */
+/**
+ * Where a metric goes whose name collides with a field sightline writes itself (`service.name`,
+ * `labels`) or starts with `_`.
+ */
 export const COLLISION_ROOT = 'metrics';
 
 /** True when the point can be written: finite numbers only (JSON has no NaN or Infinity). */
@@ -18,7 +21,8 @@ export function isWritablePoint(point: MetricPoint): boolean {
  * (`checkout.orders.placed: 42`), histograms as `<name>.count`/`.sum`/`.min`/`.max`, the series'
  * attributes under `labels.*` (dots as `_`), `event.kind: metric`, and the service fields. Counters
  * and histograms are deltas over the collection interval, so summing a field over any time range
- * gives the count in that range. A name colliding with one of those fields goes under `metrics.`.
+ * gives the count in that range. A name colliding with one of those fields, or starting with `_`
+ * (Elasticsearch's metadata fields), goes under `metrics.`.
  *
  * @example
  * metricToDoc(point, identity, stream);

@@ -61,6 +61,17 @@ describe('elastic _bulk delivery', () => {
     expect(stats.events).toMatchObject({ produced: 1, delivered: 1, queued: 0, dropped: {} });
   });
 
+  it('delivers a metric named like a metadata field under metrics.', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.metrics.counter('_version').add(2, { region: 'eu' });
+    await obs.forceFlush();
+    const metric = intake.docs('metrics-checkout-production').find((d) => 'metrics' in d);
+    expect(metric).toMatchObject({ metrics: { _version: 2 }, labels: { region: 'eu' } });
+    expect(Object.keys(metric!).filter((k) => k.startsWith('_'))).toEqual([]);
+    expect(obs.stats().elastic!.metrics).toMatchObject({ dropped: {} });
+  });
+
   it('sends plain NDJSON when gzip is off, and basic auth from username/password', async () => {
     const basic = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
     intake = await EsIntake.start({ authorization: basic });

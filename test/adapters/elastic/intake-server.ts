@@ -58,6 +58,29 @@ export interface EsIntakeOptions {
 
 const INDEX_FORBIDDEN = /[\\/*?"<>|,# :A-Z]/;
 
+/** Elasticsearch's metadata fields: a document carrying one at its root is refused. */
+const METADATA_FIELDS = new Set([
+  '_id',
+  '_index',
+  '_source',
+  '_routing',
+  '_version',
+  '_seq_no',
+  '_primary_term',
+  '_ignored',
+  '_tier',
+  '_doc_count',
+  '_field_names',
+  '_data_stream_timestamp',
+]);
+
+/** The refusal Elasticsearch gives a document with a metadata field at its root. */
+function metadataFieldError(doc: Record<string, unknown>): string | undefined {
+  const field = Object.keys(doc).find((k) => METADATA_FIELDS.has(k));
+  if (field === undefined) return undefined;
+  return `Field [${field}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`;
+}
+
 /** Validates a data stream name as Elasticsearch and the stock templates would. */
 export function dataStreamError(index: string | undefined): string | undefined {
   if (index === undefined) return 'no _index';
@@ -72,8 +95,8 @@ export function dataStreamError(index: string | undefined): string | undefined {
  * A loopback server speaking the Elasticsearch `_bulk` API as documented: NDJSON with a newline after
  * every line, `create` actions into `logs-*-*`/`metrics-*-*` data streams, gzip bodies, 401 on bad
  * credentials, 413 above `http.max_content_length`, per-item results in request order with
- * `errors: true`, `filter_path`, and an OTLP `/v1/traces` endpoint (APM Server). Answers can be
- * scripted per request or per document.
+ * `errors: true` (400 for a document with a metadata field such as `_id` at its root), `filter_path`,
+ * and an OTLP `/v1/traces` endpoint (APM Server). Answers can be scripted per request or per document.
  */
 export class EsIntake {
   readonly requests: EsRequest[] = [];
@@ -264,6 +287,7 @@ export class EsIntake {
       this.attempts.set(fingerprint, attempt);
       let failure: { status: number; type: string; reason: string } | undefined;
       const bad = dataStreamError(op.index);
+      const unparsable = metadataFieldError(op.doc);
       if (op.action !== 'create') {
         failure = {
           status: 400,
@@ -272,6 +296,8 @@ export class EsIntake {
         };
       } else if (bad !== undefined) {
         failure = { status: 400, type: 'invalid_index_name_exception', reason: bad };
+      } else if (unparsable !== undefined) {
+        failure = { status: 400, type: 'mapper_parsing_exception', reason: unparsable };
       } else {
         failure = this.itemRule?.(op, attempt);
       }

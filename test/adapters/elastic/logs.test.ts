@@ -115,7 +115,7 @@ describe('log lines shaped by another adapter', () => {
       now,
     );
     expect(doc['@timestamp']).toBe('2024-05-01T00:00:00.000Z');
-    expect(doc._).toBe(1);
+    expect(doc.labels).toEqual({ _: 1 });
     expect(doc.a).toEqual({ b: 2 });
     let node = doc.deep as Record<string, unknown>;
     let depth = 1;
@@ -125,5 +125,21 @@ describe('log lines shaped by another adapter', () => {
     }
     expect(depth).toBeLessThanOrEqual(17);
     expect(typeof node.d).toBe('string');
+  });
+});
+
+describe('log fields Elasticsearch would refuse or map apart', () => {
+  it('delivers a line with fields named like metadata fields (a logged MongoDB document), under labels', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.log.info({ _id: '65f0c0ffee', _source: 'api', _meta: { rev: 2 }, order: { _id: 'o-1' } }, 'saved');
+    await obs.forceFlush();
+    const doc = intake.docs('logs-checkout-production').find((d) => d.message === 'saved');
+    expect(doc).toMatchObject({
+      labels: { _id: '65f0c0ffee', _source: 'api', _meta_rev: 2 },
+      order: { _id: 'o-1' },
+    });
+    expect(Object.keys(doc!).filter((k) => k.startsWith('_'))).toEqual([]);
+    expect(obs.stats().elastic!.logs).toMatchObject({ dropped: {} });
   });
 });
