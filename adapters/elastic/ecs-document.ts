@@ -109,9 +109,28 @@ function mergeAt(doc: Doc, labels: Doc, path: string[], value: unknown, depth: n
     if (!empty) return;
   }
   const leaf = isPlainObject(value) && depth >= MAX_DEPTH ? JSON.stringify(value) : value;
-  if (setPath(doc, path, leaf)) return;
-  const name = labelKey(path.join('.'));
-  const label = labelValue(leaf);
+  if (!setPath(doc, path, leaf)) addLabel(labels, labelKey(path.join('.')), leaf);
+}
+
+/**
+ * Merges a line's own `labels` field (`path` is what follows `labels` in its key) into ECS labels,
+ * which are flat: nested keys are joined with `_`, other values kept as `labelValue` gives them, and
+ * a bare scalar is the label `labels`.
+ *
+ * @example
+ * mergeLabels(labels, [], { 'http.route': '/a', nested: { k: 1 } }); // { http_route: '/a', nested_k: 1 }
+ */
+export function mergeLabels(labels: Doc, path: string[], value: unknown, depth = 0): void {
+  if (isPlainObject(value) && depth < MAX_DEPTH) {
+    for (const key in value) mergeLabels(labels, [...path, ...pathOf(key)], value[key], depth + 1);
+    return;
+  }
+  addLabel(labels, path.length > 0 ? labelKey(path.join('.')) : 'labels', value);
+}
+
+/** Sets a label unless one of that name is already there; values `labelValue` cannot write are left out. */
+function addLabel(labels: Doc, name: string, value: unknown): void {
+  const label = labelValue(value);
   if (label !== undefined && labels[name] === undefined) labels[name] = label;
 }
 

@@ -1,6 +1,6 @@
 import type { LogKeys } from '../../src/export/index.js';
 import type { DataStream } from './data-stream.js';
-import { type Doc, ECS_VERSION, labelValue, mergeField } from './ecs-document.js';
+import { type Doc, ECS_VERSION, mergeField, mergeLabels, pathOf } from './ecs-document.js';
 
 /** Who writes the documents: the same for every document of one adapter. */
 export interface DocIdentity {
@@ -63,7 +63,8 @@ export function addIdentity(
  * serialised `err` becomes `error.type`/`error.message`/`error.stack_trace`; every other field is
  * kept, dotted keys expanded, and a field that would collide with another (a string `service` next
  * to `service.name`) or is named like a metadata field (`_id`, any root name starting with `_`) goes
- * to `labels`. A line that is not a JSON object becomes the message.
+ * to `labels`, next to the line's own `labels`, flattened (`labels.http.route` is `labels.http_route`).
+ * A line that is not a JSON object becomes the message.
  *
  * @example
  * logLineToDoc('{"level":"info","time":1714564800000,"msg":"order placed","orderId":"o-1"}', keys, identity, stream, Date.now());
@@ -115,33 +116,20 @@ export function logLineToDoc(
     mergeField(doc, labels, 'err', err);
   }
 
+  // The line's own labels are flattened apart so that they win over collided fields of the same name.
+  const own: Doc = {};
   for (const key in record) {
     if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey || MAPPED.has(key)) continue;
-    mergeField(doc, labels, key, record[key]);
+    const path = pathOf(key);
+    if (path[0] === 'labels') mergeLabels(own, path.slice(1), record[key]);
+    else mergeField(doc, labels, key, record[key]);
   }
-  attachLabels(doc, labels);
-  return doc;
-}
-
-/** Puts the collided fields into `labels`, next to any `labels.*` the line had itself. */
-export function attachLabels(doc: Doc, labels: Doc): void {
-  let any = false;
-  for (const _ in labels) {
-    any = true;
+  for (const key in labels) if (own[key] === undefined) own[key] = labels[key];
+  for (const _ in own) {
+    doc.labels = own;
     break;
   }
-  if (!any) return;
-  const own = doc.labels;
-  if (typeof own === 'object' && own !== null && !Array.isArray(own)) {
-    const target = own as Doc;
-    for (const key in labels) if (target[key] === undefined) target[key] = labels[key];
-    return;
-  }
-  if (own !== undefined && labels.labels === undefined) {
-    const value = labelValue(own);
-    if (value !== undefined) labels.labels = value;
-  }
-  doc.labels = labels;
+  return doc;
 }
 
 function toText(value: unknown): string {

@@ -142,4 +142,30 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     expect(Object.keys(doc!).filter((k) => k.startsWith('_'))).toEqual([]);
     expect(obs.stats().elastic!.logs).toMatchObject({ dropped: {} });
   });
+
+  it("keeps the line's own labels a flat map of scalars, dots as _, next to the collided fields", async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.log.info(
+      {
+        labels: { 'http.route': '/a', nested: { k: 1 }, ids: [1, 2], rows: [{ a: 1 }], service: 'mine' },
+        'labels.zone': 'eu-1',
+        service: 'billing',
+        'a.b': 1,
+        a: 2,
+      },
+      'labelled',
+    );
+    await obs.forceFlush();
+    const doc = intake.docs('logs-checkout-production').find((d) => d.message === 'labelled');
+    expect(doc?.labels).toEqual({
+      http_route: '/a',
+      nested_k: 1,
+      ids: [1, 2],
+      rows: '[{"a":1}]',
+      zone: 'eu-1',
+      service: 'mine',
+      a: 2,
+    });
+  });
 });
