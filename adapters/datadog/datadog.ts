@@ -20,7 +20,7 @@ import {
 import { type DdTraceProvider, loadDdTrace } from './dd-trace.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
-import { type DatadogOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
 import { type ServiceTags, unifiedTags } from './tags.js';
 
 /**
@@ -28,6 +28,7 @@ import { type ServiceTags, unifiedTags } from './tags.js';
  * on stdout (or to `/api/v2/logs`), spans through the Agent (OTLP, or dd-trace's tracer), and
  * anomalies to the Events API, all under unified service tags (`env`, `service`, `version`).
  * Options are checked here; a mistake throws a coded `SightlineConfigError` that never shows the key.
+ * A missing API key fails at `init()`, and only in an environment whose exporters include the adapter.
  *
  * @example
  * import { init } from 'sightline';
@@ -67,6 +68,7 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
 }
 
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
+  requireApiKey(opts);
   const identity = identityOf(opts, ctx);
   const tags = unifiedTags(identity, opts.tags);
   const hostname = opts.hostname ?? safeHostname();

@@ -247,8 +247,11 @@ function resolveTraceUrl(options: DatadogOptions, mode: ResolvedOptions['traces'
 /**
  * Validates {@link DatadogOptions} and applies the `DD_*` variables (options win over variables).
  *
- * @throws SightlineConfigError on an unknown option, a bad value or site, an insecure endpoint, or
- * a missing API key when a signal needs one. Messages never contain the key.
+ * A missing API key is left to {@link requireApiKey}, so an environment that does not use the adapter
+ * needs none.
+ *
+ * @throws SightlineConfigError on an unknown option, a bad value or site, or an insecure endpoint.
+ * Messages never contain the key.
  */
 export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptions {
   const options: DatadogOptions = input ?? {};
@@ -283,20 +286,6 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     fail('events', `option events is ${describeValue(options.events)}; pass true or false`);
   }
   const events = options.events ?? apiKey !== undefined;
-
-  const needKey = [
-    metrics === 'api' ? "metrics: 'api'" : '',
-    logs === 'http' ? "logs: 'http'" : '',
-    events ? 'events: true' : '',
-  ].filter((s) => s !== '');
-  if (apiKey === undefined && needKey.length > 0) {
-    fail(
-      'apiKey',
-      `no API key for ${needKey.join(', ')}; set the DD_API_KEY environment variable or the apiKey option, ` +
-        "or use metrics: 'none' and logs: 'stdout' to send through the Datadog Agent only",
-      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
-    );
-  }
 
   const endpoints = options.endpoints ?? {};
   if (typeof endpoints !== 'object' || endpoints === null) {
@@ -349,4 +338,24 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     channel: adapterChannel('channel', options.channel),
     ddTrace: options.ddTrace ?? {},
   };
+}
+
+/**
+ * Fails when a signal sent to the intake has no API key. `setup` calls it, so init() fails only in
+ * an environment whose exporters include the adapter.
+ */
+export function requireApiKey(opts: ResolvedOptions): void {
+  const needKey = [
+    opts.metrics === 'api' ? "metrics: 'api'" : '',
+    opts.logs === 'http' ? "logs: 'http'" : '',
+    opts.events ? 'events: true' : '',
+  ].filter((s) => s !== '');
+  if (opts.apiKey === undefined && needKey.length > 0) {
+    fail(
+      'apiKey',
+      `no API key for ${needKey.join(', ')}; set the DD_API_KEY environment variable or the apiKey option, ` +
+        "or use metrics: 'none' and logs: 'stdout' to send through the Datadog Agent only",
+      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
+    );
+  }
 }

@@ -39,6 +39,26 @@ export function startWith(exporter: SightlineAdapter, config: SightlineConfig = 
   return { obs, lines };
 }
 
+/**
+ * README's "Per environment" setup: `adapter` listed for production only. In development it is never
+ * set up, so sightline starts with the console even on a machine without the backend's settings;
+ * in production init() throws what the adapter's setup throws.
+ */
+export async function expectOnlyProductionSetsUp(adapter: () => SightlineAdapter): Promise<unknown> {
+  const name = adapter().name;
+  const dev = startWith(adapter(), { environment: 'development', exporters: { production: [adapter()] } });
+  dev.obs.log.info('hello');
+  expect(Object.keys(dev.obs.stats())).not.toContain(name);
+  expect(dev.lines.map((l) => JSON.parse(l).msg)).toContain('hello');
+  await stopSightline();
+  try {
+    startWith(adapter(), { environment: 'production', exporters: { production: [adapter()] } });
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`init() set up ${name} in production`);
+}
+
 export async function stopSightline(): Promise<void> {
   await getSightline()?.shutdown({ timeoutMs: 2000 });
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATADOG_SITES, datadog } from '../../../adapters/datadog/index.js';
 import { resolveOptions } from '../../../adapters/datadog/options.js';
 import { getSightline, SightlineConfigError } from '../../../src/index.js';
+import { expectOnlyProductionSetsUp, startWith } from '../harness.js';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
@@ -122,15 +123,26 @@ describe('environment variables', () => {
 });
 
 describe('validation', () => {
-  it('needs an API key for the intake signals, and says how to do without', () => {
-    const e = configError(() => datadog({ processEnv: {} }));
+  it('needs an API key for the intake signals at init(), and says how to do without', () => {
+    expect(() => datadog({ processEnv: {} })).not.toThrow();
+    const e = configError(() => startWith(datadog({ processEnv: {} })));
     expect(e.code).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
     expect(e.message).toContain('DD_API_KEY');
-    expect(() => datadog({ processEnv: {}, metrics: 'none' })).not.toThrow();
     expect(resolveOptions({ processEnv: {}, metrics: 'none' }).events).toBe(false);
-    expect(configError(() => datadog({ processEnv: {}, metrics: 'none', logs: 'http' })).code).toBe(
-      'SL_ERR_CONFIG_MISSING_CREDENTIALS',
-    );
+    expect(
+      configError(() => startWith(datadog({ processEnv: {}, metrics: 'none', logs: 'http' }))).code,
+    ).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
+  });
+
+  it('listed for production only, needs no key in development', async () => {
+    const error = await expectOnlyProductionSetsUp(() => datadog({ processEnv: {} }));
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_MISSING_CREDENTIALS', option: 'apiKey' });
+  });
+
+  it('starts with metrics and logs left to the Agent and no key', async () => {
+    const { obs } = startWith(datadog({ processEnv: {}, metrics: 'none' }));
+    expect(Object.keys(obs.stats())).toContain('datadog');
   });
 
   it('sends the key only over HTTPS, or plain HTTP to loopback', () => {
