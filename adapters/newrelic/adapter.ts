@@ -26,7 +26,7 @@ import {
   toNrMetrics,
 } from './encode-metrics.js';
 import { entityFields, newRelicLogFormat } from './log-format.js';
-import type { ResolvedNewRelic } from './options.js';
+import { type ResolvedNewRelic, requireLicenseKey } from './options.js';
 import { clampSpans } from './span-limits.js';
 import { reportAccepted } from './responses.js';
 
@@ -37,6 +37,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
   return {
     name: NAME,
     setup(ctx: AdapterContext): AdapterParts {
+      const licenseKey = requireLicenseKey(config);
       const host = config.hostname ?? safeHostname();
       const appName = config.appName ?? ctx.service;
       if (config.regionHint) {
@@ -47,7 +48,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         );
       }
       const channelOptions: ChannelOptions = { ...config.channel, diag: config.channel.diag ?? ctx.diag };
-      const headers = { 'Api-Key': config.licenseKey };
+      const headers = { 'Api-Key': licenseKey };
       const limits = (maxItems: number) => ({
         maxItems: config.maxItems ?? maxItems,
         maxBytes: config.maxBytes,
@@ -121,7 +122,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
       const traces = createOtlpTraceExporter({
         adapter: NAME,
         url: config.tracesUrl,
-        headers: { 'api-key': config.licenseKey },
+        headers: { 'api-key': licenseKey },
         protocol: config.otlpProtocol,
         limits: { maxBytes: config.maxBytes, maxCompressedBytes: config.maxBytes },
         channel: channelOptions,

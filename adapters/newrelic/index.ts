@@ -10,7 +10,8 @@ export type { NewRelicEndpoints, NewRelicOptions } from './options.js';
  * traces by OTLP/HTTP, anomaly events as custom events (Event API), and log lines shaped for "logs in
  * context" (`trace.id`, `span.id`, entity fields) on stdout or shipped to the Log API.
  * Reads `NEW_RELIC_LICENSE_KEY`, `NEW_RELIC_REGION`, `NEW_RELIC_APP_NAME` and `NEW_RELIC_ACCOUNT_ID`;
- * a mistake throws a `SightlineConfigError` here, never later.
+ * a mistake throws a `SightlineConfigError` here, never later. A missing license key fails at
+ * `init()`, and only in an environment whose exporters include the adapter.
  *
  * @example
  * import { init } from 'sightline';

@@ -53,7 +53,8 @@ export interface NewRelicOptions {
 
 /** The options after validation and environment reading. */
 export interface ResolvedNewRelic {
-  readonly licenseKey: string;
+  /** Absent when neither the option nor the environment gives one: {@link requireLicenseKey} fails at setup. */
+  readonly licenseKey: string | undefined;
   readonly region: NewRelicRegion;
   readonly appName: string | undefined;
   readonly logs: 'api' | 'stdout';
@@ -96,6 +97,8 @@ export const MAX_PAYLOAD_BYTES = 1_000_000;
 /**
  * Validates the factory's options and reads `NEW_RELIC_*` variables (options win). Throws a coded
  * `SightlineConfigError` naming the option and the fix; the license key never appears in a message.
+ * A missing license key is left to {@link requireLicenseKey}, so an environment that does not use
+ * the adapter needs none.
  */
 export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewRelic {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
@@ -116,8 +119,21 @@ export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewR
   try {
     return resolveRest(options, env, licenseKey);
   } catch (error) {
-    throw scrub(error, licenseKey);
+    throw licenseKey === undefined ? error : scrub(error, licenseKey);
   }
+}
+
+/**
+ * The license key, or a coded error when none is set. `setup` calls it, so init() fails only in an
+ * environment whose exporters include the adapter.
+ */
+export function requireLicenseKey(config: ResolvedNewRelic): string {
+  if (config.licenseKey !== undefined) return config.licenseKey;
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_MISSING_CREDENTIALS,
+    'newrelic.licenseKey',
+    'New Relic needs an ingest license key; pass newrelic({ licenseKey }) or set NEW_RELIC_LICENSE_KEY',
+  );
 }
 
 /**
@@ -130,7 +146,7 @@ function scrub(error: unknown, licenseKey: string): unknown {
   return new SightlineConfigError(error.code, error.option.split(licenseKey).join('<redacted>'), text);
 }
 
-function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string): ResolvedNewRelic {
+function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string | undefined): ResolvedNewRelic {
   const region = resolveRegion(options.region, env);
   const accountId = resolveAccountId(options.accountId, env);
   const appName = resolveAppName(options.appName, env);
@@ -173,13 +189,13 @@ function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string): Re
     channel: adapterChannel('newrelic.channel', options.channel),
     // New Relic EU license keys start with "eu" followed by a region digit; the digest does not
     // confirm it, so this only feeds a setup hint and never picks the region.
-    regionHint: region === 'US' && /^eu\d/i.test(licenseKey) && options.region === undefined,
+    regionHint: region === 'US' && /^eu\d/i.test(licenseKey ?? '') && options.region === undefined,
   };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function resolveLicenseKey(option: unknown, env: Env): string {
+function resolveLicenseKey(option: unknown, env: Env): string | undefined {
   if (option !== undefined) {
     // Trimmed, since keys pasted from a secrets file often end with a newline.
     const key = typeof option === 'string' ? option.trim() : '';
@@ -193,14 +209,7 @@ function resolveLicenseKey(option: unknown, env: Env): string {
     return key;
   }
   const fromEnv = envValue(env, 'NEW_RELIC_LICENSE_KEY');
-  if (fromEnv === undefined) {
-    throw new SightlineConfigError(
-      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
-      'newrelic.licenseKey',
-      'New Relic needs an ingest license key; pass newrelic({ licenseKey }) or set NEW_RELIC_LICENSE_KEY',
-    );
-  }
-  if (!isHeaderSafe(fromEnv)) {
+  if (fromEnv !== undefined && !isHeaderSafe(fromEnv)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_ENV,
       'NEW_RELIC_LICENSE_KEY',

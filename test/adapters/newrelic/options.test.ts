@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { newrelic } from '../../../adapters/newrelic/index.js';
 import { resolveOptions } from '../../../adapters/newrelic/options.js';
 import { SightlineConfigError } from '../../../src/diag/errors.js';
+import { expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
 import { LICENSE_KEY } from './helpers.js';
+
+afterEach(stopSightline);
 
 const KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8NRAL';
 
@@ -70,11 +73,18 @@ describe('newrelic options and environment', () => {
     expect(resolveOptions({ licenseKey: KEY, env: {} }).regionHint).toBe(false);
   });
 
-  it('requires a license key, naming the option and the variable', () => {
-    const e = configError(() => newrelic({ env: {} }));
+  it('requires a license key at init(), naming the option and the variable', () => {
+    expect(() => newrelic({ env: {} })).not.toThrow();
+    const e = configError(() => startWith(newrelic({ env: {} })));
     expect(e.code).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
     expect(e.option).toBe('newrelic.licenseKey');
     expect(e.message).toContain('NEW_RELIC_LICENSE_KEY');
+  });
+
+  it('listed for production only, needs no license key in development', async () => {
+    const error = await expectOnlyProductionSetsUp(() => newrelic({ env: {} }));
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_MISSING_CREDENTIALS', option: 'newrelic.licenseKey' });
   });
 
   it('rejects bad values with coded errors that name the option and the fix', () => {
