@@ -19,15 +19,19 @@ import { anomalyToDoc } from './encode-events.js';
 import { type DocIdentity, logLineToDoc } from './encode-logs.js';
 import { isWritablePoint, metricToDoc, sizeOfMetricDoc } from './encode-metrics.js';
 import { elasticLogFormat } from './log-format.js';
-import type { ResolvedElastic } from './options.js';
+import { type MissingSetting, type ResolvedElastic, requireSettings } from './options.js';
 
 const NAME = 'elastic';
 
-/** Builds the adapter from resolved options; `setup` wires one `_bulk` channel per signal into the export core. */
-export function createElasticAdapter(config: ResolvedElastic): SightlineAdapter {
+/**
+ * Builds the adapter from checked options; `setup` throws what the environment lacks, then wires one
+ * `_bulk` channel per signal into the export core.
+ */
+export function createElasticAdapter(checked: ResolvedElastic | MissingSetting): SightlineAdapter {
   return {
     name: NAME,
     setup(ctx: AdapterContext): AdapterParts {
+      const config = requireSettings(checked);
       const dataset = config.dataset ?? cleanDataStreamPart(ctx.service, 'generic');
       const namespace = config.namespace ?? cleanDataStreamPart(ctx.environment, 'default');
       const streams = {

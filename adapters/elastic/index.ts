@@ -1,6 +1,6 @@
 import type { SightlineAdapter } from '../../src/export/index.js';
 import { createElasticAdapter } from './elastic.js';
-import { type ElasticOptions, resolveOptions } from './options.js';
+import { checkOptions, type ElasticOptions } from './options.js';
 
 export type { ElasticEndpoints, ElasticOptions, ElasticTracesOptions } from './options.js';
 
@@ -13,7 +13,8 @@ export type { ElasticEndpoints, ElasticOptions, ElasticTracesOptions } from './o
  * Reads `ELASTICSEARCH_URL`/`ELASTIC_NODE`, `ELASTIC_CLOUD_ID`, `ELASTIC_API_KEY`/`ELASTICSEARCH_API_KEY`,
  * `ELASTICSEARCH_USERNAME`/`ELASTICSEARCH_PASSWORD`, `ELASTIC_APM_SERVER_URL`, `ELASTIC_OTLP_ENDPOINT`,
  * `ELASTIC_APM_SECRET_TOKEN` and `ELASTIC_APM_API_KEY`; a mistake throws a `SightlineConfigError`
- * here, never later.
+ * here, never later. A missing URL or credentials fail at `init()`, and only in an environment
+ * whose exporters include the adapter.
  *
  * @example
  * import { init } from 'sightline';
@@ -25,5 +26,5 @@ export type { ElasticEndpoints, ElasticOptions, ElasticTracesOptions } from './o
  * });
  */
 export function elastic(options?: ElasticOptions): SightlineAdapter {
-  return createElasticAdapter(resolveOptions(options));
+  return createElasticAdapter(checkOptions(options));
 }

@@ -1,4 +1,4 @@
-import { describeValue, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 import {
   adapterChannel,
   adapterEnv,
@@ -139,10 +139,36 @@ export const DEFAULT_MAX_BYTES = 5_000_000;
 export const DEFAULT_MAX_ITEMS = 10_000;
 
 /**
+ * A setting the environment does not provide (the Elasticsearch URL, credentials). The factory keeps
+ * it and `setup` throws it, so init() fails only in an environment whose exporters include the adapter.
+ */
+export class MissingSetting {
+  constructor(
+    readonly code: ErrorCode,
+    readonly option: string,
+    readonly message: string,
+  ) {}
+}
+
+/** The resolved options, or the coded error for what the environment lacks. */
+export function requireSettings(checked: ResolvedElastic | MissingSetting): ResolvedElastic {
+  if (checked instanceof MissingSetting) {
+    throw new SightlineConfigError(checked.code, checked.option, checked.message);
+  }
+  return checked;
+}
+
+/** {@link checkOptions}, throwing what the environment lacks too. */
+export function resolveOptions(input: ElasticOptions | undefined): ResolvedElastic {
+  return requireSettings(checkOptions(input));
+}
+
+/**
  * Validates the factory's options and reads `ELASTIC_*`/`ELASTICSEARCH_*` variables (options win).
  * Throws a coded `SightlineConfigError` naming the option and the fix; no secret ever appears in it.
+ * A URL or credentials the environment lacks come back as a {@link MissingSetting}.
  */
-export function resolveOptions(input: ElasticOptions | undefined): ResolvedElastic {
+export function checkOptions(input: ElasticOptions | undefined): ResolvedElastic | MissingSetting {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     throw invalid('elastic', `elastic(options) expects an object, got ${describeValue(input)}`, true);
   }
@@ -150,44 +176,30 @@ export function resolveOptions(input: ElasticOptions | undefined): ResolvedElast
   checkKeys('elastic', options, KNOWN);
   const env = adapterEnv('elastic.env', options.env);
   const secrets = collectSecrets(options, env);
+  let checked: ResolvedElastic | MissingSetting;
   try {
-    return resolveAll(options, env);
+    checked = resolveAll(options, env);
   } catch (error) {
     throw scrub(error, secrets);
   }
+  if (!(checked instanceof MissingSetting)) return checked;
+  return new MissingSetting(checked.code, redact(checked.option, secrets), redact(checked.message, secrets));
 }
 
-function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic {
+function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic | MissingSetting {
   const endpoints = readEndpoints(options.endpoints);
-  const node = resolveNode(options, env, endpoints);
-  const authorization = resolveAuth(options, env, node?.userInfo);
-  if (authorization === undefined) {
-    const hosts = [node?.url, endpoints.logs, endpoints.metrics, endpoints.events].filter(
-      (u): u is string | URL => u !== undefined,
-    );
-    const remote = hosts.some((u) => !isLoopback(new URL(String(u)).hostname));
-    if (remote) {
-      throw new SightlineConfigError(
-        ErrorCodes.CONFIG_MISSING_CREDENTIALS,
-        'elastic.apiKey',
-        'Elasticsearch needs credentials; pass elastic({ apiKey }) or elastic({ username, password }), ' +
-          'or set ELASTIC_API_KEY (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD)',
-      );
-    }
-  }
-  const credentials = authorization !== undefined;
-  const bulk = (key: 'logs' | 'metrics' | 'events'): URL => {
-    const given = endpoints[key];
-    if (given !== undefined)
-      return withFilterPath(resolveEndpoint(`elastic.endpoints.${key}`, given, { credentials }));
-    // resolveNode returned a URL, or every bulk endpoint is given.
-    return bulkUrl((node as NodeUrl).url);
+  const node = resolveNode(options, env);
+  const auth = resolveAuth(options, env, node?.userInfo);
+  // Credentials meant but incomplete still mean HTTPS for every endpoint.
+  const credentials = auth !== undefined;
+  const given = (key: 'logs' | 'metrics' | 'events'): URL | undefined => {
+    const url = endpoints[key];
+    return url === undefined
+      ? undefined
+      : withFilterPath(resolveEndpoint(`elastic.endpoints.${key}`, url, { credentials }));
   };
-  return {
-    authorization,
-    logsUrl: bulk('logs'),
-    metricsUrl: bulk('metrics'),
-    eventsUrl: bulk('events'),
+  const urls = { logs: given('logs'), metrics: given('metrics'), events: given('events') };
+  const rest = {
     traces: resolveTraces(options, env, endpoints.traces),
     dataset: explicitPart('elastic.dataset', options.dataset, 'dataset'),
     namespace: explicitPart('elastic.namespace', options.namespace, 'namespace'),
@@ -200,6 +212,30 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic {
     ...resolveLimits(options.limits),
     channel: adapterChannel('elastic.channel', options.channel),
   };
+
+  const bulk = (url: URL | undefined) => url ?? (node ? bulkUrl(node.url) : undefined);
+  const logsUrl = bulk(urls.logs);
+  const metricsUrl = bulk(urls.metrics);
+  const eventsUrl = bulk(urls.events);
+  if (logsUrl === undefined || metricsUrl === undefined || eventsUrl === undefined) {
+    return new MissingSetting(
+      ErrorCodes.CONFIG_INVALID_VALUE,
+      'elastic.node',
+      'Elasticsearch URL is missing; pass elastic({ node: "https://host:9200" }) or elastic({ cloudId }), ' +
+        'or set ELASTICSEARCH_URL (or ELASTIC_CLOUD_ID)',
+    );
+  }
+  if (auth instanceof MissingSetting) return auth;
+  const remote = [node?.url, logsUrl, metricsUrl, eventsUrl].some((u) => u && !isLoopback(u.hostname));
+  if (auth === undefined && remote) {
+    return new MissingSetting(
+      ErrorCodes.CONFIG_MISSING_CREDENTIALS,
+      'elastic.apiKey',
+      'Elasticsearch needs credentials; pass elastic({ apiKey }) or elastic({ username, password }), ' +
+        'or set ELASTIC_API_KEY (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD)',
+    );
+  }
+  return { authorization: auth, logsUrl, metricsUrl, eventsUrl, ...rest };
 }
 
 /** Every secret the options or the environment hold, so an error message can be scrubbed of them. */
@@ -225,12 +261,15 @@ function scrub(error: unknown, secrets: readonly string[]): unknown {
   if (!(error instanceof SightlineConfigError)) return error;
   const leaked = secrets.filter((s) => error.message.includes(s) || error.option.includes(s));
   if (leaked.length === 0) return error;
-  const clean = (text: string) => leaked.reduce((t, s) => t.split(s).join('<redacted>'), text);
   return new SightlineConfigError(
     error.code,
-    clean(error.option),
-    clean(error.message.replace(` [${error.code}]`, '')),
+    redact(error.option, leaked),
+    redact(error.message.replace(` [${error.code}]`, ''), leaked),
   );
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((t, s) => t.split(s).join('<redacted>'), text);
 }
 
 interface NodeUrl {
@@ -238,7 +277,8 @@ interface NodeUrl {
   readonly userInfo: { username: string; password: string } | undefined;
 }
 
-function resolveNode(options: ElasticOptions, env: Env, endpoints: ElasticEndpoints): NodeUrl | undefined {
+/** The Elasticsearch URL the options or the environment name; `undefined` when none does. */
+function resolveNode(options: ElasticOptions, env: Env): NodeUrl | undefined {
   if (options.node !== undefined && options.cloudId !== undefined) {
     throw invalid(
       'elastic.node',
@@ -266,15 +306,7 @@ function resolveNode(options: ElasticOptions, env: Env, endpoints: ElasticEndpoi
     option = 'ELASTIC_CLOUD_ID';
     raw = fromCloudId(option, cloudEnv);
   }
-  if (raw === undefined) {
-    if (endpoints.logs !== undefined && endpoints.metrics !== undefined && endpoints.events !== undefined)
-      return undefined;
-    throw invalid(
-      'elastic.node',
-      'Elasticsearch URL is missing; pass elastic({ node: "https://host:9200" }) or elastic({ cloudId }), ' +
-        'or set ELASTICSEARCH_URL (or ELASTIC_CLOUD_ID)',
-    );
-  }
+  if (raw === undefined) return undefined;
   if (typeof raw !== 'string' && !(raw instanceof URL)) {
     throw invalid(option, `Option ${option} is ${describeValue(raw)}; use a URL such as https://host:9200`);
   }
@@ -322,7 +354,11 @@ function withFilterPath(url: URL): URL {
   return out;
 }
 
-function resolveAuth(options: ElasticOptions, env: Env, userInfo: NodeUrl['userInfo']): string | undefined {
+function resolveAuth(
+  options: ElasticOptions,
+  env: Env,
+  userInfo: NodeUrl['userInfo'],
+): string | MissingSetting | undefined {
   const hasBasicOption = options.username !== undefined || options.password !== undefined;
   if (options.apiKey !== undefined && hasBasicOption) {
     throw invalid(
@@ -363,7 +399,13 @@ function checkedApiKey(option: string, value: unknown, fromEnv = false): string 
   );
 }
 
-function checkedBasic(prefix: string, username: unknown, password: unknown, fromEnv = false): string {
+/** A basic auth header; a user name or password the environment lacks is kept for setup. */
+function checkedBasic(
+  prefix: string,
+  username: unknown,
+  password: unknown,
+  fromEnv = false,
+): string | MissingSetting {
   const userOption = fromEnv
     ? `${prefix}_USERNAME`
     : prefix === 'elastic.node'
@@ -375,14 +417,12 @@ function checkedBasic(prefix: string, username: unknown, password: unknown, from
       ? prefix
       : `${prefix}.password`;
   if (typeof username !== 'string' || username === '' || username.includes(':')) {
-    throw new SightlineConfigError(
-      fromEnv ? ErrorCodes.CONFIG_MISSING_CREDENTIALS : ErrorCodes.CONFIG_INVALID_VALUE,
-      userOption,
-      `${userOption} is ${describeValue(username)}; basic auth needs a user name without ':' along with ${passwordOption}`,
-    );
+    const message = `${userOption} is ${describeValue(username)}; basic auth needs a user name without ':' along with ${passwordOption}`;
+    if (fromEnv) return new MissingSetting(ErrorCodes.CONFIG_MISSING_CREDENTIALS, userOption, message);
+    throw new SightlineConfigError(ErrorCodes.CONFIG_INVALID_VALUE, userOption, message);
   }
   if (typeof password !== 'string' || password === '') {
-    throw new SightlineConfigError(
+    return new MissingSetting(
       ErrorCodes.CONFIG_MISSING_CREDENTIALS,
       passwordOption,
       `${passwordOption} is ${describeValue(password, true)}; basic auth needs the password of ${describeValue(username)}`,

@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cloudIdToUrl } from '../../../adapters/elastic/auth.js';
+import { elastic } from '../../../adapters/elastic/index.js';
 import { resolveOptions } from '../../../adapters/elastic/options.js';
+import { expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
 import { API_KEY, PASSWORD, SECRET_TOKEN } from './helpers.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const code = (c: string, option?: string) =>
   expect.objectContaining({ code: c, ...(option !== undefined ? { option } : {}) });
+
+afterEach(stopSightline);
 
 describe('elastic options and environment', () => {
   it('reads ELASTICSEARCH_URL and ELASTIC_API_KEY, and derives the _bulk URL with its response filter', () => {
@@ -75,10 +79,13 @@ describe('elastic options and environment', () => {
   });
 
   it('fails at setup with coded errors naming the option', () => {
-    expect(() => resolveOptions({ env: {} })).toThrowError(
+    for (const options of [{ env: {} }, { node: 'https://es.example.com', env: {} }]) {
+      expect(() => elastic(options)).not.toThrow();
+    }
+    expect(() => startWith(elastic({ env: {} }))).toThrowError(
       code('SL_ERR_CONFIG_INVALID_VALUE', 'elastic.node'),
     );
-    expect(() => resolveOptions({ node: 'https://es.example.com', env: {} })).toThrowError(
+    expect(() => startWith(elastic({ node: 'https://es.example.com', env: {} }))).toThrowError(
       code('SL_ERR_CONFIG_MISSING_CREDENTIALS', 'elastic.apiKey'),
     );
     // A local cluster without security needs no credentials.
@@ -95,8 +102,12 @@ describe('elastic options and environment', () => {
     expect(() =>
       resolveOptions({ node: 'https://x', apiKey: 'k', username: 'u', password: 'p', env: {} }),
     ).toThrowError(code('SL_ERR_CONFIG_INVALID_VALUE', 'elastic.apiKey'));
-    expect(() => resolveOptions({ node: 'https://x', username: 'u', env: {} })).toThrowError(
+    expect(() => startWith(elastic({ node: 'https://x', username: 'u', env: {} }))).toThrowError(
       code('SL_ERR_CONFIG_MISSING_CREDENTIALS', 'elastic.password'),
+    );
+    // A bad value still fails in the factory when the environment names no Elasticsearch.
+    expect(() => elastic({ apiKey: 'has space', env: {} })).toThrowError(
+      code('SL_ERR_CONFIG_INVALID_VALUE', 'elastic.apiKey'),
     );
     expect(() => resolveOptions({ node: 'https://x', apiKey: 'has space', env: {} })).toThrowError(
       code('SL_ERR_CONFIG_INVALID_VALUE', 'elastic.apiKey'),
@@ -155,5 +166,14 @@ describe('elastic options and environment', () => {
     const url = 'http://127.0.0.1:9/_bulk';
     const r = resolveOptions({ endpoints: { logs: url, metrics: url, events: url }, env: {} });
     expect(r.logsUrl.pathname).toBe('/_bulk');
+  });
+
+  it('listed for production only, needs no URL or credentials in development', async () => {
+    const error = await expectOnlyProductionSetsUp(() => elastic({ env: {} }));
+    expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option: 'elastic.node' });
+    const noKey = await expectOnlyProductionSetsUp(() =>
+      elastic({ env: { ELASTICSEARCH_URL: 'https://es.example.com' } }),
+    );
+    expect(noKey).toMatchObject({ code: 'SL_ERR_CONFIG_MISSING_CREDENTIALS', option: 'elastic.apiKey' });
   });
 });
