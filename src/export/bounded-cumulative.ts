@@ -4,7 +4,7 @@ import {
   AggregationTemporality,
   DataPointType,
   type Histogram,
-  type InstrumentType,
+  InstrumentType,
   type MetricData,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -66,13 +66,13 @@ function copyHistogram(h: Histogram): Histogram {
 }
 
 /**
- * Gives an exporter that wants cumulative sums and histograms what it asks for, with a hard
+ * Gives an exporter that wants cumulative sums, histograms and gauges what it asks for, with a hard
  * bound. The SDK's own cumulative storage keeps every series it ever reported, so unbounded
  * attribute values grow memory without limit even with a cardinality limit; here the SDK
  * collects deltas (bounded per cycle) and this layer adds them up, folding series beyond
  * `limit` per instrument into the overflow series (`otel.metric.overflow=true`). An instrument
  * with no recordings in a cycle is absent from the SDK's delta collection; it is still reported
- * here with its running totals, as cumulative temporality promises.
+ * here with its running totals, and a gauge with its last value, as cumulative temporality promises.
  */
 export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
   const wants = (type: InstrumentType) =>
@@ -107,6 +107,8 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
         series.set(k, { attributes, startTime: dp.startTime, value });
       } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
         existing.value = addHistogram(existing.value as Histogram, dp.value as Histogram);
+      } else if (metric.dataPointType === DataPointType.GAUGE) {
+        existing.value = dp.value as number;
       } else {
         existing.value = (existing.value as number) + (dp.value as number);
       }
@@ -157,7 +159,9 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
             const cumulative =
               type !== undefined &&
               wants(type) &&
-              (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.HISTOGRAM);
+              (m.dataPointType === DataPointType.SUM ||
+                m.dataPointType === DataPointType.HISTOGRAM ||
+                type === InstrumentType.GAUGE);
             return cumulative ? accumulate(sm.scope, m, seen) : m;
           }),
         }));

@@ -70,4 +70,32 @@ describe('cumulative export over the SDK delta collection', () => {
     const firstEnd = find(exports[0], 'orders.placed')?.dataPoints[0]?.endTime;
     expect(counter?.dataPoints[0]?.endTime).not.toEqual(firstEnd);
   });
+
+  it('keeps reporting a gauge recorded once with its last value', async () => {
+    const { adapter, exports } = capturing();
+    obs = init({
+      service: 'cumulative',
+      exporters: [adapter],
+      logStream: { write() {} },
+      handleSignals: false,
+    });
+    const pool = obs.metrics.gauge('db.pool.size');
+    pool.record(10, { db: 'orders' });
+    pool.record(12, { db: 'orders' });
+    pool.record(4, { db: 'users' });
+    await obs.forceFlush();
+    await obs.forceFlush();
+    pool.record(8, { db: 'users' });
+    await obs.forceFlush();
+
+    const values = (rm: ResourceMetrics | undefined) =>
+      Object.fromEntries(
+        (find(rm, 'db.pool.size')?.dataPoints ?? []).map((dp) => [dp.attributes.db, dp.value]),
+      );
+    expect(values(exports[0])).toEqual({ orders: 12, users: 4 });
+    // Nothing recorded in the second interval: the gauge still reads what it was set to.
+    expect(values(exports[1])).toEqual({ orders: 12, users: 4 });
+    expect(values(exports[2])).toEqual({ orders: 12, users: 8 });
+    expect(find(exports[2], 'db.pool.size')?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
+  });
 });
