@@ -162,8 +162,10 @@ export function createOtlpTraceExporter(config: OtlpChannelConfig): {
   const encode =
     config.protocol === 'http/json'
       ? (spans: readonly ReadableSpan[]) =>
-          JsonTraceSerializer.serializeRequest(
-            spans as Parameters<typeof JsonTraceSerializer.serializeRequest>[0],
+          int64Safe(
+            JsonTraceSerializer.serializeRequest(
+              spans as Parameters<typeof JsonTraceSerializer.serializeRequest>[0],
+            ),
           )
       : encodeTraceRequest;
   const channel = channelFor<ReadableSpan>(config, 'traces', (spans) => body(encode(spans), config.protocol));
@@ -209,7 +211,8 @@ function encodeMetricsProtobuf(items: readonly OtlpMetricItem[]): Uint8Array | u
 
 function encodeMetricsJson(items: readonly OtlpMetricItem[]): Uint8Array | undefined {
   const groups: ResourceMetrics[] = groupOtlpMetricItems(items);
-  if (groups.length === 1) return JsonMetricsSerializer.serializeRequest(groups[0] as ResourceMetrics);
+  if (groups.length === 1)
+    return int64Safe(JsonMetricsSerializer.serializeRequest(groups[0] as ResourceMetrics));
   const merged: unknown[] = [];
   for (const rm of groups) {
     const bytes = JsonMetricsSerializer.serializeRequest(rm);
@@ -218,7 +221,31 @@ function encodeMetricsJson(items: readonly OtlpMetricItem[]): Uint8Array | undef
       ...(JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceMetrics: unknown[] }).resourceMetrics,
     );
   }
-  return utf8.encode(JSON.stringify({ resourceMetrics: merged }));
+  return int64Safe(utf8.encode(JSON.stringify({ resourceMetrics: merged })));
+}
+
+/** An `intValue` written as a JSON number that is not a safe integer: exponent, fraction or 16+ digits. */
+const UNSAFE_INT = /"intValue":-?(\d{16,}|[\d.]+e)/i;
+const INT64_MAX = 2 ** 63;
+
+/**
+ * The upstream JSON serializers write every integral number as `intValue`, as a JSON number:
+ * `2 ** 64` goes out as `18446744073709552000`, which no int64 holds, and an OTLP/JSON receiver
+ * refuses the whole request. As protobuf does here, a value outside int64 becomes `doubleValue`;
+ * one inside but past 2^53 is written as its decimal string, as OTLP/JSON writes int64. Only a
+ * body that has such a value is parsed again.
+ */
+function int64Safe(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  if (bytes === undefined) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!UNSAFE_INT.test(text)) return bytes;
+  const fixed = JSON.stringify(JSON.parse(text), (_key, value: unknown) => {
+    if (value === null || typeof value !== 'object') return value;
+    const int = (value as { intValue?: unknown }).intValue;
+    if (typeof int !== 'number' || Number.isSafeInteger(int)) return value;
+    return Math.abs(int) < INT64_MAX ? { intValue: BigInt(int).toString() } : { doubleValue: int };
+  });
+  return utf8.encode(fixed);
 }
 
 function logsSerializer(protocol: OtlpProtocol): {

@@ -166,6 +166,26 @@ describe('otlp delivery', () => {
     expect(points).toBe(6000);
   });
 
+  it('writes integers outside int64 as doubles and those past 2^53 as decimal strings in http/json', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
+    obs.trace('big', (span) => {
+      span.setAttribute('bytes.total', 2 ** 64);
+      span.setAttribute('ids.seen', 2 ** 60);
+      span.setAttribute('ok', 42);
+    });
+    obs.metrics.counter('big.keys').add(1, { shard: 2 ** 70 });
+    await obs.forceFlush();
+    const text = [...collector.accepted('traces'), ...collector.accepted('metrics')]
+      .map((r) => JSON.stringify(r.json))
+      .join('\n');
+    const ints = [...text.matchAll(/"intValue":("?-?\d+"?)/g)].map((m) => m[1]);
+    expect(ints).toContain('42');
+    expect(ints).toContain('"1152921504606846976"');
+    for (const v of ints) expect(BigInt(String(v).replace(/"/g, '')) < 2n ** 63n).toBe(true);
+    expect(text).toContain('"doubleValue":18446744073709552000');
+    expect(text).toContain('"doubleValue":1.1805916207174113e+21');
+  });
+
   it('splits a batch into requests of at most the configured number of items', async () => {
     const { obs } = startWithOtlp(collector, {
       signals: ['traces'],
