@@ -17,7 +17,7 @@ import {
   createMetricsChannel,
   type IntakeConfig,
 } from './channels.js';
-import { type DdTraceProvider, loadDdTrace } from './dd-trace.js';
+import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
 import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
@@ -118,7 +118,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     channels.push(channel);
   }
 
-  let ddProvider: DdTraceProvider | undefined;
+  let flushTraces: (() => Promise<void>) | undefined;
   if (opts.traces === 'otlp') {
     const { exporter, channel } = createOtlpTraceExporter({
       adapter: 'datadog',
@@ -130,23 +130,29 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     parts.spanExporter = exporter;
     channels.push(channel);
   } else if (opts.traces === 'dd-trace') {
-    ddProvider = startDdTrace(opts, identity, ctx.diag);
-    parts.tracerProvider = ddProvider;
+    const tracer = loadDdTrace();
+    const provider = startDdTrace(tracer, opts, identity, ctx.diag);
+    parts.tracerProvider = provider;
+    flushTraces = () => flushDdTrace(tracer, provider);
   }
 
   ctx.registerStats('datadog', statsOf(...channels));
   parts.forceFlush = async () => {
-    await events?.forceFlush();
+    await Promise.all([events?.forceFlush(), flushTraces?.()]);
   };
   parts.shutdown = async () => {
     // dd-trace's provider shutdown leaves its writer's buffer unsent; flushing sends it to the Agent.
-    await Promise.all([events?.shutdown(), ddProvider?.forceFlush().catch(() => undefined)]);
+    await Promise.all([events?.shutdown(), flushTraces?.()]);
   };
   return parts;
 }
 
-function startDdTrace(opts: ResolvedOptions, identity: ServiceTags, diag: Diag): DdTraceProvider {
-  const tracer = loadDdTrace();
+function startDdTrace(
+  tracer: DdTraceTracer,
+  opts: ResolvedOptions,
+  identity: ServiceTags,
+  diag: Diag,
+): DdTraceProvider {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
     const i = t.indexOf(':');

@@ -13,6 +13,26 @@ export interface DdTraceProvider extends TracerProvider {
 export interface DdTraceTracer {
   init(options: Record<string, unknown>): DdTraceTracer;
   readonly TracerProvider: new (config?: Record<string, unknown>) => DdTraceProvider;
+  /** dd-trace's own tracer and its Agent exporter, whose `flush` calls back once the Agent answered. */
+  readonly _tracer?: { readonly _exporter?: { flush?(done: () => void): void } };
+}
+
+/**
+ * Sends the spans dd-trace holds and resolves once the Agent has answered. Its provider's
+ * `forceFlush` only starts the request, so a process exiting right after `shutdown()` lost them.
+ * Never rejects; the caller's deadline bounds the wait.
+ */
+export function flushDdTrace(tracer: DdTraceTracer, provider: DdTraceProvider): Promise<void> {
+  const exporter = tracer._tracer?._exporter;
+  const flush = exporter?.flush;
+  if (typeof flush !== 'function') return provider.forceFlush().catch(() => undefined);
+  return new Promise((resolve) => {
+    try {
+      flush.call(exporter, () => resolve());
+    } catch {
+      resolve();
+    }
+  });
 }
 
 /**
