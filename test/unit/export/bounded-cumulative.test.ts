@@ -27,6 +27,9 @@ function capturing(): { adapter: SightlineAdapter; exports: ResourceMetrics[] } 
   };
 }
 
+const start = (adapter: SightlineAdapter): Sightline =>
+  init({ service: 'cumulative', exporters: [adapter], logStream: { write() {} }, handleSignals: false });
+
 const find = (rm: ResourceMetrics | undefined, name: string): MetricData | undefined =>
   rm?.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
 
@@ -39,12 +42,7 @@ describe('cumulative export over the SDK delta collection', () => {
 
   it('keeps reporting an idle instrument with its running total', async () => {
     const { adapter, exports } = capturing();
-    obs = init({
-      service: 'cumulative',
-      exporters: [adapter],
-      logStream: { write() {} },
-      handleSignals: false,
-    });
+    obs = start(adapter);
     const orders = obs.metrics.counter('orders.placed');
     const latency = obs.metrics.histogram('checkout.latency', { unit: 'ms' });
     orders.add(2, { plan: 'pro' });
@@ -73,12 +71,7 @@ describe('cumulative export over the SDK delta collection', () => {
 
   it('keeps reporting a gauge recorded once with its last value', async () => {
     const { adapter, exports } = capturing();
-    obs = init({
-      service: 'cumulative',
-      exporters: [adapter],
-      logStream: { write() {} },
-      handleSignals: false,
-    });
+    obs = start(adapter);
     const pool = obs.metrics.gauge('db.pool.size');
     pool.record(10, { db: 'orders' });
     pool.record(12, { db: 'orders' });
