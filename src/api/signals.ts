@@ -4,23 +4,48 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * On SIGTERM or SIGINT, flushes within the shutdown deadline, then lets the signal do what it
- * would have done: if nobody else listens, it is raised again so the process ends as usual.
+ * would have done: if nobody else handles it, it is raised again so the process ends as usual. A
+ * second signal during the flush ends the process at once, as the first would have.
  */
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
   for (const signal of SIGNALS) {
+    let flushing = false;
     const handler = () => {
-      void instance.shutdown().finally(() => {
-        process.removeListener(signal, handler);
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
+      if (flushing) return endAsUsual(signal, handler);
+      flushing = true;
+      // Registered until the flush is done: a listener that only re-raises the signal once it is
+      // alone (signal-exit's) would otherwise end the process before the flush.
+      void instance.shutdown().finally(() => endAsUsual(signal, handler));
     };
     handlers.set(signal, handler);
-    process.once(signal, handler);
+    process.on(signal, handler);
   }
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   };
+}
+
+/**
+ * Removes sightline's listener and raises the signal again unless another listener handles it.
+ * signal-exit's listeners (execa, write-file-atomic and many more load it) do not count: they
+ * stand aside while any other listener is there and end the process themselves once alone.
+ */
+function endAsUsual(signal: NodeJS.Signals, handler: () => void): void {
+  process.removeListener(signal, handler);
+  if (process.listenerCount(signal) <= signalExitListeners()) process.kill(process.pid, signal);
+}
+
+/**
+ * How many listeners signal-exit keeps on each signal, one per loaded copy: v4 counts them on a
+ * global emitter, v3 on one kept on `process`, and v4 adds v3's count as this does.
+ */
+function signalExitListeners(): number {
+  type Emitter = { count?: unknown } | undefined;
+  const v4 = (globalThis as unknown as Record<symbol, Emitter>)[Symbol.for('signal-exit emitter')];
+  const v3 = (process as unknown as { __signal_exit_emitter__?: Emitter }).__signal_exit_emitter__;
+  const count = (e: Emitter) => (typeof e?.count === 'number' ? e.count : 0);
+  return count(v4) + count(v3);
 }
 
 /**
