@@ -55,12 +55,15 @@ function join(prefix: string, part: string | RegExp, sealed: boolean): string {
   return prefix.endsWith('/') && !sealed ? prefix.slice(0, -1) + p : prefix + p;
 }
 
+const isPath = (value: unknown): value is string | RegExp =>
+  typeof value === 'string' || value instanceof RegExp;
+
 /** The path a layer was given, when the router keeps it (a string or a RegExp), else undefined. */
 function givenPath(layer: LayerLike, matched: Matched): string | RegExp | undefined {
-  for (const path of [matched.pattern, layer.rawPath, layer.route?.path]) {
-    if (typeof path === 'string' || path instanceof RegExp) return path;
-  }
-  return undefined;
+  if (isPath(matched.pattern)) return matched.pattern;
+  if (isPath(layer.rawPath)) return layer.rawPath;
+  const own = layer.route?.path;
+  return isPath(own) ? own : undefined;
 }
 
 /**
@@ -110,10 +113,11 @@ function isMountOf(part: string | RegExp, app: unknown): boolean {
   return trimSlash(part) === trimSlash(mountpath);
 }
 
-/** `apps`: the mounted apps still to go through, down to the one the route belongs to. */
+/** `apps[next]` on: the mounted apps still to go through, down to the one the route belongs to. */
 function search(
   router: RouterLike,
-  apps: unknown[],
+  apps: readonly unknown[],
+  next: number,
   path: string,
   prefix: string,
   sealed: boolean,
@@ -128,7 +132,7 @@ function search(
       if (matched) return join(prefix, layerTemplate(layer, matched, path), sealed);
       continue;
     }
-    const app = apps.length > 0 && isMountedApp(layer.handle) ? apps[0] : undefined;
+    const app = next < apps.length && isMountedApp(layer.handle) ? apps[next] : undefined;
     if (app === undefined && !isRouter(layer.handle)) continue;
     const matched = matchLayer(layer, path);
     if (!matched) continue;
@@ -140,7 +144,8 @@ function search(
     if (!rest.startsWith('/')) rest = `/${rest}`;
     const found = search(
       inner,
-      app === undefined ? apps : apps.slice(1),
+      apps,
+      app === undefined ? next : next + 1,
       rest,
       join(prefix, part, sealed),
       part instanceof RegExp || ((part === '' || part === '/') && sealed),
@@ -161,10 +166,10 @@ function search(
 export function resolveRouteTemplate(req: RoutedRequest, path: string): string | undefined {
   const route = req.route;
   if (!route || typeof route !== 'object') return undefined;
-  const [root, ...apps] = appChain(req.app);
-  const router = rootRouter(root);
+  const apps = appChain(req.app);
+  const router = rootRouter(apps[0]);
   if (router) {
-    const found = search(router, apps, path, '', false, route, 0);
+    const found = search(router, apps, 1, path, '', false, route, 0);
     if (found !== undefined) return found === '' ? '/' : found;
   }
   const own = route.path;
