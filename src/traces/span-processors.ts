@@ -28,9 +28,10 @@ export class ExportingSpanProcessor implements SpanProcessor {
 }
 
 /**
- * Before any exporter sees the span, replaces the values of sensitive attributes and cuts strings
- * longer than `maxLength`, counting each value cut. The SDK is set to keep one character more, so
- * a value it cut still reads as too long here while one exactly at the limit does not.
+ * Before any exporter sees the span, replaces the values of sensitive attributes (the span's, its
+ * events' and its links') and cuts strings longer than `maxLength`, counting each value cut. The
+ * SDK is set to keep one character more, so a value it cut still reads as too long here while one
+ * exactly at the limit does not.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -40,13 +41,9 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
-    const attributes = span.attributes as Record<string, unknown>;
-    for (const key in attributes) {
-      if (this.isSensitive(key)) attributes[key] = '[Redacted]';
-      else this.fit(attributes, key);
-    }
-    for (const event of span.events) if (event.attributes) this.fitAll(event.attributes);
-    for (const link of span.links) if (link.attributes) this.fitAll(link.attributes);
+    this.sanitize(span.attributes);
+    for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
+    for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -55,8 +52,11 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     return Promise.resolve();
   }
 
-  private fitAll(attributes: Record<string, unknown>): void {
-    for (const key in attributes) this.fit(attributes, key);
+  private sanitize(attributes: Record<string, unknown>): void {
+    for (const key in attributes) {
+      if (this.isSensitive(key)) attributes[key] = '[Redacted]';
+      else this.fit(attributes, key);
+    }
   }
 
   private fit(attributes: Record<string, unknown>, key: string): void {

@@ -203,6 +203,21 @@ describe('redaction, on by default', () => {
     expect(span?.attributes['http.route']).toBe('/ok');
   });
 
+  it('hides sensitive keys in span event and link attributes', () => {
+    const { obs, memory } = startCaptured({ redact: ['cardNumber'] });
+    obs.trace('op', (span) => {
+      span.addEvent('login', { token: SECRET, 'http.request.header.authorization': SECRET, user: 'ada' });
+      span.addLink({ context: span.spanContext(), attributes: { cardNumber: SECRET, kept: 1 } });
+    });
+    const [span] = memory.spans();
+    expect(span?.events[0]?.attributes).toEqual({
+      token: '[Redacted]',
+      'http.request.header.authorization': '[Redacted]',
+      user: 'ada',
+    });
+    expect(span?.links[0]?.attributes).toEqual({ cardNumber: '[Redacted]', kept: 1 });
+  });
+
   it('hides the user’s own keys and paths', () => {
     const { obs, lines } = startCaptured({ redact: ['cardNumber', 'order.customer.email'] });
     obs.log.info({ cardNumber: SECRET, order: { id: 'o-1', customer: { email: SECRET, name: 'Ada' } } }, 'x');
