@@ -115,8 +115,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
    * object or array is written as pino's summary of it: method, url, headers and remote address;
    * status and headers. As it stands, a request holds its headers again in `rawHeaders`, and its
    * socket leads to the whole server. Inside a class instance it stays: rewriting it would copy
-   * that instance without its prototype's getters, which a framework's serializer reads (Fastify's
-   * request and reply hold theirs as `raw`).
+   * that instance without its prototype's getters, which a framework's serializer reads. A
+   * framework's request or reply holding one as `raw` (Fastify's) is written as its summary too,
+   * through a view that its serializer reads as the object itself.
    */
   const inner = (value: object, depth: number, done: Walked, inPlain: boolean): unknown => {
     const prior = done.get(value);
@@ -129,9 +130,13 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     if (!plain) {
       if (inPlain && value instanceof IncomingMessage) target = pino.stdSerializers.req(value);
       else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
-      else if (depth > 1) return value;
-      else if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-        return viaToJSON(value, depth, done);
+      else {
+        const summary = summaryOfWrapper(value);
+        if (summary !== undefined) return viaSummary(value, summary, depth, done);
+        if (depth > 1) return value;
+        if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+          return viaToJSON(value, depth, done);
+      }
     }
     done.set(value, WALKING);
     const next = isArray
@@ -158,11 +163,47 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     return next === json ? value : next;
   };
 
+  /**
+   * The wrapper's summary, redacted, on an object whose prototype is the wrapper: written, it is
+   * the summary (its own fields); read by a serializer, it answers as the wrapper does, but for the
+   * summary's fields (the redacted headers).
+   */
+  const viaSummary = (value: object, summary: object, depth: number, done: Walked): unknown => {
+    done.set(value, WALKING);
+    const fields = walk(summary as Record<string, unknown>, depth + 1, done, true);
+    const view = Object.create(value) as Record<string, unknown>;
+    for (const key of Object.keys(fields)) setOwn(view, key, fields[key]);
+    done.set(value, { depth, next: view });
+    return view;
+  };
+
   // A line's object is plain but for rare calls; only those pay for the map up front.
   return <T extends object>(value: T): T =>
     (isPlain(value)
       ? walk(value as Record<string, unknown>, 0, undefined, true)
       : inner(value, -1, newWalked(), true)) as T;
+}
+
+/**
+ * pino's summary of a framework's request (read through the framework's object, so its id, params
+ * and query are in it) or reply that holds the Node message as `raw`; undefined for anything else.
+ */
+function summaryOfWrapper(value: object): object | undefined {
+  try {
+    // Its own: pino's summaries reach their request through a getter.
+    if (!Object.hasOwn(value, 'raw')) return undefined;
+    const raw = (value as { raw?: unknown }).raw;
+    if (raw instanceof IncomingMessage) return pino.stdSerializers.req(value as IncomingMessage);
+    if (!(raw instanceof ServerResponse)) return undefined;
+    // The reply's own headers include those it has not passed to the response yet.
+    const own = (value as { getHeaders?: unknown }).getHeaders;
+    return {
+      statusCode: raw.statusCode,
+      headers: typeof own === 'function' ? own.call(value) : raw.getHeaders(),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Marks an object whose walk has not finished: meeting it again means a cycle. */

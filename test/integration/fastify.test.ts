@@ -22,6 +22,7 @@ const obs = init({
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
+const SECRET = 'sentinel-secret-value-123';
 
 const server = (path: string) => (s: { attributes: Record<string, unknown>; kind: SpanKind }) =>
   s.kind === SpanKind.SERVER && s.attributes['url.path'] === path;
@@ -114,6 +115,12 @@ beforeAll(async () => {
     for (let i = 0; i < n % 7; i++) await new Promise((resolve) => setImmediate(resolve));
     request.log.info({ n: String(n) }, 'request log');
     return 'done';
+  });
+  app.get('/profile', async (request, reply) => {
+    reply.raw.setHeader('set-cookie', `sid=${SECRET}`);
+    request.log.info({ request, reply }, 'handler state');
+    obs.log.info({ ctx: { request } }, 'nested state');
+    return 'profile';
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -326,6 +333,34 @@ describe('sightlineFastify', () => {
       expect(line.split('"trace_id"').length - 1).toBe(1);
       expect([...traceByN.values()]).toContain(JSON.parse(line).trace_id);
     }
+  });
+
+  it('writes a logged Fastify request and reply as summaries, with their headers redacted', async () => {
+    const reply = await request(base, '/profile', {
+      headers: { authorization: `Bearer ${SECRET}`, cookie: `sid=${SECRET}`, 'x-request-id': 'r-1' },
+    });
+    expect(reply.status).toBe(200);
+    await waitForSpans(obs, memory, server('/profile'));
+
+    const lines = rawLines.filter((l) => l.includes('/profile') || l.includes('state'));
+    expect(lines.join('\n')).not.toContain(SECRET);
+    expect(lines.join('\n')).not.toContain('rawHeaders');
+    const parsed = lines.map((l) => JSON.parse(l));
+    const state = parsed.find((l) => l.msg === 'handler state');
+    expect(state.request).toMatchObject({
+      method: 'GET',
+      url: '/profile',
+      remoteAddress: '127.0.0.1',
+      headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'x-request-id': 'r-1' },
+    });
+    expect(state.reply.headers).toEqual({ 'set-cookie': '[Redacted]' });
+    const nested = parsed.find((l) => l.msg === 'nested state');
+    expect(nested.ctx.request.headers.authorization).toBe('[Redacted]');
+    // Fastify's own line still reads the request through its serializer.
+    const incoming = parsed.find((l) => l.msg === 'incoming request');
+    expect(incoming.req).toMatchObject({ method: 'GET', url: '/profile', remoteAddress: '127.0.0.1' });
+    expect(incoming.req.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(typeof incoming.req.remotePort).toBe('number');
   });
 
   it('records the duration histogram per route, prefixes included', async () => {
