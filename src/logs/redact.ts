@@ -1,5 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
+import { redactQuery } from './url-query.js';
 
 /** Field and header names whose values never leave the process, matched case-insensitively. */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
@@ -128,10 +129,11 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     const plain = isArray || isPlain(value);
     let target: object = value;
     if (!plain) {
-      if (inPlain && value instanceof IncomingMessage) target = pino.stdSerializers.req(value);
+      if (inPlain && value instanceof IncomingMessage) target = requestSummary(value);
       else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
+      else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
       else {
-        const summary = summaryOfWrapper(value);
+        const summary = summaryOfWrapper(value, requestSummary);
         if (summary !== undefined) return viaSummary(value, summary, depth, done);
         if (depth > 1) return value;
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
@@ -177,6 +179,33 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     return view;
   };
 
+  /**
+   * pino's summary of a request (or of a framework's, read through it), its URL's query redacted.
+   * A parsed query or params object may be of a class of its own (Fastify's query has a prototype
+   * without Object's): it is data, redacted at any depth as plain objects are.
+   */
+  const requestSummary = (req: object): object => {
+    const summary = pino.stdSerializers.req(req as IncomingMessage);
+    if (typeof summary.url === 'string') summary.url = redactQuery(summary.url, isSensitive);
+    const { query, params } = summary as { query?: unknown; params?: unknown };
+    if (isDataOfClass(query)) summary.query = { ...query };
+    if (isDataOfClass(params)) summary.params = { ...params };
+    return summary;
+  };
+
+  /**
+   * pino's own summary, made before the line reaches the redactor when a request is given as the
+   * line's object (`log.info(req)`): its fields as they are, the URL's query redacted.
+   */
+  const withRedactedUrl = (summary: object): object => {
+    const { url } = summary as { url?: unknown };
+    const clean = typeof url === 'string' ? redactQuery(url, isSensitive) : url;
+    if (clean === url) return summary;
+    const out = copy(summary as Record<string, unknown>);
+    out.url = clean;
+    return out;
+  };
+
   // A line's object is plain but for rare calls; only those pay for the map up front.
   return <T extends object>(value: T): T =>
     (isPlain(value)
@@ -188,12 +217,12 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
  * pino's summary of a framework's request (read through the framework's object, so its id, params
  * and query are in it) or reply that holds the Node message as `raw`; undefined for anything else.
  */
-function summaryOfWrapper(value: object): object | undefined {
+function summaryOfWrapper(value: object, requestSummary: (req: object) => object): object | undefined {
   try {
     // Its own: pino's summaries reach their request through a getter.
     if (!Object.hasOwn(value, 'raw')) return undefined;
     const raw = (value as { raw?: unknown }).raw;
-    if (raw instanceof IncomingMessage) return pino.stdSerializers.req(value as IncomingMessage);
+    if (raw instanceof IncomingMessage) return requestSummary(value);
     if (!(raw instanceof ServerResponse)) return undefined;
     // The reply's own headers include those it has not passed to the response yet.
     const own = (value as { getHeaders?: unknown }).getHeaders;
@@ -205,6 +234,9 @@ function summaryOfWrapper(value: object): object | undefined {
     return undefined;
   }
 }
+
+/** The prototype of pino's request summaries. */
+const PINO_REQUEST_SUMMARY: unknown = Object.getPrototypeOf(pino.stdSerializers.req({} as IncomingMessage));
 
 /** Marks an object whose walk has not finished: meeting it again means a cycle. */
 const WALKING = Symbol('walking');
@@ -223,6 +255,9 @@ function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+const isDataOfClass = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !isPlain(value);
 
 /** The object's own fields on a new object; a field whose getter throws is left out. */
 function copy(obj: Record<string, unknown>): Record<string, unknown> {

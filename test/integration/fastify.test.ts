@@ -335,8 +335,8 @@ describe('sightlineFastify', () => {
     }
   });
 
-  it('writes a logged Fastify request and reply as summaries, with their headers redacted', async () => {
-    const reply = await request(base, '/profile', {
+  it('writes a logged Fastify request and reply as summaries, with their headers and query redacted', async () => {
+    const reply = await request(base, `/profile?page=2&access_token=${SECRET}`, {
       headers: { authorization: `Bearer ${SECRET}`, cookie: `sid=${SECRET}`, 'x-request-id': 'r-1' },
     });
     expect(reply.status).toBe(200);
@@ -349,7 +349,8 @@ describe('sightlineFastify', () => {
     const state = parsed.find((l) => l.msg === 'handler state');
     expect(state.request).toMatchObject({
       method: 'GET',
-      url: '/profile',
+      url: '/profile?page=2&access_token=[Redacted]',
+      query: { page: '2', access_token: '[Redacted]' },
       remoteAddress: '127.0.0.1',
       headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'x-request-id': 'r-1' },
     });
@@ -358,7 +359,11 @@ describe('sightlineFastify', () => {
     expect(nested.ctx.request.headers.authorization).toBe('[Redacted]');
     // Fastify's own line still reads the request through its serializer.
     const incoming = parsed.find((l) => l.msg === 'incoming request');
-    expect(incoming.req).toMatchObject({ method: 'GET', url: '/profile', remoteAddress: '127.0.0.1' });
+    expect(incoming.req).toMatchObject({
+      method: 'GET',
+      url: '/profile?page=2&access_token=[Redacted]',
+      remoteAddress: '127.0.0.1',
+    });
     expect(incoming.req.host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(typeof incoming.req.remotePort).toBe('number');
   });

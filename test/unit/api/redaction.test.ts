@@ -9,6 +9,32 @@ afterEach(async () => {
 
 const SECRET = 'sentinel-secret-value-123';
 
+/** Sends one request to a loopback server whose handler sees it before the response ends. */
+async function serveOnce(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const server = createServer((req, res) => {
+    handler(req, res);
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path, headers }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+        .on('error', reject)
+        .end();
+    });
+  } finally {
+    server.close();
+  }
+}
+
 describe('redaction, on by default', () => {
   it.each(DEFAULT_REDACT_KEYS)('hides %s at the top level, nested, and under headers, in logs', (key) => {
     const { obs, lines } = startCaptured();
@@ -148,37 +174,23 @@ describe('redaction, on by default', () => {
   it('writes a real request and response as pino’s summary, with their headers redacted', async () => {
     // Prepare: a loopback server logging the request and response it is handed.
     const { obs, lines } = startCaptured();
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('set-cookie', `sid=${SECRET}`);
       obs.log.info({ req, res }, 'top level');
       obs.log.info({ ctx: { req } }, 'nested');
       obs.log.child({ req }).info('bound');
-      res.end('ok');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
+      obs.log.info(req, 'as the line');
+    };
 
     // Act
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const headers = { Authorization: `Bearer ${SECRET}`, 'x-request-id': 'r-1' };
-        request({ host: '127.0.0.1', port, path: '/orders?page=2', headers }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        })
-          .on('error', reject)
-          .end();
-      });
-    } finally {
-      server.close();
-    }
+    await serveOnce(handler, '/orders?page=2', { Authorization: `Bearer ${SECRET}`, 'x-request-id': 'r-1' });
 
     // Assess: no secret, no rawHeaders, and no socket dragging the server into the line.
     const all = lines.join('');
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain('rawHeaders');
     expect(all).not.toContain('_readableState');
-    const [top, nested, bound] = lines.map((l) => JSON.parse(l));
+    const [top, nested, bound, line] = lines.map((l) => JSON.parse(l));
     expect(top.req).toMatchObject({
       method: 'GET',
       url: '/orders?page=2',
@@ -188,6 +200,24 @@ describe('redaction, on by default', () => {
     expect(top.res.headers).toEqual({ 'set-cookie': '[Redacted]' });
     expect(nested.ctx.req.headers.authorization).toBe('[Redacted]');
     expect(bound.req.headers.authorization).toBe('[Redacted]');
+    expect(line.req).toMatchObject({
+      url: '/orders?page=2',
+      remoteAddress: '127.0.0.1',
+      headers: { authorization: '[Redacted]' },
+    });
+  });
+
+  it('hides the values of sensitive query parameters in a request’s URL, and of signed URLs’ keys', async () => {
+    const { obs, lines } = startCaptured({ redact: ['session'] });
+    const path = `/files?page=2&token=${SECRET}&X-Goog-Signature=${SECRET}&api%5Fkey=${SECRET}&Session=${SECRET}&sig=${SECRET}`;
+    await serveOnce((req) => {
+      obs.log.info({ req }, 'request');
+      obs.log.info(req, 'as the line');
+    }, path);
+    expect(lines.join('')).not.toContain(SECRET);
+    const clean =
+      '/files?page=2&token=[Redacted]&X-Goog-Signature=[Redacted]&api%5Fkey=[Redacted]&Session=[Redacted]&sig=[Redacted]';
+    expect(lines.map((l) => JSON.parse(l).req.url)).toEqual([clean, clean]);
   });
 
   it.each(DEFAULT_REDACT_KEYS)('hides %s in span attributes, bare and as an http header attribute', (key) => {

@@ -1,0 +1,40 @@
+/**
+ * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
+ * conventions hide their values in `url.query` and `url.full`, and so do logged URLs.
+ */
+const SIGNATURE_PARAMS = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature']);
+
+/**
+ * The URL with the value of each query parameter named in the redaction list, or signing it,
+ * replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`); the same string when there is
+ * nothing to hide.
+ */
+export function redactQuery(url: string, isSensitive: (key: string) => boolean): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const hash = url.indexOf('#', start);
+  const end = hash === -1 ? url.length : hash;
+  const params = url.slice(start + 1, end).split('&');
+  let changed = false;
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i]!;
+    const eq = param.indexOf('=');
+    if (eq === -1) continue;
+    const name = decodeName(param.slice(0, eq));
+    if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
+      params[i] = `${param.slice(0, eq + 1)}[Redacted]`;
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, start + 1)}${params.join('&')}${url.slice(end)}` : url;
+}
+
+/** A parameter name as the server reads it (`api%5Fkey` is `api_key`); as written if malformed. */
+function decodeName(name: string): string {
+  if (!name.includes('%') && !name.includes('+')) return name;
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' '));
+  } catch {
+    return name;
+  }
+}
