@@ -1,4 +1,4 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
 import { redactQuery } from './url-query.js';
 
@@ -129,7 +129,8 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     const plain = isArray || isPlain(value);
     let target: object = value;
     if (!plain) {
-      if (inPlain && value instanceof IncomingMessage) target = requestSummary(value);
+      if (value instanceof ClientRequest) target = outgoingSummary(value);
+      else if (inPlain && value instanceof IncomingMessage) target = requestSummary(value);
       else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
       else {
@@ -205,6 +206,17 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     out.url = clean;
     return out;
   };
+
+  /**
+   * An outgoing request, wherever it is: HTTP clients hold it in their errors (axios as `request`),
+   * and as it stands it carries the headers it sent, credentials included, as one string.
+   */
+  const outgoingSummary = (req: ClientRequest): object => ({
+    method: req.method,
+    host: req.host,
+    path: redactQuery(req.path, isSensitive),
+    headers: req.getHeaders(),
+  });
 
   // A line's object is plain but for rare calls; only those pay for the map up front.
   return <T extends object>(value: T): T =>

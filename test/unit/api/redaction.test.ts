@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import {
+  type ClientRequest,
+  createServer,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
@@ -205,6 +211,56 @@ describe('redaction, on by default', () => {
       remoteAddress: '127.0.0.1',
       headers: { authorization: '[Redacted]' },
     });
+  });
+
+  it('writes an outgoing request as a summary with its headers redacted, also inside an HTTP client’s error', async () => {
+    // Prepare: a request sent to a loopback server, held by an error as HTTP clients (axios) hold it.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const server = createServer((_req, res) => {
+      res.statusCode = 500;
+      res.end('failed');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const headers = { Authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, accept: 'json' };
+    let sent: ClientRequest | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sent = request({ host: '127.0.0.1', port, path: `/v1/items?api_key=${SECRET}`, headers }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        }).on('error', reject);
+        sent.end();
+      });
+    } finally {
+      server.close();
+    }
+    const err = Object.assign(new Error('Request failed with status code 500'), {
+      request: sent,
+      response: { status: 500, request: sent },
+    });
+
+    // Act
+    obs.log.error({ err }, 'upstream failed');
+    obs.log.error({ upstream: { request: sent } }, 'nested');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [failed, nested] = lines.map((l) => JSON.parse(l));
+    const summary = {
+      method: 'GET',
+      host: '127.0.0.1',
+      path: '/v1/items?api_key=[Redacted]',
+      headers: {
+        authorization: '[Redacted]',
+        'x-api-key': '[Redacted]',
+        accept: 'json',
+        host: `127.0.0.1:${port}`,
+      },
+    };
+    expect(failed.err.request).toEqual(summary);
+    expect(failed.err.response.request).toEqual(summary);
+    expect(nested.upstream.request).toEqual(summary);
   });
 
   it('hides the values of sensitive query parameters in a request’s URL, and of signed URLs’ keys', async () => {
