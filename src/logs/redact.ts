@@ -60,12 +60,10 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   // a cycle back to one being walked) is never written unredacted; it is only made once the walk
   // goes below the top level. The line's own object is not in it: pino writes each of its fields
   // on its own, so a field leading back to it is written once more, as the walk below does.
-  // `plain` says whether `obj` is a plain object or array (see inner).
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
     done: Walked | undefined,
-    plain: boolean,
   ): Record<string, unknown> => {
     let out: Record<string, unknown> | undefined;
     for (const key in obj) {
@@ -81,7 +79,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         if (value !== undefined && value !== null) next = REDACTED;
       } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object') {
         done ??= newWalked();
-        next = inner(value, depth, done, plain);
+        next = inner(value, depth, done);
       }
       if (next !== value) {
         out ??= copy(obj);
@@ -102,7 +100,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         continue;
       }
       if (value === null || typeof value !== 'object') continue;
-      const next = inner(value, depth, done, true);
+      const next = inner(value, depth, done);
       if (next !== value) {
         out ??= copyArray(arr);
         out[i] = next;
@@ -112,15 +110,14 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   };
 
   /**
-   * What is written for `value`, found at `depth`. A Node request or response held by a plain
-   * object or array is written as pino's summary of it: method, url, headers and remote address;
-   * status and headers. As it stands, a request holds its headers again in `rawHeaders`, and its
-   * socket leads to the whole server. Inside a class instance it stays: rewriting it would copy
-   * that instance without its prototype's getters, which a framework's serializer reads. A
-   * framework's request or reply holding one as `raw` (Fastify's) is written as its summary too,
-   * through a view that its serializer reads as the object itself.
+   * What is written for `value`, found at `depth`. A Node request or response is written as
+   * pino's summary of it: method, url, headers and remote address; status and headers (a response
+   * a client received as an incoming message too). As it stands, a message holds its headers again
+   * in `rawHeaders`, and its socket leads to the whole server. A framework's request or reply
+   * holding one as `raw` (Fastify's) is written as its summary too, through a view that the
+   * framework's serializer reads as the object itself: a copy would lose its prototype's getters.
    */
-  const inner = (value: object, depth: number, done: Walked, inPlain: boolean): unknown => {
+  const inner = (value: object, depth: number, done: Walked): unknown => {
     const prior = done.get(value);
     if (prior === WALKING) return CIRCULAR;
     // Met before at this depth or above, so walked at least as deep as it must be now.
@@ -130,8 +127,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     let target: object = value;
     if (!plain) {
       if (value instanceof ClientRequest) target = outgoingSummary(value);
-      else if (inPlain && value instanceof IncomingMessage) target = requestSummary(value);
-      else if (inPlain && value instanceof ServerResponse) target = pino.stdSerializers.res(value);
+      else if (value instanceof IncomingMessage)
+        target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
+      else if (value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
       else {
         const summary = summaryOfWrapper(value, requestSummary);
@@ -144,7 +142,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     done.set(value, WALKING);
     const next = isArray
       ? walkArray(value as unknown[], depth + 1, done)
-      : walk(target as Record<string, unknown>, depth + 1, done, plain);
+      : walk(target as Record<string, unknown>, depth + 1, done);
     done.set(value, { depth, next });
     return next;
   };
@@ -162,7 +160,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       return value;
     }
     if (json === null || typeof json !== 'object') return value;
-    const next = inner(json, depth, done, true);
+    const next = inner(json, depth, done);
     return next === json ? value : next;
   };
 
@@ -173,7 +171,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
    */
   const viaSummary = (value: object, summary: object, depth: number, done: Walked): unknown => {
     done.set(value, WALKING);
-    const fields = walk(summary as Record<string, unknown>, depth + 1, done, true);
+    const fields = walk(summary as Record<string, unknown>, depth + 1, done);
     const view = Object.create(value) as Record<string, unknown>;
     for (const key of Object.keys(fields)) setOwn(view, key, fields[key]);
     done.set(value, { depth, next: view });
@@ -218,11 +216,17 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     headers: req.getHeaders(),
   });
 
+  /** A response a client received (HTTP clients' errors hold it, got's as `response`). */
+  const receivedSummary = (res: IncomingMessage): object => ({
+    statusCode: res.statusCode,
+    headers: res.headers,
+  });
+
   // A line's object is plain but for rare calls; only those pay for the map up front.
   return <T extends object>(value: T): T =>
     (isPlain(value)
-      ? walk(value as Record<string, unknown>, 0, undefined, true)
-      : inner(value, -1, newWalked(), true)) as T;
+      ? walk(value as Record<string, unknown>, 0, undefined)
+      : inner(value, -1, newWalked())) as T;
 }
 
 /**

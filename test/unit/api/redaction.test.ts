@@ -263,6 +263,40 @@ describe('redaction, on by default', () => {
     expect(nested.upstream.request).toEqual(summary);
   });
 
+  it('writes a response an error holds as its summary, without the cookies it set', async () => {
+    // Prepare: a response from a loopback server, held by an error as HTTP clients (got) hold it.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const server = createServer((_req, res) => {
+      res.setHeader('set-cookie', `sid=${SECRET}`);
+      res.statusCode = 500;
+      res.end('failed');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    let response: IncomingMessage | undefined;
+    try {
+      response = await new Promise<IncomingMessage>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/v1/items' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res));
+        })
+          .on('error', reject)
+          .end();
+      });
+    } finally {
+      server.close();
+    }
+    const err = Object.assign(new Error('Response code 500 (Internal Server Error)'), { response });
+
+    // Act
+    obs.log.error({ err }, 'upstream failed');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain('rawHeaders');
+    expect(JSON.parse(lines[0] ?? '{}').err.response.headers['set-cookie']).toBe('[Redacted]');
+  });
+
   it('hides the values of sensitive query parameters in a request’s URL, and of signed URLs’ keys', async () => {
     const { obs, lines } = startCaptured({ redact: ['session'] });
     const path = `/files?page=2&token=${SECRET}&X-Goog-Signature=${SECRET}&api%5Fkey=${SECRET}&Session=${SECRET}&sig=${SECRET}`;
