@@ -1,4 +1,4 @@
-import { ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
+import { ErrorCodes, SightlineConfigError, describeType, describeValue } from '../../src/diag/errors.js';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
@@ -34,13 +34,16 @@ export function parseOtlpHeaders(variable: string, raw: string | undefined): Rec
   return out;
 }
 
-/** Checks headers given in code: token names, single-line string values. Never echoes a value. */
+/**
+ * Checks headers given in code: token names, single-line string values. Never echoes a value, nor
+ * headers given as text (the variables' `name=value` form), which holds the values.
+ */
 export function validateHeaders(option: string, headers: unknown): void {
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_TYPE,
       option,
-      `otlp(): option ${option} is ${describeValue(headers)}; pass an object of header names to string values`,
+      `otlp(): option ${option} is ${describeType(headers)}; pass an object of header names to string values`,
     );
   }
   for (const [name, value] of Object.entries(headers)) {

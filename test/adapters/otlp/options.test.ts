@@ -186,4 +186,11 @@ describe('otlp() headers', () => {
     const bad = configError(() => otlp({ headers: { authorization: `${SECRET}\r\nx: y` }, env: {} }));
     expect(bad.message).not.toContain('SENTINEL');
   });
+
+  it("refuses headers given as the variables' text, naming its type only", () => {
+    const error = configError(() => otlp({ headers: `authorization=${SECRET}` as never, env: {} }));
+    expect(error.code).toBe('SL_ERR_CONFIG_INVALID_TYPE');
+    expect(error.message).toContain('a string');
+    expect(error.message).not.toContain('SENTINEL');
+  });
 });
