@@ -1,32 +1,24 @@
 /**
  * Shared OTLP/HTTP building blocks: channels that encode spans, metric points, log lines and anomaly
  * events and send them through the export core (spans and log records in protobuf with sightline's
- * one-pass encoder, which writes the same bytes as `@opentelemetry/otlp-transformer`; metrics and
- * JSON with the transformer itself), with OTLP's retry rules (429/502/503/504) and partial-success
+ * one-pass encoder, which writes the same bytes as `@opentelemetry/otlp-transformer`; metrics with
+ * the transformer itself; JSON from the transformer's requests, written as proto3 JSON wants its
+ * non-finite numbers and int64), with OTLP's retry rules (429/502/503/504) and partial-success
  * accounting. Used by the `otlp` adapter and by every vendor adapter that takes OTLP (New Relic,
  * CloudWatch, Elastic, Datadog in OTLP mode).
  */
-import {
-  JsonLogsSerializer,
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-  ProtobufMetricsSerializer,
-} from '@opentelemetry/otlp-transformer';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  AggregationTemporality,
-  InstrumentType,
-  type PushMetricExporter,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { AnomalyEvent } from '../anomaly/event.js';
 import type { Diag } from '../diag/diag.js';
 import { createChannel } from './channel.js';
 import { createMetricExporter, createSpanExporter } from './otel-exporters.js';
 import { encodeLogsRequest, encodeTraceRequest } from './otlp-encoders.js';
+import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './otlp-json.js';
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
@@ -108,8 +100,6 @@ const CONTENT_TYPE: Record<OtlpProtocol, string> = {
   'http/json': 'application/json',
 };
 
-const utf8 = new TextEncoder();
-
 function channelFor<T>(
   config: OtlpChannelConfig,
   signal: OtlpSignal | 'events',
@@ -159,15 +149,7 @@ export function createOtlpTraceExporter(config: OtlpChannelConfig): {
   exporter: SpanExporter;
   channel: ExportChannel<ReadableSpan>;
 } {
-  const encode =
-    config.protocol === 'http/json'
-      ? (spans: readonly ReadableSpan[]) =>
-          int64Safe(
-            JsonTraceSerializer.serializeRequest(
-              spans as Parameters<typeof JsonTraceSerializer.serializeRequest>[0],
-            ),
-          )
-      : encodeTraceRequest;
+  const encode = config.protocol === 'http/json' ? encodeTracesJson : encodeTraceRequest;
   const channel = channelFor<ReadableSpan>(config, 'traces', (spans) => body(encode(spans), config.protocol));
   return { exporter: createSpanExporter(channel), channel };
 }
@@ -186,7 +168,10 @@ export function createOtlpMetricExporter(config: OtlpMetricConfig): {
 } {
   const json = config.protocol === 'http/json';
   const channel = channelFor<OtlpMetricItem>(config, 'metrics', (items) =>
-    body(json ? encodeMetricsJson(items) : encodeMetricsProtobuf(items), config.protocol),
+    body(
+      json ? encodeMetricsJson(groupOtlpMetricItems(items)) : encodeMetricsProtobuf(items),
+      config.protocol,
+    ),
   );
   const exporter = createMetricExporter(channel, {
     temporality: config.temporality === 'cumulative' ? 'cumulative' : 'delta',
@@ -209,49 +194,10 @@ function encodeMetricsProtobuf(items: readonly OtlpMetricItem[]): Uint8Array | u
   return parts.length === 1 ? parts[0] : Buffer.concat(parts as Uint8Array[]);
 }
 
-function encodeMetricsJson(items: readonly OtlpMetricItem[]): Uint8Array | undefined {
-  const groups: ResourceMetrics[] = groupOtlpMetricItems(items);
-  if (groups.length === 1)
-    return int64Safe(JsonMetricsSerializer.serializeRequest(groups[0] as ResourceMetrics));
-  const merged: unknown[] = [];
-  for (const rm of groups) {
-    const bytes = JsonMetricsSerializer.serializeRequest(rm);
-    if (bytes === undefined) return undefined;
-    merged.push(
-      ...(JSON.parse(Buffer.from(bytes).toString('utf8')) as { resourceMetrics: unknown[] }).resourceMetrics,
-    );
-  }
-  return int64Safe(utf8.encode(JSON.stringify({ resourceMetrics: merged })));
-}
-
-/** An `intValue` written as a JSON number that is not a safe integer: exponent, fraction or 16+ digits. */
-const UNSAFE_INT = /"intValue":-?(\d{16,}|[\d.]+e)/i;
-const INT64_MAX = 2 ** 63;
-
-/**
- * The upstream JSON serializers write every integral number as `intValue`, as a JSON number:
- * `2 ** 64` goes out as `18446744073709552000`, which no int64 holds, and an OTLP/JSON receiver
- * refuses the whole request. As protobuf does here, a value outside int64 becomes `doubleValue`;
- * one inside but past 2^53 is written as its decimal string, as OTLP/JSON writes int64. Only a
- * body that has such a value is parsed again.
- */
-function int64Safe(bytes: Uint8Array | undefined): Uint8Array | undefined {
-  if (bytes === undefined) return undefined;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (!UNSAFE_INT.test(text)) return bytes;
-  const fixed = JSON.stringify(JSON.parse(text), (_key, value: unknown) => {
-    if (value === null || typeof value !== 'object') return value;
-    const int = (value as { intValue?: unknown }).intValue;
-    if (typeof int !== 'number' || Number.isSafeInteger(int)) return value;
-    return Math.abs(int) < INT64_MAX ? { intValue: BigInt(int).toString() } : { doubleValue: int };
-  });
-  return utf8.encode(fixed);
-}
-
 function logsSerializer(protocol: OtlpProtocol): {
   serializeRequest(records: ReadableLogRecord[]): Uint8Array | undefined;
 } {
-  return protocol === 'http/json' ? JsonLogsSerializer : { serializeRequest: encodeLogsRequest };
+  return { serializeRequest: protocol === 'http/json' ? encodeLogsJson : encodeLogsRequest };
 }
 
 /**

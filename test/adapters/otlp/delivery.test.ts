@@ -186,6 +186,38 @@ describe('otlp delivery', () => {
     expect(text).toContain('"doubleValue":1.1805916207174113e+21');
   });
 
+  it('writes NaN and infinite attribute values as "NaN", "Infinity" and "-Infinity" in http/json', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
+    obs.trace('ratios', (span) => {
+      span.setAttribute('ratio', Number.NaN);
+      span.setAttribute('limit', Number.POSITIVE_INFINITY);
+      span.setAttribute('bounds', [Number.NEGATIVE_INFINITY, 1.5]);
+      span.addEvent('scored', { score: Number.NaN });
+    });
+    obs.metrics.counter('scored').add(1, { score: Number.POSITIVE_INFINITY });
+    await obs.forceFlush();
+    type KeyValue = { key: string; value: Record<string, unknown> };
+    type Body = {
+      resourceSpans: {
+        scopeSpans: { spans: { attributes: KeyValue[]; events: { attributes: KeyValue[] }[] }[] }[];
+      }[];
+    };
+    const body = collector.accepted('traces')[0]?.json as Body | undefined;
+    const span = body?.resourceSpans[0]?.scopeSpans[0]?.spans[0];
+    const attribute = (list: KeyValue[] | undefined, key: string) => list?.find((a) => a.key === key)?.value;
+    expect(attribute(span?.attributes, 'ratio')).toEqual({ doubleValue: 'NaN' });
+    expect(attribute(span?.attributes, 'limit')).toEqual({ doubleValue: 'Infinity' });
+    expect(attribute(span?.attributes, 'bounds')).toEqual({
+      arrayValue: { values: [{ doubleValue: '-Infinity' }, { doubleValue: 1.5 }] },
+    });
+    expect(attribute(span?.events[0]?.attributes, 'score')).toEqual({ doubleValue: 'NaN' });
+    const metrics = JSON.stringify(collector.accepted('metrics').map((r) => r.json));
+    expect(metrics).toContain('{"key":"score","value":{"doubleValue":"Infinity"}}');
+    for (const r of [...collector.accepted('traces'), ...collector.accepted('metrics')]) {
+      expect(r.body.toString('utf8')).not.toMatch(/:null\b/);
+    }
+  });
+
   it('splits a batch into requests of at most the configured number of items', async () => {
     const { obs } = startWithOtlp(collector, {
       signals: ['traces'],
