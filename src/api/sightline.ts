@@ -324,6 +324,10 @@ export class SightlineInstance implements Sightline {
   private async shutdownOnce(timeoutMs: number): Promise<void> {
     const work = () =>
       (async () => {
+        // Queued log lines start out now, not once the providers are done: a backend that hangs on
+        // spans or metrics would leave them none of the deadline, even on a healthy backend. Not
+        // awaited, so an adapter whose flush hangs still gets its shutdown().
+        for (const a of this.adapters) void safeCall(() => a.parts.logSink?.forceFlush?.());
         await Promise.all([
           safeCall(() => this.meterPipeline.provider.shutdown()),
           safeCall(() => this.watchedProvider?.shutdown()),

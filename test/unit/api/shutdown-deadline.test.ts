@@ -5,36 +5,42 @@ import { createChannel, createLogSink, createSpanExporter, statsOf } from '../..
 import type { SightlineAdapter } from '../../../src/export/types.js';
 import { getSightline, init } from '../../../src/index.js';
 
-let server: Server | undefined;
+const servers: Server[] = [];
 afterEach(async () => {
   await getSightline()?.shutdown();
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
-  server = undefined;
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
-/** A backend that accepts connections and never answers. */
-async function hungBackend(): Promise<URL> {
-  server = createServer(() => {});
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+async function listen(server: Server): Promise<URL> {
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/intake`);
+}
+
+/** A backend that accepts connections and never answers. */
+function hungBackend(): Promise<URL> {
+  return listen(createServer(() => {}));
 }
 
 /** A backend that answers every request after `ms`. */
-async function slowBackend(ms: number): Promise<URL> {
-  server = createServer((req, res) => {
-    req.resume();
-    setTimeout(() => res.end('{}'), ms);
-  });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/intake`);
+function slowBackend(ms: number): Promise<URL> {
+  return listen(
+    createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.end('{}'), ms);
+    }),
+  );
 }
 
-function channelAdapter(url: URL): SightlineAdapter {
+/** Sends spans to `url` and log lines to `logsUrl`, sending partial batches every `flushIntervalMs`. */
+function channelAdapter(url: URL, logsUrl = url, flushIntervalMs = 10): SightlineAdapter {
   return {
     name: 'hung',
     setup(ctx) {
-      const options = { queueSize: 1000, flushIntervalMs: 10, timeoutMs: 60_000, shutdownTimeoutMs: 60_000 };
+      const options = { queueSize: 1000, flushIntervalMs, timeoutMs: 60_000, shutdownTimeoutMs: 60_000 };
       const encode = (items: readonly unknown[]) => ({
         body: JSON.stringify(items.length),
         contentType: 'application/json',
@@ -44,7 +50,7 @@ function channelAdapter(url: URL): SightlineAdapter {
         options,
       );
       const logs = createChannel<string>(
-        { adapter: 'hung', signal: 'logs', url, limits: { maxItems: 10, maxBytes: 1e6 }, encode },
+        { adapter: 'hung', signal: 'logs', url: logsUrl, limits: { maxItems: 10, maxBytes: 1e6 }, encode },
         options,
       );
       ctx.registerStats('hung', statsOf(traces, logs));
@@ -112,6 +118,19 @@ describe('the shutdown deadline reaches the export channels', () => {
     for (const signal of ['traces', 'logs'] as const) {
       expect(obs.stats().hung?.[signal]).toMatchObject({ produced: 20, delivered: 20, queued: 0 });
     }
+  });
+
+  it("gives a healthy backend's items the deadline while another backend hangs", async () => {
+    const obs = init({
+      // Fewer lines than a batch wait for the flush interval: only shutdown() sends them.
+      exporters: [channelAdapter(await hungBackend(), await slowBackend(0), 60_000)],
+      logStream: { write() {} },
+    });
+    for (let i = 0; i < 5; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+    await obs.shutdown({ timeoutMs: 500 });
+    const stats = obs.stats().hung;
+    expect(stats?.traces).toMatchObject({ produced: 5, delivered: 0, queued: 0 });
+    expect(stats?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0, dropped: {} });
   });
 
   it.each([Number.NaN, -1, '500'])(
