@@ -304,6 +304,7 @@ export class SightlineInstance implements Sightline {
   }
 
   private async flushAll(): Promise<void> {
+    this.startLogFlush();
     // Collect first: metric readers push into the adapters' queues, which the adapters then drain.
     await Promise.all([
       safeCall(() => this.meterPipeline.provider.forceFlush()),
@@ -316,6 +317,15 @@ export class SightlineInstance implements Sightline {
     ]);
   }
 
+  /**
+   * Starts sending the log lines already queued, before the providers flush or shut down: a backend
+   * that hangs on spans or metrics would otherwise leave them none of the deadline, even on a
+   * healthy backend. Not awaited, so an adapter whose flush hangs still gets its shutdown().
+   */
+  private startLogFlush(): void {
+    for (const a of this.adapters) void safeCall(() => a.parts.logSink?.forceFlush?.());
+  }
+
   shutdown(options?: ShutdownOptions): Promise<void> {
     this.shutdownPromise ??= this.shutdownOnce(this.timeoutOf(options));
     return this.shutdownPromise;
@@ -324,10 +334,7 @@ export class SightlineInstance implements Sightline {
   private async shutdownOnce(timeoutMs: number): Promise<void> {
     const work = () =>
       (async () => {
-        // Queued log lines start out now, not once the providers are done: a backend that hangs on
-        // spans or metrics would leave them none of the deadline, even on a healthy backend. Not
-        // awaited, so an adapter whose flush hangs still gets its shutdown().
-        for (const a of this.adapters) void safeCall(() => a.parts.logSink?.forceFlush?.());
+        this.startLogFlush();
         await Promise.all([
           safeCall(() => this.meterPipeline.provider.shutdown()),
           safeCall(() => this.watchedProvider?.shutdown()),

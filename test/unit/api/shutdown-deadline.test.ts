@@ -133,6 +133,16 @@ describe('the shutdown deadline reaches the export channels', () => {
     expect(stats?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0, dropped: {} });
   });
 
+  it("forceFlush() sends a healthy backend's items while another backend hangs", async () => {
+    const obs = init({
+      exporters: [channelAdapter(await hungBackend(), await slowBackend(0), 60_000)],
+      logStream: { write() {} },
+    });
+    for (let i = 0; i < 5; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+    await obs.forceFlush({ timeoutMs: 500 });
+    expect(obs.stats().hung?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0 });
+  });
+
   it.each([Number.NaN, -1, '500'])(
     'takes the configured deadline for a timeoutMs of %s',
     async (timeoutMs) => {
