@@ -124,6 +124,20 @@ describe.each([
     expect(received[0]?.traceparent).toBe(hand);
   });
 
+  it("sends the context's baggage beside a traceparent and tracestate the caller set by hand", async () => {
+    const hand = '00-11111111111111111111111111111111-2222222222222222-01';
+    const withBaggage = propagation.setBaggage(
+      context.active(),
+      propagation.createBaggage({ tenant: { value: 'acme' } }),
+    );
+    await obs.trace('parent', () =>
+      context.with(withBaggage, () =>
+        call(`${base}/by-hand-baggage`, { traceparent: hand, tracestate: 'hand=1' }),
+      ),
+    );
+    expect(received[0]).toMatchObject({ traceparent: hand, tracestate: 'hand=1', baggage: 'tenant=acme' });
+  });
+
   it("adds the context's baggage to a baggage header the caller set", async () => {
     const withBaggage = propagation.setBaggage(
       context.active(),

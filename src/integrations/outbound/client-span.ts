@@ -112,6 +112,14 @@ export function startClientCall(obs: Sightline, info: ClientRequestInfo): Client
   return new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
 }
 
+/**
+ * The context whose fields go out with the call. A traceparent the caller set by hand stays (two
+ * would make the header invalid) with its tracestate; the context's baggage still goes with it.
+ */
+export function propagatedContext(call: ClientCall, callerTraceparent: boolean): Context {
+  return callerTraceparent ? trace.deleteSpan(call.context) : call.context;
+}
+
 /** Removes the query string, the fragment and any credentials from a URL. */
 export function cleanUrl(origin: string, path: string): string {
   let base = origin;

@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
-import { type ClientCall, cleanUrl, startClientCall } from './client-span.js';
+import { type ClientCall, cleanUrl, propagatedContext, startClientCall } from './client-span.js';
 
 const calls = new WeakMap<ClientRequest, ClientCall>();
 
@@ -46,11 +46,12 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   });
   if (!call) return;
   calls.set(request, call);
-  if (request.getHeader('traceparent') === undefined && !request.headersSent) {
+  if (!request.headersSent) {
+    const callerTraceparent = request.getHeader('traceparent') !== undefined;
     // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
     // traceparent would pass for this span's, so only the context's is sent.
-    request.removeHeader('tracestate');
-    propagation.inject(call.context, request, setter);
+    if (!callerTraceparent) request.removeHeader('tracestate');
+    propagation.inject(propagatedContext(call, callerTraceparent), request, setter);
   }
   request.once('close', endOnClose);
 }

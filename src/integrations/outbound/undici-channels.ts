@@ -1,6 +1,6 @@
 import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
-import { type ClientCall, cleanUrl, startClientCall } from './client-span.js';
+import { type ClientCall, cleanUrl, propagatedContext, startClientCall } from './client-span.js';
 
 /** The parts of undici's request object (the one behind global `fetch`) the channels carry. */
 interface UndiciRequest {
@@ -75,13 +75,13 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   });
   if (!call) return;
   calls.set(request, call);
-  // A traceparent set by the caller (forwarding one by hand) wins: two would make the header invalid.
   // The context's baggage goes in a header of its own after the caller's: the server reads one list.
-  if (typeof request.addHeader === 'function' && !hasHeader(request.headers, 'traceparent')) {
+  if (typeof request.addHeader === 'function') {
+    const callerTraceparent = hasHeader(request.headers, 'traceparent');
     // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
     // traceparent would pass for this span's, so only the context's is sent.
-    removeHeader(request, 'tracestate');
-    propagation.inject(call.context, request, setter);
+    if (!callerTraceparent) removeHeader(request, 'tracestate');
+    propagation.inject(propagatedContext(call, callerTraceparent), request, setter);
   }
 }
 
