@@ -131,8 +131,10 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     channels.push(channel);
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
-    const provider = startDdTrace(tracer, opts, identity, ctx.diag);
+    const { provider, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
     parts.tracerProvider = provider;
+    // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
+    parts.untracedOrigins = [agentUrl];
     flushTraces = () => flushDdTrace(tracer, provider);
   }
 
@@ -152,13 +154,13 @@ function startDdTrace(
   opts: ResolvedOptions,
   identity: ServiceTags,
   diag: Diag,
-): DdTraceProvider {
+): { provider: DdTraceProvider; agentUrl: string } {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
     const i = t.indexOf(':');
     if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
   }
-  tracer.init({
+  const options: Record<string, unknown> = {
     service: identity.service,
     env: identity.env,
     ...(identity.version ? { version: identity.version } : {}),
@@ -169,13 +171,14 @@ function startDdTrace(
     logInjection: false,
     startupLogs: false,
     ...opts.ddTrace,
-  });
+  };
+  tracer.init(options);
   const provider = new tracer.TracerProvider();
   // dd-trace's context manager must be the global one, so spans dd-trace starts on its own and
   // sightline's log correlation see the same active span.
   provider.register();
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
-  return provider;
+  return { provider, agentUrl: String(options.url) };
 }
 
 function safeHostname(): string | undefined {

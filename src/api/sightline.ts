@@ -37,6 +37,7 @@ import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
 import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
+import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
@@ -87,6 +88,8 @@ export class SightlineInstance implements Sightline {
   readonly anomalyEngine: AnomalyEngine | undefined;
   /** The HTTP duration histograms, recorded outside the SDK and collected by every reader. */
   readonly [KEYED_HISTOGRAMS]: KeyedHistograms;
+  /** Origins the adapters' own clients call, which outgoing-call tracing leaves alone. */
+  readonly [UNTRACED_ORIGINS]: ReadonlySet<string>;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, extras: InstanceExtras) {
@@ -125,6 +128,7 @@ export class SightlineInstance implements Sightline {
       for (const adapter of extras.adapters)
         this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
 
+      this[UNTRACED_ORIGINS] = untracedOrigins(this.adapters.map((a) => a.parts.untracedOrigins));
       const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
       logKeys = mergeLogKeys(formats);
 

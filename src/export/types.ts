@@ -88,6 +88,12 @@ export interface AdapterParts {
   idGenerator?: IdGenerator;
   /** A tracer provider to register instead of sightline's own (for vendor-native tracers such as dd-trace). */
   tracerProvider?: TracerProvider;
+  /**
+   * URLs of backends a vendor client the adapter starts calls on its own, outside the export
+   * channels (dd-trace's Agent). Outgoing calls to their origins are not traced: each send would
+   * otherwise be a span the next send exports.
+   */
+  untracedOrigins?: readonly string[];
   logFormat?: LogFormat;
   logSink?: LogSink;
   eventSink?: EventSink;

@@ -11,10 +11,13 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
 import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
+import { isUntracedOrigin } from './untraced-origins.js';
 
 /** What a client channel tells about an outgoing request, read once when it is created. */
 export interface ClientRequestInfo {
   method: string | undefined;
+  /** `scheme://host[:port]`, the port left out when it is the scheme's default. */
+  origin: string;
   /** `scheme://host[:port]/path`, without the query string or credentials. */
   urlFull: string;
   serverAddress: string | undefined;
@@ -104,11 +107,12 @@ export class ClientCall {
 
 /**
  * Starts a CLIENT span for an outgoing request in the caller's context, or returns undefined
- * when tracing is suppressed there (sightline's own exporter calls run suppressed).
+ * when tracing is suppressed there (sightline's own exporter calls run suppressed) or the call
+ * goes to a backend an adapter's own client sends to.
  */
 export function startClientCall(obs: Sightline, info: ClientRequestInfo): ClientCall | undefined {
   const parent = context.active();
-  if (isTracingSuppressed(parent)) return undefined;
+  if (isTracingSuppressed(parent) || isUntracedOrigin(obs, info.origin)) return undefined;
   return new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
 }
 

@@ -35,12 +35,11 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const hostHeader = request.getHeader('host');
   const host = parseHost(typeof hostHeader === 'string' ? hostHeader : undefined, https ? 443 : 80);
   const address = request.host || host.address;
+  const origin = `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`;
   const call = startClientCall(obs, {
     method: request.method,
-    urlFull: cleanUrl(
-      `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`,
-      request.path,
-    ),
+    origin,
+    urlFull: cleanUrl(origin, request.path),
     serverAddress: address,
     serverPort: host.port,
   });

@@ -69,6 +69,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   if (!origin) return;
   const call = startClientCall(obs, {
     method: request.method,
+    origin: origin.origin,
     urlFull: cleanUrl(origin.origin, request.path ?? '/'),
     serverAddress: origin.address,
     serverPort: origin.port,

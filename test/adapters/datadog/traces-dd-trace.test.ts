@@ -25,13 +25,17 @@ function uint64(decimal: string): Buffer {
 describe("traces: 'dd-trace'", () => {
   it("registers dd-trace's tracer provider: spans reach the Agent, log ids match the Agent's", async () => {
     server = await IntakeServer.start({ apiKey: KEY });
-    const { obs, lines } = start(server, {
-      metrics: 'none',
-      events: false,
-      traces: 'dd-trace',
-      endpoints: { traces: server.url('') },
-      ddTrace: { flushInterval: 50 },
-    });
+    const { obs, lines } = start(
+      server,
+      {
+        metrics: 'none',
+        events: false,
+        traces: 'dd-trace',
+        endpoints: { traces: server.url('') },
+        ddTrace: { flushInterval: 50 },
+      },
+      { outbound: true },
+    );
     obs.trace('dd-place-order', () => obs.log.info('inside the span'));
     await obs.forceFlush();
     const isTraces = (p: string) => p === '/v0.4/traces' || p === '/v0.5/traces';
@@ -49,6 +53,18 @@ describe("traces: 'dd-trace'", () => {
     // The Agent got the same span and trace ids the log line names (msgpack uint64 fields).
     expect(agent.raw.includes(uint64(line['dd.span_id']!))).toBe(true);
     expect(agent.raw.includes(uint64(line['dd.trace_id']!))).toBe(true);
+  });
+
+  it("leaves dd-trace's own calls to the Agent untraced, so no send is exported by the next one", async () => {
+    const obs = getSightline()!;
+    const isTraces = (p: string) => p === '/v0.4/traces' || p === '/v0.5/traces';
+    for (const name of ['dd-second', 'dd-third']) {
+      obs.trace(name, () => undefined);
+      await obs.forceFlush();
+      await server!.waitFor(() => server!.requests.some((r) => isTraces(r.path) && r.raw.includes(name)));
+    }
+    const sent = server!.requests.filter((r) => isTraces(r.path));
+    expect(sent.filter((r) => r.raw.includes('url.full'))).toEqual([]);
   });
 
   it('fails with SL_ERR_CONFIG_MISSING_DEPENDENCY when dd-trace is not installed', () => {

@@ -1,0 +1,32 @@
+import type { Sightline } from '../../api/types.js';
+
+/** Where an instance keeps the origins its adapters' own clients call; shared by every copy of the package. */
+export const UNTRACED_ORIGINS = Symbol.for('sightline.outbound.untracedOrigins');
+
+/** `scheme://host[:port]` as URL writes it (default port left out), or undefined for a URL without one. */
+export function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The origins the adapters list, in the form outgoing calls are compared in. */
+export function untracedOrigins(lists: ReadonlyArray<readonly string[] | undefined>): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const list of lists) {
+    for (const url of list ?? []) {
+      const origin = originOf(url);
+      if (origin !== undefined) set.add(origin);
+    }
+  }
+  return set;
+}
+
+/** True when a call to `origin` is one of the instance's adapters talking to its own backend. */
+export function isUntracedOrigin(obs: Sightline, origin: string): boolean {
+  const set = (obs as { [UNTRACED_ORIGINS]?: ReadonlySet<string> })[UNTRACED_ORIGINS];
+  return set !== undefined && set.size > 0 && set.has(origin);
+}
