@@ -25,6 +25,11 @@ const peer = createServer((req, res) => {
   res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
   res.end('ok');
 });
+// A WebSocket handshake: the server switches protocols, and node:http hands the socket over.
+peer.on('upgrade', (req, socket) => {
+  received.push(req.headers);
+  socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+});
 let base: string;
 let uninstall: () => void;
 
@@ -186,6 +191,26 @@ describe('outgoing call failures and installation', () => {
     });
     expect(point?.attributes['http.response.status_code']).toBeUndefined();
     expect((point?.value as { count: number } | undefined)?.count).toBeGreaterThan(0);
+  });
+
+  it('records a WebSocket handshake (node:http upgrade) as answered with 101, not as aborted', async () => {
+    await new Promise<void>((resolve, reject) => {
+      http
+        .request(`${base}/socket`, { headers: { connection: 'Upgrade', upgrade: 'websocket' } })
+        .on('upgrade', (_res, socket) => {
+          socket.destroy();
+          resolve();
+        })
+        .on('error', reject)
+        .end();
+    });
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(received[0]?.traceparent).toBe(
+      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+    );
+    expect(span!.attributes['http.response.status_code']).toBe(101);
+    expect(span!.attributes['error.type']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('is idempotent and uninstalls cleanly', async () => {

@@ -23,6 +23,15 @@ function endOnClose(this: ClientRequest): void {
   const call = calls.get(this);
   if (!call) return;
   calls.delete(this);
+  // A switch of protocols (a WebSocket handshake) or a CONNECT tunnel has a response but no
+  // response channel message: the socket goes to the caller and the request closes, answered
+  // (node:http keeps that response on the request as `res`).
+  const status = (this as { res?: IncomingMessage }).res?.statusCode;
+  if (typeof status === 'number') {
+    call.status(status);
+    call.end();
+    return;
+  }
   // Closed before any response or error: the caller destroyed it.
   call.error(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
 }
