@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
@@ -114,6 +114,11 @@ describe.each([
         }
       });
     }
+    app.get('/late-error', (_req: any, res: any, next: (err: unknown) => void) => {
+      // The response has started: the error can no longer become a 500, Express cuts it off.
+      res.write('partial');
+      setImmediate(() => next(new RangeError('late boom')));
+    });
     app.get('/bad-request', (_req: any, res: any) => res.status(400).send('no'));
     app.get('/server-error', (_req: any, res: any) => res.status(503).send('down'));
     app.get('/slow', (_req: any, res: any) => {
@@ -150,7 +155,9 @@ describe.each([
       res.json({ same: req.log === own });
     });
     app.use(expressErrorHandler());
-    app.use((err: Error, _req: any, res: any, _next: unknown) => {
+    // Once the response has started, Express's own handler must end it (as Express's guide says).
+    app.use((err: Error, _req: any, res: any, next: (err: unknown) => void) => {
+      if (res.headersSent) return next(err);
       res.status(500).json({ error: err.message });
     });
     httpServer = createServer(app);
@@ -360,6 +367,21 @@ describe.each([
     expect(exception?.attributes?.['exception.message']).toBe(message);
     const line = memory.logs().find((l) => l.path === path);
     expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
+  });
+
+  it('names an error passed on after the response started by its type, not as the client going away', async () => {
+    await new Promise<void>((resolve) => {
+      get(`${base}/late-error`, { agent: false }, (res) => {
+        res.resume();
+        res.on('close', resolve);
+      }).on('error', () => resolve());
+    });
+    const [span] = await waitForSpans(obs, memory, server('/late-error'));
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBe('RangeError');
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const line = memory.logs().find((l) => l.path === '/late-error');
+    expect(line).toMatchObject({ level: 'error', status: 200, error_type: 'RangeError' });
   });
 
   it('treats 4xx as success and 5xx as failure on the server span', async () => {

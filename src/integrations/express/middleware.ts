@@ -5,7 +5,7 @@ import { getSightline } from '../../api/global.js';
 import { stripQuery } from '../shared/http-attributes.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
-import { type ServerRequest, startServerRequest } from '../shared/server-request.js';
+import { ABORTED, type ServerRequest, startServerRequest } from '../shared/server-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
 
 /** Options of {@link expressMiddleware}. */
@@ -161,7 +161,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       request.finish({
         route,
         status: completed || res.headersSent ? res.statusCode : undefined,
-        ...(completed ? {} : { errorType: 'aborted' }),
+        ...(completed ? {} : { errorType: ABORTED }),
       });
     });
     context.with(request.context, next);

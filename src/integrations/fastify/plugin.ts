@@ -9,6 +9,7 @@ import {
 } from '../shared/options.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
+  ABORTED,
   type ServerRequest,
   type ServerRequestOutcome,
   startServerRequest,
@@ -80,7 +81,7 @@ function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
   finish(request, {
     route: routeOf(request),
     status: completed || reply.raw.headersSent ? reply.statusCode : undefined,
-    ...(completed ? {} : { errorType: 'aborted' }),
+    ...(completed ? {} : { errorType: ABORTED }),
   });
 }
 

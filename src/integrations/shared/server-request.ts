@@ -22,6 +22,9 @@ import { traceFields } from './trace-fields.js';
 /** The route recorded in metrics and the access log when no route matched (a 404, or a middleware answering). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/** The error type of a response that was never ended: the client went away, unless an error cut it off. */
+export const ABORTED = 'aborted';
+
 /** What the framework tells about an incoming request, read once at its start. */
 export interface ServerRequestInfo {
   method: string | undefined;
@@ -122,6 +125,9 @@ export class ServerRequest {
     let errorType = outcome.errorType;
     if (errorType === undefined && status !== undefined && status >= 500) {
       errorType = this.hasError ? errorTypeOf(this.error) : String(status);
+    } else if (errorType === ABORTED && this.hasError) {
+      // A handler's error after the response started: the framework cut the response off.
+      errorType = errorTypeOf(this.error);
     }
 
     const span = this.span;
@@ -166,7 +172,7 @@ export class ServerRequest {
     const durationMs = Math.round(seconds * 1e6) / 1e3;
     const message = `${this.method} ${route ?? this.path} ${status ?? errorType ?? ''}`;
     const level: FixedLineLevel =
-      (status !== undefined && status >= 500) || (status === undefined && failed)
+      (status !== undefined && status >= 500) || (failed && (status === undefined || this.hasError))
         ? 'error'
         : status !== undefined && status >= 400
           ? 'warn'
