@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import { Readable } from 'node:stream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -427,6 +428,37 @@ describe('sightlineFastify timeouts and options', () => {
     const [span] = await waitForSpans(obs, memory, server('/hang'));
     expect(span!.attributes['error.type']).toBe('timeout');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    await local.close();
+  });
+
+  it('ends the span as aborted when an HTTP/2 client cancels the stream, as answered otherwise', async () => {
+    const local = Fastify({ http2: true });
+    await local.register(sightlineFastify, { accessLog: false });
+    local.get('/answered', async () => 'ok');
+    const reached = deferred();
+    local.get('/cancelled', () => {
+      reached.resolve();
+      // Never answers: the client cancels first.
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const session = http2.connect(url);
+    await new Promise((resolve) =>
+      session.request({ ':path': '/answered' }).resume().on('end', resolve).end(),
+    );
+    const [answered] = await waitForSpans(obs, memory, server('/answered'));
+    expect(answered!.attributes['http.response.status_code']).toBe(200);
+    expect(answered!.attributes['error.type']).toBeUndefined();
+    const stream = session.request({ ':path': '/cancelled' });
+    stream.on('error', () => {});
+    stream.end();
+    await reached.promise;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const [span] = await waitForSpans(obs, memory, server('/cancelled'));
+    expect(span!.attributes['error.type']).toBe('aborted');
+    expect(span!.attributes['http.response.status_code']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    session.close();
     await local.close();
   });
 

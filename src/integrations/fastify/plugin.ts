@@ -155,7 +155,9 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   });
 
   fastify.addHook('onResponse', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
-    finish(request, { route: routeOf(request), status: reply.statusCode });
+    // HTTP/2's compatibility response emits 'finish' for a stream the client cancelled too.
+    if (reply.raw.writableEnded) finish(request, { route: routeOf(request), status: reply.statusCode });
+    else finishUnfinished(request, reply);
     next();
   });
 
