@@ -146,6 +146,11 @@ describe.each([
     const tenantApp = express();
     tenantApp.use('/reports', reports);
     app.use('/tenants/:tenantId', tenantApp);
+    // An app set up on its own, middleware included, then mounted in this one.
+    const widgets = express();
+    widgets.use(expressMiddleware());
+    widgets.get('/:widgetId', (_req: any, res: any) => res.send('widget'));
+    app.use('/widgets', widgets);
     app.get('/own-logger', (req: any, res: any) => {
       const own = {
         info: (fields: object, msg: string) => rawLines.push(JSON.stringify({ ...fields, msg })),
@@ -474,6 +479,14 @@ describe.each([
     expect(routes.some((r) => String(r).includes('/users/1'))).toBe(false);
     const active = memory.metrics().find((p) => p.name === 'http.server.active_requests');
     expect(active?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.scheme': 'http' });
+  });
+
+  it('traces a request once when a mounted app has the middleware too', async () => {
+    expect((await request(base, '/widgets/3')).status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server('/widgets/3'));
+    expect(span!.name).toBe('GET /widgets/:widgetId');
+    expect(memory.spans().filter(server('/widgets/3'))).toHaveLength(1);
+    expect(memory.logs().filter((l) => l.path === '/widgets/3')).toHaveLength(1);
   });
 
   it('writes one access-log line per request with the trace ids', async () => {

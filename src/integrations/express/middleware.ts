@@ -123,7 +123,8 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
   return function sightlineExpress(rawReq, res, next) {
     const req = rawReq as Tracked;
     const obs = resolved.sightline ?? getSightline();
-    if (obs === undefined) {
+    // A mounted app with the middleware of its own: the app above is tracing this request already.
+    if (obs === undefined || req[kServerRequest] !== undefined) {
       next();
       return;
     }
