@@ -468,6 +468,25 @@ describe('sightlineFastify timeouts and options', () => {
     await expect(local.ready()).rejects.toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_VALUE' });
   });
 
+  it('traces a request once when a plugin registers it again, and counts it out of active_requests', async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify, { accessLog: false });
+    await local.register(async (child) => {
+      await child.register(sightlineFastify, { accessLog: false });
+      child.get('/twice', async () => 'ok');
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    for (let i = 0; i < 3; i++) expect((await request(url, '/twice')).status).toBe(200);
+    await waitForSpans(obs, memory, server('/twice'), 3);
+    expect(memory.spans().filter(server('/twice'))).toHaveLength(3);
+    const active = await durationPoint(obs, memory, 'http.server.active_requests', {
+      'http.request.method': 'GET',
+    });
+    expect(active?.value).toBe(0);
+    await local.close();
+  });
+
   it('is not encapsulated: registered inside a plugin, it covers the routes declared after it there', async () => {
     const local = Fastify();
     await local.register(async (child) => {

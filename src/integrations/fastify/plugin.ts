@@ -101,7 +101,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
 
   fastify.addHook('onRequest', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
     const obs = resolved.sightline ?? getSightline();
-    if (obs === undefined) return next();
+    // Registered again in a child plugin: the registration above is tracing this request already.
+    if (obs === undefined || request[kServerRequest] !== undefined) return next();
     const raw = request.raw;
     const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
     const tracked = startServerRequest(obs, resolved, {
