@@ -431,7 +431,7 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
-  it('ends the span as aborted when an HTTP/2 client cancels the stream, as answered otherwise', async () => {
+  it('over HTTP/2, names the host from :authority and ends a stream the client cancels as aborted', async () => {
     const local = Fastify({ http2: true });
     await local.register(sightlineFastify, { accessLog: false });
     local.get('/answered', async () => 'ok');
@@ -449,6 +449,11 @@ describe('sightlineFastify timeouts and options', () => {
     const [answered] = await waitForSpans(obs, memory, server('/answered'));
     expect(answered!.attributes['http.response.status_code']).toBe(200);
     expect(answered!.attributes['error.type']).toBeUndefined();
+    // HTTP/2 names the host in :authority, not in a Host header.
+    expect(answered!.attributes).toMatchObject({
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(url).port),
+    });
     const stream = session.request({ ':path': '/cancelled' });
     stream.on('error', () => {});
     stream.end();

@@ -75,7 +75,9 @@ export class ServerRequest {
     setMethodAttributes(attributes, info.method, this.method);
     attributes['url.path'] = info.path;
     attributes['url.scheme'] = scheme;
-    const host = parseHost(info.headers.host, info.encrypted ? 443 : 80);
+    // HTTP/2 names the host in :authority; a Host header is optional there.
+    const authority = info.headers.host ?? info.headers[':authority'];
+    const host = parseHost(typeof authority === 'string' ? authority : undefined, info.encrypted ? 443 : 80);
     if (host.address !== undefined) attributes['server.address'] = host.address;
     attributes['server.port'] = host.port;
     if (info.clientAddress !== undefined) attributes['client.address'] = info.clientAddress;
