@@ -125,6 +125,16 @@ describe.each([
       res.on('close', () => abortSeen.resolve());
       aborted.resolve();
     });
+    app.post(
+      '/uploads',
+      (_req: any, res: any, next: () => void) => {
+        res.on('close', () => abortSeen.resolve());
+        aborted.resolve();
+        next();
+      },
+      (express as unknown as { json: () => unknown }).json(),
+      (req: any, res: any) => res.json(req.body),
+    );
     app.get('/jobs/:n', async (req: any, res: any) => {
       // Interleave the requests: each waits a different number of turns before logging.
       for (let i = 0; i < Number(req.params.n) % 7; i++)
@@ -412,6 +422,22 @@ describe.each([
       'error.type': 'aborted',
     });
     expect(point).toBeDefined();
+  });
+
+  it('ends the span as aborted when the client goes away while sending its body', async () => {
+    // The body parser answers 400 'request aborted' to the closed connection.
+    await abortedRequest(base, '/uploads', aborted.promise, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+      body: '{"sku":',
+    });
+    await abortSeen.promise;
+    const [span] = await waitForSpans(obs, memory, server('/uploads'));
+    expect(span!.attributes['error.type']).toBe('aborted');
+    expect(span!.attributes['http.response.status_code']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    const line = memory.logs().find((l) => l.path === '/uploads');
+    expect(line).toMatchObject({ level: 'error', error_type: 'aborted' });
   });
 
   it('gives req.log the trace ids inside a mounted app too, and lets a handler replace it', async () => {

@@ -151,8 +151,11 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
     // 'close' ends every response. The request completed if the handler ended the response, even
     // when the client hung up before the last bytes were flushed: that is not a server error.
+    // Unless the client hung up before sending its whole request: the answer then (a body
+    // parser's 400 'request aborted') was written to a closed connection and never reached it.
     res.once('close', () => {
-      const completed = res.writableEnded;
+      const leftMidRequest = !req.complete && !res.writableFinished;
+      const completed = res.writableEnded && !leftMidRequest;
       let route: string | undefined;
       try {
         route = resolveRouteTemplate(req, path);
@@ -161,8 +164,8 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       }
       request.finish({
         route,
-        status: completed || res.headersSent ? res.statusCode : undefined,
-        ...(completed ? {} : { errorType: ABORTED }),
+        status: completed || (res.headersSent && !leftMidRequest) ? res.statusCode : undefined,
+        ...(completed ? {} : { errorType: ABORTED, leftMidRequest }),
       });
     });
     context.with(request.context, next);

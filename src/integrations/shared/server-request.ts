@@ -46,6 +46,11 @@ export interface ServerRequestOutcome {
   status: number | undefined;
   /** Set when the request failed without a 5xx status of its own, such as 'aborted' or 'timeout'. */
   errorType?: string;
+  /**
+   * The client went away before its request was whole. An error recorded since (a body parser's
+   * 'request aborted') follows from that, so the request stays aborted.
+   */
+  leftMidRequest?: boolean;
 }
 
 /** One request in flight: its span, the context its handlers run in, and what is needed to finish it. */
@@ -127,7 +132,7 @@ export class ServerRequest {
     let errorType = outcome.errorType;
     if (errorType === undefined && status !== undefined && status >= 500) {
       errorType = this.hasError ? errorTypeOf(this.error) : String(status);
-    } else if (errorType === ABORTED && this.hasError) {
+    } else if (errorType === ABORTED && this.hasError && outcome.leftMidRequest !== true) {
       // A handler's error after the response started: the framework cut the response off.
       errorType = errorTypeOf(this.error);
     }
