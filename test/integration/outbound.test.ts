@@ -213,6 +213,30 @@ describe('outgoing call failures and installation', () => {
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('names the target, not the proxy, of a node:http call sent through a forward proxy', async () => {
+    // A proxy agent, or Node with NODE_USE_ENV_PROXY, sends the proxy the absolute URL.
+    const proxy = new URL(base);
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(
+          {
+            host: proxy.hostname,
+            port: proxy.port,
+            path: 'http://inventory.internal:8080/items/9?token=s3cret',
+            headers: { host: 'inventory.internal:8080' },
+          },
+          (res) => res.resume().on('end', resolve),
+        )
+        .on('error', reject);
+    });
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes).toMatchObject({
+      'url.full': 'http://inventory.internal:8080/items/9',
+      'server.address': 'inventory.internal',
+      'server.port': 8080,
+    });
+  });
+
   it('is idempotent and uninstalls cleanly', async () => {
     expect(installOutboundHttp(obs)).toBe(uninstall);
     uninstall();

@@ -124,6 +124,17 @@ export function propagatedContext(call: ClientCall, callerTraceparent: boolean):
   return callerTraceparent ? trace.deleteSpan(call.context) : call.context;
 }
 
+/** Where a URL points: its origin, and its host and port (the scheme's when none is given). */
+export type UrlTarget = Pick<ClientRequestInfo, 'origin' | 'serverPort'> & { serverAddress: string };
+
+export function urlTarget(url: URL): UrlTarget {
+  return {
+    origin: `${url.protocol}//${url.host}`,
+    serverAddress: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    serverPort: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,
+  };
+}
+
 /** Removes the query string, the fragment and any credentials from a URL. */
 export function cleanUrl(origin: string, path: string): string {
   let base = origin;

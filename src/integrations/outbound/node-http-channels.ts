@@ -2,7 +2,14 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
-import { type ClientCall, cleanUrl, propagatedContext, startClientCall } from './client-span.js';
+import {
+  type ClientCall,
+  type ClientRequestInfo,
+  cleanUrl,
+  propagatedContext,
+  startClientCall,
+  urlTarget,
+} from './client-span.js';
 
 const calls = new WeakMap<ClientRequest, ClientCall>();
 
@@ -36,22 +43,36 @@ function endOnClose(this: ClientRequest): void {
   call.error(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
 }
 
+/**
+ * What a request is sent to. A forward proxy is sent the absolute URL (`GET http://host/path`), by a
+ * proxy agent or by Node itself with NODE_USE_ENV_PROXY: the call is then to that URL's host.
+ */
+function requestTarget(request: ClientRequest): Omit<ClientRequestInfo, 'method'> {
+  const path = request.path;
+  if (path.startsWith('http://') || path.startsWith('https://')) {
+    try {
+      const url = new URL(path);
+      const target = urlTarget(url);
+      return { ...target, urlFull: target.origin + url.pathname };
+    } catch {
+      // Not a URL after all: read it as a path.
+    }
+  }
+  const hostHeader = request.getHeader('host');
+  const host = parseHost(
+    typeof hostHeader === 'string' ? hostHeader : undefined,
+    request.protocol === 'https:' ? 443 : 80,
+  );
+  const address = request.host || host.address;
+  const origin = `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`;
+  return { origin, urlFull: cleanUrl(origin, path), serverAddress: address, serverPort: host.port };
+}
+
 /** `http.client.request.created` (Node 22.12+): the request exists and its headers can still be set. */
 export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const request = (message as { request?: ClientRequest }).request;
   if (!request || typeof request.setHeader !== 'function') return;
-  const https = request.protocol === 'https:';
-  const hostHeader = request.getHeader('host');
-  const host = parseHost(typeof hostHeader === 'string' ? hostHeader : undefined, https ? 443 : 80);
-  const address = request.host || host.address;
-  const origin = `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`;
-  const call = startClientCall(obs, {
-    method: request.method,
-    origin,
-    urlFull: cleanUrl(origin, request.path),
-    serverAddress: address,
-    serverPort: host.port,
-  });
+  const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);
   if (!request.headersSent) {

@@ -1,6 +1,13 @@
 import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
-import { type ClientCall, cleanUrl, propagatedContext, startClientCall } from './client-span.js';
+import {
+  type ClientCall,
+  cleanUrl,
+  propagatedContext,
+  startClientCall,
+  type UrlTarget,
+  urlTarget,
+} from './client-span.js';
 
 /** The parts of undici's request object (the one behind global `fetch`) the channels carry. */
 interface UndiciRequest {
@@ -12,16 +19,13 @@ interface UndiciRequest {
 }
 
 const calls = new WeakMap<object, ClientCall>();
-const originCache = new Map<string, { address: string; port: number; origin: string }>();
+const originCache = new Map<string, UrlTarget>();
 
-function parseOrigin(origin: string): { address: string; port: number; origin: string } | undefined {
+function parseOrigin(origin: string): UrlTarget | undefined {
   let found = originCache.get(origin);
   if (found) return found;
   try {
-    const url = new URL(origin);
-    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const address = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    found = { address, port, origin: `${url.protocol}//${url.host}` };
+    found = urlTarget(new URL(origin));
   } catch {
     return undefined;
   }
@@ -65,14 +69,12 @@ const setter = {
 export function onUndiciCreate(obs: Sightline, message: unknown): void {
   const request = (message as { request?: UndiciRequest }).request;
   if (!request || typeof request !== 'object') return;
-  const origin = parseOrigin(String(request.origin ?? ''));
-  if (!origin) return;
+  const target = parseOrigin(String(request.origin ?? ''));
+  if (!target) return;
   const call = startClientCall(obs, {
     method: request.method,
-    origin: origin.origin,
-    urlFull: cleanUrl(origin.origin, request.path ?? '/'),
-    serverAddress: origin.address,
-    serverPort: origin.port,
+    urlFull: cleanUrl(target.origin, request.path ?? '/'),
+    ...target,
   });
   if (!call) return;
   calls.set(request, call);
