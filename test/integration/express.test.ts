@@ -1,4 +1,4 @@
-import { createServer, get, type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { abortedRequest, close, deferred, listen, request } from './helpers/http-client.js';
+import { abortedRequest, close, deferred, listen, request, unfinishedUpload } from './helpers/http-client.js';
 import { durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -36,6 +36,9 @@ describe.each([
 ])('%s', (_name, express, major) => {
   let httpServer: Server;
   let base: string;
+  // The same app behind a server that gives clients 300 ms to send a whole request.
+  let strictServer: Server;
+  let strictBase: string;
   let aborted = deferred();
   let abortSeen = deferred();
 
@@ -177,9 +180,14 @@ describe.each([
     });
     httpServer = createServer(app);
     base = await listen(httpServer);
+    strictServer = createServer({ requestTimeout: 300, connectionsCheckingInterval: 50 }, app);
+    strictBase = await listen(strictServer);
   });
 
-  afterAll(() => close(httpServer));
+  afterAll(async () => {
+    await close(httpServer);
+    await close(strictServer);
+  });
   beforeEach(() => {
     memory.reset();
     aborted = deferred();
@@ -386,10 +394,12 @@ describe.each([
 
   it('names an error passed on after the response started by its type, not as the client going away', async () => {
     await new Promise<void>((resolve) => {
-      get(`${base}/late-error`, { agent: false }, (res) => {
-        res.resume();
-        res.on('close', resolve);
-      }).on('error', () => resolve());
+      http
+        .get(`${base}/late-error`, { agent: false }, (res) => {
+          res.resume();
+          res.on('close', resolve);
+        })
+        .on('error', () => resolve());
     });
     const [span] = await waitForSpans(obs, memory, server('/late-error'));
     expect(span!.attributes['http.response.status_code']).toBe(200);
@@ -438,6 +448,16 @@ describe.each([
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     const line = memory.logs().find((l) => l.path === '/uploads');
     expect(line).toMatchObject({ level: 'error', error_type: 'aborted' });
+  });
+
+  it("ends the span as a timeout when the server's request timeout cuts off a slow upload", async () => {
+    // The rest of the body never comes: Node answers 408 and closes the connection.
+    const answer = await unfinishedUpload(`${strictBase}/uploads`);
+    expect(answer).toBe(408);
+    const [span] = await waitForSpans(obs, memory, server('/uploads'));
+    expect(span!.attributes['error.type']).toBe('timeout');
+    expect(span!.attributes['http.response.status_code']).toBe(408);
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('gives req.log the trace ids inside a mounted app too, and lets a handler replace it', async () => {

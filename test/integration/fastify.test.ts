@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { abortedRequest, deferred, request } from './helpers/http-client.js';
+import { abortedRequest, deferred, request, unfinishedUpload } from './helpers/http-client.js';
 import { durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -464,6 +464,26 @@ describe('sightlineFastify timeouts and options', () => {
     expect(span!.attributes['http.response.status_code']).toBeUndefined();
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     session.close();
+    await local.close();
+  });
+
+  it('ends the span as a timeout when the request timeout cuts off a slow upload', async () => {
+    // Node checks request timeouts every 30 s by default: checking often keeps the test short.
+    const local = Fastify({
+      serverFactory: (handler) =>
+        http.createServer({ requestTimeout: 300, connectionsCheckingInterval: 50 }, handler),
+    });
+    await local.register(sightlineFastify, { accessLog: false });
+    local.post('/upload', async () => 'stored');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    // The rest of the body never comes: Fastify answers 408 and closes the connection.
+    const answer = await unfinishedUpload(`${url}/upload`);
+    expect(answer).toBe(408);
+    const [span] = await waitForSpans(obs, memory, server('/upload'));
+    expect(span!.attributes['error.type']).toBe('timeout');
+    expect(span!.attributes['http.response.status_code']).toBe(408);
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     await local.close();
   });
 

@@ -5,7 +5,7 @@ import { getSightline } from '../../api/global.js';
 import { stripQuery } from '../shared/http-attributes.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
-import { ABORTED, type ServerRequest, startServerRequest } from '../shared/server-request.js';
+import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
 
 /** Options of {@link expressMiddleware}. */
@@ -164,8 +164,13 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       }
       request.finish({
         route,
-        status: completed || (res.headersSent && !leftMidRequest) ? res.statusCode : undefined,
-        ...(completed ? {} : { errorType: ABORTED, leftMidRequest }),
+        ...(completed
+          ? { status: res.statusCode }
+          : unfinishedOutcome(
+              req.socket,
+              res.headersSent && !leftMidRequest ? res.statusCode : undefined,
+              leftMidRequest,
+            )),
       });
     });
     context.with(request.context, next);

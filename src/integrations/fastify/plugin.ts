@@ -9,10 +9,11 @@ import {
 } from '../shared/options.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
-  ABORTED,
   type ServerRequest,
   type ServerRequestOutcome,
   startServerRequest,
+  TIMEOUT,
+  unfinishedOutcome,
 } from '../shared/server-request.js';
 
 /** Options of the {@link sightlineFastify} plugin. */
@@ -80,8 +81,9 @@ function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
   const completed = reply.raw.writableEnded;
   finish(request, {
     route: routeOf(request),
-    status: completed || reply.raw.headersSent ? reply.statusCode : undefined,
-    ...(completed ? {} : { errorType: ABORTED }),
+    ...(completed
+      ? { status: reply.statusCode }
+      : unfinishedOutcome(request.raw.socket, reply.raw.headersSent ? reply.statusCode : undefined)),
   });
 }
 
@@ -166,7 +168,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     finish(request, {
       route: routeOf(request),
       status: reply.raw.headersSent ? reply.statusCode : undefined,
-      errorType: 'timeout',
+      errorType: TIMEOUT,
     });
     next();
   });

@@ -25,6 +25,9 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** The error type of a response that was never ended: the client went away, unless an error cut it off. */
 export const ABORTED = 'aborted';
 
+/** The error type of a request the server gave up on waiting for. */
+export const TIMEOUT = 'timeout';
+
 /** What the framework tells about an incoming request, read once at its start. */
 export interface ServerRequestInfo {
   method: string | undefined;
@@ -51,6 +54,21 @@ export interface ServerRequestOutcome {
    * 'request aborted') follows from that, so the request stays aborted.
    */
   leftMidRequest?: boolean;
+}
+
+/**
+ * How a request whose response never finished ended, given the status sent so far: a timeout when
+ * the server's request timeout closed the connection (Node, or Fastify's client error handler,
+ * wrote the 408 on the socket itself), otherwise the client went away.
+ */
+export function unfinishedOutcome(
+  socket: unknown,
+  status: number | undefined,
+  leftMidRequest = false,
+): Omit<ServerRequestOutcome, 'route'> {
+  const errored = (socket as { errored?: { code?: unknown } | null } | null | undefined)?.errored;
+  if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
+  return { status, errorType: ABORTED, leftMidRequest };
 }
 
 /** One request in flight: its span, the context its handlers run in, and what is needed to finish it. */

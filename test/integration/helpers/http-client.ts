@@ -60,6 +60,23 @@ export async function abortedRequest(
   req.destroy();
 }
 
+/**
+ * POSTs the start of a JSON body that announces more and never sends the rest: resolves with the
+ * status the server answers on its own (408 from a request timeout), or undefined if it hangs up.
+ */
+export function unfinishedUpload(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+      agent: false,
+    });
+    req.on('response', (res) => resolve(res.statusCode));
+    req.on('error', () => resolve(undefined));
+    req.write('{"sku":');
+  });
+}
+
 /** Waits until `check` returns a value (polling the event loop, no wall-clock assertion). */
 export async function eventually<T>(check: () => T | undefined | false, tries = 200): Promise<T> {
   for (let i = 0; i < tries; i++) {
