@@ -237,6 +237,23 @@ describe('outgoing call failures and installation', () => {
     });
   });
 
+  it("sends the caller's traceparent with a WebSocket handshake (fetch), which gets no span of its own", async () => {
+    await obs.trace(
+      'parent',
+      () =>
+        new Promise<void>((resolve) => {
+          const socket = new WebSocket(`${base.replace('http', 'ws')}/feed`);
+          socket.onopen = () => resolve();
+          socket.onerror = () => resolve();
+        }),
+    );
+    const [parent] = await waitForSpans(obs, memory, (s) => s.name === 'parent');
+    expect(received[0]?.traceparent).toBe(
+      `00-${parent!.spanContext().traceId}-${parent!.spanContext().spanId}-01`,
+    );
+    expect(memory.spans().filter(client)).toEqual([]);
+  });
+
   it('is idempotent and uninstalls cleanly', async () => {
     expect(installOutboundHttp(obs)).toBe(uninstall);
     uninstall();

@@ -111,17 +111,24 @@ export class ClientCall {
  * goes to a backend an adapter's own client sends to.
  */
 export function startClientCall(obs: Sightline, info: ClientRequestInfo): ClientCall | undefined {
-  const parent = context.active();
-  if (isTracingSuppressed(parent) || isUntracedOrigin(obs, info.origin)) return undefined;
-  return new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
+  const parent = tracedContext(obs, info.origin);
+  return parent === undefined
+    ? undefined
+    : new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
+}
+
+/** The caller's context, or undefined when a call to `origin` from there is left alone. */
+export function tracedContext(obs: Sightline, origin: string): Context | undefined {
+  const active = context.active();
+  return isTracingSuppressed(active) || isUntracedOrigin(obs, origin) ? undefined : active;
 }
 
 /**
  * The context whose fields go out with the call. A traceparent the caller set by hand stays (two
  * would make the header invalid) with its tracestate; the context's baggage still goes with it.
  */
-export function propagatedContext(call: ClientCall, callerTraceparent: boolean): Context {
-  return callerTraceparent ? trace.deleteSpan(call.context) : call.context;
+export function propagatedContext(ctx: Context, callerTraceparent: boolean): Context {
+  return callerTraceparent ? trace.deleteSpan(ctx) : ctx;
 }
 
 /** Where a URL points: its origin, and its host and port (the scheme's when none is given). */

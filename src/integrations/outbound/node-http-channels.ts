@@ -80,7 +80,7 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
     // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
     // traceparent would pass for this span's, so only the context's is sent.
     if (!callerTraceparent) request.removeHeader('tracestate');
-    propagation.inject(propagatedContext(call, callerTraceparent), request, setter);
+    propagation.inject(propagatedContext(call.context, callerTraceparent), request, setter);
   }
   request.once('close', endOnClose);
 }

@@ -1,10 +1,11 @@
-import { propagation } from '@opentelemetry/api';
+import { type Context, propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import {
   type ClientCall,
   cleanUrl,
   propagatedContext,
   startClientCall,
+  tracedContext,
   type UrlTarget,
   urlTarget,
 } from './client-span.js';
@@ -13,6 +14,8 @@ import {
 interface UndiciRequest {
   origin?: unknown;
   method?: string;
+  /** The protocol asked for in an upgrade (`websocket`), or null. */
+  upgrade?: unknown;
   path?: string;
   headers?: unknown;
   addHeader?(name: string, value: string): unknown;
@@ -66,11 +69,29 @@ const setter = {
   },
 };
 
+function propagate(request: UndiciRequest, ctx: Context): void {
+  if (typeof request.addHeader !== 'function') return;
+  const callerTraceparent = hasHeader(request.headers, 'traceparent');
+  // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
+  // traceparent would pass for this span's, so only the context's is sent.
+  if (!callerTraceparent) removeHeader(request, 'tracestate');
+  // The context's baggage goes in a header of its own after the caller's: the server reads one list.
+  propagation.inject(propagatedContext(ctx, callerTraceparent), request, setter);
+}
+
 export function onUndiciCreate(obs: Sightline, message: unknown): void {
   const request = (message as { request?: UndiciRequest }).request;
   if (!request || typeof request !== 'object') return;
   const target = parseOrigin(String(request.origin ?? ''));
   if (!target) return;
+  if (request.upgrade) {
+    // A WebSocket handshake: undici tells nothing once it is answered, and a span that never ends
+    // holds back its whole trace where whole traces are sent (dd-trace). The server still
+    // continues the caller's trace.
+    const ctx = tracedContext(obs, target.origin);
+    if (ctx !== undefined) propagate(request, ctx);
+    return;
+  }
   const call = startClientCall(obs, {
     method: request.method,
     urlFull: cleanUrl(target.origin, request.path ?? '/'),
@@ -78,14 +99,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   });
   if (!call) return;
   calls.set(request, call);
-  // The context's baggage goes in a header of its own after the caller's: the server reads one list.
-  if (typeof request.addHeader === 'function') {
-    const callerTraceparent = hasHeader(request.headers, 'traceparent');
-    // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
-    // traceparent would pass for this span's, so only the context's is sent.
-    if (!callerTraceparent) removeHeader(request, 'tracestate');
-    propagation.inject(propagatedContext(call, callerTraceparent), request, setter);
-  }
+  propagate(request, call.context);
 }
 
 export function onUndiciHeaders(message: unknown): void {

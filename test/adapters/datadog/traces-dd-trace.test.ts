@@ -1,10 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDdTrace } from '../../../adapters/datadog/dd-trace.js';
 import { getSightline, SightlineConfigError } from '../../../src/index.js';
 import { KEY, start } from './helpers.js';
+import { close, listen } from '../../integration/helpers/http-client.js';
 import { IntakeServer } from './intake-server.js';
 
 // dd-trace initialises once per process: this file holds the only test that starts it.
@@ -65,6 +68,35 @@ describe("traces: 'dd-trace'", () => {
     }
     const sent = server!.requests.filter((r) => isTraces(r.path));
     expect(sent.filter((r) => r.raw.includes('url.full'))).toEqual([]);
+  });
+
+  it('sends a trace that opened a WebSocket with fetch, whose handshake has no end of its own', async () => {
+    const obs = getSightline()!;
+    const feed = createServer();
+    feed.on('upgrade', (req, socket) => {
+      const accept = createHash('sha1')
+        .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      socket.end(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    });
+    const url = await listen(feed);
+    await obs.trace(
+      'dd-websocket',
+      () =>
+        new Promise<void>((resolve) => {
+          const ws = new WebSocket(`${url.replace('http', 'ws')}/feed`);
+          ws.onopen = () => resolve();
+          ws.onerror = () => resolve();
+        }),
+    );
+    await obs.forceFlush();
+    // dd-trace sends a trace once every span in it has ended.
+    await server!.waitFor(() =>
+      server!.requests.some((r) => r.path.endsWith('/traces') && r.raw.includes('dd-websocket')),
+    );
+    await close(feed);
   });
 
   it('fails with SL_ERR_CONFIG_MISSING_DEPENDENCY when dd-trace is not installed', () => {
