@@ -16,7 +16,7 @@ import { isUntracedOrigin } from './untraced-origins.js';
 /** What a client channel tells about an outgoing request, read once when it is created. */
 export interface ClientRequestInfo {
   method: string | undefined;
-  /** `scheme://host[:port]`, the port left out when it is the scheme's default. */
+  /** `scheme://host[:port]`, the port left out when it is the scheme's default; `unix:<path>` for a Unix socket. */
   origin: string;
   /** `scheme://host[:port]/path`, without the query string or credentials. */
   urlFull: string;

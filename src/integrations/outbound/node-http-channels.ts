@@ -65,7 +65,13 @@ function requestTarget(request: ClientRequest): Omit<ClientRequestInfo, 'method'
   );
   const address = request.host || host.address;
   const origin = `${request.protocol}//${typeof hostHeader === 'string' ? hostHeader : address}`;
-  return { origin, urlFull: cleanUrl(origin, path), serverAddress: address, serverPort: host.port };
+  const socketPath = (request as { socketPath?: unknown }).socketPath;
+  return {
+    origin: typeof socketPath === 'string' ? `unix:${socketPath}` : origin,
+    urlFull: cleanUrl(origin, path),
+    serverAddress: address,
+    serverPort: host.port,
+  };
 }
 
 /** `http.client.request.created` (Node 22.12+): the request exists and its headers can still be set. */

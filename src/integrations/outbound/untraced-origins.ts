@@ -3,11 +3,15 @@ import type { Sightline } from '../../api/types.js';
 /** Where an instance keeps the origins its adapters' own clients call; shared by every copy of the package. */
 export const UNTRACED_ORIGINS = Symbol.for('sightline.outbound.untracedOrigins');
 
-/** `scheme://host[:port]` as URL writes it (default port left out), or undefined for a URL without one. */
+/**
+ * `scheme://host[:port]` as URL writes it (default port left out), `unix:<path>` for a Unix
+ * socket URL (`unix:///var/run/datadog/apm.socket`), or undefined for a URL without either.
+ */
 export function originOf(url: string): string | undefined {
   try {
-    const origin = new URL(url).origin;
-    return origin === 'null' ? undefined : origin;
+    const parsed = new URL(url);
+    if (parsed.protocol === 'unix:') return parsed.pathname === '' ? undefined : `unix:${parsed.pathname}`;
+    return parsed.origin === 'null' ? undefined : parsed.origin;
   } catch {
     return undefined;
   }
