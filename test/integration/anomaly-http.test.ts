@@ -85,8 +85,10 @@ describe('the anomaly engine on a real Express service', () => {
     expect(latency).toBeDefined();
     expect(latency?.time).toBeGreaterThanOrEqual(injectedAt);
     expect(latency?.attributes).toEqual({ 'http.request.method': 'GET', 'http.route': '/items/:id' });
+    // The baseline stays below the regressed latency; on a loaded machine timers run late, and the
+    // p95 of a 2 ms handler reaches the 0.1-0.25 s bucket.
     expect(latency?.observed).toBeGreaterThan(0.2);
-    expect(latency?.expected).toBeLessThan(0.15);
+    expect(latency?.expected).toBeLessThan(0.2);
     expect(latency?.explanation).toContain('GET /items/:id');
   }, 30_000);
 });
