@@ -814,7 +814,10 @@ export class StreamingDetector implements Detector {
         this.revertRun = 0;
         s[F.lvlA] = s[F.fastA]!;
         s[F.lvlB] = s[F.fastB]!;
-        // The accepted change is known: the drift rule waits until its gap is back to usual.
+        // The accepted change is known: the drift rule waits until its gap is back to usual. Its
+        // short mean moves to the new level too: creeping there over the next dozens of points,
+        // it would look back to usual at first, re-arm, and report the same change as a drift.
+        s[F.shortY] = this.model === 0 ? s[F.lvlA]! : s[F.lvlB]!;
         this.driftArmed = false;
         this.endEpisode();
       }

@@ -54,6 +54,22 @@ describe('anomaly kinds', () => {
     expect(r.slice(3010).some((x) => x.ongoing)).toBe(false);
   });
 
+  it('reports a deploy that doubles a latency for good once, not again as a drift once accepted', () => {
+    // Latency noise grows with the level: 1-minute points for four days, then twice as slow.
+    const minute = STEP / 5;
+    const deploy = 4 * 1440;
+    for (const seed of [1, 2, 4]) {
+      const g = gaussian(prng(seed));
+      const d = createDetector();
+      const after: string[] = [];
+      for (let i = 0; i < deploy + 2 * 1440; i++) {
+        const r = d.update(0.1 * Math.exp(0.1 * g()) * (i >= deploy ? 2 : 1), T0 + i * minute);
+        if (r.episodeStart && i >= deploy) after.push(`${i - deploy} ${r.kind}`);
+      }
+      expect(after, `seed ${seed}`).toEqual(['0 spike']);
+    }
+  });
+
   it('flags a fast drift (a leak) as drift', () => {
     const v = noisy(5000, 100, 2, 4).map((x, i) => (i >= 3000 ? x + 1.0 * (i - 3000) : x));
     const r = run(v);
