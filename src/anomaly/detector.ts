@@ -577,7 +577,14 @@ export class StreamingDetector implements Detector {
     }
     // A gradual build-up is absorbed by the level as it grows; a short mean against a slow
     // reference, scaled by the usual gap between the two, still sees it.
-    const seas = pred - (model === 0 ? s[F.lvlA]! : s[F.lvlB]!);
+    // The seasonal part less its mean: the flat and the seasonal models split the value into level
+    // and profile differently, and the drift rule's means must not move when the model switches.
+    let centres = 0;
+    if (model !== 0) {
+      centres = DAY.centre(p, this.dayAt, this.stride, s);
+      if (model === 2) centres += WEEK.centre(p, this.weekAt, this.stride, s);
+    }
+    const seas = model === 0 ? 0 : pred - s[F.lvlB]! - centres;
     const yd = y - seas;
     if (n === 1) s[F.shortY] = s[F.refY] = yd;
     // An outage is held until it recovers and learns nothing; its zeros must not echo afterwards.
@@ -817,7 +824,7 @@ export class StreamingDetector implements Detector {
         // The accepted change is known: the drift rule waits until its gap is back to usual. Its
         // short mean moves to the new level too: creeping there over the next dozens of points,
         // it would look back to usual at first, re-arm, and report the same change as a drift.
-        s[F.shortY] = this.model === 0 ? s[F.lvlA]! : s[F.lvlB]!;
+        s[F.shortY] = model === 0 ? s[F.lvlA]! : s[F.lvlB]! + centres;
         this.driftArmed = false;
         this.endEpisode();
       }

@@ -27,8 +27,8 @@ export class SeasonalProfile {
   static readonly recordFloats = 3;
   /** Float64 slots of per-series state read on every update, from `stateAt`. */
   static readonly stateFloats = 4;
-  /** Float64 slots of the cached range of offsets, from `rangeAt`. */
-  static readonly rangeFloats = 2;
+  /** Float64 slots of the cached range and mean of offsets, from `rangeAt`. */
+  static readonly rangeFloats = 3;
   readonly periodMs: number;
   readonly slots: number;
   private readonly slotMs: number;
@@ -41,11 +41,13 @@ export class SeasonalProfile {
   private readonly cacheTo: number;
   private readonly cacheSlot: number;
   /**
-   * Learns since the range was computed, saturating at `slots` (stale), and the range itself.
+   * Learns since the range was computed, saturating at `slots` (stale), the range itself and the
+   * mean offset.
    */
   private readonly rangeAge: number;
   private readonly rangeMin: number;
   private readonly rangeMax: number;
+  private readonly rangeMean: number;
 
   constructor(periodMs: number, slots: number, stateAt: number, rangeAt: number, gamma = 0.1) {
     this.periodMs = periodMs;
@@ -58,6 +60,7 @@ export class SeasonalProfile {
     this.rangeAge = stateAt + 3;
     this.rangeMin = rangeAt;
     this.rangeMax = rangeAt + 1;
+    this.rangeMean = rangeAt + 2;
   }
 
   /** Floats of record storage this profile uses. */
@@ -139,21 +142,37 @@ export class SeasonalProfile {
    * amortised cost stays O(1).
    */
   range(records: Float32Array, at: number, stride: number, state: Float64Array): [number, number] {
-    if (state[this.rangeAge]! >= this.slots) {
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < this.slots; i++) {
-        const b = at + stride * i;
-        if (records[b + 2]! === 0) continue;
-        const o = records[b]!;
-        if (o < lo) lo = o;
-        if (o > hi) hi = o;
-      }
-      state[this.rangeMin] = lo === Number.POSITIVE_INFINITY ? 0 : lo;
-      state[this.rangeMax] = hi === Number.NEGATIVE_INFINITY ? 0 : hi;
-      state[this.rangeAge] = 0;
-    }
+    if (state[this.rangeAge]! >= this.slots) this.summarise(records, at, stride, state);
     return [state[this.rangeMin]!, state[this.rangeMax]!];
+  }
+
+  /**
+   * Mean of the learned offsets, recomputed with the range: how much of the level the profile
+   * holds, which depends on how it and the level split the value while they learned.
+   */
+  centre(records: Float32Array, at: number, stride: number, state: Float64Array): number {
+    if (state[this.rangeAge]! >= this.slots) this.summarise(records, at, stride, state);
+    return state[this.rangeMean]!;
+  }
+
+  private summarise(records: Float32Array, at: number, stride: number, state: Float64Array): void {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    let sum = 0;
+    let seen = 0;
+    for (let i = 0; i < this.slots; i++) {
+      const b = at + stride * i;
+      if (records[b + 2]! === 0) continue;
+      const o = records[b]!;
+      if (o < lo) lo = o;
+      if (o > hi) hi = o;
+      sum += o;
+      seen++;
+    }
+    state[this.rangeMin] = lo === Number.POSITIVE_INFINITY ? 0 : lo;
+    state[this.rangeMax] = hi === Number.NEGATIVE_INFINITY ? 0 : hi;
+    state[this.rangeMean] = seen === 0 ? 0 : sum / seen;
+    state[this.rangeAge] = 0;
   }
 
   clear(records: Float32Array, at: number, stride: number, state: Float64Array): void {
