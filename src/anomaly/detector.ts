@@ -343,6 +343,8 @@ export class StreamingDetector implements Detector {
   private bigUp = 0;
   private bigDown = 0;
   private wasOutage = false;
+  /** The open episode was started by the drift rule, so it is judged against the drift's reference. */
+  private episodeDrift = false;
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));
@@ -354,6 +356,14 @@ export class StreamingDetector implements Detector {
     this.weekAt = state.weekAt;
     this.stride = state.stride;
     this.reset();
+  }
+
+  /**
+   * True while the open episode was started by the drift rule: a build-up judged on the short mean
+   * of the value against the long-run reference, which `expected`, `lower` and `upper` then report.
+   */
+  get driftEpisode(): boolean {
+    return this.episodeDrift;
   }
 
   get stateBytes(): number {
@@ -371,6 +381,7 @@ export class StreamingDetector implements Detector {
     this.episodeLen = 0;
     this.calmRun = 0;
     this.episodeKind = null;
+    this.episodeDrift = false;
     this.episodeSign = 0;
     this.outage = false;
     this.cooldownLeft = 0;
@@ -600,8 +611,10 @@ export class StreamingDetector implements Detector {
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
-    const driftHit = this.driftArmed && ed >= o.driftZ;
-    const expected = inverse(pred, t);
+    // Until a day is seen the usual gap has not met the daily swing, so the first morning's ramp
+    // would read as a build-up.
+    const driftHit = this.driftArmed && ed >= o.driftZ && elapsed >= Layout.dayMs;
+    let expected = inverse(pred, t);
     const zeroY = forward(0, t);
     // Near zero against the baseline and against the long-run typical level: right after a burst
     // was accepted as the new level, the return to normal is not an outage.
@@ -715,8 +728,8 @@ export class StreamingDetector implements Detector {
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (value - s[F.recent]!);
 
     // --- Decision -------------------------------------------------------------------------
-    const lower = inverse(pred - K.bandK * sigma, t);
-    const upper = inverse(pred + K.bandK * sigma, t);
+    let lower = inverse(pred - K.bandK * sigma, t);
+    let upper = inverse(pred + K.bandK * sigma, t);
 
     let episodeStart = false;
     const wasOngoing = this.inEpisode;
@@ -762,6 +775,7 @@ export class StreamingDetector implements Detector {
           this.outage = isOutage;
           this.wasOutage = isOutage;
           this.episodeSign = memberSign;
+          this.episodeDrift = drift;
           this.bigUp = z >= K.recoverZ ? 1 : 0;
           this.bigDown = z <= -K.recoverZ ? 1 : 0;
           this.episodeKind = this.classify(member, z, y, isOutage, spread);
@@ -836,6 +850,15 @@ export class StreamingDetector implements Detector {
     if (episodeStart) s[F.peak] = score;
     if (wasOngoing) score = anomaly ? 0.5 : Math.min(score, 0.49) * 0.2;
     const severity = ongoing ? Math.round(100 * Math.max(s[F.peak]!, 0.5)) : 0;
+    if (ongoing && this.episodeDrift) {
+      // A build-up was flagged against the drift rule's long-run reference, which the level has
+      // followed: that reference and its band are the baseline of the episode, so the band
+      // reported does not hold the value flagged outside it.
+      const ref = s[F.refY]! + seas;
+      expected = inverse(ref, t);
+      lower = inverse(ref - K.bandK * sigma, t);
+      upper = inverse(ref + K.bandK * sigma, t);
+    }
 
     // --- Learning (frozen or slowed while an episode is open) -------------------------------
     const a = LEARN_ARGS;
@@ -883,6 +906,7 @@ export class StreamingDetector implements Detector {
     this.inEpisode = false;
     this.outage = false;
     this.episodeKind = null;
+    this.episodeDrift = false;
     this.calmRun = 0;
   }
 

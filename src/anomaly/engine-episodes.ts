@@ -60,7 +60,8 @@ export interface Verdict {
  * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
  * traffic); otherwise the detector's episode must stay outside its band, in a direction that
  * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
- * one must also rise above the series' floor.
+ * one must also rise above the series' floor. `drift` says the detector's episode is a build-up
+ * judged on a short mean against its long-run reference: one cycle outside the band is enough.
  */
 export function judge(
   s: EpisodeState,
@@ -68,6 +69,7 @@ export function judge(
   value: number,
   r: AnomalyResult,
   confirmCycles: number | undefined,
+  drift = false,
 ): Verdict | undefined {
   s.peak = r.ongoing ? Math.max(s.peak, r.score) : 0;
   if (sample.zeroWhenAbsent) {
@@ -122,9 +124,12 @@ export function judge(
     s.pending = undefined;
     return undefined;
   }
-  const outage = sample.zeroWhenAbsent && value === 0;
+  // A build-up the drift rule flagged is already the evidence of many points (a short mean against
+  // a long-run reference); its episode is brief, and a sawtooth such as a heap's is outside the
+  // band only now and then.
+  const once = (sample.zeroWhenAbsent && value === 0) || drift;
   if (s.pending === undefined || s.pending.up !== outsideUp) {
-    s.pending = { up: outsideUp, remaining: outage ? 1 : (confirmCycles ?? sample.confirm), severity: 0 };
+    s.pending = { up: outsideUp, remaining: once ? 1 : (confirmCycles ?? sample.confirm), severity: 0 };
   }
   s.pending.severity = Math.max(s.pending.severity, r.severity);
   if (--s.pending.remaining > 0) return undefined;

@@ -12,7 +12,7 @@ import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { extractSamples, type SeriesSample } from './engine-series.js';
 import { explain } from './explain.js';
-import type { Detector, DetectorOptions } from './types.js';
+import type { DetectorOptions } from './types.js';
 
 export interface EngineOptions {
   intervalMs: number;
@@ -40,7 +40,7 @@ export interface EngineOptions {
 const ENGINE_COOLDOWN = 3;
 
 interface WatchedSeries {
-  detector: Detector;
+  detector: StreamingDetector;
   sample: SeriesSample;
   /** The cycle that last reported a value for the series. */
   seenCycle: number;
@@ -217,7 +217,14 @@ export class AnomalyEngine extends MetricReader {
       upper: r.upper,
       score: r.score,
     };
-    const verdict = judge(watched.episode, sample, value, r, this.options.confirmCycles);
+    const verdict = judge(
+      watched.episode,
+      sample,
+      value,
+      r,
+      this.options.confirmCycles,
+      watched.detector.driftEpisode,
+    );
     if (verdict === undefined) return;
     this.episodes++;
     const { kind, expected, severity, score, lower, upper } = verdict;

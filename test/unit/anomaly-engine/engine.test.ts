@@ -8,6 +8,7 @@ import { DropCounter } from '../../../src/internal/drops.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
+import { poisson } from '../anomaly/series.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -28,6 +29,51 @@ function start() {
   const engine = (captured.obs as SightlineInstance).anomalyEngine;
   if (!engine) throw new Error('the anomaly engine should be on by default');
   return { ...captured, engine };
+}
+
+const MINUTE = 60_000;
+const DAY_CYCLES = 1440;
+const T0 = Date.UTC(2024, 0, 1);
+
+/**
+ * An engine fed one value of a `detect: true` metric per one-minute cycle, with simulated
+ * timestamps, so days of cycles run in a moment; `undefined` is a cycle the metric did not report.
+ */
+function minuteEngine(metric: string, kind: 'counter' | 'gauge') {
+  const heard: AnomalyEvent[] = [];
+  const diag = createDiag({ level: 'none' });
+  const detected = new Set([metric]);
+  const engine = new AnomalyEngine({
+    intervalMs: MINUTE,
+    maxSeries: 1000,
+    sensitivity: 'medium',
+    watchHttp: false,
+    detected,
+    service: 'shop',
+    environment: 'test',
+    emit: (e) => heard.push(e),
+    diag,
+    drops: new DropCounter(diag),
+  });
+  const feed = (cycle: number, value: number | undefined) => {
+    const points: NumberPoint[] = [];
+    if (value !== undefined) {
+      points.push({
+        name: metric,
+        description: '',
+        unit: '',
+        kind,
+        temporality: 'delta',
+        monotonic: kind === 'counter',
+        attributes: {},
+        startTimeMs: 0,
+        timeMs: 0,
+        value,
+      });
+    }
+    engine.feed(extractSamples(points, detected, false, MINUTE / 1000), T0 + cycle * MINUTE);
+  };
+  return { heard, feed };
 }
 
 /** An orders counter at about 45 per cycle, past its warm-up, and the events heard. */
@@ -124,46 +170,50 @@ describe('the anomaly engine', () => {
 
   it('once the daily pattern is learned, does not report the end of business hours as an outage', () => {
     // Orders 09:00-18:00 every day, none at night, at the default one-minute cycle: five weeks.
-    const minute = 60_000;
-    const day = 1440;
-    const heard: AnomalyEvent[] = [];
-    const diag = createDiag({ level: 'none' });
-    const engine = new AnomalyEngine({
-      intervalMs: minute,
-      maxSeries: 1000,
-      sensitivity: 'medium',
-      watchHttp: false,
-      detected: new Set(['orders.placed']),
-      service: 'shop',
-      environment: 'test',
-      emit: (e) => heard.push(e),
-      diag,
-      drops: new DropCounter(diag),
-    });
+    const { heard, feed } = minuteEngine('orders.placed', 'counter');
     const rand = prng(1);
-    const t0 = Date.UTC(2024, 0, 1);
-    for (let i = 0; i < 35 * day; i++) {
-      const m = i % day;
+    for (let i = 0; i < 35 * DAY_CYCLES; i++) {
+      const m = i % DAY_CYCLES;
       const orders = m >= 9 * 60 && m < 18 * 60 ? 30 + Math.round(rand() * 20) : 0;
-      const points: NumberPoint[] = [];
-      if (orders > 0) {
-        points.push({
-          name: 'orders.placed',
-          description: '',
-          unit: '',
-          kind: 'counter',
-          temporality: 'delta',
-          monotonic: true,
-          attributes: {},
-          startTimeMs: 0,
-          timeMs: 0,
-          value: orders,
-        } as NumberPoint);
-      }
-      engine.feed(extractSamples(points, new Set(['orders.placed']), false, 60), t0 + i * minute);
+      feed(i, orders > 0 ? orders : undefined);
     }
-    const late = heard.filter((e) => e.time >= t0 + 21 * day * minute);
+    const late = heard.filter((e) => e.time >= T0 + 21 * DAY_CYCLES * MINUTE);
     expect(late.map((e) => `${new Date(e.time).toISOString()} ${e.explanation}`)).toEqual([]);
+  });
+
+  it('reports a memory leak that the baseline follows, once, as a drift from the level before it', () => {
+    // A heap gauge with a GC sawtooth for three days, then leaking 5 MB an hour: the baseline
+    // follows the rise, and the sawtooth is above any band only now and then.
+    const { heard, feed } = minuteEngine('process.heap', 'gauge');
+    const rand = prng(2);
+    const leakFrom = 3 * DAY_CYCLES;
+    for (let i = 0; i < 5 * DAY_CYCLES; i++) {
+      const leak = i >= leakFrom ? (5 * (i - leakFrom)) / 60 : 0;
+      feed(i, 300 + 40 * ((i % 7) / 7) + 6 * (rand() - 0.5) + leak);
+    }
+    expect(heard.map((e) => e.kind)).toEqual(['drift']);
+    const [event] = heard;
+    expect(event!.time - (T0 + leakFrom * MINUTE)).toBeLessThan(8 * 3_600_000);
+    expect(event!.observed).toBeGreaterThan(event!.band.upper);
+    expect(event!.expected).toBeLessThan(330);
+  });
+
+  it('does not take the first morning of a daily pattern for a build-up', () => {
+    // A rate per second with a daily shape, from the first cycle: until a day is seen, the
+    // morning's ramp is the largest rise the series has had.
+    for (const seed of [2, 4, 5]) {
+      const { heard, feed } = minuteEngine('jobs.rate', 'gauge');
+      const rand = prng(seed);
+      for (let i = 0; i < 2 * DAY_CYCLES; i++) {
+        const shape =
+          Math.max(0, Math.sin(Math.PI * ((i % DAY_CYCLES) / DAY_CYCLES) * 1.25 - 0.15 * Math.PI)) ** 2;
+        feed(i, poisson(rand, 2 + 60 * shape) / 60);
+      }
+      expect(
+        heard.map((e) => e.explanation),
+        `seed ${seed}`,
+      ).toEqual([]);
+    }
   });
 
   it('stays quiet on a steady series with noise', async () => {
