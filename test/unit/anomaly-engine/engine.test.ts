@@ -154,6 +154,20 @@ describe('the anomaly engine', () => {
     expect(heard[0]?.score).toBe(1);
   });
 
+  it('does not call one quiet cycle an outage: a rate reports nothing for two cycles first', async () => {
+    const { engine, heard, orders, rand } = await busyOrders();
+    await engine.runCycle(); // a cycle without orders, as a rate of a few a cycle has now and then
+    for (let cycle = 0; cycle < 10; cycle++) {
+      orders.add(40 + Math.round(rand() * 10));
+      await engine.runCycle();
+    }
+    expect(heard).toEqual([]);
+    await engine.runCycle();
+    expect(heard).toEqual([]);
+    await engine.runCycle();
+    expect(heard.map((e) => e.observed)).toEqual([0]);
+  });
+
   it('reports a drop to zero right after a reported surge as an outage of its own', async () => {
     const { engine, heard, orders, rand } = await busyOrders();
     // A retry storm for three cycles, then the service falls over.
