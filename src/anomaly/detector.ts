@@ -243,28 +243,30 @@ enum Transform {
 }
 
 // The untransformed case stays small enough for the compiler to always inline it: a call that
-// is not inlined boxes its number argument and result on every update.
-function forward(x: number, t: number): number {
-  return t === Transform.none ? x : forwardTransformed(x, t);
+// is not inlined boxes its number argument and result on every update. `unit` is the log
+// transform's: the value is taken in units of it, so seconds and milliseconds of one latency are
+// transformed alike.
+function forward(x: number, t: number, unit: number): number {
+  return t === Transform.none ? x : forwardTransformed(x, t, unit);
 }
 
-function inverse(y: number, t: number): number {
-  return t === Transform.none ? y : inverseTransformed(y, t);
+function inverse(y: number, t: number, unit: number): number {
+  return t === Transform.none ? y : inverseTransformed(y, t, unit);
 }
 
-function forwardTransformed(x: number, t: number): number {
+function forwardTransformed(x: number, t: number, unit: number): number {
   if (t === Transform.sqrt) return 2 * Math.sqrt(Math.max(x, 0) + 0.375);
-  if (t === Transform.log) return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
+  if (t === Transform.log) return x >= 0 ? Math.log1p(x / unit) : -Math.log1p(-x / unit);
   return x;
 }
 
-function inverseTransformed(y: number, t: number): number {
+function inverseTransformed(y: number, t: number, unit: number): number {
   if (t === Transform.sqrt) {
     const h = y > 0 ? y / 2 : 0;
     const x = h * h - 0.375;
     return Math.max(x, 0);
   }
-  if (t === Transform.log) return y >= 0 ? Math.expm1(y) : -Math.expm1(-y);
+  if (t === Transform.log) return unit * (y >= 0 ? Math.expm1(y) : -Math.expm1(-y));
   return y;
 }
 
@@ -317,6 +319,11 @@ export class StreamingDetector implements Detector {
 
   private transform = Transform.none;
   private countLike = true;
+  /**
+   * The log transform's unit: a hundredth of the first value that is not zero, so the transform is
+   * a log for every value well above it, in whatever unit the series is (0 until then).
+   */
+  private logUnit = 0;
   private n = 0;
   private pointsFirstDay = 0;
   // Model 0: flat level. Model 1: level + daily profile. Model 2: model 1 + weekly profile.
@@ -375,6 +382,7 @@ export class StreamingDetector implements Detector {
     const t = this.o.transform;
     this.transform = t === 'sqrt' ? Transform.sqrt : t === 'log' ? Transform.log : Transform.none;
     this.countLike = t === 'auto';
+    this.logUnit = 0;
     this.n = 0;
     this.clearModel();
     this.inEpisode = false;
@@ -476,7 +484,9 @@ export class StreamingDetector implements Detector {
       if (this.n >= o.warmup) this.countLike = false;
     }
     const t = this.transform;
-    const y = forward(value, t);
+    if (t === Transform.log && this.logUnit === 0 && value !== 0) this.logUnit = 0.01 * Math.abs(value);
+    const unit = this.logUnit > 0 ? this.logUnit : 1;
+    const y = forward(value, t, unit);
 
     this.n++;
     const n = this.n;
@@ -614,8 +624,8 @@ export class StreamingDetector implements Detector {
     // Until a day is seen the usual gap has not met the daily swing, so the first morning's ramp
     // would read as a build-up.
     const driftHit = this.driftArmed && ed >= o.driftZ && elapsed >= Layout.dayMs;
-    let expected = inverse(pred, t);
-    const zeroY = forward(0, t);
+    let expected = inverse(pred, t, unit);
+    const zeroY = forward(0, t, unit);
     // Near zero against the baseline and against the long-run typical level: right after a burst
     // was accepted as the new level, the return to normal is not an outage.
     const atZero = Math.abs(y - zeroY) <= 0.1 * Math.abs(s[F.typical]! - zeroY) + 1e-12;
@@ -728,8 +738,8 @@ export class StreamingDetector implements Detector {
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (value - s[F.recent]!);
 
     // --- Decision -------------------------------------------------------------------------
-    let lower = inverse(pred - K.bandK * sigma, t);
-    let upper = inverse(pred + K.bandK * sigma, t);
+    let lower = inverse(pred - K.bandK * sigma, t, unit);
+    let upper = inverse(pred + K.bandK * sigma, t, unit);
 
     let episodeStart = false;
     const wasOngoing = this.inEpisode;
@@ -744,7 +754,7 @@ export class StreamingDetector implements Detector {
         const drift = member === Member.drift;
         const multi = member === Member.window || member === Member.slow || drift;
         // The drift rule is judged against its slow reference: the baseline has followed the rise.
-        const base = drift ? inverse(s[F.refY]! + seas, t) : expected;
+        const base = drift ? inverse(s[F.refY]! + seas, t, unit) : expected;
         const signed = (multi ? s[F.recent]! : value) - base;
         const dev = signed * memberSign;
         let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);
@@ -758,7 +768,7 @@ export class StreamingDetector implements Detector {
         // The deviation must also clear the band (a single point) or most of it (an average), so a
         // small impact floor on a noisy series does not turn ordinary noise into alerts.
         const bandDev = drift
-          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t) - base)
+          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t, unit) - base)
           : memberSign > 0
             ? upper - expected
             : expected - lower;
@@ -855,9 +865,9 @@ export class StreamingDetector implements Detector {
       // followed: that reference and its band are the baseline of the episode, so the band
       // reported does not hold the value flagged outside it.
       const ref = s[F.refY]! + seas;
-      expected = inverse(ref, t);
-      lower = inverse(ref - K.bandK * sigma, t);
-      upper = inverse(ref + K.bandK * sigma, t);
+      expected = inverse(ref, t, unit);
+      lower = inverse(ref - K.bandK * sigma, t, unit);
+      upper = inverse(ref + K.bandK * sigma, t, unit);
     }
 
     // --- Learning (frozen or slowed while an episode is open) -------------------------------

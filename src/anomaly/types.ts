@@ -88,7 +88,9 @@ export interface DetectorOptions {
   minAbsoluteImpact?: number;
   /**
    * Value transform. `auto` uses a square-root (Anscombe) transform for non-negative integer
-   * series (counters) and none otherwise. Default `'auto'`.
+   * series (counters) and none otherwise. `log` takes the log of the value in hundredths of the
+   * first value that is not 0, so a latency gives the same alerts in seconds and in milliseconds.
+   * Default `'auto'`.
    */
   transform?: 'auto' | 'none' | 'sqrt' | 'log';
   /**

@@ -386,6 +386,30 @@ describe('robust input handling', () => {
     expect(starts(run(v, { direction: 'down' }), 200)).toEqual([3000]);
   });
 
+  it('takes a latency in seconds as it takes it in milliseconds with the log transform', () => {
+    // Latency noise grows with the level, which the log transform undoes in any unit; a deploy
+    // triples the latency at point 3000.
+    for (const seed of [1, 3]) {
+      const g = gaussian(prng(seed));
+      const ms = Array.from({ length: 4000 }, (_, i) => 80 * Math.exp(0.3 * g()) * (i >= 3000 ? 3 : 1));
+      const options = { transform: 'log', direction: 'up' } as const;
+      const inMs = starts(run(ms, options), 200);
+      expect(inMs).toHaveLength(1);
+      expect(inMs[0]).toBeGreaterThanOrEqual(3000);
+      expect(inMs[0]).toBeLessThan(3050);
+      expect(
+        starts(
+          run(
+            ms.map((v) => v / 1000),
+            options,
+          ),
+          200,
+        ),
+        `seed ${seed}`,
+      ).toEqual(inMs);
+    }
+  });
+
   it('ignores deviations below the impact floor', () => {
     const v = noisy(4000, 1000, 1, 37);
     v[3000] = 1060; // 60 sigma, but only 6 % of the level
