@@ -90,6 +90,8 @@ export enum F {
   prevB = 72,
   /** Fade factor of `zeroRate` for the last gap between points. */
   zeroFade = 73,
+  /** Mean distance of the open episode's points from its fast level: the noise after a step. */
+  epSpread = 74,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -793,6 +795,7 @@ export class StreamingDetector implements Detector {
           this.cooldownLeft = o.cooldown;
           s[F.fastA] = y;
           s[F.fastB] = y - dayOff;
+          s[F.epSpread] = 0;
         } else if (score >= 0.5 || !allowed) {
           // Suppressed points keep their ordering but sit well below the decision line.
           score = Math.min(score, 0.49) * (allowed ? 1 : 0.2);
@@ -811,6 +814,7 @@ export class StreamingDetector implements Detector {
       this.outage = isOutage;
       if (isOutage) this.wasOutage = true;
       const fa = ewAlpha(5);
+      s[F.epSpread]! += (Math.abs(y - s[F.fastA]!) - s[F.epSpread]!) / this.episodeLen;
       s[F.fastA]! += fa * (y - s[F.fastA]!);
       s[F.fastB]! += fa * (y - dayOff - s[F.fastB]!);
       // The first point cannot tell a spike from a step or a burst of noise; refine the kind as
@@ -832,12 +836,19 @@ export class StreamingDetector implements Detector {
         // The change lasted long enough to be the new normal (a deploy, a migration).
         // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
         // widen the scale with a higher level at once rather than over the next hours, so the
-        // wider noise after the step is not reported again as a variance change.
+        // wider noise after the step is not reported again as a spike or a variance change. By up
+        // to twice, and further (up to the ratio of the levels) where the episode's own points
+        // spread that much more around their new level: a latency ten times higher is ten times
+        // noisier, a gauge stepping from 20 to 100 need not be.
         if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
-          const r = Math.min(s[F.fastA]! / s[F.lvlA]!, 2);
+          const ratio = s[F.fastA]! / s[F.lvlA]!;
+          const seen = s[F.epSpread]! / Math.max(s[F.maeA]!, 1e-12);
+          const r = Math.max(Math.min(ratio, 2), Math.min(seen, ratio, 10));
           s[F.maeA]! *= r;
           s[F.maeB]! *= r;
           s[F.maeC]! *= r;
+          DAY.scaleDeviations(p, this.dayAt, this.stride, r);
+          WEEK.scaleDeviations(p, this.weekAt, this.stride, r);
         }
         s[F.prevA] = s[F.lvlA]!;
         s[F.prevB] = s[F.lvlB]!;

@@ -175,6 +175,11 @@ export class SeasonalProfile {
     state[this.rangeAge] = 0;
   }
 
+  /** Widens every slot's deviation by `factor`: the noise grew with an accepted change of level. */
+  scaleDeviations(records: Float32Array, at: number, stride: number, factor: number): void {
+    for (let i = 0; i < this.slots; i++) records[at + stride * i + 1]! *= factor;
+  }
+
   clear(records: Float32Array, at: number, stride: number, state: Float64Array): void {
     // The slot cache is a function of the timestamp alone and stays valid.
     const width = SeasonalProfile.recordFloats;

@@ -18,6 +18,23 @@ function noisy(n: number, level: number, sd: number, seed: number): number[] {
   return Array.from({ length: n }, () => level + sd * g());
 }
 
+/**
+ * Episodes from a deploy on, as `points-after kind`: a latency gauge at 1-minute points whose noise
+ * grows with the level, four days as it was, then `factor` times slower for two days.
+ */
+function afterDeploy(seed: number, factor: number): string[] {
+  const minute = STEP / 5;
+  const deploy = 4 * 1440;
+  const g = gaussian(prng(seed));
+  const d = createDetector();
+  const after: string[] = [];
+  for (let i = 0; i < deploy + 2 * 1440; i++) {
+    const r = d.update(0.1 * Math.exp(0.1 * g()) * (i >= deploy ? factor : 1), T0 + i * minute);
+    if (r.episodeStart && i >= deploy) after.push(`${i - deploy} ${r.kind}`);
+  }
+  return after;
+}
+
 describe('anomaly kinds', () => {
   it('flags a spike at the spike, with kind spike and the baseline as expected value', () => {
     const v = noisy(4000, 100, 2, 1);
@@ -55,19 +72,12 @@ describe('anomaly kinds', () => {
   });
 
   it('reports a deploy that doubles a latency for good once, not again as a drift once accepted', () => {
-    // Latency noise grows with the level: 1-minute points for four days, then twice as slow.
-    const minute = STEP / 5;
-    const deploy = 4 * 1440;
-    for (const seed of [1, 2, 4]) {
-      const g = gaussian(prng(seed));
-      const d = createDetector();
-      const after: string[] = [];
-      for (let i = 0; i < deploy + 2 * 1440; i++) {
-        const r = d.update(0.1 * Math.exp(0.1 * g()) * (i >= deploy ? 2 : 1), T0 + i * minute);
-        if (r.episodeStart && i >= deploy) after.push(`${i - deploy} ${r.kind}`);
-      }
-      expect(after, `seed ${seed}`).toEqual(['0 spike']);
-    }
+    for (const seed of [1, 2, 4]) expect(afterDeploy(seed, 2), `seed ${seed}`).toEqual(['0 spike']);
+  });
+
+  it('reports a deploy that makes a latency ten times slower once, not again for its wider noise', () => {
+    // The noise grows tenfold with the level: once the step is accepted, the band must have grown too.
+    for (const seed of [1, 2, 8]) expect(afterDeploy(seed, 10), `seed ${seed}`).toEqual(['0 spike']);
   });
 
   it('flags a fast drift (a leak) as drift', () => {
