@@ -91,12 +91,16 @@ export function extractSamples(
       continue;
     }
     if (!detected.has(p.name)) continue;
+    const isRate = p.kind === 'counter' || p.kind === 'observableCounter';
+    // A count per cycle varies at least as Poisson noise does, and so may a level of things (jobs
+    // queued, connections); a quantity in a unit of measure does not, in milliseconds or bytes
+    // as in seconds or megabytes.
+    const transform = isRate || !measured(p.unit) ? 'auto' : 'none';
     if (p.kind === 'histogram') {
-      const p95 = p95Sample(`${p.name}.p95`, p.attributes, p.histogram, p.unit, 'auto', false);
+      const p95 = p95Sample(`${p.name}.p95`, p.attributes, p.histogram, p.unit, transform, false);
       if (p95) out.push(p95);
     } else {
-      const isRate = p.kind === 'counter' || p.kind === 'observableCounter';
-      out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit));
+      out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit, transform));
     }
   }
   for (const r of routes.values()) {
@@ -135,6 +139,11 @@ export function extractSamples(
     );
   }
   return out;
+}
+
+/** A UCUM unit of measure (ms, By, %), not a plain number ('1', none) or a count of things ({job}). */
+function measured(unit: string): boolean {
+  return unit !== '' && unit !== '1' && !/^\{[^}]*\}$/.test(unit);
 }
 
 function sample(

@@ -244,6 +244,28 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(1);
   });
 
+  it('sees a gauge in whole milliseconds step up as it sees it in seconds', async () => {
+    // Whole numbers in a unit of measure are not counts: no Poisson noise floor hides a 40 % rise.
+    for (const unit of ['ms', 's']) {
+      const { obs, engine } = start();
+      const heard: AnomalyEvent[] = [];
+      obs.onAnomaly((e) => heard.push(e));
+      const query = obs.metrics.gauge('db.query.time', { unit, detect: true });
+      const rand = prng(5);
+      const cycle = async (ms: number) => {
+        query.record(unit === 'ms' ? ms : ms / 1000);
+        await engine.runCycle();
+      };
+      for (let c = 0; c < 150; c++) await cycle(40 + Math.round((rand() - 0.5) * 6));
+      for (let c = 0; c < 5; c++) await cycle(56 + Math.round((rand() - 0.5) * 6));
+      expect(
+        heard.map((e) => e.metric),
+        unit,
+      ).toEqual(['db.query.time']);
+      await obs.shutdown();
+    }
+  });
+
   it('flags an error burst on a route that never failed before', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
