@@ -213,7 +213,8 @@ export class AnomalyEngine extends MetricReader {
       attributes: sample.attributes,
       observed: value,
       expected: r.expected,
-      lower: r.lower,
+      // As in its events: a rate or a duration below zero is no part of a series' normal band.
+      lower: sample.nonNegative ? Math.max(0, r.lower) : r.lower,
       upper: r.upper,
       score: r.score,
     };

@@ -422,6 +422,26 @@ describe('exportBands', () => {
     expect(byName['sightline.anomaly.score']).toBeLessThan(0.5);
   });
 
+  it('exports a band that stays at or above zero for a series that cannot go below it', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30, exportBands: true } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const duration = captured.obs.metrics.histogram('http.server.request.duration', { unit: 's' });
+    const route = { 'http.request.method': 'GET', 'http.route': '/rare', 'http.response.status_code': 200 };
+    const rand = prng(9);
+    // A route called a few times a cycle: its rate's band is wide around a small mean.
+    for (let cycle = 0; cycle < 60; cycle++) {
+      for (let i = Math.floor(rand() * 4); i > 0; i--) duration.record(0.02, route);
+      await engine.runCycle();
+    }
+    await captured.obs.forceFlush();
+    const lower = captured.memory
+      .metrics()
+      .filter((p) => p.name === 'sightline.anomaly.lower' && p.attributes['http.route'] === '/rare');
+    expect(lower.length).toBeGreaterThan(0);
+    for (const p of lower)
+      expect(p.value as number, String(p.attributes['sightline.metric'])).toBeGreaterThanOrEqual(0);
+  });
+
   it('exports no band gauges unless asked', async () => {
     const { obs, engine, memory } = start();
     obs.metrics.gauge('temperature', { detect: true }).record(1);
