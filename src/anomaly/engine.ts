@@ -44,7 +44,6 @@ interface WatchedSeries {
   sample: SeriesSample;
   /** The cycle that last reported a value for the series. */
   seenCycle: number;
-  inEpisode: boolean;
   last: SeriesBand | undefined;
   episode: EpisodeState;
 }
@@ -100,7 +99,9 @@ export class AnomalyEngine extends MetricReader {
 
   get activeEpisodes(): number {
     let n = 0;
-    for (const s of this.series.values()) if (s.inEpisode) n++;
+    // An episode is the one its event reported: the detector's own, before the engine confirms it
+    // (a lone GC pause), is no incident.
+    for (const s of this.series.values()) if (s.episode.reported !== undefined) n++;
     return n;
   }
 
@@ -185,7 +186,6 @@ export class AnomalyEngine extends MetricReader {
       }),
       sample,
       seenCycle: cycle,
-      inEpisode: false,
       last: undefined,
       episode: newEpisodeState(),
     };
@@ -207,7 +207,6 @@ export class AnomalyEngine extends MetricReader {
       this.series.set(sample.key, watched);
     }
     const r = watched.detector.update(value, now);
-    watched.inEpisode = r.ongoing;
     watched.last = {
       metric: sample.metric,
       attributes: sample.attributes,

@@ -168,6 +168,18 @@ describe('the anomaly engine', () => {
     expect(heard.map((e) => e.observed)).toEqual([0]);
   });
 
+  it('counts a series as active only while an episode it reported is open', async () => {
+    const { engine, heard, orders } = await busyOrders();
+    orders.add(400); // one cycle's burst: the detector opens an episode that is not confirmed yet
+    await engine.runCycle();
+    expect(heard).toEqual([]);
+    expect(engine.activeEpisodes).toBe(0);
+    orders.add(400);
+    await engine.runCycle();
+    expect(heard).toHaveLength(1);
+    expect(engine.activeEpisodes).toBe(1);
+  });
+
   it('reports a drop to zero right after a reported surge as an outage of its own', async () => {
     const { engine, heard, orders, rand } = await busyOrders();
     // A retry storm for three cycles, then the service falls over.
