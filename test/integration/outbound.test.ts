@@ -1,6 +1,6 @@
 import http, { createServer, type IncomingHttpHeaders } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
-import { suppressTracing, TraceState } from '@opentelemetry/core';
+import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
@@ -20,8 +20,23 @@ const obs = init({
 
 // The peer: a plain loopback server that remembers the headers it received.
 const received: IncomingHttpHeaders[] = [];
+/** How long the peer took between the two parts of a body it sends in two, in ms. */
+let bodyTook = 0;
 const peer = createServer((req, res) => {
   received.push(req.headers);
+  if (req.url === '/slow-body' || req.url === '/cut-body') {
+    // The headers and a first part now, the rest (or a cut connection) a moment later.
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('first');
+    const headersSentAt = performance.now();
+    setTimeout(() => {
+      if (req.url === '/cut-body') return res.destroy();
+      bodyTook = performance.now() - headersSentAt;
+      res.end('-last');
+    }, 100);
+    return;
+  }
+  if (req.url === '/closing') res.setHeader('connection', 'close');
   res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
   res.end('ok');
 });
@@ -30,6 +45,8 @@ peer.on('upgrade', (req, socket) => {
   received.push(req.headers);
   socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
 });
+// Idle connections outlast a test, so a call left to end when its connection closes stays open.
+peer.keepAliveTimeout = 60_000;
 let base: string;
 let uninstall: () => void;
 
@@ -39,6 +56,7 @@ function httpGet(url: string, headers?: Record<string, string>): Promise<number>
       .get(url, { headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
       })
       .on('error', reject);
   });
@@ -115,6 +133,21 @@ describe.each([
     expect((point?.value as { count: number } | undefined)?.count).toBeGreaterThan(0);
   });
 
+  it('ends the span and measures the call when the body has been read, not when the headers arrive', async () => {
+    await call(`${base}/slow-body`);
+    const [span] = await waitForSpans(obs, memory, client);
+    // The metric records the span's duration.
+    expect(hrTimeToMilliseconds(span!.duration)).toBeGreaterThanOrEqual(bodyTook);
+  });
+
+  it('records a body cut short as a failed call', async () => {
+    await expect(call(`${base}/cut-body`)).rejects.toThrow();
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBeDefined();
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
   it('leaves calls made while tracing is suppressed alone', async () => {
     await context.with(suppressTracing(context.active()), () => call(`${base}/quiet`));
     await obs.trace('marker', () => undefined);
@@ -173,6 +206,33 @@ describe.each([
       `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
     );
     expect(received[0]?.tracestate).toBe(sent);
+  });
+});
+
+describe('node:http calls whose body the caller never reads', () => {
+  /** Sends a request and resolves with its status, never reading the response. */
+  function unread(url: string, method: string): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      http
+        .request(url, { method }, (res) => resolve(res.statusCode))
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  it('ends the span of a response without a body (a HEAD) when its headers arrive', async () => {
+    expect(await unread(`${base}/exists`, 'HEAD')).toBe(200);
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('ends the span, answered, when the connection closes', async () => {
+    expect(await unread(`${base}/closing`, 'GET')).toBe(200);
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBeUndefined();
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
   });
 });
 

@@ -1,3 +1,4 @@
+import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
@@ -12,6 +13,8 @@ import {
 } from './client-span.js';
 
 const calls = new WeakMap<ClientRequest, ClientCall>();
+/** The request of each response the channel reported: its call ends with the response's body. */
+const requestOf = new WeakMap<IncomingMessage, ClientRequest>();
 
 const setter = {
   set(carrier: ClientRequest, key: string, value: string) {
@@ -26,21 +29,49 @@ const setter = {
   },
 };
 
+function abortError(): Error {
+  return Object.assign(new Error('request aborted'), { name: 'AbortError' });
+}
+
 function endOnClose(this: ClientRequest): void {
   const call = calls.get(this);
   if (!call) return;
   calls.delete(this);
+  const res = (this as { res?: IncomingMessage | null }).res;
+  if (res && requestOf.has(res)) {
+    // The connection closed before the body was read to its end: a body that arrived whole and
+    // was left unread ends the call now; one cut short failed it (before its 'aborted' error).
+    if (res.complete) call.end();
+    else call.error(res.errored ?? abortError());
+    return;
+  }
   // A switch of protocols (a WebSocket handshake) or a CONNECT tunnel has a response but no
   // response channel message: the socket goes to the caller and the request closes, answered
   // (node:http keeps that response on the request as `res`).
-  const status = (this as { res?: IncomingMessage }).res?.statusCode;
+  const status = res?.statusCode;
   if (typeof status === 'number') {
     call.status(status);
     call.end();
     return;
   }
   // Closed before any response or error: the caller destroyed it.
-  call.error(Object.assign(new Error('request aborted'), { name: 'AbortError' }));
+  call.error(abortError());
+}
+
+/** Takes the call of the request a response answers, so that only the first end counts. */
+function takeCall(response: IncomingMessage): ClientCall | undefined {
+  const request = requestOf.get(response);
+  const call = request && calls.get(request);
+  if (call) calls.delete(request);
+  return call;
+}
+
+function endOnResponseEnd(this: IncomingMessage): void {
+  takeCall(this)?.end();
+}
+
+function failOnResponseError(this: IncomingMessage, error: unknown): void {
+  takeCall(this)?.error(error);
 }
 
 /**
@@ -91,15 +122,40 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   request.once('close', endOnClose);
 }
 
-/** `http.client.response.finish`: published when the response's headers have arrived. */
+/**
+ * A response without a body is whole once its headers are in. Its 'end' waits for a read that a
+ * caller checking the status (of a HEAD, say) never makes.
+ */
+function hasNoBody(request: ClientRequest, response: IncomingMessage): boolean {
+  const status = response.statusCode;
+  return (
+    request.method === 'HEAD' ||
+    status === 204 ||
+    status === 304 ||
+    response.headers?.['content-length'] === '0'
+  );
+}
+
+/**
+ * `http.client.response.finish`: published when the response's headers have arrived. The call
+ * lasts until its body has been read to the end or fails, as a fetch does; a body the caller
+ * never reads ends it when the connection closes.
+ */
 export function onHttpResponseFinish(message: unknown): void {
   const { request, response } = message as { request?: ClientRequest; response?: IncomingMessage };
   if (!request) return;
   const call = calls.get(request);
   if (!call) return;
-  calls.delete(request);
   if (typeof response?.statusCode === 'number') call.status(response.statusCode);
-  call.end();
+  if (typeof response?.once !== 'function' || hasNoBody(request, response)) {
+    calls.delete(request);
+    call.end();
+    return;
+  }
+  requestOf.set(response, request);
+  response.once('end', endOnResponseEnd);
+  // errorMonitor: an 'error' listener of sightline's would count as the caller handling it.
+  response.once(errorMonitor, failOnResponseError);
 }
 
 export function onHttpRequestError(message: unknown): void {
