@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import http, { createServer, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -295,6 +298,57 @@ describe('outgoing call failures and installation', () => {
       'server.address': 'inventory.internal',
       'server.port': 8080,
     });
+  });
+
+  it("ends the span of a fetch sent through a proxy's tunnel, which opens no span of its own", async () => {
+    // The proxy: answers a CONNECT by piping the connection to the host it names.
+    const tunnels: IncomingHttpHeaders[] = [];
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(req.headers);
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+    });
+    const proxyUrl = await listen(proxy);
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./outbound-proxy-child.ts', import.meta.url)),
+        `${base}/stock`,
+      ],
+      {
+        // undici reads the lower-case names first.
+        env: {
+          ...process.env,
+          NODE_USE_ENV_PROXY: '1',
+          HTTP_PROXY: proxyUrl,
+          http_proxy: proxyUrl,
+          NO_PROXY: '',
+          no_proxy: '',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    await close(proxy);
+
+    const report = JSON.parse(stdout) as { open: string[]; clients: Array<Record<string, string>> };
+    expect(tunnels).toHaveLength(1);
+    expect(report.open).toEqual([]);
+    expect(report.clients).toEqual([{ name: 'GET', url: `${base}/stock`, spanId: expect.any(String) }]);
+    // The service behind the proxy continues the trace under the call's span.
+    expect(received[0]?.traceparent).toContain(report.clients[0]!.spanId);
+    expect(tunnels[0]?.traceparent).toBeUndefined();
   });
 
   it("sends the caller's traceparent with a WebSocket handshake (fetch), which gets no span of its own", async () => {

@@ -82,6 +82,9 @@ function propagate(request: UndiciRequest, ctx: Context): void {
 export function onUndiciCreate(obs: Sightline, message: unknown): void {
   const request = (message as { request?: UndiciRequest }).request;
   if (!request || typeof request !== 'object') return;
+  // A CONNECT opens a proxy's tunnel (fetch with NODE_USE_ENV_PROXY, a ProxyAgent): undici tells
+  // nothing once it is answered, and the call made through the tunnel has a span of its own.
+  if (request.method === 'CONNECT') return;
   const target = parseOrigin(String(request.origin ?? ''));
   if (!target) return;
   if (request.upgrade) {
