@@ -122,6 +122,20 @@ describe.each([
       res.write('partial');
       setImmediate(() => next(new RangeError('late boom')));
     });
+    // An error handler that answers 500 without checking whether the response has started.
+    const careless = express.Router();
+    careless.get('/after-answer', (_req: any, res: any, next: (err: unknown) => void) => {
+      res.json({ ok: true });
+      setImmediate(() => next(new Error('late boom')));
+    });
+    careless.get('/after-start', (_req: any, res: any, next: (err: unknown) => void) => {
+      res.write('partial');
+      setImmediate(() => next(new RangeError('late boom')));
+    });
+    careless.use((err: Error, _req: any, res: any, _next: unknown) => {
+      res.status(500).json({ error: err.message });
+    });
+    app.use('/careless', careless);
     app.get('/bad-request', (_req: any, res: any) => res.status(400).send('no'));
     app.get('/server-error', (_req: any, res: any) => res.status(503).send('down'));
     app.get('/slow', (_req: any, res: any) => {
@@ -407,6 +421,24 @@ describe.each([
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     const line = memory.logs().find((l) => l.path === '/late-error');
     expect(line).toMatchObject({ level: 'error', status: 200, error_type: 'RangeError' });
+  });
+
+  it('records the status the client got when an error handler sets another after it was sent', async () => {
+    expect((await request(base, '/careless/after-answer')).status).toBe(200);
+    await new Promise<void>((resolve) => {
+      http
+        .get(`${base}/careless/after-start`, { agent: false }, (res) => {
+          res.resume();
+          res.on('close', resolve);
+        })
+        .on('error', () => resolve());
+    });
+    const [answered] = await waitForSpans(obs, memory, server('/careless/after-answer'));
+    expect(answered!.attributes['http.response.status_code']).toBe(200);
+    expect(answered!.status.code).toBe(SpanStatusCode.UNSET);
+    const [started] = await waitForSpans(obs, memory, server('/careless/after-start'));
+    expect(started!.attributes['http.response.status_code']).toBe(200);
+    expect(memory.logs().find((l) => l.path === '/careless/after-answer')).toMatchObject({ status: 200 });
   });
 
   it('treats 4xx as success and 5xx as failure on the server span', async () => {

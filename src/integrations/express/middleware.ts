@@ -90,6 +90,20 @@ function hasSharedLogAccessor(req: Tracked): boolean {
   return true;
 }
 
+/**
+ * The status the response went out with. `res.statusCode` still changes after that (an error
+ * handler's `res.status(500)` on a response already answered), so it is read from the status line
+ * Node wrote (`HTTP/1.1 200 OK`).
+ */
+function sentStatus(res: ServerResponse): number {
+  const head = (res as { _header?: unknown })._header;
+  if (typeof head === 'string' && head.startsWith('HTTP/')) {
+    const code = Number(head.slice(9, 12));
+    if (code >= 100 && code <= 999) return code;
+  }
+  return res.statusCode;
+}
+
 function defineOwnLogAccessor(req: Tracked): void {
   Object.defineProperty(req, 'log', { ...logAccessor, enumerable: true });
 }
@@ -165,10 +179,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       request.finish({
         route,
         ...(completed
-          ? { status: res.statusCode }
+          ? { status: sentStatus(res) }
           : unfinishedOutcome(
               req.socket,
-              res.headersSent && !leftMidRequest ? res.statusCode : undefined,
+              res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
               leftMidRequest,
             )),
       });
