@@ -116,6 +116,11 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
    * in `rawHeaders`, and its socket leads to the whole server. A framework's request or reply
    * holding one as `raw` (Fastify's) is written as its summary too, through a view that the
    * framework's serializer reads as the object itself: a copy would lose its prototype's getters.
+   *
+   * An error is walked by its fields at any depth, as pino writes it for `err`; a copy keeps its
+   * prototype, so a `toJSON` of its class (axios's) reads the redacted fields when it is written
+   * under another key. An object written as its JSON (axios's headers) is walked as that JSON at
+   * any depth: an HTTP client's error holds its request's headers that way, below the top levels.
    */
   const inner = (value: object, depth: number, done: Walked): unknown => {
     const prior = done.get(value);
@@ -131,12 +136,13 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
       else if (value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
-      else {
+      else if (!(value instanceof Error)) {
         const summary = summaryOfWrapper(value, requestSummary);
         if (summary !== undefined) return viaSummary(value, summary, depth, done);
-        if (depth > 1) return value;
+        if (value instanceof Date || ArrayBuffer.isView(value)) return value;
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
           return viaToJSON(value, depth, done);
+        if (depth > 1) return value;
       }
     }
     done.set(value, WALKING);

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+import { axiosFailure } from '../../helpers/http-client-errors.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+const SECRET = 'sentinel-secret-value-123';
+
+describe('redaction of HTTP clients’ errors', () => {
+  it('writes an axios error without the credentials in its config, request and response', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const { err, port } = await axiosFailure(
+      { Authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, accept: 'json' },
+      `sid=${SECRET}`,
+    );
+
+    // Act: as pino's error key, as the line, nested, and under a key of its own (written as its JSON).
+    obs.log.error({ err }, 'upstream failed');
+    obs.log.error(err, 'as the line');
+    obs.log.error({ job: { id: 7, error: err } }, 'nested');
+    obs.log.error({ upstream: err }, 'as JSON');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [failed, direct, nested, json] = lines.map((l) => JSON.parse(l));
+    const headers = { Authorization: '[Redacted]', 'x-api-key': '[Redacted]', accept: 'json' };
+    for (const line of [failed, direct]) {
+      expect(line.err.type).toBe('AxiosError');
+      expect(line.err.message).toBe('Request failed with status code 500');
+      expect(line.err.config.headers).toEqual(headers);
+      expect(line.err.request).toMatchObject({ method: 'GET', path: '/v1/items' });
+      expect(line.err.response.headers['set-cookie']).toBe('[Redacted]');
+    }
+    expect(failed.err.request.headers.authorization).toBe('[Redacted]');
+    expect(nested.job.error.config.headers).toEqual(headers);
+    expect(json.upstream.config).toEqual({
+      url: `http://127.0.0.1:${port}/v1/items`,
+      method: 'get',
+      headers,
+      timeout: 0,
+    });
+  });
+});
