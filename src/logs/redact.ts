@@ -281,11 +281,19 @@ function isPlain(value: object): boolean {
 const isDataOfClass = (value: unknown): value is object =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !isPlain(value);
 
-/** The object's own fields on a new object; a field whose getter throws is left out. */
+/**
+ * The object's own fields on a new object; a field whose getter throws is left out. An error's
+ * copy keeps its class and the fields it keeps out of JSON, still out of it: pino reads its message,
+ * stack and cause by name, and an HTTP client's error (got's) hides its request and response.
+ */
 function copy(obj: Record<string, unknown>): Record<string, unknown> {
   if (obj instanceof Error) {
     const e = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
-    for (const k of Object.getOwnPropertyNames(obj)) copyField(e, obj, k);
+    for (const k of Object.getOwnPropertyNames(obj)) {
+      copyField(e, obj, k);
+      if (!Object.prototype.propertyIsEnumerable.call(obj, k) && Object.hasOwn(e, k))
+        Object.defineProperty(e, k, { enumerable: false });
+    }
     return e;
   }
   const out: Record<string, unknown> = {};

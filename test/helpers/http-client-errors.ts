@@ -103,3 +103,37 @@ export async function axiosFailure(
   );
   return { err, port };
 }
+
+/** got's options: a class written as its JSON, a copy of its fields. */
+class GotOptions {
+  readonly username = '';
+  readonly password = '';
+  constructor(
+    readonly url: string,
+    readonly headers: Record<string, string>,
+  ) {}
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object) };
+  }
+}
+
+/**
+ * got's error for a response it refused, as got builds it: name, code, options and timings as
+ * fields; the request and the response kept out of JSON, as fields that are not enumerable.
+ */
+export async function gotFailure(
+  message: string,
+  headers: Record<string, string>,
+  setCookie: string,
+): Promise<{ err: Error; port: number }> {
+  const { request, response, port } = await failedExchange('/v1/items', headers, setCookie);
+  const err = Object.assign(new Error(message), {
+    name: 'HTTPError',
+    code: 'ERR_NON_2XX_3XX_RESPONSE',
+    options: new GotOptions(`http://127.0.0.1:${port}/v1/items`, headers),
+    timings: { start: 0, end: 1 },
+  });
+  Object.defineProperty(err, 'request', { value: request, enumerable: false });
+  Object.defineProperty(err, 'response', { value: response, enumerable: false });
+  return { err, port };
+}

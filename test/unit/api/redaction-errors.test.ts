@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
-import { axiosFailure } from '../../helpers/http-client-errors.js';
+import { axiosFailure, gotFailure } from '../../helpers/http-client-errors.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -43,5 +43,35 @@ describe('redaction of HTTP clients’ errors', () => {
       headers,
       timeout: 0,
     });
+  });
+
+  it('writes a got error without the request and response it keeps out of JSON', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const { err } = await gotFailure(
+      'Response code 500 (Internal Server Error)',
+      { authorization: `Bearer ${SECRET}`, accept: 'json' },
+      `sid=${SECRET}`,
+    );
+
+    // Act
+    obs.log.error({ err }, 'upstream failed');
+
+    // Assess: the fields pino writes for it, with its options' credentials redacted.
+    const text = lines.join('');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('rawHeaders');
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(Object.keys(line.err).sort()).toEqual([
+      'code',
+      'message',
+      'name',
+      'options',
+      'stack',
+      'timings',
+      'type',
+    ]);
+    expect(line.err.options.headers).toEqual({ authorization: '[Redacted]', accept: 'json' });
+    expect(line.err.options.password).toBe('[Redacted]');
   });
 });
