@@ -131,12 +131,13 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     const plain = isArray || isPlain(value);
     let target: object = value;
     if (!plain) {
+      if (value instanceof Error) return walkError(value, depth, done);
       if (value instanceof ClientRequest) target = outgoingSummary(value);
       else if (value instanceof IncomingMessage)
         target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
       else if (value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
-      else if (!(value instanceof Error)) {
+      else {
         const summary = summaryOfWrapper(value, requestSummary);
         if (summary !== undefined) return viaSummary(value, summary, depth, done);
         if (value instanceof Date || ArrayBuffer.isView(value)) return value;
@@ -150,6 +151,26 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       ? walkArray(value as unknown[], depth + 1, done)
       : walk(target as Record<string, unknown>, depth + 1, done);
     done.set(value, { depth, next });
+    return next;
+  };
+
+  /**
+   * An error's fields, and the errors it gathers (an AggregateError's, which pino writes as
+   * `aggregateErrors` though JSON leaves them out). Those are walked at the error's own depth, as
+   * its fields are: each is an error of its own, such as an HTTP client's in `Promise.any`'s.
+   */
+  const walkError = (err: Error, depth: number, done: Walked): unknown => {
+    done.set(err, WALKING);
+    let next = walk(err as unknown as Record<string, unknown>, depth + 1, done);
+    const gathered = gatheredErrors(err);
+    if (gathered !== undefined) {
+      const clean = walkArray(gathered, depth, done);
+      if (clean !== gathered) {
+        if (next === (err as unknown)) next = copy(next);
+        Object.defineProperty(next, 'errors', { value: clean, writable: true, configurable: true });
+      }
+    }
+    done.set(err, { depth, next });
     return next;
   };
 
@@ -252,6 +273,16 @@ function summaryOfWrapper(value: object, requestSummary: (req: object) => object
       statusCode: raw.statusCode,
       headers: typeof own === 'function' ? own.call(value) : raw.getHeaders(),
     };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An AggregateError's errors, not enumerable; undefined for any other error. */
+function gatheredErrors(err: Error): unknown[] | undefined {
+  try {
+    const field = Object.getOwnPropertyDescriptor(err, 'errors');
+    return field !== undefined && !field.enumerable && Array.isArray(field.value) ? field.value : undefined;
   } catch {
     return undefined;
   }

@@ -74,4 +74,25 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(line.err.options.headers).toEqual({ authorization: '[Redacted]', accept: 'json' });
     expect(line.err.options.password).toBe('[Redacted]');
   });
+
+  it('writes the errors an AggregateError gathers with their credentials redacted', async () => {
+    // Prepare: what Promise.any rejects with when every call failed.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const { err: failed } = await axiosFailure({ Authorization: `Bearer ${SECRET}` }, `sid=${SECRET}`);
+    const err = await Promise.any([Promise.reject(failed), Promise.reject(failed)]).catch((e: unknown) => e);
+
+    // Act
+    obs.log.error({ err }, 'every mirror failed');
+    obs.log.error(err as Error);
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    for (const line of lines.map((l) => JSON.parse(l))) {
+      expect(line.err.type).toBe('AggregateError');
+      expect(line.err.aggregateErrors).toHaveLength(2);
+      expect(line.err.aggregateErrors[1].config.headers).toEqual({ Authorization: '[Redacted]' });
+      expect(line.err.aggregateErrors[1].request.headers.authorization).toBe('[Redacted]');
+      expect(line.err).not.toHaveProperty('errors');
+    }
+  });
 });
