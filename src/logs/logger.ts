@@ -13,6 +13,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
+import { redactUrlsIn } from './url-query.js';
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -97,7 +98,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
-  guardWrites(logger, drops);
+  guardWrites(logger, drops, isSensitive);
   guardChildren(logger, prepare, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
@@ -115,20 +116,33 @@ export function createLogger(options: LoggerOptions): Logger {
  * A value that cannot be serialised (a getter that throws) must cost the line, never the caller.
  * pino serialises in its write step, which every logger and child shares through the prototype
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
+ * A line without a message of its own takes its error's there, before the log formatter redacts
+ * the error: the URLs that message quotes are redacted here.
  */
-function guardWrites(logger: Logger, drops: DropCounter): void {
+function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
   const key = pino.symbols.writeSym;
   const holder = logger as unknown as Record<symbol, (this: unknown, ...a: unknown[]) => unknown>;
   const write = holder[key];
   if (typeof write !== 'function') return;
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
-      return write.call(this, obj, msg, num);
+      const text = msg === undefined ? errorMessage(this as Record<symbol, unknown>, obj) : undefined;
+      return write.call(this, obj, typeof text === 'string' ? redactUrlsIn(text, isSensitive) : msg, num);
     } catch {
       drops.add('log_error');
       return undefined;
     }
   };
+}
+
+/** The message pino writes for a line given none: its error's, as pino's write step finds it. */
+function errorMessage(logger: Record<symbol, unknown>, obj: unknown): unknown {
+  if (obj instanceof Error) return obj.message;
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const fields = obj as Record<string, unknown>;
+  const err = fields[logger[pino.symbols.errorKeySym] as string];
+  if (!err || fields[logger[pino.symbols.messageKeySym] as string] !== undefined) return undefined;
+  return (err as { message?: unknown }).message;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
-import { redactQuery } from './url-query.js';
+import { redactQuery, redactUrlsIn } from './url-query.js';
 
 /** Field and header names whose values never leave the process, matched case-insensitively. */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
@@ -155,20 +155,34 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   };
 
   /**
-   * An error's fields, and the errors it gathers (an AggregateError's, which pino writes as
-   * `aggregateErrors` though JSON leaves them out). Those are walked at the error's own depth, as
-   * its fields are: each is an error of its own, such as an HTTP client's in `Promise.any`'s.
+   * An error's fields, and what pino writes of it though JSON leaves it out: its message and stack,
+   * with the URLs they quote redacted; its cause's, which pino adds to them; and the errors it
+   * gathers (an AggregateError's, as `aggregateErrors`). A cause and gathered errors are walked at
+   * the error's own depth, as its fields are: each is an error of its own, such as an HTTP client's.
    */
   const walkError = (err: Error, depth: number, done: Walked): unknown => {
     done.set(err, WALKING);
     let next = walk(err as unknown as Record<string, unknown>, depth + 1, done);
-    const gathered = gatheredErrors(err);
-    if (gathered !== undefined) {
+    const replace = (key: string, value: unknown) => {
+      if (next === (err as unknown)) next = copy(next);
+      Object.defineProperty(next, key, { value, writable: true, configurable: true });
+    };
+    for (const key of ERROR_TEXTS) {
+      const text = ownField(next, key);
+      if (typeof text !== 'string') continue;
+      const clean = redactUrlsIn(text, isSensitive);
+      if (clean !== text) replace(key, clean);
+    }
+    const cause = ownField(err, 'cause');
+    if (cause instanceof Error) {
+      const clean = inner(cause, depth, done);
+      // A chain that comes back on itself ends here: it would lead back to the errors as given.
+      if (clean !== cause) replace('cause', clean === CIRCULAR ? undefined : clean);
+    }
+    const gathered = ownField(err, 'errors');
+    if (Array.isArray(gathered)) {
       const clean = walkArray(gathered, depth, done);
-      if (clean !== gathered) {
-        if (next === (err as unknown)) next = copy(next);
-        Object.defineProperty(next, 'errors', { value: clean, writable: true, configurable: true });
-      }
+      if (clean !== gathered) replace('errors', clean);
     }
     done.set(err, { depth, next });
     return next;
@@ -278,11 +292,13 @@ function summaryOfWrapper(value: object, requestSummary: (req: object) => object
   }
 }
 
-/** An AggregateError's errors, not enumerable; undefined for any other error. */
-function gatheredErrors(err: Error): unknown[] | undefined {
+/** An error's texts that pino writes: each may quote a URL. */
+const ERROR_TEXTS = ['message', 'stack'] as const;
+
+/** An own field of an error, enumerable or not; undefined if it has none or its getter throws. */
+function ownField(obj: object, key: string): unknown {
   try {
-    const field = Object.getOwnPropertyDescriptor(err, 'errors');
-    return field !== undefined && !field.enumerable && Array.isArray(field.value) ? field.value : undefined;
+    return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
   } catch {
     return undefined;
   }

@@ -38,3 +38,27 @@ function decodeName(name: string): string {
     return name;
   }
 }
+
+/** A URL in text: a scheme, `://`, and all that follows up to a space, a quote or a bracket. */
+const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/**
+ * The text with each URL in it written as {@link redactQuery} writes it, its password, if any, as
+ * `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors quote the
+ * URL they were given: `fetch` refusing one with credentials, got the one whose response it refused.
+ */
+export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
+  if (!text.includes('://')) return text;
+  return text.replace(URL_IN_TEXT, (url) => redactQuery(withoutPassword(url), isSensitive));
+}
+
+/** `https://user:[Redacted]@host/` for `https://user:pass@host/`. */
+function withoutPassword(url: string): string {
+  const start = url.indexOf('://') + 3;
+  const path = url.slice(start).search(/[/?#]/);
+  const authority = url.slice(start, path === -1 ? url.length : start + path);
+  const at = authority.lastIndexOf('@');
+  const colon = authority.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return url;
+  return `${url.slice(0, start + colon + 1)}[Redacted]${url.slice(start + at)}`;
+}

@@ -95,4 +95,40 @@ describe('redaction of HTTP clients’ errors', () => {
       expect(line.err).not.toHaveProperty('errors');
     }
   });
+
+  it('hides the password and the query’s secrets of a URL an error message quotes, causes included', async () => {
+    // Prepare: fetch refusing a URL with credentials, and got quoting the URL whose response it refused.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const refused = await fetch(`http://deploy:${SECRET}@127.0.0.1:1/v1`).catch((e: unknown) => e as Error);
+    const { err: failed } = await gotFailure(
+      `Request failed with status code 500 (Internal Server Error): GET http://127.0.0.1:1/v1?page=2&token=${SECRET}`,
+      {},
+      'sid=1',
+    );
+    const wrapped = new Error('sync failed', { cause: failed });
+    const looped = new Error(`retrying GET http://127.0.0.1:1/v1?token=${SECRET}`);
+    const again = new Error('gave up', { cause: looped });
+    Object.defineProperty(looped, 'cause', { value: again });
+
+    // Act: with a message of the line's own, and without, where pino writes the error's as the line's.
+    obs.log.error({ err: refused }, 'fetch refused');
+    obs.log.error(refused);
+    obs.log.error({ err: refused });
+    obs.log.error({ err: wrapped }, 'sync failed');
+    obs.log.error({ err: again }, 'causes in a loop');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [given, asLine, asField, cause, loop] = lines.map((l) => JSON.parse(l));
+    const message =
+      'Request cannot be constructed from a URL that includes credentials: http://deploy:[Redacted]@127.0.0.1:1/v1';
+    expect(given.err.message).toBe(message);
+    expect(given.err.stack.split('\n')[0]).toBe(`TypeError: ${message}`);
+    expect([asLine.msg, asField.msg]).toEqual([message, message]);
+    expect(cause.err.message).toBe(
+      'sync failed: Request failed with status code 500 (Internal Server Error): GET http://127.0.0.1:1/v1?page=2&token=[Redacted]',
+    );
+    expect(cause.err.stack).toContain('caused by: HTTPError: Request failed');
+    expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
+  });
 });
