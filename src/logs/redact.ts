@@ -1,6 +1,6 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
-import { redactQuery, redactUrlsIn } from './url-query.js';
+import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
 
 /** Field and header names whose values never leave the process, matched case-insensitively. */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
@@ -60,6 +60,8 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   // a cycle back to one being walked) is never written unredacted; it is only made once the walk
   // goes below the top level. The line's own object is not in it: pino writes each of its fields
   // on its own, so a field leading back to it is written once more, as the walk below does.
+  // A URL under a `url` key (a request's, an HTTP client's config's) is written with its password
+  // and its query's secrets hidden.
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
@@ -77,6 +79,10 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       let next: unknown = value;
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
+      } else if (key === 'url' && (typeof value === 'string' || value instanceof URL)) {
+        const url = String(value);
+        const clean = redactUrl(url, isSensitive);
+        if (clean !== url) next = clean;
       } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object') {
         done ??= newWalked();
         next = inner(value, depth, done);
@@ -136,8 +142,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       else if (value instanceof IncomingMessage)
         target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
       else if (value instanceof ServerResponse) target = pino.stdSerializers.res(value);
-      else if (Object.getPrototypeOf(value) === PINO_REQUEST_SUMMARY) target = withRedactedUrl(value);
-      else {
+      // pino's own summary of a request, made before the line reaches the redactor when a request
+      // is given as the line's object (`log.info(req)`), is data, walked as plain objects are.
+      else if (Object.getPrototypeOf(value) !== PINO_REQUEST_SUMMARY) {
         const summary = summaryOfWrapper(value, requestSummary);
         if (summary !== undefined) return viaSummary(value, summary, depth, done);
         if (value instanceof Date || ArrayBuffer.isView(value)) return value;
@@ -220,30 +227,16 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   };
 
   /**
-   * pino's summary of a request (or of a framework's, read through it), its URL's query redacted.
-   * A parsed query or params object may be of a class of its own (Fastify's query has a prototype
-   * without Object's): it is data, redacted at any depth as plain objects are.
+   * pino's summary of a request (or of a framework's, read through it); its URL is redacted as
+   * any `url` is. A parsed query or params object may be of a class of its own (Fastify's query
+   * has a prototype without Object's): it is data, redacted at any depth as plain objects are.
    */
   const requestSummary = (req: object): object => {
     const summary = pino.stdSerializers.req(req as IncomingMessage);
-    if (typeof summary.url === 'string') summary.url = redactQuery(summary.url, isSensitive);
     const { query, params } = summary as { query?: unknown; params?: unknown };
     if (isDataOfClass(query)) summary.query = { ...query };
     if (isDataOfClass(params)) summary.params = { ...params };
     return summary;
-  };
-
-  /**
-   * pino's own summary, made before the line reaches the redactor when a request is given as the
-   * line's object (`log.info(req)`): its fields as they are, the URL's query redacted.
-   */
-  const withRedactedUrl = (summary: object): object => {
-    const { url } = summary as { url?: unknown };
-    const clean = typeof url === 'string' ? redactQuery(url, isSensitive) : url;
-    if (clean === url) return summary;
-    const out = copy(summary as Record<string, unknown>);
-    out.url = clean;
-    return out;
   };
 
   /**

@@ -52,6 +52,11 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
   return text.replace(URL_IN_TEXT, (url) => redactQuery(withoutPassword(url), isSensitive));
 }
 
+/** The URL, absolute or not, with its password and its query's secrets as `[Redacted]`. */
+export function redactUrl(url: string, isSensitive: (key: string) => boolean): string {
+  return redactQuery(url.includes('://') ? withoutPassword(url) : url, isSensitive);
+}
+
 /** `https://user:[Redacted]@host/` for `https://user:pass@host/`. */
 function withoutPassword(url: string): string {
   const start = url.indexOf('://') + 3;

@@ -78,10 +78,11 @@ function toJSONObject(source: unknown): unknown {
 export async function axiosFailure(
   headers: Record<string, string>,
   setCookie: string,
+  path = '/v1/items',
 ): Promise<{ err: AxiosError; port: number }> {
-  const { request, response, port } = await failedExchange('/v1/items', headers, setCookie);
+  const { request, response, port } = await failedExchange(path, headers, setCookie);
   const config = {
-    url: `http://127.0.0.1:${port}/v1/items`,
+    url: `http://127.0.0.1:${port}${path}`,
     method: 'get',
     headers: new AxiosHeaders(headers),
     timeout: 0,

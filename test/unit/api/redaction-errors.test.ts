@@ -131,4 +131,23 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(cause.err.stack).toContain('caused by: HTTPError: Request failed');
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
   });
+
+  it('hides the password and the query’s secrets of a URL under a url key, such as an axios config’s', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const { err, port } = await axiosFailure({}, 'sid=1', `/v1/items?page=2&api_key=${SECRET}`);
+    const target = new URL(`https://deploy:${SECRET}@example.com/hook?token=${SECRET}`);
+
+    // Act
+    obs.log.error({ err }, 'upstream failed');
+    obs.log.info({ url: target.href, webhook: { url: target } }, 'webhook');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [failed, webhook] = lines.map((l) => JSON.parse(l));
+    const url = `http://127.0.0.1:${port}/v1/items?page=2&api_key=[Redacted]`;
+    expect([failed.err.config.url, failed.err.response.config.url]).toEqual([url, url]);
+    const clean = 'https://deploy:[Redacted]@example.com/hook?token=[Redacted]';
+    expect([webhook.url, webhook.webhook.url]).toEqual([clean, clean]);
+  });
 });
