@@ -116,8 +116,8 @@ export function createLogger(options: LoggerOptions): Logger {
  * A value that cannot be serialised (a getter that throws) must cost the line, never the caller.
  * pino serialises in its write step, which every logger and child shares through the prototype
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
- * A line without a message of its own takes its error's there, before the log formatter redacts
- * the error: the URLs that message quotes are redacted here.
+ * A line whose message is its error's (pino takes it when given none, Fastify passes it) gets it
+ * there, before the log formatter redacts the error: the URLs that message quotes are redacted here.
  */
 function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
   const key = pino.symbols.writeSym;
@@ -126,8 +126,8 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
   if (typeof write !== 'function') return;
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
-      const text = msg === undefined ? errorMessage(this as Record<symbol, unknown>, obj) : undefined;
-      return write.call(this, obj, typeof text === 'string' ? redactUrlsIn(text, isSensitive) : msg, num);
+      const text = errorMessage(this as Record<symbol, unknown>, obj, msg);
+      return write.call(this, obj, text === undefined ? msg : redactUrlsIn(text, isSensitive), num);
     } catch {
       drops.add('log_error');
       return undefined;
@@ -135,14 +135,21 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
   };
 }
 
-/** The message pino writes for a line given none: its error's, as pino's write step finds it. */
-function errorMessage(logger: Record<symbol, unknown>, obj: unknown): unknown {
-  if (obj instanceof Error) return obj.message;
+/**
+ * The line's message when it is its error's: given as the message, or taken by pino's write step
+ * when none is given. Undefined for any other message.
+ */
+function errorMessage(logger: Record<symbol, unknown>, obj: unknown, msg: unknown): string | undefined {
   if (obj === null || typeof obj !== 'object') return undefined;
-  const fields = obj as Record<string, unknown>;
-  const err = fields[logger[pino.symbols.errorKeySym] as string];
-  if (!err || fields[logger[pino.symbols.messageKeySym] as string] !== undefined) return undefined;
-  return (err as { message?: unknown }).message;
+  let err: unknown = obj;
+  if (!(obj instanceof Error)) {
+    const fields = obj as Record<string, unknown>;
+    err = fields[logger[pino.symbols.errorKeySym] as string];
+    if (!err || (msg === undefined && fields[logger[pino.symbols.messageKeySym] as string] !== undefined))
+      return undefined;
+  }
+  const text = (err as { message?: unknown }).message;
+  return typeof text === 'string' && (msg === undefined || msg === text) ? text : undefined;
 }
 
 /**

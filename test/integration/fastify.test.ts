@@ -75,6 +75,10 @@ beforeAll(async () => {
   app.get('/sync-error', () => {
     throw new Error('sync boom');
   });
+  app.get('/upstream-error', async () => {
+    // What got throws for a failed call: the URL it was given, in its message.
+    throw new Error(`Request failed with status code 500: GET http://127.0.0.1:1/v1?api_key=${SECRET}`);
+  });
   app.get('/async-error', async () => {
     await new Promise((resolve) => setImmediate(resolve));
     throw new TypeError('async boom');
@@ -367,6 +371,17 @@ describe('sightlineFastify', () => {
     });
     expect(incoming.req.host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(typeof incoming.req.remotePort).toBe('number');
+  });
+
+  it('hides the secrets of a URL an error quotes in Fastify’s own error line, message included', async () => {
+    expect((await request(base, '/upstream-error')).status).toBe(500);
+    await waitForSpans(obs, memory, server('/upstream-error'));
+
+    const lines = rawLines.filter((l) => l.includes('Request failed'));
+    expect(lines.join('\n')).not.toContain(SECRET);
+    const message = 'Request failed with status code 500: GET http://127.0.0.1:1/v1?api_key=[Redacted]';
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.err !== undefined);
+    expect([logged.msg, logged.err.message]).toEqual([message, message]);
   });
 
   it('records the duration histogram per route, prefixes included', async () => {
