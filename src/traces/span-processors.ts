@@ -1,7 +1,10 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { redactUrlsIn } from '../logs/url-query.js';
 
 const ignore = (): void => {};
+const EXCEPTION_TEXTS = ['exception.message', 'exception.stacktrace'];
+const STATUS_TEXT = ['message'];
 
 /**
  * Hands each sampled span to an exporter as it ends. The adapters' exporters only enqueue (the
@@ -31,7 +34,8 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * Before any exporter sees the span, replaces the values of sensitive attributes (the span's, its
  * events' and its links') and cuts strings longer than `maxLength`, counting each value cut. The
  * SDK is set to keep one character more, so a value it cut still reads as too long here while one
- * exactly at the limit does not.
+ * exactly at the limit does not. A recorded exception's message and stack, and the status message
+ * made from it, are written with the URLs they quote redacted, as in log lines.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -42,8 +46,13 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
     this.sanitize(span.attributes);
-    for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
+    for (const event of span.events) {
+      if (event.attributes === undefined) continue;
+      if (event.name === 'exception') this.hideUrls(event.attributes, EXCEPTION_TEXTS);
+      this.sanitize(event.attributes);
+    }
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
+    if (span.status.message !== undefined) this.hideUrls(span.status, STATUS_TEXT);
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -56,6 +65,14 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     for (const key in attributes) {
       if (this.isSensitive(key)) attributes[key] = '[Redacted]';
       else this.fit(attributes, key);
+    }
+  }
+
+  private hideUrls(fields: object, keys: readonly string[]): void {
+    const texts = fields as Record<string, unknown>;
+    for (const key of keys) {
+      const text = texts[key];
+      if (typeof text === 'string') texts[key] = redactUrlsIn(text, this.isSensitive);
     }
   }
 

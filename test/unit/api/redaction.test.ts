@@ -338,6 +338,22 @@ describe('redaction, on by default', () => {
     expect(span?.links[0]?.attributes).toEqual({ cardNumber: '[Redacted]', kept: 1 });
   });
 
+  it('hides the password and query secrets of a URL an exception quotes, in its event and the span’s status', () => {
+    const { obs, memory } = startCaptured();
+    const message = `GET https://deploy:${SECRET}@example.com/v1?page=2&token=${SECRET}`;
+    expect(() =>
+      obs.trace('op', () => {
+        throw new Error(message);
+      }),
+    ).toThrow(message);
+    const [span] = memory.spans();
+    expect(JSON.stringify({ events: span?.events, status: span?.status })).not.toContain(SECRET);
+    const clean = 'GET https://deploy:[Redacted]@example.com/v1?page=2&token=[Redacted]';
+    expect(span?.events[0]?.attributes?.['exception.message']).toBe(clean);
+    expect(span?.events[0]?.attributes?.['exception.stacktrace']).toContain(`Error: ${clean}`);
+    expect(span?.status.message).toBe(clean);
+  });
+
   it('hides the user’s own keys and paths', () => {
     const { obs, lines } = startCaptured({ redact: ['cardNumber', 'order.customer.email'] });
     obs.log.info({ cardNumber: SECRET, order: { id: 'o-1', customer: { email: SECRET, name: 'Ada' } } }, 'x');
