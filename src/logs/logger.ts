@@ -12,6 +12,7 @@ import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
+import { KEY_MATCHER, withoutQuotedUrl } from './quoted-url.js';
 import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
 
@@ -109,6 +110,7 @@ export function createLogger(options: LoggerOptions): Logger {
     drops,
   };
   Object.defineProperty(logger, LINE_SHAPE, { value: shape });
+  Object.defineProperty(logger, KEY_MATCHER, { value: isSensitive });
   return logger;
 }
 
@@ -117,7 +119,8 @@ export function createLogger(options: LoggerOptions): Logger {
  * pino serialises in its write step, which every logger and child shares through the prototype
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
  * A line whose message is its error's (pino takes it when given none, Fastify passes it) gets it
- * there, before the log formatter redacts the error: the URLs that message quotes are redacted here.
+ * there, before the log formatter redacts the error: the URLs that message quotes are redacted here,
+ * as is the URL of the request whose logger writes the line, quoted as it was sent.
  */
 function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
   const key = pino.symbols.writeSym;
@@ -127,7 +130,13 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
       const text = errorMessage(this as Record<symbol, unknown>, obj, msg);
-      return write.call(this, obj, text === undefined ? msg : redactUrlsIn(text, isSensitive), num);
+      const line = text === undefined ? msg : redactUrlsIn(text, isSensitive);
+      return write.call(
+        this,
+        obj,
+        typeof line === 'string' ? withoutQuotedUrl(this as object, line) : line,
+        num,
+      );
     } catch {
       drops.add('log_error');
       return undefined;

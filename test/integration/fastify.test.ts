@@ -180,6 +180,16 @@ describe('sightlineFastify', () => {
     });
   });
 
+  it('writes Fastify’s not-found line with the secrets of the URL’s query redacted', async () => {
+    expect((await request(base, `/missing/2?page=2&token=${SECRET}`)).status).toBe(404);
+    await waitForSpans(obs, memory, server('/missing/2'));
+
+    const lines = rawLines.filter((l) => l.includes('/missing/2'));
+    expect(lines.join('\n')).not.toContain(SECRET);
+    const messages = lines.map((l) => JSON.parse(l).msg);
+    expect(messages).toContain('Route GET:/missing/2?page=2&token=[Redacted] not found');
+  });
+
   it.each([
     ['/v1/items/9', 'GET /v1/items/:sku'],
     ['/v1/stores/s1/items/9', 'GET /v1/stores/:storeId/items/:sku'],

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
+import { hideQuotedUrl } from '../../logs/quoted-url.js';
 import { stripQuery } from '../shared/http-attributes.js';
 import {
   type HttpServerOptions,
@@ -128,6 +129,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     if (hasLogger) {
       try {
         const log = correlatedChild(request.log, tracked.context, tracked.logFields());
+        // Fastify's not-found line quotes the URL as sent.
+        hideQuotedUrl(log, raw.url);
         request.log = log;
         // Fastify writes its own 'request completed' line through reply.log.
         reply.log = log;
