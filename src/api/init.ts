@@ -4,7 +4,6 @@ import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
 import { getSightline, setGlobalInstance } from './global.js';
-import { applyPendingGauges } from './proxies.js';
 import { installExitFlush, installSignalHandlers } from './signals.js';
 import { SightlineInstance } from './sightline.js';
 import type { Sightline } from './types.js';
@@ -43,7 +42,6 @@ export function init(config?: SightlineConfig): Sightline {
   });
   instance.addCleanup(installExitFlush(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
-  applyPendingGauges(instance);
   if (resolved.outbound) instance.addCleanup(installOutboundHttp(instance));
   return instance;
 }

@@ -38,21 +38,28 @@ function proxied<M extends 'add' | 'record'>(
   return proxy as Record<M, RecordFn>;
 }
 
-interface PendingGauge {
-  name: string;
-  options: Parameters<Metrics['observableGauge']>[1];
-  callback: (result: ObservableResult) => void;
-  owner: Sightline | undefined;
-}
-const pendingGauges: PendingGauge[] = [];
+/**
+ * Observable gauges declared through the module-level `metrics`, held here so that their callbacks
+ * live: the set of proxies every copy of the package shares only holds them weakly. Through that
+ * set, an `init()` made by the other copy (ESM or CJS) registers them too.
+ */
+const gauges: Rebindable[] = [];
 
-/** Registers observable gauges declared before `init()` with the instance, once. */
-export function applyPendingGauges(instance: Sightline): void {
-  for (const g of pendingGauges) {
-    if (g.owner === instance) continue;
-    g.owner = instance;
-    instance.metrics.observableGauge(g.name, g.options, g.callback);
-  }
+function followingGauge(
+  name: string,
+  options: Parameters<Metrics['observableGauge']>[1],
+  callback: (result: ObservableResult) => void,
+): void {
+  let owner: Sightline | undefined;
+  const gauge: Rebindable = {
+    [REBIND](s) {
+      if (s === undefined || s === owner) return;
+      owner = s;
+      s.metrics.observableGauge(name, options, callback);
+    },
+  };
+  gauges.push(gauge);
+  followInstance(gauge);
 }
 
 /**
@@ -88,10 +95,7 @@ export const metrics: Metrics = {
     return proxied('record', (s) => s.metrics.gauge(name, options));
   },
   observableGauge(name, options, callback) {
-    const s = getSightline();
-    const pending: PendingGauge = { name, options, callback, owner: s };
-    pendingGauges.push(pending);
-    s?.metrics.observableGauge(name, options, callback);
+    followingGauge(name, options, callback);
   },
 };
 

@@ -127,4 +127,14 @@ describe('ESM and CJS copies loaded together', () => {
     const points = memory.metrics().filter((p) => p.name === 'dual.orders');
     expect(points.map((p) => p.value)).toEqual([5]);
   });
+
+  it('register the other copy’s module-level observable gauges declared before init()', async () => {
+    // A CommonJS library declares its gauge at load time; the application's ESM code calls init().
+    cjs.metrics.observableGauge('dual.pool.size', {}, (result) => result.observe(4));
+    const memory = testing.memoryExporter();
+    const obs = esm.init({ ...quietConfig(), exporters: [memory] });
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => p.name === 'dual.pool.size');
+    expect(points.map((p) => p.value)).toEqual([4]);
+  });
 });
