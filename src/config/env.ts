@@ -57,12 +57,16 @@ export function envList(env: Env, name: string): string[] | undefined {
     .filter((s) => s !== '');
 }
 
-/** Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (values percent-decoded). */
+/**
+ * Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (values percent-decoded). Empty
+ * entries (a trailing comma left by a template) are skipped, as the OpenTelemetry SDKs skip them.
+ */
 export function envKeyValues(env: Env, name: string): Record<string, string> | undefined {
   const raw = envString(env, name);
   if (raw === undefined) return undefined;
   const out: Record<string, string> = {};
   for (const pair of raw.split(',')) {
+    if (pair.trim() === '') continue;
     const eq = pair.indexOf('=');
     if (eq <= 0) {
       throw new SightlineConfigError(

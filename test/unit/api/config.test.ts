@@ -135,6 +135,11 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'Always_Off' }, emptyDir).sampling).toBe(0);
   });
 
+  it('skips empty entries in OTEL_RESOURCE_ATTRIBUTES, as the OpenTelemetry SDKs do', () => {
+    const env = { OTEL_RESOURCE_ATTRIBUTES: 'team=core,, region=eu ,' };
+    expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });
+  });
+
   it('takes resource attributes from OTEL_RESOURCE_ATTRIBUTES over the profile', () => {
     const c = resolveConfig(
       {
