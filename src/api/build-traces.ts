@@ -35,12 +35,11 @@ export function buildTracerProvider(
   ];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
 
+  // The ratio sampler hashes every trace id; at 1 (the default) there is nothing to decide.
+  const root = config.sampling >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.sampling);
   const provider = new NodeTracerProvider({
     resource,
-    // The ratio sampler hashes every trace id; at 1 (the default) there is nothing to decide.
-    sampler: new ParentBasedSampler({
-      root: config.sampling >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.sampling),
-    }),
+    sampler: config.samplingParentBased ? new ParentBasedSampler({ root }) : root,
     // One character over the limit, so the processor can tell a cut value and count it.
     spanLimits: { attributeValueLengthLimit: config.maxAttributeLength + 1 },
     spanProcessors: processors,

@@ -302,6 +302,9 @@ export function resolveConfig(
   const consoleOn =
     selection?.includes('console') === true || (exporters.length === 0 && !selection?.includes('none'));
 
+  const chosenSampling = pick(code.sampling, envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1));
+  const standardSampler = otelSampler(env);
+
   const anomaly = pick(
     code.anomaly,
     envBoolean(env, 'SIGHTLINE_ANOMALY') === false ? false : undefined,
@@ -319,13 +322,8 @@ export function resolveConfig(
       pick(code.logLevel, checkEnvEnum(env, 'SIGHTLINE_LOG_LEVEL', LOG_LEVELS), profile.logLevel) ??
       DEFAULTS.logLevel,
     redact: Object.freeze([...(profile.redact ?? []), ...(envRedact(env) ?? []), ...(code.redact ?? [])]),
-    sampling:
-      pick(
-        code.sampling,
-        envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1),
-        standardSampling(env),
-        profile.sampling,
-      ) ?? DEFAULTS.sampling,
+    sampling: pick(chosenSampling, standardSampler?.ratio, profile.sampling) ?? DEFAULTS.sampling,
+    samplingParentBased: chosenSampling !== undefined || (standardSampler?.parentBased ?? true),
     metricInterval:
       pick(
         code.metricInterval,
@@ -421,13 +419,16 @@ const SAMPLERS = [
 /**
  * OTEL_TRACES_SAMPLER=parentbased_traceidratio|traceidratio with OTEL_TRACES_SAMPLER_ARG, or
  * always_on/off (any case, as the specification asks); any other sampler fails like a bad value.
+ * The forms without `parentbased_` decide every span, a caller's sampled trace included, as the
+ * specification defines them: `always_off` is meant to stop tracing.
  */
-function standardSampling(env: Env): number | undefined {
+function otelSampler(env: Env): { ratio: number; parentBased: boolean } | undefined {
   const sampler = checkEnvEnum(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, true);
   if (sampler === undefined) return undefined;
-  if (sampler === 'always_on' || sampler === 'parentbased_always_on') return 1;
-  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return 0;
-  return envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', 0, 1) ?? 1;
+  const parentBased = sampler.startsWith('parentbased_');
+  if (sampler === 'always_on' || sampler === 'parentbased_always_on') return { ratio: 1, parentBased };
+  if (sampler === 'always_off' || sampler === 'parentbased_always_off') return { ratio: 0, parentBased };
+  return { ratio: envNumber(env, 'OTEL_TRACES_SAMPLER_ARG', 0, 1) ?? 1, parentBased };
 }
 
 /**

@@ -75,6 +75,8 @@ export interface ResolvedConfig {
   readonly logLevel: LogLevel;
   readonly redact: readonly string[];
   readonly sampling: number;
+  /** A caller's sampling decision is kept; false only for OTEL_TRACES_SAMPLER's forms without `parentbased_`. */
+  readonly samplingParentBased: boolean;
   readonly metricInterval: number;
   readonly cardinalityLimit: number;
   readonly maxAttributeLength: number;

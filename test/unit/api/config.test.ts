@@ -135,6 +135,14 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'Always_Off' }, emptyDir).sampling).toBe(0);
   });
 
+  it('keeps a caller’s sampling decision unless OTEL_TRACES_SAMPLER names a form without parentbased_', () => {
+    const off = { OTEL_TRACES_SAMPLER: 'always_off' };
+    expect(resolveConfig({}, off, emptyDir)).toMatchObject({ sampling: 0, samplingParentBased: false });
+    expect(resolveConfig({}, {}, emptyDir).samplingParentBased).toBe(true);
+    expect(resolveConfig({ sampling: 0.5 }, off, emptyDir).samplingParentBased).toBe(true);
+    expect(resolveConfig({}, { ...off, SIGHTLINE_SAMPLING: '0.5' }, emptyDir).samplingParentBased).toBe(true);
+  });
+
   it('skips empty entries in OTEL_RESOURCE_ATTRIBUTES, as the OpenTelemetry SDKs do', () => {
     const env = { OTEL_RESOURCE_ATTRIBUTES: 'team=core,, region=eu ,' };
     expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });

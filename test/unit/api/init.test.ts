@@ -1,4 +1,4 @@
-import { context, trace as otelTrace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace as otelTrace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
 import { memoryExporter } from '../../../src/testing/index.js';
@@ -191,6 +191,25 @@ describe('obs.trace', () => {
     expect(span?.events[0]?.attributes?.detail).toBe('z'.repeat(16));
     expect(span?.links[0]?.attributes?.why).toBe('w'.repeat(16));
     expect(obs.drops().truncated_attribute).toBe(4);
+  });
+
+  it.each([
+    ['always_off', []],
+    ['traceidratio', []],
+    ['parentbased_always_off', ['handler']],
+  ])('with OTEL_TRACES_SAMPLER=%s, a caller that sampled its trace gets %j exported', (sampler, exported) => {
+    vi.stubEnv('OTEL_TRACES_SAMPLER', sampler);
+    vi.stubEnv('OTEL_TRACES_SAMPLER_ARG', '0');
+    try {
+      const { obs, memory } = startCaptured();
+      const caller = propagation.extract(ROOT_CONTEXT, {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      });
+      context.with(caller, () => obs.trace('handler', () => {}));
+      expect(memory.spans().map((s) => s.name)).toEqual(exported);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('exposes the active span and the OpenTelemetry tracer', () => {
