@@ -10,6 +10,13 @@ function validArrayValue(v: unknown[]): boolean {
   return true;
 }
 
+/** A valid array whose strings are all within `maxLength`, as spans' arrays are cut to it too. */
+function fittingArrayValue(v: unknown[], maxLength: number): boolean {
+  if (!validArrayValue(v)) return false;
+  for (const item of v) if (typeof item === 'string' && item.length > maxLength) return false;
+  return true;
+}
+
 /**
  * Returns attributes safe to hand to the SDK. The common case (all primitive, short strings)
  * returns the caller's object untouched, so the hot path allocates nothing.
@@ -31,7 +38,11 @@ export function cleanAttributes(
       const t = typeof v;
       if (t === 'string') {
         if ((v as string).length > maxLength) clean = false;
-      } else if (t !== 'number' && t !== 'boolean' && !(Array.isArray(v) && validArrayValue(v))) {
+      } else if (
+        t !== 'number' &&
+        t !== 'boolean' &&
+        !(Array.isArray(v) && fittingArrayValue(v, maxLength))
+      ) {
         clean = false;
       }
       if (!clean) break;
@@ -60,8 +71,16 @@ function repair(attributes: Attributes, maxLength: number, drops: DropCounter): 
         drops.add('truncated_attribute');
         out[key] = (v as string).slice(0, maxLength);
       } else out[key] = v;
-    } else if (t === 'number' || t === 'boolean' || (Array.isArray(v) && validArrayValue(v))) {
+    } else if (t === 'number' || t === 'boolean') {
       out[key] = v;
+    } else if (Array.isArray(v) && validArrayValue(v)) {
+      if (fittingArrayValue(v, maxLength)) out[key] = v;
+      else {
+        drops.add('truncated_attribute');
+        out[key] = v.map((item) =>
+          typeof item === 'string' ? item.slice(0, maxLength) : item,
+        ) as AttributeValue;
+      }
     } else {
       drops.add('invalid_attribute');
     }

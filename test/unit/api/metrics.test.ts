@@ -152,6 +152,15 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toMatchObject({ invalid_attribute: 3, truncated_attribute: 1 });
   });
 
+  it('truncates long strings inside array attributes, as on spans', async () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
+    obs.metrics.counter('tagged').add(1, { tags: ['short', 'y'.repeat(100)] });
+    await obs.forceFlush();
+    const point = memory.metrics().find((p) => p.name === 'tagged');
+    expect(point?.attributes).toEqual({ tags: ['short', 'y'.repeat(16)] });
+    expect(obs.drops()).toEqual({ truncated_attribute: 1 });
+  });
+
   it('drops recordings after shutdown', async () => {
     const { obs } = startCaptured();
     const c = obs.metrics.counter('late');
