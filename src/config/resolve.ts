@@ -127,6 +127,13 @@ function checkAdapters(option: string, value: unknown): SightlineAdapter[] | und
       );
     }
   });
+  // Every environment's list, not only the one running: a duplicate in production's fails here too.
+  const names = new Set<string>();
+  for (const a of value as SightlineAdapter[]) {
+    if (names.has(a.name))
+      fail(option, a.name, 'each adapter may appear once per environment', ErrorCodes.CONFIG_INVALID_ADAPTER);
+    names.add(a.name);
+  }
   return value as SightlineAdapter[];
 }
 
@@ -456,17 +463,6 @@ function selectExporters(
     list = codeValue[environment] ?? codeValue.default;
   }
   list ??= profileValue;
-  const names = new Set<string>();
-  for (const a of list ?? []) {
-    if (names.has(a.name))
-      fail(
-        'exporters',
-        a.name,
-        'each adapter may appear once per environment',
-        ErrorCodes.CONFIG_INVALID_ADAPTER,
-      );
-    names.add(a.name);
-  }
   if (selection === undefined) return list ?? [];
   if (selection.includes('none')) return [];
   const chosen = (list ?? []).filter((a) => selection.includes(a.name));

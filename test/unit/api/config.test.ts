@@ -172,6 +172,16 @@ describe('resolveConfig errors', () => {
     [{ exporters: 'datadog' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'exporters'],
     [{ exporters: [{}] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters[0]'],
     [{ exporters: [adapter('a'), adapter('a')] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters'],
+    [
+      { exporters: { production: [adapter('a'), adapter('a')] }, environment: 'development' },
+      'SL_ERR_CONFIG_INVALID_ADAPTER',
+      'exporters.production',
+    ],
+    [
+      { profiles: { production: { exporters: [adapter('a'), adapter('a')] } }, environment: 'development' },
+      'SL_ERR_CONFIG_INVALID_ADAPTER',
+      'profiles.production.exporters',
+    ],
     [{ servce: 'typo' }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'servce'],
     [{ anomaly: { sensitivity: 'extreme' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.sensitivity'],
     [{ anomaly: { maxSeriess: 10 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'anomaly.maxSeriess'],
