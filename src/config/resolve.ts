@@ -142,11 +142,15 @@ function checkAttributes(option: string, value: unknown): Attributes | undefined
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail(option, value, 'pass an object of string, number or boolean values', ErrorCodes.CONFIG_INVALID_TYPE);
   }
+  const out: Attributes = {};
   for (const [k, v] of Object.entries(value)) {
+    // Left unset, as `version: process.env.GIT_SHA` may be: OpenTelemetry's Attributes type allows it.
+    if (v === undefined) continue;
     if (!['string', 'number', 'boolean'].includes(typeof v))
       fail(`${option}.${k}`, v, 'use a string, number or boolean');
+    out[k] = v;
   }
-  return value as Attributes;
+  return out;
 }
 
 function checkStrings(option: string, value: unknown): string[] | undefined {

@@ -148,6 +148,19 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });
   });
 
+  it('leaves out resource attributes whose value is undefined (a variable that is not set)', () => {
+    const c = resolveConfig(
+      {
+        environment: 'production',
+        resource: { team: 'payments', 'k8s.pod.name': undefined, tier: undefined },
+        profiles: { production: { resource: { tier: 'gold', region: undefined } } },
+      },
+      {},
+      emptyDir,
+    );
+    expect(c.resource).toEqual({ team: 'payments', tier: 'gold' });
+  });
+
   it('takes resource attributes from OTEL_RESOURCE_ATTRIBUTES over the profile', () => {
     const c = resolveConfig(
       {
