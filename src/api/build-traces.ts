@@ -13,6 +13,7 @@ import type { AdapterParts } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { createKeyMatcher } from '../logs/redact.js';
 import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
+import { type OtelGlobals, registerTracing } from './otel-globals.js';
 
 type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdown?(): Promise<void> };
 
@@ -25,6 +26,7 @@ export function buildTracerProvider(
   resource: Resource,
   parts: readonly AdapterParts[],
   drops: DropCounter,
+  globals: OtelGlobals,
 ): { provider: FlushableProvider; contextManager: ContextManager } {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
@@ -47,10 +49,12 @@ export function buildTracerProvider(
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   const contextManager = new AsyncLocalStorageContextManager();
-  provider.register({ contextManager });
+  registerTracing(globals, provider, contextManager);
   if (vendor) {
     trace.disable();
     trace.setGlobalTracerProvider(vendor);
+    // The adapter registered the vendor's context manager and propagator itself: ours to undo.
+    Object.assign(globals, { trace: true, context: true, propagation: true });
     return { provider: vendor, contextManager };
   }
   return { provider, contextManager };

@@ -7,8 +7,6 @@ import {
   type Tracer,
   type TracerProvider,
   context,
-  metrics as otelMetrics,
-  propagation,
   trace,
 } from '@opentelemetry/api';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -40,6 +38,7 @@ import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.j
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
+import { noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
 import { runInSpan } from '../traces/run-in-span.js';
 import { safeCall, settleWithin } from './wait.js';
@@ -84,6 +83,7 @@ export class SightlineInstance implements Sightline {
     shutdown?(): Promise<void>;
   };
   private readonly cleanups: (() => void)[] = [];
+  private readonly globals = noGlobals();
   /** The in-process detector's reader, when `anomaly` is on. */
   readonly anomalyEngine: AnomalyEngine | undefined;
   /** The HTTP duration histograms, recorded outside the SDK and collected by every reader. */
@@ -137,6 +137,7 @@ export class SightlineInstance implements Sightline {
         this.resource,
         this.adapters.map((a) => a.parts),
         this.dropCounter,
+        this.globals,
       );
       this.tracerProvider = traces.provider;
       this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
@@ -179,6 +180,7 @@ export class SightlineInstance implements Sightline {
         this.adapters.map((a) => a.parts),
         histograms,
       );
+      this.globals.metrics = this.meterPipeline.registeredGlobal;
       const watched =
         this.anomalyEngine && config.anomaly !== false
           ? buildWatchedMeter(this.resource, this.anomalyEngine, config.service, config.anomaly.http)
@@ -379,11 +381,7 @@ export class SightlineInstance implements Sightline {
   }
 
   private unregisterGlobals(): void {
-    // Leave the OpenTelemetry globals as before init(), so a later init() can register again.
-    otelMetrics.disable();
-    trace.disable();
-    context.disable();
-    propagation.disable();
+    unregisterGlobals(this.globals);
   }
 
   private registerOwnMetrics(): void {

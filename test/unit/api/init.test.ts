@@ -1,4 +1,18 @@
-import { context, propagation, ROOT_CONTEXT, trace as otelTrace } from '@opentelemetry/api';
+import {
+  context,
+  metrics as otelMetrics,
+  propagation,
+  ROOT_CONTEXT,
+  trace as otelTrace,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
 import { memoryExporter } from '../../../src/testing/index.js';
@@ -72,6 +86,36 @@ describe('init()', () => {
     otelTrace.getTracer('lib').startSpan('from-global-api').end();
     await obs.forceFlush();
     expect(memory.spans().map((s) => s.name)).toEqual(['from-global-api']);
+  });
+
+  it('leaves the OpenTelemetry globals another SDK registered first in place at shutdown', async () => {
+    // Prepare: an SDK set up before sightline (auto-instrumentation loaded with --require, say).
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const meterProvider = new MeterProvider();
+    otelTrace.setGlobalTracerProvider(provider);
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    otelMetrics.setGlobalMeterProvider(meterProvider);
+    try {
+      // Act
+      await startCaptured().obs.shutdown();
+
+      // Assess: that SDK still traces, propagates and keeps its meter provider and context.
+      const tracer = otelTrace.getTracer('app');
+      const span = tracer.startSpan('after-shutdown');
+      const headers: Record<string, string> = {};
+      context.with(otelTrace.setSpan(context.active(), span), () => {
+        propagation.inject(context.active(), headers);
+        expect(otelTrace.getActiveSpan()).toBe(span);
+      });
+      span.end();
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['after-shutdown']);
+      expect(headers.traceparent).toContain(span.spanContext().traceId);
+      expect(otelMetrics.getMeterProvider()).toBe(meterProvider);
+    } finally {
+      for (const api of [otelTrace, context, propagation, otelMetrics]) api.disable();
+    }
   });
 
   it('clears the global instance at shutdown so a new init() starts fresh', async () => {

@@ -1,0 +1,51 @@
+import {
+  type ContextManager,
+  context,
+  metrics,
+  propagation,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+
+/**
+ * The OpenTelemetry globals an instance registered. The API keeps a global another SDK set first
+ * (auto-instrumentation loaded with --require, say); shutdown must then leave that SDK's in place.
+ */
+export interface OtelGlobals {
+  metrics: boolean;
+  trace: boolean;
+  context: boolean;
+  propagation: boolean;
+}
+
+export function noGlobals(): OtelGlobals {
+  return { metrics: false, trace: false, context: false, propagation: false };
+}
+
+/**
+ * What `NodeTracerProvider.register()` does (the provider, the context manager, W3C trace-context
+ * and baggage), noting which of them the API took.
+ */
+export function registerTracing(
+  globals: OtelGlobals,
+  provider: TracerProvider,
+  manager: ContextManager,
+): void {
+  globals.trace = trace.setGlobalTracerProvider(provider);
+  globals.context = context.setGlobalContextManager(manager.enable());
+  globals.propagation = propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+}
+
+/** Leaves the globals as before `init()`, so a later `init()` can register again. */
+export function unregisterGlobals(globals: OtelGlobals): void {
+  if (globals.metrics) metrics.disable();
+  if (globals.trace) trace.disable();
+  if (globals.context) context.disable();
+  if (globals.propagation) propagation.disable();
+  Object.assign(globals, noGlobals());
+}
