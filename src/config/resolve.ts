@@ -248,6 +248,15 @@ function packageName(cwd: string): string | undefined {
   }
 }
 
+/**
+ * A service, environment or version in OTEL_RESOURCE_ATTRIBUTES; an empty one (`service.name=`, a
+ * template whose variable was not set) is unset, as an empty variable is, and the next source decides.
+ */
+function identityIn(attributes: Record<string, string> | undefined, key: string): string | undefined {
+  const value = attributes?.[key];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** The first value that is defined, in precedence order. */
 function pick<T>(...values: (T | undefined)[]): T | undefined {
   for (const v of values) if (v !== undefined) return v;
@@ -283,8 +292,8 @@ export function resolveConfig(
       checkString('environment', input.environment),
       envString(env, 'SIGHTLINE_ENV'),
       envString(env, 'DD_ENV'),
-      otelResource?.['deployment.environment.name'],
-      otelResource?.['deployment.environment'],
+      identityIn(otelResource, 'deployment.environment.name'),
+      identityIn(otelResource, 'deployment.environment'),
       envString(env, 'NODE_ENV'),
     ) ?? DEFAULTS.environment;
 
@@ -296,7 +305,7 @@ export function resolveConfig(
       checkString('service', input.service),
       envString(env, 'SIGHTLINE_SERVICE'),
       envString(env, 'OTEL_SERVICE_NAME'),
-      otelResource?.['service.name'],
+      identityIn(otelResource, 'service.name'),
       envString(env, 'DD_SERVICE'),
       packageName(cwd),
     ) ?? 'unknown_service:node';
@@ -304,7 +313,7 @@ export function resolveConfig(
   const version = pick(
     checkString('version', input.version),
     envString(env, 'SIGHTLINE_VERSION'),
-    otelResource?.['service.version'],
+    identityIn(otelResource, 'service.version'),
     envString(env, 'DD_VERSION'),
   );
 

@@ -68,6 +68,20 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig(code, env, emptyDir).environment).toBe(expected);
   });
 
+  it('reads an empty service, environment or version in OTEL_RESOURCE_ATTRIBUTES as unset', () => {
+    const env = {
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=,deployment.environment.name=,service.version=,team=core',
+      DD_SERVICE: 'dd',
+      NODE_ENV: 'production',
+      DD_VERSION: '1',
+    };
+    expect(resolveConfig({}, env, emptyDir)).toMatchObject({
+      service: 'dd',
+      environment: 'production',
+      version: '1',
+    });
+  });
+
   it('version from code, SIGHTLINE_VERSION, then DD_VERSION', () => {
     expect(
       resolveConfig({ version: '3' }, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version,
