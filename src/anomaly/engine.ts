@@ -3,8 +3,10 @@ import {
   InstrumentType,
   type MetricProducer,
   MetricReader,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Diag } from '../diag/diag.js';
+import { boundedCumulative } from '../export/bounded-cumulative.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import type { DropCounter } from '../internal/drops.js';
 import { StreamingDetector } from './detector.js';
@@ -34,6 +36,40 @@ export interface EngineOptions {
   now?: () => number;
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
   metricProducers?: MetricProducer[];
+  /** Series whose level is kept per watched up-down counter; the rest fold into the overflow series. Default 2,000. */
+  cardinalityLimit?: number;
+}
+
+const LEVELS: ReadonlySet<InstrumentType> = new Set([
+  InstrumentType.UP_DOWN_COUNTER,
+  InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
+]);
+
+/**
+ * Up-down counters are levels (queue depth): their value, not their change, is the signal. Their
+ * deltas are summed here, up to `limit` series per instrument as the exporters keep them, and
+ * every other metric passes as collected.
+ */
+function levelsOf(limit: number): (metrics: ResourceMetrics) => ResourceMetrics {
+  let summed: ResourceMetrics | undefined;
+  const sum = boundedCumulative(
+    {
+      export(metrics, done) {
+        summed = metrics;
+        done({ code: 0 });
+      },
+      selectAggregationTemporality: (type) =>
+        LEVELS.has(type) ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    },
+    limit,
+  );
+  return (metrics) => {
+    summed = undefined;
+    sum.export(metrics, () => {});
+    return summed ?? metrics;
+  };
 }
 
 /** Cycles after an unconfirmed blip before the detector may open a new episode. */
@@ -76,16 +112,17 @@ export class AnomalyEngine extends MetricReader {
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
   episodes = 0;
 
+  /** Sums the up-down counters' deltas into their levels. */
+  private readonly levels: (metrics: ResourceMetrics) => ResourceMetrics;
+
   constructor(options: EngineOptions) {
     super({
-      // Up-down counters are levels (queue depth): their value, not their change, is the signal.
-      aggregationTemporalitySelector: (type) =>
-        type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
-          ? AggregationTemporality.CUMULATIVE
-          : AggregationTemporality.DELTA,
+      // Deltas only: the SDK's cumulative storage would keep every series ever recorded.
+      aggregationTemporalitySelector: () => AggregationTemporality.DELTA,
       ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.options = options;
+    this.levels = levelsOf(options.cardinalityLimit ?? 2000);
   }
 
   get watchedSeries(): number {
@@ -127,7 +164,7 @@ export class AnomalyEngine extends MetricReader {
       });
       const now = (this.options.now ?? Date.now)();
       const samples = extractSamples(
-        flattenResourceMetrics(resourceMetrics),
+        flattenResourceMetrics(this.levels(resourceMetrics)),
         this.options.detected,
         this.options.watchHttp,
         this.options.intervalMs / 1000,

@@ -156,6 +156,7 @@ export class SightlineInstance implements Sightline {
           : new AnomalyEngine({
               intervalMs: config.metricInterval,
               maxSeries: config.anomaly.maxSeries,
+              cardinalityLimit: config.cardinalityLimit,
               sensitivity: config.anomaly.sensitivity,
               ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
               ...(config.anomaly.confirm !== undefined ? { confirmCycles: config.anomaly.confirm } : {}),

@@ -48,6 +48,27 @@ async function recordMillion() {
   return { points, growth: after - before, watched: engine?.watchedSeries ?? 0 };
 }
 
+/** A watched up-down counter given a fresh attribute value on every change, its detector cycling. */
+async function queueLevels() {
+  const obs = init({
+    service: 'cardinality',
+    exporters: [memoryExporter()],
+    logStream: { write() {} },
+    outbound: false,
+    metricInterval: 3_600_000,
+    cardinalityLimit: 100,
+    anomaly: { maxSeries: 50, warmup: 10 },
+  });
+  const depth = obs.metrics.upDownCounter('jobs.queued', { detect: true });
+  const engine = (obs as unknown as { anomalyEngine?: { runCycle(): Promise<void> } }).anomalyEngine;
+  const before = heapAfterGc();
+  for (let i = 0; i < 100_000; i++) {
+    depth.add(1, { job: `j-${i}` });
+    if (i % 1000 === 999) await engine?.runCycle();
+  }
+  return heapAfterGc() - before;
+}
+
 describe('a million recordings with unbounded attribute values', () => {
   it('the anomaly detector watches at most anomaly.maxSeries series', async () => {
     const { watched, points } = await recordMillion();
@@ -63,6 +84,13 @@ describe('a million recordings with unbounded attribute values', () => {
     const { points, growth } = await recordMillion();
     expect(points.length).toBeLessThanOrEqual(100);
     expect(points.reduce((sum, p) => sum + (p.value as number), 0)).toBe(1_000_000);
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+  }, 120_000);
+
+  // The detector reads an up-down counter's level: summed from deltas, up to cardinalityLimit series,
+  // not kept by the SDK's cumulative storage for every attribute value ever recorded.
+  it('keep the levels of a watched up-down counter bounded', async () => {
+    const growth = await queueLevels();
     expect(growth).toBeLessThan(16 * 1024 * 1024);
   }, 120_000);
 });

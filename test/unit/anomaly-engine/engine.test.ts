@@ -355,6 +355,18 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(50);
   });
 
+  it('judges a watched up-down counter by its level, also in cycles it is not recorded in', async () => {
+    const { obs, engine } = start();
+    const depth = obs.metrics.upDownCounter('jobs.queued', { detect: true });
+    const observed: number[] = [];
+    for (const change of [5, -2, 0, 4]) {
+      if (change !== 0) depth.add(change, { queue: 'mail' });
+      await engine.runCycle();
+      observed.push(...[...engine.bands()].map((b) => b.observed));
+    }
+    expect(observed).toEqual([5, 3, 3, 7]);
+  });
+
   it('a watched async gauge callback that never settles does not stall detection cycles', async () => {
     const captured = startCaptured({ metricInterval: 100 });
     const engine = (captured.obs as SightlineInstance).anomalyEngine!;
