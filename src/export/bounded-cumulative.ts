@@ -34,6 +34,8 @@ function attributesKey(attributes: Attributes): string {
   return key;
 }
 
+const OVERFLOW_KEY = attributesKey(OVERFLOW);
+
 function scopeKey(scope: InstrumentationScope): string {
   return `${scope.name}\u0000${scope.version ?? ''}\u0000${scope.schemaUrl ?? ''}`;
 }
@@ -94,8 +96,10 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
     for (const dp of metric.dataPoints) {
       let k = attributesKey(dp.attributes);
       let attributes = dp.attributes;
-      if (!series.has(k) && series.size >= limit) {
-        k = attributesKey(OVERFLOW);
+      // As the SDK counts it, the limit takes in the overflow series: limit - 1 others at most.
+      const others = series.size - (series.has(OVERFLOW_KEY) ? 1 : 0);
+      if (!series.has(k) && others >= limit - 1) {
+        k = OVERFLOW_KEY;
         attributes = OVERFLOW;
       }
       const existing = series.get(k);

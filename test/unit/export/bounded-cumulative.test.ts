@@ -27,8 +27,14 @@ function capturing(): { adapter: SightlineAdapter; exports: ResourceMetrics[] } 
   };
 }
 
-const start = (adapter: SightlineAdapter): Sightline =>
-  init({ service: 'cumulative', exporters: [adapter], logStream: { write() {} }, handleSignals: false });
+const start = (adapter: SightlineAdapter, cardinalityLimit?: number): Sightline =>
+  init({
+    service: 'cumulative',
+    exporters: [adapter],
+    logStream: { write() {} },
+    handleSignals: false,
+    ...(cardinalityLimit ? { cardinalityLimit } : {}),
+  });
 
 const find = (rm: ResourceMetrics | undefined, name: string): MetricData | undefined =>
   rm?.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
@@ -67,6 +73,21 @@ describe('cumulative export over the SDK delta collection', () => {
     // Each point ends at this collection, not at the one where it was last touched.
     const firstEnd = find(exports[0], 'orders.placed')?.dataPoints[0]?.endTime;
     expect(counter?.dataPoints[0]?.endTime).not.toEqual(firstEnd);
+  });
+
+  it('reports at most cardinalityLimit series, the overflow series included, as the SDK counts them', async () => {
+    const { adapter, exports } = capturing();
+    obs = start(adapter, 10);
+    const byUser = obs.metrics.counter('by.user');
+    // Each collection on its own stays under the limit; together they go over it.
+    for (let collection = 0; collection < 3; collection++) {
+      for (let i = 0; i < 6; i++) byUser.add(1, { user: `u${collection * 6 + i}` });
+      await obs.forceFlush();
+    }
+    const points = find(exports.at(-1), 'by.user')?.dataPoints ?? [];
+    expect(points).toHaveLength(10);
+    expect(points.filter((p) => p.attributes['otel.metric.overflow'] === true)).toHaveLength(1);
+    expect(points.reduce((sum, p) => sum + (p.value as number), 0)).toBe(18);
   });
 
   it('keeps reporting a gauge recorded once with its last value', async () => {
