@@ -42,13 +42,18 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const primary: LogStream = options.stream ?? boom!;
   const sinks = options.sinks;
   const pretty = options.pretty;
+  const drops = options.drops;
+  // The caller's stream may write asynchronously: a rejection would end the process as unhandled.
+  const lost = options.stream ? () => drops.add('log_stream_error') : undefined;
 
   return {
     write(line: string) {
       try {
-        primary.write(pretty ? formatPretty(line) : line);
+        const written = primary.write(pretty ? formatPretty(line) : line);
+        if (lost !== undefined && isThenable(written)) Promise.resolve(written).then(undefined, lost);
       } catch {
-        // A closed stdout must not take the caller down.
+        // A closed stdout or a failing stream must not take the caller down.
+        lost?.();
       }
       if (sinks.length === 0) return;
       const bare = line.endsWith('\n') ? line.slice(0, -1) : line;
@@ -89,6 +94,12 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       await this.flush();
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**

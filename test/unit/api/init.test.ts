@@ -179,6 +179,20 @@ describe('obs.log', () => {
     expect(logs().map((l) => l.msg)).toEqual(['shown']);
   });
 
+  it('counts a line whose logStream write throws or rejects, never letting it reach the caller', async () => {
+    let calls = 0;
+    const write = (_line: string) => {
+      calls++;
+      if (calls === 1) throw new Error('stream closed');
+      return Promise.reject(new Error('disk full'));
+    };
+    const { obs } = startCaptured({ logStream: { write } });
+    expect(() => obs.log.info('thrown')).not.toThrow();
+    obs.log.info('rejected');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(obs.drops().log_stream_error).toBe(2);
+  });
+
   it('also hands each line to the adapters as JSON', () => {
     const { obs, memory } = startCaptured();
     obs.log.info({ a: 1 }, 'to memory');
