@@ -189,8 +189,26 @@ function resolveTags(options: DatadogOptions): string[] {
   return out;
 }
 
+/** Fails on a key `known` lacks: a misspelt nested option must not fall back to its default unnoticed. */
+function checkKeys(option: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      fail(
+        `${option}.${key}`,
+        `unknown option ${JSON.stringify(`${option}.${key}`)}; use ${known.join(', ').replace(/, (?=[^,]*$)/, ' or ')}`,
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+      );
+    }
+  }
+}
+
 function resolvePercentiles(h: DatadogOptions['histograms']): number[] {
-  if (h === undefined || h.percentiles === undefined) return [50, 95, 99];
+  if (h === undefined) return [50, 95, 99];
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) {
+    fail('histograms', `option histograms is ${describeValue(h)}; pass { percentiles: [50, 95, 99] }`);
+  }
+  checkKeys('histograms', h, ['percentiles']);
+  if (h.percentiles === undefined) return [50, 95, 99];
   const p = h.percentiles;
   if (!Array.isArray(p) || p.length > 10 || p.some((x) => typeof x !== 'number' || !(x > 0 && x < 100))) {
     fail(
@@ -291,6 +309,7 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
   if (typeof endpoints !== 'object' || endpoints === null) {
     fail('endpoints', 'option endpoints must be an object of URLs', ErrorCodes.CONFIG_INVALID_TYPE);
   }
+  checkKeys('endpoints', endpoints, ['metrics', 'logs', 'traces', 'events']);
   const defaults = siteUrls(site);
   const creds = { credentials: true };
   const urls = {

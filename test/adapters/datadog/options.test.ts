@@ -155,6 +155,30 @@ describe('validation', () => {
     ).not.toThrow();
   });
 
+  it('rejects a misspelt key inside endpoints or histograms instead of ignoring it', () => {
+    // Ignored, the proxy URL would be unused and the key sent to api.datadoghq.com instead.
+    const endpoint = configError(() =>
+      datadog({
+        apiKey: KEY,
+        processEnv: {},
+        endpoints: { metric: 'https://proxy.internal/api/v2/series' } as never,
+      }),
+    );
+    expect(endpoint).toMatchObject({ code: 'SL_ERR_CONFIG_UNKNOWN_OPTION', option: 'endpoints.metric' });
+    expect(endpoint.message).toContain('metrics, logs, traces or events');
+    expect(endpoint.message).not.toContain('proxy.internal');
+    const histogram = configError(() =>
+      datadog({ apiKey: KEY, processEnv: {}, histograms: { percentile: [90] } as never }),
+    );
+    expect(histogram).toMatchObject({
+      code: 'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      option: 'histograms.percentile',
+    });
+    expect(
+      configError(() => datadog({ apiKey: KEY, processEnv: {}, histograms: 'p99' as never })).option,
+    ).toBe('histograms');
+  });
+
   it('rejects unknown options and bad values with coded errors', () => {
     expect(configError(() => datadog({ apiKey: KEY, processEnv: {}, apikey: 'x' } as never)).code).toBe(
       'SL_ERR_CONFIG_UNKNOWN_OPTION',
