@@ -331,6 +331,15 @@ function resolveLimits(input: unknown): { maxBytes: number; maxItems: number | u
       `Option newrelic.limits is ${describeValue(input)}; use { maxBytes, maxItems }`,
     );
   }
+  for (const key of Object.keys(input)) {
+    if (key !== 'maxBytes' && key !== 'maxItems') {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+        `newrelic.limits.${key}`,
+        `Option newrelic.limits.${key} is not known; use maxBytes or maxItems`,
+      );
+    }
+  }
   const limits = input as { maxBytes?: unknown; maxItems?: unknown };
   return {
     maxBytes: optionalPositiveInt('newrelic.limits.maxBytes', limits.maxBytes) ?? MAX_PAYLOAD_BYTES,

@@ -114,6 +114,11 @@ describe('newrelic options and environment', () => {
         'SL_ERR_CONFIG_INVALID_VALUE',
         'newrelic.limits.maxBytes',
       ],
+      [
+        () => newrelic({ env, limits: { maxbytes: 500_000 } as never }),
+        'SL_ERR_CONFIG_UNKNOWN_OPTION',
+        'newrelic.limits.maxbytes',
+      ],
       [() => newrelic({ env, channel: 'fast' as never }), 'SL_ERR_CONFIG_INVALID_TYPE', 'newrelic.channel'],
       [
         () => newrelic({ env, otlpProtocol: 'grpc' as 'http/json' }),
