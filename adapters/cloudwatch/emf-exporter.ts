@@ -32,13 +32,18 @@ export class WriteStats {
   }
 }
 
-/** Writes one line; `false` when the writer threw (a closed stdout must not break the collection). */
-export function writeLine(write: (line: string) => unknown, line: string): boolean {
+/** Writes one line ending in a newline; `false` when it dropped the line (stdout's buffer full). */
+export type LineWriter = (line: string) => boolean;
+
+/**
+ * Writes one line; why it was lost, if it was: stdout's buffer full, or a writer that threw (a closed
+ * stdout must not break the collection).
+ */
+export function writeLine(write: LineWriter, line: string): DropReason | undefined {
   try {
-    write(`${line}\n`);
-    return true;
+    return write(`${line}\n`) ? undefined : 'queue_full';
   } catch {
-    return false;
+    return 'rejected';
   }
 }
 
@@ -58,11 +63,11 @@ const SUCCESS: ExportResult = { code: 0 };
  * `write`. It runs at collection time on the reader's timer, never on the recording path.
  *
  * @example
- * const exporter = createEmfExporter(settings, (l) => process.stdout.write(l), new WriteStats(), reportLeftOut(diag, 'metrics'));
+ * const exporter = createEmfExporter(settings, ctx.writeStdout, new WriteStats(), reportLeftOut(diag, 'metrics'));
  */
 export function createEmfExporter(
   settings: EmfSettings,
-  write: (line: string) => unknown,
+  write: LineWriter,
   stats: WriteStats,
   onLeftOut: OnLeftOut,
 ): PushMetricExporter {
@@ -80,8 +85,9 @@ export function createEmfExporter(
         if (batch.truncatedDimensions > 0) onLeftOut(batch.truncatedDimensions, 'limit');
         if (batch.reservedDimensions > 0) onLeftOut(batch.reservedDimensions, 'reserved');
         for (const doc of batch.documents) {
-          if (writeLine(write, doc.line)) stats.add(doc.points, 0, 'rejected');
-          else stats.add(0, doc.points, 'rejected');
+          const lost = writeLine(write, doc.line);
+          if (lost === undefined) stats.add(doc.points, 0, 'rejected');
+          else stats.add(0, doc.points, lost);
         }
       } catch {
         stats.add(0, 1, 'encode_error');

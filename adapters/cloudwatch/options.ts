@@ -51,7 +51,11 @@ export interface CloudWatchOptions {
   maxHistogramValues?: number;
   /** Collection interval for this adapter; default sightline's `metricInterval`. */
   metricIntervalMs?: number;
-  /** Emf mode: where documents and anomaly lines go, one JSON line per call. Default `process.stdout.write`. */
+  /**
+   * Emf mode: where documents and anomaly lines go, one JSON line per call. Default: stdout, through
+   * the writer sightline's log lines use, so neither cuts into the other and what a stalled reader
+   * leaves waiting stays bounded (documents beyond it are counted as `queue_full`).
+   */
   write?: (line: string) => unknown;
   /** Queue, flush and retry tuning of the api-mode and traces channels. */
   channel?: ChannelOptions;
@@ -79,7 +83,7 @@ export interface ResolvedCloudWatchOptions {
   readonly storageResolution: 1 | 60;
   readonly maxHistogramValues: number;
   readonly metricIntervalMs: number | undefined;
-  readonly write: (line: string) => unknown;
+  readonly write: ((line: string) => unknown) | undefined;
   readonly channel: ChannelOptions;
 }
 
@@ -288,7 +292,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     storageResolution,
     maxHistogramValues,
     metricIntervalMs,
-    write: input.write ?? ((line: string) => process.stdout.write(line)),
+    write: input.write,
     channel,
   };
 }

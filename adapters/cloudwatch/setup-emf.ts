@@ -1,7 +1,7 @@
 import type { AdapterContext, AdapterParts, AdapterStats } from '../../src/export/index.js';
 import { reportLeftOut } from './dimensions.js';
 import type { AdapterSettings } from './settings.js';
-import { createEmfExporter, WriteStats, writeLine } from './emf-exporter.js';
+import { createEmfExporter, type LineWriter, WriteStats, writeLine } from './emf-exporter.js';
 import { encodeAnomalyEvent } from './encode-events.js';
 
 /**
@@ -11,6 +11,13 @@ import { encodeAnomalyEvent } from './encode-events.js';
  */
 export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts & { stats(): AdapterStats } {
   const { options } = s;
+  const own = options.write;
+  const write: LineWriter = own
+    ? (line) => {
+        own(line);
+        return true;
+      }
+    : ctx.writeStdout;
   const metricStats = new WriteStats();
   const eventStats = new WriteStats();
   const metricExporter = createEmfExporter(
@@ -20,7 +27,7 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
       storageResolution: options.storageResolution,
       maxHistogramValues: options.maxHistogramValues,
     },
-    options.write,
+    write,
     metricStats,
     reportLeftOut(ctx.diag, 'metrics'),
   );
@@ -36,8 +43,9 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
     parts.eventSink = (event) => {
       try {
         const { message } = encodeAnomalyEvent(event, s, onLeftOut);
-        if (writeLine(options.write, message)) eventStats.add(1, 0, 'rejected');
-        else eventStats.add(0, 1, 'rejected');
+        const lost = writeLine(write, message);
+        if (lost === undefined) eventStats.add(1, 0, 'rejected');
+        else eventStats.add(0, 1, lost);
       } catch {
         eventStats.add(0, 1, 'encode_error');
       }

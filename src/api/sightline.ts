@@ -30,7 +30,7 @@ import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
-import { createDestination, type FanoutDestination } from '../logs/destination.js';
+import { createDestination, createSharedStdout, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
@@ -114,6 +114,7 @@ export class SightlineInstance implements Sightline {
 
     try {
       let logKeys: LogKeys = DEFAULT_LOG_KEYS;
+      const stdout = createSharedStdout(this.dropCounter);
       const ctx: AdapterContext = {
         service: config.service,
         environment: config.environment,
@@ -124,6 +125,13 @@ export class SightlineInstance implements Sightline {
           return logKeys;
         },
         registerStats: (name, source) => this.statsRegistry.register(name, source),
+        writeStdout: (line) => {
+          try {
+            return stdout.writeLine(line);
+          } catch {
+            return false;
+          }
+        },
       };
       for (const adapter of extras.adapters)
         this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
@@ -204,6 +212,7 @@ export class SightlineInstance implements Sightline {
         stream: config.logStream,
         pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
         sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
+        stdout,
         drops: this.dropCounter,
       });
       const base: Record<string, unknown> = {

@@ -75,6 +75,11 @@ export interface AdapterContext {
   readonly logKeys: LogKeys;
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
+  /**
+   * Writes one line (ending in a newline) to stdout through the writer log lines use, whose buffer
+   * is bounded; `false` when the buffer is full and the line was dropped. Never throws.
+   */
+  writeStdout(line: string): boolean;
 }
 
 /** What an adapter contributes once set up. Every part is optional. */

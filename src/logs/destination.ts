@@ -25,12 +25,60 @@ export interface FanoutDestination extends DestinationStream {
 }
 
 export interface DestinationOptions {
-  /** Replaces stdout; when absent, lines go to stdout through an asynchronous writer. */
+  /** Replaces stdout; when absent, lines go to stdout through its shared writer. */
   stream: LogStream | undefined;
   pretty: boolean;
   sinks: readonly LogSink[];
-  /** Where the lines stdout's writer drops, its buffer full, are counted. */
+  stdout: SharedStdout;
+  /** Where lines the `stream` loses are counted. */
   drops: DropCounter;
+}
+
+/**
+ * stdout's one writer, made on first use, for log lines and for the lines adapters write themselves
+ * (EMF documents). A second writer on the same pipe would cut into a line the first had half written
+ * when the pipe filled, and would hold what the reader has not taken without bound.
+ */
+export interface SharedStdout {
+  writer(): StdoutWriter;
+  /** The writer if it was made, for flushing. */
+  existing(): StdoutWriter | undefined;
+  /**
+   * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
+   * when stdout's buffer is full and the line was dropped, which the adapter counts, not the logger.
+   */
+  writeLine(line: string): boolean;
+}
+
+type StdoutWriter = ReturnType<typeof pino.destination>;
+
+/** The shared stdout writer; lines it drops while full are counted in `drops` as `log_stdout_full`. */
+export function createSharedStdout(drops: DropCounter): SharedStdout {
+  let writer: StdoutWriter | undefined;
+  let own: { dropped: boolean } | undefined;
+  const get = () => {
+    writer ??= stdoutWriter(() => {
+      if (own) own.dropped = true;
+      else drops.add('log_stdout_full');
+    });
+    return writer;
+  };
+  return {
+    writer: get,
+    existing: () => writer,
+    writeLine(line) {
+      const w = get();
+      const write = { dropped: false };
+      own = write;
+      try {
+        // A full buffer drops the line inside this call, reporting it through the callback above.
+        w.write(line);
+      } finally {
+        own = undefined;
+      }
+      return !write.dropped;
+    },
+  };
 }
 
 /**
@@ -38,8 +86,9 @@ export interface DestinationOptions {
  * sink. Sinks get the line without its newline; a sink that throws loses that line, not the caller.
  */
 export function createDestination(options: DestinationOptions): FanoutDestination {
-  const boom = options.stream ? undefined : stdoutWriter(options.drops);
-  const primary: LogStream = options.stream ?? boom!;
+  const primary: LogStream = options.stream ?? options.stdout.writer();
+  // With a log stream, stdout's writer exists only once an adapter has written a line of its own.
+  const stdout = () => options.stdout.existing();
   const sinks = options.sinks;
   const pretty = options.pretty;
   const drops = options.drops;
@@ -72,6 +121,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         // Give it a moment first. Only at exit, and only while a write is in flight. Its completion
         // cannot be seen without the event loop: if stdout's reader has fallen behind and the pipe
         // is full, the write in flight can still land after these lines.
+        const boom = stdout();
         if ((boom as unknown as { _writing?: unknown } | undefined)?._writing === true)
           pause(IN_FLIGHT_WAIT_MS);
         boom?.flushSync();
@@ -81,6 +131,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
     },
     flush() {
       return new Promise<void>((resolve) => {
+        const boom = stdout();
         if (!boom) return resolve();
         try {
           boom.flush(() => resolve());
@@ -109,7 +160,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * or keep `process.exit()` from returning, for as long as the reader stalls. Once one has given up,
  * the next gives up at once until a background write gets through; what it leaves is lost.
  */
-function stdoutWriter(drops: DropCounter): ReturnType<typeof pino.destination> {
+function stdoutWriter(onDrop: () => void): StdoutWriter {
   let deadline = 0; // while a synchronous flush runs
   let stalled = false;
   const boom = pino.destination({
@@ -122,7 +173,7 @@ function stdoutWriter(drops: DropCounter): ReturnType<typeof pino.destination> {
   boom.on('write', () => {
     stalled = false;
   });
-  boom.on('drop', () => drops.add('log_stdout_full'));
+  boom.on('drop', onDrop);
   const flushSync = boom.flushSync.bind(boom);
   boom.flushSync = () => {
     if (stalled) return;

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeEmf, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
 import { bucketMidpoints, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
-import type { MetricPoint } from '../../../src/export/index.js';
+import type { MetricPoint, SignalStats } from '../../../src/export/index.js';
 import { emfViolations } from './emf-validate.js';
 import { anomalyEvent, startEmf } from './helpers.js';
 
@@ -304,4 +306,35 @@ describe('units', () => {
   ])('maps %j (monotonic %s) to %s', (unit, monotonic, expected) => {
     expect(toCloudWatchUnit(unit, monotonic)).toBe(expected);
   });
+});
+
+describe('emf mode with a stdout nobody reads', () => {
+  it('holds a bounded buffer of documents and counts the rest as dropped', async () => {
+    // Prepare: the child's stdout is a pipe this process never reads, so it fills and stays full.
+    const script = fileURLToPath(new URL('./emf-stalled-stdout.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pause();
+    let stderr = '';
+    const report = new Promise<{ growth: number; metrics: SignalStats; drops: Record<string, number> }>(
+      (resolve) =>
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk;
+          const line = stderr.split('\n').find((l) => l.startsWith('{'));
+          if (line && stderr.endsWith('\n')) resolve(JSON.parse(line));
+        }),
+    );
+
+    // Act: 54 MB of documents are written while nothing is read.
+    const { growth, metrics, drops } = await report;
+    child.kill('SIGKILL');
+
+    // Assess: stdout's buffer holds at most 16 MiB; the documents beyond it are counted against the
+    // adapter's metrics, not as log lines, and every point is accounted for.
+    expect(growth).toBeLessThan(32 * 1024 * 1024);
+    expect(metrics.dropped.queue_full).toBeGreaterThan(0);
+    expect(metrics.produced).toBe(metrics.delivered + (metrics.dropped.queue_full ?? 0));
+    expect(drops.log_stdout_full).toBeUndefined();
+  }, 120_000);
 });

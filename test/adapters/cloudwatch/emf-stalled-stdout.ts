@@ -1,0 +1,41 @@
+/**
+ * A service in emf mode whose stdout nobody reads: 1,200 collections each write an EMF document of
+ * about 45 KB (54 MB in all). It reports the memory it grew by and its counts on stderr, then exits.
+ */
+import { cloudwatch } from '../../../adapters/cloudwatch/index.js';
+import { init } from '../../../src/index.js';
+
+const ROUNDS = 1200;
+const obs = init({
+  service: 'emf-stalled',
+  environment: 'prod',
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  metricInterval: 3_600_000,
+  exporters: [cloudwatch()],
+});
+// 100 gauges with long names share one dimension set, so each collection is one large document.
+const gauges = Array.from({ length: 100 }, (_, g) =>
+  obs.metrics.gauge(`queue.depth.${g}.${'q'.repeat(200)}`),
+);
+
+function held(): number {
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+async function run(): Promise<void> {
+  const before = held();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const gauge of gauges) gauge.record(round, { shard: 's'.repeat(1000) });
+    await obs.forceFlush();
+  }
+  const growth = held() - before;
+  process.stderr.write(
+    `${JSON.stringify({ growth, metrics: obs.stats().cloudwatch?.metrics, drops: obs.drops() })}\n`,
+  );
+  process.exit(0);
+}
+void run();
