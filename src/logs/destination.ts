@@ -1,4 +1,6 @@
 import pino, { type DestinationStream } from 'pino';
+import { flushTimeLeft } from '../export/deadline.js';
+import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
@@ -133,11 +135,25 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       return new Promise<void>((resolve) => {
         const boom = stdout();
         if (!boom) return resolve();
-        try {
-          boom.flush(() => resolve());
-        } catch {
+        // pino's writer calls a flush back at once when it batches nothing (minLength 0), its buffer
+        // still full: a process.exit() after shutdown() lost what it held. Wait for its writes to take
+        // it all, until the shutdown's or forceFlush's deadline (a stalled reader).
+        const writer = boom as unknown as { _writing?: unknown; _len?: unknown };
+        const idle = () => writer._writing !== true && writer._len === 0;
+        if (idle()) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          boom.off('write', onWrite);
           resolve();
-        }
+        };
+        // The writer reports a write before it updates its buffer: look once it has.
+        const onWrite = () =>
+          queueMicrotask(() => {
+            if (idle()) done();
+          });
+        const timer = setTimeout(done, Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS));
+        timer.unref();
+        boom.on('write', onWrite);
       });
     },
     async close() {

@@ -127,6 +127,33 @@ describe('a stdout nobody reads', () => {
   }, 60_000);
 });
 
+describe('process.exit() right after shutdown()', () => {
+  it('finds every log line and EMF document written to stdout', async () => {
+    // Prepare: the child's stdout is a pipe read as fast as it comes.
+    const script = fileURLToPath(new URL('./exit-after-shutdown.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+
+    // Act: the child writes 12 MB to stdout, awaits shutdown() and exits.
+    const [code] = await Promise.all([
+      new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      new Promise((resolve) => child.stdout.on('end', resolve)),
+    ]);
+
+    // Assess: shutdown() returned only once stdout had taken everything sightline held for it.
+    expect(code).toBe(0);
+    const lines = logLines(stdout);
+    expect(lines.filter((l) => l.msg === 'line')).toHaveLength(6000);
+    expect(lines.some((l) => l['jobs.done'] === 1)).toBe(true);
+  }, 60_000);
+});
+
 describe('shutdown() with a hung backend', () => {
   it('returns at its deadline and leaves nothing queued: every item delivered or counted dropped', async () => {
     const collector = await backend({ hangMs: 30_000 });
