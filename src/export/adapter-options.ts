@@ -25,9 +25,34 @@ export function adapterEnv(option: string, env: unknown): AdapterEnv {
   return env as AdapterEnv;
 }
 
-/** An adapter's `channel` option: `{}` when absent; anything but an object fails at setup. */
+const CHANNEL_KEYS: readonly (keyof ChannelOptions)[] = [
+  'queueSize',
+  'flushIntervalMs',
+  'timeoutMs',
+  'gzip',
+  'concurrency',
+  'shutdownTimeoutMs',
+  'retry',
+  'maxResponseBytes',
+  'diag',
+  'random',
+  'now',
+];
+const RETRY_KEYS = ['initialDelayMs', 'maxDelayMs', 'maxElapsedMs'];
+
+/**
+ * An adapter's `channel` option: `{}` when absent; anything but an object, or a key the channel
+ * does not know (which would leave that setting at its default unnoticed), fails at setup.
+ */
 export function adapterChannel(option: string, input: unknown): ChannelOptions {
   if (input === undefined) return {};
+  checkObject(option, input, CHANNEL_KEYS);
+  const retry = (input as ChannelOptions).retry;
+  if (retry !== undefined) checkObject(`${option}.retry`, retry, RETRY_KEYS);
+  return input as ChannelOptions;
+}
+
+function checkObject(option: string, input: unknown, known: readonly string[]): void {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_TYPE,
@@ -35,7 +60,15 @@ export function adapterChannel(option: string, input: unknown): ChannelOptions {
       `Option ${option} is ${describeValue(input)}; use an object`,
     );
   }
-  return input as ChannelOptions;
+  for (const key of Object.keys(input)) {
+    if (!known.includes(key)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_UNKNOWN_OPTION,
+        `${option}.${key}`,
+        `Option ${option}.${key} is not known; use ${known.join(', ')}`,
+      );
+    }
+  }
 }
 
 /** A whole number of at least 1, or `undefined` when absent. */

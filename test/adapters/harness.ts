@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { Sightline } from '../../src/api/types.js';
 import type { SightlineConfig } from '../../src/config/types.js';
 import type { SightlineAdapter } from '../../src/export/types.js';
-import { getSightline, init } from '../../src/index.js';
+import { getSightline, init, SightlineConfigError } from '../../src/index.js';
 
 /** Queue, flush and retry timings small enough for tests. */
 export const FAST_CHANNEL = {
@@ -82,4 +82,15 @@ export function goldenFiles(vendor: string): (name: string, actual: unknown) => 
     );
     expect(JSON.parse(text)).toStrictEqual(JSON.parse(readFileSync(file, 'utf8')));
   };
+}
+
+/** The SightlineConfigError `fn` throws; fails the test when it throws something else or nothing. */
+export function configError(fn: () => unknown): SightlineConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    return error as SightlineConfigError;
+  }
+  throw new Error('expected a SightlineConfigError');
 }

@@ -2,23 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATADOG_SITES, datadog } from '../../../adapters/datadog/index.js';
 import { resolveOptions } from '../../../adapters/datadog/options.js';
 import { getSightline, SightlineConfigError } from '../../../src/index.js';
-import { expectOnlyProductionSetsUp, startWith } from '../harness.js';
+import { configError, expectOnlyProductionSetsUp, startWith } from '../harness.js';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown({ timeoutMs: 1000 });
 });
-
-function configError(fn: () => unknown): SightlineConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SightlineConfigError);
-    return error as SightlineConfigError;
-  }
-  throw new Error('expected a SightlineConfigError');
-}
 
 describe('sites', () => {
   it.each([...DATADOG_SITES])('%s → api.<site> and http-intake.logs.<site>', (site) => {

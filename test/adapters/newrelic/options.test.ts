@@ -2,22 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newrelic } from '../../../adapters/newrelic/index.js';
 import { resolveOptions } from '../../../adapters/newrelic/options.js';
 import { SightlineConfigError } from '../../../src/diag/errors.js';
-import { expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
+import { configError, expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
 import { LICENSE_KEY } from './helpers.js';
 
 afterEach(stopSightline);
 
 const KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8NRAL';
-
-function configError(fn: () => unknown): SightlineConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SightlineConfigError);
-    return error as SightlineConfigError;
-  }
-  throw new Error('expected a SightlineConfigError');
-}
 
 describe('newrelic options and environment', () => {
   it('reads the key, region, app name and account id from NEW_RELIC_* variables', () => {

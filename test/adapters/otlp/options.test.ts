@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { otlp } from '../../../adapters/otlp/index.js';
 import { resolveOtlpOptions } from '../../../adapters/otlp/options.js';
-import { SightlineConfigError } from '../../../src/diag/errors.js';
+import { configError } from '../harness.js';
 import { SECRET } from './helpers.js';
-
-function configError(fn: () => unknown): SightlineConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SightlineConfigError);
-    return error as SightlineConfigError;
-  }
-  throw new Error('expected a SightlineConfigError');
-}
 
 describe('otlp() endpoints', () => {
   it('defaults to http://localhost:4318/v1/<signal>', () => {
