@@ -22,7 +22,7 @@ export interface EngineOptions {
   sensitivity: DetectorOptions['sensitivity'];
   /** Points before the first alert; default the detector's. */
   warmup?: number;
-  /** Cycles an episode must stay outside its band before an event; default per series (outages: 1). */
+  /** Cycles an episode must stay outside its band before an event; default per series (drifts: 1; outages: two silent cycles). */
   confirmCycles?: number;
   watchHttp: boolean;
   /** Names of metrics created with `detect: true` (read each cycle: instruments come and go). */

@@ -23,7 +23,8 @@ export interface AnomalyConfig {
   warmup?: number;
   /**
    * Collection cycles an episode must stay outside its band before it is reported; default 3 for
-   * percentiles, 2 otherwise. A rate that drops to zero is reported at once.
+   * percentiles, 2 otherwise. A drift is reported on its first cycle outside the band, and a busy
+   * rate that reports nothing is an outage by its second silent cycle, even when this is higher.
    */
   confirm?: number;
   /**
