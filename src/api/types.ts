@@ -55,7 +55,7 @@ export interface Metrics {
 export interface TraceOptions extends SpanOptions {}
 
 export interface ShutdownOptions {
-  /** Deadline for flushing every signal; default 5,000 ms. */
+  /** Deadline for flushing every signal, in ms; default the `shutdownTimeout` option (5,000 unless set). */
   timeoutMs?: number;
 }
 
