@@ -76,7 +76,11 @@ export interface Sightline {
   onAnomaly(listener: AnomalyListener): () => void;
   /** Export accounting per adapter and signal. */
   stats(): Record<string, AdapterStats>;
-  /** Counts of items sightline dropped before export, by reason (bad values, cardinality, ...). */
+  /**
+   * Counts of inputs sightline dropped or repaired before export, by reason (bad values, truncated
+   * attributes, log lines it could not write, ...). Series past `cardinalityLimit` are not among
+   * them: they fold into the overflow series.
+   */
   drops(): Record<string, number>;
   forceFlush(options?: ShutdownOptions): Promise<void>;
   shutdown(options?: ShutdownOptions): Promise<void>;
