@@ -91,6 +91,9 @@ recorder = new Recorder(Date.now());
 view = new LiveView(process.stdout, scenario, recorder);
 view.start();
 const load = new LoadDriver(scenario, checkout.url, recorder.startMs);
+// Alerts from the scenario's last cycle on are the load winding down, also while a busy machine
+// still runs its last requests.
+recorder.closedAt = recorder.startMs + scenario.durationS * 1000 - scenario.intervalMs;
 
 // Fault switching: the services get the set of faults in effect whenever it changes.
 const lastSent = new Map<ServiceName, string>();
@@ -136,7 +139,6 @@ const traceTimer = latency
   : undefined;
 
 await load.done;
-recorder.closedAt = recorder.startMs + scenario.durationS * 1000 - scenario.intervalMs;
 clearInterval(switcher);
 if (traceTimer) clearTimeout(traceTimer);
 await findSlowTrace();
