@@ -1,7 +1,9 @@
 // Sums vitest JSON reports (one per Node version) and prints, as its last line, "N passed, N failed".
 // Arguments: one `<label>:<exit code>:<report.json>` per run. A test file that failed outside any test
-// (it did not load, or a hook threw), a run that left no report, and a run that exited non-zero with
-// no failure counted (an unhandled error) each count as one failure, so a broken run never reads green.
+// (it did not load, or a hook threw), a file whose worker died (vitest reports it as passed, with its
+// tests pending, or none when it died loading the file), a run that left no report, and a run that
+// exited non-zero with no failure counted (an unhandled error) each count as one failure, so a broken
+// run never reads green.
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -19,6 +21,11 @@ for (const arg of process.argv.slice(2)) {
   const brokenFiles = report.testResults.filter(
     (r) => r.status === 'failed' && !r.assertionResults.some((a) => a.status === 'failed'),
   );
+  const crashedFiles = report.testResults.filter(
+    (r) =>
+      r.status === 'passed' &&
+      (r.assertionResults.length === 0 || r.assertionResults.some((a) => a.status === 'pending')),
+  );
   // Named here because only the end of CI's output may be kept: the failure must be findable from it.
   for (const r of report.testResults) {
     for (const a of r.assertionResults.filter((t) => t.status === 'failed')) {
@@ -29,7 +36,10 @@ for (const arg of process.argv.slice(2)) {
   for (const r of brokenFiles) {
     console.log(`${label}: ${r.name} failed outside any test: ${(r.message ?? '').split('\n')[0]}`);
   }
-  let runFailed = report.numFailedTests + brokenFiles.length;
+  for (const r of crashedFiles) {
+    console.log(`${label}: ${r.name} did not finish: its worker exited before its tests reported`);
+  }
+  let runFailed = report.numFailedTests + brokenFiles.length + crashedFiles.length;
   if (runFailed === 0 && code !== '0') {
     console.log(`${label}: vitest exited with code ${code} (an error outside the tests; see its output)`);
     runFailed = 1;
