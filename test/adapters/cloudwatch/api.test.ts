@@ -215,6 +215,19 @@ describe('api mode limits', () => {
     expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
   });
 
+  it('leaves out a sum that overflowed to Infinity, which CloudWatch refuses with the whole request', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    const bytes = obs.metrics.counter('bytes.total');
+    bytes.add(1e308);
+    bytes.add(1e308);
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    expect(intake.requests.filter((r) => r.operation === 'PutMetricData').length).toBeGreaterThan(0);
+    expect(userMetricData(intake).map((d) => `${d.MetricName}=${d.Value}`)).toEqual(['orders.placed=1']);
+    expect(cw().metrics!.dropped).toEqual({ invalid: 1 });
+  });
+
   it('sends dimension names as printable ASCII, so one attribute such as región never gets a request refused', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });
