@@ -1,4 +1,4 @@
-import { CLOUDWATCH_UNITS } from '../../../adapters/cloudwatch/units.js';
+import { STANDARD_UNITS } from './standard-units.js';
 
 /**
  * A strict reading of the Embedded Metric Format specification, independent of the encoder: returns
@@ -52,8 +52,7 @@ export function emfViolations(chunk: string): string[] {
       for (const k of Object.keys(m))
         if (!['Name', 'Unit', 'StorageResolution'].includes(k)) bad(`metric.${k} extra`);
       if (typeof m.Name !== 'string' || m.Name.length < 1 || m.Name.length > 1024) bad('metric Name invalid');
-      if (m.Unit !== undefined && !(CLOUDWATCH_UNITS as readonly string[]).includes(m.Unit))
-        bad(`Unit ${m.Unit}`);
+      if (m.Unit !== undefined && !STANDARD_UNITS.includes(m.Unit)) bad(`Unit ${m.Unit}`);
       if (m.StorageResolution !== undefined && m.StorageResolution !== 1 && m.StorageResolution !== 60)
         bad('StorageResolution');
       const v = doc[m.Name];

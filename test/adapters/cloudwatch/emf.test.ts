@@ -8,6 +8,7 @@ import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
 import type { MetricPoint, SignalStats } from '../../../src/export/index.js';
 import { emfViolations } from './emf-validate.js';
+import { STANDARD_UNITS } from './standard-units.js';
 import { anomalyEvent, startEmf } from './helpers.js';
 
 const GOLDEN = new URL('../../fixtures/golden/cloudwatch/emf.json', import.meta.url);
@@ -305,6 +306,15 @@ describe('units', () => {
     ['Cel', false, 'None'],
   ])('maps %j (monotonic %s) to %s', (unit, monotonic, expected) => {
     expect(toCloudWatchUnit(unit, monotonic)).toBe(expected);
+  });
+
+  it('maps every size and rate to a unit CloudWatch accepts', () => {
+    const sizes = ['By', 'kBy', 'KiBy', 'MBy', 'MiBy', 'GBy', 'GiBy', 'TBy', 'TiBy'];
+    const bits = ['bit', 'kbit', 'Kibit', 'Mbit', 'Mibit', 'Gbit', 'Gibit', 'Tbit', 'Tibit'];
+    const units = [...sizes, ...bits].flatMap((u) => [u, `${u}/s`]);
+    const mapped = units.map((u) => [u, toCloudWatchUnit(u, false)]);
+    expect(mapped.filter(([, cw]) => !STANDARD_UNITS.includes(cw as string))).toEqual([]);
+    expect(mapped.filter(([, cw]) => cw === 'None')).toEqual([]);
   });
 });
 

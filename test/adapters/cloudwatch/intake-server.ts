@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { STANDARD_UNITS } from './standard-units.js';
 
 /**
  * A loopback stand-in for the two AWS services api mode calls, speaking the protocols the installed
@@ -127,6 +128,8 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
       if (d.Values && d.Counts && d.Values.length !== d.Counts.length)
         return invalidMetric(res, contentType, 'Values/Counts length');
       if (d.Value === undefined && d.Values === undefined) return invalidMetric(res, contentType, 'no value');
+      if (d.Unit !== undefined && !STANDARD_UNITS.includes(d.Unit))
+        return invalidMetric(res, contentType, `unit ${d.Unit}`);
     }
     ok(res, contentType, {});
   }
