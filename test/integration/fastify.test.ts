@@ -38,7 +38,7 @@ let hungUp = deferred();
 
 beforeAll(async () => {
   // Fastify logs through the instance's logger, so its request lines reach the same destination.
-  app = Fastify({ loggerInstance: obs.log, connectionTimeout: 300 });
+  app = Fastify({ loggerInstance: obs.log });
   await app.register(sightlineFastify, { ignore: ['/health'] });
   app.get('/health', async () => 'ok');
   app.get('/items/:sku', async (request) => {
