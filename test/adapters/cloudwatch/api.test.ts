@@ -215,6 +215,21 @@ describe('api mode limits', () => {
     expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
   });
 
+  it('cuts a metric name to the 255 characters PutMetricData takes', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    const long = `orders.${'x'.repeat(300)}`;
+    obs.metrics.counter(long).add(1);
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    expect(
+      userMetricData(intake)
+        .map((d) => d.MetricName)
+        .sort(),
+    ).toEqual(['orders.placed', long.slice(0, 255)]);
+    expect(cw().metrics).toMatchObject({ queued: 0, dropped: {} });
+  });
+
   it('leaves out a sum that overflowed to Infinity, which CloudWatch refuses with the whole request', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });

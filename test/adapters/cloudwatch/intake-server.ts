@@ -117,6 +117,8 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
     if (data.length < 1 || data.length > 1000) return invalidMetric(res, contentType, 'MetricData 1..1000');
     if (bytes > 1024 * 1024) return invalidMetric(res, contentType, 'request over 1 MB');
     for (const d of data) {
+      if (typeof d.MetricName !== 'string' || d.MetricName.length < 1 || d.MetricName.length > 255)
+        return invalidMetric(res, contentType, `metric name of ${String(d.MetricName).length} characters`);
       if ((d.Dimensions ?? []).length > 30) return invalidMetric(res, contentType, 'over 30 dimensions');
       for (const { Name, Value } of d.Dimensions ?? []) {
         if (!/^[\x20-\x7e]{1,255}$/.test(Name) || Name.startsWith(':'))
