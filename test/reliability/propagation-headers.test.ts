@@ -86,6 +86,8 @@ const listHeader = fc.oneof(
   fc.integer({ min: 10, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => `k${i}=v${i}`).join(',')),
 );
 const PARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-|$)/;
+/** A parent W3C Trace Context requires to be continued: version 00, ids not all zero, sampled. */
+const SAMPLED_PARENT = /^00-(?!0{32})([0-9a-f]{32})-(?!0{16})([0-9a-f]{16})-[0-9a-f][13579bdf]$/;
 
 describe.each(['express', 'fastify'])('%s with fuzzed propagation headers', (framework) => {
   it('answers 200 and records a valid trace, continuing only a well-formed parent', async () => {
@@ -109,6 +111,11 @@ describe.each(['express', 'fastify'])('%s with fuzzed propagation headers', (fra
         expect(ctx.spanId).toMatch(/^[0-9a-f]{16}$/);
         // Malformed: a new trace, with no parent.
         if (parent === null) expect(server.parentSpanContext).toBeUndefined();
+        const sampled = SAMPLED_PARENT.exec(tp.trim());
+        if (sampled !== null) {
+          expect(ctx.traceId).toBe(sampled[1]);
+          expect(server.parentSpanContext?.spanId).toBe(sampled[2]);
+        }
       }),
       { numRuns: 60 },
     );
