@@ -375,5 +375,9 @@ describe('redaction, on by default', () => {
     obs.log.info(evil, 'x');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(lines.join('')).not.toContain(SECRET);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(Object.getOwnPropertyDescriptor(line, '__proto__')?.value).toEqual({ polluted: true });
+    expect(line.password).toBe('[Redacted]');
   });
 });
