@@ -119,7 +119,8 @@ describe('elastic _bulk answers', () => {
     for (const r of intake.bulk().filter((b) => b.status === 200))
       expect(r.body.byteLength).toBeLessThanOrEqual(2500);
     const s = obs.stats().elastic!.logs!;
-    expect(s).toMatchObject({ produced: 8, delivered: 8, queued: 0, dropped: {} });
+    expect(s).toMatchObject({ produced: 8, delivered: 8, queued: 0 });
+    expect(s?.dropped).toEqual({});
     expect(s.retried).toBeGreaterThan(0);
   });
 
@@ -159,6 +160,7 @@ describe('elastic _bulk answers', () => {
     const logRequests = intake.bulk().filter((r) => r.ops[0]?.index === LOGS);
     expect(logRequests.map((r) => r.status)).toEqual([500, 503, -1, 200]);
     expect(messages(intake.docs(LOGS))).toEqual(['persistent']);
-    expect(obs.stats().elastic!.logs).toMatchObject({ delivered: 1, retried: 3, dropped: {} });
+    expect(obs.stats().elastic!.logs).toMatchObject({ delivered: 1, retried: 3 });
+    expect(obs.stats().elastic!.logs?.dropped).toEqual({});
   });
 });

@@ -130,7 +130,8 @@ describe('the shutdown deadline reaches the export channels', () => {
     await obs.shutdown({ timeoutMs: 500 });
     const stats = obs.stats().hung;
     expect(stats?.traces).toMatchObject({ produced: 5, delivered: 0, queued: 0 });
-    expect(stats?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0, dropped: {} });
+    expect(stats?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0 });
+    expect(stats?.logs?.dropped).toEqual({});
   });
 
   it("forceFlush() sends a healthy backend's items while another backend hangs", async () => {

@@ -114,7 +114,8 @@ describe('channel delivery', () => {
     await ch.forceFlush(5000);
     for (const r of intake.requests) expect(Buffer.byteLength(r.text)).toBeLessThanOrEqual(500);
     expect(intake.requests.flatMap((r) => ids(r.text))).toEqual(items(20).map((i) => i.id));
-    expect(ch.stats()).toMatchObject({ produced: 20, delivered: 20, queued: 0, dropped: {} });
+    expect(ch.stats()).toMatchObject({ produced: 20, delivered: 20, queued: 0 });
+    expect(ch.stats()?.dropped).toEqual({});
   });
 
   it('pre-cuts batches with the sizeOf estimate', async () => {
@@ -146,7 +147,8 @@ describe('channel delivery', () => {
       [0, 1, 2, 3],
       [4, 5],
     ]);
-    expect(ch.stats()).toMatchObject({ delivered: 6, queued: 0, dropped: {} });
+    expect(ch.stats()).toMatchObject({ delivered: 6, queued: 0 });
+    expect(ch.stats()?.dropped).toEqual({});
   });
 
   it('drops an item that alone exceeds the byte limit as too_large and sends the rest', async () => {
@@ -352,7 +354,8 @@ describe('channel status handling', () => {
     const ch = channel({ onResponse: (res) => JSON.parse(res.body) });
     ch.pushAll(items(2));
     await ch.forceFlush(5000);
-    expect(ch.stats()).toMatchObject({ delivered: 2, queued: 0, dropped: {} });
+    expect(ch.stats()).toMatchObject({ delivered: 2, queued: 0 });
+    expect(ch.stats()?.dropped).toEqual({});
   });
 
   it('uses a custom send function instead of fetch', async () => {
