@@ -1,3 +1,4 @@
+import { errorMonitor } from 'node:events';
 import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
@@ -137,13 +138,16 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         if (!boom) return resolve();
         // pino's writer calls a flush back at once when it batches nothing (minLength 0), its buffer
         // still full: a process.exit() after shutdown() lost what it held. Wait for its writes to take
-        // it all, until the shutdown's or forceFlush's deadline (a stalled reader).
-        const writer = boom as unknown as { _writing?: unknown; _len?: unknown };
-        const idle = () => writer._writing !== true && writer._len === 0;
+        // it all, until the shutdown's or forceFlush's deadline (a stalled reader). It writes until
+        // its buffer is empty; once it stops with lines left, stdout has failed (its reader gone,
+        // EPIPE) and nothing more will be written: waiting would only hold the caller to the deadline.
+        const writer = boom as unknown as { _writing?: unknown };
+        const idle = () => writer._writing !== true;
         if (idle()) return resolve();
         const done = () => {
           clearTimeout(timer);
           boom.off('write', onWrite);
+          boom.off(errorMonitor, onWrite);
           resolve();
         };
         // The writer reports a write before it updates its buffer: look once it has.
@@ -154,6 +158,8 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         const timer = setTimeout(done, Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS));
         timer.unref();
         boom.on('write', onWrite);
+        // errorMonitor: a listener of ours on 'error' would count as handling a failure pino rethrows.
+        boom.on(errorMonitor, onWrite);
       });
     },
     async close() {

@@ -1,8 +1,8 @@
 /**
  * The process's life and death: SIGTERM under load flushes what is queued and exits within the
  * deadline, a crash still gets the final log lines out, a stdout nobody reads neither fills the heap
- * nor keeps `process.exit()` from returning, and `shutdown()` returns at its deadline even when the
- * backend hangs.
+ * nor keeps `process.exit()` from returning, one whose reader has gone holds no flush to its
+ * deadline, and `shutdown()` returns at its deadline even when the backend hangs.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -152,6 +152,31 @@ describe('process.exit() right after shutdown()', () => {
     expect(lines.filter((l) => l.msg === 'line')).toHaveLength(6000);
     expect(lines.some((l) => l['jobs.done'] === 1)).toBe(true);
   }, 60_000);
+});
+
+describe('a stdout whose reader has gone', () => {
+  it('lets forceFlush() and shutdown() return at once instead of at their deadline', async () => {
+    // Prepare: the child's stdout is a pipe whose read end is closed, so each write fails (EPIPE).
+    const script = fileURLToPath(new URL('./exit-after-stdout-closed.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+
+    // Act: the child logs, flushes, logs again, awaits shutdown() and exits.
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    // Assess: nothing can be written, so there is nothing to wait for; a wait would leave the
+    // top-level await unsettled once only its timers were left (exit code 13).
+    expect(code).toBe(0);
+    const report = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
+    expect(report.flushMs).toBeLessThan(1000);
+    expect(report.shutdownMs).toBeLessThan(1000);
+  }, 30_000);
 });
 
 describe('shutdown() with a hung backend', () => {
