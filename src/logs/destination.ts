@@ -132,41 +132,53 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         // Nothing buffered, or stdout already gone.
       }
     },
-    flush() {
-      return new Promise<void>((resolve) => {
-        const boom = stdout();
-        if (!boom) return resolve();
-        // pino's writer calls a flush back at once when it batches nothing (minLength 0), its buffer
-        // still full: a process.exit() after shutdown() lost what it held. Wait for its writes to take
-        // it all, until the shutdown's or forceFlush's deadline (a stalled reader). It writes until
-        // its buffer is empty; once it stops with lines left, stdout has failed (its reader gone,
-        // EPIPE) and nothing more will be written: waiting would only hold the caller to the deadline.
-        const writer = boom as unknown as { _writing?: unknown };
-        const idle = () => writer._writing !== true;
-        if (idle()) return resolve();
-        const done = () => {
-          clearTimeout(timer);
-          boom.off('write', onWrite);
-          boom.off(errorMonitor, onWrite);
-          resolve();
-        };
-        // The writer reports a write before it updates its buffer: look once it has.
-        const onWrite = () =>
-          queueMicrotask(() => {
-            if (idle()) done();
-          });
-        const timer = setTimeout(done, Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS));
-        timer.unref();
-        boom.on('write', onWrite);
-        // errorMonitor: a listener of ours on 'error' would count as handling a failure pino rethrows.
-        boom.on(errorMonitor, onWrite);
-      });
-    },
+    flush: waitForStdout(stdout),
     async close() {
       // stdout stays open for the rest of the process; only make sure our buffer is written.
       await this.flush();
     },
   };
+}
+
+/**
+ * pino's writer calls a flush back at once when it batches nothing (minLength 0), its buffer still
+ * full: a process.exit() after shutdown() lost what it held. This waits for its writes to take it
+ * all, until the shutdown's or forceFlush's deadline (a stalled reader). It writes until its buffer
+ * is empty; once it stops with lines left, stdout has failed (its reader gone, EPIPE) and nothing
+ * more will be written: waiting would only hold the caller to the deadline. The flushes waiting at
+ * once (a handler flushing before each answer) share one listener on the writer.
+ */
+function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<void> {
+  const waiting = new Set<() => void>();
+  const idle = (boom: StdoutWriter) => (boom as unknown as { _writing?: unknown })._writing !== true;
+  // The writer reports a write before it updates its buffer: look once it has.
+  const onProgress = () =>
+    queueMicrotask(() => {
+      const boom = stdout();
+      if (boom === undefined || idle(boom)) for (const done of waiting) done();
+    });
+  return () =>
+    new Promise<void>((resolve) => {
+      const boom = stdout();
+      if (boom === undefined || idle(boom)) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        waiting.delete(done);
+        if (waiting.size === 0) {
+          boom.off('write', onProgress);
+          boom.off(errorMonitor, onProgress);
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS));
+      timer.unref();
+      if (waiting.size === 0) {
+        boom.on('write', onProgress);
+        // errorMonitor: a listener of ours on 'error' would count as handling a failure pino rethrows.
+        boom.on(errorMonitor, onProgress);
+      }
+      waiting.add(done);
+    });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,8 +1,9 @@
 /**
  * The process's life and death: SIGTERM under load flushes what is queued and exits within the
  * deadline, a crash still gets the final log lines out, a stdout nobody reads neither fills the heap
- * nor keeps `process.exit()` from returning, one whose reader has gone holds no flush to its
- * deadline, and `shutdown()` returns at its deadline even when the backend hangs.
+ * nor keeps `process.exit()` from returning, flushes waiting on it together pile no listeners on its
+ * writer, one whose reader has gone holds no flush to its deadline, and `shutdown()` returns at its
+ * deadline even when the backend hangs.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,26 @@ const logLines = (stdout: string) =>
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/**
+ * Runs a child script whose stdout is left unread (it fills and stays full) or closed (its writes
+ * fail), and resolves with its exit code and the JSON line it reported on stderr.
+ */
+async function runWithStdout(
+  name: string,
+  stdout: 'unread' | 'closed',
+): Promise<{ code: number | null; report: Record<string, unknown> }> {
+  const script = fileURLToPath(new URL(name, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (stdout === 'unread') child.stdout.pause();
+  else child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, report: JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}') };
+}
 
 describe.each(['express', 'fastify'] as const)('%s: SIGTERM in the middle of load', (framework) => {
   it('flushes what was queued within the deadline, then exits by the signal', async () => {
@@ -127,6 +148,18 @@ describe('a stdout nobody reads', () => {
   }, 60_000);
 });
 
+describe('flushes waiting together on a stdout nobody reads', () => {
+  it('wait until their deadline without piling listeners on the writer', async () => {
+    // Prepare, act: twelve forceFlush() calls wait at once on a stdout nobody reads.
+    const { code, report } = await runWithStdout('./flushes-stalled-stdout.ts', 'unread');
+
+    // Assess: they returned at their deadline, and Node saw no listener leak on the writer.
+    expect(code).toBe(0);
+    expect(report.flushMs).toBeLessThan(2000);
+    expect(report.warnings).toEqual([]);
+  }, 30_000);
+});
+
 describe('process.exit() right after shutdown()', () => {
   it('finds every log line and EMF document written to stdout', async () => {
     // Prepare: the child's stdout is a pipe read as fast as it comes.
@@ -156,24 +189,13 @@ describe('process.exit() right after shutdown()', () => {
 
 describe('a stdout whose reader has gone', () => {
   it('lets forceFlush() and shutdown() return at once instead of at their deadline', async () => {
-    // Prepare: the child's stdout is a pipe whose read end is closed, so each write fails (EPIPE).
-    const script = fileURLToPath(new URL('./exit-after-stdout-closed.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.destroy();
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-
-    // Act: the child logs, flushes, logs again, awaits shutdown() and exits.
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Prepare, act: the child logs, flushes, logs again and awaits shutdown() while each write to
+    // its stdout fails (EPIPE).
+    const { code, report } = await runWithStdout('./exit-after-stdout-closed.ts', 'closed');
 
     // Assess: nothing can be written, so there is nothing to wait for; a wait would leave the
     // top-level await unsettled once only its timers were left (exit code 13).
     expect(code).toBe(0);
-    const report = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
     expect(report.flushMs).toBeLessThan(1000);
     expect(report.shutdownMs).toBeLessThan(1000);
   }, 30_000);
