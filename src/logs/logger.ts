@@ -12,7 +12,7 @@ import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
-import { KEY_MATCHER, withoutQuotedUrl } from './quoted-url.js';
+import { KEY_MATCHER } from './quoted-url.js';
 import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
 
@@ -119,24 +119,21 @@ export function createLogger(options: LoggerOptions): Logger {
  * pino serialises in its write step, which every logger and child shares through the prototype
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
  * A line whose message is its error's (pino takes it when given none, Fastify passes it) gets it
- * there, before the log formatter redacts the error: the URLs that message quotes are redacted here,
- * as is the URL of the request whose logger writes the line, quoted as it was sent.
+ * there, before the log formatter redacts the error: the URLs that message quotes are redacted here.
  */
 function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
   const key = pino.symbols.writeSym;
   const holder = logger as unknown as Record<symbol, (this: unknown, ...a: unknown[]) => unknown>;
   const write = holder[key];
   if (typeof write !== 'function') return;
+  // A child cannot change them: read once, not on every line.
+  const fieldKeys = logger as unknown as Record<symbol, string>;
+  const errorKey = fieldKeys[pino.symbols.errorKeySym] ?? 'err';
+  const messageKey = fieldKeys[pino.symbols.messageKeySym] ?? 'msg';
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
-      const text = errorMessage(this as Record<symbol, unknown>, obj, msg);
-      const line = text === undefined ? msg : redactUrlsIn(text, isSensitive);
-      return write.call(
-        this,
-        obj,
-        typeof line === 'string' ? withoutQuotedUrl(this as object, line) : line,
-        num,
-      );
+      const text = errorMessage(obj, msg, errorKey, messageKey);
+      return write.call(this, obj, text === undefined ? msg : redactUrlsIn(text, isSensitive), num);
     } catch {
       drops.add('log_error');
       return undefined;
@@ -148,14 +145,13 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
  * The line's message when it is its error's: given as the message, or taken by pino's write step
  * when none is given. Undefined for any other message.
  */
-function errorMessage(logger: Record<symbol, unknown>, obj: unknown, msg: unknown): string | undefined {
+function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: string): string | undefined {
   if (obj === null || typeof obj !== 'object') return undefined;
   let err: unknown = obj;
   if (!(obj instanceof Error)) {
     const fields = obj as Record<string, unknown>;
-    err = fields[logger[pino.symbols.errorKeySym] as string];
-    if (!err || (msg === undefined && fields[logger[pino.symbols.messageKeySym] as string] !== undefined))
-      return undefined;
+    err = fields[errorKey];
+    if (!err || (msg === undefined && fields[messageKey] !== undefined)) return undefined;
   }
   const text = (err as { message?: unknown }).message;
   return typeof text === 'string' && (msg === undefined || msg === text) ? text : undefined;

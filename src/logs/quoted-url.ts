@@ -1,24 +1,30 @@
+import pino from 'pino';
 import { redactUrl } from './url-query.js';
 
 /** On sightline's logger: its redaction key matcher, read for the URL a request's logger hides. */
 export const KEY_MATCHER = Symbol('sightline.logs.keyMatcher');
-/** On a request's logger: the URL the request came with, as sent and as its lines may quote it. */
-const QUOTED_URL = Symbol('sightline.logs.quotedUrl');
+
+type Write = (this: unknown, obj: unknown, msg: unknown, num: unknown) => unknown;
 
 /**
  * Makes the messages of a request's logger (and of its children) quote the request's URL with its
  * query's secrets redacted: a framework writes the URL as sent in lines of its own (Fastify's
- * `Route GET:/x?token=... not found`). Nothing to do for a URL without secrets.
+ * `Route GET:/x?token=... not found`). Nothing to do for a URL without secrets; only a logger that
+ * has one pays for the look, through a write step of its own that its children inherit.
  */
 export function hideQuotedUrl(log: object, url: string | undefined): void {
-  const isSensitive = (log as Record<symbol, unknown>)[KEY_MATCHER];
-  if (url === undefined || typeof isSensitive !== 'function') return;
+  const holder = log as Record<symbol, unknown>;
+  const isSensitive = holder[KEY_MATCHER];
+  const write = holder[pino.symbols.writeSym];
+  if (url === undefined || typeof isSensitive !== 'function' || typeof write !== 'function') return;
   const clean = redactUrl(url, isSensitive as (key: string) => boolean);
-  if (clean !== url) Object.defineProperty(log, QUOTED_URL, { value: [url, clean] });
-}
-
-/** The message with its logger's request URL, if it quotes it as sent, redacted. */
-export function withoutQuotedUrl(logger: object, msg: string): string {
-  const quoted = (logger as Record<symbol, unknown>)[QUOTED_URL] as readonly [string, string] | undefined;
-  return quoted === undefined ? msg : msg.replaceAll(quoted[0], quoted[1]);
+  if (clean === url) return;
+  const inherited = write as Write;
+  Object.defineProperty(log, pino.symbols.writeSym, {
+    value: function hidingWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
+      return inherited.call(this, obj, typeof msg === 'string' ? msg.replaceAll(url, clean) : msg, num);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
