@@ -75,6 +75,13 @@ function levelsOf(limit: number): (metrics: ResourceMetrics) => ResourceMetrics 
 /** Cycles after an unconfirmed blip before the detector may open a new episode. */
 const ENGINE_COOLDOWN = 3;
 
+/**
+ * Cycles without a value after which a series that is not fed zeros no longer counts as in its
+ * episode: nothing judges it until it reports again, and a gauge whose pool was closed or a route
+ * nobody calls any more would otherwise read as an incident until it is evicted.
+ */
+const STALE_CYCLES = 3;
+
 interface WatchedSeries {
   detector: StreamingDetector;
   sample: SeriesSample;
@@ -137,8 +144,11 @@ export class AnomalyEngine extends MetricReader {
   get activeEpisodes(): number {
     let n = 0;
     // An episode is the one its event reported: the detector's own, before the engine confirms it
-    // (a lone GC pause), is no incident.
-    for (const s of this.series.values()) if (s.episode.reported !== undefined) n++;
+    // (a lone GC pause), is no incident. A rate gone silent is fed zeros, so its outage stays open.
+    for (const s of this.series.values()) {
+      const judged = s.sample.zeroWhenAbsent || this.cycle - s.seenCycle < STALE_CYCLES;
+      if (judged && s.episode.reported !== undefined) n++;
+    }
     return n;
   }
 

@@ -73,7 +73,7 @@ function minuteEngine(metric: string, kind: 'counter' | 'gauge') {
     }
     engine.feed(extractSamples(points, detected, false, MINUTE / 1000), T0 + cycle * MINUTE);
   };
-  return { heard, feed };
+  return { heard, feed, engine };
 }
 
 /** An orders counter at about 45 per cycle, past its warm-up, and the events heard. */
@@ -178,6 +178,21 @@ describe('the anomaly engine', () => {
     await engine.runCycle();
     expect(heard).toHaveLength(1);
     expect(engine.activeEpisodes).toBe(1);
+  });
+
+  it('no longer counts as active a series that reported an episode and then stopped reporting', () => {
+    // A pool's wait time jumps, is reported, then the pool is closed and its gauge reports nothing.
+    const { heard, feed, engine } = minuteEngine('pool.wait', 'gauge');
+    const rand = prng(5);
+    let cycle = 0;
+    for (; cycle < 200; cycle++) feed(cycle, 20 + rand() * 4);
+    for (const end = cycle + 3; cycle < end; cycle++) feed(cycle, 400);
+    expect(heard).toHaveLength(1);
+    expect(engine.activeEpisodes).toBe(1);
+    feed(cycle++, undefined); // a cycle without a value is no news yet
+    expect(engine.activeEpisodes).toBe(1);
+    for (const end = cycle + 10; cycle < end; cycle++) feed(cycle, undefined);
+    expect(engine.activeEpisodes).toBe(0);
   });
 
   it('reports a drop to zero right after a reported surge as an outage of its own', async () => {
