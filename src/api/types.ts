@@ -13,7 +13,7 @@ export interface InstrumentOptions {
 }
 
 export interface HistogramOptions extends InstrumentOptions {
-  /** Explicit bucket boundaries; defaults to OpenTelemetry's. */
+  /** Explicit bucket boundaries in increasing order; defaults to OpenTelemetry's, as does a list that is not. */
   buckets?: number[];
 }
 

@@ -14,6 +14,7 @@ export type InputDropReason =
   | 'log_stream_error'
   | 'listener_error'
   | 'instrument_error'
+  | 'invalid_buckets'
   | 'anomaly_series_limit';
 
 const EXPLAIN: Record<InputDropReason, string> = {
@@ -32,6 +33,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   log_stream_error: "a log line was lost: the logStream's write threw or rejected",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error: 'an instrument could not be created; a no-op instrument was returned',
+  invalid_buckets:
+    "a histogram's buckets were not numbers in increasing order; OpenTelemetry's default buckets were used",
   anomaly_series_limit:
     'a new series was not watched for anomalies: all anomaly.maxSeries watched series are live (counted per cycle)',
 };

@@ -31,6 +31,20 @@ export interface WatchedMeter {
   watches(name: string, options: InstrumentOptions | undefined): boolean;
 }
 
+/**
+ * Boundaries the SDK keeps as given: a string or NaN among them is exported as it is (an OTLP
+ * collector refuses the whole request over it), and a repeated one makes an empty bucket.
+ */
+function increasingNumbers(buckets: unknown): buckets is number[] {
+  if (!Array.isArray(buckets)) return false;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const [i, b] of buckets.entries()) {
+    if (typeof b !== 'number' || Number.isNaN(b) || (i > 0 && b <= previous)) return false;
+    previous = b;
+  }
+  return true;
+}
+
 const noop = (): void => {};
 const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
 
@@ -71,6 +85,13 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       drops.add('instrument_error');
       return noopInstrument as unknown as T;
     }
+  };
+
+  // Buckets that are not increasing numbers give the default ones, as a bad value is dropped.
+  const checkedBuckets = (buckets: unknown): number[] | undefined => {
+    if (buckets === undefined || increasingNumbers(buckets)) return buckets;
+    drops.add('invalid_buckets');
+    return undefined;
   };
 
   // Spreading reads every property: a getter that throws costs the attributes, not the caller.
@@ -119,7 +140,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
 
     histogram(name, options?: HistogramOptions): Histogram {
       return safely(name, options, () => {
-        const buckets = options?.buckets;
+        const buckets = checkedBuckets(options?.buckets);
         const [inner, watched] = pair(
           name,
           options,

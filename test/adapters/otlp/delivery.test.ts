@@ -218,6 +218,34 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('sends a histogram whose buckets are not increasing numbers with the default buckets, and counts it', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
+    const mistakes: unknown[] = [[1, 'x'], [Number.NaN], [10, 1], [1, 1, 2], 'fast'];
+    for (const [i, buckets] of mistakes.entries()) {
+      obs.metrics.histogram(`latency.${i}`, { buckets: buckets as number[] }).record(7);
+    }
+    obs.metrics.histogram('latency.ok', { buckets: [1, 10, Number.POSITIVE_INFINITY] }).record(7);
+    await obs.forceFlush();
+    type Point = { explicitBounds?: unknown[]; count: string | number };
+    type Body = {
+      resourceMetrics: {
+        scopeMetrics: { metrics: { name: string; histogram?: { dataPoints: Point[] } }[] }[];
+      }[];
+    };
+    const sent = new Map<string, Point | undefined>();
+    for (const r of collector.accepted('metrics')) {
+      for (const rm of (r.json as Body).resourceMetrics)
+        for (const sm of rm.scopeMetrics)
+          for (const m of sm.metrics) if (m.histogram) sent.set(m.name, m.histogram.dataPoints[0]);
+    }
+    const defaults = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+    for (const i of mistakes.keys()) {
+      expect(sent.get(`latency.${i}`)).toMatchObject({ explicitBounds: defaults, count: 1 });
+    }
+    expect(sent.get('latency.ok')?.explicitBounds).toEqual([1, 10]);
+    expect(obs.drops()).toEqual({ invalid_buckets: mistakes.length });
+  });
+
   it('splits a batch into requests of at most the configured number of items', async () => {
     const { obs } = startWithOtlp(collector, {
       signals: ['traces'],
