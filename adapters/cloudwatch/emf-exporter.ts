@@ -32,7 +32,7 @@ export class WriteStats {
   }
 }
 
-/** Writes one line ending in a newline; `false` when it dropped the line (stdout's buffer full). */
+/** Writes one line ending in a newline; `false` when it dropped the line (stdout's buffer full, or its reader gone). */
 export type LineWriter = (line: string) => boolean;
 
 /**

@@ -77,7 +77,8 @@ export interface AdapterContext {
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /**
    * Writes one line (ending in a newline) to stdout through the writer log lines use, whose buffer
-   * is bounded; `false` when the buffer is full and the line was dropped. Never throws.
+   * is bounded; `false` when the buffer is full or stdout's reader has gone (a closed pipe) and the
+   * line was dropped. Never throws.
    */
   writeStdout(line: string): boolean;
 }

@@ -48,7 +48,8 @@ export interface SharedStdout {
   existing(): StdoutWriter | undefined;
   /**
    * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
-   * when stdout's buffer is full and the line was dropped, which the adapter counts, not the logger.
+   * when stdout's buffer is full or its reader has gone and the line was dropped, which the adapter
+   * counts, not the logger.
    */
   writeLine(line: string): boolean;
 }
@@ -59,11 +60,18 @@ type StdoutWriter = ReturnType<typeof pino.destination>;
 export function createSharedStdout(drops: DropCounter): SharedStdout {
   let writer: StdoutWriter | undefined;
   let own: { dropped: boolean } | undefined;
+  let closed = false;
   const get = () => {
-    writer ??= stdoutWriter(() => {
-      if (own) own.dropped = true;
-      else drops.add('log_stdout_full');
-    });
+    if (writer === undefined) {
+      writer = stdoutWriter(() => {
+        if (own) own.dropped = true;
+        else drops.add('log_stdout_full');
+      });
+      // Once stdout fails (EPIPE: its reader has gone), pino makes the writer's write a no-op.
+      writer.on(errorMonitor, (error: NodeJS.ErrnoException) => {
+        if (error?.code === 'EPIPE') closed = true;
+      });
+    }
     return writer;
   };
   return {
@@ -71,6 +79,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
     existing: () => writer,
     writeLine(line) {
       const w = get();
+      if (closed) return false;
       const write = { dropped: false };
       own = write;
       try {

@@ -349,3 +349,28 @@ describe('emf mode with a stdout nobody reads', () => {
     expect(drops.log_stdout_full).toBeUndefined();
   }, 120_000);
 });
+
+describe('emf mode with a stdout whose reader has gone', () => {
+  it('counts the documents written after stdout failed as dropped, not delivered', async () => {
+    // Prepare: the child's stdout is closed at once, so its first write fails (EPIPE).
+    const script = fileURLToPath(new URL('./emf-closed-stdout.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+
+    // Act: one document, then ten more once stdout has failed.
+    await new Promise((resolve) => child.on('exit', resolve));
+    const { first, metrics } = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}') as {
+      first: SignalStats;
+      metrics: SignalStats;
+    };
+
+    // Assess: nothing written after the failure reached anyone, so none of it is delivered.
+    expect(metrics.produced).toBeGreaterThanOrEqual(first.produced + 10);
+    expect(metrics.delivered).toBe(first.delivered);
+    expect(metrics.produced).toBe(metrics.delivered + (metrics.dropped.queue_full ?? 0));
+  }, 30_000);
+});
