@@ -27,6 +27,8 @@ export function buildTracerProvider(
   parts: readonly AdapterParts[],
   drops: DropCounter,
   globals: OtelGlobals,
+  /** The context and propagation globals that were free before the adapters set up. */
+  freeBefore: Pick<OtelGlobals, 'context' | 'propagation'>,
 ): { provider: FlushableProvider; contextManager: ContextManager } {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
@@ -53,8 +55,9 @@ export function buildTracerProvider(
   if (vendor) {
     trace.disable();
     trace.setGlobalTracerProvider(vendor);
-    // The adapter registered the vendor's context manager and propagator itself: ours to undo.
-    Object.assign(globals, { trace: true, context: true, propagation: true });
+    // The adapter registered the vendor's context manager and propagator itself, where they were
+    // free: ours to undo. Another SDK's, registered before init(), stay at shutdown.
+    Object.assign(globals, { trace: true, ...freeBefore });
     return { provider: vendor, contextManager };
   }
   return { provider, contextManager };

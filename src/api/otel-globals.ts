@@ -6,6 +6,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -21,6 +22,21 @@ export interface OtelGlobals {
 
 export function noGlobals(): OtelGlobals {
   return { metrics: false, trace: false, context: false, propagation: false };
+}
+
+/**
+ * Whether the context manager and propagator globals are free, each taken for a moment and given
+ * back. Read before adapters set up: a vendor's tracer (dd-trace) registers its own into the free
+ * ones, and only those are sightline's to undo at shutdown.
+ */
+export function freeContextGlobals(): Pick<OtelGlobals, 'context' | 'propagation'> {
+  const free = {
+    context: context.setGlobalContextManager(new AsyncLocalStorageContextManager()),
+    propagation: propagation.setGlobalPropagator(new W3CTraceContextPropagator()),
+  };
+  if (free.context) context.disable();
+  if (free.propagation) propagation.disable();
+  return free;
 }
 
 /**

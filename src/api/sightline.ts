@@ -38,7 +38,7 @@ import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.j
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
-import { noGlobals, unregisterGlobals } from './otel-globals.js';
+import { freeContextGlobals, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
 import { runInSpan } from '../traces/run-in-span.js';
 import { safeCall, settleWithin } from './wait.js';
@@ -133,6 +133,7 @@ export class SightlineInstance implements Sightline {
           }
         },
       };
+      const freeBefore = freeContextGlobals();
       for (const adapter of extras.adapters)
         this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
 
@@ -146,6 +147,7 @@ export class SightlineInstance implements Sightline {
         this.adapters.map((a) => a.parts),
         this.dropCounter,
         this.globals,
+        freeBefore,
       );
       this.tracerProvider = traces.provider;
       this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
