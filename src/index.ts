@@ -12,6 +12,7 @@ export type {
   InstrumentOptions,
   HistogramOptions,
   TraceOptions,
+  Traced,
   ShutdownOptions,
   AnomalyListener,
 } from './api/types.js';

@@ -1,4 +1,5 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
+import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
   Counter,
@@ -7,6 +8,7 @@ import type {
   Metrics,
   ObservableResult,
   Sightline,
+  Traced,
   TraceOptions,
   UpDownCounter,
 } from './types.js';
@@ -164,13 +166,17 @@ const NOOP_SPAN_CONTEXT = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), tra
  * import { trace } from 'sightline';
  * await trace('charge-card', async (span) => { span.setAttribute('amount', 42); });
  */
-export function trace<T>(name: string, fn: (span: Span) => T): T;
-export function trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): T;
-export function trace<T>(name: string, a: TraceOptions | ((span: Span) => T), b?: (span: Span) => T): T {
+export function trace<T>(name: string, fn: (span: Span) => T): Traced<T>;
+export function trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): Traced<T>;
+export function trace<T>(
+  name: string,
+  a: TraceOptions | ((span: Span) => T),
+  b?: (span: Span) => T,
+): Traced<T> {
   const s = getSightline();
   if (s !== undefined)
     return typeof a === 'function' ? s.trace(name, a) : s.trace(name, a, b as (span: Span) => T);
   const fn = typeof a === 'function' ? a : b;
-  if (typeof fn !== 'function') return undefined as T;
-  return fn(otelTrace.wrapSpanContext(NOOP_SPAN_CONTEXT));
+  if (typeof fn !== 'function') return undefined as Traced<T>;
+  return runWithoutSpan(otelTrace.wrapSpanContext(NOOP_SPAN_CONTEXT), fn);
 }

@@ -39,8 +39,8 @@ import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untr
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
 import { freeContextGlobals, noGlobals, unregisterGlobals } from './otel-globals.js';
-import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, TraceOptions } from './types.js';
-import { runInSpan } from '../traces/run-in-span.js';
+import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
+import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { safeCall, settleWithin } from './wait.js';
 
 export const SIGHTLINE_VERSION = '0.1.0';
@@ -244,15 +244,22 @@ export class SightlineInstance implements Sightline {
     }
   }
 
-  trace<T>(name: string, optionsOrFn: TraceOptions | ((span: Span) => T), maybeFn?: (span: Span) => T): T {
+  trace<T>(
+    name: string,
+    optionsOrFn: TraceOptions | ((span: Span) => T),
+    maybeFn?: (span: Span) => T,
+  ): Traced<T> {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
     const options = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
     if (typeof fn !== 'function') {
       this.diag.once('trace.no_function', 'obs.trace(name, fn) was called without a function; nothing ran');
-      return undefined as T;
+      return undefined as Traced<T>;
     }
     if (this.metricsState.closed)
-      return fn(trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }));
+      return runWithoutSpan(
+        trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }),
+        fn,
+      );
     return runInSpan(this.tracer, spanName(name), options, fn);
   }
 

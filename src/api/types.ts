@@ -61,6 +61,9 @@ export interface ShutdownOptions {
 
 export type AnomalyListener = (event: AnomalyEvent) => void;
 
+/** What `obs.trace` returns for a callback that returns `T`: a thenable becomes a promise of its value. */
+export type Traced<T> = T extends PromiseLike<unknown> ? Promise<Awaited<T>> : T;
+
 /** The object `init()` returns: one API for metrics, logs and traces. */
 export interface Sightline {
   readonly service: string;
@@ -69,9 +72,13 @@ export interface Sightline {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly tracer: Tracer;
-  /** Runs `fn` inside a new active span, ends it, records a thrown error and rethrows it. */
-  trace<T>(name: string, fn: (span: Span) => T): T;
-  trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): T;
+  /**
+   * Runs `fn` inside a new active span, ends it, records a thrown error and rethrows it. A thenable
+   * `fn` returns (an async function's promise, a knex or mongoose query) is awaited through its
+   * `then`: a promise of its value comes back, without the query's own methods.
+   */
+  trace<T>(name: string, fn: (span: Span) => T): Traced<T>;
+  trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): Traced<T>;
   activeSpan(): Span | undefined;
   onAnomaly(listener: AnomalyListener): () => void;
   /** Export accounting per adapter and signal. */

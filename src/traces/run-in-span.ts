@@ -1,5 +1,5 @@
 import { type Context, type Span, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
-import type { TraceOptions } from '../api/types.js';
+import type { Traced, TraceOptions } from '../api/types.js';
 
 function recordError(span: Span, error: unknown): void {
   try {
@@ -34,6 +34,40 @@ function thenOf(value: unknown): Then | undefined {
   }
 }
 
+const NOT_THENABLE: unique symbol = Symbol('not thenable');
+
+/**
+ * Calls back once a thenable result settles, through its `then`, and returns what `then` returns
+ * (a promise of the value); NOT_THENABLE for any other value, or a `then` that throws when called.
+ */
+function whenSettled<T>(
+  result: T,
+  onFulfilled: (value: unknown) => unknown,
+  onRejected: (error: unknown) => never,
+): Traced<T> | typeof NOT_THENABLE {
+  const then = thenOf(result);
+  if (then === undefined) return NOT_THENABLE;
+  try {
+    return then.call(result, onFulfilled, onRejected) as Traced<T>;
+  } catch {
+    return NOT_THENABLE;
+  }
+}
+
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
+/**
+ * `fn(span)` without a span of sightline's to end (before `init()`, after `shutdown()`): a thenable
+ * it returns comes back as a promise of its value, as from {@link runInSpan}.
+ */
+export function runWithoutSpan<T>(span: Span, fn: (span: Span) => T): Traced<T> {
+  const result = fn(span);
+  const settled = whenSettled(result, (value) => value, rethrow);
+  return settled === NOT_THENABLE ? (result as Traced<T>) : settled;
+}
+
 /**
  * Runs `fn(span)` inside a new active span and ends it when `fn` returns or settles; a thrown
  * error or rejection is recorded on the span and rethrown unchanged.
@@ -44,7 +78,7 @@ export function runInSpan<T>(
   options: TraceOptions,
   fn: (span: Span) => T,
   parent: Context = context.active(),
-): T {
+): Traced<T> {
   let span: Span;
   try {
     span = tracer.startSpan(name, options, parent);
@@ -61,25 +95,20 @@ export function runInSpan<T>(
     span.end();
     throw error;
   }
-  const then = thenOf(result);
-  if (then !== undefined) {
-    try {
-      return then.call(
-        result,
-        (value) => {
-          span.end();
-          return value;
-        },
-        (error: unknown) => {
-          recordError(span, error);
-          span.end();
-          throw error;
-        },
-      ) as T;
-    } catch {
-      // A `then` that throws when called: the value goes back as it is, like any other.
-    }
-  }
+  // A `then` that throws when called: the value goes back as it is, like any other.
+  const settled = whenSettled(
+    result,
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      recordError(span, error);
+      span.end();
+      throw error;
+    },
+  );
+  if (settled !== NOT_THENABLE) return settled;
   span.end();
-  return result;
+  return result as Traced<T>;
 }

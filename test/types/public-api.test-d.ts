@@ -62,6 +62,13 @@ describe('obs.trace', () => {
     expectTypeOf(obs.trace('async', async () => ({ id: 'o-1' }))).toEqualTypeOf<Promise<{ id: string }>>();
   });
 
+  it('returns a promise of what a thenable the callback returns settles to, not the thenable', () => {
+    // A query builder (knex, mongoose): obs.trace awaits it through its then, so its own methods are gone.
+    const query = {} as PromiseLike<{ id: string }[]> & { where(column: string): typeof query };
+    expectTypeOf(obs.trace('query', () => query)).toEqualTypeOf<Promise<{ id: string }[]>>();
+    expectTypeOf(obs.trace('query', {}, () => query)).toEqualTypeOf<Promise<{ id: string }[]>>();
+  });
+
   it('hands the span to the callback', () => {
     obs.trace('span', (span) => {
       expectTypeOf(span).toEqualTypeOf<Span>();

@@ -234,6 +234,25 @@ describe('obs.trace', () => {
     expect(memory.spans()[1]?.attributes.k).toBe('v');
   });
 
+  it('returns a promise of what a thenable settles to (a query builder), before init(), during and after shutdown()', async () => {
+    // A knex-like query: a thenable with methods of its own, run when its then is called.
+    const query = () => ({
+      where: () => query(),
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about.
+      then: (resolve: (rows: string[]) => unknown) => Promise.resolve(['row']).then(resolve),
+    });
+    const before = trace('before', query);
+    const { obs, memory } = startCaptured();
+    const during = obs.trace('during', query);
+    await obs.shutdown();
+    const after = obs.trace('after', query);
+    for (const result of [before, during, after]) {
+      expect(result).toBeInstanceOf(Promise);
+      await expect(result).resolves.toEqual(['row']);
+    }
+    expect(memory.spans().map((s) => s.name)).toEqual(['during']);
+  });
+
   it('cuts attribute strings over maxAttributeLength on spans, events and links, and counts each cut', () => {
     const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
     const exact = 'e'.repeat(16);
