@@ -11,6 +11,7 @@ export type InputDropReason =
   | 'callback_error'
   | 'log_error'
   | 'log_stdout_full'
+  | 'log_stdout_closed'
   | 'log_stream_error'
   | 'listener_error'
   | 'instrument_error'
@@ -30,6 +31,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
     "a log line was dropped: stdout's reader has fallen behind and 16 MiB of lines are already waiting",
+  log_stdout_closed: "a log line was lost: stdout's reader has gone (a closed pipe)",
   log_stream_error: "a log line was lost: the logStream's write threw or rejected",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error: 'an instrument could not be created; a no-op instrument was returned',

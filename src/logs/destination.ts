@@ -46,6 +46,8 @@ export interface SharedStdout {
   writer(): StdoutWriter;
   /** The writer if it was made, for flushing. */
   existing(): StdoutWriter | undefined;
+  /** stdout has failed (EPIPE: its reader has gone): nothing written from now on goes anywhere. */
+  closed(): boolean;
   /**
    * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
    * when stdout's buffer is full or its reader has gone and the line was dropped, which the adapter
@@ -77,6 +79,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
   return {
     writer: get,
     existing: () => writer,
+    closed: () => closed,
     writeLine(line) {
       const w = get();
       if (closed) return false;
@@ -106,12 +109,16 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const drops = options.drops;
   // The caller's stream may write asynchronously: a rejection would end the process as unhandled.
   const lost = options.stream ? () => drops.add('log_stream_error') : undefined;
+  const stdoutGone = options.stream ? () => false : options.stdout.closed;
 
   return {
     write(line: string) {
       try {
-        const written = primary.write(pretty ? formatPretty(line) : line);
-        if (lost !== undefined && isThenable(written)) Promise.resolve(written).then(undefined, lost);
+        if (stdoutGone()) drops.add('log_stdout_closed');
+        else {
+          const written = primary.write(pretty ? formatPretty(line) : line);
+          if (lost !== undefined && isThenable(written)) Promise.resolve(written).then(undefined, lost);
+        }
       } catch {
         // A closed stdout or a failing stream must not take the caller down.
         lost?.();
