@@ -77,8 +77,9 @@ const ENGINE_COOLDOWN = 3;
 
 /**
  * Cycles without a value after which a series that is not fed zeros no longer counts as in its
- * episode: nothing judges it until it reports again, and a gauge whose pool was closed or a route
- * nobody calls any more would otherwise read as an incident until it is evicted.
+ * episode, nor has its band exported: nothing judges it until it reports again, and a gauge whose
+ * pool was closed or a route nobody calls any more would otherwise read as an incident, its last
+ * value charted as current, until it is evicted.
  */
 const STALE_CYCLES = 3;
 
@@ -136,20 +137,22 @@ export class AnomalyEngine extends MetricReader {
     return this.series.size;
   }
 
-  /** The latest point and band of every watched series. */
+  /** The latest point and band of every watched series still reporting. */
   *bands(): IterableIterator<SeriesBand> {
-    for (const s of this.series.values()) if (s.last) yield s.last;
+    for (const s of this.series.values()) if (s.last && this.judged(s)) yield s.last;
   }
 
   get activeEpisodes(): number {
     let n = 0;
     // An episode is the one its event reported: the detector's own, before the engine confirms it
-    // (a lone GC pause), is no incident. A rate gone silent is fed zeros, so its outage stays open.
-    for (const s of this.series.values()) {
-      const judged = s.sample.zeroWhenAbsent || this.cycle - s.seenCycle < STALE_CYCLES;
-      if (judged && s.episode.reported !== undefined) n++;
-    }
+    // (a lone GC pause), is no incident.
+    for (const s of this.series.values()) if (this.judged(s) && s.episode.reported !== undefined) n++;
     return n;
+  }
+
+  /** Whether the series is still judged: a rate gone silent is fed zeros, so its outage stays open. */
+  private judged(s: WatchedSeries): boolean {
+    return s.sample.zeroWhenAbsent || this.cycle - s.seenCycle < STALE_CYCLES;
   }
 
   protected override onInitialized(): void {

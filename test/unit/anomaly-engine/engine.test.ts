@@ -195,6 +195,18 @@ describe('the anomaly engine', () => {
     expect(engine.activeEpisodes).toBe(0);
   });
 
+  it('stops exporting the band of a series that stopped reporting', () => {
+    const { feed, engine } = minuteEngine('pool.wait', 'gauge');
+    const rand = prng(6);
+    let cycle = 0;
+    for (; cycle < 50; cycle++) feed(cycle, 20 + rand() * 4);
+    expect([...engine.bands()].map((b) => b.metric)).toEqual(['pool.wait']);
+    feed(cycle++, undefined);
+    expect([...engine.bands()]).toHaveLength(1);
+    for (const end = cycle + 10; cycle < end; cycle++) feed(cycle, undefined);
+    expect([...engine.bands()]).toEqual([]);
+  });
+
   it('reports a drop to zero right after a reported surge as an outage of its own', async () => {
     const { engine, heard, orders, rand } = await busyOrders();
     // A retry storm for three cycles, then the service falls over.
