@@ -134,6 +134,7 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
       }
       events.push(encoded);
     };
+    parts.flushEvents = () => events.forceFlush();
   }
   return {
     parts,

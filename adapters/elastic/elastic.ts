@@ -134,6 +134,7 @@ export function createElasticAdapter(checked: ResolvedElastic | MissingSetting):
       parts.eventSink = (event) => {
         events.push(event);
       };
+      parts.flushEvents = () => events.forceFlush();
       parts.forceFlush = () => events.forceFlush();
       parts.shutdown = () => events.shutdown();
 

@@ -160,6 +160,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
           }
           events.push(encoded);
         };
+        parts.flushEvents = () => events.forceFlush();
       } else {
         ctx.diag.info(
           'newrelic.no_events',

@@ -64,6 +64,7 @@ export function otlp(options: OtlpOptions = {}): SightlineAdapter {
         metricIntervalMs: resolved.metricIntervalMs,
         logSink: logs?.sink,
         eventSink: events?.sink,
+        flushEvents: events && (() => events.channel.forceFlush()),
         forceFlush: async () => {
           await events?.channel.forceFlush();
         },

@@ -329,7 +329,7 @@ export class SightlineInstance implements Sightline {
   }
 
   private async flushAll(): Promise<void> {
-    this.startLogFlush();
+    this.startEarlyFlush();
     // Collect first: metric readers push into the adapters' queues, which the adapters then drain.
     await Promise.all([
       safeCall(() => this.meterPipeline.provider.forceFlush()),
@@ -343,12 +343,16 @@ export class SightlineInstance implements Sightline {
   }
 
   /**
-   * Starts sending the log lines already queued, before the providers flush or shut down: a backend
-   * that hangs on spans or metrics would otherwise leave them none of the deadline, even on a
-   * healthy backend. Not awaited, so an adapter whose flush hangs still gets its shutdown().
+   * Starts sending the log lines and anomaly events already queued, before the providers flush or
+   * shut down: a backend that hangs on spans or metrics would otherwise leave them none of the
+   * deadline, even on a healthy backend. Not awaited, so an adapter whose flush hangs still gets
+   * its shutdown().
    */
-  private startLogFlush(): void {
-    for (const a of this.adapters) void safeCall(() => a.parts.logSink?.forceFlush?.());
+  private startEarlyFlush(): void {
+    for (const a of this.adapters) {
+      void safeCall(() => a.parts.logSink?.forceFlush?.());
+      void safeCall(() => a.parts.flushEvents?.());
+    }
   }
 
   shutdown(options?: ShutdownOptions): Promise<void> {
@@ -359,7 +363,7 @@ export class SightlineInstance implements Sightline {
   private async shutdownOnce(timeoutMs: number): Promise<void> {
     const work = () =>
       (async () => {
-        this.startLogFlush();
+        this.startEarlyFlush();
         await Promise.all([
           safeCall(() => this.meterPipeline.provider.shutdown()),
           safeCall(() => this.watchedProvider?.shutdown()),

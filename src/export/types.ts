@@ -103,6 +103,12 @@ export interface AdapterParts {
   logFormat?: LogFormat;
   logSink?: LogSink;
   eventSink?: EventSink;
+  /**
+   * Sends the anomaly events already queued, and nothing else. Called before the providers flush or
+   * shut down, so a backend hanging on spans or metrics leaves them the deadline; `forceFlush` may
+   * flush more (dd-trace's writer), which must wait for the providers.
+   */
+  flushEvents?(): Promise<void>;
   forceFlush?(): Promise<void>;
   shutdown?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { assertInstalled } from '../../../adapters/cloudwatch/aws-sdk.js';
 import { type CloudWatchOptions, cloudwatch } from '../../../adapters/cloudwatch/index.js';
 import { getSightline, init } from '../../../src/index.js';
 import type { SignalStats } from '../../../src/export/index.js';
+import { startHungBackend } from '../../helpers/hung-backend.js';
 import { anomalyEvent } from './helpers.js';
 import { type AwsIntake, startAwsIntake } from './intake-server.js';
 
@@ -161,6 +162,30 @@ describe('api mode against a loopback CloudWatch', () => {
     for (let i = 0; i < 5; i++) obs.log.info(`line ${i}`);
     await obs.forceFlush();
     expect(cw().logs).toMatchObject({ produced: 5, delivered: 3, dropped: { rejected: 2 }, queued: 0 });
+  });
+
+  it('sends a queued anomaly event within the shutdown deadline while the traces collector hangs', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startApi(intake.url, {
+        logs: false,
+        traces: true,
+        endpoints: { metrics: intake.url, logs: intake.url, traces: `${hung.url}/v1/traces` },
+        // Nothing is sent before shutdown() asks for it.
+        channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 },
+      });
+      obs.trace('checkout', () => {});
+      (obs as any).emitAnomaly(anomalyEvent());
+      await obs.shutdown({ timeoutMs: 500 });
+      expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(1);
+      const events = obs.stats().cloudwatch?.events;
+      expect(events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+      expect(events?.dropped).toEqual({});
+    } finally {
+      await hung.close();
+    }
   });
 
   it('keeps the service unaffected with CloudWatch down for the whole test, then delivers once it is back', async () => {

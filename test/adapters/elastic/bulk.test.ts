@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, AUTH, PASSWORD, startWithElastic, stopSightline } from './helpers.js';
+import { startHungBackend } from '../../helpers/hung-backend.js';
+import { ANOMALY, API_KEY, AUTH, PASSWORD, startWithElastic, stopSightline } from './helpers.js';
 import { EsIntake } from './intake-server.js';
 
 let intake: EsIntake | undefined;
@@ -109,5 +110,24 @@ describe('elastic _bulk delivery', () => {
     expect(intake.bulk()[0]?.path).toBe('/es/_bulk');
     expect(intake.bulk()[0]?.headers.authorization).toBe(basic);
     expect(intake.docs('logs-checkout-production')).toHaveLength(1);
+  });
+
+  it('sends a queued anomaly event within the shutdown deadline while APM Server hangs on spans', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithElastic(intake, {
+        traces: { url: hung.url },
+        // Nothing is sent before shutdown() asks for it.
+        channel: { flushIntervalMs: 60_000 },
+      });
+      obs.trace('checkout', () => {});
+      (obs as unknown as { emitAnomaly(e: unknown): void }).emitAnomaly(ANOMALY);
+      await obs.shutdown({ timeoutMs: 500 });
+      expect(obs.stats().elastic?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+      expect(obs.stats().elastic?.events?.dropped).toEqual({});
+    } finally {
+      await hung.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   stopSightline,
 } from './helpers.js';
 import { endpointsFor, type NrIntake, startNrIntake } from './intake-server.js';
+import { startHungBackend } from '../../helpers/hung-backend.js';
 
 const anomaly = (over: Partial<AnomalyEvent> = {}): AnomalyEvent => ({
   metric: 'checkout.cart.value',
@@ -40,6 +41,25 @@ afterEach(async () => {
 });
 
 describe('newrelic anomaly events → Event API', () => {
+  it('sends a queued event within the shutdown deadline while the trace intake hangs', async () => {
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithNewRelic(intake, {
+        endpoints: { ...endpointsFor(intake, ACCOUNT_ID), traces: `${hung.url}/v1/traces` },
+        // Nothing is sent before shutdown() asks for it.
+        channel: { flushIntervalMs: 60_000 },
+      });
+      obs.trace('checkout', () => {});
+      emit(obs, anomaly());
+      await obs.shutdown({ timeoutMs: 500 });
+      expect(intake.accepted('events')).toHaveLength(1);
+      expect(obs.stats().newrelic?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+      expect(obs.stats().newrelic?.events?.dropped).toEqual({});
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('POSTs flat custom events of type SightlineAnomaly to /v1/accounts/{id}/events', async () => {
     const { obs } = startWithNewRelic(intake);
     emit(obs, anomaly());

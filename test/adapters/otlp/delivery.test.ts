@@ -2,7 +2,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OtlpCollector, startCollector } from './intake-server.js';
 import { decodeProtobuf, LOGS_REQUEST, TRACES_REQUEST } from './protobuf-decode.js';
-import { expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import { startHungBackend } from '../../helpers/hung-backend.js';
+import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
 
 describe('otlp delivery', () => {
   let collector: OtlpCollector;
@@ -244,6 +246,25 @@ describe('otlp delivery', () => {
     }
     expect(sent.get('latency.ok')?.explicitBounds).toEqual([1, 10]);
     expect(obs.drops()).toEqual({ invalid_buckets: mistakes.length });
+  });
+
+  it('sends a queued anomaly event within the shutdown deadline while the traces endpoint hangs', async () => {
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithOtlp(collector, {
+        endpoints: { traces: `${hung.url}/v1/traces` },
+        // Nothing is sent before shutdown() asks for it.
+        channel: { flushIntervalMs: 60_000 },
+      });
+      obs.trace('checkout', () => {});
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(ANOMALY);
+      await obs.shutdown({ timeoutMs: 500 });
+      expect(collector.accepted('logs').some((r) => r.body.includes('sightline.anomaly'))).toBe(true);
+      expect(obs.stats().otlp?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+      expect(obs.stats().otlp?.events?.dropped).toEqual({});
+    } finally {
+      await hung.close();
+    }
   });
 
   it('splits a batch into requests of at most the configured number of items', async () => {

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChannel, createLogSink, createSpanExporter, statsOf } from '../../../src/export/index.js';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import type { SightlineInstance } from '../../../src/api/sightline.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
 import { getSightline, init } from '../../../src/index.js';
 
@@ -62,6 +64,49 @@ function channelAdapter(url: URL, logsUrl = url, flushIntervalMs = 10): Sightlin
     },
   };
 }
+
+/** Sends anomaly events to `url`, only when flushed, through the adapter's event-only flush. */
+function eventsAdapter(url: URL): SightlineAdapter {
+  return {
+    name: 'events',
+    setup(ctx) {
+      const events = createChannel<AnomalyEvent>(
+        {
+          adapter: 'events',
+          signal: 'events',
+          url,
+          limits: { maxItems: 10, maxBytes: 1e6 },
+          encode: (items) => ({ body: JSON.stringify(items), contentType: 'application/json' }),
+        },
+        { flushIntervalMs: 60_000, timeoutMs: 60_000, shutdownTimeoutMs: 60_000 },
+      );
+      ctx.registerStats('events', statsOf(events));
+      return {
+        eventSink: (event) => {
+          events.push(event);
+        },
+        flushEvents: () => events.forceFlush(),
+        forceFlush: () => events.forceFlush(),
+        shutdown: () => events.shutdown(),
+      };
+    },
+  };
+}
+
+const ANOMALY: AnomalyEvent = {
+  metric: 'orders.placed',
+  attributes: {},
+  time: 1_700_000_000_000,
+  observed: 2,
+  expected: 40,
+  band: { lower: 30, upper: 50 },
+  score: 0.99,
+  severity: 80,
+  kind: 'drop',
+  explanation: 'orders.placed fell to 2, expected 40',
+  service: 'unknown_service',
+  environment: 'test',
+};
 
 describe('the shutdown deadline reaches the export channels', () => {
   it('returns at its deadline with a hung backend and counts what it could not send', async () => {
@@ -143,6 +188,22 @@ describe('the shutdown deadline reaches the export channels', () => {
     await obs.forceFlush({ timeoutMs: 500 });
     expect(obs.stats().hung?.logs).toMatchObject({ produced: 5, delivered: 5, queued: 0 });
   });
+
+  it.each(['shutdown', 'forceFlush'] as const)(
+    "%s() sends a healthy backend's anomaly events within the deadline while another backend hangs on spans",
+    async (call) => {
+      const obs = init({
+        exporters: [channelAdapter(await hungBackend()), eventsAdapter(await slowBackend(0))],
+        logStream: { write() {} },
+      });
+      for (let i = 0; i < 5; i++) obs.trace(`op-${i}`, () => {});
+      (obs as SightlineInstance).emitAnomaly(ANOMALY);
+      await obs[call]({ timeoutMs: 500 });
+      expect(obs.stats().hung?.traces?.delivered).toBe(0);
+      expect(obs.stats().events?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+      expect(obs.stats().events?.events?.dropped).toEqual({});
+    },
+  );
 
   it.each([Number.NaN, -1, '500'])(
     'takes the configured deadline for a timeoutMs of %s',
