@@ -5,6 +5,8 @@ import type { AnomalyKind, AnomalyResult } from './types.js';
 const OUTAGE_CYCLES = 2;
 const OUTAGE_MIN_EXPECTED_COUNT = 5;
 const OUTAGE_MIN_HISTORY = 10;
+/** How much wider than the detector's band an episode must reach before a daily profile is learned. */
+const BEFORE_DAILY_WIDEN = 2;
 
 /** What the engine remembers per series to turn detector results into one event per episode. */
 export interface EpisodeState {
@@ -70,6 +72,7 @@ export function judge(
   r: AnomalyResult,
   confirmCycles: number | undefined,
   drift = false,
+  beforeDaily = false,
 ): Verdict | undefined {
   s.peak = r.ongoing ? Math.max(s.peak, r.score) : 0;
   if (sample.zeroWhenAbsent) {
@@ -118,8 +121,15 @@ export function judge(
   // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
   // would read as an incident.
   const countNoise = sample.zeroWhenAbsent && isCountNoise(value, r.expected, sample.perCycle);
-  const outsideUp = !countNoise && value > r.upper && value > sample.floor && sample.direction !== 'down';
-  const outsideDown = !countNoise && value < r.lower && sample.direction !== 'up';
+  // Before the detector has a daily profile its band holds the noise around a level, not the daily
+  // swing: a morning's ramp, which the level follows a little late, keeps just above it for hours.
+  // Twice its width is still far below a real fault (a latency five times as high); a rate gone
+  // silent is the outage rule's.
+  const widen = beforeDaily ? BEFORE_DAILY_WIDEN : 1;
+  const upper = r.expected + widen * (r.upper - r.expected);
+  const lower = r.expected - widen * (r.expected - r.lower);
+  const outsideUp = !countNoise && value > upper && value > sample.floor && sample.direction !== 'down';
+  const outsideDown = !countNoise && value < lower && sample.direction !== 'up';
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;
     return undefined;
@@ -141,8 +151,8 @@ export function judge(
     expected: r.expected,
     severity,
     score: Math.max(s.peak, 0.5),
-    lower: sample.nonNegative ? Math.max(0, r.lower) : r.lower,
-    upper: r.upper,
+    lower: sample.nonNegative ? Math.max(0, lower) : lower,
+    upper,
   };
 }
 

@@ -83,11 +83,16 @@ const ENGINE_COOLDOWN = 3;
  */
 const STALE_CYCLES = 3;
 
+/** The detector learns a daily profile over two days; until then its band knows no daily swing. */
+const UNTIL_DAILY_MS = 2 * 86_400_000;
+
 interface WatchedSeries {
   detector: StreamingDetector;
   sample: SeriesSample;
   /** The cycle that last reported a value for the series. */
   seenCycle: number;
+  /** When the series was first fed, to tell its first two days. */
+  since: number | undefined;
   last: SeriesBand | undefined;
   episode: EpisodeState;
 }
@@ -236,6 +241,7 @@ export class AnomalyEngine extends MetricReader {
       }),
       sample,
       seenCycle: cycle,
+      since: undefined,
       last: undefined,
       episode: newEpisodeState(),
     };
@@ -256,6 +262,7 @@ export class AnomalyEngine extends MetricReader {
       this.series.delete(sample.key);
       this.series.set(sample.key, watched);
     }
+    watched.since ??= now;
     const r = watched.detector.update(value, now);
     watched.last = {
       metric: sample.metric,
@@ -274,6 +281,7 @@ export class AnomalyEngine extends MetricReader {
       r,
       this.options.confirmCycles,
       watched.detector.driftEpisode,
+      now - watched.since < UNTIL_DAILY_MS,
     );
     if (verdict === undefined) return;
     this.episodes++;

@@ -39,7 +39,7 @@ const T0 = Date.UTC(2024, 0, 1);
  * An engine fed one value of a `detect: true` metric per one-minute cycle, with simulated
  * timestamps, so days of cycles run in a moment; `undefined` is a cycle the metric did not report.
  */
-function minuteEngine(metric: string, kind: 'counter' | 'gauge') {
+function minuteEngine(metric: string, kind: 'counter' | 'gauge', unit = '') {
   const heard: AnomalyEvent[] = [];
   const diag = createDiag({ level: 'none' });
   const detected = new Set([metric]);
@@ -61,7 +61,7 @@ function minuteEngine(metric: string, kind: 'counter' | 'gauge') {
       points.push({
         name: metric,
         description: '',
-        unit: '',
+        unit,
         kind,
         temporality: 'delta',
         monotonic: kind === 'counter',
@@ -267,6 +267,37 @@ describe('the anomaly engine', () => {
         `seed ${seed}`,
       ).toEqual([]);
     }
+  });
+
+  it('stays quiet through the first mornings of a daily pattern, whenever the process starts', () => {
+    // A deploy at night, in the morning, in the afternoon or in the evening: until the detector
+    // has a daily profile, the morning's ramp is a rise its band has never seen.
+    const shape = (m: number) =>
+      Math.max(0, Math.sin(Math.PI * ((m % DAY_CYCLES) / DAY_CYCLES) * 1.25 - 0.15 * Math.PI)) ** 2;
+    const heardBy: string[] = [];
+    for (const startHour of [0, 6, 14, 20]) {
+      for (let seed = 1; seed <= 8; seed++) {
+        const { heard, feed } = minuteEngine('jobs.rate', 'gauge');
+        const rand = prng(seed);
+        const from = startHour * 60;
+        for (let m = from; m < from + 2.5 * DAY_CYCLES; m++) feed(m, poisson(rand, 2 + 60 * shape(m)) / 60);
+        for (const e of heard) heardBy.push(`start ${startHour}h seed ${seed}: ${e.explanation}`);
+      }
+    }
+    expect(heardBy).toEqual([]);
+  });
+
+  it('on its first day, reports a latency five times as high and a busy rate gone silent', () => {
+    const latency = minuteEngine('db.query.duration', 'gauge', 'ms');
+    const rand = prng(3);
+    for (let m = 0; m < 8 * 60; m++) latency.feed(m, (m < 6 * 60 ? 100 : 500) + 20 * (rand() - 0.5));
+    expect(latency.heard.map((e) => e.kind)).toEqual(['spike']);
+    expect(latency.heard[0]!.time - (T0 + 6 * 60 * MINUTE)).toBeLessThanOrEqual(5 * MINUTE);
+
+    const orders = minuteEngine('orders.placed', 'counter');
+    for (let m = 0; m < 14 * 60; m++) orders.feed(m, m < 13 * 60 ? 40 + Math.round(rand() * 10) : undefined);
+    expect(orders.heard.map((e) => e.kind)).toEqual(['level_shift']);
+    expect(orders.heard[0]!.observed).toBe(0);
   });
 
   it('stays quiet on a steady series with noise', async () => {
