@@ -5,6 +5,8 @@ import type { AnomalyKind, AnomalyResult } from './types.js';
 const OUTAGE_CYCLES = 2;
 const OUTAGE_MIN_EXPECTED_COUNT = 5;
 const OUTAGE_MIN_HISTORY = 10;
+/** Weight of each reported count in the recent mean an outage is judged busy by: about ten cycles. */
+const RECENT_COUNT_ALPHA = 0.1;
 /** How much wider than the detector's band an episode must reach before a daily profile is learned. */
 const BEFORE_DAILY_WIDEN = 2;
 
@@ -24,6 +26,8 @@ export interface EpisodeState {
   /** An outage event went out and the series has not reported a value since. */
   outageReported: boolean;
   zeroRun: number;
+  /** The mean count of the recent cycles that reported one: what the rate was before it went silent. */
+  recentCount: number;
   healthyPoints: number;
   /** The detector's expected value and band on the last healthy point, before the series went silent. */
   healthyExpected: number;
@@ -38,6 +42,7 @@ export function newEpisodeState(): EpisodeState {
     peak: 0,
     outageReported: false,
     zeroRun: 0,
+    recentCount: 0,
     healthyPoints: 0,
     healthyExpected: 0,
     healthyLower: 0,
@@ -80,6 +85,8 @@ export function judge(
     else {
       s.zeroRun = 0;
       s.outageReported = false;
+      const count = value * sample.perCycle;
+      s.recentCount += (s.recentCount === 0 ? 1 : RECENT_COUNT_ALPHA) * (count - s.recentCount);
       if (!r.ongoing && Number.isFinite(r.expected)) {
         s.healthyExpected = r.expected;
         s.healthyLower = r.lower;
@@ -93,6 +100,9 @@ export function judge(
       s.zeroRun >= OUTAGE_CYCLES &&
       s.healthyPoints >= OUTAGE_MIN_HISTORY &&
       s.healthyExpected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT &&
+      // The baseline follows a fall a little late, most of all before it has a daily profile: a rate
+      // that tapered off to a couple of requests a cycle is quiet, not out, when two cycles see none.
+      s.recentCount >= OUTAGE_MIN_EXPECTED_COUNT &&
       r.expected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT
     ) {
       s.outageReported = true;
