@@ -1,6 +1,7 @@
 import { errorMonitor } from 'node:events';
 import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
+import { callGuarded } from '../internal/guarded-call.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
@@ -108,20 +109,20 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const pretty = options.pretty;
   const drops = options.drops;
   // The caller's stream may write asynchronously: a rejection would end the process as unhandled.
-  const lost = options.stream ? () => drops.add('log_stream_error') : undefined;
-  const stdoutGone = options.stream ? () => false : options.stdout.closed;
+  const lost = () => drops.add('log_stream_error');
+  const toStream = (line: string) => primary.write(line);
+  const stdoutGone = options.stdout.closed;
 
   return {
     write(line: string) {
-      try {
-        if (stdoutGone()) drops.add('log_stdout_closed');
-        else {
-          const written = primary.write(pretty ? formatPretty(line) : line);
-          if (lost !== undefined && isThenable(written)) Promise.resolve(written).then(undefined, lost);
+      if (options.stream) callGuarded(toStream, line, lost);
+      else if (stdoutGone()) drops.add('log_stdout_closed');
+      else {
+        try {
+          primary.write(pretty ? formatPretty(line) : line);
+        } catch {
+          // A closed stdout must not take the caller down.
         }
-      } catch {
-        // A closed stdout or a failing stream must not take the caller down.
-        lost?.();
       }
       if (sinks.length === 0) return;
       const bare = line.endsWith('\n') ? line.slice(0, -1) : line;
@@ -195,12 +196,6 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
       }
       waiting.add(done);
     });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /**
