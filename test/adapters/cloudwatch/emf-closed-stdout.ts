@@ -2,18 +2,9 @@
  * A service in emf mode whose stdout's reader has gone (a closed pipe): it writes a document, waits
  * for stdout to fail, writes ten more, and reports its counts on stderr, then exits.
  */
-import { cloudwatch } from '../../../adapters/cloudwatch/index.js';
-import { init } from '../../../src/index.js';
+import { startEmfService } from './emf-service.js';
 
-const obs = init({
-  service: 'emf-closed',
-  environment: 'prod',
-  outbound: false,
-  anomaly: false,
-  handleSignals: false,
-  metricInterval: 3_600_000,
-  exporters: [cloudwatch()],
-});
+const obs = startEmfService('emf-closed');
 const depth = obs.metrics.gauge('queue.depth');
 
 async function run(): Promise<void> {

@@ -2,19 +2,10 @@
  * A service in emf mode whose stdout nobody reads: 300 collections each write an EMF document of
  * about 185 KB (55 MB in all). It reports the memory it grew by and its counts on stderr, then exits.
  */
-import { cloudwatch } from '../../../adapters/cloudwatch/index.js';
-import { init } from '../../../src/index.js';
+import { startEmfService } from './emf-service.js';
 
 const ROUNDS = 300;
-const obs = init({
-  service: 'emf-stalled',
-  environment: 'prod',
-  outbound: false,
-  anomaly: false,
-  handleSignals: false,
-  metricInterval: 3_600_000,
-  exporters: [cloudwatch()],
-});
+const obs = startEmfService('emf-stalled');
 // 100 gauges with long names share one dimension set, so each collection is one large document.
 const gauges = Array.from({ length: 100 }, (_, g) =>
   obs.metrics.gauge(`queue.depth.${g}.${'q'.repeat(900)}`),
