@@ -6,13 +6,29 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * On SIGTERM or SIGINT, flushes within the shutdown deadline, then lets the signal do what it
  * would have done: if nobody else handles it, it is raised again so the process ends as usual. A
  * second signal during the flush ends the process at once, as the first would have.
+ *
+ * When the service handles the signal too, its own graceful shutdown is in charge (requests in
+ * flight finish, connections drain): shutting down at the signal would drop the telemetry of that
+ * very drain. Then what is queued is flushed at once, and sightline shuts down when the drained
+ * process is about to end (`beforeExit`).
  */
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
+  let draining = false;
+  const shutdownAtEnd = () => {
+    void instance.shutdown();
+  };
   for (const signal of SIGNALS) {
     let flushing = false;
     const handler = () => {
       if (flushing) return endAsUsual(signal, handler);
+      if (othersHandle(signal)) {
+        if (draining) return;
+        draining = true;
+        void instance.forceFlush();
+        process.once('beforeExit', shutdownAtEnd);
+        return;
+      }
       flushing = true;
       // Registered until the flush is done: a listener that only re-raises the signal once it is
       // alone (signal-exit's) would otherwise end the process before the flush.
@@ -23,7 +39,13 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
   }
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    process.removeListener('beforeExit', shutdownAtEnd);
   };
+}
+
+/** Whether a listener besides sightline's own and signal-exit's handles the signal. */
+function othersHandle(signal: NodeJS.Signals): boolean {
+  return process.listenerCount(signal) - 1 > signalExitListeners();
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
- * signal-exit stands aside while another SIGTERM listener is there and ends the process itself
+ * A service's own graceful shutdown keeps its telemetry to the end. And signal-exit stands aside while another SIGTERM listener is there and ends the process itself
  * once alone; sightline's handleSignals must neither keep the process alive after its flush nor
  * let signal-exit end it before.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 
 const child = fileURLToPath(new URL('./signal-exit-child.ts', import.meta.url));
+const drainChild = fileURLToPath(new URL('./graceful-drain-child.ts', import.meta.url));
 let collector: FaultyBackend | undefined;
 afterEach(async () => {
   await collector?.close();
@@ -46,4 +48,43 @@ describe('handleSignals with signal-exit listening too', () => {
     },
     20_000,
   );
+});
+
+describe('handleSignals with a graceful shutdown of the service its own', () => {
+  it('keeps exporting while the requests in flight finish, then flushes as the process ends', async () => {
+    collector = await startFaultyBackend();
+    const p = spawn(process.execPath, ['--import', 'tsx', drainChild, collector.url], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const seen = async (text: string) => {
+      while (!stderr.includes(text)) await new Promise((r) => setTimeout(r, 10));
+    };
+    await seen('ready');
+    const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
+    const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+    const answered = new Promise<number | undefined>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+    await seen('started');
+    p.kill('SIGTERM');
+    expect(await answered).toBe(200);
+    const outcome = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r('still running'), 6000)),
+    ]);
+    p.kill('SIGKILL');
+    // The service ended itself once drained; the span and log lines of the drain reached the backend.
+    expect(outcome).toEqual({ code: 0, signal: null });
+    expect(collector.received.traces).toBe(1);
+    expect(collector.received.logs).toBe(3);
+  }, 20_000);
 });
