@@ -79,7 +79,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
 
   if (opts.metrics === 'api' && intake) {
     const channel = createMetricsChannel(intake, opts.urls.metrics);
-    const encoder = createSeriesEncoder({ tags, percentiles: opts.percentiles });
+    const encoder = createSeriesEncoder({ tags, percentiles: opts.percentiles, hostname });
     const onInvalid = (n: number) => channel.discard(n, 'invalid');
     parts.metricExporter = createMetricExporter(channel, {
       // Counters and histograms as deltas (Datadog counts); up-down counters and gauges cumulative,

@@ -33,6 +33,11 @@ export interface SeriesEncoderOptions {
   readonly tags: readonly string[];
   /** Percentiles (0..100) sent as `<name>.p<p>` gauges for each histogram. */
   readonly percentiles: readonly number[];
+  /**
+   * The host resource of every series. Without one, replicas sending the same series at the same
+   * second overwrite each other's points.
+   */
+  readonly hostname?: string | undefined;
 }
 
 /** Turns flattened SDK points into `/api/v2/series` items, each one serialised series object. */
@@ -106,6 +111,10 @@ function suffix(p: number): string {
 /** Creates the encoder; names are sanitised once and remembered (the memo is bounded). */
 export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncoder {
   const baseTags = options.tags.map((t) => JSON.stringify(t)).join(',');
+  const resources =
+    options.hostname === undefined
+      ? ''
+      : `,"resources":[{"name":${JSON.stringify(options.hostname)},"type":"host"}]`;
   const percentiles = options.percentiles.map((p) => ({ p, suffix: suffix(p) }));
   const names = new Map<string, string | null>();
 
@@ -149,7 +158,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   ): string {
     const iv = interval === undefined ? '' : `,"interval":${interval}`;
     const u = unit === undefined ? '' : `,"unit":"${unit}"`;
-    return `{"metric":"${name}","type":${type}${iv},"points":[{"timestamp":${ts},"value":${value}}],"tags":[${tags}]${u}}`;
+    return `{"metric":"${name}","type":${type}${iv},"points":[{"timestamp":${ts},"value":${value}}],"tags":[${tags}]${u}${resources}}`;
   }
 
   function histogram(

@@ -42,7 +42,10 @@ export interface DatadogOptions {
   readonly version?: string;
   /** Extra tags on every signal, added to those in `DD_TAGS`. */
   readonly tags?: Readonly<Record<string, string | number | boolean>> | readonly string[];
-  /** `hostname` of HTTP logs. Default `DD_HOSTNAME`, then the machine's host name. */
+  /**
+   * The host of metric series (a `host` resource), HTTP logs and events. Default `DD_HOSTNAME`,
+   * then the machine's host name.
+   */
   readonly hostname?: string;
   /**
    * `'otlp'` (default): spans go by OTLP/HTTP to the Agent's OTLP receiver (port 4318).

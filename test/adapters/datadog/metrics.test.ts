@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
@@ -92,6 +93,30 @@ describe('datadog metrics → POST /api/v2/series', () => {
       [3, 10],
       [3, 7],
     ]);
+  });
+
+  it('names the host of every series (DD_HOSTNAME, else the machine), so replicas keep their own points', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { hostname: undefined });
+    obs.metrics.counter('orders.placed').add(1);
+    obs.metrics.histogram('http.latency', { unit: 'ms' }).record(12);
+    await obs.forceFlush();
+    await obs.shutdown();
+    const machine = [{ name: hostname(), type: 'host' }];
+    const series = userSeries(server);
+    expect(series.length).toBeGreaterThan(1);
+    for (const s of series) expect(s.resources).toEqual(machine);
+
+    const replica = start(server, {
+      hostname: undefined,
+      processEnv: { DD_HOSTNAME: 'checkout-7d9f-xk2lp' },
+    }).obs;
+    replica.metrics.counter('orders.placed').add(1);
+    await replica.forceFlush();
+    const last = userSeries(server)
+      .filter((s) => s.metric === 'orders.placed')
+      .at(-1);
+    expect(last?.resources).toEqual([{ name: 'checkout-7d9f-xk2lp', type: 'host' }]);
   });
 
   it('keeps every request under 512,000 compressed bytes by splitting a large collection', async () => {
