@@ -6,6 +6,22 @@ const SLOT = Symbol.for('sightline.api.v1');
 /** Shared by every copy of the package, like the slot; a symbol keeps it off the proxies' surface. */
 export const REBIND = Symbol.for('sightline.api.rebind');
 
+/**
+ * Asks an instance that is shutting down to give up its place (the global slot, the OpenTelemetry
+ * globals, outgoing-call tracing) now, so an `init()` made meanwhile starts afresh; returns whether
+ * it did. A symbol shared by every copy of the package, like the slot.
+ */
+export const HAND_OVER = Symbol.for('sightline.api.handover');
+
+/** Whether `instance` shut down, or is shutting down, and has given up its place for a new one. */
+export function handsOver(instance: Sightline): boolean {
+  try {
+    return (instance as { [HAND_OVER]?: () => boolean })[HAND_OVER]?.() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** A module-level proxy, told when the instance changes so that before `init()` it runs empty functions. */
 export interface Rebindable {
   [REBIND](instance: Sightline | undefined): void;

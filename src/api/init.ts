@@ -3,7 +3,7 @@ import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors
 import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
-import { getSightline, setGlobalInstance } from './global.js';
+import { getSightline, handsOver, setGlobalInstance } from './global.js';
 import { installExitFlush, installSignalHandlers } from './signals.js';
 import { SightlineInstance } from './sightline.js';
 import type { Sightline } from './types.js';
@@ -11,7 +11,7 @@ import type { Sightline } from './types.js';
 /**
  * Starts sightline once, at start-up: resolves and validates the configuration, sets up the
  * adapters for this environment and registers the OpenTelemetry providers. A second call warns
- * and returns the first instance.
+ * and returns the first instance, unless that one is shutting down: then it starts a new one.
  *
  * @throws SightlineConfigError with a `SL_ERR_CONFIG_*` code on a configuration mistake.
  * @example
@@ -21,7 +21,8 @@ import type { Sightline } from './types.js';
  */
 export function init(config?: SightlineConfig): Sightline {
   const existing = getSightline();
-  if (existing !== undefined) {
+  // One still shutting down is treated as shut down: its data would be dropped with it.
+  if (existing !== undefined && !handsOver(existing)) {
     process.emitWarning(
       'init() was called again; the first instance is returned and the new options are ignored',
       {
@@ -37,12 +38,12 @@ export function init(config?: SightlineConfig): Sightline {
     : [...resolved.exporters];
   const instance: SightlineInstance = new SightlineInstance(resolved, { adapters });
   setGlobalInstance(instance);
-  instance.addCleanup(() => {
-    if (getSightline() === instance) setGlobalInstance(undefined);
-  });
   instance.addCleanup(installExitFlush(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
-  if (resolved.outbound) instance.addCleanup(installOutboundHttp(instance));
+  instance.onRelease(() => {
+    if (getSightline() === instance) setGlobalInstance(undefined);
+  });
+  if (resolved.outbound) instance.onRelease(installOutboundHttp(instance));
   return instance;
 }
 

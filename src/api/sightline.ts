@@ -38,6 +38,7 @@ import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.j
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
+import { HAND_OVER } from './global.js';
 import { freeContextGlobals, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
@@ -83,6 +84,7 @@ export class SightlineInstance implements Sightline {
     shutdown?(): Promise<void>;
   };
   private readonly cleanups: (() => void)[] = [];
+  private readonly releases: (() => void)[] = [];
   private readonly globals = noGlobals();
   /** The in-process detector's reader, when `anomaly` is on. */
   readonly anomalyEngine: AnomalyEngine | undefined;
@@ -298,9 +300,34 @@ export class SightlineInstance implements Sightline {
     return this.dropCounter.snapshot();
   }
 
-  /** Registers work to undo at shutdown (signal handlers, channel subscriptions). */
+  /** Registers work to undo at shutdown (signal handlers, the exit flush). */
   addCleanup(fn: () => void): void {
     this.cleanups.push(fn);
+  }
+
+  /**
+   * Registers what ties the process to this instance (the global slot, outgoing-call tracing):
+   * undone at the end of shutdown, or as soon as a new `init()` comes while it shuts down.
+   */
+  onRelease(fn: () => void): void {
+    this.releases.push(fn);
+  }
+
+  [HAND_OVER](): boolean {
+    if (this.shutdownPromise === undefined) return false;
+    this.release();
+    return true;
+  }
+
+  private release(): void {
+    for (const fn of this.releases.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // Best effort, as cleanups are; the next instance must still start.
+      }
+    }
+    this.unregisterGlobals();
   }
 
   async forceFlush(options?: ShutdownOptions): Promise<void> {
@@ -385,7 +412,7 @@ export class SightlineInstance implements Sightline {
         // Cleanup is best effort; shutdown must resolve.
       }
     }
-    this.unregisterGlobals();
+    this.release();
   }
 
   /** Writes buffered log lines synchronously: for the last moments of a dying process. */

@@ -5,6 +5,8 @@ import {
   ROOT_CONTEXT,
   trace as otelTrace,
 } from '@opentelemetry/api';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -125,6 +127,43 @@ describe('init()', () => {
     const second = startCaptured({ service: 'second' }).obs;
     expect(second).not.toBe(obs);
     expect(second.service).toBe('second');
+  });
+
+  it('starts a fresh instance when called while shutdown() runs, which keeps tracing once that shutdown ends', async () => {
+    // Prepare: a caller that sees the HTTP headers an outgoing call sends.
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.traceparent as string | undefined);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const first = startCaptured();
+    try {
+      // Act
+      const closing = first.obs.shutdown();
+      const second = startCaptured({ service: 'second' });
+      await closing;
+      second.obs.metrics.counter('after.restart').add(1);
+      await second.obs.trace('parent', async () => {
+        otelTrace.getTracer('lib').startSpan('child').end();
+        await (await fetch(url)).text();
+      });
+      await second.obs.forceFlush();
+
+      // Assess
+      expect(second.obs).not.toBe(first.obs);
+      expect(getSightline()).toBe(second.obs);
+      expect(second.memory.metrics().find((p) => p.name === 'after.restart')?.value).toBe(1);
+      const spans = second.memory.spans();
+      const parent = spans.find((s) => s.name === 'parent');
+      expect(spans.find((s) => s.name === 'child')?.parentSpanContext?.spanId).toBe(
+        parent?.spanContext().spanId,
+      );
+      expect(seen[0]).toContain(parent?.spanContext().traceId);
+    } finally {
+      server.close();
+    }
   });
 });
 
