@@ -119,7 +119,7 @@ export interface SeriesBand {
 export class AnomalyEngine extends MetricReader {
   private readonly series = new Map<string, WatchedSeries>();
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private running: Promise<void> | undefined;
   private readonly options: EngineOptions;
   private cycle = 0;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
@@ -171,10 +171,23 @@ export class AnomalyEngine extends MetricReader {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /** The detection cycle under way, whose events are still to come; `undefined` between cycles. */
+  get cycleInProgress(): Promise<void> | undefined {
+    return this.running;
+  }
+
   /** Collects one cycle and feeds every watched series; never throws. */
   async runCycle(): Promise<void> {
     if (this.running) return;
-    this.running = true;
+    this.running = this.collectAndFeed();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async collectAndFeed(): Promise<void> {
     try {
       // An async gauge callback that never settles must not stall every later cycle.
       const { resourceMetrics } = await this.collect({
@@ -193,8 +206,6 @@ export class AnomalyEngine extends MetricReader {
         'anomaly.cycle',
         `a detection cycle failed: ${error instanceof Error ? error.message : 'error'}`,
       );
-    } finally {
-      this.running = false;
     }
   }
 

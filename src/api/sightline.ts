@@ -373,13 +373,17 @@ export class SightlineInstance implements Sightline {
    * Starts sending the log lines and anomaly events already queued, before the providers flush or
    * shut down: a backend that hangs on spans or metrics would otherwise leave them none of the
    * deadline, even on a healthy backend. Not awaited, so an adapter whose flush hangs still gets
-   * its shutdown().
+   * its shutdown(). A detection cycle under way sends its events and their log lines as it ends.
    */
   private startEarlyFlush(): void {
-    for (const a of this.adapters) {
-      void safeCall(() => a.parts.logSink?.forceFlush?.());
-      void safeCall(() => a.parts.flushEvents?.());
-    }
+    const flushQueued = () => {
+      for (const a of this.adapters) {
+        void safeCall(() => a.parts.logSink?.forceFlush?.());
+        void safeCall(() => a.parts.flushEvents?.());
+      }
+    };
+    flushQueued();
+    void this.anomalyEngine?.cycleInProgress?.then(flushQueued);
   }
 
   shutdown(options?: ShutdownOptions): Promise<void> {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type OtlpCollector, startCollector } from './intake-server.js';
 import { decodeProtobuf, LOGS_REQUEST, TRACES_REQUEST } from './protobuf-decode.js';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
 import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
 
@@ -262,6 +263,43 @@ describe('otlp delivery', () => {
       expect(collector.accepted('logs').some((r) => r.body.includes('sightline.anomaly'))).toBe(true);
       expect(obs.stats().otlp?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
       expect(obs.stats().otlp?.events?.dropped).toEqual({});
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('sends an anomaly event a detection cycle emits as shutdown starts within the deadline while the traces endpoint hangs', async () => {
+    // Prepare: a watched gauge past its warm-up, whose collection takes a moment.
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithOtlp(
+        collector,
+        { endpoints: { traces: `${hung.url}/v1/traces` }, channel: { flushIntervalMs: 60_000 } },
+        { anomaly: { warmup: 10, confirm: 1 } },
+      );
+      const engine = (obs as SightlineInstance).anomalyEngine!;
+      let waiting = 0;
+      let slow = false;
+      obs.metrics.observableGauge('pool.waiting', { detect: true }, async (result) => {
+        if (slow) await new Promise((r) => setTimeout(r, 100));
+        result.observe(waiting);
+      });
+      for (let cycle = 0; cycle < 30; cycle++) {
+        waiting = 48 + (cycle % 5);
+        await engine.runCycle();
+      }
+      obs.trace('checkout', () => {});
+
+      // Act: the cycle that sees the pool fill up is still collecting when shutdown() starts.
+      slow = true;
+      waiting = 5000;
+      const cycle = engine.runCycle();
+      await obs.shutdown({ timeoutMs: 600 });
+      await cycle;
+
+      // Assess
+      expect(collector.accepted('logs').some((r) => r.body.includes('sightline.anomaly'))).toBe(true);
+      expect(obs.stats().otlp?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
     } finally {
       await hung.close();
     }
