@@ -33,10 +33,16 @@ export function init(config?: SightlineConfig): Sightline {
     return existing;
   }
   const resolved = resolveOrExplain(config);
-  const adapters = resolved.console
-    ? [consoleAdapter(() => instance), ...resolved.exporters]
-    : [...resolved.exporters];
+  const adapters = resolved.sdkDisabled
+    ? []
+    : resolved.console
+      ? [consoleAdapter(() => instance), ...resolved.exporters]
+      : [...resolved.exporters];
   const instance: SightlineInstance = new SightlineInstance(resolved, { adapters });
+  if (resolved.sdkDisabled)
+    instance.log.info(
+      'OTEL_SDK_DISABLED=true: metrics, spans and anomaly events are neither recorded nor exported',
+    );
   setGlobalInstance(instance);
   instance.addCleanup(installExitFlush(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));

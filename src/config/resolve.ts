@@ -324,12 +324,18 @@ export function resolveConfig(
 
   const chosenSampling = pick(code.sampling, envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1));
   const standardSampler = otelSampler(env);
+  // The OpenTelemetry switch for every signal it covers; it wins over code, as the SDKs' does.
+  const sdkDisabled = otelSdkDisabled(env);
 
-  const anomaly = pick(
+  // Read whatever the switch decides, so that a bad value still fails init().
+  const configuredAnomaly = pick(
     code.anomaly,
     envBoolean(env, 'SIGHTLINE_ANOMALY') === false ? false : undefined,
     profile.anomaly,
   );
+  const anomaly = sdkDisabled ? false : configuredAnomaly;
+  const outbound =
+    pick(code.outbound, envBoolean(env, 'SIGHTLINE_OUTBOUND'), profile.outbound) ?? DEFAULTS.outbound;
 
   return Object.freeze({
     service,
@@ -342,8 +348,11 @@ export function resolveConfig(
       pick(code.logLevel, checkEnvEnum(env, 'SIGHTLINE_LOG_LEVEL', LOG_LEVELS), profile.logLevel) ??
       DEFAULTS.logLevel,
     redact: Object.freeze([...(profile.redact ?? []), ...(envRedact(env) ?? []), ...(code.redact ?? [])]),
-    sampling: pick(chosenSampling, standardSampler?.ratio, profile.sampling) ?? DEFAULTS.sampling,
-    samplingParentBased: chosenSampling !== undefined || (standardSampler?.parentBased ?? true),
+    sampling: sdkDisabled
+      ? 0
+      : (pick(chosenSampling, standardSampler?.ratio, profile.sampling) ?? DEFAULTS.sampling),
+    samplingParentBased:
+      !sdkDisabled && (chosenSampling !== undefined || (standardSampler?.parentBased ?? true)),
     metricInterval:
       pick(
         code.metricInterval,
@@ -369,8 +378,7 @@ export function resolveConfig(
     diagnostics:
       pick(code.diagnostics, checkEnvEnum(env, 'SIGHTLINE_DIAGNOSTICS', DIAG_LEVELS), profile.diagnostics) ??
       DEFAULTS.diagnostics,
-    outbound:
-      pick(code.outbound, envBoolean(env, 'SIGHTLINE_OUTBOUND'), profile.outbound) ?? DEFAULTS.outbound,
+    outbound: outbound && !sdkDisabled,
     anomaly:
       anomaly === false ? false : Object.freeze({ ...DEFAULTS.anomaly, ...stripUndefined(anomaly ?? {}) }),
     shutdownTimeout:
@@ -380,6 +388,7 @@ export function resolveConfig(
         profile.shutdownTimeout,
       ) ?? DEFAULTS.shutdownTimeout,
     logStream: checkLogStream(input.logStream),
+    sdkDisabled,
   });
 }
 
@@ -425,6 +434,22 @@ function checkLogStream(value: unknown) {
     fail('logStream', value, 'pass an object with a write(line) method', ErrorCodes.CONFIG_INVALID_TYPE);
   }
   return value as ResolvedConfig['logStream'];
+}
+
+/**
+ * OTEL_SDK_DISABLED, read as the specification defines it: `true` in any case turns the SDK off,
+ * `false` leaves it on. Anything else fails, rather than guess whether `1` meant true, which the
+ * specification reads as false.
+ */
+function otelSdkDisabled(env: Env): boolean {
+  const raw = envString(env, 'OTEL_SDK_DISABLED');
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_INVALID_ENV,
+    'OTEL_SDK_DISABLED',
+    `OTEL_SDK_DISABLED=${describeValue(raw)} is not a boolean; use true or false`,
+  );
 }
 
 const SAMPLERS = [

@@ -91,4 +91,6 @@ export interface ResolvedConfig {
     | false;
   readonly shutdownTimeout: number;
   readonly logStream: LogStream | undefined;
+  /** `OTEL_SDK_DISABLED=true`: no adapter is set up, spans are not recorded, the detector is off. */
+  readonly sdkDisabled: boolean;
 }

@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
+import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { memoryExporter } from '../../../src/testing/index.js';
 import { startCaptured } from '../../helpers/capture.js';
 
@@ -164,6 +165,51 @@ describe('init()', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('OTEL_SDK_DISABLED', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('=true records and exports no metrics or spans and watches nothing, while log lines are still written', async () => {
+    // Prepare
+    vi.stubEnv('OTEL_SDK_DISABLED', 'True');
+    const { obs, memory, logs } = startCaptured({ service: 'off' });
+    const heard: unknown[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+
+    // Act
+    obs.metrics.counter('orders', { detect: true }).add(1);
+    const recording = obs.trace('op', (span) => {
+      obs.log.info('in span');
+      return span.isRecording();
+    });
+    otelTrace.getTracer('lib').startSpan('lib').end();
+    await obs.shutdown();
+
+    // Assess
+    expect(recording).toBe(false);
+    expect(memory.metrics()).toEqual([]);
+    expect(memory.spans()).toEqual([]);
+    expect(memory.logs()).toEqual([]);
+    expect(obs.stats()).toEqual({});
+    expect((obs as SightlineInstance).anomalyEngine).toBeUndefined();
+    expect(logs().map((l) => [l.msg, l['service.name']])).toEqual([
+      [expect.stringContaining('OTEL_SDK_DISABLED'), 'off'],
+      ['in span', 'off'],
+    ]);
+  });
+
+  it('=false leaves the SDK on, and another value fails init() naming the variable', async () => {
+    vi.stubEnv('OTEL_SDK_DISABLED', 'false');
+    expect((startCaptured().obs as SightlineInstance).anomalyEngine).toBeDefined();
+    await getSightline()?.shutdown();
+    vi.stubEnv('OTEL_SDK_DISABLED', '1');
+    expect(() => init({ logStream: { write() {} } })).toThrowError(
+      expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: 'OTEL_SDK_DISABLED' }),
+    );
   });
 });
 
