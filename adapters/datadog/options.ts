@@ -226,6 +226,12 @@ function bracket(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** DD_TRACE_ENABLED=false or 0, as dd-trace reads it; another value leaves tracing on, as there. */
+function tracingDisabled(env: DatadogOptions['processEnv']): boolean {
+  const value = envValue(env, 'DD_TRACE_ENABLED')?.toLowerCase();
+  return value === 'false' || value === '0';
+}
+
 /** The Agent's host, from DD_AGENT_HOST or DD_TRACE_AGENT_URL, as dd-trace itself resolves it. */
 function agentHost(env: DatadogOptions['processEnv']): string {
   const host = envValue(env, 'DD_AGENT_HOST');
@@ -300,7 +306,9 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
         : 'datadoghq.com';
 
   const apiKey = resolveApiKey(withEnv);
-  const traces = oneOf('traces', options.traces, ['otlp', 'dd-trace', 'none'] as const, 'otlp');
+  const chosenTraces = oneOf('traces', options.traces, ['otlp', 'dd-trace', 'none'] as const, 'otlp');
+  // dd-trace's own switch, which dd-trace obeys over its code: the Agent gets no spans in either mode.
+  const traces = tracingDisabled(env) ? 'none' : chosenTraces;
   const logs = oneOf('logs', options.logs, ['stdout', 'http'] as const, 'stdout');
   const metrics = oneOf('metrics', options.metrics, ['api', 'none'] as const, 'api');
   if (options.events !== undefined && typeof options.events !== 'boolean') {

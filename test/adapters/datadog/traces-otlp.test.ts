@@ -43,6 +43,24 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
     expect(obs.stats().datadog?.traces?.dropped).toEqual({});
   });
 
+  it.each(['false', '0'])(
+    'sends the Agent no spans with DD_TRACE_ENABLED=%s, as dd-trace sends none',
+    async (value) => {
+      server = await IntakeServer.start({ apiKey: KEY });
+      const { obs } = start(server, {
+        metrics: 'none',
+        events: false,
+        traces: 'otlp',
+        endpoints: { traces: server.url('/v1/traces') },
+        processEnv: { DD_TRACE_ENABLED: value },
+      });
+      obs.trace('place-order', () => undefined);
+      await obs.forceFlush();
+      expect(server.on('/v1/traces')).toEqual([]);
+      expect(obs.stats().datadog?.traces).toBeUndefined();
+    },
+  );
+
   it('counts spans it could not deliver when the Agent is not listening', async () => {
     server = await IntakeServer.start();
     await server.close();
