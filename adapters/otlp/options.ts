@@ -62,10 +62,24 @@ export interface OtlpOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** A file named by a variable, read when the adapter sets up. */
+export interface EnvFile {
+  readonly variable: string;
+  readonly path: string;
+}
+
+/** The files of `OTEL_EXPORTER_OTLP_[<SIGNAL>_]CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY`. */
+export interface TlsFiles {
+  readonly ca?: EnvFile;
+  readonly cert?: EnvFile;
+  readonly key?: EnvFile;
+}
+
 /** One signal's resolved destination. Never logged: the headers hold credentials. */
 export interface SignalTarget {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
+  readonly tls: TlsFiles;
   readonly protocol: OtlpProtocol;
   readonly timeoutMs: number;
   readonly gzip: boolean;
@@ -210,6 +224,14 @@ function headersOf(
   };
 }
 
+function tlsFilesOf(env: OtlpOptions['env'], signal: OtlpSignalName): TlsFiles {
+  const file = (what: string): EnvFile | undefined => {
+    const v = fromEnv(env, signal, what);
+    return v && { variable: v.name, path: v.value };
+  };
+  return { ca: file('CERTIFICATE'), cert: file('CLIENT_CERTIFICATE'), key: file('CLIENT_KEY') };
+}
+
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
@@ -296,6 +318,7 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     targets[signal] = {
       url: resolved,
       headers,
+      tls: tlsFilesOf(env, signal),
       protocol: protocolOf(options, env, signal),
       timeoutMs: timeoutOf(options, env, signal),
       gzip: gzipOf(options, env, signal, resolved),

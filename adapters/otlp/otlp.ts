@@ -8,6 +8,7 @@ import {
   type OtlpChannelConfig,
 } from '../../src/export/otlp.js';
 import { type OtlpOptions, type OtlpSignalName, resolveOtlpOptions, type SignalTarget } from './options.js';
+import { readTlsFiles } from './tls.js';
 
 /**
  * The OTLP/HTTP adapter: spans to `/v1/traces`, metrics to `/v1/metrics`, log lines and anomaly
@@ -32,6 +33,7 @@ export function otlp(options: OtlpOptions = {}): SightlineAdapter {
         adapter: name,
         url: target.url,
         headers: target.headers,
+        tls: readTlsFiles(target.tls),
         protocol: target.protocol,
         limits: resolved.limits[signal],
         diag: ctx.diag,

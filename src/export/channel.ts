@@ -234,6 +234,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         maxResponseBytes,
         readBody: spec.onResponse !== undefined,
         send: spec.send,
+        tls: spec.tls,
       });
       if (job.abandoned) return;
       if (result.kind === 'failure') {

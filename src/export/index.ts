@@ -18,6 +18,7 @@ export type {
   ChannelLimits,
   ChannelOptions,
   ChannelSpec,
+  ClientTls,
   EncodedBody,
   ExportChannel,
   ExportResponse,

@@ -22,7 +22,14 @@ import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './otlp-json
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
-import type { ChannelLimits, ChannelOptions, ChannelSpec, EncodedBody, ExportChannel } from './spec.js';
+import type {
+  ChannelLimits,
+  ChannelOptions,
+  ChannelSpec,
+  ClientTls,
+  EncodedBody,
+  ExportChannel,
+} from './spec.js';
 import type { EventSink, LogKeys, LogSink } from './types.js';
 
 export { encodeOtlpEventRecord, logLineToRecord, OTLP_ANOMALY_EVENT_NAME } from './otlp-logs.js';
@@ -59,6 +66,8 @@ export interface OtlpChannelConfig {
   readonly url: URL;
   /** Request headers (auth); never logged. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** A private CA, a client certificate and key, for an `https:` URL. */
+  readonly tls?: ClientTls;
   readonly protocol: OtlpProtocol;
   /** Queue, flush, gzip, timeout and retry tuning. */
   readonly channel?: ChannelOptions;
@@ -114,6 +123,7 @@ function channelFor<T>(
       signal,
       url: config.url,
       headers: config.headers,
+      tls: config.tls,
       limits: { ...OTLP_DEFAULT_LIMITS[wire], ...config.limits },
       encode,
       sizeOf,

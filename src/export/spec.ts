@@ -59,6 +59,8 @@ export interface ChannelSpec<T> {
   readonly url: URL;
   /** Static request headers (auth, vendor headers); `Content-Type`/`Content-Encoding` are set by the core. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** PEM certificates and key for an `https:` URL: a private CA to trust, a client certificate to present. */
+  readonly tls?: ClientTls;
   readonly limits: ChannelLimits;
   /** Encodes one batch; a throw isolates the bad items by halving and drops them as `encode_error`. */
   encode(items: readonly T[]): EncodedBody;
@@ -80,6 +82,13 @@ export interface ChannelSpec<T> {
    * backend's status. Network failures should reject; they are retried.
    */
   send?(request: OutgoingRequest, signal: AbortSignal): Promise<ExportResponse>;
+}
+
+/** TLS material for one endpoint, in PEM. `ca` replaces the default trusted CAs, as Node's option does. */
+export interface ClientTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /** The request a custom `send` receives: the encoded, possibly gzipped body and all headers. */

@@ -2,7 +2,7 @@ import { type IncomingMessage, request as httpRequest, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
-import type { ExportResponse, OutgoingRequest } from './spec.js';
+import type { ClientTls, ExportResponse, OutgoingRequest } from './spec.js';
 
 // Async gzip runs on libuv's thread pool, so compressing a 5 MB batch never blocks the event loop.
 const gzipAsync = promisify(gzipCallback);
@@ -72,6 +72,8 @@ export interface PostOptions {
   /** Keep a 2xx body for the response hook (otherwise it is drained and discarded). */
   readonly readBody: boolean;
   readonly send?: (request: OutgoingRequest, signal: AbortSignal) => Promise<ExportResponse>;
+  /** For an `https:` URL; the global agent keeps a separate pool of sockets for it. */
+  readonly tls?: ClientTls;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   const signal = controller.signal;
   try {
     if (options.send) return { kind: 'response', response: await options.send(request, signal) };
-    const res = await sendOverHttp(request, signal);
+    const res = await sendOverHttp(request, signal, options.tls);
     const status = res.statusCode ?? 0;
     const ok = status >= 200 && status < 300;
     // Always drain the body so the keep-alive socket can be reused; keep it only when a hook reads it.
@@ -114,7 +116,11 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   }
 }
 
-function sendOverHttp(request: OutgoingRequest, signal: AbortSignal): Promise<IncomingMessage> {
+function sendOverHttp(
+  request: OutgoingRequest,
+  signal: AbortSignal,
+  tls: ClientTls | undefined,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const { url } = request;
     const options: RequestOptions = {
@@ -123,7 +129,9 @@ function sendOverHttp(request: OutgoingRequest, signal: AbortSignal): Promise<In
       headers: { ...request.headers, 'content-length': String(request.body.byteLength) },
     };
     const req =
-      url.protocol === 'https:' ? httpsRequest(url, options, resolve) : httpRequest(url, options, resolve);
+      url.protocol === 'https:'
+        ? httpsRequest(url, { ...options, ...tls }, resolve)
+        : httpRequest(url, options, resolve);
     // `on`, not `once`: an 'error' event with no listener left would throw in the service.
     req.on('error', reject);
     req.end(request.body);

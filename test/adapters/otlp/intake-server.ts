@@ -1,4 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -84,13 +91,13 @@ function varint(n: number): Buffer {
  * `application/x-protobuf` or `application/json` (else 415), gzip honoured, success answered in the
  * request's encoding (`{}` or an empty protobuf message), scripted failures and partial successes.
  */
-export async function startCollector(port = 0): Promise<OtlpCollector> {
+export async function startCollector(port = 0, tls?: ServerOptions): Promise<OtlpCollector> {
   const requests: OtlpRequest[] = [];
   const scripts: Record<OtlpPath, OtlpReply[]> = { traces: [], metrics: [], logs: [] };
   const waiters: { signal: OtlpPath; n: number; resolve: () => void }[] = [];
   const count = (signal: OtlpPath) => requests.filter((r) => r.signal === signal).length;
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -170,15 +177,16 @@ export async function startCollector(port = 0): Promise<OtlpCollector> {
         scripted?.partial !== undefined ? protobufPartialSuccess(scripted.partial, 'bad data') : undefined,
       );
     });
-  });
+  };
 
+  const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
   const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${bound}`,
     port: bound,
     requests,
     accepted: (signal) => requests.filter((r) => r.signal === signal && r.status === 200),
