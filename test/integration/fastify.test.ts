@@ -28,6 +28,28 @@ const SECRET = 'sentinel-secret-value-123';
 const server = (path: string) => (s: { attributes: Record<string, unknown>; kind: SpanKind }) =>
   s.kind === SpanKind.SERVER && s.attributes['url.path'] === path;
 
+/** The parts of a reply, over HTTP/1 or HTTP/2, the stream routes use. */
+type StreamReply = {
+  raw: { once(event: 'close', listener: () => void): unknown };
+  send(body: Readable): void;
+};
+
+/** One chunk, then nothing: the client reads the headers and hangs up mid-body. */
+function stalledStream(_request: unknown, reply: StreamReply) {
+  const body = new Readable({ read() {} });
+  body.push('first chunk');
+  reply.raw.once('close', () => body.destroy());
+  return reply.send(body);
+}
+
+/** One chunk goes out, then the source fails: Fastify cuts off the response it has started. */
+function failingStream(_request: unknown, reply: StreamReply) {
+  const body = new Readable({ read() {} });
+  body.once('data', () => setImmediate(() => body.destroy(new Error('source failed'))));
+  body.push('first chunk');
+  return reply.send(body);
+}
+
 let app: FastifyInstance<any, any, any, any>;
 let base: string;
 let aborted = deferred();
@@ -101,11 +123,16 @@ beforeAll(async () => {
     reply.raw.writeHead(202, { 'content-type': 'text/plain' });
     reply.raw.end('written by hand');
   });
-  app.get('/stream', (_request, reply) => {
-    // One chunk, then nothing: the client reads the headers and hangs up mid-body.
-    const body = new Readable({ read() {} });
-    body.push('first chunk');
-    reply.raw.once('close', () => body.destroy());
+  app.get('/stream', stalledStream);
+  app.get('/stream-error', failingStream);
+  app.get('/web-stream-error', (_request, reply) => {
+    // The same with a web stream, which Fastify reads itself instead of piping.
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('first chunk'));
+        setImmediate(() => controller.error(new Error('source failed')));
+      },
+    });
     return reply.send(body);
   });
   // More than the loopback socket buffers take: the response cannot finish while the client does not read.
@@ -313,6 +340,42 @@ describe('sightlineFastify', () => {
     expect(span!.attributes['error.type']).toBe('aborted');
   });
 
+  it.each(['/stream-error', '/web-stream-error'])(
+    'ends a reply stream that fails after the headers as cut off by the server, logged at error: %s',
+    async (path) => {
+      const received = await new Promise<string>((resolve) => {
+        let body = '';
+        http
+          .get(`${base}${path}`, { agent: false }, (res) => {
+            res.on('data', (chunk) => {
+              body += chunk;
+            });
+            res.on('error', () => {});
+            res.on('close', () => resolve(body));
+          })
+          .on('error', () => resolve(body));
+      });
+      expect(received).toBe('first chunk');
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.attributes['http.response.status_code']).toBe(200);
+      expect(span!.attributes['error.type']).toBe('response_cut');
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+      expect(memory.logs().find((l) => l.path === path && l.route)).toMatchObject({
+        level: 'error',
+        status: 200,
+        error_type: 'response_cut',
+      });
+      // The stream's error reaches no hook; Fastify's own line has it, with the request's trace ids.
+      const streamLine = rawLines.map((l) => JSON.parse(l)).find((l) => l.err?.message === 'source failed');
+      expect(streamLine?.trace_id).toBe(span!.spanContext().traceId);
+      const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+        'http.route': path,
+        'error.type': 'response_cut',
+      });
+      expect(point).toBeDefined();
+    },
+  );
+
   it('records a response the handler ended as answered, when the client hangs up before it is flushed', async () => {
     await new Promise<void>((resolve) => {
       const req = http.get(`${base}/large`, { agent: false }, () => {
@@ -488,6 +551,38 @@ describe('sightlineFastify timeouts and options', () => {
     expect(span!.attributes['error.type']).toBe('aborted');
     expect(span!.attributes['http.response.status_code']).toBeUndefined();
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    session.close();
+    await local.close();
+  });
+
+  it('over HTTP/2, tells a reply stream that fails after the headers from a client that cancels mid-body', async () => {
+    const local = Fastify({ http2: true });
+    await local.register(sightlineFastify, { accessLog: false });
+    local.get('/stream-error', failingStream);
+    local.get('/stream', stalledStream);
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const session = http2.connect(url);
+    await new Promise((resolve) => {
+      const stream = session.request({ ':path': '/stream-error' });
+      stream.on('error', () => {});
+      stream.resume().on('close', resolve).end();
+    });
+    const [cut] = await waitForSpans(obs, memory, server('/stream-error'));
+    expect(cut!.attributes['http.response.status_code']).toBe(200);
+    expect(cut!.attributes['error.type']).toBe('response_cut');
+    await new Promise((resolve) => {
+      const stream = session.request({ ':path': '/stream' });
+      stream.on('error', () => {});
+      stream.once('data', () => {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        stream.on('close', resolve);
+      });
+      stream.end();
+    });
+    const [cancelled] = await waitForSpans(obs, memory, server('/stream'));
+    expect(cancelled!.attributes['http.response.status_code']).toBe(200);
+    expect(cancelled!.attributes['error.type']).toBe('aborted');
     session.close();
     await local.close();
   });

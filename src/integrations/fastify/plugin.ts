@@ -10,6 +10,7 @@ import {
 } from '../shared/options.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
+  RESPONSE_CUT,
   type ServerRequest,
   type ServerRequestOutcome,
   startServerRequest,
@@ -57,6 +58,8 @@ const kServerRequest = Symbol.for('sightline.fastify.request');
 const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
 type Tracked = FastifyRequestLike & { [kServerRequest]?: ServerRequest };
+// NGHTTP2_NO_ERROR: the code an HTTP/2 stream the server destroys without an error closes with.
+const NO_ERROR = 0;
 
 function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
@@ -75,16 +78,33 @@ function finish(request: Tracked, outcome: ServerRequestOutcome): void {
 }
 
 /**
+ * Fastify destroys a response whose reply stream fails after the headers went out, and passes the
+ * error to no hook. Over HTTP/1 its connection then closes with nothing from the client: no end of
+ * the client's side, no reset. A client that went away leaves one or the other on the socket. Over
+ * HTTP/2 the stream closes with no error code, where a client that cancels or leaves resets it.
+ */
+function cutByServer(raw: IncomingMessage, res: ServerResponse): boolean {
+  const stream = (res as { stream?: { rstCode?: unknown } }).stream;
+  if (stream !== undefined) return stream.rstCode === NO_ERROR;
+  const socket = raw.socket;
+  return socket != null && !socket.readableEnded && socket.errored == null;
+}
+
+/**
  * A response closed without 'finish'. The request completed if the handler ended the response,
- * even when the client hung up before the last bytes were flushed; otherwise the client went away.
+ * even when the client hung up before the last bytes were flushed; otherwise the client went
+ * away, unless the server cut off the response it had started.
  */
 function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
-  const completed = reply.raw.writableEnded;
+  const res = reply.raw;
+  const status = res.headersSent ? reply.statusCode : undefined;
   finish(request, {
     route: routeOf(request),
-    ...(completed
+    ...(res.writableEnded
       ? { status: reply.statusCode }
-      : unfinishedOutcome(request.raw.socket, reply.raw.headersSent ? reply.statusCode : undefined)),
+      : status !== undefined && cutByServer(request.raw, res)
+        ? { status, errorType: RESPONSE_CUT }
+        : unfinishedOutcome(request.raw.socket, status)),
   });
 }
 

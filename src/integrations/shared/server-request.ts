@@ -28,6 +28,12 @@ export const ABORTED = 'aborted';
 /** The error type of a request the server gave up on waiting for. */
 export const TIMEOUT = 'timeout';
 
+/**
+ * The error type of a response the server cut off after sending its headers, with no error handed
+ * to the framework's hooks (a Fastify reply stream that failed).
+ */
+export const RESPONSE_CUT = 'response_cut';
+
 /** What the framework tells about an incoming request, read once at its start. */
 export interface ServerRequestInfo {
   method: string | undefined;
@@ -197,7 +203,8 @@ export class ServerRequest {
     const durationMs = Math.round(seconds * 1e6) / 1e3;
     const message = `${this.method} ${route ?? this.path} ${status ?? errorType ?? ''}`;
     const level: FixedLineLevel =
-      (status !== undefined && status >= 500) || (failed && (status === undefined || this.hasError))
+      (status !== undefined && status >= 500) ||
+      (failed && (status === undefined || this.hasError || errorType === RESPONSE_CUT))
         ? 'error'
         : status !== undefined && status >= 400
           ? 'warn'
