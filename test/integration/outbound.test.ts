@@ -39,6 +39,12 @@ const peer = createServer((req, res) => {
     }, 100);
     return;
   }
+  if (req.url === '/moved-large') {
+    // More than fetch buffers of a body nobody reads: undici pauses the connection.
+    res.writeHead(302, { location: '/moved-here' });
+    res.end(Buffer.alloc(1024 * 1024, 'x'));
+    return;
+  }
   if (req.url === '/closing') res.setHeader('connection', 'close');
   res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
   res.end('ok');
@@ -209,6 +215,39 @@ describe.each([
       `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
     );
     expect(received[0]?.tracestate).toBe(sent);
+  });
+});
+
+describe('fetch redirects', () => {
+  it('ends the span of a redirect whose large body fetch leaves unread as it follows', async () => {
+    const response = await obs.trace('parent', () => fetch(`${base}/moved-large`));
+    expect(await response.text()).toBe('ok');
+    const spans = await waitForSpans(obs, memory, client, 2);
+    const [parent] = await waitForSpans(obs, memory, (s) => s.name === 'parent');
+    const hops = spans.map((s) => [s.attributes['url.full'], s.attributes['http.response.status_code']]);
+    expect(hops).toEqual(
+      expect.arrayContaining([
+        [`${base}/moved-large`, 302],
+        [`${base}/moved-here`, 200],
+      ]),
+    );
+    for (const span of spans) {
+      expect(span.parentSpanContext?.spanId).toBe(parent!.spanContext().spanId);
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    }
+    const point = await durationPoint(obs, memory, 'http.client.request.duration', {
+      'http.response.status_code': 302,
+    });
+    expect((point?.value as { count: number } | undefined)?.count).toBe(1);
+  });
+
+  it("ends the span of a redirect returned to a caller who asked for it, with the answer's headers", async () => {
+    const response = await fetch(`${base}/moved-large`, { redirect: 'manual' });
+    expect(response.headers.get('location')).toBe('/moved-here');
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['http.response.status_code']).toBe(302);
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+    await response.body?.cancel();
   });
 });
 

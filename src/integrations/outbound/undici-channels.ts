@@ -105,11 +105,28 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   propagate(request, call.context);
 }
 
+/** The statuses fetch follows when the response names a Location. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 export function onUndiciHeaders(message: unknown): void {
-  const { request, response } = message as { request?: object; response?: { statusCode?: number } };
+  const { request, response } = message as {
+    request?: object;
+    response?: { statusCode?: number; headers?: unknown };
+  };
   if (!request) return;
   const code = response?.statusCode;
-  if (typeof code === 'number') calls.get(request)?.status(code);
+  if (typeof code !== 'number') return;
+  const call = calls.get(request);
+  if (!call) return;
+  call.status(code);
+  // fetch follows a redirect, or refuses it, without reading its body: one over the stream's
+  // buffer then pauses the connection for good and undici reports no end, which would leave the
+  // span open and hold back its whole trace (dd-trace). The call ends with the answer; a caller
+  // who asked for the redirect itself (redirect: 'manual') is after its Location.
+  if (REDIRECTS.has(code) && hasHeader(response?.headers, 'location')) {
+    calls.delete(request);
+    call.end();
+  }
 }
 
 export function onUndiciTrailers(message: unknown): void {
