@@ -1,4 +1,6 @@
 import http, { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
@@ -6,7 +8,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { abortedRequest, close, deferred, listen, request, unfinishedUpload } from './helpers/http-client.js';
+import {
+  abortedRequest,
+  bodyUntilClosed,
+  close,
+  deferred,
+  listen,
+  request,
+  unfinishedUpload,
+} from './helpers/http-client.js';
 import { durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -117,6 +127,18 @@ describe.each([
         }
       });
     }
+    // A streamed body whose source fails after the first chunk went out: the response is cut off.
+    app.get('/pipe-error', (_req: any, res: any, next: (err: unknown) => void) => {
+      const source = new Readable({ read() {} });
+      source.push('first chunk');
+      setImmediate(() => source.destroy(new TypeError('source failed')));
+      // The callback runs once the response has closed: too late for any error handler.
+      pipeline(source, res).catch((error) => next(error));
+    });
+    app.get('/destroyed', (_req: any, res: any) => {
+      res.write('first chunk');
+      setImmediate(() => res.destroy());
+    });
     app.get('/late-error', (_req: any, res: any, next: (err: unknown) => void) => {
       // The response has started: the error can no longer become a 500, Express cuts it off.
       res.write('partial');
@@ -422,6 +444,26 @@ describe.each([
     const line = memory.logs().find((l) => l.path === '/late-error');
     expect(line).toMatchObject({ level: 'error', status: 200, error_type: 'RangeError' });
   });
+
+  it.each([
+    ['/pipe-error', 'TypeError'],
+    ['/destroyed', 'response_cut'],
+  ])(
+    'ends a response the server cuts off after the headers as a server failure, not as the client going away: %s',
+    async (path, type) => {
+      const received = await bodyUntilClosed(`${base}${path}`);
+      expect(received).toBe('first chunk');
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.attributes['http.response.status_code']).toBe(200);
+      expect(span!.attributes['error.type']).toBe(type);
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+      expect(memory.logs().find((l) => l.path === path && l.route)).toMatchObject({
+        level: 'error',
+        status: 200,
+        error_type: type,
+      });
+    },
+  );
 
   it('records the status the client got when an error handler sets another after it was sent', async () => {
     expect((await request(base, '/careless/after-answer')).status).toBe(200);

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { abortedRequest, deferred, request, unfinishedUpload } from './helpers/http-client.js';
+import {
+  abortedRequest,
+  bodyUntilClosed,
+  deferred,
+  request,
+  unfinishedUpload,
+} from './helpers/http-client.js';
 import { durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -343,18 +349,7 @@ describe('sightlineFastify', () => {
   it.each(['/stream-error', '/web-stream-error'])(
     'ends a reply stream that fails after the headers as cut off by the server, logged at error: %s',
     async (path) => {
-      const received = await new Promise<string>((resolve) => {
-        let body = '';
-        http
-          .get(`${base}${path}`, { agent: false }, (res) => {
-            res.on('data', (chunk) => {
-              body += chunk;
-            });
-            res.on('error', () => {});
-            res.on('close', () => resolve(body));
-          })
-          .on('error', () => resolve(body));
-      });
+      const received = await bodyUntilClosed(`${base}${path}`);
       expect(received).toBe('first chunk');
       const [span] = await waitForSpans(obs, memory, server(path));
       expect(span!.attributes['http.response.status_code']).toBe(200);

@@ -182,6 +182,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
           ? { status: sentStatus(res) }
           : unfinishedOutcome(
               req.socket,
+              res,
               res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
               leftMidRequest,
             )),

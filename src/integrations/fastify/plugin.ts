@@ -10,7 +10,6 @@ import {
 } from '../shared/options.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
-  RESPONSE_CUT,
   type ServerRequest,
   type ServerRequestOutcome,
   startServerRequest,
@@ -58,8 +57,6 @@ const kServerRequest = Symbol.for('sightline.fastify.request');
 const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
 type Tracked = FastifyRequestLike & { [kServerRequest]?: ServerRequest };
-// NGHTTP2_NO_ERROR: the code an HTTP/2 stream the server destroys without an error closes with.
-const NO_ERROR = 0;
 
 function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
@@ -78,19 +75,6 @@ function finish(request: Tracked, outcome: ServerRequestOutcome): void {
 }
 
 /**
- * Fastify destroys a response whose reply stream fails after the headers went out, and passes the
- * error to no hook. Over HTTP/1 its connection then closes with nothing from the client: no end of
- * the client's side, no reset. A client that went away leaves one or the other on the socket. Over
- * HTTP/2 the stream closes with no error code, where a client that cancels or leaves resets it.
- */
-function cutByServer(raw: IncomingMessage, res: ServerResponse): boolean {
-  const stream = (res as { stream?: { rstCode?: unknown } }).stream;
-  if (stream !== undefined) return stream.rstCode === NO_ERROR;
-  const socket = raw.socket;
-  return socket != null && !socket.readableEnded && socket.errored == null;
-}
-
-/**
  * A response closed without 'finish'. The request completed if the handler ended the response,
  * even when the client hung up before the last bytes were flushed; otherwise the client went
  * away, unless the server cut off the response it had started.
@@ -100,11 +84,11 @@ function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
   const status = res.headersSent ? reply.statusCode : undefined;
   finish(request, {
     route: routeOf(request),
+    // Fastify destroys a response whose reply stream fails after the headers went out, and passes
+    // the error to no hook: unfinishedOutcome tells that from a client going away.
     ...(res.writableEnded
       ? { status: reply.statusCode }
-      : status !== undefined && cutByServer(request.raw, res)
-        ? { status, errorType: RESPONSE_CUT }
-        : unfinishedOutcome(request.raw.socket, status)),
+      : unfinishedOutcome(request.raw.socket, res, status)),
   });
 }
 

@@ -60,20 +60,47 @@ export interface ServerRequestOutcome {
    * 'request aborted') follows from that, so the request stays aborted.
    */
   leftMidRequest?: boolean;
+  /** The error the server destroyed the connection with, after the response had started. */
+  serverError?: unknown;
 }
+
+/** Codes a socket is destroyed with when the client went away: a reset, a write to a closed connection. */
+const CLIENT_GONE = new Set<unknown>(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** NGHTTP2_NO_ERROR: what an HTTP/2 stream the server destroys closes with; a client resets it. */
+const NO_ERROR = 0;
+
+type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null } | null | undefined;
 
 /**
  * How a request whose response never finished ended, given the status sent so far: a timeout when
  * the server's request timeout closed the connection (Node, or Fastify's client error handler,
- * wrote the 408 on the socket itself), otherwise the client went away.
+ * wrote the 408 on the socket itself); cut off by the server when the response had started and
+ * nothing came from the client; otherwise the client went away.
+ *
+ * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
+ * the one or the other on the socket; over HTTP/2 it resets the stream. A socket the server
+ * destroyed with an error of its own (a failed `pipeline` into the response) names the failure by
+ * that error; one destroyed with none (Fastify cutting off a failed reply stream) reads
+ * `response_cut`.
  */
 export function unfinishedOutcome(
   socket: unknown,
+  res: unknown,
   status: number | undefined,
   leftMidRequest = false,
 ): Omit<ServerRequestOutcome, 'route'> {
-  const errored = (socket as { errored?: { code?: unknown } | null } | null | undefined)?.errored;
+  const s = socket as SocketLike;
+  const errored = s?.errored;
   if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
+  if (status !== undefined && !leftMidRequest) {
+    const stream = (res as { stream?: { rstCode?: unknown } } | null | undefined)?.stream;
+    if (stream !== undefined) {
+      if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
+    } else if (s != null && s.readableEnded !== true) {
+      if (errored == null) return { status, errorType: RESPONSE_CUT };
+      if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
+    }
+  }
   return { status, errorType: ABORTED, leftMidRequest };
 }
 
@@ -150,13 +177,18 @@ export class ServerRequest {
   /** Ends the span, records the metrics and writes the access log line; only the first call counts. */
   finish(outcome: ServerRequestOutcome): void {
     if (this.done) return;
+    if (outcome.serverError !== undefined && !this.hasError) this.recordError(outcome.serverError);
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
     const { route, status } = outcome;
     let errorType = outcome.errorType;
     if (errorType === undefined && status !== undefined && status >= 500) {
       errorType = this.hasError ? errorTypeOf(this.error) : String(status);
-    } else if (errorType === ABORTED && this.hasError && outcome.leftMidRequest !== true) {
+    } else if (
+      (errorType === ABORTED || errorType === RESPONSE_CUT) &&
+      this.hasError &&
+      outcome.leftMidRequest !== true
+    ) {
       // A handler's error after the response started: the framework cut the response off.
       errorType = errorTypeOf(this.error);
     }

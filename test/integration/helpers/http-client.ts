@@ -77,6 +77,22 @@ export function unfinishedUpload(url: string): Promise<number | undefined> {
   });
 }
 
+/** GETs `url` on a connection of its own and resolves with the body received by the time it closed, cut off or not. */
+export function bodyUntilClosed(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    http
+      .get(url, { agent: false }, (res) => {
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('error', () => {});
+        res.on('close', () => resolve(body));
+      })
+      .on('error', () => resolve(body));
+  });
+}
+
 /** Waits until `check` returns a value (polling the event loop, no wall-clock assertion). */
 export async function eventually<T>(check: () => T | undefined | false, tries = 200): Promise<T> {
   for (let i = 0; i < tries; i++) {
