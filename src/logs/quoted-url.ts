@@ -1,8 +1,11 @@
 import pino from 'pino';
 import { redactUrl } from './url-query.js';
 
-/** On sightline's logger: its redaction key matcher, read for the URL a request's logger hides. */
-export const KEY_MATCHER = Symbol('sightline.logs.keyMatcher');
+/**
+ * On sightline's logger: its redaction key matcher, read for the URL a request's logger hides.
+ * Registered, so the Fastify plugin of the package's other copy (ESM beside CJS) finds it too.
+ */
+export const KEY_MATCHER = Symbol.for('sightline.logs.keyMatcher');
 
 type Write = (this: unknown, obj: unknown, msg: unknown, num: unknown) => unknown;
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Fastify from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // These tests load the BUILT package (dist/), as a user's ESM and CJS code would, to prove that
@@ -21,6 +22,7 @@ const importFromPackage = (specifier: string): Promise<Record<string, unknown>> 
 
 type Api = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');
+type FastifyEntry = typeof import('../../src/integrations/fastify/index.js');
 
 interface Entry {
   subpath: string;
@@ -136,5 +138,22 @@ describe('ESM and CJS copies loaded together', () => {
     await obs.forceFlush();
     const points = memory.metrics().filter((p) => p.name === 'dual.pool.size');
     expect(points.map((p) => p.value)).toEqual([4]);
+  });
+
+  it('redact a URL’s secrets in Fastify’s not-found line, the plugin from one copy, the logger from the other', async () => {
+    const lines: string[] = [];
+    const obs = esm.init({ ...quietConfig(), logStream: { write: (line: string) => lines.push(line) } });
+    const { sightlineFastify } = requireFromPackage(`${pkg.name}/fastify`) as FastifyEntry;
+    const app = Fastify({ loggerInstance: obs.log });
+    await app.register(sightlineFastify);
+    try {
+      const reply = await app.inject({ url: '/missing?page=2&token=dual-copy-secret' });
+      expect(reply.statusCode).toBe(404);
+    } finally {
+      await app.close();
+    }
+    const messages = lines.map((line) => JSON.parse(line).msg as string);
+    expect(messages).toContain('Route GET:/missing?page=2&token=[Redacted] not found');
+    expect(lines.join('\n')).not.toContain('dual-copy-secret');
   });
 });
