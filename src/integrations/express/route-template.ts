@@ -98,18 +98,17 @@ function appChain(app: unknown): unknown[] {
   return chain;
 }
 
-/** The handle `app.use(path, subApp)` puts in the parent's router (Express 4 and 5). */
-function isMountedApp(handle: unknown): boolean {
-  return typeof handle === 'function' && handle.name === 'mounted_app';
-}
-
 /**
- * Whether a mount layer's template is `app`'s mount path. Express keeps the app only in the
- * closure of the layer's handle, so the app's own `mountpath` tells the mounts of apps apart.
+ * Whether a layer with template `part` mounts `app`. Express keeps the app only in the closure of
+ * the handle `app.use(path, subApp)` puts in the parent's router, a function named `mounted_app`
+ * (Express 4 and 5), so the app's own `mountpath` tells the mounts of apps apart. A minified bundle
+ * renames that function: any other function is then taken for the mount when its template is the
+ * app's mount path, and descending from a middleware on that same path finds the same routes.
  */
-function isMountOf(part: string | RegExp, app: unknown): boolean {
+function isMountOf(part: string | RegExp, app: unknown, handle: unknown): boolean {
+  const named = (handle as { name?: unknown }).name === 'mounted_app';
   const mountpath = (app as { mountpath?: unknown }).mountpath;
-  if (typeof part !== 'string' || typeof mountpath !== 'string') return true;
+  if (typeof part !== 'string' || typeof mountpath !== 'string') return named;
   return trimSlash(part) === trimSlash(mountpath);
 }
 
@@ -132,12 +131,15 @@ function search(
       if (matched) return join(prefix, layerTemplate(layer, matched, path), sealed);
       continue;
     }
-    const app = next < apps.length && isMountedApp(layer.handle) ? apps[next] : undefined;
-    if (app === undefined && !isRouter(layer.handle)) continue;
+    const router = isRouter(layer.handle);
+    const candidate =
+      next < apps.length && !router && typeof layer.handle === 'function' ? apps[next] : undefined;
+    if (candidate === undefined && !router) continue;
     const matched = matchLayer(layer, path);
     if (!matched) continue;
     const part = layerTemplate(layer, matched, path);
-    if (app !== undefined && !isMountOf(part, app)) continue;
+    const app = candidate !== undefined && isMountOf(part, candidate, layer.handle) ? candidate : undefined;
+    if (app === undefined && !router) continue;
     const inner = app === undefined ? (layer.handle as RouterLike) : rootRouter(app);
     if (inner === undefined) continue;
     let rest = path.slice(matched.path.length);

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// A service bundled as users bundle theirs (esbuild, platform node, minified), against the BUILT
+// package: `sightline` resolves through its exports map (`npm test` builds first).
+const root = resolve(import.meta.dirname, '../..');
+const out = mkdtempSync(join(tmpdir(), 'sightline-bundle-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const run = promisify(execFile);
+
+async function bundle(format: 'esm' | 'cjs'): Promise<string> {
+  const outfile = join(out, `service.${format === 'esm' ? 'mjs' : 'cjs'}`);
+  await build({
+    entryPoints: [join(import.meta.dirname, 'bundled-service.ts')],
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format,
+    minify: true,
+    outfile,
+    logLevel: 'error',
+    // No `paths` from the project's tsconfig, which point `sightline` at the sources.
+    tsconfigRaw: '{}',
+    // Express's CommonJS modules require Node's builtins, which an ES module bundle must provide.
+    banner:
+      format === 'esm'
+        ? {
+            js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+          }
+        : {},
+  });
+  return outfile;
+}
+
+describe('a minified esbuild bundle', () => {
+  it.each(['esm', 'cjs'] as const)(
+    '%s: names routes in mounted apps and routers with their mount paths',
+    async (format) => {
+      const { stdout } = await run(process.execPath, [await bundle(format)], { timeout: 15_000 });
+      expect(JSON.parse(stdout)).toEqual(['GET /orgs/:orgId/admin/users/:id', 'GET /v1/items/:id']);
+    },
+  );
+});
