@@ -23,8 +23,9 @@ interface RouterLike {
 export interface RoutedRequest {
   route?: { path?: unknown } | undefined;
   app?: unknown;
-  originalUrl?: string;
-  url?: string;
+  // `| undefined`, as IncomingMessage declares `url`: exactOptionalPropertyTypes tells the two apart.
+  originalUrl?: string | undefined;
+  url?: string | undefined;
 }
 
 const MAX_DEPTH = 32;
