@@ -16,6 +16,25 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | `SL_ERR_${string}`;
 
+/**
+ * The names of an error's classes, under a registered symbol: the package's two copies (ESM beside
+ * CJS) then know each other's errors, so `instanceof` holds across them and init() passes on the
+ * coded error an adapter the other copy made throws. Names are given, not read: a minifier renames
+ * classes.
+ */
+const CLASSES = Symbol.for('sightline.error.classes');
+
+function markClass(error: Error, name: string): void {
+  const marked = (error as { [CLASSES]?: string[] })[CLASSES];
+  if (marked) marked.push(name);
+  else Object.defineProperty(error, CLASSES, { value: [name] });
+}
+
+function isMarked(value: unknown, name: string): boolean {
+  const marked = (value as { [CLASSES]?: unknown } | null | undefined)?.[CLASSES];
+  return Array.isArray(marked) && marked.includes(name);
+}
+
 /** Base class of every error sightline throws; `code` is stable and documented. */
 export class SightlineError extends Error {
   readonly code: ErrorCode;
@@ -23,6 +42,7 @@ export class SightlineError extends Error {
     super(`${message} [${code}]`);
     this.name = 'SightlineError';
     this.code = code;
+    markClass(this, 'SightlineError');
   }
 }
 
@@ -34,7 +54,22 @@ export class SightlineConfigError extends SightlineError {
     super(code, message);
     this.name = 'SightlineConfigError';
     this.option = option;
+    markClass(this, 'SightlineConfigError');
   }
+}
+
+for (const [type, name] of [
+  [SightlineError, 'SightlineError'],
+  [SightlineConfigError, 'SightlineConfigError'],
+] as const) {
+  // A subclass inherits this: only the class itself takes the other copy's errors.
+  Object.defineProperty(type, Symbol.hasInstance, {
+    value: function hasInstance(this: unknown, value: unknown): boolean {
+      return (
+        Function.prototype[Symbol.hasInstance].call(this, value) || (this === type && isMarked(value, name))
+      );
+    },
+  });
 }
 
 /** Describes a value for an error message without ever echoing a secret or a huge value. */

@@ -23,6 +23,7 @@ const importFromPackage = (specifier: string): Promise<Record<string, unknown>> 
 type Api = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');
 type FastifyEntry = typeof import('../../src/integrations/fastify/index.js');
+type DatadogEntry = typeof import('../../adapters/datadog/index.js');
 
 interface Entry {
   subpath: string;
@@ -155,5 +156,20 @@ describe('ESM and CJS copies loaded together', () => {
     const messages = lines.map((line) => JSON.parse(line).msg as string);
     expect(messages).toContain('Route GET:/missing?page=2&token=[Redacted] not found');
     expect(lines.join('\n')).not.toContain('dual-copy-secret');
+  });
+
+  it('fail init() with the coded error an adapter from the other copy throws at setup', () => {
+    const { datadog } = requireFromPackage(`${pkg.name}/datadog`) as DatadogEntry;
+    const adapter = datadog({ processEnv: {} });
+    let thrown: unknown;
+    try {
+      esm.init({ ...quietConfig(), environment: 'production', exporters: { production: [adapter] } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'SL_ERR_CONFIG_MISSING_CREDENTIALS', option: 'apiKey' });
+    expect((thrown as Error).message).toContain('DD_API_KEY');
+    expect(thrown).toBeInstanceOf(esm.SightlineConfigError);
+    expect(thrown).toBeInstanceOf(cjs.SightlineConfigError);
   });
 });
