@@ -15,6 +15,19 @@ it('fits Express 5 apps and routers', () => {
   express5.Router().use(expressMiddleware({ accessLog: { sampleRate: 0.1 } }));
 });
 
+it("types req.log in Express's handlers", () => {
+  const app5 = express5();
+  app5.get('/orders/:id', (req, res) => {
+    req.log.info({ id: req.params.id }, 'order read');
+    res.json({});
+  });
+  const app4 = express4();
+  app4.get('/orders/:id', (req, res) => {
+    req.log.warn('slow');
+    res.json({});
+  });
+});
+
 it('fits Express 4 apps', () => {
   const app4 = express4();
   app4.use(expressMiddleware({ accessLog: false }));

@@ -17,6 +17,16 @@ export interface ExpressRequestLike extends IncomingMessage, RoutedRequest {
   log?: Logger;
 }
 
+declare global {
+  // Express's types read their Request from this namespace, which is how middleware adds to it.
+  namespace Express {
+    interface Request {
+      /** The request's logger, a child of `obs.log` naming its span; set by `expressMiddleware()`. */
+      log: Logger;
+    }
+  }
+}
+
 /** `next` as Express passes it. */
 export type ExpressNext = (err?: unknown) => void;
 
