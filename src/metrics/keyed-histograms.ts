@@ -95,6 +95,14 @@ export class KeyedHistogram {
     return s;
   }
 
+  /** Recordings some reader has yet to collect; a cumulative reader's never drop to zero. */
+  private unread(state: Float64Array): number {
+    const f = this.boundaries.length + 1 + COUNT;
+    let n = 0;
+    for (let base = 0; base < state.length; base += this.stride) n += state[base + f]!;
+    return n;
+  }
+
   /** This histogram's points for reader `reader`; a delta reader's slices start again from zero. */
   collect(
     reader: number,
@@ -106,7 +114,7 @@ export class KeyedHistogram {
     const delta = temporality === AggregationTemporality.DELTA;
     const base = reader * this.stride;
     const dataPoints: HistogramMetricData['dataPoints'] = [];
-    for (const s of this.series.values()) {
+    for (const [key, s] of this.series) {
       const state = s.state;
       const f = base + counts;
       const count = state[f + COUNT]!;
@@ -123,7 +131,12 @@ export class KeyedHistogram {
           max: state[f + MAX]!,
         },
       });
-      if (delta) resetSlice(state, base, counts);
+      if (delta) {
+        resetSlice(state, base, counts);
+        // Every reader has taken it: kept, a series called once (a host, a route) would count
+        // against the cardinality limit for good, where the SDK's delta storage counts per collection.
+        if (this.unread(state) === 0) this.series.delete(key);
+      }
     }
     return {
       descriptor: {

@@ -113,6 +113,52 @@ describe('KeyedHistograms', () => {
     });
   });
 
+  it('counts the limit per collection for delta readers, as the SDK does, so series seen long ago do not fill it', async () => {
+    const { readers, sdk, keyed } = setUp([AggregationTemporality.DELTA, AggregationTemporality.DELTA], 3);
+    const first = readers[0];
+    // A client calling a new host every few minutes: each collection sees two, never the same again.
+    for (let cycle = 0; cycle < 50; cycle++) {
+      for (const host of [`h${cycle}a`, `h${cycle}b`]) {
+        sdk.record(0.001, { 'server.address': host });
+        keyed.record(0.001, host, () => ({ 'server.address': host }));
+      }
+      for (const reader of readers) {
+        const { resourceMetrics } = await reader.collect();
+        const points = (name: string) =>
+          resourceMetrics.scopeMetrics
+            .flatMap((sm) => sm.metrics)
+            .filter((m) => m.descriptor.name === name)
+            .flatMap((m) => (m as HistogramMetricData).dataPoints.map((dp) => dp.attributes))
+            .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+        expect(points('keyed'), `cycle ${cycle}, ${reader === first ? 'first' : 'second'} reader`).toEqual(
+          points('sdk'),
+        );
+      }
+    }
+  });
+
+  it('keeps a cumulative reader adding up a series a delta reader has collected', async () => {
+    const { readers, keyed } = setUp([AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE], 3);
+    const [delta, cumulative] = readers as [Reader, Reader];
+    keyed.record(0.002, '/a', byRoute('/a'));
+    await metric(delta, 'keyed');
+    await metric(delta, 'keyed');
+    keyed.record(0.004, '/a', byRoute('/a'));
+    keyed.record(0.004, '/b', byRoute('/b'));
+    keyed.record(0.004, '/c', byRoute('/c'));
+    const counts = Object.fromEntries(
+      ((await metric(cumulative, 'keyed'))?.dataPoints ?? []).map((dp) => [
+        JSON.stringify(dp.attributes),
+        dp.value.count,
+      ]),
+    );
+    expect(counts).toEqual({
+      '{"http.route":"/a"}': 2,
+      '{"http.route":"/b"}': 1,
+      '{"otel.metric.overflow":true}': 1,
+    });
+  });
+
   it('refuses a producer once histograms exist, since their series are sized for the readers', () => {
     const hub = new KeyedHistograms(resourceFromAttributes({}), { name: 'svc' }, 10);
     hub.producer(() => AggregationTemporality.DELTA);
