@@ -38,6 +38,7 @@ import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.j
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
+import { exportedParts } from './exported-parts.js';
 import { HAND_OVER } from './global.js';
 import { freeContextGlobals, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
@@ -137,7 +138,10 @@ export class SightlineInstance implements Sightline {
       };
       const freeBefore = freeContextGlobals();
       for (const adapter of extras.adapters)
-        this.adapters.push({ name: adapter.name, parts: setUp(adapter, ctx) });
+        this.adapters.push({
+          name: adapter.name,
+          parts: exportedParts(setUp(adapter, ctx), config.signalsOff),
+        });
 
       this[UNTRACED_ORIGINS] = untracedOrigins(this.adapters.map((a) => a.parts.untracedOrigins));
       const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));

@@ -11,6 +11,7 @@ import {
 } from '../diag/errors.js';
 import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
+import { otelSignalsOff } from './otel-exporters.js';
 import { findInvalidRedactPath } from './redact-paths.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
 
@@ -389,6 +390,7 @@ export function resolveConfig(
       ) ?? DEFAULTS.shutdownTimeout,
     logStream: checkLogStream(input.logStream),
     sdkDisabled,
+    signalsOff: otelSignalsOff(env),
   });
 }
 

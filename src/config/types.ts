@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { DiagLevel } from '../diag/diag.js';
 import type { SightlineAdapter } from '../export/types.js';
+import type { ExportedSignal } from './otel-exporters.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -93,4 +94,6 @@ export interface ResolvedConfig {
   readonly logStream: LogStream | undefined;
   /** `OTEL_SDK_DISABLED=true`: no adapter is set up, spans are not recorded, the detector is off. */
   readonly sdkDisabled: boolean;
+  /** Signals whose OTEL_<SIGNAL>_EXPORTER is `none`: no adapter is given them. */
+  readonly signalsOff: readonly ExportedSignal[];
 }

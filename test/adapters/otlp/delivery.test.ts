@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type OtlpCollector, startCollector } from './intake-server.js';
 import { decodeProtobuf, LOGS_REQUEST, TRACES_REQUEST } from './protobuf-decode.js';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
@@ -302,6 +302,35 @@ describe('otlp delivery', () => {
       expect(obs.stats().otlp?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
     } finally {
       await hung.close();
+    }
+  });
+
+  it('sends no spans with OTEL_TRACES_EXPORTER=none, nor metrics with OTEL_METRICS_EXPORTER=none, and the logs', async () => {
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none');
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    try {
+      const { obs } = startWithOtlp(collector);
+      obs.metrics.counter('orders').add(1);
+      obs.trace('op', () => obs.log.info('in span'));
+      await obs.forceFlush();
+      expect(collector.requests.map((r) => r.signal)).toEqual(['logs']);
+      expect(obs.stats().otlp?.traces?.produced ?? 0).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('sends no log records with OTEL_LOGS_EXPORTER=none, and the spans and metrics', async () => {
+    vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+    try {
+      const { obs, lines } = startWithOtlp(collector);
+      obs.metrics.counter('orders').add(1);
+      obs.trace('op', () => obs.log.info('in span'));
+      await obs.forceFlush();
+      expect(collector.requests.map((r) => r.signal).sort()).toEqual(['metrics', 'traces']);
+      expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['in span']);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 

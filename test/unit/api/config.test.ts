@@ -157,6 +157,17 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, { ...off, SIGHTLINE_SAMPLING: '0.5' }, emptyDir).samplingParentBased).toBe(true);
   });
 
+  it('turns off a signal whose OTEL_<SIGNAL>_EXPORTER lists none; otlp and console change nothing', () => {
+    const env = {
+      OTEL_TRACES_EXPORTER: 'None',
+      OTEL_METRICS_EXPORTER: 'otlp,console',
+      OTEL_LOGS_EXPORTER: 'otlp',
+    };
+    expect(resolveConfig({}, env, emptyDir).signalsOff).toEqual(['traces']);
+    expect(resolveConfig({}, { OTEL_LOGS_EXPORTER: 'otlp,none' }, emptyDir).signalsOff).toEqual(['logs']);
+    expect(resolveConfig({}, {}, emptyDir).signalsOff).toEqual([]);
+  });
+
   it('skips empty entries in OTEL_RESOURCE_ATTRIBUTES, as the OpenTelemetry SDKs do', () => {
     const env = { OTEL_RESOURCE_ATTRIBUTES: 'team=core,, region=eu ,' };
     expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });
@@ -259,6 +270,8 @@ describe('resolveConfig errors', () => {
     [{ OTEL_TRACES_SAMPLER: 'traceidratio_typo', OTEL_TRACES_SAMPLER_ARG: '0.1' }, 'OTEL_TRACES_SAMPLER'],
     [{ OTEL_TRACES_SAMPLER: 'xray' }, 'OTEL_TRACES_SAMPLER'],
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1500.5' }, 'OTEL_METRIC_EXPORT_INTERVAL'],
+    [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER'],
+    [{ OTEL_METRICS_EXPORTER: 'otlp,prometheus' }, 'OTEL_METRICS_EXPORTER'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
