@@ -19,7 +19,7 @@ type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdo
 
 /**
  * Registers the tracer provider: an adapter's own (dd-trace) when one offers it, else the
- * OpenTelemetry Node provider with AsyncLocalStorage context and W3C trace-context and baggage.
+ * OpenTelemetry Node provider with AsyncLocalStorage context and the propagators configured.
  */
 export function buildTracerProvider(
   config: ResolvedConfig,
@@ -51,7 +51,7 @@ export function buildTracerProvider(
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   const contextManager = new AsyncLocalStorageContextManager();
-  registerTracing(globals, provider, contextManager);
+  registerTracing(globals, provider, contextManager, config.propagators);
   if (vendor) {
     trace.disable();
     trace.setGlobalTracerProvider(vendor);

@@ -3,11 +3,13 @@ import {
   context,
   metrics,
   propagation,
+  type TextMapPropagator,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { PropagatorName } from '../config/otel-propagators.js';
 
 /**
  * The OpenTelemetry globals an instance registered. The API keeps a global another SDK set first
@@ -39,21 +41,25 @@ export function freeContextGlobals(): Pick<OtelGlobals, 'context' | 'propagation
   return free;
 }
 
+const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {
+  tracecontext: () => new W3CTraceContextPropagator(),
+  baggage: () => new W3CBaggagePropagator(),
+};
+
 /**
- * What `NodeTracerProvider.register()` does (the provider, the context manager, W3C trace-context
- * and baggage), noting which of them the API took.
+ * What `NodeTracerProvider.register()` does (the provider, the context manager, the propagators
+ * OTEL_PROPAGATORS names, W3C trace-context and baggage by default), noting which of them the API took.
  */
 export function registerTracing(
   globals: OtelGlobals,
   provider: TracerProvider,
   manager: ContextManager,
+  propagators: readonly PropagatorName[],
 ): void {
   globals.trace = trace.setGlobalTracerProvider(provider);
   globals.context = context.setGlobalContextManager(manager.enable());
   globals.propagation = propagation.setGlobalPropagator(
-    new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
+    new CompositePropagator({ propagators: propagators.map((name) => PROPAGATORS[name]()) }),
   );
 }
 

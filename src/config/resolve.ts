@@ -12,6 +12,7 @@ import {
 import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
+import { otelPropagators } from './otel-propagators.js';
 import { findInvalidRedactPath } from './redact-paths.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
 
@@ -391,6 +392,7 @@ export function resolveConfig(
     logStream: checkLogStream(input.logStream),
     sdkDisabled,
     signalsOff: otelSignalsOff(env),
+    propagators: otelPropagators(env),
   });
 }
 

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { DiagLevel } from '../diag/diag.js';
 import type { SightlineAdapter } from '../export/types.js';
 import type { ExportedSignal } from './otel-exporters.js';
+import type { PropagatorName } from './otel-propagators.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -96,4 +97,6 @@ export interface ResolvedConfig {
   readonly sdkDisabled: boolean;
   /** Signals whose OTEL_<SIGNAL>_EXPORTER is `none`: no adapter is given them. */
   readonly signalsOff: readonly ExportedSignal[];
+  /** The headers outgoing calls send and incoming requests are read from: OTEL_PROPAGATORS. */
+  readonly propagators: readonly PropagatorName[];
 }

@@ -168,6 +168,15 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, {}, emptyDir).signalsOff).toEqual([]);
   });
 
+  it('propagates what OTEL_PROPAGATORS lists, none for none, W3C trace context and baggage by default', () => {
+    const propagators = (value?: string) =>
+      resolveConfig({}, value === undefined ? {} : { OTEL_PROPAGATORS: value }, emptyDir).propagators;
+    expect(propagators()).toEqual(['tracecontext', 'baggage']);
+    expect(propagators('TraceContext')).toEqual(['tracecontext']);
+    expect(propagators('baggage, tracecontext')).toEqual(['tracecontext', 'baggage']);
+    expect(propagators('none')).toEqual([]);
+  });
+
   it('skips empty entries in OTEL_RESOURCE_ATTRIBUTES, as the OpenTelemetry SDKs do', () => {
     const env = { OTEL_RESOURCE_ATTRIBUTES: 'team=core,, region=eu ,' };
     expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });
@@ -272,6 +281,8 @@ describe('resolveConfig errors', () => {
     [{ OTEL_METRIC_EXPORT_INTERVAL: '1500.5' }, 'OTEL_METRIC_EXPORT_INTERVAL'],
     [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER'],
     [{ OTEL_METRICS_EXPORTER: 'otlp,prometheus' }, 'OTEL_METRICS_EXPORTER'],
+    [{ OTEL_PROPAGATORS: 'tracecontext,b3' }, 'OTEL_PROPAGATORS'],
+    [{ OTEL_PROPAGATORS: 'xray' }, 'OTEL_PROPAGATORS'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');

@@ -168,6 +168,51 @@ describe('init()', () => {
   });
 });
 
+describe('OTEL_PROPAGATORS', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  /** The trace headers an outgoing call in a span with baggage sends, under the propagators set. */
+  async function headersSent(propagators: string) {
+    vi.stubEnv('OTEL_PROPAGATORS', propagators);
+    const seen: { traceparent?: string; baggage?: string }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({
+        traceparent: req.headers.traceparent as string | undefined,
+        baggage: req.headers.baggage as string | undefined,
+      });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { obs } = startCaptured();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const withBaggage = propagation.setBaggage(
+        context.active(),
+        propagation.createBaggage({ tenant: { value: 'acme' } }),
+      );
+      await context.with(withBaggage, () => obs.trace('call', async () => (await fetch(url)).text()));
+      await obs.shutdown();
+      return seen[0];
+    } finally {
+      server.close();
+    }
+  }
+
+  it('=tracecontext sends the traceparent and no baggage, and =none neither', async () => {
+    expect(await headersSent('tracecontext')).toEqual({
+      traceparent: expect.stringMatching(/^00-/),
+      baggage: undefined,
+    });
+    expect(await headersSent('none')).toEqual({ traceparent: undefined, baggage: undefined });
+    expect(await headersSent('tracecontext,baggage')).toEqual({
+      traceparent: expect.stringMatching(/^00-/),
+      baggage: 'tenant=acme',
+    });
+  });
+});
+
 describe('OTEL_SDK_DISABLED', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
