@@ -352,7 +352,13 @@ export function resolveConfig(
     redact: Object.freeze([...(profile.redact ?? []), ...(envRedact(env) ?? []), ...(code.redact ?? [])]),
     sampling: sdkDisabled
       ? 0
-      : (pick(chosenSampling, standardSampler?.ratio, profile.sampling) ?? DEFAULTS.sampling),
+      : (pick(
+          chosenSampling,
+          standardSampler?.ratio,
+          // dd-trace's ratio, parent-based there too: a service moved from it keeps its share of traces.
+          envNumber(env, 'DD_TRACE_SAMPLE_RATE', 0, 1),
+          profile.sampling,
+        ) ?? DEFAULTS.sampling),
     samplingParentBased:
       !sdkDisabled && (chosenSampling !== undefined || (standardSampler?.parentBased ?? true)),
     metricInterval:

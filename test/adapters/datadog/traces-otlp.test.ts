@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
@@ -60,6 +60,25 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
       expect(obs.stats().datadog?.traces).toBeUndefined();
     },
   );
+
+  it('samples new traces at DD_TRACE_SAMPLE_RATE, as dd-trace does, so 0 sends the Agent none', async () => {
+    vi.stubEnv('DD_TRACE_SAMPLE_RATE', '0');
+    try {
+      server = await IntakeServer.start({ apiKey: KEY });
+      const { obs } = start(server, {
+        metrics: 'none',
+        events: false,
+        traces: 'otlp',
+        endpoints: { traces: server.url('/v1/traces') },
+      });
+      for (let i = 0; i < 20; i++) obs.trace('place-order', () => undefined);
+      await obs.forceFlush();
+      expect(server.on('/v1/traces')).toEqual([]);
+      expect(obs.stats().datadog?.traces?.produced).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 
   it('counts spans it could not deliver when the Agent is not listening', async () => {
     server = await IntakeServer.start();

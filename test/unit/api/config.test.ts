@@ -149,6 +149,17 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, { OTEL_TRACES_SAMPLER: 'Always_Off' }, emptyDir).sampling).toBe(0);
   });
 
+  it('samples at DD_TRACE_SAMPLE_RATE, parent-based, below OTEL_TRACES_SAMPLER and above the profile', () => {
+    const dd = { DD_TRACE_SAMPLE_RATE: '0.1' };
+    const profiles = { development: { sampling: 0.5 } };
+    expect(resolveConfig({ profiles }, dd, emptyDir)).toMatchObject({
+      sampling: 0.1,
+      samplingParentBased: true,
+    });
+    expect(resolveConfig({}, { ...dd, OTEL_TRACES_SAMPLER: 'always_on' }, emptyDir).sampling).toBe(1);
+    expect(resolveConfig({}, { ...dd, SIGHTLINE_SAMPLING: '0.3' }, emptyDir).sampling).toBe(0.3);
+  });
+
   it('keeps a caller’s sampling decision unless OTEL_TRACES_SAMPLER names a form without parentbased_', () => {
     const off = { OTEL_TRACES_SAMPLER: 'always_off' };
     expect(resolveConfig({}, off, emptyDir)).toMatchObject({ sampling: 0, samplingParentBased: false });
@@ -283,6 +294,7 @@ describe('resolveConfig errors', () => {
     [{ OTEL_METRICS_EXPORTER: 'otlp,prometheus' }, 'OTEL_METRICS_EXPORTER'],
     [{ OTEL_PROPAGATORS: 'tracecontext,b3' }, 'OTEL_PROPAGATORS'],
     [{ OTEL_PROPAGATORS: 'xray' }, 'OTEL_PROPAGATORS'],
+    [{ DD_TRACE_SAMPLE_RATE: '10%' }, 'DD_TRACE_SAMPLE_RATE'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
