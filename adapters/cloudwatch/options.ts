@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, otlpEndpointFromEnv, resolveEndpoint } from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
 /** Static AWS credentials for api mode; without them the AWS SDK's default credential chain is used. */
@@ -35,7 +35,10 @@ export interface CloudWatchOptions {
   createLogGroup?: boolean;
   /** Anomaly events as a log line plus `AnomalyScore`/`AnomalySeverity` EMF metrics. Default true. */
   events?: boolean;
-  /** Send spans by OTLP/HTTP to `endpoints.traces` (an ADOT collector or CloudWatch agent). Default false. */
+  /**
+   * Send spans by OTLP/HTTP to `endpoints.traces` (an ADOT collector or CloudWatch agent), else to
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`. Default false.
+   */
   traces?: boolean;
   /** Time-prefixed trace ids X-Ray accepts (first 8 hex digits = epoch seconds). Default: same as `traces`. */
   xrayIds?: boolean;
@@ -59,7 +62,7 @@ export interface CloudWatchOptions {
   write?: (line: string) => unknown;
   /** Queue, flush and retry tuning of the api-mode and traces channels. */
   channel?: ChannelOptions;
-  /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` from; default `process.env`. */
+  /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` and the OTLP endpoint variables from; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -287,7 +290,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     traces,
     xrayIds: bool(o, 'xrayIds', traces),
     xrayTraceIdKey,
-    endpoints: resolveEndpoints(input.endpoints),
+    endpoints: resolveEndpoints(input.endpoints, traces ? env : {}),
     credentials: resolveCredentials(input.credentials),
     storageResolution,
     maxHistogramValues,
@@ -331,8 +334,24 @@ function resolveDimensions(value: unknown): [string, string][] {
   return out;
 }
 
-function resolveEndpoints(value: CloudWatchOptions['endpoints']): ResolvedCloudWatchOptions['endpoints'] {
-  if (value === undefined) return { traces: new URL(DEFAULT_TRACES_URL) };
+/** `endpoints.traces`, else the collector the standard OTLP variables name, as ADOT's own setup sets them. */
+function tracesUrl(value: string | undefined, env: Readonly<Record<string, string | undefined>>): URL {
+  const { option, url } =
+    value !== undefined
+      ? { option: 'cloudwatch.endpoints.traces', url: value }
+      : (otlpEndpointFromEnv(env, 'traces') ?? {
+          option: 'cloudwatch.endpoints.traces',
+          url: DEFAULT_TRACES_URL,
+        });
+  return resolveEndpoint(option, url, { credentials: false });
+}
+
+/** `env` is empty without `traces`: a variable meant for another exporter must not fail init() here. */
+function resolveEndpoints(
+  value: CloudWatchOptions['endpoints'],
+  env: Readonly<Record<string, string | undefined>>,
+): ResolvedCloudWatchOptions['endpoints'] {
+  if (value === undefined) return { traces: tracesUrl(undefined, env) };
   if (typeof value !== 'object' || value === null) {
     fail(
       'cloudwatch.endpoints',
@@ -357,9 +376,7 @@ function resolveEndpoints(value: CloudWatchOptions['endpoints']): ResolvedCloudW
     ...(value.logs !== undefined
       ? { logs: resolveEndpoint('cloudwatch.endpoints.logs', value.logs, { credentials: true }) }
       : {}),
-    traces: resolveEndpoint('cloudwatch.endpoints.traces', value.traces ?? DEFAULT_TRACES_URL, {
-      credentials: false,
-    }),
+    traces: tracesUrl(value.traces, env),
   };
 }
 

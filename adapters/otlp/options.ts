@@ -5,7 +5,9 @@ import {
   envValue,
   isLoopback,
   MAX_TIMER_MS,
+  otlpEndpointFromEnv,
   resolveEndpoint,
+  underBase,
 } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { parseOtlpHeaders, validateHeaders } from './headers.js';
@@ -131,28 +133,11 @@ function fromEnv(env: OtlpOptions['env'], signal: OtlpSignalName, what: string) 
   return g === undefined ? undefined : { name: general, value: g };
 }
 
-/** `/v1/<signal>` under a base URL, keeping any path prefix (`https://host/otlp` → `/otlp/v1/traces`). */
-function underBase(base: string | URL, signal: OtlpSignalName): string | URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(base));
-  } catch {
-    return base; // resolveEndpoint reports it, naming the option.
-  }
-  parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}/v1/${signal}`;
-  return parsed;
-}
-
 function endpointOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName) {
   const explicit = options.endpoints?.[signal];
   if (explicit !== undefined) return { option: `endpoints.${signal}`, url: explicit };
   if (options.url !== undefined) return { option: 'url', url: underBase(options.url, signal) };
-  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
-  const s = envValue(env, specific);
-  if (s !== undefined) return { option: specific, url: s };
-  const g = envValue(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (g !== undefined) return { option: 'OTEL_EXPORTER_OTLP_ENDPOINT', url: underBase(g, signal) };
-  return { option: 'url', url: underBase(DEFAULT_BASE, signal) };
+  return otlpEndpointFromEnv(env, signal) ?? { option: 'url', url: underBase(DEFAULT_BASE, signal) };
 }
 
 function protocolOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName): OtlpProtocol {

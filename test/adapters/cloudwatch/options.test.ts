@@ -103,6 +103,9 @@ describe('cloudwatch() options', () => {
     expect(o).toMatchObject({ mode: 'emf', traces: false, xrayIds: false, xrayTraceIdKey: 'xray_trace_id' });
     expect(o.endpoints.traces.href).toBe('http://127.0.0.1:4318/v1/traces');
     expect(resolveCloudWatchOptions({ traces: true, env: {} }).xrayIds).toBe(true);
+    // A collector variable meant for another exporter fails nothing while traces are off.
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' };
+    expect(resolveCloudWatchOptions({ env }).endpoints.traces.href).toBe('http://127.0.0.1:4318/v1/traces');
   });
 });
 

@@ -54,36 +54,70 @@ describe('X-Ray ids', () => {
   });
 
   it('sends spans with X-Ray ids by OTLP/HTTP protobuf to the collector endpoint', async () => {
-    const bodies: { path: string; type: string | undefined; body: Buffer }[] = [];
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        bodies.push({ path: req.url ?? '', type: req.headers['content-type'], body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const collector = await startCollector();
     try {
       const { obs } = startEmf({
         traces: true,
-        endpoints: { traces: `http://127.0.0.1:${port}/v1/traces` },
+        endpoints: { traces: `${collector.origin}/v1/traces` },
         channel: { gzip: false },
       });
       const traceId = obs.trace('checkout', (span) => span.spanContext().traceId);
       expect(Number.parseInt(traceId.slice(0, 8), 16)).toBeCloseTo(Date.now() / 1000, -2);
       await obs.forceFlush();
+      const { bodies } = collector;
       expect(bodies).toHaveLength(1);
       expect(bodies[0]).toMatchObject({ path: '/v1/traces', type: 'application/x-protobuf' });
       // The raw 16-byte trace id is inside the protobuf body.
       expect(bodies[0]!.body.includes(Buffer.from(traceId, 'hex'))).toBe(true);
       expect(getSightline()!.stats().cloudwatch!.traces).toMatchObject({ produced: 1, delivered: 1 });
     } finally {
+      await collector.close();
+    }
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '/agent/v1/traces', '/agent/v1/traces'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', '/agent', '/agent/v1/traces'],
+  ])(
+    'sends spans to the collector %s names, as ADOT is set up, without endpoints',
+    async (name, path, sentTo) => {
+      const collector = await startCollector();
+      try {
+        const { obs } = startEmf({
+          traces: true,
+          env: { [name]: `${collector.origin}${path}` },
+          channel: { gzip: false },
+        });
+        obs.trace('checkout', () => undefined);
+        await obs.forceFlush();
+        expect(collector.bodies.map((b) => b.path)).toEqual([sentTo]);
+      } finally {
+        await collector.close();
+      }
+    },
+  );
+});
+
+/** A loopback OTLP/HTTP receiver, as an ADOT collector or the CloudWatch agent runs, keeping each body. */
+async function startCollector() {
+  const bodies: { path: string; type: string | undefined; body: Buffer }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push({ path: req.url ?? '', type: req.headers['content-type'], body: Buffer.concat(chunks) });
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    bodies,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
       await getSightline()?.shutdown();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-    }
-  });
-});
+    },
+  };
+}
