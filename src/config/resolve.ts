@@ -378,6 +378,9 @@ export function resolveConfig(
       pick(
         code.maxAttributeLength,
         envNumber(env, 'SIGHTLINE_MAX_ATTRIBUTE_LENGTH', 16, 1_048_576, true),
+        // The SDK's own limits, which the one sightline gives its tracer provider would override.
+        envNumber(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 16, 1_048_576, true),
+        envNumber(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 16, 1_048_576, true),
         profile.maxAttributeLength,
       ) ?? DEFAULTS.maxAttributeLength,
     handleSignals:

@@ -189,6 +189,20 @@ describe('otlp delivery', () => {
     expect(text).toContain('"doubleValue":1.1805916207174113e+21');
   });
 
+  it('sends span attributes cut at OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, as the SDK alone would cut them', async () => {
+    vi.stubEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '64');
+    try {
+      const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['traces'] });
+      obs.trace('long', (span) => span.setAttribute('sql', 'x'.repeat(1000)));
+      await obs.forceFlush();
+      const text = JSON.stringify(collector.accepted('traces').map((r) => r.json));
+      expect(text).toContain(`"stringValue":"${'x'.repeat(64)}"`);
+      expect(text).not.toContain('x'.repeat(65));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('writes NaN and infinite attribute values as "NaN", "Infinity" and "-Infinity" in http/json', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     obs.trace('ratios', (span) => {

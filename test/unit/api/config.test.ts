@@ -160,6 +160,17 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({}, { ...dd, SIGHTLINE_SAMPLING: '0.3' }, emptyDir).sampling).toBe(0.3);
   });
 
+  it('cuts attributes at OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, else OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, below SIGHTLINE_*', () => {
+    const general = { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '256' };
+    const span = { ...general, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '128' };
+    const profiles = { development: { maxAttributeLength: 64 } };
+    expect(resolveConfig({ profiles }, general, emptyDir).maxAttributeLength).toBe(256);
+    expect(resolveConfig({}, span, emptyDir).maxAttributeLength).toBe(128);
+    expect(
+      resolveConfig({}, { ...span, SIGHTLINE_MAX_ATTRIBUTE_LENGTH: '32' }, emptyDir).maxAttributeLength,
+    ).toBe(32);
+  });
+
   it('keeps a caller’s sampling decision unless OTEL_TRACES_SAMPLER names a form without parentbased_', () => {
     const off = { OTEL_TRACES_SAMPLER: 'always_off' };
     expect(resolveConfig({}, off, emptyDir)).toMatchObject({ sampling: 0, samplingParentBased: false });
@@ -295,6 +306,7 @@ describe('resolveConfig errors', () => {
     [{ OTEL_PROPAGATORS: 'tracecontext,b3' }, 'OTEL_PROPAGATORS'],
     [{ OTEL_PROPAGATORS: 'xray' }, 'OTEL_PROPAGATORS'],
     [{ DD_TRACE_SAMPLE_RATE: '10%' }, 'DD_TRACE_SAMPLE_RATE'],
+    [{ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' }, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
