@@ -1,5 +1,5 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, otlpEndpointFromEnv, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, envValue, otlpEndpointFromEnv, resolveEndpoint } from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
 /** Static AWS credentials for api mode; without them the AWS SDK's default credential chain is used. */
@@ -336,14 +336,26 @@ function resolveDimensions(value: unknown): [string, string][] {
 
 /** `endpoints.traces`, else the collector the standard OTLP variables name, as ADOT's own setup sets them. */
 function tracesUrl(value: string | undefined, env: Readonly<Record<string, string | undefined>>): URL {
-  const { option, url } =
-    value !== undefined
-      ? { option: 'cloudwatch.endpoints.traces', url: value }
-      : (otlpEndpointFromEnv(env, 'traces') ?? {
-          option: 'cloudwatch.endpoints.traces',
-          url: DEFAULT_TRACES_URL,
-        });
-  return resolveEndpoint(option, url, { credentials: false });
+  if (value !== undefined)
+    return resolveEndpoint('cloudwatch.endpoints.traces', value, { credentials: false });
+  const fromEnv = otlpEndpointFromEnv(env, 'traces');
+  if (fromEnv === undefined) return new URL(DEFAULT_TRACES_URL);
+  checkNotGrpc(env);
+  return resolveEndpoint(fromEnv.option, fromEnv.url, { credentials: false });
+}
+
+/** An endpoint the variables give for gRPC is a port that does not speak OTLP/HTTP, which spans go by. */
+function checkNotGrpc(env: Readonly<Record<string, string | undefined>>): void {
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = envValue(env, name);
+    if (protocol === undefined) continue;
+    if (protocol.toLowerCase() !== 'grpc') return;
+    fail(
+      name,
+      `${name}=grpc names a gRPC collector endpoint, and cloudwatch sends spans by OTLP/HTTP; set endpoints.traces to the collector's OTLP/HTTP URL (port 4318)`,
+      ErrorCodes.CONFIG_INVALID_ENV,
+    );
+  }
 }
 
 /** `env` is empty without `traces`: a variable meant for another exporter must not fail init() here. */

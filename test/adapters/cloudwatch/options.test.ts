@@ -88,6 +88,22 @@ describe('cloudwatch() options', () => {
     expect(() => cloudwatch(options)).toThrowError(expect.objectContaining({ code, option }));
   });
 
+  it('fails on OTLP endpoint variables meant for gRPC, since spans go by OTLP/HTTP', () => {
+    const grpc = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    };
+    expect(() => resolveCloudWatchOptions({ traces: true, env: grpc })).toThrowError(
+      expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: 'OTEL_EXPORTER_OTLP_PROTOCOL' }),
+    );
+    const tracesHttp = { ...grpc, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+    expect(resolveCloudWatchOptions({ traces: true, env: tracesHttp }).endpoints.traces.href).toBe(
+      'http://collector:4317/v1/traces',
+    );
+    const given = { traces: true, endpoints: { traces: 'http://127.0.0.1:4318/v1/traces' }, env: grpc };
+    expect(resolveCloudWatchOptions(given).endpoints.traces.port).toBe('4318');
+  });
+
   it('reads AWS_REGION, then AWS_DEFAULT_REGION', () => {
     expect(
       resolveCloudWatchOptions({ env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' } }).region,
