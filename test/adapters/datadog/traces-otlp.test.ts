@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
+import type { DatadogOptions } from '../../../adapters/datadog/index.js';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
@@ -10,15 +11,21 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Starts sightline with spans alone going by OTLP to the loopback Agent. */
+function toAgent(intake: IntakeServer, extra: Partial<DatadogOptions> = {}) {
+  return start(intake, {
+    metrics: 'none',
+    events: false,
+    traces: 'otlp',
+    endpoints: { traces: intake.url('/v1/traces') },
+    ...extra,
+  });
+}
+
 describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
   it('posts OTLP/protobuf spans with the service resource and no API key', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
-    const { obs } = start(server, {
-      metrics: 'none',
-      events: false,
-      traces: 'otlp',
-      endpoints: { traces: server.url('/v1/traces') },
-    });
+    const { obs } = toAgent(server);
     obs.trace('place-order', (span) => span.setAttribute('order.id', 'o-42'));
     await obs.forceFlush();
     const requests = server.on('/v1/traces');
@@ -47,11 +54,7 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
     'sends the Agent no spans with DD_TRACE_ENABLED=%s, as dd-trace sends none',
     async (value) => {
       server = await IntakeServer.start({ apiKey: KEY });
-      const { obs } = start(server, {
-        metrics: 'none',
-        events: false,
-        traces: 'otlp',
-        endpoints: { traces: server.url('/v1/traces') },
+      const { obs } = toAgent(server, {
         processEnv: { DD_TRACE_ENABLED: value },
       });
       obs.trace('place-order', () => undefined);
@@ -65,12 +68,7 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
     vi.stubEnv('DD_TRACE_SAMPLE_RATE', '0');
     try {
       server = await IntakeServer.start({ apiKey: KEY });
-      const { obs } = start(server, {
-        metrics: 'none',
-        events: false,
-        traces: 'otlp',
-        endpoints: { traces: server.url('/v1/traces') },
-      });
+      const { obs } = toAgent(server);
       for (let i = 0; i < 20; i++) obs.trace('place-order', () => undefined);
       await obs.forceFlush();
       expect(server.on('/v1/traces')).toEqual([]);
@@ -83,11 +81,7 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
   it('counts spans it could not deliver when the Agent is not listening', async () => {
     server = await IntakeServer.start();
     await server.close();
-    const { obs } = start(server, {
-      metrics: 'none',
-      events: false,
-      traces: 'otlp',
-      endpoints: { traces: server.url('/v1/traces') },
+    const { obs } = toAgent(server, {
       channel: {
         flushIntervalMs: 20,
         shutdownTimeoutMs: 200,
