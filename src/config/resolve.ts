@@ -326,6 +326,7 @@ export function resolveConfig(
 
   const chosenSampling = pick(code.sampling, envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1));
   const standardSampler = otelSampler(env);
+  checkSpanCountLimits(env);
   // The OpenTelemetry switch for every signal it covers; it wins over code, as the SDKs' does.
   const sdkDisabled = otelSdkDisabled(env);
 
@@ -463,6 +464,24 @@ function otelSdkDisabled(env: Env): boolean {
     'OTEL_SDK_DISABLED',
     `OTEL_SDK_DISABLED=${describeValue(raw)} is not a boolean; use true or false`,
   );
+}
+
+/** The span limits the OpenTelemetry SDK reads itself, with the names the JS SDK gives them. */
+const SPAN_COUNT_LIMITS = [
+  'OTEL_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+  'OTEL_SPAN_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_LINK_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT',
+  'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT',
+];
+
+/**
+ * The SDK skips a limit it cannot read with a diagnostic nobody sees and keeps its default of 128:
+ * fail instead, as for the variables sightline reads.
+ */
+function checkSpanCountLimits(env: Env): void {
+  for (const name of SPAN_COUNT_LIMITS) envNumber(env, name, 0, Number.MAX_SAFE_INTEGER, true);
 }
 
 const SAMPLERS = [

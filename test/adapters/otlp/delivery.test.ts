@@ -203,6 +203,19 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('sends at most OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT attributes a span, as the SDK reads it', async () => {
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', '2');
+    try {
+      const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['traces'] });
+      obs.trace('wide', (span) => span.setAttributes({ a: 1, b: 2, c: 3 }));
+      await obs.forceFlush();
+      const text = JSON.stringify(collector.accepted('traces').map((r) => r.json));
+      expect([...text.matchAll(/"key":"([abc])"/g)].map((m) => m[1])).toEqual(['a', 'b']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('writes NaN and infinite attribute values as "NaN", "Infinity" and "-Infinity" in http/json', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     obs.trace('ratios', (span) => {

@@ -307,6 +307,8 @@ describe('resolveConfig errors', () => {
     [{ OTEL_PROPAGATORS: 'xray' }, 'OTEL_PROPAGATORS'],
     [{ DD_TRACE_SAMPLE_RATE: '10%' }, 'DD_TRACE_SAMPLE_RATE'],
     [{ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '8' }, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+    [{ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '1k' }, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT'],
+    [{ OTEL_SPAN_EVENT_COUNT_LIMIT: '-1' }, 'OTEL_SPAN_EVENT_COUNT_LIMIT'],
   ])('a malformed variable %j fails init', (env, name) => {
     const e = catchError(() => resolveConfig({}, env, emptyDir));
     expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
