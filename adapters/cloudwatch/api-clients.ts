@@ -69,7 +69,8 @@ export interface LogTarget {
 
 /**
  * PutLogEvents through `@aws-sdk/client-cloudwatch-logs`, loaded and built on the first call. On
- * `ResourceNotFoundException` it creates the group and stream (when allowed) and sends once more.
+ * `ResourceNotFoundException` it creates the stream, and the group first if that is missing too (when
+ * allowed), and sends once more.
  * Resolves to the JSON of `rejectedLogEventsInfo` (or `''`).
  *
  * @example
@@ -96,13 +97,22 @@ export function createLogsClient(settings: ClientSettings, target: LogTarget) {
     signal: AbortSignal,
   ): Promise<void> {
     const exists = (error: unknown) => {
-      if ((error as { name?: unknown } | null)?.name !== 'ResourceAlreadyExistsException') throw error;
+      if (errorName(error) !== 'ResourceAlreadyExistsException') throw error;
     };
     const { logGroup: logGroupName, logStream: logStreamName } = target;
+    const createStream = () =>
+      client.send(new sdk.CreateLogStreamCommand({ logGroupName, logStreamName }), { abortSignal: signal });
+    // The stream first: a group made beforehand is the common case, and a least-privilege role may
+    // create streams in it but not groups. Only a missing group calls for CreateLogGroup.
+    try {
+      await createStream();
+      return;
+    } catch (error) {
+      if (errorName(error) === 'ResourceAlreadyExistsException') return;
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
     await client.send(new sdk.CreateLogGroupCommand({ logGroupName }), { abortSignal: signal }).catch(exists);
-    await client
-      .send(new sdk.CreateLogStreamCommand({ logGroupName, logStreamName }), { abortSignal: signal })
-      .catch(exists);
+    await createStream().catch(exists);
   }
 
   return {
@@ -117,7 +127,7 @@ export function createLogsClient(settings: ClientSettings, target: LogTarget) {
       try {
         output = await client.send(new sdk.PutLogEventsCommand(input), { abortSignal: signal });
       } catch (error) {
-        if (!target.create || (error as { name?: unknown } | null)?.name !== 'ResourceNotFoundException') {
+        if (!target.create || errorName(error) !== 'ResourceNotFoundException') {
           throw error;
         }
         // Logs and events share the group: one creation at a time, forgotten if it fails.
@@ -138,4 +148,8 @@ export function createLogsClient(settings: ClientSettings, target: LogTarget) {
       if (current) (await current.catch(() => undefined))?.client.destroy();
     },
   };
+}
+
+function errorName(error: unknown): unknown {
+  return (error as { name?: unknown } | null)?.name;
 }

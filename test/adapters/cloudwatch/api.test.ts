@@ -86,7 +86,13 @@ describe('api mode against a loopback CloudWatch', () => {
     expect(data).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
 
     const ops = intake.requests.filter((r) => r.operation !== 'PutMetricData').map((r) => r.operation);
-    expect(ops).toEqual(['PutLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents']);
+    expect(ops).toEqual([
+      'PutLogEvents',
+      'CreateLogStream',
+      'CreateLogGroup',
+      'CreateLogStream',
+      'PutLogEvents',
+    ]);
     const putLogs = intake.requests.filter((r) => r.operation === 'PutLogEvents').at(-1)!;
     expect(putLogs.headers['x-amz-target']).toBe('Logs_20140328.PutLogEvents');
     expect(putLogs.headers['content-type']).toBe('application/x-amz-json-1.1');
@@ -95,6 +101,19 @@ describe('api mode against a loopback CloudWatch', () => {
     expect(stored[0]!.timestamp).toBe(JSON.parse(logLines[0]!).time);
     expect(cw().metrics).toMatchObject({ queued: 0 });
     expect(cw().metrics?.dropped).toEqual({});
+    expect(cw().logs).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+    expect(cw().logs?.dropped).toEqual({});
+  });
+
+  it('creates a missing stream in a group that exists without asking for CreateLogGroup, which a least-privilege role lacks', async () => {
+    intake = await startAwsIntake();
+    intake.streams.add('/shop/checkout');
+    intake.denied.add('CreateLogGroup');
+    const { obs } = startApi(intake.url, { events: false });
+    obs.log.info('hello');
+    await obs.forceFlush();
+    expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(1);
+    expect(intake.requests.map((r) => r.operation)).not.toContain('CreateLogGroup');
     expect(cw().logs).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
     expect(cw().logs?.dropped).toEqual({});
   });

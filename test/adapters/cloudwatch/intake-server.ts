@@ -40,6 +40,8 @@ export interface AwsIntake {
   script(operation: string, ...answers: ScriptedAnswer[]): void;
   /** Log groups/streams that exist; PutLogEvents to anything else is ResourceNotFoundException. */
   readonly streams: Set<string>;
+  /** Operations the caller's IAM policy does not allow: answered with AccessDeniedException. */
+  readonly denied: Set<string>;
   /** Every event accepted by PutLogEvents, per `group:stream`. */
   readonly stored: Map<string, { timestamp: number; message: string }[]>;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<string, ScriptedAnswer[]>();
   const streams = new Set<string>();
+  const denied = new Set<string>();
   const stored = new Map<string, { timestamp: number; message: string }[]>();
 
   const server: Server = createServer((req, res) => {
@@ -92,6 +95,8 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
         if (answer.status >= 300) return error(res, contentType, answer);
         return ok(res, contentType, answer.body ?? {});
       }
+      if (denied.has(operation))
+        return error(res, contentType, { status: 400, type: 'AccessDeniedException' });
       if (!isLogs && !target.startsWith(CW_PREFIX)) {
         return error(res, contentType, { status: 400, type: 'UnknownOperationException' });
       }
@@ -181,6 +186,7 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
     url: `http://127.0.0.1:${address.port}`,
     requests,
     streams,
+    denied,
     stored,
     script(operation, ...answers) {
       const list = scripts.get(operation) ?? [];
