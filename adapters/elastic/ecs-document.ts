@@ -19,6 +19,23 @@ export const ECS_VERSION = '8.10.0';
 /** Deeper values are stored as JSON text: Elasticsearch refuses objects nested beyond 20 levels. */
 const MAX_DEPTH = 16;
 
+/**
+ * Root fields log documents hold as ECS objects, some only now and then (`trace` and `span` inside a
+ * span, `error` with an `err`). A data stream's mapping is set by the documents before: a line's plain
+ * `error: 'timeout'` would make it refuse every later `error.message`, or be refused itself.
+ */
+const OBJECT_ROOTS = new Set([
+  'ecs',
+  'service',
+  'host',
+  'event',
+  'data_stream',
+  'log',
+  'trace',
+  'span',
+  'error',
+]);
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -92,8 +109,9 @@ export function labelValue(
 
 /**
  * Merges one field of a log line (any key, any JSON value) into a document: objects are walked so
- * dotted keys inside them expand too, and a leaf that collides is put in `labels` under its full
- * path (dots as `_`). Values nested too deep are kept as JSON text.
+ * dotted keys inside them expand too, and a leaf that collides, or a plain value at the root of an
+ * ECS object such as `error`, is put in `labels` under its full path (dots as `_`). Values nested too
+ * deep are kept as JSON text.
  */
 export function mergeField(doc: Doc, labels: Doc, key: string, value: unknown): void {
   mergeAt(doc, labels, pathOf(key), value, 0);
@@ -109,7 +127,8 @@ function mergeAt(doc: Doc, labels: Doc, path: string[], value: unknown, depth: n
     if (!empty) return;
   }
   const leaf = isPlainObject(value) && depth >= MAX_DEPTH ? JSON.stringify(value) : value;
-  if (!setPath(doc, path, leaf)) addLabel(labels, labelKey(path.join('.')), leaf);
+  const plainAtObjectRoot = path.length === 1 && OBJECT_ROOTS.has(path[0] as string) && !isPlainObject(leaf);
+  if (plainAtObjectRoot || !setPath(doc, path, leaf)) addLabel(labels, labelKey(path.join('.')), leaf);
 }
 
 /**

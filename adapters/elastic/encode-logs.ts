@@ -62,8 +62,8 @@ export function addIdentity(
  * `@timestamp`, `message` and `log.level`; `trace_id`/`span_id` become `trace.id`/`span.id`; a
  * serialised `err` becomes `error.type`/`error.message`/`error.stack_trace`; every other field is
  * kept, dotted keys expanded, and a field that would collide with another (a string `service` next
- * to `service.name`) or is named like a metadata field (`_id`, any root name starting with `_`) goes
- * to `labels`, next to the line's own `labels`, flattened (`labels.http.route` is `labels.http_route`).
+ * to `service.name`, or with the object other lines have there, as a string `error`) or is named like
+ * a metadata field (`_id`, any root name starting with `_`) goes to `labels`, next to the line's own `labels`, flattened (`labels.http.route` is `labels.http_route`).
  * A line that is not a JSON object becomes the message.
  *
  * @example

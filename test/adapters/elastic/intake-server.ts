@@ -81,6 +81,51 @@ function metadataFieldError(doc: Record<string, unknown>): string | undefined {
   return `Field [${field}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`;
 }
 
+/** How dynamic mapping fixed a field: an object (it has sub-fields) or a concrete value. */
+type FieldKind = 'object' | 'value';
+
+/** The kind of every field of a document, dotted keys expanded and arrays looked through, as Elasticsearch maps them. */
+function fieldKinds(value: unknown, path: string, out: [string, FieldKind][]): void {
+  if (Array.isArray(value)) {
+    for (const v of value) fieldKinds(v, path, out);
+  } else if (typeof value === 'object' && value !== null) {
+    if (path !== '') out.push([path, 'object']);
+    for (const [key, child] of Object.entries(value)) {
+      const parts = key.split('.');
+      let at = path;
+      parts.forEach((part, i) => {
+        at = at === '' ? part : `${at}.${part}`;
+        if (i < parts.length - 1) out.push([at, 'object']);
+      });
+      fieldKinds(child, at, out);
+    }
+  } else if (value !== null && value !== undefined && path !== '') {
+    out.push([path, 'value']);
+  }
+}
+
+/**
+ * The refusal Elasticsearch gives a document whose field is an object where the data stream's mapping
+ * (set by the documents before it) has a concrete value, or the other way round; `undefined` when
+ * the document fits, whose new fields then join the mapping.
+ */
+function mappingConflict(mapping: Map<string, FieldKind>, doc: Record<string, unknown>): string | undefined {
+  const kinds: [string, FieldKind][] = [];
+  fieldKinds(doc, '', kinds);
+  const seen = new Map(mapping);
+  for (const [path, kind] of kinds) {
+    const known = seen.get(path);
+    if (known !== undefined && known !== kind) {
+      return kind === 'value'
+        ? `object mapping for [${path}] tried to parse field [${path}] as object, but found a concrete value`
+        : `can't merge a non object mapping [${path}] with an object mapping`;
+    }
+    seen.set(path, kind);
+  }
+  for (const [path, kind] of seen) mapping.set(path, kind);
+  return undefined;
+}
+
 /** Validates a data stream name as Elasticsearch and the stock templates would. */
 export function dataStreamError(index: string | undefined): string | undefined {
   if (index === undefined) return 'no _index';
@@ -95,7 +140,9 @@ export function dataStreamError(index: string | undefined): string | undefined {
  * A loopback server speaking the Elasticsearch `_bulk` API as documented: NDJSON with a newline after
  * every line, `create` actions into `logs-*-*`/`metrics-*-*` data streams, gzip bodies, 401 on bad
  * credentials, 413 above `http.max_content_length`, per-item results in request order with
- * `errors: true` (400 for a document with a metadata field such as `_id` at its root), `filter_path`,
+ * `errors: true` (400 for a document with a metadata field such as `_id` at its root, or with a field
+ * that is an object where earlier documents of its data stream made it a value, or the other way
+ * round, as dynamic mapping refuses), `filter_path`,
  * and an OTLP `/v1/traces` endpoint (APM Server). Answers can be scripted per request or per document.
  */
 export class EsIntake {
@@ -105,6 +152,8 @@ export class EsIntake {
   private readonly scripts: EsReply[] = [];
   private itemRule: ItemRule | undefined;
   private readonly attempts = new Map<string, number>();
+  /** Each data stream's dynamic mapping: the kind of every field its documents have set. */
+  private readonly mappings = new Map<string, Map<string, FieldKind>>();
   private waiters: { n: number; resolve: () => void }[] = [];
 
   private constructor(
@@ -300,6 +349,14 @@ export class EsIntake {
         failure = { status: 400, type: 'mapper_parsing_exception', reason: unparsable };
       } else {
         failure = this.itemRule?.(op, attempt);
+      }
+      if (failure === undefined) {
+        const index = op.index as string;
+        const mapping = this.mappings.get(index) ?? new Map<string, FieldKind>();
+        this.mappings.set(index, mapping);
+        const conflict = mappingConflict(mapping, op.doc);
+        if (conflict !== undefined)
+          failure = { status: 400, type: 'document_parsing_exception', reason: `[1:2] ${conflict}` };
       }
       const status = failure?.status ?? 201;
       record.itemStatuses.push(status);

@@ -143,6 +143,22 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     expect(obs.stats().elastic!.logs?.dropped).toEqual({});
   });
 
+  it('puts a plain error, trace or span field under labels, since other lines make those ECS objects', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.log.warn({ error: 'timeout', trace: 'manual', span: 3 }, 'retrying');
+    obs.log.error({ err: new Error('declined') }, 'payment failed');
+    obs.trace('checkout', () => obs.log.info('inside'));
+    await obs.forceFlush();
+    const docs = intake.docs('logs-checkout-production');
+    expect(docs.map((d) => d.message)).toEqual(['retrying', 'payment failed', 'inside']);
+    expect(docs[0]?.labels).toEqual({ error: 'timeout', trace: 'manual', span: 3 });
+    expect(docs[1]?.error).toMatchObject({ type: 'Error', message: 'declined' });
+    expect(docs[2]?.trace).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(obs.stats().elastic!.logs).toMatchObject({ produced: 3, delivered: 3, queued: 0 });
+    expect(obs.stats().elastic!.logs?.dropped).toEqual({});
+  });
+
   it("keeps the line's own labels a flat map of scalars, dots as _, next to the collided fields", async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
