@@ -9,6 +9,12 @@ export const PUT_METRIC_DATA_MAX_BYTES = 1_000_000;
 /** Most distinct values (with counts) in one datum. */
 export const MAX_VALUES_PER_DATUM = 150;
 const MAX_NAME_LENGTH = 255;
+/** CloudWatch refuses values beyond ±2^360, and NaN or ±Infinity, with the whole request. */
+const MAX_MAGNITUDE = 2 ** 360;
+
+function isAccepted(value: number): boolean {
+  return Math.abs(value) <= MAX_MAGNITUDE;
+}
 
 /** One PutMetricData `MetricDatum`, with the timestamp in epoch ms (the SDK call turns it into a Date). */
 export interface MetricDatum {
@@ -31,8 +37,8 @@ export interface MetricDataSettings {
 /**
  * Turns one collection's points into PutMetricData datums: sums and gauges as `Value`, histograms as
  * `Values`/`Counts` (each non-empty bucket's midpoint with its count, so SampleCount is exact and
- * percentiles follow the buckets), cut into datums of at most 150 values. Non-finite values, which
- * CloudWatch rejects, are reported through `onInvalid`.
+ * percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
+ * rejects (NaN, infinite or beyond ±2^360) are reported through `onInvalid`.
  *
  * @example
  * toMetricData(points, { dimensions: [['Service', 'shop']], storageResolution: 60 });
@@ -63,13 +69,13 @@ export function toMetricData(
       ...(settings.storageResolution === 1 ? { StorageResolution: 1 as const } : {}),
     };
     if (p.kind !== 'histogram') {
-      if (Number.isFinite(p.value)) out.push({ ...base, Value: p.value });
+      if (isAccepted(p.value)) out.push({ ...base, Value: p.value });
       else invalid++;
       continue;
     }
     if (p.histogram.count === 0) continue;
     const buckets = bucketMidpoints(p.histogram);
-    if (!buckets.every((b) => Number.isFinite(b.value))) {
+    if (!buckets.every((b) => isAccepted(b.value))) {
       invalid++;
       continue;
     }

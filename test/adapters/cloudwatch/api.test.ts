@@ -293,6 +293,18 @@ describe('api mode limits', () => {
     expect(cw().metrics!.dropped).toEqual({ invalid: 1 });
   });
 
+  it('leaves out a value beyond the ±2^360 CloudWatch takes, such as a Number.MAX_VALUE placeholder', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    obs.metrics.gauge('latency.min', { unit: 'ms' }).record(Number.MAX_VALUE);
+    obs.metrics.histogram('payload.size', { unit: 'By', buckets: [1e100] }).record(1e200);
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    expect(intake.requests.filter((r) => r.operation === 'PutMetricData').length).toBeGreaterThan(0);
+    expect(userMetricData(intake).map((d) => `${d.MetricName}=${d.Value}`)).toEqual(['orders.placed=1']);
+    expect(cw().metrics!.dropped).toEqual({ invalid: 2 });
+  });
+
   it('sends dimension names as printable ASCII, so one attribute such as región never gets a request refused', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });

@@ -135,6 +135,10 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
       if (d.Values && d.Counts && d.Values.length !== d.Counts.length)
         return invalidMetric(res, contentType, 'Values/Counts length');
       if (d.Value === undefined && d.Values === undefined) return invalidMetric(res, contentType, 'no value');
+      // NaN and ±Infinity arrive as strings; numbers beyond ±2^360 are refused too.
+      for (const v of d.Value === undefined ? d.Values : [d.Value])
+        if (typeof v !== 'number' || Math.abs(v) > 2 ** 360)
+          return invalidMetric(res, contentType, `value ${v} outside -2^360..2^360`);
       if (d.Unit !== undefined && !STANDARD_UNITS.includes(d.Unit))
         return invalidMetric(res, contentType, `unit ${d.Unit}`);
     }
