@@ -48,6 +48,19 @@ function startApi(url: string, options: CloudWatchOptions = {}, extra: Record<st
   return { obs, logLines };
 }
 
+/** Sends anomaly events stamped at `times` to a loopback CloudWatch whose log stream exists. */
+async function sendEventsAt(times: readonly number[]): Promise<AwsIntake> {
+  intake = await startAwsIntake();
+  intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
+  const { obs } = startApi(intake.url, {
+    logs: false,
+    channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 },
+  });
+  for (const time of times) (obs as any).emitAnomaly(anomalyEvent({ time }));
+  await obs.forceFlush();
+  return intake;
+}
+
 const cw = () => getSightline()!.stats().cloudwatch!;
 const balanced = (s: SignalStats) => {
   const dropped = Object.values(s.dropped).reduce((a, b) => a + (b ?? 0), 0);
@@ -183,6 +196,20 @@ describe('api mode against a loopback CloudWatch', () => {
     expect(cw().logs).toMatchObject({ produced: 5, delivered: 3, dropped: { rejected: 2 }, queued: 0 });
   });
 
+  it('counts events CloudWatch refuses as too old or too new as rejected, and delivers the rest', async () => {
+    const now = Date.now();
+    const aws = await sendEventsAt([
+      now - 15 * 24 * 3600 * 1000,
+      now - 1000,
+      now,
+      now + 3 * 3600 * 1000,
+      now + 1000,
+    ]);
+    const stored = aws.stored.get('/shop/checkout:web-1')!;
+    expect(stored.map((e) => e.timestamp - now)).toEqual([-1000, 0, 1000]);
+    expect(cw().events).toMatchObject({ produced: 5, delivered: 3, dropped: { rejected: 2 }, queued: 0 });
+  });
+
   it('sends a queued anomaly event within the shutdown deadline while the traces collector hangs', async () => {
     intake = await startAwsIntake();
     intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
@@ -196,7 +223,7 @@ describe('api mode against a loopback CloudWatch', () => {
         channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 },
       });
       obs.trace('checkout', () => {});
-      (obs as any).emitAnomaly(anomalyEvent());
+      (obs as any).emitAnomaly(anomalyEvent({ time: Date.now() }));
       await obs.shutdown({ timeoutMs: 500 });
       expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(1);
       const events = obs.stats().cloudwatch?.events;
@@ -371,26 +398,23 @@ describe('api mode limits', () => {
   });
 
   it('sends events in chronological order and never one batch spanning more than 24 hours', async () => {
-    intake = await startAwsIntake();
-    intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');
-    const { obs } = startApi(intake.url, {
-      logs: false,
-      channel: { retry: FAST_RETRY, flushIntervalMs: 60_000 },
-    });
     const now = Date.now();
-    for (const t of [now, now - 2000, now - 1000, now - 25 * 3600 * 1000, now - 25 * 3600 * 1000 + 5]) {
-      (obs as any).emitAnomaly(anomalyEvent({ time: t }));
-    }
-    await obs.forceFlush();
-    const puts = intake.requests.filter((r) => r.operation === 'PutLogEvents');
+    const aws = await sendEventsAt([
+      now,
+      now - 2000,
+      now - 1000,
+      now - 25 * 3600 * 1000,
+      now - 25 * 3600 * 1000 + 5,
+    ]);
+    const puts = aws.requests.filter((r) => r.operation === 'PutLogEvents');
     expect(puts.length).toBeGreaterThanOrEqual(2);
     for (const p of puts) {
       const ts = p.body.logEvents.map((e: any) => e.timestamp);
       expect(ts).toEqual([...ts].sort((a: number, b: number) => a - b));
       expect(ts.at(-1) - ts[0]).toBeLessThanOrEqual(24 * 3600 * 1000);
     }
-    expect(intake.stored.get('/shop/checkout:web-1')).toHaveLength(5);
-    const doc = JSON.parse(intake.stored.get('/shop/checkout:web-1')![0]!.message);
+    expect(aws.stored.get('/shop/checkout:web-1')).toHaveLength(5);
+    const doc = JSON.parse(aws.stored.get('/shop/checkout:web-1')![0]!.message);
     expect(doc._aws.CloudWatchMetrics[0].Metrics.map((m: any) => m.Name)).toEqual([
       'AnomalyScore',
       'AnomalySeverity',

@@ -8,8 +8,9 @@ import { STANDARD_UNITS } from './standard-units.js';
  * SDK clients use: CloudWatch over AWS JSON 1.0 with query compatibility
  * (`X-Amz-Target: GraniteServiceVersion20100801.PutMetricData`, errors as `__type` plus the
  * `x-amzn-query-error` header) and CloudWatch Logs over AWS JSON 1.1
- * (`X-Amz-Target: Logs_20140328.PutLogEvents`). It enforces the documented request limits and
- * answers with the services' error shapes; tests script extra answers per operation.
+ * (`X-Amz-Target: Logs_20140328.PutLogEvents`). It enforces the documented request limits, refuses
+ * log events over 2 hours ahead or 14 days old one by one in `rejectedLogEventsInfo`, and answers
+ * with the services' error shapes; tests script extra answers per operation.
  */
 
 export interface RecordedRequest {
@@ -172,12 +173,26 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
           if (events[i]!.timestamp < events[i - 1]!.timestamp)
             return invalid('Log events in a single PutLogEvents request must be in chronological order.');
         }
-        if (events[events.length - 1]!.timestamp - events[0]!.timestamp > 24 * 3600 * 1000)
+        // Events over 2 hours ahead or 14 days old are refused one by one; the rest are stored.
+        const now = Date.now();
+        let tooOld = 0;
+        while (tooOld < events.length && events[tooOld]!.timestamp < now - 14 * 24 * 3600 * 1000) tooOld++;
+        let tooNew = tooOld;
+        while (tooNew < events.length && events[tooNew]!.timestamp <= now + 2 * 3600 * 1000) tooNew++;
+        const valid = events.slice(tooOld, tooNew);
+        if (valid.length > 0 && valid[valid.length - 1]!.timestamp - valid[0]!.timestamp > 24 * 3600 * 1000)
           return invalid('batch spans more than 24 hours');
         const list = stored.get(key) ?? [];
-        list.push(...events);
+        list.push(...valid);
         stored.set(key, list);
-        return ok(res, contentType, { nextSequenceToken: String(list.length) });
+        const rejectedLogEventsInfo = {
+          ...(tooOld > 0 ? { tooOldLogEventEndIndex: tooOld } : {}),
+          ...(tooNew < events.length ? { tooNewLogEventStartIndex: tooNew } : {}),
+        };
+        return ok(res, contentType, {
+          nextSequenceToken: String(list.length),
+          ...(valid.length < events.length ? { rejectedLogEventsInfo } : {}),
+        });
       }
       default:
         return error(res, contentType, { status: 400, type: 'UnknownOperationException' });
