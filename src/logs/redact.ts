@@ -27,7 +27,12 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 
 export const REDACTED = '[Redacted]';
 
-const MAX_DEPTH = 4;
+/**
+ * pino writes a line's objects at any depth, so all it writes is walked, up to this limit that keeps
+ * the walk off the stack's end on a pathological line (a long linked list): an object nested deeper
+ * is written as pino's fallback serialiser writes one past its own limit.
+ */
+const MAX_DEPTH = 32;
 
 /** Keys are compared lowercased; `apiKey` and `APIKEY` both match `apikey`. */
 export function createKeyMatcher(extraKeys: readonly string[] = []): (key: string) => boolean {
@@ -83,7 +88,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         const url = String(value);
         const clean = redactUrl(url, isSensitive);
         if (clean !== url) next = clean;
-      } else if (depth < MAX_DEPTH && value !== null && typeof value === 'object') {
+      } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
         next = inner(value, depth, done);
       }
@@ -96,7 +101,6 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   };
 
   const walkArray = (arr: readonly unknown[], depth: number, done: Walked): unknown[] => {
-    if (depth >= MAX_DEPTH) return arr as unknown[];
     let out: unknown[] | undefined;
     for (let i = 0; i < arr.length; i++) {
       let value: unknown;
@@ -129,6 +133,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
    * any depth: an HTTP client's error holds its request's headers that way, below the top levels.
    */
   const inner = (value: object, depth: number, done: Walked): unknown => {
+    if (depth >= MAX_DEPTH) return Array.isArray(value) ? '[Array]' : '[Object]';
     const prior = done.get(value);
     if (prior === WALKING) return CIRCULAR;
     // Met before at this depth or above, so walked at least as deep as it must be now.

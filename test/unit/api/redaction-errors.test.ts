@@ -96,6 +96,27 @@ describe('redaction of HTTP clients’ errors', () => {
     }
   });
 
+  it('writes an axios error nested past four levels, as Promise.allSettled gives it, without its credentials', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const { err } = await axiosFailure(
+      { Authorization: `Bearer ${SECRET}`, accept: 'json' },
+      `sid=${SECRET}`,
+    );
+    const results = await Promise.allSettled([Promise.resolve(1), Promise.reject(err)]);
+
+    // Act
+    obs.log.error({ results }, 'batch failed');
+    obs.log.error({ job: { batch: { results } } }, 'deeper');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [batch, deeper] = lines.map((l) => JSON.parse(l));
+    const headers = { Authorization: '[Redacted]', accept: 'json' };
+    expect(batch.results[1].reason.config.headers).toEqual(headers);
+    expect(deeper.job.batch.results[1].reason.config.headers).toEqual(headers);
+  });
+
   it('hides the password and the query’s secrets of a URL an error message quotes, causes included', async () => {
     // Prepare: fetch refusing a URL with credentials, and got quoting the URL whose response it refused.
     const { obs, lines } = startCaptured({ outbound: false });

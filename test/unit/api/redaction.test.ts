@@ -41,6 +41,13 @@ async function serveOnce(
   }
 }
 
+/** `inside` under `levels` objects, each holding the next as `n`. */
+function buried(levels: number, inside: object): object {
+  let value = inside;
+  for (let i = 0; i < levels; i++) value = { n: value };
+  return value;
+}
+
 describe('redaction, on by default', () => {
   it.each(DEFAULT_REDACT_KEYS)('hides %s at the top level, nested, and under headers, in logs', (key) => {
     const { obs, lines } = startCaptured();
@@ -113,9 +120,28 @@ describe('redaction, on by default', () => {
   it('hides keys in an object met twice, deep first and then near the top', () => {
     const { obs, lines } = startCaptured();
     const shared = { x: { y: { password: SECRET } } };
-    // Met first where its password is past the four levels walked, then where it is within them.
-    obs.log.info({ a: { b: { c: shared } }, shared }, 'deep, then shallow');
+    // Met first where its password is past the 32 levels walked, then where it is within them.
+    obs.log.info({ a: buried(30, shared), shared }, 'deep, then shallow');
     expect(JSON.parse(lines[0] ?? '{}').shared).toEqual({ x: { y: { password: '[Redacted]' } } });
+  });
+
+  it('hides keys at any depth, and writes what is nested more than 32 levels deep as [Object] or [Array]', () => {
+    const { obs, lines } = startCaptured();
+    const at = (line: Record<string, any>, levels: number) => {
+      let value = line;
+      for (let i = 0; i < levels; i++) value = value.n;
+      return value;
+    };
+
+    obs.log.info({ a: { b: { c: { d: { e: { password: SECRET, kept: 1 } } } } } }, 'five levels');
+    obs.log.info(buried(32, { token: SECRET, list: [{ secret: SECRET }] }), 'at the limit');
+    obs.log.info(buried(33, { token: SECRET }), 'past it');
+
+    expect(lines.join('')).not.toContain(SECRET);
+    const [five, limit, past] = lines.map((l) => JSON.parse(l));
+    expect(five.a.b.c.d.e).toEqual({ password: '[Redacted]', kept: 1 });
+    expect(at(limit, 32)).toEqual({ token: '[Redacted]', list: '[Array]' });
+    expect(at(past, 32)).toEqual({ n: '[Object]' });
   });
 
   it('writes an object with toJSON as its JSON, redacted, never as a copy of its fields', () => {
