@@ -43,27 +43,33 @@ function decodeName(name: string): string {
 const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
 
 /**
- * The text with each URL in it written as {@link redactQuery} writes it, its password, if any, as
- * `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors quote the
- * URL they were given: `fetch` refusing one with credentials, got the one whose response it refused.
+ * The text with each URL in it written as {@link redactQuery} writes it, its user name and password,
+ * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
+ * quote the URL they were given: `fetch` refusing one with credentials, got the one whose response
+ * it refused.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   if (!text.includes('://')) return text;
-  return text.replace(URL_IN_TEXT, (url) => redactQuery(withoutPassword(url), isSensitive));
+  return text.replace(URL_IN_TEXT, (url) => redactQuery(withoutCredentials(url), isSensitive));
 }
 
-/** The URL, absolute or not, with its password and its query's secrets as `[Redacted]`. */
+/** The URL, absolute or not, with its user name, password and its query's secrets as `[Redacted]`. */
 export function redactUrl(url: string, isSensitive: (key: string) => boolean): string {
-  return redactQuery(url.includes('://') ? withoutPassword(url) : url, isSensitive);
+  return redactQuery(url.includes('://') ? withoutCredentials(url) : url, isSensitive);
 }
 
-/** `https://user:[Redacted]@host/` for `https://user:pass@host/`. */
-function withoutPassword(url: string): string {
+/**
+ * `https://[Redacted]:[Redacted]@host/` for `https://user:pass@host/`, as OpenTelemetry's conventions
+ * write `url.full`. The user name is a credential too: git and npm take a token as one, alone
+ * (`https://<token>@github.com/`) or beside a password that is not secret (`<token>:x-oauth-basic`).
+ */
+function withoutCredentials(url: string): string {
   const start = url.indexOf('://') + 3;
   const path = url.slice(start).search(/[/?#]/);
   const authority = url.slice(start, path === -1 ? url.length : start + path);
   const at = authority.lastIndexOf('@');
+  if (at <= 0) return url;
   const colon = authority.indexOf(':');
-  if (at === -1 || colon === -1 || colon > at) return url;
-  return `${url.slice(0, start + colon + 1)}[Redacted]${url.slice(start + at)}`;
+  const hidden = colon === -1 || colon > at ? '[Redacted]' : '[Redacted]:[Redacted]';
+  return `${url.slice(0, start)}${hidden}${url.slice(start + at)}`;
 }

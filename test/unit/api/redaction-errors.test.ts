@@ -142,7 +142,7 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(lines.join('')).not.toContain(SECRET);
     const [given, asLine, asField, cause, loop] = lines.map((l) => JSON.parse(l));
     const message =
-      'Request cannot be constructed from a URL that includes credentials: http://deploy:[Redacted]@127.0.0.1:1/v1';
+      'Request cannot be constructed from a URL that includes credentials: http://[Redacted]:[Redacted]@127.0.0.1:1/v1';
     expect(given.err.message).toBe(message);
     expect(given.err.stack.split('\n')[0]).toBe(`TypeError: ${message}`);
     expect([asLine.msg, asField.msg]).toEqual([message, message]);
@@ -151,6 +151,25 @@ describe('redaction of HTTP clients’ errors', () => {
     );
     expect(cause.err.stack).toContain('caused by: HTTPError: Request failed');
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
+  });
+
+  it('hides a token given as a URL’s user name, alone or with a password, as git and npm take one', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const alone = `https://${SECRET}@github.com/acme/app.git`;
+    const withPassword = `https://${SECRET}:x-oauth-basic@github.com/acme/app.git`;
+
+    // Act
+    obs.log.info({ url: alone, mirror: { url: withPassword } }, 'cloning');
+    obs.log.error({ err: new Error(`clone of ${withPassword} failed`) }, 'clone failed');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [cloning, failed] = lines.map((l) => JSON.parse(l));
+    expect(cloning.url).toBe('https://[Redacted]@github.com/acme/app.git');
+    const clean = 'https://[Redacted]:[Redacted]@github.com/acme/app.git';
+    expect(cloning.mirror.url).toBe(clean);
+    expect(failed.err.message).toBe(`clone of ${clean} failed`);
   });
 
   it('hides the password and the query’s secrets of a URL under a url key, such as an axios config’s', async () => {
@@ -168,7 +187,7 @@ describe('redaction of HTTP clients’ errors', () => {
     const [failed, webhook] = lines.map((l) => JSON.parse(l));
     const url = `http://127.0.0.1:${port}/v1/items?page=2&api_key=[Redacted]`;
     expect([failed.err.config.url, failed.err.response.config.url]).toEqual([url, url]);
-    const clean = 'https://deploy:[Redacted]@example.com/hook?token=[Redacted]';
+    const clean = 'https://[Redacted]:[Redacted]@example.com/hook?token=[Redacted]';
     expect([webhook.url, webhook.webhook.url]).toEqual([clean, clean]);
   });
 });

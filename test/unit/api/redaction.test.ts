@@ -374,7 +374,7 @@ describe('redaction, on by default', () => {
     ).toThrow(message);
     const [span] = memory.spans();
     expect(JSON.stringify({ events: span?.events, status: span?.status })).not.toContain(SECRET);
-    const clean = 'GET https://deploy:[Redacted]@example.com/v1?page=2&token=[Redacted]';
+    const clean = 'GET https://[Redacted]:[Redacted]@example.com/v1?page=2&token=[Redacted]';
     expect(span?.events[0]?.attributes?.['exception.message']).toBe(clean);
     expect(span?.events[0]?.attributes?.['exception.stacktrace']).toContain(`Error: ${clean}`);
     expect(span?.status.message).toBe(clean);
