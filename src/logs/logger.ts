@@ -118,8 +118,9 @@ export function createLogger(options: LoggerOptions): Logger {
  * A value that cannot be serialised (a getter that throws) must cost the line, never the caller.
  * pino serialises in its write step, which every logger and child shares through the prototype
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
- * A line whose message is its error's (pino takes it when given none, Fastify passes it) gets it
- * there, before the log formatter redacts the error: the URLs that message quotes are redacted here.
+ * The URLs a line's message quotes are redacted there, once pino has made it: a message the caller
+ * built from an error's (`call failed: ${err.message}`), and one pino takes from the line's error
+ * when given none. A message without `://` is passed on at the cost of that one look.
  */
 function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
   const key = pino.symbols.writeSym;
@@ -132,8 +133,8 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
   const messageKey = fieldKeys[pino.symbols.messageKeySym] ?? 'msg';
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
-      const text = errorMessage(obj, msg, errorKey, messageKey);
-      return write.call(this, obj, text === undefined ? msg : redactUrlsIn(text, isSensitive), num);
+      const text = typeof msg === 'string' ? msg : errorMessage(obj, msg, errorKey, messageKey);
+      return write.call(this, obj, text?.includes('://') ? redactUrlsIn(text, isSensitive) : msg, num);
     } catch {
       drops.add('log_error');
       return undefined;
@@ -142,19 +143,19 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
 }
 
 /**
- * The line's message when it is its error's: given as the message, or taken by pino's write step
- * when none is given. Undefined for any other message.
+ * The message pino's write step takes from the line's error when it is given none; undefined when
+ * the line is given one, or has no error.
  */
 function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: string): string | undefined {
-  if (obj === null || typeof obj !== 'object') return undefined;
+  if (msg !== undefined || obj === null || typeof obj !== 'object') return undefined;
   let err: unknown = obj;
   if (!(obj instanceof Error)) {
     const fields = obj as Record<string, unknown>;
     err = fields[errorKey];
-    if (!err || (msg === undefined && fields[messageKey] !== undefined)) return undefined;
+    if (!err || fields[messageKey] !== undefined) return undefined;
   }
   const text = (err as { message?: unknown }).message;
-  return typeof text === 'string' && (msg === undefined || msg === text) ? text : undefined;
+  return typeof text === 'string' ? text : undefined;
 }
 
 /**

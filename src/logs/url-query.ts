@@ -6,27 +6,33 @@ const SIGNATURE_PARAMS = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-
 
 /**
  * The URL with the value of each query parameter named in the redaction list, or signing it,
- * replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`); the same string when there is
- * nothing to hide.
+ * replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`); the same string, with nothing
+ * allocated but the names looked up, when there is nothing to hide.
  */
 export function redactQuery(url: string, isSensitive: (key: string) => boolean): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
   const hash = url.indexOf('#', start);
   const end = hash === -1 ? url.length : hash;
-  const params = url.slice(start + 1, end).split('&');
-  let changed = false;
-  for (let i = 0; i < params.length; i++) {
-    const param = params[i]!;
-    const eq = param.indexOf('=');
-    if (eq === -1) continue;
-    const name = decodeName(param.slice(0, eq));
-    if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
-      params[i] = `${param.slice(0, eq + 1)}[Redacted]`;
-      changed = true;
+  // The URL as written up to `done`, its secret values replaced.
+  let out = '';
+  let done = 0;
+  let eq = start;
+  for (let from = start + 1; from < end; ) {
+    let amp = url.indexOf('&', from);
+    if (amp === -1 || amp > end) amp = end;
+    if (eq < from) eq = url.indexOf('=', from);
+    if (eq === -1) break;
+    if (eq < amp) {
+      const name = decodeName(url.slice(from, eq));
+      if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
+        out += `${url.slice(done, eq + 1)}[Redacted]`;
+        done = amp;
+      }
     }
+    from = amp + 1;
   }
-  return changed ? `${url.slice(0, start + 1)}${params.join('&')}${url.slice(end)}` : url;
+  return done === 0 ? url : out + url.slice(done);
 }
 
 /** A parameter name as the server reads it (`api%5Fkey` is `api_key`); as written if malformed. */
@@ -45,12 +51,25 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
 /**
  * The text with each URL in it written as {@link redactQuery} writes it, its user name and password,
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
- * quote the URL they were given: `fetch` refusing one with credentials, got the one whose response
- * it refused.
+ * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
+ * it refused), and so do the messages made from them. Every line's message is read: text without
+ * `://`, or without `@` or `?` after it, where a URL keeps its secrets, costs a look or three.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
-  if (!text.includes('://')) return text;
-  return text.replace(URL_IN_TEXT, (url) => redactQuery(withoutCredentials(url), isSensitive));
+  const first = text.indexOf('://');
+  if (first === -1 || (text.indexOf('@', first) === -1 && text.indexOf('?', first) === -1)) return text;
+  // The text as written up to `done`, its URLs' secrets replaced.
+  let out = '';
+  let done = 0;
+  URL_IN_TEXT.lastIndex = 0;
+  for (let found = URL_IN_TEXT.exec(text); found !== null; found = URL_IN_TEXT.exec(text)) {
+    const url = found[0];
+    const clean = redactQuery(withoutCredentials(url), isSensitive);
+    if (clean === url) continue;
+    out += text.slice(done, found.index) + clean;
+    done = found.index + url.length;
+  }
+  return done === 0 ? text : out + text.slice(done);
 }
 
 /** The URL, absolute or not, with its user name, password and its query's secrets as `[Redacted]`. */
@@ -64,6 +83,7 @@ export function redactUrl(url: string, isSensitive: (key: string) => boolean): s
  * (`https://<token>@github.com/`) or beside a password that is not secret (`<token>:x-oauth-basic`).
  */
 function withoutCredentials(url: string): string {
+  if (!url.includes('@')) return url;
   const start = url.indexOf('://') + 3;
   const path = url.slice(start).search(/[/?#]/);
   const authority = url.slice(start, path === -1 ? url.length : start + path);

@@ -153,6 +153,29 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
   });
 
+  it('hides the credentials of a URL quoted in a message the caller builds, with or without fields', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const refused = (await fetch(`http://deploy:${SECRET}@127.0.0.1:1/v1`).catch((e: unknown) => e)) as Error;
+    const upstream = `http://127.0.0.1:1/v1?page=2&token=${SECRET}`;
+
+    // Act: pino's own method, the fast path of a line with fields, interpolation, and a child's line.
+    obs.log.warn(`call failed: ${refused.message}`);
+    obs.log.error({ attempt: 2 }, `GET ${upstream} failed`);
+    obs.log.info('retrying %s', upstream);
+    obs.log.child({ job: 7 }).info(`GET ${upstream}`);
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const clean = 'http://127.0.0.1:1/v1?page=2&token=[Redacted]';
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      'call failed: Request cannot be constructed from a URL that includes credentials: http://[Redacted]:[Redacted]@127.0.0.1:1/v1',
+      `GET ${clean} failed`,
+      `retrying ${clean}`,
+      `GET ${clean}`,
+    ]);
+  });
+
   it('hides a token given as a URL’s user name, alone or with a password, as git and npm take one', async () => {
     // Prepare
     const { obs, lines } = startCaptured({ outbound: false });
