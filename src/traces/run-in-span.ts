@@ -95,18 +95,21 @@ export function runInSpan<T>(
     span.end();
     throw error;
   }
-  // A `then` that throws when called: the value goes back as it is, like any other.
-  const settled = whenSettled(
-    result,
-    (value) => {
-      span.end();
-      return value;
-    },
-    (error: unknown) => {
-      recordError(span, error);
-      span.end();
-      throw error;
-    },
+  // A `then` that throws when called: the value goes back as it is, like any other. It is called
+  // inside the span: a lazy thenable (a knex query, a superagent request) does its work then.
+  const settled = context.with(ctx, () =>
+    whenSettled(
+      result,
+      (value) => {
+        span.end();
+        return value;
+      },
+      (error: unknown) => {
+        recordError(span, error);
+        span.end();
+        throw error;
+      },
+    ),
   );
   if (settled !== NOT_THENABLE) return settled;
   span.end();

@@ -407,6 +407,20 @@ describe('outgoing call failures and installation', () => {
     expect(memory.spans().filter(client)).toEqual([]);
   });
 
+  it('puts the call of a request builder that sends when awaited (superagent) under the span obs.trace returns it from', async () => {
+    // superagent's request, like a knex query: nothing is sent until its then is called.
+    const builder = (url: string) => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about.
+      then: (resolve: (status: number) => unknown, reject: (error: unknown) => unknown) =>
+        httpGet(url).then(resolve, reject),
+    });
+    expect(await obs.trace('parent', () => builder(`${base}/lazy`))).toBe(200);
+    const [span] = await waitForSpans(obs, memory, client);
+    const [parent] = await waitForSpans(obs, memory, (s) => s.name === 'parent');
+    expect(span!.parentSpanContext?.spanId).toBe(parent!.spanContext().spanId);
+    expect(received[0]?.traceparent).toContain(parent!.spanContext().traceId);
+  });
+
   it('is idempotent and uninstalls cleanly', async () => {
     expect(installOutboundHttp(obs)).toBe(uninstall);
     uninstall();
