@@ -339,6 +339,39 @@ describe('outgoing call failures and installation', () => {
     });
   });
 
+  it("names the tunnel's target of a CONNECT a proxy agent sends with node:http (tunnel, hpagent)", async () => {
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (_req, socket) => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));
+    const proxyUrl = new URL(await listen(proxy));
+    await new Promise<void>((resolve, reject) => {
+      // As tunnel and hpagent send it: the target in the path and in the Host header.
+      http
+        .request({
+          host: proxyUrl.hostname,
+          port: proxyUrl.port,
+          method: 'CONNECT',
+          path: 'inventory.internal:8443',
+          headers: { host: 'inventory.internal:8443' },
+          agent: false,
+        })
+        .on('connect', (_res, socket) => {
+          socket.destroy();
+          resolve();
+        })
+        .on('error', reject)
+        .end();
+    });
+    await close(proxy);
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.name).toBe('CONNECT');
+    expect(span!.attributes).toMatchObject({
+      'url.full': 'http://inventory.internal:8443',
+      'server.address': 'inventory.internal',
+      'server.port': 8443,
+      'http.response.status_code': 200,
+    });
+  });
+
   it("ends the span of a fetch sent through a proxy's tunnel, which opens no span of its own", async () => {
     // The proxy: answers a CONNECT by piping the connection to the host it names.
     const tunnels: IncomingHttpHeaders[] = [];

@@ -74,21 +74,31 @@ function failOnResponseError(this: IncomingMessage, error: unknown): void {
   takeCall(this)?.error(error);
 }
 
+/** The target of a request sent to a proxy (absolute or `host:port`), or undefined when it is not a URL. */
+function proxiedTarget(url: string, withPath: boolean): Omit<ClientRequestInfo, 'method'> | undefined {
+  try {
+    const parsed = new URL(url);
+    const target = urlTarget(parsed);
+    return { ...target, urlFull: withPath ? target.origin + parsed.pathname : target.origin };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What a request is sent to. A forward proxy is sent the absolute URL (`GET http://host/path`), by a
- * proxy agent or by Node itself with NODE_USE_ENV_PROXY: the call is then to that URL's host.
+ * proxy agent or by Node itself with NODE_USE_ENV_PROXY, and asked for a tunnel with the target's
+ * `host:port` (`CONNECT host:443`, by tunnel or hpagent): the call is then to that host.
  */
 function requestTarget(request: ClientRequest): Omit<ClientRequestInfo, 'method'> {
   const path = request.path;
-  if (path.startsWith('http://') || path.startsWith('https://')) {
-    try {
-      const url = new URL(path);
-      const target = urlTarget(url);
-      return { ...target, urlFull: target.origin + url.pathname };
-    } catch {
-      // Not a URL after all: read it as a path.
-    }
-  }
+  const proxied =
+    request.method === 'CONNECT'
+      ? proxiedTarget(`${request.protocol}//${path}`, false)
+      : path.startsWith('http://') || path.startsWith('https://')
+        ? proxiedTarget(path, true)
+        : undefined;
+  if (proxied) return proxied;
   const hostHeader = request.getHeader('host');
   const host = parseHost(
     typeof hostHeader === 'string' ? hostHeader : undefined,
