@@ -339,6 +339,27 @@ describe('outgoing call failures and installation', () => {
     });
   });
 
+  it('names the target, not the proxy, of a fetch sent through a forward proxy without a tunnel', async () => {
+    // undici's ProxyAgent with proxyTunnel: false sends the proxy the absolute URL, from its origin.
+    const agent = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')] as {
+      dispatch(options: { origin: string; path: string }, handler: unknown): boolean;
+    };
+    const dispatcher = {
+      dispatch: (options: { origin: string; path: string }, handler: unknown) =>
+        agent.dispatch({ ...options, origin: base, path: options.origin + options.path }, handler),
+    };
+    // fetch takes any object that dispatches as undici's Dispatcher does.
+    const init = { dispatcher } as unknown as RequestInit;
+    const response = await fetch('http://inventory.internal:8080/items/9?token=s3cret', init);
+    expect(await response.text()).toBe('ok');
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes).toMatchObject({
+      'url.full': 'http://inventory.internal:8080/items/9',
+      'server.address': 'inventory.internal',
+      'server.port': 8080,
+    });
+  });
+
   it("names the tunnel's target of a CONNECT a proxy agent sends with node:http (tunnel, hpagent)", async () => {
     const proxy = createServer((_req, res) => res.writeHead(405).end());
     proxy.on('connect', (_req, socket) => socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'));

@@ -142,6 +142,25 @@ export function urlTarget(url: URL): UrlTarget {
   };
 }
 
+/** A URL's target and its `url.full`, with its path or as its origin alone; undefined when it is not a URL. */
+export function urlInfo(url: string, withPath: boolean): Omit<ClientRequestInfo, 'method'> | undefined {
+  try {
+    const parsed = new URL(url);
+    const target = urlTarget(parsed);
+    return { ...target, urlFull: withPath ? target.origin + parsed.pathname : target.origin };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The target of a request sent to a forward proxy, which is sent the absolute URL
+ * (`GET http://host/path`), or undefined for a request sent its path.
+ */
+export function absoluteFormTarget(path: string): Omit<ClientRequestInfo, 'method'> | undefined {
+  return path.startsWith('http://') || path.startsWith('https://') ? urlInfo(path, true) : undefined;
+}
+
 /** Removes the query string, the fragment and any credentials from a URL. */
 export function cleanUrl(origin: string, path: string): string {
   let base = origin;

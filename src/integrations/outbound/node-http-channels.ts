@@ -4,12 +4,13 @@ import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
 import {
+  absoluteFormTarget,
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
   propagatedContext,
   startClientCall,
-  urlTarget,
+  urlInfo,
 } from './client-span.js';
 
 const calls = new WeakMap<ClientRequest, ClientCall>();
@@ -74,17 +75,6 @@ function failOnResponseError(this: IncomingMessage, error: unknown): void {
   takeCall(this)?.error(error);
 }
 
-/** The target of a request sent to a proxy (absolute or `host:port`), or undefined when it is not a URL. */
-function proxiedTarget(url: string, withPath: boolean): Omit<ClientRequestInfo, 'method'> | undefined {
-  try {
-    const parsed = new URL(url);
-    const target = urlTarget(parsed);
-    return { ...target, urlFull: withPath ? target.origin + parsed.pathname : target.origin };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * What a request is sent to. A forward proxy is sent the absolute URL (`GET http://host/path`), by a
  * proxy agent or by Node itself with NODE_USE_ENV_PROXY, and asked for a tunnel with the target's
@@ -93,11 +83,7 @@ function proxiedTarget(url: string, withPath: boolean): Omit<ClientRequestInfo, 
 function requestTarget(request: ClientRequest): Omit<ClientRequestInfo, 'method'> {
   const path = request.path;
   const proxied =
-    request.method === 'CONNECT'
-      ? proxiedTarget(`${request.protocol}//${path}`, false)
-      : path.startsWith('http://') || path.startsWith('https://')
-        ? proxiedTarget(path, true)
-        : undefined;
+    request.method === 'CONNECT' ? urlInfo(`${request.protocol}//${path}`, false) : absoluteFormTarget(path);
   if (proxied) return proxied;
   const hostHeader = request.getHeader('host');
   const host = parseHost(

@@ -1,6 +1,7 @@
 import { type Context, propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import {
+  absoluteFormTarget,
   type ClientCall,
   cleanUrl,
   propagatedContext,
@@ -95,10 +96,12 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
     if (ctx !== undefined) propagate(request, ctx);
     return;
   }
+  const path = request.path ?? '/';
+  // A forward proxy without a tunnel (a ProxyAgent with proxyTunnel: false) is the origin, sent the
+  // absolute URL: the call is to that URL's host.
   const call = startClientCall(obs, {
     method: request.method,
-    urlFull: cleanUrl(target.origin, request.path ?? '/'),
-    ...target,
+    ...(absoluteFormTarget(path) ?? { urlFull: cleanUrl(target.origin, path), ...target }),
   });
   if (!call) return;
   calls.set(request, call);
