@@ -95,9 +95,8 @@ export function runInSpan<T>(
     span.end();
     throw error;
   }
-  // A `then` that throws when called: the value goes back as it is, like any other. It is called
-  // inside the span: a lazy thenable (a knex query, a superagent request) does its work then.
-  const settled = context.with(ctx, () =>
+  // A `then` that throws when called: the value goes back as it is, like any other.
+  const settle = () =>
     whenSettled(
       result,
       (value) => {
@@ -109,8 +108,14 @@ export function runInSpan<T>(
         span.end();
         throw error;
       },
-    ),
-  );
+    );
+  // Another thenable's `then` is called inside the span: a lazy one (a knex query, a superagent
+  // request) does its work then. A promise's has nothing left to start, a plain value has none.
+  const lazy =
+    result !== null &&
+    (typeof result === 'object' || typeof result === 'function') &&
+    !(result instanceof Promise);
+  const settled = lazy ? context.with(ctx, settle) : settle();
   if (settled !== NOT_THENABLE) return settled;
   span.end();
   return result as Traced<T>;
