@@ -27,6 +27,7 @@ export function adapterEnv(option: string, env: unknown): AdapterEnv {
 
 const CHANNEL_KEYS: readonly (keyof ChannelOptions)[] = [
   'queueSize',
+  'queueBytes',
   'flushIntervalMs',
   'timeoutMs',
   'gzip',

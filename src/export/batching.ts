@@ -1,38 +1,48 @@
 import type { EncodedBody } from './spec.js';
 
-/** A bounded FIFO of items; `shift` is O(1) amortised (a head index, compacted now and then). */
+/**
+ * A FIFO of items with each one's estimated size; `shift` is O(1) amortised (a head index,
+ * compacted now and then). `bytes` is the sum of the sizes of the items it holds.
+ */
 export class ItemQueue<T> {
   private items: (T | undefined)[] = [];
+  private sizes: number[] = [];
   private head = 0;
+  private total = 0;
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  push(item: T): void {
+  get bytes(): number {
+    return this.total;
+  }
+
+  push(item: T, size = 0): void {
     this.items.push(item);
+    this.sizes.push(size);
+    this.total += size;
   }
 
   /**
-   * Removes up to `maxItems` items from the front, stopping before the estimated size would pass
+   * Removes up to `maxItems` items from the front, stopping before their sizes would pass
    * `maxBytes` (at least one item is always taken so a big item reaches the encoder and is judged there).
    */
-  take(maxItems: number, maxBytes: number, sizeOf?: (item: T) => number): T[] {
+  take(maxItems: number, maxBytes: number): T[] {
     let n = Math.min(maxItems, this.length);
-    if (sizeOf) {
-      // Measure before removing anything, so a throwing estimate leaves the queue intact.
-      let bytes = 0;
-      for (let i = 0; i < n; i++) {
-        bytes += sizeOf(this.items[this.head + i] as T);
-        if (i > 0 && bytes > maxBytes) {
-          n = i;
-          break;
-        }
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const size = this.sizes[this.head + i] as number;
+      if (i > 0 && bytes + size > maxBytes) {
+        n = i;
+        break;
       }
+      bytes += size;
     }
     const out = this.items.slice(this.head, this.head + n) as T[];
     this.items.fill(undefined, this.head, this.head + n);
     this.head += n;
+    this.total -= bytes;
     this.compact();
     return out;
   }
@@ -41,16 +51,21 @@ export class ItemQueue<T> {
   clear(): number {
     const n = this.length;
     this.items = [];
+    this.sizes = [];
     this.head = 0;
+    this.total = 0;
     return n;
   }
 
   private compact(): void {
     if (this.head === this.items.length) {
       this.items = [];
+      this.sizes = [];
       this.head = 0;
+      this.total = 0;
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
   }

@@ -27,10 +27,27 @@ const DEFAULT_QUEUE_SIZE: Readonly<Record<Signal, number>> = {
   events: 2048,
 };
 
+const MiB = 1024 * 1024;
+
+/**
+ * Default byte budgets, in the adapters' size estimates. 2,048 log lines or spans of a usual size
+ * (0.3 to 2 KB) take 1 to 4 MiB: 32 MiB is reached only by items of 16 KB on average, such as log
+ * lines carrying request bodies, which would otherwise hold their full size 2,048 times over behind
+ * a slow backend. Metrics get twice that: a full 50,000-point collection at up to 1.3 KB a point.
+ */
+const DEFAULT_QUEUE_BYTES: Readonly<Record<Signal, number>> = {
+  metrics: 64 * MiB,
+  traces: 32 * MiB,
+  logs: 32 * MiB,
+  events: 32 * MiB,
+};
+
 /** A batch taken from the queue, followed until every one of its items is settled. */
 interface Job {
   /** Items not yet delivered or dropped. */
   pending: number;
+  /** The estimated size of its items, held against the byte budget until the job ends. */
+  readonly bytes: number;
   /** Sequence number of the job's first item; flush waiters watch it. */
   readonly minSeq: number;
   readonly startedAt: number;
@@ -60,6 +77,7 @@ type Outcome = 'delivered' | DropReason;
 export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
   const { adapter, signal, limits } = spec;
   const queueSize = positiveInt('queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
+  const queueBytes = positiveInt('queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]);
   const flushIntervalMs = timerMs('flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
   const timeoutMs = timerMs('timeoutMs', options.timeoutMs ?? 10_000, 1);
   const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
@@ -86,6 +104,9 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const label = `${adapter} ${signal}`;
   // Send a partial batch early once the queue is half full, so a small queue never waits for the timer.
   const readyAt = Math.min(maxItems, Math.max(1, Math.floor(queueSize / 2)));
+  // Likewise by size: a batch of big items is sent once it fills a request, not at 1,000 items.
+  const readyBytes = Math.min(maxBytes, Math.max(1, Math.floor(queueBytes / 2)));
+  const sizeOf = spec.sizeOf;
 
   const queue = new ItemQueue<T>();
   const dropped: Partial<Record<DropReason, number>> = {};
@@ -93,6 +114,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   let delivered = 0;
   let retried = 0;
   let queued = 0;
+  /** Estimated bytes of the items queued and of the jobs in flight. */
+  let heldBytes = 0;
   // Sequence numbers: items accepted into the queue, items taken out of it, and the mark up to
   // which a flush wants partial batches sent.
   let acceptedSeq = 0;
@@ -129,7 +152,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
 
   function hasWork(): boolean {
     const n = queue.length;
-    return n > 0 && (n >= readyAt || takenSeq < drainUntil || closed);
+    return n > 0 && (n >= readyAt || queue.bytes >= readyBytes || takenSeq < drainUntil || closed);
   }
 
   function schedule(): void {
@@ -153,14 +176,17 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     try {
       while (hasWork()) {
         const minSeq = takenSeq;
-        let items: T[];
-        try {
-          items = queue.take(maxItems, maxBytes, spec.sizeOf);
-        } catch {
-          items = queue.take(maxItems, maxBytes);
-        }
+        const before = queue.bytes;
+        const items = queue.take(maxItems, maxBytes);
         takenSeq += items.length;
-        const job: Job = { pending: items.length, minSeq, startedAt: now(), attempt: 0, abandoned: false };
+        const job: Job = {
+          pending: items.length,
+          bytes: before - queue.bytes,
+          minSeq,
+          startedAt: now(),
+          attempt: 0,
+          abandoned: false,
+        };
         inflight.add(job);
         try {
           await sendItems(job, items);
@@ -170,6 +196,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         // Anything a hook bug left unsettled is counted, so the identity always holds.
         settle(job, job.pending, 'encode_error');
         inflight.delete(job);
+        heldBytes -= job.bytes;
         checkWaiters();
       }
     } finally {
@@ -396,23 +423,50 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     return Math.min(left === undefined ? own : Math.min(own, left), MAX_TIMER_MS);
   }
 
+  /** The adapter's estimate as a whole number of bytes; 0 (counted by number only) when it fails. */
+  function sizeOfItem(item: T): number {
+    if (sizeOf === undefined) return 0;
+    try {
+      const size = sizeOf(item);
+      return size > 0 && size < Number.POSITIVE_INFINITY ? Math.ceil(size) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   function push(item: T): boolean {
     produced++;
     if (closed) {
       drop(1, 'shutdown');
       return false;
     }
-    if (queued >= queueSize) {
-      drop(1, 'queue_full');
-      if (diag.level !== 'none')
-        diag.warn(`${key}.queue_full`, `${label}: queue full (${queueSize} items); dropping`);
-      return false;
+    if (queued >= queueSize) return refuse('queue_full', queueSize, 'items');
+    const size = sizeOfItem(item);
+    if (heldBytes + size > queueBytes) {
+      // One item over the whole budget could never be queued: it is too large, not unlucky.
+      return size > queueBytes
+        ? refuse('too_large', size, 'bytes')
+        : refuse('queue_full', queueBytes, 'bytes');
     }
-    queue.push(item);
+    queue.push(item, size);
+    heldBytes += size;
     queued++;
     acceptedSeq++;
-    if (queue.length >= readyAt) schedule();
+    if (queue.length >= readyAt || queue.bytes >= readyBytes) schedule();
     return true;
+  }
+
+  function refuse(reason: 'queue_full' | 'too_large', n: number, unit: 'items' | 'bytes'): false {
+    drop(1, reason);
+    if (diag.level !== 'none') {
+      diag.warn(
+        `${key}.${reason}`,
+        reason === 'queue_full'
+          ? `${label}: queue full (${n} ${unit}); dropping`
+          : `${label}: an item of about ${n} bytes exceeds the queue's ${queueBytes}; dropped`,
+      );
+    }
+    return false;
   }
 
   function finishShutdown(): void {
@@ -421,6 +475,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       settle(job, job.pending, 'shutdown');
       job.abandoned = true;
     }
+    heldBytes -= queue.bytes;
     const rest = queue.clear();
     takenSeq += rest;
     queued -= rest;

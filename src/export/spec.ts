@@ -64,7 +64,11 @@ export interface ChannelSpec<T> {
   readonly limits: ChannelLimits;
   /** Encodes one batch; a throw isolates the bad items by halving and drops them as `encode_error`. */
   encode(items: readonly T[]): EncodedBody;
-  /** Cheap estimate of one item's encoded size, used to pre-cut batches (the encoded body is still checked). */
+  /**
+   * Cheap estimate of one item's encoded size, taken once as the item is pushed: it pre-cuts batches
+   * (the encoded body is still checked) and counts against the queue's byte budget. Without it the
+   * queue is bounded by its number of items only.
+   */
   sizeOf?(item: T): number;
   /** Split the batch in halves and resend on `413` (a single item that still gets 413 is `too_large`). */
   readonly splitOn413?: boolean;
@@ -102,6 +106,12 @@ export interface OutgoingRequest {
 export interface ChannelOptions {
   /** Most items held (queued plus in flight); beyond it new items are dropped as `queue_full`. Default 2048; 50,000 for metrics, whose whole collection is queued at once. */
   queueSize?: number;
+  /**
+   * Most bytes held (queued plus in flight), by the adapter's size estimate of each item; beyond it
+   * new items are dropped as `queue_full`, and one larger on its own as `too_large`. Default 32 MiB;
+   * 64 MiB for metrics.
+   */
+  queueBytes?: number;
   /** How often a partial batch is sent. Default 5000 ms. */
   flushIntervalMs?: number;
   /** Per-request timeout. Default 10,000 ms. */

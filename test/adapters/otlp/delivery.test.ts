@@ -424,6 +424,33 @@ describe('otlp with the collector unavailable', () => {
     expect(after?.logs?.queued).toBe(0);
   });
 
+  it('holds at most its 32 MiB budget of big log lines while the collector hangs, counting the rest as queue_full', async () => {
+    const hung = await startHungBackend();
+    const MiB = 1024 * 1024;
+    const bodySize = 160 * 1024;
+    try {
+      const { obs } = startWithOtlp({ url: hung.url }, { signals: ['logs'] }, { logStream: { write() {} } });
+      globalThis.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      // Lines carrying request bodies: 1,024 of 160 KB would be 160 MB if the queue held them all.
+      for (let i = 0; i < 1024; i++) {
+        obs.log.info({ body: String.fromCharCode(97 + (i % 26)).repeat(bodySize) }, 'request');
+      }
+      globalThis.gc?.();
+      const growth = process.memoryUsage().heapUsed - before;
+      const stats = obs.stats().otlp;
+      const logs = stats?.logs;
+      expect(logs?.produced).toBe(1024);
+      expect((logs?.queued ?? 0) * bodySize).toBeLessThanOrEqual(32 * MiB);
+      expect(logs?.dropped.queue_full).toBeGreaterThan(800);
+      expectIdentity(stats);
+      expect(growth).toBeLessThan(64 * MiB);
+    } finally {
+      await stopSightline();
+      await hung.close();
+    }
+  });
+
   it('delivers what was queued once the collector comes back', async () => {
     const first = await startCollector();
     const port = first.port;

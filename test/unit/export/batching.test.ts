@@ -18,24 +18,14 @@ describe('ItemQueue', () => {
 
   it('stops before the estimated bytes pass the limit, but always takes one item', () => {
     const q = new ItemQueue<number>();
-    for (const n of [400, 400, 400, 5000, 1]) q.push(n);
-    expect(q.take(10, 1000, (n) => n)).toEqual([400, 400]);
-    expect(q.take(10, 1000, (n) => n)).toEqual([400]);
-    expect(q.take(10, 1000, (n) => n)).toEqual([5000]);
-    expect(q.take(10, 1000, (n) => n)).toEqual([1]);
-  });
-
-  it('leaves the queue intact when the size estimate throws', () => {
-    const q = new ItemQueue<number>();
-    q.push(1);
-    q.push(2);
-    expect(() =>
-      q.take(10, 1000, (n) => {
-        if (n === 2) throw new Error('bad');
-        return 1;
-      }),
-    ).toThrow('bad');
-    expect(q.take(10, 1000)).toEqual([1, 2]);
+    for (const n of [400, 400, 400, 5000, 1]) q.push(n, n);
+    expect(q.bytes).toBe(6201);
+    expect(q.take(10, 1000)).toEqual([400, 400]);
+    expect(q.bytes).toBe(5401);
+    expect(q.take(10, 1000)).toEqual([400]);
+    expect(q.take(10, 1000)).toEqual([5000]);
+    expect(q.take(10, 1000)).toEqual([1]);
+    expect(q.bytes).toBe(0);
   });
 
   it('stays correct across compactions with many items', () => {
@@ -43,12 +33,14 @@ describe('ItemQueue', () => {
     let next = 0;
     let expected = 0;
     for (let round = 0; round < 50; round++) {
-      for (let i = 0; i < 700; i++) q.push(next++);
+      for (let i = 0; i < 700; i++) q.push(next++, 2);
       for (const n of q.take(600, 1e9)) expect(n).toBe(expected++);
     }
     expect(q.length).toBe(next - expected);
+    expect(q.bytes).toBe(2 * (next - expected));
     expect(q.clear()).toBe(next - expected);
     expect(q.length).toBe(0);
+    expect(q.bytes).toBe(0);
   });
 });
 

@@ -26,7 +26,7 @@ const reply = (answer: Answer, batch: number[]): Reply => {
 };
 
 describe('accounting under arbitrary backend behaviour', () => {
-  it('keeps produced = delivered + dropped + queued while requests are in flight and after shutdown', async () => {
+  it('keeps produced = delivered + dropped + queued while requests are in flight and after shutdown, with the byte budget binding', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.constantFrom<Answer>('ok', 'bad', 'big', 'busy', 'down', 'partial', 'cut'), {
@@ -35,7 +35,9 @@ describe('accounting under arbitrary backend behaviour', () => {
         }),
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 5, max: 40 }),
-        async (answers, count, queueSize) => {
+        // Items are estimated at 10 to 70 bytes: budgets from under one item's worth to over 40 items' worth.
+        fc.integer({ min: 50, max: 2000 }),
+        async (answers, count, queueSize, queueBytes) => {
           let channel: ExportChannel<number> | undefined;
           const broken: string[] = [];
           const intake = await startIntake((req, i) => {
@@ -52,11 +54,13 @@ describe('accounting under arbitrary backend behaviour', () => {
                 url: new URL(`${intake.url}/e`),
                 limits: { maxItems: 7, maxBytes: 1_000_000 },
                 encode: encodeJson,
+                sizeOf: (n) => 10 + (n % 7) * 10,
                 splitOn413: true,
                 onResponse: (res) => (res.body.includes('rejected') ? JSON.parse(res.body) : undefined),
               },
               {
                 queueSize,
+                queueBytes,
                 flushIntervalMs: 5,
                 retry: { initialDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 100 },
               },

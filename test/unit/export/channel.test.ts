@@ -426,6 +426,7 @@ describe('channel secrets and setup', () => {
 
   it.each([
     ['queueSize', { queueSize: 0 }],
+    ['queueBytes', { queueBytes: 1.5 }],
     ['flushIntervalMs', { flushIntervalMs: -1 }],
     // Beyond a timer's range Node fires at once: "very long" would act as "now".
     ['flushIntervalMs', { flushIntervalMs: 2 ** 31 }],
