@@ -22,6 +22,7 @@ import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './otlp-json
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
+import { spanSize } from './otlp-sizes.js';
 import type {
   ChannelLimits,
   ChannelOptions,
@@ -159,8 +160,16 @@ export function createOtlpTraceExporter(config: OtlpChannelConfig): {
   exporter: SpanExporter;
   channel: ExportChannel<ReadableSpan>;
 } {
-  const encode = config.protocol === 'http/json' ? encodeTracesJson : encodeTraceRequest;
-  const channel = channelFor<ReadableSpan>(config, 'traces', (spans) => body(encode(spans), config.protocol));
+  const json = config.protocol === 'http/json';
+  const encode = json ? encodeTracesJson : encodeTraceRequest;
+  // JSON writes ids in hex and wraps every attribute in {key, value:{...}}: about twice the bytes.
+  const sizeOf = json ? (span: ReadableSpan) => 2 * spanSize(span) : spanSize;
+  const channel = channelFor<ReadableSpan>(
+    config,
+    'traces',
+    (spans) => body(encode(spans), config.protocol),
+    sizeOf,
+  );
   return { exporter: createSpanExporter(channel), channel };
 }
 

@@ -451,6 +451,26 @@ describe('otlp with the collector unavailable', () => {
     }
   });
 
+  it('holds at most its 32 MiB budget of big spans while the collector hangs, counting the rest as queue_full', async () => {
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithOtlp({ url: hung.url }, { signals: ['traces'] });
+      // 16 attributes of 4,000 characters (SQL, payloads): 64 KB a span, 64 MB for 1,024 of them.
+      const text = 'q'.repeat(4000);
+      const attributes = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`payload.${i}`, text]));
+      for (let i = 0; i < 1024; i++) obs.tracer.startSpan('query', { attributes }).end();
+      const stats = obs.stats().otlp;
+      const traces = stats?.traces;
+      expect(traces?.produced).toBe(1024);
+      expect((traces?.queued ?? 0) * 16 * 4000).toBeLessThanOrEqual(32 * 1024 * 1024);
+      expect(traces?.dropped.queue_full).toBeGreaterThan(400);
+      expectIdentity(stats);
+    } finally {
+      await stopSightline();
+      await hung.close();
+    }
+  });
+
   it('delivers what was queued once the collector comes back', async () => {
     const first = await startCollector();
     const port = first.port;
