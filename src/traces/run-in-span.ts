@@ -69,6 +69,20 @@ export function runWithoutSpan<T>(span: Span, fn: (span: Span) => T): Traced<T> 
 }
 
 /**
+ * Whether calling the value's `then` may start work, which must then run inside the span: a lazy
+ * thenable's does (a knex query, a superagent request), a promise's has nothing left to start, a
+ * plain value has none. A revoked proxy, whose prototype cannot be read, is left to `whenSettled`.
+ */
+function mayStartWork(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return !(value instanceof Promise);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs `fn(span)` inside a new active span and ends it when `fn` returns or settles; a thrown
  * error or rejection is recorded on the span and rethrown unchanged.
  */
@@ -109,13 +123,7 @@ export function runInSpan<T>(
         throw error;
       },
     );
-  // Another thenable's `then` is called inside the span: a lazy one (a knex query, a superagent
-  // request) does its work then. A promise's has nothing left to start, a plain value has none.
-  const lazy =
-    result !== null &&
-    (typeof result === 'object' || typeof result === 'function') &&
-    !(result instanceof Promise);
-  const settled = lazy ? context.with(ctx, settle) : settle();
+  const settled = mayStartWork(result) ? context.with(ctx, settle) : settle();
   if (settled !== NOT_THENABLE) return settled;
   span.end();
   return result as Traced<T>;
