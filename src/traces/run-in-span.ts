@@ -44,10 +44,15 @@ function whenSettled<T>(
   result: T,
   onFulfilled: (value: unknown) => unknown,
   onRejected: (error: unknown) => never,
+  ctx?: Context,
 ): Traced<T> | typeof NOT_THENABLE {
   const then = thenOf(result);
   if (then === undefined) return NOT_THENABLE;
   try {
+    // A thenable other than a promise may start its work in `then` (a knex query, a superagent
+    // request): that work belongs in the span. A promise's `then` has nothing left to start.
+    if (ctx !== undefined && !(result instanceof Promise))
+      return context.with(ctx, then, result, onFulfilled, onRejected) as Traced<T>;
     return then.call(result, onFulfilled, onRejected) as Traced<T>;
   } catch {
     return NOT_THENABLE;
@@ -66,20 +71,6 @@ export function runWithoutSpan<T>(span: Span, fn: (span: Span) => T): Traced<T> 
   const result = fn(span);
   const settled = whenSettled(result, (value) => value, rethrow);
   return settled === NOT_THENABLE ? (result as Traced<T>) : settled;
-}
-
-/**
- * Whether calling the value's `then` may start work, which must then run inside the span: a lazy
- * thenable's does (a knex query, a superagent request), a promise's has nothing left to start, a
- * plain value has none. A revoked proxy, whose prototype cannot be read, is left to `whenSettled`.
- */
-function mayStartWork(value: unknown): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
-  try {
-    return !(value instanceof Promise);
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -110,20 +101,19 @@ export function runInSpan<T>(
     throw error;
   }
   // A `then` that throws when called: the value goes back as it is, like any other.
-  const settle = () =>
-    whenSettled(
-      result,
-      (value) => {
-        span.end();
-        return value;
-      },
-      (error: unknown) => {
-        recordError(span, error);
-        span.end();
-        throw error;
-      },
-    );
-  const settled = mayStartWork(result) ? context.with(ctx, settle) : settle();
+  const settled = whenSettled(
+    result,
+    (value) => {
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      recordError(span, error);
+      span.end();
+      throw error;
+    },
+    ctx,
+  );
   if (settled !== NOT_THENABLE) return settled;
   span.end();
   return result as Traced<T>;
