@@ -22,7 +22,8 @@ function pause(ms: number): void {
 }
 
 export interface FanoutDestination extends DestinationStream {
-  flush(): Promise<void>;
+  /** `done` is the callback pino's `logger.flush(cb)` passes on. */
+  flush(done?: () => void): Promise<void>;
   /** Writes what is buffered before the process dies (uncaught exception, signal). */
   flushSync(): void;
   close(): Promise<void>;
@@ -112,6 +113,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const lost = () => drops.add('log_stream_error');
   const toStream = (line: string) => primary.write(line);
   const stdoutGone = options.stdout.closed;
+  const flushStdout = waitForStdout(stdout);
 
   return {
     write(line: string) {
@@ -149,7 +151,12 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         // Nothing buffered, or stdout already gone.
       }
     },
-    flush: waitForStdout(stdout),
+    flush(done) {
+      const flushed = flushStdout();
+      // As a stream's flush calls it: an error the callback throws is the caller's, not a rejection.
+      if (typeof done === 'function') void flushed.then(() => process.nextTick(done));
+      return flushed;
+    },
     async close() {
       // stdout stays open for the rest of the process; only make sure our buffer is written.
       await this.flush();

@@ -323,6 +323,14 @@ describe('obs.log', () => {
     expect(obs.drops().log_stream_error).toBe(2);
   });
 
+  it("calls back from flush(cb), as pino's flush does, so a handler can exit once the lines are out", async () => {
+    const { obs } = startCaptured();
+    obs.log.info('before exit');
+    const flushed = new Promise((resolve) => obs.log.flush(() => resolve('called back')));
+    const late = new Promise((resolve) => setTimeout(resolve, 2000, 'never called back'));
+    expect(await Promise.race([flushed, late])).toBe('called back');
+  });
+
   it('also hands each line to the adapters as JSON', () => {
     const { obs, memory } = startCaptured();
     obs.log.info({ a: 1 }, 'to memory');
