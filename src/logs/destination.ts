@@ -6,6 +6,7 @@ import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { formatPretty } from './pretty.js';
 
 const IN_FLIGHT_WAIT_MS = 50;
@@ -150,18 +151,27 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       } catch {
         // Nothing buffered, or stdout already gone.
       }
+      if (options.stream) flushStreamSync(options.stream);
     },
     flush(done) {
-      const flushed = flushStdout();
+      const flushed = options.stream
+        ? Promise.all([flushStdout(), flushStream(options.stream, flushWaitMs())]).then(() => undefined)
+        : flushStdout();
       // As a stream's flush calls it: an error the callback throws is the caller's, not a rejection.
       if (typeof done === 'function') void flushed.then(() => process.nextTick(done));
       return flushed;
     },
     async close() {
-      // stdout stays open for the rest of the process; only make sure our buffer is written.
+      // stdout, and the caller's stream, stay open for the rest of the process (a line written
+      // after shutdown still goes there): only what they buffer is written.
       await this.flush();
     },
   };
+}
+
+/** Until the shutdown's or forceFlush's deadline; without one (`obs.log.flush()`), a second. */
+function flushWaitMs(): number {
+  return Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS);
 }
 
 /**
@@ -194,7 +204,7 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
         }
         resolve();
       };
-      const timer = setTimeout(done, Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS));
+      const timer = setTimeout(done, flushWaitMs());
       timer.unref();
       if (waiting.size === 0) {
         boom.on('write', onProgress);
