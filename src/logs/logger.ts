@@ -159,32 +159,40 @@ function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: 
 }
 
 /**
- * pino writes a child's bindings once, when the child is made, without the log formatter: they are
- * prepared as a line's fields are on the way in. Bindings or options pino refuses (none, a getter that throws, an unknown
- * level) give the parent back, counted as `log_error`, rather than an error in the caller's code.
- * Children inherit the method through the prototype chain.
+ * pino writes a child's bindings once, when the child is made (or replaced, by `setBindings`),
+ * without the log formatter: they are prepared as a line's fields are on the way in. Bindings or
+ * options pino refuses (none, a getter that throws, an unknown level) give the parent back, or leave
+ * the bindings as they were, counted as `log_error`, rather than an error in the caller's code.
+ * Children inherit both methods through the prototype chain.
  */
 function guardChildren(
   logger: Logger,
   prepare: (obj: Record<string, unknown>) => Record<string, unknown>,
   drops: DropCounter,
 ): void {
-  const holder = logger as unknown as { child: ChildMethod };
+  const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
+  const prepared = (bindings: Record<string, unknown>) =>
+    typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
   const child = holder.child;
   holder.child = function guardedChild(this: Logger, bindings, options) {
     try {
-      return child.call(
-        this,
-        typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings,
-        options,
-      );
+      return child.call(this, prepared(bindings), options);
     } catch {
       drops.add('log_error');
       return this;
     }
   };
+  const setBindings = holder.setBindings;
+  holder.setBindings = function guardedSetBindings(this: Logger, bindings) {
+    try {
+      setBindings.call(this, prepared(bindings));
+    } catch {
+      drops.add('log_error');
+    }
+  };
 }
 type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: object) => Logger;
+type SetBindingsMethod = (this: Logger, bindings: Record<string, unknown>) => void;
 
 /** A user field named like the level or time key is written as `log.<name>`. */
 function writtenKey(key: string, keys: LogKeys): string {

@@ -180,6 +180,33 @@ describe('redaction, on by default', () => {
     expect(grandchild.session).toEqual({ cookie: '[Redacted]' });
   });
 
+  it('hides keys in bindings added later with setBindings, as a request handler adds the user it authenticated', () => {
+    const { obs, lines } = startCaptured();
+    const requestLog = obs.log.child({ requestId: 'r-1' });
+    requestLog.setBindings({ user: { id: 7, token: SECRET } });
+    requestLog.info('authenticated');
+    obs.log.setBindings({ apiKey: SECRET });
+    obs.log.child({ job: 'sync' }).info('started');
+
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      requestId: 'r-1',
+      user: { id: 7, token: '[Redacted]' },
+    });
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ apiKey: '[Redacted]', job: 'sync' });
+
+    const unreadable = Object.defineProperty({}, 'user', {
+      enumerable: true,
+      get() {
+        throw new Error('getter that throws');
+      },
+    });
+    expect(() => requestLog.setBindings(unreadable)).not.toThrow();
+    requestLog.info('bindings kept');
+    expect(JSON.parse(lines[2] ?? '{}')).toMatchObject({ requestId: 'r-1', user: { token: '[Redacted]' } });
+    expect(obs.drops().log_error).toBe(1);
+  });
+
   it('hides keys in objects the message writes out: %o, %O, %j, or an object as the message', () => {
     const { obs, lines } = startCaptured();
     const login = { user: 'ada', password: SECRET };
