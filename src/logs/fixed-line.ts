@@ -52,7 +52,8 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
     if (written === undefined) return undefined;
     prefixes.push(`,${asString(written)}:`);
   }
-  // Set when pino made the logger and never changed after; only the level is read per line.
+  // Set when pino made the logger and never changed after; only the level and the bindings
+  // (`setBindings` replaces them) are read per line.
   const s = pino.symbols;
   const stream = internals[s.streamSym] as { write(line: string): void } & Internals;
   // A stream that wants pino's line metadata, or a hook rewriting lines, gets them from pino only.
@@ -63,7 +64,6 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
     return undefined;
   const time = internals[s.timeSym] as () => string;
   const levelPrefixes = internals[s.lsCacheSym] as Record<number, string>;
-  const bindings = internals[s.chindingsSym] as string;
   const messagePrefix = `,"${internals[s.messageKeySym]}":`;
   const end = internals[s.endSym] as string;
   const correlationKeys = new Map<string, string | undefined>();
@@ -73,7 +73,7 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
       try {
         const num = logger.levels.values[level];
         if (num === undefined || num < logger.levelVal) return true;
-        let line = levelPrefixes[num] + time.call(logger) + bindings;
+        let line = levelPrefixes[num] + time.call(logger) + (internals[s.chindingsSym] as string);
         const correlation = shape.correlation(sc);
         for (const key in correlation) {
           let written = correlationKeys.get(key);

@@ -121,6 +121,22 @@ describe('fixed-shape log lines', () => {
     expect(none.fixed).toEqual(none.pino);
   });
 
+  it('carry the bindings the logger was given after the writer was made (setBindings), as pino does', () => {
+    const viaPino = logger({}, SPAN);
+    const fixed = logger({}, SPAN);
+    const writer = fixedLineWriter(fixed.log, KEYS);
+    for (const { log } of [viaPino, fixed]) log.setBindings({ build: 'b-2', region: 'eu' });
+
+    viaPino.log.info(
+      { method: 'GET', route: '/users/:id', path: '/users/42', status: 200, duration_ms: 1.234 },
+      'm',
+    );
+    writer!.write('info', SPAN, ok, 'm');
+
+    expect(JSON.parse(viaPino.lines[0]!)).toMatchObject({ build: 'b-2', region: 'eu' });
+    expect(fixed.lines).toEqual(viaPino.lines);
+  });
+
   it('leave out a line below the logger level, as pino does', () => {
     const { pino, fixed } = both({ level: 'warn' }, 'info', ok, 'quiet');
     expect(pino).toEqual([]);
