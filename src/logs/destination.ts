@@ -7,6 +7,7 @@ import type { LogStream } from '../config/types.js';
 import type { LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
+import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
 import { formatPretty } from './pretty.js';
 
 const IN_FLIGHT_WAIT_MS = 50;
@@ -115,11 +116,14 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const toStream = (line: string) => primary.write(line);
   const stdoutGone = options.stdout.closed;
   const flushStdout = waitForStdout(stdout);
+  const metadata = wantsMetadata(options.stream);
 
-  return {
+  const fanout: FanoutDestination = {
     write(line: string) {
-      if (options.stream) callGuarded(toStream, line, lost);
-      else if (stdoutGone()) drops.add('log_stdout_closed');
+      if (options.stream) {
+        if (metadata) passMetadata(fanout, options.stream);
+        callGuarded(toStream, line, lost);
+      } else if (stdoutGone()) drops.add('log_stdout_closed');
       else {
         try {
           primary.write(pretty ? formatPretty(line) : line);
@@ -167,6 +171,8 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       await this.flush();
     },
   };
+  if (metadata) askForMetadata(fanout);
+  return fanout;
 }
 
 /** Until the shutdown's or forceFlush's deadline; without one (`obs.log.flush()`), a second. */

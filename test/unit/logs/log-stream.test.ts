@@ -70,6 +70,26 @@ describe('logStream from pino', () => {
     expect(messages(file)).toEqual(['first', 'second', 'third', 'fourth']);
   });
 
+  it('a pino.multistream() gets each line in the streams its level reaches, as under pino', () => {
+    const all: string[] = [];
+    const errors: string[] = [];
+    const obs = start(
+      pino.multistream([
+        { level: 'info', stream: { write: (line: string) => all.push(line) } },
+        { level: 'error', stream: { write: (line: string) => errors.push(line) } },
+      ]),
+    );
+
+    obs.log.debug('left out');
+    obs.log.child({ job: 'sync' }).info('started');
+    obs.log.error({ code: 'E1' }, 'failed');
+
+    const msgs = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs(all)).toEqual(['started', 'failed']);
+    expect(msgs(errors)).toEqual(['failed']);
+    expect(JSON.parse(all[0] ?? '{}')).toMatchObject({ level: 'info', job: 'sync' });
+  });
+
   it('a stream whose flush takes no callback is done flushing when it returns, not at the deadline', async () => {
     let flushes = 0;
     const stream = {
