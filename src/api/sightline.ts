@@ -218,7 +218,10 @@ export class SightlineInstance implements Sightline {
 
       this.destination = createDestination({
         stream: config.logStream,
-        pretty: config.console && config.logStream === undefined && process.stdout.isTTY === true,
+        pretty:
+          config.console && config.logStream === undefined && process.stdout.isTTY === true
+            ? logKeys
+            : undefined,
         sinks: this.adapters.flatMap((a) => (a.parts.logSink ? [a.parts.logSink] : [])),
         stdout,
         drops: this.dropCounter,

@@ -4,7 +4,7 @@ import { flushTimeLeft } from '../export/deadline.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { LogStream } from '../config/types.js';
-import type { LogSink } from '../export/types.js';
+import type { LogKeys, LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
@@ -34,7 +34,8 @@ export interface FanoutDestination extends DestinationStream {
 export interface DestinationOptions {
   /** Replaces stdout; when absent, lines go to stdout through its shared writer. */
   stream: LogStream | undefined;
-  pretty: boolean;
+  /** The keys lines are written with, when stdout is a terminal a person reads: lines go there pretty. */
+  pretty: LogKeys | undefined;
   sinks: readonly LogSink[];
   stdout: SharedStdout;
   /** Where lines the `stream` loses are counted. */
@@ -126,7 +127,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       } else if (stdoutGone()) drops.add('log_stdout_closed');
       else {
         try {
-          primary.write(pretty ? formatPretty(line) : line);
+          primary.write(pretty ? formatPretty(line, pretty) : line);
         } catch {
           // A closed stdout must not take the caller down.
         }

@@ -1,3 +1,6 @@
+import type { LogKeys } from '../export/types.js';
+import { DEFAULT_LOG_KEYS } from './format.js';
+
 const COLORS: Record<string, string> = {
   trace: '\x1b[90m',
   debug: '\x1b[36m',
@@ -8,31 +11,42 @@ const COLORS: Record<string, string> = {
 };
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
-const QUIET = new Set([
-  'level',
-  'time',
-  'msg',
-  'service.name',
-  'service.version',
-  'deployment.environment.name',
-  'trace_flags',
-]);
+const QUIET = new Set(['service.name', 'service.version', 'deployment.environment.name', 'trace_flags']);
 
-/** One readable line for a person at a terminal; the JSON line is the source of truth. */
-export function formatPretty(line: string): string {
+/**
+ * One readable line for a person at a terminal; the JSON line is the source of truth. `keys` are
+ * the line's own: an adapter's format names the level, time and message its way (Datadog's
+ * `status` and `message`, Elastic's `log.level` and `@timestamp`).
+ */
+export function formatPretty(line: string, keys: LogKeys = DEFAULT_LOG_KEYS): string {
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(line) as Record<string, unknown>;
   } catch {
     return line;
   }
-  const level = String(rec.level ?? 'info');
-  const time = typeof rec.time === 'number' ? new Date(rec.time).toISOString().slice(11, 23) : '';
+  const { levelKey, timeKey, messageKey } = keys;
+  const level = String(rec[levelKey] ?? 'info');
+  const at = rec[timeKey];
+  const time =
+    typeof at === 'number'
+      ? new Date(at).toISOString().slice(11, 23)
+      : typeof at === 'string'
+        ? at.slice(11, 23)
+        : '';
   const color = COLORS[level] ?? '';
-  let out = `${DIM}${time}${RESET} ${color}${level.toUpperCase().padEnd(5)}${RESET} ${String(rec.msg ?? '')}`;
+  let out = `${DIM}${time}${RESET} ${color}${level.toUpperCase().padEnd(5)}${RESET} ${String(rec[messageKey] ?? '')}`;
   const extras: string[] = [];
   for (const [k, v] of Object.entries(rec)) {
-    if (QUIET.has(k) || k === 'trace_id' || k === 'span_id') continue;
+    if (
+      k === levelKey ||
+      k === timeKey ||
+      k === messageKey ||
+      QUIET.has(k) ||
+      k === 'trace_id' ||
+      k === 'span_id'
+    )
+      continue;
     extras.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   if (extras.length > 0) out += ` ${DIM}${extras.join(' ')}${RESET}`;
