@@ -1,4 +1,5 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
+import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
@@ -123,12 +124,44 @@ export interface ProxyLogger {
   info: LogFn;
   debug: LogFn;
   trace: LogFn;
-  child(bindings: Record<string, unknown>): ProxyLogger;
+  /** The instance logger's level; before `init()`, the one set here, else `'silent'`. */
+  level: LevelWithSilentOrString;
+  isLevelEnabled(level: LevelWithSilentOrString): boolean;
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): ProxyLogger;
+  setBindings(bindings: Record<string, unknown>): void;
+  bindings(): Record<string, unknown>;
+  /** Calls `cb` once the lines written so far are out, as pino's does; before `init()`, at once. */
+  flush(cb?: (error?: Error) => void): void;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
-function proxyLogger(bindings: readonly Record<string, unknown>[]): ProxyLogger {
+/** One `child()` call between the instance's logger and a proxy. */
+interface Link {
+  readonly bindings: Record<string, unknown>;
+  readonly options?: ChildLoggerOptions | undefined;
+}
+
+function proxyLogger(lineage: readonly Link[]): ProxyLogger {
+  // What this logger itself was given (setBindings, level =), applied to each instance's logger.
+  let added: Record<string, unknown> | undefined;
+  let level: string | undefined;
+  let instance: Sightline | undefined;
+  let real: Logger | undefined;
+  const target = (): Logger | undefined => {
+    if (instance === undefined || real !== undefined) return real;
+    const made = lineage.reduce((logger, l) => logger.child(l.bindings, l.options), instance.log);
+    if (added !== undefined) made.setBindings(added);
+    if (level !== undefined) {
+      try {
+        made.level = level;
+      } catch {
+        // A level the instance does not know (set before init()): its own level stays.
+      }
+    }
+    real = made;
+    return made;
+  };
   const proxy = {
     fatal: noop,
     error: noop,
@@ -136,22 +169,62 @@ function proxyLogger(bindings: readonly Record<string, unknown>[]): ProxyLogger 
     info: noop,
     debug: noop,
     trace: noop,
-    child: (b) => proxyLogger([...bindings, b]),
+    get level(): string {
+      return target()?.level ?? level ?? 'silent';
+    },
+    set level(value: string) {
+      const r = target();
+      if (r !== undefined) r.level = value;
+      level = value;
+    },
+    isLevelEnabled: (l: string) => target()?.isLevelEnabled(l) ?? false,
+    child: (bindings: Record<string, unknown>, options?: ChildLoggerOptions) => {
+      const own: Link[] =
+        added === undefined && level === undefined
+          ? []
+          : [{ bindings: added ?? {}, options: level === undefined ? undefined : { level } }];
+      return proxyLogger([...lineage, ...own, { bindings, options }]);
+    },
+    setBindings(bindings: Record<string, unknown>) {
+      try {
+        added = { ...added, ...bindings };
+      } catch {
+        // Unreadable bindings: the instance's logger counts them when given them below.
+      }
+      real?.setBindings(bindings);
+    },
+    bindings: () => target()?.bindings() ?? bindingsOf([...lineage.map((l) => l.bindings), added]),
+    flush(cb?: (error?: Error) => void) {
+      const r = target();
+      if (r !== undefined) r.flush(cb);
+      else if (typeof cb === 'function') process.nextTick(cb);
+    },
     [REBIND](s: Sightline | undefined) {
-      let real: Record<(typeof LEVELS)[number], LogFn> | undefined;
+      instance = s;
+      real = undefined;
       for (const name of LEVELS) {
         proxy[name] =
           s === undefined
             ? noop
             : (...args: unknown[]) => {
-                real ??= bindings.reduce((logger, b) => logger.child(b), s.log);
-                (real[name] as (...a: unknown[]) => void)(...args);
+                ((real ?? target()) as Logger)[name](...(args as [string]));
               };
       }
+      // A level or bindings set on this logger hold from init() on, as they would on obs.log.
+      if (added !== undefined || level !== undefined) target();
     },
   } satisfies ProxyLogger & Rebindable as ProxyLogger & Rebindable;
   followInstance(proxy);
   return proxy;
+}
+
+/** What a chain of bindings writes on a line, the later winning; none when one cannot be read. */
+function bindingsOf(chain: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown> {
+  try {
+    return Object.assign({}, ...chain);
+  } catch {
+    return {};
+  }
 }
 
 /** Logs through the instance once `init()` has run; a no-op before. */

@@ -500,6 +500,36 @@ describe('module-level proxies', () => {
     expect(first.logs().map((l) => l.msg)).toEqual([]);
     expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
   });
+  it("offer pino's flush, isLevelEnabled, level, setBindings, bindings and child options, before init() and after", async () => {
+    // Prepare: what a library using pino's API does at load, before init().
+    const calledBack = await new Promise((resolve) => log.flush(() => resolve('called back')));
+    expect(calledBack).toBe('called back');
+    expect(log.isLevelEnabled('error')).toBe(false);
+    expect(log.level).toBe('silent');
+    const verbose = log.child({ mod: 'db' }, { level: 'debug' });
+    verbose.setBindings({ pool: 'main' });
+    expect(verbose.bindings()).toEqual({ mod: 'db', pool: 'main' });
+
+    // Act
+    const { obs, logs } = startCaptured();
+    verbose.debug('query ran');
+    log.child({ mod: 'http' }).debug('hidden at info');
+    const flushed = await new Promise((resolve) => log.flush((error) => resolve(error ?? 'flushed')));
+
+    // Assess
+    expect(flushed).toBe('flushed');
+    expect(log.level).toBe('info');
+    expect([
+      log.isLevelEnabled('info'),
+      log.isLevelEnabled('debug'),
+      verbose.isLevelEnabled('debug'),
+    ]).toEqual([true, false, true]);
+    expect(verbose.bindings()).toMatchObject({ mod: 'db', pool: 'main' });
+    expect(logs().map((l) => [l.msg, l.mod, l.pool])).toEqual([['query ran', 'db', 'main']]);
+    verbose.level = 'warn';
+    expect([verbose.level, verbose.isLevelEnabled('info'), obs.log.level]).toEqual(['warn', false, 'info']);
+  });
+
   it('never throw where the instance does not: unreadable timer attributes, bindings pino refuses', async () => {
     // Prepare: a timer and children made before init(), with attributes and bindings that throw.
     const exploding = () =>
