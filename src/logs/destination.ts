@@ -24,8 +24,8 @@ function pause(ms: number): void {
 }
 
 export interface FanoutDestination extends DestinationStream {
-  /** `done` is the callback pino's `logger.flush(cb)` passes on. */
-  flush(done?: () => void): Promise<void>;
+  /** `done` is the callback pino's `logger.flush(cb)` passes on, given the error the stream's flush reported. */
+  flush(done?: (error?: Error) => void): Promise<void>;
   /** Writes what is buffered before the process dies (uncaught exception, signal). */
   flushSync(): void;
   close(): Promise<void>;
@@ -160,11 +160,12 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
     },
     flush(done) {
       const flushed = options.stream
-        ? Promise.all([flushStdout(), flushStream(options.stream, flushWaitMs())]).then(() => undefined)
+        ? Promise.all([flushStream(options.stream, flushWaitMs()), flushStdout()]).then(([error]) => error)
         : flushStdout();
       // As a stream's flush calls it: an error the callback throws is the caller's, not a rejection.
-      if (typeof done === 'function') void flushed.then(() => process.nextTick(done));
-      return flushed;
+      if (typeof done === 'function')
+        void flushed.then((error) => process.nextTick(() => (error ? done(error) : done())));
+      return flushed.then(() => undefined);
     },
     async close() {
       // stdout, and the caller's stream, stay open for the rest of the process (a line written

@@ -23,26 +23,28 @@ export function flushStreamSync(stream: LogStream): void {
 
 /**
  * Resolves once the caller's stream has written what it buffered, or after `waitMs` (a stream whose
- * flush never calls back). Never rejects. As pino's transports read a destination's flush: one that
- * takes no callback is done when it returns, or when the promise it returns settles.
+ * flush never calls back), with the error its flush reported (a destroyed `pino.destination()`, a
+ * transport whose worker has exited), which `obs.log.flush(cb)` passes on as pino does. Never
+ * rejects. As pino's transports read a destination's flush: one that takes no callback is done when
+ * it returns, or when the promise it returns settles.
  */
-export function flushStream(stream: LogStream, waitMs: number): Promise<void> {
+export function flushStream(stream: LogStream, waitMs: number): Promise<Error | undefined> {
   const { flush } = stream as Flushable;
-  if (typeof flush !== 'function') return Promise.resolve();
+  if (typeof flush !== 'function') return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, waitMs);
+    const timer = setTimeout(() => resolve(undefined), waitMs);
     timer.unref();
-    const done = () => {
+    const done = (error?: unknown) => {
       clearTimeout(timer);
-      resolve();
+      resolve(error == null ? undefined : (error as Error));
     };
     try {
       const returned = flush.call(stream, done);
       if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function')
-        (returned as PromiseLike<unknown>).then(done, done);
+        (returned as PromiseLike<unknown>).then(() => done(), done);
       else if (flush.length === 0) done();
-    } catch {
-      done();
+    } catch (error) {
+      done(error);
     }
   });
 }

@@ -70,6 +70,18 @@ describe('logStream from pino', () => {
     expect(messages(file)).toEqual(['first', 'second', 'third', 'fourth']);
   });
 
+  it("obs.log.flush(cb) calls back with the error the stream's flush reports, as pino's does", async () => {
+    const destination = pino.destination({ dest: join(dir, 'destroyed.log'), sync: false, minLength: 4096 });
+    await once(destination, 'ready');
+    const obs = start(destination);
+    obs.log.info('buffered');
+    destination.destroy();
+
+    const error = await new Promise((resolve) => obs.log.flush(resolve));
+
+    expect(error).toMatchObject({ message: 'SonicBoom destroyed' });
+  });
+
   it('a pino.multistream() gets each line in the streams its level reaches, as under pino', () => {
     const all: string[] = [];
     const errors: string[] = [];
