@@ -56,6 +56,7 @@ export function cloudwatch(options: CloudWatchOptions = {}): SightlineAdapter {
         const { exporter, channel } = createOtlpTraceExporter({
           adapter: 'cloudwatch',
           url: resolved.endpoints.traces,
+          headers: resolved.tracesHeaders,
           protocol: 'http/protobuf',
           channel: resolved.channel,
           diag: ctx.diag,

@@ -1,5 +1,11 @@
 import type { ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, envValue, otlpEndpointFromEnv, resolveEndpoint } from '../../src/export/index.js';
+import {
+  adapterChannel,
+  envValue,
+  otlpEndpointFromEnv,
+  otlpHeadersFromEnv,
+  resolveEndpoint,
+} from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
 /** Static AWS credentials for api mode; without them the AWS SDK's default credential chain is used. */
@@ -82,6 +88,8 @@ export interface ResolvedCloudWatchOptions {
   readonly xrayIds: boolean;
   readonly xrayTraceIdKey: string;
   readonly endpoints: { readonly metrics?: URL; readonly logs?: URL; readonly traces: URL };
+  /** Sent with spans to a collector the standard variables name: their `_HEADERS` (auth). Never logged. */
+  readonly tracesHeaders: Readonly<Record<string, string>>;
   readonly credentials: AwsCredentials | undefined;
   readonly storageResolution: 1 | 60;
   readonly maxHistogramValues: number;
@@ -290,7 +298,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     traces,
     xrayIds: bool(o, 'xrayIds', traces),
     xrayTraceIdKey,
-    endpoints: resolveEndpoints(input.endpoints, traces ? env : {}),
+    ...resolveEndpoints(input.endpoints, traces ? env : {}),
     credentials: resolveCredentials(input.credentials),
     storageResolution,
     maxHistogramValues,
@@ -334,14 +342,25 @@ function resolveDimensions(value: unknown): [string, string][] {
   return out;
 }
 
-/** `endpoints.traces`, else the collector the standard OTLP variables name, as ADOT's own setup sets them. */
-function tracesUrl(value: string | undefined, env: Readonly<Record<string, string | undefined>>): URL {
+/**
+ * `endpoints.traces`, else the collector the standard OTLP variables name with the headers they
+ * give it (auth), as ADOT's own setup sets them and otlp() reads them.
+ */
+function tracesTarget(
+  value: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { url: URL; headers: Record<string, string> } {
   if (value !== undefined)
-    return resolveEndpoint('cloudwatch.endpoints.traces', value, { credentials: false });
+    return {
+      url: resolveEndpoint('cloudwatch.endpoints.traces', value, { credentials: false }),
+      headers: {},
+    };
   const fromEnv = otlpEndpointFromEnv(env, 'traces');
-  if (fromEnv === undefined) return new URL(DEFAULT_TRACES_URL);
+  if (fromEnv === undefined) return { url: new URL(DEFAULT_TRACES_URL), headers: {} };
   checkNotGrpc(env);
-  return resolveEndpoint(fromEnv.option, fromEnv.url, { credentials: false });
+  const headers = otlpHeadersFromEnv(env, 'traces');
+  const credentials = Object.keys(headers).length > 0;
+  return { url: resolveEndpoint(fromEnv.option, fromEnv.url, { credentials }), headers };
 }
 
 /** An endpoint the variables give for gRPC is a port that does not speak OTLP/HTTP, which spans go by. */
@@ -362,8 +381,11 @@ function checkNotGrpc(env: Readonly<Record<string, string | undefined>>): void {
 function resolveEndpoints(
   value: CloudWatchOptions['endpoints'],
   env: Readonly<Record<string, string | undefined>>,
-): ResolvedCloudWatchOptions['endpoints'] {
-  if (value === undefined) return { traces: tracesUrl(undefined, env) };
+): Pick<ResolvedCloudWatchOptions, 'endpoints' | 'tracesHeaders'> {
+  if (value === undefined) {
+    const traces = tracesTarget(undefined, env);
+    return { endpoints: { traces: traces.url }, tracesHeaders: traces.headers };
+  }
   if (typeof value !== 'object' || value === null) {
     fail(
       'cloudwatch.endpoints',
@@ -381,15 +403,17 @@ function resolveEndpoints(
     }
   }
   // SigV4-signed SDK calls carry the access key id and a signature: HTTPS except to loopback.
-  return {
+  const traces = tracesTarget(value.traces, env);
+  const endpoints = {
     ...(value.metrics !== undefined
       ? { metrics: resolveEndpoint('cloudwatch.endpoints.metrics', value.metrics, { credentials: true }) }
       : {}),
     ...(value.logs !== undefined
       ? { logs: resolveEndpoint('cloudwatch.endpoints.logs', value.logs, { credentials: true }) }
       : {}),
-    traces: tracesUrl(value.traces, env),
+    traces: traces.url,
   };
+  return { endpoints, tracesHeaders: traces.headers };
 }
 
 function resolveCredentials(value: unknown): AwsCredentials | undefined {

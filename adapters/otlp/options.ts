@@ -6,11 +6,12 @@ import {
   isLoopback,
   MAX_TIMER_MS,
   otlpEndpointFromEnv,
+  otlpHeadersFromEnv,
   resolveEndpoint,
   underBase,
 } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
-import { parseOtlpHeaders, validateHeaders } from './headers.js';
+import { validateHeaders } from './headers.js';
 
 /** The signals an OTLP collector takes; anomaly events ride on `logs`. */
 export type OtlpSignalName = 'traces' | 'metrics' | 'logs';
@@ -200,13 +201,7 @@ function headersOf(
   env: OtlpOptions['env'],
   signal: OtlpSignalName,
 ): Record<string, string> {
-  const general = 'OTEL_EXPORTER_OTLP_HEADERS';
-  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
-  return {
-    ...parseOtlpHeaders(general, envValue(env, general)),
-    ...parseOtlpHeaders(specific, envValue(env, specific)),
-    ...lowerKeys(options.headers ?? {}),
-  };
+  return { ...otlpHeadersFromEnv(env, signal), ...lowerKeys(options.headers ?? {}) };
 }
 
 function tlsFilesOf(env: OtlpOptions['env'], signal: OtlpSignalName): TlsFiles {

@@ -28,7 +28,13 @@ export type {
 export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 export { defaultIsRetryable, describeUrl } from './transport.js';
 export { isLoopback, resolveEndpoint, type EndpointOptions } from './endpoint.js';
-export { otlpEndpointFromEnv, underBase } from './otlp-env.js';
+export {
+  HEADER_NAME,
+  otlpEndpointFromEnv,
+  otlpHeadersFromEnv,
+  parseOtlpHeaders,
+  underBase,
+} from './otlp-env.js';
 export {
   flattenResourceMetrics,
   type HistogramPoint,

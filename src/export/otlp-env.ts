@@ -1,3 +1,4 @@
+import { describeValue, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
 import { type AdapterEnv, envValue } from './adapter-options.js';
 
 /** `/v1/<signal>` under a base URL, keeping any path prefix (`https://host/otlp` → `/otlp/v1/traces`). */
@@ -27,4 +28,63 @@ export function otlpEndpointFromEnv(
   const g = envValue(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   if (g !== undefined) return { option: 'OTEL_EXPORTER_OTLP_ENDPOINT', url: underBase(g, signal) };
   return undefined;
+}
+
+/**
+ * The headers the standard variables give a signal, as the OpenTelemetry SDKs read them:
+ * OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS winning key by key.
+ */
+export function otlpHeadersFromEnv(
+  env: AdapterEnv | undefined,
+  signal: 'traces' | 'metrics' | 'logs',
+): Record<string, string> {
+  const general = 'OTEL_EXPORTER_OTLP_HEADERS';
+  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
+  return {
+    ...parseOtlpHeaders(general, envValue(env, general)),
+    ...parseOtlpHeaders(specific, envValue(env, specific)),
+  };
+}
+
+/** A header name as HTTP allows it (a token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+
+/**
+ * Parses `OTEL_EXPORTER_OTLP_HEADERS`-style text (`k=v,k2=v2`, W3C baggage syntax, keys and values
+ * percent-decoded, blanks around them ignored) into lower-cased header names. Errors name the
+ * variable and the entry's position, never its text: these values are credentials.
+ *
+ * @example
+ * parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', 'api-key=abc%3D,x-tenant=a');
+ * // { 'api-key': 'abc=', 'x-tenant': 'a' }
+ */
+export function parseOtlpHeaders(variable: string, raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (raw === undefined) return out;
+  const entries = raw.split(',');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = (entries[i] as string).trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    const name = eq > 0 ? decode(entry.slice(0, eq).trim()) : undefined;
+    const value = eq > 0 ? decode(entry.slice(eq + 1).trim()) : undefined;
+    if (name === undefined || value === undefined || !HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_ENV,
+        variable,
+        `entry ${i + 1} of ${variable} is not a valid name=value header (value ${describeValue(entry, true)}); ` +
+          'use name1=value1,name2=value2 with percent-encoded values',
+      );
+    }
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function decode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }

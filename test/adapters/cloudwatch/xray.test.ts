@@ -96,15 +96,43 @@ describe('X-Ray ids', () => {
       }
     },
   );
+
+  it('sends the collector the standard variables name the headers OTEL_EXPORTER_OTLP_[TRACES_]HEADERS give, as otlp() does', async () => {
+    const collector = await startCollector({ authorization: 'Bearer S3CRET', 'x-tenant': 'shop' });
+    try {
+      const { obs } = startEmf({
+        traces: true,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.origin,
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20S3CRET,x-tenant=other',
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=shop',
+        },
+        channel: { gzip: false },
+      });
+      obs.trace('checkout', () => undefined);
+      await obs.forceFlush();
+      expect(obs.stats().cloudwatch!.traces).toMatchObject({ produced: 1, delivered: 1, dropped: {} });
+      expect(collector.bodies).toHaveLength(1);
+    } finally {
+      await collector.close();
+    }
+  });
 });
 
-/** A loopback OTLP/HTTP receiver, as an ADOT collector or the CloudWatch agent runs, keeping each body. */
-async function startCollector() {
+/**
+ * A loopback OTLP/HTTP receiver, as an ADOT collector or the CloudWatch agent runs, keeping each body;
+ * given the headers it requires (a collector behind auth), it refuses a request without them with a 401.
+ */
+async function startCollector(requires: Record<string, string> = {}) {
   const bodies: { path: string; type: string | undefined; body: Buffer }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (Object.entries(requires).some(([name, value]) => req.headers[name] !== value)) {
+        res.writeHead(401).end();
+        return;
+      }
       bodies.push({ path: req.url ?? '', type: req.headers['content-type'], body: Buffer.concat(chunks) });
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
