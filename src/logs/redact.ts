@@ -65,8 +65,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
   // a cycle back to one being walked) is never written unredacted; it is only made once the walk
   // goes below the top level. The line's own object is not in it: pino writes each of its fields
   // on its own, so a field leading back to it is written once more, as the walk below does.
-  // A URL under a `url` key (a request's, an HTTP client's config's) is written with its password
-  // and its query's secrets hidden.
+  // A URL in any string (an HTTP client's config's baseURL, a connection string) or URL object is
+  // written with its user name, password and query's secrets hidden; under a `url` key (a request's),
+  // a relative one too. A string without `://` costs one look.
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
@@ -84,10 +85,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       let next: unknown = value;
       if (isSensitive(key)) {
         if (value !== undefined && value !== null) next = REDACTED;
-      } else if (key === 'url' && (typeof value === 'string' || value instanceof URL)) {
-        const url = String(value);
-        const clean = redactUrl(url, isSensitive);
-        if (clean !== url) next = clean;
+      } else if (typeof value === 'string') {
+        if (key === 'url') next = redactUrl(value, isSensitive);
+        else if (value.includes('://')) next = redactUrlsIn(value, isSensitive);
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
         next = inner(value, depth, done);
@@ -109,8 +109,9 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       } catch {
         continue;
       }
-      if (value === null || typeof value !== 'object') continue;
-      const next = inner(value, depth, done);
+      let next: unknown = value;
+      if (typeof value === 'string') next = redactUrlsIn(value, isSensitive);
+      else if (value !== null && typeof value === 'object') next = inner(value, depth, done);
       if (next !== value) {
         out ??= copyArray(arr);
         out[i] = next;
@@ -153,6 +154,10 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         const summary = summaryOfWrapper(value, requestSummary);
         if (summary !== undefined) return viaSummary(value, summary, depth, done);
         if (value instanceof Date || ArrayBuffer.isView(value)) return value;
+        if (value instanceof URL) {
+          const clean = redactUrl(value.href, isSensitive);
+          return clean === value.href ? value : clean;
+        }
         if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
           return viaToJSON(value, depth, done);
         if (depth > 1) return value;

@@ -195,6 +195,38 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(failed.err.message).toBe(`clone of ${clean} failed`);
   });
 
+  it('hides the credentials and the query’s secrets of a URL under any key, such as an axios config’s baseURL', async () => {
+    // Prepare
+    const { obs, lines } = startCaptured({ outbound: false });
+    const axios = await axiosFailure({}, 'sid=1');
+    axios.err.config.baseURL = `https://deploy:${SECRET}@api.example.com`;
+    const got = await gotFailure('Response code 500 (Internal Server Error)', {}, 'sid=1');
+    Object.assign((got.err as unknown as { options: object }).options, {
+      url: new URL(`https://api.example.com/v1/items?access_token=${SECRET}`),
+    });
+    const upstream = {
+      href: `https://${SECRET}@github.com/shop/checkout.git`,
+      endpoint: new URL(`https://svc.example.com/v1?api_key=${SECRET}`),
+      replicas: [`redis://:${SECRET}@cache-1:6379`, 'redis://cache-2:6379'],
+    };
+
+    // Act
+    obs.log.error({ err: axios.err }, 'axios failed');
+    obs.log.error({ err: got.err }, 'got failed');
+    obs.log.warn({ upstream }, 'retrying');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [axiosLine, gotLine, retry] = lines.map((l) => JSON.parse(l));
+    expect(axiosLine.err.config.baseURL).toBe('https://[Redacted]:[Redacted]@api.example.com');
+    expect(gotLine.err.options.url).toBe('https://api.example.com/v1/items?access_token=[Redacted]');
+    expect(retry.upstream).toEqual({
+      href: 'https://[Redacted]@github.com/shop/checkout.git',
+      endpoint: 'https://svc.example.com/v1?api_key=[Redacted]',
+      replicas: ['redis://[Redacted]:[Redacted]@cache-1:6379', 'redis://cache-2:6379'],
+    });
+  });
+
   it('hides the password and the query’s secrets of a URL under a url key, such as an axios config’s', async () => {
     // Prepare
     const { obs, lines } = startCaptured({ outbound: false });
