@@ -39,7 +39,17 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
     setup(ctx: AdapterContext): AdapterParts {
       const licenseKey = requireLicenseKey(config);
       const host = config.hostname ?? safeHostname();
-      const appName = config.appName ?? ctx.service;
+      // New Relic names a service's entity after the service.name its spans and metrics carry: a log
+      // line naming another would point logs in context at an entity without those traces.
+      const entityName = ctx.service;
+      if (config.appName !== undefined && config.appName !== entityName) {
+        ctx.diag.once(
+          'newrelic.app_name',
+          `newrelic: the app name ${JSON.stringify(config.appName)} (appName or NEW_RELIC_APP_NAME) differs from ` +
+            `the service in use (${JSON.stringify(entityName)}), which names the entity of spans, metrics and log lines; ` +
+            'set service (or OTEL_SERVICE_NAME) to that name to keep it',
+        );
+      }
       if (config.regionHint) {
         ctx.diag.once(
           'newrelic.region_hint',
@@ -86,7 +96,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
       });
 
       // Logs: New Relic's fields on every stdout line; shipped to the Log API only when asked.
-      const entity = entityFields(appName, host);
+      const entity = entityFields(entityName, host);
       const parts: AdapterParts = {
         metricExporter,
         ...(config.metricIntervalMs !== undefined ? { metricIntervalMs: config.metricIntervalMs } : {}),

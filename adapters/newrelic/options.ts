@@ -29,7 +29,11 @@ export interface NewRelicOptions {
   region?: NewRelicRegion;
   /** Account id, needed to send anomaly events to the Event API. Default: `NEW_RELIC_ACCOUNT_ID`. */
   accountId?: string | number;
-  /** Entity name put on log lines (`entity.name`). Default: `NEW_RELIC_APP_NAME` (first name), else the service. */
+  /**
+   * The APM agent's app name. Log lines' `entity.name` is the service name spans and metrics carry,
+   * which New Relic names the entity after; a different app name is reported once in diagnostics.
+   * Default: `NEW_RELIC_APP_NAME` (first name).
+   */
   appName?: string;
   /** `'stdout'` (default): log lines carry New Relic's fields for a log forwarder; `'api'`: also POST them to the Log API. */
   logs?: 'api' | 'stdout';

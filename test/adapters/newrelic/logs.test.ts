@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { captureStderr } from '../../helpers/capture.js';
 import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
 import { type NrIntake, startNrIntake } from './intake-server.js';
 
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 describe('newrelic logs', () => {
   it('shapes stdout lines for logs in context: message, timestamp, trace.id, span.id and entity fields', async () => {
-    const { obs, lines } = startWithNewRelic(intake, { appName: 'checkout-eu' });
+    const { obs, lines } = startWithNewRelic(intake);
     let ids: { traceId: string; spanId: string } | undefined;
     obs.trace('place-order', (span) => {
       ids = span.spanContext();
@@ -34,7 +35,7 @@ describe('newrelic logs', () => {
       orderId: 'o-123',
       'trace.id': ids!.traceId,
       'span.id': ids!.spanId,
-      'entity.name': 'checkout-eu',
+      'entity.name': 'checkout',
       'entity.type': 'SERVICE',
       hostname: 'web-01',
       'service.name': 'checkout',
@@ -43,12 +44,41 @@ describe('newrelic logs', () => {
     expect(outside).toMatchObject({
       level: 'warn',
       message: 'outside any span',
-      'entity.name': 'checkout-eu',
+      'entity.name': 'checkout',
     });
     expect(outside!['trace.id']).toBeUndefined();
     // The default is stdout only: nothing goes to the Log API.
     expect(intake.requests.filter((r) => r.api === 'logs')).toHaveLength(0);
   });
+
+  it.each([
+    ['appName', { appName: 'checkout-eu' }],
+    ['NEW_RELIC_APP_NAME', { env: { NEW_RELIC_APP_NAME: 'checkout-eu;checkout' } }],
+  ])(
+    'names on log lines the entity spans and metrics name, the service, when %s differs, and says so',
+    async (_, options) => {
+      const stderr = captureStderr();
+      try {
+        const { obs, lines } = startWithNewRelic(
+          intake,
+          { logs: 'api', ...options },
+          { diagnostics: 'warn' },
+        );
+        obs.trace('place-order', () => obs.log.info('order placed'));
+        await obs.forceFlush();
+
+        const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+        expect([line['entity.name'], line['service.name']]).toEqual(['checkout', 'checkout']);
+        const shipped = (intake.accepted('logs')[0]!.json as LogBody[])[0]!.common.attributes;
+        expect([shipped['entity.name'], shipped['service.name']]).toEqual(['checkout', 'checkout']);
+        expect(stderr.writes.join('')).toContain(
+          'the app name "checkout-eu" (appName or NEW_RELIC_APP_NAME) differs',
+        );
+      } finally {
+        stderr.restore();
+      }
+    },
+  );
 
   it("ships lines to the Log API with logs: 'api', shared fields in common, trace ids per record", async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
