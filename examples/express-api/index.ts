@@ -19,7 +19,8 @@ const server = app.listen(port, '127.0.0.1', () => {
 });
 
 const stop = async () => {
-  server.close();
+  // Requests in flight finish first, so their spans and metrics are flushed with the rest.
+  await new Promise((resolve) => server.close(resolve));
   await obs.shutdown();
 };
 process.once('SIGINT', stop);
