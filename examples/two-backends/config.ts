@@ -31,7 +31,9 @@ export function twoBackends(env: Env = process.env): SightlineConfig {
             : {}),
           processEnv: env,
         }),
-        otlp({ url: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318', env }),
+        // No url: otlp() reads OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal variables in the
+        // standard's order (default http://localhost:4318), which a url from code would override.
+        otlp({ env }),
       ],
     },
   };

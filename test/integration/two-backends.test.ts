@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { twoBackends } from '../../examples/two-backends/config.js';
+import { type Env, twoBackends } from '../../examples/two-backends/config.js';
 import { getSightline, init } from '../../src/index.js';
 import { IntakeServer } from '../adapters/datadog/intake-server.js';
 import { KEY } from '../adapters/datadog/helpers.js';
@@ -7,29 +7,41 @@ import { type OtlpCollector, startCollector } from '../adapters/otlp/intake-serv
 
 let datadogIntake: IntakeServer | undefined;
 let collector: OtlpCollector | undefined;
+let tracesCollector: OtlpCollector | undefined;
 afterEach(async () => {
   await getSightline()?.shutdown({ timeoutMs: 1000 });
   await datadogIntake?.close();
   await collector?.close();
+  await tracesCollector?.close();
 });
+
+/** Starts both intakes and the example's configuration, in production, sending to them; `env` is added to its variables. */
+async function startExample(env: Env = {}) {
+  const intake = await IntakeServer.start({ apiKey: KEY });
+  const otlpCollector = await startCollector();
+  datadogIntake = intake;
+  collector = otlpCollector;
+  const config = twoBackends({
+    NODE_ENV: 'production',
+    DD_API_KEY: KEY,
+    DATADOG_INTAKE_URL: intake.url(''),
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpCollector.url,
+    ...env,
+  });
+  const obs = init({
+    ...config,
+    environment: 'production',
+    logStream: { write() {} },
+    outbound: false,
+    anomaly: false,
+  });
+  return { obs, datadogIntake: intake, collector: otlpCollector };
+}
 
 describe('the two-backends example', () => {
   it('delivers to Datadog and to an OpenTelemetry collector at once, each with its own accounting', async () => {
-    datadogIntake = await IntakeServer.start({ apiKey: KEY });
-    collector = await startCollector();
-    const config = twoBackends({
-      NODE_ENV: 'production',
-      DD_API_KEY: KEY,
-      DATADOG_INTAKE_URL: datadogIntake.url(''),
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    const { obs, datadogIntake, collector } = await startExample({
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    });
-    const obs = init({
-      ...config,
-      environment: 'production',
-      logStream: { write() {} },
-      outbound: false,
-      anomaly: false,
     });
 
     obs.metrics.counter('orders.placed').add(3, { region: 'eu' });
@@ -73,5 +85,20 @@ describe('the two-backends example', () => {
         expect(s?.delivered).toBe(s?.produced);
       }
     }
+  });
+
+  it('sends spans where OTEL_EXPORTER_OTLP_TRACES_ENDPOINT says, over OTEL_EXPORTER_OTLP_ENDPOINT, as the standard has it', async () => {
+    const traces = await startCollector();
+    tracesCollector = traces;
+    const { obs, collector } = await startExample({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${traces.url}/v1/traces`,
+    });
+
+    obs.trace('place-order', () => {});
+    await obs.shutdown({ timeoutMs: 5000 });
+
+    expect(traces.accepted('traces')).toHaveLength(1);
+    expect(collector.accepted('traces')).toHaveLength(0);
+    expect(collector.accepted('metrics').length).toBeGreaterThan(0);
   });
 });
