@@ -70,8 +70,8 @@ export class LoadDriver {
       this.finish = resolve;
     });
     scenario.routes.forEach((route, i) => {
-      // One connection per run, at most MAX_PER_RUNNER requests a second each: a burst stays
-      // short even when the machine is busy, and bursts come several times per cycle.
+      // At most MAX_PER_RUNNER requests a second per run: a burst stays short even when the
+      // machine is busy, and bursts come several times per cycle.
       const peak = route.rate * (1 + scenario.amplitude);
       const runners = options.runners ?? Math.max(5, Math.ceil(peak / MAX_PER_RUNNER));
       for (let j = 0; j < runners; j++) {
@@ -127,16 +127,19 @@ export class LoadDriver {
 
   private fire(route: LoadRoute, stats: RouteLoad, rate: number, durationS: number): void {
     if (this.stopped) return;
+    const amount = Math.max(1, Math.round(rate * durationS));
     const instance = autocannon(
       {
         url: `${this.baseUrl}${route.path}`,
         method: route.method,
         ...(route.body ? { body: route.body, headers: { 'content-type': 'application/json' } } : {}),
-        // One connection: the run ends after its last response, never cutting a request short
-        // (the server would record it as aborted, an error).
-        connections: 1,
+        // A connection per request a second: one waits for its response before the next request,
+        // so a single one would send fewer while a fault slows the server, then the backlog in a
+        // burst once it recovers. Each connection ends after its last response, never cutting a
+        // request short (the server would record it as aborted, an error).
+        connections: Math.min(rate, amount),
         overallRate: rate,
-        amount: Math.max(1, Math.round(rate * durationS)),
+        amount,
         timeout: 10,
       },
       (err, result) => {
