@@ -139,10 +139,12 @@ export class LiveView {
         : dim(nextFault(s, t)),
     );
     lines.push('');
-    const w = 22;
+    // The sparklines get what the three values leave of the row, so an 80-column terminal shows
+    // every value instead of cutting off the p95 latency and error rate.
+    const w = Math.max(3, Math.min(22, Math.floor((width - 69) / 3)));
     lines.push(
       dim(
-        `${'service'.padEnd(14)}${'route'.padEnd(22)}${'req/s'.padEnd(w + 12)}${'p95 latency'.padEnd(w + 12)}errors`,
+        `${'service'.padEnd(14)}${'route'.padEnd(20)}${'req/s'.padEnd(w + 12)}${'p95 latency'.padEnd(w + 12)}errors`,
       ),
     );
     for (const [service, route] of ROUTES) {
@@ -151,10 +153,10 @@ export class LiveView {
         const alerting = this.recorder.alerts.some(
           (a) => a.service === service && a.route === route && a.event.metric === metric && t - a.t < 5,
         );
-        const text = `${formatValue(metric, values[values.length - 1] ?? Number.NaN).padStart(11)} ${sparkline(values, w, floor)}`;
+        const text = `${formatValue(metric, values[values.length - 1] ?? Number.NaN).padStart(10)} ${sparkline(values, w, floor)}`;
         return alerting ? this.paint('31;1', text) : text;
       };
-      lines.push(`${service.padEnd(14)}${route.padEnd(22)}${cell(RATE, 0)} ${cell(P95)} ${cell(ERRORS, 0)}`);
+      lines.push(`${service.padEnd(14)}${route.padEnd(20)}${cell(RATE, 0)} ${cell(P95)} ${cell(ERRORS, 0)}`);
     }
     lines.push('');
     const alerts = this.recorder.alerts;
