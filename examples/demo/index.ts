@@ -25,25 +25,36 @@ const HELP = `Usage: npm run demo -- [options]
   -h, --help          this text
 `;
 
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        scenario: { type: 'string', default: 'default' },
+        duration: { type: 'string' },
+        report: { type: 'string', default: 'sightline-report.html' },
+        'no-report': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    // A mistyped option gets the usage, as an unknown scenario does, not parseArgs' stack trace.
+    return usageError((err as Error).message);
+  }
+}
+
 function parse(): { scenario: Scenario; report: string | undefined } {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: 'string', default: 'default' },
-      duration: { type: 'string' },
-      report: { type: 'string', default: 'sightline-report.html' },
-      'no-report': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const values = readArgs();
   if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);
   }
   let scenario = SCENARIOS[values.scenario];
-  if (scenario === undefined) {
-    process.stderr.write(`unknown scenario ${JSON.stringify(values.scenario)}\n\n${HELP}`);
-    process.exit(2);
-  }
+  if (scenario === undefined) usageError(`unknown scenario ${JSON.stringify(values.scenario)}`);
   if (values.duration !== undefined) {
     const d = Number(values.duration);
     if (!Number.isFinite(d) || d < 20 || d > 3600) {

@@ -68,4 +68,12 @@ describe('npm run demo -- --scenario quick', () => {
     expect(stderr).toContain('unknown scenario "nope"');
     expect(stderr).toContain('--scenario <name>');
   });
+
+  it('rejects an unknown option with a usage message and exit code 2, not a stack trace', async () => {
+    const { code, stderr } = await runDemo(['--no-reports']);
+    expect(stderr).toContain("Unknown option '--no-reports'");
+    expect(stderr).toContain('--scenario <name>');
+    expect(stderr).not.toContain('    at ');
+    expect(code).toBe(2);
+  });
 });
