@@ -3,8 +3,6 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 import { redactUrlsIn } from '../logs/url-query.js';
 
 const ignore = (): void => {};
-const EXCEPTION_TEXTS = ['exception.message', 'exception.stacktrace'];
-const STATUS_TEXT = ['message'];
 
 /**
  * Hands each sampled span to an exporter as it ends. The adapters' exporters only enqueue (the
@@ -34,8 +32,9 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * Before any exporter sees the span, replaces the values of sensitive attributes (the span's, its
  * events' and its links') and cuts strings longer than `maxLength`, counting each value cut. The
  * SDK is set to keep one character more, so a value it cut still reads as too long here while one
- * exactly at the limit does not. A recorded exception's message and stack, and the status message
- * made from it, are written with the URLs they quote redacted, as in log lines.
+ * exactly at the limit does not. A URL in any string value (a connection string, a recorded
+ * exception's message and stack) and in the status message is written with its credentials and
+ * query secrets redacted, as in log lines; a string without `://` costs one look.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -46,13 +45,10 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
     this.sanitize(span.attributes);
-    for (const event of span.events) {
-      if (event.attributes === undefined) continue;
-      if (event.name === 'exception') this.hideUrls(event.attributes, EXCEPTION_TEXTS);
-      this.sanitize(event.attributes);
-    }
+    for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
-    if (span.status.message !== undefined) this.hideUrls(span.status, STATUS_TEXT);
+    const status = span.status;
+    if (status.message !== undefined) status.message = redactUrlsIn(status.message, this.isSensitive);
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();
@@ -68,25 +64,27 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     }
   }
 
-  private hideUrls(fields: object, keys: readonly string[]): void {
-    const texts = fields as Record<string, unknown>;
-    for (const key of keys) {
-      const text = texts[key];
-      if (typeof text === 'string') texts[key] = redactUrlsIn(text, this.isSensitive);
-    }
-  }
-
   private fit(attributes: Record<string, unknown>, key: string): void {
     const value = attributes[key];
     const max = this.maxLength;
     if (typeof value === 'string') {
-      if (value.length > max) this.cut(attributes, key, value.slice(0, max));
-    } else if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.length > max)) {
-      this.cut(
-        attributes,
-        key,
-        value.map((v) => (typeof v === 'string' ? v.slice(0, max) : v)),
-      );
+      const text = redactUrlsIn(value, this.isSensitive);
+      if (value.length > max || text.length > max) this.cut(attributes, key, text.slice(0, max));
+      else if (text !== value) attributes[key] = text;
+    } else if (
+      Array.isArray(value) &&
+      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://')))
+    ) {
+      let cut = false;
+      const texts = value.map((v) => {
+        if (typeof v !== 'string') return v;
+        const text = redactUrlsIn(v, this.isSensitive);
+        if (v.length <= max && text.length <= max) return text;
+        cut = true;
+        return text.slice(0, max);
+      });
+      if (cut) this.cut(attributes, key, texts);
+      else attributes[key] = texts;
     }
   }
 

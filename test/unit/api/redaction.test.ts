@@ -391,6 +391,34 @@ describe('redaction, on by default', () => {
     expect(span?.links[0]?.attributes).toEqual({ cardNumber: '[Redacted]', kept: 1 });
   });
 
+  it('hides the credentials and query secrets of a URL in any span, event or link attribute, arrays included', () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 80 });
+    obs.trace('op', (span) => {
+      span.setAttributes({
+        'db.connection_string': `postgres://app:${SECRET}@db/orders`,
+        'http.url': `https://api.example.com/v1/items?page=2&token=${SECRET}`,
+        'peer.urls': [`https://${SECRET}@github.com/org/repo.git`, 'https://cdn.example.com/a.js', 'plain'],
+        'long.url': `https://a.io/x?token=${SECRET}&more=${'p'.repeat(60)}`,
+        note: 'no url here',
+      });
+      span.addEvent('retry', { target: `redis://default:${SECRET}@cache:6379/0` });
+      span.addLink({ context: span.spanContext(), attributes: { from: `amqp://guest:${SECRET}@mq/vhost` } });
+    });
+    const [span] = memory.spans();
+    expect(JSON.stringify({ a: span?.attributes, e: span?.events, l: span?.links })).not.toContain(SECRET);
+    expect(span?.attributes).toMatchObject({
+      'db.connection_string': 'postgres://[Redacted]:[Redacted]@db/orders',
+      'http.url': 'https://api.example.com/v1/items?page=2&token=[Redacted]',
+      'peer.urls': ['https://[Redacted]@github.com/org/repo.git', 'https://cdn.example.com/a.js', 'plain'],
+      note: 'no url here',
+    });
+    // Cut by the SDK one character over the limit, its secret whole: redacted, then counted as cut.
+    expect(span?.attributes['long.url']).toBe(`https://a.io/x?token=[Redacted]&more=${'p'.repeat(29)}`);
+    expect(span?.events[0]?.attributes).toEqual({ target: 'redis://[Redacted]:[Redacted]@cache:6379/0' });
+    expect(span?.links[0]?.attributes).toEqual({ from: 'amqp://[Redacted]:[Redacted]@mq/vhost' });
+    expect(obs.drops().truncated_attribute).toBe(1);
+  });
+
   it('hides the password and query secrets of a URL an exception quotes, in its event and the span’s status', () => {
     const { obs, memory } = startCaptured();
     const message = `GET https://deploy:${SECRET}@example.com/v1?page=2&token=${SECRET}`;
