@@ -1,6 +1,7 @@
 import {
   type AdapterParts,
   type ExportChannel,
+  readTlsFiles,
   type SightlineAdapter,
   statsOf,
 } from '../../src/export/index.js';
@@ -57,8 +58,9 @@ export function cloudwatch(options: CloudWatchOptions = {}): SightlineAdapter {
           adapter: 'cloudwatch',
           url: resolved.endpoints.traces,
           headers: resolved.tracesHeaders,
+          tls: readTlsFiles(resolved.tracesTls),
           protocol: 'http/protobuf',
-          channel: resolved.channel,
+          channel: resolved.tracesChannel,
           diag: ctx.diag,
           // CloudWatch's OTLP traces endpoint takes at most 10,000 spans and 5 MB per request.
           limits: { maxItems: 512, maxBytes: 4 * 1024 * 1024 },

@@ -3,8 +3,12 @@ import {
   adapterChannel,
   envValue,
   otlpEndpointFromEnv,
+  otlpGzipFromEnv,
   otlpHeadersFromEnv,
+  otlpTimeoutFromEnv,
+  otlpTlsFilesFromEnv,
   resolveEndpoint,
+  type TlsFiles,
 } from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
@@ -68,7 +72,7 @@ export interface CloudWatchOptions {
   write?: (line: string) => unknown;
   /** Queue, flush and retry tuning of the api-mode and traces channels. */
   channel?: ChannelOptions;
-  /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` and the OTLP endpoint variables from; default `process.env`. */
+  /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` and the `OTEL_EXPORTER_OTLP_*` traces variables from; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -90,6 +94,10 @@ export interface ResolvedCloudWatchOptions {
   readonly endpoints: { readonly metrics?: URL; readonly logs?: URL; readonly traces: URL };
   /** Sent with spans to a collector the standard variables name: their `_HEADERS` (auth). Never logged. */
   readonly tracesHeaders: Readonly<Record<string, string>>;
+  /** For a collector the standard variables name: the `_CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY` files. */
+  readonly tracesTls: TlsFiles;
+  /** `channel`, with the `_TIMEOUT` and `_COMPRESSION` the variables give a collector they name where it sets none. */
+  readonly tracesChannel: ChannelOptions;
   readonly credentials: AwsCredentials | undefined;
   readonly storageResolution: 1 | 60;
   readonly maxHistogramValues: number;
@@ -298,7 +306,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     traces,
     xrayIds: bool(o, 'xrayIds', traces),
     xrayTraceIdKey,
-    ...resolveEndpoints(input.endpoints, traces ? env : {}),
+    ...resolveEndpoints(input.endpoints, traces ? env : {}, channel),
     credentials: resolveCredentials(input.credentials),
     storageResolution,
     maxHistogramValues,
@@ -342,25 +350,41 @@ function resolveDimensions(value: unknown): [string, string][] {
   return out;
 }
 
+type TracesTarget = Pick<ResolvedCloudWatchOptions, 'tracesHeaders' | 'tracesTls' | 'tracesChannel'> & {
+  url: URL;
+};
+
 /**
- * `endpoints.traces`, else the collector the standard OTLP variables name with the headers they
- * give it (auth), as ADOT's own setup sets them and otlp() reads them.
+ * `endpoints.traces`, else the collector the standard OTLP variables name with the headers (auth),
+ * certificate files, timeout and compression they give it, as ADOT's own setup sets them and otlp()
+ * reads them; `channel`'s own timeout and compression win.
  */
 function tracesTarget(
   value: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): { url: URL; headers: Record<string, string> } {
+  channel: ChannelOptions,
+): TracesTarget {
+  const withoutVariables = { tracesHeaders: {}, tracesTls: {}, tracesChannel: channel };
   if (value !== undefined)
     return {
       url: resolveEndpoint('cloudwatch.endpoints.traces', value, { credentials: false }),
-      headers: {},
+      ...withoutVariables,
     };
   const fromEnv = otlpEndpointFromEnv(env, 'traces');
-  if (fromEnv === undefined) return { url: new URL(DEFAULT_TRACES_URL), headers: {} };
+  if (fromEnv === undefined) return { url: new URL(DEFAULT_TRACES_URL), ...withoutVariables };
   checkNotGrpc(env);
   const headers = otlpHeadersFromEnv(env, 'traces');
   const credentials = Object.keys(headers).length > 0;
-  return { url: resolveEndpoint(fromEnv.option, fromEnv.url, { credentials }), headers };
+  return {
+    url: resolveEndpoint(fromEnv.option, fromEnv.url, { credentials }),
+    tracesHeaders: headers,
+    tracesTls: otlpTlsFilesFromEnv(env, 'traces'),
+    tracesChannel: {
+      ...channel,
+      timeoutMs: channel.timeoutMs ?? otlpTimeoutFromEnv(env, 'traces'),
+      gzip: channel.gzip ?? otlpGzipFromEnv(env, 'traces'),
+    },
+  };
 }
 
 /** An endpoint the variables give for gRPC is a port that does not speak OTLP/HTTP, which spans go by. */
@@ -381,10 +405,11 @@ function checkNotGrpc(env: Readonly<Record<string, string | undefined>>): void {
 function resolveEndpoints(
   value: CloudWatchOptions['endpoints'],
   env: Readonly<Record<string, string | undefined>>,
-): Pick<ResolvedCloudWatchOptions, 'endpoints' | 'tracesHeaders'> {
+  channel: ChannelOptions,
+): Pick<ResolvedCloudWatchOptions, 'endpoints' | 'tracesHeaders' | 'tracesTls' | 'tracesChannel'> {
   if (value === undefined) {
-    const traces = tracesTarget(undefined, env);
-    return { endpoints: { traces: traces.url }, tracesHeaders: traces.headers };
+    const { url, ...traces } = tracesTarget(undefined, env, channel);
+    return { endpoints: { traces: url }, ...traces };
   }
   if (typeof value !== 'object' || value === null) {
     fail(
@@ -403,7 +428,7 @@ function resolveEndpoints(
     }
   }
   // SigV4-signed SDK calls carry the access key id and a signature: HTTPS except to loopback.
-  const traces = tracesTarget(value.traces, env);
+  const { url, ...traces } = tracesTarget(value.traces, env, channel);
   const endpoints = {
     ...(value.metrics !== undefined
       ? { metrics: resolveEndpoint('cloudwatch.endpoints.metrics', value.metrics, { credentials: true }) }
@@ -411,9 +436,9 @@ function resolveEndpoints(
     ...(value.logs !== undefined
       ? { logs: resolveEndpoint('cloudwatch.endpoints.logs', value.logs, { credentials: true }) }
       : {}),
-    traces: traces.url,
+    traces: url,
   };
-  return { endpoints, tracesHeaders: traces.headers };
+  return { endpoints, ...traces };
 }
 
 function resolveCredentials(value: unknown): AwsCredentials | undefined {

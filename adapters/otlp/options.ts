@@ -6,8 +6,13 @@ import {
   isLoopback,
   MAX_TIMER_MS,
   otlpEndpointFromEnv,
+  otlpGzipFromEnv,
   otlpHeadersFromEnv,
+  otlpTimeoutFromEnv,
+  otlpTlsFilesFromEnv,
+  otlpVariable,
   resolveEndpoint,
+  type TlsFiles,
   underBase,
 } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
@@ -65,19 +70,6 @@ export interface OtlpOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** A file named by a variable, read when the adapter sets up. */
-export interface EnvFile {
-  readonly variable: string;
-  readonly path: string;
-}
-
-/** The files of `OTEL_EXPORTER_OTLP_[<SIGNAL>_]CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY`. */
-export interface TlsFiles {
-  readonly ca?: EnvFile;
-  readonly cert?: EnvFile;
-  readonly key?: EnvFile;
-}
-
 /** One signal's resolved destination. Never logged: the headers hold credentials. */
 export interface SignalTarget {
   readonly url: URL;
@@ -124,16 +116,6 @@ function fail(option: string, message: string, code: ErrorCode = ErrorCodes.CONF
   throw new SightlineConfigError(code, option, `otlp(): ${message}`);
 }
 
-/** The first set variable among the per-signal and the general one, with its name. */
-function fromEnv(env: OtlpOptions['env'], signal: OtlpSignalName, what: string) {
-  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${what}`;
-  const general = `OTEL_EXPORTER_OTLP_${what}`;
-  const s = envValue(env, specific);
-  if (s !== undefined) return { name: specific, value: s };
-  const g = envValue(env, general);
-  return g === undefined ? undefined : { name: general, value: g };
-}
-
 function endpointOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName) {
   const explicit = options.endpoints?.[signal];
   if (explicit !== undefined) return { option: `endpoints.${signal}`, url: explicit };
@@ -143,7 +125,7 @@ function endpointOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpS
 
 function protocolOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName): OtlpProtocol {
   if (options.protocol !== undefined) return options.protocol;
-  const v = fromEnv(env, signal, 'PROTOCOL');
+  const v = otlpVariable(env, signal, 'PROTOCOL');
   if (v === undefined) return 'http/protobuf';
   if ((PROTOCOLS as readonly string[]).includes(v.value)) return v.value as OtlpProtocol;
   fail(
@@ -156,31 +138,13 @@ function protocolOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpS
 function timeoutOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName): number {
   if (options.timeoutMs !== undefined) return options.timeoutMs;
   if (options.channel?.timeoutMs !== undefined) return options.channel.timeoutMs;
-  const v = fromEnv(env, signal, 'TIMEOUT');
-  if (v === undefined) return DEFAULT_TIMEOUT_MS;
-  const n = Number(v.value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS) {
-    fail(
-      v.name,
-      `${v.name}=${describeValue(v.value)} is not a whole number of milliseconds; use e.g. 10000`,
-      ErrorCodes.CONFIG_INVALID_ENV,
-    );
-  }
-  return n;
+  return otlpTimeoutFromEnv(env, signal) ?? DEFAULT_TIMEOUT_MS;
 }
 
 function gzipOf(options: OtlpOptions, env: OtlpOptions['env'], signal: OtlpSignalName, url: URL): boolean {
   if (options.compression !== undefined) return options.compression === 'gzip';
   if (options.channel?.gzip !== undefined) return options.channel.gzip;
-  const v = fromEnv(env, signal, 'COMPRESSION');
-  if (v === undefined) return !isLoopback(url.hostname);
-  const lower = v.value.toLowerCase();
-  if (lower === 'gzip' || lower === 'none') return lower === 'gzip';
-  fail(
-    v.name,
-    `${v.name}=${describeValue(v.value)} is not supported; use gzip or none`,
-    ErrorCodes.CONFIG_INVALID_ENV,
-  );
+  return otlpGzipFromEnv(env, signal) ?? !isLoopback(url.hostname);
 }
 
 function temporalityOf(options: OtlpOptions, env: OtlpOptions['env']): OtlpTemporality {
@@ -202,14 +166,6 @@ function headersOf(
   signal: OtlpSignalName,
 ): Record<string, string> {
   return { ...otlpHeadersFromEnv(env, signal), ...lowerKeys(options.headers ?? {}) };
-}
-
-function tlsFilesOf(env: OtlpOptions['env'], signal: OtlpSignalName): TlsFiles {
-  const file = (what: string): EnvFile | undefined => {
-    const v = fromEnv(env, signal, what);
-    return v && { variable: v.name, path: v.value };
-  };
-  return { ca: file('CERTIFICATE'), cert: file('CLIENT_CERTIFICATE'), key: file('CLIENT_KEY') };
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -298,7 +254,7 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     targets[signal] = {
       url: resolved,
       headers,
-      tls: tlsFilesOf(env, signal),
+      tls: otlpTlsFilesFromEnv(env, signal),
       protocol: protocolOf(options, env, signal),
       timeoutMs: timeoutOf(options, env, signal),
       gzip: gzipOf(options, env, signal, resolved),

@@ -1,5 +1,5 @@
 import type { SightlineAdapter } from '../../src/export/index.js';
-import { statsOf } from '../../src/export/index.js';
+import { readTlsFiles, statsOf } from '../../src/export/index.js';
 import {
   createOtlpEventSink,
   createOtlpLogSink,
@@ -8,7 +8,6 @@ import {
   type OtlpChannelConfig,
 } from '../../src/export/otlp.js';
 import { type OtlpOptions, type OtlpSignalName, resolveOtlpOptions, type SignalTarget } from './options.js';
-import { readTlsFiles } from './tls.js';
 
 /**
  * The OTLP/HTTP adapter: spans to `/v1/traces`, metrics to `/v1/metrics`, log lines and anomaly

@@ -29,12 +29,19 @@ export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 export { defaultIsRetryable, describeUrl } from './transport.js';
 export { isLoopback, resolveEndpoint, type EndpointOptions } from './endpoint.js';
 export {
+  type EnvFile,
   HEADER_NAME,
   otlpEndpointFromEnv,
+  otlpGzipFromEnv,
   otlpHeadersFromEnv,
+  otlpTimeoutFromEnv,
+  otlpTlsFilesFromEnv,
+  otlpVariable,
   parseOtlpHeaders,
+  type TlsFiles,
   underBase,
 } from './otlp-env.js';
+export { readTlsFiles } from './otlp-tls.js';
 export {
   flattenResourceMetrics,
   type HistogramPoint,

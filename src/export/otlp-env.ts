@@ -1,5 +1,82 @@
 import { describeValue, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
+import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { type AdapterEnv, envValue } from './adapter-options.js';
+
+type OtlpSignal = 'traces' | 'metrics' | 'logs';
+
+/** A file named by a variable, read when the adapter sets up. */
+export interface EnvFile {
+  readonly variable: string;
+  readonly path: string;
+}
+
+/** The files of `OTEL_EXPORTER_OTLP_[<SIGNAL>_]CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY`. */
+export interface TlsFiles {
+  readonly ca?: EnvFile;
+  readonly cert?: EnvFile;
+  readonly key?: EnvFile;
+}
+
+/** `OTEL_EXPORTER_OTLP_<SIGNAL>_<what>` when set, else `OTEL_EXPORTER_OTLP_<what>`, with its name. */
+export function otlpVariable(
+  env: AdapterEnv | undefined,
+  signal: OtlpSignal,
+  what: string,
+): { name: string; value: string } | undefined {
+  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${what}`;
+  const s = envValue(env, specific);
+  if (s !== undefined) return { name: specific, value: s };
+  const general = `OTEL_EXPORTER_OTLP_${what}`;
+  const g = envValue(env, general);
+  return g === undefined ? undefined : { name: general, value: g };
+}
+
+/**
+ * The request timeout `OTEL_EXPORTER_OTLP_[<SIGNAL>_]TIMEOUT` gives a signal, in ms; undefined when unset.
+ *
+ * @throws SightlineConfigError `SL_ERR_CONFIG_INVALID_ENV` naming the variable, for a value that is
+ * not a whole number of milliseconds a timer can wait.
+ */
+export function otlpTimeoutFromEnv(env: AdapterEnv | undefined, signal: OtlpSignal): number | undefined {
+  const v = otlpVariable(env, signal, 'TIMEOUT');
+  if (v === undefined) return undefined;
+  const n = Number(v.value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      v.name,
+      `${v.name}=${describeValue(v.value)} is not a whole number of milliseconds; use e.g. 10000`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Whether `OTEL_EXPORTER_OTLP_[<SIGNAL>_]COMPRESSION` asks for gzip (`gzip`) or not (`none`);
+ * undefined when unset.
+ *
+ * @throws SightlineConfigError `SL_ERR_CONFIG_INVALID_ENV` naming the variable, for another value.
+ */
+export function otlpGzipFromEnv(env: AdapterEnv | undefined, signal: OtlpSignal): boolean | undefined {
+  const v = otlpVariable(env, signal, 'COMPRESSION');
+  if (v === undefined) return undefined;
+  const lower = v.value.toLowerCase();
+  if (lower === 'gzip' || lower === 'none') return lower === 'gzip';
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_INVALID_ENV,
+    v.name,
+    `${v.name}=${describeValue(v.value)} is not supported; use gzip or none`,
+  );
+}
+
+/** The certificate files the standard variables name for a signal; read them with `readTlsFiles` at setup. */
+export function otlpTlsFilesFromEnv(env: AdapterEnv | undefined, signal: OtlpSignal): TlsFiles {
+  const file = (what: string): EnvFile | undefined => {
+    const v = otlpVariable(env, signal, what);
+    return v && { variable: v.name, path: v.value };
+  };
+  return { ca: file('CERTIFICATE'), cert: file('CLIENT_CERTIFICATE'), key: file('CLIENT_KEY') };
+}
 
 /** `/v1/<signal>` under a base URL, keeping any path prefix (`https://host/otlp` → `/otlp/v1/traces`). */
 export function underBase(base: string | URL, signal: string): string | URL {
@@ -20,7 +97,7 @@ export function underBase(base: string | URL, signal: string): string | URL {
  */
 export function otlpEndpointFromEnv(
   env: AdapterEnv | undefined,
-  signal: 'traces' | 'metrics' | 'logs',
+  signal: OtlpSignal,
 ): { option: string; url: string | URL } | undefined {
   const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
   const s = envValue(env, specific);
@@ -34,10 +111,7 @@ export function otlpEndpointFromEnv(
  * The headers the standard variables give a signal, as the OpenTelemetry SDKs read them:
  * OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS winning key by key.
  */
-export function otlpHeadersFromEnv(
-  env: AdapterEnv | undefined,
-  signal: 'traces' | 'metrics' | 'logs',
-): Record<string, string> {
+export function otlpHeadersFromEnv(env: AdapterEnv | undefined, signal: OtlpSignal): Record<string, string> {
   const general = 'OTEL_EXPORTER_OTLP_HEADERS';
   const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
   return {

@@ -104,6 +104,20 @@ describe('cloudwatch() options', () => {
     expect(resolveCloudWatchOptions(given).endpoints.traces.port).toBe('4318');
   });
 
+  it.each([
+    ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', '10s'],
+    ['OTEL_EXPORTER_OTLP_COMPRESSION', 'zstd'],
+  ])(
+    'fails on %s=%s beside the endpoint variables, naming it, and reads it only with traces',
+    (name, value) => {
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value };
+      expect(() => resolveCloudWatchOptions({ traces: true, env })).toThrowError(
+        expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: name }),
+      );
+      expect(resolveCloudWatchOptions({ env }).traces).toBe(false);
+    },
+  );
+
   it('reads AWS_REGION, then AWS_DEFAULT_REGION', () => {
     expect(
       resolveCloudWatchOptions({ env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' } }).region,

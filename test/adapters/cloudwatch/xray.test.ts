@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toXRayTraceId, XRayIdGenerator } from '../../../adapters/cloudwatch/index.js';
 import { getSightline } from '../../../src/index.js';
+import { startCollector as startTlsCollector } from '../otlp/intake-server.js';
 import { startEmf } from './helpers.js';
+
+// A self-signed certificate for 127.0.0.1, made for these tests only; it serves as its own CA.
+const CERT = fileURLToPath(new URL('../../fixtures/tls/intake-cert.pem', import.meta.url));
+const KEY = fileURLToPath(new URL('../../fixtures/tls/intake-key.pem', import.meta.url));
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -117,6 +124,124 @@ describe('X-Ray ids', () => {
       await collector.close();
     }
   });
+
+  it('trusts the CA and presents the client certificate OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, _CLIENT_CERTIFICATE and _CLIENT_KEY name, as otlp() does', async () => {
+    const served = { cert: readFileSync(CERT), key: readFileSync(KEY) };
+    const collector = await startTlsCollector(0, {
+      ...served,
+      ca: served.cert,
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    try {
+      const { obs } = startEmf({
+        traces: true,
+        env: {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/v1/traces`,
+          OTEL_EXPORTER_OTLP_CERTIFICATE: CERT,
+          OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: CERT,
+          OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: KEY,
+        },
+        channel: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 200 } },
+      });
+      obs.trace('checkout', () => undefined);
+      await obs.forceFlush({ timeoutMs: 2000 });
+      expect(collector.accepted('traces')).toHaveLength(1);
+      expect(obs.stats().cloudwatch!.traces).toMatchObject({ produced: 1, delivered: 1 });
+    } finally {
+      await getSightline()?.shutdown();
+      await collector.close();
+    }
+  });
+
+  it('fails init() on a certificate file the variables name that cannot be read', () => {
+    const missing = fileURLToPath(new URL('./missing.pem', import.meta.url));
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://127.0.0.1:4318',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: missing,
+    };
+    expect(() => startEmf({ traces: true, env })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_ENV',
+        option: 'OTEL_EXPORTER_OTLP_CERTIFICATE',
+      }),
+    );
+  });
+
+  it.each([
+    [
+      'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=none',
+      { OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' },
+      {},
+      undefined,
+    ],
+    ['channel.gzip over the variable', { OTEL_EXPORTER_OTLP_COMPRESSION: 'none' }, { gzip: true }, 'gzip'],
+  ])(
+    'compresses spans to the collector the variables name as %s says',
+    async (_, vars, channel, encoding) => {
+      const collector = await startCollector();
+      try {
+        const { obs } = startEmf({
+          traces: true,
+          env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.origin, ...vars },
+          channel,
+        });
+        obs.trace('checkout', () => undefined);
+        await obs.forceFlush();
+        expect(collector.bodies.map((b) => b.encoding)).toEqual([encoding]);
+      } finally {
+        await collector.close();
+      }
+    },
+  );
+
+  it('gives up on a request to the collector the variables name after OTEL_EXPORTER_OTLP_TIMEOUT', async () => {
+    const stalled = createServer((req) => req.resume());
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    try {
+      const { obs } = startEmf({
+        traces: true,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_TIMEOUT: '150',
+        },
+        channel: { retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 100 } },
+      });
+      obs.trace('checkout', () => undefined);
+      const started = performance.now();
+      await obs.forceFlush({ timeoutMs: 3000 });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(obs.stats().cloudwatch!.traces).toMatchObject({
+        delivered: 0,
+        dropped: { retries_exhausted: 1 },
+      });
+    } finally {
+      await getSightline()?.shutdown();
+      stalled.closeAllConnections();
+      await new Promise<void>((r) => stalled.close(() => r()));
+    }
+  });
+
+  it('applies none of the variables to a collector endpoints.traces names', async () => {
+    const collector = await startCollector();
+    try {
+      const { obs } = startEmf({
+        traces: true,
+        endpoints: { traces: `${collector.origin}/v1/traces` },
+        env: {
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20S3CRET',
+          OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '1',
+          OTEL_EXPORTER_OTLP_CERTIFICATE: fileURLToPath(new URL('./missing.pem', import.meta.url)),
+        },
+      });
+      obs.trace('checkout', () => undefined);
+      await obs.forceFlush();
+      expect(collector.bodies.map((b) => [b.encoding, b.authorization])).toEqual([['gzip', undefined]]);
+    } finally {
+      await collector.close();
+    }
+  });
 });
 
 /**
@@ -124,7 +249,13 @@ describe('X-Ray ids', () => {
  * given the headers it requires (a collector behind auth), it refuses a request without them with a 401.
  */
 async function startCollector(requires: Record<string, string> = {}) {
-  const bodies: { path: string; type: string | undefined; body: Buffer }[] = [];
+  const bodies: {
+    path: string;
+    type: string | undefined;
+    encoding: string | undefined;
+    authorization: string | undefined;
+    body: Buffer;
+  }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -133,7 +264,13 @@ async function startCollector(requires: Record<string, string> = {}) {
         res.writeHead(401).end();
         return;
       }
-      bodies.push({ path: req.url ?? '', type: req.headers['content-type'], body: Buffer.concat(chunks) });
+      bodies.push({
+        path: req.url ?? '',
+        type: req.headers['content-type'],
+        encoding: req.headers['content-encoding'],
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks),
+      });
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
     });

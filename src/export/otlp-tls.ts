@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
-import type { ClientTls } from '../../src/export/index.js';
-import type { EnvFile, TlsFiles } from './options.js';
+import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import type { EnvFile, TlsFiles } from './otlp-env.js';
+import type { ClientTls } from './spec.js';
 
 function fail(variable: string, message: string): never {
-  throw new SightlineConfigError(ErrorCodes.CONFIG_INVALID_ENV, variable, `otlp(): ${message}`);
+  throw new SightlineConfigError(ErrorCodes.CONFIG_INVALID_ENV, variable, message);
 }
 
 function read(file: EnvFile): Buffer {
