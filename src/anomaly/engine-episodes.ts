@@ -9,6 +9,18 @@ const OUTAGE_MIN_HISTORY = 10;
 const RECENT_COUNT_ALPHA = 0.1;
 /** How much wider than the detector's band an episode must reach before a daily profile is learned. */
 const BEFORE_DAILY_WIDEN = 2;
+/**
+ * Cycles in a row a reported series must be back on the normal side of the band it was reported
+ * against before a new event: as many calm points as close the detector's episode.
+ */
+const BACK_CYCLES = 3;
+/**
+ * Cycles in a row without an episode of the detector's after which a reported change it has taken
+ * as its new level (a deploy's lasting step) is over. Until then the band around that level is
+ * still the old level's noise, narrower than the new one's, and the detector reopens episodes on
+ * it every few cycles while the incident goes on.
+ */
+const SETTLE_CYCLES = 20;
 
 /** What the engine remembers per series to turn detector results into one event per episode. */
 export interface EpisodeState {
@@ -18,6 +30,13 @@ export interface EpisodeState {
    * a drop to zero is still an outage of its own.
    */
   reported: 'up' | 'down' | undefined;
+  /** The normal band the reported event was judged against: its incident lasts until the series is back in it. */
+  reportedLower: number;
+  reportedUpper: number;
+  /** Cycles in a row the series has been back on the normal side of that band. */
+  backRun: number;
+  /** Cycles in a row, since the event, the detector has had no episode open. */
+  settledRun: number;
   /**
    * Highest score of the detector's open episode: the detector scores the first point only, and
    * the engine reports a few cycles later.
@@ -39,6 +58,10 @@ export function newEpisodeState(): EpisodeState {
   return {
     pending: undefined,
     reported: undefined,
+    reportedLower: 0,
+    reportedUpper: 0,
+    backRun: 0,
+    settledRun: 0,
     peak: 0,
     outageReported: false,
     zeroRun: 0,
@@ -108,22 +131,33 @@ export function judge(
       s.outageReported = true;
       s.pending = undefined;
       if (s.reported === 'down') return undefined;
-      s.reported = 'down';
       const severity = Math.max(r.severity, 90);
+      // For a busy rate any count is normal but none, even where the detector's band reaches 0.
+      const lower = Math.max(s.healthyLower, 1 / sample.perCycle);
+      report(s, 'down', lower, s.healthyUpper);
       return {
         kind: 'level_shift',
         expected: s.healthyExpected,
         severity,
         score: Math.max(s.peak, severity / 100),
-        // For a busy rate any count is normal but none, even where the detector's band reaches 0.
-        lower: Math.max(s.healthyLower, 1 / sample.perCycle),
+        lower,
         upper: s.healthyUpper,
       };
     }
   }
+  if (s.reported !== undefined) {
+    const back = s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
+    s.backRun = back ? s.backRun + 1 : 0;
+    s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
+  }
   if (!r.ongoing) {
     s.pending = undefined;
-    if (!s.outageReported) s.reported = undefined;
+    // The detector also ends its episode by taking a lasting change as its new level: the
+    // incident reported goes on while the series stays away from the band it left, and the
+    // detector's next episodes on it are that incident's, not new ones.
+    if (!s.outageReported && (s.backRun >= BACK_CYCLES || s.settledRun >= SETTLE_CYCLES)) {
+      s.reported = undefined;
+    }
     return undefined;
   }
   if (s.reported !== undefined) return undefined;
@@ -155,15 +189,24 @@ export function judge(
   if (--s.pending.remaining > 0) return undefined;
   const severity = s.pending.severity;
   s.pending = undefined;
-  s.reported = outsideUp ? 'up' : 'down';
+  const reportedLower = sample.nonNegative ? Math.max(0, lower) : lower;
+  report(s, outsideUp ? 'up' : 'down', reportedLower, upper);
   return {
     kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
     expected: r.expected,
     severity,
     score: Math.max(s.peak, 0.5),
-    lower: sample.nonNegative ? Math.max(0, lower) : lower,
+    lower: reportedLower,
     upper,
   };
+}
+
+function report(s: EpisodeState, direction: 'up' | 'down', lower: number, upper: number): void {
+  s.reported = direction;
+  s.reportedLower = lower;
+  s.reportedUpper = upper;
+  s.backRun = 0;
+  s.settledRun = 0;
 }
 
 /**

@@ -88,11 +88,37 @@ describe('judge: one event per confirmed episode', () => {
     expect(judge(s, fast, 0.03, tight, undefined)?.kind).toBe('spike');
   });
 
-  it('re-arms once the detector closes the episode', () => {
+  it('re-arms once the series is back in its band and the detector closes the episode', () => {
     const s = newEpisodeState();
     judge(s, latency, 0.5, open(), 1);
+    // The detector closes an episode on its third calm point in a row.
+    expect(judge(s, latency, 0.02, open(), 1)).toBeUndefined();
+    expect(judge(s, latency, 0.02, open(), 1)).toBeUndefined();
     expect(judge(s, latency, 0.02, calm, 1)).toBeUndefined();
     expect(judge(s, latency, 0.5, open(), 1)).toBeDefined();
+  });
+
+  it('keeps an incident the detector took as its new level until the series is back in its band', () => {
+    const s = newEpisodeState();
+    judge(s, latency, 0.5, open(), 1);
+    // Its band around the new level is still the old one's width, and the noise reopens episodes.
+    const band = { expected: 0.5, lower: 0.49, upper: 0.51 };
+    for (let i = 0; i < 10; i++) {
+      expect(judge(s, latency, 0.5, { ...calm, ...band }, 1)).toBeUndefined();
+      expect(judge(s, latency, 0.6, open(band), 1)).toBeUndefined();
+    }
+    for (let i = 0; i < 3; i++) judge(s, latency, 0.02, calm, 1);
+    expect(judge(s, latency, 0.5, open(), 1)).toBeDefined();
+  });
+
+  it('ends a reported change the detector has held as its level without an episode for twenty cycles', () => {
+    const s = newEpisodeState();
+    judge(s, latency, 0.5, open(), 1);
+    const band = { expected: 0.5, lower: 0.45, upper: 0.55 };
+    for (let i = 0; i < 19; i++) judge(s, latency, 0.5, { ...calm, ...band }, 1);
+    expect(judge(s, latency, 2, open(band), 1)).toBeUndefined();
+    for (let i = 0; i < 20; i++) judge(s, latency, 0.5, { ...calm, ...band }, 1);
+    expect(judge(s, latency, 2, open(band), 1)).toMatchObject({ expected: 0.5, upper: 0.55 });
   });
 });
 
