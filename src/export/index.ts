@@ -29,7 +29,6 @@ export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 export { defaultIsRetryable, describeUrl } from './transport.js';
 export { isLoopback, resolveEndpoint, type EndpointOptions } from './endpoint.js';
 export {
-  type EnvFile,
   HEADER_NAME,
   otlpEndpointFromEnv,
   otlpGzipFromEnv,
@@ -37,7 +36,6 @@ export {
   otlpTimeoutFromEnv,
   otlpTlsFilesFromEnv,
   otlpVariable,
-  parseOtlpHeaders,
   type TlsFiles,
   underBase,
 } from './otlp-env.js';
