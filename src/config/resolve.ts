@@ -198,14 +198,26 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   checkNumber(`${option}.warmup`, v.warmup, 10, 1_000_000, true);
   checkBoolean(`${option}.exportBands`, v.exportBands);
   checkNumber(`${option}.confirm`, v.confirm, 1, 100, true);
-  return v;
+  return {
+    sensitivity: v.sensitivity,
+    maxSeries: v.maxSeries,
+    http: v.http,
+    warmup: v.warmup,
+    confirm: v.confirm,
+    exportBands: v.exportBands,
+  };
 }
 
-/** Validates the options a profile or the top level may set. */
-function checkProfile(prefix: string, o: ProfileOptions): ProfileOptions {
+/**
+ * Validates the options a profile or the top level may set, exporters aside (the top level keys them
+ * by environment). Each is read by name, as `service` is, so a getter, a prototype or a Proxy gives it.
+ */
+function checkOptions(
+  prefix: string,
+  o: Omit<ProfileOptions, 'exporters'>,
+): Omit<ProfileOptions, 'exporters'> {
   return {
     resource: checkAttributes(`${prefix}resource`, o.resource),
-    exporters: checkAdapters(`${prefix}exporters`, o.exporters),
     logLevel: checkEnum(`${prefix}logLevel`, o.logLevel, LOG_LEVELS),
     redact: checkRedact(`${prefix}redact`, o.redact),
     sampling: checkNumber(`${prefix}sampling`, o.sampling, 0, 1),
@@ -236,7 +248,11 @@ function checkProfiles(value: unknown): Map<string, ProfileOptions> {
     for (const key of Object.keys(raw)) {
       if (!PROFILE_OPTIONS.has(key)) failUnknown(`${prefix}.${key}`, (raw as Record<string, unknown>)[key]);
     }
-    profiles.set(name, checkProfile(`${prefix}.`, raw as ProfileOptions));
+    const options = raw as ProfileOptions;
+    profiles.set(name, {
+      ...checkOptions(`${prefix}.`, options),
+      exporters: checkAdapters(`${prefix}.exporters`, options.exporters),
+    });
   }
   return profiles;
 }
@@ -286,7 +302,7 @@ export function resolveConfig(
   for (const key of Object.keys(input)) {
     if (!KNOWN_OPTIONS.has(key)) failUnknown(key, (input as Record<string, unknown>)[key]);
   }
-  const code = checkProfile('', { ...input, exporters: undefined } as ProfileOptions);
+  const code = checkOptions('', input);
   const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
 
   const environment =

@@ -217,6 +217,42 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(c.resource).toEqual({ team: 'payments', tier: 'gold' });
   });
 
+  it('reads every option from a getter, a prototype or a Proxy, as it reads service', () => {
+    class Options {
+      get service() {
+        return 'checkout';
+      }
+      get logLevel() {
+        return 'debug' as const;
+      }
+      get sampling() {
+        return 0.2;
+      }
+      get redact() {
+        return ['cardNumber'];
+      }
+      get anomaly() {
+        return new (class {
+          get sensitivity() {
+            return 'low' as const;
+          }
+        })();
+      }
+    }
+    const values = { service: 'checkout', logLevel: 'debug', sampling: 0.2, redact: ['cardNumber'] };
+    const viaProxy = new Proxy({}, { get: (_, key) => values[key as keyof typeof values] });
+    const inherited = Object.assign(Object.create(values), { anomaly: { sensitivity: 'low' } });
+    for (const options of [new Options(), viaProxy, inherited]) {
+      expect(resolveConfig(options, {}, emptyDir)).toMatchObject({
+        service: 'checkout',
+        logLevel: 'debug',
+        sampling: 0.2,
+        redact: ['cardNumber'],
+      });
+    }
+    expect(resolveConfig(new Options(), {}, emptyDir).anomaly).toMatchObject({ sensitivity: 'low' });
+  });
+
   it('takes resource attributes from OTEL_RESOURCE_ATTRIBUTES over the profile', () => {
     const c = resolveConfig(
       {
