@@ -347,11 +347,10 @@ export function resolveConfig(
   const sdkDisabled = otelSdkDisabled(env);
 
   // Read whatever the switch decides, so that a bad value still fails init().
-  const configuredAnomaly = pick(
-    code.anomaly,
-    envBoolean(env, 'SIGHTLINE_ANOMALY') === false ? false : undefined,
-    profile.anomaly,
-  );
+  const anomalySwitch = envBoolean(env, 'SIGHTLINE_ANOMALY');
+  // `true` ranks above a profile's `false`, as variables do, and keeps a profile's settings.
+  const profileAnomaly = anomalySwitch === true && profile.anomaly === false ? {} : profile.anomaly;
+  const configuredAnomaly = pick(code.anomaly, anomalySwitch === false ? false : undefined, profileAnomaly);
   const anomaly = sdkDisabled ? false : configuredAnomaly;
   const outbound =
     pick(code.outbound, envBoolean(env, 'SIGHTLINE_OUTBOUND'), profile.outbound) ?? DEFAULTS.outbound;

@@ -217,6 +217,21 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(c.resource).toEqual({ team: 'payments', tier: 'gold' });
   });
 
+  it('turns the detector on with SIGHTLINE_ANOMALY=true, or off with =false, whatever the profile says', () => {
+    const options = (anomaly: false | { sensitivity: 'low' }) => ({
+      environment: 'staging',
+      profiles: { staging: { anomaly } },
+    });
+    const on = { SIGHTLINE_ANOMALY: 'true' };
+    expect(resolveConfig(options(false), on, emptyDir).anomaly).toMatchObject({ sensitivity: 'medium' });
+    expect(resolveConfig(options({ sensitivity: 'low' }), on, emptyDir).anomaly).toMatchObject({
+      sensitivity: 'low',
+    });
+    const off = { SIGHTLINE_ANOMALY: 'false' };
+    expect(resolveConfig(options({ sensitivity: 'low' }), off, emptyDir).anomaly).toBe(false);
+    expect(resolveConfig({ ...options(false), anomaly: false }, on, emptyDir).anomaly).toBe(false);
+  });
+
   it('reads every option from a getter, a prototype or a Proxy, as it reads service', () => {
     class Options {
       get service() {
