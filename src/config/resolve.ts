@@ -360,7 +360,8 @@ export function resolveConfig(
     environment,
     version,
     resource: Object.freeze({ ...profile.resource, ...otelResource, ...code.resource }),
-    exporters: Object.freeze(exporters),
+    // A copy: the list chosen is the caller's own array, which freezing would lock for them.
+    exporters: Object.freeze([...exporters]),
     console: consoleOn,
     logLevel:
       pick(code.logLevel, checkEnvEnum(env, 'SIGHTLINE_LOG_LEVEL', LOG_LEVELS), profile.logLevel) ??

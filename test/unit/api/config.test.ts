@@ -114,6 +114,24 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({ exporters }, {}, emptyDir)).toMatchObject({ exporters: [], console: true });
   });
 
+  it('leaves the lists of adapters it was given open to change, for options reused by another init()', () => {
+    const list = [adapter('otlp')];
+    const keyed = { production: [adapter('datadog')] };
+    const profiled = [adapter('elastic')];
+    const production = { NODE_ENV: 'production' };
+    resolveConfig({ exporters: list }, {}, emptyDir);
+    resolveConfig({ exporters: keyed }, production, emptyDir);
+    resolveConfig({ profiles: { production: { exporters: profiled } } }, production, emptyDir);
+    for (const given of [list, keyed.production, profiled]) {
+      expect(Object.isFrozen(given)).toBe(false);
+      given.push(adapter('memory'));
+    }
+    expect(resolveConfig({ exporters: list }, {}, emptyDir).exporters.map((a) => a.name)).toEqual([
+      'otlp',
+      'memory',
+    ]);
+  });
+
   it('SIGHTLINE_EXPORTERS narrows the configured adapters, adds the console, or turns all off', () => {
     const a = adapter('datadog');
     const b = adapter('otlp');
