@@ -350,7 +350,7 @@ export function resolveConfig(
   const anomalySwitch = envBoolean(env, 'SIGHTLINE_ANOMALY');
   // `true` ranks above a profile's `false`, as variables do, and keeps a profile's settings.
   const profileAnomaly = anomalySwitch === true && profile.anomaly === false ? {} : profile.anomaly;
-  const configuredAnomaly = pick(code.anomaly, anomalySwitch === false ? false : undefined, profileAnomaly);
+  const configuredAnomaly = mergeAnomaly(code.anomaly, anomalySwitch === false ? false : profileAnomaly);
   const anomaly = sdkDisabled ? false : configuredAnomaly;
   const outbound =
     pick(code.outbound, envBoolean(env, 'SIGHTLINE_OUTBOUND'), profile.outbound) ?? DEFAULTS.outbound;
@@ -424,6 +424,16 @@ export function resolveConfig(
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The detector's settings: the top level's over those below it, key by key, as for `resource`. */
+function mergeAnomaly(
+  top: AnomalyConfig | false | undefined,
+  below: AnomalyConfig | false | undefined,
+): AnomalyConfig | false | undefined {
+  if (top === undefined) return below;
+  if (top === false || !below) return top;
+  return { ...below, ...stripUndefined(top) };
 }
 
 function checkEnvEnum<T extends string>(

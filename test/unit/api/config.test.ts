@@ -250,6 +250,16 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({ ...options(false), anomaly: false }, on, emptyDir).anomaly).toBe(false);
   });
 
+  it("takes a profile's anomaly settings below the top level's, key by key, as for resource", () => {
+    const profiles = { production: { anomaly: { sensitivity: 'low' as const, maxSeries: 50 } } };
+    const c = resolveConfig(
+      { environment: 'production', anomaly: { exportBands: true, maxSeries: 200 }, profiles },
+      {},
+      emptyDir,
+    );
+    expect(c.anomaly).toEqual({ sensitivity: 'low', maxSeries: 200, http: true, exportBands: true });
+  });
+
   it('reads every option from a getter, a prototype or a Proxy, as it reads service', () => {
     class Options {
       get service() {
