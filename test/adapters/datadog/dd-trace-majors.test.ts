@@ -1,0 +1,87 @@
+/**
+ * The Datadog adapter on each dd-trace major the package supports, the same service each time in
+ * a child of its own since dd-trace initialises once per process.
+ */
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { close, listen } from '../../integration/helpers/http-client.js';
+import { decodeTraces, type Span } from './msgpack.js';
+
+const child = fileURLToPath(new URL('./dd-trace-service-child.ts', import.meta.url));
+
+/** Runs the service with these node flags; returns what its Agent and the service it called got. */
+async function runService(flags: string[]) {
+  const spans: Span[] = [];
+  const agent = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.url === '/v0.4/traces') spans.push(...decodeTraces(Buffer.concat(chunks)).flat());
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"rate_by_service":{}}');
+    });
+  });
+  const calls: IncomingHttpHeaders[] = [];
+  const downstream = createServer((req, res) => {
+    calls.push(req.headers);
+    res.end('12');
+  });
+  const args = ['--import', 'tsx', ...flags, child, await listen(agent), await listen(downstream)];
+  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise((resolve) => p.on('exit', resolve));
+  await Promise.all([close(agent), close(downstream)]);
+  expect(code, stderr).toBe(0);
+  const reported = JSON.parse(stdout) as { lines: string[]; packages: string[]; version: string };
+  return { spans, calls, reported };
+}
+
+/** A decimal uint64 id as the 16 hex digits of W3C trace context. */
+const hex = (id: string) => BigInt(id).toString(16).padStart(16, '0');
+
+describe("traces: 'dd-trace' on each supported major", () => {
+  it.each([['6', 'dd-trace', []]])(
+    'dd-trace %s: spans reach the Agent at shutdown with the service tags; logs and calls out carry their ids',
+    async (major, pkg, flags) => {
+      const { spans, calls, reported } = await runService(flags);
+
+      // The adapter loaded that major, and no other copy of dd-trace.
+      expect(reported.version.split('.')[0]).toBe(major);
+      expect(reported.packages).toEqual([pkg]);
+
+      // The request's three spans (the call in, the route, the call out), one trace, sent at shutdown.
+      const kinds = spans.map((s) => `${s.meta['span.kind']} ${s.name}`).sort();
+      expect(kinds).toEqual(['client GET', 'client GET', 'server GET /orders/:id']);
+      const route = spans.find((s) => s.meta['span.kind'] === 'server')!;
+      const out = spans.find((s) => s.parent_id === route.span_id)!;
+      expect(out.meta['url.full']).toMatch(/\/stock$/);
+      for (const s of spans) {
+        expect(s.trace_id).toBe(route.trace_id);
+        expect(s).toMatchObject({
+          service: 'checkout',
+          meta: { env: 'prod', version: '1.4.2', team: 'payments' },
+        });
+      }
+
+      // The log line names the route's span; the call out carries the trace and its own span.
+      const line = JSON.parse(reported.lines.find((l) => l.includes('order placed'))!) as Record<
+        string,
+        string
+      >;
+      expect(line).toMatchObject({ 'dd.trace_id': route.trace_id, 'dd.span_id': route.span_id });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.traceparent).toMatch(
+        new RegExp(`^00-[0-9a-f]{16}${hex(out.trace_id)}-${hex(out.span_id)}-01$`),
+      );
+    },
+    20_000,
+  );
+});
