@@ -76,7 +76,7 @@ export function loadDdTrace(from: string = here()): DdTraceTracer {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_MISSING_DEPENDENCY,
       'traces',
-      "datadog(): the installed dd-trace has no OpenTelemetry TracerProvider; install dd-trace 6.1 or later or use traces: 'otlp'",
+      "datadog(): the installed dd-trace has no OpenTelemetry TracerProvider; install dd-trace 6.1 or later (or 5.112 or later) or use traces: 'otlp'",
     );
   }
   return tracer as DdTraceTracer;

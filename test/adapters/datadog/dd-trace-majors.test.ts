@@ -1,6 +1,7 @@
 /**
- * The Datadog adapter on each dd-trace major the package supports, the same service each time in
- * a child of its own since dd-trace initialises once per process.
+ * The Datadog adapter on each dd-trace major the package supports: the same service runs once
+ * with the installed dd-trace (6) and once with dd-trace 5 in its place, each in a child of its
+ * own since dd-trace initialises once per process.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -10,6 +11,7 @@ import { close, listen } from '../../integration/helpers/http-client.js';
 import { decodeTraces, type Span } from './msgpack.js';
 
 const child = fileURLToPath(new URL('./dd-trace-service-child.ts', import.meta.url));
+const hook = fileURLToPath(new URL('./dd-trace5-hook.ts', import.meta.url));
 
 /** Runs the service with these node flags; returns what its Agent and the service it called got. */
 async function runService(flags: string[]) {
@@ -48,7 +50,10 @@ async function runService(flags: string[]) {
 const hex = (id: string) => BigInt(id).toString(16).padStart(16, '0');
 
 describe("traces: 'dd-trace' on each supported major", () => {
-  it.each([['6', 'dd-trace', []]])(
+  it.each([
+    ['6', 'dd-trace', []],
+    ['5', 'dd-trace5', ['--import', hook]],
+  ])(
     'dd-trace %s: spans reach the Agent at shutdown with the service tags; logs and calls out carry their ids',
     async (major, pkg, flags) => {
       const { spans, calls, reported } = await runService(flags);
