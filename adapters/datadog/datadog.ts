@@ -18,6 +18,7 @@ import {
   type IntakeConfig,
 } from './channels.js';
 import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
+import { withDatadogHttpNames } from './dd-trace-naming.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
 import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
@@ -132,7 +133,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
     const { provider, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
-    parts.tracerProvider = provider;
+    parts.tracerProvider = withDatadogHttpNames(provider);
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
     parts.untracedOrigins = [agentUrl];
     flushTraces = () => flushDdTrace(tracer, provider);

@@ -62,11 +62,18 @@ describe("traces: 'dd-trace' on each supported major", () => {
       expect(reported.version.split('.')[0]).toBe(major);
       expect(reported.packages).toEqual([pkg]);
 
-      // The request's three spans (the call in, the route, the call out), one trace, sent at shutdown.
-      const kinds = spans.map((s) => `${s.meta['span.kind']} ${s.name}`).sort();
-      expect(kinds).toEqual(['client GET', 'client GET', 'server GET /orders/:id']);
+      // The request's spans (the call in, the route, a span of the handler's own, the call out), one
+      // trace, sent at shutdown. HTTP spans are named as Datadog names them: an operation per kind,
+      // the route in the resource; the handler's span keeps its name as both.
+      const names = spans.map((s) => `${s.meta['span.kind']} ${s.name} | ${s.resource}`).sort();
+      expect(names).toEqual([
+        'client http.client.request | GET',
+        'client http.client.request | GET',
+        'internal price-order | price-order',
+        'server http.server.request | GET /orders/:id',
+      ]);
       const route = spans.find((s) => s.meta['span.kind'] === 'server')!;
-      const out = spans.find((s) => s.parent_id === route.span_id)!;
+      const out = spans.find((s) => s.parent_id === route.span_id && s.meta['span.kind'] === 'client')!;
       expect(out.meta['url.full']).toMatch(/\/stock$/);
       for (const s of spans) {
         expect(s.trace_id).toBe(route.trace_id);

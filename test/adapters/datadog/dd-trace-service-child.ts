@@ -38,6 +38,7 @@ const obs = init({
 const app = express();
 app.use(expressMiddleware());
 app.get('/orders/:id', async (_req, res) => {
+  obs.trace('price-order', () => 12);
   obs.log.info('order placed');
   await (await fetch(`${downstream}/stock`)).text();
   res.send('ok');

@@ -1,0 +1,57 @@
+import {
+  type Context,
+  context,
+  type Span,
+  type SpanOptions,
+  SpanKind,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { DdTraceProvider } from './dd-trace.js';
+
+/**
+ * Names HTTP spans as Datadog does: operation `http.server.request` or `http.client.request`,
+ * resource `GET /orders/:id`. dd-trace makes an OpenTelemetry span's name its operation name and
+ * fixes the resource at the start, so a server span renamed to its route once the framework matched
+ * it would be an operation of its own per route, every one with resource `GET`. Started without a
+ * name, an HTTP span gets dd-trace's operation for its kind (the one the Agent gives OTLP spans);
+ * the name goes to `resource.name`, which a rename then updates.
+ */
+export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
+  return {
+    getTracer: (name, version, options) => httpNamingTracer(provider.getTracer(name, version, options)),
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+function httpNamingTracer(tracer: Tracer): Tracer {
+  const startSpan = (name: string, options?: SpanOptions, ctx?: Context): Span => {
+    if (options?.attributes?.['http.request.method'] === undefined || !isHttpKind(options.kind)) {
+      return tracer.startSpan(name, options, ctx);
+    }
+    const span = tracer.startSpan('', options, ctx);
+    span.setAttribute('resource.name', name);
+    span.updateName = renameResource;
+    return span;
+  };
+  return {
+    startSpan,
+    startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
+      const fn = rest.pop() as (span: Span) => ReturnType<F>;
+      const [options, ctx] = rest as [SpanOptions | undefined, Context | undefined];
+      const parent = ctx ?? context.active();
+      const span = startSpan(name, options, parent);
+      return context.with(trace.setSpan(parent, span), fn, undefined, span) as ReturnType<F>;
+    },
+  };
+}
+
+function isHttpKind(kind: SpanKind | undefined): boolean {
+  return kind === SpanKind.SERVER || kind === SpanKind.CLIENT;
+}
+
+function renameResource(this: Span, name: string): Span {
+  this.setAttribute('resource.name', name);
+  return this;
+}
