@@ -146,6 +146,8 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
   // What this logger itself was given (setBindings, level =), applied to each instance's logger.
   let added: Record<string, unknown> | undefined;
   let level: string | undefined;
+  // The instance `level` was applied to: it dies with that instance, the next taking its logLevel.
+  let levelOf: Sightline | undefined;
   let instance: Sightline | undefined;
   let real: Logger | undefined;
   const target = (): Logger | undefined => {
@@ -176,6 +178,7 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       const r = target();
       if (r !== undefined) r.level = value;
       level = value;
+      levelOf = instance;
     },
     isLevelEnabled: (l: string) => target()?.isLevelEnabled(l) ?? false,
     child: (bindings: Record<string, unknown>, options?: ChildLoggerOptions) => {
@@ -200,6 +203,10 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       else if (typeof cb === 'function') process.nextTick(cb);
     },
     [REBIND](s: Sightline | undefined) {
+      if (levelOf !== s) {
+        if (levelOf !== undefined) level = undefined;
+        levelOf = level === undefined ? undefined : s;
+      }
       instance = s;
       real = undefined;
       for (const name of LEVELS) {

@@ -500,6 +500,34 @@ describe('module-level proxies', () => {
     expect(first.logs().map((l) => l.msg)).toEqual([]);
     expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
   });
+
+  it("take the next instance's logLevel, not a level set on them while the last one ran", async () => {
+    // Prepare: levels raised at run time on the first instance.
+    const lib = log.child({ mod: 'lib' });
+    const first = startCaptured({ logLevel: 'info' });
+    log.level = 'debug';
+    lib.level = 'trace';
+    await first.obs.shutdown();
+    const quiet = log.child({ mod: 'quiet' });
+    quiet.level = 'error';
+
+    // Act
+    const second = startCaptured({ logLevel: 'warn' });
+    log.info('root info');
+    lib.debug('lib debug');
+    log.warn('root warn');
+    lib.warn('lib warn');
+    quiet.warn('quiet warn');
+
+    // Assess: a level set between instances still holds from the next init() on.
+    expect([log.level, lib.level, second.obs.log.level, quiet.level]).toEqual([
+      'warn',
+      'warn',
+      'warn',
+      'error',
+    ]);
+    expect(second.logs().map((l) => l.msg)).toEqual(['root warn', 'lib warn']);
+  });
   it("offer pino's flush, isLevelEnabled, level, setBindings, bindings and child options, before init() and after", async () => {
     // Prepare: what a library using pino's API does at load, before init().
     const calledBack = await new Promise((resolve) => log.flush(() => resolve('called back')));
