@@ -9,6 +9,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
 import { formatPretty } from './pretty.js';
+import { trackWrites } from './stream-writes.js';
 
 const IN_FLIGHT_WAIT_MS = 50;
 /**
@@ -114,7 +115,8 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
   const drops = options.drops;
   // The caller's stream may write asynchronously: a rejection would end the process as unhandled.
   const lost = () => drops.add('log_stream_error');
-  const toStream = (line: string) => primary.write(line);
+  const tracked = options.stream && trackWrites(options.stream);
+  const toStream = tracked ? tracked.write : (line: string) => primary.write(line);
   const stdoutGone = options.stdout.closed;
   const flushStdout = waitForStdout(stdout);
   const metadata = wantsMetadata(options.stream);
@@ -159,8 +161,11 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       if (options.stream) flushStreamSync(options.stream);
     },
     flush(done) {
+      const waitMs = flushWaitMs();
       const flushed = options.stream
-        ? Promise.all([flushStream(options.stream, flushWaitMs()), flushStdout()]).then(([error]) => error)
+        ? Promise.all([flushStream(options.stream, waitMs), tracked?.written(waitMs), flushStdout()]).then(
+            ([error]) => error,
+          )
         : flushStdout();
       // As a stream's flush calls it: an error the callback throws is the caller's, not a rejection.
       if (typeof done === 'function')

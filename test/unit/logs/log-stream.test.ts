@@ -2,8 +2,9 @@
  * pino's own streams given as `logStream`: what they buffer is written when pino would write it,
  * after `fatal` and at a flush, and the stream stays the caller's.
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,4 +120,21 @@ describe('logStream from pino', () => {
     expect(flushes).toBe(1);
     expect(performance.now() - started).toBeLessThan(1000);
   });
+});
+
+describe('logStream, a Node.js Writable', () => {
+  it('an fs.WriteStream has every line in its file when process.exit() follows shutdown()', async () => {
+    // Prepare
+    const file = join(dir, 'exit.log');
+    rmSync(file, { force: true });
+    const script = fileURLToPath(new URL('exit-after-file-stream.ts', import.meta.url));
+
+    // Act: the child logs 2,000 lines, awaits shutdown() and exits.
+    const child = spawn(process.execPath, ['--import', 'tsx', script, file], { stdio: 'inherit' });
+    const [code] = await once(child, 'exit');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(existsSync(file) ? messages(file) : []).toHaveLength(2000);
+  }, 30_000);
 });
