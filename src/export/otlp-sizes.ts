@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /**
@@ -20,6 +21,32 @@ export function spanSize(span: ReadableSpan): number {
   }
   const message = span.status.message;
   return message === undefined ? size : size + message.length;
+}
+
+interface PointValue {
+  buckets?: { boundaries?: readonly number[]; counts?: readonly number[] };
+  positive?: { bucketCounts?: readonly number[] };
+  negative?: { bucketCounts?: readonly number[] };
+}
+
+/**
+ * Rough protobuf size of a metric data point: times, value and framing, and its attributes, where
+ * a point with long attribute values (URLs, user agents) has its bytes.
+ *
+ * @example
+ * pointSize(point); // 24 + value + attributes
+ */
+export function pointSize(point: DataPoint<unknown>): number {
+  return 24 + valueSize(point.value as number | PointValue) + attributesSize(point.attributes);
+}
+
+/** Explicit buckets are 8 bytes a count and a boundary; exponential ones a varint, mostly 1 byte. */
+function valueSize(value: number | PointValue): number {
+  if (typeof value !== 'object' || value === null) return 9;
+  const explicit = (value.buckets?.counts?.length ?? 0) + (value.buckets?.boundaries?.length ?? 0);
+  const exponential =
+    (value.positive?.bucketCounts?.length ?? 0) + (value.negative?.bucketCounts?.length ?? 0);
+  return 40 + 8 * explicit + exponential;
 }
 
 function attributesSize(attributes: Attributes): number {

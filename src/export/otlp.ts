@@ -22,7 +22,7 @@ import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './otlp-json
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
-import { spanSize } from './otlp-sizes.js';
+import { pointSize, spanSize } from './otlp-sizes.js';
 import type {
   ChannelLimits,
   ChannelOptions,
@@ -186,11 +186,17 @@ export function createOtlpMetricExporter(config: OtlpMetricConfig): {
   channel: ExportChannel<OtlpMetricItem>;
 } {
   const json = config.protocol === 'http/json';
-  const channel = channelFor<OtlpMetricItem>(config, 'metrics', (items) =>
-    body(
-      json ? encodeMetricsJson(groupOtlpMetricItems(items)) : encodeMetricsProtobuf(items),
-      config.protocol,
-    ),
+  // As for spans: JSON's hex, quoting and attribute wrappers about double the bytes.
+  const factor = json ? 2 : 1;
+  const channel = channelFor<OtlpMetricItem>(
+    config,
+    'metrics',
+    (items) =>
+      body(
+        json ? encodeMetricsJson(groupOtlpMetricItems(items)) : encodeMetricsProtobuf(items),
+        config.protocol,
+      ),
+    (item) => factor * pointSize(item.point),
   );
   const exporter = createMetricExporter(channel, {
     temporality: config.temporality === 'cumulative' ? 'cumulative' : 'delta',

@@ -471,6 +471,38 @@ describe('otlp with the collector unavailable', () => {
     }
   });
 
+  it('holds at most its 64 MiB budget of metric points with long attribute values while the collector hangs', async () => {
+    const hung = await startHungBackend();
+    const MiB = 1024 * 1024;
+    try {
+      const { obs } = startWithOtlp({ url: hung.url }, { signals: ['metrics'], temporality: 'delta' });
+      const requests = obs.metrics.counter('requests');
+      globalThis.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      // 2,000 series of four 1,000-character values (URLs, user agents): 4 KB a point, 8 MB a
+      // collection, each delta collection holding its own values; 20 would be 160 MB if queued whole.
+      for (let cycle = 0; cycle < 20; cycle++) {
+        for (let s = 0; s < 2000; s++) {
+          const value = String(s).padStart(1000, String(cycle % 10));
+          requests.add(1, { a: `a${value}`, b: `b${value}`, c: `c${value}`, d: `d${value}` });
+        }
+        await obs.forceFlush({ timeoutMs: 10 });
+      }
+      globalThis.gc?.();
+      const growth = process.memoryUsage().heapUsed - before;
+      const stats = obs.stats().otlp;
+      const metrics = stats?.metrics;
+      expect(metrics?.produced).toBeGreaterThan(30_000);
+      expect((metrics?.queued ?? 0) * 4000).toBeLessThanOrEqual(64 * MiB);
+      expect(metrics?.dropped.queue_full).toBeGreaterThan(10_000);
+      expectIdentity(stats);
+      expect(growth).toBeLessThan(128 * MiB);
+    } finally {
+      await stopSightline();
+      await hung.close();
+    }
+  });
+
   it('delivers what was queued once the collector comes back', async () => {
     const first = await startCollector();
     const port = first.port;

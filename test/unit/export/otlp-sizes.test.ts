@@ -1,4 +1,12 @@
 import { SpanStatusCode } from '@opentelemetry/api';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  AggregationType,
+  type DataPoint,
+  MeterProvider,
+  MetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -6,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { encodeTraceRequest } from '../../../src/export/otlp-encoders.js';
-import { spanSize } from '../../../src/export/otlp-sizes.js';
+import { pointSize, spanSize } from '../../../src/export/otlp-sizes.js';
 
 function finishedSpans() {
   const exporter = new InMemorySpanExporter();
@@ -38,6 +46,50 @@ describe('spanSize', () => {
       const added = encodeTraceRequest([span, span]).byteLength - encodeTraceRequest([span]).byteLength;
       expect(spanSize(span), span.name).toBeGreaterThan(added * 0.67);
       expect(spanSize(span), span.name).toBeLessThan(added * 1.5);
+    }
+  });
+});
+
+class TestReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+async function collected(): Promise<ResourceMetrics> {
+  const reader = new TestReader();
+  const provider = new MeterProvider({
+    readers: [reader],
+    views: [{ instrumentName: 'spread', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+  });
+  const meter = provider.getMeter('t');
+  meter.createCounter('bare').add(1);
+  meter.createUpDownCounter('depth').add(-2.5, { queue: 'orders' });
+  meter.createCounter('searches').add(3, {
+    'http.route': '/search',
+    'url.full': `https://shop.example/search?q=${'z'.repeat(1000)}`,
+    page: 5,
+  });
+  meter.createHistogram('latency').record(12, { route: '/pay' });
+  const spread = meter.createHistogram('spread');
+  for (const v of [0.01, 1, 5, 50, 500, 5000]) spread.record(v);
+  return (await reader.collect()).resourceMetrics;
+}
+
+describe('pointSize', () => {
+  it('estimates what a metric point adds to a protobuf request within a third, without encoding it', async () => {
+    const rm = await collected();
+    for (const scope of rm.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        const point = metric.dataPoints[0] as DataPoint<unknown>;
+        const encoded = (n: number) => {
+          const dataPoints = Array(n).fill(point);
+          const request = { ...rm, scopeMetrics: [{ ...scope, metrics: [{ ...metric, dataPoints }] }] };
+          return ProtobufMetricsSerializer.serializeRequest(request as ResourceMetrics)?.byteLength ?? 0;
+        };
+        const added = encoded(2) - encoded(1);
+        expect(pointSize(point), metric.descriptor.name).toBeGreaterThan(added * 0.67);
+        expect(pointSize(point), metric.descriptor.name).toBeLessThan(added * 1.5);
+      }
     }
   });
 });
