@@ -72,6 +72,20 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
   return done === 0 ? text : out + text.slice(done);
 }
 
+/** What ends a URL's authority, or the URL itself in text. */
+const AUTHORITY_END = /[/?#\s"'<>`]/;
+
+/**
+ * A value cut short whose last URL was cut in its authority (`postgres://app:S3CRET`, cut before
+ * `@db`) has lost the `@` that tells a user name and password from a host: all of it is hidden
+ * (`postgres://[Redacted]`), so no start of a secret is left.
+ */
+export function hideCutAuthority(text: string): string {
+  const scheme = text.lastIndexOf('://');
+  if (scheme === -1 || AUTHORITY_END.test(text.slice(scheme + 3))) return text;
+  return `${text.slice(0, scheme + 3)}[Redacted]`;
+}
+
 /** The URL, absolute or not, with its user name, password and its query's secrets as `[Redacted]`. */
 export function redactUrl(url: string, isSensitive: (key: string) => boolean): string {
   return redactQuery(url.includes('://') ? withoutCredentials(url) : url, isSensitive);

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { redactUrlsIn } from '../logs/url-query.js';
+import { hideCutAuthority, redactUrlsIn } from '../logs/url-query.js';
 
 const ignore = (): void => {};
 
@@ -34,7 +34,8 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * SDK is set to keep one character more, so a value it cut still reads as too long here while one
  * exactly at the limit does not. A URL in any string value (a connection string, a recorded
  * exception's message and stack) and in the status message is written with its credentials and
- * query secrets redacted, as in log lines; a string without `://` costs one look.
+ * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
+ * without `://` costs one look.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -69,7 +70,8 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     const max = this.maxLength;
     if (typeof value === 'string') {
       const text = redactUrlsIn(value, this.isSensitive);
-      if (value.length > max || text.length > max) this.cut(attributes, key, text.slice(0, max));
+      if (value.length > max || text.length > max)
+        this.cut(attributes, key, hideCutAuthority(text.slice(0, max)));
       else if (text !== value) attributes[key] = text;
     } else if (
       Array.isArray(value) &&
@@ -81,7 +83,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
         const text = redactUrlsIn(v, this.isSensitive);
         if (v.length <= max && text.length <= max) return text;
         cut = true;
-        return text.slice(0, max);
+        return hideCutAuthority(text.slice(0, max));
       });
       if (cut) this.cut(attributes, key, texts);
       else attributes[key] = texts;

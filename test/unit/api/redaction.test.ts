@@ -419,6 +419,34 @@ describe('redaction, on by default', () => {
     expect(obs.drops().truncated_attribute).toBe(1);
   });
 
+  it('hides what a value cut at maxAttributeLength keeps of a URL whose @ it lost: no start of a password', () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 32 });
+    // Cut 17 characters into the password, before the @ that shows it is one.
+    const dsn = `postgres://app:${SECRET}@db/orders`;
+    obs.trace('op', (span) => {
+      span.setAttributes({
+        'db.connection_string': dsn,
+        'peer.urls': [`https://ghp_${SECRET}@github.com/org/repo.git`, 'plain'],
+        'http.url': `https://api.example.com/v1/${'p'.repeat(40)}`,
+      });
+      span.addEvent('retry', { target: `retrying ${dsn}` });
+      span.addLink({ context: span.spanContext(), attributes: { from: dsn } });
+    });
+    const [span] = memory.spans();
+    expect(JSON.stringify({ a: span?.attributes, e: span?.events, l: span?.links })).not.toContain(
+      'sentinel',
+    );
+    expect(span?.attributes).toMatchObject({
+      'db.connection_string': 'postgres://[Redacted]',
+      'peer.urls': ['https://[Redacted]', 'plain'],
+      // Cut in its path: the host is whole, with no user name or password before it.
+      'http.url': `https://api.example.com/v1/${'p'.repeat(5)}`,
+    });
+    expect(span?.events[0]?.attributes).toEqual({ target: 'retrying postgres://[Redacted]' });
+    expect(span?.links[0]?.attributes).toEqual({ from: 'postgres://[Redacted]' });
+    expect(obs.drops().truncated_attribute).toBe(5);
+  });
+
   it('hides the password and query secrets of a URL an exception quotes, in its event and the span’s status', () => {
     const { obs, memory } = startCaptured();
     const message = `GET https://deploy:${SECRET}@example.com/v1?page=2&token=${SECRET}`;
