@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { AnomalyEvent } from '../anomaly/event.js';
 
 /**
  * Rough protobuf size of a span, without encoding it: ids, times and framing, its name, and the
@@ -47,6 +48,21 @@ function valueSize(value: number | PointValue): number {
   const exponential =
     (value.positive?.bucketCounts?.length ?? 0) + (value.negative?.bucketCounts?.length ?? 0);
   return 40 + 8 * explicit + exponential;
+}
+
+/** An event record's `sightline.anomaly.*` numbers and names, times, severity and event name. */
+const EVENT_RECORD_BYTES = 380;
+
+/**
+ * Rough protobuf size of an anomaly event's log record: its fixed fields, and the names, the
+ * series' attributes and the explanation that names them, where a big event's bytes are.
+ *
+ * @example
+ * eventSize(event); // 380 + metric + kind + explanation + attributes
+ */
+export function eventSize(event: AnomalyEvent): number {
+  const text = event.metric.length + event.kind.length + event.explanation.length;
+  return EVENT_RECORD_BYTES + text + attributesSize(event.attributes);
 }
 
 function attributesSize(attributes: Attributes): number {

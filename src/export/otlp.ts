@@ -22,7 +22,7 @@ import { encodeLogsJson, encodeMetricsJson, encodeTracesJson } from './otlp-json
 import { encodeOtlpEventRecord, logLineToRecord, type LogRecordOrigin } from './otlp-logs.js';
 import { groupOtlpMetricItems, type OtlpMetricItem, toOtlpMetricItems } from './otlp-metrics.js';
 import { isOtlpRetryable, type OtlpSignal, readOtlpPartialSuccess } from './otlp-response.js';
-import { pointSize, spanSize } from './otlp-sizes.js';
+import { eventSize, pointSize, spanSize } from './otlp-sizes.js';
 import type {
   ChannelLimits,
   ChannelOptions,
@@ -281,8 +281,13 @@ export function createOtlpEventSink(config: OtlpEventConfig): {
 } {
   const serializer = logsSerializer(config.protocol);
   const origin: LogRecordOrigin = { resource: config.resource, scope: config.scope ?? SIGHTLINE_LOG_SCOPE };
-  const channel = channelFor<AnomalyEvent>(config, 'events', (events) =>
-    body(serializer.serializeRequest(events.map((e) => encodeOtlpEventRecord(e, origin))), config.protocol),
+  const factor = config.protocol === 'http/json' ? 2 : 1;
+  const channel = channelFor<AnomalyEvent>(
+    config,
+    'events',
+    (events) =>
+      body(serializer.serializeRequest(events.map((e) => encodeOtlpEventRecord(e, origin))), config.protocol),
+    (event) => factor * eventSize(event),
   );
   return {
     sink: (event) => {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type OtlpCollector, startCollector } from './intake-server.js';
 import { decodeProtobuf, LOGS_REQUEST, TRACES_REQUEST } from './protobuf-decode.js';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import { explain } from '../../../src/anomaly/explain.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
 import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
@@ -497,6 +498,32 @@ describe('otlp with the collector unavailable', () => {
       expect(metrics?.dropped.queue_full).toBeGreaterThan(10_000);
       expectIdentity(stats);
       expect(growth).toBeLessThan(128 * MiB);
+    } finally {
+      await stopSightline();
+      await hung.close();
+    }
+  });
+
+  it('holds at most its 32 MiB budget of anomaly events on series with long attribute values while the collector hangs', async () => {
+    const hung = await startHungBackend();
+    try {
+      const { obs } = startWithOtlp({ url: hung.url }, { signals: ['logs'] });
+      const emit = (event: AnomalyEvent) =>
+        (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(event);
+      // Series with four values at the 4,096-character limit: an event holds them and an
+      // explanation naming them, 32 KB; 2,048 of them would be 64 MB.
+      for (let i = 0; i < 2048; i++) {
+        const value = String(i).padStart(4096, 'v');
+        const attributes = { a: value, b: value, c: value, d: value };
+        const explanation = explain(ANOMALY.metric, attributes, 'spike', 90, 40.5, 30.25, 50.75, 87);
+        emit({ ...ANOMALY, attributes, explanation });
+      }
+      const stats = obs.stats().otlp;
+      const events = stats?.events;
+      expect(events?.produced).toBe(2048);
+      expect((events?.queued ?? 0) * 32 * 1024).toBeLessThanOrEqual(32 * 1024 * 1024);
+      expect(events?.dropped.queue_full).toBeGreaterThan(800);
+      expectIdentity(stats);
     } finally {
       await stopSightline();
       await hung.close();

@@ -1,5 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationType,
   type DataPoint,
@@ -13,8 +14,10 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { encodeTraceRequest } from '../../../src/export/otlp-encoders.js';
-import { pointSize, spanSize } from '../../../src/export/otlp-sizes.js';
+import { explain } from '../../../src/anomaly/explain.js';
+import { encodeLogsRequest, encodeTraceRequest } from '../../../src/export/otlp-encoders.js';
+import { encodeOtlpEventRecord } from '../../../src/export/otlp-logs.js';
+import { eventSize, pointSize, spanSize } from '../../../src/export/otlp-sizes.js';
 
 function finishedSpans() {
   const exporter = new InMemorySpanExporter();
@@ -90,6 +93,46 @@ describe('pointSize', () => {
         expect(pointSize(point), metric.descriptor.name).toBeGreaterThan(added * 0.67);
         expect(pointSize(point), metric.descriptor.name).toBeLessThan(added * 1.5);
       }
+    }
+  });
+});
+
+describe('eventSize', () => {
+  it('estimates what an anomaly event adds to a protobuf request within a third, without encoding it', () => {
+    const origin = { resource: emptyResource(), scope: { name: 'sightline' } };
+    const event = (attributes: Record<string, string>) => ({
+      metric: 'http.server.request.duration.p95',
+      attributes,
+      time: 1_700_000_000_000,
+      observed: 912.5,
+      expected: 120.25,
+      band: { lower: 80.5, upper: 160.75 },
+      score: 0.997,
+      severity: 91,
+      kind: 'level_shift',
+      explanation: explain(
+        'http.server.request.duration.p95',
+        attributes,
+        'level_shift',
+        912.5,
+        120.25,
+        80.5,
+        160.75,
+        91,
+      ),
+      service: 'checkout',
+      environment: 'production',
+    });
+    const events = [
+      event({}),
+      event({ 'http.request.method': 'GET', 'http.route': '/orders/:id' }),
+      event({ tenant: 't-42', 'url.full': `https://shop.example/search?q=${'z'.repeat(2000)}` }),
+    ];
+    for (const e of events) {
+      const record = encodeOtlpEventRecord(e, origin);
+      const added = encodeLogsRequest([record, record]).byteLength - encodeLogsRequest([record]).byteLength;
+      expect(eventSize(e), e.explanation.slice(0, 40)).toBeGreaterThan(added * 0.67);
+      expect(eventSize(e), e.explanation.slice(0, 40)).toBeLessThan(added * 1.5);
     }
   });
 });
