@@ -92,6 +92,13 @@ export enum F {
   zeroFade = 73,
   /** Mean distance of the open episode's points from its fast level: the noise after a step. */
   epSpread = 74,
+  /**
+   * Residual scales before the last accepted change, restored with its levels if it is undone;
+   * `prevMaeA` is negative when the change kept the scale it had.
+   */
+  prevMaeA = 75,
+  prevMaeB = 76,
+  prevMaeC = 77,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -345,6 +352,8 @@ export class StreamingDetector implements Detector {
   private revertLeft = 0;
   // Fields above are read on every update and stay in the object's first cache lines.
   private revertRun = 0;
+  /** Points before the residual scale's data began: 0, or before the change from a level at zero. */
+  private scaleFrom = 0;
   private episodeLen = 0;
   private calmRun = 0;
   private episodeKind: AnomalyKind | null = null;
@@ -441,6 +450,7 @@ export class StreamingDetector implements Detector {
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
+    this.scaleFrom = 0;
     s[F.shortY] = 0;
     s[F.refY] = 0;
     s[F.absD] = 0;
@@ -525,6 +535,11 @@ export class StreamingDetector implements Detector {
       if (this.revertRun >= K.recoverPoints) {
         s[F.lvlA] = s[F.prevA]!;
         s[F.lvlB] = s[F.prevB]!;
+        if (s[F.prevMaeA]! >= 0) {
+          s[F.maeA] = s[F.prevMaeA]!;
+          s[F.maeB] = s[F.prevMaeB]!;
+          s[F.maeC] = s[F.prevMaeC]!;
+        }
         this.revertLeft = 0;
       }
     }
@@ -834,15 +849,32 @@ export class StreamingDetector implements Detector {
         this.episodeLen >= o.acceptAfter
       ) {
         // The change lasted long enough to be the new normal (a deploy, a migration).
-        // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
-        // widen the scale with a higher level at once rather than over the next hours, so the
-        // wider noise after the step is not reported again as a spike or a variance change. By up
-        // to twice, and further (up to the ratio of the levels) where the episode's own points
-        // spread that much more around their new level: a latency ten times higher is ten times
-        // noisier, a gauge stepping from 20 to 100 need not be.
-        if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
+        // A level whose band holds zero (the error rate of a route that never failed, an idle
+        // gauge) says nothing of the noise at the new level, and neither does the ratio of the
+        // levels: the episode's own spread around its new level is the scale, then a plain mean
+        // with the points that follow, as at the start, until the scale's span is filled. Kept at
+        // the old scale, about zero, the new level's ordinary noise would open episode after
+        // episode, each taking the level it reached as the one to go back to.
+        const stepSpread = s[F.epSpread]!;
+        const fromZero = Math.abs(s[F.lvlA]! - zeroY) <= K.bandK * sigA && stepSpread > s[F.maeA]!;
+        s[F.prevMaeA] = fromZero ? s[F.maeA]! : -1;
+        if (fromZero) {
+          s[F.prevMaeB] = s[F.maeB]!;
+          s[F.prevMaeC] = s[F.maeC]!;
+          s[F.maeA] = stepSpread;
+          s[F.maeB] = Math.max(s[F.maeB]!, stepSpread);
+          s[F.maeC] = Math.max(s[F.maeC]!, stepSpread);
+          // The spread weighs as the points it averages.
+          this.scaleFrom = n - this.episodeLen - 1;
+        } else if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
+          // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
+          // widen the scale with a higher level at once rather than over the next hours, so the
+          // wider noise after the step is not reported again as a spike or a variance change. By
+          // up to twice, and further (up to the ratio of the levels) where the episode's own points
+          // spread that much more around their new level: a latency ten times higher is ten times
+          // noisier, a gauge stepping from 20 to 100 need not be.
           const ratio = s[F.fastA]! / s[F.lvlA]!;
-          const seen = s[F.epSpread]! / Math.max(s[F.maeA]!, 1e-12);
+          const seen = stepSpread / Math.max(s[F.maeA]!, 1e-12);
           const r = Math.max(Math.min(ratio, 2), Math.min(seen, ratio, 10));
           s[F.maeA]! *= r;
           s[F.maeB]! *= r;
@@ -1035,7 +1067,8 @@ export class StreamingDetector implements Detector {
     const dS = Math.max(1.2533 * s[F.absD]!, sigma);
     s[F.refY]! += aR * clip(s[F.shortY]! - s[F.refY]!, -4 * dS, 4 * dS);
 
-    const aS = n < K.scaleSpan / 4 ? 1 / n : ewAlpha(K.scaleSpan);
+    const seen = n - this.scaleFrom;
+    const aS = seen < K.scaleSpan / 4 ? 1 / seen : ewAlpha(K.scaleSpan);
     const eA = Math.abs(y - predA);
     const eB = Math.abs(y - predB);
     const eC = Math.abs(y - predC);

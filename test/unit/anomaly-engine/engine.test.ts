@@ -407,36 +407,42 @@ describe('the anomaly engine', () => {
     expect(burst[0]).toMatchObject({ observed: 0.5, attributes: route });
   });
 
-  it('reports a lasting error burst once, and the next burst after the route recovered', async () => {
-    const { obs, engine } = start();
-    const heard: AnomalyEvent[] = [];
-    obs.onAnomaly((e) => heard.push(e));
-    const duration = obs.metrics.histogram('http.server.request.duration', { unit: 's' });
-    const route = { 'http.request.method': 'GET', 'http.route': '/products' };
-    const rand = prng(3);
-    // Each request fails at random, as in a real burst: the error rate wanders around its ratio.
-    const cycle = async (errorRatio: number) => {
-      for (let i = 0; i < 12; i++) {
-        const failed = rand() < errorRatio;
-        duration.record(0.01 + rand() * 0.01, {
-          ...route,
-          'http.response.status_code': failed ? 503 : 200,
-          ...(failed ? { 'error.type': '503' } : {}),
-        });
-      }
-      await engine.runCycle();
-    };
-    const bursts = () => heard.filter((e) => e.metric === 'http.server.error.rate');
-    for (let c = 0; c < 60; c++) await cycle(0);
-    // The detector takes the burst as its new level after a few cycles, with a band still as
-    // narrow as the errors-free one, and opens episodes on its noise: the same incident.
-    for (let c = 0; c < 40; c++) await cycle(0.5);
-    expect(bursts().map((e) => e.explanation)).toHaveLength(1);
-    for (let c = 0; c < 20; c++) await cycle(0);
-    for (let c = 0; c < 10; c++) await cycle(0.5);
-    expect(bursts()).toHaveLength(2);
-    expect(bursts()[1]?.expected).toBeLessThan(0.05);
-  });
+  // Twelve runs of random failures: on some, the burst's noise around the level taken from it
+  // opened episodes that took a level of the burst as the one to return to, and the second burst
+  // went unseen.
+  it.each(Array.from({ length: 12 }, (_, i) => i + 1))(
+    'reports a lasting error burst once, and the next burst after the route recovered (seed %i)',
+    async (seed) => {
+      const { obs, engine } = start();
+      const heard: AnomalyEvent[] = [];
+      obs.onAnomaly((e) => heard.push(e));
+      const duration = obs.metrics.histogram('http.server.request.duration', { unit: 's' });
+      const route = { 'http.request.method': 'GET', 'http.route': '/products' };
+      const rand = prng(seed);
+      // Each request fails at random, as in a real burst: the error rate wanders around its ratio.
+      const cycle = async (errorRatio: number) => {
+        for (let i = 0; i < 12; i++) {
+          const failed = rand() < errorRatio;
+          duration.record(0.01 + rand() * 0.01, {
+            ...route,
+            'http.response.status_code': failed ? 503 : 200,
+            ...(failed ? { 'error.type': '503' } : {}),
+          });
+        }
+        await engine.runCycle();
+      };
+      const bursts = () => heard.filter((e) => e.metric === 'http.server.error.rate');
+      for (let c = 0; c < 60; c++) await cycle(0);
+      // The detector takes the burst as its new level after a few cycles, with the noise its
+      // cycles show: one incident while it lasts.
+      for (let c = 0; c < 40; c++) await cycle(0.5);
+      expect(bursts().map((e) => e.explanation)).toHaveLength(1);
+      for (let c = 0; c < 20; c++) await cycle(0);
+      for (let c = 0; c < 10; c++) await cycle(0.5);
+      expect(bursts()).toHaveLength(2);
+      expect(bursts()[1]?.expected).toBeLessThan(0.05);
+    },
+  );
 
   it('does not call a fast route slow while its p95 stays inside the first bucket, yet sees it leave', async () => {
     const { obs, engine } = start();

@@ -507,6 +507,22 @@ describe('zero-variance baselines', () => {
     const g = run(constant(300, 2.5).concat(constant(50, 3.5)));
     expect(starts(g)).toEqual([300]);
   });
+
+  it('gives the level it takes after exactly zero the noise that level shows, not the zero before it', () => {
+    // The error rate of a route at 12 requests a minute that never failed, then fails half of them
+    // for twelve hours, watched as the engine watches an error rate.
+    for (let seed = 1; seed <= 12; seed++) {
+      const rand = prng(seed);
+      const failed = () => Array.from({ length: 12 }, rand).filter((u) => u < 0.5).length;
+      const v = constant(200, 0).concat(Array.from({ length: 720 }, () => failed() / 12));
+      const r = run(v, { direction: 'up', transform: 'none', cooldown: 3, warmup: 30 });
+      // A band as narrow as the zero level's left 40 to 97 of these points above it and opened an
+      // episode every seven points or so; three sigmas of the new noise hold all but a few.
+      const above = v.filter((x, i) => i >= 260 && x > r[i]!.upper).length;
+      expect(above, `seed ${seed}`).toBeLessThanOrEqual(6);
+      expect(starts(r, 230), `seed ${seed}`).toEqual([]);
+    }
+  });
 });
 
 describe('impact floor and band', () => {
