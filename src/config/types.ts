@@ -13,57 +13,57 @@ export interface LogStream {
 
 export interface AnomalyConfig {
   /** 'low' | 'medium' | 'high' or a number in 0..1 (higher flags more). */
-  sensitivity?: 'low' | 'medium' | 'high' | number;
+  sensitivity?: 'low' | 'medium' | 'high' | number | undefined;
   /**
    * Most series watched at once; the least recently seen is forgotten first, unless it reported
    * this cycle: then the new series is not watched (counted as the drop `anomaly_series_limit`).
    */
-  maxSeries?: number;
+  maxSeries?: number | undefined;
   /** Watch the HTTP p95 duration, request rate and error rate per route when the framework wrappers are in use. */
-  http?: boolean;
+  http?: boolean | undefined;
   /** Collection cycles to learn from before the first alert; default the detector's (120). */
-  warmup?: number;
+  warmup?: number | undefined;
   /**
    * Collection cycles an episode must stay outside its band before it is reported; default 3 for
    * percentiles, 2 otherwise. A drift is reported on its first cycle outside the band, and a busy
    * rate that reports nothing is an outage by its second silent cycle, even when this is higher.
    */
-  confirm?: number;
+  confirm?: number | undefined;
   /**
    * Export `sightline.anomaly.observed|expected|lower|upper|score` gauges for every watched
    * series (attribute `sightline.metric` names it), to chart the learned band in any backend.
    */
-  exportBands?: boolean;
+  exportBands?: boolean | undefined;
 }
 
 /** Options that a per-environment profile may set. */
 export interface ProfileOptions {
-  resource?: Attributes;
-  exporters?: SightlineAdapter[];
-  logLevel?: LogLevel;
-  redact?: string[];
-  sampling?: number;
-  metricInterval?: number;
-  cardinalityLimit?: number;
-  maxAttributeLength?: number;
-  handleSignals?: boolean;
-  diagnostics?: DiagLevel;
-  outbound?: boolean;
-  anomaly?: AnomalyConfig | false;
-  shutdownTimeout?: number;
+  resource?: Attributes | undefined;
+  exporters?: SightlineAdapter[] | undefined;
+  logLevel?: LogLevel | undefined;
+  redact?: string[] | undefined;
+  sampling?: number | undefined;
+  metricInterval?: number | undefined;
+  cardinalityLimit?: number | undefined;
+  maxAttributeLength?: number | undefined;
+  handleSignals?: boolean | undefined;
+  diagnostics?: DiagLevel | undefined;
+  outbound?: boolean | undefined;
+  anomaly?: AnomalyConfig | false | undefined;
+  shutdownTimeout?: number | undefined;
 }
 
 /** What `init()` accepts. Every option is optional; see the README's configuration reference. */
 export interface SightlineConfig extends Omit<ProfileOptions, 'exporters'> {
-  service?: string;
-  environment?: string;
-  version?: string;
+  service?: string | undefined;
+  environment?: string | undefined;
+  version?: string | undefined;
   /** A list of adapters, or lists keyed by environment (`default` for the rest). Empty: console. */
-  exporters?: SightlineAdapter[] | Record<string, SightlineAdapter[]>;
+  exporters?: SightlineAdapter[] | Record<string, SightlineAdapter[]> | undefined;
   /** Options per environment, applied below code and environment variables. */
-  profiles?: Record<string, ProfileOptions>;
+  profiles?: Record<string, ProfileOptions> | undefined;
   /** Replaces stdout as the destination of log lines. */
-  logStream?: LogStream;
+  logStream?: LogStream | undefined;
 }
 
 /** The configuration after precedence and validation: complete and frozen. */
