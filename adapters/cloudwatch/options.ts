@@ -16,7 +16,7 @@ import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from 
 export interface AwsCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
-  readonly sessionToken?: string;
+  readonly sessionToken?: string | undefined;
 }
 
 /** Options of {@link cloudwatch}. */
@@ -26,54 +26,56 @@ export interface CloudWatchOptions {
    * with the CloudWatch agent; no network, no AWS SDK. `api`: PutMetricData and PutLogEvents
    * through the AWS SDK for JavaScript v3 (optional peer dependencies).
    */
-  mode?: 'emf' | 'api';
+  mode?: 'emf' | 'api' | undefined;
   /** CloudWatch namespace of every metric; default `Sightline/<service>`. Must not start with `AWS/`. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** AWS region for api mode; default `AWS_REGION`, then `AWS_DEFAULT_REGION`. */
-  region?: string;
+  region?: string | undefined;
   /** Dimensions added to every metric, after `Service` and `Environment` (see `serviceDimensions`). */
-  dimensions?: Readonly<Record<string, string>>;
+  dimensions?: Readonly<Record<string, string>> | undefined;
   /** Add `Service` and `Environment` dimensions (also the fields CloudWatch derives its entity from). Default true. */
-  serviceDimensions?: boolean;
+  serviceDimensions?: boolean | undefined;
   /** Api mode: the log group for log lines and anomaly events. Default `/sightline/<service>`. */
-  logGroup?: string;
+  logGroup?: string | undefined;
   /** Api mode: the log stream. Default `<environment>/<host name>/<pid>`. */
-  logStream?: string;
+  logStream?: string | undefined;
   /** Api mode: ship log lines with PutLogEvents (they still go to stdout too). Default true. */
-  logs?: boolean;
+  logs?: boolean | undefined;
   /** Api mode: create the log group and stream when PutLogEvents finds them missing. Default true. */
-  createLogGroup?: boolean;
+  createLogGroup?: boolean | undefined;
   /** Anomaly events as a log line plus `AnomalyScore`/`AnomalySeverity` EMF metrics. Default true. */
-  events?: boolean;
+  events?: boolean | undefined;
   /**
    * Send spans by OTLP/HTTP to `endpoints.traces` (an ADOT collector or CloudWatch agent), else to
    * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`. Default false.
    */
-  traces?: boolean;
+  traces?: boolean | undefined;
   /** Time-prefixed trace ids X-Ray accepts (first 8 hex digits = epoch seconds). Default: same as `traces`. */
-  xrayIds?: boolean;
+  xrayIds?: boolean | undefined;
   /** Log line field carrying the X-Ray form of the trace id. Default `xray_trace_id`. */
-  xrayTraceIdKey?: string;
+  xrayTraceIdKey?: string | undefined;
   /** Full URLs replacing the defaults: SDK endpoints in api mode, the OTLP traces URL. */
-  endpoints?: { metrics?: string; logs?: string; traces?: string };
+  endpoints?:
+    | { metrics?: string | undefined; logs?: string | undefined; traces?: string | undefined }
+    | undefined;
   /** Api mode: static credentials; default the AWS SDK's credential chain (env, profile, IMDS, ...). */
-  credentials?: AwsCredentials;
+  credentials?: AwsCredentials | undefined;
   /** 1 for high-resolution (1-second) metrics; default 60. */
-  storageResolution?: 1 | 60;
+  storageResolution?: 1 | 60 | undefined;
   /** Emf mode: most sample values a histogram point turns into per collection. Default 100. */
-  maxHistogramValues?: number;
+  maxHistogramValues?: number | undefined;
   /** Collection interval for this adapter; default sightline's `metricInterval`. */
-  metricIntervalMs?: number;
+  metricIntervalMs?: number | undefined;
   /**
    * Emf mode: where documents and anomaly lines go, one JSON line per call. Default: stdout, through
    * the writer sightline's log lines use, so neither cuts into the other and what a stalled reader
    * leaves waiting stays bounded (documents beyond it are counted as `queue_full`).
    */
-  write?: (line: string) => unknown;
+  write?: ((line: string) => unknown) | undefined;
   /** Queue, flush and retry tuning of the api-mode and traces channels. */
-  channel?: ChannelOptions;
+  channel?: ChannelOptions | undefined;
   /** Environment to read `AWS_REGION`/`AWS_DEFAULT_REGION` and the `OTEL_EXPORTER_OTLP_*` traces variables from; default `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** The options after validation; service-dependent defaults are filled in at setup. */

@@ -7,68 +7,68 @@ import { parseTagList, tag } from './tags.js';
 /** Full URLs replacing the site's intake URLs (a local proxy, a test server). */
 export interface DatadogEndpoints {
   /** Replaces `https://api.<site>/api/v2/series`. */
-  readonly metrics?: string | URL;
+  readonly metrics?: string | URL | undefined;
   /** Replaces `https://http-intake.logs.<site>/api/v2/logs` (with `logs: 'http'`). */
-  readonly logs?: string | URL;
+  readonly logs?: string | URL | undefined;
   /**
    * With `traces: 'otlp'`, the Agent's OTLP/HTTP traces URL (`http://localhost:4318/v1/traces`);
    * with `traces: 'dd-trace'`, the Agent's base URL (`http://localhost:8126`).
    */
-  readonly traces?: string | URL;
+  readonly traces?: string | URL | undefined;
   /** Replaces `https://api.<site>/api/v1/events`. */
-  readonly events?: string | URL;
+  readonly events?: string | URL | undefined;
 }
 
 /** How histograms become Datadog series. */
 export interface DatadogHistogramOptions {
   /** Percentiles (0 < p < 100) sent as gauges `<name>.p<p>`, estimated from the buckets. Default `[50, 95, 99]`. */
-  readonly percentiles?: readonly number[];
+  readonly percentiles?: readonly number[] | undefined;
 }
 
 /** Options of {@link datadog}; every one is optional and most fall back to the usual `DD_*` variables. */
 export interface DatadogOptions {
   /** API key for metrics, HTTP logs and events. Default `DD_API_KEY`. Sent only in `DD-API-KEY`. */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** Datadog site, e.g. `datadoghq.eu`. Default `DD_SITE`, then `datadoghq.com`. */
-  readonly site?: DatadogSite | (string & {});
+  readonly site?: DatadogSite | (string & {}) | undefined;
   /**
    * `service` tag. Default: the sightline service (which itself falls back to `DD_SERVICE`), so
    * every signal, the log lines and the OTLP resource name the same service.
    */
-  readonly service?: string;
+  readonly service?: string | undefined;
   /** `env` tag. Default: the sightline environment (which falls back to `DD_ENV`). */
-  readonly env?: string;
+  readonly env?: string | undefined;
   /** `version` tag. Default: the sightline version, then `DD_VERSION`. */
-  readonly version?: string;
+  readonly version?: string | undefined;
   /** Extra tags on every signal, added to those in `DD_TAGS`. */
-  readonly tags?: Readonly<Record<string, string | number | boolean>> | readonly string[];
+  readonly tags?: Readonly<Record<string, string | number | boolean>> | readonly string[] | undefined;
   /**
    * The host of metric series (a `host` resource), HTTP logs and events. Default `DD_HOSTNAME`,
    * then the machine's host name.
    */
-  readonly hostname?: string;
+  readonly hostname?: string | undefined;
   /**
    * `'otlp'` (default): spans go by OTLP/HTTP to the Agent's OTLP receiver (port 4318).
    * `'dd-trace'`: dd-trace's tracer provider replaces sightline's (dd-trace must be installed).
    * `'none'`: no spans leave the process through this adapter.
    */
-  readonly traces?: 'otlp' | 'dd-trace' | 'none';
+  readonly traces?: 'otlp' | 'dd-trace' | 'none' | undefined;
   /** `'stdout'` (default): JSON lines shaped for the Agent. `'http'`: batches to the logs intake. */
-  readonly logs?: 'stdout' | 'http';
+  readonly logs?: 'stdout' | 'http' | undefined;
   /** `'api'` (default): `POST /api/v2/series`. `'none'`: no metrics through this adapter. */
-  readonly metrics?: 'api' | 'none';
+  readonly metrics?: 'api' | 'none' | undefined;
   /** Send anomaly events to the Events API. Default: on when an API key is set. */
-  readonly events?: boolean;
-  readonly endpoints?: DatadogEndpoints;
-  readonly histograms?: DatadogHistogramOptions;
+  readonly events?: boolean | undefined;
+  readonly endpoints?: DatadogEndpoints | undefined;
+  readonly histograms?: DatadogHistogramOptions | undefined;
   /** Metric collection interval for this adapter, in ms. Default: sightline's `metricInterval`. */
-  readonly metricIntervalMs?: number;
+  readonly metricIntervalMs?: number | undefined;
   /** Queue, batching, timeout and retry tuning, applied to every signal's channel. */
-  readonly channel?: ChannelOptions;
+  readonly channel?: ChannelOptions | undefined;
   /** Extra `tracer.init()` options for `traces: 'dd-trace'` (e.g. `{ plugins: true }`). */
-  readonly ddTrace?: Readonly<Record<string, unknown>>;
+  readonly ddTrace?: Readonly<Record<string, unknown>> | undefined;
   /** Where the `DD_*` variables are read from. Default `process.env`. */
-  readonly processEnv?: Readonly<Record<string, string | undefined>>;
+  readonly processEnv?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Options after validation, with the environment applied. Never logged: holds the key. */

@@ -15,13 +15,13 @@ import { cleanDataStreamPart, isValidDataStreamPart } from './data-stream.js';
 /** Full URLs replacing the defaults derived from `node` (a proxy, a test server). */
 export interface ElasticEndpoints {
   /** `_bulk` URL for log documents, e.g. `https://es.example.com/_bulk`. */
-  logs?: string | URL;
+  logs?: string | URL | undefined;
   /** `_bulk` URL for metric documents. */
-  metrics?: string | URL;
+  metrics?: string | URL | undefined;
   /** `_bulk` URL for anomaly documents. */
-  events?: string | URL;
+  events?: string | URL | undefined;
   /** OTLP/HTTP traces URL with its path, e.g. `https://apm.example.com:8200/v1/traces`. */
-  traces?: string | URL;
+  traces?: string | URL | undefined;
 }
 
 /** Where traces go: Elastic APM Server's OTLP intake or Elastic Cloud's managed OTLP endpoint. */
@@ -30,57 +30,57 @@ export interface ElasticTracesOptions {
    * APM Server or managed OTLP endpoint base URL (`/v1/traces` is appended). Default:
    * `ELASTIC_APM_SERVER_URL`, else `ELASTIC_OTLP_ENDPOINT`.
    */
-  url?: string | URL;
+  url?: string | URL | undefined;
   /** APM Server secret token, sent as `Authorization: Bearer`. Default: `ELASTIC_APM_SECRET_TOKEN`. */
-  secretToken?: string;
+  secretToken?: string | undefined;
   /**
    * API key sent as `Authorization: ApiKey`. Default: `ELASTIC_APM_API_KEY`, else the
    * Elasticsearch `apiKey` (what the managed OTLP endpoint expects).
    */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Default `'http/protobuf'`: APM Server documents only protobuf for OTLP/HTTP. */
-  protocol?: 'http/protobuf' | 'http/json';
+  protocol?: 'http/protobuf' | 'http/json' | undefined;
 }
 
 /** Options of {@link elastic}. Every one is optional when the matching environment variable is set. */
 export interface ElasticOptions {
   /** Elasticsearch URL. Default: `ELASTICSEARCH_URL`, else `ELASTIC_NODE`. User info in it is used as basic auth. */
-  node?: string | URL;
+  node?: string | URL | undefined;
   /** Elastic Cloud id, instead of `node`. Default: `ELASTIC_CLOUD_ID`. */
-  cloudId?: string;
+  cloudId?: string | undefined;
   /**
    * API key: the `encoded` value of the create-API-key answer, an `id:api_key` pair, or `{ id, apiKey }`.
    * Default: `ELASTIC_API_KEY`, else `ELASTICSEARCH_API_KEY`.
    */
-  apiKey?: string | { id: string; apiKey: string };
+  apiKey?: string | { id: string; apiKey: string } | undefined;
   /** Basic auth user. Default: `ELASTICSEARCH_USERNAME`. */
-  username?: string;
+  username?: string | undefined;
   /** Basic auth password. Default: `ELASTICSEARCH_PASSWORD`. */
-  password?: string;
+  password?: string | undefined;
   /** Data stream dataset (lowercase, no `-`, ≤ 100 characters). Default: the service name, cleaned. */
-  dataset?: string;
+  dataset?: string | undefined;
   /** Data stream namespace (lowercase, no `-`, ≤ 100 characters). Default: the environment, cleaned. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Dataset of anomaly documents (a `logs-*` stream). Default `sightline.anomaly`. */
-  eventsDataset?: string;
+  eventsDataset?: string | undefined;
   /** `'bulk'` (default): log lines go to Elasticsearch by `_bulk` and are ECS on stdout; `'stdout'`: ECS lines on stdout only, for Elastic Agent or Filebeat. */
-  logs?: 'bulk' | 'stdout';
+  logs?: 'bulk' | 'stdout' | undefined;
   /** Traces by OTLP/HTTP; `false` to send none. Without a URL (option or environment) no traces are sent. */
-  traces?: ElasticTracesOptions | false;
+  traces?: ElasticTracesOptions | false | undefined;
   /** Full URLs replacing the defaults. */
-  endpoints?: ElasticEndpoints;
+  endpoints?: ElasticEndpoints | undefined;
   /** Metric temporality. Default `'delta'`: a sum over any time range is the count in that range. */
-  temporality?: 'delta' | 'cumulative';
+  temporality?: 'delta' | 'cumulative' | undefined;
   /** `host.name` on documents. Default: none (Elastic Agent and APM add their own). */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Metric collection interval for this adapter. Default: sightline's `metricInterval`. */
-  metricIntervalMs?: number;
+  metricIntervalMs?: number | undefined;
   /** Per-request limits of `_bulk` calls. Default 5,000,000 bytes (the JS client's bulk helper) and 10,000 documents. */
-  limits?: { maxBytes?: number; maxItems?: number };
+  limits?: { maxBytes?: number | undefined; maxItems?: number | undefined } | undefined;
   /** Queue, batching, timeout and retry tuning shared by every signal. */
-  channel?: ChannelOptions;
+  channel?: ChannelOptions | undefined;
   /** Environment to read instead of `process.env` (tests). */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** The options after validation and environment reading. */

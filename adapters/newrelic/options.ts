@@ -12,47 +12,47 @@ import { type NewRelicRegion, REGION_ENDPOINTS } from './endpoints.js';
 /** Full URLs replacing the region's intake URLs (a proxy, FedRAMP hosts, a test server). */
 export interface NewRelicEndpoints {
   /** Metric API, e.g. `https://metric-api.newrelic.com/metric/v1`. */
-  metrics?: string | URL;
+  metrics?: string | URL | undefined;
   /** Log API, e.g. `https://log-api.newrelic.com/log/v1`. */
-  logs?: string | URL;
+  logs?: string | URL | undefined;
   /** OTLP/HTTP traces, with the path: e.g. `https://otlp.nr-data.net/v1/traces`. */
-  traces?: string | URL;
+  traces?: string | URL | undefined;
   /** Event API, e.g. `https://insights-collector.newrelic.com/v1/accounts/123/events`. */
-  events?: string | URL;
+  events?: string | URL | undefined;
 }
 
 /** Options of {@link newrelic}. Every one is optional when the matching environment variable is set. */
 export interface NewRelicOptions {
   /** Ingest license key. Default: `NEW_RELIC_LICENSE_KEY`. Required. */
-  licenseKey?: string;
+  licenseKey?: string | undefined;
   /** Data centre. Default: `NEW_RELIC_REGION`, else `'US'`. */
-  region?: NewRelicRegion;
+  region?: NewRelicRegion | undefined;
   /** Account id, needed to send anomaly events to the Event API. Default: `NEW_RELIC_ACCOUNT_ID`. */
-  accountId?: string | number;
+  accountId?: string | number | undefined;
   /**
    * The APM agent's app name. Log lines' `entity.name` is the service name spans and metrics carry,
    * which New Relic names the entity after; a different app name is reported once in diagnostics.
    * Default: `NEW_RELIC_APP_NAME` (first name).
    */
-  appName?: string;
+  appName?: string | undefined;
   /** `'stdout'` (default): log lines carry New Relic's fields for a log forwarder; `'api'`: also POST them to the Log API. */
-  logs?: 'api' | 'stdout';
+  logs?: 'api' | 'stdout' | undefined;
   /** Custom event type of anomaly events. Default `SightlineAnomaly`. */
-  eventType?: string;
+  eventType?: string | undefined;
   /** Host name on log lines and metrics. Default: `os.hostname()`. */
-  hostname?: string;
+  hostname?: string | undefined;
   /** Full URLs replacing the region's defaults. */
-  endpoints?: NewRelicEndpoints;
+  endpoints?: NewRelicEndpoints | undefined;
   /** Encoding of OTLP traces. Default `'http/protobuf'`, which New Relic recommends. */
-  otlpProtocol?: 'http/protobuf' | 'http/json';
+  otlpProtocol?: 'http/protobuf' | 'http/json' | undefined;
   /** Metric collection interval for this adapter. Default: sightline's `metricInterval`. */
-  metricIntervalMs?: number;
+  metricIntervalMs?: number | undefined;
   /** Per-request limits for the Metric, Log and Event APIs; defaults follow New Relic's documented 1 MB. */
-  limits?: { maxBytes?: number; maxItems?: number };
+  limits?: { maxBytes?: number | undefined; maxItems?: number | undefined } | undefined;
   /** Queue, batching, timeout and retry tuning shared by every signal. */
-  channel?: ChannelOptions;
+  channel?: ChannelOptions | undefined;
   /** Environment to read instead of `process.env` (tests). */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** The options after validation and environment reading. */

@@ -23,9 +23,9 @@ export type OtlpSignalName = 'traces' | 'metrics' | 'logs';
 
 /** Full URLs per signal, used as they are (no `/v1/...` appended). */
 export interface OtlpEndpoints {
-  readonly traces?: string | URL;
-  readonly metrics?: string | URL;
-  readonly logs?: string | URL;
+  readonly traces?: string | URL | undefined;
+  readonly metrics?: string | URL | undefined;
+  readonly logs?: string | URL | undefined;
 }
 
 /** Options of `otlp()`. Every one is optional; most fall back to the standard `OTEL_EXPORTER_OTLP_*` variables. */
@@ -35,39 +35,39 @@ export interface OtlpOptions {
    * `/v1/metrics` and `/v1/logs` under it. Default: `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` (as is),
    * then `OTEL_EXPORTER_OTLP_ENDPOINT` (plus `/v1/<signal>`), then `http://localhost:4318`.
    */
-  readonly url?: string | URL;
+  readonly url?: string | URL | undefined;
   /** Full per-signal URLs, winning over `url` and the environment. */
-  readonly endpoints?: OtlpEndpoints;
+  readonly endpoints?: OtlpEndpoints | undefined;
   /**
    * Request headers (auth). Merged over `OTEL_EXPORTER_OTLP_HEADERS` and the per-signal
    * `_HEADERS` variables, key by key. Never logged; with headers, a non-loopback endpoint must be HTTPS.
    */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Default `OTEL_EXPORTER_OTLP_[<SIGNAL>_]PROTOCOL`, then `http/protobuf`. `grpc` is not supported. */
-  readonly protocol?: OtlpProtocol;
+  readonly protocol?: OtlpProtocol | undefined;
   /** Which signals to send. Default all three. Anomaly events go with `logs`. */
-  readonly signals?: readonly OtlpSignalName[];
+  readonly signals?: readonly OtlpSignalName[] | undefined;
   /** Send anomaly events as OTLP log records (event name `sightline.anomaly`) when logs are on. Default true. */
-  readonly events?: boolean;
+  readonly events?: boolean | undefined;
   /**
    * Default `OTEL_EXPORTER_OTLP_[<SIGNAL>_]COMPRESSION`, then `gzip`, or `none` to a loopback
    * endpoint (a collector or agent on the same host), where compressing costs CPU and saves nothing.
    */
-  readonly compression?: 'gzip' | 'none';
+  readonly compression?: 'gzip' | 'none' | undefined;
   /** Default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, then `cumulative`. */
-  readonly temporality?: OtlpTemporality;
+  readonly temporality?: OtlpTemporality | undefined;
   /** Per-request timeout in ms. Default `OTEL_EXPORTER_OTLP_[<SIGNAL>_]TIMEOUT`, then 10,000. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Per-request limits by signal; defaults 512 spans, 1,000 points, 1,000 log records, 4 MiB each. */
-  readonly limits?: Readonly<Partial<Record<OtlpSignalName, Partial<ChannelLimits>>>>;
+  readonly limits?: Readonly<Partial<Record<OtlpSignalName, Partial<ChannelLimits>>>> | undefined;
   /** Metric collection interval for this adapter, in ms. Default: sightline's `metricInterval`. */
-  readonly metricIntervalMs?: number;
+  readonly metricIntervalMs?: number | undefined;
   /** Queue, batching and retry tuning for every channel. */
-  readonly channel?: ChannelOptions;
+  readonly channel?: ChannelOptions | undefined;
   /** Adapter name in stats and diagnostics, to tell two collectors apart. Default `otlp`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Where the `OTEL_EXPORTER_OTLP_*` variables are read from. Default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** One signal's resolved destination. Never logged: the headers hold credentials. */

@@ -67,37 +67,37 @@ export interface DetectorOptions {
    * The number moves the internal likelihood cut-off: each +0.1 roughly multiplies the expected
    * alert rate on well-behaved data by ten. Default `'medium'`.
    */
-  sensitivity?: SensitivityPreset | number;
+  sensitivity?: SensitivityPreset | number | undefined;
   /** Which side of the band may alert. Default `'both'`. */
-  direction?: AnomalyDirection;
+  direction?: AnomalyDirection | undefined;
   /** Seasonal model. Default `'auto'`. */
-  seasonality?: SeasonalityMode;
+  seasonality?: SeasonalityMode | undefined;
   /** Points to observe before the first alert (integer >= 10). Default 120. */
-  warmup?: number;
+  warmup?: number | undefined;
   /**
    * Points after an episode starts during which no new episode may start, so one incident
    * yields one alert (integer >= 0). Outages bypass it. Default 100.
    */
-  cooldown?: number;
+  cooldown?: number | undefined;
   /**
    * Minimum deviation from the expected value, as a fraction of the expected value, before a
    * point can alert (number >= 0). Default 0.1 (10 %).
    */
-  minRelativeImpact?: number;
+  minRelativeImpact?: number | undefined;
   /** Minimum absolute deviation, in the series' units, before a point can alert (>= 0). Default 0. */
-  minAbsoluteImpact?: number;
+  minAbsoluteImpact?: number | undefined;
   /**
    * Value transform. `auto` uses a square-root (Anscombe) transform for non-negative integer
    * series (counters) and none otherwise. `log` takes the log of the value in hundredths of the
    * first value that is not 0, so a latency gives the same alerts in seconds and in milliseconds.
    * Default `'auto'`.
    */
-  transform?: 'auto' | 'none' | 'sqrt' | 'log';
+  transform?: 'auto' | 'none' | 'sqrt' | 'log' | undefined;
   /**
    * Points an episode may last before a non-outage level change is accepted as the new normal
    * (integer >= 1). Outages (drop to about zero) are never accepted. Default 6.
    */
-  acceptAfter?: number;
+  acceptAfter?: number | undefined;
 }
 
 /**

@@ -105,33 +105,33 @@ export interface OutgoingRequest {
 /** Tuning shared by every channel; all optional, with defaults fit for production. */
 export interface ChannelOptions {
   /** Most items held (queued plus in flight); beyond it new items are dropped as `queue_full`. Default 2048; 50,000 for metrics, whose whole collection is queued at once. */
-  queueSize?: number;
+  queueSize?: number | undefined;
   /**
    * Most bytes held (queued plus in flight), by the adapter's size estimate of each item; beyond it
    * new items are dropped as `queue_full`, and one larger on its own as `too_large`. Default 32 MiB;
    * 64 MiB for metrics.
    */
-  queueBytes?: number;
+  queueBytes?: number | undefined;
   /** How often a partial batch is sent. Default 5000 ms. */
-  flushIntervalMs?: number;
+  flushIntervalMs?: number | undefined;
   /** Per-request timeout. Default 10,000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Gzip request bodies (`Content-Encoding: gzip`). Default true. */
-  gzip?: boolean;
+  gzip?: boolean | undefined;
   /** Requests in flight at once for this channel. Default 1. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Deadline used when the SDK calls `shutdown()`/`forceFlush()` without one. Default 5000 ms. */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
   /** Back-off tuning. */
-  retry?: Partial<RetryPolicy>;
+  retry?: Partial<RetryPolicy> | undefined;
   /** Cap on the 2xx response body handed to `onResponse`. Default 4 MiB. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** Where the core reports trouble (rate-limited, never the user's logger). Default silent. */
-  diag?: Diag;
+  diag?: Diag | undefined;
   /** Random source in [0, 1) for jitter. Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Clock in ms for retry budgets and deadlines. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**

@@ -7,18 +7,18 @@ export type IgnoreMatcher = string | RegExp | ((path: string) => boolean);
 /** Options shared by the Express middleware and the Fastify plugin. */
 export interface HttpServerOptions {
   /** The instance to report to; defaults to the one `init()` registered, resolved at the first request. */
-  sightline?: Sightline;
+  sightline?: Sightline | undefined;
   /**
    * Requests to leave entirely alone (no span, no metrics, no log line), such as health checks.
    * Strings match the whole path exactly; the query string is never part of the path.
    */
-  ignore?: IgnoreMatcher | IgnoreMatcher[];
+  ignore?: IgnoreMatcher | IgnoreMatcher[] | undefined;
   /**
    * One log line per request (method, route, status, duration). `false` turns it off;
    * `sampleRate` (0 to 1, default 1) keeps a share of the successful lines. Lines for 5xx
    * responses and failed requests are always written.
    */
-  accessLog?: false | { sampleRate?: number };
+  accessLog?: false | { sampleRate?: number | undefined } | undefined;
 }
 
 /** The options once checked; built once, when the middleware or plugin is created. */
