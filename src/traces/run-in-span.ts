@@ -17,7 +17,7 @@ function recordError(span: Span, error: unknown): void {
 type Then = (
   this: unknown,
   onFulfilled: (value: unknown) => unknown,
-  onRejected: (error: unknown) => never,
+  onRejected: (error: unknown) => unknown,
 ) => unknown;
 
 /**
@@ -37,8 +37,8 @@ function thenOf(value: unknown): Then | undefined {
 const NOT_THENABLE: unique symbol = Symbol('not thenable');
 
 /**
- * Calls back once a thenable result settles, through its `then`, and returns what `then` returns
- * (a promise of the value); NOT_THENABLE for any other value, or a `then` that throws when called.
+ * Calls back once a thenable result settles, through its `then`, and returns a promise of the
+ * value; NOT_THENABLE for any other value, or a `then` that throws when called.
  */
 function whenSettled<T>(
   result: T,
@@ -49,14 +49,27 @@ function whenSettled<T>(
   const then = thenOf(result);
   if (then === undefined) return NOT_THENABLE;
   try {
-    // A thenable other than a promise may start its work in `then` (a knex query, a superagent
-    // request): that work belongs in the span. A promise's `then` has nothing left to start.
-    if (ctx !== undefined && !(result instanceof Promise))
-      return context.with(ctx, then, result, onFulfilled, onRejected) as Traced<T>;
-    return then.call(result, onFulfilled, onRejected) as Traced<T>;
+    if (result instanceof Promise) return then.call(result, onFulfilled, onRejected) as Traced<T>;
   } catch {
     return NOT_THENABLE;
   }
+  // Another thenable's `then` may return nothing and call back later, which `await` allows: its
+  // outcome goes through a promise of ours, so it comes back to the caller instead of being lost or
+  // thrown into the thenable's own callback. Its `then` may also start the work (a knex query, a
+  // superagent request), which belongs in the span.
+  let thrown = false;
+  const settled = new Promise((resolve, reject) => {
+    try {
+      if (ctx === undefined) then.call(result, resolve, reject);
+      else context.with(ctx, then, result, resolve, reject);
+    } catch {
+      thrown = true;
+    }
+  });
+  if (!thrown) return settled.then(onFulfilled, onRejected) as Traced<T>;
+  // Whatever `then` settled before it threw is not ours to report.
+  settled.catch(() => {});
+  return NOT_THENABLE;
 }
 
 const rethrow = (error: unknown): never => {

@@ -391,6 +391,46 @@ describe('obs.trace', () => {
     expect(memory.spans().map((s) => s.name)).toEqual(['during']);
   });
 
+  it('settles with a thenable whose then returns nothing, as await does, its failure rejecting what obs.trace returned', async () => {
+    // A hand-made lazy thenable: its then starts the work and calls back later, returning nothing.
+    const lazy = (outcome: () => unknown) => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable is what this test is about.
+      then(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
+        setTimeout(() => {
+          try {
+            resolve(outcome());
+          } catch (error) {
+            reject(error);
+          }
+        }, 1);
+      },
+    });
+    const boom = new Error('boom');
+    const fail = () => {
+      throw boom;
+    };
+    const outcomes = [
+      { status: 'fulfilled', value: 'row' },
+      { status: 'rejected', reason: boom },
+    ];
+    const before = Promise.allSettled([trace('a', () => lazy(() => 'row')), trace('b', () => lazy(fail))]);
+    const { obs, memory } = startCaptured();
+    const during = await Promise.allSettled([
+      obs.trace('ok', () => lazy(() => 'row')),
+      obs.trace('failed', () => lazy(fail)),
+    ]);
+    await obs.shutdown();
+    const after = Promise.allSettled([
+      obs.trace('a', () => lazy(() => 'row')),
+      obs.trace('b', () => lazy(fail)),
+    ]);
+    for (const settled of [await before, during, await after]) expect(settled).toEqual(outcomes);
+    expect(memory.spans().map((s) => [s.name, s.status.code])).toEqual([
+      ['ok', 0],
+      ['failed', 2],
+    ]);
+  });
+
   it('cuts attribute strings over maxAttributeLength on spans, events and links, and counts each cut', () => {
     const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
     const exact = 'e'.repeat(16);
