@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { DdTraceProvider } from './dd-trace.js';
+import { keepExceptionMessage } from './dd-trace-errors.js';
 
 /**
  * Names HTTP spans as Datadog does: operation `http.server.request` or `http.client.request`,
@@ -15,7 +16,8 @@ import type { DdTraceProvider } from './dd-trace.js';
  * fixes the resource at the start, so a server span renamed to its route once the framework matched
  * it would be an operation of its own per route, every one with resource `GET`. Started without a
  * name, an HTTP span gets dd-trace's operation for its kind (the one the Agent gives OTLP spans);
- * the name goes to `resource.name`, which a rename then updates.
+ * the name goes to `resource.name`, which a rename then updates. Every span keeps the message of
+ * an exception it records when it is then marked failed.
  */
 export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
   return {
@@ -28,12 +30,12 @@ export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTracePro
 function httpNamingTracer(tracer: Tracer): Tracer {
   const startSpan = (name: string, options?: SpanOptions, ctx?: Context): Span => {
     if (options?.attributes?.['http.request.method'] === undefined || !isHttpKind(options.kind)) {
-      return tracer.startSpan(name, options, ctx);
+      return keepExceptionMessage(tracer.startSpan(name, options, ctx));
     }
     const span = tracer.startSpan('', options, ctx);
     span.setAttribute('resource.name', name);
     span.updateName = renameResource;
-    return span;
+    return keepExceptionMessage(span);
   };
   return {
     startSpan,

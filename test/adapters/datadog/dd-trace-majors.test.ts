@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { close, listen } from '../../integration/helpers/http-client.js';
 import { decodeTraces, type Span } from './msgpack.js';
 
@@ -49,51 +49,72 @@ async function runService(flags: string[]) {
 /** A decimal uint64 id as the 16 hex digits of W3C trace context. */
 const hex = (id: string) => BigInt(id).toString(16).padStart(16, '0');
 
-describe("traces: 'dd-trace' on each supported major", () => {
-  it.each([
-    ['6', 'dd-trace', []],
-    ['5', 'dd-trace5', ['--import', hook]],
-  ])(
-    'dd-trace %s: spans reach the Agent at shutdown with the service tags; logs and calls out carry their ids',
-    async (major, pkg, flags) => {
-      const { spans, calls, reported } = await runService(flags);
+describe.each([
+  ['6', 'dd-trace', []],
+  ['5', 'dd-trace5', ['--import', hook]],
+])("traces: 'dd-trace' on dd-trace %s", (major, pkg, flags) => {
+  let run: Awaited<ReturnType<typeof runService>>;
+  beforeAll(async () => {
+    run = await runService(flags);
+  }, 20_000);
+  const serverSpan = (resource: string) =>
+    run.spans.find((s) => s.meta['span.kind'] === 'server' && s.resource === resource)!;
 
-      // The adapter loaded that major, and no other copy of dd-trace.
-      expect(reported.version.split('.')[0]).toBe(major);
-      expect(reported.packages).toEqual([pkg]);
+  it('spans reach the Agent at shutdown with the service tags; logs and calls out carry their ids', () => {
+    const { spans: all, calls, reported } = run;
 
-      // The request's spans (the call in, the route, a span of the handler's own, the call out), one
-      // trace, sent at shutdown. HTTP spans are named as Datadog names them: an operation per kind,
-      // the route in the resource; the handler's span keeps its name as both.
-      const names = spans.map((s) => `${s.meta['span.kind']} ${s.name} | ${s.resource}`).sort();
-      expect(names).toEqual([
-        'client http.client.request | GET',
-        'client http.client.request | GET',
-        'internal price-order | price-order',
-        'server http.server.request | GET /orders/:id',
-      ]);
-      const route = spans.find((s) => s.meta['span.kind'] === 'server')!;
-      const out = spans.find((s) => s.parent_id === route.span_id && s.meta['span.kind'] === 'client')!;
-      expect(out.meta['url.full']).toMatch(/\/stock$/);
-      for (const s of spans) {
-        expect(s.trace_id).toBe(route.trace_id);
-        expect(s).toMatchObject({
-          service: 'checkout',
-          meta: { env: 'prod', version: '1.4.2', team: 'payments' },
-        });
-      }
+    // The adapter loaded that major, and no other copy of dd-trace.
+    expect(reported.version.split('.')[0]).toBe(major);
+    expect(reported.packages).toEqual([pkg]);
 
-      // The log line names the route's span; the call out carries the trace and its own span.
-      const line = JSON.parse(reported.lines.find((l) => l.includes('order placed'))!) as Record<
-        string,
-        string
-      >;
-      expect(line).toMatchObject({ 'dd.trace_id': route.trace_id, 'dd.span_id': route.span_id });
-      expect(calls).toHaveLength(1);
-      expect(calls[0]!.traceparent).toMatch(
-        new RegExp(`^00-[0-9a-f]{16}${hex(out.trace_id)}-${hex(out.span_id)}-01$`),
-      );
-    },
-    20_000,
-  );
+    // The request's spans (the call in, the route, a span of the handler's own, the call out), one
+    // trace, sent at shutdown. HTTP spans are named as Datadog names them: an operation per kind,
+    // the route in the resource; the handler's span keeps its name as both.
+    const route = serverSpan('GET /orders/:id');
+    const spans = all.filter((s) => s.trace_id === route.trace_id);
+    const names = spans.map((s) => `${s.meta['span.kind']} ${s.name} | ${s.resource}`).sort();
+    expect(names).toEqual([
+      'client http.client.request | GET',
+      'client http.client.request | GET',
+      'internal price-order | price-order',
+      'server http.server.request | GET /orders/:id',
+    ]);
+    const out = spans.find((s) => s.parent_id === route.span_id && s.meta['span.kind'] === 'client')!;
+    expect(out.meta['url.full']).toMatch(/\/stock$/);
+    for (const s of all) {
+      expect(s).toMatchObject({
+        service: 'checkout',
+        meta: { env: 'prod', version: '1.4.2', team: 'payments' },
+      });
+    }
+
+    // The log line names the route's span; the call out carries the trace and its own span.
+    const line = JSON.parse(reported.lines.find((l) => l.includes('order placed'))!) as Record<
+      string,
+      string
+    >;
+    expect(line).toMatchObject({ 'dd.trace_id': route.trace_id, 'dd.span_id': route.span_id });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.traceparent).toMatch(
+      new RegExp(`^00-[0-9a-f]{16}${hex(out.trace_id)}-${hex(out.span_id)}-01$`),
+    );
+  });
+
+  it("errors reach Datadog's error tracking with their type, message and stack", () => {
+    for (const [resource, type, message] of [
+      ['GET /orders/:id/refund', 'TypeError', 'refund window closed'],
+      ['GET /carts/:id', 'RangeError', 'cart expired'],
+    ]) {
+      const span = serverSpan(resource!);
+      expect(span.error, resource).toBe(1);
+      expect(span.meta, resource).toMatchObject({ 'error.type': type, 'error.message': message });
+      expect(span.meta['error.stack'], resource).toMatch(new RegExp(`^${type}: ${message}\\n`));
+    }
+    const stock = serverSpan('GET /stock');
+    const refused = run.spans.find((s) => s.parent_id === stock.span_id)!;
+    expect(refused.error).toBe(1);
+    expect(refused.meta['error.type']).toBe('ECONNREFUSED');
+    expect(refused.meta['error.message']).toMatch(/^connect ECONNREFUSED /);
+    expect(stock.error).toBe(0);
+  });
 });

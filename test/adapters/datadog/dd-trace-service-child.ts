@@ -1,13 +1,16 @@
 /**
- * A service on dd-trace: an Express route that logs and calls another service, shut down and
- * exited right after its one request. Prints its log lines and the dd-trace package it loaded as
- * JSON. argv: <agent url> <downstream url>.
+ * A service on dd-trace: an Express route that logs and calls another service, then routes that
+ * fail (an Express and a Fastify handler throwing, a call out refused), shut down and exited
+ * right after. Prints its log lines and the dd-trace package it loaded as JSON.
+ * argv: <agent url> <downstream url>.
  */
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
+import Fastify from 'fastify';
 import { datadog } from '../../../adapters/datadog/index.js';
-import { expressMiddleware } from '../../../src/integrations/express/index.js';
+import { expressErrorHandler, expressMiddleware } from '../../../src/integrations/express/index.js';
+import { sightlineFastify } from '../../../src/integrations/fastify/index.js';
 import { init } from '../../../src/index.js';
 import { close, listen } from '../../integration/helpers/http-client.js';
 
@@ -43,10 +46,33 @@ app.get('/orders/:id', async (_req, res) => {
   await (await fetch(`${downstream}/stock`)).text();
   res.send('ok');
 });
+app.get('/orders/:id/refund', () => {
+  throw new TypeError('refund window closed');
+});
+// A port that was just free: a call to it is refused.
+const gone = createServer();
+const refused = await listen(gone);
+await close(gone);
+app.get('/stock', async (_req, res) => {
+  await fetch(`${refused}/stock`).catch(() => undefined);
+  res.send('unknown');
+});
+app.use(expressErrorHandler());
 const server = createServer(app);
 const base = await listen(server);
 await (await fetch(`${base}/orders/42`)).text();
+await (await fetch(`${base}/orders/42/refund`)).text();
+await (await fetch(`${base}/stock`)).text();
 await close(server);
+
+const fastify = Fastify();
+await fastify.register(sightlineFastify);
+fastify.get('/carts/:id', async () => {
+  throw new RangeError('cart expired');
+});
+const fastifyBase = await fastify.listen({ port: 0, host: '127.0.0.1' });
+await (await fetch(`${fastifyBase}/carts/9`)).text();
+await fastify.close();
 await obs.shutdown({ timeoutMs: 3000 });
 
 const require = createRequire(import.meta.url);
