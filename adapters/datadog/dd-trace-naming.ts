@@ -12,12 +12,13 @@ import { keepExceptionMessage } from './dd-trace-errors.js';
 
 /**
  * Names HTTP spans as Datadog does: operation `http.server.request` or `http.client.request`,
- * resource `GET /orders/:id`. dd-trace makes an OpenTelemetry span's name its operation name and
- * fixes the resource at the start, so a server span renamed to its route once the framework matched
- * it would be an operation of its own per route, every one with resource `GET`. Started without a
- * name, an HTTP span gets dd-trace's operation for its kind (the one the Agent gives OTLP spans);
- * the name goes to `resource.name`, which a rename then updates. Every span keeps the message of
- * an exception it records when it is then marked failed.
+ * resource `GET /orders/:id`, span type `web` or `http` (dd-trace's bridge sets none, and Datadog
+ * takes a service's type, web, from its spans'). dd-trace makes an OpenTelemetry span's name its
+ * operation name and fixes the resource at the start, so a server span renamed to its route once
+ * the framework matched it would be an operation of its own per route, every one with resource
+ * `GET`. Started without a name, an HTTP span gets dd-trace's operation for its kind (the one the
+ * Agent gives OTLP spans); the name goes to `resource.name`, which a rename then updates. Every
+ * span keeps the message of an exception it records when it is then marked failed.
  */
 export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
   return {
@@ -34,6 +35,7 @@ function httpNamingTracer(tracer: Tracer): Tracer {
     }
     const span = tracer.startSpan('', options, ctx);
     span.setAttribute('resource.name', name);
+    span.setAttribute('span.type', options.kind === SpanKind.SERVER ? 'web' : 'http');
     span.updateName = renameResource;
     return keepExceptionMessage(span);
   };

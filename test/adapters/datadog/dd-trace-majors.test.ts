@@ -86,6 +86,9 @@ describe.each([
         service: 'checkout',
         meta: { env: 'prod', version: '1.4.2', team: 'payments' },
       });
+      // The span type dd-trace's own HTTP plugins give, from which Datadog types the service (web).
+      const kind = s.meta['span.kind']!;
+      expect(s.type, `${kind} ${s.resource}`).toBe({ server: 'web', client: 'http' }[kind]);
     }
 
     // The log line names the route's span; the call out carries the trace and its own span.
