@@ -19,6 +19,7 @@ import {
 } from './channels.js';
 import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
 import { withDatadogHttpNames } from './dd-trace-naming.js';
+import { ddTracePropagator } from './dd-trace-propagation.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
 import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
@@ -177,7 +178,7 @@ function startDdTrace(
   const provider = new tracer.TracerProvider();
   // dd-trace's context manager must be the global one, so spans dd-trace starts on its own and
   // sightline's log correlation see the same active span.
-  provider.register();
+  provider.register({ propagator: ddTracePropagator(tracer) });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
   return { provider, agentUrl: String(options.url) };
 }

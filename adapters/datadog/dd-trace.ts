@@ -1,17 +1,27 @@
 import { createRequire } from 'node:module';
-import type { TracerProvider } from '@opentelemetry/api';
+import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
 /** The parts of dd-trace's OpenTelemetry tracer provider sightline uses. */
 export interface DdTraceProvider extends TracerProvider {
-  register(): void;
+  register(config?: { propagator?: TextMapPropagator }): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+}
+
+/** The parts of a dd-trace span context sightline reads. */
+export interface DdSpanContext {
+  toTraceId(get128bitId?: boolean): string;
+  toSpanId(get128bitId?: boolean): string;
+  readonly _sampling?: { readonly priority?: number };
 }
 
 /** The parts of the dd-trace tracer sightline uses. */
 export interface DdTraceTracer {
   init(options: Record<string, unknown>): DdTraceTracer;
+  /** Writes the context's headers in the styles DD_TRACE_PROPAGATION_STYLE names. */
+  inject(context: DdSpanContext, format: 'http_headers', carrier: Record<string, unknown>): void;
+  extract(format: 'http_headers', carrier: Record<string, unknown>): DdSpanContext | null;
   readonly TracerProvider: new (config?: Record<string, unknown>) => DdTraceProvider;
   /** dd-trace's own tracer and its Agent exporter, whose `flush` calls back once the Agent answered. */
   readonly _tracer?: { readonly _exporter?: { flush?(done: () => void): void } };

@@ -24,9 +24,9 @@ async function runService(flags: string[]) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"rate_by_service":{}}');
     });
   });
-  const calls: IncomingHttpHeaders[] = [];
+  const calls: { path: string | undefined; headers: IncomingHttpHeaders }[] = [];
   const downstream = createServer((req, res) => {
-    calls.push(req.headers);
+    calls.push({ path: req.url, headers: req.headers });
     res.end('12');
   });
   const args = ['--import', 'tsx', ...flags, child, await listen(agent), await listen(downstream)];
@@ -59,6 +59,8 @@ describe.each([
   }, 20_000);
   const serverSpan = (resource: string) =>
     run.spans.find((s) => s.meta['span.kind'] === 'server' && s.resource === resource)!;
+  const serverSpanIn = (traceId: string) =>
+    run.spans.find((s) => s.meta['span.kind'] === 'server' && s.trace_id === traceId)!;
 
   it('spans reach the Agent at shutdown with the service tags; logs and calls out carry their ids', () => {
     const { spans: all, calls, reported } = run;
@@ -97,8 +99,9 @@ describe.each([
       string
     >;
     expect(line).toMatchObject({ 'dd.trace_id': route.trace_id, 'dd.span_id': route.span_id });
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.traceparent).toMatch(
+    const stock = calls.filter((c) => c.path === '/stock');
+    expect(stock).toHaveLength(1);
+    expect(stock[0]!.headers.traceparent).toMatch(
       new RegExp(`^00-[0-9a-f]{16}${hex(out.trace_id)}-${hex(out.span_id)}-01$`),
     );
   });
@@ -119,5 +122,22 @@ describe.each([
     expect(refused.meta['error.type']).toBe('ECONNREFUSED');
     expect(refused.meta['error.message']).toMatch(/^connect ECONNREFUSED /);
     expect(stock.error).toBe(0);
+  });
+
+  it("continues an upstream service's trace from its Datadog headers or its W3C ones, as DD_TRACE_PROPAGATION_STYLE says", () => {
+    // Datadog headers (dd-trace's default style reads them before W3C's): the trace, its parent
+    // and its sampling decision go on, and the call out sends them on.
+    const fromDatadog = serverSpanIn('1234567890123456789');
+    expect(fromDatadog).toMatchObject({ resource: 'GET /handoff', parent_id: '987654321' });
+    expect(fromDatadog.metrics).toMatchObject({ _sampling_priority_v1: 2 });
+    const reserve = run.calls.filter((c) => c.path === '/reserve');
+    expect(reserve[0]!.headers).toMatchObject({
+      'x-datadog-trace-id': '1234567890123456789',
+      'x-datadog-sampling-priority': '2',
+    });
+    // A W3C 128-bit trace id: Datadog gets its high half (_dd.p.tid) with the low one.
+    const fromW3c = serverSpanIn(BigInt('0xa3ce929d0e0e4736').toString());
+    expect(fromW3c.meta['_dd.p.tid']).toBe('4bf92f3577b34da6');
+    expect(reserve[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
   });
 });

@@ -1,18 +1,21 @@
 /**
  * A service on dd-trace: an Express route that logs and calls another service, then routes that
- * fail (an Express and a Fastify handler throwing, a call out refused), shut down and exited
- * right after. Prints its log lines and the dd-trace package it loaded as JSON.
+ * fail (an Express and a Fastify handler throwing, a call out refused) and one that continues
+ * the traces of upstream services (Datadog headers, then W3C ones), shut down and exited right
+ * after. Prints its log lines and the dd-trace package it loaded as JSON.
  * argv: <agent url> <downstream url>.
  */
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import express from 'express';
 import Fastify from 'fastify';
 import { datadog } from '../../../adapters/datadog/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../../src/integrations/fastify/index.js';
 import { init } from '../../../src/index.js';
-import { close, listen } from '../../integration/helpers/http-client.js';
+import { close, listen, request } from '../../integration/helpers/http-client.js';
 
 const [agent, downstream] = process.argv.slice(2) as [string, string];
 const lines: string[] = [];
@@ -57,12 +60,25 @@ app.get('/stock', async (_req, res) => {
   await fetch(`${refused}/stock`).catch(() => undefined);
   res.send('unknown');
 });
+app.get('/handoff', async (_req, res) => {
+  await (await fetch(`${downstream}/reserve`)).text();
+  res.send('ok');
+});
 app.use(expressErrorHandler());
 const server = createServer(app);
 const base = await listen(server);
 await (await fetch(`${base}/orders/42`)).text();
 await (await fetch(`${base}/orders/42/refund`)).text();
 await (await fetch(`${base}/stock`)).text();
+// Calls from upstream services: their headers only, none of this process's tracing.
+const upstream = (headers: Record<string, string>) =>
+  context.with(suppressTracing(context.active()), () => request(base, '/handoff', { headers }));
+await upstream({
+  'x-datadog-trace-id': '1234567890123456789',
+  'x-datadog-parent-id': '987654321',
+  'x-datadog-sampling-priority': '2',
+});
+await upstream({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
 await close(server);
 
 const fastify = Fastify();

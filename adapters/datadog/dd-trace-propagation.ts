@@ -1,0 +1,91 @@
+import {
+  type Context,
+  defaultTextMapGetter,
+  isSpanContextValid,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
+
+/** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
+type Bridged = SpanContext & { _ddContext?: DdSpanContext };
+
+const HTTP_HEADERS = 'http_headers';
+
+/** The headers dd-trace's styles read and write (datadog, tracecontext, baggage). */
+const FIELDS = [
+  'traceparent',
+  'tracestate',
+  'x-datadog-trace-id',
+  'x-datadog-parent-id',
+  'x-datadog-sampling-priority',
+  'x-datadog-origin',
+  'x-datadog-tags',
+  'baggage',
+];
+
+/**
+ * Propagates as dd-trace's own HTTP plugins do, in the styles `DD_TRACE_PROPAGATION_STYLE` names
+ * (Datadog's headers and W3C's by default). dd-trace's tracer provider registers OpenTelemetry's
+ * W3C propagator, which ignored an upstream's Datadog headers (a caller sending only those started
+ * a trace of its own) and dropped the high half of a 128-bit trace id (`_dd.p.tid`) on the way to
+ * the Agent. A context dd-trace extracted stays whole on the bridge's spans; a span context that
+ * is not dd-trace's goes out as W3C headers.
+ */
+export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
+  const w3c = new W3CTraceContextPropagator();
+  return {
+    inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+      const dd = (trace.getSpanContext(ctx) as Bridged | undefined)?._ddContext;
+      if (dd === undefined) {
+        w3c.inject(ctx, carrier, setter);
+        return;
+      }
+      const headers: Record<string, unknown> = {};
+      try {
+        tracer.inject(dd, HTTP_HEADERS, headers);
+      } catch {
+        // A call out goes without the headers rather than fail.
+        return;
+      }
+      for (const key of Object.keys(headers)) setter.set(carrier, key, String(headers[key]));
+    },
+    extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+      let dd: DdSpanContext | null;
+      try {
+        dd = tracer.extract(HTTP_HEADERS, headersOf(carrier, getter));
+      } catch {
+        // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
+        return ctx;
+      }
+      if (dd == null) return ctx;
+      const priority = dd._sampling?.priority;
+      const remote: Bridged = {
+        traceId: dd.toTraceId(true),
+        spanId: dd.toSpanId(true),
+        traceFlags: priority === undefined || priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        isRemote: true,
+        _ddContext: dd,
+      };
+      return isSpanContextValid(remote) ? trace.setSpanContext(ctx, remote) : ctx;
+    },
+    fields: () => FIELDS,
+  };
+}
+
+/** The carrier as the plain object of lower-case header names dd-trace reads. */
+function headersOf(carrier: unknown, getter: TextMapGetter): Record<string, unknown> {
+  if (getter === defaultTextMapGetter && carrier !== null && typeof carrier === 'object')
+    return carrier as Record<string, unknown>;
+  const headers: Record<string, unknown> = {};
+  for (const key of getter.keys(carrier)) {
+    const value = getter.get(carrier, key);
+    if (value !== undefined) headers[key.toLowerCase()] = value;
+  }
+  return headers;
+}
