@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { DdTraceProvider } from './dd-trace.js';
+import { arraysAsText, keepArrayAttributes } from './dd-trace-attributes.js';
 import { keepExceptionMessage } from './dd-trace-errors.js';
 
 /**
@@ -18,7 +19,8 @@ import { keepExceptionMessage } from './dd-trace-errors.js';
  * the framework matched it would be an operation of its own per route, every one with resource
  * `GET`. Started without a name, an HTTP span gets dd-trace's operation for its kind (the one the
  * Agent gives OTLP spans); the name goes to `resource.name`, which a rename then updates. Every
- * span keeps the message of an exception it records when it is then marked failed.
+ * span keeps its array attributes, as JSON text, and the message of an exception it records when it
+ * is then marked failed.
  */
 export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
   return {
@@ -30,14 +32,16 @@ export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTracePro
 
 function httpNamingTracer(tracer: Tracer): Tracer {
   const startSpan = (name: string, options?: SpanOptions, ctx?: Context): Span => {
-    if (options?.attributes?.['http.request.method'] === undefined || !isHttpKind(options.kind)) {
-      return keepExceptionMessage(tracer.startSpan(name, options, ctx));
+    const attributes = arraysAsText(options?.attributes);
+    const opts = attributes === options?.attributes ? options : { ...options, attributes };
+    if (attributes?.['http.request.method'] === undefined || !isHttpKind(opts?.kind)) {
+      return bridged(tracer.startSpan(name, opts, ctx));
     }
-    const span = tracer.startSpan('', options, ctx);
+    const span = tracer.startSpan('', opts, ctx);
     span.setAttribute('resource.name', name);
-    span.setAttribute('span.type', options.kind === SpanKind.SERVER ? 'web' : 'http');
+    span.setAttribute('span.type', opts?.kind === SpanKind.SERVER ? 'web' : 'http');
     span.updateName = renameResource;
-    return keepExceptionMessage(span);
+    return bridged(span);
   };
   return {
     startSpan,
@@ -49,6 +53,11 @@ function httpNamingTracer(tracer: Tracer): Tracer {
       return context.with(trace.setSpan(parent, span), fn, undefined, span) as ReturnType<F>;
     },
   };
+}
+
+/** The span, keeping what dd-trace's bridge would lose: array attributes, an exception's message. */
+function bridged(span: Span): Span {
+  return keepArrayAttributes(keepExceptionMessage(span));
 }
 
 function isHttpKind(kind: SpanKind | undefined): boolean {

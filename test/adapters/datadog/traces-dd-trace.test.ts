@@ -9,6 +9,7 @@ import { getSightline, SightlineConfigError } from '../../../src/index.js';
 import { KEY, start } from './helpers.js';
 import { close, listen } from '../../integration/helpers/http-client.js';
 import { IntakeServer } from './intake-server.js';
+import { decodeTraces } from './msgpack.js';
 
 // dd-trace initialises once per process: this file holds the only test that starts it.
 let server: IntakeServer | undefined;
@@ -68,6 +69,29 @@ describe("traces: 'dd-trace'", () => {
     }
     const sent = server!.requests.filter((r) => isTraces(r.path));
     expect(sent.filter((r) => r.raw.includes('url.full'))).toEqual([]);
+  });
+
+  it('sends array attributes as the Agent writes OTLP ones (JSON text), which dd-trace drops', async () => {
+    const obs = getSightline()!;
+    obs.trace('dd-arrays', { attributes: { 'order.skus': ['A-1', 'B-2'] } }, (span) => {
+      span.setAttribute('order.quantities', [2, 1]);
+      span.setAttributes({ 'order.flags': [true, false], 'order.note': 'gift' });
+    });
+    await obs.forceFlush();
+    const isTraces = (p: string) => p === '/v0.4/traces' || p === '/v0.5/traces';
+    await server!.waitFor(() =>
+      server!.requests.some((r) => isTraces(r.path) && r.raw.includes('dd-arrays')),
+    );
+    const sent = server!.requests.find((r) => isTraces(r.path) && r.raw.includes('dd-arrays'))!;
+    const span = decodeTraces(sent.raw)
+      .flat()
+      .find((s) => s.name === 'dd-arrays')!;
+    expect(span.meta).toMatchObject({
+      'order.skus': '["A-1","B-2"]',
+      'order.quantities': '[2,1]',
+      'order.flags': '[true,false]',
+      'order.note': 'gift',
+    });
   });
 
   it('sends a trace that opened a WebSocket with fetch, whose handshake has no end of its own', async () => {
