@@ -1,15 +1,17 @@
+import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
+
 /** Resolves when `work` settles or `ms` pass, whichever is first; never rejects. */
 export function settleWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), ms);
+    const timer = realSetTimeout(() => resolve('timeout'), ms);
     timer.unref?.();
     work.then(
       () => {
-        clearTimeout(timer);
+        realClearTimeout(timer);
         resolve('done');
       },
       () => {
-        clearTimeout(timer);
+        realClearTimeout(timer);
         resolve('done');
       },
     );

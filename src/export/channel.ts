@@ -4,6 +4,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { type Diag, silentDiag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
+import { realClearTimeout, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
 import { encodeWithinLimit, ItemQueue, splitHalves } from './batching.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
@@ -159,7 +160,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     if (scheduled || active >= concurrency || !hasWork()) return;
     scheduled = true;
     // Deferred so encoding never runs inside the caller's `push`.
-    setImmediate(() => {
+    realSetImmediate(() => {
       scheduled = false;
       context.with(SUPPRESSED, startWorkers);
     });
@@ -370,14 +371,14 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   function sleep(job: Job, ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (completed: boolean) => {
-        clearTimeout(t);
+        realClearTimeout(t);
         abortAll.signal.removeEventListener('abort', onAbort);
         job.sleep = undefined;
         resolve(completed);
       };
       const onAbort = () => done(false);
       // A Retry-After can ask for longer than a timer holds; the retry budget ends such waits anyway.
-      const t = setTimeout(() => done(true), Math.min(ms, MAX_TIMER_MS));
+      const t = realSetTimeout(() => done(true), Math.min(ms, MAX_TIMER_MS));
       t.unref();
       abortAll.signal.addEventListener('abort', onAbort);
       job.sleep = { endsAt: now() + ms, cancel: onAbort };
@@ -402,11 +403,11 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       const w = {
         mark,
         resolve: () => {
-          clearTimeout(t);
+          realClearTimeout(t);
           resolve();
         },
       };
-      const t = setTimeout(() => {
+      const t = realSetTimeout(() => {
         waiters.delete(w);
         resolve();
       }, ms);

@@ -3,6 +3,7 @@ import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
+import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
 import type { LogStream } from '../config/types.js';
 import type { LogKeys, LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
@@ -209,7 +210,7 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
       const boom = stdout();
       if (boom === undefined || idle(boom)) return resolve();
       const done = () => {
-        clearTimeout(timer);
+        realClearTimeout(timer);
         waiting.delete(done);
         if (waiting.size === 0) {
           boom.off('write', onProgress);
@@ -217,7 +218,7 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
         }
         resolve();
       };
-      const timer = setTimeout(done, flushWaitMs());
+      const timer = realSetTimeout(done, flushWaitMs());
       timer.unref();
       if (waiting.size === 0) {
         boom.on('write', onProgress);

@@ -1,4 +1,5 @@
 import type { LogStream } from '../config/types.js';
+import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
 
 /** What pino's own streams (`pino.destination()`, `pino.transport()`) offer besides `write`. */
 interface Flushable {
@@ -32,10 +33,10 @@ export function flushStream(stream: LogStream, waitMs: number): Promise<Error | 
   const { flush } = stream as Flushable;
   if (typeof flush !== 'function') return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), waitMs);
+    const timer = realSetTimeout(() => resolve(undefined), waitMs);
     timer.unref();
     const done = (error?: unknown) => {
-      clearTimeout(timer);
+      realClearTimeout(timer);
       resolve(error == null ? undefined : (error as Error));
     };
     try {

@@ -1,12 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { otlp } from '../../../adapters/otlp/index.js';
 import { getSightline, init } from '../../../src/index.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
 import { memoryExporter } from '../../../src/testing/index.js';
+import { startCollector } from '../../adapters/otlp/intake-server.js';
+import { startHungBackend } from '../../helpers/hung-backend.js';
+
+// Taken before any test fakes the timers, to tell a wait that ends from one that never does.
+const wallClock = globalThis.setTimeout;
+const closers: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   await getSightline()?.shutdown();
+  for (const close of closers.splice(0)) await close();
 });
+
+/** What `promise` came to within `ms` of real time: `'returned'`, or `'still waiting'`. */
+function within(promise: Promise<unknown>, ms: number): Promise<string> {
+  return Promise.race([
+    promise.then(() => 'returned'),
+    new Promise<string>((resolve) => wallClock(() => resolve('still waiting'), ms)),
+  ]);
+}
 
 const hanging = (flushed: string[]): SightlineAdapter => ({
   name: 'hanging',
@@ -47,6 +64,53 @@ describe('shutdown() and forceFlush()', () => {
     const first = obs.shutdown();
     expect(obs.shutdown()).toBe(first);
     await first;
+  });
+});
+
+describe("under a test suite's fake timers", () => {
+  it.each(['before', 'after'])(
+    'forceFlush() and shutdown() send to the backend, faked %s init(), without the test moving its clock',
+    async (when) => {
+      // Prepare: a loopback collector; the timers faked as vi.useFakeTimers() fakes them.
+      const collector = await startCollector();
+      closers.push(() => collector.close());
+      if (when === 'before') vi.useFakeTimers();
+      const obs = init({
+        exporters: [otlp({ url: collector.url, env: {} })],
+        logStream: { write() {} },
+        anomaly: false,
+      });
+      if (when === 'after') vi.useFakeTimers();
+
+      // Act: what a test of the service records, then flushes and shuts down.
+      obs.metrics.counter('orders.placed').add(1);
+      obs.trace('place order', () => obs.log.info('order placed'));
+      const flushed = await within(obs.forceFlush(), 3000);
+      const shut = await within(obs.shutdown(), 3000);
+
+      // Assess: both returned, with everything delivered.
+      expect(flushed).toBe('returned');
+      expect(shut).toBe('returned');
+      for (const signal of ['traces', 'metrics', 'logs'] as const)
+        expect(collector.accepted(signal).length, signal).toBeGreaterThan(0);
+    },
+  );
+
+  it('shutdown() returns at its deadline when the backend hangs', async () => {
+    const hung = await startHungBackend();
+    closers.push(() => hung.close());
+    vi.useFakeTimers();
+    const obs = init({
+      exporters: [otlp({ url: hung.url, env: {} })],
+      logStream: { write() {} },
+      anomaly: false,
+    });
+    obs.trace('place order', () => {});
+
+    const shut = await within(obs.shutdown({ timeoutMs: 300 }), 3000);
+
+    expect(shut).toBe('returned');
+    expect(obs.stats().otlp?.traces?.dropped.shutdown).toBe(1);
   });
 });
 
