@@ -199,9 +199,10 @@ function flushWaitMs(): number {
 function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<void> {
   const waiting = new Set<() => void>();
   const idle = (boom: StdoutWriter) => (boom as unknown as { _writing?: unknown })._writing !== true;
-  // The writer reports a write before it updates its buffer: look once it has.
+  // The writer reports a write before it updates its buffer: look once it has. A promise, not
+  // queueMicrotask, which a test's fake timers replace (Jest's by default) with one that never runs.
   const onProgress = () =>
-    queueMicrotask(() => {
+    void Promise.resolve().then(() => {
       const boom = stdout();
       if (boom === undefined || idle(boom)) for (const done of waiting) done();
     });

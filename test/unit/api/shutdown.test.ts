@@ -9,6 +9,7 @@ import { startHungBackend } from '../../helpers/hung-backend.js';
 
 // Taken before any test fakes the timers, to tell a wait that ends from one that never does.
 const wallClock = globalThis.setTimeout;
+const realNow = performance.now.bind(performance);
 const closers: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -111,6 +112,31 @@ describe("under a test suite's fake timers", () => {
 
     expect(shut).toBe('returned');
     expect(obs.stats().otlp?.traces?.dropped.shutdown).toBe(1);
+  });
+
+  it("forceFlush() waits for stdout only while it writes, queueMicrotask faked too as by Jest's default", async () => {
+    // Prepare: Jest's jest.useFakeTimers() fakes queueMicrotask as well; a line goes to stdout.
+    vi.useFakeTimers({
+      toFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'Date',
+        'queueMicrotask',
+      ],
+    });
+    const obs = init({ anomaly: false });
+    obs.log.info('order placed');
+
+    // Act
+    const started = realNow();
+    await obs.forceFlush();
+
+    // Assess: back once stdout took the line, not at the 5 s deadline.
+    expect(realNow() - started).toBeLessThan(1000);
   });
 });
 
