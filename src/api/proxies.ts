@@ -1,5 +1,6 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
 import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
+import { realSetImmediate } from '../internal/node-timers.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
@@ -200,7 +201,7 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
     flush(cb?: (error?: Error) => void) {
       const r = target();
       if (r !== undefined) r.flush(cb);
-      else if (typeof cb === 'function') process.nextTick(cb);
+      else if (typeof cb === 'function') realSetImmediate(cb);
     },
     [REBIND](s: Sightline | undefined) {
       if (levelOf !== s) {

@@ -3,7 +3,7 @@ import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
-import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
+import { realClearTimeout, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
 import type { LogStream } from '../config/types.js';
 import type { LogKeys, LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
@@ -169,8 +169,9 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
           )
         : flushStdout();
       // As a stream's flush calls it: an error the callback throws is the caller's, not a rejection.
+      // Not on process.nextTick, which a test's fake timers hold (Jest's by default).
       if (typeof done === 'function')
-        void flushed.then((error) => process.nextTick(() => (error ? done(error) : done())));
+        void flushed.then((error) => realSetImmediate(() => (error ? done(error) : done())));
       return flushed.then(() => undefined);
     },
     async close() {

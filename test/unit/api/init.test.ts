@@ -331,6 +331,32 @@ describe('obs.log', () => {
     expect(await Promise.race([flushed, late])).toBe('called back');
   });
 
+  it("calls back from flush(cb) while a test's fake timers hold process.nextTick (Jest's default), before init() too", async () => {
+    // Prepare: process.nextTick held as jest.useFakeTimers() holds it until the test moves its
+    // clock (here: until the test ends, when the held callbacks run).
+    const nextTick = process.nextTick;
+    const held: [(...args: unknown[]) => void, unknown[]][] = [];
+    process.nextTick = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
+      held.push([fn, args]);
+    }) as typeof process.nextTick;
+    const late = () => new Promise((resolve) => setTimeout(resolve, 500, 'never called back'));
+    let results: unknown[];
+    try {
+      // Act: a flush before init(), and one after a line is written.
+      const beforeInit = new Promise((resolve) => log.flush(() => resolve('called back')));
+      const { obs } = startCaptured();
+      obs.log.info('before exit');
+      const flushed = new Promise((resolve) => obs.log.flush(() => resolve('called back')));
+      results = await Promise.all([Promise.race([beforeInit, late()]), Promise.race([flushed, late()])]);
+    } finally {
+      process.nextTick = nextTick;
+      for (const [fn, args] of held) process.nextTick(fn, ...args);
+    }
+
+    // Assess: as pino's flush calls back.
+    expect(results).toEqual(['called back', 'called back']);
+  });
+
   it('also hands each line to the adapters as JSON', () => {
     const { obs, memory } = startCaptured();
     obs.log.info({ a: 1 }, 'to memory');
