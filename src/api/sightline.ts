@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Context,
   type ContextManager,
@@ -105,6 +106,9 @@ export class SightlineInstance implements Sightline {
     this.resource = defaultResource().merge(
       // The resolved identity comes last, so spans and metrics name the service its log lines do.
       resourceFromAttributes({
+        // Each process an instance of its own, as OpenTelemetry asks: node:cluster workers, or
+        // replicas on one host, would otherwise send the same series, their cumulative sums mixed.
+        'service.instance.id': randomUUID(),
         ...config.resource,
         ...('deployment.environment' in config.resource
           ? { 'deployment.environment': config.environment }

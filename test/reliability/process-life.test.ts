@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
 import { getSightline, init } from '../../src/index.js';
+import { startCollector } from '../adapters/otlp/intake-server.js';
 import { SIGNALS, unbalanced } from './accounting.js';
 import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 import { load } from './load.js';
@@ -232,4 +233,28 @@ describe('shutdown() with a hung backend', () => {
     for (const signal of SIGNALS) expect(stats[signal]?.queued ?? 0, `${signal} queued`).toBe(0);
     expect(stats.traces?.dropped.shutdown).toBeGreaterThan(0);
   });
+});
+
+describe('node:cluster workers each running sightline', () => {
+  it('send the same series to an OTLP collector as two instances, not one whose sums mix', async () => {
+    // Prepare: a loopback collector.
+    const collector = await startCollector();
+    try {
+      // Act: the primary forks two workers, each counting orders.placed and shutting down.
+      const script = fileURLToPath(new URL('./cluster-workers.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, collector.url], { stdio: 'inherit' });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+      // Assess: each worker's points name a resource of its own (service.instance.id).
+      expect(code).toBe(0);
+      type Body = { resourceMetrics: { resource: { attributes: { key: string; value: unknown }[] } }[] };
+      const resources = collector
+        .accepted('metrics')
+        .flatMap((r) => (r.json as Body).resourceMetrics.map((m) => JSON.stringify(m.resource.attributes)));
+      expect(resources).toHaveLength(2);
+      expect(new Set(resources).size).toBe(2);
+    } finally {
+      await collector.close();
+    }
+  }, 30_000);
 });

@@ -28,7 +28,7 @@ export function startWithNewRelic(
 
 export const expectGolden = goldenFiles('newrelic');
 
-/** Replaces values that change from run to run (times, ids, SDK version) with placeholders. */
+/** Replaces values that change from run to run (times, ids, SDK version, instance id) with placeholders. */
 export function normalize(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => normalize(v, key));
   if (value !== null && typeof value === 'object') {
@@ -36,6 +36,7 @@ export function normalize(value: unknown, key = ''): unknown {
     for (const [k, v] of Object.entries(value)) out[k] = normalize(v, k);
     // OTLP key/value lists and the instrumentation scope carry release versions.
     if (out.key === 'telemetry.sdk.version') out.value = '<sdk-version>';
+    if (out.key === 'service.instance.id') out.value = '<instance-id>';
     if (key === 'scope' && typeof out.version === 'string') out.version = '<version>';
     return out;
   }
@@ -51,5 +52,6 @@ export function normalize(value: unknown, key = ''): unknown {
   )
     return '<span-id>';
   if (key === 'telemetry.sdk.version') return '<sdk-version>';
+  if (key === 'service.instance.id') return '<instance-id>';
   return value;
 }

@@ -60,7 +60,7 @@ const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 /**
  * Replaces what changes from run to run: timestamps (`<time>`, or kept when fixed by the test),
  * ids (numbered by first appearance; share `ids` between bodies so a log's span id can be matched
- * with its span) and the SDK version.
+ * with its span), the SDK version and the instance id.
  */
 export function normalize(
   body: unknown,
@@ -73,8 +73,10 @@ export function normalize(
       const obj = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(obj)) out[k] = walk(obj[k], k);
-      // Resource attribute telemetry.sdk.version changes with every SDK upgrade.
+      // Resource attribute telemetry.sdk.version changes with every SDK upgrade, service.instance.id
+      // with every init().
       if (obj.key === 'telemetry.sdk.version') out.value = { stringValue: '<sdk-version>' };
+      if (obj.key === 'service.instance.id') out.value = { stringValue: '<instance-id>' };
       return out;
     }
     if (key !== undefined && TIME_KEYS.has(key) && typeof value === 'string')
