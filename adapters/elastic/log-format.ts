@@ -11,9 +11,10 @@ export interface EcsLineIdentity {
 /**
  * The ecs-logging line shape (what `@elastic/ecs-pino-format` writes), for Elastic Agent or
  * Filebeat collecting stdout: `@timestamp` (ISO-8601), `log.level`, `message`, `ecs.version`,
- * `service.environment`, `event.dataset`, and inside a span `trace.id` and `span.id`. The keys are
- * written dotted and flat, as the ecs-logging spec asks for `log.level`. When another adapter comes
- * first in `exporters`, its key names win and these fields are still added.
+ * `service.environment`, `event.dataset`, inside a span `trace.id` and `span.id`, and a logged error
+ * as the `error` object (`type`, `message`, `stack_trace`). The keys are written dotted and flat, as
+ * the ecs-logging spec asks for `log.level`. When another adapter comes first in `exporters`, its key
+ * names and its way of writing errors win, and the other fields are still added.
  *
  * `data_stream.*` is left out on purpose: the collector decides the data stream, and a different
  * value in the line would be refused by the stream's constant fields.
@@ -34,5 +35,9 @@ export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
       'event.dataset': identity.dataset,
     },
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
+    // ecs-pino-format's convertErr: the error's own fields (a code) stay with it, as _bulk documents have them.
+    errorFields: ({ type, message, stack, ...rest }) => ({
+      error: { type, message, stack_trace: stack, ...rest },
+    }),
   };
 }

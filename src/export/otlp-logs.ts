@@ -48,9 +48,9 @@ export interface LogRecordOrigin {
  * Converts one sightline JSON log line into an OTLP log record: body = message, severity from the
  * level (label or pino number), timestamp from the time key (epoch ms or ISO), trace context from
  * `trace_id`/`span_id`/`trace_flags`, every other field an attribute. Fields that repeat a resource
- * attribute with the same value (`service.name`, ...) are left out; a pino `err` object becomes
- * `exception.type`/`exception.message`/`exception.stacktrace`. Returns `undefined` for a line that
- * is not a JSON object.
+ * attribute with the same value (`service.name`, ...) are left out; a pino `err` object (or the ECS
+ * `error` object Elastic's lines have instead) becomes `exception.type`/`exception.message`/
+ * `exception.stacktrace`. Returns `undefined` for a line that is not a JSON object.
  *
  * @example
  * const record = logLineToRecord('{"level":"info","time":1700000000000,"msg":"paid"}', DEFAULT_LOG_KEYS, origin);
@@ -85,7 +85,10 @@ export function logLineToRecord(
     else if (key === 'trace_id') traceId = value;
     else if (key === 'span_id') spanId = value;
     else if (key === 'trace_flags') traceFlags = value;
-    else if (key === 'err' && isErrorObject(value)) addException(attributes, value);
+    else if (key === 'err' && isErrorObject(value)) addException(attributes, value, key);
+    // Elastic's ECS lines write the line's error this way instead of as `err`.
+    else if (key === 'error' && isErrorObject(value) && 'stack_trace' in value)
+      addException(attributes, value, key);
     else if (value !== null && !(key in resourceAttributes && resourceAttributes[key] === value))
       attributes[key] = safeValue(value);
   }
@@ -170,13 +173,13 @@ function isErrorObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && 'message' in value;
 }
 
-function addException(attributes: LogAttributes, err: Record<string, unknown>): void {
+function addException(attributes: LogAttributes, err: Record<string, unknown>, key: string): void {
   for (const [k, v] of Object.entries(err)) {
     if (v == null) continue;
     if (k === 'type') attributes['exception.type'] = String(v);
     else if (k === 'message') attributes['exception.message'] = String(v);
-    else if (k === 'stack') attributes['exception.stacktrace'] = String(v);
-    else attributes[`err.${k}`] = safeValue(v);
+    else if (k === 'stack' || k === 'stack_trace') attributes['exception.stacktrace'] = String(v);
+    else attributes[`${key}.${k}`] = safeValue(v);
   }
 }
 

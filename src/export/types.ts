@@ -52,6 +52,12 @@ export interface LogFormat {
   base?: Record<string, unknown>;
   /** Fields tying the line to the active span; called only while a span is active. */
   correlate?(traceId: string, spanId: string, traceFlags: number): Record<string, unknown>;
+  /**
+   * The fields that replace a line's error (`err`), given pino's serialised form of it (`type`,
+   * `message`, `stack` and the error's own fields). Only the format that names the message key
+   * applies it, since the error is part of the line's shape; without one, `err` stays.
+   */
+  errorFields?(error: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
 /** Receives each log line as written (one JSON object, no trailing newline). Must not block or throw. */

@@ -10,6 +10,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { withErrorFields } from './error-fields.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { KEY_MATCHER } from './quoted-url.js';
@@ -91,7 +92,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: prepare,
+        log: withErrorFields(prepare, options.formats, options.redactPaths),
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }

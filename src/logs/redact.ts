@@ -366,6 +366,6 @@ function copyField(target: Record<string, unknown>, source: object, key: string)
 }
 
 /** Defines rather than assigns, so a key named `__proto__` stays data and never reaches a prototype. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

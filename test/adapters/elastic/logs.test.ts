@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LogKeys } from '../../../src/export/index.js';
 import { dataStream } from '../../../adapters/elastic/data-stream.js';
 import { logLineToDoc } from '../../../adapters/elastic/encode-logs.js';
-import { AUTH, startWithElastic, stopSightline } from './helpers.js';
+import { elastic } from '../../../adapters/elastic/index.js';
+import { otlp } from '../../../adapters/otlp/index.js';
+import { FAST_CHANNEL, startWith } from '../harness.js';
+import { startCollector } from '../otlp/intake-server.js';
+import { API_KEY, AUTH, startWithElastic, stopSightline } from './helpers.js';
 import { EsIntake } from './intake-server.js';
 
 let intake: EsIntake | undefined;
@@ -52,6 +56,99 @@ describe('ECS lines on stdout', () => {
     // logs: 'stdout' ships nothing by _bulk.
     expect(intake.bulk().filter((r) => r.ops.some((o) => o.index?.startsWith('logs-checkout')))).toEqual([]);
     expect(obs.stats().elastic!.logs).toBeUndefined();
+  });
+
+  it('writes a logged error as ECS error.type, error.message and error.stack_trace, as ecs-pino-format does', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    obs.log.error(
+      { err: Object.assign(new RangeError('card declined'), { code: 'E_CARD' }) },
+      'payment failed',
+    );
+    obs.log.error(new TypeError('gateway down'));
+    obs.log.warn({ err: 'timeout', error: 'kept' }, 'not an error object');
+    await obs.forceFlush();
+    const [logged, bare, plain] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toMatchObject({
+      message: 'payment failed',
+      error: {
+        type: 'RangeError',
+        message: 'card declined',
+        stack_trace: expect.stringMatching(/^RangeError: card declined\n {4}at /),
+        code: 'E_CARD',
+      },
+    });
+    expect(logged).not.toHaveProperty('err');
+    expect(bare).toMatchObject({
+      message: 'gateway down',
+      error: { type: 'TypeError', message: 'gateway down' },
+    });
+    expect(bare).not.toHaveProperty('err');
+    expect(plain).toMatchObject({ err: 'timeout', error: 'kept' });
+  });
+
+  it("keeps the error as err when a redact path may reach it, so pino's path still hides what it names", async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' }, { redact: ['err.session'] });
+    obs.log.error({ err: Object.assign(new Error('declined'), { session: 's-SENTINEL' }) }, 'payment failed');
+    await obs.forceFlush();
+    expect(lines.join('\n')).not.toContain('s-SENTINEL');
+    expect(JSON.parse(lines[0] as string).err).toMatchObject({ message: 'declined', session: '[Redacted]' });
+    await stopSightline();
+
+    const wildcard = startWithElastic(intake, { logs: 'stdout' }, { redact: ['*.stack'] });
+    wildcard.obs.log.error({ err: new Error('declined') }, 'payment failed');
+    await wildcard.obs.forceFlush();
+    expect(wildcard.lines.join('\n')).not.toContain('    at ');
+    expect(JSON.parse(wildcard.lines[0] as string).err).toMatchObject({ stack: '[Redacted]' });
+  });
+
+  it('leaves OTLP the exception of a line whose error is written the ECS way', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const collector = await startCollector();
+    try {
+      const adapter = elastic({ node: intake.url, apiKey: API_KEY, logs: 'stdout', traces: false, env: {} });
+      const logs = otlp({ url: collector.url, protocol: 'http/json', channel: FAST_CHANNEL, env: {} });
+      const { obs } = startWith(adapter, { exporters: [adapter, logs] });
+      obs.log.error(
+        { err: Object.assign(new RangeError('card declined'), { code: 'E_CARD' }) },
+        'payment failed',
+      );
+      await obs.forceFlush();
+      const body = collector.accepted('logs')[0]?.json as {
+        resourceLogs: { scopeLogs: { logRecords: { attributes: { key: string; value: unknown }[] }[] }[] }[];
+      };
+      const record = body.resourceLogs[0]?.scopeLogs[0]?.logRecords[0];
+      const attributes = Object.fromEntries((record?.attributes ?? []).map((a) => [a.key, a.value]));
+      expect(attributes).toMatchObject({
+        'exception.type': { stringValue: 'RangeError' },
+        'exception.message': { stringValue: 'card declined' },
+        'exception.stacktrace': { stringValue: expect.stringMatching(/^RangeError: card declined\n/) },
+        'error.code': { stringValue: 'E_CARD' },
+      });
+      expect(attributes).not.toHaveProperty('error');
+    } finally {
+      await stopSightline();
+      await collector.close();
+    }
+  });
+
+  it('ships lines with an ECS error to _bulk with the error fields whole', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.log.error(
+      { err: Object.assign(new RangeError('card declined'), { code: 'E_CARD' }) },
+      'payment failed',
+    );
+    await obs.forceFlush();
+    const doc = intake.docs('logs-checkout-production').find((d) => d.message === 'payment failed');
+    expect(doc?.error).toEqual({
+      type: 'RangeError',
+      message: 'card declined',
+      stack_trace: expect.stringMatching(/^RangeError: card declined\n/),
+      code: 'E_CARD',
+    });
+    expect(doc?.labels).toBeUndefined();
   });
 });
 

@@ -1,0 +1,39 @@
+import pino from 'pino';
+import type { LogFormat } from '../export/types.js';
+import { setOwn } from './redact.js';
+
+type Fields = Record<string, unknown>;
+
+/** A pino redact path that may apply under the line's `err` key (`err.token`, `["err"].token`, `*.stack`). */
+const ERR_PATH = /^(?:(?:err|\*)(?:[.[]|$)|\[\s*(["'`])err\1\s*\])/;
+
+/**
+ * The line formatter with the line's error written as the line format asks (Elastic's ECS
+ * `error.type`, `error.message`, `error.stack_trace`), from pino's own serialisation of it, so the
+ * fields are the ones pino would have written under `err`. A line whose `err` is no error (a string),
+ * or that already has a field the format would write, keeps `err` as it is; so does every line when
+ * a redact path starts with `err` or `*`, since pino applies a path by the key it starts with and the
+ * format may name the error's fields apart (`stack_trace`).
+ *
+ * @example
+ * withErrorFields(prepare, formats, redactPaths); // formatters.log for the logger
+ */
+export function withErrorFields(
+  next: (obj: Fields) => Fields,
+  formats: readonly LogFormat[],
+  redactPaths: readonly string[],
+): (obj: Fields) => Fields {
+  const errorFields = formats.find((f) => f.messageKey !== undefined)?.errorFields;
+  if (errorFields === undefined || redactPaths.some((p) => ERR_PATH.test(p.trim()))) return next;
+  return (obj) => {
+    const out = next(obj);
+    const err = out.err;
+    if (err === null || typeof err !== 'object' || typeof (err as Fields).message !== 'string') return out;
+    const fields = errorFields(pino.stdSerializers.err(err as Error) as unknown as Fields);
+    for (const key in fields) if (Object.hasOwn(out, key)) return out;
+    const line: Fields = {};
+    for (const key of Object.keys(out)) if (key !== 'err') setOwn(line, key, out[key]);
+    for (const key of Object.keys(fields)) setOwn(line, key, fields[key]);
+    return line;
+  };
+}
