@@ -1,4 +1,5 @@
 import type { LogStream } from '../config/types.js';
+import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
 
 /** A caller's stream that is a Node.js `Writable`, whose write callback says when a line is out. */
 export interface TrackedWrites {
@@ -38,12 +39,12 @@ export function trackWrites(stream: LogStream): TrackedWrites | undefined {
         const w = {
           upTo: sent,
           resolve: () => {
-            clearTimeout(timer);
+            realClearTimeout(timer);
             waiting.delete(w);
             resolve();
           },
         };
-        const timer = setTimeout(w.resolve, waitMs);
+        const timer = realSetTimeout(w.resolve, waitMs);
         timer.unref();
         waiting.add(w);
       });

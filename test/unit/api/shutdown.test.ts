@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { otlp } from '../../../adapters/otlp/index.js';
 import { getSightline, init } from '../../../src/index.js';
@@ -112,6 +113,20 @@ describe("under a test suite's fake timers", () => {
 
     expect(shut).toBe('returned');
     expect(obs.stats().otlp?.traces?.dropped.shutdown).toBe(1);
+  });
+
+  it('obs.log.flush(cb) calls back at its deadline when a Writable logStream never finishes a write', async () => {
+    // Prepare: a Writable whose writes never complete, as a PassThrough nobody reads.
+    vi.useFakeTimers();
+    const stuck = new Writable({ write() {} });
+    const obs = init({ logStream: stuck, anomaly: false, shutdownTimeout: 300 });
+    obs.log.info('order placed');
+
+    const flushed = await within(new Promise<void>((resolve) => obs.log.flush(() => resolve())), 3000);
+
+    expect(flushed).toBe('returned');
+    vi.useRealTimers();
+    await obs.shutdown();
   });
 
   it("forceFlush() waits for stdout only while it writes, queueMicrotask faked too as by Jest's default", async () => {
