@@ -51,7 +51,7 @@ export enum F {
   /** Variance test: running mean and mean square of z. */
   ewz = 15,
   ewz2 = 16,
-  /** Recurring spikes: outlier runs seen lately, largest recent outlier up and down, their fade. */
+  /** Recurring spikes: outlier runs upward seen lately, largest recent outlier up and down, their fade. */
   spikeRuns = 17,
   spikeUp = 18,
   spikeDown = 19,
@@ -99,6 +99,15 @@ export enum F {
   prevMaeA = 75,
   prevMaeB = 76,
   prevMaeC = 77,
+  /** Recurring spikes: outlier runs downward seen lately (`spikeRuns` counts those upward). */
+  spikeRunsDown = 78,
+  /**
+   * The likelihood's learned distribution (mean, variance, points) before the last accepted change
+   * from a level at zero, restored with the scales if it is undone.
+   */
+  prevLikMean = 79,
+  prevLikVariance = 80,
+  prevLikPoints = 81,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -339,8 +348,8 @@ export class StreamingDetector implements Detector {
   private model = 0;
   /** Next write position in the z ring. */
   private zIdx = 0;
-  /** Whether the last point was an outlier (|z| > spatialMinZ). */
-  private lastOutlier = false;
+  /** Sign of the last point if it was an outlier (|z| > spatialMinZ), else 0. */
+  private lastOutlier = 0;
   private flatRun = 0;
 
   private inEpisode = false;
@@ -440,7 +449,8 @@ export class StreamingDetector implements Detector {
     s[F.spikeDown] = 0;
     s[F.spikeFade] = 1;
     s[F.spikeRuns] = 0;
-    this.lastOutlier = false;
+    s[F.spikeRunsDown] = 0;
+    this.lastOutlier = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
     s[F.repeatRate] = 0;
@@ -536,6 +546,7 @@ export class StreamingDetector implements Detector {
         s[F.lvlA] = s[F.prevA]!;
         s[F.lvlB] = s[F.prevB]!;
         if (s[F.prevMaeA]! >= 0) {
+          LIKELIHOOD.restoreLearned(s, F.prevLikMean);
           s[F.maeA] = s[F.prevMaeA]!;
           s[F.maeB] = s[F.prevMaeB]!;
           s[F.maeC] = s[F.prevMaeC]!;
@@ -659,16 +670,22 @@ export class StreamingDetector implements Detector {
     // larger than the largest of them is how the series behaves, not new evidence. It still feeds
     // the likelihood a little but cannot start an episode by itself; a first or second spike, or a
     // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
+    // Runs are counted by direction, and a point's own run is not one before it: every point of a
+    // second burst of errors is unaffected, whatever dip (the first burst's end) came between.
     const outlier = Math.abs(z) > K.spatialMinZ;
     const ordinary =
       outlier &&
       !isOutage &&
-      s[F.spikeRuns]! >= K.recurringRuns &&
+      (z > 0
+        ? s[F.spikeRuns]! - (this.lastOutlier > 0 ? 1 : 0)
+        : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0)) >= K.recurringRuns &&
       (z > 0 ? resid <= s[F.spikeUp]! : -resid <= s[F.spikeDown]!);
     if (member === Member.point && ordinary) surprise = Math.min(surprise, K.recurringSurprise);
     const keep = s[F.spikeFade]!;
-    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (outlier && !this.lastOutlier ? 1 : 0);
-    this.lastOutlier = outlier;
+    const sign = outlier ? (z > 0 ? 1 : -1) : 0;
+    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 : 0);
+    s[F.spikeRunsDown] = s[F.spikeRunsDown]! * keep + (sign < 0 && this.lastOutlier >= 0 ? 1 : 0);
+    this.lastOutlier = sign;
     s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, outlier && z > 0 ? resid : 0);
     s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, outlier && z < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
@@ -866,6 +883,8 @@ export class StreamingDetector implements Detector {
           s[F.maeC] = Math.max(s[F.maeC]!, stepSpread);
           // The spread weighs as the points it averages.
           this.scaleFrom = n - this.episodeLen - 1;
+          // What the likelihood learns at the new level is the burst's, if it turns out to be one.
+          LIKELIHOOD.saveLearned(s, F.prevLikMean);
         } else if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
           // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
           // widen the scale with a higher level at once rather than over the next hours, so the

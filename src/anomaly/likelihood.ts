@@ -117,6 +117,20 @@ export class AnomalyLikelihood {
     state[s + Slot.sum] = mean * this.window;
   }
 
+  /** Copies the learned distribution (mean, variance, points) to `state[to..to+2]`. */
+  saveLearned(state: Float64Array, to: number): void {
+    state[to] = state[this.at + Slot.mean]!;
+    state[to + 1] = state[this.at + Slot.variance]!;
+    state[to + 2] = state[this.at + Slot.learned]!;
+  }
+
+  /** Takes back a distribution saved by {@link saveLearned}. */
+  restoreLearned(state: Float64Array, from: number): void {
+    state[this.at + Slot.mean] = state[from]!;
+    state[this.at + Slot.variance] = state[from + 1]!;
+    state[this.at + Slot.learned] = state[from + 2]!;
+  }
+
   clear(state: Float64Array, ring: Float32Array, ringsAt: number): void {
     ring.fill(0, ringsAt + this.ringAt, ringsAt + this.ringAt + this.window);
     state.fill(0, this.at, this.at + AnomalyLikelihood.stateFloats);
