@@ -1,4 +1,4 @@
-import http, { createServer, type Server } from 'node:http';
+import http, { createServer, type Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -13,11 +13,13 @@ import {
   bodyUntilClosed,
   close,
   deferred,
+  heldRequests,
   listen,
   request,
   unfinishedUpload,
+  webSocketSession,
 } from './helpers/http-client.js';
-import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+import { droppedPipeline, durationPoint, endedRequests, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
 const rawLines: string[] = [];
@@ -51,6 +53,7 @@ describe.each([
   let strictBase: string;
   let aborted = deferred();
   let abortSeen = deferred();
+  const held = heldRequests();
 
   beforeAll(async () => {
     const app = express();
@@ -164,6 +167,8 @@ describe.each([
       res.on('close', () => abortSeen.resolve());
       aborted.resolve();
     });
+    // Never answers: the client goes away with the later answers still queued behind the first.
+    app.all('/queued/:n', (express as unknown as { json: () => unknown }).json(), held.handler);
     app.post(
       '/uploads',
       (_req: any, res: any, next: () => void) => {
@@ -506,6 +511,37 @@ describe.each([
       'error.type': 'aborted',
     });
     expect(point).toBeDefined();
+  });
+
+  it('ends every pipelined request as aborted when the client goes away, the queued ones too', async () => {
+    const gone = (method: string) => [`${method} /queued/:n`, 'aborted'];
+    const ended = await droppedPipeline(obs, memory, base, held);
+    expect(ended).toEqual({ spans: ['GET', 'POST', 'GET'].map(gone), active: 0 });
+  });
+
+  it('ends the span of a WebSocket an upgrade listener hands to the app (express-ws) when its connection closes', async () => {
+    const app = express();
+    app.use(expressMiddleware({ accessLog: false }));
+    app.get('/chat/.websocket', (req: any) => {
+      req.wsHandled = true;
+    });
+    const wsServer = createServer(app);
+    // What express-ws does: the handshake answered, the request goes through the app with a
+    // response of its own that is never sent.
+    wsServer.on('upgrade', (req: any, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.on('end', () => socket.end());
+      req.url = `${req.url}/.websocket`;
+      app.handle(req, new ServerResponse(req), () => socket.end());
+    });
+    const wsBase = await listen(wsServer);
+    try {
+      await webSocketSession(wsBase, '/chat');
+      const { spans, active } = await endedRequests(obs, memory, '/chat/', 1);
+      expect([spans[0]![0], active]).toEqual(['GET /chat/.websocket', 0]);
+    } finally {
+      await close(wsServer);
+    }
   });
 
   it('ends the span as aborted when the client goes away while sending its body', async () => {

@@ -11,10 +11,11 @@ import {
   abortedRequest,
   bodyUntilClosed,
   deferred,
+  heldRequests,
   request,
   unfinishedUpload,
 } from './helpers/http-client.js';
-import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+import { droppedPipeline, durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
 const rawLines: string[] = [];
@@ -63,6 +64,7 @@ let abortSeen = deferred();
 let entered = deferred();
 let release = deferred();
 let hungUp = deferred();
+const held = heldRequests();
 
 beforeAll(async () => {
   // Fastify logs through the instance's logger, so its request lines reach the same destination.
@@ -117,6 +119,8 @@ beforeAll(async () => {
     aborted.resolve();
     // Never answers: the client goes away first.
   });
+  // Never answers: the client goes away with the later answers still queued behind the first.
+  app.route({ method: ['GET', 'POST'], url: '/queued/:n', handler: held.handler });
   app.post('/orders', async (request) => {
     request.raw.socket.once('close', () => hungUp.resolve());
     entered.resolve();
@@ -321,6 +325,12 @@ describe('sightlineFastify', () => {
       'http.request.method': 'POST',
     });
     expect(active?.value).toBe(0);
+  });
+
+  it('ends every pipelined request as aborted when the client goes away, the queued ones too', async () => {
+    const gone = (method: string) => [`${method} /queued/:n`, 'aborted'];
+    const ended = await droppedPipeline(obs, memory, base, held);
+    expect(ended).toEqual({ spans: ['GET', 'POST', 'GET'].map(gone), active: 0 });
   });
 
   it('records a hijacked reply the handler answered by hand', async () => {

@@ -6,6 +6,7 @@ import { stripQuery } from '../shared/http-attributes.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
 import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
+import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
 
 /** Options of {@link expressMiddleware}. */
@@ -173,11 +174,12 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // req.log names this request's span even when a middleware before this one set it.
     req[kRequestLog] = undefined;
     if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
-    // 'close' ends every response. The request completed if the handler ended the response, even
+    // 'close' ends every response that has a socket (for one that has none, see
+    // onSocketlessResponseLost). The request completed if the handler ended the response, even
     // when the client hung up before the last bytes were flushed: that is not a server error.
     // Unless the client hung up before sending its whole request: the answer then (a body
     // parser's 400 'request aborted') was written to a closed connection and never reached it.
-    res.once('close', () => {
+    const ended = () => {
       const leftMidRequest = !req.complete && !res.writableFinished;
       const completed = res.writableEnded && !leftMidRequest;
       let route: string | undefined;
@@ -197,7 +199,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
               leftMidRequest,
             )),
       });
-    });
+    };
+    res.once('close', ended);
+    onSocketlessResponseLost(req, res, ended);
     context.with(request.context, next);
   };
 }

@@ -16,6 +16,7 @@ import {
   TIMEOUT,
   unfinishedOutcome,
 } from '../shared/server-request.js';
+import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 
 /** Options of the {@link sightlineFastify} plugin. */
 export interface FastifyPluginOptions extends HttpServerOptions {}
@@ -130,6 +131,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     res.on('close', () => {
       if (!res.writableFinished) finishUnfinished(request, reply);
     });
+    onSocketlessResponseLost(raw, res, () => finishUnfinished(request, reply));
     if (hasLogger) {
       try {
         const log = correlatedChild(request.log, tracked.context, tracked.logFields());

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
 
 export interface Reply {
   status: number;
@@ -61,6 +62,41 @@ export async function abortedRequest(
 }
 
 /**
+ * Sends `requests` (`GET /a`, or `POST /b` with a small JSON body) pipelined on one connection,
+ * each answer queued behind the one before, and drops the connection once `serverGotThem` resolves.
+ */
+export async function pipelinedThenGone(
+  base: string,
+  requests: string[],
+  serverGotThem: Promise<void>,
+): Promise<void> {
+  const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  const body = '{"sku":"A-1"}';
+  const head = (request: string) =>
+    request.startsWith('POST ')
+      ? `${request} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      : `${request} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+  socket.write(requests.map(head).join(''));
+  await serverGotThem;
+  socket.destroy();
+}
+
+/** Opens a WebSocket on `path` (the upgrade request, then the server's answer) and closes its connection. */
+export async function webSocketSession(base: string, path: string): Promise<void> {
+  const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+  );
+  await once(socket, 'data');
+  socket.end();
+  socket.resume();
+  await once(socket, 'close');
+}
+
+/**
  * POSTs the start of a JSON body that announces more and never sends the rest: resolves with the
  * status the server answers on its own (408 from a request timeout), or undefined if it hangs up.
  */
@@ -101,6 +137,20 @@ export async function eventually<T>(check: () => T | undefined | false, tries = 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('condition not met');
+}
+
+/**
+ * A route handler that never answers, and `reached(n)`: a promise that resolves once `n` more
+ * requests have come to it.
+ */
+export function heldRequests(): { handler: () => void; reached: (n: number) => Promise<void> } {
+  let waiting = { left: 0, resolve: () => {} };
+  return {
+    handler: () => {
+      if (--waiting.left === 0) waiting.resolve();
+    },
+    reached: (n) => new Promise<void>((resolve) => (waiting = { left: n, resolve })),
+  };
 }
 
 /** A promise with its resolve function, for handshakes between the test and a handler. */
