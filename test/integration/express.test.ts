@@ -9,6 +9,7 @@ import { init } from '../../src/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
+  absoluteFormGet,
   abortedRequest,
   bodyUntilClosed,
   close,
@@ -299,6 +300,17 @@ describe.each([
     const [span] = await waitForSpans(obs, memory, server(path));
     expect(span!.name).toBe(name);
     expect(span!.attributes['http.route']).toBe(name.slice(4));
+  });
+
+  it('names a request sent in absolute form (GET http://host/path) after its path, and ignores it as that path', async () => {
+    expect(await absoluteFormGet(base, '/health')).toBe(200);
+    expect(await absoluteFormGet(base, '/api/v1/items/9?token=secret')).toBe(200);
+    const [span] = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER);
+    expect([span!.name, span!.attributes['url.path']]).toEqual([
+      'GET /api/v1/items/:itemId',
+      '/api/v1/items/9',
+    ]);
+    expect(memory.spans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
   });
 
   it.each([

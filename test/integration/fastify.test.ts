@@ -8,6 +8,7 @@ import { init } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
+  absoluteFormGet,
   abortedRequest,
   bodyUntilClosed,
   deferred,
@@ -234,6 +235,17 @@ describe('sightlineFastify', () => {
     expect((await request(base, path)).status).toBe(200);
     const [span] = await waitForSpans(obs, memory, server(path));
     expect(span!.name).toBe(name);
+  });
+
+  it('names a request sent in absolute form (GET http://host/path) after its path, and ignores it as that path', async () => {
+    expect(await absoluteFormGet(base, '/health')).toBe(200);
+    expect(await absoluteFormGet(base, '/v1/stores/s1/items/9?token=secret')).toBe(200);
+    const [span] = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER);
+    expect([span!.name, span!.attributes['url.path']]).toEqual([
+      'GET /v1/stores/:storeId/items/:sku',
+      '/v1/stores/s1/items/9',
+    ]);
+    expect(memory.spans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
   });
 
   it('continues the caller trace from traceparent and reads baggage', async () => {

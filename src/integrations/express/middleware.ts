@@ -2,7 +2,7 @@ import { IncomingMessage, type ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
-import { stripQuery } from '../shared/http-attributes.js';
+import { requestPath } from '../shared/http-attributes.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
 import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
@@ -153,7 +153,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       next();
       return;
     }
-    const path = stripQuery(req.originalUrl ?? req.url ?? '/');
+    const path = requestPath(req.originalUrl ?? req.url ?? '/');
     const socket = req.socket as (typeof req.socket & { encrypted?: boolean }) | undefined;
     const request = startServerRequest(obs, resolved, {
       method: req.method,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
 import { hideQuotedUrl } from '../../logs/quoted-url.js';
-import { stripQuery } from '../shared/http-attributes.js';
+import { requestPath } from '../shared/http-attributes.js';
 import {
   type HttpServerOptions,
   type ResolvedHttpServerOptions,
@@ -115,7 +115,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
     const tracked = startServerRequest(obs, resolved, {
       method: raw.method,
-      path: stripQuery(request.url),
+      path: requestPath(request.url),
       encrypted: socket?.encrypted === true,
       headers: raw.headers,
       clientAddress: socket?.remoteAddress,

@@ -56,12 +56,22 @@ export function parseHost(host: string | undefined, defaultPort: number): { addr
   return { address, port: Number.isInteger(port) && port > 0 && port < 65536 ? port : defaultPort };
 }
 
-/** The path without the query string or fragment. */
-export function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  const h = url.indexOf('#');
+// The scheme and authority of a request target in absolute form.
+const ORIGIN = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The path of a request target, without the query string or fragment. A target in absolute form
+ * (`GET http://host/path`, which a server must accept and which clients send through a proxy) is
+ * cut to its path, the one the frameworks route.
+ */
+export function requestPath(target: string): string {
+  const q = target.indexOf('?');
+  const h = target.indexOf('#');
   const end = q === -1 ? h : h === -1 ? q : Math.min(q, h);
-  return end === -1 ? url : url.slice(0, end);
+  const path = end === -1 ? target : target.slice(0, end);
+  if (path.startsWith('/')) return path;
+  const origin = ORIGIN.exec(path);
+  return origin === null ? path : path.slice(origin[0].length) || '/';
 }
 
 /** A short, low-cardinality name for an error: its class name, or its `code` for system errors. */

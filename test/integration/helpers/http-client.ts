@@ -61,6 +61,19 @@ export async function abortedRequest(
   req.destroy();
 }
 
+/** A GET whose request line names the whole URL (absolute form, as clients send through a proxy); resolves with its status. */
+export function absoluteFormGet(base: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ hostname, port, path: `${base}${path}`, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
 /**
  * Sends `requests` (`GET /a`, or `POST /b` with a small JSON body) pipelined on one connection,
  * each answer queued behind the one before, and drops the connection once `serverGotThem` resolves.

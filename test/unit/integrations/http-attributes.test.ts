@@ -4,7 +4,7 @@ import {
   errorTypeOf,
   normalizeMethod,
   parseHost,
-  stripQuery,
+  requestPath,
 } from '../../../src/integrations/shared/http-attributes.js';
 import { resolveHttpServerOptions } from '../../../src/integrations/shared/options.js';
 
@@ -34,8 +34,12 @@ describe('HTTP attribute helpers', () => {
     ['/a#frag', '/a'],
     ['/a#f?x', '/a'],
     ['/plain', '/plain'],
-  ])('strips the query of %s', (url, expected) => {
-    expect(stripQuery(url)).toBe(expected);
+    ['http://api.example.com/a/b?token=s', '/a/b'],
+    ['https://user:pass@api.example.com:8443/a', '/a'],
+    ['http://api.example.com?x=1', '/'],
+    ['*', '*'],
+  ])('takes the path of %s', (url, expected) => {
+    expect(requestPath(url)).toBe(expected);
   });
 
   it('drops credentials, query and fragment from url.full', () => {
