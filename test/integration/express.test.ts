@@ -52,6 +52,9 @@ describe.each([
   // The same app behind a server that gives clients 300 ms to send a whole request.
   let strictServer: Server;
   let strictBase: string;
+  // And behind one that closes a connection idle for 200 ms (server.setTimeout).
+  let idleServer: Server;
+  let idleBase: string;
   let aborted = deferred();
   let abortSeen = deferred();
   const held = heldRequests();
@@ -224,11 +227,14 @@ describe.each([
     base = await listen(httpServer);
     strictServer = createServer({ requestTimeout: 300, connectionsCheckingInterval: 50 }, app);
     strictBase = await listen(strictServer);
+    idleServer = createServer(app).setTimeout(200);
+    idleBase = await listen(idleServer);
   });
 
   afterAll(async () => {
     await close(httpServer);
     await close(strictServer);
+    await close(idleServer);
   });
   beforeEach(() => {
     memory.reset();
@@ -579,6 +585,13 @@ describe.each([
     const [span] = await waitForSpans(obs, memory, server('/uploads'));
     expect(span!.attributes['error.type']).toBe('timeout');
     expect(span!.attributes['http.response.status_code']).toBe(408);
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it("ends the span as a timeout, not as the client going away, when the server's idle timeout closes the connection", async () => {
+    await request(idleBase, '/slow').catch(() => undefined);
+    const [span] = await waitForSpans(obs, memory, server('/slow'));
+    expect(span!.attributes['error.type']).toBe('timeout');
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
   });
 

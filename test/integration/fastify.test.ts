@@ -518,7 +518,7 @@ describe('sightlineFastify', () => {
 });
 
 describe('sightlineFastify timeouts and options', () => {
-  it('ends the span as a timeout when the connection times out', async () => {
+  it('ends the span as a timeout when the connection times out, a hijacked reply’s too', async () => {
     const local = Fastify({ connectionTimeout: 100 });
     await local.register(sightlineFastify, { accessLog: false });
     const reached = deferred();
@@ -526,13 +526,22 @@ describe('sightlineFastify timeouts and options', () => {
       reached.resolve();
       // Never answers: the server's connection timeout ends the request.
     });
+    local.get('/hijacked-stream', (_request, reply) => {
+      // Fastify runs no onTimeout hook for a hijacked reply.
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+      reply.raw.write('data: first\n\n');
+    });
     const url = await local.listen({ host: '127.0.0.1', port: 0 });
     memory.reset();
     await request(url, '/hang').catch(() => undefined);
     await reached.promise;
-    const [span] = await waitForSpans(obs, memory, server('/hang'));
-    expect(span!.attributes['error.type']).toBe('timeout');
-    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    await bodyUntilClosed(`${url}/hijacked-stream`);
+    for (const path of ['/hang', '/hijacked-stream']) {
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect([path, span!.attributes['error.type']]).toEqual([path, 'timeout']);
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    }
     await local.close();
   });
 

@@ -3,6 +3,7 @@ import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
 import { requestPath } from '../shared/http-attributes.js';
+import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
 import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
@@ -170,6 +171,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       return;
     }
     req[kServerRequest] = request;
+    watchIdleTimeout(socket, req.httpVersionMajor);
     req[kLogger] = obs.log;
     // req.log names this request's span even when a middleware before this one set it.
     req[kRequestLog] = undefined;

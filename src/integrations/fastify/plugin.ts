@@ -3,6 +3,7 @@ import { context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
 import { hideQuotedUrl } from '../../logs/quoted-url.js';
 import { requestPath } from '../shared/http-attributes.js';
+import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import {
   type HttpServerOptions,
   type ResolvedHttpServerOptions,
@@ -124,6 +125,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     });
     if (tracked === undefined) return next();
     request[kServerRequest] = tracked;
+    // Fastify's onTimeout reports the timeout, but not for a hijacked reply (a WebSocket, an event stream).
+    watchIdleTimeout(socket, raw.httpVersionMajor);
     // Fastify runs onRequestAbort only when req.aborted is set, which Node leaves unset once the
     // body has been read; a reply written to the closed socket then never emits 'finish', so
     // onResponse never runs either. 'close' ends every response, after 'finish' when there is one.

@@ -14,6 +14,7 @@ import pino, { type Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
+import { closedOnIdleTimeout } from './idle-timeout.js';
 import { type ActiveSeries, type HttpServerInstruments, httpServerInstruments } from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
 import { ACCESS_LOG_KEYS, accessLineWriter } from './request-log.js';
@@ -74,8 +75,9 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
 /**
  * How a request whose response never finished ended, given the status sent so far: a timeout when
  * the server's request timeout closed the connection (Node, or Fastify's client error handler,
- * wrote the 408 on the socket itself); cut off by the server when the response had started and
- * nothing came from the client; otherwise the client went away.
+ * wrote the 408 on the socket itself) or its idle timeout did (see watchIdleTimeout); cut off by
+ * the server when the response had started and nothing came from the client; otherwise the
+ * client went away.
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
  * the one or the other on the socket; over HTTP/2 it resets the stream. A socket the server
@@ -92,6 +94,7 @@ export function unfinishedOutcome(
   const s = socket as SocketLike;
   const errored = s?.errored;
   if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
+  if (closedOnIdleTimeout(socket)) return { status, errorType: TIMEOUT };
   if (status !== undefined && !leftMidRequest) {
     const stream = (res as { stream?: { rstCode?: unknown } } | null | undefined)?.stream;
     if (stream !== undefined) {
