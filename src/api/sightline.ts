@@ -34,6 +34,7 @@ import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '
 import { createDestination, createSharedStdout, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
+import { CallbackWaits } from '../metrics/callback-waits.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
 import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
@@ -213,6 +214,7 @@ export class SightlineInstance implements Sightline {
         drops: this.dropCounter,
         maxAttributeLength: config.maxAttributeLength,
         detected,
+        callbackWaits: new CallbackWaits(),
       };
       this.metrics = createMetrics(
         this.meterPipeline.provider.getMeter(config.service),
@@ -358,11 +360,14 @@ export class SightlineInstance implements Sightline {
    */
   private async withDeadline(timeoutMs: number, work: () => Promise<unknown>): Promise<void> {
     const margin = Math.min(50, timeoutMs / 10);
-    const release = addFlushDeadline(Date.now() + timeoutMs - margin);
+    const deadline = Date.now() + timeoutMs - margin;
+    const release = addFlushDeadline(deadline);
+    const endWaits = this.metricsState.callbackWaits.flushing(deadline);
     try {
       await settleWithin(work(), timeoutMs);
     } finally {
       release();
+      endWaits();
     }
   }
 

@@ -9,6 +9,7 @@ export type InputDropReason =
   | 'truncated_attribute'
   | 'after_shutdown'
   | 'callback_error'
+  | 'callback_timeout'
   | 'log_error'
   | 'log_stdout_full'
   | 'log_stdout_closed'
@@ -28,6 +29,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   after_shutdown: 'a recording after shutdown() was dropped',
   callback_error:
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',
+  callback_timeout:
+    'an async observable gauge callback was still pending when the collection could wait no longer; its observations for that cycle were dropped',
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
     "a log line was dropped: stdout's reader has fallen behind and 16 MiB of lines are already waiting",

@@ -12,6 +12,7 @@ import type {
 import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes } from './attributes.js';
+import type { CallbackWaits } from './callback-waits.js';
 
 /** What the instruments need from the instance; `closed` flips at shutdown. */
 export interface MetricsState {
@@ -20,6 +21,8 @@ export interface MetricsState {
   readonly maxAttributeLength: number;
   /** Names of metrics created with `detect: true`, read by the anomaly engine. */
   readonly detected: Set<string>;
+  /** How long collections wait for async observable gauge callbacks. */
+  readonly callbackWaits: CallbackWaits;
 }
 
 /**
@@ -197,7 +200,8 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
               },
             };
             // The SDK waits for a returned promise, so values observed after an await still count.
-            return callGuarded(callback, facade, () => drops.add('callback_error'));
+            const pending = callGuarded(callback, facade, () => drops.add('callback_error'));
+            return pending && state.callbackWaits.wait(pending, () => drops.add('callback_timeout'));
           });
         }
       });

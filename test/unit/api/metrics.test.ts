@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
 
@@ -207,6 +207,46 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('forceFlush() and shutdown() export the other metrics when a gauge callback never settles', async () => {
+    const { obs, memory } = startCaptured();
+    obs.metrics.observableGauge('pool.idle', {}, async (r) => {
+      r.observe(await new Promise<number>(() => {}));
+    });
+    obs.metrics.observableGauge('pool.size', {}, async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      r.observe(10);
+    });
+    const orders = obs.metrics.counter('orders');
+    orders.add(5);
+    await obs.forceFlush({ timeoutMs: 1000 });
+    expect(memory.metrics().find((p) => p.name === 'orders')?.value).toBe(5);
+    expect(memory.metrics().find((p) => p.name === 'pool.size')?.value).toBe(10);
+    expect(memory.metrics().find((p) => p.name === 'pool.idle')).toBeUndefined();
+    expect(obs.drops().callback_timeout).toBe(1);
+
+    memory.reset();
+    orders.add(2);
+    const started = Date.now();
+    await obs.shutdown({ timeoutMs: 1000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(memory.metrics().find((p) => p.name === 'orders')?.value).toBe(7);
+    expect(obs.drops().callback_timeout).toBe(2);
+  });
+
+  it('shutdown() stops waiting for a gauge callback under fake timers too (vi.useFakeTimers())', async () => {
+    vi.useFakeTimers();
+    try {
+      const { obs, memory } = startCaptured();
+      obs.metrics.observableGauge('pool.idle', {}, () => new Promise<void>(() => {}));
+      obs.metrics.counter('orders').add(5);
+      await obs.shutdown({ timeoutMs: 1000 });
+      expect(memory.metrics().find((p) => p.name === 'orders')?.value).toBe(5);
+      expect(obs.drops().callback_timeout).toBe(1);
+    } finally {
+      vi.useRealTimers();
     }
   });
 
