@@ -38,7 +38,7 @@ export interface EmfDocument {
 /** What one collection turned into. */
 export interface EmfBatch {
   readonly documents: EmfDocument[];
-  /** Points left out: non-finite values, or names clashing with a dimension or `_aws`. */
+  /** Points left out: non-finite values, empty names, or names clashing with a dimension or `_aws`. */
   readonly invalid: number;
   /** Attributes beyond the 30-dimension limit, kept out of the dimension sets. */
   readonly truncatedDimensions: number;
@@ -81,7 +81,8 @@ export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings)
     if (values.length === 0) continue;
     const name = p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name;
     const dimensions = seriesDimensions(settings.dimensions, p.attributes, onLeftOut);
-    if (name === '_aws' || dimensions.some(([k]) => k === name)) {
+    // A nameless metric, which the SDK lets through, would make the whole document invalid.
+    if (name === '' || name === '_aws' || dimensions.some(([k]) => k === name)) {
       invalid++;
       continue;
     }

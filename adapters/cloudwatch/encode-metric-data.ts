@@ -38,7 +38,8 @@ export interface MetricDataSettings {
  * Turns one collection's points into PutMetricData datums: sums and gauges as `Value`, histograms as
  * `Values`/`Counts` (each non-empty bucket's midpoint with its count, so SampleCount is exact and
  * percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
- * rejects (NaN, infinite or beyond ±2^360) are reported through `onInvalid`.
+ * rejects (NaN, infinite or beyond ±2^360), and points without a name, are reported through
+ * `onInvalid`.
  *
  * @example
  * toMetricData(points, { dimensions: [['Service', 'shop']], storageResolution: 60 });
@@ -58,6 +59,11 @@ export function toMetricData(
     leftOut[reason] += n;
   };
   for (const p of points) {
+    // A nameless datum gets the whole request refused; the SDK lets such an instrument through.
+    if (p.name === '') {
+      invalid++;
+      continue;
+    }
     const base = {
       MetricName: p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name,
       Dimensions: seriesDimensions(settings.dimensions, p.attributes, count).map(([Name, Value]) => ({

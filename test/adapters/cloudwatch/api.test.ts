@@ -307,6 +307,16 @@ describe('api mode limits', () => {
     expect(cw().metrics?.dropped).toEqual({});
   });
 
+  it('leaves out a metric without a name, which CloudWatch refuses with the whole request', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    obs.metrics.counter('').add(1);
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    expect(userMetricData(intake).map((d) => `${d.MetricName}=${d.Value}`)).toEqual(['orders.placed=1']);
+    expect(cw().metrics!.dropped).toEqual({ invalid: 1 });
+  });
+
   it('leaves out a sum that overflowed to Infinity, which CloudWatch refuses with the whole request', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });

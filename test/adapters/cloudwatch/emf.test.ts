@@ -53,6 +53,16 @@ describe('emf mode, end to end', () => {
     expect(documents().map((d) => d['jobs.done'])).toEqual([3, 2]);
   });
 
+  it('leaves out a metric without a name, counting it, so the document keeps the others', async () => {
+    const { obs, written, documents } = startEmf();
+    obs.metrics.counter('').add(1);
+    obs.metrics.counter('orders.placed').add(2);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    expect(documents().map((d) => d['orders.placed'])).toEqual([2]);
+    expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({ invalid: 1 });
+  });
+
   it('splits a group into documents of at most 100 metrics and 100 values each', async () => {
     const { obs, written, documents } = startEmf({ maxHistogramValues: 1000 });
     for (let i = 0; i < 250; i++)
