@@ -1,6 +1,7 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
 import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { realSetImmediate } from '../internal/node-timers.js';
+import { perMillisecond } from '../metrics/timer-units.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
@@ -83,7 +84,7 @@ export const metrics: Metrics = {
   },
   histogram(name, options): Histogram {
     const proxy = proxied('record', (s) => s.metrics.histogram(name, options));
-    const perMs = options?.unit === 's' ? 1 / 1000 : 1;
+    const perMs = perMillisecond(options?.unit);
     return Object.assign(proxy, {
       startTimer(attributes?: Attributes) {
         const start = performance.now();

@@ -28,7 +28,10 @@ export interface UpDownCounter {
 
 export interface Histogram {
   record(value: number, attributes?: Attributes): void;
-  /** Starts a timer; calling the returned function records the elapsed time in the histogram's unit (`ms` unless the unit is `s`). */
+  /**
+   * Starts a timer; calling the returned function records the elapsed time in the histogram's time
+   * unit (`ns`, `us`, `ms`, `s`, `min`, `h`, `d`), in milliseconds for any other unit.
+   */
   startTimer(attributes?: Attributes): (extraAttributes?: Attributes) => number;
 }
 

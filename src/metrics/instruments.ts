@@ -13,6 +13,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes } from './attributes.js';
 import type { CallbackWaits } from './callback-waits.js';
+import { perMillisecond } from './timer-units.js';
 
 /** What the instruments need from the instance; `closed` flips at shutdown. */
 export interface MetricsState {
@@ -159,7 +160,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
           inner.record(value, clean);
           watched?.record(value, clean);
         };
-        const perMs = options?.unit === 's' ? 1 / 1000 : 1;
+        const perMs = perMillisecond(options?.unit);
         return {
           record,
           startTimer(attributes?: Attributes) {

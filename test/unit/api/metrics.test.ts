@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getSightline } from '../../../src/index.js';
+import { getSightline, metrics } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
 
 afterEach(async () => {
@@ -65,6 +65,27 @@ describe('obs.metrics', () => {
     const point = memory.metrics().find((p) => p.name === 'op.ms');
     expect(point?.attributes).toEqual({ op: 'a', outcome: 'ok' });
     expect(point?.value).toMatchObject({ sum: elapsedMs });
+  });
+
+  it('startTimer() records in any time unit the histogram has, before init() too', async () => {
+    const early = metrics.histogram('op.module.us', { unit: 'us' });
+    const { obs, memory } = startCaptured();
+    const us = obs.metrics.histogram('op.us', { unit: 'us' });
+    const min = obs.metrics.histogram('op.min', { unit: 'min' });
+    const ms = obs.metrics.histogram('op.ms', { unit: 'ms' });
+    const stops = [us.startTimer(), min.startTimer(), ms.startTimer(), early.startTimer()];
+    await new Promise((r) => setTimeout(r, 50));
+    const [elapsedUs, elapsedMin, elapsedMs, elapsedModuleUs] = stops.map((stop) => stop());
+    await obs.forceFlush();
+    expect(elapsedMs).toBeGreaterThanOrEqual(45);
+    // Stopped one after the other: each within a tenth of the milliseconds, scaled.
+    expect(elapsedUs! / 1000 / elapsedMs!).toBeCloseTo(1, 1);
+    expect(elapsedModuleUs! / 1000 / elapsedMs!).toBeCloseTo(1, 1);
+    expect((elapsedMin! * 60_000) / elapsedMs!).toBeCloseTo(1, 1);
+    const point = (name: string) => memory.metrics().find((p) => p.name === name);
+    expect(point('op.us')?.value).toMatchObject({ sum: elapsedUs });
+    expect(point('op.module.us')?.value).toMatchObject({ sum: elapsedModuleUs });
+    expect(point('op.min')?.value).toMatchObject({ sum: elapsedMin });
   });
 
   it('remembers which metrics were created with detect: true', () => {
