@@ -40,6 +40,16 @@ function scopeKey(scope: InstrumentationScope): string {
   return `${scope.name}\u0000${scope.version ?? ''}\u0000${scope.schemaUrl ?? ''}`;
 }
 
+/**
+ * One instrument's stream. Instruments sharing a name but not a kind, unit or value type are kept
+ * apart by the SDK, which exports each as it was recorded: added up here, one would carry the
+ * other's points under its own unit.
+ */
+function instrumentKey(metric: MetricData): string {
+  const d = metric.descriptor as MetricData['descriptor'] & { type?: InstrumentType };
+  return `${d.name}\u0000${d.type ?? ''}\u0000${d.unit}\u0000${d.valueType}\u0000${metric.dataPointType}`;
+}
+
 /** The end time the SDK gave this collection's points. */
 function collectionEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefined {
   for (const sm of scopeMetrics)
@@ -84,7 +94,7 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
 
   const accumulate = (scope: InstrumentationScope, metric: MetricData, seen: Set<Stream>): MetricData => {
     const sk = scopeKey(scope);
-    const key = `${sk}\u0000${metric.descriptor.name}\u0000${metric.dataPointType}`;
+    const key = `${sk}\u0000${instrumentKey(metric)}`;
     let stream = streams.get(key);
     if (stream === undefined) {
       const form = { ...metric, dataPoints: [] } as MetricData;

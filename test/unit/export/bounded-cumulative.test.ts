@@ -1,6 +1,7 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   AggregationTemporality,
+  DataPointType,
   type MetricData,
   type PushMetricExporter,
   type ResourceMetrics,
@@ -88,6 +89,33 @@ describe('cumulative export over the SDK delta collection', () => {
     expect(points).toHaveLength(10);
     expect(points.filter((p) => p.attributes['otel.metric.overflow'] === true)).toHaveLength(1);
     expect(points.reduce((sum, p) => sum + (p.value as number), 0)).toBe(18);
+  });
+
+  it('keeps instruments sharing a name but not a unit or kind apart, as the SDK exports them', async () => {
+    const { adapter, exports } = capturing();
+    obs = start(adapter);
+    obs.metrics.histogram('db.duration', { unit: 'ms' }).record(5);
+    obs.metrics.histogram('db.duration', { unit: 's' }).record(0.25);
+    obs.metrics.counter('jobs').add(5);
+    obs.metrics.upDownCounter('jobs').add(-2);
+    await obs.forceFlush();
+    await obs.forceFlush();
+
+    for (const rm of exports) {
+      const metrics = rm.scopeMetrics.flatMap((s) => s.metrics);
+      const histograms = metrics.filter((m) => m.descriptor.name === 'db.duration');
+      expect(histograms.map((m) => [m.descriptor.unit, m.dataPoints[0]?.value])).toEqual([
+        ['ms', expect.objectContaining({ count: 1, sum: 5 })],
+        ['s', expect.objectContaining({ count: 1, sum: 0.25 })],
+      ]);
+      const jobs = metrics.filter((m) => m.descriptor.name === 'jobs');
+      expect(
+        jobs.map((m) => [m.dataPointType === DataPointType.SUM && m.isMonotonic, m.dataPoints[0]?.value]),
+      ).toEqual([
+        [true, 5],
+        [false, -2],
+      ]);
+    }
   });
 
   it('keeps reporting a gauge recorded once with its last value', async () => {
