@@ -24,7 +24,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   negative_increment:
     'a negative counter increment was dropped (use an up-down counter for values that go down)',
   negative_value: 'a negative histogram value was dropped (histograms take no negative values; use a gauge)',
-  invalid_attribute: 'an attribute value that is not a string, number, boolean or array of them was removed',
+  invalid_attribute:
+    'an attribute without a name, or whose value is not a string, number, boolean or array of them, was removed',
   truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
   after_shutdown: 'a recording after shutdown() was dropped',
   callback_error:

@@ -36,7 +36,8 @@ export function cleanAttributes(
     for (const key in attributes) {
       const v = attributes[key];
       const t = typeof v;
-      if (t === 'string') {
+      if (key === '') clean = false;
+      else if (t === 'string') {
         if ((v as string).length > maxLength) clean = false;
       } else if (
         t !== 'number' &&
@@ -58,6 +59,11 @@ export function cleanAttributes(
 function repair(attributes: Attributes, maxLength: number, drops: DropCounter): Attributes {
   const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
+    // OpenTelemetry wants a name (the SDK drops a nameless one from spans); Elasticsearch refuses it.
+    if (key === '') {
+      drops.add('invalid_attribute');
+      continue;
+    }
     let v: AttributeValue | undefined;
     try {
       v = attributes[key];

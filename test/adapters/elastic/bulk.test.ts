@@ -76,6 +76,17 @@ describe('elastic _bulk delivery', () => {
     expect(obs.stats().elastic!.metrics?.dropped).toEqual({});
   });
 
+  it('delivers a metric recorded with an attribute without a name, leaving that one out, counted', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    obs.metrics.counter('orders.placed').add(2, { '': 'x', region: 'eu' });
+    await obs.forceFlush();
+    const metric = intake.docs('metrics-checkout-production').find((d) => 'orders' in d);
+    expect(metric).toMatchObject({ orders: { placed: 2 }, labels: { region: 'eu' } });
+    expect(obs.stats().elastic!.metrics?.dropped).toEqual({});
+    expect(obs.drops()).toEqual({ invalid_attribute: 1 });
+  });
+
   it('sends plain NDJSON when gzip is off, and basic auth from username/password', async () => {
     const basic = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
     intake = await EsIntake.start({ authorization: basic });

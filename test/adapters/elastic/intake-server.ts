@@ -81,6 +81,23 @@ function metadataFieldError(doc: Record<string, unknown>): string | undefined {
   return `Field [${field}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`;
 }
 
+/** The refusal Elasticsearch gives a document with a field, at any depth, whose name is empty. */
+function emptyFieldNameError(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const error = emptyFieldNameError(v);
+      if (error !== undefined) return error;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '') return 'field name cannot be an empty string';
+      const error = emptyFieldNameError(child);
+      if (error !== undefined) return error;
+    }
+  }
+  return undefined;
+}
+
 /** How dynamic mapping fixed a field: an object (it has sub-fields) or a concrete value. */
 type FieldKind = 'object' | 'value';
 
@@ -140,8 +157,8 @@ export function dataStreamError(index: string | undefined): string | undefined {
  * A loopback server speaking the Elasticsearch `_bulk` API as documented: NDJSON with a newline after
  * every line, `create` actions into `logs-*-*`/`metrics-*-*` data streams, gzip bodies, 401 on bad
  * credentials, 413 above `http.max_content_length`, per-item results in request order with
- * `errors: true` (400 for a document with a metadata field such as `_id` at its root, or with a field
- * that is an object where earlier documents of its data stream made it a value, or the other way
+ * `errors: true` (400 for a document with a metadata field such as `_id` at its root, a field whose
+ * name is empty, or a field that is an object where earlier documents of its data stream made it a value, or the other way
  * round, as dynamic mapping refuses), `filter_path`,
  * and an OTLP `/v1/traces` endpoint (APM Server). Answers can be scripted per request or per document.
  */
@@ -336,7 +353,7 @@ export class EsIntake {
       this.attempts.set(fingerprint, attempt);
       let failure: { status: number; type: string; reason: string } | undefined;
       const bad = dataStreamError(op.index);
-      const unparsable = metadataFieldError(op.doc);
+      const unparsable = metadataFieldError(op.doc) ?? emptyFieldNameError(op.doc);
       if (op.action !== 'create') {
         failure = {
           status: 400,
