@@ -15,9 +15,17 @@ import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { WatchedMeter } from '../metrics/instruments.js';
 import type { KeyedHistograms } from '../metrics/keyed-histograms.js';
 
+/** The longest a collection waits for its callbacks and its export, as the SDK's default. */
+const COLLECT_TIMEOUT_MS = 30_000;
+
 export interface MeterPipeline {
   readonly provider: MeterProvider;
   readonly registeredGlobal: boolean;
+  /**
+   * The shortest time a collection waits for observable callbacks: each reader's export timeout,
+   * as the anomaly engine's, is its interval up to 30 s.
+   */
+  readonly collectTimeoutMs: number;
 }
 
 /**
@@ -34,10 +42,12 @@ export function buildMeterProvider(
 ): MeterPipeline {
   const limit = config.cardinalityLimit;
   const readers: MetricReader[] = [];
+  let collectTimeoutMs = Math.min(config.metricInterval, COLLECT_TIMEOUT_MS);
   for (const p of parts) {
     if (!p.metricExporter) continue;
     // An adapter's interval past a timer's range would fire every millisecond; past it, it is as long as one.
     const interval = Math.min(p.metricIntervalMs ?? config.metricInterval, MAX_TIMER_MS);
+    collectTimeoutMs = Math.min(collectTimeoutMs, interval);
     const exporter = boundedCumulative(p.metricExporter, limit);
     readers.push(
       new PeriodicExportingMetricReader({
@@ -50,14 +60,14 @@ export function buildMeterProvider(
           ),
         ],
         exportIntervalMillis: interval,
-        exportTimeoutMillis: Math.min(interval, 30_000),
+        exportTimeoutMillis: Math.min(interval, COLLECT_TIMEOUT_MS),
         cardinalityLimits: { default: limit },
       }),
     );
   }
   const provider = new MeterProvider({ resource, readers });
   const registeredGlobal = metrics.setGlobalMeterProvider(provider);
-  return { provider, registeredGlobal };
+  return { provider, registeredGlobal, collectTimeoutMs };
 }
 
 /**

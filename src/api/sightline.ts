@@ -214,7 +214,7 @@ export class SightlineInstance implements Sightline {
         drops: this.dropCounter,
         maxAttributeLength: config.maxAttributeLength,
         detected,
-        callbackWaits: new CallbackWaits(),
+        callbackWaits: new CallbackWaits(this.meterPipeline.collectTimeoutMs),
       };
       this.metrics = createMetrics(
         this.meterPipeline.provider.getMeter(config.service),

@@ -1,23 +1,27 @@
 import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
 
-/** The longest any collection waits for a callback (the SDK's export timeout is at most this). */
-const MAX_WAIT_MS = 30_000;
-
 /**
  * How long a collection waits for an async observable gauge callback. A callback still pending (a
  * query on a database that hangs) holds back the whole collection, every instrument's points with
- * it: the SDK waits up to its export timeout, while `forceFlush()` and `shutdown()` must end by their
- * deadline. So while a flush runs, a callback is waited for until half the time the flush has left,
- * the other half kept for sending what was collected.
+ * it: the SDK waits up to its collection timeout, while `forceFlush()` and `shutdown()` must end by
+ * their deadline. So while a flush runs, a callback is waited for until half the time the flush has
+ * left, the other half kept for sending what was collected; otherwise until just before the SDK
+ * would give up on it, so that its lost values are counted.
  */
 export class CallbackWaits {
   private readonly pending = new Set<(cutAt: number) => void>();
   private readonly flushes = new Set<{ readonly cutAt: number }>();
+  private readonly longestMs: number;
+
+  /** `collectTimeoutMs`: the shortest time the SDK's collections wait for a callback. */
+  constructor(collectTimeoutMs: number) {
+    this.longestMs = collectTimeoutMs * 0.9;
+  }
 
   /** Resolves when `callback` settles or its wait is cut; `onLate` hears a callback not waited for. */
   wait(callback: Promise<void>, onLate: () => void): Promise<void> {
     return new Promise((resolve) => {
-      const longest = Date.now() + MAX_WAIT_MS;
+      const longest = Date.now() + this.longestMs;
       let timer: ReturnType<typeof realSetTimeout> | undefined;
       const settle = (late: boolean) => {
         if (!this.pending.delete(cut)) return;

@@ -257,6 +257,17 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops().callback_timeout).toBe(2);
   });
 
+  it('counts a gauge callback still pending when a periodic collection gives up on it', async () => {
+    const { obs, memory } = startCaptured({ metricInterval: 200 });
+    obs.metrics.observableGauge('pool.idle', {}, () => new Promise<void>(() => {}));
+    obs.metrics.counter('orders').add(5);
+    // Each collection waits for the callback up to its timeout, the interval, then exports the rest.
+    await vi.waitFor(() => expect(obs.drops().callback_timeout).toBeGreaterThanOrEqual(1), {
+      timeout: 3000,
+    });
+    await vi.waitFor(() => expect(memory.metrics().find((p) => p.name === 'orders')?.value).toBe(5));
+  });
+
   it('shutdown() stops waiting for a gauge callback under fake timers too (vi.useFakeTimers())', async () => {
     vi.useFakeTimers();
     try {
