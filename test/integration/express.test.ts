@@ -1,4 +1,4 @@
-import http, { createServer, type Server, ServerResponse } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -20,7 +20,14 @@ import {
   unfinishedUpload,
   webSocketSession,
 } from './helpers/http-client.js';
-import { droppedPipeline, durationPoint, endedRequests, waitForSpans } from './helpers/telemetry.js';
+import {
+  closedWebSocketSessions,
+  droppedPipeline,
+  durationPoint,
+  unfailedSessions,
+  waitForSpans,
+} from './helpers/telemetry.js';
+import { expressWs } from './helpers/websocket.js';
 
 const memory = memoryExporter();
 const rawLines: string[] = [];
@@ -537,26 +544,70 @@ describe.each([
     expect(ended).toEqual({ spans: ['GET', 'POST', 'GET'].map(gone), active: 0 });
   });
 
-  it('ends the span of a WebSocket an upgrade listener hands to the app (express-ws) when its connection closes', async () => {
+  it('records a WebSocket session (express-ws) as a 101 without error when its connection closes, apart from the request latency', async () => {
     const app = express();
-    app.use(expressMiddleware({ accessLog: false }));
-    app.get('/chat/.websocket', (req: any) => {
-      req.wsHandled = true;
-    });
+    app.use(expressMiddleware());
     const wsServer = createServer(app);
-    // What express-ws does: the handshake answered, the request goes through the app with a
-    // response of its own that is never sent.
-    wsServer.on('upgrade', (req: any, socket) => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
-      socket.on('end', () => socket.end());
-      req.url = `${req.url}/.websocket`;
-      app.handle(req, new ServerResponse(req), () => socket.end());
+    const { ws } = expressWs(app, wsServer);
+    ws('/chat', (socket, req) => {
+      if (req.url?.includes('bye')) setImmediate(() => socket.close());
     });
+    app.use(expressErrorHandler());
     const wsBase = await listen(wsServer);
     try {
-      await webSocketSession(wsBase, '/chat');
-      const { spans, active } = await endedRequests(obs, memory, '/chat/', 1);
-      expect([spans[0]![0], active]).toEqual(['GET /chat/.websocket', 0]);
+      // A session lasts as long as the WebSocket: the route's request latency leaves it out.
+      expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat/.websocket')).toEqual(
+        unfailedSessions('GET /chat/.websocket', '/chat/.websocket'),
+      );
+    } finally {
+      await close(wsServer);
+    }
+  });
+
+  it('records a WebSocket (express-ws) the app refuses with the status it answered', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.use('/private', (_req: any, res: any) => res.status(401).send('who are you?'));
+    const wsServer = createServer(app);
+    expressWs(app, wsServer).ws('/private', () => {});
+    const wsBase = await listen(wsServer);
+    try {
+      await webSocketSession(wsBase, '/private', { serverCloses: true });
+      const [span] = await waitForSpans(obs, memory, server('/private/.websocket'));
+      expect([span!.status.code, span!.attributes['http.response.status_code']]).toEqual([
+        SpanStatusCode.UNSET,
+        401,
+      ]);
+      expect(memory.logs().find((l) => l.path === '/private/.websocket')).toMatchObject({
+        level: 'warn',
+        status: 401,
+      });
+    } finally {
+      await close(wsServer);
+    }
+  });
+
+  it('records a WebSocket session (express-ws) whose handler throws as failed, by the error', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const wsServer = createServer(app);
+    const { ws } = expressWs(app, wsServer);
+    ws('/broken-chat', () => {
+      throw new TypeError('bad handler');
+    });
+    app.use(expressErrorHandler());
+    const wsBase = await listen(wsServer);
+    try {
+      await webSocketSession(wsBase, '/broken-chat');
+      const [span] = await waitForSpans(obs, memory, server('/broken-chat/.websocket'));
+      expect([span!.status.code, span!.attributes['error.type']]).toEqual([
+        SpanStatusCode.ERROR,
+        'TypeError',
+      ]);
+      expect(memory.logs().find((l) => l.path === '/broken-chat/.websocket')).toMatchObject({
+        level: 'error',
+        error_type: 'TypeError',
+      });
     } finally {
       await close(wsServer);
     }

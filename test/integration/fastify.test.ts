@@ -15,8 +15,16 @@ import {
   heldRequests,
   request,
   unfinishedUpload,
+  webSocketSession,
 } from './helpers/http-client.js';
-import { droppedPipeline, durationPoint, waitForSpans } from './helpers/telemetry.js';
+import {
+  closedWebSocketSessions,
+  droppedPipeline,
+  durationPoint,
+  unfailedSessions,
+  waitForSpans,
+} from './helpers/telemetry.js';
+import { fastifyWebsocket } from './helpers/websocket.js';
 
 const memory = memoryExporter();
 const rawLines: string[] = [];
@@ -670,5 +678,61 @@ describe('sightlineFastify timeouts and options', () => {
     const [span] = await waitForSpans(obs, memory, server('/inside'));
     expect(span!.name).toBe('GET /inside');
     await local.close();
+  });
+});
+
+describe('sightlineFastify with @fastify/websocket', () => {
+  let wsApp: FastifyInstance<any, any, any, any>;
+  let wsBase: string;
+  beforeAll(async () => {
+    wsApp = Fastify();
+    await wsApp.register(sightlineFastify);
+    await wsApp.register(fastifyWebsocket as never);
+    wsApp.get(
+      '/chat',
+      { websocket: true } as never,
+      ((socket: { close(): void }, request: { url: string }) => {
+        if (request.url.includes('bye')) setImmediate(() => socket.close());
+      }) as never,
+    );
+    wsApp.get(
+      '/private',
+      {
+        websocket: true,
+        preValidation: async (_request: unknown, reply: any) => reply.code(401).send(),
+      } as never,
+      (() => {}) as never,
+    );
+    wsBase = await wsApp.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => wsApp.close());
+  beforeEach(() => memory.reset());
+
+  it('records a WebSocket session as a 101 without error when its connection closes, apart from the request latency', async () => {
+    // A session lasts as long as the WebSocket: the route's request latency leaves it out.
+    expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat')).toEqual(
+      unfailedSessions('GET /chat', '/chat'),
+    );
+  });
+
+  it('records a handshake ws refuses without error', async () => {
+    const answer = await webSocketSession(wsBase, '/chat', { key: false, serverCloses: true });
+    expect(answer).toBe('HTTP/1.1 400 Bad Request');
+    const [span] = await waitForSpans(obs, memory, server('/chat'));
+    expect([span!.status.code, span!.attributes['error.type']]).toEqual([SpanStatusCode.UNSET, undefined]);
+    const line = memory.logs().find((l) => l.path === '/chat' && l.duration_ms !== undefined);
+    expect(line?.level).not.toBe('error');
+  });
+
+  it('records a WebSocket a hook refuses with the status it answered', async () => {
+    expect(await webSocketSession(wsBase, '/private', { serverCloses: true })).toBe(
+      'HTTP/1.1 401 Unauthorized',
+    );
+    const [span] = await waitForSpans(obs, memory, server('/private'));
+    expect([span!.status.code, span!.attributes['http.response.status_code']]).toEqual([
+      SpanStatusCode.UNSET,
+      401,
+    ]);
+    expect(memory.logs().find((l) => l.path === '/private')).toMatchObject({ level: 'warn', status: 401 });
   });
 });

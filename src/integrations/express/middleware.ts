@@ -8,6 +8,7 @@ import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/opti
 import { correlatedChild } from '../shared/request-log.js';
 import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
+import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
 
 /** Options of {@link expressMiddleware}. */
@@ -163,6 +164,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       headers: req.headers,
       clientAddress: socket?.remoteAddress,
       httpVersion: req.httpVersion,
+      webSocket: isWebSocketUpgrade(req),
     });
     if (request === undefined) {
       // An ignored path has no span, but a handler written against req.log still finds a logger.
@@ -194,12 +196,14 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
         route,
         ...(completed
           ? { status: sentStatus(res) }
-          : unfinishedOutcome(
-              req.socket,
-              res,
-              res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
-              leftMidRequest,
-            )),
+          : request.webSocket
+            ? webSocketOutcome(req.socket, res.headersSent ? sentStatus(res) : undefined)
+            : unfinishedOutcome(
+                req.socket,
+                res,
+                res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
+                leftMidRequest,
+              )),
       });
     };
     res.once('close', ended);

@@ -18,6 +18,7 @@ import {
   unfinishedOutcome,
 } from '../shared/server-request.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
+import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
 
 /** Options of the {@link sightlineFastify} plugin. */
 export interface FastifyPluginOptions extends HttpServerOptions {}
@@ -90,7 +91,9 @@ function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
     // the error to no hook: unfinishedOutcome tells that from a client going away.
     ...(res.writableEnded
       ? { status: reply.statusCode }
-      : unfinishedOutcome(request.raw.socket, res, status)),
+      : request[kServerRequest]?.webSocket
+        ? webSocketOutcome(request.raw.socket, status)
+        : unfinishedOutcome(request.raw.socket, res, status)),
   });
 }
 
@@ -122,6 +125,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       clientAddress: socket?.remoteAddress,
       httpVersion: raw.httpVersion,
       route: routeOf(request),
+      webSocket: isWebSocketUpgrade(raw),
     });
     if (tracked === undefined) return next();
     request[kServerRequest] = tracked;

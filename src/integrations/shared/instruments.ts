@@ -77,6 +77,12 @@ export class ActiveRequests {
   }
 }
 
+/**
+ * Buckets for WebSocket sessions, in seconds: from a connection refused at once to one held for a
+ * working day.
+ */
+const WEBSOCKET_SESSION_BUCKETS_S = [0.1, 1, 10, 30, 60, 300, 600, 1800, 3600, 7200, 14400, 28800, 86400];
+
 export interface HttpClientInstruments {
   readonly duration: KeyedDuration;
 }
@@ -84,6 +90,7 @@ export interface HttpClientInstruments {
 // One set per instance, made at the first request: never per request, and gone with the instance.
 const serverCache = new WeakMap<Sightline, HttpServerInstruments>();
 const clientCache = new WeakMap<Sightline, HttpClientInstruments>();
+const sessionCache = new WeakMap<Sightline, KeyedDuration>();
 
 export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
   let found = serverCache.get(obs);
@@ -103,12 +110,32 @@ export function httpServerInstruments(obs: Sightline): HttpServerInstruments {
   return found;
 }
 
+/** `websocket.server.session.duration`, made at the first WebSocket request. */
+export function webSocketSessions(obs: Sightline): KeyedDuration {
+  let found = sessionCache.get(obs);
+  if (!found) {
+    found = keyedDuration(
+      obs,
+      'websocket.server.session.duration',
+      'Duration of WebSocket sessions, from the upgrade request until the connection closed.',
+      WEBSOCKET_SESSION_BUCKETS_S,
+    );
+    sessionCache.set(obs, found);
+  }
+  return found;
+}
+
 /**
  * The instance's keyed histogram `name`; an instance without keyed histograms (made by another
  * copy of the package) records through the SDK.
  */
-function keyedDuration(obs: Sightline, name: string, description: string): KeyedDuration {
-  const options = { unit: 's', description, buckets: HTTP_DURATION_BUCKETS_S };
+function keyedDuration(
+  obs: Sightline,
+  name: string,
+  description: string,
+  buckets = HTTP_DURATION_BUCKETS_S,
+): KeyedDuration {
+  const options = { unit: 's', description, buckets };
   const keyed = (obs as { [KEYED_HISTOGRAMS]?: KeyedHistograms })[KEYED_HISTOGRAMS];
   if (keyed !== undefined) return keyed.histogram(name, options);
   const histogram = obs.metrics.histogram(name, options);

@@ -15,7 +15,12 @@ import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
-import { type ActiveSeries, type HttpServerInstruments, httpServerInstruments } from './instruments.js';
+import {
+  type ActiveSeries,
+  type HttpServerInstruments,
+  httpServerInstruments,
+  webSocketSessions,
+} from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
 import { ACCESS_LOG_KEYS, accessLineWriter } from './request-log.js';
 import { traceFields } from './trace-fields.js';
@@ -46,6 +51,8 @@ export interface ServerRequestInfo {
   httpVersion: string | undefined;
   /** The route template when the framework has matched it before the request starts (Fastify). */
   route?: string | undefined;
+  /** A WebSocket request an 'upgrade' listener hands to the app (see isWebSocketUpgrade). */
+  webSocket?: boolean;
 }
 
 /** How a request ended. */
@@ -63,6 +70,8 @@ export interface ServerRequestOutcome {
   leftMidRequest?: boolean;
   /** The error the server destroyed the connection with, after the response had started. */
   serverError?: unknown;
+  /** A WebSocket request the app sent no HTTP answer to: ws answered its handshake (see webSocketOutcome). */
+  upgraded?: boolean;
 }
 
 /** Codes a socket is destroyed with when the client went away: a reset, a write to a closed connection. */
@@ -113,6 +122,8 @@ export class ServerRequest {
   readonly context: Context;
   readonly method: string;
   readonly path: string;
+  /** A WebSocket request: its duration is the session's, recorded apart from the request latency. */
+  readonly webSocket: boolean;
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
   private readonly startedAt = performance.now();
@@ -129,6 +140,7 @@ export class ServerRequest {
   ) {
     this.method = normalizeMethod(info.method);
     this.path = info.path;
+    this.webSocket = info.webSocket === true;
     const scheme = info.encrypted ? 'https' : 'http';
     const attributes: Attributes = {};
     setMethodAttributes(attributes, info.method, this.method);
@@ -185,7 +197,9 @@ export class ServerRequest {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const { route, status } = outcome;
     let errorType = outcome.errorType;
-    if (errorType === undefined && status !== undefined && status >= 500) {
+    if (outcome.upgraded === true) {
+      if (this.hasError) errorType = errorTypeOf(this.error);
+    } else if (errorType === undefined && status !== undefined && status >= 500) {
       errorType = this.hasError ? errorTypeOf(this.error) : String(status);
     } else if (
       (errorType === ABORTED || errorType === RESPONSE_CUT) &&
@@ -210,7 +224,8 @@ export class ServerRequest {
 
     const method = this.method;
     const metricRoute = route ?? UNMATCHED_ROUTE;
-    this.instruments.duration.record(
+    const duration = this.webSocket ? webSocketSessions(this.obs) : this.instruments.duration;
+    duration.record(
       seconds,
       `${method}\u0000${metricRoute}\u0000${status ?? ''}\u0000${errorType ?? ''}`,
       () => {

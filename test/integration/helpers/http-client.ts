@@ -96,17 +96,32 @@ export async function pipelinedThenGone(
   socket.destroy();
 }
 
-/** Opens a WebSocket on `path` (the upgrade request, then the server's answer) and closes its connection. */
-export async function webSocketSession(base: string, path: string): Promise<void> {
-  const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+/**
+ * Opens a WebSocket on `path` and resolves with the status line of the server's answer once the
+ * connection has closed. The client ends the connection when the answer comes, unless
+ * `serverCloses`; `key: false` leaves out the Sec-WebSocket-Key a handshake needs.
+ */
+export async function webSocketSession(
+  base: string,
+  path: string,
+  options: { key?: boolean; serverCloses?: boolean } = {},
+): Promise<string> {
+  // Half open, so the client never ends first unless told to.
+  const socket = net.connect({ port: Number(new URL(base).port), host: '127.0.0.1', allowHalfOpen: true });
+  socket.on('error', () => {});
+  const closed = new Promise((resolve) => socket.once('close', resolve));
   await once(socket, 'connect');
+  const key = options.key === false ? '' : 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
   socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `${key}Sec-WebSocket-Version: 13\r\n\r\n`,
   );
-  await once(socket, 'data');
-  socket.end();
+  const [answer] = (await once(socket, 'data')) as [Buffer];
+  if (options.serverCloses !== true) socket.end();
   socket.resume();
-  await once(socket, 'close');
+  socket.once('end', () => socket.end());
+  await closed;
+  return answer.toString('latin1').split('\r\n')[0]!;
 }
 
 /**

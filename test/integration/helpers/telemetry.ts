@@ -1,7 +1,8 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { Sightline } from '../../../src/api/types.js';
 import type { MemoryExporter, MemoryMetricPoint } from '../../../src/testing/index.js';
-import { type heldRequests, pipelinedThenGone } from './http-client.js';
+import { type heldRequests, pipelinedThenGone, webSocketSession } from './http-client.js';
 
 /** Polls (flushing each time) until `count` spans match. */
 export async function waitForSpans(
@@ -69,4 +70,67 @@ export async function droppedPipeline(
   // The POST's body is read while its answer waits: Node 22 closes its request then.
   await pipelinedThenGone(base, ['GET /queued/1', 'POST /queued/2', 'GET /queued/3'], held.reached(3));
   return endedRequests(obs, memory, '/queued/', 3);
+}
+
+/**
+ * Opens two WebSockets on `path`, one the client closes and one the app does (its handler closes
+ * a session whose URL has `bye`), and returns how they were recorded under the route `route`:
+ * the answer to the first handshake; the name, status, status code and error.type of their SERVER
+ * spans; the level, status and error_type of their access-log lines; the requests still active;
+ * whether the route's request latency has them; and the attributes of their session duration.
+ */
+export async function closedWebSocketSessions(
+  obs: Sightline,
+  memory: MemoryExporter,
+  base: string,
+  path: string,
+  route: string,
+) {
+  const answer = await webSocketSession(base, path);
+  await webSocketSession(base, `${path}?bye=1`, { serverCloses: true });
+  const spans = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && s.attributes['http.route'] === route,
+    2,
+  );
+  await obs.forceFlush();
+  const points = memory.metrics();
+  const onRoute = (name: string) =>
+    points.find((p) => p.name === name && p.attributes['http.route'] === route);
+  return {
+    answer,
+    spans: spans.map((s) => [
+      s.name,
+      s.status.code,
+      s.attributes['http.response.status_code'],
+      s.attributes['error.type'],
+    ]),
+    lines: memory
+      .logs()
+      .filter((l) => l.route === route && l.duration_ms !== undefined)
+      .map((l) => [l.level, l.status, l.error_type]),
+    active: points
+      .filter((p) => p.name === 'http.server.active_requests')
+      .reduce((sum, p) => sum + (p.value as number), 0),
+    inRequestLatency: onRoute('http.server.request.duration') !== undefined,
+    session: onRoute('websocket.server.session.duration')?.attributes,
+  };
+}
+
+/**
+ * What closedWebSocketSessions returns for two sessions recorded as a WebSocket should be: each a
+ * 101 without error, logged at info, with its duration apart from the route's request latency.
+ */
+export function unfailedSessions(spanName: string, route: string) {
+  const span = [spanName, SpanStatusCode.UNSET, 101, undefined];
+  const line = ['info', 101, undefined];
+  return {
+    answer: 'HTTP/1.1 101 Switching Protocols',
+    spans: [span, span],
+    lines: [line, line],
+    active: 0,
+    inRequestLatency: false,
+    session: { 'http.request.method': 'GET', 'http.route': route, 'http.response.status_code': 101 },
+  };
 }

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import type { ServerRequestOutcome } from './server-request.js';
+
+const WEBSOCKET = /(?:^|,)\s*websocket\s*(?:,|$)/i;
+
+/**
+ * Whether the request asks for a WebSocket and came on the server's 'upgrade' event, from which a
+ * listener (express-ws, @fastify/websocket) hands it to the app.
+ */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  // Node sets it on a request it emits as 'upgrade' (a listener was there), and on no other.
+  if ((req as { upgrade?: unknown }).upgrade !== true) return false;
+  const upgrade = req.headers.upgrade;
+  return typeof upgrade === 'string' && WEBSOCKET.test(upgrade);
+}
+
+/** ws marks the socket with its WebSocket, under a symbol of its own, once it has sent the 101. */
+function switchedByWs(socket: unknown): boolean {
+  if (typeof socket !== 'object' || socket === null) return false;
+  for (const key of Object.getOwnPropertySymbols(socket)) if (key.description === 'websocket') return true;
+  return false;
+}
+
+/**
+ * How a WebSocket request ended when its connection closed with no HTTP answer from the app. ws
+ * answered the handshake on the connection itself, a 101 (or a 4xx it refused it with, which is
+ * not told to anyone), and the connection then carried the WebSocket until it closed: however it
+ * closed says nothing of the request, which failed only if the app reported an error.
+ */
+export function webSocketOutcome(
+  socket: unknown,
+  status: number | undefined,
+): Omit<ServerRequestOutcome, 'route'> {
+  return { status: switchedByWs(socket) ? 101 : status, upgraded: true };
+}
