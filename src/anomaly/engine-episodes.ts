@@ -1,3 +1,10 @@
+import {
+  countCycle,
+  holdsIncident,
+  type IncidentRequests,
+  incidentRequests,
+  outlastsIncident,
+} from './engine-requests.js';
 import type { SeriesSample } from './engine-series.js';
 import type { AnomalyKind, AnomalyResult } from './types.js';
 
@@ -11,14 +18,15 @@ const RECENT_COUNT_ALPHA = 0.1;
 const BEFORE_DAILY_WIDEN = 2;
 /**
  * Cycles in a row a reported series must be back on the normal side of the band it was reported
- * against before a new event: as many calm points as close the detector's episode.
+ * against before a new event: as many calm points as close the detector's episode. For an error
+ * rate, also as many requests as tell the incident's rate from the one before it.
  */
 const BACK_CYCLES = 3;
 /**
  * Cycles in a row without an episode of the detector's after which a reported change it has taken
- * as its new level (a deploy's lasting step) is over. Until then the band around that level is
- * still the old level's noise, narrower than the new one's, and the detector reopens episodes on
- * it every few cycles while the incident goes on.
+ * as its new level (a deploy's lasting step) is the series' normal. Until then the band around that
+ * level is still the old level's noise, narrower than the new one's, and the detector reopens
+ * episodes on it every few cycles while the incident goes on.
  */
 const SETTLE_CYCLES = 20;
 
@@ -35,8 +43,17 @@ export interface EpisodeState {
   reportedUpper: number;
   /** Cycles in a row the series has been back on the normal side of that band. */
   backRun: number;
+  /** For an error rate, the incident's errors and requests, to tell when it is over. */
+  requests: IncidentRequests;
   /** Cycles in a row, since the event, the detector has had no episode open. */
   settledRun: number;
+  /**
+   * The band around the level the detector took the reported change as, once it has held it for
+   * `SETTLE_CYCLES`: until the series is back in the band it was reported against, a new event
+   * must leave this one too. A detector may still undo such a change on a few cycles near the old
+   * level, as an error rate's minutes without errors are, and its next episodes are the same incident.
+   */
+  settled: { lower: number; upper: number } | undefined;
   /**
    * Highest score of the detector's open episode: the detector scores the first point only, and
    * the engine reports a few cycles later.
@@ -61,7 +78,9 @@ export function newEpisodeState(): EpisodeState {
     reportedLower: 0,
     reportedUpper: 0,
     backRun: 0,
+    requests: incidentRequests(0, 0),
     settledRun: 0,
+    settled: undefined,
     peak: 0,
     outageReported: false,
     zeroRun: 0,
@@ -130,11 +149,11 @@ export function judge(
     ) {
       s.outageReported = true;
       s.pending = undefined;
-      if (s.reported === 'down') return undefined;
+      if (s.reported === 'down' && s.settled === undefined) return undefined;
       const severity = Math.max(r.severity, 90);
       // For a busy rate any count is normal but none, even where the detector's band reaches 0.
       const lower = Math.max(s.healthyLower, 1 / sample.perCycle);
-      report(s, 'down', lower, s.healthyUpper);
+      report(s, 'down', lower, s.healthyUpper, incidentRequests(value, sample.requests));
       return {
         kind: 'level_shift',
         expected: s.healthyExpected,
@@ -148,19 +167,30 @@ export function judge(
   if (s.reported !== undefined) {
     const back = s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
     s.backRun = back ? s.backRun + 1 : 0;
+    if (sample.requests > 0) countCycle(s.requests, value, sample.requests, back);
     s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
   }
   if (!r.ongoing) {
     s.pending = undefined;
-    // The detector also ends its episode by taking a lasting change as its new level: the
-    // incident reported goes on while the series stays away from the band it left, and the
-    // detector's next episodes on it are that incident's, not new ones.
-    if (!s.outageReported && (s.backRun >= BACK_CYCLES || s.settledRun >= SETTLE_CYCLES)) {
-      s.reported = undefined;
+    if (s.reported !== undefined && !s.outageReported) {
+      if (s.backRun >= BACK_CYCLES && outlastsIncident(s.requests)) {
+        s.reported = undefined;
+        s.settled = undefined;
+      } else if (
+        // The detector also ends its episode by taking a lasting change as its new level: the
+        // incident reported goes on while the series stays away from the band it left, and the
+        // detector's next episodes on it are that incident's, not new ones, until it has held that
+        // level long enough, with a band that holds the incident's error rate, to make it normal.
+        s.settled === undefined &&
+        s.settledRun >= SETTLE_CYCLES &&
+        holdsIncident(s.requests, r.upper)
+      ) {
+        s.settled = { lower: r.lower, upper: r.upper };
+      }
     }
     return undefined;
   }
-  if (s.reported !== undefined) return undefined;
+  if (s.reported !== undefined && s.settled === undefined) return undefined;
   // Counts vary at least as Poisson noise does. A rate from an unusually regular source (a
   // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
   // would read as an incident.
@@ -172,8 +202,18 @@ export function judge(
   const widen = beforeDaily ? BEFORE_DAILY_WIDEN : 1;
   const upper = r.expected + widen * (r.upper - r.expected);
   const lower = r.expected - widen * (r.expected - r.lower);
-  const outsideUp = !countNoise && value > upper && value > sample.floor && sample.direction !== 'down';
-  const outsideDown = !countNoise && value < lower && sample.direction !== 'up';
+  const { settled } = s;
+  const outsideUp =
+    !countNoise &&
+    value > upper &&
+    value > sample.floor &&
+    sample.direction !== 'down' &&
+    (settled === undefined || value > settled.upper);
+  const outsideDown =
+    !countNoise &&
+    value < lower &&
+    sample.direction !== 'up' &&
+    (settled === undefined || value < settled.lower);
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;
     return undefined;
@@ -190,7 +230,10 @@ export function judge(
   const severity = s.pending.severity;
   s.pending = undefined;
   const reportedLower = sample.nonNegative ? Math.max(0, lower) : lower;
-  report(s, outsideUp ? 'up' : 'down', reportedLower, upper);
+  // A change held as the series' level that goes further is the same incident: its errors so far
+  // still tell when it is over.
+  const requests = s.reported === undefined ? incidentRequests(value, sample.requests) : s.requests;
+  report(s, outsideUp ? 'up' : 'down', reportedLower, upper, requests);
   return {
     kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
     expected: r.expected,
@@ -201,12 +244,20 @@ export function judge(
   };
 }
 
-function report(s: EpisodeState, direction: 'up' | 'down', lower: number, upper: number): void {
+function report(
+  s: EpisodeState,
+  direction: 'up' | 'down',
+  lower: number,
+  upper: number,
+  requests: IncidentRequests,
+): void {
   s.reported = direction;
   s.reportedLower = lower;
   s.reportedUpper = upper;
   s.backRun = 0;
+  s.requests = requests;
   s.settledRun = 0;
+  s.settled = undefined;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SeriesSample {
    * under load would otherwise read as a latency spike. 0 for series measured exactly.
    */
   readonly floor: number;
+  /** The requests a share of requests (a route's error rate) is of this cycle; 0 for any other series. */
+  readonly requests: number;
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
@@ -134,9 +136,18 @@ export function extractSamples(
       true,
     );
     if (p95) out.push(p95);
-    out.push(
-      sample('http.server.error.rate', r.attributes, r.errors / r.count, 'up', false, '1', 'none', 2, true),
+    const errors = sample(
+      'http.server.error.rate',
+      r.attributes,
+      r.errors / r.count,
+      'up',
+      false,
+      '1',
+      'none',
+      2,
+      true,
     );
+    out.push({ ...errors, requests: r.count });
   }
   return out;
 }
@@ -172,6 +183,7 @@ function sample(
     nonNegative,
     perCycle,
     floor,
+    requests: 0,
   };
 }
 

@@ -150,8 +150,10 @@ export class AnomalyEngine extends MetricReader {
   get activeEpisodes(): number {
     let n = 0;
     // An episode is the one its event reported: the detector's own, before the engine confirms it
-    // (a lone GC pause), is no incident.
-    for (const s of this.series.values()) if (this.judged(s) && s.episode.reported !== undefined) n++;
+    // (a lone GC pause), is no incident, nor is a change held as the series' new level.
+    for (const s of this.series.values()) {
+      if (this.judged(s) && s.episode.reported !== undefined && s.episode.settled === undefined) n++;
+    }
     return n;
   }
 

@@ -118,6 +118,23 @@ function minuteRoute() {
   return { heard, feed, engine };
 }
 
+/**
+ * `minuteRoute` fed twelve requests a minute, each failing at random: `minutes(n, errorRatio)`
+ * feeds the next `n` minutes, and `errors()` are the error-rate events heard.
+ */
+function randomFailures(seed: number) {
+  const { heard, feed } = minuteRoute();
+  const rand = prng(seed);
+  let cycle = 0;
+  const minutes = (n: number, errorRatio: number) => {
+    for (const end = cycle + n; cycle < end; cycle++) {
+      feed(cycle, 12, Array.from({ length: 12 }, rand).filter((u) => u < errorRatio).length);
+    }
+  };
+  const errors = () => heard.filter((e) => e.metric === 'http.server.error.rate');
+  return { minutes, errors };
+}
+
 /** A daily shape in [0, 1] by minute of the day: quiet from 22:00 to 03:00, busiest in the afternoon. */
 function dailyShape(minute: number): number {
   return Math.max(0, Math.sin(Math.PI * ((minute % DAY_CYCLES) / DAY_CYCLES) * 1.25 - 0.15 * Math.PI)) ** 2;
@@ -379,6 +396,8 @@ describe('the anomaly engine', () => {
     for (let m = 0; m < 8 * 60; m++) latency.feed(m, (m < 6 * 60 ? 100 : 500) + 20 * (rand() - 0.5));
     expect(latency.heard.map((e) => e.kind)).toEqual(['spike']);
     expect(latency.heard[0]!.time - (T0 + 6 * 60 * MINUTE)).toBeLessThanOrEqual(5 * MINUTE);
+    // Two hours at that level without an episode: a deploy's lasting step, no longer an open incident.
+    expect(latency.engine.activeEpisodes).toBe(0);
 
     const orders = minuteEngine('orders.placed', 'counter');
     for (let m = 0; m < 14 * 60; m++) orders.feed(m, m < 13 * 60 ? 40 + Math.round(rand() * 10) : undefined);
@@ -493,15 +512,7 @@ describe('the anomaly engine', () => {
   it('reports the next burst after a long error-free history and a recovery', () => {
     const missed: string[] = [];
     for (let seed = 1; seed <= 12; seed++) {
-      const { heard, feed } = minuteRoute();
-      const rand = prng(seed);
-      let cycle = 0;
-      const minutes = (n: number, errorRatio: number) => {
-        for (const end = cycle + n; cycle < end; cycle++) {
-          feed(cycle, 12, Array.from({ length: 12 }, rand).filter((u) => u < errorRatio).length);
-        }
-      };
-      const bursts = () => heard.filter((e) => e.metric === 'http.server.error.rate');
+      const { minutes, errors: bursts } = randomFailures(seed);
       minutes(180, 0);
       minutes(40, 0.5);
       const first = bursts().length;
@@ -516,6 +527,27 @@ describe('the anomaly engine', () => {
       }
     }
     expect(missed).toEqual([]);
+  });
+
+  // Twelve requests a minute failing one in twenty: half the minutes see no error, and three in a
+  // row, taken for the route back to none, every few minutes. Each next error was a new event: one
+  // to five over six hours on these runs, for one incident.
+  it('reports lasting sparse errors on a route once, and a burst after an error-free half hour', () => {
+    const repeated: string[] = [];
+    for (let seed = 1; seed <= 12; seed++) {
+      const { minutes, errors } = randomFailures(seed);
+      minutes(180, 0);
+      minutes(6 * 60, 0.05);
+      const lasting = errors().length;
+      minutes(30, 0);
+      minutes(10, 0.5);
+      if (lasting !== 1 || errors().length !== 2) {
+        repeated.push(
+          `seed ${seed}: ${errors().map((e) => `${(e.time - T0) / MINUTE} min: ${e.explanation}`)}`,
+        );
+      }
+    }
+    expect(repeated).toEqual([]);
   });
 
   it('does not call a fast route slow while its p95 stays inside the first bucket, yet sees it leave', async () => {

@@ -16,6 +16,7 @@ const latency: SeriesSample = {
   nonNegative: true,
   perCycle: 1,
   floor: 0,
+  requests: 0,
 };
 const rate: SeriesSample = {
   ...latency,
@@ -119,6 +120,57 @@ describe('judge: one event per confirmed episode', () => {
     expect(judge(s, latency, 2, open(band), 1)).toBeUndefined();
     for (let i = 0; i < 20; i++) judge(s, latency, 0.5, { ...calm, ...band }, 1);
     expect(judge(s, latency, 2, open(band), 1)).toMatchObject({ expected: 0.5, upper: 0.55 });
+  });
+});
+
+describe('judge: an error rate of few requests a cycle', () => {
+  // Twelve requests a cycle: an error is 1/12 of them.
+  const errorRate: SeriesSample = {
+    ...latency,
+    key: 'errors',
+    metric: 'http.server.error.rate',
+    requests: 12,
+  };
+  const zeroBand = { expected: 0, lower: 0, upper: 0.001 };
+  const quiet: AnomalyResult = { ...calm, ...zeroBand };
+
+  /** An incident reported at one error in twenty requests: 480 requests, 24 errors, 40 cycles. */
+  function reportedIncident() {
+    const s = newEpisodeState();
+    const cycle = (errors: number, r: AnomalyResult) => judge(s, errorRate, errors / 12, r, 1);
+    expect(cycle(1, open(zeroBand))).toBeDefined();
+    for (let i = 1; i < 40; i++)
+      expect(cycle([0, 1, 0, 1, 1][i % 5]!, i % 5 ? open(zeroBand) : quiet)).toBeUndefined();
+    return cycle;
+  }
+
+  it('ends an incident only once its cycles without errors hold the requests its rate would have failed', () => {
+    const cycle = reportedIncident();
+    // Ten cycles without an error, 120 requests: the incident's rate gives six errors in them.
+    for (let i = 0; i < 10; i++) cycle(0, quiet);
+    expect(cycle(1, open(zeroBand))).toBeUndefined();
+    // Twenty, 240 requests: about ten at the incident's rate, now 25 errors in 612 requests.
+    for (let i = 0; i < 20; i++) cycle(0, quiet);
+    expect(cycle(1, open(zeroBand))).toMatchObject({ upper: 0.001 });
+  });
+
+  it("holds a change as the new level only once the detector's band holds the incident's error rate", () => {
+    const cycle = reportedIncident();
+    // The detector opens no episode for thirty cycles but still expects no errors.
+    for (let i = 0; i < 30; i++) cycle(i % 3 ? 0 : 1, quiet);
+    expect(cycle(1, open(zeroBand))).toBeUndefined();
+    // Then takes the errors as its level, for twenty cycles without an episode.
+    const held = { expected: 0.05, lower: 0, upper: 0.3 };
+    for (let i = 0; i < 20; i++) cycle(i % 3 ? 0 : 1, { ...calm, ...held });
+    // It undoes that on a few cycles without errors: its episodes on the next errors are the
+    // incident's, and only errors beyond the band of the level it held are new.
+    for (let i = 0; i < 3; i++) cycle(0, quiet);
+    expect(cycle(1, open(zeroBand))).toBeUndefined();
+    expect(cycle(2, open(zeroBand))).toBeUndefined();
+    expect(cycle(6, open(zeroBand))).toMatchObject({ upper: 0.001 });
+    // That is still the incident reported first, whose rate still tells when it is over.
+    for (let i = 0; i < 3; i++) cycle(0, quiet);
+    expect(cycle(1, open(zeroBand))).toBeUndefined();
   });
 });
 
