@@ -4,6 +4,7 @@ import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
 import { getSightline, handsOver, setGlobalInstance } from './global.js';
+import { installNaturalExitShutdown } from './natural-exit.js';
 import { installExitFlush, installSignalHandlers } from './signals.js';
 import { SightlineInstance } from './sightline.js';
 import type { Sightline } from './types.js';
@@ -45,6 +46,7 @@ export function init(config?: SightlineConfig): Sightline {
     );
   setGlobalInstance(instance);
   instance.addCleanup(installExitFlush(instance));
+  instance.addCleanup(installNaturalExitShutdown(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
   instance.onRelease(() => {
     if (getSightline() === instance) setGlobalInstance(undefined);

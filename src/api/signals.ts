@@ -10,14 +10,11 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * When the service handles the signal too, its own graceful shutdown is in charge (requests in
  * flight finish, connections drain): shutting down at the signal would drop the telemetry of that
  * very drain. Then what is queued is flushed at once, and sightline shuts down when the drained
- * process is about to end (`beforeExit`).
+ * process is about to end, as any process ending on its own does (natural-exit.ts).
  */
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
   let draining = false;
-  const shutdownAtEnd = () => {
-    void instance.shutdown();
-  };
   for (const signal of SIGNALS) {
     let flushing = false;
     const handler = () => {
@@ -26,7 +23,6 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
         if (draining) return;
         draining = true;
         void instance.forceFlush();
-        process.once('beforeExit', shutdownAtEnd);
         return;
       }
       flushing = true;
@@ -39,7 +35,6 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
   }
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
-    process.removeListener('beforeExit', shutdownAtEnd);
   };
 }
 

@@ -2,8 +2,9 @@
  * The process's life and death: SIGTERM under load flushes what is queued and exits within the
  * deadline, a crash still gets the final log lines out, a stdout nobody reads neither fills the heap
  * nor keeps `process.exit()` from returning, flushes waiting on it together pile no listeners on its
- * writer, one whose reader has gone holds no flush to its deadline, and `shutdown()` returns at its
- * deadline even when the backend hangs.
+ * writer, one whose reader has gone holds no flush to its deadline, `shutdown()` returns at its
+ * deadline even when the backend hangs, and a process that ends on its own without it still sends
+ * what it recorded.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -256,5 +257,63 @@ describe('node:cluster workers each running sightline', () => {
     } finally {
       await collector.close();
     }
+  }, 30_000);
+});
+
+describe('a process that ends on its own without shutdown()', () => {
+  /** Runs natural-exit-child.ts against a collector and resolves with its exit code and how long it took. */
+  async function runJob(
+    how: string,
+    collector: FaultyBackend,
+  ): Promise<{ code: number | null; took: number }> {
+    const script = fileURLToPath(new URL('./natural-exit-child.ts', import.meta.url));
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', script, how, collector.url], {
+      stdio: 'inherit',
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, took: performance.now() - started };
+  }
+
+  it.each([
+    ['returns', 'return', 0],
+    ['sets process.exitCode and returns', 'exit-code', 3],
+    ['runs in a worker thread that returns', 'worker', 0],
+  ])(
+    '%s: its span, metric points, log line and anomaly event reach the collector, exit code kept',
+    async (_label, how, exitCode) => {
+      // Prepare, act: the job records, then leaves the event loop to empty.
+      const collector = await backend();
+      const { code } = await runJob(how, collector);
+
+      // Assess: what it recorded was sent before the process ended, which it did as it would have.
+      expect(code).toBe(exitCode);
+      expect(collector.received.traces).toBe(1);
+      expect(collector.received.metrics).toBeGreaterThan(0);
+      // The job's line and the anomaly's own warn line.
+      expect(collector.received.logs).toBe(2);
+      expect(collector.received.events).toBe(1);
+    },
+    30_000,
+  );
+
+  it('keeps recording through the work its own beforeExit listener schedules, and sends that too', async () => {
+    const collector = await backend();
+    const { code } = await runJob('more-work', collector);
+
+    expect(code).toBe(0);
+    expect(collector.received.traces).toBe(2);
+    expect(collector.received.logs).toBe(3);
+  }, 30_000);
+
+  it('ends within shutdownTimeout when the backend hangs', async () => {
+    const collector = await backend({ hangMs: 30_000 });
+    await collector.setMode('hang');
+    const { code, took } = await runJob('return', collector);
+
+    // The child's deadline is 2 s; the rest is its start-up.
+    expect(code).toBe(0);
+    expect(collector.requests.hang).toBeGreaterThan(0);
+    expect(took).toBeLessThan(2000 + 2500);
   }, 30_000);
 });

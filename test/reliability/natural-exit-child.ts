@@ -1,0 +1,42 @@
+/**
+ * A job that ends on its own, without `shutdown()`: it records a span, a metric point, a log line
+ * and an anomaly event bound for the collector and returns, leaving the event loop to empty.
+ * argv: <how it ends> <collector url>. `return` just returns; `exit-code` sets process.exitCode = 3
+ * first; `more-work` has a beforeExit listener of its own that schedules more work once, which
+ * records too; `worker` runs the job in a worker thread that returns.
+ */
+import { Worker } from 'node:worker_threads';
+import { otlp } from '../../adapters/otlp/index.js';
+import type { SightlineInstance } from '../../src/api/sightline.js';
+import { init } from '../../src/index.js';
+import { ANOMALY } from '../adapters/otlp/helpers.js';
+
+const [how, url] = process.argv.slice(2) as [string, string];
+if (how === 'worker') new Worker(new URL(import.meta.url), { argv: ['return', url] });
+else job();
+
+function job() {
+  const obs = init({
+    service: 'job',
+    exporters: [otlp({ url, protocol: 'http/json', env: {} })],
+    logStream: { write: () => {} },
+    shutdownTimeout: 2000,
+    metricInterval: 3_600_000,
+    outbound: false,
+    anomaly: false,
+  });
+  (obs as SightlineInstance).emitAnomaly(ANOMALY);
+  obs.trace('job', () => {
+    obs.metrics.counter('jobs.done').add(1);
+    obs.log.info('job done');
+  });
+  if (how === 'exit-code') process.exitCode = 3;
+  if (how === 'more-work') {
+    let once = false;
+    process.on('beforeExit', () => {
+      if (once) return;
+      once = true;
+      setTimeout(() => obs.trace('late work', () => obs.log.info('late work done')), 200);
+    });
+  }
+}
