@@ -20,6 +20,8 @@ export enum Layout {
   zRingAt = 0,
   /** Short window for the collective (multi-point) z: the z ring, and the span of `F.recent`. */
   zWindow = 12,
+  /** Points the likelihood averages its raw surprise over. */
+  likWindow = 20,
 }
 
 /**
@@ -750,8 +752,14 @@ export class StreamingDetector implements Detector {
     }
 
     // The strongest recent surprise, fading by one decade every `surpriseFade` points: the
-    // likelihood crosses a few points after the evidence, and that evidence must be recent.
-    s[F.recentSurprise] = Math.max(surprise, s[F.recentSurprise]! - 1 / K.surpriseFade);
+    // likelihood crosses a few points after the evidence, and that evidence must be recent. It is
+    // kept no longer than the likelihood's window holds the point: off a band about 1e-9 wide (a
+    // series that sat at exactly zero), a value is a surprise of 1e15 decades and more, which would
+    // otherwise count as recent for the rest of the series' life.
+    s[F.recentSurprise] = Math.max(
+      Math.min(surprise, Layout.likWindow / K.surpriseFade),
+      s[F.recentSurprise]! - 1 / K.surpriseFade,
+    );
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;

@@ -5,6 +5,7 @@ import {
   COLD_AT,
   DAY_MS,
   HOT_FLOATS,
+  LIK_WINDOW,
   OWN_COLD_FLOATS,
   OWN_HOT_FLOATS,
   RING_FLOATS,
@@ -23,6 +24,7 @@ describe('detector state layout', () => {
     expect(Layout.dayMs).toBe(DAY_MS);
     expect(Layout.zRingAt).toBe(Z_RING_AT);
     expect(Layout.zWindow).toBe(Z_WINDOW);
+    expect(Layout.likWindow).toBe(LIK_WINDOW);
     expect(F.runRate).toBe(COLD_AT);
   });
 

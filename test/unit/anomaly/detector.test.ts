@@ -523,6 +523,24 @@ describe('zero-variance baselines', () => {
       expect(starts(r, 230), `seed ${seed}`).toEqual([]);
     }
   });
+
+  it('forgets the surprise of the first errors after exactly zero: long after, calm points open no episode', () => {
+    // The error rate of a route at 12 requests a minute that never failed, then fails one request
+    // in ten, watched as the engine watches an error rate. Off a band about 1e-9 wide the first
+    // errors are a surprise of some 1e15 decades, which the memory of recent surprise kept for
+    // good: every later point passed for surprising itself, and points inside the band opened
+    // episodes thousands of points later (on 3 of these 12 runs). From the 1,440th point at the new
+    // rate on, the episodes are those of the same errors without the error-free points before them.
+    const options = { direction: 'up', transform: 'none', cooldown: 3, warmup: 30 } as const;
+    const late = (r: AnomalyResult[], from: number) => starts(r, from + 1440).map((i) => i - from);
+    for (let seed = 1; seed <= 12; seed++) {
+      const rand = prng(seed);
+      const failed = () => Array.from({ length: 12 }, rand).filter((u) => u < 0.1).length;
+      const errors = Array.from({ length: 4 * 1440 }, () => failed() / 12);
+      const afterZero = late(run(constant(200, 0).concat(errors), options), 200);
+      expect(afterZero, `seed ${seed}`).toEqual(late(run(errors, options), 0));
+    }
+  });
 });
 
 describe('impact floor and band', () => {
