@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // The BUILT declarations (`npm test` builds first), compiled as a project with the strictest
 // settings compiles them: without skipLibCheck, the errors in a package's .d.ts are its users' errors.
 const root = resolve(import.meta.dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
   exports: Record<string, string | Record<string, { types: string }>>;
 };
 const declarations = Object.values(pkg.exports).flatMap((target) =>
@@ -27,20 +29,28 @@ const strictest: ts.CompilerOptions = {
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
 };
 
-/** Compiles `source`, importing the package by name, under the strictest options; returns its errors. */
-function compileUsage(source: string): string[] {
-  const file = join(root, 'test/package/usage.ts');
-  const host = ts.createCompilerHost(strictest);
+/**
+ * Compiles `source`, importing the package by name from a file in `dir`, under the strictest
+ * options; returns its errors and those of the package's declarations.
+ */
+function compileUsage(source: string, options = strictest, dir = join(root, 'test/package')): string[] {
+  const file = join(dir, 'usage.ts');
+  const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists } = host;
   host.fileExists = (name) => name === file || fileExists(name);
   host.getSourceFile = (name, version, ...rest) =>
     name === file
       ? ts.createSourceFile(name, source, version)
       : getSourceFile.call(host, name, version, ...rest);
-  const program = ts.createProgram([file], strictest, host);
-  return ts
-    .getPreEmitDiagnostics(program, program.getSourceFile(file))
-    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
+  const program = ts.createProgram([file], options, host);
+  const checked = program
+    .getSourceFiles()
+    .filter(({ fileName }) => fileName === file || fileName.startsWith(join(root, 'dist')));
+  return [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...checked.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ].map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
 }
 
 describe('the type declarations', () => {
@@ -84,6 +94,90 @@ otlp({ url: env['OTLP_URL'], endpoints: { traces: env['OTLP_TRACES'] }, timeoutM
 expressMiddleware({ sightline: getSightline(), accessLog: { sampleRate: undefined } });
 createDetector({ sensitivity: undefined, warmup: undefined });
 `);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the type declarations under the old module resolution (node10)', () => {
+  // A CommonJS service's tsconfig often names no moduleResolution, which means node10, or "node":
+  // TypeScript reads no exports map there, only `types` and `typesVersions`. The project installs
+  // the package and its own dependencies, as npm would lay them out.
+  const project = mkdtempSync(join(tmpdir(), 'sightline-node10-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(root, join(project, 'node_modules', pkg.name), 'dir');
+  for (const dependency of ['@types', 'express', 'fastify']) {
+    symlinkSync(join(root, 'node_modules', dependency), join(project, 'node_modules', dependency), 'dir');
+  }
+
+  // pino's declarations default-import a CommonJS module, which needs esModuleInterop.
+  const { moduleResolution: _, ...common } = { ...strictest, esModuleInterop: true };
+  const setups: [string, ts.CompilerOptions][] = [
+    ['"module": "commonjs"', { ...common, module: ts.ModuleKind.CommonJS }],
+    [
+      '"moduleResolution": "node"',
+      { ...common, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 },
+    ],
+    [
+      '"module": "esnext", "moduleResolution": "node"',
+      { ...common, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Node10 },
+    ],
+  ];
+
+  it.each(setups)('%s: every entry resolves to the declarations `require` gets', (_, options) => {
+    const requireTypes = Object.entries(pkg.exports).flatMap(([subpath, target]): [string, string][] =>
+      typeof target === 'string' || target['require'] === undefined
+        ? []
+        : [[pkg.name + subpath.slice(1), join(root, target['require'].types)]],
+    );
+    const host = ts.createCompilerHost(options);
+    const resolved = requireTypes.map(([specifier]) => [
+      specifier,
+      ts.resolveModuleName(specifier, join(project, 'usage.ts'), options, host).resolvedModule
+        ?.resolvedFileName,
+    ]);
+    expect(resolved).toEqual(requireTypes);
+  });
+
+  it.each(setups)('%s: a service using every entry compiles', (_, options) => {
+    const errors = compileUsage(
+      `import express from 'express';
+import Fastify from 'fastify';
+import { init, SightlineConfigError } from 'sightline';
+import { createDetector } from 'sightline/anomaly';
+import { cloudwatch } from 'sightline/cloudwatch';
+import { datadog } from 'sightline/datadog';
+import { elastic } from 'sightline/elastic';
+import { expressErrorHandler, expressMiddleware } from 'sightline/express';
+import { sightlineFastify } from 'sightline/fastify';
+import { newrelic } from 'sightline/newrelic';
+import { otlp } from 'sightline/otlp';
+import { memoryExporter } from 'sightline/testing';
+const env = process.env;
+const memory = memoryExporter();
+const obs = init({ service: 'checkout', exporters: [memory] });
+obs.metrics.counter('orders').add(1, { region: 'eu' });
+const exporters = [
+  datadog({ apiKey: env['DD_API_KEY'] }),
+  newrelic({ licenseKey: env['NR_KEY'] }),
+  elastic({ node: env['ES_URL'] }),
+  cloudwatch({ region: env['REGION'] }),
+  otlp({ url: env['OTLP_URL'] }),
+];
+const app = express();
+app.use(expressMiddleware({ ignore: ['/health'] }));
+app.use(expressErrorHandler());
+async function start(): Promise<void> {
+  const server = Fastify({ loggerInstance: obs.log });
+  await server.register(sightlineFastify, { ignore: ['/health'] });
+}
+const detector = createDetector({ sensitivity: undefined });
+const isConfigError = (error: unknown): boolean => error instanceof SightlineConfigError;
+export { detector, exporters, isConfigError, memory, start };
+`,
+      options,
+      project,
+    );
     expect(errors).toEqual([]);
   });
 });
