@@ -13,7 +13,12 @@ import type { AdapterParts } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { createKeyMatcher } from '../logs/redact.js';
 import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
-import { type OtelGlobals, registerTracing } from './otel-globals.js';
+import {
+  type GlobalsBefore,
+  type OtelGlobals,
+  registerTracing,
+  restoreTracerProvider,
+} from './otel-globals.js';
 
 type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdown?(): Promise<void> };
 
@@ -27,8 +32,8 @@ export function buildTracerProvider(
   parts: readonly AdapterParts[],
   drops: DropCounter,
   globals: OtelGlobals,
-  /** The context and propagation globals that were free before the adapters set up. */
-  freeBefore: Pick<OtelGlobals, 'context' | 'propagation'>,
+  /** The globals as they were before the adapters set up. */
+  before: GlobalsBefore,
 ): { provider: FlushableProvider; contextManager: ContextManager } {
   const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
@@ -53,11 +58,17 @@ export function buildTracerProvider(
   const contextManager = new AsyncLocalStorageContextManager();
   registerTracing(globals, provider, contextManager, config.propagators);
   if (vendor) {
-    trace.disable();
-    trace.setGlobalTracerProvider(vendor);
+    // Only where the global was free: another SDK's provider, registered before init(), keeps the
+    // global API, as its instrumentations send their spans through it, and sightline's spans use
+    // the vendor's directly.
+    if (before.tracerProvider === undefined) {
+      trace.disable();
+      trace.setGlobalTracerProvider(vendor);
+      globals.trace = true;
+    } else restoreTracerProvider(before.tracerProvider);
     // The adapter registered the vendor's context manager and propagator itself, where they were
     // free: ours to undo. Another SDK's, registered before init(), stay at shutdown.
-    Object.assign(globals, { trace: true, ...freeBefore });
+    Object.assign(globals, { context: before.context, propagation: before.propagation });
     return { provider: vendor, contextManager };
   }
   return { provider, contextManager };

@@ -2,6 +2,7 @@ import {
   type ContextManager,
   context,
   metrics,
+  ProxyTracerProvider,
   propagation,
   type TextMapPropagator,
   type TracerProvider,
@@ -26,19 +27,40 @@ export function noGlobals(): OtelGlobals {
   return { metrics: false, trace: false, context: false, propagation: false };
 }
 
+/** The globals as init() found them, read before the adapters set up. */
+export interface GlobalsBefore extends Pick<OtelGlobals, 'context' | 'propagation'> {
+  /** The tracer provider another SDK registered, if one did. */
+  tracerProvider: TracerProvider | undefined;
+}
+
 /**
  * Whether the context manager and propagator globals are free, each taken for a moment and given
- * back. Read before adapters set up: a vendor's tracer (dd-trace) registers its own into the free
- * ones, and only those are sightline's to undo at shutdown.
+ * back, and the tracer provider another SDK registered. Read before adapters set up: a vendor's
+ * tracer (dd-trace) registers its own into the free ones, and only those are sightline's to undo
+ * at shutdown; it also takes over a provider already registered, which must then be given back.
  */
-export function freeContextGlobals(): Pick<OtelGlobals, 'context' | 'propagation'> {
+export function globalsBefore(): GlobalsBefore {
   const free = {
     context: context.setGlobalContextManager(new AsyncLocalStorageContextManager()),
     propagation: propagation.setGlobalPropagator(new W3CTraceContextPropagator()),
   };
   if (free.context) context.disable();
   if (free.propagation) propagation.disable();
-  return free;
+  // Read without registering: a provider set for a moment would leave the tracers libraries took
+  // from the API at load time on a proxy the API no longer uses.
+  const delegate = globalProxy().getDelegate();
+  const registered = delegate !== new ProxyTracerProvider().getDelegate();
+  return { ...free, tracerProvider: registered ? delegate : undefined };
+}
+
+/** Points the global API back at another SDK's provider that a vendor's tracer took over. */
+export function restoreTracerProvider(provider: TracerProvider): void {
+  globalProxy().setDelegate(provider);
+}
+
+/** The proxy the API hands out tracers from; a registered provider is its delegate. */
+function globalProxy(): ProxyTracerProvider {
+  return trace.getTracerProvider() as ProxyTracerProvider;
 }
 
 const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {

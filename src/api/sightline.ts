@@ -42,7 +42,7 @@ import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './bui
 import { buildTracerProvider } from './build-traces.js';
 import { exportedParts } from './exported-parts.js';
 import { HAND_OVER } from './global.js';
-import { freeContextGlobals, noGlobals, unregisterGlobals } from './otel-globals.js';
+import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { safeCall, settleWithin } from './wait.js';
@@ -141,7 +141,7 @@ export class SightlineInstance implements Sightline {
           }
         },
       };
-      const freeBefore = freeContextGlobals();
+      const before = globalsBefore();
       for (const adapter of extras.adapters)
         this.adapters.push({
           name: adapter.name,
@@ -158,7 +158,7 @@ export class SightlineInstance implements Sightline {
         this.adapters.map((a) => a.parts),
         this.dropCounter,
         this.globals,
-        freeBefore,
+        before,
       );
       this.tracerProvider = traces.provider;
       this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);

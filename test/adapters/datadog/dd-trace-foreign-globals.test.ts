@@ -5,7 +5,11 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
@@ -17,8 +21,12 @@ afterAll(async () => {
 });
 
 describe("traces: 'dd-trace' after another SDK", () => {
-  it("leaves that SDK's context manager and propagator in place at shutdown", async () => {
-    // Prepare: the other SDK's context manager and propagator are the global ones.
+  it("leaves that SDK's tracer provider, context manager and propagator in place", async () => {
+    // Prepare: the other SDK's tracer provider, context manager and propagator are the global ones.
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     server = await IntakeServer.start({ apiKey: KEY });
@@ -30,10 +38,11 @@ describe("traces: 'dd-trace' after another SDK", () => {
       traces: 'dd-trace',
       endpoints: { traces: server.url('') },
     });
+    trace.getTracer('app').startSpan('while-running').end();
     await obs.shutdown({ timeoutMs: 2000 });
 
-    // Assess: that SDK still carries the active span and writes traceparent.
-    const span = new BasicTracerProvider().getTracer('app').startSpan('after-shutdown');
+    // Assess: that SDK still gets the spans of the global API, carries the active span and writes traceparent.
+    const span = trace.getTracer('app').startSpan('after-shutdown');
     const headers: Record<string, string> = {};
     context.with(trace.setSpan(context.active(), span), () => {
       expect(trace.getActiveSpan()).toBe(span);
@@ -41,5 +50,6 @@ describe("traces: 'dd-trace' after another SDK", () => {
     });
     span.end();
     expect(headers.traceparent).toContain(span.spanContext().traceId);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['while-running', 'after-shutdown']);
   });
 });

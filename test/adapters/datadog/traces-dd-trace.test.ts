@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDdTrace } from '../../../adapters/datadog/dd-trace.js';
 import { getSightline, SightlineConfigError } from '../../../src/index.js';
@@ -134,5 +135,18 @@ describe("traces: 'dd-trace'", () => {
     expect(error).toBeInstanceOf(SightlineConfigError);
     expect((error as SightlineConfigError).code).toBe('SL_ERR_CONFIG_MISSING_DEPENDENCY');
     expect((error as Error).message).toContain('npm install dd-trace');
+  });
+
+  it("gives the OpenTelemetry API dd-trace's provider until shutdown(), then none", async () => {
+    // Act
+    const during = trace.getTracer('app').startSpan('api-span');
+    during.end();
+    await getSightline()!.shutdown({ timeoutMs: 2000 });
+    const after = trace.getTracer('app').startSpan('after-shutdown');
+    after.end();
+
+    // Assess: a later init() can register its own, as after any other shutdown.
+    expect(isSpanContextValid(during.spanContext())).toBe(true);
+    expect(isSpanContextValid(after.spanContext())).toBe(false);
   });
 });
