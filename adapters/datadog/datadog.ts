@@ -1,4 +1,5 @@
 import { hostname as osHostname } from 'node:os';
+import type { TextMapPropagator } from '@opentelemetry/api';
 import type { Diag } from '../../src/diag/diag.js';
 import {
   type AdapterContext,
@@ -133,8 +134,9 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     channels.push(channel);
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
-    const { provider, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
+    const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
     parts.tracerProvider = withDatadogHttpNames(provider);
+    parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
     parts.untracedOrigins = [agentUrl];
     flushTraces = () => flushDdTrace(tracer, provider);
@@ -156,7 +158,7 @@ function startDdTrace(
   opts: ResolvedOptions,
   identity: ServiceTags,
   diag: Diag,
-): { provider: DdTraceProvider; agentUrl: string } {
+): { provider: DdTraceProvider; propagator: TextMapPropagator; agentUrl: string } {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
     const i = t.indexOf(':');
@@ -178,9 +180,10 @@ function startDdTrace(
   const provider = new tracer.TracerProvider();
   // dd-trace's context manager must be the global one, so spans dd-trace starts on its own and
   // sightline's log correlation see the same active span.
-  provider.register({ propagator: ddTracePropagator(tracer) });
+  const propagator = ddTracePropagator(tracer);
+  provider.register({ propagator });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
-  return { provider, agentUrl: String(options.url) };
+  return { provider, propagator, agentUrl: String(options.url) };
 }
 
 function safeHostname(): string | undefined {

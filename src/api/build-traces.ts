@@ -1,4 +1,4 @@
-import { type ContextManager, type TracerProvider, trace } from '@opentelemetry/api';
+import { type ContextManager, type TextMapPropagator, type TracerProvider, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -15,6 +15,7 @@ import { createKeyMatcher } from '../logs/redact.js';
 import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
 import {
   type GlobalsBefore,
+  namedPropagator,
   type OtelGlobals,
   registerTracing,
   restoreTracerProvider,
@@ -25,6 +26,7 @@ type FlushableProvider = TracerProvider & { forceFlush?(): Promise<void>; shutdo
 /**
  * Registers the tracer provider: an adapter's own (dd-trace) when one offers it, else the
  * OpenTelemetry Node provider with AsyncLocalStorage context and the propagators configured.
+ * The propagator returned is the one for sightline's spans, registered or not.
  */
 export function buildTracerProvider(
   config: ResolvedConfig,
@@ -34,8 +36,10 @@ export function buildTracerProvider(
   globals: OtelGlobals,
   /** The globals as they were before the adapters set up. */
   before: GlobalsBefore,
-): { provider: FlushableProvider; contextManager: ContextManager } {
-  const vendor = parts.find((p) => p.tracerProvider)?.tracerProvider as FlushableProvider | undefined;
+): { provider: FlushableProvider; contextManager: ContextManager; propagator: TextMapPropagator } {
+  const vendorPart = parts.find((p) => p.tracerProvider);
+  const vendor = vendorPart?.tracerProvider as FlushableProvider | undefined;
+  const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [
     new SanitizingSpanProcessor(createKeyMatcher(config.redact), config.maxAttributeLength, () =>
@@ -56,7 +60,7 @@ export function buildTracerProvider(
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   const contextManager = new AsyncLocalStorageContextManager();
-  registerTracing(globals, provider, contextManager, config.propagators);
+  registerTracing(globals, provider, contextManager, propagator);
   if (vendor) {
     // Only where the global was free: another SDK's provider, registered before init(), keeps the
     // global API, as its instrumentations send their spans through it, and sightline's spans use
@@ -69,7 +73,7 @@ export function buildTracerProvider(
     // The adapter registered the vendor's context manager and propagator itself, where they were
     // free: ours to undo. Another SDK's, registered before init(), stay at shutdown.
     Object.assign(globals, { context: before.context, propagation: before.propagation });
-    return { provider: vendor, contextManager };
+    return { provider: vendor, contextManager, propagator };
   }
-  return { provider, contextManager };
+  return { provider, contextManager, propagator };
 }

@@ -68,21 +68,24 @@ const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {
   baggage: () => new W3CBaggagePropagator(),
 };
 
+/** The propagators OTEL_PROPAGATORS names, W3C trace-context and baggage by default, as one. */
+export function namedPropagator(propagators: readonly PropagatorName[]): TextMapPropagator {
+  return new CompositePropagator({ propagators: propagators.map((name) => PROPAGATORS[name]()) });
+}
+
 /**
- * What `NodeTracerProvider.register()` does (the provider, the context manager, the propagators
- * OTEL_PROPAGATORS names, W3C trace-context and baggage by default), noting which of them the API took.
+ * What `NodeTracerProvider.register()` does (the provider, the context manager, the propagator),
+ * noting which of them the API took.
  */
 export function registerTracing(
   globals: OtelGlobals,
   provider: TracerProvider,
   manager: ContextManager,
-  propagators: readonly PropagatorName[],
+  propagator: TextMapPropagator,
 ): void {
   globals.trace = trace.setGlobalTracerProvider(provider);
   globals.context = context.setGlobalContextManager(manager.enable());
-  globals.propagation = propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: propagators.map((name) => PROPAGATORS[name]()) }),
-  );
+  globals.propagation = propagation.setGlobalPropagator(propagator);
 }
 
 /** Leaves the globals as before `init()`, so a later `init()` can register again. */

@@ -5,6 +5,7 @@ import {
   type Meter,
   ROOT_CONTEXT,
   type Span,
+  type TextMapPropagator,
   type Tracer,
   type TracerProvider,
   context,
@@ -38,6 +39,7 @@ import { CallbackWaits } from '../metrics/callback-waits.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
 import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
 import { UNTRACED_ORIGINS, untracedOrigins } from '../integrations/outbound/untraced-origins.js';
+import { PROPAGATOR } from '../integrations/shared/propagator.js';
 import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './build-metrics.js';
 import { buildTracerProvider } from './build-traces.js';
 import { exportedParts } from './exported-parts.js';
@@ -95,6 +97,8 @@ export class SightlineInstance implements Sightline {
   readonly [KEYED_HISTOGRAMS]: KeyedHistograms;
   /** Origins the adapters' own clients call, which outgoing-call tracing leaves alone. */
   readonly [UNTRACED_ORIGINS]: ReadonlySet<string>;
+  /** The propagator of this instance's spans, for requests and calls out. */
+  readonly [PROPAGATOR]: TextMapPropagator;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, extras: InstanceExtras) {
@@ -161,6 +165,7 @@ export class SightlineInstance implements Sightline {
         before,
       );
       this.tracerProvider = traces.provider;
+      this[PROPAGATOR] = traces.propagator;
       this.tracer = this.tracerProvider.getTracer('sightline', SIGHTLINE_VERSION);
 
       // Same scope as `obs.metrics`, so the HTTP durations export as they did when the SDK recorded them.

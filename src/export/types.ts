@@ -1,4 +1,4 @@
-import type { TracerProvider } from '@opentelemetry/api';
+import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -100,6 +100,8 @@ export interface AdapterParts {
   idGenerator?: IdGenerator;
   /** A tracer provider to register instead of sightline's own (for vendor-native tracers such as dd-trace). */
   tracerProvider?: TracerProvider;
+  /** The propagator that goes with `tracerProvider`, for the headers of requests and calls out. */
+  propagator?: TextMapPropagator;
   /**
    * URLs of backends a vendor client the adapter starts calls on its own, outside the export
    * channels (dd-trace's Agent). Outgoing calls to their origins are not traced: each send would

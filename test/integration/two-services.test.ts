@@ -1,4 +1,4 @@
-import http, { createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import express from 'express';
@@ -9,7 +9,7 @@ import { expressMiddleware } from '../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { close, listen, request } from './helpers/http-client.js';
+import { close, httpGetJson, listen, request } from './helpers/http-client.js';
 import { waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -29,20 +29,6 @@ let inventoryUrl: string;
 // Service A: a checkout API on Express, calling B.
 let checkout: Server;
 let checkoutUrl: string;
-
-function httpGetJson(url: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve(JSON.parse(body)));
-      })
-      .on('error', reject);
-  });
-}
 
 beforeAll(async () => {
   uninstall = installOutboundHttp(obs);

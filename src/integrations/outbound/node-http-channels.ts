@@ -1,8 +1,8 @@
 import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { propagation } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
+import { propagatorOf } from '../shared/propagator.js';
 import {
   absoluteFormTarget,
   type ClientCall,
@@ -113,7 +113,7 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
     // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
     // traceparent would pass for this span's, so only the context's is sent.
     if (!callerTraceparent) request.removeHeader('tracestate');
-    propagation.inject(propagatedContext(call.context, callerTraceparent), request, setter);
+    propagatorOf(obs).inject(propagatedContext(call.context, callerTraceparent), request, setter);
   }
   request.once('close', endOnClose);
 }

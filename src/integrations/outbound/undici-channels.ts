@@ -1,5 +1,6 @@
-import { type Context, propagation } from '@opentelemetry/api';
+import type { Context, TextMapPropagator } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
+import { propagatorOf } from '../shared/propagator.js';
 import {
   absoluteFormTarget,
   type ClientCall,
@@ -70,14 +71,14 @@ const setter = {
   },
 };
 
-function propagate(request: UndiciRequest, ctx: Context): void {
+function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: Context): void {
   if (typeof request.addHeader !== 'function') return;
   const callerTraceparent = hasHeader(request.headers, 'traceparent');
   // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
   // traceparent would pass for this span's, so only the context's is sent.
   if (!callerTraceparent) removeHeader(request, 'tracestate');
   // The context's baggage goes in a header of its own after the caller's: the server reads one list.
-  propagation.inject(propagatedContext(ctx, callerTraceparent), request, setter);
+  propagator.inject(propagatedContext(ctx, callerTraceparent), request, setter);
 }
 
 export function onUndiciCreate(obs: Sightline, message: unknown): void {
@@ -93,7 +94,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
     // holds back its whole trace where whole traces are sent (dd-trace). The server still
     // continues the caller's trace.
     const ctx = tracedContext(obs, target.origin);
-    if (ctx !== undefined) propagate(request, ctx);
+    if (ctx !== undefined) propagate(propagatorOf(obs), request, ctx);
     return;
   }
   const path = request.path ?? '/';
@@ -105,7 +106,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   });
   if (!call) return;
   calls.set(request, call);
-  propagate(request, call.context);
+  propagate(propagatorOf(obs), request, call.context);
 }
 
 /** The statuses fetch follows when the response names a Location. */

@@ -3,7 +3,7 @@ import {
   type Attributes,
   type Context,
   context,
-  propagation,
+  defaultTextMapGetter,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -15,6 +15,7 @@ import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
+import { propagatorOf } from './propagator.js';
 import {
   type ActiveSeries,
   type HttpServerInstruments,
@@ -161,7 +162,7 @@ export class ServerRequest {
     if (info.route !== undefined) attributes['http.route'] = info.route;
 
     // Malformed traceparent/tracestate/baggage are dropped by the W3C propagators: a new trace starts.
-    const parent = propagation.extract(ROOT_CONTEXT, info.headers);
+    const parent = propagatorOf(obs).extract(ROOT_CONTEXT, info.headers, defaultTextMapGetter);
     this.span = obs.tracer.startSpan(
       spanName(this.method, info.route),
       { kind: SpanKind.SERVER, attributes },

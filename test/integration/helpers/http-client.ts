@@ -19,6 +19,21 @@ export async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** A GET with node:http's global agent, whose JSON body it returns: a call out from a handler. */
+export function httpGetJson(url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve(JSON.parse(body)));
+      })
+      .on('error', reject);
+  });
+}
+
 /** A plain request with node:http, sent in the ROOT context (no outbound tracing installed in these tests). */
 export function request(
   base: string,
