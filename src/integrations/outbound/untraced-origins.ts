@@ -29,8 +29,25 @@ export function untracedOrigins(lists: ReadonlyArray<readonly string[] | undefin
   return set;
 }
 
-/** True when a call to `origin` is one of the instance's adapters talking to its own backend. */
+/** The Agent URL dd-trace last reported, and its origin. */
+let ddTraceAgent: { url: unknown; origin: string | undefined } | undefined;
+
+/**
+ * The origin of the Agent an initialised dd-trace sends to, whoever initialised it: the app itself
+ * (`require('dd-trace').init()`) sends its spans, telemetry and configuration polls there too.
+ */
+function ddTraceAgentOrigin(): string | undefined {
+  const url = (globalThis as { _ddtrace?: { _tracer?: { _url?: unknown } } })._ddtrace?._tracer?._url;
+  if (url === undefined || url === null) return undefined;
+  if (ddTraceAgent?.url !== url) ddTraceAgent = { url, origin: originOf(String(url)) };
+  return ddTraceAgent.origin;
+}
+
+/**
+ * True when a call to `origin` is one of the instance's adapters talking to its own backend, or
+ * dd-trace talking to its Agent.
+ */
 export function isUntracedOrigin(obs: Sightline, origin: string): boolean {
   const set = (obs as { [UNTRACED_ORIGINS]?: ReadonlySet<string> })[UNTRACED_ORIGINS];
-  return set !== undefined && set.size > 0 && set.has(origin);
+  return (set !== undefined && set.size > 0 && set.has(origin)) || origin === ddTraceAgentOrigin();
 }
