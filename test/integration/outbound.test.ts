@@ -165,6 +165,15 @@ describe.each([
     expect(received[0]?.traceparent).toBeUndefined();
   });
 
+  it("leaves a Sentry SDK's uploads of its events alone", async () => {
+    // Sentry's transport posts envelopes to its DSN's project, the key in the query.
+    const envelope = '/api/42/envelope/?sentry_version=7&sentry_key=abc&sentry_client=sentry.javascript.node';
+    await obs.trace('marker', () => call(`${base}${envelope}`));
+    await waitForSpans(obs, memory, (s) => s.name === 'marker');
+    expect(memory.spans().filter(client)).toEqual([]);
+    expect(received[0]?.traceparent).toBeUndefined();
+  });
+
   it('keeps a traceparent the caller set by hand', async () => {
     const hand = '00-11111111111111111111111111111111-2222222222222222-01';
     await call(`${base}/by-hand`, { traceparent: hand });

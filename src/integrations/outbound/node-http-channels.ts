@@ -3,6 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { propagatorOf } from '../shared/propagator.js';
+import { isSentryUpload } from './untraced-origins.js';
 import {
   absoluteFormTarget,
   type ClientCall,
@@ -104,7 +105,7 @@ function requestTarget(request: ClientRequest): Omit<ClientRequestInfo, 'method'
 /** `http.client.request.created` (Node 22.12+): the request exists and its headers can still be set. */
 export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const request = (message as { request?: ClientRequest }).request;
-  if (!request || typeof request.setHeader !== 'function') return;
+  if (!request || typeof request.setHeader !== 'function' || isSentryUpload(request.path)) return;
   const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);

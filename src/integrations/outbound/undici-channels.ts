@@ -1,6 +1,7 @@
 import type { Context, TextMapPropagator } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { propagatorOf } from '../shared/propagator.js';
+import { isSentryUpload } from './untraced-origins.js';
 import {
   absoluteFormTarget,
   type ClientCall,
@@ -98,6 +99,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
     return;
   }
   const path = request.path ?? '/';
+  if (isSentryUpload(path)) return;
   // A forward proxy without a tunnel (a ProxyAgent with proxyTunnel: false) is the origin, sent the
   // absolute URL: the call is to that URL's host.
   const call = startClientCall(obs, {

@@ -29,6 +29,17 @@ export function untracedOrigins(lists: ReadonlyArray<readonly string[] | undefin
   return set;
 }
 
+/** Sentry's envelope endpoint, `/api/<project>/envelope/`, with the DSN's key in the query. */
+const SENTRY_ENVELOPE = /\/api\/\d+\/envelope\/\?(?:[^#]*&)?sentry_key=/;
+
+/**
+ * True for a Sentry SDK's upload of its events, which is traced by no one: Sentry marks it in its
+ * own scope (from version 11), where sightline cannot see it, no longer in OpenTelemetry's context.
+ */
+export function isSentryUpload(path: string): boolean {
+  return path.includes('sentry_key=') && SENTRY_ENVELOPE.test(path);
+}
+
 /** The Agent URL dd-trace last reported, and its origin. */
 let ddTraceAgent: { url: unknown; origin: string | undefined } | undefined;
 
