@@ -346,6 +346,14 @@ export class StreamingDetector implements Detector {
   private logUnit = 0;
   private n = 0;
   private pointsFirstDay = 0;
+  /**
+   * Until a day is seen the daily profile holds each slot's mean value and the seasonal level is
+   * zero; then the day's mean moves to the level. A level learned alongside from the first point
+   * is the mean of the day so far: the first night would be learned against a level that has seen
+   * only nights, the profile would hold the day's shape wrong for days, and the level, following
+   * it, would sink each night.
+   */
+  private profileRaw = false;
   // Model 0: flat level. Model 1: level + daily profile. Model 2: model 1 + weekly profile.
   private model = 0;
   /** Next write position in the z ring. */
@@ -433,6 +441,7 @@ export class StreamingDetector implements Detector {
     s[F.fadeDt] = 0;
     s[F.fade] = 1;
     this.pointsFirstDay = 0;
+    this.profileRaw = this.o.seasonality !== 'none';
     s[F.lvlA] = s[F.lvlB] = 0;
     s[F.maeA] = s[F.maeB] = s[F.maeC] = 0;
     s[F.selA] = s[F.selB] = s[F.selC] = 0;
@@ -517,7 +526,8 @@ export class StreamingDetector implements Detector {
     if (n === 1) {
       s[F.firstTs] = ts;
       s[F.lastTs] = ts;
-      s[F.lvlA] = s[F.lvlB] = y;
+      s[F.lvlA] = y;
+      s[F.lvlB] = this.profileRaw ? 0 : y;
       s[F.typical] = Math.abs(y);
       s[F.lastY] = y;
       s[F.maxSeen] = s[F.minSeen] = y;
@@ -527,6 +537,7 @@ export class StreamingDetector implements Detector {
     if (ts > prevTs) s[F.lastTs] = ts;
     const elapsed = s[F.lastTs]! - s[F.firstTs]!;
     if (elapsed < Layout.dayMs) this.pointsFirstDay++;
+    else if (this.profileRaw) this.centreProfile();
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
@@ -557,7 +568,8 @@ export class StreamingDetector implements Detector {
       }
     }
     const predA = s[F.lvlA]!;
-    const predB = s[F.lvlB]! + dayOff;
+    // A slot not seen on the first day has no value in the raw profile: the flat level stands in.
+    const predB = this.profileRaw && di < 0 ? predA : s[F.lvlB]! + dayOff;
     const predC = predB + WEEK.offsetAt(p, wi);
 
     // Counts vary at least as Poisson noise does (unit sd after the transform), however quiet the
@@ -914,7 +926,7 @@ export class StreamingDetector implements Detector {
         this.revertLeft = K.revertWindow;
         this.revertRun = 0;
         s[F.lvlA] = s[F.fastA]!;
-        s[F.lvlB] = s[F.fastB]!;
+        if (!this.profileRaw) s[F.lvlB] = s[F.fastB]!;
         // The accepted change is known: the drift rule waits until its gap is back to usual. Its
         // short mean moves to the new level too: creeping there over the next dozens of points,
         // it would look back to usual at first, re-arm, and report the same change as a drift.
@@ -950,7 +962,9 @@ export class StreamingDetector implements Detector {
     a[5] = sigB;
     a[6] = sigC;
     a[7] = sigma;
-    a[8] = dayOff;
+    // The weekly profile learns what the daily model leaves: on the first day, what its raw
+    // prediction leaves.
+    a[8] = this.profileRaw ? predB : dayOff;
     a[9] = elapsed;
     a[10] = s[F.lastTs]! - prevTs;
     this.learn(daySlot, weekSlot, perDay, n);
@@ -969,6 +983,18 @@ export class StreamingDetector implements Detector {
       severity,
       kind: ongoing ? this.episodeKind : null,
     };
+  }
+
+  /**
+   * A day is seen: the mean of the profile's slots, the day's mean, becomes the seasonal level,
+   * and each slot keeps its difference from it.
+   */
+  private centreProfile(): void {
+    const s = this.s;
+    this.profileRaw = false;
+    s[F.lvlB] = DAY.centreOffsets(this.p, this.dayAt, this.stride, s);
+    // A change accepted on the first day left the seasonal level where it was: undoing it must too.
+    s[F.prevB] = s[F.lvlB]!;
   }
 
   private endEpisode(): void {
@@ -1084,11 +1110,22 @@ export class StreamingDetector implements Detector {
     const aL = ewAlpha(K.levelSpan) * slow;
     const h = K.huber;
     s[F.lvlA]! += aL * clip(y - predA, -h * sigA, h * sigA);
-    // During the first day model B's level is the running mean, so the daily offsets it learns
-    // are relative to the day's average rather than to a level that chased the pattern.
-    const aB = elapsed < Layout.dayMs ? slow / Math.min(n, perDay) : ewAlpha(K.levelSpanSeasonal) * slow;
+    // The seasonal level starts once the first day is seen (`profileRaw`).
+    const aB = this.profileRaw ? 0 : ewAlpha(K.levelSpanSeasonal) * slow;
     s[F.lvlB]! += aB * clip(y - predB, -h * sigB, h * sigB);
     s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - s[F.typical]!);
+    const eA = Math.abs(y - predA);
+    const eB = Math.abs(y - predB);
+    const eC = Math.abs(y - predC);
+    // The models are compared once the daily one has a day to predict from, and on the points of
+    // episodes too: they are where the model in use failed, so leaving them out would hide its
+    // misses (each morning and evening of a flat model on a daily pattern) and keep it in use.
+    if (!this.profileRaw) {
+      const aSel = ewAlpha(K.selectDays * perDay);
+      s[F.selA]! += aSel * (Math.min(eA, 4 * sigA) - s[F.selA]!);
+      s[F.selB]! += aSel * (Math.min(eB, 4 * sigB) - s[F.selB]!);
+      s[F.selC]! += aSel * (Math.min(eC, 4 * sigC) - s[F.selC]!);
+    }
     if (inEp) return;
     const aR = Math.max(1 / n, DRIFT_ALPHA);
     const dS = Math.max(1.2533 * s[F.absD]!, sigma);
@@ -1096,16 +1133,9 @@ export class StreamingDetector implements Detector {
 
     const seen = n - this.scaleFrom;
     const aS = seen < K.scaleSpan / 4 ? 1 / seen : ewAlpha(K.scaleSpan);
-    const eA = Math.abs(y - predA);
-    const eB = Math.abs(y - predB);
-    const eC = Math.abs(y - predC);
     s[F.maeA]! += aS * (Math.min(eA, 4 * sigA) - s[F.maeA]!);
     s[F.maeB]! += aS * (Math.min(eB, 4 * sigB) - s[F.maeB]!);
     s[F.maeC]! += aS * (Math.min(eC, 4 * sigC) - s[F.maeC]!);
-    const aSel = ewAlpha(K.selectDays * perDay);
-    s[F.selA]! += aSel * (Math.min(eA, 4 * sigA) - s[F.selA]!);
-    s[F.selB]! += aSel * (Math.min(eB, 4 * sigB) - s[F.selB]!);
-    s[F.selC]! += aSel * (Math.min(eC, 4 * sigC) - s[F.selC]!);
 
     const season = this.o.seasonality;
     if (season !== 'none') {

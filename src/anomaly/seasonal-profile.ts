@@ -175,6 +175,21 @@ export class SeasonalProfile {
     state[this.rangeAge] = 0;
   }
 
+  /**
+   * Takes the mean of the learned offsets out of every one of them and returns it: a profile that
+   * learned whole values becomes a level and the differences from it.
+   */
+  centreOffsets(records: Float32Array, at: number, stride: number, state: Float64Array): number {
+    this.summarise(records, at, stride, state);
+    const mean = state[this.rangeMean]!;
+    for (let i = 0; i < this.slots; i++) {
+      const b = at + stride * i;
+      if (records[b + 2]! > 0) records[b] = records[b]! - mean;
+    }
+    state[this.rangeAge] = this.slots;
+    return mean;
+  }
+
   /** Widens every slot's deviation by `factor`: the noise grew with an accepted change of level. */
   scaleDeviations(records: Float32Array, at: number, stride: number, factor: number): void {
     for (let i = 0; i < this.slots; i++) records[at + stride * i + 1]! *= factor;

@@ -323,6 +323,25 @@ describe('the anomaly engine', () => {
     expect(late.map((e) => `${new Date(e.time).toISOString()} ${e.explanation}`)).toEqual([]);
   });
 
+  it('learns the daily pattern of business hours within days, instead of reporting each opening and closing', () => {
+    // Orders 09:00-18:00 every day, none at night, at the default one-minute cycle: the opening and
+    // the closing are reported as incidents while the flat baseline is in use, twice a day.
+    const heard: string[] = [];
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { heard: events, feed } = minuteEngine('orders.placed', 'counter');
+      const rand = prng(seed);
+      for (let i = 0; i < 8 * DAY_CYCLES; i++) {
+        const m = i % DAY_CYCLES;
+        const orders = m >= 9 * 60 && m < 18 * 60 ? 30 + Math.round(rand() * 20) : 0;
+        feed(i, orders > 0 ? orders : undefined);
+      }
+      const learned = events.filter((e) => e.time >= T0 + 3 * DAY_CYCLES * MINUTE);
+      heard.push(...learned.map((e) => `seed ${seed} ${new Date(e.time).toISOString()} ${e.kind}`));
+    }
+    // Days four to eight of five series: at most one more day of learning in all.
+    expect(heard.length, heard.join('\n')).toBeLessThanOrEqual(2);
+  });
+
   it('reports a memory leak that the baseline follows, once, as a drift from the level before it', () => {
     // A heap gauge with a GC sawtooth for three days, then leaking 5 MB an hour: the baseline
     // follows the rise, and the sawtooth is above any band only now and then.
