@@ -1,6 +1,7 @@
 import type { SpanContext } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { DropCounter } from '../internal/drops.js';
+import { pinoSymbolsOf } from './pino-symbols.js';
 
 /** Where sightline's logger keeps its {@link LineShape}; shared by every copy of the package. */
 export const LINE_SHAPE = Symbol.for('sightline.logs.lineShape');
@@ -54,7 +55,7 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
   }
   // Set when pino made the logger and never changed after; only the level and the bindings
   // (`setBindings` replaces them) are read per line.
-  const s = pino.symbols;
+  const s = pinoSymbolsOf(logger);
   const stream = internals[s.streamSym] as { write(line: string): void } & Internals;
   // A stream that wants pino's line metadata, or a hook rewriting lines, gets them from pino only.
   if (

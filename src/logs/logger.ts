@@ -13,6 +13,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { withErrorFields } from './error-fields.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
+import { markPinoSymbols } from './pino-symbols.js';
 import { KEY_MATCHER } from './quoted-url.js';
 import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
@@ -112,6 +113,7 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   Object.defineProperty(logger, LINE_SHAPE, { value: shape });
   Object.defineProperty(logger, KEY_MATCHER, { value: isSensitive });
+  markPinoSymbols(logger);
   return logger;
 }
 

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import { pinoSymbolsOf } from './pino-symbols.js';
 import { redactUrl } from './url-query.js';
 
 /**
@@ -18,12 +18,13 @@ type Write = (this: unknown, obj: unknown, msg: unknown, num: unknown) => unknow
 export function hideQuotedUrl(log: object, url: string | undefined): void {
   const holder = log as Record<symbol, unknown>;
   const isSensitive = holder[KEY_MATCHER];
-  const write = holder[pino.symbols.writeSym];
+  const { writeSym } = pinoSymbolsOf(log);
+  const write = holder[writeSym];
   if (url === undefined || typeof isSensitive !== 'function' || typeof write !== 'function') return;
   const clean = redactUrl(url, isSensitive as (key: string) => boolean);
   if (clean === url) return;
   const inherited = write as Write;
-  Object.defineProperty(log, pino.symbols.writeSym, {
+  Object.defineProperty(log, writeSym, {
     value: function hidingWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
       return inherited.call(this, obj, typeof msg === 'string' ? msg.replaceAll(url, clean) : msg, num);
     },

@@ -1,7 +1,8 @@
 import { type Context, context } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter } from '../../logs/fixed-line.js';
+import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
 
 const EMPTY_MIXIN = (): object => ({});
 
@@ -24,7 +25,8 @@ export function correlatedChild<L extends ChildableLogger>(
   ctx: Context,
   fallback: Record<string, string>,
 ): L {
-  const mixin = (logger as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym];
+  const { mixinSym } = pinoSymbolsOf(logger);
+  const mixin = (logger as unknown as Record<symbol, unknown>)[mixinSym];
   let fields: Record<string, unknown> = fallback;
   if (typeof mixin === 'function') {
     try {
@@ -37,7 +39,7 @@ export function correlatedChild<L extends ChildableLogger>(
   }
   const child = logger.child(fields) as L;
   if (typeof mixin === 'function') {
-    (child as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] = EMPTY_MIXIN;
+    (child as unknown as Record<symbol, unknown>)[mixinSym] = EMPTY_MIXIN;
   }
   return child;
 }

@@ -10,9 +10,10 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
+import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
 import { propagatorOf } from './propagator.js';
@@ -266,7 +267,8 @@ export class ServerRequest {
     const log = this.obs.log;
     // The instance's logger correlates through its mixin (with each backend's field names) when
     // the line is written in the request's context; a logger without one gets the plain fields.
-    const hasMixin = typeof (log as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym] === 'function';
+    const hasMixin =
+      typeof (log as unknown as Record<symbol, unknown>)[pinoSymbolsOf(log).mixinSym] === 'function';
     const fields: Record<string, unknown> = hasMixin ? {} : this.logFields();
     for (let i = 0; i < ACCESS_LOG_KEYS.length; i++)
       if (values[i] !== undefined) fields[ACCESS_LOG_KEYS[i]!] = values[i];

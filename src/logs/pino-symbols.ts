@@ -1,0 +1,21 @@
+import pino from 'pino';
+
+type PinoSymbols = typeof pino.symbols;
+
+/**
+ * On sightline's logger (and, through the prototype chain, its children): the symbols of the pino
+ * copy that made it. pino keeps its internals under symbols of its own, not registered ones, so
+ * code of a second copy of the package, with a pino of its own (a test runner's `jest.resetModules()`
+ * loads both afresh while the instance lives on), finds nothing under its own symbols.
+ */
+const PINO_SYMBOLS = Symbol.for('sightline.logs.pinoSymbols');
+
+export function markPinoSymbols(logger: object): void {
+  Object.defineProperty(logger, PINO_SYMBOLS, { value: pino.symbols });
+}
+
+/** The symbols of the pino that made `logger`: its mark, else this copy's. */
+export function pinoSymbolsOf(logger: object): PinoSymbols {
+  const marked = (logger as Record<symbol, PinoSymbols | undefined>)[PINO_SYMBOLS];
+  return typeof marked === 'object' && marked !== null ? marked : pino.symbols;
+}
