@@ -6,6 +6,14 @@ import { onUndiciCreate, onUndiciError, onUndiciHeaders, onUndiciTrailers } from
 /** One installation per process, shared by duplicate package copies (ESM and CJS). */
 const SLOT = Symbol.for('sightline.outbound.v1');
 
+/**
+ * Told of each new installation, which the others then give way to. A test runner's module sandbox
+ * (Jest's, one per test file) has a global object of its own, where the slot is not seen, while
+ * diagnostics_channel is the process's: an installation of an earlier test file that never shut
+ * down would trace every later call too, and send its own traceparent ahead of the current one's.
+ */
+const INSTALLED = 'sightline:outbound:installed';
+
 interface Installation {
   obs: Sightline;
   readonly uninstall: () => void;
@@ -72,6 +80,13 @@ export function installOutboundHttp(obs: Sightline): () => void {
       holder[SLOT] = undefined;
     },
   };
+  diagnosticsChannel.channel(INSTALLED).publish(installation);
+  subscriptions.push([
+    INSTALLED,
+    (message) => {
+      if (message !== installation) installation.uninstall();
+    },
+  ]);
   for (const [name, handler] of subscriptions) diagnosticsChannel.subscribe(name, handler);
   holder[SLOT] = installation;
   return installation.uninstall;
