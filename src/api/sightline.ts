@@ -30,6 +30,7 @@ import type {
 import { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
+import { realNow } from '../internal/node-timers.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
 import { createDestination, createSharedStdout, type FanoutDestination } from '../logs/destination.js';
@@ -365,7 +366,7 @@ export class SightlineInstance implements Sightline {
    */
   private async withDeadline(timeoutMs: number, work: () => Promise<unknown>): Promise<void> {
     const margin = Math.min(50, timeoutMs / 10);
-    const deadline = Date.now() + timeoutMs - margin;
+    const deadline = realNow() + timeoutMs - margin;
     const release = addFlushDeadline(deadline);
     const endWaits = this.metricsState.callbackWaits.flushing(deadline);
     try {

@@ -420,7 +420,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     const own =
       typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : shutdownTimeoutMs;
     // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline.
-    const left = flushTimeLeft(Date.now());
+    const left = flushTimeLeft();
     return Math.min(left === undefined ? own : Math.min(own, left), MAX_TIMER_MS);
   }
 

@@ -1,10 +1,12 @@
+import { realNow } from '../internal/node-timers.js';
+
 /**
- * The deadlines of the `obs.shutdown()` and `obs.forceFlush()` calls in progress, in epoch ms. The
- * OpenTelemetry SDK calls exporters' `shutdown()` and `forceFlush()` without a timeout, so
- * channels read these to stop at the caller's deadline rather than at their own default. Kept on
- * a global slot so ESM and CJS copies of the package agree.
+ * The deadlines of the `obs.shutdown()` and `obs.forceFlush()` calls in progress, on the
+ * {@link realNow} clock. The OpenTelemetry SDK calls exporters' `shutdown()` and `forceFlush()`
+ * without a timeout, so channels read these to stop at the caller's deadline rather than at their
+ * own default. Kept on a global slot so ESM and CJS copies of the package agree (v2 held epoch ms).
  */
-const SLOT = Symbol.for('sightline.export.deadline.v2');
+const SLOT = Symbol.for('sightline.export.deadline.v3');
 
 type Holder = Record<symbol, Set<{ readonly at: number }> | undefined>;
 
@@ -18,8 +20,8 @@ function active(): Set<{ readonly at: number }> {
  * Adds a deadline until the returned function is called. Calls can overlap (a SIGTERM's shutdown
  * during a forceFlush): each removes only its own deadline.
  */
-export function addFlushDeadline(epochMs: number): () => void {
-  const entry = { at: epochMs };
+export function addFlushDeadline(at: number): () => void {
+  const entry = { at };
   active().add(entry);
   return () => {
     active().delete(entry);
@@ -32,7 +34,8 @@ export function addFlushDeadline(epochMs: number): () => void {
  * a forceFlush's deadline loses items, while waiting past the forceFlush's own deadline does not
  * hold up that caller, whose wait has its own timer.
  */
-export function flushTimeLeft(now: number): number | undefined {
+export function flushTimeLeft(): number | undefined {
+  const now = realNow();
   let latest: number | undefined;
   for (const { at } of active()) if (latest === undefined || at > latest) latest = at;
   return latest === undefined ? undefined : Math.max(0, latest - now);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import timers from 'node:timers';
 
 /**
@@ -11,3 +12,10 @@ import timers from 'node:timers';
 export const realSetTimeout = timers.setTimeout;
 export const realClearTimeout = timers.clearTimeout;
 export const realSetImmediate = timers.setImmediate;
+
+/**
+ * A monotonic clock in ms for deadlines. Fake timers replace `Date` and the global `performance`
+ * with a clock that stands still until the test moves it: a deadline read from it would never
+ * come closer, and a flush that follows another would wait its whole time again.
+ */
+export const realNow = (): number => performance.now();

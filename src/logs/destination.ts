@@ -186,7 +186,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
 
 /** Until the shutdown's or forceFlush's deadline; without one (`obs.log.flush()`), a second. */
 function flushWaitMs(): number {
-  return Math.min(flushTimeLeft(Date.now()) ?? SYNC_FLUSH_MS, MAX_TIMER_MS);
+  return Math.min(flushTimeLeft() ?? SYNC_FLUSH_MS, MAX_TIMER_MS);
 }
 
 /**

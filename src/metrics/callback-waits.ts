@@ -1,4 +1,4 @@
-import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
+import { realClearTimeout, realNow, realSetTimeout } from '../internal/node-timers.js';
 
 /**
  * How long a collection waits for an async observable gauge callback. A callback still pending (a
@@ -21,7 +21,7 @@ export class CallbackWaits {
   /** Resolves when `callback` settles or its wait is cut; `onLate` hears a callback not waited for. */
   wait(callback: Promise<void>, onLate: () => void): Promise<void> {
     return new Promise((resolve) => {
-      const longest = Date.now() + this.longestMs;
+      const longest = realNow() + this.longestMs;
       let timer: ReturnType<typeof realSetTimeout> | undefined;
       const settle = (late: boolean) => {
         if (!this.pending.delete(cut)) return;
@@ -32,7 +32,7 @@ export class CallbackWaits {
       const cut = (cutAt: number) => {
         realClearTimeout(timer);
         // Node's own timer: a deadline, kept under a test's fake timers as the flush's own is.
-        timer = realSetTimeout(() => settle(true), Math.max(0, Math.min(cutAt, longest) - Date.now()));
+        timer = realSetTimeout(() => settle(true), Math.max(0, Math.min(cutAt, longest) - realNow()));
         timer.unref?.();
       };
       this.pending.add(cut);
@@ -45,11 +45,11 @@ export class CallbackWaits {
   }
 
   /**
-   * A flush that must end by `deadline` (epoch ms) starts: callbacks pending now or started before it
+   * A flush that must end by `deadline` ({@link realNow} ms) starts: callbacks pending now or started before it
    * ends are waited for until half its time is left. Returns the function that ends it.
    */
   flushing(deadline: number): () => void {
-    const now = Date.now();
+    const now = realNow();
     const flush = { cutAt: now + Math.max(0, deadline - now) / 2 };
     this.flushes.add(flush);
     const cutAt = this.cutAt() as number;

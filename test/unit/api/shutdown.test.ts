@@ -98,7 +98,7 @@ describe("under a test suite's fake timers", () => {
     },
   );
 
-  it('shutdown() returns at its deadline when the backend hangs', async () => {
+  it('shutdown() returns at its deadline when the backend hangs, what it did not take counted as shutdown', async () => {
     const hung = await startHungBackend();
     closers.push(() => hung.close());
     vi.useFakeTimers();
@@ -107,12 +107,20 @@ describe("under a test suite's fake timers", () => {
       logStream: { write() {} },
       anomaly: false,
     });
-    obs.trace('place order', () => {});
+    obs.metrics.counter('orders.placed').add(1);
+    obs.trace('place order', () => obs.log.info('order placed'));
 
+    // A forceFlush first, as a test makes before its assertions, then the shutdown.
+    const flushed = await within(obs.forceFlush({ timeoutMs: 300 }), 3000);
     const shut = await within(obs.shutdown({ timeoutMs: 300 }), 3000);
 
+    expect(flushed).toBe('returned');
     expect(shut).toBe('returned');
-    expect(obs.stats().otlp?.traces?.dropped.shutdown).toBe(1);
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      const stats = obs.stats().otlp?.[signal];
+      expect(stats?.queued, signal).toBe(0);
+      expect(stats?.dropped.shutdown, signal).toBe(stats?.produced);
+    }
   });
 
   it('obs.log.flush(cb) calls back at its deadline when a Writable logStream never finishes a write', async () => {
