@@ -76,14 +76,16 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
 const AUTHORITY_END = /[/?#\s"'<>`]/;
 
 /**
- * A value cut short whose last URL was cut in its authority (`postgres://app:S3CRET`, cut before
+ * `text` cut to `max` characters. A URL cut in its authority (`postgres://app:S3CRET`, cut before
  * `@db`) has lost the `@` that tells a user name and password from a host: all of it is hidden
- * (`postgres://[Redacted]`), so no start of a secret is left.
+ * (`postgres://[Redacted]`), so no start of a secret is left, and the marker is cut at `max` too,
+ * since a backend may refuse a longer value (New Relic's OTLP intake past 4,095 characters).
  */
-export function hideCutAuthority(text: string): string {
-  const scheme = text.lastIndexOf('://');
-  if (scheme === -1 || AUTHORITY_END.test(text.slice(scheme + 3))) return text;
-  return `${text.slice(0, scheme + 3)}[Redacted]`;
+export function cutHidingAuthority(text: string, max: number): string {
+  const cut = text.slice(0, max);
+  const scheme = cut.lastIndexOf('://');
+  if (scheme === -1 || AUTHORITY_END.test(cut.slice(scheme + 3))) return cut;
+  return `${cut.slice(0, scheme + 3)}[Redacted]`.slice(0, max);
 }
 
 /** The URL, absolute or not, with its user name, password and its query's secrets as `[Redacted]`. */

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { hideCutAuthority, redactUrlsIn } from '../logs/url-query.js';
+import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
 
 const ignore = (): void => {};
 
@@ -70,8 +70,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     const max = this.maxLength;
     if (typeof value === 'string') {
       const text = redactUrlsIn(value, this.isSensitive);
-      if (value.length > max || text.length > max)
-        this.cut(attributes, key, hideCutAuthority(text.slice(0, max)));
+      if (value.length > max || text.length > max) this.cut(attributes, key, cutHidingAuthority(text, max));
       else if (text !== value) attributes[key] = text;
     } else if (
       Array.isArray(value) &&
@@ -83,7 +82,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
         const text = redactUrlsIn(v, this.isSensitive);
         if (v.length <= max && text.length <= max) return text;
         cut = true;
-        return hideCutAuthority(text.slice(0, max));
+        return cutHidingAuthority(text, max);
       });
       if (cut) this.cut(attributes, key, texts);
       else attributes[key] = texts;

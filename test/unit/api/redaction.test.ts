@@ -447,6 +447,22 @@ describe('redaction, on by default', () => {
     expect(obs.drops().truncated_attribute).toBe(5);
   });
 
+  it('keeps a value whose cut URL authority is hidden within maxAttributeLength', () => {
+    // New Relic refuses OTLP values over 4,095 characters, the limit its docs set the SDK to.
+    const { obs, memory } = startCaptured({ maxAttributeLength: 32 });
+    // The cut falls just after the scheme: the marker is longer than what it replaces.
+    const text = `${'x'.repeat(21)}postgres://app:${SECRET}@db/orders`;
+    obs.trace('op', (span) => {
+      span.setAttributes({ 'db.statement': text, 'db.statements': [text] });
+    });
+    const [span] = memory.spans();
+    const value = span?.attributes['db.statement'] as string;
+    const values = span?.attributes['db.statements'] as string[];
+    expect(value.length).toBeLessThanOrEqual(32);
+    expect(values[0]?.length).toBeLessThanOrEqual(32);
+    expect(value).toBe(`${'x'.repeat(21)}postgres://`);
+  });
+
   it('hides the password and query secrets of a URL an exception quotes, in its event and the span’s status', () => {
     const { obs, memory } = startCaptured();
     const message = `GET https://deploy:${SECRET}@example.com/v1?page=2&token=${SECRET}`;
