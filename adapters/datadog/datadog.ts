@@ -19,7 +19,7 @@ import {
   type IntakeConfig,
 } from './channels.js';
 import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
-import { withDatadogHttpNames } from './dd-trace-naming.js';
+import { bridgeDdTraceSpans } from './dd-trace-bridge.js';
 import { ddTracePropagator } from './dd-trace-propagation.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
@@ -135,7 +135,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
     const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
-    parts.tracerProvider = withDatadogHttpNames(provider);
+    parts.tracerProvider = bridgeDdTraceSpans(provider);
     parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
     parts.untracedOrigins = [agentUrl];

@@ -12,7 +12,8 @@ import { arraysAsText, keepArrayAttributes } from './dd-trace-attributes.js';
 import { keepExceptionMessage } from './dd-trace-errors.js';
 
 /**
- * Names HTTP spans as Datadog does: operation `http.server.request` or `http.client.request`,
+ * dd-trace's tracer provider, with its spans given what its OpenTelemetry bridge leaves out. HTTP
+ * spans are named as Datadog names them: operation `http.server.request` or `http.client.request`,
  * resource `GET /orders/:id`, span type `web` or `http` (dd-trace's bridge sets none, and Datadog
  * takes a service's type, web, from its spans'). dd-trace makes an OpenTelemetry span's name its
  * operation name and fixes the resource at the start, so a server span renamed to its route once
@@ -22,15 +23,15 @@ import { keepExceptionMessage } from './dd-trace-errors.js';
  * span keeps its array attributes, as JSON text, and the message of an exception it records when it
  * is then marked failed.
  */
-export function withDatadogHttpNames(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
+export function bridgeDdTraceSpans(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
   return {
-    getTracer: (name, version, options) => httpNamingTracer(provider.getTracer(name, version, options)),
+    getTracer: (name, version, options) => bridgedTracer(provider.getTracer(name, version, options)),
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
 }
 
-function httpNamingTracer(tracer: Tracer): Tracer {
+function bridgedTracer(tracer: Tracer): Tracer {
   const startSpan = (name: string, options?: SpanOptions, ctx?: Context): Span => {
     const attributes = arraysAsText(options?.attributes);
     const opts = attributes === options?.attributes ? options : { ...options, attributes };
