@@ -556,9 +556,40 @@ describe.each([
     const wsBase = await listen(wsServer);
     try {
       // A session lasts as long as the WebSocket: the route's request latency leaves it out.
-      expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat/.websocket')).toEqual(
-        unfailedSessions('GET /chat/.websocket', '/chat/.websocket'),
+      expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat')).toEqual(
+        unfailedSessions('GET /chat', '/chat'),
       );
+    } finally {
+      await close(wsServer);
+    }
+  });
+
+  it('records a WebSocket (express-ws) by the path and route app.ws() was given, which ignore matches', async () => {
+    const app = express();
+    app.use(expressMiddleware({ ignore: ['/chat'] }));
+    const wsServer = createServer(app);
+    const { ws } = expressWs(app, wsServer);
+    ws('/chat', () => {});
+    ws('/rooms/:room', () => {});
+    ws('/', () => {});
+    const wsBase = await listen(wsServer);
+    try {
+      await webSocketSession(wsBase, '/chat');
+      await webSocketSession(wsBase, '/rooms/42?user=7');
+      await webSocketSession(wsBase, '/');
+      const spans = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER, 2);
+      expect(spans.map((s) => [s.name, s.attributes['url.path'], s.attributes['http.route']]).sort()).toEqual(
+        [
+          ['GET /', '/', '/'],
+          ['GET /rooms/:room', '/rooms/42', '/rooms/:room'],
+        ],
+      );
+      expect(
+        memory
+          .logs()
+          .flatMap((l) => (l.duration_ms === undefined ? [] : [l.path]))
+          .sort(),
+      ).toEqual(['/', '/rooms/42']);
     } finally {
       await close(wsServer);
     }
@@ -573,12 +604,12 @@ describe.each([
     const wsBase = await listen(wsServer);
     try {
       await webSocketSession(wsBase, '/private', { serverCloses: true });
-      const [span] = await waitForSpans(obs, memory, server('/private/.websocket'));
+      const [span] = await waitForSpans(obs, memory, server('/private'));
       expect([span!.status.code, span!.attributes['http.response.status_code']]).toEqual([
         SpanStatusCode.UNSET,
         401,
       ]);
-      expect(memory.logs().find((l) => l.path === '/private/.websocket')).toMatchObject({
+      expect(memory.logs().find((l) => l.path === '/private')).toMatchObject({
         level: 'warn',
         status: 401,
       });
@@ -599,12 +630,12 @@ describe.each([
     const wsBase = await listen(wsServer);
     try {
       await webSocketSession(wsBase, '/broken-chat');
-      const [span] = await waitForSpans(obs, memory, server('/broken-chat/.websocket'));
+      const [span] = await waitForSpans(obs, memory, server('/broken-chat'));
       expect([span!.status.code, span!.attributes['error.type']]).toEqual([
         SpanStatusCode.ERROR,
         'TypeError',
       ]);
-      expect(memory.logs().find((l) => l.path === '/broken-chat/.websocket')).toMatchObject({
+      expect(memory.logs().find((l) => l.path === '/broken-chat')).toMatchObject({
         level: 'error',
         error_type: 'TypeError',
       });

@@ -8,7 +8,7 @@ import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/opti
 import { correlatedChild } from '../shared/request-log.js';
 import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
-import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
+import { isWebSocketUpgrade, webSocketOutcome, withoutExpressWsSuffix } from '../shared/websocket-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
 
 /** Options of {@link expressMiddleware}. */
@@ -155,7 +155,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       next();
       return;
     }
-    const path = requestPath(req.originalUrl ?? req.url ?? '/');
+    const webSocket = isWebSocketUpgrade(req);
+    // Express routes by this path: express-ws has added its suffix to a WebSocket's before the app sees it.
+    const routedPath = requestPath(req.originalUrl ?? req.url ?? '/');
+    const path = webSocket ? withoutExpressWsSuffix(routedPath) : routedPath;
     const socket = req.socket as (typeof req.socket & { encrypted?: boolean }) | undefined;
     const request = startServerRequest(obs, resolved, {
       method: req.method,
@@ -164,7 +167,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       headers: req.headers,
       clientAddress: socket?.remoteAddress,
       httpVersion: req.httpVersion,
-      webSocket: isWebSocketUpgrade(req),
+      webSocket,
     });
     if (request === undefined) {
       // An ignored path has no span, but a handler written against req.log still finds a logger.
@@ -188,10 +191,11 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       const completed = res.writableEnded && !leftMidRequest;
       let route: string | undefined;
       try {
-        route = resolveRouteTemplate(req, path);
+        route = resolveRouteTemplate(req, routedPath);
       } catch {
         route = undefined;
       }
+      if (route !== undefined && webSocket) route = withoutExpressWsSuffix(route);
       request.finish({
         route,
         ...(completed

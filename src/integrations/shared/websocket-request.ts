@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ServerRequestOutcome } from './server-request.js';
 
 const WEBSOCKET = /(?:^|,)\s*websocket\s*(?:,|$)/i;
+// express-ws routes a WebSocket as a GET on its path with this added (`app.ws('/chat')` is `/chat/.websocket`).
+const EXPRESS_WS_SUFFIX = '/.websocket';
 
 /**
  * Whether the request asks for a WebSocket and came on the server's 'upgrade' event, from which a
@@ -12,6 +14,15 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   if ((req as { upgrade?: unknown }).upgrade !== true) return false;
   const upgrade = req.headers.upgrade;
   return typeof upgrade === 'string' && WEBSOCKET.test(upgrade);
+}
+
+/**
+ * A WebSocket's path or route as the app wrote it in `app.ws()`, without the suffix express-ws
+ * routes it by: `/chat/.websocket` is `/chat`, `/.websocket` is `/`.
+ */
+export function withoutExpressWsSuffix(path: string): string {
+  if (!path.endsWith(EXPRESS_WS_SUFFIX)) return path;
+  return path.slice(0, -EXPRESS_WS_SUFFIX.length) || '/';
 }
 
 /** ws marks the socket with its WebSocket, under a symbol of its own, once it has sent the 101. */
