@@ -687,7 +687,13 @@ describe('sightlineFastify with @fastify/websocket', () => {
   beforeAll(async () => {
     wsApp = Fastify();
     await wsApp.register(sightlineFastify);
+    // Routes declared before @fastify/websocket keep their handlers: an upgrade there is answered in HTTP.
+    wsApp.get('/page', async () => ({ page: 1 }));
+    wsApp.get('/broken-page', async () => {
+      throw new TypeError('bad page');
+    });
     await wsApp.register(fastifyWebsocket as never);
+    wsApp.get('/late-page', async () => ({ page: 2 }));
     wsApp.get(
       '/chat',
       { websocket: true } as never,
@@ -724,6 +730,41 @@ describe('sightlineFastify with @fastify/websocket', () => {
     expect(line?.level).not.toBe('error');
   });
 
+  it('records an upgrade the app answers in HTTP as a request, in the route latency and error rate, not as a session', async () => {
+    const answers: string[] = [];
+    for (const path of ['/page', '/broken-page', '/nowhere', '/late-page'])
+      answers.push(await webSocketSession(wsBase, path, { serverCloses: true }));
+    await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER, 4);
+    await obs.forceFlush();
+    // Points are cumulative: the app's other requests are still there.
+    const routes = ['/page', '/broken-page', 'unmatched', '/late-page'];
+    const recorded = (name: string) =>
+      memory
+        .metrics()
+        .filter((p) => p.name === name && routes.includes(p.attributes['http.route'] as string))
+        .map((p) => [
+          p.attributes['http.route'],
+          p.attributes['http.response.status_code'],
+          p.attributes['error.type'],
+        ])
+        .sort();
+    expect(answers).toEqual([
+      'HTTP/1.1 200 OK',
+      'HTTP/1.1 500 Internal Server Error',
+      'HTTP/1.1 404 Not Found',
+      'HTTP/1.1 101 Switching Protocols',
+    ]);
+    expect(recorded('http.server.request.duration')).toEqual(
+      expect.arrayContaining([
+        ['/broken-page', 500, 'TypeError'],
+        ['/page', 200, undefined],
+        ['unmatched', 404, undefined],
+      ]),
+    );
+    // A route of no WebSocket declared after @fastify/websocket: ws accepts the handshake, the plugin closes it.
+    expect(recorded('websocket.server.session.duration')).toEqual([['/late-page', 101, undefined]]);
+  });
+
   it('records a WebSocket a hook refuses with the status it answered', async () => {
     expect(await webSocketSession(wsBase, '/private', { serverCloses: true })).toBe(
       'HTTP/1.1 401 Unauthorized',
@@ -734,5 +775,7 @@ describe('sightlineFastify with @fastify/websocket', () => {
       401,
     ]);
     expect(memory.logs().find((l) => l.path === '/private')).toMatchObject({ level: 'warn', status: 401 });
+    const answered = { 'http.route': '/private', 'http.response.status_code': 401 };
+    expect(await durationPoint(obs, memory, 'http.server.request.duration', answered)).toBeDefined();
   });
 });

@@ -124,7 +124,10 @@ export class ServerRequest {
   readonly context: Context;
   readonly method: string;
   readonly path: string;
-  /** A WebSocket request: its duration is the session's, recorded apart from the request latency. */
+  /**
+   * A WebSocket request. Ended without an HTTP answer it was a session (see webSocketOutcome),
+   * whose duration is recorded apart from the request latency.
+   */
   readonly webSocket: boolean;
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
@@ -226,7 +229,9 @@ export class ServerRequest {
 
     const method = this.method;
     const metricRoute = route ?? UNMATCHED_ROUTE;
-    const duration = this.webSocket ? webSocketSessions(this.obs) : this.instruments.duration;
+    // An upgrade the app answered in HTTP (a route of no WebSocket, a 404, a hook's 401) never became
+    // a session: that answer's latency and failure belong with the route's requests.
+    const duration = outcome.upgraded === true ? webSocketSessions(this.obs) : this.instruments.duration;
     duration.record(
       seconds,
       `${method}\u0000${metricRoute}\u0000${status ?? ''}\u0000${errorType ?? ''}`,

@@ -135,8 +135,9 @@ type FastifyLike = {
 
 /**
  * What @fastify/websocket does: the upgrade request goes through Fastify's router with a response
- * on its socket; a route declared with `websocket: true` hijacks the reply and has ws answer the
- * handshake, then gets the WebSocket. An error the handler throws goes to the plugin's own handler
+ * on its socket; a route declared after the plugin hijacks the reply and has ws answer the
+ * handshake, then a `websocket: true` route gets the WebSocket and any other closes it. Fastify
+ * answers an upgrade to a route declared before the plugin, or to no route, in HTTP. An error the handler throws goes to the plugin's own handler
  * (logged, connection terminated), never to Fastify's hooks.
  */
 export function fastifyWebsocket(fastify: FastifyLike, _options: object, done: () => void): void {
@@ -159,12 +160,14 @@ export function fastifyWebsocket(fastify: FastifyLike, _options: object, done: (
     if (request.ws) request.raw[kWs].destroy();
     next();
   });
+  // Every route declared after the plugin: an upgrade to one of no WebSocket is accepted and closed.
   fastify.addHook('onRoute', (routeOptions: any) => {
-    if (!routeOptions.websocket) return;
-    const wsHandler = routeOptions.handler;
-    const handler = (_request: unknown, reply: any) => reply.code(404).send();
+    const wsHandler = routeOptions.websocket ? routeOptions.handler : (ws: FakeWebSocket) => ws.close();
+    const handler = routeOptions.websocket
+      ? (_request: unknown, reply: any) => reply.code(404).send()
+      : routeOptions.handler;
     routeOptions.handler = function (this: unknown, request: any, reply: any) {
-      if (!request.raw[kWs]) return handler(request, reply);
+      if (!request.raw[kWs]) return handler.call(this, request, reply);
       reply.hijack();
       handleUpgrade(request.raw, request.raw[kWs], (ws) => {
         const terminate = (error: unknown) => {
