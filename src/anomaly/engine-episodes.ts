@@ -49,8 +49,8 @@ export interface EpisodeState {
   settledRun: number;
   /**
    * The band around the level the detector took the reported change as, once it has held it for
-   * `SETTLE_CYCLES`: until the series is back in the band it was reported against, a new event
-   * must leave this one too. A detector may still undo such a change on a few cycles near the old
+   * `SETTLE_CYCLES`: until the series, and the detector's baseline, are back in the band it was
+   * reported against, a new event must leave both bands. A detector may still undo such a change on a few cycles near the old
    * level, as an error rate's minutes without errors are, and its next episodes are the same incident.
    */
   settled: { lower: number; upper: number } | undefined;
@@ -165,15 +165,21 @@ export function judge(
     }
   }
   if (s.reported !== undefined) {
-    const back = s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
-    s.backRun = back ? s.backRun + 1 : 0;
-    if (sample.requests > 0) countCycle(s.requests, value, sample.requests, back);
+    s.backRun = isBack(s, value) ? s.backRun + 1 : 0;
+    if (sample.requests > 0) countCycle(s.requests, value, sample.requests, s.backRun > 0);
     s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
   }
   if (!r.ongoing) {
     s.pending = undefined;
     if (s.reported !== undefined && !s.outageReported) {
-      if (s.backRun >= BACK_CYCLES && outlastsIncident(s.requests)) {
+      // Back from a change the detector took as its level, the incident lasts until the detector
+      // has come back too: until then it still expects the incident's level, and its episode on
+      // the series' return is that incident's end, not a fall of its own.
+      if (
+        s.backRun >= BACK_CYCLES &&
+        outlastsIncident(s.requests) &&
+        (s.settled === undefined || isBack(s, r.expected))
+      ) {
         s.reported = undefined;
         s.settled = undefined;
       } else if (
@@ -202,18 +208,21 @@ export function judge(
   const widen = beforeDaily ? BEFORE_DAILY_WIDEN : 1;
   const upper = r.expected + widen * (r.upper - r.expected);
   const lower = r.expected - widen * (r.expected - r.lower);
+  // A change held as the series' level is still the reported incident: a new event must leave the
+  // band around that level and the band the incident was reported against, or the series going
+  // back to where it was before (traffic after a surge) would read as a fall of its own.
   const { settled } = s;
   const outsideUp =
     !countNoise &&
     value > upper &&
     value > sample.floor &&
     sample.direction !== 'down' &&
-    (settled === undefined || value > settled.upper);
+    (settled === undefined || value > Math.max(settled.upper, s.reportedUpper));
   const outsideDown =
     !countNoise &&
     value < lower &&
     sample.direction !== 'up' &&
-    (settled === undefined || value < settled.lower);
+    (settled === undefined || value < Math.min(settled.lower, s.reportedLower));
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;
     return undefined;
@@ -242,6 +251,11 @@ export function judge(
     lower: reportedLower,
     upper,
   };
+}
+
+/** Whether a value is on the normal side of the band the incident was reported against. */
+function isBack(s: EpisodeState, value: number): boolean {
+  return s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
 }
 
 function report(

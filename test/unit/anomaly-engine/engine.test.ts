@@ -310,6 +310,26 @@ describe('the anomaly engine', () => {
     expect(heard[1]?.expected).toBeGreaterThan(35);
   });
 
+  // Traffic doubles for an hour and a half, long enough for the detector to take it as its level,
+  // then goes back to what it was: the detector, still expecting the surge, opened an episode on
+  // the return, reported as a drift down to the very rate the surge's event gave as normal.
+  it('does not report traffic going back to its normal after a lasting surge, yet sees a fall below it', () => {
+    const { heard, feed, engine } = minuteRoute();
+    let cycle = 0;
+    const minutes = (n: number, count: number) => {
+      for (const end = cycle + n; cycle < end; cycle++) feed(cycle, count, 0);
+    };
+    minutes(300, 30);
+    minutes(90, 70);
+    minutes(60, 30);
+    expect(heard.map((e) => e.explanation)).toEqual([
+      'http.server.request.rate on GET /products: spike up, observed 1.167 vs expected 0.5 (2.333x expected), normal band 0.47..0.53, severity 100',
+    ]);
+    expect(engine.activeEpisodes).toBe(0);
+    minutes(10, 6);
+    expect(heard.slice(1).map((e) => e.observed)).toEqual([0.1]);
+  });
+
   it('once the daily pattern is learned, does not report the end of business hours as an outage', () => {
     // Orders 09:00-18:00 every day, none at night, at the default one-minute cycle: five weeks.
     const { heard, feed } = minuteEngine('orders.placed', 'counter');
