@@ -145,12 +145,19 @@ export function activeFaults(scenario: Scenario, service: ServiceName, t: number
   );
 }
 
-/** Scales a scenario to a shorter or longer run, keeping every phase at the same fraction. */
+/** The fewest collection cycles the detector accepts as its warm-up. */
+const MIN_WARMUP = 10;
+
+/**
+ * Scales a scenario to a shorter or longer run, keeping every phase at the same fraction, the
+ * warm-up included: a fault that began while the detector still learned would be learned as normal.
+ */
 export function withDuration(scenario: Scenario, durationS: number): Scenario {
   const k = durationS / scenario.durationS;
   return {
     ...scenario,
     durationS,
+    warmup: Math.max(MIN_WARMUP, Math.floor(scenario.warmup * k)),
     faults: scenario.faults.map((f) => ({ ...f, startS: f.startS * k, endS: f.endS * k })),
   };
 }
