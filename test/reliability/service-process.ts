@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ export interface ServiceProcess {
   request<T = Record<string, unknown>>(cmd: string, extra?: Record<string, unknown>): Promise<T>;
   memory(): Promise<Memory>;
   stats(): Promise<Record<string, AdapterStats>>;
-  /** Asks the service to shut sightline down, then ends the process. */
+  /** Asks the service to shut sightline down, then ends the process and removes its output. */
   stop(): Promise<void>;
 }
 
@@ -49,9 +49,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const dir = mkdtempSync(join(tmpdir(), 'sightline-rel-'));
   const outPath = join(dir, 'stdout');
   const errPath = join(dir, 'stderr');
+  const outFd = openSync(outPath, 'w');
+  const errFd = openSync(errPath, 'w');
   const child = fork(entry, [], {
     execArgv: ['--expose-gc', '--import', 'tsx'],
-    stdio: ['ignore', openSync(outPath, 'w'), openSync(errPath, 'w'), 'ipc'],
+    stdio: ['ignore', outFd, errFd, 'ipc'],
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -64,6 +66,9 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       ...options.env,
     },
   });
+  // The child has its own copies.
+  closeSync(outFd);
+  closeSync(errFd);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -103,10 +108,13 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     memory: () => request<Memory>('mem'),
     stats: async () => (await request<{ stats: Record<string, AdapterStats> }>('stats')).stats,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      await request('shutdown', { timeoutMs: 5000 }).catch(() => undefined);
-      child.kill('SIGKILL');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        await request('shutdown', { timeoutMs: 5000 }).catch(() => undefined);
+        child.kill('SIGKILL');
+        await exited;
+      }
+      // A soak's access-log lines fill about 100 MB a minute.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
