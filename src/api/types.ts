@@ -6,15 +6,15 @@ import type { AdapterStats } from '../export/types.js';
 /** Options shared by every instrument. */
 export interface InstrumentOptions {
   /** UCUM unit, such as `ms`, `s`, `By` or `{order}`. */
-  unit?: string;
-  description?: string;
+  unit?: string | undefined;
+  description?: string | undefined;
   /** Feed this metric's series to the anomaly detector. */
-  detect?: boolean;
+  detect?: boolean | undefined;
 }
 
 export interface HistogramOptions extends InstrumentOptions {
   /** Explicit bucket boundaries in increasing order; defaults to OpenTelemetry's, as does a list that is not. */
-  buckets?: number[];
+  buckets?: number[] | undefined;
 }
 
 export interface Counter {
@@ -59,7 +59,7 @@ export interface TraceOptions extends SpanOptions {}
 
 export interface ShutdownOptions {
   /** Deadline for flushing every signal, in ms; default the `shutdownTimeout` option (5,000 unless set). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export type AnomalyListener = (event: AnomalyEvent) => void;

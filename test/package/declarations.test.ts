@@ -96,6 +96,17 @@ createDetector({ sensitivity: undefined, warmup: undefined });
 `);
     expect(errors).toEqual([]);
   });
+
+  it("take undefined in an instrument's and shutdown()'s options, where it means unset", () => {
+    const errors = compileUsage(`import { init } from 'sightline';
+const env = process.env;
+const obs = init({ service: 'checkout' });
+obs.metrics.counter('orders.placed', { unit: env['ORDERS_UNIT'], description: undefined, detect: undefined });
+obs.metrics.histogram('checkout.duration', { unit: 'ms', buckets: undefined });
+void obs.shutdown({ timeoutMs: env['SHUTDOWN_MS'] === undefined ? undefined : Number(env['SHUTDOWN_MS']) });
+`);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the type declarations under the old module resolution (node10)', () => {
