@@ -1,7 +1,7 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
 import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { realSetImmediate } from '../internal/node-timers.js';
-import { perMillisecond } from '../metrics/timer-units.js';
+import { histogramTimer } from '../metrics/histogram-timer.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
 import type {
@@ -84,16 +84,8 @@ export const metrics: Metrics = {
   },
   histogram(name, options): Histogram {
     const proxy = proxied('record', (s) => s.metrics.histogram(name, options));
-    const perMs = perMillisecond(options?.unit);
     return Object.assign(proxy, {
-      startTimer(attributes?: Attributes) {
-        const start = performance.now();
-        return (extra?: Attributes) => {
-          const value = (performance.now() - start) * perMs;
-          proxy.record(value, extra ? merged(attributes, extra) : attributes);
-          return value;
-        };
-      },
+      startTimer: histogramTimer((v, a) => proxy.record(v, a), options?.unit, merged),
     });
   },
   gauge(name, options): Gauge {

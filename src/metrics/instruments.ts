@@ -13,7 +13,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes } from './attributes.js';
 import type { CallbackWaits } from './callback-waits.js';
-import { perMillisecond } from './timer-units.js';
+import { histogramTimer } from './histogram-timer.js';
 
 /** What the instruments need from the instance; `closed` flips at shutdown. */
 export interface MetricsState {
@@ -160,17 +160,9 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
           inner.record(value, clean);
           watched?.record(value, clean);
         };
-        const perMs = perMillisecond(options?.unit);
         return {
           record,
-          startTimer(attributes?: Attributes) {
-            const start = performance.now();
-            return (extra?: Attributes) => {
-              const value = (performance.now() - start) * perMs;
-              record(value, extra ? merge(attributes, extra) : attributes);
-              return value;
-            };
-          },
+          startTimer: histogramTimer(record, options?.unit, merge),
         };
       });
     },
