@@ -50,8 +50,9 @@ export interface EpisodeState {
   /**
    * The band around the level the detector took the reported change as, once it has held it for
    * `SETTLE_CYCLES`: until the series, and the detector's baseline, are back in the band it was
-   * reported against, a new event must leave both bands. A detector may still undo such a change on a few cycles near the old
-   * level, as an error rate's minutes without errors are, and its next episodes are the same incident.
+   * reported against, a new event must leave both bands. A detector may still undo such a change
+   * on a few cycles near the old level, as an error rate's minutes without errors are, and its next
+   * episodes are the same incident.
    */
   settled: { lower: number; upper: number } | undefined;
   /**
