@@ -324,6 +324,65 @@ describe('outgoing call failures and installation', () => {
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it.each([
+    ['that expects 100-continue', { expect: '100-continue', tracestate: 'other=stale' }],
+    // A list is sent as given: no Host is added.
+    ['whose headers are given as a list', ['host', '127.0.0.1', 'tracestate', 'other=stale']],
+  ])(
+    'sends traceparent with a node:http request %s, whose headers Node writes out when it is made',
+    async (_case, headers) => {
+      const status = await obs.trace(
+        'parent',
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const req = http.request(`${base}/upload`, { method: 'POST', headers }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            });
+            req.on('error', reject);
+            if (Array.isArray(headers)) req.end('stock');
+            else req.on('continue', () => req.end('stock'));
+          }),
+      );
+      expect(status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, client);
+      expect(span!.attributes['http.response.status_code']).toBe(200);
+      expect(received[0]?.traceparent).toBe(
+        `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+      );
+      expect(received[0]?.tracestate).toBeUndefined();
+    },
+  );
+
+  it('keeps a traceparent and baggage the caller gave in a list of headers', async () => {
+    const hand = '00-11111111111111111111111111111111-2222222222222222-01';
+    const withBaggage = propagation.setBaggage(
+      context.active(),
+      propagation.createBaggage({ tenant: { value: 'acme' } }),
+    );
+    await context.with(
+      withBaggage,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const headers = [
+            'host',
+            '127.0.0.1',
+            'traceparent',
+            hand,
+            'tracestate',
+            'hand=1',
+            'baggage',
+            'mine=1',
+          ];
+          http
+            .get(`${base}/listed`, { headers }, (res) => res.resume().on('end', resolve))
+            .on('error', reject);
+        }),
+    );
+    expect(received[0]).toMatchObject({ traceparent: hand, tracestate: 'hand=1' });
+    expect(String(received[0]?.baggage).split(/,\s*/)).toEqual(['mine=1', 'tenant=acme']);
+  });
+
   it('names the target, not the proxy, of a node:http call sent through a forward proxy', async () => {
     // A proxy agent, or Node with NODE_USE_ENV_PROXY, sends the proxy the absolute URL.
     const proxy = new URL(base);

@@ -1,5 +1,6 @@
 import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Context } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { propagatorOf } from '../shared/propagator.js';
@@ -13,6 +14,14 @@ import {
   startClientCall,
   urlInfo,
 } from './client-span.js';
+import {
+  type HeadFields,
+  headFieldsSetter,
+  headHasField,
+  headWithout,
+  setHead,
+  unsentHead,
+} from './written-head.js';
 
 const calls = new WeakMap<ClientRequest, ClientCall>();
 /** The request of each response the channel reported: its call ends with the response's body. */
@@ -109,14 +118,29 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);
+  propagate(obs, request, call.context);
+  request.once('close', endOnClose);
+}
+
+/**
+ * Sends the trace headers with the request. A tracestate goes with its traceparent (W3C Trace
+ * Context): one the caller set without a traceparent would pass for this span's, so only the
+ * context's is sent.
+ */
+function propagate(obs: Sightline, request: ClientRequest, ctx: Context): void {
+  const propagator = propagatorOf(obs);
   if (!request.headersSent) {
     const callerTraceparent = request.getHeader('traceparent') !== undefined;
-    // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
-    // traceparent would pass for this span's, so only the context's is sent.
     if (!callerTraceparent) request.removeHeader('tracestate');
-    propagatorOf(obs).inject(propagatedContext(call.context, callerTraceparent), request, setter);
+    propagator.inject(propagatedContext(ctx, callerTraceparent), request, setter);
+    return;
   }
-  request.once('close', endOnClose);
+  const head = unsentHead(request);
+  if (head === undefined) return;
+  const callerTraceparent = headHasField(head, 'traceparent');
+  const fields: HeadFields = [];
+  propagator.inject(propagatedContext(ctx, callerTraceparent), fields, headFieldsSetter);
+  setHead(request, callerTraceparent ? head : headWithout(head, 'tracestate'), fields);
 }
 
 /**
