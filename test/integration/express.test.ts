@@ -21,6 +21,7 @@ import {
   webSocketSession,
 } from './helpers/http-client.js';
 import {
+  activeDuringWebSocketSession,
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
@@ -559,6 +560,23 @@ describe.each([
       expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat')).toEqual(
         unfailedSessions('GET /chat', '/chat'),
       );
+    } finally {
+      await close(wsServer);
+    }
+  });
+
+  it('counts a WebSocket (express-ws) out of http.server.active_requests once its handshake is answered, not for its whole session', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const wsServer = createServer(app);
+    expressWs(app, wsServer).ws('/feed', () => {});
+    const wsBase = await listen(wsServer);
+    try {
+      expect(await activeDuringWebSocketSession(obs, memory, wsBase, '/feed', '/feed')).toEqual({
+        answer: 'HTTP/1.1 101 Switching Protocols',
+        whileOpen: { active: 0, ended: 0 },
+        afterClose: 0,
+      });
     } finally {
       await close(wsServer);
     }

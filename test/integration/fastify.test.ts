@@ -18,6 +18,7 @@ import {
   webSocketSession,
 } from './helpers/http-client.js';
 import {
+  activeDuringWebSocketSession,
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
@@ -719,6 +720,14 @@ describe('sightlineFastify with @fastify/websocket', () => {
     expect(await closedWebSocketSessions(obs, memory, wsBase, '/chat', '/chat')).toEqual(
       unfailedSessions('GET /chat', '/chat'),
     );
+  });
+
+  it('counts a WebSocket out of http.server.active_requests once its handshake is answered, not for its whole session', async () => {
+    expect(await activeDuringWebSocketSession(obs, memory, wsBase, '/chat', '/chat')).toEqual({
+      answer: 'HTTP/1.1 101 Switching Protocols',
+      whileOpen: { active: 0, ended: 0 },
+      afterClose: 0,
+    });
   });
 
   it('records a handshake ws refuses without error', async () => {

@@ -168,6 +168,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       clientAddress: socket?.remoteAddress,
       httpVersion: req.httpVersion,
       webSocket,
+      socket,
     });
     if (request === undefined) {
       // An ignored path has no span, but a handler written against req.log still finds a logger.

@@ -126,6 +126,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       httpVersion: raw.httpVersion,
       route: routeOf(request),
       webSocket: isWebSocketUpgrade(raw),
+      socket,
     });
     if (tracked === undefined) return next();
     request[kServerRequest] = tracked;

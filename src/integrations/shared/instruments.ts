@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Sightline, UpDownCounter } from '../../api/types.js';
 import { KEYED_HISTOGRAMS, type KeyedHistograms } from '../../metrics/keyed-histograms.js';
+import { switchedByWs } from './ws-socket.js';
 
 /** The OpenTelemetry HTTP semantic-convention buckets for request durations, in seconds. */
 export const HTTP_DURATION_BUCKETS_S = [
@@ -24,15 +25,26 @@ export interface ActiveSeries {
   touched: boolean;
 }
 
+/** A WebSocket request counted in until ws has answered its handshake on `socket`. */
+export interface ActiveUpgrade {
+  readonly series: ActiveSeries;
+  readonly socket: unknown;
+}
+
 /**
  * `http.server.active_requests` without two SDK recordings per request (each one hashes its
  * attributes once per metric reader): requests are counted here, per method and scheme, and the
  * net change of each series is added to the up-down counter when the metrics are collected. The
  * exported metric, its type and its values at each collection are unchanged. Series are bounded:
  * methods are already folded into the known ones.
+ *
+ * A WebSocket request is an HTTP request until ws has sent the 101: the connection then carries
+ * the session (`websocket.server.session.duration`), which may stay open for hours and is no
+ * request in flight. It is counted out at the first collection that finds its socket switched.
  */
 export class ActiveRequests {
   private readonly series = new Map<string, ActiveSeries>();
+  private readonly upgrades = new Set<ActiveUpgrade>();
 
   constructor(
     private readonly counter: UpDownCounter,
@@ -60,13 +72,26 @@ export class ActiveRequests {
     return s;
   }
 
+  /** Counts a WebSocket request in until its handshake is answered on `socket` or it ends. */
+  enterUpgrade(method: string, scheme: 'http' | 'https', socket: unknown): ActiveUpgrade {
+    const upgrade = { series: this.enter(method, scheme), socket };
+    this.upgrades.add(upgrade);
+    return upgrade;
+  }
+
   leave(s: ActiveSeries): void {
     s.pending--;
     s.touched = true;
   }
 
+  /** Counts a WebSocket request out, unless its answered handshake did already. */
+  leaveUpgrade(upgrade: ActiveUpgrade): void {
+    if (this.upgrades.delete(upgrade)) this.leave(upgrade.series);
+  }
+
   /** Adds each touched series' net change, zero included, so the series is reported as it was before. */
   flush(): void {
+    for (const upgrade of this.upgrades) if (switchedByWs(upgrade.socket)) this.leaveUpgrade(upgrade);
     for (const s of this.series.values()) {
       if (!s.touched) continue;
       const delta = s.pending;

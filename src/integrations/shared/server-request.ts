@@ -19,6 +19,7 @@ import { closedOnIdleTimeout } from './idle-timeout.js';
 import { propagatorOf } from './propagator.js';
 import {
   type ActiveSeries,
+  type ActiveUpgrade,
   type HttpServerInstruments,
   httpServerInstruments,
   webSocketSessions,
@@ -55,6 +56,8 @@ export interface ServerRequestInfo {
   route?: string | undefined;
   /** A WebSocket request an 'upgrade' listener hands to the app (see isWebSocketUpgrade). */
   webSocket?: boolean;
+  /** The connection, on which ws answers a WebSocket's handshake. */
+  socket?: unknown;
 }
 
 /** How a request ended. */
@@ -132,7 +135,7 @@ export class ServerRequest {
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
   private readonly startedAt = performance.now();
-  private readonly active: ActiveSeries;
+  private readonly active: ActiveSeries | ActiveUpgrade;
   private error: unknown;
   private hasError = false;
   private done = false;
@@ -173,7 +176,9 @@ export class ServerRequest {
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
-    this.active = instruments.active.enter(this.method, scheme);
+    this.active = this.webSocket
+      ? instruments.active.enterUpgrade(this.method, scheme, info.socket)
+      : instruments.active.enter(this.method, scheme);
   }
 
   /** Fields naming this request's span, for log lines written outside its context. */
@@ -242,7 +247,8 @@ export class ServerRequest {
         return attributes;
       },
     );
-    this.instruments.active.leave(this.active);
+    if (this.webSocket) this.instruments.active.leaveUpgrade(this.active as ActiveUpgrade);
+    else this.instruments.active.leave(this.active as ActiveSeries);
 
     if (this.options.accessLog) this.writeAccessLog(route, status, errorType, seconds);
   }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ServerRequestOutcome } from './server-request.js';
+import { switchedByWs } from './ws-socket.js';
 
 const WEBSOCKET = /(?:^|,)\s*websocket\s*(?:,|$)/i;
 // express-ws routes a WebSocket as a GET on its path with this added (`app.ws('/chat')` is `/chat/.websocket`).
@@ -23,13 +24,6 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
 export function withoutExpressWsSuffix(path: string): string {
   if (!path.endsWith(EXPRESS_WS_SUFFIX)) return path;
   return path.slice(0, -EXPRESS_WS_SUFFIX.length) || '/';
-}
-
-/** ws marks the socket with its WebSocket, under a symbol of its own, once it has sent the 101. */
-function switchedByWs(socket: unknown): boolean {
-  if (typeof socket !== 'object' || socket === null) return false;
-  for (const key of Object.getOwnPropertySymbols(socket)) if (key.description === 'websocket') return true;
-  return false;
 }
 
 /**

@@ -112,6 +112,39 @@ export async function pipelinedThenGone(
 }
 
 /**
+ * Opens a WebSocket on `path` and resolves with the status line of the server's answer once it has
+ * come, and `end()`: the client ends the connection, resolving once it has closed. A connection the
+ * server closes first closes too. `key: false` leaves out the Sec-WebSocket-Key a handshake needs.
+ */
+export async function openWebSocket(
+  base: string,
+  path: string,
+  options: { key?: boolean } = {},
+): Promise<{ answer: string; end: () => Promise<void>; closed: Promise<void> }> {
+  // Half open, so the client never ends first unless told to.
+  const socket = net.connect({ port: Number(new URL(base).port), host: '127.0.0.1', allowHalfOpen: true });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await once(socket, 'connect');
+  const key = options.key === false ? '' : 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `${key}Sec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const [answer] = (await once(socket, 'data')) as [Buffer];
+  socket.resume();
+  socket.once('end', () => socket.end());
+  return {
+    answer: answer.toString('latin1').split('\r\n')[0]!,
+    end: () => {
+      socket.end();
+      return closed;
+    },
+    closed,
+  };
+}
+
+/**
  * Opens a WebSocket on `path` and resolves with the status line of the server's answer once the
  * connection has closed. The client ends the connection when the answer comes, unless
  * `serverCloses`; `key: false` leaves out the Sec-WebSocket-Key a handshake needs.
@@ -121,22 +154,9 @@ export async function webSocketSession(
   path: string,
   options: { key?: boolean; serverCloses?: boolean } = {},
 ): Promise<string> {
-  // Half open, so the client never ends first unless told to.
-  const socket = net.connect({ port: Number(new URL(base).port), host: '127.0.0.1', allowHalfOpen: true });
-  socket.on('error', () => {});
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  await once(socket, 'connect');
-  const key = options.key === false ? '' : 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      `${key}Sec-WebSocket-Version: 13\r\n\r\n`,
-  );
-  const [answer] = (await once(socket, 'data')) as [Buffer];
-  if (options.serverCloses !== true) socket.end();
-  socket.resume();
-  socket.once('end', () => socket.end());
-  await closed;
-  return answer.toString('latin1').split('\r\n')[0]!;
+  const session = await openWebSocket(base, path, options);
+  await (options.serverCloses === true ? session.closed : session.end());
+  return session.answer;
 }
 
 /**

@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { Sightline } from '../../../src/api/types.js';
 import type { MemoryExporter, MemoryMetricPoint } from '../../../src/testing/index.js';
-import { type heldRequests, pipelinedThenGone, webSocketSession } from './http-client.js';
+import { type heldRequests, openWebSocket, pipelinedThenGone, webSocketSession } from './http-client.js';
 
 /** Polls (flushing each time) until `count` spans match. */
 export async function waitForSpans(
@@ -49,12 +49,41 @@ export async function endedRequests(
     (s) => String(s.attributes['url.path']).startsWith(prefix),
     count,
   );
+  return {
+    spans: spans.map((s) => [s.name, s.attributes['error.type']]),
+    active: await activeRequests(obs, memory),
+  };
+}
+
+/** The requests http.server.active_requests counts in flight, all methods together, after a flush. */
+export async function activeRequests(obs: Sightline, memory: MemoryExporter): Promise<number> {
   await obs.forceFlush();
-  const active = memory
+  return memory
     .metrics()
     .filter((p) => p.name === 'http.server.active_requests')
     .reduce((sum, p) => sum + (p.value as number), 0);
-  return { spans: spans.map((s) => [s.name, s.attributes['error.type']]), active };
+}
+
+/**
+ * Opens a WebSocket on `path` and returns the answer to its handshake, the requests active and the
+ * SERVER spans ended on `route` while the session is open, and the requests active once it closed.
+ */
+export async function activeDuringWebSocketSession(
+  obs: Sightline,
+  memory: MemoryExporter,
+  base: string,
+  path: string,
+  route: string,
+) {
+  const onRoute = (s: ReadableSpan) => s.kind === SpanKind.SERVER && s.attributes['http.route'] === route;
+  const session = await openWebSocket(base, path);
+  const whileOpen = {
+    active: await activeRequests(obs, memory),
+    ended: memory.spans().filter(onRoute).length,
+  };
+  await session.end();
+  await waitForSpans(obs, memory, onRoute);
+  return { answer: session.answer, whileOpen, afterClose: await activeRequests(obs, memory) };
 }
 
 /**
@@ -94,7 +123,7 @@ export async function closedWebSocketSessions(
     (s) => s.kind === SpanKind.SERVER && s.attributes['http.route'] === route,
     2,
   );
-  await obs.forceFlush();
+  const active = await activeRequests(obs, memory);
   const points = memory.metrics();
   const onRoute = (name: string) =>
     points.find((p) => p.name === name && p.attributes['http.route'] === route);
@@ -110,9 +139,7 @@ export async function closedWebSocketSessions(
       .logs()
       .filter((l) => l.route === route && l.duration_ms !== undefined)
       .map((l) => [l.level, l.status, l.error_type]),
-    active: points
-      .filter((p) => p.name === 'http.server.active_requests')
-      .reduce((sum, p) => sum + (p.value as number), 0),
+    active,
     inRequestLatency: onRoute('http.server.request.duration') !== undefined,
     session: onRoute('websocket.server.session.duration')?.attributes,
   };
