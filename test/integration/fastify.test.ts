@@ -703,6 +703,20 @@ describe('sightlineFastify with @fastify/websocket', () => {
       }) as never,
     );
     wsApp.get(
+      '/broken-chat',
+      { websocket: true } as never,
+      (() => {
+        throw new TypeError('bad handler');
+      }) as never,
+    );
+    wsApp.get(
+      '/broken-async-chat',
+      { websocket: true } as never,
+      (async () => {
+        throw new RangeError('bad async handler');
+      }) as never,
+    );
+    wsApp.get(
       '/private',
       {
         websocket: true,
@@ -727,6 +741,24 @@ describe('sightlineFastify with @fastify/websocket', () => {
       answer: 'HTTP/1.1 101 Switching Protocols',
       whileOpen: { active: 0, ended: 0 },
       afterClose: 0,
+    });
+  });
+
+  it.each([
+    ['/broken-chat', 'TypeError'],
+    ['/broken-async-chat', 'RangeError'],
+  ])('records a WebSocket session whose handler throws (%s) as failed, by the error', async (path, type) => {
+    expect(await webSocketSession(wsBase, path, { serverCloses: true })).toBe(
+      'HTTP/1.1 101 Switching Protocols',
+    );
+    const [span] = await waitForSpans(obs, memory, server(path));
+    expect([span!.status.code, span!.attributes['error.type']]).toEqual([SpanStatusCode.ERROR, type]);
+    expect(span!.events.map((e) => [e.name, e.attributes?.['exception.type']])).toEqual([
+      ['exception', type],
+    ]);
+    expect(memory.logs().find((l) => l.path === path && l.duration_ms !== undefined)).toMatchObject({
+      level: 'error',
+      error_type: type,
     });
   });
 

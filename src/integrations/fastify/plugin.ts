@@ -97,6 +97,42 @@ function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
   });
 }
 
+/** The options of a route @fastify/websocket serves: `handler` is the WebSocket's, or `wsHandler`. */
+interface WebSocketRouteOptions {
+  websocket?: unknown;
+  handler?: unknown;
+  wsHandler?: unknown;
+}
+
+type WebSocketHandler = (this: unknown, socket: unknown, request: unknown) => unknown;
+
+/** Records what a WebSocket handler, called with the socket and the request, throws or rejects with. */
+function recordingThrows(handler: unknown): unknown {
+  if (typeof handler !== 'function') return handler;
+  const wrapped = handler as WebSocketHandler;
+  return function sightlineWebSocketHandler(this: unknown, socket: unknown, request: unknown) {
+    const tracked = (request as Tracked | null | undefined)?.[kServerRequest];
+    if (tracked === undefined) return wrapped.call(this, socket, request);
+    const record = (error: unknown) => {
+      try {
+        tracked.recordError(error);
+      } catch {
+        // Recording never stands in the way of the plugin's error handling.
+      }
+    };
+    let result: unknown;
+    try {
+      result = wrapped.call(this, socket, request);
+    } catch (error) {
+      record(error);
+      throw error;
+    }
+    // The handler's own promise goes back: whoever handled its rejection still does.
+    if (result instanceof Promise) result.then(undefined, record);
+    return result;
+  };
+}
+
 function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
   let resolved: ResolvedHttpServerOptions;
   try {
@@ -172,6 +208,14 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       // Recording never stands in the way of Fastify's error handling.
     }
     next();
+  });
+
+  // @fastify/websocket calls a route's WebSocket handler itself and hands what it throws to an error
+  // handler of its own (which logs it and terminates the connection): no Fastify hook sees it.
+  // Registered before that plugin, this hook wraps the handler before the plugin takes it.
+  fastify.addHook('onRoute', (route: WebSocketRouteOptions) => {
+    if (route.websocket === true) route.handler = recordingThrows(route.handler);
+    else if (typeof route.wsHandler === 'function') route.wsHandler = recordingThrows(route.wsHandler);
   });
 
   fastify.addHook('onResponse', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
