@@ -622,6 +622,39 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it.each([
+    ['close()', (stream: http2.ClientHttp2Stream) => stream.close()],
+    ['destroy()', (stream: http2.ClientHttp2Stream) => stream.destroy()],
+  ])(
+    'over HTTP/2, ends a stream the client resets mid-body with no error code (%s) as aborted, not cut by the server',
+    async (_case, reset) => {
+      const local = Fastify({ http2: true });
+      await local.register(sightlineFastify);
+      local.get('/stream', stalledStream);
+      const url = await local.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      const session = http2.connect(url);
+      await new Promise((resolve) => {
+        const stream = session.request({ ':path': '/stream' });
+        stream.on('error', () => {});
+        stream.once('data', () => reset(stream));
+        stream.on('close', resolve);
+        stream.end();
+      });
+      const [span] = await waitForSpans(obs, memory, server('/stream'));
+      expect([span!.attributes['http.response.status_code'], span!.attributes['error.type']]).toEqual([
+        200,
+        'aborted',
+      ]);
+      // Logged as a client going away over HTTP/1 is, not at error as a failure of the server's.
+      expect(memory.logs().find((l) => l.path === '/stream' && l.duration_ms !== undefined)?.level).toBe(
+        'info',
+      );
+      session.close();
+      await local.close();
+    },
+  );
+
   it('ends the span as a timeout when the request timeout cuts off a slow upload', async () => {
     // Node checks request timeouts every 30 s by default: checking often keeps the test short.
     const local = Fastify({

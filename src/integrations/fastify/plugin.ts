@@ -18,6 +18,7 @@ import {
   unfinishedOutcome,
 } from '../shared/server-request.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
+import { watchStreamReset } from '../shared/stream-reset.js';
 import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
 
 /** Options of the {@link sightlineFastify} plugin. */
@@ -176,6 +177,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       if (!res.writableFinished) finishUnfinished(request, reply);
     });
     onSocketlessResponseLost(raw, res, () => finishUnfinished(request, reply));
+    watchStreamReset(res);
     if (hasLogger) {
       try {
         const log = correlatedChild(request.log, tracked.context, tracked.logFields());

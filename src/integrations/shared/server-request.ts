@@ -26,6 +26,7 @@ import {
 } from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
 import { ACCESS_LOG_KEYS, accessLineWriter } from './request-log.js';
+import { streamResetByClient } from './stream-reset.js';
 import { traceFields } from './trace-fields.js';
 
 /** The route recorded in metrics and the access log when no route matched (a 404, or a middleware answering). */
@@ -81,7 +82,10 @@ export interface ServerRequestOutcome {
 
 /** Codes a socket is destroyed with when the client went away: a reset, a write to a closed connection. */
 const CLIENT_GONE = new Set<unknown>(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-/** NGHTTP2_NO_ERROR: what an HTTP/2 stream the server destroys closes with; a client resets it. */
+/**
+ * NGHTTP2_NO_ERROR: what an HTTP/2 stream the server destroys closes with. A client resets it, with
+ * this code or another (see watchStreamReset).
+ */
 const NO_ERROR = 0;
 
 type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null } | null | undefined;
@@ -94,10 +98,10 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
  * client went away.
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
- * the one or the other on the socket; over HTTP/2 it resets the stream. A socket the server
- * destroyed with an error of its own (a failed `pipeline` into the response) names the failure by
- * that error; one destroyed with none (Fastify cutting off a failed reply stream) reads
- * `response_cut`.
+ * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
+ * code. A socket the server destroyed with an error of its own (a failed `pipeline` into the
+ * response) names the failure by that error; one destroyed with none (Fastify cutting off a failed
+ * reply stream) reads `response_cut`.
  */
 export function unfinishedOutcome(
   socket: unknown,
@@ -112,7 +116,8 @@ export function unfinishedOutcome(
   if (status !== undefined && !leftMidRequest) {
     const stream = (res as { stream?: { rstCode?: unknown } } | null | undefined)?.stream;
     if (stream !== undefined) {
-      if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
+      if (stream.rstCode === NO_ERROR && !streamResetByClient(stream))
+        return { status, errorType: RESPONSE_CUT };
     } else if (s != null && s.readableEnded !== true) {
       if (errored == null) return { status, errorType: RESPONSE_CUT };
       if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
