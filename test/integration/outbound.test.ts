@@ -45,6 +45,11 @@ const peer = createServer((req, res) => {
     res.end(Buffer.alloc(1024 * 1024, 'x'));
     return;
   }
+  if (req.url === '/moved') {
+    res.writeHead(302, { location: '/moved-here' });
+    res.end();
+    return;
+  }
   if (req.url === '/closing') res.setHeader('connection', 'close');
   res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
   res.end('ok');
@@ -249,6 +254,40 @@ describe('fetch redirects', () => {
     });
     expect((point?.value as { count: number } | undefined)?.count).toBe(1);
   });
+
+  it.each([
+    ['fetch', (url: string) => fetch(url).then((r) => r.text())],
+    [
+      // As superagent or follow-redirects do: the next request is made with the options of the first.
+      'node:http, followed with the same options',
+      (url: string) =>
+        new Promise<void>((resolve, reject) => {
+          const options = { headers: { 'x-client': 'follows' } };
+          const send = (target: string) =>
+            http
+              .get(target, options, (res) => {
+                res.resume();
+                const location = res.headers.location;
+                if (location !== undefined) res.on('end', () => send(new URL(location, target).href));
+                else res.on('end', resolve);
+              })
+              .on('error', reject);
+          send(url);
+        }),
+    ],
+  ])(
+    'sends each hop of a redirect followed with %s the traceparent of its own span',
+    async (_name, follow) => {
+      await obs.trace('parent', () => follow(`${base}/moved`));
+      const spans = await waitForSpans(obs, memory, client, 2);
+      const sentBy = (path: string) => {
+        const span = spans.find((s) => s.attributes['url.full'] === `${base}${path}`);
+        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`;
+      };
+      expect(received.map((h) => h.traceparent)).toEqual([sentBy('/moved'), sentBy('/moved-here')]);
+      expect(new Set(spans.map((s) => s.spanContext().spanId)).size).toBe(2);
+    },
+  );
 
   it("ends the span of a redirect returned to a caller who asked for it, with the answer's headers", async () => {
     const response = await fetch(`${base}/moved-large`, { redirect: 'manual' });
