@@ -132,6 +132,10 @@ function sendOverHttp(
       url.protocol === 'https:'
         ? httpsRequest(url, { ...options, ...tls }, resolve)
         : httpRequest(url, options, resolve);
+    // A request in flight does not keep the process alive: one ending on its own shuts sightline
+    // down, whose deadline waits for it, instead of a hung backend holding the process for the
+    // request's whole timeout first. The agent refs the socket again for the next request on it.
+    req.on('socket', (socket) => socket.unref());
     // `on`, not `once`: an 'error' event with no listener left would throw in the service.
     req.on('error', reject);
     req.end(request.body);

@@ -3,7 +3,8 @@
  * and an anomaly event bound for the collector and returns, leaving the event loop to empty.
  * argv: <how it ends> <collector url>. `return` just returns; `exit-code` sets process.exitCode = 3
  * first; `more-work` has a beforeExit listener of its own that schedules more work once, which
- * records too; `worker` runs the job in a worker thread that returns.
+ * records too; `worker` runs the job in a worker thread that returns; `in-flight` works on for
+ * 300 ms after recording, while a batch is sent, and ends with that request still in flight.
  */
 import { Worker } from 'node:worker_threads';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -18,7 +19,14 @@ else job();
 function job() {
   const obs = init({
     service: 'job',
-    exporters: [otlp({ url, protocol: 'http/json', env: {} })],
+    exporters: [
+      otlp({
+        url,
+        protocol: 'http/json',
+        env: {},
+        ...(how === 'in-flight' ? { channel: { flushIntervalMs: 50 } } : {}),
+      }),
+    ],
     logStream: { write: () => {} },
     shutdownTimeout: 2000,
     metricInterval: 3_600_000,
@@ -31,6 +39,7 @@ function job() {
     obs.log.info('job done');
   });
   if (how === 'exit-code') process.exitCode = 3;
+  if (how === 'in-flight') setTimeout(() => {}, 300);
   if (how === 'more-work') {
     let once = false;
     process.on('beforeExit', () => {

@@ -316,4 +316,15 @@ describe('a process that ends on its own without shutdown()', () => {
     expect(collector.requests.hang).toBeGreaterThan(0);
     expect(took).toBeLessThan(2000 + 2500);
   }, 30_000);
+
+  it('ends within shutdownTimeout when a request to the hung backend is in flight as it ends', async () => {
+    const collector = await backend({ hangMs: 30_000 });
+    await collector.setMode('hang');
+    const { code, took } = await runJob('in-flight', collector);
+
+    // The child's deadline is 2 s after its 300 ms of work; the rest is its start-up.
+    expect(code).toBe(0);
+    expect(collector.requests.hang).toBeGreaterThan(0);
+    expect(took).toBeLessThan(300 + 2000 + 2500);
+  }, 30_000);
 });
