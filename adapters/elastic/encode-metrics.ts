@@ -9,6 +9,19 @@ import { addIdentity, type DocIdentity, toIsoTime } from './encode-logs.js';
  */
 export const COLLISION_ROOT = 'metrics';
 
+/** `JSON.rawJSON` (Node 22 and later): a value `JSON.stringify` writes as the text given. */
+const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/**
+ * A recorded value as a floating-point JSON number: `3.0`, not `3`. Dynamic mapping types a field
+ * by the first document that has it, and `3` would make it a `long`, whose later fractions
+ * Elasticsearch cuts (`0.25` is stored as `0`); instruments record doubles. Counts stay whole.
+ */
+function asFloat(value: number): unknown {
+  // Beyond 1e21 JavaScript writes an exponent (`1e+21`), which is a floating-point number already.
+  return rawJSON && Number.isInteger(value) && Math.abs(value) < 1e21 ? rawJSON(`${value}.0`) : value;
+}
+
 /** True when the point can be written: finite numbers only (JSON has no NaN or Infinity). */
 export function isWritablePoint(point: MetricPoint): boolean {
   if (point.kind !== 'histogram') return Number.isFinite(point.value);
@@ -19,7 +32,8 @@ export function isWritablePoint(point: MetricPoint): boolean {
  * One document per series point in a `metrics-*` data stream, as the Elastic digest recommends for
  * business metrics: the value is a plain numeric field named after the metric
  * (`checkout.orders.placed: 42`), histograms as `<name>.count`/`.sum`/`.min`/`.max`, the series'
- * attributes under `labels.*` (dots as `_`), `event.kind: metric`, and the service fields. Counters
+ * attributes under `labels.*` (dots as `_`), `event.kind: metric`, and the service fields. Values
+ * other than counts are written with a decimal point, so the field is mapped as a float. Counters
  * and histograms are deltas over the collection interval, so summing a field over any time range
  * gives the count in that range. A name colliding with one of those fields, or starting with `_`
  * (Elasticsearch's metadata fields), goes under `metrics.`.
@@ -38,7 +52,7 @@ export function metricToDoc(point: MetricPoint, identity: DocIdentity, stream: D
   }
   if (any) doc.labels = labels;
   addIdentity(doc, identity, stream, 'metric');
-  const value = point.kind === 'histogram' ? histogramFields(point.histogram) : point.value;
+  const value = point.kind === 'histogram' ? histogramFields(point.histogram) : asFloat(point.value);
   const path = pathOf(point.name);
   if (!setPath(doc, path, value) && !setPath(doc, [COLLISION_ROOT, ...path], value)) {
     throw new Error('metric name collides with document fields');
@@ -47,9 +61,9 @@ export function metricToDoc(point: MetricPoint, identity: DocIdentity, stream: D
 }
 
 function histogramFields(h: Extract<MetricPoint, { kind: 'histogram' }>['histogram']): Doc {
-  const fields: Doc = { count: h.count, sum: h.sum };
-  if (h.min !== undefined) fields.min = h.min;
-  if (h.max !== undefined) fields.max = h.max;
+  const fields: Doc = { count: h.count, sum: asFloat(h.sum) };
+  if (h.min !== undefined) fields.min = asFloat(h.min);
+  if (h.max !== undefined) fields.max = asFloat(h.max);
   return fields;
 }
 

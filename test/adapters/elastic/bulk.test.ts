@@ -87,6 +87,25 @@ describe('elastic _bulk delivery', () => {
     expect(obs.drops()).toEqual({ invalid_attribute: 1 });
   });
 
+  it('keeps the fractions of a gauge and a histogram whose first values were whole numbers', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    const ratio = obs.metrics.gauge('cpu.ratio');
+    const latency = obs.metrics.histogram('payment.duration', { unit: 'ms' });
+    ratio.record(1);
+    latency.record(12);
+    await obs.forceFlush();
+    ratio.record(0.25);
+    latency.record(2.5);
+    await obs.forceFlush();
+
+    const stream = 'metrics-checkout-production';
+    expect(intake.docValues(stream, 'cpu.ratio')).toEqual([1, 0.25]);
+    expect(intake.docValues(stream, 'payment.duration.sum')).toEqual([12, 2.5]);
+    expect(intake.docValues(stream, 'payment.duration.max')).toEqual([12, 2.5]);
+    expect(intake.docValues(stream, 'payment.duration.count')).toEqual([1, 1]);
+  });
+
   it('sends plain NDJSON when gzip is off, and basic auth from username/password', async () => {
     const basic = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
     intake = await EsIntake.start({ authorization: basic });

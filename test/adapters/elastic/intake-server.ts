@@ -8,6 +8,8 @@ export interface BulkOp {
   readonly action: string;
   readonly index: string | undefined;
   readonly doc: Record<string, unknown>;
+  /** The document's line as sent. */
+  readonly source: string;
 }
 
 /** One request as the intake saw it. */
@@ -121,6 +123,29 @@ function fieldKinds(value: unknown, path: string, out: [string, FieldKind][]): v
   }
 }
 
+/** A number as its JSON text wrote it: dynamic mapping makes a field a `long` for `3`, a `float` for `3.0`. */
+interface JsonNumber {
+  readonly value: number;
+  readonly integral: boolean;
+}
+
+/** Every number of a document line with its dotted field path, dotted keys expanded and arrays looked through. */
+function numberFields(source: string): [string, JsonNumber][] {
+  const tokens = JSON.parse(source, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' ? { value, integral: !/[.eE]/.test(context?.source ?? '') } : value,
+  ) as unknown;
+  const out: [string, JsonNumber][] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) for (const v of value) walk(v, path);
+    else if (typeof value === 'object' && value !== null && 'integral' in value)
+      out.push([path, value as JsonNumber]);
+    else if (typeof value === 'object' && value !== null)
+      for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`);
+  };
+  walk(tokens, '');
+  return out;
+}
+
 /**
  * The refusal Elasticsearch gives a document whose field is an object where the data stream's mapping
  * (set by the documents before it) has a concrete value, or the other way round; `undefined` when
@@ -171,6 +196,10 @@ export class EsIntake {
   private readonly attempts = new Map<string, number>();
   /** Each data stream's dynamic mapping: the kind of every field its documents have set. */
   private readonly mappings = new Map<string, Map<string, FieldKind>>();
+  /** Each data stream's numeric fields, typed by the first document that had them. */
+  private readonly numericTypes = new Map<string, Map<string, 'long' | 'float'>>();
+  /** Numbers as aggregations read them (doc values), by data stream and field. */
+  private readonly numbers = new Map<string, Map<string, number[]>>();
   private waiters: { n: number; resolve: () => void }[] = [];
 
   private constructor(
@@ -219,6 +248,29 @@ export class EsIntake {
 
   docs(stream: string): Record<string, unknown>[] {
     return this.streams.get(stream) ?? [];
+  }
+
+  /**
+   * A field's values in the documents created, as a sum or an average in Kibana reads them: where the
+   * field's first document wrote a whole number (`3`), the field is a `long`, and Elasticsearch cuts
+   * the fractions of later values (`2.5` is `2`).
+   */
+  docValues(stream: string, field: string): number[] {
+    return this.numbers.get(stream)?.get(field) ?? [];
+  }
+
+  private indexNumbers(stream: string, source: string): void {
+    const types = this.numericTypes.get(stream) ?? new Map<string, 'long' | 'float'>();
+    this.numericTypes.set(stream, types);
+    const values = this.numbers.get(stream) ?? new Map<string, number[]>();
+    this.numbers.set(stream, values);
+    for (const [path, n] of numberFields(source)) {
+      const type = types.get(path) ?? (n.integral ? 'long' : 'float');
+      types.set(path, type);
+      const list = values.get(path) ?? [];
+      list.push(type === 'long' ? Math.trunc(n.value) : n.value);
+      values.set(path, list);
+    }
   }
 
   /** Resolves once `n` bulk requests have arrived. */
@@ -304,8 +356,9 @@ export class EsIntake {
           const actionLine = JSON.parse(lines[i] as string) as Record<string, { _index?: string }>;
           const action = Object.keys(actionLine)[0] as string;
           if (lines[i + 1] === undefined) throw new Error('action without source');
-          const doc = JSON.parse(lines[i + 1] as string) as Record<string, unknown>;
-          record.ops.push({ action, index: actionLine[action]?._index, doc });
+          const source = lines[i + 1] as string;
+          const doc = JSON.parse(source) as Record<string, unknown>;
+          record.ops.push({ action, index: actionLine[action]?._index, doc, source });
         }
       } catch {
         malformed = true;
@@ -380,6 +433,7 @@ export class EsIntake {
       if (failure === undefined) {
         const docs = this.streams.get(op.index as string) ?? [];
         docs.push(op.doc);
+        this.indexNumbers(op.index as string, op.source);
         this.streams.set(op.index as string, docs);
         return {
           [op.action]: {
