@@ -9,6 +9,7 @@ import type {
   ObservableResult,
   UpDownCounter,
 } from '../api/types.js';
+import { describeValue } from '../diag/errors.js';
 import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes } from './attributes.js';
@@ -49,6 +50,8 @@ function increasingNumbers(buckets: unknown): buckets is number[] {
   return true;
 }
 
+type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'gauge' | 'observableGauge';
+
 const noop = (): void => {};
 const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
 
@@ -81,8 +84,37 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     return true;
   };
 
-  const safely = <T>(name: string, options: InstrumentOptions | undefined, make: () => T): T => {
+  // The kind and unit each name was first created with. Names are case-insensitive in OpenTelemetry,
+  // and the SDK exports an instrument created again as another kind or unit beside the first, under
+  // the same name: backends mix the two or refuse one (Elastic, a field both a number and an object).
+  const identities = new Map<string, { kind: InstrumentKind; unit: string; warned: boolean }>();
+  const checkIdentity = (kind: InstrumentKind, name: string, options: InstrumentOptions | undefined) => {
+    const key = String(name).toLowerCase();
+    const unit = typeof options?.unit === 'string' ? options.unit : '';
+    const first = identities.get(key);
+    if (first === undefined) identities.set(key, { kind, unit, warned: false });
+    else if ((first.kind !== kind || first.unit !== unit) && !first.warned) {
+      first.warned = true;
+      const message =
+        `metrics: ${describeValue(name)} was created as ${describeInstrument(kind, unit)} after ` +
+        `${describeInstrument(first.kind, first.unit)} of that name; both are exported under the one ` +
+        'name, which backends mix or refuse: give each its own name';
+      try {
+        process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
+      } catch {
+        // A patched emitWarning that throws costs the warning, not the instrument.
+      }
+    }
+  };
+
+  const safely = <T>(
+    kind: InstrumentKind,
+    name: string,
+    options: InstrumentOptions | undefined,
+    make: () => T,
+  ): T => {
     try {
+      checkIdentity(kind, name, options);
       if (options?.detect === true) state.detected.add(name);
       return make();
     } catch {
@@ -115,7 +147,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
 
   return {
     counter(name, options): Counter {
-      return safely(name, options, () => {
+      return safely('counter', name, options, () => {
         const [inner, watched] = pair(name, options, (m) => m.createCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
@@ -129,7 +161,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     upDownCounter(name, options): UpDownCounter {
-      return safely(name, options, () => {
+      return safely('upDownCounter', name, options, () => {
         const [inner, watched] = pair(name, options, (m) => m.createUpDownCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
@@ -143,7 +175,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     histogram(name, options?: HistogramOptions): Histogram {
-      return safely(name, options, () => {
+      return safely('histogram', name, options, () => {
         const buckets = checkedBuckets(options?.buckets);
         const [inner, watched] = pair(
           name,
@@ -168,7 +200,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     gauge(name, options): Gauge {
-      return safely(name, options, () => {
+      return safely('gauge', name, options, () => {
         const [inner, watched] = pair(name, options, (m) => m.createGauge(name, descriptor(options)));
         return {
           record(value: number, attributes?: Attributes) {
@@ -182,7 +214,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     observableGauge(name, options, callback) {
-      safely(name, options, () => {
+      safely('observableGauge', name, options, () => {
         // Each meter's collection calls the callback, as each reader's did on one meter.
         for (const inner of pair(name, options, (m) => m.createObservableGauge(name, descriptor(options)))) {
           inner?.addCallback((result) => {
@@ -200,4 +232,16 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       });
     },
   };
+}
+
+/** `a histogram (unit "ms")`, `an up-down counter (no unit)`. */
+function describeInstrument(kind: InstrumentKind, unit: string): string {
+  const words = {
+    counter: 'a counter',
+    upDownCounter: 'an up-down counter',
+    histogram: 'a histogram',
+    gauge: 'a gauge',
+    observableGauge: 'an observable gauge',
+  }[kind];
+  return `${words} (${unit === '' ? 'no unit' : `unit ${describeValue(unit)}`})`;
 }

@@ -320,4 +320,39 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     }
     expect(stderr.writes.filter((w) => w.includes('drop.invalid_value'))).toHaveLength(1);
   });
+
+  it('warns once, at the call, of a name created again as another kind or unit, and exports both', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { obs, memory } = startCaptured();
+    let atTheCall: unknown[][];
+    let all: unknown[][];
+    try {
+      obs.metrics.counter('orders').add(1);
+      obs.metrics.counter('orders').add(1);
+      obs.metrics.histogram('Orders', { unit: 'ms' }).record(5);
+      atTheCall = [...warn.mock.calls];
+      obs.metrics.histogram('orders', { unit: 'ms' }).record(6);
+      obs.metrics.counter('orders', { unit: 'ms' }).add(1);
+      obs.metrics.counter('orders.amount').add(1);
+    } finally {
+      all = [...warn.mock.calls];
+      warn.mockRestore();
+    }
+
+    expect(atTheCall).toEqual([
+      [
+        expect.stringMatching(/"Orders" .*histogram \(unit "ms"\).* counter \(no unit\)/),
+        expect.objectContaining({ code: 'SLWRN002', type: 'SightlineWarning' }),
+      ],
+    ]);
+    expect(all).toHaveLength(1);
+    await obs.forceFlush();
+    // Every recording is exported, whichever instrument took it.
+    const points = memory.metrics().filter((p) => p.name.toLowerCase() === 'orders');
+    const sum = (kind: string) =>
+      points
+        .filter((p) => p.kind === kind)
+        .reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
+    expect([sum('counter'), sum('histogram')]).toEqual([3, 2]);
+  });
 });
