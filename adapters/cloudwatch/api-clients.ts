@@ -1,6 +1,7 @@
 import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type * as LogsSdk from '@aws-sdk/client-cloudwatch-logs';
 import { CLOUDWATCH_SDK, LOGS_SDK, loadSdk } from './aws-sdk.js';
+import { detachedRequestHandler } from './detached-agents.js';
 import { decodeMetricData } from './encode-metric-data.js';
 import { decodeLogEvents } from './encode-logs.js';
 import type { AwsCredentials } from './options.js';
@@ -13,14 +14,28 @@ export interface ClientSettings {
   readonly credentials?: AwsCredentials;
 }
 
-function clientConfig(settings: ClientSettings) {
+function clientConfig(settings: ClientSettings, detached: boolean) {
   return {
     region: settings.region,
+    ...(detached ? { requestHandler: detachedRequestHandler() } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint.href } : {}),
     ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
     // The export core owns retries, back-off and accounting; a second retry loop would hide them.
     maxAttempts: 1,
   };
+}
+
+/**
+ * A client whose requests do not keep the process alive; an SDK from before handler options (2023)
+ * keeps them as a handler it cannot call, and gets its default one instead.
+ */
+function newClient<C extends { config: unknown }>(
+  Client: new (config: ReturnType<typeof clientConfig>) => C,
+  settings: ClientSettings,
+): C {
+  const client = new Client(clientConfig(settings, true));
+  const handler = (client.config as { requestHandler?: { handle?: unknown } }).requestHandler;
+  return typeof handler?.handle === 'function' ? client : new Client(clientConfig(settings, false));
 }
 
 /**
@@ -35,7 +50,7 @@ export function createMetricsClient(settings: ClientSettings, namespace: string)
   const load = () => {
     loaded ??= loadSdk<typeof CloudWatchSdk>(CLOUDWATCH_SDK).then((sdk) => ({
       sdk,
-      client: new sdk.CloudWatchClient(clientConfig(settings)),
+      client: newClient(sdk.CloudWatchClient, settings),
     }));
     // A failed load is tried again next time rather than remembered.
     loaded.catch(() => {
@@ -83,7 +98,7 @@ export function createLogsClient(settings: ClientSettings, target: LogTarget) {
   const load = () => {
     loaded ??= loadSdk<typeof LogsSdk>(LOGS_SDK).then((sdk) => ({
       sdk,
-      client: new sdk.CloudWatchLogsClient(clientConfig(settings)),
+      client: newClient(sdk.CloudWatchLogsClient, settings),
     }));
     loaded.catch(() => {
       loaded = undefined;

@@ -7,6 +7,7 @@
  * 300 ms after recording, while a batch is sent, and ends with that request still in flight.
  */
 import { Worker } from 'node:worker_threads';
+import { cloudwatch } from '../../adapters/cloudwatch/index.js';
 import { otlp } from '../../adapters/otlp/index.js';
 import type { SightlineInstance } from '../../src/api/sightline.js';
 import { init } from '../../src/index.js';
@@ -20,12 +21,20 @@ function job() {
   const obs = init({
     service: 'job',
     exporters: [
-      otlp({
-        url,
-        protocol: 'http/json',
-        env: {},
-        ...(how === 'in-flight' ? { channel: { flushIntervalMs: 50 } } : {}),
-      }),
+      how === 'cloudwatch-in-flight'
+        ? cloudwatch({
+            mode: 'api',
+            region: 'us-east-1',
+            endpoints: { metrics: url, logs: url },
+            credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+            channel: { flushIntervalMs: 50 },
+          } as never)
+        : otlp({
+            url,
+            protocol: 'http/json',
+            env: {},
+            ...(how === 'in-flight' ? { channel: { flushIntervalMs: 50 } } : {}),
+          }),
     ],
     logStream: { write: () => {} },
     shutdownTimeout: 2000,
@@ -39,7 +48,7 @@ function job() {
     obs.log.info('job done');
   });
   if (how === 'exit-code') process.exitCode = 3;
-  if (how === 'in-flight') setTimeout(() => {}, 300);
+  if (how.endsWith('in-flight')) setTimeout(() => {}, 300);
   if (how === 'more-work') {
     let once = false;
     process.on('beforeExit', () => {
