@@ -16,6 +16,19 @@ export type Doc = Record<string, unknown>;
 /** The ECS version the documents and lines follow (the one `@elastic/ecs-pino-format` 1.5 writes). */
 export const ECS_VERSION = '8.10.0';
 
+/** `JSON.rawJSON` (Node 22 and later): a value `JSON.stringify` writes as the text given. */
+const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/**
+ * A recorded value as a floating-point JSON number: `3.0`, not `3`. Dynamic mapping types a field
+ * by the first document that has it, and `3` would make it a `long`, whose later fractions
+ * Elasticsearch cuts (`0.25` is stored as `0`). For measured values, not counts.
+ */
+export function asFloat(value: number): unknown {
+  // Beyond 1e21 JavaScript writes an exponent (`1e+21`), which is a floating-point number already.
+  return rawJSON && Number.isInteger(value) && Math.abs(value) < 1e21 ? rawJSON(`${value}.0`) : value;
+}
+
 /** Deeper values are stored as JSON text: Elasticsearch refuses objects nested beyond 20 levels. */
 const MAX_DEPTH = 16;
 

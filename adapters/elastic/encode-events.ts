@@ -1,10 +1,16 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import type { DataStream } from './data-stream.js';
-import { type Doc, toLabels } from './ecs-document.js';
+import { asFloat, type Doc, toLabels } from './ecs-document.js';
 import { addIdentity, type DocIdentity, toIsoTime } from './encode-logs.js';
 
 function finite(value: number | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A figure as a float, so the first event's whole numbers never map the field as a long. */
+function figure(value: number | undefined): unknown {
+  const v = finite(value);
+  return v === undefined ? undefined : asFloat(v);
 }
 
 /**
@@ -47,11 +53,11 @@ export function anomalyToDoc(event: AnomalyEvent, identity: DocIdentity, stream:
     ['score', event.score],
     ['severity', event.severity],
   ] as const) {
-    const v = finite(value);
+    const v = figure(value);
     if (v !== undefined) anomaly[key] = v;
   }
-  const lower = finite(event.band?.lower);
-  const upper = finite(event.band?.upper);
+  const lower = figure(event.band?.lower);
+  const upper = figure(event.band?.upper);
   if (lower !== undefined || upper !== undefined) anomaly.band = { lower, upper };
   doc.sightline = { anomaly };
   return doc;

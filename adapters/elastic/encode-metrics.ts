@@ -1,6 +1,6 @@
 import type { MetricPoint } from '../../src/export/index.js';
 import type { DataStream } from './data-stream.js';
-import { type Doc, pathOf, setPath, toLabels } from './ecs-document.js';
+import { asFloat, type Doc, pathOf, setPath, toLabels } from './ecs-document.js';
 import { addIdentity, type DocIdentity, toIsoTime } from './encode-logs.js';
 
 /**
@@ -8,19 +8,6 @@ import { addIdentity, type DocIdentity, toIsoTime } from './encode-logs.js';
  * `labels`) or starts with `_`.
  */
 export const COLLISION_ROOT = 'metrics';
-
-/** `JSON.rawJSON` (Node 22 and later): a value `JSON.stringify` writes as the text given. */
-const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
-
-/**
- * A recorded value as a floating-point JSON number: `3.0`, not `3`. Dynamic mapping types a field
- * by the first document that has it, and `3` would make it a `long`, whose later fractions
- * Elasticsearch cuts (`0.25` is stored as `0`); instruments record doubles. Counts stay whole.
- */
-function asFloat(value: number): unknown {
-  // Beyond 1e21 JavaScript writes an exponent (`1e+21`), which is a floating-point number already.
-  return rawJSON && Number.isInteger(value) && Math.abs(value) < 1e21 ? rawJSON(`${value}.0`) : value;
-}
 
 /** True when the point can be written: finite numbers only (JSON has no NaN or Infinity). */
 export function isWritablePoint(point: MetricPoint): boolean {

@@ -106,6 +106,22 @@ describe('elastic _bulk delivery', () => {
     expect(intake.docValues(stream, 'payment.duration.count')).toEqual([1, 1]);
   });
 
+  it("keeps the fractions of an anomaly's figures whose first event had whole numbers", async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    const emit = (obs as unknown as { emitAnomaly(e: unknown): void }).emitAnomaly.bind(obs);
+    emit({ ...ANOMALY, observed: 0, expected: 40, band: { lower: 30, upper: 50 }, score: 1 });
+    await obs.forceFlush();
+    emit({ ...ANOMALY, observed: 2.5, expected: 42.5, band: { lower: 30.5, upper: 55.5 }, score: 0.97 });
+    await obs.forceFlush();
+
+    const stream = 'logs-sightline.anomaly-production';
+    expect(intake.docValues(stream, 'sightline.anomaly.observed')).toEqual([0, 2.5]);
+    expect(intake.docValues(stream, 'sightline.anomaly.expected')).toEqual([40, 42.5]);
+    expect(intake.docValues(stream, 'sightline.anomaly.band.lower')).toEqual([30, 30.5]);
+    expect(intake.docValues(stream, 'sightline.anomaly.score')).toEqual([1, 0.97]);
+  });
+
   it('sends plain NDJSON when gzip is off, and basic auth from username/password', async () => {
     const basic = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
     intake = await EsIntake.start({ authorization: basic });
