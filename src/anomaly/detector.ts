@@ -361,6 +361,8 @@ export class StreamingDetector implements Detector {
   /** Sign of the last point if it was an outlier (|z| > spatialMinZ), else 0. */
   private lastOutlier = 0;
   private flatRun = 0;
+  /** Points after a recovered episode during which the likelihood's window still holds some of it. */
+  private likHold = 0;
 
   private inEpisode = false;
   private outage = false;
@@ -464,6 +466,7 @@ export class StreamingDetector implements Detector {
     this.lastOutlier = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
+    this.likHold = 0;
     s[F.repeatRate] = 0;
     s[F.zeroRate] = 0;
     s[F.zeroFade] = 1;
@@ -775,7 +778,14 @@ export class StreamingDetector implements Detector {
 
     // --- Likelihood and calibrated score ----------------------------------------------------
     const raw = surprise >= K.rawScale ? 1 : surprise / K.rawScale;
-    LIKELIHOOD.push(s, p, this.ringsAt, raw, !this.inEpisode && n > o.warmup * K.likStart);
+    if (this.likHold > 0) this.likHold--;
+    LIKELIHOOD.push(
+      s,
+      p,
+      this.ringsAt,
+      raw,
+      !this.inEpisode && this.likHold === 0 && n > o.warmup * K.likStart,
+    );
     let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
     else if (driftHit && internal < 1) {
@@ -878,6 +888,10 @@ export class StreamingDetector implements Detector {
         if (persisted) this.episodeKind = 'level_shift';
       }
       if (this.calmRun >= K.recoverPoints) {
+        // The likelihood learns again once its window has let go of the episode: an average that
+        // still holds it, learned as the series' usual, would raise the bar so far that a second
+        // burst soon after a short first one went unreported. After an outage the window is reset.
+        if (!this.wasOutage) this.likHold = Layout.likWindow;
         this.endEpisode();
       } else if (
         !this.wasOutage &&
