@@ -65,7 +65,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         maxCompressedBytes: config.maxBytes,
       });
       const debug = ctx.diag.level === 'debug';
-      const channels: Pick<ExportChannel<unknown>, 'signal' | 'stats'>[] = [];
+      const channels: Pick<ExportChannel<unknown>, 'signal' | 'stats' | 'shutdown'>[] = [];
 
       // Metrics: Metric API, delta counters and histograms, shared attributes once per request.
       const commonMetric = metricCommon(ctx, host);

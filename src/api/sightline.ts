@@ -32,7 +32,13 @@ import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
 import { realNow } from '../internal/node-timers.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
-import { createStatsRegistry, registerExportMetrics, type StatsRegistry } from '../export/stats.js';
+import {
+  type CountedChannel,
+  channelsOf,
+  createStatsRegistry,
+  registerExportMetrics,
+  type StatsRegistry,
+} from '../export/stats.js';
 import { createDestination, createSharedStdout, type FanoutDestination } from '../logs/destination.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
@@ -80,6 +86,8 @@ export class SightlineInstance implements Sightline {
   private readonly dropCounter: DropCounter;
   private readonly adapters: SetUpAdapter[] = [];
   private readonly statsRegistry: StatsRegistry = createStatsRegistry();
+  /** The adapters' export channels, ended at the shutdown deadline. */
+  private readonly channels: CountedChannel[] = [];
   private readonly listeners = new Set<AnomalyListener>();
   private readonly destination: FanoutDestination;
   private readonly meterPipeline: MeterPipeline;
@@ -137,7 +145,10 @@ export class SightlineInstance implements Sightline {
         get logKeys() {
           return logKeys;
         },
-        registerStats: (name, source) => this.statsRegistry.register(name, source),
+        registerStats: (name, source) => {
+          this.statsRegistry.register(name, source);
+          this.channels.push(...channelsOf(source));
+        },
         writeStdout: (line) => {
           try {
             return stdout.writeLine(line);
@@ -430,6 +441,9 @@ export class SightlineInstance implements Sightline {
         ]);
       })();
     await this.withDeadline(timeoutMs, work);
+    // A channel the SDK had not reached by the deadline (its collection still under way), or whose
+    // own wait ends a tick later, ends now: nothing stays queued or in flight once this returns.
+    for (const channel of this.channels) void safeCall(() => channel.shutdown(0));
     this.metricsState.closed = true;
     for (const cleanup of this.cleanups.splice(0)) {
       try {

@@ -129,6 +129,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   let closed = false;
   let deadline: number | undefined;
   let shutdownPromise: Promise<void> | undefined;
+  let finished = false;
   const abortAll = new AbortController();
 
   const timer = setInterval(() => {
@@ -471,6 +472,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   }
 
   function finishShutdown(): void {
+    if (finished) return;
+    finished = true;
     abortAll.abort();
     for (const job of inflight) {
       settle(job, job.pending, 'shutdown');
@@ -515,18 +518,22 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     },
 
     shutdown(timeout?: number): Promise<void> {
-      if (shutdownPromise) return shutdownPromise;
       const ms = budget(timeout);
-      closed = true;
-      clearInterval(timer);
-      deadline = now() + ms;
-      drainUntil = acceptedSeq;
-      // Back-offs that would end after the deadline cannot deliver anything: give up on them now
-      // so their slot can drain the rest of the queue.
-      for (const job of inflight) if (job.sleep && job.sleep.endsAt > deadline) job.sleep.cancel();
-      const drained = waitFor(acceptedSeq, ms);
-      schedule();
-      shutdownPromise = drained.then(finishShutdown);
+      if (!shutdownPromise) {
+        closed = true;
+        clearInterval(timer);
+        deadline = now() + ms;
+        drainUntil = acceptedSeq;
+        // Back-offs that would end after the deadline cannot deliver anything: give up on them now
+        // so their slot can drain the rest of the queue.
+        for (const job of inflight) if (job.sleep && job.sleep.endsAt > deadline) job.sleep.cancel();
+        const drained = ms === 0 ? Promise.resolve() : waitFor(acceptedSeq, ms);
+        schedule();
+        shutdownPromise = drained.then(finishShutdown);
+      }
+      // No time left (the caller's deadline has come): what is left ends now, not on a later tick,
+      // so the caller returns with nothing queued and no request in flight.
+      if (ms === 0) finishShutdown();
       return shutdownPromise;
     },
 

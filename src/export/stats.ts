@@ -43,20 +43,36 @@ export function createStatsRegistry(): StatsRegistry {
   };
 }
 
+/** What the core reads of an export channel: its counts, and its shutdown to end it at a deadline. */
+export interface CountedChannel {
+  readonly signal: Signal;
+  stats(): SignalStats;
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+// On a global symbol, so a source made by the package's other copy (CommonJS beside ESM) is read too.
+const CHANNELS = Symbol.for('sightline.export.channels');
+
 /**
- * Builds a stats source from an adapter's channels (one per signal).
+ * Builds a stats source from an adapter's channels (one per signal). The source carries the
+ * channels, so `shutdown()` can end them at its deadline ({@link channelsOf}).
  *
  * @example
  * ctx.registerStats('datadog', statsOf(metricsChannel, logsChannel));
  */
-export function statsOf(
-  ...channels: { readonly signal: Signal; stats(): SignalStats }[]
-): () => AdapterStats {
-  return () => {
+export function statsOf(...channels: CountedChannel[]): () => AdapterStats {
+  const source = () => {
     const out: AdapterStats = {};
     for (const channel of channels) out[channel.signal] = addStats(out[channel.signal], channel.stats());
     return out;
   };
+  return Object.assign(source, { [CHANNELS]: channels });
+}
+
+/** The channels a source made by {@link statsOf} reports on; none for a source made otherwise. */
+export function channelsOf(source: unknown): readonly CountedChannel[] {
+  const channels = (source as { [CHANNELS]?: unknown } | null | undefined)?.[CHANNELS];
+  return Array.isArray(channels) ? channels : [];
 }
 
 function addStats(a: SignalStats | undefined, b: SignalStats): SignalStats {

@@ -129,6 +129,23 @@ describe('the shutdown deadline reaches the export channels', () => {
     }
   });
 
+  it.each([0, 5])(
+    'with a deadline of %s ms returns with nothing queued, counting what it could not send',
+    async (timeoutMs) => {
+      const obs = init({ exporters: [channelAdapter(await hungBackend())], logStream: { write() {} } });
+      for (let i = 0; i < 50; i++) obs.trace(`op-${i}`, () => obs.log.info({ i }, 'work'));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the first batches are now hanging
+      await obs.shutdown({ timeoutMs });
+
+      // The channels' own deadline is 60 s: nothing may wait for it once shutdown() has returned.
+      for (const signal of ['traces', 'logs'] as const) {
+        const s = obs.stats().hung?.[signal];
+        expect(s, signal).toMatchObject({ produced: 50, delivered: 0, queued: 0 });
+        expect(s?.dropped, signal).toEqual({ shutdown: 50 });
+      }
+    },
+  );
+
   it('bounds forceFlush() the same way, leaving the items queued for later', async () => {
     const obs = init({ exporters: [channelAdapter(await hungBackend())], logStream: { write() {} } });
     for (let i = 0; i < 20; i++) obs.log.info({ i }, 'work');
