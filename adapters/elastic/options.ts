@@ -417,7 +417,9 @@ function checkedBasic(
       ? prefix
       : `${prefix}.password`;
   if (typeof username !== 'string' || username === '' || username.includes(':')) {
-    const message = `${userOption} is ${describeValue(username)}; basic auth needs a user name without ':' along with ${passwordOption}`;
+    // What follows a ':' is most likely the password, given with the user name as user:password.
+    const shown = typeof username === 'string' ? username.replace(/:.*/s, ':…') : username;
+    const message = `${userOption} is ${describeValue(shown)}; basic auth needs a user name without ':' along with ${passwordOption}`;
     if (fromEnv) return new MissingSetting(ErrorCodes.CONFIG_MISSING_CREDENTIALS, userOption, message);
     throw new SightlineConfigError(ErrorCodes.CONFIG_INVALID_VALUE, userOption, message);
   }

@@ -88,6 +88,7 @@ describe('elastic never leaks credentials', () => {
       () =>
         elastic({ node: 'https://x', username: 'ingest', password: PASSWORD, namespace: PASSWORD, env: {} }),
       () => elastic({ node: 'https://x', username: 'a:b', password: PASSWORD, env: {} }),
+      () => elastic({ node: 'https://x', username: `ingest:${PASSWORD}`, env: {} }),
       () =>
         elastic({
           node: 'https://x',
