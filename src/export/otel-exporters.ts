@@ -99,7 +99,12 @@ export function createSpanExporter<T>(
   let shutDown = false;
   return {
     export(spans, resultCallback) {
-      if (shutDown) return resultCallback(SHUT_DOWN);
+      if (shutDown) {
+        // A span of work still running at shutdown ends after it: lost, but counted as a log line
+        // written after shutdown is.
+        channel.discard(spans.length, 'shutdown');
+        return resultCallback(SHUT_DOWN);
+      }
       try {
         channel.pushAll(toItems ? toItems(spans) : (spans as T[]));
       } catch {

@@ -61,6 +61,27 @@ describe('shutdown() and forceFlush()', () => {
     expect(calls).toEqual(['shutdown called']);
   });
 
+  it('counts the spans of work still running at shutdown, which end after it, as dropped by shutdown', async () => {
+    const collector = await startCollector();
+    closers.push(() => collector.close());
+    const obs = init({
+      exporters: [otlp({ url: collector.url, protocol: 'http/json', env: {} })],
+      logStream: { write() {} },
+      anomaly: false,
+      outbound: false,
+    });
+    let finish!: () => void;
+    const running = obs.trace('checkout', () => new Promise<void>((resolve) => (finish = resolve)));
+    const manual = obs.tracer.startSpan('charge-card');
+    await obs.shutdown();
+    finish();
+    await running;
+    manual.end();
+
+    expect(obs.stats().otlp?.traces).toMatchObject({ produced: 2, delivered: 0, queued: 0 });
+    expect(obs.stats().otlp?.traces?.dropped).toEqual({ shutdown: 2 });
+  });
+
   it('is idempotent: a second call returns the same settled promise', async () => {
     const obs = init({ logStream: { write() {} } });
     const first = obs.shutdown();
