@@ -433,7 +433,7 @@ export class SightlineInstance implements Sightline {
           safeCall(() => this.watchedProvider?.shutdown()),
           safeCall(() => this.tracerProvider.shutdown?.()),
         ]);
-        this.metricsState.closed = true;
+        this.closeMetrics();
         await Promise.all([
           ...this.adapters.map((a) => safeCall(() => a.parts.logSink?.shutdown?.())),
           ...this.adapters.map((a) => safeCall(() => a.parts.shutdown?.())),
@@ -444,7 +444,7 @@ export class SightlineInstance implements Sightline {
     // A channel the SDK had not reached by the deadline (its collection still under way), or whose
     // own wait ends a tick later, ends now: nothing stays queued or in flight once this returns.
     for (const channel of this.channels) void safeCall(() => channel.shutdown(0));
-    this.metricsState.closed = true;
+    this.closeMetrics();
     for (const cleanup of this.cleanups.splice(0)) {
       try {
         cleanup();
@@ -453,6 +453,12 @@ export class SightlineInstance implements Sightline {
       }
     }
     this.release();
+  }
+
+  /** Recordings from now on, the HTTP durations' included, are dropped as after_shutdown. */
+  private closeMetrics(): void {
+    this.metricsState.closed = true;
+    this[KEYED_HISTOGRAMS].close(() => this.dropCounter.add('after_shutdown'));
   }
 
   /** Writes buffered log lines synchronously: for the last moments of a dying process. */

@@ -54,6 +54,7 @@ export class KeyedHistogram {
     readonly options: KeyedHistogramOptions,
     private readonly readers: number,
     private readonly cardinalityLimit: number,
+    private readonly owner: { readonly afterShutdown: (() => void) | undefined },
   ) {
     this.boundaries = [...options.buckets];
     this.stride = this.boundaries.length + 1 + 4;
@@ -65,6 +66,12 @@ export class KeyedHistogram {
    */
   record(value: number, key: string, attributes: () => Attributes): void {
     if (Number.isNaN(value)) return;
+    // No reader collects after shutdown: a request that ends later loses its duration, counted.
+    const late = this.owner.afterShutdown;
+    if (late !== undefined) {
+      late();
+      return;
+    }
     let s = this.series.get(key);
     if (s === undefined) s = this.add(key, attributes);
     const b = bucketOf(this.boundaries, value);
@@ -179,6 +186,8 @@ function bucketOf(boundaries: readonly number[], value: number): number {
 export class KeyedHistograms {
   private readonly histograms = new Map<string, KeyedHistogram>();
   private readers = 0;
+  /** Set by {@link close}: what a recording does once no reader will collect again. */
+  afterShutdown: (() => void) | undefined;
 
   constructor(
     private readonly resource: Resource,
@@ -212,11 +221,16 @@ export class KeyedHistograms {
     };
   }
 
+  /** At shutdown, once the readers' last collection is under way: later recordings call `onRecording`. */
+  close(onRecording: () => void): void {
+    this.afterShutdown = onRecording;
+  }
+
   /** The histogram named `name`, made on first use. */
   histogram(name: string, options: KeyedHistogramOptions): KeyedHistogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
-      h = new KeyedHistogram(name, options, this.readers, this.cardinalityLimit);
+      h = new KeyedHistogram(name, options, this.readers, this.cardinalityLimit, this);
       this.histograms.set(name, h);
     }
     return h;

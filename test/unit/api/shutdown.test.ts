@@ -1,12 +1,16 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import express from 'express';
 import { otlp } from '../../../adapters/otlp/index.js';
+import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { getSightline, init } from '../../../src/index.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
 import { memoryExporter } from '../../../src/testing/index.js';
 import { startCollector } from '../../adapters/otlp/intake-server.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
+import { close, listen, request } from '../../integration/helpers/http-client.js';
 
 // Taken before any test fakes the timers, to tell a wait that ends from one that never does.
 const wallClock = globalThis.setTimeout;
@@ -80,6 +84,26 @@ describe('shutdown() and forceFlush()', () => {
 
     expect(obs.stats().otlp?.traces).toMatchObject({ produced: 2, delivered: 0, queued: 0 });
     expect(obs.stats().otlp?.traces?.dropped).toEqual({ shutdown: 2 });
+  });
+
+  it("counts a request's duration recorded after shutdown, as the request ends after it, as after_shutdown", async () => {
+    const obs = init({ logStream: { write() {} }, anomaly: false, outbound: false });
+    let answer!: () => void;
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/slow', (_req, res) => {
+      answer = () => res.send('done');
+    });
+    const server = createServer(app);
+    const base = await listen(server);
+    closers.push(() => close(server));
+    const reply = request(base, '/slow');
+    await vi.waitUntil(() => answer !== undefined);
+    await obs.shutdown();
+    answer();
+    await reply;
+
+    expect(obs.drops().after_shutdown).toBe(1);
   });
 
   it('is idempotent: a second call returns the same settled promise', async () => {
