@@ -366,7 +366,12 @@ export class SightlineInstance implements Sightline {
 
   /** The caller's timeout, or the configured one when it is not a number of ms a timer can hold. */
   private timeoutOf(options: ShutdownOptions | undefined): number {
-    const t = options?.timeoutMs;
+    let t: unknown;
+    try {
+      t = options?.timeoutMs;
+    } catch {
+      // A getter that throws, a revoked proxy: read as unset, as flushing must never throw.
+    }
     if (typeof t !== 'number' || !(t >= 0)) return this.config.shutdownTimeout;
     return Math.min(t, MAX_TIMER_MS);
   }

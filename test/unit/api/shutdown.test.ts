@@ -106,6 +106,31 @@ describe('shutdown() and forceFlush()', () => {
     expect(obs.drops().after_shutdown).toBe(1);
   });
 
+  it.each([
+    [
+      'whose timeoutMs getter throws',
+      () => ({
+        get timeoutMs(): number {
+          throw new Error('getter that throws');
+        },
+      }),
+    ],
+    [
+      'that is a revoked proxy',
+      () => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      },
+    ],
+  ])('takes the configured deadline for options %s', async (_, unreadable) => {
+    const obs = init({ logStream: { write() {} }, anomaly: false, outbound: false });
+    await expect(obs.forceFlush(unreadable() as never)).resolves.toBeUndefined();
+    let shutdown: Promise<void> | undefined;
+    expect(() => (shutdown = obs.shutdown(unreadable() as never))).not.toThrow();
+    await expect(shutdown).resolves.toBeUndefined();
+  });
+
   it('is idempotent: a second call returns the same settled promise', async () => {
     const obs = init({ logStream: { write() {} } });
     const first = obs.shutdown();
