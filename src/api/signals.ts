@@ -31,7 +31,10 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
       void instance.shutdown().finally(() => endAsUsual(signal, handler));
     };
     handlers.set(signal, handler);
-    process.on(signal, handler);
+    // First, so it sees every listener of the service: a `process.once` one registered before
+    // init() is gone by the time a listener behind it runs, and the service's drain would look
+    // like nobody's, ended by the signal raised again.
+    process.prependListener(signal, handler);
   }
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);

@@ -51,40 +51,47 @@ describe('handleSignals with signal-exit listening too', () => {
 });
 
 describe('handleSignals with a graceful shutdown of the service its own', () => {
-  it('keeps exporting while the requests in flight finish, then flushes as the process ends', async () => {
-    collector = await startFaultyBackend();
-    const p = spawn(process.execPath, ['--import', 'tsx', drainChild, collector.url], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const seen = async (text: string) => {
-      while (!stderr.includes(text)) await new Promise((r) => setTimeout(r, 10));
-    };
-    await seen('ready');
-    const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
-    const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
-    const answered = new Promise<number | undefined>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode);
-      })
-        .on('error', reject)
-        .end();
-    });
-    await seen('started');
-    p.kill('SIGTERM');
-    expect(await answered).toBe(200);
-    const outcome = await Promise.race([
-      exited,
-      new Promise((r) => setTimeout(() => r('still running'), 6000)),
-    ]);
-    p.kill('SIGKILL');
-    // The service ended itself once drained; the span and log lines of the drain reached the backend.
-    expect(outcome).toEqual({ code: 0, signal: null });
-    expect(collector.received.traces).toBe(1);
-    expect(collector.received.logs).toBe(3);
-  }, 20_000);
+  it.each([
+    ['', []],
+    [', its handler a process.once listener registered before init()', ['once-first']],
+  ])(
+    'keeps exporting while the requests in flight finish%s, then flushes as the process ends',
+    async (_label, args) => {
+      collector = await startFaultyBackend();
+      const p = spawn(process.execPath, ['--import', 'tsx', drainChild, collector.url, ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      p.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const seen = async (text: string) => {
+        while (!stderr.includes(text)) await new Promise((r) => setTimeout(r, 10));
+      };
+      await seen('ready');
+      const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
+      const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+      const answered = new Promise<number | undefined>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        })
+          .on('error', reject)
+          .end();
+      });
+      await seen('started');
+      p.kill('SIGTERM');
+      expect(await answered).toBe(200);
+      const outcome = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still running'), 6000)),
+      ]);
+      p.kill('SIGKILL');
+      // The service ended itself once drained; the span and log lines of the drain reached the backend.
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(collector.received.traces).toBe(1);
+      expect(collector.received.logs).toBe(3);
+    },
+    20_000,
+  );
 });
