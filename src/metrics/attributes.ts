@@ -56,40 +56,51 @@ export function cleanAttributes(
   return repair(attributes, maxLength, drops);
 }
 
-function repair(attributes: Attributes, maxLength: number, drops: DropCounter): Attributes {
+/**
+ * The value as an attribute: itself when it fits, its strings cut to `maxLength` when they do not,
+ * undefined when it is no attribute value. Reading it may throw (a revoked proxy as an array).
+ */
+function fitted(v: unknown, maxLength: number): AttributeValue | undefined {
+  const t = typeof v;
+  if (t === 'string')
+    return (v as string).length > maxLength ? (v as string).slice(0, maxLength) : (v as string);
+  if (t === 'number' || t === 'boolean') return v as AttributeValue;
+  if (!Array.isArray(v) || !validArrayValue(v)) return undefined;
+  if (fittingArrayValue(v, maxLength)) return v as AttributeValue;
+  return v.map((item) => (typeof item === 'string' ? item.slice(0, maxLength) : item)) as AttributeValue;
+}
+
+/**
+ * Each attribute that can be read and is an attribute value, cut to `maxLength`; undefined when
+ * the set's own keys cannot be listed (a revoked proxy, an `ownKeys` trap that throws).
+ */
+function repair(attributes: Attributes, maxLength: number, drops: DropCounter): Attributes | undefined {
+  let keys: string[];
+  try {
+    keys = Object.keys(attributes);
+  } catch {
+    drops.add('invalid_attribute');
+    return undefined;
+  }
   const out: Attributes = {};
-  for (const key of Object.keys(attributes)) {
+  for (const key of keys) {
+    let v: unknown;
+    let value: AttributeValue | undefined;
     // OpenTelemetry wants a name (the SDK drops a nameless one from spans); Elasticsearch refuses it.
-    if (key === '') {
-      drops.add('invalid_attribute');
-      continue;
-    }
-    let v: AttributeValue | undefined;
-    try {
-      v = attributes[key];
-    } catch {
-      drops.add('invalid_attribute');
-      continue;
-    }
-    const t = typeof v;
-    if (t === 'string') {
-      if ((v as string).length > maxLength) {
-        drops.add('truncated_attribute');
-        out[key] = (v as string).slice(0, maxLength);
-      } else out[key] = v;
-    } else if (t === 'number' || t === 'boolean') {
-      out[key] = v;
-    } else if (Array.isArray(v) && validArrayValue(v)) {
-      if (fittingArrayValue(v, maxLength)) out[key] = v;
-      else {
-        drops.add('truncated_attribute');
-        out[key] = v.map((item) =>
-          typeof item === 'string' ? item.slice(0, maxLength) : item,
-        ) as AttributeValue;
+    if (key !== '') {
+      try {
+        v = attributes[key];
+        value = fitted(v, maxLength);
+      } catch {
+        // A getter that throws, or a value that cannot be looked at: that attribute is dropped.
       }
-    } else {
-      drops.add('invalid_attribute');
     }
+    if (value === undefined) {
+      drops.add('invalid_attribute');
+      continue;
+    }
+    if (value !== v) drops.add('truncated_attribute');
+    out[key] = value;
   }
   return out;
 }

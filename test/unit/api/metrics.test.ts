@@ -182,6 +182,42 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toEqual({ truncated_attribute: 1 });
   });
 
+  it('drops attribute sets and values that are revoked proxies or proxies whose traps throw', async () => {
+    const { obs, memory } = startCaptured();
+    const { proxy: revoked, revoke } = Proxy.revocable([], {});
+    revoke();
+    const unlistable = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('ownKeys trap');
+        },
+      },
+    );
+    const bad = [revoked, unlistable] as never[];
+    const c = obs.metrics.counter('proxied');
+    const h = obs.metrics.histogram('proxied.h');
+    obs.metrics.observableGauge('proxied.g', {}, (r) => {
+      for (const attributes of bad) r.observe(1, attributes);
+    });
+    for (const attributes of bad) {
+      expect(() => c.add(1, attributes)).not.toThrow();
+      expect(() => obs.metrics.upDownCounter('proxied.u').add(1, attributes)).not.toThrow();
+      expect(() => obs.metrics.gauge('proxied.gauge').record(1, attributes)).not.toThrow();
+      expect(() => h.record(1, attributes)).not.toThrow();
+      expect(() => h.startTimer()(attributes)).not.toThrow();
+    }
+    expect(() => c.add(1, { plan: 'pro', list: revoked })).not.toThrow();
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => p.name === 'proxied');
+    expect(points.map((p) => [p.attributes, p.value])).toEqual([
+      [{}, 2],
+      [{ plan: 'pro' }, 1],
+    ]);
+    expect(obs.drops()).toEqual({ invalid_attribute: 13 });
+    expect(memory.metrics().find((p) => p.name === 'proxied.g')?.value).toBe(1);
+  });
+
   it('drops recordings after shutdown', async () => {
     const { obs } = startCaptured();
     const c = obs.metrics.counter('late');
