@@ -85,7 +85,7 @@ export const metrics: Metrics = {
   histogram(name, options): Histogram {
     const proxy = proxied('record', (s) => s.metrics.histogram(name, options));
     return Object.assign(proxy, {
-      startTimer: histogramTimer((v, a) => proxy.record(v, a), options?.unit, merged),
+      startTimer: histogramTimer((v, a) => proxy.record(v, a), options, merged),
     });
   },
   gauge(name, options): Gauge {

@@ -12,14 +12,21 @@ const PER_MS: Readonly<Record<string, number>> = {
 };
 
 /**
- * What one elapsed millisecond is in a histogram's unit: a time unit's own scale, so a `us`
- * histogram gets microseconds; milliseconds for any other unit (none, `{request}`).
+ * What one elapsed millisecond is in the unit of a histogram with these options: a time unit's own
+ * scale, so a `us` histogram gets microseconds; milliseconds for any other unit (none,
+ * `{request}`) and for options that cannot be read (a revoked proxy).
  *
  * @example
- * perMillisecond('s');  // 0.001
- * perMillisecond('us'); // 1000
+ * perMillisecond({ unit: 's' });  // 0.001
+ * perMillisecond({ unit: 'us' }); // 1000
  */
-function perMillisecond(unit: unknown): number {
+function perMillisecond(options: { readonly unit?: unknown } | undefined): number {
+  let unit: unknown;
+  try {
+    unit = options?.unit;
+  } catch {
+    return 1;
+  }
   return (typeof unit === 'string' && Object.hasOwn(PER_MS, unit) ? PER_MS[unit] : undefined) ?? 1;
 }
 
@@ -30,10 +37,10 @@ function perMillisecond(unit: unknown): number {
  */
 export function histogramTimer(
   record: (value: number, attributes?: Attributes) => void,
-  unit: unknown,
+  options: { readonly unit?: unknown } | undefined,
   merge: (start: Attributes | undefined, extra: Attributes) => Attributes | undefined,
 ): (attributes?: Attributes) => (extra?: Attributes) => number {
-  const perMs = perMillisecond(unit);
+  const perMs = perMillisecond(options);
   return (attributes) => {
     const start = performance.now();
     return (extra) => {

@@ -194,7 +194,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         };
         return {
           record,
-          startTimer: histogramTimer(record, options?.unit, merge),
+          startTimer: histogramTimer(record, options, merge),
         };
       });
     },

@@ -182,6 +182,18 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toEqual({ truncated_attribute: 1 });
   });
 
+  it('a histogram whose options cannot be read (a revoked proxy) records nothing, through metrics too', () => {
+    const { proxy: options, revoke } = Proxy.revocable({ unit: 's' }, {});
+    revoke();
+    expect(() => metrics.histogram('early.revoked', options).startTimer()()).not.toThrow();
+    const { obs } = startCaptured();
+    expect(() => {
+      metrics.histogram('late.revoked', options).record(1);
+      obs.metrics.histogram('own.revoked', options).startTimer()();
+    }).not.toThrow();
+    expect(obs.drops().instrument_error).toBe(2);
+  });
+
   it('drops attribute sets and values that are revoked proxies or proxies whose traps throw', async () => {
     const { obs, memory } = startCaptured();
     const { proxy: revoked, revoke } = Proxy.revocable([], {});
