@@ -127,6 +127,13 @@ describe.each([
     app.get('/sync-error', () => {
       throw new Error('sync boom');
     });
+    app.get('/unnamed-error', () => {
+      throw Object.defineProperty(new Error('unnamed boom'), 'name', {
+        get() {
+          throw new Error('name getter');
+        },
+      });
+    });
     if (major === 5) {
       app.get('/async-error', async () => {
         await new Promise((resolve) => setImmediate(resolve));
@@ -457,6 +464,23 @@ describe.each([
     expect(exception?.attributes?.['exception.message']).toBe(message);
     const line = memory.logs().find((l) => l.path === path);
     expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
+  });
+
+  it('ends the span of a request whose error has a getter that throws, as failed with error.type _OTHER', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const reply = await request(base, '/unnamed-error');
+      expect(reply.status).toBe(500);
+      const [span] = await waitForSpans(obs, memory, server('/unnamed-error'));
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span!.attributes['error.type']).toBe('_OTHER');
+      expect(memory.logs().find((l) => l.path === '/unnamed-error')).toMatchObject({ status: 500 });
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
   });
 
   it('names an error passed on after the response started by its type, not as the client going away', async () => {

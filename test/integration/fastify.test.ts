@@ -115,6 +115,13 @@ beforeAll(async () => {
   app.get('/sync-error', () => {
     throw new Error('sync boom');
   });
+  app.get('/unnamed-error', async () => {
+    throw Object.defineProperty(new Error('unnamed boom'), 'name', {
+      get() {
+        throw new Error('name getter');
+      },
+    });
+  });
   app.get('/upstream-error', async () => {
     // What got throws for a failed call: the URL it was given, in its message.
     throw new Error(`Request failed with status code 500: GET http://127.0.0.1:1/v1?api_key=${SECRET}`);
@@ -301,6 +308,13 @@ describe('sightlineFastify', () => {
     expect(span!.events.find((e) => e.name === 'exception')?.attributes?.['exception.message']).toBe(message);
     const line = memory.logs().find((l) => l.path === path && l.route !== undefined);
     expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
+  });
+
+  it('ends the span of a request whose error has a getter that throws, as failed with error.type _OTHER', async () => {
+    expect((await request(base, '/unnamed-error')).status).toBe(500);
+    const [span] = await waitForSpans(obs, memory, server('/unnamed-error'));
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span!.attributes['error.type']).toBe('_OTHER');
   });
 
   it('treats 4xx as success on the server span, logged at warn', async () => {

@@ -74,15 +74,23 @@ export function requestPath(target: string): string {
   return origin === null ? path : path.slice(origin[0].length) || '/';
 }
 
-/** A short, low-cardinality name for an error: its class name, or its `code` for system errors. */
+/**
+ * A short, low-cardinality name for an error: its class name, or its `code` for system errors;
+ * `_OTHER` for one that has neither, or whose fields cannot be read (a getter that throws, a
+ * revoked proxy), since this is read as the response ends, where a throw would crash the process.
+ */
 export function errorTypeOf(error: unknown): string {
   if (error && typeof error === 'object') {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)) return code;
-    const name = (error as { name?: unknown }).name;
-    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
-    const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
-    if (typeof ctor === 'string' && ctor.length > 0) return ctor;
+    try {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)) return code;
+      const name = (error as { name?: unknown }).name;
+      if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+      const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
+      if (typeof ctor === 'string' && ctor.length > 0) return ctor;
+    } catch {
+      // Falls through to _OTHER.
+    }
   }
   return '_OTHER';
 }
