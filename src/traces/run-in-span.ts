@@ -1,16 +1,30 @@
 import { type Context, type Span, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import type { Traced, TraceOptions } from '../api/types.js';
 
+/**
+ * Fails the span with the error as an exception event. A value that cannot be read or turned into
+ * a string (an object without a prototype, a revoked proxy, a getter that throws) still fails it,
+ * without the event or message it cannot give.
+ */
 function recordError(span: Span, error: unknown): void {
+  let message: string | undefined;
   try {
-    if (error instanceof Error) span.recordException(error);
-    else span.recordException({ name: 'Error', message: String(error) });
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    if (error instanceof Error) {
+      span.recordException(error);
+      message = error.message;
+    } else {
+      message = String(error);
+      span.recordException({ name: 'Error', message });
+    }
   } catch {
     // Recording must never replace the user's error with ours.
+  }
+  try {
+    span.setStatus(
+      typeof message === 'string' ? { code: SpanStatusCode.ERROR, message } : { code: SpanStatusCode.ERROR },
+    );
+  } catch {
+    // As above.
   }
 }
 

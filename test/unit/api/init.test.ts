@@ -398,6 +398,42 @@ describe('obs.trace', () => {
     expect(memory.spans()[1]?.attributes.k).toBe('v');
   });
 
+  it('fails the span of a thrown value that cannot be made a string or read, and rethrows it', async () => {
+    const { obs, memory } = startCaptured();
+    const bare = Object.create(null);
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const unreadable = Object.defineProperty(new Error('hidden'), 'message', {
+      get() {
+        throw new Error('message getter');
+      },
+    });
+    for (const thrown of [bare, revoked, unreadable]) {
+      let caught: unknown;
+      try {
+        obs.trace('sync', () => {
+          throw thrown;
+        });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBe(thrown);
+      await expect(
+        obs.trace('async', async () => {
+          throw thrown;
+        }),
+      ).rejects.toBe(thrown);
+    }
+    expect(memory.spans().map((s) => [s.name, s.status.code])).toEqual(
+      Array(3)
+        .fill([
+          ['sync', 2],
+          ['async', 2],
+        ])
+        .flat(),
+    );
+  });
+
   it('returns a promise of what a thenable settles to (a query builder), before init(), during and after shutdown()', async () => {
     // A knex-like query: a thenable with methods of its own, run when its then is called.
     const query = () => ({
