@@ -42,8 +42,11 @@ export function buildTracerProvider(
   const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [
-    new SanitizingSpanProcessor(createKeyMatcher(config.redact), config.maxAttributeLength, () =>
-      drops.add('truncated_attribute'),
+    new SanitizingSpanProcessor(
+      createKeyMatcher(config.redact),
+      config.maxAttributeLength,
+      () => drops.add('truncated_attribute'),
+      () => drops.add('invalid_link'),
     ),
   ];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));

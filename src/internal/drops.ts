@@ -6,6 +6,7 @@ export type InputDropReason =
   | 'negative_increment'
   | 'negative_value'
   | 'invalid_attribute'
+  | 'invalid_link'
   | 'truncated_attribute'
   | 'after_shutdown'
   | 'callback_error'
@@ -26,6 +27,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   negative_value: 'a negative histogram value was dropped (histograms take no negative values; use a gauge)',
   invalid_attribute:
     'an attribute without a name, or whose value is not a string, number, boolean or array of them, was removed',
+  invalid_link:
+    'a span link to no valid span context (none, or ids that are not 32 and 16 hex digits) was removed from its span',
   truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
   after_shutdown: 'a recording after shutdown() was dropped',
   callback_error:

@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
 
@@ -35,16 +35,20 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * exactly at the limit does not. A URL in any string value (a connection string, a recorded
  * exception's message and stack) and in the status message is written with its credentials and
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
- * without `://` costs one look.
+ * without `://` costs one look. A link to no valid span context (none, ids not 32 and 16 hex digits)
+ * is removed and counted: the SDK keeps it as given, and no exporter can write it, so it would cost
+ * the whole span, or the whole request a collector refuses over an id of the wrong length.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
     private readonly isSensitive: (key: string) => boolean,
     private readonly maxLength: number,
     private readonly onTruncated: () => void,
+    private readonly onInvalidLink: () => void,
   ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
+    if (span.links.length > 0) this.dropInvalidLinks(span.links as Link[]);
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
@@ -56,6 +60,20 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
+  }
+
+  private dropInvalidLinks(links: Link[]): void {
+    for (let i = links.length - 1; i >= 0; i--) {
+      let valid: boolean;
+      try {
+        valid = isSpanContextValid(links[i]!.context);
+      } catch {
+        valid = false;
+      }
+      if (valid) continue;
+      links.splice(i, 1);
+      this.onInvalidLink();
+    }
   }
 
   private sanitize(attributes: Record<string, unknown>): void {

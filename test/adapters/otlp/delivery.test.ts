@@ -249,6 +249,32 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('sends a span with its valid links when others link to no span context, removing and counting those', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    // What JavaScript lets through: no producer span found, and an id that is no span id.
+    const links = [
+      { context: undefined as never },
+      { context: { ...producer, spanId: 'order-1234' } },
+      { context: producer, attributes: { kind: 'producer' } },
+    ];
+    obs.trace('consume', { links }, () => {});
+    obs.trace('after', () => {});
+    await obs.forceFlush();
+    expect(obs.stats().otlp?.traces).toMatchObject({ produced: 2, delivered: 2, dropped: {} });
+    const spans = collector.accepted('traces').flatMap((r) => {
+      const body = decodeProtobuf(r.body, TRACES_REQUEST) as {
+        resourceSpans: { scopeSpans: { spans: { name: string; links?: { spanId: string }[] }[] }[] }[];
+      };
+      return body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+    });
+    expect(spans.map((s) => [s.name, (s.links ?? []).map((l) => l.spanId)])).toEqual([
+      ['consume', [producer.spanId]],
+      ['after', []],
+    ]);
+    expect(obs.drops()).toMatchObject({ invalid_link: 2 });
+  });
+
   it('sends a histogram whose buckets are not increasing numbers with the default buckets, and counts it', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     const mistakes: unknown[] = [[1, 'x'], [Number.NaN], [10, 1], [1, 1, 2], 'fast'];
