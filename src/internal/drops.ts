@@ -41,7 +41,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   log_stdout_closed: "a log line was lost: stdout's reader has gone (a closed pipe)",
   log_stream_error: "a log line was lost: the logStream's write threw or rejected",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
-  instrument_error: 'an instrument could not be created; a no-op instrument was returned',
+  instrument_error:
+    'an instrument could not be created (a name that is not a string, options that cannot be read); a no-op instrument was returned',
   invalid_buckets:
     "a histogram's buckets were not numbers in increasing order; OpenTelemetry's default buckets were used",
   anomaly_series_limit:

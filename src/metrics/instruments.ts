@@ -113,6 +113,12 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     options: InstrumentOptions | undefined,
     make: () => T,
   ): T => {
+    // The SDK takes a name of any type, which an exporter then fails on with the whole collection
+    // (Datadog's series) or writes where a collector wants a string (OTLP/JSON, for the request).
+    if (typeof name !== 'string') {
+      drops.add('instrument_error');
+      return noopInstrument as unknown as T;
+    }
     try {
       checkIdentity(kind, name, options);
       if (options?.detect === true) state.detected.add(name);

@@ -119,6 +119,21 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(last?.resources).toEqual([{ name: 'checkout-7d9f-xk2lp', type: 'host' }]);
   });
 
+  it('sends the collection when an instrument was named with no string, which records nothing and is counted', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    obs.metrics.counter('orders.placed').add(1);
+    // A name read from a setting that is not there, or given as a number.
+    for (const name of [undefined, 404] as unknown as string[]) {
+      obs.metrics.counter(name).add(1);
+      obs.metrics.gauge(name).record(1);
+    }
+    await obs.forceFlush();
+    expect(obs.stats().datadog?.metrics?.dropped).toEqual({});
+    expect(userSeries(server).map((s) => s.metric)).toEqual(['orders.placed']);
+    expect(obs.drops()).toEqual({ instrument_error: 4 });
+  });
+
   it('keeps every request under 512,000 compressed bytes by splitting a large collection', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { channel: { flushIntervalMs: 50, timeoutMs: 5000 } });
