@@ -52,6 +52,9 @@ function increasingNumbers(buckets: unknown): buckets is number[] {
 
 type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'gauge' | 'observableGauge';
 
+const stringOrUndefined = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
+
 const noop = (): void => {};
 const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
 
@@ -146,9 +149,11 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     }
   };
 
+  // The SDK keeps a unit or description of any type, on which an exporter fails with the whole
+  // collection (CloudWatch's units); one that is no string is left out.
   const descriptor = (options: InstrumentOptions | undefined) => ({
-    unit: options?.unit,
-    description: options?.description,
+    unit: stringOrUndefined(options?.unit),
+    description: stringOrUndefined(options?.description),
   });
 
   return {

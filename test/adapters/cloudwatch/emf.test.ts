@@ -63,6 +63,19 @@ describe('emf mode, end to end', () => {
     expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({ invalid: 1 });
   });
 
+  it('writes the collection when an instrument was given a unit or description that is no string, without them', async () => {
+    const { obs, written, documents } = startEmf();
+    // A unit read from a setting given as a number, a description from one that is an object.
+    obs.metrics.counter('jobs.done', { unit: 1000 as never }).add(1);
+    obs.metrics.gauge('queue.depth', { description: { text: 'depth' } as never }).record(4);
+    obs.metrics.counter('orders.placed').add(2);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const [doc] = documents();
+    expect([doc?.['jobs.done'], doc?.['queue.depth'], doc?.['orders.placed']]).toEqual([1, 4, 2]);
+    expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({});
+  });
+
   it('splits a group into documents of at most 100 metrics and 100 values each', async () => {
     const { obs, written, documents } = startEmf({ maxHistogramValues: 1000 });
     for (let i = 0; i < 250; i++)
