@@ -53,6 +53,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A field of the document itself, never one it inherits: under a key named `__proto__` (a logged
+ * query string's `?__proto__.polluted=1`), reading through would reach Object.prototype.
+ */
+export function fieldOf(doc: Doc, key: string): unknown {
+  return Object.hasOwn(doc, key) ? doc[key] : undefined;
+}
+
+/** Sets a field of the document, a key named `__proto__` included, without touching its prototype. */
+export function setField(doc: Doc, key: string, value: unknown): void {
+  Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Splits a key on dots, dropping empty segments (`a..b`, `.a`), which Elasticsearch refuses. */
 export function pathOf(key: string): string[] {
   const segments = key.split('.').filter((s) => s.trim() !== '');
@@ -80,11 +93,11 @@ export function setPath(doc: Doc, path: readonly string[], value: unknown): bool
   const last = path.length - 1;
   for (let i = 0; i < last; i++) {
     const segment = path[i] as string;
-    const next = node[segment];
+    const next = fieldOf(node, segment);
     if (next === undefined) {
       for (let j = i; j < last; j++) {
         const child: Doc = {};
-        node[path[j] as string] = child;
+        setField(node, path[j] as string, child);
         node = child;
       }
       break;
@@ -93,8 +106,8 @@ export function setPath(doc: Doc, path: readonly string[], value: unknown): bool
     node = next;
   }
   const leaf = path[last] as string;
-  if (node[leaf] !== undefined) return false;
-  node[leaf] = value;
+  if (fieldOf(node, leaf) !== undefined) return false;
+  setField(node, leaf, value);
   return true;
 }
 
@@ -163,7 +176,7 @@ export function mergeLabels(labels: Doc, path: string[], value: unknown, depth =
 /** Sets a label unless one of that name is already there; values `labelValue` cannot write are left out. */
 function addLabel(labels: Doc, name: string, value: unknown): void {
   const label = labelValue(value);
-  if (label !== undefined && labels[name] === undefined) labels[name] = label;
+  if (label !== undefined && fieldOf(labels, name) === undefined) setField(labels, name, label);
 }
 
 /** Copies attributes (metric series, anomaly events) into ECS `labels`. */
@@ -171,7 +184,7 @@ export function toLabels(attributes: Readonly<Record<string, unknown>>): Doc {
   const labels: Doc = {};
   for (const key in attributes) {
     const value = labelValue(attributes[key]);
-    if (value !== undefined) labels[labelKey(key)] = value;
+    if (value !== undefined) setField(labels, labelKey(key), value);
   }
   return labels;
 }

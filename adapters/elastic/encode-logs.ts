@@ -1,6 +1,6 @@
 import type { LogKeys } from '../../src/export/index.js';
 import type { DataStream } from './data-stream.js';
-import { type Doc, ECS_VERSION, mergeField, mergeLabels, pathOf } from './ecs-document.js';
+import { type Doc, ECS_VERSION, fieldOf, mergeField, mergeLabels, pathOf, setField } from './ecs-document.js';
 
 /** Who writes the documents: the same for every document of one adapter. */
 export interface DocIdentity {
@@ -124,7 +124,7 @@ export function logLineToDoc(
     if (path[0] === 'labels') mergeLabels(own, path.slice(1), record[key]);
     else mergeField(doc, labels, key, record[key]);
   }
-  for (const key in labels) if (own[key] === undefined) own[key] = labels[key];
+  for (const key in labels) if (fieldOf(own, key) === undefined) setField(own, key, labels[key]);
   for (const _ in own) {
     doc.labels = own;
     break;

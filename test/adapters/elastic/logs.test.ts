@@ -240,6 +240,26 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     expect(obs.stats().elastic!.logs?.dropped).toEqual({});
   });
 
+  it('never writes to Object.prototype for a field named __proto__ (a logged query string), and keeps the line', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    // What a querystring parser makes of ?page=2&__proto__.polluted=yes, and the same written nested.
+    const query = { page: '2', '__proto__.polluted': 'yes' };
+    const nested = JSON.parse('{"page":"2","__proto__":{"polluted":"yes"}}');
+    try {
+      obs.log.info({ query }, 'listed');
+      obs.log.info({ 'service.__proto__.polluted': 'yes', nested }, 'nested');
+      await obs.forceFlush();
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    const docs = intake.docs('logs-checkout-production');
+    expect(docs.map((d) => d.message)).toEqual(['listed', 'nested']);
+    expect(docs[0]?.query).toMatchObject({ page: '2' });
+    expect(obs.stats().elastic!.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
+  });
+
   it('puts a plain error, trace or span field under labels, since other lines make those ECS objects', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
