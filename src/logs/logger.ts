@@ -74,6 +74,7 @@ export function createLogger(options: LoggerOptions): Logger {
     return span === undefined ? EMPTY : correlation(span.spanContext());
   };
 
+  const formatLine = withErrorFields(prepare, options.formats, options.redactPaths);
   const logger = pino(
     {
       level: options.level,
@@ -93,7 +94,7 @@ export function createLogger(options: LoggerOptions): Logger {
           }
           return o;
         },
-        log: withErrorFields(prepare, options.formats, options.redactPaths),
+        log: formatLine,
       },
       ...(options.redactPaths.length > 0
         ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
@@ -102,7 +103,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops, isSensitive);
-  guardChildren(logger, prepare, drops);
+  guardChildren(logger, prepare, formatLine, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -166,20 +167,29 @@ function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: 
  * without the log formatter: they are prepared as a line's fields are on the way in. Bindings or
  * options pino refuses (none, a getter that throws, an unknown level) give the parent back, or leave
  * the bindings as they were, counted as `log_error`, rather than an error in the caller's code.
- * Children inherit both methods through the prototype chain.
+ * A child's own `formatters.log` would replace the one that redacts the line: the line it returns
+ * goes through that one after it. Children inherit both methods through the prototype chain.
  */
 function guardChildren(
   logger: Logger,
   prepare: (obj: Record<string, unknown>) => Record<string, unknown>,
+  formatLine: (obj: Record<string, unknown>) => Record<string, unknown>,
   drops: DropCounter,
 ): void {
   const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
   const prepared = (bindings: Record<string, unknown>) =>
     typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
+  const redacting = (options: ChildOptions | undefined): ChildOptions | undefined => {
+    const formatters = options?.formatters;
+    const own = formatters?.log;
+    if (typeof own !== 'function') return options;
+    const log = (obj: Record<string, unknown>) => formatLine(own(obj));
+    return { ...options, formatters: { ...formatters, log } };
+  };
   const child = holder.child;
   holder.child = function guardedChild(this: Logger, bindings, options) {
     try {
-      return child.call(this, prepared(bindings), options);
+      return child.call(this, prepared(bindings), redacting(options));
     } catch {
       drops.add('log_error');
       return this;
@@ -194,7 +204,10 @@ function guardChildren(
     }
   };
 }
-type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: object) => Logger;
+type ChildOptions = {
+  formatters?: { log?: (obj: Record<string, unknown>) => Record<string, unknown> };
+};
+type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: ChildOptions) => Logger;
 type SetBindingsMethod = (this: Logger, bindings: Record<string, unknown>) => void;
 
 /** A user field named like the level or time key is written as `log.<name>`. */

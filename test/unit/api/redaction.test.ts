@@ -180,6 +180,23 @@ describe('redaction, on by default', () => {
     expect(grandchild.session).toEqual({ cookie: '[Redacted]' });
   });
 
+  it('hides keys in the lines of a child with its own log formatter, in what the formatter adds too', () => {
+    const { obs, lines } = startCaptured();
+    const withTenant = (obj: object) => ({ ...obj, tenant: { id: 't-1', apiKey: SECRET } });
+    const child = obs.log.child({ job: 'sync' }, { formatters: { log: withTenant } });
+    child.info({ token: SECRET }, 'fast path');
+    child.info({ password: SECRET }, 'interpolated %s', 'value');
+    child.child({ step: 2 }).warn({ secret: SECRET }, 'grandchild');
+
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      job: 'sync',
+      token: '[Redacted]',
+      tenant: { id: 't-1', apiKey: '[Redacted]' },
+    });
+  });
+
   it('hides keys in bindings added later with setBindings, as a request handler adds the user it authenticated', () => {
     const { obs, lines } = startCaptured();
     const requestLog = obs.log.child({ requestId: 'r-1' });
