@@ -171,10 +171,19 @@ export function emfDocument(
       ],
     },
   };
-  for (const [k, v] of dimensions) doc[k] = v;
-  for (const m of metrics) doc[m.name] = m.values.length === 1 ? m.values[0] : m.values;
-  if (extra) for (const [k, v] of Object.entries(extra)) if (!(k in doc)) doc[k] = v;
+  for (const [k, v] of dimensions) setMember(doc, k, v);
+  for (const m of metrics) setMember(doc, m.name, m.values.length === 1 ? m.values[0] : m.values);
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!Object.hasOwn(doc, k)) setMember(doc, k, v);
   return JSON.stringify(doc);
+}
+
+/**
+ * A root member, under any name: one named `__proto__` (an attribute from parsed JSON) would
+ * otherwise set the object's prototype and be missing from the document, which CloudWatch then
+ * refuses, its other metrics with it.
+ */
+function setMember(doc: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The values a point contributes; `undefined` when it cannot be represented (non-finite). */

@@ -76,6 +76,16 @@ describe('emf mode, end to end', () => {
     expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({});
   });
 
+  it('writes an attribute named __proto__ (from parsed JSON) as the dimension it names, keeping the document valid', async () => {
+    const { obs, written, documents } = startEmf();
+    const attributes = JSON.parse('{"__proto__":"tenant-7","region":"eu"}');
+    obs.metrics.counter('orders.placed').add(2, attributes);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const doc = documents().find((d) => d['orders.placed'] === 2);
+    expect(Object.getOwnPropertyDescriptor(doc!, '__proto__')?.value).toBe('tenant-7');
+  });
+
   it('splits a group into documents of at most 100 metrics and 100 values each', async () => {
     const { obs, written, documents } = startEmf({ maxHistogramValues: 1000 });
     for (let i = 0; i < 250; i++)
