@@ -1,8 +1,13 @@
-import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
+import { type Context, isSpanContextValid, type Link, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
 
 const ignore = (): void => {};
+
+const KINDS: ReadonlySet<unknown> = new Set(Object.values(SpanKind).filter((v) => typeof v === 'number'));
+const CODES: ReadonlySet<unknown> = new Set(
+  Object.values(SpanStatusCode).filter((v) => typeof v === 'number'),
+);
 
 /**
  * Hands each sampled span to an exporter as it ends. The adapters' exporters only enqueue (the
@@ -37,7 +42,9 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
  * without `://` costs one look. A link to no valid span context (none, ids not 32 and 16 hex digits)
  * is removed and counted: the SDK keeps it as given, and no exporter can write it, so it would cost
- * the whole span, or the whole request a collector refuses over an id of the wrong length.
+ * the whole span, or the whole request a collector refuses over an id of the wrong length. A kind or
+ * status code that is none of OpenTelemetry's (`kind: 'server'`, `code: 'error'`), which OTLP/JSON
+ * would write as given and a collector refuse with the whole request, is sent as INTERNAL or UNSET.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -52,7 +59,12 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
+    if (!KINDS.has(span.kind)) (span as { kind: SpanKind }).kind = SpanKind.INTERNAL;
     const status = span.status;
+    if (!CODES.has(status.code)) {
+      status.code = SpanStatusCode.UNSET;
+      delete status.message;
+    }
     if (status.message !== undefined) status.message = redactUrlsIn(status.message, this.isSensitive);
   }
   forceFlush(): Promise<void> {

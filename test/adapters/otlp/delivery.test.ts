@@ -275,6 +275,26 @@ describe('otlp delivery', () => {
     expect(obs.drops()).toMatchObject({ invalid_link: 2 });
   });
 
+  it("writes a span kind or status code that is none of OpenTelemetry's as INTERNAL or UNSET in http/json", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['traces'] });
+    // What JavaScript lets through: names where the enums' numbers belong.
+    obs.trace('named', { kind: 'server' as never }, (span) => span.setStatus({ code: 'error' as never }));
+    obs.trace('failed', { kind: 2 }, (span) => span.setStatus({ code: 2, message: 'declined' }));
+    await obs.forceFlush();
+    type Body = {
+      resourceSpans: { scopeSpans: { spans: { name: string; kind: unknown; status: unknown }[] }[] }[];
+    };
+    const spans = collector
+      .accepted('traces')
+      .flatMap((r) =>
+        (r.json as Body).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+      );
+    expect(spans.map((s) => [s.name, s.kind, s.status])).toEqual([
+      ['named', 1, { code: 0 }],
+      ['failed', 3, { code: 2, message: 'declined' }],
+    ]);
+  });
+
   it('sends a histogram whose buckets are not increasing numbers with the default buckets, and counts it', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     const mistakes: unknown[] = [[1, 'x'], [Number.NaN], [10, 1], [1, 1, 2], 'fast'];
