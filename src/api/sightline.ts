@@ -54,6 +54,7 @@ import { HAND_OVER } from './global.js';
 import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
+import { spanName } from '../traces/span-name.js';
 import { safeCall, settleWithin } from './wait.js';
 
 export const SIGHTLINE_VERSION = '0.1.0';
@@ -538,16 +539,6 @@ export class SightlineInstance implements Sightline {
         });
       }
     }, gauges);
-  }
-}
-
-/** A span name from whatever was passed; `String()` itself throws on objects without a prototype. */
-function spanName(name: unknown): string {
-  if (typeof name === 'string') return name;
-  try {
-    return String(name);
-  } catch {
-    return 'span';
   }
 }
 

@@ -1,6 +1,7 @@
 import { type Context, isSpanContextValid, type Link, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
+import { spanName } from './span-name.js';
 
 const ignore = (): void => {};
 
@@ -45,6 +46,8 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * the whole span, or the whole request a collector refuses over an id of the wrong length. A kind or
  * status code that is none of OpenTelemetry's (`kind: 'server'`, `code: 'error'`), which OTLP/JSON
  * would write as given and a collector refuse with the whole request, is sent as INTERNAL or UNSET.
+ * A span or event name that is no string (`span.updateName(undefined)`), which the protobuf encoder
+ * fails on with the span, is sent as its `String()`.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -59,6 +62,9 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
+    if (typeof span.name !== 'string') (span as { name: string }).name = spanName(span.name);
+    for (const event of span.events)
+      if (typeof event.name !== 'string') (event as { name: string }).name = spanName(event.name);
     if (!KINDS.has(span.kind)) (span as { kind: SpanKind }).kind = SpanKind.INTERNAL;
     const status = span.status;
     if (!CODES.has(status.code)) {

@@ -8,6 +8,17 @@ import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
 import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
 
+/** The spans the collector took in http/protobuf requests, decoded. */
+function protobufSpans(collector: OtlpCollector) {
+  type Span = { name: string; links?: { spanId: string }[]; events?: { name: string }[] };
+  return collector.accepted('traces').flatMap((r) => {
+    const body = decodeProtobuf(r.body, TRACES_REQUEST) as {
+      resourceSpans: { scopeSpans: { spans: Span[] }[] }[];
+    };
+    return body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  });
+}
+
 describe('otlp delivery', () => {
   let collector: OtlpCollector;
   beforeEach(async () => {
@@ -262,12 +273,7 @@ describe('otlp delivery', () => {
     obs.trace('after', () => {});
     await obs.forceFlush();
     expect(obs.stats().otlp?.traces).toMatchObject({ produced: 2, delivered: 2, dropped: {} });
-    const spans = collector.accepted('traces').flatMap((r) => {
-      const body = decodeProtobuf(r.body, TRACES_REQUEST) as {
-        resourceSpans: { scopeSpans: { spans: { name: string; links?: { spanId: string }[] }[] }[] }[];
-      };
-      return body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
-    });
+    const spans = protobufSpans(collector);
     expect(spans.map((s) => [s.name, (s.links ?? []).map((l) => l.spanId)])).toEqual([
       ['consume', [producer.spanId]],
       ['after', []],
@@ -293,6 +299,19 @@ describe('otlp delivery', () => {
       ['named', 1, { code: 0 }],
       ['failed', 3, { code: 2, message: 'declined' }],
     ]);
+  });
+
+  it('sends a span renamed, or given an event named, with no string, under that value as a string', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    // What JavaScript lets through: a route that was not found, a status code.
+    obs.trace('GET', (span) => {
+      span.updateName(undefined as never);
+      span.addEvent(404 as never);
+    });
+    await obs.forceFlush();
+    expect(obs.stats().otlp?.traces).toMatchObject({ produced: 1, delivered: 1, dropped: {} });
+    const spans = protobufSpans(collector);
+    expect(spans.map((s) => [s.name, s.events?.map((e) => e.name)])).toEqual([['undefined', ['404']]]);
   });
 
   it('sends a histogram whose buckets are not increasing numbers with the default buckets, and counts it', async () => {
