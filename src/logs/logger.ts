@@ -15,7 +15,7 @@ import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { markPinoSymbols } from './pino-symbols.js';
 import { KEY_MATCHER } from './quoted-url.js';
-import { createKeyMatcher, createRedactor, REDACTED } from './redact.js';
+import { createKeyMatcher, createRedactor, REDACTED, type Redactor } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
 
 export interface LoggerOptions {
@@ -102,7 +102,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
-  guardWrites(logger, drops, isSensitive);
+  guardWrites(logger, drops, isSensitive, redact);
   guardChildren(logger, prepare, formatLine, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
@@ -126,7 +126,12 @@ export function createLogger(options: LoggerOptions): Logger {
  * built from an error's (`call failed: ${err.message}`), and one pino takes from the line's error
  * when given none. A message without `://` is passed on at the cost of that one look.
  */
-function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: string) => boolean): void {
+function guardWrites(
+  logger: Logger,
+  drops: DropCounter,
+  isSensitive: (key: string) => boolean,
+  redact: Redactor,
+): void {
   const key = pino.symbols.writeSym;
   const holder = logger as unknown as Record<symbol, (this: unknown, ...a: unknown[]) => unknown>;
   const write = holder[key];
@@ -138,7 +143,10 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
   holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
     try {
       const text = typeof msg === 'string' ? msg : errorMessage(obj, msg, errorKey, messageKey);
-      return write.call(this, obj, text?.includes('://') ? redactUrlsIn(text, isSensitive) : msg, num);
+      if (typeof text === 'string')
+        return write.call(this, obj, text.includes('://') ? redactUrlsIn(text, isSensitive) : msg, num);
+      // An error whose message is an object: pino writes that object as the line's message.
+      return write.call(this, obj, text === undefined ? msg : redact(text), num);
     } catch {
       drops.add('log_error');
       return undefined;
@@ -147,10 +155,16 @@ function guardWrites(logger: Logger, drops: DropCounter, isSensitive: (key: stri
 }
 
 /**
- * The message pino's write step takes from the line's error when it is given none; undefined when
- * the line is given one, or has no error.
+ * The message pino's write step takes from the line's error when it is given none (a string, or an
+ * object it writes as JSON); undefined when the line is given one, or has no error, or the error's
+ * message is neither.
  */
-function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: string): string | undefined {
+function errorMessage(
+  obj: unknown,
+  msg: unknown,
+  errorKey: string,
+  messageKey: string,
+): string | object | undefined {
   if (msg !== undefined || obj === null || typeof obj !== 'object') return undefined;
   let err: unknown = obj;
   if (!(obj instanceof Error)) {
@@ -159,7 +173,7 @@ function errorMessage(obj: unknown, msg: unknown, errorKey: string, messageKey: 
     if (!err || fields[messageKey] !== undefined) return undefined;
   }
   const text = (err as { message?: unknown }).message;
-  return typeof text === 'string' ? text : undefined;
+  return typeof text === 'string' || (typeof text === 'object' && text !== null) ? text : undefined;
 }
 
 /**

@@ -153,6 +153,21 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
   });
 
+  it('hides the secrets of an error whose message is an object, which pino writes as the line’s message', () => {
+    // Prepare: what a client that sets the body it was answered as the error's message throws.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const err = Object.assign(new Error(), { message: { error: 'expired', token: SECRET } });
+
+    // Act: the error alone, and under the line's err key.
+    obs.log.error(err);
+    obs.log.warn({ err });
+
+    // Assess
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain(SECRET);
+    for (const line of lines) expect(JSON.parse(line).msg).toEqual({ error: 'expired', token: '[Redacted]' });
+  });
+
   it('hides the credentials of a URL quoted in a message the caller builds, with or without fields', async () => {
     // Prepare
     const { obs, lines } = startCaptured({ outbound: false });
