@@ -1,14 +1,9 @@
-import { type Context, isSpanContextValid, type Link, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
-import { spanName } from './span-name.js';
+import { repairSpanFields } from './span-repairs.js';
 
 const ignore = (): void => {};
-
-const KINDS: ReadonlySet<unknown> = new Set(Object.values(SpanKind).filter((v) => typeof v === 'number'));
-const CODES: ReadonlySet<unknown> = new Set(
-  Object.values(SpanStatusCode).filter((v) => typeof v === 'number'),
-);
 
 /**
  * Hands each sampled span to an exporter as it ends. The adapters' exporters only enqueue (the
@@ -43,11 +38,8 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
  * without `://` costs one look. A link to no valid span context (none, ids not 32 and 16 hex digits)
  * is removed and counted: the SDK keeps it as given, and no exporter can write it, so it would cost
- * the whole span, or the whole request a collector refuses over an id of the wrong length. A kind or
- * status code that is none of OpenTelemetry's (`kind: 'server'`, `code: 'error'`), which OTLP/JSON
- * would write as given and a collector refuse with the whole request, is sent as INTERNAL or UNSET.
- * A span or event name that is no string (`span.updateName(undefined)`), which the protobuf encoder
- * fails on with the span, is sent as its `String()`.
+ * the whole span, or the whole request a collector refuses over an id of the wrong length. Names,
+ * kinds, status codes and times no exporter can write are repaired ({@link repairSpanFields}).
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -62,15 +54,8 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
-    if (typeof span.name !== 'string') (span as { name: string }).name = spanName(span.name);
-    for (const event of span.events)
-      if (typeof event.name !== 'string') (event as { name: string }).name = spanName(event.name);
-    if (!KINDS.has(span.kind)) (span as { kind: SpanKind }).kind = SpanKind.INTERNAL;
+    repairSpanFields(span);
     const status = span.status;
-    if (!CODES.has(status.code)) {
-      status.code = SpanStatusCode.UNSET;
-      delete status.message;
-    }
     if (status.message !== undefined) status.message = redactUrlsIn(status.message, this.isSensitive);
   }
   forceFlush(): Promise<void> {

@@ -314,6 +314,33 @@ describe('otlp delivery', () => {
     expect(spans.map((s) => [s.name, s.events?.map((e) => e.name)])).toEqual([['undefined', ['404']]]);
   });
 
+  it("sends a span given an invalid date as its start or an event's time at the time it ended, in http/json", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['traces'] });
+    // What new Date() makes of a time it cannot read, such as a job's startedAt never set.
+    const unread = new Date('not a date');
+    obs.trace('job', { startTime: unread }, (span) => span.addEvent('retried', unread));
+    obs.trace('next', () => {});
+    await obs.forceFlush();
+    expect(obs.stats().otlp?.traces).toMatchObject({ produced: 2, delivered: 2, dropped: {} });
+    type Span = {
+      name: string;
+      startTimeUnixNano: string;
+      endTimeUnixNano: string;
+      events: { timeUnixNano: string }[];
+    };
+    const [job] = collector
+      .accepted('traces')
+      .flatMap((r) => (r.json as { resourceSpans: { scopeSpans: { spans: Span[] }[] }[] }).resourceSpans)
+      .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))
+      .filter((s) => s.name === 'job');
+    const ms = (nanos: string | undefined) => Number(BigInt(nanos ?? '0') / 1_000_000n);
+    expect(Math.abs(ms(job?.endTimeUnixNano) - Date.now())).toBeLessThan(60_000);
+    expect([job?.startTimeUnixNano, job?.events[0]?.timeUnixNano]).toEqual([
+      job?.endTimeUnixNano,
+      job?.endTimeUnixNano,
+    ]);
+  });
+
   it('sends a histogram whose buckets are not increasing numbers with the default buckets, and counts it', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     const mistakes: unknown[] = [[1, 'x'], [Number.NaN], [10, 1], [1, 1, 2], 'fast'];
