@@ -230,10 +230,17 @@ export function judge(
   }
   // A build-up the drift rule flagged is already the evidence of many points (a short mean against
   // a long-run reference); its episode is brief, and a sawtooth such as a heap's is outside the
-  // band only now and then. A zero is confirmed as any dip is: one quiet cycle of a rate of ten
-  // happens every few weeks, and a real outage is reported on its second cycle by the rule above.
+  // band only now and then. Not while a change held as the series' level is still the incident
+  // reported: the reference is the level before that change, so the build-up is the incident's own,
+  // and one cycle further out (a minute with a few more errors) must be confirmed as any episode is.
+  // A zero is confirmed as any dip is: one quiet cycle of a rate of ten happens every few weeks, and
+  // a real outage is reported on its second cycle by the rule above.
   if (s.pending === undefined || s.pending.up !== outsideUp) {
-    s.pending = { up: outsideUp, remaining: drift ? 1 : (confirmCycles ?? sample.confirm), severity: 0 };
+    s.pending = {
+      up: outsideUp,
+      remaining: drift && settled === undefined ? 1 : (confirmCycles ?? sample.confirm),
+      severity: 0,
+    };
   }
   s.pending.severity = Math.max(s.pending.severity, r.severity);
   if (--s.pending.remaining > 0) return undefined;
