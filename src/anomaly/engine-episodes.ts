@@ -5,6 +5,7 @@ import {
   incidentRequests,
   outlastsIncident,
 } from './engine-requests.js';
+import { type DailyIdle, NOT_IDLE } from './engine-idle.js';
 import type { SeriesSample } from './engine-series.js';
 import type { AnomalyKind, AnomalyResult } from './types.js';
 
@@ -70,6 +71,8 @@ export interface EpisodeState {
   healthyExpected: number;
   healthyLower: number;
   healthyUpper: number;
+  /** The upper bound of that band when the series last went silent: the level an idle rate comes back to. */
+  idleFromUpper: number;
 }
 
 export function newEpisodeState(): EpisodeState {
@@ -90,6 +93,7 @@ export function newEpisodeState(): EpisodeState {
     healthyExpected: 0,
     healthyLower: 0,
     healthyUpper: 0,
+    idleFromUpper: 0,
   };
 }
 
@@ -121,11 +125,13 @@ export function judge(
   confirmCycles: number | undefined,
   drift = false,
   beforeDaily = false,
+  daily: DailyIdle = NOT_IDLE,
 ): Verdict | undefined {
   s.peak = r.ongoing ? Math.max(s.peak, r.score) : 0;
   if (sample.zeroWhenAbsent) {
-    if (value === 0) s.zeroRun++;
-    else {
+    if (value === 0) {
+      if (++s.zeroRun === 1) s.idleFromUpper = s.healthyUpper;
+    } else {
       s.zeroRun = 0;
       s.outageReported = false;
       const count = value * sample.perCycle;
@@ -142,6 +148,8 @@ export function judge(
       !s.outageReported &&
       s.zeroRun >= OUTAGE_CYCLES &&
       s.healthyPoints >= OUTAGE_MIN_HISTORY &&
+      // A rate that stops every night, stopping at the time it did a day before, is closing.
+      !daily.zero &&
       s.healthyExpected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT &&
       // The baseline follows a fall a little late, most of all before it has a daily profile: a rate
       // that tapered off to a couple of requests a cycle is quiet, not out, when two cycles see none.
@@ -213,15 +221,19 @@ export function judge(
   // band around that level and the band the incident was reported against, or the series going
   // back to where it was before (traffic after a surge) would read as a fall of its own.
   const { settled } = s;
+  // A rate that stops every night and stops, or comes back to the level it had before it stopped,
+  // at the time it did a day before is following its day, which the detector's band may not know yet.
   const outsideUp =
     !countNoise &&
     value > upper &&
     value > sample.floor &&
+    !(daily.value && value <= s.idleFromUpper) &&
     sample.direction !== 'down' &&
     (settled === undefined || value > Math.max(settled.upper, s.reportedUpper));
   const outsideDown =
     !countNoise &&
     value < lower &&
+    !(daily.zero && value === 0) &&
     sample.direction !== 'up' &&
     (settled === undefined || value < Math.min(settled.lower, s.reportedLower));
   if (!outsideUp && !outsideDown) {

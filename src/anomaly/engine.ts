@@ -12,6 +12,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
+import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { extractSamples, type SeriesSample } from './engine-series.js';
 import { explain } from './explain.js';
 import type { DetectorOptions } from './types.js';
@@ -93,6 +94,8 @@ interface WatchedSeries {
   seenCycle: number;
   /** When the series was first fed, to tell its first two days. */
   since: number | undefined;
+  /** For a rate, what it did at each time of day lately: traffic that stops every night. */
+  idle: IdleHours | undefined;
   last: SeriesBand | undefined;
   episode: EpisodeState;
 }
@@ -255,6 +258,7 @@ export class AnomalyEngine extends MetricReader {
       sample,
       seenCycle: cycle,
       since: undefined,
+      idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs) : undefined,
       last: undefined,
       episode: newEpisodeState(),
     };
@@ -277,6 +281,7 @@ export class AnomalyEngine extends MetricReader {
     }
     watched.since ??= now;
     const r = watched.detector.update(value, now);
+    const daily = watched.idle?.record(value, now) ?? NOT_IDLE;
     watched.last = {
       metric: sample.metric,
       attributes: sample.attributes,
@@ -295,6 +300,7 @@ export class AnomalyEngine extends MetricReader {
       this.options.confirmCycles,
       watched.detector.driftEpisode,
       now - watched.since < UNTIL_DAILY_MS,
+      daily,
     );
     if (verdict === undefined) return;
     this.episodes++;

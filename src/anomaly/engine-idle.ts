@@ -1,0 +1,73 @@
+/** Opening and closing hours move by a few minutes from one day to the next. */
+const SLOT_MS = 15 * 60_000;
+const DAY_SLOTS = 96;
+const DAY_MS = DAY_SLOTS * SLOT_MS;
+/** Slots of the last two days, the one a day before now being yesterday's at this time of day. */
+const RING = 2 * DAY_SLOTS;
+/** Zeros where a day before the series was idle too, or not yet watched: its idle hours. */
+const AT_ZERO = 1;
+const AT_VALUE = 2;
+/** Zeros where a day before the series had values, or was out: an outage, not its idle hours. */
+const AT_GAP = 4;
+/**
+ * Share of a rate's values at zero over about the last day from which it is a rate that stops for
+ * hours every day (traffic at night, a job's output), as the detector tells one.
+ */
+const IDLE_SHARE = 0.2;
+
+/** Whether a value now repeats what a rate that stops every day did near this time of day yesterday. */
+export interface DailyIdle {
+  /** It was at zero: it stops about now. */
+  readonly zero: boolean;
+  /** It had values: it comes back about now. */
+  readonly value: boolean;
+}
+
+export const NOT_IDLE: DailyIdle = { zero: false, value: false };
+
+/**
+ * A rate's idle hours: its share of values at zero over about the last day, and whether it was at
+ * zero or had values in each quarter hour of the last two days. A business-hours rate's closing and
+ * opening are told from an outage and a surge by them, from its second day, while its detector's
+ * band does not know them until it has learned a daily profile: the series did the same a day ago.
+ */
+export class IdleHours {
+  private readonly slots = new Uint8Array(RING);
+  /** The quarter hour (since the epoch) of the latest value recorded. */
+  private at = -1;
+  private fed = 0;
+  private zeroShare = 0;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Records a value and tells whether it repeats what the series did near this time yesterday. */
+  record(value: number, now: number): DailyIdle {
+    const slot = Math.floor(now / SLOT_MS);
+    if (!Number.isFinite(slot)) return NOT_IDLE;
+    this.fed++;
+    const weight = Math.max(this.intervalMs / DAY_MS, 1 / this.fed);
+    this.zeroShare += weight * ((value === 0 ? 1 : 0) - this.zeroShare);
+    if (slot > this.at) {
+      // Quarter hours without a value, and those two days old, hold nothing.
+      const from = this.at < 0 ? slot : Math.max(this.at + 1, slot - RING + 1);
+      for (let s = from; s <= slot; s++) this.slots[s % RING] = 0;
+      this.at = slot;
+    }
+    if (slot > this.at - RING) {
+      const dayBefore = this.did(slot - DAY_SLOTS);
+      this.slots[slot % RING]! |= value !== 0 ? AT_VALUE : dayBefore & (AT_VALUE | AT_GAP) ? AT_GAP : AT_ZERO;
+    }
+    if (this.zeroShare < IDLE_SHARE) return NOT_IDLE;
+    // A quarter hour either side of yesterday's time, as a business opens and closes a few minutes
+    // earlier or later; zeros only from yesterday's time on, so a half-hour burst of a job's output
+    // that does not come is not taken for the zeros that came before it a day ago.
+    const before = this.did(slot - DAY_SLOTS - 1);
+    const then = this.did(slot - DAY_SLOTS);
+    const after = this.did(slot - DAY_SLOTS + 1);
+    return { zero: ((then | after) & AT_ZERO) !== 0, value: ((before | then | after) & AT_VALUE) !== 0 };
+  }
+
+  private did(slot: number): number {
+    return slot >= 0 ? this.slots[slot % RING]! : 0;
+  }
+}
