@@ -11,7 +11,7 @@ import type { AnomalyKind, AnomalyResult } from './types.js';
 
 /** Consecutive silent cycles, and the count per cycle expected before, that make a rate an outage. */
 const OUTAGE_CYCLES = 2;
-const OUTAGE_MIN_EXPECTED_COUNT = 5;
+export const OUTAGE_MIN_EXPECTED_COUNT = 5;
 const OUTAGE_MIN_HISTORY = 10;
 /** Weight of each reported count in the recent mean an outage is judged busy by: about ten cycles. */
 const RECENT_COUNT_ALPHA = 0.1;

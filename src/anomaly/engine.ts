@@ -13,6 +13,7 @@ import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
+import { renamedRates } from './engine-renames.js';
 import { extractSamples, type SeriesSample } from './engine-series.js';
 import { explain } from './explain.js';
 import type { DetectorOptions } from './types.js';
@@ -90,8 +91,9 @@ const UNTIL_DAILY_MS = 2 * 86_400_000;
 interface WatchedSeries {
   detector: StreamingDetector;
   sample: SeriesSample;
-  /** The cycle that last reported a value for the series. */
+  /** The cycle that last reported a value for the series, and the one it was admitted in. */
   seenCycle: number;
+  admitted: number;
   /** When the series was first fed, to tell its first two days. */
   since: number | undefined;
   /** For a rate, what it did at each time of day lately: traffic that stops every night. */
@@ -223,10 +225,11 @@ export class AnomalyEngine extends MetricReader {
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
     }
-    for (const watched of this.series.values()) {
-      if (watched.seenCycle !== cycle && watched.sample.zeroWhenAbsent) {
-        this.update(watched, watched.sample, 0, now, undefined);
-      }
+    const silent = [...this.series.values()].filter((w) => w.seenCycle !== cycle && w.sample.zeroWhenAbsent);
+    const renamed = renamedRates(silent, this.series.values(), cycle);
+    for (const watched of silent) {
+      if (renamed.has(watched)) this.series.delete(watched.sample.key);
+      else this.update(watched, watched.sample, 0, now, undefined);
     }
     if (refused > 0) {
       this.options.drops.add('anomaly_series_limit', refused);
@@ -257,6 +260,7 @@ export class AnomalyEngine extends MetricReader {
       }),
       sample,
       seenCycle: cycle,
+      admitted: cycle,
       since: undefined,
       idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs) : undefined,
       last: undefined,

@@ -83,10 +83,9 @@ function minuteEngine(metric: string, kind: 'counter' | 'gauge', unit = '') {
   return { heard, feed, engine };
 }
 
-/** An engine fed one cycle a minute of the requests to GET /products, `failed` of `count` with a 503. */
-function minuteRoute() {
-  const { heard, engine, feedPoints } = minuteCycles(new Set(), true);
-  const requests = (status: number, count: number): HistogramPoint => ({
+/** One cycle's `count` requests to GET `route` answered with `status`, each in 10 to 20 ms. */
+function requests(route: string, status: number, count: number): HistogramPoint {
+  return {
     name: 'http.server.request.duration',
     description: '',
     unit: 's',
@@ -95,7 +94,7 @@ function minuteRoute() {
     monotonic: false,
     attributes: {
       'http.request.method': 'GET',
-      'http.route': '/products',
+      'http.route': route,
       'http.response.status_code': status,
       ...(status >= 500 ? { 'error.type': String(status) } : {}),
     },
@@ -108,11 +107,16 @@ function minuteRoute() {
       max: 0.02,
       buckets: { boundaries: [0.005, 0.025], counts: [0, count, 0] },
     },
-  });
+  };
+}
+
+/** An engine fed one cycle a minute of the requests to GET /products, `failed` of `count` with a 503. */
+function minuteRoute() {
+  const { heard, engine, feedPoints } = minuteCycles(new Set(), true);
   const feed = (cycle: number, count: number, failed: number) => {
     const points: HistogramPoint[] = [];
-    if (count > failed) points.push(requests(200, count - failed));
-    if (failed > 0) points.push(requests(503, failed));
+    if (count > failed) points.push(requests('/products', 200, count - failed));
+    if (failed > 0) points.push(requests('/products', 503, failed));
     feedPoints(cycle, points);
   };
   return { heard, feed, engine };
@@ -642,6 +646,45 @@ describe('the anomaly engine', () => {
       }
     }
     expect(drifts).toEqual([]);
+  });
+
+  // Clients moving from /v1 to /v2 routes at once, as a client's deploy does: each /v1 route was
+  // reported as an outage, five events in the same minute, and held open in `active` for good.
+  it('forgets routes whose requests went on under new names, and reports no outage for them', () => {
+    const { heard, engine, feedPoints } = minuteCycles(new Set(), true);
+    const rand = prng(1);
+    const names = ['/orders', '/cart', '/items', '/users', '/search'];
+    for (let cycle = 0; cycle < 600; cycle++) {
+      const version = cycle < 300 ? '/v1' : '/v2';
+      feedPoints(
+        cycle,
+        names.map((name) => requests(`${version}${name}`, 200, 20 + Math.round(rand() * 10))),
+      );
+    }
+    expect(heard.map((e) => e.explanation)).toEqual([]);
+    expect(engine.activeEpisodes).toBe(0);
+  });
+
+  it('still reports a route that stops while a new one takes a little of its traffic, or none of it matched', () => {
+    for (const [moved, to] of [
+      [3, '/v2/orders'],
+      [25, 'unmatched'],
+    ] as const) {
+      const { heard, feedPoints } = minuteCycles(new Set(), true);
+      const rand = prng(2);
+      for (let cycle = 0; cycle < 310; cycle++) {
+        const count = 20 + Math.round(rand() * 10);
+        feedPoints(cycle, [
+          cycle < 300
+            ? requests('/v1/orders', 200, count)
+            : requests(to, to === 'unmatched' ? 404 : 200, moved),
+        ]);
+      }
+      expect(
+        heard.map((e) => `${e.metric} on ${String(e.attributes['http.route'])}, observed ${e.observed}`),
+        to,
+      ).toEqual(['http.server.request.rate on /v1/orders, observed 0']);
+    }
   });
 
   it('does not call a fast route slow while its p95 stays inside the first bucket, yet sees it leave', async () => {
