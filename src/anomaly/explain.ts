@@ -38,7 +38,10 @@ export function explain(
   severity: number,
 ): string {
   const direction = observed >= expected ? 'up' : 'down';
-  const ratio = expected !== 0 && Number.isFinite(expected) ? observed / expected : Number.NaN;
+  // A multiple of the expected value says how far only when zero is outside the normal band: an
+  // error rate that is normally none expects a rounding error above zero, and a burst read as
+  // "5.26e+10x expected".
+  const ratio = lower > 0 && expected > 0 && Number.isFinite(expected) ? observed / expected : Number.NaN;
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
   return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${fmt(observed)} vs expected ${fmt(expected)}${change}, normal band ${fmt(lower)}..${fmt(upper)}, severity ${Math.round(severity)}`;
 }

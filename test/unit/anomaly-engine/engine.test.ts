@@ -546,6 +546,10 @@ describe('the anomaly engine', () => {
     const burst = heard.filter((e) => e.metric === 'http.server.error.rate');
     expect(burst).toHaveLength(1);
     expect(burst[0]).toMatchObject({ observed: 0.5, attributes: route });
+    // The route's baseline is a rounding error above no errors: no multiple of it means anything.
+    expect(burst[0]?.explanation).toMatch(
+      /^http\.server\.error\.rate on GET \/products: spike up, observed 0\.5 vs expected \S+, normal band 0\.\.\S+, severity \d+$/,
+    );
   });
 
   // Twelve runs of random failures: on some, the burst's noise around the level taken from it
