@@ -134,8 +134,12 @@ function sendOverHttp(
         : httpRequest(url, options, resolve);
     // A request in flight does not keep the process alive: one ending on its own shuts sightline
     // down, whose deadline waits for it, instead of a hung backend holding the process for the
-    // request's whole timeout first. The agent refs the socket again for the next request on it.
+    // request's whole timeout first.
     req.on('socket', (socket) => socket.unref());
+    // Refed again as the request lets go of it, before the agent frees it: the agent hands it as it
+    // is to a request queued for it (the service's own, on the shared agent at its maxSockets), and
+    // unrefs one it keeps idle.
+    req.once('close', () => req.socket?.ref());
     // `on`, not `once`: an 'error' event with no listener left would throw in the service.
     req.on('error', reject);
     req.end(request.body);

@@ -4,8 +4,11 @@
  * argv: <how it ends> <collector url>. `return` just returns; `exit-code` sets process.exitCode = 3
  * first; `more-work` has a beforeExit listener of its own that schedules more work once, which
  * records too; `worker` runs the job in a worker thread that returns; `in-flight` works on for
- * 300 ms after recording, while a batch is sent, and ends with that request still in flight.
+ * 300 ms after recording, while a batch is sent, and ends with that request still in flight;
+ * `shared-agent` limits Node's global agent to one socket per host and, while a batch is in flight,
+ * makes a call of its own to the collector's host (GET /work), exiting 0 only once it is answered.
  */
+import { get, globalAgent } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { cloudwatch } from '../../adapters/cloudwatch/index.js';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -37,7 +40,7 @@ function job() {
           }),
     ],
     logStream: { write: () => {} },
-    shutdownTimeout: 2000,
+    shutdownTimeout: how === 'shared-agent' ? 1000 : 2000,
     metricInterval: 3_600_000,
     outbound: false,
     anomaly: false,
@@ -49,6 +52,20 @@ function job() {
   });
   if (how === 'exit-code') process.exitCode = 3;
   if (how.endsWith('in-flight')) setTimeout(() => {}, 300);
+  if (how === 'shared-agent') {
+    globalAgent.maxSockets = 1;
+    process.exitCode = 4;
+    void obs.forceFlush();
+    // Queued behind the batch in flight, it takes that batch's socket once it is answered.
+    setTimeout(() => {
+      get(`${url}/work`, (res) => {
+        res.resume();
+        res.on('end', () => {
+          process.exitCode = 0;
+        });
+      });
+    }, 20);
+  }
   if (how === 'more-work') {
     let once = false;
     process.on('beforeExit', () => {

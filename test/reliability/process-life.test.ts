@@ -7,6 +7,8 @@
  * what it recorded.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -264,7 +266,7 @@ describe('a process that ends on its own without shutdown()', () => {
   /** Runs natural-exit-child.ts against a collector and resolves with its exit code and how long it took. */
   async function runJob(
     how: string,
-    collector: FaultyBackend,
+    collector: Pick<FaultyBackend, 'url'>,
   ): Promise<{ code: number | null; took: number }> {
     const script = fileURLToPath(new URL('./natural-exit-child.ts', import.meta.url));
     const started = performance.now();
@@ -336,4 +338,25 @@ describe('a process that ends on its own without shutdown()', () => {
     },
     30_000,
   );
+
+  it("keeps a call of the service's own alive that takes a batch's socket on Node's shared agent", async () => {
+    // Prepare: a collector answering each batch after 100 ms, and the service's GET /work after 2.5 s.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('{}'), req.method === 'GET' ? 2500 : 100));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // Act: with one socket per host, the service's call waits for the batch's socket and gets it.
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { code } = await runJob('shared-agent', { url });
+
+      // Assess: the process waited for its own call's answer, instead of ending in the middle of it
+      // once sightline had shut down (exit code 4).
+      expect(code).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 30_000);
 });
