@@ -99,7 +99,8 @@ function repair(attributes: Attributes, maxLength: number, drops: DropCounter): 
       drops.add('invalid_attribute');
       continue;
     }
-    if (value !== v) drops.add('truncated_attribute');
+    // Not `!==`: NaN, kept as it is, is no truncation.
+    if (!Object.is(value, v)) drops.add('truncated_attribute');
     out[key] = value;
   }
   return out;

@@ -182,6 +182,15 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toEqual({ truncated_attribute: 1 });
   });
 
+  it('counts no truncation for a NaN attribute kept beside one that is removed', async () => {
+    const { obs, memory } = startCaptured();
+    obs.metrics.counter('ratios').add(1, { ratio: Number.NaN, obj: {} as never });
+    await obs.forceFlush();
+    const point = memory.metrics().find((p) => p.name === 'ratios');
+    expect(point?.attributes).toEqual({ ratio: Number.NaN });
+    expect(obs.drops()).toEqual({ invalid_attribute: 1 });
+  });
+
   it('a histogram whose options cannot be read (a revoked proxy) records nothing, through metrics too', () => {
     const { proxy: options, revoke } = Proxy.revocable({ unit: 's' }, {});
     revoke();
