@@ -1,5 +1,6 @@
 import { type IncomingMessage, request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
 import type { ClientTls, ExportResponse, OutgoingRequest } from './spec.js';
@@ -134,12 +135,13 @@ function sendOverHttp(
         : httpRequest(url, options, resolve);
     // A request in flight does not keep the process alive: one ending on its own shuts sightline
     // down, whose deadline waits for it, instead of a hung backend holding the process for the
-    // request's whole timeout first.
-    req.on('socket', (socket) => socket.unref());
+    // request's whole timeout first. A connection an agent makes may be any stream (a tunnel's),
+    // without these methods: called only where they are, as a throw here would crash the service.
+    req.on('socket', (socket: Partial<Socket>) => socket.unref?.());
     // Refed again as the request lets go of it, before the agent frees it: the agent hands it as it
     // is to a request queued for it (the service's own, on the shared agent at its maxSockets), and
     // unrefs one it keeps idle.
-    req.once('close', () => req.socket?.ref());
+    req.once('close', () => (req.socket as Partial<Socket> | null)?.ref?.());
     // `on`, not `once`: an 'error' event with no listener left would throw in the service.
     req.on('error', reject);
     req.end(request.body);

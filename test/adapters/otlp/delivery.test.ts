@@ -1,3 +1,6 @@
+import http from 'node:http';
+import { connect } from 'node:net';
+import { Duplex } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type OtlpCollector, startCollector } from './intake-server.js';
@@ -79,6 +82,27 @@ describe('otlp delivery', () => {
       resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[];
     };
     expect(record.resourceLogs[0]?.scopeLogs[0]?.logRecords[0]?.body.stringValue).toBe('plain');
+  });
+
+  it("delivers over a global agent whose connections are streams with no unref (a tunnel's), as Node's agents allow", async () => {
+    // An agent that reaches the collector through a plain stream, as one tunnelling over SSH does.
+    class TunnelAgent extends http.Agent {
+      override createConnection(options: http.ClientRequestArgs): Duplex {
+        const socket = connect({ host: options.host as string, port: Number(options.port) });
+        return Duplex.from({ readable: socket, writable: socket });
+      }
+    }
+    const original = http.globalAgent;
+    http.globalAgent = new TunnelAgent();
+    try {
+      const { obs } = startWithOtlp(collector, { signals: ['logs'] });
+      obs.log.info('tunnelled');
+      await obs.forceFlush();
+      await stopSightline();
+      expect(collector.accepted('logs')).toHaveLength(1);
+    } finally {
+      http.globalAgent = original;
+    }
   });
 
   it('retries 429 after the Retry-After delay and delivers', async () => {
