@@ -1,4 +1,4 @@
-import type { LogKeys } from '../../src/export/index.js';
+import { type LogKeys, setField } from '../../src/export/index.js';
 
 /** Datadog truncates a single log above 1 MB; sightline cuts it first so the JSON stays whole. */
 export const MAX_LOG_BYTES = 1_000_000;
@@ -59,7 +59,7 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
     for (const key in record) {
       if (key === messageKey || key === levelKey || key === timeKey) continue;
       // A field such as an HTTP `status: 404` must not pass for the log level.
-      out[RESERVED.has(key) ? `log.${key}` : key] = record[key];
+      setField(out, RESERVED.has(key) ? `log.${key}` : key, record[key]);
     }
     const json = JSON.stringify(out);
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only long entries need measuring.

@@ -1,4 +1,4 @@
-import type { EncodedBody, LogKeys } from '../../src/export/index.js';
+import { type EncodedBody, type LogKeys, setField } from '../../src/export/index.js';
 import { MAX_NAME_CHARS, type NrValue, toNrValue, truncate } from './attributes.js';
 
 /** One Log API record (detailed form). */
@@ -71,7 +71,7 @@ export function toNrLog(line: string, keys: LogKeys, common: Readonly<Record<str
     value = toNrValue(value, MAX_LOG_VALUE_CHARS);
     if (value === undefined || budget.left <= 0) continue;
     budget.left--;
-    attributes[attributeName(name)] = value as NrValue;
+    setField(attributes, attributeName(name), value);
   }
   for (const _ in attributes) {
     log.attributes = attributes;

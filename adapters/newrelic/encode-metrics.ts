@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
+import { type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
 import {
   estimateAttributes,
   MAX_NAME_CHARS,
@@ -77,8 +77,8 @@ export function metricAttributes(
     const name = metricAttributeName(key, metricName);
     if (name === undefined) continue;
     out ??= {};
-    if (!(name in out)) n++;
-    out[name] = value;
+    if (!Object.hasOwn(out, name)) n++;
+    setField(out, name, value);
   }
   return out;
 }

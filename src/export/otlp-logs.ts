@@ -4,6 +4,7 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { AnomalyEvent } from '../anomaly/event.js';
+import { setField } from './own-field.js';
 import type { LogKeys } from './types.js';
 
 /** The OTLP event name anomaly events carry (`LogRecord.event_name`). */
@@ -90,7 +91,7 @@ export function logLineToRecord(
     else if (key === 'error' && isErrorObject(value) && 'stack_trace' in value)
       addException(attributes, value, key);
     else if (value !== null && !(key in resourceAttributes && resourceAttributes[key] === value))
-      attributes[key] = safeValue(value);
+      setField(attributes, key, safeValue(value));
   }
   const severityNumber = severityOf(level);
   const hrTime = toHrTime(time);
@@ -193,7 +194,7 @@ function safeValue(value: unknown): LogAttributes[string] {
   if (Array.isArray(value)) return value.map(safeValue) as LogAttributes[string];
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v != null) out[k] = safeValue(v);
+    for (const [k, v] of Object.entries(value)) if (v != null) setField(out, k, safeValue(v));
     return out as LogAttributes[string];
   }
   return value as LogAttributes[string];

@@ -115,6 +115,21 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
   });
 
+  it('ships a field named __proto__ (a logged parsed body) as the field it is, as stdout has it', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, { logs: 'http', metrics: 'none', events: false });
+    obs.log.info(JSON.parse('{"__proto__":"tenant-7","page":"2"}'), 'listed');
+    obs.log.info(JSON.parse('{"__proto__":{"polluted":"yes"}}'), 'nested');
+    await obs.forceFlush();
+    const entries = JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, unknown>[];
+    const own = (e: Record<string, unknown> | undefined) =>
+      Object.getOwnPropertyDescriptor(e, '__proto__')?.value;
+    expect(own(JSON.parse(lines[0]!))).toBe('tenant-7');
+    expect(own(entries[0])).toBe('tenant-7');
+    expect(entries[0]).toMatchObject({ page: '2' });
+    expect(own(entries[1])).toEqual({ polluted: 'yes' });
+  });
+
   it('cuts a log over 1 MB to fit, keeping its status and ids', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });

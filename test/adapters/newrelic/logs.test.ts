@@ -113,6 +113,15 @@ describe('newrelic logs', () => {
     expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
   });
 
+  it('ships a field named __proto__ (a logged parsed body) as an attribute of that name', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    obs.log.info(JSON.parse('{"__proto__":"tenant-7","page":"2"}'), 'listed');
+    await obs.forceFlush();
+    const [log] = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(Object.getOwnPropertyDescriptor(log!.attributes, '__proto__')?.value).toBe('tenant-7');
+    expect(log!.attributes).toMatchObject({ page: '2' });
+  });
+
   it('keeps a long message whole up to 128 KB and caps attributes at 255 per record', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     const wide: Record<string, number> = {};

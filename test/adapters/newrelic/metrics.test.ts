@@ -129,6 +129,23 @@ describe('newrelic metrics → Metric API', () => {
     expect(second!.timestamp).toBeGreaterThanOrEqual(first!.timestamp + first!['interval.ms']! - 1);
   });
 
+  it('keeps an attribute named __proto__ (from parsed JSON), so the series it tells apart stay apart', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const orders = obs.metrics.counter('orders.tenant', {});
+    orders.add(2, JSON.parse('{"__proto__":"tenant-7","region":"eu"}'));
+    orders.add(5, JSON.parse('{"__proto__":"tenant-8","region":"eu"}'));
+    await obs.forceFlush();
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name === 'orders.tenant');
+    const tenants = sent.map((m) => [
+      Object.getOwnPropertyDescriptor(m.attributes, '__proto__')?.value,
+      m.value,
+    ]);
+    expect(tenants.sort()).toEqual([
+      ['tenant-7', 2],
+      ['tenant-8', 5],
+    ]);
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {

@@ -225,6 +225,30 @@ describe('otlp delivery', () => {
     expect(text).toContain('"doubleValue":1.1805916207174113e+21');
   });
 
+  it('sends a log field named __proto__ (a logged parsed body) as an attribute of that name, in both encodings', async () => {
+    type Attr = { key: string; value: Record<string, unknown> };
+    type Body = { resourceLogs: { scopeLogs: { logRecords: { attributes: Attr[] }[] }[] }[] };
+    const records = (body: Body) =>
+      body.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((s) => s.logRecords));
+    const proto = (attrs: Attr[] | undefined) => attrs?.find((a) => a.key === '__proto__')?.value;
+    for (const protocol of ['http/json', 'http/protobuf'] as const) {
+      const { obs } = startWithOtlp(collector, { protocol, signals: ['logs'] });
+      obs.log.info(JSON.parse('{"__proto__":"tenant-7","query":{"__proto__":"x","page":"2"}}'), 'listed');
+      await obs.forceFlush();
+      const request = collector.accepted('logs').at(-1)!;
+      const body = (
+        protocol === 'http/json' ? request.json : decodeProtobuf(request.body, LOGS_REQUEST)
+      ) as Body;
+      const [record] = records(body);
+      expect(proto(record?.attributes)).toEqual({ stringValue: 'tenant-7' });
+      const query = record?.attributes.find((a) => a.key === 'query')?.value.kvlistValue as {
+        values: Attr[];
+      };
+      expect(proto(query.values)).toEqual({ stringValue: 'x' });
+      await stopSightline();
+    }
+  });
+
   it('sends span attributes cut at OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, as the SDK alone would cut them', async () => {
     vi.stubEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '64');
     try {
