@@ -171,6 +171,17 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     return next;
   };
 
+  /** How many causes and gathered errors lead from the line's first error to the one walked. */
+  let links = 0;
+  const linked = <T>(walkLink: () => T): T => {
+    links++;
+    try {
+      return walkLink();
+    } finally {
+      links--;
+    }
+  };
+
   /**
    * An error's fields, and what pino writes of it though JSON leaves it out: its message and stack,
    * with the URLs they quote redacted; its cause's, which pino adds to them; and the errors it
@@ -190,15 +201,19 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       const clean = redactUrlsIn(text, isSensitive);
       if (clean !== text) replace(key, clean);
     }
+    // Past MAX_DEPTH errors down a chain (a retry loop that wraps its last error each time), the
+    // chain is cut there: pino writes every cause's message and stack into the line, and a chain
+    // thousands long took the walk off the stack's end, losing the line.
+    const cut = links >= MAX_DEPTH;
     const cause = ownField(err, 'cause');
     if (cause instanceof Error) {
-      const clean = inner(cause, depth, done);
+      const clean = cut ? undefined : linked(() => inner(cause, depth, done));
       // A chain that comes back on itself ends here: it would lead back to the errors as given.
       if (clean !== cause) replace('cause', clean === CIRCULAR ? undefined : clean);
     }
     const gathered = ownField(err, 'errors');
     if (Array.isArray(gathered)) {
-      const clean = walkArray(gathered, depth, done);
+      const clean = cut ? undefined : linked(() => walkArray(gathered, depth, done));
       if (clean !== gathered) replace('errors', clean);
     }
     done.set(err, { depth, next });

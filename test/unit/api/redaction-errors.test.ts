@@ -153,6 +153,30 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
   });
 
+  it('writes an error whose causes run thousands deep, or nest gathered errors, with its first 32 causes', () => {
+    // Prepare: what a retry loop that wraps its last error on each attempt ends with.
+    const { obs, lines } = startCaptured({ outbound: false });
+    let chain = new Error('attempt 0');
+    for (let i = 1; i <= 10_000; i++) chain = new Error(`attempt ${i}`, { cause: chain });
+    let nested = new AggregateError([new Error('leaf')], 'batch 0');
+    for (let i = 1; i <= 10_000; i++) nested = new AggregateError([nested], `batch ${i}`);
+
+    // Act
+    obs.log.error({ err: chain }, 'gave up');
+    obs.log.error(nested);
+
+    // Assess
+    expect(obs.drops()).toEqual({});
+    const [retried, batched] = lines.map((l) => JSON.parse(l));
+    const causes = retried.err.message.split(': ');
+    expect(causes).toHaveLength(33);
+    expect(causes.at(-1)).toBe('attempt 9968');
+    let depth = 0;
+    for (let e = batched.err; e.aggregateErrors; e = e.aggregateErrors[0]) depth++;
+    expect(depth).toBe(32);
+    expect(lines.join('').length).toBeLessThan(200_000);
+  });
+
   it('hides the secrets of an error whose message is an object, which pino writes as the line’s message', () => {
     // Prepare: what a client that sets the body it was answered as the error's message throws.
     const { obs, lines } = startCaptured({ outbound: false });
