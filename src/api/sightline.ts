@@ -310,8 +310,11 @@ export class SightlineInstance implements Sightline {
 
   /** Delivers one anomaly event to listeners, the log and every adapter's event sink. */
   emitAnomaly(event: AnomalyEvent): void {
+    // Each listener gets a copy of its own: one that changes what it was given (deletes a field,
+    // adds an attribute, now or after an await) must not change what is logged and exported, break
+    // an adapter's encoder or what the next listener reads.
     for (const listener of this.listeners)
-      void callGuarded(listener, event, () => this.dropCounter.add('listener_error'));
+      void callGuarded(listener, structuredClone(event), () => this.dropCounter.add('listener_error'));
     this.log.warn({ anomaly: event }, event.explanation);
     for (const { parts } of this.adapters) {
       if (!parts.eventSink) continue;

@@ -66,6 +66,35 @@ describe('anomaly events → POST /api/v1/events', () => {
     expectGolden('events', [first, second]);
   });
 
+  it('sends and logs the event as detected when an onAnomaly listener changes the one it was given', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, { metrics: 'none' });
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => {
+      heard.push(structuredClone(e));
+      const mutable = e as unknown as Record<string, unknown>;
+      delete mutable.band;
+      mutable.explanation = 'paged';
+      (e.attributes as Record<string, unknown>).user = 'u-1';
+    });
+    obs.onAnomaly(async (e) => {
+      await Promise.resolve();
+      (e.attributes as Record<string, unknown>).ticket = 'T-9';
+    });
+    (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(anomaly());
+    await obs.forceFlush();
+
+    expect(heard).toEqual([anomaly()]);
+    expect(obs.stats().datadog?.events).toMatchObject({ produced: 1, delivered: 1 });
+    expect(obs.stats().datadog?.events?.dropped).toEqual({});
+    const [sent] = server.on('/api/v1/events').map((r) => JSON.parse(r.text) as Record<string, any>);
+    expect(sent?.text).toContain(anomaly().explanation);
+    expect(sent?.text).toContain('150');
+    expect(sent?.tags.join()).not.toMatch(/u-1|T-9/);
+    const logged = JSON.parse(lines.find((l) => l.includes('"anomaly"'))!).anomaly;
+    expect(logged).toEqual(anomaly());
+  });
+
   it('keeps the title within 100 and the text within 4,000 characters, and the key per series stable', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { metrics: 'none' });
