@@ -1,4 +1,5 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { types } from 'node:util';
 import pino from 'pino';
 import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
 
@@ -143,7 +144,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     const plain = isArray || isPlain(value);
     let target: object = value;
     if (!plain) {
-      if (value instanceof Error) return walkError(value, depth, done);
+      if (isError(value)) return walkError(value, depth, done);
       if (value instanceof ClientRequest) target = outgoingSummary(value);
       else if (value instanceof IncomingMessage)
         target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
@@ -205,8 +206,10 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     // chain is cut there: pino writes every cause's message and stack into the line, and a chain
     // thousands long took the walk off the stack's end, losing the line.
     const cut = links >= MAX_DEPTH;
+    // pino writes the message and stack of any cause that has a string message: a plain object's
+    // (a serialised error), an error of another realm's (a vm context, Jest's test environment).
     const cause = ownField(err, 'cause');
-    if (cause instanceof Error) {
+    if (cause !== null && typeof cause === 'object') {
       const clean = cut ? undefined : linked(() => inner(cause, depth, done));
       // A chain that comes back on itself ends here: it would lead back to the errors as given.
       if (clean !== cause) replace('cause', clean === CIRCULAR ? undefined : clean);
@@ -322,6 +325,11 @@ function ownField(obj: object, key: string): unknown {
   }
 }
 
+/** An error of this realm or another's (a vm context's, Jest's test environment's). */
+function isError(value: object): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
 /** The prototype of pino's request summaries. */
 const PINO_REQUEST_SUMMARY: unknown = Object.getPrototypeOf(pino.stdSerializers.req({} as IncomingMessage));
 
@@ -352,7 +360,7 @@ const isDataOfClass = (value: unknown): value is object =>
  * stack and cause by name, and an HTTP client's error (got's) hides its request and response.
  */
 function copy(obj: Record<string, unknown>): Record<string, unknown> {
-  if (obj instanceof Error) {
+  if (isError(obj)) {
     const e = Object.create(Object.getPrototypeOf(obj)) as Record<string, unknown>;
     for (const k of Object.getOwnPropertyNames(obj)) {
       copyField(e, obj, k);

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
@@ -151,6 +152,28 @@ describe('redaction of HTTP clients’ errors', () => {
     );
     expect(cause.err.stack).toContain('caused by: HTTPError: Request failed');
     expect(loop.err.message).toBe('gave up: retrying GET http://127.0.0.1:1/v1?token=[Redacted]');
+  });
+
+  it('hides the credentials a cause quotes that is no Error of this realm: a serialised error, a vm context’s', () => {
+    // Prepare: a cause as an RPC client rebuilds it from the wire, and one thrown in another realm.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const url = `https://deploy:${SECRET}@api.example.com/v1?token=${SECRET}`;
+    const serialised = { name: 'HTTPError', message: `GET ${url} failed`, stack: `HTTPError: GET ${url}` };
+    const foreign = runInNewContext('new Error(message)', { message: `GET ${url} refused` }) as Error;
+
+    // Act
+    obs.log.error({ err: new Error('sync failed', { cause: serialised }) }, 'serialised cause');
+    obs.log.error({ err: new Error('sync failed', { cause: foreign }) }, 'foreign cause');
+    obs.log.error({ err: foreign }, 'foreign error');
+
+    // Assess
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).not.toContain(SECRET);
+    const [first, second, third] = lines.map((l) => JSON.parse(l));
+    const clean = 'https://[Redacted]:[Redacted]@api.example.com/v1?token=[Redacted]';
+    expect(first.err.message).toBe(`sync failed: GET ${clean} failed`);
+    expect(second.err.message).toBe(`sync failed: GET ${clean} refused`);
+    expect(third.err.message).toBe(`GET ${clean} refused`);
   });
 
   it('writes an error whose causes run thousands deep, or nest gathered errors, with its first 32 causes', () => {
