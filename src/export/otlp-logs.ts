@@ -120,7 +120,8 @@ export function logLineToRecord(
  */
 export function encodeOtlpEventRecord(event: AnomalyEvent, origin: LogRecordOrigin): ReadableLogRecord {
   const attributes: LogAttributes = {};
-  for (const [k, v] of Object.entries(event.attributes ?? {})) if (v != null) attributes[k] = safeValue(v);
+  for (const [k, v] of Object.entries(event.attributes ?? {}))
+    if (v != null) setField(attributes, k, safeValue(v));
   attributes['sightline.anomaly.metric'] = event.metric;
   attributes['sightline.anomaly.kind'] = event.kind;
   attributes['sightline.anomaly.observed'] = event.observed;

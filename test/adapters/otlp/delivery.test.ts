@@ -249,6 +249,18 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('sends an anomaly event on a series with an attribute named __proto__ (from parsed JSON) with that attribute', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['logs'] });
+    const attributes = JSON.parse('{"__proto__":"tenant-7","region":"eu"}');
+    (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly({ ...ANOMALY, attributes });
+    await obs.forceFlush();
+    const text = collector
+      .accepted('logs')
+      .map((r) => JSON.stringify(r.json))
+      .find((t) => t.includes('sightline.anomaly'));
+    expect(text).toContain('{"key":"__proto__","value":{"stringValue":"tenant-7"}}');
+  });
+
   it('sends span attributes cut at OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, as the SDK alone would cut them', async () => {
     vi.stubEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', '64');
     try {
