@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../../src/export/index.js';
+import { type MetricPoint, setField } from '../../src/export/index.js';
 import { type DimensionList, type LeftOutReason, seriesDimensions } from './dimensions.js';
 import { histogramSamples } from './histogram.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
@@ -171,19 +171,10 @@ export function emfDocument(
       ],
     },
   };
-  for (const [k, v] of dimensions) setMember(doc, k, v);
-  for (const m of metrics) setMember(doc, m.name, m.values.length === 1 ? m.values[0] : m.values);
-  if (extra) for (const [k, v] of Object.entries(extra)) if (!Object.hasOwn(doc, k)) setMember(doc, k, v);
+  for (const [k, v] of dimensions) setField(doc, k, v);
+  for (const m of metrics) setField(doc, m.name, m.values.length === 1 ? m.values[0] : m.values);
+  if (extra) for (const [k, v] of Object.entries(extra)) if (!Object.hasOwn(doc, k)) setField(doc, k, v);
   return JSON.stringify(doc);
-}
-
-/**
- * A root member, under any name: one named `__proto__` (an attribute from parsed JSON) would
- * otherwise set the object's prototype and be missing from the document, which CloudWatch then
- * refuses, its other metrics with it.
- */
-function setMember(doc: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The values a point contributes; `undefined` when it cannot be represented (non-finite). */

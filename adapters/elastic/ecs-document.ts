@@ -10,6 +10,8 @@
  * carries one, which a logged MongoDB document would.
  */
 
+import { setField } from '../../src/export/index.js';
+
 /** A JSON document under construction. */
 export type Doc = Record<string, unknown>;
 
@@ -59,11 +61,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function fieldOf(doc: Doc, key: string): unknown {
   return Object.hasOwn(doc, key) ? doc[key] : undefined;
-}
-
-/** Sets a field of the document, a key named `__proto__` included, without touching its prototype. */
-export function setField(doc: Doc, key: string, value: unknown): void {
-  Object.defineProperty(doc, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Splits a key on dots, dropping empty segments (`a..b`, `.a`), which Elasticsearch refuses. */

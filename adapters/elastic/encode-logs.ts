@@ -1,6 +1,7 @@
 import type { LogKeys } from '../../src/export/index.js';
 import type { DataStream } from './data-stream.js';
-import { type Doc, ECS_VERSION, fieldOf, mergeField, mergeLabels, pathOf, setField } from './ecs-document.js';
+import { setField } from '../../src/export/index.js';
+import { type Doc, ECS_VERSION, fieldOf, mergeField, mergeLabels, pathOf } from './ecs-document.js';
 
 /** Who writes the documents: the same for every document of one adapter. */
 export interface DocIdentity {
