@@ -9,6 +9,7 @@ import type { LogKeys, LogSink } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
+import { retryFullPipeSoon } from './full-pipe-retry.js';
 import { formatPretty } from './pretty.js';
 import { trackWrites } from './stream-writes.js';
 
@@ -248,8 +249,10 @@ function stdoutWriter(onDrop: () => void): StdoutWriter {
     maxLength: STDOUT_BUFFER_BYTES,
     retryEAGAIN: () => deadline === 0 || performance.now() < deadline,
   });
-  boom.on('write', () => {
-    stalled = false;
+  retryFullPipeSoon(boom);
+  boom.on('write', (written: number) => {
+    // A full pipe tried again reports 0 bytes: nothing got through yet.
+    if (written > 0) stalled = false;
   });
   boom.on('drop', onDrop);
   const flushSync = boom.flushSync.bind(boom);

@@ -1,14 +1,17 @@
 /**
  * The process's life and death: SIGTERM under load flushes what is queued and exits within the
  * deadline, a crash still gets the final log lines out, a stdout nobody reads neither fills the heap
- * nor keeps `process.exit()` from returning, flushes waiting on it together pile no listeners on its
- * writer, one whose reader has gone holds no flush to its deadline, `shutdown()` returns at its
- * deadline even when the backend hangs, and a process that ends on its own without it still sends
- * what it recorded.
+ * nor keeps `process.exit()` from returning, one whose reader pauses loses no line once it reads
+ * again, flushes waiting on a stalled one together pile no listeners on its writer, one whose reader
+ * has gone holds no flush to its deadline, `shutdown()` returns at its deadline even when the
+ * backend hangs, and a process that ends on its own without it still sends what it recorded.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -150,6 +153,52 @@ describe('a stdout nobody reads', () => {
     expect(outcome).toBe(0);
     expect(tookToExit).toBeLessThan(1800);
   }, 60_000);
+});
+
+describe('a stdout pipe whose reader pauses, then reads faster than lines come', () => {
+  it('catches up once its reader is back: no line dropped', async () => {
+    // Prepare: the child's stdout is a pipe (a FIFO, as a container runtime gives), not the socket
+    // Node's spawn makes. Its reader takes nothing for a second, then 8 MB/s, twice what is written.
+    const dir = mkdtempSync(join(tmpdir(), 'sightline-pipe-'));
+    const fifo = join(dir, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Socket({
+      fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK),
+      writable: false,
+    });
+    const writeEnd = openSync(fifo, 'w');
+    const script = fileURLToPath(new URL('./paced-logger.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', writeEnd, 'pipe'],
+    });
+    closeSync(writeEnd);
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    let lines = 0;
+    reader.pause();
+    setTimeout(() => reader.resume(), 1000);
+    reader.on('data', (chunk: Buffer) => {
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+      reader.pause();
+      setTimeout(() => reader.resume(), chunk.length / 8000);
+    });
+
+    // Act: the child logs at 4 MB/s for eight seconds, shuts down and exits.
+    const [code] = await Promise.all([
+      new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      new Promise((resolve) => reader.on('end', resolve)),
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assess: the backlog of the pause was written as soon as the pipe had room, so the lines never
+    // filled the 16 MiB buffer: every one reached the reader.
+    const report = JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
+    expect(code).toBe(0);
+    expect(report.drops).toEqual({});
+    expect(lines).toBe(report.written);
+  }, 30_000);
 });
 
 describe('flushes waiting together on a stdout nobody reads', () => {
