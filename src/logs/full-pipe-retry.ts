@@ -19,6 +19,8 @@ type Release = (error: NodeJS.ErrnoException | null | undefined, written?: numbe
 export function retryFullPipeSoon(boom: object): void {
   const writer = boom as { release: Release };
   const release = writer.release;
+  // Another release of the writer, without this callback: its own waits stay.
+  if (typeof release !== 'function') return;
   let wait = FIRST_RETRY_MS;
   writer.release = (error, written) => {
     if (error?.code === 'EAGAIN' || error?.code === 'EBUSY') {
