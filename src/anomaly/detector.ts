@@ -788,8 +788,11 @@ export class StreamingDetector implements Detector {
     );
     let internal = LIKELIHOOD.score(s);
     if (spatial) internal = 1;
-    else if (driftHit && internal < 1) {
+    else if (driftHit) {
       // The gap itself is the evidence (at least `driftZ` usual gaps), so it also counts as this point's surprise.
+      // It is judged against the long-run reference also when the likelihood already reads 1: the
+      // window and slow means are judged against the level, which follows a fall of a few Poisson
+      // standard deviations (orders halving) faster than their average leaves its band.
       internal = 1;
       s[F.recentSurprise] = Math.max(s[F.recentSurprise]!, K.minSurprise * 2 * o.cutoff);
       member = Member.drift;

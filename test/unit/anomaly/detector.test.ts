@@ -253,6 +253,27 @@ describe('outages', () => {
   });
 });
 
+describe('a partial fall', () => {
+  it('reports orders halving for half an hour against the level before it, and not their return', () => {
+    // 25 orders a minute, Poisson, halving from 14:00 on the third day: each minute is only about
+    // 2.5 Poisson standard deviations low, and the level follows the fall, so the short mean
+    // against the long-run reference is the evidence.
+    const minute = STEP / 5;
+    const from = 2 * 1440 + 14 * 60;
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const rand = prng(seed);
+      const d = createDetector();
+      for (let i = 0; i < from + 30 + 180; i++) {
+        const r = d.update(poisson(rand, i >= from && i < from + 30 ? 12.5 : 25), T0 + i * minute);
+        if (r.episodeStart && i >= 120)
+          heard.push(`seed ${seed} ${i < from ? 'before' : i < from + 30 ? 'fall' : 'after'}`);
+      }
+    }
+    expect(heard).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => `seed ${seed} fall`));
+  });
+});
+
 describe('series that are usually at zero', () => {
   it('reports a skipped nightly batch once, as a seasonality break, and does not hold it as an outage', () => {
     // A job's output: zero all day except twelve points at the same time each night; on day 10 the
