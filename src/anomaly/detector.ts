@@ -110,6 +110,8 @@ export enum F {
   prevLikMean = 79,
   prevLikVariance = 80,
   prevLikPoints = 81,
+  /** The short EW average of the expected value, over the points `recent` averages. */
+  recentExpected = 82,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -803,6 +805,8 @@ export class StreamingDetector implements Detector {
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : exp === 1 ? internal : internal ** exp;
 
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (value - s[F.recent]!);
+    s[F.recentExpected] =
+      n === 1 ? expected : s[F.recentExpected]! + ewAlpha(Layout.zWindow) * (expected - s[F.recentExpected]!);
 
     // --- Decision -------------------------------------------------------------------------
     let lower = inverse(pred - K.bandK * sigma, t, unit);
@@ -821,7 +825,11 @@ export class StreamingDetector implements Detector {
         const drift = member === Member.drift;
         const multi = member === Member.window || member === Member.slow || drift;
         // The drift rule is judged against its slow reference: the baseline has followed the rise.
-        const base = drift ? inverse(s[F.refY]! + seas, t, unit) : expected;
+        // The window and slow means against the baseline averaged over the same points: the level
+        // follows a fall by a few Poisson standard deviations (orders halving) within minutes, and
+        // the average of the values, which lags it, would be compared with a level that has
+        // already taken up much of the fall.
+        const base = drift ? inverse(s[F.refY]! + seas, t, unit) : multi ? s[F.recentExpected]! : expected;
         const signed = (multi ? s[F.recent]! : value) - base;
         const dev = signed * memberSign;
         let floorDev = Math.max(o.minRelativeImpact * Math.abs(base), o.minAbsoluteImpact);

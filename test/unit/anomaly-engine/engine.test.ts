@@ -470,6 +470,29 @@ describe('the anomaly engine', () => {
     expect(heard[0]!.time).toBe(T0 + (19 * 60 + 1) * MINUTE);
   });
 
+  it('reports orders halving for half an hour after days at 25 a minute, and not their return', () => {
+    // Each minute of the fall is only about 2.5 Poisson standard deviations low, inside the band
+    // of a single minute, and the detector's level follows it.
+    const from = 3 * DAY_CYCLES + 14 * 60;
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const { heard: events, feed } = minuteEngine('orders.placed', 'counter');
+      const rand = prng(seed);
+      for (let m = 0; m < from + 30 + 180; m++)
+        feed(m, poisson(rand, m >= from && m < from + 30 ? 12.5 : 25));
+      const at = (e: AnomalyEvent) => (e.time - T0) / MINUTE;
+      heard.push(
+        `seed ${seed}: ${events.some((e) => at(e) >= from && at(e) < from + 30) ? 'fall' : 'missed'}`,
+      );
+      heard.push(
+        ...events
+          .filter((e) => at(e) < from || at(e) >= from + 30)
+          .map((e) => `seed ${seed}: ${e.explanation}`),
+      );
+    }
+    expect(heard).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => `seed ${seed}: fall`));
+  });
+
   it('on its first day, reports a latency five times as high and a busy rate gone silent', () => {
     const latency = minuteEngine('db.query.duration', 'gauge', 'ms');
     const rand = prng(3);

@@ -253,24 +253,42 @@ describe('outages', () => {
   });
 });
 
-describe('a partial fall', () => {
-  it('reports orders halving for half an hour against the level before it, and not their return', () => {
-    // 25 orders a minute, Poisson, halving from 14:00 on the third day: each minute is only about
-    // 2.5 Poisson standard deviations low, and the level follows the fall, so the short mean
-    // against the long-run reference is the evidence.
-    const minute = STEP / 5;
-    const from = 2 * 1440 + 14 * 60;
-    const heard: string[] = [];
-    for (let seed = 1; seed <= 8; seed++) {
-      const rand = prng(seed);
-      const d = createDetector();
-      for (let i = 0; i < from + 30 + 180; i++) {
-        const r = d.update(poisson(rand, i >= from && i < from + 30 ? 12.5 : 25), T0 + i * minute);
-        if (r.episodeStart && i >= 120)
-          heard.push(`seed ${seed} ${i < from ? 'before' : i < from + 30 ? 'fall' : 'after'}`);
+/**
+ * Episodes of eight seeded series of orders a minute (Poisson around `mean(i)`) halving for half an
+ * hour from 14:00 on their third day, as `seed n` and `before`, `fall` or `after` the fall.
+ */
+function episodesAroundHalving(mean: (i: number) => number): string[] {
+  const minute = STEP / 5;
+  const from = 2 * 1440 + 14 * 60;
+  const heard: string[] = [];
+  for (let seed = 1; seed <= 8; seed++) {
+    const rand = prng(seed);
+    const d = createDetector();
+    for (let i = 0; i < from + 30 + 180; i++) {
+      const r = d.update(poisson(rand, i >= from && i < from + 30 ? mean(i) / 2 : mean(i)), T0 + i * minute);
+      if (r.episodeStart && i >= 120) {
+        heard.push(`seed ${seed} ${i < from ? 'before' : i < from + 30 ? 'fall' : 'after'}`);
       }
     }
-    expect(heard).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => `seed ${seed} fall`));
+  }
+  return heard;
+}
+
+describe('a partial fall', () => {
+  const everySeed = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => `seed ${seed} fall`);
+
+  it('reports orders halving for half an hour against the level before it, and not their return', () => {
+    // 25 orders a minute: each minute of the fall is only about 2.5 Poisson standard deviations
+    // low, and the level follows the fall, so the short mean against the long-run reference is
+    // the evidence.
+    expect(episodesAroundHalving(() => 25)).toEqual(everySeed);
+  });
+
+  it('reports orders with a daily pattern halving for half an hour, which the level follows', () => {
+    // 8 to 42 a minute over the day: the daily swing hides the fall from the long-run reference,
+    // and the level, which follows the swing, takes up much of the fall within minutes.
+    const daily = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % 1440) / 1440) * 1.25 - 0.15))) ** 2;
+    expect(episodesAroundHalving((i) => 25 * (0.3 + 1.4 * daily(i)))).toEqual(everySeed);
   });
 });
 
