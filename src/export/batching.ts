@@ -79,29 +79,30 @@ export function splitHalves<T>(items: readonly T[]): [T[], T[]] {
 
 /** A batch ready to send: its items and their encoded body. */
 export interface EncodedPart<T> {
+  readonly kind: 'part';
   readonly items: readonly T[];
   readonly body: Uint8Array;
   readonly contentType: string;
 }
 
-/** The result of fitting a batch under the byte limit. */
-export interface EncodeOutcome<T> {
-  readonly parts: EncodedPart<T>[];
-  /** Items that alone exceed the byte limit. */
-  tooLarge: number;
-  /** Items the encoder threw on, isolated by halving. */
-  encodeErrors: number;
-}
+/**
+ * What one encode of {@link encodeParts} came to: a part that fits, a batch to encode again in
+ * halves, or a lone item dropped.
+ */
+export type EncodeStep<T> = EncodedPart<T> | { readonly kind: 'split' | 'too_large' | 'encode_error' };
 
 const utf8 = new TextEncoder();
 
-/** Encodes `items`, halving any part whose body passes `maxBytes` or whose encoding throws. */
-export function encodeWithinLimit<T>(
+/**
+ * Encodes `items`, halving any part whose body passes `maxBytes` or whose encoding throws (a lone
+ * item is then `too_large` or `encode_error`). Each step is exactly one call of `encode`, so the
+ * caller chooses when the next one runs; parts come out in the order the items went in.
+ */
+export function* encodeParts<T>(
   items: readonly T[],
   encode: (items: readonly T[]) => EncodedBody,
   maxBytes: number,
-): EncodeOutcome<T> {
-  const outcome: EncodeOutcome<T> = { parts: [], tooLarge: 0, encodeErrors: 0 };
+): Generator<EncodeStep<T>, void, undefined> {
   // Depth-first with an explicit stack, so parts come out in the order the items went in.
   const stack: (readonly T[])[] = [items];
   while (stack.length > 0) {
@@ -111,22 +112,26 @@ export function encodeWithinLimit<T>(
     try {
       encoded = encode(batch);
     } catch {
-      if (batch.length === 1) outcome.encodeErrors++;
-      else pushHalves(stack, batch);
+      yield halveOr(stack, batch, 'encode_error');
       continue;
     }
     const body = typeof encoded.body === 'string' ? utf8.encode(encoded.body) : encoded.body;
     if (body.byteLength > maxBytes) {
-      if (batch.length === 1) outcome.tooLarge++;
-      else pushHalves(stack, batch);
+      yield halveOr(stack, batch, 'too_large');
       continue;
     }
-    outcome.parts.push({ items: batch, body, contentType: encoded.contentType });
+    yield { kind: 'part', items: batch, body, contentType: encoded.contentType };
   }
-  return outcome;
 }
 
-function pushHalves<T>(stack: (readonly T[])[], batch: readonly T[]): void {
+/** Queues the halves of a batch of several items; a lone item is dropped for `reason`. */
+function halveOr<T>(
+  stack: (readonly T[])[],
+  batch: readonly T[],
+  reason: 'too_large' | 'encode_error',
+): EncodeStep<T> {
+  if (batch.length === 1) return { kind: reason };
   const [a, b] = splitHalves(batch);
   stack.push(b, a);
+  return { kind: 'split' };
 }

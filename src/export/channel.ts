@@ -5,7 +5,7 @@ import { type Diag, silentDiag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { realClearTimeout, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
-import { encodeWithinLimit, ItemQueue, splitHalves } from './batching.js';
+import { encodeParts, ItemQueue, splitHalves } from './batching.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
 import { classifyStatus, defaultIsRetryable, describeUrl, gzipBody, post } from './transport.js';
@@ -208,23 +208,29 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     }
   }
 
-  /** Encodes within the byte limit and sends each part in order. */
+  /**
+   * Encodes within the byte limit and sends each part in order, one encode per turn of the event
+   * loop: a batch that came out over the limit is encoded again in halves, and doing every round in
+   * one stretch would hold the service's requests behind all of them.
+   */
   async function sendItems(job: Job, items: readonly T[]): Promise<void> {
-    const outcome = encodeWithinLimit(items, spec.encode, maxBytes);
-    if (outcome.tooLarge > 0) {
-      settle(job, outcome.tooLarge, 'too_large');
-      diag.warn(
-        `${key}.too_large`,
-        `${label}: ${outcome.tooLarge} items exceed ${maxBytes} bytes alone; dropped`,
-      );
-    }
-    if (outcome.encodeErrors > 0) {
-      settle(job, outcome.encodeErrors, 'encode_error');
-      diag.warn(`${key}.encode_error`, `${label}: encoder failed on ${outcome.encodeErrors} items; dropped`);
-    }
-    for (const part of outcome.parts) {
+    let tooLarge = 0;
+    let encodeErrors = 0;
+    for (const step of encodeParts(items, spec.encode, maxBytes)) {
+      if (step.kind === 'part') await sendPart(job, step.items, step.body, step.contentType);
+      else if (step.kind !== 'split') {
+        settle(job, 1, step.kind);
+        if (step.kind === 'too_large') tooLarge++;
+        else encodeErrors++;
+      }
+      await nextTurn();
       if (job.abandoned) return;
-      await sendPart(job, part.items, part.body, part.contentType);
+    }
+    if (tooLarge > 0) {
+      diag.warn(`${key}.too_large`, `${label}: ${tooLarge} items exceed ${maxBytes} bytes alone; dropped`);
+    }
+    if (encodeErrors > 0) {
+      diag.warn(`${key}.encode_error`, `${label}: encoder failed on ${encodeErrors} items; dropped`);
     }
   }
 
@@ -541,6 +547,11 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       return { produced, delivered, retried, queued, dropped: { ...dropped } };
     },
   };
+}
+
+/** Resolves on a later turn of the event loop, once the I/O and callbacks waiting now have run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => realSetImmediate(resolve));
 }
 
 const RESERVED_HEADERS = new Set(['content-type', 'content-encoding', 'content-length']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeWithinLimit, ItemQueue, splitHalves } from '../../../src/export/batching.js';
+import { type EncodedPart, encodeParts, ItemQueue, splitHalves } from '../../../src/export/batching.js';
 
 const json = (items: readonly unknown[]) => ({
   body: JSON.stringify(items),
@@ -51,7 +51,34 @@ describe('splitHalves', () => {
   });
 });
 
-describe('encodeWithinLimit', () => {
+/** Runs every step of {@link encodeParts}, tallying its parts and drops. */
+function encodeWithinLimit<T>(...args: Parameters<typeof encodeParts<T>>) {
+  const out = { parts: [] as EncodedPart<T>[], tooLarge: 0, encodeErrors: 0 };
+  for (const step of encodeParts(...args)) {
+    if (step.kind === 'part') out.parts.push(step);
+    else if (step.kind === 'too_large') out.tooLarge++;
+    else if (step.kind === 'encode_error') out.encodeErrors++;
+  }
+  return out;
+}
+
+describe('encodeParts', () => {
+  it('calls the encoder once per step, so the caller paces the halving', () => {
+    const calls: number[] = [];
+    const steps = encodeParts(
+      ['a', 'b', 'c', 'd'],
+      (items) => {
+        calls.push(items.length);
+        return json(items);
+      },
+      15,
+    );
+    expect(steps.next().value).toEqual({ kind: 'split' });
+    expect(calls).toEqual([4]);
+    expect(steps.next().value).toMatchObject({ kind: 'part', items: ['a', 'b'] });
+    expect(calls).toEqual([4, 2]);
+  });
+
   it('returns one part when the body fits', () => {
     const out = encodeWithinLimit([1, 2, 3], json, 100);
     expect(out.parts.map((p) => p.items)).toEqual([[1, 2, 3]]);

@@ -118,6 +118,27 @@ describe('channel delivery', () => {
     expect(ch.stats()?.dropped).toEqual({});
   });
 
+  it('encodes the halves of a batch that came out over the byte limit on later turns of the event loop', async () => {
+    intake = await startIntake();
+    const text = 'x'.repeat(100);
+    // What ran, in order: each encode with its batch size, and a callback queued for the next turn.
+    const order: string[] = [];
+    const ch = channel({
+      limits: { maxItems: 100, maxBytes: 500 },
+      encode: (batch) => {
+        if (order.length === 0) setImmediate(() => order.push('next turn'));
+        order.push(`encode ${batch.length}`);
+        return encodeJson(batch);
+      },
+    });
+    ch.pushAll(items(8).map((i) => ({ ...i, text })));
+    await ch.forceFlush(5000);
+    // 8 items of 100 bytes are over 500 bytes, halves of 4 are not. Encoding the halves in the same
+    // stretch as the whole would hold the service's requests behind all three encodes.
+    expect(order).toEqual(['encode 8', 'next turn', 'encode 4', 'encode 4']);
+    expect(intake.requests.flatMap((r) => ids(r.text))).toEqual(items(8).map((i) => i.id));
+  });
+
   it('pre-cuts batches with the sizeOf estimate', async () => {
     intake = await startIntake();
     const text = 'y'.repeat(100);
