@@ -6,6 +6,7 @@ import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { realClearTimeout, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
 import { encodeParts, ItemQueue, splitHalves } from './batching.js';
+import { encodeTurn } from './encode-turns.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ChannelOptions, ChannelSpec, ExportChannel, ExportResponse } from './spec.js';
 import { classifyStatus, defaultIsRetryable, describeUrl, gzipBody, post } from './transport.js';
@@ -216,15 +217,19 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   async function sendItems(job: Job, items: readonly T[]): Promise<void> {
     let tooLarge = 0;
     let encodeErrors = 0;
-    for (const step of encodeParts(items, spec.encode, maxBytes)) {
+    const steps = encodeParts(items, spec.encode, maxBytes);
+    for (;;) {
+      await encodeTurn();
+      if (job.abandoned) return;
+      const next = steps.next();
+      if (next.done) break;
+      const step = next.value;
       if (step.kind === 'part') await sendPart(job, step.items, step.body, step.contentType);
       else if (step.kind !== 'split') {
         settle(job, 1, step.kind);
         if (step.kind === 'too_large') tooLarge++;
         else encodeErrors++;
       }
-      await nextTurn();
-      if (job.abandoned) return;
     }
     if (tooLarge > 0) {
       diag.warn(`${key}.too_large`, `${label}: ${tooLarge} items exceed ${maxBytes} bytes alone; dropped`);
@@ -547,11 +552,6 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       return { produced, delivered, retried, queued, dropped: { ...dropped } };
     },
   };
-}
-
-/** Resolves on a later turn of the event loop, once the I/O and callbacks waiting now have run. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => realSetImmediate(resolve));
 }
 
 const RESERVED_HEADERS = new Set(['content-type', 'content-encoding', 'content-length']);

@@ -139,6 +139,27 @@ describe('channel delivery', () => {
     expect(intake.requests.flatMap((r) => ids(r.text))).toEqual(items(8).map((i) => i.id));
   });
 
+  it('takes turns with other channels: two flushed at once encode on different turns of the event loop', async () => {
+    intake = await startIntake();
+    const order: string[] = [];
+    const logging = (name: string) =>
+      channel({
+        encode: (batch) => {
+          if (order.length === 0) setImmediate(() => order.push('next turn'));
+          order.push(`encode ${name}`);
+          return encodeJson(batch);
+        },
+      });
+    // The spans and the log lines of one adapter, say, both with work at a flush.
+    const a = logging('a');
+    const b = logging('b');
+    a.pushAll(items(3));
+    b.pushAll(items(3));
+    await Promise.all([a.forceFlush(5000), b.forceFlush(5000)]);
+    expect(order).toEqual(['encode a', 'next turn', 'encode b']);
+    expect(intake.requests).toHaveLength(2);
+  });
+
   it('pre-cuts batches with the sizeOf estimate', async () => {
     intake = await startIntake();
     const text = 'y'.repeat(100);
