@@ -5,9 +5,15 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { type DropReason, flattenResourceMetrics, type SignalStats } from '../../src/export/index.js';
+import {
+  type DropReason,
+  encodeTurn,
+  flattenResourceMetrics,
+  type MetricPoint,
+  type SignalStats,
+} from '../../src/export/index.js';
 import type { OnLeftOut } from './dimensions.js';
-import { type EmfSettings, encodeEmf } from './encode-emf.js';
+import { EmfEncoder, type EmfSettings } from './encode-emf.js';
 
 /** Counts for a signal written to a local stream: nothing is ever queued. */
 export class WriteStats {
@@ -59,6 +65,14 @@ function temporality(type: InstrumentType): AggregationTemporality {
 const SUCCESS: ExportResult = { code: 0 };
 
 /**
+ * Points grouped, and documents written, in one turn of the event loop: a few milliseconds of work.
+ * A big collection (10,000 series: five instruments at the cardinality limit) written at once would
+ * hold the service's requests for all of it.
+ */
+const POINTS_PER_TURN = 1000;
+const DOCUMENTS_PER_TURN = 200;
+
+/**
  * A metric exporter that writes each collection as EMF documents, one JSON line each, through
  * `write`. It runs at collection time on the reader's timer, never on the recording path.
  *
@@ -72,27 +86,40 @@ export function createEmfExporter(
   onLeftOut: OnLeftOut,
 ): PushMetricExporter {
   let shutDown = false;
+
+  /** Groups the points, then builds and writes the documents, a piece per turn of the event loop. */
+  async function writeCollection(metrics: ResourceMetrics): Promise<void> {
+    let skipped = 0;
+    const points = flattenResourceMetrics(metrics, (n) => {
+      skipped += n;
+    });
+    const encoder = new EmfEncoder(settings);
+    for (let i = 0; i < points.length; i++) {
+      if (i % POINTS_PER_TURN === 0 && i > 0) await encodeTurn();
+      encoder.add(points[i] as MetricPoint);
+    }
+    stats.add(0, skipped + encoder.invalid, 'invalid');
+    if (encoder.truncatedDimensions > 0) onLeftOut(encoder.truncatedDimensions, 'limit');
+    if (encoder.reservedDimensions > 0) onLeftOut(encoder.reservedDimensions, 'reserved');
+    let written = 0;
+    for (const doc of encoder.documents()) {
+      if (++written % DOCUMENTS_PER_TURN === 0) await encodeTurn();
+      const lost = writeLine(write, doc.line);
+      if (lost === undefined) stats.add(doc.points, 0, 'rejected');
+      else stats.add(0, doc.points, lost);
+    }
+  }
+
   return {
     export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
       if (shutDown) return done({ code: 1, error: new Error('exporter is shut down') });
-      try {
-        let skipped = 0;
-        const points = flattenResourceMetrics(metrics, (n) => {
-          skipped += n;
-        });
-        const batch = encodeEmf(points, settings);
-        stats.add(0, skipped + batch.invalid, 'invalid');
-        if (batch.truncatedDimensions > 0) onLeftOut(batch.truncatedDimensions, 'limit');
-        if (batch.reservedDimensions > 0) onLeftOut(batch.reservedDimensions, 'reserved');
-        for (const doc of batch.documents) {
-          const lost = writeLine(write, doc.line);
-          if (lost === undefined) stats.add(doc.points, 0, 'rejected');
-          else stats.add(0, doc.points, lost);
-        }
-      } catch {
-        stats.add(0, 1, 'encode_error');
-      }
-      done(SUCCESS);
+      writeCollection(metrics).then(
+        () => done(SUCCESS),
+        () => {
+          stats.add(0, 1, 'encode_error');
+          done(SUCCESS);
+        },
+      );
     },
     selectAggregationTemporality: temporality,
     forceFlush: () => Promise.resolve(),

@@ -64,34 +64,50 @@ interface Group {
  * for (const d of documents) process.stdout.write(`${d}\n`);
  */
 export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings): EmfBatch {
-  const groups = new Map<string, Group>();
-  let invalid = 0;
-  let truncatedDimensions = 0;
-  let reservedDimensions = 0;
-  const onLeftOut = (n: number, reason: LeftOutReason) => {
-    if (reason === 'limit') truncatedDimensions += n;
-    else reservedDimensions += n;
+  const encoder = new EmfEncoder(settings);
+  for (const p of points) encoder.add(p);
+  const { invalid, truncatedDimensions, reservedDimensions } = encoder;
+  return { documents: [...encoder.documents()], invalid, truncatedDimensions, reservedDimensions };
+}
+
+/**
+ * {@link encodeEmf} a piece at a time: every point of a collection is added (a document gathers the
+ * points of one timestamp and dimension set, whatever their metric), then the documents are built one
+ * by one, so a big collection can be spread over turns of the event loop.
+ */
+export class EmfEncoder {
+  private readonly groups = new Map<string, Group>();
+  /** Points left out so far: non-finite values, empty names, or names clashing with a dimension or `_aws`. */
+  invalid = 0;
+  truncatedDimensions = 0;
+  reservedDimensions = 0;
+  private readonly onLeftOut = (n: number, reason: LeftOutReason) => {
+    if (reason === 'limit') this.truncatedDimensions += n;
+    else this.reservedDimensions += n;
   };
-  for (const p of points) {
-    const values = pointValues(p, settings.maxHistogramValues);
+
+  constructor(private readonly settings: EmfSettings) {}
+
+  add(p: MetricPoint): void {
+    const values = pointValues(p, this.settings.maxHistogramValues);
     if (values === undefined) {
-      invalid++;
-      continue;
+      this.invalid++;
+      return;
     }
-    if (values.length === 0) continue;
+    if (values.length === 0) return;
     const name = p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name;
-    const dimensions = seriesDimensions(settings.dimensions, p.attributes, onLeftOut);
+    const dimensions = seriesDimensions(this.settings.dimensions, p.attributes, this.onLeftOut);
     // A nameless metric, which the SDK lets through, would make the whole document invalid.
     if (name === '' || name === '_aws' || dimensions.some(([k]) => k === name)) {
-      invalid++;
-      continue;
+      this.invalid++;
+      return;
     }
     const time = Math.round(p.timeMs);
     const key = `${time}\u0000${JSON.stringify(dimensions)}`;
-    let group = groups.get(key);
+    let group = this.groups.get(key);
     if (group === undefined) {
       group = { time, dimensions, metrics: new Map() };
-      groups.set(key, group);
+      this.groups.set(key, group);
     }
     const existing = group.metrics.get(name);
     if (existing) {
@@ -99,16 +115,18 @@ export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings)
       existing.points++;
     } else group.metrics.set(name, { unit: toCloudWatchUnit(p.unit, p.monotonic), values, points: 1 });
   }
-  const documents: EmfDocument[] = [];
-  for (const group of groups.values()) {
-    const metrics = [...group.metrics].map(([name, m]) => ({ name, ...m }));
-    for (const doc of splitIntoDocuments(metrics)) {
-      let points = 0;
-      for (const m of doc) points += m.points ?? 0;
-      documents.push({ line: emfDocument(settings, group.time, group.dimensions, doc), points });
+
+  /** The documents of the points added, built as they are taken. */
+  *documents(): Generator<EmfDocument, void, undefined> {
+    for (const group of this.groups.values()) {
+      const metrics = [...group.metrics].map(([name, m]) => ({ name, ...m }));
+      for (const doc of splitIntoDocuments(metrics)) {
+        let points = 0;
+        for (const m of doc) points += m.points ?? 0;
+        yield { line: emfDocument(this.settings, group.time, group.dimensions, doc), points };
+      }
     }
   }
-  return { documents, invalid, truncatedDimensions, reservedDimensions };
 }
 
 /**

@@ -204,6 +204,23 @@ describe('emf mode, end to end', () => {
     );
   });
 
+  it('writes a big collection over several turns of the event loop, not in one stretch', async () => {
+    let writtenBeforeNextTurn: number | undefined;
+    const { obs, written, documents } = startEmf({
+      write: (line) => {
+        if (written.length === 0) setImmediate(() => (writtenBeforeNextTurn ??= written.length));
+        written.push(line);
+      },
+    });
+    const orders = obs.metrics.counter('orders.placed');
+    for (let i = 0; i < 1500; i++) orders.add(1, { customer: `c-${i}` });
+    await obs.forceFlush();
+    await new Promise((resolve) => setImmediate(resolve));
+    // One document per series; a service waiting on the loop gets a turn long before the 1,500th.
+    expect(documents()).toHaveLength(1500);
+    expect(writtenBeforeNextTurn).toBeLessThan(1500);
+  });
+
   it('marks high-resolution metrics with StorageResolution 1', async () => {
     const { obs, written, documents } = startEmf({ storageResolution: 1 });
     obs.metrics.counter('fast').add(1);
