@@ -76,7 +76,7 @@ export function createElasticAdapter(checked: ResolvedElastic | MissingSetting):
         return channel;
       }
 
-      // Metrics: one document per series point, built at collection time so bad points are counted early.
+      // Metrics: one document per series point, built as the collection is queued so bad points are counted early.
       const metrics = bulkChannel<Doc>(
         'metrics',
         config.metricsUrl,
@@ -86,22 +86,21 @@ export function createElasticAdapter(checked: ResolvedElastic | MissingSetting):
       );
       const metricExporter = createMetricExporter(metrics, {
         temporality: config.temporality,
-        toItems: (resourceMetrics) => {
-          const docs: Doc[] = [];
+        // Made as the channel takes them, a thousand a turn: a document costs a few microseconds,
+        // and a big collection's all at once would hold the service's requests for tens of ms.
+        *toItems(resourceMetrics) {
           let invalid = 0;
           for (const point of flattenResourceMetrics(resourceMetrics, (n) => metrics.discard(n, 'invalid'))) {
-            if (!isWritablePoint(point)) {
-              invalid++;
-              continue;
-            }
+            let doc: Doc | undefined;
             try {
-              docs.push(metricToDoc(point, identity, streams.metrics));
+              if (isWritablePoint(point)) doc = metricToDoc(point, identity, streams.metrics);
             } catch {
-              invalid++;
+              doc = undefined;
             }
+            if (doc === undefined) invalid++;
+            else yield doc;
           }
           if (invalid > 0) metrics.discard(invalid, 'invalid');
-          return docs;
         },
       });
 

@@ -6,6 +6,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { encodeTurn } from './encode-turns.js';
 import { flattenResourceMetrics, type MetricPoint } from './metric-points.js';
 import type { ExportChannel } from './spec.js';
 import type { LogSink } from './types.js';
@@ -20,8 +21,28 @@ export interface MetricExporterOptions<T> {
    * stay cumulative (what Datadog, New Relic and CloudWatch expect). `cumulative`: everything cumulative.
    */
   readonly temporality: 'delta' | 'cumulative';
-  /** Turns one collection into channel items; defaults to {@link flattenResourceMetrics}. */
-  readonly toItems?: (metrics: ResourceMetrics) => T[];
+  /**
+   * Turns one collection into channel items; defaults to {@link flattenResourceMetrics}. An iterable
+   * that makes each item as it is taken (a generator) is taken a thousand items a turn of the event
+   * loop, for conversions that cost more than a few milliseconds over a big collection.
+   */
+  readonly toItems?: (metrics: ResourceMetrics) => Iterable<T>;
+}
+
+/** Items a lazy conversion makes in one turn of the event loop. */
+const ITEMS_PER_TURN = 1000;
+
+/** Pushes what `items` makes, a thousand a turn; a conversion that throws loses the rest, counted. */
+async function pushInTurns<T>(channel: ExportChannel<T>, items: Iterable<T>): Promise<void> {
+  let n = 0;
+  try {
+    for (const item of items) {
+      channel.push(item);
+      if (++n % ITEMS_PER_TURN === 0) await encodeTurn();
+    }
+  } catch {
+    channel.discard(1, 'encode_error');
+  }
 }
 
 function deltaPreferred(type: InstrumentType): AggregationTemporality {
@@ -37,7 +58,8 @@ function deltaPreferred(type: InstrumentType): AggregationTemporality {
 
 /**
  * Makes an SDK `PushMetricExporter` out of a channel: `export` enqueues the collection's points and
- * reports SUCCESS at once (delivery, retries and drops are the channel's job and show in its stats).
+ * reports SUCCESS once they are queued (delivery, retries and drops are the channel's job and show
+ * in its stats).
  *
  * @example
  * const channel = createChannel<MetricPoint>({ adapter: 'datadog', signal: 'metrics', ... });
@@ -49,7 +71,7 @@ export function createMetricExporter(
 ): PushMetricExporter;
 export function createMetricExporter<T>(
   channel: ExportChannel<T>,
-  options: MetricExporterOptions<T> & { readonly toItems: (metrics: ResourceMetrics) => T[] },
+  options: MetricExporterOptions<T> & { readonly toItems: (metrics: ResourceMetrics) => Iterable<T> },
 ): PushMetricExporter;
 export function createMetricExporter<T>(
   channel: ExportChannel<T>,
@@ -63,12 +85,16 @@ export function createMetricExporter<T>(
   return {
     export(metrics, resultCallback) {
       if (shutDown) return resultCallback(SHUT_DOWN);
+      let items: Iterable<T>;
       try {
-        channel.pushAll(toItems(metrics));
+        items = toItems(metrics);
+        if (Array.isArray(items)) channel.pushAll(items);
       } catch {
         channel.discard(1, 'encode_error');
+        return resultCallback(SUCCESS);
       }
-      resultCallback(SUCCESS);
+      if (Array.isArray(items)) return resultCallback(SUCCESS);
+      void pushInTurns(channel, items).then(() => resultCallback(SUCCESS));
     },
     selectAggregationTemporality: select,
     forceFlush: () => channel.forceFlush(),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHungBackend } from '../../helpers/hung-backend.js';
+import { everyTurn } from '../../helpers/turns.js';
 import { ANOMALY, API_KEY, AUTH, PASSWORD, startWithElastic, stopSightline } from './helpers.js';
 import { EsIntake } from './intake-server.js';
 
@@ -63,6 +64,21 @@ describe('elastic _bulk delivery', () => {
     expect(stats.metrics!.delivered).toBe(intake.docs('metrics-checkout-production').length);
     expect(stats.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
     expect(stats.events?.dropped).toEqual({});
+  });
+
+  it('turns a big collection into documents over several turns of the event loop, not in one stretch', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    const orders = obs.metrics.counter('orders.placed');
+    // 1,800 series, under the cardinality limit of one instrument.
+    for (let i = 0; i < 1800; i++) orders.add(1, { customer: `c-${i}` });
+    // The metric documents made so far, read on every turn while the collection is exported.
+    const made = () => obs.stats().elastic?.metrics?.produced ?? 0;
+    const seen = everyTurn(made);
+    await obs.forceFlush();
+    expect(made()).toBeGreaterThanOrEqual(1800);
+    // A turn came while the documents were being made: the service's requests were not held for all.
+    expect(seen.stop().some((n) => n > 0 && n < 1800)).toBe(true);
   });
 
   it('delivers a metric named like a metadata field under metrics.', async () => {
