@@ -84,7 +84,7 @@ export async function runDatadogBench(options: { cycles?: number; series?: numbe
   let bodyBytes = 0;
   for (let c = 0; c < cycles + 2; c++) {
     const t0 = process.hrtime.bigint();
-    const items = encoder.encode(input, () => undefined);
+    const items = [...encoder.encode(input, () => undefined)];
     const t1 = process.hrtime.bigint();
     bodyBytes = items.reduce((a, s) => a + s.length + 1, 0);
     if (c >= 2) encodeMs.push(Number(t1 - t0) / 1e6);

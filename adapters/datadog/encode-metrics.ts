@@ -42,8 +42,14 @@ export interface SeriesEncoderOptions {
 
 /** Turns flattened SDK points into `/api/v2/series` items, each one serialised series object. */
 export interface SeriesEncoder {
-  /** Encodes `points`; points with an unusable name or value are counted through `onInvalid`. */
-  encode(points: readonly MetricPoint[], onInvalid: (count: number) => void): string[];
+  /**
+   * Encodes `points` as the series are taken, so a big collection can be spread over turns of the
+   * event loop; points with an unusable name or value are counted through `onInvalid` at the end.
+   */
+  encode(
+    points: readonly MetricPoint[],
+    onInvalid: (count: number) => void,
+  ): Generator<string, void, undefined>;
 }
 
 /**
@@ -188,10 +194,13 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   }
 
   return {
-    encode(points, onInvalid) {
+    *encode(points, onInvalid) {
+      // The series of one point (a histogram makes several), handed out before the next point.
       const out: string[] = [];
       let invalid = 0;
       for (const p of points) {
+        yield* out;
+        out.length = 0;
         // Room for the longest histogram suffix keeps every derived name within 200 characters.
         const name = nameOf(p.name.length > MAX_NAME - 8 ? p.name.slice(0, MAX_NAME - 8) : p.name);
         if (name === undefined) {
@@ -218,8 +227,8 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
             : series(name, GAUGE, undefined, ts, p.value, tags, unit),
         );
       }
+      yield* out;
       if (invalid > 0) onInvalid(invalid);
-      return out;
     },
   };
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
+import { everyTurn } from '../../helpers/turns.js';
 import { expectGolden, KEY, start, userSeries } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
@@ -132,6 +133,20 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(obs.stats().datadog?.metrics?.dropped).toEqual({});
     expect(userSeries(server).map((s) => s.metric)).toEqual(['orders.placed']);
     expect(obs.drops()).toEqual({ instrument_error: 4 });
+  });
+
+  it('turns a big collection into series over several turns of the event loop, not in one stretch', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const orders = obs.metrics.counter('orders.placed');
+    // 1,800 series, under the cardinality limit of one instrument.
+    for (let i = 0; i < 1800; i++) orders.add(1, { customer: `c-${i}` });
+    const made = () => obs.stats().datadog?.metrics?.produced ?? 0;
+    const seen = everyTurn(made);
+    await obs.forceFlush();
+    expect(made()).toBeGreaterThanOrEqual(1800);
+    // A turn came while the series were being made: the service's requests were not held for all.
+    expect(seen.stop().some((n) => n > 0 && n < 1800)).toBe(true);
   });
 
   it('keeps every request under 512,000 compressed bytes by splitting a large collection', async () => {
