@@ -10,21 +10,19 @@ import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
 import { retryFullPipeSoon } from './full-pipe-retry.js';
+import { flushPendingSync, IN_FLIGHT_WAIT_MS, pause } from './pending-lines-sync.js';
 import { formatPretty } from './pretty.js';
 import { trackWrites } from './stream-writes.js';
 
-const IN_FLIGHT_WAIT_MS = 50;
 /**
  * Bytes of lines waiting for stdout: when its reader falls behind (a stalled log collector), the
  * lines beyond this are dropped and counted as `log_stdout_full`, rather than held without bound.
  */
 const STDOUT_BUFFER_BYTES = 16 * 1024 * 1024;
-/** The longest a synchronous flush (at exit, after `fatal`) waits on a full pipe before it gives up. */
+/** How long a synchronous flush (at exit, after `fatal`) waits on a pipe that stays full before it gives up. */
 const SYNC_FLUSH_MS = 1000;
-
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+/** The longest it writes to a reader that keeps taking lines: the 16 MiB held need 3.4 MB/s. */
+const SYNC_FLUSH_TOTAL_MS = 5000;
 
 export interface FanoutDestination extends DestinationStream {
   /** `done` is the callback pino's `logger.flush(cb)` passes on, given the error the stream's flush reported. */
@@ -56,6 +54,8 @@ export interface SharedStdout {
   existing(): StdoutWriter | undefined;
   /** stdout has failed (EPIPE: its reader has gone): nothing written from now on goes anywhere. */
   closed(): boolean;
+  /** Writes what the writer holds, if it was made, before the process dies. */
+  flushSync(): void;
   /**
    * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
    * when stdout's buffer is full or its reader has gone and the line was dropped, which the adapter
@@ -65,18 +65,24 @@ export interface SharedStdout {
 }
 
 type StdoutWriter = ReturnType<typeof pino.destination>;
+interface StdoutWriterSync {
+  boom: StdoutWriter;
+  flushSync(): void;
+}
 
 /** The shared stdout writer; lines it drops while full are counted in `drops` as `log_stdout_full`. */
 export function createSharedStdout(drops: DropCounter): SharedStdout {
   let writer: StdoutWriter | undefined;
+  let sync: StdoutWriterSync | undefined;
   let own: { dropped: boolean } | undefined;
   let closed = false;
   const get = () => {
     if (writer === undefined) {
-      writer = stdoutWriter(() => {
+      sync = stdoutWriter(() => {
         if (own) own.dropped = true;
         else drops.add('log_stdout_full');
       });
+      writer = sync.boom;
       // Once stdout fails (EPIPE: its reader has gone), pino makes the writer's write a no-op.
       writer.on(errorMonitor, (error: NodeJS.ErrnoException) => {
         if (error?.code === 'EPIPE') closed = true;
@@ -88,6 +94,10 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
     writer: get,
     existing: () => writer,
     closed: () => closed,
+    flushSync() {
+      // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
+      if (!closed) sync?.flushSync();
+    },
     writeLine(line) {
       const w = get();
       if (closed) return false;
@@ -147,19 +157,7 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
       }
     },
     flushSync() {
-      try {
-        // A write already handed to the thread pool lands without the event loop, possibly after
-        // a synchronous write of the lines behind it: the crash's last line would then not be last.
-        // Give it a moment first. Only at exit, and only while a write is in flight. Its completion
-        // cannot be seen without the event loop: if stdout's reader has fallen behind and the pipe
-        // is full, the write in flight can still land after these lines.
-        const boom = stdout();
-        if ((boom as unknown as { _writing?: unknown } | undefined)?._writing === true)
-          pause(IN_FLIGHT_WAIT_MS);
-        boom?.flushSync();
-      } catch {
-        // Nothing buffered, or stdout already gone.
-      }
+      options.stdout.flushSync();
       if (options.stream) flushStreamSync(options.stream);
     },
     flush(done) {
@@ -235,12 +233,13 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
 /**
  * stdout through pino's asynchronous writer, its buffer bounded. A full pipe is retried for as long
  * as it takes by the writes in the background, but a synchronous flush (ours at exit, pino's own
- * exit hook, `fatal`) gives up after {@link SYNC_FLUSH_MS}: it would otherwise block the process,
- * or keep `process.exit()` from returning, for as long as the reader stalls. Once one has given up,
- * the next gives up at once until a background write gets through; what it leaves is lost.
+ * exit hook, `fatal`) gives up once the pipe has stayed full for {@link SYNC_FLUSH_MS}: it would
+ * otherwise block the process, or keep `process.exit()` from returning, for as long as the reader
+ * stalls. Once one has given up, the next gives up at once until a background write gets through;
+ * what it leaves is lost if the process exits.
  */
-function stdoutWriter(onDrop: () => void): StdoutWriter {
-  let deadline = 0; // while a synchronous flush runs
+function stdoutWriter(onDrop: () => void): StdoutWriterSync {
+  let deadline = 0; // while pino's own synchronous flush runs
   let stalled = false;
   const boom = pino.destination({
     dest: 1,
@@ -249,18 +248,33 @@ function stdoutWriter(onDrop: () => void): StdoutWriter {
     maxLength: STDOUT_BUFFER_BYTES,
     retryEAGAIN: () => deadline === 0 || performance.now() < deadline,
   });
-  retryFullPipeSoon(boom);
+  const retrying = retryFullPipeSoon(boom);
   boom.on('write', (written: number) => {
     // A full pipe tried again reports 0 bytes: nothing got through yet.
     if (written > 0) stalled = false;
   });
   boom.on('drop', onDrop);
-  const flushSync = boom.flushSync.bind(boom);
-  boom.flushSync = () => {
+  const pinoFlushSync = boom.flushSync.bind(boom);
+  const flushSync = (): void => {
     if (stalled) return;
+    try {
+      const flushed = flushPendingSync(boom, retrying(), {
+        stalledMs: SYNC_FLUSH_MS,
+        totalMs: SYNC_FLUSH_TOTAL_MS,
+      });
+      if (flushed !== undefined) {
+        stalled = flushed !== 'written';
+        return;
+      }
+    } catch {
+      // A writer not as expected: flushed as pino flushes it.
+    }
+    // A writer of another version: its own flush, which waits 100 ms after each write the full
+    // pipe refuses, for a second in all, once the write in flight has had a moment to land.
+    if ((boom as unknown as { _writing?: unknown })._writing === true) pause(IN_FLIGHT_WAIT_MS);
     deadline = performance.now() + SYNC_FLUSH_MS;
     try {
-      flushSync();
+      pinoFlushSync();
     } catch {
       // Given up on a full pipe, or stdout already gone; pino's exit hook calls this unguarded.
       stalled = true;
@@ -268,5 +282,6 @@ function stdoutWriter(onDrop: () => void): StdoutWriter {
       deadline = 0;
     }
   };
-  return boom;
+  boom.flushSync = flushSync;
+  return { boom, flushSync };
 }

@@ -6,12 +6,9 @@
  * has gone holds no flush to its deadline, `shutdown()` returns at its deadline even when the
  * backend hangs, and a process that ends on its own without it still sends what it recorded.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { type AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -19,6 +16,7 @@ import { getSightline, init } from '../../src/index.js';
 import { startCollector } from '../adapters/otlp/intake-server.js';
 import { SIGNALS, unbalanced } from './accounting.js';
 import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
+import { readPaced, spawnOnFifo } from './fifo-stdout.js';
 import { load } from './load.js';
 import { startService } from './service-process.js';
 
@@ -157,40 +155,17 @@ describe('a stdout nobody reads', () => {
 
 describe('a stdout pipe whose reader pauses, then reads faster than lines come', () => {
   it('catches up once its reader is back: no line dropped', async () => {
-    // Prepare: the child's stdout is a pipe (a FIFO, as a container runtime gives), not the socket
-    // Node's spawn makes. Its reader takes nothing for a second, then 8 MB/s, twice what is written.
-    const dir = mkdtempSync(join(tmpdir(), 'sightline-pipe-'));
-    const fifo = join(dir, 'stdout');
-    execFileSync('mkfifo', [fifo]);
-    const reader = new Socket({
-      fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK),
-      writable: false,
-    });
-    const writeEnd = openSync(fifo, 'w');
-    const script = fileURLToPath(new URL('./paced-logger.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      stdio: ['ignore', writeEnd, 'pipe'],
-    });
-    closeSync(writeEnd);
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
+    // Prepare: the child's stdout is a pipe (a FIFO, as a container runtime gives). Its reader takes
+    // nothing for a second, then 8 MB/s, twice what is written.
+    const { reader, ended } = spawnOnFifo(fileURLToPath(new URL('./paced-logger.ts', import.meta.url)));
     let lines = 0;
-    reader.pause();
     setTimeout(() => reader.resume(), 1000);
-    reader.on('data', (chunk: Buffer) => {
+    readPaced(reader, 8000, (chunk) => {
       for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
-      reader.pause();
-      setTimeout(() => reader.resume(), chunk.length / 8000);
     });
 
     // Act: the child logs at 4 MB/s for eight seconds, shuts down and exits.
-    const [code] = await Promise.all([
-      new Promise<number | null>((resolve) => child.on('exit', resolve)),
-      new Promise((resolve) => reader.on('end', resolve)),
-    ]);
-    rmSync(dir, { recursive: true, force: true });
+    const { code, stderr } = await ended;
 
     // Assess: the backlog of the pause was written as soon as the pipe had room, so the lines never
     // filled the 16 MiB buffer: every one reached the reader.
@@ -198,6 +173,66 @@ describe('a stdout pipe whose reader pauses, then reads faster than lines come',
     expect(code).toBe(0);
     expect(report.drops).toEqual({});
     expect(lines).toBe(report.written);
+  }, 30_000);
+});
+
+describe('a crash or process.exit() right after a burst of lines, stdout a pipe', () => {
+  const script = fileURLToPath(new URL('./crash-burst.ts', import.meta.url));
+
+  it.each(['throw', 'exit'])(
+    'writes every line of the burst on its way out (%s), read at 8 MB/s',
+    async (how) => {
+      // Prepare: the child's stdout is a pipe (a FIFO) whose reader takes 8 MB/s from the start.
+      const { reader, ended } = spawnOnFifo(script, [how]);
+      let stdout = '';
+      readPaced(reader, 8000, (chunk) => {
+        stdout += chunk;
+      });
+      reader.resume();
+
+      // Act: the child logs 3 MB in one go, then throws or calls process.exit(3) before stdout took it.
+      const { code } = await ended;
+
+      // Assess: the exit flush kept writing while the reader made room: each of the 3,000 lines
+      // arrived once and whole, in order.
+      expect(code).toBe(how === 'throw' ? 1 : 3);
+      const numbers = logLines(stdout).map((l) => l.i);
+      expect(numbers).toHaveLength(3000);
+      expect(numbers).toEqual(numbers.map((_, i) => i));
+    },
+    30_000,
+  );
+
+  it('after fatal, given up on a pipe whose reader paused, writes each line once when it reads again', async () => {
+    // Prepare: the child's stdout is a pipe (a FIFO) whose reader takes nothing until 1.5 s after
+    // the child starts its burst. Its lines are of 6 KB: the writer's chunks of two take three of
+    // the pipe's 16 pages, so the write that fills it is cut part way.
+    const { reader, child, ended } = spawnOnFifo(script, ['fatal', '1000', '6000']);
+    let stdout = '';
+    readPaced(reader, 8000, (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr?.once('data', () => setTimeout(() => reader.resume(), 1500));
+
+    // Act: the child logs 6 MB, then a fatal line, whose synchronous flush gives up on the full pipe
+    // part way through a chunk; it lives on, logs a line and shuts down once its reader is back.
+    const { code } = await ended;
+
+    // Assess: the background writes went on where the flush stopped: no line cut, none twice.
+    expect(code).toBe(0);
+    const whole = (line: string) => {
+      try {
+        return typeof JSON.parse(line) === 'object';
+      } catch {
+        return false;
+      }
+    };
+    const cut = stdout.split('\n').filter((l) => l !== '' && !whole(l));
+    expect(cut.map((l) => `${l.slice(0, 40)}...${l.slice(-40)}`)).toEqual([]);
+    const lines = logLines(stdout);
+    const numbers = lines.flatMap((l) => (typeof l.i === 'number' ? [l.i] : []));
+    expect(numbers).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(lines.slice(-2).map((l) => l.msg)).toEqual(['fatal', 'after']);
   }, 30_000);
 });
 
