@@ -470,9 +470,12 @@ export class SightlineInstance implements Sightline {
     this[KEYED_HISTOGRAMS].close(() => this.dropCounter.add('after_shutdown'));
   }
 
-  /** Writes buffered log lines synchronously: for the last moments of a dying process. */
-  flushLogsSync(): void {
-    this.destination.flushSync();
+  /**
+   * Writes buffered log lines synchronously: for the last moments of a dying process. `atExit`:
+   * the lines stdout's reader leaves are lost, and counted.
+   */
+  flushLogsSync(atExit = false): void {
+    this.destination.flushSync(atExit);
   }
 
   /** Undoes a constructor that failed part way; fields it did not reach are skipped. */

@@ -74,7 +74,7 @@ function signalExitListeners(): number {
  * lines (often the ones that explain the crash).
  */
 export function installExitFlush(instance: SightlineInstance): () => void {
-  const onExit = () => instance.flushLogsSync();
+  const onExit = () => instance.flushLogsSync(true);
   // First among the exit listeners: pino's own exit hook flushes the same writer synchronously
   // without waiting for the write in flight, which would then land after the crash's last lines.
   process.prependListener('exit', onExit);

@@ -37,7 +37,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'an async observable gauge callback was still pending when the collection could wait no longer; its observations for that cycle were dropped',
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
-    "a log line was dropped: stdout's reader has fallen behind and 16 MiB of lines are already waiting",
+    "a log line was dropped: stdout's reader has fallen behind, with 16 MiB of lines already waiting, or stopped taking them as the process exited",
   log_stdout_closed: "a log line was lost: stdout's reader has gone (a closed pipe)",
   log_stream_error: "a log line was lost: the logStream's write threw or rejected",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',

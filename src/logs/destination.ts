@@ -10,7 +10,13 @@ import type { DropCounter } from '../internal/drops.js';
 import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
 import { retryFullPipeSoon } from './full-pipe-retry.js';
-import { flushPendingSync, IN_FLIGHT_WAIT_MS, pause } from './pending-lines-sync.js';
+import {
+  flushPendingSync,
+  IN_FLIGHT_WAIT_MS,
+  linesPending,
+  pause,
+  type SyncFlushOutcome,
+} from './pending-lines-sync.js';
 import { formatPretty } from './pretty.js';
 import { trackWrites } from './stream-writes.js';
 
@@ -27,8 +33,11 @@ const SYNC_FLUSH_TOTAL_MS = 5000;
 export interface FanoutDestination extends DestinationStream {
   /** `done` is the callback pino's `logger.flush(cb)` passes on, given the error the stream's flush reported. */
   flush(done?: (error?: Error) => void): Promise<void>;
-  /** Writes what is buffered before the process dies (uncaught exception, signal). */
-  flushSync(): void;
+  /**
+   * Writes what is buffered before the process dies (uncaught exception, signal). `atExit`: the
+   * process is exiting, so the lines stdout's writer gives up on are lost, and counted.
+   */
+  flushSync(atExit?: boolean): void;
   close(): Promise<void>;
 }
 
@@ -54,8 +63,8 @@ export interface SharedStdout {
   existing(): StdoutWriter | undefined;
   /** stdout has failed (EPIPE: its reader has gone): nothing written from now on goes anywhere. */
   closed(): boolean;
-  /** Writes what the writer holds, if it was made, before the process dies. */
-  flushSync(): void;
+  /** Writes what the writer holds, if it was made; see {@link FanoutDestination.flushSync}. */
+  flushSync(atExit: boolean): void;
   /**
    * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
    * when stdout's buffer is full or its reader has gone and the line was dropped, which the adapter
@@ -67,7 +76,10 @@ export interface SharedStdout {
 type StdoutWriter = ReturnType<typeof pino.destination>;
 interface StdoutWriterSync {
   boom: StdoutWriter;
-  flushSync(): void;
+  /** Undefined for a writer of another version, flushed as pino flushes it. */
+  flushSync(): SyncFlushOutcome | undefined;
+  /** The lines still waiting for stdout, the one cut part way included. */
+  linesLeft(): number;
 }
 
 /** The shared stdout writer; lines it drops while full are counted in `drops` as `log_stdout_full`. */
@@ -94,9 +106,13 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
     writer: get,
     existing: () => writer,
     closed: () => closed,
-    flushSync() {
+    flushSync(atExit) {
       // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
-      if (!closed) sync?.flushSync();
+      if (closed) return;
+      const outcome = sync?.flushSync();
+      if (!atExit || outcome === undefined || outcome === 'written') return;
+      const lines = sync?.linesLeft() ?? 0;
+      if (lines > 0) drops.add(outcome === 'closed' ? 'log_stdout_closed' : 'log_stdout_full', lines);
     },
     writeLine(line) {
       const w = get();
@@ -156,8 +172,8 @@ export function createDestination(options: DestinationOptions): FanoutDestinatio
         }
       }
     },
-    flushSync() {
-      options.stdout.flushSync();
+    flushSync(atExit) {
+      options.stdout.flushSync(atExit === true);
       if (options.stream) flushStreamSync(options.stream);
     },
     flush(done) {
@@ -255,8 +271,8 @@ function stdoutWriter(onDrop: () => void): StdoutWriterSync {
   });
   boom.on('drop', onDrop);
   const pinoFlushSync = boom.flushSync.bind(boom);
-  const flushSync = (): void => {
-    if (stalled) return;
+  const flushSync = (): SyncFlushOutcome | undefined => {
+    if (stalled) return 'stalled';
     try {
       const flushed = flushPendingSync(boom, retrying(), {
         stalledMs: SYNC_FLUSH_MS,
@@ -264,7 +280,7 @@ function stdoutWriter(onDrop: () => void): StdoutWriterSync {
       });
       if (flushed !== undefined) {
         stalled = flushed !== 'written';
-        return;
+        return flushed;
       }
     } catch {
       // A writer not as expected: flushed as pino flushes it.
@@ -281,7 +297,8 @@ function stdoutWriter(onDrop: () => void): StdoutWriterSync {
     } finally {
       deadline = 0;
     }
+    return undefined;
   };
-  boom.flushSync = flushSync;
-  return { boom, flushSync };
+  boom.flushSync = () => void flushSync();
+  return { boom, flushSync, linesLeft: () => linesPending(boom, retrying()) };
 }

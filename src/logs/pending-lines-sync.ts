@@ -58,7 +58,7 @@ export type SyncFlushOutcome = 'written' | 'stalled' | 'closed';
  * what it was given, so a crash behind a reader at 8 MB/s got out about 700 KB in its second; and
  * after a part of a chunk it leaves the whole chunk queued, so the writes after it write that part
  * twice. This waits from 1 ms, longer only while the pipe stays full, and leaves the writer holding
- * exactly what is left, where its background writes take it up.
+ * exactly what is left, where its background writes take it up (see {@link linesPending}).
  * `retrying`: the chunk in flight waits to be tried again on a full pipe, none of it written.
  * Returns undefined for a writer it does not know (another version): the caller flushes it as before.
  */
@@ -128,4 +128,20 @@ export function flushPendingSync(
     }
   }
   return failed ?? 'written';
+}
+
+/**
+ * The lines pino's writer holds that a synchronous flush would write (the one cut part way
+ * included); 0 for a writer it does not know.
+ */
+export function linesPending(boom: object, retrying: boolean): number {
+  if (!isWriter(boom)) return 0;
+  const w = boom;
+  const chunks = !w._writing || retrying ? [w._writingBuf, ...w._bufs] : w._bufs;
+  let lines = 0;
+  for (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  }
+  return lines;
 }

@@ -3,15 +3,23 @@
  * argv[4] bytes, 1,000 by default), then dies at once: argv[2]
  * `throw` crashes it on an uncaught exception, `exit` calls `process.exit(3)`; `fatal` logs a fatal
  * line (pino then flushes synchronously) and lives on: it logs one more line, shuts down and exits.
- * Each line of the burst carries its number in `i`; `burst` on stderr says it starts.
+ * Each line of the burst carries its number in `i`; `burst` on stderr says it starts. As it exits,
+ * after sightline's exit flush, it reports on stderr `obs.drops()` and `exitMs`, the time from the
+ * end of the burst.
  */
 import { init } from '../../src/index.js';
 
 const [how, lines = '3000', size = '1000'] = process.argv.slice(2);
 const obs = init({ service: 'crash-burst', outbound: false, anomaly: false });
+let burstEnd = 0;
+process.on('exit', () => {
+  const exitMs = performance.now() - burstEnd;
+  process.stderr.write(`${JSON.stringify({ drops: obs.drops(), exitMs })}\n`);
+});
 const pad = 'x'.repeat(Number(size));
 process.stderr.write('burst\n');
 for (let i = 0; i < Number(lines); i++) obs.log.info({ i, pad }, 'line');
+burstEnd = performance.now();
 if (how === 'exit') process.exit(3);
 if (how !== 'fatal') throw new Error('crashing after the burst');
 obs.log.fatal('fatal');

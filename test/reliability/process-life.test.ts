@@ -178,6 +178,7 @@ describe('a stdout pipe whose reader pauses, then reads faster than lines come',
 
 describe('a crash or process.exit() right after a burst of lines, stdout a pipe', () => {
   const script = fileURLToPath(new URL('./crash-burst.ts', import.meta.url));
+  const report = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
 
   it.each(['throw', 'exit'])(
     'writes every line of the burst on its way out (%s), read at 8 MB/s',
@@ -191,7 +192,7 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
       reader.resume();
 
       // Act: the child logs 3 MB in one go, then throws or calls process.exit(3) before stdout took it.
-      const { code } = await ended;
+      const { code, stderr } = await ended;
 
       // Assess: the exit flush kept writing while the reader made room: each of the 3,000 lines
       // arrived once and whole, in order.
@@ -199,6 +200,7 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
       const numbers = logLines(stdout).map((l) => l.i);
       expect(numbers).toHaveLength(3000);
       expect(numbers).toEqual(numbers.map((_, i) => i));
+      expect(report(stderr).drops).toEqual({});
     },
     30_000,
   );
@@ -233,6 +235,30 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
     const numbers = lines.flatMap((l) => (typeof l.i === 'number' ? [l.i] : []));
     expect(numbers).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     expect(lines.slice(-2).map((l) => l.msg)).toEqual(['fatal', 'after']);
+  }, 30_000);
+
+  it('gives up about a second after its reader stopped, counting the lines it lost', async () => {
+    // Prepare: the child's stdout is a pipe nobody reads until the child has exited.
+    const { reader, child, ended } = spawnOnFifo(script, ['exit']);
+    let whole = 0;
+    child.on('exit', () => {
+      reader.on('data', (chunk: Buffer) => {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) whole++;
+      });
+      reader.resume();
+    });
+
+    // Act: the child logs 3 MB, of which the pipe takes 64 KiB, and calls process.exit(3).
+    const { code, stderr } = await ended;
+
+    // Assess: process.exit() returned once the pipe had stayed full for a second; every line is
+    // either in the pipe, whole, or counted as lost (the one cut part way with them).
+    const { drops, exitMs } = report(stderr);
+    expect(code).toBe(3);
+    expect(exitMs).toBeGreaterThanOrEqual(1000);
+    expect(exitMs).toBeLessThan(2000);
+    expect(drops.log_stdout_full).toBeGreaterThan(2000);
+    expect(whole + drops.log_stdout_full).toBe(3000);
   }, 30_000);
 });
 
