@@ -6,6 +6,7 @@ import {
   outlastsIncident,
 } from './engine-requests.js';
 import { type DailyIdle, NOT_IDLE } from './engine-idle.js';
+import { addToMean, isCountNoise, MEAN_SD, newRecentMean, type RecentMean } from './engine-means.js';
 import type { SeriesSample } from './engine-series.js';
 import type { AnomalyKind, AnomalyResult } from './types.js';
 
@@ -44,6 +45,16 @@ export interface EpisodeState {
   reportedUpper: number;
   /** Cycles in a row the series has been back on the normal side of that band. */
   backRun: number;
+  /** A rate's mean over its recent cycles, and the detector's expected values over the same cycles. */
+  mean: RecentMean;
+  /**
+   * The detector's open episode on a rate is a change of its level, so a fall may also be judged on
+   * that mean; and the event went out on the mean, whose band its incident's end is judged by.
+   */
+  onMean: boolean;
+  reportedOnMean: boolean;
+  /** For a rate, the band of its mean when the event went out: the incident lasts until the mean is back in it too. */
+  reportedMean: { lower: number; upper: number } | undefined;
   /** For an error rate, the incident's errors and requests, to tell when it is over. */
   requests: IncidentRequests;
   /** Cycles in a row, since the event, the detector has had no episode open. */
@@ -82,6 +93,10 @@ export function newEpisodeState(): EpisodeState {
     reportedLower: 0,
     reportedUpper: 0,
     backRun: 0,
+    mean: newRecentMean(),
+    onMean: false,
+    reportedOnMean: false,
+    reportedMean: undefined,
     requests: incidentRequests(0, 0),
     settledRun: 0,
     settled: undefined,
@@ -99,6 +114,8 @@ export function newEpisodeState(): EpisodeState {
 
 export interface Verdict {
   readonly kind: AnomalyKind;
+  /** The value judged: the cycle's, or the mean of the recent cycles an episode was opened on. */
+  readonly observed: number;
   readonly expected: number;
   readonly severity: number;
   /** 0..1, the episode's peak. */
@@ -114,8 +131,10 @@ export interface Verdict {
  * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
  * traffic); otherwise the detector's episode must stay outside its band, in a direction that
  * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
- * one must also rise above the series' floor. `drift` says the detector's episode is a build-up
- * judged on a short mean against its long-run reference: one cycle outside the band is enough.
+ * one must also rise above the series' floor; a rate's fall may instead leave the band of its
+ * recent mean, as narrow as the noise of the counts it averages. `drift` says the detector's
+ * episode is a build-up judged on a short mean against its long-run reference: one cycle outside
+ * the band is enough.
  */
 export function judge(
   s: EpisodeState,
@@ -129,6 +148,11 @@ export function judge(
 ): Verdict | undefined {
   s.peak = r.ongoing ? Math.max(s.peak, r.score) : 0;
   if (sample.zeroWhenAbsent) {
+    addToMean(s.mean, value, r.expected);
+    // A fall of a few Poisson standard deviations a cycle (orders halving) shows only in the mean
+    // of many cycles, as the detector's window, slow and drift rules see it: its single values are
+    // in the band as often as not. Not a burst of noise or a stuck value.
+    if (r.episodeStart) s.onMean = r.kind !== 'variance' && r.kind !== 'flatline';
     if (value === 0) {
       if (++s.zeroRun === 1) s.idleFromUpper = s.healthyUpper;
     } else {
@@ -165,6 +189,7 @@ export function judge(
       report(s, 'down', lower, s.healthyUpper, incidentRequests(value, sample.requests));
       return {
         kind: 'level_shift',
+        observed: value,
         expected: s.healthyExpected,
         severity,
         score: Math.max(s.peak, severity / 100),
@@ -174,7 +199,9 @@ export function judge(
     }
   }
   if (s.reported !== undefined) {
-    s.backRun = isBack(s, value) ? s.backRun + 1 : 0;
+    // A rate's fall goes on while its mean stays out, however many of its cycles are back in their band.
+    const back = isBack(s, s.reportedOnMean ? s.mean.value : value) && isMeanBack(s);
+    s.backRun = back ? s.backRun + 1 : 0;
     if (sample.requests > 0) countCycle(s.requests, value, sample.requests, s.backRun > 0);
     s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
   }
@@ -206,36 +233,26 @@ export function judge(
     return undefined;
   }
   if (s.reported !== undefined && s.settled === undefined) return undefined;
-  // Counts vary at least as Poisson noise does. A rate from an unusually regular source (a
-  // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
-  // would read as an incident.
-  const countNoise = sample.zeroWhenAbsent && isCountNoise(value, r.expected, sample.perCycle);
   // Before the detector has a daily profile its band holds the noise around a level, not the daily
   // swing: a morning's ramp, which the level follows a little late, keeps just above it for hours.
   // Twice its width is still far below a real fault (a latency five times as high); a rate gone
   // silent is the outage rule's.
   const widen = beforeDaily ? BEFORE_DAILY_WIDEN : 1;
-  const upper = r.expected + widen * (r.upper - r.expected);
-  const lower = r.expected - widen * (r.expected - r.lower);
-  // A change held as the series' level is still the reported incident: a new event must leave the
-  // band around that level and the band the incident was reported against, or the series going
-  // back to where it was before (traffic after a surge) would read as a fall of its own.
-  const { settled } = s;
-  // A rate that stops every night and stops, or comes back to the level it had before it stopped,
-  // at the time it did a day before is following its day, which the detector's band may not know yet.
-  const outsideUp =
-    !countNoise &&
-    value > upper &&
-    value > sample.floor &&
-    !(daily.value && value <= s.idleFromUpper) &&
-    sample.direction !== 'down' &&
-    (settled === undefined || value > Math.max(settled.upper, s.reportedUpper));
-  const outsideDown =
-    !countNoise &&
-    value < lower &&
-    !(daily.zero && value === 0) &&
-    sample.direction !== 'up' &&
-    (settled === undefined || value < Math.min(settled.lower, s.reportedLower));
+  // The band of a rate's mean, narrower than a cycle's as the noise of the counts it averages is.
+  // The drift rule's reference is already a long-run one; the other means are weighed against the
+  // expected values of the cycles they hold, which follow the fall.
+  const meanBand = sample.zeroWhenAbsent
+    ? bandAround(drift ? r.expected : s.mean.expected, widen * MEAN_SD, r)
+    : undefined;
+  let judged = { observed: value, mean: false, ...bandAround(r.expected, widen, r) };
+  let { up: outsideUp, down: outsideDown } = outside(s, sample, judged, value, daily);
+  if (!outsideUp && !outsideDown && s.onMean && meanBand !== undefined) {
+    judged = { observed: s.mean.value, mean: true, ...meanBand };
+    // Falls only: before a daily profile, the mean of a morning's steep ramp runs ahead of the
+    // expected values, which lag it, by more than the counts' noise.
+    ({ down: outsideDown } = outside(s, sample, judged, value, daily));
+  }
+  const { observed, expected, lower, upper } = judged;
   if (!outsideUp && !outsideDown) {
     s.pending = undefined;
     return undefined;
@@ -250,7 +267,7 @@ export function judge(
   if (s.pending === undefined || s.pending.up !== outsideUp) {
     s.pending = {
       up: outsideUp,
-      remaining: drift && settled === undefined ? 1 : (confirmCycles ?? sample.confirm),
+      remaining: drift && s.settled === undefined ? 1 : (confirmCycles ?? sample.confirm),
       severity: 0,
     };
   }
@@ -263,9 +280,12 @@ export function judge(
   // still tell when it is over.
   const requests = s.reported === undefined ? incidentRequests(value, sample.requests) : s.requests;
   report(s, outsideUp ? 'up' : 'down', reportedLower, upper, requests);
+  s.reportedOnMean = judged.mean;
+  s.reportedMean = meanBand;
   return {
     kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
-    expected: r.expected,
+    observed,
+    expected,
     severity,
     score: Math.max(s.peak, 0.5),
     lower: reportedLower,
@@ -278,6 +298,63 @@ function isBack(s: EpisodeState, value: number): boolean {
   return s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
 }
 
+/**
+ * Whether a value, or a rate's mean, is outside its band in a direction that matters. A change held
+ * as the series' level is still the reported incident: a new event must leave the band around that
+ * level and the band the incident was reported against, or the series going back to where it was
+ * before (traffic after a surge) would read as a fall of its own. A rate that stops every night and
+ * stops, or comes back to the level it had before it stopped, at the time it did a day before is
+ * following its day, which the detector's band may not know yet.
+ */
+function outside(
+  s: EpisodeState,
+  sample: SeriesSample,
+  judged: { observed: number; mean: boolean; expected: number; lower: number; upper: number },
+  value: number,
+  daily: DailyIdle,
+): { up: boolean; down: boolean } {
+  const { observed, mean, expected, lower, upper } = judged;
+  // Counts vary at least as Poisson noise does. A rate from an unusually regular source (a
+  // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
+  // would read as an incident.
+  if (sample.zeroWhenAbsent && isCountNoise(observed, expected, sample.perCycle, mean)) {
+    return { up: false, down: false };
+  }
+  const { settled } = s;
+  return {
+    up:
+      observed > upper &&
+      observed > sample.floor &&
+      !(daily.value && observed <= s.idleFromUpper) &&
+      sample.direction !== 'down' &&
+      (settled === undefined || observed > Math.max(settled.upper, s.reportedUpper)),
+    down:
+      observed < lower &&
+      !(daily.zero && (value === 0 || mean)) &&
+      sample.direction !== 'up' &&
+      (settled === undefined || observed < Math.min(settled.lower, s.reportedLower)),
+  };
+}
+
+function isMeanBack(s: EpisodeState): boolean {
+  const band = s.reportedMean;
+  if (band === undefined) return true;
+  return s.reported === 'up' ? s.mean.value <= band.upper : s.mean.value >= band.lower;
+}
+
+/** The detector's band, `widen` times as wide, around `expected`. */
+function bandAround(
+  expected: number,
+  widen: number,
+  r: AnomalyResult,
+): { expected: number; lower: number; upper: number } {
+  return {
+    expected,
+    lower: expected - widen * (r.expected - r.lower),
+    upper: expected + widen * (r.upper - r.expected),
+  };
+}
+
 function report(
   s: EpisodeState,
   direction: 'up' | 'down',
@@ -286,19 +363,12 @@ function report(
   requests: IncidentRequests,
 ): void {
   s.reported = direction;
+  s.reportedOnMean = false;
+  s.reportedMean = undefined;
   s.reportedLower = lower;
   s.reportedUpper = upper;
   s.backRun = 0;
   s.requests = requests;
   s.settledRun = 0;
   s.settled = undefined;
-}
-
-/**
- * Within two Poisson standard deviations of the expected count. Looser than the detector's own
- * counter floor: the episode must also last `confirm` cycles, so a halving of 20 a cycle still shows.
- */
-function isCountNoise(value: number, expected: number, perCycle: number): boolean {
-  const count = Math.max(expected * perCycle, 0);
-  return Math.abs(value - expected) * perCycle < 2 * Math.sqrt(count);
 }

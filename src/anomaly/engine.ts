@@ -308,18 +308,27 @@ export class AnomalyEngine extends MetricReader {
     );
     if (verdict === undefined) return;
     this.episodes++;
-    const { kind, expected, severity, score, lower, upper } = verdict;
+    const { kind, observed, expected, severity, score, lower, upper } = verdict;
     this.options.emit({
       metric: sample.metric,
       attributes: sample.attributes,
       time: now,
-      observed: value,
+      observed,
       expected,
       band: { lower, upper },
       score,
       severity,
       kind,
-      explanation: explain(sample.metric, sample.attributes, kind, value, expected, lower, upper, severity),
+      explanation: explain(
+        sample.metric,
+        sample.attributes,
+        kind,
+        observed,
+        expected,
+        lower,
+        upper,
+        severity,
+      ),
       service: this.options.service,
       environment: this.options.environment,
     });

@@ -54,6 +54,7 @@ describe('judge: one event per confirmed episode', () => {
     // The detector scores the episode's first point; later ones are capped at 0.5.
     expect(judge(s, latency, 0.31, open({ kind: 'level_shift', score: 0.5 }), undefined)).toEqual({
       kind: 'level_shift',
+      observed: 0.31,
       expected: 0.02,
       severity: 80,
       score: 0.8,
@@ -183,6 +184,7 @@ describe('judge: outages', () => {
     // The band reported is the rule's: one request per cycle (0.5 s here) is the least that is normal.
     expect(judge(s, rate, 0, wide, undefined)).toEqual({
       kind: 'level_shift',
+      observed: 0,
       expected: 40,
       severity: 90,
       score: 0.9,
