@@ -21,3 +21,15 @@ export interface AnomalyEvent {
   readonly service: string;
   readonly environment: string;
 }
+
+/**
+ * A copy of the event for a listener to keep or change, made field by field: attributes are the
+ * series' own object as it was recorded, which may be one structuredClone refuses (a Proxy, as a
+ * framework's reactive state is), and that must not cost the event its log line and its export.
+ */
+export function copyEvent(event: AnomalyEvent): AnomalyEvent {
+  const attributes = Object.fromEntries(
+    Object.entries(event.attributes).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]),
+  ) as Attributes;
+  return { ...event, attributes, band: { ...event.band } };
+}

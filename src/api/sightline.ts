@@ -15,7 +15,7 @@ import { defaultResource, type Resource, resourceFromAttributes } from '@opentel
 import { AggregationTemporality, InstrumentType, type MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { AnomalyEngine } from '../anomaly/engine.js';
-import type { AnomalyEvent } from '../anomaly/event.js';
+import { type AnomalyEvent, copyEvent } from '../anomaly/event.js';
 import { isRedactPath } from '../config/redact-paths.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { createDiag, type Diag } from '../diag/diag.js';
@@ -314,7 +314,11 @@ export class SightlineInstance implements Sightline {
     // adds an attribute, now or after an await) must not change what is logged and exported, break
     // an adapter's encoder or what the next listener reads.
     for (const listener of this.listeners)
-      void callGuarded(listener, structuredClone(event), () => this.dropCounter.add('listener_error'));
+      void callGuarded(
+        (e: AnomalyEvent) => listener(copyEvent(e)),
+        event,
+        () => this.dropCounter.add('listener_error'),
+      );
     this.log.warn({ anomaly: event }, event.explanation);
     for (const { parts } of this.adapters) {
       if (!parts.eventSink) continue;

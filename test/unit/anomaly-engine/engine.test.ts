@@ -222,6 +222,29 @@ describe('the anomaly engine', () => {
     expect(engine.activeEpisodes).toBe(1);
   });
 
+  it('reports an outage of a series recorded with attributes structuredClone refuses (a Proxy)', async () => {
+    const { obs, engine, memory, logs } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const orders = obs.metrics.counter('orders.placed', { detect: true });
+    // A framework's reactive state is a Proxy; the series keeps the object it was first recorded with.
+    const attributes = new Proxy({ region: 'eu', tiers: ['gold'] }, {});
+    const rand = prng(7);
+    for (let cycle = 0; cycle < 150; cycle++) {
+      orders.add(40 + Math.round(rand() * 10), attributes);
+      await engine.runCycle();
+    }
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // no orders at all
+
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toMatchObject({
+      metric: 'orders.placed',
+      attributes: { region: 'eu', tiers: ['gold'] },
+    });
+    expect(memory.events()).toHaveLength(1);
+    expect(logs().filter((l) => l.level === 'warn' && l.msg === heard[0]?.explanation)).toHaveLength(1);
+  });
+
   it('reports the outage of a noisy busy counter with a band that excludes the zero it observed', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
