@@ -1,5 +1,5 @@
 import { type EpisodeState, OUTAGE_MIN_EXPECTED_COUNT } from './engine-episodes.js';
-import type { SeriesSample } from './engine-series.js';
+import { HTTP_REQUEST_RATE, type SeriesSample } from './engine-series.js';
 
 /**
  * Cycles since a busy rate went silent, and since a new series of its metric appeared, within which
@@ -23,10 +23,10 @@ export interface RateSeries {
 }
 
 /**
- * The busy rates (as busy as an outage needs) just gone silent whose requests went on under new
- * names: series of the same metric that appeared since carry at least half of them, as when clients
- * move from /v1 to /v2 or a route is renamed. They are forgotten, not reported as outages one per
- * route and held open.
+ * The busy request rates (as busy as an outage needs) just gone silent whose requests went on under
+ * new names: series of the same metric that appeared since carry at least half of them, as when
+ * clients move from /v1 to /v2 or a route is renamed. They are forgotten, not reported as outages
+ * one per route and held open.
  */
 export function renamedRates<T extends RateSeries>(
   silent: readonly T[],
@@ -34,7 +34,14 @@ export function renamedRates<T extends RateSeries>(
   cycle: number,
 ): Set<T> {
   const gone = silent.filter(
-    (w) => w.episode.zeroRun < RENAME_CYCLES && w.episode.recentCount >= OUTAGE_MIN_EXPECTED_COUNT,
+    (w) =>
+      // A request rate's series are a method and a route, so a new one carrying its requests is the
+      // same requests under a new name. A `detect: true` metric's attributes are the service's own
+      // and may tell outcomes apart: a count moving to `outcome=declined`, never seen before as
+      // nothing failed, is every payment failing.
+      w.sample.metric === HTTP_REQUEST_RATE &&
+      w.episode.zeroRun < RENAME_CYCLES &&
+      w.episode.recentCount >= OUTAGE_MIN_EXPECTED_COUNT,
   );
   if (gone.length === 0) return new Set();
   const lost = new Map<string, number>();

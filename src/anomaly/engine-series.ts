@@ -36,6 +36,8 @@ export interface SeriesSample {
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
+/** The rate of requests per method and route the engine derives from it. */
+export const HTTP_REQUEST_RATE = 'http.server.request.rate';
 
 export function seriesKey(metric: string, attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
@@ -108,7 +110,7 @@ export function extractSamples(
   for (const r of routes.values()) {
     out.push(
       sample(
-        'http.server.request.rate',
+        HTTP_REQUEST_RATE,
         r.attributes,
         r.count / intervalSeconds,
         'both',

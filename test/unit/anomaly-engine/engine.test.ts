@@ -761,6 +761,33 @@ describe('the anomaly engine', () => {
     }
   });
 
+  // A route's series holds no outcome, but a watched counter's attributes may: every payment now
+  // failing moves its count to an outcome never seen before, which is the outage, not a new name.
+  it('reports the outage of a watched counter whose count moves to an outcome it never had', () => {
+    const { heard, feedPoints } = minuteCycles(new Set(['payments']), false);
+    const rand = prng(1);
+    for (let cycle = 0; cycle < 310; cycle++) {
+      const outcome = cycle < 300 ? 'ok' : 'declined';
+      feedPoints(cycle, [
+        {
+          name: 'payments',
+          description: '',
+          unit: '',
+          kind: 'counter',
+          temporality: 'delta',
+          monotonic: true,
+          attributes: { outcome },
+          startTimeMs: 0,
+          timeMs: 0,
+          value: 40 + Math.round(rand() * 10),
+        },
+      ]);
+    }
+    expect(
+      heard.map((e) => `${e.metric} {outcome=${String(e.attributes.outcome)}}, observed ${e.observed}`),
+    ).toEqual(['payments {outcome=ok}, observed 0']);
+  });
+
   it('does not call a fast route slow while its p95 stays inside the first bucket, yet sees it leave', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
