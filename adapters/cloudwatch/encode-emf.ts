@@ -35,17 +35,6 @@ export interface EmfDocument {
   readonly points: number;
 }
 
-/** What one collection turned into. */
-export interface EmfBatch {
-  readonly documents: EmfDocument[];
-  /** Points left out: non-finite values, empty names, or names clashing with a dimension or `_aws`. */
-  readonly invalid: number;
-  /** Attributes beyond the 30-dimension limit, kept out of the dimension sets. */
-  readonly truncatedDimensions: number;
-  /** Attributes named `_aws`, kept out of the dimension sets so they never replace the metadata. */
-  readonly reservedDimensions: number;
-}
-
 interface Group {
   readonly time: number;
   readonly dimensions: DimensionList;
@@ -53,27 +42,18 @@ interface Group {
 }
 
 /**
- * Turns one collection's points into EMF documents, exactly to the spec: points sharing a timestamp
- * and a dimension set share documents; each document holds at most 100 metrics with at most 100
- * values each, and more documents are written when a group has more. Counters carry their delta,
- * gauges and up-down counters their value, histograms their bucket midpoints as a value array.
+ * Turns one collection's points into EMF documents, exactly to the spec, a piece at a time so a big
+ * collection can be spread over turns of the event loop: every point is added (points sharing a
+ * timestamp and a dimension set share documents, whatever their metric), then the documents are
+ * built one by one. Each document holds at most 100 metrics with at most 100 values each, and more
+ * documents are written when a group has more. Counters carry their delta, gauges and up-down
+ * counters their value, histograms their bucket midpoints as a value array.
  *
  * @example
- * const { documents } = encodeEmf(points, { namespace: 'Shop', dimensions: [['Service', 'shop']],
+ * const encoder = new EmfEncoder({ namespace: 'Shop', dimensions: [['Service', 'shop']],
  *   storageResolution: 60, maxHistogramValues: 100 });
- * for (const d of documents) process.stdout.write(`${d}\n`);
- */
-export function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings): EmfBatch {
-  const encoder = new EmfEncoder(settings);
-  for (const p of points) encoder.add(p);
-  const { invalid, truncatedDimensions, reservedDimensions } = encoder;
-  return { documents: [...encoder.documents()], invalid, truncatedDimensions, reservedDimensions };
-}
-
-/**
- * {@link encodeEmf} a piece at a time: every point of a collection is added (a document gathers the
- * points of one timestamp and dimension set, whatever their metric), then the documents are built one
- * by one, so a big collection can be spread over turns of the event loop.
+ * for (const p of points) encoder.add(p);
+ * for (const d of encoder.documents()) process.stdout.write(`${d.line}\n`);
  */
 export class EmfEncoder {
   private readonly groups = new Map<string, Group>();

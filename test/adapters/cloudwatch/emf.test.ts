@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { encodeEmf, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
+import { EmfEncoder, type EmfSettings, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
 import { bucketMidpoints, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
@@ -232,6 +232,17 @@ describe('emf mode, end to end', () => {
     ]);
   });
 });
+
+/** One collection's documents and what was left out of them, as the exporter's encoder makes them. */
+function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings) {
+  const encoder = new EmfEncoder(settings);
+  for (const p of points) encoder.add(p);
+  return {
+    documents: [...encoder.documents()],
+    invalid: encoder.invalid,
+    reservedDimensions: encoder.reservedDimensions,
+  };
+}
 
 describe('EMF encoding', () => {
   const base = {
