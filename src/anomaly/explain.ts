@@ -38,10 +38,12 @@ export function explain(
   severity: number,
 ): string {
   const direction = observed >= expected ? 'up' : 'down';
-  // A multiple of the expected value says how far only when zero is outside the normal band: an
-  // error rate that is normally none expects a rounding error above zero, and a burst read as
-  // "5.26e+10x expected".
-  const ratio = lower > 0 && expected > 0 && Number.isFinite(expected) ? observed / expected : Number.NaN;
+  // A multiple of the expected value says how far only when that value is clear of zero: an error
+  // rate that is normally none expects a rounding error above zero (a hundred-millionth of its
+  // band's upper bound), and a burst read as "5.26e+10x expected". A band that reaches zero is not
+  // enough to tell: a noisy route's p95 has one, and its 16x is what a pager should read.
+  const clearOfZero = expected > 0 && (lower > 0 || expected >= upper / 100);
+  const ratio = clearOfZero && Number.isFinite(expected) ? observed / expected : Number.NaN;
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
   return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${fmt(observed)} vs expected ${fmt(expected)}${change}, normal band ${fmt(lower)}..${fmt(upper)}, severity ${Math.round(severity)}`;
 }

@@ -815,6 +815,31 @@ describe('the anomaly engine', () => {
     expect(p95()[0]?.observed).toBeGreaterThan(0.05);
   });
 
+  it("quotes a slow route's p95 as a multiple of its expected value, also when its band reaches zero", async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const duration = obs.metrics.histogram('http.server.request.duration', {
+      unit: 's',
+      buckets: [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10],
+    });
+    const route = { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 };
+    const rand = prng(3);
+    // Every third minute has slow requests, so the p95's band is wide enough to reach zero.
+    for (let c = 0; c < 200; c++) {
+      for (let i = 0; i < 30; i++) duration.record(0.02 + rand() * (c % 3 === 0 ? 0.4 : 0.05), route);
+      await engine.runCycle();
+    }
+    for (let c = 0; c < 6; c++) {
+      for (let i = 0; i < 30; i++) duration.record(2 + rand(), route);
+      await engine.runCycle();
+    }
+    expect(heard).toHaveLength(1);
+    const { observed, expected, band, explanation } = heard[0]!;
+    expect(band.lower).toBe(0);
+    expect(explanation).toContain(`(${Math.round((observed / expected) * 1000) / 1000}x expected)`);
+  });
+
   it('reads only the instruments it watches, so every other recording is made once', async () => {
     const { obs, engine } = start();
     obs.metrics.counter('orders.placed', { detect: true }).add(1);
