@@ -732,6 +732,7 @@ describe('sightlineFastify timeouts and options', () => {
 describe('sightlineFastify with @fastify/websocket', () => {
   let wsApp: FastifyInstance<any, any, any, any>;
   let wsBase: string;
+  let queriesRun = 0;
   beforeAll(async () => {
     wsApp = Fastify();
     await wsApp.register(sightlineFastify);
@@ -761,6 +762,36 @@ describe('sightlineFastify with @fastify/websocket', () => {
       { websocket: true } as never,
       (async () => {
         throw new RangeError('bad async handler');
+      }) as never,
+    );
+    // A Bluebird promise, or an async function compiled for an old target: a thenable, not a Promise.
+    wsApp.get(
+      '/broken-thenable-chat',
+      { websocket: true } as never,
+      (() => {
+        const rejected = Promise.reject(new SyntaxError('bad thenable handler'));
+        return {
+          // biome-ignore lint/suspicious/noThenProperty: the thenable is what this route returns.
+          then: (onFulfilled?: () => unknown, onRejected?: (e: unknown) => unknown) =>
+            rejected.then(onFulfilled, onRejected),
+          catch: (onRejected: (e: unknown) => unknown) => rejected.catch(onRejected),
+        };
+      }) as never,
+    );
+    // A query builder's thenable: each call of its `then` runs the query again.
+    wsApp.get(
+      '/query-chat',
+      { websocket: true } as never,
+      (() => {
+        const query = {
+          // biome-ignore lint/suspicious/noThenProperty: the thenable is what this route returns.
+          then: (onFulfilled?: (v: number) => unknown, onRejected?: (e: unknown) => unknown) => {
+            queriesRun++;
+            return Promise.resolve(1).then(onFulfilled, onRejected);
+          },
+          catch: (onRejected: (e: unknown) => unknown) => query.then(undefined, onRejected),
+        };
+        return query;
       }) as never,
     );
     wsApp.get(
@@ -794,6 +825,7 @@ describe('sightlineFastify with @fastify/websocket', () => {
   it.each([
     ['/broken-chat', 'TypeError'],
     ['/broken-async-chat', 'RangeError'],
+    ['/broken-thenable-chat', 'SyntaxError'],
   ])('records a WebSocket session whose handler throws (%s) as failed, by the error', async (path, type) => {
     expect(await webSocketSession(wsBase, path, { serverCloses: true })).toBe(
       'HTTP/1.1 101 Switching Protocols',
@@ -807,6 +839,12 @@ describe('sightlineFastify with @fastify/websocket', () => {
       level: 'error',
       error_type: type,
     });
+  });
+
+  it('settles a thenable a WebSocket handler returns once, as the plugin alone does', async () => {
+    expect(await webSocketSession(wsBase, '/query-chat')).toBe('HTTP/1.1 101 Switching Protocols');
+    await waitForSpans(obs, memory, server('/query-chat'));
+    expect(queriesRun).toBe(1);
   });
 
   it('records a handshake ws refuses without error', async () => {

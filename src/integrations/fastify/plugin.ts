@@ -129,9 +129,28 @@ function recordingThrows(handler: unknown): unknown {
       throw error;
     }
     // The handler's own promise goes back: whoever handled its rejection still does.
-    if (result instanceof Promise) result.then(undefined, record);
-    return result;
+    if (result instanceof Promise) {
+      result.then(undefined, record);
+      return result;
+    }
+    if (!takenAsPromise(result)) return result;
+    // Another thenable the plugin takes as one (a Bluebird promise, an async function compiled for
+    // an old target) is settled once, through a promise of ours the plugin then catches: its `then`
+    // may start the work (a query builder's), which a call of ours and one of the plugin's would run twice.
+    const settled = Promise.resolve(result);
+    settled.then(undefined, record);
+    return settled;
   };
+}
+
+/** What @fastify/websocket takes for a promise: a value with `catch`, which it calls. */
+function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
+  try {
+    const candidate = value as { then?: unknown; catch?: unknown } | null | undefined;
+    return typeof candidate?.catch === 'function' && typeof candidate.then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
