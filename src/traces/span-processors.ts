@@ -37,9 +37,10 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * exception's message and stack) and in the status message is written with its credentials and
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
  * without `://` costs one look. A link to no valid span context (none, ids not 32 and 16 hex digits)
- * is removed and counted: the SDK keeps it as given, and no exporter can write it, so it would cost
- * the whole span, or the whole request a collector refuses over an id of the wrong length. Names,
- * kinds, status codes and times no exporter can write are repaired ({@link repairSpanFields}).
+ * is removed and counted, in obs.drops() and in the span's `droppedLinksCount`: the SDK keeps it as
+ * given, and no exporter can write it, so it would cost the whole span, or the whole request a
+ * collector refuses over an id of the wrong length. Names, kinds, status codes and times no
+ * exporter can write are repaired ({@link repairSpanFields}).
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -50,7 +51,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
-    if (span.links.length > 0) this.dropInvalidLinks(span.links as Link[]);
+    if (span.links.length > 0) this.dropInvalidLinks(span);
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
@@ -65,7 +66,9 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     return Promise.resolve();
   }
 
-  private dropInvalidLinks(links: Link[]): void {
+  private dropInvalidLinks(span: ReadableSpan): void {
+    const links = span.links as Link[];
+    const before = links.length;
     for (let i = links.length - 1; i >= 0; i--) {
       let valid: boolean;
       try {
@@ -77,6 +80,15 @@ export class SanitizingSpanProcessor implements SpanProcessor {
       links.splice(i, 1);
       this.onInvalidLink();
     }
+    // Counted where OTLP's dropped_links_count reads it, as the SDK counts links past its limit; the
+    // SDK's span has only a getter there, which an own value stands in front of.
+    const removed = before - links.length;
+    if (removed > 0)
+      Object.defineProperty(span, 'droppedLinksCount', {
+        value: span.droppedLinksCount + removed,
+        enumerable: true,
+        configurable: true,
+      });
   }
 
   private sanitize(attributes: Record<string, unknown>): void {
