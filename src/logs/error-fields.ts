@@ -1,4 +1,3 @@
-import pino from 'pino';
 import type { LogFormat } from '../export/types.js';
 import { setOwn } from './redact.js';
 
@@ -9,8 +8,8 @@ const ERR_PATH = /^(?:(?:err|\*)(?:[.[]|$)|\[\s*(["'`])err\1\s*\])/;
 
 /**
  * The line formatter with the line's error written as the line format asks (Elastic's ECS
- * `error.type`, `error.message`, `error.stack_trace`), from pino's own serialisation of it, so the
- * fields are the ones pino would have written under `err`. A line whose `err` is no error (a string),
+ * `error.type`, `error.message`, `error.stack_trace`), from `serializeError`, the serializer the
+ * logger writes `err` with, so the fields are the ones that would have been written under `err`. A line whose `err` is no error (a string),
  * or that already has a field the format would write, keeps `err` as it is; so does every line when
  * a redact path starts with `err` or `*`, since pino applies a path by the key it starts with and the
  * format may name the error's fields apart (`stack_trace`).
@@ -22,14 +21,17 @@ export function withErrorFields(
   next: (obj: Fields) => Fields,
   formats: readonly LogFormat[],
   redactPaths: readonly string[],
+  serializeError: (err: unknown) => unknown,
 ): (obj: Fields) => Fields {
   const errorFields = formats.find((f) => f.messageKey !== undefined)?.errorFields;
   if (errorFields === undefined || redactPaths.some((p) => ERR_PATH.test(p.trim()))) return next;
   return (obj) => {
     const out = next(obj);
     const err = out.err;
-    if (err === null || typeof err !== 'object' || typeof (err as Fields).message !== 'string') return out;
-    const fields = errorFields(pino.stdSerializers.err(err as Error) as unknown as Fields);
+    if (err === null || typeof err !== 'object') return out;
+    const serialized = serializeError(err) as Fields;
+    if (typeof serialized?.message !== 'string') return out;
+    const fields = errorFields(serialized);
     for (const key in fields) if (Object.hasOwn(out, key)) return out;
     const line: Fields = {};
     for (const key of Object.keys(out)) if (key !== 'err') setOwn(line, key, out[key]);

@@ -11,6 +11,7 @@ import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { withErrorFields } from './error-fields.js';
+import { errorSerializer } from './error-serializer.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { markPinoSymbols } from './pino-symbols.js';
@@ -74,7 +75,8 @@ export function createLogger(options: LoggerOptions): Logger {
     return span === undefined ? EMPTY : correlation(span.spanContext());
   };
 
-  const formatLine = withErrorFields(prepare, options.formats, options.redactPaths);
+  const serializeError = errorSerializer(redact);
+  const formatLine = withErrorFields(prepare, options.formats, options.redactPaths, serializeError);
   const logger = pino(
     {
       level: options.level,
@@ -82,6 +84,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: options.base,
       timestamp,
       mixin,
+      serializers: { err: serializeError },
       // pino's default merges into the mixin's object; outside a span there is nothing to merge.
       mixinMergeStrategy: (mergeObject: object, mixinObject: object) =>
         mixinObject === EMPTY ? mergeObject : Object.assign(mixinObject, mergeObject),

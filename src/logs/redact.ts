@@ -326,7 +326,7 @@ function ownField(obj: object, key: string): unknown {
 }
 
 /** An error of this realm or another's (a vm context's, Jest's test environment's). */
-function isError(value: object): value is Error {
+export function isError(value: object): value is Error {
   return value instanceof Error || types.isNativeError(value);
 }
 

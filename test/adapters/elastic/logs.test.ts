@@ -67,8 +67,10 @@ describe('ECS lines on stdout', () => {
     );
     obs.log.error(new TypeError('gateway down'));
     obs.log.warn({ err: 'timeout', error: 'kept' }, 'not an error object');
+    // A message some clients set to the body they were answered: an object.
+    obs.log.error({ err: Object.assign(new Error(), { message: { code: 7 } }) }, 'refused');
     await obs.forceFlush();
-    const [logged, bare, plain] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [logged, bare, plain, refused] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toMatchObject({
       message: 'payment failed',
       error: {
@@ -85,6 +87,14 @@ describe('ECS lines on stdout', () => {
     });
     expect(bare).not.toHaveProperty('err');
     expect(plain).toMatchObject({ err: 'timeout', error: 'kept' });
+    expect(refused).toMatchObject({
+      error: {
+        type: 'Error',
+        message: '{"code":7}',
+        stack_trace: expect.stringMatching(/^Error\b.*\n {4}at /),
+      },
+    });
+    expect(refused).not.toHaveProperty('err');
   });
 
   it("keeps the error as err when a redact path may reach it, so pino's path still hides what it names", async () => {
@@ -114,12 +124,20 @@ describe('ECS lines on stdout', () => {
         { err: Object.assign(new RangeError('card declined'), { code: 'E_CARD' }) },
         'payment failed',
       );
+      obs.log.error({ err: Object.assign(new Error(), { message: { code: 7 } }) }, 'refused');
       await obs.forceFlush();
       const body = collector.accepted('logs')[0]?.json as {
         resourceLogs: { scopeLogs: { logRecords: { attributes: { key: string; value: unknown }[] }[] }[] }[];
       };
-      const record = body.resourceLogs[0]?.scopeLogs[0]?.logRecords[0];
-      const attributes = Object.fromEntries((record?.attributes ?? []).map((a) => [a.key, a.value]));
+      const [record, refused] = body.resourceLogs[0]?.scopeLogs[0]?.logRecords ?? [];
+      const attributesOf = (r: typeof record) =>
+        Object.fromEntries((r?.attributes ?? []).map((a) => [a.key, a.value]));
+      const attributes = attributesOf(record);
+      expect(attributesOf(refused)).toMatchObject({
+        'exception.type': { stringValue: 'Error' },
+        'exception.message': { stringValue: '{"code":7}' },
+        'exception.stacktrace': { stringValue: expect.stringMatching(/^Error\b/) },
+      });
       expect(attributes).toMatchObject({
         'exception.type': { stringValue: 'RangeError' },
         'exception.message': { stringValue: 'card declined' },

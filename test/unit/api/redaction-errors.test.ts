@@ -215,6 +215,27 @@ describe('redaction of HTTP clients’ errors', () => {
     for (const line of lines) expect(JSON.parse(line).msg).toEqual({ error: 'expired', token: '[Redacted]' });
   });
 
+  it('writes an error whose message is an object with its type and stack, the message as its JSON, redacted', () => {
+    // Prepare: a message set after the error was made, enumerable (none before) or not (one before).
+    const { obs, lines } = startCaptured({ outbound: false });
+    const plain = Object.assign(new Error(), { message: { error: 'expired', token: SECRET } });
+    const typed = new TypeError('refused');
+    (typed as { message: unknown }).message = { code: 7, token: SECRET };
+
+    // Act
+    obs.log.error({ err: plain }, 'call failed');
+    obs.log.error({ err: typed }, 'call failed');
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const [first, second] = lines.map((l) => JSON.parse(l).err);
+    expect([first.type, first.message]).toEqual(['Error', '{"error":"expired","token":"[Redacted]"}']);
+    expect(first.stack).toBe(plain.stack);
+    expect([second.type, second.message]).toEqual(['TypeError', '{"code":7,"token":"[Redacted]"}']);
+    expect(second.stack).toBe(typed.stack);
+    expect(second.stack).toMatch(/^TypeError\b.*\n\s+at /);
+  });
+
   it('hides the credentials of a URL quoted in a message the caller builds, with or without fields', async () => {
     // Prepare
     const { obs, lines } = startCaptured({ outbound: false });
