@@ -89,8 +89,9 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         temporality: 'delta',
         toItems: (resourceMetrics) => {
           const points = flattenResourceMetrics(resourceMetrics, (n) => metricsChannel.discard(n, 'invalid'));
-          const { metrics, invalid } = toNrMetrics(points, pointBudget);
+          const { metrics, invalid, leftOut } = toNrMetrics(points, pointBudget);
           if (invalid > 0) metricsChannel.discard(invalid, 'invalid');
+          if (leftOut > 0) ctx.countDrop('attribute_count_limit', leftOut);
           return metrics;
         },
       });

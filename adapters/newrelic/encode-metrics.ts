@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
 import {
@@ -62,16 +63,24 @@ export function metricAttributeName(key: string, metricName: string): string | u
   return truncate(name, MAX_NAME_CHARS);
 }
 
+/** Where a point with more attributes than the Metric API takes keeps a digest of those left out. */
+const LEFT_OUT_DIGEST_KEY = 'sightline.attributes_left_out';
+
+/** A point's attributes for the Metric API, and how many were left out to stay within the count cap. */
+interface PointAttributes {
+  readonly attributes: Record<string, NrValue> | undefined;
+  readonly leftOut: number;
+}
+
 /** Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. */
 export function metricAttributes(
   attributes: Attributes,
   metricName: string,
   maxCount: number,
-): Record<string, NrValue> | undefined {
+): PointAttributes {
   let out: Record<string, NrValue> | undefined;
   let n = 0;
   for (const key in attributes) {
-    if (n >= maxCount) break;
     const value = toNrValue(attributes[key], MAX_VALUE_CHARS);
     if (value === undefined) continue;
     const name = metricAttributeName(key, metricName);
@@ -80,7 +89,26 @@ export function metricAttributes(
     if (!Object.hasOwn(out, name)) n++;
     setField(out, name, value);
   }
-  return out;
+  return out === undefined || n <= maxCount ? { attributes: out, leftOut: 0 } : withinCount(out, maxCount);
+}
+
+/**
+ * The first attributes, and in the last place the cap leaves a digest of the others: series that
+ * only those left out tell apart would otherwise reach New Relic as points of one series, at one
+ * timestamp, which it adds up or picks one of.
+ */
+function withinCount(all: Record<string, NrValue>, maxCount: number): PointAttributes {
+  const room = Math.max(0, maxCount - 1);
+  const kept: Record<string, NrValue> = {};
+  const digest = createHash('sha256');
+  const names = Object.keys(all);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (i < room) setField(kept, name, all[name] as NrValue);
+    else digest.update(JSON.stringify([name, all[name]]));
+  }
+  setField(kept, LEFT_OUT_DIGEST_KEY, digest.digest('hex').slice(0, 16));
+  return { attributes: kept, leftOut: names.length - room };
 }
 
 /** What {@link toNrMetrics} made of one collection. */
@@ -88,6 +116,8 @@ export interface ConvertedMetrics {
   readonly metrics: NrMetric[];
   /** Points New Relic would drop (NaN or infinite values), counted as `invalid`. */
   readonly invalid: number;
+  /** Attributes left out past the count cap, counted as `attribute_count_limit`. */
+  readonly leftOut: number;
 }
 
 /**
@@ -102,9 +132,12 @@ export interface ConvertedMetrics {
 export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: number): ConvertedMetrics {
   const metrics: NrMetric[] = [];
   let invalid = 0;
+  let leftOut = 0;
   for (const p of points) {
     const name = truncate(p.name, MAX_NAME_CHARS);
-    const attributes = metricAttributes(p.attributes, name, maxAttributes);
+    const fitted = metricAttributes(p.attributes, name, maxAttributes);
+    const attributes = fitted.attributes;
+    leftOut += fitted.leftOut;
     const end = Math.floor(p.timeMs);
     const start = Math.floor(p.startTimeMs);
     const interval = Math.max(1, end - start);
@@ -141,7 +174,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
       metrics.push(withAttributes({ name, type: 'gauge', value: p.value, timestamp: end }, attributes));
     }
   }
-  return { metrics, invalid };
+  return { metrics, invalid, leftOut };
 }
 
 function withAttributes(metric: NrMetric, attributes: Record<string, NrValue> | undefined): NrMetric {

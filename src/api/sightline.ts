@@ -150,6 +150,7 @@ export class SightlineInstance implements Sightline {
           this.statsRegistry.register(name, source);
           this.channels.push(...channelsOf(source));
         },
+        countDrop: (reason, n) => this.dropCounter.add(reason, n),
         writeStdout: (line) => {
           try {
             return stdout.writeLine(line);

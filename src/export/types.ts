@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Diag } from '../diag/diag.js';
+import type { InputDropReason } from '../internal/drops.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
 
 /** The four kinds of telemetry an adapter may carry. */
@@ -81,6 +82,8 @@ export interface AdapterContext {
   readonly logKeys: LogKeys;
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
+  /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */
+  countDrop(reason: InputDropReason, n: number): void;
   /**
    * Writes one line (ending in a newline) to stdout through the writer log lines use, whose buffer
    * is bounded; `false` when the buffer is full or stdout's reader has gone (a closed pipe) and the

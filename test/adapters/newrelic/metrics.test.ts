@@ -146,6 +146,29 @@ describe('newrelic metrics → Metric API', () => {
     ]);
   });
 
+  it('counts attributes past the Metric API limit of 100, keeping apart the series only they tell apart', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const orders = obs.metrics.counter('orders.wide', {});
+    const wide = (tenant: string) => {
+      const attributes: Record<string, string | number> = {};
+      for (let i = 0; i < 120; i++) attributes[`k${String(i).padStart(3, '0')}`] = i;
+      attributes.tenant = tenant;
+      return attributes;
+    };
+    orders.add(2, wide('tenant-7'));
+    orders.add(5, wide('tenant-8'));
+    await obs.forceFlush();
+
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name === 'orders.wide');
+    const common = (intake.accepted('metrics')[0]!.json as Body[])[0]!.common.attributes;
+    const room = 100 - Object.keys(common).length;
+    expect(sent.map((m) => m.value).sort()).toEqual([2, 5]);
+    expect(new Set(sent.map((m) => JSON.stringify(m.attributes))).size).toBe(2);
+    for (const m of sent) expect(Object.keys(m.attributes!)).toHaveLength(room);
+    // All but one place for the attributes that fit; the last tells apart what the rest did.
+    expect(obs.drops().attribute_count_limit).toBe(2 * (121 - (room - 1)));
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {
