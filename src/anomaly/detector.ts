@@ -664,7 +664,8 @@ export class StreamingDetector implements Detector {
       s[F.shortY]! += SLOW_ALPHA * clip(yd - s[F.shortY]!, -dS, dS);
     }
     const gap = s[F.shortY]! - s[F.refY]!;
-    const zd = n > o.warmup ? gap / Math.max(1.2533 * s[F.absD]!, sigma * RECENT_SD) : 0;
+    const driftScale = Math.max(1.2533 * s[F.absD]!, sigma * RECENT_SD);
+    const zd = n > o.warmup ? gap / driftScale : 0;
     const ed = zd > 0 ? (up ? zd : -1) : down ? -zd : -1;
     // One alert per build-up: the rule re-arms once the gap is back within the usual range.
     if (ed < K.recoverZ) this.driftArmed = true;
@@ -841,9 +842,11 @@ export class StreamingDetector implements Detector {
           floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
         }
         // The deviation must also clear the band (a single point) or most of it (an average), so a
-        // small impact floor on a noisy series does not turn ordinary noise into alerts.
+        // small impact floor on a noisy series does not turn ordinary noise into alerts. A build-up's
+        // band is its short mean's, as the drift rule measures it: a single point's would hide a
+        // lasting fall of a third (orders at 25 a minute), whose gap is many times its usual one.
         const bandDev = drift
-          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * sigma, t, unit) - base)
+          ? Math.abs(inverse(s[F.refY]! + seas + memberSign * K.bandK * driftScale, t, unit) - base)
           : memberSign > 0
             ? upper - expected
             : expected - lower;

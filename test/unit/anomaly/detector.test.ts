@@ -254,20 +254,24 @@ describe('outages', () => {
 });
 
 /**
- * Episodes of eight seeded series of orders a minute (Poisson around `mean(i)`) halving for half an
- * hour from 14:00 on their third day, as `seed n` and `before`, `fall` or `after` the fall.
+ * Episodes of `seeds` seeded series of orders a minute (Poisson around `mean(i)`) halving (or
+ * falling to `kept` of the mean) for half an hour (or `minutes`) from 14:00 on their third day, as
+ * `seed n` and `before`, `fall` or `after` the fall.
  */
-function episodesAroundHalving(mean: (i: number) => number): string[] {
+function episodesAroundHalving(mean: (i: number) => number, seeds = 8, kept = 0.5, minutes = 30): string[] {
   const minute = STEP / 5;
   const from = 2 * 1440 + 14 * 60;
   const heard: string[] = [];
-  for (let seed = 1; seed <= 8; seed++) {
+  for (let seed = 1; seed <= seeds; seed++) {
     const rand = prng(seed);
     const d = createDetector();
-    for (let i = 0; i < from + 30 + 180; i++) {
-      const r = d.update(poisson(rand, i >= from && i < from + 30 ? mean(i) / 2 : mean(i)), T0 + i * minute);
+    for (let i = 0; i < from + minutes + 180; i++) {
+      const r = d.update(
+        poisson(rand, i >= from && i < from + minutes ? mean(i) * kept : mean(i)),
+        T0 + i * minute,
+      );
       if (r.episodeStart && i >= 120) {
-        heard.push(`seed ${seed} ${i < from ? 'before' : i < from + 30 ? 'fall' : 'after'}`);
+        heard.push(`seed ${seed} ${i < from ? 'before' : i < from + minutes ? 'fall' : 'after'}`);
       }
     }
   }
@@ -289,6 +293,14 @@ describe('a partial fall', () => {
     // and the level, which follows the swing, takes up much of the fall within minutes.
     const daily = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % 1440) / 1440) * 1.25 - 0.15))) ** 2;
     expect(episodesAroundHalving((i) => 25 * (0.3 + 1.4 * daily(i)))).toEqual(everySeed);
+  });
+
+  it('reports orders falling by 30 % for an hour against the level before it', () => {
+    // Each minute is only 1.5 Poisson standard deviations low, under the band of a single minute:
+    // the short mean's gap to the long-run reference, many times its usual one, is the evidence.
+    const heard = episodesAroundHalving(() => 25, 16, 0.7, 60);
+    expect(heard.filter((line) => !line.endsWith(' fall'))).toEqual([]);
+    expect(heard.length).toBeGreaterThanOrEqual(12);
   });
 });
 
