@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { HistogramPoint, MetricPoint } from '../export/metric-points.js';
+import type { AnomalyResult } from './types.js';
 
 /** One value per watched series per collection cycle, ready for its detector. */
 export interface SeriesSample {
@@ -19,7 +20,11 @@ export interface SeriesSample {
    */
   readonly transform: 'auto' | 'none';
   readonly unit: string;
-  /** Multiplier from the value to a count per cycle, for the outage rule (rates per second). */
+  /**
+   * Multiplier from the value to a count per cycle (rates per second). The detector is fed that
+   * count, whose Poisson noise the square-root transform evens out at any level: per second, a
+   * busy minute's noise would set the band for the quiet ones too.
+   */
   readonly perCycle: number;
   /** Cycles an episode must persist before it is reported: latency percentiles are noisy. */
   readonly confirm: number;
@@ -116,8 +121,7 @@ export function extractSamples(
         'both',
         true,
         '{request}/s',
-        // Per second is what people read; a Poisson transform would need the count per cycle.
-        'none',
+        'auto',
         2,
         true,
         intervalSeconds,
@@ -152,6 +156,17 @@ export function extractSamples(
     out.push({ ...errors, requests: r.count });
   }
   return out;
+}
+
+/** What the detector is fed for a value: a rate per second as its count per cycle, a whole number. */
+export function detectorInput(sample: SeriesSample, value: number): number {
+  return sample.perCycle === 1 ? value : Math.round(value * sample.perCycle);
+}
+
+/** A detector's result for counts per cycle, with its baseline and band back in the series' unit. */
+export function inSeriesUnit(r: AnomalyResult, perCycle: number): AnomalyResult {
+  if (perCycle === 1) return r;
+  return { ...r, expected: r.expected / perCycle, lower: r.lower / perCycle, upper: r.upper / perCycle };
 }
 
 /** A UCUM unit of measure (ms, By, %), not a plain number ('1', none) or a count of things ({job}). */

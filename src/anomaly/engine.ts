@@ -14,7 +14,7 @@ import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
-import { extractSamples, type SeriesSample } from './engine-series.js';
+import { detectorInput, extractSamples, inSeriesUnit, type SeriesSample } from './engine-series.js';
 import { explain } from './explain.js';
 import type { DetectorOptions } from './types.js';
 
@@ -284,7 +284,7 @@ export class AnomalyEngine extends MetricReader {
       this.series.set(sample.key, watched);
     }
     watched.since ??= now;
-    const r = watched.detector.update(value, now);
+    const r = inSeriesUnit(watched.detector.update(detectorInput(sample, value), now), sample.perCycle);
     const daily = watched.idle?.record(value, now) ?? NOT_IDLE;
     watched.last = {
       metric: sample.metric,
