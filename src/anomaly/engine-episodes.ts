@@ -16,6 +16,27 @@ export const OUTAGE_MIN_EXPECTED_COUNT = 5;
 const OUTAGE_MIN_HISTORY = 10;
 /** Weight of each reported count in the recent mean an outage is judged busy by: about ten cycles. */
 const RECENT_COUNT_ALPHA = 0.1;
+/**
+ * Weight of each cycle in the share of a rate's recent cycles at zero: about an hour of minutes. A
+ * rate fed in batches (a job's output flushed now and then) has empty cycles as part of its normal,
+ * and a run of silent cycles is an outage only once that share makes it as unlikely as two silent
+ * cycles are for a rate of OUTAGE_MIN_EXPECTED_COUNT a cycle.
+ */
+const ZERO_SHARE_ALPHA = 1 / 60;
+const OUTAGE_MAX_ZERO_RUN_CHANCE = Math.exp(-OUTAGE_CYCLES * OUTAGE_MIN_EXPECTED_COUNT);
+/** The variance of that share over a cycle's, for independent cycles. */
+const ZERO_SHARE_VAR = ZERO_SHARE_ALPHA / (2 - ZERO_SHARE_ALPHA);
+
+/**
+ * The chance of an empty cycle that a rate's share of them allows. One empty cycle in the hour is
+ * chance, as a busy rate has now and then, not its habit, and is left out; the share of the rest,
+ * counted over an hour of a few empty cycles, may be half the true one, so its upper bound two
+ * standard errors up is taken.
+ */
+function habitualZeroChance(share: number): number {
+  const p = Math.max(0, share - ZERO_SHARE_ALPHA);
+  return Math.min(1, p + 2 * Math.sqrt(ZERO_SHARE_VAR * p * (1 - p)));
+}
 /** How much wider than the detector's band an episode must reach before a daily profile is learned. */
 const BEFORE_DAILY_WIDEN = 2;
 /**
@@ -77,6 +98,9 @@ export interface EpisodeState {
   zeroRun: number;
   /** The mean count of the recent cycles that reported one: what the rate was before it went silent. */
   recentCount: number;
+  /** The share of the rate's recent cycles at zero, and that share as a run of silent cycles began. */
+  zeroShare: number;
+  zeroShareBefore: number;
   healthyPoints: number;
   /** The detector's expected value and band on the last healthy point, before the series went silent. */
   healthyExpected: number;
@@ -104,6 +128,8 @@ export function newEpisodeState(): EpisodeState {
     outageReported: false,
     zeroRun: 0,
     recentCount: 0,
+    zeroShare: 0,
+    zeroShareBefore: 0,
     healthyPoints: 0,
     healthyExpected: 0,
     healthyLower: 0,
@@ -128,7 +154,7 @@ export interface Verdict {
 /**
  * Decides whether this cycle reports an episode. Two rules: a rate that was busy, that the
  * detector still expects busy now (not the evening of a business-hours service), and that reports
- * nothing for two cycles is an outage, whatever the band says (a wide band must never hide zero
+ * nothing for two cycles (more for one whose busy cycles are empty now and then) is an outage, whatever the band says (a wide band must never hide zero
  * traffic); otherwise the detector's episode must stay outside its band, in a direction that
  * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
  * one must also rise above the series' floor; a rate's fall may instead leave the band of its
@@ -154,7 +180,10 @@ export function judge(
     // in the band as often as not. Not a burst of noise or a stuck value.
     if (r.episodeStart) s.onMean = r.kind !== 'variance' && r.kind !== 'flatline';
     if (value === 0) {
-      if (++s.zeroRun === 1) s.idleFromUpper = s.healthyUpper;
+      if (++s.zeroRun === 1) {
+        s.idleFromUpper = s.healthyUpper;
+        s.zeroShareBefore = s.zeroShare;
+      }
     } else {
       s.zeroRun = 0;
       s.outageReported = false;
@@ -167,10 +196,16 @@ export function judge(
         s.healthyPoints++;
       }
     }
+    // The share is of the cycles the rate is expected busy in: not its idle hours, nor an outage's
+    // silence, whose first cycles, counted before it is reported, are taken out again when it is.
+    if (!s.outageReported && !daily.zero && r.expected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT) {
+      s.zeroShare += ZERO_SHARE_ALPHA * ((value === 0 ? 1 : 0) - s.zeroShare);
+    }
     if (
       value === 0 &&
       !s.outageReported &&
       s.zeroRun >= OUTAGE_CYCLES &&
+      habitualZeroChance(s.zeroShareBefore) ** s.zeroRun <= OUTAGE_MAX_ZERO_RUN_CHANCE &&
       s.healthyPoints >= OUTAGE_MIN_HISTORY &&
       // A rate that stops every night, stopping at the time it did a day before, is closing.
       !daily.zero &&
@@ -181,6 +216,7 @@ export function judge(
       r.expected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT
     ) {
       s.outageReported = true;
+      s.zeroShare = s.zeroShareBefore;
       s.pending = undefined;
       if (s.reported === 'down' && s.settled === undefined) return undefined;
       const severity = Math.max(r.severity, 90);

@@ -290,6 +290,30 @@ describe('the anomaly engine', () => {
     expect(heard.map((e) => e.observed)).toEqual([0]);
   });
 
+  it('does not call a counter fed in batches, empty one minute in ten, out when two minutes in a row are', () => {
+    const outages: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('jobs.done', 'counter');
+      const rand = prng(seed);
+      // The first hour teaches the engine the counter's empty minutes.
+      for (let m = 0; m < 2 * DAY_CYCLES; m++) feed(m, rand() < 0.1 ? undefined : poisson(rand, 20));
+      for (const e of heard) if ((e.time - T0) / MINUTE >= 60) outages.push(`seed ${seed}: ${e.explanation}`);
+    }
+    expect(outages).toEqual([]);
+  });
+
+  it('reports the outage of a counter fed in batches once its silence outlasts its empty minutes', () => {
+    const { heard, feed } = minuteEngine('jobs.done', 'counter');
+    const rand = prng(2);
+    for (let m = 0; m < DAY_CYCLES; m++)
+      feed(m, m < DAY_CYCLES - 30 && rand() < 0.1 ? undefined : poisson(rand, 20));
+    const learnt = () => heard.filter((e) => (e.time - T0) / MINUTE >= 60);
+    expect(learnt()).toEqual([]);
+    for (let m = DAY_CYCLES; m < DAY_CYCLES + 10; m++) feed(m, undefined);
+    expect(learnt().map((e) => [e.kind, e.observed])).toEqual([['level_shift', 0]]);
+    expect(learnt()[0]!.time - (T0 + DAY_CYCLES * MINUTE)).toBeLessThanOrEqual(5 * MINUTE);
+  });
+
   it('counts a series as active only while an episode it reported is open', async () => {
     const { engine, heard, orders } = await busyOrders();
     orders.add(400); // one cycle's burst: the detector opens an episode that is not confirmed yet
