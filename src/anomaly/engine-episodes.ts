@@ -14,8 +14,12 @@ import type { AnomalyKind, AnomalyResult } from './types.js';
 const OUTAGE_CYCLES = 2;
 export const OUTAGE_MIN_EXPECTED_COUNT = 5;
 const OUTAGE_MIN_HISTORY = 10;
-/** Weight of each reported count in the recent mean an outage is judged busy by: about ten cycles. */
-const RECENT_COUNT_ALPHA = 0.1;
+/**
+ * Weight of each reported count in the recent mean an outage is judged busy by: about five cycles.
+ * An evening's traffic can fall tenfold in an hour, and a mean over more cycles still holds the busy
+ * counts of a quarter hour before when the rate is down to a few a cycle.
+ */
+const RECENT_COUNT_ALPHA = 0.2;
 /**
  * Weight of each cycle in the share of a rate's recent cycles at zero: about an hour of minutes. A
  * rate fed in batches (a job's output flushed now and then) has empty cycles as part of its normal,

@@ -505,6 +505,13 @@ describe('the anomaly engine', () => {
       return orders > 0 ? orders : undefined;
     });
     expect(quiet).toEqual([]);
+    // Its evening's last busy hour falls from 27 orders a minute to 3: the recent counts must follow
+    // it as closely as the baseline does not.
+    const evening = heardFromStarts('orders.placed', 'counter', [8], 16, 2, (rand, m) => {
+      const orders = poisson(rand, 2 + 600 * dailyShape(m));
+      return orders > 0 ? orders : undefined;
+    });
+    expect(evening).toEqual([]);
 
     // The first evening's real outage, at 19:00 with 140 orders a minute, is still one.
     const { heard, feed } = minuteEngine('orders.placed', 'counter');
