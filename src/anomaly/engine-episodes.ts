@@ -3,7 +3,11 @@ import {
   holdsIncident,
   type IncidentRequests,
   incidentRequests,
+  isUsualErrors,
+  learnUsualShare,
+  newUsualShare,
   outlastsIncident,
+  type UsualShare,
 } from './engine-requests.js';
 import { type DailyIdle, NOT_IDLE } from './engine-idle.js';
 import { addToMean, isCountNoise, MEAN_SD, newRecentMean, type RecentMean } from './engine-means.js';
@@ -82,6 +86,8 @@ export interface EpisodeState {
   reportedMean: { lower: number; upper: number } | undefined;
   /** For an error rate, the incident's errors and requests, to tell when it is over. */
   requests: IncidentRequests;
+  /** For an error rate, the route's errors and requests outside incidents. */
+  usualShare: UsualShare;
   /** Cycles in a row, since the event, the detector has had no episode open. */
   settledRun: number;
   /**
@@ -126,6 +132,7 @@ export function newEpisodeState(): EpisodeState {
     reportedOnMean: false,
     reportedMean: undefined,
     requests: incidentRequests(0, 0),
+    usualShare: newUsualShare(),
     settledRun: 0,
     settled: undefined,
     peak: 0,
@@ -247,6 +254,8 @@ export function judge(
   }
   if (!r.ongoing) {
     s.pending = undefined;
+    if (sample.requests > 0 && s.reported === undefined)
+      learnUsualShare(s.usualShare, value, sample.requests);
     if (s.reported !== undefined && !s.outageReported) {
       // Back from a change the detector took as its level, the incident lasts until the detector
       // has come back too: until then it still expects the incident's level, and its episode on
@@ -358,6 +367,9 @@ function outside(
   // closed-loop client, a timer) learns a band narrower than that, where a few requests either way
   // would read as an incident.
   if (sample.zeroWhenAbsent && isCountNoise(observed, expected, sample.perCycle, mean)) {
+    return { up: false, down: false };
+  }
+  if (sample.requests > 0 && isUsualErrors(s.usualShare, observed, expected, sample.requests)) {
     return { up: false, down: false };
   }
   const { settled } = s;

@@ -1,3 +1,5 @@
+import { normalTailSurprise } from './robust-stats.js';
+
 /**
  * How many Poisson standard deviations fewer errors than the incident's rate gives a run back in
  * the band must hold to end it: with none, as many requests as would have held nine of its errors,
@@ -49,4 +51,97 @@ export function outlastsIncident(c: IncidentRequests): boolean {
 /** Whether a band reaches the incident's error rate: always for a series that is not a share of requests. */
 export function holdsIncident(c: IncidentRequests, upper: number): boolean {
   return c.requests === 0 || c.errors / c.requests <= upper;
+}
+
+/**
+ * A route's usual share of errors is learned in blocks of this many cycles (an hour of minutes),
+ * each taken in once the block after it is complete too: the errors of a fresh incident, in cycles
+ * it was not yet reported on, are not the route's usual for the hour or two it has to be reported.
+ */
+const USUAL_BLOCK_CYCLES = 60;
+/**
+ * Weight of each block in that share: a plain mean at first, then about a day. The detector's level
+ * of a share that is zero in most cycles learns each error clipped to a few widths of its band, and
+ * expects a rounding error above none (3e-5 where one error in 300 is 3e-3); the share of all the
+ * route's errors in all its requests is what it does.
+ */
+const USUAL_SHARE_BLOCKS = 24;
+/**
+ * The share a cycle is judged by is that of the errors learned less this many Poisson standard
+ * deviations of their number: a few odd errors say little of how often a route fails.
+ */
+const USUAL_SHARE_DEVIATIONS = 2;
+/**
+ * The chance of a cycle's errors, at the route's usual share of its requests, over which they are
+ * its odd error. An event needs two cycles in a row outside the band, which a route failing as
+ * usual gives about once in ten thousand cycles.
+ */
+const USUAL_ERRORS_CHANCE = 0.01;
+
+/**
+ * A route's errors and requests per block of cycles outside incidents, and those of its last
+ * complete block and of the block under way, not yet taken in.
+ */
+export interface UsualShare {
+  errors: number;
+  requests: number;
+  blocks: number;
+  lastErrors: number;
+  lastRequests: number;
+  blockErrors: number;
+  blockRequests: number;
+  blockCycles: number;
+}
+
+export function newUsualShare(): UsualShare {
+  return {
+    errors: 0,
+    requests: 0,
+    blocks: 0,
+    lastErrors: 0,
+    lastRequests: 0,
+    blockErrors: 0,
+    blockRequests: 0,
+    blockCycles: 0,
+  };
+}
+
+export function learnUsualShare(u: UsualShare, value: number, requests: number): void {
+  u.blockErrors += value * requests;
+  u.blockRequests += requests;
+  if (++u.blockCycles < USUAL_BLOCK_CYCLES) return;
+  if (u.lastRequests > 0) {
+    const a = Math.max(1 / ++u.blocks, 1 / USUAL_SHARE_BLOCKS);
+    u.errors += a * (u.lastErrors - u.errors);
+    u.requests += a * (u.lastRequests - u.requests);
+  }
+  u.lastErrors = u.blockErrors;
+  u.lastRequests = u.blockRequests;
+  u.blockErrors = 0;
+  u.blockRequests = 0;
+  u.blockCycles = 0;
+}
+
+/**
+ * Whether a cycle's errors are as many as the route's usual share of errors, or the detector's
+ * expected one where that is higher, gives its requests often enough to be its odd error.
+ */
+export function isUsualErrors(u: UsualShare, value: number, expected: number, requests: number): boolean {
+  const held = u.errors * Math.min(u.blocks, USUAL_SHARE_BLOCKS);
+  const fewest = Math.max(0, held - USUAL_SHARE_DEVIATIONS * Math.sqrt(held));
+  const share = Math.max(held > 0 ? (u.errors * fewest) / (held * u.requests) : 0, expected);
+  return poissonTail(Math.round(value * requests), share * requests) > USUAL_ERRORS_CHANCE;
+}
+
+/** P(X >= k) for X Poisson with mean `mean`; normal, with a continuity correction, past a mean of 30. */
+function poissonTail(k: number, mean: number): number {
+  if (k <= 0 || k <= mean) return 1;
+  if (mean >= 30) return 10 ** -normalTailSurprise((k - 0.5 - mean) / Math.sqrt(mean));
+  let term = Math.exp(-mean);
+  let below = term;
+  for (let j = 1; j < k && term > 1e-17 * below; j++) {
+    term *= mean / j;
+    below += term;
+  }
+  return Math.max(0, 1 - below);
 }
