@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FaultGate, timeline } from './fault-gate.js';
 import { LiveView } from './live-view.js';
 import { LoadDriver } from './load.js';
 import { Recorder } from './recorder.js';
@@ -66,7 +67,9 @@ function parse(): { scenario: Scenario; report: string | undefined } {
   return { scenario, report: values['no-report'] ? undefined : resolve(values.report) };
 }
 
-const { scenario, report } = parse();
+const { scenario: planned, report } = parse();
+// The faults' times as they happen: each waits, past its planned time, for the detector.
+const scenario = timeline(planned);
 const startedAt = Date.now();
 let recorder = new Recorder(startedAt);
 let view: LiveView | undefined;
@@ -102,27 +105,8 @@ recorder = new Recorder(Date.now());
 view = new LiveView(process.stdout, scenario, recorder);
 view.start();
 const load = new LoadDriver(scenario, checkout.url, recorder.startMs);
-// Alerts from the scenario's last cycle on are the load winding down, also while a busy machine
-// still runs its last requests.
-recorder.closedAt = recorder.startMs + scenario.durationS * 1000 - scenario.intervalMs;
-
-// Fault switching: the services get the set of faults in effect whenever it changes.
-const lastSent = new Map<ServiceName, string>();
-const switcher = setInterval(() => {
-  const t = recorder.elapsed();
-  for (const name of Object.keys(services) as ServiceName[]) {
-    const faults = activeFaults(scenario, name, t).map((f) => ({
-      route: f.route,
-      ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
-      ...(f.errorRatio !== undefined ? { errorRatio: f.errorRatio } : {}),
-    }));
-    const key = JSON.stringify(faults);
-    if (lastSent.get(name) !== key) {
-      lastSent.set(name, key);
-      services[name].setFaults(faults);
-    }
-  }
-}, 50);
+// Each fault waits for its series at most the warm-up's length over the run.
+const gate = new FaultGate(scenario, recorder, scenario.warmup);
 
 // One slow request of the latency regression, looked up shortly after it ends (the services keep
 // recent spans only).
@@ -142,16 +126,36 @@ const findSlowTrace = async () => {
     logs: parts.flatMap((p) => p.logs).sort((a, b) => a.time - b.time),
   };
 };
-const traceTimer = latency
-  ? setTimeout(
-      () => void findSlowTrace(),
-      Math.max(0, Math.min(latency.endS + 3, scenario.durationS - 1) * 1000),
-    )
-  : undefined;
+let traceAsked = false;
+
+// Fault switching: the services get the set of faults in effect whenever it changes.
+const lastSent = new Map<ServiceName, string>();
+const switcher = setInterval(() => {
+  const t = recorder.elapsed();
+  gate.check(t);
+  // Alerts from the scenario's last cycle on are the load winding down, also while a busy machine
+  // still runs its last requests.
+  recorder.closedAt = recorder.startMs + scenario.durationS * 1000 - scenario.intervalMs;
+  if (!traceAsked && latency !== undefined && t >= Math.min(latency.endS + 3, scenario.durationS - 1)) {
+    traceAsked = true;
+    void findSlowTrace();
+  }
+  for (const name of Object.keys(services) as ServiceName[]) {
+    const faults = activeFaults(scenario, name, t).map((f) => ({
+      route: f.route,
+      ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
+      ...(f.errorRatio !== undefined ? { errorRatio: f.errorRatio } : {}),
+    }));
+    const key = JSON.stringify(faults);
+    if (lastSent.get(name) !== key) {
+      lastSent.set(name, key);
+      services[name].setFaults(faults);
+    }
+  }
+}, 50);
 
 await load.done;
 clearInterval(switcher);
-if (traceTimer) clearTimeout(traceTimer);
 await findSlowTrace();
 view.message('load finished');
 view.stop();

@@ -40,6 +40,8 @@ export interface FaultSpec {
 export interface Scenario {
   readonly name: string;
   readonly durationS: number;
+  /** Seconds of the daily-like rate pattern, when it differs from the run's duration. */
+  readonly dayS?: number;
   readonly intervalMs: number;
   /** Collection cycles the detector learns from before it may alert. */
   readonly warmup: number;
@@ -131,7 +133,8 @@ export const SCENARIOS: Record<string, Scenario> = {
 
 /** The rate of `route` at `t` seconds: a compressed day, quiet first, busiest halfway. */
 export function rateAt(scenario: Scenario, route: LoadRoute, t: number): number {
-  const day = 1 - scenario.amplitude * Math.cos((2 * Math.PI * t) / scenario.durationS);
+  const dayS = scenario.dayS ?? scenario.durationS;
+  const day = 1 - scenario.amplitude * Math.cos((2 * Math.PI * t) / dayS);
   const dropped = scenario.faults.some(
     (f) => f.id === 'traffic-drop' && f.route === route.route && t >= f.startS && t < f.endS,
   );

@@ -29,6 +29,7 @@ function runDemo(args: string[]): Promise<{ code: number | null; stdout: string;
 const count = (html: string, pattern: RegExp) => html.match(pattern)?.length ?? 0;
 
 describe('npm run demo -- --scenario quick', () => {
+  // The 41 s scenario, up to 10 s more while a fault waits for the detector, and start-up.
   it('catches the three injected faults and writes a report with charts, markers and a waterfall', async () => {
     const report = join(dir, 'report.html');
     const { code, stdout, stderr } = await runDemo(['--scenario', 'quick', '--report', report]);
@@ -60,7 +61,7 @@ describe('npm run demo -- --scenario quick', () => {
     expect(count(html, /<li data-log/g)).toBeGreaterThan(0);
     // Self-contained: nothing fetched from anywhere.
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-  }, 90_000);
+  }, 110_000);
 
   it('rejects an unknown scenario with a usage message and exit code 2', async () => {
     const { code, stderr } = await runDemo(['--scenario', 'nope', '--no-report']);
