@@ -16,7 +16,7 @@ import {
 import { createOtlpTraceExporter } from '../../src/export/otlp.js';
 import { type NrValue, toNrValue, MAX_VALUE_CHARS } from './attributes.js';
 import { encodeEvents, type NrEvent, sizeOfEvent, toNrEvent } from './encode-events.js';
-import { encodeLogs, sizeOfLine } from './encode-logs.js';
+import { encodeLogs, type NrLogLine, sizeOfLine } from './encode-logs.js';
 import {
   encodeMetrics,
   MAX_METRIC_ATTRIBUTES,
@@ -110,14 +110,15 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
           ...(ctx.version !== undefined ? { 'service.version': ctx.version } : {}),
           ...entity,
         };
-        const logsChannel = createChannel<string>(
+        const logsChannel = createChannel<NrLogLine>(
           {
             adapter: NAME,
             signal: 'logs',
             url: config.logsUrl,
             headers,
             limits: limits(10_000),
-            encode: (lines) => encodeLogs(lines, ctx.logKeys, commonLog),
+            encode: (lines) =>
+              encodeLogs(lines, ctx.logKeys, commonLog, (n) => ctx.countDrop('attribute_count_limit', n)),
             sizeOf: sizeOfLine,
             splitOn413: true,
             ...(debug ? { onResponse: reportAccepted(ctx.diag, 'logs') } : {}),
@@ -125,7 +126,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
           channelOptions,
         );
         channels.push(logsChannel);
-        parts.logSink = createLogSink(logsChannel);
+        parts.logSink = createLogSink(logsChannel, (line) => ({ line, counted: false }));
       }
 
       // Traces: OTLP/HTTP to the region's OTLP endpoint, cut under New Relic's 1 MB, attributes
@@ -163,12 +164,14 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         const identity = { eventType: config.eventType, hostname: host, version: ctx.version };
         parts.eventSink = (event) => {
           let encoded: NrEvent;
+          const leftOut = { count: 0 };
           try {
-            encoded = toNrEvent(event, identity);
+            encoded = toNrEvent(event, identity, leftOut);
           } catch {
             events.discard(1, 'encode_error');
             return;
           }
+          if (leftOut.count > 0) ctx.countDrop('attribute_count_limit', leftOut.count);
           events.push(encoded);
         };
         parts.flushEvents = () => events.forceFlush();

@@ -19,17 +19,21 @@ export interface EventIdentity {
  * Flattens an anomaly event into a New Relic custom event. The Event API takes only strings and
  * numbers, so booleans and arrays become text; the series' attributes are prefixed `attr.` so they
  * never collide with the event's own fields or New Relic's reserved ones (`accountId`, `appId`).
+ * Attributes past the Event API's 255 are left out, their number added to `leftOut.count`.
  *
  * @example
  * toNrEvent(anomaly, { eventType: 'SightlineAnomaly', hostname: 'web-01', version: '1.4.2' });
  * // { eventType: 'SightlineAnomaly', timestamp: 1700000000000, metric: 'orders.placed', ... }
  */
-export function toNrEvent(event: AnomalyEvent, identity: EventIdentity): NrEvent {
+export function toNrEvent(
+  event: AnomalyEvent,
+  identity: EventIdentity,
+  leftOut: { count: number } = { count: 0 },
+): NrEvent {
   const out: NrEvent = { eventType: identity.eventType };
   const put = (key: string, value: unknown) => {
-    const v = toNrValue(value, MAX_VALUE_CHARS);
-    if (v === undefined) return;
-    out[key] = typeof v === 'boolean' ? String(v) : v;
+    const v = eventValue(value);
+    if (v !== undefined) out[key] = v;
   };
   if (Number.isFinite(event.time)) out.timestamp = Math.floor(event.time);
   put('metric', event.metric);
@@ -48,13 +52,23 @@ export function toNrEvent(event: AnomalyEvent, identity: EventIdentity): NrEvent
   let room = MAX_EVENT_ATTRIBUTES - Object.keys(out).length;
   const attributes = event.attributes ?? {};
   for (const key in attributes) {
-    if (room <= 0) break;
     const name = truncate(`attr.${key}`, MAX_NAME_CHARS);
-    if (name in out) continue;
-    put(name, attributes[key]);
-    if (name in out) room--;
+    const value = name in out ? undefined : eventValue(attributes[key]);
+    if (value === undefined) continue;
+    if (room <= 0) {
+      leftOut.count++;
+      continue;
+    }
+    out[name] = value;
+    room--;
   }
   return out;
+}
+
+/** A value as the Event API takes it, which has no booleans. */
+function eventValue(value: unknown): string | number | undefined {
+  const v = toNrValue(value, MAX_VALUE_CHARS);
+  return typeof v === 'boolean' ? String(v) : v;
 }
 
 /** Rough encoded size of one event. */

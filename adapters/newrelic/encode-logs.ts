@@ -11,6 +11,19 @@ export interface NrLog {
 
 /** Most attributes on one log event, `common` included. */
 export const MAX_LOG_ATTRIBUTES = 255;
+
+/** A line waiting for the Log API; `counted` once the attributes it had past the limit are counted. */
+export interface NrLogLine {
+  readonly line: string;
+  counted: boolean;
+}
+
+/** Room left for a record's attributes, and how many did not fit. */
+interface Budget {
+  left: number;
+  over: number;
+}
+
 /** New Relic keeps values beyond 4,094 characters as a blob up to 128 KB and cuts the rest. */
 export const MAX_LOG_VALUE_CHARS = 128 * 1024;
 const MAX_DEPTH = 4;
@@ -29,9 +42,15 @@ function attributeName(key: string): string {
  * primary log format named them) become `message`, `timestamp` and `level`; every other field becomes
  * an attribute, nested objects flattened with dots, arrays as JSON text. Fields equal to the `common`
  * block (service, environment, entity, host) are left to it. A line that is not a JSON object is sent
- * as the message, so nothing is lost.
+ * as the message, so nothing is lost. Attributes past the Log API's 255 are left out, their number
+ * added to `leftOut.count`.
  */
-export function toNrLog(line: string, keys: LogKeys, common: Readonly<Record<string, NrValue>>): NrLog {
+export function toNrLog(
+  line: string,
+  keys: LogKeys,
+  common: Readonly<Record<string, NrValue>>,
+  leftOut: { count: number } = { count: 0 },
+): NrLog {
   let fields: unknown;
   try {
     fields = JSON.parse(line);
@@ -51,7 +70,7 @@ export function toNrLog(line: string, keys: LogKeys, common: Readonly<Record<str
   const level = record[keys.levelKey];
   if (typeof level === 'string' || typeof level === 'number') log.level = String(level);
 
-  const budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3 };
+  const budget: Budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3, over: 0 };
   const attributes: Record<string, NrValue> = {};
   for (const key in record) {
     if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey) continue;
@@ -69,10 +88,10 @@ export function toNrLog(line: string, keys: LogKeys, common: Readonly<Record<str
       continue;
     }
     value = toNrValue(value, MAX_LOG_VALUE_CHARS);
-    if (value === undefined || budget.left <= 0) continue;
-    budget.left--;
+    if (value === undefined || !take(budget)) continue;
     setField(attributes, attributeName(name), value);
   }
+  leftOut.count += budget.over;
   for (const _ in attributes) {
     log.attributes = attributes;
     break;
@@ -85,10 +104,9 @@ function flatten(
   object: Record<string, unknown>,
   depth: number,
   out: Record<string, NrValue>,
-  budget: { left: number },
+  budget: Budget,
 ): void {
   for (const key in object) {
-    if (budget.left <= 0) return;
     const name = `${prefix}.${key}`;
     const value = object[key];
     if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < MAX_DEPTH) {
@@ -96,10 +114,19 @@ function flatten(
       continue;
     }
     const v = toNrValue(value, MAX_LOG_VALUE_CHARS);
-    if (v === undefined) continue;
-    budget.left--;
+    if (v === undefined || !take(budget)) continue;
     out[attributeName(name)] = v;
   }
+}
+
+/** Takes a place for one more attribute; false, and counted, once none is left. */
+function take(budget: Budget): boolean {
+  if (budget.left > 0) {
+    budget.left--;
+    return true;
+  }
+  budget.over++;
+  return false;
 }
 
 function toEpochMs(value: unknown): number | undefined {
@@ -112,24 +139,32 @@ function toEpochMs(value: unknown): number | undefined {
 }
 
 /** Rough encoded size of one line as a Log API record. */
-export function sizeOfLine(line: string): number {
-  return line.length + 32;
+export function sizeOfLine(item: NrLogLine): number {
+  return item.line.length + 32;
 }
 
 /**
  * Encodes a batch of log lines as one Log API map (detailed form): the fields every line shares in
- * `common.attributes`, the records under `logs`.
+ * `common.attributes`, the records under `logs`. `onLeftOut` hears how many attributes past the
+ * limit the lines had, each line once: a batch cut in halves (413) is encoded again.
  *
  * @example
- * encodeLogs(['{"level":"info","timestamp":1700000000000,"message":"order placed"}'], keys, {});
+ * encodeLogs([{ line: '{"level":"info","timestamp":1700000000000,"message":"order placed"}', counted: false }], keys, {}, () => {});
  * // [{"common":{"attributes":{}},"logs":[{"timestamp":1700000000000,"message":"order placed","level":"info"}]}]
  */
 export function encodeLogs(
-  lines: readonly string[],
+  lines: readonly NrLogLine[],
   keys: LogKeys,
   common: Readonly<Record<string, NrValue>>,
+  onLeftOut: (count: number) => void,
 ): EncodedBody {
-  const logs = lines.map((line) => toNrLog(line, keys, common));
+  const leftOut = { count: 0 };
+  const logs = lines.map((item) => {
+    if (item.counted) return toNrLog(item.line, keys, common);
+    item.counted = true;
+    return toNrLog(item.line, keys, common, leftOut);
+  });
+  if (leftOut.count > 0) onLeftOut(leftOut.count);
   return {
     body: JSON.stringify([{ common: { attributes: common }, logs }]),
     contentType: 'application/json',

@@ -147,15 +147,21 @@ export function createSpanExporter<T>(
 }
 
 /**
- * Makes a `LogSink` that ships each log line through a channel (for adapters that send logs over HTTP).
+ * Makes a `LogSink` that ships each log line through a channel (for adapters that send logs over HTTP),
+ * as the item `toItem` makes of it when the channel carries more than the line.
  *
  * @example
  * return { logSink: createLogSink(createChannel<string>({ adapter: 'datadog', signal: 'logs', ... })) };
  */
-export function createLogSink(channel: ExportChannel<string>): LogSink {
+export function createLogSink(channel: ExportChannel<string>): LogSink;
+export function createLogSink<T>(channel: ExportChannel<T>, toItem: (line: string) => T): LogSink;
+export function createLogSink(
+  channel: ExportChannel<unknown>,
+  toItem: (line: string) => unknown = (line) => line,
+): LogSink {
   return {
     write: (line) => {
-      channel.push(line);
+      channel.push(toItem(line));
     },
     forceFlush: () => channel.forceFlush(),
     shutdown: () => channel.shutdown(),

@@ -93,6 +93,8 @@ describe('newrelic anomaly events → Event API', () => {
     expect(event!.eventType).toBe('CheckoutAnomaly');
     expect(event!.explanation).toBe('e'.repeat(4096));
     expect(Object.keys(event!).length).toBe(255);
+    const ownFields = Object.keys(event!).filter((k) => !k.startsWith('attr.')).length;
+    expect(obs.drops().attribute_count_limit).toBe(300 - (255 - ownFields));
   });
 
   it('sends no events without an account id, and says how to enable them', async () => {

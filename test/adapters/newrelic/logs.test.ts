@@ -138,4 +138,28 @@ describe('newrelic logs', () => {
     );
     expect(logs[1]!.message).toHaveLength(128 * 1024);
   });
+
+  it('counts the attributes of a line past the 255 a record takes, nested ones too, once each', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    // A 413 makes the batch go out in halves, each encoded again.
+    intake.script('logs', { status: 413 });
+    const wide: Record<string, unknown> = { nested: {} as Record<string, number> };
+    for (let i = 0; i < 300; i++) wide[`f${i}`] = i;
+    for (let i = 0; i < 20; i++) (wide.nested as Record<string, number>)[`n${i}`] = i;
+    obs.log.info(wide, 'wide');
+    obs.log.info(wide, 'wide again');
+    obs.log.info({ orderId: 'o-1' }, 'narrow');
+    await obs.forceFlush();
+
+    const accepted = intake.accepted('logs');
+    const logs = accepted.flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    const common = (accepted[0]!.json as LogBody[])[0]!.common.attributes;
+    expect(accepted.length).toBeGreaterThan(1);
+    expect(logs.map((l) => l.message)).toEqual(['wide', 'wide again', 'narrow']);
+    const kept = Object.keys(logs[0]!.attributes!).length;
+    expect(kept + Object.keys(common).length + 3).toBe(255);
+    // 300 plain fields and 20 nested ones: the line's other fields are in common.
+    expect(obs.drops().attribute_count_limit).toBe(2 * (320 - kept));
+    expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 3, delivered: 3, queued: 0 });
+  });
 });
