@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { Diag } from '../../src/diag/diag.js';
+import type { AdapterContext } from '../../src/export/index.js';
 
 /** Most dimension keys in one EMF dimension set or one PutMetricData datum. */
 export const MAX_DIMENSIONS = 30;
@@ -91,19 +91,24 @@ export function seriesDimensions(
 }
 
 /**
- * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`.
+ * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`; those
+ * beyond the 30 are counted in `obs.drops()` as `attribute_count_limit`.
  *
  * @example
- * seriesDimensions(fixed, attributes, reportLeftOut(ctx.diag, 'metrics'));
+ * seriesDimensions(fixed, attributes, reportLeftOut(ctx, 'metrics'));
  */
-export function reportLeftOut(diag: Diag, signal: 'metrics' | 'events'): OnLeftOut {
+export function reportLeftOut(
+  { diag, countDrop }: Pick<AdapterContext, 'diag' | 'countDrop'>,
+  signal: 'metrics' | 'events',
+): OnLeftOut {
   return (count, reason) => {
-    if (reason === 'limit')
+    if (reason === 'limit') {
+      countDrop('attribute_count_limit', count);
       diag.warn(
         `export.cloudwatch.${signal}.dimensions`,
         `cloudwatch ${signal}: ${count} dimensions beyond CloudWatch's 30 were left out of the dimension sets`,
       );
-    else
+    } else
       diag.warn(
         `export.cloudwatch.${signal}.reserved_dimension`,
         `cloudwatch ${signal}: ${count} attributes named _aws were left out of the dimension sets; EMF keeps its metadata under that name`,

@@ -77,7 +77,7 @@ const DOCUMENTS_PER_TURN = 200;
  * `write`. It runs at collection time on the reader's timer, never on the recording path.
  *
  * @example
- * const exporter = createEmfExporter(settings, ctx.writeStdout, new WriteStats(), reportLeftOut(diag, 'metrics'));
+ * const exporter = createEmfExporter(settings, ctx.writeStdout, new WriteStats(), reportLeftOut(ctx, 'metrics'));
  */
 export function createEmfExporter(
   settings: EmfSettings,

@@ -64,7 +64,7 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
     },
     channelOptions,
   );
-  const metricsLeftOut = reportLeftOut(ctx.diag, 'metrics');
+  const metricsLeftOut = reportLeftOut(ctx, 'metrics');
   const metricExporter = createMetricExporter(metrics, {
     temporality: 'delta',
     toItems: (rm) => {
@@ -123,7 +123,7 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
       (e) => logEventSize(e.message),
     );
     channels.push(events as ExportChannel<unknown>);
-    const onLeftOut = reportLeftOut(ctx.diag, 'events');
+    const onLeftOut = reportLeftOut(ctx, 'events');
     parts.eventSink = (event) => {
       let encoded: LogEvent;
       try {

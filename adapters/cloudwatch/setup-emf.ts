@@ -29,7 +29,7 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
     },
     write,
     metricStats,
-    reportLeftOut(ctx.diag, 'metrics'),
+    reportLeftOut(ctx, 'metrics'),
   );
   const parts: AdapterParts & { stats(): AdapterStats } = {
     metricExporter,
@@ -39,7 +39,7 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
     }),
   };
   if (options.events) {
-    const onLeftOut = reportLeftOut(ctx.diag, 'events');
+    const onLeftOut = reportLeftOut(ctx, 'events');
     parts.eventSink = (event) => {
       try {
         const { message } = encodeAnomalyEvent(event, s, onLeftOut);

@@ -32,7 +32,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'a span link to no valid span context (none, or ids that are not 32 and 16 hex digits) was removed from its span',
   truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
   attribute_count_limit:
-    "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), or 255 per log line or event",
+    "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), 255 per log line or event, or CloudWatch's 30 dimensions",
   after_shutdown: 'a recording after shutdown() was dropped',
   callback_error:
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',

@@ -359,7 +359,7 @@ describe('api mode limits', () => {
     expect(cw().metrics?.dropped).toEqual({});
   });
 
-  it('keeps at most 30 dimensions and says once per collection what it left out', async () => {
+  it('keeps at most 30 dimensions, counts what it left out and says so once per collection', async () => {
     intake = await startAwsIntake();
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const { obs } = startApi(intake.url, {}, { diagnostics: 'warn' });
@@ -377,6 +377,7 @@ describe('api mode limits', () => {
       expect.stringContaining('cloudwatch metrics: 14 dimensions beyond'),
       expect.stringContaining('cloudwatch metrics: 2 attributes named _aws'),
     ]);
+    expect(obs.drops().attribute_count_limit).toBe(14);
   });
 
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {

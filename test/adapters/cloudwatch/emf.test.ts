@@ -107,7 +107,7 @@ describe('emf mode, end to end', () => {
     expect(getSightline()!.stats().cloudwatch!.metrics?.dropped).toEqual({});
   });
 
-  it('keeps at most 30 dimensions, static ones first, and says so in diagnostics', async () => {
+  it('keeps at most 30 dimensions, static ones first, and counts the attributes left out', async () => {
     const { obs, written, documents } = startEmf({ dimensions: { Team: 'payments' } });
     const attributes: Record<string, string> = {};
     for (let i = 0; i < 35; i++) attributes[`a${String(i).padStart(2, '0')}`] = `v${i}`;
@@ -119,6 +119,7 @@ describe('emf mode, end to end', () => {
     expect(set).toHaveLength(30);
     expect(set.slice(0, 3)).toEqual(['Service', 'Environment', 'Team']);
     expect(set[29]).toBe('a26');
+    expect(obs.drops().attribute_count_limit).toBe(8);
   });
 
   it('never lets an attribute named _aws replace the EMF metadata, and says so in diagnostics', async () => {
@@ -186,6 +187,7 @@ describe('emf mode, end to end', () => {
     expect(said.filter((l) => l.includes('export.cloudwatch.events.dimensions'))).toEqual([
       expect.stringContaining('cloudwatch events: 2 dimensions beyond'),
     ]);
+    expect(obs.drops().attribute_count_limit).toBe(2);
   });
 
   it('never lets a failing writer reach the caller; the lost points are counted', async () => {
