@@ -55,6 +55,8 @@ export interface EsIntakeOptions {
   authorization: string;
   /** `http.max_content_length` (decompressed bytes); larger gets 413. Default 100 MB, as Elasticsearch. */
   maxContentLength?: number;
+  /** `index.mapping.total_fields.limit`: most fields in a data stream's mapping. Default 1000, as Elasticsearch. */
+  totalFieldsLimit?: number;
   port?: number;
 }
 
@@ -148,10 +150,15 @@ function numberFields(source: string): [string, JsonNumber][] {
 
 /**
  * The refusal Elasticsearch gives a document whose field is an object where the data stream's mapping
- * (set by the documents before it) has a concrete value, or the other way round; `undefined` when
- * the document fits, whose new fields then join the mapping.
+ * (set by the documents before it) has a concrete value, or the other way round, or whose new fields
+ * would take the mapping past `totalFields` (objects count as fields); `undefined` when the document
+ * fits, whose new fields then join the mapping.
  */
-function mappingConflict(mapping: Map<string, FieldKind>, doc: Record<string, unknown>): string | undefined {
+function mappingConflict(
+  mapping: Map<string, FieldKind>,
+  doc: Record<string, unknown>,
+  totalFields: number,
+): string | undefined {
   const kinds: [string, FieldKind][] = [];
   fieldKinds(doc, '', kinds);
   const seen = new Map(mapping);
@@ -163,6 +170,9 @@ function mappingConflict(mapping: Map<string, FieldKind>, doc: Record<string, un
         : `can't merge a non object mapping [${path}] with an object mapping`;
     }
     seen.set(path, kind);
+  }
+  if (seen.size > totalFields) {
+    return `failed to parse: Limit of total fields [${totalFields}] has been exceeded while adding new fields [${seen.size - mapping.size}]`;
   }
   for (const [path, kind] of seen) mapping.set(path, kind);
   return undefined;
@@ -183,8 +193,8 @@ export function dataStreamError(index: string | undefined): string | undefined {
  * every line, `create` actions into `logs-*-*`/`metrics-*-*` data streams, gzip bodies, 401 on bad
  * credentials, 413 above `http.max_content_length`, per-item results in request order with
  * `errors: true` (400 for a document with a metadata field such as `_id` at its root, a field whose
- * name is empty, or a field that is an object where earlier documents of its data stream made it a value, or the other way
- * round, as dynamic mapping refuses), `filter_path`,
+ * name is empty, a field that is an object where earlier documents of its data stream made it a value, or the other way
+ * round, as dynamic mapping refuses, or new fields past the data stream's total fields limit), `filter_path`,
  * and an OTLP `/v1/traces` endpoint (APM Server). Answers can be scripted per request or per document.
  */
 export class EsIntake {
@@ -424,7 +434,7 @@ export class EsIntake {
         const index = op.index as string;
         const mapping = this.mappings.get(index) ?? new Map<string, FieldKind>();
         this.mappings.set(index, mapping);
-        const conflict = mappingConflict(mapping, op.doc);
+        const conflict = mappingConflict(mapping, op.doc, this.options.totalFieldsLimit ?? 1000);
         if (conflict !== undefined)
           failure = { status: 400, type: 'document_parsing_exception', reason: `[1:2] ${conflict}` };
       }

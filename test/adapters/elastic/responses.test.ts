@@ -71,6 +71,34 @@ describe('elastic _bulk answers', () => {
     expect(diagnostics).not.toContain('PRIVATE-VALUE');
   });
 
+  it('counts each line refused past the total fields limit as rejected, sends it once and says so once', async () => {
+    const stderr = captureStderr();
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake, {}, { diagnostics: 'warn' });
+    // A logged object whose keys come from the request: each line adds a field to the mapping.
+    for (let i = 0; i < 1200; i++) obs.log.info({ [`sku_${i}`]: i }, `stock-${i}`);
+    obs.log.info('no new field');
+    await obs.forceFlush({ timeoutMs: 10_000 });
+
+    const logRequests = intake.bulk().filter((r) => r.ops[0]?.index === LOGS);
+    const statuses = logRequests.flatMap((r) => r.itemStatuses);
+    const refused = statuses.filter((st) => st === 400).length;
+    expect(refused).toBeGreaterThan(100);
+    // Every line went out once: a refusal is not retried.
+    expect(statuses).toHaveLength(1201);
+    expect(intake.docs(LOGS)).toHaveLength(1201 - refused);
+    expect(intake.docs(LOGS).at(-1)!.message).toBe('no new field');
+    const s = obs.stats().elastic!.logs!;
+    expect(s).toMatchObject({ produced: 1201, delivered: 1201 - refused, retried: 0, queued: 0 });
+    expect(s.dropped).toEqual({ rejected: refused });
+
+    const said = stderr
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('refused documents'));
+    expect(said).toEqual([expect.stringContaining('Limit of total fields [1000] has been exceeded')]);
+  });
+
   it('gives up on items that keep getting 429 once the retry budget is spent', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     intake.setItemRule((op) =>
