@@ -22,9 +22,11 @@ import {
 } from './helpers/http-client.js';
 import {
   activeDuringWebSocketSession,
+  asTheAppsSeeThem,
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
+  proxiedRequests,
   unfailedSessions,
   waitForSpans,
 } from './helpers/telemetry.js';
@@ -282,6 +284,22 @@ describe.each([
     const body = JSON.parse(reply.body);
     expect(body.activeTraceId).toBe(span!.spanContext().traceId);
     expect(body.activeSpanId).toBe(span!.spanContext().spanId);
+  });
+
+  it('names the client, scheme and host a proxy the app trusts forwards (trust proxy), and only then', async () => {
+    const trusting = express();
+    trusting.set('trust proxy', ['loopback', '10.0.0.0/8']);
+    trusting.use(expressMiddleware());
+    trusting.get('/proxied/:id', (_req: any, res: any) => res.send('ok'));
+    const trustingServer = createServer(trusting);
+    try {
+      const trustingBase = await listen(trustingServer);
+      expect(await proxiedRequests(obs, memory, trustingBase, base, '/users/3')).toEqual(
+        asTheAppsSeeThem(base),
+      );
+    } finally {
+      await close(trustingServer);
+    }
   });
 
   it('continues the caller trace from traceparent and reads baggage', async () => {

@@ -19,9 +19,11 @@ import {
 } from './helpers/http-client.js';
 import {
   activeDuringWebSocketSession,
+  asTheAppsSeeThem,
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
+  proxiedRequests,
   unfailedSessions,
   waitForSpans,
 } from './helpers/telemetry.js';
@@ -218,6 +220,20 @@ describe('sightlineFastify', () => {
     expect(body.activeTraceId).toBe(span!.spanContext().traceId);
     expect(body.activeSpanId).toBe(span!.spanContext().spanId);
     expect(body).toMatchObject({ activeName: 'GET /items/:sku', activeRoute: '/items/:sku' });
+  });
+
+  it('names the client, scheme and host a proxy the app trusts forwards (trustProxy), and only then', async () => {
+    const trusting = Fastify({ trustProxy: ['127.0.0.1', '10.0.0.0/8'] });
+    await trusting.register(sightlineFastify);
+    trusting.get('/proxied/:id', async () => 'ok');
+    try {
+      const trustingBase = await trusting.listen({ host: '127.0.0.1', port: 0 });
+      expect(await proxiedRequests(obs, memory, trustingBase, base, '/items/A-3')).toEqual(
+        asTheAppsSeeThem(base),
+      );
+    } finally {
+      await trusting.close();
+    }
   });
 
   it('runs a handler with a parsed body in the span context', async () => {

@@ -10,6 +10,7 @@ import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../sh
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { isWebSocketUpgrade, webSocketOutcome, withoutExpressWsSuffix } from '../shared/websocket-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
+import { trustedProxyView } from './trusted-proxy.js';
 
 /** Options of {@link expressMiddleware}. */
 export interface ExpressMiddlewareOptions extends HttpServerOptions {}
@@ -165,7 +166,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       path,
       encrypted: socket?.encrypted === true,
       headers: req.headers,
-      clientAddress: socket?.remoteAddress,
+      peerAddress: socket?.remoteAddress,
+      peerPort: socket?.remotePort,
+      proxied: trustedProxyView(req),
       httpVersion: req.httpVersion,
       webSocket,
       socket,

@@ -9,6 +9,12 @@ import {
   type ResolvedHttpServerOptions,
   resolveHttpServerOptions,
 } from '../shared/options.js';
+import {
+  hasForwardingHeaders,
+  httpScheme,
+  type ProxiedRequest,
+  textOrUndefined,
+} from '../shared/proxied-request.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
   type ServerRequest,
@@ -32,6 +38,10 @@ export interface FastifyRequestLike {
   log: ChildableLogger;
   is404?: boolean;
   routeOptions?: { url?: string | undefined };
+  /** The client, scheme and host as the app sees them: past a proxy it trusts (`trustProxy`). */
+  ip?: unknown;
+  protocol?: unknown;
+  host?: unknown;
 }
 
 /** The parts of a Fastify reply the plugin reads. */
@@ -66,6 +76,23 @@ function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
   const url = request.routeOptions?.url;
   return typeof url === 'string' && url.length > 0 ? url : undefined;
+}
+
+/**
+ * What Fastify makes of the request's X-Forwarded-* headers: under `trustProxy`, the client past
+ * the proxies it trusts, and the scheme and host the last one names; otherwise the connection's.
+ */
+function trustedProxyView(request: FastifyRequestLike): ProxiedRequest | undefined {
+  try {
+    return {
+      clientAddress: textOrUndefined(request.ip),
+      scheme: httpScheme(request.protocol),
+      host: textOrUndefined(request.host),
+    };
+  } catch {
+    // A getter that throws leaves the connection's own view.
+    return undefined;
+  }
 }
 
 function finish(request: Tracked, outcome: ServerRequestOutcome): void {
@@ -178,7 +205,9 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       path: requestPath(request.url),
       encrypted: socket?.encrypted === true,
       headers: raw.headers,
-      clientAddress: socket?.remoteAddress,
+      peerAddress: socket?.remoteAddress,
+      peerPort: socket?.remotePort,
+      proxied: hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined,
       httpVersion: raw.httpVersion,
       route: routeOf(request),
       webSocket: isWebSocketUpgrade(raw),

@@ -16,6 +16,7 @@ import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
+import type { ProxiedRequest } from './proxied-request.js';
 import { propagatorOf } from './propagator.js';
 import {
   type ActiveSeries,
@@ -51,7 +52,11 @@ export interface ServerRequestInfo {
   path: string;
   encrypted: boolean;
   headers: IncomingHttpHeaders;
-  clientAddress: string | undefined;
+  /** The connection's peer: the client, or the last proxy on the way. */
+  peerAddress: string | undefined;
+  peerPort: number | undefined;
+  /** What the app trusts a proxy to say of the client, scheme and host (see ProxiedRequest). */
+  proxied?: ProxiedRequest | undefined;
   httpVersion: string | undefined;
   /** The route template when the framework has matched it before the request starts (Fastify). */
   route?: string | undefined;
@@ -154,17 +159,24 @@ export class ServerRequest {
     this.method = normalizeMethod(info.method);
     this.path = info.path;
     this.webSocket = info.webSocket === true;
-    const scheme = info.encrypted ? 'https' : 'http';
+    const proxied = info.proxied;
+    const scheme = proxied?.scheme ?? (info.encrypted ? 'https' : 'http');
     const attributes: Attributes = {};
     setMethodAttributes(attributes, info.method, this.method);
     attributes['url.path'] = info.path;
     attributes['url.scheme'] = scheme;
     // HTTP/2 names the host in :authority; a Host header is optional there.
-    const authority = info.headers.host ?? info.headers[':authority'];
-    const host = parseHost(typeof authority === 'string' ? authority : undefined, info.encrypted ? 443 : 80);
+    const authority = proxied?.host ?? info.headers.host ?? info.headers[':authority'];
+    const host = parseHost(
+      typeof authority === 'string' ? authority : undefined,
+      scheme === 'https' ? 443 : 80,
+    );
     if (host.address !== undefined) attributes['server.address'] = host.address;
     attributes['server.port'] = host.port;
-    if (info.clientAddress !== undefined) attributes['client.address'] = info.clientAddress;
+    const clientAddress = proxied?.clientAddress ?? info.peerAddress;
+    if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
+    if (info.peerAddress !== undefined) attributes['network.peer.address'] = info.peerAddress;
+    if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;

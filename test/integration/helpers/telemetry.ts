@@ -2,7 +2,13 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { Sightline } from '../../../src/api/types.js';
 import type { MemoryExporter, MemoryMetricPoint } from '../../../src/testing/index.js';
-import { type heldRequests, openWebSocket, pipelinedThenGone, webSocketSession } from './http-client.js';
+import {
+  type heldRequests,
+  openWebSocket,
+  pipelinedThenGone,
+  request,
+  webSocketSession,
+} from './http-client.js';
 
 /** Polls (flushing each time) until `count` spans match. */
 export async function waitForSpans(
@@ -159,5 +165,50 @@ export function unfailedSessions(spanName: string, route: string) {
     active: 0,
     inRequestLatency: false,
     session: { 'http.request.method': 'GET', 'http.route': route, 'http.response.status_code': 101 },
+  };
+}
+
+/** What a proxy at 10.0.0.2, behind the loopback one, forwards of a client at 203.0.113.7. */
+const FORWARDED = {
+  'x-forwarded-for': '203.0.113.7, 10.0.0.2',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-host': 'shop.example.com',
+};
+
+/**
+ * Sends `/proxied/1` with a proxy's X-Forwarded-* headers and `/proxied/2` naming a scheme HTTP is
+ * not served over to `trusting` (an app that trusts loopback and 10.0.0.0/8 proxies), and the same
+ * headers to `path` on `base` (one that trusts none), and returns the client.address, url.scheme,
+ * server.address, server.port and network.peer.address of their SERVER spans.
+ */
+export async function proxiedRequests(
+  obs: Sightline,
+  memory: MemoryExporter,
+  trusting: string,
+  base: string,
+  path: string,
+) {
+  await request(trusting, '/proxied/1', { headers: FORWARDED });
+  await request(trusting, '/proxied/2', {
+    headers: { 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'shop.example.com:8443' },
+  });
+  await request(base, path, { headers: FORWARDED });
+  const spans = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER, 3);
+  const seen = (spanPath: string) => {
+    const a = spans.find((s) => s.attributes['url.path'] === spanPath)?.attributes ?? {};
+    const keys = ['client.address', 'url.scheme', 'server.address', 'server.port', 'network.peer.address'];
+    return keys.map((k) => a[k]);
+  };
+  return { trusted: seen('/proxied/1'), unknownScheme: seen('/proxied/2'), untrusted: seen(path) };
+}
+
+/** What proxiedRequests returns when sightline takes from the headers what the apps take. */
+export function asTheAppsSeeThem(base: string) {
+  return {
+    trusted: ['203.0.113.7', 'https', 'shop.example.com', 443, '127.0.0.1'],
+    // A scheme HTTP is not served over is the connection's: each would be a series of active_requests.
+    unknownScheme: ['127.0.0.1', 'http', 'shop.example.com', 8443, '127.0.0.1'],
+    // An app that trusts no proxy (the frameworks' default) takes none of it, nor does sightline.
+    untrusted: ['127.0.0.1', 'http', '127.0.0.1', Number(new URL(base).port), '127.0.0.1'],
   };
 }
