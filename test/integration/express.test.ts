@@ -794,6 +794,14 @@ describe.each([
     });
     expect(users!.unit).toBe('s');
     expect((users!.value as { count: number }).count).toBeGreaterThanOrEqual(2);
+    // The semantic conventions' attributes of the metric, and none of the span's per-request ones.
+    expect(users!.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'http.route': '/users/:id',
+      'http.response.status_code': 200,
+      'network.protocol.version': '1.1',
+    });
     const routes = memory
       .metrics()
       .filter((p) => p.name === 'http.server.request.duration')

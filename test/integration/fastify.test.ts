@@ -521,6 +521,14 @@ describe('sightlineFastify', () => {
     });
     expect((point!.value as { count: number }).count).toBeGreaterThanOrEqual(2);
     expect(point!.unit).toBe('s');
+    // The semantic conventions' attributes of the metric, and none of the span's per-request ones.
+    expect(point!.attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'http.route': '/v1/stores/:storeId/items/:sku',
+      'http.response.status_code': 200,
+      'network.protocol.version': '1.1',
+    });
   });
 
   it('counts a request in http.server.active_requests while it runs, and out once answered', async () => {

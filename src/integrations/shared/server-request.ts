@@ -144,6 +144,9 @@ export class ServerRequest {
   readonly webSocket: boolean;
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
+  private readonly scheme: 'http' | 'https';
+  /** Node's parser takes four versions only (0.9, 1.0, 1.1, 2.0): the duration's series stay few. */
+  private readonly protocolVersion: string | undefined;
   private readonly startedAt = performance.now();
   private readonly active: ActiveSeries | ActiveUpgrade;
   private error: unknown;
@@ -180,6 +183,8 @@ export class ServerRequest {
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;
+    this.scheme = scheme;
+    this.protocolVersion = info.httpVersion;
     // Known at the start, the route reaches samplers and span processors, as the semantic
     // conventions ask, and the span needs no renaming at the end.
     this.startRoute = info.route;
@@ -249,16 +254,21 @@ export class ServerRequest {
     }
     span.end();
 
-    const method = this.method;
+    const { method, scheme, protocolVersion } = this;
     const metricRoute = route ?? UNMATCHED_ROUTE;
     // An upgrade the app answered in HTTP (a route of no WebSocket, a 404, a hook's 401) never became
     // a session: that answer's latency and failure belong with the route's requests.
     const duration = outcome.upgraded === true ? webSocketSessions(this.obs) : this.instruments.duration;
     duration.record(
       seconds,
-      `${method}\u0000${metricRoute}\u0000${status ?? ''}\u0000${errorType ?? ''}`,
+      `${method}\u0000${scheme}\u0000${protocolVersion}\u0000${metricRoute}\u0000${status ?? ''}\u0000${errorType ?? ''}`,
       () => {
-        const attributes: Attributes = { 'http.request.method': method, 'http.route': metricRoute };
+        const attributes: Attributes = {
+          'http.request.method': method,
+          'url.scheme': scheme,
+          'http.route': metricRoute,
+        };
+        if (protocolVersion !== undefined) attributes['network.protocol.version'] = protocolVersion;
         if (status !== undefined) attributes['http.response.status_code'] = status;
         if (errorType !== undefined) attributes['error.type'] = errorType;
         return attributes;

@@ -164,7 +164,13 @@ export function unfailedSessions(spanName: string, route: string) {
     lines: [line, line],
     active: 0,
     inRequestLatency: false,
-    session: { 'http.request.method': 'GET', 'http.route': route, 'http.response.status_code': 101 },
+    session: {
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'http.route': route,
+      'http.response.status_code': 101,
+      'network.protocol.version': '1.1',
+    },
   };
 }
 
