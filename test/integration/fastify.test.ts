@@ -751,6 +751,64 @@ describe('sightlineFastify timeouts and options', () => {
     expect(span!.name).toBe('GET /inside');
     await local.close();
   });
+
+  it('records a request an onRequest hook registered before it answers or fails, from when it came in', async () => {
+    const local = Fastify({ loggerInstance: obs.log });
+    // What @fastify/cors does for a preflight, and an auth hook, both registered first.
+    local.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'OPTIONS') return reply.code(204).send();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      if (request.headers.authorization === undefined) return reply.code(401).send({ error: 'sign in' });
+      if (request.headers.authorization === 'down') throw new Error('auth service down');
+    });
+    await local.register(sightlineFastify, { ignore: ['/health'] });
+    local.get('/accounts/:id', async () => 'ok');
+    local.get('/health', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    rawLines.length = 0;
+    expect((await request(url, '/accounts/1')).status).toBe(401);
+    expect((await request(url, '/accounts/2', { headers: { authorization: 'down' } })).status).toBe(500);
+    expect((await request(url, '/accounts/3', { method: 'OPTIONS' })).status).toBe(204);
+    expect((await request(url, '/health')).status).toBe(401);
+    const spans = await waitForSpans(
+      obs,
+      memory,
+      (s) => String(s.attributes['url.path']).startsWith('/accounts/'),
+      3,
+    );
+    const byPath = (path: string) => spans.find((s) => s.attributes['url.path'] === path)!;
+    expect(byPath('/accounts/1').name).toBe('GET /accounts/:id');
+    expect(byPath('/accounts/1').attributes).toMatchObject({
+      'http.route': '/accounts/:id',
+      'http.response.status_code': 401,
+    });
+    expect(byPath('/accounts/1').status.code).toBe(SpanStatusCode.UNSET);
+    // The span starts when the request came in, before the hook's wait.
+    const [seconds, nanos] = byPath('/accounts/1').duration;
+    expect(seconds * 1e3 + nanos / 1e6).toBeGreaterThanOrEqual(50);
+    expect(byPath('/accounts/2').attributes).toMatchObject({
+      'http.response.status_code': 500,
+      'error.type': 'Error',
+    });
+    expect(byPath('/accounts/2').events.map((e) => e.name)).toEqual(['exception']);
+    expect(byPath('/accounts/3').name).toBe('OPTIONS');
+    expect(byPath('/accounts/3').attributes['http.response.status_code']).toBe(204);
+    const lines = memory.logs().filter((l) => l.duration_ms !== undefined);
+    expect(lines.map((l) => [l.level, l.route, l.status])).toEqual([
+      ['warn', '/accounts/:id', 401],
+      ['error', '/accounts/:id', 500],
+      ['info', 'unmatched', 204],
+    ]);
+    const failed = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/accounts/:id',
+      'http.response.status_code': 500,
+    });
+    expect(failed?.attributes['error.type']).toBe('Error');
+    // An ignored path stays ignored.
+    expect(memory.spans().filter(server('/health'))).toEqual([]);
+    await local.close();
+  });
 });
 
 describe('sightlineFastify with @fastify/websocket', () => {

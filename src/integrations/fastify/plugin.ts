@@ -18,6 +18,7 @@ import {
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
   type ServerRequest,
+  type ServerRequestInfo,
   type ServerRequestOutcome,
   startServerRequest,
   TIMEOUT,
@@ -49,6 +50,8 @@ export interface FastifyReplyLike {
   raw: ServerResponse;
   statusCode: number;
   log: unknown;
+  /** Milliseconds since the request came in (Fastify 4+). */
+  elapsedTime?: number;
 }
 
 type Done = (err?: Error) => void;
@@ -67,10 +70,18 @@ export type SightlineFastifyPlugin = ((
 ) => void) & { readonly [key: symbol]: unknown };
 
 const kServerRequest = Symbol.for('sightline.fastify.request');
+// A request the onRequest hook saw and left alone: an ignored path, or one before init().
+const kPassed = Symbol('sightline.fastify.passed');
+// What an onError hook saw before the request was traced (a hook ahead of the plugin's failed).
+const kEarlyError = Symbol('sightline.fastify.earlyError');
 // Options Fastify's `register` itself understands; they reach the plugin too.
 const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
-type Tracked = FastifyRequestLike & { [kServerRequest]?: ServerRequest };
+type Tracked = FastifyRequestLike & {
+  [kServerRequest]?: ServerRequest;
+  [kPassed]?: true;
+  [kEarlyError]?: unknown;
+};
 
 function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
@@ -180,6 +191,46 @@ function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
   }
 }
 
+function requestInfo(request: FastifyRequestLike, startedAt?: number): ServerRequestInfo {
+  const raw = request.raw;
+  const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
+  const info: ServerRequestInfo = {
+    method: raw.method,
+    path: requestPath(request.url),
+    encrypted: socket?.encrypted === true,
+    headers: raw.headers,
+    peerAddress: socket?.remoteAddress,
+    peerPort: socket?.remotePort,
+    proxied: hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined,
+    httpVersion: raw.httpVersion,
+    route: routeOf(request),
+    webSocket: isWebSocketUpgrade(raw),
+    socket,
+  };
+  if (startedAt !== undefined) info.startedAt = startedAt;
+  return info;
+}
+
+/**
+ * Traces a request answered before the plugin's onRequest hook ran: an onRequest hook registered
+ * ahead of it answered (@fastify/cors's preflight, an auth hook's 401) or failed, and Fastify ran
+ * no later onRequest hook. Its span starts when the request came in.
+ */
+function traceAnsweredEarly(
+  request: Tracked,
+  reply: FastifyReplyLike,
+  resolved: ResolvedHttpServerOptions,
+): void {
+  if (request[kServerRequest] !== undefined || request[kPassed] === true) return;
+  const obs = resolved.sightline ?? getSightline();
+  if (obs === undefined) return;
+  const elapsed = typeof reply.elapsedTime === 'number' ? reply.elapsedTime : 0;
+  const tracked = startServerRequest(obs, resolved, requestInfo(request, performance.now() - elapsed));
+  if (tracked === undefined) return;
+  request[kServerRequest] = tracked;
+  if (Object.hasOwn(request, kEarlyError)) tracked.recordError(request[kEarlyError]);
+}
+
 function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
   let resolved: ResolvedHttpServerOptions;
   try {
@@ -197,24 +248,15 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   fastify.addHook('onRequest', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
     const obs = resolved.sightline ?? getSightline();
     // Registered again in a child plugin: the registration above is tracing this request already.
-    if (obs === undefined || request[kServerRequest] !== undefined) return next();
+    if (request[kServerRequest] !== undefined) return next();
+    const tracked = obs === undefined ? undefined : startServerRequest(obs, resolved, requestInfo(request));
+    if (tracked === undefined) {
+      request[kPassed] = true;
+      return next();
+    }
+    request[kServerRequest] = tracked;
     const raw = request.raw;
     const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
-    const tracked = startServerRequest(obs, resolved, {
-      method: raw.method,
-      path: requestPath(request.url),
-      encrypted: socket?.encrypted === true,
-      headers: raw.headers,
-      peerAddress: socket?.remoteAddress,
-      peerPort: socket?.remotePort,
-      proxied: hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined,
-      httpVersion: raw.httpVersion,
-      route: routeOf(request),
-      webSocket: isWebSocketUpgrade(raw),
-      socket,
-    });
-    if (tracked === undefined) return next();
-    request[kServerRequest] = tracked;
     // Fastify's onTimeout reports the timeout, but not for a hijacked reply (a WebSocket, an event stream).
     watchIdleTimeout(socket, raw.httpVersionMajor);
     // Fastify runs onRequestAbort only when req.aborted is set, which Node leaves unset once the
@@ -253,7 +295,10 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
 
   fastify.addHook('onError', (request: Tracked, _reply: FastifyReplyLike, error: unknown, next: Done) => {
     try {
-      request[kServerRequest]?.recordError(error);
+      const tracked = request[kServerRequest];
+      if (tracked !== undefined) tracked.recordError(error);
+      else if (request[kPassed] !== true && !Object.hasOwn(request, kEarlyError))
+        request[kEarlyError] = error;
     } catch {
       // Recording never stands in the way of Fastify's error handling.
     }
@@ -269,6 +314,11 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   });
 
   fastify.addHook('onResponse', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
+    try {
+      traceAnsweredEarly(request, reply, resolved);
+    } catch {
+      // Tracing never breaks the request.
+    }
     // HTTP/2's compatibility response emits 'finish' for a stream the client cancelled too.
     if (reply.raw.writableEnded) finish(request, { route: routeOf(request), status: reply.statusCode });
     else finishUnfinished(request, reply);

@@ -64,6 +64,8 @@ export interface ServerRequestInfo {
   webSocket?: boolean;
   /** The connection, on which ws answers a WebSocket's handshake. */
   socket?: unknown;
+  /** When the request came in (`performance.now()`), for one traced only once it was answered. */
+  startedAt?: number;
 }
 
 /** How a request ended. */
@@ -147,7 +149,7 @@ export class ServerRequest {
   private readonly scheme: 'http' | 'https';
   /** Node's parser takes four versions only (0.9, 1.0, 1.1, 2.0): the duration's series stay few. */
   private readonly protocolVersion: string | undefined;
-  private readonly startedAt = performance.now();
+  private readonly startedAt: number;
   private readonly active: ActiveSeries | ActiveUpgrade;
   private error: unknown;
   private hasError = false;
@@ -159,6 +161,7 @@ export class ServerRequest {
     private readonly options: ResolvedHttpServerOptions,
     info: ServerRequestInfo,
   ) {
+    this.startedAt = info.startedAt ?? performance.now();
     this.method = normalizeMethod(info.method);
     this.path = info.path;
     this.webSocket = info.webSocket === true;
@@ -194,7 +197,9 @@ export class ServerRequest {
     const parent = propagatorOf(obs).extract(ROOT_CONTEXT, info.headers, defaultTextMapGetter);
     this.span = obs.tracer.startSpan(
       spanName(this.method, info.route),
-      { kind: SpanKind.SERVER, attributes },
+      info.startedAt === undefined
+        ? { kind: SpanKind.SERVER, attributes }
+        : { kind: SpanKind.SERVER, attributes, startTime: info.startedAt },
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
