@@ -133,6 +133,8 @@ beforeAll(async () => {
     throw new TypeError('async boom');
   });
   app.get('/teapot', async (_request, reply) => reply.code(418).send('short and stout'));
+  // What @fastify/static does for a file it does not have: the not-found handler answers.
+  app.get('/assets/*', (_request, reply) => reply.callNotFound());
   app.get('/slow', (request, _reply) => {
     request.raw.on('close', () => abortSeen.resolve());
     aborted.resolve();
@@ -308,6 +310,20 @@ describe('sightlineFastify', () => {
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
     const point = await durationPoint(obs, memory, 'http.server.request.duration', {
       'http.route': 'unmatched',
+      'http.response.status_code': 404,
+    });
+    expect(point).toBeDefined();
+  });
+
+  it('records a 404 the route hands to the not-found handler under that route, in spans, metrics and logs alike', async () => {
+    expect((await request(base, '/assets/app-3f2a.js')).status).toBe(404);
+    const [span] = await waitForSpans(obs, memory, server('/assets/app-3f2a.js'));
+    expect(span!.name).toBe('GET /assets/*');
+    expect(span!.attributes).toMatchObject({ 'http.route': '/assets/*', 'http.response.status_code': 404 });
+    const line = memory.logs().find((l) => l.path === '/assets/app-3f2a.js' && l.route !== undefined);
+    expect(line).toMatchObject({ level: 'warn', route: '/assets/*', status: 404 });
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/assets/*',
       'http.response.status_code': 404,
     });
     expect(point).toBeDefined();

@@ -232,7 +232,11 @@ export class ServerRequest {
     if (outcome.serverError !== undefined && !this.hasError) this.recordError(outcome.serverError);
     this.done = true;
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const { route, status } = outcome;
+    const { status } = outcome;
+    // A handler that passes its request on to the not-found handler (Fastify's reply.callNotFound(),
+    // as @fastify/static does for a missing file) leaves it under the route it matched, which the
+    // span has carried since it started.
+    const route = outcome.route ?? this.startRoute;
     let errorType = outcome.errorType;
     if (outcome.upgraded === true) {
       if (this.hasError) errorType = errorTypeOf(this.error);
