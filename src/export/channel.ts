@@ -4,7 +4,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import { type Diag, silentDiag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
-import { realClearTimeout, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
+import { realClearTimeout, realNow, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
 import { encodeParts, ItemQueue, splitHalves } from './batching.js';
 import { encodeTurn } from './encode-turns.js';
 import { backoffDelayMs, DEFAULT_RETRY, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -98,7 +98,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const gzip = options.gzip ?? true;
   const diag: Diag = options.diag ?? silentDiag;
   const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
+  // Monotonic: NTP stepping the wall clock must not stretch a retry budget or spend it at once.
+  const now = options.now ?? realNow;
   const isRetryable = spec.isRetryable ?? defaultIsRetryable;
   const baseHeaders = normaliseHeaders(spec.headers ?? {});
   const where = describeUrl(spec.url);
@@ -375,7 +376,8 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       delay = undefined;
     }
     if (delay === undefined || !Number.isFinite(delay) || delay < 0) {
-      delay = parseRetryAfter(res.headers.get('retry-after'), now());
+      // An HTTP date is on the wall clock.
+      delay = parseRetryAfter(res.headers.get('retry-after'), Date.now());
     }
     return delay === undefined ? undefined : Math.ceil(delay);
   }

@@ -130,7 +130,7 @@ export interface ChannelOptions {
   diag?: Diag | undefined;
   /** Random source in [0, 1) for jitter. Default `Math.random`. */
   random?: (() => number) | undefined;
-  /** Clock in ms for retry budgets and deadlines. Default `Date.now`. */
+  /** Monotonic clock in ms for retry budgets and deadlines. Default `performance.now`. */
   now?: (() => number) | undefined;
 }
 

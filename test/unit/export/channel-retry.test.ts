@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createChannel } from '../../../src/export/channel.js';
 import type { ChannelOptions, ChannelSpec } from '../../../src/export/spec.js';
 import {
@@ -122,6 +122,42 @@ describe('channel retries', () => {
     expect(s.retried).toBe(4 * (intake.requests.length - 1));
     expect(s).toMatchObject({ produced: 4, delivered: 0, queued: 0, dropped: { retries_exhausted: 4 } });
     expect(identityHolds(s)).toBe(true);
+  });
+
+  it('keeps retrying a batch when the wall clock steps forward ten minutes', async () => {
+    // NTP stepping the clock once the first attempt failed: the budget is of time spent retrying.
+    const wallNow = Date.now;
+    const clock = vi.spyOn(Date, 'now');
+    intake = await startIntake((_req, i) => {
+      if (i === 0) clock.mockImplementation(() => wallNow() + 600_000);
+      return { status: i < 3 ? 503 : 200 };
+    });
+    const ch = channel({}, { retry: { initialDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 1000 } });
+    ch.pushAll(nums(4));
+    try {
+      await ch.forceFlush(3000);
+      expect(ch.stats()).toMatchObject({ delivered: 4, retried: 12, queued: 0, dropped: {} });
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('gives up on a batch within its retry budget when the wall clock steps back', async () => {
+    // Ten minutes back would otherwise hold the batch, and the queue behind it, for ten more minutes.
+    const wallNow = Date.now;
+    const clock = vi.spyOn(Date, 'now');
+    intake = await startIntake((_req, i) => {
+      if (i === 0) clock.mockImplementation(() => wallNow() - 600_000);
+      return { status: 503 };
+    });
+    const ch = channel({}, { retry: { initialDelayMs: 20, maxDelayMs: 50, maxElapsedMs: 300 } });
+    ch.pushAll(nums(4));
+    try {
+      await ch.forceFlush(3000);
+      expect(ch.stats()).toMatchObject({ delivered: 0, queued: 0, dropped: { retries_exhausted: 4 } });
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('gives up at once when Retry-After asks for more than the budget', async () => {
