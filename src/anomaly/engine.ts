@@ -9,6 +9,7 @@ import type { Diag } from '../diag/diag.js';
 import { boundedCumulative } from '../export/bounded-cumulative.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import type { DropCounter } from '../internal/drops.js';
+import { realNow } from '../internal/node-timers.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
@@ -85,6 +86,15 @@ const ENGINE_COOLDOWN = 3;
  */
 const STALE_CYCLES = 3;
 
+/**
+ * How late, in intervals, a cycle may come before its counts are taken as partial: a process frozen
+ * (docker pause, SIGSTOP, a VM or laptop asleep) or an event loop blocked past a cycle's time
+ * recorded nothing for part of the cycle, which would read as traffic falling. At least a second,
+ * so a loaded machine's late timers at short intervals are still cycles.
+ */
+const STALLED_LATE_INTERVALS = 0.5;
+const STALLED_LATE_MIN_MS = 1000;
+
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
 
@@ -127,6 +137,8 @@ export class AnomalyEngine extends MetricReader {
   private running: Promise<void> | undefined;
   private readonly options: EngineOptions;
   private cycle = 0;
+  /** When the last cycle collected, on the wall clock and on the process's own. */
+  private collectedAt: { wall: number; own: number } | undefined;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
   episodes = 0;
 
@@ -168,6 +180,7 @@ export class AnomalyEngine extends MetricReader {
   }
 
   protected override onInitialized(): void {
+    this.collectedAt = { wall: (this.options.now ?? Date.now)(), own: realNow() };
     this.timer = setInterval(() => void this.runCycle(), this.options.intervalMs);
     this.timer.unref();
   }
@@ -201,8 +214,10 @@ export class AnomalyEngine extends MetricReader {
         timeoutMillis: Math.min(this.options.intervalMs, 30_000),
       });
       const now = (this.options.now ?? Date.now)();
+      const levels = this.levels(resourceMetrics);
+      if (this.stalled(now)) return;
       const samples = extractSamples(
-        flattenResourceMetrics(this.levels(resourceMetrics)),
+        flattenResourceMetrics(levels),
         this.options.detected,
         this.options.watchHttp,
         this.options.intervalMs / 1000,
@@ -214,6 +229,25 @@ export class AnomalyEngine extends MetricReader {
         `a detection cycle failed: ${error instanceof Error ? error.message : 'error'}`,
       );
     }
+  }
+
+  /**
+   * Whether this cycle came so late that the process did not run for part of it: its counts are of
+   * the time before the stall only, and are not judged. Either clock tells: a frozen process's both
+   * move on, a machine asleep moves the wall clock only.
+   */
+  private stalled(now: number): boolean {
+    const own = realNow();
+    const last = this.collectedAt;
+    this.collectedAt = { wall: now, own };
+    if (last === undefined) return false;
+    const late = Math.max(now - last.wall, own - last.own) - this.options.intervalMs;
+    if (late <= Math.max(STALLED_LATE_INTERVALS * this.options.intervalMs, STALLED_LATE_MIN_MS)) return false;
+    this.options.diag.info(
+      'anomaly.stalled',
+      `a detection cycle came ${Math.round(late / 1000)} s late (the process was paused or blocked, or the clock stepped); its counts are not judged`,
+    );
+    return true;
   }
 
   /** Feeds one cycle's samples, and zeros for rate series that went silent. */

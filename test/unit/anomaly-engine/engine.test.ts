@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AnomalyEngine } from '../../../src/anomaly/engine.js';
 import { extractSamples, histogramQuantile } from '../../../src/anomaly/engine-series.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
@@ -290,6 +290,45 @@ describe('the anomaly engine', () => {
     expect(heard).toEqual([]);
     await engine.runCycle();
     expect(heard.map((e) => e.observed)).toEqual([0]);
+  });
+
+  it.each([
+    ['frozen (docker pause, SIGSTOP)', 'process'],
+    ['asleep (a laptop, a suspended VM)', 'machine'],
+  ])('does not take the cycle of a process %s for a fall in its rate', async (_name, paused) => {
+    const { obs } = startCaptured({ metricInterval: 60_000, anomaly: { warmup: 30 } });
+    const engine = (obs as SightlineInstance).anomalyEngine;
+    const cycle = () => engine?.runCycle();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const orders = obs.metrics.counter('orders.placed', { detect: true });
+    const rand = prng(7);
+    for (let i = 0; i < 150; i++) {
+      orders.add(poisson(rand, 300));
+      await cycle();
+    }
+    // Ten minutes stopped three seconds into a one-minute cycle: the cycle that comes on waking
+    // holds three seconds of orders. A frozen process's own clock moves on too; asleep, only the
+    // wall clock does.
+    orders.add(poisson(rand, 15));
+    const wall = Date.now;
+    const own = performance.now.bind(performance);
+    const wallClock = vi.spyOn(Date, 'now').mockImplementation(() => wall() + 600_000);
+    const ownClock =
+      paused === 'process'
+        ? vi.spyOn(performance, 'now').mockImplementation(() => own() + 600_000)
+        : undefined;
+    try {
+      await cycle();
+      for (let i = 0; i < 10; i++) {
+        orders.add(poisson(rand, 300));
+        await cycle();
+      }
+    } finally {
+      wallClock.mockRestore();
+      ownClock?.mockRestore();
+    }
+    expect(heard.map((e) => e.explanation)).toEqual([]);
   });
 
   it('does not call a counter fed in batches, empty one minute in ten, out when two minutes in a row are', () => {
