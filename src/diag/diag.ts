@@ -3,6 +3,8 @@
  * `SIGHTLINE_DIAGNOSTICS=debug|info|warn|error`), each message key rate-limited so a failing
  * backend never turns into a log storm, and written to stderr, never through the user's logger.
  */
+import { realNow } from '../internal/node-timers.js';
+
 export type DiagLevel = 'debug' | 'info' | 'warn' | 'error' | 'none';
 
 const RANK: Record<DiagLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, none: 100 };
@@ -24,6 +26,7 @@ export interface DiagOptions {
   /** Minimum interval between two reports of the same key. */
   intervalMs?: number;
   write?: DiagWriter;
+  /** Monotonic clock in ms for the rate limit. Default `performance.now`. */
   now?: () => number;
 }
 
@@ -39,7 +42,8 @@ export function createDiag(options: DiagOptions): Diag {
   const threshold = RANK[options.level];
   const intervalMs = options.intervalMs ?? 60_000;
   const write = options.write ?? stderrWriter;
-  const now = options.now ?? Date.now;
+  // Monotonic: NTP stepping the wall clock back must not mute a warning for as long as the step.
+  const now = options.now ?? realNow;
   const lastAt = new Map<string, number>();
   const suppressed = new Map<string, number>();
   const seenOnce = new Set<string>();
