@@ -10,6 +10,13 @@ const AT_VALUE = 2;
 /** Zeros where a day before the series had values, or was out: an outage, not its idle hours. */
 const AT_GAP = 4;
 /**
+ * Values, then zeros from the next quarter hour on, where a day before the series was idle or
+ * closed within a quarter hour: it closed here. A business that closes at 18:05 has values in the
+ * quarter hour from 18:00 every day, so its zeros there are gaps; closing at 17:55 by the clock (ten
+ * minutes early, or on time after NTP stepped the clock back) is still its day.
+ */
+const AT_CLOSED = 8;
+/**
  * Share of a rate's values at zero over about the last day from which it is a rate that stops for
  * hours every day (traffic at night, a job's output), as the detector tells one.
  */
@@ -47,15 +54,23 @@ export class IdleHours {
     this.fed++;
     const weight = Math.max(this.intervalMs / DAY_MS, 1 / this.fed);
     this.zeroShare += weight * ((value === 0 ? 1 : 0) - this.zeroShare);
-    if (slot > this.at) {
+    const prev = this.at;
+    if (slot > prev) {
       // Quarter hours without a value, and those two days old, hold nothing.
-      const from = this.at < 0 ? slot : Math.max(this.at + 1, slot - RING + 1);
+      const from = prev < 0 ? slot : Math.max(prev + 1, slot - RING + 1);
       for (let s = from; s <= slot; s++) this.slots[s % RING] = 0;
       this.at = slot;
     }
     if (slot > this.at - RING) {
       const dayBefore = this.did(slot - DAY_SLOTS);
-      this.slots[slot % RING]! |= value !== 0 ? AT_VALUE : dayBefore & (AT_VALUE | AT_GAP) ? AT_GAP : AT_ZERO;
+      const mark = value !== 0 ? AT_VALUE : dayBefore & (AT_VALUE | AT_GAP) ? AT_GAP : AT_ZERO;
+      this.slots[slot % RING]! |= mark;
+      if (value === 0 && slot > prev && slot - prev < DAY_SLOTS && this.did(prev) & AT_VALUE) {
+        const closedNear =
+          (this.did(prev - DAY_SLOTS - 1) | this.did(prev - DAY_SLOTS) | this.did(prev - DAY_SLOTS + 1)) &
+          AT_CLOSED;
+        if (mark === AT_ZERO || closedNear) this.slots[prev % RING]! |= AT_CLOSED;
+      }
     }
     if (this.zeroShare < IDLE_SHARE) return NOT_IDLE;
     // A quarter hour either side of yesterday's time, as a business opens and closes a few minutes
@@ -64,7 +79,10 @@ export class IdleHours {
     const before = this.did(slot - DAY_SLOTS - 1);
     const then = this.did(slot - DAY_SLOTS);
     const after = this.did(slot - DAY_SLOTS + 1);
-    return { zero: ((then | after) & AT_ZERO) !== 0, value: ((before | then | after) & AT_VALUE) !== 0 };
+    return {
+      zero: ((then | after) & (AT_ZERO | AT_CLOSED)) !== 0,
+      value: ((before | then | after) & AT_VALUE) !== 0,
+    };
   }
 
   private did(slot: number): number {

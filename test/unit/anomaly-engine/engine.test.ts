@@ -474,6 +474,47 @@ describe('the anomaly engine', () => {
     expect(activeAt23.filter((n) => n > 0)).toEqual([]);
   });
 
+  it.each([
+    ['its clock stepped back ten minutes', -10, 0],
+    ['it closed ten minutes early', 0, -10],
+  ])('does not report the closing of a business-hours rate as an outage when %s', (_name, step, early) => {
+    // Orders from 09:00 to 18:05, so the quarter hour from 18:00 has orders every day; on the fifth
+    // day the shop closes at 17:55 by the clock.
+    const detected = new Set(['orders.placed']);
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 4; seed++) {
+      const { heard: events, engine } = minuteCycles(detected, false);
+      const rand = prng(seed);
+      for (let i = 9 * 60; i < 9 * 60 + 5 * DAY_CYCLES; i++) {
+        const day = Math.floor(i / DAY_CYCLES);
+        const minute = i % DAY_CYCLES;
+        const close = 18 * 60 + 5 + (day === 4 ? early : 0);
+        const clock = T0 + (i + (day === 4 && minute >= 12 * 60 ? step : 0)) * MINUTE;
+        const count = minute >= 9 * 60 && minute < close ? 30 + Math.round(rand() * 20) : 0;
+        const points: NumberPoint[] = [];
+        if (count > 0) {
+          points.push({
+            name: 'orders.placed',
+            description: '',
+            unit: '',
+            kind: 'counter',
+            temporality: 'delta',
+            monotonic: true,
+            attributes: {},
+            startTimeMs: 0,
+            timeMs: 0,
+            value: count,
+          });
+        }
+        engine.feed(extractSamples(points, detected, false, MINUTE / 1000), clock);
+      }
+      // The first evening cannot be told from an outage.
+      const later = events.filter((e) => e.time > T0 + DAY_CYCLES * MINUTE);
+      heard.push(...later.map((e) => `seed ${seed} ${new Date(e.time).toISOString()} ${e.explanation}`));
+    }
+    expect(heard).toEqual([]);
+  });
+
   it('reports an outage of a business-hours rate in its hours, also at the hour of the day before', () => {
     const { heard, feed } = minuteEngine('orders.placed', 'counter');
     const rand = prng(1);
