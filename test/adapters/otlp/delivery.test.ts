@@ -9,6 +9,8 @@ import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import { explain } from '../../../src/anomaly/explain.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
+import { otlp } from '../../../adapters/otlp/index.js';
+import { FAST_CHANNEL, startWith } from '../harness.js';
 import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from './helpers.js';
 
 /** The spans the collector took in http/protobuf requests, decoded. */
@@ -538,6 +540,34 @@ describe('otlp delivery', () => {
       );
     expect(sizes.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)).toBe(7);
     expect(Math.max(...(sizes as number[]))).toBeLessThanOrEqual(3);
+  });
+
+  it('sends to a second collector named apart in the same environment, which SIGHTLINE_EXPORTERS picks by its name', async () => {
+    const audit = await startCollector();
+    const first = () => otlp({ url: collector.url, channel: FAST_CHANNEL, env: {}, signals: ['logs'] });
+    const second = () =>
+      otlp({ url: audit.url, channel: FAST_CHANNEL, env: {}, signals: ['logs'], name: 'otlp-audit' });
+    try {
+      // Act: both collectors listed for the running environment, then the second picked by name.
+      const both = startWith(first(), { exporters: { prod: [first(), second()] } }).obs;
+      both.log.info('to both');
+      await both.forceFlush();
+      const bothStats = Object.keys(both.stats()).sort();
+      await stopSightline();
+      vi.stubEnv('SIGHTLINE_EXPORTERS', 'otlp-audit');
+      const picked = startWith(first(), { exporters: [first(), second()] }).obs;
+      picked.log.info('to the audit collector');
+      await picked.forceFlush();
+
+      // Assert: each collector got what was sent to it, under the adapter's own name.
+      expect(bothStats).toEqual(['otlp', 'otlp-audit']);
+      expect(Object.keys(picked.stats())).toEqual(['otlp-audit']);
+      expect(collector.accepted('logs')).toHaveLength(1);
+      expect(audit.accepted('logs')).toHaveLength(2);
+    } finally {
+      vi.unstubAllEnvs();
+      await audit.close();
+    }
   });
 });
 
