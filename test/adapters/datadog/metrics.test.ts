@@ -120,6 +120,14 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(last?.resources).toEqual([{ name: 'checkout-7d9f-xk2lp', type: 'host' }]);
   });
 
+  it("collects at the adapter's metricIntervalMs, not at sightline's metricInterval of an hour", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metricIntervalMs: 200 });
+    obs.metrics.counter('orders.placed').add(1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(userSeries(server).map((s) => s.metric)).toContain('orders.placed');
+  });
+
   it('sends the collection when an instrument was named with no string, which records nothing and is counted', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
