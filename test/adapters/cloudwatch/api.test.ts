@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assertInstalled } from '../../../adapters/cloudwatch/aws-sdk.js';
 import { type CloudWatchOptions, cloudwatch } from '../../../adapters/cloudwatch/index.js';
@@ -129,6 +130,14 @@ describe('api mode against a loopback CloudWatch', () => {
     expect(intake.requests.map((r) => r.operation)).not.toContain('CreateLogGroup');
     expect(cw().logs).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
     expect(cw().logs?.dropped).toEqual({});
+  });
+
+  it('sends log lines to the group /sightline/<service> and the stream <environment>/<host name>/<pid> unless told otherwise', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { events: false, logGroup: undefined, logStream: undefined });
+    obs.log.info('hello');
+    await obs.forceFlush();
+    expect(intake.stored.get(`/sightline/checkout:prod/${hostname()}/${process.pid}`)).toHaveLength(1);
   });
 
   it('retries throttling (CloudWatch Throttling, Logs ThrottlingException) and 5xx until delivered', async () => {
