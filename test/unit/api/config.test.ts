@@ -102,6 +102,14 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(dev.logLevel).toBe('info');
   });
 
+  it('applies the default profile to an environment without one of its own, and only then', () => {
+    const profiles = { production: { logLevel: 'warn' as const }, default: { logLevel: 'debug' as const } };
+    const staging = resolveConfig({ environment: 'staging', profiles }, {}, emptyDir);
+    const production = resolveConfig({ environment: 'production', profiles }, {}, emptyDir);
+    expect(staging.logLevel).toBe('debug');
+    expect(production.logLevel).toBe('warn');
+  });
+
   it('chooses exporters by environment, with default as the fallback and console when empty', () => {
     const prod = adapter('datadog');
     const staging = adapter('otlp');
