@@ -884,6 +884,33 @@ describe('expressMiddleware options', () => {
     expect(() => expressMiddleware(options as never)).toThrow(expect.objectContaining({ code }));
   });
 
+  it('with a sampleRate of 0 writes the access-log lines of failed requests only, and with false none', async () => {
+    const accessPaths = (prefix: string) =>
+      memory
+        .logs()
+        .flatMap((l) => (l.duration_ms !== undefined && String(l.path).startsWith(prefix) ? [l.path] : []));
+    for (const [prefix, accessLog] of [
+      ['/sampled', { sampleRate: 0 }],
+      ['/off', false],
+    ] as const) {
+      const app = express5();
+      app.use(expressMiddleware({ accessLog }));
+      app.get(`${prefix}/ok`, (_req: any, res: any) => res.send('ok'));
+      app.get(`${prefix}/fail`, (_req: any, res: any) => res.status(503).send('down'));
+      const httpServer = createServer(app);
+      const base = await listen(httpServer);
+      try {
+        expect((await request(base, `${prefix}/ok`)).status).toBe(200);
+        expect((await request(base, `${prefix}/fail`)).status).toBe(503);
+        await waitForSpans(obs, memory, server(`${prefix}/fail`));
+      } finally {
+        await close(httpServer);
+      }
+    }
+    expect(accessPaths('/sampled')).toEqual(['/sampled/fail']);
+    expect(accessPaths('/off')).toEqual([]);
+  });
+
   it('passes an error on even when no request is being traced', () => {
     const seen: unknown[] = [];
     const error = new Error('x');
