@@ -1,18 +1,23 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { AdapterContext } from '../../src/export/index.js';
+import { type AdapterContext, cutDistinct } from '../../src/export/index.js';
 
 /** Most dimension keys in one EMF dimension set or one PutMetricData datum. */
 export const MAX_DIMENSIONS = 30;
 const MAX_KEY_LENGTH = 250;
 const MAX_VALUE_LENGTH = 1024;
+// Printable ASCII, as dimension names and values must be, and rare in them.
+const CUT_MARK = '~';
 // The EMF metadata member: a dimension of that name would replace it and break the document.
 const RESERVED_KEY = '_aws';
 
 /** A series' dimensions in order: name, value. */
 export type DimensionList = readonly (readonly [string, string])[];
 
-/** Why attributes stay out of a dimension set: over the 30-dimension limit, or named `_aws`. */
-export type LeftOutReason = 'limit' | 'reserved';
+/**
+ * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, or for
+ * being named `_aws`, or cut to the length CloudWatch takes.
+ */
+export type LeftOutReason = 'limit' | 'reserved' | 'cut';
 export type OnLeftOut = (count: number, reason: LeftOutReason) => void;
 
 // Most names need no cleaning: printable ASCII, not starting with a space or ':'.
@@ -21,10 +26,11 @@ const PLAIN_KEY = /^[!-9;-~][ -~]*$/;
 /**
  * A dimension name as CloudWatch takes it: 1..250 printable ASCII characters, no leading `:`
  * (PutMetricData reserves it). Control characters are removed and other non-ASCII characters become
- * `_`, since one such name makes PutMetricData refuse the whole request. Returns `undefined` when
+ * `_`, since one such name makes PutMetricData refuse the whole request. A longer name ends in `~`
+ * and a digest of the whole (see `cutDistinct`), and `onCut` hears of it. Returns `undefined` when
  * nothing but whitespace is left.
  */
-export function dimensionKey(key: string): string | undefined {
+export function dimensionKey(key: string, onCut?: () => void): string | undefined {
   const clean = PLAIN_KEY.test(key)
     ? key
     : key
@@ -32,21 +38,27 @@ export function dimensionKey(key: string): string | undefined {
         .replace(/[^\x20-\x7e]/gu, '_')
         .replace(/^:+/, '');
   if (clean.trim() === '') return undefined;
-  return clean.length > MAX_KEY_LENGTH ? clean.slice(0, MAX_KEY_LENGTH) : clean;
+  if (clean.length <= MAX_KEY_LENGTH) return clean;
+  onCut?.();
+  return cutDistinct(clean, MAX_KEY_LENGTH, CUT_MARK);
 }
 
 /**
  * A dimension value as CloudWatch takes it: printable ASCII (others become `?`, since both EMF and
- * PutMetricData refuse non-ASCII values), at most 1024 characters. `undefined` for empty values,
- * which CloudWatch refuses too.
+ * PutMetricData refuse non-ASCII values), at most 1024 characters: a longer one ends in `~` and a
+ * digest of the whole, so values that differ only past the limit (long URLs) keep their series
+ * apart, and `onCut` hears of it. `undefined` for empty values, which CloudWatch refuses too.
  */
-export function dimensionValue(value: unknown): string | undefined {
+export function dimensionValue(value: unknown, onCut?: () => void): string | undefined {
   let text: string;
   if (typeof value === 'string') text = value;
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (Array.isArray(value)) text = value.map((v) => String(v)).join(',');
   else return undefined;
-  if (text.length > MAX_VALUE_LENGTH) text = text.slice(0, MAX_VALUE_LENGTH);
+  if (text.length > MAX_VALUE_LENGTH) {
+    onCut?.();
+    text = cutDistinct(text, MAX_VALUE_LENGTH, CUT_MARK);
+  }
   text = text.replace(/[^\x20-\x7e]/g, '?');
   return text === '' ? undefined : text;
 }
@@ -55,7 +67,8 @@ export function dimensionValue(value: unknown): string | undefined {
  * The dimensions of one series: the static ones (Service, Environment, the user's) first, then the
  * series' attributes sorted by key, at most 30 in all. A static key wins over an attribute of the
  * same name; an attribute named `_aws` is left out in both modes, so a series keeps the same
- * dimensions whichever mode sends it. `onLeftOut` hears how many attributes did not fit, and why.
+ * dimensions whichever mode sends it. `onLeftOut` hears how many attributes did not fit, and why,
+ * and how many names and values were cut.
  *
  * @example
  * seriesDimensions([['Service', 'checkout']], { route: '/pay' }); // [['Service','checkout'],['route','/pay']]
@@ -70,9 +83,16 @@ export function seriesDimensions(
   const keys = Object.keys(attributes).sort();
   let truncated = 0;
   let reserved = 0;
+  let cut = 0;
+  // Cuts of the attribute at hand, counted once it is kept.
+  let cutHere = 0;
+  const onCut = () => {
+    cutHere++;
+  };
   for (const raw of keys) {
-    const key = dimensionKey(raw);
-    const value = dimensionValue(attributes[raw]);
+    cutHere = 0;
+    const key = dimensionKey(raw, onCut);
+    const value = dimensionValue(attributes[raw], onCut);
     if (key === undefined || value === undefined || seen.has(key)) continue;
     if (key === RESERVED_KEY) {
       reserved++;
@@ -82,17 +102,20 @@ export function seriesDimensions(
       truncated++;
       continue;
     }
+    cut += cutHere;
     seen.add(key);
     out.push([key, value]);
   }
   if (truncated > 0) onLeftOut?.(truncated, 'limit');
   if (reserved > 0) onLeftOut?.(reserved, 'reserved');
+  if (cut > 0) onLeftOut?.(cut, 'cut');
   return out;
 }
 
 /**
  * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`; those
- * beyond the 30 are counted in `obs.drops()` as `attribute_count_limit`.
+ * beyond the 30 are counted in `obs.drops()` as `attribute_count_limit`, names and values cut as
+ * `truncated_attribute`.
  *
  * @example
  * seriesDimensions(fixed, attributes, reportLeftOut(ctx, 'metrics'));
@@ -102,7 +125,8 @@ export function reportLeftOut(
   signal: 'metrics' | 'events',
 ): OnLeftOut {
   return (count, reason) => {
-    if (reason === 'limit') {
+    if (reason === 'cut') countDrop('truncated_attribute', count);
+    else if (reason === 'limit') {
       countDrop('attribute_count_limit', count);
       diag.warn(
         `export.cloudwatch.${signal}.dimensions`,

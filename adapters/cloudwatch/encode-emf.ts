@@ -61,9 +61,12 @@ export class EmfEncoder {
   invalid = 0;
   truncatedDimensions = 0;
   reservedDimensions = 0;
+  /** Dimension names and values cut to CloudWatch's lengths. */
+  cutDimensions = 0;
   private readonly onLeftOut = (n: number, reason: LeftOutReason) => {
     if (reason === 'limit') this.truncatedDimensions += n;
-    else this.reservedDimensions += n;
+    else if (reason === 'reserved') this.reservedDimensions += n;
+    else this.cutDimensions += n;
   };
 
   constructor(private readonly settings: EmfSettings) {}

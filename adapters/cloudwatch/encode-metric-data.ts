@@ -54,7 +54,7 @@ export function toMetricData(
   const out: MetricDatum[] = [];
   let invalid = 0;
   // Summed over the collection, so diagnostics hear one count per reason, not one per point.
-  const leftOut = { limit: 0, reserved: 0 };
+  const leftOut = { limit: 0, reserved: 0, cut: 0 };
   const count: OnLeftOut = (n, reason) => {
     leftOut[reason] += n;
   };
@@ -93,6 +93,7 @@ export function toMetricData(
   if (invalid > 0) onInvalid?.(invalid);
   if (leftOut.limit > 0) onLeftOut?.(leftOut.limit, 'limit');
   if (leftOut.reserved > 0) onLeftOut?.(leftOut.reserved, 'reserved');
+  if (leftOut.cut > 0) onLeftOut?.(leftOut.cut, 'cut');
   return out;
 }
 

@@ -30,7 +30,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'an attribute without a name, or whose value is not a string, number, boolean or array of them, was removed',
   invalid_link:
     'a span link to no valid span context (none, or ids that are not 32 and 16 hex digits) was removed from its span',
-  truncated_attribute: 'an attribute string longer than maxAttributeLength was truncated',
+  truncated_attribute:
+    "an attribute string longer than maxAttributeLength, or than the backend takes (CloudWatch's 250-character dimension names and 1,024-character values), was truncated; a backend's cut ends in a digest of the whole, so the series it told apart stay apart",
   attribute_count_limit:
     "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), 255 per log line or event, or CloudWatch's 30 dimensions",
   after_shutdown: 'a recording after shutdown() was dropped',

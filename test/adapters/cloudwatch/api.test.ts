@@ -368,6 +368,23 @@ describe('api mode limits', () => {
     expect(cw().metrics?.dropped).toEqual({});
   });
 
+  it('keeps apart series whose dimension values differ only past the 1,024 characters PutMetricData takes, and counts the cut', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    const search = `https://shop.example/search?q=${'z'.repeat(1100)}`;
+    const hits = obs.metrics.counter('search.hits');
+    hits.add(2, { 'url.full': `${search}&page=1` });
+    hits.add(5, { 'url.full': `${search}&page=2` });
+    await obs.forceFlush();
+    const data = userMetricData(intake).filter((d) => d.MetricName === 'search.hits');
+    expect(data.map((d) => d.Value).sort()).toEqual([2, 5]);
+    const values = data.map((d) => d.Dimensions.find((x: any) => x.Name === 'url.full').Value as string);
+    expect(new Set(values).size).toBe(2);
+    for (const v of values) expect(v).toHaveLength(1024);
+    expect(cw().metrics?.dropped).toEqual({});
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('keeps at most 30 dimensions, counts what it left out and says so once per collection', async () => {
     intake = await startAwsIntake();
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

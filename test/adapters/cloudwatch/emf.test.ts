@@ -122,6 +122,41 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().attribute_count_limit).toBe(8);
   });
 
+  it('keeps apart series whose dimension values differ only past the 1,024 characters CloudWatch takes, and counts the cut', async () => {
+    const { obs, written, documents } = startEmf();
+    const search = `https://shop.example/search?q=${'z'.repeat(1100)}`;
+    const hits = obs.metrics.counter('search.hits');
+    hits.add(2, { 'url.full': `${search}&page=1` });
+    hits.add(5, { 'url.full': `${search}&page=2` });
+    hits.add(1, { 'url.full': 'https://shop.example/' });
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const docs = documents().filter((d) => d['search.hits'] !== undefined);
+    expect(docs.map((d) => d['search.hits']).sort()).toEqual([1, 2, 5]);
+    const long = docs.filter((d) => d['url.full'].length > 100).map((d) => d['url.full'] as string);
+    expect(new Set(long).size).toBe(2);
+    for (const v of long) {
+      expect(v).toHaveLength(1024);
+      expect(v.startsWith(search.slice(0, 1000))).toBe(true);
+    }
+    expect(docs.find((d) => d['search.hits'] === 1)!['url.full']).toBe('https://shop.example/');
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
+  it('keeps apart dimension names that differ only past the 250 characters EMF takes, and counts the cut', async () => {
+    const { obs, written, documents } = startEmf();
+    const prefix = `cache.${'k'.repeat(260)}`;
+    obs.metrics.counter('cache.lookups').add(3, { [`${prefix}.hit`]: 'yes', [`${prefix}.miss`]: 'no' });
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const [doc] = documents().filter((d) => d['cache.lookups'] !== undefined);
+    const set: string[] = doc!._aws.CloudWatchMetrics[0].Dimensions[0];
+    const long = set.filter((k) => k.startsWith('cache.'));
+    expect(long).toHaveLength(2);
+    expect(long.map((k) => doc![k]).sort()).toEqual(['no', 'yes']);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('never lets an attribute named _aws replace the EMF metadata, and says so in diagnostics', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const { obs, written, documents } = startEmf({}, { diagnostics: 'warn' });
