@@ -14,7 +14,7 @@ import {
   statsOf,
 } from '../../src/export/index.js';
 import { createOtlpTraceExporter } from '../../src/export/otlp.js';
-import { type NrValue, toNrValue, MAX_VALUE_CHARS } from './attributes.js';
+import { type AttributeCuts, countCuts, type NrValue, toNrValue, MAX_VALUE_CHARS } from './attributes.js';
 import { encodeEvents, type NrEvent, sizeOfEvent, toNrEvent } from './encode-events.js';
 import { encodeLogs, type NrLogLine, sizeOfLine } from './encode-logs.js';
 import {
@@ -65,6 +65,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         maxCompressedBytes: config.maxBytes,
       });
       const debug = ctx.diag.level === 'debug';
+      const countDrop: AdapterContext['countDrop'] = (reason, n) => ctx.countDrop(reason, n);
       const channels: Pick<ExportChannel<unknown>, 'signal' | 'stats' | 'shutdown'>[] = [];
 
       // Metrics: Metric API, delta counters and histograms, shared attributes once per request.
@@ -89,9 +90,9 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         temporality: 'delta',
         toItems: (resourceMetrics) => {
           const points = flattenResourceMetrics(resourceMetrics, (n) => metricsChannel.discard(n, 'invalid'));
-          const { metrics, invalid, leftOut } = toNrMetrics(points, pointBudget);
+          const { metrics, invalid, leftOut, cutNames } = toNrMetrics(points, pointBudget);
           if (invalid > 0) metricsChannel.discard(invalid, 'invalid');
-          if (leftOut > 0) ctx.countDrop('attribute_count_limit', leftOut);
+          countCuts({ leftOut, cutNames }, countDrop);
           return metrics;
         },
       });
@@ -117,8 +118,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
             url: config.logsUrl,
             headers,
             limits: limits(10_000),
-            encode: (lines) =>
-              encodeLogs(lines, ctx.logKeys, commonLog, (n) => ctx.countDrop('attribute_count_limit', n)),
+            encode: (lines) => encodeLogs(lines, ctx.logKeys, commonLog, countDrop),
             sizeOf: sizeOfLine,
             splitOn413: true,
             ...(debug ? { onResponse: reportAccepted(ctx.diag, 'logs') } : {}),
@@ -164,14 +164,14 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         const identity = { eventType: config.eventType, hostname: host, version: ctx.version };
         parts.eventSink = (event) => {
           let encoded: NrEvent;
-          const leftOut = { count: 0 };
+          const cuts: AttributeCuts = { leftOut: 0, cutNames: 0 };
           try {
-            encoded = toNrEvent(event, identity, leftOut);
+            encoded = toNrEvent(event, identity, cuts);
           } catch {
             events.discard(1, 'encode_error');
             return;
           }
-          if (leftOut.count > 0) ctx.countDrop('attribute_count_limit', leftOut.count);
+          countCuts(cuts, countDrop);
           events.push(encoded);
         };
         parts.flushEvents = () => events.forceFlush();

@@ -1,8 +1,36 @@
+import { type AdapterContext, cutDistinct } from '../../src/export/index.js';
+
 /** A value every New Relic ingest API accepts as an attribute. */
 export type NrValue = string | number | boolean;
 
 /** Attribute names must stay under 255 characters on every New Relic API. */
 export const MAX_NAME_CHARS = 254;
+/**
+ * An attribute name within the characters New Relic takes: a longer one ends in `_` and a digest of
+ * the whole, so names that share their first characters stay two attributes (and the series they
+ * tell apart stay apart); `onCut` hears of it. `_` and hex digits suit the Metric API's names too.
+ *
+ * @example
+ * cutName(`cache.${'k'.repeat(300)}`).length; // 254
+ */
+export function cutName(name: string, onCut?: () => void): string {
+  if (name.length <= MAX_NAME_CHARS) return name;
+  onCut?.();
+  return cutDistinct(name, MAX_NAME_CHARS, '_');
+}
+
+/** What a record's attributes lost to New Relic's limits: how many were left out, how many names cut. */
+export interface AttributeCuts {
+  leftOut: number;
+  cutNames: number;
+}
+
+/** Counts `cuts` in `obs.drops()`: `attribute_count_limit` and `truncated_attribute`. */
+export function countCuts(cuts: AttributeCuts, countDrop: AdapterContext['countDrop']): void {
+  if (cuts.leftOut > 0) countDrop('attribute_count_limit', cuts.leftOut);
+  if (cuts.cutNames > 0) countDrop('truncated_attribute', cuts.cutNames);
+}
+
 /** Attribute value cap of the Metric and Event APIs (the Log API keeps longer values as blobs). */
 export const MAX_VALUE_CHARS = 4096;
 

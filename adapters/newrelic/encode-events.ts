@@ -1,6 +1,6 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import type { EncodedBody } from '../../src/export/index.js';
-import { estimateAttributes, MAX_NAME_CHARS, MAX_VALUE_CHARS, toNrValue, truncate } from './attributes.js';
+import { type AttributeCuts, cutName, estimateAttributes, MAX_VALUE_CHARS, toNrValue } from './attributes.js';
 
 /** A flat Event API object: strings and numbers only. */
 export type NrEvent = Record<string, string | number>;
@@ -19,7 +19,8 @@ export interface EventIdentity {
  * Flattens an anomaly event into a New Relic custom event. The Event API takes only strings and
  * numbers, so booleans and arrays become text; the series' attributes are prefixed `attr.` so they
  * never collide with the event's own fields or New Relic's reserved ones (`accountId`, `appId`).
- * Attributes past the Event API's 255 are left out, their number added to `leftOut.count`.
+ * Attributes past the Event API's 255 are left out, and names past its length cut (see `cutName`),
+ * their numbers added to `cuts`.
  *
  * @example
  * toNrEvent(anomaly, { eventType: 'SightlineAnomaly', hostname: 'web-01', version: '1.4.2' });
@@ -28,7 +29,7 @@ export interface EventIdentity {
 export function toNrEvent(
   event: AnomalyEvent,
   identity: EventIdentity,
-  leftOut: { count: number } = { count: 0 },
+  cuts: AttributeCuts = { leftOut: 0, cutNames: 0 },
 ): NrEvent {
   const out: NrEvent = { eventType: identity.eventType };
   const put = (key: string, value: unknown) => {
@@ -52,14 +53,13 @@ export function toNrEvent(
   let room = MAX_EVENT_ATTRIBUTES - Object.keys(out).length;
   const attributes = event.attributes ?? {};
   for (const key in attributes) {
-    const name = truncate(`attr.${key}`, MAX_NAME_CHARS);
-    const value = name in out ? undefined : eventValue(attributes[key]);
+    const value = eventValue(attributes[key]);
     if (value === undefined) continue;
     if (room <= 0) {
-      leftOut.count++;
+      cuts.leftOut++;
       continue;
     }
-    out[name] = value;
+    out[cutName(`attr.${key}`, () => cuts.cutNames++)] = value;
     room--;
   }
   return out;

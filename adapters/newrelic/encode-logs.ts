@@ -1,5 +1,5 @@
-import { type EncodedBody, type LogKeys, setField } from '../../src/export/index.js';
-import { MAX_NAME_CHARS, type NrValue, toNrValue, truncate } from './attributes.js';
+import { type AdapterContext, type EncodedBody, type LogKeys, setField } from '../../src/export/index.js';
+import { type AttributeCuts, countCuts, cutName, type NrValue, toNrValue, truncate } from './attributes.js';
 
 /** One Log API record (detailed form). */
 export interface NrLog {
@@ -12,7 +12,7 @@ export interface NrLog {
 /** Most attributes on one log event, `common` included. */
 export const MAX_LOG_ATTRIBUTES = 255;
 
-/** A line waiting for the Log API; `counted` once the attributes it had past the limit are counted. */
+/** A line waiting for the Log API; `counted` once what its attributes lost to the limits is counted. */
 export interface NrLogLine {
   readonly line: string;
   counted: boolean;
@@ -32,9 +32,8 @@ const MAX_DEPTH = 4;
 // top-level keys; renamed with an `attr.` prefix so nothing the caller logged disappears.
 const RESERVED = new Set(['accountId', 'eventType', 'timestamp', 'message', 'level', 'attributes']);
 
-function attributeName(key: string): string {
-  const name = RESERVED.has(key) || key.startsWith('instrumentation.') ? `attr.${key}` : key;
-  return truncate(name, MAX_NAME_CHARS);
+function attributeName(key: string, onCut: () => void): string {
+  return cutName(RESERVED.has(key) || key.startsWith('instrumentation.') ? `attr.${key}` : key, onCut);
 }
 
 /**
@@ -42,14 +41,14 @@ function attributeName(key: string): string {
  * primary log format named them) become `message`, `timestamp` and `level`; every other field becomes
  * an attribute, nested objects flattened with dots, arrays as JSON text. Fields equal to the `common`
  * block (service, environment, entity, host) are left to it. A line that is not a JSON object is sent
- * as the message, so nothing is lost. Attributes past the Log API's 255 are left out, their number
- * added to `leftOut.count`.
+ * as the message, so nothing is lost. Attributes past the Log API's 255 are left out, and names
+ * past its length cut (see `cutName`), their numbers added to `cuts`.
  */
 export function toNrLog(
   line: string,
   keys: LogKeys,
   common: Readonly<Record<string, NrValue>>,
-  leftOut: { count: number } = { count: 0 },
+  cuts: AttributeCuts = { leftOut: 0, cutNames: 0 },
 ): NrLog {
   let fields: unknown;
   try {
@@ -71,6 +70,9 @@ export function toNrLog(
   if (typeof level === 'string' || typeof level === 'number') log.level = String(level);
 
   const budget: Budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3, over: 0 };
+  const onCut = () => {
+    cuts.cutNames++;
+  };
   const attributes: Record<string, NrValue> = {};
   for (const key in record) {
     if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey) continue;
@@ -84,14 +86,14 @@ export function toNrLog(
     }
     if (common[name] !== undefined && common[name] === value) continue;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      flatten(name, value as Record<string, unknown>, 1, attributes, budget);
+      flatten(name, value as Record<string, unknown>, 1, attributes, budget, onCut);
       continue;
     }
     value = toNrValue(value, MAX_LOG_VALUE_CHARS);
     if (value === undefined || !take(budget)) continue;
-    setField(attributes, attributeName(name), value);
+    setField(attributes, attributeName(name, onCut), value);
   }
-  leftOut.count += budget.over;
+  cuts.leftOut += budget.over;
   for (const _ in attributes) {
     log.attributes = attributes;
     break;
@@ -105,17 +107,18 @@ function flatten(
   depth: number,
   out: Record<string, NrValue>,
   budget: Budget,
+  onCut: () => void,
 ): void {
   for (const key in object) {
     const name = `${prefix}.${key}`;
     const value = object[key];
     if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < MAX_DEPTH) {
-      flatten(name, value as Record<string, unknown>, depth + 1, out, budget);
+      flatten(name, value as Record<string, unknown>, depth + 1, out, budget, onCut);
       continue;
     }
     const v = toNrValue(value, MAX_LOG_VALUE_CHARS);
     if (v === undefined || !take(budget)) continue;
-    out[attributeName(name)] = v;
+    out[attributeName(name, onCut)] = v;
   }
 }
 
@@ -145,26 +148,26 @@ export function sizeOfLine(item: NrLogLine): number {
 
 /**
  * Encodes a batch of log lines as one Log API map (detailed form): the fields every line shares in
- * `common.attributes`, the records under `logs`. `onLeftOut` hears how many attributes past the
- * limit the lines had, each line once: a batch cut in halves (413) is encoded again.
+ * `common.attributes`, the records under `logs`. What the lines' attributes lost to the limits is
+ * counted through `countDrop`, each line once: a batch cut in halves (413) is encoded again.
  *
  * @example
- * encodeLogs([{ line: '{"level":"info","timestamp":1700000000000,"message":"order placed"}', counted: false }], keys, {}, () => {});
+ * encodeLogs([{ line: '{"level":"info","timestamp":1700000000000,"message":"order placed"}', counted: false }], keys, {}, ctx.countDrop);
  * // [{"common":{"attributes":{}},"logs":[{"timestamp":1700000000000,"message":"order placed","level":"info"}]}]
  */
 export function encodeLogs(
   lines: readonly NrLogLine[],
   keys: LogKeys,
   common: Readonly<Record<string, NrValue>>,
-  onLeftOut: (count: number) => void,
+  countDrop: AdapterContext['countDrop'],
 ): EncodedBody {
-  const leftOut = { count: 0 };
+  const cuts: AttributeCuts = { leftOut: 0, cutNames: 0 };
   const logs = lines.map((item) => {
     if (item.counted) return toNrLog(item.line, keys, common);
     item.counted = true;
-    return toNrLog(item.line, keys, common, leftOut);
+    return toNrLog(item.line, keys, common, cuts);
   });
-  if (leftOut.count > 0) onLeftOut(leftOut.count);
+  countCuts(cuts, countDrop);
   return {
     body: JSON.stringify([{ common: { attributes: common }, logs }]),
     contentType: 'application/json',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
 import {
+  cutName,
   estimateAttributes,
   MAX_NAME_CHARS,
   MAX_VALUE_CHARS,
@@ -55,21 +56,28 @@ const RESERVED = new Set([
   'eventType',
 ]);
 
-/** Metric API attribute names allow letters, digits, `:`, `.` and `_`; anything else becomes `_`. */
-export function metricAttributeName(key: string, metricName: string): string | undefined {
+/**
+ * Metric API attribute names allow letters, digits, `:`, `.` and `_`; anything else becomes `_`.
+ * A name past the limit is cut as {@link cutName} cuts it; `onCut` hears of it.
+ */
+export function metricAttributeName(key: string, metricName: string, onCut?: () => void): string | undefined {
   let name = key.replace(/[^A-Za-z0-9:._]/g, '_');
   if (name === '') return undefined;
   if (RESERVED.has(name) || name === metricName) name = `attr.${name}`;
-  return truncate(name, MAX_NAME_CHARS);
+  return cutName(name, onCut);
 }
 
 /** Where a point with more attributes than the Metric API takes keeps a digest of those left out. */
 const LEFT_OUT_DIGEST_KEY = 'sightline.attributes_left_out';
 
-/** A point's attributes for the Metric API, and how many were left out to stay within the count cap. */
+/**
+ * A point's attributes for the Metric API, how many were left out to stay within the count cap, and
+ * how many names were cut.
+ */
 interface PointAttributes {
   readonly attributes: Record<string, NrValue> | undefined;
   readonly leftOut: number;
+  readonly cutNames: number;
 }
 
 /** Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. */
@@ -80,16 +88,21 @@ export function metricAttributes(
 ): PointAttributes {
   let out: Record<string, NrValue> | undefined;
   let n = 0;
+  let cut = 0;
+  const onCut = () => {
+    cut++;
+  };
   for (const key in attributes) {
     const value = toNrValue(attributes[key], MAX_VALUE_CHARS);
     if (value === undefined) continue;
-    const name = metricAttributeName(key, metricName);
+    const name = metricAttributeName(key, metricName, onCut);
     if (name === undefined) continue;
     out ??= {};
     if (!Object.hasOwn(out, name)) n++;
     setField(out, name, value);
   }
-  return out === undefined || n <= maxCount ? { attributes: out, leftOut: 0 } : withinCount(out, maxCount);
+  if (out === undefined || n <= maxCount) return { attributes: out, leftOut: 0, cutNames: cut };
+  return { ...withinCount(out, maxCount), cutNames: cut };
 }
 
 /**
@@ -97,7 +110,7 @@ export function metricAttributes(
  * only those left out tell apart would otherwise reach New Relic as points of one series, at one
  * timestamp, which it adds up or picks one of.
  */
-function withinCount(all: Record<string, NrValue>, maxCount: number): PointAttributes {
+function withinCount(all: Record<string, NrValue>, maxCount: number): Omit<PointAttributes, 'cutNames'> {
   const room = Math.max(0, maxCount - 1);
   const kept: Record<string, NrValue> = {};
   const digest = createHash('sha256');
@@ -118,6 +131,8 @@ export interface ConvertedMetrics {
   readonly invalid: number;
   /** Attributes left out past the count cap, counted as `attribute_count_limit`. */
   readonly leftOut: number;
+  /** Attribute names cut to the Metric API's length, counted as `truncated_attribute`. */
+  readonly cutNames: number;
 }
 
 /**
@@ -133,11 +148,13 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
   const metrics: NrMetric[] = [];
   let invalid = 0;
   let leftOut = 0;
+  let cutNames = 0;
   for (const p of points) {
     const name = truncate(p.name, MAX_NAME_CHARS);
     const fitted = metricAttributes(p.attributes, name, maxAttributes);
     const attributes = fitted.attributes;
     leftOut += fitted.leftOut;
+    cutNames += fitted.cutNames;
     const end = Math.floor(p.timeMs);
     const start = Math.floor(p.startTimeMs);
     const interval = Math.max(1, end - start);
@@ -174,7 +191,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
       metrics.push(withAttributes({ name, type: 'gauge', value: p.value, timestamp: end }, attributes));
     }
   }
-  return { metrics, invalid, leftOut };
+  return { metrics, invalid, leftOut, cutNames };
 }
 
 function withAttributes(metric: NrMetric, attributes: Record<string, NrValue> | undefined): NrMetric {

@@ -97,6 +97,20 @@ describe('newrelic anomaly events → Event API', () => {
     expect(obs.drops().attribute_count_limit).toBe(300 - (255 - ownFields));
   });
 
+  it('keeps two attributes whose names differ only past the 255 characters an event takes, and counts the cut', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const long = `cache.${'k'.repeat(260)}`;
+    emit(obs, anomaly({ attributes: { [`${long}.hit`]: 'yes', [`${long}.miss`]: 'no' } }));
+    await obs.forceFlush();
+
+    const [event] = intake.accepted('events')[0]!.json as Record<string, unknown>[];
+    const names = Object.keys(event!).filter((k) => k.startsWith('attr.'));
+    expect(names).toHaveLength(2);
+    for (const k of names) expect(k.length).toBeLessThanOrEqual(255);
+    expect(names.map((k) => event![k]).sort()).toEqual(['no', 'yes']);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('sends no events without an account id, and says how to enable them', async () => {
     const written: string[] = [];
     const original = process.stderr.write.bind(process.stderr);

@@ -139,6 +139,27 @@ describe('newrelic logs', () => {
     expect(logs[1]!.message).toHaveLength(128 * 1024);
   });
 
+  it('keeps two attributes whose names differ only past the 255 characters a record takes, nested ones too, and counts the cut once per line', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    // A 413 makes the batch go out in halves, each encoded again.
+    intake.script('logs', { status: 413 });
+    const long = `cache.${'k'.repeat(260)}`;
+    obs.log.info({ [`${long}.hit`]: 3, [`${long}.miss`]: 1 }, 'lookups');
+    obs.log.info({ cache: { [`${'k'.repeat(260)}`]: { hit: 4, miss: 2 } } }, 'nested lookups');
+    await obs.forceFlush();
+
+    const logs = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(logs.map((l) => l.message)).toEqual(['lookups', 'nested lookups']);
+    for (const log of logs) {
+      const names = Object.keys(log.attributes!).filter((k) => k.startsWith('cache.'));
+      expect(names).toHaveLength(2);
+      for (const k of names) expect(k.length).toBeLessThanOrEqual(255);
+    }
+    expect(Object.values(logs[0]!.attributes!).sort()).toEqual([1, 3]);
+    expect(Object.values(logs[1]!.attributes!).sort()).toEqual([2, 4]);
+    expect(obs.drops().truncated_attribute).toBe(4);
+  });
+
   it('counts the attributes of a line past the 255 a record takes, nested ones too, once each', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     // A 413 makes the batch go out in halves, each encoded again.

@@ -169,6 +169,26 @@ describe('newrelic metrics → Metric API', () => {
     expect(obs.drops().attribute_count_limit).toBe(2 * (121 - (room - 1)));
   });
 
+  it('keeps apart series whose attribute names differ only past the 254 characters the Metric API takes, and counts the cut', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const long = `cache.${'k'.repeat(260)}`;
+    const lookups = obs.metrics.counter('cache.lookups', {});
+    lookups.add(2, { [`${long}.hit`]: 'yes', [`${long}.miss`]: 'no' });
+    lookups.add(5, { [`${long}.hit`]: 'no', [`${long}.miss`]: 'no' });
+    await obs.forceFlush();
+
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name === 'cache.lookups');
+    expect(sent.map((m) => m.value).sort()).toEqual([2, 5]);
+    expect(new Set(sent.map((m) => JSON.stringify(m.attributes))).size).toBe(2);
+    for (const m of sent) {
+      const names = Object.keys(m.attributes!);
+      expect(names).toHaveLength(2);
+      for (const k of names) expect(k).toMatch(/^cache\.k{200,}[A-Za-z0-9:._]*$/);
+      for (const k of names) expect(k.length).toBeLessThanOrEqual(254);
+    }
+    expect(obs.drops().truncated_attribute).toBe(4);
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {
