@@ -90,9 +90,9 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         temporality: 'delta',
         toItems: (resourceMetrics) => {
           const points = flattenResourceMetrics(resourceMetrics, (n) => metricsChannel.discard(n, 'invalid'));
-          const { metrics, invalid, leftOut, cutNames } = toNrMetrics(points, pointBudget);
+          const { metrics, invalid, leftOut, cut } = toNrMetrics(points, pointBudget);
           if (invalid > 0) metricsChannel.discard(invalid, 'invalid');
-          countCuts({ leftOut, cutNames }, countDrop);
+          countCuts({ leftOut, cut }, countDrop);
           return metrics;
         },
       });
@@ -164,7 +164,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         const identity = { eventType: config.eventType, hostname: host, version: ctx.version };
         parts.eventSink = (event) => {
           let encoded: NrEvent;
-          const cuts: AttributeCuts = { leftOut: 0, cutNames: 0 };
+          const cuts: AttributeCuts = { leftOut: 0, cut: 0 };
           try {
             encoded = toNrEvent(event, identity, cuts);
           } catch {

@@ -19,16 +19,19 @@ export function cutName(name: string, onCut?: () => void): string {
   return cutDistinct(name, MAX_NAME_CHARS, '_');
 }
 
-/** What a record's attributes lost to New Relic's limits: how many were left out, how many names cut. */
+/**
+ * What a record's attributes lost to New Relic's limits: how many were left out, how many names (and
+ * Log API values) were cut.
+ */
 export interface AttributeCuts {
   leftOut: number;
-  cutNames: number;
+  cut: number;
 }
 
 /** Counts `cuts` in `obs.drops()`: `attribute_count_limit` and `truncated_attribute`. */
 export function countCuts(cuts: AttributeCuts, countDrop: AdapterContext['countDrop']): void {
   if (cuts.leftOut > 0) countDrop('attribute_count_limit', cuts.leftOut);
-  if (cuts.cutNames > 0) countDrop('truncated_attribute', cuts.cutNames);
+  if (cuts.cut > 0) countDrop('truncated_attribute', cuts.cut);
 }
 
 /** Attribute value cap of the Metric and Event APIs (the Log API keeps longer values as blobs). */

@@ -29,7 +29,7 @@ export interface EventIdentity {
 export function toNrEvent(
   event: AnomalyEvent,
   identity: EventIdentity,
-  cuts: AttributeCuts = { leftOut: 0, cutNames: 0 },
+  cuts: AttributeCuts = { leftOut: 0, cut: 0 },
 ): NrEvent {
   const out: NrEvent = { eventType: identity.eventType };
   const put = (key: string, value: unknown) => {
@@ -59,7 +59,7 @@ export function toNrEvent(
       cuts.leftOut++;
       continue;
     }
-    out[cutName(`attr.${key}`, () => cuts.cutNames++)] = value;
+    out[cutName(`attr.${key}`, () => cuts.cut++)] = value;
     room--;
   }
   return out;

@@ -42,22 +42,25 @@ function attributeName(key: string, onCut: () => void): string {
  * an attribute, nested objects flattened with dots, arrays as JSON text. Fields equal to the `common`
  * block (service, environment, entity, host) are left to it. A line that is not a JSON object is sent
  * as the message, so nothing is lost. Attributes past the Log API's 255 are left out, and names
- * past its length cut (see `cutName`), their numbers added to `cuts`.
+ * past its length (see `cutName`) and values past its 128 KB cut, their numbers added to `cuts`.
  */
 export function toNrLog(
   line: string,
   keys: LogKeys,
   common: Readonly<Record<string, NrValue>>,
-  cuts: AttributeCuts = { leftOut: 0, cutNames: 0 },
+  cuts: AttributeCuts = { leftOut: 0, cut: 0 },
 ): NrLog {
+  const onCut = () => {
+    cuts.cut++;
+  };
   let fields: unknown;
   try {
     fields = JSON.parse(line);
   } catch {
-    return { message: truncate(line, MAX_LOG_VALUE_CHARS) };
+    return { message: withinBlob(line, onCut) };
   }
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    return { message: truncate(line, MAX_LOG_VALUE_CHARS) };
+    return { message: withinBlob(line, onCut) };
   }
   const record = fields as Record<string, unknown>;
   const log: NrLog = {};
@@ -65,18 +68,15 @@ export function toNrLog(
   if (time !== undefined) log.timestamp = time;
   const message = record[keys.messageKey];
   if (message !== undefined && message !== null)
-    log.message = String(toNrValue(message, MAX_LOG_VALUE_CHARS));
+    log.message = String(withinBlob(toNrValue(message, WHOLE), onCut));
   const level = record[keys.levelKey];
   if (typeof level === 'string' || typeof level === 'number') log.level = String(level);
 
   const budget: Budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3, over: 0 };
-  const onCut = () => {
-    cuts.cutNames++;
-  };
   const attributes: Record<string, NrValue> = {};
   for (const key in record) {
     if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey) continue;
-    let value = record[key];
+    const value = record[key];
     let name = key;
     // sightline's neutral correlation fields duplicate New Relic's `trace.id`/`span.id`.
     if (key === 'trace_id' || key === 'span_id') {
@@ -89,9 +89,9 @@ export function toNrLog(
       flatten(name, value as Record<string, unknown>, 1, attributes, budget, onCut);
       continue;
     }
-    value = toNrValue(value, MAX_LOG_VALUE_CHARS);
-    if (value === undefined || !take(budget)) continue;
-    setField(attributes, attributeName(name, onCut), value);
+    const v = toNrValue(value, WHOLE);
+    if (v === undefined || !take(budget)) continue;
+    setField(attributes, attributeName(name, onCut), withinBlob(v, onCut));
   }
   cuts.leftOut += budget.over;
   for (const _ in attributes) {
@@ -116,10 +116,21 @@ function flatten(
       flatten(name, value as Record<string, unknown>, depth + 1, out, budget, onCut);
       continue;
     }
-    const v = toNrValue(value, MAX_LOG_VALUE_CHARS);
+    const v = toNrValue(value, WHOLE);
     if (v === undefined || !take(budget)) continue;
-    out[attributeName(name, onCut)] = v;
+    out[attributeName(name, onCut)] = withinBlob(v, onCut);
   }
+}
+
+// Values are converted whole, and cut by `withinBlob` only once they are kept, so a cut is counted
+// for what is sent.
+const WHOLE = Number.POSITIVE_INFINITY;
+
+/** A value within the 128 KB New Relic keeps; `onCut` hears of a longer one, which is cut. */
+function withinBlob<T extends NrValue | undefined>(value: T, onCut: () => void): T | string {
+  if (typeof value !== 'string' || value.length <= MAX_LOG_VALUE_CHARS) return value;
+  onCut();
+  return truncate(value, MAX_LOG_VALUE_CHARS);
 }
 
 /** Takes a place for one more attribute; false, and counted, once none is left. */
@@ -161,7 +172,7 @@ export function encodeLogs(
   common: Readonly<Record<string, NrValue>>,
   countDrop: AdapterContext['countDrop'],
 ): EncodedBody {
-  const cuts: AttributeCuts = { leftOut: 0, cutNames: 0 };
+  const cuts: AttributeCuts = { leftOut: 0, cut: 0 };
   const logs = lines.map((item) => {
     if (item.counted) return toNrLog(item.line, keys, common);
     item.counted = true;

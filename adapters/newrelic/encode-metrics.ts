@@ -77,7 +77,7 @@ const LEFT_OUT_DIGEST_KEY = 'sightline.attributes_left_out';
 interface PointAttributes {
   readonly attributes: Record<string, NrValue> | undefined;
   readonly leftOut: number;
-  readonly cutNames: number;
+  readonly cut: number;
 }
 
 /** Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. */
@@ -101,8 +101,8 @@ export function metricAttributes(
     if (!Object.hasOwn(out, name)) n++;
     setField(out, name, value);
   }
-  if (out === undefined || n <= maxCount) return { attributes: out, leftOut: 0, cutNames: cut };
-  return { ...withinCount(out, maxCount), cutNames: cut };
+  if (out === undefined || n <= maxCount) return { attributes: out, leftOut: 0, cut };
+  return { ...withinCount(out, maxCount), cut };
 }
 
 /**
@@ -110,7 +110,7 @@ export function metricAttributes(
  * only those left out tell apart would otherwise reach New Relic as points of one series, at one
  * timestamp, which it adds up or picks one of.
  */
-function withinCount(all: Record<string, NrValue>, maxCount: number): Omit<PointAttributes, 'cutNames'> {
+function withinCount(all: Record<string, NrValue>, maxCount: number): Omit<PointAttributes, 'cut'> {
   const room = Math.max(0, maxCount - 1);
   const kept: Record<string, NrValue> = {};
   const digest = createHash('sha256');
@@ -132,7 +132,7 @@ export interface ConvertedMetrics {
   /** Attributes left out past the count cap, counted as `attribute_count_limit`. */
   readonly leftOut: number;
   /** Attribute names cut to the Metric API's length, counted as `truncated_attribute`. */
-  readonly cutNames: number;
+  readonly cut: number;
 }
 
 /**
@@ -148,13 +148,13 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
   const metrics: NrMetric[] = [];
   let invalid = 0;
   let leftOut = 0;
-  let cutNames = 0;
+  let cut = 0;
   for (const p of points) {
     const name = truncate(p.name, MAX_NAME_CHARS);
     const fitted = metricAttributes(p.attributes, name, maxAttributes);
     const attributes = fitted.attributes;
     leftOut += fitted.leftOut;
-    cutNames += fitted.cutNames;
+    cut += fitted.cut;
     const end = Math.floor(p.timeMs);
     const start = Math.floor(p.startTimeMs);
     const interval = Math.max(1, end - start);
@@ -191,7 +191,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
       metrics.push(withAttributes({ name, type: 'gauge', value: p.value, timestamp: end }, attributes));
     }
   }
-  return { metrics, invalid, leftOut, cutNames };
+  return { metrics, invalid, leftOut, cut };
 }
 
 function withAttributes(metric: NrMetric, attributes: Record<string, NrValue> | undefined): NrMetric {

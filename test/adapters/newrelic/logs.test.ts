@@ -160,6 +160,26 @@ describe('newrelic logs', () => {
     expect(obs.drops().truncated_attribute).toBe(4);
   });
 
+  it('cuts a message or value past the 128 KB New Relic keeps, nested ones too, and counts the cut once per line', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    // A 413 makes the batch go out in halves, each encoded again.
+    intake.script('logs', { status: 413 });
+    obs.log.info({ body: 'b'.repeat(200_000) }, 'm'.repeat(200_000));
+    obs.log.info({ req: { body: 'r'.repeat(200_000) } }, 'nested body');
+    obs.log.info({ body: 's'.repeat(1000) }, 'small body');
+    await obs.forceFlush();
+
+    const logs = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(logs.map((l) => l.message!.length)).toEqual([128 * 1024, 11, 10]);
+    expect(logs.map((l) => String(l.attributes!.body ?? l.attributes!['req.body']).length)).toEqual([
+      128 * 1024,
+      128 * 1024,
+      1000,
+    ]);
+    expect(obs.drops().truncated_attribute).toBe(3);
+    expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 3, delivered: 3, queued: 0 });
+  });
+
   it('counts the attributes of a line past the 255 a record takes, nested ones too, once each', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     // A 413 makes the batch go out in halves, each encoded again.
