@@ -113,9 +113,9 @@ export function seriesDimensions(
 }
 
 /**
- * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`; those
- * beyond the 30 are counted in `obs.drops()` as `attribute_count_limit`, names and values cut as
- * `truncated_attribute`.
+ * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`, and
+ * counts them in `obs.drops()`: those beyond the 30 as `attribute_count_limit`, those named `_aws`
+ * as `invalid_attribute`; names and values cut as `truncated_attribute`.
  *
  * @example
  * seriesDimensions(fixed, attributes, reportLeftOut(ctx, 'metrics'));
@@ -132,10 +132,12 @@ export function reportLeftOut(
         `export.cloudwatch.${signal}.dimensions`,
         `cloudwatch ${signal}: ${count} dimensions beyond CloudWatch's 30 were left out of the dimension sets`,
       );
-    } else
+    } else {
+      countDrop('invalid_attribute', count);
       diag.warn(
         `export.cloudwatch.${signal}.reserved_dimension`,
         `cloudwatch ${signal}: ${count} attributes named _aws were left out of the dimension sets; EMF keeps its metadata under that name`,
       );
+    }
   };
 }

@@ -27,7 +27,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'a negative counter increment was dropped (use an up-down counter for values that go down)',
   negative_value: 'a negative histogram value was dropped (histograms take no negative values; use a gauge)',
   invalid_attribute:
-    'an attribute without a name, or whose value is not a string, number, boolean or array of them, was removed',
+    'an attribute without a name, or whose value is not a string, number, boolean or array of them, was removed; or one named _aws was left out of CloudWatch dimensions, since EMF keeps its metadata under that name',
   invalid_link:
     'a span link to no valid span context (none, or ids that are not 32 and 16 hex digits) was removed from its span',
   truncated_attribute:

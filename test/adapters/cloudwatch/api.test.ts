@@ -404,6 +404,7 @@ describe('api mode limits', () => {
       expect.stringContaining('cloudwatch metrics: 2 attributes named _aws'),
     ]);
     expect(obs.drops().attribute_count_limit).toBe(14);
+    expect(obs.drops().invalid_attribute).toBe(2);
   });
 
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {

@@ -157,7 +157,7 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().truncated_attribute).toBe(2);
   });
 
-  it('never lets an attribute named _aws replace the EMF metadata, and says so in diagnostics', async () => {
+  it('never lets an attribute named _aws replace the EMF metadata, counts it and says so in diagnostics', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const { obs, written, documents } = startEmf({}, { diagnostics: 'warn' });
     obs.metrics.counter('orders.placed').add(1, { _aws: 'x', region: 'eu' });
@@ -176,6 +176,7 @@ describe('emf mode, end to end', () => {
       expect.stringContaining('cloudwatch events: 1 attributes named _aws'),
     ]);
     expect(getSightline()!.stats().cloudwatch!.metrics!.dropped).toEqual({});
+    expect(obs.drops().invalid_attribute).toBe(2);
   });
 
   it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
