@@ -88,7 +88,10 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
       // Counters and histograms as deltas (Datadog counts); up-down counters and gauges cumulative,
       // so an up-down counter's point is its current level, sent as a gauge.
       temporality: 'delta',
-      toItems: (rm) => encoder.encode(flattenResourceMetrics(rm, onInvalid), onInvalid),
+      toItems: (rm) =>
+        encoder.encode(flattenResourceMetrics(rm, onInvalid), onInvalid, (n) =>
+          ctx.countDrop('truncated_attribute', n),
+        ),
     });
     if (opts.metricIntervalMs !== undefined) parts.metricIntervalMs = opts.metricIntervalMs;
     channels.push(channel);

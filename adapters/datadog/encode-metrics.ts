@@ -44,11 +44,13 @@ export interface SeriesEncoderOptions {
 export interface SeriesEncoder {
   /**
    * Encodes `points` as the series are taken, so a big collection can be spread over turns of the
-   * event loop; points with an unusable name or value are counted through `onInvalid` at the end.
+   * event loop; points with an unusable name or value are counted through `onInvalid` at the end,
+   * tags cut to Datadog's 200 characters (one per point sent with it) through `onCut`.
    */
   encode(
     points: readonly MetricPoint[],
     onInvalid: (count: number) => void,
+    onCut?: (count: number) => void,
   ): Generator<string, void, undefined>;
 }
 
@@ -135,22 +137,31 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   }
 
   // The SDK hands back the attribute objects recorded with, usually the same ones every cycle:
-  // remembering their encoded tags by identity skips the sanitising on later collections.
-  const attributeTags = new WeakMap<Attributes, string>();
+  // remembering their encoded tags (and how many were cut) by identity skips the sanitising on
+  // later collections.
+  const attributeTags = new WeakMap<Attributes, { readonly own: string; readonly cut: number }>();
 
-  function tagsOf(attributes: Attributes): string {
-    let own = attributeTags.get(attributes);
-    if (own === undefined) {
-      own = '';
+  function tagsOf(attributes: Attributes): { readonly own: string; readonly cut: number } {
+    let encoded = attributeTags.get(attributes);
+    if (encoded === undefined) {
+      let own = '';
+      let cut = 0;
+      const onCut = () => {
+        cut++;
+      };
       for (const key in attributes) {
         const v = attributes[key];
         if (v === undefined || v === null) continue;
-        own += `,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v))}`;
+        own += `,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v, onCut))}`;
       }
-      attributeTags.set(attributes, own);
+      encoded = { own, cut };
+      attributeTags.set(attributes, encoded);
     }
-    if (baseTags === '') return own.slice(1);
-    return baseTags + own;
+    return encoded;
+  }
+
+  function withBase(own: string): string {
+    return baseTags === '' ? own.slice(1) : baseTags + own;
   }
 
   function series(
@@ -194,10 +205,11 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   }
 
   return {
-    *encode(points, onInvalid) {
+    *encode(points, onInvalid, onCut) {
       // The series of one point (a histogram makes several), handed out before the next point.
       const out: string[] = [];
       let invalid = 0;
+      let cut = 0;
       for (const p of points) {
         yield* out;
         out.length = 0;
@@ -209,8 +221,10 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         }
         const ts = Math.floor(p.timeMs / 1000);
         const unit = UNITS[p.unit];
-        const tags = tagsOf(p.attributes);
+        const encoded = tagsOf(p.attributes);
+        const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
+          cut += encoded.cut;
           histogram(out, name, p, ts, tags, unit);
           continue;
         }
@@ -218,6 +232,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
           invalid++;
           continue;
         }
+        cut += encoded.cut;
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
         const isCount = p.monotonic && p.temporality === 'delta';
@@ -229,6 +244,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       }
       yield* out;
       if (invalid > 0) onInvalid(invalid);
+      if (cut > 0) onCut?.(cut);
     },
   };
 }

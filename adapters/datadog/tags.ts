@@ -1,3 +1,5 @@
+import { cutDistinct } from '../../src/export/index.js';
+
 /** Datadog allows 200 characters per tag (longer ones are cut by the intake anyway). */
 const MAX_TAG = 200;
 // Letters and digits of any script plus the punctuation Datadog keeps; everything else becomes `_`.
@@ -11,18 +13,22 @@ function clean(text: string, safe: RegExp, unsafe: RegExp): string {
 }
 
 /**
- * Formats one `key:value` tag: characters Datadog would not keep become `_`, and the tag is cut at
- * 200 characters. Keys lose `:` (it separates key from value); values keep it.
+ * Formats one `key:value` tag: characters Datadog would not keep become `_`, and a tag past 200
+ * characters is cut to 200 ending in `_` and a digest of the whole, so tags that differ only past
+ * the cut (two long URLs) keep their series apart; `onCut` hears of it. Keys lose `:` (it
+ * separates key from value); values keep it.
  *
  * @example
  * tag('http.route', '/users/:id'); // 'http.route:/users/:id'
  * tag('region', 'eu west');        // 'region:eu_west'
  */
-export function tag(key: string, value: unknown): string {
+export function tag(key: string, value: unknown, onCut?: () => void): string {
   const k = clean(key, SAFE_KEY, UNSAFE_KEY);
   const v = clean(typeof value === 'string' ? value : String(value), SAFE_VALUE, UNSAFE_VALUE);
   const t = `${k}:${v}`;
-  return t.length > MAX_TAG ? t.slice(0, MAX_TAG) : t;
+  if (t.length <= MAX_TAG) return t;
+  onCut?.();
+  return cutDistinct(t, MAX_TAG, '_');
 }
 
 /** Sanitises a tag given as one string (`key:value` or bare `value`). */

@@ -71,6 +71,26 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(stats?.produced).toBe(stats?.delivered);
   });
 
+  it('keeps apart series whose tags differ only past the 200 characters a tag takes, and counts the cut', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const search = `https://shop.example/search/${'z'.repeat(250)}`;
+    const hits = obs.metrics.counter('search.hits');
+    hits.add(2, { 'url.full': `${search}/page/1` });
+    hits.add(5, { 'url.full': `${search}/page/2` });
+    await obs.forceFlush();
+    hits.add(1, { 'url.full': `${search}/page/1` });
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => s.metric === 'search.hits');
+    const tagOf = (s: Record<string, any>) => (s.tags as string[]).find((t) => t.startsWith('url.full:'))!;
+    expect(sent.map((s) => s.points[0].value).sort()).toEqual([1, 2, 5]);
+    expect(new Set(sent.map(tagOf)).size).toBe(2);
+    for (const s of sent) expect(tagOf(s).length).toBeLessThanOrEqual(200);
+    // Each point sent with a cut tag is counted.
+    expect(obs.drops().truncated_attribute).toBe(3);
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
