@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
-import { type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
+import { cutDistinct, type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
 import {
   cutName,
   estimateAttributes,
@@ -72,7 +72,7 @@ const LEFT_OUT_DIGEST_KEY = 'sightline.attributes_left_out';
 
 /**
  * A point's attributes for the Metric API, how many were left out to stay within the count cap, and
- * how many names were cut.
+ * how many names and values were cut.
  */
 interface PointAttributes {
   readonly attributes: Record<string, NrValue> | undefined;
@@ -80,7 +80,11 @@ interface PointAttributes {
   readonly cut: number;
 }
 
-/** Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. */
+/**
+ * Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. A
+ * value past the Metric API's 4,096 characters (with a `maxAttributeLength` above it) ends in `~`
+ * and a digest of the whole, so values that differ only past the cut keep their series apart.
+ */
 export function metricAttributes(
   attributes: Attributes,
   metricName: string,
@@ -93,13 +97,17 @@ export function metricAttributes(
     cut++;
   };
   for (const key in attributes) {
-    const value = toNrValue(attributes[key], MAX_VALUE_CHARS);
+    const value = toNrValue(attributes[key], Number.POSITIVE_INFINITY);
     if (value === undefined) continue;
     const name = metricAttributeName(key, metricName, onCut);
     if (name === undefined) continue;
     out ??= {};
     if (!Object.hasOwn(out, name)) n++;
-    setField(out, name, value);
+    if (typeof value !== 'string' || value.length <= MAX_VALUE_CHARS) setField(out, name, value);
+    else {
+      onCut();
+      setField(out, name, cutDistinct(value, MAX_VALUE_CHARS, '~'));
+    }
   }
   if (out === undefined || n <= maxCount) return { attributes: out, leftOut: 0, cut };
   return { ...withinCount(out, maxCount), cut };
@@ -131,7 +139,7 @@ export interface ConvertedMetrics {
   readonly invalid: number;
   /** Attributes left out past the count cap, counted as `attribute_count_limit`. */
   readonly leftOut: number;
-  /** Attribute names cut to the Metric API's length, counted as `truncated_attribute`. */
+  /** Attribute names and values cut to the Metric API's lengths, counted as `truncated_attribute`. */
   readonly cut: number;
 }
 

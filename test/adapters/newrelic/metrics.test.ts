@@ -189,6 +189,22 @@ describe('newrelic metrics → Metric API', () => {
     expect(obs.drops().truncated_attribute).toBe(4);
   });
 
+  it('keeps apart series whose attribute values differ only past the 4,096 characters the Metric API takes, and counts the cut', async () => {
+    const { obs } = startWithNewRelic(intake, {}, { maxAttributeLength: 10_000 });
+    const query = `select ${'c'.repeat(5000)}`;
+    const queries = obs.metrics.counter('db.queries', {});
+    queries.add(2, { 'db.query.text': `${query} from orders` });
+    queries.add(5, { 'db.query.text': `${query} from refunds` });
+    await obs.forceFlush();
+
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name === 'db.queries');
+    expect(sent.map((m) => m.value).sort()).toEqual([2, 5]);
+    const values = sent.map((m) => m.attributes!['db.query.text'] as string);
+    expect(new Set(values).size).toBe(2);
+    for (const v of values) expect(v.length).toBeLessThanOrEqual(4096);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {
