@@ -332,7 +332,7 @@ export function judge(
   s.reportedOnMean = judged.mean;
   s.reportedMean = meanBand;
   return {
-    kind: r.kind ?? (outsideUp ? 'spike' : 'dip'),
+    kind: reportedKind(r.kind, outsideUp),
     observed,
     expected,
     severity,
@@ -340,6 +340,15 @@ export function judge(
     lower: reportedLower,
     upper,
   };
+}
+
+/**
+ * The kind of the detector's open episode, unless it names the other direction: an episode opened
+ * on a one-minute jump is still open when the fall that follows it is confirmed, and a fall is no
+ * spike.
+ */
+function reportedKind(kind: AnomalyKind | null, up: boolean): AnomalyKind {
+  return kind === null || kind === (up ? 'dip' : 'spike') ? (up ? 'spike' : 'dip') : kind;
 }
 
 /** Whether a value is on the normal side of the band the incident was reported against. */

@@ -744,6 +744,23 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(1);
   });
 
+  // The detector's episode opened on a one-minute jump and was still open when the fall that
+  // followed it was confirmed: the event named the fall a spike, an excursion above the baseline.
+  it('names a fall right after a one-minute jump a fall, not the spike its episode opened on', () => {
+    const kinds: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const { heard, feed } = minuteEngine('room.temperature', 'gauge', 'Cel');
+      const rand = prng(seed);
+      for (let m = 0; m < 300; m++) feed(m, 20 + (rand() - 0.5) * 2);
+      feed(300, 30);
+      for (let m = 301; m < 330; m++) feed(m, 12 + (rand() - 0.5) * 2);
+      kinds.push(
+        ...heard.map((e) => `seed ${seed}: ${e.kind}, ${e.explanation.split(': ')[1]?.split(',')[0]}`),
+      );
+    }
+    expect(kinds).toEqual(Array.from({ length: 8 }, (_, i) => `seed ${i + 1}: dip, dip down`));
+  });
+
   it('sees a gauge in whole milliseconds step up as it sees it in seconds', async () => {
     // Whole numbers in a unit of measure are not counts: no Poisson noise floor hides a 40 % rise.
     for (const unit of ['ms', 's']) {
