@@ -26,15 +26,17 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
-/** `GET /users/:id` for HTTP series, else `key=value` pairs in key order. */
+/** `GET /users/:id` for HTTP series, then the other attributes as `key=value` pairs in key order. */
 function seriesLabel(attributes: Attributes): string {
   const method = attributes['http.request.method'];
   const route = attributes['http.route'];
-  if (route !== undefined) return method === undefined ? String(route) : `${String(method)} ${String(route)}`;
-  return Object.keys(attributes)
+  const on =
+    route === undefined ? [] : [method === undefined ? String(route) : `${String(method)} ${String(route)}`];
+  const rest = Object.keys(attributes)
+    .filter((k) => route === undefined || (k !== 'http.route' && k !== 'http.request.method'))
     .sort()
-    .map((k) => `${k}=${String(attributes[k])}`)
-    .join(' ');
+    .map((k) => `${k}=${String(attributes[k])}`);
+  return [...on, ...rest].join(' ');
 }
 
 /** How far and which way the value moved, e.g. `up 3.2x` or `down 40%`. */

@@ -17,13 +17,16 @@ function fmt(n: number): string {
   return String(Math.round(n * 1000) / 1000);
 }
 
+/** The metric, its route as `on GET /orders`, and the attributes that tell its series apart from the route's others. */
 function describeSeries(metric: string, attributes: Attributes): string {
   const route = attributes['http.route'];
   const method = attributes['http.request.method'];
-  if (route !== undefined)
-    return `${metric} on ${method !== undefined ? `${String(method)} ` : ''}${String(route)}`;
-  const parts = Object.entries(attributes).map(([k, v]) => `${k}=${String(v)}`);
-  return parts.length > 0 ? `${metric} {${parts.join(', ')}}` : metric;
+  const on =
+    route === undefined ? '' : ` on ${method !== undefined ? `${String(method)} ` : ''}${String(route)}`;
+  const parts = Object.entries(attributes)
+    .filter(([k]) => route === undefined || (k !== 'http.route' && k !== 'http.request.method'))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return `${metric}${on}${parts.length > 0 ? ` {${parts.join(', ')}}` : ''}`;
 }
 
 /** One line a person reads in a pager: what moved, which way, how far, against what band. */

@@ -66,6 +66,31 @@ describe('anomaly events → POST /api/v1/events', () => {
     expectGolden('events', [first, second]);
   });
 
+  it("names the attributes beside a series' route in the title, so two regions' events tell apart", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    const route = { 'http.request.method': 'POST', 'http.route': '/checkout' };
+    for (const region of ['us', 'eu'])
+      emit(
+        anomaly({
+          metric: 'orders.placed',
+          attributes: { ...route, region },
+          observed: 0,
+          expected: 45,
+          kind: 'level_shift',
+        }),
+      );
+    await obs.forceFlush();
+
+    const titles = server.on('/api/v1/events').map((r) => (JSON.parse(r.text) as { title: string }).title);
+    expect(titles).toEqual([
+      'Anomaly: checkout orders.placed down 100% on POST /checkout region=us',
+      'Anomaly: checkout orders.placed down 100% on POST /checkout region=eu',
+    ]);
+  });
+
   it('sends and logs the event as detected when an onAnomaly listener changes the one it was given', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs, lines } = start(server, { metrics: 'none' });

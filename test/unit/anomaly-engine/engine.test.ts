@@ -224,6 +224,24 @@ describe('the anomaly engine', () => {
     expect(engine.activeEpisodes).toBe(1);
   });
 
+  it('names every attribute of a series recorded with a route in its explanation, not the route alone', async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const orders = obs.metrics.counter('orders.placed', { detect: true });
+    const rand = prng(7);
+    const route = { 'http.request.method': 'POST', 'http.route': '/checkout' };
+    for (let cycle = 0; cycle < 170; cycle++) {
+      orders.add(40 + Math.round(rand() * 10), { ...route, region: 'eu' });
+      if (cycle < 150) orders.add(40 + Math.round(rand() * 10), { ...route, region: 'us' });
+      await engine.runCycle();
+    }
+    expect(heard.map((e) => e.attributes.region)).toEqual(['us']);
+    expect(heard[0]?.explanation).toMatch(
+      /^orders\.placed on POST \/checkout \{region=us\}: level shift down/,
+    );
+  });
+
   it('reports an outage of a series recorded with attributes structuredClone refuses (a Proxy)', async () => {
     const { obs, engine, memory, logs } = start();
     const heard: AnomalyEvent[] = [];
