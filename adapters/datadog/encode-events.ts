@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
+import { timesExpected } from '../../src/anomaly/explain.js';
 import { tag } from './tags.js';
 
 const MAX_TITLE = 100;
@@ -39,11 +40,11 @@ function seriesLabel(attributes: Attributes): string {
   return [...on, ...rest].join(' ');
 }
 
-/** How far and which way the value moved, e.g. `up 3.2x` or `down 40%`. */
+/** How far and which way the value moved, e.g. `up 3.2x`, `down 40%` or, from about none, `up to 0.5`. */
 function movement(event: AnomalyEvent): string {
   const { observed, expected } = event;
-  if (expected > 0 && observed >= 0) {
-    const ratio = observed / expected;
+  const ratio = timesExpected(observed, expected, event.band.lower, event.band.upper);
+  if (ratio >= 0) {
     if (ratio >= 1) return `up ${num(ratio)}x`;
     return `down ${Math.round((1 - ratio) * 100)}%`;
   }

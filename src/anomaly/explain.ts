@@ -29,6 +29,18 @@ function describeSeries(metric: string, attributes: Attributes): string {
   return `${metric}${on}${parts.length > 0 ? ` {${parts.join(', ')}}` : ''}`;
 }
 
+/**
+ * The observed value as a multiple of the expected one, or NaN where no multiple says how far. It
+ * does only when the expected value is clear of zero: an error rate that is normally none expects
+ * a rounding error above zero (a hundred-millionth of its band's upper bound), and a burst read as
+ * "5.26e+10x expected". A band that reaches zero is not enough to tell: a noisy route's p95 has
+ * one, and its 16x is what a pager should read.
+ */
+export function timesExpected(observed: number, expected: number, lower: number, upper: number): number {
+  const clearOfZero = expected > 0 && (lower > 0 || expected >= upper / 100);
+  return clearOfZero && Number.isFinite(expected) ? observed / expected : Number.NaN;
+}
+
 /** One line a person reads in a pager: what moved, which way, how far, against what band. */
 export function explain(
   metric: string,
@@ -41,12 +53,7 @@ export function explain(
   severity: number,
 ): string {
   const direction = observed >= expected ? 'up' : 'down';
-  // A multiple of the expected value says how far only when that value is clear of zero: an error
-  // rate that is normally none expects a rounding error above zero (a hundred-millionth of its
-  // band's upper bound), and a burst read as "5.26e+10x expected". A band that reaches zero is not
-  // enough to tell: a noisy route's p95 has one, and its 16x is what a pager should read.
-  const clearOfZero = expected > 0 && (lower > 0 || expected >= upper / 100);
-  const ratio = clearOfZero && Number.isFinite(expected) ? observed / expected : Number.NaN;
+  const ratio = timesExpected(observed, expected, lower, upper);
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
   return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${fmt(observed)} vs expected ${fmt(expected)}${change}, normal band ${fmt(lower)}..${fmt(upper)}, severity ${Math.round(severity)}`;
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
+import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { getSightline } from '../../../src/index.js';
 import { expectGolden, KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
@@ -89,6 +90,31 @@ describe('anomaly events → POST /api/v1/events', () => {
       'Anomaly: checkout orders.placed down 100% on POST /checkout region=us',
       'Anomaly: checkout orders.placed down 100% on POST /checkout region=eu',
     ]);
+  });
+
+  it('titles an error burst on a route that never failed by its error rate, not as a multiple of none', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' }, { anomaly: { warmup: 30 } });
+    const engine = (obs as SightlineInstance).anomalyEngine!;
+    const duration = obs.metrics.histogram('http.server.request.duration', { unit: 's' });
+    const route = { 'http.request.method': 'GET', 'http.route': '/products' };
+    const cycle = async (errors: number) => {
+      for (let i = 0; i < 20; i++) {
+        const failed = i < errors;
+        duration.record(0.015, {
+          ...route,
+          'http.response.status_code': failed ? 503 : 200,
+          ...(failed ? { 'error.type': '503' } : {}),
+        });
+      }
+      await engine.runCycle();
+    };
+    for (let c = 0; c < 60; c++) await cycle(0);
+    for (let c = 0; c < 5; c++) await cycle(10);
+    await obs.forceFlush();
+
+    const titles = server.on('/api/v1/events').map((r) => (JSON.parse(r.text) as { title: string }).title);
+    expect(titles).toEqual(['Anomaly: checkout http.server.error.rate up to 0.5 on GET /products']);
   });
 
   it('sends and logs the event as detected when an onAnomaly listener changes the one it was given', async () => {
