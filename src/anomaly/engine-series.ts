@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { HistogramPoint, MetricPoint } from '../export/metric-points.js';
+import type { Shown } from './explain.js';
 import type { AnomalyResult } from './types.js';
 
 /** One value per watched series per collection cycle, ready for its detector. */
@@ -43,6 +44,8 @@ export interface SeriesSample {
 export const HTTP_DURATION = 'http.server.request.duration';
 /** The rate of requests per method and route the engine derives from it. */
 export const HTTP_REQUEST_RATE = 'http.server.request.rate';
+/** The share of those requests that failed. */
+const HTTP_ERROR_RATE = 'http.server.error.rate';
 
 export function seriesKey(metric: string, attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
@@ -143,7 +146,7 @@ export function extractSamples(
     );
     if (p95) out.push(p95);
     const errors = sample(
-      'http.server.error.rate',
+      HTTP_ERROR_RATE,
       r.attributes,
       r.errors / r.count,
       'up',
@@ -167,6 +170,24 @@ export function detectorInput(sample: SeriesSample, value: number): number {
 export function inSeriesUnit(r: AnomalyResult, perCycle: number): AnomalyResult {
   if (perCycle === 1) return r;
   return { ...r, expected: r.expected / perCycle, lower: r.lower / perCycle, upper: r.upper / perCycle };
+}
+
+/**
+ * How an event's explanation shows a series' values, with their unit: a route's error rate in
+ * percent and its request rate per second, a counter's count per collection interval, any other
+ * value in its unit of measure.
+ */
+export function shownUnit(sample: SeriesSample, intervalMs: number): Shown {
+  if (sample.metric === HTTP_ERROR_RATE) return { times: 100, suffix: ' %' };
+  if (sample.metric === HTTP_REQUEST_RATE) return { times: 1, suffix: ' req/s' };
+  const unit = measured(sample.unit) ? ` ${sample.unit}` : '';
+  return { times: 1, suffix: sample.zeroWhenAbsent ? `${unit}${perInterval(intervalMs)}` : unit };
+}
+
+function perInterval(ms: number): string {
+  if (ms === 60_000) return '/min';
+  if (ms === 1000) return '/s';
+  return ms % 60_000 === 0 ? ` per ${ms / 60_000} min` : ` per ${ms / 1000} s`;
 }
 
 /** A UCUM unit of measure (ms, By, %), not a plain number ('1', none) or a count of things ({job}). */

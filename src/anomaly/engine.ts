@@ -15,7 +15,13 @@ import type { AnomalyEvent } from './event.js';
 import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
-import { detectorInput, extractSamples, inSeriesUnit, type SeriesSample } from './engine-series.js';
+import {
+  detectorInput,
+  extractSamples,
+  inSeriesUnit,
+  type SeriesSample,
+  shownUnit,
+} from './engine-series.js';
 import { explain } from './explain.js';
 import type { DetectorOptions } from './types.js';
 
@@ -362,6 +368,7 @@ export class AnomalyEngine extends MetricReader {
         lower,
         upper,
         severity,
+        shownUnit(sample, this.options.intervalMs),
       ),
       service: this.options.service,
       environment: this.options.environment,

@@ -41,6 +41,14 @@ export function timesExpected(observed: number, expected: number, lower: number,
   return clearOfZero && Number.isFinite(expected) ? observed / expected : Number.NaN;
 }
 
+/** How the explanation shows a series' values: multiplied by `times`, followed by `suffix` (` ms`, `/min`). */
+export interface Shown {
+  readonly times: number;
+  readonly suffix: string;
+}
+
+const AS_IS: Shown = { times: 1, suffix: '' };
+
 /** One line a person reads in a pager: what moved, which way, how far, against what band. */
 export function explain(
   metric: string,
@@ -51,9 +59,12 @@ export function explain(
   lower: number,
   upper: number,
   severity: number,
+  shown: Shown = AS_IS,
 ): string {
   const direction = observed >= expected ? 'up' : 'down';
   const ratio = timesExpected(observed, expected, lower, upper);
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
-  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${fmt(observed)} vs expected ${fmt(expected)}${change}, normal band ${fmt(lower)}..${fmt(upper)}, severity ${Math.round(severity)}`;
+  const value = (n: number) => fmt(n * shown.times);
+  const withUnit = (n: number) => `${value(n)}${shown.suffix}`;
+  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${withUnit(observed)} vs expected ${withUnit(expected)}${change}, normal band ${value(lower)}..${withUnit(upper)}, severity ${Math.round(severity)}`;
 }

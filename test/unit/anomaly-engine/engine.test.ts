@@ -439,7 +439,7 @@ describe('the anomaly engine', () => {
     minutes(90, 70);
     minutes(60, 30);
     expect(heard.map((e) => e.explanation)).toEqual([
-      'http.server.request.rate on GET /products: spike up, observed 1.167 vs expected 0.5 (2.332x expected), normal band 0.311..0.709, severity 100',
+      'http.server.request.rate on GET /products: spike up, observed 1.167 req/s vs expected 0.5 req/s (2.332x expected), normal band 0.311..0.709 req/s, severity 100',
     ]);
     expect(engine.activeEpisodes).toBe(0);
     minutes(10, 6);
@@ -731,6 +731,33 @@ describe('the anomaly engine', () => {
     const band = [...engine.bands()].find((b) => b.metric === 'http.server.request.rate');
     expect(band).toMatchObject({ observed: 0.1 });
     expect(band!.upper).toBeLessThan(1);
+    expect(fall!.explanation).toMatch(/ down, observed 0\.1 req\/s vs expected 0\.5\d* req\/s \(/);
+  });
+
+  // The explanation gave bare numbers: a route's 30 requests a minute read "expected 0.5", a
+  // counter's count per cycle and a latency in seconds or milliseconds no different.
+  it("names each series' unit in its explanation: per interval for a count, percent for an error rate", () => {
+    const orders = minuteEngine('orders.placed', 'counter', '{order}');
+    const query = minuteEngine('db.query.duration', 'gauge', 'ms');
+    const rand = prng(3);
+    for (let m = 0; m < 320; m++) {
+      orders.feed(m, m < 300 ? 40 + Math.round(rand() * 10) : undefined);
+      query.feed(m, (m < 300 ? 40 : 90) + Math.round(rand() * 6));
+    }
+    expect(orders.heard[0]?.explanation).toMatch(
+      /^orders\.placed: level shift down, observed 0\/min vs expected [\d.]+\/min, normal band [\d.]+\.\.[\d.]+\/min, /,
+    );
+    expect(query.heard[0]?.explanation).toMatch(
+      /observed [\d.]+ ms vs expected [\d.]+ ms \([\d.]+x expected\), normal band [\d.]+\.\.[\d.]+ ms, /,
+    );
+
+    const route = minuteRoute();
+    for (let m = 0; m < 320; m++) route.feed(m, 20, m < 300 ? 0 : 5);
+    expect(route.heard.map((e) => e.explanation)).toEqual([
+      expect.stringMatching(
+        /^http\.server\.error\.rate on GET \/products: spike up, observed 25 % vs expected [\d.e-]+ %, /,
+      ),
+    ]);
   });
 
   it('on its first day, reports a latency five times as high and a busy rate gone silent', () => {
@@ -828,7 +855,7 @@ describe('the anomaly engine', () => {
     expect(burst[0]).toMatchObject({ observed: 0.5, attributes: route });
     // The route's baseline is a rounding error above no errors: no multiple of it means anything.
     expect(burst[0]?.explanation).toMatch(
-      /^http\.server\.error\.rate on GET \/products: spike up, observed 0\.5 vs expected \S+, normal band 0\.\.\S+, severity \d+$/,
+      /^http\.server\.error\.rate on GET \/products: spike up, observed 50 % vs expected \S+ %, normal band 0\.\.\S+ %, severity \d+$/,
     );
   });
 
