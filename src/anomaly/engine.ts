@@ -104,6 +104,15 @@ const STALLED_LATE_MIN_MS = 1000;
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
 
+/**
+ * Whether an expected value is the detector's level at zero: it learns none (the errors of a route
+ * that never failed) as a rounding error above it, a hundred-millionth of its band's upper bound,
+ * which an event would quote as "expected 9.84e-12".
+ */
+function atZero(expected: number, lower: number, upper: number): boolean {
+  return lower <= 0 && expected > 0 && expected < upper * 1e-6;
+}
+
 interface WatchedSeries {
   detector: StreamingDetector;
   sample: SeriesSample;
@@ -348,7 +357,8 @@ export class AnomalyEngine extends MetricReader {
     );
     if (verdict === undefined) return;
     this.episodes++;
-    const { kind, observed, expected, severity, score, lower, upper } = verdict;
+    const { kind, observed, severity, score, lower, upper } = verdict;
+    const expected = atZero(verdict.expected, lower, upper) ? 0 : verdict.expected;
     this.options.emit({
       metric: sample.metric,
       attributes: sample.attributes,
