@@ -1079,6 +1079,36 @@ describe('the anomaly engine', () => {
     expect(p95()[0]?.observed).toBeGreaterThan(0.05);
   });
 
+  // Rounded to three decimals, a p95 of 6.5 ms against 4.5 ms read "observed 0.006 s vs expected
+  // 0.004 s (1.441x expected), normal band 0.004..0.005 s": a band of 4.2 to 4.8 ms shown as its
+  // own expected value to one above it, and a multiple the figures beside it do not give.
+  it("quotes a fast route's p95 with the digits that tell it from its expected value and band", async () => {
+    const { obs, engine } = start();
+    const heard: AnomalyEvent[] = [];
+    obs.onAnomaly((e) => heard.push(e));
+    const duration = obs.metrics.histogram('http.server.request.duration', {
+      unit: 's',
+      buckets: [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1],
+    });
+    const route = { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 };
+    const rand = prng(3);
+    const cycle = async (slowest: number) => {
+      for (let i = 0; i < 200; i++) duration.record(0.001 + rand() * (slowest - 0.001), route);
+      await engine.runCycle();
+    };
+    for (let c = 0; c < 150; c++) await cycle(0.0045);
+    for (let c = 0; c < 5; c++) await cycle(0.0065);
+    expect(heard).toHaveLength(1);
+    const figures = heard[0]!.explanation.match(
+      /observed ([\d.]+) s vs expected ([\d.]+) s \(([\d.]+)x expected\), normal band ([\d.]+)\.\.([\d.]+) s/,
+    );
+    const [observed, expected, times, lower, upper] = figures!.slice(1).map(Number) as number[];
+    expect(observed).toBeGreaterThan(upper!);
+    expect(expected).toBeGreaterThan(lower!);
+    expect(upper).toBeGreaterThan(expected!);
+    expect(observed! / expected!).toBeCloseTo(times!, 1);
+  });
+
   it("quotes a slow route's p95 as a multiple of its expected value, also when its band reaches zero", async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
