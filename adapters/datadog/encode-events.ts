@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
+import { HTTP_ERROR_RATE } from '../../src/anomaly/engine-series.js';
 import { timesExpected } from '../../src/anomaly/explain.js';
 import { tag } from './tags.js';
 
@@ -40,7 +41,7 @@ function seriesLabel(attributes: Attributes): string {
   return [...on, ...rest].join(' ');
 }
 
-/** How far and which way the value moved, e.g. `up 3.2x`, `down 40%` or, from about none, `up to 0.5`. */
+/** How far and which way the value moved, e.g. `up 3.2x`, `down 40%` or, from about none, `up to 50 %`. */
 function movement(event: AnomalyEvent): string {
   const { observed, expected } = event;
   const ratio = timesExpected(observed, expected, event.band.lower, event.band.upper);
@@ -48,8 +49,10 @@ function movement(event: AnomalyEvent): string {
     if (ratio >= 1) return `up ${num(ratio)}x`;
     return `down ${Math.round((1 - ratio) * 100)}%`;
   }
-  if (observed > expected) return `up to ${num(observed)}`;
-  if (observed < expected) return `down to ${num(observed)}`;
+  // A route's error rate in percent, as the explanation gives it: "up to 0.5" could be either.
+  const to = event.metric === HTTP_ERROR_RATE ? `${num(observed * 100)} %` : num(observed);
+  if (observed > expected) return `up to ${to}`;
+  if (observed < expected) return `down to ${to}`;
   return event.kind.replace(/_/g, ' ');
 }
 

@@ -45,7 +45,7 @@ export const HTTP_DURATION = 'http.server.request.duration';
 /** The rate of requests per method and route the engine derives from it. */
 export const HTTP_REQUEST_RATE = 'http.server.request.rate';
 /** The share of those requests that failed. */
-const HTTP_ERROR_RATE = 'http.server.error.rate';
+export const HTTP_ERROR_RATE = 'http.server.error.rate';
 
 export function seriesKey(metric: string, attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();

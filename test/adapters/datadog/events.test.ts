@@ -92,7 +92,7 @@ describe('anomaly events → POST /api/v1/events', () => {
     ]);
   });
 
-  it('titles an error burst on a route that never failed by its error rate, not as a multiple of none', async () => {
+  it('titles an error burst on a route that never failed by its error rate in percent, not as a multiple of none', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { metrics: 'none' }, { anomaly: { warmup: 30 } });
     const engine = (obs as SightlineInstance).anomalyEngine!;
@@ -114,7 +114,7 @@ describe('anomaly events → POST /api/v1/events', () => {
     await obs.forceFlush();
 
     const titles = server.on('/api/v1/events').map((r) => (JSON.parse(r.text) as { title: string }).title);
-    expect(titles).toEqual(['Anomaly: checkout http.server.error.rate up to 0.5 on GET /products']);
+    expect(titles).toEqual(['Anomaly: checkout http.server.error.rate up to 50 % on GET /products']);
   });
 
   it('sends and logs the event as detected when an onAnomaly listener changes the one it was given', async () => {
