@@ -153,6 +153,8 @@ export interface Verdict {
   readonly kind: AnomalyKind;
   /** The value judged: the cycle's, or the mean of the recent cycles an episode was opened on. */
   readonly observed: number;
+  /** Whether `observed`, `expected` and the band are that mean's. */
+  readonly mean: boolean;
   readonly expected: number;
   readonly severity: number;
   /** 0..1, the episode's peak. */
@@ -237,6 +239,7 @@ export function judge(
       return {
         kind: 'level_shift',
         observed: value,
+        mean: false,
         expected: s.healthyExpected,
         severity,
         score: Math.max(s.peak, severity / 100),
@@ -334,6 +337,7 @@ export function judge(
   return {
     kind: reportedKind(r.kind, outsideUp),
     observed,
+    mean: judged.mean,
     expected,
     severity,
     score: Math.max(s.peak, 0.5),

@@ -2,7 +2,7 @@
  * The detector's window and slow means weigh each cycle's value with this span: an episode opened
  * on them is judged on a mean over as many cycles.
  */
-const MEAN_SPAN = 12;
+export const MEAN_SPAN = 12;
 const MEAN_ALPHA = 2 / (MEAN_SPAN + 1);
 /** The variance of that mean over a cycle's, for independent values: one over the cycles it holds. */
 const MEAN_VAR = MEAN_ALPHA / (2 - MEAN_ALPHA);

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { HistogramPoint, MetricPoint } from '../export/metric-points.js';
+import { MEAN_SPAN } from './engine-means.js';
 import type { Shown } from './explain.js';
 import type { AnomalyResult } from './types.js';
 
@@ -187,7 +188,16 @@ export function shownUnit(sample: SeriesSample, intervalMs: number): Shown {
 function perInterval(ms: number): string {
   if (ms === 60_000) return '/min';
   if (ms === 1000) return '/s';
-  return ms % 60_000 === 0 ? ` per ${ms / 60_000} min` : ` per ${ms / 1000} s`;
+  return ` per ${duration(ms)}`;
+}
+
+/** What an event judged on a rate's recent mean observed, named for the explanation. */
+export function meanOfRecentCycles(intervalMs: number): string {
+  return `the mean of about the last ${duration(MEAN_SPAN * intervalMs)}`;
+}
+
+function duration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
 
 /** A UCUM unit of measure (ms, By, %), not a plain number ('1', none) or a count of things ({job}). */

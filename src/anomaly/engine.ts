@@ -19,6 +19,7 @@ import {
   detectorInput,
   extractSamples,
   inSeriesUnit,
+  meanOfRecentCycles,
   type SeriesSample,
   shownUnit,
 } from './engine-series.js';
@@ -379,6 +380,7 @@ export class AnomalyEngine extends MetricReader {
         upper,
         severity,
         shownUnit(sample, this.options.intervalMs),
+        verdict.mean ? meanOfRecentCycles(this.options.intervalMs) : undefined,
       ),
       service: this.options.service,
       environment: this.options.environment,

@@ -62,11 +62,13 @@ export function explain(
   upper: number,
   severity: number,
   shown: Shown = AS_IS,
+  /** What the observed value is when it is not the cycle's, as `the mean of about the last 12 min`. */
+  observedAs?: string,
 ): string {
   const direction = observed >= expected ? 'up' : 'down';
   const ratio = timesExpected(observed, expected, lower, upper);
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
   const value = (n: number) => fmt(n * shown.times);
   const withUnit = (n: number) => `${value(n)}${shown.suffix}`;
-  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${withUnit(observed)} vs expected ${withUnit(expected)}${change}, normal band ${value(lower)}..${withUnit(upper)}, severity ${Math.round(severity)}`;
+  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${withUnit(observed)}${observedAs === undefined ? '' : `, ${observedAs},`} vs expected ${withUnit(expected)}${change}, normal band ${value(lower)}..${withUnit(upper)}, severity ${Math.round(severity)}`;
 }

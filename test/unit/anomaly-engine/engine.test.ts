@@ -660,6 +660,27 @@ describe('the anomaly engine', () => {
   }
   const onceInEachFall = Array.from({ length: 16 }, (_, i) => `seed ${i + 1}: 1 in the fall`);
 
+  // An event judged on the mean of the recent minutes gave that mean, and the mean's band, as if a
+  // single minute had been observed at 13.3 orders, inside a band narrower than any minute's.
+  it("says that a fall judged on its recent minutes' mean quotes that mean", () => {
+    const said: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const { heard, feed } = ordersCounter();
+      const rand = prng(seed);
+      const from = 3 * DAY_CYCLES + 14 * 60;
+      for (let m = 0; m < from + 40; m++) feed(m, poisson(rand, m >= from && m < from + 30 ? 12.5 : 25));
+      for (const e of heard) {
+        const onMean = !Number.isInteger(e.observed);
+        const says = / observed [\d.]+\/min, the mean of about the last 12 min, vs expected /.test(
+          e.explanation,
+        );
+        said.push(`${onMean ? 'mean' : 'minute'}: ${says === onMean ? 'right' : e.explanation}`);
+      }
+    }
+    expect(said.filter((line) => !line.endsWith(': right'))).toEqual([]);
+    expect(said).toContain('mean: right');
+  });
+
   it('reports orders halving for half an hour after days at 25 a minute once, and not their return', () => {
     // Each minute of the fall is only about 2.5 Poisson standard deviations low, inside the band
     // of a single minute, and the detector's level follows it: the fall shows in the mean.

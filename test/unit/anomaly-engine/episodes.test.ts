@@ -55,6 +55,7 @@ describe('judge: one event per confirmed episode', () => {
     expect(judge(s, latency, 0.31, open({ kind: 'level_shift', score: 0.5 }), undefined)).toEqual({
       kind: 'level_shift',
       observed: 0.31,
+      mean: false,
       expected: 0.02,
       severity: 80,
       score: 0.8,
@@ -185,6 +186,7 @@ describe('judge: outages', () => {
     expect(judge(s, rate, 0, wide, undefined)).toEqual({
       kind: 'level_shift',
       observed: 0,
+      mean: false,
       expected: 40,
       severity: 90,
       score: 0.9,
