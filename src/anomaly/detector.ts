@@ -112,6 +112,12 @@ export enum F {
   prevLikPoints = 81,
   /** The short EW average of the expected value, over the points `recent` averages. */
   recentExpected = 82,
+  /**
+   * Extremes of the points of recent episodes, kept out of `maxSeen` and `minSeen` for a day from
+   * the first of them.
+   */
+  heldMax = 83,
+  heldMin = 84,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -140,6 +146,11 @@ enum K {
   spatialMinZ = 4.5,
   /** Surprise assigned to a spatial new extreme (Numenta forces the score to 1). */
   spatialSurprise = 8,
+  /**
+   * The values of recent episodes count in the spatial rule's range only for a point at least this
+   * share as far from the expected value as they are (see `F.heldMax`).
+   */
+  heldShare = 0.5,
   /**
    * Time over which the seen extremes fade back toward the level (e-folding). A spike from months
    * ago must not mask a new one far outside today's band; the file-wide min/max that NAB hands
@@ -365,6 +376,8 @@ export class StreamingDetector implements Detector {
   private flatRun = 0;
   /** Points after a recovered episode during which the likelihood's window still holds some of it. */
   private likHold = 0;
+  /** Points until the extremes of recent episodes join the seen ones (0: none are held). */
+  private heldLeft = 0;
 
   private inEpisode = false;
   private outage = false;
@@ -460,6 +473,9 @@ export class StreamingDetector implements Detector {
     s[F.ewz2] = 1;
     s[F.maxSeen] = Number.NEGATIVE_INFINITY;
     s[F.minSeen] = Number.POSITIVE_INFINITY;
+    s[F.heldMax] = Number.NEGATIVE_INFINITY;
+    s[F.heldMin] = Number.POSITIVE_INFINITY;
+    this.heldLeft = 0;
     s[F.spikeUp] = 0;
     s[F.spikeDown] = 0;
     s[F.spikeFade] = 1;
@@ -737,13 +753,19 @@ export class StreamingDetector implements Detector {
     if (n > o.warmup) {
       // A series that never moved has no range; its band stands in for one, so a constant
       // series that jumps is still a new extreme.
-      const range = Math.max(s[F.maxSeen]! - s[F.minSeen]!, 2 * K.bandK * sigma);
+      // A recent incident's values widen the range only for points at least half as far out:
+      // a spike a few hours after a much larger one is measured against the range without it, so
+      // it is still a new extreme, while one about as large repeats the incident.
+      let hi = s[F.maxSeen]!;
+      let lo = s[F.minSeen]!;
+      if (this.heldLeft > 0) {
+        if (y - pred >= K.heldShare * (s[F.heldMax]! - pred)) hi = Math.max(hi, s[F.heldMax]!);
+        if (pred - y >= K.heldShare * (pred - s[F.heldMin]!)) lo = Math.min(lo, s[F.heldMin]!);
+      }
+      const range = Math.max(hi - lo, 2 * K.bandK * sigma);
       {
         const tol = K.spatialTolerance * range;
-        if (
-          (up && y > s[F.maxSeen]! + tol && z > K.spatialMinZ) ||
-          (down && y < s[F.minSeen]! - tol && z < -K.spatialMinZ)
-        ) {
+        if ((up && y > hi + tol && z > K.spatialMinZ) || (down && y < lo - tol && z < -K.spatialMinZ)) {
           spatial = true;
           if (K.spatialSurprise > surprise) {
             surprise = K.spatialSurprise;
@@ -1128,8 +1150,23 @@ export class StreamingDetector implements Detector {
     }
     const fade = s[F.fade]!;
     const lvl = s[F.lvlA]!;
-    s[F.maxSeen] = Math.max(y, lvl + (s[F.maxSeen]! - lvl) * fade);
-    s[F.minSeen] = Math.min(y, lvl + (s[F.minSeen]! - lvl) * fade);
+    // The points of an episode are held apart from the extremes, and join them a day of points
+    // after the first of them, with those of the episodes that came in that day.
+    if (inEp) {
+      if (this.heldLeft === 0) this.heldLeft = perDay;
+      s[F.heldMax] = Math.max(y, s[F.heldMax]!);
+      s[F.heldMin] = Math.min(y, s[F.heldMin]!);
+    }
+    if (this.heldLeft > 0 && --this.heldLeft === 0) {
+      s[F.maxSeen] = Math.max(s[F.maxSeen]!, s[F.heldMax]!);
+      s[F.minSeen] = Math.min(s[F.minSeen]!, s[F.heldMin]!);
+      s[F.heldMax] = Number.NEGATIVE_INFINITY;
+      s[F.heldMin] = Number.POSITIVE_INFINITY;
+    }
+    const maxSeen = lvl + (s[F.maxSeen]! - lvl) * fade;
+    const minSeen = lvl + (s[F.minSeen]! - lvl) * fade;
+    s[F.maxSeen] = inEp ? maxSeen : Math.max(y, maxSeen);
+    s[F.minSeen] = inEp ? minSeen : Math.min(y, minSeen);
     s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
     s[F.lastY] = y;
     if (this.outage) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AnomalyResult, createDetector, type DetectorOptions } from '../../../src/anomaly/index.js';
-import { DAY_POINTS, dailyShape, gaussian, isWeekend, poisson, prng, STEP, T0 } from './series.js';
+import { DAY_POINTS, dailyShape, gaussian, isWeekend, MINUTE, poisson, prng, STEP, T0 } from './series.js';
 
 function run(values: number[], options?: DetectorOptions): AnomalyResult[] {
   const d = createDetector(options);
@@ -564,6 +564,39 @@ describe('a second burst', () => {
       if (starts(run(v, options), second).length === 0) missed.push(seed);
     }
     expect(missed).toEqual([]);
+  });
+
+  it('reports a lone spike a few hours after a much bigger one, and stays quiet between them', () => {
+    // Minute points over three days, then a spike of 60 standard deviations and, three hours
+    // later, one of 12: a gauge at 100 +- 5 (300 then 60 more), and a counter at 50 a minute (450
+    // then 110). A lone spike is reported as a new extreme; the first spike's value, taken into the
+    // extremes at once, hid the second on 24 of these 24 runs of each.
+    const big = 3 * 1440 + 600;
+    const next = big + 180;
+    const series = {
+      gauge: (i: number, _rand: () => number, g: () => number) =>
+        100 + 5 * g() + (i === big ? 300 : 0) + (i === next ? 60 : 0),
+      counter: (i: number, rand: () => number) =>
+        poisson(rand, 50) + (i === big ? 400 : 0) + (i === next ? 60 : 0),
+    };
+    const missed: string[] = [];
+    let between = 0;
+    for (const [name, value] of Object.entries(series)) {
+      for (let seed = 1; seed <= 24; seed++) {
+        const rand = prng(seed);
+        const g = gaussian(rand);
+        const d = createDetector();
+        const at: number[] = [];
+        for (let i = 0; i <= next + 60; i++) {
+          if (d.update(value(i, rand, g), T0 + i * MINUTE).episodeStart && i >= big) at.push(i);
+        }
+        if (at[0] !== big) missed.push(`${name} ${seed} first`);
+        if (!at.includes(next)) missed.push(`${name} ${seed}`);
+        between += at.filter((i) => i !== big && i !== next).length;
+      }
+    }
+    expect(missed).toEqual([]);
+    expect(between).toBe(0);
   });
 });
 
