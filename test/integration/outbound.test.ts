@@ -232,6 +232,30 @@ describe.each([
   });
 });
 
+/**
+ * Follows the redirects of a GET to `url` with node:http, setting each request the headers the one
+ * before sent once it is made, and ending it at once or when it has its connection.
+ */
+function followCopyingHeaders(url: string, endOnceConnected: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const send = (target: string, headers: http.OutgoingHttpHeaders) => {
+      const req = http.request(target, (res) => {
+        res.resume();
+        const location = res.headers.location;
+        if (location === undefined) res.on('end', resolve);
+        else res.on('end', () => send(new URL(location, target).href, req.getHeaders()));
+      });
+      req.on('error', reject);
+      for (const [name, value] of Object.entries(headers)) {
+        if (name !== 'host' && value !== undefined) req.setHeader(name, value);
+      }
+      if (endOnceConnected) req.on('socket', () => setImmediate(() => req.end()));
+      else req.end();
+    };
+    send(url, { 'x-client': 'follows' });
+  });
+}
+
 describe('fetch redirects', () => {
   it('ends the span of a redirect whose large body fetch leaves unread as it follows', async () => {
     const response = await obs.trace('parent', () => fetch(`${base}/moved-large`));
@@ -258,7 +282,7 @@ describe('fetch redirects', () => {
   it.each([
     ['fetch', (url: string) => fetch(url).then((r) => r.text())],
     [
-      // As superagent or follow-redirects do: the next request is made with the options of the first.
+      // As follow-redirects does: the next request is made with the options of the first.
       'node:http, followed with the same options',
       (url: string) =>
         new Promise<void>((resolve, reject) => {
@@ -274,6 +298,12 @@ describe('fetch redirects', () => {
               .on('error', reject);
           send(url);
         }),
+    ],
+    // As superagent does: the next request is set the headers the first one sent, once it is made.
+    ['node:http, followed with the headers of the first', (url: string) => followCopyingHeaders(url, false)],
+    [
+      'node:http, followed with the headers of the first, ended once connected',
+      (url: string) => followCopyingHeaders(url, true),
     ],
   ])(
     'sends each hop of a redirect followed with %s the traceparent of its own span',

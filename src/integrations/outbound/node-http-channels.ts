@@ -1,6 +1,6 @@
 import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Context } from '@opentelemetry/api';
+import { type Context, context, trace } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { propagatorOf } from '../shared/propagator.js';
@@ -14,8 +14,10 @@ import {
   startClientCall,
   urlInfo,
 } from './client-span.js';
+import { isCopiedTraceparent } from './copied-traceparent.js';
 import {
   type HeadFields,
+  headField,
   headFieldsSetter,
   headHasField,
   headWithout,
@@ -120,6 +122,54 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   calls.set(request, call);
   propagate(obs, request, call.context);
   request.once('close', endOnClose);
+  // Headers set once the request is made are all in when it gets its connection, before it sends them.
+  const callerSpanId = trace.getSpanContext(context.active())?.spanId;
+  request.once('socket', () => {
+    try {
+      replaceCopiedTraceparent(obs, request, call, callerSpanId);
+    } catch {
+      // Tracing one call is never worth breaking it.
+    }
+  });
+}
+
+/**
+ * A setter of every field but baggage: a copied baggage is the context's, with the caller's
+ * entries, and stays.
+ */
+function withoutBaggage<C>(set: (carrier: C, key: string, value: string) => void) {
+  return {
+    set(carrier: C, key: string, value: string) {
+      if (key !== 'baggage') set(carrier, key, value);
+    },
+  };
+}
+
+/**
+ * Sends the call's trace headers in place of those of an earlier call of the trace, which a client
+ * following a redirect copied onto the request (superagent): the called service would answer
+ * under that call's span.
+ */
+function replaceCopiedTraceparent(
+  obs: Sightline,
+  request: ClientRequest,
+  call: ClientCall,
+  callerSpanId: string | undefined,
+): void {
+  const head = request.headersSent ? unsentHead(request) : undefined;
+  if (request.headersSent && head === undefined) return;
+  const sent = head === undefined ? request.getHeader('traceparent') : headField(head, 'traceparent');
+  if (!isCopiedTraceparent(sent, call.span.spanContext(), callerSpanId)) return;
+  const propagator = propagatorOf(obs);
+  const copied = propagator.fields().filter((field) => field !== 'baggage');
+  if (head === undefined) {
+    for (const field of copied) request.removeHeader(field);
+    propagator.inject(call.context, request, withoutBaggage(setter.set));
+    return;
+  }
+  const fields: HeadFields = [];
+  propagator.inject(call.context, fields, withoutBaggage(headFieldsSetter.set));
+  setHead(request, copied.reduce(headWithout, head), fields);
 }
 
 /**

@@ -10,21 +10,29 @@ type HeadHolder = {
 };
 
 /**
- * The head of a request whose headers Node wrote out as it made it, before any was sent: one that
- * gives its headers as a list, or sets `Expect` (`100-continue`), whose head Node also queues to be
- * sent once the connection is there. `setHeader` throws on such a request.
+ * The head of a request whose headers Node wrote out before any was sent: one that gives its
+ * headers as a list, or sets `Expect` (`100-continue`), whose head Node writes out as it makes it,
+ * or one ended before its connection was there, whose head (and body) Node queues to be sent once it
+ * is. `setHeader` throws on such a request.
  */
 export function unsentHead(request: ClientRequest): string | undefined {
   const r = request as unknown as HeadHolder;
   const head = r._header;
   if (typeof head !== 'string' || !head.endsWith('\r\n\r\n')) return undefined;
   if (r._headerSent === false) return head;
-  return r.socket == null && r.outputData?.[0]?.data === head ? head : undefined;
+  const queued = r.outputData?.[0]?.data;
+  return typeof queued === 'string' && queued.startsWith(head) ? head : undefined;
 }
 
 /** Whether the head has a field `name` (lower case). */
 export function headHasField(head: string, name: string): boolean {
   return head.toLowerCase().includes(`\r\n${name}:`);
+}
+
+/** The value of the head's first `name` field (lower case), or undefined. */
+export function headField(head: string, name: string): string | undefined {
+  const line = head.split('\r\n').find((line, i) => i > 0 && line.toLowerCase().startsWith(`${name}:`));
+  return line?.slice(name.length + 1).trim();
 }
 
 /** The head without its `name` fields (lower case). */
@@ -60,9 +68,15 @@ export function setHead(request: ClientRequest, head: string, fields: HeadFields
   // The head ends with the empty line that closes it.
   const amended = `${head.slice(0, -2)}${added}\r\n`;
   r._header = amended;
+  // A head queued with a body given as text is queued with it, in one piece.
   const queued = r.outputData?.[0];
-  if (r._headerSent === true && queued !== undefined && queued.data === written) {
-    queued.data = amended;
-    if (typeof r.outputSize === 'number') r.outputSize += amended.length - (written as string).length;
+  if (
+    r._headerSent === true &&
+    typeof written === 'string' &&
+    typeof queued?.data === 'string' &&
+    queued.data.startsWith(written)
+  ) {
+    queued.data = amended + queued.data.slice(written.length);
+    if (typeof r.outputSize === 'number') r.outputSize += amended.length - written.length;
   }
 }
