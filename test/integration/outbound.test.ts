@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { close, listen } from './helpers/http-client.js';
+import { close, eventually, listen } from './helpers/http-client.js';
 import { durationPoint, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -50,6 +50,8 @@ const peer = createServer((req, res) => {
     res.end();
     return;
   }
+  if (req.url === '/unanswered') return;
+  if (req.url === '/hung-up') return req.socket.destroy();
   if (req.url === '/closing') res.setHeader('connection', 'close');
   res.statusCode = req.url?.startsWith('/fail') ? 500 : 200;
   res.end('ok');
@@ -371,6 +373,44 @@ describe('outgoing call failures and installation', () => {
     });
     expect(point?.attributes['http.response.status_code']).toBeUndefined();
     expect((point?.value as { count: number } | undefined)?.count).toBeGreaterThan(0);
+  });
+
+  it.each([
+    // node-fetch on an abort, superagent on its timeout
+    ['aborts', (req: http.ClientRequest) => req.abort()],
+    // got on an upload that fails
+    ['destroys', (req: http.ClientRequest) => req.destroy()],
+  ])(
+    'records a node:http call the caller %s before the answer as aborted, not as reset by the server',
+    async (_case, stop) => {
+      const req = http.get(`${base}/unanswered`);
+      req.on('error', () => {});
+      await eventually(() => received.length > 0);
+      stop(req);
+      const [span] = await waitForSpans(obs, memory, client);
+      expect(span!.attributes['error.type']).toBe('AbortError');
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    },
+  );
+
+  it('records a node:http call the caller aborts while its body comes as aborted, not as reset by the server', async () => {
+    await new Promise<void>((resolve) => {
+      const req = http.get(`${base}/slow-body`, (res) => {
+        res.on('error', () => {});
+        res.once('data', () => req.abort());
+        res.on('close', resolve);
+      });
+      req.on('error', () => {});
+    });
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['http.response.status_code']).toBe(200);
+    expect(span!.attributes['error.type']).toBe('AbortError');
+  });
+
+  it('records a node:http call whose connection the server drops before the answer as reset', async () => {
+    await expect(httpGet(`${base}/hung-up`)).rejects.toThrow('socket hang up');
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['error.type']).toBe('ECONNRESET');
   });
 
   it('records a WebSocket handshake (node:http upgrade) as answered with 101, not as aborted', async () => {

@@ -55,7 +55,7 @@ function endOnClose(this: ClientRequest): void {
     // The connection closed before the body was read to its end: a body that arrived whole and
     // was left unread ends the call now; one cut short failed it (before its 'aborted' error).
     if (res.complete) call.end();
-    else call.error(res.errored ?? abortError());
+    else call.error(res.errored && !resetByCaller(this, res.errored, true) ? res.errored : abortError());
     return;
   }
   // A switch of protocols (a WebSocket handshake) or a CONNECT tunnel has a response but no
@@ -84,7 +84,8 @@ function endOnResponseEnd(this: IncomingMessage): void {
 }
 
 function failOnResponseError(this: IncomingMessage, error: unknown): void {
-  takeCall(this)?.error(error);
+  const request = requestOf.get(this);
+  takeCall(this)?.error(request && resetByCaller(request, error, true) ? abortError() : error);
 }
 
 /**
@@ -235,5 +236,17 @@ export function onHttpRequestError(message: unknown): void {
   const call = calls.get(request);
   if (!call) return;
   calls.delete(request);
-  call.error(error);
+  call.error(resetByCaller(request, error, false) ? abortError() : error);
+}
+
+/**
+ * Whether the error is an ECONNRESET Node reports for a request the caller destroyed or aborted
+ * (node-fetch on an abort, superagent on its timeout): `socket hang up` before its answer,
+ * `aborted` for a body cut short, which would pass for the server resetting the connection. Node
+ * reports a server hanging up before the answer while the request is still whole; once answered,
+ * the request is destroyed either way and only an abort tells.
+ */
+function resetByCaller(request: ClientRequest, error: unknown, answered: boolean): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNRESET' && (request.aborted || (!answered && request.destroyed));
 }
