@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
+import { Agent, type Dispatcher, interceptors, RetryAgent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
@@ -23,6 +24,8 @@ const obs = init({
 
 // The peer: a plain loopback server that remembers the headers it received.
 const received: IncomingHttpHeaders[] = [];
+/** The paths under /unavailable-once/ the peer has answered 503 to. */
+const unavailable = new Set<string>();
 /** How long the peer took between the two parts of a body it sends in two, in ms. */
 let bodyTook = 0;
 const peer = createServer((req, res) => {
@@ -49,6 +52,11 @@ const peer = createServer((req, res) => {
     res.writeHead(302, { location: '/moved-here' });
     res.end();
     return;
+  }
+  if (req.url?.startsWith('/unavailable-once/') && !unavailable.has(req.url)) {
+    unavailable.add(req.url);
+    res.statusCode = 503;
+    return res.end('try again');
   }
   if (req.url === '/unanswered') return;
   if (req.url === '/hung-up') return req.socket.destroy();
@@ -329,6 +337,39 @@ describe('fetch redirects', () => {
     expect(span!.status.code).toBe(SpanStatusCode.UNSET);
     await response.body?.cancel();
   });
+});
+
+describe('undici (the package) retries and redirects', () => {
+  const retry = { maxRetries: 1, minTimeout: 1, statusCodes: [503] };
+  it.each([
+    ['RetryAgent', () => new RetryAgent(new Agent({ connections: 1 }), retry), '/unavailable-once/agent'],
+    [
+      'interceptors.retry',
+      () => new Agent({ connections: 1 }).compose(interceptors.retry(retry)),
+      '/unavailable-once/interceptor',
+    ],
+    [
+      'interceptors.redirect',
+      () => new Agent({ connections: 1 }).compose(interceptors.redirect({ maxRedirections: 1 })),
+      '/moved',
+    ],
+  ])(
+    "puts each request of a call through %s under the caller's span, on a connection another call opened",
+    async (_name, dispatcherOf: () => Dispatcher, path) => {
+      const dispatcher = dispatcherOf();
+      const call = async (url: string) => (await undiciRequest(url, { dispatcher })).body.text();
+      // The connection, and the callbacks undici runs on it, belong to the call that opened it.
+      await obs.trace('opener', () => call(`${base}/opens`));
+      await obs.trace('caller', () => call(`${base}${path}`));
+      await dispatcher.close();
+      const spans = await waitForSpans(obs, memory, client, 3);
+      const [caller] = await waitForSpans(obs, memory, (s) => s.name === 'caller');
+      const parents = spans
+        .filter((s) => s.attributes['url.full'] !== `${base}/opens`)
+        .map((s) => s.parentSpanContext?.spanId);
+      expect(parents).toEqual([caller!.spanContext().spanId, caller!.spanContext().spanId]);
+    },
+  );
 });
 
 describe('node:http calls whose body the caller never reads', () => {

@@ -110,17 +110,24 @@ export class ClientCall {
  * when tracing is suppressed there (sightline's own exporter calls run suppressed) or the call
  * goes to a backend an adapter's own client sends to.
  */
-export function startClientCall(obs: Sightline, info: ClientRequestInfo): ClientCall | undefined {
-  const parent = tracedContext(obs, info.origin);
+export function startClientCall(
+  obs: Sightline,
+  info: ClientRequestInfo,
+  caller: Context = context.active(),
+): ClientCall | undefined {
+  const parent = tracedContext(obs, info.origin, caller);
   return parent === undefined
     ? undefined
     : new ClientCall(obs.tracer, httpClientInstruments(obs), parent, info);
 }
 
 /** The caller's context, or undefined when a call to `origin` from there is left alone. */
-export function tracedContext(obs: Sightline, origin: string): Context | undefined {
-  const active = context.active();
-  return isTracingSuppressed(active) || isUntracedOrigin(obs, origin) ? undefined : active;
+export function tracedContext(
+  obs: Sightline,
+  origin: string,
+  caller: Context = context.active(),
+): Context | undefined {
+  return isTracingSuppressed(caller) || isUntracedOrigin(obs, origin) ? undefined : caller;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Context, TextMapPropagator } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
+import { callerContext } from './undici-caller-context.js';
 import {
   absoluteFormTarget,
   type ClientCall,
@@ -102,10 +103,14 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   if (isSentryUpload(path)) return;
   // A forward proxy without a tunnel (a ProxyAgent with proxyTunnel: false) is the origin, sent the
   // absolute URL: the call is to that URL's host.
-  const call = startClientCall(obs, {
-    method: request.method,
-    ...(absoluteFormTarget(path) ?? { urlFull: cleanUrl(target.origin, path), ...target }),
-  });
+  const call = startClientCall(
+    obs,
+    {
+      method: request.method,
+      ...(absoluteFormTarget(path) ?? { urlFull: cleanUrl(target.origin, path), ...target }),
+    },
+    callerContext(request),
+  );
   if (!call) return;
   calls.set(request, call);
   propagate(propagatorOf(obs), request, call.context);
