@@ -825,6 +825,37 @@ describe('sightlineFastify timeouts and options', () => {
     expect(memory.spans().filter(server('/health'))).toEqual([]);
     await local.close();
   });
+
+  it('measures a request from when Fastify took it, the wait of an onRequest hook registered before it included', async () => {
+    const local = Fastify({ loggerInstance: obs.log });
+    // An auth plugin registered first (@fastify/jwt) that verifies against a slow identity provider.
+    local.addHook('onRequest', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+    });
+    await local.register(sightlineFastify);
+    local.get('/profile/:id', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const sentAt = Date.now();
+    expect((await request(url, '/profile/1')).status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server('/profile/1'));
+    const ms = ([seconds, nanos]: [number, number]) => seconds * 1e3 + nanos / 1e6;
+    // The span starts when the request came in, before the identity provider answered.
+    expect(ms(span!.startTime)).toBeGreaterThanOrEqual(sentAt - 2);
+    expect(ms(span!.startTime)).toBeLessThan(sentAt + 40);
+    expect(ms(span!.duration)).toBeGreaterThanOrEqual(75);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/profile/:id',
+    });
+    expect((point!.value as { sum: number }).sum).toBeGreaterThanOrEqual(0.075);
+    // The access-log line, Fastify's own line and the span tell the same latency.
+    const logs = memory.logs();
+    const access = logs.find((l) => l.route === '/profile/:id')!;
+    const completed = logs.find((l) => l.msg === 'request completed' && l.span_id === access.span_id)!;
+    expect(Math.abs((access.duration_ms as number) - (completed.responseTime as number))).toBeLessThan(1);
+    expect(Math.abs((access.duration_ms as number) - ms(span!.duration))).toBeLessThan(0.01);
+    await local.close();
+  });
 });
 
 describe('sightlineFastify with @fastify/websocket', () => {

@@ -191,10 +191,10 @@ function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
   }
 }
 
-function requestInfo(request: FastifyRequestLike, startedAt?: number): ServerRequestInfo {
+function requestInfo(request: FastifyRequestLike, startedAt: number): ServerRequestInfo {
   const raw = request.raw;
   const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
-  const info: ServerRequestInfo = {
+  return {
     method: raw.method,
     path: requestPath(request.url),
     encrypted: socket?.encrypted === true,
@@ -206,15 +206,23 @@ function requestInfo(request: FastifyRequestLike, startedAt?: number): ServerReq
     route: routeOf(request),
     webSocket: isWebSocketUpgrade(raw),
     socket,
+    startedAt,
   };
-  if (startedAt !== undefined) info.startedAt = startedAt;
-  return info;
+}
+
+/**
+ * When Fastify took the request (`performance.now()`), before the onRequest hooks registered ahead
+ * of the plugin's ran: an auth hook's wait for its identity provider is part of the request.
+ */
+function cameInAt(reply: FastifyReplyLike): number {
+  const elapsed = reply.elapsedTime;
+  return performance.now() - (typeof elapsed === 'number' ? elapsed : 0);
 }
 
 /**
  * Traces a request answered before the plugin's onRequest hook ran: an onRequest hook registered
  * ahead of it answered (@fastify/cors's preflight, an auth hook's 401) or failed, and Fastify ran
- * no later onRequest hook. Its span starts when the request came in.
+ * no later onRequest hook.
  */
 function traceAnsweredEarly(
   request: Tracked,
@@ -224,8 +232,7 @@ function traceAnsweredEarly(
   if (request[kServerRequest] !== undefined || request[kPassed] === true) return;
   const obs = resolved.sightline ?? getSightline();
   if (obs === undefined) return;
-  const elapsed = typeof reply.elapsedTime === 'number' ? reply.elapsedTime : 0;
-  const tracked = startServerRequest(obs, resolved, requestInfo(request, performance.now() - elapsed));
+  const tracked = startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
   if (tracked === undefined) return;
   request[kServerRequest] = tracked;
   if (Object.hasOwn(request, kEarlyError)) tracked.recordError(request[kEarlyError]);
@@ -249,7 +256,10 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     const obs = resolved.sightline ?? getSightline();
     // Registered again in a child plugin: the registration above is tracing this request already.
     if (request[kServerRequest] !== undefined) return next();
-    const tracked = obs === undefined ? undefined : startServerRequest(obs, resolved, requestInfo(request));
+    const tracked =
+      obs === undefined
+        ? undefined
+        : startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
     if (tracked === undefined) {
       request[kPassed] = true;
       return next();

@@ -64,7 +64,10 @@ export interface ServerRequestInfo {
   webSocket?: boolean;
   /** The connection, on which ws answers a WebSocket's handshake. */
   socket?: unknown;
-  /** When the request came in (`performance.now()`), for one traced only once it was answered. */
+  /**
+   * When the request came in (`performance.now()`), if the framework took it before the wrapper
+   * could start its span (Fastify's hooks registered ahead of the plugin's).
+   */
   startedAt?: number;
 }
 
@@ -231,7 +234,8 @@ export class ServerRequest {
     if (this.done) return;
     if (outcome.serverError !== undefined && !this.hasError) this.recordError(outcome.serverError);
     this.done = true;
-    const seconds = (performance.now() - this.startedAt) / 1000;
+    const now = performance.now();
+    const seconds = (now - this.startedAt) / 1000;
     const { status } = outcome;
     // A handler that passes its request on to the not-found handler (Fastify's reply.callNotFound(),
     // as @fastify/static does for a missing file) leaves it under the route it matched, which the
@@ -261,7 +265,9 @@ export class ServerRequest {
       span.setAttribute('error.type', errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    span.end();
+    // Given a start time, the SDK would end the span on the wall clock, to the millisecond: the
+    // monotonic reading keeps it as precise as the duration recorded below.
+    span.end(now);
 
     const { method, scheme, protocolVersion } = this;
     const metricRoute = route ?? UNMATCHED_ROUTE;
