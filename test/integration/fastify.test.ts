@@ -19,6 +19,7 @@ import {
 } from './helpers/http-client.js';
 import {
   activeDuringWebSocketSession,
+  activeRequests,
   asTheAppsSeeThem,
   closedWebSocketSessions,
   droppedPipeline,
@@ -854,6 +855,27 @@ describe('sightlineFastify timeouts and options', () => {
     const completed = logs.find((l) => l.msg === 'request completed' && l.span_id === access.span_id)!;
     expect(Math.abs((access.duration_ms as number) - (completed.responseTime as number))).toBeLessThan(1);
     expect(Math.abs((access.duration_ms as number) - ms(span!.duration))).toBeLessThan(0.01);
+    await local.close();
+  });
+
+  it('records a request whose client went away while an onRequest hook registered before it was at work as aborted', async () => {
+    const local = Fastify({ loggerInstance: obs.log });
+    const reached = deferred();
+    // An auth hook still waiting on its identity provider when the client gives up, then letting the request through.
+    local.addHook('onRequest', async (request) => {
+      reached.resolve();
+      await new Promise((resolve) => request.raw.once('close', resolve));
+    });
+    await local.register(sightlineFastify);
+    local.get('/orders/:id', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    const before = await activeRequests(obs, memory);
+    await abortedRequest(url, '/orders/1', reached.promise);
+    const [span] = await waitForSpans(obs, memory, server('/orders/1'));
+    expect(span!.name).toBe('GET /orders/:id');
+    expect(span!.attributes['error.type']).toBe('aborted');
+    // Counted out of the requests in flight, not in them for good.
+    expect(await activeRequests(obs, memory)).toBe(before);
     await local.close();
   });
 });

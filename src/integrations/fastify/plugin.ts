@@ -276,6 +276,9 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     res.on('close', () => {
       if (!res.writableFinished) finishUnfinished(request, reply);
     });
+    // The client went away while an onRequest hook registered ahead of this one was at work (an auth
+    // hook waiting on its identity provider): the response closed before there was a listener.
+    if (res.destroyed || socket?.destroyed === true) finishUnfinished(request, reply);
     onSocketlessResponseLost(raw, res, () => finishUnfinished(request, reply));
     watchStreamReset(res);
     if (hasLogger) {
