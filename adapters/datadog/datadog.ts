@@ -71,7 +71,7 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
 }
 
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
-  requireApiKey(opts);
+  requireApiKey(opts, ctx.signalsOff);
   const identity = identityOf(opts, ctx);
   const tags = unifiedTags(identity, opts.tags);
   const hostname = opts.hostname ?? safeHostname();

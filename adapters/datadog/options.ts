@@ -1,4 +1,4 @@
-import type { ChannelOptions } from '../../src/export/index.js';
+import type { AdapterContext, ChannelOptions } from '../../src/export/index.js';
 import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
@@ -372,12 +372,13 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
 
 /**
  * Fails when a signal sent to the intake has no API key. `setup` calls it, so init() fails only in
- * an environment whose exporters include the adapter.
+ * an environment whose exporters include the adapter; a signal OTEL_<SIGNAL>_EXPORTER=none turns
+ * off (`off`) is not sent.
  */
-export function requireApiKey(opts: ResolvedOptions): void {
+export function requireApiKey(opts: ResolvedOptions, off: AdapterContext['signalsOff']): void {
   const needKey = [
-    opts.metrics === 'api' ? "metrics: 'api'" : '',
-    opts.logs === 'http' ? "logs: 'http'" : '',
+    opts.metrics === 'api' && !off.includes('metrics') ? "metrics: 'api'" : '',
+    opts.logs === 'http' && !off.includes('logs') ? "logs: 'http'" : '',
     opts.events ? 'events: true' : '',
   ].filter((s) => s !== '');
   if (opts.apiKey === undefined && needKey.length > 0) {

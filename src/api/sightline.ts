@@ -146,6 +146,7 @@ export class SightlineInstance implements Sightline {
         get logKeys() {
           return logKeys;
         },
+        signalsOff: config.signalsOff,
         registerStats: (name, source) => {
           this.statsRegistry.register(name, source);
           this.channels.push(...channelsOf(source));

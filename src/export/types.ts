@@ -80,6 +80,11 @@ export interface AdapterContext {
   readonly diag: Diag;
   /** Filled in before the first log line is written; read it lazily (at encode time), not in `setup`. */
   readonly logKeys: LogKeys;
+  /**
+   * The signals OTEL_<SIGNAL>_EXPORTER=none turns off: what the adapter makes for them is shut down
+   * unused, so none of them is sent and they need no credentials.
+   */
+  readonly signalsOff: readonly Exclude<Signal, 'events'>[];
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */

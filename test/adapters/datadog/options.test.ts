@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DATADOG_SITES, datadog } from '../../../adapters/datadog/index.js';
 import { resolveOptions } from '../../../adapters/datadog/options.js';
 import { getSightline, SightlineConfigError } from '../../../src/index.js';
-import { configError, expectOnlyProductionSetsUp, startWith } from '../harness.js';
+import { configError, expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
 import { KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
@@ -122,6 +122,28 @@ describe('validation', () => {
     expect(
       configError(() => startWith(datadog({ processEnv: {}, metrics: 'none', logs: 'http' }))).code,
     ).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
+  });
+
+  it('needs no key for a signal OTEL_<SIGNAL>_EXPORTER=none turns off, as none of it is sent', async () => {
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    try {
+      const { obs } = startWith(datadog({ processEnv: {} }));
+      expect(Object.keys(obs.stats())).toContain('datadog');
+      await stopSightline();
+      // HTTP logs still go: they need the key.
+      expect(configError(() => startWith(datadog({ processEnv: {}, logs: 'http' }))).message).toContain(
+        "no API key for logs: 'http';",
+      );
+      vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+      startWith(datadog({ processEnv: {}, logs: 'http' }));
+      await stopSightline();
+      // Anomaly events are sent whatever those variables say.
+      expect(configError(() => startWith(datadog({ processEnv: {}, events: true }))).message).toContain(
+        'no API key for events: true;',
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('listed for production only, needs no key in development', async () => {
