@@ -645,6 +645,41 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('over HTTP/2, records a request whose method Fastify has no route for at all as an unmatched 404', async () => {
+    const local = Fastify({ http2: true, loggerInstance: obs.log });
+    await local.register(sightlineFastify);
+    local.get('/stock/:sku', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const session = http2.connect(url);
+    // HTTP/1's parser refuses a method it does not know; HTTP/2 hands any to Fastify.
+    const status = await new Promise((resolve) => {
+      const stream = session.request({ ':method': 'FOO', ':path': '/stock/1' });
+      stream.on('response', (headers) => resolve(headers[':status']));
+      stream.resume().end();
+    });
+    expect(status).toBe(404);
+    const [span] = await waitForSpans(obs, memory, server('/stock/1'));
+    expect(span!.name).toBe('HTTP');
+    expect(span!.attributes).toMatchObject({
+      'http.request.method': '_OTHER',
+      'http.request.method_original': 'FOO',
+      'http.response.status_code': 404,
+    });
+    expect(span!.attributes['http.route']).toBeUndefined();
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': 'unmatched',
+      'http.request.method': '_OTHER',
+    });
+    expect(point?.attributes['http.response.status_code']).toBe(404);
+    const access = memory.logs().filter((l) => l.duration_ms !== undefined);
+    expect(access.map((l) => [l.level, l.method, l.route, l.status])).toEqual([
+      ['warn', '_OTHER', 'unmatched', 404],
+    ]);
+    session.close();
+    await local.close();
+  });
+
   it('over HTTP/2, tells a reply stream that fails after the headers from a client that cancels mid-body', async () => {
     const local = Fastify({ http2: true });
     await local.register(sightlineFastify, { accessLog: false });

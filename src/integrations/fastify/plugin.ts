@@ -219,6 +219,19 @@ function cameInAt(reply: FastifyReplyLike): number {
   return performance.now() - (typeof elapsed === 'number' ? elapsed : 0);
 }
 
+/** Starts tracing a request the plugin's onRequest hook never saw, from when Fastify took it. */
+function traceUnseen(
+  request: Tracked,
+  reply: FastifyReplyLike,
+  resolved: ResolvedHttpServerOptions,
+): ServerRequest | undefined {
+  const obs = resolved.sightline ?? getSightline();
+  if (obs === undefined) return undefined;
+  const tracked = startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
+  if (tracked !== undefined) request[kServerRequest] = tracked;
+  return tracked;
+}
+
 /**
  * Traces a request answered before the plugin's onRequest hook ran: an onRequest hook registered
  * ahead of it answered (@fastify/cors's preflight, an auth hook's 401) or failed, and Fastify ran
@@ -230,12 +243,33 @@ function traceAnsweredEarly(
   resolved: ResolvedHttpServerOptions,
 ): void {
   if (request[kServerRequest] !== undefined || request[kPassed] === true) return;
-  const obs = resolved.sightline ?? getSightline();
-  if (obs === undefined) return;
-  const tracked = startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
-  if (tracked === undefined) return;
-  request[kServerRequest] = tracked;
-  if (Object.hasOwn(request, kEarlyError)) tracked.recordError(request[kEarlyError]);
+  const tracked = traceUnseen(request, reply, resolved);
+  if (tracked !== undefined && Object.hasOwn(request, kEarlyError)) tracked.recordError(request[kEarlyError]);
+}
+
+/**
+ * The error of Fastify's last-resort not-found handler, which answers what no route, not even the
+ * not-found handler's, matches: over HTTP/2, a method Fastify has no route for at all (`FOO`).
+ */
+function isUnroutable(error: unknown): boolean {
+  return (error as { code?: unknown } | null | undefined)?.code === 'FST_ERR_NOT_FOUND';
+}
+
+/**
+ * Traces a request the last-resort not-found handler answers. It runs no onRequest hook, and sets
+ * up no onResponse hook either: its response's end finishes it.
+ */
+function traceUnroutable(
+  request: Tracked,
+  reply: FastifyReplyLike,
+  resolved: ResolvedHttpServerOptions,
+): void {
+  if (traceUnseen(request, reply, resolved) === undefined) return;
+  const res = reply.raw;
+  res.once('close', () => {
+    if (res.writableFinished) finish(request, { route: undefined, status: reply.statusCode });
+    else finishUnfinished(request, reply);
+  });
 }
 
 function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions, done: Done): void {
@@ -306,12 +340,14 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     context.with(tracked.context, next);
   });
 
-  fastify.addHook('onError', (request: Tracked, _reply: FastifyReplyLike, error: unknown, next: Done) => {
+  fastify.addHook('onError', (request: Tracked, reply: FastifyReplyLike, error: unknown, next: Done) => {
     try {
       const tracked = request[kServerRequest];
       if (tracked !== undefined) tracked.recordError(error);
-      else if (request[kPassed] !== true && !Object.hasOwn(request, kEarlyError))
-        request[kEarlyError] = error;
+      else if (request[kPassed] !== true && !Object.hasOwn(request, kEarlyError)) {
+        if (isUnroutable(error)) traceUnroutable(request, reply, resolved);
+        else request[kEarlyError] = error;
+      }
     } catch {
       // Recording never stands in the way of Fastify's error handling.
     }
