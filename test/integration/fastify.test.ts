@@ -804,6 +804,32 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('records a request its route hands to the not-found handler of a context it is not registered in', async () => {
+    const local = Fastify();
+    // The prefixed plugin has no not-found handler of its own: Fastify's root one answers, and
+    // runs the root's onResponse hooks, not the plugin's.
+    await local.register(
+      async (child) => {
+        await child.register(sightlineFastify, { accessLog: false });
+        child.get('/assets/*', (_request, reply) => reply.callNotFound());
+      },
+      { prefix: '/static' },
+    );
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    expect((await request(url, '/static/assets/app-3f2a.js')).status).toBe(404);
+    const [span] = await waitForSpans(obs, memory, server('/static/assets/app-3f2a.js'));
+    expect(span!.name).toBe('GET /static/assets/*');
+    expect(span!.attributes['http.response.status_code']).toBe(404);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/static/assets/*',
+      'http.response.status_code': 404,
+    });
+    expect(point).toBeDefined();
+    expect(await activeRequests(obs, memory)).toBe(0);
+    await local.close();
+  });
+
   it('records a request an onRequest hook registered before it answers or fails, from when it came in', async () => {
     const local = Fastify({ loggerInstance: obs.log });
     // What @fastify/cors does for a preflight, and an auth hook, both registered first.

@@ -306,9 +306,12 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     // Fastify runs onRequestAbort only when req.aborted is set, which Node leaves unset once the
     // body has been read; a reply written to the closed socket then never emits 'finish', so
     // onResponse never runs either. 'close' ends every response, after 'finish' when there is one.
+    // A route in a plugin this is registered in that calls reply.callNotFound() is answered by the
+    // not-found handler of a context the plugin's onResponse does not reach: 'close' finishes it.
     const res = reply.raw;
     res.on('close', () => {
       if (!res.writableFinished) finishUnfinished(request, reply);
+      else finish(request, { route: routeOf(request), status: reply.statusCode });
     });
     // The client went away while an onRequest hook registered ahead of this one was at work (an auth
     // hook waiting on its identity provider): the response closed before there was a listener.
