@@ -195,6 +195,23 @@ describe.each([
     expect(received[0]?.traceparent).toBe(hand);
   });
 
+  it("keeps a traceparent the caller set in the caller's trace, naming a span of another tracer", async () => {
+    // A request that came in with a traceparent, which dd-trace with its plugins on continues too:
+    // its call out names its own CLIENT span, in the same trace.
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const upstream = trace.setSpanContext(context.active(), {
+      traceId,
+      spanId: '2222222222222222',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const ddTraceCall = `00-${traceId}-3333333333333333-01`;
+    await context.with(upstream, () =>
+      call(`${base}/by-hand-same-trace`, { traceparent: ddTraceCall, tracestate: 'dd=s:1' }),
+    );
+    expect(received[0]).toMatchObject({ traceparent: ddTraceCall, tracestate: 'dd=s:1' });
+  });
+
   it("sends the context's baggage beside a traceparent and tracestate the caller set by hand", async () => {
     const hand = '00-11111111111111111111111111111111-2222222222222222-01';
     const withBaggage = propagation.setBaggage(

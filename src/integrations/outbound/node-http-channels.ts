@@ -121,8 +121,12 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);
-  propagate(obs, request, call.context);
+  const callerTraceparent = hasTraceparent(request);
+  propagate(obs, request, call.context, callerTraceparent);
   request.once('close', endOnClose);
+  // A traceparent the request was made with is the caller's (one set by hand, or a second tracer's
+  // such as dd-trace's with its plugins on), even in the caller's trace: it stays.
+  if (callerTraceparent) return;
   // Headers set once the request is made are all in when it gets its connection, before it sends them.
   const callerSpanId = trace.getSpanContext(context.active())?.spanId;
   request.once('socket', () => {
@@ -178,20 +182,25 @@ function replaceCopiedTraceparent(
  * Context): one the caller set without a traceparent would pass for this span's, so only the
  * context's is sent.
  */
-function propagate(obs: Sightline, request: ClientRequest, ctx: Context): void {
+function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerTraceparent: boolean): void {
   const propagator = propagatorOf(obs);
   if (!request.headersSent) {
-    const callerTraceparent = request.getHeader('traceparent') !== undefined;
     if (!callerTraceparent) request.removeHeader('tracestate');
     propagator.inject(propagatedContext(ctx, callerTraceparent), request, setter);
     return;
   }
   const head = unsentHead(request);
   if (head === undefined) return;
-  const callerTraceparent = headHasField(head, 'traceparent');
   const fields: HeadFields = [];
   propagator.inject(propagatedContext(ctx, callerTraceparent), fields, headFieldsSetter);
   setHead(request, callerTraceparent ? head : headWithout(head, 'tracestate'), fields);
+}
+
+/** Whether the request has a traceparent, in its headers or in the head it has written out. */
+function hasTraceparent(request: ClientRequest): boolean {
+  if (!request.headersSent) return request.getHeader('traceparent') !== undefined;
+  const head = unsentHead(request);
+  return head !== undefined && headHasField(head, 'traceparent');
 }
 
 /**
