@@ -79,8 +79,11 @@ export class IdleHours {
     const before = this.did(slot - DAY_SLOTS - 1);
     const then = this.did(slot - DAY_SLOTS);
     const after = this.did(slot - DAY_SLOTS + 1);
+    // A closing follows values: zeros since before this quarter hour and the last (a job's
+    // half-hour burst that does not come today) close nothing.
+    const closing = (this.did(slot) | this.did(slot - 1)) & AT_VALUE ? AT_CLOSED : 0;
     return {
-      zero: ((then | after) & (AT_ZERO | AT_CLOSED)) !== 0,
+      zero: ((then | after) & (AT_ZERO | closing)) !== 0,
       value: ((before | then | after) & AT_VALUE) !== 0,
     };
   }

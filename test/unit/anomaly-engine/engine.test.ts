@@ -56,6 +56,26 @@ function minuteCycles(detected: ReadonlySet<string>, watchHttp: boolean) {
   return { heard, engine, feedPoints };
 }
 
+/** Feeds a cycle at `clock` of the `detect: true` counter in `detected`, which counted `count` (0: none recorded). */
+function feedCount(engine: AnomalyEngine, detected: ReadonlySet<string>, count: number, clock: number): void {
+  const points: NumberPoint[] = [];
+  for (const name of count > 0 ? detected : []) {
+    points.push({
+      name,
+      description: '',
+      unit: '',
+      kind: 'counter',
+      temporality: 'delta',
+      monotonic: true,
+      attributes: {},
+      startTimeMs: 0,
+      timeMs: 0,
+      value: count,
+    });
+  }
+  engine.feed(extractSamples(points, detected, false, MINUTE / 1000), clock);
+}
+
 /**
  * An engine fed one value of a `detect: true` metric per one-minute cycle; `undefined` is a cycle
  * the metric did not report.
@@ -509,22 +529,7 @@ describe('the anomaly engine', () => {
         const close = 18 * 60 + 5 + (day === 4 ? early : 0);
         const clock = T0 + (i + (day === 4 && minute >= 12 * 60 ? step : 0)) * MINUTE;
         const count = minute >= 9 * 60 && minute < close ? 30 + Math.round(rand() * 20) : 0;
-        const points: NumberPoint[] = [];
-        if (count > 0) {
-          points.push({
-            name: 'orders.placed',
-            description: '',
-            unit: '',
-            kind: 'counter',
-            temporality: 'delta',
-            monotonic: true,
-            attributes: {},
-            startTimeMs: 0,
-            timeMs: 0,
-            value: count,
-          });
-        }
-        engine.feed(extractSamples(points, detected, false, MINUTE / 1000), clock);
+        feedCount(engine, detected, count, clock);
       }
       // The first evening cannot be told from an outage.
       const later = events.filter((e) => e.time > T0 + DAY_CYCLES * MINUTE);
@@ -532,6 +537,33 @@ describe('the anomaly engine', () => {
     }
     expect(heard).toEqual([]);
   });
+
+  it.each([
+    ['03:00 to 03:30', 3 * 60, 30],
+    ['03:00 to 03:20', 3 * 60, 20],
+    ['03:15 to 03:45', 3 * 60 + 15, 30],
+  ])(
+    'reports the output of a job that runs from %s every day when it does not come',
+    (_name, from, minutes) => {
+      // Its last quarter hour with output is where it stops each day, and it is idle before it:
+      // the day it does not run, its zeros do not follow any output.
+      const detected = new Set(['jobs.output']);
+      const heard: string[] = [];
+      for (let seed = 1; seed <= 3; seed++) {
+        const { heard: events, engine } = minuteCycles(detected, false);
+        const rand = prng(seed);
+        for (let i = 0; i < 7 * DAY_CYCLES; i++) {
+          const minute = i % DAY_CYCLES;
+          const runs = minute >= from && minute < from + minutes && Math.floor(i / DAY_CYCLES) !== 6;
+          feedCount(engine, detected, runs ? 30 + Math.round(rand() * 20) : 0, T0 + i * MINUTE);
+        }
+        const missed = events.filter((e) => e.time >= T0 + 6 * DAY_CYCLES * MINUTE);
+        heard.push(...missed.map((e) => `seed ${seed} ${new Date(e.time).toISOString()} ${e.observed}`));
+      }
+      const at = new Date(T0 + (6 * DAY_CYCLES + from) * MINUTE).toISOString();
+      expect(heard).toEqual([`seed 1 ${at} 0`, `seed 2 ${at} 0`, `seed 3 ${at} 0`]);
+    },
+  );
 
   it('reports an outage of a business-hours rate in its hours, also at the hour of the day before', () => {
     const { heard, feed } = minuteEngine('orders.placed', 'counter');
