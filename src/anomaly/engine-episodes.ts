@@ -11,6 +11,12 @@ import {
 } from './engine-requests.js';
 import { type DailyIdle, NOT_IDLE } from './engine-idle.js';
 import { addToMean, isCountNoise, MEAN_SD, newRecentMean, type RecentMean } from './engine-means.js';
+import {
+  addRecentErrors,
+  newRecentErrors,
+  oddRecentErrors,
+  type RecentErrors,
+} from './engine-recent-errors.js';
 import type { SeriesSample } from './engine-series.js';
 import type { AnomalyKind, AnomalyResult } from './types.js';
 
@@ -88,6 +94,8 @@ export interface EpisodeState {
   requests: IncidentRequests;
   /** For an error rate, the route's errors and requests outside incidents. */
   usualShare: UsualShare;
+  /** For an error rate, its errors in its recent cycles since its last incident. */
+  recentErrors: RecentErrors | undefined;
   /** Cycles in a row, since the event, the detector has had no episode open. */
   settledRun: number;
   /**
@@ -133,6 +141,7 @@ export function newEpisodeState(): EpisodeState {
     reportedMean: undefined,
     requests: incidentRequests(0, 0),
     usualShare: newUsualShare(),
+    recentErrors: undefined,
     settledRun: 0,
     settled: undefined,
     peak: 0,
@@ -155,6 +164,8 @@ export interface Verdict {
   readonly observed: number;
   /** Whether `observed`, `expected` and the band are that mean's. */
   readonly mean: boolean;
+  /** For a route's errors judged together, the cycles whose share of errors `observed` is. */
+  readonly shareOf?: number;
   readonly expected: number;
   readonly severity: number;
   /** 0..1, the episode's peak. */
@@ -165,15 +176,16 @@ export interface Verdict {
 }
 
 /**
- * Decides whether this cycle reports an episode. Two rules: a rate that was busy, that the
+ * Decides whether this cycle reports an episode. Three rules: a rate that was busy, that the
  * detector still expects busy now (not the evening of a business-hours service), and that reports
  * nothing for two cycles (more for one whose busy cycles are empty now and then) is an outage, whatever the band says (a wide band must never hide zero
- * traffic); otherwise the detector's episode must stay outside its band, in a direction that
- * matters, for `confirm` cycles in a row, so a lone GC pause is not an incident, and an upward
- * one must also rise above the series' floor; a rate's fall may instead leave the band of its
- * recent mean, as narrow as the noise of the counts it averages. `drift` says the detector's
- * episode is a build-up judged on a short mean against its long-run reference: one cycle outside
- * the band is enough.
+ * traffic); a route's errors over its recent cycles, far more than its usual share gives them,
+ * are an incident whatever the band says too; otherwise the detector's episode must stay outside
+ * its band, in a direction that matters, for `confirm` cycles in a row, so a lone GC pause is not
+ * an incident, and an upward one must also rise above the series' floor; a rate's fall may instead
+ * leave the band of its recent mean, as narrow as the noise of the counts it averages. `drift`
+ * says the detector's episode is a build-up judged on a short mean against its long-run
+ * reference: one cycle outside the band is enough.
  */
 export function judge(
   s: EpisodeState,
@@ -245,6 +257,28 @@ export function judge(
         score: Math.max(s.peak, severity / 100),
         lower,
         upper: s.healthyUpper,
+      };
+    }
+  }
+  if (sample.requests > 0 && s.reported === undefined) {
+    // A rise of a route's errors to one or two a cycle shows only over many cycles, and the
+    // detector takes it as its level in a few: its cycles' errors are judged together too.
+    s.recentErrors ??= newRecentErrors();
+    addRecentErrors(s.recentErrors, value, sample.requests, r.expected);
+    const odd = oddRecentErrors(s.recentErrors, s.usualShare);
+    if (odd !== undefined) {
+      s.pending = undefined;
+      report(s, 'up', 0, odd.upper, incidentRequests(odd.observed, odd.requests));
+      return {
+        kind: 'level_shift',
+        observed: odd.observed,
+        mean: false,
+        shareOf: odd.cycles,
+        expected: odd.expected,
+        severity: Math.max(r.severity, 50),
+        score: Math.max(s.peak, 0.5),
+        lower: 0,
+        upper: odd.upper,
       };
     }
   }
@@ -436,4 +470,6 @@ function report(
   s.requests = requests;
   s.settledRun = 0;
   s.settled = undefined;
+  // The incident's errors are its own: after it, a route's recent errors start again.
+  s.recentErrors = undefined;
 }

@@ -85,6 +85,12 @@ const USUAL_ERRORS_CHANCE = 0.01;
 export interface UsualShare {
   errors: number;
   requests: number;
+  /**
+   * How much more a block's errors vary about the share than Poisson noise, weighed as the share
+   * is: errors that come in clumps (a client retrying a failed request twice is three), or a share
+   * that moves over the day, vary more than the same errors one at a time.
+   */
+  dispersion: number;
   blocks: number;
   lastErrors: number;
   lastRequests: number;
@@ -97,6 +103,7 @@ export function newUsualShare(): UsualShare {
   return {
     errors: 0,
     requests: 0,
+    dispersion: 1,
     blocks: 0,
     lastErrors: 0,
     lastRequests: 0,
@@ -111,7 +118,10 @@ export function learnUsualShare(u: UsualShare, value: number, requests: number):
   u.blockRequests += requests;
   if (++u.blockCycles < USUAL_BLOCK_CYCLES) return;
   if (u.lastRequests > 0) {
+    const expected = u.blocks > 0 ? (u.errors / u.requests) * u.lastRequests : 0;
     const a = Math.max(1 / ++u.blocks, 1 / USUAL_SHARE_BLOCKS);
+    // Pearson's measure: one for errors at random, as many as a clump holds for clumps.
+    if (expected > 0) u.dispersion += a * ((u.lastErrors - expected) ** 2 / expected - u.dispersion);
     u.errors += a * (u.lastErrors - u.errors);
     u.requests += a * (u.lastRequests - u.requests);
   }
@@ -122,21 +132,56 @@ export function learnUsualShare(u: UsualShare, value: number, requests: number):
   u.blockCycles = 0;
 }
 
+/** The errors and requests the route's usual share holds: those of about its last day's blocks. */
+function held(u: UsualShare): { errors: number; requests: number } {
+  const blocks = Math.min(u.blocks, USUAL_SHARE_BLOCKS);
+  return { errors: u.errors * blocks, requests: u.requests * blocks };
+}
+
 /**
  * Whether a cycle's errors are as many as the route's usual share of errors, or the detector's
  * expected one where that is higher, gives its requests often enough to be its odd error.
  */
 export function isUsualErrors(u: UsualShare, value: number, expected: number, requests: number): boolean {
-  const held = u.errors * Math.min(u.blocks, USUAL_SHARE_BLOCKS);
-  const fewest = Math.max(0, held - USUAL_SHARE_DEVIATIONS * Math.sqrt(held));
-  const share = Math.max(held > 0 ? (u.errors * fewest) / (held * u.requests) : 0, expected);
+  const { errors, requests: heldRequests } = held(u);
+  const fewest = Math.max(0, errors - USUAL_SHARE_DEVIATIONS * Math.sqrt(errors));
+  const share = Math.max(errors > 0 ? fewest / heldRequests : 0, expected);
   return poissonTail(Math.round(value * requests), share * requests) > USUAL_ERRORS_CHANCE;
 }
 
-/** P(X >= k) for X Poisson with mean `mean`; normal, with a continuity correction, past a mean of 30. */
-function poissonTail(k: number, mean: number): number {
+/**
+ * The highest the route's usual share of errors may be, for the few it holds: the upper bound of
+ * their Poisson mean, about two standard deviations more, and four where it holds none, so a route
+ * that rarely failed, or never did, is not in an incident for any few errors. `undefined` before
+ * a block is held.
+ */
+export function usualShareAtMost(u: UsualShare): number | undefined {
+  const { errors, requests } = held(u);
+  if (!(requests > 0)) return undefined;
+  return (Math.sqrt(errors + 1) + 1) ** 2 / requests;
+}
+
+/** The fewest errors a cycle's requests, at a share that gives `mean` of them, make its odd error. */
+export function oddErrors(mean: number): number {
+  return fewestBeyond(mean, USUAL_ERRORS_CHANCE);
+}
+
+/** The smallest count whose chance, or a higher one's, is at most `chance` for a Poisson mean `mean`. */
+export function fewestBeyond(mean: number, chance: number): number {
+  let k = Math.max(1, Math.ceil(mean));
+  while (poissonTail(k, mean) > chance) k++;
+  return k;
+}
+
+/**
+ * P(X >= k) for X Poisson with mean `mean`. Past a mean of 30, Wilson and Hilferty's cube root of
+ * the gamma distribution whose tail it is: a normal one is several times too small four standard
+ * deviations out, where the errors of many cycles are judged.
+ */
+export function poissonTail(k: number, mean: number): number {
   if (k <= 0 || k <= mean) return 1;
-  if (mean >= 30) return 10 ** -normalTailSurprise((k - 0.5 - mean) / Math.sqrt(mean));
+  if (mean >= 30)
+    return 10 ** -normalTailSurprise(3 * Math.sqrt(k) * (1 - 1 / (9 * k) - Math.cbrt(mean / k)));
   let term = Math.exp(-mean);
   let below = term;
   for (let j = 1; j < k && term > 1e-17 * below; j++) {

@@ -196,6 +196,19 @@ export function meanOfRecentCycles(intervalMs: number): string {
   return `the mean of about the last ${duration(MEAN_SPAN * intervalMs)}`;
 }
 
+/**
+ * What an event observed when it is not the cycle's value, named for the explanation: a rate's
+ * recent mean, or the share of errors of a route's recent cycles.
+ */
+export function observedAs(
+  verdict: { readonly mean: boolean; readonly shareOf?: number },
+  intervalMs: number,
+): string | undefined {
+  if (verdict.mean) return meanOfRecentCycles(intervalMs);
+  const { shareOf } = verdict;
+  return shareOf === undefined ? undefined : `the share of the last ${duration(shareOf * intervalMs)}`;
+}
+
 function duration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }

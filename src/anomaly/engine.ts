@@ -19,7 +19,7 @@ import {
   detectorInput,
   extractSamples,
   inSeriesUnit,
-  meanOfRecentCycles,
+  observedAs,
   type SeriesSample,
   shownUnit,
 } from './engine-series.js';
@@ -380,7 +380,7 @@ export class AnomalyEngine extends MetricReader {
         upper,
         severity,
         shownUnit(sample, this.options.intervalMs),
-        verdict.mean ? meanOfRecentCycles(this.options.intervalMs) : undefined,
+        observedAs(verdict, this.options.intervalMs),
       ),
       service: this.options.service,
       environment: this.options.environment,

@@ -1,0 +1,92 @@
+import { fewestBeyond, oddErrors, type UsualShare, usualShareAtMost } from './engine-requests.js';
+
+/**
+ * Cycles of a route's errors judged together: half an hour of minutes. A route failing one request
+ * in a thousand at two a second that fails one in a hundred has a minute with an error or two
+ * more often than not, which its usual share gives now and then, and the detector takes the errors
+ * as its level within minutes; the half hour holds about 36 where its usual share gives 4.
+ */
+const RECENT_CYCLES = 30;
+/**
+ * The chance, at the route's usual share, of the errors of those cycles under which they are an
+ * incident: one in a million, as the cycles overlap and are judged again every cycle.
+ */
+const RECENT_ERRORS_CHANCE = 1e-6;
+
+/**
+ * How many times its usual share a route must fail at for its recent errors to be an incident: a
+ * share that moves by less, as one may over the day, is judged by the detector's band, and at a
+ * few hundred requests a second its busy hours' few percent more errors are far beyond chance.
+ */
+const LEAST_RISE = 2;
+
+/**
+ * A route's errors, requests and the detector's expected share in each of its recent cycles, the
+ * oldest overwritten first.
+ */
+export interface RecentErrors {
+  readonly errors: Float64Array;
+  readonly requests: Float64Array;
+  readonly expected: Float64Array;
+  next: number;
+  cycles: number;
+}
+
+export function newRecentErrors(): RecentErrors {
+  return {
+    errors: new Float64Array(RECENT_CYCLES),
+    requests: new Float64Array(RECENT_CYCLES),
+    expected: new Float64Array(RECENT_CYCLES),
+    next: 0,
+    cycles: 0,
+  };
+}
+
+export function addRecentErrors(w: RecentErrors, value: number, requests: number, expected: number): void {
+  w.errors[w.next] = Math.round(value * requests);
+  w.requests[w.next] = requests;
+  w.expected[w.next] = Number.isFinite(expected) ? expected : 0;
+  w.next = (w.next + 1) % RECENT_CYCLES;
+  w.cycles = Math.min(w.cycles + 1, RECENT_CYCLES);
+}
+
+/**
+ * The share of errors in the recent cycles, the share they were judged at, the highest within
+ * chance, and the requests and cycles they hold.
+ */
+export interface OddRecentErrors {
+  readonly observed: number;
+  readonly expected: number;
+  readonly upper: number;
+  readonly requests: number;
+  readonly cycles: number;
+}
+
+/**
+ * The recent cycles' errors when they are at least LEAST_RISE times as many as the route's usual
+ * share, or the detector's expected one before them where that is higher (a share that rises every
+ * afternoon), gives their requests, and more than it gives once in RECENT_ERRORS_CHANCE, errors
+ * that come in clumps counted as clumps. Each cycle counts at most the errors that make it odd on
+ * its own: a single minute's burst is the detector's to judge, over the cycles it must last.
+ */
+export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors | undefined {
+  const usual = usualShareAtMost(u);
+  if (usual === undefined || w.cycles === 0) return undefined;
+  const share = Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
+  let errors = 0;
+  let requests = 0;
+  for (let i = 0; i < w.cycles; i++) {
+    errors += w.errors[i]!;
+    requests += w.requests[i]!;
+  }
+  if (errors <= LEAST_RISE * share * requests) return undefined;
+  // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance.
+  const clump = Math.max(1, u.dispersion);
+  const fewest = clump * fewestBeyond((share * requests) / clump, RECENT_ERRORS_CHANCE);
+  if (errors < fewest) return undefined;
+  let counted = 0;
+  for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(share * w.requests[i]!));
+  if (counted < fewest) return undefined;
+  const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
+  return { observed: errors / requests, expected: share, upper, requests, cycles: w.cycles };
+}
