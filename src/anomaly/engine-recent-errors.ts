@@ -1,4 +1,4 @@
-import { fewestBeyond, oddErrors, type UsualShare, usualShareAtMost } from './engine-requests.js';
+import { fewestBeyond, heldADay, oddErrors, type UsualShare, usualShareAtMost } from './engine-requests.js';
 
 /**
  * Cycles of a route's errors judged together: half an hour of minutes. A route failing one request
@@ -80,8 +80,9 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
     requests += w.requests[i]!;
   }
   if (errors <= LEAST_RISE * share * requests) return undefined;
-  // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance.
-  const clump = Math.max(1, u.dispersion);
+  // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance. Until
+  // the route's blocks tell its clumps, those its recent cycles show count too.
+  const clump = Math.max(1, u.dispersion, heldADay(u) ? 1 : recentDispersion(w, errors / requests));
   const fewest = clump * fewestBeyond((share * requests) / clump, RECENT_ERRORS_CHANCE);
   if (errors < fewest) return undefined;
   let counted = 0;
@@ -89,4 +90,19 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
   return { observed: errors / requests, expected: share, upper, requests, cycles: w.cycles };
+}
+
+/**
+ * How much more the recent cycles' errors vary about their own share than Poisson noise (Pearson's
+ * measure): clumps show in them within the half hour, where the route's blocks take a day to tell
+ * them. A rise within those cycles shows in it too, so it is judged a little later.
+ */
+function recentDispersion(w: RecentErrors, share: number): number {
+  if (w.cycles < 2 || !(share > 0)) return 1;
+  let sum = 0;
+  for (let i = 0; i < w.cycles; i++) {
+    const mean = share * w.requests[i]!;
+    if (mean > 0) sum += (w.errors[i]! - mean) ** 2 / mean;
+  }
+  return sum / (w.cycles - 1);
 }

@@ -139,6 +139,14 @@ function held(u: UsualShare): { errors: number; requests: number } {
 }
 
 /**
+ * Whether the route's blocks hold a day: how much its errors vary, measured on a block an hour, is
+ * too uncertain before to tell errors at random from clumps.
+ */
+export function heldADay(u: UsualShare): boolean {
+  return u.blocks >= USUAL_SHARE_BLOCKS;
+}
+
+/**
  * Whether a cycle's errors are as many as the route's usual share of errors, or the detector's
  * expected one where that is higher, gives its requests often enough to be its odd error.
  */
