@@ -166,6 +166,11 @@ enum K {
   spikeMemoryMs = 7 * 86_400_000,
   recurringRuns = 1.5,
   recurringSurprise = 2,
+  /**
+   * ...and an outlier up to this share larger than the record is no larger: the record fades a
+   * little with every point, and the same value again (one error in twelve requests) exceeded it.
+   */
+  recurringTolerance = 0.05,
   /** Clip of z for the multi-point means and the variance test: a lone spike is the point rule's. */
   meanClip = 4,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
@@ -715,8 +720,23 @@ export class StreamingDetector implements Detector {
       (z > 0
         ? s[F.spikeRuns]! - (this.lastOutlier > 0 ? 1 : 0)
         : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0)) >= K.recurringRuns &&
-      (z > 0 ? resid <= s[F.spikeUp]! : -resid <= s[F.spikeDown]!);
-    if (member === Member.point && ordinary) surprise = Math.min(surprise, K.recurringSurprise);
+      (z > 0 ? resid : -resid) <= (1 + K.recurringTolerance) * (z > 0 ? s[F.spikeUp]! : s[F.spikeDown]!);
+    if (member === Member.point && ordinary) {
+      surprise = Math.min(surprise, K.recurringSurprise);
+      // The cap is the point's own: the short window's mean, which its |z| outranked, still counts
+      // where the window holds outliers in more than one run. Ordinary outliers coming far more
+      // often than before (a route failing one request in twenty for hours, no minute with more
+      // errors than before) are a shift; one run of them (a business opening, as every morning) is
+      // the outlier the record knows. Only a window mean past RECURRING_Z carries more than the cap.
+      if (ew > RECURRING_Z && this.windowRuns(z > 0 ? 1 : -1) >= 2) {
+        const sm = normalTailSurprise(ew);
+        if (sm > surprise) {
+          surprise = sm;
+          member = Member.window;
+          memberSign = zw >= 0 ? 1 : -1;
+        }
+      }
+    }
     const keep = s[F.spikeFade]!;
     const sign = outlier ? (z > 0 ? 1 : -1) : 0;
     s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 : 0);
@@ -1045,6 +1065,22 @@ export class StreamingDetector implements Detector {
     s[F.lvlB] = DAY.centreOffsets(this.p, this.dayAt, this.stride, s);
     // A change accepted on the first day left the seasonal level where it was: undoing it must too.
     s[F.prevB] = s[F.lvlB]!;
+  }
+
+  /** Runs of points at the clip of the short window's mean, in direction `sign`, that the window holds. */
+  private windowRuns(sign: number): number {
+    const p = this.p;
+    const at = this.ringsAt + Layout.zRingAt;
+    const len = Layout.zWindow;
+    let runs = 0;
+    let inRun = false;
+    // From the oldest point to the newest: the ring's next write position holds the oldest.
+    for (let k = 0; k < len; k++) {
+      const out = p[at + ((this.zIdx + k) % len)]! * sign >= K.meanClip;
+      if (out && !inRun) runs++;
+      inRun = out;
+    }
+    return runs;
   }
 
   private endEpisode(): void {

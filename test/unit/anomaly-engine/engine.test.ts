@@ -1094,6 +1094,23 @@ describe('the anomaly engine', () => {
     expect(heard).toEqual([]);
   });
 
+  // A route at twelve requests a minute whose first two hours saw no error, then one failing request
+  // in about one minute in eight, never two. Once a few of them were seen, the detector opened an
+  // episode on each next one, as it exceeded the faded record of the last by a tenth of a percent,
+  // and two in a row were reported: 29 events over these 24 runs' five hours after the first.
+  it("does not report a route's lone errors every few minutes once they recur, after an error-free start", () => {
+    const reported: string[] = [];
+    for (let seed = 1; seed <= 24; seed++) {
+      const { heard, feed } = minuteRoute();
+      const rand = prng(seed);
+      for (let cycle = 0; cycle < 120 + 360; cycle++) feed(cycle, 12, cycle >= 120 && rand() < 0.12 ? 1 : 0);
+      for (const e of heard.filter((e) => e.time >= T0 + 180 * MINUTE)) {
+        reported.push(`seed ${seed}, ${(e.time - T0) / MINUTE} min: ${e.explanation}`);
+      }
+    }
+    expect(reported).toEqual([]);
+  });
+
   // The same errors after a day without any: once the detector took them as the route's level, its
   // drift rule, judging the minutes against the error-free day, reported a minute with three or four
   // errors as a build-up of its own, confirmed on that one minute, on 4 of these 12 runs.
