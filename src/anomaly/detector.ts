@@ -773,14 +773,18 @@ export class StreamingDetector implements Detector {
     if (n > o.warmup) {
       // A series that never moved has no range; its band stands in for one, so a constant
       // series that jumps is still a new extreme.
-      // A recent incident's values widen the range only for points at least half as far out:
+      // A recent incident's values widen the range only for points at least about half as far out:
       // a spike a few hours after a much larger one is measured against the range without it, so
       // it is still a new extreme, while one about as large repeats the incident.
       let hi = s[F.maxSeen]!;
       let lo = s[F.minSeen]!;
       if (this.heldLeft > 0) {
-        if (y - pred >= K.heldShare * (s[F.heldMax]! - pred)) hi = Math.max(hi, s[F.heldMax]!);
-        if (pred - y >= K.heldShare * (pred - s[F.heldMin]!)) lo = Math.min(lo, s[F.heldMin]!);
+        // Within the rule's tolerance: a point exactly half as far out (a minute with one error after
+        // one with two) falls short of half by half the expected value, a rounding error above none,
+        // and was a new extreme again and again for a day.
+        const share = K.heldShare - K.spatialTolerance;
+        if (y - pred >= share * (s[F.heldMax]! - pred)) hi = Math.max(hi, s[F.heldMax]!);
+        if (pred - y >= share * (pred - s[F.heldMin]!)) lo = Math.min(lo, s[F.heldMin]!);
       }
       const range = Math.max(hi - lo, 2 * K.bandK * sigma);
       {

@@ -1111,6 +1111,26 @@ describe('the anomaly engine', () => {
     expect(reported).toEqual([]);
   });
 
+  // The same route failing one request in a hundred: now and then a minute has two errors, and each
+  // lone error after it, for a day, was a new extreme again, its episode holding it out of the
+  // extremes in turn, and reported when the next minute had an error too (three events on seed 5).
+  it("reports a route's usual lone errors at most once after their first hour, also after a minute with two", () => {
+    const repeated: string[] = [];
+    for (let seed = 1; seed <= 24; seed++) {
+      const { minutes, errors } = randomFailures(seed);
+      minutes(120, 0);
+      minutes(60, 0.01);
+      const first = errors().length;
+      minutes(300, 0.01);
+      if (errors().length > first + 1) {
+        repeated.push(
+          `seed ${seed}: ${errors().map((e) => `${(e.time - T0) / MINUTE} min: ${e.explanation}`)}`,
+        );
+      }
+    }
+    expect(repeated).toEqual([]);
+  });
+
   // The same errors after a day without any: once the detector took them as the route's level, its
   // drift rule, judging the minutes against the error-free day, reported a minute with three or four
   // errors as a build-up of its own, confirmed on that one minute, on 4 of these 12 runs.
