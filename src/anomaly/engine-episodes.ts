@@ -60,6 +60,12 @@ const BEFORE_DAILY_WIDEN = 2;
  */
 const BACK_CYCLES = 3;
 /**
+ * ...or as many more as make a run back in the band that long as unlikely as this for the incident
+ * itself, by the share of its cycles in the band: noise grown sixfold is in its old band one cycle in
+ * three, and three such cycles in a row come every half hour or so. At most `SETTLE_CYCLES`.
+ */
+const BACK_RUN_CHANCE = 0.001;
+/**
  * Cycles in a row without an episode of the detector's after which a reported change it has taken
  * as its new level (a deploy's lasting step) is the series' normal. Until then the band around that
  * level is still the old level's noise, narrower than the new one's, and the detector reopens
@@ -78,8 +84,11 @@ export interface EpisodeState {
   /** The normal band the reported event was judged against: its incident lasts until the series is back in it. */
   reportedLower: number;
   reportedUpper: number;
-  /** Cycles in a row the series has been back on the normal side of that band. */
+  /** Cycles in a row the series has been back in that band. */
   backRun: number;
+  /** Cycles since the event, and those of them outside the band. */
+  cycles: number;
+  outCycles: number;
   /** A rate's mean over its recent cycles, and the detector's expected values over the same cycles. */
   mean: RecentMean;
   /**
@@ -135,6 +144,8 @@ export function newEpisodeState(): EpisodeState {
     reportedLower: 0,
     reportedUpper: 0,
     backRun: 0,
+    cycles: 0,
+    outCycles: 0,
     mean: newRecentMean(),
     onMean: false,
     reportedOnMean: false,
@@ -286,6 +297,8 @@ export function judge(
     // A rate's fall goes on while its mean stays out, however many of its cycles are back in their band.
     const back = isBack(s, s.reportedOnMean ? s.mean.value : value) && isMeanBack(s);
     s.backRun = back ? s.backRun + 1 : 0;
+    s.cycles++;
+    if (!back) s.outCycles++;
     if (sample.requests > 0) countCycle(s.requests, value, sample.requests, s.backRun > 0);
     s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
   }
@@ -298,7 +311,7 @@ export function judge(
       // has come back too: until then it still expects the incident's level, and its episode on
       // the series' return is that incident's end, not a fall of its own.
       if (
-        s.backRun >= BACK_CYCLES &&
+        s.backRun >= backCycles(s) &&
         outlastsIncident(s.requests) &&
         (s.settled === undefined || isBack(s, r.expected))
       ) {
@@ -389,9 +402,23 @@ function reportedKind(kind: AnomalyKind | null, up: boolean): AnomalyKind {
   return kind === null || kind === (up ? 'dip' : 'spike') ? (up ? 'spike' : 'dip') : kind;
 }
 
-/** Whether a value is on the normal side of the band the incident was reported against. */
+/** Cycles in a row back in the band that end the incident. */
+function backCycles(s: EpisodeState): number {
+  const before = s.cycles - s.backRun;
+  const inShare = before > 0 ? 1 - s.outCycles / before : 0;
+  if (inShare <= 0) return BACK_CYCLES;
+  const run = Math.ceil(Math.log(BACK_RUN_CHANCE) / Math.log(inShare));
+  return Math.min(Math.max(run, BACK_CYCLES), SETTLE_CYCLES);
+}
+
+/**
+ * Whether a value is back in the band the incident was reported against. Not beyond its other edge
+ * either: noise grown sixfold leaves the band on both sides, and a value far below it is no return
+ * from a spike, but the same incident, which would otherwise end after three such cycles and be
+ * reported again, by the next side it left on.
+ */
 function isBack(s: EpisodeState, value: number): boolean {
-  return s.reported === 'up' ? value <= s.reportedUpper : value >= s.reportedLower;
+  return value <= s.reportedUpper && value >= s.reportedLower;
 }
 
 /**
@@ -467,6 +494,8 @@ function report(
   s.reportedLower = lower;
   s.reportedUpper = upper;
   s.backRun = 0;
+  s.cycles = 0;
+  s.outCycles = 0;
   s.requests = requests;
   s.settledRun = 0;
   s.settled = undefined;

@@ -8,7 +8,7 @@ import { DropCounter } from '../../../src/internal/drops.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
-import { poisson } from '../anomaly/series.js';
+import { gaussian, poisson } from '../anomaly/series.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -846,6 +846,24 @@ describe('the anomaly engine', () => {
 
   // The detector's episode opened on a one-minute jump and was still open when the fall that
   // followed it was confirmed: the event named the fall a spike, an excursion above the baseline.
+  // A gauge at 50 +- 1 for two days, then its noise six times as wide for 100 minutes: a third of
+  // its values still fall in the old band, and three in a row, or values beyond the band's other edge
+  // (a fall after a spike was reported), ended the incident, so it was reported again and again,
+  // named after whichever side it left the band on next: 44 events on these 12 runs, up to seven on
+  // one. Judged on its first few cycles, the incident may still end early and be reported once more.
+  it('reports noise grown sixfold once, not again and again as a spike, dip, shift or variance change', () => {
+    const heardPerSeed: string[] = [];
+    for (let seed = 1; seed <= 12; seed++) {
+      const { heard, feed } = minuteEngine('queue.wait', 'gauge', 'ms');
+      const noise = gaussian(prng(seed));
+      const from = 3000;
+      for (let m = 0; m < from + 160; m++) feed(m, 50 + (m >= from && m < from + 100 ? 6 : 1) * noise());
+      const kinds = heard.map((e) => `${(e.time - T0) / MINUTE - from}: ${e.kind}`);
+      if (kinds.length === 0 || kinds.length > 2) heardPerSeed.push(`seed ${seed}: ${kinds.join(', ')}`);
+    }
+    expect(heardPerSeed).toEqual([]);
+  });
+
   it('names a fall right after a one-minute jump a fall, not the spike its episode opened on', () => {
     const kinds: string[] = [];
     for (let seed = 1; seed <= 8; seed++) {
