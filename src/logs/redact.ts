@@ -1,4 +1,5 @@
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { types } from 'node:util';
 import pino from 'pino';
 import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
@@ -148,6 +149,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       if (value instanceof ClientRequest) target = outgoingSummary(value);
       else if (value instanceof IncomingMessage)
         target = value.statusCode === null ? requestSummary(value) : receivedSummary(value);
+      else if (isInjectedRequest(value)) target = requestSummary(value);
       else if (value instanceof ServerResponse) target = pino.stdSerializers.res(value);
       // pino's own summary of a request, made before the line reaches the redactor when a request
       // is given as the line's object (`log.info(req)`), is data, walked as plain objects are.
@@ -300,7 +302,7 @@ function summaryOfWrapper(value: object, requestSummary: (req: object) => object
     // Its own: pino's summaries reach their request through a getter.
     if (!Object.hasOwn(value, 'raw')) return undefined;
     const raw = (value as { raw?: unknown }).raw;
-    if (raw instanceof IncomingMessage) return requestSummary(value);
+    if (raw instanceof IncomingMessage || isInjectedRequest(raw)) return requestSummary(value);
     if (!(raw instanceof ServerResponse)) return undefined;
     // The reply's own headers include those it has not passed to the response yet.
     const own = (value as { getHeaders?: unknown }).getHeaders;
@@ -310,6 +312,18 @@ function summaryOfWrapper(value: object, requestSummary: (req: object) => object
     };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The request Fastify's `inject()` hands its routes (light-my-request's, no `IncomingMessage`),
+ * so a test's lines hold the summary production's do, not its `rawHeaders` and the server behind it.
+ */
+function isInjectedRequest(value: unknown): boolean {
+  try {
+    return value instanceof Readable && (value as { isLightMyRequest?: unknown }).isLightMyRequest === true;
+  } catch {
+    return false;
   }
 }
 

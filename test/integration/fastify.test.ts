@@ -519,6 +519,30 @@ describe('sightlineFastify', () => {
     expect(typeof incoming.req.remotePort).toBe('number');
   });
 
+  it('writes a request of app.inject() as the same redacted summary as a request over the network', async () => {
+    const reply = await app.inject({
+      url: `/profile?page=3&access_token=${SECRET}`,
+      headers: { authorization: `Bearer ${SECRET}`, cookie: `sid=${SECRET}` },
+    });
+    expect(reply.statusCode).toBe(200);
+    await obs.forceFlush();
+
+    const lines = rawLines.filter((l) => l.includes('page=3') || l.includes('page":"3'));
+    expect(lines.join('\n')).not.toContain(SECRET);
+    expect(lines.join('\n')).not.toContain('rawHeaders');
+    const parsed = lines.map((l) => JSON.parse(l));
+    const summary = {
+      method: 'GET',
+      url: '/profile?page=3&access_token=[Redacted]',
+      query: { page: '3', access_token: '[Redacted]' },
+      headers: { authorization: '[Redacted]', cookie: '[Redacted]' },
+    };
+    expect(parsed.find((l) => l.msg === 'handler state').request).toMatchObject(summary);
+    expect(parsed.find((l) => l.msg === 'nested state').ctx.request).toMatchObject(summary);
+    const incoming = parsed.find((l) => l.msg === 'incoming request');
+    expect(incoming.req).toMatchObject({ method: 'GET', url: summary.url });
+  });
+
   it('hides the secrets of a URL an error quotes in Fastify’s own error line, message included', async () => {
     expect((await request(base, '/upstream-error')).status).toBe(500);
     await waitForSpans(obs, memory, server('/upstream-error'));
