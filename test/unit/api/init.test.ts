@@ -706,6 +706,33 @@ describe('memoryExporter()', () => {
   });
 });
 
+describe('anomaly events in a test', () => {
+  it('come from fake timers installed before init(), one collection cycle per interval advanced', async () => {
+    // Prepare: the clock a test holds from the start, as README's testing section shows.
+    vi.useFakeTimers();
+    try {
+      const memory = memoryExporter();
+      const obs = init({ exporters: [memory], anomaly: { warmup: 10 }, logStream: { write() {} } });
+      const heard: string[] = [];
+      obs.onAnomaly((a) => heard.push(a.kind));
+      const orders = obs.metrics.counter('orders', { detect: true });
+
+      // Act: a dozen minutes of steady orders, then two with none.
+      for (const count of [98, 102, 100, 97, 103, 101, 99, 100, 104, 96, 100, 102]) {
+        orders.add(count);
+        await vi.advanceTimersByTimeAsync(60_000);
+      }
+      await vi.advanceTimersByTimeAsync(2 * 60_000);
+
+      // Assess
+      expect(heard).toEqual(['level_shift']);
+      expect(memory.events()).toMatchObject([{ metric: 'orders', kind: 'level_shift', observed: 0 }]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('reserved log keys', () => {
   it('moves a user field named like the level or time key out of their way', () => {
     const { obs, logs } = startCaptured();
