@@ -29,6 +29,7 @@ export interface MemoryExporter extends SightlineAdapter {
   logs(): Record<string, unknown>[];
   /** Anomaly events, oldest first. */
   events(): AnomalyEvent[];
+  /** Forgets what is kept; metric values stay cumulative since `init()`. */
   reset(): void;
 }
 

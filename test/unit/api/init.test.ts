@@ -704,6 +704,18 @@ describe('memoryExporter()', () => {
     memory.reset();
     expect([memory.spans(), memory.logs(), memory.metrics(), memory.events()]).toEqual([[], [], [], []]);
   });
+
+  it('leaves metric values cumulative since init() after reset(), as README says', async () => {
+    const memory = memoryExporter();
+    const obs = init({ exporters: [memory], logStream: { write() {} } });
+    const orders = obs.metrics.counter('orders');
+    orders.add(2);
+    await obs.forceFlush();
+    memory.reset();
+    orders.add(1);
+    await obs.forceFlush();
+    expect(memory.metrics().find((p) => p.name === 'orders')?.value).toBe(3);
+  });
 });
 
 describe('anomaly events in a test', () => {
