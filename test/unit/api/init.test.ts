@@ -705,6 +705,18 @@ describe('memoryExporter()', () => {
     expect([memory.spans(), memory.logs(), memory.metrics(), memory.events()]).toEqual([[], [], [], []]);
   });
 
+  it('keeps every log line while a logStream that writes nothing stands in for stdout', async () => {
+    const memory = memoryExporter();
+    const obs = init({ exporters: [memory], logStream: { write() {} } });
+    obs.log.info('first');
+    obs.log.child({ order: 7 }).warn('second');
+    await obs.forceFlush();
+    expect(memory.logs().map((l) => [l.msg, l.level, l.order])).toEqual([
+      ['first', 'info', undefined],
+      ['second', 'warn', 7],
+    ]);
+  });
+
   it('leaves metric values cumulative since init() after reset(), as README says', async () => {
     const memory = memoryExporter();
     const obs = init({ exporters: [memory], logStream: { write() {} } });
