@@ -106,7 +106,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops, isSensitive, redact);
-  guardChildren(logger, prepare, formatLine, drops);
+  guardChildren(logger, prepare, formatLine, options.redactPaths, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -184,6 +184,7 @@ function errorMessage(
  * without the log formatter: they are prepared as a line's fields are on the way in. Bindings or
  * options pino refuses (none, a getter that throws, an unknown level) give the parent back, or leave
  * the bindings as they were, counted as `log_error`, rather than an error in the caller's code.
+ * A child's own `redact` paths are added to the configured ones rather than replacing them.
  * A child's own `formatters.log` would replace the one that redacts the line: the line it returns
  * goes through that one after it. Children inherit both methods through the prototype chain.
  */
@@ -191,12 +192,14 @@ function guardChildren(
   logger: Logger,
   prepare: (obj: Record<string, unknown>) => Record<string, unknown>,
   formatLine: (obj: Record<string, unknown>) => Record<string, unknown>,
+  redactPaths: readonly string[],
   drops: DropCounter,
 ): void {
   const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
   const prepared = (bindings: Record<string, unknown>) =>
     typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
-  const redacting = (options: ChildOptions | undefined): ChildOptions | undefined => {
+  const redacting = (given: ChildOptions | undefined): ChildOptions | undefined => {
+    const options = withPaths(given, redactPaths);
     const formatters = options?.formatters;
     const own = formatters?.log;
     if (typeof own !== 'function') return options;
@@ -223,7 +226,23 @@ function guardChildren(
 }
 type ChildOptions = {
   formatters?: { log?: (obj: Record<string, unknown>) => Record<string, unknown> };
+  redact?: unknown;
 };
+
+/**
+ * pino's `redact` child option replaces the paths the parent redacts: a library's child redacting
+ * its own paths would write the ones configured with `redact` in the clear. They are added to the
+ * child's, under its censor.
+ */
+function withPaths(options: ChildOptions | undefined, paths: readonly string[]): ChildOptions | undefined {
+  const redact = options?.redact;
+  if (paths.length === 0 || redact === null || typeof redact !== 'object') return options;
+  const own: unknown = Array.isArray(redact) ? redact : (redact as { paths?: unknown }).paths;
+  // Options pino refuses are left for it to refuse.
+  if (!Array.isArray(own)) return options;
+  const all = [...new Set([...own, ...paths])];
+  return { ...options, redact: Array.isArray(redact) ? all : { ...redact, paths: all } };
+}
 type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: ChildOptions) => Logger;
 type SetBindingsMethod = (this: Logger, bindings: Record<string, unknown>) => void;
 

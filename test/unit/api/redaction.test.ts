@@ -504,6 +504,22 @@ describe('redaction, on by default', () => {
     expect(line.order).toEqual({ id: 'o-1', customer: { email: '[Redacted]', name: 'Ada' } });
   });
 
+  it('keeps hiding the user’s paths in a child given redact paths of its own, as a library makes one', () => {
+    const { obs, lines } = startCaptured({ redact: ['order.customer.email'] });
+    const order = { id: 'o-1', customer: { email: SECRET, name: 'Ada' } };
+    obs.log.child({ lib: 'payments' }, { redact: ['card'] }).info({ order, card: SECRET }, 'charged');
+    const child = obs.log.child({}, { redact: { paths: ['card'], censor: '***' } });
+    child.child({ step: 2 }).info({ order, card: SECRET }, 'refunded');
+
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      order: { customer: { email: '[Redacted]', name: 'Ada' } },
+      card: '[Redacted]',
+    });
+    expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ card: '***' });
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
