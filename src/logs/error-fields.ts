@@ -24,7 +24,7 @@ export function withErrorFields(
   serializeError: (err: unknown) => unknown,
 ): (obj: Fields) => Fields {
   const errorFields = formats.find((f) => f.messageKey !== undefined)?.errorFields;
-  if (errorFields === undefined || redactPaths.some((p) => ERR_PATH.test(p.trim()))) return next;
+  if (errorFields === undefined || reachesError(redactPaths)) return next;
   return (obj) => {
     const out = next(obj);
     const err = out.err;
@@ -38,4 +38,9 @@ export function withErrorFields(
     for (const key of Object.keys(fields)) setOwn(line, key, fields[key]);
     return line;
   };
+}
+
+/** Whether one of these pino redact paths may apply under the line's `err` key. */
+export function reachesError(redactPaths: readonly unknown[]): boolean {
+  return redactPaths.some((p) => typeof p === 'string' && ERR_PATH.test(p.trim()));
 }

@@ -10,6 +10,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { guardChildren } from './child-guard.js';
 import { withErrorFields } from './error-fields.js';
 import { errorSerializer } from './error-serializer.js';
 import { installFastPath } from './fast-path.js';
@@ -106,7 +107,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops, isSensitive, redact);
-  guardChildren(logger, prepare, formatLine, options.redactPaths, drops);
+  guardChildren(logger, { prepare, formatLine, redactPaths: options.redactPaths }, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -178,73 +179,6 @@ function errorMessage(
   const text = (err as { message?: unknown }).message;
   return typeof text === 'string' || (typeof text === 'object' && text !== null) ? text : undefined;
 }
-
-/**
- * pino writes a child's bindings once, when the child is made (or replaced, by `setBindings`),
- * without the log formatter: they are prepared as a line's fields are on the way in. Bindings or
- * options pino refuses (none, a getter that throws, an unknown level) give the parent back, or leave
- * the bindings as they were, counted as `log_error`, rather than an error in the caller's code.
- * A child's own `redact` paths are added to the configured ones rather than replacing them.
- * A child's own `formatters.log` would replace the one that redacts the line: the line it returns
- * goes through that one after it. Children inherit both methods through the prototype chain.
- */
-function guardChildren(
-  logger: Logger,
-  prepare: (obj: Record<string, unknown>) => Record<string, unknown>,
-  formatLine: (obj: Record<string, unknown>) => Record<string, unknown>,
-  redactPaths: readonly string[],
-  drops: DropCounter,
-): void {
-  const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
-  const prepared = (bindings: Record<string, unknown>) =>
-    typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
-  const redacting = (given: ChildOptions | undefined): ChildOptions | undefined => {
-    const options = withPaths(given, redactPaths);
-    const formatters = options?.formatters;
-    const own = formatters?.log;
-    if (typeof own !== 'function') return options;
-    const log = (obj: Record<string, unknown>) => formatLine(own(obj));
-    return { ...options, formatters: { ...formatters, log } };
-  };
-  const child = holder.child;
-  holder.child = function guardedChild(this: Logger, bindings, options) {
-    try {
-      return child.call(this, prepared(bindings), redacting(options));
-    } catch {
-      drops.add('log_error');
-      return this;
-    }
-  };
-  const setBindings = holder.setBindings;
-  holder.setBindings = function guardedSetBindings(this: Logger, bindings) {
-    try {
-      setBindings.call(this, prepared(bindings));
-    } catch {
-      drops.add('log_error');
-    }
-  };
-}
-type ChildOptions = {
-  formatters?: { log?: (obj: Record<string, unknown>) => Record<string, unknown> };
-  redact?: unknown;
-};
-
-/**
- * pino's `redact` child option replaces the paths the parent redacts: a library's child redacting
- * its own paths would write the ones configured with `redact` in the clear. They are added to the
- * child's, under its censor.
- */
-function withPaths(options: ChildOptions | undefined, paths: readonly string[]): ChildOptions | undefined {
-  const redact = options?.redact;
-  if (paths.length === 0 || redact === null || typeof redact !== 'object') return options;
-  const own: unknown = Array.isArray(redact) ? redact : (redact as { paths?: unknown }).paths;
-  // Options pino refuses are left for it to refuse.
-  if (!Array.isArray(own)) return options;
-  const all = [...new Set([...own, ...paths])];
-  return { ...options, redact: Array.isArray(redact) ? all : { ...redact, paths: all } };
-}
-type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: ChildOptions) => Logger;
-type SetBindingsMethod = (this: Logger, bindings: Record<string, unknown>) => void;
 
 /** A user field named like the level or time key is written as `log.<name>`. */
 function writtenKey(key: string, keys: LogKeys): string {

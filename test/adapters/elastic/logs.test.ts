@@ -113,6 +113,27 @@ describe('ECS lines on stdout', () => {
     expect(JSON.parse(wildcard.lines[0] as string).err).toMatchObject({ stack: '[Redacted]' });
   });
 
+  it("keeps the error as err in a child given a redact path under it, and in that child's children", async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    const err = Object.assign(new Error('declined'), { session: 's-SENTINEL' });
+    const payments = obs.log.child({ lib: 'payments' }, { redact: ['err.session'] });
+    payments.error({ err }, 'payment failed');
+    payments
+      .child({ step: 2 }, { formatters: { log: (o) => ({ ...o, tenant: 't-1' }) } })
+      .error({ err }, 'retry');
+    // A child given paths that do not reach the error writes it the ECS way again.
+    payments.child({}, { redact: ['card'] }).error({ err: new Error('other') }, 'ecs');
+    await obs.forceFlush();
+
+    expect(lines.join('\n')).not.toContain('s-SENTINEL');
+    const [failed, retry, ecs] = lines.map((l) => JSON.parse(l) as Record<string, any>);
+    expect(failed?.err).toMatchObject({ message: 'declined', session: '[Redacted]' });
+    expect(retry).toMatchObject({ tenant: 't-1', err: { session: '[Redacted]' } });
+    expect(ecs).toMatchObject({ error: { type: 'Error', message: 'other' } });
+    expect(ecs).not.toHaveProperty('err');
+  });
+
   it('leaves OTLP the exception of a line whose error is written the ECS way', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const collector = await startCollector();
