@@ -118,6 +118,8 @@ export interface ProxyLogger {
   info: LogFn;
   debug: LogFn;
   trace: LogFn;
+  /** pino's method for its `silent` level, which writes nothing; frameworks' logger types ask for it. */
+  silent: LogFn;
   /** The instance logger's level; before `init()`, the one set here, else `'silent'`. */
   level: LevelWithSilentOrString;
   isLevelEnabled(level: LevelWithSilentOrString): boolean;
@@ -165,6 +167,7 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
     info: noop,
     debug: noop,
     trace: noop,
+    silent: noop,
     get level(): string {
       return target()?.level ?? level ?? 'silent';
     },

@@ -5,6 +5,7 @@ import express4 from 'express4';
 import Fastify from 'fastify';
 import { it } from 'vitest';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
+import { log } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 
 it('fits Express 5 apps and routers', () => {
@@ -38,6 +39,12 @@ it('registers as a Fastify plugin, with or without options', () => {
   const fastify = Fastify();
   void fastify.register(sightlineFastify);
   void fastify.register(sightlineFastify, { ignore: '/health', accessLog: { sampleRate: 0.5 } });
+});
+
+it("takes the module-level log as Fastify's loggerInstance", () => {
+  const fastify = Fastify({ loggerInstance: log });
+  void fastify.register(sightlineFastify);
+  log.silent('written by no level');
 });
 
 it('refuses a sample rate that is not a number', () => {

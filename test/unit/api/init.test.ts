@@ -561,6 +561,9 @@ describe('module-level proxies', () => {
     orders.add(2, { region: 'eu' });
     timer.record(12);
     log.child({ mod: 'lib' }).info('after init');
+    // pino's method for its silent level, which frameworks' logger types ask for, writes nothing.
+    log.silent('silent level');
+    log.child({ mod: 'lib' }).silent('silent level');
     trace('after', () => {});
     await obs.forceFlush();
 
