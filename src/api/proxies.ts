@@ -1,6 +1,7 @@
 import { type Attributes, type Span, trace as otelTrace } from '@opentelemetry/api';
 import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { realSetImmediate } from '../internal/node-timers.js';
+import { FORWARDS_TO } from '../logs/pino-symbols.js';
 import { histogramTimer } from '../metrics/histogram-timer.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
@@ -132,6 +133,11 @@ export interface ProxyLogger {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
+/** What Fastify's request logger reaches pino's internals through. */
+interface Forwarding {
+  [FORWARDS_TO](): Logger | undefined;
+}
+
 /** One `child()` call between the instance's logger and a proxy. */
 interface Link {
   readonly bindings: Record<string, unknown>;
@@ -199,6 +205,7 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       if (r !== undefined) r.flush(cb);
       else if (typeof cb === 'function') realSetImmediate(cb);
     },
+    [FORWARDS_TO]: target,
     [REBIND](s: Sightline | undefined) {
       if (levelOf !== s) {
         if (levelOf !== undefined) level = undefined;
@@ -217,7 +224,7 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       // A level or bindings set on this logger hold from init() on, as they would on obs.log.
       if (added !== undefined || level !== undefined) target();
     },
-  } satisfies ProxyLogger & Rebindable as ProxyLogger & Rebindable;
+  } satisfies ProxyLogger & Rebindable & Forwarding as ProxyLogger & Rebindable;
   followInstance(proxy);
   return proxy;
 }

@@ -19,3 +19,17 @@ export function pinoSymbolsOf(logger: object): PinoSymbols {
   const marked = (logger as Record<symbol, PinoSymbols | undefined>)[PINO_SYMBOLS];
   return typeof marked === 'object' && marked !== null ? marked : pino.symbols;
 }
+
+/**
+ * On the module-level `log` and its children: the instance's logger each forwards to, undefined
+ * before `init()`. Code that works on pino's internals (a request logger that drops the mixin)
+ * works on that logger, which has them.
+ */
+export const FORWARDS_TO = Symbol.for('sightline.logs.forwardsTo');
+
+/** The logger `logger` forwards to, once there is one; else `logger` itself. */
+export function loggerBehind<L extends object>(logger: L): L {
+  const forward = (logger as Record<symbol, unknown>)[FORWARDS_TO];
+  const target: unknown = typeof forward === 'function' ? forward() : undefined;
+  return typeof target === 'object' && target !== null ? (target as L) : logger;
+}

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { init } from '../../src/index.js';
+import { init, log } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
@@ -852,6 +852,33 @@ describe('sightlineFastify timeouts and options', () => {
     expect(point).toBeDefined();
     expect(await activeRequests(obs, memory)).toBe(0);
     await local.close();
+  });
+
+  it('writes the trace ids once in request.log lines when the module-level log is the loggerInstance', async () => {
+    // A module building its app at load time, before init(), has only the module-level log to give.
+    const local = Fastify({ loggerInstance: log });
+    await local.register(sightlineFastify);
+    local.get('/orders/:id', async (request) => {
+      request.log.info('loading order');
+      request.log.child({ step: 'pricing' }).info('pricing order');
+      return 'ok';
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    rawLines.length = 0;
+    expect((await request(url, '/orders/1')).status).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server('/orders/1'), 1);
+    await local.close();
+    const own = rawLines.filter((l) => /"(loading|pricing) order"|"request completed"/.test(l));
+    expect(own).toHaveLength(3);
+    for (const line of own) {
+      expect(line.split('"trace_id"').length - 1).toBe(1);
+      expect(line.split('"span_id"').length - 1).toBe(1);
+      expect(JSON.parse(line)).toMatchObject({
+        trace_id: span?.spanContext().traceId,
+        span_id: span?.spanContext().spanId,
+      });
+    }
   });
 
   it('records a request an onRequest hook registered before it answers or fails, from when it came in', async () => {

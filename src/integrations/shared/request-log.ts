@@ -2,7 +2,7 @@ import { type Context, context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter } from '../../logs/fixed-line.js';
-import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
+import { loggerBehind, pinoSymbolsOf } from '../../logs/pino-symbols.js';
 
 const EMPTY_MIXIN = (): object => ({});
 
@@ -21,10 +21,12 @@ export interface ChildableLogger {
  * fields twice (bindings and mixin are written separately by pino).
  */
 export function correlatedChild<L extends ChildableLogger>(
-  logger: L,
+  given: L,
   ctx: Context,
   fallback: Record<string, string>,
 ): L {
+  // The module-level `log` (Fastify's loggerInstance) has no mixin of its own to drop.
+  const logger = loggerBehind(given);
   const { mixinSym } = pinoSymbolsOf(logger);
   const mixin = (logger as unknown as Record<symbol, unknown>)[mixinSym];
   let fields: Record<string, unknown> = fallback;
