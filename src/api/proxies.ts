@@ -166,13 +166,20 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
     real = made;
     return made;
   };
+  // One function per level for the logger's life: a method taken before init() (bound, or passed
+  // as a callback) writes once there is an instance, and one taken while it ran is a no-op after.
+  const forward =
+    (name: (typeof LEVELS)[number]): LogFn =>
+    (...args) => {
+      (real ?? target())?.[name](...(args as [string]));
+    };
   const proxy = {
-    fatal: noop,
-    error: noop,
-    warn: noop,
-    info: noop,
-    debug: noop,
-    trace: noop,
+    fatal: forward('fatal'),
+    error: forward('error'),
+    warn: forward('warn'),
+    info: forward('info'),
+    debug: forward('debug'),
+    trace: forward('trace'),
     silent: noop,
     get level(): string {
       return target()?.level ?? level ?? 'silent';
@@ -213,14 +220,6 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       }
       instance = s;
       real = undefined;
-      for (const name of LEVELS) {
-        proxy[name] =
-          s === undefined
-            ? noop
-            : (...args: unknown[]) => {
-                ((real ?? target()) as Logger)[name](...(args as [string]));
-              };
-      }
       // A level or bindings set on this logger hold from init() on, as they would on obs.log.
       if (added !== undefined || level !== undefined) target();
     },

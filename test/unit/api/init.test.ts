@@ -606,6 +606,34 @@ describe('module-level proxies', () => {
     expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
   });
 
+  it('forward a level method taken from them, bound or passed as a callback, whenever it is called', async () => {
+    // Prepare: methods taken at load, before init(), as a client's logging options take them.
+    const lib = log.child({ mod: 'lib' });
+    const boundAtLoad = log.warn.bind(log);
+    const childAtLoad = lib.info.bind(lib);
+    const first = startCaptured();
+    const onError = log.error;
+    boundAtLoad('first instance');
+    childAtLoad('first child');
+    onError('first callback');
+    await first.obs.shutdown();
+
+    // Act: called between instances, as a late event after a graceful shutdown, and after the next init().
+    const between = () => [boundAtLoad('between'), childAtLoad('between'), onError('between')];
+    expect(between).not.toThrow();
+    const second = startCaptured({ service: 'second' });
+    boundAtLoad('second instance');
+    onError('second callback');
+
+    // Assess
+    expect(first.logs().map((l) => [l.msg, l.mod])).toEqual([
+      ['first instance', undefined],
+      ['first child', 'lib'],
+      ['first callback', undefined],
+    ]);
+    expect(second.logs().map((l) => l.msg)).toEqual(['second instance', 'second callback']);
+  });
+
   it("take the next instance's logLevel, not a level set on them while the last one ran", async () => {
     // Prepare: levels raised at run time on the first instance.
     const lib = log.child({ mod: 'lib' });
