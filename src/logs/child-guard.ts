@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DropCounter } from '../internal/drops.js';
 import { reachesError } from './error-fields.js';
+import type { Redactor } from './redact.js';
 
 type Fields = Record<string, unknown>;
 type Formatter = (obj: Fields) => Fields;
@@ -12,9 +13,11 @@ export interface ChildLines {
   formatLine: Formatter;
   /** The paths configured with `redact`. */
   redactPaths: readonly string[];
+  /** What `prepare` redacts a line's fields with. */
+  redact: Redactor;
 }
 
-type ChildOptions = { formatters?: { log?: Formatter }; redact?: unknown };
+type ChildOptions = { formatters?: { log?: Formatter }; redact?: unknown; serializers?: unknown };
 type ChildMethod = (this: Logger, bindings: Fields, options?: ChildOptions) => Logger;
 type SetBindingsMethod = (this: Logger, bindings: Fields) => void;
 
@@ -31,17 +34,18 @@ type Held = Record<symbol, Formatter | undefined>;
  * A child's own `redact` paths are added to the configured ones rather than replacing them, and
  * one that may apply under `err` keeps the line's error there, as a configured one does.
  * A child's own `formatters.log` would replace the one that redacts the line: the line it returns
- * goes through that one after it. Children inherit both methods through the prototype chain.
+ * goes through that one after it. Its own serializers run after both, on what they redacted: what
+ * they return is redacted in turn. Children inherit both methods through the prototype chain.
  */
 export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCounter): void {
-  const { prepare, formatLine, redactPaths } = lines;
+  const { prepare, formatLine, redactPaths, redact } = lines;
   const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
   const prepared = (bindings: Fields) =>
     typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
   const child = holder.child;
   holder.child = function guardedChild(this: Logger, bindings, requested) {
     try {
-      const options = withPaths(requested, redactPaths);
+      const options = withRedactedSerializers(withPaths(requested, redactPaths), redact);
       const parent = this as unknown as Held;
       const inherited = parent[LINE_FORMAT] ?? formatLine;
       const paths = pathsOf(options?.redact);
@@ -92,4 +96,25 @@ function withPaths(options: ChildOptions | undefined, paths: readonly string[]):
   if (paths.length === 0 || own === undefined) return options;
   const all = [...new Set([...own, ...paths])];
   return { ...options, redact: Array.isArray(redact) ? all : { ...(redact as object), paths: all } };
+}
+
+/**
+ * The child's serializers, each with what it returns redacted as the field it writes would be:
+ * one can reach past what the line's redaction walked (a Fastify request's `raw.headers`).
+ */
+function withRedactedSerializers(
+  options: ChildOptions | undefined,
+  redact: Redactor,
+): ChildOptions | undefined {
+  const given = options?.serializers;
+  if (given === null || typeof given !== 'object') return options;
+  const serializers: Record<string | symbol, unknown> = {};
+  for (const key of Reflect.ownKeys(given)) {
+    const serialize: unknown = (given as Record<string | symbol, unknown>)[key];
+    serializers[key] =
+      typeof serialize === 'function' && typeof key === 'string'
+        ? (value: unknown) => redact({ [key]: serialize(value) })[key]
+        : serialize;
+  }
+  return { ...options, serializers };
 }

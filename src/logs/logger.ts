@@ -107,7 +107,7 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops, isSensitive, redact);
-  guardChildren(logger, { prepare, formatLine, redactPaths: options.redactPaths }, drops);
+  guardChildren(logger, { prepare, formatLine, redactPaths: options.redactPaths, redact }, drops);
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,

@@ -520,6 +520,32 @@ describe('redaction, on by default', () => {
     expect(JSON.parse(lines[1] ?? '{}')).toMatchObject({ card: '***' });
   });
 
+  it('hides keys in what a child’s own serializer returns, read from deep inside a class instance', () => {
+    const { obs, lines } = startCaptured();
+    // A framework's context: instances of its classes, the request's headers three levels down.
+    class Request {
+      headers = { accept: 'json', authorization: `Bearer ${SECRET}` };
+    }
+    class Context {
+      request = new Request();
+      state = { user: { id: 7 } };
+    }
+    const serializers = {
+      ctx: (ctx: Context) => ({ headers: ctx.request.headers, user: ctx.state.user }),
+      session: () => `https://ada:${SECRET}@db.internal/orders`,
+    };
+    const child = obs.log.child({ lib: 'web' }, { serializers });
+    child.info({ ctx: new Context(), session: 's-1' }, 'handled');
+    child.child({ step: 2 }).warn({ ctx: new Context() }, 'grandchild');
+
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      ctx: { headers: { accept: 'json', authorization: '[Redacted]' }, user: { id: 7 } },
+      session: 'https://[Redacted]:[Redacted]@db.internal/orders',
+    });
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
