@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DropCounter } from '../internal/drops.js';
 import { reachesError } from './error-fields.js';
-import type { Redactor } from './redact.js';
+import { type Redactor, setOwn } from './redact.js';
 
 type Fields = Record<string, unknown>;
 type Formatter = (obj: Fields) => Fields;
@@ -24,7 +24,10 @@ type SetBindingsMethod = (this: Logger, bindings: Fields) => void;
 /** On a child whose lines are formatted otherwise than its parent's: the formatters it writes with. */
 const LINE_FORMAT = Symbol('sightline.logs.lineFormat');
 const OWN_FORMAT = Symbol('sightline.logs.ownFormat');
-type Held = Record<symbol, Formatter | undefined>;
+/** The fields a serializer given to it or to a parent writes. */
+const SERIALIZED = Symbol('sightline.logs.serialized');
+type Held = { [LINE_FORMAT]?: Formatter; [OWN_FORMAT]?: Formatter; [SERIALIZED]?: readonly string[] };
+const NONE: readonly string[] = [];
 
 /**
  * pino writes a child's bindings once, when the child is made (or replaced, by `setBindings`),
@@ -34,8 +37,8 @@ type Held = Record<symbol, Formatter | undefined>;
  * A child's own `redact` paths are added to the configured ones rather than replacing them, and
  * one that may apply under `err` keeps the line's error there, as a configured one does.
  * A child's own `formatters.log` would replace the one that redacts the line: the line it returns
- * goes through that one after it. Its own serializers run after both, on what they redacted: what
- * they return is redacted in turn. Children inherit both methods through the prototype chain.
+ * goes through that one after it. Its own serializers are given their fields as the line has them,
+ * and what they return is redacted. Children inherit both methods through the prototype chain.
  */
 export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCounter): void {
   const { prepare, formatLine, redactPaths, redact } = lines;
@@ -50,16 +53,19 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
       const inherited = parent[LINE_FORMAT] ?? formatLine;
       const paths = pathsOf(options?.redact);
       const line = paths === undefined ? inherited : reachesError(paths) ? prepare : formatLine;
+      const inheritedKeys = parent[SERIALIZED] ?? NONE;
+      const serialized = withKeys(inheritedKeys, options?.serializers);
       const formatters = options?.formatters;
       const given = formatters?.log;
-      if (typeof given !== 'function' && line === inherited)
+      if (typeof given !== 'function' && line === inherited && serialized === inheritedKeys)
         return child.call(this, prepared(bindings), options);
-      // A child given redact paths alone keeps the formatter of its parent's.
+      // A child given redact paths or serializers alone keeps the formatter of its parent's.
       const own = typeof given === 'function' ? given : parent[OWN_FORMAT];
-      const log = own === undefined ? line : (obj: Fields) => line(own(obj));
+      const log = formatterOf(line, own, serialized);
       const made = child.call(this, prepared(bindings), { ...options, formatters: { ...formatters, log } });
       Object.defineProperty(made, LINE_FORMAT, { value: line });
       Object.defineProperty(made, OWN_FORMAT, { value: own });
+      Object.defineProperty(made, SERIALIZED, { value: serialized });
       return made;
     } catch {
       drops.add('log_error');
@@ -74,6 +80,31 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
       drops.add('log_error');
     }
   };
+}
+
+/**
+ * The log formatter of a child: its own, then the one that redacts the line. A field one of its
+ * serializers writes is left to it as the line gave it (a Node request, not its summary), as pino
+ * gives it: what the serializer returns is redacted.
+ */
+function formatterOf(line: Formatter, own: Formatter | undefined, serialized: readonly string[]): Formatter {
+  if (serialized.length === 0) return own === undefined ? line : (obj) => line(own(obj));
+  return (obj) => {
+    const given = own === undefined ? obj : own(obj);
+    const out = line(given);
+    // A line the redaction left alone is written as given; one it changed is its own copy.
+    if (out === given) return out;
+    for (const key of serialized)
+      if (Object.hasOwn(out, key) && Object.hasOwn(given, key)) setOwn(out, key, given[key]);
+    return out;
+  };
+}
+
+/** `keys` with the fields `serializers` names, or `keys` itself when it names none. */
+function withKeys(keys: readonly string[], serializers: unknown): readonly string[] {
+  if (serializers === null || typeof serializers !== 'object') return keys;
+  const added = Object.keys(serializers).filter((key) => !keys.includes(key));
+  return added.length === 0 ? keys : [...keys, ...added];
 }
 
 /** The paths of pino's `redact` option (an array, or an object with `paths`); none when unset or malformed. */
@@ -99,8 +130,8 @@ function withPaths(options: ChildOptions | undefined, paths: readonly string[]):
 }
 
 /**
- * The child's serializers, each with what it returns redacted as the field it writes would be:
- * one can reach past what the line's redaction walked (a Fastify request's `raw.headers`).
+ * The child's serializers, each with what it returns redacted as the field it writes would be: it
+ * is given the field unredacted, and can reach deep into it (a Fastify request's `raw.headers`).
  */
 function withRedactedSerializers(
   options: ChildOptions | undefined,

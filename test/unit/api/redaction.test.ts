@@ -546,6 +546,35 @@ describe('redaction, on by default', () => {
     });
   });
 
+  it('gives a child’s own req serializer the request itself, as pino does, and redacts what it returns', async () => {
+    const { obs, lines } = startCaptured();
+    // What an app's serializer reads: fields its auth middleware set on the request, and headers.
+    const req = (request: IncomingMessage & { id?: string; user?: { id: number } }) => ({
+      id: request.id,
+      user: request.user?.id,
+      url: request.url,
+      headers: request.headers,
+    });
+    const log = obs.log.child({ lib: 'web' }, { serializers: { req } });
+    await serveOnce(
+      (request) => {
+        Object.assign(request, { id: 'r-9', user: { id: 42 } });
+        log.info({ req: request }, 'handled');
+      },
+      '/orders?token=abc',
+      { Authorization: `Bearer ${SECRET}` },
+    );
+
+    expect(lines).toHaveLength(1);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] ?? '{}').req).toMatchObject({
+      id: 'r-9',
+      user: 42,
+      url: '/orders?token=[Redacted]',
+      headers: { authorization: '[Redacted]' },
+    });
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
