@@ -30,7 +30,7 @@ const PLAIN_KEY = /^[!-9;-~][ -~]*$/;
  * and a digest of the whole (see `cutDistinct`), and `onCut` hears of it. Returns `undefined` when
  * nothing but whitespace is left.
  */
-export function dimensionKey(key: string, onCut?: () => void): string | undefined {
+function dimensionKey(key: string, onCut?: () => void): string | undefined {
   const clean = PLAIN_KEY.test(key)
     ? key
     : key

@@ -186,7 +186,7 @@ export function fewestBeyond(mean: number, chance: number): number {
  * the gamma distribution whose tail it is: a normal one is several times too small four standard
  * deviations out, where the errors of many cycles are judged.
  */
-export function poissonTail(k: number, mean: number): number {
+function poissonTail(k: number, mean: number): number {
   if (k <= 0 || k <= mean) return 1;
   if (mean >= 30)
     return 10 ** -normalTailSurprise(3 * Math.sqrt(k) * (1 - 1 / (9 * k) - Math.cbrt(mean / k)));

@@ -192,7 +192,7 @@ function perInterval(ms: number): string {
 }
 
 /** What an event judged on a rate's recent mean observed, named for the explanation. */
-export function meanOfRecentCycles(intervalMs: number): string {
+function meanOfRecentCycles(intervalMs: number): string {
   return `the mean of about the last ${duration(MEAN_SPAN * intervalMs)}`;
 }
 
