@@ -1,6 +1,6 @@
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
+import { clip, ewAlpha, normalTailSurprise, poissonTail } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
 // The optimising compiler folds a module's own `const` numbers into the code, but not imported
@@ -727,9 +727,11 @@ export class StreamingDetector implements Detector {
       // where the window holds outliers in more than one run. Ordinary outliers coming far more
       // often than before (a route failing one request in twenty for hours, no minute with more
       // errors than before) are a shift; one run of them (a business opening, as every morning) is
-      // the outlier the record knows. Only a window mean past RECURRING_Z carries more than the cap.
-      if (ew > RECURRING_Z && this.windowRuns(z > 0 ? 1 : -1) >= 2) {
-        const sm = normalTailSurprise(ew);
+      // the outlier the record knows. Only a window mean past RECURRING_Z carries more than the cap,
+      // and no more than its outliers are unlikely at the record's rate: judged as if normal, a
+      // sparse series' window mean is past it often (four lone errors in twelve minutes).
+      if (ew > RECURRING_Z) {
+        const sm = Math.min(normalTailSurprise(ew), this.windowOutliersSurprise(z > 0 ? 1 : -1, n));
         if (sm > surprise) {
           surprise = sm;
           member = Member.window;
@@ -1071,20 +1073,34 @@ export class StreamingDetector implements Detector {
     s[F.prevB] = s[F.lvlB]!;
   }
 
-  /** Runs of points at the clip of the short window's mean, in direction `sign`, that the window holds. */
-  private windowRuns(sign: number): number {
+  /**
+   * How unlikely the short window's outliers in direction `sign` are, as a tail surprise, when they
+   * come in more than one run: as many as the record's rate of runs gives it, were each a run of its
+   * own. A route failing a lone request about one minute in eight has two or three in twelve minutes
+   * all the time, which the window's mean, judged as if normal, took for a shift; spikes coming every
+   * few points where a run or two came a day are far more than the record gives.
+   */
+  private windowOutliersSurprise(sign: number, n: number): number {
     const p = this.p;
     const at = this.ringsAt + Layout.zRingAt;
     const len = Layout.zWindow;
     let runs = 0;
+    let points = 0;
     let inRun = false;
     // From the oldest point to the newest: the ring's next write position holds the oldest.
     for (let k = 0; k < len; k++) {
       const out = p[at + ((this.zIdx + k) % len)]! * sign >= K.meanClip;
       if (out && !inRun) runs++;
+      if (out) points++;
       inRun = out;
     }
-    return runs;
+    if (runs < 2) return 0;
+    const s = this.s;
+    // The record's runs per point, over as many points as it holds with its fading.
+    const keep = s[F.spikeFade]!;
+    const held = keep < 1 ? (1 - keep ** n) / (1 - keep) : n;
+    const expected = (len * (sign > 0 ? s[F.spikeRuns]! : s[F.spikeRunsDown]!)) / held;
+    return -Math.log10(poissonTail(points, expected));
   }
 
   private endEpisode(): void {

@@ -1,4 +1,4 @@
-import { normalTailSurprise } from './robust-stats.js';
+import { poissonTail } from './robust-stats.js';
 
 /**
  * How many Poisson standard deviations fewer errors than the incident's rate gives a run back in
@@ -179,22 +179,4 @@ export function fewestBeyond(mean: number, chance: number): number {
   let k = Math.max(1, Math.ceil(mean));
   while (poissonTail(k, mean) > chance) k++;
   return k;
-}
-
-/**
- * P(X >= k) for X Poisson with mean `mean`. Past a mean of 30, Wilson and Hilferty's cube root of
- * the gamma distribution whose tail it is: a normal one is several times too small four standard
- * deviations out, where the errors of many cycles are judged.
- */
-function poissonTail(k: number, mean: number): number {
-  if (k <= 0 || k <= mean) return 1;
-  if (mean >= 30)
-    return 10 ** -normalTailSurprise(3 * Math.sqrt(k) * (1 - 1 / (9 * k) - Math.cbrt(mean / k)));
-  let term = Math.exp(-mean);
-  let below = term;
-  for (let j = 1; j < k && term > 1e-17 * below; j++) {
-    term *= mean / j;
-    below += term;
-  }
-  return Math.max(0, 1 - below);
 }
