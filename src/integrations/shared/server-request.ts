@@ -184,8 +184,12 @@ export class ServerRequest {
     attributes['server.port'] = host.port;
     const clientAddress = proxied?.clientAddress ?? info.peerAddress;
     if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
-    if (info.peerAddress !== undefined) attributes['network.peer.address'] = info.peerAddress;
-    if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
+    // Unless a trusted proxy named the client, the peer is the client, already named: two
+    // attributes less on every span.
+    if (clientAddress !== info.peerAddress) {
+      if (info.peerAddress !== undefined) attributes['network.peer.address'] = info.peerAddress;
+      if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
+    }
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;

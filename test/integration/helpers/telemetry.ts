@@ -213,8 +213,9 @@ export function asTheAppsSeeThem(base: string) {
   return {
     trusted: ['203.0.113.7', 'https', 'shop.example.com', 443, '127.0.0.1'],
     // A scheme HTTP is not served over is the connection's: each would be a series of active_requests.
-    unknownScheme: ['127.0.0.1', 'http', 'shop.example.com', 8443, '127.0.0.1'],
+    // It names no client either: the connection's peer is the client, named once.
+    unknownScheme: ['127.0.0.1', 'http', 'shop.example.com', 8443, undefined],
     // An app that trusts no proxy (the frameworks' default) takes none of it, nor does sightline.
-    untrusted: ['127.0.0.1', 'http', '127.0.0.1', Number(new URL(base).port), '127.0.0.1'],
+    untrusted: ['127.0.0.1', 'http', '127.0.0.1', Number(new URL(base).port), undefined],
   };
 }
