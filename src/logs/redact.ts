@@ -29,6 +29,9 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 
 export const REDACTED = '[Redacted]';
 
+/** Keys under which Node keeps a message's headers as name, value pairs. */
+const RAW_PAIRS = new Set(['rawHeaders', 'rawTrailers']);
+
 /**
  * pino writes a line's objects at any depth, so all it writes is walked, up to this limit that keeps
  * the walk off the stack's end on a pathological line (a long linked list): an object nested deeper
@@ -92,7 +95,10 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         else if (value.includes('://')) next = redactUrlsIn(value, isSensitive);
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
-        next = inner(value, depth, done);
+        next =
+          RAW_PAIRS.has(key) && Array.isArray(value)
+            ? rawPairs(value, depth, done)
+            : inner(value, depth, done);
       }
       if (next !== value) {
         out ??= copy(obj);
@@ -120,6 +126,23 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       }
     }
     return out ?? (arr as unknown[]);
+  };
+
+  /**
+   * A message's headers as Node holds them as it stands (`rawHeaders`: a name, then its value), as
+   * a serializer given the request itself may return them: the value after a name to hide is hidden.
+   */
+  const rawPairs = (pairs: readonly unknown[], depth: number, done: Walked): unknown => {
+    const walked = inner(pairs, depth, done);
+    if (!Array.isArray(walked)) return walked;
+    let out: unknown[] | undefined;
+    for (let i = 0; i + 1 < walked.length; i += 2) {
+      const name: unknown = walked[i];
+      if (typeof name !== 'string' || !isSensitive(name) || walked[i + 1] == null) continue;
+      out ??= walked === pairs ? copyArray(walked) : walked;
+      out[i + 1] = REDACTED;
+    }
+    return out ?? walked;
   };
 
   /**

@@ -575,6 +575,21 @@ describe('redaction, on by default', () => {
     });
   });
 
+  it('hides a secret header in the raw headers a child’s own req serializer returns', async () => {
+    const { obs, lines } = startCaptured();
+    const req = (request: IncomingMessage) => ({ url: request.url, rawHeaders: request.rawHeaders });
+    const log = obs.log.child({ lib: 'web' }, { serializers: { req } });
+    await serveOnce((request) => log.info({ req: request }, 'handled'), '/orders', {
+      Authorization: `Bearer ${SECRET}`,
+      Accept: 'json',
+    });
+
+    expect(lines).toHaveLength(1);
+    expect(lines.join('')).not.toContain(SECRET);
+    const { rawHeaders } = JSON.parse(lines[0] ?? '{}').req;
+    expect(rawHeaders.slice(0, 4)).toEqual(['Authorization', '[Redacted]', 'Accept', 'json']);
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
