@@ -1,13 +1,15 @@
 import { poissonTail } from './robust-stats.js';
 
 /**
- * How many Poisson standard deviations fewer errors than the incident's rate gives a run back in
- * the band must hold to end it: with none, as many requests as would have held nine of its errors,
- * which that rate leaves without one about once in 8,000 runs. A route failing one request in
- * twenty at twelve a minute has a minute without errors every other minute, and three such minutes
- * in a row every few minutes.
+ * The chance, were the incident's error rate still the route's, of a run back in the band with as
+ * few of the errors as it holds, under which the incident is over: about one in 8,000, as a run
+ * without errors where that rate gives nine. A route failing one request in twenty at twelve a
+ * minute for hours needs fifteen minutes without an error. The incident's rate is itself known only
+ * from its errors so far: one minute with three errors in a hundred is no 3 % rate, and a route
+ * failing 1 % of a hundred requests a minute has three minutes in a row without an error every hour
+ * or two.
  */
-const BACK_DEVIATIONS = 3;
+const BACK_CHANCE = Math.exp(-9);
 
 /**
  * The errors and requests of an incident reported on a share of requests (a route's error rate):
@@ -38,14 +40,32 @@ export function countCycle(c: IncidentRequests, value: number, requests: number,
 }
 
 /**
- * Whether the run back in the band has requests enough, and errors few enough, that the incident's
- * rate would rarely have given it. Always for a series that is not a share of requests: its cycles
- * back in the band are enough. Error rates are reported upward only.
+ * Whether the run back in the band holds so few of the incident's errors, for its share of the
+ * incident's requests, that at one rate throughout they would rarely have come so: the errors split
+ * between the incident's cycles and the run as a binomial draw by their requests. Always for a
+ * series that is not a share of requests: its cycles back in the band are enough. Error rates are
+ * reported upward only.
  */
 export function outlastsIncident(c: IncidentRequests): boolean {
-  if (c.requests === 0) return true;
-  const expected = (c.errors / c.requests) * c.backRequests;
-  return expected - c.backErrors >= BACK_DEVIATIONS * Math.sqrt(expected);
+  const errors = Math.round(c.errors + c.backErrors);
+  if (c.requests === 0 || errors === 0) return true;
+  const backErrors = Math.round(c.backErrors);
+  const back = c.backRequests / (c.requests + c.backRequests);
+  if (!(back > 0) || backErrors >= back * errors) return false;
+  return binomialAtMost(backErrors, errors, back) <= BACK_CHANCE;
+}
+
+/** The chance of at most `k` successes in `n` trials of chance `p`, summed in logs as `n` may be large. */
+function binomialAtMost(k: number, n: number, p: number): number {
+  if (p >= 1) return k >= n ? 1 : 0;
+  const odds = Math.log(p) - Math.log1p(-p);
+  let term = n * Math.log1p(-p);
+  let sum = Math.exp(term);
+  for (let i = 0; i < k; i++) {
+    term += Math.log(n - i) - Math.log(i + 1) + odds;
+    sum += Math.exp(term);
+  }
+  return sum;
 }
 
 /** Whether a band reaches the incident's error rate: always for a series that is not a share of requests. */

@@ -1077,6 +1077,29 @@ describe('the anomaly engine', () => {
     expect(heard.filter((line) => !line.endsWith(': 1 in the rise'))).toEqual([]);
   });
 
+  // A busy route failing five times as often for four hours: a minute with half again as many errors
+  // as that reported it, and a few minutes after with fewer than the rise gives, each inside the
+  // band, were judged against that one minute's rate and ended the incident, which its next half
+  // hour reported again on 1 of these 8 runs. Its return to its usual share still ends it.
+  it("reports a route's errors rising fivefold for hours once, and a burst after their return", () => {
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 8; seed++) {
+      const { minutes, errors } = randomFailures(seed, 1200);
+      minutes(14 * 60, 0.001);
+      const before = errors().length;
+      minutes(4 * 60, 0.005);
+      const rise = errors().length - before;
+      minutes(60, 0.001);
+      const back = errors().length - before - rise;
+      minutes(10, 0.05);
+      const burst = errors().length - before - rise - back;
+      heard.push(`seed ${seed}: ${before} before, ${rise} in the rise, ${back} back, ${burst} in the burst`);
+    }
+    expect(heard.filter((line) => !line.endsWith('0 before, 1 in the rise, 0 back, 1 in the burst'))).toEqual(
+      [],
+    );
+  });
+
   // Half an hour of its errors holds a few more than its usual share gives now and then: that share
   // is taken high by the noise of the few errors it holds, and the chance judged is one in a million.
   it('stays quiet over two days of a route failing as it always does, a few requests a minute', () => {

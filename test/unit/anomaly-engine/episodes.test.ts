@@ -151,9 +151,23 @@ describe('judge: an error rate of few requests a cycle', () => {
     // Ten cycles without an error, 120 requests: the incident's rate gives six errors in them.
     for (let i = 0; i < 10; i++) cycle(0, quiet);
     expect(cycle(1, open(zeroBand))).toBeUndefined();
-    // Twenty, 240 requests: about ten at the incident's rate, now 25 errors in 612 requests.
-    for (let i = 0; i < 20; i++) cycle(0, quiet);
+    // Twenty-five, 300 requests: about twelve at the incident's rate, now 25 errors in 612 requests,
+    // whose own noise leaves a run of twenty without one once in a few thousand.
+    for (let i = 0; i < 25; i++) cycle(0, quiet);
     expect(cycle(1, open(zeroBand))).toMatchObject({ upper: 0.001 });
+  });
+
+  // A route at a hundred requests a cycle failing one in a hundred, reported on a cycle with three:
+  // that one cycle's 3 % ended the incident after three cycles without an error, which a 1 % rate
+  // gives every hour or two, and its next errors were reported again.
+  it('does not take the rate of the one cycle an incident was reported on for its rate', () => {
+    const s = newEpisodeState();
+    const route = { ...errorRate, requests: 100 };
+    const cycle = (errors: number, r: AnomalyResult) => judge(s, route, errors / 100, r, 1);
+    expect(cycle(3, open(zeroBand))).toBeDefined();
+    for (let i = 0; i < 5; i++) cycle(0, quiet);
+    expect(cycle(1, open(zeroBand))).toBeUndefined();
+    expect(cycle(2, open(zeroBand))).toBeUndefined();
   });
 
   it("holds a change as the new level only once the detector's band holds the incident's error rate", () => {
