@@ -84,11 +84,19 @@ export interface EpisodeState {
   /** The normal band the reported event was judged against: its incident lasts until the series is back in it. */
   reportedLower: number;
   reportedUpper: number;
+  reportedExpected: number;
   /** Cycles in a row the series has been back in that band. */
   backRun: number;
   /** Cycles since the event, and those of them outside the band. */
   cycles: number;
   outCycles: number;
+  /**
+   * After a rise, cycles in a row below the band and the detector's highest severity over them (a
+   * fall after a spike is an incident of its own), and cycles since the event above the band.
+   */
+  fallRun: number;
+  fallSeverity: number;
+  aboveCycles: number;
   /** A rate's mean over its recent cycles, and the detector's expected values over the same cycles. */
   mean: RecentMean;
   /**
@@ -143,9 +151,13 @@ export function newEpisodeState(): EpisodeState {
     reported: undefined,
     reportedLower: 0,
     reportedUpper: 0,
+    reportedExpected: 0,
     backRun: 0,
     cycles: 0,
     outCycles: 0,
+    fallRun: 0,
+    fallSeverity: 0,
+    aboveCycles: 0,
     mean: newRecentMean(),
     onMean: false,
     reportedOnMean: false,
@@ -258,7 +270,7 @@ export function judge(
       const severity = Math.max(r.severity, 90);
       // For a busy rate any count is normal but none, even where the detector's band reaches 0.
       const lower = Math.max(s.healthyLower, 1 / sample.perCycle);
-      report(s, 'down', lower, s.healthyUpper, incidentRequests(value, sample.requests));
+      report(s, 'down', lower, s.healthyExpected, s.healthyUpper, incidentRequests(value, sample.requests));
       return {
         kind: 'level_shift',
         observed: value,
@@ -279,7 +291,7 @@ export function judge(
     const odd = oddRecentErrors(s.recentErrors, s.usualShare);
     if (odd !== undefined) {
       s.pending = undefined;
-      report(s, 'up', 0, odd.upper, incidentRequests(odd.observed, odd.requests));
+      report(s, 'up', 0, odd.expected, odd.upper, incidentRequests(odd.observed, odd.requests));
       return {
         kind: 'level_shift',
         observed: odd.observed,
@@ -301,6 +313,8 @@ export function judge(
     if (!back) s.outCycles++;
     if (sample.requests > 0) countCycle(s.requests, value, sample.requests, s.backRun > 0);
     s.settledRun = r.ongoing ? 0 : s.settledRun + 1;
+    const turned = turnedOver(s, sample, value, r, confirmCycles, daily);
+    if (turned !== undefined) return turned;
   }
   if (!r.ongoing) {
     s.pending = undefined;
@@ -378,7 +392,7 @@ export function judge(
   // A change held as the series' level that goes further is the same incident: its errors so far
   // still tell when it is over.
   const requests = s.reported === undefined ? incidentRequests(value, sample.requests) : s.requests;
-  report(s, outsideUp ? 'up' : 'down', reportedLower, upper, requests);
+  report(s, outsideUp ? 'up' : 'down', reportedLower, expected, upper, requests);
   s.reportedOnMean = judged.mean;
   s.reportedMean = meanBand;
   return {
@@ -405,10 +419,66 @@ function reportedKind(kind: AnomalyKind | null, up: boolean): AnomalyKind {
 /** Cycles in a row back in the band that end the incident. */
 function backCycles(s: EpisodeState): number {
   const before = s.cycles - s.backRun;
-  const inShare = before > 0 ? 1 - s.outCycles / before : 0;
-  if (inShare <= 0) return BACK_CYCLES;
-  const run = Math.ceil(Math.log(BACK_RUN_CHANCE) / Math.log(inShare));
-  return Math.min(Math.max(run, BACK_CYCLES), SETTLE_CYCLES);
+  return unlikelyRun(before > 0 ? 1 - s.outCycles / before : 0, BACK_CYCLES);
+}
+
+/**
+ * A run of cycles, at least `least`, that the incident's share of such cycles before it makes as
+ * unlikely as `BACK_RUN_CHANCE`, up to `SETTLE_CYCLES`.
+ */
+function unlikelyRun(share: number, least: number): number {
+  if (share <= 0) return least;
+  const run = Math.ceil(Math.log(BACK_RUN_CHANCE) / Math.log(share));
+  return Math.min(Math.max(run, least), SETTLE_CYCLES);
+}
+
+/**
+ * A reported rise the series falls below its band from, as a crash after an overload does, is over,
+ * and the run below the band is an incident of its own once it has lasted the cycles that confirm an
+ * episode, or as many more as the rise's own share of cycles off its side of the band (counted as if
+ * one more cycle went each way, as its first few tell little) makes as unlikely as one in a thousand:
+ * noise grown sixfold is off that side two cycles in three, half of them below the band, and is one
+ * incident. Not a rise after a fall, most often the fall's own end overshooting (a backlog, clients'
+ * retries after an outage), nor once a change the detector took as its level is the series' normal:
+ * the band around that level judges the next events.
+ */
+function turnedOver(
+  s: EpisodeState,
+  sample: SeriesSample,
+  value: number,
+  r: AnomalyResult,
+  confirmCycles: number | undefined,
+  daily: DailyIdle,
+): Verdict | undefined {
+  if (s.reported !== 'up' || s.settled !== undefined) return undefined;
+  const judged = {
+    observed: s.reportedOnMean ? s.mean.value : value,
+    mean: s.reportedOnMean,
+    expected: s.reportedExpected,
+    lower: s.reportedLower,
+    upper: s.reportedUpper,
+  };
+  if (judged.observed > judged.upper) s.aboveCycles++;
+  if (!outside(s, sample, judged, value, daily).down) {
+    s.fallRun = 0;
+    s.fallSeverity = 0;
+    return undefined;
+  }
+  s.fallRun++;
+  s.fallSeverity = Math.max(s.fallSeverity, r.severity);
+  const before = s.cycles - s.fallRun;
+  const share = (before - s.aboveCycles + 1) / (before + 2);
+  if (s.fallRun < unlikelyRun(share, confirmCycles ?? sample.confirm)) return undefined;
+  const severity = s.fallSeverity;
+  s.pending = undefined;
+  report(s, 'down', judged.lower, judged.expected, judged.upper, incidentRequests(value, sample.requests));
+  s.reportedOnMean = judged.mean;
+  return {
+    kind: reportedKind(r.ongoing ? r.kind : null, false),
+    ...judged,
+    severity,
+    score: Math.max(s.peak, 0.5),
+  };
 }
 
 /**
@@ -485,6 +555,7 @@ function report(
   s: EpisodeState,
   direction: 'up' | 'down',
   lower: number,
+  expected: number,
   upper: number,
   requests: IncidentRequests,
 ): void {
@@ -493,9 +564,13 @@ function report(
   s.reportedMean = undefined;
   s.reportedLower = lower;
   s.reportedUpper = upper;
+  s.reportedExpected = expected;
   s.backRun = 0;
   s.cycles = 0;
   s.outCycles = 0;
+  s.fallRun = 0;
+  s.fallSeverity = 0;
+  s.aboveCycles = 0;
   s.requests = requests;
   s.settledRun = 0;
   s.settled = undefined;

@@ -864,6 +864,30 @@ describe('the anomaly engine', () => {
     expect(heardPerSeed).toEqual([]);
   });
 
+  // A gauge at 50 +- 1 for two days, then 150 for ten minutes, as under an overload, then 5 for an
+  // hour, as after the crash that followed it: the fall went on the spike's incident, which lasts
+  // while the series is outside its band on either side, and was reported on none of these runs.
+  it('reports a fall right after a reported spike as an incident of its own', () => {
+    const heardPerSeed: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('queue.wait', 'gauge', 'ms');
+      const noise = gaussian(prng(seed));
+      const from = 2 * DAY_CYCLES;
+      for (let m = 0; m < from + 100; m++) {
+        feed(m, (m < from ? 50 : m < from + 10 ? 150 : m < from + 70 ? 5 : 50) + noise());
+      }
+      const heardWhen = heard.map((e) => {
+        const minute = (e.time - T0) / MINUTE - from;
+        const when = minute < 10 ? 'in the spike' : minute <= 15 ? 'in the fall' : `at ${minute}`;
+        return `${e.observed > e.expected ? 'up' : 'down'} ${when}`;
+      });
+      heardPerSeed.push(`seed ${seed}: ${heardWhen.join(', ')}`);
+    }
+    expect(heardPerSeed).toEqual(
+      Array.from({ length: 16 }, (_, i) => `seed ${i + 1}: up in the spike, down in the fall`),
+    );
+  });
+
   it('names a fall right after a one-minute jump a fall, not the spike its episode opened on', () => {
     const kinds: string[] = [];
     for (let seed = 1; seed <= 8; seed++) {
