@@ -310,6 +310,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     // not-found handler of a context the plugin's onResponse does not reach: 'close' finishes it.
     const res = reply.raw;
     res.on('close', () => {
+      // Most responses were finished by onResponse, before 'close': nothing to build for them.
+      if (tracked.finished) return;
       if (!res.writableFinished) finishUnfinished(request, reply);
       else finish(request, { route: routeOf(request), status: reply.statusCode });
     });

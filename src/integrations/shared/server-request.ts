@@ -158,6 +158,11 @@ export class ServerRequest {
   private hasError = false;
   private done = false;
 
+  /** Whether the request has been recorded: its span ended, its duration and access line written. */
+  get finished(): boolean {
+    return this.done;
+  }
+
   constructor(
     private readonly obs: Sightline,
     private readonly instruments: HttpServerInstruments,
