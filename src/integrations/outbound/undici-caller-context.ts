@@ -7,9 +7,25 @@ import { type Context, context } from '@opentelemetry/api';
  */
 const callerContexts = new WeakMap<object, Context>();
 
+/**
+ * The symbol undici keeps a request's handler under, per request class: the same for every request
+ * of one undici copy (Node's own and the package may both be loaded), so it is looked for once.
+ */
+const handlerKeys = new WeakMap<object, symbol | null>();
+
+function handlerKeyOf(request: object): symbol | undefined {
+  const kind = Object.getPrototypeOf(request) as object | null;
+  let key = kind === null ? undefined : handlerKeys.get(kind);
+  if (key === undefined) {
+    key = Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'handler') ?? null;
+    if (kind !== null) handlerKeys.set(kind, key);
+  }
+  return key ?? undefined;
+}
+
 /** The handler a request reports to, and those it hands on to. */
 function handlersOf(request: object): object[] {
-  const key = Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'handler');
+  const key = handlerKeyOf(request);
   const handlers: object[] = [];
   let handler = key === undefined ? undefined : (request as Record<symbol, unknown>)[key];
   while (typeof handler === 'object' && handler !== null && handlers.length < 8) {
