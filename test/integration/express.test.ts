@@ -26,6 +26,8 @@ import {
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
+  EVENT_STREAM_ENDED,
+  eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
   waitForSpans,
@@ -161,6 +163,21 @@ describe.each([
     });
     app.get('/destroyed', (_req: any, res: any) => {
       res.write('first chunk');
+      setImmediate(() => res.destroy());
+    });
+    // Event streams: open until the client leaves, their normal end.
+    app.get('/events', (_req: any, res: any) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('data: first\n\n');
+    });
+    app.get('/events/flushed', (_req: any, res: any) => {
+      res.set({ 'Content-Type': 'text/event-stream; charset=utf-8' });
+      res.flushHeaders();
+      res.write('data: first\n\n');
+    });
+    app.get('/events/cut', (_req: any, res: any) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
       setImmediate(() => res.destroy());
     });
     app.get('/late-error', (_req: any, res: any, next: (err: unknown) => void) => {
@@ -585,6 +602,22 @@ describe.each([
     const gone = (method: string) => [`${method} /queued/:n`, 'aborted'];
     const ended = await droppedPipeline(obs, memory, base, held);
     expect(ended).toEqual({ spans: ['GET', 'POST', 'GET'].map(gone), active: 0 });
+  });
+
+  it.each(['/events', '/events/flushed'])(
+    'records an event stream the client leaves, its normal end, as a 200 without error: %s',
+    async (path) => {
+      expect(await eventStreamLeft(obs, memory, base, path)).toEqual(EVENT_STREAM_ENDED);
+    },
+  );
+
+  it('still records an event stream the server cuts off as a server failure', async () => {
+    expect(await bodyUntilClosed(`${base}/events/cut`)).toBe('data: first\n\n');
+    const [span] = await waitForSpans(obs, memory, server('/events/cut'));
+    expect([span!.status.code, span!.attributes['error.type']]).toEqual([
+      SpanStatusCode.ERROR,
+      'response_cut',
+    ]);
   });
 
   it('records a WebSocket session (express-ws) as a 101 without error when its connection closes, apart from the request latency', async () => {

@@ -24,6 +24,8 @@ import {
   closedWebSocketSessions,
   droppedPipeline,
   durationPoint,
+  EVENT_STREAM_ENDED,
+  eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
   waitForSpans,
@@ -156,6 +158,18 @@ beforeAll(async () => {
     reply.raw.end('written by hand');
   });
   app.get('/stream', stalledStream);
+  // Event streams: open until the client leaves, their normal end.
+  app.get('/events', (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+    reply.raw.write('data: first\n\n');
+  });
+  app.get('/events/sent', (request, reply) => {
+    const events = new Readable({ read() {} });
+    events.push('data: first\n\n');
+    request.raw.once('close', () => events.destroy());
+    return reply.type('text/event-stream').send(events);
+  });
   app.get('/stream-error', failingStream);
   app.get('/web-stream-error', (_request, reply) => {
     // The same with a web stream, which Fastify reads itself instead of piping.
@@ -423,6 +437,13 @@ describe('sightlineFastify', () => {
     expect(span!.attributes['http.response.status_code']).toBe(200);
     expect(span!.attributes['error.type']).toBe('aborted');
   });
+
+  it.each(['/events', '/events/sent'])(
+    'records an event stream the client leaves, its normal end, as a 200 without error: %s',
+    async (path) => {
+      expect(await eventStreamLeft(obs, memory, base, path)).toEqual(EVENT_STREAM_ENDED);
+    },
+  );
 
   it.each(['/stream-error', '/web-stream-error'])(
     'ends a reply stream that fails after the headers as cut off by the server, logged at error: %s',

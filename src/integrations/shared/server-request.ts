@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
+import { isEventStream } from './event-stream.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
 import type { ProxiedRequest } from './proxied-request.js';
@@ -111,7 +112,8 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
  * code. A socket the server destroyed with an error of its own (a failed `pipeline` into the
  * response) names the failure by that error; one destroyed with none (Fastify cutting off a failed
- * reply stream) reads `response_cut`.
+ * reply stream) reads `response_cut`. An event stream (`text/event-stream`) the client left had
+ * come to its normal end: it has only its status, as OpenTelemetry's HTTP instrumentation records it.
  */
 export function unfinishedOutcome(
   socket: unknown,
@@ -132,6 +134,7 @@ export function unfinishedOutcome(
       if (errored == null) return { status, errorType: RESPONSE_CUT };
       if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
     }
+    if (isEventStream(res)) return { status };
   }
   return { status, errorType: ABORTED, leftMidRequest };
 }

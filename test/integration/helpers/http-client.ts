@@ -192,6 +192,19 @@ export function bodyUntilClosed(url: string): Promise<string> {
   });
 }
 
+/** GETs `url` on a connection of its own and hangs up once the first chunk of the body has come. */
+export function leftAfterFirstChunk(url: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => {});
+  });
+}
+
 /** Waits until `check` returns a value (polling the event loop, no wall-clock assertion). */
 export async function eventually<T>(check: () => T | undefined | false, tries = 200): Promise<T> {
   for (let i = 0; i < tries; i++) {

@@ -4,6 +4,7 @@ import type { Sightline } from '../../../src/api/types.js';
 import type { MemoryExporter, MemoryMetricPoint } from '../../../src/testing/index.js';
 import {
   type heldRequests,
+  leftAfterFirstChunk,
   openWebSocket,
   pipelinedThenGone,
   request,
@@ -173,6 +174,38 @@ export function unfailedSessions(spanName: string, route: string) {
     },
   };
 }
+
+/**
+ * GETs `path` on `base`, an event stream, and hangs up after its first event, as a browser leaving
+ * the page does; returns the status, status code and error.type of its SERVER span, the status and
+ * error.type its duration was recorded under, and the level, status and error_type of its
+ * access-log line.
+ */
+export async function eventStreamLeft(obs: Sightline, memory: MemoryExporter, base: string, path: string) {
+  await leftAfterFirstChunk(`${base}${path}`);
+  const [span] = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === path,
+  );
+  const route = span!.attributes['http.route'];
+  const point = memory
+    .metrics()
+    .find((p) => p.name === 'http.server.request.duration' && p.attributes['http.route'] === route);
+  const line = memory.logs().find((l) => l.path === path && l.duration_ms !== undefined);
+  return {
+    span: [span!.status.code, span!.attributes['http.response.status_code'], span!.attributes['error.type']],
+    duration: [point?.attributes['http.response.status_code'], point?.attributes['error.type']],
+    line: [line?.level, line?.status, line?.error_type],
+  };
+}
+
+/** What eventStreamLeft returns for a stream whose client left, its normal end: a 200 without error. */
+export const EVENT_STREAM_ENDED = {
+  span: [SpanStatusCode.UNSET, 200, undefined],
+  duration: [200, undefined],
+  line: ['info', 200, undefined],
+};
 
 /** What a proxy at 10.0.0.2, behind the loopback one, forwards of a client at 203.0.113.7. */
 const FORWARDED = {
