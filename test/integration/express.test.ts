@@ -347,6 +347,10 @@ describe.each([
     // A mount is named as written, whatever the case of the request.
     ['/API/v1', 'GET /api/v1'],
     ['/orgs/acme/users/u1', 'GET /orgs/:orgId/users/:userId'],
+    // One series for every spelling of a route under a parameterised mount, an app's too.
+    ['/ORGS/acme/Users/u1', 'GET /orgs/:orgId/users/:userId'],
+    ['/Orgs/acme/USERS/u1', 'GET /orgs/:orgId/users/:userId'],
+    ['/TENANTS/acme/Reports/daily/2024-01-01', 'GET /tenants/:tenantId/reports/daily/:day'],
     ['/v1/v1/things/t1', 'GET /v1/:version/things/:thingId'],
     ['/a/thing', 'GET /a/thing'],
     ['/b/5/thing', 'GET /b/:bId/thing'],

@@ -15,6 +15,7 @@ const MAX_CACHED = 16;
 /** A probed template, with the segments of the path it came from that are not parameters. */
 interface Probed {
   template: string | RegExp;
+  /** Lower-cased when the layer matches in any case. */
   literals: (string | undefined)[];
 }
 
@@ -81,15 +82,48 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
   return out;
 }
 
+/** Whether the layer matches a path in any case (path-to-regexp 0.1 without `sensitive`, Express's default). */
+function foldsCase(layer: LayerLike): boolean {
+  return layer.regexp instanceof RegExp && layer.regexp.flags.includes('i');
+}
+
+// What may follow a literal segment in the source path-to-regexp 0.1 compiles: a slash, a group,
+// the optional trailing slash, the end or the next path of an array.
+const AFTER_SEGMENT = new Set([undefined, '/', '(', '?', '$', '|']);
+
+/**
+ * The literal segments of `out` as the layer's path writes them. A layer matching in any case takes
+ * `/ORGS/1` for `/orgs/:orgId`: kept as the request spells them, each spelling would be a series
+ * of its own. The source keeps the segments in order, so each is looked for after the one before.
+ */
+function writtenCase(layer: LayerLike, out: string[], segments: string[]): string[] {
+  const written = (layer.regexp as RegExp).source.replaceAll('\\/', '/');
+  const folded = written.toLowerCase();
+  let from = 0;
+  return out.map((segment, i) => {
+    if (segment !== segments[i] || segment === '') return segment;
+    const needle = `/${segment.replaceAll('.', '\\.')}`.toLowerCase();
+    for (let at = folded.indexOf(needle, from); at !== -1; at = folded.indexOf(needle, at + 1)) {
+      const end = at + needle.length;
+      if (!AFTER_SEGMENT.has(written[end])) continue;
+      from = end;
+      return written.slice(at + 1, end).replaceAll('\\.', '.');
+    }
+    return segment.toLowerCase();
+  });
+}
+
 /**
  * Whether a template probed from another path holds for `segments`: a layer given several paths
  * (`['/cats/:catId', '/dogs/:dogId']`) matches paths of one length under different templates.
  */
-function fits(probed: Probed, segments: string[]): boolean {
+function fits(probed: Probed, segments: string[], fold: boolean): boolean {
   const { literals } = probed;
   if (literals.length !== segments.length) return false;
   for (let i = 0; i < literals.length; i++) {
-    if (literals[i] !== undefined && literals[i] !== segments[i]) return false;
+    const literal = literals[i];
+    if (literal === undefined) continue;
+    if (literal !== (fold ? segments[i]!.toLowerCase() : segments[i])) return false;
   }
   return true;
 }
@@ -98,14 +132,19 @@ function fits(probed: Probed, segments: string[]): boolean {
 export function probedTemplate(layer: LayerLike, matched: Matched, fullPath: string): string | RegExp {
   const segments = matched.path.split('/');
   if (segments.length > MAX_PROBED_SEGMENTS) return fixedTemplate(layer, matched.path);
+  const fold = foldsCase(layer);
   let cached = templateCache.get(layer);
-  const hit = cached?.find((probed) => fits(probed, segments));
+  const hit = cached?.find((probed) => fits(probed, segments, fold));
   if (hit !== undefined) return hit.template;
   const out = probe(layer, matched, segments, fullPath.slice(matched.path.length));
-  const probed: Probed =
+  const literals = (out ?? segments).map((s, i) =>
+    s !== segments[i] ? undefined : fold ? s.toLowerCase() : s,
+  );
+  const template =
     out === undefined
-      ? { template: fixedTemplate(layer, matched.path), literals: segments }
-      : { template: out.join('/'), literals: out.map((s, i) => (s === segments[i] ? s : undefined)) };
+      ? fixedTemplate(layer, matched.path)
+      : (fold ? writtenCase(layer, out, segments) : out).join('/');
+  const probed: Probed = { template, literals };
   if (!cached) {
     cached = [];
     templateCache.set(layer, cached);
