@@ -110,6 +110,7 @@ describe.each([
     // One router mounted twice: the template follows the path the request took.
     const shared = express.Router();
     shared.get('/thing', (_req: any, res: any) => res.send('shared'));
+    shared.get('/', (_req: any, res: any) => res.send('shared root'));
     app.use('/a', shared);
     app.use('/b/:bId', shared);
 
@@ -354,6 +355,10 @@ describe.each([
     ['/v1/v1/things/t1', 'GET /v1/:version/things/:thingId'],
     ['/a/thing', 'GET /a/thing'],
     ['/b/5/thing', 'GET /b/:bId/thing'],
+    // A trailing slash is no route of its own.
+    ['/b/5', 'GET /b/:bId'],
+    ['/b/5/', 'GET /b/:bId'],
+    ['/cats/7/', 'GET /cats/:catId'],
   ])('records the full template under nested routers: %s', async (path, name) => {
     const reply = await request(base, path);
     expect(reply.status).toBe(200);

@@ -128,15 +128,25 @@ function fits(probed: Probed, segments: string[], fold: boolean): boolean {
   return true;
 }
 
+// The tail path-to-regexp 0.1 gives a path without `strict`: its trailing slash is optional.
+const OPTIONAL_TRAILING_SLASH = /\\\/\?(?:\$|\(\?=\\\/\|\$\))$/;
+
+/** The path a layer matched, without a trailing slash the layer takes or leaves alike. */
+function withoutOptionalSlash(layer: LayerLike, path: string): string {
+  const loose = layer.regexp instanceof RegExp && OPTIONAL_TRAILING_SLASH.test(layer.regexp.source);
+  return loose && path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 /** The template of the part of `fullPath` that `layer` matched, by probing (see above). */
 export function probedTemplate(layer: LayerLike, matched: Matched, fullPath: string): string | RegExp {
-  const segments = matched.path.split('/');
+  const path = withoutOptionalSlash(layer, matched.path);
+  const segments = path.split('/');
   if (segments.length > MAX_PROBED_SEGMENTS) return fixedTemplate(layer, matched.path);
   const fold = foldsCase(layer);
   let cached = templateCache.get(layer);
   const hit = cached?.find((probed) => fits(probed, segments, fold));
   if (hit !== undefined) return hit.template;
-  const out = probe(layer, matched, segments, fullPath.slice(matched.path.length));
+  const out = probe(layer, matched, segments, fullPath.slice(path.length));
   const literals = (out ?? segments).map((s, i) =>
     s !== segments[i] ? undefined : fold ? s.toLowerCase() : s,
   );
