@@ -107,6 +107,11 @@ describe.each([
     versioned.get('/things/:thingId', (_req: any, res: any) => res.send('thing'));
     app.use('/v1/:version', versioned);
 
+    // Two parameters in one segment of a mount path.
+    const flights = express.Router();
+    flights.get('/seats/:seat', (_req: any, res: any) => res.send('seat'));
+    app.use('/flights/:from-:to', flights);
+
     // One router mounted twice: the template follows the path the request took.
     const shared = express.Router();
     shared.get('/thing', (_req: any, res: any) => res.send('shared'));
@@ -355,6 +360,7 @@ describe.each([
     ['/v1/v1/things/t1', 'GET /v1/:version/things/:thingId'],
     ['/a/thing', 'GET /a/thing'],
     ['/b/5/thing', 'GET /b/:bId/thing'],
+    ['/flights/LHR-JFK/seats/12A', 'GET /flights/:from-:to/seats/:seat'],
     // A trailing slash is no route of its own.
     ['/b/5', 'GET /b/:bId'],
     ['/b/5/', 'GET /b/:bId'],

@@ -42,6 +42,8 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
   const names = Object.keys(matched.params);
   const out = segments.slice();
   const resolved = new Set<string>();
+  // Where the text of each segment no parameter has taken yet starts.
+  const untaken = segments.map(() => 0);
   for (let i = 1; i < segments.length; i++) {
     if (segments[i] === '') continue;
     const probe = segments.slice();
@@ -51,6 +53,7 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
     for (const name of names) {
       if (!resolved.has(name) && result.params[name] === MARKER) {
         out[i] = `:${name}`;
+        untaken[i] = out[i]!.length;
         resolved.add(name);
         break;
       }
@@ -66,10 +69,10 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
     const encoded = encodeURIComponent(value);
     for (let i = 1; i < out.length; i++) {
       const segment = out[i]!;
-      if (segment.startsWith(':')) continue;
-      const at = segment.indexOf(encoded);
+      const at = segment.indexOf(encoded, untaken[i]);
       if (at !== -1) {
         out[i] = segment.slice(0, at) + `:${name}` + segment.slice(at + encoded.length);
+        untaken[i] = at + name.length + 1;
         resolved.add(name);
         break;
       }
