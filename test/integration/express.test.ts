@@ -55,6 +55,17 @@ type AnyExpress = (() => any) & { Router: (options?: object) => any };
 const server = (path: string) => (s: { attributes: Record<string, unknown>; kind: SpanKind }) =>
   s.kind === SpanKind.SERVER && s.attributes['url.path'] === path;
 
+/** The names of the SERVER spans of requests to `paths`, sent one after another. */
+async function spanNames(base: string, paths: string[]): Promise<string[]> {
+  const names = [];
+  for (const path of paths) {
+    await request(base, path);
+    const [span] = await waitForSpans(obs, memory, server(path));
+    names.push(span!.name);
+  }
+  return names;
+}
+
 describe.each([
   ['Express 5', express5 as unknown as AnyExpress, 5],
   ['Express 4', express4 as unknown as AnyExpress, 4],
@@ -451,12 +462,7 @@ describe.each([
   });
 
   it('names each path of a route or mount given several paths after the path the request took', async () => {
-    const names = [];
-    for (const path of ['/cats/1', '/dogs/2', '/cats/3', '/shelf/4/box', '/rack/5/box']) {
-      expect((await request(base, path)).status).toBe(200);
-      const [span] = await waitForSpans(obs, memory, server(path));
-      names.push(span!.name);
-    }
+    const names = await spanNames(base, ['/cats/1', '/dogs/2', '/cats/3', '/shelf/4/box', '/rack/5/box']);
     expect(names).toEqual([
       'GET /cats/:catId',
       'GET /dogs/:dogId',
@@ -464,6 +470,46 @@ describe.each([
       'GET /shelf/:shelfId/box',
       'GET /rack/:rackId/box',
     ]);
+  });
+
+  it('names a route by the path a middleware rewrote the URL to, with the mount paths above it', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // A base path the proxy in front leaves on, stripped before the routes.
+    app.use((req: any, _res: any, next: () => void) => {
+      if (req.url.startsWith('/svc/')) req.url = req.url.slice('/svc'.length);
+      next();
+    });
+    const users = express.Router();
+    users.get('/:id', (_req: any, res: any) => res.send('user'));
+    const orders = express.Router();
+    orders.get('/:id', (req: any, res: any, next: (err: unknown) => void) =>
+      req.params.id === 'bad' ? next(new Error('bad order')) : res.send('order'),
+    );
+    // And a router rewriting the part of the URL below its own mount path.
+    const items = express.Router();
+    items.use((req: any, _res: any, next: () => void) => {
+      req.url = req.url.replace(/^\/old\//, '/new/');
+      next();
+    });
+    items.get('/new/:itemId', (_req: any, res: any) => res.send('item'));
+    orders.use('/:orderId/items', items);
+    app.use('/users', users);
+    app.use('/orders', orders);
+    app.use((_err: unknown, _req: any, res: any, _next: unknown) => res.status(500).send('failed'));
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const paths = ['/svc/users/1', '/svc/orders/2', '/svc/orders/bad', '/svc/orders/3/items/old/4'];
+      expect(await spanNames(base, paths)).toEqual([
+        'GET /users/:id',
+        'GET /orders/:id',
+        'GET /orders/:id',
+        'GET /orders/:orderId/items/new/:itemId',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
   });
 
   it.each([

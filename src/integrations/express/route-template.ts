@@ -1,3 +1,4 @@
+import { requestPath } from '../shared/http-attributes.js';
 import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
@@ -26,6 +27,7 @@ export interface RoutedRequest {
   // `| undefined`, as IncomingMessage declares `url`: exactOptionalPropertyTypes tells the two apart.
   originalUrl?: string | undefined;
   url?: string | undefined;
+  baseUrl?: string | undefined;
 }
 
 const MAX_DEPTH = 32;
@@ -161,10 +163,21 @@ function search(
 }
 
 /**
+ * The path Express routed the request by after a middleware rewrote `req.url` (a base path
+ * stripped, express-urlrewrite): the mount paths it has gone into (`req.baseUrl`, restored as
+ * it leaves a router) and what is left of the URL below them.
+ */
+function rewrittenPath(req: RoutedRequest): string | undefined {
+  const { baseUrl, url } = req;
+  if (typeof url !== 'string') return undefined;
+  return (typeof baseUrl === 'string' ? baseUrl : '') + requestPath(url);
+}
+
+/**
  * The route template of a routed request, or undefined when no route matched (404, or a
- * middleware such as a static file server answered). When the walk cannot find the route (a
- * path rewritten by a middleware, or an app mounted by a router rather than by `app.use`), the
- * final route's own template is used: never the concrete URL.
+ * middleware such as a static file server answered). When the walk cannot find the route by
+ * the path requested nor by the one a middleware rewrote it to (an app mounted by a router
+ * rather than by `app.use`), the final route's own template is used: never the concrete URL.
  */
 export function resolveRouteTemplate(req: RoutedRequest, path: string): string | undefined {
   const route = req.route;
@@ -172,7 +185,10 @@ export function resolveRouteTemplate(req: RoutedRequest, path: string): string |
   const apps = appChain(req.app);
   const router = rootRouter(apps[0]);
   if (router) {
-    const found = search(router, apps, 1, path, '', false, route, 0);
+    let found = search(router, apps, 1, path, '', false, route, 0);
+    const rewritten = found === undefined ? rewrittenPath(req) : undefined;
+    if (rewritten !== undefined && rewritten !== path)
+      found = search(router, apps, 1, rewritten, '', false, route, 0);
     if (found !== undefined) return found === '' ? '/' : found;
   }
   const own = route.path;
