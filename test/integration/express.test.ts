@@ -249,6 +249,8 @@ describe.each([
       res.send('audited');
     });
     app.use('/admin', admin);
+    // The same app mounted at a second path: its mountpath is the last one.
+    app.use('/backoffice', admin);
     // Apps mounted in a mounted app, under a parameter.
     const reports = express();
     reports.get('/daily/:day', (_req: any, res: any) => res.send('report'));
@@ -514,6 +516,7 @@ describe.each([
 
   it.each([
     ['/admin/audit/7', 'GET /admin/audit/:id'],
+    ['/backoffice/audit/7', 'GET /backoffice/audit/:id'],
     ['/tenants/acme/reports/daily/2024-01-01', 'GET /tenants/:tenantId/reports/daily/:day'],
   ])('names a route in a mounted app with the mount paths above it: %s', async (path, name) => {
     expect((await request(base, path)).status).toBe(200);

@@ -102,17 +102,20 @@ function appChain(app: unknown): unknown[] {
 }
 
 /**
- * Whether a layer with template `part` mounts `app`. Express keeps the app only in the closure of
- * the handle `app.use(path, subApp)` puts in the parent's router, a function named `mounted_app`
- * (Express 4 and 5), so the app's own `mountpath` tells the mounts of apps apart. A minified bundle
- * renames that function: any other function is then taken for the mount when its template is the
- * app's mount path, and descending from a middleware on that same path finds the same routes.
+ * Whether a layer with template `part` may mount `app`. Express keeps the app only in the closure
+ * of the handle `app.use(path, subApp)` puts in the parent's router, a function named
+ * `mounted_app` (Express 4 and 5): descending into another app's mount finds no route of `app`,
+ * and the walk goes on. An app's own `mountpath` is the last path it was mounted at, so it cannot
+ * tell which mount it is. A minified bundle renames that function: any other function is then
+ * taken for the mount when its template is the app's mount path, and descending from a middleware
+ * on that same path finds the same routes.
  */
 function isMountOf(part: string | RegExp, app: unknown, handle: unknown): boolean {
-  const named = (handle as { name?: unknown }).name === 'mounted_app';
+  if ((handle as { name?: unknown }).name === 'mounted_app') return true;
   const mountpath = (app as { mountpath?: unknown }).mountpath;
-  if (typeof part !== 'string' || typeof mountpath !== 'string') return named;
-  return trimSlash(part) === trimSlash(mountpath);
+  return (
+    typeof part === 'string' && typeof mountpath === 'string' && trimSlash(part) === trimSlash(mountpath)
+  );
 }
 
 /** `apps[next]` on: the mounted apps still to go through, down to the one the route belongs to. */
