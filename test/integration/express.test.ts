@@ -123,6 +123,11 @@ describe.each([
     flights.get('/seats/:seat', (_req: any, res: any) => res.send('seat'));
     app.use('/flights/:from-:to', flights);
 
+    // A mount parameter with a pattern of its own (Express 4), whose value may be in the text before it too.
+    const accounts = express.Router();
+    accounts.get('/orders', (_req: any, res: any) => res.send('orders'));
+    app.use(major === 5 ? '/api/v1/accounts/:accountId' : '/api/v1/accounts/:accountId(\\d+)', accounts);
+
     // One router mounted twice: the template follows the path the request took.
     const shared = express.Router();
     shared.get('/thing', (_req: any, res: any) => res.send('shared'));
@@ -374,6 +379,8 @@ describe.each([
     ['/a/thing', 'GET /a/thing'],
     ['/b/5/thing', 'GET /b/:bId/thing'],
     ['/flights/LHR-JFK/seats/12A', 'GET /flights/:from-:to/seats/:seat'],
+    ['/api/v1/accounts/1/orders', 'GET /api/v1/accounts/:accountId/orders'],
+    ['/api/v1/accounts/7/orders', 'GET /api/v1/accounts/:accountId/orders'],
     // A trailing slash is no route of its own.
     ['/b/5', 'GET /b/:bId'],
     ['/b/5/', 'GET /b/:bId'],

@@ -59,7 +59,9 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
       }
     }
   }
-  // Parameters sharing a segment with text (`/:from-:to`) are not found by swapping a whole segment.
+  // Parameters a marker cannot stand for: one sharing a segment with text (`/:from-:to`), or one
+  // with a pattern of its own (`/:id(\\d+)`). Its value is looked for as a whole segment first,
+  // as it may be in the text before it too (`1` in `/v1/accounts/1`).
   for (const name of names) {
     if (resolved.has(name)) continue;
     const value = matched.params[name];
@@ -67,7 +69,8 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
       continue;
     }
     const encoded = encodeURIComponent(value);
-    for (let i = 1; i < out.length; i++) {
+    const whole = out.indexOf(encoded, 1);
+    for (let i = whole === -1 ? 1 : whole; i < out.length; i++) {
       const segment = out[i]!;
       const at = segment.indexOf(encoded, untaken[i]);
       if (at !== -1) {
