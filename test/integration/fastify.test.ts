@@ -849,6 +849,37 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('names a route after the URL an onRoute hook gave it, which Fastify routes it by', async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify, { accessLog: false });
+    await local.register(async (v2) => {
+      // A plugin putting the routes declared in it under a version of its own.
+      v2.addHook('onRoute', (route) => {
+        route.url = `/v2${route.url}`;
+      });
+      v2.get('/items/:sku', async () => 'v2 item');
+    });
+    local.get('/items/:sku', async () => 'v1 item');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const names = [];
+    for (const [method, path] of [
+      ['GET', '/v2/items/1'],
+      ['HEAD', '/v2/items/2'],
+      ['GET', '/items/3'],
+    ] as const) {
+      expect((await request(url, path, { method })).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      names.push(span!.name);
+    }
+    expect(names).toEqual(['GET /v2/items/:sku', 'HEAD /v2/items/:sku', 'GET /items/:sku']);
+    const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+      'http.route': '/v2/items/:sku',
+    });
+    expect(point).toBeDefined();
+    await local.close();
+  });
+
   it('records a request its route hands to the not-found handler of a context it is not registered in', async () => {
     const local = Fastify();
     // The prefixed plugin has no not-found handler of its own: Fastify's root one answers, and

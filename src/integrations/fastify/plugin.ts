@@ -38,7 +38,7 @@ export interface FastifyRequestLike {
   method: string;
   log: ChildableLogger;
   is404?: boolean;
-  routeOptions?: { url?: string | undefined };
+  routeOptions?: { url?: string | undefined; config?: unknown };
   /** The client, scheme and host as the app sees them: past a proxy it trusts (`trustProxy`). */
   ip?: unknown;
   protocol?: unknown;
@@ -76,6 +76,8 @@ const kPassed = Symbol('sightline.fastify.passed');
 const kEarlyError = Symbol('sightline.fastify.earlyError');
 // Options Fastify's `register` itself understands; they reach the plugin too.
 const FASTIFY_REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
+// Where a route's config keeps the URL Fastify routes it by.
+const kRoutedUrl = Symbol('sightline.fastify.routedUrl');
 
 type Tracked = FastifyRequestLike & {
   [kServerRequest]?: ServerRequest;
@@ -85,8 +87,36 @@ type Tracked = FastifyRequestLike & {
 
 function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
-  const url = request.routeOptions?.url;
+  const options = request.routeOptions;
+  const routed = (options?.config as { [kRoutedUrl]?: unknown } | undefined)?.[kRoutedUrl];
+  const url = typeof routed === 'string' ? routed : options?.url;
   return typeof url === 'string' && url.length > 0 ? url : undefined;
+}
+
+/** The options of a route an onRoute hook is given, as far as its URL goes. */
+interface RoutedOptions {
+  url?: unknown;
+  config?: unknown;
+}
+
+/**
+ * Keeps in a route's config the URL Fastify routes it by. `routeOptions.url` is the URL the route
+ * was declared with, before onRoute hooks (a plugin's, run after this one's) changed it, which
+ * two routes a hook moved apart would share. Fastify copies the config once they have all run,
+ * which reads the URL through the getter; the slash variant of a prefix's `/` route, which gets
+ * a copy of the same config later on, keeps the URL of the route it varies.
+ */
+function keepRoutedUrl(route: RoutedOptions): void {
+  let url: unknown;
+  const config = { ...(route.config as object | undefined) };
+  Object.defineProperty(config, kRoutedUrl, {
+    enumerable: true,
+    get: () => {
+      url ??= route.url;
+      return url;
+    },
+  });
+  route.config = config;
 }
 
 /**
@@ -362,7 +392,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   // @fastify/websocket calls a route's WebSocket handler itself and hands what it throws to an error
   // handler of its own (which logs it and terminates the connection): no Fastify hook sees it.
   // Registered before that plugin, this hook wraps the handler before the plugin takes it.
-  fastify.addHook('onRoute', (route: WebSocketRouteOptions) => {
+  fastify.addHook('onRoute', (route: WebSocketRouteOptions & RoutedOptions) => {
+    keepRoutedUrl(route);
     if (route.websocket === true) route.handler = recordingThrows(route.handler);
     else if (typeof route.wsHandler === 'function') route.wsHandler = recordingThrows(route.wsHandler);
   });
