@@ -36,11 +36,12 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * exactly at the limit does not. A URL in any string value (a connection string, a recorded
  * exception's message and stack) and in the status message is written with its credentials and
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
- * without `://` costs one look. A link to no valid span context (none, ids not 32 and 16 hex digits)
- * is removed and counted, in obs.drops() and in the span's `droppedLinksCount`: the SDK keeps it as
- * given, and no exporter can write it, so it would cost the whole span, or the whole request a
- * collector refuses over an id of the wrong length. Names, kinds, status codes and times no
- * exporter can write are repaired ({@link repairSpanFields}).
+ * without `://` costs one look. The status message is cut and counted as an attribute value is. A
+ * link to no valid span context (none, ids not 32 and 16 hex digits) is removed and counted, in
+ * obs.drops() and in the span's `droppedLinksCount`: the SDK keeps it as given, and no exporter can
+ * write it, so it would cost the whole span, or the whole request a collector refuses over an id of
+ * the wrong length. Names, kinds, status codes and times no exporter can write are repaired
+ * ({@link repairSpanFields}).
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
@@ -56,8 +57,10 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
     repairSpanFields(span);
-    const status = span.status;
-    if (status.message !== undefined) status.message = redactUrlsIn(status.message, this.isSensitive);
+    // obs.trace() gives a failed span its error's message, which may quote megabytes (an ORM's
+    // error quoting the rows it was given): uncut, the span would be too large to send.
+    if (span.status.message !== undefined)
+      this.fit(span.status as unknown as Record<string, unknown>, 'message');
   }
   forceFlush(): Promise<void> {
     return Promise.resolve();

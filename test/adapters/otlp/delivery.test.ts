@@ -370,6 +370,22 @@ describe('otlp delivery', () => {
     ]);
   });
 
+  it('sends the span of an obs.trace whose error quotes megabytes, its status message cut as its exception event', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    // An ORM's error quoting the rows of a bulk insert it was given: 5 MB of message.
+    const failed = new Error(`Invalid createMany() invocation: ${'{"sku":"A-1"},'.repeat(360_000)}`);
+    expect(() =>
+      obs.trace('orders.import', () => {
+        throw failed;
+      }),
+    ).toThrow(failed);
+    await obs.forceFlush();
+    expect(obs.stats().otlp?.traces).toMatchObject({ produced: 1, delivered: 1, dropped: {} });
+    const [span] = protobufSpans(collector) as { status?: { message?: string } }[];
+    expect(span?.status?.message).toBe(failed.message.slice(0, 4096));
+    expect(obs.drops().truncated_attribute).toBe(3);
+  });
+
   it('sends a span renamed, or given an event named, with no string, under that value as a string', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     // What JavaScript lets through: a route that was not found, a status code.
