@@ -1,5 +1,6 @@
 import { type Context, type Span, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import type { Traced, TraceOptions } from '../api/types.js';
+import { recordException } from './record-exception.js';
 
 /**
  * Fails the span with the error as an exception event. A value that cannot be read or turned into
@@ -7,24 +8,13 @@ import type { Traced, TraceOptions } from '../api/types.js';
  * without the event or message it cannot give.
  */
 function recordError(span: Span, error: unknown): void {
-  let message: string | undefined;
-  try {
-    if (error instanceof Error) {
-      span.recordException(error);
-      message = error.message;
-    } else {
-      message = String(error);
-      span.recordException({ name: 'Error', message });
-    }
-  } catch {
-    // Recording must never replace the user's error with ours.
-  }
+  const message = recordException(span, error);
   try {
     span.setStatus(
       typeof message === 'string' ? { code: SpanStatusCode.ERROR, message } : { code: SpanStatusCode.ERROR },
     );
   } catch {
-    // As above.
+    // Recording must never replace the user's error with ours.
   }
 }
 

@@ -30,8 +30,10 @@ import {
   eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
+  exceptionOf,
   waitForSpans,
 } from './helpers/telemetry.js';
+import { foreignError, NOT_OF_THIS_REALM, objectError } from './helpers/thrown-values.js';
 import { expressWs } from './helpers/websocket.js';
 
 const memory = memoryExporter();
@@ -152,6 +154,12 @@ describe.each([
 
     app.get('/sync-error', () => {
       throw new Error('sync boom');
+    });
+    app.get('/foreign-error', () => {
+      throw foreignError;
+    });
+    app.get('/object-error', () => {
+      throw objectError;
     });
     app.get('/unnamed-error', () => {
       throw Object.defineProperty(new Error('unnamed boom'), 'name', {
@@ -571,6 +579,16 @@ describe.each([
     const line = memory.logs().find((l) => l.path === path);
     expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
   });
+
+  it.each(NOT_OF_THIS_REALM)(
+    'records the exception of %s, no Error of this realm, by its type, message and stack',
+    async (path, type, message, stack) => {
+      expect((await request(base, path)).status).toBe(500);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.attributes['error.type']).toBe(type);
+      expect(exceptionOf(span!)).toEqual([type, message, stack]);
+    },
+  );
 
   it('ends the span of a request whose error has a getter that throws, as failed with error.type _OTHER', async () => {
     const uncaught: unknown[] = [];

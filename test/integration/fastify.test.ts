@@ -28,8 +28,10 @@ import {
   eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
+  exceptionOf,
   waitForSpans,
 } from './helpers/telemetry.js';
+import { foreignError, NOT_OF_THIS_REALM, objectError } from './helpers/thrown-values.js';
 import { fastifyWebsocket } from './helpers/websocket.js';
 
 const memory = memoryExporter();
@@ -119,6 +121,12 @@ beforeAll(async () => {
   );
   app.get('/sync-error', () => {
     throw new Error('sync boom');
+  });
+  app.get('/foreign-error', async () => {
+    throw foreignError;
+  });
+  app.get('/object-error', async () => {
+    throw objectError;
   });
   app.get('/unnamed-error', async () => {
     throw Object.defineProperty(new Error('unnamed boom'), 'name', {
@@ -356,6 +364,16 @@ describe('sightlineFastify', () => {
     const line = memory.logs().find((l) => l.path === path && l.route !== undefined);
     expect(line).toMatchObject({ level: 'error', status: 500, error_type: type });
   });
+
+  it.each(NOT_OF_THIS_REALM)(
+    'records the exception of %s, no Error of this realm, by its type, message and stack',
+    async (path, type, message, stack) => {
+      expect((await request(base, path)).status).toBe(500);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.attributes['error.type']).toBe(type);
+      expect(exceptionOf(span!)).toEqual([type, message, stack]);
+    },
+  );
 
   it('ends the span of a request whose error has a getter that throws, as failed with error.type _OTHER', async () => {
     expect((await request(base, '/unnamed-error')).status).toBe(500);

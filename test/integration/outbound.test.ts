@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import http, { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
 import { Agent, type Dispatcher, interceptors, RetryAgent, request as undiciRequest } from 'undici';
@@ -10,7 +11,7 @@ import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import { close, eventually, listen } from './helpers/http-client.js';
-import { durationPoint, waitForSpans } from './helpers/telemetry.js';
+import { durationPoint, exceptionOf, waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
 const obs = init({
@@ -463,6 +464,20 @@ describe('outgoing call failures and installation', () => {
     const [span] = await waitForSpans(obs, memory, client);
     expect(span!.attributes['http.response.status_code']).toBe(200);
     expect(span!.attributes['error.type']).toBe('AbortError');
+  });
+
+  it('records the exception of a node:http call destroyed with an error of another realm, by its type and stack', async () => {
+    // What a request given a vm sandbox's error to fail with reports.
+    const foreign = vm.runInNewContext(
+      '(() => { const e = new RangeError("quota spent"); e.code = "E_QUOTA"; return e; })()',
+    );
+    const req = http.get(`${base}/unanswered`);
+    req.on('error', () => {});
+    await eventually(() => received.length > 0);
+    req.destroy(foreign);
+    const [span] = await waitForSpans(obs, memory, client);
+    expect(span!.attributes['error.type']).toBe('E_QUOTA');
+    expect(exceptionOf(span!)).toEqual(['E_QUOTA', 'quota spent', 'RangeError: quota spent']);
   });
 
   it('records a node:http call whose connection the server drops before the answer as reset', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
+import { recordException } from '../../traces/record-exception.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
 import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
 import { isUntracedOrigin } from './untraced-origins.js';
@@ -70,11 +71,7 @@ export class ClientCall {
   /** Ends the call with an error (network failure, abort). */
   error(error: unknown): void {
     if (this.done) return;
-    try {
-      if (error instanceof Error) this.span.recordException(error);
-    } catch {
-      // A hostile error object must not break the caller.
-    }
+    recordException(this.span, error);
     this.fail(errorTypeOf(error));
     this.end();
   }

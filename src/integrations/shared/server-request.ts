@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
+import { recordException } from '../../traces/record-exception.js';
 import { isEventStream } from './event-stream.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
 import { closedOnIdleTimeout } from './idle-timeout.js';
@@ -233,12 +234,7 @@ export class ServerRequest {
     if (this.done || (this.hasError && this.error === error)) return;
     this.hasError = true;
     this.error = error;
-    try {
-      if (error instanceof Error) this.span.recordException(error);
-      else this.span.recordException({ name: 'Error', message: String(error) });
-    } catch {
-      // A hostile error object (throwing getters) must never break the request.
-    }
+    recordException(this.span, error);
   }
 
   /** Ends the span, records the metrics and writes the access log line; only the first call counts. */

@@ -11,6 +11,17 @@ import {
   webSocketSession,
 } from './http-client.js';
 
+/** The span's exception event as its type, message and the first line of its stack. */
+export function exceptionOf(span: ReadableSpan): [unknown, unknown, string | undefined] {
+  const exception = span.events.find((e) => e.name === 'exception')?.attributes ?? {};
+  const stack = exception['exception.stacktrace'];
+  return [
+    exception['exception.type'],
+    exception['exception.message'],
+    typeof stack === 'string' ? stack.split('\n')[0] : undefined,
+  ];
+}
+
 /** Polls (flushing each time) until `count` spans match. */
 export async function waitForSpans(
   obs: Sightline,

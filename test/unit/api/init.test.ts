@@ -7,6 +7,7 @@ import {
 } from '@opentelemetry/api';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import vm from 'node:vm';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -398,6 +399,36 @@ describe('obs.trace', () => {
     expect(memory.spans()[1]?.attributes.k).toBe('v');
   });
 
+  it('records a thrown value that is no Error of this realm by its type, message and stack, its message as the status', () => {
+    const { obs, memory } = startCaptured();
+    // A vm sandbox's SyntaxError, and a client's rejection with the JSON error body it was answered.
+    const foreign = vm.runInNewContext(
+      '(() => { try { JSON.parse("{"); } catch (e) { return e; } })()',
+    ) as Error;
+    const plain = { code: 'E_QUOTA', message: 'quota exceeded' };
+    for (const thrown of [foreign, plain]) {
+      expect(() =>
+        obs.trace('render', () => {
+          throw thrown;
+        }),
+      ).toThrow();
+    }
+    expect(
+      memory.spans().map((s) => {
+        const exception = s.events[0]?.attributes ?? {};
+        const stack = exception['exception.stacktrace'] as string | undefined;
+        return [s.status, exception['exception.type'], exception['exception.message'], stack?.split('\n')[0]];
+      }),
+    ).toEqual([
+      [
+        { code: 2, message: foreign.message },
+        'SyntaxError',
+        foreign.message,
+        `SyntaxError: ${foreign.message}`,
+      ],
+      [{ code: 2, message: 'quota exceeded' }, 'E_QUOTA', 'quota exceeded', undefined],
+    ]);
+  });
   it('fails the span of a thrown value that cannot be made a string or read, and rethrows it', async () => {
     const { obs, memory } = startCaptured();
     const bare = Object.create(null);
