@@ -17,7 +17,7 @@ import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { markPinoSymbols } from './pino-symbols.js';
 import { KEY_MATCHER } from './quoted-url.js';
-import { createKeyMatcher, createRedactor, REDACTED, type Redactor } from './redact.js';
+import { createKeyMatcher, createRedactor, isError, REDACTED, type Redactor } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
 
 export interface LoggerOptions {
@@ -144,8 +144,12 @@ function guardWrites(
   const fieldKeys = logger as unknown as Record<symbol, string>;
   const errorKey = fieldKeys[pino.symbols.errorKeySym] ?? 'err';
   const messageKey = fieldKeys[pino.symbols.messageKeySym] ?? 'msg';
-  holder[key] = function guardedWrite(this: unknown, obj: unknown, msg: unknown, num: unknown) {
+  holder[key] = function guardedWrite(this: unknown, given: unknown, msg: unknown, num: unknown) {
     try {
+      // pino writes an error given as the line under its error key only when it is an Error of its
+      // realm: another's (a vm sandbox's, Node's own under Jest's test environment) would be written
+      // as its fields, none of them enumerable, a line without message, type or stack.
+      const obj = isForeignError(given) ? { [errorKey]: given } : given;
       const text = typeof msg === 'string' ? msg : errorMessage(obj, msg, errorKey, messageKey);
       if (typeof text === 'string')
         return write.call(this, obj, text.includes('://') ? redactUrlsIn(text, isSensitive) : msg, num);
@@ -156,6 +160,11 @@ function guardWrites(
       return undefined;
     }
   };
+}
+
+/** An error of another realm, which fails pino's `instanceof Error`. */
+function isForeignError(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !(value instanceof Error) && isError(value);
 }
 
 /**

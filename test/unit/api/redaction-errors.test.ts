@@ -176,6 +176,31 @@ describe('redaction of HTTP clients’ errors', () => {
     expect(third.err.message).toBe(`GET ${clean} refused`);
   });
 
+  it('writes an error of another realm given as the line as pino writes one of this realm: under err, its message the line’s', () => {
+    // Prepare: an error a vm sandbox threw, as Node's own are under Jest's test environment.
+    const { obs, lines } = startCaptured({ outbound: false });
+    const url = `https://deploy:${SECRET}@api.example.com/v1`;
+    const foreign = runInNewContext('new TypeError(message)', { message: `GET ${url} refused` }) as Error;
+
+    // Act
+    obs.log.error(foreign);
+    obs.log.error(foreign, 'deploy failed');
+    obs.log.child({ job: 'deploy' }).warn(foreign);
+
+    // Assess
+    expect(lines.join('')).not.toContain(SECRET);
+    const clean = 'GET https://[Redacted]:[Redacted]@api.example.com/v1 refused';
+    const written = lines.map((l) => {
+      const { msg, err, job } = JSON.parse(l);
+      return [msg, job, err?.type, err?.message, err?.stack?.split('\n')[0]];
+    });
+    expect(written).toEqual([
+      [clean, undefined, 'TypeError', clean, `TypeError: ${clean}`],
+      ['deploy failed', undefined, 'TypeError', clean, `TypeError: ${clean}`],
+      [clean, 'deploy', 'TypeError', clean, `TypeError: ${clean}`],
+    ]);
+  });
+
   it('writes an error whose causes run thousands deep, or nest gathered errors, with its first 32 causes', () => {
     // Prepare: what a retry loop that wraps its last error on each attempt ends with.
     const { obs, lines } = startCaptured({ outbound: false });
