@@ -76,9 +76,14 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
   };
 }
 
+/** Where a line has its error: pino's key, or the ECS object when Elastic's lines come first. */
+const ERROR_KEYS = ['err', 'error'];
+/** An error's texts a cut entry keeps, cut as its message is. */
+const ERROR_TEXTS = ['message', 'stack', 'stack_trace'];
+
 /**
- * Keeps what identifies and correlates the entry, drops the other fields and cuts the message
- * until the entry fits, marking it `sightline.truncated`.
+ * Keeps what identifies and correlates the entry, and its error's type, message and stack, drops
+ * the other fields and cuts the texts until the entry fits, marking it `sightline.truncated`.
  */
 function shrink(full: Record<string, unknown>): string {
   const keep: Record<string, unknown> = { 'sightline.truncated': true };
@@ -88,14 +93,24 @@ function shrink(full: Record<string, unknown>): string {
   for (const key of ['dd.trace_id', 'dd.span_id', 'dd.service', 'dd.env', 'dd.version']) {
     if (typeof full[key] === 'string') keep[key] = full[key];
   }
-  let message = String(full.message ?? '');
-  let budget = Math.floor((MAX_LOG_BYTES - 4096) / 3);
+  const texts: [Record<string, unknown>, string, string][] = [[keep, 'message', String(full.message ?? '')]];
+  for (const key of ERROR_KEYS) {
+    const error = full[key];
+    if (error === null || typeof error !== 'object' || Array.isArray(error)) continue;
+    const fields = error as Record<string, unknown>;
+    const kept: Record<string, unknown> = {};
+    if (typeof fields.type === 'string') kept.type = fields.type.slice(0, 256);
+    for (const name of ERROR_TEXTS)
+      if (typeof fields[name] === 'string') texts.push([kept, name, fields[name] as string]);
+    if (texts.at(-1)?.[0] === kept || kept.type !== undefined) keep[key] = kept;
+  }
+  let budget = Math.floor((MAX_LOG_BYTES - 4096) / 3 / texts.length);
   for (;;) {
-    if (message.length > budget) message = message.slice(0, budget);
-    const json = JSON.stringify({ ...keep, message });
+    for (const [target, name, text] of texts) target[name] = text.slice(0, budget);
+    const json = JSON.stringify(keep);
     if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
     // Escapes (`\u0000` is six bytes for one unit) can still overflow: halve until it fits.
-    budget = Math.floor(message.length / 2);
+    budget = Math.floor(budget / 2);
   }
 }
 

@@ -143,4 +143,25 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs).toMatchObject({ delivered: 1 });
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
   });
+
+  it("keeps the type, message and stack of a log's error when it cuts the log to 1 MB", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    // An ORM's error quoting the rows of a bulk insert it was given: 1.4 MB of message, and its stack.
+    const failed = new RangeError(`Invalid createMany() invocation: ${'{"sku":"A-1"},'.repeat(100_000)}`);
+    inKnownSpan(() => obs.log.error({ err: failed, batch: 7 }, 'import failed'));
+    await obs.forceFlush();
+    const [entry] = JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, any>[];
+    expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThanOrEqual(1_000_000);
+    expect(entry).toMatchObject({
+      status: 'error',
+      message: 'import failed',
+      'dd.trace_id': TRACE_DEC,
+      'sightline.truncated': true,
+      err: { type: 'RangeError' },
+    });
+    expect(entry?.err.message.slice(0, 40)).toBe(failed.message.slice(0, 40));
+    expect(entry?.err.stack.slice(0, 40)).toBe(`RangeError: ${failed.message}`.slice(0, 40));
+    expect(entry).not.toHaveProperty('batch');
+  });
 });
