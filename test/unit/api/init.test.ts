@@ -429,6 +429,29 @@ describe('obs.trace', () => {
       [{ code: 2, message: 'quota exceeded' }, 'E_QUOTA', 'quota exceeded', undefined],
     ]);
   });
+
+  it('records an error whose code is an object by its name, not as [object Object] or not at all', () => {
+    const { obs, memory } = startCaptured();
+    // A client that keeps the answer's error object as the code; one parsed into a prototype-less object.
+    const answered = Object.assign(new RangeError('quota spent'), { code: { reason: 'quota' } });
+    const parsed = Object.assign(new TypeError('refused'), { code: Object.create(null) });
+    for (const thrown of [answered, parsed]) {
+      expect(() =>
+        obs.trace('call', () => {
+          throw thrown;
+        }),
+      ).toThrow(thrown);
+    }
+    expect(
+      memory.spans().map((s) => {
+        const exception = s.events[0]?.attributes ?? {};
+        return [exception['exception.type'], exception['exception.message']];
+      }),
+    ).toEqual([
+      ['RangeError', 'quota spent'],
+      ['TypeError', 'refused'],
+    ]);
+  });
   it('fails the span of a thrown value that cannot be made a string or read, and rethrows it', async () => {
     const { obs, memory } = startCaptured();
     const bare = Object.create(null);
