@@ -2,6 +2,7 @@ import { IncomingMessage, type ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
+import { log as moduleLog } from '../../api/proxies.js';
 import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
@@ -130,7 +131,8 @@ function defineOwnLogAccessor(req: Tracked): void {
  * in the span's context. Install it first, before the routes.
  *
  * Uses the instance passed as `sightline`, or the one `init()` registered, looked up at each
- * request (so the app may be built before `init()`; until then requests pass through untouched).
+ * request (so the app may be built before `init()`; until then requests pass through untraced,
+ * with `req.log` the module-level `log`).
  *
  * @throws SightlineConfigError at creation, on an unknown option or a bad value.
  * @example
@@ -153,6 +155,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     const obs = resolved.sightline ?? getSightline();
     // A mounted app with the middleware of its own: the app above is tracing this request already.
     if (obs === undefined || req[kServerRequest] !== undefined) {
+      // Before init() and after shutdown(), a handler written against req.log still finds a
+      // logger: the module-level one, which writes through whichever instance runs when called.
+      if (obs === undefined && req.log === undefined) req.log = moduleLog as unknown as Logger;
       next();
       return;
     }

@@ -106,6 +106,33 @@ describe('shutdown() and forceFlush()', () => {
     expect(obs.drops().after_shutdown).toBe(1);
   });
 
+  it('gives an Express handler a req.log that writes nothing when no instance runs, before init() and after shutdown()', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/orders/:id', (req, res) => {
+      req.log.info({ id: req.params.id }, 'order read');
+      req.log.child({ step: 'pricing' }).warn('priced');
+      res.send('ok');
+    });
+    const server = createServer(app);
+    const base = await listen(server);
+    closers.push(() => close(server));
+    const before = await request(base, '/orders/1');
+
+    const lines: string[] = [];
+    const obs = init({
+      logStream: { write: (line: string) => lines.push(line) },
+      anomaly: false,
+      outbound: false,
+    });
+    const running = await request(base, '/orders/2');
+    await obs.shutdown();
+    const after = await request(base, '/orders/3');
+
+    expect([before.status, running.status, after.status]).toEqual([200, 200, 200]);
+    expect(lines.filter((l) => l.includes('"order read"')).map((l) => JSON.parse(l).id)).toEqual(['2']);
+  });
+
   it.each([
     [
       'whose timeoutMs getter throws',
