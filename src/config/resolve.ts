@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
+import { isAttributeValue } from '@opentelemetry/core';
 import type { DiagLevel } from '../diag/diag.js';
 import {
   type ErrorCode,
@@ -148,9 +149,10 @@ function checkAttributes(option: string, value: unknown): Attributes | undefined
   for (const [k, v] of Object.entries(value)) {
     // Left unset, as `version: process.env.GIT_SHA` may be: OpenTelemetry's Attributes type allows it.
     if (v === undefined) continue;
-    if (!['string', 'number', 'boolean'].includes(typeof v))
-      fail(`${option}.${k}`, v, 'use a string, number or boolean');
-    out[k] = v;
+    // Arrays of one type too, as the semantic conventions give some (host.ip, aws.log.group.names).
+    if (v === null || !isAttributeValue(v))
+      fail(`${option}.${k}`, v, 'use a string, number or boolean, or an array of one of them');
+    out[k] = Array.isArray(v) ? (v.slice() as typeof v) : v;
   }
   return out;
 }

@@ -72,6 +72,20 @@ describe('init()', () => {
     }
   });
 
+  it('exports resource attributes whose value is an array, as OpenTelemetry types them, and refuses a mixed one', async () => {
+    const resource = { 'aws.log.group.names': ['/ecs/checkout'], 'host.ip': ['10.0.0.7', 'fe80::1'] };
+    const { obs, memory } = startCaptured({ resource });
+    obs.trace('op', () => {});
+    await obs.forceFlush();
+    expect(memory.spans()[0]?.resource.attributes).toMatchObject(resource);
+    await obs.shutdown();
+
+    const mixed = () => init({ resource: { ports: ['80', 443] as never }, logStream: { write() {} } });
+    expect(mixed).toThrowError(
+      expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option: 'resource.ports' }),
+    );
+  });
+
   it('leaves nothing registered when init() fails part way, so the next instance gets the global API', async () => {
     const broken = {
       name: 'broken',
