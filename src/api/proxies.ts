@@ -250,10 +250,10 @@ const NOOP_SPAN_CONTEXT = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), tra
  * await trace('charge-card', async (span) => { span.setAttribute('amount', 42); });
  */
 export function trace<T>(name: string, fn: (span: Span) => T): Traced<T>;
-export function trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): Traced<T>;
+export function trace<T>(name: string, options: TraceOptions | undefined, fn: (span: Span) => T): Traced<T>;
 export function trace<T>(
   name: string,
-  a: TraceOptions | ((span: Span) => T),
+  a: TraceOptions | ((span: Span) => T) | undefined,
   b?: (span: Span) => T,
 ): Traced<T> {
   const s = getSightline();

@@ -281,7 +281,7 @@ export class SightlineInstance implements Sightline {
 
   trace<T>(
     name: string,
-    optionsOrFn: TraceOptions | ((span: Span) => T),
+    optionsOrFn: TraceOptions | ((span: Span) => T) | undefined,
     maybeFn?: (span: Span) => T,
   ): Traced<T> {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;

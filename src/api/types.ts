@@ -81,7 +81,7 @@ export interface Sightline {
    * `then`: a promise of its value comes back, without the query's own methods.
    */
   trace<T>(name: string, fn: (span: Span) => T): Traced<T>;
-  trace<T>(name: string, options: TraceOptions, fn: (span: Span) => T): Traced<T>;
+  trace<T>(name: string, options: TraceOptions | undefined, fn: (span: Span) => T): Traced<T>;
   activeSpan(): Span | undefined;
   onAnomaly(listener: AnomalyListener): () => void;
   /** Export accounting per adapter and signal. */

@@ -107,6 +107,16 @@ void obs.shutdown({ timeoutMs: env['SHUTDOWN_MS'] === undefined ? undefined : Nu
 `);
     expect(errors).toEqual([]);
   });
+
+  it("take obs.trace()'s options as undefined, as a wrapper with optional options passes them on", () => {
+    const errors = compileUsage(`import { init, trace, type TraceOptions } from 'sightline';
+const obs = init({ service: 'checkout' });
+export function traced<T>(name: string, fn: () => T, options?: TraceOptions) {
+  return [obs.trace(name, options, fn), trace(name, options, fn)];
+}
+`);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the type declarations under the old module resolution (node10)', () => {
