@@ -35,7 +35,7 @@ export interface MemoryExporter extends SightlineAdapter {
 
 export interface MemoryExporterOptions {
   /** Most items kept per signal; the oldest go first. Default 10,000. */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 /**

@@ -76,7 +76,7 @@ init({ profiles: { production: { sampling: undefined } }, anomaly: { sensitivity
     expect(errors).toEqual([]);
   });
 
-  it("take undefined in the adapters', wrappers' and detector's options too, where it means unset", () => {
+  it("take undefined in the adapters', wrappers', detector's and memory exporter's options too, where it means unset", () => {
     const errors = compileUsage(`import { createDetector } from 'sightline/anomaly';
 import { cloudwatch } from 'sightline/cloudwatch';
 import { datadog } from 'sightline/datadog';
@@ -85,6 +85,7 @@ import { expressMiddleware } from 'sightline/express';
 import { newrelic } from 'sightline/newrelic';
 import { otlp } from 'sightline/otlp';
 import { getSightline } from 'sightline';
+import { memoryExporter } from 'sightline/testing';
 const env = process.env;
 datadog({ apiKey: env['DD_API_KEY'], site: env['DD_SITE'], endpoints: { metrics: env['DD_URL'] } });
 newrelic({ licenseKey: env['NR_KEY'], endpoints: { logs: env['NR_LOGS'] }, limits: { maxItems: undefined } });
@@ -93,6 +94,7 @@ cloudwatch({ region: env['REGION'], endpoints: { traces: env['ADOT_URL'] }, writ
 otlp({ url: env['OTLP_URL'], endpoints: { traces: env['OTLP_TRACES'] }, timeoutMs: undefined });
 expressMiddleware({ sightline: getSightline(), accessLog: { sampleRate: undefined } });
 createDetector({ sensitivity: undefined, warmup: undefined });
+memoryExporter({ limit: env['MEMORY_LIMIT'] === undefined ? undefined : Number(env['MEMORY_LIMIT']) });
 `);
     expect(errors).toEqual([]);
   });
