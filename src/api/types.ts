@@ -14,7 +14,7 @@ export interface InstrumentOptions {
 
 export interface HistogramOptions extends InstrumentOptions {
   /** Explicit bucket boundaries in increasing order; defaults to OpenTelemetry's, as does a list that is not. */
-  buckets?: number[] | undefined;
+  buckets?: readonly number[] | undefined;
 }
 
 export interface Counter {

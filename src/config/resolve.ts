@@ -542,11 +542,11 @@ function otelSampler(env: Env): { ratio: number; parentBased: boolean } | undefi
  */
 function selectExporters(
   codeValue: SightlineConfig['exporters'],
-  profileValue: SightlineAdapter[] | undefined,
+  profileValue: readonly SightlineAdapter[] | undefined,
   environment: string,
   selection: string[] | undefined,
-): SightlineAdapter[] {
-  let list: SightlineAdapter[] | undefined;
+): readonly SightlineAdapter[] {
+  let list: readonly SightlineAdapter[] | undefined;
   if (Array.isArray(codeValue)) list = checkAdapters('exporters', codeValue);
   else if (codeValue !== undefined) {
     if (codeValue === null || typeof codeValue !== 'object') {
@@ -557,8 +557,10 @@ function selectExporters(
         ErrorCodes.CONFIG_INVALID_TYPE,
       );
     }
-    for (const [env, adapters] of Object.entries(codeValue)) checkAdapters(`exporters.${env}`, adapters);
-    list = codeValue[environment] ?? codeValue.default;
+    // Array.isArray does not take a read-only list out of the union: what is left is the record.
+    const byEnvironment = codeValue as Record<string, readonly SightlineAdapter[]>;
+    for (const [env, adapters] of Object.entries(byEnvironment)) checkAdapters(`exporters.${env}`, adapters);
+    list = byEnvironment[environment] ?? byEnvironment.default;
   }
   list ??= profileValue;
   if (selection === undefined) return list ?? [];

@@ -39,9 +39,9 @@ export interface AnomalyConfig {
 /** Options that a per-environment profile may set. */
 export interface ProfileOptions {
   resource?: Attributes | undefined;
-  exporters?: SightlineAdapter[] | undefined;
+  exporters?: readonly SightlineAdapter[] | undefined;
   logLevel?: LogLevel | undefined;
-  redact?: string[] | undefined;
+  redact?: readonly string[] | undefined;
   sampling?: number | undefined;
   metricInterval?: number | undefined;
   cardinalityLimit?: number | undefined;
@@ -59,7 +59,7 @@ export interface SightlineConfig extends Omit<ProfileOptions, 'exporters'> {
   environment?: string | undefined;
   version?: string | undefined;
   /** A list of adapters, or lists keyed by environment (`default` for the rest). Empty: console. */
-  exporters?: SightlineAdapter[] | Record<string, SightlineAdapter[]> | undefined;
+  exporters?: readonly SightlineAdapter[] | Record<string, readonly SightlineAdapter[]> | undefined;
   /** Options per environment, applied below code and environment variables. */
   profiles?: Record<string, ProfileOptions> | undefined;
   /** Replaces stdout as the destination of log lines. */

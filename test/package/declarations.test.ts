@@ -119,6 +119,27 @@ export function traced<T>(name: string, fn: () => T, options?: TraceOptions) {
 `);
     expect(errors).toEqual([]);
   });
+
+  it('take read-only lists, as a constant declared `as const` or the package’s own DEFAULT_REDACT_KEYS is', () => {
+    const errors = compileUsage(`import { DEFAULT_REDACT_KEYS, init } from 'sightline';
+import { expressMiddleware } from 'sightline/express';
+import { sightlineFastify } from 'sightline/fastify';
+import { otlp } from 'sightline/otlp';
+const PUBLIC_PATHS = ['/health', /^\\/ready/] as const;
+const LATENCY_MS = [5, 10, 25, 50, 100, 250] as const;
+const EXPORTERS = [otlp()] as const;
+const obs = init({
+  redact: DEFAULT_REDACT_KEYS,
+  exporters: EXPORTERS,
+  profiles: { production: { redact: ['cardNumber'] as const, exporters: EXPORTERS } },
+});
+init({ exporters: { production: EXPORTERS } });
+obs.metrics.histogram('checkout.duration', { unit: 'ms', buckets: LATENCY_MS });
+expressMiddleware({ ignore: PUBLIC_PATHS });
+export const options: Parameters<typeof sightlineFastify>[1] = { ignore: PUBLIC_PATHS };
+`);
+    expect(errors).toEqual([]);
+  });
 });
 
 describe('the type declarations under the old module resolution (node10)', () => {

@@ -12,7 +12,7 @@ export interface HttpServerOptions {
    * Requests to leave entirely alone (no span, no metrics, no log line), such as health checks.
    * Strings match the whole path exactly; the query string is never part of the path.
    */
-  ignore?: IgnoreMatcher | IgnoreMatcher[] | undefined;
+  ignore?: IgnoreMatcher | readonly IgnoreMatcher[] | undefined;
   /**
    * One log line per request (method, route, status, duration). `false` turns it off;
    * `sampleRate` (0 to 1, default 1) keeps a share of the successful lines. Lines for 5xx
