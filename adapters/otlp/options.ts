@@ -227,6 +227,16 @@ function checkShape(options: OtlpOptions): void {
   )
     fail('name', `option name is ${describeValue(options.name)}; use letters, digits, '.', '_' or '-'`);
   if (options.endpoints !== undefined) {
+    if (
+      options.endpoints === null ||
+      typeof options.endpoints !== 'object' ||
+      Array.isArray(options.endpoints)
+    )
+      fail(
+        'endpoints',
+        `option endpoints is ${describeValue(options.endpoints)}; pass an object such as { traces: 'http://collector:4318/v1/traces' }`,
+        ErrorCodes.CONFIG_INVALID_TYPE,
+      );
     for (const key of Object.keys(options.endpoints)) oneOf(`endpoints.${key}`, key, SIGNALS);
   }
   if (options.headers !== undefined) validateHeaders('headers', options.headers);

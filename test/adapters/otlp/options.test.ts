@@ -121,6 +121,7 @@ describe('otlp() protocol, timeout, compression, temporality', () => {
     [{ timeoutMs: 2 ** 32 }, 'timeoutMs'],
     [{ metricIntervalMs: 2 ** 31 }, 'metricIntervalMs'],
     [{ endpoints: { events: 'http://x' } }, 'endpoints.events'],
+    [{ endpoints: null }, 'endpoints'],
     [{ url: 'collector:4318' }, 'url'],
     [{ colour: 'blue' }, 'colour'],
     [{ channel: 'fast' }, 'channel'],
