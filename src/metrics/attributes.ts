@@ -90,6 +90,9 @@ function repair(attributes: Attributes, maxLength: number, drops: DropCounter): 
     if (key !== '') {
       try {
         v = attributes[key];
+        // Unset, as `region: process.env.REGION` may be: OpenTelemetry's Attributes type allows it,
+        // and spans leave it out too. It is no input lost.
+        if (v === undefined) continue;
         value = fitted(v, maxLength);
       } catch {
         // A getter that throws, or a value that cannot be looked at: that attribute is dropped.

@@ -173,6 +173,18 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toMatchObject({ invalid_attribute: 3, truncated_attribute: 1 });
   });
 
+  it('leaves out an attribute whose value is undefined (a variable that is not set), uncounted, as spans do', async () => {
+    const { obs, memory } = startCaptured();
+    obs.metrics.counter('orders').add(1, { plan: 'pro', region: process.env.SIGHTLINE_TEST_UNSET });
+    obs.metrics.histogram('checkout.duration').startTimer({ tenant: undefined })({ status: 'ok' });
+    obs.trace('checkout', { attributes: { tenant: undefined } }, () => {});
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => ['orders', 'checkout.duration'].includes(p.name));
+    expect(points.map((p) => p.attributes)).toEqual([{ plan: 'pro' }, { status: 'ok' }]);
+    expect(memory.spans()[0]?.attributes).toEqual({});
+    expect(obs.drops()).toEqual({});
+  });
+
   it('truncates long strings inside array attributes, as on spans', async () => {
     const { obs, memory } = startCaptured({ maxAttributeLength: 16 });
     obs.metrics.counter('tagged').add(1, { tags: ['short', 'y'.repeat(100)] });
