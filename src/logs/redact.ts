@@ -29,8 +29,14 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 
 export const REDACTED = '[Redacted]';
 
-/** Keys under which Node keeps a message's headers as name, value pairs. */
-const RAW_PAIRS = new Set(['rawHeaders', 'rawTrailers']);
+/**
+ * Keys under which an array holds headers as name, value pairs: Node's `rawHeaders` and
+ * `rawTrailers`, and `headers` as `http.request()` and undici take and hold them.
+ */
+const PAIR_KEYS = new Set(['rawHeaders', 'rawTrailers', 'headers', 'trailers']);
+
+/** A header name as HTTP defines it (a token): a list of names has no other entries. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * pino writes a line's objects at any depth, so all it writes is walked, up to this limit that keeps
@@ -96,7 +102,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
         next =
-          RAW_PAIRS.has(key) && Array.isArray(value)
+          PAIR_KEYS.has(key) && Array.isArray(value)
             ? rawPairs(value, depth, done)
             : inner(value, depth, done);
       }
@@ -125,21 +131,27 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         out[i] = next;
       }
     }
-    return out ?? (arr as unknown[]);
+    const walked = out ?? (arr as unknown[]);
+    return isHeaderPairs(walked) ? hidePairs(walked, arr) : walked;
   };
 
   /**
-   * A message's headers as Node holds them as it stands (`rawHeaders`: a name, then its value), as
-   * a serializer given the request itself may return them: the value after a name to hide is hidden.
+   * Headers under a key that holds them as name, value pairs (`rawHeaders`, as a serializer given
+   * the request itself may return them; `headers`, as undici holds a request's): the value after a
+   * name to hide is hidden.
    */
   const rawPairs = (pairs: readonly unknown[], depth: number, done: Walked): unknown => {
     const walked = inner(pairs, depth, done);
-    if (!Array.isArray(walked)) return walked;
+    return Array.isArray(walked) ? hidePairs(walked, pairs) : walked;
+  };
+
+  /** `walked` with the value after each name to hide hidden; `given`, the array walked, is never changed. */
+  const hidePairs = (walked: unknown[], given: readonly unknown[]): unknown[] => {
     let out: unknown[] | undefined;
     for (let i = 0; i + 1 < walked.length; i += 2) {
       const name: unknown = walked[i];
       if (typeof name !== 'string' || !isSensitive(name) || walked[i + 1] == null) continue;
-      out ??= walked === pairs ? copyArray(walked) : walked;
+      out ??= walked === given ? copyArray(walked) : walked;
       out[i + 1] = REDACTED;
     }
     return out ?? walked;
@@ -348,6 +360,24 @@ function isInjectedRequest(value: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Headers as name, value pairs wherever they are (Node's `rawHeaders` given as the line, or under a
+ * key of the caller's; `Object.entries(req.headers)`'s pairs): an even number of entries, each even
+ * one a header name, and some value no header name could be (`Bearer …`, `sid=…`, `host:port`), which
+ * tells them from a list of header names (a CORS configuration's `['Authorization', 'Content-Type']`).
+ */
+function isHeaderPairs(arr: readonly unknown[]): boolean {
+  if (arr.length < 2 || arr.length % 2 !== 0 || typeof arr[0] !== 'string') return false;
+  let valueSeen = false;
+  for (let i = 0; i < arr.length; i += 2) {
+    const name = arr[i];
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) return false;
+    const value = arr[i + 1];
+    if (!valueSeen && typeof value === 'string') valueSeen = !HEADER_NAME.test(value);
+  }
+  return valueSeen;
 }
 
 /** An error's texts that pino writes: each may quote a URL. */

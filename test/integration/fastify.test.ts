@@ -208,6 +208,19 @@ beforeAll(async () => {
     obs.log.info({ ctx: { request } }, 'nested state');
     return 'profile';
   });
+  // A route whose own req serializer writes the headers as the connection holds them.
+  app.get(
+    '/audited',
+    {
+      logSerializers: {
+        req: (req: { method: string; raw: { rawHeaders: string[] } }) => ({
+          method: req.method,
+          headers: req.raw.rawHeaders,
+        }),
+      },
+    },
+    async () => 'audited',
+  );
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
@@ -556,6 +569,23 @@ describe('sightlineFastify', () => {
     });
     expect(incoming.req.host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(typeof incoming.req.remotePort).toBe('number');
+  });
+
+  it('redacts the raw headers a route’s own req serializer writes into Fastify’s incoming request line', async () => {
+    const reply = await request(base, '/audited', {
+      headers: { authorization: `Bearer ${SECRET}`, cookie: `sid=${SECRET}`, 'x-request-id': 'r-2' },
+    });
+    expect(reply.status).toBe(200);
+    await waitForSpans(obs, memory, server('/audited'));
+
+    const incoming = rawLines
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'incoming request' && l.req?.headers);
+    expect(JSON.stringify(incoming)).not.toContain(SECRET);
+    const headers: string[] = incoming.req.headers;
+    expect(headers[headers.indexOf('authorization') + 1]).toBe('[Redacted]');
+    expect(headers[headers.indexOf('cookie') + 1]).toBe('[Redacted]');
+    expect(headers[headers.indexOf('x-request-id') + 1]).toBe('r-2');
   });
 
   it('writes a request of app.inject() as the same redacted summary as a request over the network', async () => {

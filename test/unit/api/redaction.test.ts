@@ -590,6 +590,58 @@ describe('redaction, on by default', () => {
     expect(rawHeaders.slice(0, 4)).toEqual(['Authorization', '[Redacted]', 'Accept', 'json']);
   });
 
+  it('hides a secret header in headers held as name, value pairs, wherever the line has them', async () => {
+    const { obs, lines } = startCaptured();
+    const corsHeaders = ['Authorization', 'Content-Type'];
+    await serveOnce(
+      (request) => {
+        obs.log.info({ headers: request.rawHeaders }, 'under headers');
+        obs.log.info({ upstream: { raw: request.rawHeaders } }, 'under a key of its own');
+        obs.log.info('as %o', request.rawHeaders);
+        obs.log.info({ entries: Object.entries(request.headers) }, 'as entries');
+        const log = obs.log.child({}, { serializers: { req: (r: IncomingMessage) => r.rawHeaders } });
+        log.info({ req: request }, 'as what a serializer returns');
+        obs.log.info({ cors: { allowedHeaders: corsHeaders } }, 'a list of names');
+      },
+      '/orders',
+      { Authorization: `Bearer ${SECRET}`, Cookie: `sid=${SECRET}`, Accept: 'json' },
+    );
+
+    expect(lines).toHaveLength(6);
+    expect(lines.join('')).not.toContain(SECRET);
+    const [headers, own, , entries, serialized, cors] = lines.map((l) => JSON.parse(l));
+    expect(headers.headers.slice(0, 6)).toEqual([
+      'Authorization',
+      '[Redacted]',
+      'Cookie',
+      '[Redacted]',
+      'Accept',
+      'json',
+    ]);
+    expect(own.upstream.raw.slice(0, 2)).toEqual(['Authorization', '[Redacted]']);
+    expect(entries.entries.slice(0, 3)).toEqual([
+      ['authorization', '[Redacted]'],
+      ['cookie', '[Redacted]'],
+      ['accept', 'json'],
+    ]);
+    expect(serialized.req.slice(0, 2)).toEqual(['Authorization', '[Redacted]']);
+    // A list of header names is no list of values: left as it is.
+    expect(cors.cors.allowedHeaders).toEqual(corsHeaders);
+  });
+
+  it('hides a secret header in the name, value pairs an HTTP client holds as a request’s headers', () => {
+    const { obs, lines } = startCaptured();
+    // undici's request as its diagnostics channel gives it: headers as a flat list of pairs.
+    obs.log.info({ request: { method: 'GET', headers: ['x-api-key', 'abc123', 'accept', 'json'] } }, 'out');
+
+    expect(JSON.parse(lines[0] ?? '{}').request.headers).toEqual([
+      'x-api-key',
+      '[Redacted]',
+      'accept',
+      'json',
+    ]);
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
