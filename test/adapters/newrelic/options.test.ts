@@ -1,9 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { newrelic } from '../../../adapters/newrelic/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type NewRelicOptions, newrelic } from '../../../adapters/newrelic/index.js';
 import { resolveOptions } from '../../../adapters/newrelic/options.js';
 import { SightlineConfigError } from '../../../src/diag/errors.js';
-import { configError, expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
+import {
+  configError,
+  expectOnlyProductionSetsUp,
+  FAST_CHANNEL,
+  startWith,
+  stopSightline,
+} from '../harness.js';
 import { LICENSE_KEY } from './helpers.js';
+import { endpointsFor, startNrIntake } from './intake-server.js';
 
 afterEach(stopSightline);
 
@@ -69,6 +76,40 @@ describe('newrelic options and environment', () => {
     expect(e.code).toBe('SL_ERR_CONFIG_MISSING_CREDENTIALS');
     expect(e.option).toBe('newrelic.licenseKey');
     expect(e.message).toContain('NEW_RELIC_LICENSE_KEY');
+  });
+
+  it('needs no license key when OTEL_<SIGNAL>_EXPORTER=none turns off every signal it would send', async () => {
+    const intake = await startNrIntake({ licenseKey: KEY });
+    const { events: _events, ...endpoints } = endpointsFor(intake);
+    const adapter = (options: NewRelicOptions = {}) =>
+      newrelic({ env: {}, endpoints, channel: FAST_CHANNEL, ...options });
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    vi.stubEnv('OTEL_TRACES_EXPORTER', 'none');
+    try {
+      // Log lines for a forwarder on stdout: nothing goes to New Relic.
+      const { obs, lines } = startWith(adapter());
+      obs.metrics.counter('orders').add(1);
+      await obs.trace('work', () => obs.log.info('done'));
+      await obs.forceFlush();
+      expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ message: 'done', 'entity.name': 'checkout' });
+      expect(intake.requests).toEqual([]);
+      await stopSightline();
+      // What is still sent needs the key: log lines to the Log API, anomaly events.
+      expect(configError(() => startWith(adapter({ logs: 'api' }))).code).toBe(
+        'SL_ERR_CONFIG_MISSING_CREDENTIALS',
+      );
+      expect(configError(() => startWith(adapter({ accountId: 42 }))).code).toBe(
+        'SL_ERR_CONFIG_MISSING_CREDENTIALS',
+      );
+      vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+      startWith(adapter({ logs: 'api' }));
+      await stopSightline();
+      vi.stubEnv('OTEL_TRACES_EXPORTER', 'otlp');
+      expect(configError(() => startWith(adapter())).option).toBe('newrelic.licenseKey');
+    } finally {
+      vi.unstubAllEnvs();
+      await intake.close();
+    }
   });
 
   it('listed for production only, needs no license key in development', async () => {
