@@ -567,9 +567,9 @@ export class StreamingDetector implements Detector {
     const perDay = Math.max(this.pointsFirstDay, 24);
 
     // --- Baseline -------------------------------------------------------------------------
-    const daySlot = DAY.slotOf(s, ts);
+    const daySlot = DAY.slotOf(s, ts, o.clock);
     const di = DAY.lookup(p, this.dayAt, this.stride, daySlot);
-    const weekSlot = WEEK.slotOf(s, ts);
+    const weekSlot = WEEK.slotOf(s, ts, o.clock);
     const wi = WEEK.lookup(p, this.weekAt, this.stride, weekSlot);
     const dayOff = DAY.offsetAt(p, di);
     // Shortly after a change was accepted, values back near the old level mean it was a burst

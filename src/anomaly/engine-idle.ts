@@ -1,3 +1,5 @@
+import type { WallClock } from './wall-clock.js';
+
 /** Opening and closing hours move by a few minutes from one day to the next. */
 const SLOT_MS = 15 * 60_000;
 const DAY_SLOTS = 96;
@@ -45,11 +47,16 @@ export class IdleHours {
   private fed = 0;
   private zeroShare = 0;
 
-  constructor(private readonly intervalMs: number) {}
+  /** `clock`: the zone whose wall clock tells the time of day, as it does the detector's profiles. */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly clock: WallClock,
+  ) {}
 
   /** Records a value and tells whether it repeats what the series did near this time yesterday. */
   record(value: number, now: number): DailyIdle {
-    const slot = Math.floor(now / SLOT_MS);
+    // Quarter hours on the wall clock: a day after a change of offset, yesterday's hours are there.
+    const slot = Math.floor((now + this.clock.offsetAt(now)) / SLOT_MS);
     if (!Number.isFinite(slot)) return NOT_IDLE;
     this.fed++;
     const weight = Math.max(this.intervalMs / DAY_MS, 1 / this.fed);

@@ -25,6 +25,7 @@ import {
 } from './engine-series.js';
 import { explain } from './explain.js';
 import type { DetectorOptions } from './types.js';
+import { processTimeZone, UTC, type WallClock, wallClock } from './wall-clock.js';
 
 export interface EngineOptions {
   intervalMs: number;
@@ -32,6 +33,8 @@ export interface EngineOptions {
   sensitivity: DetectorOptions['sensitivity'];
   /** Points before the first alert; default the detector's. */
   warmup?: number;
+  /** IANA zone whose time of day and week the detectors' profiles follow; default the process's. */
+  timeZone?: string;
   /** Cycles an episode must stay outside its band before an event; default per series (drifts: 1; outages: two silent cycles). */
   confirmCycles?: number;
   watchHttp: boolean;
@@ -152,6 +155,8 @@ export class AnomalyEngine extends MetricReader {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly options: EngineOptions;
+  /** The wall clock of `options.timeZone`, which the detectors' profiles follow too. */
+  private readonly clock: WallClock;
   private cycle = 0;
   /** When the last cycle collected, on the wall clock and on the process's own. */
   private collectedAt: { wall: number; own: number } | undefined;
@@ -168,6 +173,7 @@ export class AnomalyEngine extends MetricReader {
       ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.options = options;
+    this.clock = wallClock(options.timeZone ?? processTimeZone()) ?? UTC;
     this.levels = levelsOf(options.cardinalityLimit ?? 2000);
   }
 
@@ -307,12 +313,13 @@ export class AnomalyEngine extends MetricReader {
         // detector's long cooldown would only hide a real fault behind an unconfirmed blip.
         cooldown: ENGINE_COOLDOWN,
         ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
+        ...(this.options.timeZone !== undefined ? { timeZone: this.options.timeZone } : {}),
       }),
       sample,
       seenCycle: cycle,
       admitted: cycle,
       since: undefined,
-      idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs) : undefined,
+      idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs, this.clock) : undefined,
       last: undefined,
       episode: newEpisodeState(),
     };

@@ -1,6 +1,7 @@
 import { AnomalyOptionError } from './errors.js';
 import { normalTailSurprise } from './robust-stats.js';
 import type { AnomalyDirection, DetectorOptions, SeasonalityMode } from './types.js';
+import { processTimeZone, UTC, type WallClock, wallClock } from './wall-clock.js';
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedOptions {
@@ -18,6 +19,8 @@ export interface ResolvedOptions {
   minAbsoluteImpact: number;
   transform: 'auto' | 'none' | 'sqrt' | 'log';
   acceptAfter: number;
+  /** The wall clock of the zone whose time of day the seasonal profiles follow. */
+  clock: WallClock;
 }
 
 const PRESETS = { low: 0.25, medium: 0.5, high: 0.75 } as const;
@@ -135,6 +138,20 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     );
   }
 
+  let clock: WallClock | undefined;
+  if (o.timeZone === undefined) {
+    // The process's own zone is the runtime's; should it not know it after all, UTC as before.
+    clock = wallClock(processTimeZone()) ?? UTC;
+  } else {
+    clock = typeof o.timeZone === 'string' ? wallClock(o.timeZone) : undefined;
+    if (clock === undefined) {
+      fail(
+        'TIME_ZONE',
+        `anomaly option "timeZone" must be an IANA time zone name; got ${show(o.timeZone)}. Pass e.g. 'America/New_York' or 'UTC'.`,
+      );
+    }
+  }
+
   const cutoff = cutoffFor(sensitivity);
   return {
     cutoff,
@@ -149,5 +166,6 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     minAbsoluteImpact: numOption('minAbsoluteImpact', 'MIN_ABSOLUTE_IMPACT', o.minAbsoluteImpact, 0),
     transform,
     acceptAfter: intOption('acceptAfter', 'ACCEPT_AFTER', o.acceptAfter, 1, 6),
+    clock,
   };
 }

@@ -1,7 +1,10 @@
+import type { WallClock } from './wall-clock.js';
+
 /**
  * An online seasonal profile: one additive offset and one mean absolute deviation per slot of a
  * period (slot of day, hour of week), Holt-Winters/Brutlag style. Memory is fixed at
- * 12 bytes per slot whatever the stream length.
+ * 12 bytes per slot whatever the stream length. Slots are read on a time zone's wall clock, as
+ * traffic follows its users' day: after a change of offset it comes at the same slots.
  *
  * One instance describes a period and is shared by every series: each series hands in its own
  * storage, `records` (Float32: the record of slot `i` is the `recordFloats` floats from
@@ -17,9 +20,9 @@
  * const state = new Float64Array(SeasonalProfile.stateFloats + SeasonalProfile.rangeFloats);
  * const stride = SeasonalProfile.recordFloats; // one series alone: records side by side
  * daily.clear(records, 0, stride, state);
- * const r = daily.record(0, stride, daily.slotOf(state, Date.now()));
+ * const r = daily.record(0, stride, daily.slotOf(state, Date.now(), UTC));
  * daily.learn(records, r, state, 4.2, 0.3);
- * daily.offsetAt(records, daily.lookup(records, 0, stride, daily.slotOf(state, Date.now()))); // 4.2
+ * daily.offsetAt(records, daily.lookup(records, 0, stride, daily.slotOf(state, Date.now(), UTC))); // 4.2
  * ```
  */
 export class SeasonalProfile {
@@ -35,7 +38,8 @@ export class SeasonalProfile {
   private readonly gamma: number;
   /**
    * Per-series scalars in the caller's Float64 state. The slot cache (consecutive points mostly
-   * fall in the same slot, so the modulo arithmetic is skipped then): `[from, to)` and its slot.
+   * fall in the same slot, so the offset and the modulo arithmetic are skipped then): `[from, to)`
+   * and its slot.
    */
   private readonly cacheFrom: number;
   private readonly cacheTo: number;
@@ -70,19 +74,22 @@ export class SeasonalProfile {
 
   // slotOf and lookup keep their common case in a few bytes of bytecode, so the compiler inlines
   // them into the detector's update instead of calling out (and boxing the timestamp) twice.
-  slotOf(state: Float64Array, timestampMs: number): number {
+  slotOf(state: Float64Array, timestampMs: number, clock: WallClock): number {
     return timestampMs >= state[this.cacheFrom]! && timestampMs < state[this.cacheTo]!
       ? state[this.cacheSlot]!
-      : this.locate(state, timestampMs);
+      : this.locate(state, timestampMs, clock);
   }
 
-  private locate(state: Float64Array, timestampMs: number): number {
+  private locate(state: Float64Array, timestampMs: number, clock: WallClock): number {
     const p = this.periodMs;
-    const phase = ((timestampMs % p) + p) % p;
+    const local = timestampMs + clock.offsetAt(timestampMs);
+    const phase = ((local % p) + p) % p;
     const s = Math.min(Math.floor(phase / this.slotMs), this.slots - 1);
     const from = timestampMs - (phase - s * this.slotMs);
-    state[this.cacheFrom] = from;
-    state[this.cacheTo] = from + this.slotMs;
+    // A slot ends where the offset changes: the clock going back an hour repeats the slots of that
+    // hour, and going forward skips them.
+    state[this.cacheFrom] = Math.max(from, clock.from);
+    state[this.cacheTo] = Math.min(from + this.slotMs, clock.to);
     state[this.cacheSlot] = s;
     return s;
   }
@@ -196,7 +203,7 @@ export class SeasonalProfile {
   }
 
   clear(records: Float32Array, at: number, stride: number, state: Float64Array): void {
-    // The slot cache is a function of the timestamp alone and stays valid.
+    // The slot cache is a function of the timestamp and the series' clock alone and stays valid.
     const width = SeasonalProfile.recordFloats;
     for (let i = 0; i < this.slots; i++) records.fill(0, at + stride * i, at + stride * i + width);
     state[this.rangeAge] = this.slots;

@@ -98,6 +98,13 @@ export interface DetectorOptions {
    * (integer >= 1). Outages (drop to about zero) are never accepted. Default 6.
    */
   acceptAfter?: number | undefined;
+  /**
+   * IANA time zone whose wall clock the daily and weekly profiles follow ('America/New_York'), as
+   * traffic follows its users' day: after a daylight-saving change the morning comes at the same
+   * slots, not an hour off. Default the process's zone, as `Intl.DateTimeFormat()` reads it (the
+   * `TZ` variable's, else the system's; UTC in most containers).
+   */
+  timeZone?: string | undefined;
 }
 
 /**

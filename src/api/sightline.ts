@@ -201,6 +201,7 @@ export class SightlineInstance implements Sightline {
               sensitivity: config.anomaly.sensitivity,
               ...(config.anomaly.warmup !== undefined ? { warmup: config.anomaly.warmup } : {}),
               ...(config.anomaly.confirm !== undefined ? { confirmCycles: config.anomaly.confirm } : {}),
+              ...(config.anomaly.timeZone !== undefined ? { timeZone: config.anomaly.timeZone } : {}),
               watchHttp: config.anomaly.http,
               detected,
               service: config.service,

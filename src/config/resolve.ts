@@ -10,6 +10,7 @@ import {
   describeType,
   describeValue,
 } from '../diag/errors.js';
+import { wallClock } from '../anomaly/wall-clock.js';
 import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
@@ -184,6 +185,7 @@ const ANOMALY_OPTIONS: ReadonlySet<string> = new Set<keyof AnomalyConfig>([
   'warmup',
   'confirm',
   'exportBands',
+  'timeZone',
 ]);
 
 function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | undefined {
@@ -200,6 +202,9 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   checkNumber(`${option}.warmup`, v.warmup, 10, 1_000_000, true);
   checkBoolean(`${option}.exportBands`, v.exportBands);
   checkNumber(`${option}.confirm`, v.confirm, 1, 100, true);
+  if (v.timeZone !== undefined && (typeof v.timeZone !== 'string' || wallClock(v.timeZone) === undefined)) {
+    fail(`${option}.timeZone`, v.timeZone, "pass an IANA time zone name such as 'America/New_York' or 'UTC'");
+  }
   return {
     sensitivity: v.sensitivity,
     maxSeries: v.maxSeries,
@@ -207,6 +212,7 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
     warmup: v.warmup,
     confirm: v.confirm,
     exportBands: v.exportBands,
+    timeZone: v.timeZone,
   };
 }
 

@@ -34,6 +34,11 @@ export interface AnomalyConfig {
    * series (attribute `sightline.metric` names it), to chart the learned band in any backend.
    */
   exportBands?: boolean | undefined;
+  /**
+   * IANA time zone whose time of day and week the detector's daily and weekly profiles follow
+   * ('America/New_York'), so a daylight-saving change does not move them; default the process's.
+   */
+  timeZone?: string | undefined;
 }
 
 /** Options that a per-environment profile may set. */
@@ -88,7 +93,8 @@ export interface ResolvedConfig {
   readonly outbound: boolean;
   readonly anomaly:
     | Readonly<
-        Required<Omit<AnomalyConfig, 'warmup' | 'confirm'>> & Pick<AnomalyConfig, 'warmup' | 'confirm'>
+        Required<Omit<AnomalyConfig, 'warmup' | 'confirm' | 'timeZone'>> &
+          Pick<AnomalyConfig, 'warmup' | 'confirm' | 'timeZone'>
       >
     | false;
   readonly shutdownTimeout: number;

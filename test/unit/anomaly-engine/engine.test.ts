@@ -8,7 +8,7 @@ import { DropCounter } from '../../../src/internal/drops.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
-import { gaussian, poisson } from '../anomaly/series.js';
+import { CLOCK_CHANGES, gaussian, poisson, wallTime } from '../anomaly/series.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -36,7 +36,7 @@ const DAY_CYCLES = 1440;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** An engine fed one cycle of points a minute, with simulated timestamps, so days of cycles run in a moment. */
-function minuteCycles(detected: ReadonlySet<string>, watchHttp: boolean) {
+function minuteCycles(detected: ReadonlySet<string>, watchHttp: boolean, timeZone?: string) {
   const heard: AnomalyEvent[] = [];
   const diag = createDiag({ level: 'none' });
   const engine = new AnomalyEngine({
@@ -50,6 +50,7 @@ function minuteCycles(detected: ReadonlySet<string>, watchHttp: boolean) {
     emit: (e) => heard.push(e),
     diag,
     drops: new DropCounter(diag),
+    ...(timeZone !== undefined ? { timeZone } : {}),
   });
   const feedPoints = (cycle: number, points: MetricPoint[]) =>
     engine.feed(extractSamples(points, detected, watchHttp, MINUTE / 1000), T0 + cycle * MINUTE);
@@ -567,6 +568,40 @@ describe('the anomaly engine', () => {
     },
   );
 
+  // The record of a rate's idle hours compared each quarter hour with the one 24 hours before: the
+  // day after the clocks changed, the shop closed or opened an hour off it by UTC, and before the
+  // detector knew the shop's hours that was reported as an outage or a surge.
+  it('does not report the closing or opening of a business-hours rate in its first days after a clock change', () => {
+    const detected = new Set(['orders.placed']);
+    const heard: string[] = [];
+    for (const change of CLOCK_CHANGES) {
+      // Opened at 09:00 on the wall clock the day before the change, for four days.
+      const dayBefore = Math.floor(wallTime(change, change.at) / (DAY_CYCLES * MINUTE)) - 1;
+      const start = (dayBefore * DAY_CYCLES + 9 * 60 - change.before * 60) * MINUTE;
+      for (let seed = 1; seed <= 4; seed++) {
+        const { heard: events, engine } = minuteCycles(detected, false, change.zone);
+        const rand = prng(seed);
+        for (let t = start; t < start + 4 * DAY_CYCLES * MINUTE; t += MINUTE) {
+          const minute = (wallTime(change, t) / MINUTE) % DAY_CYCLES;
+          feedCount(
+            engine,
+            detected,
+            minute >= 9 * 60 && minute < 18 * 60 ? 30 + Math.round(rand() * 20) : 0,
+            t,
+          );
+        }
+        // The first evening cannot be told from an outage.
+        const later = events.filter((e) => e.time > start + 10 * 60 * MINUTE);
+        heard.push(
+          ...later.map(
+            (e) => `${change.zone} seed ${seed} ${new Date(e.time).toISOString()} ${e.explanation}`,
+          ),
+        );
+      }
+    }
+    expect(heard).toEqual([]);
+  });
+
   it('reports an outage of a business-hours rate in its hours, also at the hour of the day before', () => {
     const { heard, feed } = minuteEngine('orders.placed', 'counter');
     const rand = prng(1);
@@ -583,6 +618,41 @@ describe('the anomaly engine', () => {
       ['2024-01-03T11:01:00.000Z', 0],
     ]);
   });
+
+  // The detector's profiles were read on UTC: after the clocks changed, the morning's rise and the
+  // evening's fall came an hour off the day before by UTC, and were reported as incidents.
+  it.each(CLOCK_CHANGES.map((c) => [c.zone, new Date(c.at).toISOString().slice(0, 10), c] as const))(
+    'follows the time zone set in init() through the clock change in %s on %s',
+    async (_zone, _on, change) => {
+      // Orders with a daily shape on the wall clock, at five-minute cycles, for a week before the
+      // clocks change and three days after.
+      const interval = 300_000;
+      const heard: string[] = [];
+      for (let seed = 1; seed <= 4; seed++) {
+        let now = change.at - 7 * DAY_CYCLES * MINUTE;
+        const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+        try {
+          const { obs } = startCaptured({ metricInterval: interval, anomaly: { timeZone: change.zone } });
+          const engine = (obs as SightlineInstance).anomalyEngine!;
+          obs.onAnomaly((e) => {
+            if (e.time >= change.at)
+              heard.push(`seed ${seed}: ${new Date(e.time).toISOString()} ${e.explanation}`);
+          });
+          const orders = obs.metrics.counter('orders.placed', { detect: true });
+          const rand = prng(seed);
+          while (now < change.at + 3 * DAY_CYCLES * MINUTE) {
+            orders.add(poisson(rand, 20 + 400 * dailyShape(wallTime(change, now) / MINUTE)));
+            now += interval;
+            await engine.runCycle();
+          }
+          await obs.shutdown();
+        } finally {
+          clock.mockRestore();
+        }
+      }
+      expect(heard).toEqual([]);
+    },
+  );
 
   it('reports a memory leak that the baseline follows, once, as a drift from the level before it', () => {
     // A heap gauge with a GC sawtooth for three days, then leaking 5 MB an hour: the baseline

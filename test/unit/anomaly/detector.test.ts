@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { type AnomalyResult, createDetector, type DetectorOptions } from '../../../src/anomaly/index.js';
-import { DAY_POINTS, dailyShape, gaussian, isWeekend, MINUTE, poisson, prng, STEP, T0 } from './series.js';
+import {
+  CLOCK_CHANGES,
+  type ClockChange,
+  DAY_POINTS,
+  dailyShape,
+  gaussian,
+  isWeekend,
+  MINUTE,
+  poisson,
+  prng,
+  STEP,
+  T0,
+  wallTime,
+} from './series.js';
 
 function run(values: number[], options?: DetectorOptions): AnomalyResult[] {
   const d = createDetector(options);
@@ -234,6 +247,84 @@ describe('no alerts on normal behaviour', () => {
     const rand = prng(15);
     const v = Array.from({ length: 20_000 }, () => poisson(rand, 0.5));
     expect(starts(run(v))).toEqual([]);
+  });
+});
+
+describe('the wall clock of a time zone', () => {
+  const DAY_MS = DAY_POINTS * STEP;
+  const wallHour = (wall: number) => (wall % DAY_MS) / (60 * MINUTE);
+  /** Means by the time on the wall clock of the users: a daily shape, business hours, quiet weekends. */
+  const daily = (wall: number) => 2 + 200 * dailyShape((wall % DAY_MS) / STEP);
+  const business = (wall: number) => (wallHour(wall) >= 9 && wallHour(wall) < 18 ? 200 : 0);
+  const weekdays = (wall: number) => {
+    // The epoch was a Thursday.
+    const weekend = (Math.floor(wall / DAY_MS) + 3) % 7 >= 5;
+    return 5 + (weekend ? 20 : 150) * dailyShape((wall % DAY_MS) / STEP);
+  };
+
+  /** The same zone at its offset before the change, for good: `Etc/GMT+5` is five hours behind UTC. */
+  function withoutChange(change: ClockChange): ClockChange {
+    const sign = change.before > 0 ? '-' : '+';
+    return { ...change, zone: `Etc/GMT${sign}${Math.abs(change.before)}`, after: change.before };
+  }
+
+  /**
+   * Episodes in the week after each clock change of 16 seeded series learned at five-minute points
+   * from midnight UTC `days` before its day, with the time on the users' wall clock at which they
+   * start.
+   */
+  function afterClockChange(
+    days: number,
+    options: DetectorOptions,
+    mean: (wall: number, change: ClockChange) => number,
+    changes: readonly ClockChange[] = CLOCK_CHANGES,
+  ): string[] {
+    const heard: string[] = [];
+    for (const change of changes) {
+      for (let seed = 1; seed <= 16; seed++) {
+        const d = createDetector({ ...options, timeZone: change.zone });
+        const rand = prng(seed);
+        const from = (Math.floor(change.at / DAY_MS) - days) * DAY_MS;
+        for (let t = from; t < change.at + 7 * DAY_MS; t += STEP) {
+          const wall = wallTime(change, t);
+          const r = d.update(poisson(rand, mean(wall, change)), t);
+          if (!r.episodeStart || t < change.at) continue;
+          const on = new Date(change.at).toISOString().slice(0, 10);
+          heard.push(`${on} seed ${seed}: ${r.kind} at ${new Date(wall).toISOString()} on the wall clock`);
+        }
+      }
+    }
+    return heard;
+  }
+
+  // Bucketed on UTC, the profiles met the morning, the evening and the opening and closing hours an
+  // hour early or late after each change: 23 to 28 episodes in 16 series of a daily shape, 76 to 155
+  // of business hours, and 8 in the 64 series with quiet weekends, which had 1 without the change.
+  it('stays quiet on a daily pattern of local time after the clocks change', () => {
+    expect(afterClockChange(14, {}, daily)).toEqual([]);
+  });
+
+  it('stays quiet on business hours of local time after the clocks change', () => {
+    expect(afterClockChange(14, {}, business)).toEqual([]);
+  });
+
+  it('reports no more on quiet weekends of local time after the clocks change than without it', () => {
+    const weekly = { seasonality: 'weekly' } as const;
+    const unchanged = afterClockChange(28, weekly, weekdays, CLOCK_CHANGES.map(withoutChange));
+    expect(afterClockChange(28, weekly, weekdays).length).toBeLessThanOrEqual(unchanged.length);
+  });
+
+  it('reports an outage in business hours after the clocks change, while it lasts', () => {
+    // Out from 11:00 to 13:00 on the wall clock, three days after the change.
+    const outageDay = (change: ClockChange) => Math.floor(wallTime(change, change.at) / DAY_MS) + 3;
+    const heard = afterClockChange(14, {}, (wall, change) =>
+      Math.floor(wall / DAY_MS) === outageDay(change) && wallHour(wall) >= 11 && wallHour(wall) < 13
+        ? 0
+        : business(wall),
+    );
+    const inOutage = heard.filter((line) => /T1[12]:\d\d:00.000Z on the wall clock$/.test(line));
+    // Each of the 16 series of each change, named by its change and seed.
+    expect(new Set(inOutage.map((line) => line.split(':')[0])).size).toBe(4 * 16);
   });
 });
 

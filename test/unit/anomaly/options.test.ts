@@ -21,6 +21,8 @@ describe('detector options', () => {
       { sensitivity: 'high', direction: 'up', seasonality: 'weekly' },
       { sensitivity: 0, direction: 'down', seasonality: 'none', warmup: 10, cooldown: 0 },
       { sensitivity: 1, transform: 'log', minRelativeImpact: 0, minAbsoluteImpact: 5, acceptAfter: 1 },
+      { timeZone: 'America/New_York' },
+      { timeZone: 'UTC' },
     ]) {
       expect(codeOf(options)).toBeUndefined();
     }
@@ -38,6 +40,9 @@ describe('detector options', () => {
     expect(codeOf({ minAbsoluteImpact: -3 })).toBe('SL_ERR_ANOMALY_MIN_ABSOLUTE_IMPACT');
     expect(codeOf({ transform: 'cube' })).toBe('SL_ERR_ANOMALY_TRANSFORM');
     expect(codeOf({ acceptAfter: 0 })).toBe('SL_ERR_ANOMALY_ACCEPT_AFTER');
+    expect(codeOf({ timeZone: 'Mars/Olympus_Mons' })).toBe('SL_ERR_ANOMALY_TIME_ZONE');
+    expect(codeOf({ timeZone: -5 })).toBe('SL_ERR_ANOMALY_TIME_ZONE');
+    expect(codeOf({ timeZone: '' })).toBe('SL_ERR_ANOMALY_TIME_ZONE');
     expect(codeOf('high')).toBe('SL_ERR_ANOMALY_OPTIONS');
     try {
       createDetector({ sensitivity: 7 });

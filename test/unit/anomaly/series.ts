@@ -49,3 +49,26 @@ export function isWeekend(i: number): boolean {
   const day = Math.floor(i / DAY_POINTS) % 7; // T0 is a Monday
   return day >= 5;
 }
+
+const HOUR = 60 * MINUTE;
+
+/** A zone's change of offset from UTC: its instant, and the offset in hours before and after it. */
+export interface ClockChange {
+  zone: string;
+  at: number;
+  before: number;
+  after: number;
+}
+
+/** Clock changes of daylight-saving time, spring and autumn, in two zones. */
+export const CLOCK_CHANGES: readonly ClockChange[] = [
+  { zone: 'America/New_York', at: Date.UTC(2024, 2, 10, 7), before: -5, after: -4 },
+  { zone: 'America/New_York', at: Date.UTC(2024, 10, 3, 6), before: -4, after: -5 },
+  { zone: 'Europe/Berlin', at: Date.UTC(2024, 2, 31, 1), before: 1, after: 2 },
+  { zone: 'Europe/Berlin', at: Date.UTC(2024, 9, 27, 1), before: 2, after: 1 },
+];
+
+/** The time on the wall clocks of a zone changing its offset as `change` says, in ms since the epoch. */
+export function wallTime(change: ClockChange, utcMs: number): number {
+  return utcMs + (utcMs < change.at ? change.before : change.after) * HOUR;
+}

@@ -341,6 +341,13 @@ describe('resolveConfig errors', () => {
     [{ servce: 'typo' }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'servce'],
     [{ anomaly: { sensitivity: 'extreme' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.sensitivity'],
     [{ anomaly: { maxSeriess: 10 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'anomaly.maxSeriess'],
+    [{ anomaly: { timeZone: 'Mars/Olympus_Mons' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.timeZone'],
+    [{ anomaly: { timeZone: -5 } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.timeZone'],
+    [
+      { profiles: { production: { anomaly: { timeZone: 'EDT' } } }, environment: 'development' },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'profiles.production.anomaly.timeZone',
+    ],
     [
       { profiles: { production: { sampling: -1 } }, environment: 'production' },
       'SL_ERR_CONFIG_INVALID_TYPE',
