@@ -9,7 +9,7 @@ import {
   type LogKeys,
 } from '../../src/export/index.js';
 import { type EventDefaults, encodeEvent } from './encode-events.js';
-import { createLogEncoder, type LogEntryDefaults, logsBody } from './encode-logs.js';
+import { createLogEncoder, type DdLogLine, type LogEntryDefaults, logsBody } from './encode-logs.js';
 import { seriesBody } from './encode-metrics.js';
 
 const ADAPTER = 'datadog';
@@ -105,26 +105,37 @@ export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChan
 
 /**
  * The `/api/v2/logs` channel. Items are sightline's JSON log lines, remapped at encode time; a
- * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut.
+ * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut, and
+ * counted through `onCut` once per line: a batch cut in halves (413) is encoded again.
  */
 export function createLogsChannel(
   config: IntakeConfig,
   url: URL,
   defaults: LogEntryDefaults,
   keys: () => LogKeys,
-): ExportChannel<string> {
+  onCut: (count: number) => void,
+): ExportChannel<DdLogLine> {
   const encoder = createLogEncoder(defaults, keys);
   const headSize = JSON.stringify(defaults).length + 64;
-  return createChannel<string>(
+  return createChannel<DdLogLine>(
     {
-      ...common<string>(config, url),
+      ...common<DdLogLine>(config, url),
       signal: 'logs',
       limits: { maxItems: 1000, maxBytes: 5_000_000 },
-      encode: (lines) => {
-        const before = encoder.truncated;
-        const body = logsBody(lines.map(encoder.entry));
-        const cut = encoder.truncated - before;
+      encode: (items) => {
+        let cut = 0;
+        const countCut = () => {
+          cut++;
+        };
+        const body = logsBody(
+          items.map((item) => {
+            if (item.counted) return encoder.entry(item.line);
+            item.counted = true;
+            return encoder.entry(item.line, countCut);
+          }),
+        );
         if (cut > 0) {
+          onCut(cut);
           config.diag.warn(
             'export.datadog.logs.truncated',
             `datadog logs: ${cut} entries over 1 MB were cut`,
@@ -132,7 +143,7 @@ export function createLogsChannel(
         }
         return { body, contentType: JSON_TYPE };
       },
-      sizeOf: (line) => line.length + headSize,
+      sizeOf: (item) => item.line.length + headSize,
     },
     options(config, 'logs'),
   );

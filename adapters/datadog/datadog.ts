@@ -104,8 +104,9 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
       opts.urls.logs,
       { service: identity.service, hostname, ddtags },
       () => ctx.logKeys,
+      (n) => ctx.countDrop('truncated_attribute', n),
     );
-    parts.logSink = createLogSink(channel);
+    parts.logSink = createLogSink(channel, (line) => ({ line, counted: false }));
     channels.push(channel);
   }
 

@@ -23,12 +23,16 @@ const PINO_LEVELS: Readonly<Record<number, string>> = {
   60: 'fatal',
 };
 
+/** A line waiting for `/api/v2/logs`; `counted` once a cut to fit 1 MB is counted for it. */
+export interface DdLogLine {
+  readonly line: string;
+  counted: boolean;
+}
+
 /** Encodes log lines into `/api/v2/logs` JSON arrays. */
 export interface LogEncoder {
-  /** One entry per line, each a JSON object string within {@link MAX_LOG_BYTES}. */
-  entry(line: string): string;
-  /** How many entries had to be cut to fit (for diagnostics). */
-  readonly truncated: number;
+  /** One entry per line, a JSON object string within {@link MAX_LOG_BYTES}; `onCut` hears of a cut. */
+  entry(line: string, onCut?: () => void): string;
 }
 
 /**
@@ -40,12 +44,11 @@ export interface LogEncoder {
  * const body = `[${lines.map(enc.entry).join(',')}]`;
  */
 export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys): LogEncoder {
-  let truncated = 0;
   const head: Record<string, unknown> = { ddsource: 'nodejs', service: defaults.service };
   if (defaults.hostname) head.hostname = defaults.hostname;
   head.ddtags = defaults.ddtags;
 
-  function entry(line: string): string {
+  function entry(line: string, onCut?: () => void): string {
     const record = JSON.parse(line) as Record<string, unknown>;
     const { messageKey, levelKey, timeKey } = keys();
     const out: Record<string, unknown> = { ...head };
@@ -64,16 +67,11 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
     const json = JSON.stringify(out);
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only long entries need measuring.
     if (json.length * 3 <= MAX_LOG_BYTES || Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
-    truncated++;
+    onCut?.();
     return shrink(out);
   }
 
-  return {
-    entry,
-    get truncated() {
-      return truncated;
-    },
-  };
+  return { entry };
 }
 
 /** Where a line has its error: pino's key, or the ECS object when Elastic's lines come first. */

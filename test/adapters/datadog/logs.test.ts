@@ -144,6 +144,22 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
   });
 
+  it('counts a log cut to 1 MB as truncated_attribute, once even when a 413 splits its batch', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    // A 413 makes the batch go out in halves, each encoded again.
+    server.script('/api/v2/logs', { status: 413 });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    obs.log.info({ blob: 'y'.repeat(1_200_000) }, 'upload');
+    obs.log.info('small');
+    await obs.forceFlush();
+    const requests = server.on('/api/v2/logs');
+    expect(requests.map((r) => r.status)).toEqual([413, 202, 202]);
+    const entries = requests.slice(1).flatMap((r) => JSON.parse(r.text) as Record<string, unknown>[]);
+    expect(entries.map((e) => e['sightline.truncated'] ?? false)).toEqual([true, false]);
+    expect(obs.drops().truncated_attribute).toBe(1);
+    expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
+  });
+
   it("keeps the type, message and stack of a log's error when it cuts the log to 1 MB", async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
