@@ -1,4 +1,3 @@
-import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import type { Diag } from '../../src/diag/diag.js';
 import {
   type ChannelOptions,
@@ -8,7 +7,6 @@ import {
   type ExportResponse,
   type LogKeys,
 } from '../../src/export/index.js';
-import { type EventDefaults, encodeEvent } from './encode-events.js';
 import { createLogEncoder, type DdLogLine, type LogEntryDefaults, logsBody } from './encode-logs.js';
 import { seriesBody } from './encode-metrics.js';
 
@@ -149,21 +147,18 @@ export function createLogsChannel(
   );
 }
 
-/** The `/api/v1/events` channel: one anomaly per request, as the Events API takes them. */
-export function createEventsChannel(
-  config: IntakeConfig,
-  url: URL,
-  defaults: EventDefaults,
-): ExportChannel<AnomalyEvent> {
-  return createChannel<AnomalyEvent>(
+/**
+ * The `/api/v1/events` channel: one anomaly per request, as the Events API takes them. Items are
+ * bodies made by `encodeEvent` when the anomaly is detected, so a tag it cuts is counted once
+ * however often the request is sent.
+ */
+export function createEventsChannel(config: IntakeConfig, url: URL): ExportChannel<string> {
+  return createChannel<string>(
     {
-      ...common<AnomalyEvent>(config, url),
+      ...common<string>(config, url),
       signal: 'events',
       limits: { maxItems: 1, maxBytes: 64 * 1024 },
-      encode: (events) => ({
-        body: encodeEvent(events[0] as AnomalyEvent, defaults),
-        contentType: JSON_TYPE,
-      }),
+      encode: (bodies) => ({ body: bodies[0] as string, contentType: JSON_TYPE }),
     },
     options(config, 'events'),
   );

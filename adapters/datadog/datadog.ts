@@ -21,6 +21,7 @@ import {
 import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
 import { bridgeDdTraceSpans } from './dd-trace-bridge.js';
 import { ddTracePropagator } from './dd-trace-propagation.js';
+import { encodeEvent } from './encode-events.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
 import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
@@ -112,14 +113,18 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
 
   let events: ExportChannel<unknown> | undefined;
   if (opts.events && intake) {
-    const channel = createEventsChannel(intake, opts.urls.events, {
-      tags,
-      service: identity.service,
-      env: identity.env,
-      hostname,
-    });
+    const channel = createEventsChannel(intake, opts.urls.events);
+    const defaults = { tags, service: identity.service, env: identity.env, hostname };
+    const onCut = () => ctx.countDrop('truncated_attribute', 1);
     parts.eventSink = (event) => {
-      channel.push(event);
+      let body: string;
+      try {
+        body = encodeEvent(event, defaults, onCut);
+      } catch {
+        channel.discard(1, 'encode_error');
+        return;
+      }
+      channel.push(body);
     };
     events = channel;
     channels.push(channel);

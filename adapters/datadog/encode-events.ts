@@ -109,18 +109,19 @@ function eventText(event: AnomalyEvent, env: string): string {
 /**
  * Encodes one anomaly as a `POST /api/v1/events` body: title and text within Datadog's limits,
  * `alert_type` by severity, one `aggregation_key` per series, unified service tags plus
- * `source:sightline`, and `date_happened` in seconds.
+ * `source:sightline`, and `date_happened` in seconds. `onCut` hears of each tag cut to 200
+ * characters (see `tag`).
  */
-export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults): string {
+export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?: () => void): string {
   const tags = [
     ...defaults.tags,
     'source:sightline',
-    tag('metric', event.metric),
-    tag('anomaly_kind', event.kind),
+    tag('metric', event.metric, onCut),
+    tag('anomaly_kind', event.kind, onCut),
   ];
   for (const key of Object.keys(event.attributes)) {
     const v = event.attributes[key];
-    if (v !== undefined && v !== null) tags.push(tag(key, Array.isArray(v) ? v.join(',') : v));
+    if (v !== undefined && v !== null) tags.push(tag(key, Array.isArray(v) ? v.join(',') : v, onCut));
   }
   const metricPart = event.metric.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, MAX_AGGREGATION_KEY - 20);
   const body: Record<string, unknown> = {

@@ -171,4 +171,26 @@ describe('anomaly events → POST /api/v1/events', () => {
     }
     expect(bodies[0]?.aggregation_key).toBe(bodies[1]?.aggregation_key);
   });
+
+  it('counts each tag cut to 200 characters as truncated_attribute, once per event even when it is sent again', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    server.script('/api/v1/events', { status: 503 });
+    const { obs } = start(server, { metrics: 'none' });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    emit(
+      anomaly({
+        metric: `m.${'x'.repeat(300)}`,
+        attributes: { 'http.route': `/${'r'.repeat(500)}`, region: 'eu' },
+      }),
+    );
+    await obs.forceFlush();
+    const requests = server.on('/api/v1/events');
+    expect(requests.map((r) => r.status)).toEqual([503, 202]);
+    const tags = (JSON.parse(requests[1]!.text) as { tags: string[] }).tags;
+    expect(tags.filter((t) => t.length === 200)).toHaveLength(2);
+    expect(tags).toContain('region:eu');
+    expect(obs.drops().truncated_attribute).toBe(2);
+    expect(obs.stats().datadog?.events).toMatchObject({ produced: 1, delivered: 1 });
+  });
 });
