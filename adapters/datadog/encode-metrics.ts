@@ -1,11 +1,13 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { HistogramPoint, MetricPoint } from '../../src/export/index.js';
+import { cutDistinct, type HistogramPoint, type MetricPoint } from '../../src/export/index.js';
 import { tag } from './tags.js';
 
 /** Datadog `MetricIntakeType` values used here. */
 const COUNT = 1;
 const GAUGE = 3;
 const MAX_NAME = 200;
+/** Room for the longest histogram suffix keeps every derived name within 200 characters. */
+const MAX_BASE_NAME = MAX_NAME - 8;
 
 /** OpenTelemetry (UCUM) units with a Datadog unit name; anything else is sent without a unit. */
 const UNITS: Readonly<Record<string, string>> = {
@@ -45,7 +47,7 @@ export interface SeriesEncoder {
   /**
    * Encodes `points` as the series are taken, so a big collection can be spread over turns of the
    * event loop; points with an unusable name or value are counted through `onInvalid` at the end,
-   * tags cut to Datadog's 200 characters (one per point sent with it) through `onCut`.
+   * names and tags cut to Datadog's 200 characters (one per point sent with it) through `onCut`.
    */
   encode(
     points: readonly MetricPoint[],
@@ -56,17 +58,21 @@ export interface SeriesEncoder {
 
 /**
  * Makes a Datadog metric name: ASCII letters, digits, `_` and `.` (others become `_`), starting
- * with a letter, at most 200 characters; `undefined` when nothing usable is left.
+ * with a letter, at most `maxChars` (200) characters: a longer one ends in `_` and a digest of the
+ * whole, so names that share their first characters stay two metrics, and `onCut` hears of it.
+ * `undefined` when nothing usable is left.
  *
  * @example
  * metricName('http.server.request.duration'); // 'http.server.request.duration'
  * metricName('2xx responses');                 // 'xx_responses'
  */
-export function metricName(name: string): string | undefined {
+export function metricName(name: string, maxChars = MAX_NAME, onCut?: () => void): string | undefined {
   let n = /^[A-Za-z][A-Za-z0-9_.]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.]/g, '_');
   n = n.replace(/^[^A-Za-z]+/, '');
-  if (n.length > MAX_NAME) n = n.slice(0, MAX_NAME);
-  return n === '' ? undefined : n;
+  if (n === '') return undefined;
+  if (n.length <= maxChars) return n;
+  onCut?.();
+  return cutDistinct(n, maxChars, '_');
 }
 
 /**
@@ -124,13 +130,17 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       ? ''
       : `,"resources":[{"name":${JSON.stringify(options.hostname)},"type":"host"}]`;
   const percentiles = options.percentiles.map((p) => ({ p, suffix: suffix(p) }));
-  const names = new Map<string, string | null>();
+  const names = new Map<string, { readonly name: string; readonly cut: boolean } | null>();
 
-  function nameOf(raw: string): string | undefined {
+  function nameOf(raw: string): { readonly name: string; readonly cut: boolean } | undefined {
     let n = names.get(raw);
     if (n === undefined) {
       if (names.size >= 10_000) names.clear();
-      n = metricName(raw) ?? null;
+      let cut = false;
+      const name = metricName(raw, MAX_BASE_NAME, () => {
+        cut = true;
+      });
+      n = name === undefined ? null : { name, cut };
       names.set(raw, n);
     }
     return n ?? undefined;
@@ -213,18 +223,19 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       for (const p of points) {
         yield* out;
         out.length = 0;
-        // Room for the longest histogram suffix keeps every derived name within 200 characters.
-        const name = nameOf(p.name.length > MAX_NAME - 8 ? p.name.slice(0, MAX_NAME - 8) : p.name);
-        if (name === undefined) {
+        const named = nameOf(p.name);
+        if (named === undefined) {
           invalid++;
           continue;
         }
+        const name = named.name;
+        const cutName = named.cut ? 1 : 0;
         const ts = Math.floor(p.timeMs / 1000);
         const unit = UNITS[p.unit];
         const encoded = tagsOf(p.attributes);
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
-          cut += encoded.cut;
+          cut += encoded.cut + cutName;
           histogram(out, name, p, ts, tags, unit);
           continue;
         }
@@ -232,7 +243,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
           invalid++;
           continue;
         }
-        cut += encoded.cut;
+        cut += encoded.cut + cutName;
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
         const isCount = p.monotonic && p.temporality === 'delta';

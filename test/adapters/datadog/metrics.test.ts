@@ -91,6 +91,26 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(obs.drops().truncated_attribute).toBe(3);
   });
 
+  it('keeps apart metrics whose names differ only past the 200 characters a name takes, and counts the cut', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    // Names made from a long prefix, as a generated client names its operations.
+    const prefix = `checkout.${'storefront_graphql_'.repeat(12)}`;
+    obs.metrics.counter(`${prefix}orders.placed`).add(2);
+    obs.metrics.counter(`${prefix}orders.cancelled`).add(5);
+    obs.metrics.histogram(`${prefix}orders.value`).record(40);
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => String(s.metric).startsWith('checkout.'));
+    for (const s of sent) expect(s.metric.length).toBeLessThanOrEqual(200);
+    const counts = sent.filter((s) => s.type === 1 && !/\.(count|sum)$/.test(s.metric));
+    expect(counts.map((s) => s.points[0].value).sort()).toEqual([2, 5]);
+    expect(new Set(counts.map((s) => s.metric)).size).toBe(2);
+    expect(sent.filter((s) => String(s.metric).endsWith('.count'))).toHaveLength(1);
+    // Each point sent under a cut name is counted.
+    expect(obs.drops().truncated_attribute).toBe(3);
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
