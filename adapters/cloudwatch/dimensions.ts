@@ -5,8 +5,8 @@ import { type AdapterContext, cutDistinct } from '../../src/export/index.js';
 export const MAX_DIMENSIONS = 30;
 const MAX_KEY_LENGTH = 250;
 const MAX_VALUE_LENGTH = 1024;
-// Printable ASCII, as dimension names and values must be, and rare in them.
-const CUT_MARK = '~';
+/** Ends a cut name or value before its digest: printable ASCII, as dimensions must be, and rare in them. */
+export const CUT_MARK = '~';
 // The EMF metadata member: a dimension of that name would replace it and break the document.
 const RESERVED_KEY = '_aws';
 
@@ -15,7 +15,7 @@ export type DimensionList = readonly (readonly [string, string])[];
 
 /**
  * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, or for
- * being named `_aws`, or cut to the length CloudWatch takes.
+ * being named `_aws`, or cut to the length CloudWatch takes (as metric names are, counted with them).
  */
 export type LeftOutReason = 'limit' | 'reserved' | 'cut';
 export type OnLeftOut = (count: number, reason: LeftOutReason) => void;

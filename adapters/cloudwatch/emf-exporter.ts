@@ -101,7 +101,7 @@ export function createEmfExporter(
     stats.add(0, skipped + encoder.invalid, 'invalid');
     if (encoder.truncatedDimensions > 0) onLeftOut(encoder.truncatedDimensions, 'limit');
     if (encoder.reservedDimensions > 0) onLeftOut(encoder.reservedDimensions, 'reserved');
-    if (encoder.cutDimensions > 0) onLeftOut(encoder.cutDimensions, 'cut');
+    if (encoder.cut > 0) onLeftOut(encoder.cut, 'cut');
     let written = 0;
     for (const doc of encoder.documents()) {
       if (++written % DOCUMENTS_PER_TURN === 0) await encodeTurn();

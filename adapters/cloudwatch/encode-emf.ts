@@ -1,6 +1,7 @@
 import { type MetricPoint, setField } from '../../src/export/index.js';
 import { type DimensionList, type LeftOutReason, seriesDimensions } from './dimensions.js';
 import { histogramSamples } from './histogram.js';
+import { metricName } from './metric-name.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
 /** Most metrics in one EMF directive and most values in one metric array (EMF spec). */
@@ -61,12 +62,12 @@ export class EmfEncoder {
   invalid = 0;
   truncatedDimensions = 0;
   reservedDimensions = 0;
-  /** Dimension names and values cut to CloudWatch's lengths. */
-  cutDimensions = 0;
+  /** Metric names, and dimension names and values, cut to CloudWatch's lengths. */
+  cut = 0;
   private readonly onLeftOut = (n: number, reason: LeftOutReason) => {
     if (reason === 'limit') this.truncatedDimensions += n;
     else if (reason === 'reserved') this.reservedDimensions += n;
-    else this.cutDimensions += n;
+    else this.cut += n;
   };
 
   constructor(private readonly settings: EmfSettings) {}
@@ -78,13 +79,17 @@ export class EmfEncoder {
       return;
     }
     if (values.length === 0) return;
-    const name = p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name;
+    let cutName = 0;
+    const name = metricName(p.name, MAX_NAME_LENGTH, () => {
+      cutName = 1;
+    });
     const dimensions = seriesDimensions(this.settings.dimensions, p.attributes, this.onLeftOut);
     // A nameless metric, which the SDK lets through, would make the whole document invalid.
     if (name === '' || name === '_aws' || dimensions.some(([k]) => k === name)) {
       this.invalid++;
       return;
     }
+    this.cut += cutName;
     const time = Math.round(p.timeMs);
     const key = `${time}\u0000${JSON.stringify(dimensions)}`;
     let group = this.groups.get(key);

@@ -1,6 +1,7 @@
 import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
 import { type DimensionList, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { bucketMidpoints } from './histogram.js';
+import { metricName } from './metric-name.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
 /** PutMetricData per-request limits: 1,000 metrics; 1 MB per POST (a margin left for the SDK's own JSON). */
@@ -39,7 +40,8 @@ export interface MetricDataSettings {
  * `Values`/`Counts` (each non-empty bucket's midpoint with its count, so SampleCount is exact and
  * percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
  * rejects (NaN, infinite or beyond ±2^360), and points without a name, are reported through
- * `onInvalid`.
+ * `onInvalid`; a name past 255 characters is cut (see `metricName`) and counted with the cut
+ * dimensions, once per point sent.
  *
  * @example
  * toMetricData(points, { dimensions: [['Service', 'shop']], storageResolution: 60 });
@@ -64,8 +66,11 @@ export function toMetricData(
       invalid++;
       continue;
     }
+    let cutName = 0;
     const base = {
-      MetricName: p.name.length > MAX_NAME_LENGTH ? p.name.slice(0, MAX_NAME_LENGTH) : p.name,
+      MetricName: metricName(p.name, MAX_NAME_LENGTH, () => {
+        cutName = 1;
+      }),
       Dimensions: seriesDimensions(settings.dimensions, p.attributes, count).map(([Name, Value]) => ({
         Name,
         Value,
@@ -75,8 +80,10 @@ export function toMetricData(
       ...(settings.storageResolution === 1 ? { StorageResolution: 1 as const } : {}),
     };
     if (p.kind !== 'histogram') {
-      if (isAccepted(p.value)) out.push({ ...base, Value: p.value });
-      else invalid++;
+      if (isAccepted(p.value)) {
+        out.push({ ...base, Value: p.value });
+        leftOut.cut += cutName;
+      } else invalid++;
       continue;
     }
     if (p.histogram.count === 0) continue;
@@ -85,6 +92,7 @@ export function toMetricData(
       invalid++;
       continue;
     }
+    leftOut.cut += cutName;
     for (let i = 0; i < buckets.length; i += MAX_VALUES_PER_DATUM) {
       const chunk = buckets.slice(i, i + MAX_VALUES_PER_DATUM);
       out.push({ ...base, Values: chunk.map((b) => b.value), Counts: chunk.map((b) => b.count) });

@@ -300,20 +300,22 @@ describe('api mode limits', () => {
     expect(cw().metrics?.dropped).toEqual({});
   });
 
-  it('cuts a metric name to the 255 characters PutMetricData takes', async () => {
+  it('keeps apart metrics whose names differ only past the 255 characters PutMetricData takes, and counts the cut', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });
     const long = `orders.${'x'.repeat(300)}`;
-    obs.metrics.counter(long).add(1);
+    obs.metrics.counter(`${long}.placed`).add(2);
+    obs.metrics.counter(`${long}.cancelled`).add(5);
     obs.metrics.counter('orders.placed').add(1);
     await obs.forceFlush();
-    expect(
-      userMetricData(intake)
-        .map((d) => d.MetricName)
-        .sort(),
-    ).toEqual(['orders.placed', long.slice(0, 255)]);
+    const data = userMetricData(intake);
+    expect(data.map((d) => d.Value).sort()).toEqual([1, 2, 5]);
+    expect(new Set(data.map((d) => d.MetricName)).size).toBe(3);
+    for (const d of data) expect(d.MetricName.length).toBeLessThanOrEqual(255);
+    expect(data.filter((d) => d.MetricName.startsWith(long.slice(0, 200)))).toHaveLength(2);
     expect(cw().metrics).toMatchObject({ queued: 0 });
     expect(cw().metrics?.dropped).toEqual({});
+    expect(obs.drops().truncated_attribute).toBe(2);
   });
 
   it('leaves out a metric without a name, which CloudWatch refuses with the whole request', async () => {

@@ -157,6 +157,23 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().truncated_attribute).toBe(2);
   });
 
+  it('keeps apart metrics whose names differ only past the 1,024 characters EMF takes, and counts the cut', async () => {
+    const { obs, written, documents } = startEmf();
+    const long = `orders.${'x'.repeat(1100)}`;
+    obs.metrics.counter(`${long}.placed`).add(2);
+    obs.metrics.counter(`${long}.cancelled`).add(5);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const names = documents()
+      .flatMap((d) => d._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name) as string[])
+      .filter((n) => n.startsWith('orders.'));
+    expect(names).toHaveLength(2);
+    for (const n of names) expect(n).toHaveLength(1024);
+    const values = documents().flatMap((d) => names.filter((n) => d[n] !== undefined).map((n) => d[n]));
+    expect(values.sort()).toEqual([2, 5]);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('never lets an attribute named _aws replace the EMF metadata, counts it and says so in diagnostics', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const { obs, written, documents } = startEmf({}, { diagnostics: 'warn' });
