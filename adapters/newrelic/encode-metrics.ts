@@ -61,10 +61,38 @@ const RESERVED = new Set([
  * A name past the limit is cut as {@link cutName} cuts it; `onCut` hears of it.
  */
 export function metricAttributeName(key: string, metricName: string, onCut?: () => void): string | undefined {
+  const name = allowedName(key, metricName);
+  return name === undefined ? undefined : cutName(name, onCut);
+}
+
+/** `key` in the characters the Metric API takes, renamed away from a reserved key or the metric's name. */
+function allowedName(key: string, metricName: string): string | undefined {
   let name = key.replace(/[^A-Za-z0-9:._]/g, '_');
   if (name === '') return undefined;
   if (RESERVED.has(name) || name === metricName) name = `attr.${name}`;
-  return cutName(name, onCut);
+  return name;
+}
+
+/** An attribute on its way to the Metric API: the name it was recorded with and the one it gets. */
+interface Renamed {
+  readonly key: string;
+  name: string;
+  readonly value: NrValue;
+}
+
+/**
+ * Keeps apart attributes the Metric API's rules gave one name (`user-id` and `user_id`, `value` and
+ * `attr.value`): each whose name had to change ends in `_` and a digest of the name it was recorded
+ * with, so neither value overwrites the other and the series they tell apart stay apart. One named
+ * as it is sent keeps its name, whatever the order.
+ */
+function keepNamesApart(attributes: Renamed[]): void {
+  const uses = new Map<string, number>();
+  for (const a of attributes) uses.set(a.name, (uses.get(a.name) ?? 0) + 1);
+  for (const a of attributes) {
+    if (a.name === a.key || (uses.get(a.name) ?? 0) < 2) continue;
+    a.name = `${a.name}_${createHash('sha256').update(a.key).digest('hex').slice(0, 8)}`;
+  }
 }
 
 /** Where a point with more attributes than the Metric API takes keeps a digest of those left out. */
@@ -90,17 +118,26 @@ export function metricAttributes(
   metricName: string,
   maxCount: number,
 ): PointAttributes {
+  const renamed: Renamed[] = [];
+  let changed = false;
+  for (const key in attributes) {
+    const value = toNrValue(attributes[key], Number.POSITIVE_INFINITY);
+    if (value === undefined) continue;
+    const name = allowedName(key, metricName);
+    if (name === undefined) continue;
+    if (name !== key) changed = true;
+    renamed.push({ key, name, value });
+  }
+  // Names sent as recorded are distinct already.
+  if (changed) keepNamesApart(renamed);
   let out: Record<string, NrValue> | undefined;
   let n = 0;
   let cut = 0;
   const onCut = () => {
     cut++;
   };
-  for (const key in attributes) {
-    const value = toNrValue(attributes[key], Number.POSITIVE_INFINITY);
-    if (value === undefined) continue;
-    const name = metricAttributeName(key, metricName, onCut);
-    if (name === undefined) continue;
+  for (const { name: allowed, value } of renamed) {
+    const name = cutName(allowed, onCut);
     out ??= {};
     if (!Object.hasOwn(out, name)) n++;
     if (typeof value !== 'string' || value.length <= MAX_VALUE_CHARS) setField(out, name, value);

@@ -205,6 +205,29 @@ describe('newrelic metrics → Metric API', () => {
     expect(obs.drops().truncated_attribute).toBe(2);
   });
 
+  it('keeps both attributes whose names the Metric API rules make one (user-id and user_id, value and attr.value)', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const logins = obs.metrics.counter('logins', {});
+    logins.add(2, { 'user-id': 'u-1', user_id: 'legacy', value: 'gold', 'attr.value': 'x' });
+    logins.add(5, { 'user-id': 'u-2', user_id: 'legacy', value: 'gold', 'attr.value': 'x' });
+    logins.add(7, { 'user-id': 'u-3', 'user id': 'u-9' });
+    await obs.forceFlush();
+
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name === 'logins');
+    expect(sent.map((m) => m.value).sort()).toEqual([2, 5, 7]);
+    expect(new Set(sent.map((m) => JSON.stringify(m.attributes))).size).toBe(3);
+    for (const m of sent) {
+      const values = Object.values(m.attributes!).map(String).sort();
+      expect(values).toEqual(
+        m.value === 7 ? ['u-3', 'u-9'] : ['gold', 'legacy', `u-${m.value === 2 ? 1 : 2}`, 'x'],
+      );
+      for (const k of Object.keys(m.attributes!)) expect(k).toMatch(/^[A-Za-z0-9:._]{1,254}$/);
+    }
+    const [two] = sent.filter((m) => m.value === 2);
+    // The attribute whose name had to change gives way to the one named so.
+    expect(two!.attributes).toMatchObject({ user_id: 'legacy', 'attr.value': 'x' });
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {
