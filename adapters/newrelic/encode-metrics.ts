@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { cutDistinct, type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
-import {
-  cutName,
-  estimateAttributes,
-  MAX_NAME_CHARS,
-  MAX_VALUE_CHARS,
-  type NrValue,
-  toNrValue,
-  truncate,
-} from './attributes.js';
+import { cutName, estimateAttributes, MAX_VALUE_CHARS, type NrValue, toNrValue } from './attributes.js';
 
 /** A summary value: New Relic's pre-aggregated histogram over `interval.ms`. */
 export interface NrSummary {
@@ -176,7 +168,10 @@ export interface ConvertedMetrics {
   readonly invalid: number;
   /** Attributes left out past the count cap, counted as `attribute_count_limit`. */
   readonly leftOut: number;
-  /** Attribute names and values cut to the Metric API's lengths, counted as `truncated_attribute`. */
+  /**
+   * Metric names (once per point sent), attribute names and values cut to the Metric API's lengths,
+   * counted as `truncated_attribute`.
+   */
   readonly cut: number;
 }
 
@@ -195,7 +190,10 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
   let leftOut = 0;
   let cut = 0;
   for (const p of points) {
-    const name = truncate(p.name, MAX_NAME_CHARS);
+    let cutHere = 0;
+    const name = cutName(p.name, () => {
+      cutHere = 1;
+    });
     const fitted = metricAttributes(p.attributes, name, maxAttributes);
     const attributes = fitted.attributes;
     leftOut += fitted.leftOut;
@@ -213,6 +211,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
       // min/max are always recorded by sightline's views; the mean is the honest stand-in otherwise.
       const mean = h.sum / h.count;
       const value: NrSummary = { count: h.count, sum: h.sum, min: h.min ?? mean, max: h.max ?? mean };
+      cut += cutHere;
       metrics.push(
         withAttributes(
           { name, type: 'summary', value, timestamp: start, 'interval.ms': interval },
@@ -225,6 +224,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
       invalid++;
       continue;
     }
+    cut += cutHere;
     if (p.monotonic && p.temporality === 'delta') {
       metrics.push(
         withAttributes(

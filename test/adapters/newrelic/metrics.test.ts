@@ -189,6 +189,20 @@ describe('newrelic metrics → Metric API', () => {
     expect(obs.drops().truncated_attribute).toBe(4);
   });
 
+  it('keeps apart metrics whose names differ only past the 254 characters the Metric API takes, and counts the cut', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const long = `orders.${'x'.repeat(300)}`;
+    obs.metrics.counter(`${long}.placed`, {}).add(2);
+    obs.metrics.counter(`${long}.cancelled`, {}).add(5);
+    await obs.forceFlush();
+
+    const sent = ours(intake.accepted('metrics')).filter((m) => m.name.startsWith('orders.'));
+    expect(sent.map((m) => m.value).sort()).toEqual([2, 5]);
+    expect(new Set(sent.map((m) => m.name)).size).toBe(2);
+    for (const m of sent) expect(m.name.length).toBeLessThanOrEqual(254);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('keeps apart series whose attribute values differ only past the 4,096 characters the Metric API takes, and counts the cut', async () => {
     const { obs } = startWithNewRelic(intake, {}, { maxAttributeLength: 10_000 });
     const query = `select ${'c'.repeat(5000)}`;
