@@ -1,6 +1,13 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import type { EncodedBody } from '../../src/export/index.js';
-import { type AttributeCuts, cutName, estimateAttributes, MAX_VALUE_CHARS, toNrValue } from './attributes.js';
+import {
+  type AttributeCuts,
+  cutName,
+  estimateAttributes,
+  MAX_VALUE_CHARS,
+  toNrValue,
+  truncate,
+} from './attributes.js';
 
 /** A flat Event API object: strings and numbers only. */
 export type NrEvent = Record<string, string | number>;
@@ -19,8 +26,8 @@ export interface EventIdentity {
  * Flattens an anomaly event into a New Relic custom event. The Event API takes only strings and
  * numbers, so booleans and arrays become text; the series' attributes are prefixed `attr.` so they
  * never collide with the event's own fields or New Relic's reserved ones (`accountId`, `appId`).
- * Attributes past the Event API's 255 are left out, and names past its length cut (see `cutName`),
- * their numbers added to `cuts`.
+ * Attributes past the Event API's 255 are left out, names past its length cut (see `cutName`) and
+ * values past its 4,096 characters cut, their numbers added to `cuts`.
  *
  * @example
  * toNrEvent(anomaly, { eventType: 'SightlineAnomaly', hostname: 'web-01', version: '1.4.2' });
@@ -32,9 +39,12 @@ export function toNrEvent(
   cuts: AttributeCuts = { leftOut: 0, cut: 0 },
 ): NrEvent {
   const out: NrEvent = { eventType: identity.eventType };
+  const onCut = () => {
+    cuts.cut++;
+  };
   const put = (key: string, value: unknown) => {
     const v = eventValue(value);
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) out[key] = withinLength(v, onCut);
   };
   if (Number.isFinite(event.time)) out.timestamp = Math.floor(event.time);
   put('metric', event.metric);
@@ -59,16 +69,23 @@ export function toNrEvent(
       cuts.leftOut++;
       continue;
     }
-    out[cutName(`attr.${key}`, () => cuts.cut++)] = value;
+    out[cutName(`attr.${key}`, onCut)] = withinLength(value, onCut);
     room--;
   }
   return out;
 }
 
-/** A value as the Event API takes it, which has no booleans. */
+/** A value as the Event API takes it, which has no booleans; whole, cut by `withinLength` once kept. */
 function eventValue(value: unknown): string | number | undefined {
-  const v = toNrValue(value, MAX_VALUE_CHARS);
+  const v = toNrValue(value, Number.POSITIVE_INFINITY);
   return typeof v === 'boolean' ? String(v) : v;
+}
+
+/** A value within the Event API's 4,096 characters; `onCut` hears of a longer one, which is cut. */
+function withinLength(value: string | number, onCut: () => void): string | number {
+  if (typeof value !== 'string' || value.length <= MAX_VALUE_CHARS) return value;
+  onCut();
+  return truncate(value, MAX_VALUE_CHARS);
 }
 
 /** Rough encoded size of one event. */

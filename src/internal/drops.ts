@@ -31,7 +31,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_link:
     'a span link to no valid span context (none, or ids that are not 32 and 16 hex digits) was removed from its span',
   truncated_attribute:
-    "an attribute string longer than maxAttributeLength, or than the backend takes, was truncated: a Datadog tag or metric name past 200 characters, a New Relic metric or attribute name past 254 or metric attribute value past 4,096, a CloudWatch metric name past 255 (1,024 in EMF), dimension name past 250 or value past 1,024 (each then ending in a digest of the whole, so the series it told apart stay apart), or a New Relic log line's message or value past 128 KB, or a Datadog log entry cut to fit 1 MB",
+    "an attribute string longer than maxAttributeLength, or than the backend takes, was truncated: a Datadog tag or metric name past 200 characters, a New Relic metric or attribute name past 254 or metric attribute value past 4,096, a CloudWatch metric name past 255 (1,024 in EMF), dimension name past 250 or value past 1,024 (each then ending in a digest of the whole, so the series it told apart stay apart), or a New Relic log line's message or value past 128 KB or anomaly event's value past 4,096, or a Datadog log entry cut to fit 1 MB",
   attribute_count_limit:
     "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), 255 per log line or event, or CloudWatch's 30 dimensions",
   after_shutdown: 'a recording after shutdown() was dropped',

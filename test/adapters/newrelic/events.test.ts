@@ -97,6 +97,22 @@ describe('newrelic anomaly events → Event API', () => {
     expect(obs.drops().attribute_count_limit).toBe(300 - (255 - ownFields));
   });
 
+  it('counts a value cut to the 4,096 characters an event takes as truncated_attribute', async () => {
+    const { obs } = startWithNewRelic(intake);
+    const query = `select ${'c'.repeat(5000)}`;
+    // An explanation quoting a series with a long attribute (maxAttributeLength set above 4,096).
+    emit(
+      obs,
+      anomaly({ explanation: `db.queries rose on ${query}`, attributes: { 'db.query.text': query } }),
+    );
+    await obs.forceFlush();
+
+    const [event] = intake.accepted('events')[0]!.json as Record<string, unknown>[];
+    expect(String(event!.explanation)).toHaveLength(4096);
+    expect(event!['attr.db.query.text']).toBe(query.slice(0, 4096));
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('keeps two attributes whose names differ only past the 255 characters an event takes, and counts the cut', async () => {
     const { obs } = startWithNewRelic(intake);
     const long = `cache.${'k'.repeat(260)}`;
