@@ -1,5 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { type AdapterContext, cutDistinct } from '../../src/export/index.js';
+import {
+  type AdapterContext,
+  cutDistinct,
+  DIGEST_CHARS,
+  keepNamesApart,
+  withDigest,
+} from '../../src/export/index.js';
 
 /** Most dimension keys in one EMF dimension set or one PutMetricData datum. */
 export const MAX_DIMENSIONS = 30;
@@ -22,22 +28,26 @@ export type OnLeftOut = (count: number, reason: LeftOutReason) => void;
 
 // Most names need no cleaning: printable ASCII, not starting with a space or ':'.
 const PLAIN_KEY = /^[!-9;-~][ -~]*$/;
+const PLAIN_VALUE = /^[\x20-\x7e]*$/;
 
 /**
- * A dimension name as CloudWatch takes it: 1..250 printable ASCII characters, no leading `:`
+ * A dimension name in the characters CloudWatch takes: printable ASCII, no leading `:`
  * (PutMetricData reserves it). Control characters are removed and other non-ASCII characters become
- * `_`, since one such name makes PutMetricData refuse the whole request. A longer name ends in `~`
- * and a digest of the whole (see `cutDistinct`), and `onCut` hears of it. Returns `undefined` when
+ * `_`, since one such name makes PutMetricData refuse the whole request. Returns `undefined` when
  * nothing but whitespace is left.
  */
-function dimensionKey(key: string, onCut?: () => void): string | undefined {
+function cleanKey(key: string): string | undefined {
   const clean = PLAIN_KEY.test(key)
     ? key
     : key
         .replace(/[\u0000-\u001f\u007f]/g, '')
         .replace(/[^\x20-\x7e]/gu, '_')
         .replace(/^:+/, '');
-  if (clean.trim() === '') return undefined;
+  return clean.trim() === '' ? undefined : clean;
+}
+
+/** A clean name within 250 characters: a longer one ends in `~` and a digest of the whole (see `cutDistinct`). */
+function cutKey(clean: string, onCut?: () => void): string {
   if (clean.length <= MAX_KEY_LENGTH) return clean;
   onCut?.();
   return cutDistinct(clean, MAX_KEY_LENGTH, CUT_MARK);
@@ -45,9 +55,11 @@ function dimensionKey(key: string, onCut?: () => void): string | undefined {
 
 /**
  * A dimension value as CloudWatch takes it: printable ASCII (others become `?`, since both EMF and
- * PutMetricData refuse non-ASCII values), at most 1024 characters: a longer one ends in `~` and a
+ * PutMetricData refuse non-ASCII values), at most 1024 characters. A longer one ends in `~` and a
  * digest of the whole, so values that differ only past the limit (long URLs) keep their series
- * apart, and `onCut` hears of it. `undefined` for empty values, which CloudWatch refuses too.
+ * apart, and `onCut` hears of it; so does one with characters that become `?`, so values that differ
+ * only in them (`北京` and `上海`) keep theirs apart. `undefined` for empty values, which CloudWatch
+ * refuses too.
  */
 export function dimensionValue(value: unknown, onCut?: () => void): string | undefined {
   let text: string;
@@ -55,12 +67,13 @@ export function dimensionValue(value: unknown, onCut?: () => void): string | und
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (Array.isArray(value)) text = value.map((v) => String(v)).join(',');
   else return undefined;
-  if (text.length > MAX_VALUE_LENGTH) {
+  if (PLAIN_VALUE.test(text)) {
+    if (text.length <= MAX_VALUE_LENGTH) return text === '' ? undefined : text;
     onCut?.();
-    text = cutDistinct(text, MAX_VALUE_LENGTH, CUT_MARK);
+    return cutDistinct(text, MAX_VALUE_LENGTH, CUT_MARK);
   }
-  text = text.replace(/[^\x20-\x7e]/g, '?');
-  return text === '' ? undefined : text;
+  if (text.length > MAX_VALUE_LENGTH - CUT_MARK.length - DIGEST_CHARS) onCut?.();
+  return withDigest(text, MAX_VALUE_LENGTH, CUT_MARK).replace(/[^\x20-\x7e]/g, '?');
 }
 
 /**
@@ -81,6 +94,10 @@ export function seriesDimensions(
   const out: [string, string][] = fixed.map(([k, v]) => [k, v]);
   const seen = new Set(fixed.map(([k]) => k));
   const keys = Object.keys(attributes).sort();
+  // The static names go first, as they are, so a name cleaned into one of them gives way to it.
+  const staticNames = [...seen];
+  const names = [...staticNames, ...keys.map(cleanKey)];
+  keepNamesApart([...staticNames, ...keys], names, CUT_MARK);
   let truncated = 0;
   let reserved = 0;
   let cut = 0;
@@ -89,10 +106,11 @@ export function seriesDimensions(
   const onCut = () => {
     cutHere++;
   };
-  for (const raw of keys) {
+  for (let i = 0; i < keys.length; i++) {
     cutHere = 0;
-    const key = dimensionKey(raw, onCut);
-    const value = dimensionValue(attributes[raw], onCut);
+    const clean = names[staticNames.length + i];
+    const key = clean === undefined ? undefined : cutKey(clean, onCut);
+    const value = dimensionValue(attributes[keys[i] as string], onCut);
     if (key === undefined || value === undefined || seen.has(key)) continue;
     if (key === RESERVED_KEY) {
       reserved++;

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
-import { cutDistinct, type EncodedBody, type MetricPoint, setField } from '../../src/export/index.js';
+import {
+  cutDistinct,
+  type EncodedBody,
+  keepNamesApart,
+  type MetricPoint,
+  setField,
+} from '../../src/export/index.js';
 import { cutName, estimateAttributes, MAX_VALUE_CHARS, type NrValue, toNrValue } from './attributes.js';
 
 /** A summary value: New Relic's pre-aggregated histogram over `interval.ms`. */
@@ -65,28 +71,6 @@ function allowedName(key: string, metricName: string): string | undefined {
   return name;
 }
 
-/** An attribute on its way to the Metric API: the name it was recorded with and the one it gets. */
-interface Renamed {
-  readonly key: string;
-  name: string;
-  readonly value: NrValue;
-}
-
-/**
- * Keeps apart attributes the Metric API's rules gave one name (`user-id` and `user_id`, `value` and
- * `attr.value`): each whose name had to change ends in `_` and a digest of the name it was recorded
- * with, so neither value overwrites the other and the series they tell apart stay apart. One named
- * as it is sent keeps its name, whatever the order.
- */
-function keepNamesApart(attributes: Renamed[]): void {
-  const uses = new Map<string, number>();
-  for (const a of attributes) uses.set(a.name, (uses.get(a.name) ?? 0) + 1);
-  for (const a of attributes) {
-    if (a.name === a.key || (uses.get(a.name) ?? 0) < 2) continue;
-    a.name = `${a.name}_${createHash('sha256').update(a.key).digest('hex').slice(0, 8)}`;
-  }
-}
-
 /** Where a point with more attributes than the Metric API takes keeps a digest of those left out. */
 const LEFT_OUT_DIGEST_KEY = 'sightline.attributes_left_out';
 
@@ -110,25 +94,28 @@ export function metricAttributes(
   metricName: string,
   maxCount: number,
 ): PointAttributes {
-  const renamed: Renamed[] = [];
-  let changed = false;
+  const keys: string[] = [];
+  const names: (string | undefined)[] = [];
+  const values: NrValue[] = [];
   for (const key in attributes) {
     const value = toNrValue(attributes[key], Number.POSITIVE_INFINITY);
     if (value === undefined) continue;
-    const name = allowedName(key, metricName);
-    if (name === undefined) continue;
-    if (name !== key) changed = true;
-    renamed.push({ key, name, value });
+    keys.push(key);
+    names.push(allowedName(key, metricName));
+    values.push(value);
   }
-  // Names sent as recorded are distinct already.
-  if (changed) keepNamesApart(renamed);
+  // Two names the rules made one (`user-id` and `user_id`) would overwrite each other.
+  keepNamesApart(keys, names, '_');
   let out: Record<string, NrValue> | undefined;
   let n = 0;
   let cut = 0;
   const onCut = () => {
     cut++;
   };
-  for (const { name: allowed, value } of renamed) {
+  for (let i = 0; i < names.length; i++) {
+    const allowed = names[i];
+    if (allowed === undefined) continue;
+    const value = values[i] as NrValue;
     const name = cutName(allowed, onCut);
     out ??= {};
     if (!Object.hasOwn(out, name)) n++;

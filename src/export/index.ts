@@ -13,7 +13,7 @@ export {
   optionalPositiveInt,
 } from './adapter-options.js';
 export { createChannel } from './channel.js';
-export { cutDistinct } from './distinct-cut.js';
+export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';
 export { encodeTurn } from './encode-turns.js';
 export { setField } from './own-field.js';
 export { MAX_TIMER_MS } from '../internal/timer-ms.js';

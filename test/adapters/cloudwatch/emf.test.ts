@@ -143,6 +143,27 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().truncated_attribute).toBe(2);
   });
 
+  it('keeps apart series whose dimension names or values differ only in characters CloudWatch does not take', async () => {
+    const { obs, written, documents } = startEmf();
+    const visits = obs.metrics.counter('visits');
+    visits.add(2, { city: '北京' });
+    visits.add(5, { city: '上海' });
+    visits.add(7, { 用户: 'u-1', 订单: 'o-1' });
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const docs = documents().filter((d) => d.visits !== undefined);
+    expect(docs.map((d) => d.visits).sort()).toEqual([2, 5, 7]);
+    const cities = docs.filter((d) => d.city !== undefined).map((d) => d.city as string);
+    expect(new Set(cities).size).toBe(2);
+    for (const c of cities) expect(c).toMatch(/^\?\?~[0-9a-f]{16}$/);
+    const [both] = docs.filter((d) => d.visits === 7);
+    const set: string[] = both!._aws.CloudWatchMetrics[0].Dimensions[0];
+    const own = set.filter((k) => k !== 'Service' && k !== 'Environment');
+    expect(own).toHaveLength(2);
+    expect(own.map((k) => both![k]).sort()).toEqual(['o-1', 'u-1']);
+    expect(obs.drops()).toEqual({});
+  });
+
   it('keeps apart dimension names that differ only past the 250 characters EMF takes, and counts the cut', async () => {
     const { obs, written, documents } = startEmf();
     const prefix = `cache.${'k'.repeat(260)}`;
@@ -344,11 +365,11 @@ describe('EMF encoding', () => {
     expect(JSON.parse(line)._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'region']]);
   });
 
-  it('makes dimension values ASCII strings and drops empty ones', () => {
+  it('makes dimension values ASCII strings, with a digest of one whose characters it replaced, and drops empty ones', () => {
     const line = encodeEmf([gauge({ city: 'Zürich', code: 7, empty: '' })], settings).documents[0]!.line;
     expect(emfViolations(line)).toEqual([]);
     const doc = JSON.parse(line);
-    expect(doc.city).toBe('Z?rich');
+    expect(doc.city).toMatch(/^Z\?rich~[0-9a-f]{16}$/);
     expect(doc.code).toBe('7');
     expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'city', 'code']]);
   });
