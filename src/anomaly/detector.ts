@@ -1230,11 +1230,16 @@ export class StreamingDetector implements Detector {
     const slow = inEp ? 0.1 : 1;
     const aL = ewAlpha(K.levelSpan) * slow;
     const h = K.huber;
-    s[F.lvlA]! += aL * clip(y - predA, -h * sigA, h * sigA);
+    const rA = clip(y - predA, -h * sigA, h * sigA);
+    s[F.lvlA]! += aL * rA;
     // The seasonal level starts once the first day is seen (`profileRaw`).
     const aB = this.profileRaw ? 0 : ewAlpha(K.levelSpanSeasonal) * slow;
     s[F.lvlB]! += aB * clip(y - predB, -h * sigB, h * sigB);
-    s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(y) - s[F.typical]!);
+    // The value as the level takes it: one absurd point (a duration since 0, bytes for megabytes)
+    // would otherwise lift the noise floor with it and widen the band for days. A level whose band
+    // holds zero (a route that never failed) has no scale to clip against: its bursts are the scale.
+    const atZero = Math.abs(predA - forward(0, this.transform, 1)) <= h * sigA;
+    s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(atZero ? y : predA + rA) - s[F.typical]!);
     const eA = Math.abs(y - predA);
     const eB = Math.abs(y - predB);
     const eC = Math.abs(y - predC);

@@ -958,6 +958,49 @@ describe('the anomaly engine', () => {
     );
   });
 
+  // Two days of minutes, then one value far beyond any the series could take (a duration since 0,
+  // bytes for megabytes), then the series as before, and 500 minutes later ten times its level for
+  // five minutes: the value took the detector's noise floor with it, and the rise, inside a band a
+  // million wide, went unreported on every one of these runs, on a gauge and on a route's p95.
+  it('reports a rise soon after one absurd value, on a gauge and on a p95, inside a band as before', () => {
+    const missed: string[] = [];
+    const from = 3000;
+    const rise = from + 500;
+    for (let seed = 1; seed <= 16; seed++) {
+      const gauge = minuteEngine('db.query.duration', 'gauge', 'ms');
+      const route = minuteCycles(new Set(), true);
+      const noise = gaussian(prng(seed));
+      for (let m = 0; m < rise + 5; m++) {
+        const level = m === from ? 1.7e12 : m >= rise ? 1000 : 100;
+        gauge.feed(m, level + (m === from ? 0 : 2 * noise()));
+        // Twelve requests a cycle, the slowest of them (the p95 of so few) at `level` ms.
+        const slowest = (m === from ? 1.7e12 : level * (1 + 0.02 * noise())) / 1000;
+        route.feedPoints(m, [
+          {
+            ...requests('/products', 200, 12),
+            histogram: {
+              count: 12,
+              sum: 11 * 0.05 + slowest,
+              min: 0.05,
+              max: slowest,
+              buckets: {
+                boundaries: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+                counts: [0, 11, 0, 0, 0, 0, 0, 1],
+              },
+            },
+          },
+        ]);
+      }
+      const rose = (heard: AnomalyEvent[], metric: string) =>
+        heard.find((e) => e.metric === metric && e.time >= T0 + rise * MINUTE);
+      const g = rose(gauge.heard, 'db.query.duration');
+      if (!g || g.band.upper > 200) missed.push(`seed ${seed} gauge: ${g?.explanation}`);
+      const p = rose(route.heard, 'http.server.request.duration.p95');
+      if (!p || p.band.upper > 0.2) missed.push(`seed ${seed} p95: ${p?.explanation}`);
+    }
+    expect(missed).toEqual([]);
+  });
+
   it('names a fall right after a one-minute jump a fall, not the spike its episode opened on', () => {
     const kinds: string[] = [];
     for (let seed = 1; seed <= 8; seed++) {

@@ -726,6 +726,63 @@ describe('a second burst', () => {
   });
 });
 
+describe('one absurd value', () => {
+  // Minute points for about two days, then one value far beyond any the series could take (what
+  // recording Date.now() - start records when start is 0, or a gauge reporting bytes for megabytes
+  // once), then the series as before, with a spike to ten times its level 500 minutes later. The
+  // value took the noise floor with it: the band was 1.3e6 wide a day later and 4e3 two days later
+  // on a gauge at 100, and the spike went unreported on every one of these runs, whatever the value.
+  const at = 3000;
+  const spike = at + 500;
+  const series = {
+    gauge: (_rand: () => number, g: () => number) => 100 + 2 * g(),
+    counter: (rand: () => number) => poisson(rand, 100),
+  };
+  for (const [name, value] of Object.entries(series)) {
+    it(`reports it and, on a ${name}, keeps its band and reports a spike soon after`, () => {
+      const failed: string[] = [];
+      // Each value once, and four in a row.
+      const absurd = name === 'gauge' ? [1.7e12, 1e308, -1.7e12] : [1.7e12, 1e308];
+      for (const [bad, points] of [...absurd.map((b) => [b, 1]), [1.7e12, 4]] as const) {
+        for (let seed = 1; seed <= 16; seed++) {
+          const rand = prng(seed);
+          const g = gaussian(rand);
+          const d = createDetector();
+          let before = 0;
+          for (let i = 0; i <= at + 1440; i++) {
+            const v = i >= at && i < at + points ? bad : i === spike ? 1000 : value(rand, g);
+            const r = d.update(v, T0 + i * MINUTE);
+            if (i === at - 1) before = r.upper - r.lower;
+            if (i === at && !r.episodeStart) failed.push(`${bad} ${seed}: not reported`);
+            if (i === spike && !r.episodeStart) failed.push(`${bad} ${seed}: spike not reported`);
+            if (i === at + 1440 && r.upper - r.lower > 2 * before) {
+              failed.push(`${bad} ${seed}: band ${(r.upper - r.lower).toPrecision(3)} a day later`);
+            }
+          }
+        }
+      }
+      expect(failed).toEqual([]);
+    });
+  }
+
+  it('takes a lasting change by a million times (a unit changed) as the new level within minutes', () => {
+    const failed: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const g = gaussian(prng(seed));
+      const d = createDetector();
+      let settled = -1;
+      for (let i = 0; i <= at + 1440; i++) {
+        const scale = i >= at ? 1e6 : 1;
+        const r = d.update((i === at + 1440 ? 1000 : 100 + 2 * g()) * scale, T0 + i * MINUTE);
+        if (settled < 0 && i > at && !r.ongoing && r.lower < r.expected && r.upper < 2e8) settled = i - at;
+        if (i === at + 1440 && !r.episodeStart) failed.push(`${seed}: spike a day later not reported`);
+      }
+      if (settled < 0 || settled > 10) failed.push(`${seed}: new level taken after ${settled} points`);
+    }
+    expect(failed).toEqual([]);
+  });
+});
+
 describe('zero-variance baselines', () => {
   function constant(n: number, level: number): number[] {
     return Array.from({ length: n }, () => level);
