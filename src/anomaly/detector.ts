@@ -1267,12 +1267,24 @@ export class StreamingDetector implements Detector {
     if (season !== 'none') {
       const p = this.p;
       const stride = this.stride;
-      DAY.learn(p, DAY.record(this.dayAt, stride, daySlot), s, y - s[F.lvlB]!, Math.min(eB, 4 * sigma));
+      // Each profile takes the value clipped as its own model predicts it, as the levels do: a point
+      // that could not start an episode (in a cooldown) must not put an absurd value into its slot
+      // for days. The first day's raw profile has no prediction of its own yet.
+      const raw = this.profileRaw;
+      const rB = raw ? y - predB : clip(y - predB, -h * sigB, h * sigB);
+      const rC = raw ? y - predC : clip(y - predC, -h * sigC, h * sigC);
+      DAY.learn(
+        p,
+        DAY.record(this.dayAt, stride, daySlot),
+        s,
+        predB + rB - s[F.lvlB]!,
+        Math.min(eB, 4 * sigma),
+      );
       WEEK.learn(
         p,
         WEEK.record(this.weekAt, stride, weekSlot),
         s,
-        y - s[F.lvlB]! - dayOff,
+        predC + rC - s[F.lvlB]! - dayOff,
         Math.min(eC, 4 * sigma),
       );
     }

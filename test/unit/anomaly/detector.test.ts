@@ -783,6 +783,33 @@ describe('one absurd value', () => {
   });
 });
 
+describe('one absurd value in a cooldown', () => {
+  it('does not learn it into the daily profile and report its slot again and again for days', () => {
+    // A gauge with a daily pattern at minute points: on day 4 it triples for five minutes (reported),
+    // and half an hour later, inside the cooldown that follows a report, takes one absurd value once.
+    // Not reported, the value went into its slot of the daily profile whole, and the series was
+    // reported again and again for days, as a seasonality break or a variance change: 47 events over
+    // the three days after it on these 16 runs.
+    const shape = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % 1440) / 1440) * 1.25 - 0.15))) ** 2;
+    const incident = 4 * 1440 + 600;
+    const at = incident + 30;
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const g = gaussian(prng(seed));
+      const d = createDetector();
+      for (let i = 0; i < at + 3 * 1440; i++) {
+        const v = 100 + 80 * shape(i) + 2 * g();
+        const r = d.update(
+          i === at ? 1.7e12 : i >= incident && i < incident + 5 ? 3 * v : v,
+          T0 + i * MINUTE,
+        );
+        if (r.episodeStart && i > at) heard.push(`seed ${seed} minute ${i - at}: ${r.kind}`);
+      }
+    }
+    expect(heard).toEqual([]);
+  });
+});
+
 describe('zero-variance baselines', () => {
   function constant(n: number, level: number): number[] {
     return Array.from({ length: n }, () => level);
