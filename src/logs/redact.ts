@@ -132,7 +132,8 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       }
     }
     const walked = out ?? (arr as unknown[]);
-    return isHeaderPairs(walked) ? hidePairs(walked, arr) : walked;
+    if (isHeaderPairs(walked)) return hidePairs(walked, arr);
+    return isEntries(walked) ? hideEntries(walked, arr) : walked;
   };
 
   /**
@@ -153,6 +154,23 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
       if (typeof name !== 'string' || !isSensitive(name) || walked[i + 1] == null) continue;
       out ??= walked === given ? copyArray(walked) : walked;
       out[i + 1] = REDACTED;
+    }
+    return out ?? walked;
+  };
+
+  /**
+   * `walked` with the value of each entry whose name is to hide hidden, whatever it is: an entry
+   * alone cannot tell a header's value from a header name (an API key `abc123`), nor is a value
+   * held as a list (`set-cookie`) one; the object the entries came from has it hidden too.
+   */
+  const hideEntries = (walked: unknown[], given: readonly unknown[]): unknown[] => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < walked.length; i++) {
+      const entry = walked[i] as unknown[];
+      const value = entry[1];
+      if (!isSensitive(entry[0] as string) || value == null || value === REDACTED) continue;
+      out ??= walked === given ? copyArray(walked) : walked;
+      out[i] = [entry[0], REDACTED];
     }
     return out ?? walked;
   };
@@ -378,6 +396,18 @@ function isHeaderPairs(arr: readonly unknown[]): boolean {
     if (!valueSeen && typeof value === 'string') valueSeen = !HEADER_NAME.test(value);
   }
   return valueSeen;
+}
+
+/**
+ * A list of entries, as `Object.entries()` gives an object's (a request's headers) and a `Map`
+ * spread does: each a name, then its value.
+ */
+function isEntries(arr: readonly unknown[]): boolean {
+  if (arr.length === 0 || !Array.isArray(arr[0])) return false;
+  for (const entry of arr) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') return false;
+  }
+  return true;
 }
 
 /** An error's texts that pino writes: each may quote a URL. */

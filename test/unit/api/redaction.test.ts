@@ -629,6 +629,28 @@ describe('redaction, on by default', () => {
     expect(cors.cors.allowedHeaders).toEqual(corsHeaders);
   });
 
+  it('hides a secret header in Object.entries() of headers, its value a single word or a list', async () => {
+    const { obs, lines } = startCaptured();
+    await serveOnce(
+      (request, response) => {
+        response.setHeader('set-cookie', [`sid=${SECRET}`, 'theme=dark']);
+        obs.log.info({ entries: Object.entries(request.headers) }, 'request headers');
+        obs.log.info({ headers: Object.entries(response.getHeaders()) }, 'response headers');
+      },
+      '/orders',
+      // An API key is a single word, as a header name is.
+      { 'X-Api-Key': SECRET, Accept: 'json' },
+    );
+
+    expect(lines.join('')).not.toContain(SECRET);
+    const [request, response] = lines.map((l) => JSON.parse(l));
+    expect(request.entries.slice(0, 2)).toEqual([
+      ['x-api-key', '[Redacted]'],
+      ['accept', 'json'],
+    ]);
+    expect(response.headers).toEqual([['set-cookie', '[Redacted]']]);
+  });
+
   it('hides a secret header in the name, value pairs an HTTP client holds as a request’s headers', () => {
     const { obs, lines } = startCaptured();
     // undici's request as its diagnostics channel gives it: headers as a flat list of pairs.
