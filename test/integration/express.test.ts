@@ -540,6 +540,28 @@ describe.each([
     expect(span!.attributes['http.route']).toBe(name.slice(4));
   });
 
+  it('names a route in a mounted app after that app’s mount, not an app’s mounted before it that the request went through', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // Pages per tenant, under a parameter that takes /api too, with no route for what the API serves.
+    const pages = express();
+    pages.get('/dashboard', (_req: any, res: any) => res.send('dashboard'));
+    app.use('/:tenant', pages);
+    const api = express();
+    api.get('/items/:id', (_req: any, res: any) => res.send('item'));
+    app.use('/api', api);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/api/items/7', '/acme/dashboard'])).toEqual([
+        'GET /api/items/:id',
+        'GET /:tenant/dashboard',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

@@ -102,20 +102,21 @@ function appChain(app: unknown): unknown[] {
 }
 
 /**
- * Whether a layer with template `part` may mount `app`. Express keeps the app only in the closure
- * of the handle `app.use(path, subApp)` puts in the parent's router, a function named
- * `mounted_app` (Express 4 and 5): descending into another app's mount finds no route of `app`,
- * and the walk goes on. An app's own `mountpath` is the last path it was mounted at, so it cannot
- * tell which mount it is. A minified bundle renames that function: any other function is then
- * taken for the mount when its template is the app's mount path, and descending from a middleware
- * on that same path finds the same routes.
+ * Whether a layer with template `part` mounts `app`. Express keeps the app only in the closure of
+ * the handle `app.use(path, subApp)` puts in the parent's router, a function named `mounted_app`
+ * (Express 4 and 5), so the app's own `mountpath` tells the mounts of apps apart. That is the last
+ * path the app was mounted at: with `anyMount`, any app's mount may be this one's (an app mounted
+ * at two paths), which the walk tries only once the app's own mount path found no route, as another
+ * app mounted before it (`/:tenant`) may take the same path. A minified bundle renames that
+ * function: any other function is then taken for the mount when its template is the app's mount
+ * path, and descending from a middleware on that same path finds the same routes.
  */
-function isMountOf(part: string | RegExp, app: unknown, handle: unknown): boolean {
-  if ((handle as { name?: unknown }).name === 'mounted_app') return true;
+function isMountOf(part: string | RegExp, app: unknown, handle: unknown, anyMount: boolean): boolean {
+  const named = (handle as { name?: unknown }).name === 'mounted_app';
+  if (named && anyMount) return true;
   const mountpath = (app as { mountpath?: unknown }).mountpath;
-  return (
-    typeof part === 'string' && typeof mountpath === 'string' && trimSlash(part) === trimSlash(mountpath)
-  );
+  if (typeof part !== 'string' || typeof mountpath !== 'string') return named;
+  return trimSlash(part) === trimSlash(mountpath);
 }
 
 /** `apps[next]` on: the mounted apps still to go through, down to the one the route belongs to. */
@@ -128,6 +129,7 @@ function search(
   sealed: boolean,
   target: object,
   depth: number,
+  anyMount: boolean,
 ): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
   for (const layer of router.stack) {
@@ -144,7 +146,8 @@ function search(
     const matched = matchLayer(layer, path);
     if (!matched) continue;
     const part = layerTemplate(layer, matched, path);
-    const app = candidate !== undefined && isMountOf(part, candidate, layer.handle) ? candidate : undefined;
+    const app =
+      candidate !== undefined && isMountOf(part, candidate, layer.handle, anyMount) ? candidate : undefined;
     if (app === undefined && !router) continue;
     const inner = app === undefined ? (layer.handle as RouterLike) : rootRouter(app);
     if (inner === undefined) continue;
@@ -159,6 +162,7 @@ function search(
       part instanceof RegExp || ((part === '' || part === '/') && sealed),
       target,
       depth + 1,
+      anyMount,
     );
     if (found !== undefined) return found;
   }
@@ -188,10 +192,13 @@ export function resolveRouteTemplate(req: RoutedRequest, path: string): string |
   const apps = appChain(req.app);
   const router = rootRouter(apps[0]);
   if (router) {
-    let found = search(router, apps, 1, path, '', false, route, 0);
+    // Without a mounted app in the chain, the mount paths of apps play no part.
+    const find = (from: string) =>
+      search(router, apps, 1, from, '', false, route, 0, false) ??
+      (apps.length > 1 ? search(router, apps, 1, from, '', false, route, 0, true) : undefined);
+    let found = find(path);
     const rewritten = found === undefined ? rewrittenPath(req) : undefined;
-    if (rewritten !== undefined && rewritten !== path)
-      found = search(router, apps, 1, rewritten, '', false, route, 0);
+    if (rewritten !== undefined && rewritten !== path) found = find(rewritten);
     if (found !== undefined) return found === '' ? '/' : found;
   }
   const own = route.path;
