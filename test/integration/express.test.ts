@@ -129,6 +129,11 @@ describe.each([
     const accounts = express.Router();
     accounts.get('/orders', (_req: any, res: any) => res.send('orders'));
     app.use(major === 5 ? '/api/v1/accounts/:accountId' : '/api/v1/accounts/:accountId(\\d+)', accounts);
+    // And one after a parameter sharing its segment with text, both taking the same value.
+    app.use(
+      major === 5 ? '/ledger/v:version/accounts/:accountId' : '/ledger/v:version/accounts/:accountId(\\d+)',
+      accounts,
+    );
 
     // One router mounted twice: the template follows the path the request took.
     const shared = express.Router();
@@ -389,6 +394,8 @@ describe.each([
     ['/flights/LHR-JFK/seats/12A', 'GET /flights/:from-:to/seats/:seat'],
     ['/api/v1/accounts/1/orders', 'GET /api/v1/accounts/:accountId/orders'],
     ['/api/v1/accounts/7/orders', 'GET /api/v1/accounts/:accountId/orders'],
+    ['/ledger/v1/accounts/1/orders', 'GET /ledger/v:version/accounts/:accountId/orders'],
+    ['/ledger/v2/accounts/1/orders', 'GET /ledger/v:version/accounts/:accountId/orders'],
     // A trailing slash is no route of its own.
     ['/b/5', 'GET /b/:bId'],
     ['/b/5/', 'GET /b/:bId'],

@@ -60,32 +60,60 @@ function probe(layer: LayerLike, matched: Matched, segments: string[], rest: str
     }
   }
   // Parameters a marker cannot stand for: one sharing a segment with text (`/:from-:to`), or one
-  // with a pattern of its own (`/:id(\\d+)`). Its value is looked for as a whole segment first,
-  // as it may be in the text before it too (`1` in `/v1/accounts/1`).
-  for (const name of names) {
-    if (resolved.has(name)) continue;
-    const value = matched.params[name];
-    if (typeof value !== 'string' || value === '') {
-      continue;
-    }
-    const encoded = encodeURIComponent(value);
-    const whole = out.indexOf(encoded, 1);
-    for (let i = whole === -1 ? 1 : whole; i < out.length; i++) {
-      const segment = out[i]!;
-      const at = segment.indexOf(encoded, untaken[i]);
-      if (at !== -1) {
-        out[i] = segment.slice(0, at) + `:${name}` + segment.slice(at + encoded.length);
-        untaken[i] = at + name.length + 1;
-        resolved.add(name);
-        break;
-      }
-    }
-    // A value spanning segments (a wildcard's): the template would keep the path itself.
-    if (!resolved.has(name)) return undefined;
-  }
+  // with a pattern of its own (`/:id(\\d+)`), in the order of the path (the layer's keys; the
+  // params put a wildcard's numbered ones first).
+  const order = Array.isArray(layer.keys)
+    ? layer.keys.map((key) => (key as { name?: unknown })?.name)
+    : names;
+  const byText = names.filter((name) => !resolved.has(name));
+  byText.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  // A value spanning segments (a wildcard's) is in no segment: the template would keep the path
+  // itself. Looked for first, so no placement of the others is tried for it.
+  const inSomeSegment = (value: unknown) =>
+    typeof value !== 'string' || value === '' || out.some((s) => s.includes(encodeURIComponent(value)));
+  if (!byText.every((name) => inSomeSegment(matched.params[name]))) return undefined;
+  const placed = placeByValue(out, untaken, byText, matched.params, 1);
+  if (placed === undefined) return undefined;
   // No parameter of a route given several paths took part: a RegExp among them matched.
-  if (resolved.size === 0 && givenPaths(layer)?.some((p) => p instanceof RegExp)) return undefined;
-  return out;
+  if (placed.every((s, i) => s === segments[i]) && givenPaths(layer)?.some((p) => p instanceof RegExp))
+    return undefined;
+  return placed;
+}
+
+/**
+ * `out` with each of `names` in place of its value, found by text: each after the one before it,
+ * in a segment of its own first, as its value may be in the text before it too (`1` in
+ * `/v1/accounts/1`), then in any segment's text no parameter has taken yet (`untaken`, where it
+ * starts); a placement that leaves a later parameter nowhere is given up for the next one
+ * (`/v:version/accounts/:id` for `/v1/accounts/1`). Undefined when some value is nowhere.
+ */
+function placeByValue(
+  out: string[],
+  untaken: number[],
+  names: string[],
+  params: Matched['params'],
+  from: number,
+): string[] | undefined {
+  const [name, ...rest] = names;
+  if (name === undefined) return out;
+  const value = params[name];
+  if (typeof value !== 'string' || value === '') return placeByValue(out, untaken, rest, params, from);
+  const encoded = encodeURIComponent(value);
+  const places: [number, number][] = [];
+  for (let i = from; i < out.length; i++) if (out[i] === encoded && untaken[i] === 0) places.push([i, 0]);
+  for (let i = from; i < out.length; i++) {
+    const at = out[i]!.indexOf(encoded, untaken[i]);
+    if (at !== -1 && !(at === 0 && out[i] === encoded)) places.push([i, at]);
+  }
+  for (const [i, at] of places) {
+    const next = out.slice();
+    const nextUntaken = untaken.slice();
+    next[i] = out[i]!.slice(0, at) + `:${name}` + out[i]!.slice(at + encoded.length);
+    nextUntaken[i] = at + name.length + 1;
+    const done = placeByValue(next, nextUntaken, rest, params, i);
+    if (done !== undefined) return done;
+  }
+  return undefined;
 }
 
 /** Whether the layer matches a path in any case (path-to-regexp 0.1 without `sensitive`, Express's default). */
