@@ -132,7 +132,7 @@ function defineOwnLogAccessor(req: Tracked): void {
  *
  * Uses the instance passed as `sightline`, or the one `init()` registered, looked up at each
  * request (so the app may be built before `init()`; until then requests pass through untraced,
- * with `req.log` the module-level `log`).
+ * with `req.log` a child of the module-level `log`).
  *
  * @throws SightlineConfigError at creation, on an unknown option or a bad value.
  * @example
@@ -156,8 +156,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // A mounted app with the middleware of its own: the app above is tracing this request already.
     if (obs === undefined || req[kServerRequest] !== undefined) {
       // Before init() and after shutdown(), a handler written against req.log still finds a
-      // logger: the module-level one, which writes through whichever instance runs when called.
-      if (obs === undefined && req.log === undefined) req.log = moduleLog as unknown as Logger;
+      // logger: a child of the module-level one, which writes through whichever instance runs when
+      // called. The request's own, as it is while one runs: bindings or a level a handler sets on
+      // it stay off every other request and the module-level log.
+      if (obs === undefined && req.log === undefined) req.log = moduleLog.child({}) as unknown as Logger;
       next();
       return;
     }

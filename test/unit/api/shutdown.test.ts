@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import express from 'express';
 import { otlp } from '../../../adapters/otlp/index.js';
 import { expressMiddleware } from '../../../src/integrations/express/index.js';
-import { getSightline, init } from '../../../src/index.js';
+import { getSightline, init, log } from '../../../src/index.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
 import { memoryExporter } from '../../../src/testing/index.js';
 import { startCollector } from '../../adapters/otlp/intake-server.js';
@@ -131,6 +131,28 @@ describe('shutdown() and forceFlush()', () => {
 
     expect([before.status, running.status, after.status]).toEqual([200, 200, 200]);
     expect(lines.filter((l) => l.includes('"order read"')).map((l) => JSON.parse(l).id)).toEqual(['2']);
+  });
+
+  it('keeps what a handler sets on req.log while no instance runs to that request, off the module-level log', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/orders/:id', (req, res) => {
+      // As an authentication middleware names the user on the request's lines.
+      req.log.setBindings({ user: `u${req.params.id}` });
+      req.log.level = 'debug';
+      res.send('ok');
+    });
+    const server = createServer(app);
+    const base = await listen(server);
+    closers.push(() => close(server));
+    expect((await request(base, '/orders/1')).status).toBe(200);
+
+    const lines: string[] = [];
+    init({ logStream: { write: (line: string) => lines.push(line) }, anomaly: false, outbound: false });
+    log.debug('cache warmed');
+    log.info('ready');
+
+    expect(lines.map((l) => [JSON.parse(l).msg, JSON.parse(l).user])).toEqual([['ready', undefined]]);
   });
 
   it.each([
