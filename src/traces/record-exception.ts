@@ -5,10 +5,10 @@ import type { Exception, Span } from '@opentelemetry/api';
  * object is read as OpenTelemetry reads an error (its code or name, message and stack), so an error
  * of another realm (a vm sandbox's, or Node's own under Jest's test environment, which no
  * `instanceof Error` here holds for) and a plain object some clients reject with keep their type
- * and stack instead of being recorded as their `String()`; a code that is an object is no type, so
- * the name is. A value with neither a type nor a message is recorded as its `String()`; one that
- * cannot be read (a getter that throws, a revoked proxy) is not recorded, and the error it came with
- * is never replaced by ours.
+ * and stack instead of being recorded as their `String()`; a code that is an object, or a
+ * DOMException's number, is no type, so the name is. A value with neither a type nor a message is
+ * recorded as its `String()`; one that cannot be read (a getter that throws, a revoked proxy) is not
+ * recorded, and the error it came with is never replaced by ours.
  */
 export function recordException(span: Span, error: unknown): string | undefined {
   try {
@@ -16,10 +16,13 @@ export function recordException(span: Span, error: unknown): string | undefined 
       const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
       if (code || name || message) {
         // OpenTelemetry names the type by the code's toString(): an object's reads '[object Object]',
-        // and one without a prototype has none, which would cost the event.
-        const objectCode = code !== null && (typeof code === 'object' || typeof code === 'function');
-        const stack = objectCode ? (error as { stack?: unknown }).stack : undefined;
-        span.recordException((objectCode ? { name, message, stack } : error) as Exception);
+        // and one without a prototype has none, which would cost the event. A DOMException's code
+        // is the legacy number of its name (20 for a fetch's AbortError, 23 for a TimeoutError).
+        const noType =
+          (code !== null && (typeof code === 'object' || typeof code === 'function')) ||
+          (typeof code === 'number' && error instanceof DOMException);
+        const stack = noType ? (error as { stack?: unknown }).stack : undefined;
+        span.recordException((noType ? { name, message, stack } : error) as Exception);
         return typeof message === 'string' ? message : undefined;
       }
     }

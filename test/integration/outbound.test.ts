@@ -466,6 +466,20 @@ describe('outgoing call failures and installation', () => {
     expect(span!.attributes['error.type']).toBe('AbortError');
   });
 
+  it('records the exception of a fetch aborted or timed out by its name, as its error.type, not by its legacy code', async () => {
+    const aborting = new AbortController();
+    const aborted = fetch(`${base}/unanswered`, { signal: aborting.signal });
+    await eventually(() => received.length > 0);
+    aborting.abort();
+    await expect(aborted).rejects.toThrow();
+    await expect(fetch(`${base}/unanswered`, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    const spans = await waitForSpans(obs, memory, client, 2);
+    expect(spans.map((s) => [s.attributes['error.type'], exceptionOf(s)[0]])).toEqual([
+      ['AbortError', 'AbortError'],
+      ['TimeoutError', 'TimeoutError'],
+    ]);
+  });
+
   it('records the exception of a node:http call destroyed with an error of another realm, by its type and stack', async () => {
     // What a request given a vm sandbox's error to fail with reports.
     const foreign = vm.runInNewContext(
