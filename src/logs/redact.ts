@@ -37,6 +37,8 @@ const PAIR_KEYS = new Set(['rawHeaders', 'rawTrailers', 'headers', 'trailers']);
 
 /** A header name as HTTP defines it (a token): a list of names has no other entries. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A name in headers held as pairs: a header name, or an HTTP/2 pseudo-header's (`:path`), which Node's come first in. */
+const PAIR_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * pino writes a line's objects at any depth, so all it writes is walked, up to this limit that keeps
@@ -382,16 +384,17 @@ function isInjectedRequest(value: unknown): boolean {
 
 /**
  * Headers as name, value pairs wherever they are (Node's `rawHeaders` given as the line, or under a
- * key of the caller's; `Object.entries(req.headers)`'s pairs): an even number of entries, each even
- * one a header name, and some value no header name could be (`Bearer …`, `sid=…`, `host:port`), which
- * tells them from a list of header names (a CORS configuration's `['Authorization', 'Content-Type']`).
+ * key of the caller's, an HTTP/2 request's with its pseudo-headers; `Object.entries(req.headers)`'s
+ * pairs): an even number of entries, each even one a header name, and some value no header name
+ * could be (`Bearer …`, `sid=…`, `host:port`), which tells them from a list of header names (a CORS
+ * configuration's `['Authorization', 'Content-Type']`).
  */
 function isHeaderPairs(arr: readonly unknown[]): boolean {
   if (arr.length < 2 || arr.length % 2 !== 0 || typeof arr[0] !== 'string') return false;
   let valueSeen = false;
   for (let i = 0; i < arr.length; i += 2) {
     const name = arr[i];
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) return false;
+    if (typeof name !== 'string' || !PAIR_NAME.test(name)) return false;
     const value = arr[i + 1];
     if (!valueSeen && typeof value === 'string') valueSeen = !HEADER_NAME.test(value);
   }

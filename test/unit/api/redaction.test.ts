@@ -5,6 +5,7 @@ import {
   request,
   type ServerResponse,
 } from 'node:http';
+import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, getSightline } from '../../../src/index.js';
 import { startCaptured } from '../../helpers/capture.js';
@@ -649,6 +650,32 @@ describe('redaction, on by default', () => {
       ['accept', 'json'],
     ]);
     expect(response.headers).toEqual([['set-cookie', '[Redacted]']]);
+  });
+
+  it('hides a secret header in an HTTP/2 request’s raw headers, its pseudo-headers first, wherever the line has them', async () => {
+    const { obs, lines } = startCaptured();
+    const server = http2.createServer((request, response) => {
+      obs.log.info({ upstream: { raw: request.rawHeaders } }, 'under a key of its own');
+      obs.log.info('as %o', request.rawHeaders);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const stream = session.request({ ':path': '/orders', 'x-api-key': `key ${SECRET}` });
+      stream.resume();
+      await new Promise((resolve) => stream.on('close', resolve));
+    } finally {
+      session.close();
+      server.close();
+    }
+
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toContain(SECRET);
+    const raw: string[] = JSON.parse(lines[0] ?? '{}').upstream.raw;
+    expect(raw[raw.indexOf('x-api-key') + 1]).toBe('[Redacted]');
+    expect(raw[raw.indexOf(':path') + 1]).toBe('/orders');
   });
 
   it('hides a secret header in the name, value pairs an HTTP client holds as a request’s headers', () => {
