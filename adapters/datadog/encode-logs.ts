@@ -102,14 +102,34 @@ function shrink(full: Record<string, unknown>): string {
       if (typeof fields[name] === 'string') texts.push([kept, name, fields[name] as string]);
     if (texts.at(-1)?.[0] === kept || kept.type !== undefined) keep[key] = kept;
   }
-  let budget = Math.floor((MAX_LOG_BYTES - 4096) / 3 / texts.length);
+  let budgets = shares(
+    texts.map(([, , text]) => text.length),
+    Math.floor((MAX_LOG_BYTES - 4096) / 3),
+  );
   for (;;) {
-    for (const [target, name, text] of texts) target[name] = text.slice(0, budget);
+    texts.forEach(([target, name, text], i) => {
+      target[name] = text.slice(0, budgets[i]);
+    });
     const json = JSON.stringify(keep);
     if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
     // Escapes (`\u0000` is six bytes for one unit) can still overflow: halve until it fits.
-    budget = Math.floor(budget / 2);
+    budgets = budgets.map((budget) => Math.floor(budget / 2));
   }
+}
+
+/**
+ * How much of each text of `lengths` a cut entry keeps: equal shares of `total`, what a shorter
+ * text leaves of its share going to the longer ones (a long message beside a short error).
+ */
+function shares(lengths: readonly number[], total: number): number[] {
+  const out = lengths.slice();
+  const shortestFirst = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
+  let left = total;
+  shortestFirst.forEach((i, done) => {
+    out[i] = Math.min(lengths[i]!, Math.floor(left / (lengths.length - done)));
+    left -= out[i]!;
+  });
+  return out;
 }
 
 /** Wraps entries into one `/api/v2/logs` body. */

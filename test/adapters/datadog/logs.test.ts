@@ -180,4 +180,18 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(entry?.err.stack.slice(0, 40)).toBe(`RangeError: ${failed.message}`.slice(0, 40));
     expect(entry).not.toHaveProperty('batch');
   });
+
+  it("keeps as much of the message of a log cut to 1 MB when its error's texts are short as without an error", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    // A message quoting a statement of 1.2 MB, beside a short error.
+    const statement = `INSERT INTO items VALUES ${'(1, 2),'.repeat(170_000)}`;
+    obs.log.error({ err: new Error('deadlock') }, statement);
+    obs.log.error(statement);
+    await obs.forceFlush();
+    const entries = server.on('/api/v2/logs').flatMap((r) => JSON.parse(r.text) as Record<string, any>[]);
+    const [withError, alone] = entries.map((e) => e.message.length);
+    expect(entries[0]?.err).toMatchObject({ type: 'Error', message: 'deadlock' });
+    expect(withError).toBeGreaterThan(alone - 1_000);
+  });
 });
