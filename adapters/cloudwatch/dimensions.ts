@@ -20,10 +20,13 @@ const RESERVED_KEY = '_aws';
 export type DimensionList = readonly (readonly [string, string])[];
 
 /**
- * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, or for
- * being named `_aws`, or cut to the length CloudWatch takes (as metric names are, counted with them).
+ * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, for
+ * being named `_aws`, or as `unusable` (a blank name, an empty value, which CloudWatch refuses, or a
+ * static dimension's name, which the static one keeps), or cut to the length CloudWatch takes (as
+ * metric names are, counted with them).
  */
-export type LeftOutReason = 'limit' | 'reserved' | 'cut';
+export type LeftOutReason = 'limit' | 'reserved' | 'unusable' | 'cut';
+export const LEFT_OUT_REASONS: readonly LeftOutReason[] = ['limit', 'reserved', 'unusable', 'cut'];
 export type OnLeftOut = (count: number, reason: LeftOutReason) => void;
 
 // Most names need no cleaning: printable ASCII, not starting with a space or ':'.
@@ -80,7 +83,7 @@ export function dimensionValue(value: unknown, onCut?: () => void): string | und
  * The dimensions of one series: the static ones (Service, Environment, the user's) first, then the
  * series' attributes sorted by key, at most 30 in all. A static key wins over an attribute of the
  * same name; an attribute named `_aws` is left out in both modes, so a series keeps the same
- * dimensions whichever mode sends it. `onLeftOut` hears how many attributes did not fit, and why,
+ * dimensions whichever mode sends it, and so is one with a blank name or an empty value. `onLeftOut` hears how many attributes did not fit, and why,
  * and how many names and values were cut.
  *
  * @example
@@ -100,6 +103,7 @@ export function seriesDimensions(
   keepNamesApart([...staticNames, ...keys], names, CUT_MARK);
   let truncated = 0;
   let reserved = 0;
+  let unusable = 0;
   let cut = 0;
   // Cuts of the attribute at hand, counted once it is kept.
   let cutHere = 0;
@@ -111,7 +115,10 @@ export function seriesDimensions(
     const clean = names[staticNames.length + i];
     const key = clean === undefined ? undefined : cutKey(clean, onCut);
     const value = dimensionValue(attributes[keys[i] as string], onCut);
-    if (key === undefined || value === undefined || seen.has(key)) continue;
+    if (key === undefined || value === undefined || seen.has(key)) {
+      unusable++;
+      continue;
+    }
     if (key === RESERVED_KEY) {
       reserved++;
       continue;
@@ -126,13 +133,14 @@ export function seriesDimensions(
   }
   if (truncated > 0) onLeftOut?.(truncated, 'limit');
   if (reserved > 0) onLeftOut?.(reserved, 'reserved');
+  if (unusable > 0) onLeftOut?.(unusable, 'unusable');
   if (cut > 0) onLeftOut?.(cut, 'cut');
   return out;
 }
 
 /**
  * Reports dimensions left out through diagnostics (rate-limited per reason), for `signal`, and
- * counts them in `obs.drops()`: those beyond the 30 as `attribute_count_limit`, those named `_aws`
+ * counts them in `obs.drops()`: those beyond the 30 as `attribute_count_limit`, the others left out
  * as `invalid_attribute`; names and values cut as `truncated_attribute`.
  *
  * @example
@@ -149,6 +157,12 @@ export function reportLeftOut(
       diag.warn(
         `export.cloudwatch.${signal}.dimensions`,
         `cloudwatch ${signal}: ${count} dimensions beyond CloudWatch's 30 were left out of the dimension sets`,
+      );
+    } else if (reason === 'unusable') {
+      countDrop('invalid_attribute', count);
+      diag.warn(
+        `export.cloudwatch.${signal}.unusable_dimension`,
+        `cloudwatch ${signal}: ${count} attributes with a blank name, an empty value or a static dimension's name were left out of the dimension sets`,
       );
     } else {
       countDrop('invalid_attribute', count);

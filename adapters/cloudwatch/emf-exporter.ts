@@ -12,7 +12,7 @@ import {
   type MetricPoint,
   type SignalStats,
 } from '../../src/export/index.js';
-import type { OnLeftOut } from './dimensions.js';
+import { LEFT_OUT_REASONS, type OnLeftOut } from './dimensions.js';
 import { EmfEncoder, type EmfSettings } from './encode-emf.js';
 
 /** Counts for a signal written to a local stream: nothing is ever queued. */
@@ -99,9 +99,9 @@ export function createEmfExporter(
       encoder.add(points[i] as MetricPoint);
     }
     stats.add(0, skipped + encoder.invalid, 'invalid');
-    if (encoder.truncatedDimensions > 0) onLeftOut(encoder.truncatedDimensions, 'limit');
-    if (encoder.reservedDimensions > 0) onLeftOut(encoder.reservedDimensions, 'reserved');
-    if (encoder.cut > 0) onLeftOut(encoder.cut, 'cut');
+    for (const reason of LEFT_OUT_REASONS) {
+      if (encoder.leftOut[reason] > 0) onLeftOut(encoder.leftOut[reason], reason);
+    }
     let written = 0;
     for (const doc of encoder.documents()) {
       if (++written % DOCUMENTS_PER_TURN === 0) await encodeTurn();

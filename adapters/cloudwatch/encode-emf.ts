@@ -60,14 +60,10 @@ export class EmfEncoder {
   private readonly groups = new Map<string, Group>();
   /** Points left out so far: non-finite values, empty names, or names clashing with a dimension or `_aws`. */
   invalid = 0;
-  truncatedDimensions = 0;
-  reservedDimensions = 0;
-  /** Metric names, and dimension names and values, cut to CloudWatch's lengths. */
-  cut = 0;
+  /** Attributes left out of dimension sets, by reason; `cut` also counts metric names cut. */
+  readonly leftOut: Record<LeftOutReason, number> = { limit: 0, reserved: 0, unusable: 0, cut: 0 };
   private readonly onLeftOut = (n: number, reason: LeftOutReason) => {
-    if (reason === 'limit') this.truncatedDimensions += n;
-    else if (reason === 'reserved') this.reservedDimensions += n;
-    else this.cut += n;
+    this.leftOut[reason] += n;
   };
 
   constructor(private readonly settings: EmfSettings) {}
@@ -89,7 +85,7 @@ export class EmfEncoder {
       this.invalid++;
       return;
     }
-    this.cut += cutName;
+    this.leftOut.cut += cutName;
     const time = Math.round(p.timeMs);
     const key = `${time}\u0000${JSON.stringify(dimensions)}`;
     let group = this.groups.get(key);

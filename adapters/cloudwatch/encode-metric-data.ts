@@ -1,5 +1,11 @@
 import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
-import { type DimensionList, type OnLeftOut, seriesDimensions } from './dimensions.js';
+import {
+  type DimensionList,
+  LEFT_OUT_REASONS,
+  type LeftOutReason,
+  type OnLeftOut,
+  seriesDimensions,
+} from './dimensions.js';
 import { bucketMidpoints } from './histogram.js';
 import { metricName } from './metric-name.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
@@ -56,7 +62,7 @@ export function toMetricData(
   const out: MetricDatum[] = [];
   let invalid = 0;
   // Summed over the collection, so diagnostics hear one count per reason, not one per point.
-  const leftOut = { limit: 0, reserved: 0, cut: 0 };
+  const leftOut: Record<LeftOutReason, number> = { limit: 0, reserved: 0, unusable: 0, cut: 0 };
   const count: OnLeftOut = (n, reason) => {
     leftOut[reason] += n;
   };
@@ -99,9 +105,9 @@ export function toMetricData(
     }
   }
   if (invalid > 0) onInvalid?.(invalid);
-  if (leftOut.limit > 0) onLeftOut?.(leftOut.limit, 'limit');
-  if (leftOut.reserved > 0) onLeftOut?.(leftOut.reserved, 'reserved');
-  if (leftOut.cut > 0) onLeftOut?.(leftOut.cut, 'cut');
+  for (const reason of LEFT_OUT_REASONS) {
+    if (leftOut[reason] > 0) onLeftOut?.(leftOut[reason], reason);
+  }
   return out;
 }
 

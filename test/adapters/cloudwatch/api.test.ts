@@ -409,6 +409,20 @@ describe('api mode limits', () => {
     expect(obs.drops().invalid_attribute).toBe(2);
   });
 
+  it("counts attributes left out of the dimensions for a blank name, an empty value or a static dimension's name", async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url);
+    obs.metrics.counter('orders').add(1, { Service: 'other', region: '', '  ': 'blank', route: '/pay' });
+    await obs.forceFlush();
+    const [datum] = userMetricData(intake).filter((d) => d.MetricName === 'orders');
+    expect(datum!.Dimensions.map((d: { Name: string }) => d.Name)).toEqual([
+      'Service',
+      'Environment',
+      'route',
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(3);
+  });
+
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {
     intake = await startAwsIntake();
     intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');

@@ -217,6 +217,25 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().invalid_attribute).toBe(2);
   });
 
+  it("counts attributes left out of the dimensions for a blank name, an empty value or a static dimension's name", async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { obs, written, documents } = startEmf({}, { diagnostics: 'warn' });
+    const attributes = { Service: 'other', region: '', '  ': 'blank', route: '/pay' };
+    obs.metrics.counter('orders.placed').add(1, attributes);
+    await obs.forceFlush();
+    (obs as any).emitAnomaly(anomalyEvent({ attributes }));
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const doc = documents().find((d) => d['orders.placed'] !== undefined)!;
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Service', 'Environment', 'route']]);
+    expect(doc.Service).not.toBe('other');
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('unusable_dimension'))).toEqual([
+      expect.stringContaining('cloudwatch metrics: 3 attributes with a blank name'),
+      expect.stringContaining('cloudwatch events: 3 attributes with a blank name'),
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(6);
+  });
+
   it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
     const { obs, written } = startEmf();
     (obs as any).emitAnomaly(anomalyEvent());
@@ -316,7 +335,7 @@ function encodeEmf(points: readonly MetricPoint[], settings: EmfSettings) {
   return {
     documents: [...encoder.documents()],
     invalid: encoder.invalid,
-    reservedDimensions: encoder.reservedDimensions,
+    reservedDimensions: encoder.leftOut.reserved,
   };
 }
 
