@@ -83,13 +83,17 @@ export interface ElasticOptions {
   env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
-/** The options after validation and environment reading. */
-export interface ResolvedElastic {
+/** Where documents go in Elasticsearch, and with what credentials. */
+export interface ElasticsearchTarget {
   /** The `Authorization` header for Elasticsearch, when credentials are known. */
   readonly authorization: string | undefined;
   readonly logsUrl: URL;
   readonly metricsUrl: URL;
   readonly eventsUrl: URL;
+}
+
+/** The options besides Elasticsearch's URLs and credentials, after validation and environment reading. */
+export interface ElasticSettings {
   readonly traces:
     | {
         readonly url: URL;
@@ -108,6 +112,18 @@ export interface ResolvedElastic {
   readonly maxBytes: number;
   readonly maxItems: number;
   readonly channel: ChannelOptions;
+}
+
+/** The options after validation and environment reading. */
+export interface ResolvedElastic extends ElasticSettings, ElasticsearchTarget {}
+
+/**
+ * The factory's checked options: Elasticsearch's URLs and credentials may be missing, which only
+ * matters when something goes to Elasticsearch.
+ */
+export interface CheckedElastic {
+  readonly settings: ElasticSettings;
+  readonly elasticsearch: ElasticsearchTarget | MissingSetting;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -150,8 +166,8 @@ export class MissingSetting {
   ) {}
 }
 
-/** The resolved options, or the coded error for what the environment lacks. */
-export function requireSettings(checked: ResolvedElastic | MissingSetting): ResolvedElastic {
+/** Elasticsearch's URLs and credentials, or the coded error for what the environment lacks. */
+export function requireSettings(checked: ElasticsearchTarget | MissingSetting): ElasticsearchTarget {
   if (checked instanceof MissingSetting) {
     throw new SightlineConfigError(checked.code, checked.option, checked.message);
   }
@@ -160,7 +176,8 @@ export function requireSettings(checked: ResolvedElastic | MissingSetting): Reso
 
 /** {@link checkOptions}, throwing what the environment lacks too. */
 export function resolveOptions(input: ElasticOptions | undefined): ResolvedElastic {
-  return requireSettings(checkOptions(input));
+  const { settings, elasticsearch } = checkOptions(input);
+  return { ...settings, ...requireSettings(elasticsearch) };
 }
 
 /**
@@ -168,7 +185,7 @@ export function resolveOptions(input: ElasticOptions | undefined): ResolvedElast
  * Throws a coded `SightlineConfigError` naming the option and the fix; no secret ever appears in it.
  * A URL or credentials the environment lacks come back as a {@link MissingSetting}.
  */
-export function checkOptions(input: ElasticOptions | undefined): ResolvedElastic | MissingSetting {
+export function checkOptions(input: ElasticOptions | undefined): CheckedElastic {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
     throw invalid('elastic', `elastic(options) expects an object, got ${describeValue(input)}`, true);
   }
@@ -176,17 +193,25 @@ export function checkOptions(input: ElasticOptions | undefined): ResolvedElastic
   checkKeys('elastic', options, KNOWN);
   const env = adapterEnv('elastic.env', options.env);
   const secrets = collectSecrets(options, env);
-  let checked: ResolvedElastic | MissingSetting;
+  let checked: CheckedElastic;
   try {
     checked = resolveAll(options, env);
   } catch (error) {
     throw scrub(error, secrets);
   }
-  if (!(checked instanceof MissingSetting)) return checked;
-  return new MissingSetting(checked.code, redact(checked.option, secrets), redact(checked.message, secrets));
+  const missing = checked.elasticsearch;
+  if (!(missing instanceof MissingSetting)) return checked;
+  return {
+    settings: checked.settings,
+    elasticsearch: new MissingSetting(
+      missing.code,
+      redact(missing.option, secrets),
+      redact(missing.message, secrets),
+    ),
+  };
 }
 
-function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic | MissingSetting {
+function resolveAll(options: ElasticOptions, env: Env): CheckedElastic {
   const endpoints = readEndpoints(options.endpoints);
   const node = resolveNode(options, env);
   const auth = resolveAuth(options, env, node?.userInfo);
@@ -199,7 +224,7 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic | Missin
       : withFilterPath(resolveEndpoint(`elastic.endpoints.${key}`, url, { credentials }));
   };
   const urls = { logs: given('logs'), metrics: given('metrics'), events: given('events') };
-  const rest = {
+  const settings: ElasticSettings = {
     traces: resolveTraces(options, env, endpoints.traces),
     dataset: explicitPart('elastic.dataset', options.dataset, 'dataset'),
     namespace: explicitPart('elastic.namespace', options.namespace, 'namespace'),
@@ -212,7 +237,14 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic | Missin
     ...resolveLimits(options.limits),
     channel: adapterChannel('elastic.channel', options.channel),
   };
+  return { settings, elasticsearch: target(node, auth, urls) };
+}
 
+function target(
+  node: NodeUrl | undefined,
+  auth: string | MissingSetting | undefined,
+  urls: Record<'logs' | 'metrics' | 'events', URL | undefined>,
+): ElasticsearchTarget | MissingSetting {
   const bulk = (url: URL | undefined) => url ?? (node ? bulkUrl(node.url) : undefined);
   const logsUrl = bulk(urls.logs);
   const metricsUrl = bulk(urls.metrics);
@@ -235,7 +267,7 @@ function resolveAll(options: ElasticOptions, env: Env): ResolvedElastic | Missin
         'or set ELASTIC_API_KEY (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD)',
     );
   }
-  return { authorization: auth, logsUrl, metricsUrl, eventsUrl, ...rest };
+  return { authorization: auth, logsUrl, metricsUrl, eventsUrl };
 }
 
 /** Every secret the options or the environment hold, so an error message can be scrubbed of them. */
@@ -449,7 +481,7 @@ function resolveTraces(
   options: ElasticOptions,
   env: Env,
   endpoint: string | URL | undefined,
-): ResolvedElastic['traces'] {
+): ElasticSettings['traces'] {
   const input = options.traces;
   if (input === false) return undefined;
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {

@@ -147,6 +147,7 @@ export class SightlineInstance implements Sightline {
           return logKeys;
         },
         signalsOff: config.signalsOff,
+        anomalyEvents: config.anomaly !== false,
         registerStats: (name, source) => {
           this.statsRegistry.register(name, source);
           this.channels.push(...channelsOf(source));

@@ -85,6 +85,11 @@ export interface AdapterContext {
    * unused, so none of them is sent and they need no credentials.
    */
   readonly signalsOff: readonly Exclude<Signal, 'events'>[];
+  /**
+   * `false` when `anomaly: false` turns the detector off: no anomaly event ever reaches `eventSink`,
+   * so events need no credentials either.
+   */
+  readonly anomalyEvents: boolean;
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */

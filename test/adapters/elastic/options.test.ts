@@ -1,9 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cloudIdToUrl } from '../../../adapters/elastic/auth.js';
-import { elastic } from '../../../adapters/elastic/index.js';
+import { type ElasticOptions, elastic } from '../../../adapters/elastic/index.js';
 import { resolveOptions } from '../../../adapters/elastic/options.js';
-import { expectOnlyProductionSetsUp, startWith, stopSightline } from '../harness.js';
+import {
+  configError,
+  expectOnlyProductionSetsUp,
+  FAST_CHANNEL,
+  startWith,
+  stopSightline,
+} from '../harness.js';
 import { API_KEY, PASSWORD, SECRET_TOKEN } from './helpers.js';
+import { EsIntake } from './intake-server.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const code = (c: string, option?: string) =>
@@ -166,6 +173,35 @@ describe('elastic options and environment', () => {
     const url = 'http://127.0.0.1:9/_bulk';
     const r = resolveOptions({ endpoints: { logs: url, metrics: url, events: url }, env: {} });
     expect(r.logsUrl.pathname).toBe('/_bulk');
+  });
+
+  it('needs no Elasticsearch URL or credentials when nothing goes to Elasticsearch', async () => {
+    const intake = await EsIntake.start({ authorization: `Bearer ${SECRET_TOKEN}` });
+    const traces = { url: intake.url, secretToken: SECRET_TOKEN };
+    const adapter = (options: ElasticOptions = {}) =>
+      elastic({ env: {}, logs: 'stdout', traces, channel: FAST_CHANNEL, ...options });
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'none');
+    try {
+      // Metrics off, log lines on stdout for Elastic Agent, the detector off: traces go to APM only.
+      const { obs, lines } = startWith(adapter());
+      obs.metrics.counter('orders').add(1);
+      await obs.trace('work', () => obs.log.info('done'));
+      await obs.forceFlush();
+      expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ message: 'done', 'service.name': 'checkout' });
+      expect(intake.requests.map((r) => r.kind)).toEqual(['traces']);
+      await stopSightline();
+      // What still goes to Elasticsearch needs its URL: log lines by _bulk, anomaly events.
+      expect(configError(() => startWith(adapter({ logs: 'bulk' }))).option).toBe('elastic.node');
+      expect(configError(() => startWith(adapter(), { anomaly: {} })).option).toBe('elastic.node');
+      vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
+      startWith(adapter({ logs: 'bulk' }));
+      await stopSightline();
+      vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+      expect(configError(() => startWith(adapter())).option).toBe('elastic.node');
+    } finally {
+      vi.unstubAllEnvs();
+      await intake.close();
+    }
   });
 
   it('listed for production only, needs no URL or credentials in development', async () => {
