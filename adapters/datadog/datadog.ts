@@ -72,7 +72,7 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
 }
 
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
-  requireApiKey(opts, ctx.signalsOff);
+  requireApiKey(opts, ctx);
   const identity = identityOf(opts, ctx);
   const tags = unifiedTags(identity, opts.tags);
   const hostname = opts.hostname ?? safeHostname();

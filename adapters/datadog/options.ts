@@ -373,13 +373,16 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
 /**
  * Fails when a signal sent to the intake has no API key. `setup` calls it, so init() fails only in
  * an environment whose exporters include the adapter; a signal OTEL_<SIGNAL>_EXPORTER=none turns
- * off (`off`) is not sent.
+ * off is not sent, nor are events with `anomaly: false`.
  */
-export function requireApiKey(opts: ResolvedOptions, off: AdapterContext['signalsOff']): void {
+export function requireApiKey(
+  opts: ResolvedOptions,
+  { signalsOff: off, anomalyEvents }: Pick<AdapterContext, 'signalsOff' | 'anomalyEvents'>,
+): void {
   const needKey = [
     opts.metrics === 'api' && !off.includes('metrics') ? "metrics: 'api'" : '',
     opts.logs === 'http' && !off.includes('logs') ? "logs: 'http'" : '',
-    opts.events ? 'events: true' : '',
+    opts.events && anomalyEvents ? 'events: true' : '',
   ].filter((s) => s !== '');
   if (opts.apiKey === undefined && needKey.length > 0) {
     fail(

@@ -137,10 +137,11 @@ describe('validation', () => {
       vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
       startWith(datadog({ processEnv: {}, logs: 'http' }));
       await stopSightline();
-      // Anomaly events are sent whatever those variables say.
-      expect(configError(() => startWith(datadog({ processEnv: {}, events: true }))).message).toContain(
-        'no API key for events: true;',
-      );
+      // Anomaly events are sent whatever those variables say, while the detector is on.
+      expect(
+        configError(() => startWith(datadog({ processEnv: {}, events: true }), { anomaly: {} })).message,
+      ).toContain('no API key for events: true;');
+      startWith(datadog({ processEnv: {}, events: true }), { anomaly: false });
     } finally {
       vi.unstubAllEnvs();
     }
