@@ -74,7 +74,10 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   requireApiKey(opts, ctx);
   const identity = identityOf(opts, ctx);
-  const tags = unifiedTags(identity, opts.tags);
+  let tagsCut = 0;
+  const tags = unifiedTags(identity, opts.tags, () => {
+    tagsCut++;
+  });
   const hostname = opts.hostname ?? safeHostname();
   const parts: AdapterParts = { logFormat: datadogLogFormat(identity, opts.logs === 'stdout') };
   const channels: ExportChannel<unknown>[] = [];
@@ -83,7 +86,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
 
   if (opts.metrics === 'api' && intake) {
     const channel = createMetricsChannel(intake, opts.urls.metrics);
-    const encoder = createSeriesEncoder({ tags, percentiles: opts.percentiles, hostname });
+    const encoder = createSeriesEncoder({ tags, tagsCut, percentiles: opts.percentiles, hostname });
     const onInvalid = (n: number) => channel.discard(n, 'invalid');
     parts.metricExporter = createMetricExporter(channel, {
       // Counters and histograms as deltas (Datadog counts); up-down counters and gauges cumulative,
@@ -124,6 +127,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
         channel.discard(1, 'encode_error');
         return;
       }
+      if (tagsCut > 0) ctx.countDrop('truncated_attribute', tagsCut);
       channel.push(body);
     };
     events = channel;

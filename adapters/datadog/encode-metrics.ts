@@ -33,6 +33,8 @@ const UNITS: Readonly<Record<string, string>> = {
 export interface SeriesEncoderOptions {
   /** Sanitised `key:value` tags added to every series (unified service tags first). */
   readonly tags: readonly string[];
+  /** How many of `tags` were cut to 200 characters, counted for each point sent with them. */
+  readonly tagsCut?: number | undefined;
   /** Percentiles (0..100) sent as `<name>.p<p>` gauges for each histogram. */
   readonly percentiles: readonly number[];
   /**
@@ -125,6 +127,7 @@ function suffix(p: number): string {
 /** Creates the encoder; names are sanitised once and remembered (the memo is bounded). */
 export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncoder {
   const baseTags = options.tags.map((t) => JSON.stringify(t)).join(',');
+  const tagsCut = options.tagsCut ?? 0;
   const resources =
     options.hostname === undefined
       ? ''
@@ -235,7 +238,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         const encoded = tagsOf(p.attributes);
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
-          cut += encoded.cut + cutName;
+          cut += encoded.cut + cutName + tagsCut;
           histogram(out, name, p, ts, tags, unit);
           continue;
         }
@@ -243,7 +246,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
           invalid++;
           continue;
         }
-        cut += encoded.cut + cutName;
+        cut += encoded.cut + cutName + tagsCut;
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
         const isCount = p.monotonic && p.temporality === 'delta';

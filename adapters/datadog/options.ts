@@ -184,7 +184,8 @@ function resolveTags(options: DatadogOptions): string[] {
       if (!['string', 'number', 'boolean'].includes(typeof v)) {
         fail(`tags.${k}`, `option tags.${k} is ${describeValue(v)}; use a string, number or boolean`);
       }
-      out.push(tag(k, v));
+      // Cut at setup, where the cut is counted on what is sent with the tag.
+      out.push(tag(k, v, undefined, Number.POSITIVE_INFINITY));
     }
   } else {
     fail('tags', `option tags is ${describeValue(t)}; pass { key: value } or ['key:value']`);

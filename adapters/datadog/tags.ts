@@ -13,30 +13,32 @@ function clean(text: string, safe: RegExp, unsafe: RegExp): string {
 }
 
 /**
- * Formats one `key:value` tag: characters Datadog would not keep become `_`, and a tag past 200
- * characters is cut to 200 ending in `_` and a digest of the whole, so tags that differ only past
- * the cut (two long URLs) keep their series apart; `onCut` hears of it. Keys lose `:` (it
+ * Formats one `key:value` tag: characters Datadog would not keep become `_`, and a tag past `max`
+ * (200) characters is cut to it ending in `_` and a digest of the whole, so tags that differ only
+ * past the cut (two long URLs) keep their series apart; `onCut` hears of it. Keys lose `:` (it
  * separates key from value); values keep it.
  *
  * @example
  * tag('http.route', '/users/:id'); // 'http.route:/users/:id'
  * tag('region', 'eu west');        // 'region:eu_west'
  */
-export function tag(key: string, value: unknown, onCut?: () => void): string {
+export function tag(key: string, value: unknown, onCut?: () => void, max = MAX_TAG): string {
   const k = clean(key, SAFE_KEY, UNSAFE_KEY);
   const v = clean(typeof value === 'string' ? value : String(value), SAFE_VALUE, UNSAFE_VALUE);
-  const t = `${k}:${v}`;
-  if (t.length <= MAX_TAG) return t;
-  onCut?.();
-  return cutDistinct(t, MAX_TAG, '_');
+  return fitted(`${k}:${v}`, max, onCut);
 }
 
-/** Sanitises a tag given as one string (`key:value` or bare `value`). */
-export function rawTag(text: string): string {
+function fitted(t: string, max: number, onCut: (() => void) | undefined): string {
+  if (t.length <= max) return t;
+  onCut?.();
+  return cutDistinct(t, max, '_');
+}
+
+/** Sanitises a tag given as one string (`key:value` or bare `value`), cut as {@link tag} cuts. */
+export function rawTag(text: string, onCut?: () => void): string {
   const i = text.indexOf(':');
-  if (i > 0) return tag(text.slice(0, i), text.slice(i + 1));
-  const t = clean(text, SAFE_VALUE, UNSAFE_VALUE);
-  return t.length > MAX_TAG ? t.slice(0, MAX_TAG) : t;
+  if (i > 0) return tag(text.slice(0, i), text.slice(i + 1), onCut);
+  return fitted(clean(text, SAFE_VALUE, UNSAFE_VALUE), MAX_TAG, onCut);
 }
 
 /** Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it. */
@@ -54,16 +56,19 @@ export interface ServiceTags {
   readonly version: string | undefined;
 }
 
-/** `env:…`, `service:…`, `version:…` (when known), then the configured extra tags. */
-export function unifiedTags(identity: ServiceTags, extra: readonly string[]): string[] {
-  const out = [tag('env', identity.env), tag('service', identity.service)];
-  if (identity.version) out.push(tag('version', identity.version));
+/**
+ * `env:…`, `service:…`, `version:…` (when known), then the configured extra tags; `onCut` hears of
+ * each one cut to 200 characters.
+ */
+export function unifiedTags(identity: ServiceTags, extra: readonly string[], onCut?: () => void): string[] {
+  const out = [tag('env', identity.env, onCut), tag('service', identity.service, onCut)];
+  if (identity.version) out.push(tag('version', identity.version, onCut));
   for (const t of extra) {
     const i = t.indexOf(':');
     const key = i < 0 ? '' : t.slice(0, i);
     // The unified tags are the adapter's to set; a DD_TAGS entry must not contradict them.
     if (key === 'env' || key === 'service' || key === 'version') continue;
-    out.push(rawTag(t));
+    out.push(rawTag(t, onCut));
   }
   return out;
 }

@@ -193,4 +193,21 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(obs.drops().truncated_attribute).toBe(2);
     expect(obs.stats().datadog?.events).toMatchObject({ produced: 1, delivered: 1 });
   });
+
+  it('counts a DD_TAGS entry cut to 200 characters for each event sent with it', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const note = `deploy-note-${'n'.repeat(250)}`;
+    const { obs } = start(server, { metrics: 'none', processEnv: { DD_TAGS: `team:shop ${note}` } });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    emit(anomaly());
+    emit(anomaly({ time: TIME + 60_000 }));
+    await obs.forceFlush();
+    const tags = server.on('/api/v1/events').flatMap((r) => (JSON.parse(r.text) as { tags: string[] }).tags);
+    expect(tags.filter((t) => t.startsWith('deploy-note-'))).toEqual([
+      expect.stringMatching(/^.{183}_[0-9a-f]{16}$/),
+      expect.stringMatching(/^.{183}_[0-9a-f]{16}$/),
+    ]);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
 });

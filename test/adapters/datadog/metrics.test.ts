@@ -91,6 +91,39 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(obs.drops().truncated_attribute).toBe(3);
   });
 
+  it('cuts DD_TAGS and tags entries past 200 characters as tags on series are cut, and counts them for each point', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    // Two replicas' build URLs (key:value) and notes (bare values) share their first 200 characters.
+    const url = `build.url:https://ci.example/pipelines/${'p'.repeat(200)}`;
+    const note = `deploy-note-${'n'.repeat(200)}`;
+    const allSeries = () =>
+      server!.on('/api/v2/series').flatMap((r) => (JSON.parse(r.text) as { series: unknown[] }).series);
+    const tagsOf = async (replica: number) => {
+      const before = allSeries().length;
+      const { obs } = start(server!, {
+        processEnv: { DD_TAGS: `${url}/${replica} ${note}${replica}` },
+        tags: { release: `${'r'.repeat(200)}${replica}` },
+      });
+      obs.metrics.counter('orders').add(1);
+      obs.metrics.counter('orders').add(1, { region: 'eu' });
+      await obs.forceFlush();
+      // One cut each for the build URL, the note and the release, on each point sent (sightline's own too).
+      const sent = allSeries().length - before;
+      expect(sent).toBeGreaterThanOrEqual(2);
+      expect(obs.drops().truncated_attribute).toBe(3 * sent);
+      await obs.shutdown();
+      const [series] = userSeries(server!)
+        .filter((s) => s.metric === 'orders')
+        .slice(-1);
+      return (series!.tags as string[]).filter((t) => t.length > 100);
+    };
+    const first = await tagsOf(1);
+    const second = await tagsOf(2);
+    expect(first).toHaveLength(3);
+    for (const t of [...first, ...second]) expect(t).toMatch(/^.{183}_[0-9a-f]{16}$/);
+    expect(first.filter((t) => second.includes(t))).toEqual([]);
+  });
+
   it('keeps apart metrics whose names differ only past the 200 characters a name takes, and counts the cut', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
