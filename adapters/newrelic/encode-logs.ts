@@ -1,4 +1,10 @@
-import { type AdapterContext, type EncodedBody, type LogKeys, setField } from '../../src/export/index.js';
+import {
+  type AdapterContext,
+  type EncodedBody,
+  keepNamesApart,
+  type LogKeys,
+  setField,
+} from '../../src/export/index.js';
 import { type AttributeCuts, countCuts, cutName, type NrValue, toNrValue, truncate } from './attributes.js';
 
 /** One Log API record (detailed form). */
@@ -32,15 +38,41 @@ const MAX_DEPTH = 4;
 // top-level keys; renamed with an `attr.` prefix so nothing the caller logged disappears.
 const RESERVED = new Set(['accountId', 'eventType', 'timestamp', 'message', 'level', 'attributes']);
 
-function attributeName(key: string, onCut: () => void): string {
-  return cutName(RESERVED.has(key) || key.startsWith('instrumentation.') ? `attr.${key}` : key, onCut);
+/**
+ * One value a line gives an attribute: `key` says where it came from (its field's name, or the path
+ * of a nested one), `name` is the attribute's.
+ */
+interface Field {
+  readonly key: string;
+  readonly name: string;
+  readonly value: NrValue;
+}
+
+/**
+ * The attribute name of a field named `name`: renamed with an `attr.` prefix when the Log API drops
+ * it, and when it names one of the fields shared in `common` with another value, which would replace
+ * sightline's own (`entity.name`, which links the line to the service's entity). `null` when it
+ * repeats the shared value.
+ */
+function attributeName(
+  name: string,
+  value: NrValue,
+  common: Readonly<Record<string, NrValue>>,
+): string | null {
+  const shared = Object.hasOwn(common, name) ? common[name] : undefined;
+  if (shared !== undefined && shared === value) return null;
+  if (shared !== undefined || RESERVED.has(name) || name.startsWith('instrumentation.'))
+    return `attr.${name}`;
+  return name;
 }
 
 /**
  * Turns one sightline log line into a Log API record: the message, time and level keys (as the
  * primary log format named them) become `message`, `timestamp` and `level`; every other field becomes
  * an attribute, nested objects flattened with dots, arrays as JSON text. Fields equal to the `common`
- * block (service, environment, entity, host) are left to it. A line that is not a JSON object is sent
+ * block (service, environment, entity, host) are left to it; one naming a field of it with another
+ * value is sent as `attr.<name>`, so the line keeps its entity. Two fields that would be one
+ * attribute are kept apart (see `keepNamesApart`). A line that is not a JSON object is sent
  * as the message, so nothing is lost. Attributes past the Log API's 255 are left out, and names
  * past its length (see `cutName`) and values past its 128 KB cut, their numbers added to `cuts`.
  */
@@ -53,16 +85,16 @@ export function toNrLog(
   const onCut = () => {
     cuts.cut++;
   };
-  let fields: unknown;
+  let parsed: unknown;
   try {
-    fields = JSON.parse(line);
+    parsed = JSON.parse(line);
   } catch {
     return { message: withinBlob(line, onCut) };
   }
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { message: withinBlob(line, onCut) };
   }
-  const record = fields as Record<string, unknown>;
+  const record = parsed as Record<string, unknown>;
   const log: NrLog = {};
   const time = toEpochMs(record[keys.timeKey]);
   if (time !== undefined) log.timestamp = time;
@@ -72,26 +104,40 @@ export function toNrLog(
   const level = record[keys.levelKey];
   if (typeof level === 'string' || typeof level === 'number') log.level = String(level);
 
-  const budget: Budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3, over: 0 };
-  const attributes: Record<string, NrValue> = {};
+  const fields: Field[] = [];
   for (const key in record) {
     if (key === keys.timeKey || key === keys.messageKey || key === keys.levelKey) continue;
     const value = record[key];
     let name = key;
-    // sightline's neutral correlation fields duplicate New Relic's `trace.id`/`span.id`.
+    // sightline's neutral correlation fields duplicate New Relic's `trace.id`/`span.id`, and keep
+    // that name as their own, since it links the line to its trace.
+    let from = key;
     if (key === 'trace_id' || key === 'span_id') {
       const nrKey = key === 'trace_id' ? 'trace.id' : 'span.id';
       if (nrKey in record) continue;
       name = nrKey;
+      from = nrKey;
     }
-    if (common[name] !== undefined && common[name] === value) continue;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      flatten(name, value as Record<string, unknown>, 1, attributes, budget, onCut);
+      flatten([name], value as Record<string, unknown>, fields, common);
       continue;
     }
-    const v = toNrValue(value, WHOLE);
-    if (v === undefined || !take(budget)) continue;
-    setField(attributes, attributeName(name, onCut), withinBlob(v, onCut));
+    addField(fields, from, name, value, common);
+  }
+  // A nested field and a dotted one (`{ user: { id } }` and `user.id`), or a renamed one and one
+  // logged under the new name, would be one attribute: the one whose name was made keeps its value
+  // under that name and a digest of where it came from.
+  const names = fields.map((f) => f.name);
+  keepNamesApart(
+    fields.map((f) => f.key),
+    names,
+    '_',
+  );
+  const budget: Budget = { left: MAX_LOG_ATTRIBUTES - Object.keys(common).length - 3, over: 0 };
+  const attributes: Record<string, NrValue> = {};
+  for (let i = 0; i < fields.length; i++) {
+    if (!take(budget)) continue;
+    setField(attributes, cutName(names[i] as string, onCut), withinBlob((fields[i] as Field).value, onCut));
   }
   cuts.leftOut += budget.over;
   for (const _ in attributes) {
@@ -101,24 +147,34 @@ export function toNrLog(
   return log;
 }
 
+function addField(
+  fields: Field[],
+  key: string,
+  name: string,
+  value: unknown,
+  common: Readonly<Record<string, NrValue>>,
+): void {
+  const v = toNrValue(value, WHOLE);
+  if (v === undefined) return;
+  const attribute = attributeName(name, v, common);
+  if (attribute !== null) fields.push({ key, name: attribute, value: v });
+}
+
+/** The fields of a nested object, named by their path joined with dots, down to `MAX_DEPTH` levels. */
 function flatten(
-  prefix: string,
+  path: readonly string[],
   object: Record<string, unknown>,
-  depth: number,
-  out: Record<string, NrValue>,
-  budget: Budget,
-  onCut: () => void,
+  fields: Field[],
+  common: Readonly<Record<string, NrValue>>,
 ): void {
   for (const key in object) {
-    const name = `${prefix}.${key}`;
+    const at = [...path, key];
     const value = object[key];
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < MAX_DEPTH) {
-      flatten(name, value as Record<string, unknown>, depth + 1, out, budget, onCut);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && at.length < MAX_DEPTH + 1) {
+      flatten(at, value as Record<string, unknown>, fields, common);
       continue;
     }
-    const v = toNrValue(value, WHOLE);
-    if (v === undefined || !take(budget)) continue;
-    out[attributeName(name, onCut)] = withinBlob(v, onCut);
+    addField(fields, JSON.stringify(at), at.join('.'), value, common);
   }
 }
 

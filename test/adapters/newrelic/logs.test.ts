@@ -122,6 +122,39 @@ describe('newrelic logs', () => {
     expect(log!.attributes).toMatchObject({ page: '2' });
   });
 
+  it("keeps a nested field and a dotted one of the same name apart, and a line's own entity fields", async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    obs.trace('import', () => {
+      obs.log.info(
+        { user: { id: 'u-nested' }, 'user.id': 'u-dotted', trace: { id: 'upstream' } },
+        'imported',
+      );
+      obs.log.info({ entity: { name: 'billing', type: 'QUEUE' }, hostname: 'worker-9' }, 'consumed');
+    });
+    await obs.forceFlush();
+    const [imported, consumed] = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    const digest = /_[0-9a-f]{16}$/;
+    const attributes = Object.entries(imported!.attributes!);
+    expect(imported!.attributes!['user.id']).toBe('u-dotted');
+    expect(attributes.filter(([k]) => digest.test(k) && k.startsWith('user.id_'))).toEqual([
+      [expect.any(String), 'u-nested'],
+    ]);
+    // The line's own trace id keeps its name; the logged one is kept apart from it.
+    expect(imported!.attributes!['trace.id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(attributes.filter(([k]) => digest.test(k) && k.startsWith('trace.id_'))).toEqual([
+      [expect.any(String), 'upstream'],
+    ]);
+    // Nothing on the record replaces the entity in common, which links the line to the service.
+    expect(consumed!.attributes).toMatchObject({
+      'attr.entity.name': 'billing',
+      'attr.entity.type': 'QUEUE',
+      'attr.hostname': 'worker-9',
+    });
+    for (const key of ['entity.name', 'entity.type', 'hostname'])
+      expect(consumed!.attributes![key]).toBeUndefined();
+    expect(obs.drops()).toEqual({});
+  });
+
   it('keeps a long message whole up to 128 KB and caps attributes at 255 per record', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     const wide: Record<string, number> = {};
