@@ -37,7 +37,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
   return {
     name: NAME,
     setup(ctx: AdapterContext): AdapterParts {
-      const licenseKey = requireLicenseKey(config, ctx.signalsOff);
+      const licenseKey = requireLicenseKey(config, ctx);
       const host = config.hostname ?? safeHostname();
       // New Relic names a service's entity after the service.name its spans and metrics carry: a log
       // line naming another would point logs in context at an entity without those traces.

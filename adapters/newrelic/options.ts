@@ -131,16 +131,20 @@ export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewR
 /**
  * The license key, or a coded error when none is set. `setup` calls it, so init() fails only in an
  * environment whose exporters include the adapter. With every signal it sends turned off by
- * OTEL_<SIGNAL>_EXPORTER=none (`off`; log lines on stdout and no account id for anomaly events) the
- * adapter sends nothing, and an empty key stands in for the one it does not need.
+ * OTEL_<SIGNAL>_EXPORTER=none (log lines on stdout, and no account id for anomaly events or the
+ * detector off by `anomaly: false`) the adapter sends nothing, and an empty key stands in for the
+ * one it does not need.
  */
-export function requireLicenseKey(config: ResolvedNewRelic, off: AdapterContext['signalsOff']): string {
+export function requireLicenseKey(
+  config: ResolvedNewRelic,
+  { signalsOff: off, anomalyEvents }: Pick<AdapterContext, 'signalsOff' | 'anomalyEvents'>,
+): string {
   if (config.licenseKey !== undefined) return config.licenseKey;
   const sends =
     !off.includes('metrics') ||
     !off.includes('traces') ||
     (config.logs === 'api' && !off.includes('logs')) ||
-    config.eventsUrl !== undefined;
+    (config.eventsUrl !== undefined && anomalyEvents);
   if (!sends) return '';
   throw new SightlineConfigError(
     ErrorCodes.CONFIG_MISSING_CREDENTIALS,

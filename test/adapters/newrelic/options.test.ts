@@ -98,9 +98,12 @@ describe('newrelic options and environment', () => {
       expect(configError(() => startWith(adapter({ logs: 'api' }))).code).toBe(
         'SL_ERR_CONFIG_MISSING_CREDENTIALS',
       );
-      expect(configError(() => startWith(adapter({ accountId: 42 }))).code).toBe(
+      expect(configError(() => startWith(adapter({ accountId: 42 }), { anomaly: {} })).code).toBe(
         'SL_ERR_CONFIG_MISSING_CREDENTIALS',
       );
+      // Unless the detector is off, as no event is sent then.
+      startWith(adapter({ accountId: 42 }), { anomaly: false });
+      await stopSightline();
       vi.stubEnv('OTEL_LOGS_EXPORTER', 'none');
       startWith(adapter({ logs: 'api' }));
       await stopSightline();
