@@ -909,6 +909,34 @@ describe.each([
     );
   });
 
+  it("replaces a req.log a middleware ahead of it set with the request's own, on every request", async () => {
+    const earlier = express();
+    const stale = { info: () => rawLines.push('stale logger') };
+    earlier.use((req: any, _res: any, next: () => void) => {
+      req.log = stale;
+      next();
+    });
+    earlier.use(expressMiddleware());
+    earlier.get('/early/:n', (req: any, res: any) => {
+      req.log.info({ early: req.params.n }, 'early log');
+      res.send('ok');
+    });
+    const earlierServer = createServer(earlier);
+    try {
+      const earlierBase = await listen(earlierServer);
+      for (const n of ['1', '2']) {
+        await request(earlierBase, `/early/${n}`);
+        const [span] = await waitForSpans(obs, memory, server(`/early/${n}`));
+        expect(memory.logs().find((l) => l.msg === 'early log' && l.early === n)?.span_id).toBe(
+          span!.spanContext().spanId,
+        );
+      }
+      expect(rawLines).not.toContain('stale logger');
+    } finally {
+      await close(earlierServer);
+    }
+  });
+
   it('keeps 50 concurrent requests apart: distinct traces, each log line naming its own', async () => {
     const ns = Array.from({ length: 50 }, (_, i) => String(i));
     await Promise.all(ns.map((n) => request(base, `/jobs/${n}`)));

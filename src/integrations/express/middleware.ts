@@ -49,16 +49,18 @@ export type ExpressErrorMiddleware = (
 /** Where the middleware keeps the request's record; registered so duplicate package copies agree. */
 export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
 
-const kLogger = Symbol('sightline.express.logger');
 const kRequestLog = Symbol('sightline.express.requestLog');
 
 type Tracked = ExpressRequestLike & {
   [kServerRequest]?: ServerRequest;
-  /** The instance logger req.log is a child of. */
-  [kLogger]?: Logger;
-  /** req.log once built, or whatever was assigned to it. */
+  /** What was assigned to req.log before the middleware took the request. */
   [kRequestLog]?: ExpressRequestLike['log'];
 };
+
+// req.log once built, or whatever was assigned to it, by the request's record. Kept beside the
+// request rather than on it: under Node 22 every Express request has a hidden class of its own
+// (Express swaps its prototype), so each property sightline added to it cost a new one.
+const requestLogs = new WeakMap<ServerRequest, ExpressRequestLike['log']>();
 
 // Most handlers never touch req.log, so its child logger is built on first use. The accessor
 // that builds it is defined once on Express's request prototype: defining it on each request
@@ -71,17 +73,19 @@ const logAccessor: PropertyDescriptor = {
   configurable: true,
   enumerable: false,
   get(this: Tracked) {
-    let log = this[kRequestLog];
-    if (log !== undefined) return log;
     const request = this[kServerRequest];
-    const root = this[kLogger];
-    if (request === undefined || root === undefined) return undefined;
-    log = correlatedChild(root, request.context, request.logFields());
-    this[kRequestLog] = log;
+    if (request === undefined) return this[kRequestLog];
+    let log = requestLogs.get(request);
+    if (log === undefined) {
+      log = correlatedChild(request.obs.log, request.context, request.logFields());
+      requestLogs.set(request, log);
+    }
     return log;
   },
   set(this: Tracked, value: ExpressRequestLike['log']) {
-    this[kRequestLog] = value;
+    const request = this[kServerRequest];
+    if (request === undefined) this[kRequestLog] = value;
+    else requestLogs.set(request, value);
   },
 };
 
@@ -188,9 +192,6 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     }
     req[kServerRequest] = request;
     watchIdleTimeout(socket, req.httpVersionMajor);
-    req[kLogger] = obs.log;
-    // req.log names this request's span even when a middleware before this one set it.
-    req[kRequestLog] = undefined;
     if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
     // 'close' ends every response that has a socket (for one that has none, see
     // onSocketlessResponseLost). The request completed if the handler ended the response, even

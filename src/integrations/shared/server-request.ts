@@ -168,7 +168,8 @@ export class ServerRequest {
   }
 
   constructor(
-    private readonly obs: Sightline,
+    /** The instance the request reports to. */
+    readonly obs: Sightline,
     private readonly instruments: HttpServerInstruments,
     private readonly options: ResolvedHttpServerOptions,
     info: ServerRequestInfo,
