@@ -18,6 +18,9 @@ const fromSightline = (path: string): string =>
   sightlineRoot
     ? pathToFileURL(resolve(sightlineRoot, path)).href
     : new URL(`../${path}`, import.meta.url).href;
+// `--dist` (bench/http.ts): the built package, as users run it, rather than the sources.
+const fromBuild = process.env.SIGHTLINE_BENCH_DIST === '1';
+const entry = (source: string, built: string): string => fromSightline(fromBuild ? built : source);
 const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
 
 let sightline: Sightline | undefined;
@@ -36,8 +39,8 @@ function droppedSoFar(): number | undefined {
 // auto-instrumentations can hook `require`. Frameworks are loaded with require for that reason.
 async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> {
   if (variant.startsWith('sightline')) {
-    const { init } = await import(fromSightline('src/index.js'));
-    const { otlp } = await import(fromSightline('adapters/otlp/index.js'));
+    const { init } = await import(entry('src/index.js', 'dist/index.js'));
+    const { otlp } = await import(entry('adapters/otlp/index.js', 'dist/otlp.js'));
     // As the comparison is defined: traces and RED metrics to the collector, the access-log line to
     // a discarding destination. `sightline-logs` also ships every log line over OTLP, which the
     // peers do not do. `sightline-10pct` keeps one trace in ten (head sampling, as many production
@@ -52,10 +55,12 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
       ...(variant === 'sightline-10pct' ? { sampling: 0.1 } : {}),
     });
     if (framework === 'express') {
-      const { expressMiddleware } = await import(fromSightline('src/integrations/express/index.js'));
+      const { expressMiddleware } = await import(
+        entry('src/integrations/express/index.js', 'dist/express.js')
+      );
       return { express: expressMiddleware() };
     }
-    const { sightlineFastify } = await import(fromSightline('src/integrations/fastify/index.js'));
+    const { sightlineFastify } = await import(entry('src/integrations/fastify/index.js', 'dist/fastify.js'));
     return { fastifyPlugin: sightlineFastify };
   }
   if (variant === 'otel') {

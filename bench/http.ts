@@ -13,14 +13,18 @@
  * worktree, so a change is measured against what it changes in the same rounds.
  *
  *   node --import tsx bench/http.ts [--duration=5] [--rounds=3] [--connections=10] [--frameworks=express,fastify]
- *     [--variants=bare,sightline,...] [--baseline=../sightline-parent] [--rate=4000]
+ *     [--variants=bare,sightline,...] [--baseline=../sightline-parent] [--rate=4000] [--dist]
+ *
+ * `--dist` runs sightline as users run it, the built package (`dist/`, built at the start of the run in
+ * this checkout and the baseline's), instead of its TypeScript sources through tsx, which wraps each
+ * closure created per request in a naming call the build does not have.
  *
  * `--rate` loads every variant at that many requests/s instead of as fast as it answers, so CPU
  * per request is compared at equal load rather than each at its own saturation.
  *
  * The peers live in bench/peers (own package.json and lockfile): `npm install --prefix bench/peers`.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +42,8 @@ interface Options {
   baseline: string | undefined;
   /** Requests/s for every variant, instead of as many as each serves: CPU compared at equal load. */
   rate: number | undefined;
+  /** sightline from its built package (`dist/`) rather than its sources. */
+  dist: boolean;
 }
 
 interface Server {
@@ -60,6 +66,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 function parseArgs(argv: string[]): Partial<Options> {
   const out: Partial<Options> = {};
   for (const arg of argv) {
+    if (arg === '--dist') out.dist = true;
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (value === undefined) continue;
     if (key === 'duration' || key === 'rounds' || key === 'connections' || key === 'rate')
@@ -89,11 +96,17 @@ function startSink(): Promise<{ url: string; close(): void }> {
   );
 }
 
+/** Builds the package in the checkout at `root`, so `--dist` measures its sources as they are now. */
+function build(root: string): void {
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 // The flag exists from Node 22.7; Node 24 has the frame store on by default.
 const ACF_FLAG = '--experimental-async-context-frame';
 const acfIsOptIn = Number(process.versions.node.split('.')[0]) === 22;
 
-function startServer(framework: string, variant: string, sink: string, baseline?: string): Promise<Server> {
+function startServer(framework: string, variant: string, sink: string, opts: Options): Promise<Server> {
+  const baseline = opts.baseline;
   const child = fork(`${here}http-server.ts`, [framework, variant.replace(/-(acf|baseline)$/, ''), sink], {
     execArgv: variant.endsWith('-acf') ? [ACF_FLAG, '--import', 'tsx'] : ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -106,6 +119,7 @@ function startServer(framework: string, variant: string, sink: string, baseline?
       DD_TRACE_AGENT_URL: sink,
       DD_SERVICE: 'bench',
       ...(variant.endsWith('-baseline') && baseline ? { SIGHTLINE_BENCH_ROOT: baseline } : {}),
+      ...(opts.dist ? { SIGHTLINE_BENCH_DIST: '1' } : {}),
     },
   });
   return new Promise((resolve, reject) => {
@@ -156,6 +170,7 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     frameworks: ['express', 'fastify'],
     baseline: undefined,
     rate: undefined,
+    dist: false,
     variants: [
       'bare',
       'spin-10us',
@@ -169,13 +184,14 @@ export async function runHttpBench(options: Partial<Options> = {}): Promise<Row[
     ],
     ...options,
   };
+  if (opts.dist) for (const root of [resolve(here, '..'), opts.baseline]) if (root) build(root);
   const sink = await startSink();
   const rows: Row[] = [];
   try {
     for (const framework of opts.frameworks) {
       const servers: Server[] = [];
       for (const variant of opts.variants)
-        servers.push(await startServer(framework, variant, sink.url, opts.baseline));
+        servers.push(await startServer(framework, variant, sink.url, opts));
       // Warm-up, the same for every variant: JIT (the instrumented variants have more to compile),
       // connection pools, lazily loaded modules, the first exports.
       for (const s of servers) await load(s, 5, opts.connections);
