@@ -239,7 +239,10 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
  * app.use(expressMiddleware());
  * app.get('/fail', () => { throw new Error('boom'); });
  * app.use(expressErrorHandler());
- * app.use((err, req, res, next) => res.status(500).json({ error: 'internal' }));
+ * const lastResort: express.ErrorRequestHandler = (_err, _req, res, _next) => {
+ *   res.status(500).json({ error: 'internal' });
+ * };
+ * app.use(lastResort);
  * ```
  */
 export function expressErrorHandler(): ExpressErrorMiddleware {
