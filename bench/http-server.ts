@@ -76,7 +76,9 @@ async function setUp(): Promise<{ express?: unknown; fastifyPlugin?: unknown }> 
     const { HttpInstrumentation } = peersRequire('@opentelemetry/instrumentation-http');
     const api = peersRequire('@opentelemetry/api');
     const provider = new TracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sink}/v1/traces` }))],
+      spanProcessors: [
+        new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${sink}/v1/traces` }) }),
+      ],
     });
     api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     api.propagation.setGlobalPropagator(
