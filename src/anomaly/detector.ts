@@ -1269,17 +1269,14 @@ export class StreamingDetector implements Detector {
       const stride = this.stride;
       // Each profile takes the value clipped as its own model predicts it, as the levels do: a point
       // that could not start an episode (in a cooldown) must not put an absurd value into its slot
-      // for days. The first day's raw profile has no prediction of its own yet.
+      // for days. The first day's raw profile has no prediction of its own yet, nor has a slot of
+      // the day it did not learn (its points were an episode's, a batch job's first run): clipped,
+      // a pattern first seen there would take weeks to learn, and be reported every day until then.
       const raw = this.profileRaw;
-      const rB = raw ? y - predB : clip(y - predB, -h * sigB, h * sigB);
+      const dayRecord = DAY.record(this.dayAt, stride, daySlot);
+      const rB = raw || DAY.visitsAt(p, dayRecord) === 0 ? y - predB : clip(y - predB, -h * sigB, h * sigB);
       const rC = raw ? y - predC : clip(y - predC, -h * sigC, h * sigC);
-      DAY.learn(
-        p,
-        DAY.record(this.dayAt, stride, daySlot),
-        s,
-        predB + rB - s[F.lvlB]!,
-        Math.min(eB, 4 * sigma),
-      );
+      DAY.learn(p, dayRecord, s, predB + rB - s[F.lvlB]!, Math.min(eB, 4 * sigma));
       WEEK.learn(
         p,
         WEEK.record(this.weekAt, stride, weekSlot),
