@@ -72,7 +72,7 @@ export async function runHotPathBench(options: Options = {}, processes = 5): Pro
     ratios: runs.map((r) => r[i]?.ratio ?? Number.NaN),
   }));
   // Logs last, each variant in processes of its own (see log-worker.ts).
-  for (const level of ['info', 'debug'] as const) pairs.push(measureLogInProcesses(level));
+  for (const line of LOG_LINES) pairs.push(measureLogInProcesses(line));
   return pairs.map((p) => ({
     operation: p.operation,
     'sightline ns/op': round(p.sightline),
@@ -217,23 +217,36 @@ async function measureInProcess(options: Options): Promise<PairTiming[]> {
 
 const logWorker = fileURLToPath(new URL('./log-worker.ts', import.meta.url));
 
+/** A line log-worker.ts times: its name there, the row's label and the calls a process makes. */
+interface LogLine {
+  kind: 'info' | 'debug' | 'ids' | 'rawHeaders';
+  label: string;
+  n: number;
+}
+
+const LOG_LINES: readonly LogLine[] = [
+  { kind: 'info', label: 'info', n: 100_000 },
+  { kind: 'debug', label: 'debug (disabled)', n: 1_000_000 },
+  // Every array of strings is looked at for headers to hide: most hold none.
+  { kind: 'ids', label: 'info (50 ids)', n: 50_000 },
+  { kind: 'rawHeaders', label: 'info (rawHeaders)', n: 50_000 },
+];
+
 /**
  * Medians over `processes` fresh processes, each timing both loggers in alternating rounds. One
  * process can run both loggers at 0.7 or at 1.3 µs a call; the ratio is therefore taken within each
  * process, and its median reported.
  */
-function measureLogInProcesses(level: 'info' | 'debug', processes = 7): Aggregated {
-  const n = level === 'info' ? 100_000 : 1_000_000;
+function measureLogInProcesses({ kind, label, n }: LogLine, processes = 7): Aggregated {
   const raw: number[] = [];
   const sightline: number[] = [];
   const ratios: number[] = [];
   for (let p = 0; p < processes; p++) {
-    const [r, s] = runFresh(logWorker, level, String(n), '10').trim().split('\n').map(Number);
+    const [r, s] = runFresh(logWorker, kind, String(n), '10').trim().split('\n').map(Number);
     raw.push(r as number);
     sightline.push(s as number);
     ratios.push((s as number) / (r as number));
   }
-  const label = level === 'info' ? 'info' : 'debug (disabled)';
   return {
     operation: `sightline log.${label}`,
     sightline: median(sightline),

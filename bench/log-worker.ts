@@ -1,9 +1,9 @@
 /**
  * The log call against raw pino, in a process of their own:
- * `node --import tsx bench/log-worker.ts <info|debug> <n> <rounds>` prints the median ns per call
- * of raw pino and of sightline, one line each. A service has one logger: two loggers sharing one
- * copy of pino share its functions' type feedback and slow each other down, by a margin that
- * depends on which warmed up first. Raw pino is therefore a second copy of the module, loaded after
+ * `node --import tsx bench/log-worker.ts <info|debug|ids|rawHeaders> <n> <rounds>` prints the
+ * median ns per call of raw pino and of sightline, one line each. A service has one logger: two
+ * loggers sharing one copy of pino share its functions' type feedback and slow each other down, by
+ * a margin that depends on which warmed up first. Raw pino is therefore a second copy of the module, loaded after
  * sightline's, and the two alternate round by round in the same process (same core, same heap).
  */
 import { createRequire } from 'node:module';
@@ -45,14 +45,45 @@ const raw = pino(
 );
 
 type Log = typeof raw;
-const loop =
-  level === 'info'
-    ? (log: Log) => {
-        for (let i = 0; i < n; i++) log.info({ orderId: i }, 'order placed');
-      }
-    : (log: Log) => {
-        for (let i = 0; i < n; i++) log.debug({ orderId: i }, 'x');
-      };
+/** 50 ids, as a batch job logs the orders it handled: an array of strings that holds no header. */
+const ids = Array.from(
+  { length: 50 },
+  (_, i) => `7c9e6679-7425-40de-944b-e07fc1f9${String(i).padStart(4, '0')}`,
+);
+/** A request's headers as Node holds them, none to hide, under a key of the caller's. */
+const rawHeaders = [
+  'Host',
+  'api.example.com',
+  'User-Agent',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+  'Accept',
+  'application/json',
+  'Accept-Language',
+  'en-US,en;q=0.5',
+  'Accept-Encoding',
+  'gzip, deflate, br',
+  'Connection',
+  'keep-alive',
+  'X-Request-Id',
+  'b7c1e6a2-1d3f-4e9a-8c2b-0f6d5a4e3c21',
+  'Content-Type',
+  'application/json',
+];
+const loops: Record<string, (log: Log) => void> = {
+  info: (log) => {
+    for (let i = 0; i < n; i++) log.info({ orderId: i }, 'order placed');
+  },
+  debug: (log) => {
+    for (let i = 0; i < n; i++) log.debug({ orderId: i }, 'x');
+  },
+  ids: (log) => {
+    for (let i = 0; i < n; i++) log.info({ batch: i, orderIds: ids }, 'orders shipped');
+  },
+  rawHeaders: (log) => {
+    for (let i = 0; i < n; i++) log.info({ attempt: i, forwarded: rawHeaders }, 'proxied');
+  },
+};
+const loop = loops[level] ?? loops.info!;
 
 if (process.env.PRINT_LINE) {
   discardSightline.write = discardRaw.write = (l: string) => process.stderr.write(l);
