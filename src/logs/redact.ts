@@ -2,6 +2,7 @@ import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { types } from 'node:util';
 import pino from 'pino';
+import { createNameMatch } from './name-match.js';
 import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
 
 /** Field and header names whose values never leave the process, matched case-insensitively. */
@@ -47,8 +48,19 @@ const PAIR_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  */
 const MAX_DEPTH = 32;
 
+/** A key's verdict, remembered, and the verdict for a name found among values, not remembered. */
+export interface KeyMatcher {
+  (key: string): boolean;
+  /**
+   * For a name held as a value (a header's in a list of pairs, an entry's): arrays hold ids and tags
+   * by the thousand, which would crowd field names out of the remembered verdicts, and most of them
+   * fail the first, allocation-free look.
+   */
+  readonly amongValues: (name: string) => boolean;
+}
+
 /** Keys are compared lowercased; `apiKey` and `APIKEY` both match `apikey`. */
-export function createKeyMatcher(extraKeys: readonly string[] = []): (key: string) => boolean {
+export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher {
   const keys = new Set([...DEFAULT_REDACT_KEYS, ...extraKeys].map((k) => k.toLowerCase()));
   const matches = (key: string): boolean => {
     if (keys.has(key.toLowerCase())) return true;
@@ -58,7 +70,7 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): (key: strin
   };
   // Attribute and field names come from a small set; remembering the verdict keeps the hot path to one lookup.
   const verdicts = new Map<string, boolean>();
-  return (key) => {
+  const remembered = (key: string): boolean => {
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
       verdict = matches(key);
@@ -66,13 +78,16 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): (key: strin
     }
     return verdict;
   };
+  const matchesAscii = createNameMatch(keys);
+  return Object.assign(remembered, { amongValues: (name: string) => matchesAscii(name) ?? matches(name) });
 }
 
 /** Returns the object (or array) with sensitive values replaced, copying only what it must change. */
 export type Redactor = <T extends object>(value: T) => T;
 
-/** Replaces sensitive values in a logged object; `isSensitive` is a {@link createKeyMatcher}. */
-export function createRedactor(isSensitive: (key: string) => boolean): Redactor {
+/** Replaces sensitive values in a logged object. */
+export function createRedactor(isSensitive: KeyMatcher): Redactor {
+  const { amongValues } = isSensitive;
   // Copies only the objects on the path to a sensitive key; untouched objects are shared. `done`
   // maps each object walked to what is written in its place, so an object met twice (shared, or
   // a cycle back to one being walked) is never written unredacted; it is only made once the walk
@@ -133,9 +148,30 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
         out[i] = next;
       }
     }
-    const walked = out ?? (arr as unknown[]);
-    if (isHeaderPairs(walked)) return hidePairs(walked, arr);
-    return isEntries(walked) ? hideEntries(walked, arr) : walked;
+    return hideNamed(out ?? (arr as unknown[]), arr);
+  };
+
+  /**
+   * Headers as pairs or entries, the value of each name to hide hidden; any other array as walked.
+   * Most arrays (ids, tags) hold no name to hide, which a look at each name tells sooner than
+   * telling whether they are headers at all.
+   */
+  const hideNamed = (walked: unknown[], given: readonly unknown[]): unknown[] => {
+    const first = walked[0];
+    if (typeof first === 'string')
+      return hasPairNameToHide(walked) && isHeaderPairs(walked) ? hidePairs(walked, given) : walked;
+    return Array.isArray(first) && isEntries(walked) ? hideEntries(walked, given) : walked;
+  };
+
+  /** Whether a name in an even place is to hide, before one that no header name could be (no string). */
+  const hasPairNameToHide = (arr: readonly unknown[]): boolean => {
+    if (arr.length % 2 !== 0) return false;
+    for (let i = 0; i < arr.length; i += 2) {
+      const name = arr[i];
+      if (typeof name !== 'string') return false;
+      if (amongValues(name)) return true;
+    }
+    return false;
   };
 
   /**
@@ -153,7 +189,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     let out: unknown[] | undefined;
     for (let i = 0; i + 1 < walked.length; i += 2) {
       const name: unknown = walked[i];
-      if (typeof name !== 'string' || !isSensitive(name) || walked[i + 1] == null) continue;
+      if (typeof name !== 'string' || !amongValues(name) || walked[i + 1] == null) continue;
       out ??= walked === given ? copyArray(walked) : walked;
       out[i + 1] = REDACTED;
     }
@@ -170,7 +206,7 @@ export function createRedactor(isSensitive: (key: string) => boolean): Redactor 
     for (let i = 0; i < walked.length; i++) {
       const entry = walked[i] as unknown[];
       const value = entry[1];
-      if (!isSensitive(entry[0] as string) || value == null || value === REDACTED) continue;
+      if (!amongValues(entry[0] as string) || value == null || value === REDACTED) continue;
       out ??= walked === given ? copyArray(walked) : walked;
       out[i] = [entry[0], REDACTED];
     }
