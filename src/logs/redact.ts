@@ -512,7 +512,14 @@ function copy(obj: Record<string, unknown>): Record<string, unknown> {
 
 function copyArray(arr: readonly unknown[]): unknown[] {
   const out = new Array<unknown>(arr.length);
-  for (let i = 0; i < arr.length; i++) copyField(out as unknown as Record<string, unknown>, arr, String(i));
+  // An index is never `__proto__`: plain assignment, several times cheaper than defining each one.
+  for (let i = 0; i < arr.length; i++) {
+    try {
+      out[i] = arr[i];
+    } catch {
+      // Written without it; the walk skipped it too.
+    }
+  }
   return out;
 }
 
