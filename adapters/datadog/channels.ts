@@ -104,7 +104,8 @@ export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChan
 /**
  * The `/api/v2/logs` channel. Items are sightline's JSON log lines, remapped at encode time; a
  * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut, and
- * counted through `onCut` once per line: a batch cut in halves (413) is encoded again.
+ * counted through `onCut` once per line: a batch cut in halves (413) is encoded again. One that
+ * cannot fit even cut is dropped by the core as `too_large`.
  */
 export function createLogsChannel(
   config: IntakeConfig,

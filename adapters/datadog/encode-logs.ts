@@ -1,4 +1,4 @@
-import { type LogKeys, setField } from '../../src/export/index.js';
+import { ItemTooLargeError, type LogKeys, setField } from '../../src/export/index.js';
 
 /** Datadog truncates a single log above 1 MB; sightline cuts it first so the JSON stays whole. */
 export const MAX_LOG_BYTES = 1_000_000;
@@ -31,7 +31,10 @@ export interface DdLogLine {
 
 /** Encodes log lines into `/api/v2/logs` JSON arrays. */
 export interface LogEncoder {
-  /** One entry per line, a JSON object string within {@link MAX_LOG_BYTES}; `onCut` hears of a cut. */
+  /**
+   * One entry per line, a JSON object string within {@link MAX_LOG_BYTES}; `onCut` hears of a cut.
+   * Throws {@link ItemTooLargeError} for a line that cannot fit even cut.
+   */
   entry(line: string, onCut?: () => void): string;
 }
 
@@ -67,8 +70,9 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
     const json = JSON.stringify(out);
     // UTF-8 needs at most 3 bytes per UTF-16 unit: only long entries need measuring.
     if (json.length * 3 <= MAX_LOG_BYTES || Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
+    const cut = shrink(out);
     onCut?.();
-    return shrink(out);
+    return cut;
   }
 
   return { entry };
@@ -78,18 +82,29 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
 const ERROR_KEYS = ['err', 'error'];
 /** An error's texts a cut entry keeps, cut as its message is. */
 const ERROR_TEXTS = ['message', 'stack', 'stack_trace'];
+/**
+ * Most characters a cut entry keeps of a field it keeps whole (a level, a time, an id, a unified
+ * service tag, an error's type, all far shorter), so that a line whose own `dd.env` is a megabyte
+ * still fits.
+ */
+const KEPT_CHARS = 256;
 
 /**
  * Keeps what identifies and correlates the entry, and its error's type, message and stack, drops
- * the other fields and cuts the texts until the entry fits, marking it `sightline.truncated`.
+ * the other fields and cuts the texts until the entry fits, marking it `sightline.truncated`. Throws
+ * {@link ItemTooLargeError} when even the texts cut to nothing leave it over (the service, host and
+ * tags every entry has, set to more than 1 MB).
  */
 function shrink(full: Record<string, unknown>): string {
   const keep: Record<string, unknown> = { 'sightline.truncated': true };
-  for (const key of ['ddsource', 'service', 'hostname', 'ddtags', 'status', 'timestamp']) {
+  for (const key of ['ddsource', 'service', 'hostname', 'ddtags']) {
     if (full[key] !== undefined) keep[key] = full[key];
   }
+  for (const key of ['status', 'timestamp']) {
+    if (full[key] !== undefined) keep[key] = short(full[key]);
+  }
   for (const key of ['dd.trace_id', 'dd.span_id', 'dd.service', 'dd.env', 'dd.version']) {
-    if (typeof full[key] === 'string') keep[key] = full[key];
+    if (typeof full[key] === 'string') keep[key] = short(full[key]);
   }
   const texts: [Record<string, unknown>, string, string][] = [[keep, 'message', String(full.message ?? '')]];
   for (const key of ERROR_KEYS) {
@@ -97,7 +112,7 @@ function shrink(full: Record<string, unknown>): string {
     if (error === null || typeof error !== 'object' || Array.isArray(error)) continue;
     const fields = error as Record<string, unknown>;
     const kept: Record<string, unknown> = {};
-    if (typeof fields.type === 'string') kept.type = fields.type.slice(0, 256);
+    if (typeof fields.type === 'string') kept.type = short(fields.type);
     for (const name of ERROR_TEXTS)
       if (typeof fields[name] === 'string') texts.push([kept, name, fields[name] as string]);
     if (texts.at(-1)?.[0] === kept || kept.type !== undefined) keep[key] = kept;
@@ -112,9 +127,19 @@ function shrink(full: Record<string, unknown>): string {
     });
     const json = JSON.stringify(keep);
     if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
+    if (budgets.every((budget) => budget === 0))
+      throw new ItemTooLargeError('a log entry over 1 MB even cut');
     // Escapes (`\u0000` is six bytes for one unit) can still overflow: halve until it fits.
     budgets = budgets.map((budget) => Math.floor(budget / 2));
   }
+}
+
+/** A field a cut entry keeps, within {@link KEPT_CHARS}: a longer object or array as its JSON text, cut. */
+function short(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > KEPT_CHARS ? value.slice(0, KEPT_CHARS) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const text = JSON.stringify(value);
+  return text.length > KEPT_CHARS ? text.slice(0, KEPT_CHARS) : value;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ItemTooLargeError } from './item-too-large.js';
 import type { EncodedBody } from './spec.js';
 
 /**
@@ -95,7 +96,7 @@ const utf8 = new TextEncoder();
 
 /**
  * Encodes `items`, halving any part whose body passes `maxBytes` or whose encoding throws (a lone
- * item is then `too_large` or `encode_error`). Each step is exactly one call of `encode`, so the
+ * item is then `too_large`, as it is when the throw is an {@link ItemTooLargeError}, or `encode_error`). Each step is exactly one call of `encode`, so the
  * caller chooses when the next one runs; parts come out in the order the items went in.
  */
 export function* encodeParts<T>(
@@ -111,8 +112,8 @@ export function* encodeParts<T>(
     let encoded: EncodedBody;
     try {
       encoded = encode(batch);
-    } catch {
-      yield halveOr(stack, batch, 'encode_error');
+    } catch (error) {
+      yield halveOr(stack, batch, error instanceof ItemTooLargeError ? 'too_large' : 'encode_error');
       continue;
     }
     const body = typeof encoded.body === 'string' ? utf8.encode(encoded.body) : encoded.body;

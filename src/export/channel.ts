@@ -233,7 +233,10 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       }
     }
     if (tooLarge > 0) {
-      diag.warn(`${key}.too_large`, `${label}: ${tooLarge} items exceed ${maxBytes} bytes alone; dropped`);
+      diag.warn(
+        `${key}.too_large`,
+        `${label}: ${tooLarge} items too large alone (over ${maxBytes} bytes or the backend's limit for one); dropped`,
+      );
     }
     if (encodeErrors > 0) {
       diag.warn(`${key}.encode_error`, `${label}: encoder failed on ${encodeErrors} items; dropped`);

@@ -15,6 +15,7 @@ export {
 export { createChannel } from './channel.js';
 export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';
 export { encodeTurn } from './encode-turns.js';
+export { ItemTooLargeError } from './item-too-large.js';
 export { setField } from './own-field.js';
 export { MAX_TIMER_MS } from '../internal/timer-ms.js';
 export type {

@@ -62,7 +62,10 @@ export interface ChannelSpec<T> {
   /** PEM certificates and key for an `https:` URL: a private CA to trust, a client certificate to present. */
   readonly tls?: ClientTls;
   readonly limits: ChannelLimits;
-  /** Encodes one batch; a throw isolates the bad items by halving and drops them as `encode_error`. */
+  /**
+   * Encodes one batch; a throw isolates the bad items by halving and drops them as `encode_error`
+   * (`too_large` when it is an `ItemTooLargeError`).
+   */
   encode(items: readonly T[]): EncodedBody;
   /**
    * Cheap estimate of one item's encoded size, taken once as the item is pushed: it pre-cuts batches

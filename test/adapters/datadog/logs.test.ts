@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { datadogId } from '../../../adapters/datadog/log-format.js';
 import { getSightline } from '../../../src/index.js';
 import { expectGolden, KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
+import { MEGABYTE_TEXT } from './log-cut-lines.js';
 
 let server: IntakeServer | undefined;
 afterEach(async () => {
@@ -193,5 +196,60 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     const [withError, alone] = entries.map((e) => e.message.length);
     expect(entries[0]?.err).toMatchObject({ type: 'Error', message: 'deadlock' });
     expect(withError).toBeGreaterThan(alone - 1_000);
+  });
+});
+
+describe("logs: 'http', a log whose fields the cut keeps are over 1 MB themselves", () => {
+  // Whether the cut of these lines ends, learnt in a child process that is killed if it does not,
+  // so that these tests fail rather than hang the runner.
+  let cutEnds = false;
+  beforeAll(async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./log-cut-child.ts', import.meta.url))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await new Promise((resolve) => child.on('exit', resolve));
+    clearTimeout(timer);
+    cutEnds = out.includes('ended');
+  }, 15_000);
+
+  it('cuts its own dd.env to 256 characters and sends it within 1 MB', async () => {
+    expect(cutEnds, 'the cut of a log with a dd.env over 1 MB ends').toBe(true);
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    obs.log.info({ 'dd.env': MEGABYTE_TEXT }, 'upload failed');
+    await obs.forceFlush();
+    const [entry] = JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, unknown>[];
+    expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThanOrEqual(1_000_000);
+    expect(entry).toMatchObject({
+      status: 'info',
+      message: 'upload failed',
+      'dd.env': MEGABYTE_TEXT.slice(0, 256),
+      'sightline.truncated': true,
+    });
+    expect(obs.drops().truncated_attribute).toBe(1);
+    expect(obs.stats().datadog?.logs).toMatchObject({ produced: 1, delivered: 1, queued: 0, dropped: {} });
+  });
+
+  it('drops one that cannot fit even cut as too_large, never sending it over 1 MB', async () => {
+    expect(cutEnds, 'the cut of a log whose hostname is over 1 MB ends').toBe(true);
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false, hostname: MEGABYTE_TEXT });
+    obs.log.info('hi');
+    await obs.forceFlush();
+    expect(server.on('/api/v2/logs')).toHaveLength(0);
+    expect(obs.stats().datadog?.logs).toMatchObject({
+      produced: 1,
+      delivered: 0,
+      queued: 0,
+      dropped: { too_large: 1 },
+    });
+    expect(obs.drops().truncated_attribute).toBeUndefined();
   });
 });

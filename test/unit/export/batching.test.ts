@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type EncodedPart, encodeParts, ItemQueue, splitHalves } from '../../../src/export/batching.js';
+import { ItemTooLargeError } from '../../../src/export/item-too-large.js';
 
 const json = (items: readonly unknown[]) => ({
   body: JSON.stringify(items),
@@ -90,6 +91,20 @@ describe('encodeParts', () => {
     const out = encodeWithinLimit(['a', 'b', big, 'c', 'd'], json, 20);
     expect(out.parts.flatMap((p) => p.items)).toEqual(['a', 'b', 'c', 'd']);
     for (const p of out.parts) expect(p.body.byteLength).toBeLessThanOrEqual(20);
+    expect(out.tooLarge).toBe(1);
+    expect(out.encodeErrors).toBe(0);
+  });
+
+  it('counts an item the encoder cannot fit to the backend as too large alone, not an encode error', () => {
+    const out = encodeWithinLimit(
+      ['a', 'huge', 'b'],
+      (items) => {
+        if (items.includes('huge')) throw new ItemTooLargeError('over the backend limit for one');
+        return json(items);
+      },
+      100,
+    );
+    expect(out.parts.flatMap((p) => p.items)).toEqual(['a', 'b']);
     expect(out.tooLarge).toBe(1);
     expect(out.encodeErrors).toBe(0);
   });
