@@ -162,9 +162,18 @@ function guardWrites(
   };
 }
 
-/** An error of another realm, which fails pino's `instanceof Error`. */
+/**
+ * An error of another realm, which fails pino's `instanceof Error`. Every error has a `stack`: a
+ * line's fields without one are told apart by that lookup, before the runtime is asked.
+ */
 function isForeignError(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !(value instanceof Error) && isError(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Error) &&
+    'stack' in value &&
+    isError(value)
+  );
 }
 
 /**
