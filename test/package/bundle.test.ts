@@ -43,7 +43,13 @@ describe('a minified esbuild bundle', () => {
     '%s: names routes in mounted apps and routers with their mount paths',
     async (format) => {
       const { stdout } = await run(process.execPath, [await bundle(format)], { timeout: 15_000 });
-      expect(JSON.parse(stdout)).toEqual(['GET /orgs/:orgId/admin/users/:id', 'GET /v1/items/:id']);
+      expect(JSON.parse(stdout)).toEqual([
+        'GET /orgs/:orgId/admin/users/:id',
+        'GET /backoffice/users/:id',
+        'GET /shop/items/:sku',
+        'GET /stores/:storeId/items/:sku',
+        'GET /v1/items/:id',
+      ]);
     },
   );
 });

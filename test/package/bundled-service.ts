@@ -1,5 +1,6 @@
-// The service test/package/bundle.test.ts bundles: an Express app with a sub-app mounted under a
-// parameter and a router, which it calls once each, then prints its SERVER spans' names as JSON.
+// The service test/package/bundle.test.ts bundles: an Express app with sub-apps mounted under a
+// parameter, at a second path and at a list of paths, and a router, which it calls once each, then
+// prints its SERVER spans' names as JSON.
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { init } from 'sightline';
@@ -22,6 +23,14 @@ admin.get('/users/:id', (_req, res) => {
   res.send('user');
 });
 app.use('/orgs/:orgId/admin', admin);
+// The same app at a second path: its mountpath is that one alone.
+app.use('/backoffice', admin);
+const catalog = express();
+catalog.get('/items/:sku', (_req, res) => {
+  res.send('item');
+});
+// An app mounted at a list of paths: its mountpath is the list.
+app.use(['/shop', '/stores/:storeId'], catalog);
 const v1 = express.Router();
 v1.get('/items/:id', (_req, res) => {
   res.send('item');
@@ -33,7 +42,14 @@ async function main(): Promise<void> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const path of ['/orgs/acme/admin/users/7', '/v1/items/3']) await (await fetch(base + path)).text();
+  const paths = [
+    '/orgs/acme/admin/users/7',
+    '/backoffice/users/7',
+    '/shop/items/sku-1',
+    '/stores/12/items/sku-1',
+    '/v1/items/3',
+  ];
+  for (const path of paths) await (await fetch(base + path)).text();
   await obs.forceFlush();
   const names = memory
     .spans()

@@ -102,20 +102,47 @@ function appChain(app: unknown): unknown[] {
 }
 
 /**
+ * The body of Express's `mounted_app` (4 and 5) as a minifier leaves it: it keeps `req.app`, then
+ * hands the request to the mounted app's `handle(req, res, ...)`. What tells that function apart
+ * once a bundle has renamed it.
+ */
+const MOUNTED_APP_BODY =
+  /^(?:function\b[^(]*)?\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\w$]+\s*\)\s*(?:=>\s*)?\{[^}]*?\b\1\.app\b[^}]*?\.handle\(\s*\1\s*,\s*\2\s*,/;
+
+// Read once per handle: the walk runs at the end of every request.
+const mountHandles = new WeakMap<object, boolean>();
+
+/** Whether `handle` has the body of the function `app.use(path, subApp)` puts in the parent's router. */
+function hasMountBody(handle: unknown): boolean {
+  if (typeof handle !== 'function') return false;
+  let known = mountHandles.get(handle);
+  if (known === undefined) {
+    try {
+      known = MOUNTED_APP_BODY.test(Function.prototype.toString.call(handle));
+    } catch {
+      known = false;
+    }
+    mountHandles.set(handle, known);
+  }
+  return known;
+}
+
+/**
  * Whether a layer with template `part` mounts `app`. Express keeps the app only in the closure of
- * the handle `app.use(path, subApp)` puts in the parent's router, a function named `mounted_app`
- * (Express 4 and 5), so the app's own `mountpath` tells the mounts of apps apart. That is the last
- * path the app was mounted at: with `anyMount`, any app's mount may be this one's (an app mounted
- * at two paths), which the walk tries only once the app's own mount path found no route, as another
- * app mounted before it (`/:tenant`) may take the same path. A minified bundle renames that
- * function: any other function is then taken for the mount when its template is the app's mount
- * path, and descending from a middleware on that same path finds the same routes.
+ * the handle `app.use(path, subApp)` puts in the parent's router, `mounted_app` (Express 4 and 5;
+ * told by its body in a minified bundle, which renames it), so the app's own `mountpath` tells the
+ * mounts of apps apart. That is the last path the app was mounted at: with `anyMount`, any app's
+ * mount may be this one's (an app mounted at two paths), which the walk tries only once the app's
+ * own mount path found no route, as another app mounted before it (`/:tenant`) may take the same
+ * path. A handle not told for a mount is still taken for it when its template is the app's mount
+ * path: descending from a middleware on that same path finds the same routes.
  */
 function isMountOf(part: string | RegExp, app: unknown, handle: unknown, anyMount: boolean): boolean {
   const named = (handle as { name?: unknown }).name === 'mounted_app';
-  if (named && anyMount) return true;
+  const mount = named || hasMountBody(handle);
+  if (mount && anyMount) return true;
   const mountpath = (app as { mountpath?: unknown }).mountpath;
-  if (typeof part !== 'string' || typeof mountpath !== 'string') return named;
+  if (typeof part !== 'string' || typeof mountpath !== 'string') return mount;
   return trimSlash(part) === trimSlash(mountpath);
 }
 
