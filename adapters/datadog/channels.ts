@@ -104,8 +104,9 @@ export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChan
 /**
  * The `/api/v2/logs` channel. Items are sightline's JSON log lines, remapped at encode time; a
  * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut, and
- * counted through `onCut` once per line: a batch cut in halves (413) is encoded again. One that
- * cannot fit even cut is dropped by the core as `too_large`.
+ * counted through `onCut` once per line, as are the tags cut to 200 characters it carries: a batch
+ * cut in halves (413) is encoded again. One that cannot fit even cut is dropped by the core as
+ * `too_large`.
  */
 export function createLogsChannel(
   config: IntakeConfig,
@@ -115,6 +116,7 @@ export function createLogsChannel(
   onCut: (count: number) => void,
 ): ExportChannel<DdLogLine> {
   const encoder = createLogEncoder(defaults, keys);
+  const tagsCut = defaults.tagsCut ?? 0;
   const headSize = JSON.stringify(defaults).length + 64;
   return createChannel<DdLogLine>(
     {
@@ -123,6 +125,7 @@ export function createLogsChannel(
       limits: { maxItems: 1000, maxBytes: 5_000_000 },
       encode: (items) => {
         let cut = 0;
+        let fresh = 0;
         const countCut = () => {
           cut++;
         };
@@ -130,11 +133,12 @@ export function createLogsChannel(
           items.map((item) => {
             if (item.counted) return encoder.entry(item.line);
             item.counted = true;
+            fresh++;
             return encoder.entry(item.line, countCut);
           }),
         );
+        if (cut + fresh * tagsCut > 0) onCut(cut + fresh * tagsCut);
         if (cut > 0) {
-          onCut(cut);
           config.diag.warn(
             'export.datadog.logs.truncated',
             `datadog logs: ${cut} entries over 1 MB were cut`,

@@ -106,7 +106,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     const channel = createLogsChannel(
       intake,
       opts.urls.logs,
-      { service: identity.service, hostname, ddtags },
+      { service: identity.service, hostname, ddtags, tagsCut },
       () => ctx.logKeys,
       (n) => ctx.countDrop('truncated_attribute', n),
     );

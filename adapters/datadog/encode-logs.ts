@@ -9,6 +9,8 @@ export interface LogEntryDefaults {
   readonly hostname: string | undefined;
   /** Comma-separated `key:value` tags (`env:prod,version:1.4.2,...`). */
   readonly ddtags: string;
+  /** How many of `ddtags` were cut to 200 characters, counted for each line sent with them. */
+  readonly tagsCut?: number | undefined;
 }
 
 /** Keys the adapter owns on an HTTP log entry; a log field with the same name moves to `log.<name>`. */

@@ -163,6 +163,26 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
   });
 
+  it('counts a DD_TAGS entry cut to 200 characters for each log sent with it, once even when a 413 splits its batch', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    server.script('/api/v2/logs', { status: 413 });
+    const note = `deploy-note-${'n'.repeat(250)}`;
+    const { obs } = start(server, {
+      logs: 'http',
+      metrics: 'none',
+      events: false,
+      processEnv: { DD_TAGS: `team:shop ${note}` },
+    });
+    obs.log.info('first');
+    obs.log.info('second');
+    await obs.forceFlush();
+    const requests = server.on('/api/v2/logs');
+    expect(requests.map((r) => r.status)).toEqual([413, 202, 202]);
+    const entries = requests.slice(1).flatMap((r) => JSON.parse(r.text) as Record<string, string>[]);
+    for (const e of entries) expect(e.ddtags).toMatch(/,deploy-note-.{171}_[0-9a-f]{16}$/);
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it("keeps the type, message and stack of a log's error when it cuts the log to 1 MB", async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
