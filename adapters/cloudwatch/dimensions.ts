@@ -21,9 +21,9 @@ export type DimensionList = readonly (readonly [string, string])[];
 
 /**
  * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, for
- * being named `_aws`, or as `unusable` (a blank name, an empty value, which CloudWatch refuses, or a
- * static dimension's name, which the static one keeps), or cut to the length CloudWatch takes (as
- * metric names are, counted with them).
+ * being named `_aws`, or as `unusable` (a blank name, an empty value, which CloudWatch refuses, or
+ * the name of a static dimension or of the document's own metric, which keeps it), or cut to the
+ * length CloudWatch takes (as metric names are, counted with them).
  */
 export type LeftOutReason = 'limit' | 'reserved' | 'unusable' | 'cut';
 export const LEFT_OUT_REASONS: readonly LeftOutReason[] = ['limit', 'reserved', 'unusable', 'cut'];
@@ -82,9 +82,10 @@ export function dimensionValue(value: unknown, onCut?: () => void): string | und
 /**
  * The dimensions of one series: the static ones (Service, Environment, the user's) first, then the
  * series' attributes sorted by key, at most 30 in all. A static key wins over an attribute of the
- * same name; an attribute named `_aws` is left out in both modes, so a series keeps the same
- * dimensions whichever mode sends it, and so is one with a blank name or an empty value. `onLeftOut` hears how many attributes did not fit, and why,
- * and how many names and values were cut.
+ * same name, as does a name in `taken` (a member the document holds for itself); an attribute named
+ * `_aws` is left out in both modes, so a series keeps the same dimensions whichever mode sends it,
+ * and so is one with a blank name or an empty value. `onLeftOut` hears how many attributes did not
+ * fit, and why, and how many names and values were cut.
  *
  * @example
  * seriesDimensions([['Service', 'checkout']], { route: '/pay' }); // [['Service','checkout'],['route','/pay']]
@@ -93,9 +94,10 @@ export function seriesDimensions(
   fixed: DimensionList,
   attributes: Attributes,
   onLeftOut?: OnLeftOut,
+  taken: readonly string[] = [],
 ): DimensionList {
   const out: [string, string][] = fixed.map(([k, v]) => [k, v]);
-  const seen = new Set(fixed.map(([k]) => k));
+  const seen = new Set([...fixed.map(([k]) => k), ...taken]);
   const keys = Object.keys(attributes).sort();
   // The static names go first, as they are, so a name cleaned into one of them gives way to it.
   const staticNames = [...seen];
@@ -160,9 +162,13 @@ export function reportLeftOut(
       );
     } else if (reason === 'unusable') {
       countDrop('invalid_attribute', count);
+      const taken =
+        signal === 'events'
+          ? "a static dimension's name, AnomalyScore or AnomalySeverity"
+          : "a static dimension's name";
       diag.warn(
         `export.cloudwatch.${signal}.unusable_dimension`,
-        `cloudwatch ${signal}: ${count} attributes with a blank name, an empty value or a static dimension's name were left out of the dimension sets`,
+        `cloudwatch ${signal}: ${count} attributes with a blank name, an empty value or ${taken} were left out of the dimension sets`,
       );
     } else {
       countDrop('invalid_attribute', count);

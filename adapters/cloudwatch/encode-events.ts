@@ -2,7 +2,8 @@ import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import { type DimensionList, MAX_DIMENSIONS, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { emfDocument } from './encode-emf.js';
 
-const METRIC_NAMES = new Set(['AnomalyScore', 'AnomalySeverity']);
+// The event's own metrics: an attribute of either name is left out, as the metric keeps its member.
+const METRIC_NAMES = ['AnomalyScore', 'AnomalySeverity'];
 
 /** Settings of {@link encodeAnomalyEvent}. */
 export interface EventSettings {
@@ -28,14 +29,19 @@ export function encodeAnomalyEvent(
 ): { timestamp: number; message: string } {
   // Metric must stay in the set: with Service, Environment and 28 of the user's there is no room
   // for it, so the user's last dimensions give way.
-  const own = settings.dimensions.filter(([k]) => k !== 'Metric');
+  const own = settings.dimensions.filter(([k]) => k !== 'Metric' && !METRIC_NAMES.includes(k));
   const room = MAX_DIMENSIONS - 1;
   let overLimit = Math.max(0, own.length - room);
   const fixed: DimensionList = [...own.slice(0, room), ['Metric', event.metric]];
-  const dimensions = seriesDimensions(fixed, event.attributes, (count, reason) => {
-    if (reason === 'limit') overLimit += count;
-    else onLeftOut?.(count, reason);
-  }).filter(([k]) => !METRIC_NAMES.has(k));
+  const dimensions = seriesDimensions(
+    fixed,
+    event.attributes,
+    (count, reason) => {
+      if (reason === 'limit') overLimit += count;
+      else onLeftOut?.(count, reason);
+    },
+    METRIC_NAMES,
+  );
   if (overLimit > 0) onLeftOut?.(overLimit, 'limit');
   const time = Number.isFinite(event.time) ? Math.round(event.time) : Date.now();
   const message = emfDocument(

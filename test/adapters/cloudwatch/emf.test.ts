@@ -236,6 +236,25 @@ describe('emf mode, end to end', () => {
     expect(obs.drops().invalid_attribute).toBe(6);
   });
 
+  it("counts an anomaly's attributes named AnomalyScore or AnomalySeverity, left out as the event's own metrics keep those names", async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { obs, written } = startEmf({}, { diagnostics: 'warn' });
+    const attributes = { AnomalyScore: 'high', AnomalySeverity: 'p1', region: 'eu' };
+    (obs as any).emitAnomaly(anomalyEvent({ attributes }));
+    const line = written.find((l) => l.includes('"Metrics"'))!;
+    expect(emfViolations(line)).toEqual([]);
+    const doc = JSON.parse(line);
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'Metric', 'region'],
+    ]);
+    expect(doc).toMatchObject({ AnomalyScore: 0.97, AnomalySeverity: 88 });
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('unusable_dimension'))).toEqual([
+      expect.stringContaining('cloudwatch events: 2 attributes'),
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(2);
+  });
+
   it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
     const { obs, written } = startEmf();
     (obs as any).emitAnomaly(anomalyEvent());
