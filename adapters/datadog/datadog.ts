@@ -24,7 +24,13 @@ import { ddTracePropagator } from './dd-trace-propagation.js';
 import { encodeEvent } from './encode-events.js';
 import { createSeriesEncoder } from './encode-metrics.js';
 import { datadogLogFormat } from './log-format.js';
-import { type DatadogOptions, type ResolvedOptions, requireApiKey, resolveOptions } from './options.js';
+import {
+  checkIdentity,
+  type DatadogOptions,
+  type ResolvedOptions,
+  requireApiKey,
+  resolveOptions,
+} from './options.js';
 import { type ServiceTags, unifiedTags } from './tags.js';
 
 /**
@@ -57,6 +63,11 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
     env: opts.env ?? ctx.environment,
     version: opts.version ?? ctx.version ?? opts.ddIdentity.version,
   };
+  checkIdentity(identity, {
+    service: 'service',
+    env: opts.env === undefined ? 'environment' : 'env',
+    version: opts.version === undefined && ctx.version === undefined ? 'DD_VERSION' : 'version',
+  });
   // The sightline identity wins so logs, OTLP resources and tags agree; say so when DD_* disagrees.
   for (const key of ['service', 'env'] as const) {
     const dd = opts.ddIdentity[key];

@@ -94,8 +94,8 @@ const KEPT_CHARS = 256;
 /**
  * Keeps what identifies and correlates the entry, and its error's type, message and stack, drops
  * the other fields and cuts the texts until the entry fits, marking it `sightline.truncated`. Throws
- * {@link ItemTooLargeError} when even the texts cut to nothing leave it over (the service, host and
- * tags every entry has, set to more than 1 MB).
+ * {@link ItemTooLargeError} when even the texts cut to nothing leave it over, which the service,
+ * host name and tags `datadog()` takes leave far from happening.
  */
 function shrink(full: Record<string, unknown>): string {
   const keep: Record<string, unknown> = { 'sightline.truncated': true };

@@ -2,7 +2,15 @@ import type { AdapterContext, ChannelOptions } from '../../src/export/index.js';
 import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
-import { parseTagList, tag } from './tags.js';
+import { fitsTag, parseTagList, rawTag, tag } from './tags.js';
+
+/** Most characters of a host name (DNS's 255), sent with every series, HTTP log and event. */
+const MAX_HOSTNAME = 255;
+/**
+ * Most bytes of the `DD_TAGS` and `tags` entries together, as sent (each cut to 200 characters):
+ * they go with every series, HTTP log and event, and an event must still fit the 64 KB it is sent in.
+ */
+const MAX_TAGS_BYTES = 32_768;
 
 /** Full URLs replacing the site's intake URLs (a local proxy, a test server). */
 export interface DatadogEndpoints {
@@ -193,6 +201,53 @@ function resolveTags(options: DatadogOptions): string[] {
   return out;
 }
 
+/** Fails on tags too many to go with every signal: an HTTP log or event carrying them all would not fit. */
+function checkTagsSize(tags: readonly string[], fromOption: boolean): void {
+  const bytes = Buffer.byteLength(tags.map((t) => rawTag(t)).join(','));
+  if (bytes <= MAX_TAGS_BYTES) return;
+  const option = fromOption ? 'tags' : 'DD_TAGS';
+  fail(
+    option,
+    `the DD_TAGS and tags entries are ${bytes} bytes together, over the ${MAX_TAGS_BYTES} that go with ` +
+      'every series, HTTP log and event; keep the tags that tell services and replicas apart',
+    fromOption ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_ENV,
+  );
+}
+
+function resolveHostname(options: DatadogOptions): string | undefined {
+  const fromOption = optString('hostname', options.hostname);
+  const hostname = fromOption ?? envValue(options.processEnv, 'DD_HOSTNAME');
+  if (hostname === undefined || hostname.length <= MAX_HOSTNAME) return hostname;
+  const option = fromOption === undefined ? 'DD_HOSTNAME' : 'hostname';
+  return fail(
+    option,
+    `${option} is ${describeValue(hostname)} (${hostname.length} characters); a host name has at most ${MAX_HOSTNAME}`,
+    fromOption === undefined ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+  );
+}
+
+/**
+ * Fails when the service, env or version is too long to be sent as one tag whole: cut, it would no
+ * longer be the `service` of the HTTP logs and traces that unified service tagging ties the series to.
+ * `sources` names the option each value came from.
+ */
+export function checkIdentity(
+  identity: Readonly<Record<'service' | 'env' | 'version', string | undefined>>,
+  sources: Readonly<Record<'service' | 'env' | 'version', string>>,
+): void {
+  for (const key of ['service', 'env', 'version'] as const) {
+    const value = identity[key];
+    if (value === undefined || fitsTag(key, value)) continue;
+    const option = sources[key];
+    fail(
+      option,
+      `${option} is ${describeValue(value)} (${value.length} characters); Datadog takes tags of 200 ` +
+        `characters, so the ${key}:<value> tag needs one of at most ${199 - key.length}`,
+      option.startsWith('DD_') ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+    );
+  }
+}
+
 /** Fails on a key `known` lacks: a misspelt nested option must not fall back to its default unnoticed. */
 function checkKeys(option: string, value: object, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
@@ -346,6 +401,9 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     );
   }
 
+  const tags = resolveTags(withEnv);
+  checkTagsSize(tags, options.tags !== undefined);
+
   return {
     apiKey,
     site,
@@ -357,8 +415,8 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
       env: envValue(env, 'DD_ENV'),
       version: envValue(env, 'DD_VERSION'),
     },
-    tags: resolveTags(withEnv),
-    hostname: optString('hostname', options.hostname) ?? envValue(env, 'DD_HOSTNAME'),
+    tags,
+    hostname: resolveHostname(withEnv),
     traces,
     logs,
     metrics,

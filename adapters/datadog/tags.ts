@@ -34,6 +34,11 @@ function fitted(t: string, max: number, onCut: (() => void) | undefined): string
   return cutDistinct(t, max, '_');
 }
 
+/** Whether `key:value` is sent as one tag whole, within the 200 characters Datadog takes. */
+export function fitsTag(key: string, value: string): boolean {
+  return tag(key, value, undefined, Number.POSITIVE_INFINITY).length <= MAX_TAG;
+}
+
 /** Sanitises a tag given as one string (`key:value` or bare `value`), cut as {@link tag} cuts. */
 export function rawTag(text: string, onCut?: () => void): string {
   const i = text.indexOf(':');

@@ -4,6 +4,7 @@ import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { datadogId } from '../../../adapters/datadog/log-format.js';
 import { getSightline } from '../../../src/index.js';
+import { configError } from '../harness.js';
 import { expectGolden, KEY, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 import { MEGABYTE_TEXT } from './log-cut-lines.js';
@@ -257,19 +258,13 @@ describe("logs: 'http', a log whose fields the cut keeps are over 1 MB themselve
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 1, delivered: 1, queued: 0, dropped: {} });
   });
 
-  it('drops one that cannot fit even cut as too_large, never sending it over 1 MB', async () => {
+  it('fails init() on a host name that no log could carry even cut, instead of dropping every log as too_large', async () => {
     expect(cutEnds, 'the cut of a log whose hostname is over 1 MB ends').toBe(true);
     server = await IntakeServer.start({ apiKey: KEY });
-    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false, hostname: MEGABYTE_TEXT });
-    obs.log.info('hi');
-    await obs.forceFlush();
-    expect(server.on('/api/v2/logs')).toHaveLength(0);
-    expect(obs.stats().datadog?.logs).toMatchObject({
-      produced: 1,
-      delivered: 0,
-      queued: 0,
-      dropped: { too_large: 1 },
-    });
-    expect(obs.drops().truncated_attribute).toBeUndefined();
+    const e = configError(() =>
+      start(server!, { logs: 'http', metrics: 'none', events: false, hostname: MEGABYTE_TEXT }),
+    );
+    expect(e).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option: 'hostname' });
+    expect(getSightline()).toBeUndefined();
   });
 });

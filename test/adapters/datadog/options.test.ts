@@ -192,6 +192,49 @@ describe('validation', () => {
     ).toBe('histograms');
   });
 
+  it('fails init() on a host name, service, env, version or tags too long to go with every log and event', async () => {
+    const bad = (options: object, config = {}) =>
+      configError(() => startWith(datadog({ apiKey: KEY, processEnv: {}, ...options }), config));
+    expect(bad({ hostname: 'h'.repeat(256) })).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_VALUE',
+      option: 'hostname',
+    });
+    expect(bad({ processEnv: { DD_HOSTNAME: 'h'.repeat(1_100_000) } })).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_ENV',
+      option: 'DD_HOSTNAME',
+    });
+    expect(bad({}, { service: 's'.repeat(193) })).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_VALUE',
+      option: 'service',
+    });
+    expect(bad({ env: 'e'.repeat(197) }).option).toBe('env');
+    expect(bad({}, { environment: 'e'.repeat(197) }).option).toBe('environment');
+    expect(bad({ processEnv: { DD_VERSION: 'v'.repeat(193) } }, { version: undefined })).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_ENV',
+      option: 'DD_VERSION',
+    });
+    // 200 build notes of 199 characters: about 40 KB on every log and event.
+    const notes = Array.from({ length: 200 }, (_, i) => `note${i}:${'n'.repeat(192)}`);
+    expect(bad({ processEnv: { DD_TAGS: notes.join(',') } })).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_ENV',
+      option: 'DD_TAGS',
+    });
+    expect(bad({ tags: notes }).option).toBe('tags');
+    const e = bad({ hostname: 'h'.repeat(1_100_000) });
+    expect(e.message.length).toBeLessThan(300);
+    // At the limits, it starts.
+    startWith(
+      datadog({
+        metrics: 'none',
+        processEnv: { DD_HOSTNAME: 'h'.repeat(255) },
+        env: 'e'.repeat(196),
+        tags: notes.slice(0, 150),
+      }),
+      { service: 's'.repeat(192), version: 'v'.repeat(192) },
+    );
+    await stopSightline();
+  });
+
   it('rejects unknown options and bad values with coded errors', () => {
     expect(configError(() => datadog({ apiKey: KEY, processEnv: {}, apikey: 'x' } as never)).code).toBe(
       'SL_ERR_CONFIG_UNKNOWN_OPTION',
