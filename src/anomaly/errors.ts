@@ -1,6 +1,9 @@
+import { SightlineConfigError } from '../diag/errors.js';
+
 /**
- * Thrown by `createDetector` when an option is invalid. `code` is `SL_ERR_ANOMALY_<OPTION>`;
- * the message names the option, the value received and how to fix it.
+ * Thrown by `createDetector` when an option is invalid: a `SightlineConfigError`, as every
+ * configuration mistake is, whose `code` is `SL_ERR_ANOMALY_<OPTION>` and `option` the option's
+ * name; the message names the option, the value received and how to fix it.
  *
  * @example
  * ```ts
@@ -11,12 +14,14 @@
  * }
  * ```
  */
-export class AnomalyOptionError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
+export class AnomalyOptionError extends SightlineConfigError {
+  constructor(code: `SL_ERR_ANOMALY_${string}`, message: string) {
+    // The option is the code's tail in camel case: SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT, minRelativeImpact.
+    const option = code
+      .slice('SL_ERR_ANOMALY_'.length)
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    super(code, option, message);
     this.name = 'AnomalyOptionError';
-    this.code = code;
   }
 }

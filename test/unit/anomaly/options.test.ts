@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnomalyOptionError, createDetector, type DetectorOptions } from '../../../src/anomaly/index.js';
+import { SightlineConfigError, SightlineError } from '../../../src/diag/errors.js';
 
 function codeOf(options: unknown): string | undefined {
   try {
@@ -52,6 +53,29 @@ describe('detector options', () => {
       expect((err as Error).message).toContain("'medium'");
       expect((err as Error).name).toBe('AnomalyOptionError');
     }
+  });
+
+  it('throws a SightlineConfigError, as every configuration mistake is, with its code in the message and the option named', () => {
+    const errorOf = (options: unknown) => {
+      try {
+        createDetector(options as DetectorOptions);
+      } catch (err) {
+        return err as SightlineConfigError;
+      }
+      throw new Error('expected an error');
+    };
+    const err = errorOf({ minRelativeImpact: -1 });
+    expect(err).toBeInstanceOf(AnomalyOptionError);
+    expect(err).toBeInstanceOf(SightlineError);
+    expect(err).toBeInstanceOf(SightlineConfigError);
+    expect(err).toMatchObject({
+      name: 'AnomalyOptionError',
+      code: 'SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT',
+      option: 'minRelativeImpact',
+    });
+    expect(err.message).toContain('[SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT]');
+    expect(errorOf({ timeZone: 'Mars/Olympus_Mons' }).option).toBe('timeZone');
+    expect(errorOf('high').option).toBe('options');
   });
 
   it('maps higher sensitivity to more alerts on the same data', () => {
