@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { AnomalyKind } from './types.js';
 
 /** One anomaly episode on one metric series, as delivered to listeners, logs, metrics and adapters. */
 export interface AnomalyEvent {
@@ -15,7 +16,8 @@ export interface AnomalyEvent {
   readonly score: number;
   /** 0..100. */
   readonly severity: number;
-  readonly kind: string;
+  /** What the series did, one of the kinds the detector tells apart (see {@link AnomalyKind}). */
+  readonly kind: AnomalyKind;
   /** One line a person can read: what moved, how far, against what baseline. */
   readonly explanation: string;
   readonly service: string;

@@ -1,6 +1,7 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
+  type AnomalyEvent,
   type Counter,
   ErrorCodes,
   type ErrorCode,
@@ -12,6 +13,7 @@ import {
   type SightlineConfigError,
   type SightlineError,
 } from 'sightline';
+import type { AnomalyKind } from 'sightline/anomaly';
 import { type MemoryExporter, memoryExporter } from 'sightline/testing';
 import { describe, expectTypeOf, it } from 'vitest';
 
@@ -87,6 +89,34 @@ describe('sightline/testing', () => {
     const memory = memoryExporter();
     expectTypeOf(memory.logs).returns.toEqualTypeOf<Record<string, unknown>[]>();
     expectTypeOf(init).toBeCallableWith({ exporters: [memory] });
+  });
+});
+
+describe('anomaly events', () => {
+  it('type kind as the documented kinds, so a switch over them is checked for exhaustiveness', () => {
+    expectTypeOf<AnomalyEvent['kind']>().toEqualTypeOf<
+      'spike' | 'dip' | 'level_shift' | 'drift' | 'variance' | 'flatline' | 'seasonality_break'
+    >();
+    expectTypeOf<AnomalyEvent['kind']>().toEqualTypeOf<AnomalyKind>();
+    const label = (event: AnomalyEvent): string => {
+      switch (event.kind) {
+        case 'spike':
+        case 'dip':
+          return 'excursion';
+        case 'level_shift':
+        case 'drift':
+          return 'moved';
+        case 'variance':
+        case 'flatline':
+        case 'seasonality_break':
+          return 'shape';
+        default: {
+          const unknown: never = event.kind;
+          return unknown;
+        }
+      }
+    };
+    expectTypeOf(label).returns.toEqualTypeOf<string>();
   });
 });
 

@@ -277,7 +277,7 @@ describe('emf mode, end to end', () => {
       AnomalyScore: 0.97,
       AnomalySeverity: 88,
       message: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
-      'anomaly.kind': 'drop',
+      'anomaly.kind': 'dip',
       'anomaly.expected': 40,
     });
     expect(getSightline()!.stats().cloudwatch!.events).toMatchObject({ produced: 1, delivered: 1 });

@@ -51,7 +51,7 @@ export function anomalyEvent(overrides: Partial<AnomalyEvent> = {}): AnomalyEven
     band: { lower: 30, upper: 50 },
     score: 0.97,
     severity: 88,
-    kind: 'drop',
+    kind: 'dip',
     explanation: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
     service: 'checkout',
     environment: 'prod',

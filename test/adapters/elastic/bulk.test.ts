@@ -26,7 +26,7 @@ describe('elastic _bulk delivery', () => {
       band: { lower: 5, upper: 15 },
       score: 0.9,
       severity: 80,
-      kind: 'drop',
+      kind: 'dip',
       explanation: 'orders fell',
       service: 'checkout',
       environment: 'production',

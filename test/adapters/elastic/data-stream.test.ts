@@ -64,7 +64,7 @@ describe('data stream names', () => {
       band: { lower: 1, upper: 3 },
       score: 1,
       severity: 90,
-      kind: 'drop',
+      kind: 'dip',
       explanation: 'm dropped',
       service: 'checkout',
       environment: 'production',

@@ -38,7 +38,7 @@ export const ANOMALY = {
   band: { lower: 30, upper: 55 },
   score: 0.97,
   severity: 81.6,
-  kind: 'drop',
+  kind: 'dip',
   explanation: 'orders.placed fell to 3 (expected 42.5, usual 30..55)',
   service: 'checkout',
   environment: 'production',

@@ -21,7 +21,7 @@ const anomaly = (over: Partial<AnomalyEvent> = {}): AnomalyEvent => ({
   band: { lower: 60, upper: 110 },
   score: 0.97,
   severity: 82,
-  kind: 'level_drop',
+  kind: 'level_shift',
   explanation: 'checkout.cart.value fell to 12.5, expected 60..110',
   service: 'checkout',
   environment: 'prod',

@@ -29,7 +29,7 @@ export const ANOMALY: AnomalyEvent = {
   band: { lower: 30.25, upper: 50.75 },
   score: 0.995,
   severity: 87,
-  kind: 'drop',
+  kind: 'dip',
   explanation: 'orders.placed{region=eu} fell to 2, expected 40.5 (30.25..50.75)',
   service: 'checkout',
   environment: 'prod',

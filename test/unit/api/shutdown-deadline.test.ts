@@ -102,7 +102,7 @@ const ANOMALY: AnomalyEvent = {
   band: { lower: 30, upper: 50 },
   score: 0.99,
   severity: 80,
-  kind: 'drop',
+  kind: 'dip',
   explanation: 'orders.placed fell to 2, expected 40',
   service: 'unknown_service',
   environment: 'test',

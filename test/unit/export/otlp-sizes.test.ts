@@ -14,6 +14,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import { explain } from '../../../src/anomaly/explain.js';
 import { encodeLogsRequest, encodeTraceRequest } from '../../../src/export/otlp-encoders.js';
 import { encodeOtlpEventRecord } from '../../../src/export/otlp-logs.js';
@@ -100,7 +101,7 @@ describe('pointSize', () => {
 describe('eventSize', () => {
   it('estimates what an anomaly event adds to a protobuf request within a third, without encoding it', () => {
     const origin = { resource: emptyResource(), scope: { name: 'sightline' } };
-    const event = (attributes: Record<string, string>) => ({
+    const event = (attributes: Record<string, string>): AnomalyEvent => ({
       metric: 'http.server.request.duration.p95',
       attributes,
       time: 1_700_000_000_000,
