@@ -2,6 +2,7 @@ import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { types } from 'node:util';
 import pino from 'pino';
+import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch } from './name-match.js';
 import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
 
@@ -35,11 +36,6 @@ export const REDACTED = '[Redacted]';
  * `rawTrailers`, and `headers` as `http.request()` and undici take and hold them.
  */
 const PAIR_KEYS = new Set(['rawHeaders', 'rawTrailers', 'headers', 'trailers']);
-
-/** A header name as HTTP defines it (a token): a list of names has no other entries. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A name in headers held as pairs: a header name, or an HTTP/2 pseudo-header's (`:path`), which Node's come first in. */
-const PAIR_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * pino writes a line's objects at any depth, so all it writes is walked, up to this limit that keeps
@@ -159,7 +155,9 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   const hideNamed = (walked: unknown[], given: readonly unknown[]): unknown[] => {
     const first = walked[0];
     if (typeof first === 'string')
-      return hasPairNameToHide(walked) && isHeaderPairs(walked) ? hidePairs(walked, given) : walked;
+      return hasPairNameToHide(walked) && isHeaderPairs(walked, amongValues)
+        ? hidePairs(walked, given)
+        : walked;
     return Array.isArray(first) && isEntries(walked) ? hideEntries(walked, given) : walked;
   };
 
@@ -416,25 +414,6 @@ function isInjectedRequest(value: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Headers as name, value pairs wherever they are (Node's `rawHeaders` given as the line, or under a
- * key of the caller's, an HTTP/2 request's with its pseudo-headers; `Object.entries(req.headers)`'s
- * pairs): an even number of entries, each even one a header name, and some value no header name
- * could be (`Bearer …`, `sid=…`, `host:port`), which tells them from a list of header names (a CORS
- * configuration's `['Authorization', 'Content-Type']`).
- */
-function isHeaderPairs(arr: readonly unknown[]): boolean {
-  if (arr.length < 2 || arr.length % 2 !== 0 || typeof arr[0] !== 'string') return false;
-  let valueSeen = false;
-  for (let i = 0; i < arr.length; i += 2) {
-    const name = arr[i];
-    if (typeof name !== 'string' || !PAIR_NAME.test(name)) return false;
-    const value = arr[i + 1];
-    if (!valueSeen && typeof value === 'string') valueSeen = !HEADER_NAME.test(value);
-  }
-  return valueSeen;
 }
 
 /**

@@ -691,6 +691,37 @@ describe('redaction, on by default', () => {
     ]);
   });
 
+  it('hides a secret header in pairs under a key of the caller’s whose every value is one word, and leaves lists of words or of header names as they are', () => {
+    const { obs, lines } = startCaptured();
+    const key = 'abc123sentinel';
+    // A request between services: no User-Agent, a host without a port, an API key of one word.
+    obs.log.info({ forwarded: ['x-api-key', key, 'Host', 'svc'] }, 'pairs');
+    obs.log.info({ upstream: ['Authorization', key, 'Host', 'orders', 'Connection', 'close'] }, 'pairs');
+    obs.log.info({ sent: ['X-Api-Key', `${key}-7c9e6679-7425`] }, 'a lone pair');
+    const lists = [
+      ['password', 'reset', 'token', 'expired'],
+      ['cookie', 'monster'],
+      ['secret', 'sauce', 'host', 'blue'],
+      ['Authorization', 'Content-Type', 'X-Api-Key', 'X-Request-Id'],
+      ['authorization', 'traceparent', 'cookie', 'accept'],
+    ];
+    for (const list of lists) obs.log.info({ list }, 'a list');
+
+    expect(lines.join('')).not.toContain(key);
+    const [forwarded, upstream, sent, ...listed] = lines.map((l) => JSON.parse(l));
+    expect(forwarded.forwarded).toEqual(['x-api-key', '[Redacted]', 'Host', 'svc']);
+    expect(upstream.upstream).toEqual([
+      'Authorization',
+      '[Redacted]',
+      'Host',
+      'orders',
+      'Connection',
+      'close',
+    ]);
+    expect(sent.sent).toEqual(['X-Api-Key', '[Redacted]']);
+    expect(listed.map((l) => l.list)).toEqual(lists);
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
