@@ -114,6 +114,7 @@ function bulkParts(
     environment: ctx.environment,
     version: ctx.version,
     hostname: config.hostname,
+    node: instanceId(ctx),
   };
   const headers: Record<string, string> = target.authorization ? { Authorization: target.authorization } : {};
 
@@ -199,4 +200,10 @@ function bulkParts(
   parts.forceFlush = () => events.forceFlush();
   parts.shutdown = () => events.shutdown();
   return parts;
+}
+
+/** The instance's `service.instance.id`, random per `init()` unless the resource gives one. */
+function instanceId(ctx: AdapterContext): string | undefined {
+  const id = ctx.resource.attributes['service.instance.id'];
+  return id === undefined ? undefined : String(id);
 }

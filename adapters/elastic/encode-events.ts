@@ -31,13 +31,16 @@ export function anomalyToDoc(event: AnomalyEvent, identity: DocIdentity, stream:
   };
   const labels = toLabels(event.attributes ?? {});
   if (Object.keys(labels).length > 0) doc.labels = labels;
-  // The event's own service fields win over the adapter's: the detector may watch another service.
+  // The event's own service fields win over the adapter's: the detector may watch another service,
+  // which this process is no node of.
+  const service = event.service ?? identity.service;
   const e = addIdentity(
     doc,
     {
       ...identity,
-      service: event.service ?? identity.service,
+      service,
       environment: event.environment ?? identity.environment,
+      node: service === identity.service ? identity.node : undefined,
     },
     stream,
     'alert',

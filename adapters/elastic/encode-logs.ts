@@ -10,6 +10,12 @@ export interface DocIdentity {
   readonly version: string | undefined;
   /** `host.name`; omitted when undefined. */
   readonly hostname: string | undefined;
+  /**
+   * `service.node.name`: the `service.instance.id` of the process writing, so the documents of
+   * replicas, or of `node:cluster` workers on one host, sending the same series stay apart; omitted
+   * when undefined.
+   */
+  readonly node: string | undefined;
 }
 
 /**
@@ -25,6 +31,7 @@ const MAPPED = new Set([
   'service.name',
   'service.version',
   'service.environment',
+  'service.node.name',
   'deployment.environment.name',
   'ecs.version',
   'event.dataset',
@@ -48,6 +55,7 @@ export function addIdentity(
   doc.ecs = { version: ECS_VERSION };
   const service: Doc = { name: identity.service, environment: identity.environment };
   if (identity.version !== undefined) service.version = identity.version;
+  if (identity.node !== undefined) service.node = { name: identity.node };
   doc.service = service;
   if (identity.hostname !== undefined) doc.host = { name: identity.hostname };
   const event: Doc = kind === undefined ? {} : { kind };
@@ -101,7 +109,9 @@ export function logLineToDoc(
   const spanId = record['span.id'] ?? record.span_id;
   if (typeof traceId === 'string') doc.trace = { id: traceId };
   if (typeof spanId === 'string') doc.span = { id: spanId };
-  addIdentity(doc, identity, stream, undefined);
+  // A node the line names itself (a child's bindings, as ecs-pino-format's serviceNodeName) is kept.
+  const node = record['service.node.name'];
+  addIdentity(doc, typeof node === 'string' ? { ...identity, node } : identity, stream, undefined);
 
   const labels: Doc = {};
   const err = record.err;

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../adapters/otlp/index.js';
 import { getSightline, init } from '../../src/index.js';
+import { API_KEY as ES_API_KEY } from '../adapters/elastic/helpers.js';
+import { EsIntake } from '../adapters/elastic/intake-server.js';
 import { startCollector } from '../adapters/otlp/intake-server.js';
 import { SIGNALS, unbalanced } from './accounting.js';
 import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
@@ -368,6 +370,31 @@ describe('node:cluster workers each running sightline', () => {
       expect(new Set(resources).size).toBe(2);
     } finally {
       await collector.close();
+    }
+  }, 30_000);
+
+  it('send the same series to Elasticsearch as documents that name their instance', async () => {
+    // Prepare: a loopback Elasticsearch.
+    const intake = await EsIntake.start({ authorization: `ApiKey ${ES_API_KEY}` });
+    try {
+      // Act: the primary forks two workers, each counting orders.placed and shutting down.
+      const script = fileURLToPath(new URL('./cluster-workers.ts', import.meta.url));
+      const args = ['--import', 'tsx', script, intake.url, 'elastic', ES_API_KEY];
+      const child = spawn(process.execPath, args, { stdio: 'inherit' });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+      // Assess: each worker's document names the service instance that wrote it.
+      expect(code).toBe(0);
+      const docs = intake
+        .bulk()
+        .flatMap((r) => r.ops.map((o) => o.doc))
+        .filter((d) => 'orders' in d);
+      expect(docs).toHaveLength(2);
+      const nodes = docs.map((d) => (d.service as { node?: { name?: unknown } }).node?.name);
+      expect(nodes).toEqual([expect.any(String), expect.any(String)]);
+      expect(new Set(nodes).size).toBe(2);
+    } finally {
+      await intake.close();
     }
   }, 30_000);
 });

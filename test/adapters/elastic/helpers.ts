@@ -46,14 +46,24 @@ export const ANOMALY = {
 
 export const expectGolden = goldenFiles('elastic');
 
-/** Replaces values that change from run to run (times, ids) with placeholders. */
-export function normalize(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => normalize(v, key));
+/** Replaces the random `service.instance.id` documents name as `service.node.name` with a placeholder. */
+export function placeInstance(value: unknown): unknown {
+  return normalize(value, '', false);
+}
+
+/**
+ * Replaces values that change from run to run (times, ids) with placeholders; with `timesAndIds`
+ * false, only the instance.
+ */
+export function normalize(value: unknown, key = '', timesAndIds = true): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalize(v, key, timesAndIds));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = normalize(v, k);
+    for (const [k, v] of Object.entries(value)) out[k] = normalize(v, k, timesAndIds);
+    if (key === 'node' && typeof out.name === 'string') out.name = '<instance-id>';
     return out;
   }
+  if (!timesAndIds) return value;
   if (key === '@timestamp' && typeof value === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(value))
     return '<time>';
   if (key === 'id' && typeof value === 'string' && /^[0-9a-f]{32}$/.test(value)) return '<trace-id>';

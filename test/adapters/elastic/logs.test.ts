@@ -197,6 +197,7 @@ describe('log lines shaped by another adapter', () => {
     environment: 'production',
     version: undefined,
     hostname: undefined,
+    node: undefined,
   };
   const stream = dataStream('logs', 'checkout', 'production');
 
@@ -277,6 +278,19 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     });
     expect(Object.keys(doc!).filter((k) => k.startsWith('_'))).toEqual([]);
     expect(obs.stats().elastic!.logs?.dropped).toEqual({});
+  });
+
+  it('names the instance in service.node.name, or the node a line names itself', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake, {}, { resource: { 'service.instance.id': 'checkout-7f9c' } });
+    obs.log.info('from the instance');
+    obs.log.child({ 'service.node.name': 'checkout-eu-1' }).info('from a named node');
+    await obs.forceFlush();
+    const docs = intake.docs('logs-checkout-production');
+    const node = (message: string) => docs.find((d) => d.message === message)?.service;
+    expect(node('from the instance')).toMatchObject({ node: { name: 'checkout-7f9c' } });
+    expect(node('from a named node')).toMatchObject({ node: { name: 'checkout-eu-1' } });
+    expect(docs.find((d) => d.message === 'from a named node')).not.toHaveProperty('labels');
   });
 
   it('never writes to Object.prototype for a field named __proto__ (a logged query string), and keeps the line', async () => {
