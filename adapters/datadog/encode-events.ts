@@ -78,6 +78,19 @@ function seriesId(event: AnomalyEvent): string {
   return attrs === '' ? event.metric : `${event.metric}{${attrs}}`;
 }
 
+/**
+ * What Datadog groups a series' events by, org-wide: the series within its service and environment,
+ * so the replicas of one deployment share it while another service's route of the same name, or
+ * staging's, does not. The host is left out: each replica reports the incident they all see.
+ */
+function groupId(event: AnomalyEvent, defaults: EventDefaults): string {
+  return JSON.stringify([
+    event.service ?? defaults.service,
+    event.environment ?? defaults.env,
+    seriesId(event),
+  ]);
+}
+
 /** 32-bit FNV-1a, as 8 hex digits: a short, stable id for a series. */
 function fnv1a(text: string): string {
   let h = 0x811c9dc5;
@@ -108,9 +121,9 @@ function eventText(event: AnomalyEvent, env: string): string {
 
 /**
  * Encodes one anomaly as a `POST /api/v1/events` body: title and text within Datadog's limits,
- * `alert_type` by severity, one `aggregation_key` per series, unified service tags plus
- * `source:sightline`, and `date_happened` in seconds. `onCut` hears of each tag cut to 200
- * characters (see `tag`).
+ * `alert_type` by severity, one `aggregation_key` per series of a service and environment,
+ * unified service tags plus `source:sightline`, and `date_happened` in seconds. `onCut` hears of
+ * each tag cut to 200 characters (see `tag`).
  */
 export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?: () => void): string {
   const tags = [
@@ -130,7 +143,7 @@ export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?
     date_happened: Math.floor(event.time / 1000),
     priority: 'normal',
     alert_type: event.severity >= ERROR_SEVERITY ? 'error' : 'warning',
-    aggregation_key: `sightline:${metricPart}:${fnv1a(seriesId(event))}`,
+    aggregation_key: `sightline:${metricPart}:${fnv1a(groupId(event, defaults))}`,
     tags,
   };
   if (defaults.hostname) body.host = defaults.hostname;

@@ -172,6 +172,29 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(bodies[0]?.aggregation_key).toBe(bodies[1]?.aggregation_key);
   });
 
+  it("groups a series' events from every replica under one aggregation key, and no other service's or environment's", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const intake = server;
+    // Each deployment's instance reports the same series (a route both services serve).
+    const keyOf = async (service: string, environment: string, hostname: string) => {
+      const { obs } = start(intake, { metrics: 'none', hostname }, { service, environment });
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(
+        anomaly({ service, environment }),
+      );
+      await obs.shutdown({ timeoutMs: 2000 });
+      const sent = intake.on('/api/v1/events').map((r) => JSON.parse(r.text) as Record<string, any>);
+      return sent.at(-1)?.aggregation_key as string;
+    };
+
+    const replicas = [await keyOf('checkout', 'prod', 'web-01'), await keyOf('checkout', 'prod', 'web-02')];
+    const billing = await keyOf('billing', 'prod', 'web-01');
+    const staging = await keyOf('checkout', 'staging', 'web-01');
+
+    expect(replicas[0]).toBe(replicas[1]);
+    expect(billing).not.toBe(replicas[0]);
+    expect(staging).not.toBe(replicas[0]);
+  });
+
   it('counts each tag cut to 200 characters as truncated_attribute, once per event even when it is sent again', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     server.script('/api/v1/events', { status: 503 });
