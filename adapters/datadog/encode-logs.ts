@@ -1,4 +1,5 @@
-import { ItemTooLargeError, type LogKeys, setField } from '../../src/export/index.js';
+import { ItemTooLargeError, isDefaultLevel, type LogKeys, setField } from '../../src/export/index.js';
+import { customLevelFields } from './log-format.js';
 
 /** Datadog truncates a single log above 1 MB; sightline cuts it first so the JSON stays whole. */
 export const MAX_LOG_BYTES = 1_000_000;
@@ -55,13 +56,16 @@ export function createLogEncoder(defaults: LogEntryDefaults, keys: () => LogKeys
 
   function entry(line: string, onCut?: () => void): string {
     const record = JSON.parse(line) as Record<string, unknown>;
-    const { messageKey, levelKey, timeKey } = keys();
+    const { messageKey, levelKey, timeKey, levelValue } = keys();
     const out: Record<string, unknown> = { ...head };
     const message = record[messageKey];
     out.message =
       typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message);
     const level = record[levelKey];
-    if (level !== undefined) out.status = typeof level === 'number' ? (PINO_LEVELS[level] ?? 'info') : level;
+    const custom = typeof level === 'string' && !isDefaultLevel(level) ? levelValue?.(level) : undefined;
+    if (custom !== undefined) Object.assign(out, customLevelFields(level as string, custom));
+    else if (level !== undefined)
+      out.status = typeof level === 'number' ? (PINO_LEVELS[level] ?? 'info') : level;
     const time = record[timeKey];
     if (time !== undefined) out.timestamp = time;
     for (const key in record) {

@@ -1,4 +1,4 @@
-import type { LogFormat } from '../../src/export/index.js';
+import { defaultLevelName, type LogFormat } from '../../src/export/index.js';
 import type { ServiceTags } from './tags.js';
 
 /**
@@ -23,6 +23,10 @@ export function datadogId(hex: string): string {
  *
  * `shapeLines: false` leaves message/level/time keys to other adapters (HTTP log shipping remaps
  * them itself) and only adds the Datadog fields.
+ *
+ * A level of a child logger's own is written with the status of pino's level at or below it and
+ * its name as `log.level`: Datadog reads a status by its first letters, `audit` as alert and
+ * `security` as OK.
  */
 export function datadogLogFormat(identity: ServiceTags, shapeLines: boolean): LogFormat {
   const base: Record<string, unknown> = { 'dd.service': identity.service, 'dd.env': identity.env };
@@ -33,7 +37,13 @@ export function datadogLogFormat(identity: ServiceTags, shapeLines: boolean): Lo
   let last: Record<string, unknown> = {};
   return {
     ...(shapeLines
-      ? { messageKey: 'message', levelKey: 'status', timeKey: 'timestamp', timeFormat: 'epoch' as const }
+      ? {
+          messageKey: 'message',
+          levelKey: 'status',
+          timeKey: 'timestamp',
+          timeFormat: 'epoch' as const,
+          levelFields: customLevelFields,
+        }
       : {}),
     base,
     correlate(traceId, spanId) {
@@ -46,4 +56,9 @@ export function datadogLogFormat(identity: ServiceTags, shapeLines: boolean): Lo
       return last;
     },
   };
+}
+
+/** A custom level's fields: Datadog's status for its value, and its own name. */
+export function customLevelFields(label: string, value: number): Record<string, unknown> {
+  return { status: defaultLevelName(value), 'log.level': label };
 }

@@ -40,6 +40,7 @@ import {
   type StatsRegistry,
 } from '../export/stats.js';
 import { createDestination, createSharedStdout, type FanoutDestination } from '../logs/destination.js';
+import { CustomLevels } from '../export/log-levels.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
 import { CallbackWaits } from '../metrics/callback-waits.js';
@@ -170,7 +171,8 @@ export class SightlineInstance implements Sightline {
 
       this[UNTRACED_ORIGINS] = untracedOrigins(this.adapters.map((a) => a.parts.untracedOrigins));
       const formats = this.adapters.flatMap((a) => (a.parts.logFormat ? [a.parts.logFormat] : []));
-      logKeys = mergeLogKeys(formats);
+      const customLevels = new CustomLevels();
+      logKeys = mergeLogKeys(formats, customLevels);
 
       const traces = buildTracerProvider(
         config,
@@ -270,6 +272,7 @@ export class SightlineInstance implements Sightline {
         drops: this.dropCounter,
         destination: this.destination,
         activeContext: directContext(traces.contextManager),
+        customLevels,
       });
 
       this.registerOwnMetrics();

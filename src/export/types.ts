@@ -37,6 +37,11 @@ export interface LogKeys {
   readonly timeKey: string;
   /** How the time is written: epoch milliseconds or an ISO-8601 string. */
   readonly timeFormat: 'epoch' | 'iso';
+  /**
+   * The value of a level of a child logger's own (pino's `customLevels: { audit: 35 }`), which a
+   * line names only; undefined for pino's levels.
+   */
+  readonly levelValue?: (label: string) => number | undefined;
 }
 
 /**
@@ -59,6 +64,12 @@ export interface LogFormat {
    * applies it, since the error is part of the line's shape; without one, `err` stays.
    */
   errorFields?(error: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /**
+   * The fields that write a level of a child logger's own (`audit`, 35), where its name would read
+   * as another severity. Only the format that names the level key applies it; without one, the
+   * line names the level under that key.
+   */
+  levelFields?(label: string, value: number): Record<string, unknown>;
 }
 
 /** Receives each log line as written (one JSON object, no trailing newline). Must not block or throw. */

@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/types.js';
+import { type CustomLevels, isDefaultLevel } from '../export/log-levels.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { guardChildren } from './child-guard.js';
@@ -33,6 +34,8 @@ export interface LoggerOptions {
   destination: DestinationStream;
   /** The active context, read for every line: the context manager itself when it can be trusted. */
   activeContext?: () => Context;
+  /** Where the values of child loggers' own levels are kept, for the adapters reading lines. */
+  customLevels?: CustomLevels;
 }
 
 const EMPTY = Object.freeze({});
@@ -46,6 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const { keys, drops } = options;
   const correlators = options.formats.flatMap((f) => (f.correlate ? [f.correlate] : []));
   const levelObjects: Record<string, Record<string, string>> = {};
+  const levelFields = options.formats.find((f) => f.levelKey !== undefined)?.levelFields;
   const timeKey = JSON.stringify(keys.timeKey);
   const timestamp =
     keys.timeFormat === 'iso'
@@ -90,7 +94,12 @@ export function createLogger(options: LoggerOptions): Logger {
       mixinMergeStrategy: (mergeObject: object, mixinObject: object) =>
         mixinObject === EMPTY ? mergeObject : Object.assign(mixinObject, mergeObject),
       formatters: {
-        level(label) {
+        // Called once per level as a logger (or a child given customLevels) is made, not per line.
+        level(label, value) {
+          if (!isDefaultLevel(label)) {
+            options.customLevels?.record(label, value);
+            return levelFields?.(label, value) ?? { [keys.levelKey]: label };
+          }
           let o = levelObjects[label];
           if (o === undefined) {
             o = { [keys.levelKey]: label };

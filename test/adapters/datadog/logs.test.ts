@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { datadogId } from '../../../adapters/datadog/log-format.js';
+import type { Sightline } from '../../../src/api/types.js';
 import { getSightline } from '../../../src/index.js';
 import { configError } from '../harness.js';
 import { expectGolden, KEY, start } from './helpers.js';
@@ -25,6 +26,19 @@ const SPAN_DEC = '67667974448284343'; // 0x00f067aa0ba902b7
 function inKnownSpan(fn: () => void): void {
   const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 });
   context.with(ctx, fn);
+}
+
+/** A line at each of two levels of a child's own: audit (35), which Datadog reads as alert, and security (45), as OK. */
+async function logAtCustomLevels(obs: Sightline): Promise<void> {
+  const audited = obs.log.child({}, { customLevels: { audit: 35, security: 45 } });
+  audited.audit({ user: 'u-1' }, 'role granted');
+  audited.security('login from a new country');
+  await obs.forceFlush();
+}
+
+function expectStatusesOfCustomLevels([audit, security]: Record<string, unknown>[]): void {
+  expect(audit).toMatchObject({ status: 'info', 'log.level': 'audit', message: 'role granted', user: 'u-1' });
+  expect(security).toMatchObject({ status: 'warn', 'log.level': 'security' });
 }
 
 describe('Datadog ids', () => {
@@ -75,6 +89,13 @@ describe("logs: 'stdout'", () => {
     for (const l of lines) expect((l.match(/"dd\.service"/g) ?? []).length).toBe(1);
     expect(server.on('/api/v2/logs')).toHaveLength(0);
   });
+
+  it("writes a custom level's line (audit: 35) with the status of the level below it, never one Datadog reads as alert", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, { metrics: 'none', events: false });
+    await logAtCustomLevels(obs);
+    expectStatusesOfCustomLevels(lines.map((l) => JSON.parse(l) as Record<string, unknown>));
+  });
 });
 
 describe("logs: 'http' → POST /api/v2/logs", () => {
@@ -98,6 +119,13 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expectGolden('logs', entries);
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
+  });
+
+  it("ships a custom level's line (audit: 35) with the status of the level below it, its own name beside", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    await logAtCustomLevels(obs);
+    expectStatusesOfCustomLevels(JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, unknown>[]);
   });
 
   it('splits more than 1,000 lines into requests of at most 1,000 entries', async () => {
