@@ -256,6 +256,28 @@ describe('otlp delivery', () => {
     }
   });
 
+  it("sends a line at a child's own level (audit: 35) with a severity number between INFO and WARN and its name", async () => {
+    type Record = { severityNumber?: number; severityText?: string; body?: { stringValue: string } };
+    type Body = { resourceLogs: { scopeLogs: { logRecords: Record[] }[] }[] };
+    const { obs } = startWithOtlp(
+      collector,
+      { protocol: 'http/json', signals: ['logs'] },
+      { logLevel: 'trace' },
+    );
+    const audited = obs.log.child({}, { customLevels: { audit: 35, verbose: 15, emergency: 70 } });
+    audited.audit('role granted');
+    audited.verbose('cache warmed');
+    audited.emergency('disk gone');
+    await obs.forceFlush();
+    const body = collector.accepted('logs').at(-1)!.json as Body;
+    const records = body.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((s) => s.logRecords));
+    expect(records.map((r) => [r.body?.stringValue, r.severityNumber, r.severityText])).toEqual([
+      ['role granted', 11, 'AUDIT'], // INFO3
+      ['cache warmed', 3, 'VERBOSE'], // TRACE3
+      ['disk gone', 24, 'EMERGENCY'], // FATAL4
+    ]);
+  });
+
   it('sends an anomaly event on a series with an attribute named __proto__ (from parsed JSON) with that attribute', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['logs'] });
     const attributes = JSON.parse('{"__proto__":"tenant-7","region":"eu"}');
