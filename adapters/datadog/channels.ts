@@ -8,7 +8,7 @@ import {
   type LogKeys,
 } from '../../src/export/index.js';
 import { createLogEncoder, type DdLogLine, type LogEntryDefaults, logsBody } from './encode-logs.js';
-import { seriesBody } from './encode-metrics.js';
+import { pointExpired, seriesBody } from './encode-metrics.js';
 
 const ADAPTER = 'datadog';
 const JSON_TYPE = 'application/json';
@@ -86,6 +86,7 @@ function reportErrors(diag: Diag, signal: string) {
 /**
  * The `/api/v2/series` channel. Items are serialised series; a request holds at most 5,000 of them,
  * 5 MB before compression and 512,000 bytes after (Datadog's payload limit), split further on 413.
+ * A point that waited past the hour Datadog takes it (an outage, a paused process) is not sent.
  */
 export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChannel<string> {
   return createChannel<string>(
@@ -95,6 +96,7 @@ export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChan
       limits: { maxItems: 5000, maxBytes: 5_000_000, maxCompressedBytes: 512_000 },
       encode: (items) => ({ body: seriesBody(items), contentType: JSON_TYPE }),
       sizeOf: (item) => item.length + 1,
+      expired: pointExpired,
       onResponse: reportErrors(config.diag, 'metrics'),
     },
     options(config, 'metrics'),

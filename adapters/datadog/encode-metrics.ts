@@ -272,3 +272,24 @@ function intervalOf(p: MetricPoint): number {
 export function seriesBody(items: readonly string[]): string {
   return `{"series":[${items.join(',')}]}`;
 }
+
+/** The oldest point `/api/v2/series` takes, and the furthest ahead, in seconds. */
+const MAX_POINT_AGE_S = 3600;
+const MAX_POINT_AHEAD_S = 600;
+const TIMESTAMP = '"points":[{"timestamp":';
+
+/**
+ * Whether Datadog would refuse or drop the point of a series item made by the encoder (its one
+ * point's timestamp leads the item) if sent at `nowMs`: more than an hour old, or more than ten
+ * minutes ahead.
+ *
+ * @example
+ * pointExpired('{"metric":"m","type":3,"points":[{"timestamp":1700000000,"value":1}],"tags":[]}', 1700003601000); // true
+ */
+export function pointExpired(series: string, nowMs: number): boolean {
+  const at = series.indexOf(TIMESTAMP);
+  if (at < 0) return false;
+  const ts = Number.parseInt(series.slice(at + TIMESTAMP.length, at + TIMESTAMP.length + 16), 10);
+  const now = nowMs / 1000;
+  return ts < now - MAX_POINT_AGE_S || ts > now + MAX_POINT_AHEAD_S;
+}

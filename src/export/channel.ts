@@ -193,7 +193,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         };
         inflight.add(job);
         try {
-          await sendItems(job, items);
+          await sendItems(job, current(job, items));
         } catch {
           diag.error(`${key}.bug`, `${label}: unexpected error while exporting; batch dropped`);
         }
@@ -208,6 +208,29 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       checkWaiters();
       schedule();
     }
+  }
+
+  /** The items the backend still takes; the rest are dropped as `expired`. */
+  function current(job: Job, items: T[]): T[] {
+    const expired = spec.expired;
+    if (expired === undefined) return items;
+    const at = Date.now();
+    const kept = items.filter((item) => {
+      try {
+        return !expired(item, at);
+      } catch {
+        return true;
+      }
+    });
+    const n = items.length - kept.length;
+    if (n > 0) {
+      settle(job, n, 'expired');
+      diag.warn(
+        `${key}.expired`,
+        `${label}: ${n} items too old (or too far ahead) for ${where}; dropped (expired)`,
+      );
+    }
+    return kept;
   }
 
   /**

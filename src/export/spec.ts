@@ -73,6 +73,12 @@ export interface ChannelSpec<T> {
    * queue is bounded by its number of items only.
    */
   sizeOf?(item: T): number;
+  /**
+   * Whether the backend would refuse or silently drop the item if sent at `nowMs` (the wall clock):
+   * Datadog takes no point more than an hour old. Asked as a batch is taken from the queue, after an
+   * outage or a paused process; such items are dropped as `expired` instead of sent.
+   */
+  expired?(item: T, nowMs: number): boolean;
   /** Split the batch in halves and resend on `413` (a single item that still gets 413 is `too_large`). */
   readonly splitOn413?: boolean;
   /** Which statuses to retry; default 408, 429 and 5xx. (OTLP: 429, 502, 503, 504.) */

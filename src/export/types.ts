@@ -17,7 +17,9 @@ export type DropReason =
   | 'too_large'
   | 'shutdown'
   | 'encode_error'
-  | 'invalid';
+  | 'invalid'
+  /** Older, or further ahead, than the backend takes when its turn to be sent came. */
+  | 'expired';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {

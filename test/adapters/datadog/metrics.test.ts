@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
 import { everyTurn } from '../../helpers/turns.js';
@@ -8,6 +8,7 @@ import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await getSightline()?.shutdown({ timeoutMs: 2000 });
   await server?.close();
   server = undefined;
@@ -199,6 +200,29 @@ describe('datadog metrics → POST /api/v2/series', () => {
     obs.metrics.counter('orders.placed').add(1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(userSeries(server).map((s) => s.metric)).toContain('orders.placed');
+  });
+
+  it('drops points queued past the hour Datadog takes them (a paused process), counting them as expired', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {
+      metricIntervalMs: 100,
+      channel: { flushIntervalMs: 3_600_000, timeoutMs: 2000 },
+    });
+    obs.metrics.counter('orders.placed').add(1);
+    await server.waitFor(() => (obs.stats().datadog?.metrics?.queued ?? 0) > 0);
+    // The process stood still for two hours (SIGSTOP, a paused container) with the points queued.
+    const resumedAt = Date.now() + 2 * 3_600_000;
+    vi.useFakeTimers({ toFake: ['Date'], now: resumedAt });
+    await obs.forceFlush();
+    const points = server
+      .on('/api/v2/series')
+      .flatMap((r) => (JSON.parse(r.text) as { series: { points: { timestamp: number }[] }[] }).series)
+      .flatMap((s) => s.points);
+    // Datadog takes points at most an hour old: none sent is older, and none is lost uncounted.
+    expect(points.filter((p) => p.timestamp < resumedAt / 1000 - 3600)).toEqual([]);
+    const stats = obs.stats().datadog?.metrics;
+    expect(stats?.dropped.expired).toBeGreaterThan(0);
+    expect(stats?.delivered).toBe(points.length);
   });
 
   it('sends the collection when an instrument was named with no string, which records nothing and is counted', async () => {
