@@ -252,3 +252,12 @@ export function encodeMetrics(
     contentType: 'application/json',
   };
 }
+
+/** The oldest point the Metric API keeps, and the furthest ahead, in ms. */
+const MAX_POINT_AGE_MS = 48 * 3_600_000;
+const MAX_POINT_AHEAD_MS = 24 * 3_600_000;
+
+/** Whether the Metric API would drop the point if sent at `nowMs`: over 48 hours old or 24 ahead. */
+export function metricExpired(metric: NrMetric, nowMs: number): boolean {
+  return metric.timestamp < nowMs - MAX_POINT_AGE_MS || metric.timestamp > nowMs + MAX_POINT_AHEAD_MS;
+}

@@ -1,6 +1,13 @@
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  expectGolden,
+  FAST_CHANNEL,
+  LICENSE_KEY,
+  normalize,
+  startWithNewRelic,
+  stopSightline,
+} from './helpers.js';
 import { type NrIntake, type NrRequest, startNrIntake } from './intake-server.js';
 
 interface Body {
@@ -23,6 +30,7 @@ beforeEach(async () => {
   intake = await startNrIntake({ licenseKey: LICENSE_KEY });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await stopSightline();
   await intake.close();
 });
@@ -73,6 +81,27 @@ describe('newrelic metrics → Metric API', () => {
     }
     expectGolden('metrics', normalize([{ common: body[0]!.common, metrics }]));
     expect(obs.stats().newrelic?.metrics?.delivered).toBeGreaterThanOrEqual(metrics.length);
+  });
+
+  it('drops points queued past the 48 hours the Metric API takes them (a paused process), counting them as expired', async () => {
+    const { obs } = startWithNewRelic(intake, {
+      metricIntervalMs: 100,
+      channel: { ...FAST_CHANNEL, flushIntervalMs: 3_600_000 },
+    });
+    obs.metrics.counter('checkout.orders.placed').add(1);
+    while ((obs.stats().newrelic?.metrics?.queued ?? 0) === 0) await new Promise((r) => setTimeout(r, 10));
+    // The process stood still for two days (SIGSTOP, a paused container) with the points queued.
+    const resumedAt = Date.now() + 49 * 3_600_000;
+    vi.useFakeTimers({ toFake: ['Date'], now: resumedAt });
+    await obs.forceFlush();
+    const points = intake.requests
+      .filter((r) => r.path === '/metric/v1')
+      .flatMap((r) => (r.json as Body[])[0]!.metrics);
+    // The Metric API drops points more than 48 hours old: none sent is, and none is lost uncounted.
+    expect(points.filter((p) => p.timestamp < resumedAt - 48 * 3_600_000)).toEqual([]);
+    const stats = obs.stats().newrelic?.metrics;
+    expect(stats?.dropped.expired).toBeGreaterThan(0);
+    expect(stats?.delivered).toBe(points.length);
   });
 
   it('delivers a collection of 6,000 series whole, with the intake healthy', async () => {
