@@ -347,6 +347,19 @@ describe('fetch redirects', () => {
     },
   );
 
+  it.each([false, true])(
+    'sends each hop of a redirect followed with the headers of the first outside any span the traceparent of its own span (ended once connected: %s)',
+    async (endOnceConnected) => {
+      await followCopyingHeaders(`${base}/moved`, endOnceConnected);
+      const spans = await waitForSpans(obs, memory, client, 2);
+      const sentBy = (path: string) => {
+        const span = spans.find((s) => s.attributes['url.full'] === `${base}${path}`);
+        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`;
+      };
+      expect(received.map((h) => h.traceparent)).toEqual([sentBy('/moved'), sentBy('/moved-here')]);
+    },
+  );
+
   it("ends the span of a redirect returned to a caller who asked for it, with the answer's headers", async () => {
     const response = await fetch(`${base}/moved-large`, { redirect: 'manual' });
     expect(response.headers.get('location')).toBe('/moved-here');

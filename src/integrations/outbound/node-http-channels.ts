@@ -14,7 +14,7 @@ import {
   startClientCall,
   urlInfo,
 } from './client-span.js';
-import { isCopiedTraceparent } from './copied-traceparent.js';
+import { isCopiedTraceparent, rememberRootCall } from './copied-traceparent.js';
 import {
   type HeadFields,
   headField,
@@ -129,6 +129,7 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   if (callerTraceparent) return;
   // Headers set once the request is made are all in when it gets its connection, before it sends them.
   const callerSpanId = trace.getSpanContext(context.active())?.spanId;
+  if (callerSpanId === undefined) rememberRootCall(call.span.spanContext().spanId);
   request.once('socket', () => {
     try {
       replaceCopiedTraceparent(obs, request, call, callerSpanId);
