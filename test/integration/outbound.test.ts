@@ -89,6 +89,22 @@ function httpGet(url: string, headers?: Record<string, string>): Promise<number>
 
 const client = (s: { kind: SpanKind }) => s.kind === SpanKind.CLIENT;
 
+/** Calls with a baggage of the caller's inside a context with baggage of its own: both are sent. */
+async function expectBaggageAdded(
+  call: (url: string, headers: Record<string, string>) => Promise<unknown>,
+): Promise<void> {
+  const withBaggage = propagation.setBaggage(
+    context.active(),
+    propagation.createBaggage({ tenant: { value: 'acme' } }),
+  );
+  await context.with(withBaggage, () => call(`${base}/baggage`, { baggage: 'mine=1;ttl=5' }));
+  // Several baggage headers are one list: Node's server joins them with ', '.
+  const entries = String(received[0]?.baggage)
+    .split(',')
+    .map((entry) => entry.trim());
+  expect(entries).toEqual(['mine=1;ttl=5', 'tenant=acme']);
+}
+
 beforeAll(async () => {
   base = await listen(peer);
   uninstall = installOutboundHttp(obs);
@@ -228,16 +244,7 @@ describe.each([
   });
 
   it("adds the context's baggage to a baggage header the caller set", async () => {
-    const withBaggage = propagation.setBaggage(
-      context.active(),
-      propagation.createBaggage({ tenant: { value: 'acme' } }),
-    );
-    await context.with(withBaggage, () => call(`${base}/baggage`, { baggage: 'mine=1;ttl=5' }));
-    // Several baggage headers are one list: Node's server joins them with ', '.
-    const entries = String(received[0]?.baggage)
-      .split(',')
-      .map((entry) => entry.trim());
-    expect(entries).toEqual(['mine=1;ttl=5', 'tenant=acme']);
+    await expectBaggageAdded((url, headers) => call(url, headers));
   });
 
   it.each([
@@ -402,6 +409,57 @@ describe('undici (the package) retries and redirects', () => {
     },
   );
 });
+
+describe.each([
+  ['ended at once', false],
+  ['ended once connected', true],
+])(
+  "node:http trace headers set once the request is made (superagent's .set()), %s",
+  (_name, endOnceConnected) => {
+    /**
+     * A GET whose headers are set after http.request() made it, as superagent sets every header; ended
+     * at once its head is written out before its connection is there.
+     */
+    function setOnceMade(url: string, headers: Record<string, string>): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const req = http.request(url, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
+        if (endOnceConnected) req.on('socket', () => setImmediate(() => req.end()));
+        else req.end();
+      });
+    }
+
+    it("adds the context's baggage to a baggage header the caller set", async () => {
+      await expectBaggageAdded(setOnceMade);
+    });
+
+    it('sends the tracestate of its traceparent, not one the caller set without a traceparent', async () => {
+      const parent = trace.setSpanContext(context.active(), {
+        traceId: '11111111111111111111111111111111',
+        spanId: '2222222222222222',
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+        traceState: new TraceState('sl=from-parent'),
+      });
+      await context.with(parent, () => setOnceMade(`${base}/tracestate`, { tracestate: 'other=stale' }));
+      const [span] = await waitForSpans(obs, memory, client);
+      expect(received[0]?.traceparent).toBe(
+        `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+      );
+      expect(received[0]?.tracestate).toBe('sl=from-parent');
+    });
+
+    it('keeps a traceparent and tracestate the caller set together', async () => {
+      const hand = '00-11111111111111111111111111111111-2222222222222222-01';
+      await setOnceMade(`${base}/by-hand`, { traceparent: hand, tracestate: 'hand=1' });
+      expect(received[0]).toMatchObject({ traceparent: hand, tracestate: 'hand=1' });
+    });
+  },
+);
 
 describe('node:http calls whose body the caller never reads', () => {
   /** Sends a request and resolves with its status, never reading the response. */

@@ -1,6 +1,6 @@
 import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { type Context, context, trace } from '@opentelemetry/api';
+import { type Context, context, defaultTextMapSetter, trace } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { propagatorOf } from '../shared/propagator.js';
@@ -130,9 +130,11 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   // Headers set once the request is made are all in when it gets its connection, before it sends them.
   const callerSpanId = trace.getSpanContext(context.active())?.spanId;
   if (callerSpanId === undefined) rememberRootCall(call.span.spanContext().spanId);
+  const made = request.headersSent ? undefined : fieldsOf(request);
   request.once('socket', () => {
     try {
       replaceCopiedTraceparent(obs, request, call, callerSpanId);
+      if (made !== undefined) keepRulesOfLateFields(obs, request, call, made);
     } catch {
       // Tracing one call is never worth breaking it.
     }
@@ -176,6 +178,60 @@ function replaceCopiedTraceparent(
   const fields: HeadFields = [];
   propagator.inject(call.context, fields, withoutBaggage(headFieldsSetter.set));
   setHead(request, copied.reduce(headWithout, head), fields);
+}
+
+/** The trace fields a request has, as text, from its headers or the head it has written out. */
+interface TraceFields {
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
+  readonly baggage: string | undefined;
+}
+
+function fieldsOf(request: ClientRequest, head?: string): TraceFields {
+  const read = (name: string) => {
+    const value = head === undefined ? request.getHeader(name) : headField(head, name);
+    return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
+  };
+  return { traceparent: read('traceparent'), tracestate: read('tracestate'), baggage: read('baggage') };
+}
+
+/**
+ * A tracestate or baggage set on the request once it was made, as superagent sets every header it
+ * was given, follows the rules of one it was made with: a tracestate set without a traceparent
+ * gives way to the context's, and a baggage keeps its entries with the context's after them.
+ */
+function keepRulesOfLateFields(
+  obs: Sightline,
+  request: ClientRequest,
+  call: ClientCall,
+  made: TraceFields,
+): void {
+  const head = request.headersSent ? unsentHead(request) : undefined;
+  if (request.headersSent && head === undefined) return;
+  const now = fieldsOf(request, head);
+  if (now.tracestate === made.tracestate && now.baggage === made.baggage) return;
+  const own: Record<string, string> = {};
+  propagatorOf(obs).inject(call.context, own, defaultTextMapSetter);
+  const fields: HeadFields = [];
+  let written = head;
+  const put = (name: string, value: string | undefined) => {
+    if (written === undefined) {
+      if (value === undefined) request.removeHeader(name);
+      else request.setHeader(name, value);
+      return;
+    }
+    written = headWithout(written, name);
+    if (value !== undefined) fields.push([name, value]);
+  };
+  if (now.tracestate !== made.tracestate && now.traceparent === made.traceparent)
+    put('tracestate', own.tracestate);
+  if (now.baggage !== made.baggage && now.baggage !== undefined && own.baggage !== undefined) {
+    const entries = new Set(now.baggage.split(',').map((entry) => entry.trim()));
+    // A copy of an earlier hop's baggage (a redirect) has the context's entries already.
+    if (!own.baggage.split(',').every((entry) => entries.has(entry.trim())))
+      put('baggage', `${now.baggage},${own.baggage}`);
+  }
+  if (written !== undefined && (written !== head || fields.length > 0)) setHead(request, written, fields);
 }
 
 /**
