@@ -701,8 +701,11 @@ export class StreamingDetector implements Detector {
     const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 && atZero;
     // The zero rate keeps learning through a held outage (so a nightly idle spell is learned even
     // when the first night was taken for an outage), which must not end the outage it is in.
-    const isOutage =
-      nearZero && pred - 4 * sigma > zeroY && down && (this.outage || s[F.zeroRate]! < K.outageMaxZeroRate);
+    const farBelow = nearZero && pred - 4 * sigma > zeroY && down;
+    const isOutage = farBelow && (this.outage || s[F.zeroRate]! < K.outageMaxZeroRate);
+    // In a series often at zero (traffic that stops every night), a zero is an outage only where its
+    // time of day had values: a burst missing, which the daily profile, once in use, tells.
+    const missing = farBelow && model !== 0;
     if (!this.inEpisode || this.outage) {
       s[F.zeroRate]! += Math.max(1 - s[F.zeroFade]!, 1 / n) * ((atZero ? 1 : 0) - s[F.zeroRate]!);
     }
@@ -902,7 +905,8 @@ export class StreamingDetector implements Detector {
         const impactOk =
           (!levelMember || isOutage || dev >= floorDev) &&
           (s[F.recentSurprise]! >= K.minSurprise * 2 * o.cutoff || isOutage);
-        const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage);
+        // A missing burst is an outage too, whatever was reported just before it (a surge).
+        const allowed = n > o.warmup && impactOk && (this.cooldownLeft === 0 || isOutage || missing);
         if (score >= 0.5 && allowed) {
           episodeStart = true;
           this.inEpisode = true;

@@ -452,6 +452,52 @@ describe('series that are idle every night, at 1-minute steps', () => {
     expect(heard).toEqual([]);
   });
 
+  /**
+   * Episodes from `fromDay` on of 16 seeded series of orders a minute from 09:00 to 18:00 (Poisson
+   * around 40), none at night, as `seed n day d h:mm`; `mean` gives another mean for a minute of a day
+   * where it returns one.
+   */
+  function businessEpisodes(
+    days: number,
+    fromDay: number,
+    mean: (day: number, minute: number) => number | undefined = () => undefined,
+  ): string[] {
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const rand = prng(seed);
+      const d = createDetector();
+      for (let i = 0; i < days * day; i++) {
+        const m = i % day;
+        const usual = m >= 9 * 60 && m < 18 * 60 ? 40 : 0;
+        const r = d.update(poisson(rand, mean(Math.floor(i / day), m) ?? usual), T0 + i * minute);
+        if (!r.episodeStart || i < fromDay * day) continue;
+        heard.push(
+          `seed ${seed} day ${Math.floor(i / day)} ${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`,
+        );
+      }
+    }
+    return heard;
+  }
+
+  it('stays quiet on business hours once its daily profile is in use', () => {
+    expect(businessEpisodes(11, 4)).toEqual([]);
+  });
+
+  it('reports an outage in business hours within minutes, also right after a reported surge', () => {
+    // Orders twice as many for a quarter hour from 10:00 or 10:15 on day 4, then none from 11:00 to
+    // 13:00. The surge's report started a cooldown of 100 points, which held the outage back for 40
+    // to 55 minutes, or past its end on 6 of 16 series: in a series at zero every night a zero was
+    // no outage, and outages alone went through the cooldown.
+    const everySeed = Array.from({ length: 16 }, (_, i) => `seed ${i + 1}`);
+    for (const surge of [10 * 60, 10 * 60 + 15]) {
+      const heard = businessEpisodes(5, 4, (d, m) =>
+        d !== 4 ? undefined : m >= 11 * 60 && m < 13 * 60 ? 0 : m >= surge && m < surge + 15 ? 80 : undefined,
+      );
+      const inFirstQuarterHour = heard.filter((line) => / 11:(0\d|1[0-4])$/.test(line));
+      expect(inFirstQuarterHour.map((line) => line.split(' day')[0])).toEqual(everySeed);
+    }
+  });
+
   it('stays quiet on a counter with a daily shape that is zero for hours each night', () => {
     const shape = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % day) / day) * 1.25 - 0.15))) ** 2;
     for (const seed of [1, 2]) {
