@@ -1311,7 +1311,11 @@ export class StreamingDetector implements Detector {
       const gainB = this.model >= 1 ? 0.95 : K.seasonGain;
       if (dailyOk && s[F.selB]! < gainB * s[F.selA]!) m = 1;
       const gainC = this.model === 2 ? 0.97 : 0.9;
-      if (m === 1 && weeklyOk && s[F.selC]! < gainC * s[F.selB]!) m = 2;
+      // Without the daily model, the weekly one must halve the flat one's errors: a count taken once
+      // a day has one slot of the day, whose profile cannot tell a Monday from a Sunday, so it never
+      // beats the flat model, while its weekly profile is all the pattern it has.
+      const weeklyAlone = this.model === 2 ? 0.55 : 0.5;
+      if (weeklyOk && s[F.selC]! < (m === 1 ? gainC * s[F.selB]! : weeklyAlone * s[F.selA]!)) m = 2;
     }
     this.model = m;
   }
