@@ -18,6 +18,14 @@ import {
   type RecentErrors,
 } from './engine-recent-errors.js';
 import type { SeriesSample } from './engine-series.js';
+import {
+  addSlowCycle,
+  endSlowIncident,
+  newSlowShare,
+  oddSlowShare,
+  type SlowShare,
+  stillSlow,
+} from './engine-slow-share.js';
 import type { AnomalyKind, AnomalyResult } from './types.js';
 
 /** Consecutive silent cycles, and the count per cycle expected before, that make a rate an outage. */
@@ -113,6 +121,8 @@ export interface EpisodeState {
   usualShare: UsualShare;
   /** For an error rate, its errors in its recent cycles since its last incident. */
   recentErrors: RecentErrors | undefined;
+  /** For a route's p95 latency, its share of requests over the bounds of its buckets. */
+  slowShare: SlowShare | undefined;
   /** Cycles in a row, since the event, the detector has had no episode open. */
   settledRun: number;
   /**
@@ -165,6 +175,7 @@ export function newEpisodeState(): EpisodeState {
     requests: incidentRequests(0, 0),
     usualShare: newUsualShare(),
     recentErrors: undefined,
+    slowShare: undefined,
     settledRun: 0,
     settled: undefined,
     peak: 0,
@@ -187,8 +198,10 @@ export interface Verdict {
   readonly observed: number;
   /** Whether `observed`, `expected` and the band are that mean's. */
   readonly mean: boolean;
-  /** For a route's errors judged together, the cycles whose share of errors `observed` is. */
+  /** For a route's errors or slow requests judged together, the cycles whose share `observed` is. */
   readonly shareOf?: number;
+  /** For a route's slow requests, the bound of its latency buckets they are over. */
+  readonly over?: number;
   readonly expected: number;
   readonly severity: number;
   /** 0..1, the episode's peak. */
@@ -305,6 +318,29 @@ export function judge(
       };
     }
   }
+  if (sample.buckets !== undefined) {
+    // A p95 moving inside a wide bucket, or a few requests in twenty timing out, hardly moves the
+    // interpolated p95, but moves the share of requests over the bound above its usual p95 a lot.
+    s.slowShare ??= newSlowShare(sample.buckets.boundaries);
+    addSlowCycle(s.slowShare, sample.buckets, s.reported === undefined);
+    const odd = s.reported === undefined ? oddSlowShare(s.slowShare) : undefined;
+    if (odd !== undefined) {
+      s.pending = undefined;
+      report(s, 'up', Math.max(0, r.lower), r.expected, r.upper, incidentRequests(0, 0));
+      return {
+        kind: 'level_shift',
+        observed: odd.observed,
+        mean: false,
+        shareOf: odd.cycles,
+        over: odd.over,
+        expected: odd.expected,
+        severity: Math.max(r.severity, 50),
+        score: Math.max(s.peak, 0.5),
+        lower: 0,
+        upper: odd.upper,
+      };
+    }
+  }
   if (s.reported !== undefined) {
     // A rate's fall goes on while its mean stays out, however many of its cycles are back in their band.
     const back = isBack(s, s.reportedOnMean ? s.mean.value : value) && isMeanBack(s);
@@ -327,10 +363,14 @@ export function judge(
       if (
         s.backRun >= backCycles(s) &&
         outlastsIncident(s.requests) &&
-        (s.settled === undefined || isBack(s, r.expected))
+        (s.settled === undefined || isBack(s, r.expected)) &&
+        // Nor while its recent requests over a bound are still more than usual, where its p95
+        // hardly moved.
+        (s.slowShare === undefined || !stillSlow(s.slowShare))
       ) {
         s.reported = undefined;
         s.settled = undefined;
+        if (s.slowShare !== undefined) endSlowIncident(s.slowShare);
       } else if (
         // The detector also ends its episode by taking a lasting change as its new level: the
         // incident reported goes on while the series stays away from the band it left, and the

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { HistogramPoint, MetricPoint } from '../export/metric-points.js';
 import { MEAN_SPAN } from './engine-means.js';
+import type { RouteBuckets } from './engine-slow-share.js';
 import type { Shown } from './explain.js';
 import type { AnomalyResult } from './types.js';
 
@@ -40,6 +41,8 @@ export interface SeriesSample {
   readonly floor: number;
   /** The requests a share of requests (a route's error rate) is of this cycle; 0 for any other series. */
   readonly requests: number;
+  /** A route's p95 latency: its buckets this cycle, whose share of requests over a bound is judged too. */
+  readonly buckets?: RouteBuckets;
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
@@ -145,7 +148,7 @@ export function extractSamples(
       'none',
       true,
     );
-    if (p95) out.push(p95);
+    if (p95) out.push({ ...p95, buckets: { boundaries: r.boundaries, counts: r.counts } });
     const errors = sample(
       HTTP_ERROR_RATE,
       r.attributes,
@@ -175,11 +178,15 @@ export function inSeriesUnit(r: AnomalyResult, perCycle: number): AnomalyResult 
 
 /**
  * How an event's explanation shows a series' values, with their unit: a route's error rate in
- * percent and its request rate per second, a counter's count per collection interval, any other
- * value in its unit of measure.
+ * percent, as is the share of its requests over a bound its p95 was judged on, its request rate per
+ * second, a counter's count per collection interval, any other value in its unit of measure.
  */
-export function shownUnit(sample: SeriesSample, intervalMs: number): Shown {
-  if (sample.metric === HTTP_ERROR_RATE) return { times: 100, suffix: ' %' };
+export function shownUnit(
+  sample: SeriesSample,
+  intervalMs: number,
+  verdict?: { readonly over?: number },
+): Shown {
+  if (sample.metric === HTTP_ERROR_RATE || verdict?.over !== undefined) return { times: 100, suffix: ' %' };
   if (sample.metric === HTTP_REQUEST_RATE) return { times: 1, suffix: ' req/s' };
   const unit = measured(sample.unit) ? ` ${sample.unit}` : '';
   return { times: 1, suffix: sample.zeroWhenAbsent ? `${unit}${perInterval(intervalMs)}` : unit };
@@ -198,15 +205,19 @@ function meanOfRecentCycles(intervalMs: number): string {
 
 /**
  * What an event observed when it is not the cycle's value, named for the explanation: a rate's
- * recent mean, or the share of errors of a route's recent cycles.
+ * recent mean, the share of errors of a route's recent cycles, or the share of their requests over
+ * a bound of its latency buckets.
  */
 export function observedAs(
-  verdict: { readonly mean: boolean; readonly shareOf?: number },
+  verdict: { readonly mean: boolean; readonly shareOf?: number; readonly over?: number },
   intervalMs: number,
+  unit = '',
 ): string | undefined {
   if (verdict.mean) return meanOfRecentCycles(intervalMs);
-  const { shareOf } = verdict;
-  return shareOf === undefined ? undefined : `the share of the last ${duration(shareOf * intervalMs)}`;
+  const { shareOf, over } = verdict;
+  if (shareOf === undefined) return undefined;
+  const of = over === undefined ? '' : ` requests over ${over}${measured(unit) ? ` ${unit}` : ''} in`;
+  return `the share of${of} the last ${duration(shareOf * intervalMs)}`;
 }
 
 function duration(ms: number): string {
@@ -245,6 +256,8 @@ function sample(
     perCycle,
     floor,
     requests: 0,
+    // Every sample has the same fields, in one order, so reading them stays as fast for all.
+    buckets: undefined,
   };
 }
 
