@@ -569,6 +569,62 @@ describe.each([
     }
   });
 
+  it('names a route in an app a router mounts (router.use(subApp)) with the mount paths above it', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // An app mounted at the root, which every request goes through.
+    const pages = express();
+    pages.get('/about', (_req: any, res: any) => res.send('about'));
+    app.use(pages);
+    const users = express();
+    users.get('/:id', (_req: any, res: any) => res.send('user'));
+    const orders = express();
+    orders.get('/:id', (_req: any, res: any) => res.send('order'));
+    const lines = express();
+    lines.get('/:lineId', (_req: any, res: any) => res.send('line'));
+    orders.use('/:id/lines', lines);
+    const api = express.Router();
+    api.use('/users', users);
+    api.use('/orders', orders);
+    // A catch-all, which takes the path the request came with as well as the one left below its mounts.
+    const files = express();
+    files.get(major === 5 ? '/*rest' : '*', (_req: any, res: any) => res.send('file'));
+    api.use('/files', files);
+    app.use('/api/:version', api);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const paths = ['/api/v1/users/1', '/api/v2/orders/2', '/api/v1/orders/3/lines/4', '/api/v1/files/a/b'];
+      expect(await spanNames(base, paths)).toEqual([
+        'GET /api/:version/users/:id',
+        'GET /api/:version/orders/:id',
+        'GET /api/:version/orders/:id/lines/:lineId',
+        `GET /api/:version/files/${major === 5 ? '*rest' : '*'}`,
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
+  it('names a route in an app a router mounts with the mount paths above the app the middleware is in, itself mounted', async () => {
+    const outer = express();
+    const service = express();
+    service.use(expressMiddleware());
+    const users = express();
+    users.get('/:id', (_req: any, res: any) => res.send('user'));
+    const api = express.Router();
+    api.use('/users', users);
+    service.use(api);
+    outer.use('/svc/:region', service);
+    const httpServer = createServer(outer);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/svc/eu/users/1'])).toEqual(['GET /svc/:region/users/:id']);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

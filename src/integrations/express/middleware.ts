@@ -191,6 +191,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       return;
     }
     req[kServerRequest] = request;
+    // The app the middleware was installed in: an app a router mounts (router.use(subApp)) has no
+    // parent to walk up to it from.
+    const entryApp = req.app;
     watchIdleTimeout(socket, req.httpVersionMajor);
     if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
     // 'close' ends every response that has a socket (for one that has none, see
@@ -203,7 +206,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       const completed = res.writableEnded && !leftMidRequest;
       let route: string | undefined;
       try {
-        route = resolveRouteTemplate(req, routedPath);
+        route = resolveRouteTemplate(req, routedPath, entryApp);
       } catch {
         route = undefined;
       }

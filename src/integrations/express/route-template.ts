@@ -138,6 +138,10 @@ function hasMountBody(handle: unknown): boolean {
  * path: descending from a middleware on that same path finds the same routes.
  */
 function isMountOf(part: string | RegExp, app: unknown, handle: unknown, anyMount: boolean): boolean {
+  // The app itself as the handle: a router mounted it as it would any middleware (router.use(subApp)).
+  // An app no app.use mounted has no parent, and no mounted_app of its own.
+  if (handle === app) return true;
+  if ((app as { parent?: unknown }).parent === undefined) return false;
   const named = (handle as { name?: unknown }).name === 'mounted_app';
   const mount = named || hasMountBody(handle);
   if (mount && anyMount) return true;
@@ -209,14 +213,24 @@ function rewrittenPath(req: RoutedRequest): string | undefined {
 
 /**
  * The route template of a routed request, or undefined when no route matched (404, or a
- * middleware such as a static file server answered). When the walk cannot find the route by
- * the path requested nor by the one a middleware rewrote it to (an app mounted by a router
- * rather than by `app.use`), the final route's own template is used: never the concrete URL.
+ * middleware such as a static file server answered). `entryApp` is the app the middleware ran
+ * in as the request came. When the walk cannot find the route by the path requested nor by the
+ * one a middleware rewrote it to, the final route's own template is used: never the concrete URL.
  */
-export function resolveRouteTemplate(req: RoutedRequest, path: string): string | undefined {
+export function resolveRouteTemplate(
+  req: RoutedRequest,
+  path: string,
+  entryApp?: unknown,
+): string | undefined {
   const route = req.route;
   if (!route || typeof route !== 'object') return undefined;
   const apps = appChain(req.app);
+  // The request's app was reached from the entry app without being mounted by app.use (a router
+  // mounted it), so the walk starts at the root above the entry app and goes down to the request's
+  // app as the handle of a layer.
+  if (entryApp !== undefined && entryApp !== null && !apps.includes(entryApp)) {
+    apps.unshift(...appChain(entryApp));
+  }
   const router = rootRouter(apps[0]);
   if (router) {
     // Without a mounted app in the chain, the mount paths of apps play no part.
