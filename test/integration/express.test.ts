@@ -485,6 +485,39 @@ describe.each([
     }
   });
 
+  it('names a route under a mount with a wildcard or an optional parameter by the mount path, whatever path the request took', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const files = express.Router();
+    files.get('/', (_req: any, res: any) => res.send('file'));
+    app.use(major === 5 ? '/files/*rest' : '/files/*', files);
+    const docs = express.Router();
+    docs.get('/:page', (_req: any, res: any) => res.send('doc'));
+    app.use(major === 5 ? '{/:lang}/docs' : '/:lang?/docs', docs);
+    const trees = express.Router();
+    trees.get('/', (_req: any, res: any) => res.send('tree'));
+    app.use(major === 5 ? '/trees/:repo/*path' : '/trees/:repo/:path*', trees);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const names = await spanNames(base, [
+        '/files/a',
+        '/files/a/b',
+        '/en/docs/intro',
+        '/docs/intro',
+        '/trees/web/src',
+        '/trees/web/src/lib',
+      ]);
+      const [files, docs, trees] =
+        major === 5
+          ? ['/files/*rest', '{/:lang}/docs/:page', '/trees/:repo/*path']
+          : ['/files/*', '/:lang?/docs/:page', '/trees/:repo/:path*'];
+      expect(names).toEqual([files, files, docs, docs, trees, trees].map((route) => `GET ${route}`));
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names each path of a route or mount given several paths after the path the request took', async () => {
     const names = await spanNames(base, ['/cats/1', '/dogs/2', '/cats/3', '/shelf/4/box', '/rack/5/box']);
     expect(names).toEqual([

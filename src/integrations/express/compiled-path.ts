@@ -6,9 +6,9 @@
  */
 
 // What path-to-regexp 0.1 appends: the optional trailing slash, then the end or a lookahead.
-const COMPILED_TAIL = /(?:\\\/\?)?(?:\(\?=\\\/\|\$\)|\$)$/;
+export const COMPILED_TAIL = /(?:\\\/\?)?(?:\(\?=\\\/\|\$\)|\$)$/;
 const MOUNT_TAIL = /\(\?=\\\/\|\$\)$/;
-const SYNTAX = '\\^$.|?*+()[]{}';
+export const SYNTAX = '\\^$.|?*+()[]{}';
 
 /** The text a RegExp source without anchors matches, or undefined when it is not plain text. */
 function plainText(source: string): string | undefined {

@@ -1,6 +1,7 @@
 import { requestPath } from '../shared/http-attributes.js';
 import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
+import { mountTemplate } from './mount-template.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
 
 /**
@@ -54,7 +55,8 @@ function rootRouter(app: unknown): RouterLike | undefined {
 function join(prefix: string, part: string | RegExp, sealed: boolean): string {
   if (part instanceof RegExp) return prefix + String(part);
   if (part === '' || part === '/') return prefix;
-  const p = part.startsWith('/') ? part : `/${part}`;
+  // Express 5 writes an optional leading segment in braces (`{/:lang}/docs`), its slash inside.
+  const p = part.startsWith('/') || part.startsWith('{/') ? part : `/${part}`;
   return prefix.endsWith('/') && !sealed ? prefix.slice(0, -1) + p : prefix + p;
 }
 
@@ -81,8 +83,12 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
     if (regexp === undefined) return matched.path;
     return compiledPathText(regexp, matched.path) ?? fixedTemplate(layer, matched.path);
   }
-  // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
-  if (regexp !== undefined && !layer.route && !isCompiledMount(regexp)) return regexp;
+  if (regexp !== undefined && !layer.route) {
+    // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
+    if (!isCompiledMount(regexp)) return regexp;
+    const template = mountTemplate(layer, regexp);
+    if (template !== undefined) return template;
+  }
   return probedTemplate(layer, matched, fullPath);
 }
 
