@@ -529,6 +529,47 @@ describe.each([
     ]);
   });
 
+  it('names each path of a route or mount given several paths, with a wildcard or an optional parameter, as written', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get(major === 5 ? ['/blobs/*blob', '/blob/:id'] : ['/blobs/*', '/blob/:id'], (_req: any, res: any) =>
+      res.send('blob'),
+    );
+    app.get(
+      major === 5 ? ['/posts{/:slug}', '/articles/:id'] : ['/posts/:slug?', '/articles/:id'],
+      (_req: any, res: any) => res.send('post'),
+    );
+    const guides = express.Router();
+    guides.get('/', (_req: any, res: any) => res.send('guide'));
+    app.use(major === 5 ? ['{/:lang}/guides', '/assets/*rest'] : ['/:lang?/guides', '/assets/*'], guides);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const paths = [
+        '/blobs/a',
+        '/blobs/a/b',
+        '/blob/3',
+        '/posts',
+        '/posts/hello',
+        '/guides',
+        '/en/guides',
+        '/assets/a',
+        '/assets/a/b',
+      ];
+      const [blobs, posts, guide, assets] =
+        major === 5
+          ? ['/blobs/*blob', '/posts{/:slug}', '{/:lang}/guides', '/assets/*rest']
+          : ['/blobs/*', '/posts/:slug?', '/:lang?/guides', '/assets/*'];
+      expect(await spanNames(base, paths)).toEqual(
+        [blobs, blobs, '/blob/:id', posts, posts, guide, guide, assets, assets].map(
+          (route) => `GET ${route}`,
+        ),
+      );
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route by the path a middleware rewrote the URL to, with the mount paths above it', async () => {
     const app = express();
     app.use(expressMiddleware());

@@ -1,7 +1,7 @@
 import { requestPath } from '../shared/http-attributes.js';
 import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
+import { compiledTemplate } from './compiled-template.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
-import { mountTemplate } from './mount-template.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
 
 /**
@@ -83,10 +83,10 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
     if (regexp === undefined) return matched.path;
     return compiledPathText(regexp, matched.path) ?? fixedTemplate(layer, matched.path);
   }
-  if (regexp !== undefined && !layer.route) {
+  if (regexp !== undefined) {
     // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
-    if (!isCompiledMount(regexp)) return regexp;
-    const template = mountTemplate(layer, regexp);
+    if (!layer.route && !isCompiledMount(regexp)) return regexp;
+    const template = compiledTemplate(layer, regexp, fullPath);
     if (template !== undefined) return template;
   }
   return probedTemplate(layer, matched, fullPath);

@@ -1,0 +1,123 @@
+import { COMPILED_TAIL, SYNTAX } from './compiled-path.js';
+import type { LayerLike } from './layer.js';
+
+/**
+ * The path an Express 4 layer was given, read back from the RegExp path-to-regexp 0.1 compiled it
+ * to: router 1.x keeps no other trace of a mount's path, and of a route given several paths only
+ * the list. Probing the layer with the path a request took names a wildcard (`/files/*`,
+ * `/:path*`) or an optional parameter (`/:lang?/docs`) by what that request matched, a series per
+ * shape of path, so the parts path-to-regexp writes for them are read back as the text that wrote
+ * them. Several paths are compiled to one alternative each, in order: the first that matches is the
+ * one Express took. A mount with any other part (a parameter's own pattern) is left to probing.
+ */
+
+// What path-to-regexp 0.1 writes for each part, how many keys it takes and the text read back;
+// a parameter's part may be followed by `?`, which makes it optional.
+const PARTS: readonly [written: string, keys: number, text: (name: string) => string][] = [
+  ['(?:\\/([^/]+?)((?:[/].+?)?))', 2, (name) => `/:${name}*`],
+  ['(?:\\/([^/]+?))', 1, (name) => `/:${name}`],
+  ['(?:\\.([^/\\.]+?))', 1, (name) => `.:${name}`],
+];
+const WILDCARD = '(.*)';
+// A parameter sharing its segment with the text before it (`/:from-:to`): no slash, nor that text.
+const AFTER_TEXT = '(?:((?:(?!\\/|';
+const AFTER_TEXT_END = ').)+?))';
+
+/** One of a layer's paths: what matches it and its template. */
+interface Alternative {
+  matches: RegExp | undefined;
+  template: string | RegExp;
+}
+
+const alternatives = new WeakMap<LayerLike, Alternative[] | null>();
+
+/** The parameter read back at `i`: its text and where its part ends, or undefined. */
+function parameterAt(source: string, i: number, name: string): [string, number, number] | undefined {
+  for (const [written, keys, text] of PARTS) {
+    if (source.startsWith(written, i)) return [text(name), i + written.length, keys];
+  }
+  if (!source.startsWith(AFTER_TEXT, i)) return undefined;
+  const end = source.indexOf(AFTER_TEXT_END, i + AFTER_TEXT.length);
+  return end === -1 ? undefined : [`:${name}`, end + AFTER_TEXT_END.length, 1];
+}
+
+/** The text path-to-regexp compiled `source` from, with the index of the key after its own. */
+function readBack(source: string, keys: unknown[], from: number): [string, number] | undefined {
+  let out = '';
+  let key = from;
+  let i = 0;
+  while (i < source.length) {
+    const name = (keys[key] as { name?: unknown } | undefined)?.name;
+    const parameter = typeof name === 'string' ? parameterAt(source, i, name) : undefined;
+    if (parameter !== undefined) {
+      const optional = source[parameter[1]] === '?';
+      out += optional ? `${parameter[0]}?` : parameter[0];
+      i = optional ? parameter[1] + 1 : parameter[1];
+      key += parameter[2];
+    } else if (source.startsWith(WILDCARD, i)) {
+      out += '*';
+      i += WILDCARD.length;
+      key++;
+    } else if (source[i] === '\\') {
+      const escaped = source[i + 1];
+      if (escaped === undefined || /[0-9A-Za-z]/.test(escaped)) return undefined;
+      out += escaped;
+      i += 2;
+    } else if (SYNTAX.includes(source[i]!)) {
+      return undefined;
+    } else {
+      out += source[i];
+      i++;
+    }
+  }
+  return [out, key];
+}
+
+function alternativesOf(layer: LayerLike, regexp: RegExp): Alternative[] | undefined {
+  // A split inside a group leaves its bracket in the part, which then reads back as nothing.
+  const sources = regexp.source.slice(1).split('|^');
+  const several = sources.length > 1;
+  const matches = (source: string) => (several ? new RegExp(`^${source}`, regexp.flags) : undefined);
+  const given = layer.route?.path;
+  if (Array.isArray(given)) {
+    if (given.length !== sources.length) return undefined;
+    const out: Alternative[] = [];
+    for (const [i, path] of given.entries()) {
+      if (typeof path !== 'string' && !(path instanceof RegExp)) return undefined;
+      out.push({ matches: matches(sources[i]!), template: path });
+    }
+    return out;
+  }
+  if (!Array.isArray(layer.keys)) return undefined;
+  const out: Alternative[] = [];
+  let key = 0;
+  for (const source of sources) {
+    const read = readBack(source.replace(COMPILED_TAIL, ''), layer.keys, key);
+    if (read === undefined) return undefined;
+    out.push({ matches: matches(source), template: read[0] });
+    key = read[1];
+  }
+  return key === layer.keys.length ? out : undefined;
+}
+
+/**
+ * The path an Express 4 mount compiled from a string, or a route given several paths, was given for
+ * `path`, or undefined when it is not read back.
+ */
+export function compiledTemplate(
+  layer: LayerLike,
+  regexp: RegExp,
+  path: string,
+): string | RegExp | undefined {
+  let known = alternatives.get(layer);
+  if (known === undefined) {
+    try {
+      known = alternativesOf(layer, regexp) ?? null;
+    } catch {
+      // A split inside a group of a RegExp among the paths, which compiles to no RegExp of its own.
+      known = null;
+    }
+    alternatives.set(layer, known);
+  }
+  return known?.find((alternative) => alternative.matches?.test(path) ?? true)?.template;
+}
