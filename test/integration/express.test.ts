@@ -570,6 +570,38 @@ describe.each([
     }
   });
 
+  it('names a mount given several paths, RegExps among them, after the path the request took, a RegExp by itself', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const items = express.Router();
+    items.get('/items/:id', (_req: any, res: any) => res.send('item'));
+    app.use(['/abcd', '/xyza', /\/lmn|\/pqr/], items);
+    app.use([/^\/(x|y)\/\d+/, '/w/:wId'], items);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const paths = [
+        '/abcd/items/1',
+        '/xyza/items/2',
+        '/lmn/items/3',
+        '/pqr/items/4',
+        '/x/5/items/6',
+        '/y/7/items/8',
+      ];
+      expect(await spanNames(base, [...paths, '/w/9/items/10'])).toEqual([
+        'GET /abcd/items/:id',
+        'GET /xyza/items/:id',
+        `GET ${String(/\/lmn|\/pqr/)}/items/:id`,
+        `GET ${String(/\/lmn|\/pqr/)}/items/:id`,
+        `GET ${String(/^\/(x|y)\/\d+/)}/items/:id`,
+        `GET ${String(/^\/(x|y)\/\d+/)}/items/:id`,
+        'GET /w/:wId/items/:id',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route by the path a middleware rewrote the URL to, with the mount paths above it', async () => {
     const app = express();
     app.use(expressMiddleware());

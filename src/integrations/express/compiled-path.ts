@@ -50,7 +50,7 @@ export function compiledPathText(regexp: RegExp, matchedPath: string): string | 
   return undefined;
 }
 
-/** Whether a mount's RegExp has the form path-to-regexp 0.1 gives a string (else the user wrote it). */
-export function isCompiledMount(regexp: RegExp): boolean {
-  return regexp.source.startsWith('^') && MOUNT_TAIL.test(regexp.source);
+/** Whether a mount's RegExp source has the form path-to-regexp 0.1 gives a string (else the user wrote it). */
+export function isCompiledMount(source: string): boolean {
+  return source.startsWith('^') && MOUNT_TAIL.test(source);
 }

@@ -1,4 +1,4 @@
-import { COMPILED_TAIL, SYNTAX } from './compiled-path.js';
+import { COMPILED_TAIL, isCompiledMount, SYNTAX } from './compiled-path.js';
 import type { LayerLike } from './layer.js';
 
 /**
@@ -7,8 +7,9 @@ import type { LayerLike } from './layer.js';
  * the list. Probing the layer with the path a request took names a wildcard (`/files/*`,
  * `/:path*`) or an optional parameter (`/:lang?/docs`) by what that request matched, a series per
  * shape of path, so the parts path-to-regexp writes for them are read back as the text that wrote
- * them. Several paths are compiled to one alternative each, in order: the first that matches is the
- * one Express took. A mount with any other part (a parameter's own pattern) is left to probing.
+ * them. Several paths are joined as alternatives, in order, a RegExp among them as the user wrote
+ * it: the first that matches is the one Express took. A mount with any other part (a parameter's
+ * own pattern) is left to probing.
  */
 
 // What path-to-regexp 0.1 writes for each part, how many keys it takes and the text read back;
@@ -73,31 +74,83 @@ function readBack(source: string, keys: unknown[], from: number): [string, numbe
   return [out, key];
 }
 
-function alternativesOf(layer: LayerLike, regexp: RegExp): Alternative[] | undefined {
-  // A split inside a group leaves its bracket in the part, which then reads back as nothing.
-  const sources = regexp.source.slice(1).split('|^');
-  const several = sources.length > 1;
-  const matches = (source: string) => (several ? new RegExp(`^${source}`, regexp.flags) : undefined);
-  const given = layer.route?.path;
-  if (Array.isArray(given)) {
-    if (given.length !== sources.length) return undefined;
-    const out: Alternative[] = [];
-    for (const [i, path] of given.entries()) {
-      if (typeof path !== 'string' && !(path instanceof RegExp)) return undefined;
-      out.push({ matches: matches(sources[i]!), template: path });
+/** `source` split at each `|` outside a group and a class: the paths of a layer given several. */
+function topLevel(source: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      parts.push(source.slice(start, i));
+      start = i + 1;
     }
-    return out;
   }
-  if (!Array.isArray(layer.keys)) return undefined;
+  parts.push(source.slice(start));
+  return parts;
+}
+
+/** A route's paths, each matched by the parts of its RegExp compiled from it. */
+function routeAlternatives(given: unknown[], parts: string[], flags: string): Alternative[] | undefined {
+  const out: Alternative[] = [];
+  let at = 0;
+  for (const path of given) {
+    if (typeof path !== 'string' && !(path instanceof RegExp)) return undefined;
+    const count = typeof path === 'string' ? 1 : topLevel(path.source).length;
+    out.push({ matches: new RegExp(parts.slice(at, at + count).join('|'), flags), template: path });
+    at += count;
+  }
+  return at === parts.length ? out : undefined;
+}
+
+/**
+ * A mount's paths: each compiled from a string read back, and each run of parts of RegExps the user
+ * wrote, which Express 4 keeps as they are, named by that RegExp, as a mount given one is.
+ */
+function mountAlternatives(keys: unknown[], parts: string[], flags: string): Alternative[] | undefined {
   const out: Alternative[] = [];
   let key = 0;
-  for (const source of sources) {
-    const read = readBack(source.replace(COMPILED_TAIL, ''), layer.keys, key);
+  let written: string[] = [];
+  const endWritten = () => {
+    if (written.length === 0) return;
+    const source = written.join('|');
+    out.push({ matches: new RegExp(source, flags), template: new RegExp(source) });
+    // Its groups are keys too (numbered ones), as many as the groups an empty match reports.
+    key += new RegExp(`${source}|`).exec('')!.length - 1;
+    written = [];
+  };
+  for (const part of parts) {
+    if (!isCompiledMount(part)) {
+      written.push(part);
+      continue;
+    }
+    endWritten();
+    const read = readBack(part.slice(1).replace(COMPILED_TAIL, ''), keys, key);
     if (read === undefined) return undefined;
-    out.push({ matches: matches(source), template: read[0] });
+    out.push({ matches: new RegExp(part, flags), template: read[0] });
     key = read[1];
   }
-  return key === layer.keys.length ? out : undefined;
+  endWritten();
+  return key === keys.length ? out : undefined;
+}
+
+function alternativesOf(layer: LayerLike, regexp: RegExp): Alternative[] | undefined {
+  const parts = topLevel(regexp.source);
+  const given = layer.route?.path;
+  let out: Alternative[] | undefined;
+  if (Array.isArray(given)) out = routeAlternatives(given, parts, regexp.flags);
+  else if (!layer.route && Array.isArray(layer.keys))
+    out = mountAlternatives(layer.keys, parts, regexp.flags);
+  if (out?.length !== 1) return out;
+  // One path: nothing to tell apart, and a RegExp the user wrote is the layer's own, flags and all.
+  const template = out[0]!.template instanceof RegExp && !given ? regexp : out[0]!.template;
+  return [{ matches: undefined, template }];
 }
 
 /**

@@ -79,15 +79,18 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
   const given = givenPath(layer, matched);
   if (given !== undefined) return given;
   const regexp = layer.regexp instanceof RegExp ? layer.regexp : undefined;
-  if (Object.keys(matched.params).length === 0) {
+  const plain = Object.keys(matched.params).length === 0;
+  if (plain) {
     if (regexp === undefined) return matched.path;
-    return compiledPathText(regexp, matched.path) ?? fixedTemplate(layer, matched.path);
+    const text = compiledPathText(regexp, matched.path);
+    if (text !== undefined) return text;
   }
   if (regexp !== undefined) {
-    // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
-    if (!layer.route && !isCompiledMount(regexp)) return regexp;
     const template = compiledTemplate(layer, regexp, fullPath);
     if (template !== undefined) return template;
+    // A RegExp the user wrote for a mount, which Express 4 keeps as it is: never probed.
+    if (!layer.route && !isCompiledMount(regexp.source)) return regexp;
+    if (plain) return fixedTemplate(layer, matched.path);
   }
   return probedTemplate(layer, matched, fullPath);
 }
