@@ -497,6 +497,10 @@ describe.each([
     const trees = express.Router();
     trees.get('/', (_req: any, res: any) => res.send('tree'));
     app.use(major === 5 ? '/trees/:repo/*path' : '/trees/:repo/:path*', trees);
+    // And an optional parameter with a pattern of its own (Express 4).
+    const pages = express.Router();
+    pages.get('/', (_req: any, res: any) => res.send('list'));
+    app.use(major === 5 ? '/list{/:page}/items' : '/list/:page(\\d+)?/items', pages);
     const httpServer = createServer(app);
     const base = await listen(httpServer);
     try {
@@ -507,12 +511,16 @@ describe.each([
         '/docs/intro',
         '/trees/web/src',
         '/trees/web/src/lib',
+        '/list/items',
+        '/list/2/items',
       ]);
-      const [files, docs, trees] =
+      const [files, docs, trees, list] =
         major === 5
-          ? ['/files/*rest', '{/:lang}/docs/:page', '/trees/:repo/*path']
-          : ['/files/*', '/:lang?/docs/:page', '/trees/:repo/:path*'];
-      expect(names).toEqual([files, files, docs, docs, trees, trees].map((route) => `GET ${route}`));
+          ? ['/files/*rest', '{/:lang}/docs/:page', '/trees/:repo/*path', '/list{/:page}/items']
+          : ['/files/*', '/:lang?/docs/:page', '/trees/:repo/:path*', '/list/:page?/items'];
+      expect(names).toEqual(
+        [files, files, docs, docs, trees, trees, list, list].map((route) => `GET ${route}`),
+      );
     } finally {
       await close(httpServer);
     }

@@ -9,7 +9,7 @@ import type { LayerLike } from './layer.js';
  * shape of path, so the parts path-to-regexp writes for them are read back as the text that wrote
  * them. Several paths are joined as alternatives, in order, a RegExp among them as the user wrote
  * it: the first that matches is the one Express took. A mount with any other part (a parameter's
- * own pattern) is left to probing.
+ * own pattern holding a group) is left to probing.
  */
 
 // What path-to-regexp 0.1 writes for each part, how many keys it takes and the text read back;
@@ -18,6 +18,12 @@ const PARTS: readonly [written: string, keys: number, text: (name: string) => st
   ['(?:\\/([^/]+?)((?:[/].+?)?))', 2, (name) => `/:${name}*`],
   ['(?:\\/([^/]+?))', 1, (name) => `/:${name}`],
   ['(?:\\.([^/\\.]+?))', 1, (name) => `.:${name}`],
+];
+// A parameter with a pattern of its own, named without it as its value is by any other.
+const OWN_PATTERN: readonly [opening: string, text: (name: string) => string][] = [
+  ['(?:\\/(', (name) => `/:${name}`],
+  ['(?:\\.(', (name) => `.:${name}`],
+  ['(?:(', (name) => `:${name}`],
 ];
 const WILDCARD = '(.*)';
 // A parameter sharing its segment with the text before it (`/:from-:to`): no slash, nor that text.
@@ -37,9 +43,33 @@ function parameterAt(source: string, i: number, name: string): [string, number, 
   for (const [written, keys, text] of PARTS) {
     if (source.startsWith(written, i)) return [text(name), i + written.length, keys];
   }
-  if (!source.startsWith(AFTER_TEXT, i)) return undefined;
-  const end = source.indexOf(AFTER_TEXT_END, i + AFTER_TEXT.length);
-  return end === -1 ? undefined : [`:${name}`, end + AFTER_TEXT_END.length, 1];
+  if (source.startsWith(AFTER_TEXT, i)) {
+    const end = source.indexOf(AFTER_TEXT_END, i + AFTER_TEXT.length);
+    return end === -1 ? undefined : [`:${name}`, end + AFTER_TEXT_END.length, 1];
+  }
+  for (const [opening, text] of OWN_PATTERN) {
+    if (!source.startsWith(opening, i)) continue;
+    const end = patternEnd(source, i + opening.length);
+    return end === undefined || source[end] !== ')' ? undefined : [text(name), end + 1, 1];
+  }
+  return undefined;
+}
+
+/**
+ * Where the pattern of a parameter's own (`:id(\\d+)`) that starts at `from` ends, at its closing
+ * bracket; undefined for a pattern holding a group, whose groups would be keys of their own.
+ */
+function patternEnd(source: string, from: number): number | undefined {
+  let inClass = false;
+  for (let i = from; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') return undefined;
+    else if (c === ')') return i + 1;
+  }
+  return undefined;
 }
 
 /** The text path-to-regexp compiled `source` from, with the index of the key after its own. */
