@@ -65,6 +65,20 @@ export function addIdentity(
   return event;
 }
 
+const at = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? fieldOf(value as Doc, key) : undefined;
+
+/**
+ * The `service.node.name` a line holds nested (`service: { node: { name } }`, or partly dotted): the
+ * identity's, set first, would take its place and send the line's own to `labels`.
+ */
+function nestedNode(record: Doc): unknown {
+  const service = at(record, 'service');
+  return (
+    at(service, 'node.name') ?? at(at(service, 'node'), 'name') ?? at(at(record, 'service.node'), 'name')
+  );
+}
+
 /**
  * Turns one of sightline's JSON log lines into an ECS document for a `logs-*` data stream: the
  * line's time, message and level keys (whatever the primary log format named them) become
@@ -109,9 +123,12 @@ export function logLineToDoc(
   const spanId = record['span.id'] ?? record.span_id;
   if (typeof traceId === 'string') doc.trace = { id: traceId };
   if (typeof spanId === 'string') doc.span = { id: spanId };
-  // A node the line names itself (a child's bindings, as ecs-pino-format's serviceNodeName) is kept.
-  const node = record['service.node.name'];
-  addIdentity(doc, typeof node === 'string' ? { ...identity, node } : identity, stream, undefined);
+  // A node the line names itself (a child's bindings, as ecs-pino-format's serviceNodeName) is kept:
+  // a dotted one here, a nested one merged in with the line's other fields.
+  const dotted = record['service.node.name'];
+  const node =
+    typeof dotted === 'string' ? dotted : nestedNode(record) === undefined ? identity.node : undefined;
+  addIdentity(doc, node === identity.node ? identity : { ...identity, node }, stream, undefined);
 
   const labels: Doc = {};
   const err = record.err;

@@ -293,6 +293,22 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     expect(docs.find((d) => d.message === 'from a named node')).not.toHaveProperty('labels');
   });
 
+  it('keeps the node a line names nested (service: { node: { name } }), as a dotted one is', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake, {}, { resource: { 'service.instance.id': 'checkout-7f9c' } });
+    obs.log.child({ service: { node: { name: 'checkout-eu-1' } } }).info('nested');
+    obs.log.child({ service: { 'node.name': 'checkout-eu-2' } }).info('half dotted');
+    obs.log.child({ 'service.node': { name: 'checkout-eu-3' } }).info('dotted node');
+    await obs.forceFlush();
+    const docs = intake.docs('logs-checkout-production');
+    const doc = (message: string) => docs.find((d) => d.message === message);
+    expect(doc('nested')?.service).toMatchObject({ node: { name: 'checkout-eu-1' } });
+    expect(doc('half dotted')?.service).toMatchObject({ node: { name: 'checkout-eu-2' } });
+    expect(doc('dotted node')?.service).toMatchObject({ node: { name: 'checkout-eu-3' } });
+    for (const message of ['nested', 'half dotted', 'dotted node'])
+      expect(doc(message)).not.toHaveProperty('labels');
+  });
+
   it('never writes to Object.prototype for a field named __proto__ (a logged query string), and keeps the line', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
