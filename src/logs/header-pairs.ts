@@ -39,10 +39,19 @@ const looksLikeHeaderName = (text: unknown): boolean =>
   typeof text === 'string' && (HYPHENATED_NAME.test(text) || ONE_WORD_NAMES.has(text.toLowerCase()));
 
 /**
+ * A key or token sent as one word holds a digit (`abc123`); the words of a list that only starts
+ * with a header name to hide do not (`['authorization', 'billing', 'user-profile', …]`,
+ * `['api-key', 'oauth']`, a CORS list's `['Authorization', 'Prefer', …]`).
+ */
+const DIGIT = /\d/;
+const looksLikeKey = (text: unknown): boolean =>
+  typeof text === 'string' && DIGIT.test(text) && !looksLikeHeaderName(text);
+
+/**
  * Header pairs whose every value is one word (an API key `abc123`, a host `svc`), told by their
  * names: each looks like a header's, as a list of words' do not (`['password', 'reset']`), and a
- * name to hide is followed by a value that does not, as in a list of header names each does; a lone
- * pair only under a hyphenated name (`x-api-key`), as `['cookie', 'monster']` is words.
+ * name to hide is followed by what looks like a key, as in a list of header names or words none
+ * does; a lone pair only under a hyphenated name (`x-api-key`), as `['cookie', 'monster']` is words.
  */
 function isOneWordPairs(arr: readonly string[], toHide: (name: string) => boolean): boolean {
   let valueToHide = false;
@@ -51,7 +60,7 @@ function isOneWordPairs(arr: readonly string[], toHide: (name: string) => boolea
     const name = arr[i] as string;
     if (!looksLikeHeaderName(name)) return false;
     hyphenated ||= name.includes('-');
-    valueToHide ||= toHide(name) && !looksLikeHeaderName(arr[i + 1]);
+    valueToHide ||= toHide(name) && looksLikeKey(arr[i + 1]);
   }
   return valueToHide && (arr.length >= 4 || hyphenated);
 }

@@ -722,6 +722,18 @@ describe('redaction, on by default', () => {
     expect(listed.map((l) => l.list)).toEqual(lists);
   });
 
+  it('leaves lists of words that start with a header name to hide as they are: services, auth schemes, a CORS list', () => {
+    const { obs, lines } = startCaptured();
+    const lists = [
+      ['authorization', 'billing', 'user-profile', 'notifications'],
+      ['api-key', 'oauth'],
+      ['api-key', 'jwt', 'basic-auth', 'mtls'],
+      ['Authorization', 'Prefer', 'Content-Type', 'If-Match'],
+    ];
+    for (const list of lists) obs.log.info({ list }, 'a list');
+    expect(lines.map((l) => JSON.parse(l).list)).toEqual(lists);
+  });
+
   it('does not modify the caller’s object', () => {
     const { obs } = startCaptured();
     const payload = { password: SECRET, nested: { token: SECRET } };
