@@ -22,8 +22,8 @@ export type DimensionList = readonly (readonly [string, string])[];
 /**
  * Why attributes do not reach a dimension set whole: left out over the 30-dimension limit, for
  * being named `_aws`, or as `unusable` (a blank name, an empty value, which CloudWatch refuses, or
- * the name of a static dimension or of the document's own metric, which keeps it), or cut to the
- * length CloudWatch takes (as metric names are, counted with them).
+ * the name of a static dimension or of one of the document's own members, which keeps it), or cut
+ * to the length CloudWatch takes (as metric names are, counted with them).
  */
 export type LeftOutReason = 'limit' | 'reserved' | 'unusable' | 'cut';
 export const LEFT_OUT_REASONS: readonly LeftOutReason[] = ['limit', 'reserved', 'unusable', 'cut'];
@@ -162,13 +162,13 @@ export function reportLeftOut(
       );
     } else if (reason === 'unusable') {
       countDrop('invalid_attribute', count);
-      const taken =
+      const which =
         signal === 'events'
-          ? "a static dimension's name, AnomalyScore or AnomalySeverity"
-          : "a static dimension's name";
+          ? "attributes or dimensions with a blank name, an empty value, a static dimension's name or one the event keeps for its own members (Metric, AnomalyScore, AnomalySeverity, level, message, ...)"
+          : "attributes with a blank name, an empty value or a static dimension's name";
       diag.warn(
         `export.cloudwatch.${signal}.unusable_dimension`,
-        `cloudwatch ${signal}: ${count} attributes with a blank name, an empty value or ${taken} were left out of the dimension sets`,
+        `cloudwatch ${signal}: ${count} ${which} were left out of the dimension sets`,
       );
     } else {
       countDrop('invalid_attribute', count);

@@ -2,9 +2,6 @@ import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import { type DimensionList, MAX_DIMENSIONS, type OnLeftOut, seriesDimensions } from './dimensions.js';
 import { emfDocument } from './encode-emf.js';
 
-// The event's own metrics: an attribute of either name is left out, as the metric keeps its member.
-const METRIC_NAMES = ['AnomalyScore', 'AnomalySeverity'];
-
 /** Settings of {@link encodeAnomalyEvent}. */
 export interface EventSettings {
   readonly namespace: string;
@@ -27,9 +24,28 @@ export function encodeAnomalyEvent(
   settings: EventSettings,
   onLeftOut?: OnLeftOut,
 ): { timestamp: number; message: string } {
+  const time = Number.isFinite(event.time) ? Math.round(event.time) : Date.now();
+  const fields = {
+    level: 'warn',
+    message: event.explanation,
+    'event.name': 'sightline.anomaly',
+    'anomaly.metric': event.metric,
+    'anomaly.kind': event.kind,
+    'anomaly.observed': finite(event.observed),
+    'anomaly.expected': finite(event.expected),
+    'anomaly.band.lower': finite(event.band.lower),
+    'anomaly.band.upper': finite(event.band.upper),
+    'anomaly.attributes': event.attributes,
+    'service.name': event.service,
+    'deployment.environment.name': event.environment,
+  };
+  // A dimension is a member of the document: one named as a metric or field of the event would
+  // replace it (the explanation, the level), so it is left out and counted, the configured ones too.
+  const taken = ['Metric', 'AnomalyScore', 'AnomalySeverity', ...Object.keys(fields)];
+  const own = settings.dimensions.filter(([k]) => !taken.includes(k));
+  let unusable = settings.dimensions.length - own.length;
   // Metric must stay in the set: with Service, Environment and 28 of the user's there is no room
   // for it, so the user's last dimensions give way.
-  const own = settings.dimensions.filter(([k]) => k !== 'Metric' && !METRIC_NAMES.includes(k));
   const room = MAX_DIMENSIONS - 1;
   let overLimit = Math.max(0, own.length - room);
   const fixed: DimensionList = [...own.slice(0, room), ['Metric', event.metric]];
@@ -38,12 +54,13 @@ export function encodeAnomalyEvent(
     event.attributes,
     (count, reason) => {
       if (reason === 'limit') overLimit += count;
+      else if (reason === 'unusable') unusable += count;
       else onLeftOut?.(count, reason);
     },
-    METRIC_NAMES,
+    taken,
   );
   if (overLimit > 0) onLeftOut?.(overLimit, 'limit');
-  const time = Number.isFinite(event.time) ? Math.round(event.time) : Date.now();
+  if (unusable > 0) onLeftOut?.(unusable, 'unusable');
   const message = emfDocument(
     settings,
     time,
@@ -52,20 +69,7 @@ export function encodeAnomalyEvent(
       { name: 'AnomalyScore', unit: 'None', values: [finite(event.score)] },
       { name: 'AnomalySeverity', unit: 'None', values: [finite(event.severity)] },
     ],
-    {
-      level: 'warn',
-      message: event.explanation,
-      'event.name': 'sightline.anomaly',
-      'anomaly.metric': event.metric,
-      'anomaly.kind': event.kind,
-      'anomaly.observed': finite(event.observed),
-      'anomaly.expected': finite(event.expected),
-      'anomaly.band.lower': finite(event.band.lower),
-      'anomaly.band.upper': finite(event.band.upper),
-      'anomaly.attributes': event.attributes,
-      'service.name': event.service,
-      'deployment.environment.name': event.environment,
-    },
+    fields,
   );
   return { timestamp: time, message };
 }

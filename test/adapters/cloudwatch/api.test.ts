@@ -423,6 +423,26 @@ describe('api mode limits', () => {
     expect(obs.drops().invalid_attribute).toBe(3);
   });
 
+  it("keeps an anomaly event's message, level and Metric against attributes and dimensions of those names, counting them", async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, dimensions: { Metric: 'static', team: 'pay' } });
+    const attributes = { message: 'card declined', level: 'error', region: 'eu' };
+    (obs as any).emitAnomaly(anomalyEvent({ attributes, time: Date.now() }));
+    await obs.forceFlush();
+    const [stored] = intake.stored.get('/shop/checkout:web-1')!;
+    const doc = JSON.parse(stored!.message);
+    expect(doc).toMatchObject({
+      Metric: 'orders.placed',
+      level: 'warn',
+      message: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
+    });
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'team', 'Metric', 'region'],
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(3);
+    expect(cw().events).toMatchObject({ produced: 1, delivered: 1 });
+  });
+
   it('cuts log batches at 10,000 events and at 1,048,576 bytes counted with 26 bytes per event', async () => {
     intake = await startAwsIntake();
     intake.streams.add('/shop/checkout').add('/shop/checkout:web-1');

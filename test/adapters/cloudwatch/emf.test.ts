@@ -231,7 +231,7 @@ describe('emf mode, end to end', () => {
     const said = stderr.mock.calls.map(([chunk]) => String(chunk));
     expect(said.filter((l) => l.includes('unusable_dimension'))).toEqual([
       expect.stringContaining('cloudwatch metrics: 3 attributes with a blank name'),
-      expect.stringContaining('cloudwatch events: 3 attributes with a blank name'),
+      expect.stringContaining('cloudwatch events: 3 attributes or dimensions with a blank name'),
     ]);
     expect(obs.drops().invalid_attribute).toBe(6);
   });
@@ -253,6 +253,59 @@ describe('emf mode, end to end', () => {
       expect.stringContaining('cloudwatch events: 2 attributes'),
     ]);
     expect(obs.drops().invalid_attribute).toBe(2);
+  });
+
+  it("keeps an anomaly event's message and level when the series has attributes of those names, counting them as left out of the dimensions", async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { obs, written } = startEmf({}, { diagnostics: 'warn' });
+    const attributes = { message: 'card declined', level: 'error', 'service.name': 'payments', region: 'eu' };
+    (obs as any).emitAnomaly(anomalyEvent({ attributes }));
+    const line = written.find((l) => l.includes('"Metrics"'))!;
+    expect(emfViolations(line)).toEqual([]);
+    const doc = JSON.parse(line);
+    expect(doc).toMatchObject({
+      level: 'warn',
+      message: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
+      'service.name': 'checkout',
+      'anomaly.attributes': attributes,
+    });
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'Metric', 'region'],
+    ]);
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('unusable_dimension'))).toEqual([
+      expect.stringContaining('cloudwatch events: 3 attributes'),
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(3);
+  });
+
+  it('counts a configured dimension an anomaly event cannot carry, named Metric, AnomalyScore or as one of its fields, for each event', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const dimensions = { Metric: 'static', AnomalyScore: 'static', message: 'static', team: 'pay' };
+    const { obs, written, documents } = startEmf({ dimensions }, { diagnostics: 'warn' });
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    (obs as any).emitAnomaly(anomalyEvent());
+    (obs as any).emitAnomaly(anomalyEvent({ time: 1_700_000_060_000 }));
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const doc = documents().find((d) => d['orders.placed'] !== undefined)!;
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'Metric', 'AnomalyScore', 'message', 'team'],
+    ]);
+    const event = JSON.parse(written.find((l) => l.includes('"anomaly.kind"'))!);
+    expect(event._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Service', 'Environment', 'team', 'Metric', 'region'],
+    ]);
+    expect(event).toMatchObject({
+      Metric: 'orders.placed',
+      AnomalyScore: 0.97,
+      message: 'orders.placed{region=eu} dropped to 3 against an expected 30..50',
+    });
+    const said = stderr.mock.calls.map(([chunk]) => String(chunk));
+    expect(said.filter((l) => l.includes('events.unusable_dimension'))).toEqual([
+      expect.stringContaining('cloudwatch events: 3 attributes or dimensions'),
+    ]);
+    expect(obs.drops().invalid_attribute).toBe(6);
   });
 
   it('writes an anomaly event as a log line that is also an EMF document with AnomalyScore and AnomalySeverity', async () => {
