@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+// Not `import { createRequire }`: webpack turns calls of that binding into its own require, which
+// knows no package named at run time, so a webpack bundle would never find the SDK.
+import * as nodeModule from 'node:module';
 import type { ChannelSpec, ExportResponse } from '../../src/export/index.js';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
@@ -16,7 +18,7 @@ export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
  */
 export function assertInstalled(pkg: string): void {
   try {
-    createRequire(moduleLocation()).resolve(pkg);
+    nodeModule.createRequire(moduleLocation()).resolve(pkg);
   } catch {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_MISSING_DEPENDENCY,
@@ -39,10 +41,12 @@ function moduleLocation(): string {
 
 /**
  * Loads an SDK package on first use. The specifier is a variable on purpose: bundlers must leave
- * the optional peer dependency out of sightline's own build.
+ * the optional peer dependency out of sightline's own build, and the application's bundle loads it
+ * from `node_modules` at run time (webpack too, told so by the comment, where it would otherwise
+ * put in a stand-in that always fails).
  */
 export function loadSdk<T>(pkg: string): Promise<T> {
-  return import(/* @vite-ignore */ pkg) as Promise<T>;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ pkg) as Promise<T>;
 }
 
 // Error codes AWS uses for throttling across services (the SDK's own list, plus CloudWatch's `Throttling`).

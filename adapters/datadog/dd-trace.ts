@@ -1,4 +1,6 @@
-import { createRequire } from 'node:module';
+// Not `import { createRequire }`: webpack turns calls of that binding into its own require, which
+// cannot load dd-trace from `node_modules`, so a webpack bundle would never find it.
+import * as nodeModule from 'node:module';
 import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
@@ -47,11 +49,14 @@ export function flushDdTrace(tracer: DdTraceTracer, provider: DdTraceProvider): 
 
 /**
  * Where to resolve dd-trace from: this module's own location, so the user's installation next to
- * sightline is found. The CommonJS build has `__filename` (where `import.meta` is empty); the ESM
- * build has `import.meta.url` (where `__filename` is undefined).
+ * sightline is found. The ESM build has `import.meta.url`; the CommonJS build has `__filename`
+ * (where `import.meta` is empty). `import.meta` is asked first: a webpack bundle of the ESM build
+ * takes `typeof __filename` for a string, where reading it throws.
  */
 function here(): string {
-  return typeof __filename === 'string' && __filename !== '' ? __filename : import.meta.url;
+  const url = (import.meta as { url?: string } | undefined)?.url;
+  if (url) return url;
+  return typeof __filename === 'string' ? __filename : `${process.cwd()}/index.js`;
 }
 
 /**
@@ -67,7 +72,7 @@ function here(): string {
 export function loadDdTrace(from: string = here()): DdTraceTracer {
   let mod: unknown;
   try {
-    mod = createRequire(from)('dd-trace');
+    mod = nodeModule.createRequire(from)('dd-trace');
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';

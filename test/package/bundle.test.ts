@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,4 +52,34 @@ describe('a minified esbuild bundle', () => {
       ]);
     },
   );
+});
+
+// webpack is no dependency of the project: these read the built files for what it needs instead.
+describe('the built package, for webpack', () => {
+  const dist = join(root, 'dist');
+  const read = (ext: RegExp) =>
+    readdirSync(dist)
+      .filter((file) => ext.test(file))
+      .map((file) => ({ file, text: readFileSync(join(dist, file), 'utf8') }));
+
+  it('marks each import() of an optional peer (the AWS SDK) for webpack to leave to run time', () => {
+    // Unmarked, webpack puts in a stand-in that always fails: api mode could never load the SDK.
+    const imports = read(/\.c?js$/).flatMap(({ file, text }) =>
+      [...text.matchAll(/\bimport\(((?:\s*\/\*[\s\S]*?\*\/)*)\s*([^\s)]+)/g)]
+        .filter(([, , specifier]) => !/^["'`]/.test(specifier ?? ''))
+        .map(([, comments]) => ({ file, marked: /webpackIgnore:\s*true/.test(comments ?? '') })),
+    );
+    expect(imports.map(({ file }) => file).sort()).toEqual(['cloudwatch.cjs', 'cloudwatch.js']);
+    expect(imports.filter(({ marked }) => !marked)).toEqual([]);
+  });
+
+  it('imports no createRequire by name, whose calls webpack turns into its own require', () => {
+    // Such a require cannot load a package named at run time, nor dd-trace from node_modules.
+    const named = read(/\.js$/)
+      .filter(({ text }) =>
+        /import\s*\{[^}]*\bcreateRequire\b[^}]*\}\s*from\s*["'](node:)?module["']/.test(text),
+      )
+      .map(({ file }) => file);
+    expect(named).toEqual([]);
+  });
 });
