@@ -3,6 +3,7 @@
 import * as nodeModule from 'node:module';
 import type { ChannelSpec, ExportResponse } from '../../src/export/index.js';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+import { peerLocation } from '../../src/internal/peer-location.js';
 
 /** The optional peer dependencies api mode loads. */
 export const CLOUDWATCH_SDK = '@aws-sdk/client-cloudwatch';
@@ -18,7 +19,7 @@ export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
  */
 export function assertInstalled(pkg: string): void {
   try {
-    nodeModule.createRequire(moduleLocation()).resolve(pkg);
+    nodeModule.createRequire(peerLocation(moduleLocation())).resolve(pkg);
   } catch {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_MISSING_DEPENDENCY,

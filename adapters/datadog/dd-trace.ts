@@ -3,6 +3,7 @@
 import * as nodeModule from 'node:module';
 import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
+import { peerLocation } from '../../src/internal/peer-location.js';
 
 /** The parts of dd-trace's OpenTelemetry tracer provider sightline uses. */
 export interface DdTraceProvider extends TracerProvider {
@@ -72,7 +73,7 @@ function here(): string {
 export function loadDdTrace(from: string = here()): DdTraceTracer {
   let mod: unknown;
   try {
-    mod = nodeModule.createRequire(from)('dd-trace');
+    mod = nodeModule.createRequire(peerLocation(from))('dd-trace');
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
@@ -135,6 +136,20 @@ describe("traces: 'dd-trace'", () => {
     expect(error).toBeInstanceOf(SightlineConfigError);
     expect((error as SightlineConfigError).code).toBe('SL_ERR_CONFIG_MISSING_DEPENDENCY');
     expect((error as Error).message).toContain('npm install dd-trace');
+  });
+
+  it("loads dd-trace from beside the entry script when sightline's own directory is not on this machine, as in a webpack bundle run away from its build", () => {
+    // webpack writes the path sightline had at build time for import.meta.url into the bundle.
+    const build = join(mkdtempSync(join(tmpdir(), 'sl-gone-build-')), 'build');
+    const built = pathToFileURL(join(build, 'node_modules/sightline/dist/datadog.js')).href;
+    const entry = process.argv[1] as string;
+    // The bundle, beside the app's node_modules.
+    process.argv[1] = fileURLToPath(import.meta.url);
+    try {
+      expect(typeof loadDdTrace(built).TracerProvider).toBe('function');
+    } finally {
+      process.argv[1] = entry;
+    }
   });
 
   it("gives the OpenTelemetry API dd-trace's provider until shutdown(), then none", async () => {
