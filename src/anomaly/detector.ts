@@ -402,11 +402,6 @@ export class StreamingDetector implements Detector {
   private bigUp = 0;
   private bigDown = 0;
   private wasOutage = false;
-  /**
-   * The open episode held a missing burst (a zero where its time of day had values, in a series often
-   * at zero): held until the series recovers, as an outage is, and not taken as its new normal.
-   */
-  private wasMissing = false;
   /** The open episode was started by the drift rule, so it is judged against the drift's reference. */
   private episodeDrift = false;
 
@@ -685,7 +680,7 @@ export class StreamingDetector implements Detector {
     // A build-up is many small steps, so the short mean takes each point Huber-clipped: one large
     // spike must not lift it by itself and pass through this rule as a drift, least of all in a
     // spiky series where the recurring-spike rule has already judged such a spike ordinary.
-    if (!this.outage && !(this.inEpisode && this.wasMissing)) {
+    if (!this.outage) {
       const dS = K.huber * sigma;
       s[F.shortY]! += SLOW_ALPHA * clip(yd - s[F.shortY]!, -dS, dS);
     }
@@ -919,7 +914,6 @@ export class StreamingDetector implements Detector {
           this.calmRun = 0;
           this.outage = isOutage;
           this.wasOutage = isOutage;
-          this.wasMissing = missing;
           this.episodeSign = memberSign;
           this.episodeDrift = drift;
           this.bigUp = z >= K.recoverZ ? 1 : 0;
@@ -947,7 +941,6 @@ export class StreamingDetector implements Detector {
       this.calmRun = still ? 0 : this.calmRun + 1;
       this.outage = isOutage;
       if (isOutage) this.wasOutage = true;
-      if (missing) this.wasMissing = true;
       const fa = ewAlpha(5);
       s[F.epSpread]! += (Math.abs(y - s[F.fastA]!) - s[F.epSpread]!) / this.episodeLen;
       s[F.fastA]! += fa * (y - s[F.fastA]!);
@@ -963,14 +956,11 @@ export class StreamingDetector implements Detector {
       if (this.calmRun >= K.recoverPoints) {
         // The likelihood learns again once its window has let go of the episode: an average that
         // still holds it, learned as the series' usual, would raise the bar so far that a second
-        // burst soon after a short first one went unreported. After an outage, or a missing burst, the
-        // window is reset.
-        if (!this.wasOutage && !this.wasMissing) this.likHold = Layout.likWindow;
+        // burst soon after a short first one went unreported. After an outage the window is reset.
+        if (!this.wasOutage) this.likHold = Layout.likWindow;
         this.endEpisode();
       } else if (
         !this.wasOutage &&
-        // Its time of day still expects values: the series is out, not at a new level.
-        !missing &&
         this.calmRun === 0 &&
         this.episodeKind !== 'flatline' &&
         this.episodeLen >= o.acceptAfter
@@ -1127,9 +1117,8 @@ export class StreamingDetector implements Detector {
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
-    if (this.wasOutage || this.wasMissing) LIKELIHOOD.settle(s, this.p, this.ringsAt);
+    if (this.wasOutage) LIKELIHOOD.settle(s, this.p, this.ringsAt);
     this.wasOutage = false;
-    this.wasMissing = false;
     this.inEpisode = false;
     this.outage = false;
     this.episodeKind = null;

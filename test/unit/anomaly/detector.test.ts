@@ -498,20 +498,6 @@ describe('series that are idle every night, at 1-minute steps', () => {
     }
   });
 
-  it('reports an outage in business hours once, not its end as well', () => {
-    // No orders from 11:00 to 13:00 on day 4 or 9. The outage was taken as the new normal after six
-    // points, and the orders coming back at 13:00 were reported as a drift of their own, on 16 of 16
-    // series: the series is out while its time of day expects orders, and its return ends the episode.
-    const everySeed = Array.from({ length: 16 }, (_, i) => `seed ${i + 1}`);
-    for (const outDay of [4, 9]) {
-      const heard = businessEpisodes(outDay + 1, outDay, (d, m) =>
-        d === outDay && m >= 11 * 60 && m < 13 * 60 ? 0 : undefined,
-      );
-      const aroundIt = heard.filter((line) => / 1[1-3]:\d\d$/.test(line));
-      expect(aroundIt.map((line) => line.split(' day')[0])).toEqual(everySeed);
-    }
-  });
-
   it('stays quiet on a counter with a daily shape that is zero for hours each night', () => {
     const shape = (i: number) => Math.max(0, Math.sin(Math.PI * (((i % day) / day) * 1.25 - 0.15))) ** 2;
     for (const seed of [1, 2]) {
