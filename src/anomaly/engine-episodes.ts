@@ -23,6 +23,8 @@ import {
   endSlowIncident,
   newSlowShare,
   oddSlowShare,
+  restartSlowShare,
+  SLOW_USUAL_AFTER_CYCLES,
   type SlowShare,
   stillSlow,
 } from './engine-slow-share.js';
@@ -322,8 +324,10 @@ export function judge(
     // A p95 moving inside a wide bucket, or a few requests in twenty timing out, hardly moves the
     // interpolated p95, but moves the share of requests over the bound above its usual p95 a lot.
     s.slowShare ??= newSlowShare(sample.buckets.boundaries);
-    addSlowCycle(s.slowShare, sample.buckets, s.reported === undefined);
-    const odd = s.reported === undefined ? oddSlowShare(s.slowShare) : undefined;
+    // Once a slower latency is held as the route's level, its shares are learned again from it.
+    const judged = s.reported === undefined || (s.settled !== undefined && s.slowShare.relearned);
+    addSlowCycle(s.slowShare, sample.buckets, judged);
+    const odd = judged ? oddSlowShare(s.slowShare) : undefined;
     if (odd !== undefined) {
       s.pending = undefined;
       report(s, 'up', Math.max(0, r.lower), r.expected, r.upper, incidentRequests(0, 0));
@@ -381,6 +385,18 @@ export function judge(
         holdsIncident(s.requests, r.upper)
       ) {
         s.settled = { lower: r.lower, upper: r.upper };
+      }
+      // An incident held for a day with the p95 at its level (a deploy that made the route slower)
+      // has made that level the route's: its requests over a bound are learned again from it, as,
+      // judged against their share before, they would hold the incident open for ever, and no later
+      // rise of them would be judged.
+      if (
+        s.settled !== undefined &&
+        s.slowShare !== undefined &&
+        !s.slowShare.relearned &&
+        s.cycles >= SLOW_USUAL_AFTER_CYCLES
+      ) {
+        restartSlowShare(s.slowShare);
       }
     }
     return undefined;
@@ -616,4 +632,5 @@ function report(
   s.settled = undefined;
   // The incident's errors are its own: after it, a route's recent errors start again.
   s.recentErrors = undefined;
+  if (s.slowShare !== undefined) s.slowShare.relearned = false;
 }

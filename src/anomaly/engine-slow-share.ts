@@ -20,6 +20,12 @@ import {
  */
 const SLOW_SHARE_AT_MOST = 0.025;
 
+/**
+ * Cycles of an incident, a day of minutes, after which its requests over a bound, with the p95 held
+ * at its level all along, are learned again as the route's usual.
+ */
+export const SLOW_USUAL_AFTER_CYCLES = 1440;
+
 /** A route's buckets in one cycle: its requests up to each bound, and over the last. */
 export interface RouteBuckets {
   readonly boundaries: readonly number[];
@@ -36,10 +42,18 @@ export interface SlowShare {
   /** The index of the bound judged, -1 until one is held for a day. */
   bound: number;
   recent: RecentErrors;
+  /** Learned again since a latency held as the route's level, so judged while that incident goes on. */
+  relearned: boolean;
 }
 
 export function newSlowShare(boundaries: readonly number[]): SlowShare {
-  return { boundaries, usual: boundaries.map(() => newUsualShare()), bound: -1, recent: newRecentErrors() };
+  return {
+    boundaries,
+    usual: boundaries.map(() => newUsualShare()),
+    bound: -1,
+    recent: newRecentErrors(),
+    relearned: false,
+  };
 }
 
 /** The share of requests the recent cycles hold over the bound judged, when it is an incident. */
@@ -96,9 +110,16 @@ export function stillSlow(s: SlowShare): boolean {
   return over > usual * requests;
 }
 
+/** A latency held as the route's new level: its shares over its bounds are learned again from it. */
+export function restartSlowShare(s: SlowShare): void {
+  Object.assign(s, newSlowShare(s.boundaries));
+  s.relearned = true;
+}
+
 /** After an incident its requests are its own: the recent cycles start again. */
 export function endSlowIncident(s: SlowShare): void {
   s.recent = newRecentErrors();
+  s.relearned = false;
 }
 
 /** The first bound above the floor whose usual share over it, held for a day, is at most SLOW_SHARE_AT_MOST. */
