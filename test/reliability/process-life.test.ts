@@ -4,7 +4,8 @@
  * nor keeps `process.exit()` from returning, one whose reader pauses loses no line once it reads
  * again, flushes waiting on a stalled one together pile no listeners on its writer, one whose reader
  * has gone holds no flush to its deadline, `shutdown()` returns at its deadline even when the
- * backend hangs, and a process that ends on its own without it still sends what it recorded.
+ * backend hangs, a process that ends on its own without it still sends what it recorded, and so do
+ * node:cluster workers whose primary disconnects them at SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -397,6 +398,63 @@ describe('node:cluster workers each running sightline', () => {
       await intake.close();
     }
   }, 30_000);
+
+  it.each([
+    [
+      'handles SIGTERM with cluster.disconnect(): each worker ends on its own, sending its point',
+      'disconnect',
+      'primary',
+      2,
+    ],
+    ['has no SIGTERM handler: Node ends each worker at once, its point lost', 'none', 'primary', 0],
+    [
+      'handles SIGTERM with cluster.disconnect(), every process gets it (systemd), workers handleSignals: true: each worker flushes',
+      'disconnect',
+      'group',
+      2,
+    ],
+  ])(
+    'whose primary %s',
+    async (_label, how, receivers, instances) => {
+      // Prepare: a loopback collector; the primary's two workers serving, each having counted a point.
+      const collector = await startCollector();
+      try {
+        const script = fileURLToPath(new URL('./cluster-sigterm.ts', import.meta.url));
+        const workerSignals = receivers === 'group' ? 'on' : 'off';
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', script, collector.url, how, workerSignals],
+          {
+            stdio: ['ignore', 'inherit', 'pipe'],
+            detached: receivers === 'group',
+          },
+        );
+        let stderr = '';
+        await new Promise<void>((resolve) =>
+          child.stderr.on('data', (chunk) => {
+            stderr += chunk;
+            if (stderr.includes('ready')) resolve();
+          }),
+        );
+
+        // Act: SIGTERM reaches the primary only, as from Kubernetes, or every process of the group.
+        const exited = new Promise<unknown>((resolve) =>
+          child.on('exit', (code, signal) => resolve({ code, signal })),
+        );
+        if (receivers === 'group') process.kill(-(child.pid ?? 0), 'SIGTERM');
+        else child.kill('SIGTERM');
+
+        // Assess: a disconnected worker's event loop empties and sightline shuts down before it ends.
+        expect(await exited).toEqual(
+          how === 'none' ? { code: null, signal: 'SIGTERM' } : { code: 0, signal: null },
+        );
+        expect(collector.accepted('metrics')).toHaveLength(instances);
+      } finally {
+        await collector.close();
+      }
+    },
+    30_000,
+  );
 });
 
 describe('a process that ends on its own without shutdown()', () => {
