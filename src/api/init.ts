@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { resolveConfig } from '../config/resolve.js';
 import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors.js';
 import type { SightlineConfig } from '../config/types.js';
@@ -7,6 +8,7 @@ import { getSightline, handsOver, setGlobalInstance } from './global.js';
 import { installNaturalExitShutdown } from './natural-exit.js';
 import { installExitFlush, installSignalHandlers } from './signals.js';
 import { SightlineInstance } from './sightline.js';
+import { flushWhenAsked } from './thread-flush.js';
 import type { Sightline } from './types.js';
 
 /**
@@ -48,6 +50,13 @@ export function init(config?: SightlineConfig): Sightline {
   instance.addCleanup(installExitFlush(instance));
   instance.addCleanup(installNaturalExitShutdown(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
+  // No signal reaches a worker thread: its instance flushes when the main thread's handles one.
+  if (!isMainThread)
+    instance.addCleanup(
+      flushWhenAsked((timeoutMs) =>
+        instance.forceFlush({ timeoutMs: Math.min(timeoutMs, resolved.shutdownTimeout) }),
+      ),
+    );
   instance.onRelease(() => {
     if (getSightline() === instance) setGlobalInstance(undefined);
   });

@@ -1,4 +1,6 @@
+import { isMainThread } from 'node:worker_threads';
 import type { SightlineInstance } from './sightline.js';
+import { threadFlusher } from './thread-flush.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -11,9 +13,14 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * flight finish, connections drain): shutting down at the signal would drop the telemetry of that
  * very drain. Then what is queued is flushed at once, and sightline shuts down when the drained
  * process is about to end, as any process ending on its own does (natural-exit.ts).
+ *
+ * Either way the instances of the process's worker threads, which no signal reaches, flush too;
+ * when the signal is to end the process, it waits for them within the same deadline.
  */
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
+  const threads = isMainThread ? threadFlusher() : undefined;
+  const flushThreads = () => threads?.flush(instance.config.shutdownTimeout);
   let draining = false;
   for (const signal of SIGNALS) {
     let flushing = false;
@@ -23,12 +30,13 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
         if (draining) return;
         draining = true;
         void instance.forceFlush();
+        void flushThreads();
         return;
       }
       flushing = true;
       // Registered until the flush is done: a listener that only re-raises the signal once it is
       // alone (signal-exit's) would otherwise end the process before the flush.
-      void instance.shutdown().finally(() => endAsUsual(signal, handler));
+      void Promise.all([instance.shutdown(), flushThreads()]).finally(() => endAsUsual(signal, handler));
     };
     handlers.set(signal, handler);
     // First, so it sees every listener of the service: a `process.once` one registered before
@@ -38,6 +46,7 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
   }
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    threads?.close();
   };
 }
 

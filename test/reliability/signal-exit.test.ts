@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startCollector } from '../adapters/otlp/intake-server.js';
 import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 
 const child = fileURLToPath(new URL('./signal-exit-child.ts', import.meta.url));
@@ -94,4 +95,78 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
     },
     20_000,
   );
+});
+
+describe('handleSignals in a process with worker threads, each running sightline', () => {
+  const pool = fileURLToPath(new URL('./thread-pool-child.ts', import.meta.url));
+
+  /** Runs thread-pool-child.ts until it is ready; resolves with it and the collector it sends to. */
+  async function startPool(how: string) {
+    const otlpCollector = await startCollector();
+    const p = spawn(process.execPath, ['--import', 'tsx', pool, otlpCollector.url, how], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+    let stderr = '';
+    await new Promise<void>((r) =>
+      p.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('ready')) r();
+      }),
+    );
+    /** The names of the series the collector received, each time it received one. */
+    const series = () =>
+      otlpCollector
+        .accepted('metrics')
+        .flatMap((r) => (r.json as MetricsBody).resourceMetrics)
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name)))
+        .filter((name) => name.endsWith('.hits'))
+        .sort();
+    return { p, exited, series, close: () => otlpCollector.close() };
+  }
+  type MetricsBody = { resourceMetrics: { scopeMetrics: { metrics: { name: string }[] }[] }[] };
+
+  it.each([
+    ['a worker waiting for tasks', 'pool', 2000],
+    ['another worker ended by worker.terminate() before it', 'terminated', 10_000],
+  ])(
+    'SIGTERM flushes the worker threads too, then ends the process: %s',
+    async (_label, how, deadline) => {
+      const { p, exited, series, close } = await startPool(how);
+      try {
+        const sentAt = performance.now();
+        p.kill('SIGTERM');
+        const outcome = await Promise.race([
+          exited,
+          new Promise((r) => setTimeout(() => r('still running'), deadline + 4000)),
+        ]);
+        const took = performance.now() - sentAt;
+        p.kill('SIGKILL');
+
+        // Signals reach the main thread only; the worker's point was sent before the process ended,
+        // and a thread that is gone kept the process no longer than the flush took.
+        expect(outcome).toEqual({ code: null, signal: 'SIGTERM' });
+        expect(series()).toEqual(['main.hits', 'thread.hits']);
+        expect(took).toBeLessThan(how === 'terminated' ? 5000 : deadline + 1500);
+      } finally {
+        await close();
+      }
+    },
+    30_000,
+  );
+
+  it('keeps neither the process nor a worker alive: both end on their own, sending their points', async () => {
+    const { exited, series, close } = await startPool('return');
+    try {
+      const outcome = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still running'), 8000)),
+      ]);
+
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(series()).toEqual(['main.hits', 'thread.hits']);
+    } finally {
+      await close();
+    }
+  }, 30_000);
 });

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { BroadcastChannel, threadId, type Worker } from 'node:worker_threads';
+import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
+
+/**
+ * Signals reach only the main thread, and a process ending by one ends its worker threads without
+ * letting them flush. So the main thread's instance, as it handles a signal, asks the instances of
+ * the process's worker threads to flush over this channel and waits for them within its deadline.
+ * Messages go out at init(), shutdown and the signal only; nothing on the recording paths.
+ */
+const CHANNEL = 'sightline:thread-flush';
+
+type Message =
+  /** A worker thread's instance, which flushes when asked; `thread`: its threadId. */
+  | { kind: 'join'; member: string; thread: number }
+  | { kind: 'leave'; member: string }
+  /** From the main thread's instance, started after those of the worker threads. */
+  | { kind: 'roll-call' }
+  | { kind: 'flush'; timeoutMs: number }
+  | { kind: 'flushed'; member: string };
+
+/** How each instance of this thread leaves, when the thread ends without shutting them down. */
+const leaving = new Set<() => void>();
+const leaveAll = () => {
+  for (const leave of leaving) leave();
+};
+
+/**
+ * In a worker thread: flushes within the deadline the main thread's instance gives when it asks,
+ * and tells it when done. The channel is unref'd, so it never keeps the worker alive.
+ */
+export function flushWhenAsked(flush: (timeoutMs: number) => Promise<void>): () => void {
+  // Unique across the copies of sightline a thread may load (its CommonJS and ES module builds).
+  const member = randomUUID();
+  const channel = new BroadcastChannel(CHANNEL);
+  const join = () => post(channel, { kind: 'join', member, thread: threadId });
+  // One flush at a time: a second request while one runs is answered when that one is done.
+  let flushing: Promise<void> | undefined;
+  channel.onmessage = (event: MessageEvent) => {
+    const message = messageOf(event);
+    if (message?.kind === 'roll-call') join();
+    if (message?.kind !== 'flush' || flushing) return;
+    flushing = flush(message.timeoutMs).finally(() => {
+      flushing = undefined;
+      post(channel, { kind: 'flushed', member });
+    });
+  };
+  channel.unref();
+  // A thread ended by process.exit() or an uncaught exception shuts nothing down: it leaves here,
+  // through one listener for all of the thread's instances.
+  const leave = () => post(channel, { kind: 'leave', member });
+  if (leaving.size === 0) process.on('exit', leaveAll);
+  leaving.add(leave);
+  join();
+  return () => {
+    leaving.delete(leave);
+    if (leaving.size === 0) process.removeListener('exit', leaveAll);
+    leave();
+    channel.close();
+  };
+}
+
+/**
+ * In the main thread: keeps the list of worker threads' instances, and flushes them on request.
+ * Only a thread ended by `worker.terminate()` leaves without a word: one the main thread created
+ * after this is taken off the list as it ends; another keeps a flush waiting to its deadline.
+ */
+export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; close(): void } {
+  const members = new Map<string, number>();
+  const channel = new BroadcastChannel(CHANNEL);
+  let waiting: { members: Set<string>; done: () => void } | undefined;
+  let flushing: Promise<void> | undefined;
+  const answered = (member: string) => {
+    if (waiting?.members.delete(member) && waiting.members.size === 0) waiting.done();
+  };
+  const gone = (member: string) => {
+    members.delete(member);
+    answered(member);
+  };
+  channel.onmessage = (event: MessageEvent) => {
+    const message = messageOf(event);
+    if (message?.kind === 'join') members.set(message.member, message.thread);
+    else if (message?.kind === 'leave') gone(message.member);
+    else if (message?.kind === 'flushed') answered(message.member);
+  };
+  channel.unref();
+  const onWorker = (created: unknown) => {
+    const worker = (created as { worker?: Worker } | undefined)?.worker;
+    // Read now: a worker that has ended reads -1.
+    const thread = worker?.threadId;
+    worker?.once('exit', () => {
+      for (const [member, t] of members) if (t === thread) gone(member);
+    });
+  };
+  diagnosticsChannel.subscribe('worker_threads', onWorker);
+  post(channel, { kind: 'roll-call' });
+  return {
+    flush(timeoutMs) {
+      if (flushing) return flushing;
+      // Their flush ends a little before this wait does, so their answers are not cut off.
+      const margin = Math.min(50, timeoutMs / 10);
+      if (members.size === 0 || !post(channel, { kind: 'flush', timeoutMs: timeoutMs - margin }))
+        return Promise.resolve();
+      flushing = new Promise<void>((resolve) => {
+        const timer = realSetTimeout(() => waiting?.done(), timeoutMs);
+        timer.unref?.();
+        waiting = {
+          members: new Set(members.keys()),
+          done: () => {
+            realClearTimeout(timer);
+            waiting = undefined;
+            flushing = undefined;
+            resolve();
+          },
+        };
+      });
+      return flushing;
+    },
+    close() {
+      diagnosticsChannel.unsubscribe('worker_threads', onWorker);
+      // The instance shuts down as the signal ends the process: the threads' flush goes on.
+      if (flushing) void flushing.finally(() => channel.close());
+      else channel.close();
+    },
+  };
+}
+
+/** Posts the message unless the channel is closed (as its thread ends); whether it went. */
+function post(channel: BroadcastChannel, message: Message): boolean {
+  try {
+    channel.postMessage(message);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The message, or undefined when it is none of ours (another library on the same channel name). */
+function messageOf(event: MessageEvent): Message | undefined {
+  const data: unknown = event.data;
+  if (typeof data !== 'object' || data === null || typeof (data as { kind?: unknown }).kind !== 'string')
+    return;
+  const message = data as Message;
+  if (message.kind === 'flush')
+    return typeof message.timeoutMs === 'number' && message.timeoutMs >= 0 ? message : undefined;
+  return message.kind === 'roll-call' || typeof message.member === 'string' ? message : undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * A service with a pool of worker threads, the main thread and each worker running sightline with
+ * handleSignals on, each counting a series of its own: main.hits, thread.hits. argv: <collector
+ * url> <pool|terminated|return>. `pool`: one worker waits for tasks, as a pool's do; `terminated`:
+ * before it, another worker (counting gone.hits) is ended by worker.terminate(), as a pool ends
+ * an idle one; `return`: the worker and the main thread return. Writes `ready` on stderr once the
+ * workers have recorded. shutdownTimeout: 2 s, or 10 s with `terminated`.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { otlp } from '../../adapters/otlp/index.js';
+import { init } from '../../src/index.js';
+
+const [url = '', how = 'pool'] = process.argv.slice(2);
+const obs = init({
+  service: 'pool',
+  exporters: [otlp({ url, protocol: 'http/json', env: {} })],
+  logStream: { write: () => {} },
+  handleSignals: true,
+  shutdownTimeout: how === 'terminated' ? 10_000 : 2000,
+  metricInterval: 3_600_000,
+  outbound: false,
+  anomaly: false,
+});
+const start = (series: string) =>
+  new Worker(new URL(import.meta.url), { argv: [url, how], workerData: series });
+if (isMainThread) {
+  obs.metrics.counter('main.hits').add(1);
+  const pool = () => start('thread.hits').once('message', () => process.stderr.write('ready\n'));
+  if (how === 'terminated') {
+    const idle = start('gone.hits');
+    idle.once('message', () => void idle.terminate().then(pool));
+  } else pool();
+} else {
+  obs.metrics.counter(workerData as string).add(1);
+  if (how !== 'return') parentPort?.on('message', () => {});
+  parentPort?.postMessage('recorded');
+}
