@@ -118,6 +118,12 @@ export enum F {
    */
   heldMax = 83,
   heldMin = 84,
+  /**
+   * A lone extreme far beyond every one before it (see `K.loneRange`), kept out of `maxSeen` and
+   * `minSeen` until a point of its order confirms it.
+   */
+  loneMax = 85,
+  loneMin = 86,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -151,6 +157,12 @@ enum K {
    * share as far from the expected value as they are (see `F.heldMax`).
    */
   heldShare = 0.5,
+  /**
+   * An extreme this many times the seen range beyond the level (a duration measured from 0, bytes
+   * recorded as megabytes) is lone: it counts in the range, as an episode's values do for a day,
+   * only for points at least about half as far out, until one of them confirms it (see `F.loneMax`).
+   */
+  loneRange = 1000,
   /**
    * Time over which the seen extremes fade back toward the level (e-folding). A spike from months
    * ago must not mask a new one far outside today's band; the file-wide min/max that NAB hands
@@ -383,6 +395,8 @@ export class StreamingDetector implements Detector {
   private likHold = 0;
   /** Points until the extremes of recent episodes join the seen ones (0: none are held). */
   private heldLeft = 0;
+  /** Whether a lone extreme is kept apart (`F.loneMax`, `F.loneMin`). */
+  private lone = false;
 
   private inEpisode = false;
   private outage = false;
@@ -481,6 +495,9 @@ export class StreamingDetector implements Detector {
     s[F.heldMax] = Number.NEGATIVE_INFINITY;
     s[F.heldMin] = Number.POSITIVE_INFINITY;
     this.heldLeft = 0;
+    s[F.loneMax] = Number.NEGATIVE_INFINITY;
+    s[F.loneMin] = Number.POSITIVE_INFINITY;
+    this.lone = false;
     s[F.spikeUp] = 0;
     s[F.spikeDown] = 0;
     s[F.spikeFade] = 1;
@@ -790,6 +807,13 @@ export class StreamingDetector implements Detector {
         const share = K.heldShare - K.spatialTolerance;
         if (y - pred >= share * (s[F.heldMax]! - pred)) hi = Math.max(hi, s[F.heldMax]!);
         if (pred - y >= share * (pred - s[F.heldMin]!)) lo = Math.min(lo, s[F.heldMin]!);
+      }
+      if (this.lone) {
+        // So does a lone extreme, for good: a value a billion times the level, seen once, must not
+        // make every spike after it a repeat for months.
+        const share = K.heldShare - K.spatialTolerance;
+        if (y - pred >= share * (s[F.loneMax]! - pred)) hi = Math.max(hi, s[F.loneMax]!);
+        if (pred - y >= share * (pred - s[F.loneMin]!)) lo = Math.min(lo, s[F.loneMin]!);
       }
       const range = Math.max(hi - lo, 2 * K.bandK * sigma);
       {
@@ -1107,6 +1131,57 @@ export class StreamingDetector implements Detector {
     return -Math.log10(poissonTail(points, expected));
   }
 
+  /**
+   * How far beyond the level an extreme is lone: `K.loneRange` times the seen range, past the
+   * warm-up. A level whose band holds zero (a route that never failed) has no range but its bursts,
+   * as it has no scale but them: nothing is lone there.
+   */
+  private loneDistance(predA: number, sigA: number, sigma: number, n: number): number {
+    const s = this.s;
+    if (n <= this.o.warmup || Math.abs(predA - forward(0, this.transform, 1)) <= K.huber * sigA) {
+      return Number.POSITIVE_INFINITY;
+    }
+    return K.loneRange * Math.max(s[F.maxSeen]! - s[F.minSeen]!, 2 * K.bandK * sigma);
+  }
+
+  /**
+   * Takes `hi` and `lo` into the seen extremes, or, `far` or more beyond the level, into the lone
+   * ones.
+   */
+  private joinExtremes(hi: number, lo: number, lvl: number, far: number): void {
+    const s = this.s;
+    if (hi - lvl >= far) {
+      s[F.loneMax] = Math.max(s[F.loneMax]!, hi);
+      this.lone = true;
+    } else if (hi > s[F.maxSeen]!) s[F.maxSeen] = hi;
+    if (lvl - lo >= far) {
+      s[F.loneMin] = Math.min(s[F.loneMin]!, lo);
+      this.lone = true;
+    } else if (lo < s[F.minSeen]!) s[F.minSeen] = lo;
+  }
+
+  /**
+   * A point at least about half as far out as a lone extreme is a second of its order: the lone
+   * extreme joins the seen ones. Until then it fades as they do.
+   */
+  private confirmLone(y: number, lvl: number, fade: number): void {
+    const s = this.s;
+    const share = K.heldShare - K.spatialTolerance;
+    let hi = lvl + (s[F.loneMax]! - lvl) * fade;
+    let lo = lvl + (s[F.loneMin]! - lvl) * fade;
+    if (y - lvl >= share * (hi - lvl)) {
+      s[F.maxSeen] = Math.max(s[F.maxSeen]!, hi);
+      hi = Number.NEGATIVE_INFINITY;
+    }
+    if (lvl - y >= share * (lvl - lo)) {
+      s[F.minSeen] = Math.min(s[F.minSeen]!, lo);
+      lo = Number.POSITIVE_INFINITY;
+    }
+    s[F.loneMax] = hi;
+    s[F.loneMin] = lo;
+    this.lone = hi !== Number.NEGATIVE_INFINITY || lo !== Number.POSITIVE_INFINITY;
+  }
+
   private endEpisode(): void {
     const s = this.s;
     // The episode's own residuals must not echo into the next points as a fresh anomaly.
@@ -1217,16 +1292,17 @@ export class StreamingDetector implements Detector {
       s[F.heldMax] = Math.max(y, s[F.heldMax]!);
       s[F.heldMin] = Math.min(y, s[F.heldMin]!);
     }
+    if (this.lone) this.confirmLone(y, lvl, fade);
+    // Past the warm-up, an extreme this far beyond the seen range is kept apart as lone.
+    const far = this.loneDistance(predA, sigA, sigma, n);
     if (this.heldLeft > 0 && --this.heldLeft === 0) {
-      s[F.maxSeen] = Math.max(s[F.maxSeen]!, s[F.heldMax]!);
-      s[F.minSeen] = Math.min(s[F.minSeen]!, s[F.heldMin]!);
+      this.joinExtremes(s[F.heldMax]!, s[F.heldMin]!, lvl, far);
       s[F.heldMax] = Number.NEGATIVE_INFINITY;
       s[F.heldMin] = Number.POSITIVE_INFINITY;
     }
-    const maxSeen = lvl + (s[F.maxSeen]! - lvl) * fade;
-    const minSeen = lvl + (s[F.minSeen]! - lvl) * fade;
-    s[F.maxSeen] = inEp ? maxSeen : Math.max(y, maxSeen);
-    s[F.minSeen] = inEp ? minSeen : Math.min(y, minSeen);
+    s[F.maxSeen] = lvl + (s[F.maxSeen]! - lvl) * fade;
+    s[F.minSeen] = lvl + (s[F.minSeen]! - lvl) * fade;
+    if (!inEp) this.joinExtremes(y, y, lvl, far);
     s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
     s[F.lastY] = y;
     if (this.outage) return;
