@@ -880,7 +880,11 @@ export class StreamingDetector implements Detector {
     const exp = o.scoreExp;
     let score = internal <= 0 ? 0 : internal >= 1 ? 1 : exp === 1 ? internal : internal ** exp;
 
-    s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (value - s[F.recent]!);
+    // A lone extreme's value (see `K.loneRange`) enters the recent average only that far out: whole,
+    // it would outweigh every value after it for hours, and a fall then would read as a rise.
+    const far = this.loneDistance(predA, sigA, sigma, n);
+    const kept = Math.abs(resid) > far ? inverse(pred + clip(resid, -far, far), t, unit) : value;
+    s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (kept - s[F.recent]!);
     s[F.recentExpected] =
       n === 1 ? expected : s[F.recentExpected]! + ewAlpha(Layout.zWindow) * (expected - s[F.recentExpected]!);
 

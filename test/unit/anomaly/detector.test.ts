@@ -850,6 +850,25 @@ describe('one absurd value', () => {
     expect(failed).toEqual([]);
   });
 
+  it('reports a counter halving two hours after it as soon as after an ordinary spike', () => {
+    // The average of the last dozen values the fall is measured by took the value whole: 1.7e12
+    // still weighed more than a thousand two hours later, the fall read as a rise, and it was
+    // reported only by its 26th minute on 6 of these 16 runs, by its 6th after a spike to 1000.
+    const half = at + 110;
+    const late: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const rand = prng(seed);
+      const d = createDetector();
+      let first = -1;
+      for (let i = 0; i <= half + 30 && first < 0; i++) {
+        const r = d.update(i === at ? 1.7e12 : poisson(rand, i >= half ? 50 : 100), T0 + i * MINUTE);
+        if (i >= half && r.episodeStart) first = i - half;
+      }
+      if (first < 0 || first > 10) late.push(`${seed}: minute ${first}`);
+    }
+    expect(late).toEqual([]);
+  });
+
   it('still takes a spike that comes every day at a hundred times a quiet level for a repeat', () => {
     // One point a day at 1000 on a gauge at 10 (exactly, or within 0.02 or 0.2): as far beyond the
     // level as an absurd value, but seen again at its size, so it is how the series behaves.
