@@ -760,12 +760,16 @@ export class StreamingDetector implements Detector {
       }
     }
     const keep = s[F.spikeFade]!;
-    const sign = outlier ? (z > 0 ? 1 : -1) : 0;
+    // A lone extreme (see `K.loneRange`) is no outlier the series has shown: seen once, it must not
+    // make each later spike or burst smaller than it a repeat.
+    const far = this.loneDistance(predA, sigA, sigma, n);
+    const lone = Math.abs(resid) > far;
+    const sign = outlier && !lone ? (z > 0 ? 1 : -1) : 0;
     s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 : 0);
     s[F.spikeRunsDown] = s[F.spikeRunsDown]! * keep + (sign < 0 && this.lastOutlier >= 0 ? 1 : 0);
     this.lastOutlier = sign;
-    s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, outlier && z > 0 ? resid : 0);
-    s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, outlier && z < 0 ? -resid : 0);
+    s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, sign > 0 ? resid : 0);
+    s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, sign < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       s[F.absW]! += aSpread * (Math.abs(meanW) - s[F.absW]!);
@@ -882,8 +886,7 @@ export class StreamingDetector implements Detector {
 
     // A lone extreme's value (see `K.loneRange`) enters the recent average only that far out: whole,
     // it would outweigh every value after it for hours, and a fall then would read as a rise.
-    const far = this.loneDistance(predA, sigA, sigma, n);
-    const kept = Math.abs(resid) > far ? inverse(pred + clip(resid, -far, far), t, unit) : value;
+    const kept = lone ? inverse(pred + clip(resid, -far, far), t, unit) : value;
     s[F.recent] = n === 1 ? value : s[F.recent]! + ewAlpha(Layout.zWindow) * (kept - s[F.recent]!);
     s[F.recentExpected] =
       n === 1 ? expected : s[F.recentExpected]! + ewAlpha(Layout.zWindow) * (expected - s[F.recentExpected]!);
