@@ -124,6 +124,12 @@ export enum F {
    */
   loneMax = 85,
   loneMin = 86,
+  /**
+   * Extremes of the last episode that opened well inside the held ones (see `F.heldMax`), held with
+   * them but apart.
+   */
+  lesserMax = 87,
+  lesserMin = 88,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -397,6 +403,8 @@ export class StreamingDetector implements Detector {
   private heldLeft = 0;
   /** Whether a lone extreme is kept apart (`F.loneMax`, `F.loneMin`). */
   private lone = false;
+  /** The open episode opened well inside the held extremes: its values are held as lesser ones. */
+  private lesser = false;
 
   private inEpisode = false;
   private outage = false;
@@ -495,6 +503,9 @@ export class StreamingDetector implements Detector {
     s[F.heldMax] = Number.NEGATIVE_INFINITY;
     s[F.heldMin] = Number.POSITIVE_INFINITY;
     this.heldLeft = 0;
+    this.lesser = false;
+    s[F.lesserMax] = Number.NEGATIVE_INFINITY;
+    s[F.lesserMin] = Number.POSITIVE_INFINITY;
     s[F.loneMax] = Number.NEGATIVE_INFINITY;
     s[F.loneMin] = Number.POSITIVE_INFINITY;
     this.lone = false;
@@ -811,6 +822,8 @@ export class StreamingDetector implements Detector {
         const share = K.heldShare - K.spatialTolerance;
         if (y - pred >= share * (s[F.heldMax]! - pred)) hi = Math.max(hi, s[F.heldMax]!);
         if (pred - y >= share * (pred - s[F.heldMin]!)) lo = Math.min(lo, s[F.heldMin]!);
+        if (y - pred >= share * (s[F.lesserMax]! - pred)) hi = Math.max(hi, s[F.lesserMax]!);
+        if (pred - y >= share * (pred - s[F.lesserMin]!)) lo = Math.min(lo, s[F.lesserMin]!);
       }
       if (this.lone) {
         // So does a lone extreme, for good: a value a billion times the level, seen once, must not
@@ -1294,7 +1307,25 @@ export class StreamingDetector implements Detector {
     const lvl = s[F.lvlA]!;
     // The points of an episode are held apart from the extremes, and join them a day of points
     // after the first of them, with those of the episodes that came in that day.
-    if (inEp) {
+    // An episode that opens well inside the held ones (a route's lone error a while after a burst of
+    // them) is held apart from them, in place of the last such one: merged with them, it would be
+    // lost in the larger, and each such point after it would be a new extreme again for the day.
+    if (inEp && this.episodeLen === 0) {
+      const share = K.heldShare - K.spatialTolerance;
+      const hi = s[F.heldMax]!;
+      const lo = s[F.heldMin]!;
+      this.lesser =
+        this.heldLeft > 0 &&
+        (y >= lvl ? hi > lvl && y - lvl < share * (hi - lvl) : lo < lvl && lvl - y < share * (lvl - lo));
+      if (this.lesser) {
+        s[F.lesserMax] = Number.NEGATIVE_INFINITY;
+        s[F.lesserMin] = Number.POSITIVE_INFINITY;
+      }
+    }
+    if (inEp && this.lesser && this.heldLeft > 0) {
+      s[F.lesserMax] = Math.max(y, s[F.lesserMax]!);
+      s[F.lesserMin] = Math.min(y, s[F.lesserMin]!);
+    } else if (inEp) {
       if (this.heldLeft === 0) this.heldLeft = perDay;
       s[F.heldMax] = Math.max(y, s[F.heldMax]!);
       s[F.heldMin] = Math.min(y, s[F.heldMin]!);
@@ -1304,8 +1335,9 @@ export class StreamingDetector implements Detector {
     const far = this.loneDistance(predA, sigA, sigma, n);
     if (this.heldLeft > 0 && --this.heldLeft === 0) {
       this.joinExtremes(s[F.heldMax]!, s[F.heldMin]!, lvl, far);
-      s[F.heldMax] = Number.NEGATIVE_INFINITY;
-      s[F.heldMin] = Number.POSITIVE_INFINITY;
+      this.joinExtremes(s[F.lesserMax]!, s[F.lesserMin]!, lvl, far);
+      s[F.heldMax] = s[F.lesserMax] = Number.NEGATIVE_INFINITY;
+      s[F.heldMin] = s[F.lesserMin] = Number.POSITIVE_INFINITY;
     }
     s[F.maxSeen] = lvl + (s[F.maxSeen]! - lvl) * fade;
     s[F.minSeen] = lvl + (s[F.minSeen]! - lvl) * fade;
