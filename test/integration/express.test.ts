@@ -739,6 +739,28 @@ describe.each([
     }
   });
 
+  it('names a route in an app mounted beside the app the middleware is in, which the request went through', async () => {
+    const app = express();
+    // The middleware in a mounted app every request goes through, with no route for the admin's.
+    const site = express();
+    site.use(expressMiddleware());
+    site.get('/home', (_req: any, res: any) => res.send('home'));
+    app.use(site);
+    const admin = express();
+    admin.get('/users/:id', (_req: any, res: any) => res.send('user'));
+    app.use('/admin', admin);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/admin/users/1', '/home'])).toEqual([
+        'GET /admin/users/:id',
+        'GET /home',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

@@ -236,9 +236,10 @@ export function resolveRouteTemplate(
   const apps = appChain(req.app);
   // The request's app was reached from the entry app without being mounted by app.use (a router
   // mounted it), so the walk starts at the root above the entry app and goes down to the request's
-  // app as the handle of a layer.
+  // app as the handle of a layer. Under the same root, the request left the entry app for another.
   if (entryApp !== undefined && entryApp !== null && !apps.includes(entryApp)) {
-    apps.unshift(...appChain(entryApp));
+    const entryChain = appChain(entryApp);
+    if (entryChain[0] !== apps[0]) apps.unshift(...entryChain);
   }
   const router = rootRouter(apps[0]);
   if (router) {
