@@ -671,12 +671,23 @@ describe.each([
     const api = express();
     api.get('/items/:id', (_req: any, res: any) => res.send('item'));
     app.use('/api', api);
+    // And apps mounted at a list of paths and at a RegExp, whose mountpath is no string.
+    const catalog = express();
+    catalog.get('/items/:sku', (_req: any, res: any) => res.send('item'));
+    app.use(['/shop', '/stores/:storeId'], catalog);
+    const legacy = express();
+    legacy.get('/items/:sku', (_req: any, res: any) => res.send('item'));
+    app.use(/^\/(?:old|legacy)/, legacy);
     const httpServer = createServer(app);
     const base = await listen(httpServer);
     try {
-      expect(await spanNames(base, ['/api/items/7', '/acme/dashboard'])).toEqual([
+      const paths = ['/api/items/7', '/acme/dashboard', '/shop/items/1', '/stores/2/items/3', '/old/items/4'];
+      expect(await spanNames(base, paths)).toEqual([
         'GET /api/items/:id',
         'GET /:tenant/dashboard',
+        'GET /shop/items/:sku',
+        'GET /stores/:storeId/items/:sku',
+        `GET ${String(/^\/(?:old|legacy)/)}/items/:sku`,
       ]);
     } finally {
       await close(httpServer);

@@ -1,6 +1,6 @@
 // The service test/package/bundle.test.ts bundles: an Express app with sub-apps mounted under a
-// parameter, at a second path and at a list of paths, and a router, which it calls once each, then
-// prints its SERVER spans' names as JSON.
+// parameter, at a second path and at a list of paths behind another under a parameter, and a
+// router, which it calls once each, then prints its SERVER spans' names as JSON.
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { init } from 'sightline';
@@ -25,6 +25,12 @@ admin.get('/users/:id', (_req, res) => {
 app.use('/orgs/:orgId/admin', admin);
 // The same app at a second path: its mountpath is that one alone.
 app.use('/backoffice', admin);
+// Pages per tenant under a parameter, which takes /shop too, with no route for the catalog's.
+const pages = express();
+pages.get('/dashboard', (_req, res) => {
+  res.send('dashboard');
+});
+app.use('/:tenant', pages);
 const catalog = express();
 catalog.get('/items/:sku', (_req, res) => {
   res.send('item');

@@ -155,8 +155,16 @@ function isMountOf(part: string | RegExp, app: unknown, handle: unknown, anyMoun
   const mount = named || hasMountBody(handle);
   if (mount && anyMount) return true;
   const mountpath = (app as { mountpath?: unknown }).mountpath;
-  if (typeof part !== 'string' || typeof mountpath !== 'string') return mount;
-  return trimSlash(part) === trimSlash(mountpath);
+  // A list of paths (app.use(['/shop', '/stores/:storeId'], catalog)) is the app's too: any mount
+  // before it (`/:tenant`) is left to the walk that takes any.
+  if (Array.isArray(mountpath)) return mountpath.some((path) => samePath(part, path));
+  return samePath(part, mountpath);
+}
+
+/** Express 4 names a RegExp among a mount's paths by its source alone, without its flags. */
+function samePath(part: string | RegExp, path: unknown): boolean {
+  if (typeof part === 'string') return typeof path === 'string' && trimSlash(part) === trimSlash(path);
+  return path instanceof RegExp && (part === path || part.source === path.source);
 }
 
 /** `apps[next]` on: the mounted apps still to go through, down to the one the route belongs to. */
