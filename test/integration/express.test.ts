@@ -694,6 +694,30 @@ describe.each([
     }
   });
 
+  it('names a route in an app mounted at two paths after the mount the request went through, not a middleware before it that hands requests to another app', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // A maintenance switch, which hands every request to another app while it is on.
+    const maintenance = express();
+    maintenance.use((_req: any, res: any) => res.status(503).send('down'));
+    app.use((req: any, res: any, next: () => void) => {
+      if (req.app.get('maintenance')) return maintenance.handle(req, res, next);
+      next();
+    });
+    const api = express();
+    api.get(major === 5 ? '/*rest' : '*', (_req: any, res: any) => res.send('fallback'));
+    app.use('/api', api);
+    app.use('/v1', api);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const rest = major === 5 ? '*rest' : '*';
+      expect(await spanNames(base, ['/api/a/b', '/v1/a/b'])).toEqual([`GET /api/${rest}`, `GET /v1/${rest}`]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route in an app a router mounts (router.use(subApp)) with the mount paths above it', async () => {
     const app = express();
     app.use(expressMiddleware());

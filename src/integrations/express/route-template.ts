@@ -111,12 +111,14 @@ function appChain(app: unknown): unknown[] {
 }
 
 /**
- * The body of Express's `mounted_app` (4 and 5) as a minifier leaves it: it keeps `req.app`, then
- * hands the request to the mounted app's `handle(req, res, ...)`. What tells that function apart
- * once a bundle has renamed it.
+ * The body of Express's `mounted_app` (4 and 5) as a minifier leaves it: it keeps `req.app` in a
+ * variable, then hands the request to the mounted app's `handle(req, res, callback)`, the callback
+ * putting that app's `request` back. What tells that function apart once a bundle has renamed it;
+ * a middleware that reads `req.app` and hands some requests to another app's `handle(req, res,
+ * next)` (a maintenance switch) mounts nothing.
  */
 const MOUNTED_APP_BODY =
-  /^(?:function\b[^(]*)?\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\w$]+\s*\)\s*(?:=>\s*)?\{[^}]*?\b\1\.app\b[^}]*?\.handle\(\s*\1\s*,\s*\2\s*,/;
+  /^(?:function\b[^(]*)?\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\w$]+\s*\)\s*(?:=>\s*)?\{\s*(?:var|let|const)\s+([\w$]+)\s*=\s*\1\.app\s*[;,]\s*[\w$.]+\.handle\(\s*\1\s*,\s*\2\s*,\s*\(?\s*(?:function\b[^(]*\([^)]*\)|\([^)]*\)\s*=>|[\w$]+\s*=>)\s*\{[^}]*?\b\3\.request\b/;
 
 // Read once per handle: the walk runs at the end of every request.
 const mountHandles = new WeakMap<object, boolean>();
