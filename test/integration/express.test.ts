@@ -775,24 +775,28 @@ describe.each([
   });
 
   it('names a route in an app mounted beside the app the middleware is in, which the request went through', async () => {
-    const app = express();
-    // The middleware in a mounted app every request goes through, with no route for the admin's.
-    const site = express();
-    site.use(expressMiddleware());
-    site.get('/home', (_req: any, res: any) => res.send('home'));
-    app.use(site);
-    const admin = express();
-    admin.get('/users/:id', (_req: any, res: any) => res.send('user'));
-    app.use('/admin', admin);
-    const httpServer = createServer(app);
-    const base = await listen(httpServer);
-    try {
-      expect(await spanNames(base, ['/admin/users/1', '/home'])).toEqual([
-        'GET /admin/users/:id',
-        'GET /home',
-      ]);
-    } finally {
-      await close(httpServer);
+    // The middleware in a mounted app every request goes through, with no route for the admin's:
+    // mounted by app.use, then by a router.
+    for (const byRouter of [false, true]) {
+      memory.reset();
+      const app = express();
+      const site = express();
+      site.use(expressMiddleware());
+      site.get('/home', (_req: any, res: any) => res.send('home'));
+      app.use(byRouter ? express.Router().use(site) : site);
+      const admin = express();
+      admin.get('/users/:id', (_req: any, res: any) => res.send('user'));
+      app.use('/admin', admin);
+      const httpServer = createServer(app);
+      const base = await listen(httpServer);
+      try {
+        expect(await spanNames(base, ['/admin/users/1', '/home'])).toEqual([
+          'GET /admin/users/:id',
+          'GET /home',
+        ]);
+      } finally {
+        await close(httpServer);
+      }
     }
   });
 

@@ -230,6 +230,20 @@ function rewrittenPath(req: RoutedRequest): string | undefined {
   return (typeof baseUrl === 'string' ? baseUrl : '') + requestPath(url);
 }
 
+/** The template of `route` found walking down `apps`, from the first one's router, else undefined. */
+function walk(req: RoutedRequest, route: object, apps: readonly unknown[], path: string): string | undefined {
+  const router = rootRouter(apps[0]);
+  if (router === undefined) return undefined;
+  // Without a mounted app in the chain, the mount paths of apps play no part.
+  const find = (from: string) =>
+    search(router, apps, 1, from, '', false, route, 0, false) ??
+    (apps.length > 1 ? search(router, apps, 1, from, '', false, route, 0, true) : undefined);
+  let found = find(path);
+  const rewritten = found === undefined ? rewrittenPath(req) : undefined;
+  if (rewritten !== undefined && rewritten !== path) found = find(rewritten);
+  return found === '' ? '/' : found;
+}
+
 /**
  * The route template of a routed request, or undefined when no route matched (404, or a
  * middleware such as a static file server answered). `entryApp` is the app the middleware ran
@@ -246,22 +260,18 @@ export function resolveRouteTemplate(
   const apps = appChain(req.app);
   // The request's app was reached from the entry app without being mounted by app.use (a router
   // mounted it), so the walk starts at the root above the entry app and goes down to the request's
-  // app as the handle of a layer. Under the same root, the request left the entry app for another.
+  // app as the handle of a layer. Under the same root, the request left the entry app for another;
+  // and when the walk finds nothing, it may have left it for one beside an entry app no app.use
+  // mounted, whose chain is not the root's.
   if (entryApp !== undefined && entryApp !== null && !apps.includes(entryApp)) {
     const entryChain = appChain(entryApp);
-    if (entryChain[0] !== apps[0]) apps.unshift(...entryChain);
+    if (entryChain[0] !== apps[0]) {
+      const found = walk(req, route, [...entryChain, ...apps], path);
+      if (found !== undefined) return found;
+    }
   }
-  const router = rootRouter(apps[0]);
-  if (router) {
-    // Without a mounted app in the chain, the mount paths of apps play no part.
-    const find = (from: string) =>
-      search(router, apps, 1, from, '', false, route, 0, false) ??
-      (apps.length > 1 ? search(router, apps, 1, from, '', false, route, 0, true) : undefined);
-    let found = find(path);
-    const rewritten = found === undefined ? rewrittenPath(req) : undefined;
-    if (rewritten !== undefined && rewritten !== path) found = find(rewritten);
-    if (found !== undefined) return found === '' ? '/' : found;
-  }
+  const found = walk(req, route, apps, path);
+  if (found !== undefined) return found;
   const own = route.path;
   if (typeof own === 'string') return own;
   if (own instanceof RegExp) return String(own);
