@@ -1318,6 +1318,10 @@ export class StreamingDetector implements Detector {
         this.heldLeft > 0 &&
         (y >= lvl ? hi > lvl && y - lvl < share * (hi - lvl) : lo < lvl && lvl - y < share * (lvl - lo));
       if (this.lesser) {
+        // The one it replaces joins the held ones: it may have grown past them once open (a lone
+        // error, then a burst larger than the first), and its extremes must not be lost.
+        s[F.heldMax] = Math.max(hi, s[F.lesserMax]!);
+        s[F.heldMin] = Math.min(lo, s[F.lesserMin]!);
         s[F.lesserMax] = Number.NEGATIVE_INFINITY;
         s[F.lesserMin] = Number.POSITIVE_INFINITY;
       }

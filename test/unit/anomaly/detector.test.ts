@@ -797,6 +797,33 @@ describe('a second burst', () => {
     }
     expect(missed).toEqual([]);
   });
+
+  it('takes a spike for a repeat of a larger one that grew in an episode held apart', () => {
+    // A gauge at 100 +- 5: 300 more; two and a half hours later 60 more, then 500 more the next
+    // minute; 40 more two and a half hours after that, and 450 more as long again after it. The
+    // 500 was held apart with the 60 and dropped when the 40 took its place, so the 450 was a new
+    // extreme, reported on 16 of 16 runs, against the day's 300 alone.
+    const big = 3 * 1440 + 600;
+    const add = new Map([
+      [big, 300],
+      [big + 150, 60],
+      [big + 151, 500],
+      [big + 300, 40],
+      [big + 450, 450],
+    ]);
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const g = gaussian(prng(seed));
+      const d = createDetector();
+      const at: number[] = [];
+      for (let i = 0; i <= big + 600; i++) {
+        if (d.update(100 + 5 * g() + (add.get(i) ?? 0), T0 + i * MINUTE).episodeStart && i >= big)
+          at.push(i - big);
+      }
+      if (at.join() !== '0,150,300') heard.push(`seed ${seed}: ${at.join()}`);
+    }
+    expect(heard).toEqual([]);
+  });
 });
 
 describe('one absurd value', () => {
