@@ -775,9 +775,18 @@ export class StreamingDetector implements Detector {
     // make each later spike or burst smaller than it a repeat.
     const far = this.loneDistance(predA, sigA, sigma, n);
     const lone = Math.abs(resid) > far;
-    const sign = outlier && !lone ? (z > 0 ? 1 : -1) : 0;
-    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 : 0);
-    s[F.spikeRunsDown] = s[F.spikeRunsDown]! * keep + (sign < 0 && this.lastOutlier >= 0 ? 1 : 0);
+    // A second value of a lone extreme's order confirms it (see `confirmLone`): both are then
+    // outliers the series has shown, the first a run of its own.
+    const confirms =
+      lone &&
+      this.lone &&
+      (resid > 0
+        ? resid >= (K.heldShare - K.spatialTolerance) * (s[F.loneMax]! - pred)
+        : -resid >= (K.heldShare - K.spatialTolerance) * (pred - s[F.loneMin]!));
+    const credit = confirms ? 1 : 0;
+    const sign = outlier && (!lone || confirms) ? (z > 0 ? 1 : -1) : 0;
+    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 + credit : 0);
+    s[F.spikeRunsDown] = s[F.spikeRunsDown]! * keep + (sign < 0 && this.lastOutlier >= 0 ? 1 + credit : 0);
     this.lastOutlier = sign;
     s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, sign > 0 ? resid : 0);
     s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, sign < 0 ? -resid : 0);

@@ -968,6 +968,28 @@ describe('one absurd value', () => {
     expect(heard.filter((h) => !h.endsWith('day 1'))).toEqual([]);
     expect(heard.length).toBe(48);
   });
+
+  it('takes a run every day at a thousand times a level for usual as soon as one at a hundred times', () => {
+    // Two minutes at 10,000 or 100,000 each day from the second at 10:00 on a gauge at 100 +- 5, the
+    // run's noise a hundredth of its size. The larger run's first values were lone, and confirmed by
+    // the next run's, but neither run counted among the series' spikes, so the recurring-spike rule
+    // took up the runs two days late: 24 episodes from the third day on over 16 seeded runs, not 11.
+    const heard = (size: number) => {
+      const at: string[] = [];
+      for (let seed = 1; seed <= 16; seed++) {
+        const g = gaussian(prng(seed));
+        const d = createDetector();
+        for (let i = 0; i < 5 * 1440; i++) {
+          const run = i >= 1440 && i % 1440 >= 600 && i % 1440 < 602;
+          const r = d.update(run ? size * (1 + 0.01 * g()) : 100 + 5 * g(), T0 + i * MINUTE);
+          if (r.episodeStart && i >= 2 * 1440)
+            at.push(`seed ${seed} day ${Math.floor(i / 1440)} ${i % 1440}`);
+        }
+      }
+      return at;
+    };
+    expect(heard(100_000)).toEqual(heard(10_000));
+  });
 });
 
 describe('one absurd value in a cooldown', () => {
