@@ -18,6 +18,16 @@ const AT_GAP = 4;
  * minutes early, or on time after NTP stepped the clock back) is still its day.
  */
 const AT_CLOSED = 8;
+/** Values after a quarter hour or more at zero: it came back here. */
+const AT_BACK = 16;
+/**
+ * Quarter hours either side of the one it came back in a day before in which a return is its day,
+ * and after its return in which a rise is still that return: a business opens earlier or later from
+ * one day to the next, and the detector sees an opening only a quarter hour or so after it. A return
+ * hours off that (a weekday business's Saturday surge, at an hour it had been busy since the morning
+ * on Friday), or a rise hours after it, is no opening.
+ */
+const BACK_NEAR_SLOTS = 2;
 /**
  * Share of a rate's values at zero over about the last day from which it is a rate that stops for
  * hours every day (traffic at night, a job's output), as the detector tells one.
@@ -46,6 +56,10 @@ export class IdleHours {
   private at = -1;
   private fed = 0;
   private zeroShare = 0;
+  /** Since when the series has been at zero, or not yet watched (idle as far as it knows); none while it has values. */
+  private zeroSince: number | undefined = Number.NEGATIVE_INFINITY;
+  /** The quarter hour it last came back in. */
+  private back = -1;
 
   /** `clock`: the zone whose wall clock tells the time of day, as it does the detector's profiles. */
   constructor(
@@ -68,10 +82,15 @@ export class IdleHours {
       for (let s = from; s <= slot; s++) this.slots[s % RING] = 0;
       this.at = slot;
     }
+    if (value === 0) this.zeroSince ??= now;
+    else {
+      if (this.zeroSince !== undefined && now - this.zeroSince >= SLOT_MS) this.back = slot;
+      this.zeroSince = undefined;
+    }
     if (slot > this.at - RING) {
       const dayBefore = this.did(slot - DAY_SLOTS);
       const mark = value !== 0 ? AT_VALUE : dayBefore & (AT_VALUE | AT_GAP) ? AT_GAP : AT_ZERO;
-      this.slots[slot % RING]! |= mark;
+      this.slots[slot % RING]! |= mark | (this.back === slot ? AT_BACK : 0);
       if (value === 0 && slot > prev && slot - prev < DAY_SLOTS && this.did(prev) & AT_VALUE) {
         const closedNear =
           (this.did(prev - DAY_SLOTS - 1) | this.did(prev - DAY_SLOTS) | this.did(prev - DAY_SLOTS + 1)) &
@@ -91,8 +110,17 @@ export class IdleHours {
     const closing = (this.did(slot) | this.did(slot - 1)) & AT_VALUE ? AT_CLOSED : 0;
     return {
       zero: ((then | after) & (AT_ZERO | closing)) !== 0,
-      value: ((before | then | after) & AT_VALUE) !== 0,
+      value: ((before | then | after) & AT_VALUE) !== 0 && this.backAsADayBefore(slot),
     };
+  }
+
+  /** Whether the series came back just now, near the time it came back a day before. */
+  private backAsADayBefore(slot: number): boolean {
+    if (this.back < 0 || slot - this.back > BACK_NEAR_SLOTS) return false;
+    const then = this.back - DAY_SLOTS;
+    for (let s = then - BACK_NEAR_SLOTS; s <= then + BACK_NEAR_SLOTS; s++)
+      if (this.did(s) & AT_BACK) return true;
+    return false;
   }
 
   private did(slot: number): number {

@@ -670,6 +670,45 @@ describe('the anomaly engine', () => {
     ]);
   });
 
+  // A rate busy in business hours comes back each morning at the time it did a day before, which is
+  // its day; a surge from zero at an hour it had values all along a day before, hours after it came
+  // back (a weekday shop's Saturday), was taken for such a return and reported on none of 16 seeded
+  // runs, through the engine, where createDetector reported it on all.
+  it.each([
+    ['orders', 'on weekdays only', 'on a Saturday at noon'],
+    ['requests', 'on weekdays only', 'on a Saturday at noon'],
+    ['orders', 'every day, at 30 % at weekends', 'on a Saturday at noon'],
+    ['requests', 'every day', 'on a Wednesday at 03:00'],
+    ['orders', 'on weekdays only', 'on a Wednesday at 03:00'],
+  ] as const)('reports a surge of %s busy from 09:00 to 18:00 %s, %s', (series, hours, when) => {
+    const perMinute = (minute: number) => {
+      const day = Math.floor(minute / DAY_CYCLES) % 7;
+      const hour = (minute % DAY_CYCLES) / 60;
+      if (hour < 9 || hour >= 18) return 0;
+      if (day < 5) return 40;
+      return hours === 'every day' ? 40 : hours === 'on weekdays only' ? 0 : 12;
+    };
+    // Sixty minutes at forty more a minute, in the third week (T0 is a Monday).
+    const from = when === 'on a Saturday at noon' ? 19 * DAY_CYCLES + 12 * 60 : 16 * DAY_CYCLES + 3 * 60;
+    const missed: number[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const orders = series === 'orders' ? minuteEngine('orders.placed', 'counter') : undefined;
+      const route = orders ? undefined : minuteRoute();
+      const rand = prng(seed);
+      for (let i = 0; i < from + 120; i++) {
+        const surge = i >= from && i < from + 60 ? poisson(rand, 40) : 0;
+        const count = poisson(rand, perMinute(i)) + surge;
+        if (orders) orders.feed(i, count > 0 ? count : undefined);
+        else route?.feed(i, count, 0);
+      }
+      const surged = (orders ?? route)!.heard.filter(
+        (e) => e.observed > e.expected && e.time >= T0 + from * MINUTE && e.time < T0 + (from + 60) * MINUTE,
+      );
+      if (surged.length === 0) missed.push(seed);
+    }
+    expect(missed).toEqual([]);
+  });
+
   // The detector's profiles were read on UTC: after the clocks changed, the morning's rise and the
   // evening's fall came an hour off the day before by UTC, and were reported as incidents.
   it.each(CLOCK_CHANGES.map((c) => [c.zone, new Date(c.at).toISOString().slice(0, 10), c] as const))(
