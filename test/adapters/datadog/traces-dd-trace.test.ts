@@ -152,6 +152,19 @@ describe("traces: 'dd-trace'", () => {
     }
   });
 
+  it("loads dd-trace from beside the bundle itself when a launcher elsewhere started it, as Lambda's runtime does", () => {
+    const build = join(mkdtempSync(join(tmpdir(), 'sl-gone-build-')), 'build');
+    const built = pathToFileURL(join(build, 'node_modules/sightline/dist/datadog.js')).href;
+    const entry = process.argv[1] as string;
+    // Lambda runs /var/runtime/index.mjs, which imports the handler's bundle from /var/task.
+    process.argv[1] = join(mkdtempSync(join(tmpdir(), 'sl-runtime-')), 'index.mjs');
+    try {
+      expect(typeof loadDdTrace(built).TracerProvider).toBe('function');
+    } finally {
+      process.argv[1] = entry;
+    }
+  });
+
   it("gives the OpenTelemetry API dd-trace's provider until shutdown(), then none", async () => {
     // Act
     const during = trace.getTracer('app').startSpan('api-span');
