@@ -101,6 +101,7 @@ export class SightlineInstance implements Sightline {
   };
   private readonly cleanups: (() => void)[] = [];
   private readonly releases: (() => void)[] = [];
+  private readonly shutdownWaits: (() => Promise<unknown> | undefined)[] = [];
   private readonly globals = noGlobals();
   /** The in-process detector's reader, when `anomaly` is on. */
   readonly anomalyEngine: AnomalyEngine | undefined;
@@ -350,6 +351,11 @@ export class SightlineInstance implements Sightline {
     this.cleanups.push(fn);
   }
 
+  /** Registers work begun elsewhere that shutdown waits for, within its deadline (worker threads' flush). */
+  awaitAtShutdown(fn: () => Promise<unknown> | undefined): void {
+    this.shutdownWaits.push(fn);
+  }
+
   /**
    * Registers what ties the process to this instance (the global slot, outgoing-call tracing):
    * undone at the end of shutdown, or as soon as a new `init()` comes while it shuts down.
@@ -460,7 +466,9 @@ export class SightlineInstance implements Sightline {
           safeCall(() => this.destination.close()),
         ]);
       })();
-    await this.withDeadline(timeoutMs, work);
+    // Alongside its own, not before: a wait to the deadline would leave its own none of it.
+    const waits = () => Promise.all([work(), ...this.shutdownWaits.map((wait) => safeCall(wait))]);
+    await this.withDeadline(timeoutMs, waits);
     // A channel the SDK had not reached by the deadline (its collection still under way), or whose
     // own wait ends a tick later, ends now: nothing stays queued or in flight once this returns.
     for (const channel of this.channels) void safeCall(() => channel.shutdown(0));

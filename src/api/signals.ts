@@ -20,7 +20,13 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
   const threads = isMainThread ? threadFlusher() : undefined;
-  const flushThreads = () => threads?.flush(instance.config.shutdownTimeout);
+  let threadsFlushed: Promise<void> | undefined;
+  const flushThreads = () => {
+    threadsFlushed = threads?.flush(instance.config.shutdownTimeout);
+    return threadsFlushed;
+  };
+  // The service's own handler may end the process once shutdown() is done: not before them.
+  instance.awaitAtShutdown(() => threadsFlushed);
   let draining = false;
   for (const signal of SIGNALS) {
     let flushing = false;

@@ -155,6 +155,23 @@ describe('handleSignals in a process with worker threads, each running sightline
     30_000,
   );
 
+  it("flushes the worker threads before a service's own handler, awaiting obs.shutdown(), calls process.exit()", async () => {
+    const { p, exited, series, close } = await startPool('graceful');
+    try {
+      p.kill('SIGTERM');
+      const outcome = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still running'), 6000)),
+      ]);
+      p.kill('SIGKILL');
+
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect(series()).toEqual(['main.hits', 'thread.hits']);
+    } finally {
+      await close();
+    }
+  }, 30_000);
+
   it('keeps neither the process nor a worker alive: both end on their own, sending their points', async () => {
     const { exited, series, close } = await startPool('return');
     try {

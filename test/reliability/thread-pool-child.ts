@@ -3,8 +3,9 @@
  * handleSignals on, each counting a series of its own: main.hits, thread.hits. argv: <collector
  * url> <pool|terminated|return>. `pool`: one worker waits for tasks, as a pool's do; `terminated`:
  * before it, another worker (counting gone.hits) is ended by worker.terminate(), as a pool ends
- * an idle one; `return`: the worker and the main thread return. Writes `ready` on stderr once the
- * workers have recorded. shutdownTimeout: 2 s, or 10 s with `terminated`.
+ * an idle one; `return`: the worker and the main thread return; `graceful`: the worker is busy for
+ * a while when the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and
+ * calls process.exit(). Writes `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s with `terminated`.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -25,13 +26,28 @@ const start = (series: string) =>
   new Worker(new URL(import.meta.url), { argv: [url, how], workerData: series });
 if (isMainThread) {
   obs.metrics.counter('main.hits').add(1);
-  const pool = () => start('thread.hits').once('message', () => process.stderr.write('ready\n'));
+  const pool = () => {
+    const worker = start('thread.hits');
+    worker.once('message', () => {
+      if (how === 'graceful') worker.postMessage('busy');
+      process.stderr.write('ready\n');
+    });
+  };
+  if (how === 'graceful')
+    process.on('SIGTERM', async () => {
+      await obs.shutdown();
+      process.exit(0);
+    });
   if (how === 'terminated') {
     const idle = start('gone.hits');
     idle.once('message', () => void idle.terminate().then(pool));
   } else pool();
 } else {
   obs.metrics.counter(workerData as string).add(1);
-  if (how !== 'return') parentPort?.on('message', () => {});
+  if (how !== 'return')
+    parentPort?.on('message', () => {
+      // A task under way: the flush the signal asks for waits for it.
+      for (const until = Date.now() + 600; Date.now() < until; );
+    });
   parentPort?.postMessage('recorded');
 }
