@@ -21,13 +21,16 @@ const AT_CLOSED = 8;
 /** Values after a quarter hour or more at zero: it came back here. */
 const AT_BACK = 16;
 /**
- * Quarter hours either side of the one it came back in a day before in which a return is its day,
- * and after its return in which a rise is still that return: a business opens earlier or later from
- * one day to the next, and the detector sees an opening only a quarter hour or so after it. A return
- * hours off that (a weekday business's Saturday surge, at an hour it had been busy since the morning
- * on Friday), or a rise hours after it, is no opening.
+ * Quarter hours after its return in which a rise is still that return: the detector sees an opening
+ * only a quarter hour or so after it. A rise hours after it is no opening.
  */
 const BACK_NEAR_SLOTS = 2;
+/**
+ * Quarter hours either side of the one it came back in a day before in which a return is its day: a
+ * shop opens at 08:30 one day and 09:30 the next. A return hours off that (a weekday business's
+ * Saturday surge, at an hour it had been busy since the morning on Friday) is no opening.
+ */
+const BACK_DAY_SLOTS = 4;
 /**
  * Share of a rate's values at zero over about the last day from which it is a rate that stops for
  * hours every day (traffic at night, a job's output), as the detector tells one.
@@ -118,7 +121,7 @@ export class IdleHours {
   private backAsADayBefore(slot: number): boolean {
     if (this.back < 0 || slot - this.back > BACK_NEAR_SLOTS) return false;
     const then = this.back - DAY_SLOTS;
-    for (let s = then - BACK_NEAR_SLOTS; s <= then + BACK_NEAR_SLOTS; s++)
+    for (let s = then - BACK_DAY_SLOTS; s <= then + BACK_DAY_SLOTS; s++)
       if (this.did(s) & AT_BACK) return true;
     return false;
   }

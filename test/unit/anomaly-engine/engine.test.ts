@@ -709,6 +709,36 @@ describe('the anomaly engine', () => {
     expect(missed).toEqual([]);
   });
 
+  // A shop opens at 08:30 one day and 09:20 the next: its return near the time it came back a day
+  // before is its day. Only one within half an hour of it was, so the later openings were reported as
+  // surges on 12 of 16 seeded runs of each, where before none were.
+  it.each(['orders', 'requests'] as const)(
+    'takes %s back at their level an hour off a day before for their opening',
+    (series) => {
+      const opens = (day: number) => (day % 2 === 0 ? 8 * 60 + 30 : 9 * 60 + 20);
+      const surged: string[] = [];
+      for (let seed = 1; seed <= 16; seed++) {
+        const orders = series === 'orders' ? minuteEngine('orders.placed', 'counter') : undefined;
+        const route = orders ? undefined : minuteRoute();
+        const rand = prng(seed);
+        for (let i = 0; i < 6 * DAY_CYCLES; i++) {
+          const minute = i % DAY_CYCLES;
+          const open = minute >= opens(Math.floor(i / DAY_CYCLES)) && minute < 18 * 60;
+          const count = poisson(rand, open ? 40 : 0);
+          if (orders) orders.feed(i, count > 0 ? count : undefined);
+          else route?.feed(i, count, 0);
+        }
+        for (const e of (orders ?? route)!.heard) {
+          const day = Math.floor((e.time - T0) / MINUTE / DAY_CYCLES);
+          const minute = ((e.time - T0) / MINUTE) % DAY_CYCLES;
+          if (e.observed > e.expected && day % 2 === 1 && minute >= opens(day) && minute < opens(day) + 60)
+            surged.push(`seed ${seed} day ${day}`);
+        }
+      }
+      expect(surged).toEqual([]);
+    },
+  );
+
   // The detector's profiles were read on UTC: after the clocks changed, the morning's rise and the
   // evening's fall came an hour off the day before by UTC, and were reported as incidents.
   it.each(CLOCK_CHANGES.map((c) => [c.zone, new Date(c.at).toISOString().slice(0, 10), c] as const))(
