@@ -17,11 +17,12 @@ import {
 import { isCopiedTraceparent, rememberRootCall } from './copied-traceparent.js';
 import {
   type HeadFields,
-  headField,
   headFieldsSetter,
   headHasField,
   headWithout,
   setHead,
+  type TraceFields,
+  traceFieldsOfHead,
   unsentHead,
 } from './written-head.js';
 
@@ -133,8 +134,16 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const made = request.headersSent ? undefined : fieldsOf(request);
   request.once('socket', () => {
     try {
-      replaceCopiedTraceparent(obs, request, call, callerSpanId);
-      if (made !== undefined) keepRulesOfLateFields(obs, request, call, made);
+      // A request ended before its connection has its head written out: read it, and its trace
+      // fields, once for both rules.
+      let head = request.headersSent ? unsentHead(request) : undefined;
+      if (request.headersSent && head === undefined) return;
+      let now = fieldsOf(request, head);
+      if (replaceCopiedTraceparent(obs, request, call, callerSpanId, head, now.traceparent)) {
+        head = request.headersSent ? unsentHead(request) : undefined;
+        now = fieldsOf(request, head);
+      }
+      if (made !== undefined) keepRulesOfLateFields(obs, request, call, made, head, now);
     } catch {
       // Tracing one call is never worth breaking it.
     }
@@ -163,33 +172,28 @@ function replaceCopiedTraceparent(
   request: ClientRequest,
   call: ClientCall,
   callerSpanId: string | undefined,
-): void {
-  const head = request.headersSent ? unsentHead(request) : undefined;
-  if (request.headersSent && head === undefined) return;
-  const sent = head === undefined ? request.getHeader('traceparent') : headField(head, 'traceparent');
-  if (!isCopiedTraceparent(sent, call.span.spanContext(), callerSpanId)) return;
+  head: string | undefined,
+  sent: string | undefined,
+): boolean {
+  if (!isCopiedTraceparent(sent, call.span.spanContext(), callerSpanId)) return false;
   const propagator = propagatorOf(obs);
   const copied = propagator.fields().filter((field) => field !== 'baggage');
   if (head === undefined) {
     for (const field of copied) request.removeHeader(field);
     propagator.inject(call.context, request, withoutBaggage(setter.set));
-    return;
+    return true;
   }
   const fields: HeadFields = [];
   propagator.inject(call.context, fields, withoutBaggage(headFieldsSetter.set));
   setHead(request, copied.reduce(headWithout, head), fields);
+  return true;
 }
 
-/** The trace fields a request has, as text, from its headers or the head it has written out. */
-interface TraceFields {
-  readonly traceparent: string | undefined;
-  readonly tracestate: string | undefined;
-  readonly baggage: string | undefined;
-}
-
+/** The trace fields a request has, from its headers or the head it has written out. */
 function fieldsOf(request: ClientRequest, head?: string): TraceFields {
+  if (head !== undefined) return traceFieldsOfHead(head);
   const read = (name: string) => {
-    const value = head === undefined ? request.getHeader(name) : headField(head, name);
+    const value = request.getHeader(name);
     return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
   };
   return { traceparent: read('traceparent'), tracestate: read('tracestate'), baggage: read('baggage') };
@@ -205,10 +209,9 @@ function keepRulesOfLateFields(
   request: ClientRequest,
   call: ClientCall,
   made: TraceFields,
+  head: string | undefined,
+  now: TraceFields,
 ): void {
-  const head = request.headersSent ? unsentHead(request) : undefined;
-  if (request.headersSent && head === undefined) return;
-  const now = fieldsOf(request, head);
   if (now.tracestate === made.tracestate && now.baggage === made.baggage) return;
   const own: Record<string, string> = {};
   propagatorOf(obs).inject(call.context, own, defaultTextMapSetter);

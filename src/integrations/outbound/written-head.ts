@@ -29,10 +29,26 @@ export function headHasField(head: string, name: string): boolean {
   return head.toLowerCase().includes(`\r\n${name}:`);
 }
 
-/** The value of the head's first `name` field (lower case), or undefined. */
-export function headField(head: string, name: string): string | undefined {
-  const line = head.split('\r\n').find((line, i) => i > 0 && line.toLowerCase().startsWith(`${name}:`));
-  return line?.slice(name.length + 1).trim();
+/** The trace fields a request has, as text. */
+export interface TraceFields {
+  traceparent: string | undefined;
+  tracestate: string | undefined;
+  baggage: string | undefined;
+}
+
+/** The head's first `traceparent`, `tracestate` and `baggage` fields, read in one pass. */
+export function traceFieldsOfHead(head: string): TraceFields {
+  const found: TraceFields = { traceparent: undefined, tracestate: undefined, baggage: undefined };
+  const lines = head.split('\r\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).toLowerCase();
+    if ((name === 'traceparent' || name === 'tracestate' || name === 'baggage') && found[name] === undefined)
+      found[name] = line.slice(colon + 1).trim();
+  }
+  return found;
 }
 
 /** The head without its `name` fields (lower case). */
