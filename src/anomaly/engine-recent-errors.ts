@@ -73,12 +73,7 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   const usual = usualShareAtMost(u);
   if (usual === undefined || w.cycles === 0) return undefined;
   const share = Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
-  let errors = 0;
-  let requests = 0;
-  for (let i = 0; i < w.cycles; i++) {
-    errors += w.errors[i]!;
-    requests += w.requests[i]!;
-  }
+  const { errors, requests } = recentTotals(w);
   if (errors <= LEAST_RISE * share * requests) return undefined;
   // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance. Until
   // the route's blocks tell its clumps, those its recent cycles show count too.
@@ -90,6 +85,17 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
   return { observed: errors / requests, expected: share, upper, requests, cycles: w.cycles };
+}
+
+/** The errors and requests the recent cycles hold. */
+export function recentTotals(w: RecentErrors): { errors: number; requests: number } {
+  let errors = 0;
+  let requests = 0;
+  for (let i = 0; i < w.cycles; i++) {
+    errors += w.errors[i]!;
+    requests += w.requests[i]!;
+  }
+  return { errors, requests };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type OddRecentErrors,
   oddRecentErrors,
   type RecentErrors,
+  recentTotals,
 } from './engine-recent-errors.js';
 import {
   heldADay,
@@ -101,12 +102,7 @@ export function oddSlowShare(s: SlowShare): OddSlowShare | undefined {
 export function stillSlow(s: SlowShare): boolean {
   const usual = s.bound < 0 ? undefined : usualShareAtMost(s.usual[s.bound]!);
   if (usual === undefined) return false;
-  let over = 0;
-  let requests = 0;
-  for (let i = 0; i < s.recent.cycles; i++) {
-    over += s.recent.errors[i]!;
-    requests += s.recent.requests[i]!;
-  }
+  const { errors: over, requests } = recentTotals(s.recent);
   return over > usual * requests;
 }
 
