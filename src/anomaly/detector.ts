@@ -1167,10 +1167,15 @@ export class StreamingDetector implements Detector {
    */
   private loneDistance(predA: number, sigA: number, sigma: number, n: number): number {
     const s = this.s;
-    if (n <= this.o.warmup || Math.abs(predA - forward(0, this.transform, 1)) <= K.huber * sigA) {
+    if (n <= this.o.warmup || this.bandHoldsZero(predA, sigA)) {
       return Number.POSITIVE_INFINITY;
     }
     return K.loneRange * Math.max(s[F.maxSeen]! - s[F.minSeen]!, 2 * K.bandK * sigma);
+  }
+
+  /** Whether the level's band holds zero (a route that never failed): its bursts are its only scale. */
+  private bandHoldsZero(predA: number, sigA: number): boolean {
+    return Math.abs(predA - forward(0, this.transform, 1)) <= K.huber * sigA;
   }
 
   /**
@@ -1370,7 +1375,7 @@ export class StreamingDetector implements Detector {
     // The value as the level takes it: one absurd point (a duration since 0, bytes for megabytes)
     // would otherwise lift the noise floor with it and widen the band for days. A level whose band
     // holds zero (a route that never failed) has no scale to clip against: its bursts are the scale.
-    const atZero = Math.abs(predA - forward(0, this.transform, 1)) <= h * sigA;
+    const atZero = this.bandHoldsZero(predA, sigA);
     s[F.typical]! += (n < 50 ? 1 / n : ewAlpha(500)) * (Math.abs(atZero ? y : predA + rA) - s[F.typical]!);
     const eA = Math.abs(y - predA);
     const eB = Math.abs(y - predB);
