@@ -1,7 +1,9 @@
 import {
+  type BaggageEntry,
   type Context,
   defaultTextMapGetter,
   isSpanContextValid,
+  propagation,
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
@@ -63,7 +65,8 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
       }
-      if (dd == null) return ctx;
+      const parent = withExtractedBaggage(tracer, ctx);
+      if (dd == null) return parent;
       const priority = dd._sampling?.priority;
       const remote: Bridged = {
         traceId: dd.toTraceId(true),
@@ -72,10 +75,31 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
         isRemote: true,
         _ddContext: dd,
       };
-      return isSpanContextValid(remote) ? trace.setSpanContext(ctx, remote) : ctx;
+      return isSpanContextValid(remote) ? trace.setSpanContext(parent, remote) : parent;
     },
     fields: () => FIELDS,
   };
+}
+
+/**
+ * The context with the baggage dd-trace's extract read. dd-trace keeps it in a store of its own,
+ * which its context manager empties on entering a context without OpenTelemetry baggage, as the
+ * request's is: left there, the caller's baggage never reached the handler nor the calls out.
+ */
+function withExtractedBaggage(tracer: DdTraceTracer, ctx: Context): Context {
+  let items: Record<string, string> | undefined;
+  try {
+    items = tracer.getAllBaggageItems?.();
+  } catch {
+    return ctx;
+  }
+  if (items == null) return ctx;
+  let entries: Record<string, BaggageEntry> | undefined;
+  for (const key of Object.keys(items)) {
+    entries ??= {};
+    entries[key] = { value: String(items[key]) };
+  }
+  return entries === undefined ? ctx : propagation.setBaggage(ctx, propagation.createBaggage(entries));
 }
 
 /** The carrier as the plain object of lower-case header names dd-trace reads. */

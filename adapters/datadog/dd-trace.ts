@@ -25,6 +25,8 @@ export interface DdTraceTracer {
   /** Writes the context's headers in the styles DD_TRACE_PROPAGATION_STYLE names. */
   inject(context: DdSpanContext, format: 'http_headers', carrier: Record<string, unknown>): void;
   extract(format: 'http_headers', carrier: Record<string, unknown>): DdSpanContext | null;
+  /** The baggage of the current context, where `extract` puts a request's (dd-trace 5.112 and 6). */
+  getAllBaggageItems?(): Record<string, string>;
   readonly TracerProvider: new (config?: Record<string, unknown>) => DdTraceProvider;
   /** dd-trace's own tracer and its Agent exporter, whose `flush` calls back once the Agent answered. */
   readonly _tracer?: { readonly _exporter?: { flush?(done: () => void): void } };

@@ -139,5 +139,11 @@ describe.each([
     const fromW3c = serverSpanIn(BigInt('0xa3ce929d0e0e4736').toString());
     expect(fromW3c.meta['_dd.p.tid']).toBe('4bf92f3577b34da6');
     expect(reserve[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
+    // The upstream's baggage goes on with the trace, and without one.
+    expect(reserve.map((c) => c.headers.baggage)).toEqual([
+      'tenant=acme,region=eu',
+      'tenant=globex',
+      'tenant=initech',
+    ]);
   });
 });

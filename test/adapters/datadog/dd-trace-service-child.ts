@@ -1,8 +1,8 @@
 /**
  * A service on dd-trace: an Express route that logs and calls another service, then routes that
  * fail (an Express and a Fastify handler throwing, a call out refused) and one that continues
- * the traces of upstream services (Datadog headers, then W3C ones), shut down and exited right
- * after. Prints its log lines and the dd-trace package it loaded as JSON.
+ * the traces of upstream services (Datadog headers, then W3C ones, then baggage alone), shut down
+ * and exited right after. Prints its log lines and the dd-trace package it loaded as JSON.
  * argv: <agent url> <downstream url>.
  */
 import { createServer } from 'node:http';
@@ -77,8 +77,13 @@ await upstream({
   'x-datadog-trace-id': '1234567890123456789',
   'x-datadog-parent-id': '987654321',
   'x-datadog-sampling-priority': '2',
+  baggage: 'tenant=acme,region=eu',
 });
-await upstream({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+await upstream({
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  baggage: 'tenant=globex',
+});
+await upstream({ baggage: 'tenant=initech' });
 await close(server);
 
 const fastify = Fastify();
