@@ -11,7 +11,7 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 
 /** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
@@ -37,10 +37,13 @@ const FIELDS = [
  * W3C propagator, which ignored an upstream's Datadog headers (a caller sending only those started
  * a trace of its own) and dropped the high half of a 128-bit trace id (`_dd.p.tid`) on the way to
  * the Agent. A context dd-trace extracted stays whole on the bridge's spans; a span context that
- * is not dd-trace's goes out as W3C headers.
+ * is not dd-trace's, or none (a call made with a traceparent of its own), goes out as W3C headers,
+ * with the context's baggage, which dd-trace writes only beside a span of its own.
  */
 export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
-  const w3c = new W3CTraceContextPropagator();
+  const w3c = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
   return {
     inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
       const dd = (trace.getSpanContext(ctx) as Bridged | undefined)?._ddContext;

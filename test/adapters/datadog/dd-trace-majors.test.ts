@@ -139,11 +139,15 @@ describe.each([
     const fromW3c = serverSpanIn(BigInt('0xa3ce929d0e0e4736').toString());
     expect(fromW3c.meta['_dd.p.tid']).toBe('4bf92f3577b34da6');
     expect(reserve[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
-    // The upstream's baggage goes on with the trace, and without one.
-    expect(reserve.map((c) => c.headers.baggage)).toEqual([
-      'tenant=acme,region=eu',
-      'tenant=globex',
-      'tenant=initech',
-    ]);
+    // The upstream's baggage goes on with the trace, and without one, also beside a traceparent
+    // the call was made with, which stays.
+    const baggage = ['tenant=acme,region=eu', 'tenant=globex', 'tenant=initech'];
+    expect(reserve.map((c) => c.headers.baggage)).toEqual(baggage);
+    const relay = run.calls.filter((c) => c.path === '/relay');
+    expect(relay.map((c) => c.headers.baggage)).toEqual(baggage);
+    for (const c of relay) {
+      expect(c.headers.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+      expect(c.headers['x-datadog-trace-id']).toBeUndefined();
+    }
   });
 });

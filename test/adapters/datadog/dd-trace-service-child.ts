@@ -62,6 +62,9 @@ app.get('/stock', async (_req, res) => {
 });
 app.get('/handoff', async (_req, res) => {
   await (await fetch(`${downstream}/reserve`)).text();
+  // A call that names its own trace, as a relay passing on another's does.
+  const relayed = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  await (await fetch(`${downstream}/relay`, { headers: { traceparent: relayed } })).text();
   res.send('ok');
 });
 app.use(expressErrorHandler());
