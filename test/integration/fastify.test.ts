@@ -1,5 +1,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -44,6 +46,9 @@ const obs = init({
   handleSignals: false,
   logStream: { write: (line: string) => rawLines.push(line) },
 });
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url));
+const TLS = { cert: fixture('intake-cert.pem'), key: fixture('intake-key.pem') };
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
@@ -735,6 +740,41 @@ describe('sightlineFastify timeouts and options', () => {
     expect(span!.attributes['http.response.status_code']).toBeUndefined();
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
     session.close();
+    await local.close();
+  });
+
+  it('over HTTP/2 with HTTP/1 allowed, names protocol version 2 as the semantic conventions do, and 1.1', async () => {
+    const local = Fastify({ http2: true, https: { ...TLS, allowHTTP1: true } });
+    await local.register(sightlineFastify, { accessLog: false });
+    local.get('/version/:via', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const session = http2.connect(url, { ca: TLS.cert });
+    await new Promise((resolve) =>
+      session.request({ ':path': '/version/h2' }).resume().on('end', resolve).end(),
+    );
+    session.close();
+    await new Promise((resolve, reject) =>
+      https
+        .get(`${url}/version/h1`, { ca: TLS.cert }, (res) => res.resume().on('end', resolve))
+        .on('error', reject),
+    );
+    const spans = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER, 2);
+    const seen = (s: (typeof spans)[number]) => [
+      s.attributes['url.path'],
+      s.attributes['url.scheme'],
+      s.attributes['network.protocol.version'],
+    ];
+    expect(spans.map(seen).sort()).toEqual([
+      ['/version/h1', 'https', '1.1'],
+      ['/version/h2', 'https', '2'],
+    ]);
+    const match = { 'http.route': '/version/:via', 'url.scheme': 'https' };
+    const h2 = await durationPoint(obs, memory, 'http.server.request.duration', {
+      ...match,
+      'network.protocol.version': '2',
+    });
+    expect(h2?.value).toMatchObject({ count: 1 });
     await local.close();
   });
 

@@ -154,7 +154,7 @@ export class ServerRequest {
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
   private readonly scheme: 'http' | 'https';
-  /** Node's parser takes four versions only (0.9, 1.0, 1.1, 2.0): the duration's series stay few. */
+  /** Four versions only (0.9, 1.0, 1.1 and 2): the duration's series stay few. */
   private readonly protocolVersion: string | undefined;
   private readonly startedAt: number;
   private readonly active: ActiveSeries | ActiveUpgrade;
@@ -202,9 +202,11 @@ export class ServerRequest {
     }
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
-    if (info.httpVersion !== undefined) attributes['network.protocol.version'] = info.httpVersion;
+    // Node's HTTP/2 compatibility API reads `2.0`; the semantic conventions name that version `2`.
+    const protocolVersion = info.httpVersion === '2.0' ? '2' : info.httpVersion;
+    if (protocolVersion !== undefined) attributes['network.protocol.version'] = protocolVersion;
     this.scheme = scheme;
-    this.protocolVersion = info.httpVersion;
+    this.protocolVersion = protocolVersion;
     // Known at the start, the route reaches samplers and span processors, as the semantic
     // conventions ask, and the span needs no renaming at the end.
     this.startRoute = info.route;
