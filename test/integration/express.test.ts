@@ -1,4 +1,6 @@
 import http, { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -15,6 +17,7 @@ import {
   close,
   deferred,
   heldRequests,
+  hostlessGet,
   listen,
   request,
   unfinishedUpload,
@@ -417,6 +420,27 @@ describe.each([
       '/api/v1/items/9',
     ]);
     expect(memory.spans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
+  });
+
+  it('names no server port for a request without a Host header, over TCP or a Unix socket', async () => {
+    const unixServer = createServer(httpServer.listeners('request')[0] as http.RequestListener);
+    const socketPath = join(tmpdir(), `sightline-express-${process.pid}.sock`);
+    await new Promise<void>((resolve) => unixServer.listen(socketPath, resolve));
+    const { hostname, port } = new URL(base);
+    expect(await hostlessGet({ host: hostname, port: Number(port) }, '/users/tcp')).toBe(200);
+    expect(await hostlessGet({ path: socketPath }, '/users/unix')).toBe(200);
+    await close(unixServer);
+    const spans = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER, 2);
+    // Not port 80, where neither was received: without a Host header the port is not known.
+    expect(
+      spans
+        .map((s) => [s.attributes['url.path'], s.attributes['server.address'], s.attributes['server.port']])
+        .sort(),
+    ).toEqual([
+      ['/users/tcp', undefined, undefined],
+      ['/users/unix', undefined, undefined],
+    ]);
+    expect(spans.map((s) => s.attributes['network.protocol.version'])).toEqual(['1.0', '1.0']);
   });
 
   it.each([

@@ -15,6 +15,7 @@ import {
   bodyUntilClosed,
   deferred,
   heldRequests,
+  hostlessGet,
   request,
   unfinishedUpload,
   webSocketSession,
@@ -321,6 +322,17 @@ describe('sightlineFastify', () => {
       '/v1/stores/s1/items/9',
     ]);
     expect(memory.spans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
+  });
+
+  it('names no server port for a request without a Host header, not the default 80', async () => {
+    const { hostname, port } = new URL(base);
+    expect(await hostlessGet({ host: hostname, port: Number(port) }, '/items/no-host')).toBe(200);
+    const [span] = await waitForSpans(obs, memory, server('/items/no-host'));
+    expect([span!.attributes['server.address'], span!.attributes['server.port']]).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(span!.attributes['network.protocol.version']).toBe('1.0');
   });
 
   it('continues the caller trace from traceparent and reads baggage', async () => {

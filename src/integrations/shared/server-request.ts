@@ -190,8 +190,13 @@ export class ServerRequest {
       typeof authority === 'string' ? authority : undefined,
       scheme === 'https' ? 443 : 80,
     );
-    if (host.address !== undefined) attributes['server.address'] = host.address;
-    attributes['server.port'] = host.port;
+    // Without a host (an HTTP/1.0 request with no Host header, a health check's) the port the
+    // client asked for is not known either: the scheme's default would name a port the server may
+    // not listen on, or none at all on a Unix socket.
+    if (host.address !== undefined) {
+      attributes['server.address'] = host.address;
+      attributes['server.port'] = host.port;
+    }
     const clientAddress = proxied?.clientAddress ?? info.peerAddress;
     if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
     // Unless a trusted proxy named the client, the peer is the client, already named: two

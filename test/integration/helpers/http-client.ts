@@ -90,6 +90,28 @@ export function absoluteFormGet(base: string, path: string): Promise<number> {
 }
 
 /**
+ * A GET in HTTP/1.0 with no Host header, as a load balancer's health check may send it, over TCP
+ * or a Unix socket; resolves with its status.
+ */
+export function hostlessGet(
+  to: { host: string; port: number } | { path: string },
+  path: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(to);
+    let reply = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      reply += chunk;
+    });
+    // HTTP/1.0: the server closes the connection once it has answered.
+    socket.on('end', () => resolve(Number(reply.slice(9, 12))));
+    socket.on('error', reject);
+    socket.write(`GET ${path} HTTP/1.0\r\n\r\n`);
+  });
+}
+
+/**
  * Sends `requests` (`GET /a`, or `POST /b` with a small JSON body) pipelined on one connection,
  * each answer queued behind the one before, and drops the connection once `serverGotThem` resolves.
  */
