@@ -5,6 +5,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TextMapPropagator,
   trace,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
@@ -127,12 +128,25 @@ export function tracedContext(
   return isTracingSuppressed(caller) || isUntracedOrigin(obs, origin) ? undefined : caller;
 }
 
+/** The header dd-trace's Datadog style names a trace in. */
+const DATADOG_TRACE_ID = 'x-datadog-trace-id';
+
 /**
- * The context whose fields go out with the call. A traceparent the caller set by hand stays (two
- * would make the header invalid) with its tracestate; the context's baggage still goes with it.
+ * Whether the call was made with the header that names its trace: a `traceparent`, or the
+ * `x-datadog-trace-id` of dd-trace's styles when the propagator writes those. Its trace is the
+ * caller's: the propagator's own beside it would be a second value of the header (fetch sends
+ * both, read as `987654321, 9068...`) or a traceparent naming another trace.
  */
-export function propagatedContext(ctx: Context, callerTraceparent: boolean): Context {
-  return callerTraceparent ? trace.deleteSpan(ctx) : ctx;
+export function madeInTrace(propagator: TextMapPropagator, has: (name: string) => boolean): boolean {
+  return has('traceparent') || (has(DATADOG_TRACE_ID) && propagator.fields().includes(DATADOG_TRACE_ID));
+}
+
+/**
+ * The context whose fields go out with the call. The trace header the caller set by hand stays
+ * (two would make the header invalid) with its tracestate; the context's baggage still goes with it.
+ */
+export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
+  return callerTrace ? trace.deleteSpan(ctx) : ctx;
 }
 
 /** Where a URL points: its origin, and its host and port (the scheme's when none is given). */

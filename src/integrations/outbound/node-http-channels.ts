@@ -10,6 +10,7 @@ import {
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
+  madeInTrace,
   propagatedContext,
   startClientCall,
   urlInfo,
@@ -122,12 +123,12 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);
-  const callerTraceparent = hasTraceparent(request);
-  propagate(obs, request, call.context, callerTraceparent);
+  const callerTrace = madeInTrace(propagatorOf(obs), (name) => hasField(request, name));
+  propagate(obs, request, call.context, callerTrace);
   request.once('close', endOnClose);
   // A traceparent the request was made with is the caller's (one set by hand, or a second tracer's
   // such as dd-trace's with its plugins on), even in the caller's trace: it stays.
-  if (callerTraceparent) return;
+  if (callerTrace) return;
   // Headers set once the request is made are all in when it gets its connection, before it sends them.
   const callerSpanId = trace.getSpanContext(context.active())?.spanId;
   if (callerSpanId === undefined) rememberRootCall(call.span.spanContext().spanId);
@@ -242,25 +243,25 @@ function keepRulesOfLateFields(
  * Context): one the caller set without a traceparent would pass for this span's, so only the
  * context's is sent.
  */
-function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerTraceparent: boolean): void {
+function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerTrace: boolean): void {
   const propagator = propagatorOf(obs);
   if (!request.headersSent) {
-    if (!callerTraceparent) request.removeHeader('tracestate');
-    propagator.inject(propagatedContext(ctx, callerTraceparent), request, setter);
+    if (!callerTrace) request.removeHeader('tracestate');
+    propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
     return;
   }
   const head = unsentHead(request);
   if (head === undefined) return;
   const fields: HeadFields = [];
-  propagator.inject(propagatedContext(ctx, callerTraceparent), fields, headFieldsSetter);
-  setHead(request, callerTraceparent ? head : headWithout(head, 'tracestate'), fields);
+  propagator.inject(propagatedContext(ctx, callerTrace), fields, headFieldsSetter);
+  setHead(request, callerTrace ? head : headWithout(head, 'tracestate'), fields);
 }
 
-/** Whether the request has a traceparent, in its headers or in the head it has written out. */
-function hasTraceparent(request: ClientRequest): boolean {
-  if (!request.headersSent) return request.getHeader('traceparent') !== undefined;
+/** Whether the request has the field, in its headers or in the head it has written out. */
+function hasField(request: ClientRequest, name: string): boolean {
+  if (!request.headersSent) return request.getHeader(name) !== undefined;
   const head = unsentHead(request);
-  return head !== undefined && headHasField(head, 'traceparent');
+  return head !== undefined && headHasField(head, name);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   absoluteFormTarget,
   type ClientCall,
   cleanUrl,
+  madeInTrace,
   propagatedContext,
   startClientCall,
   tracedContext,
@@ -75,12 +76,12 @@ const setter = {
 
 function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: Context): void {
   if (typeof request.addHeader !== 'function') return;
-  const callerTraceparent = hasHeader(request.headers, 'traceparent');
+  const callerTrace = madeInTrace(propagator, (name) => hasHeader(request.headers, name));
   // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
   // traceparent would pass for this span's, so only the context's is sent.
-  if (!callerTraceparent) removeHeader(request, 'tracestate');
+  if (!callerTrace) removeHeader(request, 'tracestate');
   // The context's baggage goes in a header of its own after the caller's: the server reads one list.
-  propagator.inject(propagatedContext(ctx, callerTraceparent), request, setter);
+  propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
 }
 
 export function onUndiciCreate(obs: Sightline, message: unknown): void {

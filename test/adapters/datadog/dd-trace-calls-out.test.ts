@@ -1,0 +1,57 @@
+import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDdTrace } from '../../../adapters/datadog/dd-trace.js';
+import { getSightline } from '../../../src/index.js';
+import { close, listen } from '../../integration/helpers/http-client.js';
+import { start } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+// dd-trace initialises once per process: this file starts it for calls out of a dd-trace service.
+let agent: IntakeServer | undefined;
+afterAll(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await agent?.close();
+});
+
+describe("traces: 'dd-trace', calls out", () => {
+  it("sends the Datadog headers a call was made with as they are, without the span's beside them, by fetch and node:http", async () => {
+    agent = await IntakeServer.start();
+    const { obs } = start(
+      agent,
+      { metrics: 'none', events: false, traces: 'dd-trace', endpoints: { traces: agent.url('') } },
+      { outbound: true },
+    );
+    const got: IncomingHttpHeaders[] = [];
+    const downstream = createServer((req, res) => {
+      got.push(req.headers);
+      res.end('ok');
+    });
+    const url = await listen(downstream);
+    // A call passing on another trace, named in Datadog's headers as a relay or a job runner sets them.
+    const named = {
+      'x-datadog-trace-id': '987654321',
+      'x-datadog-parent-id': '123456',
+      'x-datadog-sampling-priority': '1',
+      baggage: 'tenant=acme',
+    };
+    await obs.trace('relay', async () => {
+      await (await fetch(`${url}/by-fetch`, { headers: named })).text();
+      await new Promise<void>((resolve, reject) => {
+        request(`${url}/by-http`, { headers: named }, (res) => res.resume().on('end', resolve))
+          .on('error', reject)
+          .end();
+      });
+    });
+    await close(downstream);
+
+    const tracer = loadDdTrace();
+    expect(got).toHaveLength(2);
+    for (const headers of got) {
+      expect(headers).toMatchObject(named);
+      // One trace only: a traceparent of the span's would name another.
+      expect(headers.traceparent).toBeUndefined();
+      const read = tracer.extract('http_headers', headers as Record<string, unknown>)!;
+      expect([read.toTraceId(), read.toSpanId()]).toEqual(['987654321', '123456']);
+    }
+  });
+});
