@@ -1,6 +1,5 @@
 import { hostname as osHostname } from 'node:os';
 import type { TextMapPropagator } from '@opentelemetry/api';
-import type { Diag } from '../../src/diag/diag.js';
 import {
   type AdapterContext,
   type AdapterParts,
@@ -158,7 +157,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     channels.push(channel);
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
-    const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx.diag);
+    const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx);
     parts.tracerProvider = bridgeDdTraceSpans(provider);
     parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
@@ -181,7 +180,7 @@ function startDdTrace(
   tracer: DdTraceTracer,
   opts: ResolvedOptions,
   identity: ServiceTags,
-  diag: Diag,
+  { diag, sampling }: AdapterContext,
 ): { provider: DdTraceProvider; propagator: TextMapPropagator; agentUrl: string } {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
@@ -198,6 +197,9 @@ function startDdTrace(
     plugins: false,
     logInjection: false,
     startupLogs: false,
+    // dd-trace's own sampler decides its spans: without the ratio, a profile's `sampling: 0.1`
+    // kept every trace dd-trace's default kept. At 1 (also the default) its default stays.
+    ...(sampling < 1 ? { sampleRate: sampling } : {}),
     ...opts.ddTrace,
   };
   tracer.init(options);

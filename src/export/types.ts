@@ -103,6 +103,11 @@ export interface AdapterContext {
    * so events need no credentials either.
    */
   readonly anomalyEvents: boolean;
+  /**
+   * The share of new traces kept (`sampling`), for a tracer provider of the adapter's own, which
+   * sightline's sampler does not decide.
+   */
+  readonly sampling: number;
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */

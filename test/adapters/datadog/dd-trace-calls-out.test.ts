@@ -1,26 +1,16 @@
 import { createServer, type IncomingHttpHeaders, request } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDdTrace } from '../../../adapters/datadog/dd-trace.js';
-import { getSightline } from '../../../src/index.js';
 import { close, listen } from '../../integration/helpers/http-client.js';
-import { start } from './helpers.js';
-import { IntakeServer } from './intake-server.js';
+import { agentOfFile, ddTraceOptions, start } from './helpers.js';
 
 // dd-trace initialises once per process: this file starts it for calls out of a dd-trace service.
-let agent: IntakeServer | undefined;
-afterAll(async () => {
-  await getSightline()?.shutdown({ timeoutMs: 2000 });
-  await agent?.close();
-});
+const startAgent = agentOfFile();
 
 describe("traces: 'dd-trace', calls out", () => {
   it("sends the Datadog headers a call was made with as they are, without the span's beside them, by fetch and node:http", async () => {
-    agent = await IntakeServer.start();
-    const { obs } = start(
-      agent,
-      { metrics: 'none', events: false, traces: 'dd-trace', endpoints: { traces: agent.url('') } },
-      { outbound: true },
-    );
+    const agent = await startAgent();
+    const { obs } = start(agent, ddTraceOptions(agent), { outbound: true });
     const got: IncomingHttpHeaders[] = [];
     const downstream = createServer((req, res) => {
       got.push(req.headers);

@@ -1,8 +1,10 @@
 import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
-import { init } from '../../../src/index.js';
+import { afterAll } from 'vitest';
+import { getSightline, init } from '../../../src/index.js';
 import { goldenFiles } from '../harness.js';
-import type { IntakeServer } from './intake-server.js';
+import { IntakeServer } from './intake-server.js';
+import { decodeTraces, type Span } from './msgpack.js';
 
 /** A made-up API key; tests search every output for it. */
 export const KEY = 'ddsentinel0000000000000000000042';
@@ -58,3 +60,37 @@ export function userSeries(server: IntakeServer): Record<string, any>[] {
 }
 
 export const expectGolden = goldenFiles('datadog');
+
+/**
+ * The loopback Agent of a file whose tests start dd-trace (once per process), started on the
+ * first call; sightline is shut down and the Agent closed after the file's tests.
+ */
+export function agentOfFile(): () => Promise<IntakeServer> {
+  let agent: IntakeServer | undefined;
+  afterAll(async () => {
+    await getSightline()?.shutdown({ timeoutMs: 2000 });
+    await agent?.close();
+  });
+  return async () => {
+    agent ??= await IntakeServer.start();
+    return agent;
+  };
+}
+
+/** dd-trace mode sending to the loopback Agent, flushing every 50 ms; nothing else exported. */
+export function ddTraceOptions(agent: IntakeServer): Partial<DatadogOptions> {
+  return {
+    metrics: 'none',
+    events: false,
+    traces: 'dd-trace',
+    endpoints: { traces: agent.url('') },
+    ddTrace: { flushInterval: 50 },
+  };
+}
+
+/** The spans of the first trace payload the Agent got with a span named `name`, once it came. */
+export async function agentSpans(agent: IntakeServer, name: string): Promise<Span[]> {
+  const sent = () => agent.requests.find((r) => /^\/v0\.[45]\/traces$/.test(r.path) && r.raw.includes(name));
+  await agent.waitFor(() => sent() !== undefined);
+  return decodeTraces(sent()!.raw).flat();
+}

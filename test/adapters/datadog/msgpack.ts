@@ -11,6 +11,7 @@ export type Span = Record<string, unknown> & {
   resource: string;
   service: string;
   meta: Record<string, string>;
+  metrics: Record<string, number>;
 };
 
 export function decodeTraces(body: Buffer): Span[][] {
