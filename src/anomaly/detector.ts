@@ -281,6 +281,29 @@ const RECURRING_Z = (() => {
   return hi;
 })();
 
+/**
+ * The recurring-spike record's runs in one direction after a point: faded by `keep`, plus one (and
+ * `credit`) when an outlier that way starts a run. An outlier more than about twice as far out as
+ * the largest the record holds is no repeat of the runs before it, which were lesser: they count no
+ * more, or a route's p95 that was five of its widths off now and then made its first outage, at
+ * hundreds, a spike it had shown again and again, and the same outage hours later ordinary.
+ */
+function spikeRuns(
+  runs: number,
+  keep: number,
+  outlier: boolean,
+  starts: boolean,
+  credit: number,
+  size: number,
+  record: number,
+): number {
+  const next = runs * keep + (outlier && starts ? 1 + credit : 0);
+  // Twice as far out, within the held extremes' tolerance, is still a repeat: a minute with two
+  // errors after minutes with one.
+  const beyond = size * (K.heldShare - K.spatialTolerance) > record * keep;
+  return outlier && beyond ? Math.min(next, 1 + credit) : next;
+}
+
 /** Which member of the ensemble carries a point's surprise. */
 enum Member {
   point = 0,
@@ -785,8 +808,24 @@ export class StreamingDetector implements Detector {
         : -resid >= (K.heldShare - K.spatialTolerance) * (pred - s[F.loneMin]!));
     const credit = confirms ? 1 : 0;
     const sign = outlier && (!lone || confirms) ? (z > 0 ? 1 : -1) : 0;
-    s[F.spikeRuns] = s[F.spikeRuns]! * keep + (sign > 0 && this.lastOutlier <= 0 ? 1 + credit : 0);
-    s[F.spikeRunsDown] = s[F.spikeRunsDown]! * keep + (sign < 0 && this.lastOutlier >= 0 ? 1 + credit : 0);
+    s[F.spikeRuns] = spikeRuns(
+      s[F.spikeRuns]!,
+      keep,
+      sign > 0,
+      this.lastOutlier <= 0,
+      credit,
+      resid,
+      s[F.spikeUp]!,
+    );
+    s[F.spikeRunsDown] = spikeRuns(
+      s[F.spikeRunsDown]!,
+      keep,
+      sign < 0,
+      this.lastOutlier >= 0,
+      credit,
+      -resid,
+      s[F.spikeDown]!,
+    );
     this.lastOutlier = sign;
     s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, sign > 0 ? resid : 0);
     s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, sign < 0 ? -resid : 0);
