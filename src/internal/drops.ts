@@ -42,7 +42,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
     "a log line was dropped: stdout's reader has fallen behind, with 16 MiB of lines already waiting, or stopped taking them as the process exited",
-  log_stdout_closed: "a log line was lost: stdout's reader has gone (a closed pipe)",
+  log_stdout_closed:
+    "a log line was lost: stdout's reader has gone (a closed pipe), or stdout refused it (a file on a full disk)",
   log_stream_error: "a log line was lost: the logStream's write threw or rejected",
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error:

@@ -11,6 +11,7 @@ import { flushStream, flushStreamSync } from './log-stream-flush.js';
 import { askForMetadata, passMetadata, wantsMetadata } from './log-stream-metadata.js';
 import { retryFullPipeSoon } from './full-pipe-retry.js';
 import {
+  dropPending,
   flushPendingSync,
   IN_FLIGHT_WAIT_MS,
   linesPending,
@@ -98,6 +99,13 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
       // Once stdout fails (EPIPE: its reader has gone), pino makes the writer's write a no-op.
       writer.on(errorMonitor, (error: NodeJS.ErrnoException) => {
         if (error?.code === 'EPIPE') closed = true;
+      });
+      // Any other failure (ENOSPC: a file on a full disk; EIO) pino emits again, which without a
+      // listener ended the process. The lines held are counted lost; the next is tried on its own.
+      writer.on('error', (error: NodeJS.ErrnoException) => {
+        if (error?.code === 'EPIPE') return;
+        const lost = dropPending(writer as StdoutWriter);
+        if (lost > 0) drops.add('log_stdout_closed', lost);
       });
     }
     return writer;
@@ -239,7 +247,7 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
       timer.unref();
       if (waiting.size === 0) {
         boom.on('write', onProgress);
-        // errorMonitor: a listener of ours on 'error' would count as handling a failure pino rethrows.
+        // errorMonitor: a failure is seen here whichever listener handles it.
         boom.on(errorMonitor, onProgress);
       }
       waiting.add(done);

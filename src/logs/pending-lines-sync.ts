@@ -145,3 +145,18 @@ export function linesPending(boom: object, retrying: boolean): number {
   }
   return lines;
 }
+
+/**
+ * Lets go of the lines pino's writer holds once a write has failed for good (ENOSPC: a file on a
+ * full disk; not a full pipe, which it tries again): held, they would wait for the next line to try
+ * them again, and be lost uncounted if none came before the process ended. Returns how many it let
+ * go; 0 for a writer it does not know, or one with a write in flight.
+ */
+export function dropPending(boom: object): number {
+  if (!isWriter(boom) || boom._writing) return 0;
+  const lines = linesPending(boom, false);
+  boom._writingBuf = '';
+  boom._bufs = [];
+  boom._len = 0;
+  return lines;
+}
