@@ -30,9 +30,18 @@ export interface DiagOptions {
   now?: () => number;
 }
 
+const noop = () => {};
+
 const stderrWriter: DiagWriter = (line) => {
+  const stderr = process.stderr;
   try {
-    process.stderr.write(`${line}\n`);
+    stderr.write(`${line}\n`, (error) => {
+      // A write that fails (a pipe whose reader has gone, a file on a full disk) is emitted as
+      // stderr's 'error' next, which ends the process unless a listener stays for it: a stream
+      // piped into stderr has one, but it lets go and emits the error again when it is alone.
+      // One listener for that failure, as Node's console does, and the service's own still run.
+      if (error && !stderr.listeners('error').includes(noop)) stderr.once('error', noop);
+    });
   } catch {
     // stderr closed: nothing left to tell.
   }
