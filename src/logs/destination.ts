@@ -96,14 +96,12 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
         else drops.add('log_stdout_full');
       });
       writer = sync.boom;
-      // Once stdout fails (EPIPE: its reader has gone), pino makes the writer's write a no-op.
-      writer.on(errorMonitor, (error: NodeJS.ErrnoException) => {
-        if (error?.code === 'EPIPE') closed = true;
-      });
-      // Any other failure (ENOSPC: a file on a full disk; EIO) pino emits again, which without a
-      // listener ended the process. The lines held are counted lost; the next is tried on its own.
+      // When stdout fails, the lines the writer holds are lost, and counted. Once its reader has
+      // gone (EPIPE), pino makes the writer's write a no-op: nothing more goes out. Any other
+      // failure (ENOSPC: a file on a full disk; EIO) pino emits again, which without a listener
+      // ended the process: the next line is tried on its own.
       writer.on('error', (error: NodeJS.ErrnoException) => {
-        if (error?.code === 'EPIPE') return;
+        if (error?.code === 'EPIPE') closed = true;
         const lost = dropPending(writer as StdoutWriter);
         if (lost > 0) drops.add('log_stdout_closed', lost);
       });
