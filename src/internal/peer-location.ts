@@ -29,8 +29,11 @@ function onThisMachine(location: string): boolean {
  */
 function runningFile(): string | undefined {
   const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
   try {
     Error.prepareStackTrace = (_error, sites) => sites;
+    // A limit of 0 (--stack-trace-limit=0, or the service's own) would record no frame to read.
+    if (!(limit >= 1)) Error.stackTraceLimit = 1;
     const sites = new Error().stack as unknown as readonly NodeJS.CallSite[] | undefined;
     const file = sites?.[0]?.getFileName() ?? undefined;
     // Not code run by eval (a bundle's devtool), whose name is no file's.
@@ -39,5 +42,6 @@ function runningFile(): string | undefined {
     return undefined;
   } finally {
     Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
   }
 }

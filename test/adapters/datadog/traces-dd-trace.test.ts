@@ -152,18 +152,28 @@ describe("traces: 'dd-trace'", () => {
     }
   });
 
-  it("loads dd-trace from beside the bundle itself when a launcher elsewhere started it, as Lambda's runtime does", () => {
-    const build = join(mkdtempSync(join(tmpdir(), 'sl-gone-build-')), 'build');
-    const built = pathToFileURL(join(build, 'node_modules/sightline/dist/datadog.js')).href;
-    const entry = process.argv[1] as string;
-    // Lambda runs /var/runtime/index.mjs, which imports the handler's bundle from /var/task.
-    process.argv[1] = join(mkdtempSync(join(tmpdir(), 'sl-runtime-')), 'index.mjs');
-    try {
-      expect(typeof loadDdTrace(built).TracerProvider).toBe('function');
-    } finally {
-      process.argv[1] = entry;
-    }
-  });
+  it.each([
+    ['', undefined],
+    // As --stack-trace-limit=0 sets it, or a service that wants no stacks in its errors.
+    [', Error.stackTraceLimit set to 0', 0],
+  ])(
+    "loads dd-trace from beside the bundle itself when a launcher elsewhere started it, as Lambda's runtime does%s",
+    (_, stackTraceLimit) => {
+      const build = join(mkdtempSync(join(tmpdir(), 'sl-gone-build-')), 'build');
+      const built = pathToFileURL(join(build, 'node_modules/sightline/dist/datadog.js')).href;
+      const entry = process.argv[1] as string;
+      const limit = Error.stackTraceLimit;
+      // Lambda runs /var/runtime/index.mjs, which imports the handler's bundle from /var/task.
+      process.argv[1] = join(mkdtempSync(join(tmpdir(), 'sl-runtime-')), 'index.mjs');
+      if (stackTraceLimit !== undefined) Error.stackTraceLimit = stackTraceLimit;
+      try {
+        expect(typeof loadDdTrace(built).TracerProvider).toBe('function');
+      } finally {
+        process.argv[1] = entry;
+        Error.stackTraceLimit = limit;
+      }
+    },
+  );
 
   it("gives the OpenTelemetry API dd-trace's provider until shutdown(), then none", async () => {
     // Act
