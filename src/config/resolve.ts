@@ -265,9 +265,12 @@ function checkProfiles(value: unknown): Map<string, ProfileOptions> {
   return profiles;
 }
 
-function packageName(cwd: string): string | undefined {
+/** `cwd` defaults to the process's, which it cannot name once that directory was removed (ENOENT). */
+function packageName(cwd: string | undefined): string | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown };
+    const pkg = JSON.parse(readFileSync(join(cwd ?? process.cwd(), 'package.json'), 'utf8')) as {
+      name?: unknown;
+    };
     return typeof pkg.name === 'string' && pkg.name !== '' ? pkg.name : undefined;
   } catch {
     return undefined;
@@ -297,7 +300,7 @@ function pick<T>(...values: (T | undefined)[]): T | undefined {
 export function resolveConfig(
   input: SightlineConfig = {},
   env: Env = process.env,
-  cwd = process.cwd(),
+  cwd?: string,
 ): ResolvedConfig {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     // Whatever came instead of options (a key read from the wrong variable) is named by type only.

@@ -5,8 +5,11 @@ import {
   ROOT_CONTEXT,
   trace as otelTrace,
 } from '@opentelemetry/api';
+import { mkdtempSync, rmdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import vm from 'node:vm';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -133,6 +136,23 @@ describe('init()', () => {
       expect(otelMetrics.getMeterProvider()).toBe(meterProvider);
     } finally {
       for (const api of [otelTrace, context, propagation, otelMetrics]) api.disable();
+    }
+  });
+
+  it('starts in a process whose working directory was removed, as an old release is after a deploy', () => {
+    // Prepare: the service moved into its directory, which was then removed.
+    const start = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'sl-release-'));
+    process.chdir(dir);
+    rmdirSync(dir);
+    try {
+      // Act
+      const obs = init({ service: 'checkout', logStream: { write() {} } }) as SightlineInstance;
+
+      // Assess: no package.json to read the name from, none needed.
+      expect(obs.config.service).toBe('checkout');
+    } finally {
+      process.chdir(start);
     }
   });
 
