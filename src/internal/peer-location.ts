@@ -41,7 +41,11 @@ function runningFile(): string | undefined {
   } catch {
     return undefined;
   } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
+    // With frozen intrinsics (--frozen-intrinsics) neither can be set: none was, and the entry
+    // script is asked instead.
+    try {
+      Error.prepareStackTrace = prepare;
+      Error.stackTraceLimit = limit;
+    } catch {}
   }
 }
