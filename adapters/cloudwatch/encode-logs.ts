@@ -1,4 +1,4 @@
-import type { EncodedBody, LogKeys } from '../../src/export/index.js';
+import { type EncodedBody, type LogKeys, lineTime } from '../../src/export/index.js';
 
 /** PutLogEvents limits: 10,000 events; 1,048,576 bytes counted as message bytes plus 26 per event. */
 export const PUT_LOG_EVENTS_MAX_ITEMS = 10_000;
@@ -76,21 +76,7 @@ export function logEventSize(message: string): number {
  * lineToLogEvent('{"level":"info","time":1700000000000,"msg":"hi"}', keys).timestamp; // 1700000000000
  */
 export function lineToLogEvent(line: string, keys: LogKeys, now: () => number = Date.now): LogEvent {
-  // pino writes the time right after the level, ahead of any user field, so the first match is it.
-  const marker = `${JSON.stringify(keys.timeKey)}:`;
-  const at = line.indexOf(marker);
-  let timestamp = Number.NaN;
-  if (at >= 0) {
-    const rest = line.slice(at + marker.length, at + marker.length + 40);
-    if (keys.timeFormat === 'iso') {
-      const m = /^"([^"]+)"/.exec(rest);
-      if (m?.[1]) timestamp = Date.parse(m[1]);
-    } else {
-      const m = /^(\d+(?:\.\d+)?)/.exec(rest);
-      if (m?.[1]) timestamp = Number(m[1]);
-    }
-  }
-  return { timestamp: Number.isFinite(timestamp) ? Math.round(timestamp) : now(), message: line };
+  return { timestamp: lineTime(line, keys) ?? now(), message: line };
 }
 
 /**

@@ -6,7 +6,10 @@ import {
   type ExportChannel,
   type ExportResponse,
   type LogKeys,
+  lineExpired,
+  type TimeWindow,
 } from '../../src/export/index.js';
+import { eventExpired } from './encode-events.js';
 import { createLogEncoder, type DdLogLine, type LogEntryDefaults, logsBody } from './encode-logs.js';
 import { pointExpired, seriesBody } from './encode-metrics.js';
 
@@ -19,6 +22,9 @@ const JSON_TYPE = 'application/json';
  * metrics queue must hold the largest collection (50,000 series of about 250 bytes: ~12 MB at most).
  */
 const QUEUE_SIZE = { metrics: 50_000, logs: 10_000, events: 256 } as const;
+
+/** Log timestamps `/api/v2/logs` takes: up to 18 hours past and 2 hours ahead. */
+const LOG_WINDOW: TimeWindow = { pastMs: 18 * 3_600_000, aheadMs: 2 * 3_600_000 };
 
 /**
  * Datadog answers 429 with `X-RateLimit-Reset` (seconds until the window resets) rather than
@@ -108,7 +114,7 @@ export function createMetricsChannel(config: IntakeConfig, url: URL): ExportChan
  * request holds at most 1,000 entries and 5 MB before compression; an entry over 1 MB is cut, and
  * counted through `onCut` once per line, as are the tags cut to 200 characters it carries: a batch
  * cut in halves (413) is encoded again. One that cannot fit even cut is dropped by the core as
- * `too_large`.
+ * `too_large`; one that waited past the 18 hours Datadog takes it, as `expired`.
  */
 export function createLogsChannel(
   config: IntakeConfig,
@@ -149,6 +155,7 @@ export function createLogsChannel(
         return { body, contentType: JSON_TYPE };
       },
       sizeOf: (item) => item.line.length + headSize,
+      expired: lineExpired(LOG_WINDOW, keys),
     },
     options(config, 'logs'),
   );
@@ -157,7 +164,8 @@ export function createLogsChannel(
 /**
  * The `/api/v1/events` channel: one anomaly per request, as the Events API takes them. Items are
  * bodies made by `encodeEvent` when the anomaly is detected, so a tag it cuts is counted once
- * however often the request is sent.
+ * however often the request is sent; one that waited past the 18 hours Datadog takes it is
+ * dropped as `expired`.
  */
 export function createEventsChannel(config: IntakeConfig, url: URL): ExportChannel<string> {
   return createChannel<string>(
@@ -166,6 +174,7 @@ export function createEventsChannel(config: IntakeConfig, url: URL): ExportChann
       signal: 'events',
       limits: { maxItems: 1, maxBytes: 64 * 1024 },
       encode: (bodies) => ({ body: bodies[0] as string, contentType: JSON_TYPE }),
+      expired: eventExpired,
     },
     options(config, 'events'),
   );

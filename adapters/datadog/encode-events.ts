@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import { HTTP_ERROR_RATE } from '../../src/anomaly/engine-series.js';
 import { timesExpected } from '../../src/anomaly/explain.js';
+import { outsideWindow, type TimeWindow } from '../../src/export/index.js';
 import { tag } from './tags.js';
 
 const MAX_TITLE = 100;
@@ -148,4 +149,23 @@ export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?
   };
   if (defaults.hostname) body.host = defaults.hostname;
   return JSON.stringify(body);
+}
+
+/** `date_happened` the Events API takes: up to 18 hours past and 2 hours ahead. */
+const EVENT_WINDOW: TimeWindow = { pastMs: 18 * 3_600_000, aheadMs: 2 * 3_600_000 };
+const DATE_HAPPENED = '"date_happened":';
+
+/**
+ * Whether the Events API would refuse a body made by {@link encodeEvent} if sent at `nowMs`: its
+ * `date_happened` more than 18 hours old or 2 hours ahead. The key cannot occur earlier, inside
+ * the title or text, where JSON escapes its quotes.
+ *
+ * @example
+ * eventExpired('{"title":"t","text":"x","date_happened":1700000000}', 1700064801000); // true
+ */
+export function eventExpired(body: string, nowMs: number): boolean {
+  const at = body.indexOf(DATE_HAPPENED);
+  if (at < 0) return false;
+  const seconds = Number.parseInt(body.slice(at + DATE_HAPPENED.length, at + DATE_HAPPENED.length + 16), 10);
+  return Number.isFinite(seconds) && outsideWindow(seconds * 1000, nowMs, EVENT_WINDOW);
 }

@@ -10,8 +10,11 @@ import {
   createSpanExporter,
   type ExportChannel,
   flattenResourceMetrics,
+  lineExpired,
+  outsideWindow,
   type SightlineAdapter,
   statsOf,
+  type TimeWindow,
 } from '../../src/export/index.js';
 import { createOtlpTraceExporter } from '../../src/export/otlp.js';
 import { type AttributeCuts, countCuts, type NrValue, toNrValue, MAX_VALUE_CHARS } from './attributes.js';
@@ -32,6 +35,13 @@ import { clampSpans } from './span-limits.js';
 import { reportAccepted } from './responses.js';
 
 const NAME = 'newrelic';
+
+/**
+ * How old a record the Log API and the Event API keep: 48 hours and 24. Neither states a limit
+ * ahead; one the Event API refuses only shows as an NrIntegrationError after a 200.
+ */
+const LOG_WINDOW: TimeWindow = { pastMs: 48 * 3_600_000, aheadMs: Number.POSITIVE_INFINITY };
+const EVENT_WINDOW: TimeWindow = { pastMs: 24 * 3_600_000, aheadMs: Number.POSITIVE_INFINITY };
 
 /** Builds the adapter from resolved options; `setup` wires one channel per signal into the export core. */
 export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapter {
@@ -122,6 +132,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
             limits: limits(10_000),
             encode: (lines) => encodeLogs(lines, ctx.logKeys, commonLog, countDrop),
             sizeOf: sizeOfLine,
+            expired: lineExpired(LOG_WINDOW, () => ctx.logKeys),
             splitOn413: true,
             ...(debug ? { onResponse: reportAccepted(ctx.diag, 'logs') } : {}),
           },
@@ -156,6 +167,8 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
             limits: limits(1000),
             encode: encodeEvents,
             sizeOf: sizeOfEvent,
+            expired: (event, nowMs) =>
+              typeof event.timestamp === 'number' && outsideWindow(event.timestamp, nowMs, EVENT_WINDOW),
             splitOn413: true,
             ...(debug ? { onResponse: reportAccepted(ctx.diag, 'events') } : {}),
           },

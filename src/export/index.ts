@@ -17,6 +17,7 @@ export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinc
 export { encodeTurn } from './encode-turns.js';
 export { ItemTooLargeError } from './item-too-large.js';
 export { setField } from './own-field.js';
+export { lineExpired, lineTime, outsideWindow, type TimeWindow } from './log-time.js';
 export { defaultLevelName, isDefaultLevel } from './log-levels.js';
 export { MAX_TIMER_MS } from '../internal/timer-ms.js';
 export type {

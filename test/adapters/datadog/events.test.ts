@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { getSightline } from '../../../src/index.js';
@@ -7,12 +7,17 @@ import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await getSightline()?.shutdown({ timeoutMs: 2000 });
   await server?.close();
   server = undefined;
 });
 
 const TIME = Date.UTC(2024, 4, 1, 12, 0, 0);
+// The anomalies were detected a minute ago: Datadog takes an event up to 18 hours old.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: TIME + 60_000, shouldAdvanceTime: true });
+});
 
 function anomaly(overrides: Partial<AnomalyEvent> = {}): AnomalyEvent {
   return {
@@ -232,5 +237,21 @@ describe('anomaly events → POST /api/v1/events', () => {
       expect.stringMatching(/^.{183}_[0-9a-f]{16}$/),
     ]);
     expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
+  it('drops an event still unsent past the 18 hours Datadog takes it (a paused process), counting it as expired', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(anomaly());
+    // The process stood still for 19 hours right after the anomaly was detected.
+    vi.setSystemTime(TIME + 19 * 3_600_000);
+    (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(
+      anomaly({ time: TIME + 19 * 3_600_000 }),
+    );
+    await obs.forceFlush();
+    const sent = server.on('/api/v1/events').map((r) => JSON.parse(r.text) as Record<string, any>);
+    expect(sent.map((e) => e.date_happened)).toEqual([TIME / 1000 + 19 * 3600]);
+    expect(obs.stats().datadog?.events).toMatchObject({ produced: 2, delivered: 1, queued: 0 });
+    expect(obs.stats().datadog?.events?.dropped).toEqual({ expired: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { datadogId } from '../../../adapters/datadog/log-format.js';
 import type { Sightline } from '../../../src/api/types.js';
 import { getSightline } from '../../../src/index.js';
@@ -12,6 +12,7 @@ import { MEGABYTE_TEXT } from './log-cut-lines.js';
 
 let server: IntakeServer | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await getSightline()?.shutdown({ timeoutMs: 2000 });
   await server?.close();
   server = undefined;
@@ -145,6 +146,29 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(requests.every((r) => r.status === 202)).toBe(true);
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2500, delivered: 2500 });
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
+  });
+
+  it('drops lines queued past the 18 hours Datadog takes them (a paused process), counting them as expired', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {
+      logs: 'http',
+      metrics: 'none',
+      events: false,
+      channel: { flushIntervalMs: 3_600_000, timeoutMs: 2000 },
+    });
+    obs.log.info('before the pause');
+    // The process stood still for 19 hours (SIGSTOP, a paused container) with the line queued.
+    const resumedAt = Date.now() + 19 * 3_600_000;
+    vi.useFakeTimers({ toFake: ['Date'], now: resumedAt });
+    obs.log.info('after the pause');
+    await obs.forceFlush();
+    const entries = server
+      .on('/api/v2/logs')
+      .flatMap((r) => JSON.parse(r.text) as { message: string; timestamp: number }[]);
+    // Datadog takes logs at most 18 hours old: none sent is older, and none is lost uncounted.
+    expect(entries.map((e) => e.message)).toEqual(['after the pause']);
+    expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 1, queued: 0 });
+    expect(obs.stats().datadog?.logs?.dropped).toEqual({ expired: 1 });
   });
 
   it('ships a field named __proto__ (a logged parsed body) as the field it is, as stdout has it', async () => {

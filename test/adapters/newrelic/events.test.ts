@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import type { Sightline } from '../../../src/api/types.js';
 import {
@@ -12,10 +12,12 @@ import {
 import { endpointsFor, type NrIntake, startNrIntake } from './intake-server.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
 
+const TIME = 1_700_000_000_000;
+
 const anomaly = (over: Partial<AnomalyEvent> = {}): AnomalyEvent => ({
   metric: 'checkout.cart.value',
   attributes: { region: 'eu', canary: true, 'http.route': '/orders' },
-  time: 1_700_000_000_000,
+  time: TIME,
   observed: 12.5,
   expected: 87.5,
   band: { lower: 60, upper: 110 },
@@ -33,9 +35,12 @@ const emit = (obs: Sightline, event: AnomalyEvent) =>
 
 let intake: NrIntake;
 beforeEach(async () => {
+  // The anomalies were detected a minute ago: the Event API takes an event up to 24 hours old.
+  vi.useFakeTimers({ toFake: ['Date'], now: TIME + 60_000, shouldAdvanceTime: true });
   intake = await startNrIntake({ licenseKey: LICENSE_KEY });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await stopSightline();
   await intake.close();
 });
@@ -80,6 +85,19 @@ describe('newrelic anomaly events → Event API', () => {
     expect(events[0]!.timestamp).toBe(1_700_000_000_000);
     expectGolden('events', normalize(events));
     expect(obs.stats().newrelic?.events).toMatchObject({ produced: 1, delivered: 1, queued: 0 });
+  });
+
+  it('drops an event still unsent past the 24 hours the Event API takes it (a paused process), counting it as expired', async () => {
+    const { obs } = startWithNewRelic(intake);
+    emit(obs, anomaly());
+    // The process stood still for 25 hours right after the anomaly was detected.
+    vi.setSystemTime(TIME + 25 * 3_600_000);
+    emit(obs, anomaly({ time: TIME + 25 * 3_600_000 }));
+    await obs.forceFlush();
+    const events = intake.accepted('events').flatMap((r) => r.json as Record<string, unknown>[]);
+    expect(events.map((e) => e.timestamp)).toEqual([TIME + 25 * 3_600_000]);
+    expect(obs.stats().newrelic?.events).toMatchObject({ produced: 2, delivered: 1, queued: 0 });
+    expect(obs.stats().newrelic?.events?.dropped).toEqual({ expired: 1 });
   });
 
   it('keeps events within the attribute limits: 4096-char values, 255 attributes, custom eventType', async () => {

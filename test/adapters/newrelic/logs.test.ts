@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureStderr } from '../../helpers/capture.js';
 import { expectGolden, LICENSE_KEY, normalize, startWithNewRelic, stopSightline } from './helpers.js';
 import { type NrIntake, startNrIntake } from './intake-server.js';
@@ -13,6 +13,7 @@ beforeEach(async () => {
   intake = await startNrIntake({ licenseKey: LICENSE_KEY });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await stopSightline();
   await intake.close();
 });
@@ -111,6 +112,19 @@ describe('newrelic logs', () => {
     expect(failed!.attributes!['trace.id']).toBeUndefined();
     expectGolden('logs', normalize(body));
     expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
+  });
+
+  it('drops lines queued past the 48 hours the Log API keeps them (a paused process), counting them as expired', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api', channel: { flushIntervalMs: 3_600_000 } });
+    obs.log.info('before the pause');
+    // The process stood still for 49 hours (SIGSTOP, a paused container) with the line queued.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 49 * 3_600_000 });
+    obs.log.info('after the pause');
+    await obs.forceFlush();
+    const logs = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(logs.map((l) => l.message)).toEqual(['after the pause']);
+    expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 2, delivered: 1, queued: 0 });
+    expect(obs.stats().newrelic?.logs?.dropped).toEqual({ expired: 1 });
   });
 
   it('ships a field named __proto__ (a logged parsed body) as an attribute of that name', async () => {
