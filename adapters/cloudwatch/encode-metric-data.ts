@@ -1,4 +1,9 @@
-import type { EncodedBody, MetricPoint } from '../../src/export/index.js';
+import {
+  type EncodedBody,
+  type MetricPoint,
+  outsideWindow,
+  type TimeWindow,
+} from '../../src/export/index.js';
 import {
   type DimensionList,
   LEFT_OUT_REASONS,
@@ -120,6 +125,18 @@ export function toMetricData(
  */
 export function encodeMetricData(items: readonly MetricDatum[]): EncodedBody {
   return { body: JSON.stringify({ MetricData: items }), contentType: 'application/json' };
+}
+
+/** Datum timestamps PutMetricData takes: up to two weeks past and two hours ahead. */
+const DATUM_WINDOW: TimeWindow = { pastMs: 14 * 24 * 3_600_000, aheadMs: 2 * 3_600_000 };
+
+/**
+ * Whether PutMetricData would refuse the datum if sent at `nowMs`: one outside its two weeks past
+ * or two hours ahead (a process paused that long, a wall clock set back) fails the whole request,
+ * with every datum sent beside it.
+ */
+export function datumExpired(datum: MetricDatum, nowMs: number): boolean {
+  return outsideWindow(datum.Timestamp, nowMs, DATUM_WINDOW);
 }
 
 /** Reads a body made by {@link encodeMetricData} back into SDK input, timestamps as Dates. */

@@ -21,6 +21,7 @@ import {
   PUT_LOG_EVENTS_MAX_ITEMS,
 } from './encode-logs.js';
 import {
+  datumExpired,
   encodeMetricData,
   type MetricDatum,
   PUT_METRIC_DATA_MAX_BYTES,
@@ -60,6 +61,7 @@ export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
       limits: { maxItems: PUT_METRIC_DATA_MAX_ITEMS, maxBytes: PUT_METRIC_DATA_MAX_BYTES },
       encode: encodeMetricData,
       sizeOf: (d) => 160 + d.MetricName.length + (d.Values?.length ?? 0) * 24 + d.Dimensions.length * 40,
+      expired: datumExpired,
       send: sdkSend(metricsClient.put),
     },
     channelOptions,

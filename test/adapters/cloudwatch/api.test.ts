@@ -20,6 +20,7 @@ const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 40, maxElapsedMs: 5000 };
 let intake: AwsIntake | undefined;
 
 afterEach(async () => {
+  vi.useRealTimers();
   await getSightline()?.shutdown();
   await intake?.close();
   intake = undefined;
@@ -351,6 +352,30 @@ describe('api mode limits', () => {
     expect(intake.requests.filter((r) => r.operation === 'PutMetricData').length).toBeGreaterThan(0);
     expect(userMetricData(intake).map((d) => `${d.MetricName}=${d.Value}`)).toEqual(['orders.placed=1']);
     expect(cw().metrics!.dropped).toEqual({ invalid: 2 });
+  });
+
+  it('drops a point queued past the two weeks PutMetricData takes (a paused process) as expired, so the request of the points sent with it is not refused', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, {
+      logs: false,
+      events: false,
+      metricIntervalMs: 100,
+      channel: { retry: FAST_RETRY, flushIntervalMs: 3_600_000 },
+    });
+    obs.metrics.counter('orders.placed').add(1);
+    const queued = () => cw().metrics!.queued;
+    while (queued() === 0) await new Promise((r) => setTimeout(r, 20));
+    // The process stood still for 15 days (a paused container, a restored snapshot) with the point queued.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 15 * 24 * 3_600_000, shouldAdvanceTime: true });
+    obs.metrics.counter('orders.refunded').add(1);
+    await obs.forceFlush();
+    const { dropped } = cw().metrics!;
+    expect(Object.keys(dropped)).toEqual(['expired']);
+    expect(dropped.expired).toBeGreaterThan(0);
+    const sent = userMetricData(intake).filter((d) => d.Timestamp * 1000 > Date.now() - 60_000);
+    expect(sent.map((d) => d.MetricName)).toContain('orders.refunded');
+    expect(cw().metrics!.delivered).toBeGreaterThan(0);
+    balanced(cw().metrics!);
   });
 
   it('sends dimension names as printable ASCII, so one attribute such as región never gets a request refused', async () => {

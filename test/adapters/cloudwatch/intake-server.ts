@@ -142,6 +142,17 @@ export async function startAwsIntake(port = 0): Promise<AwsIntake> {
           return invalidMetric(res, contentType, `value ${v} outside -2^360..2^360`);
       if (d.Unit !== undefined && !STANDARD_UNITS.includes(d.Unit))
         return invalidMetric(res, contentType, `unit ${d.Unit}`);
+      // AWS JSON epoch seconds; the request fails for one datum outside 2 weeks past, 2 hours ahead.
+      const at = Number(d.Timestamp) * 1000;
+      if (
+        d.Timestamp !== undefined &&
+        (at < Date.now() - 14 * 24 * 3600 * 1000 || at > Date.now() + 2 * 3600 * 1000)
+      )
+        return invalidMetric(
+          res,
+          contentType,
+          `timestamp ${d.Timestamp} outside 2 weeks past, 2 hours ahead`,
+        );
     }
     ok(res, contentType, {});
   }
