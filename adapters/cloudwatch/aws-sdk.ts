@@ -1,7 +1,7 @@
 // Not `import { createRequire }`: webpack turns calls of that binding into its own require, which
 // knows no package named at run time, so a webpack bundle would never find the SDK.
 import * as nodeModule from 'node:module';
-import type { ChannelSpec, ExportResponse } from '../../src/export/index.js';
+import { type ChannelSpec, ClientUnavailableError, type ExportResponse } from '../../src/export/index.js';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 import { peerLocation } from '../../src/internal/peer-location.js';
 
@@ -46,8 +46,31 @@ function moduleLocation(): string {
  * from `node_modules` at run time (webpack too, told so by the comment, where it would otherwise
  * put in a stand-in that always fails).
  */
-export function loadSdk<T>(pkg: string): Promise<T> {
-  return import(/* webpackIgnore: true */ /* @vite-ignore */ pkg) as Promise<T>;
+export async function loadSdk<T>(pkg: string): Promise<T> {
+  try {
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ pkg)) as T;
+  } catch (error) {
+    const code = loadErrorCode(error);
+    // Out of file handles for a moment: the next attempt may load it.
+    if (TRANSIENT_LOAD_ERRORS.has(code)) throw error;
+    throw new ClientUnavailableError(
+      `the package ${pkg} is installed but failed to load (${code}); ` +
+        `reinstall it with its dependencies (npm install ${pkg})`,
+    );
+  }
+}
+
+const TRANSIENT_LOAD_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+
+/** The error's code (`ERR_MODULE_NOT_FOUND`) or name (`SyntaxError`), never its message, which holds paths. */
+function loadErrorCode(error: unknown): string {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    name?: unknown;
+    cause?: { code?: unknown };
+  };
+  const code = e.code ?? e.cause?.code ?? e.name;
+  return typeof code === 'string' && /^\w{1,40}$/.test(code) ? code : 'Error';
 }
 
 // Error codes AWS uses for throttling across services (the SDK's own list, plus CloudWatch's `Throttling`).

@@ -306,6 +306,14 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       if (job.abandoned) return;
       if (result.kind === 'failure') {
         if (result.reason === 'aborted') return settle(job, n, 'shutdown');
+        if (result.reason === 'unavailable') {
+          settle(job, n, 'client_unavailable');
+          diag.error(
+            `${key}.unavailable`,
+            `${label}: ${result.code}; ${n} items dropped (client_unavailable)`,
+          );
+          return;
+        }
         diag.debug(`${key}.network`, `${label}: ${result.code} from ${where}; will retry ${n} items`);
         if (!(await backoff(job, n, undefined))) return;
         continue;

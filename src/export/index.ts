@@ -13,6 +13,7 @@ export {
   optionalPositiveInt,
 } from './adapter-options.js';
 export { createChannel } from './channel.js';
+export { ClientUnavailableError } from './client-unavailable.js';
 export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';
 export { encodeTurn } from './encode-turns.js';
 export { ItemTooLargeError } from './item-too-large.js';

@@ -92,7 +92,9 @@ export interface ChannelSpec<T> {
   retryDelayMs?(response: ExportResponse): number | undefined;
   /**
    * Replaces the HTTP POST (for SDK-backed backends); must honour `signal` and resolve to the
-   * backend's status. Network failures should reject; they are retried.
+   * backend's status. Network failures should reject; they are retried. A client that cannot be
+   * had at all (an SDK that fails to load) should reject with `ClientUnavailableError`: the batch
+   * is dropped as `client_unavailable`, not retried.
    */
   send?(request: OutgoingRequest, signal: AbortSignal): Promise<ExportResponse>;
 }

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
+import { ClientUnavailableError } from './client-unavailable.js';
 import type { ClientTls, ExportResponse, OutgoingRequest } from './spec.js';
 
 // Async gzip runs on libuv's thread pool, so compressing a 5 MB batch never blocks the event loop.
@@ -54,9 +55,12 @@ export function describeUrl(url: URL): string {
 /** Why a request produced no HTTP answer. */
 export interface TransportFailure {
   readonly kind: 'failure';
-  /** `timeout` (per-request timer), `aborted` (shutdown deadline) or `network` (refused, reset, DNS...). */
-  readonly reason: 'timeout' | 'aborted' | 'network';
-  /** A short code such as `ECONNRESET`; never a URL or a header. */
+  /**
+   * `timeout` (per-request timer), `aborted` (shutdown deadline), `network` (refused, reset, DNS...)
+   * or `unavailable` (a custom `send` threw {@link ClientUnavailableError}: no request was made).
+   */
+  readonly reason: 'timeout' | 'aborted' | 'network' | 'unavailable';
+  /** A short code such as `ECONNRESET`; never a URL or a header. For `unavailable`, the error's message. */
   readonly code: string;
 }
 
@@ -110,6 +114,8 @@ export async function post(request: OutgoingRequest, options: PostOptions): Prom
   } catch (error) {
     if (options.abort.aborted) return { kind: 'failure', reason: 'aborted', code: 'ABORTED' };
     if (timeout.aborted) return { kind: 'failure', reason: 'timeout', code: 'TIMEOUT' };
+    if (error instanceof ClientUnavailableError)
+      return { kind: 'failure', reason: 'unavailable', code: error.message };
     return { kind: 'failure', reason: 'network', code: errorCode(error) };
   } finally {
     timeout.removeEventListener('abort', abort);

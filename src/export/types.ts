@@ -19,7 +19,9 @@ export type DropReason =
   | 'encode_error'
   | 'invalid'
   /** Older, or further ahead, than the backend takes when its turn to be sent came. */
-  | 'expired';
+  | 'expired'
+  /** The client a backend is sent through could not be loaded (an installed SDK that fails to import). */
+  | 'client_unavailable';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {

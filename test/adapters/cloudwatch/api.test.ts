@@ -2,20 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assertInstalled } from '../../../adapters/cloudwatch/aws-sdk.js';
-import { type CloudWatchOptions, cloudwatch } from '../../../adapters/cloudwatch/index.js';
-import { getSightline, init } from '../../../src/index.js';
+import { cloudwatch } from '../../../adapters/cloudwatch/index.js';
+import { getSightline } from '../../../src/index.js';
 import type { SignalStats } from '../../../src/export/index.js';
 import { startHungBackend } from '../../helpers/hung-backend.js';
-import { anomalyEvent } from './helpers.js';
+import { anomalyEvent, CREDENTIALS, FAST_RETRY, startApi } from './helpers.js';
 import { type AwsIntake, startAwsIntake } from './intake-server.js';
 
 const GOLDEN = new URL('../../fixtures/golden/cloudwatch/put-metric-data.json', import.meta.url);
-const CREDENTIALS = {
-  accessKeyId: 'AKIDFAKEFORTESTS0001',
-  secretAccessKey: 'fake/Secret+Key/ThatMustNeverBePrinted0001',
-  sessionToken: 'FakeSessionTokenThatMustNeverBePrinted0001',
-};
-const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 40, maxElapsedMs: 5000 };
 
 let intake: AwsIntake | undefined;
 
@@ -26,29 +20,6 @@ afterEach(async () => {
   intake = undefined;
   vi.restoreAllMocks();
 });
-
-function startApi(url: string, options: CloudWatchOptions = {}, extra: Record<string, unknown> = {}) {
-  const logLines: string[] = [];
-  const obs = init({
-    service: 'checkout',
-    environment: 'prod',
-    exporters: [
-      cloudwatch({
-        mode: 'api',
-        region: 'eu-west-1',
-        endpoints: { metrics: url, logs: url },
-        credentials: CREDENTIALS,
-        logGroup: '/shop/checkout',
-        logStream: 'web-1',
-        channel: { retry: FAST_RETRY, flushIntervalMs: 50 },
-        ...options,
-      }),
-    ],
-    logStream: { write: (l: string) => logLines.push(l) },
-    ...extra,
-  });
-  return { obs, logLines };
-}
 
 /** Sends anomaly events stamped at `times` to a loopback CloudWatch whose log stream exists. */
 async function sendEventsAt(times: readonly number[]): Promise<AwsIntake> {

@@ -3,6 +3,38 @@ import type { CloudWatchOptions } from '../../../adapters/cloudwatch/index.js';
 import { init } from '../../../src/index.js';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 
+/** Made-up AWS credentials; tests search every output for the secret parts. */
+export const CREDENTIALS = {
+  accessKeyId: 'AKIDFAKEFORTESTS0001',
+  secretAccessKey: 'fake/Secret+Key/ThatMustNeverBePrinted0001',
+  sessionToken: 'FakeSessionTokenThatMustNeverBePrinted0001',
+};
+export const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 40, maxElapsedMs: 5000 };
+
+/** Starts sightline with the CloudWatch adapter in api mode against `url`, capturing the log lines. */
+export function startApi(url: string, options: CloudWatchOptions = {}, extra: Record<string, unknown> = {}) {
+  const logLines: string[] = [];
+  const obs = init({
+    service: 'checkout',
+    environment: 'prod',
+    exporters: [
+      cloudwatch({
+        mode: 'api',
+        region: 'eu-west-1',
+        endpoints: { metrics: url, logs: url },
+        credentials: CREDENTIALS,
+        logGroup: '/shop/checkout',
+        logStream: 'web-1',
+        channel: { retry: FAST_RETRY, flushIntervalMs: 50 },
+        ...options,
+      }),
+    ],
+    logStream: { write: (l: string) => logLines.push(l) },
+    ...extra,
+  });
+  return { obs, logLines };
+}
+
 /** Starts sightline with the CloudWatch adapter in emf mode, capturing its stdout lines and the log lines. */
 export function startEmf(options: CloudWatchOptions = {}, extra: Record<string, unknown> = {}) {
   const written: string[] = [];
