@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { BroadcastChannel, threadId, type Worker } from 'node:worker_threads';
+import { BroadcastChannel, isMainThread, threadId, type Worker } from 'node:worker_threads';
 import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
 
 /**
@@ -18,7 +18,32 @@ type Message =
   /** From the main thread's instance, started after those of the worker threads. */
   | { kind: 'roll-call' }
   | { kind: 'flush'; timeoutMs: number }
-  | { kind: 'flushed'; member: string };
+  | { kind: 'flushed'; member: string }
+  /** From a worker thread: a thread it started has ended. */
+  | { kind: 'ended'; thread: number };
+
+/** The main thread's instances, told of each worker thread that ends, by its threadId. */
+const watchers = new Set<(thread: number) => void>();
+
+/**
+ * A thread ended by `worker.terminate()` leaves without a word, and would keep a signal's flush
+ * waiting to its deadline: the thread that started it says so as it ends. Watched from the time
+ * sightline is loaded, so a worker started before the main thread's init() is seen too; a worker
+ * thread passes on the end of those it starts, which the main thread does not see.
+ */
+diagnosticsChannel.subscribe('worker_threads', (created: unknown) => {
+  const worker = (created as { worker?: Worker } | undefined)?.worker;
+  // Read now: a worker that has ended reads -1.
+  const thread = worker?.threadId;
+  if (worker === undefined || thread === undefined) return;
+  worker.once('exit', () => {
+    for (const watch of watchers) watch(thread);
+    if (isMainThread) return;
+    const channel = new BroadcastChannel(CHANNEL);
+    post(channel, { kind: 'ended', thread });
+    channel.close();
+  });
+});
 
 /** How each instance of this thread leaves, when the thread ends without shutting them down. */
 const leaving = new Set<() => void>();
@@ -63,8 +88,9 @@ export function flushWhenAsked(flush: (timeoutMs: number) => Promise<void>): () 
 
 /**
  * In the main thread: keeps the list of worker threads' instances, and flushes them on request.
- * Only a thread ended by `worker.terminate()` leaves without a word: one the main thread created
- * after this is taken off the list as it ends; another keeps a flush waiting to its deadline.
+ * A thread ended by `worker.terminate()` is taken off the list as the thread that started it sees
+ * it end; only one started by a thread that had not loaded sightline yet keeps a flush waiting to
+ * its deadline.
  */
 export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; close(): void } {
   const members = new Map<string, number>();
@@ -78,22 +104,18 @@ export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; clos
     members.delete(member);
     answered(member);
   };
+  const ended = (thread: number) => {
+    for (const [member, t] of members) if (t === thread) gone(member);
+  };
   channel.onmessage = (event: MessageEvent) => {
     const message = messageOf(event);
     if (message?.kind === 'join') members.set(message.member, message.thread);
     else if (message?.kind === 'leave') gone(message.member);
     else if (message?.kind === 'flushed') answered(message.member);
+    else if (message?.kind === 'ended') ended(message.thread);
   };
   channel.unref();
-  const onWorker = (created: unknown) => {
-    const worker = (created as { worker?: Worker } | undefined)?.worker;
-    // Read now: a worker that has ended reads -1.
-    const thread = worker?.threadId;
-    worker?.once('exit', () => {
-      for (const [member, t] of members) if (t === thread) gone(member);
-    });
-  };
-  diagnosticsChannel.subscribe('worker_threads', onWorker);
+  watchers.add(ended);
   post(channel, { kind: 'roll-call' });
   return {
     flush(timeoutMs) {
@@ -118,7 +140,7 @@ export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; clos
       return flushing;
     },
     close() {
-      diagnosticsChannel.unsubscribe('worker_threads', onWorker);
+      watchers.delete(ended);
       // The instance shuts down as the signal ends the process: the threads' flush goes on.
       if (flushing) void flushing.finally(() => channel.close());
       else channel.close();
@@ -144,5 +166,6 @@ function messageOf(event: MessageEvent): Message | undefined {
   const message = data as Message;
   if (message.kind === 'flush')
     return typeof message.timeoutMs === 'number' && message.timeoutMs >= 0 ? message : undefined;
+  if (message.kind === 'ended') return typeof message.thread === 'number' ? message : undefined;
   return message.kind === 'roll-call' || typeof message.member === 'string' ? message : undefined;
 }

@@ -3,27 +3,32 @@
  * handleSignals on, each counting a series of its own: main.hits, thread.hits. argv: <collector
  * url> <pool|terminated|return>. `pool`: one worker waits for tasks, as a pool's do; `terminated`:
  * before it, another worker (counting gone.hits) is ended by worker.terminate(), as a pool ends
- * an idle one; `return`: the worker and the main thread return; `graceful`: the worker is busy for
- * a while when the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and
- * calls process.exit(). Writes `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s with `terminated`.
+ * an idle one; `early`: as `terminated`, with that worker started before the main thread's init();
+ * `nested`: the worker itself starts one (counting gone.hits) and ends it by worker.terminate();
+ * `return`: the worker and the main thread return; `graceful`: the worker is busy for a while when
+ * the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and calls
+ * process.exit(). Writes `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or
+ * 10 s when a worker is ended (`terminated`, `early`, `nested`).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { otlp } from '../../adapters/otlp/index.js';
 import { init } from '../../src/index.js';
 
 const [url = '', how = 'pool'] = process.argv.slice(2);
+const ended = how === 'terminated' || how === 'early' || how === 'nested';
+const start = (series: string) =>
+  new Worker(new URL(import.meta.url), { argv: [url, how], workerData: series });
+const early = isMainThread && how === 'early' ? start('gone.hits') : undefined;
 const obs = init({
   service: 'pool',
   exporters: [otlp({ url, protocol: 'http/json', env: {} })],
   logStream: { write: () => {} },
   handleSignals: true,
-  shutdownTimeout: how === 'terminated' ? 10_000 : 2000,
+  shutdownTimeout: ended ? 10_000 : 2000,
   metricInterval: 3_600_000,
   outbound: false,
   anomaly: false,
 });
-const start = (series: string) =>
-  new Worker(new URL(import.meta.url), { argv: [url, how], workerData: series });
 if (isMainThread) {
   obs.metrics.counter('main.hits').add(1);
   const pool = () => {
@@ -38,12 +43,17 @@ if (isMainThread) {
       await obs.shutdown();
       process.exit(0);
     });
-  if (how === 'terminated') {
-    const idle = start('gone.hits');
+  if (how === 'terminated' || how === 'early') {
+    const idle = early ?? start('gone.hits');
     idle.once('message', () => void idle.terminate().then(pool));
   } else pool();
 } else {
   obs.metrics.counter(workerData as string).add(1);
+  if (how === 'nested' && workerData === 'thread.hits') {
+    const inner = start('gone.hits');
+    await new Promise((r) => inner.once('message', r));
+    await inner.terminate();
+  }
   if (how !== 'return')
     parentPort?.on('message', () => {
       // A task under way: the flush the signal asks for waits for it.
