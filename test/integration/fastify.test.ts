@@ -16,6 +16,7 @@ import {
   deferred,
   heldRequests,
   hostlessGet,
+  keptAliveThroughClose,
   request,
   unfinishedUpload,
   webSocketSession,
@@ -1121,6 +1122,50 @@ describe('sightlineFastify timeouts and options', () => {
     expect(Math.abs((access.duration_ms as number) - ms(span!.duration))).toBeLessThan(0.01);
     await local.close();
   });
+
+  it.each([
+    ['answers it with a 503', true, 503],
+    ['still serves it', false, 200],
+  ])(
+    'records a request that comes on a kept-alive connection while the app closes, once, when Fastify %s',
+    async (_how, return503OnClosing, status) => {
+      const local = Fastify({ return503OnClosing });
+      await local.register(sightlineFastify);
+      const reached = deferred();
+      // Registered twice, as in the test above: still one span per request.
+      await local.register(async (child) => {
+        await child.register(sightlineFastify);
+        // The second is answered at once, before Node has told every listener of it.
+        child.get('/drain/:n', (request, reply) => {
+          if ((request.params as { n: string }).n !== '1') return reply.send('ok');
+          reached.resolve();
+          setTimeout(() => reply.send('ok'), 50);
+          return reply;
+        });
+      });
+      const url = await local.listen({ host: '127.0.0.1', port: 0 });
+      const before = await activeRequests(obs, memory);
+      const answers = await keptAliveThroughClose(
+        url,
+        { first: '/drain/1', second: '/drain/2' },
+        reached.promise,
+        () => local.close(),
+      );
+      expect(answers).toEqual([200, status]);
+      const [span] = await waitForSpans(obs, memory, server('/drain/2'));
+      expect(memory.spans().filter(server('/drain/2'))).toHaveLength(1);
+      expect(span!.attributes['http.response.status_code']).toBe(status);
+      expect(span!.status.code).toBe(status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET);
+      const line = memory.logs().find((l) => l.path === '/drain/2');
+      expect(line).toMatchObject({ status, level: status >= 500 ? 'error' : 'info' });
+      const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+        'http.response.status_code': status,
+        'http.request.method': 'GET',
+      });
+      expect(point).toBeDefined();
+      expect(await activeRequests(obs, memory)).toBe(before);
+    },
+  );
 
   it('records a request whose client went away while an onRequest hook registered before it was at work as aborted', async () => {
     const local = Fastify({ loggerInstance: obs.log });

@@ -60,6 +60,8 @@ type Done = (err?: Error) => void;
 export interface FastifyInstanceLike {
   addHook(name: string, hook: (...args: any[]) => unknown): unknown;
   log?: unknown;
+  /** The HTTP server (`http.Server`, `https.Server` or an HTTP/2 one). */
+  server?: unknown;
 }
 
 /** The plugin's type: a Fastify callback plugin that is not encapsulated (`skip-override`). */
@@ -223,21 +225,66 @@ function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
 
 function requestInfo(request: FastifyRequestLike, startedAt: number): ServerRequestInfo {
   const raw = request.raw;
+  const proxied = hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined;
+  return rawRequestInfo(raw, requestPath(request.url), proxied, routeOf(request), startedAt);
+}
+
+function rawRequestInfo(
+  raw: IncomingMessage,
+  path: string,
+  proxied: ProxiedRequest | undefined,
+  route: string | undefined,
+  startedAt: number,
+): ServerRequestInfo {
   const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
   return {
     method: raw.method,
-    path: requestPath(request.url),
+    path,
     encrypted: socket?.encrypted === true,
     headers: raw.headers,
     peerAddress: socket?.remoteAddress,
     peerPort: socket?.remotePort,
-    proxied: hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined,
+    proxied,
     httpVersion: raw.httpVersion,
-    route: routeOf(request),
+    route,
     webSocket: isWebSocketUpgrade(raw),
     socket,
     startedAt,
   };
+}
+
+/**
+ * Requests of an app that is closing which a Fastify request was made for (the plugin's onRequest
+ * hook took them), or which were traced as refused: see traceRefusedWhileClosing.
+ */
+const seenWhileClosing = new WeakSet<IncomingMessage>();
+
+/**
+ * Traces a request Fastify answers with its 503 while the app closes (`return503OnClosing`, the
+ * default): one that comes on a connection kept alive, as a load balancer's are, after `close()`
+ * began. Fastify answers it before making a request of it, so no hook ever sees it. Its 'request'
+ * listener, added when the server was made, has answered it by the time this one runs.
+ */
+function traceRefusedWhileClosing(
+  resolved: ResolvedHttpServerOptions,
+  raw: IncomingMessage,
+  res: ServerResponse,
+): void {
+  if (!res.writableEnded || seenWhileClosing.has(raw)) return;
+  seenWhileClosing.add(raw);
+  const obs = resolved.sightline ?? getSightline();
+  if (obs === undefined) return;
+  // The route it matched is not told: it is recorded as unmatched, as a 404 is.
+  const info = rawRequestInfo(raw, requestPath(raw.url ?? '/'), undefined, undefined, performance.now());
+  const tracked = startServerRequest(obs, resolved, info);
+  if (tracked === undefined) return;
+  res.once('close', () => {
+    try {
+      tracked.finish({ route: undefined, status: res.statusCode });
+    } catch {
+      // Ending a span or writing a log line never breaks the request.
+    }
+  });
 }
 
 /**
@@ -273,6 +320,8 @@ function traceAnsweredEarly(
   resolved: ResolvedHttpServerOptions,
 ): void {
   if (request[kServerRequest] !== undefined || request[kPassed] === true) return;
+  // A hook ahead of the plugin's answered it at once while the app closed: traced as refused already.
+  if (seenWhileClosing.has(request.raw)) return;
   const tracked = traceUnseen(request, reply, resolved);
   if (tracked !== undefined && Object.hasOwn(request, kEarlyError)) tracked.recordError(request[kEarlyError]);
 }
@@ -316,8 +365,10 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   const hasLogger =
     rootLog !== undefined && typeof rootLog.child === 'function' && rootLog.child({}) !== rootLog;
 
+  let closing = false;
   fastify.addHook('onRequest', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
     const obs = resolved.sightline ?? getSightline();
+    if (closing) seenWhileClosing.add(request.raw);
     // Registered again in a child plugin: the registration above is tracing this request already.
     if (request[kServerRequest] !== undefined) return next();
     const tracked =
@@ -407,6 +458,18 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     // HTTP/2's compatibility response emits 'finish' for a stream the client cancelled too.
     if (reply.raw.writableEnded) finish(request, { route: routeOf(request), status: reply.statusCode });
     else finishUnfinished(request, reply);
+    next();
+  });
+
+  // Fastify runs preClose once its routes answer 503, and before it stops listening.
+  fastify.addHook('preClose', (next: Done) => {
+    if (!closing) {
+      closing = true;
+      const server = fastify.server as Partial<NodeJS.EventEmitter> | undefined;
+      server?.on?.('request', (raw: IncomingMessage, res: ServerResponse) =>
+        traceRefusedWhileClosing(resolved, raw, res),
+      );
+    }
     next();
   });
 

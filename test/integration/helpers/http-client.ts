@@ -259,3 +259,30 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   });
   return { promise, resolve };
 }
+
+/**
+ * Sends a GET of `first` on one kept-alive connection and, once `inFlight` resolves, runs `closing`
+ * and sends a GET of `second` on the same connection: a load balancer's connection to an instance
+ * that starts to shut down. Resolves with the status of each answer on it once it has closed.
+ */
+export async function keptAliveThroughClose(
+  base: string,
+  paths: { first: string; second: string },
+  inFlight: Promise<void>,
+  closing: () => Promise<void>,
+): Promise<number[]> {
+  const { hostname, port } = new URL(base);
+  const socket = net.connect(Number(port), hostname);
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  const closed = once(socket, 'close');
+  socket.write(`GET ${paths.first} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+  await inFlight;
+  const closed503 = closing();
+  socket.write(`GET ${paths.second} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+  await Promise.all([closed, closed503]);
+  return [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+}
