@@ -26,7 +26,10 @@ import {
 import {
   activeDuringWebSocketSession,
   asTheAppsSeeThem,
+  CUT_OFF_ROUTES,
   closedWebSocketSessions,
+  cutOffAsFailure,
+  cutOffUnanswered,
   droppedPipeline,
   durationPoint,
   EVENT_STREAM_ENDED,
@@ -202,6 +205,13 @@ describe.each([
     app.get('/destroyed', (_req: any, res: any) => {
       res.write('first chunk');
       setImmediate(() => res.destroy());
+    });
+    // Cut off before any answer: a handler that gives up on the request, with or without its error.
+    app.get('/destroyed-unanswered', (_req: any, res: any) => {
+      setImmediate(() => res.destroy());
+    });
+    app.get('/destroyed-unanswered-error', (_req: any, res: any) => {
+      setImmediate(() => res.destroy(new RangeError('quota store unreachable')));
     });
     // Event streams: open until the client leaves, their normal end.
     app.get('/events', (_req: any, res: any) => {
@@ -925,6 +935,13 @@ describe.each([
         status: 200,
         error_type: type,
       });
+    },
+  );
+
+  it.each(CUT_OFF_ROUTES)(
+    'ends a response cut off before any answer as a server failure: %s',
+    async (path, type) => {
+      expect(await cutOffUnanswered(obs, memory, base, path)).toEqual(cutOffAsFailure(type));
     },
   );
 

@@ -25,7 +25,10 @@ import {
   activeDuringWebSocketSession,
   activeRequests,
   asTheAppsSeeThem,
+  CUT_OFF_ROUTES,
   closedWebSocketSessions,
+  cutOffAsFailure,
+  cutOffUnanswered,
   droppedPipeline,
   durationPoint,
   EVENT_STREAM_ENDED,
@@ -166,6 +169,15 @@ beforeAll(async () => {
     await release.promise;
     // Answers to a closed connection: the response never finishes.
     return 'too late';
+  });
+  // Cut off before any answer: a handler that gives up on the request, with or without its error.
+  app.get('/destroyed-unanswered', (_request, reply) => {
+    setImmediate(() => reply.raw.destroy());
+    return reply;
+  });
+  app.get('/destroyed-unanswered-error', (_request, reply) => {
+    setImmediate(() => reply.raw.destroy(new RangeError('quota store unreachable')));
+    return reply;
   });
   app.get('/hijacked', (_request, reply) => {
     reply.hijack();
@@ -463,6 +475,13 @@ describe('sightlineFastify', () => {
     const ended = await droppedPipeline(obs, memory, base, held);
     expect(ended).toEqual({ spans: ['GET', 'POST', 'GET'].map(gone), active: 0 });
   });
+
+  it.each(CUT_OFF_ROUTES)(
+    'ends a response cut off before any answer as a server failure: %s',
+    async (path, type) => {
+      expect(await cutOffUnanswered(obs, memory, base, path)).toEqual(cutOffAsFailure(type));
+    },
+  );
 
   it('records a hijacked reply the handler answered by hand', async () => {
     const reply = await request(base, '/hijacked');

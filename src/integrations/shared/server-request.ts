@@ -42,8 +42,8 @@ export const ABORTED = 'aborted';
 export const TIMEOUT = 'timeout';
 
 /**
- * The error type of a response the server cut off after sending its headers, with no error handed
- * to the framework's hooks (a Fastify reply stream that failed).
+ * The error type of a response the server cut off with no error handed to the framework's hooks
+ * (a Fastify reply stream that failed after its headers, a handler's `res.destroy()`).
  */
 export const RESPONSE_CUT = 'response_cut';
 
@@ -106,8 +106,8 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
  * How a request whose response never finished ended, given the status sent so far: a timeout when
  * the server's request timeout closed the connection (Node, or Fastify's client error handler,
  * wrote the 408 on the socket itself) or its idle timeout did (see watchIdleTimeout); cut off by
- * the server when the response had started and nothing came from the client; otherwise the
- * client went away.
+ * the server when nothing came from the client, whether the response had started or not;
+ * otherwise the client went away.
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
@@ -126,16 +126,18 @@ export function unfinishedOutcome(
   const errored = s?.errored;
   if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
   if (closedOnIdleTimeout(socket)) return { status, errorType: TIMEOUT };
-  if (status !== undefined && !leftMidRequest) {
+  if (!leftMidRequest) {
     const stream = (res as { stream?: { rstCode?: unknown } } | null | undefined)?.stream;
     if (stream !== undefined) {
-      if (stream.rstCode === NO_ERROR && !streamResetByClient(stream))
+      if (status !== undefined && stream.rstCode === NO_ERROR && !streamResetByClient(stream))
         return { status, errorType: RESPONSE_CUT };
     } else if (s != null && s.readableEnded !== true) {
+      // The client's FIN or reset would be on the socket: the server cut it, whether or not an
+      // answer had started (a handler's `res.destroy()` before writing one).
       if (errored == null) return { status, errorType: RESPONSE_CUT };
       if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
     }
-    if (isEventStream(res)) return { status };
+    if (status !== undefined && isEventStream(res)) return { status };
   }
   return { status, errorType: ABORTED, leftMidRequest };
 }

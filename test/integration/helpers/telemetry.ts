@@ -218,6 +218,57 @@ export const EVENT_STREAM_ENDED = {
   line: ['info', 200, undefined],
 };
 
+/**
+ * GETs `path` on `base`, which the server cuts off before any answer; returns the error the client
+ * got, the status code, status, error.type and exception type of its SERVER span, the error.type
+ * its duration was recorded under, and the level and error_type of its access-log line.
+ */
+export async function cutOffUnanswered(obs: Sightline, memory: MemoryExporter, base: string, path: string) {
+  const reset = await request(base, path).then(
+    () => undefined,
+    (error: { code?: unknown }) => error.code,
+  );
+  const [span] = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === path,
+  );
+  const point = memory
+    .metrics()
+    .find((p) => p.name === 'http.server.request.duration' && p.attributes['http.route'] === path);
+  const line = memory.logs().find((l) => l.path === path && l.duration_ms !== undefined);
+  return {
+    reset,
+    span: [
+      span!.status.code,
+      span!.attributes['http.response.status_code'],
+      span!.attributes['error.type'],
+      exceptionOf(span!)[0],
+    ],
+    duration: point?.attributes['error.type'],
+    line: [line?.level, line?.error_type],
+  };
+}
+
+/** The routes each app has that cut off their response before any answer, and the error.type each gets. */
+export const CUT_OFF_ROUTES: [path: string, type: string][] = [
+  ['/destroyed-unanswered-error', 'RangeError'],
+  ['/destroyed-unanswered', 'response_cut'],
+];
+
+/**
+ * What cutOffUnanswered returns for a response the server cut off, destroyed with an error of
+ * `type` or, for `response_cut`, with none: a server failure without a status.
+ */
+export function cutOffAsFailure(type: string) {
+  return {
+    reset: 'ECONNRESET',
+    span: [SpanStatusCode.ERROR, undefined, type, type === 'response_cut' ? undefined : type],
+    duration: type,
+    line: ['error', type],
+  };
+}
+
 /** What a proxy at 10.0.0.2, behind the loopback one, forwards of a client at 203.0.113.7. */
 const FORWARDED = {
   'x-forwarded-for': '203.0.113.7, 10.0.0.2',
