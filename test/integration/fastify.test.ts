@@ -845,6 +845,54 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('over HTTP/2, ends a response the server cuts off as a server failure, a client resetting before any answer as aborted', async () => {
+    const local = Fastify({ http2: true });
+    await local.register(sightlineFastify);
+    const cutOff =
+      (error?: Error, started = false) =>
+      (_request: unknown, reply: any) => {
+        if (started) reply.raw.writeHead(200).write('first chunk');
+        setImmediate(() => reply.raw.destroy(error));
+        return reply;
+      };
+    local.get('/destroyed-unanswered', cutOff());
+    local.get('/destroyed-unanswered-error', cutOff(new RangeError('quota store unreachable')));
+    local.get('/destroyed-started-error', cutOff(new RangeError('quota store unreachable'), true));
+    const reached = deferred();
+    local.get('/left-unanswered', () => reached.resolve());
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const session = http2.connect(url);
+    const paths = [...CUT_OFF_ROUTES.map(([path]) => path), '/destroyed-started-error', '/left-unanswered'];
+    for (const path of paths) {
+      await new Promise((resolve) => {
+        const stream = session.request({ ':path': path });
+        stream.on('error', () => {});
+        stream.resume().on('close', resolve).end();
+        // A reset with no error code, as Node's stream.close() sends it.
+        if (path === '/left-unanswered') reached.promise.then(() => stream.close());
+      });
+    }
+    const ended = [];
+    for (const path of paths) {
+      const [span] = await waitForSpans(obs, memory, server(path));
+      ended.push([
+        path,
+        span!.attributes['http.response.status_code'],
+        span!.attributes['error.type'],
+        exceptionOf(span!)[0],
+      ]);
+    }
+    expect(ended).toEqual([
+      ['/destroyed-unanswered-error', undefined, 'RangeError', 'RangeError'],
+      ['/destroyed-unanswered', undefined, 'response_cut', undefined],
+      ['/destroyed-started-error', 200, 'RangeError', 'RangeError'],
+      ['/left-unanswered', undefined, 'aborted', undefined],
+    ]);
+    session.close();
+    await local.close();
+  });
+
   it('over HTTP/2, tells a reply stream that fails after the headers from a client that cancels mid-body', async () => {
     const local = Fastify({ http2: true });
     await local.register(sightlineFastify, { accessLog: false });

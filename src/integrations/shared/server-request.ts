@@ -101,6 +101,7 @@ const CLIENT_GONE = new Set<unknown>(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const NO_ERROR = 0;
 
 type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null } | null | undefined;
+type StreamLike = { rstCode?: unknown; errored?: unknown };
 
 /**
  * How a request whose response never finished ended, given the status sent so far: a timeout when
@@ -111,9 +112,9 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
- * code. A socket the server destroyed with an error of its own (a failed `pipeline` into the
- * response) names the failure by that error; one destroyed with none (Fastify cutting off a failed
- * reply stream) reads `response_cut`. An event stream (`text/event-stream`) the client left had
+ * code. A socket or HTTP/2 stream the server destroyed with an error of its own (a failed
+ * `pipeline` into the response) names the failure by that error; one destroyed with none (Fastify
+ * cutting off a failed reply stream) reads `response_cut`. An event stream (`text/event-stream`) the client left had
  * come to its normal end: it has only its status, as OpenTelemetry's HTTP instrumentation records it.
  */
 export function unfinishedOutcome(
@@ -127,10 +128,15 @@ export function unfinishedOutcome(
   if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
   if (closedOnIdleTimeout(socket)) return { status, errorType: TIMEOUT };
   if (!leftMidRequest) {
-    const stream = (res as { stream?: { rstCode?: unknown } } | null | undefined)?.stream;
+    const stream = (res as { stream?: StreamLike } | null | undefined)?.stream;
     if (stream !== undefined) {
-      if (status !== undefined && stream.rstCode === NO_ERROR && !streamResetByClient(stream))
-        return { status, errorType: RESPONSE_CUT };
+      // A stream the server destroyed with an error closes with NGHTTP2_INTERNAL_ERROR, and a
+      // client's reset with a code other than NO_ERROR or CANCEL errors it too: only the reset
+      // tells them apart.
+      if (!streamResetByClient(stream)) {
+        if (stream.errored != null) return { status, errorType: ABORTED, serverError: stream.errored };
+        if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
+      }
     } else if (s != null && s.readableEnded !== true) {
       // The client's FIN or reset would be on the socket: the server cut it, whether or not an
       // answer had started (a handler's `res.destroy()` before writing one).
