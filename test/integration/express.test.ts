@@ -213,6 +213,10 @@ describe.each([
     app.get('/destroyed-unanswered-error', (_req: any, res: any) => {
       setImmediate(() => res.destroy(new RangeError('quota store unreachable')));
     });
+    // An upload turned away before its body is read, as a size check does.
+    app.post('/destroyed-upload', (req: any) => {
+      setImmediate(() => req.destroy());
+    });
     // Event streams: open until the client leaves, their normal end.
     app.get('/events', (_req: any, res: any) => {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -944,6 +948,15 @@ describe.each([
       expect(await cutOffUnanswered(obs, memory, base, path)).toEqual(cutOffAsFailure(type));
     },
   );
+
+  it('ends an upload the server cuts off before reading it whole as a server failure, not as the client going away', async () => {
+    expect(await unfinishedUpload(`${base}/destroyed-upload`)).toBeUndefined();
+    const [span] = await waitForSpans(obs, memory, server('/destroyed-upload'));
+    expect([span!.status.code, span!.attributes['error.type']]).toEqual([
+      SpanStatusCode.ERROR,
+      'response_cut',
+    ]);
+  });
 
   it('records the status the client got when an error handler sets another after it was sent', async () => {
     expect((await request(base, '/careless/after-answer')).status).toBe(200);

@@ -114,8 +114,9 @@ type StreamLike = { rstCode?: unknown; errored?: unknown };
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
  * code. A socket or HTTP/2 stream the server destroyed with an error of its own (a failed
  * `pipeline` into the response) names the failure by that error; one destroyed with none (Fastify
- * cutting off a failed reply stream) reads `response_cut`. An event stream (`text/event-stream`) the client left had
- * come to its normal end: it has only its status, as OpenTelemetry's HTTP instrumentation records it.
+ * cutting off a failed reply stream) reads `response_cut`. An event stream (`text/event-stream`)
+ * the client left had come to its normal end: it has only its status, as OpenTelemetry's HTTP
+ * instrumentation records it.
  */
 export function unfinishedOutcome(
   socket: unknown,
@@ -127,24 +128,23 @@ export function unfinishedOutcome(
   const errored = s?.errored;
   if (errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, errorType: TIMEOUT };
   if (closedOnIdleTimeout(socket)) return { status, errorType: TIMEOUT };
-  if (!leftMidRequest) {
-    const stream = (res as { stream?: StreamLike } | null | undefined)?.stream;
-    if (stream !== undefined) {
-      // A stream the server destroyed with an error closes with NGHTTP2_INTERNAL_ERROR, and a
-      // client's reset with a code other than NO_ERROR or CANCEL errors it too: only the reset
-      // tells them apart.
-      if (!streamResetByClient(stream)) {
-        if (stream.errored != null) return { status, errorType: ABORTED, serverError: stream.errored };
-        if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
-      }
-    } else if (s != null && s.readableEnded !== true) {
-      // The client's FIN or reset would be on the socket: the server cut it, whether or not an
-      // answer had started (a handler's `res.destroy()` before writing one).
-      if (errored == null) return { status, errorType: RESPONSE_CUT };
-      if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
+  const stream = (res as { stream?: StreamLike } | null | undefined)?.stream;
+  if (stream !== undefined) {
+    // A stream the server destroyed with an error closes with NGHTTP2_INTERNAL_ERROR, and a
+    // client's reset with a code other than NO_ERROR or CANCEL errors it too: only the reset
+    // tells them apart.
+    if (!leftMidRequest && !streamResetByClient(stream)) {
+      if (stream.errored != null) return { status, errorType: ABORTED, serverError: stream.errored };
+      if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
     }
-    if (status !== undefined && isEventStream(res)) return { status };
+  } else if (s != null && s.readableEnded !== true) {
+    // The client's FIN or reset would be on the socket: the server cut it, whether or not an
+    // answer had started (a handler's `res.destroy()` before writing one) or the request's body
+    // had all come (an upload turned away).
+    if (errored == null) return { status, errorType: RESPONSE_CUT };
+    if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
   }
+  if (status !== undefined && !leftMidRequest && isEventStream(res)) return { status };
   return { status, errorType: ABORTED, leftMidRequest };
 }
 
