@@ -237,6 +237,20 @@ describe.each([
       res.write('partial');
       setImmediate(() => next(new RangeError('late boom')));
     });
+    app.get('/late-error-unflushed', (_req: any, res: any, next: (err: unknown) => void) => {
+      // Answered whole, but not yet flushed: Express's final handler destroys the connection.
+      res.send(Buffer.alloc(16 * 1024 * 1024));
+      next(new RangeError('late boom'));
+    });
+    // The same, with an error handler that takes the error: the answer is flushed whole.
+    const swallowing = express.Router();
+    swallowing.get('/late-error-unflushed', (_req: any, res: any, next: (err: unknown) => void) => {
+      res.send(Buffer.alloc(16 * 1024 * 1024));
+      next(new RangeError('late boom'));
+    });
+    swallowing.use(expressErrorHandler());
+    swallowing.use((_err: unknown, _req: any, _res: any, _next: unknown) => {});
+    app.use('/swallowing', swallowing);
     // An error handler that answers 500 without checking whether the response has started.
     const careless = express.Router();
     careless.get('/after-answer', (_req: any, res: any, next: (err: unknown) => void) => {
@@ -905,22 +919,20 @@ describe.each([
     expect(uncaught).toEqual([]);
   });
 
-  it('names an error passed on after the response started by its type, not as the client going away', async () => {
-    await new Promise<void>((resolve) => {
-      http
-        .get(`${base}/late-error`, { agent: false }, (res) => {
-          res.resume();
-          res.on('close', resolve);
-        })
-        .on('error', () => resolve());
-    });
-    const [span] = await waitForSpans(obs, memory, server('/late-error'));
-    expect(span!.attributes['http.response.status_code']).toBe(200);
-    expect(span!.attributes['error.type']).toBe('RangeError');
-    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
-    const line = memory.logs().find((l) => l.path === '/late-error');
-    expect(line).toMatchObject({ level: 'error', status: 200, error_type: 'RangeError' });
-  });
+  it.each(['/late-error', '/late-error-unflushed'])(
+    'names an error passed on after the response started by its type, not as the client going away: %s',
+    async (path) => {
+      const received = await bodyUntilClosed(`${base}${path}`);
+      // The client got the answer cut off.
+      expect(received.length).toBeLessThan(16 * 1024 * 1024);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      expect(span!.attributes['http.response.status_code']).toBe(200);
+      expect(span!.attributes['error.type']).toBe('RangeError');
+      expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+      const line = memory.logs().find((l) => l.path === path);
+      expect(line).toMatchObject({ level: 'error', status: 200, error_type: 'RangeError' });
+    },
+  );
 
   it.each([
     ['/pipe-error', 'TypeError'],
@@ -955,6 +967,15 @@ describe.each([
     expect([span!.status.code, span!.attributes['error.type']]).toEqual([
       SpanStatusCode.ERROR,
       'response_cut',
+    ]);
+  });
+
+  it('records an answer flushed whole after an error an error handler took as answered', async () => {
+    expect((await bodyUntilClosed(`${base}/swallowing/late-error-unflushed`)).length).toBe(16 * 1024 * 1024);
+    const [span] = await waitForSpans(obs, memory, server('/swallowing/late-error-unflushed'));
+    expect([span!.attributes['http.response.status_code'], span!.attributes['error.type']]).toEqual([
+      200,
+      undefined,
     ]);
   });
 

@@ -7,7 +7,12 @@ import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
-import { type ServerRequest, startServerRequest, unfinishedOutcome } from '../shared/server-request.js';
+import {
+  closedByServer,
+  type ServerRequest,
+  startServerRequest,
+  unfinishedOutcome,
+} from '../shared/server-request.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { isWebSocketUpgrade, webSocketOutcome, withoutExpressWsSuffix } from '../shared/websocket-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
@@ -50,6 +55,10 @@ export type ExpressErrorMiddleware = (
 export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
 
 const kRequestLog = Symbol('sightline.express.requestLog');
+
+// Responses ended but not yet flushed when an error reached expressErrorHandler(): Express's final
+// handler destroys the connection then, which cuts them off.
+const flushingOnError = new WeakSet<ServerResponse>();
 
 type Tracked = ExpressRequestLike & {
   [kServerRequest]?: ServerRequest;
@@ -201,9 +210,20 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // when the client hung up before the last bytes were flushed: that is not a server error.
     // Unless the client hung up before sending its whole request: the answer then (a body
     // parser's 400 'request aborted') was written to a closed connection and never reached it.
+    // Nor when the server cut off its last bytes after an error (see flushingOnError): once the
+    // connection is gone, the response reads as flushed whether its bytes went out or not.
     const ended = () => {
       const leftMidRequest = !req.complete && !res.writableFinished;
-      const completed = res.writableEnded && !leftMidRequest;
+      const completed =
+        res.writableEnded &&
+        !leftMidRequest &&
+        // Asked first: most requests have no error, and skip the lookup.
+        !(
+          request.hasRecordedError &&
+          flushingOnError.has(res) &&
+          req.socket?.destroyed &&
+          closedByServer(req.socket)
+        );
       let route: string | undefined;
       try {
         route = resolveRouteTemplate(req, routedPath, entryApp);
@@ -249,9 +269,13 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
  * ```
  */
 export function expressErrorHandler(): ExpressErrorMiddleware {
-  return function sightlineExpressErrors(err, req, _res, next) {
+  return function sightlineExpressErrors(err, req, res, next) {
     try {
-      (req as Tracked)[kServerRequest]?.recordError(err);
+      const request = (req as Tracked)[kServerRequest];
+      if (request !== undefined) {
+        request.recordError(err);
+        if (res.writableEnded && !res.writableFinished) flushingOnError.add(res);
+      }
     } catch {
       // Recording never stands between the error and the app's own handlers.
     }

@@ -104,6 +104,16 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
 type StreamLike = { rstCode?: unknown; errored?: unknown };
 
 /**
+ * Whether the server closed an HTTP/1 connection: the client's end or reset would be on the socket,
+ * the latter as an error of its own (ECONNRESET, or EPIPE on a write to the closed connection).
+ */
+export function closedByServer(socket: unknown): boolean {
+  const s = socket as SocketLike;
+  if (s == null || s.readableEnded === true) return false;
+  return s.errored == null || !CLIENT_GONE.has(s.errored.code);
+}
+
+/**
  * How a request whose response never finished ended, given the status sent so far: a timeout when
  * the server's request timeout closed the connection (Node, or Fastify's client error handler,
  * wrote the 408 on the socket itself) or its idle timeout did (see watchIdleTimeout); cut off by
@@ -137,12 +147,12 @@ export function unfinishedOutcome(
       if (stream.errored != null) return { status, errorType: ABORTED, serverError: stream.errored };
       if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
     }
-  } else if (s != null && s.readableEnded !== true) {
-    // The client's FIN or reset would be on the socket: the server cut it, whether or not an
-    // answer had started (a handler's `res.destroy()` before writing one) or the request's body
-    // had all come (an upload turned away).
-    if (errored == null) return { status, errorType: RESPONSE_CUT };
-    if (!CLIENT_GONE.has(errored.code)) return { status, errorType: ABORTED, serverError: errored };
+  } else if (closedByServer(s)) {
+    // Whether or not an answer had started (a handler's `res.destroy()` before writing one) or the
+    // request's body had all come (an upload turned away).
+    return errored == null
+      ? { status, errorType: RESPONSE_CUT }
+      : { status, errorType: ABORTED, serverError: errored };
   }
   if (status !== undefined && !leftMidRequest && isEventStream(res)) return { status };
   return { status, errorType: ABORTED, leftMidRequest };
@@ -169,6 +179,11 @@ export class ServerRequest {
   private error: unknown;
   private hasError = false;
   private done = false;
+
+  /** Whether an error was recorded on the request (see recordError). */
+  get hasRecordedError(): boolean {
+    return this.hasError;
+  }
 
   /** Whether the request has been recorded: its span ended, its duration and access line written. */
   get finished(): boolean {
