@@ -127,6 +127,12 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const inflight = new Set<Job>();
   const waiters = new Set<{ mark: number; resolve: () => void }>();
   let active = 0;
+  /**
+   * Until when the backend asked (429 or 503 with a delay) that nothing be sent: the channel's other
+   * requests wait too, as the limit is the account's, not one request's. Set only by a request that
+   * will wait it out, within its retry budget.
+   */
+  let heldUntil = 0;
   let scheduled = false;
   let closed = false;
   let deadline: number | undefined;
@@ -295,6 +301,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     if (gzip) headers['content-encoding'] = 'gzip';
     const request = { url: spec.url, body: wire, headers };
     for (;;) {
+      if (heldUntil > now() && !(await waitOut(job, n, heldUntil - now()))) return;
       const result = await post(request, {
         timeoutMs,
         abort: abortAll.signal,
@@ -374,11 +381,13 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
 
   /** Waits before the next attempt; `false` (items settled) when the budget or the deadline forbids it. */
   async function backoff(job: Job, n: number, res: ExportResponse | undefined): Promise<boolean> {
-    let delay = res ? vendorDelay(res) : undefined;
+    const vendor = res ? vendorDelay(res) : undefined;
     // A vendor delay replaces the back-off, but "retry after 0 s" on every answer must not become a
     // request storm: wait at least the first back-off ceiling (at most 100 ms).
-    if (delay !== undefined) delay = Math.max(delay, Math.min(policy.initialDelayMs, 100));
-    delay ??= backoffDelayMs(job.attempt, policy, random);
+    const delay =
+      vendor === undefined
+        ? backoffDelayMs(job.attempt, policy, random)
+        : Math.max(vendor, Math.min(policy.initialDelayMs, 100));
     job.attempt++;
     const t = now();
     if (t + delay - job.startedAt > policy.maxElapsedMs) {
@@ -389,16 +398,23 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       );
       return false;
     }
-    if (deadline !== undefined && t + delay > deadline) {
+    if (vendor !== undefined) heldUntil = Math.max(heldUntil, t + delay);
+    if (!(await waitOut(job, n, delay))) return false;
+    retried += n;
+    return true;
+  }
+
+  /** Waits `ms` before a request; `false` (items settled as `shutdown`) when shutdown cuts it short. */
+  async function waitOut(job: Job, n: number, ms: number): Promise<boolean> {
+    if (deadline !== undefined && now() + ms > deadline) {
       settle(job, n, 'shutdown');
       return false;
     }
-    const completed = await sleep(job, delay);
+    const completed = await sleep(job, ms);
     if (!completed || job.abandoned) {
       settle(job, n, 'shutdown');
       return false;
     }
-    retried += n;
     return true;
   }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnomalyEvent } from '../../../src/anomaly/event.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { getSightline } from '../../../src/index.js';
-import { expectGolden, KEY, start } from './helpers.js';
+import { expectGolden, KEY, loopbackOptions, start } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
@@ -253,5 +253,39 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(sent.map((e) => e.date_happened)).toEqual([TIME / 1000 + 19 * 3600]);
     expect(obs.stats().datadog?.events).toMatchObject({ produced: 2, delivered: 1, queued: 0 });
     expect(obs.stats().datadog?.events?.dropped).toEqual({ expired: 1 });
+  });
+});
+
+describe('anomaly events during an incident', () => {
+  /** One event per route of an outage, each its own series. */
+  const storm = (n: number): AnomalyEvent[] =>
+    Array.from({ length: n }, (_, i) =>
+      anomaly({ attributes: { 'http.request.method': 'GET', 'http.route': `/r${i}` } }),
+    );
+  const emitAll = (obs: SightlineInstance | object, events: AnomalyEvent[]) => {
+    for (const e of events) (obs as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+  };
+
+  it("holds every request of the channel, not only the refused one's, for the X-RateLimit-Reset of a 429", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    server.script('/api/v1/events', {
+      status: 429,
+      headers: { 'x-ratelimit-reset': '1' },
+      body: '{"errors":["Rate limit exceeded"]}',
+    });
+    const channel = { ...loopbackOptions(server).channel, concurrency: 8 };
+    const { obs } = start(server, { metrics: 'none', channel });
+    emitAll(obs, storm(1));
+    await server.waitFor(() => server!.on('/api/v1/events').length === 1);
+    const refusedAt = server.on('/api/v1/events')[0]!.at;
+    // Long enough for the 429 to be read; then more events come.
+    await new Promise((r) => setTimeout(r, 50));
+    emitAll(obs, storm(40).slice(1));
+    await obs.forceFlush({ timeoutMs: 5000 });
+    const sent = server.on('/api/v1/events');
+    expect(sent.filter((r) => r.status === 202)).toHaveLength(40);
+    // Nothing more reached the intake before Datadog's window reset.
+    expect(sent.slice(1).every((r) => r.at >= refusedAt + 950)).toBe(true);
+    expect(obs.stats().datadog?.events).toMatchObject({ delivered: 40, retried: 1, dropped: {} });
   });
 });
