@@ -7,6 +7,7 @@ import {
   type ExportResponse,
   type LogKeys,
   lineExpired,
+  type Signal,
   type TimeWindow,
 } from '../../src/export/index.js';
 import { eventExpired } from './encode-events.js';
@@ -20,8 +21,10 @@ const JSON_TYPE = 'application/json';
  * Queue sizes per signal unless `channel.queueSize` says otherwise. A whole collection is queued at
  * once, before anything is sent, and a histogram series becomes 5 + percentiles Datadog series: the
  * metrics queue must hold the largest collection (50,000 series of about 250 bytes: ~12 MB at most).
+ * Events keep the core's 2,048 (and its 32 MiB): a detection cycle pushes an outage's events at
+ * once, up to two per route of a few hundred routes, about 1 KB each.
  */
-const QUEUE_SIZE = { metrics: 50_000, logs: 10_000, events: 256 } as const;
+const QUEUE_SIZE: { readonly [signal in Signal]?: number } = { metrics: 50_000, logs: 10_000 };
 
 /** Log timestamps `/api/v2/logs` takes: up to 18 hours past and 2 hours ahead. */
 const LOG_WINDOW: TimeWindow = { pastMs: 18 * 3_600_000, aheadMs: 2 * 3_600_000 };
@@ -60,7 +63,7 @@ function common<T>(
   };
 }
 
-function options(config: IntakeConfig, signal: keyof typeof QUEUE_SIZE): ChannelOptions {
+function options(config: IntakeConfig, signal: Signal): ChannelOptions {
   return {
     ...config.channel,
     queueSize: config.channel.queueSize ?? QUEUE_SIZE[signal],
@@ -162,10 +165,10 @@ export function createLogsChannel(
 }
 
 /**
- * The `/api/v1/events` channel: one anomaly per request, as the Events API takes them. Items are
- * bodies made by `encodeEvent` when the anomaly is detected, so a tag it cuts is counted once
- * however often the request is sent; one that waited past the 18 hours Datadog takes it is
- * dropped as `expired`.
+ * The `/api/v1/events` channel: one anomaly per request, as the Events API takes them, several
+ * requests in flight (the core's default for such channels). Items are bodies made by `encodeEvent`
+ * when the anomaly is detected, so a tag it cuts is counted once however often the request is sent;
+ * one that waited past the 18 hours Datadog takes it is dropped as `expired`.
  */
 export function createEventsChannel(config: IntakeConfig, url: URL): ExportChannel<string> {
   return createChannel<string>(
@@ -175,6 +178,7 @@ export function createEventsChannel(config: IntakeConfig, url: URL): ExportChann
       limits: { maxItems: 1, maxBytes: 64 * 1024 },
       encode: (bodies) => ({ body: bodies[0] as string, contentType: JSON_TYPE }),
       expired: eventExpired,
+      sizeOf: (body) => body.length,
     },
     options(config, 'events'),
   );

@@ -29,6 +29,16 @@ const DEFAULT_QUEUE_SIZE: Readonly<Record<Signal, number>> = {
   events: 2048,
 };
 
+/**
+ * Requests in flight at once, by default, for a channel whose items go one per request (Datadog's
+ * events). An outage gives a few hundred events at once, each a round trip: one at a time, 300
+ * take 30 s at 100 ms, and a pod stopped mid-incident sends a sixth of them before its 5 s
+ * deadline. Eight send them in under 4 s, still far below the 250,000 a minute Datadog takes for
+ * an organisation, while a service already in trouble opens no more than eight connections for
+ * them. A batching channel keeps one: its requests carry up to thousands of items each.
+ */
+const ONE_PER_REQUEST_CONCURRENCY = 8;
+
 const MiB = 1024 * 1024;
 
 /**
@@ -82,10 +92,13 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const queueBytes = positiveInt('queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]);
   const flushIntervalMs = timerMs('flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
   const timeoutMs = timerMs('timeoutMs', options.timeoutMs ?? 10_000, 1);
-  const concurrency = positiveInt('concurrency', options.concurrency ?? 1);
   const shutdownTimeoutMs = timerMs('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
   const maxResponseBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024);
   const maxItems = positiveInt('limits.maxItems', limits.maxItems);
+  const concurrency = positiveInt(
+    'concurrency',
+    options.concurrency ?? (maxItems === 1 ? ONE_PER_REQUEST_CONCURRENCY : 1),
+  );
   const maxBytes = positiveInt('limits.maxBytes', limits.maxBytes);
   const maxCompressed =
     limits.maxCompressedBytes === undefined

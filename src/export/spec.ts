@@ -129,7 +129,7 @@ export interface ChannelOptions {
   timeoutMs?: number | undefined;
   /** Gzip request bodies (`Content-Encoding: gzip`). Default true. */
   gzip?: boolean | undefined;
-  /** Requests in flight at once for this channel. Default 1. */
+  /** Requests in flight at once for this channel. Default 1; 8 where each item is a request of its own (Datadog's events). */
   concurrency?: number | undefined;
   /** Deadline used when the SDK calls `shutdown()`/`forceFlush()` without one. Default 5000 ms. */
   shutdownTimeoutMs?: number | undefined;

@@ -265,6 +265,35 @@ describe('anomaly events during an incident', () => {
   const emitAll = (obs: SightlineInstance | object, events: AnomalyEvent[]) => {
     for (const e of events) (obs as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
   };
+  const titles = (s: IntakeServer) =>
+    new Set(s.on('/api/v1/events').map((r) => (JSON.parse(r.text) as { title: string }).title));
+
+  it('sends 256 queued events within the shutdown deadline from an intake 100 ms away', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    server.script('/api/v1/events', ...Array.from({ length: 256 }, () => ({ delayMs: 100 })));
+    const { obs } = start(server, { metrics: 'none' });
+    emitAll(obs, storm(256));
+    const began = Date.now();
+    await obs.shutdown({ timeoutMs: 5000 });
+    expect(Date.now() - began).toBeLessThan(5000);
+    const stats = obs.stats().datadog?.events;
+    expect(stats?.dropped).toEqual({});
+    expect(stats).toMatchObject({ produced: 256, delivered: 256, queued: 0 });
+    expect(titles(server).size).toBe(256);
+  });
+
+  it('queues the 600 events one detection cycle gives for an outage of 300 routes, and sends them all', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    emitAll(
+      obs,
+      storm(300).flatMap((e) => [e, { ...e, metric: 'http.server.error_rate', kind: 'level_shift' }]),
+    );
+    expect(obs.stats().datadog?.events?.dropped).toEqual({});
+    await obs.forceFlush({ timeoutMs: 10_000 });
+    expect(obs.stats().datadog?.events).toMatchObject({ produced: 600, delivered: 600, queued: 0 });
+    expect(titles(server).size).toBe(600);
+  });
 
   it("holds every request of the channel, not only the refused one's, for the X-RateLimit-Reset of a 429", async () => {
     server = await IntakeServer.start({ apiKey: KEY });

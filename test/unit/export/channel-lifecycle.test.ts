@@ -172,21 +172,30 @@ describe('isolation and concurrency', () => {
     await fast.close();
   });
 
-  it.each([1, 3])('keeps at most %i request(s) in flight', async (concurrency) => {
-    let inFlight = 0;
-    let peak = 0;
-    intake = await startIntake(() => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      setTimeout(() => inFlight--, 30);
-      return { status: 200, delayMs: 30 };
-    });
-    const ch = channel({ limits: { maxItems: 10, maxBytes: 1e6 } }, { concurrency });
-    ch.pushAll(nums(100));
-    await ch.forceFlush(10_000);
-    expect(ch.stats()).toMatchObject({ delivered: 100, queued: 0 });
-    expect(peak).toBe(concurrency);
-  });
+  it.each([
+    [1, 10, 1],
+    [3, 10, 3],
+    // By default: one for a batching channel, eight for one whose items go one per request.
+    [undefined, 10, 1],
+    [undefined, 1, 8],
+  ])(
+    'keeps at most as many requests in flight as concurrency %s asks (%i items a request): %i',
+    async (concurrency, maxItems, expected) => {
+      let inFlight = 0;
+      let peak = 0;
+      intake = await startIntake(() => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        setTimeout(() => inFlight--, 30);
+        return { status: 200, delayMs: 30 };
+      });
+      const ch = channel({ limits: { maxItems, maxBytes: 1e6 } }, { concurrency });
+      ch.pushAll(nums(100));
+      await ch.forceFlush(10_000);
+      expect(ch.stats()).toMatchObject({ delivered: 100, queued: 0 });
+      expect(peak).toBe(expected);
+    },
+  );
 });
 
 describe('tracing suppression', () => {
