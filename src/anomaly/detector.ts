@@ -130,6 +130,8 @@ export enum F {
    */
   lesserMax = 87,
   lesserMin = 88,
+  /** The value of the last run of repeats that began at an extreme of the series: its bound. */
+  boundY = 89,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -313,6 +315,11 @@ enum Member {
   spatial = 4,
   flat = 5,
   drift = 6,
+}
+
+/** Whether a value is the one before it again, but for rounding. */
+function repeats(y: number, before: number): boolean {
+  return Math.abs(y - before) <= 1e-9 * (Math.abs(y) + 1e-9);
 }
 
 enum Transform {
@@ -545,6 +552,7 @@ export class StreamingDetector implements Detector {
     s[F.zeroRate] = 0;
     s[F.zeroFade] = 1;
     s[F.runRate] = 0;
+    s[F.boundY] = Number.NaN;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
@@ -894,12 +902,18 @@ export class StreamingDetector implements Detector {
     }
 
     // A series that stays at zero is idle, not stuck: the outage test judges it.
-    const same = Math.abs(y - s[F.lastY]!) <= 1e-9 * (Math.abs(y) + 1e-9) && value !== 0;
+    const same = repeats(y, s[F.lastY]!) && value !== 0;
     this.flatRun = same ? this.flatRun + 1 : 0;
     // A run is judged by the repeat rate from before it began: a stuck value must not teach the
     // model that repeats are common and so switch its own test off.
     // A run that began during warm-up is how the series is, not a stuck value.
-    if (this.flatRun === 1) s[F.runRate] = n > o.warmup ? s[F.repeatRate]! : 1;
+    // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
+    // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
+    if (this.flatRun === 1) {
+      s[F.runRate] = n > o.warmup && !repeats(y, s[F.boundY]!) ? s[F.repeatRate]! : 1;
+      const extreme = y >= s[F.maxSeen]! || y <= s[F.minSeen]!;
+      if (extreme && n > o.warmup) s[F.boundY] = y;
+    }
     if (this.flatRun >= K.flatMinRun && s[F.runRate]! < K.flatMaxRepeatRate && n > o.warmup) {
       const rate = Math.max(s[F.runRate]!, 0.01);
       const sf = -0.5 * this.flatRun * Math.log10(rate);

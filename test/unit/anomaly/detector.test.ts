@@ -205,6 +205,24 @@ describe('flatline on a counter', () => {
     expect(s[0]!).toBeLessThan(3025);
     expect(r[s[0]!]!.kind).toBe('flatline');
   });
+
+  it('does not take a gauge held at its ceiling every afternoon for a stuck one', () => {
+    // CPU % under a daily load, pinned at 100 for an hour or two every afternoon: the same value
+    // again at the bound it reached the day before is how the series is, not a stuck exporter.
+    const flats: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const noise = gaussian(prng(seed));
+      const d = createDetector();
+      const days: number[] = [];
+      for (let i = 0; i < 5 * 1440; i++) {
+        const load = dailyShape(Math.floor(i / 5));
+        const r = d.update(Math.min(100, Math.max(0, 20 + 85 * load + 4 * noise())), T0 + i * MINUTE);
+        if (r.episodeStart && r.kind === 'flatline') days.push(Math.floor(i / 1440));
+      }
+      flats.push(days.join(','));
+    }
+    expect(flats).toEqual(Array(16).fill(''));
+  });
 });
 
 describe('no alerts on normal behaviour', () => {
