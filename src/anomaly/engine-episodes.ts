@@ -208,7 +208,7 @@ export interface Verdict {
   readonly severity: number;
   /** 0..1, the episode's peak. */
   readonly score: number;
-  /** The normal band the event is judged against; it never holds the observed value. */
+  /** The normal band the event is judged against; it never holds the observed value but a flatline's. */
   readonly lower: number;
   readonly upper: number;
 }
@@ -401,6 +401,22 @@ export function judge(
     }
     return undefined;
   }
+  if (r.kind === 'flatline' && s.reported === undefined && freezes(sample)) {
+    // A stuck value is inside its band, where the rules below never see it; the detector's run of
+    // repeats is already the evidence of many cycles.
+    s.pending = undefined;
+    report(s, value >= r.expected ? 'up' : 'down', r.lower, r.expected, r.upper, incidentRequests(0, 0));
+    return {
+      kind: 'flatline',
+      observed: value,
+      mean: false,
+      expected: r.expected,
+      severity: r.severity,
+      score: Math.max(s.peak, 0.5),
+      lower: r.lower,
+      upper: r.upper,
+    };
+  }
   if (s.reported !== undefined && s.settled === undefined) return undefined;
   // Before the detector has a daily profile its band holds the noise around a level, not the daily
   // swing: a morning's ramp, which the level follows a little late, keeps just above it for hours.
@@ -535,6 +551,16 @@ function turnedOver(
     severity,
     score: Math.max(s.peak, 0.5),
   };
+}
+
+/**
+ * Whether a stuck exporter shows on the series as a value repeated: a gauge's or an up-down
+ * counter's. A stuck counter or histogram reports no new counts (a rate's outage), and a
+ * percentile or an error share repeats whenever a quiet cycle's few requests fall as the last ones
+ * did.
+ */
+function freezes(sample: SeriesSample): boolean {
+  return !sample.zeroWhenAbsent && sample.direction === 'both';
 }
 
 /**

@@ -65,10 +65,14 @@ export function explain(
   /** What the observed value is when it is not the cycle's, as `the mean of about the last 12 min`. */
   observedAs?: string,
 ): string {
-  const direction = observed >= expected ? 'up' : 'down';
+  // A stuck value went neither way: it stopped moving, wherever it stopped.
+  const how =
+    kind === 'flatline'
+      ? 'flatline, stuck at'
+      : `${KIND_WORDS[kind] ?? kind} ${observed >= expected ? 'up' : 'down'}, observed`;
   const ratio = timesExpected(observed, expected, lower, upper);
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';
   const value = (n: number) => fmt(n * shown.times);
   const withUnit = (n: number) => `${value(n)}${shown.suffix}`;
-  return `${describeSeries(metric, attributes)}: ${KIND_WORDS[kind] ?? kind} ${direction}, observed ${withUnit(observed)}${observedAs === undefined ? '' : `, ${observedAs},`} vs expected ${withUnit(expected)}${change}, normal band ${value(lower)}..${withUnit(upper)}, severity ${Math.round(severity)}`;
+  return `${describeSeries(metric, attributes)}: ${how} ${withUnit(observed)}${observedAs === undefined ? '' : `, ${observedAs},`} vs expected ${withUnit(expected)}${change}, normal band ${value(lower)}..${withUnit(upper)}, severity ${Math.round(severity)}`;
 }

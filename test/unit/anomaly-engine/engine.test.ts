@@ -791,6 +791,43 @@ describe('the anomaly engine', () => {
     expect(event!.expected).toBeLessThan(330);
   });
 
+  it('reports a gauge stuck at one value for hours, as a stuck exporter leaves it, once, as a flatline', () => {
+    // A gauge moving around 100 for three days, then repeating its last value for four hours: the
+    // value stays inside the band, where no other rule sees it.
+    const stuckFrom = 3 * DAY_CYCLES;
+    const stuckTo = stuckFrom + 240;
+    const runs: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('queue.depth', 'gauge');
+      const noise = gaussian(prng(seed));
+      let last = 100;
+      for (let i = 0; i < 4 * DAY_CYCLES; i++) {
+        if (i < stuckFrom || i >= stuckTo) last = 100 + 5 * noise();
+        feed(i, last);
+      }
+      const late = heard.filter((e) => e.time - (T0 + stuckFrom * MINUTE) > 30 * MINUTE);
+      runs.push(`${heard.map((e) => e.kind).join(',')}${late.length > 0 ? ' (late)' : ''}`);
+      // Stuck, not up or down: the value it stopped at may be either side of the expected one.
+      expect(heard[0]?.explanation).toMatch(/^queue\.depth: flatline, stuck at [\d.]+ vs expected /);
+    }
+    expect(runs).toEqual(Array(16).fill('flatline'));
+  });
+
+  it('does not report a gauge pinned at its ceiling every afternoon as stuck', () => {
+    // CPU % under a daily load, at 100 for an hour or two every afternoon.
+    const heardOn: number[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('process.cpu', 'gauge', '%');
+      const noise = gaussian(prng(seed));
+      for (let i = 0; i < 5 * DAY_CYCLES; i++) {
+        const load = Math.max(0, Math.sin(Math.PI * (((i % DAY_CYCLES) / DAY_CYCLES) * 1.25 - 0.15))) ** 2;
+        feed(i, Math.min(100, Math.max(0, 20 + 85 * load + 4 * noise())));
+      }
+      heardOn.push(heard.filter((e) => e.kind === 'flatline').length);
+    }
+    expect(heardOn).toEqual(Array(16).fill(0));
+  });
+
   it('does not take the first morning of a daily pattern for a build-up', () => {
     // A rate per second with a daily shape, from the first cycle: until a day is seen, the
     // morning's ramp is the largest rise the series has had.
