@@ -1279,7 +1279,8 @@ export class StreamingDetector implements Detector {
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
-    if (this.wasOutage) LIKELIHOOD.settle(s, this.p, this.ringsAt);
+    // So is it after a stuck value, by the surprise of its run: the series moving again is its end.
+    if (this.wasOutage || this.episodeKind === 'flatline') LIKELIHOOD.settle(s, this.p, this.ringsAt);
     this.wasOutage = false;
     this.inEpisode = false;
     this.outage = false;

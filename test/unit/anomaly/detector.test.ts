@@ -206,21 +206,51 @@ describe('flatline on a counter', () => {
     expect(r[s[0]!]!.kind).toBe('flatline');
   });
 
+  /** Per seed 1 to 16, the episodes a detector opens on `points` one-minute values of a gauge. */
+  function seededEpisodes(points: number, gauge: (i: number, noise: () => number) => number) {
+    return Array.from({ length: 16 }, (_, k) => {
+      const noise = gaussian(prng(k + 1));
+      const d = createDetector();
+      const opened: { at: number; kind: string }[] = [];
+      for (let i = 0; i < points; i++) {
+        const r = d.update(gauge(i, noise), T0 + i * MINUTE);
+        if (r.episodeStart) opened.push({ at: i, kind: r.kind! });
+      }
+      return opened;
+    });
+  }
+
+  it('reports an exporter stuck for hours once, and not again when its gauge moves on', () => {
+    // A gauge around 100 that repeats its last value for four hours, then moves as before: the
+    // run's surprise must not carry over into the first minutes after it.
+    const stuckFrom = 3 * 1440;
+    let last = 100;
+    // Through the run and the hour after it.
+    const runs = seededEpisodes(stuckFrom + 300, (i, noise) => {
+      if (i < stuckFrom || i >= stuckFrom + 240) last = 100 + 5 * noise();
+      return last;
+    });
+    const kinds = runs.map((opened) =>
+      opened
+        .filter((e) => e.at >= stuckFrom)
+        .map((e) => e.kind)
+        .join(','),
+    );
+    expect(kinds).toEqual(Array(16).fill('flatline'));
+  });
+
   it('does not take a gauge held at its ceiling every afternoon for a stuck one', () => {
     // CPU % under a daily load, pinned at 100 for an hour or two every afternoon: the same value
     // again at the bound it reached the day before is how the series is, not a stuck exporter.
-    const flats: string[] = [];
-    for (let seed = 1; seed <= 16; seed++) {
-      const noise = gaussian(prng(seed));
-      const d = createDetector();
-      const days: number[] = [];
-      for (let i = 0; i < 5 * 1440; i++) {
-        const load = dailyShape(Math.floor(i / 5));
-        const r = d.update(Math.min(100, Math.max(0, 20 + 85 * load + 4 * noise())), T0 + i * MINUTE);
-        if (r.episodeStart && r.kind === 'flatline') days.push(Math.floor(i / 1440));
-      }
-      flats.push(days.join(','));
-    }
+    const runs = seededEpisodes(5 * 1440, (i, noise) =>
+      Math.min(100, Math.max(0, 20 + 85 * dailyShape(Math.floor(i / 5)) + 4 * noise())),
+    );
+    const flats = runs.map((opened) =>
+      opened
+        .filter((e) => e.kind === 'flatline')
+        .map((e) => Math.floor(e.at / 1440))
+        .join(','),
+    );
     expect(flats).toEqual(Array(16).fill(''));
   });
 });
