@@ -276,7 +276,17 @@ export class AnomalyEngine extends MetricReader {
   feed(samples: readonly SeriesSample[], now: number): void {
     const cycle = ++this.cycle;
     let refused = 0;
+    // The watched series are fed first, which marks every one reporting this cycle live: a delta
+    // reader's points come in the order of the cycle's first recordings, and a newcomer met before
+    // a watched series that reports later would otherwise take its place, the evicted series
+    // coming back with a new detector in warm-up, cycle after cycle.
+    const newcomers: SeriesSample[] = [];
     for (const sample of samples) {
+      const watched = this.series.get(sample.key);
+      if (watched === undefined) newcomers.push(sample);
+      else this.update(watched, sample, sample.value, now, cycle);
+    }
+    for (const sample of newcomers) {
       const watched = this.series.get(sample.key) ?? this.admit(sample, cycle);
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
