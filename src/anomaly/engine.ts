@@ -49,7 +49,10 @@ export interface EngineOptions {
   now?: () => number;
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
   metricProducers?: MetricProducer[];
-  /** Series whose level is kept per watched up-down counter; the rest fold into the overflow series. Default 2,000. */
+  /**
+   * Series per watched instrument, as the exporters keep them; the rest fold into the overflow
+   * series. Default 2,000.
+   */
   cardinalityLimit?: number;
 }
 
@@ -167,14 +170,18 @@ export class AnomalyEngine extends MetricReader {
   private readonly levels: (metrics: ResourceMetrics) => ResourceMetrics;
 
   constructor(options: EngineOptions) {
+    const limit = options.cardinalityLimit ?? 2000;
     super({
       // Deltas only: the SDK's cumulative storage would keep every series ever recorded.
       aggregationTemporalitySelector: () => AggregationTemporality.DELTA,
+      // The exporters' limit: under the SDK's own default the detectors would watch series the
+      // backends only have in the overflow series, or one overflow series mixing series they keep.
+      cardinalitySelector: () => limit,
       ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.options = options;
     this.clock = wallClock(options.timeZone ?? processTimeZone()) ?? UTC;
-    this.levels = levelsOf(options.cardinalityLimit ?? 2000);
+    this.levels = levelsOf(limit);
   }
 
   get watchedSeries(): number {

@@ -1805,6 +1805,32 @@ describe('the anomaly engine', () => {
     expect(engine.watchedSeries).toBe(50);
   });
 
+  it.each([
+    { limit: 100, customers: 150, exported: 100 },
+    { limit: 3000, customers: 2500, exported: 2500 },
+  ])(
+    'watches the series of a detect: true metric the exporters keep under cardinalityLimit $limit',
+    async ({ limit, customers, exported }) => {
+      const captured = startCaptured({
+        metricInterval: 3_600_000,
+        cardinalityLimit: limit,
+        anomaly: { maxSeries: 5000 },
+      });
+      const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+      const c = captured.obs.metrics.counter('by.customer', { detect: true });
+      for (let i = 0; i < customers; i++) c.add(1, { customer: `c${i}` });
+      await engine.runCycle();
+      await captured.obs.forceFlush();
+      const series = (attributes: Record<string, unknown>) =>
+        `${attributes.customer ?? ''}${attributes['otel.metric.overflow'] ?? ''}`;
+      const sent = captured.memory.metrics().filter((p) => p.name === 'by.customer');
+      expect(sent).toHaveLength(exported);
+      expect(new Set([...engine.bands()].map((b) => series(b.attributes)))).toEqual(
+        new Set(sent.map((p) => series(p.attributes))),
+      );
+    },
+  );
+
   it('judges a watched up-down counter by its level, also in cycles it is not recorded in', async () => {
     const { obs, engine } = start();
     const depth = obs.metrics.upDownCounter('jobs.queued', { detect: true });
