@@ -46,6 +46,8 @@ export interface SeriesSample {
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
+/** The attribute of the series an instrument's series past `cardinalityLimit` fold into. */
+const OVERFLOW = 'otel.metric.overflow';
 /** The rate of requests per method and route the engine derives from it. */
 export const HTTP_REQUEST_RATE = 'http.server.request.rate';
 /** The share of those requests that failed. */
@@ -284,6 +286,8 @@ function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void 
   const method = p.attributes['http.request.method'];
   const route = p.attributes['http.route'];
   const attributes: Attributes = {};
+  // The routes past cardinalityLimit, which a series without attributes would pass off as all of them.
+  if (p.attributes[OVERFLOW] === true) attributes[OVERFLOW] = true;
   if (method !== undefined) attributes['http.request.method'] = method;
   if (route !== undefined) attributes['http.route'] = route;
   const key = `${String(method)} ${String(route)}`;

@@ -1831,6 +1831,21 @@ describe('the anomaly engine', () => {
     },
   );
 
+  // Not the service's whole traffic: only the requests of the routes past cardinalityLimit.
+  it("names the HTTP durations' overflow series as the overflow series", () => {
+    const { engine, feedPoints } = minuteCycles(new Set(), true);
+    const overflow = { ...requests('', 200, 40), attributes: { 'otel.metric.overflow': true } };
+    feedPoints(0, [requests('/products', 200, 12), overflow]);
+    expect([...engine.bands()].map((b) => `${b.metric} ${JSON.stringify(b.attributes)}`)).toEqual([
+      'http.server.request.rate {"http.request.method":"GET","http.route":"/products"}',
+      'http.server.request.duration.p95 {"http.request.method":"GET","http.route":"/products"}',
+      'http.server.error.rate {"http.request.method":"GET","http.route":"/products"}',
+      'http.server.request.rate {"otel.metric.overflow":true}',
+      'http.server.request.duration.p95 {"otel.metric.overflow":true}',
+      'http.server.error.rate {"otel.metric.overflow":true}',
+    ]);
+  });
+
   it('judges a watched up-down counter by its level, also in cycles it is not recorded in', async () => {
     const { obs, engine } = start();
     const depth = obs.metrics.upDownCounter('jobs.queued', { detect: true });
