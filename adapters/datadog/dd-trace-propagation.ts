@@ -62,13 +62,14 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
     },
     extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
       let dd: DdSpanContext | null;
+      const before = baggageItems(tracer);
       try {
         dd = tracer.extract(HTTP_HEADERS, headersOf(carrier, getter));
       } catch {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
       }
-      const parent = withExtractedBaggage(tracer, ctx);
+      const parent = withExtractedBaggage(tracer, ctx, before);
       if (dd == null) return parent;
       const priority = dd._sampling?.priority;
       const remote: Bridged = {
@@ -88,21 +89,32 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
  * The context with the baggage dd-trace's extract read. dd-trace keeps it in a store of its own,
  * which its context manager empties on entering a context without OpenTelemetry baggage, as the
  * request's is: left there, the caller's baggage never reached the handler nor the calls out.
+ * An extract that read nothing leaves the store as it found it (the same object), as with
+ * DD_TRACE_PROPAGATION_BEHAVIOR_EXTRACT=ignore: what it holds then is another context's, such as
+ * the baggage a previous request on the same connection set, and never this request's.
  */
-function withExtractedBaggage(tracer: DdTraceTracer, ctx: Context): Context {
-  let items: Record<string, string> | undefined;
-  try {
-    items = tracer.getAllBaggageItems?.();
-  } catch {
-    return ctx;
-  }
-  if (items == null) return ctx;
+function withExtractedBaggage(
+  tracer: DdTraceTracer,
+  ctx: Context,
+  before: Record<string, string> | undefined,
+): Context {
+  const items = baggageItems(tracer);
+  if (items == null || items === before) return ctx;
   let entries: Record<string, BaggageEntry> | undefined;
   for (const key of Object.keys(items)) {
     entries ??= {};
     entries[key] = { value: String(items[key]) };
   }
   return entries === undefined ? ctx : propagation.setBaggage(ctx, propagation.createBaggage(entries));
+}
+
+/** The baggage in dd-trace's store, or none where it cannot be read. */
+function baggageItems(tracer: DdTraceTracer): Record<string, string> | undefined {
+  try {
+    return tracer.getAllBaggageItems?.();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The carrier as the plain object of lower-case header names dd-trace reads. */
