@@ -199,7 +199,7 @@ function startDdTrace(
     startupLogs: false,
     // dd-trace's own sampler decides its spans: without the ratio, a profile's `sampling: 0.1`
     // kept every trace dd-trace's default kept. At 1 (also the default) its default stays.
-    ...(sampling < 1 ? { sampleRate: sampling } : {}),
+    ...(sampling < 1 ? { sampleRate: sampling, ...unlimitedRate(opts.ddTrace) } : {}),
     ...opts.ddTrace,
   };
   tracer.init(options);
@@ -210,6 +210,22 @@ function startDdTrace(
   provider.register({ propagator });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
   return { provider, propagator, agentUrl: String(options.url) };
+}
+
+/** dd-trace's own settings of its sampling, whose cap on the traces kept a second stays. */
+const DD_SAMPLING_ENV = ['DD_TRACE_SAMPLE_RATE', 'DD_TRACE_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'];
+const DD_SAMPLING_OPTIONS = ['sampleRate', 'samplingRules', 'rateLimit', 'ingestion'];
+
+/**
+ * dd-trace keeps at most 100 traces a second (DD_TRACE_RATE_LIMIT) of those its rules and sample
+ * rate keep: `sampling` at 0.5 kept 100 of 1000 traces started in a second, where it is a ratio,
+ * as in otlp mode. Where dd-trace's own settings decide (its variables, read from the process's
+ * environment whatever `processEnv` says, or `ddTrace`), its cap stays, as they set it.
+ */
+function unlimitedRate(ddTrace: Readonly<Record<string, unknown>> | undefined): { rateLimit?: number } {
+  if (DD_SAMPLING_ENV.some((name) => process.env[name] !== undefined)) return {};
+  if (ddTrace !== undefined && DD_SAMPLING_OPTIONS.some((name) => ddTrace[name] !== undefined)) return {};
+  return { rateLimit: -1 };
 }
 
 function safeHostname(): string | undefined {
