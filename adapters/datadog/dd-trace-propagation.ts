@@ -38,11 +38,14 @@ const FIELDS = [
  * a trace of its own) and dropped the high half of a 128-bit trace id (`_dd.p.tid`) on the way to
  * the Agent. A context dd-trace extracted stays whole on the bridge's spans; a span context that
  * is not dd-trace's, or none (a call made with a traceparent of its own), goes out as W3C headers,
- * with the context's baggage, which dd-trace writes only beside a span of its own.
+ * with the context's baggage where dd-trace's styles send baggage, which dd-trace writes only
+ * beside a span of its own.
  */
 export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
   const w3c = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    propagators: injectsBaggage(tracer)
+      ? [new W3CTraceContextPropagator(), new W3CBaggagePropagator()]
+      : [new W3CTraceContextPropagator()],
   });
   return {
     inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -106,6 +109,16 @@ function withExtractedBaggage(
     entries[key] = { value: String(items[key]) };
   }
   return entries === undefined ? ctx : propagation.setBaggage(ctx, propagation.createBaggage(entries));
+}
+
+/**
+ * Whether dd-trace's styles send baggage (DD_TRACE_PROPAGATION_STYLE, its default among them): a
+ * service that left it out sends none, with a span of dd-trace's or without. Where the styles
+ * cannot be read (a dd-trace that keeps them elsewhere), as its default.
+ */
+function injectsBaggage(tracer: DdTraceTracer): boolean {
+  const styles = tracer._tracer?._config?.tracePropagationStyle?.inject;
+  return !Array.isArray(styles) || styles.includes('baggage');
 }
 
 /** The baggage in dd-trace's store, or none where it cannot be read. */

@@ -28,8 +28,14 @@ export interface DdTraceTracer {
   /** The baggage of the current context, where `extract` puts a request's (dd-trace 5.112 and 6). */
   getAllBaggageItems?(): Record<string, string>;
   readonly TracerProvider: new (config?: Record<string, unknown>) => DdTraceProvider;
-  /** dd-trace's own tracer and its Agent exporter, whose `flush` calls back once the Agent answered. */
-  readonly _tracer?: { readonly _exporter?: { flush?(done: () => void): void } };
+  /**
+   * dd-trace's own tracer: its Agent exporter, whose `flush` calls back once the Agent answered,
+   * and its configuration, with the styles its `inject` writes.
+   */
+  readonly _tracer?: {
+    readonly _exporter?: { flush?(done: () => void): void };
+    readonly _config?: { readonly tracePropagationStyle?: { readonly inject?: unknown } };
+  };
 }
 
 /**
