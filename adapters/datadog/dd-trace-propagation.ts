@@ -19,16 +19,15 @@ type Bridged = SpanContext & { _ddContext?: DdSpanContext };
 
 const HTTP_HEADERS = 'http_headers';
 
-/** The headers dd-trace's styles read and write (datadog, tracecontext, baggage). */
-const FIELDS = [
-  'traceparent',
-  'tracestate',
+/** W3C's trace context: dd-trace's tracecontext style, and the headers of a call without its span. */
+const W3C_FIELDS = ['traceparent', 'tracestate'];
+/** The headers dd-trace's datadog style writes. */
+const DATADOG_FIELDS = [
   'x-datadog-trace-id',
   'x-datadog-parent-id',
   'x-datadog-sampling-priority',
   'x-datadog-origin',
   'x-datadog-tags',
-  'baggage',
 ];
 
 /**
@@ -42,11 +41,19 @@ const FIELDS = [
  * beside a span of its own.
  */
 export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
+  const baggage = injects(tracer, 'baggage');
   const w3c = new CompositePropagator({
-    propagators: injectsBaggage(tracer)
+    propagators: baggage
       ? [new W3CTraceContextPropagator(), new W3CBaggagePropagator()]
       : [new W3CTraceContextPropagator()],
   });
+  // The headers it writes: a call made with one of them by hand keeps it (Datadog's set by a
+  // service that sends W3C's alone are not its, and its traceparent still goes beside them).
+  const fields = [
+    ...W3C_FIELDS,
+    ...(injects(tracer, 'datadog') ? DATADOG_FIELDS : []),
+    ...(baggage ? ['baggage'] : []),
+  ];
   return {
     inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
       const dd = (trace.getSpanContext(ctx) as Bridged | undefined)?._ddContext;
@@ -84,7 +91,7 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
       };
       return isSpanContextValid(remote) ? trace.setSpanContext(parent, remote) : parent;
     },
-    fields: () => FIELDS,
+    fields: () => fields,
   };
 }
 
@@ -112,13 +119,13 @@ function withExtractedBaggage(
 }
 
 /**
- * Whether dd-trace's styles send baggage (DD_TRACE_PROPAGATION_STYLE, its default among them): a
- * service that left it out sends none, with a span of dd-trace's or without. Where the styles
- * cannot be read (a dd-trace that keeps them elsewhere), as its default.
+ * Whether dd-trace's styles (DD_TRACE_PROPAGATION_STYLE) write this one: a service that left
+ * baggage out sends none, with a span of dd-trace's or without. Where the styles cannot be read
+ * (a dd-trace that keeps them elsewhere), as its default, which writes both.
  */
-function injectsBaggage(tracer: DdTraceTracer): boolean {
+function injects(tracer: DdTraceTracer, style: 'baggage' | 'datadog'): boolean {
   const styles = tracer._tracer?._config?.tracePropagationStyle?.inject;
-  return !Array.isArray(styles) || styles.includes('baggage');
+  return !Array.isArray(styles) || styles.includes(style);
 }
 
 /** The baggage in dd-trace's store, or none where it cannot be read. */
