@@ -197,9 +197,7 @@ function startDdTrace(
     plugins: false,
     logInjection: false,
     startupLogs: false,
-    // dd-trace's own sampler decides its spans: without the ratio, a profile's `sampling: 0.1`
-    // kept every trace dd-trace's default kept. At 1 (also the default) its default stays.
-    ...(sampling < 1 ? { sampleRate: sampling, ...unlimitedRate(opts.ddTrace) } : {}),
+    ...samplingOptions(sampling, opts.ddTrace),
     ...opts.ddTrace,
   };
   tracer.init(options);
@@ -212,20 +210,34 @@ function startDdTrace(
   return { provider, propagator, agentUrl: String(options.url) };
 }
 
-/** dd-trace's own settings of its sampling, whose cap on the traces kept a second stays. */
-const DD_SAMPLING_ENV = ['DD_TRACE_SAMPLE_RATE', 'DD_TRACE_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'];
+/** dd-trace's own settings of its sampling, besides DD_TRACE_SAMPLE_RATE, whose cap stays. */
+const DD_SAMPLING_ENV = ['DD_TRACE_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'];
 const DD_SAMPLING_OPTIONS = ['sampleRate', 'samplingRules', 'rateLimit', 'ingestion'];
 
 /**
+ * The sampling dd-trace is given. Its own sampler decides its spans: without the ratio, a
+ * profile's `sampling: 0.1` kept every trace dd-trace's default kept. dd-trace reads its variables
+ * from the process's environment, whatever `processEnv` says: a ratio chosen over
+ * DD_TRACE_SAMPLE_RATE (in code, SIGHTLINE_SAMPLING) is given even at 1, where the variable would
+ * otherwise decide; at 1 without it, dd-trace's default stays.
+ *
  * dd-trace keeps at most 100 traces a second (DD_TRACE_RATE_LIMIT) of those its rules and sample
  * rate keep: `sampling` at 0.5 kept 100 of 1000 traces started in a second, where it is a ratio,
- * as in otlp mode. Where dd-trace's own settings decide (its variables, read from the process's
- * environment whatever `processEnv` says, or `ddTrace`), its cap stays, as they set it.
+ * as in otlp mode. Where dd-trace's own settings decide (its variables, or `ddTrace`), its cap
+ * stays, as they set it.
  */
-function unlimitedRate(ddTrace: Readonly<Record<string, unknown>> | undefined): { rateLimit?: number } {
-  if (DD_SAMPLING_ENV.some((name) => process.env[name] !== undefined)) return {};
-  if (ddTrace !== undefined && DD_SAMPLING_OPTIONS.some((name) => ddTrace[name] !== undefined)) return {};
-  return { rateLimit: -1 };
+function samplingOptions(
+  sampling: number,
+  ddTrace: Readonly<Record<string, unknown>> | undefined,
+): { sampleRate?: number; rateLimit?: number } {
+  const variable = process.env.DD_TRACE_SAMPLE_RATE;
+  const overridden = variable !== undefined && Number(variable) !== sampling;
+  if (sampling >= 1 && !overridden) return {};
+  const ddDecides =
+    (variable !== undefined && !overridden) ||
+    DD_SAMPLING_ENV.some((name) => process.env[name] !== undefined) ||
+    (ddTrace !== undefined && DD_SAMPLING_OPTIONS.some((name) => ddTrace[name] !== undefined));
+  return ddDecides ? { sampleRate: sampling } : { sampleRate: sampling, rateLimit: -1 };
 }
 
 function safeHostname(): string | undefined {
