@@ -1,5 +1,6 @@
 import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -890,6 +891,50 @@ describe('sightlineFastify timeouts and options', () => {
       ['/left-unanswered', undefined, 'aborted', undefined],
     ]);
     session.close();
+    await local.close();
+  });
+
+  it('over HTTP/2, ends a request whose client drops the connection (a reset, a GOAWAY with an error) as aborted, not a server failure', async () => {
+    const local = Fastify({ http2: true });
+    await local.register(sightlineFastify);
+    let reached = deferred();
+    const hang = (started: boolean) => (_request: unknown, reply: any) => {
+      if (started) reply.raw.writeHead(200).write('first chunk');
+      reached.resolve();
+      return new Promise(() => {});
+    };
+    local.get('/reset-unanswered', hang(false));
+    local.get('/reset-started', hang(true));
+    local.get('/goaway-unanswered', hang(false));
+    const url = new URL(await local.listen({ host: '127.0.0.1', port: 0 }));
+    memory.reset();
+    const paths = ['/reset-unanswered', '/reset-started', '/goaway-unanswered'];
+    for (const path of paths) {
+      reached = deferred();
+      let socket: net.Socket | undefined;
+      const session = http2.connect(url, {
+        createConnection: () => {
+          socket = net.connect(Number(url.port), url.hostname);
+          return socket;
+        },
+      });
+      session.on('error', () => {});
+      const stream = session.request({ ':path': path });
+      stream.on('error', () => {});
+      stream.resume().end();
+      await reached.promise;
+      // The headers written, or none, have reached the client.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // A phone losing its network: the connection's reset, or the client giving up on it.
+      if (path.startsWith('/reset')) socket!.resetAndDestroy();
+      else session.destroy(new Error('gave up'));
+    }
+    const ended = [];
+    for (const path of paths) {
+      const [span] = await waitForSpans(obs, memory, server(path));
+      ended.push([path, span!.attributes['error.type'], exceptionOf(span!)[0]]);
+    }
+    expect(ended).toEqual(paths.map((path) => [path, 'aborted', undefined]));
     await local.close();
   });
 

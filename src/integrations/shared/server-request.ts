@@ -95,13 +95,18 @@ export interface ServerRequestOutcome {
 /** Codes a socket is destroyed with when the client went away: a reset, a write to a closed connection. */
 const CLIENT_GONE = new Set<unknown>(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /**
+ * What an HTTP/2 stream is destroyed with when its whole connection went: the socket's own error
+ * (the client's reset), or the client's GOAWAY with an error code (its `session.destroy(err)`).
+ */
+const SESSION_GONE = new Set<unknown>([...CLIENT_GONE, 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STREAM_CANCEL']);
+/**
  * NGHTTP2_NO_ERROR: what an HTTP/2 stream the server destroys closes with. A client resets it, with
  * this code or another (see watchStreamReset).
  */
 const NO_ERROR = 0;
 
 type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null } | null | undefined;
-type StreamLike = { rstCode?: unknown; errored?: unknown };
+type StreamLike = { rstCode?: unknown; errored?: { code?: unknown } | null };
 
 /**
  * Whether the server closed an HTTP/1 connection: the client's end or reset would be on the socket,
@@ -122,7 +127,7 @@ export function closedByServer(socket: unknown): boolean {
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
- * code. A socket or HTTP/2 stream the server destroyed with an error of its own (a failed
+ * code, or drops the whole connection. A socket or HTTP/2 stream the server destroyed with an error of its own (a failed
  * `pipeline` into the response) names the failure by that error; one destroyed with none (Fastify
  * cutting off a failed reply stream) reads `response_cut`. An event stream (`text/event-stream`)
  * the client left had come to its normal end: it has only its status, as OpenTelemetry's HTTP
@@ -142,10 +147,13 @@ export function unfinishedOutcome(
   if (stream !== undefined) {
     // A stream the server destroyed with an error closes with NGHTTP2_INTERNAL_ERROR, and a
     // client's reset with a code other than NO_ERROR or CANCEL errors it too: only the reset
-    // tells them apart.
+    // tells them apart. A connection the client dropped errors every stream on it, with no reset.
     if (!leftMidRequest && !streamResetByClient(stream)) {
-      if (stream.errored != null) return { status, errorType: ABORTED, serverError: stream.errored };
-      if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
+      const streamError = stream.errored;
+      if (streamError != null) {
+        if (!SESSION_GONE.has(streamError.code))
+          return { status, errorType: ABORTED, serverError: streamError };
+      } else if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
     }
   } else if (closedByServer(s)) {
     // Whether or not an answer had started (a handler's `res.destroy()` before writing one) or the
