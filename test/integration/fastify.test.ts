@@ -1279,6 +1279,55 @@ describe('sightlineFastify timeouts and options', () => {
     },
   );
 
+  it('records a request once on a server kept across apps (serverFactory), after an app before was closed', async () => {
+    // A dev server that rebuilds its app on each change, keeping the port: one server, app after app.
+    const shared = http.createServer();
+    let current: (req: http.IncomingMessage, res: http.ServerResponse) => void = () => {};
+    shared.on('request', (req, res) => current(req, res));
+    const listeners = shared.listenerCount('request');
+    const build = async () => {
+      const app = Fastify({
+        serverFactory: (handler) => {
+          current = handler;
+          return shared;
+        },
+      });
+      await app.register(sightlineFastify);
+      app.get('/rebuilt', (_request, reply) => reply.send('ok'));
+      await app.ready();
+      return app;
+    };
+    await new Promise<void>((resolve) => shared.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(shared.address() as { port: number }).port}`;
+    for (let i = 0; i < 3; i++) await (await build()).close();
+    const app = await build();
+    memory.reset();
+    expect((await request(url, '/rebuilt')).status).toBe(200);
+    await waitForSpans(obs, memory, server('/rebuilt'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const spans = memory.spans().filter(server('/rebuilt'));
+    expect(spans.map((s) => s.attributes['http.route'])).toEqual(['/rebuilt']);
+    expect(shared.listenerCount('request')).toBe(listeners);
+    // Two apps at once, one closing: the other's answers are its own.
+    const closing = Fastify({ serverFactory: () => shared });
+    await closing.register(sightlineFastify);
+    const answered = deferred();
+    // Its close waits, as on a request of its own still in flight.
+    closing.addHook('preClose', (done) => {
+      answered.promise.then(() => done());
+    });
+    await closing.ready();
+    const closed = closing.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await request(url, '/rebuilt')).status).toBe(200);
+    answered.resolve();
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(memory.spans().filter(server('/rebuilt'))).toHaveLength(2);
+    await app.close();
+    await new Promise((resolve) => shared.close(resolve));
+  });
+
   it('records a request whose client went away while an onRequest hook registered before it was at work as aborted', async () => {
     const local = Fastify({ loggerInstance: obs.log });
     const reached = deferred();

@@ -270,7 +270,8 @@ function traceRefusedWhileClosing(
   raw: IncomingMessage,
   res: ServerResponse,
 ): void {
-  if (!res.writableEnded || seenWhileClosing.has(raw)) return;
+  // Fastify's refusal is a 503: another app's answer on a server shared with it is not one.
+  if (!res.writableEnded || res.statusCode !== 503 || seenWhileClosing.has(raw)) return;
   seenWhileClosing.add(raw);
   const obs = resolved.sightline ?? getSightline();
   if (obs === undefined) return;
@@ -462,14 +463,20 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   });
 
   // Fastify runs preClose once its routes answer 503, and before it stops listening.
+  const server = fastify.server as Partial<NodeJS.EventEmitter> | undefined;
+  const traceRefused = (raw: IncomingMessage, res: ServerResponse) =>
+    traceRefusedWhileClosing(resolved, raw, res);
   fastify.addHook('preClose', (next: Done) => {
     if (!closing) {
       closing = true;
-      const server = fastify.server as Partial<NodeJS.EventEmitter> | undefined;
-      server?.on?.('request', (raw: IncomingMessage, res: ServerResponse) =>
-        traceRefusedWhileClosing(resolved, raw, res),
-      );
+      server?.on?.('request', traceRefused);
     }
+    next();
+  });
+  // A server kept across apps (serverFactory: a dev server rebuilding its app on each change)
+  // outlives this one: its later requests, another app's, are none of this one's refusals.
+  fastify.addHook('onClose', (_instance: unknown, next: Done) => {
+    server?.off?.('request', traceRefused);
     next();
   });
 
