@@ -52,7 +52,7 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
   } catch (error) {
     const code = loadErrorCode(error);
     // Out of file handles for a moment: the next attempt may load it.
-    if (TRANSIENT_LOAD_ERRORS.has(code)) throw error;
+    if (isTransientLoadError(code, error)) throw error;
     throw new ClientUnavailableError(
       `the package ${pkg} is installed but failed to load (${code}); ` +
         `reinstall it with its dependencies (npm install ${pkg})`,
@@ -61,6 +61,22 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
 }
 
 const TRANSIENT_LOAD_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+/**
+ * The system's words for those codes, at the end of the message Node 24 gives a package.json it
+ * could not read (`ERR_INVALID_PACKAGE_CONFIG`, with no code of the cause): init() read that
+ * file already, so it failing now is the moment's shortage, not the install.
+ */
+const TRANSIENT_PACKAGE_READ =
+  /: (?:too many open files|file table overflow|resource temporarily unavailable)\.?$/;
+
+function isTransientLoadError(code: string, error: unknown): boolean {
+  if (TRANSIENT_LOAD_ERRORS.has(code)) return true;
+  if (code !== 'ERR_INVALID_PACKAGE_CONFIG') return false;
+  // The message of the error the code was read from (see loadErrorCode).
+  const e = error as { code?: unknown; message?: unknown; cause?: { message?: unknown } };
+  const message = e.code !== undefined ? e.message : e.cause?.message;
+  return typeof message === 'string' && TRANSIENT_PACKAGE_READ.test(message);
+}
 
 /** The error's code (`ERR_MODULE_NOT_FOUND`) or name (`SyntaxError`), never its message, which holds paths. */
 function loadErrorCode(error: unknown): string {
