@@ -740,6 +740,37 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('over HTTP/2, ends a request as a timeout when its session times out, answered or not', async () => {
+    // Fastify's session timeout closes the session gently; the connection timeout destroys it.
+    const local = Fastify({ http2: true, connectionTimeout: 100, http2SessionTimeout: 100 });
+    await local.register(sightlineFastify);
+    local.get('/hang', () => new Promise(() => {}));
+    local.get('/hang-started', (_request, reply) => {
+      reply.raw.writeHead(200).write('first chunk');
+      return new Promise(() => {});
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const paths = ['/hang', '/hang-started'];
+    for (const path of paths) {
+      const session = http2.connect(url);
+      session.on('error', () => {});
+      const stream = session.request({ ':path': path });
+      stream.on('error', () => {});
+      stream.resume().end();
+    }
+    const ended = [];
+    for (const path of paths) {
+      const [span] = await waitForSpans(obs, memory, server(path));
+      ended.push([path, span!.attributes['http.response.status_code'], span!.attributes['error.type']]);
+    }
+    expect(ended).toEqual([
+      ['/hang', undefined, 'timeout'],
+      ['/hang-started', 200, 'timeout'],
+    ]);
+    await local.close();
+  });
+
   it('over HTTP/2, names the host from :authority and ends a stream the client cancels as aborted', async () => {
     const local = Fastify({ http2: true });
     await local.register(sightlineFastify, { accessLog: false });

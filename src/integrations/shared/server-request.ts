@@ -29,7 +29,7 @@ import {
 } from './instruments.js';
 import type { ResolvedHttpServerOptions } from './options.js';
 import { ACCESS_LOG_KEYS, accessLineWriter } from './request-log.js';
-import { streamResetByClient } from './stream-reset.js';
+import { sessionOfClosed, streamResetByClient } from './stream-reset.js';
 import { traceFields } from './trace-fields.js';
 
 /** The route recorded in metrics and the access log when no route matched (a 404, or a middleware answering). */
@@ -121,9 +121,9 @@ export function closedByServer(socket: unknown): boolean {
 /**
  * How a request whose response never finished ended, given the status sent so far: a timeout when
  * the server's request timeout closed the connection (Node, or Fastify's client error handler,
- * wrote the 408 on the socket itself) or its idle timeout did (see watchIdleTimeout); cut off by
- * the server when nothing came from the client, whether the response had started or not;
- * otherwise the client went away.
+ * wrote the 408 on the socket itself) or its idle timeout did (see watchIdleTimeout), or that of
+ * an HTTP/2 session (see watchSessionIdleTimeout); cut off by the server when nothing came from
+ * the client, whether the response had started or not; otherwise the client went away.
  *
  * A client that goes away over HTTP/1 ends its side of the connection or resets it, which leaves
  * the one or the other on the socket; over HTTP/2 it resets the stream, with or without an error
@@ -145,6 +145,7 @@ export function unfinishedOutcome(
   if (closedOnIdleTimeout(socket)) return { status, errorType: TIMEOUT };
   const stream = (res as { stream?: StreamLike } | null | undefined)?.stream;
   if (stream !== undefined) {
+    if (closedOnIdleTimeout(sessionOfClosed(stream))) return { status, errorType: TIMEOUT };
     // A stream the server destroyed with an error closes with NGHTTP2_INTERNAL_ERROR, and a
     // client's reset with a code other than NO_ERROR or CANCEL errors it too: only the reset
     // tells them apart. A connection the client dropped errors every stream on it, with no reset.
