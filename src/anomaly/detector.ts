@@ -760,7 +760,13 @@ export class StreamingDetector implements Detector {
     const nearZero = Math.abs(value) <= 0.02 * Math.abs(expected) + 1e-12 && atZero;
     // The zero rate keeps learning through a held outage (so a nightly idle spell is learned even
     // when the first night was taken for an outage), which must not end the outage it is in.
-    const farBelow = nearZero && pred - 4 * sigma > zeroY && down;
+    // An outage is near zero against the drift rule's long-run reference too: after a burst that
+    // lasted (or whose level was taken in two steps) the typical level has moved to the burst's,
+    // and the return to normal was an outage, held and never learned, with the burst's level as the
+    // baseline for good.
+    const ref = s[F.refY]! + seas;
+    const belowRef = Math.abs(y - zeroY) <= 0.1 * Math.abs(ref - zeroY) + 1e-12;
+    const farBelow = nearZero && belowRef && pred - 4 * sigma > zeroY && down;
     const isOutage = farBelow && (this.outage || s[F.zeroRate]! < K.outageMaxZeroRate);
     // In a series often at zero (traffic that stops every night), a zero is an outage only where its
     // time of day had values: a burst missing, which the daily profile, once in use, tells.
