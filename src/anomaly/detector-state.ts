@@ -5,7 +5,7 @@ import { SeasonalProfile } from './seasonal-profile.js';
  * Where series state lives. With 10,000 series fed in turn every update meets a cold series, so
  * its cost is the cache lines and the pages it touches (a TLB miss under nested paging costs
  * more than the cache miss). Series therefore share slabs: one buffer per slab holding, for each
- * of its series, a 640-byte record (scalars and rings, line-aligned), and then the two seasonal
+ * of its series, a record of whole cache lines (scalars and rings), and then the two seasonal
  * profiles slot-major, `[slot][series][offset, deviation, visits]`. A collection cycle feeds
  * every series the same timestamp, so the same slot: consecutive series read neighbouring
  * records and profile entries, about 1,500 pages for 10,000 series instead of 16,000.
@@ -39,7 +39,7 @@ export const LIK_MIN_LEARNED = 100;
  * (from `F.runRate`). Their slots are literals in `detector.ts`; the tests hold them to this layout.
  */
 export const OWN_HOT_FLOATS = 36;
-export const OWN_COLD_FLOATS = 23;
+export const OWN_COLD_FLOATS = 24;
 /** Float64 slots of the likelihood's and the profiles' state, read on every update too. */
 const LIK_STATE_AT = OWN_HOT_FLOATS;
 const DAY_STATE_AT = LIK_STATE_AT + AnomalyLikelihood.stateFloats;

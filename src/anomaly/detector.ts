@@ -132,6 +132,11 @@ export enum F {
   lesserMin = 88,
   /** The value of the last run of repeats that began at an extreme of the series: its bound. */
   boundY = 89,
+  /**
+   * Factor by which the last accepted change widened the scales and the profiles' deviations, taken
+   * back if it is undone (1: it did not widen them).
+   */
+  prevWiden = 90,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -191,6 +196,8 @@ enum K {
    * little with every point, and the same value again (one error in twelve requests) exceeded it.
    */
   recurringTolerance = 0.05,
+  /** A run of outliers under this share of the record replaces it (see the recurring-spike record). */
+  lesserRun = 0.1,
   /** Clip of z for the multi-point means and the variance test: a lone spike is the point rule's. */
   meanClip = 4,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
@@ -644,10 +651,16 @@ export class StreamingDetector implements Detector {
         s[F.lvlA] = s[F.prevA]!;
         s[F.lvlB] = s[F.prevB]!;
         if (s[F.prevMaeA]! >= 0) {
-          LIKELIHOOD.restoreLearned(s, F.prevLikMean);
           s[F.maeA] = s[F.prevMaeA]!;
           s[F.maeB] = s[F.prevMaeB]!;
           s[F.maeC] = s[F.prevMaeC]!;
+          const widen = s[F.prevWiden]!;
+          if (widen === 1) {
+            LIKELIHOOD.restoreLearned(s, F.prevLikMean);
+          } else {
+            DAY.scaleDeviations(p, this.dayAt, this.stride, 1 / widen);
+            WEEK.scaleDeviations(p, this.weekAt, this.stride, 1 / widen);
+          }
         }
         this.revertLeft = 0;
       }
@@ -840,9 +853,20 @@ export class StreamingDetector implements Detector {
       -resid,
       s[F.spikeDown]!,
     );
+    // A run that starts at under a tenth of the record (an odd noisy minute after an outage) is the
+    // size of outlier the series repeats now: kept, the record made the next outage as large as the
+    // first a repeat of two runs, which starts no episode.
+    const upRecord = s[F.spikeUp]! * keep;
+    const downRecord = s[F.spikeDown]! * keep;
+    s[F.spikeUp] =
+      sign > 0 && this.lastOutlier <= 0 && resid < K.lesserRun * upRecord
+        ? resid
+        : Math.max(upRecord, sign > 0 ? resid : 0);
+    s[F.spikeDown] =
+      sign < 0 && this.lastOutlier >= 0 && -resid < K.lesserRun * downRecord
+        ? -resid
+        : Math.max(downRecord, sign < 0 ? -resid : 0);
     this.lastOutlier = sign;
-    s[F.spikeUp] = Math.max(s[F.spikeUp]! * keep, sign > 0 ? resid : 0);
-    s[F.spikeDown] = Math.max(s[F.spikeDown]! * keep, sign < 0 ? -resid : 0);
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
       s[F.absW]! += aSpread * (Math.abs(meanW) - s[F.absW]!);
@@ -1086,10 +1110,16 @@ export class StreamingDetector implements Detector {
         // episode, each taking the level it reached as the one to go back to.
         const stepSpread = s[F.epSpread]!;
         const fromZero = Math.abs(s[F.lvlA]! - zeroY) <= K.bandK * sigA && stepSpread > s[F.maeA]!;
-        s[F.prevMaeA] = fromZero ? s[F.maeA]! : -1;
+        const widens =
+          !fromZero && this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!;
+        // Scales set for the new level are the old level's again if it turns out to be a burst: a
+        // burst's widened scale, kept, widened the band for hours after the series was back and hid
+        // a real rise in that time.
+        s[F.prevMaeA] = fromZero || widens ? s[F.maeA]! : -1;
+        s[F.prevMaeB] = s[F.maeB]!;
+        s[F.prevMaeC] = s[F.maeC]!;
+        s[F.prevWiden] = 1;
         if (fromZero) {
-          s[F.prevMaeB] = s[F.maeB]!;
-          s[F.prevMaeC] = s[F.maeC]!;
           s[F.maeA] = stepSpread;
           s[F.maeB] = Math.max(s[F.maeB]!, stepSpread);
           s[F.maeC] = Math.max(s[F.maeC]!, stepSpread);
@@ -1097,7 +1127,7 @@ export class StreamingDetector implements Detector {
           this.scaleFrom = n - this.episodeLen - 1;
           // What the likelihood learns at the new level is the burst's, if it turns out to be one.
           LIKELIHOOD.saveLearned(s, F.prevLikMean);
-        } else if (this.transform === Transform.none && s[F.lvlA]! > 0 && s[F.fastA]! > s[F.lvlA]!) {
+        } else if (widens) {
           // Noise on untransformed positive gauges (latency, sizes) tends to scale with the level:
           // widen the scale with a higher level at once rather than over the next hours, so the
           // wider noise after the step is not reported again as a spike or a variance change. By
@@ -1112,6 +1142,7 @@ export class StreamingDetector implements Detector {
           s[F.maeC]! *= r;
           DAY.scaleDeviations(p, this.dayAt, this.stride, r);
           WEEK.scaleDeviations(p, this.weekAt, this.stride, r);
+          s[F.prevWiden] = r;
         }
         s[F.prevA] = s[F.lvlA]!;
         s[F.prevB] = s[F.lvlB]!;
