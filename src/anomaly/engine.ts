@@ -3,10 +3,11 @@ import {
   InstrumentType,
   type MetricProducer,
   MetricReader,
+  type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Diag } from '../diag/diag.js';
-import { boundedCumulative } from '../export/bounded-cumulative.js';
+import { boundedCumulative, collectionLimit } from '../export/bounded-cumulative.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import type { DropCounter } from '../internal/drops.js';
 import { realNow } from '../internal/node-timers.js';
@@ -63,28 +64,34 @@ const LEVELS: ReadonlySet<InstrumentType> = new Set([
 
 /**
  * Up-down counters are levels (queue depth): their value, not their change, is the signal. Their
- * deltas are summed here, up to `limit` series per instrument as the exporters keep them, and
- * every other metric passes as collected.
+ * deltas are summed here; every other metric passes as collected. Each keeps the series a
+ * cumulative exporter keeps, the first seen up to `limit` per instrument, and the rest in the
+ * overflow series.
  */
-function levelsOf(limit: number): (metrics: ResourceMetrics) => ResourceMetrics {
+function asExported(limit: number): {
+  fold: (metrics: ResourceMetrics) => ResourceMetrics;
+  /** The reader's limit per instrument type, with room for the series `fold` keeps apart. */
+  limitOf: (type: InstrumentType) => number;
+} {
   let summed: ResourceMetrics | undefined;
-  const sum = boundedCumulative(
-    {
-      export(metrics, done) {
-        summed = metrics;
-        done({ code: 0 });
-      },
-      selectAggregationTemporality: (type) =>
-        LEVELS.has(type) ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
+  const inner: PushMetricExporter = {
+    export(metrics, done) {
+      summed = metrics;
+      done({ code: 0 });
     },
-    limit,
-  );
-  return (metrics) => {
-    summed = undefined;
-    sum.export(metrics, () => {});
-    return summed ?? metrics;
+    selectAggregationTemporality: (type) =>
+      LEVELS.has(type) ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  const sum = boundedCumulative(inner, limit, { foldDeltas: true });
+  return {
+    fold: (metrics) => {
+      summed = undefined;
+      sum.export(metrics, () => {});
+      return summed ?? metrics;
+    },
+    limitOf: collectionLimit(inner, limit, { foldDeltas: true }),
   };
 }
 
@@ -166,22 +173,28 @@ export class AnomalyEngine extends MetricReader {
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
   episodes = 0;
 
-  /** Sums the up-down counters' deltas into their levels. */
-  private readonly levels: (metrics: ResourceMetrics) => ResourceMetrics;
+  /** Sums the up-down counters' deltas into their levels, and keeps the exporters' series apart. */
+  private readonly asExported: (metrics: ResourceMetrics) => ResourceMetrics;
+  /** The reader's limit for the HTTP durations, which are collected apart from the SDK. */
+  static histogramLimit(cardinalityLimit: number): number {
+    return asExported(cardinalityLimit).limitOf(InstrumentType.HISTOGRAM);
+  }
 
   constructor(options: EngineOptions) {
     const limit = options.cardinalityLimit ?? 2000;
+    const exported = asExported(limit);
     super({
       // Deltas only: the SDK's cumulative storage would keep every series ever recorded.
       aggregationTemporalitySelector: () => AggregationTemporality.DELTA,
-      // The exporters' limit: under the SDK's own default the detectors would watch series the
-      // backends only have in the overflow series, or one overflow series mixing series they keep.
-      cardinalitySelector: () => limit,
+      // Past the exporters' limit, which `asExported` applies: under the SDK's own default the
+      // detectors would watch series the backends only have in the overflow series, or one
+      // overflow series mixing series they keep.
+      cardinalitySelector: exported.limitOf,
       ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.options = options;
     this.clock = wallClock(options.timeZone ?? processTimeZone()) ?? UTC;
-    this.levels = levelsOf(limit);
+    this.asExported = exported.fold;
   }
 
   get watchedSeries(): number {
@@ -243,10 +256,10 @@ export class AnomalyEngine extends MetricReader {
         timeoutMillis: Math.min(this.options.intervalMs, 30_000),
       });
       const now = (this.options.now ?? Date.now)();
-      const levels = this.levels(resourceMetrics);
+      const exported = this.asExported(resourceMetrics);
       if (this.stalled(now)) return;
       const samples = extractSamples(
-        flattenResourceMetrics(levels),
+        flattenResourceMetrics(exported),
         this.options.detected,
         this.options.watchHttp,
         this.options.intervalMs / 1000,

@@ -219,6 +219,7 @@ export class SightlineInstance implements Sightline {
                   () =>
                     this.anomalyEngine?.selectAggregationTemporality(InstrumentType.HISTOGRAM) ??
                     AggregationTemporality.DELTA,
+                  AnomalyEngine.histogramLimit(config.cardinalityLimit),
                 ),
               ],
             });

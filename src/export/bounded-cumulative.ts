@@ -17,6 +17,8 @@ interface Series {
   attributes: Attributes;
   startTime: HrTime;
   value: number | Histogram;
+  /** The collection that last added to it: a delta stream reports the series of its latest only. */
+  collection: number;
 }
 
 interface Stream {
@@ -25,6 +27,8 @@ interface Stream {
   scopeKey: string;
   /** The instrument's form (descriptor, point type, monotonicity) without points, for idle cycles. */
   metric: MetricData;
+  /** Added up across collections; a delta stream only has its series kept apart. */
+  cumulative: boolean;
 }
 
 function attributesKey(attributes: Attributes): string {
@@ -77,6 +81,36 @@ function copyHistogram(h: Histogram): Histogram {
   return { ...h, buckets: { boundaries: h.buckets.boundaries, counts: h.buckets.counts.slice() } };
 }
 
+function wantsCumulative(inner: PushMetricExporter, type: InstrumentType): boolean {
+  return (
+    (inner.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE) ===
+    AggregationTemporality.CUMULATIVE
+  );
+}
+
+/**
+ * Whether the instrument's points come as sums, histograms or gauges, which are folded here; an
+ * observable gauge is left as collected, and an exporter's own aggregation may make them others.
+ */
+function folds(inner: PushMetricExporter, type: InstrumentType): boolean {
+  return type !== InstrumentType.OBSERVABLE_GAUGE && inner.selectAggregation === undefined;
+}
+
+/**
+ * The SDK's cardinality limit per instrument type under `boundedCumulative(inner, limit, options)`.
+ * The SDK's delta storage gives its places to the series recorded first in each collection, so
+ * at `limit` a series kept apart here would have its points in the overflow series in the
+ * collections it came late. Where this layer keeps the first `limit - 1` series apart itself, the
+ * SDK is given room for twice as many, freed after each collection; elsewhere it keeps `limit`.
+ */
+export function collectionLimit(
+  inner: PushMetricExporter,
+  limit: number,
+  { foldDeltas = false } = {},
+): (type: InstrumentType) => number {
+  return (type) => (folds(inner, type) && (foldDeltas || wantsCumulative(inner, type)) ? 2 * limit : limit);
+}
+
 /**
  * Gives an exporter that wants cumulative sums, histograms and gauges what it asks for, with a hard
  * bound. The SDK's own cumulative storage keeps every series it ever reported, so unbounded
@@ -85,20 +119,32 @@ function copyHistogram(h: Histogram): Histogram {
  * `limit` per instrument into the overflow series (`otel.metric.overflow=true`). An instrument
  * with no recordings in a cycle is absent from the SDK's delta collection; it is still reported
  * here with its running totals, and a gauge with its last value, as cumulative temporality promises.
+ *
+ * With `foldDeltas`, the metrics the exporter takes as deltas are folded the same way, each
+ * collection's points as they came: the first `limit - 1` series seen keep their places in every
+ * collection, where the SDK's delta storage gives them to the first recorded in each, so a series
+ * kept apart in one collection would have its points in the overflow series in the next.
  */
-export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
-  const wants = (type: InstrumentType) =>
-    (inner.selectAggregationTemporality?.(type) ?? AggregationTemporality.CUMULATIVE) ===
-    AggregationTemporality.CUMULATIVE;
+export function boundedCumulative(
+  inner: PushMetricExporter,
+  limit: number,
+  { foldDeltas = false } = {},
+): PushMetricExporter {
   const streams = new Map<string, Stream>();
+  let collection = 0;
 
-  const accumulate = (scope: InstrumentationScope, metric: MetricData, seen: Set<Stream>): MetricData => {
+  const accumulate = (
+    scope: InstrumentationScope,
+    metric: MetricData,
+    seen: Set<Stream>,
+    cumulative: boolean,
+  ): MetricData => {
     const sk = scopeKey(scope);
-    const key = `${sk}\u0000${instrumentKey(metric)}`;
+    const key = `${sk}\u0000${instrumentKey(metric)}\u0000${cumulative}`;
     let stream = streams.get(key);
     if (stream === undefined) {
       const form = { ...metric, dataPoints: [] } as MetricData;
-      stream = { series: new Map(), scope, scopeKey: sk, metric: form };
+      stream = { series: new Map(), scope, scopeKey: sk, metric: form, cumulative };
       streams.set(key, stream);
     }
     seen.add(stream);
@@ -113,13 +159,16 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
         attributes = OVERFLOW;
       }
       const existing = series.get(k);
-      if (existing === undefined) {
+      if (existing === undefined || (!cumulative && existing.collection !== collection)) {
         const value =
           metric.dataPointType === DataPointType.HISTOGRAM
             ? copyHistogram(dp.value as Histogram)
             : (dp.value as number);
-        series.set(k, { attributes, startTime: dp.startTime, value });
-      } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
+        series.set(k, { attributes, startTime: dp.startTime, value, collection });
+        continue;
+      }
+      existing.collection = collection;
+      if (metric.dataPointType === DataPointType.HISTOGRAM) {
         existing.value = addHistogram(existing.value as Histogram, dp.value as Histogram);
       } else if (metric.dataPointType === DataPointType.GAUGE) {
         existing.value = dp.value as number;
@@ -131,7 +180,9 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
   };
 
   const report = (stream: Stream, endTime: HrTime | undefined): MetricData => {
-    const dataPoints = [...stream.series.values()].map((s) => ({
+    const series = [...stream.series.values()];
+    const reported = stream.cumulative ? series : series.filter((s) => s.collection === collection);
+    const dataPoints = reported.map((s) => ({
       attributes: s.attributes,
       startTime: s.startTime,
       endTime: endTime ?? s.startTime,
@@ -139,7 +190,9 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
     }));
     return {
       ...stream.metric,
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      aggregationTemporality: stream.cumulative
+        ? AggregationTemporality.CUMULATIVE
+        : stream.metric.aggregationTemporality,
       dataPoints,
     } as MetricData;
   };
@@ -150,7 +203,7 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
     const endTime = collectionEnd(scopeMetrics) ?? hrTime();
     const byScope = new Map(scopeMetrics.map((sm) => [scopeKey(sm.scope), sm]));
     for (const stream of streams.values()) {
-      if (seen.has(stream) || stream.series.size === 0) continue;
+      if (seen.has(stream) || stream.series.size === 0 || !stream.cumulative) continue;
       let target = byScope.get(stream.scopeKey);
       if (target === undefined) {
         target = { scope: stream.scope, metrics: [] };
@@ -164,19 +217,20 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
   return {
     export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
       let converted: ResourceMetrics;
+      collection++;
       try {
         const seen = new Set<Stream>();
         const scopeMetrics = metrics.scopeMetrics.map((sm) => ({
           scope: sm.scope,
           metrics: sm.metrics.map((m) => {
             const type = (m.descriptor as { type?: InstrumentType }).type;
-            const cumulative =
+            const foldable =
               type !== undefined &&
-              wants(type) &&
               (m.dataPointType === DataPointType.SUM ||
                 m.dataPointType === DataPointType.HISTOGRAM ||
                 type === InstrumentType.GAUGE);
-            return cumulative ? accumulate(sm.scope, m, seen) : m;
+            const cumulative = foldable && wantsCumulative(inner, type);
+            return cumulative || (foldable && foldDeltas) ? accumulate(sm.scope, m, seen, cumulative) : m;
           }),
         }));
         addIdle(scopeMetrics, seen);

@@ -54,6 +54,8 @@ export class KeyedHistogram {
     readonly options: KeyedHistogramOptions,
     private readonly readers: number,
     private readonly cardinalityLimit: number,
+    /** Each reader's own limit, at most `cardinalityLimit`: the series past it fold at collection. */
+    private readonly limits: readonly number[],
     private readonly owner: { readonly afterShutdown: (() => void) | undefined },
   ) {
     this.boundaries = [...options.buckets];
@@ -121,29 +123,30 @@ export class KeyedHistogram {
     const delta = temporality === AggregationTemporality.DELTA;
     const base = reader * this.stride;
     const dataPoints: HistogramMetricData['dataPoints'] = [];
+    // Series are kept in the order first recorded, as the SDK's storage gives out its places.
+    const apart = (this.limits[reader] ?? this.cardinalityLimit) - 1;
+    let overflow: Float64Array | undefined;
     for (const [key, s] of this.series) {
       const state = s.state;
       const f = base + counts;
       const count = state[f + COUNT]!;
       if (count === 0) continue;
-      dataPoints.push({
-        attributes: s.attributes,
-        startTime: delta ? since : s.startTime,
-        endTime: now,
-        value: {
-          buckets: { boundaries: this.boundaries, counts: Array.from(state.subarray(base, base + counts)) },
-          count,
-          sum: state[f + SUM]!,
-          min: state[f + MIN]!,
-          max: state[f + MAX]!,
-        },
-      });
+      if (key === OVERFLOW_KEY || dataPoints.length >= apart) {
+        overflow ??= newSlice(this.stride, counts);
+        addSlice(overflow, state, base, counts);
+      } else {
+        dataPoints.push(this.point(s.attributes, delta ? since : s.startTime, now, state, base));
+      }
       if (delta) {
         resetSlice(state, base, counts);
         // Every reader has taken it: kept, a series called once (a host, a route) would count
         // against the cardinality limit for good, where the SDK's delta storage counts per collection.
         if (this.unread(state) === 0) this.series.delete(key);
       }
+    }
+    if (overflow !== undefined) {
+      const start = delta ? since : (this.series.get(OVERFLOW_KEY)?.startTime ?? since);
+      dataPoints.push(this.point(OVERFLOW_ATTRIBUTES, start, now, overflow, 0));
     }
     return {
       descriptor: {
@@ -159,6 +162,41 @@ export class KeyedHistogram {
       dataPoints,
     };
   }
+
+  private point(
+    attributes: Attributes,
+    startTime: HrTime,
+    endTime: HrTime,
+    state: Float64Array,
+    base: number,
+  ): HistogramMetricData['dataPoints'][number] {
+    const f = base + this.boundaries.length + 1;
+    return {
+      attributes,
+      startTime,
+      endTime,
+      value: {
+        buckets: { boundaries: this.boundaries, counts: Array.from(state.subarray(base, f)) },
+        count: state[f + COUNT]!,
+        sum: state[f + SUM]!,
+        min: state[f + MIN]!,
+        max: state[f + MAX]!,
+      },
+    };
+  }
+}
+
+function newSlice(stride: number, counts: number): Float64Array {
+  const slice = new Float64Array(stride);
+  resetSlice(slice, 0, counts);
+  return slice;
+}
+
+/** Adds one reader's slice of a series into `into`, a slice of its own. */
+function addSlice(into: Float64Array, state: Float64Array, base: number, counts: number): void {
+  for (let i = 0; i < counts + SUM + 1; i++) into[i] = into[i]! + state[base + i]!;
+  into[counts + MIN] = Math.min(into[counts + MIN]!, state[base + counts + MIN]!);
+  into[counts + MAX] = Math.max(into[counts + MAX]!, state[base + counts + MAX]!);
 }
 
 function resetSlice(state: Float64Array, base: number, counts: number): void {
@@ -186,6 +224,8 @@ function bucketOf(boundaries: readonly number[], value: number): number {
 export class KeyedHistograms {
   private readonly histograms = new Map<string, KeyedHistogram>();
   private readers = 0;
+  /** Each reader's limit; the histograms keep apart as many series as the highest. */
+  private readonly limits: number[] = [];
   /** Set by {@link close}: what a recording does once no reader will collect again. */
   afterShutdown: (() => void) | undefined;
 
@@ -195,10 +235,14 @@ export class KeyedHistograms {
     private readonly cardinalityLimit: number,
   ) {}
 
-  /** The producer for one more reader; `temporality` is that reader's choice for histograms. */
-  producer(temporality: () => AggregationTemporality): MetricProducer {
+  /**
+   * The producer for one more reader; `temporality` is that reader's choice for histograms, and
+   * `limit` its series per histogram, by default the instance's cardinality limit.
+   */
+  producer(temporality: () => AggregationTemporality, limit = this.cardinalityLimit): MetricProducer {
     if (this.histograms.size > 0) throw new Error('keyed histograms: producers come before histograms');
     const reader = this.readers++;
+    this.limits.push(limit);
     let since = millisToHrTime(Date.now());
     return {
       collect: async (): Promise<CollectionResult> => {
@@ -230,7 +274,8 @@ export class KeyedHistograms {
   histogram(name: string, options: KeyedHistogramOptions): KeyedHistogram {
     let h = this.histograms.get(name);
     if (h === undefined) {
-      h = new KeyedHistogram(name, options, this.readers, this.cardinalityLimit, this);
+      const limit = Math.max(this.cardinalityLimit, ...this.limits);
+      h = new KeyedHistogram(name, options, this.readers, limit, this.limits, this);
       this.histograms.set(name, h);
     }
     return h;

@@ -7,6 +7,7 @@ import type { HistogramPoint, MetricPoint, NumberPoint } from '../../../src/expo
 import { DropCounter } from '../../../src/internal/drops.js';
 import type { AnomalyEvent } from '../../../src/index.js';
 import { getSightline } from '../../../src/index.js';
+import { httpServerInstruments } from '../../../src/integrations/shared/instruments.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
 import { CLOCK_CHANGES, gaussian, poisson, wallTime } from '../anomaly/series.js';
 
@@ -1830,6 +1831,111 @@ describe('the anomaly engine', () => {
       );
     },
   );
+
+  /**
+   * Twelve regions' orders (or routes' requests) a cycle under cardinalityLimit 10, recorded in an
+   * order of each cycle's own, for 300 cycles; then `stopped` (the first region of the first cycle,
+   * one the exporters keep) takes none, if given, for ten cycles. The events heard.
+   */
+  async function twelvePastLimit(seed: number, http: boolean, stopped?: boolean): Promise<string[]> {
+    const captured = startCaptured({
+      metricInterval: 3_600_000,
+      cardinalityLimit: 10,
+      anomaly: { warmup: 30 },
+    });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const heard: string[] = [];
+    captured.obs.onAnomaly((e) => heard.push(e.explanation));
+    const orders = captured.obs.metrics.counter('orders.placed', { detect: true });
+    const { duration } = httpServerInstruments(captured.obs);
+    const rand = prng(seed);
+    const names = Array.from({ length: 12 }, (_, r) => `r${r}`);
+    for (let i = names.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [names[i], names[j]] = [names[j]!, names[i]!];
+    }
+    const first = names[0]!;
+    const record = (name: string, n: number) => {
+      if (!http) return orders.add(n, { region: name });
+      const attributes = {
+        'http.request.method': 'GET',
+        'http.route': `/${name}`,
+        'http.response.status_code': 200,
+      };
+      for (let k = 0; k < n; k++) duration.record(0.012 + rand() * 0.01, name, () => attributes);
+    };
+    for (let cycle = 0; cycle < 310; cycle++) {
+      for (const name of names) {
+        if (cycle >= 300 && stopped && name === first) continue;
+        record(name, poisson(rand, 30));
+      }
+      await engine.runCycle();
+      // The exporters collect each cycle too, as at one metricInterval.
+      await captured.obs.forceFlush();
+      for (let i = names.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [names[i], names[j]] = [names[j]!, names[i]!];
+      }
+    }
+    await captured.obs.shutdown();
+    return heard.map((e) => `seed ${seed}: ${e}`);
+  }
+
+  // The exporters keep the first series seen apart; a delta reader's overflow holds the ones
+  // recorded last in each cycle, so a kept series was fed nothing in some cycles.
+  it.each([
+    { metric: 'a detect: true counter', http: false },
+    { metric: 'the HTTP durations', http: true },
+  ])('reports no outage of a series kept apart under cardinalityLimit, for $metric', async ({ http }) => {
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) heard.push(...(await twelvePastLimit(seed, http)));
+    expect(heard).toEqual([]);
+  });
+
+  it.each([
+    { metric: 'a detect: true counter', http: false, what: /orders\.placed.*level shift down/ },
+    { metric: 'the HTTP durations', http: true, what: /http\.server\.request\.rate.*level shift down/ },
+  ])(
+    'still reports the outage of a series kept apart under cardinalityLimit, for $metric',
+    async ({ http, what }) => {
+      for (let seed = 1; seed <= 16; seed++) {
+        const heard = await twelvePastLimit(seed, http, true);
+        expect(heard).toHaveLength(1);
+        expect(heard[0]).toMatch(what);
+      }
+    },
+  );
+
+  // The SDK's cumulative storage would hold every series ever recorded.
+  it('holds a bounded number of series after 100,000 distinct attribute sets', async () => {
+    const captured = startCaptured({
+      metricInterval: 3_600_000,
+      cardinalityLimit: 100,
+      anomaly: { maxSeries: 5000 },
+    });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const c = captured.obs.metrics.counter('by.customer', { detect: true });
+    const { duration } = httpServerInstruments(captured.obs);
+    const record = (id: string) => {
+      c.add(1, { customer: id });
+      duration.record(0.01, id, () => ({ 'http.request.method': 'GET', 'http.route': `/${id}` }));
+    };
+    const collected: number[] = [];
+    for (let cycle = 0; cycle < 5; cycle++) {
+      for (let i = 0; i < 10_000; i++) record(`c${cycle * 10_000 + i}`);
+      const { resourceMetrics } = await engine.collect();
+      for (const sm of resourceMetrics.scopeMetrics)
+        for (const m of sm.metrics) collected.push(m.dataPoints.length);
+      await captured.obs.forceFlush();
+      for (let i = 0; i < 10_000; i++) record(`d${cycle * 10_000 + i}`);
+      await engine.runCycle();
+      await captured.obs.forceFlush();
+    }
+    // The reader's room per cycle; the first 99 series seen and the overflow series, watched as a
+    // count, and as a rate, a p95 and an error rate per route.
+    expect(Math.max(...collected)).toBe(200);
+    expect(engine.watchedSeries).toBe(100 + 3 * 100);
+  });
 
   // Not the service's whole traffic: only the requests of the routes past cardinalityLimit.
   it("names the HTTP durations' overflow series as the overflow series", () => {

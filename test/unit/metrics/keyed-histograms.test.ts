@@ -113,6 +113,40 @@ describe('KeyedHistograms', () => {
     });
   });
 
+  // The anomaly engine's reader keeps more apart, to choose the exporters' series itself.
+  it("folds the series past a reader's own limit at collection, the others' kept apart", async () => {
+    const resource = resourceFromAttributes({ 'service.name': 'svc' });
+    const hub = new KeyedHistograms(resource, { name: 'svc', version: '' }, 3);
+    const exporter = new Reader(AggregationTemporality.DELTA, [
+      hub.producer(() => AggregationTemporality.DELTA),
+    ]);
+    const engine = new Reader(AggregationTemporality.DELTA, [
+      hub.producer(() => AggregationTemporality.DELTA, 6),
+    ]);
+    new MeterProvider({ resource, readers: [exporter, engine] });
+    const keyed = hub.histogram('keyed', { unit: 's', description: 'd', buckets: BUCKETS });
+    for (let i = 0; i < 3; i++) keyed.record(0.002, '/a', byRoute('/a'));
+    keyed.record(0.02, '/b', byRoute('/b'));
+    keyed.record(0.001, '/c', byRoute('/c'));
+    keyed.record(0.3, '/d', byRoute('/d'));
+    keyed.record(0.07, '/e', byRoute('/e'));
+    const points = async (reader: Reader) =>
+      Object.fromEntries(
+        ((await metric(reader, 'keyed'))?.dataPoints ?? []).map((dp) => [
+          JSON.stringify(dp.attributes),
+          [dp.value.count, dp.value.min, dp.value.max, dp.value.buckets.counts.join(' ')],
+        ]),
+      );
+    expect(await points(exporter)).toEqual({
+      '{"http.route":"/a"}': [3, 0.002, 0.002, '3 0 0 0 0 0 0'],
+      '{"http.route":"/b"}': [1, 0.02, 0.02, '0 0 1 0 0 0 0'],
+      '{"otel.metric.overflow":true}': [3, 0.001, 0.3, '1 0 0 0 1 1 0'],
+    });
+    expect(Object.keys(await points(engine))).toEqual(
+      ['/a', '/b', '/c', '/d', '/e'].map((r) => JSON.stringify({ 'http.route': r })),
+    );
+  });
+
   it('counts the limit per collection for delta readers, as the SDK does, so series seen long ago do not fill it', async () => {
     const { readers, sdk, keyed } = setUp([AggregationTemporality.DELTA, AggregationTemporality.DELTA], 3);
     const first = readers[0];
