@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { HTTP_DURATION } from '../anomaly/engine-series.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { boundedCumulative } from '../export/bounded-cumulative.js';
+import { boundedCumulative, collectionLimit } from '../export/bounded-cumulative.js';
 import type { AdapterParts } from '../export/types.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import type { WatchedMeter } from '../metrics/instruments.js';
@@ -31,7 +31,9 @@ export interface MeterPipeline {
 /**
  * One periodic reader per adapter, so each keeps its own interval and temporality (Datadog, New
  * Relic and CloudWatch want delta; OTLP cumulative). The cardinality limit caps series per
- * instrument; the rest fold into the SDK's overflow series (`otel.metric.overflow=true`). Each
+ * instrument; the rest fold into the overflow series (`otel.metric.overflow=true`): the SDK's
+ * in each collection for a delta exporter, and for a cumulative one `boundedCumulative`'s, which
+ * keeps the first series seen apart in every collection, its reader given room for more. Each
  * reader also collects the keyed histograms (the HTTP durations), which are recorded outside the SDK.
  */
 export function buildMeterProvider(
@@ -49,6 +51,7 @@ export function buildMeterProvider(
     const interval = Math.min(p.metricIntervalMs ?? config.metricInterval, MAX_TIMER_MS);
     collectTimeoutMs = Math.min(collectTimeoutMs, interval);
     const exporter = boundedCumulative(p.metricExporter, limit);
+    const limitOf = collectionLimit(p.metricExporter, limit);
     readers.push(
       new PeriodicExportingMetricReader({
         exporter,
@@ -57,11 +60,21 @@ export function buildMeterProvider(
             () =>
               exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ??
               AggregationTemporality.CUMULATIVE,
+            limitOf(InstrumentType.HISTOGRAM),
           ),
         ],
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(interval, COLLECT_TIMEOUT_MS),
-        cardinalityLimits: { default: limit },
+        cardinalityLimits: {
+          default: limit,
+          counter: limitOf(InstrumentType.COUNTER),
+          histogram: limitOf(InstrumentType.HISTOGRAM),
+          gauge: limitOf(InstrumentType.GAUGE),
+          upDownCounter: limitOf(InstrumentType.UP_DOWN_COUNTER),
+          observableCounter: limitOf(InstrumentType.OBSERVABLE_COUNTER),
+          observableUpDownCounter: limitOf(InstrumentType.OBSERVABLE_UP_DOWN_COUNTER),
+          observableGauge: limitOf(InstrumentType.OBSERVABLE_GAUGE),
+        },
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, metrics } from '../../../src/index.js';
+import { httpServerInstruments } from '../../../src/integrations/shared/instruments.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
 
 afterEach(async () => {
@@ -106,6 +107,40 @@ describe('obs.metrics', () => {
     const overflow = points.find((p) => p.attributes['otel.metric.overflow'] === true);
     expect(overflow?.value).toBe(991);
     expect(points.reduce((sum, p) => sum + (p.value as number), 0)).toBe(1000);
+  });
+
+  // The SDK collects deltas for them, and its delta storage gives its places to the series
+  // recorded first in each collection: a kept series recorded late had its counts in the overflow.
+  it('gives a cumulative exporter all the counts of each series it keeps apart, whatever order they come in', async () => {
+    const { obs, memory } = startCaptured({ cardinalityLimit: 10, anomaly: false });
+    const c = obs.metrics.counter('orders.placed');
+    const { duration } = httpServerInstruments(obs);
+    const regions = Array.from({ length: 12 }, (_, r) => `r${r}`);
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let cycle = 0; cycle < 20; cycle++) {
+      for (const r of regions) {
+        c.add(10, { region: r });
+        duration.record(0.01, r, () => ({ 'http.request.method': 'GET', 'http.route': `/${r}` }));
+      }
+      await obs.forceFlush();
+      for (let i = regions.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [regions[i], regions[j]] = [regions[j]!, regions[i]!];
+      }
+    }
+    const last = new Map<string, number>();
+    for (const p of memory.metrics().filter((p) => p.name === 'orders.placed'))
+      last.set(String(p.attributes.region ?? 'overflow'), p.value as number);
+    for (const p of memory.metrics().filter((p) => p.name === 'http.server.request.duration'))
+      last.set(String(p.attributes['http.route'] ?? '/overflow'), 10 * (p.value as { count: number }).count);
+    const kept = [...last].filter(([name, value]) => !name.endsWith('overflow') && value !== 200);
+    expect(kept).toEqual([]);
+    expect(last.get('overflow')).toBe(3 * 200);
+    expect(last.get('/overflow')).toBe(3 * 200);
   });
 });
 
