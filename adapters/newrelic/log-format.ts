@@ -28,6 +28,8 @@ export function newRelicLogFormat(entity: EntityFields): LogFormat {
     timeKey: 'timestamp',
     timeFormat: 'epoch',
     base: { ...entity },
+    // The Log API's names for a user field that would replace the entity (see `toNrLog`).
+    ownFields: Object.fromEntries(Object.keys(entity).map((name) => [name, `attr.${name}`])),
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
   };
 }

@@ -74,6 +74,12 @@ export interface LogFormat {
    * line names the level under that key.
    */
   levelFields?(label: string, value: number): Record<string, unknown>;
+  /**
+   * Names the backend reads from a line itself (Datadog's `service` and `host`), or that the line's
+   * own dotted keys make objects (ECS's `service`, `log`), each with the name a user field so named
+   * is written under instead, unless its value is an object, which merges with the line's own.
+   */
+  ownFields?: Readonly<Record<string, string>>;
 }
 
 /** Receives each log line as written (one JSON object, no trailing newline). Must not block or throw. */

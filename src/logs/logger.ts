@@ -58,8 +58,9 @@ export function createLogger(options: LoggerOptions): Logger {
 
   const isSensitive = createKeyMatcher(options.redactKeys);
   const redact = createRedactor(isSensitive);
-  // Fields of a line and a child's bindings alike: redacted, and never named like the level or time key.
-  const prepare = protectReservedKeys(redact, keys);
+  // Fields of a line and a child's bindings alike: redacted, and never named like a field the line holds itself.
+  const owned = ownFields(keys, options.base, options.formats);
+  const prepare = protectReservedKeys(redact, owned);
   const active = options.activeContext ?? (() => context.active());
   const correlation = (sc: SpanContext): Record<string, unknown> => {
     if (!isSpanContextValid(sc)) return EMPTY;
@@ -122,7 +123,7 @@ export function createLogger(options: LoggerOptions): Logger {
     correlation,
     keyOf: (key) =>
       // pino's path redaction runs inside its serialiser: with any path set, only pino writes lines.
-      options.redactPaths.length > 0 || isSensitive(key) ? undefined : writtenKey(key, keys),
+      options.redactPaths.length > 0 || isSensitive(key) ? undefined : (owned.get(key)?.name ?? key),
     drops,
   };
   Object.defineProperty(logger, LINE_SHAPE, { value: shape });
@@ -207,26 +208,65 @@ function errorMessage(
   return typeof text === 'string' || (typeof text === 'object' && text !== null) ? text : undefined;
 }
 
-/** A user field named like the level or time key is written as `log.<name>`. */
-function writtenKey(key: string, keys: LogKeys): string {
-  return key === keys.levelKey || key === keys.timeKey ? `log.${key}` : key;
+/** Where a user field is written when it has the name of a field the line holds itself. */
+interface OwnField {
+  readonly name: string;
+  /** False where an object merges with the line's own (an ECS `service: { team }`). */
+  readonly always: boolean;
 }
 
 /**
- * A user field named like the level or time key (Datadog's `status`, say) would follow the real
- * one in the line and win when parsed; it moves to `log.<name>` instead.
+ * The fields a line holds itself: the level and time keys and the fields on every line (service,
+ * entity, unified service tags), which a user field of the same name would follow in the line and
+ * replace once parsed, moved to `log.<name>` or where the format says; and the names a format gives
+ * (see `LogFormat.ownFields`).
+ */
+function ownFields(
+  keys: LogKeys,
+  base: Readonly<Record<string, unknown>>,
+  formats: readonly LogFormat[],
+): Map<string, OwnField> {
+  // The first format that names a field decides where it goes, as with the line's keys.
+  const renamed: Record<string, string> = Object.assign({}, ...formats.map((f) => f.ownFields).reverse());
+  const out = new Map<string, OwnField>();
+  for (const [name, to] of Object.entries(renamed)) out.set(name, { name: to, always: false });
+  for (const name of [keys.levelKey, keys.timeKey, ...Object.keys(base)])
+    out.set(name, {
+      name: Object.hasOwn(renamed, name) ? (renamed[name] as string) : `log.${name}`,
+      always: true,
+    });
+  return out;
+}
+
+/** The name a user field is written under: its own, unless the line holds one of that name. */
+function writtenKey(key: string, value: unknown, owned: ReadonlyMap<string, OwnField>): string {
+  const own = owned.get(key);
+  if (own === undefined) return key;
+  return own.always || typeof value !== 'object' || value === null || Array.isArray(value) ? own.name : key;
+}
+
+/**
+ * A user field named like one the line holds itself (Datadog's `status`, New Relic's
+ * `entity.name`) would follow the real one in the line and win when parsed; it moves instead. A
+ * line without one costs a lookup per field.
  */
 function protectReservedKeys(
   next: (obj: Record<string, unknown>) => Record<string, unknown>,
-  keys: LogKeys,
+  owned: ReadonlyMap<string, OwnField>,
 ): (obj: Record<string, unknown>) => Record<string, unknown> {
-  const { levelKey, timeKey } = keys;
+  const holdsOwned = (out: Record<string, unknown>): boolean => {
+    for (const key in out) {
+      if (!owned.has(key) || !Object.hasOwn(out, key)) continue;
+      if (writtenKey(key, out[key], owned) !== key) return true;
+    }
+    return false;
+  };
   return (obj) => {
     const out = next(obj);
-    if (!Object.hasOwn(out, levelKey) && !Object.hasOwn(out, timeKey)) return out;
+    if (!holdsOwned(out)) return out;
     const moved: Record<string, unknown> = {};
     for (const key of Object.keys(out)) {
-      Object.defineProperty(moved, writtenKey(key, keys), {
+      Object.defineProperty(moved, writtenKey(key, out[key], owned), {
         value: out[key],
         enumerable: true,
         writable: true,

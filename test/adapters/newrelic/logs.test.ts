@@ -52,6 +52,21 @@ describe('newrelic logs', () => {
     expect(intake.requests.filter((r) => r.api === 'logs')).toHaveLength(0);
   });
 
+  it("keeps the entity of a stdout line whose fields name another, under the Log API's attr. names", async () => {
+    const { obs, lines } = startWithNewRelic(intake);
+    obs.log.info({ 'entity.name': 'billing', 'entity.type': 'QUEUE', hostname: 'worker-9' }, 'consumed');
+    await obs.forceFlush();
+    // A forwarder parses the line as JSON.parse does: the last of two equal keys wins.
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      'entity.name': 'checkout',
+      'entity.type': 'SERVICE',
+      hostname: 'web-01',
+      'attr.entity.name': 'billing',
+      'attr.entity.type': 'QUEUE',
+      'attr.hostname': 'worker-9',
+    });
+  });
+
   it.each([
     ['appName', { appName: 'checkout-eu' }],
     ['NEW_RELIC_APP_NAME', { env: { NEW_RELIC_APP_NAME: 'checkout-eu;checkout' } }],

@@ -895,4 +895,24 @@ describe('reserved log keys', () => {
     expect(typeof line.time).toBe('number');
     expect(line).toMatchObject({ 'log.level': 'user-level', 'log.time': 'yesterday' });
   });
+
+  it('moves a field named like one on every line (the service name) out of its way, in a line or bindings', () => {
+    const { obs, lines } = startCaptured();
+    obs.log.info({ 'service.name': 'billing', 'service.version': '9.9.9', orderId: 'o-1' }, 'upstream');
+    obs.log.child({ 'deployment.environment.name': 'staging' }).info('bound');
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const [line, bound] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({
+      'service.name': 'test-svc',
+      'service.version': '1.2.3',
+      'log.service.name': 'billing',
+      'log.service.version': '9.9.9',
+      orderId: 'o-1',
+    });
+    expect(bound).toMatchObject({
+      'deployment.environment.name': 'test',
+      'log.deployment.environment.name': 'staging',
+    });
+    for (const l of lines) expect((l.match(/"service\.name"/g) ?? []).length).toBe(1);
+  });
 });
