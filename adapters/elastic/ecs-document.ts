@@ -39,7 +39,7 @@ const MAX_DEPTH = 16;
  * span, `error` with an `err`). A data stream's mapping is set by the documents before: a line's plain
  * `error: 'timeout'` would make it refuse every later `error.message`, or be refused itself.
  */
-const OBJECT_ROOTS = new Set([
+export const OBJECT_ROOTS: ReadonlySet<string> = new Set([
   'ecs',
   'service',
   'host',

@@ -1,5 +1,5 @@
 import type { LogFormat } from '../../src/export/index.js';
-import { ECS_VERSION } from './ecs-document.js';
+import { ECS_VERSION, OBJECT_ROOTS } from './ecs-document.js';
 
 /** The service fields ECS lines carry besides the `service.name`/`service.version` every line has. */
 export interface EcsLineIdentity {
@@ -7,6 +7,15 @@ export interface EcsLineIdentity {
   /** `event.dataset`: the logs data stream's dataset, so collected lines and shipped ones agree. */
   readonly dataset: string;
 }
+
+/**
+ * Where a line's plain value at the root of an ECS object (`service: 'payments'`, `log: 'audit'`) is
+ * written: under `labels`, as documents sent by `_bulk` have it. Elasticsearch expands the line's own
+ * dotted keys (`service.name`, `log.level`) into those objects, and refuses a line holding both.
+ */
+const OWN_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...OBJECT_ROOTS, 'labels'].map((name) => [name, `labels.${name}`]),
+);
 
 /**
  * The ecs-logging line shape (what `@elastic/ecs-pino-format` writes), for Elastic Agent or
@@ -35,6 +44,7 @@ export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
       'event.dataset': identity.dataset,
     },
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
+    ownFields: OWN_FIELDS,
     // ecs-pino-format's convertErr: the error's own fields (a code) stay with it, as _bulk documents have them.
     errorFields: ({ type, message, stack, ...rest }) => ({
       error: { type, message, stack_trace: stack, ...rest },

@@ -86,7 +86,7 @@ describe('ECS lines on stdout', () => {
       error: { type: 'TypeError', message: 'gateway down' },
     });
     expect(bare).not.toHaveProperty('err');
-    expect(plain).toMatchObject({ err: 'timeout', error: 'kept' });
+    expect(plain).toMatchObject({ err: 'timeout', 'labels.error': 'kept' });
     expect(refused).toMatchObject({
       error: {
         type: 'Error',
@@ -170,6 +170,34 @@ describe('ECS lines on stdout', () => {
       await stopSightline();
       await collector.close();
     }
+  });
+
+  it('writes a plain value logged as service, event, log or another ECS object under labels, so a collector can index the line', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    obs.log.warn({ service: 'payments', event: 'signup', log: 'audit', ecs: 1, labels: 'x' }, 'retrying');
+    obs.trace('checkout', () => obs.log.info({ trace: 'manual', span: 3, error: 'timeout' }, 'inside'));
+    obs.log.info({ service: { team: 'payments' }, event: { action: 'signup' } }, 'as ECS has them');
+    await obs.forceFlush();
+    // What Elastic Agent or Filebeat does with each line: a create into the logs data stream.
+    const res = await fetch(`${intake.url}/_bulk`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/x-ndjson' },
+      body: lines.map((l) => `{"create":{"_index":"logs-checkout-production"}}\n${l.trim()}\n`).join(''),
+    });
+    const answer = (await res.json()) as { items: { create: { status: number; error?: unknown } }[] };
+    expect(answer.items.map((i) => i.create.error ?? i.create.status)).toEqual([201, 201, 201]);
+    const [retrying, inside, nested] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(retrying).toMatchObject({
+      'service.name': 'checkout',
+      'labels.service': 'payments',
+      'labels.event': 'signup',
+      'labels.log': 'audit',
+      'labels.ecs': 1,
+      'labels.labels': 'x',
+    });
+    expect(inside).toMatchObject({ 'labels.trace': 'manual', 'labels.span': 3, 'labels.error': 'timeout' });
+    expect(nested).toMatchObject({ service: { team: 'payments' }, event: { action: 'signup' } });
   });
 
   it('ships lines with an ECS error to _bulk with the error fields whole', async () => {
