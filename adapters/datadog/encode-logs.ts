@@ -14,8 +14,20 @@ export interface LogEntryDefaults {
   readonly tagsCut?: number | undefined;
 }
 
-/** Keys the adapter owns on an HTTP log entry; a log field with the same name moves to `log.<name>`. */
-const RESERVED = new Set(['ddsource', 'service', 'hostname', 'ddtags', 'message', 'status', 'timestamp']);
+/**
+ * Keys the adapter owns on an HTTP log entry, and `host`, which Datadog reads as the entry's host as
+ * it reads `hostname`; a log field with the same name moves to `log.<name>`.
+ */
+const RESERVED = new Set([
+  'ddsource',
+  'service',
+  'host',
+  'hostname',
+  'ddtags',
+  'message',
+  'status',
+  'timestamp',
+]);
 
 const PINO_LEVELS: Readonly<Record<number, string>> = {
   10: 'trace',

@@ -15,6 +15,14 @@ export function datadogId(hex: string): string {
 }
 
 /**
+ * Fields the Agent reads from a line as its service, host, source and tags, as the log intake reads
+ * them from an entry: a user field of one of these names moves to `log.<name>`.
+ */
+const AGENT_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
+  ['service', 'host', 'hostname', 'ddsource', 'ddtags'].map((name) => [name, `log.${name}`]),
+);
+
+/**
  * The log line shape the Datadog Agent ingests without a custom pipeline: `status` (level name),
  * `message`, `timestamp` (epoch ms), the unified service fields `dd.service`/`dd.env`/`dd.version`,
  * and inside a span `dd.trace_id`/`dd.span_id` in Datadog's decimal form. The `dd.*` keys are
@@ -43,6 +51,7 @@ export function datadogLogFormat(identity: ServiceTags, shapeLines: boolean): Lo
           timeKey: 'timestamp',
           timeFormat: 'epoch' as const,
           levelFields: customLevelFields,
+          ownFields: AGENT_FIELDS,
         }
       : {}),
     base,

@@ -91,6 +91,35 @@ describe("logs: 'stdout'", () => {
     expect(server.on('/api/v2/logs')).toHaveLength(0);
   });
 
+  it('moves a field the Agent would read as the service, host or source of the line to log.<name>', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(server, { metrics: 'none', events: false });
+    obs.log.info(
+      {
+        service: 'payments',
+        host: 'db-1',
+        hostname: 'db-2',
+        ddsource: 'cron',
+        ddtags: 'team:db',
+        orderId: 'o-1',
+      },
+      'query slow',
+    );
+    await obs.forceFlush();
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    for (const key of ['service', 'host', 'hostname', 'ddsource', 'ddtags'])
+      expect(line).not.toHaveProperty([key]);
+    expect(line).toMatchObject({
+      'log.service': 'payments',
+      'log.host': 'db-1',
+      'log.hostname': 'db-2',
+      'log.ddsource': 'cron',
+      'log.ddtags': 'team:db',
+      'dd.service': 'checkout',
+      orderId: 'o-1',
+    });
+  });
+
   it("writes a custom level's line (audit: 35) with the status of the level below it, never one Datadog reads as alert", async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs, lines } = start(server, { metrics: 'none', events: false });
@@ -120,6 +149,21 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expectGolden('logs', entries);
     expect(obs.stats().datadog?.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0 });
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
+  });
+
+  it('ships a field named host as log.host, so Datadog keeps the host the entry names', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    obs.log.warn({ host: 'db-1', service: 'payments' }, 'query slow');
+    await obs.forceFlush();
+    const [entry] = JSON.parse(server.on('/api/v2/logs')[0]!.text) as Record<string, unknown>[];
+    expect(entry).not.toHaveProperty('host');
+    expect(entry).toMatchObject({
+      hostname: 'web-01',
+      service: 'checkout',
+      'log.host': 'db-1',
+      'log.service': 'payments',
+    });
   });
 
   it("ships a custom level's line (audit: 35) with the status of the level below it, its own name beside", async () => {
