@@ -5,6 +5,7 @@ import {
   type LogKeys,
   setField,
 } from '../../src/export/index.js';
+import { ENTITY_GUID } from './log-format.js';
 import { type AttributeCuts, countCuts, cutName, type NrValue, toNrValue, truncate } from './attributes.js';
 
 /** One Log API record (detailed form). */
@@ -34,9 +35,18 @@ interface Budget {
 export const MAX_LOG_VALUE_CHARS = 128 * 1024;
 const MAX_DEPTH = 4;
 
-// Dropped by the Log API (accountId, eventType, instrumentation.*) or clashing with the record's own
-// top-level keys; renamed with an `attr.` prefix so nothing the caller logged disappears.
-const RESERVED = new Set(['accountId', 'eventType', 'timestamp', 'message', 'level', 'attributes']);
+// Dropped by the Log API (accountId, eventType, instrumentation.*), clashing with the record's own
+// top-level keys, or naming another entity than the line's (entity.guid, which New Relic links a
+// line by); renamed with an `attr.` prefix so nothing the caller logged disappears.
+const RESERVED = new Set([
+  'accountId',
+  'eventType',
+  'timestamp',
+  'message',
+  'level',
+  'attributes',
+  ENTITY_GUID,
+]);
 
 /**
  * One value a line gives an attribute: `key` says where it came from (its field's name, or the path

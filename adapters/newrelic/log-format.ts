@@ -1,5 +1,8 @@
 import type { LogFormat } from '../../src/export/index.js';
 
+/** The entity New Relic links a line to when it names one; sightline's lines leave it to New Relic. */
+export const ENTITY_GUID = 'entity.guid';
+
 /** The entity fields New Relic's "logs in context" puts on every line. */
 export interface EntityFields {
   readonly 'entity.name': string;
@@ -29,7 +32,9 @@ export function newRelicLogFormat(entity: EntityFields): LogFormat {
     timeFormat: 'epoch',
     base: { ...entity },
     // The Log API's names for a user field that would replace the entity (see `toNrLog`).
-    ownFields: Object.fromEntries(Object.keys(entity).map((name) => [name, `attr.${name}`])),
+    ownFields: Object.fromEntries(
+      [...Object.keys(entity), ENTITY_GUID].map((name) => [name, `attr.${name}`]),
+    ),
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
   };
 }

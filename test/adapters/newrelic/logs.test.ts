@@ -184,6 +184,18 @@ describe('newrelic logs', () => {
     expect(obs.drops()).toEqual({});
   });
 
+  it('sends a logged entity.guid as attr.entity.guid, on the Log API and stdout, so the line keeps its entity', async () => {
+    const { obs, lines } = startWithNewRelic(intake, { logs: 'api' });
+    obs.log.info({ 'entity.guid': 'MTIzNDU2N3xBUE18QVBQTElDQVRJT058OTk5' }, 'consumed');
+    obs.log.info({ entity: { guid: 'nested-guid' } }, 'nested');
+    await obs.forceFlush();
+    const [dotted, nested] = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(dotted!.attributes).toMatchObject({ 'attr.entity.guid': 'MTIzNDU2N3xBUE18QVBQTElDQVRJT058OTk5' });
+    expect(nested!.attributes).toMatchObject({ 'attr.entity.guid': 'nested-guid' });
+    for (const record of [dotted, nested]) expect(record!.attributes!['entity.guid']).toBeUndefined();
+    expect(JSON.parse(lines[0] ?? '{}')).not.toHaveProperty(['entity.guid']);
+  });
+
   it('keeps a long message whole up to 128 KB and caps attributes at 255 per record', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     const wide: Record<string, number> = {};
