@@ -35,9 +35,12 @@ export function asFloat(value: number): unknown {
 const MAX_DEPTH = 16;
 
 /**
- * Root fields log documents hold as ECS objects, some only now and then (`trace` and `span` inside a
- * span, `error` with an `err`). A data stream's mapping is set by the documents before: a line's plain
- * `error: 'timeout'` would make it refuse every later `error.message`, or be refused itself.
+ * Root fields ECS makes objects: those log documents hold, some only now and then (`trace` and `span`
+ * inside a span, `error` with an `err`), and ECS's other field sets, which other writers to a logs
+ * data stream fill (Elastic Agent's `agent.*`, ecs-pino-format's `http.*`, `url.*` and `process.pid`)
+ * and an ECS index template maps as objects. A data stream's mapping is set by its template or the
+ * documents before: a line's plain `error: 'timeout'` or `url: '/orders'` would make it refuse every
+ * later `error.message` or `url.path`, or be refused itself.
  */
 export const OBJECT_ROOTS: ReadonlySet<string> = new Set([
   'ecs',
@@ -48,7 +51,38 @@ export const OBJECT_ROOTS: ReadonlySet<string> = new Set([
   'log',
   'trace',
   'span',
+  'transaction',
   'error',
+  'agent',
+  'client',
+  'cloud',
+  'container',
+  'destination',
+  'device',
+  'dll',
+  'dns',
+  'email',
+  'faas',
+  'file',
+  'group',
+  'http',
+  'network',
+  'observer',
+  'orchestrator',
+  'organization',
+  'package',
+  'process',
+  'registry',
+  'related',
+  'rule',
+  'server',
+  'source',
+  'threat',
+  'tls',
+  'url',
+  'user',
+  'user_agent',
+  'vulnerability',
 ]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -57,6 +57,13 @@ export interface EsIntakeOptions {
   maxContentLength?: number;
   /** `index.mapping.total_fields.limit`: most fields in a data stream's mapping. Default 1000, as Elasticsearch. */
   totalFieldsLimit?: number;
+  /**
+   * Data streams mapped by an ECS index template (an Elastic integration's, or ECS's own component
+   * templates): the ECS field sets are objects from the start, so a document with a plain value
+   * there is refused, as one is after other documents (Elastic Agent's `agent.*`, ecs-pino-format's
+   * `http.*`, `url.*` and `process.pid`) made them objects.
+   */
+  ecsTemplate?: boolean;
   port?: number;
 }
 
@@ -101,6 +108,19 @@ function emptyFieldNameError(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The ECS field sets at the root of a document: objects in ECS's templates. The ECS digest names
+ * `service.*`, `event.*`, `host.hostname`, `process.pid`, `log.logger`, `error.*`, `trace.id`,
+ * `span.id`, `transaction.id`, `labels` and ecs-pino-format's `http.*` and `url.*`; the rest are
+ * ECS's other top-level field sets (Elastic Agent writes `agent.*` on every document it ships).
+ */
+const ECS_OBJECTS = (
+  'agent client cloud container data_stream destination device dll dns ecs email error ' +
+  'event faas file group host http labels log network observer orchestrator organization ' +
+  'package process registry related rule server service source span threat tls trace ' +
+  'transaction url user user_agent vulnerability'
+).split(' ');
 
 /** How dynamic mapping fixed a field: an object (it has sub-fields) or a concrete value. */
 type FieldKind = 'object' | 'value';
@@ -432,7 +452,11 @@ export class EsIntake {
       }
       if (failure === undefined) {
         const index = op.index as string;
-        const mapping = this.mappings.get(index) ?? new Map<string, FieldKind>();
+        const mapping =
+          this.mappings.get(index) ??
+          new Map<string, FieldKind>(
+            this.options.ecsTemplate ? ECS_OBJECTS.map((name) => [name, 'object'] as const) : [],
+          );
         this.mappings.set(index, mapping);
         const conflict = mappingConflict(mapping, op.doc, this.options.totalFieldsLimit ?? 1000);
         if (conflict !== undefined)

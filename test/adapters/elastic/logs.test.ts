@@ -373,6 +373,33 @@ describe('log fields Elasticsearch would refuse or map apart', () => {
     expect(obs.stats().elastic!.logs?.dropped).toEqual({});
   });
 
+  it('puts a plain url, http, user, agent, source or process field under labels, where ECS maps objects', async () => {
+    intake = await EsIntake.start({ authorization: AUTH, ecsTemplate: true });
+    const { obs } = startWithElastic(intake);
+    obs.log.info(
+      { url: '/orders?page=2', http: 200, user: 'u1', agent: 'curl/8.5', source: 'cron', process: 1 },
+      'listed',
+    );
+    obs.log.info({ url: { path: '/orders' }, user: { id: 'u1' }, transaction: 'tx-1' }, 'as ECS has them');
+    await obs.forceFlush();
+    const docs = intake.docs('logs-checkout-production');
+    expect(docs.map((d) => d.message)).toEqual(['listed', 'as ECS has them']);
+    expect(docs[0]?.labels).toEqual({
+      url: '/orders?page=2',
+      http: 200,
+      user: 'u1',
+      agent: 'curl/8.5',
+      source: 'cron',
+      process: 1,
+    });
+    expect(docs[1]).toMatchObject({
+      url: { path: '/orders' },
+      user: { id: 'u1' },
+      labels: { transaction: 'tx-1' },
+    });
+    expect(obs.stats().elastic!.logs).toMatchObject({ produced: 2, delivered: 2, queued: 0, dropped: {} });
+  });
+
   it("keeps the line's own labels a flat map of scalars, dots as _, next to the collided fields", async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
