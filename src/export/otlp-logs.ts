@@ -93,12 +93,19 @@ export function logLineToRecord(
     else if (value !== null && !(key in resourceAttributes && resourceAttributes[key] === value))
       setField(attributes, key, safeValue(value));
   }
+  const spanContext = spanContextOf(traceId, spanId, traceFlags);
+  // Fields that name no span (a job's own `trace_id`, logged outside any span) are the line's data.
+  if (spanContext === undefined) {
+    if (traceId != null) setField(attributes, 'trace_id', safeValue(traceId));
+    if (spanId != null) setField(attributes, 'span_id', safeValue(spanId));
+    if (traceFlags != null) setField(attributes, 'trace_flags', safeValue(traceFlags));
+  }
   const severityNumber = severityOf(level, keys.levelValue);
   const hrTime = toHrTime(time);
   return {
     hrTime,
     hrTimeObserved: hrTime,
-    spanContext: spanContextOf(traceId, spanId, traceFlags),
+    spanContext,
     severityNumber,
     severityText:
       typeof level === 'string' ? level.toUpperCase() : SEVERITY_TEXT[Math.ceil(severityNumber / 4)],

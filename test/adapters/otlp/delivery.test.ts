@@ -256,6 +256,24 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('keeps a logged trace_id, span_id or trace_flags that names no span as attributes of the record', async () => {
+    type Attr = { key: string; value: Record<string, unknown> };
+    type LogRecord = { traceId?: string; attributes: Attr[] };
+    type Body = { resourceLogs: { scopeLogs: { logRecords: LogRecord[] }[] }[] };
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['logs'] });
+    obs.log.info({ trace_id: 'req-7f3a', orderId: 'o-1' }, 'from the queue');
+    obs.log.info({ span_id: 'step-2', trace_flags: 'sampled' }, 'a step');
+    await obs.forceFlush();
+    const body = collector.accepted('logs').at(-1)!.json as Body;
+    const records = body.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((s) => s.logRecords));
+    const attributes = records.map((r) => Object.fromEntries(r.attributes.map((a) => [a.key, a.value])));
+    expect(attributes).toEqual([
+      { trace_id: { stringValue: 'req-7f3a' }, orderId: { stringValue: 'o-1' } },
+      { span_id: { stringValue: 'step-2' }, trace_flags: { stringValue: 'sampled' } },
+    ]);
+    expect(records.map((r) => r.traceId ?? '')).toEqual(['', '']);
+  });
+
   it("sends a line at a child's own level (audit: 35) with a severity number between INFO and WARN and its name", async () => {
     type Record = { severityNumber?: number; severityText?: string; body?: { stringValue: string } };
     type Body = { resourceLogs: { scopeLogs: { logRecords: Record[] }[] }[] };
