@@ -18,7 +18,7 @@ import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
 import { markPinoSymbols } from './pino-symbols.js';
 import { KEY_MATCHER } from './quoted-url.js';
-import { createKeyMatcher, createRedactor, isError, REDACTED, type Redactor } from './redact.js';
+import { createKeyMatcher, createRedactor, isError, REDACTED, type Redactor, setOwn } from './redact.js';
 import { redactUrlsIn } from './url-query.js';
 
 export interface LoggerOptions {
@@ -92,8 +92,20 @@ export function createLogger(options: LoggerOptions): Logger {
       mixin,
       serializers: { err: serializeError },
       // pino's default merges into the mixin's object; outside a span there is nothing to merge.
-      mixinMergeStrategy: (mergeObject: object, mixinObject: object) =>
-        mixinObject === EMPTY ? mergeObject : Object.assign(mixinObject, mergeObject),
+      mixinMergeStrategy: (mergeObject: object, mixinObject: object) => {
+        if (mixinObject === EMPTY) return mergeObject;
+        const bound = (mixinObject as { [BOUND]?: readonly string[] })[BOUND];
+        if (bound !== undefined) {
+          for (const name of bound)
+            if (Object.hasOwn(mergeObject, name)) return mergeApart(mergeObject, bound, {});
+          return mergeObject;
+        }
+        const correlation = mixinObject as Record<string, unknown>;
+        for (const name in correlation)
+          if (Object.hasOwn(mergeObject, name))
+            return mergeApart(mergeObject, Object.keys(correlation), correlation);
+        return Object.assign(correlation, mergeObject);
+      },
       formatters: {
         // Called once per level as a logger (or a child given customLevels) is made, not per line.
         level(label, value) {
@@ -130,6 +142,31 @@ export function createLogger(options: LoggerOptions): Logger {
   Object.defineProperty(logger, KEY_MATCHER, { value: isSensitive });
   markPinoSymbols(logger);
   return logger;
+}
+
+/** What the mixin of a child whose bindings hold the line's correlation fields answers: their names. */
+const BOUND = Symbol('sightline.boundCorrelation');
+
+/**
+ * The mixin for a child logger whose bindings hold the line's correlation fields (a request's
+ * logger), in place of the parent's: it adds nothing, and a field of a line named like one of them
+ * moves to `log.<name>`, as it does beside the mixin's own.
+ */
+export function boundCorrelationMixin(fields: Readonly<Record<string, unknown>>): () => object {
+  const names = Object.keys(fields);
+  // A fresh answer per line: another's logger merges the line into it, as pino's default does.
+  return () => ({ [BOUND]: names });
+}
+
+/**
+ * A line's fields, one named like a correlation field among them (an upstream `trace_id` logged
+ * inside a span), merged into `into`: that one would replace the span's, or follow it in the line
+ * and win when parsed; it moves to `log.<name>` instead.
+ */
+function mergeApart(fields: object, names: readonly string[], into: Record<string, unknown>): object {
+  const given = fields as Record<string, unknown>;
+  for (const key of Object.keys(given)) setOwn(into, names.includes(key) ? `log.${key}` : key, given[key]);
+  return into;
 }
 
 /**

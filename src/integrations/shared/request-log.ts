@@ -2,9 +2,8 @@ import { type Context, context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter } from '../../logs/fixed-line.js';
+import { boundCorrelationMixin } from '../../logs/logger.js';
 import { loggerBehind, pinoSymbolsOf } from '../../logs/pino-symbols.js';
-
-const EMPTY_MIXIN = (): object => ({});
 
 /** The smallest logger shape the wrappers need: pino's, or any logger with `child`. */
 export interface ChildableLogger {
@@ -17,8 +16,9 @@ export interface ChildableLogger {
  *
  * The correlation fields are the parent's own mixin output computed once in the request's
  * context, so they follow the selected backends' field names (`trace_id`, `dd.trace_id`, ...).
- * The child then drops the mixin, otherwise each line inside the context would carry the
- * fields twice (bindings and mixin are written separately by pino).
+ * The child's mixin then adds nothing, otherwise each line inside the context would carry the
+ * fields twice (bindings and mixin are written separately by pino), and moves a line's own field
+ * of one of those names out of their way.
  */
 export function correlatedChild<L extends ChildableLogger>(
   given: L,
@@ -41,7 +41,7 @@ export function correlatedChild<L extends ChildableLogger>(
   }
   const child = logger.child(fields) as L;
   if (typeof mixin === 'function') {
-    (child as unknown as Record<symbol, unknown>)[mixinSym] = EMPTY_MIXIN;
+    (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields);
   }
   return child;
 }

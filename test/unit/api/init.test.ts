@@ -24,6 +24,7 @@ import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { memoryExporter } from '../../../src/testing/index.js';
 import { startCaptured } from '../../helpers/capture.js';
+import { correlatedChild } from '../../../src/integrations/shared/request-log.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -914,5 +915,21 @@ describe('reserved log keys', () => {
       'log.deployment.environment.name': 'staging',
     });
     for (const l of lines) expect((l.match(/"service\.name"/g) ?? []).length).toBe(1);
+  });
+
+  it("keeps a span's trace_id on a line inside it that logs a trace_id of its own, there and in a request's logger", () => {
+    const { obs, lines } = startCaptured();
+    let traceId = '';
+    obs.trace('job', (span) => {
+      traceId = span.spanContext().traceId;
+      obs.log.info({ trace_id: 'upstream-7', orderId: 'o-1' }, 'in span');
+      // The logger handlers get as req.log: the request's correlation fields bound once.
+      correlatedChild(obs.log, context.active(), {}).info({ trace_id: 'upstream-8', span_id: 'x' }, 'bound');
+    });
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const [line, bound] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-7', orderId: 'o-1' });
+    expect(bound).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-8', 'log.span_id': 'x' });
+    expect(bound?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 });
