@@ -852,6 +852,76 @@ describe.each([
     }
   });
 
+  it('names a route in the last of 200 routers matching the path against the layers on the way to it only', async () => {
+    // Mounted each at a path of its own, and all at the root.
+    for (const atRoot of [false, true]) {
+      memory.reset();
+      const app = express();
+      app.use(expressMiddleware());
+      let named = false;
+      for (let i = 0; i < 200; i++) {
+        const router = express.Router();
+        router.get(atRoot ? `/r${i}/items/:id` : '/items/:id', (_req: any, res: any) => {
+          named = true;
+          res.send('item');
+        });
+        app.use(atRoot ? '/' : `/r${i}`, router);
+      }
+      // Counted once the handler runs: Express has routed the request, sightline names its route.
+      let matches = 0;
+      for (const layer of (major === 5 ? app.router : app._router).stack) {
+        const match = layer.match;
+        layer.match = function (this: unknown, path: string) {
+          if (named) matches++;
+          return match.call(this, path);
+        };
+      }
+      const httpServer = createServer(app);
+      const base = await listen(httpServer);
+      try {
+        expect(await spanNames(base, ['/r199/items/1'])).toEqual(['GET /r199/items/:id']);
+        expect(matches).toBe(1);
+      } finally {
+        await close(httpServer);
+      }
+    }
+  });
+
+  it('names a route by the routers as they are at each request, a router mounted again or a layer swapped while the app serves', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const items = express.Router();
+    items.get('/items/:id', (_req: any, res: any) => res.send('item'));
+    app.use('/a', items);
+    const other = express.Router();
+    other.get('/ping', (_req: any, res: any) => res.send('pong'));
+    app.use('/b', other);
+    const placeholder = express.Router();
+    app.use('/d', placeholder);
+    const root = major === 5 ? app.router : app._router;
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/a/items/1'])).toEqual(['GET /a/items/:id']);
+      // Mounted again, at the end and under a router that held none of its routes.
+      app.use('/c', items);
+      other.use('/nested', items);
+      expect(await spanNames(base, ['/c/items/2', '/b/nested/items/3', '/a/items/4'])).toEqual([
+        'GET /c/items/:id',
+        'GET /b/nested/items/:id',
+        'GET /a/items/:id',
+      ]);
+      // A layer swapped for one mounting it, the stack as long as it was.
+      const donor = express();
+      donor.use('/d', items);
+      const mount = (major === 5 ? donor.router : donor._router).stack.at(-1);
+      root.stack[root.stack.findIndex((layer: any) => layer.handle === placeholder)] = mount;
+      expect(await spanNames(base, ['/d/items/5'])).toEqual(['GET /d/items/:id']);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

@@ -3,6 +3,7 @@ import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js
 import { compiledTemplate } from './compiled-template.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
+import { isRouter, MAX_DEPTH, type Plan, type RouterLike, rootRouter, routePlan } from './route-plan.js';
 
 /**
  * Finds the route template (`/orgs/:orgId/users/:id`) of a request Express has routed.
@@ -10,16 +11,13 @@ import { fixedTemplate, probedTemplate } from './probe-template.js';
  * Express keeps the template of the final route only (`req.route.path`) and gives the concrete
  * mount paths of the routers in between (`req.baseUrl`), so at the end of the request this walks
  * the app's router stack again, following the layers that match the path (into mounted apps
- * too), down to the layer of `req.route`. A mount path's template comes from the layer when the router keeps it (router 2.3+
+ * too), down to the layer of `req.route`: only those that may lead to it (see route-plan.ts), so
+ * the walk costs the same in an app of one router as in one of hundreds. A mount path's template comes from the layer when the router keeps it (router 2.3+
  * reports it as `pattern`), and a path given as a RegExp is named by the RegExp (what it matched
  * may be an id); otherwise it is recovered by probing the layer (see probe-template.ts).
  * Nothing is patched; the walk reads the same public-by-convention fields every Express 4 and 5
  * instrumentation reads (`stack`, `route`, `handle`, `match`).
  */
-
-interface RouterLike {
-  stack: LayerLike[];
-}
 
 /** The structural shape of the parts of `req` the walk reads. */
 export interface RoutedRequest {
@@ -29,26 +27,6 @@ export interface RoutedRequest {
   originalUrl?: string | undefined;
   url?: string | undefined;
   baseUrl?: string | undefined;
-}
-
-const MAX_DEPTH = 32;
-
-function isRouter(value: unknown): value is RouterLike {
-  return typeof value === 'function' && Array.isArray((value as unknown as RouterLike).stack);
-}
-
-/** The app's root router: `app._router` in Express 4 (whose `app.router` getter throws), `app.router` in 5. */
-function rootRouter(app: unknown): RouterLike | undefined {
-  if (app === null || (typeof app !== 'function' && typeof app !== 'object')) return undefined;
-  const legacy = (app as { _router?: unknown })._router;
-  if (legacy && Array.isArray((legacy as RouterLike).stack)) return legacy as RouterLike;
-  try {
-    const router = (app as { router?: unknown }).router;
-    if (router && Array.isArray((router as RouterLike).stack)) return router as RouterLike;
-  } catch {
-    // Express 4 throws on `app.router` when no route was ever added.
-  }
-  return undefined;
 }
 
 /** `sealed`: the prefix ends with a RegExp, whose closing slash is not a path separator. */
@@ -180,9 +158,14 @@ function search(
   target: object,
   depth: number,
   anyMount: boolean,
+  plan: Plan | undefined,
 ): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
-  for (const layer of router.stack) {
+  const stack = router.stack;
+  const leads = plan?.leads;
+  const count = leads === undefined ? stack.length : leads.length;
+  for (let i = 0; i < count; i++) {
+    const layer = stack[leads === undefined ? i : leads[i]!]!;
     if (layer.route) {
       if (layer.route !== target) continue;
       const matched = matchLayer(layer, path);
@@ -213,6 +196,7 @@ function search(
       target,
       depth + 1,
       anyMount,
+      plan === undefined ? undefined : plan.below[i],
     );
     if (found !== undefined) return found;
   }
@@ -234,14 +218,25 @@ function rewrittenPath(req: RoutedRequest): string | undefined {
 function walk(req: RoutedRequest, route: object, apps: readonly unknown[], path: string): string | undefined {
   const router = rootRouter(apps[0]);
   if (router === undefined) return undefined;
-  // Without a mounted app in the chain, the mount paths of apps play no part.
-  const find = (from: string) =>
-    search(router, apps, 1, from, '', false, route, 0, false) ??
-    (apps.length > 1 ? search(router, apps, 1, from, '', false, route, 0, true) : undefined);
-  let found = find(path);
+  const plan = routePlan(apps, router, route);
+  let found = find(router, apps, path, route, plan);
   const rewritten = found === undefined ? rewrittenPath(req) : undefined;
-  if (rewritten !== undefined && rewritten !== path) found = find(rewritten);
+  if (rewritten !== undefined && rewritten !== path) found = find(router, apps, rewritten, route, plan);
   return found === '' ? '/' : found;
+}
+
+function find(
+  router: RouterLike,
+  apps: readonly unknown[],
+  path: string,
+  route: object,
+  plan: Plan | undefined,
+): string | undefined {
+  // Without a mounted app in the chain, the mount paths of apps play no part.
+  return (
+    search(router, apps, 1, path, '', false, route, 0, false, plan) ??
+    (apps.length > 1 ? search(router, apps, 1, path, '', false, route, 0, true, plan) : undefined)
+  );
 }
 
 /**

@@ -1,0 +1,231 @@
+import type { LayerLike } from './layer.js';
+
+/**
+ * Which layers of an app's routers may lead to a route, so that naming a request's route matches
+ * the path against the layers on the way to it only, not against every router of a large app.
+ *
+ * What leads where is read from the stacks alone (no path), once per route, and kept while the
+ * stacks stay as they were: each request checks that every stack the plans were read from still
+ * holds the same layers, in order (pointer compares, no matching), as routes and routers may be
+ * added, removed or swapped while the app serves.
+ */
+
+export interface RouterLike {
+  stack: LayerLike[];
+}
+
+export const MAX_DEPTH = 32;
+
+export function isRouter(value: unknown): value is RouterLike {
+  return typeof value === 'function' && Array.isArray((value as unknown as RouterLike).stack);
+}
+
+/** The app's root router: `app._router` in Express 4 (whose `app.router` getter throws), `app.router` in 5. */
+export function rootRouter(app: unknown): RouterLike | undefined {
+  if (app === null || (typeof app !== 'function' && typeof app !== 'object')) return undefined;
+  const legacy = (app as { _router?: unknown })._router;
+  if (legacy && Array.isArray((legacy as RouterLike).stack)) return legacy as RouterLike;
+  try {
+    const router = (app as { router?: unknown }).router;
+    if (router && Array.isArray((router as RouterLike).stack)) return router as RouterLike;
+  } catch {
+    // Express 4 throws on `app.router` when no route was ever added.
+  }
+  return undefined;
+}
+
+/**
+ * The layers of a router that may lead to the route, by index in its stack, each with the plan of
+ * the router it goes into: undefined for the route's own layer, and for a router first met too
+ * deep to read, which is looked through whole.
+ */
+export interface Plan {
+  readonly leads: number[];
+  readonly below: (Plan | undefined)[];
+}
+
+/** The routers reachable from an app chain's root as they were read, and the plans read from them. */
+interface Tree {
+  /** False once read again: the routes whose last plan it holds let it go. */
+  live: boolean;
+  readonly apps: readonly unknown[];
+  /** `rootRouter(apps[i])`: Express creates an app's router with its first route. */
+  readonly roots: readonly (RouterLike | undefined)[];
+  routers: readonly RouterLike[];
+  stacks: readonly LayerLike[][];
+  /** Every layer of `stacks`, in order. */
+  layers: readonly LayerLike[];
+  readonly plans: WeakMap<object, Plan>;
+}
+
+// By the request's own app (the last of the chain); a few chains each, as an app reached through
+// a router is walked from above the entry app too.
+const trees = new WeakMap<object, Tree[]>();
+const MAX_TREES = 4;
+
+/** Calls `visit` on each router reachable from `router` going into `apps[next]` on, once per `next`. */
+function reach(
+  apps: readonly unknown[],
+  router: RouterLike | undefined,
+  next: number,
+  depth: number,
+  seen: Set<RouterLike>[],
+  visit: (router: RouterLike) => void,
+): void {
+  if (router === undefined || depth > MAX_DEPTH) return;
+  let known = seen[next];
+  if (known === undefined) {
+    known = new Set();
+    seen[next] = known;
+  }
+  if (known.has(router)) return;
+  known.add(router);
+  visit(router);
+  for (const layer of router.stack) {
+    if (layer.route) continue;
+    const handle = layer.handle;
+    if (isRouter(handle)) reach(apps, handle, next, depth + 1, seen, visit);
+    else if (next < apps.length && typeof handle === 'function')
+      reach(apps, rootRouter(apps[next]), next + 1, depth + 1, seen, visit);
+  }
+}
+
+function readTree(apps: readonly unknown[]): Tree {
+  const routers: RouterLike[] = [];
+  const stacks: LayerLike[][] = [];
+  const layers: LayerLike[] = [];
+  const distinct = new Set<RouterLike>();
+  reach(apps, rootRouter(apps[0]), 1, 0, [], (router) => {
+    if (distinct.has(router)) return;
+    distinct.add(router);
+    routers.push(router);
+    stacks.push(router.stack);
+    for (const layer of router.stack) layers.push(layer);
+  });
+  return { live: true, apps, roots: apps.map(rootRouter), routers, stacks, layers, plans: new WeakMap() };
+}
+
+/** Whether the app chain and every stack are as `tree` read them; `root` is `rootRouter(apps[0])`. */
+function unchanged(tree: Tree, apps: readonly unknown[], root: RouterLike): boolean {
+  if (tree.roots[0] !== root) return false;
+  for (let i = 1; i < apps.length; i++) if (tree.roots[i] !== rootRouter(apps[i])) return false;
+  const { routers, stacks, layers } = tree;
+  let at = 0;
+  for (let i = 0; i < routers.length; i++) {
+    const stack = stacks[i]!;
+    if (routers[i]!.stack !== stack || at + stack.length > layers.length) return false;
+    for (let j = 0; j < stack.length; j++) if (stack[j] !== layers[at + j]) return false;
+    at += stack.length;
+  }
+  return at === layers.length;
+}
+
+function sameChain(tree: Tree, apps: readonly unknown[]): boolean {
+  const chain = tree.apps;
+  if (chain.length !== apps.length) return false;
+  for (let i = 0; i < chain.length; i++) if (chain[i] !== apps[i]) return false;
+  return true;
+}
+
+function retire(tree: Tree): void {
+  tree.live = false;
+  tree.routers = [];
+  tree.stacks = [];
+  tree.layers = [];
+}
+
+/** The tree of `apps`, read again when a stack changed since. */
+function currentTree(apps: readonly unknown[], root: RouterLike): Tree | undefined {
+  const own = apps[apps.length - 1];
+  if (own === null || (typeof own !== 'object' && typeof own !== 'function')) return undefined;
+  let list = trees.get(own);
+  let at = -1;
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      if (sameChain(list[i]!, apps)) {
+        at = i;
+        break;
+      }
+    }
+    if (at !== -1 && unchanged(list[at]!, apps, root)) return list[at];
+  }
+  const tree = readTree(apps);
+  if (list === undefined) {
+    list = [];
+    trees.set(own, list);
+  }
+  if (at !== -1) {
+    retire(list[at]!);
+    list[at] = tree;
+  } else {
+    if (list.length >= MAX_TREES) retire(list.shift()!);
+    list.push(tree);
+  }
+  return tree;
+}
+
+/** Reads which layers may lead to `target` (see Plan). */
+class PlanReader {
+  // By the index in `apps` of the next app to go into: a router's plan, or false when it does not
+  // hold the route.
+  private readonly read: Map<RouterLike, Plan | false>[] = [];
+
+  constructor(
+    private readonly apps: readonly unknown[],
+    private readonly target: object,
+  ) {}
+
+  /**
+   * The plan of `router`, false when it does not hold the route, undefined when too deep to tell.
+   * Never false for a router that holds it: one met again below itself is taken to.
+   */
+  plan(router: RouterLike | undefined, next: number, depth: number): Plan | false | undefined {
+    if (router === undefined) return false;
+    if (depth > MAX_DEPTH) return undefined;
+    let read = this.read[next];
+    if (read === undefined) {
+      read = new Map();
+      this.read[next] = read;
+    }
+    const known = read.get(router);
+    if (known !== undefined) return known;
+    const plan: Plan = { leads: [], below: [] };
+    read.set(router, plan);
+    const { apps, target } = this;
+    const stack = router.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const layer = stack[i]!;
+      const handle = layer.handle;
+      let below: Plan | false | undefined = false;
+      if (layer.route) below = layer.route === target ? undefined : false;
+      else if (isRouter(handle)) below = this.plan(handle, next, depth + 1);
+      else if (next < apps.length && typeof handle === 'function')
+        below = this.plan(rootRouter(apps[next]), next + 1, depth + 1);
+      if (below === false) continue;
+      plan.leads.push(i);
+      plan.below.push(below);
+    }
+    if (plan.leads.length === 0) read.set(router, false);
+    return plan.leads.length === 0 ? false : plan;
+  }
+}
+
+// The plan last read for each route, with its tree: most routes are reached under one app chain,
+// whose tree is then checked without looking it up.
+const lastPlans = new WeakMap<object, { tree: Tree; plan: Plan }>();
+
+/** The plan of `target` from `root`, the router of `apps[0]`, or undefined when the chain has no app. */
+export function routePlan(apps: readonly unknown[], root: RouterLike, target: object): Plan | undefined {
+  const last = lastPlans.get(target);
+  if (last?.tree.live && sameChain(last.tree, apps) && unchanged(last.tree, apps, root)) return last.plan;
+  const tree = currentTree(apps, root);
+  if (tree === undefined) return undefined;
+  let plan = tree.plans.get(target);
+  if (plan === undefined) {
+    // A root that does not hold the route has no layer to try.
+    plan = new PlanReader(apps, target).plan(root, 1, 0) || { leads: [], below: [] };
+    tree.plans.set(target, plan);
+  }
+  lastPlans.set(target, { tree, plan });
+  return plan;
+}
