@@ -450,6 +450,8 @@ export class StreamingDetector implements Detector {
   private driftArmed = true;
   /** Points left in which the last accepted change may be undone, and the run of points back at the old level. */
   private revertLeft = 0;
+  /** The point at which the last change was accepted as the new level (-1: none yet). */
+  private acceptedAt = -1;
   // Fields above are read on every update and stay in the object's first cache lines.
   private revertRun = 0;
   /** Points before the residual scale's data began: 0, or before the change from a level at zero. */
@@ -564,6 +566,7 @@ export class StreamingDetector implements Detector {
     this.revertLeft = 0;
     this.revertRun = 0;
     this.scaleFrom = 0;
+    this.acceptedAt = -1;
     s[F.shortY] = 0;
     s[F.refY] = 0;
     s[F.absD] = 0;
@@ -776,9 +779,14 @@ export class StreamingDetector implements Detector {
     // An outage is near zero against the drift rule's long-run reference too: after a burst that
     // lasted (or whose level was taken in two steps) the typical level has moved to the burst's,
     // and the return to normal was an outage, held and never learned, with the burst's level as the
-    // baseline for good.
+    // baseline for good. Only within a day of the change taken for the level: the reference follows
+    // a step up over weeks, so a service that rose a hundredfold days ago (a launch) and fell to a
+    // trickle was no outage against the level it had before, and that fall was taken for its level.
     const ref = s[F.refY]! + seas;
-    const belowRef = Math.abs(y - zeroY) <= 0.1 * Math.abs(ref - zeroY) + 1e-12;
+    const belowRef =
+      this.acceptedAt < 0 ||
+      n - this.acceptedAt > perDay ||
+      Math.abs(y - zeroY) <= 0.1 * Math.abs(ref - zeroY) + 1e-12;
     const farBelow = nearZero && belowRef && pred - 4 * sigma > zeroY && down;
     const isOutage = farBelow && (this.outage || s[F.zeroRate]! < K.outageMaxZeroRate);
     // In a series often at zero (traffic that stops every night), a zero is an outage only where its
@@ -1148,6 +1156,7 @@ export class StreamingDetector implements Detector {
         s[F.prevB] = s[F.lvlB]!;
         this.revertLeft = K.revertWindow;
         this.revertRun = 0;
+        this.acceptedAt = n;
         s[F.lvlA] = s[F.fastA]!;
         if (!this.profileRaw) s[F.lvlB] = s[F.fastB]!;
         // The accepted change is known: the drift rule waits until its gap is back to usual. Its

@@ -617,6 +617,33 @@ describe('after a burst', () => {
     expect(stuck).toEqual([]);
   });
 
+  it('holds an outage of a service that rose a hundredfold a day or days before as an outage', () => {
+    // 5 orders a minute for six days (a beta), then 500 a minute from a launch, then, a day or three
+    // days later, two hours at a trickle (2 or 5 a minute, what still gets through). The long-run
+    // reference follows a step up over weeks: against it the trickle was no outage, and the fall
+    // was flagged on 21 to 65 of its 120 minutes, or, at 5 a minute a day after the launch, taken
+    // for the new level within 20 minutes and flagged on at most 7 (48 of these 64 runs).
+    const minute = STEP / 5;
+    const short: string[] = [];
+    for (const trickle of [2, 5]) {
+      for (const days of [1, 3]) {
+        for (let seed = 1; seed <= 16; seed++) {
+          const rand = prng(seed);
+          const d = createDetector();
+          const from = (6 + days) * 1440 + 600;
+          let flagged = 0;
+          for (let i = 0; i < from + 120; i++) {
+            const fell = i >= from;
+            const r = d.update(poisson(rand, fell ? trickle : i < 6 * 1440 ? 5 : 500), T0 + i * minute);
+            if (fell && r.anomaly) flagged++;
+          }
+          if (flagged < 90) short.push(`${trickle} a minute, ${days} d, seed ${seed}: ${flagged}`);
+        }
+      }
+    }
+    expect(short).toEqual([]);
+  });
+
   it('reports a latency doubling three hours after a short burst it undid, as without the burst', () => {
     // A p95 at 30 ms jumps to 6 s for 15 minutes: the jump is accepted as the new level, with its
     // noise scale widened to the new level's, and undone when the latency comes back. The widened
