@@ -465,6 +465,13 @@ export class StreamingDetector implements Detector {
   private wasOutage = false;
   /** The open episode was started by the drift rule, so it is judged against the drift's reference. */
   private episodeDrift = false;
+  /** By direction (bit 1 up, 2 down): the record of outliers was replaced by a lesser run. */
+  private spikesLesser = 0;
+  /**
+   * By direction: outliers beyond a lesser run's record came back after it, so the series has
+   * outliers of both sizes and a lesser run no longer replaces the record (see `spikeRecord`).
+   */
+  private spikesRecur = 0;
 
   constructor(options?: DetectorOptions) {
     this.o = sharedOptions(resolveOptions(options));
@@ -554,6 +561,8 @@ export class StreamingDetector implements Detector {
     s[F.spikeRuns] = 0;
     s[F.spikeRunsDown] = 0;
     this.lastOutlier = 0;
+    this.spikesLesser = 0;
+    this.spikesRecur = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
     this.likHold = 0;
@@ -571,6 +580,40 @@ export class StreamingDetector implements Detector {
     s[F.refY] = 0;
     s[F.absD] = 0;
     this.driftArmed = true;
+  }
+
+  /**
+   * The recurring-spike record of one direction (`bit`) after a point whose residual there is
+   * `size`, `outlier` whether it is an outlier that way, `starts` whether it starts a run, `runs`
+   * the faded runs before it.
+   */
+  private spikeRecord(
+    bit: number,
+    outlier: boolean,
+    starts: boolean,
+    size: number,
+    record: number,
+    runs: number,
+  ): number {
+    if (!outlier) return record;
+    if (starts) {
+      // No run of outliers for about five days: what the series showed before is forgotten.
+      if (runs < 0.5) {
+        this.spikesLesser &= ~bit;
+        this.spikesRecur &= ~bit;
+      }
+      if (size < K.lesserRun * record && (this.spikesRecur & bit) === 0) {
+        // A run under a tenth of the record (an odd noisy minute after an outage) is the size of
+        // outlier the series repeats now: kept, the record made the next outage as large as the
+        // first a repeat of two runs, which starts no episode.
+        this.spikesLesser |= bit;
+        return size;
+      }
+      // Unless outliers as far out come back after the lesser ones: a heavy tail, frequent small
+      // outliers and now and then a large one, whose large ones were each reported as new.
+      if (size > record && (this.spikesLesser & bit) !== 0) this.spikesRecur |= bit;
+    }
+    return Math.max(record, size);
   }
 
   private neutral(): AnomalyResult {
@@ -843,6 +886,8 @@ export class StreamingDetector implements Detector {
         : -resid >= (K.heldShare - K.spatialTolerance) * (pred - s[F.loneMin]!));
     const credit = confirms ? 1 : 0;
     const sign = outlier && (!lone || confirms) ? (z > 0 ? 1 : -1) : 0;
+    const runsUp = s[F.spikeRuns]! * keep;
+    const runsDown = s[F.spikeRunsDown]! * keep;
     s[F.spikeRuns] = spikeRuns(
       s[F.spikeRuns]!,
       keep,
@@ -861,19 +906,15 @@ export class StreamingDetector implements Detector {
       -resid,
       s[F.spikeDown]!,
     );
-    // A run that starts at under a tenth of the record (an odd noisy minute after an outage) is the
-    // size of outlier the series repeats now: kept, the record made the next outage as large as the
-    // first a repeat of two runs, which starts no episode.
-    const upRecord = s[F.spikeUp]! * keep;
-    const downRecord = s[F.spikeDown]! * keep;
-    s[F.spikeUp] =
-      sign > 0 && this.lastOutlier <= 0 && resid < K.lesserRun * upRecord
-        ? resid
-        : Math.max(upRecord, sign > 0 ? resid : 0);
-    s[F.spikeDown] =
-      sign < 0 && this.lastOutlier >= 0 && -resid < K.lesserRun * downRecord
-        ? -resid
-        : Math.max(downRecord, sign < 0 ? -resid : 0);
+    s[F.spikeUp] = this.spikeRecord(1, sign > 0, this.lastOutlier <= 0, resid, s[F.spikeUp]! * keep, runsUp);
+    s[F.spikeDown] = this.spikeRecord(
+      2,
+      sign < 0,
+      this.lastOutlier >= 0,
+      -resid,
+      s[F.spikeDown]! * keep,
+      runsDown,
+    );
     this.lastOutlier = sign;
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
