@@ -19,7 +19,7 @@ export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
  */
 export function assertInstalled(pkg: string): void {
   try {
-    nodeModule.createRequire(peerLocation(moduleLocation())).resolve(pkg);
+    peerRequire().resolve(pkg);
   } catch {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_MISSING_DEPENDENCY,
@@ -28,6 +28,11 @@ export function assertInstalled(pkg: string): void {
         `run npm install ${pkg}, or use mode 'emf' (no AWS SDK needed)`,
     );
   }
+}
+
+/** A require that finds the peer dependencies as the application would. */
+function peerRequire(): NodeJS.Require {
+  return nodeModule.createRequire(peerLocation(moduleLocation()));
 }
 
 /**
@@ -48,11 +53,17 @@ function moduleLocation(): string {
  */
 export async function loadSdk<T>(pkg: string): Promise<T> {
   try {
+    // An import that failed in a module of the SDK's has that failure kept for the module and given
+    // to every later import of it; require keeps none, so the next attempt loads it.
+    if (importFailed.has(pkg)) return peerRequire()(pkg) as T;
     return (await import(/* webpackIgnore: true */ /* @vite-ignore */ pkg)) as T;
   } catch (error) {
     const code = loadErrorCode(error);
     // Out of file handles for a moment: the next attempt may load it.
-    if (isTransientLoadError(code, error)) throw error;
+    if (isTransientLoadError(code, error)) {
+      importFailed.add(pkg);
+      throw error;
+    }
     throw new ClientUnavailableError(
       `the package ${pkg} is installed but failed to load (${code}); ` +
         `reinstall it with its dependencies (npm install ${pkg})`,
@@ -61,6 +72,8 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
 }
 
 const TRANSIENT_LOAD_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
+/** SDK packages whose import failed for want of file handles: loaded with require from then on. */
+const importFailed = new Set<string>();
 /**
  * The system's words for those codes, at the end of the message Node 24 gives a package.json it
  * could not read (`ERR_INVALID_PACKAGE_CONFIG`, with no code of the cause): init() read that

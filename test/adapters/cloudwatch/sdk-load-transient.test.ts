@@ -23,7 +23,8 @@ describe('api mode with an AWS SDK that fails to load for want of file handles',
       obs.metrics.counter('orders.placed').add(1);
       await obs.forceFlush({ timeoutMs: 10_000 });
       const metrics = obs.stats().cloudwatch?.metrics;
-      expect(loads).toBe(2);
+      // The failed import, then the SDK by require, as Node would give the failure again to an import.
+      expect(loads).toBe(1);
       expect(metrics?.dropped).toEqual({});
       expect(metrics?.delivered).toBe(metrics?.produced);
       expect(intake.requests.length).toBeGreaterThan(0);
