@@ -969,6 +969,45 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('over HTTP/2, ends a request whose proxied upstream reset mid-body as a server failure, the client still there', async () => {
+    // The upstream answers a chunk, then its connection resets: the piped response is destroyed
+    // with the upstream's ECONNRESET, the code a client's dropped connection destroys streams with.
+    const upstream = http.createServer((_req, res) => {
+      res.writeHead(200).write('first chunk');
+      setTimeout(() => res.socket?.resetAndDestroy(), 20);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}/`;
+    const local = Fastify({ http2: true });
+    await local.register(sightlineFastify, { accessLog: false });
+    local.get('/proxied', (_request, reply: any) => {
+      http
+        .get(upstreamUrl, (res) => {
+          reply.raw.writeHead(200);
+          res.pipe(reply.raw);
+          res.on('error', (error) => reply.raw.stream.destroy(error));
+        })
+        .on('error', () => {});
+      return reply;
+    });
+    const url = new URL(await local.listen({ host: '127.0.0.1', port: 0 }));
+    memory.reset();
+    const session = http2.connect(url);
+    session.on('error', () => {});
+    const stream = session.request({ ':path': '/proxied' });
+    stream.on('error', () => {});
+    stream.resume().end();
+    const [span] = await waitForSpans(obs, memory, server('/proxied'));
+    // Read as the client's connection dropped, it was aborted with no exception, as if the client
+    // had left, where the client was still connected and the server failed it.
+    expect(session.destroyed).toBe(false);
+    expect([span!.attributes['error.type'], exceptionOf(span!)[1]]).toEqual(['ECONNRESET', 'aborted']);
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    session.destroy();
+    await local.close();
+    upstream.close();
+  });
+
   it('over HTTP/2, tells a reply stream that fails after the headers from a client that cancels mid-body', async () => {
     const local = Fastify({ http2: true });
     await local.register(sightlineFastify, { accessLog: false });

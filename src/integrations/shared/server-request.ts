@@ -109,6 +109,18 @@ type SocketLike = { readableEnded?: boolean; errored?: { code?: unknown } | null
 type StreamLike = { rstCode?: unknown; errored?: { code?: unknown } | null };
 
 /**
+ * Whether the connection of an HTTP/2 stream went: a stream a handler destroyed with a connection's
+ * error of its own (a proxied upstream's reset piped into the response) leaves its session open,
+ * the client still there. A session not known (the stream not watched) is taken for gone.
+ */
+function sessionGone(stream: object): boolean {
+  const session = (sessionOfClosed(stream) ?? (stream as { session?: object }).session) as
+    | { destroyed?: unknown }
+    | undefined;
+  return session?.destroyed !== false;
+}
+
+/**
  * Whether the server closed an HTTP/1 connection: the client's end or reset would be on the socket,
  * the latter as an error of its own (ECONNRESET, or EPIPE on a write to the closed connection).
  */
@@ -152,7 +164,7 @@ export function unfinishedOutcome(
     if (!leftMidRequest && !streamResetByClient(stream)) {
       const streamError = stream.errored;
       if (streamError != null) {
-        if (!SESSION_GONE.has(streamError.code))
+        if (!SESSION_GONE.has(streamError.code) || !sessionGone(stream))
           return { status, errorType: ABORTED, serverError: streamError };
       } else if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
     }
