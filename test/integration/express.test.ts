@@ -922,6 +922,38 @@ describe.each([
     }
   });
 
+  it('names a route under a mount whose router a reload swapped in place (the layer kept, its handle replaced)', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const items = express.Router();
+    items.get('/items/:id', (_req: any, res: any) => res.send('item'));
+    const v1 = express.Router();
+    v1.use('/x', items);
+    app.use('/a', v1);
+    const root = major === 5 ? app.router : app._router;
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/a/x/items/1'])).toEqual(['GET /a/x/items/:id']);
+      // The reloaded router mounts the same routes after a router of its own.
+      const v2 = express.Router();
+      v2.use('/y', express.Router());
+      v2.use('/x', items);
+      root.stack.find((layer: any) => layer.handle === v1).handle = v2;
+      expect(await spanNames(base, ['/a/x/items/2'])).toEqual(['GET /a/x/items/:id']);
+      // A route added to the reloaded router ahead of the one already named.
+      const more = express.Router();
+      more.get('/items/:id', (_req: any, res: any) => res.send('more'));
+      v2.stack.unshift(...express.Router().use('/z', more).stack);
+      expect(await spanNames(base, ['/a/z/items/3', '/a/x/items/4'])).toEqual([
+        'GET /a/z/items/:id',
+        'GET /a/x/items/:id',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('keeps the mount parameters for the handler (mergeParams)', async () => {
     const reply = await request(base, '/orgs/acme/users/u1');
     expect(JSON.parse(reply.body)).toEqual({ orgId: 'acme', userId: 'u1' });

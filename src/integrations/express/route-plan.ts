@@ -6,8 +6,9 @@ import type { LayerLike } from './layer.js';
  *
  * What leads where is read from the stacks alone (no path), once per route, and kept while the
  * stacks stay as they were: each request checks that every stack the plans were read from still
- * holds the same layers, in order (pointer compares, no matching), as routes and routers may be
- * added, removed or swapped while the app serves.
+ * holds the same layers, in order, with the same handles where they hold no route (pointer
+ * compares, no matching), as routes and routers may be added, removed or swapped while the app
+ * serves.
  */
 
 export interface RouterLike {
@@ -55,6 +56,12 @@ interface Tree {
   stacks: readonly LayerLike[][];
   /** Every layer of `stacks`, in order. */
   layers: readonly LayerLike[];
+  /**
+   * The layers of `stacks` that hold no route, with the handle each had: a layer kept in its stack
+   * may be given another router to go into (a reload setting `layer.handle`).
+   */
+  mounts: readonly LayerLike[];
+  handles: readonly unknown[];
   readonly plans: WeakMap<object, Plan>;
 }
 
@@ -94,22 +101,39 @@ function readTree(apps: readonly unknown[]): Tree {
   const routers: RouterLike[] = [];
   const stacks: LayerLike[][] = [];
   const layers: LayerLike[] = [];
+  const mounts: LayerLike[] = [];
+  const handles: unknown[] = [];
   const distinct = new Set<RouterLike>();
   reach(apps, rootRouter(apps[0]), 1, 0, [], (router) => {
     if (distinct.has(router)) return;
     distinct.add(router);
     routers.push(router);
     stacks.push(router.stack);
-    for (const layer of router.stack) layers.push(layer);
+    for (const layer of router.stack) {
+      layers.push(layer);
+      if (layer.route) continue;
+      mounts.push(layer);
+      handles.push(layer.handle);
+    }
   });
-  return { live: true, apps, roots: apps.map(rootRouter), routers, stacks, layers, plans: new WeakMap() };
+  return {
+    live: true,
+    apps,
+    roots: apps.map(rootRouter),
+    routers,
+    stacks,
+    layers,
+    mounts,
+    handles,
+    plans: new WeakMap(),
+  };
 }
 
 /** Whether the app chain and every stack are as `tree` read them; `root` is `rootRouter(apps[0])`. */
 function unchanged(tree: Tree, apps: readonly unknown[], root: RouterLike): boolean {
   if (tree.roots[0] !== root) return false;
   for (let i = 1; i < apps.length; i++) if (tree.roots[i] !== rootRouter(apps[i])) return false;
-  const { routers, stacks, layers } = tree;
+  const { routers, stacks, layers, mounts, handles } = tree;
   let at = 0;
   for (let i = 0; i < routers.length; i++) {
     const stack = stacks[i]!;
@@ -117,7 +141,9 @@ function unchanged(tree: Tree, apps: readonly unknown[], root: RouterLike): bool
     for (let j = 0; j < stack.length; j++) if (stack[j] !== layers[at + j]) return false;
     at += stack.length;
   }
-  return at === layers.length;
+  if (at !== layers.length) return false;
+  for (let i = 0; i < mounts.length; i++) if (mounts[i]!.handle !== handles[i]) return false;
+  return true;
 }
 
 function sameChain(tree: Tree, apps: readonly unknown[]): boolean {
@@ -132,6 +158,8 @@ function retire(tree: Tree): void {
   tree.routers = [];
   tree.stacks = [];
   tree.layers = [];
+  tree.mounts = [];
+  tree.handles = [];
 }
 
 /** The tree of `apps`, read again when a stack changed since. */
