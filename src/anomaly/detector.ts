@@ -249,6 +249,11 @@ enum K {
   /** Flatline scoring only applies when the series repeats a value less often than this. */
   flatMaxRepeatRate = 0.2,
   /**
+   * ...and to a run this many times longer than the longest the series kept still lately and then
+   * moved on its own: a quiet night or weekend a little longer than the one before is no stuck value.
+   */
+  quietRuns = 2,
+  /**
    * A value at zero is an outage only in a series that is rarely at zero (fraction of points over
    * about the last day, learned outside episodes and through a held outage): in a sparse or
    * bursty series zero is the usual value, and in one that is idle every night a night is not an
@@ -434,6 +439,12 @@ export class StreamingDetector implements Detector {
   /** Sign of the last point if it was an outlier (|z| > spatialMinZ), else 0. */
   private lastOutlier = 0;
   private flatRun = 0;
+  /**
+   * The longest run of repeats lately that ended with the series moving again (its quiet spells),
+   * and the point it ended at, from which it fades. Whole numbers: no state slot is spent on them.
+   */
+  private quietRecord = 0;
+  private quietRecordAt = 0;
   /** Points after a recovered episode during which the likelihood's window still holds some of it. */
   private likHold = 0;
   /** Points until the extremes of recent episodes join the seen ones (0: none are held). */
@@ -565,6 +576,8 @@ export class StreamingDetector implements Detector {
     this.spikesRecur = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
+    this.quietRecord = 0;
+    this.quietRecordAt = 0;
     this.likHold = 0;
     s[F.repeatRate] = 0;
     s[F.zeroRate] = 0;
@@ -982,6 +995,13 @@ export class StreamingDetector implements Detector {
 
     // A series that stays at zero is idle, not stuck: the outage test judges it.
     const same = repeats(y, s[F.lastY]!) && value !== 0;
+    // A run that ends with the series moving again is how long it keeps still when nothing happens
+    // (a cache's size or the connections held through every quiet night): a run is stuck only once
+    // it is well beyond those, as an outlier must be beyond the recurring ones.
+    if (!same && this.flatRun > 0) {
+      this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
+      this.quietRecordAt = n;
+    }
     this.flatRun = same ? this.flatRun + 1 : 0;
     // A run is judged by the repeat rate from before it began: a stuck value must not teach the
     // model that repeats are common and so switch its own test off.
@@ -993,7 +1013,12 @@ export class StreamingDetector implements Detector {
       const extreme = y >= s[F.maxSeen]! || y <= s[F.minSeen]!;
       if (extreme && n > o.warmup) s[F.boundY] = y;
     }
-    if (this.flatRun >= K.flatMinRun && s[F.runRate]! < K.flatMaxRepeatRate && n > o.warmup) {
+    if (
+      this.flatRun >= K.flatMinRun &&
+      this.flatRun > K.quietRuns * this.quietRun(n) &&
+      s[F.runRate]! < K.flatMaxRepeatRate &&
+      n > o.warmup
+    ) {
       const rate = Math.max(s[F.runRate]!, 0.01);
       const sf = -0.5 * this.flatRun * Math.log10(rate);
       if (sf > surprise) {
@@ -1298,6 +1323,14 @@ export class StreamingDetector implements Detector {
     const held = keep < 1 ? (1 - keep ** n) / (1 - keep) : n;
     const expected = (len * (sign > 0 ? s[F.spikeRuns]! : s[F.spikeRunsDown]!)) / held;
     return -Math.log10(poissonTail(points, expected));
+  }
+
+  /**
+   * The longest quiet spell lately, at point `n`, faded as the seen extremes are: a weekend's, a week
+   * old, must still be known when the next one comes.
+   */
+  private quietRun(n: number): number {
+    return this.quietRecord * this.s[F.fade]! ** (n - this.quietRecordAt);
   }
 
   /**
