@@ -130,13 +130,11 @@ export enum F {
    */
   lesserMax = 87,
   lesserMin = 88,
-  /** The value of the last run of repeats that began at an extreme of the series: its bound. */
-  boundY = 89,
   /**
    * Factor by which the last accepted change widened the scales and the profiles' deviations, taken
    * back if it is undone (1: it did not widen them).
    */
-  prevWiden = 90,
+  prevWiden = 89,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -445,6 +443,12 @@ export class StreamingDetector implements Detector {
    */
   private quietRecord = 0;
   private quietRecordAt = 0;
+  /**
+   * The values of the last runs of repeats that began at the top and at the bottom of the series'
+   * range: its bounds, each kept apart, as a series held at one is held at the other in turn.
+   */
+  private boundHigh = Number.NaN;
+  private boundLow = Number.NaN;
   /** Points after a recovered episode during which the likelihood's window still holds some of it. */
   private likHold = 0;
   /** Points until the extremes of recent episodes join the seen ones (0: none are held). */
@@ -583,7 +587,8 @@ export class StreamingDetector implements Detector {
     s[F.zeroRate] = 0;
     s[F.zeroFade] = 1;
     s[F.runRate] = 0;
-    s[F.boundY] = Number.NaN;
+    this.boundHigh = Number.NaN;
+    this.boundLow = Number.NaN;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
@@ -1009,9 +1014,10 @@ export class StreamingDetector implements Detector {
     // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
     // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
     if (this.flatRun === 1) {
-      s[F.runRate] = n > o.warmup && !repeats(y, s[F.boundY]!) ? s[F.repeatRate]! : 1;
-      const extreme = y >= s[F.maxSeen]! || y <= s[F.minSeen]!;
-      if (extreme && n > o.warmup) s[F.boundY] = y;
+      const bound = repeats(y, this.boundHigh) || repeats(y, this.boundLow);
+      s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
+      if (n > o.warmup && y >= s[F.maxSeen]!) this.boundHigh = y;
+      else if (n > o.warmup && y <= s[F.minSeen]!) this.boundLow = y;
     }
     if (
       this.flatRun >= K.flatMinRun &&

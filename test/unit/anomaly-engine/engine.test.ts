@@ -855,6 +855,33 @@ describe('the anomaly engine', () => {
     expect(heardOn).toEqual([]);
   });
 
+  // CPU % in whole percents: at its floor of 5 % through the night, pinned at 100 % every afternoon,
+  // longer on busier days (30 min, then 90 min, then 4 hours). Only the last bound it was held at
+  // was known, so the floor at night made the afternoon's 100 % a stuck value again, reported after
+  // the first day on 15 of 16 runs (41 flatlines).
+  it('does not report a gauge held at either of its bounds again as stuck', () => {
+    const again: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('process.cpu', 'gauge', '%');
+      const noise = gaussian(prng(seed));
+      const pinned = [30, 30, 90, 90, 240];
+      for (let i = 0; i < pinned.length * DAY_CYCLES; i++) {
+        const half = pinned[Math.floor(i / DAY_CYCLES)]! / 2;
+        const m = i % DAY_CYCLES;
+        const off = Math.abs(m - 15 * 60);
+        // From 08:00 up to the pinned hours around 15:00, down to the night by 22:00.
+        const load =
+          m < 8 * 60 || m > 22 * 60 ? 0 : off <= half ? 1.2 : 0.95 * (1 - (off - half) / (420 - half));
+        feed(i, Math.min(100, Math.max(5, Math.round(3 + 100 * load + 3 * noise()))));
+      }
+      // The first time at a bound is all the detector can tell from a stuck value.
+      for (const e of heard.filter((e) => e.kind === 'flatline' && e.time - T0 >= DAY_CYCLES * MINUTE)) {
+        again.push(`seed ${seed}: ${e.observed} at ${((e.time - T0) / 3_600_000).toFixed(1)} h`);
+      }
+    }
+    expect(again).toEqual([]);
+  });
+
   it('does not take the first morning of a daily pattern for a build-up', () => {
     // A rate per second with a daily shape, from the first cycle: until a day is seen, the
     // morning's ramp is the largest rise the series has had.
