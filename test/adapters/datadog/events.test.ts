@@ -257,10 +257,16 @@ describe('anomaly events → POST /api/v1/events', () => {
 });
 
 describe('anomaly events during an incident', () => {
-  /** One event per route of an outage, each its own series. */
+  // The intake's arrival times against the channel's hold, both on the real clock: the faked one
+  // moves in steps of a timer that falls behind on a loaded machine.
+  beforeEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** One event per route of an outage, each its own series, detected now. */
   const storm = (n: number): AnomalyEvent[] =>
     Array.from({ length: n }, (_, i) =>
-      anomaly({ attributes: { 'http.request.method': 'GET', 'http.route': `/r${i}` } }),
+      anomaly({ time: Date.now(), attributes: { 'http.request.method': 'GET', 'http.route': `/r${i}` } }),
     );
   const emitAll = (obs: SightlineInstance | object, events: AnomalyEvent[]) => {
     for (const e of events) (obs as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
