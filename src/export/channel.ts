@@ -142,8 +142,9 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   let active = 0;
   /**
    * Until when the backend asked (429 or 503 with a delay) that nothing be sent: the channel's other
-   * requests wait too, as the limit is the account's, not one request's. Set only by a request that
-   * will wait it out, within its retry budget.
+   * requests wait too, as the limit is the account's, not one request's, and whether or not the
+   * refused one waits it out; but no longer than a batch's retry budget, so a delay of hours does
+   * not stop the channel for hours.
    */
   let heldUntil = 0;
   let scheduled = false;
@@ -403,6 +404,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
         : Math.max(vendor, Math.min(policy.initialDelayMs, 100));
     job.attempt++;
     const t = now();
+    if (vendor !== undefined) heldUntil = Math.max(heldUntil, t + Math.min(delay, policy.maxElapsedMs));
     if (t + delay - job.startedAt > policy.maxElapsedMs) {
       settle(job, n, 'retries_exhausted');
       diag.warn(
@@ -411,7 +413,6 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       );
       return false;
     }
-    if (vendor !== undefined) heldUntil = Math.max(heldUntil, t + delay);
     if (!(await waitOut(job, n, delay))) return false;
     retried += n;
     return true;

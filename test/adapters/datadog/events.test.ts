@@ -301,15 +301,21 @@ describe('anomaly events during an incident', () => {
     expect(titles(server).size).toBe(600);
   });
 
-  it("holds every request of the channel, not only the refused one's, for the X-RateLimit-Reset of a 429", async () => {
+  /**
+   * One event refused with a 429 whose X-RateLimit-Reset is a second away, then 39 more once the
+   * refusal has been read, with eight requests in flight and the retry budget given: what reached
+   * the intake after the refused request (its retry too), and how long after it.
+   */
+  async function rateLimited(maxElapsedMs?: number) {
     server = await IntakeServer.start({ apiKey: KEY });
     server.script('/api/v1/events', {
       status: 429,
       headers: { 'x-ratelimit-reset': '1' },
       body: '{"errors":["Rate limit exceeded"]}',
     });
-    const channel = { ...loopbackOptions(server).channel, concurrency: 8 };
-    const { obs } = start(server, { metrics: 'none', channel });
+    const options = loopbackOptions(server).channel;
+    const retry = { ...options?.retry, ...(maxElapsedMs === undefined ? {} : { maxElapsedMs }) };
+    const { obs } = start(server, { metrics: 'none', channel: { ...options, concurrency: 8, retry } });
     emitAll(obs, storm(1));
     await server.waitFor(() => server!.on('/api/v1/events').length === 1);
     const refusedAt = server.on('/api/v1/events')[0]!.at;
@@ -317,10 +323,24 @@ describe('anomaly events during an incident', () => {
     await new Promise((r) => setTimeout(r, 50));
     emitAll(obs, storm(40).slice(1));
     await obs.forceFlush({ timeoutMs: 5000 });
-    const sent = server.on('/api/v1/events');
-    expect(sent.filter((r) => r.status === 202)).toHaveLength(40);
+    const after = server.on('/api/v1/events').slice(1);
+    return { obs, after, since: after.map((r) => r.at - refusedAt) };
+  }
+
+  it("holds every request of the channel, not only the refused one's, for the X-RateLimit-Reset of a 429", async () => {
+    const { obs, after, since } = await rateLimited();
+    expect(after.filter((r) => r.status === 202)).toHaveLength(40);
     // Nothing more reached the intake before Datadog's window reset.
-    expect(sent.slice(1).every((r) => r.at >= refusedAt + 950)).toBe(true);
+    expect(since.filter((ms) => ms < 950)).toEqual([]);
     expect(obs.stats().datadog?.events).toMatchObject({ delivered: 40, retried: 1, dropped: {} });
+  });
+
+  // A reset that comes after the refused request's retry budget ends: that request gives up, and
+  // the others went on sending into the rate limit at once.
+  it('holds the other requests of the channel for a 429 whose reset the refused one does not wait for', async () => {
+    const { obs, since } = await rateLimited(500);
+    expect(obs.stats().datadog?.events).toMatchObject({ delivered: 39, dropped: { retries_exhausted: 1 } });
+    // Held for as long as a batch may be retried, the budget the refused request had.
+    expect(since.filter((ms) => ms < 450)).toEqual([]);
   });
 });
