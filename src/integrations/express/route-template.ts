@@ -12,9 +12,10 @@ import { isRouter, MAX_DEPTH, type Plan, type RouterLike, rootRouter, routePlan 
  * mount paths of the routers in between (`req.baseUrl`), so at the end of the request this walks
  * the app's router stack again, following the layers that match the path (into mounted apps
  * too), down to the layer of `req.route`: only those that may lead to it (see route-plan.ts), so
- * the walk costs the same in an app of one router as in one of hundreds. A mount path's template comes from the layer when the router keeps it (router 2.3+
- * reports it as `pattern`), and a path given as a RegExp is named by the RegExp (what it matched
- * may be an id); otherwise it is recovered by probing the layer (see probe-template.ts).
+ * the path is not matched against every router of the app. A mount path's template comes from the
+ * layer when the router keeps it (router 2.3+ reports it as `pattern`), and a path given as a
+ * RegExp is named by the RegExp (what it matched may be an id); otherwise it is recovered by
+ * probing the layer (see probe-template.ts).
  * Nothing is patched; the walk reads the same public-by-convention fields every Express 4 and 5
  * instrumentation reads (`stack`, `route`, `handle`, `match`).
  */
