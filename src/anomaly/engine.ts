@@ -64,9 +64,8 @@ const LEVELS: ReadonlySet<InstrumentType> = new Set([
 
 /**
  * Up-down counters are levels (queue depth): their value, not their change, is the signal. Their
- * deltas are summed here; every other metric passes as collected. Each keeps the series a
- * cumulative exporter keeps, the first seen up to `limit` per instrument, and the rest in the
- * overflow series.
+ * deltas are summed here; every other metric passes as collected. Each keeps the series the
+ * exporters keep, the first seen up to `limit` per instrument, and the rest in the overflow series.
  */
 function asExported(limit: number): {
   fold: (metrics: ResourceMetrics) => ResourceMetrics;
@@ -84,14 +83,14 @@ function asExported(limit: number): {
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
-  const sum = boundedCumulative(inner, limit, { foldDeltas: true });
+  const sum = boundedCumulative(inner, limit);
   return {
     fold: (metrics) => {
       summed = undefined;
       sum.export(metrics, () => {});
       return summed ?? metrics;
     },
-    limitOf: collectionLimit(inner, limit, { foldDeltas: true }),
+    limitOf: collectionLimit(inner, limit),
   };
 }
 

@@ -97,18 +97,14 @@ function folds(inner: PushMetricExporter, type: InstrumentType): boolean {
 }
 
 /**
- * The SDK's cardinality limit per instrument type under `boundedCumulative(inner, limit, options)`.
- * The SDK's delta storage gives its places to the series recorded first in each collection, so
- * at `limit` a series kept apart here would have its points in the overflow series in the
+ * The SDK's cardinality limit per instrument type under `boundedCumulative(inner, limit)`. The
+ * SDK's delta storage gives its places to the series recorded first in each collection, so at
+ * `limit` a series kept apart here would have its points in the overflow series in the
  * collections it came late. Where this layer keeps the first `limit - 1` series apart itself, the
  * SDK is given room for twice as many, freed after each collection; elsewhere it keeps `limit`.
  */
-export function collectionLimit(
-  inner: PushMetricExporter,
-  limit: number,
-  { foldDeltas = false } = {},
-): (type: InstrumentType) => number {
-  return (type) => (folds(inner, type) && (foldDeltas || wantsCumulative(inner, type)) ? 2 * limit : limit);
+export function collectionLimit(inner: PushMetricExporter, limit: number): (type: InstrumentType) => number {
+  return (type) => (folds(inner, type) ? 2 * limit : limit);
 }
 
 /**
@@ -120,16 +116,13 @@ export function collectionLimit(
  * with no recordings in a cycle is absent from the SDK's delta collection; it is still reported
  * here with its running totals, and a gauge with its last value, as cumulative temporality promises.
  *
- * With `foldDeltas`, the metrics the exporter takes as deltas are folded the same way, each
- * collection's points as they came: the first `limit - 1` series seen keep their places in every
- * collection, where the SDK's delta storage gives them to the first recorded in each, so a series
- * kept apart in one collection would have its points in the overflow series in the next.
+ * The metrics the exporter takes as deltas are folded the same way, each collection's points as
+ * they came: the first `limit - 1` series seen keep their places in every collection, where the
+ * SDK's delta storage gives them to the first recorded in each, so a series kept apart in one
+ * collection would have its points in the overflow series in the next. The series kept apart are
+ * remembered for the life of the process, at most `limit` per instrument.
  */
-export function boundedCumulative(
-  inner: PushMetricExporter,
-  limit: number,
-  { foldDeltas = false } = {},
-): PushMetricExporter {
+export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
   const streams = new Map<string, Stream>();
   let collection = 0;
 
@@ -229,8 +222,7 @@ export function boundedCumulative(
               (m.dataPointType === DataPointType.SUM ||
                 m.dataPointType === DataPointType.HISTOGRAM ||
                 type === InstrumentType.GAUGE);
-            const cumulative = foldable && wantsCumulative(inner, type);
-            return cumulative || (foldable && foldDeltas) ? accumulate(sm.scope, m, seen, cumulative) : m;
+            return foldable ? accumulate(sm.scope, m, seen, wantsCumulative(inner, type)) : m;
           }),
         }));
         addIdle(scopeMetrics, seen);

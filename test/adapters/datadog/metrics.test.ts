@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
+import { recordShuffled } from '../../helpers/shuffled-series.js';
 import { everyTurn } from '../../helpers/turns.js';
 import { expectGolden, KEY, start, userSeries } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
@@ -252,6 +253,31 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(made()).toBeGreaterThanOrEqual(1800);
     // A turn came while the series were being made: the service's requests were not held for all.
     expect(seen.stop().some((n) => n > 0 && n < 1800)).toBe(true);
+  });
+
+  // Datadog takes deltas: the SDK's delta storage gave its places to the series recorded first in
+  // each collection, so a region kept apart in one had its counts in the overflow series in the next.
+  it('keeps the same series apart past cardinalityLimit in every collection, whatever order they come in', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {}, { cardinalityLimit: 10 });
+    await recordShuffled(obs);
+    const totals = new Map<string, number>();
+    const add = (key: string, value: number) => totals.set(key, (totals.get(key) ?? 0) + value);
+    for (const s of userSeries(server)) {
+      const tags = s.tags as string[];
+      const value = (s.points as { value: number }[]).reduce((sum, p) => sum + p.value, 0);
+      const overflow = tags.includes('otel.metric.overflow:true');
+      if (s.metric === 'orders.placed') {
+        add(overflow ? 'overflow' : tags.find((t) => t.startsWith('region:'))!, value);
+      } else if (s.metric === 'http.server.request.duration.count') {
+        add(overflow ? '/overflow' : tags.find((t) => t.startsWith('http.route:'))!, 10 * value);
+      }
+    }
+    const kept = [...totals].filter(([name]) => !name.endsWith('overflow'));
+    expect(kept.length).toBe(18);
+    expect(kept.filter(([, value]) => value !== 200)).toEqual([]);
+    expect(totals.get('overflow')).toBe(3 * 200);
+    expect(totals.get('/overflow')).toBe(3 * 200);
   });
 
   it('keeps every request under 512,000 compressed bytes by splitting a large collection', async () => {

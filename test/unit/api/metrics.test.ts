@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, metrics } from '../../../src/index.js';
-import { httpServerInstruments } from '../../../src/integrations/shared/instruments.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
+import { recordShuffled } from '../../helpers/shuffled-series.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -113,25 +113,7 @@ describe('obs.metrics', () => {
   // recorded first in each collection: a kept series recorded late had its counts in the overflow.
   it('gives a cumulative exporter all the counts of each series it keeps apart, whatever order they come in', async () => {
     const { obs, memory } = startCaptured({ cardinalityLimit: 10, anomaly: false });
-    const c = obs.metrics.counter('orders.placed');
-    const { duration } = httpServerInstruments(obs);
-    const regions = Array.from({ length: 12 }, (_, r) => `r${r}`);
-    let seed = 7;
-    const rand = () => {
-      seed = (seed * 1664525 + 1013904223) >>> 0;
-      return seed / 2 ** 32;
-    };
-    for (let cycle = 0; cycle < 20; cycle++) {
-      for (const r of regions) {
-        c.add(10, { region: r });
-        duration.record(0.01, r, () => ({ 'http.request.method': 'GET', 'http.route': `/${r}` }));
-      }
-      await obs.forceFlush();
-      for (let i = regions.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [regions[i], regions[j]] = [regions[j]!, regions[i]!];
-      }
-    }
+    await recordShuffled(obs);
     const last = new Map<string, number>();
     for (const p of memory.metrics().filter((p) => p.name === 'orders.placed'))
       last.set(String(p.attributes.region ?? 'overflow'), p.value as number);

@@ -10,15 +10,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { init, type Sightline } from '../../../src/index.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
 
-/** An adapter whose metric exporter asks for cumulative temporality, as the OTLP adapter does by default. */
-function capturing(): { adapter: SightlineAdapter; exports: ResourceMetrics[] } {
+/**
+ * An adapter whose metric exporter asks for cumulative temporality, as the OTLP adapter does by
+ * default, or for deltas, as Datadog, New Relic and CloudWatch do.
+ */
+function capturing(temporality = AggregationTemporality.CUMULATIVE): {
+  adapter: SightlineAdapter;
+  exports: ResourceMetrics[];
+} {
   const exports: ResourceMetrics[] = [];
   const exporter: PushMetricExporter = {
     export(metrics: ResourceMetrics, done: (r: ExportResult) => void) {
       exports.push(metrics);
       done({ code: ExportResultCode.SUCCESS });
     },
-    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+    selectAggregationTemporality: () => temporality,
     forceFlush: async () => {},
     shutdown: async () => {},
   };
@@ -139,5 +145,33 @@ describe('cumulative export over the SDK delta collection', () => {
     expect(values(exports[1])).toEqual({ orders: 12, users: 4 });
     expect(values(exports[2])).toEqual({ orders: 12, users: 8 });
     expect(find(exports[2], 'db.pool.size')?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
+  });
+
+  // The SDK's delta storage gives its places to the series recorded first in each collection: each
+  // collection's new users had places of their own, the first ones' counts in the overflow series.
+  it('gives a delta exporter the first series seen apart and the later ones in the overflow series, each collection its own counts', async () => {
+    const { adapter, exports } = capturing(AggregationTemporality.DELTA);
+    obs = start(adapter, 10);
+    const byUser = obs.metrics.counter('by.user');
+    for (let collection = 0; collection < 3; collection++) {
+      for (let i = 0; i < 6; i++) byUser.add(collection + 1, { user: `u${collection * 6 + i}` });
+      if (collection === 2) byUser.add(5, { user: 'u0' });
+      await obs.forceFlush();
+    }
+    const users = exports.map((rm) => {
+      const metric = find(rm, 'by.user');
+      expect(metric?.aggregationTemporality).toBe(AggregationTemporality.DELTA);
+      return Object.fromEntries(
+        (metric?.dataPoints ?? []).map((dp) => [dp.attributes.user ?? 'overflow', dp.value]),
+      );
+    });
+    expect(users).toEqual([
+      { u0: 1, u1: 1, u2: 1, u3: 1, u4: 1, u5: 1 },
+      { u6: 2, u7: 2, u8: 2, overflow: 6 },
+      { u0: 5, overflow: 18 },
+    ]);
+    // A collection with no recordings has no points: deltas are not carried over.
+    await obs.forceFlush();
+    expect(find(exports.at(-1), 'by.user')).toBeUndefined();
   });
 });
