@@ -135,6 +135,12 @@ export enum F {
    * back if it is undone (1: it did not widen them).
    */
   prevWiden = 89,
+  /**
+   * Recurring spikes: outlier points upward and downward seen lately, fading as the runs do: over
+   * the runs, how long a run of them lasts.
+   */
+  spikePoints = 90,
+  spikePointsDown = 91,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -196,6 +202,11 @@ enum K {
   recurringTolerance = 0.05,
   /** A run of outliers under this share of the record replaces it (see the recurring-spike record). */
   lesserRun = 0.1,
+  /**
+   * A run of outliers this long or longer counts as as many runs as it is times as long as the
+   * record's runs last: a queue that stops draining is more than one more burst.
+   */
+  longRun = 4,
   /** Clip of z for the multi-point means and the variance test: a lone spike is the point rule's. */
   meanClip = 4,
   /** Fraction of the warm-up after which the likelihood starts learning (skips the cold start). */
@@ -314,6 +325,38 @@ function spikeRuns(
   // errors after minutes with one.
   const beyond = size * (K.heldShare - K.spatialTolerance) > record * keep;
   return outlier && beyond ? Math.min(next, 1 + credit) : next;
+}
+
+/** The bits of `K.slowSpan` points (30: a small integer, stored inline on the detector). */
+const SLOW_BITS = 2 ** K.slowSpan - 1;
+const WINDOW_BITS = 2 ** Layout.zWindow - 1;
+
+/** The sum of `weight ** i` over the set bits `i` of `mask`: an EW mean's weights of the points they mark. */
+function bitWeights(mask: number, weight: number): number {
+  let sum = 0;
+  let w = 1;
+  for (let m = mask; m !== 0; m >>>= 1) {
+    if ((m & 1) !== 0) sum += w;
+    w *= weight;
+  }
+  return sum;
+}
+
+/** Set bits of a non-negative 31-bit integer. */
+function bitCount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * The variance test's surprise for a spread (mean square less squared mean) of z: that a sum of
+ * `VARIANCE_DOF` squared standard normals reaches it (0 for a spread of 1 or less).
+ */
+function spreadSurprise(spread: number): number {
+  if (spread <= 1) return 0;
+  const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
+  return zv > 0 ? normalTailSurprise(zv) : 0;
 }
 
 /** Which member of the ensemble carries a point's surprise. */
@@ -436,6 +479,14 @@ export class StreamingDetector implements Detector {
   private zIdx = 0;
   /** Sign of the last point if it was an outlier (|z| > spatialMinZ), else 0. */
   private lastOutlier = 0;
+  /**
+   * The last `K.slowSpan` points that were outliers (|z| at least `K.meanClip`) upward and downward,
+   * one bit each, the newest lowest: the runs the short-window and slow means hold.
+   */
+  private outUp = 0;
+  private outDown = 0;
+  /** Which of them were ordinary (see `update`), taken by the variance test at a capped size. */
+  private outOrdinary = 0;
   private flatRun = 0;
   /**
    * The longest run of repeats lately that ended with the series moving again (its quiet spells),
@@ -575,9 +626,14 @@ export class StreamingDetector implements Detector {
     s[F.spikeFade] = 1;
     s[F.spikeRuns] = 0;
     s[F.spikeRunsDown] = 0;
+    s[F.spikePoints] = 0;
+    s[F.spikePointsDown] = 0;
     this.lastOutlier = 0;
     this.spikesLesser = 0;
     this.spikesRecur = 0;
+    this.outUp = 0;
+    this.outDown = 0;
+    this.outOrdinary = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
     this.quietRecord = 0;
@@ -781,9 +837,12 @@ export class StreamingDetector implements Detector {
     s[F.zSum]! += z4 - p[zAt]!;
     p[zAt] = z4;
     this.zIdx = this.zIdx + 1 < Layout.zWindow ? this.zIdx + 1 : 0;
+    this.outUp = ((this.outUp << 1) | (z4 >= K.meanClip ? 1 : 0)) & SLOW_BITS;
+    this.outDown = ((this.outDown << 1) | (z4 <= -K.meanClip ? 1 : 0)) & SLOW_BITS;
     const filled = Math.min(n, Layout.zWindow);
     const meanW = s[F.zSum]! / filled;
-    const zw = meanW / Math.max(1.2533 * s[F.absW]!, 0.8 / Math.sqrt(Layout.zWindow));
+    const scaleW = Math.max(1.2533 * s[F.absW]!, 0.8 / Math.sqrt(Layout.zWindow));
+    const zw = meanW / scaleW;
     const ew = zw > 0 ? (up ? zw : -1) : down ? -zw : -1;
     if (ew > best) {
       best = ew;
@@ -793,7 +852,8 @@ export class StreamingDetector implements Detector {
 
     const aSlow = ewAlpha(K.slowSpan);
     s[F.slowMean]! += aSlow * (z4 - s[F.slowMean]!);
-    const zs = s[F.slowMean]! / Math.max(1.2533 * s[F.absSlow]!, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
+    const scaleS = Math.max(1.2533 * s[F.absSlow]!, 0.8 * Math.sqrt(aSlow / (2 - aSlow)));
+    const zs = s[F.slowMean]! / scaleS;
     const es = zs > 0 ? (up ? zs : -1) : down ? -zs : -1;
     if (es > best) {
       best = es;
@@ -871,21 +931,45 @@ export class StreamingDetector implements Detector {
         ? s[F.spikeRuns]! - (this.lastOutlier > 0 ? 1 : 0)
         : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0)) >= K.recurringRuns &&
       (z > 0 ? resid : -resid) <= (1 + K.recurringTolerance) * (z > 0 ? s[F.spikeUp]! : s[F.spikeDown]!);
-    if (member === Member.point && ordinary) {
-      surprise = Math.min(surprise, K.recurringSurprise);
-      // The cap is the point's own: the short window's mean, which its |z| outranked, still counts
-      // where the window holds outliers in more than one run. Ordinary outliers coming far more
-      // often than before (a route failing one request in twenty for hours, no minute with more
-      // errors than before) are a shift; one run of them (a business opening, as every morning) is
-      // the outlier the record knows. Only a window mean past RECURRING_Z carries more than the cap,
-      // and no more than its outliers are unlikely at the record's rate: judged as if normal, a
-      // sparse series' window mean is past it often (four lone errors in twelve minutes).
-      if (ew > RECURRING_Z) {
-        const sm = Math.min(normalTailSurprise(ew), this.windowOutliersSurprise(z > 0 ? 1 : -1, n));
-        if (sm > surprise) {
-          surprise = sm;
+    // The cap is the point's own. The short-window and slow means count the outliers they hold only
+    // as far as their runs are unlikely at the rate runs came lately, also once the series is back
+    // inside its band, where they counted them in full: a queue that drains a burst or two in the
+    // same quarter hour, as it does by chance, is no shift, while spikes coming every few points
+    // where a run or two came a day are far more than the record gives. Runs, not points: a burst
+    // that takes three minutes to drain is one burst, as the record counts it, unless it lasts
+    // several times as long as the record's runs. What the means hold besides the outliers counts
+    // in full, as does a mean that outranks an outlier the record does not know.
+    const calm = (this.outUp | this.outDown) !== 0 && member !== Member.point && z * memberSign < K.recoverZ;
+    if ((member === Member.point && ordinary) || calm) {
+      const sign = z >= 0 ? 1 : -1;
+      const pz = sign > 0 ? (up ? z : -1) : down ? -z : -1;
+      surprise = pz >= 0 ? normalTailSurprise(pz) : 0;
+      if (ordinary) surprise = Math.min(surprise, K.recurringSurprise);
+      member = Member.point;
+      memberSign = sign;
+      if (ew > 0) {
+        const ws = zw >= 0 ? 1 : -1;
+        const outs = bitCount(this.outUp & WINDOW_BITS) - bitCount(this.outDown & WINDOW_BITS);
+        const sw = this.meanSurprise(((s[F.zSum]! - K.meanClip * outs) / filled / scaleW) * ws, ew, ws, n);
+        if (sw > surprise) {
+          surprise = sw;
           member = Member.window;
-          memberSign = zw >= 0 ? 1 : -1;
+          memberSign = ws;
+        }
+      }
+      if (es > 0 && !ordinary) {
+        const ss0 = zs >= 0 ? 1 : -1;
+        const outs = bitWeights(this.outUp, 1 - aSlow) - bitWeights(this.outDown, 1 - aSlow);
+        const ss = this.meanSurprise(
+          ((s[F.slowMean]! - aSlow * K.meanClip * outs) / scaleS) * ss0,
+          es,
+          ss0,
+          n,
+        );
+        if (ss > surprise) {
+          surprise = ss;
+          member = Member.slow;
+          memberSign = ss0;
         }
       }
     }
@@ -906,6 +990,10 @@ export class StreamingDetector implements Detector {
     const sign = outlier && (!lone || confirms) ? (z > 0 ? 1 : -1) : 0;
     const runsUp = s[F.spikeRuns]! * keep;
     const runsDown = s[F.spikeRunsDown]! * keep;
+    // The points follow the runs, and are let go in the same share when a far larger one restarts
+    // their count.
+    const upNext = runsUp + (sign > 0 && this.lastOutlier <= 0 ? 1 + credit : 0);
+    const downNext = runsDown + (sign < 0 && this.lastOutlier >= 0 ? 1 + credit : 0);
     s[F.spikeRuns] = spikeRuns(
       s[F.spikeRuns]!,
       keep,
@@ -933,6 +1021,11 @@ export class StreamingDetector implements Detector {
       s[F.spikeDown]! * keep,
       runsDown,
     );
+    s[F.spikePoints] =
+      (s[F.spikePoints]! * keep + (sign > 0 ? 1 + credit : 0)) * (upNext > 0 ? s[F.spikeRuns]! / upNext : 1);
+    s[F.spikePointsDown] =
+      (s[F.spikePointsDown]! * keep + (sign < 0 ? 1 + credit : 0)) *
+      (downNext > 0 ? s[F.spikeRunsDown]! / downNext : 1);
     this.lastOutlier = sign;
     if (!this.inEpisode && n > 1) {
       const aSpread = ewAlpha(K.spreadSpan);
@@ -946,17 +1039,35 @@ export class StreamingDetector implements Detector {
     // would report the series' usual spikes again as a variance change, and, fading over a dozen
     // points, lift the likelihood until it alerts at a calm point well after them.
     const zVar = ordinary ? clip(z, -RECURRING_Z, RECURRING_Z) : z4;
+    this.outOrdinary = ((this.outOrdinary << 1) | (ordinary ? 1 : 0)) & SLOW_BITS;
     const av = ewAlpha(K.varianceSpan);
     s[F.ewz]! += av * (zVar - s[F.ewz]!);
     s[F.ewz2]! += av * (zVar * zVar - s[F.ewz2]!);
     const spread = s[F.ewz2]! - s[F.ewz]! * s[F.ewz]!;
-    if (spread > 1) {
-      const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
-      const sv = zv > 0 ? normalTailSurprise(zv) : 0;
-      if (sv > surprise) {
-        surprise = sv;
-        member = Member.variance;
-      }
+    let sv = spreadSurprise(spread);
+    if (sv > surprise && (this.outUp | this.outDown) !== 0) {
+      // Outliers widen the spread only as far as their runs are unlikely, as they move the means:
+      // the spread without them, or with them but no more than that.
+      const fade = 1 - av;
+      const ord = this.outOrdinary;
+      const up = this.outUp;
+      const dn = this.outDown;
+      const big = K.meanClip;
+      const sum =
+        big * (bitWeights(up & ~ord, fade) - bitWeights(dn & ~ord, fade)) +
+        RECURRING_Z * (bitWeights(up & ord, fade) - bitWeights(dn & ord, fade));
+      const sq =
+        big * big * bitWeights((up | dn) & ~ord, fade) +
+        RECURRING_Z * RECURRING_Z * bitWeights((up | dn) & ord, fade);
+      const m = s[F.ewz]! - av * sum;
+      sv = Math.max(
+        spreadSurprise(s[F.ewz2]! - av * sq - m * m),
+        Math.min(sv, this.outlierRunsSurprise(0, n)),
+      );
+    }
+    if (sv > surprise) {
+      surprise = sv;
+      member = Member.variance;
     }
 
     let spatial = false;
@@ -1302,33 +1413,50 @@ export class StreamingDetector implements Detector {
   }
 
   /**
-   * How unlikely the short window's outliers in direction `sign` are, as a tail surprise, when they
-   * come in more than one run: as many as the record's rate of runs gives it, were each a run of its
-   * own. A route failing a lone request about one minute in eight has two or three in twelve minutes
-   * all the time, which the window's mean, judged as if normal, took for a shift; spikes coming every
-   * few points where a run or two came a day are far more than the record gives.
+   * The surprise of a multi-point mean at `e` (in its own sigmas) that holds outliers in direction
+   * `sign`: in full without them (`kept`), with them no more than their runs are unlikely.
    */
-  private windowOutliersSurprise(sign: number, n: number): number {
-    const p = this.p;
-    const at = this.ringsAt + Layout.zRingAt;
-    const len = Layout.zWindow;
-    let runs = 0;
-    let points = 0;
-    let inRun = false;
-    // From the oldest point to the newest: the ring's next write position holds the oldest.
-    for (let k = 0; k < len; k++) {
-      const out = p[at + ((this.zIdx + k) % len)]! * sign >= K.meanClip;
-      if (out && !inRun) runs++;
-      if (out) points++;
-      inRun = out;
-    }
-    if (runs < 2) return 0;
+  private meanSurprise(kept: number, e: number, sign: number, n: number): number {
+    const without = kept > 0 ? normalTailSurprise(kept) : 0;
+    return Math.max(without, Math.min(normalTailSurprise(e), this.outlierRunsSurprise(sign, n)));
+  }
+
+  /**
+   * How unlikely the runs of outliers in direction `sign` (0: either) among the last `K.slowSpan`
+   * points are, as a tail surprise at the record's rate of runs: the least likely of the last two,
+   * three or more runs in the points since the first of them began (0 for one run of usual length,
+   * a burst the record knows). Infinite, which leaves the member as it was, when the points hold
+   * none or the series has not shown such runs again and again before them.
+   */
+  private outlierRunsSurprise(sign: number, n: number): number {
+    const mask = sign > 0 ? this.outUp : sign < 0 ? this.outDown : this.outUp | this.outDown;
+    if (mask === 0) return Number.POSITIVE_INFINITY;
     const s = this.s;
-    // The record's runs per point, over as many points as it holds with its fading.
+    // A run starts at an outlier whose point before it (the next bit up) was none.
+    const starts = mask & ~(mask >>> 1);
+    // The record holds these runs already: the rate is that of the runs before them, and outliers
+    // are the series' habit only once it had shown them again and again before.
+    const runsKnown = (sign >= 0 ? s[F.spikeRuns]! : 0) + (sign <= 0 ? s[F.spikeRunsDown]! : 0);
+    const known = runsKnown - bitCount(starts);
+    if (known < K.recurringRuns) return Number.POSITIVE_INFINITY;
+    // The record's runs per point, over as many points as it holds with its fading, and how long
+    // its runs last: a run that lasts a few times as long counts as that many.
     const keep = s[F.spikeFade]!;
-    const held = keep < 1 ? (1 - keep ** n) / (1 - keep) : n;
-    const expected = (len * (sign > 0 ? s[F.spikeRuns]! : s[F.spikeRunsDown]!)) / held;
-    return -Math.log10(poissonTail(points, expected));
+    const rate = known / (keep < 1 ? (1 - keep ** n) / (1 - keep) : n);
+    const points = (sign >= 0 ? s[F.spikePoints]! : 0) + (sign <= 0 ? s[F.spikePointsDown]! : 0);
+    const usual = Math.max(points / runsKnown, 1);
+    let weight = 0;
+    let len = 0;
+    let most = 0;
+    for (let age = 0, m = mask; m !== 0; age++, m >>>= 1) {
+      if ((m & 1) === 0) continue;
+      len++;
+      if (((starts >>> age) & 1) === 0) continue;
+      weight += len >= K.longRun ? Math.max(1, len / usual) : 1;
+      len = 0;
+      if (weight >= 2) most = Math.max(most, -Math.log10(poissonTail(weight, (age + 1) * rate)));
+    }
+    return most;
   }
 
   /**
@@ -1401,6 +1529,9 @@ export class StreamingDetector implements Detector {
     s[F.slowMean] = 0;
     const z = this.ringsAt + Layout.zRingAt;
     this.p.fill(0, z, z + Layout.zWindow);
+    this.outUp = 0;
+    this.outDown = 0;
+    this.outOrdinary = 0;
     s[F.zSum] = 0;
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
