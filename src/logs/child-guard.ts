@@ -15,6 +15,8 @@ export interface ChildLines {
   redactPaths: readonly string[];
   /** What `prepare` redacts a line's fields with. */
   redact: Redactor;
+  /** The prepared bindings of a child of `parent`, moved out of the way of fields its lines hold. */
+  bindingsUnder(parent: Logger, bindings: Fields): Fields;
 }
 
 type ChildOptions = { formatters?: { log?: Formatter }; redact?: unknown; serializers?: unknown };
@@ -41,10 +43,10 @@ const NONE: readonly string[] = [];
  * and what they return is redacted. Children inherit both methods through the prototype chain.
  */
 export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCounter): void {
-  const { prepare, formatLine, redactPaths, redact } = lines;
+  const { prepare, formatLine, redactPaths, redact, bindingsUnder } = lines;
   const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
-  const prepared = (bindings: Fields) =>
-    typeof bindings === 'object' && bindings !== null ? prepare(bindings) : bindings;
+  const prepared = (parent: Logger, bindings: Fields) =>
+    typeof bindings === 'object' && bindings !== null ? bindingsUnder(parent, prepare(bindings)) : bindings;
   const child = holder.child;
   holder.child = function guardedChild(this: Logger, bindings, requested) {
     try {
@@ -58,11 +60,14 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
       const formatters = options?.formatters;
       const given = formatters?.log;
       if (typeof given !== 'function' && line === inherited && serialized === inheritedKeys)
-        return child.call(this, prepared(bindings), options);
+        return child.call(this, prepared(this, bindings), options);
       // A child given redact paths or serializers alone keeps the formatter of its parent's.
       const own = typeof given === 'function' ? given : parent[OWN_FORMAT];
       const log = formatterOf(line, own, serialized);
-      const made = child.call(this, prepared(bindings), { ...options, formatters: { ...formatters, log } });
+      const made = child.call(this, prepared(this, bindings), {
+        ...options,
+        formatters: { ...formatters, log },
+      });
       Object.defineProperty(made, LINE_FORMAT, { value: line });
       Object.defineProperty(made, OWN_FORMAT, { value: own });
       Object.defineProperty(made, SERIALIZED, { value: serialized });
@@ -75,7 +80,7 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
   const setBindings = holder.setBindings;
   holder.setBindings = function guardedSetBindings(this: Logger, bindings) {
     try {
-      setBindings.call(this, prepared(bindings));
+      setBindings.call(this, prepared(this, bindings));
     } catch {
       drops.add('log_error');
     }

@@ -129,7 +129,11 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination,
   );
   guardWrites(logger, drops, isSensitive, redact);
-  guardChildren(logger, { prepare, formatLine, redactPaths: options.redactPaths, redact }, drops);
+  guardChildren(
+    logger,
+    { prepare, formatLine, redactPaths: options.redactPaths, redact, bindingsUnder: boundApart },
+    drops,
+  );
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
@@ -155,7 +159,24 @@ const BOUND = Symbol('sightline.boundCorrelation');
 export function boundCorrelationMixin(fields: Readonly<Record<string, unknown>>): () => object {
   const names = Object.keys(fields);
   // A fresh answer per line: another's logger merges the line into it, as pino's default does.
-  return () => ({ [BOUND]: names });
+  const mixin = () => ({ [BOUND]: names });
+  // Its children's bindings follow the request's correlation fields in every line they write.
+  Object.defineProperty(mixin, BOUND, { value: names });
+  return mixin;
+}
+
+/**
+ * The bindings of a child of `parent`: under a request's logger, one named like the request's
+ * correlation fields (a job's upstream `trace_id`) moves to `log.<name>`, as a line's field does;
+ * a child's bindings follow its parent's in the line, and log shippers read the last.
+ */
+function boundApart(parent: Logger, bindings: Record<string, unknown>): Record<string, unknown> {
+  const mixin = (parent as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym];
+  const names = typeof mixin === 'function' ? (mixin as { [BOUND]?: readonly string[] })[BOUND] : undefined;
+  if (names === undefined) return bindings;
+  for (const name of names)
+    if (Object.hasOwn(bindings, name)) return mergeApart(bindings, names, {}) as Record<string, unknown>;
+  return bindings;
 }
 
 /**

@@ -932,4 +932,22 @@ describe('reserved log keys', () => {
     expect(bound).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-8', 'log.span_id': 'x' });
     expect(bound?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
+
+  it("keeps a request's trace_id on the lines of a child of its logger bound to a trace_id of its own", () => {
+    const { obs, lines } = startCaptured();
+    let traceId = '';
+    obs.trace('request', (span) => {
+      traceId = span.spanContext().traceId;
+      const reqLog = correlatedChild(obs.log, context.active(), {});
+      reqLog.child({ trace_id: 'upstream-9', orderId: 'o-1' }).info('child');
+      const rebound = reqLog.child({ orderId: 'o-2' });
+      rebound.setBindings({ trace_id: 'upstream-10' });
+      rebound.info('set bindings');
+    });
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const [child, rebound] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(child).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-9', orderId: 'o-1' });
+    expect(rebound).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-10', orderId: 'o-2' });
+    for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
+  });
 });
