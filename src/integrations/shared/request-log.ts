@@ -41,7 +41,7 @@ export function correlatedChild<L extends ChildableLogger>(
   }
   const child = logger.child(fields) as L;
   if (typeof mixin === 'function') {
-    (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields);
+    (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields, child);
   }
   return child;
 }
