@@ -274,6 +274,21 @@ describe('otlp delivery', () => {
     expect(records.map((r) => r.traceId ?? '')).toEqual(['', '']);
   });
 
+  it('links a record to the span a trace_id and span_id logged outside any span name, as the README says', async () => {
+    type Attr = { key: string; value: Record<string, unknown> };
+    type LogRecord = { traceId?: string; spanId?: string; flags?: number; attributes: Attr[] };
+    type Body = { resourceLogs: { scopeLogs: { logRecords: LogRecord[] }[] }[] };
+    const { obs } = startWithOtlp(collector, { protocol: 'http/json', signals: ['logs'] });
+    const upstream = { trace_id: '4BF92F3577B34DA6A3CE929D0E0E4736', span_id: '00f067aa0ba902b7' };
+    obs.log.info({ ...upstream, trace_flags: '01', orderId: 'o-1' }, 'from the queue');
+    await obs.forceFlush();
+    const body = collector.accepted('logs').at(-1)!.json as Body;
+    const [record] = body.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((s) => s.logRecords));
+    expect(record).toMatchObject({ flags: 1 });
+    expect([record!.traceId, record!.spanId]).toEqual(['4bf92f3577b34da6a3ce929d0e0e4736', upstream.span_id]);
+    expect(record!.attributes.map((a) => a.key)).toEqual(['orderId']);
+  });
+
   it("sends a line at a child's own level (audit: 35) with a severity number between INFO and WARN and its name", async () => {
     type Record = { severityNumber?: number; severityText?: string; body?: { stringValue: string } };
     type Body = { resourceLogs: { scopeLogs: { logRecords: Record[] }[] }[] };
