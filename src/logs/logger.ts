@@ -314,7 +314,24 @@ function ownFields(
 function writtenKey(key: string, value: unknown, owned: ReadonlyMap<string, OwnField>): string {
   const own = owned.get(key);
   if (own === undefined) return key;
-  return own.always || typeof value !== 'object' || value === null || Array.isArray(value) ? own.name : key;
+  return own.always || !writtenAsObject(value) ? own.name : key;
+}
+
+/**
+ * Whether the line has `value` as an object: not an array, nor an object its `toJSON` writes as a
+ * string (a URL, a Date, a database driver's id), which would sit where the line's own is an object.
+ */
+function writtenAsObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  try {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON !== 'function') return true;
+    const json: unknown = toJSON.call(value);
+    return typeof json === 'object' && json !== null && !Array.isArray(json);
+  } catch {
+    // pino writes no line for it.
+    return true;
+  }
 }
 
 /**

@@ -16,6 +16,17 @@ afterEach(async () => {
   intake = undefined;
 });
 
+/** What Elastic Agent or Filebeat does with each stdout line: a create into the logs data stream. */
+async function collected(lines: readonly string[]): Promise<unknown[]> {
+  const res = await fetch(`${intake!.url}/_bulk`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/x-ndjson' },
+    body: lines.map((l) => `{"create":{"_index":"logs-checkout-production"}}\n${l.trim()}\n`).join(''),
+  });
+  const answer = (await res.json()) as { items: { create: { status: number; error?: unknown } }[] };
+  return answer.items.map((i) => i.create.error ?? i.create.status);
+}
+
 describe('ECS lines on stdout', () => {
   it('writes ecs-logging lines, with trace.id and span.id inside a span', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
@@ -179,14 +190,7 @@ describe('ECS lines on stdout', () => {
     obs.trace('checkout', () => obs.log.info({ trace: 'manual', span: 3, error: 'timeout' }, 'inside'));
     obs.log.info({ service: { team: 'payments' }, event: { action: 'signup' } }, 'as ECS has them');
     await obs.forceFlush();
-    // What Elastic Agent or Filebeat does with each line: a create into the logs data stream.
-    const res = await fetch(`${intake.url}/_bulk`, {
-      method: 'POST',
-      headers: { authorization: AUTH, 'content-type': 'application/x-ndjson' },
-      body: lines.map((l) => `{"create":{"_index":"logs-checkout-production"}}\n${l.trim()}\n`).join(''),
-    });
-    const answer = (await res.json()) as { items: { create: { status: number; error?: unknown } }[] };
-    expect(answer.items.map((i) => i.create.error ?? i.create.status)).toEqual([201, 201, 201]);
+    expect(await collected(lines)).toEqual([201, 201, 201]);
     const [retrying, inside, nested] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(retrying).toMatchObject({
       'service.name': 'checkout',
@@ -198,6 +202,22 @@ describe('ECS lines on stdout', () => {
     });
     expect(inside).toMatchObject({ 'labels.trace': 'manual', 'labels.span': 3, 'labels.error': 'timeout' });
     expect(nested).toMatchObject({ service: { team: 'payments' }, event: { action: 'signup' } });
+  });
+
+  it('writes an object logged as an ECS object that is written as a string (a URL, a Date, an id) under labels', async () => {
+    intake = await EsIntake.start({ authorization: AUTH, ecsTemplate: true });
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    // A database driver's id (MongoDB's ObjectId) is written by its toJSON as a string.
+    const userId = { id: 'u-7', toJSON: () => '65a1f0c2e4b0a1b2c3d4e5f6' };
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    obs.log.info({ url: new URL('https://shop.example/orders'), event: at, user: userId }, 'called');
+    await obs.forceFlush();
+    expect(await collected(lines)).toEqual([201]);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      'labels.url': 'https://shop.example/orders',
+      'labels.event': '2026-01-02T03:04:05.000Z',
+      'labels.user': '65a1f0c2e4b0a1b2c3d4e5f6',
+    });
   });
 
   it('ships lines with an ECS error to _bulk with the error fields whole', async () => {
