@@ -51,8 +51,8 @@ export interface EngineOptions {
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
   metricProducers?: MetricProducer[];
   /**
-   * Series per watched instrument, as the exporters keep them; the rest fold into the overflow
-   * series. Default 2,000.
+   * Series per watched instrument, the first seen; the rest fold into the overflow series.
+   * Default 2,000.
    */
   cardinalityLimit?: number;
 }
@@ -64,8 +64,9 @@ const LEVELS: ReadonlySet<InstrumentType> = new Set([
 
 /**
  * Up-down counters are levels (queue depth): their value, not their change, is the signal. Their
- * deltas are summed here; every other metric passes as collected. Each keeps the series the
- * exporters keep, the first seen up to `limit` per instrument, and the rest in the overflow series.
+ * deltas are summed here; every other metric passes as collected. Each keeps the first series seen
+ * up to `limit` per instrument for good, each with a detector that learns its history, even those
+ * idle a while, which a delta exporter lets go; the rest are in the overflow series.
  */
 function asExported(limit: number): {
   fold: (metrics: ResourceMetrics) => ResourceMetrics;
@@ -83,7 +84,7 @@ function asExported(limit: number): {
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
-  const sum = boundedCumulative(inner, limit);
+  const sum = boundedCumulative(inner, limit, { keepIdle: true });
   return {
     fold: (metrics) => {
       summed = undefined;

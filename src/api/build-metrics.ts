@@ -32,9 +32,9 @@ export interface MeterPipeline {
  * One periodic reader per adapter, so each keeps its own interval and temporality (Datadog, New
  * Relic and CloudWatch want delta; OTLP cumulative). The cardinality limit caps series per
  * instrument; the rest fold into the overflow series (`otel.metric.overflow=true`) in
- * `boundedCumulative`, which keeps the first series seen apart in every collection, for delta and
- * cumulative exporters alike, its reader given room for more: the SDK's delta storage would give
- * its places to the series recorded first in each collection. Each
+ * `boundedCumulative`, which keeps the first series seen apart in every collection (for a delta
+ * exporter, while they are recorded), its reader given room for more: the SDK's delta storage
+ * would give its places to the series recorded first in each collection. Each
  * reader also collects the keyed histograms (the HTTP durations), which are recorded outside the SDK.
  */
 export function buildMeterProvider(

@@ -19,6 +19,8 @@ interface Series {
   value: number | Histogram;
   /** The collection that last added to it: a delta stream reports the series of its latest only. */
   collection: number;
+  /** The collection it last had points in; a delta stream's series are in this order, the longest idle first. */
+  recorded: number;
 }
 
 interface Stream {
@@ -119,10 +121,17 @@ export function collectionLimit(inner: PushMetricExporter, limit: number): (type
  * The metrics the exporter takes as deltas are folded the same way, each collection's points as
  * they came: the first `limit - 1` series seen keep their places in every collection, where the
  * SDK's delta storage gives them to the first recorded in each, so a series kept apart in one
- * collection would have its points in the overflow series in the next. The series kept apart are
- * remembered for the life of the process, at most `limit` per instrument.
+ * collection would have its points in the overflow series in the next. A delta point covers its
+ * own interval, so a series with none in this one has nothing to keep: a new series takes the
+ * place of the one idle longest, where kept for good, the series that came and went (tenants, jobs,
+ * hosts) would put every later one in the overflow series, with fewer than `limit` in each
+ * interval. `keepIdle` keeps them, for a reader whose series each learn a history of their own.
  */
-export function boundedCumulative(inner: PushMetricExporter, limit: number): PushMetricExporter {
+export function boundedCumulative(
+  inner: PushMetricExporter,
+  limit: number,
+  { keepIdle = false } = {},
+): PushMetricExporter {
   const streams = new Map<string, Stream>();
   let collection = 0;
 
@@ -142,12 +151,18 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
     }
     seen.add(stream);
     const { series } = stream;
-    for (const dp of metric.dataPoints) {
-      let k = attributesKey(dp.attributes);
+    const points = metric.dataPoints;
+    const keys = points.map((dp) => attributesKey(dp.attributes));
+    const frees = !cumulative && !keepIdle;
+    // Before any new series asks for a place: the ones recorded again keep theirs, whatever their order.
+    if (frees) for (const k of keys) moveRecorded(series, k);
+    for (let i = 0; i < points.length; i++) {
+      const dp = points[i]!;
+      let k = keys[i]!;
       let attributes = dp.attributes;
       // As the SDK counts it, the limit takes in the overflow series: limit - 1 others at most.
       const others = series.size - (series.has(OVERFLOW_KEY) ? 1 : 0);
-      if (!series.has(k) && others >= limit - 1) {
+      if (!series.has(k) && others >= limit - 1 && !(frees && freeIdle(series))) {
         k = OVERFLOW_KEY;
         attributes = OVERFLOW;
       }
@@ -157,7 +172,7 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
           metric.dataPointType === DataPointType.HISTOGRAM
             ? copyHistogram(dp.value as Histogram)
             : (dp.value as number);
-        series.set(k, { attributes, startTime: dp.startTime, value, collection });
+        series.set(k, { attributes, startTime: dp.startTime, value, collection, recorded: collection });
         continue;
       }
       existing.collection = collection;
@@ -170,6 +185,26 @@ export function boundedCumulative(inner: PushMetricExporter, limit: number): Pus
       }
     }
     return report(stream, metric.dataPoints[0]?.endTime);
+  };
+
+  /** Puts a series recorded in this collection behind the idle ones. */
+  const moveRecorded = (series: Map<string, Series>, k: string): void => {
+    const s = series.get(k);
+    if (s === undefined || s.recorded === collection) return;
+    s.recorded = collection;
+    series.delete(k);
+    series.set(k, s);
+  };
+
+  /** Frees the place of the series idle longest, if one has no points in this collection. */
+  const freeIdle = (series: Map<string, Series>): boolean => {
+    for (const [k, s] of series) {
+      if (k === OVERFLOW_KEY) continue;
+      if (s.recorded === collection) return false;
+      series.delete(k);
+      return true;
+    }
+    return false;
   };
 
   const report = (stream: Stream, endTime: HrTime | undefined): MetricData => {

@@ -147,15 +147,18 @@ describe('cumulative export over the SDK delta collection', () => {
     expect(find(exports[2], 'db.pool.size')?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
   });
 
-  // The SDK's delta storage gives its places to the series recorded first in each collection: each
-  // collection's new users had places of their own, the first ones' counts in the overflow series.
-  it('gives a delta exporter the first series seen apart and the later ones in the overflow series, each collection its own counts', async () => {
+  // The SDK's delta storage gives its places to the series recorded first in each collection; here
+  // a series recorded again keeps its place whatever its order, and an idle one gives its place up.
+  it('gives a delta exporter the series recorded again apart, before the new ones, each collection its own counts', async () => {
     const { adapter, exports } = capturing(AggregationTemporality.DELTA);
     obs = start(adapter, 10);
     const byUser = obs.metrics.counter('by.user');
-    for (let collection = 0; collection < 3; collection++) {
-      for (let i = 0; i < 6; i++) byUser.add(collection + 1, { user: `u${collection * 6 + i}` });
+    for (let collection = 0; collection < 4; collection++) {
+      // The last collection has twelve users, the six new ones recorded first.
+      const first = collection === 3 ? 18 : collection * 6;
+      for (let i = 0; i < 6; i++) byUser.add(collection + 1, { user: `u${first + i}` });
       if (collection === 2) byUser.add(5, { user: 'u0' });
+      if (collection === 3) for (let i = 12; i < 18; i++) byUser.add(collection + 1, { user: `u${i}` });
       await obs.forceFlush();
     }
     const users = exports.map((rm) => {
@@ -165,13 +168,35 @@ describe('cumulative export over the SDK delta collection', () => {
         (metric?.dataPoints ?? []).map((dp) => [dp.attributes.user ?? 'overflow', dp.value]),
       );
     });
+    const each = (from: number, to: number, value: number) =>
+      Object.fromEntries(Array.from({ length: to - from }, (_, i) => [`u${from + i}`, value]));
     expect(users).toEqual([
-      { u0: 1, u1: 1, u2: 1, u3: 1, u4: 1, u5: 1 },
-      { u6: 2, u7: 2, u8: 2, overflow: 6 },
-      { u0: 5, overflow: 18 },
+      each(0, 6, 1),
+      each(6, 12, 2),
+      { ...each(12, 18, 3), u0: 5 },
+      { ...each(12, 21, 4), overflow: 12 },
     ]);
     // A collection with no recordings has no points: deltas are not carried over.
     await obs.forceFlush();
     expect(find(exports.at(-1), 'by.user')).toBeUndefined();
+  });
+
+  // Tenants, jobs or hosts come and go: each interval holds a few, the life of the process many
+  // more than the limit. A delta point covers its interval only, so a series with none in it has
+  // no place to keep, and the SDK's delta storage gave each interval's series their own.
+  it("gives a delta exporter each interval's series their own places when the series seen before are idle", async () => {
+    const { adapter, exports } = capturing(AggregationTemporality.DELTA);
+    obs = start(adapter, 10);
+    const jobs = obs.metrics.counter('jobs.done');
+    for (let collection = 0; collection < 20; collection++) {
+      for (let i = 0; i < 4; i++) jobs.add(collection + 1, { tenant: `t${collection * 4 + i}` });
+      await obs.forceFlush();
+    }
+    const apart = exports.map((rm, collection) => {
+      const points = find(rm, 'jobs.done')?.dataPoints ?? [];
+      expect(points.map((dp) => dp.value)).toEqual([1, 2, 3, 4].map(() => collection + 1));
+      return points.filter((dp) => dp.attributes.tenant !== undefined).length;
+    });
+    expect(apart).toEqual(exports.map(() => 4));
   });
 });
