@@ -62,7 +62,11 @@ interface Job {
   readonly bytes: number;
   /** Sequence number of the job's first item; flush waiters watch it. */
   readonly minSeq: number;
-  readonly startedAt: number;
+  /**
+   * When its retry budget began: its first attempt, so a hold it waited out before it could make one
+   * is not spent from it.
+   */
+  startedAt: number;
   attempt: number;
   /** Set at the shutdown deadline: the job's items were counted as dropped, ignore its late results. */
   abandoned: boolean;
@@ -315,7 +319,12 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
     if (gzip) headers['content-encoding'] = 'gzip';
     const request = { url: spec.url, body: wire, headers };
     for (;;) {
-      if (heldUntil > now() && !(await waitOut(job, n, heldUntil - now()))) return;
+      if (heldUntil > now()) {
+        if (!(await waitOut(job, n, heldUntil - now()))) return;
+        // A hold as long as the budget (a delay of an hour asked of another request) left the
+        // batches behind it none: each was given up on at its first answer, never retried.
+        if (job.attempt === 0) job.startedAt = now();
+      }
       const result = await post(request, {
         timeoutMs,
         abort: abortAll.signal,

@@ -169,6 +169,29 @@ describe('channel retries', () => {
     expect(ch.stats()).toMatchObject({ retried: 0, queued: 0, dropped: { retries_exhausted: 2 } });
   });
 
+  it('gives a batch held behind a refused one its own retry budget once the hold ends', async () => {
+    // The backend limits the account for 2.2 s and first asks for 3 s, more than the 1.5 s budget:
+    // that batch gives up and holds the channel for the budget. The batch waiting behind it is sent
+    // when the hold ends and asked to wait 1 s more: a wait its budget, which begins with its first
+    // attempt, allows. Counted from when it was taken, the hold had spent it, and the batch was
+    // given up on at its first answer, never retried.
+    let first = 0;
+    intake = await startIntake((_req, i) => {
+      if (i === 0) first = Date.now();
+      if (Date.now() - first >= 2200) return { status: 200 };
+      return { status: 429, headers: { 'retry-after': i === 0 ? '3' : '1' } };
+    });
+    const ch = channel(
+      { limits: { maxItems: 2, maxBytes: 1_000_000 } },
+      {
+        retry: { initialDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 1500 },
+      },
+    );
+    ch.pushAll(nums(6));
+    await ch.forceFlush(8000);
+    expect(ch.stats()).toMatchObject({ delivered: 4, queued: 0, dropped: { retries_exhausted: 2 } });
+  });
+
   it('times out a slow request and retries it', async () => {
     intake = await startIntake((_req, i) => (i === 0 ? { status: 200, delayMs: 2000 } : { status: 200 }));
     const ch = channel({}, { timeoutMs: 100 });
