@@ -500,6 +500,8 @@ export class StreamingDetector implements Detector {
    */
   private boundHigh = Number.NaN;
   private boundLow = Number.NaN;
+  /** Whether the current run of repeats began at the top of the range seen (1), the bottom (-1). */
+  private runBound = 0;
   /** Points after a recovered episode during which the likelihood's window still holds some of it. */
   private likHold = 0;
   /** Points until the extremes of recent episodes join the seen ones (0: none are held). */
@@ -557,6 +559,15 @@ export class StreamingDetector implements Detector {
    */
   get driftEpisode(): boolean {
     return this.episodeDrift;
+  }
+
+  /**
+   * While the series repeats a value: 1 if the run began at the highest value seen, -1 at the
+   * lowest, else 0. A flatline there may be a bound reached for the first time (a pool filling up),
+   * which the detector cannot tell from a stuck value, so its explanation must not call it stuck.
+   */
+  get flatBound(): number {
+    return this.flatRun > 0 ? this.runBound : 0;
   }
 
   get stateBytes(): number {
@@ -645,6 +656,7 @@ export class StreamingDetector implements Detector {
     s[F.runRate] = 0;
     this.boundHigh = Number.NaN;
     this.boundLow = Number.NaN;
+    this.runBound = 0;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
     this.revertRun = 0;
@@ -1127,8 +1139,9 @@ export class StreamingDetector implements Detector {
     if (this.flatRun === 1) {
       const bound = repeats(y, this.boundHigh) || repeats(y, this.boundLow);
       s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
-      if (n > o.warmup && y >= s[F.maxSeen]!) this.boundHigh = y;
-      else if (n > o.warmup && y <= s[F.minSeen]!) this.boundLow = y;
+      this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
+      if (this.runBound > 0) this.boundHigh = y;
+      else if (this.runBound < 0) this.boundLow = y;
     }
     if (
       this.flatRun >= K.flatMinRun &&

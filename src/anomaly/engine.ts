@@ -417,10 +417,16 @@ export class AnomalyEngine extends MetricReader {
         upper,
         severity,
         shownUnit(sample, this.options.intervalMs, verdict),
-        observedAs(verdict, this.options.intervalMs, sample.unit),
+        observedAs(verdict, this.options.intervalMs, sample.unit) ?? heldAt(kind, watched.detector.flatBound),
       ),
       service: this.options.service,
       environment: this.options.environment,
     });
   }
+}
+
+/** What a flatline's value is when its run began at an end of the range seen: a bound, maybe stuck. */
+function heldAt(kind: string, bound: number): string | undefined {
+  if (kind !== 'flatline' || bound === 0) return undefined;
+  return bound > 0 ? 'its highest yet' : 'its lowest yet';
 }

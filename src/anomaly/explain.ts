@@ -65,10 +65,11 @@ export function explain(
   /** What the observed value is when it is not the cycle's, as `the mean of about the last 12 min`. */
   observedAs?: string,
 ): string {
-  // A stuck value went neither way: it stopped moving, wherever it stopped.
+  // A stuck value went neither way: it stopped moving, wherever it stopped. One said to be the
+  // series' highest or lowest yet may be a bound it reached (a pool full for the first time): held.
   const how =
     kind === 'flatline'
-      ? 'flatline, stuck at'
+      ? `flatline, ${observedAs === undefined ? 'stuck' : 'held'} at`
       : `${KIND_WORDS[kind] ?? kind} ${observed >= expected ? 'up' : 'down'}, observed`;
   const ratio = timesExpected(observed, expected, lower, upper);
   const change = Number.isFinite(ratio) && ratio > 0 ? ` (${fmt(ratio)}x expected)` : '';

@@ -882,6 +882,29 @@ describe('the anomaly engine', () => {
     expect(again).toEqual([]);
   });
 
+  // A connection pool of 20 whose use wanders between 4 and 16, until on the third day it fills up
+  // for the first time and stays full for hours. The detector cannot tell that from a stuck value,
+  // but the explanation must not say it is one: the value is the highest the series has had.
+  it('words a gauge held at its highest value yet as held there, not as stuck', () => {
+    const said: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard, feed } = minuteEngine('db.pool.used', 'gauge');
+      const noise = gaussian(prng(seed));
+      for (let i = 0; i < 3 * DAY_CYCLES; i++) {
+        const full = i >= 2 * DAY_CYCLES + 12 * 60 && i < 2 * DAY_CYCLES + 18 * 60;
+        feed(i, full ? 20 : Math.min(16, Math.max(4, Math.round(10 + 2 * noise()))));
+      }
+      const flat = heard.filter((e) => e.kind === 'flatline');
+      if (
+        flat.length !== 1 ||
+        !/: flatline, held at 20, its highest yet, vs expected /.test(flat[0]!.explanation)
+      ) {
+        said.push(`seed ${seed}: ${flat.map((e) => e.explanation).join(' | ') || 'none'}`);
+      }
+    }
+    expect(said).toEqual([]);
+  });
+
   it('does not take the first morning of a daily pattern for a build-up', () => {
     // A rate per second with a daily shape, from the first cycle: until a day is seen, the
     // morning's ramp is the largest rise the series has had.
