@@ -39,7 +39,7 @@ export const LIK_MIN_LEARNED = 100;
  * (from `F.runRate`). Their slots are literals in `detector.ts`; the tests hold them to this layout.
  */
 export const OWN_HOT_FLOATS = 36;
-export const OWN_COLD_FLOATS = 25;
+export const OWN_COLD_FLOATS = 27;
 /** Float64 slots of the likelihood's and the profiles' state, read on every update too. */
 const LIK_STATE_AT = OWN_HOT_FLOATS;
 const DAY_STATE_AT = LIK_STATE_AT + AnomalyLikelihood.stateFloats;

@@ -141,6 +141,12 @@ export enum F {
    */
   spikePoints = 90,
   spikePointsDown = 91,
+  /**
+   * The values of the last runs of repeats that began at the top and at the bottom of the series'
+   * range: its bounds, each kept apart, as a series held at one is held at the other in turn.
+   */
+  boundHigh = 92,
+  boundLow = 93,
 }
 
 /** Tuning constants shared by every series. None of them depends on a particular data set. */
@@ -494,12 +500,6 @@ export class StreamingDetector implements Detector {
    */
   private quietRecord = 0;
   private quietRecordAt = 0;
-  /**
-   * The values of the last runs of repeats that began at the top and at the bottom of the series'
-   * range: its bounds, each kept apart, as a series held at one is held at the other in turn.
-   */
-  private boundHigh = Number.NaN;
-  private boundLow = Number.NaN;
   /** Whether the current run of repeats began at the top of the range seen (1), the bottom (-1). */
   private runBound = 0;
   /** Points after a recovered episode during which the likelihood's window still holds some of it. */
@@ -654,8 +654,8 @@ export class StreamingDetector implements Detector {
     s[F.zeroRate] = 0;
     s[F.zeroFade] = 1;
     s[F.runRate] = 0;
-    this.boundHigh = Number.NaN;
-    this.boundLow = Number.NaN;
+    s[F.boundHigh] = Number.NaN;
+    s[F.boundLow] = Number.NaN;
     this.runBound = 0;
     s[F.recentSurprise] = 0;
     this.revertLeft = 0;
@@ -1137,11 +1137,11 @@ export class StreamingDetector implements Detector {
     // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
     // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
     if (this.flatRun === 1) {
-      const bound = repeats(y, this.boundHigh) || repeats(y, this.boundLow);
+      const bound = repeats(y, s[F.boundHigh]!) || repeats(y, s[F.boundLow]!);
       s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
       this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
-      if (this.runBound > 0) this.boundHigh = y;
-      else if (this.runBound < 0) this.boundLow = y;
+      if (this.runBound > 0) s[F.boundHigh] = y;
+      else if (this.runBound < 0) s[F.boundLow] = y;
     }
     if (
       this.flatRun >= K.flatMinRun &&
