@@ -21,6 +21,7 @@ import {
   listen,
   request,
   unfinishedUpload,
+  upstreamReset,
   webSocketSession,
 } from './helpers/http-client.js';
 import {
@@ -212,6 +213,9 @@ describe.each([
     });
     app.get('/destroyed-unanswered-error', (_req: any, res: any) => {
       setImmediate(() => res.destroy(new RangeError('quota store unreachable')));
+    });
+    app.get('/destroyed-unanswered-reset', (_req: any, res: any) => {
+      upstreamReset().then((error) => res.destroy(error));
     });
     // An upload turned away before its body is read, as a size check does.
     app.post('/destroyed-upload', (req: any) => {

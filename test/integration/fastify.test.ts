@@ -20,6 +20,7 @@ import {
   keptAliveThroughClose,
   request,
   unfinishedUpload,
+  upstreamReset,
   webSocketSession,
 } from './helpers/http-client.js';
 import {
@@ -178,6 +179,10 @@ beforeAll(async () => {
   });
   app.get('/destroyed-unanswered-error', (_request, reply) => {
     setImmediate(() => reply.raw.destroy(new RangeError('quota store unreachable')));
+    return reply;
+  });
+  app.get('/destroyed-unanswered-reset', (_request, reply) => {
+    upstreamReset().then((error) => reply.raw.destroy(error));
     return reply;
   });
   app.get('/hijacked', (_request, reply) => {
@@ -889,6 +894,9 @@ describe('sightlineFastify timeouts and options', () => {
       };
     local.get('/destroyed-unanswered', cutOff());
     local.get('/destroyed-unanswered-error', cutOff(new RangeError('quota store unreachable')));
+    local.get('/destroyed-unanswered-reset', async (_request: unknown, reply: any) =>
+      cutOff(await upstreamReset())(_request, reply),
+    );
     local.get('/destroyed-started-error', cutOff(new RangeError('quota store unreachable'), true));
     const reached = deferred();
     local.get('/left-unanswered', () => reached.resolve());
@@ -918,6 +926,7 @@ describe('sightlineFastify timeouts and options', () => {
     expect(ended).toEqual([
       ['/destroyed-unanswered-error', undefined, 'RangeError', 'RangeError'],
       ['/destroyed-unanswered', undefined, 'response_cut', undefined],
+      ['/destroyed-unanswered-reset', undefined, 'ECONNRESET', 'ECONNRESET'],
       ['/destroyed-started-error', 200, 'RangeError', 'RangeError'],
       ['/left-unanswered', undefined, 'aborted', undefined],
     ]);

@@ -123,11 +123,18 @@ function sessionGone(stream: object): boolean {
 /**
  * Whether the server closed an HTTP/1 connection: the client's end or reset would be on the socket,
  * the latter as an error of its own (ECONNRESET, or EPIPE on a write to the closed connection).
+ * A response the server destroyed with an error (`res.destroy(err)`, a `pipeline` into it) holds
+ * that error too, which tells an upstream's reset handed on by a proxying handler from the client's.
  */
-export function closedByServer(socket: unknown): boolean {
+export function closedByServer(socket: unknown, res?: unknown): boolean {
   const s = socket as SocketLike;
   if (s == null || s.readableEnded === true) return false;
-  return s.errored == null || !CLIENT_GONE.has(s.errored.code);
+  const errored = s.errored;
+  return (
+    errored == null ||
+    !CLIENT_GONE.has(errored.code) ||
+    errored === (res as { errored?: unknown } | null | undefined)?.errored
+  );
 }
 
 /**
@@ -168,7 +175,7 @@ export function unfinishedOutcome(
           return { status, errorType: ABORTED, serverError: streamError };
       } else if (stream.rstCode === NO_ERROR) return { status, errorType: RESPONSE_CUT };
     }
-  } else if (closedByServer(s)) {
+  } else if (closedByServer(s, res)) {
     // Whether or not an answer had started (a handler's `res.destroy()` before writing one) or the
     // request's body had all come (an upload turned away).
     return errored == null

@@ -286,3 +286,20 @@ export async function keptAliveThroughClose(
   await Promise.all([closed, closed503]);
   return [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 }
+
+/**
+ * The error a call to an upstream that resets its connection fails with (ECONNRESET): what a
+ * handler that proxies to it destroys its own response with.
+ */
+export async function upstreamReset(): Promise<Error> {
+  const upstream = net.createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const { port } = upstream.address() as AddressInfo;
+  try {
+    return await new Promise<Error>((resolve) =>
+      http.get({ host: '127.0.0.1', port, agent: false }, () => {}).on('error', resolve),
+    );
+  } finally {
+    upstream.close();
+  }
+}

@@ -254,6 +254,8 @@ export async function cutOffUnanswered(obs: Sightline, memory: MemoryExporter, b
 export const CUT_OFF_ROUTES: [path: string, type: string][] = [
   ['/destroyed-unanswered-error', 'RangeError'],
   ['/destroyed-unanswered', 'response_cut'],
+  // Its upstream reset the connection: the error reads as a client's, but the client is still there.
+  ['/destroyed-unanswered-reset', 'ECONNRESET'],
 ];
 
 /**
