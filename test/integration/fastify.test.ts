@@ -1108,6 +1108,83 @@ describe('sightlineFastify timeouts and options', () => {
     await expect(local.ready()).rejects.toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_VALUE' });
   });
 
+  it('names a request by the error its error handler throws or rejects with, which Fastify answers, the first one kept as an event', async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify);
+    local.setErrorHandler((error: Error) => {
+      throw new TypeError(`error page failed: ${error.message}`);
+    });
+    local.get('/handler-threw', async () => {
+      throw new RangeError('quota store unreachable');
+    });
+    // A 4xx the handler's error asked for, which the error handler's failure turns into a 500.
+    local.get('/handler-threw-4xx', async () => {
+      throw Object.assign(new RangeError('bad sku'), { statusCode: 400 });
+    });
+    // Its rejection goes to the error handler above, which fails in turn.
+    await local.register(async (child) => {
+      child.setErrorHandler(async () => {
+        throw new SyntaxError('error template broken');
+      });
+      child.get('/handler-rejected', async () => {
+        throw new RangeError('quota store unreachable');
+      });
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const paths = ['/handler-threw', '/handler-threw-4xx', '/handler-rejected'];
+    const seen = [];
+    for (const path of paths) {
+      const reply = await request(url, path);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      const point = await durationPoint(obs, memory, 'http.server.request.duration', { 'http.route': path });
+      const line = memory.logs().find((l) => l.path === path && l.duration_ms !== undefined);
+      seen.push([
+        path,
+        reply.status,
+        JSON.parse(reply.body).message,
+        span!.attributes['http.response.status_code'],
+        span!.attributes['error.type'],
+        span!.events.filter((e) => e.name === 'exception').map((e) => e.attributes?.['exception.type']),
+        point?.attributes['error.type'],
+        line?.error_type,
+      ]);
+    }
+    expect(seen).toEqual([
+      [
+        '/handler-threw',
+        500,
+        'error page failed: quota store unreachable',
+        500,
+        'TypeError',
+        ['RangeError', 'TypeError'],
+        'TypeError',
+        'TypeError',
+      ],
+      [
+        '/handler-threw-4xx',
+        500,
+        'error page failed: bad sku',
+        500,
+        'TypeError',
+        ['RangeError', 'TypeError'],
+        'TypeError',
+        'TypeError',
+      ],
+      [
+        '/handler-rejected',
+        500,
+        'error page failed: error template broken',
+        500,
+        'TypeError',
+        ['RangeError', 'SyntaxError', 'TypeError'],
+        'TypeError',
+        'TypeError',
+      ],
+    ]);
+    await local.close();
+  });
+
   it('traces a request once when a plugin registers it again, and counts it out of active_requests', async () => {
     const local = Fastify();
     await local.register(sightlineFastify, { accessLog: false });

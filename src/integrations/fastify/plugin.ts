@@ -52,6 +52,8 @@ export interface FastifyReplyLike {
   log: unknown;
   /** Milliseconds since the request came in (Fastify 4+). */
   elapsedTime?: number;
+  sent?: boolean;
+  send?: (...args: unknown[]) => unknown;
 }
 
 type Done = (err?: Error) => void;
@@ -328,6 +330,29 @@ function traceAnsweredEarly(
 }
 
 /**
+ * Records the errors a request's error handlers fail with. Fastify runs onError hooks for the first
+ * error only: one its error handler throws or rejects with goes, through `reply.send()`, to the
+ * error handler above, whose answer (a 500 naming it) is what the client gets. Watched from the
+ * first error on, on that reply alone.
+ */
+function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequest): void {
+  const send = reply.send;
+  if (typeof send !== 'function') return;
+  reply.send = function sightlineSend(this: FastifyReplyLike, ...args: unknown[]) {
+    const payload = args[0];
+    // Fastify takes an Error for one, and ignores what is sent after the reply.
+    if (payload instanceof Error && this.sent !== true) {
+      try {
+        tracked.recordError(payload);
+      } catch {
+        // Recording never stands in the way of Fastify's error handling.
+      }
+    }
+    return Reflect.apply(send, this, args);
+  };
+}
+
+/**
  * The error of Fastify's last-resort not-found handler, which answers what no route, not even the
  * not-found handler's, matches: over HTTP/2, a method Fastify has no route for at all (`FOO`).
  */
@@ -430,8 +455,10 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   fastify.addHook('onError', (request: Tracked, reply: FastifyReplyLike, error: unknown, next: Done) => {
     try {
       const tracked = request[kServerRequest];
-      if (tracked !== undefined) tracked.recordError(error);
-      else if (request[kPassed] !== true && !Object.hasOwn(request, kEarlyError)) {
+      if (tracked !== undefined) {
+        tracked.recordError(error);
+        recordErrorHandlerFailures(reply, tracked);
+      } else if (request[kPassed] !== true && !Object.hasOwn(request, kEarlyError)) {
         if (isUnroutable(error)) traceUnroutable(request, reply, resolved);
         else request[kEarlyError] = error;
       }
