@@ -13,6 +13,7 @@ import {
   startServerRequest,
   unfinishedOutcome,
 } from '../shared/server-request.js';
+import { watchRejectedRequests } from '../shared/rejected-requests.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { isWebSocketUpgrade, webSocketOutcome, withoutExpressWsSuffix } from '../shared/websocket-request.js';
 import { type RoutedRequest, resolveRouteTemplate } from './route-template.js';
@@ -163,8 +164,16 @@ function defineOwnLogAccessor(req: Tracked): void {
  */
 export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMiddleware {
   const resolved = resolveHttpServerOptions(options, 'expressMiddleware');
+  const instance = () => resolved.sightline ?? getSightline();
+  // The server of the requests seen last: Express is given no server, only its requests.
+  let watchedServer: unknown;
   return function sightlineExpress(rawReq, res, next) {
     const req = rawReq as Tracked;
+    const server = (req.socket as { server?: unknown } | null | undefined)?.server;
+    if (server !== watchedServer) {
+      watchedServer = server;
+      watchRejectedRequests(server, instance);
+    }
     const obs = resolved.sightline ?? getSightline();
     // A mounted app with the middleware of its own: the app above is tracing this request already.
     if (obs === undefined || req[kServerRequest] !== undefined) {

@@ -24,6 +24,7 @@ import {
   TIMEOUT,
   unfinishedOutcome,
 } from '../shared/server-request.js';
+import { watchRejectedRequests } from '../shared/rejected-requests.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { watchStreamReset } from '../shared/stream-reset.js';
 import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
@@ -386,6 +387,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     done(error as Error);
     return;
   }
+  watchRejectedRequests(fastify.server, () => resolved.sightline ?? getSightline());
   // Fastify's null logger (no `logger` option) returns itself from `child`: no child to make then.
   const rootLog = fastify.log as ChildableLogger | undefined;
   const hasLogger =

@@ -303,3 +303,29 @@ export async function upstreamReset(): Promise<Error> {
     upstream.close();
   }
 }
+
+/**
+ * Writes `bytes` on a connection of its own and resolves with the status line the server answered
+ * with once it has closed the connection (undefined when it answered nothing).
+ */
+export async function rawExchange(base: string, bytes: string): Promise<string | undefined> {
+  const { hostname, port } = new URL(base);
+  const socket = net.connect(Number(port), hostname);
+  let received = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  socket.on('error', () => {});
+  const closed = once(socket, 'close');
+  socket.write(bytes);
+  await closed;
+  return received.length > 0 ? received.split('\r\n')[0] : undefined;
+}
+
+/** A request whose header block is never ended: a slowloris, or a client that stalled. */
+export const STALLED_HEADERS = 'GET /stalled HTTP/1.1\r\nHost: 127.0.0.1\r\n';
+/** A header line without a colon, which Node's parser refuses (HPE_INVALID_HEADER_TOKEN). */
+export const MALFORMED = 'GET /malformed HTTP/1.1\r\nHost: 127.0.0.1\r\nBroken Header\r\n\r\n';
+/** Headers over Node's 16 KiB default (HPE_HEADER_OVERFLOW). */
+export const OVERSIZE_HEADERS = `GET /oversize HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;

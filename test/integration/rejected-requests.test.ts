@@ -1,0 +1,159 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Fastify from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { expressMiddleware } from '../../src/integrations/express/index.js';
+import { sightlineFastify } from '../../src/integrations/fastify/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import {
+  close,
+  listen,
+  MALFORMED,
+  OVERSIZE_HEADERS,
+  rawExchange,
+  request,
+  STALLED_HEADERS,
+} from './helpers/http-client.js';
+
+const memory = memoryExporter();
+const obs = init({
+  service: 'rejected-requests-test',
+  exporters: [memory],
+  outbound: false,
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: () => {} },
+});
+
+afterAll(() => obs.shutdown());
+
+/** Node checks its header and request timeouts every 30 s by default: every 50 ms here. */
+const TIMEOUTS = { connectionsCheckingInterval: 50, headersTimeout: 200, requestTimeout: 300 };
+
+/** The rejections counted, by error.type, after a flush. */
+async function rejected(): Promise<Record<string, number>> {
+  await obs.forceFlush();
+  const counted: Record<string, number> = {};
+  for (const p of memory.metrics())
+    if (p.name === 'http.server.rejected_requests')
+      counted[String(p.attributes['error.type'])] = p.value as number;
+  return counted;
+}
+
+/**
+ * Sends a malformed request, one with headers too large and one whose headers never end, and
+ * resolves with the status line each got and the rejections counted meanwhile.
+ */
+async function refusals(base: string) {
+  const before = await rejected();
+  const answers = [
+    await rawExchange(base, MALFORMED),
+    await rawExchange(base, OVERSIZE_HEADERS),
+    await rawExchange(base, STALLED_HEADERS),
+  ];
+  const after = await rejected();
+  const counted = Object.fromEntries(
+    Object.entries(after)
+      .map(([type, n]) => [type, n - (before[type] ?? 0)])
+      .filter(([, n]) => n !== 0),
+  );
+  return { answers, counted };
+}
+
+const COUNTED = { HPE_INVALID_HEADER_TOKEN: 1, HPE_HEADER_OVERFLOW: 1, ERR_HTTP_REQUEST_TIMEOUT: 1 };
+
+describe('requests the HTTP server refuses before any handler runs', () => {
+  it('Express: counts them by error.type, the client getting Node’s own answers', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/ok', (_req, res) => {
+      res.send('ok');
+    });
+    const server = http.createServer(TIMEOUTS, app);
+    const base = await listen(server);
+    // Express is given no server: its first request names it.
+    expect((await request(base, '/ok')).status).toBe(200);
+    expect(await refusals(base)).toEqual({
+      answers: [
+        'HTTP/1.1 400 Bad Request',
+        'HTTP/1.1 431 Request Header Fields Too Large',
+        'HTTP/1.1 408 Request Timeout',
+      ],
+      counted: COUNTED,
+    });
+    await close(server);
+  });
+
+  it('Express: counts them beside the app’s own clientError listener, which alone answers', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/ok', (_req, res) => {
+      res.send('ok');
+    });
+    const server = http.createServer(TIMEOUTS, app);
+    server.on('clientError', (_error, socket) => socket.end('HTTP/1.1 400 Refused By App\r\n\r\n'));
+    const base = await listen(server);
+    expect((await request(base, '/ok')).status).toBe(200);
+    expect(await refusals(base)).toEqual({
+      answers: ['HTTP/1.1 400 Refused By App', 'HTTP/1.1 400 Refused By App', 'HTTP/1.1 400 Refused By App'],
+      counted: COUNTED,
+    });
+    await close(server);
+  });
+
+  it('Fastify: counts them by error.type, the client getting Fastify’s answers', async () => {
+    const app = Fastify({
+      serverFactory: (handler) => http.createServer(TIMEOUTS, handler),
+    });
+    await app.register(sightlineFastify);
+    app.get('/ok', async () => 'ok');
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    expect(await refusals(base)).toEqual({
+      answers: [
+        'HTTP/1.1 400 Bad Request',
+        'HTTP/1.1 431 Request Header Fields Too Large',
+        'HTTP/1.1 408 Request Timeout',
+      ],
+      counted: COUNTED,
+    });
+    await app.close();
+  });
+
+  it('counts neither a client that resets an idle connection nor a slow upload its request records', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.post('/upload', (req, res) => {
+      req.resume().on('end', () => res.send('ok'));
+    });
+    const server = http.createServer(TIMEOUTS, app);
+    const base = await listen(server);
+    const before = await rejected();
+    const { port } = server.address() as AddressInfo;
+    // A kept-alive connection the client resets once answered.
+    await new Promise<void>((resolve) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http.get(`${base}/upload`, { agent }, (res) => {
+        res.resume().on('end', () => {
+          const [socket] = Object.values(agent.sockets).flat();
+          socket?.resetAndDestroy();
+          setTimeout(resolve, 50);
+        });
+      });
+    });
+    // An upload whose body never comes whole: its request times out, as its span tells.
+    const upload = http.request({
+      host: '127.0.0.1',
+      port,
+      path: '/upload',
+      method: 'POST',
+      headers: { 'content-length': '100' },
+    });
+    upload.on('error', () => {});
+    upload.write('part');
+    await new Promise((resolve) => upload.on('close', resolve));
+    expect(await rejected()).toEqual(before);
+    await close(server);
+  });
+});
