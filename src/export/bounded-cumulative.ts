@@ -63,6 +63,10 @@ function collectionEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefine
   return undefined;
 }
 
+function earlier(a: HrTime, b: HrTime): HrTime {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]) ? a : b;
+}
+
 function addHistogram(into: Histogram, delta: Histogram): Histogram {
   const counts =
     into.buckets.counts.length === delta.buckets.counts.length
@@ -134,6 +138,10 @@ export function boundedCumulative(
 ): PushMetricExporter {
   const streams = new Map<string, Stream>();
   let collection = 0;
+  // Where this collection's delta points start: the SDK starts a series that had no points in the
+  // collection before at its first recording, which gives its count a window of that series' own
+  // (a rate of a count over its last second, where it covers the whole interval).
+  let previousEnd: HrTime = hrTime();
 
   const accumulate = (
     scope: InstrumentationScope,
@@ -172,7 +180,8 @@ export function boundedCumulative(
           metric.dataPointType === DataPointType.HISTOGRAM
             ? copyHistogram(dp.value as Histogram)
             : (dp.value as number);
-        series.set(k, { attributes, startTime: dp.startTime, value, collection, recorded: collection });
+        const startTime = cumulative ? dp.startTime : earlier(previousEnd, dp.startTime);
+        series.set(k, { attributes, startTime, value, collection, recorded: collection });
         continue;
       }
       existing.collection = collection;
@@ -262,6 +271,7 @@ export function boundedCumulative(
         }));
         addIdle(scopeMetrics, seen);
         converted = { resource: metrics.resource, scopeMetrics };
+        previousEnd = collectionEnd(metrics.scopeMetrics) ?? previousEnd;
       } catch {
         converted = metrics;
       }
