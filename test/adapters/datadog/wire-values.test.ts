@@ -118,3 +118,28 @@ describe('datadog: the interval of a count', () => {
     for (const s of counts.filter((s) => s.interval! > 1)) expect(s.interval).toBe(window);
   });
 });
+
+describe('datadog: past cardinalityLimit', () => {
+  // The reader has room for twice cardinalityLimit series a collection: in one with more, those
+  // recorded last are in the overflow series, kept ones too, and what it sends adds up to what was recorded.
+  it('sends in the overflow series what it folded, the kept series recorded last in a crowded interval too', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {}, { cardinalityLimit: 10 });
+    const orders = obs.metrics.counter('wv.orders');
+    for (let i = 0; i < 9; i++) orders.add(1, { tenant: `kept${i}` });
+    await obs.forceFlush();
+    const from = server.on('/api/v2/series').length;
+    for (let i = 0; i < 30; i++) orders.add(2, { tenant: `new${i}` });
+    for (let i = 0; i < 9; i++) orders.add(3, { tenant: `kept${i}` });
+    await obs.forceFlush();
+    const sent = seriesOf(server, from, server.on('/api/v2/series').length);
+    const overflow = sent.filter((s) => s.tags.includes('otel.metric.overflow:true'));
+    const own = sent.filter((s) => !s.tags.includes('otel.metric.overflow:true'));
+    expect(own.length).toBeLessThanOrEqual(9);
+    expect(overflow).toHaveLength(1);
+    const total = sent.reduce((sum, s) => sum + s.points[0]!.value, 0);
+    expect(total).toBe(30 * 2 + 9 * 3);
+    // Not one of the kept series has its 3: they came after twice the limit of new ones.
+    expect(own.filter((s) => s.tags.some((t) => t.startsWith('tenant:kept')))).toEqual([]);
+  });
+});
