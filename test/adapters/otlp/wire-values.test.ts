@@ -58,6 +58,19 @@ function received(bodies: unknown[]): Map<string, { temporality: number; value: 
   return out;
 }
 
+/** `metric|attributes` of every point of the bodies, sightline's own included. */
+function pointKeys(bodies: unknown[]): string[] {
+  return (bodies as Body[]).flatMap((body) =>
+    body.resourceMetrics
+      .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+      .flatMap((m) =>
+        (m.sum ?? m.gauge ?? m.histogram!).dataPoints.map(
+          (p) => `${m.name}|${JSON.stringify(p.attributes ?? [])}`,
+        ),
+      ),
+  );
+}
+
 function merged(into: HistogramTruth | undefined, h: HistogramTruth): HistogramTruth {
   if (into === undefined) return { ...h, buckets: [...h.buckets] };
   return {
@@ -128,4 +141,51 @@ describe('otlp: values on the wire against a seeded workload', () => {
     expect(obs.drops().invalid_value ?? 0).toBe(last.invalid);
     expect(obs.drops().negative_value ?? 0).toBe(last.negative);
   });
+});
+
+describe('otlp: a retried and a refused request amid a collection', () => {
+  it.each(['cumulative', 'delta'] as const)(
+    'sends each point once, loses only the refused batch, counted, and the next cumulative point makes it up (%s)',
+    async (temporality) => {
+      collector = await startCollector();
+      const { obs } = startWithOtlp(collector, {
+        protocol: 'http/json',
+        temporality,
+        limits: { metrics: { maxItems: 4 } },
+      });
+      const marks: number[] = [];
+      const truths = await recordWorkload(obs, 7, 3, async (c) => {
+        marks.push(collector!.requests.length);
+        // The second collection: a 503 retried, then a 400 that loses its batch.
+        if (c === 1) collector!.script('metrics', { status: 503 }, { status: 400, message: 'bad' });
+        await obs.forceFlush();
+      });
+      marks.push(collector.requests.length);
+      const metricsOf = (from: number, to: number, ok: boolean) =>
+        collector!.requests
+          .slice(from, to)
+          .filter((r) => r.signal === 'metrics' && (r.status === 200) === ok);
+      const faulty = metricsOf(marks[1]!, marks[2]!, false);
+      expect(faulty.map((r) => r.status)).toEqual([503, 400]);
+      const refused = pointKeys([faulty[1]!.json]);
+      const retried = pointKeys([faulty[0]!.json]);
+      const got = pointKeys(metricsOf(marks[1]!, marks[2]!, true).map((r) => r.json));
+      // Each point once: the 503's batch on its retry, the 400's never, counted as rejected.
+      expect(got.filter((k, i) => got.indexOf(k) !== i)).toEqual([]);
+      for (const k of retried) expect(got.includes(k) || refused.includes(k), k).toBe(true);
+      for (const k of refused) expect(got.includes(k), k).toBe(false);
+      expect(obs.stats().otlp?.metrics?.dropped).toEqual({ rejected: refused.length });
+      // The last collection, with the collector healthy, is whole: a cumulative one has every total.
+      const last = received(metricsOf(marks[2]!, marks[3]!, true).map((r) => r.json));
+      const t = truths[2]!;
+      for (const [k, v] of t.depth) expect(last.get(`wv.depth|${k}`)?.value).toBe(v);
+      if (temporality === 'cumulative') {
+        const totals = new Map<string, number>();
+        for (const tc of truths) for (const [k, v] of tc.orders) totals.set(k, (totals.get(k) ?? 0) + v);
+        for (const [k, v] of totals) expect(last.get(`wv.orders|${k}`)?.value).toBe(v);
+      } else {
+        for (const [k, v] of t.orders) expect(last.get(`wv.orders|${k}`)?.value).toBe(v);
+      }
+    },
+  );
 });
