@@ -40,6 +40,11 @@ export interface EsReply {
   body?: unknown;
   /** Destroy the socket instead of answering. */
   drop?: boolean;
+  /**
+   * Take the request as usual (its documents created), then answer it only after this many ms: a
+   * client whose timeout is shorter hears nothing.
+   */
+  lateMs?: number;
   /** Applies only to a request whose first document goes to this data stream. */
   stream?: string;
 }
@@ -403,7 +408,8 @@ export class EsIntake {
       res.socket?.destroy();
       return;
     }
-    if (scripted) return answer(scripted.status, scripted.body ?? {}, scripted.headers);
+    if (scripted && scripted.lateMs === undefined)
+      return answer(scripted.status, scripted.body ?? {}, scripted.headers);
     if (body.byteLength > (this.options.maxContentLength ?? 100 * 1024 * 1024)) {
       return answer(413, '');
     }
@@ -493,7 +499,10 @@ export class EsIntake {
     });
     const full = { took: 3, errors: items.some((i) => Object.values(i)[0]?.error !== undefined), items };
     const filter = url.searchParams.get('filter_path');
-    return answer(200, filter ? filterPath(full, filter) : full);
+    const reply = () => answer(200, filter ? filterPath(full, filter) : full);
+    // The client may have gone by then: its socket is closed, and there is no one to answer.
+    if (scripted?.lateMs !== undefined) setTimeout(() => res.destroyed || reply(), scripted.lateMs);
+    else reply();
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CollectionTruth, type HistogramTruth, recordWorkload } from '../../helpers/wire-workload.js';
-import { AUTH, startWithElastic, stopSightline } from './helpers.js';
+import { AUTH, FAST_CHANNEL, startWithElastic, stopSightline } from './helpers.js';
 import { EsIntake } from './intake-server.js';
 
 let intake: EsIntake | undefined;
@@ -82,5 +82,25 @@ describe('elastic: metric documents against a seeded workload', () => {
     let latency = 0;
     for (const t of truths) for (const h of t.latency.values()) latency += h.sum;
     expect(intake.docValues(STREAM, 'wv.latency.sum').reduce((a, b) => a + b, 0)).toBeCloseTo(latency, 3);
+  });
+});
+
+describe('elastic: a request answered after its timeout', () => {
+  // A request is sent again when no answer comes within timeoutMs: delivery is at least once, and
+  // the documents Elasticsearch had already created are there twice, as the README says.
+  it('is sent again, and a sum over the metric documents counts what it carried twice', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    intake.script({ status: 200, stream: STREAM, lateMs: 1500 });
+    const { obs } = startWithElastic(intake, {
+      channel: { ...FAST_CHANNEL, timeoutMs: 300 },
+    });
+    obs.metrics.counter('wv.orders').add(5, { tenant: 'a' });
+    await obs.forceFlush({ timeoutMs: 3000 });
+    const sent = intake.bulk().filter((r) => r.ops.some((op) => op.index === STREAM));
+    expect(sent).toHaveLength(2);
+    expect(intake.docValues(STREAM, 'wv.orders')).toEqual([5, 5]);
+    const stats = obs.stats().elastic?.metrics;
+    expect(stats?.delivered).toBe(stats?.produced);
+    expect(stats?.retried).toBeGreaterThan(0);
   });
 });
