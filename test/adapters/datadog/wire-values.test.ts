@@ -143,3 +143,22 @@ describe('datadog: past cardinalityLimit', () => {
     expect(own.filter((s) => s.tags.some((t) => t.startsWith('tenant:kept')))).toEqual([]);
   });
 });
+
+describe('datadog: a collection while the one before is still being sent', () => {
+  it('sends both, each once, with its own count', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    server.script('/api/v2/series', { delayMs: 400 });
+    const { obs } = start(server, { histograms: { percentiles: [] } });
+    const orders = obs.metrics.counter('wv.orders');
+    orders.add(1, { tenant: 'a' });
+    const first = obs.forceFlush();
+    await new Promise((r) => setTimeout(r, 100));
+    orders.add(2, { tenant: 'a' });
+    await Promise.all([first, obs.forceFlush()]);
+    const sent = seriesOf(server, 0, server.on('/api/v2/series').length).filter(
+      (s) => s.metric === 'wv.orders',
+    );
+    expect(sent.map((s) => s.points[0]!.value).sort()).toEqual([1, 2]);
+    expect(server.on('/api/v2/series').filter((r) => r.status !== 202)).toEqual([]);
+  });
+});
