@@ -104,3 +104,36 @@ describe('elastic: a request answered after its timeout', () => {
     expect(stats?.retried).toBeGreaterThan(0);
   });
 });
+
+describe('elastic: cumulative metric documents against a seeded workload', () => {
+  it.each([1, 2])('writes the running totals at each collection (seed %i)', async (seed) => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake, { temporality: 'cumulative' });
+    const marks: number[] = [];
+    const truths = await recordWorkload(obs, seed, 4, async () => {
+      marks.push(intake!.bulk().length);
+      await obs.forceFlush();
+    });
+    marks.push(intake.bulk().length);
+    const running = new Map<string, number>();
+    const counts = new Map<string, number>();
+    for (let c = 0; c < truths.length; c++) {
+      const t = truths[c]!;
+      for (const [k, v] of t.orders) running.set(k, (running.get(k) ?? 0) + v);
+      for (const [k, h] of t.latency) counts.set(k, (counts.get(k) ?? 0) + h.count);
+      const got = received(
+        intake
+          .bulk()
+          .slice(marks[c], marks[c + 1])
+          .flatMap((r) => r.ops.filter((op) => op.index === STREAM).map((op) => op.doc as Doc)),
+      );
+      for (const [k, w] of expected(t, running))
+        expect(got.get(k), `${k} in collection ${c}`).toBeCloseTo(w as number, 6);
+      for (const [k, n] of counts)
+        expect(
+          (got.get(`wv.latency|${k}`) as HistogramTruth).count,
+          `wv.latency|${k} in collection ${c}`,
+        ).toBe(n);
+    }
+  });
+});
