@@ -750,6 +750,38 @@ describe.each([
     }
   });
 
+  it("names a route reached under two mounts by the one Express took, past a router that a middleware left with next('router')", async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // Pages served per tenant and at the root: a tenant's router hands unknown tenants on.
+    const site = express.Router();
+    site.get(major === 5 ? '/*page' : '*', (req: any) => {
+      if (req.path.endsWith('/fail')) throw new Error('page failed');
+      req.res.send('page');
+    });
+    const tenant = express.Router({ mergeParams: true });
+    tenant.use((req: any, _res: any, next: (to?: string) => void) =>
+      req.params.tenant === 'acme' ? next() : next('router'),
+    );
+    tenant.use(site);
+    app.use('/:tenant', tenant);
+    app.use(site);
+    // An error answered above both: the request has left the routers by then.
+    app.use((_err: unknown, _req: any, res: any, _next: unknown) => res.status(500).send('failed'));
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const page = major === 5 ? '*page' : '*';
+      expect(await spanNames(base, ['/docs/intro', '/acme/docs', '/acme/fail'])).toEqual([
+        `GET /${page}`,
+        `GET /:tenant/${page}`,
+        `GET /:tenant/${page}`,
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route in an app mounted at two paths after the mount the request went through, not a middleware before it that hands requests to another app', async () => {
     const app = express();
     app.use(expressMiddleware());

@@ -28,6 +28,27 @@ export interface RoutedRequest {
   originalUrl?: string | undefined;
   url?: string | undefined;
   baseUrl?: string | undefined;
+  params?: unknown;
+}
+
+/**
+ * Where Express dispatched the route, as the request holds it while the route has it: the mount
+ * paths it went into (`req.baseUrl`, each trimmed of one trailing slash as Express does) and the
+ * route's parameters among `req.params`. A route reached under two mounts that both match the path
+ * (a `/:tenant` router a middleware left with `next('router')`, then the same router at the root)
+ * is named by the one Express took. Once the request has left the route's router (an error handler
+ * above it answered), both are the router's above, and the walk takes the first mount that leads
+ * to the route, as Express tries them.
+ */
+interface Dispatched {
+  baseUrl: string;
+  params: object;
+}
+
+/** Whether `matched` is what `dispatched` holds: every parameter of the route in `req.params`. */
+function holdsParams(dispatched: Dispatched, matched: Matched): boolean {
+  for (const name in matched.params) if (!Object.hasOwn(dispatched.params, name)) return false;
+  return true;
 }
 
 /** `sealed`: the prefix ends with a RegExp, whose closing slash is not a path separator. */
@@ -160,6 +181,8 @@ function search(
   depth: number,
   anyMount: boolean,
   plan: Plan | undefined,
+  dispatched: Dispatched | undefined,
+  at: number,
 ): string | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const stack = router.stack;
@@ -170,8 +193,10 @@ function search(
     if (layer.route) {
       if (layer.route !== target) continue;
       const matched = matchLayer(layer, path);
-      if (matched) return join(prefix, layerTemplate(layer, matched, path), sealed);
-      continue;
+      if (!matched) continue;
+      if (dispatched !== undefined && (at !== dispatched.baseUrl.length || !holdsParams(dispatched, matched)))
+        continue;
+      return join(prefix, layerTemplate(layer, matched, path), sealed);
     }
     const router = isRouter(layer.handle);
     const candidate =
@@ -179,6 +204,8 @@ function search(
     if (candidate === undefined && !router) continue;
     const matched = matchLayer(layer, path);
     if (!matched) continue;
+    const taken = trimSlash(matched.path);
+    if (dispatched !== undefined && !dispatched.baseUrl.startsWith(taken, at)) continue;
     const part = layerTemplate(layer, matched, path);
     const app =
       candidate !== undefined && isMountOf(part, candidate, layer.handle, anyMount) ? candidate : undefined;
@@ -198,6 +225,8 @@ function search(
       depth + 1,
       anyMount,
       plan === undefined ? undefined : plan.below[i],
+      dispatched,
+      at + taken.length,
     );
     if (found !== undefined) return found;
   }
@@ -220,24 +249,40 @@ function walk(req: RoutedRequest, route: object, apps: readonly unknown[], path:
   const router = rootRouter(apps[0]);
   if (router === undefined) return undefined;
   const plan = routePlan(apps, router, route);
-  let found = find(router, apps, path, route, plan);
-  const rewritten = found === undefined ? rewrittenPath(req) : undefined;
-  if (rewritten !== undefined && rewritten !== path) found = find(router, apps, rewritten, route, plan);
+  const { baseUrl, params } = req;
+  const dispatched =
+    typeof baseUrl === 'string' && typeof params === 'object' && params !== null
+      ? { baseUrl, params }
+      : undefined;
+  const found =
+    (dispatched === undefined ? undefined : find(req, router, apps, path, route, plan, dispatched)) ??
+    find(req, router, apps, path, route, plan, undefined);
   return found === '' ? '/' : found;
 }
 
+/** By the path requested, else by the one a middleware rewrote it to. */
 function find(
+  req: RoutedRequest,
   router: RouterLike,
   apps: readonly unknown[],
   path: string,
   route: object,
   plan: Plan | undefined,
+  dispatched: Dispatched | undefined,
 ): string | undefined {
-  // Without a mounted app in the chain, the mount paths of apps play no part.
-  return (
-    search(router, apps, 1, path, '', false, route, 0, false, plan) ??
-    (apps.length > 1 ? search(router, apps, 1, path, '', false, route, 0, true, plan) : undefined)
-  );
+  let by: string | undefined = path;
+  for (let tries = 0; by !== undefined && tries < 2; tries++) {
+    const found =
+      search(router, apps, 1, by, '', false, route, 0, false, plan, dispatched, 0) ??
+      // Without a mounted app in the chain, the mount paths of apps play no part.
+      (apps.length > 1
+        ? search(router, apps, 1, by, '', false, route, 0, true, plan, dispatched, 0)
+        : undefined);
+    if (found !== undefined) return found;
+    const rewritten = rewrittenPath(req);
+    by = rewritten !== path ? rewritten : undefined;
+  }
+  return undefined;
 }
 
 /**
