@@ -806,6 +806,34 @@ describe.each([
     }
   });
 
+  it('names a route in an app mounted in two apps after the mounts the request went through, not the last app that mounted it', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // Mounted at the root and in an API app itself mounted at the root and under a partner app:
+    // Express keeps the last app each was mounted in.
+    const status = express();
+    status.get('/checks/:name', (_req: any, res: any) => res.send('ok'));
+    app.use('/status', status);
+    const api = express();
+    api.use('/status', status);
+    app.use('/api', api);
+    const partner = express();
+    partner.use('/v2', api);
+    app.use('/partners/:partner', partner);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const paths = ['/status/checks/db', '/api/status/checks/db', '/partners/p1/v2/status/checks/db'];
+      expect(await spanNames(base, paths)).toEqual([
+        'GET /status/checks/:name',
+        'GET /api/status/checks/:name',
+        'GET /partners/:partner/v2/status/checks/:name',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route in an app a router mounts (router.use(subApp)) with the mount paths above it', async () => {
     const app = express();
     app.use(expressMiddleware());

@@ -38,11 +38,27 @@ export function rootRouter(app: unknown): RouterLike | undefined {
 /**
  * The layers of a router that may lead to the route, by index in its stack, each with the plan of
  * the router it goes into: undefined for the route's own layer, and for a router first met too
- * deep to read, which is looked through whole.
+ * deep to read, which is looked through whole; for a layer that mounts an app, the plans of the
+ * apps it may mount.
  */
 export interface Plan {
   readonly leads: number[];
-  readonly below: (Plan | undefined)[];
+  readonly below: (Plan | AppPlans | undefined)[];
+}
+
+/**
+ * The plans of the apps of the chain a mount may lead to, from `apps[from]` on, false for one that
+ * does not hold the route. Express keeps only the last parent of an app mounted in two apps (or the
+ * path of its last mount), so the chain read from those may name an app the request never went
+ * through: a mount may lead to any app below it in the chain, not to the next one only.
+ */
+export interface AppPlans {
+  readonly from: number;
+  readonly plans: (Plan | false | undefined)[];
+}
+
+export function isAppPlans(below: Plan | AppPlans | undefined): below is AppPlans {
+  return below !== undefined && 'plans' in below;
 }
 
 /** The routers reachable from an app chain's root as they were read, and the plans read from them. */
@@ -92,8 +108,9 @@ function reach(
     if (layer.route) continue;
     const handle = layer.handle;
     if (isRouter(handle)) reach(apps, handle, next, depth + 1, seen, visit);
-    else if (next < apps.length && typeof handle === 'function')
-      reach(apps, rootRouter(apps[next]), next + 1, depth + 1, seen, visit);
+    else if (typeof handle === 'function')
+      for (let at = next; at < apps.length; at++)
+        reach(apps, rootRouter(apps[at]), at + 1, depth + 1, seen, visit);
   }
 }
 
@@ -224,17 +241,28 @@ class PlanReader {
     for (let i = 0; i < stack.length; i++) {
       const layer = stack[i]!;
       const handle = layer.handle;
-      let below: Plan | false | undefined = false;
+      let below: Plan | AppPlans | false | undefined = false;
       if (layer.route) below = layer.route === target ? undefined : false;
       else if (isRouter(handle)) below = this.plan(handle, next, depth + 1);
-      else if (next < apps.length && typeof handle === 'function')
-        below = this.plan(rootRouter(apps[next]), next + 1, depth + 1);
+      else if (next < apps.length && typeof handle === 'function') below = this.mounted(next, depth + 1);
       if (below === false) continue;
       plan.leads.push(i);
       plan.below.push(below);
     }
     if (plan.leads.length === 0) read.set(router, false);
     return plan.leads.length === 0 ? false : plan;
+  }
+
+  /** The plans of the apps from `apps[next]` on that a mount may lead to, false when none holds the route. */
+  private mounted(next: number, depth: number): AppPlans | false {
+    const plans: (Plan | false | undefined)[] = [];
+    let leads = false;
+    for (let at = next; at < this.apps.length; at++) {
+      const plan = this.plan(rootRouter(this.apps[at]), at + 1, depth);
+      plans.push(plan);
+      if (plan !== false) leads = true;
+    }
+    return leads && { from: next, plans };
   }
 }
 

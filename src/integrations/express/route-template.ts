@@ -3,7 +3,15 @@ import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js
 import { compiledTemplate } from './compiled-template.js';
 import { type LayerLike, type Matched, matchLayer } from './layer.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
-import { isRouter, MAX_DEPTH, type Plan, type RouterLike, rootRouter, routePlan } from './route-plan.js';
+import {
+  isAppPlans,
+  isRouter,
+  MAX_DEPTH,
+  type Plan,
+  type RouterLike,
+  rootRouter,
+  routePlan,
+} from './route-plan.js';
 
 /**
  * Finds the route template (`/orgs/:orgId/users/:id`) of a request Express has routed.
@@ -198,37 +206,48 @@ function search(
         continue;
       return join(prefix, layerTemplate(layer, matched, path), sealed);
     }
-    const router = isRouter(layer.handle);
-    const candidate =
-      next < apps.length && !router && typeof layer.handle === 'function' ? apps[next] : undefined;
-    if (candidate === undefined && !router) continue;
+    const handle = layer.handle;
+    const router = isRouter(handle);
+    if (!router && (next >= apps.length || typeof handle !== 'function')) continue;
     const matched = matchLayer(layer, path);
     if (!matched) continue;
     const taken = trimSlash(matched.path);
     if (dispatched !== undefined && !dispatched.baseUrl.startsWith(taken, at)) continue;
     const part = layerTemplate(layer, matched, path);
-    const app =
-      candidate !== undefined && isMountOf(part, candidate, layer.handle, anyMount) ? candidate : undefined;
-    if (app === undefined && !router) continue;
-    const inner = app === undefined ? (layer.handle as RouterLike) : rootRouter(app);
-    if (inner === undefined) continue;
     let rest = path.slice(matched.path.length);
     if (!rest.startsWith('/')) rest = `/${rest}`;
-    const found = search(
-      inner,
-      apps,
-      app === undefined ? next : next + 1,
-      rest,
-      join(prefix, part, sealed),
-      part instanceof RegExp || ((part === '' || part === '/') && sealed),
-      target,
-      depth + 1,
-      anyMount,
-      plan === undefined ? undefined : plan.below[i],
-      dispatched,
-      at + taken.length,
-    );
-    if (found !== undefined) return found;
+    const below = plan?.below[i];
+    // A router is gone into as it is; the app a mount holds may be any of the chain's below it, as
+    // Express keeps the last parent of an app mounted in two apps only.
+    for (let k = router ? -1 : next; k < (router ? 0 : apps.length); k++) {
+      let inner: RouterLike | undefined;
+      let innerPlan: Plan | undefined;
+      if (k === -1) {
+        inner = handle as RouterLike;
+        innerPlan = isAppPlans(below) ? undefined : below;
+      } else {
+        const appPlan = isAppPlans(below) ? below.plans[k - below.from] : undefined;
+        if (appPlan === false || !isMountOf(part, apps[k], handle, anyMount)) continue;
+        inner = rootRouter(apps[k]);
+        if (inner === undefined) continue;
+        innerPlan = appPlan;
+      }
+      const found = search(
+        inner,
+        apps,
+        k === -1 ? next : k + 1,
+        rest,
+        join(prefix, part, sealed),
+        part instanceof RegExp || ((part === '' || part === '/') && sealed),
+        target,
+        depth + 1,
+        anyMount,
+        innerPlan,
+        dispatched,
+        at + taken.length,
+      );
+      if (found !== undefined) return found;
+    }
   }
   return undefined;
 }
