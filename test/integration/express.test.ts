@@ -986,6 +986,45 @@ describe.each([
     }
   });
 
+  it('names a route by the routers as they are at each request, routes added, removed or put in a route’s place while the app serves', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const items = express.Router();
+    items.get('/first', (_req: any, res: any) => res.send('first'));
+    items.get('/items/:id', (_req: any, res: any) => res.send('item'));
+    app.use('/a', items);
+    app.get('/home', (_req: any, res: any) => res.send('home'));
+    const root = major === 5 ? app.router : app._router;
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      expect(await spanNames(base, ['/a/items/1'])).toEqual(['GET /a/items/:id']);
+      // Routes added as the app serves, to its routers and to the app.
+      items.get('/late/:id', (_req: any, res: any) => res.send('late'));
+      app.get('/later/:id', (_req: any, res: any) => res.send('later'));
+      expect(await spanNames(base, ['/a/late/2', '/later/3', '/a/items/4'])).toEqual([
+        'GET /a/late/:id',
+        'GET /later/:id',
+        'GET /a/items/:id',
+      ]);
+      // A route removed ahead of the one named, which moves it up its stack.
+      items.stack.shift();
+      expect(await spanNames(base, ['/a/items/5'])).toEqual(['GET /a/items/:id']);
+      // A mount put in a route's place, the stack as long as it was.
+      const donor = express();
+      donor.use('/e', items);
+      root.stack[root.stack.findIndex((layer: any) => layer.route?.path === '/home')] = (
+        major === 5 ? donor.router : donor._router
+      ).stack.at(-1);
+      expect(await spanNames(base, ['/e/items/6', '/a/items/7'])).toEqual([
+        'GET /e/items/:id',
+        'GET /a/items/:id',
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route under a mount whose router a reload swapped in place (the layer kept, its handle replaced)', async () => {
     const app = express();
     app.use(expressMiddleware());

@@ -5,10 +5,14 @@ import type { LayerLike } from './layer.js';
  * the path against the layers on the way to it only, not against every router of a large app.
  *
  * What leads where is read from the stacks alone (no path), once per route, and kept while the
- * stacks stay as they were: each request checks that every stack the plans were read from still
- * holds the same layers, in order, with the same handles where they hold no route (pointer
- * compares, no matching), as routes and routers may be added, removed or swapped while the app
- * serves.
+ * stacks lead where they did: each request checks that every stack the plans were read from still
+ * holds the layers that hold no route where they were, with the same handles, and that the layers
+ * added since hold routes (pointer compares, no matching), as routes and routers may be added,
+ * removed or swapped while the app serves. Routes alone added at the end (an app that adds them
+ * as it serves) keep the plans: a plan leads to its own route's layer, which stays where it was.
+ * A plan that leads the request to no route (its route moved, or a layer that holds none put in a
+ * route's place) is checked against every layer the stacks held when read, and read again if one
+ * differs.
  */
 
 export interface RouterLike {
@@ -70,13 +74,18 @@ interface Tree {
   readonly roots: readonly (RouterLike | undefined)[];
   routers: readonly RouterLike[];
   stacks: readonly LayerLike[][];
-  /** Every layer of `stacks`, in order. */
+  /** How long each of `stacks` was when last checked: the layers past it are new. */
+  lengths: number[];
+  /** Every layer of `stacks`, in order, as read. */
   layers: readonly LayerLike[];
   /**
-   * The layers of `stacks` that hold no route, with the handle each had: a layer kept in its stack
-   * may be given another router to go into (a reload setting `layer.handle`).
+   * The layers of `stacks` that hold no route, in order, with where each was in its stack and the
+   * handle it had: a layer kept in its stack may be given another router to go into (a reload
+   * setting `layer.handle`). `mountEnds[i]`: where the mounts of `stacks[i]` end.
    */
   mounts: readonly LayerLike[];
+  mountEnds: readonly number[];
+  mountIndexes: readonly number[];
   handles: readonly unknown[];
   readonly plans: WeakMap<object, Plan>;
 }
@@ -119,19 +128,25 @@ function readTree(apps: readonly unknown[]): Tree {
   const stacks: LayerLike[][] = [];
   const layers: LayerLike[] = [];
   const mounts: LayerLike[] = [];
+  const mountEnds: number[] = [];
+  const mountIndexes: number[] = [];
   const handles: unknown[] = [];
   const distinct = new Set<RouterLike>();
   reach(apps, rootRouter(apps[0]), 1, 0, [], (router) => {
     if (distinct.has(router)) return;
     distinct.add(router);
-    routers.push(router);
-    stacks.push(router.stack);
-    for (const layer of router.stack) {
+    const stack = router.stack;
+    for (let j = 0; j < stack.length; j++) {
+      const layer = stack[j]!;
       layers.push(layer);
       if (layer.route) continue;
       mounts.push(layer);
+      mountIndexes.push(j);
       handles.push(layer.handle);
     }
+    mountEnds.push(mounts.length);
+    routers.push(router);
+    stacks.push(stack);
   });
   return {
     live: true,
@@ -139,18 +154,43 @@ function readTree(apps: readonly unknown[]): Tree {
     roots: apps.map(rootRouter),
     routers,
     stacks,
+    lengths: stacks.map((stack) => stack.length),
     layers,
     mounts,
+    mountEnds,
+    mountIndexes,
     handles,
     plans: new WeakMap(),
   };
 }
 
-/** Whether the app chain and every stack are as `tree` read them; `root` is `rootRouter(apps[0])`. */
+/**
+ * Whether the app chain is as `tree` read it, and its stacks lead where they did: the layers that
+ * hold no route where they were, with their handles, and the layers added since holding routes.
+ * `root` is `rootRouter(apps[0])`.
+ */
 function unchanged(tree: Tree, apps: readonly unknown[], root: RouterLike): boolean {
   if (tree.roots[0] !== root) return false;
   for (let i = 1; i < apps.length; i++) if (tree.roots[i] !== rootRouter(apps[i])) return false;
-  const { routers, stacks, layers, mounts, handles } = tree;
+  const { routers, stacks, lengths, mounts, mountEnds, mountIndexes, handles } = tree;
+  let m = 0;
+  for (let i = 0; i < routers.length; i++) {
+    const stack = stacks[i]!;
+    if (routers[i]!.stack !== stack) return false;
+    for (const end = mountEnds[i]!; m < end; m++) {
+      const mount = mounts[m]!;
+      if (stack[mountIndexes[m]!] !== mount || mount.handle !== handles[m]) return false;
+    }
+    const length = stack.length;
+    for (let j = lengths[i]!; j < length; j++) if (!stack[j]?.route) return false;
+    lengths[i] = length;
+  }
+  return true;
+}
+
+/** Whether every stack of `tree` holds the layers it held when read, in order, and nothing more. */
+function sameLayers(tree: Tree): boolean {
+  const { routers, stacks, layers } = tree;
   let at = 0;
   for (let i = 0; i < routers.length; i++) {
     const stack = stacks[i]!;
@@ -158,9 +198,7 @@ function unchanged(tree: Tree, apps: readonly unknown[], root: RouterLike): bool
     for (let j = 0; j < stack.length; j++) if (stack[j] !== layers[at + j]) return false;
     at += stack.length;
   }
-  if (at !== layers.length) return false;
-  for (let i = 0; i < mounts.length; i++) if (mounts[i]!.handle !== handles[i]) return false;
-  return true;
+  return at === layers.length;
 }
 
 function sameChain(tree: Tree, apps: readonly unknown[]): boolean {
@@ -174,13 +212,19 @@ function retire(tree: Tree): void {
   tree.live = false;
   tree.routers = [];
   tree.stacks = [];
+  tree.lengths = [];
   tree.layers = [];
   tree.mounts = [];
+  tree.mountEnds = [];
+  tree.mountIndexes = [];
   tree.handles = [];
 }
 
-/** The tree of `apps`, read again when a stack changed since. */
-function currentTree(apps: readonly unknown[], root: RouterLike): Tree | undefined {
+/**
+ * The tree of `apps`, read again when its stacks lead elsewhere since, or with `exact`, when they
+ * hold any other layers than they did.
+ */
+function currentTree(apps: readonly unknown[], root: RouterLike, exact: boolean): Tree | undefined {
   const own = apps[apps.length - 1];
   if (own === null || (typeof own !== 'object' && typeof own !== 'function')) return undefined;
   let list = trees.get(own);
@@ -192,7 +236,7 @@ function currentTree(apps: readonly unknown[], root: RouterLike): Tree | undefin
         break;
       }
     }
-    if (at !== -1 && unchanged(list[at]!, apps, root)) return list[at];
+    if (at !== -1 && unchanged(list[at]!, apps, root) && (!exact || sameLayers(list[at]!))) return list[at];
   }
   const tree = readTree(apps);
   if (list === undefined) {
@@ -270,12 +314,7 @@ class PlanReader {
 // whose tree is then checked without looking it up.
 const lastPlans = new WeakMap<object, { tree: Tree; plan: Plan }>();
 
-/** The plan of `target` from `root`, the router of `apps[0]`, or undefined when the chain has no app. */
-export function routePlan(apps: readonly unknown[], root: RouterLike, target: object): Plan | undefined {
-  const last = lastPlans.get(target);
-  if (last?.tree.live && sameChain(last.tree, apps) && unchanged(last.tree, apps, root)) return last.plan;
-  const tree = currentTree(apps, root);
-  if (tree === undefined) return undefined;
+function planIn(tree: Tree, apps: readonly unknown[], root: RouterLike, target: object): Plan {
   let plan = tree.plans.get(target);
   if (plan === undefined) {
     // A root that does not hold the route has no layer to try.
@@ -284,4 +323,22 @@ export function routePlan(apps: readonly unknown[], root: RouterLike, target: ob
   }
   lastPlans.set(target, { tree, plan });
   return plan;
+}
+
+/** The plan of `target` from `root`, the router of `apps[0]`, or undefined when the chain has no app. */
+export function routePlan(apps: readonly unknown[], root: RouterLike, target: object): Plan | undefined {
+  const last = lastPlans.get(target);
+  if (last?.tree.live && sameChain(last.tree, apps) && unchanged(last.tree, apps, root)) return last.plan;
+  const tree = currentTree(apps, root, false);
+  return tree === undefined ? undefined : planIn(tree, apps, root, target);
+}
+
+/**
+ * For a request the plan of `target` led to no route: its plan read again when the stacks hold
+ * other layers than it was read from, else undefined.
+ */
+export function rereadPlan(apps: readonly unknown[], root: RouterLike, target: object): Plan | undefined {
+  const tree = currentTree(apps, root, true);
+  // The tree the plan was read from, still as it was, holds it; one read anew does not yet.
+  return tree === undefined || tree.plans.has(target) ? undefined : planIn(tree, apps, root, target);
 }

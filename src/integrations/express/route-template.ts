@@ -9,6 +9,7 @@ import {
   MAX_DEPTH,
   type Plan,
   type RouterLike,
+  rereadPlan,
   rootRouter,
   routePlan,
 } from './route-plan.js';
@@ -197,7 +198,9 @@ function search(
   const leads = plan?.leads;
   const count = leads === undefined ? stack.length : leads.length;
   for (let i = 0; i < count; i++) {
-    const layer = stack[leads === undefined ? i : leads[i]!]!;
+    // A plan read from a stack since changed may lead past its end.
+    const layer = stack[leads === undefined ? i : leads[i]!];
+    if (layer === undefined) continue;
     if (layer.route) {
       if (layer.route !== target) continue;
       const matched = matchLayer(layer, path);
@@ -267,16 +270,23 @@ function rewrittenPath(req: RoutedRequest): string | undefined {
 function walk(req: RoutedRequest, route: object, apps: readonly unknown[], path: string): string | undefined {
   const router = rootRouter(apps[0]);
   if (router === undefined) return undefined;
-  const plan = routePlan(apps, router, route);
   const { baseUrl, params } = req;
   const dispatched =
     typeof baseUrl === 'string' && typeof params === 'object' && params !== null
       ? { baseUrl, params }
       : undefined;
-  const found =
-    (dispatched === undefined ? undefined : find(req, router, apps, path, route, plan, dispatched)) ??
-    find(req, router, apps, path, route, plan, undefined);
-  return found === '' ? '/' : found;
+  // Undefined (no app to key the plans by): every layer is tried.
+  let plan = routePlan(apps, router, route);
+  for (let tries = 0; tries < 2; tries++) {
+    const found =
+      (dispatched === undefined ? undefined : find(req, router, apps, path, route, plan, dispatched)) ??
+      find(req, router, apps, path, route, plan, undefined);
+    if (found !== undefined) return found === '' ? '/' : found;
+    // Found by no plan, or by one the stacks still hold: the route is not where the walk goes.
+    plan = plan === undefined ? undefined : rereadPlan(apps, router, route);
+    if (plan === undefined) return undefined;
+  }
+  return undefined;
 }
 
 /** By the path requested, else by the one a middleware rewrote it to. */
