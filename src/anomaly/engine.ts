@@ -230,7 +230,22 @@ export class AnomalyEngine extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 
   protected override async onShutdown(): Promise<void> {
+    this.stopCycles();
+  }
+
+  /**
+   * Judges no more cycles: the process is leaving (a graceful drain after SIGTERM), and its share
+   * of the traffic going to the other replicas is no outage. The metrics still export.
+   */
+  stopJudging(why: string): void {
+    if (this.timer === undefined) return;
+    this.stopCycles();
+    this.options.diag.info('anomaly.stopped', `anomaly detection stopped: ${why}`);
+  }
+
+  private stopCycles(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** The detection cycle under way, whose events are still to come; `undefined` between cycles. */

@@ -35,6 +35,8 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
       if (othersHandle(signal)) {
         if (draining) return;
         draining = true;
+        // The drain hands the traffic to other replicas: falling to nothing, it is no outage.
+        instance.anomalyEngine?.stopJudging(`the process is shutting down (${signal})`);
         void instance.forceFlush();
         void flushThreads();
         return;

@@ -1,7 +1,8 @@
 /**
- * A service's own graceful shutdown keeps its telemetry to the end. And signal-exit stands aside while another SIGTERM listener is there and ends the process itself
- * once alone; sightline's handleSignals must neither keep the process alive after its flush nor
- * let signal-exit end it before.
+ * A service's own graceful shutdown keeps its telemetry to the end, and its traffic draining away
+ * is not reported as an outage. And signal-exit stands aside while another SIGTERM listener is
+ * there and ends the process itself once alone; sightline's handleSignals must neither keep the
+ * process alive after its flush nor let signal-exit end it before.
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
@@ -12,6 +13,7 @@ import { type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 
 const child = fileURLToPath(new URL('./signal-exit-child.ts', import.meta.url));
 const drainChild = fileURLToPath(new URL('./graceful-drain-child.ts', import.meta.url));
+const detectorDrainChild = fileURLToPath(new URL('./drain-detector-child.ts', import.meta.url));
 let collector: FaultyBackend | undefined;
 afterEach(async () => {
   await collector?.close();
@@ -92,6 +94,66 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
       expect(outcome).toEqual({ code: 0, signal: null });
       expect(collector.received.traces).toBe(1);
       expect(collector.received.logs).toBe(3);
+    },
+    20_000,
+  );
+});
+
+describe('handleSignals with a graceful shutdown of the service its own: the detector', () => {
+  /** GET /orders, `perTick` at a time every 20 ms, for `ms`: about 100 requests a second. */
+  async function load(port: number, ms: number, perTick = 2): Promise<void> {
+    const get = () =>
+      new Promise<void>((resolve) => {
+        request({ host: '127.0.0.1', port, path: '/orders', agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+          .on('error', () => resolve())
+          .end();
+      });
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      await Promise.all(Array.from({ length: perTick }, get));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it.each([
+    ['the load moves elsewhere while the service runs on: an outage', false],
+    ['SIGTERM, the load moving to the other replicas during the drain: the replica leaving', true],
+  ])(
+    '%s',
+    async (_label, terminate) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', detectorDrainChild, '1500'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      p.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+      const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
+      // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
+      await load(port, 4400);
+      const heardBefore = stderr.length;
+      const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
+      if (terminate) p.kill('SIGTERM');
+      // Seven silent cycles: the drain, or the load gone elsewhere.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 1500))]);
+      p.kill('SIGKILL');
+      await exited;
+      const events = stderr
+        .slice(heardBefore)
+        .split('\n')
+        .filter((l) => l.startsWith('anomaly '))
+        .map((l) => JSON.parse(l.slice('anomaly '.length)) as { metric: string; kind: string })
+        .map((e) => `${e.metric} ${e.kind}`);
+      if (terminate) expect(events).toEqual([]);
+      // The route's rate and the orders counter, both fallen to nothing.
+      else
+        expect(events).toEqual(
+          expect.arrayContaining(['http.server.request.rate level_shift', 'orders.placed level_shift']),
+        );
     },
     20_000,
   );
