@@ -1134,6 +1134,43 @@ describe('the anomaly engine', () => {
     expect(orders.heard[0]!.observed).toBe(0);
   });
 
+  it('after a restart, reports in its warm-up a rate gone silent after ten cycles, and no other change', () => {
+    // Each process starts cold, at the default warm-up of 120 cycles: two hours at one a minute.
+    const firstHeard = (seed: number, from: number, factor: number) => {
+      const orders = minuteEngine('orders.placed', 'counter');
+      const rand = prng(seed);
+      for (let m = 1; m <= 600; m++) {
+        const count = poisson(rand, m >= from ? 40 * factor : 40);
+        orders.feed(m, count > 0 ? count : undefined);
+      }
+      const first = orders.heard[0];
+      return first === undefined ? 'none' : `${(first.time - T0) / MINUTE - from} ${first.kind}`;
+    };
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    // Silent after ten cycles of orders: reported on its second silent cycle, in the warm-up.
+    expect(seeds.map((seed) => firstHeard(seed, 11, 0))).toEqual(seeds.map(() => '1 level_shift'));
+    // Silent after nine: nothing to tell its silence from a start's, then ten hours of it learned.
+    expect(seeds.map((seed) => firstHeard(seed, 10, 0))).toEqual(seeds.map(() => 'none'));
+    // Halved or tripled in the warm-up: taken for the level, never reported.
+    expect(seeds.map((seed) => firstHeard(seed, 60, 0.5))).toEqual(seeds.map(() => 'none'));
+    expect(seeds.map((seed) => firstHeard(seed, 60, 3))).toEqual(seeds.map(() => 'none'));
+    // Tripled past it: reported within minutes.
+    for (const seed of seeds) expect(firstHeard(seed, 200, 3)).toMatch(/^[0-3] /);
+
+    // A route's errors, one request in a thousand until they rise to one in twenty an hour in: the
+    // error rate is reported as the warm-up ends, an hour late; at one in five from the first
+    // minute (a deploy that fails them), they are the route's level.
+    const errorsHeard = (seed: number, from: number, ratio: number) => {
+      const route = randomFailures(seed, 100);
+      route.minutes(from, 0.001);
+      route.minutes(600 - from, ratio);
+      const first = route.errors()[0];
+      return first === undefined ? 'none' : `${(first.time - T0) / MINUTE} ${first.kind}`;
+    };
+    expect(seeds.map((seed) => errorsHeard(seed, 60, 0.05))).toEqual(seeds.map(() => '120 level_shift'));
+    expect(seeds.map((seed) => errorsHeard(seed, 0, 0.2))).toEqual(seeds.map(() => 'none'));
+  });
+
   it('stays quiet on a steady series with noise', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
