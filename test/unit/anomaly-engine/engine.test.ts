@@ -1171,6 +1171,23 @@ describe('the anomaly engine', () => {
     expect(seeds.map((seed) => errorsHeard(seed, 0, 0.2))).toEqual(seeds.map(() => 'none'));
   });
 
+  it("reports each replica's share of a busy rate moving as replicas join or leave, not of a quieter one", () => {
+    // Each replica's detector sees its own share: a fourth joining three takes a quarter of it, one
+    // of three leaving gives each half as much again. Poisson counts, the step on the seventh hour.
+    const heardAfterStep = (seed: number, perMinute: number, factor: number) => {
+      const orders = minuteEngine('orders.placed', 'counter');
+      const rand = prng(seed);
+      for (let m = 1; m <= 480; m++) orders.feed(m, poisson(rand, m > 400 ? perMinute * factor : perMinute));
+      return orders.heard.filter((e) => e.time > T0 + 400 * MINUTE && e.time <= T0 + 420 * MINUTE).length > 0;
+    };
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(seeds.map((seed) => heardAfterStep(seed, 400, 1))).toEqual(seeds.map(() => false));
+    for (const factor of [0.75, 1.5]) {
+      expect(seeds.map((seed) => heardAfterStep(seed, 400, factor))).toEqual(seeds.map(() => true));
+      expect(seeds.map((seed) => heardAfterStep(seed, 40, factor))).toEqual(seeds.map(() => false));
+    }
+  });
+
   it('stays quiet on a steady series with noise', async () => {
     const { obs, engine } = start();
     const heard: AnomalyEvent[] = [];
