@@ -1,4 +1,4 @@
-import { type AdapterContext, cutDistinct } from '../../src/export/index.js';
+import { type AdapterContext, cutDistinct, cutText } from '../../src/export/index.js';
 
 /** A value every New Relic ingest API accepts as an attribute. */
 export type NrValue = string | number | boolean;
@@ -45,31 +45,22 @@ export const MAX_VALUE_CHARS = 4096;
 export function toNrValue(value: unknown, maxChars: number): NrValue | undefined {
   switch (typeof value) {
     case 'string':
-      return truncate(value, maxChars);
+      return cutText(value, maxChars);
     case 'number':
       // NaN and ±Infinity are dropped by New Relic; as text they at least keep the series' identity.
       return Number.isFinite(value) ? value : String(value);
     case 'boolean':
       return value;
     case 'bigint':
-      return truncate(value.toString(), maxChars);
+      return cutText(value.toString(), maxChars);
     case 'undefined':
     case 'function':
     case 'symbol':
       return undefined;
     default:
       if (value === null) return undefined;
-      return truncate(safeJson(value), maxChars);
+      return cutText(safeJson(value), maxChars);
   }
-}
-
-/** Cuts a string to `maxChars` UTF-16 units without splitting a surrogate pair. */
-export function truncate(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  let end = maxChars;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end);
 }
 
 /** JSON text of a value that may be circular or hold bigints; never throws. */

@@ -1,13 +1,6 @@
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
-import type { EncodedBody } from '../../src/export/index.js';
-import {
-  type AttributeCuts,
-  cutName,
-  estimateAttributes,
-  MAX_VALUE_CHARS,
-  toNrValue,
-  truncate,
-} from './attributes.js';
+import { cutText, type EncodedBody } from '../../src/export/index.js';
+import { type AttributeCuts, cutName, estimateAttributes, MAX_VALUE_CHARS, toNrValue } from './attributes.js';
 
 /** A flat Event API object: strings and numbers only. */
 export type NrEvent = Record<string, string | number>;
@@ -85,7 +78,7 @@ function eventValue(value: unknown): string | number | undefined {
 function withinLength(value: string | number, onCut: () => void): string | number {
   if (typeof value !== 'string' || value.length <= MAX_VALUE_CHARS) return value;
   onCut();
-  return truncate(value, MAX_VALUE_CHARS);
+  return cutText(value, MAX_VALUE_CHARS);
 }
 
 /** Rough encoded size of one event. */

@@ -1,12 +1,13 @@
 import {
   type AdapterContext,
+  cutText,
   type EncodedBody,
   keepNamesApart,
   type LogKeys,
   setField,
 } from '../../src/export/index.js';
 import { ENTITY_GUID } from './log-format.js';
-import { type AttributeCuts, countCuts, cutName, type NrValue, toNrValue, truncate } from './attributes.js';
+import { type AttributeCuts, countCuts, cutName, type NrValue, toNrValue } from './attributes.js';
 
 /** One Log API record (detailed form). */
 export interface NrLog {
@@ -196,7 +197,7 @@ const WHOLE = Number.POSITIVE_INFINITY;
 function withinBlob<T extends NrValue | undefined>(value: T, onCut: () => void): T | string {
   if (typeof value !== 'string' || value.length <= MAX_LOG_VALUE_CHARS) return value;
   onCut();
-  return truncate(value, MAX_LOG_VALUE_CHARS);
+  return cutText(value, MAX_LOG_VALUE_CHARS);
 }
 
 /** Takes a place for one more attribute; false, and counted, once none is left. */

@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { truncate } from './attributes.js';
+import { cutText } from '../../src/export/index.js';
 
 /** New Relic's OTLP attribute limits: names up to 255 characters, values up to 4,095, arrays up to 64 entries. */
 export const OTLP_MAX_NAME_CHARS = 255;
@@ -84,7 +84,7 @@ function clampAttributes(attributes: Attributes): { attributes: Attributes; drop
   const out: Attributes = {};
   let dropped = 0;
   for (const key in attributes) {
-    const name = truncate(key, OTLP_MAX_NAME_CHARS);
+    const name = cutText(key, OTLP_MAX_NAME_CHARS);
     if (Object.hasOwn(out, name)) {
       dropped++;
       continue;
@@ -95,10 +95,8 @@ function clampAttributes(attributes: Attributes): { attributes: Attributes; drop
 }
 
 function clampValue(value: AttributeValue | undefined): AttributeValue | undefined {
-  if (typeof value === 'string') return truncate(value, OTLP_MAX_VALUE_CHARS);
+  if (typeof value === 'string') return cutText(value, OTLP_MAX_VALUE_CHARS);
   if (!Array.isArray(value)) return value;
   const entries = value.length > OTLP_MAX_ARRAY_ENTRIES ? value.slice(0, OTLP_MAX_ARRAY_ENTRIES) : value;
-  return entries.map((v) =>
-    typeof v === 'string' ? truncate(v, OTLP_MAX_VALUE_CHARS) : v,
-  ) as AttributeValue;
+  return entries.map((v) => (typeof v === 'string' ? cutText(v, OTLP_MAX_VALUE_CHARS) : v)) as AttributeValue;
 }

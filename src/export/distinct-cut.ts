@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cutText } from '../internal/cut-text.js';
 
 /** Hex digits of the digest a cut string ends in (64 bits of SHA-256). */
 export const DIGEST_CHARS = 16;
@@ -29,10 +30,8 @@ export function cutDistinct(text: string, maxChars: number, separator: string): 
  * withDigest('北京', 1024, '~'); // '北京~5f2b…' (the caller then replaces what the backend does not take)
  */
 export function withDigest(text: string, maxChars: number, separator: string): string {
-  let end = Math.min(text.length, Math.max(0, maxChars - separator.length - DIGEST_CHARS));
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}${separator}${digestOf(text)}`;
+  const kept = cutText(text, Math.max(0, maxChars - separator.length - DIGEST_CHARS));
+  return `${kept}${separator}${digestOf(text)}`;
 }
 
 /**

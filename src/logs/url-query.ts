@@ -1,3 +1,5 @@
+import { cutText } from '../internal/cut-text.js';
+
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
  * conventions hide their values in `url.query` and `url.full`, and so do logged URLs.
@@ -82,7 +84,7 @@ const AUTHORITY_END = /[/?#\s"'<>`]/;
  * since a backend may refuse a longer value (New Relic's OTLP intake past 4,095 characters).
  */
 export function cutHidingAuthority(text: string, max: number): string {
-  const cut = text.slice(0, max);
+  const cut = cutText(text, max);
   const scheme = cut.lastIndexOf('://');
   if (scheme === -1 || AUTHORITY_END.test(cut.slice(scheme + 3))) return cut;
   return `${cut.slice(0, scheme + 3)}[Redacted]`.slice(0, max);

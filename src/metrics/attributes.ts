@@ -1,4 +1,5 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { cutText } from '../internal/cut-text.js';
 import type { DropCounter } from '../internal/drops.js';
 
 function validArrayValue(v: unknown[]): boolean {
@@ -62,12 +63,11 @@ export function cleanAttributes(
  */
 function fitted(v: unknown, maxLength: number): AttributeValue | undefined {
   const t = typeof v;
-  if (t === 'string')
-    return (v as string).length > maxLength ? (v as string).slice(0, maxLength) : (v as string);
+  if (t === 'string') return cutText(v as string, maxLength);
   if (t === 'number' || t === 'boolean') return v as AttributeValue;
   if (!Array.isArray(v) || !validArrayValue(v)) return undefined;
   if (fittingArrayValue(v, maxLength)) return v as AttributeValue;
-  return v.map((item) => (typeof item === 'string' ? item.slice(0, maxLength) : item)) as AttributeValue;
+  return v.map((item) => (typeof item === 'string' ? cutText(item, maxLength) : item)) as AttributeValue;
 }
 
 /**

@@ -29,6 +29,28 @@ function protobufSpans(collector: OtlpCollector) {
   });
 }
 
+type JsonAttribute = {
+  key: string;
+  value: { stringValue?: string; arrayValue?: { values: { stringValue: string }[] } };
+};
+
+/** Every attribute the collector took in http/json requests of `signal`, at any depth. */
+function jsonAttributes(collector: OtlpCollector, signal: 'traces' | 'metrics'): JsonAttribute[] {
+  const out: JsonAttribute[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.key === 'string' && obj.value !== undefined) out.push(obj as unknown as JsonAttribute);
+    for (const v of Object.values(obj)) walk(v);
+  };
+  for (const r of collector.accepted(signal)) walk(r.json);
+  return out;
+}
+
 describe('otlp delivery', () => {
   let collector: OtlpCollector;
   beforeEach(async () => {
@@ -639,6 +661,46 @@ describe('otlp delivery', () => {
       vi.unstubAllEnvs();
       await audit.close();
     }
+  });
+
+  // 'a' then emoji: the 16th UTF-16 unit is the first half of an emoji.
+  const emojiTenant = `a${'😀'.repeat(20)}`;
+  const emojiCut = `a${'😀'.repeat(7)}`;
+
+  it('cuts a metric attribute at maxAttributeLength between characters, never inside an emoji', async () => {
+    const { obs } = startWithOtlp(
+      collector,
+      { signals: ['metrics'], protocol: 'http/json' },
+      { maxAttributeLength: 16 },
+    );
+    obs.metrics.counter('orders.placed').add(1, { tenant: emojiTenant, tags: ['x', emojiTenant] });
+    await obs.forceFlush();
+    const sent = jsonAttributes(collector, 'metrics');
+    expect(sent.find((a) => a.key === 'tenant')?.value.stringValue).toBe(emojiCut);
+    const list = sent.find((a) => a.key === 'tags')?.value.arrayValue?.values.map((v) => v.stringValue);
+    expect(list).toEqual(['x', emojiCut]);
+    expect(obs.drops()).toEqual({ truncated_attribute: 2 });
+  });
+
+  it('cuts a span attribute and status message at maxAttributeLength between characters, never inside an emoji', async () => {
+    const { obs } = startWithOtlp(
+      collector,
+      { signals: ['traces'], protocol: 'http/json' },
+      { maxAttributeLength: 16 },
+    );
+    obs.trace('checkout', (span) => {
+      span.setAttribute('tenant', emojiTenant);
+      span.setAttribute('tags', ['x', emojiTenant]);
+      span.setStatus({ code: 2, message: emojiTenant });
+    });
+    await obs.forceFlush();
+    const sent = jsonAttributes(collector, 'traces');
+    expect(sent.find((a) => a.key === 'tenant')?.value.stringValue).toBe(emojiCut);
+    const list = sent.find((a) => a.key === 'tags')?.value.arrayValue?.values.map((v) => v.stringValue);
+    expect(list).toEqual(['x', emojiCut]);
+    type Body = { resourceSpans: { scopeSpans: { spans: { status: { message: string } }[] }[] }[] };
+    const body = collector.accepted('traces')[0]?.json as Body;
+    expect(body.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.status.message).toBe(emojiCut);
   });
 });
 
