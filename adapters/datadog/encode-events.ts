@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import { HTTP_ERROR_RATE } from '../../src/anomaly/engine-series.js';
 import { timesExpected } from '../../src/anomaly/explain.js';
-import { outsideWindow, type TimeWindow } from '../../src/export/index.js';
+import { cutText, outsideWindow, type TimeWindow } from '../../src/export/index.js';
 import { tag } from './tags.js';
 
 const MAX_TITLE = 100;
@@ -26,7 +26,7 @@ function num(n: number): string {
 }
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+  return text.length <= max ? text : `${cutText(text, max - 3)}...`;
 }
 
 /** `GET /users/:id` for HTTP series, then the other attributes as `key=value` pairs in key order. */

@@ -1,4 +1,10 @@
-import { ItemTooLargeError, isDefaultLevel, type LogKeys, setField } from '../../src/export/index.js';
+import {
+  cutText,
+  ItemTooLargeError,
+  isDefaultLevel,
+  type LogKeys,
+  setField,
+} from '../../src/export/index.js';
 import { customLevelFields } from './log-format.js';
 
 /** Datadog truncates a single log above 1 MB; sightline cuts it first so the JSON stays whole. */
@@ -141,7 +147,7 @@ function shrink(full: Record<string, unknown>): string {
   );
   for (;;) {
     texts.forEach(([target, name, text], i) => {
-      target[name] = text.slice(0, budgets[i]);
+      target[name] = cutText(text, budgets[i]!);
     });
     const json = JSON.stringify(keep);
     if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
@@ -154,10 +160,10 @@ function shrink(full: Record<string, unknown>): string {
 
 /** A field a cut entry keeps, within {@link KEPT_CHARS}: a longer object or array as its JSON text, cut. */
 function short(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > KEPT_CHARS ? value.slice(0, KEPT_CHARS) : value;
+  if (typeof value === 'string') return cutText(value, KEPT_CHARS);
   if (typeof value !== 'object' || value === null) return value;
   const text = JSON.stringify(value);
-  return text.length > KEPT_CHARS ? text.slice(0, KEPT_CHARS) : value;
+  return text.length > KEPT_CHARS ? cutText(text, KEPT_CHARS) : value;
 }
 
 /**

@@ -181,6 +181,35 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(bodies[0]?.aggregation_key).toBe(bodies[1]?.aggregation_key);
   });
 
+  it('cuts the title and text between characters, never inside an emoji', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    const emit = (e: AnomalyEvent) =>
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(e);
+    // One unit more or less before the emoji, so that one of the two cuts falls inside one.
+    for (const lead of ['', 'a']) {
+      emit(
+        anomaly({
+          metric: 'orders.placed',
+          attributes: { tenant: `${lead}${'🚀'.repeat(60)}` },
+          explanation: `${lead}${'🚀'.repeat(2500)}`,
+        }),
+      );
+    }
+    await obs.forceFlush();
+    const requests = server.on('/api/v1/events');
+    expect(requests).toHaveLength(2);
+    const loneHalf = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    for (const r of requests) {
+      const body = JSON.parse(r.text) as { title: string; text: string };
+      expect(body.title.length).toBeLessThanOrEqual(100);
+      expect(body.title).toMatch(/🚀\.\.\.$/);
+      expect(body.title).not.toMatch(loneHalf);
+      expect(body.text.length).toBeLessThanOrEqual(4000);
+      expect(body.text).not.toMatch(loneHalf);
+    }
+  });
+
   it("groups a series' events from every replica under one aggregation key, and no other service's or environment's", async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const intake = server;

@@ -244,6 +244,20 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
   });
 
+  it('cuts a log over 1 MB between characters, never inside an emoji', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    // One unit more or less before the emoji, so that one of the two cuts falls inside one.
+    for (const lead of ['', 'a']) obs.log.info(`${lead}${'🚀'.repeat(400_000)}`);
+    await obs.forceFlush();
+    const entries = server.on('/api/v2/logs').flatMap((r) => JSON.parse(r.text) as Record<string, unknown>[]);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      expect(entry['sightline.truncated']).toBe(true);
+      expect(String(entry.message)).toMatch(/^a?(🚀)+$/u);
+    }
+  });
+
   it('counts a log cut to 1 MB as truncated_attribute, once even when a 413 splits its batch', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     // A 413 makes the batch go out in halves, each encoded again.
