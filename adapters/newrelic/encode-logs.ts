@@ -1,6 +1,6 @@
 import {
   type AdapterContext,
-  cutText,
+  cutUtf8,
   type EncodedBody,
   keepNamesApart,
   type LogKeys,
@@ -33,7 +33,7 @@ interface Budget {
 }
 
 /** New Relic keeps values beyond 4,094 characters as a blob up to 128 KB and cuts the rest. */
-export const MAX_LOG_VALUE_CHARS = 128 * 1024;
+export const MAX_LOG_VALUE_BYTES = 128 * 1024;
 const MAX_DEPTH = 4;
 
 // Dropped by the Log API (accountId, eventType, instrumentation.*), clashing with the record's own
@@ -195,9 +195,10 @@ const WHOLE = Number.POSITIVE_INFINITY;
 
 /** A value within the 128 KB New Relic keeps; `onCut` hears of a longer one, which is cut. */
 function withinBlob<T extends NrValue | undefined>(value: T, onCut: () => void): T | string {
-  if (typeof value !== 'string' || value.length <= MAX_LOG_VALUE_CHARS) return value;
-  onCut();
-  return cutText(value, MAX_LOG_VALUE_CHARS);
+  if (typeof value !== 'string') return value;
+  const cut = cutUtf8(value, MAX_LOG_VALUE_BYTES);
+  if (cut !== value) onCut();
+  return cut;
 }
 
 /** Takes a place for one more attribute; false, and counted, once none is left. */

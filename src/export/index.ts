@@ -21,7 +21,7 @@ export { setField } from './own-field.js';
 export { lineExpired, lineTime, outsideWindow, type TimeWindow } from './log-time.js';
 export { defaultLevelName, isDefaultLevel } from './log-levels.js';
 export { MAX_TIMER_MS } from '../internal/timer-ms.js';
-export { cutText } from '../internal/cut-text.js';
+export { cutText, cutUtf8 } from '../internal/cut-text.js';
 export type {
   ChannelLimits,
   ChannelOptions,

@@ -254,6 +254,22 @@ describe('newrelic logs', () => {
     expect(obs.stats().newrelic?.logs).toMatchObject({ produced: 3, delivered: 3, queued: 0 });
   });
 
+  it('cuts a message or value past the 128 KB New Relic keeps by its UTF-8 bytes, not its characters, between characters', async () => {
+    const { obs } = startWithNewRelic(intake, { logs: 'api' });
+    // 100,000 characters of three bytes each (300 KB), and 40,000 emoji of four (160 KB).
+    obs.log.info({ body: '😀'.repeat(40_000) }, '注'.repeat(100_000));
+    obs.log.info('注'.repeat(40_000));
+    await obs.forceFlush();
+
+    const logs = intake.accepted('logs').flatMap((r) => (r.json as LogBody[])[0]!.logs);
+    expect(logs[0]!.message).toBe('注'.repeat(43_690));
+    expect(logs[0]!.attributes!.body).toBe('😀'.repeat(32_768));
+    for (const text of [logs[0]!.message!, String(logs[0]!.attributes!.body)])
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(128 * 1024);
+    expect(logs[1]!.message).toBe('注'.repeat(40_000));
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('counts the attributes of a line past the 255 a record takes, nested ones too, once each', async () => {
     const { obs } = startWithNewRelic(intake, { logs: 'api' });
     // A 413 makes the batch go out in halves, each encoded again.
