@@ -1,5 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { cutDistinct, type HistogramPoint, type MetricPoint } from '../../src/export/index.js';
+import {
+  cutDistinct,
+  DIGEST_CHARS,
+  type HistogramPoint,
+  type MetricPoint,
+  withDigest,
+} from '../../src/export/index.js';
 import { tag } from './tags.js';
 
 /** Datadog `MetricIntakeType` values used here. */
@@ -61,17 +67,31 @@ export interface SeriesEncoder {
 /**
  * Makes a Datadog metric name: ASCII letters, digits, `_` and `.` (others become `_`), starting
  * with a letter, at most `maxChars` (200) characters: a longer one ends in `_` and a digest of the
- * whole, so names that share their first characters stay two metrics, and `onCut` hears of it.
- * `undefined` when nothing usable is left.
+ * whole, so names that share their first characters stay two metrics, and `onCut` hears of it. A
+ * name that loses letters or digits (of another script, accented, or before its first ASCII letter)
+ * ends in `_` and a digest of the name as recorded, so `orders.北京` and `orders.上海`, or
+ * `4xx.responses` and `5xx.responses`, stay two metrics. `undefined` when nothing usable is left.
  *
  * @example
  * metricName('http.server.request.duration'); // 'http.server.request.duration'
- * metricName('2xx responses');                 // 'xx_responses'
+ * metricName('orders-placed');                 // 'orders_placed'
+ * metricName('2xx responses');                 // 'xx_responses_9c1e…'
  */
 export function metricName(name: string, maxChars = MAX_NAME, onCut?: () => void): string | undefined {
-  let n = /^[A-Za-z][A-Za-z0-9_.]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_.]/g, '_');
-  n = n.replace(/^[^A-Za-z]+/, '');
-  if (n === '') return undefined;
+  let n = name;
+  let lossy = false;
+  if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(name)) {
+    // One `_` per UTF-16 unit, so the name's indexes still hold.
+    const replaced = name.replace(/[^A-Za-z0-9_.]/g, '_');
+    const start = replaced.search(/[A-Za-z]/);
+    if (start === -1) return undefined;
+    n = replaced.slice(start);
+    lossy = /[^\x00-\x7f]/.test(name) || /\d/.test(name.slice(0, start));
+  }
+  if (lossy) {
+    if (n.length > maxChars - 1 - DIGEST_CHARS) onCut?.();
+    return withDigest(n, maxChars, '_', name);
+  }
   if (n.length <= maxChars) return n;
   onCut?.();
   return cutDistinct(n, maxChars, '_');

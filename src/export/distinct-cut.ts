@@ -22,16 +22,17 @@ export function cutDistinct(text: string, maxChars: number, separator: string): 
 }
 
 /**
- * `text` ending in `separator` and a digest of the whole, its first characters kept as far as
- * `maxChars` allows: for text a backend will change (characters it does not take replaced), so
- * strings that differ only in what it changes stay distinct. A surrogate pair is never split.
+ * `text` ending in `separator` and a digest of `whole` (by default `text` itself), its first
+ * characters kept as far as `maxChars` allows: for text a backend will change (characters it does
+ * not take replaced, or left out), so strings that differ only in what it changes stay distinct. A
+ * surrogate pair is never split.
  *
  * @example
  * withDigest('北京', 1024, '~'); // '北京~5f2b…' (the caller then replaces what the backend does not take)
  */
-export function withDigest(text: string, maxChars: number, separator: string): string {
+export function withDigest(text: string, maxChars: number, separator: string, whole = text): string {
   const kept = cutText(text, Math.max(0, maxChars - separator.length - DIGEST_CHARS));
-  return `${kept}${separator}${digestOf(text)}`;
+  return `${kept}${separator}${digestOf(whole)}`;
 }
 
 /**

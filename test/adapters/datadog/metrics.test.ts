@@ -146,6 +146,26 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(obs.drops().truncated_attribute).toBe(3);
   });
 
+  it('keeps apart metrics whose names differ only in characters Datadog does not take, or in the digits they start with', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    obs.metrics.counter('orders.北京').add(2);
+    obs.metrics.counter('orders.上海').add(5);
+    obs.metrics.counter('4xx.responses').add(7);
+    obs.metrics.counter('5xx.responses').add(1);
+    obs.metrics.counter('orders-placed').add(3);
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => /^(orders|xx)/.test(String(s.metric)));
+    const byValue = new Map(sent.map((s) => [s.points[0].value as number, String(s.metric)]));
+    expect(sent).toHaveLength(5);
+    expect(new Set(sent.map((s) => s.metric)).size).toBe(5);
+    expect(byValue.get(2)).toMatch(/^orders\.___[0-9a-f]{16}$/);
+    expect(byValue.get(7)).toMatch(/^xx\.responses_[0-9a-f]{16}$/);
+    // A name that loses no letter or digit keeps its name: only punctuation became `_`.
+    expect(byValue.get(3)).toBe('orders_placed');
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
@@ -305,8 +325,11 @@ describe('datadog metrics → POST /api/v2/series', () => {
 describe('metric names and percentiles', () => {
   it('sanitises names as Datadog requires', () => {
     expect(metricName('http.server.request.duration')).toBe('http.server.request.duration');
-    expect(metricName('2xx responses/sec')).toBe('xx_responses_sec');
-    expect(metricName('ünïcode')).toBe('n_code');
+    expect(metricName('orders-placed/sec')).toBe('orders_placed_sec');
+    expect(metricName('_orders')).toBe('orders');
+    expect(metricName('2xx responses/sec')).toMatch(/^xx_responses_sec_[0-9a-f]{16}$/);
+    expect(metricName('ünïcode')).toMatch(/^n_code_[0-9a-f]{16}$/);
+    expect(metricName(`é${'b'.repeat(300)}`)?.length).toBe(200);
     expect(metricName('___')).toBeUndefined();
     expect(metricName(`a${'b'.repeat(300)}`)?.length).toBe(200);
   });
