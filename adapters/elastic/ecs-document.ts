@@ -10,7 +10,7 @@
  * carries one, which a logged MongoDB document would.
  */
 
-import { setField } from '../../src/export/index.js';
+import { keepNamesApart, setField } from '../../src/export/index.js';
 
 /** A JSON document under construction. */
 export type Doc = Record<string, unknown>;
@@ -210,12 +210,36 @@ function addLabel(labels: Doc, name: string, value: unknown): void {
   if (label !== undefined && fieldOf(labels, name) === undefined) setField(labels, name, label);
 }
 
-/** Copies attributes (metric series, anomaly events) into ECS `labels`. */
+/**
+ * Copies attributes (metric series, anomaly events) into ECS `labels`. Two names that come out the
+ * same (`http.route` and `http_route`) stay two labels, the one whose name changed ending in `_` and
+ * a digest of the name it was recorded with, so neither value overwrites the other and the series
+ * they tell apart stay apart.
+ */
 export function toLabels(attributes: Readonly<Record<string, unknown>>): Doc {
   const labels: Doc = {};
   for (const key in attributes) {
     const value = labelValue(attributes[key]);
-    if (value !== undefined) setField(labels, labelKey(key), value);
+    if (value === undefined) continue;
+    const name = labelKey(key);
+    if (fieldOf(labels, name) !== undefined) return labelsApart(attributes);
+    setField(labels, name, value);
   }
+  return labels;
+}
+
+/** {@link toLabels} for attributes two of whose names come out the same. */
+function labelsApart(attributes: Readonly<Record<string, unknown>>): Doc {
+  const keys: string[] = [];
+  const names: (string | undefined)[] = [];
+  for (const key in attributes) {
+    if (labelValue(attributes[key]) === undefined) continue;
+    keys.push(key);
+    names.push(labelKey(key));
+  }
+  keepNamesApart(keys, names, '_');
+  const labels: Doc = {};
+  for (let i = 0; i < keys.length; i++)
+    setField(labels, names[i] as string, labelValue(attributes[keys[i] as string]));
   return labels;
 }

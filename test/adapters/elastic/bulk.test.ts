@@ -103,6 +103,25 @@ describe('elastic _bulk delivery', () => {
     expect(obs.drops()).toEqual({ invalid_attribute: 1 });
   });
 
+  it('keeps apart series whose attribute names ECS labels write alike (http.route and http_route)', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const { obs } = startWithElastic(intake);
+    const orders = obs.metrics.counter('orders.placed');
+    orders.add(2, { 'http.route': '/a', http_route: 'v2' });
+    orders.add(5, { 'http.route': '/b', http_route: 'v2' });
+    await obs.forceFlush();
+    const docs = intake.docs('metrics-checkout-production').filter((d) => 'orders' in d);
+    const labels = docs.map((d) => JSON.stringify(d.labels));
+    expect(docs).toHaveLength(2);
+    expect(new Set(labels).size).toBe(2);
+    for (const d of docs) {
+      const values = Object.values(d.labels as Record<string, string>).sort();
+      expect(values).toEqual([(d.orders as { placed: number }).placed === 2 ? '/a' : '/b', 'v2']);
+      // The one recorded under the name ECS takes keeps it.
+      expect((d.labels as Record<string, string>).http_route).toBe('v2');
+    }
+  });
+
   it('keeps the fractions of a gauge and a histogram whose first values were whole numbers', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
