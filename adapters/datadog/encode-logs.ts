@@ -1,5 +1,6 @@
 import {
   cutText,
+  cutUtf8,
   ItemTooLargeError,
   isDefaultLevel,
   type LogKeys,
@@ -141,20 +142,23 @@ function shrink(full: Record<string, unknown>): string {
       if (typeof fields[name] === 'string') texts.push([kept, name, fields[name] as string]);
     if (texts.at(-1)?.[0] === kept || kept.type !== undefined) keep[key] = kept;
   }
-  let budgets = shares(
-    texts.map(([, , text]) => text.length),
-    Math.floor((MAX_LOG_BYTES - 4096) / 3),
-  );
+  const sizes = texts.map(([, , text]) => Buffer.byteLength(text));
+  // What the entry takes besides its texts, measured with them empty.
+  for (const [target, name] of texts) target[name] = '';
+  const rest = Buffer.byteLength(JSON.stringify(keep));
+  let room = MAX_LOG_BYTES - rest;
   for (;;) {
+    const budgets = shares(sizes, Math.max(0, room));
     texts.forEach(([target, name, text], i) => {
-      target[name] = cutText(text, budgets[i]!);
+      target[name] = cutUtf8(text, budgets[i]!);
     });
     const json = JSON.stringify(keep);
-    if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
-    if (budgets.every((budget) => budget === 0))
-      throw new ItemTooLargeError('a log entry over 1 MB even cut');
-    // Escapes (`\u0000` is six bytes for one unit) can still overflow: halve until it fits.
-    budgets = budgets.map((budget) => Math.floor(budget / 2));
+    const size = Buffer.byteLength(json);
+    if (size <= MAX_LOG_BYTES) return json;
+    if (room <= 0) throw new ItemTooLargeError('a log entry over 1 MB even cut');
+    // Escapes make texts longer as JSON (`"` and a line break take two bytes, a control character
+    // six): give them as much less room as they took more.
+    room = Math.floor((room * (MAX_LOG_BYTES - rest)) / (size - rest)) - 1;
   }
 }
 

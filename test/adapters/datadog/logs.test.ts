@@ -244,6 +244,23 @@ describe("logs: 'http' → POST /api/v2/logs", () => {
     expect(obs.stats().datadog?.logs?.dropped).toEqual({});
   });
 
+  it('keeps as much of a log cut to 1 MB as fits the megabyte, whatever its script', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
+    // A statement of 1.5 MB quoted in the message, in ASCII, then in Japanese (3 bytes a character).
+    obs.log.error({ err: new Error('deadlock') }, 'x'.repeat(1_500_000));
+    obs.log.error('注'.repeat(500_000));
+    await obs.forceFlush();
+    const entries = server.on('/api/v2/logs').flatMap((r) => JSON.parse(r.text) as Record<string, any>[]);
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) {
+      const bytes = Buffer.byteLength(JSON.stringify(entry));
+      expect(bytes).toBeLessThanOrEqual(1_000_000);
+      expect(bytes).toBeGreaterThan(990_000);
+    }
+    expect(entries[0]?.err).toMatchObject({ type: 'Error', message: 'deadlock' });
+  });
+
   it('cuts a log over 1 MB between characters, never inside an emoji', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, { logs: 'http', metrics: 'none', events: false });
