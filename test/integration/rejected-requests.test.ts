@@ -2,10 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressMiddleware } from '../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
+import { watchRejectedRequests } from '../../src/integrations/shared/rejected-requests.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
   close,
@@ -154,6 +155,53 @@ describe('requests the HTTP server refuses before any handler runs', () => {
     upload.write('part');
     await new Promise((resolve) => upload.on('close', resolve));
     expect(await rejected()).toEqual(before);
+    await close(server);
+  });
+});
+
+describe('two copies of sightline on one server (its ESM and CommonJS builds, or two versions)', () => {
+  /** A second copy of the module, as the other build of the package loads it. */
+  async function secondCopy() {
+    vi.resetModules();
+    return import('../../src/integrations/shared/rejected-requests.js');
+  }
+
+  /** The status line answered, or 'left open' when the connection is still open a second later. */
+  function answer(base: string): Promise<string | undefined> {
+    return Promise.race([
+      rawExchange(base, MALFORMED),
+      new Promise<string>((resolve) => setTimeout(resolve, 1000, 'left open')),
+    ]);
+  }
+
+  it('answers a refused request as Node does, once, and counts it once', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    watchRejectedRequests(server, () => obs);
+    (await secondCopy()).watchRejectedRequests(server, () => obs);
+    const base = await listen(server);
+    const before = await rejected();
+    expect(await answer(base)).toBe('HTTP/1.1 400 Bad Request');
+    const after = await rejected();
+    expect((after.HPE_INVALID_HEADER_TOKEN ?? 0) - (before.HPE_INVALID_HEADER_TOKEN ?? 0)).toBe(1);
+    await close(server);
+  });
+
+  it('answers once a copy that keeps watched servers apart listens too', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    watchRejectedRequests(server, () => undefined);
+    // A copy of another version, which does not share the first one's record of servers watched.
+    const slots = Object.getOwnPropertySymbols(globalThis).filter((s) =>
+      String(s.description).includes('rejected'),
+    );
+    const kept = slots.map((s) => [s, (globalThis as Record<symbol, unknown>)[s]] as const);
+    for (const s of slots) delete (globalThis as Record<symbol, unknown>)[s];
+    try {
+      (await secondCopy()).watchRejectedRequests(server, () => undefined);
+    } finally {
+      for (const [s, v] of kept) (globalThis as Record<symbol, unknown>)[s] = v;
+    }
+    const base = await listen(server);
+    expect(await answer(base)).toBe('HTTP/1.1 400 Bad Request');
     await close(server);
   });
 });

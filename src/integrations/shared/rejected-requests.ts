@@ -25,7 +25,31 @@ type ClientSocket = {
   destroy(error?: Error): unknown;
 };
 
-const watched = new WeakSet<object>();
+/**
+ * The servers watched, on a global slot: the ESM and CommonJS builds of the package, each loaded
+ * by a part of the app, count a server's refusals once between them.
+ */
+const WATCHED = Symbol.for('sightline.http.rejectedRequests.watched.v1');
+/**
+ * Marks sightline's listener, whatever copy of the package added it (another version does not
+ * share the slot above): when sightline's listeners are a server's only ones, the first answers,
+ * as each waiting for another to would leave the socket open and unanswered.
+ */
+const LISTENER = Symbol.for('sightline.http.rejectedRequests.listener');
+
+function watchedServers(): WeakSet<object> {
+  const holder = globalThis as unknown as Record<symbol, WeakSet<object> | undefined>;
+  holder[WATCHED] ??= new WeakSet();
+  return holder[WATCHED];
+}
+
+/** Whether no listener of the server's other than sightline's answers, this one the first. */
+function answersAlone(server: http.Server, listener: unknown): boolean {
+  if (server.listenerCount('clientError') === 1) return true;
+  const listeners = server.listeners('clientError') as Array<{ [LISTENER]?: true }>;
+  return listeners[0] === listener && listeners.every((l) => l[LISTENER] === true);
+}
+
 const counters = new WeakMap<Sightline, Counter>();
 
 function rejectedCounter(obs: Sightline): Counter {
@@ -45,15 +69,17 @@ function rejectedCounter(obs: Sightline): Counter {
  * handler runs, which no span or request metric sees: malformed ones (400), headers too large
  * (431), a request whose headers or body did not come in time (`headersTimeout`,
  * `requestTimeout`: 408), a slowloris' or a broken client's. Node tells them on the server's
- * 'clientError' event only. A listener there takes Node's answer away, so while this one is the
+ * 'clientError' event only. A listener there takes Node's answer away, so while sightline's is the
  * only listener it answers as Node does; beside the app's or Fastify's it only counts. A client's
  * reset is no refusal, and a request already handed to the app is recorded by its own span.
  * Once per server: nothing per request.
  */
 export function watchRejectedRequests(server: unknown, instance: () => Sightline | undefined): void {
-  if (!(server instanceof http.Server || server instanceof https.Server) || watched.has(server)) return;
+  if (!(server instanceof http.Server || server instanceof https.Server)) return;
+  const watched = watchedServers();
+  if (watched.has(server)) return;
   watched.add(server);
-  server.on('clientError', function sightlineRejected(this: http.Server, error: unknown, socket: unknown) {
+  const listener = function sightlineRejected(this: http.Server, error: unknown, socket: unknown) {
     const s = socket as ClientSocket;
     const code = (error as { code?: unknown } | null | undefined)?.code;
     const refused =
@@ -70,8 +96,10 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
         // Counting never stands in the way of the answer.
       }
     }
-    if (this.listenerCount('clientError') === 1) answerAsNode(error, s, code);
-  });
+    if (answersAlone(this, listener)) answerAsNode(error, s, code);
+  };
+  Object.defineProperty(listener, LISTENER, { value: true });
+  server.on('clientError', listener);
 }
 
 /** Node's own handling of a client error, which a 'clientError' listener replaces. */
