@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -54,13 +54,17 @@ async function refusals(base: string) {
     await rawExchange(base, OVERSIZE_HEADERS),
     await rawExchange(base, STALLED_HEADERS),
   ];
+  return { answers, counted: await countedSince(before) };
+}
+
+/** The rejections counted since `before`, by error.type. */
+async function countedSince(before: Record<string, number>): Promise<Record<string, number>> {
   const after = await rejected();
-  const counted = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(after)
       .map(([type, n]) => [type, n - (before[type] ?? 0)])
       .filter(([, n]) => n !== 0),
   );
-  return { answers, counted };
 }
 
 const COUNTED = { HPE_INVALID_HEADER_TOKEN: 1, HPE_HEADER_OVERFLOW: 1, ERR_HTTP_REQUEST_TIMEOUT: 1 };
@@ -155,6 +159,35 @@ describe('requests the HTTP server refuses before any handler runs', () => {
     upload.write('part');
     await new Promise((resolve) => upload.on('close', resolve));
     expect(await rejected()).toEqual(before);
+    await close(server);
+  });
+
+  it('counts by the request the connection was reading: not an answered upload’s body, a request piped behind one', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // Turned away before its body is read, as an auth check does.
+    app.post('/upload', (_req, res) => {
+      res.status(401).send('no');
+    });
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.send('slow'), 100);
+    });
+    const server = http.createServer(TIMEOUTS, app);
+    const base = await listen(server);
+    const { port } = server.address() as AddressInfo;
+    const before = await rejected();
+    // The upload's body goes on coming, too slowly to be whole in time: the app answered it.
+    const upload = net.connect(port, '127.0.0.1');
+    upload.on('error', () => {});
+    upload.write('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\npart');
+    const trickle = setInterval(() => upload.writable && upload.write('x'), 50);
+    await new Promise((resolve) => upload.on('close', resolve));
+    clearInterval(trickle);
+    // A malformed request sent behind one the app is still answering: never handed to the app.
+    expect(await rawExchange(base, `GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n${MALFORMED}`)).toBe(
+      'HTTP/1.1 400 Bad Request',
+    );
+    expect(await countedSince(before)).toEqual({ HPE_INVALID_HEADER_TOKEN: 1 });
     await close(server);
   });
 });

@@ -21,6 +21,8 @@ type ClientSocket = {
   destroyed?: boolean;
   // The response in flight on the connection, as Node's own default handling reads it.
   _httpMessage?: { _headerSent?: boolean } | null;
+  // The request the connection's parser read last, until its body has been read or dropped.
+  parser?: { incoming?: { complete?: boolean } | null } | null;
   write(data: string): unknown;
   destroy(error?: Error): unknown;
 };
@@ -84,7 +86,11 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
     const code = (error as { code?: unknown } | null | undefined)?.code;
     const refused =
       typeof code === 'string' && (code === 'ERR_HTTP_REQUEST_TIMEOUT' || PARSE_ERROR.test(code));
-    if (refused && s._httpMessage == null) {
+    // Whether the request was handed to the app is the parser's to tell, not the response in
+    // flight: one the app answered before its body came whole has none, and one sent behind a
+    // request still being answered was never handed over.
+    const incoming = s.parser?.incoming;
+    if (refused && (incoming == null || incoming.complete === true)) {
       try {
         const obs = instance();
         if (obs !== undefined)
