@@ -1185,6 +1185,45 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('names a request by what its error handler rejects with when that is no Error of this realm', async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify);
+    // A template rendered in a vm sandbox fails with that realm's error; some clients reject with
+    // the JSON error body they were answered. Fastify takes either for an error all the same.
+    for (const [path, failure] of [
+      ['/handler-rejected-foreign', foreignError],
+      ['/handler-rejected-object', objectError],
+    ] as const) {
+      await local.register(async (child) => {
+        child.setErrorHandler(async () => {
+          throw failure;
+        });
+        child.get(path, async () => {
+          throw Object.assign(new RangeError('bad sku'), { statusCode: 400 });
+        });
+      });
+    }
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const seen = [];
+    for (const path of ['/handler-rejected-foreign', '/handler-rejected-object']) {
+      const reply = await request(url, path);
+      const [span] = await waitForSpans(obs, memory, server(path));
+      seen.push([
+        path,
+        reply.status,
+        span!.attributes['http.response.status_code'],
+        span!.attributes['error.type'],
+        span!.events.filter((e) => e.name === 'exception').map((e) => e.attributes?.['exception.type']),
+      ]);
+    }
+    expect(seen).toEqual([
+      ['/handler-rejected-foreign', 500, 500, 'SyntaxError', ['RangeError', 'SyntaxError']],
+      ['/handler-rejected-object', 500, 500, 'E_QUOTA', ['RangeError', 'E_QUOTA']],
+    ]);
+    await local.close();
+  });
+
   it('traces a request once when a plugin registers it again, and counts it out of active_requests', async () => {
     const local = Fastify();
     await local.register(sightlineFastify, { accessLog: false });

@@ -341,8 +341,8 @@ function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequ
   if (typeof send !== 'function') return;
   reply.send = function sightlineSend(this: FastifyReplyLike, ...args: unknown[]) {
     const payload = args[0];
-    // Fastify takes an Error for one, and ignores what is sent after the reply.
-    if (payload instanceof Error && this.sent !== true) {
+    // Fastify ignores what is sent after the reply.
+    if (this.sent !== true && takenForError(this, payload)) {
       try {
         tracked.recordError(payload);
       } catch {
@@ -351,6 +351,17 @@ function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequ
     }
     return Reflect.apply(send, this, args);
   };
+}
+
+/**
+ * Whether Fastify takes what `reply.send()` is given for an error: an Error of this realm, or
+ * whatever an error handler rejected with (a vm sandbox's error, a client's plain-object
+ * rejection), which Fastify flags on the reply under a symbol of its own. Asked on errors only.
+ */
+function takenForError(reply: object, payload: unknown): boolean {
+  if (payload instanceof Error) return true;
+  const flag = Object.getOwnPropertySymbols(reply).find((key) => key.description === 'fastify.reply.isError');
+  return flag !== undefined && (reply as Record<symbol, unknown>)[flag] === true;
 }
 
 /**
