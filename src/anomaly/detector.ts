@@ -231,7 +231,10 @@ enum K {
    * Scaled with the likelihood cut-off, so higher sensitivity also accepts weaker points.
    */
   minSurprise = 3,
-  /** Points after accepting a level change during which a return to the old level undoes it. */
+  /**
+   * Points after accepting a level change during which a return to the old level undoes it; a day
+   * of points for a change between levels off zero once a profile is in use.
+   */
   revertWindow = 60,
   surpriseFade = 0.25,
   /**
@@ -778,7 +781,13 @@ export class StreamingDetector implements Detector {
       const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(p, wi);
       const now = (m === 0 ? s[F.lvlA]! : s[F.lvlB]!) + seasonal;
       const old = (m === 0 ? s[F.prevA]! : s[F.prevB]!) + seasonal;
-      this.revertRun = Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
+      // Past the first hour, a return must also leave the band of the level it left: a lasting
+      // step followed through the hours since (twice the orders, whose step is smaller at night
+      // than at noon) comes near the old level only as the level takes it in.
+      const leaves =
+        n - this.acceptedAt <= K.revertWindow ||
+        Math.abs(y - now) > K.bandK * 1.2533 * (m === 0 ? s[F.maeA]! : s[F.maeB]!);
+      this.revertRun = leaves && Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
       if (this.revertRun >= K.recoverPoints) {
         s[F.lvlA] = s[F.prevA]!;
         s[F.lvlB] = s[F.prevB]!;
@@ -795,6 +804,10 @@ export class StreamingDetector implements Detector {
           }
         }
         this.revertLeft = 0;
+        // The points of the return were judged against the level it left, and stay in the short
+        // windows' means and variance a while: they must not open an episode of their own (a
+        // variance change at the end of an afternoon's peak), as the change's alert was the one.
+        this.cooldownLeft = Math.max(this.cooldownLeft, Math.min(o.cooldown, K.slowSpan));
       }
     }
     const predA = s[F.lvlA]!;
@@ -1350,7 +1363,14 @@ export class StreamingDetector implements Detector {
         }
         s[F.prevA] = s[F.lvlA]!;
         s[F.prevB] = s[F.lvlB]!;
-        this.revertLeft = K.revertWindow;
+        // A profile's seasonal level is the series' baseline at any time of day, so a return to it
+        // is known as one for a day (a campaign's afternoon at three times the orders, reported
+        // once, not again as a fall at its end); the flat level follows the time of day and is the
+        // baseline only shortly after. A change from or to zero (an outage, a surge from idle) is
+        // judged by the rules for those.
+        const toZero = Math.abs(s[F.fastA]! - zeroY) <= K.bandK * sigA;
+        this.revertLeft =
+          model === 0 || fromZero || toZero ? K.revertWindow : Math.max(K.revertWindow, perDay);
         this.revertRun = 0;
         this.acceptedAt = n;
         s[F.lvlA] = s[F.fastA]!;

@@ -775,6 +775,34 @@ describe('the anomaly engine', () => {
     },
   );
 
+  it('reports a campaign peak of hours on a daily pattern once, not its end as a fall', () => {
+    // Orders with a daily shape for ten days, then three times as many from noon to 18:00 (a
+    // campaign, a month-end): the end of the peak, back at the usual orders of the evening, was
+    // reported as a drift down to a quarter of the expected on 16 of 16 runs, now on 6.
+    const peak = 10 * DAY_CYCLES + 12 * 60;
+    const heard: string[] = [];
+    let peaks = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const { heard: events, feed } = minuteEngine('orders.placed', 'counter');
+      const rand = prng(seed);
+      for (let i = 0; i < peak + 2 * DAY_CYCLES; i++) {
+        const usual = 2 + 40 * dailyShape(i);
+        feed(i, poisson(rand, i >= peak && i < peak + 360 ? 3 * usual : usual));
+      }
+      for (const e of events) {
+        const at = (e.time - T0) / MINUTE - peak;
+        if (at >= 0 && at < 10 && e.observed > e.expected) peaks++;
+        else
+          heard.push(
+            `seed ${seed}: ${e.kind} ${e.observed > e.expected ? 'up' : 'down'} ${at} min after the peak began`,
+          );
+      }
+    }
+    expect(peaks).toBe(16);
+    // The runs left are those that follow the day with the flat level, not the daily profile.
+    expect(heard.length).toBeLessThanOrEqual(6);
+  });
+
   it('reports a memory leak that the baseline follows, once, as a drift from the level before it', () => {
     // A heap gauge with a GC sawtooth for three days, then leaking 5 MB an hour: the baseline
     // follows the rise, and the sawtooth is above any band only now and then.

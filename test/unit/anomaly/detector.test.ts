@@ -644,6 +644,30 @@ describe('after a burst', () => {
     expect(short).toEqual([]);
   });
 
+  it('reports a campaign peak of hours on a daily pattern once, not again when it ends', () => {
+    // Orders with a daily shape at a point a minute for ten days, then three times as many from
+    // noon to 18:00 (a campaign, a month-end): the peak is taken for the level after a few points,
+    // and its end, hours later, was reported as a drift on 16 of 16 runs, as the level before it
+    // was restored only within an hour of taking it; now on 4.
+    const peak = 10 * 1440 + 12 * 60;
+    const heard: string[] = [];
+    let peaks = 0;
+    for (let seed = 1; seed <= 16; seed++) {
+      const rand = prng(seed);
+      const d = createDetector();
+      for (let i = 0; i < peak + 2 * 1440; i++) {
+        const usual = 2 + 40 * dailyShape((i % 1440) / 5);
+        const r = d.update(poisson(rand, i >= peak && i < peak + 360 ? 3 * usual : usual), T0 + i * MINUTE);
+        if (!r.episodeStart || i < peak) continue;
+        if (i < peak + 10) peaks++;
+        else heard.push(`seed ${seed}: ${r.kind} ${i - peak} min after the peak began`);
+      }
+    }
+    expect(peaks).toBe(16);
+    // The runs left are those that follow the day with the flat level, not the daily profile.
+    expect(heard.length).toBeLessThanOrEqual(4);
+  });
+
   it('reports a latency doubling three hours after a short burst it undid, as without the burst', () => {
     // A p95 at 30 ms jumps to 6 s for 15 minutes: the jump is accepted as the new level, with its
     // noise scale widened to the new level's, and undone when the latency comes back. The widened
