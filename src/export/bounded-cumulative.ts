@@ -67,6 +67,21 @@ function earlier(a: HrTime, b: HrTime): HrTime {
   return a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]) ? a : b;
 }
 
+/**
+ * The latest end time of this collection's points. The metric producers (the HTTP durations) are
+ * collected after the SDK has taken its end time and run the observable callbacks, and start their
+ * next points at their own: from the SDK's, theirs would take in the end of the window before.
+ */
+function latestEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefined {
+  let latest: HrTime | undefined;
+  for (const sm of scopeMetrics)
+    for (const m of sm.metrics) {
+      const end = m.dataPoints[0]?.endTime;
+      if (end !== undefined && (latest === undefined || earlier(latest, end) === latest)) latest = end;
+    }
+  return latest;
+}
+
 function addHistogram(into: Histogram, delta: Histogram): Histogram {
   const counts =
     into.buckets.counts.length === delta.buckets.counts.length
@@ -271,7 +286,7 @@ export function boundedCumulative(
         }));
         addIdle(scopeMetrics, seen);
         converted = { resource: metrics.resource, scopeMetrics };
-        previousEnd = collectionEnd(metrics.scopeMetrics) ?? previousEnd;
+        previousEnd = latestEnd(metrics.scopeMetrics) ?? previousEnd;
       } catch {
         converted = metrics;
       }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CollectionTruth, recordWorkload } from '../../helpers/wire-workload.js';
+import { httpServerInstruments } from '../../../src/integrations/shared/instruments.js';
 import { LICENSE_KEY, startWithNewRelic, stopSightline } from './helpers.js';
 import { type NrIntake, startNrIntake } from './intake-server.js';
 
@@ -94,5 +95,35 @@ describe('newrelic: Metric API values against a seeded workload', () => {
       for (const m of got.values())
         if (m.type !== 'gauge') windowEnd.set(m.name, m.timestamp + m['interval.ms']!);
     }
+  });
+});
+
+describe('newrelic: the windows of the HTTP durations', () => {
+  // The HTTP durations are collected after the SDK's instruments, observable callbacks run in
+  // between: a window started at the SDK's end of the collection before took in the end of the
+  // one before it.
+  it('follow each other when an observable callback takes a while', async () => {
+    intake = await startNrIntake({ licenseKey: LICENSE_KEY });
+    const { obs } = startWithNewRelic(intake);
+    obs.metrics.observableGauge('wv.pool', {}, (result) => {
+      const until = Date.now() + 40;
+      while (Date.now() < until);
+      result.observe(1);
+    });
+    const { duration } = httpServerInstruments(obs);
+    const attributes = () => ({ 'http.request.method': 'GET', 'http.route': '/orders' });
+    for (let c = 0; c < 3; c++) {
+      duration.record(0.01, 'GET /orders', attributes);
+      await obs.forceFlush();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const windows = intake
+      .accepted('metrics')
+      .flatMap((r) => (r.json as { metrics: NrMetric[] }[]).flatMap((b) => b.metrics))
+      .filter((m) => m.name === 'http.server.request.duration')
+      .map((m) => [m.timestamp, m.timestamp + m['interval.ms']!]);
+    expect(windows).toHaveLength(3);
+    for (let c = 1; c < windows.length; c++)
+      expect(windows[c]![0]! - windows[c - 1]![1]!, `window ${c} start`).toBe(0);
   });
 });
