@@ -21,6 +21,8 @@ interface Series {
   collection: number;
   /** The collection it last had points in; a delta stream's series are in this order, the longest idle first. */
   recorded: number;
+  /** The end of its last point. */
+  end?: HrTime;
 }
 
 interface Stream {
@@ -177,6 +179,12 @@ export function boundedCumulative(
     const points = metric.dataPoints;
     const keys = points.map((dp) => attributesKey(dp.attributes));
     const frees = !cumulative && !keepIdle;
+    // The SDK takes an observable sum's delta from the value observed last, in whichever
+    // collection that was, and starts it at this one where the series had no point in the one
+    // before: its window starts where the series' last point ended.
+    const type = (metric.descriptor as { type?: InstrumentType }).type;
+    const observed =
+      type === InstrumentType.OBSERVABLE_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER;
     // Before any new series asks for a place: the ones recorded again keep theirs, whatever their order.
     if (frees) for (const k of keys) moveRecorded(series, k);
     for (let i = 0; i < points.length; i++) {
@@ -195,7 +203,8 @@ export function boundedCumulative(
           metric.dataPointType === DataPointType.HISTOGRAM
             ? copyHistogram(dp.value as Histogram)
             : (dp.value as number);
-        const startTime = cumulative ? dp.startTime : earlier(previousEnd, dp.startTime);
+        const from = observed ? (existing?.end ?? previousEnd) : previousEnd;
+        const startTime = cumulative ? dp.startTime : earlier(from, dp.startTime);
         series.set(k, { attributes, startTime, value, collection, recorded: collection });
         continue;
       }
@@ -234,12 +243,15 @@ export function boundedCumulative(
   const report = (stream: Stream, endTime: HrTime | undefined): MetricData => {
     const series = [...stream.series.values()];
     const reported = stream.cumulative ? series : series.filter((s) => s.collection === collection);
-    const dataPoints = reported.map((s) => ({
-      attributes: s.attributes,
-      startTime: s.startTime,
-      endTime: endTime ?? s.startTime,
-      value: typeof s.value === 'number' ? s.value : copyHistogram(s.value),
-    }));
+    const dataPoints = reported.map((s) => {
+      s.end = endTime ?? s.startTime;
+      return {
+        attributes: s.attributes,
+        startTime: s.startTime,
+        endTime: s.end,
+        value: typeof s.value === 'number' ? s.value : copyHistogram(s.value),
+      };
+    });
     return {
       ...stream.metric,
       aggregationTemporality: stream.cumulative
