@@ -1,5 +1,5 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import { type ExportResult, hrTime, type InstrumentationScope } from '@opentelemetry/core';
+import { type ExportResult, type InstrumentationScope, millisToHrTime } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   DataPointType,
@@ -63,6 +63,14 @@ function collectionEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefine
   for (const sm of scopeMetrics)
     for (const m of sm.metrics) if (m.dataPoints[0]) return m.dataPoints[0].endTime;
   return undefined;
+}
+
+/**
+ * Now, as the SDK times its points: by the wall clock, which `hrTime()` (the monotonic clock from
+ * the process's start) is behind by as long as the machine slept or the clock was set forward.
+ */
+function wallClock(): HrTime {
+  return millisToHrTime(Date.now());
 }
 
 function earlier(a: HrTime, b: HrTime): HrTime {
@@ -158,7 +166,7 @@ export function boundedCumulative(
   // Where this collection's delta points start: the SDK starts a series that had no points in the
   // collection before at its first recording, which gives its count a window of that series' own
   // (a rate of a count over its last second, where it covers the whole interval).
-  let previousEnd: HrTime = hrTime();
+  let previousEnd: HrTime = wallClock();
 
   const accumulate = (
     scope: InstrumentationScope,
@@ -264,7 +272,7 @@ export function boundedCumulative(
   /** Adds the streams this cycle did not touch, each under its own scope. */
   const addIdle = (scopeMetrics: ScopeMetrics[], seen: Set<Stream>): void => {
     if (seen.size === streams.size) return;
-    const endTime = collectionEnd(scopeMetrics) ?? hrTime();
+    const endTime = collectionEnd(scopeMetrics) ?? wallClock();
     const byScope = new Map(scopeMetrics.map((sm) => [scopeKey(sm.scope), sm]));
     for (const stream of streams.values()) {
       if (seen.has(stream) || stream.series.size === 0 || !stream.cumulative) continue;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import { type CollectionTruth, recordWorkload } from '../../helpers/wire-workload.js';
 import { KEY, start } from './helpers.js';
@@ -117,6 +117,24 @@ describe('datadog: the interval of a count', () => {
     expect(intervals('b').sort()).toEqual(['wv.latency.count', 'wv.latency.sum', 'wv.orders']);
     for (const s of counts.filter((s) => s.interval! > 1))
       expect(Math.abs(s.interval! - window)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('datadog: the interval of the first count', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // The SDK times its points by the wall clock: a first window started by the monotonic one,
+  // which a machine asleep or a clock set forward leaves behind, was that much longer.
+  it('is the time since init() when the wall clock is ahead of the monotonic one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 3_600_000 });
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { histograms: { percentiles: [] } });
+    obs.metrics.counter('wv.orders').add(1, { tenant: 'a' });
+    await obs.forceFlush();
+    const counts = seriesOf(server, 0, server.on('/api/v2/series').length).filter((s) => s.type === 1);
+    expect(counts.map((s) => [s.metric, s.interval])).toEqual([['wv.orders', 1]]);
   });
 });
 
