@@ -41,6 +41,23 @@ export interface LoggerOptions {
 const EMPTY = Object.freeze({});
 
 /**
+ * pino's time field in ISO form. `toISOString()` costs about 0.35 us, ten times `Date.now()`, and a
+ * busy service writes many lines within a millisecond: the text is made once per millisecond.
+ */
+function isoTimestamp(timeKey: string): () => string {
+  let lastMs = Number.NaN;
+  let last = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      last = `,${timeKey}:"${new Date(ms).toISOString()}"`;
+      lastMs = ms;
+    }
+    return last;
+  };
+}
+
+/**
  * Builds the pino logger behind `obs.log`: trace correlation through a mixin, level names rather
  * than numbers (every backend reads names), redaction by key, and a guard so a value that cannot
  * be serialised costs the line, never the caller.
@@ -51,10 +68,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const levelObjects: Record<string, Record<string, string>> = {};
   const levelFields = options.formats.find((f) => f.levelKey !== undefined)?.levelFields;
   const timeKey = JSON.stringify(keys.timeKey);
-  const timestamp =
-    keys.timeFormat === 'iso'
-      ? () => `,${timeKey}:"${new Date().toISOString()}"`
-      : () => `,${timeKey}:${Date.now()}`;
+  const timestamp = keys.timeFormat === 'iso' ? isoTimestamp(timeKey) : () => `,${timeKey}:${Date.now()}`;
 
   const isSensitive = createKeyMatcher(options.redactKeys);
   const redact = createRedactor(isSensitive);
