@@ -283,6 +283,26 @@ describe('log lines shaped by another adapter', () => {
     });
   });
 
+  it('gives each line its own time when lines in a row carry the same, another, or no valid one', () => {
+    const keys: LogKeys = { messageKey: 'msg', levelKey: 'level', timeKey: 'time', timeFormat: 'iso' };
+    const now = Date.UTC(2024, 4, 1);
+    const timeOf = (time: unknown) =>
+      logLineToDoc(JSON.stringify({ msg: 'x', time }), keys, identity, stream, now)['@timestamp'];
+    const at = '2024-05-01T12:00:00.123Z';
+    expect([timeOf(at), timeOf(at), timeOf(Date.parse(at)), timeOf(Date.parse(at))]).toEqual([
+      at,
+      at,
+      at,
+      at,
+    ]);
+    expect(timeOf('garbage')).toBe('2024-05-01T00:00:00.000Z');
+    expect(timeOf(null)).toBe('2024-05-01T00:00:00.000Z');
+    expect(timeOf('2024-05-01T12:00:00.124Z')).toBe('2024-05-01T12:00:00.124Z');
+    // A time written with an offset reads as the instant it names.
+    expect(timeOf('2024-05-01T14:00:00.123+02:00')).toBe(at);
+    expect(timeOf('2024-05-01T14:00:00.123+02:00')).toBe(at);
+  });
+
   it('keeps a line that is not JSON as the message, and guards against empty and deep keys', () => {
     const keys: LogKeys = { messageKey: 'msg', levelKey: 'level', timeKey: 'time', timeFormat: 'epoch' };
     const now = Date.UTC(2024, 4, 1);
