@@ -10,6 +10,8 @@ export const LINE_SHAPE = Symbol.for('sightline.logs.lineShape');
 export interface LineShape {
   /** The correlation fields the logger's mixin adds inside a span with this context. */
   correlation(sc: SpanContext): Record<string, unknown>;
+  /** The logger's mixin: the correlation fields of the span active when it is called. */
+  mixin?: () => object;
   /** The key as pino's formatters would write it (reserved names move to `log.<name>`), or undefined when it could be redacted. */
   keyOf(key: string): string | undefined;
   drops: DropCounter;

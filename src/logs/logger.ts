@@ -137,6 +137,7 @@ export function createLogger(options: LoggerOptions): Logger {
   installFastPath(logger, drops, redact);
   const shape: LineShape = {
     correlation,
+    mixin,
     keyOf: (key) =>
       // pino's path redaction runs inside its serialiser: with any path set, only pino writes lines.
       options.redactPaths.length > 0 || isSensitive(key) ? undefined : (owned.get(key)?.name ?? key),
@@ -184,14 +185,27 @@ export function boundCorrelationMixin(
   // Missing from pino's type declarations.
   const key = (pinoSymbolsOf(child) as unknown as Record<string, symbol | undefined>).mixinMergeStrategySym;
   const strategy = key === undefined ? undefined : (child as Record<symbol, unknown>)[key];
+  const ours = strategy === mergeMixin;
+  // Made for every request's logger, it depends on the names only, which are the same request
+  // after request: made once, it saves most of a microsecond per request.
+  const id = `${ours ? 'm' : 'p'}${names.join('\u0000')}`;
+  let mixin = boundMixins.get(id);
+  if (mixin !== undefined) return mixin;
+  Object.freeze(names);
   // sightline's merge never writes into the answer; another's (pino's default) merges the line
   // into it, and is given a fresh one per line.
   const answer = Object.freeze({ [BOUND]: names });
-  const mixin = strategy === mergeMixin ? () => answer : () => ({ [BOUND]: names });
+  mixin = ours ? () => answer : () => ({ [BOUND]: names });
   // Its children's bindings follow the request's correlation fields in every line they write.
   Object.defineProperty(mixin, BOUND, { value: names });
+  if (boundMixins.size < MAX_BOUND_MIXINS) boundMixins.set(id, mixin);
   return mixin;
 }
+
+// The mixins made by boundCorrelationMixin, by their names and merge. A process has a few sets
+// of correlation fields (one per line shape); the bound only guards against a caller's odd fields.
+const MAX_BOUND_MIXINS = 64;
+const boundMixins = new Map<string, () => object>();
 
 /**
  * The bindings of a child of `parent`: under a request's logger, one named like the request's

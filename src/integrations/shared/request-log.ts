@@ -1,7 +1,7 @@
-import { type Context, context } from '@opentelemetry/api';
+import { type Context, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
-import { type FixedLineWriter, fixedLineWriter } from '../../logs/fixed-line.js';
+import { type FixedLineWriter, fixedLineWriter, LINE_SHAPE, type LineShape } from '../../logs/fixed-line.js';
 import { boundCorrelationMixin } from '../../logs/logger.js';
 import { loggerBehind, pinoSymbolsOf } from '../../logs/pino-symbols.js';
 
@@ -32,7 +32,15 @@ export function correlatedChild<L extends ChildableLogger>(
   let fields: Record<string, unknown> = fallback;
   if (typeof mixin === 'function') {
     try {
-      const computed = context.with(ctx, () => mixin.call(logger, {}, 30, logger)) as Record<string, unknown>;
+      // sightline's own mixin reads the span of the active context: given the context, its fields
+      // are read without entering it, which cost a context switch per request.
+      const shape = (logger as unknown as Record<symbol, LineShape | undefined>)[LINE_SHAPE];
+      let computed: Record<string, unknown> | undefined;
+      if (shape?.mixin === mixin) {
+        const span = trace.getSpan(ctx);
+        computed = span === undefined ? undefined : shape.correlation(span.spanContext());
+      } else
+        computed = context.with(ctx, () => mixin.call(logger, {}, 30, logger)) as Record<string, unknown>;
       if (computed && typeof computed === 'object' && Object.keys(computed).length > 0)
         fields = { ...computed };
     } catch {
