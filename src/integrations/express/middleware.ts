@@ -240,21 +240,25 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
         route = undefined;
       }
       if (route !== undefined && webSocket) route = withoutExpressWsSuffix(route);
-      request.finish({
-        route,
-        ...(completed
-          ? { status: sentStatus(res) }
-          : request.webSocket
-            ? webSocketOutcome(req.socket, res.headersSent ? sentStatus(res) : undefined)
-            : unfinishedOutcome(
-                req.socket,
-                res,
-                res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
-                leftMidRequest,
-              )),
-      });
+      request.finish(
+        completed
+          ? { route, status: sentStatus(res) }
+          : {
+              route,
+              ...(request.webSocket
+                ? webSocketOutcome(req.socket, res.headersSent ? sentStatus(res) : undefined)
+                : unfinishedOutcome(
+                    req.socket,
+                    res,
+                    res.headersSent && !leftMidRequest ? sentStatus(res) : undefined,
+                    leftMidRequest,
+                  )),
+            },
+      );
     };
-    res.once('close', ended);
+    // A response closes once, and a second call would find the request finished: `on` spares the
+    // wrapper `once` makes, and removes, per request.
+    res.on('close', ended);
     onSocketlessResponseLost(req, res, ended);
     context.with(request.context, next);
   };
