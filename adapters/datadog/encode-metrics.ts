@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
+  addDeltas,
   cutDistinct,
   DIGEST_CHARS,
   type HistogramPoint,
@@ -193,6 +194,25 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
     return encoded;
   }
 
+  // Datadog keeps one point of a series at a second, the last one sent, and collections can share
+  // a second (a flush after a periodic collection, a flush per job or per Lambda invocation, a
+  // shutdown): a count or histogram sent again at the second of one sent before carries both
+  // deltas added up, as the Agent adds up the counts of a flush, instead of overwriting the
+  // first. Gauges are left alone: the newer value is the one to keep. What was sent before the
+  // latest collection's second is forgotten, so this holds about one collection's series.
+  const sent = new Map<string, { readonly ts: number; readonly point: MetricPoint }>();
+
+  function withSent<P extends MetricPoint>(key: string, ts: number, p: P): P {
+    const before = sent.get(key);
+    const point = before?.ts === ts ? addDeltas(before.point as P, p) : p;
+    sent.set(key, { ts, point });
+    return point;
+  }
+
+  function forgetBefore(ts: number): void {
+    for (const [key, s] of sent) if (s.ts < ts) sent.delete(key);
+  }
+
   function withBase(own: string): string {
     return baseTags === '' ? own.slice(1) : baseTags + own;
   }
@@ -243,6 +263,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       const out: string[] = [];
       let invalid = 0;
       let cut = 0;
+      let earliest = Number.POSITIVE_INFINITY;
       for (const p of points) {
         yield* out;
         out.length = 0;
@@ -254,12 +275,14 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         const name = named.name;
         const cutName = named.cut ? 1 : 0;
         const ts = Math.floor(p.timeMs / 1000);
+        if (ts < earliest) earliest = ts;
         const unit = UNITS[p.unit];
         const encoded = tagsOf(p.attributes);
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
           cut += encoded.cut + cutName + tagsCut;
-          histogram(out, name, p, ts, tags, unit);
+          const h = p.temporality === 'delta' ? withSent(`h${name}\u0000${encoded.own}`, ts, p) : p;
+          histogram(out, name, h, ts, tags, unit);
           continue;
         }
         if (!Number.isFinite(p.value)) {
@@ -269,14 +292,14 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         cut += encoded.cut + cutName + tagsCut;
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
-        const isCount = p.monotonic && p.temporality === 'delta';
-        out.push(
-          isCount
-            ? series(name, COUNT, intervalOf(p), ts, p.value, tags, unit)
-            : series(name, GAUGE, undefined, ts, p.value, tags, unit),
-        );
+        if (p.monotonic && p.temporality === 'delta') {
+          const c = withSent(`c${name}\u0000${encoded.own}`, ts, p);
+          out.push(series(name, COUNT, intervalOf(c), ts, c.value, tags, unit));
+        } else out.push(series(name, GAUGE, undefined, ts, p.value, tags, unit));
       }
       yield* out;
+      // Later collections fall in this second or after it: a point sent before it stays as it is.
+      if (earliest !== Number.POSITIVE_INFINITY) forgetBefore(earliest);
       if (invalid > 0) onInvalid(invalid);
       if (cut > 0) onCut?.(cut);
     },

@@ -10,6 +10,7 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { addHistogram } from './metric-points.js';
 
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
@@ -90,22 +91,6 @@ function latestEnd(scopeMetrics: readonly ScopeMetrics[]): HrTime | undefined {
       if (end !== undefined && (latest === undefined || earlier(latest, end) === latest)) latest = end;
     }
   return latest;
-}
-
-function addHistogram(into: Histogram, delta: Histogram): Histogram {
-  const counts =
-    into.buckets.counts.length === delta.buckets.counts.length
-      ? into.buckets.counts.map((c, i) => c + (delta.buckets.counts[i] ?? 0))
-      : delta.buckets.counts.slice();
-  return {
-    buckets: { boundaries: delta.buckets.boundaries, counts },
-    count: into.count + delta.count,
-    sum: (into.sum ?? 0) + (delta.sum ?? 0),
-    min:
-      into.min === undefined ? delta.min : delta.min === undefined ? into.min : Math.min(into.min, delta.min),
-    max:
-      into.max === undefined ? delta.max : delta.max === undefined ? into.max : Math.max(into.max, delta.max),
-  };
 }
 
 function copyHistogram(h: Histogram): Histogram {

@@ -49,6 +49,7 @@ export {
 } from './otlp-env.js';
 export { readTlsFiles } from './otlp-tls.js';
 export {
+  addDeltas,
   flattenResourceMetrics,
   type HistogramPoint,
   type MetricKind,

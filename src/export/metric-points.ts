@@ -3,6 +3,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   DataPointType,
+  type Histogram,
   InstrumentType,
   type MetricData,
   type ResourceMetrics,
@@ -50,6 +51,47 @@ export interface HistogramPoint extends MetricPointBase {
 
 /** One data point, flattened from the SDK's nested `ResourceMetrics`; switch on `kind`. */
 export type MetricPoint = NumberPoint | HistogramPoint;
+
+/** Adds a histogram's delta to another's; with other buckets, the delta's buckets are kept. */
+export function addHistogram(into: Histogram, delta: Histogram): Histogram {
+  const counts =
+    into.buckets.counts.length === delta.buckets.counts.length
+      ? into.buckets.counts.map((c, i) => c + (delta.buckets.counts[i] ?? 0))
+      : delta.buckets.counts.slice();
+  return {
+    buckets: { boundaries: delta.buckets.boundaries, counts },
+    count: into.count + delta.count,
+    sum: (into.sum ?? 0) + (delta.sum ?? 0),
+    min:
+      into.min === undefined ? delta.min : delta.min === undefined ? into.min : Math.min(into.min, delta.min),
+    max:
+      into.max === undefined ? delta.max : delta.max === undefined ? into.max : Math.max(into.max, delta.max),
+  };
+}
+
+/**
+ * One delta point covering two of a series that follow each other, `earlier` then `later`: their
+ * values (or histograms) added up, from the start of the first to the end of the second.
+ *
+ * @example
+ * addDeltas(ordersAt0, ordersAt1).value; // ordersAt0.value + ordersAt1.value
+ */
+export function addDeltas<P extends MetricPoint>(earlier: P, later: P): P {
+  const window = { startTimeMs: earlier.startTimeMs, timeMs: later.timeMs };
+  if (later.kind !== 'histogram')
+    return { ...later, ...window, value: (earlier as NumberPoint).value + later.value };
+  const { min, max, ...h } = addHistogram((earlier as HistogramPoint).histogram, later.histogram);
+  return {
+    ...later,
+    ...window,
+    histogram: {
+      ...h,
+      sum: h.sum ?? 0,
+      ...(min === undefined ? {} : { min }),
+      ...(max === undefined ? {} : { max }),
+    },
+  };
+}
 
 const KIND_BY_TYPE: Partial<Record<string, MetricKind>> = {
   [InstrumentType.COUNTER]: 'counter',

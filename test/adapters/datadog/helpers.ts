@@ -1,6 +1,6 @@
 import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 import { getSightline, init } from '../../../src/index.js';
 import { goldenFiles } from '../harness.js';
 import { IntakeServer } from './intake-server.js';
@@ -57,6 +57,17 @@ export function userSeries(server: IntakeServer): Record<string, any>[] {
     .on('/api/v2/series')
     .flatMap((r) => (JSON.parse(r.text) as { series: Record<string, any>[] }).series)
     .filter((s) => !String(s.metric).startsWith('sightline.'));
+}
+
+/**
+ * Sets the wall clock (`Date` alone) a second on, so the next collection has a second of its own:
+ * Datadog keeps one point of a series a second, and collections in one second send their counts
+ * added up. `vi.useRealTimers()` sets it back.
+ */
+export function nextSecond(): void {
+  const now = Date.now() + 1000;
+  if (vi.isFakeTimers()) vi.setSystemTime(now);
+  else vi.useFakeTimers({ toFake: ['Date'], now });
 }
 
 export const expectGolden = goldenFiles('datadog');

@@ -27,6 +27,22 @@ export interface Scripted {
   readonly drop?: boolean;
 }
 
+/** A point Datadog keeps: the last one sent of its series at its second. */
+export interface KeptPoint {
+  readonly metric: string;
+  readonly tags: readonly string[];
+  readonly host: string | undefined;
+  readonly timestamp: number;
+  readonly value: number;
+}
+
+interface SeriesItem {
+  readonly metric: string;
+  readonly tags?: readonly string[];
+  readonly resources?: readonly { readonly name: string; readonly type: string }[];
+  readonly points: readonly { readonly timestamp: number; readonly value: number }[];
+}
+
 const MB5 = 5 * 1024 * 1024;
 
 /**
@@ -64,6 +80,29 @@ export class IntakeServer {
 
   on(path: string): Recorded[] {
     return this.requests.filter((r) => r.path === path);
+  }
+
+  /**
+   * The points Datadog keeps of the series accepted at `/api/v2/series`: of one series (name, tags
+   * as a set, host) at one timestamp (whole seconds), the last one sent, as Datadog keeps them;
+   * earlier ones at that second are overwritten.
+   */
+  keptPoints(): KeptPoint[] {
+    const kept = new Map<string, KeptPoint>();
+    for (const r of this.on('/api/v2/series')) {
+      if (r.status >= 300) continue;
+      const { series } = JSON.parse(r.text) as { series: SeriesItem[] };
+      for (const s of series) {
+        const tags = [...(s.tags ?? [])].sort();
+        const host = s.resources?.find((x) => x.type === 'host')?.name;
+        for (const p of s.points) {
+          const key = JSON.stringify([s.metric, tags, host, p.timestamp]);
+          kept.delete(key);
+          kept.set(key, { metric: s.metric, tags, host, timestamp: p.timestamp, value: p.value });
+        }
+      }
+    }
+    return [...kept.values()];
   }
 
   /** Polls until `predicate` holds (or fails after `timeoutMs`). */

@@ -4,7 +4,7 @@ import { getSightline } from '../../../src/index.js';
 import { estimatePercentile, metricName } from '../../../adapters/datadog/encode-metrics.js';
 import { recordShuffled } from '../../helpers/shuffled-series.js';
 import { everyTurn } from '../../helpers/turns.js';
-import { expectGolden, KEY, start, userSeries } from './helpers.js';
+import { expectGolden, KEY, nextSecond, start, userSeries } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
@@ -82,6 +82,7 @@ describe('datadog metrics → POST /api/v2/series', () => {
     hits.add(5, { 'url.full': `${search}/page/2` });
     await obs.forceFlush();
     hits.add(1, { 'url.full': `${search}/page/1` });
+    nextSecond();
     await obs.forceFlush();
 
     const sent = userSeries(server).filter((s) => s.metric === 'search.hits');
@@ -176,6 +177,7 @@ describe('datadog metrics → POST /api/v2/series', () => {
     await obs.forceFlush();
     orders.add(1);
     depth.add(-3);
+    nextSecond();
     await obs.forceFlush();
     const values = (name: string) =>
       userSeries(server!)
@@ -283,13 +285,12 @@ describe('datadog metrics → POST /api/v2/series', () => {
     await recordShuffled(obs);
     const totals = new Map<string, number>();
     const add = (key: string, value: number) => totals.set(key, (totals.get(key) ?? 0) + value);
-    for (const s of userSeries(server)) {
-      const tags = s.tags as string[];
-      const value = (s.points as { value: number }[]).reduce((sum, p) => sum + p.value, 0);
+    // What Datadog keeps: the collections of one second send their counts added up.
+    for (const { metric, tags, value } of server.keptPoints()) {
       const overflow = tags.includes('otel.metric.overflow:true');
-      if (s.metric === 'orders.placed') {
+      if (metric === 'orders.placed') {
         add(overflow ? 'overflow' : tags.find((t) => t.startsWith('region:'))!, value);
-      } else if (s.metric === 'http.server.request.duration.count') {
+      } else if (metric === 'http.server.request.duration.count') {
         add(overflow ? '/overflow' : tags.find((t) => t.startsWith('http.route:'))!, 10 * value);
       }
     }

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { KEY, start, userSeries } from './helpers.js';
+import { IntakeServer, type KeptPoint } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close();
+  server = undefined;
+});
+
+/** Waits for the start of the next second, so the collections that follow share their second. */
+async function nextSecond(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+}
+
+/** What Datadog keeps of `metric`, added up over its seconds (counts) or its last second (gauges). */
+function total(kept: readonly KeptPoint[], metric: string): number {
+  return kept.filter((p) => p.metric === metric).reduce((sum, p) => sum + p.value, 0);
+}
+
+function last(kept: readonly KeptPoint[], metric: string): number | undefined {
+  return kept.filter((p) => p.metric === metric).at(-1)?.value;
+}
+
+// Datadog times the points of `/api/v2/series` in whole seconds and keeps one point of a series
+// per second, the last one sent (the intake keeps them so): a flush after a periodic collection,
+// a flush per job or per Lambda invocation, or a shutdown right after one, lands in its second.
+describe('datadog metrics: collections in the same second', () => {
+  it('keeps what counts and histograms recorded across collections of one second, and the newest gauge', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const orders = obs.metrics.counter('orders.placed');
+    const cart = obs.metrics.gauge('cart.value');
+    const latency = obs.metrics.histogram('job.latency', { unit: 'ms', buckets: [10, 100, 1000] });
+    const jobs: [number, number, number][] = [
+      [5, 20, 87.5],
+      [3, 800, 12],
+      [2, 50, 40],
+    ];
+    await nextSecond();
+    for (const [n, ms, value] of jobs) {
+      orders.add(n);
+      latency.record(ms);
+      cart.record(value);
+      await obs.forceFlush();
+    }
+    orders.add(4);
+    latency.record(5);
+    await obs.shutdown();
+
+    const seconds = new Set(userSeries(server).map((s) => s.points[0].timestamp));
+    // The case under test: every collection in one second (a machine too slow for it fails here).
+    expect(seconds.size).toBe(1);
+    const kept = server.keptPoints().filter((p) => !p.metric.startsWith('sightline.'));
+    expect(total(kept, 'orders.placed')).toBe(14);
+    expect(total(kept, 'job.latency.count')).toBe(4);
+    expect(total(kept, 'job.latency.sum')).toBe(875);
+    expect(last(kept, 'job.latency.max')).toBe(800);
+    expect(last(kept, 'job.latency.min')).toBe(5);
+    expect(last(kept, 'job.latency.avg')).toBe(875 / 4);
+    expect(last(kept, 'cart.value')).toBe(40);
+  });
+});
