@@ -196,10 +196,12 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
 
   // Datadog keeps one point of a series at a second, the last one sent, and collections can share
   // a second (a flush after a periodic collection, a flush per job or per Lambda invocation, a
-  // shutdown): a count or histogram sent again at the second of one sent before carries both
-  // deltas added up, as the Agent adds up the counts of a flush, instead of overwriting the
-  // first. Gauges are left alone: the newer value is the one to keep. What was sent before the
-  // latest collection's second is forgotten, so this holds about one collection's series.
+  // shutdown), as can series the SDK keeps apart that are one once their names and tags are
+  // cleaned (`eu west` and `eu_west`): a count or histogram sent again at the second of one sent
+  // before carries both deltas added up, as the Agent adds up the counts of a flush, instead of
+  // overwriting the first. Gauges are left alone: the newer value is the one to keep. What was
+  // sent before the latest collection's second is forgotten, so this holds about one collection's
+  // series.
   const sent = new Map<string, { readonly ts: number; readonly point: MetricPoint }>();
 
   function withSent<P extends MetricPoint>(key: string, ts: number, p: P): P {

@@ -27,7 +27,7 @@ function last(kept: readonly KeptPoint[], metric: string): number | undefined {
 // Datadog times the points of `/api/v2/series` in whole seconds and keeps one point of a series
 // per second, the last one sent (the intake keeps them so): a flush after a periodic collection,
 // a flush per job or per Lambda invocation, or a shutdown right after one, lands in its second.
-describe('datadog metrics: collections in the same second', () => {
+describe('datadog metrics: points of one series in one second', () => {
   it('keeps what counts and histograms recorded across collections of one second, and the newest gauge', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
@@ -61,5 +61,22 @@ describe('datadog metrics: collections in the same second', () => {
     expect(last(kept, 'job.latency.min')).toBe(5);
     expect(last(kept, 'job.latency.avg')).toBe(875 / 4);
     expect(last(kept, 'cart.value')).toBe(40);
+  });
+
+  // Datadog's characters make one series of some the SDK keeps apart: `eu west` and `eu_west`, the
+  // number 200 and the string '200', `orders-placed` and `orders_placed`.
+  it('keeps the counts of series the SDK keeps apart but Datadog reads as one', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const orders = obs.metrics.counter('orders.placed');
+    orders.add(2, { region: 'eu west', code: 200 });
+    orders.add(3, { region: 'eu_west', code: '200' });
+    obs.metrics.counter('orders-placed').add(4);
+    obs.metrics.counter('orders_placed').add(5);
+    await obs.forceFlush();
+
+    const kept = server.keptPoints();
+    expect(total(kept, 'orders.placed')).toBe(5);
+    expect(total(kept, 'orders_placed')).toBe(9);
   });
 });
