@@ -750,10 +750,8 @@ describe.each([
     }
   });
 
-  it("names a route reached under two mounts by the one Express took, past a router that a middleware left with next('router')", async () => {
-    const app = express();
-    app.use(expressMiddleware());
-    // Pages served per tenant and at the root: a tenant's router hands unknown tenants on.
+  /** Pages, and a tenant's router that serves them for acme only, handing other tenants on. */
+  function tenantPages() {
     const site = express.Router();
     site.get(major === 5 ? '/*page' : '*', (req: any) => {
       if (req.path.endsWith('/fail')) throw new Error('page failed');
@@ -764,6 +762,14 @@ describe.each([
       req.params.tenant === 'acme' ? next() : next('router'),
     );
     tenant.use(site);
+    return { site, tenant };
+  }
+
+  it("names a route reached under two mounts by the one Express took, past a router that a middleware left with next('router')", async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // Pages served per tenant and at the root.
+    const { site, tenant } = tenantPages();
     app.use('/:tenant', tenant);
     app.use(site);
     // An error answered above both: the request has left the routers by then.
@@ -1020,6 +1026,58 @@ describe.each([
         'GET /e/items/:id',
         'GET /a/items/:id',
       ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
+  it('names a route by the mount Express took after a reload dropped a route and mounted a router, the stack as long as it was', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const { site, tenant } = tenantPages();
+    app.use('/:tenant', tenant);
+    app.get('/legacy', (_req: any, res: any) => res.send('legacy'));
+    app.get('/old', (_req: any, res: any) => res.send('old'));
+    const root = major === 5 ? app.router : app._router;
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    const page = major === 5 ? '*page' : '*';
+    try {
+      expect(await spanNames(base, ['/acme/intro'])).toEqual([`GET /:tenant/${page}`]);
+      // A reload drops a route and mounts the pages at the root, the stack as long as it was.
+      root.stack.splice(
+        root.stack.findIndex((layer: any) => layer.route?.path === '/legacy'),
+        1,
+      );
+      app.use(site);
+      expect(await spanNames(base, ['/docs/intro', '/acme/docs'])).toEqual([
+        `GET /${page}`,
+        `GET /:tenant/${page}`,
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
+  it('names a route by the mount Express took after a mount was put in a route’s place ahead of the one it was named by', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    const { site } = tenantPages();
+    app.get('/home', (_req: any, res: any) => res.send('home'));
+    app.use(site);
+    const root = major === 5 ? app.router : app._router;
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    const page = major === 5 ? '*page' : '*';
+    try {
+      expect(await spanNames(base, ['/acme/intro'])).toEqual([`GET /${page}`]);
+      // The pages mounted per tenant too, in the place of a route ahead of their root mount.
+      const donor = express();
+      donor.use('/:tenant', site);
+      root.stack[root.stack.findIndex((layer: any) => layer.route?.path === '/home')] = (
+        major === 5 ? donor.router : donor._router
+      ).stack.at(-1);
+      expect(await spanNames(base, ['/acme/outro'])).toEqual([`GET /:tenant/${page}`]);
     } finally {
       await close(httpServer);
     }

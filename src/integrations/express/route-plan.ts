@@ -10,9 +10,9 @@ import type { LayerLike } from './layer.js';
  * added since hold routes (pointer compares, no matching), as routes and routers may be added,
  * removed or swapped while the app serves. Routes alone added at the end (an app that adds them
  * as it serves) keep the plans: a plan leads to its own route's layer, which stays where it was.
- * A plan that leads the request to no route (its route moved, or a layer that holds none put in a
- * route's place) is checked against every layer the stacks held when read, and read again if one
- * differs.
+ * A plan that leads the request to no route, or to it by none of the mounts the request went
+ * into (its route moved, or a layer that holds none put in a route's place), is checked against
+ * every layer the stacks held when read, and read again if one differs.
  */
 
 export interface RouterLike {
@@ -334,8 +334,8 @@ export function routePlan(apps: readonly unknown[], root: RouterLike, target: ob
 }
 
 /**
- * For a request the plan of `target` led to no route: its plan read again when the stacks hold
- * other layers than it was read from, else undefined.
+ * For a request the plan of `target` led to no route, or not by the mounts it went into: its plan
+ * read again when the stacks hold other layers than it was read from, else undefined.
  */
 export function rereadPlan(apps: readonly unknown[], root: RouterLike, target: object): Plan | undefined {
   const tree = currentTree(apps, root, true);

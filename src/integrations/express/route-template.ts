@@ -277,16 +277,25 @@ function walk(req: RoutedRequest, route: object, apps: readonly unknown[], path:
       : undefined;
   // Undefined (no app to key the plans by): every layer is tried.
   let plan = routePlan(apps, router, route);
-  for (let tries = 0; tries < 2; tries++) {
-    const found =
-      (dispatched === undefined ? undefined : find(req, router, apps, path, route, plan, dispatched)) ??
-      find(req, router, apps, path, route, plan, undefined);
-    if (found !== undefined) return found === '' ? '/' : found;
-    // Found by no plan, or by one the stacks still hold: the route is not where the walk goes.
-    plan = plan === undefined ? undefined : rereadPlan(apps, router, route);
-    if (plan === undefined) return undefined;
+  // Whether `plan` was read from the stacks as they are, once checked against every layer.
+  let current = plan === undefined;
+  // By the mounts Express took, then by the first mount that leads to the route. The first miss
+  // reads the plan again when the stacks hold other layers than it was read from: a layer that
+  // holds no route put in a route's place is not seen by the check of each request, and a plan
+  // that misses the mount Express took through it may still lead to the route by another, which
+  // the search by the first mount would take.
+  for (let by = dispatched; ; by = undefined) {
+    for (;;) {
+      const found = find(req, router, apps, path, route, plan, by);
+      if (found !== undefined) return found === '' ? '/' : found;
+      if (current) break;
+      current = true;
+      const again = rereadPlan(apps, router, route);
+      if (again === undefined) break;
+      plan = again;
+    }
+    if (by === undefined) return undefined;
   }
-  return undefined;
 }
 
 /** By the path requested, else by the one a middleware rewrote it to. */
