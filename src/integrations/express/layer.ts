@@ -15,6 +15,16 @@ export interface Matched {
   path: string;
   params: Record<string, unknown>;
   pattern: unknown;
+  /**
+   * The names of `params`, when the router lists them (router 2.x, whose params object has no
+   * prototype: enumerating one costs more than the rest of naming a small app's request).
+   */
+  names?: readonly string[] | undefined;
+}
+
+/** The names of the parameters a layer matched. */
+export function paramNames(matched: Matched): readonly string[] {
+  return matched.names ?? Object.keys(matched.params);
 }
 
 /** Calls `layer.match` without leaving state behind (router 1.x stores the match on the shared layer). */
@@ -25,8 +35,9 @@ export function matchLayer(layer: LayerLike, path: string): Matched | undefined 
     const result = layer.match(path);
     if (!result) return undefined;
     if (typeof result === 'object') {
-      const r = result as Partial<Matched>;
-      return { path: r.path ?? '', params: r.params ?? {}, pattern: r.pattern };
+      const r = result as Partial<Matched> & { keys?: unknown };
+      const names = Array.isArray(r.keys) ? (r.keys as string[]) : undefined;
+      return { path: r.path ?? '', params: r.params ?? {}, pattern: r.pattern, names };
     }
     return { path: layer.path ?? '', params: layer.params ?? {}, pattern: undefined };
   } catch {

@@ -1,7 +1,7 @@
 import { requestPath } from '../shared/http-attributes.js';
 import { compiledPathText, isCompiledMount, trimSlash } from './compiled-path.js';
 import { compiledTemplate } from './compiled-template.js';
-import { type LayerLike, type Matched, matchLayer } from './layer.js';
+import { type LayerLike, type Matched, matchLayer, paramNames } from './layer.js';
 import { fixedTemplate, probedTemplate } from './probe-template.js';
 import {
   isAppPlans,
@@ -56,7 +56,8 @@ interface Dispatched {
 
 /** Whether `matched` is what `dispatched` holds: every parameter of the route in `req.params`. */
 function holdsParams(dispatched: Dispatched, matched: Matched): boolean {
-  for (const name in matched.params) if (!Object.hasOwn(dispatched.params, name)) return false;
+  const names = paramNames(matched);
+  for (let i = 0; i < names.length; i++) if (!Object.hasOwn(dispatched.params, names[i]!)) return false;
   return true;
 }
 
@@ -88,7 +89,7 @@ function layerTemplate(layer: LayerLike, matched: Matched, fullPath: string): st
   const given = givenPath(layer, matched);
   if (given !== undefined) return given;
   const regexp = layer.regexp instanceof RegExp ? layer.regexp : undefined;
-  const plain = Object.keys(matched.params).length === 0;
+  const plain = paramNames(matched).length === 0;
   if (plain) {
     if (regexp === undefined) return matched.path;
     const text = compiledPathText(regexp, matched.path);
