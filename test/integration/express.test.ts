@@ -788,6 +788,26 @@ describe.each([
     }
   });
 
+  it('names a route reached under two mounts that took the same part of the path by the first, as the README says', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    // The request holds the same mount path and parameters under either: nothing tells them apart.
+    const { site, tenant } = tenantPages();
+    app.use('/:tenant', tenant);
+    app.use('/docs', site);
+    const httpServer = createServer(app);
+    const base = await listen(httpServer);
+    try {
+      const page = major === 5 ? '*page' : '*';
+      expect(await spanNames(base, ['/docs/intro', '/acme/intro'])).toEqual([
+        `GET /:tenant/${page}`,
+        `GET /:tenant/${page}`,
+      ]);
+    } finally {
+      await close(httpServer);
+    }
+  });
+
   it('names a route in an app mounted at two paths after the mount the request went through, not a middleware before it that hands requests to another app', async () => {
     const app = express();
     app.use(expressMiddleware());
