@@ -66,6 +66,14 @@ export interface SeriesEncoder {
 }
 
 /**
+ * A letter, mark or digit Datadog's names do not take (`北`, `é`, a combining accent, `٣`). Other
+ * characters outside ASCII (a dash, an arrow, a no-break space) are punctuation, replaced as `-` is
+ * with no digest, so the names dashboards and monitors query (`orders–placed` as `orders_placed`)
+ * stay what they were.
+ */
+const OTHER_LETTER_OR_DIGIT = /(?![A-Za-z0-9])[\p{L}\p{M}\p{N}]/u;
+
+/**
  * Makes a Datadog metric name: ASCII letters, digits, `_` and `.` (others become `_`), starting
  * with a letter, at most `maxChars` (200) characters: a longer one ends in `_` and a digest of the
  * whole, so names that share their first characters stay two metrics, and `onCut` hears of it. A
@@ -87,7 +95,7 @@ export function metricName(name: string, maxChars = MAX_NAME, onCut?: () => void
     const start = replaced.search(/[A-Za-z]/);
     if (start === -1) return undefined;
     n = replaced.slice(start);
-    lossy = /[^\x00-\x7f]/.test(name) || /\d/.test(name.slice(0, start));
+    lossy = OTHER_LETTER_OR_DIGIT.test(name) || /\d/.test(name.slice(0, start));
   }
   if (lossy) {
     if (n.length > maxChars - 1 - DIGEST_CHARS) onCut?.();

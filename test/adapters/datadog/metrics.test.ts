@@ -335,6 +335,19 @@ describe('metric names and percentiles', () => {
     expect(metricName(`a${'b'.repeat(300)}`)?.length).toBe(200);
   });
 
+  it('sends a name that loses only punctuation or symbols, of any script, as before, without a digest', () => {
+    // Dashboards and monitors query these names: one that loses no letter or digit must not change.
+    expect(metricName('orders\u2013placed')).toBe('orders_placed'); // en dash
+    expect(metricName('checkout \u2192 payment')).toBe('checkout___payment');
+    expect(metricName('queue\u00a0depth')).toBe('queue_depth'); // no-break space
+    expect(metricName('latency\u00b7p99')).toBe('latency_p99'); // middle dot
+    expect(metricName('temperature.\u00b0c')).toBe('temperature._c');
+    // Letters, marks and digits of any script are lost, so those names keep a digest.
+    expect(metricName('latency.\u00b5s')).toMatch(/^latency\._s_[0-9a-f]{16}$/); // micro sign
+    expect(metricName('cafe\u0301.orders')).toMatch(/^cafe_\.orders_[0-9a-f]{16}$/); // combining accent
+    expect(metricName('orders.\u0663')).toMatch(/^orders\.__[0-9a-f]{16}$/); // Arabic-Indic three
+  });
+
   it('estimates percentiles inside the bucket holding the rank, within min and max', () => {
     // 10 values in (10, 100]: the median sits halfway through the bucket.
     expect(estimatePercentile(50, [10, 100], [0, 10, 0], undefined, undefined)).toBe(55);
