@@ -142,25 +142,59 @@ function shrink(full: Record<string, unknown>): string {
       if (typeof fields[name] === 'string') texts.push([kept, name, fields[name] as string]);
     if (texts.at(-1)?.[0] === kept || kept.type !== undefined) keep[key] = kept;
   }
-  const sizes = texts.map(([, , text]) => Buffer.byteLength(text));
   // What the entry takes besides its texts, measured with them empty.
   for (const [target, name] of texts) target[name] = '';
-  const rest = Buffer.byteLength(JSON.stringify(keep));
-  let room = MAX_LOG_BYTES - rest;
-  for (;;) {
-    const budgets = shares(sizes, Math.max(0, room));
-    texts.forEach(([target, name, text], i) => {
-      target[name] = cutUtf8(text, budgets[i]!);
-    });
-    const json = JSON.stringify(keep);
-    const size = Buffer.byteLength(json);
-    if (size <= MAX_LOG_BYTES) return json;
-    if (room <= 0) throw new ItemTooLargeError('a log entry over 1 MB even cut');
-    // Escapes make texts longer as JSON (`"` and a line break take two bytes, a control character
-    // six): give them as much less room as they took more.
-    room = Math.floor((room * (MAX_LOG_BYTES - rest)) / (size - rest)) - 1;
-  }
+  const room = MAX_LOG_BYTES - Buffer.byteLength(JSON.stringify(keep));
+  if (room < 0) throw new ItemTooLargeError('a log entry over 1 MB even cut');
+  // Each text's size as the entry writes it, escapes included; of one past the room, only that.
+  const sizes = texts.map(([, , text]) =>
+    text.length > room || Buffer.byteLength(text) > room ? room : jsonBytes(text),
+  );
+  const budgets = shares(sizes, room);
+  texts.forEach(([target, name, text], i) => {
+    target[name] = cutUtf8(text, budgets[i]!);
+  });
+  const json = JSON.stringify(keep);
+  if (Buffer.byteLength(json) <= MAX_LOG_BYTES) return json;
+  texts.forEach(([target, name], i) => {
+    target[name] = withinJson(target[name] as string, budgets[i]!);
+  });
+  return JSON.stringify(keep);
 }
+
+/** Bytes of UTF-8 `text` takes as a JSON string, escapes included, quotes aside. */
+function jsonBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+/**
+ * The longest start of `text` that takes at most `maxBytes` bytes of UTF-8 as a JSON string, its
+ * escapes included (`"` and a line break two bytes, a control character or a lone half of a
+ * surrogate pair six), cut between characters. Cut once, where cutting again in proportion to how
+ * far the entry went over took dozens of rounds of a megabyte each on text whose escapes come first
+ * (a binary dump before a statement), blocking the event loop.
+ */
+function withinJson(text: string, maxBytes: number): string {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const pair = (c & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    bytes += pair ? 4 : jsonCharBytes(c);
+    if (bytes > maxBytes) return text.slice(0, i);
+    if (pair) i++;
+  }
+  return text;
+}
+
+/** Bytes of one UTF-16 unit, not half of a pair, in a JSON string. */
+function jsonCharBytes(c: number): number {
+  if (c >= 0x80) return c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdfff ? 6 : 3;
+  if (c >= 0x20) return c === 0x22 || c === 0x5c ? 2 : 1;
+  return SHORT_ESCAPES.has(c) ? 2 : 6;
+}
+
+/** Control characters JSON writes in two bytes (`\b`, `\t`, `\n`, `\f`, `\r`); the others take six. */
+const SHORT_ESCAPES = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
 
 /** A field a cut entry keeps, within {@link KEPT_CHARS}: a longer object or array as its JSON text, cut. */
 function short(value: unknown): unknown {
