@@ -7,13 +7,6 @@ import { cutText } from '../internal/cut-text.js';
 const SIGNATURE_PARAMS = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature']);
 
 /**
- * The full-width punctuation (`。`, `，`, `「`, `）`) Chinese and Japanese text puts after a URL in
- * place of a space: no value holds it unencoded, so a value ends there, and the text after it, read
- * as part of the URL up to the next space, is kept rather than hidden with the value.
- */
-const FULL_WIDTH_PUNCTUATION = /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/;
-
-/**
  * The URL with the value of each query parameter named in the redaction list, or signing it,
  * replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`); the same string, with nothing
  * allocated but the names looked up, when there is nothing to hide.
@@ -36,8 +29,7 @@ export function redactQuery(url: string, isSensitive: (key: string) => boolean):
       const name = decodeName(url.slice(from, eq));
       if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
         out += `${url.slice(done, eq + 1)}[Redacted]`;
-        const text = url.slice(eq + 1, amp).search(FULL_WIDTH_PUNCTUATION);
-        done = text === -1 ? amp : eq + 1 + text;
+        done = amp;
       }
     }
     from = amp + 1;
