@@ -1139,7 +1139,11 @@ export class StreamingDetector implements Detector {
     // A run that ends with the series moving again is how long it keeps still when nothing happens
     // (a cache's size or the connections held through every quiet night): a run is stuck only once
     // it is well beyond those, as an outlier must be beyond the recurring ones.
-    if (!same && this.flatRun > 0) {
+    // A run reported as stuck, on a series that had never kept still long enough for its runs to be
+    // judged, was the fault and says nothing of its quiet spells: taken for one, it hid the next
+    // stuck run until it had lasted twice as long.
+    const stuck = this.inEpisode && this.episodeKind === 'flatline' && this.quietRun(n) < K.flatMinRun;
+    if (!same && this.flatRun > 0 && !stuck) {
       this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
       this.quietRecordAt = n;
     }

@@ -820,6 +820,18 @@ describe('the anomaly engine', () => {
     expect(event!.expected).toBeLessThan(330);
   });
 
+  /** What an engine reports on four days of a gauge moving around 100 that repeats its last value over `stuck` cycles. */
+  function stuckGauge(seed: number, stuck: [from: number, to: number][]): AnomalyEvent[] {
+    const { heard, feed } = minuteEngine('queue.depth', 'gauge');
+    const noise = gaussian(prng(seed));
+    let last = 100;
+    for (let i = 0; i < 4 * DAY_CYCLES; i++) {
+      if (!stuck.some(([from, to]) => i >= from && i < to)) last = 100 + 5 * noise();
+      feed(i, last);
+    }
+    return heard;
+  }
+
   it('reports a gauge stuck at one value for hours, as a stuck exporter leaves it, once, as a flatline', () => {
     // A gauge moving around 100 for three days, then repeating its last value for four hours: the
     // value stays inside the band, where no other rule sees it.
@@ -827,19 +839,31 @@ describe('the anomaly engine', () => {
     const stuckTo = stuckFrom + 240;
     const runs: string[] = [];
     for (let seed = 1; seed <= 16; seed++) {
-      const { heard, feed } = minuteEngine('queue.depth', 'gauge');
-      const noise = gaussian(prng(seed));
-      let last = 100;
-      for (let i = 0; i < 4 * DAY_CYCLES; i++) {
-        if (i < stuckFrom || i >= stuckTo) last = 100 + 5 * noise();
-        feed(i, last);
-      }
+      const heard = stuckGauge(seed, [[stuckFrom, stuckTo]]);
       const late = heard.filter((e) => e.time - (T0 + stuckFrom * MINUTE) > 30 * MINUTE);
       runs.push(`${heard.map((e) => e.kind).join(',')}${late.length > 0 ? ' (late)' : ''}`);
       // Stuck, not up or down: the value it stopped at may be either side of the expected one.
       expect(heard[0]?.explanation).toMatch(/^queue\.depth: flatline, stuck at [\d.]+ vs expected /);
     }
     expect(runs).toEqual(Array(16).fill('flatline'));
+  });
+
+  it('reports a gauge stuck again after it came back, as the first time', () => {
+    // An exporter stuck four hours, then again the next day: the second run went unreported on 16
+    // of 16 runs, its first taken for how long the series keeps still.
+    const first = 2 * DAY_CYCLES;
+    const second = 3 * DAY_CYCLES;
+    const runs: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const heard = stuckGauge(seed, [
+        [first, first + 240],
+        [second, second + 240],
+      ]);
+      runs.push(
+        heard.map((e) => `${e.kind} at ${Math.round((e.time - T0) / MINUTE / 60)} h`).join(', ') || 'none',
+      );
+    }
+    expect(runs).toEqual(Array(16).fill('flatline at 48 h, flatline at 72 h'));
   });
 
   it('does not report a gauge pinned at its ceiling every afternoon as stuck', () => {

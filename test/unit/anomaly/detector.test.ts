@@ -239,6 +239,27 @@ describe('flatline on a counter', () => {
     expect(kinds).toEqual(Array(16).fill('flatline'));
   });
 
+  it('reports an exporter stuck a second time, as soon as the first time, after it came back', () => {
+    // Stuck four hours, moving again, then stuck again later that day or the next: the first run,
+    // learned as how long the series keeps still, left the second unreported (0 of 16 runs).
+    const first = 3 * 1440;
+    const seconds: string[] = [];
+    for (const gap of [240, 1440]) {
+      const second = first + 240 + gap;
+      let last = 100;
+      // Through the run and the hour after it.
+      const runs = seededEpisodes(second + 300, (i, noise) => {
+        if ((i < first || i >= first + 240) && (i < second || i >= second + 240)) last = 100 + 5 * noise();
+        return last;
+      });
+      for (const opened of runs) {
+        const after = opened.filter((e) => e.at >= second);
+        seconds.push(after.map((e) => `${e.kind}${e.at - second > 30 ? ' (late)' : ''}`).join(','));
+      }
+    }
+    expect(seconds).toEqual(Array(32).fill('flatline'));
+  });
+
   it('does not take a gauge held at its ceiling every afternoon for a stuck one', () => {
     // CPU % under a daily load, pinned at 100 for an hour or two every afternoon: the same value
     // again at the bound it reached the day before is how the series is, not a stuck exporter.
