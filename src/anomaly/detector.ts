@@ -948,13 +948,20 @@ export class StreamingDetector implements Detector {
     // larger one, is unaffected. The record is updated after the comparison. Outages are exempt.
     // Runs are counted by direction, and a point's own run is not one before it: every point of a
     // second burst of errors is unaffected, whatever dip (the first burst's end) came between.
+    // Nor is a run that has lasted well beyond the runs before it (traffic at a fifth for half an
+    // hour where it had dipped for five or ten minutes), however small: it is new in its length, as
+    // a value beyond the range seen is in its size. Held at the cap, six points at five-minute steps
+    // were over before the likelihood crossed.
     const outlier = Math.abs(z) > K.spatialMinZ;
-    const ordinary =
-      outlier &&
-      !isOutage &&
-      (z > 0
+    const runsBefore =
+      z > 0
         ? s[F.spikeRuns]! - (this.lastOutlier > 0 ? 1 : 0)
-        : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0)) >= K.recurringRuns &&
+        : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0);
+    const recurs = outlier && !isOutage && runsBefore >= K.recurringRuns;
+    const outlasts = recurs && this.outlastsRuns(z > 0 ? 1 : -1, runsBefore);
+    const ordinary =
+      recurs &&
+      !outlasts &&
       (z > 0 ? resid : -resid) <= (1 + K.recurringTolerance) * (z > 0 ? s[F.spikeUp]! : s[F.spikeDown]!);
     // The cap is the point's own. The short-window and slow means count the outliers they hold only
     // as far as their runs are unlikely at the rate runs came lately, also once the series is back
@@ -1124,7 +1131,10 @@ export class StreamingDetector implements Detector {
       const range = Math.max(hi - lo, 2 * K.bandK * sigma);
       {
         const tol = K.spatialTolerance * range;
-        if ((up && y > hi + tol && z > K.spatialMinZ) || (down && y < lo - tol && z < -K.spatialMinZ)) {
+        if (
+          (up && ((y > hi + tol && z > K.spatialMinZ) || (outlasts && z > 0))) ||
+          (down && ((y < lo - tol && z < -K.spatialMinZ) || (outlasts && z < 0)))
+        ) {
           spatial = true;
           if (K.spatialSurprise > surprise) {
             surprise = K.spatialSurprise;
@@ -1494,6 +1504,23 @@ export class StreamingDetector implements Detector {
       if (weight >= 2) most = Math.max(most, -Math.log10(poissonTail(weight, (age + 1) * rate)));
     }
     return most;
+  }
+
+  /**
+   * Whether the run of outliers in direction `sign` the point ends, at least `K.longRun` points
+   * long, is one the `runs` runs before it would hardly have held: with their lengths spread as a
+   * geometric law of their mean, fewer than one in `10 ** recurringSurprise` of as many runs last as
+   * long. A queue whose bursts of two minutes, hundreds a week, now and then run into each other has
+   * runs of five or six; a series that dipped for a point or two twice a week has none that long.
+   */
+  private outlastsRuns(sign: number, runs: number): boolean {
+    const mask = sign > 0 ? this.outUp : this.outDown;
+    // Its length: the outliers in a row up to this point.
+    const own = 31 - Math.clz32((mask + 1) & ~mask);
+    if (own < K.longRun) return false;
+    const points = (sign > 0 ? this.s[F.spikePoints]! : this.s[F.spikePointsDown]!) - (own - 1);
+    const longer = 1 - 1 / Math.max(points / runs, 1);
+    return runs * longer ** (own - 1) < 10 ** -K.recurringSurprise;
   }
 
   /**
