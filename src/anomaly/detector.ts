@@ -775,8 +775,16 @@ export class StreamingDetector implements Detector {
     const dayOff = DAY.offsetAt(p, di);
     // Shortly after a change was accepted, values back near the old level mean it was a burst
     // after all: restore the old level rather than crawl back to it through the Huber clip.
-    if (this.revertLeft > 0) {
-      this.revertLeft--;
+    // A burst that lasts longer (eight hours at a hundred times the level) ended in what was held as
+    // an outage against its level, with learning frozen, for good: values back at the old level,
+    // inside its band, for as long as that window, while such an outage is held within a day of the
+    // change, undo it too. The return is reported once, then followed: a new level that falls back
+    // to exactly where it was the same day is as likely a burst that ended as an outage, while a
+    // fall to nothing, outside that band, is still held.
+    const heldBack =
+      this.revertLeft === 0 && this.outage && this.acceptedAt >= 0 && n - this.acceptedAt <= perDay;
+    if (this.revertLeft > 0 || heldBack) {
+      if (this.revertLeft > 0) this.revertLeft--;
       const m = this.model;
       const seasonal = m === 0 ? 0 : m === 1 ? dayOff : dayOff + WEEK.offsetAt(p, wi);
       const now = (m === 0 ? s[F.lvlA]! : s[F.lvlB]!) + seasonal;
@@ -787,8 +795,12 @@ export class StreamingDetector implements Detector {
       const leaves =
         n - this.acceptedAt <= K.revertWindow ||
         Math.abs(y - now) > K.bandK * 1.2533 * (m === 0 ? s[F.maeA]! : s[F.maeB]!);
-      this.revertRun = leaves && Math.abs(y - old) < Math.abs(y - now) ? this.revertRun + 1 : 0;
-      if (this.revertRun >= K.recoverPoints) {
+      const oldWidth = K.bandK * 1.2533 * (s[F.prevMaeA]! >= 0 ? s[F.prevMaeA]! : s[F.maeA]!);
+      const back = heldBack ? Math.abs(y - old) <= oldWidth : leaves && Math.abs(y - old) < Math.abs(y - now);
+      this.revertRun = back ? this.revertRun + 1 : 0;
+      if (this.revertRun >= (heldBack ? K.revertWindow : K.recoverPoints)) {
+        // Undone once: the change is no longer the one a return to its old level would undo.
+        if (heldBack) this.acceptedAt = -1;
         s[F.lvlA] = s[F.prevA]!;
         s[F.lvlB] = s[F.prevB]!;
         if (s[F.prevMaeA]! >= 0) {
@@ -1375,8 +1387,16 @@ export class StreamingDetector implements Detector {
           WEEK.scaleDeviations(p, this.weekAt, this.stride, r);
           s[F.prevWiden] = r;
         }
-        s[F.prevA] = s[F.lvlA]!;
-        s[F.prevB] = s[F.lvlB]!;
+        // A change taken for the level within a day of another that still holds, to a level at
+        // least half as far the same way from the one before it (a burst's ups and downs), is one
+        // burst taken in two steps: its old level is the one before the first, the level a return
+        // from the burst comes back to.
+        const step = s[F.lvlA]! - s[F.prevA]!;
+        const further = (s[F.fastA]! - s[F.prevA]!) * step >= 0.5 * step * step;
+        if (this.acceptedAt < 0 || n - this.acceptedAt > perDay || !further) {
+          s[F.prevA] = s[F.lvlA]!;
+          s[F.prevB] = s[F.lvlB]!;
+        }
         // A profile's seasonal level is the series' baseline at any time of day, so a return to it
         // is known as one for a day (a campaign's afternoon at three times the orders, reported
         // once, not again as a fall at its end); the flat level follows the time of day and is the
