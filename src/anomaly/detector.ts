@@ -816,10 +816,11 @@ export class StreamingDetector implements Detector {
           }
         }
         this.revertLeft = 0;
-        // The points of the return were judged against the level it left, and stay in the short
-        // windows' means and variance a while: they must not open an episode of their own (a
-        // variance change at the end of an afternoon's peak), as the change's alert was the one.
-        this.cooldownLeft = Math.max(this.cooldownLeft, Math.min(o.cooldown, K.slowSpan));
+        // The points of the return were judged against the level it left: they must not stay in the
+        // short windows' means and variance and open an episode of their own (a variance change at
+        // the end of an afternoon's peak), as the change's alert was the one. Whatever comes next
+        // (a spike minutes after the peak ends) is judged as after any episode.
+        this.clearWindows();
       }
     }
     const predA = s[F.lvlA]!;
@@ -1607,9 +1608,9 @@ export class StreamingDetector implements Detector {
     this.lone = hi !== Number.NEGATIVE_INFINITY || lo !== Number.POSITIVE_INFINITY;
   }
 
-  private endEpisode(): void {
+  /** Empties the short windows' means and variance of the residuals they hold. */
+  private clearWindows(): void {
     const s = this.s;
-    // The episode's own residuals must not echo into the next points as a fresh anomaly.
     s[F.slowMean] = 0;
     const z = this.ringsAt + Layout.zRingAt;
     this.p.fill(0, z, z + Layout.zWindow);
@@ -1619,6 +1620,12 @@ export class StreamingDetector implements Detector {
     s[F.zSum] = 0;
     s[F.ewz] = 0;
     s[F.ewz2] = 1;
+  }
+
+  private endEpisode(): void {
+    const s = this.s;
+    // The episode's own residuals must not echo into the next points as a fresh anomaly.
+    this.clearWindows();
     // After an outage the averaged surprise is saturated; without this the recovery would alert.
     // So is it after a stuck value, by the surprise of its run: the series moving again is its end.
     if (this.wasOutage || this.episodeKind === 'flatline') LIKELIHOOD.settle(s, this.p, this.ringsAt);
