@@ -115,6 +115,14 @@ const STALE_CYCLES = 3;
 const STALLED_LATE_INTERVALS = 0.5;
 const STALLED_LATE_MIN_MS = 1000;
 
+/**
+ * How long after a signal the service handles a process that is still running is taken to have
+ * stayed: the orchestrators give a drain 10 to 120 s by default (Kubernetes and ECS 30 s, systemd
+ * 90 s) before they kill it. At least two cycles, the one the signal fell in and a whole one.
+ */
+const DRAIN_MS = 5 * 60_000;
+const DRAIN_MIN_CYCLES = 2;
+
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
 
@@ -168,6 +176,8 @@ export class AnomalyEngine extends MetricReader {
   /** The wall clock of `options.timeZone`, which the detectors' profiles follow too. */
   private readonly clock: WallClock;
   private cycle = 0;
+  /** Cycles still to skip in a drain's pause. */
+  private pausedCycles = 0;
   /** When the last cycle collected, on the wall clock and on the process's own. */
   private collectedAt: { wall: number; own: number } | undefined;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
@@ -230,22 +240,22 @@ export class AnomalyEngine extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 
   protected override async onShutdown(): Promise<void> {
-    this.stopCycles();
+    if (this.timer) clearInterval(this.timer);
   }
 
   /**
-   * Judges no more cycles: the process is leaving (a graceful drain after SIGTERM), and its share
-   * of the traffic going to the other replicas is no outage. The metrics still export.
+   * Judges no cycle for a drain's length: the process is leaving (a graceful drain after SIGTERM),
+   * and its share of the traffic going to the other replicas is no outage. A process still running
+   * after it did not leave (a signal caught and ignored, a drain called off), and is judged again:
+   * its cycles of the pause are not, like a stalled one's. The metrics still export.
    */
-  stopJudging(why: string): void {
+  pauseForDrain(why: string): void {
     if (this.timer === undefined) return;
-    this.stopCycles();
-    this.options.diag.info('anomaly.stopped', `anomaly detection stopped: ${why}`);
-  }
-
-  private stopCycles(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.pausedCycles = Math.max(DRAIN_MIN_CYCLES, Math.ceil(DRAIN_MS / this.options.intervalMs));
+    this.options.diag.info(
+      'anomaly.paused',
+      `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min`,
+    );
   }
 
   /** The detection cycle under way, whose events are still to come; `undefined` between cycles. */
@@ -265,6 +275,8 @@ export class AnomalyEngine extends MetricReader {
   }
 
   private async collectAndFeed(): Promise<void> {
+    // Read before collecting: a cycle under way at the signal holds the traffic before it.
+    const judged = !this.paused();
     try {
       // An async gauge callback that never settles must not stall every later cycle.
       const { resourceMetrics } = await this.collect({
@@ -272,7 +284,7 @@ export class AnomalyEngine extends MetricReader {
       });
       const now = (this.options.now ?? Date.now)();
       const exported = this.asExported(resourceMetrics);
-      if (this.stalled(now)) return;
+      if (this.stalled(now) || !judged) return;
       const samples = extractSamples(
         flattenResourceMetrics(exported),
         this.options.detected,
@@ -286,6 +298,14 @@ export class AnomalyEngine extends MetricReader {
         `a detection cycle failed: ${error instanceof Error ? error.message : 'error'}`,
       );
     }
+  }
+
+  /** Whether this cycle falls in a drain's pause; the first after it is judged again. */
+  private paused(): boolean {
+    if (this.pausedCycles === 0) return false;
+    if (--this.pausedCycles === 0)
+      this.options.diag.info('anomaly.resumed', 'anomaly detection resumed: the process runs on');
+    return true;
   }
 
   /**

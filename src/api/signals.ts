@@ -33,10 +33,11 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
     const handler = () => {
       if (flushing) return endAsUsual(signal, handler);
       if (othersHandle(signal)) {
+        // The drain hands the traffic to other replicas: falling to nothing, it is no outage. Each
+        // signal pauses again: the process may have run on past the one before.
+        instance.anomalyEngine?.pauseForDrain(`the service handles ${signal}, which may begin a drain`);
         if (draining) return;
         draining = true;
-        // The drain hands the traffic to other replicas: falling to nothing, it is no outage.
-        instance.anomalyEngine?.stopJudging(`the process is shutting down (${signal})`);
         void instance.forceFlush();
         void flushThreads();
         return;

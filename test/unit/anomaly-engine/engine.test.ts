@@ -2225,6 +2225,88 @@ describe('the anomaly engine', () => {
   });
 });
 
+describe('the anomaly engine through a signal the service handles', () => {
+  /** An engine on its own timer, at cycles of a second, which the test moves with fake timers. */
+  async function withEngineTimer(
+    run: (
+      engine: AnomalyEngine,
+      cycles: (n: number, busy: boolean) => Promise<void>,
+      heard: AnomalyEvent[],
+    ) => Promise<void>,
+  ) {
+    vi.useFakeTimers();
+    try {
+      const { obs } = startCaptured({ metricInterval: 1000, handleSignals: true, anomaly: { warmup: 10 } });
+      const engine = (obs as SightlineInstance).anomalyEngine!;
+      const heard: AnomalyEvent[] = [];
+      obs.onAnomaly((e) => heard.push(e));
+      const orders = obs.metrics.counter('orders.placed', { detect: true });
+      const rand = prng(11);
+      const cycles = async (n: number, busy: boolean) => {
+        for (let i = 0; i < n; i++) {
+          if (busy) orders.add(40 + Math.round(rand() * 10));
+          await vi.advanceTimersByTimeAsync(1000);
+        }
+      };
+      await cycles(30, true);
+      await run(engine, cycles, heard);
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('reports no outage in a drain of four minutes', async () => {
+    await withEngineTimer(async (engine, cycles, heard) => {
+      engine.pauseForDrain('SIGTERM');
+      await cycles(240, false);
+      expect(heard).toEqual([]);
+    });
+  });
+
+  it('judges again a process still serving five minutes after the signal: a signal caught, no drain', async () => {
+    await withEngineTimer(async (engine, cycles, heard) => {
+      engine.pauseForDrain('SIGINT');
+      await cycles(310, true);
+      expect(heard).toEqual([]);
+      // Its orders stop for good: an outage, as before the signal.
+      await cycles(10, false);
+      expect(heard.map((e) => `${e.metric} ${e.kind} ${e.observed}`)).toEqual([
+        'orders.placed level_shift 0',
+      ]);
+    });
+  });
+
+  /** Runs `run` while the service handles SIGINT: a signal sightline pauses its detector at. */
+  async function caughtSigint(run: () => Promise<void>): Promise<void> {
+    const caught = () => {};
+    process.on('SIGINT', caught);
+    try {
+      await run();
+    } finally {
+      process.removeListener('SIGINT', caught);
+    }
+  }
+
+  it('judges again after a SIGINT the service catches and runs on past, and pauses at each one', async () => {
+    await withEngineTimer(async (_engine, cycles, heard) => {
+      await caughtSigint(async () => {
+        process.emit('SIGINT');
+        await cycles(310, true);
+        process.emit('SIGINT');
+        await cycles(10, false);
+        expect(heard).toEqual([]);
+        await cycles(300, true);
+        expect(heard).toEqual([]);
+        // Its orders stop for good, five minutes after the last signal.
+        await cycles(10, false);
+        expect(heard.map((e) => `${e.metric} ${e.kind} ${e.observed}`)).toEqual([
+          'orders.placed level_shift 0',
+        ]);
+      });
+    });
+  });
+});
+
 describe('exportBands', () => {
   it('exports observed, expected and band gauges per watched series', async () => {
     const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30, exportBands: true } });
