@@ -7,19 +7,11 @@
  */
 import express from 'express';
 import { init } from '../../src/index.js';
+import { drainDetectorOptions } from './drain-detector-options.js';
 import { expressMiddleware } from '../../src/integrations/express/index.js';
 
 const drainMs = Number(process.argv[2]);
-const obs = init({
-  service: 'drain',
-  exporters: [],
-  logStream: { write: () => {} },
-  handleSignals: true,
-  shutdownTimeout: 1000,
-  metricInterval: 200,
-  outbound: false,
-  anomaly: { warmup: 10 },
-});
+const obs = init(drainDetectorOptions('drain'));
 obs.onAnomaly((a) => process.stderr.write(`anomaly ${JSON.stringify(a)}\n`));
 const orders = obs.metrics.counter('orders.placed', { detect: true });
 const app = express();

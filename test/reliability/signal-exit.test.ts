@@ -99,6 +99,40 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
   );
 });
 
+/**
+ * Runs a child whose drain lasts 1.5 s, writing `ready [port]` on stderr once serving and each
+ * anomaly event as `anomaly <json>`; `warm` brings its detectors past their warm-up. Then sends
+ * `signal` and waits seven cycles of 200 ms, the drain or the load gone elsewhere: the `metric kind`
+ * of each event heard after.
+ */
+async function anomaliesAfter(
+  script: string,
+  warm: (port: number) => Promise<void>,
+  signal: NodeJS.Signals | undefined,
+): Promise<string[]> {
+  const p = spawn(process.execPath, ['--import', 'tsx', script, '1500'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+  await warm(Number(/ready (\d+)/.exec(stderr)?.[1]));
+  const heardBefore = stderr.length;
+  const exited = new Promise<unknown>((r) => p.on('exit', (code, sig) => r({ code, sig })));
+  if (signal) p.kill(signal);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 1500))]);
+  p.kill('SIGKILL');
+  await exited;
+  return stderr
+    .slice(heardBefore)
+    .split('\n')
+    .filter((l) => l.startsWith('anomaly '))
+    .map((l) => JSON.parse(l.slice('anomaly '.length)) as { metric: string; kind: string })
+    .map((e) => `${e.metric} ${e.kind}`);
+}
+
 describe('handleSignals with a graceful shutdown of the service its own: the detector', () => {
   /** GET /orders, `perTick` at a time every 20 ms, for `ms`: about 100 requests a second. */
   async function load(port: number, ms: number, perTick = 2): Promise<void> {
@@ -124,36 +158,36 @@ describe('handleSignals with a graceful shutdown of the service its own: the det
   ])(
     '%s',
     async (_label, terminate) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', detectorDrainChild, '1500'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      p.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-      const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
       // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
-      await load(port, 4400);
-      const heardBefore = stderr.length;
-      const exited = new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal })));
-      if (terminate) p.kill('SIGTERM');
-      // Seven silent cycles: the drain, or the load gone elsewhere.
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 1500))]);
-      p.kill('SIGKILL');
-      await exited;
-      const events = stderr
-        .slice(heardBefore)
-        .split('\n')
-        .filter((l) => l.startsWith('anomaly '))
-        .map((l) => JSON.parse(l.slice('anomaly '.length)) as { metric: string; kind: string })
-        .map((e) => `${e.metric} ${e.kind}`);
+      const events = await anomaliesAfter(
+        detectorDrainChild,
+        (port) => load(port, 4400),
+        terminate ? 'SIGTERM' : undefined,
+      );
       if (terminate) expect(events).toEqual([]);
       // The route's rate and the orders counter, both fallen to nothing.
       else
         expect(events).toEqual(
           expect.arrayContaining(['http.server.request.rate level_shift', 'orders.placed level_shift']),
         );
+    },
+    20_000,
+  );
+});
+
+describe('handleSignals with a graceful shutdown of the service its own: the detector of a worker thread', () => {
+  const threadChild = fileURLToPath(new URL('./drain-detector-thread-child.ts', import.meta.url));
+
+  it.each([
+    ['the jobs stop while the service runs on: an outage', 'SIGUSR2'],
+    ['SIGTERM, the main thread handing the worker no more jobs in the drain: the replica leaving', 'SIGTERM'],
+  ] as const)(
+    '%s',
+    async (_label, signal) => {
+      // Twelve cycles past the detectors' ten of warm-up, about 20 jobs each.
+      const events = await anomaliesAfter(threadChild, () => new Promise((r) => setTimeout(r, 4400)), signal);
+      if (signal === 'SIGTERM') expect(events).toEqual([]);
+      else expect(events).toEqual(['jobs.done level_shift']);
     },
     20_000,
   );
