@@ -176,7 +176,7 @@ export class AnomalyEngine extends MetricReader {
   /** The wall clock of `options.timeZone`, which the detectors' profiles follow too. */
   private readonly clock: WallClock;
   private cycle = 0;
-  /** Cycles still to skip in a drain's pause. */
+  /** In a drain's pause, one more than the cycles still to skip in it. */
   private pausedCycles = 0;
   /** When the last cycle collected, on the wall clock and on the process's own. */
   private collectedAt: { wall: number; own: number } | undefined;
@@ -211,8 +211,12 @@ export class AnomalyEngine extends MetricReader {
     return this.series.size;
   }
 
-  /** The latest point and band of every watched series still reporting. */
+  /**
+   * The latest point and band of every watched series still reporting; none in a drain's pause,
+   * whose cycles are not judged: the last would be charted as current.
+   */
   *bands(): IterableIterator<SeriesBand> {
+    if (this.pausedCycles > 0) return;
     for (const s of this.series.values()) if (s.last && this.judged(s)) yield s.last;
   }
 
@@ -251,7 +255,7 @@ export class AnomalyEngine extends MetricReader {
    */
   pauseForDrain(why: string): void {
     if (this.timer === undefined) return;
-    this.pausedCycles = Math.max(DRAIN_MIN_CYCLES, Math.ceil(DRAIN_MS / this.options.intervalMs));
+    this.pausedCycles = 1 + Math.max(DRAIN_MIN_CYCLES, Math.ceil(DRAIN_MS / this.options.intervalMs));
     this.options.diag.info(
       'anomaly.paused',
       `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min`,
@@ -303,9 +307,9 @@ export class AnomalyEngine extends MetricReader {
   /** Whether this cycle falls in a drain's pause; the first after it is judged again. */
   private paused(): boolean {
     if (this.pausedCycles === 0) return false;
-    if (--this.pausedCycles === 0)
-      this.options.diag.info('anomaly.resumed', 'anomaly detection resumed: the process runs on');
-    return true;
+    if (--this.pausedCycles > 0) return true;
+    this.options.diag.info('anomaly.resumed', 'anomaly detection resumed: the process runs on');
+    return false;
   }
 
   /**

@@ -2263,6 +2263,19 @@ describe('the anomaly engine through a signal the service handles', () => {
     });
   });
 
+  it('exports no band in the pause, its last values being no current ones, and again after it', async () => {
+    await withEngineTimer(async (engine, cycles) => {
+      const observed = () =>
+        [...engine.bands()].map((b) => `${b.metric} ${b.observed > 0 ? 'busy' : 'idle'}`);
+      expect(observed()).toEqual(['orders.placed busy']);
+      engine.pauseForDrain('SIGTERM');
+      await cycles(10, false);
+      expect(observed()).toEqual([]);
+      await cycles(300, false);
+      expect(observed()).toEqual(['orders.placed idle']);
+    });
+  });
+
   it('judges again a process still serving five minutes after the signal: a signal caught, no drain', async () => {
     await withEngineTimer(async (engine, cycles, heard) => {
       engine.pauseForDrain('SIGINT');
