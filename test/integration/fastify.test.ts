@@ -34,6 +34,7 @@ import {
   droppedPipeline,
   durationPoint,
   EVENT_STREAM_ENDED,
+  erroredRequest,
   eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
@@ -1134,22 +1135,8 @@ describe('sightlineFastify timeouts and options', () => {
     memory.reset();
     const paths = ['/handler-threw', '/handler-threw-4xx', '/handler-rejected'];
     const seen = [];
-    for (const path of paths) {
-      const reply = await request(url, path);
-      const [span] = await waitForSpans(obs, memory, server(path));
-      const point = await durationPoint(obs, memory, 'http.server.request.duration', { 'http.route': path });
-      const line = memory.logs().find((l) => l.path === path && l.duration_ms !== undefined);
-      seen.push([
-        path,
-        reply.status,
-        JSON.parse(reply.body).message,
-        span!.attributes['http.response.status_code'],
-        span!.attributes['error.type'],
-        span!.events.filter((e) => e.name === 'exception').map((e) => e.attributes?.['exception.type']),
-        point?.attributes['error.type'],
-        line?.error_type,
-      ]);
-    }
+    for (const path of paths)
+      seen.push(await erroredRequest(obs, memory, url, path, (body) => JSON.parse(body).message));
     expect(seen).toEqual([
       [
         '/handler-threw',
@@ -1220,6 +1207,74 @@ describe('sightlineFastify timeouts and options', () => {
     expect(seen).toEqual([
       ['/handler-rejected-foreign', 500, 500, 'SyntaxError', ['RangeError', 'SyntaxError']],
       ['/handler-rejected-object', 500, 500, 'E_QUOTA', ['RangeError', 'E_QUOTA']],
+    ]);
+    await local.close();
+  });
+
+  it("names a request by the error an onSend hook or serializer fails with on its error handler's answer, which the handler above answers", async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify);
+    // The root's error page names no error: only the error it was handed tells what failed.
+    local.setErrorHandler((_error: Error, _request, reply) => {
+      reply.code(500).send({ error: 'internal' });
+    });
+    await local.register(async (child) => {
+      child.setErrorHandler((error: Error, _request, reply) => {
+        reply.code(400).send({ message: error.message });
+      });
+      child.addHook('onSend', async (_request, reply, payload) => {
+        if (reply.statusCode === 400) throw new TypeError('envelope failed');
+        return payload;
+      });
+      child.get('/on-send-failed', async () => {
+        throw Object.assign(new RangeError('bad sku'), { statusCode: 400 });
+      });
+    });
+    await local.register(async (child) => {
+      child.setErrorHandler((error: Error, _request, reply) => {
+        reply.code(400).send({ message: error.message });
+      });
+      // The 400's schema asks for a field the handler's answer lacks: its serializer throws.
+      child.get(
+        '/serializer-failed',
+        {
+          schema: {
+            response: {
+              400: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
+            },
+          },
+        },
+        async () => {
+          throw Object.assign(new RangeError('bad sku'), { statusCode: 400 });
+        },
+      );
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const seen = [];
+    for (const path of ['/on-send-failed', '/serializer-failed'])
+      seen.push(await erroredRequest(obs, memory, url, path));
+    expect(seen).toEqual([
+      [
+        '/on-send-failed',
+        500,
+        '{"error":"internal"}',
+        500,
+        'TypeError',
+        ['RangeError', 'TypeError'],
+        'TypeError',
+        'TypeError',
+      ],
+      [
+        '/serializer-failed',
+        500,
+        '{"error":"internal"}',
+        500,
+        'Error',
+        ['RangeError', 'Error'],
+        'Error',
+        'Error',
+      ],
     ]);
     await local.close();
   });

@@ -331,20 +331,22 @@ function traceAnsweredEarly(
 }
 
 /**
- * Records the errors a request's error handlers fail with. Fastify runs onError hooks for the first
- * error only: one its error handler throws or rejects with goes, through `reply.send()`, to the
- * error handler above, whose answer (a 500 naming it) is what the client gets. Watched from the
- * first error on, on that reply alone.
+ * Records the errors a request's error handlers are called with after the first, which Fastify
+ * runs no onError hook for: one an error handler throws, rejects with or sends goes to the
+ * handler above, and so does one its answer meets on its way out (an onSend hook's, a response
+ * schema's serializer's), straight, past `reply.send()`. The answer of the handler above (a
+ * 500 page) is what the client gets, and that error is what it answers for. Watched from the
+ * first error on, on that reply alone: each answer an error handler sends puts, in place of the
+ * handler Fastify calls next, one that records the error first.
  */
 function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequest): void {
   const send = reply.send;
   if (typeof send !== 'function') return;
   reply.send = function sightlineSend(this: FastifyReplyLike, ...args: unknown[]) {
-    const payload = args[0];
     // Fastify ignores what is sent after the reply.
-    if (this.sent !== true && takenForError(this, payload)) {
+    if (this.sent !== true) {
       try {
-        tracked.recordError(payload);
+        recordNextHandlerErrors(this, tracked);
       } catch {
         // Recording never stands in the way of Fastify's error handling.
       }
@@ -353,15 +355,37 @@ function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequ
   };
 }
 
+/** The error handlers recordNextHandlerErrors put in place, each in a reply's own chain. */
+const recordingHandlers = new WeakSet<object>();
+
 /**
- * Whether Fastify takes what `reply.send()` is given for an error: an Error of this realm, or
- * whatever an error handler rejected with (a vm sandbox's error, a client's plain-object
- * rejection), which Fastify flags on the reply under a symbol of its own. Asked on errors only.
+ * Fastify keeps the error handler it calls next on the reply, under a symbol of its own (a
+ * prototype chain of `{ func }`, up to its default handler): the reply is given, in its place, a
+ * copy whose `func` records what it is called with, whatever it is (a `vm` sandbox's error, a
+ * client's plain-object rejection, which Fastify takes for errors all the same). Without that
+ * symbol (another Fastify), nothing changes.
  */
-function takenForError(reply: object, payload: unknown): boolean {
-  if (payload instanceof Error) return true;
-  const flag = Object.getOwnPropertySymbols(reply).find((key) => key.description === 'fastify.reply.isError');
-  return flag !== undefined && (reply as Record<symbol, unknown>)[flag] === true;
+function recordNextHandlerErrors(reply: object, tracked: ServerRequest): void {
+  const key = Object.getOwnPropertySymbols(reply).find(
+    (symbol) => symbol.description === 'fastify.reply.nextErrorHandler',
+  );
+  if (key === undefined) return;
+  const next = (reply as Record<symbol, unknown>)[key];
+  if (typeof next !== 'object' || next === null || recordingHandlers.has(next)) return;
+  const func = (next as { func?: unknown }).func;
+  // Past the default handler: Fastify answers with a fallback of its own, which is handed no error.
+  if (typeof func !== 'function') return;
+  const recording = Object.create(Object.getPrototypeOf(next), Object.getOwnPropertyDescriptors(next));
+  recording.func = function sightlineErrorHandler(this: unknown, error: unknown, ...rest: unknown[]) {
+    try {
+      tracked.recordError(error);
+    } catch {
+      // Recording never stands in the way of Fastify's error handling.
+    }
+    return Reflect.apply(func, this, [error, ...rest]);
+  };
+  recordingHandlers.add(recording);
+  (reply as Record<symbol, unknown>)[key] = recording;
 }
 
 /**

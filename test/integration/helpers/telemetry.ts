@@ -52,6 +52,38 @@ export async function durationPoint(
 }
 
 /**
+ * What the client got for a failed request (status, and its body as `body` reads it), and what
+ * its SERVER span, duration point and access line say of it: the span's status and error.type,
+ * its exception events, then the point's and line's error.type.
+ */
+export async function erroredRequest(
+  obs: Sightline,
+  memory: MemoryExporter,
+  base: string,
+  path: string,
+  body = (text: string): unknown => text,
+) {
+  const reply = await request(base, path);
+  const [span] = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === path,
+  );
+  const point = await durationPoint(obs, memory, 'http.server.request.duration', { 'http.route': path });
+  const line = memory.logs().find((l) => l.path === path && l.duration_ms !== undefined);
+  return [
+    path,
+    reply.status,
+    body(reply.body),
+    span!.attributes['http.response.status_code'],
+    span!.attributes['error.type'],
+    span!.events.filter((e) => e.name === 'exception').map((e) => e.attributes?.['exception.type']),
+    point?.attributes['error.type'],
+    line?.error_type,
+  ];
+}
+
+/**
  * The name and error.type of the SERVER spans whose path starts with `prefix`, once `count` have
  * ended, and the requests http.server.active_requests counts in flight then, all methods together.
  */
