@@ -34,6 +34,7 @@ import {
   droppedPipeline,
   durationPoint,
   EVENT_STREAM_ENDED,
+  erroredRequest,
   eventStreamLeft,
   proxiedRequests,
   unfailedSessions,
@@ -1441,6 +1442,59 @@ describe.each([
       });
     } finally {
       await close(wsServer);
+    }
+  });
+
+  it('names a request by the error its own error handler throws or passes on, which Express answers, when expressErrorHandler() is installed after that handler too', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/page-threw', () => {
+      throw Object.assign(new RangeError('bad sku'), { status: 400 });
+    });
+    app.get('/page-passed', () => {
+      throw Object.assign(new RangeError('bad sku'), { status: 400 });
+    });
+    app.use(expressErrorHandler());
+    app.use((err: Error, req: any, res: any, next: (err: unknown) => void) => {
+      // An error page that fails, or hands on an error of its own: Express's final handler answers.
+      if (req.path === '/page-threw') throw new TypeError(`error page failed: ${err.message}`);
+      if (req.path === '/page-passed') return next(new SyntaxError('error template missing'));
+      res.status(400).json({ error: err.message });
+    });
+    app.use(expressErrorHandler());
+    const own = createServer(app);
+    const ownBase = await listen(own);
+    memory.reset();
+    try {
+      const seen = [];
+      // Express's final handler answers with the stack of the error it was handed.
+      const answeredFor = (body: string) => /<pre>(\w+)/.exec(body)?.[1];
+      for (const path of ['/page-threw', '/page-passed'])
+        seen.push(await erroredRequest(obs, memory, ownBase, path, answeredFor));
+      expect(seen).toEqual([
+        [
+          '/page-threw',
+          500,
+          'TypeError',
+          500,
+          'TypeError',
+          ['RangeError', 'TypeError'],
+          'TypeError',
+          'TypeError',
+        ],
+        [
+          '/page-passed',
+          500,
+          'SyntaxError',
+          500,
+          'SyntaxError',
+          ['RangeError', 'SyntaxError'],
+          'SyntaxError',
+          'SyntaxError',
+        ],
+      ]);
+    } finally {
+      await close(own);
     }
   });
 

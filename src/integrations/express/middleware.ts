@@ -268,7 +268,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
  * Express error middleware that records the error on the request's span (an exception event;
  * the span is marked failed when the response is a 5xx) and always passes it on with
  * `next(err)`: it never answers, swallows or changes the error. Install it after the routes and
- * before your own error handlers.
+ * before your own error handlers, and again after them: an error one of them throws or hands on
+ * with `next(err)` reaches only the handlers after it, and Express's final handler answers 500
+ * for it, which the request is then named by.
  *
  * @example
  * ```ts
@@ -279,6 +281,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
  *   res.status(500).json({ error: 'internal' });
  * };
  * app.use(lastResort);
+ * app.use(expressErrorHandler());
  * ```
  */
 export function expressErrorHandler(): ExpressErrorMiddleware {
