@@ -4,9 +4,14 @@ import { types } from 'node:util';
 import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch } from './name-match.js';
+import { isSecretName } from './secret-names.js';
 import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
 
-/** Field and header names whose values never leave the process, matched case-insensitively. */
+/**
+ * Field and header names whose values never leave the process, matched case-insensitively, whole
+ * or after their last dot; beside them, any name that ends as a credential's does (see
+ * `isSecretName`: `session_token`, `clientSecret`, `x-goog-api-key`).
+ */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -27,6 +32,13 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'apikey',
   'license_key',
   'licensekey',
+  'auth',
+  'bearer',
+  // Session cookies' names (Express's connect.sid, Django's, Java's, PHP's): the value is the session.
+  'sid',
+  'sessionid',
+  'jsessionid',
+  'phpsessid',
 ];
 
 export const REDACTED = '[Redacted]';
@@ -55,11 +67,14 @@ export interface KeyMatcher {
   readonly amongValues: (name: string) => boolean;
 }
 
-/** Keys are compared lowercased; `apiKey` and `APIKEY` both match `apikey`. */
+/**
+ * Keys are compared lowercased; `apiKey` and `APIKEY` both match `apikey`. A key that ends as a
+ * credential's name does (`x-auth-token`, `privateKey`) matches too.
+ */
 export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher {
   const keys = new Set([...DEFAULT_REDACT_KEYS, ...extraKeys].map((k) => k.toLowerCase()));
   const matches = (key: string): boolean => {
-    if (keys.has(key.toLowerCase())) return true;
+    if (isSecretName(key) || keys.has(key.toLowerCase())) return true;
     // OpenTelemetry puts headers under attribute names such as http.request.header.authorization.
     const dot = key.lastIndexOf('.');
     return dot !== -1 && keys.has(key.slice(dot + 1).toLowerCase());
@@ -75,7 +90,9 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
     return verdict;
   };
   const matchesAscii = createNameMatch(keys);
-  return Object.assign(remembered, { amongValues: (name: string) => matchesAscii(name) ?? matches(name) });
+  return Object.assign(remembered, {
+    amongValues: (name: string) => isSecretName(name) || (matchesAscii(name) ?? matches(name)),
+  });
 }
 
 /** Returns the object (or array) with sensitive values replaced, copying only what it must change. */

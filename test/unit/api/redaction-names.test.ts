@@ -1,0 +1,227 @@
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { otlp } from '../../../adapters/otlp/index.js';
+import { getSightline } from '../../../src/index.js';
+import { expressMiddleware } from '../../../src/integrations/express/index.js';
+import { FAST_CHANNEL, startWith } from '../../adapters/harness.js';
+import { type OtlpCollector, startCollector } from '../../adapters/otlp/intake-server.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+let closing: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await getSightline()?.shutdown();
+  for (const close of closing) await close();
+  closing = [];
+});
+
+const SECRET = 'sentinel-secret-value-123';
+
+/**
+ * Names a Node service logs, sends as headers or puts in a URL, each holding a credential, that the
+ * list of names alone did not hold: tokens, secrets, passwords and keys named after what they are
+ * for, the headers that carry them, and the session cookies' names.
+ */
+const SECRET_NAMES = [
+  'session_token',
+  'id_token',
+  'auth_token',
+  'sessionToken',
+  'accessToken',
+  'x-auth-token',
+  'x-access-token',
+  'x-amz-security-token',
+  'X-Amz-Security-Token',
+  'aws_session_token',
+  'x-csrf-token',
+  'csrftoken',
+  'GITHUB_TOKEN',
+  'clientSecret',
+  'webhook_secret',
+  'db_password',
+  'newPassword',
+  'mysql_pwd',
+  'private_key',
+  'privateKey',
+  'PRIVATE_KEY',
+  'aws_secret_access_key',
+  'AWS_SECRET_ACCESS_KEY',
+  'secretAccessKey',
+  'x-goog-api-key',
+  'DD_API_KEY',
+  'DD_APP_KEY',
+  'dd-application-key',
+  'openaiApiKey',
+  'NEW_RELIC_LICENSE_KEY',
+  'encryption_key',
+  'passphrase',
+  'credentials',
+  'jwt',
+  'bearer',
+  'auth',
+  'sessionid',
+  'connect.sid',
+  'JSESSIONID',
+  'PHPSESSID',
+  'signedCookies',
+  'DB_PASS',
+  'smtpPass',
+  'pass',
+  'x-functions-key',
+  'Ocp-Apim-Subscription-Key',
+];
+
+/** Names that only hold such a word in the middle, or are no credential: LLM usage, ids, keys of data. */
+const KEPT_NAMES = [
+  'tokens_used',
+  'token_count',
+  'max_tokens',
+  'prompt_tokens',
+  'completion_tokens',
+  'token_type',
+  'tokenizer',
+  'secretName',
+  'secret_id',
+  'password_changed_at',
+  'cache_key',
+  'primary_key',
+  'public_key',
+  'idempotency_key',
+  'partition_key',
+  'monkey',
+  'key',
+  'session_id',
+  'access_key_id',
+  'author',
+  'sidebar',
+  'bypass',
+  'cache_bypass',
+  'compass',
+  'passage',
+];
+
+describe('names a credential goes by, hidden by default', () => {
+  it('in a log line’s fields, nested, and in a real Express request’s headers, written by pino', async () => {
+    const { obs, lines } = startCaptured();
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/me', (req, res) => {
+      req.log.info({ req }, 'request');
+      res.send('ok');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    closing.push(() => new Promise((resolve) => server.close(() => resolve())));
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    // A header's name reaches the app lowercased: `smtpPass` is a field's name, not a header's.
+    const headers = Object.fromEntries(
+      SECRET_NAMES.filter((n) => n !== 'smtpPass' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n)).map((n) => [
+        n,
+        SECRET,
+      ]),
+    );
+    await get(port, '/me', { ...headers, 'x-request-id': 'r-1' });
+
+    const fields = {
+      ...Object.fromEntries(SECRET_NAMES.map((n) => [n, SECRET])),
+      ...Object.fromEntries(KEPT_NAMES.map((n) => [n, 'kept'])),
+    };
+    obs.log.info({ ...fields, nested: { config: fields } }, 'settings');
+
+    const [reqLine, fieldLine] = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request' || l.msg === 'settings');
+    expect(reqLine.req.headers['x-request-id']).toBe('r-1');
+    for (const name of Object.keys(headers))
+      expect(reqLine.req.headers[name.toLowerCase()], name).toBe('[Redacted]');
+    for (const line of [fieldLine, fieldLine.nested.config]) {
+      for (const name of SECRET_NAMES) expect(line[name], name).toBe('[Redacted]');
+      for (const name of KEPT_NAMES) expect(line[name], name).toBe('kept');
+    }
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  it('in an outgoing request’s headers an HTTP client’s error holds', async () => {
+    const { obs, lines } = startCaptured();
+    const server = createServer((_req, res) => res.end('ok'));
+    await listen(server);
+    const { port } = server.address() as AddressInfo;
+    const sent = request({
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      headers: { 'x-auth-token': SECRET, 'x-goog-api-key': SECRET, 'x-amz-security-token': SECRET },
+    });
+    await new Promise<void>((resolve) => {
+      sent.on('response', (res) => res.resume().on('end', resolve));
+      sent.end();
+    });
+    obs.log.error({ err: Object.assign(new Error('upstream failed'), { request: sent }) }, 'call failed');
+    // As undici holds a request's headers, and as Object.entries() gives them: names among values.
+    obs.log.error({ request: { headers: ['x-goog-api-key', SECRET, 'accept', '*/*'] } }, 'undici');
+    obs.log.error({ sent: Object.entries({ 'x-auth-token': 'abc123', host: 'svc' }) }, 'entries');
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain('abc123');
+    const [failed, undici] = lines.map((l) => JSON.parse(l));
+    expect(failed.err.request.headers['x-auth-token']).toBe('[Redacted]');
+    expect(undici.request.headers).toEqual(['x-goog-api-key', '[Redacted]', 'accept', '*/*']);
+  });
+
+  it('in a request URL’s query, and in URLs an error’s message quotes', async () => {
+    const { obs, lines } = startCaptured();
+    const server = createServer((req, res) => {
+      obs.log.info({ req }, 'callback');
+      res.end('ok');
+    });
+    await listen(server);
+    const { port } = server.address() as AddressInfo;
+    await get(port, `/cb?id_token=${SECRET}&state=s1&X-Amz-Security-Token=${SECRET}&clientSecret=${SECRET}`);
+    obs.log.error(new Error(`GET https://api.example.com/x?session_token=${SECRET}&page=2 failed`));
+    const [callback, failed] = lines.map((l) => JSON.parse(l));
+    expect(callback.req.url).toBe(
+      '/cb?id_token=[Redacted]&state=s1&X-Amz-Security-Token=[Redacted]&clientSecret=[Redacted]',
+    );
+    expect(failed.msg).toBe('GET https://api.example.com/x?session_token=[Redacted]&page=2 failed');
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  it('in a span’s attributes sent to an OTLP intake, and keeps LLM token counts', async () => {
+    const collector: OtlpCollector = await startCollector();
+    closing.push(() => collector.close());
+    const { obs } = startWith(
+      otlp({ url: collector.url, channel: FAST_CHANNEL, env: {}, protocol: 'http/json' }),
+    );
+    obs.trace('llm.call', (span) => {
+      span.setAttributes({
+        'http.request.header.x-auth-token': SECRET,
+        'http.request.header.x-goog-api-key': SECRET,
+        'auth.session_token': SECRET,
+        'gen_ai.usage.input_tokens': 812,
+        'gen_ai.request.max_tokens': 1024,
+      });
+    });
+    await obs.forceFlush();
+    const body = JSON.stringify(collector.accepted('traces').map((r) => r.json));
+    expect(body).toContain('llm.call');
+    expect(body).not.toContain(SECRET);
+    expect(body).toContain('"gen_ai.usage.input_tokens","value":{"intValue":812}');
+    expect(body).toContain('"gen_ai.request.max_tokens","value":{"intValue":1024}');
+  });
+});
+
+function listen(server: Server): Promise<void> {
+  closing.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+}
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers }, (res: IncomingMessage) => {
+      res.resume();
+      res.on('end', resolve);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
