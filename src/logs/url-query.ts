@@ -2,9 +2,17 @@ import { cutText } from '../internal/cut-text.js';
 
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
- * conventions hide their values in `url.query` and `url.full`, and so do logged URLs.
+ * conventions hide their values in `url.query` and `url.full`, and so do logged URLs. S3's presigned
+ * URLs are signed as SigV4 signs them (`X-Amz-Signature`), as the SDKs make them today: SigV2's
+ * `Signature` alone left their signature, and the download it grants, in the clear.
  */
-const SIGNATURE_PARAMS = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature']);
+const SIGNATURE_PARAMS = new Set([
+  'awsaccesskeyid',
+  'signature',
+  'sig',
+  'x-amz-signature',
+  'x-goog-signature',
+]);
 
 /**
  * The URL with the value of each query parameter named in the redaction list, or signing it,

@@ -186,6 +186,34 @@ describe('names a credential goes by, hidden by default', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
+  it('in a presigned URL’s signature and credential (S3’s SigV4, Google Cloud Storage’s V4)', async () => {
+    const { obs, lines, memory } = startCaptured();
+    const s3 =
+      `/invoices/o-123.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${SECRET}` +
+      `&X-Amz-Date=20261130T120000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host` +
+      `&X-Amz-Security-Token=${SECRET}&X-Amz-Signature=${SECRET}`;
+    const gcs = `https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=${SECRET}&X-Goog-Signature=${SECRET}`;
+    const server = createServer((req, res) => {
+      obs.log.info({ req }, 'download');
+      res.end('ok');
+    });
+    await listen(server);
+    const { port } = server.address() as AddressInfo;
+    await get(port, s3);
+    obs.log.warn(`download link expired: https://bucket.s3.amazonaws.com${s3}`);
+    obs.trace('share', (span) => span.setAttribute('share.url', gcs));
+    const [download, expired] = lines.map((l) => JSON.parse(l));
+    const clean =
+      '/invoices/o-123.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[Redacted]' +
+      '&X-Amz-Date=20261130T120000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host' +
+      '&X-Amz-Security-Token=[Redacted]&X-Amz-Signature=[Redacted]';
+    expect(download.req.url).toBe(clean);
+    expect(expired.msg).toBe(`download link expired: https://bucket.s3.amazonaws.com${clean}`);
+    expect(memory.spans().find((s) => s.name === 'share')?.attributes['share.url']).toBe(
+      'https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=[Redacted]&X-Goog-Signature=[Redacted]',
+    );
+  });
+
   it('in a span’s attributes sent to an OTLP intake, and keeps LLM token counts', async () => {
     const collector: OtlpCollector = await startCollector();
     closing.push(() => collector.close());
