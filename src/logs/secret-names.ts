@@ -1,15 +1,12 @@
 /**
  * Endings that name a credential whatever comes before them (`session_token`, `x-auth-token`,
- * `idToken`, `csrftoken`, `clientSecret`, `db_password`, `mysql_pwd`): no word a field is named
- * after ends so. A word that only starts with one of them (`tokens_used`, `token_count`,
- * `secretName`) is not such a name: LLM usage counts and ids stay readable.
+ * `idToken`, `csrftoken`, `clientSecret`, `signedCookies`): no word a field is named after ends
+ * so. A word that only starts with one of them (`tokens_used`, `token_count`, `secretName`) is not
+ * such a name: LLM usage counts and ids stay readable.
  */
 const ENDINGS = [
   'token',
   'secret',
-  'password',
-  'passwd',
-  'pwd',
   'passphrase',
   'credential',
   'credentials',
@@ -19,12 +16,15 @@ const ENDINGS = [
   'cookies',
 ];
 
+/** A password's names, as the endings above (`db_password`, `mysql_pwd`). */
+const PASSWORD_ENDINGS = ['password', 'passwd', 'pwd'];
+
 /**
- * Endings that name a credential as a word of their own, after `_`, `-`, `.` or a lowercase letter
- * or digit (`DB_PASS`, `smtpPass`, nodemailer's `pass`), and not as the end of a longer word
- * (`bypass`, `compass`).
+ * What follows a password's name when the value is its hash (`passwordHash`, Rails' and
+ * `has_secure_password`'s `password_digest`): a hash of a password is cracked offline, as a hash
+ * of a random token is not, so only a password's is hidden (`content_hash`, `file_digest` stay).
  */
-const WORD_ENDINGS = ['pass'];
+const HASHES = ['hash', 'digest'];
 
 /**
  * What a key named `<kind>key`, `<kind>_key`, `<kind>-key` or `<kind>Key` is for when it is a
@@ -61,16 +61,39 @@ const KEY_KINDS = [
  */
 export function isSecretName(name: string): boolean {
   const length = name.length;
+  const last = name.charCodeAt(length - 1) | 0x20;
+  if (!(last < 128 && LAST_LETTERS[last])) return false;
   for (const ending of ENDINGS) if (endsWith(name, length, ending)) return true;
-  for (const ending of WORD_ENDINGS)
-    if (endsWith(name, length, ending) && startsWord(name, length - ending.length)) return true;
+  if (endsAsPassword(name, length)) return true;
+  for (const hash of HASHES)
+    if (endsWith(name, length, hash) && endsAsPassword(name, beforeSeparator(name, length - hash.length)))
+      return true;
   const key = length - 3;
   if (key < 1 || !endsWith(name, length, 'key')) return false;
-  const before = name.charCodeAt(key - 1);
-  const kindEnd = before === UNDERSCORE || before === HYPHEN ? key - 1 : key;
+  const kindEnd = beforeSeparator(name, key);
   for (const kind of KEY_KINDS) if (endsWith(name, kindEnd, kind)) return true;
   return false;
 }
+
+/**
+ * Whether `name` up to `end` ends in a password's name; `pass` as a word of its own (`DB_PASS`,
+ * `smtpPass`, nodemailer's `pass`), not as the end of a longer word (`bypass`, `compass`).
+ */
+function endsAsPassword(name: string, end: number): boolean {
+  for (const ending of PASSWORD_ENDINGS) if (endsWith(name, end, ending)) return true;
+  return endsWith(name, end, 'pass') && startsWord(name, end - 4);
+}
+
+/** Where the word before `end` ends: before the `_` or `-` that joins it to the next, if any. */
+function beforeSeparator(name: string, end: number): number {
+  const before = name.charCodeAt(end - 1);
+  return before === UNDERSCORE || before === HYPHEN ? end - 1 : end;
+}
+
+/** The letters a name of a credential ends in, lowercase: most names are told apart by theirs. */
+const LAST_LETTERS: boolean[] = [];
+for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key'])
+  LAST_LETTERS[word.charCodeAt(word.length - 1)] = true;
 
 const UNDERSCORE = 0x5f;
 const HYPHEN = 0x2d;

@@ -142,6 +142,33 @@ describe('names a credential goes by, hidden by default', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
+  it('in a user record’s password hash, as an ORM’s model gives it', async () => {
+    const { obs, lines } = startCaptured();
+    const hash = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+    const user = {
+      id: 'u-1',
+      email: 'ada@example.com',
+      passwordHash: hash,
+      password_digest: hash,
+      PASSWORD_HASH: hash,
+      pwd_hash: hash,
+      content_hash: 'sha256-kept',
+      file_digest: 'md5-kept',
+    };
+    obs.log.info({ user }, 'signed up');
+    const [line] = lines.map((l) => JSON.parse(l));
+    expect(line.user).toEqual({
+      id: 'u-1',
+      email: 'ada@example.com',
+      passwordHash: '[Redacted]',
+      password_digest: '[Redacted]',
+      PASSWORD_HASH: '[Redacted]',
+      pwd_hash: '[Redacted]',
+      content_hash: 'sha256-kept',
+      file_digest: 'md5-kept',
+    });
+  });
+
   it('in an outgoing request’s headers an HTTP client’s error holds', async () => {
     const { obs, lines } = startCaptured();
     const server = createServer((_req, res) => res.end('ok'));
