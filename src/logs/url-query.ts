@@ -34,7 +34,7 @@ export function redactQuery(url: string, isSensitive: (key: string) => boolean):
     if (eq < from) eq = url.indexOf('=', from);
     if (eq === -1) break;
     if (eq < amp) {
-      const name = decodeName(url.slice(from, eq));
+      const name = ownName(decodeName(url.slice(from, eq)));
       if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
         out += `${url.slice(done, eq + 1)}[Redacted]`;
         done = amp;
@@ -54,6 +54,23 @@ function decodeName(name: string): string {
     return name;
   }
 }
+
+/**
+ * A nested form field's own name, as qs (Express's query parser) and PHP read one:
+ * `user[password]` is `password`, `token[]` is `token`; any other name as it is.
+ */
+function ownName(name: string): string {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) === CLOSING_BRACKET) {
+    const open = name.lastIndexOf('[', end - 1);
+    if (open <= 0) break;
+    if (open < end - 2) return name.slice(open + 1, end - 1);
+    end = open;
+  }
+  return end === name.length ? name : name.slice(0, end);
+}
+
+const CLOSING_BRACKET = 0x5d;
 
 /** A URL in text: a scheme, `://`, and all that follows up to a space, a quote or a bracket. */
 const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { otlp } from '../../../adapters/otlp/index.js';
-import { getSightline } from '../../../src/index.js';
+import { getSightline, type Sightline } from '../../../src/index.js';
 import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { FAST_CHANNEL, startWith } from '../../adapters/harness.js';
 import { type OtlpCollector, startCollector } from '../../adapters/otlp/intake-server.js';
@@ -197,13 +197,11 @@ describe('names a credential goes by, hidden by default', () => {
 
   it('in a request URL’s query, and in URLs an error’s message quotes', async () => {
     const { obs, lines } = startCaptured();
-    const server = createServer((req, res) => {
-      obs.log.info({ req }, 'callback');
-      res.end('ok');
-    });
-    await listen(server);
-    const { port } = server.address() as AddressInfo;
-    await get(port, `/cb?id_token=${SECRET}&state=s1&X-Amz-Security-Token=${SECRET}&clientSecret=${SECRET}`);
+    await logRequest(
+      obs,
+      'callback',
+      `/cb?id_token=${SECRET}&state=s1&X-Amz-Security-Token=${SECRET}&clientSecret=${SECRET}`,
+    );
     obs.log.error(new Error(`GET https://api.example.com/x?session_token=${SECRET}&page=2 failed`));
     const [callback, failed] = lines.map((l) => JSON.parse(l));
     expect(callback.req.url).toBe(
@@ -213,6 +211,19 @@ describe('names a credential goes by, hidden by default', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
+  it('in a query parameter named as a nested form field, as qs and PHP read one', async () => {
+    const { obs, lines } = startCaptured();
+    await logRequest(
+      obs,
+      'login',
+      `/login?user[name]=ada&user[password]=${SECRET}&auth%5Btoken%5D=${SECRET}&token[]=${SECRET}`,
+    );
+    const [login] = lines.map((l) => JSON.parse(l));
+    expect(login.req.url).toBe(
+      '/login?user[name]=ada&user[password]=[Redacted]&auth%5Btoken%5D=[Redacted]&token[]=[Redacted]',
+    );
+  });
+
   it('in a presigned URL’s signature and credential (S3’s SigV4, Google Cloud Storage’s V4)', async () => {
     const { obs, lines, memory } = startCaptured();
     const s3 =
@@ -220,13 +231,7 @@ describe('names a credential goes by, hidden by default', () => {
       `&X-Amz-Date=20261130T120000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host` +
       `&X-Amz-Security-Token=${SECRET}&X-Amz-Signature=${SECRET}`;
     const gcs = `https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=${SECRET}&X-Goog-Signature=${SECRET}`;
-    const server = createServer((req, res) => {
-      obs.log.info({ req }, 'download');
-      res.end('ok');
-    });
-    await listen(server);
-    const { port } = server.address() as AddressInfo;
-    await get(port, s3);
+    await logRequest(obs, 'download', s3);
     obs.log.warn(`download link expired: https://bucket.s3.amazonaws.com${s3}`);
     obs.trace('share', (span) => span.setAttribute('share.url', gcs));
     const [download, expired] = lines.map((l) => JSON.parse(l));
@@ -264,6 +269,16 @@ describe('names a credential goes by, hidden by default', () => {
     expect(body).toContain('"gen_ai.request.max_tokens","value":{"intValue":1024}');
   });
 });
+
+/** Sends one request to a loopback server that logs it, with its req, as `msg`. */
+async function logRequest(obs: Sightline, msg: string, path: string): Promise<void> {
+  const server = createServer((req, res) => {
+    obs.log.info({ req }, msg);
+    res.end('ok');
+  });
+  await listen(server);
+  await get((server.address() as AddressInfo).port, path);
+}
 
 function listen(server: Server): Promise<void> {
   closing.push(() => new Promise((resolve) => server.close(() => resolve())));
