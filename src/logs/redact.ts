@@ -128,6 +128,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
         if (value !== undefined && value !== null) next = REDACTED;
       } else if (typeof value === 'string') {
         if (key === 'url') next = redactUrl(value, isSensitive);
+        else if (key === 'data' || key === 'body') next = body(value, depth);
         else if (value.includes('://')) next = redactUrlsIn(value, isSensitive);
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
@@ -142,6 +143,32 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       }
     }
     return out ?? obj;
+  };
+
+  /**
+   * A request body under `data` or `body`, as an HTTP client holds it once sent (axios's
+   * `config.data`, got's `options.body`): JSON, written with its keys to hide hidden, or a form, as
+   * a query is; any other text as any string is. Only text under those keys pays for the look.
+   */
+  const body = (text: string, depth: number): string => {
+    if (text.length > MAX_BODY) return redactUrlsIn(text, isSensitive);
+    const first = text.charCodeAt(0);
+    if (first === OPENING_BRACE || first === OPENING_BRACKET) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return redactUrlsIn(text, isSensitive);
+      }
+      if (json === null || typeof json !== 'object') return text;
+      // Parsed anew, it shares no object with the rest of the line.
+      const clean = inner(json, depth, newWalked());
+      return clean === json ? text : JSON.stringify(clean);
+    }
+    if (!text.includes('=')) return text.includes('://') ? redactUrlsIn(text, isSensitive) : text;
+    const form = `?${text}`;
+    const clean = redactQuery(form, isSensitive);
+    return clean === form ? redactUrlsIn(text, isSensitive) : clean.slice(1);
   };
 
   const walkArray = (arr: readonly unknown[], depth: number, done: Walked): unknown[] => {
@@ -444,6 +471,14 @@ function isEntries(arr: readonly unknown[]): boolean {
   }
   return true;
 }
+
+/**
+ * A body longer than this is written as any text is: parsing or copying it would cost the line more
+ * than the rest of it; its URLs' secrets are still hidden, its fields' are not.
+ */
+const MAX_BODY = 64 * 1024;
+const OPENING_BRACE = 0x7b;
+const OPENING_BRACKET = 0x5b;
 
 /** An error's texts that pino writes: each may quote a URL. */
 const ERROR_TEXTS = ['message', 'stack'] as const;

@@ -8,6 +8,7 @@ import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { FAST_CHANNEL, startWith } from '../../adapters/harness.js';
 import { type OtlpCollector, startCollector } from '../../adapters/otlp/intake-server.js';
 import { startCaptured } from '../../helpers/capture.js';
+import { axiosFailure } from '../../helpers/http-client-errors.js';
 
 let closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -209,6 +210,26 @@ describe('names a credential goes by, hidden by default', () => {
     );
     expect(failed.msg).toBe('GET https://api.example.com/x?session_token=[Redacted]&page=2 failed');
     expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  it('in the body an HTTP client’s error holds as it sent it, as JSON or a form', async () => {
+    const { obs, lines } = startCaptured();
+    const { err: login } = await axiosFailure({ accept: 'application/json' }, 'sid=1', '/login');
+    login.config.data = JSON.stringify({ username: 'ada', password: SECRET, remember: true });
+    const { err: grant } = await axiosFailure({ accept: 'application/json' }, 'sid=1', '/oauth/token');
+    grant.config.data = `grant_type=client_credentials&client_id=svc&client_secret=${SECRET}`;
+    obs.log.error({ err: login }, 'login failed');
+    obs.log.error({ err: grant }, 'token request failed');
+    expect(lines.join('')).not.toContain(SECRET);
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(JSON.parse(first.err.config.data)).toEqual({
+      username: 'ada',
+      password: '[Redacted]',
+      remember: true,
+    });
+    expect(second.err.config.data).toBe(
+      'grant_type=client_credentials&client_id=svc&client_secret=[Redacted]',
+    );
   });
 
   it('in a query parameter named as a nested form field, as qs and PHP read one', async () => {
