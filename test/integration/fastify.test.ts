@@ -5,7 +5,8 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { init, log } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
@@ -85,6 +86,22 @@ function failingStream(_request: unknown, reply: StreamReply) {
   body.once('data', () => setImmediate(() => body.destroy(new Error('source failed'))));
   body.push('first chunk');
   return reply.send(body);
+}
+
+/** The server span of GET /orders/1, answered by `handler` in an app logging through `loggerInstance`. */
+async function servedThrough(loggerInstance: Logger, handler: (request: FastifyRequest) => void) {
+  const local = Fastify({ loggerInstance });
+  await local.register(sightlineFastify);
+  local.get('/orders/:id', async (request) => {
+    handler(request);
+    return 'ok';
+  });
+  const url = await local.listen({ host: '127.0.0.1', port: 0 });
+  memory.reset();
+  expect((await request(url, '/orders/1')).status).toBe(200);
+  const [span] = await waitForSpans(obs, memory, server('/orders/1'), 1);
+  await local.close();
+  return span!.spanContext();
 }
 
 let app: FastifyInstance<any, any, any, any>;
@@ -1394,6 +1411,73 @@ describe('sightlineFastify timeouts and options', () => {
         span_id: span?.spanContext().spanId,
       });
     }
+  });
+
+  it("runs the app's own pino mixin on every request.log line, beside the request's trace ids", async () => {
+    // The app's own logger, whose mixin reads what the handler sets as it goes.
+    let tenant = 'none';
+    const lines: string[] = [];
+    const own = pino({ mixin: () => ({ tenant }) }, { write: (line: string) => lines.push(line) });
+    const span = await servedThrough(own, (request) => {
+      tenant = 'acme';
+      request.log.info('loading order');
+      request.log.child({ step: 'pricing' }).info('pricing order');
+    });
+    const written = lines.filter((l) => /"(loading|pricing) order"|"request completed"/.test(l));
+    expect(written).toHaveLength(3);
+    for (const line of written) {
+      expect(line.split('"trace_id"').length - 1).toBe(1);
+      expect(JSON.parse(line)).toMatchObject({
+        tenant: 'acme',
+        trace_id: span.traceId,
+        span_id: span.spanId,
+        trace_flags: '01',
+      });
+    }
+  });
+
+  it("merges the app's mixin into each request.log line by the app's own mixinMergeStrategy", async () => {
+    const lines: string[] = [];
+    const own = pino(
+      {
+        mixin: (_line: object, level: number) => ({ source: 'mixin', level_seen: level }),
+        // The mixin's fields over the line's.
+        mixinMergeStrategy: (line: object, mixin: object) => ({ ...line, ...mixin }),
+      },
+      { write: (line: string) => lines.push(line) },
+    );
+    const span = await servedThrough(own, (request) => request.log.warn({ source: 'line' }, 'loading order'));
+    const line = lines.find((l) => l.includes('"loading order"'));
+    expect(line?.split('"source"').length).toBe(2);
+    expect(JSON.parse(line!)).toMatchObject({
+      source: 'mixin',
+      level_seen: 40,
+      trace_id: span.traceId,
+      span_id: span.spanId,
+    });
+  });
+
+  it("writes the trace ids once in request.log lines when the app's own mixin writes them too", async () => {
+    // The mixin OpenTelemetry's pino instrumentation adds: the ids of the span active at the line.
+    const lines: string[] = [];
+    const own = pino(
+      {
+        mixin: () => {
+          const active = trace.getActiveSpan()?.spanContext();
+          return active === undefined ? {} : { trace_id: active.traceId, span_id: active.spanId };
+        },
+      },
+      { write: (line: string) => lines.push(line) },
+    );
+    const span = await servedThrough(own, (request) => request.log.info('loading order'));
+    const line = lines.find((l) => l.includes('"loading order"'));
+    expect(line?.split('"trace_id"').length).toBe(2);
+    expect(line?.split('"span_id"').length).toBe(2);
+    expect(JSON.parse(line!)).toMatchObject({
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      trace_flags: '01',
+    });
   });
 
   it('records a request an onRequest hook registered before it answers or fails, from when it came in', async () => {

@@ -1,4 +1,4 @@
-import { type Context, context, trace } from '@opentelemetry/api';
+import { type Context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter, LINE_SHAPE, type LineShape } from '../../logs/fixed-line.js';
@@ -14,11 +14,12 @@ export interface ChildableLogger {
  * A child logger whose every line names the request's span, wherever it is called from (a
  * `close` listener, a timer scheduled before the request ended).
  *
- * The correlation fields are the parent's own mixin output computed once in the request's
- * context, so they follow the selected backends' field names (`trace_id`, `dd.trace_id`, ...).
- * The child's mixin then adds nothing, otherwise each line inside the context would carry the
- * fields twice (bindings and mixin are written separately by pino), and moves a line's own field
- * of one of those names out of their way.
+ * Under sightline's logger the correlation fields are its mixin's answer for the request's span,
+ * so they follow the selected backends' field names (`trace_id`, `dd.trace_id`, ...), bound to the
+ * child. The child's mixin then adds nothing, otherwise each line inside the context would carry
+ * the fields twice (bindings and mixin are written separately by pino), and moves a line's own
+ * field of one of those names out of their way. Under an app's own pino with a mixin, the child's
+ * mixin adds them: see {@link withRequestFields}.
  */
 export function correlatedChild<L extends ChildableLogger>(
   given: L,
@@ -28,30 +29,38 @@ export function correlatedChild<L extends ChildableLogger>(
   // The module-level `log` (Fastify's loggerInstance) has no mixin of its own to drop.
   const logger = loggerBehind(given);
   const { mixinSym } = pinoSymbolsOf(logger);
-  const mixin = (logger as unknown as Record<symbol, unknown>)[mixinSym];
-  let fields: Record<string, unknown> = fallback;
-  if (typeof mixin === 'function') {
-    try {
-      // sightline's own mixin reads the span of the active context: given the context, its fields
-      // are read without entering it, which cost a context switch per request.
-      const shape = (logger as unknown as Record<symbol, LineShape | undefined>)[LINE_SHAPE];
-      let computed: Record<string, unknown> | undefined;
-      if (shape?.mixin === mixin) {
-        const span = trace.getSpan(ctx);
-        computed = span === undefined ? undefined : shape.correlation(span.spanContext());
-      } else
-        computed = context.with(ctx, () => mixin.call(logger, {}, 30, logger)) as Record<string, unknown>;
-      if (computed && typeof computed === 'object' && Object.keys(computed).length > 0)
-        fields = { ...computed };
-    } catch {
-      // The parent's mixin failed: the plain OpenTelemetry fields still correlate.
-    }
+  const holder = logger as unknown as Record<symbol, unknown>;
+  const mixin = holder[mixinSym];
+  if (typeof mixin !== 'function') return logger.child(fallback) as L;
+  const shape = holder[LINE_SHAPE] as LineShape | undefined;
+  if (shape?.mixin !== mixin) {
+    const child = logger.child({}) as L;
+    (child as unknown as Record<symbol, unknown>)[mixinSym] = withRequestFields(mixin as AppMixin, fallback);
+    return child;
   }
+  // sightline's own mixin reads the span of the active context: given the context, its fields are
+  // read without entering it, which cost a context switch per request.
+  const span = trace.getSpan(ctx);
+  const computed = span === undefined ? undefined : shape.correlation(span.spanContext());
+  const fields = computed !== undefined && Object.keys(computed).length > 0 ? { ...computed } : fallback;
   const child = logger.child(fields) as L;
-  if (typeof mixin === 'function') {
-    (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields, child);
-  }
+  (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields, child);
   return child;
+}
+
+/** A mixin as pino calls it. */
+type AppMixin = (line: object, level: number, logger: unknown) => object;
+
+/**
+ * The mixin of a request's logger under an app's own pino (Fastify's loggerInstance): the app's
+ * mixin, run on every line as pino runs it, its answer over the request's trace fields, as
+ * OpenTelemetry's pino instrumentation adds its own; the app's mixinMergeStrategy then merges
+ * them into the line. Its answer may change from line to line (a tenant the handler sets), so it
+ * cannot be taken once for the request; and the trace fields are not bound, which would write
+ * them twice in a line where it answers them too (OpenTelemetry's own mixin does).
+ */
+function withRequestFields(mixin: AppMixin, fields: Readonly<Record<string, string>>): AppMixin {
+  return (line, level, logger) => Object.assign({ ...fields }, mixin(line, level, logger));
 }
 
 /** Type guard for pino-like loggers. */
