@@ -153,6 +153,16 @@ function suffix(p: number): string {
   return `.p${String(p).replace('.', '_')}`;
 }
 
+/** A point's own tags, encoded: as sent, and as the set Datadog tells its series apart by. */
+interface EncodedTags {
+  /** Each tag as a JSON string after a comma, in the attributes' order. */
+  readonly own: string;
+  /** The same tags sorted, so attributes in another order make the same text. */
+  readonly set: string;
+  /** How many tags were cut to 200 characters. */
+  readonly cut: number;
+}
+
 /** Creates the encoder; names are sanitised once and remembered (the memo is bounded). */
 export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncoder {
   const baseTags = options.tags.map((t) => JSON.stringify(t)).join(',');
@@ -181,12 +191,12 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   // The SDK hands back the attribute objects recorded with, usually the same ones every cycle:
   // remembering their encoded tags (and how many were cut) by identity skips the sanitising on
   // later collections.
-  const attributeTags = new WeakMap<Attributes, { readonly own: string; readonly cut: number }>();
+  const attributeTags = new WeakMap<Attributes, EncodedTags>();
 
-  function tagsOf(attributes: Attributes): { readonly own: string; readonly cut: number } {
+  function tagsOf(attributes: Attributes): EncodedTags {
     let encoded = attributeTags.get(attributes);
     if (encoded === undefined) {
-      let own = '';
+      const list: string[] = [];
       let cut = 0;
       const onCut = () => {
         cut++;
@@ -194,9 +204,13 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       for (const key in attributes) {
         const v = attributes[key];
         if (v === undefined || v === null) continue;
-        own += `,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v, onCut))}`;
+        list.push(`,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v, onCut))}`);
       }
-      encoded = { own, cut };
+      const own = list.join('');
+      // Datadog reads a series' tags as a set: `{ 'eu zone': 'a', tier: 'b' }` and `{ tier: 'b',
+      // eu_zone: 'a' }`, two series to the SDK, are one series to it, so they share one fold.
+      const set = list.length < 2 ? own : list.sort().join('');
+      encoded = { own, set, cut };
       attributeTags.set(attributes, encoded);
     }
     return encoded;
@@ -291,7 +305,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
           cut += encoded.cut + cutName + tagsCut;
-          const h = p.temporality === 'delta' ? withSent(`h${name}\u0000${encoded.own}`, ts, p) : p;
+          const h = p.temporality === 'delta' ? withSent(`h${name}\u0000${encoded.set}`, ts, p) : p;
           histogram(out, name, h, ts, tags, unit);
           continue;
         }
@@ -303,7 +317,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
         if (p.monotonic && p.temporality === 'delta') {
-          const c = withSent(`c${name}\u0000${encoded.own}`, ts, p);
+          const c = withSent(`c${name}\u0000${encoded.set}`, ts, p);
           out.push(series(name, COUNT, intervalOf(c), ts, c.value, tags, unit));
         } else out.push(series(name, GAUGE, undefined, ts, p.value, tags, unit));
       }
