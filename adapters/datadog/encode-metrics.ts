@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
-  addDeltas,
+  addHistogramDeltas,
   cutDistinct,
   DIGEST_CHARS,
   type HistogramPoint,
@@ -219,22 +219,43 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   // Datadog keeps one point of a series at a second, the last one sent, and collections can share
   // a second (a flush after a periodic collection, a flush per job or per Lambda invocation, a
   // shutdown), as can series the SDK keeps apart that are one once their names and tags are
-  // cleaned (`eu west` and `eu_west`): a count or histogram sent again at the second of one sent
-  // before carries both deltas added up, as the Agent adds up the counts of a flush, instead of
-  // overwriting the first. Gauges are left alone: the newer value is the one to keep. What was
-  // sent before the latest collection's second is forgotten, so this holds about one collection's
-  // series.
-  const sent = new Map<string, { readonly ts: number; readonly point: MetricPoint }>();
+  // cleaned (`eu west` and `eu_west`), or a counter `x.count` and a histogram `x`'s count: a count
+  // sent again at the second of one sent before carries both added up, as the Agent adds up the
+  // counts of a flush, instead of overwriting the first, and a histogram's min, max, average and
+  // percentiles are those of its points of that second together. Gauges are left alone: the newer
+  // value is the one to keep. What was sent before the latest collection's second is forgotten, so
+  // this holds about one collection's series.
+  const counts = new Map<string, SentCount>();
+  const histograms = new Map<string, { readonly ts: number; readonly point: HistogramPoint }>();
 
-  function withSent<P extends MetricPoint>(key: string, ts: number, p: P): P {
-    const before = sent.get(key);
-    const point = before?.ts === ts ? addDeltas(before.point as P, p) : p;
-    sent.set(key, { ts, point });
+  /** The count of the Datadog series `key` to send at `ts`: `value`, plus what was sent there. */
+  function countAt(key: string, ts: number, value: number, p: MetricPoint): SentCount {
+    let c = counts.get(key);
+    if (c === undefined) {
+      c = { ts, value, startTimeMs: p.startTimeMs, timeMs: p.timeMs };
+      counts.set(key, c);
+    } else if (c.ts === ts) {
+      c.value += value;
+      c.timeMs = p.timeMs;
+    } else {
+      c.ts = ts;
+      c.value = value;
+      c.startTimeMs = p.startTimeMs;
+      c.timeMs = p.timeMs;
+    }
+    return c;
+  }
+
+  function histogramAt(key: string, ts: number, p: HistogramPoint): HistogramPoint {
+    const before = histograms.get(key);
+    const point = before?.ts === ts ? addHistogramDeltas(before.point, p) : p;
+    histograms.set(key, { ts, point });
     return point;
   }
 
   function forgetBefore(ts: number): void {
-    for (const [key, s] of sent) if (s.ts < ts) sent.delete(key);
+    for (const [key, c] of counts) if (c.ts < ts) counts.delete(key);
+    for (const [key, h] of histograms) if (h.ts < ts) histograms.delete(key);
   }
 
   function withBase(own: string): string {
@@ -261,14 +282,22 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
     p: HistogramPoint,
     ts: number,
     tags: string,
+    set: string,
     unit?: string,
   ) {
-    const h = p.histogram;
-    const delta = p.temporality === 'delta';
-    const sumType = delta ? COUNT : GAUGE;
-    const interval = delta ? intervalOf(p) : undefined;
-    out.push(series(`${name}.count`, sumType, interval, ts, h.count, tags, undefined));
-    if (Number.isFinite(h.sum)) out.push(series(`${name}.sum`, sumType, interval, ts, h.sum, tags, unit));
+    let h = p.histogram;
+    if (p.temporality === 'delta') {
+      const count = countAt(`${name}.count\u0000${set}`, ts, h.count, p);
+      out.push(series(`${name}.count`, COUNT, intervalOf(count), ts, count.value, tags, undefined));
+      if (Number.isFinite(h.sum)) {
+        const sum = countAt(`${name}.sum\u0000${set}`, ts, h.sum, p);
+        out.push(series(`${name}.sum`, COUNT, intervalOf(sum), ts, sum.value, tags, unit));
+      }
+      h = histogramAt(`${name}\u0000${set}`, ts, p).histogram;
+    } else {
+      out.push(series(`${name}.count`, GAUGE, undefined, ts, h.count, tags, undefined));
+      if (Number.isFinite(h.sum)) out.push(series(`${name}.sum`, GAUGE, undefined, ts, h.sum, tags, unit));
+    }
     if (h.count <= 0) return;
     if (h.min !== undefined) out.push(series(`${name}.min`, GAUGE, undefined, ts, h.min, tags, unit));
     if (h.max !== undefined) out.push(series(`${name}.max`, GAUGE, undefined, ts, h.max, tags, unit));
@@ -305,8 +334,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {
           cut += encoded.cut + cutName + tagsCut;
-          const h = p.temporality === 'delta' ? withSent(`h${name}\u0000${encoded.set}`, ts, p) : p;
-          histogram(out, name, h, ts, tags, unit);
+          histogram(out, name, p, ts, tags, encoded.set, unit);
           continue;
         }
         if (!Number.isFinite(p.value)) {
@@ -317,7 +345,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         // Monotonic sums arrive as deltas (the exporter asks for them) and become counts; up-down
         // counters stay cumulative, so their value is the current level: a gauge.
         if (p.monotonic && p.temporality === 'delta') {
-          const c = withSent(`c${name}\u0000${encoded.set}`, ts, p);
+          const c = countAt(`${name}\u0000${encoded.set}`, ts, p.value, p);
           out.push(series(name, COUNT, intervalOf(c), ts, c.value, tags, unit));
         } else out.push(series(name, GAUGE, undefined, ts, p.value, tags, unit));
       }
@@ -330,8 +358,16 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   };
 }
 
+/** A count sent of a Datadog series: its second, its value and the window that value covers. */
+interface SentCount {
+  ts: number;
+  value: number;
+  startTimeMs: number;
+  timeMs: number;
+}
+
 /** The seconds a delta covers, at least 1 (Datadog turns a count into a rate with it). */
-function intervalOf(p: MetricPoint): number {
+function intervalOf(p: { readonly startTimeMs: number; readonly timeMs: number }): number {
   return Math.max(1, Math.round((p.timeMs - p.startTimeMs) / 1000));
 }
 

@@ -49,7 +49,7 @@ export {
 } from './otlp-env.js';
 export { readTlsFiles } from './otlp-tls.js';
 export {
-  addDeltas,
+  addHistogramDeltas,
   flattenResourceMetrics,
   type HistogramPoint,
   type MetricKind,

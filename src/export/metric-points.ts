@@ -70,20 +70,17 @@ export function addHistogram(into: Histogram, delta: Histogram): Histogram {
 }
 
 /**
- * One delta point covering two of a series that follow each other, `earlier` then `later`: their
- * values (or histograms) added up, from the start of the first to the end of the second.
+ * One delta histogram point covering two of a series that follow each other, `earlier` then
+ * `later`: their histograms added up, from the start of the first to the end of the second.
  *
  * @example
- * addDeltas(ordersAt0, ordersAt1).value; // ordersAt0.value + ordersAt1.value
+ * addHistogramDeltas(latencyAt0, latencyAt1).histogram.count; // the two counts added up
  */
-export function addDeltas<P extends MetricPoint>(earlier: P, later: P): P {
-  const window = { startTimeMs: earlier.startTimeMs, timeMs: later.timeMs };
-  if (later.kind !== 'histogram')
-    return { ...later, ...window, value: (earlier as NumberPoint).value + later.value };
-  const { min, max, ...h } = addHistogram((earlier as HistogramPoint).histogram, later.histogram);
+export function addHistogramDeltas(earlier: HistogramPoint, later: HistogramPoint): HistogramPoint {
+  const { min, max, ...h } = addHistogram(earlier.histogram, later.histogram);
   return {
     ...later,
-    ...window,
+    startTimeMs: earlier.startTimeMs,
     histogram: {
       ...h,
       sum: h.sum ?? 0,

@@ -91,4 +91,22 @@ describe('datadog metrics: points of one series in one second', () => {
 
     expect(total(server.keptPoints(), 'orders.placed')).toBe(5);
   });
+
+  // Datadog sends a histogram `x` as `x.count` and `x.sum`, the names a counter can have too.
+  it("keeps a counter's count and a histogram's, one series in Datadog, added up", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    obs.metrics.counter('job.latency.count').add(7, { queue: 'mail' });
+    obs.metrics.counter('job.latency.sum').add(100, { queue: 'mail' });
+    const latency = obs.metrics.histogram('job.latency', { unit: 'ms', buckets: [10, 100] });
+    latency.record(20, { queue: 'mail' });
+    latency.record(40, { queue: 'mail' });
+    await obs.forceFlush();
+
+    const kept = server.keptPoints();
+    expect(total(kept, 'job.latency.count')).toBe(9);
+    expect(total(kept, 'job.latency.sum')).toBe(160);
+    // The histogram's own average, not one taken over the counter's count too.
+    expect(last(kept, 'job.latency.avg')).toBe(30);
+  });
 });
