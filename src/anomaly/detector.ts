@@ -272,6 +272,12 @@ enum K {
    */
   quietRuns = 2,
   /**
+   * Daily slots (five minutes) by which a run may begin off the time of day a run reported as stuck
+   * began and still be taken for the same spell come back: a night's quiet begins when the traffic
+   * ends, within the hour.
+   */
+  stuckSlots = 12,
+  /**
    * A value at zero is an outage only in a series that is rarely at zero (fraction of points over
    * about the last day, learned outside episodes and through a held outage): in a sparse or
    * bursty series zero is the usual value, and in one that is idle every night a night is not an
@@ -525,6 +531,12 @@ export class StreamingDetector implements Detector {
   private acceptedAt = -1;
   // Fields above are read on every update and stay in the object's first cache lines.
   private revertRun = 0;
+  /**
+   * The daily slot the last run reported as stuck and not taken for a quiet spell began in (-1:
+   * none; see `update`), and the one the current run began in.
+   */
+  private stuckSlot = -1;
+  private runSlot = 0;
   /** Points before the residual scale's data began: 0, or before the change from a level at zero. */
   private scaleFrom = 0;
   private episodeLen = 0;
@@ -652,6 +664,8 @@ export class StreamingDetector implements Detector {
     this.flatRun = 0;
     this.quietRecord = 0;
     this.quietRecordAt = 0;
+    this.stuckSlot = -1;
+    this.runSlot = 0;
     this.likHold = 0;
     s[F.repeatRate] = 0;
     s[F.zeroRate] = 0;
@@ -1165,10 +1179,19 @@ export class StreamingDetector implements Detector {
     // A run reported as stuck, on a series that had never kept still long enough for its runs to be
     // judged, was the fault and says nothing of its quiet spells: taken for one, it hid the next
     // stuck run until it had lasted twice as long.
+    // Unless another such run began at the time of day it began: two nights in a row that hold still
+    // from the same hour are how the series now keeps still (a cache whose size holds every night
+    // from the first after the detector started was reported as stuck every night).
     const stuck = this.inEpisode && this.episodeKind === 'flatline' && this.quietRun(n) < K.flatMinRun;
-    if (!same && this.flatRun > 0 && !stuck) {
-      this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
-      this.quietRecordAt = n;
+    if (!same && this.flatRun > 0) {
+      // A repeat by chance while the episode recovers is neither.
+      const judged = stuck && this.flatRun >= K.flatMinRun;
+      if (!stuck || (judged && this.sameTimeOfDay(this.runSlot, this.stuckSlot))) {
+        this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
+        this.quietRecordAt = n;
+      } else if (judged) {
+        this.stuckSlot = this.runSlot;
+      }
     }
     this.flatRun = same ? this.flatRun + 1 : 0;
     // A run is judged by the repeat rate from before it began: a stuck value must not teach the
@@ -1177,6 +1200,7 @@ export class StreamingDetector implements Detector {
     // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
     // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
     if (this.flatRun === 1) {
+      this.runSlot = daySlot;
       const bound = repeats(y, s[F.boundHigh]!) || repeats(y, s[F.boundLow]!);
       s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
       this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
@@ -1542,6 +1566,12 @@ export class StreamingDetector implements Detector {
     const points = (sign > 0 ? this.s[F.spikePoints]! : this.s[F.spikePointsDown]!) - (own - 1);
     const longer = 1 - 1 / Math.max(points / runs, 1);
     return runs * longer ** (own - 1) < 10 ** -K.recurringSurprise;
+  }
+
+  /** Whether daily slots `a` and `b` (-1: none) are within `K.stuckSlots` of each other. */
+  private sameTimeOfDay(a: number, b: number): boolean {
+    const apart = Math.abs(a - b);
+    return b >= 0 && Math.min(apart, layout.DAY_SLOTS - apart) <= K.stuckSlots;
   }
 
   /**

@@ -260,6 +260,32 @@ describe('flatline on a counter', () => {
     expect(seconds).toEqual(Array(32).fill('flatline'));
   });
 
+  it('takes a gauge that holds still every night from the first for quiet after two nights', () => {
+    // A cache's size, constant from midnight to six every night, the detector started at noon: the
+    // first night is reported as stuck, having never been seen, as is the second, which an exporter
+    // stuck again at the same hour would be too; from then on it is how the series keeps still. The
+    // nights reported as stuck were never taken for its quiet spells: every night was reported.
+    const reported: number[] = [];
+    for (const step of [1, 5]) {
+      const perDay = 1440 / step;
+      const runs = Array.from({ length: 16 }, (_, k) => {
+        const noise = gaussian(prng(k + 1));
+        const d = createDetector();
+        const nights = new Set<number>();
+        let last = 0;
+        for (let i = 0; i < 8 * perDay; i++) {
+          const at = i + perDay / 2;
+          if (at % perDay >= perDay / 4) last = Math.round(1000 + 20 * noise());
+          const r = d.update(last, T0 + at * step * MINUTE);
+          if (r.episodeStart && r.kind === 'flatline') nights.add(Math.floor(at / perDay));
+        }
+        return nights.size;
+      });
+      reported.push(...runs);
+    }
+    expect(reported).toEqual(Array(32).fill(2));
+  });
+
   it('does not take a gauge held at its ceiling every afternoon for a stuck one', () => {
     // CPU % under a daily load, pinned at 100 for an hour or two every afternoon: the same value
     // again at the bound it reached the day before is how the series is, not a stuck exporter.
