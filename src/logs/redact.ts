@@ -154,6 +154,10 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
     if (text.length > MAX_BODY) return redactUrlsIn(text, isSensitive);
     const first = text.charCodeAt(0);
     if (first === OPENING_BRACE || first === OPENING_BRACKET) {
+      // Most bodies (a webhook's payload, a list of orders) hold nothing to hide: a scan tells so
+      // without parsing and walking them, and they are written as given, never as their JSON
+      // written anew (cut where it nests deeper than the walk goes).
+      if (!mayHoldNameToHide(text, amongValues)) return text;
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -479,6 +483,39 @@ function isEntries(arr: readonly unknown[]): boolean {
 const MAX_BODY = 64 * 1024;
 const OPENING_BRACE = 0x7b;
 const OPENING_BRACKET = 0x5b;
+
+/** Keys whose text the walk reads: a request's URL, and a body held within a body. */
+const READ_AS_TEXT = new Set(['url', 'data', 'body']);
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether JSON text may hold what the walk would hide: a URL, or a string before a colon (a key)
+ * or a comma (a header's name in a list of pairs or entries) that is a name to hide or a key read
+ * as text. Strings are found quote to quote, as JSON has no quote outside them; one with an escape
+ * in it is taken to be such a name, as only parsing reads it. A value that ends so costs a parse
+ * that finds nothing, no more.
+ */
+function mayHoldNameToHide(text: string, isName: (name: string) => boolean): boolean {
+  if (text.includes('://')) return true;
+  for (let open = text.indexOf('"'); open !== -1; ) {
+    const close = text.indexOf('"', open + 1);
+    if (close === -1) return false;
+    if (text.charCodeAt(close - 1) === BACKSLASH) return true;
+    let after = close + 1;
+    while (isJsonSpace(text.charCodeAt(after))) after++;
+    const next = text.charCodeAt(after);
+    if (next === COLON || next === COMMA) {
+      const name = text.slice(open + 1, close);
+      if (name.includes('\\') || READ_AS_TEXT.has(name) || isName(name)) return true;
+    }
+    open = text.indexOf('"', close + 1);
+  }
+  return false;
+}
+
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** An error's texts that pino writes: each may quote a URL. */
 const ERROR_TEXTS = ['message', 'stack'] as const;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { otlp } from '../../../adapters/otlp/index.js';
 import { getSightline, type Sightline } from '../../../src/index.js';
 import { expressMiddleware } from '../../../src/integrations/express/index.js';
@@ -230,6 +230,32 @@ describe('names a credential goes by, hidden by default', () => {
     expect(second.err.config.data).toBe(
       'grant_type=client_credentials&client_id=svc&client_secret=[Redacted]',
     );
+  });
+
+  it('in a body with no name to hide, which is written as given and never parsed', async () => {
+    const { obs, lines } = startCaptured();
+    let deep: unknown = { leaf: 'kept' };
+    for (let i = 0; i < 40; i++) deep = { n: deep, id: i };
+    const nested = JSON.stringify(deep);
+    const items = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ id: i, at: '12:30:00' })));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      obs.log.info({ err: { config: { data: nested } }, body: items }, 'sent');
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    const [line] = lines.map((l) => JSON.parse(l));
+    expect(line.err.config.data).toBe(nested);
+    expect(line.body).toBe(items);
+  });
+
+  it('in a body whose names to hide are spaced from their colon or escaped', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info({ data: `{"user":"ada", "password" :"${SECRET}","pass\\u0077d":"${SECRET}"}` }, 'sent');
+    obs.log.info({ body: `[{"a":{"b":"x\\":","client_secret":"${SECRET}"}}]` }, 'sent');
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.parse(logs()[0]?.data).user).toBe('ada');
   });
 
   it('in a query parameter named as a nested form field, as qs and PHP read one', async () => {
