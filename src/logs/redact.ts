@@ -125,7 +125,8 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       }
       let next: unknown = value;
       if (isSensitive(key)) {
-        if (value !== undefined && value !== null) next = REDACTED;
+        // A flag (hasPassword, requireApiKey) tells only whether there is one: it holds none.
+        if (value !== undefined && value !== null && typeof value !== 'boolean') next = REDACTED;
       } else if (typeof value === 'string') {
         if (key === 'url') next = redactUrl(value, isSensitive);
         else if (key === 'data' || key === 'body') next = body(value, depth);

@@ -96,8 +96,10 @@ export class SanitizingSpanProcessor implements SpanProcessor {
 
   private sanitize(attributes: Record<string, unknown>): void {
     for (const key in attributes) {
-      if (this.isSensitive(key)) attributes[key] = '[Redacted]';
-      else this.fit(attributes, key);
+      // A flag (app.has_token) tells only whether there is one: it holds none.
+      if (this.isSensitive(key)) {
+        if (typeof attributes[key] !== 'boolean') attributes[key] = '[Redacted]';
+      } else this.fit(attributes, key);
     }
   }
 

@@ -232,6 +232,19 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('but for a flag, which tells whether there is one and holds none', () => {
+    const { obs, logs, memory } = startCaptured();
+    const flags = { hasPassword: false, has_token: true, requireApiKey: true, isSecret: false };
+    obs.log.info({ ...flags, password: SECRET, user: { ...flags, auth: true } }, 'signed up');
+    obs.trace('signup', (span) => {
+      span.setAttributes({ 'app.has_token': true, 'app.session_token': SECRET });
+    });
+    const [line] = logs();
+    expect(line).toMatchObject({ ...flags, password: '[Redacted]', user: { ...flags, auth: true } });
+    const [span] = memory.spans();
+    expect(span?.attributes).toMatchObject({ 'app.has_token': true, 'app.session_token': '[Redacted]' });
+  });
+
   it('in a body with no name to hide, which is written as given and never parsed', async () => {
     const { obs, lines } = startCaptured();
     let deep: unknown = { leaf: 'kept' };
