@@ -129,7 +129,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
         if (value !== undefined && value !== null && typeof value !== 'boolean') next = REDACTED;
       } else if (typeof value === 'string') {
         if (key === 'url') next = redactUrl(value, isSensitive);
-        else if (key === 'data' || key === 'body') next = body(value, depth);
+        else if (key === 'data' || key === 'body') next = body(value);
         else if (value.includes('://')) next = redactUrlsIn(value, isSensitive);
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
@@ -150,9 +150,12 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
    * A request body under `data` or `body`, as an HTTP client holds it once sent (axios's
    * `config.data`, got's `options.body`): JSON, written with its keys to hide hidden, or a form, as
    * a query is; any other text as any string is. Only text under those keys pays for the look.
+   * Its names are data (a form's fields, a payload's ids by the thousand): judged as names among
+   * values are, they never crowd the field names out of the remembered verdicts, which left every
+   * line after one such body paying a full look at each of its keys.
    */
-  const body = (text: string, depth: number): string => {
-    if (text.length > MAX_BODY) return redactUrlsIn(text, isSensitive);
+  const body = (text: string): string => {
+    if (text.length > MAX_BODY) return redactUrlsIn(text, amongValues);
     const first = text.charCodeAt(0);
     if (first === OPENING_BRACE || first === OPENING_BRACKET) {
       // Most bodies (a webhook's payload, a list of orders) hold nothing to hide: a scan tells so
@@ -163,18 +166,21 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       try {
         json = JSON.parse(text);
       } catch {
-        return redactUrlsIn(text, isSensitive);
+        return redactUrlsIn(text, amongValues);
       }
       if (json === null || typeof json !== 'object') return text;
-      // Parsed anew, it shares no object with the rest of the line.
-      const clean = inner(json, depth, newWalked());
+      const clean = inBody()(json);
       return clean === json ? text : JSON.stringify(clean);
     }
-    if (!text.includes('=')) return text.includes('://') ? redactUrlsIn(text, isSensitive) : text;
+    if (!text.includes('=')) return text.includes('://') ? redactUrlsIn(text, amongValues) : text;
     const form = `?${text}`;
-    const clean = redactQuery(form, isSensitive);
-    return clean === form ? redactUrlsIn(text, isSensitive) : clean.slice(1);
+    const clean = redactQuery(form, amongValues);
+    return clean === form ? redactUrlsIn(text, amongValues) : clean.slice(1);
   };
+  let bodyRedactor: Redactor | undefined;
+  /** Made on the first body that holds a name to hide: it walks what the body holds with `amongValues`. */
+  const inBody = (): Redactor =>
+    (bodyRedactor ??= createRedactor(Object.assign((name: string) => amongValues(name), { amongValues })));
 
   const walkArray = (arr: readonly unknown[], depth: number, done: Walked): unknown[] => {
     let out: unknown[] | undefined;
