@@ -1,8 +1,8 @@
 import type { AdapterContext, ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, envValue, resolveEndpoint } from '../../src/export/index.js';
+import { adapterChannel, envValue, parseTagList, resolveEndpoint } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
-import { fitsTag, parseTagList, rawTag, tag } from './tags.js';
+import { fitsTag, rawTag, tag } from './tags.js';
 
 /** Most characters of a host name (DNS's 255), sent with every series, HTTP log and event. */
 const MAX_HOSTNAME = 255;

@@ -46,14 +46,6 @@ export function rawTag(text: string, onCut?: () => void): string {
   return fitted(clean(text, SAFE_VALUE, UNSAFE_VALUE), MAX_TAG, onCut);
 }
 
-/** Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it. */
-export function parseTagList(text: string): string[] {
-  return text
-    .split(/[,\s]+/)
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
-}
-
 /** The service identity Datadog's unified service tagging ties signals together with. */
 export interface ServiceTags {
   readonly service: string;

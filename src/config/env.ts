@@ -57,6 +57,14 @@ export function envList(env: Env, name: string): string[] | undefined {
     .filter((s) => s !== '');
 }
 
+/** Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it. */
+export function parseTagList(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+}
+
 /**
  * Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (values percent-decoded). Empty
  * entries (a trailing comma left by a template) are skipped, as the OpenTelemetry SDKs skip them.

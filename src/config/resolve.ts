@@ -12,7 +12,7 @@ import {
 } from '../diag/errors.js';
 import { wallClock } from '../anomaly/wall-clock.js';
 import type { SightlineAdapter } from '../export/types.js';
-import { type Env, envBoolean, envKeyValues, envList, envNumber, envString } from './env.js';
+import { type Env, envBoolean, envKeyValues, envList, envNumber, envString, parseTagList } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
 import { otelPropagators } from './otel-propagators.js';
 import { findInvalidRedactPath } from './redact-paths.js';
@@ -286,6 +286,26 @@ function identityIn(attributes: Record<string, string> | undefined, key: string)
   return value === undefined || value === '' ? undefined : value;
 }
 
+type DdIdentity = Partial<Record<'env' | 'service' | 'version', string>>;
+
+/**
+ * The `env`, `service` and `version` entries of DD_TAGS, which dd-trace takes when DD_ENV,
+ * DD_SERVICE or DD_VERSION is unset (the last of a key winning, as there): unified service tagging
+ * may be given as tags alone. An empty one is unset, as in OTEL_RESOURCE_ATTRIBUTES.
+ */
+function ddTagsIdentity(env: Env): DdIdentity {
+  const out: DdIdentity = {};
+  const raw = envString(env, 'DD_TAGS');
+  if (raw === undefined) return out;
+  for (const entry of parseTagList(raw)) {
+    const colon = entry.indexOf(':');
+    const key = entry.slice(0, colon);
+    const value = entry.slice(colon + 1);
+    if ((key === 'env' || key === 'service' || key === 'version') && value !== '') out[key] = value;
+  }
+  return out;
+}
+
 /** The first value that is defined, in precedence order. */
 function pick<T>(...values: (T | undefined)[]): T | undefined {
   for (const v of values) if (v !== undefined) return v;
@@ -315,12 +335,14 @@ export function resolveConfig(
   }
   const code = checkOptions('', input);
   const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
+  const ddTags = ddTagsIdentity(env);
 
   const environment =
     pick(
       checkString('environment', input.environment),
       envString(env, 'SIGHTLINE_ENV'),
       envString(env, 'DD_ENV'),
+      ddTags.env,
       identityIn(otelResource, 'deployment.environment.name'),
       identityIn(otelResource, 'deployment.environment'),
       envString(env, 'NODE_ENV'),
@@ -336,6 +358,7 @@ export function resolveConfig(
       envString(env, 'OTEL_SERVICE_NAME'),
       identityIn(otelResource, 'service.name'),
       envString(env, 'DD_SERVICE'),
+      ddTags.service,
       packageName(cwd),
     ) ?? 'unknown_service:node';
 
@@ -344,6 +367,7 @@ export function resolveConfig(
     envString(env, 'SIGHTLINE_VERSION'),
     identityIn(otelResource, 'service.version'),
     envString(env, 'DD_VERSION'),
+    ddTags.version,
   );
 
   const selection = envList(env, 'SIGHTLINE_EXPORTERS');

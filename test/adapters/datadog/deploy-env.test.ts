@@ -1,0 +1,59 @@
+/**
+ * What a deployment hands sightline in its environment (a Kubernetes ConfigMap or Secret, an ECS
+ * task definition, a Docker env file), as it reaches a Datadog intake.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { KEY, start, userSeries } from './helpers.js';
+import { IntakeServer } from './intake-server.js';
+
+let server: IntakeServer | undefined;
+afterEach(async () => {
+  await getSightline()?.shutdown({ timeoutMs: 2000 });
+  await server?.close().catch(() => undefined);
+  server = undefined;
+  vi.unstubAllEnvs();
+});
+
+describe('Datadog identity from the deployment', () => {
+  it('takes env, service and version from DD_TAGS when DD_ENV, DD_SERVICE and DD_VERSION are unset, as dd-trace does', async () => {
+    // Prepare: unified service tagging given as tags alone, as dd-trace reads it.
+    vi.stubEnv('NODE_ENV', 'test');
+    const tags = 'team:payments env:prod service:checkout version:1.4.2';
+    vi.stubEnv('DD_TAGS', tags);
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(
+      server,
+      { processEnv: { DD_TAGS: tags } },
+      { service: undefined, environment: undefined, version: undefined },
+    );
+
+    // Act
+    obs.metrics.counter('orders.placed').add(1);
+    obs.log.info('placed');
+    await obs.forceFlush({ timeoutMs: 2000 });
+
+    // Assess
+    const [series] = userSeries(server);
+    expect(series?.tags).toEqual(
+      expect.arrayContaining(['env:prod', 'service:checkout', 'version:1.4.2', 'team:payments']),
+    );
+    expect(series?.tags.filter((t: string) => /^(env|service|version):/.test(t))).toHaveLength(3);
+    expect([obs.service, obs.environment, obs.version]).toEqual(['checkout', 'prod', '1.4.2']);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      'dd.service': 'checkout',
+      'dd.env': 'prod',
+      'dd.version': '1.4.2',
+    });
+  });
+
+  it('keeps DD_ENV, DD_SERVICE and DD_VERSION above DD_TAGS', async () => {
+    vi.stubEnv('DD_ENV', 'staging');
+    vi.stubEnv('DD_SERVICE', 'billing');
+    vi.stubEnv('DD_VERSION', '2.0.0');
+    vi.stubEnv('DD_TAGS', 'env:prod,service:checkout,version:1.4.2');
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {}, { service: undefined, environment: undefined, version: undefined });
+    expect([obs.service, obs.environment, obs.version]).toEqual(['billing', 'staging', '2.0.0']);
+  });
+});
