@@ -2,12 +2,28 @@ import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Strict environment parsers: a malformed value fails `init()` instead of being guessed at. */
+/**
+ * Strict environment parsers: a malformed value fails `init()` instead of being guessed at.
+ *
+ * A value wrapped in quotes fails too: Docker's `--env-file`, Compose's `env_file` and a manifest's
+ * quoted YAML keep quotes a shell would have taken off, and none of the variables read here holds
+ * them, while kept they would send a key every request refuses or pick an environment nobody set.
+ * Its text is not shown, as it may be a credential.
+ */
 export function envString(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined) return undefined;
   const value = raw.trim();
-  return value === '' ? undefined : value;
+  if (value === '') return undefined;
+  const first = value[0];
+  if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first)) {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_ENV,
+      name,
+      `${name} is wrapped in quotes, which the file or manifest that set it kept; remove them`,
+    );
+  }
+  return value;
 }
 
 /** A number from `min` to `max`; with `integer`, a whole one, as the matching option in code takes. */

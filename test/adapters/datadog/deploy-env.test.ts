@@ -3,8 +3,9 @@
  * task definition, a Docker env file), as it reaches a Datadog intake.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getSightline } from '../../../src/index.js';
-import { KEY, start, userSeries } from './helpers.js';
+import { getSightline, init, SightlineConfigError } from '../../../src/index.js';
+import { datadog } from '../../../adapters/datadog/index.js';
+import { KEY, loopbackOptions, start, userSeries } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
@@ -55,5 +56,45 @@ describe('Datadog identity from the deployment', () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, {}, { service: undefined, environment: undefined, version: undefined });
     expect([obs.service, obs.environment, obs.version]).toEqual(['billing', 'staging', '2.0.0']);
+  });
+});
+
+describe('values a deployment wrapped in quotes', () => {
+  it('DD_API_KEY in quotes, as a Docker env file keeps them, fails init() naming it, instead of a 403 per request', async () => {
+    // Prepare: `DD_API_KEY="<key>"` in a file given to `docker run --env-file` keeps the quotes.
+    server = await IntakeServer.start({ apiKey: KEY });
+    const options = { ...loopbackOptions(server), apiKey: undefined, processEnv: { DD_API_KEY: `"${KEY}"` } };
+
+    // Act
+    let error: unknown;
+    try {
+      const obs = init({ service: 'checkout', exporters: [datadog(options)], logStream: { write() {} } });
+      obs.metrics.counter('orders.placed').add(1);
+      await obs.forceFlush({ timeoutMs: 2000 });
+    } catch (e) {
+      error = e;
+    }
+
+    // Assess
+    expect(server.requests.map((r) => r.status)).toEqual([]);
+    expect(error).toBeInstanceOf(SightlineConfigError);
+    expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: 'DD_API_KEY' });
+    expect(String((error as Error).message)).not.toContain(KEY.slice(-6));
+  });
+
+  it.each([
+    ['SIGHTLINE_ENV', '"production"'],
+    ['DD_ENV', "'production'"],
+    ['OTEL_SERVICE_NAME', '"checkout"'],
+    ['SIGHTLINE_SAMPLING', '"0.5"'],
+  ])('%s=%s fails init() naming the variable and the quotes', (name, value) => {
+    vi.stubEnv(name, value);
+    expect(() => init({ logStream: { write() {} } })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_ENV',
+        option: name,
+        message: expect.stringMatching(/quotes/),
+      }),
+    );
   });
 });
