@@ -82,8 +82,9 @@ export function parseTagList(text: string): string[] {
 }
 
 /**
- * Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (values percent-decoded). Empty
- * entries (a trailing comma left by a template) are skipped, as the OpenTelemetry SDKs skip them.
+ * Parses `key1=value1,key2=value2` as in OTEL_RESOURCE_ATTRIBUTES (keys and values
+ * percent-decoded). Empty entries (a trailing comma left by a template) are skipped, as the
+ * OpenTelemetry SDKs skip them.
  */
 export function envKeyValues(env: Env, name: string): Record<string, string> | undefined {
   const raw = envString(env, name);
@@ -99,13 +100,17 @@ export function envKeyValues(env: Env, name: string): Record<string, string> | u
         `${name} holds ${describeValue(pair)}, which is not key=value; use key1=value1,key2=value2`,
       );
     }
-    let value = pair.slice(eq + 1).trim();
-    try {
-      value = decodeURIComponent(value);
-    } catch {
-      // Keep the raw text: a stray % is more likely literal than an encoding.
-    }
-    out[pair.slice(0, eq).trim()] = value;
+    out[percentDecoded(pair.slice(0, eq).trim())] = percentDecoded(pair.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** Keys are encoded as values are: the specification asks for `,` and `=` to be, in either. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Keep the raw text: a stray % is more likely literal than an encoding.
+    return text;
+  }
 }

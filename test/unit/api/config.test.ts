@@ -225,6 +225,14 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(propagators('none')).toEqual([]);
   });
 
+  it('percent-decodes the keys of OTEL_RESOURCE_ATTRIBUTES as well as their values, as the OpenTelemetry SDKs do', () => {
+    const env = { OTEL_RESOURCE_ATTRIBUTES: 'cost%2Ccenter=a%3Db,k8s%2Epod%2Ename=web-1' };
+    expect(resolveConfig({}, env, emptyDir).resource).toEqual({
+      'cost,center': 'a=b',
+      'k8s.pod.name': 'web-1',
+    });
+  });
+
   it('skips empty entries in OTEL_RESOURCE_ATTRIBUTES, as the OpenTelemetry SDKs do', () => {
     const env = { OTEL_RESOURCE_ATTRIBUTES: 'team=core,, region=eu ,' };
     expect(resolveConfig({}, env, emptyDir).resource).toEqual({ team: 'core', region: 'eu' });
