@@ -306,6 +306,32 @@ function ddTagsIdentity(env: Env): DdIdentity {
   return out;
 }
 
+/** The first value that is defined, in precedence order, with the name of its source. */
+function pickNamed(...sources: [string, string | undefined][]): [string, string] | undefined {
+  for (const [name, value] of sources) if (value !== undefined) return [name, value];
+  return undefined;
+}
+
+/**
+ * Environment names are matched exactly, so `Production` would take no exporters or profile set for
+ * `production` and run with the console alone; Datadog, lowercasing the env tag, reads the two as
+ * one, and nobody keeps two environments that differ only in case. Fail naming the source instead.
+ * A name matching none in any case is an environment of its own (test, a preview), as documented.
+ */
+function checkEnvironmentCase(source: string, environment: string, configured: readonly string[]): void {
+  if (configured.includes(environment)) return;
+  const lower = environment.toLowerCase();
+  // `default` is what any other name takes, not a name one meant.
+  const meant = configured.find((name) => name !== 'default' && name.toLowerCase() === lower);
+  if (meant === undefined) return;
+  throw new SightlineConfigError(
+    source === 'environment' ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_ENV,
+    source,
+    `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile, ` +
+      `while ${describeValue(meant)} has: environment names are matched exactly; write it as ${describeValue(meant)}`,
+  );
+}
+
 /** The first value that is defined, in precedence order. */
 function pick<T>(...values: (T | undefined)[]): T | undefined {
   for (const v of values) if (v !== undefined) return v;
@@ -337,18 +363,24 @@ export function resolveConfig(
   const otelResource = envKeyValues(env, 'OTEL_RESOURCE_ATTRIBUTES');
   const ddTags = ddTagsIdentity(env);
 
-  const environment =
-    pick(
-      checkString('environment', input.environment),
-      envString(env, 'SIGHTLINE_ENV'),
-      envString(env, 'DD_ENV'),
-      ddTags.env,
-      identityIn(otelResource, 'deployment.environment.name'),
-      identityIn(otelResource, 'deployment.environment'),
-      envString(env, 'NODE_ENV'),
-    ) ?? DEFAULTS.environment;
+  // Each with the option or variable it comes from, to name it if it matches no environment.
+  const [environmentSource, environment] = pickNamed(
+    ['environment', checkString('environment', input.environment)],
+    ['SIGHTLINE_ENV', envString(env, 'SIGHTLINE_ENV')],
+    ['DD_ENV', envString(env, 'DD_ENV')],
+    ['DD_TAGS', ddTags.env],
+    ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'deployment.environment.name')],
+    ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'deployment.environment')],
+    ['NODE_ENV', envString(env, 'NODE_ENV')],
+  ) ?? ['environment', DEFAULTS.environment];
 
   const profiles = checkProfiles(input.profiles);
+  checkEnvironmentCase(environmentSource, environment, [
+    ...profiles.keys(),
+    ...(input.exporters !== null && typeof input.exporters === 'object' && !Array.isArray(input.exporters)
+      ? Object.keys(input.exporters)
+      : []),
+  ]);
   const profile = profiles.get(environment) ?? profiles.get('default') ?? {};
 
   const service =

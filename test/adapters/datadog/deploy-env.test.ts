@@ -98,3 +98,53 @@ describe('values a deployment wrapped in quotes', () => {
     );
   });
 });
+
+describe('an environment named in another case than the configured one', () => {
+  it('DD_ENV=Production beside exporters for production fails init() naming DD_ENV, instead of sending to the console alone', async () => {
+    // Prepare: Datadog lowercases the env tag, so DD_ENV=Production reads as production there.
+    vi.stubEnv('DD_ENV', 'Production');
+    server = await IntakeServer.start({ apiKey: KEY });
+    const lines: string[] = [];
+
+    // Act
+    let error: unknown;
+    try {
+      const obs = init({
+        service: 'checkout',
+        exporters: { production: [datadog(loopbackOptions(server))] },
+        logStream: { write: (l: string) => lines.push(l) },
+      });
+      obs.metrics.counter('orders.placed').add(1);
+      obs.log.info('placed');
+      await obs.forceFlush({ timeoutMs: 2000 });
+    } catch (e) {
+      error = e;
+    }
+
+    // Assess
+    expect(server.requests).toHaveLength(0);
+    expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: 'DD_ENV' });
+    expect((error as Error).message).toContain('"production"');
+  });
+
+  it.each([
+    [{ environment: 'Staging' }, {}, 'environment'],
+    [{}, { NODE_ENV: 'PRODUCTION' }, 'NODE_ENV'],
+    [{}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=Production' }, 'OTEL_RESOURCE_ATTRIBUTES'],
+  ])('%o %o fails naming %s, for a profile too', (code, env, option) => {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    expect(() =>
+      init({ ...code, profiles: { production: {}, staging: {} }, logStream: { write() {} } }),
+    ).toThrowError(expect.objectContaining({ option }));
+  });
+
+  it('an environment of its own (test, a preview) still runs with the console', async () => {
+    vi.stubEnv('NODE_ENV', 'test');
+    const obs = init({
+      exporters: { production: [] },
+      profiles: { production: {} },
+      logStream: { write() {} },
+    });
+    expect(obs.environment).toBe('test');
+  });
+});
