@@ -4,6 +4,7 @@ import {
   adapterEnv,
   type ChannelOptions,
   envValue,
+  envVerbatim,
   isLoopback,
   optionalPositiveInt,
   resolveEndpoint,
@@ -405,7 +406,7 @@ function resolveAuth(
     if (value !== undefined) return checkedApiKey(name, value, true);
   }
   const user = envValue(env, 'ELASTICSEARCH_USERNAME');
-  const password = env.ELASTICSEARCH_PASSWORD;
+  const password = envVerbatim(env, 'ELASTICSEARCH_PASSWORD');
   if (user !== undefined || (password !== undefined && password !== '')) {
     return checkedBasic('ELASTICSEARCH', user, password, true);
   }

@@ -26,6 +26,15 @@ export function envString(env: Env, name: string): string | undefined {
   return value;
 }
 
+/**
+ * A variable as it is, blanks and all, as a password may hold them, but for the line breaks that
+ * end the file it was made from: a Secret made with `kubectl create secret --from-file` keeps
+ * them, and no password typed ends in one.
+ */
+export function envVerbatim(env: Env, name: string): string | undefined {
+  return env[name]?.replace(/[\r\n]+$/, '');
+}
+
 /** A number from `min` to `max`; with `integer`, a whole one, as the matching option in code takes. */
 export function envNumber(
   env: Env,

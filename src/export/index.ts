@@ -12,7 +12,7 @@ export {
   envValue,
   optionalPositiveInt,
 } from './adapter-options.js';
-export { parseTagList } from '../config/env.js';
+export { envVerbatim, parseTagList } from '../config/env.js';
 export { createChannel } from './channel.js';
 export { ClientUnavailableError } from './client-unavailable.js';
 export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';

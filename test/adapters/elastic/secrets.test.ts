@@ -115,3 +115,36 @@ describe('elastic never leaks credentials', () => {
     }
   });
 });
+
+describe('ELASTICSEARCH_PASSWORD from a Secret made with kubectl create secret --from-file', () => {
+  it.each(['\n', '\r\n'])(
+    'is sent without the file line break %j, accepted instead of a 401 per request',
+    async (eol) => {
+      // Prepare
+      const authorization = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
+      intake = await EsIntake.start({ authorization });
+      const env = { ELASTICSEARCH_USERNAME: 'ingest', ELASTICSEARCH_PASSWORD: `${PASSWORD}${eol}` };
+      const { obs } = startWithElastic(intake, { apiKey: undefined, env });
+
+      // Act
+      obs.log.info('placed');
+      await obs.forceFlush({ timeoutMs: 2000 });
+
+      // Assess
+      expect(intake.requests.length).toBeGreaterThan(0);
+      expect(intake.requests.map((r) => r.headers.authorization)).toEqual(
+        intake.requests.map(() => authorization),
+      );
+    },
+  );
+
+  it('keeps the blanks of a password around it: they may be its own', async () => {
+    const authorization = `Basic ${Buffer.from(`ingest: ${PASSWORD} `).toString('base64')}`;
+    intake = await EsIntake.start({ authorization });
+    const env = { ELASTICSEARCH_USERNAME: 'ingest', ELASTICSEARCH_PASSWORD: ` ${PASSWORD} ` };
+    const { obs } = startWithElastic(intake, { apiKey: undefined, env });
+    obs.log.info('placed');
+    await obs.forceFlush({ timeoutMs: 2000 });
+    expect(intake.requests.map((r) => r.headers.authorization)).toContain(authorization);
+  });
+});
