@@ -625,7 +625,9 @@ function selectExporters(
     // Array.isArray does not take a read-only list out of the union: what is left is the record.
     const byEnvironment = codeValue as Record<string, readonly SightlineAdapter[]>;
     for (const [env, adapters] of Object.entries(byEnvironment)) checkAdapters(`exporters.${env}`, adapters);
-    list = byEnvironment[environment] ?? byEnvironment.default;
+    // Own keys only: `constructor` or `__proto__` as an environment would find the prototype's.
+    const own = (name: string) => (Object.hasOwn(byEnvironment, name) ? byEnvironment[name] : undefined);
+    list = own(environment) ?? own('default');
   }
   list ??= profileValue;
   if (selection === undefined) return list ?? [];

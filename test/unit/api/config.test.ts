@@ -122,6 +122,21 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({ exporters }, {}, emptyDir)).toMatchObject({ exporters: [], console: true });
   });
 
+  it('chooses exporters for an environment named as a property every object has (constructor, __proto__)', () => {
+    const staging = adapter('otlp');
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      expect(resolveConfig({ exporters: { production: [] } }, { NODE_ENV: name }, emptyDir)).toMatchObject({
+        environment: name,
+        exporters: [],
+        console: true,
+      });
+      const withDefault = { production: [], default: [staging] };
+      expect(resolveConfig({ exporters: withDefault }, { NODE_ENV: name }, emptyDir).exporters).toEqual([
+        staging,
+      ]);
+    }
+  });
+
   it('leaves the lists of adapters it was given open to change, for options reused by another init()', () => {
     const list = [adapter('otlp')];
     const keyed = { production: [adapter('datadog')] };
