@@ -15,8 +15,7 @@ export function envString(env: Env, name: string): string | undefined {
   if (raw === undefined) return undefined;
   const value = raw.trim();
   if (value === '') return undefined;
-  const first = value[0];
-  if (value.length >= 2 && (first === '"' || first === "'") && value.endsWith(first)) {
+  if (wrappedInQuotes(value)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_ENV,
       name,
@@ -24,6 +23,12 @@ export function envString(env: Env, name: string): string | undefined {
     );
   }
   return value;
+}
+
+/** `"text"` or `'text'`: quotes a shell would have taken off, kept by a file or manifest. */
+export function wrappedInQuotes(text: string): boolean {
+  const first = text[0];
+  return text.length >= 2 && (first === '"' || first === "'") && text.endsWith(first);
 }
 
 /**

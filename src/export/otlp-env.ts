@@ -1,3 +1,4 @@
+import { wrappedInQuotes } from '../config/env.js';
 import { describeValue, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { type AdapterEnv, envValue } from './adapter-options.js';
@@ -125,8 +126,9 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
 
 /**
  * Parses `OTEL_EXPORTER_OTLP_HEADERS`-style text (`k=v,k2=v2`, W3C baggage syntax, keys and values
- * percent-decoded, blanks around them ignored) into lower-cased header names. Errors name the
- * variable and the entry's position, never its text: these values are credentials.
+ * percent-decoded, blanks around them ignored, a value in quotes refused) into lower-cased header
+ * names. Errors name the variable and the entry's position, never its text: these values are
+ * credentials.
  *
  * @example
  * parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', 'api-key=abc%3D,x-tenant=a');
@@ -141,7 +143,9 @@ export function parseOtlpHeaders(variable: string, raw: string | undefined): Rec
     if (entry === '') continue;
     const eq = entry.indexOf('=');
     const name = eq > 0 ? decode(entry.slice(0, eq).trim()) : undefined;
-    const value = eq > 0 ? decode(entry.slice(eq + 1).trim()) : undefined;
+    const raw = entry.slice(eq + 1).trim();
+    // Quotes are not in the baggage format: kept by an env file, they would go in the header.
+    const value = eq > 0 && !wrappedInQuotes(raw) ? decode(raw) : undefined;
     if (name === undefined || value === undefined || !HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) {
       throw new SightlineConfigError(
         ErrorCodes.CONFIG_INVALID_ENV,

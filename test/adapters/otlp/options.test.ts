@@ -178,6 +178,20 @@ describe('otlp() headers', () => {
     expect(bad.message).not.toContain('SENTINEL');
   });
 
+  it('refuses a header value in quotes, which the baggage format does not allow and the backend would refuse', () => {
+    // `authorization="Bearer …"` in a Docker env file: a shell would have taken the quotes off.
+    for (const value of [`"Bearer ${SECRET}"`, `'Bearer ${SECRET}'`]) {
+      const error = configError(() =>
+        otlp({ env: { OTEL_EXPORTER_OTLP_HEADERS: `x-team=a,authorization=${value}` } }),
+      );
+      expect(error.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+      expect(error.message).toContain('entry 2');
+      expect(error.message).not.toContain('SENTINEL');
+    }
+    // Encoded, a quote is the value's own.
+    expect(() => otlp({ env: { OTEL_EXPORTER_OTLP_HEADERS: 'x-etag=%22v1%22' } })).not.toThrow();
+  });
+
   it("refuses headers given as the variables' text, naming its type only", () => {
     const error = configError(() => otlp({ headers: `authorization=${SECRET}` as never, env: {} }));
     expect(error.code).toBe('SL_ERR_CONFIG_INVALID_TYPE');
