@@ -1560,11 +1560,13 @@ describe('sightlineFastify timeouts and options', () => {
       'http.route': '/profile/:id',
     });
     expect((point!.value as { sum: number }).sum).toBeGreaterThanOrEqual(0.075);
-    // The access-log line, Fastify's own line and the span tell the same latency.
+    // The access-log line, Fastify's own line and the span tell the same latency: Fastify's reads its
+    // clock at other instants than sightline's, which a loaded machine can hold apart by a few ms,
+    // far below the hook's 80 ms that a start taken after it would miss.
     const logs = memory.logs();
     const access = logs.find((l) => l.route === '/profile/:id')!;
     const completed = logs.find((l) => l.msg === 'request completed' && l.span_id === access.span_id)!;
-    expect(Math.abs((access.duration_ms as number) - (completed.responseTime as number))).toBeLessThan(1);
+    expect(Math.abs((access.duration_ms as number) - (completed.responseTime as number))).toBeLessThan(10);
     expect(Math.abs((access.duration_ms as number) - ms(span!.duration))).toBeLessThan(0.01);
     await local.close();
   });
