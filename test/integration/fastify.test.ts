@@ -2,9 +2,10 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import https from 'node:https';
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -1473,6 +1474,32 @@ describe('sightlineFastify timeouts and options', () => {
     const line = lines.find((l) => l.includes('"loading order"'));
     expect(line?.split('"trace_id"').length).toBe(2);
     expect(line?.split('"span_id"').length).toBe(2);
+    expect(JSON.parse(line!)).toMatchObject({
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      trace_flags: '01',
+    });
+  });
+
+  it("keeps the request's trace ids in request.log lines written outside its context when the app's own mixin answers none there", async () => {
+    // A mixin that names the active span's ids, undefined where no span is active.
+    const lines: string[] = [];
+    const own = pino(
+      {
+        mixin: () => {
+          const active = trace.getActiveSpan()?.spanContext();
+          return { trace_id: active?.traceId, span_id: active?.spanId };
+        },
+      },
+      { write: (line: string) => lines.push(line) },
+    );
+    // A pool shared by all requests, whose events fire in the context of whoever releases it.
+    const pool = new EventEmitter();
+    const span = await servedThrough(own, (request) => {
+      pool.once('release', () => request.log.info('connection released'));
+    });
+    context.with(ROOT_CONTEXT, () => pool.emit('release'));
+    const line = lines.find((l) => l.includes('"connection released"'));
     expect(JSON.parse(line!)).toMatchObject({
       trace_id: span.traceId,
       span_id: span.spanId,

@@ -57,10 +57,18 @@ type AppMixin = (line: object, level: number, logger: unknown) => object;
  * OpenTelemetry's pino instrumentation adds its own; the app's mixinMergeStrategy then merges
  * them into the line. Its answer may change from line to line (a tenant the handler sets), so it
  * cannot be taken once for the request; and the trace fields are not bound, which would write
- * them twice in a line where it answers them too (OpenTelemetry's own mixin does).
+ * them twice in a line where it answers them too (OpenTelemetry's own mixin does). A field it
+ * answers as undefined or null leaves the request's in place.
  */
 function withRequestFields(mixin: AppMixin, fields: Readonly<Record<string, string>>): AppMixin {
-  return (line, level, logger) => Object.assign({ ...fields }, mixin(line, level, logger));
+  const names = Object.keys(fields);
+  return (line, level, logger) => {
+    const merged: Record<string, unknown> = Object.assign({ ...fields }, mixin(line, level, logger));
+    // A mixin reading the active span answers no ids outside the request's context (a callback of a
+    // pool shared by all requests): pino writes no field for undefined, and the line lost its ids.
+    for (const name of names) if (merged[name] == null) merged[name] = fields[name];
+    return merged;
+  };
 }
 
 /** Type guard for pino-like loggers. */
