@@ -15,44 +15,154 @@ const SIGNATURE_PARAMS = new Set([
 ]);
 
 /**
- * The URL with the value of each query parameter named in the redaction list, or signing it,
- * replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`); the same string, with nothing
- * allocated but the names looked up, when there is nothing to hide.
+ * Where a parameter may start: after `&`, or after `?` within the query too, since a URL given as a
+ * value unencoded (`next=https://b/cb?access_token=...`) brings a query of its own; after `#`, as
+ * the OAuth implicit flow gives the token in the fragment (`#access_token=...&token_type=bearer`)
+ * and single-page apps route by it (`#/cb?token=...`); and after any of them percent-encoded, once
+ * or more, as a URL given as a value encoded (`redirect_uri=https%3A%2F%2Fb%2Fcb%3Ftoken%3D...`, or
+ * that encoded again) holds them.
+ */
+const PARAM_START = /[?&#]|%(?:25)*(?:3[fF]|2[36])/g;
+
+/**
+ * Where a URL's parameters may start: its query, its fragment, a `&` written for the `?`
+ * (`/cb&token=...`), or something encoded, which may be a URL given in the path.
+ */
+const MAY_START_PARAMS = /[?#&%]/;
+
+const PERCENT = 0x25;
+
+/** `=` percent-encoded, once or more, as a URL given as a value encoded holds it. */
+const ENCODED_EQUALS = /%(?:25)*3[dD]/g;
+
+/**
+ * The URL with the value of each query or fragment parameter named in the redaction list, or
+ * signing it, replaced by `[Redacted]` (`/login?token=[Redacted]&next=/`), those of a URL given as a
+ * value included; the same string, with nothing allocated but the names looked up, when there is
+ * nothing to hide. A value hidden runs to the next `&`, past a `#` too: a secret in a URL given
+ * encoded as a value is hidden with the rest of that value, and one written with a `#` of its own,
+ * unencoded, is not cut short.
  */
 export function redactQuery(url: string, isSensitive: (key: string) => boolean): string {
-  const start = url.indexOf('?');
-  if (start === -1) return url;
-  const hash = url.indexOf('#', start);
-  const end = hash === -1 ? url.length : hash;
-  // The URL as written up to `done`, its secret values replaced.
+  // Most URLs have no query, or one of `&`-separated parameters alone: a few looks tell them.
+  const question = url.indexOf('?');
+  const hash = url.indexOf('#');
+  const percent = url.indexOf('%');
+  if (question === -1) {
+    if (hash === -1 && percent === -1) {
+      const amp = url.indexOf('&');
+      return amp === -1 ? url : redactParams(url, amp, isSensitive);
+    }
+  } else if (hash === -1 && percent === -1 && url.lastIndexOf('&', question) === -1) {
+    if (url.indexOf('?', question + 1) === -1) return redactPlainQuery(url, question, isSensitive);
+    return redactParams(url, question, isSensitive);
+  }
+  const start = url.search(MAY_START_PARAMS);
+  return start === -1 ? url : redactParams(url, start, isSensitive);
+}
+
+/**
+ * {@link redactQuery} for a query that holds nothing encoded, no URL and no fragment, as most do:
+ * its parameters are read at each `&`, and no further once no `=` is left.
+ */
+function redactPlainQuery(url: string, start: number, isSensitive: (key: string) => boolean): string {
   let out = '';
   let done = 0;
   let eq = start;
-  for (let from = start + 1; from < end; ) {
+  for (let from = start + 1; from < url.length; ) {
     let amp = url.indexOf('&', from);
-    if (amp === -1 || amp > end) amp = end;
+    if (amp === -1) amp = url.length;
     if (eq < from) eq = url.indexOf('=', from);
     if (eq === -1) break;
-    if (eq < amp) {
-      const name = ownName(decodeName(url.slice(from, eq)));
-      if (isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase())) {
-        out += `${url.slice(done, eq + 1)}[Redacted]`;
-        done = amp;
-      }
+    if (eq < amp && hides(url.slice(from, eq), isSensitive)) {
+      out += `${url.slice(done, eq + 1)}[Redacted]`;
+      done = amp;
     }
     from = amp + 1;
   }
   return done === 0 ? url : out + url.slice(done);
 }
 
-/** A parameter name as the server reads it (`api%5Fkey` is `api_key`); as written if malformed. */
-function decodeName(name: string): string {
-  if (!name.includes('%') && !name.includes('+')) return name;
-  try {
-    return decodeURIComponent(name.replaceAll('+', ' '));
-  } catch {
-    return name;
+/** {@link redactQuery} for parameters from `start` on, wherever they may start or a value end. */
+function redactParams(url: string, start: number, isSensitive: (key: string) => boolean): string {
+  // Most URLs hold nothing encoded: theirs is read with a look for `&`, `?` and `#` alone.
+  const encoded = url.indexOf('%', start) !== -1;
+  let from = start + 1;
+  if (url.charCodeAt(start) === PERCENT) {
+    // A URL given encoded in the path (`/r/https%3A%2F%2Fb%2Fcb%3Ftoken%3D...`) holds a query too.
+    PARAM_START.lastIndex = start;
+    const found = PARAM_START.exec(url);
+    if (found === null) return url;
+    from = PARAM_START.lastIndex;
   }
+  const end = url.length;
+  let question = url.indexOf('?', from);
+  let hash = url.indexOf('#', from);
+  let equals = from - 1;
+  // The URL as written up to `done`, its secret values replaced.
+  let out = '';
+  let done = 0;
+  while (from < end) {
+    let stop: number;
+    let next: number;
+    if (encoded) {
+      PARAM_START.lastIndex = from;
+      const found = PARAM_START.exec(url);
+      stop = found === null ? end : found.index;
+      next = stop === end ? end : PARAM_START.lastIndex;
+    } else {
+      stop = url.indexOf('&', from);
+      if (stop === -1) stop = end;
+      if (question !== -1 && question < from) question = url.indexOf('?', from);
+      if (question !== -1 && question < stop) stop = question;
+      if (hash !== -1 && hash < from) hash = url.indexOf('#', from);
+      if (hash !== -1 && hash < stop) stop = hash;
+      next = stop + 1;
+    }
+    if (equals !== -1 && equals < from) equals = url.indexOf('=', from);
+    let eq = equals === -1 || equals > stop ? stop : equals;
+    let eqLength = 1;
+    if (encoded) {
+      ENCODED_EQUALS.lastIndex = from;
+      const found = ENCODED_EQUALS.exec(url);
+      if (found !== null && found.index < eq) {
+        eq = found.index;
+        eqLength = found[0].length;
+      }
+    }
+    if (eq < stop && hides(url.slice(from, eq), isSensitive)) {
+      // Past a `#` too, and to the end of a URL given encoded as a value.
+      let amp = url.indexOf('&', eq);
+      if (amp === -1) amp = end;
+      out += `${url.slice(done, eq + eqLength)}[Redacted]`;
+      done = amp;
+      next = amp + 1;
+    }
+    from = next;
+  }
+  return done === 0 ? url : out + url.slice(done);
+}
+
+/** Whether the value of a parameter of this name, as written, is hidden. */
+function hides(written: string, isSensitive: (key: string) => boolean): boolean {
+  const name = ownName(decodeName(written));
+  return isSensitive(name) || SIGNATURE_PARAMS.has(name.toLowerCase());
+}
+
+/**
+ * A parameter name as the server reads it (`api%5Fkey` is `api_key`), or as a URL given as a value
+ * is read once decoded (`api%255Fkey`); as written if malformed.
+ */
+function decodeName(name: string): string {
+  let decoded = name;
+  for (let round = 0; round < 3 && (decoded.includes('%') || decoded.includes('+')); round++) {
+    try {
+      decoded = decodeURIComponent(decoded.replaceAll('+', ' '));
+    } catch {
+      return decoded;
+    }
+  }
+  return decoded;
 }
 
 /**
@@ -72,6 +182,9 @@ function ownName(name: string): string {
 
 const CLOSING_BRACKET = 0x5d;
 
+/** What a URL holds its secrets after: its credentials, query, fragment, or a URL encoded in it. */
+const MAY_HOLD_SECRETS = /[@?#&%]/g;
+
 /** A URL in text: a scheme, `://`, and all that follows up to a space, a quote or a bracket. */
 const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
 
@@ -80,11 +193,13 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
  * it refused), and so do the messages made from them. Every line's message is read: text without
- * `://`, or without `@` or `?` after it, where a URL keeps its secrets, costs a look or three.
+ * `://`, or without `@`, `?`, `#`, `&` or `%` after it, where a URL keeps its secrets, costs a look or two.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   const first = text.indexOf('://');
-  if (first === -1 || (text.indexOf('@', first) === -1 && text.indexOf('?', first) === -1)) return text;
+  if (first === -1) return text;
+  MAY_HOLD_SECRETS.lastIndex = first;
+  if (!MAY_HOLD_SECRETS.test(text)) return text;
   // The text as written up to `done`, its URLs' secrets replaced.
   let out = '';
   let done = 0;

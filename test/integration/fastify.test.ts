@@ -342,6 +342,19 @@ describe('sightlineFastify', () => {
     expect(messages).toContain('Route GET:/missing/2?page=2&token=[Redacted] not found');
   });
 
+  it('writes the secrets of a URL given in the query, as it is or encoded, as [Redacted] in Fastify’s lines', async () => {
+    const given = `/missing/3?next=https://app.example/cb?access_token=${SECRET}&u=https%3A%2F%2Fb%2Fc%3Ftoken%3D${SECRET}`;
+    expect((await request(base, given)).status).toBe(404);
+    await waitForSpans(obs, memory, server('/missing/3'));
+
+    const lines = rawLines.filter((l) => l.includes('/missing/3'));
+    expect(lines.join('\n')).not.toContain(SECRET);
+    const clean =
+      '/missing/3?next=https://app.example/cb?access_token=[Redacted]&u=https%3A%2F%2Fb%2Fc%3Ftoken%3D[Redacted]';
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain(`Route GET:${clean} not found`);
+    expect(lines.map((l) => JSON.parse(l).req?.url)).toContain(clean);
+  });
+
   it.each([
     ['/v1/items/9', 'GET /v1/items/:sku'],
     ['/v1/stores/s1/items/9', 'GET /v1/stores/:storeId/items/:sku'],

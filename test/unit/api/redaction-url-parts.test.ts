@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+const SECRET = 'sentinel-secret-value-123';
+
+/** Logs `url` under a `url` key, under another key, in a message, and sets it on a span. */
+async function record(url: string) {
+  const { obs, lines, memory } = startCaptured({ outbound: false });
+  obs.log.info({ url, upstream: { href: url } }, `GET ${url} failed`);
+  obs.trace('op', (span) => span.setAttribute('http.url', url));
+  const [line] = lines.map((l) => JSON.parse(l));
+  const [span] = memory.spans();
+  await obs.shutdown();
+  return {
+    all: lines.join('') + JSON.stringify(span?.attributes),
+    written: [line.url, line.upstream.href, line.msg.slice(4, -7), span?.attributes['http.url']],
+  };
+}
+
+describe('redaction of the secrets a URL holds outside its own query', () => {
+  it('hides the secrets of a URL given as a query value or in the path, written as it is or percent-encoded', async () => {
+    const cases = [
+      [
+        `https://id.example/login?next=https://app.example/cb?access_token=${SECRET}&state=s1`,
+        'https://id.example/login?next=https://app.example/cb?access_token=[Redacted]&state=s1',
+      ],
+      [
+        `https://id.example/authorize?redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Ftoken%3D${SECRET}&state=s1`,
+        'https://id.example/authorize?redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Ftoken%3D[Redacted]&state=s1',
+      ],
+      [
+        `https://id.example/a?u=https%3A%2F%2Fb%2Fc%3Fx%3D1%26api_key%3D${SECRET}%26y%3D2`,
+        'https://id.example/a?u=https%3A%2F%2Fb%2Fc%3Fx%3D1%26api_key%3D[Redacted]',
+      ],
+      [
+        `https://id.example/a?u=https%253A%252F%252Fb%252Fc%253Ftoken%253D${SECRET}&v=1`,
+        'https://id.example/a?u=https%253A%252F%252Fb%252Fc%253Ftoken%253D[Redacted]&v=1',
+      ],
+      [
+        `https://go.example/r/https%3A%2F%2Fb%2Fc%3Fapi_key%3D${SECRET}`,
+        'https://go.example/r/https%3A%2F%2Fb%2Fc%3Fapi_key%3D[Redacted]',
+      ],
+      [`https://api.example/v1/items&api_key=${SECRET}`, 'https://api.example/v1/items&api_key=[Redacted]'],
+    ];
+    for (const [url, clean] of cases) {
+      const { all, written } = await record(url as string);
+      expect(all).not.toContain(SECRET);
+      expect(written).toEqual([clean, clean, clean, clean]);
+    }
+  });
+
+  it('hides the secrets of a URL’s fragment, where the OAuth implicit flow puts the token', async () => {
+    const cases = [
+      [
+        `https://app.example/cb#access_token=${SECRET}&token_type=bearer&expires_in=3600`,
+        'https://app.example/cb#access_token=[Redacted]&token_type=bearer&expires_in=3600',
+      ],
+      [
+        `https://app.example/cb?lang=en#state=s1&id_token=x&access_token=${SECRET}`,
+        'https://app.example/cb?lang=en#state=s1&id_token=[Redacted]&access_token=[Redacted]',
+      ],
+      [
+        `https://app.example/cb?token=${SECRET}#access_token=${SECRET}`,
+        'https://app.example/cb?token=[Redacted]',
+      ],
+      [`https://app.example/#/cb?x=1&token=${SECRET}`, 'https://app.example/#/cb?x=1&token=[Redacted]'],
+    ];
+    for (const [url, clean] of cases) {
+      const { all, written } = await record(url as string);
+      expect(all).not.toContain(SECRET);
+      expect(written).toEqual([clean, clean, clean, clean]);
+    }
+  });
+});
