@@ -235,6 +235,9 @@ export function redactUrl(url: string, isSensitive: (key: string) => boolean): s
   return redactQuery(url.includes('://') ? withoutCredentials(url) : url, isSensitive);
 }
 
+/** What follows a host's `:`: its port, or nothing. */
+const PORT = /^\d*$/;
+
 /**
  * `https://[Redacted]:[Redacted]@host/` for `https://user:pass@host/`, as OpenTelemetry's conventions
  * write `url.full`. The user name is a credential too: git and npm take a token as one, alone
@@ -245,9 +248,16 @@ function withoutCredentials(url: string): string {
   const start = url.indexOf('://') + 3;
   const path = url.slice(start).search(/[/?#]/);
   const authority = url.slice(start, path === -1 ? url.length : start + path);
-  const at = authority.lastIndexOf('@');
-  if (at <= 0) return url;
   const colon = authority.indexOf(':');
+  let at = authority.lastIndexOf('@');
+  // A password written with a `/`, `?` or `#` of its own, unencoded, ends the authority early
+  // (`postgres://app:pa/ss@db/orders`), leaving a `:` followed by no port: the credentials run to
+  // the URL's last `@`, past its host if that `@` is in the path or query, as hiding too much is
+  // the safer loss. An IPv6 host's colons are no password's.
+  if (at === -1 && colon !== -1 && authority[0] !== '[' && !PORT.test(authority.slice(colon + 1))) {
+    at = url.lastIndexOf('@') - start;
+  }
+  if (at <= 0) return url;
   const hidden = colon === -1 || colon > at ? '[Redacted]' : '[Redacted]:[Redacted]';
   return `${url.slice(0, start)}${hidden}${url.slice(start + at)}`;
 }

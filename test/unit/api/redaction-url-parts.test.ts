@@ -22,6 +22,15 @@ async function record(url: string) {
   };
 }
 
+/** Expects each URL, recorded, to be written as its clean form everywhere, its secret nowhere. */
+async function expectWrittenAs(cases: string[][]) {
+  for (const [url, clean] of cases) {
+    const { all, written } = await record(url as string);
+    expect(all).not.toContain(SECRET);
+    expect(written).toEqual([clean, clean, clean, clean]);
+  }
+}
+
 describe('redaction of the secrets a URL holds outside its own query', () => {
   it('hides the secrets of a URL given as a query value or in the path, written as it is or percent-encoded', async () => {
     const cases = [
@@ -47,11 +56,7 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
       ],
       [`https://api.example/v1/items&api_key=${SECRET}`, 'https://api.example/v1/items&api_key=[Redacted]'],
     ];
-    for (const [url, clean] of cases) {
-      const { all, written } = await record(url as string);
-      expect(all).not.toContain(SECRET);
-      expect(written).toEqual([clean, clean, clean, clean]);
-    }
+    await expectWrittenAs(cases);
   });
 
   it('hides the secrets of a URL’s fragment, where the OAuth implicit flow puts the token', async () => {
@@ -70,10 +75,27 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
       ],
       [`https://app.example/#/cb?x=1&token=${SECRET}`, 'https://app.example/#/cb?x=1&token=[Redacted]'],
     ];
-    for (const [url, clean] of cases) {
-      const { all, written } = await record(url as string);
-      expect(all).not.toContain(SECRET);
-      expect(written).toEqual([clean, clean, clean, clean]);
+    await expectWrittenAs(cases);
+  });
+
+  it('hides a password written with a /, ? or # of its own, unencoded, as connection strings are', async () => {
+    const cases = [
+      [
+        `postgres://app:${SECRET}/x@db.internal:5432/orders`,
+        'postgres://[Redacted]:[Redacted]@db.internal:5432/orders',
+      ],
+      [`redis://:${SECRET}?x@cache:6379`, 'redis://[Redacted]:[Redacted]@cache:6379'],
+      [`https://deploy:${SECRET}#1@api.example/v1`, 'https://[Redacted]:[Redacted]@api.example/v1'],
+      [`amqp://app:ab/${SECRET}@mq/vhost?x=a@b`, 'amqp://[Redacted]:[Redacted]@b'],
+    ];
+    await expectWrittenAs(cases);
+    // A port, or an @ in the path of a URL without credentials, is kept.
+    for (const url of [
+      'https://medium.example/@ada',
+      'https://api.example:8443/users/@ada',
+      'http://[::1]:80/@x',
+    ]) {
+      expect((await record(url)).written).toEqual([url, url, url, url]);
     }
   });
 });
