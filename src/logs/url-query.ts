@@ -18,19 +18,29 @@ const SIGNATURE_PARAMS = new Set([
  * Where a parameter may start: after `&`, or after `?` within the query too, since a URL given as a
  * value unencoded (`next=https://b/cb?access_token=...`) brings a query of its own; after `#`, as
  * the OAuth implicit flow gives the token in the fragment (`#access_token=...&token_type=bearer`)
- * and single-page apps route by it (`#/cb?token=...`); and after any of them percent-encoded, once
- * or more, as a URL given as a value encoded (`redirect_uri=https%3A%2F%2Fb%2Fcb%3Ftoken%3D...`, or
- * that encoded again) holds them.
+ * and single-page apps route by it (`#/cb?token=...`); after `;`, as servlet containers give the
+ * session in the path (`/cart;jsessionid=...`); and after any of them percent-encoded, once or more,
+ * as a URL given as a value encoded (`redirect_uri=https%3A%2F%2Fb%2Fcb%3Ftoken%3D...`, or that
+ * encoded again) holds them.
  */
-const PARAM_START = /[?&#]|%(?:25)*(?:3[fF]|2[36])/g;
+const PARAM_START = /[?&#;]|%(?:25)*(?:3[fFbB]|2[36])/g;
+
+/** {@link PARAM_START} in a URL that holds nothing encoded. */
+const RAW_PARAM_START = /[?&#;]/g;
 
 /**
- * Where a URL's parameters may start: its query, its fragment, a `&` written for the `?`
- * (`/cb&token=...`), or something encoded, which may be a URL given in the path.
+ * Where a URL's parameters may start: its path parameters, query, fragment, a `&` written for the
+ * `?` (`/cb&token=...`), or something encoded, which may be a URL given in the path.
  */
-const MAY_START_PARAMS = /[?#&%]/;
+const MAY_START_PARAMS = /[?#&;%]/;
 
 const PERCENT = 0x25;
+const SEMICOLON = 0x3b;
+
+const QUERY_OR_FRAGMENT = /[?#]/;
+
+/** What ends a path parameter's value (`;jsessionid=...`): its segment, the path. */
+const PATH_PARAM_END = /[/;?#]/g;
 
 /** `=` percent-encoded, once or more, as a URL given as a value encoded holds it. */
 const ENCODED_EQUALS = /%(?:25)*3[dD]/g;
@@ -46,14 +56,13 @@ const ENCODED_EQUALS = /%(?:25)*3[dD]/g;
 export function redactQuery(url: string, isSensitive: (key: string) => boolean): string {
   // Most URLs have no query, or one of `&`-separated parameters alone: a few looks tell them.
   const question = url.indexOf('?');
-  const hash = url.indexOf('#');
-  const percent = url.indexOf('%');
-  if (question === -1) {
-    if (hash === -1 && percent === -1) {
-      const amp = url.indexOf('&');
-      return amp === -1 ? url : redactParams(url, amp, isSensitive);
-    }
-  } else if (hash === -1 && percent === -1 && url.lastIndexOf('&', question) === -1) {
+  if (
+    question !== -1 &&
+    url.indexOf('#') === -1 &&
+    url.indexOf('%') === -1 &&
+    url.indexOf(';') === -1 &&
+    url.lastIndexOf('&', question) === -1
+  ) {
     if (url.indexOf('?', question + 1) === -1) return redactPlainQuery(url, question, isSensitive);
     return redactParams(url, question, isSensitive);
   }
@@ -85,7 +94,7 @@ function redactPlainQuery(url: string, start: number, isSensitive: (key: string)
 
 /** {@link redactQuery} for parameters from `start` on, wherever they may start or a value end. */
 function redactParams(url: string, start: number, isSensitive: (key: string) => boolean): string {
-  // Most URLs hold nothing encoded: theirs is read with a look for `&`, `?` and `#` alone.
+  // Most URLs hold nothing encoded: theirs is read without a look for it.
   const encoded = url.indexOf('%', start) !== -1;
   let from = start + 1;
   if (url.charCodeAt(start) === PERCENT) {
@@ -96,47 +105,43 @@ function redactParams(url: string, start: number, isSensitive: (key: string) => 
     from = PARAM_START.lastIndex;
   }
   const end = url.length;
-  let question = url.indexOf('?', from);
-  let hash = url.indexOf('#', from);
+  const starts = encoded ? PARAM_START : RAW_PARAM_START;
+  const query = url.search(QUERY_OR_FRAGMENT);
+  const pathEnd = query === -1 ? end : query;
   let equals = from - 1;
   // The URL as written up to `done`, its secret values replaced.
   let out = '';
   let done = 0;
   while (from < end) {
-    let stop: number;
-    let next: number;
-    if (encoded) {
-      PARAM_START.lastIndex = from;
-      const found = PARAM_START.exec(url);
-      stop = found === null ? end : found.index;
-      next = stop === end ? end : PARAM_START.lastIndex;
-    } else {
-      stop = url.indexOf('&', from);
-      if (stop === -1) stop = end;
-      if (question !== -1 && question < from) question = url.indexOf('?', from);
-      if (question !== -1 && question < stop) stop = question;
-      if (hash !== -1 && hash < from) hash = url.indexOf('#', from);
-      if (hash !== -1 && hash < stop) stop = hash;
-      next = stop + 1;
-    }
+    starts.lastIndex = from;
+    const found = starts.exec(url);
+    const stop = found === null ? end : found.index;
+    let next = found === null ? end : starts.lastIndex;
     if (equals !== -1 && equals < from) equals = url.indexOf('=', from);
     let eq = equals === -1 || equals > stop ? stop : equals;
     let eqLength = 1;
     if (encoded) {
       ENCODED_EQUALS.lastIndex = from;
-      const found = ENCODED_EQUALS.exec(url);
-      if (found !== null && found.index < eq) {
-        eq = found.index;
-        eqLength = found[0].length;
+      const encodedEq = ENCODED_EQUALS.exec(url);
+      if (encodedEq !== null && encodedEq.index < eq) {
+        eq = encodedEq.index;
+        eqLength = encodedEq[0].length;
       }
     }
     if (eq < stop && hides(url.slice(from, eq), isSensitive)) {
-      // Past a `#` too, and to the end of a URL given encoded as a value.
-      let amp = url.indexOf('&', eq);
-      if (amp === -1) amp = end;
+      let valueEnd: number;
+      if (url.charCodeAt(from - 1) === SEMICOLON && from < pathEnd) {
+        // A path parameter's value ends with its segment, before the query.
+        PATH_PARAM_END.lastIndex = eq;
+        valueEnd = PATH_PARAM_END.exec(url)?.index ?? end;
+      } else {
+        // Past a `#` too, and to the end of a URL given encoded as a value.
+        valueEnd = url.indexOf('&', eq);
+        if (valueEnd === -1) valueEnd = end;
+      }
       out += `${url.slice(done, eq + eqLength)}[Redacted]`;
-      done = amp;
-      next = amp + 1;
+      done = valueEnd;
+      next = valueEnd + 1;
     }
     from = next;
   }
@@ -183,7 +188,7 @@ function ownName(name: string): string {
 const CLOSING_BRACKET = 0x5d;
 
 /** What a URL holds its secrets after: its credentials, query, fragment, or a URL encoded in it. */
-const MAY_HOLD_SECRETS = /[@?#&%]/g;
+const MAY_HOLD_SECRETS = /[@?#&;%]/g;
 
 /** A URL in text: a scheme, `://`, and all that follows up to a space, a quote or a bracket. */
 const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;

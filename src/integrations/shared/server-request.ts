@@ -14,6 +14,8 @@ import type { Logger } from 'pino';
 import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
+import { KEY_MATCHER } from '../../logs/quoted-url.js';
+import { redactQuery } from '../../logs/url-query.js';
 import { recordException } from '../../traces/record-exception.js';
 import { isEventStream } from './event-stream.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
@@ -227,13 +229,14 @@ export class ServerRequest {
   ) {
     this.startedAt = info.startedAt ?? performance.now();
     this.method = normalizeMethod(info.method);
-    this.path = info.path;
+    // Path parameters (`/cart;jsessionid=...`) hold secrets as a query does; a `;` is rare in paths.
+    this.path = info.path.includes(';') ? hidePathParameters(obs, info.path) : info.path;
     this.webSocket = info.webSocket === true;
     const proxied = info.proxied;
     const scheme = proxied?.scheme ?? (info.encrypted ? 'https' : 'http');
     const attributes: Attributes = {};
     setMethodAttributes(attributes, info.method, this.method);
-    attributes['url.path'] = info.path;
+    attributes['url.path'] = this.path;
     attributes['url.scheme'] = scheme;
     // HTTP/2 names the host in :authority; a Host header is optional there.
     const authority = proxied?.host ?? info.headers.host ?? info.headers[':authority'];
@@ -429,4 +432,12 @@ export function startServerRequest(
 /** Runs `fn` in the request's context. */
 export function runInRequest<T>(request: ServerRequest, fn: () => T): T {
   return context.with(request.context, fn);
+}
+
+/** The path with the values of its parameters named in the instance's redaction list hidden. */
+function hidePathParameters(obs: Sightline, path: string): string {
+  const isSensitive = (obs.log as unknown as Record<symbol, unknown>)[KEY_MATCHER];
+  return typeof isSensitive === 'function'
+    ? redactQuery(path, isSensitive as (key: string) => boolean)
+    : path;
 }
