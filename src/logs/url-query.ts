@@ -187,8 +187,11 @@ function ownName(name: string): string {
 
 const CLOSING_BRACKET = 0x5d;
 
-/** What a URL holds its secrets after: its credentials, query, fragment, or a URL encoded in it. */
-const MAY_HOLD_SECRETS = /[@?#&;%]/g;
+/**
+ * What a URL without credentials or a query holds its secrets after: a fragment, path parameters, or
+ * a URL encoded in it.
+ */
+const MAY_HOLD_SECRETS = /[#&;%]/g;
 
 /** A URL in text: a scheme, `://`, and all that follows up to a space, a quote or a bracket. */
 const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
@@ -198,26 +201,48 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
  * it refused), and so do the messages made from them. Every line's message is read: text without
- * `://`, or without `@`, `?`, `#`, `&` or `%` after it, where a URL keeps its secrets, costs a look or two.
+ * `://`, or without `@`, `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its secrets, costs a look
+ * or four.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   const first = text.indexOf('://');
   if (first === -1) return text;
-  MAY_HOLD_SECRETS.lastIndex = first;
-  if (!MAY_HOLD_SECRETS.test(text)) return text;
+  if (text.indexOf('?', first) === -1 && text.indexOf('@', first) === -1) {
+    MAY_HOLD_SECRETS.lastIndex = first;
+    if (!MAY_HOLD_SECRETS.test(text)) return text;
+  }
   // The text as written up to `done`, its URLs' secrets replaced.
   let out = '';
   let done = 0;
   URL_IN_TEXT.lastIndex = 0;
   for (let found = URL_IN_TEXT.exec(text); found !== null; found = URL_IN_TEXT.exec(text)) {
-    const url = found[0];
-    const clean = redactQuery(withoutCredentials(url), isSensitive);
+    let url = found[0];
+    let clean = redactQuery(withoutCredentials(url), isSensitive);
+    const after = found.index + url.length;
+    // A quote or bracket ends a URL in text, but a secret may hold one unencoded: one that ran to
+    // it (`?token=ab"cd`), or a password cut before its `@` (`redis://:pa'ss@host`), runs on to the
+    // next space, as hiding the rest of the word is the safer loss.
+    if (QUOTE_OR_BRACKET.has(text.charCodeAt(after)) && (clean.endsWith(REDACTED) || !HAS_PATH.test(url))) {
+      const space = text.slice(after).search(SPACE);
+      url = text.slice(found.index, space === -1 ? text.length : after + space);
+      const longer = redactQuery(withoutCredentials(url), isSensitive);
+      if (longer !== url) clean = longer;
+      else url = found[0];
+      URL_IN_TEXT.lastIndex = found.index + url.length;
+    }
     if (clean === url) continue;
     out += text.slice(done, found.index) + clean;
     done = found.index + url.length;
   }
   return done === 0 ? text : out + text.slice(done);
 }
+
+const REDACTED = '[Redacted]';
+const SPACE = /\s/;
+/** What ends a URL in text but a space: the stops of {@link URL_IN_TEXT}. */
+const QUOTE_OR_BRACKET = new Set([0x22, 0x27, 0x3c, 0x3e, 0x60]);
+/** A URL whose authority ends: past it, nothing it holds can be a password cut short. */
+const HAS_PATH = /:\/\/[^/?#]*[/?#]/;
 
 /** What ends a URL's authority, or the URL itself in text. */
 const AUTHORITY_END = /[/?#\s"'<>`]/;

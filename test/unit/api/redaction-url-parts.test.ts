@@ -98,4 +98,20 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
       expect((await record(url)).written).toEqual([url, url, url, url]);
     }
   });
+
+  it('hides a secret written with a quote or bracket of its own to the next space, in text', async () => {
+    await expectWrittenAs([
+      [`redis://:pa'${SECRET}@cache:6379`, 'redis://[Redacted]:[Redacted]@cache:6379'],
+      [`postgres://app:"${SECRET}@db/orders`, 'postgres://[Redacted]:[Redacted]@db/orders'],
+      [`https://api.example/v1?token=ab"${SECRET}`, 'https://api.example/v1?token=[Redacted]'],
+      [`https://api.example/v1?api_key=<${SECRET}>`, 'https://api.example/v1?api_key=[Redacted]'],
+    ]);
+    // Where a URL quoted in text ends is not known once a secret ran to its end: the rest of the
+    // word goes with it, while a URL with nothing to hide keeps its quotes.
+    const { obs, lines } = startCaptured({ outbound: false });
+    obs.log.warn(`fetching "https://api.example/v1?token=${SECRET}", then "https://api.example/v2?page=2".`);
+    expect(JSON.parse(lines[0]!).msg).toBe(
+      'fetching "https://api.example/v1?token=[Redacted] then "https://api.example/v2?page=2".',
+    );
+  });
 });
