@@ -238,7 +238,8 @@ function mergeApart(fields: object, names: readonly string[], into: Record<strin
  * chain; guarding it there avoids the rest-args hook pino offers, which costs more than the line.
  * The URLs a line's message quotes are redacted there, once pino has made it: a message the caller
  * built from an error's (`call failed: ${err.message}`), and one pino takes from the line's error
- * when given none. A message without `://` is passed on at the cost of that one look.
+ * when given none, and a path's query written without a scheme (`GET /login?token=... -> 401`).
+ * A message without `://` or `?` is passed on at the cost of those two looks.
  */
 function guardWrites(
   logger: Logger,
@@ -261,8 +262,10 @@ function guardWrites(
       // as its fields, none of them enumerable, a line without message, type or stack.
       const obj = isForeignError(given) ? { [errorKey]: given } : given;
       const text = typeof msg === 'string' ? msg : errorMessage(obj, msg, errorKey, messageKey);
-      if (typeof text === 'string')
-        return write.call(this, obj, text.includes('://') ? redactUrlsIn(text, isSensitive) : msg, num);
+      if (typeof text === 'string') {
+        const clean = redactUrlsIn(text, isSensitive);
+        return write.call(this, obj, clean === text ? msg : clean, num);
+      }
       // An error whose message is an object: pino writes that object as the line's message.
       return write.call(this, obj, text === undefined ? msg : redact(text), num);
     } catch {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch } from './name-match.js';
 import { isSecretName } from './secret-names.js';
-import { redactQuery, redactUrl, redactUrlsIn } from './url-query.js';
+import { redactForm, redactQuery, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
 /**
  * Field and header names whose values never leave the process, matched case-insensitively, whole
@@ -106,9 +106,10 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   // a cycle back to one being walked) is never written unredacted; it is only made once the walk
   // goes below the top level. The line's own object is not in it: pino writes each of its fields
   // on its own, so a field leading back to it is written once more, as the walk below does.
-  // A URL in any string (an HTTP client's config's baseURL, a connection string) or URL object is
-  // written with its user name, password and query's secrets hidden; under a `url` key (a request's),
-  // a relative one too. A string without `://` costs one look.
+  // A URL in any string (an HTTP client's config's baseURL, a connection string, a path with a
+  // query) or URL object is written with its user name, password and query's secrets hidden; under
+  // a key named as a URL, path or query (`url`, `path`, `originalUrl`), whatever it holds. A string
+  // without `://` or `?` costs two looks.
   const walk = (
     obj: Record<string, unknown>,
     depth: number,
@@ -128,9 +129,8 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
         // A flag (hasPassword, requireApiKey) tells only whether there is one: it holds none.
         if (value !== undefined && value !== null && typeof value !== 'boolean') next = REDACTED;
       } else if (typeof value === 'string') {
-        if (key === 'url') next = redactUrl(value, isSensitive);
-        else if (key === 'data' || key === 'body') next = body(value);
-        else if (value.includes('://')) next = redactUrlsIn(value, isSensitive);
+        if (key === 'data' || key === 'body') next = body(value);
+        else next = redactUrlField(key, value, isSensitive) ?? redactUrlsIn(value, isSensitive);
       } else if (value !== null && typeof value === 'object') {
         done ??= newWalked();
         next =
@@ -173,9 +173,8 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       return clean === json ? text : JSON.stringify(clean);
     }
     if (!text.includes('=')) return text.includes('://') ? redactUrlsIn(text, amongValues) : text;
-    const form = `?${text}`;
-    const clean = redactQuery(form, amongValues);
-    return clean === form ? redactUrlsIn(text, amongValues) : clean.slice(1);
+    const clean = redactForm(text, amongValues);
+    return clean === text ? redactUrlsIn(text, amongValues) : clean;
   };
   let bodyRedactor: Redactor | undefined;
   /** Made on the first body that holds a name to hide: it walks what the body holds with `amongValues`. */

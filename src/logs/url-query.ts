@@ -200,16 +200,17 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  * The text with each URL in it written as {@link redactQuery} writes it, its user name and password,
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
- * it refused), and so do the messages made from them. Every line's message is read: text without
- * `://`, or without `@`, `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its secrets, costs a look
- * or four.
+ * it refused), and so do the messages made from them. A path or a host written without a scheme
+ * (`GET /login?token=... -> 401`) has its query read too. Every line's message is read: text
+ * without `://` and `?` costs two looks; with `://` but without `@`, `?`, `#`, `&`, `;` or `%` after
+ * it, where a URL keeps its secrets, a few more.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   const first = text.indexOf('://');
-  if (first === -1) return text;
+  if (first === -1) return redactPathsIn(text, isSensitive);
   if (text.indexOf('?', first) === -1 && text.indexOf('@', first) === -1) {
     MAY_HOLD_SECRETS.lastIndex = first;
-    if (!MAY_HOLD_SECRETS.test(text)) return text;
+    if (!MAY_HOLD_SECRETS.test(text)) return redactPathsIn(text, isSensitive);
   }
   // The text as written up to `done`, its URLs' secrets replaced.
   let out = '';
@@ -234,7 +235,93 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
     out += text.slice(done, found.index) + clean;
     done = found.index + url.length;
   }
+  return redactPathsIn(done === 0 ? text : out + text.slice(done), isSensitive);
+}
+
+/**
+ * The text with each word that holds a query (`GET /login?token=... -> 401`,
+ * `api.example.com/v1?api_key=...`) written as {@link redactQuery} writes it; a URL with a scheme is
+ * left to {@link redactUrlsIn}. Text without a `?`, or without an `=` after it, costs a look or two.
+ */
+function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
+  let question = text.indexOf('?');
+  if (question === -1 || text.indexOf('=', question) === -1) return text;
+  let out = '';
+  let done = 0;
+  while (question !== -1) {
+    let start = question;
+    while (start > 0 && !isWordEnd(text.charCodeAt(start - 1))) start--;
+    let end = question + 1;
+    while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
+    const word = text.slice(start, end);
+    if (word.indexOf('=', question - start) !== -1 && !word.includes('://')) {
+      let clean = redactQuery(word, isSensitive);
+      // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space.
+      if (clean !== word && clean.endsWith(REDACTED) && QUOTE_OR_BRACKET.has(text.charCodeAt(end))) {
+        const space = text.slice(end).search(SPACE);
+        end = space === -1 ? text.length : end + space;
+        clean = redactQuery(text.slice(start, end), isSensitive);
+      }
+      if (clean !== word) {
+        out += text.slice(done, start) + clean;
+        done = end;
+      }
+    }
+    question = text.indexOf('?', end);
+  }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/** Whether a character ends a word in text, as it ends a URL: a space, a quote or a bracket. */
+const isWordEnd = (c: number): boolean =>
+  c <= 0x20 ||
+  c === 0x22 ||
+  c === 0x27 ||
+  c === 0x3c ||
+  c === 0x3e ||
+  c === 0x60 ||
+  (c > 0x7f && SPACE.test(String.fromCharCode(c)));
+
+/**
+ * Names under which a field or span attribute holds a URL or a path (`url`, OpenTelemetry's
+ * `url.path` and `http.target`, Express's `originalUrl`), or a query without its `?`
+ * (`url.query`): what they hold is read as one, whatever it holds, a path parameter included.
+ */
+const URL_FIELDS = new Map<string, 'url' | 'query'>([
+  ['url', 'url'],
+  ['path', 'url'],
+  ['href', 'url'],
+  ['originalUrl', 'url'],
+  ['http.url', 'url'],
+  ['http.target', 'url'],
+  ['url.full', 'url'],
+  ['url.path', 'url'],
+  ['url.query', 'query'],
+]);
+
+/**
+ * The value of a field or attribute named as a URL, path or query is ({@link URL_FIELDS}), its
+ * secrets hidden; undefined under any other name.
+ */
+export function redactUrlField(
+  key: string,
+  value: string,
+  isSensitive: (key: string) => boolean,
+): string | undefined {
+  const kind = URL_FIELDS.get(key);
+  if (kind === undefined) return undefined;
+  return kind === 'url' || value.charCodeAt(0) === QUESTION
+    ? redactUrl(value, isSensitive)
+    : redactForm(value, isSensitive);
+}
+
+const QUESTION = 0x3f;
+
+/** A query without its `?` (`token=...&x=1`), or a form, its secrets hidden as a query's are. */
+export function redactForm(text: string, isSensitive: (key: string) => boolean): string {
+  const query = `?${text}`;
+  const clean = redactQuery(query, isSensitive);
+  return clean === query ? text : clean.slice(1);
 }
 
 const REDACTED = '[Redacted]';

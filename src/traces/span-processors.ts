@@ -1,6 +1,6 @@
 import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { cutHidingAuthority, redactUrlsIn } from '../logs/url-query.js';
+import { cutHidingAuthority, redactUrlField, redactUrlsIn } from '../logs/url-query.js';
 import { repairSpanFields } from './span-repairs.js';
 
 const ignore = (): void => {};
@@ -107,12 +107,12 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     const value = attributes[key];
     const max = this.maxLength;
     if (typeof value === 'string') {
-      const text = redactUrlsIn(value, this.isSensitive);
+      const text = redactUrlField(key, value, this.isSensitive) ?? redactUrlsIn(value, this.isSensitive);
       if (value.length > max || text.length > max) this.cut(attributes, key, cutHidingAuthority(text, max));
       else if (text !== value) attributes[key] = text;
     } else if (
       Array.isArray(value) &&
-      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://')))
+      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://') || v.includes('?')))
     ) {
       let cut = false;
       const texts = value.map((v) => {

@@ -1,0 +1,84 @@
+import { trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+const SECRET = 'sentinel-secret-value-123';
+
+describe('secrets in a URL written without a scheme', () => {
+  it('are hidden in a message', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info(`GET /login?token=${SECRET} -> 401`);
+    obs.log.info(`calling api.example.com/v1?page=2&api_key=${SECRET}, then https://b.io/`);
+    obs.log.info(`moved /a/b?x=1 to '/cb?code=1&access_token=${SECRET}'`);
+    obs.log.info('GET /orders?page=2 -> 200');
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg)).toEqual([
+      'GET /login?token=[Redacted] -> 401',
+      'calling api.example.com/v1?page=2&api_key=[Redacted] then https://b.io/',
+      // A secret that ran to the closing quote takes it along, as in a URL with a scheme.
+      "moved /a/b?x=1 to '/cb?code=1&access_token=[Redacted]",
+      'GET /orders?page=2 -> 200',
+    ]);
+  });
+
+  it('are hidden to the next space when the secret holds a quote or bracket, as in a URL with a scheme', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info(`GET /login?token=ab"${SECRET} -> 401`);
+    obs.log.info(`GET /login?token=<${SECRET}> -> 401`);
+    obs.log.info(`see '/docs?page=2' and "/a?b=1"`);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg)).toEqual([
+      'GET /login?token=[Redacted] -> 401',
+      'GET /login?token=[Redacted] -> 401',
+      `see '/docs?page=2' and "/a?b=1"`,
+    ]);
+  });
+
+  it('are hidden in a field, and a field named as a URL, path or query is read as one', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info({
+      path: `/login?token=${SECRET}`,
+      url: `/cb?code=1&access_token=${SECRET}`,
+      note: `retry api.example.com/v1?api_key=${SECRET}`,
+      'url.query': `token=${SECRET}&x=1`,
+      originalUrl: `/cart;jsessionid=${SECRET}`,
+      kept: 'a=b?c',
+    });
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs()[0]).toMatchObject({
+      path: '/login?token=[Redacted]',
+      url: '/cb?code=1&access_token=[Redacted]',
+      note: 'retry api.example.com/v1?api_key=[Redacted]',
+      'url.query': 'token=[Redacted]&x=1',
+      originalUrl: '/cart;jsessionid=[Redacted]',
+      kept: 'a=b?c',
+    });
+  });
+
+  it('are hidden in span attributes set by another instrumentation', () => {
+    const { memory } = startCaptured();
+    const span = trace.getTracer('other-instrumentation').startSpan('GET');
+    span.setAttributes({
+      'http.target': `/login?token=${SECRET}`,
+      'url.query': `token=${SECRET}&x=1`,
+      'url.path': `/cart;jsessionid=${SECRET}`,
+      'db.statement': 'SELECT 1',
+      'app.redirects': [`/a?token=${SECRET}`, '/b?page=2'],
+    });
+    span.end();
+    const [ended] = memory.spans();
+    expect(JSON.stringify(ended?.attributes)).not.toContain(SECRET);
+    expect(ended?.attributes).toMatchObject({
+      'http.target': '/login?token=[Redacted]',
+      'url.query': 'token=[Redacted]&x=1',
+      'url.path': '/cart;jsessionid=[Redacted]',
+      'db.statement': 'SELECT 1',
+      'app.redirects': ['/a?token=[Redacted]', '/b?page=2'],
+    });
+  });
+});
