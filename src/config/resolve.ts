@@ -299,6 +299,8 @@ function ddTagsIdentity(env: Env): DdIdentity {
   if (raw === undefined) return out;
   for (const entry of parseTagList(raw)) {
     const colon = entry.indexOf(':');
+    // A bare tag (`canary`) has no key: sliced at -1 it would read `envs` as env:envs.
+    if (colon < 0) continue;
     const key = entry.slice(0, colon);
     const value = entry.slice(colon + 1);
     if ((key === 'env' || key === 'service' || key === 'version') && value !== '') out[key] = value;

@@ -82,6 +82,16 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     });
   });
 
+  it('reads a DD_TAGS entry without a colon as a bare tag, not as env, service or version', () => {
+    // dd-trace reads `envs` as the key `envs` with no value; it names no environment.
+    const env = { DD_TAGS: 'envs canary services version2', NODE_ENV: 'production' };
+    expect(resolveConfig({}, env, emptyDir)).toMatchObject({
+      environment: 'production',
+      service: 'unknown_service:node',
+      version: undefined,
+    });
+  });
+
   it('version from code, SIGHTLINE_VERSION, then DD_VERSION', () => {
     expect(
       resolveConfig({ version: '3' }, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version,
