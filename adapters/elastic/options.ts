@@ -407,7 +407,7 @@ function resolveAuth(
   }
   const user = envValue(env, 'ELASTICSEARCH_USERNAME');
   const password = envVerbatim(env, 'ELASTICSEARCH_PASSWORD');
-  if (user !== undefined || (password !== undefined && password !== '')) {
+  if (user !== undefined || password !== undefined) {
     return checkedBasic('ELASTICSEARCH', user, password, true);
   }
   if (userInfo !== undefined) return checkedBasic('elastic.node', userInfo.username, userInfo.password);

@@ -34,10 +34,12 @@ export function wrappedInQuotes(text: string): boolean {
 /**
  * A variable as it is, blanks and all, as a password may hold them, but for the line breaks that
  * end the file it was made from: a Secret made with `kubectl create secret --from-file` keeps
- * them, and no password typed ends in one.
+ * them, and no password typed ends in one. One of blanks alone is unset, as {@link envString}
+ * reads it: a template left it empty, and credentials given elsewhere must still apply.
  */
 export function envVerbatim(env: Env, name: string): string | undefined {
-  return env[name]?.replace(/[\r\n]+$/, '');
+  const value = env[name]?.replace(/[\r\n]+$/, '');
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 /** A number from `min` to `max`; with `integer`, a whole one, as the matching option in code takes. */

@@ -3,6 +3,8 @@ import { elastic } from '../../../adapters/elastic/index.js';
 import { API_KEY, FAST_CHANNEL, PASSWORD, SECRET_TOKEN, startWithElastic, stopSightline } from './helpers.js';
 import { EsIntake } from './intake-server.js';
 
+type Env = Record<string, string>;
+
 let intake: EsIntake | undefined;
 afterEach(async () => {
   await stopSightline();
@@ -116,25 +118,29 @@ describe('elastic never leaks credentials', () => {
   });
 });
 
+/**
+ * The Authorization header of each request a log line sent, against an intake taking
+ * `authorization`; `userInfo` goes in the node URL.
+ */
+async function authorizationsSent(authorization: string, env: Env, userInfo?: string): Promise<unknown[]> {
+  intake = await EsIntake.start({ authorization });
+  const node = userInfo === undefined ? intake.url : intake.url.replace('//', `//${userInfo}@`);
+  const { obs } = startWithElastic(intake, { node, apiKey: undefined, env });
+  obs.log.info('placed');
+  await obs.forceFlush({ timeoutMs: 2000 });
+  expect(intake.requests.length).toBeGreaterThan(0);
+  return intake.requests.map((r) => r.headers.authorization);
+}
+
+const INGEST_BASIC = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
+
 describe('ELASTICSEARCH_PASSWORD from a Secret made with kubectl create secret --from-file', () => {
   it.each(['\n', '\r\n'])(
     'is sent without the file line break %j, accepted instead of a 401 per request',
     async (eol) => {
-      // Prepare
-      const authorization = `Basic ${Buffer.from(`ingest:${PASSWORD}`).toString('base64')}`;
-      intake = await EsIntake.start({ authorization });
       const env = { ELASTICSEARCH_USERNAME: 'ingest', ELASTICSEARCH_PASSWORD: `${PASSWORD}${eol}` };
-      const { obs } = startWithElastic(intake, { apiKey: undefined, env });
-
-      // Act
-      obs.log.info('placed');
-      await obs.forceFlush({ timeoutMs: 2000 });
-
-      // Assess
-      expect(intake.requests.length).toBeGreaterThan(0);
-      expect(intake.requests.map((r) => r.headers.authorization)).toEqual(
-        intake.requests.map(() => authorization),
-      );
+      const sent = await authorizationsSent(INGEST_BASIC, env);
+      expect(sent).toEqual(sent.map(() => INGEST_BASIC));
     },
   );
 
@@ -146,5 +152,24 @@ describe('ELASTICSEARCH_PASSWORD from a Secret made with kubectl create secret -
     obs.log.info('placed');
     await obs.forceFlush({ timeoutMs: 2000 });
     expect(intake.requests.map((r) => r.headers.authorization)).toContain(authorization);
+  });
+});
+
+describe('ELASTICSEARCH_PASSWORD holding only blanks', () => {
+  it('is unset, as other variables left empty are, so the user name and password in the node URL still apply', async () => {
+    const userInfo = `ingest:${encodeURIComponent(PASSWORD)}`;
+    const sent = await authorizationsSent(INGEST_BASIC, { ELASTICSEARCH_PASSWORD: '  \n' }, userInfo);
+    expect(sent).toEqual(sent.map(() => INGEST_BASIC));
+  });
+
+  it('beside ELASTICSEARCH_USERNAME, fails init() as a missing password, instead of sending the blanks', async () => {
+    intake = await EsIntake.start({ authorization: 'unused' });
+    const env = { ELASTICSEARCH_USERNAME: 'ingest', ELASTICSEARCH_PASSWORD: '   ' };
+    expect(() => startWithElastic(intake as EsIntake, { apiKey: undefined, env })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_MISSING_CREDENTIALS',
+        option: 'ELASTICSEARCH_PASSWORD',
+      }),
+    );
   });
 });
