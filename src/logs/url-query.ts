@@ -108,7 +108,12 @@ function redactParams(url: string, start: number, isSensitive: (key: string) => 
   const starts = encoded ? PARAM_START : RAW_PARAM_START;
   const query = url.search(QUERY_OR_FRAGMENT);
   const pathEnd = query === -1 ? end : query;
+  // The next `=`, and the next one encoded, each looked for again only once passed, and no more
+  // once none is left: a look from each parameter to the end would make a long URL of parameters
+  // without a value cost the square of its length.
   let equals = from - 1;
+  let encodedEquals = encoded ? from - 1 : -1;
+  let encodedEqualsLength = 0;
   // The URL as written up to `done`, its secret values replaced.
   let out = '';
   let done = 0;
@@ -120,13 +125,15 @@ function redactParams(url: string, start: number, isSensitive: (key: string) => 
     if (equals !== -1 && equals < from) equals = url.indexOf('=', from);
     let eq = equals === -1 || equals > stop ? stop : equals;
     let eqLength = 1;
-    if (encoded) {
+    if (encodedEquals !== -1 && encodedEquals < from) {
       ENCODED_EQUALS.lastIndex = from;
       const encodedEq = ENCODED_EQUALS.exec(url);
-      if (encodedEq !== null && encodedEq.index < eq) {
-        eq = encodedEq.index;
-        eqLength = encodedEq[0].length;
-      }
+      encodedEquals = encodedEq === null ? -1 : encodedEq.index;
+      encodedEqualsLength = encodedEq === null ? 0 : encodedEq[0].length;
+    }
+    if (encodedEquals !== -1 && encodedEquals < eq) {
+      eq = encodedEquals;
+      eqLength = encodedEqualsLength;
     }
     if (eq < stop && hides(url.slice(from, eq), isSensitive)) {
       let valueEnd: number;

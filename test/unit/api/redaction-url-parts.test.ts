@@ -115,3 +115,17 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     );
   });
 });
+
+describe('cost of reading a long URL', () => {
+  it('reads a URL of many parameters without a value, something encoded in it, in time linear in its length', async () => {
+    const { obs, lines } = startCaptured({ outbound: false });
+    // 256 KB: the look for an encoded `=` from each of its 128,000 parameters to the end took
+    // seconds, the event loop held all along.
+    const url = `https://api.example/v1?q=%20${'&a'.repeat(128_000)}&token=${SECRET}`;
+    const started = performance.now();
+    obs.log.info({ url }, `GET ${url} failed`);
+    const elapsed = performance.now() - started;
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(elapsed).toBeLessThan(500);
+  });
+});
