@@ -222,6 +222,8 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
   // The text as written up to `done`, its URLs' secrets replaced.
   let out = '';
   let done = 0;
+  // The next space, kept for the URLs of a word without one.
+  let space = -1;
   URL_IN_TEXT.lastIndex = 0;
   for (let found = URL_IN_TEXT.exec(text); found !== null; found = URL_IN_TEXT.exec(text)) {
     let url = found[0];
@@ -231,8 +233,11 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
     // it (`?token=ab"cd`), or a password cut before its `@` (`redis://:pa'ss@host`), runs on to the
     // next space, as hiding the rest of the word is the safer loss.
     if (QUOTE_OR_BRACKET.has(text.charCodeAt(after)) && (clean.endsWith(REDACTED) || !HAS_PATH.test(url))) {
-      const space = text.slice(after).search(SPACE);
-      url = text.slice(found.index, space === -1 ? text.length : after + space);
+      if (space < after) {
+        SPACE.lastIndex = after;
+        space = SPACE.exec(text)?.index ?? text.length;
+      }
+      url = text.slice(found.index, endOfWord(text, after, space));
       const longer = redactQuery(withoutCredentials(url), isSensitive);
       if (longer !== url) clean = longer;
       else url = found[0];
@@ -265,8 +270,8 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       let clean = redactQuery(word, isSensitive);
       // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space.
       if (clean !== word && clean.endsWith(REDACTED) && QUOTE_OR_BRACKET.has(text.charCodeAt(end))) {
-        const space = text.slice(end).search(SPACE);
-        end = space === -1 ? text.length : end + space;
+        SPACE.lastIndex = end;
+        end = SPACE.exec(text)?.index ?? text.length;
         clean = redactQuery(text.slice(start, end), isSensitive);
       }
       if (clean !== word) {
@@ -287,7 +292,7 @@ const isWordEnd = (c: number): boolean =>
   c === 0x3c ||
   c === 0x3e ||
   c === 0x60 ||
-  (c > 0x7f && SPACE.test(String.fromCharCode(c)));
+  (c > 0x7f && A_SPACE.test(String.fromCharCode(c)));
 
 /**
  * Names under which a field or span attribute holds a URL or a path (`url`, OpenTelemetry's
@@ -331,8 +336,23 @@ export function redactForm(text: string, isSensitive: (key: string) => boolean):
   return clean === query ? text : clean.slice(1);
 }
 
+/**
+ * Where a URL run on past a quote or bracket from `from` ends: at the next space, `end`, or before
+ * the next URL's scheme, read as a URL of its own with its own secrets. A URL run on never reaches
+ * into the next one's: each character is read once, however many URLs a word without a space holds.
+ */
+function endOfWord(text: string, from: number, end: number): number {
+  let scheme = text.indexOf('://', from);
+  if (scheme === -1 || scheme >= end) return end;
+  while (scheme > from && SCHEME_CHAR.test(text[scheme - 1] as string)) scheme--;
+  return scheme;
+}
+
+const SCHEME_CHAR = /[a-z\d+.-]/i;
 const REDACTED = '[Redacted]';
-const SPACE = /\s/;
+const SPACE = /\s/g;
+/** One character, a space of any script: {@link SPACE} keeps a position between looks. */
+const A_SPACE = /\s/;
 /** What ends a URL in text but a space: the stops of {@link URL_IN_TEXT}. */
 const QUOTE_OR_BRACKET = new Set([0x22, 0x27, 0x3c, 0x3e, 0x60]);
 /** A URL whose authority ends: past it, nothing it holds can be a password cut short. */
