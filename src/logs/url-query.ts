@@ -231,17 +231,23 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
     const after = found.index + url.length;
     // A quote or bracket ends a URL in text, but a secret may hold one unencoded: one that ran to
     // it (`?token=ab"cd`), or a password cut before its `@` (`redis://:pa'ss@host`), runs on to the
-    // next space, as hiding the rest of the word is the safer loss.
-    if (QUOTE_OR_BRACKET.has(text.charCodeAt(after)) && (clean.endsWith(REDACTED) || !HAS_PATH.test(url))) {
+    // next space, as hiding the rest of the word is the safer loss. One that closes the quote the
+    // URL was opened with, followed by what follows a quoted word (`"https://a/cb?token=x",`),
+    // ends it: JSON and HTML hold no space, and the rest of them would go with it.
+    const ranOn = clean.endsWith(REDACTED);
+    if (QUOTE_OR_BRACKET.has(text.charCodeAt(after)) && (ranOn || !HAS_PATH.test(url))) {
       if (space < after) {
         SPACE.lastIndex = after;
         space = SPACE.exec(text)?.index ?? text.length;
       }
-      url = text.slice(found.index, endOfWord(text, after, space));
-      const longer = redactQuery(withoutCredentials(url), isSensitive);
-      if (longer !== url) clean = longer;
-      else url = found[0];
-      URL_IN_TEXT.lastIndex = found.index + url.length;
+      const end = endOfWord(text, after, space);
+      if (!closesQuote(text, found.index, after, ranOn ? after : end)) {
+        url = text.slice(found.index, end);
+        const longer = redactQuery(withoutCredentials(url), isSensitive);
+        if (longer !== url) clean = longer;
+        else url = found[0];
+        URL_IN_TEXT.lastIndex = found.index + url.length;
+      }
     }
     if (clean === url) continue;
     out += text.slice(done, found.index) + clean;
@@ -335,6 +341,33 @@ export function redactForm(text: string, isSensitive: (key: string) => boolean):
   const clean = redactQuery(query, isSensitive);
   return clean === query ? text : clean.slice(1);
 }
+
+/**
+ * Whether the quote or bracket at `at` closes the one just before the URL at `start`, and is followed
+ * by the end of the text, a space or punctuation, as a quoted word is; and, up to `end`, by no `@`
+ * before the same quote opens again, which would make it a password's own
+ * (`'redis://:pa'.ss@cache'`), where a quoted e-mail address further on follows a quote
+ * (`"https://a.example","ada@b.example"`).
+ */
+function closesQuote(text: string, start: number, at: number, end: number): boolean {
+  const open = text.charCodeAt(start - 1);
+  const close = text.charCodeAt(at);
+  if (close !== (open === LESS_THAN ? GREATER_THAN : open)) return false;
+  if (at + 1 !== text.length && !AFTER_QUOTED_WORD.test(text[at + 1] as string)) return false;
+  for (let i = at + 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === open) return true;
+    if (c === AT) return false;
+  }
+  return true;
+}
+
+const AT = 0x40;
+
+const LESS_THAN = 0x3c;
+const GREATER_THAN = 0x3e;
+/** What follows a quoted word: a space, punctuation, or a tag's end (`href="...">`). */
+const AFTER_QUOTED_WORD = /[\s,;:.!)\]}>]/;
 
 /**
  * Where a URL run on past a quote or bracket from `from` ends: at the next space, `end`, or before

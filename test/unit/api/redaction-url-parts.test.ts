@@ -109,10 +109,49 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     // Where a URL quoted in text ends is not known once a secret ran to its end: the rest of the
     // word goes with it, while a URL with nothing to hide keeps its quotes.
     const { obs, lines } = startCaptured({ outbound: false });
-    obs.log.warn(`fetching "https://api.example/v1?token=${SECRET}", then "https://api.example/v2?page=2".`);
+    obs.log.warn(`fetching "https://api.example/v1?token=${SECRET}"x, then "https://api.example/v2?page=2".`);
     expect(JSON.parse(lines[0]!).msg).toBe(
       'fetching "https://api.example/v1?token=[Redacted] then "https://api.example/v2?page=2".',
     );
+  });
+
+  it('ends a URL at the quote it was opened with, followed by what follows a quoted word, in JSON and HTML', async () => {
+    const { obs, lines, memory } = startCaptured({ outbound: false });
+    const texts = [
+      [
+        `{"callback":"https://shop.example/cb?token=${SECRET}","orderId":42,"status":"paid"}`,
+        '{"callback":"https://shop.example/cb?token=[Redacted]","orderId":42,"status":"paid"}',
+      ],
+      [
+        '{"base":"https://api.example.com","email":"ada@mail.example","orderId":42}',
+        '{"base":"https://api.example.com","email":"ada@mail.example","orderId":42}',
+      ],
+      [
+        `["https://api.example.com","https://b.example/p?api_key=${SECRET}","@me"]`,
+        '["https://api.example.com","https://b.example/p?api_key=[Redacted]","@me"]',
+      ],
+      [
+        `see <a href="https://a.example/x?token=${SECRET}">the receipt</a> now`,
+        'see <a href="https://a.example/x?token=[Redacted]">the receipt</a> now',
+      ],
+      [
+        `fetching 'https://api.example/v1?token=${SECRET}', then 'https://api.example/v2'.`,
+        "fetching 'https://api.example/v1?token=[Redacted]', then 'https://api.example/v2'.",
+      ],
+      // A quote followed by more of the word, or by an @ before it opens again, is a secret's own.
+      [`cache "redis://:pa"${SECRET}@cache" down`, 'cache "redis://[Redacted]:[Redacted]@cache" down'],
+      [`cache 'redis://:pa'.${SECRET}@cache' down`, "cache 'redis://[Redacted]:[Redacted]@cache' down"],
+      [`cache <redis://:pa>,${SECRET}@cache> down`, 'cache <redis://[Redacted]:[Redacted]@cache> down'],
+    ];
+    for (const [text] of texts) {
+      obs.log.info({ detail: text }, text as string);
+      obs.trace('op', (span) => span.setAttribute('payload', text as string));
+    }
+    const written = lines.map((l) => JSON.parse(l));
+    expect(written.map((l) => l.msg)).toEqual(texts.map(([, clean]) => clean));
+    expect(written.map((l) => l.detail)).toEqual(texts.map(([, clean]) => clean));
+    expect(memory.spans().map((s) => s.attributes.payload)).toEqual(texts.map(([, clean]) => clean));
+    expect(lines.join('')).not.toContain(SECRET);
   });
 });
 
