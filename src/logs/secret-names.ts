@@ -61,8 +61,10 @@ const KEY_KINDS = [
  */
 export function isSecretName(name: string): boolean {
   const length = name.length;
+  if (length < 3) return false;
   const last = name.charCodeAt(length - 1) | 0x20;
-  if (!(last < 128 && LAST_LETTERS[last])) return false;
+  const before = name.charCodeAt(length - 2) | 0x20;
+  if (last >= 128 || before >= 128 || LAST_PAIRS[(before << 7) | last] !== 1) return false;
   for (const ending of ENDINGS) if (endsWith(name, length, ending)) return true;
   if (endsAsPassword(name, length)) return true;
   for (const hash of HASHES)
@@ -90,10 +92,13 @@ function beforeSeparator(name: string, end: number): number {
   return before === UNDERSCORE || before === HYPHEN ? end - 1 : end;
 }
 
-/** The letters a name of a credential ends in, lowercase: most names are told apart by theirs. */
-const LAST_LETTERS: boolean[] = [];
+/**
+ * The two letters a name of a credential ends in, lowercase: most names (ids, header names such as
+ * `Host` or `Accept`, which arrays of headers hold by the dozen) are told apart by theirs.
+ */
+const LAST_PAIRS = new Uint8Array(128 * 128);
 for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key'])
-  LAST_LETTERS[word.charCodeAt(word.length - 1)] = true;
+  LAST_PAIRS[(word.charCodeAt(word.length - 2) << 7) | word.charCodeAt(word.length - 1)] = 1;
 
 const UNDERSCORE = 0x5f;
 const HYPHEN = 0x2d;
