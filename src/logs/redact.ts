@@ -90,9 +90,12 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
     return verdict;
   };
   const matchesAscii = createNameMatch(keys);
-  return Object.assign(remembered, {
-    amongValues: (name: string) => isSecretName(name) || (matchesAscii(name) ?? matches(name)),
-  });
+  // `matches` judges a name by its ending too: only a name the ASCII look cannot judge goes there.
+  const amongValues = (name: string): boolean => {
+    const listed = matchesAscii(name);
+    return listed === undefined ? matches(name) : listed || isSecretName(name);
+  };
+  return Object.assign(remembered, { amongValues });
 }
 
 /** Returns the object (or array) with sensitive values replaced, copying only what it must change. */
