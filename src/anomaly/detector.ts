@@ -1,5 +1,5 @@
 import * as layout from './detector-state.js';
-import { type ResolvedOptions, resolveOptions } from './options.js';
+import { type ResolvedOptions, resolveOptions, sharedOptions } from './options.js';
 import { clip, ewAlpha, normalTailSurprise, poissonTail } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
@@ -430,23 +430,6 @@ function inverseTransformed(y: number, t: number, unit: number): number {
  * never interleave) and so always in cache.
  */
 const LEARN_ARGS = new Float64Array(11);
-
-/**
- * Resolved options are read on every update; detectors created with the same options (the usual
- * case: defaults, or an engine's few combinations) share one object, which then stays in cache
- * instead of costing a miss per series. Bounded: past the limit an object is kept per detector.
- */
-const SHARED_OPTIONS: ResolvedOptions[] = [];
-const SHARED_OPTIONS_MAX = 64;
-
-function sharedOptions(o: ResolvedOptions): ResolvedOptions {
-  const keys = Object.keys(o) as (keyof ResolvedOptions)[];
-  for (const known of SHARED_OPTIONS) {
-    if (keys.every((k) => Object.is(known[k], o[k]))) return known;
-  }
-  if (SHARED_OPTIONS.length < SHARED_OPTIONS_MAX) SHARED_OPTIONS.push(o);
-  return o;
-}
 
 /**
  * Streaming anomaly detector for one series. See {@link createDetector}.

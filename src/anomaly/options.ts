@@ -169,3 +169,21 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     clock,
   };
 }
+
+/**
+ * A detector reads its resolved options on every update; detectors created with the same options
+ * (the usual case: defaults, or an engine's few combinations) share one object, which then stays in
+ * cache instead of costing a miss per series. Bounded: past the limit an object is kept per
+ * detector.
+ */
+const SHARED_OPTIONS: ResolvedOptions[] = [];
+const SHARED_OPTIONS_MAX = 64;
+
+export function sharedOptions(o: ResolvedOptions): ResolvedOptions {
+  const keys = Object.keys(o) as (keyof ResolvedOptions)[];
+  for (const known of SHARED_OPTIONS) {
+    if (keys.every((k) => Object.is(known[k], o[k]))) return known;
+  }
+  if (SHARED_OPTIONS.length < SHARED_OPTIONS_MAX) SHARED_OPTIONS.push(o);
+  return o;
+}
