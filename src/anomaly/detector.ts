@@ -1,3 +1,4 @@
+import { bitCount, bitWeights } from './bit-masks.js';
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions, sharedOptions } from './options.js';
 import { clip, ewAlpha, normalTailSurprise, poissonTail } from './robust-stats.js';
@@ -345,24 +346,6 @@ function spikeRuns(
 /** The bits of `K.slowSpan` points (30: a small integer, stored inline on the detector). */
 const SLOW_BITS = 2 ** K.slowSpan - 1;
 const WINDOW_BITS = 2 ** Layout.zWindow - 1;
-
-/** The sum of `weight ** i` over the set bits `i` of `mask`: an EW mean's weights of the points they mark. */
-function bitWeights(mask: number, weight: number): number {
-  let sum = 0;
-  let w = 1;
-  for (let m = mask; m !== 0; m >>>= 1) {
-    if ((m & 1) !== 0) sum += w;
-    w *= weight;
-  }
-  return sum;
-}
-
-/** Set bits of a non-negative 31-bit integer. */
-function bitCount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
 
 /**
  * The variance test's surprise for a spread (mean square less squared mean) of z: that a sum of
