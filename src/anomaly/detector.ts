@@ -1,7 +1,7 @@
 import { bitCount, bitWeights } from './bit-masks.js';
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions, sharedOptions } from './options.js';
-import { clip, ewAlpha, normalTailSurprise, poissonTail } from './robust-stats.js';
+import { clip, ewAlpha, normalTailSurprise, normalTailZ, poissonTail } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 
 // The optimising compiler folds a module's own `const` numbers into the code, but not imported
@@ -309,16 +309,7 @@ const WH_SCALE = Math.sqrt(WH_C);
  * The |z| whose tail surprise is `K.recurringSurprise`: the size at which an outlier the
  * recurring-spike rule calls ordinary enters the variance test (about 2.33).
  */
-const RECURRING_Z = (() => {
-  let lo = 0;
-  let hi = 40;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalTailSurprise(mid) < K.recurringSurprise) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-})();
+const RECURRING_Z = normalTailZ(K.recurringSurprise);
 
 /**
  * The recurring-spike record's runs in one direction after a point: faded by `keep`, plus one (and

@@ -1,5 +1,5 @@
 import { AnomalyOptionError } from './errors.js';
-import { normalTailSurprise } from './robust-stats.js';
+import { normalTailSurprise, normalTailZ } from './robust-stats.js';
 import type { AnomalyDirection, DetectorOptions, SeasonalityMode } from './types.js';
 import { processTimeZone, UTC, type WallClock, wallClock } from './wall-clock.js';
 
@@ -44,15 +44,7 @@ const DRIFT_Z_MEDIUM = 5;
  */
 function driftZFor(sensitivity: number): number {
   if (sensitivity === PRESETS.medium) return DRIFT_Z_MEDIUM;
-  const decades = normalTailSurprise(DRIFT_Z_MEDIUM) + (PRESETS.medium - sensitivity) * 10;
-  let lo = 0;
-  let hi = 40;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (normalTailSurprise(mid) < decades) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  return normalTailZ(normalTailSurprise(DRIFT_Z_MEDIUM) + (PRESETS.medium - sensitivity) * 10);
 }
 
 function fail(what: string, message: string): never {

@@ -61,6 +61,21 @@ function erfcLog(x: number, linear: boolean): number {
 }
 
 /**
+ * The z (0 to 40) whose upper tail surprise is `surprise`, the inverse of
+ * {@link normalTailSurprise}, by bisection to the last bit; for thresholds computed once.
+ */
+export function normalTailZ(surprise: number): number {
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (normalTailSurprise(mid) < surprise) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
  * Huber clip: limits how much a single outlier can move a running estimate.
  *
  * @example
