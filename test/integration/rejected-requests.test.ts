@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
@@ -33,13 +35,15 @@ afterAll(() => obs.shutdown());
 /** Node checks its header and request timeouts every 30 s by default: every 50 ms here. */
 const TIMEOUTS = { connectionsCheckingInterval: 50, headersTimeout: 200, requestTimeout: 300 };
 
-/** The rejections counted, by error.type, after a flush. */
+/** The rejections counted, by error.type whatever their scheme, after a flush. */
 async function rejected(): Promise<Record<string, number>> {
   await obs.forceFlush();
   const counted: Record<string, number> = {};
-  for (const p of memory.metrics())
-    if (p.name === 'http.server.rejected_requests')
-      counted[String(p.attributes['error.type'])] = p.value as number;
+  for (const p of memory.metrics()) {
+    if (p.name !== 'http.server.rejected_requests') continue;
+    const type = String(p.attributes['error.type']);
+    counted[type] = (counted[type] ?? 0) + (p.value as number);
+  }
   return counted;
 }
 
@@ -189,6 +193,100 @@ describe('requests the HTTP server refuses before any handler runs', () => {
     );
     expect(await countedSince(before)).toEqual({ HPE_INVALID_HEADER_TOKEN: 1 });
     await close(server);
+  });
+});
+
+const TLS = {
+  cert: readFileSync(new URL('../fixtures/tls/intake-cert.pem', import.meta.url)),
+  key: readFileSync(new URL('../fixtures/tls/intake-key.pem', import.meta.url)),
+};
+
+/** The schemes the rejections of `type` were counted under. */
+async function schemesOf(type: string): Promise<string[]> {
+  await obs.forceFlush();
+  return memory
+    .metrics()
+    .filter((p) => p.name === 'http.server.rejected_requests' && p.attributes['error.type'] === type)
+    .map((p) => String(p.attributes['url.scheme']));
+}
+
+describe('requests an HTTP/2 server refuses before any handler runs', () => {
+  it('Fastify over HTTP/2 with allowHTTP1: counts the HTTP/1 requests refused, Fastify answering', async () => {
+    const app = Fastify({ http2: true, https: { ...TLS, allowHTTP1: true } });
+    await app.register(sightlineFastify);
+    app.get('/ok', async () => 'ok');
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await rejected();
+    expect([
+      await rawExchange(base, MALFORMED, ['http/1.1']),
+      await rawExchange(base, OVERSIZE_HEADERS, ['http/1.1']),
+    ]).toEqual(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 431 Request Header Fields Too Large']);
+    expect(await countedSince(before)).toEqual({ HPE_INVALID_HEADER_TOKEN: 1, HPE_HEADER_OVERFLOW: 1 });
+    expect(await schemesOf('HPE_HEADER_OVERFLOW')).toContain('https');
+    await app.close();
+  });
+
+  it('a node:http2 server with allowHTTP1 and no listener of its own: counts them, answering as Node', async () => {
+    const server = http2.createSecureServer({ ...TLS, allowHTTP1: true }, (_req, res) => res.end('ok'));
+    watchRejectedRequests(server, () => obs);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const before = await rejected();
+    expect([
+      await rawExchange(base, MALFORMED, ['http/1.1']),
+      await rawExchange(base, OVERSIZE_HEADERS, ['http/1.1']),
+      // A handshake that fails is no request: dropped as Node drops it, and not counted.
+      await rawExchange(base.replace('https:', 'http:'), 'not TLS\r\n\r\n'),
+    ]).toEqual(['HTTP/1.1 400 Bad Request', 'HTTP/1.1 431 Request Header Fields Too Large', undefined]);
+    expect(await countedSince(before)).toEqual({ HPE_INVALID_HEADER_TOKEN: 1, HPE_HEADER_OVERFLOW: 1 });
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('Fastify over cleartext HTTP/2: counts a connection without HTTP/2’s preface and a header block too large, not a client that goes', async () => {
+    const app = Fastify({ http2: true });
+    await app.register(sightlineFastify);
+    app.get('/ok', async () => 'ok');
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await rejected();
+    // An HTTP/1 request sent to a server that speaks HTTP/2 only: Node answers with a GOAWAY.
+    await rawExchange(base, MALFORMED);
+    // A request answered, and a client that resets its session: no refusal.
+    const session = http2.connect(base);
+    const stream = session.request({ ':path': '/ok' });
+    stream.resume();
+    await new Promise((resolve) => stream.on('end', resolve));
+    session.destroy();
+    // A header block too large for the session: nghttp2 ends it with a protocol error.
+    const big = http2.connect(base, { maxSendHeaderBlockLength: 10_000_000 });
+    big.on('error', () => {});
+    const refused = big.request({ ':path': '/ok', 'x-big': 'ab'.repeat(1_000_000) });
+    refused.on('error', () => {});
+    await new Promise((resolve) => big.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await countedSince(before)).toEqual({ NGHTTP2_ERR_BAD_CLIENT_MAGIC: 1, NGHTTP2_ERR_PROTO: 1 });
+    expect(await schemesOf('NGHTTP2_ERR_BAD_CLIENT_MAGIC')).toEqual(['http']);
+    expect(await schemesOf('unknown_protocol')).toEqual([]);
+    await app.close();
+  });
+
+  it('Fastify over HTTP/2 on TLS alone: counts a client that offers no HTTP/2, keeping Node’s 403', async () => {
+    // Node holds the refused connection open this long once it has answered.
+    const app = Fastify({ http2: true, https: { ...TLS, unknownProtocolTimeout: 100 } });
+    await app.register(sightlineFastify);
+    app.get('/ok', async () => 'ok');
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await rejected();
+    expect([
+      // No protocol offered: Node's 'unknownProtocol' answer.
+      await rawExchange(base, MALFORMED),
+      // HTTP/1.1 alone offered: refused in the handshake.
+      await rawExchange(base, MALFORMED, ['http/1.1']),
+    ]).toEqual(['HTTP/1.0 403 Forbidden', undefined]);
+    expect(await countedSince(before)).toEqual({
+      unknown_protocol: 1,
+      ERR_SSL_NO_APPLICATION_PROTOCOL: 1,
+    });
+    await app.close();
   });
 });
 

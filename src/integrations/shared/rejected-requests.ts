@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Counter, Sightline } from '../../api/types.js';
 
 /**
@@ -14,6 +16,28 @@ const NODE_ANSWERS = new Map<unknown, number>([
 
 /** Node's parse errors: one per llhttp error, a fixed set. */
 const PARSE_ERROR = /^HPE_[A-Z0-9_]{1,60}$/;
+
+/**
+ * A TLS client that offers none of the protocols an HTTP/2 server speaks (`http/1.1` alone, to a
+ * server without `allowHTTP1`): refused in the handshake.
+ */
+const NO_PROTOCOL = 'ERR_SSL_NO_APPLICATION_PROTOCOL';
+
+/**
+ * The errors nghttp2 refuses a client's HTTP/2 session with, which Node gives the one code
+ * ERR_HTTP2_ERROR: named by their nghttp2 error number where a client is their cause.
+ */
+const NGHTTP2_ERRORS = new Map<unknown, string>([
+  [-505, 'NGHTTP2_ERR_PROTO'],
+  [-903, 'NGHTTP2_ERR_BAD_CLIENT_MAGIC'],
+  [-904, 'NGHTTP2_ERR_FLOODED'],
+]);
+
+/**
+ * The error.type of a TLS client that offers no protocol at all to an HTTP/2 server without
+ * `allowHTTP1`, which Node answers with a 403 (its 'unknownProtocol' event).
+ */
+const UNKNOWN_PROTOCOL = 'unknown_protocol';
 
 type ClientSocket = {
   writable?: boolean;
@@ -66,46 +90,99 @@ function rejectedCounter(obs: Sightline): Counter {
   return counter;
 }
 
+/** Counts one refusal; counting never stands in the way of the answer. */
+function countRejected(instance: () => Sightline | undefined, type: string, encrypted: boolean): void {
+  try {
+    const obs = instance();
+    if (obs !== undefined)
+      rejectedCounter(obs).add(1, { 'error.type': type, 'url.scheme': encrypted ? 'https' : 'http' });
+  } catch {
+    // Counting is best effort.
+  }
+}
+
 /**
- * Counts in `http.server.rejected_requests` the requests an HTTP/1 server refuses before any
- * handler runs, which no span or request metric sees: malformed ones (400), headers too large
- * (431), a request whose headers or body did not come in time (`headersTimeout`,
- * `requestTimeout`: 408), a slowloris' or a broken client's. Node tells them on the server's
- * 'clientError' event only. A listener there takes Node's answer away, so while sightline's is the
- * only listener it answers as Node does; beside the app's or Fastify's it only counts. A client's
- * reset is no refusal, and a request already handed to the app is recorded by its own span.
- * Once per server: nothing per request.
+ * A server of node:http2 (`http2.createServer`, `http2.createSecureServer`, Fastify's `http2:
+ * true`), whose classes Node does not export: the only net.Server with `updateSettings`.
+ */
+function isHttp2Server(server: unknown): server is net.Server {
+  return (
+    server instanceof net.Server &&
+    typeof (server as { updateSettings?: unknown }).updateSettings === 'function'
+  );
+}
+
+/**
+ * Counts in `http.server.rejected_requests` the requests a server refuses before any handler
+ * runs, which no span or request metric sees: malformed ones (400), headers too large (431), a
+ * request whose headers or body did not come in time (`headersTimeout`, `requestTimeout`: 408),
+ * a slowloris' or a broken client's. Node tells them on the server's 'clientError' event only,
+ * an HTTP/2 server's too for the HTTP/1 requests `allowHTTP1` lets in. A listener there takes
+ * Node's answer away, so while sightline's is the only listener it answers as Node does; beside
+ * the app's or Fastify's it only counts. A client's reset is no refusal, and a request already
+ * handed to the app is recorded by its own span. Over HTTP/2, see watchHttp2Refusals. Once per
+ * server: nothing per request.
  */
 export function watchRejectedRequests(server: unknown, instance: () => Sightline | undefined): void {
-  if (!(server instanceof http.Server || server instanceof https.Server)) return;
+  const h2 = isHttp2Server(server);
+  if (!(h2 || server instanceof http.Server || server instanceof https.Server)) return;
   const watched = watchedServers();
   if (watched.has(server)) return;
   watched.add(server);
   const listener = function sightlineRejected(this: http.Server, error: unknown, socket: unknown) {
     const s = socket as ClientSocket;
     const code = (error as { code?: unknown } | null | undefined)?.code;
+    // An HTTP/2 server hands its TLS handshake's failures to 'clientError' too, on a connection
+    // HTTP/1's parser never read: of those, only a client offering no protocol it speaks is refused.
+    const handshake = h2 && s.parser === undefined;
     const refused =
-      typeof code === 'string' && (code === 'ERR_HTTP_REQUEST_TIMEOUT' || PARSE_ERROR.test(code));
+      typeof code === 'string' &&
+      (handshake ? code === NO_PROTOCOL : code === 'ERR_HTTP_REQUEST_TIMEOUT' || PARSE_ERROR.test(code));
     // Whether the request was handed to the app is the parser's to tell, not the response in
     // flight: one the app answered before its body came whole has none, and one sent behind a
     // request still being answered was never handed over.
     const incoming = s.parser?.incoming;
-    if (refused && (incoming == null || incoming.complete === true)) {
-      try {
-        const obs = instance();
-        if (obs !== undefined)
-          rejectedCounter(obs).add(1, {
-            'error.type': code,
-            'url.scheme': s.encrypted === true ? 'https' : 'http',
-          });
-      } catch {
-        // Counting never stands in the way of the answer.
-      }
-    }
-    if (answersAlone(this, listener)) answerAsNode(error, s, code);
+    if (refused && (incoming == null || incoming.complete === true))
+      countRejected(instance, code, s.encrypted === true);
+    if (!answersAlone(this, listener)) return;
+    // Node drops a failed handshake without a word.
+    if (handshake) s.destroy(error as Error);
+    else answerAsNode(error, s, code);
   };
   Object.defineProperty(listener, LISTENER, { value: true });
   server.on('clientError', listener);
+  if (h2) watchHttp2Refusals(server, instance);
+}
+
+/**
+ * What an HTTP/2 server refuses before any stream reaches the app: a session nghttp2 ends for the
+ * client's doing (a connection that does not open with HTTP/2's preface, as an HTTP/1 request
+ * sent to a cleartext HTTP/2 server, a protocol error, a flood), on 'sessionError', and a TLS
+ * client offering no protocol at all to a server without `allowHTTP1`, which Node answers with a
+ * 403 when the app has no 'unknownProtocol' listener. A listener there would take that answer
+ * away: the connection is looked at once Node's own listener has handled it. A session the
+ * client resets, or ends with an error code of its own, is no refusal. A stream nghttp2 resets
+ * itself (more header fields than `maxHeaderListPairs`) never reaches JavaScript: not counted.
+ */
+function watchHttp2Refusals(server: net.Server, instance: () => Sightline | undefined): void {
+  server.on('sessionError', (error: unknown, session: unknown) => {
+    const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
+    // nghttp2's own refusals carry its error number; Node's socket errors are no HTTP/2 errors.
+    if (typeof errno !== 'number' || typeof code !== 'string' || !code.startsWith('ERR_HTTP2_')) return;
+    const type = (code === 'ERR_HTTP2_ERROR' && NGHTTP2_ERRORS.get(errno)) || code;
+    countRejected(instance, type, (session as { encrypted?: unknown } | null)?.encrypted === true);
+  });
+  if (!(server instanceof tls.Server)) return;
+  server.on('secureConnection', (socket: tls.TLSSocket & { parser?: unknown }) => {
+    const protocol = socket.alpnProtocol;
+    // Node's listener handed an HTTP/1 connection it let in to HTTP/1's parser.
+    if (
+      (protocol === false || protocol === 'http/1.1') &&
+      socket.parser === undefined &&
+      server.listenerCount('unknownProtocol') === 0
+    )
+      countRejected(instance, UNKNOWN_PROTOCOL, true);
+  });
 }
 
 /** Node's own handling of a client error, which a 'clientError' listener replaces. */

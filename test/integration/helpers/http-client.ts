@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 
 export interface Reply {
   status: number;
@@ -306,18 +307,28 @@ export async function upstreamReset(): Promise<Error> {
 
 /**
  * Writes `bytes` on a connection of its own and resolves with the status line the server answered
- * with once it has closed the connection (undefined when it answered nothing).
+ * with once it has closed the connection (undefined when it answered nothing). An https base is
+ * reached over TLS, offering the protocols `alpn` names (none by default).
  */
-export async function rawExchange(base: string, bytes: string): Promise<string | undefined> {
-  const { hostname, port } = new URL(base);
-  const socket = net.connect(Number(port), hostname);
+export async function rawExchange(base: string, bytes: string, alpn?: string[]): Promise<string | undefined> {
+  const { hostname, port, protocol } = new URL(base);
+  const socket =
+    protocol === 'https:'
+      ? tls.connect({ port: Number(port), host: hostname, rejectUnauthorized: false, ALPNProtocols: alpn })
+      : net.connect(Number(port), hostname);
   let received = '';
   socket.setEncoding('latin1');
   socket.on('data', (chunk: string) => {
     received += chunk;
   });
   socket.on('error', () => {});
-  const closed = once(socket, 'close');
+  // Not once(): a refused handshake's error would reject it before the connection closed. Its
+  // end will do: over TLS, a server may hold its side open after answering (Node's 403 to a
+  // client offering no HTTP/2, for `unknownProtocolTimeout`).
+  const closed = new Promise((resolve) => {
+    socket.once('end', resolve);
+    socket.once('close', resolve);
+  });
   socket.write(bytes);
   await closed;
   return received.length > 0 ? received.split('\r\n')[0] : undefined;
