@@ -112,6 +112,14 @@ let abortSeen = deferred();
 let entered = deferred();
 let release = deferred();
 let hungUp = deferred();
+/** What each path's error answer said, in its body's message, span, duration and access line. */
+async function answeredErrors(url: string, paths: string[]): Promise<unknown[][]> {
+  const seen = [];
+  for (const path of paths)
+    seen.push(await erroredRequest(obs, memory, url, path, (body) => JSON.parse(body).message));
+  return seen;
+}
+
 const held = heldRequests();
 
 beforeAll(async () => {
@@ -1165,10 +1173,7 @@ describe('sightlineFastify timeouts and options', () => {
     const url = await local.listen({ host: '127.0.0.1', port: 0 });
     memory.reset();
     const paths = ['/handler-threw', '/handler-threw-4xx', '/handler-rejected'];
-    const seen = [];
-    for (const path of paths)
-      seen.push(await erroredRequest(obs, memory, url, path, (body) => JSON.parse(body).message));
-    expect(seen).toEqual([
+    expect(await answeredErrors(url, paths)).toEqual([
       [
         '/handler-threw',
         500,
@@ -1305,6 +1310,52 @@ describe('sightlineFastify timeouts and options', () => {
         ['RangeError', 'Error'],
         'Error',
         'Error',
+      ],
+    ]);
+    await local.close();
+  });
+
+  it("names a request by the error Fastify's own fallback answers for, when its default error handler fails", async () => {
+    const local = Fastify();
+    await local.register(sightlineFastify);
+    // An error whose headers a client library left null: the default handler fails copying them,
+    // and Fastify answers that failure with its fallback.
+    local.get('/default-handler-failed', async (_request, reply) => {
+      reply.code(503);
+      throw Object.assign(new RangeError('quota store unreachable'), { headers: null });
+    });
+    // An onSend hook failing on the default handler's answer: Fastify runs the onError hooks again
+    // before its fallback answers.
+    local.get('/default-answer-failed', async () => {
+      throw new RangeError('quota store unreachable');
+    });
+    local.addHook('onSend', async (request, reply, payload) => {
+      if (request.url === '/default-answer-failed' && reply.statusCode === 500)
+        throw new TypeError('envelope failed');
+      return payload;
+    });
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    expect(await answeredErrors(url, ['/default-handler-failed', '/default-answer-failed'])).toEqual([
+      [
+        '/default-handler-failed',
+        503,
+        'Cannot convert undefined or null to object',
+        503,
+        'TypeError',
+        ['RangeError', 'TypeError'],
+        'TypeError',
+        'TypeError',
+      ],
+      [
+        '/default-answer-failed',
+        500,
+        'envelope failed',
+        500,
+        'TypeError',
+        ['RangeError', 'TypeError'],
+        'TypeError',
+        'TypeError',
       ],
     ]);
     await local.close();

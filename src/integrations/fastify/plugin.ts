@@ -346,7 +346,7 @@ function recordErrorHandlerFailures(reply: FastifyReplyLike, tracked: ServerRequ
     // Fastify ignores what is sent after the reply.
     if (this.sent !== true) {
       try {
-        recordNextHandlerErrors(this, tracked);
+        recordNextHandlerErrors(this, tracked, args[0]);
       } catch {
         // Recording never stands in the way of Fastify's error handling.
       }
@@ -362,10 +362,12 @@ const recordingHandlers = new WeakSet<object>();
  * Fastify keeps the error handler it calls next on the reply, under a symbol of its own (a
  * prototype chain of `{ func }`, up to its default handler): the reply is given, in its place, a
  * copy whose `func` records what it is called with, whatever it is (a `vm` sandbox's error, a
- * client's plain-object rejection, which Fastify takes for errors all the same). Without that
- * symbol (another Fastify), nothing changes.
+ * client's plain-object rejection, which Fastify takes for errors all the same). Past the default
+ * handler, an Error sent is what Fastify's fallback answers for: one the default handler threw
+ * (copying an error's `headers` left null), which Fastify sends on without an onError hook. Without
+ * that symbol (another Fastify), nothing changes.
  */
-function recordNextHandlerErrors(reply: object, tracked: ServerRequest): void {
+function recordNextHandlerErrors(reply: object, tracked: ServerRequest, sent: unknown): void {
   const key = Object.getOwnPropertySymbols(reply).find(
     (symbol) => symbol.description === 'fastify.reply.nextErrorHandler',
   );
@@ -373,8 +375,11 @@ function recordNextHandlerErrors(reply: object, tracked: ServerRequest): void {
   const next = (reply as Record<symbol, unknown>)[key];
   if (typeof next !== 'object' || next === null || recordingHandlers.has(next)) return;
   const func = (next as { func?: unknown }).func;
-  // Past the default handler: Fastify answers with a fallback of its own, which is handed no error.
-  if (typeof func !== 'function') return;
+  if (typeof func !== 'function') {
+    // The error the default handler sends on is the one it was called with, recorded already.
+    if (sent instanceof Error) tracked.recordError(sent);
+    return;
+  }
   const recording = Object.create(Object.getPrototypeOf(next), Object.getOwnPropertyDescriptors(next));
   recording.func = function sightlineErrorHandler(this: unknown, error: unknown, ...rest: unknown[]) {
     try {
