@@ -24,6 +24,7 @@ import {
   TIMEOUT,
   unfinishedOutcome,
 } from '../shared/server-request.js';
+import { librarySymbol, reportMissingSymbol } from '../shared/library-symbol.js';
 import { watchRejectedRequests } from '../shared/rejected-requests.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { watchStreamReset } from '../shared/stream-reset.js';
@@ -365,13 +366,18 @@ const recordingHandlers = new WeakSet<object>();
  * client's plain-object rejection, which Fastify takes for errors all the same). Past the default
  * handler, an Error sent is what Fastify's fallback answers for: one the default handler threw
  * (copying an error's `headers` left null), which Fastify sends on without an onError hook. Without
- * that symbol (another Fastify), nothing changes.
+ * that symbol (another Fastify), nothing changes, and diagnostics tell so once.
  */
 function recordNextHandlerErrors(reply: object, tracked: ServerRequest, sent: unknown): void {
-  const key = Object.getOwnPropertySymbols(reply).find(
-    (symbol) => symbol.description === 'fastify.reply.nextErrorHandler',
-  );
-  if (key === undefined) return;
+  const key = librarySymbol(reply, 'fastify.reply.nextErrorHandler');
+  if (key === undefined) {
+    reportMissingSymbol(
+      'fastify',
+      'fastify.reply.nextErrorHandler',
+      "an error handler's failure is not recorded",
+    );
+    return;
+  }
   const next = (reply as Record<symbol, unknown>)[key];
   if (typeof next !== 'object' || next === null || recordingHandlers.has(next)) return;
   const func = (next as { func?: unknown }).func;

@@ -1,4 +1,5 @@
 import { type Context, context } from '@opentelemetry/api';
+import { librarySymbol, reportMissingSymbol } from '../shared/library-symbol.js';
 
 /**
  * The context each dispatch handler's first request was made in. A retry (RetryAgent,
@@ -17,7 +18,13 @@ function handlerKeyOf(request: object): symbol | undefined {
   const kind = Object.getPrototypeOf(request) as object | null;
   let key = kind === null ? undefined : handlerKeys.get(kind);
   if (key === undefined) {
-    key = Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'handler') ?? null;
+    key = librarySymbol(request, 'handler') ?? null;
+    if (key === null)
+      reportMissingSymbol(
+        'undici',
+        'handler',
+        'a retried or redirected call is traced apart from its caller',
+      );
     if (kind !== null) handlerKeys.set(kind, key);
   }
   return key ?? undefined;

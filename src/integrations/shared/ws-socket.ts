@@ -1,6 +1,7 @@
+import { librarySymbol } from './library-symbol.js';
+
 /** ws marks the socket with its WebSocket, under a symbol of its own, once it has sent the 101. */
 export function switchedByWs(socket: unknown): boolean {
-  if (typeof socket !== 'object' || socket === null) return false;
-  for (const key of Object.getOwnPropertySymbols(socket)) if (key.description === 'websocket') return true;
-  return false;
+  // A socket ws never took has none: no miss to tell apart from one.
+  return typeof socket === 'object' && socket !== null && librarySymbol(socket, 'websocket') !== undefined;
 }
