@@ -1501,6 +1501,19 @@ describe('sightlineFastify timeouts and options', () => {
     }
   });
 
+  it("leaves Fastify's incoming request line its request id, which the request's lines with trace ids share", async () => {
+    const lines: string[] = [];
+    const own = pino({}, { write: (line: string) => lines.push(line) });
+    const span = await servedThrough(own, (request) => request.log.info('loading order'));
+    const written = lines.map((l) => JSON.parse(l)).filter((l) => l.reqId !== undefined);
+    expect(written.map((l) => [l.msg, l.reqId === written[0]?.reqId, l.trace_id])).toEqual([
+      // Written before any hook runs, before the span starts.
+      ['incoming request', true, undefined],
+      ['loading order', true, span.traceId],
+      ['request completed', true, span.traceId],
+    ]);
+  });
+
   it("merges the app's mixin into each request.log line by the app's own mixinMergeStrategy", async () => {
     const lines: string[] = [];
     const own = pino(
