@@ -1,4 +1,4 @@
-import { SightlineConfigError } from '../diag/errors.js';
+import { markClass, SightlineConfigError, shareClass } from '../diag/errors.js';
 
 /**
  * Thrown by `createDetector` when an option is invalid: a `SightlineConfigError`, as every
@@ -23,5 +23,8 @@ export class AnomalyOptionError extends SightlineConfigError {
       .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     super(code, option, message);
     this.name = 'AnomalyOptionError';
+    markClass(this, 'AnomalyOptionError');
   }
 }
+
+shareClass(AnomalyOptionError, 'AnomalyOptionError');

@@ -24,7 +24,8 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | `SL_ERR_$
  */
 const CLASSES = Symbol.for('sightline.error.classes');
 
-function markClass(error: Error, name: string): void {
+/** Marks `error` as an instance of the class named `name`, for the other copy's `instanceof`. */
+export function markClass(error: Error, name: string): void {
   const marked = (error as { [CLASSES]?: string[] })[CLASSES];
   if (marked) marked.push(name);
   else Object.defineProperty(error, CLASSES, { value: [name] });
@@ -58,11 +59,11 @@ export class SightlineConfigError extends SightlineError {
   }
 }
 
-for (const [type, name] of [
-  [SightlineError, 'SightlineError'],
-  [SightlineConfigError, 'SightlineConfigError'],
-] as const) {
-  // A subclass inherits this: only the class itself takes the other copy's errors.
+/**
+ * Makes `instanceof type` hold for the other copy's errors its constructor marked with `name`
+ * (see {@link markClass}). A subclass inherits this: only the class itself takes them.
+ */
+export function shareClass(type: abstract new (...args: never[]) => Error, name: string): void {
   Object.defineProperty(type, Symbol.hasInstance, {
     value: function hasInstance(this: unknown, value: unknown): boolean {
       return (
@@ -71,6 +72,9 @@ for (const [type, name] of [
     },
   });
 }
+
+shareClass(SightlineError, 'SightlineError');
+shareClass(SightlineConfigError, 'SightlineConfigError');
 
 /** Describes a value for an error message without ever echoing a secret or a huge value. */
 export function describeValue(value: unknown, secret = false): string {

@@ -24,6 +24,7 @@ type Api = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');
 type FastifyEntry = typeof import('../../src/integrations/fastify/index.js');
 type DatadogEntry = typeof import('../../adapters/datadog/index.js');
+type AnomalyEntry = typeof import('../../src/anomaly/index.js');
 
 interface Entry {
   subpath: string;
@@ -171,5 +172,29 @@ describe('ESM and CJS copies loaded together', () => {
     expect((thrown as Error).message).toContain('DD_API_KEY');
     expect(thrown).toBeInstanceOf(esm.SightlineConfigError);
     expect(thrown).toBeInstanceOf(cjs.SightlineConfigError);
+  });
+
+  it("take the other copy's detector option error for an AnomalyOptionError, as their own", async () => {
+    // A CommonJS dependency makes the detector; the application's ES module code catches its error.
+    const esmAnomaly = (await importFromPackage(`${pkg.name}/anomaly`)) as unknown as AnomalyEntry;
+    const cjsAnomaly = requireFromPackage(`${pkg.name}/anomaly`) as AnomalyEntry;
+    const thrown = [esmAnomaly, cjsAnomaly].map(({ createDetector }) => {
+      try {
+        createDetector({ sensitivity: 3 as never });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    });
+    for (const error of thrown) {
+      expect(error).toMatchObject({ code: 'SL_ERR_ANOMALY_SENSITIVITY', option: 'sensitivity' });
+      expect(error).toBeInstanceOf(esmAnomaly.AnomalyOptionError);
+      expect(error).toBeInstanceOf(cjsAnomaly.AnomalyOptionError);
+      expect(error).toBeInstanceOf(esm.SightlineConfigError);
+      expect(error).toBeInstanceOf(cjs.SightlineError);
+    }
+    // Only the error's own classes: a plain configuration error is no detector option's.
+    const config = new cjs.SightlineConfigError('SL_ERR_CONFIG_INVALID_VALUE', 'service', 'bad');
+    expect(config).not.toBeInstanceOf(esmAnomaly.AnomalyOptionError);
   });
 });
