@@ -149,8 +149,12 @@ export function createLogger(options: LoggerOptions): Logger {
   return logger;
 }
 
-/** What the mixin of a child whose bindings hold the line's correlation fields answers: their names. */
-const BOUND = Symbol('sightline.boundCorrelation');
+/**
+ * What the mixin of a child whose bindings hold the line's correlation fields answers: their names.
+ * Registered, as the wrappers of the package's other copy make that mixin for this copy's logger
+ * (an ES module preload calling init(), a CommonJS app requiring `sightline/express`).
+ */
+const BOUND = Symbol.for('sightline.logs.boundCorrelation');
 
 /**
  * pino's default merges the line into the mixin's object; outside a span there is nothing to merge.

@@ -23,6 +23,7 @@ const importFromPackage = (specifier: string): Promise<Record<string, unknown>> 
 type Api = typeof import('../../src/index.js');
 type Testing = typeof import('../../src/testing/index.js');
 type FastifyEntry = typeof import('../../src/integrations/fastify/index.js');
+type ExpressEntry = typeof import('../../src/integrations/express/index.js');
 type DatadogEntry = typeof import('../../adapters/datadog/index.js');
 type AnomalyEntry = typeof import('../../src/anomaly/index.js');
 
@@ -157,6 +158,66 @@ describe('ESM and CJS copies loaded together', () => {
     const messages = lines.map((line) => JSON.parse(line).msg as string);
     expect(messages).toContain('Route GET:/missing?page=2&token=[Redacted] not found');
     expect(lines.join('\n')).not.toContain('dual-copy-secret');
+  });
+
+  it('move a request line’s field named like a correlation field aside, the wrappers from one copy, the logger from the other', async () => {
+    // `node --import ./telemetry.mjs server.js`: the ES module preload calls init(), the CommonJS
+    // app requires the wrappers. Written as it came, the field would follow the request's own in
+    // the line, and a log shipper, reading the last, would file the line under the upstream trace.
+    const lines: string[] = [];
+    const memory = testing.memoryExporter();
+    const obs = esm.init({
+      ...quietConfig(),
+      exporters: [memory],
+      logStream: { write: (line: string) => lines.push(line) },
+    });
+    const upstream = { trace_id: 'upstream-trace', span_id: 'upstream-span' };
+    const express = requireFromPackage('express') as typeof import('express');
+    const { expressMiddleware } = requireFromPackage(`${pkg.name}/express`) as ExpressEntry;
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/express', (req, res) => {
+      req.log.info(upstream, 'express line');
+      req.log.child(upstream).info('express child line');
+      res.send('ok');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((done) => server.once('listening', done));
+    const { sightlineFastify } = requireFromPackage(`${pkg.name}/fastify`) as FastifyEntry;
+    const fastify = Fastify({ loggerInstance: obs.log });
+    await fastify.register(sightlineFastify);
+    fastify.get('/fastify', async (request) => {
+      request.log.info(upstream, 'fastify line');
+      return 'ok';
+    });
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      await (await fetch(`http://127.0.0.1:${port}/express`)).text();
+      await fastify.inject({ url: '/fastify' });
+    } finally {
+      server.close();
+      await fastify.close();
+    }
+    await obs.forceFlush();
+    const traceOf = (name: string) =>
+      memory
+        .spans()
+        .find((span) => span.name === name)
+        ?.spanContext().traceId;
+    const written = ['express line', 'express child line', 'fastify line'].map((msg) => {
+      const line = lines.find((l) => JSON.parse(l).msg === msg);
+      return {
+        msg,
+        trace_id: line && JSON.parse(line).trace_id,
+        moved: line && JSON.parse(line)['log.trace_id'],
+      };
+    });
+    expect(written).toEqual([
+      { msg: 'express line', trace_id: traceOf('GET /express'), moved: 'upstream-trace' },
+      { msg: 'express child line', trace_id: traceOf('GET /express'), moved: 'upstream-trace' },
+      { msg: 'fastify line', trace_id: traceOf('GET /fastify'), moved: 'upstream-trace' },
+    ]);
+    expect(traceOf('GET /express')).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('fail init() with the coded error an adapter from the other copy throws at setup', () => {
