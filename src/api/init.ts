@@ -36,6 +36,8 @@ export function init(config?: SightlineConfig): Sightline {
     return existing;
   }
   const resolved = resolveOrExplain(config);
+  if (resolved.environmentWarning !== undefined)
+    process.emitWarning(resolved.environmentWarning, { code: 'SLWRN003', type: 'SightlineWarning' });
   const adapters = resolved.sdkDisabled
     ? []
     : resolved.console

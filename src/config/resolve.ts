@@ -334,6 +334,67 @@ function checkEnvironmentCase(source: string, environment: string, configured: r
   );
 }
 
+/**
+ * What to tell the user when the environment has no exporters or profile while the configuration
+ * holds some per environment: it runs with the console (or `default`'s), as documented for an
+ * environment of its own (test, a preview), but when a source ranked lower names a configured one
+ * (`DD_TAGS` env:prod above `NODE_ENV=production`), or the name is a configured one misspelt or cut
+ * short (`prodution`, `prod`), that is almost surely not what was meant, and nothing else says so.
+ */
+function environmentWarning(
+  source: string,
+  environment: string,
+  sources: readonly [string, string | undefined][],
+  configured: readonly string[],
+): string | undefined {
+  if (configured.includes(environment)) return undefined;
+  const named = configured.filter((name) => name !== 'default');
+  const runs = configured.includes('default')
+    ? 'takes what `default` sets'
+    : 'runs with the console and the defaults';
+  const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile and ${runs}`;
+  for (const [other, value] of sources) {
+    if (value !== undefined && value !== environment && named.includes(value))
+      return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
+  }
+  const near = named.find((name) => looksMeant(environment, name));
+  if (near === undefined) return undefined;
+  return `${head}, while ${describeValue(near)} has: check its spelling, or key the configuration by ${describeValue(environment)}`;
+}
+
+/** Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`). */
+function looksMeant(name: string, configured: string): boolean {
+  const a = name.toLowerCase();
+  const b = configured.toLowerCase();
+  if (a.length >= 3 && b.startsWith(a)) return true;
+  return editDistance(a, b, a.length >= 5 ? 2 : 1) !== undefined;
+}
+
+/** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
+function editDistance(a: string, b: string, max: number): number | undefined {
+  if (Math.abs(a.length - b.length) > max) return undefined;
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(
+        (previous[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, (before[j - 2] as number) + 1);
+      row.push(d);
+    }
+    before = previous;
+    previous = row;
+  }
+  const distance = previous[b.length] as number;
+  return distance <= max ? distance : undefined;
+}
+
 /** The first value that is defined, in precedence order. */
 function pick<T>(...values: (T | undefined)[]): T | undefined {
   for (const v of values) if (v !== undefined) return v;
@@ -366,7 +427,7 @@ export function resolveConfig(
   const ddTags = ddTagsIdentity(env);
 
   // Each with the option or variable it comes from, to name it if it matches no environment.
-  const [environmentSource, environment] = pickNamed(
+  const environmentSources: [string, string | undefined][] = [
     ['environment', checkString('environment', input.environment)],
     ['SIGHTLINE_ENV', envString(env, 'SIGHTLINE_ENV')],
     ['DD_ENV', envString(env, 'DD_ENV')],
@@ -374,15 +435,20 @@ export function resolveConfig(
     ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'deployment.environment.name')],
     ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'deployment.environment')],
     ['NODE_ENV', envString(env, 'NODE_ENV')],
-  ) ?? ['environment', DEFAULTS.environment];
+  ];
+  const [environmentSource, environment] = pickNamed(...environmentSources) ?? [
+    'environment',
+    DEFAULTS.environment,
+  ];
 
   const profiles = checkProfiles(input.profiles);
-  checkEnvironmentCase(environmentSource, environment, [
+  const configured = [
     ...profiles.keys(),
     ...(input.exporters !== null && typeof input.exporters === 'object' && !Array.isArray(input.exporters)
       ? Object.keys(input.exporters)
       : []),
-  ]);
+  ];
+  checkEnvironmentCase(environmentSource, environment, configured);
   const profile = profiles.get(environment) ?? profiles.get('default') ?? {};
 
   const service =
@@ -488,6 +554,7 @@ export function resolveConfig(
     sdkDisabled,
     signalsOff: otelSignalsOff(env),
     propagators: otelPropagators(env),
+    environmentWarning: environmentWarning(environmentSource, environment, environmentSources, configured),
   });
 }
 

@@ -105,4 +105,6 @@ export interface ResolvedConfig {
   readonly signalsOff: readonly ExportedSignal[];
   /** The headers outgoing calls send and incoming requests are read from: OTEL_PROPAGATORS. */
   readonly propagators: readonly PropagatorName[];
+  /** Said at init(): the environment has no configuration while one it was likely meant as has. */
+  readonly environmentWarning: string | undefined;
 }

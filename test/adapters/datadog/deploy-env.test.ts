@@ -148,3 +148,81 @@ describe('an environment named in another case than the configured one', () => {
     expect(obs.environment).toBe('test');
   });
 });
+
+describe('an environment with no configuration beside one that has', () => {
+  /** The warnings init() gives, each as its code and message. */
+  function warningsOf(run: () => void): { code: unknown; message: string }[] {
+    const warnings: { code: unknown; message: string }[] = [];
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation((message, options) => {
+      warnings.push({ code: (options as { code?: unknown } | undefined)?.code, message: String(message) });
+    });
+    try {
+      run();
+    } finally {
+      spy.mockRestore();
+    }
+    return warnings;
+  }
+
+  it('DD_TAGS env:prod above NODE_ENV=production, whose exporters are configured, warns at init() naming both, instead of sending nothing in silence', async () => {
+    // Prepare: Datadog's tags say prod, Node's convention says production, the app keys production.
+    vi.stubEnv('DD_TAGS', 'env:prod team:payments');
+    vi.stubEnv('NODE_ENV', 'production');
+    server = await IntakeServer.start({ apiKey: KEY });
+    let obs: ReturnType<typeof init> | undefined;
+
+    // Act
+    const warnings = warningsOf(() => {
+      obs = init({
+        service: 'checkout',
+        exporters: { production: [datadog(loopbackOptions(server as IntakeServer))] },
+        logStream: { write() {} },
+        anomaly: false,
+      });
+    });
+    obs?.metrics.counter('orders.placed').add(1);
+    await obs?.forceFlush({ timeoutMs: 2000 });
+
+    // Assess: the documented order stands (prod, the console), and the user is told once, coded.
+    expect(obs?.environment).toBe('prod');
+    expect(server.requests).toHaveLength(0);
+    expect(warnings).toEqual([
+      {
+        code: 'SLWRN003',
+        message: expect.stringMatching(/DD_TAGS gives the environment "prod".*NODE_ENV gives "production"/),
+      },
+    ]);
+  });
+
+  it.each([
+    [{ DD_ENV: 'prod', NODE_ENV: 'production' }, /DD_ENV gives the environment "prod"/],
+    [{ SIGHTLINE_ENV: 'prodution' }, /SIGHTLINE_ENV gives the environment "prodution".*"production"/],
+    [{ NODE_ENV: 'stagin' }, /NODE_ENV gives the environment "stagin".*"staging"/],
+    [{ DD_ENV: 'prod' }, /DD_ENV gives the environment "prod".*"production"/],
+  ])('%o warns once at init(), coded', (env, message) => {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    const warnings = warningsOf(() =>
+      init({
+        exporters: { production: [], staging: [] },
+        profiles: { production: {} },
+        logStream: { write() {} },
+        anomaly: false,
+      }),
+    );
+    expect(warnings).toEqual([{ code: 'SLWRN003', message: expect.stringMatching(message) }]);
+  });
+
+  it.each([
+    [{ NODE_ENV: 'test' }],
+    [{ DD_ENV: 'preview-42' }],
+    [{}],
+    [{ DD_ENV: 'production', NODE_ENV: 'staging' }],
+  ])('%o, an environment of its own or one configured, gives no warning', (env) => {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    vi.stubEnv('NODE_ENV', (env as { NODE_ENV?: string }).NODE_ENV ?? '');
+    const warnings = warningsOf(() =>
+      init({ exporters: { production: [], staging: [] }, logStream: { write() {} }, anomaly: false }),
+    );
+    expect(warnings).toEqual([]);
+  });
+});
