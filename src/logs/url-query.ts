@@ -257,22 +257,27 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
 }
 
 /**
- * The text with each word that holds a query (`GET /login?token=... -> 401`,
- * `api.example.com/v1?api_key=...`) written as {@link redactQuery} writes it; a URL with a scheme is
- * left to {@link redactUrlsIn}. Text without a `?`, or without an `=` after it, costs a look or two.
+ * The text with each word that holds a query or a path parameter (`GET /login?token=... -> 401`,
+ * `api.example.com/v1?api_key=...`, `GET /cart;jsessionid=... -> 500`) written as
+ * {@link redactQuery} writes it; a URL with a scheme is left to {@link redactUrlsIn}. Text without an
+ * `=` costs a look, text with one two more.
  */
 function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
+  if (text.indexOf('=') === -1) return text;
+  // Where the next query or path parameter (`;jsessionid=`) may start, each looked for again only
+  // once passed.
   let question = text.indexOf('?');
-  if (question === -1 || text.indexOf('=', question) === -1) return text;
+  let semicolon = text.indexOf(';');
   let out = '';
   let done = 0;
-  while (question !== -1) {
-    let start = question;
+  while (question !== -1 || semicolon !== -1) {
+    const mark = question === -1 || (semicolon !== -1 && semicolon < question) ? semicolon : question;
+    let start = mark;
     while (start > 0 && !isWordEnd(text.charCodeAt(start - 1))) start--;
-    let end = question + 1;
+    let end = mark + 1;
     while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
     const word = text.slice(start, end);
-    if (word.indexOf('=', question - start) !== -1 && !word.includes('://')) {
+    if (word.indexOf('=', mark - start) !== -1 && !word.includes('://')) {
       let clean = redactQuery(word, isSensitive);
       // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space.
       if (clean !== word && clean.endsWith(REDACTED) && QUOTE_OR_BRACKET.has(text.charCodeAt(end))) {
@@ -285,7 +290,8 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
         done = end;
       }
     }
-    question = text.indexOf('?', end);
+    if (question !== -1 && question < end) question = text.indexOf('?', end);
+    if (semicolon !== -1 && semicolon < end) semicolon = text.indexOf(';', end);
   }
   return done === 0 ? text : out + text.slice(done);
 }

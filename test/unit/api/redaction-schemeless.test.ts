@@ -82,3 +82,26 @@ describe('secrets in a URL written without a scheme', () => {
     });
   });
 });
+
+describe('a path parameter in text without a query', () => {
+  it('is hidden in a message, a field and a span attribute, as in a path with a query', () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    obs.log.info(`GET /cart;jsessionid=${SECRET} -> 500`);
+    obs.log.info(
+      `moved shop.example.com/cart;JSESSIONID=${SECRET}/items to "/checkout;jsessionid=${SECRET}"`,
+    );
+    obs.log.info({ note: `retry /cart;jsessionid=${SECRET}` }, 'retry');
+    obs.log.info('a=b; c=d, /cart;v=2 and x;y=z');
+    obs.trace('op', (span) => span.setAttribute('app.note', `GET /cart;jsessionid=${SECRET}`));
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg)).toEqual([
+      'GET /cart;jsessionid=[Redacted] -> 500',
+      // A secret that ran to the closing quote takes it along, as a query's does.
+      'moved shop.example.com/cart;JSESSIONID=[Redacted]/items to "/checkout;jsessionid=[Redacted]',
+      'retry',
+      'a=b; c=d, /cart;v=2 and x;y=z',
+    ]);
+    expect(logs()[2]).toMatchObject({ note: 'retry /cart;jsessionid=[Redacted]' });
+    expect(memory.spans()[0]?.attributes['app.note']).toBe('GET /cart;jsessionid=[Redacted]');
+  });
+});
