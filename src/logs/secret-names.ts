@@ -65,7 +65,8 @@ export function isSecretName(name: string): boolean {
   const last = name.charCodeAt(length - 1) | 0x20;
   const before = name.charCodeAt(length - 2) | 0x20;
   if (last >= 128 || before >= 128 || LAST_PAIRS[(before << 7) | last] !== 1) return false;
-  for (const ending of ENDINGS) if (endsWith(name, length, ending)) return true;
+  for (const ending of ENDINGS)
+    if (endsWith(name, length, ending)) return !(ending === 'credentials' && allowsCredentials(name, length));
   if (endsAsPassword(name, length)) return true;
   for (const hash of HASHES)
     if (endsWith(name, length, hash) && endsAsPassword(name, beforeSeparator(name, length - hash.length)))
@@ -75,6 +76,14 @@ export function isSecretName(name: string): boolean {
   const kindEnd = beforeSeparator(name, key);
   for (const kind of KEY_KINDS) if (endsWith(name, kindEnd, kind)) return true;
   return false;
+}
+
+/**
+ * Whether a name ending in `credentials` is CORS's `Access-Control-Allow-Credentials`, or a CORS
+ * configuration's `allowCredentials`: its value is only ever `true`, a flag that holds no secret.
+ */
+function allowsCredentials(name: string, length: number): boolean {
+  return endsWith(name, beforeSeparator(name, length - 'credentials'.length), 'allow');
 }
 
 /**

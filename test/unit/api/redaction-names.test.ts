@@ -310,6 +310,33 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('but for CORS’s Access-Control-Allow-Credentials, whose value is only ever true, in a response’s headers and a span’s', async () => {
+    const { obs, lines, memory } = startCaptured();
+    const server = createServer((req, res) => {
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Set-Cookie', `sid=${SECRET}`);
+      obs.log.info({ res, headers: res.getHeaders() }, 'answered');
+      obs.log.info({ raw: ['Access-Control-Allow-Credentials', 'true', 'x-auth-token', SECRET] }, 'pairs');
+      obs.log.info({ cors: { allowCredentials: 'true', allow_credentials: 'true' } }, 'config');
+      obs.trace('GET', (span) =>
+        span.setAttribute('http.response.header.access-control-allow-credentials', ['true']),
+      );
+      res.end('ok');
+      void req;
+    });
+    await listen(server);
+    await get((server.address() as AddressInfo).port, '/');
+    const [answered, pairs, config] = lines.map((l) => JSON.parse(l));
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(answered.res.headers['access-control-allow-credentials']).toBe('true');
+    expect(answered.headers['access-control-allow-credentials']).toBe('true');
+    expect(pairs.raw).toEqual(['Access-Control-Allow-Credentials', 'true', 'x-auth-token', '[Redacted]']);
+    expect(config.cors).toEqual({ allowCredentials: 'true', allow_credentials: 'true' });
+    expect(memory.spans()[0]?.attributes['http.response.header.access-control-allow-credentials']).toEqual([
+      'true',
+    ]);
+  });
+
   it('in a span’s attributes sent to an OTLP intake, and keeps LLM token counts', async () => {
     const collector: OtlpCollector = await startCollector();
     closing.push(() => collector.close());
