@@ -80,13 +80,18 @@ export function envBoolean(env: Env, name: string): boolean | undefined {
   );
 }
 
+/**
+ * A comma-separated list; one of commas and blanks alone (`${A},${B}` with neither set) is unset, as
+ * an empty variable is: read as an empty list, SIGHTLINE_EXPORTERS would choose no adapter.
+ */
 export function envList(env: Env, name: string): string[] | undefined {
   const raw = envString(env, name);
   if (raw === undefined) return undefined;
-  return raw
+  const entries = raw
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+  return entries.length === 0 ? undefined : entries;
 }
 
 /** Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it. */

@@ -13,7 +13,7 @@ const DEFAULT: readonly PropagatorName[] = Object.freeze(['tracecontext', 'bagga
  */
 export function otelPropagators(env: Env): readonly PropagatorName[] {
   const values = envList(env, 'OTEL_PROPAGATORS')?.map((v) => v.toLowerCase());
-  if (values === undefined || values.length === 0) return DEFAULT;
+  if (values === undefined) return DEFAULT;
   const unknown = values.find((v) => v !== 'none' && !(DEFAULT as readonly string[]).includes(v));
   if (unknown !== undefined) {
     throw new SightlineConfigError(

@@ -226,3 +226,22 @@ describe('an environment with no configuration beside one that has', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('a list variable a template left without entries', () => {
+  it.each([',', ' , ', ',,\r\n'])(
+    'SIGHTLINE_EXPORTERS=%j is unset, as an empty variable is, and the configured adapters send, instead of none',
+    async (value) => {
+      // Prepare: `SIGHTLINE_EXPORTERS=${PRIMARY},${EXTRA}` with neither set.
+      vi.stubEnv('SIGHTLINE_EXPORTERS', value);
+      server = await IntakeServer.start({ apiKey: KEY });
+      const { obs } = start(server);
+
+      // Act
+      obs.metrics.counter('orders.placed').add(1);
+      await obs.forceFlush({ timeoutMs: 2000 });
+
+      // Assess
+      expect(userSeries(server).map((s) => s.metric)).toEqual(['orders.placed']);
+    },
+  );
+});
