@@ -1,5 +1,5 @@
 import { ErrorCodes, SightlineConfigError, describeType, describeValue } from '../../src/diag/errors.js';
-import { HEADER_NAME } from '../../src/export/index.js';
+import { HEADER_NAME, leftUnset } from '../../src/export/index.js';
 
 /**
  * Checks headers given in code: token names, single-line string values. Never echoes a value, nor
@@ -20,6 +20,14 @@ export function validateHeaders(option: string, headers: unknown): void {
         `${option}.${name}`,
         `otlp(): header ${JSON.stringify(name.slice(0, 64))} has an invalid name or value (${describeValue(value, true)}); ` +
           'use a plain token name and a single-line string value',
+      );
+    }
+    if (leftUnset(name, value)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_VALUE,
+        `${option}.${name}`,
+        `otlp(): header ${JSON.stringify(name.slice(0, 64))} holds no credential (${describeValue(value, true)}), ` +
+          'as a variable left unset or empty makes it; set that variable or remove the header',
       );
     }
   }

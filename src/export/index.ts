@@ -39,6 +39,7 @@ export { defaultIsRetryable, describeUrl } from './transport.js';
 export { isLoopback, resolveEndpoint, type EndpointOptions } from './endpoint.js';
 export {
   HEADER_NAME,
+  leftUnset,
   otlpEndpointFromEnv,
   otlpGzipFromEnv,
   otlpHeadersFromEnv,

@@ -154,9 +154,33 @@ export function parseOtlpHeaders(variable: string, raw: string | undefined): Rec
           'use name1=value1,name2=value2 with percent-encoded values',
       );
     }
+    if (leftUnset(name, value)) {
+      throw new SightlineConfigError(
+        ErrorCodes.CONFIG_INVALID_ENV,
+        variable,
+        `entry ${i + 1} of ${variable} (header ${JSON.stringify(name.slice(0, 64))}) holds no credential, ` +
+          'as a variable left unset or empty makes it; set that variable or remove the entry',
+      );
+    }
     out[name.toLowerCase()] = value;
   }
   return out;
+}
+
+/** `undefined` or `null` written out, alone or after an authorization scheme. */
+const UNSET_TEXT = /^(?:(?:bearer|basic|apikey|token)\s+)?(?:undefined|null)$/i;
+const SCHEME_ALONE = /^(?:bearer|basic|apikey|token)$/i;
+
+/**
+ * Whether a header's value is what a variable left unset or empty makes of it: blank, `undefined` or
+ * `null` as a template literal writes them (`Bearer ${process.env.TOKEN}`), or an authorization
+ * scheme alone. Sent, it is refused on every request, and nothing reaches the backend.
+ */
+export function leftUnset(name: string, value: string): boolean {
+  const text = value.trim();
+  if (text === '' || UNSET_TEXT.test(text)) return true;
+  const lower = name.toLowerCase();
+  return (lower === 'authorization' || lower === 'proxy-authorization') && SCHEME_ALONE.test(text);
 }
 
 function decode(text: string): string | undefined {

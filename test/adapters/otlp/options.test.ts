@@ -192,6 +192,41 @@ describe('otlp() headers', () => {
     expect(() => otlp({ env: { OTEL_EXPORTER_OTLP_HEADERS: 'x-etag=%22v1%22' } })).not.toThrow();
   });
 
+  it('refuses a header left without its credential, as a variable unset leaves it, instead of sending it to be refused on every request', () => {
+    // `headers: { authorization: \`Bearer ${process.env.OTLP_TOKEN}\` }` with OTLP_TOKEN unset or
+    // empty, `api-key=${NR_KEY}` in a manifest's template with NR_KEY empty.
+    const inCode: Record<string, string>[] = [
+      { 'api-key': '' },
+      { 'api-key': '  ' },
+      { authorization: 'Bearer ' },
+      { authorization: 'Bearer undefined' },
+      { 'x-api-key': 'undefined' },
+      { authorization: 'Basic null' },
+    ];
+    for (const headers of inCode) {
+      const error = configError(() => otlp({ url: 'https://otlp.example.com', headers, env: {} }));
+      expect(error.code, JSON.stringify(headers)).toBe('SL_ERR_CONFIG_INVALID_VALUE');
+      expect(error.option).toBe(`headers.${Object.keys(headers)[0]}`);
+    }
+    for (const text of ['api-key=', 'x-team=a,authorization=Bearer%20', 'authorization=Bearer undefined']) {
+      const error = configError(() =>
+        otlp({
+          env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com', OTEL_EXPORTER_OTLP_HEADERS: text },
+        }),
+      );
+      expect(error.code, text).toBe('SL_ERR_CONFIG_INVALID_ENV');
+      expect(error.option).toBe('OTEL_EXPORTER_OTLP_HEADERS');
+    }
+    // A credential, whatever it looks like, and a value of its own in a header that holds none.
+    const kept: Record<string, string>[] = [
+      { authorization: 'Bearer abc' },
+      { 'api-key': 'nullable-key-1' },
+      { 'x-tier': 'gold' },
+    ];
+    for (const headers of kept)
+      expect(() => otlp({ url: 'https://otlp.example.com', headers, env: {} })).not.toThrow();
+  });
+
   it("refuses headers given as the variables' text, naming its type only", () => {
     const error = configError(() => otlp({ headers: `authorization=${SECRET}` as never, env: {} }));
     expect(error.code).toBe('SL_ERR_CONFIG_INVALID_TYPE');
