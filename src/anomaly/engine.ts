@@ -123,6 +123,14 @@ const STALLED_LATE_MIN_MS = 1000;
 const DRAIN_MS = 5 * 60_000;
 const DRAIN_MIN_CYCLES = 2;
 
+/**
+ * How long after the signal a process whose traffic is still away is taken to be draining: a grace
+ * period set for long-lived connections runs to a quarter hour or more, and a drain that has not
+ * ended within the hour hung, or the traffic left for another reason. Past it, the process is judged
+ * again.
+ */
+const DRAIN_MAX_MS = 60 * 60_000;
+
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
 
@@ -176,8 +184,13 @@ export class AnomalyEngine extends MetricReader {
   /** The wall clock of `options.timeZone`, which the detectors' profiles follow too. */
   private readonly clock: WallClock;
   private cycle = 0;
-  /** In a drain's pause, one more than the cycles still to skip in it. */
+  /**
+   * In a drain's pause, one more than the cycles still to skip in it; 1 once they are skipped,
+   * while the process is still drained.
+   */
   private pausedCycles = 0;
+  /** When a drain's pause ends, even if the process is still drained. */
+  private drainEnds = 0;
   /** When the last cycle collected, on the wall clock and on the process's own. */
   private collectedAt: { wall: number; own: number } | undefined;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
@@ -249,16 +262,19 @@ export class AnomalyEngine extends MetricReader {
 
   /**
    * Judges no cycle for a drain's length: the process is leaving (a graceful drain after SIGTERM),
-   * and its share of the traffic going to the other replicas is no outage. A process still running
-   * after it did not leave (a signal caught and ignored, a drain called off), and is judged again:
-   * its cycles of the pause are not, like a stalled one's. The metrics still export.
+   * and its share of the traffic going to the other replicas is no outage. After it, a process
+   * whose busy rates are all still below their bands is still draining (long-lived connections
+   * let finish), up to an hour after the signal; one whose traffic is back, or never left, did not
+   * leave (a signal caught and ignored, a drain called off), and is judged again: its cycles of the
+   * pause are not, like a stalled one's. The metrics still export.
    */
   pauseForDrain(why: string): void {
     if (this.timer === undefined) return;
     this.pausedCycles = 1 + Math.max(DRAIN_MIN_CYCLES, Math.ceil(DRAIN_MS / this.options.intervalMs));
+    this.drainEnds = (this.options.now ?? Date.now)() + DRAIN_MAX_MS;
     this.options.diag.info(
       'anomaly.paused',
-      `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min`,
+      `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min with its traffic back, or in an hour`,
     );
   }
 
@@ -295,6 +311,7 @@ export class AnomalyEngine extends MetricReader {
         this.options.watchHttp,
         this.options.intervalMs / 1000,
       );
+      if (this.pausedCycles === 1 && !this.drainOver(samples, now)) return;
       this.feed(samples, now);
     } catch (error) {
       this.options.diag.warn(
@@ -304,12 +321,30 @@ export class AnomalyEngine extends MetricReader {
     }
   }
 
-  /** Whether this cycle falls in a drain's pause; the first after it is judged again. */
+  /** Whether this cycle falls in a drain's pause before the process's traffic is looked at. */
   private paused(): boolean {
-    if (this.pausedCycles === 0) return false;
-    if (--this.pausedCycles > 0) return true;
+    if (this.pausedCycles <= 1) return false;
+    this.pausedCycles--;
+    return true;
+  }
+
+  /**
+   * Whether a drain's pause is over: a rate busy before it is back inside its band or above (the
+   * process stayed); none was, and nothing tells a drain; or the drain has lasted too long.
+   */
+  private drainOver(samples: readonly SeriesSample[], now: number): boolean {
+    let busy = 0;
+    let back = false;
+    const values = new Map(samples.map((s) => [s.key, s.value]));
+    for (const s of this.series.values()) {
+      if (!s.sample.zeroWhenAbsent || s.last === undefined || !(s.last.lower > 0)) continue;
+      busy++;
+      if ((values.get(s.sample.key) ?? 0) >= s.last.lower) back = true;
+    }
+    if (busy > 0 && !back && now < this.drainEnds) return false;
+    this.pausedCycles = 0;
     this.options.diag.info('anomaly.resumed', 'anomaly detection resumed: the process runs on');
-    return false;
+    return true;
   }
 
   /**

@@ -2233,6 +2233,7 @@ describe('the anomaly engine through a signal the service handles', () => {
       cycles: (n: number, busy: boolean) => Promise<void>,
       heard: AnomalyEvent[],
     ) => Promise<void>,
+    seed = 11,
   ) {
     vi.useFakeTimers();
     try {
@@ -2241,7 +2242,7 @@ describe('the anomaly engine through a signal the service handles', () => {
       const heard: AnomalyEvent[] = [];
       obs.onAnomaly((e) => heard.push(e));
       const orders = obs.metrics.counter('orders.placed', { detect: true });
-      const rand = prng(11);
+      const rand = prng(seed);
       const cycles = async (n: number, busy: boolean) => {
         for (let i = 0; i < n; i++) {
           if (busy) orders.add(40 + Math.round(rand() * 10));
@@ -2251,6 +2252,7 @@ describe('the anomaly engine through a signal the service handles', () => {
       await cycles(30, true);
       await run(engine, cycles, heard);
     } finally {
+      await getSightline()?.shutdown();
       vi.useRealTimers();
     }
   }
@@ -2263,6 +2265,39 @@ describe('the anomaly engine through a signal the service handles', () => {
     });
   });
 
+  // A drain of long-lived connections (a grace period of 15 minutes) takes longer than the pause:
+  // still drained after it, the process is still leaving.
+  it('reports no outage in a drain of six to fifteen minutes, while the traffic stays away', async () => {
+    const reported: number[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      await withEngineTimer(async (engine, cycles, heard) => {
+        engine.pauseForDrain('SIGTERM');
+        await cycles(360 + (seed - 1) * 36, false);
+        if (heard.length > 0) reported.push(seed);
+      }, seed);
+    }
+    expect(reported).toEqual([]);
+  }, 60_000);
+
+  /** Pauses at `signal`, runs `phases` of cycles, busy or not, unreported; then the orders stop: an outage. */
+  async function outageAfter(signal: string, ...phases: [cycles: number, busy: boolean][]) {
+    await withEngineTimer(async (engine, cycles, heard) => {
+      engine.pauseForDrain(signal);
+      for (const [n, busy] of phases) await cycles(n, busy);
+      expect(heard).toEqual([]);
+      await cycles(20, false);
+      expect(heard.map((e) => `${e.metric} ${e.kind} ${e.observed}`)).toEqual([
+        'orders.placed level_shift 0',
+      ]);
+    });
+  }
+
+  it('judges again a drain called off, its traffic back, and a process drained an hour after the signal', async () => {
+    // The traffic comes back after seven minutes: the process stayed, and its next outage is one.
+    await outageAfter('SIGTERM', [420, false], [30, true]);
+    await outageAfter('SIGTERM', [3590, false]);
+  }, 60_000);
+
   it('exports no band in the pause, its last values being no current ones, and again after it', async () => {
     await withEngineTimer(async (engine, cycles) => {
       const observed = () =>
@@ -2272,21 +2307,16 @@ describe('the anomaly engine through a signal the service handles', () => {
       await cycles(10, false);
       expect(observed()).toEqual([]);
       await cycles(300, false);
-      expect(observed()).toEqual(['orders.placed idle']);
+      expect(observed()).toEqual([]);
+      // The traffic back: the process stayed.
+      await cycles(1, true);
+      expect(observed()).toEqual(['orders.placed busy']);
     });
   });
 
   it('judges again a process still serving five minutes after the signal: a signal caught, no drain', async () => {
-    await withEngineTimer(async (engine, cycles, heard) => {
-      engine.pauseForDrain('SIGINT');
-      await cycles(310, true);
-      expect(heard).toEqual([]);
-      // Its orders stop for good: an outage, as before the signal.
-      await cycles(10, false);
-      expect(heard.map((e) => `${e.metric} ${e.kind} ${e.observed}`)).toEqual([
-        'orders.placed level_shift 0',
-      ]);
-    });
+    // Its orders stop for good after: an outage, as before the signal.
+    await outageAfter('SIGINT', [310, true]);
   });
 
   /** Runs `run` while the service handles SIGINT: a signal sightline pauses its detector at. */
