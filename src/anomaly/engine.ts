@@ -6,6 +6,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import cluster from 'node:cluster';
 import type { Diag } from '../diag/diag.js';
 import { boundedCumulative, collectionLimit } from '../export/bounded-cumulative.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
@@ -191,6 +192,8 @@ export class AnomalyEngine extends MetricReader {
   private pausedCycles = 0;
   /** When a drain's pause ends, even if the process is still drained. */
   private drainEnds = 0;
+  /** Whether this cluster worker's disconnect has paused the detection. */
+  private disconnected = false;
   /** When the last cycle collected, on the wall clock and on the process's own. */
   private collectedAt: { wall: number; own: number } | undefined;
   /** Episodes opened since start, for `sightline.anomaly.*` metrics. */
@@ -295,6 +298,12 @@ export class AnomalyEngine extends MetricReader {
   }
 
   private async collectAndFeed(): Promise<void> {
+    if (!this.disconnected && cluster.worker?.exitedAfterDisconnect === true) {
+      // `cluster.disconnect()` sends a worker no signal: it closes the worker's servers, whose
+      // requests in flight then finish, and its share of the traffic goes to the other workers.
+      this.disconnected = true;
+      this.pauseForDrain('this cluster worker is disconnecting, a drain');
+    }
     // Read before collecting: a cycle under way at the signal holds the traffic before it.
     const judged = !this.paused();
     try {

@@ -133,25 +133,25 @@ async function anomaliesAfter(
     .map((e) => `${e.metric} ${e.kind}`);
 }
 
-describe('handleSignals with a graceful shutdown of the service its own: the detector', () => {
-  /** GET /orders, `perTick` at a time every 20 ms, for `ms`: about 100 requests a second. */
-  async function load(port: number, ms: number, perTick = 2): Promise<void> {
-    const get = () =>
-      new Promise<void>((resolve) => {
-        request({ host: '127.0.0.1', port, path: '/orders', agent: false }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        })
-          .on('error', () => resolve())
-          .end();
-      });
-    const until = performance.now() + ms;
-    while (performance.now() < until) {
-      await Promise.all(Array.from({ length: perTick }, get));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+/** GET /orders, `perTick` at a time every 20 ms, for `ms`: about 100 requests a second. */
+async function load(port: number, ms: number, perTick = 2): Promise<void> {
+  const get = () =>
+    new Promise<void>((resolve) => {
+      request({ host: '127.0.0.1', port, path: '/orders', agent: false }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+        .on('error', () => resolve())
+        .end();
+    });
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    await Promise.all(Array.from({ length: perTick }, get));
+    await new Promise((r) => setTimeout(r, 20));
   }
+}
 
+describe('handleSignals with a graceful shutdown of the service its own: the detector', () => {
   it.each([
     ['the load moves elsewhere while the service runs on: an outage', false],
     ['SIGTERM, the load moving to the other replicas during the drain: the replica leaving', true],
@@ -166,6 +166,41 @@ describe('handleSignals with a graceful shutdown of the service its own: the det
       );
       if (terminate) expect(events).toEqual([]);
       // The route's rate and the orders counter, both fallen to nothing.
+      else
+        expect(events).toEqual(
+          expect.arrayContaining(['http.server.request.rate level_shift', 'orders.placed level_shift']),
+        );
+    },
+    20_000,
+  );
+});
+
+describe('a node:cluster worker drained by cluster.disconnect(): its detector', () => {
+  const clusterChild = fileURLToPath(new URL('./drain-detector-cluster-child.ts', import.meta.url));
+
+  it.each([
+    ['the load moves elsewhere while the worker runs on: an outage', undefined],
+    [
+      'cluster.disconnect(), a request in flight holding the worker for seven cycles: the worker leaving',
+      'SIGTERM',
+    ],
+  ] as const)(
+    '%s',
+    async (_label, signal) => {
+      const events = await anomaliesAfter(
+        clusterChild,
+        async (port) => {
+          // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
+          await load(port, 4400);
+          // A slow request in flight, which the worker's drain waits for.
+          request({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => res.resume())
+            .on('error', () => {})
+            .end();
+          await new Promise((r) => setTimeout(r, 50));
+        },
+        signal,
+      );
+      if (signal) expect(events).toEqual([]);
       else
         expect(events).toEqual(
           expect.arrayContaining(['http.server.request.rate level_shift', 'orders.placed level_shift']),
