@@ -21,6 +21,14 @@ const RECENT_ERRORS_CHANCE = 1e-6;
 const LEAST_RISE = 2;
 
 /**
+ * The share of errors a route is taken to fail at until it has learned its own (its first hour or
+ * two): a healthy service rarely fails one request in twenty with server errors, so a deploy that
+ * fails a fifth of them from its first minute is an incident, not the route's level. The
+ * detector's expected share is no baseline then: it learned it from those very errors.
+ */
+const PRIOR_SHARE = 0.05;
+
+/**
  * A route's errors, requests and the detector's expected share in each of its recent cycles, the
  * oldest overwritten first.
  */
@@ -65,14 +73,15 @@ export interface OddRecentErrors {
 /**
  * The recent cycles' errors when they are at least LEAST_RISE times as many as the route's usual
  * share, or the detector's expected one before them where that is higher (a share that rises every
- * afternoon), gives their requests, and more than it gives once in RECENT_ERRORS_CHANCE, errors
+ * afternoon), or PRIOR_SHARE until the usual share is learned, gives their requests, and more than it gives once in RECENT_ERRORS_CHANCE, errors
  * that come in clumps counted as clumps. Each cycle counts at most the errors that make it odd on
  * its own: a single minute's burst is the detector's to judge, over the cycles it must last.
  */
 export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors | undefined {
+  if (w.cycles === 0) return undefined;
   const usual = usualShareAtMost(u);
-  if (usual === undefined || w.cycles === 0) return undefined;
-  const share = Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
+  const share =
+    usual === undefined ? PRIOR_SHARE : Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
   const { errors, requests } = recentTotals(w);
   if (errors <= LEAST_RISE * share * requests) return undefined;
   // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance. Until

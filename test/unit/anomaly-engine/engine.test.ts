@@ -1210,8 +1210,7 @@ describe('the anomaly engine', () => {
     for (const seed of seeds) expect(firstHeard(seed, 200, 3)).toMatch(/^[0-3] /);
 
     // A route's errors, one request in a thousand until they rise to one in twenty an hour in: the
-    // error rate is reported as the warm-up ends, an hour late; at one in five from the first
-    // minute (a deploy that fails them), they are the route's level.
+    // error rate is reported as the warm-up ends, an hour late.
     const errorsHeard = (seed: number, from: number, ratio: number) => {
       const route = randomFailures(seed, 100);
       route.minutes(from, 0.001);
@@ -1220,7 +1219,38 @@ describe('the anomaly engine', () => {
       return first === undefined ? 'none' : `${(first.time - T0) / MINUTE} ${first.kind}`;
     };
     expect(seeds.map((seed) => errorsHeard(seed, 60, 0.05))).toEqual(seeds.map(() => '120 level_shift'));
-    expect(seeds.map((seed) => errorsHeard(seed, 0, 0.2))).toEqual(seeds.map(() => 'none'));
+  });
+
+  it('reports a route failing a fifth or more of its requests from its first minute, once, and not one at a twentieth', () => {
+    // A deploy that fails them, and a new route that does: before the route's usual share is
+    // learned from its own errors, it is taken to be at most one in twenty.
+    const heard = (seed: number, perMinute: number, ratio: number) => {
+      const route = randomFailures(seed, perMinute);
+      route.minutes(600, ratio);
+      return route.errors().map((e) => `${(e.time - T0) / MINUTE} ${e.kind}`);
+    };
+    const seeds = Array.from({ length: 16 }, (_, i) => i + 1);
+    for (const [perMinute, ratio, within] of [
+      [100, 0.3, 5],
+      [100, 0.2, 5],
+      [10, 0.3, 10],
+      [3, 0.3, 30],
+    ] as const) {
+      for (const seed of seeds) {
+        const events = heard(seed, perMinute, ratio);
+        expect(events).toHaveLength(1);
+        expect(Number.parseInt(events[0]!, 10)).toBeLessThanOrEqual(within);
+        expect(events[0]).toMatch(/ level_shift$/);
+      }
+    }
+    for (const [perMinute, ratio] of [
+      [100, 0.05],
+      [100, 0.01],
+      [10, 0.05],
+      [3, 0.1],
+    ] as const) {
+      expect(seeds.map((seed) => heard(seed, perMinute, ratio))).toEqual(seeds.map(() => []));
+    }
   });
 
   it("reports each replica's share of a busy rate moving as replicas join or leave, not of a quieter one", () => {
