@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
+import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
@@ -15,6 +16,7 @@ import {
   listen,
   MALFORMED,
   OVERSIZE_HEADERS,
+  rawAnswer,
   rawExchange,
   request,
   STALLED_HEADERS,
@@ -287,6 +289,76 @@ describe('requests an HTTP/2 server refuses before any handler runs', () => {
       ERR_SSL_NO_APPLICATION_PROTOCOL: 1,
     });
     await app.close();
+  });
+});
+
+/** An HTTP/1.1 request expecting what no server knows, which Node answers 417 before any handler. */
+const UNKNOWN_EXPECTATION =
+  'GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: cookies\r\nConnection: close\r\n\r\n';
+
+/** All a server answered `bytes` with, its Date line left out. */
+async function wholeAnswer(base: string, bytes: string): Promise<string> {
+  return (await rawAnswer(base, bytes)).replace(/\r\nDate: [^\r]*/, '');
+}
+
+/** The :status an HTTP/2 request with `headers` is answered, and whether a handler saw it. */
+async function http2Status(base: string, headers: http2.OutgoingHttpHeaders): Promise<unknown> {
+  const session = http2.connect(base);
+  try {
+    const stream = session.request({ ':path': '/ok', ...headers });
+    stream.resume();
+    const [response] = await once(stream, 'response');
+    await once(stream, 'close');
+    return response[':status'];
+  } finally {
+    session.close();
+  }
+}
+
+describe('a request whose Expect header no server knows', () => {
+  it('Express over HTTP/1: counted, the client getting Node’s own 417, byte for byte', async () => {
+    const bare = http.createServer((_req, res) => res.end('ok'));
+    const bareBase = await listen(bare);
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/ok', (_req, res) => {
+      res.send('ok');
+    });
+    const server = http.createServer(app);
+    const base = await listen(server);
+    expect((await request(base, '/ok')).status).toBe(200);
+    const before = await rejected();
+    const answered = await wholeAnswer(base, UNKNOWN_EXPECTATION);
+    expect(answered.split('\r\n')[0]).toBe('HTTP/1.1 417 Expectation Failed');
+    expect(answered).toBe(await wholeAnswer(bareBase, UNKNOWN_EXPECTATION));
+    // A client waiting for 100 Continue is answered by the app.
+    expect((await request(base, '/ok', { headers: { expect: '100-continue' } })).status).toBe(200);
+    expect(await countedSince(before)).toEqual({ '417': 1 });
+    await close(server);
+    await close(bare);
+  });
+
+  it('Fastify over HTTP/2: counted, the client getting Node’s 417', async () => {
+    const app = Fastify({ http2: true });
+    await app.register(sightlineFastify);
+    app.get('/ok', async () => 'ok');
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await rejected();
+    expect(await http2Status(base, { expect: 'cookies' })).toBe(417);
+    expect(await http2Status(base, {})).toBe(200);
+    expect(await countedSince(before)).toEqual({ '417': 1 });
+    await app.close();
+  });
+
+  it('not counted when the app checks expectations itself, which then answers', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    server.on('checkExpectation', (_req, res) => res.end('checked'));
+    watchRejectedRequests(server, () => obs);
+    const base = await listen(server);
+    const before = await rejected();
+    expect(await wholeAnswer(base, UNKNOWN_EXPECTATION)).toMatch(/^HTTP\/1.1 200 OK\r\n[\s\S]*checked$/);
+    expect(await countedSince(before)).toEqual({});
+    await close(server);
   });
 });
 

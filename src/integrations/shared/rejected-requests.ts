@@ -33,6 +33,9 @@ const NGHTTP2_ERRORS = new Map<unknown, string>([
   [-904, 'NGHTTP2_ERR_FLOODED'],
 ]);
 
+/** The error.type of a request whose Expect header names anything but 100-continue: its status. */
+const EXPECTATION_FAILED = '417';
+
 /**
  * The error.type of a TLS client that offers no protocol at all to an HTTP/2 server without
  * `allowHTTP1`, which Node answers with a 403 (its 'unknownProtocol' event).
@@ -69,10 +72,10 @@ function watchedServers(): WeakSet<object> {
   return holder[WATCHED];
 }
 
-/** Whether no listener of the server's other than sightline's answers, this one the first. */
-function answersAlone(server: http.Server, listener: unknown): boolean {
-  if (server.listenerCount('clientError') === 1) return true;
-  const listeners = server.listeners('clientError') as Array<{ [LISTENER]?: true }>;
+/** Whether no listener of the server's to `event` other than sightline's answers, this one the first. */
+function answersAlone(server: net.Server, event: string, listener: unknown): boolean {
+  if (server.listenerCount(event) === 1) return true;
+  const listeners = server.listeners(event) as Array<{ [LISTENER]?: true }>;
   return listeners[0] === listener && listeners.every((l) => l[LISTENER] === true);
 }
 
@@ -116,8 +119,9 @@ function isHttp2Server(server: unknown): server is net.Server {
  * Counts in `http.server.rejected_requests` the requests a server refuses before any handler
  * runs, which no span or request metric sees: malformed ones (400), headers too large (431), a
  * request whose headers or body did not come in time (`headersTimeout`, `requestTimeout`: 408),
- * a slowloris' or a broken client's. Node tells them on the server's 'clientError' event only,
- * an HTTP/2 server's too for the HTTP/1 requests `allowHTTP1` lets in. A listener there takes
+ * a slowloris' or a broken client's, and one whose Expect header names anything but 100-continue
+ * (417). Node tells all but the last on the server's 'clientError' event only, an HTTP/2 server's
+ * too for the HTTP/1 requests `allowHTTP1` lets in. A listener there takes
  * Node's answer away, so while sightline's is the only listener it answers as Node does; beside
  * the app's or Fastify's it only counts. A client's reset is no refusal, and a request already
  * handed to the app is recorded by its own span. Over HTTP/2, see watchHttp2Refusals. Once per
@@ -144,13 +148,26 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
     const incoming = s.parser?.incoming;
     if (refused && (incoming == null || incoming.complete === true))
       countRejected(instance, code, s.encrypted === true);
-    if (!answersAlone(this, listener)) return;
+    if (!answersAlone(this, 'clientError', listener)) return;
     // Node drops a failed handshake without a word.
     if (handshake) s.destroy(error as Error);
     else answerAsNode(error, s, code);
   };
   Object.defineProperty(listener, LISTENER, { value: true });
   server.on('clientError', listener);
+  // Node answers a request expecting anything but 100-continue with a 417 of its own, over HTTP/1
+  // and HTTP/2 alike, unless the server has a 'checkExpectation' listener, which is then handed the
+  // request instead: sightline's, while the only one, answers as Node does and counts it; beside
+  // the app's, which answers, the request is the app's.
+  const expectation = function sightlineExpectation(this: net.Server, _request: unknown, response: unknown) {
+    if (!answersAlone(this, 'checkExpectation', expectation)) return;
+    countRejected(instance, EXPECTATION_FAILED, this instanceof tls.Server);
+    const res = response as { writeHead(status: number): unknown; end(): unknown };
+    res.writeHead(417);
+    res.end();
+  };
+  Object.defineProperty(expectation, LISTENER, { value: true });
+  server.on('checkExpectation', expectation);
   if (h2) watchHttp2Refusals(server, instance);
 }
 

@@ -311,6 +311,12 @@ export async function upstreamReset(): Promise<Error> {
  * reached over TLS, offering the protocols `alpn` names (none by default).
  */
 export async function rawExchange(base: string, bytes: string, alpn?: string[]): Promise<string | undefined> {
+  const received = await rawAnswer(base, bytes, alpn);
+  return received.length > 0 ? received.split('\r\n')[0] : undefined;
+}
+
+/** As rawExchange, all the server answered, as sent. */
+export async function rawAnswer(base: string, bytes: string, alpn?: string[]): Promise<string> {
   const { hostname, port, protocol } = new URL(base);
   const socket =
     protocol === 'https:'
@@ -331,7 +337,7 @@ export async function rawExchange(base: string, bytes: string, alpn?: string[]):
   });
   socket.write(bytes);
   await closed;
-  return received.length > 0 ? received.split('\r\n')[0] : undefined;
+  return received;
 }
 
 /** A request whose header block is never ended: a slowloris, or a client that stalled. */
