@@ -362,6 +362,28 @@ describe('a request whose Expect header no server knows', () => {
   });
 });
 
+describe('a request over the number a connection may carry (maxRequestsPerSocket)', () => {
+  it('Express: counted, the client getting Node’s own 503', async () => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/ok', (_req, res) => {
+      res.send('ok');
+    });
+    const server = http.createServer(app);
+    server.maxRequestsPerSocket = 1;
+    const base = await listen(server);
+    expect((await request(base, '/ok')).status).toBe(200);
+    const before = await rejected();
+    const answered = await rawAnswer(
+      base,
+      'GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    );
+    expect([...answered.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(['200', '503']);
+    expect(await countedSince(before)).toEqual({ '503': 1 });
+    await close(server);
+  });
+});
+
 describe('two copies of sightline on one server (its ESM and CommonJS builds, or two versions)', () => {
   /** A second copy of the module, as the other build of the package loads it. */
   async function secondCopy() {

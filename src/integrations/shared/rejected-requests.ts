@@ -36,6 +36,9 @@ const NGHTTP2_ERRORS = new Map<unknown, string>([
 /** The error.type of a request whose Expect header names anything but 100-continue: its status. */
 const EXPECTATION_FAILED = '417';
 
+/** The error.type of a request over the number its connection may carry: its status. */
+const REQUESTS_PER_SOCKET_EXCEEDED = '503';
+
 /**
  * The error.type of a TLS client that offers no protocol at all to an HTTP/2 server without
  * `allowHTTP1`, which Node answers with a 403 (its 'unknownProtocol' event).
@@ -119,13 +122,13 @@ function isHttp2Server(server: unknown): server is net.Server {
  * Counts in `http.server.rejected_requests` the requests a server refuses before any handler
  * runs, which no span or request metric sees: malformed ones (400), headers too large (431), a
  * request whose headers or body did not come in time (`headersTimeout`, `requestTimeout`: 408),
- * a slowloris' or a broken client's, and one whose Expect header names anything but 100-continue
- * (417). Node tells all but the last on the server's 'clientError' event only, an HTTP/2 server's
- * too for the HTTP/1 requests `allowHTTP1` lets in. A listener there takes
- * Node's answer away, so while sightline's is the only listener it answers as Node does; beside
- * the app's or Fastify's it only counts. A client's reset is no refusal, and a request already
- * handed to the app is recorded by its own span. Over HTTP/2, see watchHttp2Refusals. Once per
- * server: nothing per request.
+ * a slowloris' or a broken client's; one whose Expect header names anything but 100-continue
+ * (417), and one over `maxRequestsPerSocket` (503). Node tells the first on the server's
+ * 'clientError' event only, an HTTP/2 server's too for the HTTP/1 requests `allowHTTP1` lets in.
+ * A listener there takes Node's answer away, so while sightline's is the only listener it answers
+ * as Node does; beside the app's or Fastify's it only counts. A client's reset is no refusal, and a
+ * request already handed to the app is recorded by its own span. Over HTTP/2, see
+ * watchHttp2Refusals. Once per server: nothing per request.
  */
 export function watchRejectedRequests(server: unknown, instance: () => Sightline | undefined): void {
   const h2 = isHttp2Server(server);
@@ -168,6 +171,15 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
   };
   Object.defineProperty(expectation, LISTENER, { value: true });
   server.on('checkExpectation', expectation);
+  // A request over `maxRequestsPerSocket` on its connection, which Node answers 503 itself: told on
+  // 'dropRequest', which Node emits whether or not anything listens.
+  server.on('dropRequest', (_request: unknown, socket: unknown) =>
+    countRejected(
+      instance,
+      REQUESTS_PER_SOCKET_EXCEEDED,
+      (socket as ClientSocket | null)?.encrypted === true,
+    ),
+  );
   if (h2) watchHttp2Refusals(server, instance);
 }
 
