@@ -105,6 +105,25 @@ async function expectBaggageAdded(
   expect(entries).toEqual(['mine=1;ttl=5', 'tenant=acme']);
 }
 
+/**
+ * A baggage entry the caller set on the call is the one the service called reads: the context's of
+ * the same name is left out, where sent after it, it would be read in its place (W3C receivers,
+ * OpenTelemetry's and dd-trace's, keep the last of a name).
+ */
+async function expectCallersEntryKept(
+  call: (url: string, headers: Record<string, string>) => Promise<unknown>,
+): Promise<void> {
+  const withBaggage = propagation.setBaggage(
+    context.active(),
+    propagation.createBaggage({ tenant: { value: 'acme' }, region: { value: 'eu' } }),
+  );
+  await context.with(withBaggage, () => call(`${base}/baggage`, { baggage: 'mine=1, tenant=globex;ttl=5' }));
+  const entries = String(received[0]?.baggage)
+    .split(',')
+    .map((entry) => entry.trim());
+  expect(entries).toEqual(['mine=1', 'tenant=globex;ttl=5', 'region=eu']);
+}
+
 beforeAll(async () => {
   base = await listen(peer);
   uninstall = installOutboundHttp(obs);
@@ -245,6 +264,10 @@ describe.each([
 
   it("adds the context's baggage to a baggage header the caller set", async () => {
     await expectBaggageAdded((url, headers) => call(url, headers));
+  });
+
+  it("sends a baggage entry the caller set in place of the context's of the same name", async () => {
+    await expectCallersEntryKept((url, headers) => call(url, headers));
   });
 
   it.each([
@@ -435,6 +458,10 @@ describe.each([
 
     it("adds the context's baggage to a baggage header the caller set", async () => {
       await expectBaggageAdded(setOnceMade);
+    });
+
+    it("sends a baggage entry the caller set in place of the context's of the same name", async () => {
+      await expectCallersEntryKept(setOnceMade);
     });
 
     it('sends the tracestate of its traceparent, not one the caller set without a traceparent', async () => {
@@ -649,6 +676,27 @@ describe('outgoing call failures and installation', () => {
     expect(received[0]).toMatchObject({ traceparent: hand, tracestate: 'hand=1' });
     expect(String(received[0]?.baggage).split(/,\s*/)).toEqual(['mine=1', 'tenant=acme']);
   });
+
+  it.each([
+    [
+      'a node:http request given its headers as a list',
+      (url: string, headers: Record<string, string>) =>
+        new Promise<void>((resolve, reject) => {
+          const list = ['host', '127.0.0.1', ...Object.entries(headers).flat()];
+          http.get(url, { headers: list }, (res) => res.resume().on('end', resolve)).on('error', reject);
+        }),
+    ],
+    [
+      'an undici request given its headers as a flat list',
+      async (url: string, headers: Record<string, string>) =>
+        (await undiciRequest(url, { headers: Object.entries(headers).flat() })).body.text(),
+    ],
+  ])(
+    "sends a baggage entry the caller set in place of the context's of the same name, by %s",
+    async (_case, call) => {
+      await expectCallersEntryKept(call);
+    },
+  );
 
   it('names the target, not the proxy, of a node:http call sent through a forward proxy', async () => {
     // A proxy agent, or Node with NODE_USE_ENV_PROXY, sends the proxy the absolute URL.

@@ -8,7 +8,7 @@ import {
   type TextMapPropagator,
   trace,
 } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 import { recordException } from '../../traces/record-exception.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
@@ -147,6 +147,21 @@ export function madeInTrace(propagator: TextMapPropagator, has: (name: string) =
  */
 export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
   return callerTrace ? trace.deleteSpan(ctx) : ctx;
+}
+
+/**
+ * The entries of the context's `baggage` whose names the caller's `baggage` does not use, or
+ * undefined when none is left. The caller's entry is the one meant for the call: sent after it, the
+ * context's of the same name would be read in its place, as W3C receivers (OpenTelemetry's,
+ * dd-trace's) keep the last of a name.
+ */
+export function baggageBeside(callers: string, contexts: string): string | undefined {
+  const named = parseKeyPairsIntoRecord(callers);
+  const kept = contexts.split(',').filter((entry) => {
+    const name = Object.keys(parseKeyPairsIntoRecord(entry))[0];
+    return name === undefined || !Object.hasOwn(named, name);
+  });
+  return kept.length === 0 ? undefined : kept.join(',');
 }
 
 /** Where a URL points: its origin, and its host and port (the scheme's when none is given). */

@@ -7,6 +7,7 @@ import { propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
 import {
   absoluteFormTarget,
+  baggageBeside,
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
@@ -34,13 +35,16 @@ const requestOf = new WeakMap<IncomingMessage, ClientRequest>();
 const setter = {
   set(carrier: ClientRequest, key: string, value: string) {
     if (carrier.headersSent) return;
-    // The caller's baggage entries stay and the context's follow, in one list (fetch sends two
-    // headers, which the server reads as the same list).
+    // The caller's baggage entries stay and the context's of other names follow, in one list (fetch
+    // sends two headers, which the server reads as the same list).
     const own = key === 'baggage' ? carrier.getHeader(key) : undefined;
-    carrier.setHeader(
-      key,
-      own === undefined ? value : `${Array.isArray(own) ? own.join(',') : own},${value}`,
-    );
+    if (own === undefined) {
+      carrier.setHeader(key, value);
+      return;
+    }
+    const callers = Array.isArray(own) ? own.join(',') : String(own);
+    const rest = baggageBeside(callers, value);
+    if (rest !== undefined) carrier.setHeader(key, `${callers},${rest}`);
   },
 };
 
@@ -230,10 +234,9 @@ function keepRulesOfLateFields(
   if (now.tracestate !== made.tracestate && now.traceparent === made.traceparent)
     put('tracestate', own.tracestate);
   if (now.baggage !== made.baggage && now.baggage !== undefined && own.baggage !== undefined) {
-    const entries = new Set(now.baggage.split(',').map((entry) => entry.trim()));
-    // A copy of an earlier hop's baggage (a redirect) has the context's entries already.
-    if (!own.baggage.split(',').every((entry) => entries.has(entry.trim())))
-      put('baggage', `${now.baggage},${own.baggage}`);
+    // A copy of an earlier hop's baggage (a redirect) names the context's entries already.
+    const rest = baggageBeside(now.baggage, own.baggage);
+    if (rest !== undefined) put('baggage', `${now.baggage},${rest}`);
   }
   if (written !== undefined && (written !== head || fields.length > 0)) setHead(request, written, fields);
 }
@@ -254,7 +257,19 @@ function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerT
   if (head === undefined) return;
   const fields: HeadFields = [];
   propagator.inject(propagatedContext(ctx, callerTrace), fields, headFieldsSetter);
-  setHead(request, callerTrace ? head : headWithout(head, 'tracestate'), fields);
+  setHead(request, callerTrace ? head : headWithout(head, 'tracestate'), besideHeadBaggage(head, fields));
+}
+
+/** The fields to add to a head, the context's baggage without the entries the head's own names. */
+function besideHeadBaggage(head: string, fields: HeadFields): HeadFields {
+  const callers = headHasField(head, 'baggage') ? traceFieldsOfHead(head).baggage : undefined;
+  if (callers === undefined) return fields;
+  const kept: HeadFields = [];
+  for (const [name, value] of fields) {
+    const rest = name === 'baggage' ? baggageBeside(callers, value) : value;
+    if (rest !== undefined) kept.push([name, rest]);
+  }
+  return kept;
 }
 
 /** Whether the request has the field, in its headers or in the head it has written out. */

@@ -5,6 +5,7 @@ import { isSentryUpload } from './untraced-origins.js';
 import { callerContext } from './undici-caller-context.js';
 import {
   absoluteFormTarget,
+  baggageBeside,
   type ClientCall,
   cleanUrl,
   madeInTrace,
@@ -68,9 +69,32 @@ function removeHeader(request: UndiciRequest, name: string): void {
   }
 }
 
+/** The values of a header of the caller's, as one list, or undefined when it has none. */
+function headerValue(headers: unknown, name: string): string | undefined {
+  const values: string[] = [];
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() === name) values.push(String(headers[i + 1]));
+    }
+  } else if (typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`)) {
+    for (const line of headers.split('\r\n')) {
+      if (line.toLowerCase().startsWith(`${name}:`)) values.push(line.slice(name.length + 1).trim());
+    }
+  }
+  return values.length === 0 ? undefined : values.join(',');
+}
+
 const setter = {
   set(carrier: UndiciRequest, key: string, value: string) {
-    carrier.addHeader?.(key, value);
+    if (key !== 'baggage') {
+      carrier.addHeader?.(key, value);
+      return;
+    }
+    // The context's baggage goes in a header of its own after the caller's (the server reads one
+    // list), without the entries the caller's names.
+    const callers = headerValue(carrier.headers, key);
+    const rest = callers === undefined ? value : baggageBeside(callers, value);
+    if (rest !== undefined) carrier.addHeader?.(key, rest);
   },
 };
 
@@ -80,7 +104,6 @@ function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: C
   // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
   // traceparent would pass for this span's, so only the context's is sent.
   if (!callerTrace) removeHeader(request, 'tracestate');
-  // The context's baggage goes in a header of its own after the caller's: the server reads one list.
   propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
 }
 
