@@ -89,6 +89,19 @@ function httpGet(url: string, headers?: Record<string, string>): Promise<number>
 
 const client = (s: { kind: SpanKind }) => s.kind === SpanKind.CLIENT;
 
+/** A GET with node:http given its headers as a list, which Node writes out as it makes the request. */
+function listedGet(url: string, headers: Record<string, string>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const list = ['host', '127.0.0.1', ...Object.entries(headers).flat()];
+    http.get(url, { headers: list }, (res) => res.resume().on('end', resolve)).on('error', reject);
+  });
+}
+
+/** A GET with undici's request given its headers as a flat list. */
+async function undiciFlat(url: string, headers: Record<string, string>): Promise<void> {
+  await (await undiciRequest(url, { headers: Object.entries(headers).flat() })).body.text();
+}
+
 /** Calls with a baggage of the caller's inside a context with baggage of its own: both are sent. */
 async function expectBaggageAdded(
   call: (url: string, headers: Record<string, string>) => Promise<unknown>,
@@ -103,6 +116,33 @@ async function expectBaggageAdded(
     .split(',')
     .map((entry) => entry.trim());
   expect(entries).toEqual(['mine=1;ttl=5', 'tenant=acme']);
+}
+
+/**
+ * Traceparents a W3C receiver ignores, starting a trace of its own: upper-case hex, version ff,
+ * version 00 with more fields, an all-zero trace id, and two joined, as a proxy that adds its own
+ * beside the caller's passes them on.
+ */
+const UNREADABLE = [
+  `00-${'A'.repeat(32)}-${'b'.repeat(16)}-01`,
+  `ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+  `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01-extra`,
+  `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`,
+  `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01, 00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`,
+];
+
+/**
+ * A traceparent the caller set that the service called would not read (a gateway passing on what
+ * it was sent) gives way to the call's span, with its tracestate: kept, the trace split there.
+ */
+async function expectUnreadableReplaced(
+  call: (url: string, headers: Record<string, string>) => Promise<unknown>,
+  traceparent: string,
+): Promise<void> {
+  await obs.trace('parent', () => call(`${base}/unreadable`, { traceparent, tracestate: 'hand=1' }));
+  const [span] = await waitForSpans(obs, memory, client);
+  expect(received[0]?.traceparent).toBe(`00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`);
+  expect(received[0]?.tracestate).toBeUndefined();
 }
 
 /**
@@ -230,6 +270,13 @@ describe.each([
     await call(`${base}/by-hand`, { traceparent: hand });
     expect(received[0]?.traceparent).toBe(hand);
   });
+
+  it.each(UNREADABLE)(
+    'sends its own traceparent in place of one the caller set that is unreadable: %s',
+    async (tp) => {
+      await expectUnreadableReplaced((url, headers) => call(url, headers), tp);
+    },
+  );
 
   it("keeps a traceparent the caller set in the caller's trace, naming a span of another tracer", async () => {
     // A request that came in with a traceparent, which dd-trace with its plugins on continues too:
@@ -485,6 +532,13 @@ describe.each([
       await setOnceMade(`${base}/by-hand`, { traceparent: hand, tracestate: 'hand=1' });
       expect(received[0]).toMatchObject({ traceparent: hand, tracestate: 'hand=1' });
     });
+
+    it.each(UNREADABLE)(
+      'sends its own traceparent in place of one the caller set that is unreadable: %s',
+      async (tp) => {
+        await expectUnreadableReplaced(setOnceMade, tp);
+      },
+    );
   },
 );
 
@@ -678,23 +732,24 @@ describe('outgoing call failures and installation', () => {
   });
 
   it.each([
-    [
-      'a node:http request given its headers as a list',
-      (url: string, headers: Record<string, string>) =>
-        new Promise<void>((resolve, reject) => {
-          const list = ['host', '127.0.0.1', ...Object.entries(headers).flat()];
-          http.get(url, { headers: list }, (res) => res.resume().on('end', resolve)).on('error', reject);
-        }),
-    ],
-    [
-      'an undici request given its headers as a flat list',
-      async (url: string, headers: Record<string, string>) =>
-        (await undiciRequest(url, { headers: Object.entries(headers).flat() })).body.text(),
-    ],
+    ['a node:http request given its headers as a list', listedGet],
+    ['an undici request given its headers as a flat list', undiciFlat],
   ])(
     "sends a baggage entry the caller set in place of the context's of the same name, by %s",
     async (_case, call) => {
       await expectCallersEntryKept(call);
+    },
+  );
+
+  it.each(
+    UNREADABLE.flatMap((tp) => [
+      ['a node:http request given its headers as a list', tp, listedGet],
+      ['an undici request given its headers as a flat list', tp, undiciFlat],
+    ]),
+  )(
+    'sends its own traceparent in place of one the caller set that is unreadable, by %s: %s',
+    async (_case, tp, call) => {
+      await expectUnreadableReplaced(call as typeof listedGet, tp as string);
     },
   );
 

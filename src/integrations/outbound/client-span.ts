@@ -8,7 +8,7 @@ import {
   type TextMapPropagator,
   trace,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/core';
+import { isTracingSuppressed, parseKeyPairsIntoRecord, parseTraceParent } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 import { recordException } from '../../traces/record-exception.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
@@ -132,13 +132,35 @@ export function tracedContext(
 const DATADOG_TRACE_ID = 'x-datadog-trace-id';
 
 /**
- * Whether the call was made with the header that names its trace: a `traceparent`, or the
- * `x-datadog-trace-id` of dd-trace's styles when the propagator writes those. Its trace is the
- * caller's: the propagator's own beside it would be a second value of the header (fetch sends
- * both, read as `987654321, 9068...`) or a traceparent naming another trace.
+ * Whether the call was made with the header that names its trace: a `traceparent` (its values as
+ * one), or the `x-datadog-trace-id` of dd-trace's styles when the propagator writes those. Its
+ * trace is the caller's: the propagator's own beside it would be a second value of the header
+ * (fetch sends both, read as `987654321, 9068...`) or a traceparent naming another trace. A
+ * traceparent W3C receivers ignore (upper-case, version ff, two joined, as a gateway passes on
+ * what a proxy that adds its own beside its caller's sent) names none: kept, the service called
+ * would start a trace of its own, split from the caller's.
  */
-export function madeInTrace(propagator: TextMapPropagator, has: (name: string) => boolean): boolean {
-  return has('traceparent') || (has(DATADOG_TRACE_ID) && propagator.fields().includes(DATADOG_TRACE_ID));
+export function madeInTrace(
+  propagator: TextMapPropagator,
+  traceparent: string | undefined,
+  has: (name: string) => boolean,
+): boolean {
+  if (traceparent !== undefined && isReadableTraceparent(traceparent)) return true;
+  return has(DATADOG_TRACE_ID) && propagator.fields().includes(DATADOG_TRACE_ID);
+}
+
+/** Whether W3C receivers read the traceparent (its values as one), rather than start a trace. */
+export function isReadableTraceparent(value: string): boolean {
+  return parseTraceParent(value.trim()) !== null;
+}
+
+/** Whether an unreadable traceparent the caller set gives way to the one the propagator writes. */
+export function replacesTraceparent(
+  propagator: TextMapPropagator,
+  traceparent: string | undefined,
+  callerTrace: boolean,
+): boolean {
+  return traceparent !== undefined && !callerTrace && propagator.fields().includes('traceparent');
 }
 
 /**

@@ -11,8 +11,10 @@ import {
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
+  isReadableTraceparent,
   madeInTrace,
   propagatedContext,
+  replacesTraceparent,
   startClientCall,
   urlInfo,
 } from './client-span.js';
@@ -127,8 +129,9 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
   const call = startClientCall(obs, { method: request.method, ...requestTarget(request) });
   if (!call) return;
   calls.set(request, call);
-  const callerTrace = madeInTrace(propagatorOf(obs), (name) => hasField(request, name));
-  propagate(obs, request, call.context, callerTrace);
+  const traceparent = fieldOf(request, 'traceparent');
+  const callerTrace = madeInTrace(propagatorOf(obs), traceparent, (name) => hasField(request, name));
+  propagate(obs, request, call.context, callerTrace, traceparent);
   request.once('close', endOnClose);
   // A traceparent the request was made with is the caller's (one set by hand, or a second tracer's
   // such as dd-trace's with its plugins on), even in the caller's trace: it stays.
@@ -170,7 +173,8 @@ function withoutBaggage<C>(set: (carrier: C, key: string, value: string) => void
 /**
  * Sends the call's trace headers in place of those of an earlier call of the trace, which a client
  * following a redirect copied onto the request (superagent): the called service would answer
- * under that call's span.
+ * under that call's span. So too in place of a traceparent set on it that W3C receivers ignore,
+ * where the called service would start a trace of its own.
  */
 function replaceCopiedTraceparent(
   obs: Sightline,
@@ -180,7 +184,8 @@ function replaceCopiedTraceparent(
   head: string | undefined,
   sent: string | undefined,
 ): boolean {
-  if (!isCopiedTraceparent(sent, call.span.spanContext(), callerSpanId)) return false;
+  const unreadable = sent !== undefined && !isReadableTraceparent(sent);
+  if (!unreadable && !isCopiedTraceparent(sent, call.span.spanContext(), callerSpanId)) return false;
   const propagator = propagatorOf(obs);
   const copied = propagator.fields().filter((field) => field !== 'baggage');
   if (head === undefined) {
@@ -197,11 +202,24 @@ function replaceCopiedTraceparent(
 /** The trace fields a request has, from its headers or the head it has written out. */
 function fieldsOf(request: ClientRequest, head?: string): TraceFields {
   if (head !== undefined) return traceFieldsOfHead(head);
-  const read = (name: string) => {
-    const value = request.getHeader(name);
-    return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
+  return {
+    traceparent: headerOf(request, 'traceparent'),
+    tracestate: headerOf(request, 'tracestate'),
+    baggage: headerOf(request, 'baggage'),
   };
-  return { traceparent: read('traceparent'), tracestate: read('tracestate'), baggage: read('baggage') };
+}
+
+/** A header the request has, its values as one list. */
+function headerOf(request: ClientRequest, name: string): string | undefined {
+  const value = request.getHeader(name);
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** A trace field of the request, from its headers or the head it has written out. */
+function fieldOf(request: ClientRequest, name: keyof TraceFields): string | undefined {
+  if (!request.headersSent) return headerOf(request, name);
+  const head = unsentHead(request);
+  return head === undefined ? undefined : traceFieldsOfHead(head)[name];
 }
 
 /**
@@ -246,8 +264,17 @@ function keepRulesOfLateFields(
  * Context): one the caller set without a traceparent would pass for this span's, so only the
  * context's is sent.
  */
-function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerTrace: boolean): void {
+function propagate(
+  obs: Sightline,
+  request: ClientRequest,
+  ctx: Context,
+  callerTrace: boolean,
+  traceparent: string | undefined,
+): void {
   const propagator = propagatorOf(obs);
+  // An unreadable traceparent of the caller's gives way to the span's: setHeader replaces it, and
+  // a written head has it taken out.
+  const replaced = replacesTraceparent(propagator, traceparent, callerTrace);
   if (!request.headersSent) {
     if (!callerTrace) request.removeHeader('tracestate');
     propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
@@ -257,7 +284,9 @@ function propagate(obs: Sightline, request: ClientRequest, ctx: Context, callerT
   if (head === undefined) return;
   const fields: HeadFields = [];
   propagator.inject(propagatedContext(ctx, callerTrace), fields, headFieldsSetter);
-  setHead(request, callerTrace ? head : headWithout(head, 'tracestate'), besideHeadBaggage(head, fields));
+  let kept = callerTrace ? head : headWithout(head, 'tracestate');
+  if (replaced) kept = headWithout(kept, 'traceparent');
+  setHead(request, kept, besideHeadBaggage(head, fields));
 }
 
 /** The fields to add to a head, the context's baggage without the entries the head's own names. */

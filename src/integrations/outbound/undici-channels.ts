@@ -10,6 +10,7 @@ import {
   cleanUrl,
   madeInTrace,
   propagatedContext,
+  replacesTraceparent,
   startClientCall,
   tracedContext,
   type UrlTarget,
@@ -71,17 +72,21 @@ function removeHeader(request: UndiciRequest, name: string): void {
 
 /** The values of a header of the caller's, as one list, or undefined when it has none. */
 function headerValue(headers: unknown, name: string): string | undefined {
-  const values: string[] = [];
+  let found: string | undefined;
   if (Array.isArray(headers)) {
     for (let i = 0; i < headers.length; i += 2) {
-      if (String(headers[i]).toLowerCase() === name) values.push(String(headers[i + 1]));
+      if (String(headers[i]).toLowerCase() !== name) continue;
+      const value = String(headers[i + 1]);
+      found = found === undefined ? value : `${found},${value}`;
     }
   } else if (typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`)) {
     for (const line of headers.split('\r\n')) {
-      if (line.toLowerCase().startsWith(`${name}:`)) values.push(line.slice(name.length + 1).trim());
+      if (!line.toLowerCase().startsWith(`${name}:`)) continue;
+      const value = line.slice(name.length + 1).trim();
+      found = found === undefined ? value : `${found},${value}`;
     }
   }
-  return values.length === 0 ? undefined : values.join(',');
+  return found;
 }
 
 const setter = {
@@ -100,7 +105,9 @@ const setter = {
 
 function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: Context): void {
   if (typeof request.addHeader !== 'function') return;
-  const callerTrace = madeInTrace(propagator, (name) => hasHeader(request.headers, name));
+  const traceparent = headerValue(request.headers, 'traceparent');
+  const callerTrace = madeInTrace(propagator, traceparent, (name) => hasHeader(request.headers, name));
+  if (replacesTraceparent(propagator, traceparent, callerTrace)) removeHeader(request, 'traceparent');
   // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
   // traceparent would pass for this span's, so only the context's is sent.
   if (!callerTrace) removeHeader(request, 'tracestate');

@@ -36,7 +36,10 @@ export interface TraceFields {
   baggage: string | undefined;
 }
 
-/** The head's first `traceparent`, `tracestate` and `baggage` fields, read in one pass. */
+/**
+ * The head's `traceparent`, `tracestate` and `baggage` fields, read in one pass, the values of a
+ * field given more than once as one list, as the server reads them.
+ */
 export function traceFieldsOfHead(head: string): TraceFields {
   const found: TraceFields = { traceparent: undefined, tracestate: undefined, baggage: undefined };
   const lines = head.split('\r\n');
@@ -45,8 +48,10 @@ export function traceFieldsOfHead(head: string): TraceFields {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).toLowerCase();
-    if ((name === 'traceparent' || name === 'tracestate' || name === 'baggage') && found[name] === undefined)
-      found[name] = line.slice(colon + 1).trim();
+    if (name !== 'traceparent' && name !== 'tracestate' && name !== 'baggage') continue;
+    const value = line.slice(colon + 1).trim();
+    const before = found[name];
+    found[name] = before === undefined ? value : `${before},${value}`;
   }
   return found;
 }
