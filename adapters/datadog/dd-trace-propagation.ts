@@ -12,6 +12,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 
 /** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
@@ -74,7 +75,7 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
       let dd: DdSpanContext | null;
       const before = baggageItems(tracer);
       try {
-        dd = tracer.extract(HTTP_HEADERS, headersOf(carrier, getter));
+        dd = tracer.extract(HTTP_HEADERS, withoutUnreadableTraceparent(headersOf(carrier, getter)));
       } catch {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
@@ -135,6 +136,20 @@ function baggageItems(tracer: DdTraceTracer): Record<string, string> | undefined
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The headers without a traceparent W3C receivers ignore, nor its tracestate: dd-trace reads one in
+ * upper-case hex, which Trace Context asks to be ignored, and continued its trace where sightline
+ * without dd-trace, and the services after it, start one of their own.
+ */
+function withoutUnreadableTraceparent(headers: Record<string, unknown>): Record<string, unknown> {
+  const traceparent = headers.traceparent;
+  if (traceparent === undefined) return headers;
+  if (isReadableTraceparent(Array.isArray(traceparent) ? traceparent.join(',') : String(traceparent)))
+    return headers;
+  const { traceparent: _, tracestate: __, ...others } = headers;
+  return others;
 }
 
 /** The carrier as the plain object of lower-case header names dd-trace reads. */

@@ -8,10 +8,11 @@ import {
   type TextMapPropagator,
   trace,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, parseKeyPairsIntoRecord, parseTraceParent } from '@opentelemetry/core';
+import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 import { recordException } from '../../traces/record-exception.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
+import { isReadableTraceparent } from '../shared/propagator.js';
 import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
 import { isUntracedOrigin } from './untraced-origins.js';
 
@@ -147,11 +148,6 @@ export function madeInTrace(
 ): boolean {
   if (traceparent !== undefined && isReadableTraceparent(traceparent)) return true;
   return has(DATADOG_TRACE_ID) && propagator.fields().includes(DATADOG_TRACE_ID);
-}
-
-/** Whether W3C receivers read the traceparent (its values as one), rather than start a trace. */
-export function isReadableTraceparent(value: string): boolean {
-  return parseTraceParent(value.trim()) !== null;
 }
 
 /** Whether an unreadable traceparent the caller set gives way to the one the propagator writes. */

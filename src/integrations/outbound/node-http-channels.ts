@@ -3,7 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { type Context, context, defaultTextMapSetter, trace } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { parseHost } from '../shared/http-attributes.js';
-import { propagatorOf } from '../shared/propagator.js';
+import { isReadableTraceparent, propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
 import {
   absoluteFormTarget,
@@ -11,7 +11,6 @@ import {
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
-  isReadableTraceparent,
   madeInTrace,
   propagatedContext,
   replacesTraceparent,
