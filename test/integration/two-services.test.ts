@@ -82,3 +82,76 @@ describe.each(['fetch', 'http'])('Express A calls Fastify B with %s', (client) =
     expect(aClient!.attributes['url.full']).toBe(`${inventoryUrl}/stock/sku-1`);
   });
 });
+
+/**
+ * A request on a path the integration ignores has no span, but the calls its handler makes still
+ * continue the caller's trace and carry its baggage, as W3C Trace Context and Baggage ask of a
+ * service a request passes through: they started traces of their own, without the baggage.
+ */
+describe('a call out from a path the integration ignores', () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const callerSpanId = 'b7ad6b7169203331';
+  const sent: Record<string, string | string[] | undefined>[] = [];
+  let peer: Server;
+  let peerUrl: string;
+  let ignoringExpress: Server;
+  let ignoringFastify: FastifyInstance;
+  const urls: Record<string, string> = {};
+
+  beforeAll(async () => {
+    peer = createServer((req, res) => {
+      sent.push({ traceparent: req.headers.traceparent, baggage: req.headers.baggage });
+      res.end('ok');
+    });
+    peerUrl = await listen(peer);
+    const app = express();
+    app.use(expressMiddleware({ ignore: ['/relay'] }));
+    app.use(express.json());
+    app.post('/relay', async (_req, res) => {
+      res.send(await fetch(`${peerUrl}/next`).then((r) => r.text()));
+    });
+    ignoringExpress = createServer(app);
+    urls.express = await listen(ignoringExpress);
+    ignoringFastify = Fastify();
+    await ignoringFastify.register(sightlineFastify, { ignore: ['/relay'] });
+    ignoringFastify.post('/relay', async () => fetch(`${peerUrl}/next`).then((r) => r.text()));
+    urls.fastify = await ignoringFastify.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await close(ignoringExpress);
+    await ignoringFastify.close();
+    await close(peer);
+  });
+  beforeEach(() => {
+    sent.length = 0;
+  });
+
+  it.each([
+    ['express', undefined],
+    ['express', '{"sku":"sku-1"}'],
+    ['fastify', undefined],
+    ['fastify', '{"sku":"sku-1"}'],
+  ])('continues the caller trace with its baggage (%s, body %s)', async (framework, body) => {
+    const headers: Record<string, string> = {
+      traceparent: `00-${traceId}-${callerSpanId}-01`,
+      baggage: 'tenant=acme',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    const reply = await request(urls[framework]!, '/relay', { method: 'POST', headers, body });
+    expect(reply.status).toBe(200);
+    const [call] = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full']).startsWith(peerUrl),
+    );
+    expect(call!.spanContext().traceId).toBe(traceId);
+    expect(call!.parentSpanContext?.spanId).toBe(callerSpanId);
+    expect(sent).toEqual([
+      { traceparent: `00-${traceId}-${call!.spanContext().spanId}-01`, baggage: 'tenant=acme' },
+    ]);
+    // Still no span of the ignored request itself.
+    expect(
+      memory.spans().filter((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/relay'),
+    ).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import { correlatedChild } from '../shared/request-log.js';
 import {
   closedByServer,
   type ServerRequest,
+  passedThroughContext,
   startServerRequest,
   unfinishedOutcome,
 } from '../shared/server-request.js';
@@ -205,7 +206,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     if (request === undefined) {
       // An ignored path has no span, but a handler written against req.log still finds a logger.
       if (req.log === undefined) req.log = obs.log;
-      next();
+      const caller = passedThroughContext(obs, req.headers);
+      if (caller === undefined) next();
+      else context.with(caller, next);
       return;
     }
     req[kServerRequest] = request;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
 import { hideQuotedUrl } from '../../logs/quoted-url.js';
 import { requestPath } from '../shared/http-attributes.js';
@@ -20,6 +20,7 @@ import {
   type ServerRequest,
   type ServerRequestInfo,
   type ServerRequestOutcome,
+  passedThroughContext,
   startServerRequest,
   TIMEOUT,
   unfinishedOutcome,
@@ -78,6 +79,8 @@ export type SightlineFastifyPlugin = ((
 const kServerRequest = Symbol.for('sightline.fastify.request');
 // A request the onRequest hook saw and left alone: an ignored path, or one before init().
 const kPassed = Symbol('sightline.fastify.passed');
+// The caller's context a request on an ignored path runs in, when its headers name one.
+const kCallerContext = Symbol('sightline.fastify.callerContext');
 // What an onError hook saw before the request was traced (a hook ahead of the plugin's failed).
 const kEarlyError = Symbol('sightline.fastify.earlyError');
 // Options Fastify's `register` itself understands; they reach the plugin too.
@@ -88,6 +91,7 @@ const kRoutedUrl = Symbol('sightline.fastify.routedUrl');
 type Tracked = FastifyRequestLike & {
   [kServerRequest]?: ServerRequest;
   [kPassed]?: true;
+  [kCallerContext]?: Context;
   [kEarlyError]?: unknown;
 };
 
@@ -451,7 +455,10 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
         : startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
     if (tracked === undefined) {
       request[kPassed] = true;
-      return next();
+      const caller = obs === undefined ? undefined : passedThroughContext(obs, request.raw.headers);
+      if (caller === undefined) return next();
+      request[kCallerContext] = caller;
+      return context.with(caller, next);
     }
     request[kServerRequest] = tracked;
     const raw = request.raw;
@@ -495,9 +502,9 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   // body Fastify gets here synchronously, still inside that context: entering it again costs a
   // context switch (most of a microsecond on Node 24) for nothing.
   fastify.addHook('preValidation', (request: Tracked, _reply: FastifyReplyLike, next: Done) => {
-    const tracked = request[kServerRequest];
-    if (tracked === undefined || context.active() === tracked.context) return next();
-    context.with(tracked.context, next);
+    const entered = request[kServerRequest]?.context ?? request[kCallerContext];
+    if (entered === undefined || context.active() === entered) return next();
+    context.with(entered, next);
   });
 
   fastify.addHook('onError', (request: Tracked, reply: FastifyReplyLike, error: unknown, next: Done) => {

@@ -429,6 +429,17 @@ export function startServerRequest(
   return new ServerRequest(obs, httpServerInstruments(obs), options, info);
 }
 
+/**
+ * The context the trace headers of a request on an ignored path name, or undefined when they name
+ * none (a health check's). The request has no span, but the calls its handler makes continue the
+ * caller's trace and carry its baggage, as W3C Trace Context and Baggage ask of a service a request
+ * passes through, instead of each starting a trace of its own.
+ */
+export function passedThroughContext(obs: Sightline, headers: IncomingHttpHeaders): Context | undefined {
+  const parent = propagatorOf(obs).extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  return parent === ROOT_CONTEXT ? undefined : parent;
+}
+
 /** Runs `fn` in the request's context. */
 export function runInRequest<T>(request: ServerRequest, fn: () => T): T {
   return context.with(request.context, fn);
