@@ -9,8 +9,9 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { PropagatorName } from '../config/otel-propagators.js';
+import { W3CBaggageReader } from '../traces/w3c-baggage.js';
 
 /**
  * The OpenTelemetry globals an instance registered. The API keeps a global another SDK set first
@@ -65,7 +66,7 @@ function globalProxy(): ProxyTracerProvider {
 
 const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {
   tracecontext: () => new W3CTraceContextPropagator(),
-  baggage: () => new W3CBaggagePropagator(),
+  baggage: () => new W3CBaggageReader(),
 };
 
 /** The propagators OTEL_PROPAGATORS names, W3C trace-context and baggage by default, as one. */

@@ -11,6 +11,7 @@ import { init } from '../../src/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
+  NOT_UTF8_BAGGAGE,
   absoluteFormGet,
   abortedRequest,
   bodyUntilClosed,
@@ -400,6 +401,13 @@ describe.each([
     expect(span!.spanContext().traceId).toBe(TRACE_ID);
     expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
     expect(JSON.parse(reply.body).baggage).toBe('acme');
+  });
+
+  it('reads a baggage value whose encoded octets are not UTF-8 with U+FFFD in their place, as W3C Baggage asks', async () => {
+    for (const [sent, read] of NOT_UTF8_BAGGAGE) {
+      const reply = await request(base, '/users/9', { headers: { baggage: `tenant=${sent}` } });
+      expect(JSON.parse(reply.body).baggage).toBe(read);
+    }
   });
 
   it.each(['garbage', `00-${'0'.repeat(32)}-${PARENT_ID}-01`, `00-${TRACE_ID}-xyz-01`])(

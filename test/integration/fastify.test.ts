@@ -13,6 +13,7 @@ import { init, log } from '../../src/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import {
+  NOT_UTF8_BAGGAGE,
   absoluteFormGet,
   abortedRequest,
   bodyUntilClosed,
@@ -402,6 +403,13 @@ describe('sightlineFastify', () => {
     expect(span!.spanContext().traceId).toBe(TRACE_ID);
     expect(span!.parentSpanContext?.spanId).toBe(PARENT_ID);
     expect(JSON.parse(reply.body).baggage).toBe('globex');
+  });
+
+  it('reads a baggage value whose encoded octets are not UTF-8 with U+FFFD in their place, as W3C Baggage asks', async () => {
+    for (const [sent, read] of NOT_UTF8_BAGGAGE) {
+      const reply = await request(base, '/items/D', { headers: { baggage: `tenant=${sent}` } });
+      expect(JSON.parse(reply.body).baggage).toBe(read);
+    }
   });
 
   it.each(['nope', `00-${TRACE_ID}-${'0'.repeat(16)}-01`, `zz-${TRACE_ID}-${PARENT_ID}-01`])(

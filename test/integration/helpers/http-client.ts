@@ -346,3 +346,13 @@ export const STALLED_HEADERS = 'GET /stalled HTTP/1.1\r\nHost: 127.0.0.1\r\n';
 export const MALFORMED = 'GET /malformed HTTP/1.1\r\nHost: 127.0.0.1\r\nBroken Header\r\n\r\n';
 /** Headers over Node's 16 KiB default (HPE_HEADER_OVERFLOW). */
 export const OVERSIZE_HEADERS = `GET /oversize HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
+
+/**
+ * Baggage values whose percent-encoded octets are not UTF-8, as a client that encodes in Latin-1
+ * (ü as %FC) or cuts a value short sends them, and as W3C Baggage asks them read: U+FFFD in their
+ * place.
+ */
+export const NOT_UTF8_BAGGAGE = [
+  ['Br%FCck', 'Br\uFFFDck'],
+  ['price%20%E2%82', 'price \uFFFD'],
+] as const;

@@ -1,0 +1,39 @@
+import { type Context, defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
+import { W3CBaggagePropagator } from '@opentelemetry/core';
+
+/** A run of percent-encoded octets. */
+const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
+/** Not fatal: octets that are not UTF-8 read as U+FFFD. */
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * OpenTelemetry's W3C baggage propagator, but that a value whose percent-encoded octets are not
+ * UTF-8 (Latin-1's `%FC`, a sequence cut short) is read with U+FFFD in their place, as W3C Baggage
+ * asks, where it dropped the entry. A header that decodes, or holds no `%`, goes to it as it is.
+ */
+export class W3CBaggageReader extends W3CBaggagePropagator {
+  override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const header = getter.get(carrier, 'baggage');
+    const value = Array.isArray(header) ? header.join(',') : header;
+    if (value === undefined || !value.includes('%') || decodes(value))
+      return super.extract(ctx, carrier, getter);
+    return super.extract(ctx, { baggage: value.replace(ENCODED_RUN, asUtf8) }, defaultTextMapGetter);
+  }
+}
+
+function decodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A run of encoded octets that is not UTF-8 as it reads in UTF-8, encoded again; one that is, as it is. */
+function asUtf8(run: string): string {
+  if (decodes(run)) return run;
+  const octets = new Uint8Array(run.length / 3);
+  for (let i = 0; i < octets.length; i++) octets[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+  return encodeURIComponent(utf8.decode(octets));
+}
