@@ -11,8 +11,9 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
+import { W3CTraceContextWriter } from '../../src/traces/w3c-propagators.js';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 
 /** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
@@ -45,8 +46,8 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
   const baggage = injects(tracer, 'baggage');
   const w3c = new CompositePropagator({
     propagators: baggage
-      ? [new W3CTraceContextPropagator(), new W3CBaggagePropagator()]
-      : [new W3CTraceContextPropagator()],
+      ? [new W3CTraceContextWriter(), new W3CBaggagePropagator()]
+      : [new W3CTraceContextWriter()],
   });
   // The headers it writes: a call made with one of them by hand keeps it (Datadog's set by a
   // service that sends W3C's alone are not its, and its traceparent still goes beside them).

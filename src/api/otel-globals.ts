@@ -11,7 +11,7 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { PropagatorName } from '../config/otel-propagators.js';
-import { W3CBaggageReader } from '../traces/w3c-baggage.js';
+import { W3CBaggageReader, W3CTraceContextWriter } from '../traces/w3c-propagators.js';
 
 /**
  * The OpenTelemetry globals an instance registered. The API keeps a global another SDK set first
@@ -65,7 +65,7 @@ function globalProxy(): ProxyTracerProvider {
 }
 
 const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {
-  tracecontext: () => new W3CTraceContextPropagator(),
+  tracecontext: () => new W3CTraceContextWriter(),
   baggage: () => new W3CBaggageReader(),
 };
 

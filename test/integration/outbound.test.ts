@@ -320,6 +320,8 @@ describe.each([
   it.each([
     ['the tracestate of its traceparent', 'sl=from-parent', 'sl=from-parent'],
     ['no tracestate when its traceparent has none', undefined, undefined],
+    // W3C Trace Context: receivers accept an empty tracestate, but it should not be sent.
+    ['no tracestate when its traceparent came with none valid', 'Foo=1,bar =2', undefined],
   ])('sends %s, not one the caller set without a traceparent', async (_case, parentState, sent) => {
     const parent = trace.setSpanContext(context.active(), {
       traceId: '11111111111111111111111111111111',

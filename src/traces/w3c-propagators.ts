@@ -1,5 +1,11 @@
-import { type Context, defaultTextMapGetter, type TextMapGetter } from '@opentelemetry/api';
-import { W3CBaggagePropagator } from '@opentelemetry/core';
+import {
+  type Context,
+  defaultTextMapGetter,
+  type TextMapGetter,
+  type TextMapSetter,
+  trace,
+} from '@opentelemetry/api';
+import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** A run of percent-encoded octets. */
 const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
@@ -36,4 +42,27 @@ function asUtf8(run: string): string {
   const octets = new Uint8Array(run.length / 3);
   for (let i = 0; i < octets.length; i++) octets[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
   return encodeURIComponent(utf8.decode(octets));
+}
+
+/**
+ * OpenTelemetry's W3C trace-context propagator, but that it sends no `tracestate` where the span's
+ * has no entry left (a caller's made of invalid ones alone, `Foo=1`): W3C Trace Context asks that
+ * an empty one not be sent, where it sent `tracestate: ` with every call out.
+ */
+export class W3CTraceContextWriter extends W3CTraceContextPropagator {
+  override inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    super.inject(
+      ctx,
+      carrier,
+      trace.getSpanContext(ctx)?.traceState === undefined ? setter : withoutEmpty(setter),
+    );
+  }
+}
+
+function withoutEmpty(setter: TextMapSetter): TextMapSetter {
+  return {
+    set(carrier, key, value) {
+      if (value !== '' || key !== 'tracestate') setter.set(carrier, key, value);
+    },
+  };
 }
