@@ -52,14 +52,27 @@ export interface HistogramPoint extends MetricPointBase {
 /** One data point, flattened from the SDK's nested `ResourceMetrics`; switch on `kind`. */
 export type MetricPoint = NumberPoint | HistogramPoint;
 
-/** Adds a histogram's delta to another's; with other buckets, the delta's buckets are kept. */
+/**
+ * Adds a histogram's delta to another's. With other boundaries (two instruments one backend reads
+ * as one metric), the counts are added on the boundaries both have: each bucket of either lies
+ * whole in one of those, so no value is placed in a bucket it was not recorded in, at the cost of
+ * the finer buckets.
+ */
 export function addHistogram(into: Histogram, delta: Histogram): Histogram {
-  const counts =
-    into.buckets.counts.length === delta.buckets.counts.length
-      ? into.buckets.counts.map((c, i) => c + (delta.buckets.counts[i] ?? 0))
-      : delta.buckets.counts.slice();
+  const a = into.buckets;
+  const b = delta.buckets;
+  let buckets: Histogram['buckets'];
+  if (sameBoundaries(a.boundaries, b.boundaries) && a.counts.length === b.counts.length) {
+    buckets = { boundaries: b.boundaries, counts: a.counts.map((c, i) => c + (b.counts[i] ?? 0)) };
+  } else {
+    const common = a.boundaries.filter((x) => b.boundaries.includes(x));
+    const counts = onBoundaries(a, common);
+    const added = onBoundaries(b, common);
+    for (let i = 0; i < counts.length; i++) counts[i] = (counts[i] as number) + (added[i] as number);
+    buckets = { boundaries: common, counts };
+  }
   return {
-    buckets: { boundaries: delta.buckets.boundaries, counts },
+    buckets,
     count: into.count + delta.count,
     sum: (into.sum ?? 0) + (delta.sum ?? 0),
     min:
@@ -67,6 +80,25 @@ export function addHistogram(into: Histogram, delta: Histogram): Histogram {
     max:
       into.max === undefined ? delta.max : delta.max === undefined ? into.max : Math.max(into.max, delta.max),
   };
+}
+
+function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `buckets`' counts on `boundaries`, a subset of its own: each bucket added to the one holding it. */
+function onBoundaries(buckets: Histogram['buckets'], boundaries: readonly number[]): number[] {
+  const counts = new Array<number>(boundaries.length + 1).fill(0);
+  let k = 0;
+  for (let i = 0; i < buckets.counts.length; i++) {
+    const upper = buckets.boundaries[i] ?? Number.POSITIVE_INFINITY;
+    while (k < boundaries.length && (boundaries[k] as number) < upper) k++;
+    counts[k] = (counts[k] as number) + (buckets.counts[i] ?? 0);
+  }
+  return counts;
 }
 
 /**

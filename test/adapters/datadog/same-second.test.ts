@@ -109,3 +109,28 @@ describe('datadog metrics: points of one series in one second', () => {
     expect(last(kept, 'job.latency.avg')).toBe(30);
   });
 });
+
+describe('datadog metrics: histograms Datadog reads as one, with other buckets', () => {
+  // `api-latency` and `api_latency` are one Datadog metric; their buckets say where their values
+  // lie, and a percentile of the two together lies where the buckets of both put it.
+  it('estimates percentiles of the two together from buckets both agree on', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    const coarse = obs.metrics.histogram('api_latency', { unit: 'ms', buckets: [10, 100, 1000] });
+    const fine = obs.metrics.histogram('api-latency', { unit: 'ms', buckets: [1, 2, 3] });
+    for (let i = 0; i < 10; i++) fine.record(0.5);
+    for (let i = 0; i < 30; i++) coarse.record(500);
+    await obs.forceFlush();
+
+    const kept = server.keptPoints();
+    expect(total(kept, 'api_latency.count')).toBe(40);
+    expect(last(kept, 'api_latency.min')).toBe(0.5);
+    expect(last(kept, 'api_latency.max')).toBe(500);
+    // 30 of the 40 values lie in (100, 1000], and none above 500: so do the 50th to 99th.
+    for (const p of ['p50', 'p95', 'p99']) {
+      const v = last(kept, `api_latency.${p}`) as number;
+      expect(v, p).toBeGreaterThan(100);
+      expect(v, p).toBeLessThanOrEqual(500);
+    }
+  });
+});
