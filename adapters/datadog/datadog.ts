@@ -96,7 +96,13 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
 
   if (opts.metrics === 'api' && intake) {
     const channel = createMetricsChannel(intake, opts.urls.metrics);
-    const encoder = createSeriesEncoder({ tags, tagsCut, percentiles: opts.percentiles, hostname });
+    const encoder = createSeriesEncoder({
+      tags,
+      tagsCut,
+      percentiles: opts.percentiles,
+      hostname,
+      intake: `${opts.urls.metrics}\n${intake.apiKey}`,
+    });
     const onInvalid = (n: number) => channel.discard(n, 'invalid');
     parts.metricExporter = createMetricExporter(channel, {
       // Counters and histograms as deltas (Datadog counts); up-down counters and gauges cumulative,

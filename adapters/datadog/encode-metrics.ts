@@ -49,6 +49,13 @@ export interface SeriesEncoderOptions {
    * second overwrite each other's points.
    */
   readonly hostname?: string | undefined;
+  /**
+   * Where the series go (the intake's URL and the account's key): an encoder made later for the
+   * same place and tags, by an `init()` after a `shutdown()`, adds up its counts with what the last
+   * one sent in the same second, as one encoder does across its collections. Without it, an
+   * encoder knows only what it sent.
+   */
+  readonly intake?: string | undefined;
 }
 
 /** Turns flattened SDK points into `/api/v2/series` items, each one serialised series object. */
@@ -228,8 +235,8 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
   // Held by metric name, then by tag set: both are strings made once and kept, whose hashes are
   // kept with them, where one key joining the two would be a new string to hash at every point
   // (about half a microsecond a point).
-  const counts = new Map<string, Map<string, SentCount>>();
-  const histograms = new Map<string, Map<string, { readonly ts: number; readonly point: HistogramPoint }>>();
+  const { counts, histograms } =
+    options.intake === undefined ? newSent() : sentTo(`${options.intake}\n${baseTags}\n${resources}`);
 
   /** The count of the Datadog series (`name`, `set`) to send at `ts`: `value`, plus what was sent there. */
   function countAt(name: string, set: string, ts: number, value: number, p: MetricPoint): SentCount {
@@ -388,6 +395,33 @@ function forget(by: Map<string, Map<string, { readonly ts: number }>>, ts: numbe
     for (const [set, sent] of bySet) if (sent.ts < ts) bySet.delete(set);
     if (bySet.size === 0) by.delete(name);
   }
+}
+
+/** What was sent of each series in the latest collection's second, by metric name, then tag set. */
+interface Sent {
+  readonly counts: Map<string, Map<string, SentCount>>;
+  readonly histograms: Map<string, Map<string, { readonly ts: number; readonly point: HistogramPoint }>>;
+}
+
+/**
+ * What was sent to each place under each set of tags, kept past the instance that sent it: the
+ * next instance may send in the same second, where Datadog would keep its points over the last
+ * one's. Each holds about one collection's series; places are few (one per configuration used).
+ */
+const sentByIntake = new Map<string, Sent>();
+
+function sentTo(key: string): Sent {
+  let sent = sentByIntake.get(key);
+  if (sent === undefined) {
+    if (sentByIntake.size >= 16) sentByIntake.clear();
+    sent = newSent();
+    sentByIntake.set(key, sent);
+  }
+  return sent;
+}
+
+function newSent(): Sent {
+  return { counts: new Map(), histograms: new Map() };
 }
 
 /** A count sent of a Datadog series: its second, its value and the window that value covers. */

@@ -16,6 +16,23 @@ function total(kept: readonly KeptPoint[], metric: string): number {
   return kept.filter((p) => p.metric === metric).reduce((sum, p) => sum + p.value, 0);
 }
 
+/** What Datadog keeps of the user's series, all of whose points are checked to share one second. */
+function keptInOneSecond(intake: IntakeServer): KeptPoint[] {
+  const seconds = new Set(userSeries(intake).map((s) => s.points[0].timestamp));
+  // The case under test: every collection in one second.
+  expect(seconds.size).toBe(1);
+  return intake.keptPoints().filter((p) => !p.metric.startsWith('sightline.'));
+}
+
+/**
+ * Holds the wall clock inside one second, as on a machine quick enough to flush several times in
+ * it; only Date is faked, so timers and the intake run as they do.
+ */
+function holdClockInOneSecond(): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Math.ceil(Date.now() / 1000) * 1000 + 100);
+}
+
 function last(kept: readonly KeptPoint[], metric: string): number | undefined {
   return kept.filter((p) => p.metric === metric).at(-1)?.value;
 }
@@ -35,10 +52,7 @@ describe('datadog metrics: points of one series in one second', () => {
       [3, 800, 12],
       [2, 50, 40],
     ];
-    // The wall clock held inside one second, as on a machine quick enough to flush four times in
-    // it; only Date is faked, so timers and the intake run as they do.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Math.ceil(Date.now() / 1000) * 1000 + 100);
+    holdClockInOneSecond();
     for (const [n, ms, value] of jobs) {
       orders.add(n);
       latency.record(ms);
@@ -49,10 +63,7 @@ describe('datadog metrics: points of one series in one second', () => {
     latency.record(5);
     await obs.shutdown();
 
-    const seconds = new Set(userSeries(server).map((s) => s.points[0].timestamp));
-    // The case under test: every collection in one second.
-    expect(seconds.size).toBe(1);
-    const kept = server.keptPoints().filter((p) => !p.metric.startsWith('sightline.'));
+    const kept = keptInOneSecond(server);
     expect(total(kept, 'orders.placed')).toBe(14);
     expect(total(kept, 'job.latency.count')).toBe(4);
     expect(total(kept, 'job.latency.sum')).toBe(875);
@@ -132,5 +143,29 @@ describe('datadog metrics: histograms Datadog reads as one, with other buckets',
       expect(v, p).toBeGreaterThan(100);
       expect(v, p).toBeLessThanOrEqual(500);
     }
+  });
+});
+
+describe('datadog metrics: an instance started again in the second the last one ended', () => {
+  // A job run per instance (`init()`, the job, `shutdown()`), or a test per instance, as the
+  // README's testing section has it, starts the next instance in the second the last one sent in.
+  it('keeps what both instances counted', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    holdClockInOneSecond();
+    for (const [n, ms] of [
+      [5, 20],
+      [3, 800],
+    ] as const) {
+      const { obs } = start(server);
+      obs.metrics.counter('orders.placed').add(n);
+      obs.metrics.histogram('job.latency', { unit: 'ms', buckets: [10, 100, 1000] }).record(ms);
+      await obs.shutdown();
+    }
+
+    const kept = keptInOneSecond(server);
+    expect(total(kept, 'orders.placed')).toBe(8);
+    expect(total(kept, 'job.latency.count')).toBe(2);
+    expect(last(kept, 'job.latency.max')).toBe(800);
+    expect(last(kept, 'job.latency.min')).toBe(20);
   });
 });
