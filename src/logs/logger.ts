@@ -265,6 +265,9 @@ function guardWrites(
       // realm: another's (a vm sandbox's, Node's own under Jest's test environment) would be written
       // as its fields, none of them enumerable, a line without message, type or stack.
       const obj = isForeignError(given) ? { [errorKey]: given } : given;
+      // pino writes a symbol message as JSON.stringify gives it, undefined: a line no collector
+      // parses.
+      if (typeof msg === 'symbol') msg = msg.toString();
       const text = typeof msg === 'string' ? msg : errorMessage(obj, msg, errorKey, messageKey);
       if (typeof text === 'string') {
         const clean = redactUrlsIn(text, isSensitive);

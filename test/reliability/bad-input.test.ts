@@ -11,14 +11,17 @@ import { attributeSet, hostile, prototypesClean } from './hostile-values.js';
 let obs: Sightline;
 const memory = memoryExporter();
 let written = 0;
+/** Lines written since a test last emptied it. */
+const lines: string[] = [];
 
 beforeAll(() => {
   obs = init({
     service: 'hostile',
     exporters: [memory],
     logStream: {
-      write: () => {
+      write: (line: string) => {
         written++;
+        if (lines.length < 1000) lines.push(line);
       },
     },
     logLevel: 'trace',
@@ -93,6 +96,20 @@ describe('no input makes the API throw or pollute a prototype', () => {
       RUNS,
     );
     expect(written).toBeGreaterThan(0);
+  });
+
+  // A line that is not JSON reaches the log collector as text: its level, time and trace ids lost.
+  it('log calls: any message writes a line that is JSON', () => {
+    fc.assert(
+      fc.property(hostile, hostile, (msg, extra) => {
+        lines.length = 0;
+        obs.log.info(msg as string);
+        obs.log.error(msg as object, 'failed');
+        obs.log.warn({ plan: 'pro' }, msg as string, extra);
+        for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+      }),
+      RUNS,
+    );
   });
 
   it('spans: any name, options and attributes', () => {
