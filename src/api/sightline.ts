@@ -28,6 +28,7 @@ import type {
   SightlineAdapter,
 } from '../export/types.js';
 import { DropCounter } from '../internal/drops.js';
+import { cleanAttributes } from '../metrics/attributes.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
 import { realNow } from '../internal/node-timers.js';
@@ -303,7 +304,25 @@ export class SightlineInstance implements Sightline {
         trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }),
         fn,
       );
-    return runInSpan(this.tracer, spanName(name), options, fn);
+    return runInSpan(this.tracer, spanName(name), this.spanOptions(options), fn);
+  }
+
+  /**
+   * The options with their attributes as metrics take them: OpenTelemetry's SDK leaves out an
+   * attribute of no attribute type (an object, a BigInt, a Date) saying nothing, and all the
+   * options, kind and links too, when one cannot be read; each such attribute is dropped alone and
+   * counted. Attributes that are all fine are passed on as they are.
+   */
+  private spanOptions(options: TraceOptions): TraceOptions {
+    try {
+      const attributes = options.attributes;
+      if (attributes === undefined) return options;
+      const clean = cleanAttributes(attributes, this.config.maxAttributeLength, this.dropCounter);
+      return clean === attributes ? options : { ...options, attributes: clean };
+    } catch {
+      // Options that cannot be read at all: the span starts without them.
+      return options;
+    }
   }
 
   activeSpan(): Span | undefined {

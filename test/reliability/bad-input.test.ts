@@ -2,6 +2,7 @@
  * Property tests over the public API: after `init()`, no value, attribute set, log object, span name
  * or option makes sightline throw into the caller or write to a prototype.
  */
+import { SpanKind } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, type Sightline } from '../../src/index.js';
@@ -178,6 +179,31 @@ describe('no input makes the API throw or pollute a prototype', () => {
       obs.metrics.histogram('latency.hostile').startTimer({ route: '/a' })(attributes),
     ).not.toThrow();
     expect(obs.trace('hostile-options', { attributes }, () => 7)).toBe(7);
+  });
+
+  // OpenTelemetry's SDK leaves out an attribute of no attribute type, and all the options when one
+  // cannot be read, saying nothing.
+  it('span options: an attribute that is none, or cannot be read, is dropped alone and counted', () => {
+    const attributes = Object.defineProperty(
+      { plan: 'pro', order: { id: 7 }, total: 10n, at: new Date(0) },
+      'explodes',
+      {
+        enumerable: true,
+        get() {
+          throw new Error('getter that throws');
+        },
+      },
+    );
+    const before = obs.drops().invalid_attribute ?? 0;
+    obs.trace(
+      'span-options.repaired',
+      { attributes: attributes as never, kind: SpanKind.SERVER },
+      () => undefined,
+    );
+    const span = memory.spans().find((s) => s.name === 'span-options.repaired');
+    expect(span?.kind).toBe(SpanKind.SERVER);
+    expect(span?.attributes).toEqual({ plan: 'pro' });
+    expect((obs.drops().invalid_attribute ?? 0) - before).toBe(4);
   });
 
   it('flush, stats and shutdown options: any value resolves', async () => {
