@@ -112,7 +112,8 @@ export class SanitizingSpanProcessor implements SpanProcessor {
       else if (text !== value) attributes[key] = text;
     } else if (
       Array.isArray(value) &&
-      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://') || v.includes('?')))
+      // What redactUrlsIn reads: a URL, or a query or path parameter (`;jsessionid=`), which needs an `=`.
+      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://') || v.includes('=')))
     ) {
       let cut = false;
       const texts = value.map((v) => {

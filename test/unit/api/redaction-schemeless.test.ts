@@ -104,4 +104,20 @@ describe('a path parameter in text without a query', () => {
     expect(logs()[2]).toMatchObject({ note: 'retry /cart;jsessionid=[Redacted]' });
     expect(memory.spans()[0]?.attributes['app.note']).toBe('GET /cart;jsessionid=[Redacted]');
   });
+
+  it('is hidden in a span attribute that holds a list of texts', () => {
+    const { memory } = startCaptured();
+    const span = trace.getTracer('other-instrumentation').startSpan('GET');
+    span.setAttributes({
+      'app.redirects': [`/cart;jsessionid=${SECRET}/items`, '/b;v=2', 'a=1'],
+      'http.request.header.x-original-url': [`/cart;JSESSIONID=${SECRET}`],
+    });
+    span.end();
+    const [ended] = memory.spans();
+    expect(JSON.stringify(ended?.attributes)).not.toContain(SECRET);
+    expect(ended?.attributes).toMatchObject({
+      'app.redirects': ['/cart;jsessionid=[Redacted]/items', '/b;v=2', 'a=1'],
+      'http.request.header.x-original-url': ['/cart;JSESSIONID=[Redacted]'],
+    });
+  });
 });
