@@ -120,4 +120,24 @@ describe('a path parameter in text without a query', () => {
       'http.request.header.x-original-url': ['/cart;JSESSIONID=[Redacted]'],
     });
   });
+
+  it('is hidden after parameters that hide nothing in the same word, and those are kept', () => {
+    const { obs, logs } = startCaptured();
+    obs.log.info({
+      accept: 'text/html,application/xml;q=0.9,*/*;q=0.8',
+      type: 'application/json;charset=UTF-8',
+      media: `application/xml;q=0.9;jsessionid=${SECRET}`,
+      segments: `/a;v=1/b;jsessionid=${SECRET}/c`,
+      query: `/a;v=1&token=${SECRET}`,
+      fragment: `/a;v=1#access_token=${SECRET}`,
+    });
+    expect(logs()[0]).toMatchObject({
+      accept: 'text/html,application/xml;q=0.9,*/*;q=0.8',
+      type: 'application/json;charset=UTF-8',
+      media: 'application/xml;q=0.9;jsessionid=[Redacted]',
+      segments: '/a;v=1/b;jsessionid=[Redacted]/c',
+      query: '/a;v=1&token=[Redacted]',
+      fragment: '/a;v=1#access_token=[Redacted]',
+    });
+  });
 });
