@@ -289,8 +289,14 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     const word = text.slice(start, end);
     if (word.indexOf('=', mark - start) !== -1 && !word.includes('://')) {
       let clean = redactQuery(word, isSensitive);
-      // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space.
-      if (clean !== word && clean.endsWith(REDACTED) && QUOTE_OR_BRACKET.has(text.charCodeAt(end))) {
+      // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space,
+      // unless it closes the one the word was opened with, as in JSON and HTML.
+      if (
+        clean !== word &&
+        clean.endsWith(REDACTED) &&
+        QUOTE_OR_BRACKET.has(text.charCodeAt(end)) &&
+        !closesQuote(text, start, end, end)
+      ) {
         SPACE.lastIndex = end;
         end = SPACE.exec(text)?.index ?? text.length;
         clean = redactQuery(text.slice(start, end), isSensitive);

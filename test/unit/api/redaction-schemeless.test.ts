@@ -20,8 +20,8 @@ describe('secrets in a URL written without a scheme', () => {
     expect(logs().map((l) => l.msg)).toEqual([
       'GET /login?token=[Redacted] -> 401',
       'calling api.example.com/v1?page=2&api_key=[Redacted] then https://b.io/',
-      // A secret that ran to the closing quote takes it along, as in a URL with a scheme.
-      "moved /a/b?x=1 to '/cb?code=1&access_token=[Redacted]",
+      // The closing quote ends it, as in a URL with a scheme.
+      "moved /a/b?x=1 to '/cb?code=1&access_token=[Redacted]'",
       'GET /orders?page=2 -> 200',
     ]);
   });
@@ -36,6 +36,19 @@ describe('secrets in a URL written without a scheme', () => {
       'GET /login?token=[Redacted] -> 401',
       'GET /login?token=[Redacted] -> 401',
       `see '/docs?page=2' and "/a?b=1"`,
+    ]);
+  });
+
+  it('end at the quote or bracket they were opened with, in JSON and HTML, as in a URL with a scheme', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info(`{"next":"/login?token=${SECRET}","orderId":42}`);
+    obs.log.info({ html: `<a href="/cart;jsessionid=${SECRET}">cart</a> (2 items)` });
+    obs.log.info(`{"path":"/cart;jsessionid=${SECRET}","status":500}`);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg ?? l.html)).toEqual([
+      '{"next":"/login?token=[Redacted]","orderId":42}',
+      '<a href="/cart;jsessionid=[Redacted]">cart</a> (2 items)',
+      '{"path":"/cart;jsessionid=[Redacted]","status":500}',
     ]);
   });
 
@@ -96,8 +109,7 @@ describe('a path parameter in text without a query', () => {
     expect(lines.join('')).not.toContain(SECRET);
     expect(logs().map((l) => l.msg)).toEqual([
       'GET /cart;jsessionid=[Redacted] -> 500',
-      // A secret that ran to the closing quote takes it along, as a query's does.
-      'moved shop.example.com/cart;JSESSIONID=[Redacted]/items to "/checkout;jsessionid=[Redacted]',
+      'moved shop.example.com/cart;JSESSIONID=[Redacted]/items to "/checkout;jsessionid=[Redacted]"',
       'retry',
       'a=b; c=d, /cart;v=2 and x;y=z',
     ]);
