@@ -353,8 +353,13 @@ function environmentWarning(
     ? 'takes what `default` sets'
     : 'runs with the console and the defaults';
   const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile and ${runs}`;
-  for (const [other, value] of sources) {
-    if (value !== undefined && value !== environment && named.includes(value))
+  // The option and SIGHTLINE_ENV choose it for sightline, as this warning tells to: no source ranked
+  // lower second-guesses them. NODE_ENV is Node's build mode, production in every deployed build (a
+  // preview, a load test): it tells a configured name was meant only when the name is near it.
+  const chosen = source === 'environment' || source === 'SIGHTLINE_ENV';
+  for (const [other, value] of chosen ? [] : sources) {
+    if (value === undefined || value === environment || !named.includes(value)) continue;
+    if (other !== 'NODE_ENV' || looksMeant(environment, value))
       return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
   }
   const near = named.find((name) => looksMeant(environment, name));

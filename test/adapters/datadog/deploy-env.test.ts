@@ -225,6 +225,48 @@ describe('an environment with no configuration beside one that has', () => {
     );
     expect(warnings).toEqual([]);
   });
+
+  it.each([
+    // A preview or a load test deployed as every deployment is, with Node's NODE_ENV=production.
+    [{ DD_ENV: 'preview-42', NODE_ENV: 'production' }, undefined],
+    [{ DD_TAGS: 'env:loadtest', NODE_ENV: 'production' }, undefined],
+    // Chosen for sightline, as the warning itself tells: set SIGHTLINE_ENV to the one meant.
+    [{ SIGHTLINE_ENV: 'loadtest', DD_ENV: 'production' }, undefined],
+    [{ NODE_ENV: 'production' }, 'canary'],
+  ])(
+    '%o (environment %s), an environment of its own beside the variables every deployment sets, gives no warning',
+    (env, environment) => {
+      for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+      let obs: ReturnType<typeof init> | undefined;
+      const warnings = warningsOf(() => {
+        obs = init({
+          environment,
+          exporters: { production: [], staging: [] },
+          logStream: { write() {} },
+          anomaly: false,
+        });
+      });
+      expect(obs?.environment).not.toBe('production');
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it('DD_ENV=prd above deployment.environment=production in OTEL_RESOURCE_ATTRIBUTES still warns, naming both', () => {
+    vi.stubEnv('DD_ENV', 'prd');
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=production');
+    vi.stubEnv('NODE_ENV', 'production');
+    const warnings = warningsOf(() =>
+      init({ exporters: { production: [] }, logStream: { write() {} }, anomaly: false }),
+    );
+    expect(warnings).toEqual([
+      {
+        code: 'SLWRN003',
+        message: expect.stringMatching(
+          /DD_ENV gives the environment "prd".*OTEL_RESOURCE_ATTRIBUTES gives "production"/,
+        ),
+      },
+    ]);
+  });
 });
 
 describe('a list variable a template left without entries', () => {
