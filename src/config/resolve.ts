@@ -367,13 +367,29 @@ function environmentWarning(
   return `${head}, while ${describeValue(near)} has: check its spelling, or key the configuration by ${describeValue(environment)}`;
 }
 
-/** Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`). */
+/**
+ * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`): in one of
+ * its words, the others, its numbers and separators being the same. A number or a word of its own
+ * beside the same (`qa2` beside `qa1`, `staging-2` beside `staging`, `prod-us` beside `prod-eu`)
+ * names another environment, as a word of one or two letters does at a letter's change (`ca`, `qa`).
+ */
 function looksMeant(name: string, configured: string): boolean {
   const a = name.toLowerCase();
   const b = configured.toLowerCase();
-  if (a.length >= 3 && b.startsWith(a)) return true;
-  return editDistance(a, b, a.length >= 5 ? 2 : 1) !== undefined;
+  if (a.replace(WORDS, '\0') !== b.replace(WORDS, '\0')) return false;
+  const wordsOfA = a.match(WORDS) ?? [];
+  const wordsOfB = b.match(WORDS) ?? [];
+  const differ = wordsOfA.flatMap((word, i) => (word === wordsOfB[i] ? [] : [i]));
+  if (differ.length !== 1) return false;
+  const x = wordsOfA[differ[0] as number] as string;
+  const y = wordsOfB[differ[0] as number] as string;
+  if (x.length >= 3 && y.startsWith(x)) return true;
+  const shorter = Math.min(x.length, y.length);
+  return shorter > 2 && editDistance(x, y, shorter >= 5 ? 2 : 1) !== undefined;
 }
+
+/** The words of a lower-cased environment name, each as a run of letters: `prod-eu-1` holds two. */
+const WORDS = /[a-z]+/g;
 
 /** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
 function editDistance(a: string, b: string, max: number): number | undefined {

@@ -251,6 +251,44 @@ describe('an environment with no configuration beside one that has', () => {
     },
   );
 
+  it.each([
+    // Another instance, region or word beside a configured name: an environment of its own.
+    ['qa2', ['qa1']],
+    ['uat2', ['uat']],
+    ['dev2', ['dev']],
+    ['staging-2', ['staging']],
+    ['prod-1', ['prod']],
+    ['prod-us', ['prod', 'prod-eu']],
+    ['uk', ['us']],
+    ['ca', ['qa']],
+    ['ci', ['cd']],
+    ['local', ['load']],
+  ])('DD_ENV=%s beside %j gives no warning, as no name misspelt or cut short', (name, configured) => {
+    vi.stubEnv('DD_ENV', name);
+    vi.stubEnv('NODE_ENV', '');
+    const exporters = Object.fromEntries(configured.map((c) => [c, []]));
+    const warnings = warningsOf(() => init({ exporters, logStream: { write() {} }, anomaly: false }));
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([
+    ['prodcution-eu', ['production-eu'], 'production-eu'],
+    ['developmnet', ['development'], 'development'],
+    ['dev', ['dev1', 'development'], 'development'],
+    ['stag-2', ['staging-2'], 'staging-2'],
+  ] as [string, string[], string][])(
+    'DD_ENV=%s beside %j still warns, naming %s',
+    (name, configured, meant) => {
+      vi.stubEnv('DD_ENV', name);
+      vi.stubEnv('NODE_ENV', '');
+      const exporters = Object.fromEntries(configured.map((c) => [c, []]));
+      const warnings = warningsOf(() => init({ exporters, logStream: { write() {} }, anomaly: false }));
+      expect(warnings).toEqual([
+        { code: 'SLWRN003', message: expect.stringContaining(`while "${meant}" has: check its spelling`) },
+      ]);
+    },
+  );
+
   it('DD_ENV=prd above deployment.environment=production in OTEL_RESOURCE_ATTRIBUTES still warns, naming both', () => {
     vi.stubEnv('DD_ENV', 'prd');
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=production');
