@@ -170,17 +170,37 @@ export function parseOtlpHeaders(variable: string, raw: string | undefined): Rec
 /** `undefined` or `null` written out, alone or after an authorization scheme. */
 const UNSET_TEXT = /^(?:(?:bearer|basic|apikey|token)\s+)?(?:undefined|null)$/i;
 const SCHEME_ALONE = /^(?:bearer|basic|apikey|token)$/i;
+const UNSET_WORD = /^(?:undefined|null)$/i;
+/** An authorization's scheme, any token as HTTP allows (`Api-Token`, `Splunk`), and its credentials. */
+const SCHEME_AND_CREDENTIALS = /^[!#$%&'*+.^_`|~0-9a-z-]+\s+(\S+)$/i;
+/** The schemes whose credentials are base64("user:password"): Basic, and Elastic's ApiKey (id:key). */
+const PAIR_SCHEME = /^(?:basic|apikey)\s/i;
+const BASE64 = /^[a-z0-9+/]+={0,2}$/i;
 
 /**
  * Whether a header's value is what a variable left unset or empty makes of it: blank, `undefined` or
  * `null` as a template literal writes them (`Bearer ${process.env.TOKEN}`), or an authorization
- * scheme alone. Sent, it is refused on every request, and nothing reaches the backend.
+ * scheme alone, or before `undefined`, or before base64 of a pair with a part so made
+ * (`Basic ${btoa(`${USER}:${PASSWORD}`)}`). Sent, it is refused on every request, and nothing
+ * reaches the backend.
  */
 export function leftUnset(name: string, value: string): boolean {
   const text = value.trim();
   if (text === '' || UNSET_TEXT.test(text)) return true;
   const lower = name.toLowerCase();
-  return (lower === 'authorization' || lower === 'proxy-authorization') && SCHEME_ALONE.test(text);
+  if (lower !== 'authorization' && lower !== 'proxy-authorization') return false;
+  if (SCHEME_ALONE.test(text)) return true;
+  const credentials = SCHEME_AND_CREDENTIALS.exec(text)?.[1];
+  if (credentials === undefined) return false;
+  if (UNSET_WORD.test(credentials)) return true;
+  if (!PAIR_SCHEME.test(text) || !BASE64.test(credentials)) return false;
+  const pair = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = pair.indexOf(':');
+  if (colon < 0) return false;
+  // A user alone, with an empty password, is how some take an API key: not a part left unset.
+  const user = pair.slice(0, colon);
+  const password = pair.slice(colon + 1);
+  return pair === ':' || UNSET_WORD.test(user) || UNSET_WORD.test(password);
 }
 
 function decode(text: string): string | undefined {

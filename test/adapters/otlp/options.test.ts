@@ -227,6 +227,47 @@ describe('otlp() headers', () => {
       expect(() => otlp({ url: 'https://otlp.example.com', headers, env: {} })).not.toThrow();
   });
 
+  it("refuses Basic and ApiKey credentials made of variables left unset, and a scheme's unset token after any scheme, keeping a real credential", () => {
+    // Basic <base64("user:password")> and Elastic's ApiKey <base64("id:api_key")>, built in code
+    // from variables that are not set, and Dynatrace's or Splunk's scheme before an unset token.
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
+    const unset: Record<string, string>[] = [
+      { authorization: `Basic ${base64(`${undefined}:${undefined}`)}` },
+      { authorization: `Basic ${base64(`instance-1:${undefined}`)}` },
+      { authorization: `Basic ${base64(`${null}:secret`)}` },
+      { authorization: `Basic ${base64(':')}` },
+      { authorization: `ApiKey ${base64(`${undefined}:${undefined}`)}` },
+      { authorization: 'Api-Token undefined' },
+      { authorization: 'Splunk null' },
+    ];
+    for (const headers of unset) {
+      const error = configError(() => otlp({ url: 'https://otlp.example.com', headers, env: {} }));
+      expect(error.code, JSON.stringify(headers)).toBe('SL_ERR_CONFIG_INVALID_VALUE');
+      expect(error.message).not.toContain(headers.authorization as string);
+    }
+    const text = `authorization=Basic%20${encodeURIComponent(base64(`${undefined}:${undefined}`))}`;
+    const error = configError(() =>
+      otlp({
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com', OTEL_EXPORTER_OTLP_HEADERS: text },
+      }),
+    );
+    expect(error.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    // A credential, an API key with an empty password as some take it, a user named like a word.
+    const kept: Record<string, string>[] = [
+      { authorization: `Basic ${base64('instance-1:glc_abc')}` },
+      { authorization: `Basic ${base64('key-123:')}` },
+      { authorization: `Basic ${base64('nullify:secret')}` },
+      { authorization: `ApiKey ${base64('VuaCfGcBCdbkQm:ui2lp2axTNmsyakw9tvNnw')}` },
+      { authorization: 'Api-Token dt0c01.ABC.DEF' },
+      { 'x-note': 'Api-Token undefined' },
+    ];
+    for (const headers of kept)
+      expect(
+        () => otlp({ url: 'https://otlp.example.com', headers, env: {} }),
+        JSON.stringify(headers),
+      ).not.toThrow();
+  });
+
   it("refuses headers given as the variables' text, naming its type only", () => {
     const error = configError(() => otlp({ headers: `authorization=${SECRET}` as never, env: {} }));
     expect(error.code).toBe('SL_ERR_CONFIG_INVALID_TYPE');
