@@ -165,7 +165,8 @@ function headersOf(
   env: OtlpOptions['env'],
   signal: OtlpSignalName,
 ): Record<string, string> {
-  return { ...otlpHeadersFromEnv(env, signal), ...lowerKeys(options.headers ?? {}) };
+  const given = lowerKeys(options.headers ?? {});
+  return { ...otlpHeadersFromEnv(env, signal, Object.keys(given)), ...given };
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {

@@ -110,14 +110,20 @@ export function otlpEndpointFromEnv(
 
 /**
  * The headers the standard variables give a signal, as the OpenTelemetry SDKs read them:
- * OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS winning key by key.
+ * OTEL_EXPORTER_OTLP_HEADERS, with OTEL_EXPORTER_OTLP_<SIGNAL>_HEADERS winning key by key, and the
+ * headers given in code, named lower-cased in `replaced`, over both.
  */
-export function otlpHeadersFromEnv(env: AdapterEnv | undefined, signal: OtlpSignal): Record<string, string> {
+export function otlpHeadersFromEnv(
+  env: AdapterEnv | undefined,
+  signal: OtlpSignal,
+  replaced: readonly string[] = [],
+): Record<string, string> {
   const general = 'OTEL_EXPORTER_OTLP_HEADERS';
   const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
+  const own = parseOtlpHeaders(specific, envValue(env, specific), replaced);
   return {
-    ...parseOtlpHeaders(general, envValue(env, general)),
-    ...parseOtlpHeaders(specific, envValue(env, specific)),
+    ...parseOtlpHeaders(general, envValue(env, general), [...replaced, ...Object.keys(own)]),
+    ...own,
   };
 }
 
@@ -134,7 +140,11 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
  * parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', 'api-key=abc%3D,x-tenant=a');
  * // { 'api-key': 'abc=', 'x-tenant': 'a' }
  */
-export function parseOtlpHeaders(variable: string, raw: string | undefined): Record<string, string> {
+export function parseOtlpHeaders(
+  variable: string,
+  raw: string | undefined,
+  replaced: readonly string[] = [],
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (raw === undefined) return out;
   const entries = raw.split(',');
@@ -154,7 +164,9 @@ export function parseOtlpHeaders(variable: string, raw: string | undefined): Rec
           'use name1=value1,name2=value2 with percent-encoded values',
       );
     }
-    if (leftUnset(name, value)) {
+    // One a header given in code or per signal replaces is never sent: a template's left empty for
+    // every service beside one's own fails nothing.
+    if (leftUnset(name, value) && !replaced.includes(name.toLowerCase())) {
       throw new SightlineConfigError(
         ErrorCodes.CONFIG_INVALID_ENV,
         variable,

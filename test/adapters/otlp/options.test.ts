@@ -268,6 +268,28 @@ describe('otlp() headers', () => {
       ).not.toThrow();
   });
 
+  it('keeps a header a variable left empty when a header of that name given in code or per signal replaces it, as none of it is sent', () => {
+    // A platform's template sets OTEL_EXPORTER_OTLP_HEADERS for every service; this one gives its own.
+    const env = { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=,x-tenant=shop' };
+    expect(() =>
+      otlp({ url: 'https://otlp.example.com', headers: { Authorization: 'Bearer abc' }, env }),
+    ).not.toThrow();
+    const perSignal = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'api-key=abc',
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'api-key=abc',
+      OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'api-key=abc',
+    };
+    expect(() => otlp({ env: perSignal })).not.toThrow();
+    // Sent for one signal, it still fails, naming the variable.
+    const { OTEL_EXPORTER_OTLP_LOGS_HEADERS: _, ...logsLeft } = perSignal;
+    expect(configError(() => otlp({ env: logsLeft })).option).toBe('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(configError(() => otlp({ url: 'https://otlp.example.com', env })).option).toBe(
+      'OTEL_EXPORTER_OTLP_HEADERS',
+    );
+  });
+
   it("refuses headers given as the variables' text, naming its type only", () => {
     const error = configError(() => otlp({ headers: `authorization=${SECRET}` as never, env: {} }));
     expect(error.code).toBe('SL_ERR_CONFIG_INVALID_TYPE');
