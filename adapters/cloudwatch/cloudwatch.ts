@@ -37,6 +37,7 @@ export function cloudwatch(options: CloudWatchOptions = {}): SightlineAdapter {
   return {
     name: 'cloudwatch',
     setup(ctx) {
+      if (resolved.tracesUnset !== undefined) throw resolved.tracesUnset;
       const s = settingsFor(resolved, ctx);
       const channels: ExportChannel<unknown>[] = [];
       let parts: AdapterParts;

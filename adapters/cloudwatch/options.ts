@@ -96,6 +96,8 @@ export interface ResolvedCloudWatchOptions {
   readonly endpoints: { readonly metrics?: URL; readonly logs?: URL; readonly traces: URL };
   /** Sent with spans to a collector the standard variables name: their `_HEADERS` (auth). Never logged. */
   readonly tracesHeaders: Readonly<Record<string, string>>;
+  /** A header of those a variable left unset made, thrown at setup: for the environment using it only. */
+  readonly tracesUnset: SightlineConfigError | undefined;
   /** For a collector the standard variables name: the `_CERTIFICATE`, `_CLIENT_CERTIFICATE` and `_CLIENT_KEY` files. */
   readonly tracesTls: TlsFiles;
   /** `channel`, with the `_TIMEOUT` and `_COMPRESSION` the variables give a collector they name where it sets none. */
@@ -352,7 +354,10 @@ function resolveDimensions(value: unknown): [string, string][] {
   return out;
 }
 
-type TracesTarget = Pick<ResolvedCloudWatchOptions, 'tracesHeaders' | 'tracesTls' | 'tracesChannel'> & {
+type TracesTarget = Pick<
+  ResolvedCloudWatchOptions,
+  'tracesHeaders' | 'tracesTls' | 'tracesChannel' | 'tracesUnset'
+> & {
   url: URL;
 };
 
@@ -366,7 +371,12 @@ function tracesTarget(
   env: Readonly<Record<string, string | undefined>>,
   channel: ChannelOptions,
 ): TracesTarget {
-  const withoutVariables = { tracesHeaders: {}, tracesTls: {}, tracesChannel: channel };
+  const withoutVariables = {
+    tracesHeaders: {},
+    tracesTls: {},
+    tracesChannel: channel,
+    tracesUnset: undefined,
+  };
   if (value !== undefined)
     return {
       url: resolveEndpoint('cloudwatch.endpoints.traces', value, { credentials: false }),
@@ -375,11 +385,13 @@ function tracesTarget(
   const fromEnv = otlpEndpointFromEnv(env, 'traces');
   if (fromEnv === undefined) return { url: new URL(DEFAULT_TRACES_URL), ...withoutVariables };
   checkNotGrpc(env);
-  const headers = otlpHeadersFromEnv(env, 'traces');
+  const unset: SightlineConfigError[] = [];
+  const headers = otlpHeadersFromEnv(env, 'traces', [], unset);
   const credentials = Object.keys(headers).length > 0;
   return {
     url: resolveEndpoint(fromEnv.option, fromEnv.url, { credentials }),
     tracesHeaders: headers,
+    tracesUnset: unset[0],
     tracesTls: otlpTlsFilesFromEnv(env, 'traces'),
     tracesChannel: {
       ...channel,
@@ -408,7 +420,10 @@ function resolveEndpoints(
   value: CloudWatchOptions['endpoints'],
   env: Readonly<Record<string, string | undefined>>,
   channel: ChannelOptions,
-): Pick<ResolvedCloudWatchOptions, 'endpoints' | 'tracesHeaders' | 'tracesTls' | 'tracesChannel'> {
+): Pick<
+  ResolvedCloudWatchOptions,
+  'endpoints' | 'tracesHeaders' | 'tracesTls' | 'tracesChannel' | 'tracesUnset'
+> {
   if (value === undefined) {
     const { url, ...traces } = tracesTarget(undefined, env, channel);
     return { endpoints: { traces: url }, ...traces };

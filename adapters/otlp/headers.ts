@@ -3,9 +3,11 @@ import { HEADER_NAME, leftUnset } from '../../src/export/index.js';
 
 /**
  * Checks headers given in code: token names, single-line string values. Never echoes a value, nor
- * headers given as text (the variables' `name=value` form), which holds the values.
+ * headers given as text (the variables' `name=value` form), which holds the values. One a variable
+ * left unset made (`Bearer ${process.env.OTLP_TOKEN}`) goes to `unset`, for the adapter to fail in
+ * an environment that uses it only: on a development machine, the production token is not set.
  */
-export function validateHeaders(option: string, headers: unknown): void {
+export function validateHeaders(option: string, headers: unknown, unset: SightlineConfigError[]): void {
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_TYPE,
@@ -23,11 +25,13 @@ export function validateHeaders(option: string, headers: unknown): void {
       );
     }
     if (leftUnset(name, value)) {
-      throw new SightlineConfigError(
-        ErrorCodes.CONFIG_INVALID_VALUE,
-        `${option}.${name}`,
-        `otlp(): header ${JSON.stringify(name.slice(0, 64))} holds no credential (${describeValue(value, true)}), ` +
-          'as a variable left unset or empty makes it; set that variable or remove the header',
+      unset.push(
+        new SightlineConfigError(
+          ErrorCodes.CONFIG_INVALID_VALUE,
+          `${option}.${name}`,
+          `otlp(): header ${JSON.stringify(name.slice(0, 64))} holds no credential (${describeValue(value, true)}), ` +
+            'as a variable left unset or empty makes it; set that variable or remove the header',
+        ),
       );
     }
   }

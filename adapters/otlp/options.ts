@@ -88,6 +88,11 @@ export interface ResolvedOtlpOptions {
   readonly limits: Readonly<Partial<Record<OtlpSignalName, Partial<ChannelLimits>>>>;
   readonly metricIntervalMs: number | undefined;
   readonly channel: ChannelOptions;
+  /**
+   * A header that a variable left unset made, thrown at setup: init() fails in an environment whose
+   * exporters include the adapter only, as for a missing API key.
+   */
+  readonly unset: SightlineConfigError | undefined;
 }
 
 const SIGNALS: readonly OtlpSignalName[] = ['traces', 'metrics', 'logs'];
@@ -164,9 +169,10 @@ function headersOf(
   options: OtlpOptions,
   env: OtlpOptions['env'],
   signal: OtlpSignalName,
+  unset: SightlineConfigError[],
 ): Record<string, string> {
   const given = lowerKeys(options.headers ?? {});
-  return { ...otlpHeadersFromEnv(env, signal, Object.keys(given)), ...given };
+  return { ...otlpHeadersFromEnv(env, signal, Object.keys(given), unset), ...given };
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -175,7 +181,7 @@ function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, st
   return out;
 }
 
-function checkShape(options: OtlpOptions): void {
+function checkShape(options: OtlpOptions, unset: SightlineConfigError[]): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     fail(
       'options',
@@ -240,7 +246,7 @@ function checkShape(options: OtlpOptions): void {
       );
     for (const key of Object.keys(options.endpoints)) oneOf(`endpoints.${key}`, key, SIGNALS);
   }
-  if (options.headers !== undefined) validateHeaders('headers', options.headers);
+  if (options.headers !== undefined) validateHeaders('headers', options.headers, unset);
 }
 
 /**
@@ -253,13 +259,14 @@ function checkShape(options: OtlpOptions): void {
  * // 'http://127.0.0.1:4318/v1/traces'
  */
 export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptions {
-  checkShape(options);
+  const unset: SightlineConfigError[] = [];
+  checkShape(options, unset);
   const env = options.env ?? process.env;
   const signals = options.signals ?? SIGNALS;
   const targets: Partial<Record<OtlpSignalName, SignalTarget>> = {};
   for (const signal of SIGNALS) {
     if (!signals.includes(signal)) continue;
-    const headers = headersOf(options, env, signal);
+    const headers = headersOf(options, env, signal, unset);
     const { option, url } = endpointOf(options, env, signal);
     const resolved = resolveEndpoint(option, url, { credentials: Object.keys(headers).length > 0 });
     targets[signal] = {
@@ -279,5 +286,6 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     limits: options.limits ?? {},
     metricIntervalMs: options.metricIntervalMs,
     channel: adapterChannel('channel', options.channel),
+    unset: unset[0],
   };
 }

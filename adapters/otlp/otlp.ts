@@ -28,6 +28,7 @@ export function otlp(options: OtlpOptions = {}): SightlineAdapter {
   return {
     name,
     setup(ctx) {
+      if (resolved.unset !== undefined) throw resolved.unset;
       const config = (signal: OtlpSignalName, target: SignalTarget): OtlpChannelConfig => ({
         adapter: name,
         url: target.url,

@@ -117,12 +117,13 @@ export function otlpHeadersFromEnv(
   env: AdapterEnv | undefined,
   signal: OtlpSignal,
   replaced: readonly string[] = [],
+  unset?: SightlineConfigError[],
 ): Record<string, string> {
   const general = 'OTEL_EXPORTER_OTLP_HEADERS';
   const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_HEADERS`;
-  const own = parseOtlpHeaders(specific, envValue(env, specific), replaced);
+  const own = parseOtlpHeaders(specific, envValue(env, specific), replaced, unset);
   return {
-    ...parseOtlpHeaders(general, envValue(env, general), [...replaced, ...Object.keys(own)]),
+    ...parseOtlpHeaders(general, envValue(env, general), [...replaced, ...Object.keys(own)], unset),
     ...own,
   };
 }
@@ -134,7 +135,8 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
  * Parses `OTEL_EXPORTER_OTLP_HEADERS`-style text (`k=v,k2=v2`, W3C baggage syntax, keys and values
  * percent-decoded, blanks around them ignored, a value in quotes refused) into lower-cased header
  * names. Errors name the variable and the entry's position, never its text: these values are
- * credentials.
+ * credentials. A header a variable left unset made ({@link leftUnset}) goes to `unset` when given,
+ * for the adapter to fail in an environment that uses it only, as for a missing API key.
  *
  * @example
  * parseOtlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', 'api-key=abc%3D,x-tenant=a');
@@ -144,6 +146,7 @@ export function parseOtlpHeaders(
   variable: string,
   raw: string | undefined,
   replaced: readonly string[] = [],
+  unset?: SightlineConfigError[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
   if (raw === undefined) return out;
@@ -167,12 +170,14 @@ export function parseOtlpHeaders(
     // One a header given in code or per signal replaces is never sent: a template's left empty for
     // every service beside one's own fails nothing.
     if (leftUnset(name, value) && !replaced.includes(name.toLowerCase())) {
-      throw new SightlineConfigError(
+      const error = new SightlineConfigError(
         ErrorCodes.CONFIG_INVALID_ENV,
         variable,
         `entry ${i + 1} of ${variable} (header ${JSON.stringify(name.slice(0, 64))}) holds no credential, ` +
           'as a variable left unset or empty makes it; set that variable or remove the entry',
       );
+      if (unset === undefined) throw error;
+      unset.push(error);
     }
     out[name.toLowerCase()] = value;
   }

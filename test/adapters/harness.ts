@@ -94,3 +94,17 @@ export function configError(fn: () => unknown): SightlineConfigError {
   }
   throw new Error('expected a SightlineConfigError');
 }
+
+/**
+ * The error init() throws in production for the adapter `make` gives, after checking that
+ * development, whose exporters do not include it, starts: what the environment lacks (a token, a
+ * key) fails only where the adapter is used.
+ */
+export async function failsInProductionOnly(make: () => SightlineAdapter): Promise<SightlineConfigError> {
+  const initIn = (environment: string) =>
+    init({ environment, exporters: { production: [make()] }, logStream: { write() {} }, anomaly: false });
+  const obs = initIn('development');
+  expect(obs.environment).toBe('development');
+  await obs.shutdown({ timeoutMs: 2000 });
+  return configError(() => initIn('production'));
+}

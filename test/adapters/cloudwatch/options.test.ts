@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sdkErrorStatus } from '../../../adapters/cloudwatch/aws-sdk.js';
 import {
   BatchSpanError,
@@ -9,6 +9,8 @@ import {
 } from '../../../adapters/cloudwatch/encode-logs.js';
 import { cloudwatch, type CloudWatchOptions } from '../../../adapters/cloudwatch/index.js';
 import { resolveCloudWatchOptions } from '../../../adapters/cloudwatch/options.js';
+import { getSightline } from '../../../src/index.js';
+import { failsInProductionOnly } from '../harness.js';
 
 describe('cloudwatch() options', () => {
   it.each<[string, CloudWatchOptions, string, string]>([
@@ -205,5 +207,21 @@ describe('SDK errors as statuses', () => {
     [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined],
   ])('maps %j to %s', (error, status) => {
     expect(sdkErrorStatus(error)).toBe(status);
+  });
+});
+
+describe('cloudwatch() traces headers the environment leaves without a credential', () => {
+  afterEach(async () => {
+    await getSightline()?.shutdown({ timeoutMs: 2000 });
+  });
+
+  it('fail init() only in an environment whose exporters include the adapter, as otlp() does, instead of at cloudwatch()', async () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example.com:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20',
+    };
+    const error = await failsInProductionOnly(() => cloudwatch({ traces: true, env }));
+    expect(error.code).toBe('SL_ERR_CONFIG_INVALID_ENV');
+    expect(error.option).toBe('OTEL_EXPORTER_OTLP_HEADERS');
   });
 });
