@@ -27,6 +27,15 @@ describe("the README's install lines", () => {
     expect(installs.some((line) => line.split(/\s+/).includes(pkg.name))).toBe(true);
   });
 
+  it("give each peer dependency the range package.json gives it, which npm checks the app's against", () => {
+    const install = readme.slice(readme.indexOf('\n## Install'), readme.indexOf('\n## Quick start'));
+    const quoted = (text: string) => `\`${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\``;
+    const misstated = Object.entries(pkg.peerDependencies)
+      .filter(([peer, range]) => !new RegExp(`${quoted(peer)}[^;.]*?${quoted(range)}`).test(install))
+      .map(([peer, range]) => `${peer} ${range}`);
+    expect(misstated).toEqual([]);
+  });
+
   it('name every peer dependency there, for the user to add the ones the service uses', () => {
     const unnamed = Object.keys(pkg.peerDependencies).filter((peer) => !beforeQuickStart.includes(peer));
     expect(unnamed).toEqual([]);
