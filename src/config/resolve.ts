@@ -346,13 +346,11 @@ function environmentWarning(
   environment: string,
   sources: readonly [string, string | undefined][],
   configured: readonly string[],
+  runs: string,
 ): string | undefined {
   if (configured.includes(environment)) return undefined;
   const named = configured.filter((name) => name !== 'default');
-  const runs = configured.includes('default')
-    ? 'takes what `default` sets'
-    : 'runs with the console and the defaults';
-  const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile and ${runs}`;
+  const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile of its own: it ${runs}`;
   // The option and SIGHTLINE_ENV choose it for sightline, as this warning tells to: no source ranked
   // lower second-guesses them. NODE_ENV is Node's build mode, production in every deployed build (a
   // preview, a load test): it tells a configured name was meant only when the name is near it.
@@ -575,7 +573,14 @@ export function resolveConfig(
     sdkDisabled,
     signalsOff: otelSignalsOff(env),
     propagators: otelPropagators(env),
-    environmentWarning: environmentWarning(environmentSource, environment, environmentSources, configured),
+    environmentWarning: environmentWarning(
+      environmentSource,
+      environment,
+      environmentSources,
+      configured,
+      // What it runs with, as a list of exporters given for every environment or `default` may set.
+      `runs with ${[...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
+    ),
   });
 }
 

@@ -289,6 +289,33 @@ describe('an environment with no configuration beside one that has', () => {
     },
   );
 
+  it('tells what the environment runs with, its exporters given for every environment, instead of the console it does not run with', async () => {
+    // Prepare: one list of exporters for every environment, a profile for production's sampling.
+    vi.stubEnv('DD_ENV', 'prod');
+    vi.stubEnv('NODE_ENV', '');
+    server = await IntakeServer.start({ apiKey: KEY });
+    let obs: ReturnType<typeof init> | undefined;
+
+    // Act
+    const warnings = warningsOf(() => {
+      obs = init({
+        service: 'checkout',
+        exporters: [datadog(loopbackOptions(server as IntakeServer))],
+        profiles: { production: { sampling: 0.2 } },
+        logStream: { write() {} },
+        anomaly: false,
+      });
+    });
+    obs?.metrics.counter('orders.placed').add(1);
+    await obs?.forceFlush({ timeoutMs: 2000 });
+
+    // Assess: Datadog is sent to, production's profile is not taken, and the warning says so.
+    expect(userSeries(server).map((s) => s.metric)).toEqual(['orders.placed']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).not.toMatch(/console/);
+    expect(warnings[0]?.message).toMatch(/DD_ENV gives the environment "prod".*datadog.*"production" has/);
+  });
+
   it('DD_ENV=prd above deployment.environment=production in OTEL_RESOURCE_ATTRIBUTES still warns, naming both', () => {
     vi.stubEnv('DD_ENV', 'prd');
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=production');
