@@ -21,10 +21,20 @@ export class W3CBaggageReader extends W3CBaggagePropagator {
   override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
     const header = getter.get(carrier, 'baggage');
     const value = Array.isArray(header) ? header.join(',') : header;
-    if (value === undefined || !value.includes('%') || decodes(value))
-      return super.extract(ctx, carrier, getter);
-    return super.extract(ctx, { baggage: value.replace(ENCODED_RUN, asUtf8) }, defaultTextMapGetter);
+    if (value === undefined) return super.extract(ctx, carrier, getter);
+    const readable = readableBaggage(value);
+    if (readable === value) return super.extract(ctx, carrier, getter);
+    return super.extract(ctx, { baggage: readable }, defaultTextMapGetter);
   }
+}
+
+/**
+ * A baggage header as W3C Baggage asks it be read: its percent-encoded octets that are not UTF-8
+ * in U+FFFD (encoded), the header itself where it holds none.
+ */
+export function readableBaggage(value: string): string {
+  if (!value.includes('%') || decodes(value)) return value;
+  return value.replace(ENCODED_RUN, asUtf8);
 }
 
 function decodes(text: string): boolean {

@@ -11,6 +11,7 @@ import {
 import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 import { recordException } from '../../traces/record-exception.js';
+import { readableBaggage } from '../../traces/w3c-propagators.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
 import { isReadableTraceparent } from '../shared/propagator.js';
 import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
@@ -171,10 +172,12 @@ export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
  * The entries of the context's `baggage` whose names the caller's `baggage` does not use, or
  * undefined when none is left. The caller's entry is the one meant for the call: sent after it, the
  * context's of the same name would be read in its place, as W3C receivers (OpenTelemetry's,
- * dd-trace's) keep the last of a name.
+ * dd-trace's) keep the last of a name. The caller's names are read as those receivers read them,
+ * octets that are not UTF-8 as U+FFFD: OpenTelemetry's parse drops such an entry (escape()'s
+ * `tenant=Gl%F6bex`), and the context's `tenant` after it would be read in its place.
  */
 export function baggageBeside(callers: string, contexts: string): string | undefined {
-  const named = parseKeyPairsIntoRecord(callers);
+  const named = parseKeyPairsIntoRecord(readableBaggage(callers));
   const kept = contexts.split(',').filter((entry) => {
     const name = Object.keys(parseKeyPairsIntoRecord(entry))[0];
     return name === undefined || !Object.hasOwn(named, name);
