@@ -6,12 +6,25 @@ import vm from 'node:vm';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
 import { Agent, type Dispatcher, interceptors, RetryAgent, request as undiciRequest } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 import { close, eventually, listen } from './helpers/http-client.js';
 import { durationPoint, exceptionOf, waitForSpans } from './helpers/telemetry.js';
+
+// Counts the traceparents sightline has OpenTelemetry's parser read, which it leaves as it is.
+const parsedTraceparents = vi.hoisted(() => ({ count: 0 }));
+vi.mock('@opentelemetry/core', async (importOriginal) => {
+  const core = await importOriginal<typeof import('@opentelemetry/core')>();
+  return {
+    ...core,
+    parseTraceParent: (value: string) => {
+      parsedTraceparents.count++;
+      return core.parseTraceParent(value);
+    },
+  };
+});
 
 const memory = memoryExporter();
 const obs = init({
@@ -548,6 +561,23 @@ describe.each([
     );
   },
 );
+
+describe('node:http calls made without a traceparent', () => {
+  it('do not have the traceparent sightline set on them parsed again as they get a connection', async () => {
+    parsedTraceparents.count = 0;
+    await obs.trace('parent', async () => {
+      for (let i = 0; i < 5; i++) await httpGet(`${base}/items`);
+    });
+    expect(received.map((headers) => headers.traceparent)).toEqual([
+      expect.stringMatching(/^00-/),
+      expect.stringMatching(/^00-/),
+      expect.stringMatching(/^00-/),
+      expect.stringMatching(/^00-/),
+      expect.stringMatching(/^00-/),
+    ]);
+    expect(parsedTraceparents.count).toBe(0);
+  });
+});
 
 describe('node:http calls whose body the caller never reads', () => {
   /** Sends a request and resolves with its status, never reading the response. */

@@ -146,7 +146,10 @@ export function onHttpRequestCreated(obs: Sightline, message: unknown): void {
       let head = request.headersSent ? unsentHead(request) : undefined;
       if (request.headersSent && head === undefined) return;
       let now = fieldsOf(request, head);
-      if (replaceCopiedTraceparent(obs, request, call, callerSpanId, head, now.traceparent)) {
+      // One the request was made with is the span's own, the caller's having given way to it: only
+      // one set since is read.
+      const since = made === undefined || now.traceparent !== made.traceparent;
+      if (since && replaceCopiedTraceparent(obs, request, call, callerSpanId, head, now.traceparent)) {
         head = request.headersSent ? unsentHead(request) : undefined;
         now = fieldsOf(request, head);
       }
@@ -271,11 +274,12 @@ function propagate(
   traceparent: string | undefined,
 ): void {
   const propagator = propagatorOf(obs);
-  // An unreadable traceparent of the caller's gives way to the span's: setHeader replaces it, and
-  // a written head has it taken out.
+  // An unreadable traceparent of the caller's gives way to the span's, taken out even where the
+  // propagator writes none (dd-trace's datadog style alone), as undici's is.
   const replaced = replacesTraceparent(propagator, traceparent, callerTrace);
   if (!request.headersSent) {
     if (!callerTrace) request.removeHeader('tracestate');
+    if (replaced) request.removeHeader('traceparent');
     propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
     return;
   }
