@@ -11,6 +11,7 @@ import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/
 const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
 /** Not fatal: octets that are not UTF-8 read as U+FFFD. */
 const utf8 = new TextDecoder('utf-8');
+const REPLACEMENT = '\uFFFD';
 
 /**
  * OpenTelemetry's W3C baggage propagator, but that a value whose percent-encoded octets are not
@@ -30,7 +31,7 @@ export class W3CBaggageReader extends W3CBaggagePropagator {
 
 /**
  * A baggage header as W3C Baggage asks it be read: its percent-encoded octets that are not UTF-8
- * in U+FFFD (encoded), the header itself where it holds none.
+ * in U+FFFD, the header itself where it holds none.
  */
 export function readableBaggage(value: string): string {
   if (!value.includes('%') || decodes(value)) return value;
@@ -46,12 +47,17 @@ function decodes(text: string): boolean {
   }
 }
 
-/** A run of encoded octets that is not UTF-8 as it reads in UTF-8, encoded again; one that is, as it is. */
+/**
+ * A run of encoded octets that is not UTF-8 as it reads in UTF-8, encoded again but for U+FFFD,
+ * left as it is; one that is, as it is. Encoded, U+FFFD takes nine characters where the octet it
+ * stands for took three, and an entry within the limits as sent (4096 bytes, 8192 for the header)
+ * was dropped past them.
+ */
 function asUtf8(run: string): string {
   if (decodes(run)) return run;
   const octets = new Uint8Array(run.length / 3);
   for (let i = 0; i < octets.length; i++) octets[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
-  return encodeURIComponent(utf8.decode(octets));
+  return utf8.decode(octets).split(REPLACEMENT).map(encodeURIComponent).join(REPLACEMENT);
 }
 
 /**

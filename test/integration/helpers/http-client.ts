@@ -350,9 +350,11 @@ export const OVERSIZE_HEADERS = `GET /oversize HTTP/1.1\r\nHost: 127.0.0.1\r\nX-
 /**
  * Baggage values whose percent-encoded octets are not UTF-8, as a client that encodes in Latin-1
  * (ü as %FC) or cuts a value short sends them, and as W3C Baggage asks them read: U+FFFD in their
- * place.
+ * place. The last is within the 4096 bytes of an entry as sent, but not with each octet encoded
+ * again as U+FFFD's three.
  */
 export const NOT_UTF8_BAGGAGE = [
   ['Br%FCck', 'Br\uFFFDck'],
   ['price%20%E2%82', 'price \uFFFD'],
+  ['Gr%F6%DFe'.repeat(400), 'Gr\uFFFD\uFFFDe'.repeat(400)],
 ] as const;
