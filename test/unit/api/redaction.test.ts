@@ -465,6 +465,24 @@ describe('redaction, on by default', () => {
     expect(obs.drops().truncated_attribute).toBe(5);
   });
 
+  it('hides what a cut keeps of a URL whose @ it lost in obs.trace options too, counted once', () => {
+    const { obs, memory } = startCaptured({ maxAttributeLength: 32 });
+    // Cut 17 characters into the password, before the @ that shows it is one.
+    const dsn = `postgres://app:${SECRET}@db/orders`;
+    obs.trace(
+      'op',
+      { attributes: { 'db.connection_string': dsn, 'peer.urls': [`https://ghp_${SECRET}@github.com/x`] } },
+      () => undefined,
+    );
+    const [span] = memory.spans();
+    expect(JSON.stringify(span?.attributes)).not.toContain('sentinel');
+    expect(span?.attributes).toEqual({
+      'db.connection_string': 'postgres://[Redacted]',
+      'peer.urls': ['https://[Redacted]'],
+    });
+    expect(obs.drops().truncated_attribute).toBe(2);
+  });
+
   it('keeps a value whose cut URL authority is hidden within maxAttributeLength', () => {
     // New Relic refuses OTLP values over 4,095 characters, the limit its docs set the SDK to.
     const { obs, memory } = startCaptured({ maxAttributeLength: 32 });
