@@ -309,9 +309,9 @@ export class SightlineInstance implements Sightline {
 
   /**
    * The options with their attributes as metrics take them: OpenTelemetry's SDK leaves out an
-   * attribute of no attribute type (an object, a BigInt, a Date) saying nothing, and all the
-   * options, kind and links too, when one cannot be read; each such attribute is dropped alone and
-   * counted. Attributes that are all fine are passed on as they are. Long strings are left whole:
+   * attribute of no attribute type (an object, a BigInt, a Date, an array of mixed types) saying
+   * nothing, and all the options, kind and links too, when one cannot be read; each such attribute
+   * is dropped alone and counted. Attributes that are all fine are passed on as they are. Long strings are left whole:
    * the span processor cuts them as it does every span's, after hiding a URL's credentials, where a
    * cut before that would leave the start of a password whose `@` it lost.
    */
@@ -319,7 +319,7 @@ export class SightlineInstance implements Sightline {
     try {
       const attributes = options.attributes;
       if (attributes === undefined) return options;
-      const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, this.dropCounter);
+      const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, this.dropCounter, true);
       return clean === attributes ? options : { ...options, attributes: clean };
     } catch {
       // Options that cannot be read at all: the span starts without them.

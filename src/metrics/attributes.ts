@@ -2,30 +2,37 @@ import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { cutText } from '../internal/cut-text.js';
 import type { DropCounter } from '../internal/drops.js';
 
-function validArrayValue(v: unknown[]): boolean {
+/** An array of strings, numbers and booleans, and, with `oneType`, of only one of them, nulls aside. */
+function validArrayValue(v: unknown[], oneType: boolean): boolean {
+  let first: string | undefined;
   for (const item of v) {
+    if (item === null || item === undefined) continue;
     const t = typeof item;
-    if (item !== null && item !== undefined && t !== 'string' && t !== 'number' && t !== 'boolean')
-      return false;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+    if (!oneType) continue;
+    if (first === undefined) first = t;
+    else if (t !== first) return false;
   }
   return true;
 }
 
 /** A valid array whose strings are all within `maxLength`, as spans' arrays are cut to it too. */
-function fittingArrayValue(v: unknown[], maxLength: number): boolean {
-  if (!validArrayValue(v)) return false;
+function fittingArrayValue(v: unknown[], maxLength: number, oneType: boolean): boolean {
+  if (!validArrayValue(v, oneType)) return false;
   for (const item of v) if (typeof item === 'string' && item.length > maxLength) return false;
   return true;
 }
 
 /**
  * Returns attributes safe to hand to the SDK. The common case (all primitive, short strings)
- * returns the caller's object untouched, so the hot path allocates nothing.
+ * returns the caller's object untouched, so the hot path allocates nothing. `oneType` holds arrays
+ * to one type of value, as a span's SDK does, which leaves out one of mixed types saying nothing.
  */
 export function cleanAttributes(
   attributes: Attributes | undefined,
   maxLength: number,
   drops: DropCounter,
+  oneType = false,
 ): Attributes | undefined {
   if (attributes === undefined || attributes === null) return undefined;
   if (typeof attributes !== 'object') {
@@ -43,7 +50,7 @@ export function cleanAttributes(
       } else if (
         t !== 'number' &&
         t !== 'boolean' &&
-        !(Array.isArray(v) && fittingArrayValue(v, maxLength))
+        !(Array.isArray(v) && fittingArrayValue(v, maxLength, oneType))
       ) {
         clean = false;
       }
@@ -54,19 +61,19 @@ export function cleanAttributes(
     clean = false;
   }
   if (clean) return attributes;
-  return repair(attributes, maxLength, drops);
+  return repair(attributes, maxLength, drops, oneType);
 }
 
 /**
  * The value as an attribute: itself when it fits, its strings cut to `maxLength` when they do not,
  * undefined when it is no attribute value. Reading it may throw (a revoked proxy as an array).
  */
-function fitted(v: unknown, maxLength: number): AttributeValue | undefined {
+function fitted(v: unknown, maxLength: number, oneType: boolean): AttributeValue | undefined {
   const t = typeof v;
   if (t === 'string') return cutText(v as string, maxLength);
   if (t === 'number' || t === 'boolean') return v as AttributeValue;
-  if (!Array.isArray(v) || !validArrayValue(v)) return undefined;
-  if (fittingArrayValue(v, maxLength)) return v as AttributeValue;
+  if (!Array.isArray(v) || !validArrayValue(v, oneType)) return undefined;
+  if (fittingArrayValue(v, maxLength, oneType)) return v as AttributeValue;
   return v.map((item) => (typeof item === 'string' ? cutText(item, maxLength) : item)) as AttributeValue;
 }
 
@@ -74,7 +81,12 @@ function fitted(v: unknown, maxLength: number): AttributeValue | undefined {
  * Each attribute that can be read and is an attribute value, cut to `maxLength`; undefined when
  * the set's own keys cannot be listed (a revoked proxy, an `ownKeys` trap that throws).
  */
-function repair(attributes: Attributes, maxLength: number, drops: DropCounter): Attributes | undefined {
+function repair(
+  attributes: Attributes,
+  maxLength: number,
+  drops: DropCounter,
+  oneType: boolean,
+): Attributes | undefined {
   let keys: string[];
   try {
     keys = Object.keys(attributes);
@@ -93,7 +105,7 @@ function repair(attributes: Attributes, maxLength: number, drops: DropCounter): 
         // Unset, as `region: process.env.REGION` may be: OpenTelemetry's Attributes type allows it,
         // and spans leave it out too. It is no input lost.
         if (v === undefined) continue;
-        value = fitted(v, maxLength);
+        value = fitted(v, maxLength, oneType);
       } catch {
         // A getter that throws, or a value that cannot be looked at: that attribute is dropped.
       }

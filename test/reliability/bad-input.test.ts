@@ -206,6 +206,17 @@ describe('no input makes the API throw or pollute a prototype', () => {
     expect((obs.drops().invalid_attribute ?? 0) - before).toBe(4);
   });
 
+  // Each element of a span's array attribute is of one type, as OpenTelemetry has them: the SDK
+  // leaves out an array of mixed types, saying nothing. A metric's keeps it.
+  it('span options: an array of mixed types is dropped alone and counted, one of one type kept', () => {
+    const before = obs.drops().invalid_attribute ?? 0;
+    const attributes = { mixed: ['a', 1], tags: ['a', null, 'b'], ids: [1, 2], flags: [true] };
+    obs.trace('span-options.arrays', { attributes: attributes as never }, () => undefined);
+    const span = memory.spans().find((s) => s.name === 'span-options.arrays');
+    expect(span?.attributes).toEqual({ tags: ['a', null, 'b'], ids: [1, 2], flags: [true] });
+    expect((obs.drops().invalid_attribute ?? 0) - before).toBe(1);
+  });
+
   it('flush, stats and shutdown options: any value resolves', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, async (opts) => {
