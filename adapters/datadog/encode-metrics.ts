@@ -50,10 +50,11 @@ export interface SeriesEncoderOptions {
    */
   readonly hostname?: string | undefined;
   /**
-   * Where the series go (the intake's URL and the account's key): an encoder made later for the
-   * same place and tags, by an `init()` after a `shutdown()`, adds up its counts with what the last
-   * one sent in the same second, as one encoder does across its collections. Without it, an
-   * encoder knows only what it sent.
+   * Where the series go (the intake's URL and the account, never its key as it is, since this is
+   * kept where any code in the process can read it): an encoder made later for the same place and
+   * tags, by an `init()` after a `shutdown()`, adds up its counts with what the last one sent in the
+   * same second, as one encoder does across its collections. Without it, an encoder knows only
+   * what it sent.
    */
   readonly intake?: string | undefined;
 }
@@ -407,15 +408,20 @@ interface Sent {
  * What was sent to each place under each set of tags, kept past the instance that sent it: the
  * next instance may send in the same second, where Datadog would keep its points over the last
  * one's. Each holds about one collection's series; places are few (one per configuration used).
+ * On a global symbol, as the running instance is: the next one may be started by the package's
+ * other copy (the CommonJS build beside the ESM one, a test runner's fresh module registry).
  */
-const sentByIntake = new Map<string, Sent>();
+const SENT = Symbol.for('sightline.datadog.sentSeries.v1');
 
 function sentTo(key: string): Sent {
-  let sent = sentByIntake.get(key);
+  const holder = globalThis as unknown as Record<symbol, Map<string, Sent> | undefined>;
+  holder[SENT] ??= new Map();
+  const byIntake = holder[SENT];
+  let sent = byIntake.get(key);
   if (sent === undefined) {
-    if (sentByIntake.size >= 16) sentByIntake.clear();
+    if (byIntake.size >= 16) byIntake.clear();
     sent = newSent();
-    sentByIntake.set(key, sent);
+    byIntake.set(key, sent);
   }
   return sent;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
-import { KEY, start, userSeries } from './helpers.js';
+import { KEY, loopbackOptions, start, userSeries } from './helpers.js';
 import { IntakeServer, type KeptPoint } from './intake-server.js';
 
 let server: IntakeServer | undefined;
@@ -167,5 +167,38 @@ describe('datadog metrics: an instance started again in the second the last one 
     expect(total(kept, 'job.latency.count')).toBe(2);
     expect(last(kept, 'job.latency.max')).toBe(800);
     expect(last(kept, 'job.latency.min')).toBe(20);
+  });
+
+  // Another copy of the package (the ESM and CommonJS builds, a test runner's fresh module
+  // registry, two versions) shares the running instance, as one copy does: so does the next one.
+  it('keeps what both counted when the next instance comes from another copy of the package', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    holdClockInOneSecond();
+    const first = start(server).obs;
+    first.metrics.counter('orders.placed').add(5);
+    await first.shutdown();
+
+    vi.resetModules();
+    const copy = await import('../../../src/index.js');
+    const { datadog } = await import('../../../adapters/datadog/index.js');
+    const second = copy.init({
+      service: 'checkout',
+      environment: 'prod',
+      version: '1.4.2',
+      exporters: [datadog(loopbackOptions(server))],
+      logStream: { write: () => true },
+      anomaly: false,
+      outbound: false,
+      metricInterval: 3_600_000,
+    });
+    second.metrics.counter('orders.placed').add(3);
+    await second.shutdown();
+
+    expect(total(keptInOneSecond(server), 'orders.placed')).toBe(8);
+    // Kept where any code can read it: the account is told by a digest of its key.
+    const kept = (globalThis as Record<symbol, Map<string, unknown>>)[
+      Symbol.for('sightline.datadog.sentSeries.v1')
+    ];
+    expect([...(kept?.keys() ?? [])].join()).not.toContain(KEY);
   });
 });
