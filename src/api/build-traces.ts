@@ -42,12 +42,7 @@ export function buildTracerProvider(
   const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [
-    new SanitizingSpanProcessor(
-      createKeyMatcher(config.redact),
-      config.maxAttributeLength,
-      () => drops.add('truncated_attribute'),
-      () => drops.add('invalid_link'),
-    ),
+    new SanitizingSpanProcessor(createKeyMatcher(config.redact), config.maxAttributeLength, drops),
   ];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
 

@@ -9,6 +9,8 @@ export type InputDropReason =
   | 'invalid_link'
   | 'truncated_attribute'
   | 'attribute_count_limit'
+  | 'event_count_limit'
+  | 'link_count_limit'
   | 'after_shutdown'
   | 'callback_error'
   | 'callback_timeout'
@@ -33,7 +35,11 @@ const EXPLAIN: Record<InputDropReason, string> = {
   truncated_attribute:
     "an attribute string longer than maxAttributeLength, or than the backend takes, was truncated: a Datadog tag or metric name past 200 characters, a New Relic metric or attribute name past 254 or metric attribute value past 4,096, a CloudWatch metric name past 255 (1,024 in EMF), dimension name past 250 or value past 1,024 (each then ending in a digest of the whole, so the series it told apart stay apart), or a New Relic log line's message or value past 128 KB or anomaly event's value past 4,096, or a Datadog log entry cut to fit 1 MB",
   attribute_count_limit:
-    "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), 255 per log line or event, or CloudWatch's 30 dimensions",
+    "an attribute past the backend's limit was left out: New Relic's 100 per metric point (shared ones included; a digest of those left out keeps its series apart), 255 per log line or event, or CloudWatch's 30 dimensions; or one past a span's attribute count limits (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and the per event and per link ones, 128 by default)",
+  event_count_limit:
+    'a span event past OTEL_SPAN_EVENT_COUNT_LIMIT (128 by default) was left out of its span; the span keeps the latest',
+  link_count_limit:
+    'a span link past OTEL_SPAN_LINK_COUNT_LIMIT (128 by default) was left out of its span; the span keeps the latest',
   after_shutdown: 'a recording after shutdown() was dropped',
   callback_error:
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',

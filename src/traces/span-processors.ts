@@ -1,5 +1,6 @@
 import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { DropCounter } from '../internal/drops.js';
 import { cutHidingAuthority, redactUrlField, redactUrlsIn } from '../logs/url-query.js';
 import { repairSpanFields } from './span-repairs.js';
 
@@ -41,17 +42,19 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * obs.drops() and in the span's `droppedLinksCount`: the SDK keeps it as given, and no exporter can
  * write it, so it would cost the whole span, or the whole request a collector refuses over an id of
  * the wrong length. Names, kinds, status codes and times no exporter can write are repaired
- * ({@link repairSpanFields}).
+ * ({@link repairSpanFields}). The attributes, events and links the SDK's count limits left out are
+ * counted too: the span's own dropped counts reach no backend but an OTLP one.
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
     private readonly isSensitive: (key: string) => boolean,
     private readonly maxLength: number,
-    private readonly onTruncated: () => void,
-    private readonly onInvalidLink: () => void,
+    private readonly drops: Pick<DropCounter, 'add'>,
   ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
+    // Read before invalid links add theirs to droppedLinksCount, counted apart.
+    this.countLimited(span);
     if (span.links.length > 0) this.dropInvalidLinks(span);
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
@@ -81,7 +84,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
       }
       if (valid) continue;
       links.splice(i, 1);
-      this.onInvalidLink();
+      this.drops.add('invalid_link');
     }
     // Counted where OTLP's dropped_links_count reads it, as the SDK counts links past its limit; the
     // SDK's span has only a getter there, which an own value stands in front of.
@@ -92,6 +95,15 @@ export class SanitizingSpanProcessor implements SpanProcessor {
         enumerable: true,
         configurable: true,
       });
+  }
+
+  private countLimited(span: ReadableSpan): void {
+    let attributes = span.droppedAttributesCount;
+    for (const event of span.events) attributes += event.droppedAttributesCount ?? 0;
+    for (const link of span.links) attributes += link.droppedAttributesCount ?? 0;
+    if (attributes > 0) this.drops.add('attribute_count_limit', attributes);
+    if (span.droppedEventsCount > 0) this.drops.add('event_count_limit', span.droppedEventsCount);
+    if (span.droppedLinksCount > 0) this.drops.add('link_count_limit', span.droppedLinksCount);
   }
 
   private sanitize(attributes: Record<string, unknown>): void {
@@ -130,6 +142,6 @@ export class SanitizingSpanProcessor implements SpanProcessor {
 
   private cut(attributes: Record<string, unknown>, key: string, value: unknown): void {
     attributes[key] = value;
-    this.onTruncated();
+    this.drops.add('truncated_attribute');
   }
 }

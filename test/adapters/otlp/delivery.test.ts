@@ -372,6 +372,44 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('counts the attributes, events and links the SDK count limits leave out of a span in obs.drops()', async () => {
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', '2');
+    vi.stubEnv('OTEL_SPAN_EVENT_COUNT_LIMIT', '1');
+    vi.stubEnv('OTEL_SPAN_LINK_COUNT_LIMIT', '2');
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT', '1');
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT', '1');
+    try {
+      const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+      const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+      // The SDK keeps the latest events and links.
+      const links = [
+        { context: { ...producer, spanId: 'c'.repeat(16) } },
+        { context: producer, attributes: { a: 1, b: 2, c: 3 } },
+        { context: undefined as never },
+      ];
+      obs.trace('wide', { links }, (span) => {
+        span.setAttributes({ a: 1, b: 2, c: 3, d: 4 });
+        for (let i = 0; i < 3; i++) span.addEvent('earlier');
+        span.addEvent('last', { a: 1, b: 2 });
+      });
+      await obs.forceFlush();
+      const spans = protobufSpans(collector);
+      expect(spans.map((s) => [s.events?.map((e) => e.name), s.links?.map((l) => l.spanId)])).toEqual([
+        [['last'], [producer.spanId]],
+      ]);
+      // Each also in the span's dropped counts, which only an OTLP trace UI shows; the link to no span
+      // context is counted as invalid_link alone.
+      expect(obs.drops()).toEqual({
+        attribute_count_limit: 2 + 1 + 2,
+        event_count_limit: 3,
+        link_count_limit: 1,
+        invalid_link: 1,
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('writes NaN and infinite attribute values as "NaN", "Infinity" and "-Infinity" in http/json', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     obs.trace('ratios', (span) => {
