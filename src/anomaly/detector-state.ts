@@ -36,7 +36,7 @@ export const LIK_MIN_LEARNED = 100;
 
 /**
  * The detector's own scalars read on every update (`F.lastTs` to `F.zeroRate`), and the others
- * (from `F.runRate`). Their slots are literals in `detector.ts`; the tests hold them to this layout.
+ * (from `F.runRate`). Their slots are literals in `detector-layout.ts`; the tests hold them to this layout.
  */
 export const OWN_HOT_FLOATS = 36;
 export const OWN_COLD_FLOATS = 27;

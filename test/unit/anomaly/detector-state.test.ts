@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { F, Layout } from '../../../src/anomaly/detector.js';
+import { F, Layout } from '../../../src/anomaly/detector-layout.js';
 import {
   COLD_AT,
   DAY_MS,
