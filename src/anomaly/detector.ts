@@ -1,8 +1,16 @@
 import { bitCount, bitWeights } from './bit-masks.js';
 import { F, K, Layout, Member, Transform } from './detector-layout.js';
+import { classifyEpisode } from './episode-kind.js';
+import {
+  meanSurprise,
+  outlastsRuns,
+  outlierRunsSurprise,
+  RECURRING_Z,
+  spikeRuns,
+} from './recurring-spikes.js';
 import * as layout from './detector-state.js';
 import { type ResolvedOptions, resolveOptions, sharedOptions } from './options.js';
-import { clip, ewAlpha, normalTailSurprise, normalTailZ, poissonTail } from './robust-stats.js';
+import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 import { forward, inverse } from './value-transform.js';
 
@@ -28,35 +36,6 @@ const VARIANCE_DOF = K.varianceSpan - 1;
 const WH_C = 2 / (9 * VARIANCE_DOF);
 const WH_CENTER = 1 - WH_C;
 const WH_SCALE = Math.sqrt(WH_C);
-/**
- * The |z| whose tail surprise is `K.recurringSurprise`: the size at which an outlier the
- * recurring-spike rule calls ordinary enters the variance test (about 2.33).
- */
-const RECURRING_Z = normalTailZ(K.recurringSurprise);
-
-/**
- * The recurring-spike record's runs in one direction after a point: faded by `keep`, plus one (and
- * `credit`) when an outlier that way starts a run. An outlier more than about twice as far out as
- * the largest the record holds is no repeat of the runs before it, which were lesser: they count no
- * more, or a route's p95 that was five of its widths off now and then made its first outage, at
- * hundreds, a spike it had shown again and again, and the same outage hours later ordinary.
- */
-function spikeRuns(
-  runs: number,
-  keep: number,
-  outlier: boolean,
-  starts: boolean,
-  credit: number,
-  size: number,
-  record: number,
-): number {
-  const next = runs * keep + (outlier && starts ? 1 + credit : 0);
-  // Twice as far out, within the held extremes' tolerance, is still a repeat: a minute with two
-  // errors after minutes with one.
-  const beyond = size * (K.heldShare - K.spatialTolerance) > record * keep;
-  return outlier && beyond ? Math.min(next, 1 + credit) : next;
-}
-
 /** The bits of `K.slowSpan` points (30: a small integer, stored inline on the detector). */
 const SLOW_BITS = 2 ** K.slowSpan - 1;
 const WINDOW_BITS = 2 ** Layout.zWindow - 1;
@@ -620,7 +599,7 @@ export class StreamingDetector implements Detector {
         ? s[F.spikeRuns]! - (this.lastOutlier > 0 ? 1 : 0)
         : s[F.spikeRunsDown]! - (this.lastOutlier < 0 ? 1 : 0);
     const recurs = outlier && !isOutage && runsBefore >= K.recurringRuns;
-    const outlasts = recurs && this.outlastsRuns(z > 0 ? 1 : -1, runsBefore);
+    const outlasts = recurs && outlastsRuns(s, this.outUp, this.outDown, z > 0 ? 1 : -1, runsBefore);
     const ordinary =
       recurs &&
       !outlasts &&
@@ -644,7 +623,15 @@ export class StreamingDetector implements Detector {
       if (ew > 0) {
         const ws = zw >= 0 ? 1 : -1;
         const outs = bitCount(this.outUp & WINDOW_BITS) - bitCount(this.outDown & WINDOW_BITS);
-        const sw = this.meanSurprise(((s[F.zSum]! - K.meanClip * outs) / filled / scaleW) * ws, ew, ws, n);
+        const sw = meanSurprise(
+          s,
+          this.outUp,
+          this.outDown,
+          ((s[F.zSum]! - K.meanClip * outs) / filled / scaleW) * ws,
+          ew,
+          ws,
+          n,
+        );
         if (sw > surprise) {
           surprise = sw;
           member = Member.window;
@@ -654,7 +641,10 @@ export class StreamingDetector implements Detector {
       if (es > 0 && !ordinary) {
         const ss0 = zs >= 0 ? 1 : -1;
         const outs = bitWeights(this.outUp, 1 - aSlow) - bitWeights(this.outDown, 1 - aSlow);
-        const ss = this.meanSurprise(
+        const ss = meanSurprise(
+          s,
+          this.outUp,
+          this.outDown,
           ((s[F.slowMean]! - aSlow * K.meanClip * outs) / scaleS) * ss0,
           es,
           ss0,
@@ -756,7 +746,7 @@ export class StreamingDetector implements Detector {
       const m = s[F.ewz]! - av * sum;
       sv = Math.max(
         spreadSurprise(s[F.ewz2]! - av * sq - m * m),
-        Math.min(sv, this.outlierRunsSurprise(0, n)),
+        Math.min(sv, outlierRunsSurprise(s, up, dn, 0, n)),
       );
     }
     if (sv > surprise) {
@@ -957,7 +947,20 @@ export class StreamingDetector implements Detector {
           this.episodeDrift = drift;
           this.bigUp = z >= K.recoverZ ? 1 : 0;
           this.bigDown = z <= -K.recoverZ ? 1 : 0;
-          this.episodeKind = this.classify(member, z, y, isOutage, spread);
+          this.episodeKind = classifyEpisode(
+            s,
+            p,
+            this.ringsAt + Layout.zRingAt,
+            this.zIdx,
+            this.model,
+            this.dayAt,
+            this.stride,
+            member,
+            z,
+            y,
+            isOutage,
+            spread,
+          );
           if (ed >= o.driftZ) this.driftArmed = false;
           this.cooldownLeft = o.cooldown;
           s[F.fastA] = y;
@@ -1139,70 +1142,6 @@ export class StreamingDetector implements Detector {
     s[F.prevB] = s[F.lvlB]!;
   }
 
-  /**
-   * The surprise of a multi-point mean at `e` (in its own sigmas) that holds outliers in direction
-   * `sign`: in full without them (`kept`), with them no more than their runs are unlikely.
-   */
-  private meanSurprise(kept: number, e: number, sign: number, n: number): number {
-    const without = kept > 0 ? normalTailSurprise(kept) : 0;
-    return Math.max(without, Math.min(normalTailSurprise(e), this.outlierRunsSurprise(sign, n)));
-  }
-
-  /**
-   * How unlikely the runs of outliers in direction `sign` (0: either) among the last `K.slowSpan`
-   * points are, as a tail surprise at the record's rate of runs: the least likely of the last two,
-   * three or more runs in the points since the first of them began (0 for one run of usual length,
-   * a burst the record knows). Infinite, which leaves the member as it was, when the points hold
-   * none or the series has not shown such runs again and again before them.
-   */
-  private outlierRunsSurprise(sign: number, n: number): number {
-    const mask = sign > 0 ? this.outUp : sign < 0 ? this.outDown : this.outUp | this.outDown;
-    if (mask === 0) return Number.POSITIVE_INFINITY;
-    const s = this.s;
-    // A run starts at an outlier whose point before it (the next bit up) was none.
-    const starts = mask & ~(mask >>> 1);
-    // The record holds these runs already: the rate is that of the runs before them, and outliers
-    // are the series' habit only once it had shown them again and again before.
-    const runsKnown = (sign >= 0 ? s[F.spikeRuns]! : 0) + (sign <= 0 ? s[F.spikeRunsDown]! : 0);
-    const known = runsKnown - bitCount(starts);
-    if (known < K.recurringRuns) return Number.POSITIVE_INFINITY;
-    // The record's runs per point, over as many points as it holds with its fading, and how long
-    // its runs last: a run that lasts a few times as long counts as that many.
-    const keep = s[F.spikeFade]!;
-    const rate = known / (keep < 1 ? (1 - keep ** n) / (1 - keep) : n);
-    const points = (sign >= 0 ? s[F.spikePoints]! : 0) + (sign <= 0 ? s[F.spikePointsDown]! : 0);
-    const usual = Math.max(points / runsKnown, 1);
-    let weight = 0;
-    let len = 0;
-    let most = 0;
-    for (let age = 0, m = mask; m !== 0; age++, m >>>= 1) {
-      if ((m & 1) === 0) continue;
-      len++;
-      if (((starts >>> age) & 1) === 0) continue;
-      weight += len >= K.longRun ? Math.max(1, len / usual) : 1;
-      len = 0;
-      if (weight >= 2) most = Math.max(most, -Math.log10(poissonTail(weight, (age + 1) * rate)));
-    }
-    return most;
-  }
-
-  /**
-   * Whether the run of outliers in direction `sign` the point ends, at least `K.longRun` points
-   * long, is one the `runs` runs before it would hardly have held: with their lengths spread as a
-   * geometric law of their mean, fewer than one in `10 ** recurringSurprise` of as many runs last as
-   * long. A queue whose bursts of two minutes, hundreds a week, now and then run into each other has
-   * runs of five or six; a series that dipped for a point or two twice a week has none that long.
-   */
-  private outlastsRuns(sign: number, runs: number): boolean {
-    const mask = sign > 0 ? this.outUp : this.outDown;
-    // Its length: the outliers in a row up to this point.
-    const own = 31 - Math.clz32((mask + 1) & ~mask);
-    if (own < K.longRun) return false;
-    const points = (sign > 0 ? this.s[F.spikePoints]! : this.s[F.spikePointsDown]!) - (own - 1);
-    const longer = 1 - 1 / Math.max(points / runs, 1);
-    return runs * longer ** (own - 1) < 10 ** -K.recurringSurprise;
-  }
-
   /** Whether daily slots `a` and `b` (-1: none) are within `K.stuckSlots` of each other. */
   private sameTimeOfDay(a: number, b: number): boolean {
     const apart = Math.abs(a - b);
@@ -1300,62 +1239,6 @@ export class StreamingDetector implements Detector {
     this.episodeKind = null;
     this.episodeDrift = false;
     this.calmRun = 0;
-  }
-
-  /**
-   * The kind at the first point of an episode is the one the engine reports, so it uses all the
-   * evidence already at hand: the member that fired, the recent residuals and the seasonal model.
-   */
-  private classify(member: number, z: number, y: number, outage: boolean, spread: number): AnomalyKind {
-    if (outage) return 'level_shift';
-    if (member === Member.flat) return 'flatline';
-    if (member === Member.variance) return 'variance';
-    // Large residuals of both signs in the short window: the noise widened (a burst), whichever
-    // member crossed first. Several large residuals of this sign, the last ones included: a step.
-    const s = this.s;
-    const p = this.p;
-    const zAt = this.ringsAt + Layout.zRingAt;
-    const len = Layout.zWindow;
-    let bigUp = 0;
-    let bigDown = 0;
-    for (let k = 0; k < len; k++) {
-      const v = p[zAt + k]!;
-      if (v >= K.recoverZ) bigUp++;
-      else if (v <= -K.recoverZ) bigDown++;
-    }
-    if ((bigUp >= 2 && bigDown >= 2) || (bigUp >= 1 && bigDown >= 1 && spread > K.varianceSpread)) {
-      return 'variance';
-    }
-    let run = 0;
-    for (let k = 1; k <= len; k++) {
-      const v = p[zAt + ((this.zIdx - k + len) % len)]! * (z >= 0 ? 1 : -1);
-      if (v < K.recoverZ) break;
-      run++;
-    }
-    if (this.model >= 1) {
-      // Normal for the series at some time of day, just not now: the pattern broke.
-      const [lo, hi] = DAY.range(this.p, this.dayAt, this.stride, s);
-      const spread = hi - lo;
-      if (spread > 0 && y >= s[F.lvlB]! + lo - 0.1 * spread && y <= s[F.lvlB]! + hi + 0.1 * spread) {
-        return 'seasonality_break';
-      }
-    }
-    // The deviation built up over the whole short window (a ramp) rather than in its last few
-    // points (a step or a spike): a drift.
-    const meanW = s[F.zSum]! / Layout.zWindow;
-    // The ring holds clipped z: compare like with like.
-    if (
-      meanW * z > 0 &&
-      Math.abs(meanW) >= 0.4 * Math.min(Math.abs(z), K.meanClip) &&
-      Math.abs(z) >= K.recoverZ
-    ) {
-      return 'drift';
-    }
-    if ((member === Member.slow || member === Member.drift) && Math.abs(z) < 3) return 'drift';
-    if (member === Member.slow || member === Member.window || member === Member.drift || run >= 3) {
-      return 'level_shift';
-    }
-    return z >= 0 ? 'spike' : 'dip';
   }
 
   /**
