@@ -1,6 +1,7 @@
 import { bitCount, bitWeights } from './bit-masks.js';
 import { F, K, Layout, Member, Transform } from './detector-layout.js';
 import { classifyEpisode } from './episode-kind.js';
+import { confirmLone, joinExtremes } from './seen-extremes.js';
 import {
   meanSurprise,
   outlastsRuns,
@@ -1174,44 +1175,6 @@ export class StreamingDetector implements Detector {
     return Math.abs(predA - forward(0, this.transform, 1)) <= K.huber * sigA;
   }
 
-  /**
-   * Takes `hi` and `lo` into the seen extremes, or, `far` or more beyond the level, into the lone
-   * ones.
-   */
-  private joinExtremes(hi: number, lo: number, lvl: number, far: number): void {
-    const s = this.s;
-    if (hi - lvl >= far) {
-      s[F.loneMax] = Math.max(s[F.loneMax]!, hi);
-      this.lone = true;
-    } else if (hi > s[F.maxSeen]!) s[F.maxSeen] = hi;
-    if (lvl - lo >= far) {
-      s[F.loneMin] = Math.min(s[F.loneMin]!, lo);
-      this.lone = true;
-    } else if (lo < s[F.minSeen]!) s[F.minSeen] = lo;
-  }
-
-  /**
-   * A point at least about half as far out as a lone extreme is a second of its order: the lone
-   * extreme joins the seen ones. Until then it fades as they do.
-   */
-  private confirmLone(y: number, lvl: number, fade: number): void {
-    const s = this.s;
-    const share = K.heldShare - K.spatialTolerance;
-    let hi = lvl + (s[F.loneMax]! - lvl) * fade;
-    let lo = lvl + (s[F.loneMin]! - lvl) * fade;
-    if (y - lvl >= share * (hi - lvl)) {
-      s[F.maxSeen] = Math.max(s[F.maxSeen]!, hi);
-      hi = Number.NEGATIVE_INFINITY;
-    }
-    if (lvl - y >= share * (lvl - lo)) {
-      s[F.minSeen] = Math.min(s[F.minSeen]!, lo);
-      lo = Number.POSITIVE_INFINITY;
-    }
-    s[F.loneMax] = hi;
-    s[F.loneMin] = lo;
-    this.lone = hi !== Number.NEGATIVE_INFINITY || lo !== Number.POSITIVE_INFINITY;
-  }
-
   /** Empties the short windows' means and variance of the residuals they hold. */
   private clearWindows(): void {
     const s = this.s;
@@ -1298,18 +1261,18 @@ export class StreamingDetector implements Detector {
       s[F.heldMax] = Math.max(y, s[F.heldMax]!);
       s[F.heldMin] = Math.min(y, s[F.heldMin]!);
     }
-    if (this.lone) this.confirmLone(y, lvl, fade);
+    if (this.lone) this.lone = confirmLone(s, y, lvl, fade);
     // Past the warm-up, an extreme this far beyond the seen range is kept apart as lone.
     const far = this.loneDistance(predA, sigA, sigma, n);
     if (this.heldLeft > 0 && --this.heldLeft === 0) {
-      this.joinExtremes(s[F.heldMax]!, s[F.heldMin]!, lvl, far);
-      this.joinExtremes(s[F.lesserMax]!, s[F.lesserMin]!, lvl, far);
+      if (joinExtremes(s, s[F.heldMax]!, s[F.heldMin]!, lvl, far)) this.lone = true;
+      if (joinExtremes(s, s[F.lesserMax]!, s[F.lesserMin]!, lvl, far)) this.lone = true;
       s[F.heldMax] = s[F.lesserMax] = Number.NEGATIVE_INFINITY;
       s[F.heldMin] = s[F.lesserMin] = Number.POSITIVE_INFINITY;
     }
     s[F.maxSeen] = lvl + (s[F.maxSeen]! - lvl) * fade;
     s[F.minSeen] = lvl + (s[F.minSeen]! - lvl) * fade;
-    if (!inEp) this.joinExtremes(y, y, lvl, far);
+    if (!inEp && joinExtremes(s, y, y, lvl, far)) this.lone = true;
     s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
     s[F.lastY] = y;
     if (this.outage) return;
