@@ -14,6 +14,7 @@ import { type ResolvedOptions, resolveOptions, sharedOptions } from './options.j
 import { clip, ewAlpha, normalTailSurprise } from './robust-stats.js';
 import type { AnomalyKind, AnomalyResult, Detector, DetectorOptions } from './types.js';
 import { forward, inverse } from './value-transform.js';
+import { spreadSurprise } from './variance-test.js';
 
 // The slots, tuning numbers and tags `update()` reads on every point are enum members in
 // `detector-layout.ts`, which the bundler inlines as literals into the built package. The shared
@@ -27,29 +28,9 @@ const RECENT_VAR = ewAlpha(Layout.zWindow) / (2 - ewAlpha(Layout.zWindow));
 const RECENT_SD = Math.sqrt(RECENT_VAR);
 const SLOW_ALPHA = ewAlpha(K.slowSpan);
 const DRIFT_ALPHA = ewAlpha(K.driftSpan);
-/**
- * Variance test: the surprise that a sum of `VARIANCE_DOF` squared standard normals reaches the
- * observed sum, via the Wilson–Hilferty cube-root approximation to the chi-square tail. Its
- * constants depend on the degrees of freedom only, and computed here the test needs no call,
- * which would box its arguments and result on every point.
- */
-const VARIANCE_DOF = K.varianceSpan - 1;
-const WH_C = 2 / (9 * VARIANCE_DOF);
-const WH_CENTER = 1 - WH_C;
-const WH_SCALE = Math.sqrt(WH_C);
 /** The bits of `K.slowSpan` points (30: a small integer, stored inline on the detector). */
 const SLOW_BITS = 2 ** K.slowSpan - 1;
 const WINDOW_BITS = 2 ** Layout.zWindow - 1;
-
-/**
- * The variance test's surprise for a spread (mean square less squared mean) of z: that a sum of
- * `VARIANCE_DOF` squared standard normals reaches it (0 for a spread of 1 or less).
- */
-function spreadSurprise(spread: number): number {
-  if (spread <= 1) return 0;
-  const zv = (Math.cbrt((K.varianceSpan * spread) / VARIANCE_DOF) - WH_CENTER) / WH_SCALE;
-  return zv > 0 ? normalTailSurprise(zv) : 0;
-}
 
 /** Whether a value is the one before it again, but for rounding. */
 function repeats(y: number, before: number): boolean {
