@@ -87,48 +87,46 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     return true;
   };
 
-  // The kind and unit each name was first created with. Names are case-insensitive in OpenTelemetry,
-  // and the SDK exports an instrument created again as another kind or unit beside the first, under
-  // the same name: backends mix the two or refuse one (Elastic, a field both a number and an object).
-  const identities = new Map<string, { kind: InstrumentKind; unit: string; warned: boolean }>();
-  const checkIdentity = (kind: InstrumentKind, name: string, options: InstrumentOptions | undefined) => {
-    const key = String(name).toLowerCase();
-    const unit = typeof options?.unit === 'string' ? options.unit : '';
-    const first = identities.get(key);
-    if (first === undefined) identities.set(key, { kind, unit, warned: false });
-    else if ((first.kind !== kind || first.unit !== unit) && !first.warned) {
-      first.warned = true;
-      const message =
-        `metrics: ${describeValue(name)} was created as ${describeInstrument(kind, unit)} after ` +
-        `${describeInstrument(first.kind, first.unit)} of that name; both are exported under the one ` +
-        'name, which backends mix or refuse: give each its own name';
-      try {
-        process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
-      } catch {
-        // A patched emitWarning that throws costs the warning, not the instrument.
-      }
-    }
-  };
-
-  const safely = <T>(
+  // The kind and unit each name was first created with, and a histogram's buckets. Names are
+  // case-insensitive in OpenTelemetry, and the SDK exports an instrument created again as another
+  // kind or unit beside the first, under the same name: backends mix the two or refuse one (Elastic,
+  // a field both a number and an object). One created again as the same histogram with buckets of
+  // its own records into the first's boundaries, without a word.
+  const identities = new Map<
+    string,
+    { kind: InstrumentKind; unit: string; buckets: readonly number[] | undefined; warned: boolean }
+  >();
+  const checkIdentity = (
     kind: InstrumentKind,
     name: string,
     options: InstrumentOptions | undefined,
-    make: () => T,
-  ): T => {
-    // The SDK takes a name of any type, which an exporter then fails on with the whole collection
-    // (Datadog's series) or writes where a collector wants a string (OTLP/JSON, for the request).
-    if (typeof name !== 'string') {
-      drops.add('instrument_error');
-      return noopInstrument as unknown as T;
+    buckets: readonly number[] | undefined,
+  ) => {
+    const key = String(name).toLowerCase();
+    const unit = typeof options?.unit === 'string' ? options.unit : '';
+    const first = identities.get(key);
+    if (first === undefined) {
+      identities.set(key, { kind, unit, buckets, warned: false });
+      return;
     }
+    if (first.warned) return;
+    let message: string | undefined;
+    if (first.kind !== kind || first.unit !== unit)
+      message =
+        `metrics: ${describeValue(name)} was created as ${describeInstrument(kind, unit)} after ` +
+        `${describeInstrument(first.kind, first.unit)} of that name; both are exported under the one ` +
+        'name, which backends mix or refuse: give each its own name';
+    else if (buckets !== undefined && !sameNumbers(buckets, first.buckets))
+      message =
+        `metrics: ${describeValue(name)} was created as a histogram with ${describeBuckets(buckets)} ` +
+        `after one of that name with ${describeBuckets(first.buckets)}, which it records into: ` +
+        'give it the same buckets, or a name of its own';
+    if (message === undefined) return;
+    first.warned = true;
     try {
-      checkIdentity(kind, name, options);
-      if (options?.detect === true) state.detected.add(name);
-      return make();
+      process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
     } catch {
-      drops.add('instrument_error');
-      return noopInstrument as unknown as T;
+      // A patched emitWarning that throws costs the warning, not the instrument.
     }
   };
 
@@ -137,6 +135,30 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     if (buckets === undefined || increasingNumbers(buckets)) return buckets;
     drops.add('invalid_buckets');
     return undefined;
+  };
+
+  const safely = <T>(
+    kind: InstrumentKind,
+    name: string,
+    options: InstrumentOptions | undefined,
+    make: (buckets: number[] | undefined) => T,
+  ): T => {
+    // The SDK takes a name of any type, which an exporter then fails on with the whole collection
+    // (Datadog's series) or writes where a collector wants a string (OTLP/JSON, for the request).
+    if (typeof name !== 'string') {
+      drops.add('instrument_error');
+      return noopInstrument as unknown as T;
+    }
+    try {
+      const buckets =
+        kind === 'histogram' ? checkedBuckets((options as HistogramOptions | undefined)?.buckets) : undefined;
+      checkIdentity(kind, name, options, buckets);
+      if (options?.detect === true) state.detected.add(name);
+      return make(buckets);
+    } catch {
+      drops.add('instrument_error');
+      return noopInstrument as unknown as T;
+    }
   };
 
   // Spreading reads every property: a getter that throws costs the attributes, not the caller.
@@ -186,8 +208,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     histogram(name, options?: HistogramOptions): Histogram {
-      return safely('histogram', name, options, () => {
-        const buckets = checkedBuckets(options?.buckets);
+      return safely('histogram', name, options, (buckets) => {
         const [inner, watched] = pair(
           name,
           options,
@@ -255,4 +276,13 @@ function describeInstrument(kind: InstrumentKind, unit: string): string {
     observableGauge: 'an observable gauge',
   }[kind];
   return `${words} (${unit === '' ? 'no unit' : `unit ${describeValue(unit)}`})`;
+}
+
+/** `buckets [10, 100]`, or `default buckets`. */
+function describeBuckets(buckets: readonly number[] | undefined): string {
+  return buckets === undefined ? 'default buckets' : `buckets [${buckets.join(', ')}]`;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
 }

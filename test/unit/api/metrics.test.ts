@@ -441,4 +441,38 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
         .reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
     expect([sum('counter'), sum('histogram')]).toEqual([3, 2]);
   });
+  it('warns once, at the call, of a histogram created again with other buckets, which are not used', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { obs } = startCaptured();
+    let atTheCall: unknown[][];
+    let all: unknown[][];
+    try {
+      obs.metrics.histogram('latency', { unit: 'ms', buckets: [10, 100] }).record(5);
+      // Asked for again as it was, or with no buckets of its own: the one histogram, nothing to tell.
+      obs.metrics.histogram('latency', { unit: 'ms', buckets: [10, 100] }).record(6);
+      obs.metrics.histogram('latency', { unit: 'ms' }).record(7);
+      obs.metrics.histogram('plain', { unit: 'ms' }).record(7);
+      expect(warn).not.toHaveBeenCalled();
+      // Another module's boundaries: the SDK keeps the first's and records into them.
+      obs.metrics.histogram('Latency', { unit: 'ms', buckets: [1, 2, 3] }).record(2);
+      obs.metrics.histogram('plain', { unit: 'ms', buckets: [5] }).record(7);
+      atTheCall = [...warn.mock.calls];
+      obs.metrics.histogram('latency', { unit: 'ms', buckets: [1000] }).record(2);
+    } finally {
+      all = [...warn.mock.calls];
+      warn.mockRestore();
+    }
+    expect(atTheCall).toEqual([
+      [
+        expect.stringMatching(/"Latency" .*buckets \[1, 2, 3\].* buckets \[10, 100\]/),
+        expect.objectContaining({ code: 'SLWRN002', type: 'SightlineWarning' }),
+      ],
+      [
+        expect.stringMatching(/"plain" .*buckets \[5\].* default buckets/),
+        expect.objectContaining({ code: 'SLWRN002', type: 'SightlineWarning' }),
+      ],
+    ]);
+    expect(all).toHaveLength(2);
+    await obs.shutdown();
+  });
 });
