@@ -11,7 +11,7 @@ import {
   type OnLeftOut,
   seriesDimensions,
 } from './dimensions.js';
-import { bucketMidpoints } from './histogram.js';
+import { bucketValues } from './histogram.js';
 import { metricName } from './metric-name.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
@@ -48,8 +48,8 @@ export interface MetricDataSettings {
 
 /**
  * Turns one collection's points into PutMetricData datums: sums and gauges as `Value`, histograms as
- * `Values`/`Counts` (each non-empty bucket's midpoint with its count, so SampleCount is exact and
- * percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
+ * `Values`/`Counts` (see `bucketValues`: SampleCount, Minimum, Maximum and Sum are the recorded
+ * ones, percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
  * rejects (NaN, infinite or beyond ±2^360), and points without a name, are reported through
  * `onInvalid`; a name past 255 characters is cut (see `metricName`) and counted with the cut
  * dimensions, once per point sent.
@@ -98,7 +98,7 @@ export function toMetricData(
       continue;
     }
     if (p.histogram.count === 0) continue;
-    const buckets = bucketMidpoints(p.histogram);
+    const buckets = bucketValues(p.histogram);
     if (!buckets.every((b) => isAccepted(b.value))) {
       invalid++;
       continue;

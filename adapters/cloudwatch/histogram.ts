@@ -8,49 +8,104 @@ export interface BucketValue {
   readonly count: number;
 }
 
+/** A non-empty bucket: its edges, clamped to the min and max, and the value its observations get. */
+interface Bucket {
+  readonly lower: number;
+  readonly upper: number;
+  count: number;
+  value: number;
+}
+
 /**
- * Each non-empty bucket as its midpoint and count. Bucket edges are clamped to the observed min and
- * max, so the open first and last buckets get finite midpoints and a bucket holding one value (or
- * many equal values) yields that value exactly.
+ * Values standing for a histogram's observations, with how many each stands for, in increasing
+ * order: CloudWatch computes a metric's statistics from them alone. The recorded min and max are
+ * sent as such (once each), and the other observations of each non-empty bucket as one value inside
+ * the bucket (its edges clamped to the min and max, so the open first and last buckets are finite),
+ * its midpoint moved toward an edge, all buckets by the same share of their room, until the values
+ * add up to the recorded sum: Minimum, Maximum, Sum and Average are the recorded ones, percentiles
+ * follow the buckets. Without a min and max (no SDK leaves them out of a histogram of this kind)
+ * the open buckets end at their boundary.
  *
  * @example
- * bucketMidpoints({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } });
- * // [{ value: 7.5, count: 1 }, { value: 12.5, count: 2 }]
+ * bucketValues({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } });
+ * // [{ value: 5, count: 1 }, { value: 10, count: 1 }, { value: 15, count: 1 }]
  */
-export function bucketMidpoints(h: Histogram): BucketValue[] {
+export function bucketValues(h: Histogram): BucketValue[] {
   const { boundaries, counts } = h.buckets;
-  const out: BucketValue[] = [];
   const last = boundaries.length;
+  const buckets: Bucket[] = [];
   for (let i = 0; i < counts.length; i++) {
     const count = counts[i] ?? 0;
     if (!(count > 0)) continue;
     let lower = i === 0 ? (h.min ?? boundaries[0]) : boundaries[i - 1];
     let upper = i === last ? (h.max ?? boundaries[last - 1]) : boundaries[i];
     if (lower === undefined || upper === undefined) {
-      // No boundaries at all: a single bucket, described by the mean.
-      out.push({ value: h.sum / h.count, count });
-      continue;
+      // No boundaries at all: a single bucket, whose values average the sum.
+      lower = h.min ?? h.sum / h.count;
+      upper = h.max ?? h.sum / h.count;
     }
     if (h.min !== undefined && h.min > lower) lower = h.min;
     if (h.max !== undefined && h.max < upper) upper = h.max;
     if (lower > upper) lower = upper;
-    out.push({ value: (lower + upper) / 2, count });
+    buckets.push({ lower, upper, count, value: (lower + upper) / 2 });
   }
+  const first = buckets[0];
+  const final = buckets[buckets.length - 1];
+  if (first === undefined || final === undefined) return [];
+  let fixed = 0;
+  const minOut = h.min !== undefined && first.count > 0 ? h.min : undefined;
+  if (minOut !== undefined) {
+    first.count--;
+    fixed += minOut;
+  }
+  const maxOut = h.max !== undefined && final.count > 0 ? h.max : undefined;
+  if (maxOut !== undefined) {
+    final.count--;
+    fixed += maxOut;
+  }
+  fitSum(buckets, h.sum - fixed);
+  const out: BucketValue[] = [];
+  const push = (value: number, count: number) => {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && previous.value === value)
+      out[out.length - 1] = { value, count: previous.count + count };
+    else out.push({ value, count });
+  };
+  if (minOut !== undefined) push(minOut, 1);
+  for (const b of buckets) if (b.count > 0) push(b.value, b.count);
+  if (maxOut !== undefined) push(maxOut, 1);
   return out;
 }
 
 /**
- * A histogram as EMF sample values: each bucket's midpoint repeated once per observation. Above
+ * Moves each bucket's value from its midpoint toward its upper (or lower) edge by one share of its
+ * room, the share that makes the values add up to `sum`; recorded values in those buckets make such
+ * a share exist, up to rounding, and a sum that is no finite number leaves the midpoints.
+ */
+function fitSum(buckets: Bucket[], sum: number): void {
+  let total = 0;
+  for (const b of buckets) total += b.value * b.count;
+  const gap = sum - total;
+  if (!Number.isFinite(gap) || gap === 0) return;
+  let room = 0;
+  for (const b of buckets) room += b.count * (gap > 0 ? b.upper - b.value : b.value - b.lower);
+  if (!(room > 0)) return;
+  const share = Math.min(1, Math.abs(gap) / room);
+  for (const b of buckets) b.value += share * (gap > 0 ? b.upper - b.value : b.lower - b.value);
+}
+
+/**
+ * A histogram as EMF sample values: each of {@link bucketValues} repeated once per observation. Above
  * `maxValues` observations the repeats are scaled down in proportion (each non-empty bucket keeps at
  * least one), so percentiles keep their shape while the document count stays bounded; CloudWatch's
  * SampleCount and Sum then describe the sample, not the traffic.
  *
  * @example
  * histogramSamples({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } }, 100);
- * // [7.5, 12.5, 12.5]
+ * // [5, 10, 15]
  */
 export function histogramSamples(h: Histogram, maxValues: number): number[] {
-  const buckets = bucketMidpoints(h);
+  const buckets = bucketValues(h);
   let total = 0;
   for (const b of buckets) total += b.count;
   const scale = total > maxValues ? maxValues / total : 1;

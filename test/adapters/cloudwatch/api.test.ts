@@ -258,6 +258,21 @@ describe('api mode against a loopback CloudWatch', () => {
 });
 
 describe('api mode limits', () => {
+  it("sends a histogram's min, max and sum as recorded among its Values, so its statistics are right", async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    const latency = obs.metrics.histogram('checkout.duration', { unit: 'ms' });
+    for (const v of [3, 70, 74, 600]) latency.record(v);
+    await obs.forceFlush();
+    const data = userMetricData(intake).filter((d) => d.MetricName === 'checkout.duration');
+    const values = data.flatMap((d) => d.Values as number[]);
+    const counts = data.flatMap((d) => d.Counts as number[]);
+    const sum = values.reduce((a, v, i) => a + v * counts[i]!, 0);
+    const sampleCount = counts.reduce((a, b) => a + b, 0);
+    expect([sampleCount, Math.min(...values), Math.max(...values)]).toEqual([4, 3, 600]);
+    expect(sum).toBeCloseTo(747, 9);
+  });
+
   it('sends at most 1,000 metrics per PutMetricData request', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });

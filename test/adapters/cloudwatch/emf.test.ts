@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmfEncoder, type EmfSettings, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
-import { bucketMidpoints, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
+import { bucketValues, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
 import type { MetricPoint, SignalStats } from '../../../src/export/index.js';
@@ -41,6 +41,19 @@ describe('emf mode, end to end', () => {
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(docs, null, 2)}\n`);
     const golden = JSON.parse(readFileSync(GOLDEN, 'utf8'));
     expect(docs).toEqual(golden);
+  });
+
+  it("sends a histogram's min, max and sum as recorded, so CloudWatch's Minimum, Maximum, Sum and Average are right", async () => {
+    const { obs, written, documents } = startEmf();
+    // Default buckets: 3 in (0, 5], 70 and 74 in (50, 75], 600 in (500, 750].
+    const latency = obs.metrics.histogram('checkout.duration', { unit: 'ms' });
+    for (const v of [3, 70, 74, 600]) latency.record(v);
+    await obs.forceFlush();
+    for (const line of written) expect(emfViolations(line)).toEqual([]);
+    const values = documents().flatMap((d) => d['checkout.duration'] ?? []) as number[];
+    const sum = values.reduce((a, b) => a + b, 0);
+    expect([values.length, Math.min(...values), Math.max(...values)]).toEqual([4, 3, 600]);
+    expect(sum).toBeCloseTo(747, 9);
   });
 
   it('reports counters as deltas between collections', async () => {
@@ -488,30 +501,63 @@ describe('EMF encoding', () => {
 });
 
 describe('histograms', () => {
-  const h = (counts: number[], boundaries: number[], min?: number, max?: number) => ({
+  const h = (counts: number[], boundaries: number[], sum: number, min?: number, max?: number) => ({
     count: counts.reduce((a, b) => a + b, 0),
-    sum: 0,
+    sum,
     ...(min !== undefined ? { min } : {}),
     ...(max !== undefined ? { max } : {}),
     buckets: { boundaries, counts },
   });
+  const total = (values: readonly { value: number; count: number }[]) =>
+    values.reduce((a, v) => a + v.value * v.count, 0);
 
-  it('stands each non-empty bucket for its midpoint, clamped to the observed min and max', () => {
-    expect(bucketMidpoints(h([1, 2, 0, 1], [10, 50, 100], 4, 250))).toEqual([
-      { value: 7, count: 1 },
-      { value: 30, count: 2 },
-      { value: 175, count: 1 },
-    ]);
+  it('sends the min and max as recorded, and a value inside each bucket, adding up to the sum', () => {
+    // 4, 6, 20, 30, 40 and 250: the others' values inside their buckets, moved down from the middle.
+    const values = bucketValues(h([2, 3, 0, 1], [10, 50, 100], 350, 4, 250));
+    expect(values.map((v) => v.count)).toEqual([1, 1, 3, 1]);
+    expect(values[0]!.value).toBe(4);
+    expect(values[1]!.value).toBeGreaterThan(4);
+    expect(values[1]!.value).toBeLessThanOrEqual(10);
+    expect(values[2]!.value).toBeGreaterThan(10);
+    expect(values[2]!.value).toBeLessThanOrEqual(50);
+    expect(values[3]!.value).toBe(250);
+    expect(total(values)).toBeCloseTo(350, 9);
     // One value, or equal values, come out exactly.
-    expect(bucketMidpoints(h([0, 3, 0], [10, 50], 20, 20))).toEqual([{ value: 20, count: 3 }]);
+    expect(bucketValues(h([0, 3, 0], [10, 50], 60, 20, 20))).toEqual([{ value: 20, count: 3 }]);
+    expect(bucketValues(h([0, 1, 0], [10, 50], 20, 20, 20))).toEqual([{ value: 20, count: 1 }]);
   });
 
-  it('repeats midpoints once per observation and scales down above the cap, keeping every bucket', () => {
-    expect(histogramSamples(h([1, 2], [10], 5, 15), 100)).toEqual([7.5, 12.5, 12.5]);
-    const sampled = histogramSamples(h([1, 900, 99], [10, 20], 0, 30), 100);
-    expect(sampled.filter((v) => v === 5)).toHaveLength(1);
-    expect(sampled.filter((v) => v === 15)).toHaveLength(90);
-    expect(sampled.filter((v) => v === 25)).toHaveLength(10);
+  it('keeps every value inside its bucket and the min, max and sum as recorded, whatever is recorded', () => {
+    const boundaries = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 200; round++) {
+      const recorded = Array.from({ length: 1 + Math.floor(random() * 40) }, () => random() ** 3 * 12_000);
+      const counts = new Array<number>(boundaries.length + 1).fill(0);
+      for (const v of recorded) {
+        const i = boundaries.findIndex((b) => v <= b);
+        counts[i === -1 ? boundaries.length : i]!++;
+      }
+      const sum = recorded.reduce((a, b) => a + b, 0);
+      const values = bucketValues(h(counts, boundaries, sum, Math.min(...recorded), Math.max(...recorded)));
+      expect(values.reduce((a, v) => a + v.count, 0)).toBe(recorded.length);
+      expect(values[0]!.value).toBe(Math.min(...recorded));
+      expect(values.at(-1)!.value).toBe(Math.max(...recorded));
+      expect(Math.abs(total(values) - sum)).toBeLessThan(1e-9 * sum);
+      for (const [i, v] of values.entries()) if (i > 0) expect(v.value).toBeGreaterThan(values[i - 1]!.value);
+    }
+  });
+
+  it('repeats values once per observation and scales down above the cap, keeping every bucket, the min and the max', () => {
+    expect(histogramSamples(h([1, 2], [10], 30, 5, 15), 100)).toEqual([5, 10, 15]);
+    const sampled = histogramSamples(h([1, 900, 99], [10, 20], 15_000, 0, 30), 100);
+    expect(sampled.filter((v) => v === 0)).toHaveLength(1);
+    expect(sampled.filter((v) => v > 10 && v <= 20)).toHaveLength(90);
+    expect(sampled.filter((v) => v > 20 && v < 30)).toHaveLength(10);
+    expect(sampled.filter((v) => v === 30)).toHaveLength(1);
   });
 });
 
