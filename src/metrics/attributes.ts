@@ -120,3 +120,10 @@ function repair(
   }
   return out;
 }
+
+/** The series a set of attributes makes, as the SDK tells them apart: by name and value, in any order. */
+export function seriesKey(attributes: Attributes | undefined): string {
+  if (attributes === undefined) return '';
+  const keys = Object.keys(attributes).sort();
+  return keys.length === 0 ? '' : JSON.stringify(keys.map((key) => [key, attributes[key]]));
+}

@@ -12,7 +12,7 @@ import type {
 import { describeValue } from '../diag/errors.js';
 import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
-import { cleanAttributes } from './attributes.js';
+import { cleanAttributes, seriesKey } from './attributes.js';
 import type { CallbackWaits } from './callback-waits.js';
 import { histogramTimer } from './histogram-timer.js';
 
@@ -123,11 +123,42 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         'give it the same buckets, or a name of its own';
     if (message === undefined) return;
     first.warned = true;
-    try {
-      process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
-    } catch {
-      // A patched emitWarning that throws costs the warning, not the instrument.
+    warnOfName(message);
+  };
+
+  // Observable gauges created more than once under a name and unit (one per queue, or one in each
+  // of two modules) share one metric, whose series keep the value of the callback that observed
+  // them last: two callbacks observing the same attributes lose one's value without a word. Only a
+  // gauge with more than one callback pays for telling it, at collection, once per observation.
+  const gaugeCallbacks = new Map<
+    string,
+    { callbacks: number; seen: Map<string, number>[]; warned: boolean }
+  >();
+  const noteObserved = (
+    shared: { seen: Map<string, number>[]; warned: boolean },
+    meterIndex: number,
+    callbackIndex: number,
+    name: string,
+    attributes: Attributes | undefined,
+  ) => {
+    let seen = shared.seen[meterIndex];
+    if (seen === undefined) {
+      seen = new Map();
+      shared.seen[meterIndex] = seen;
     }
+    const key = seriesKey(attributes);
+    const before = seen.get(key);
+    seen.set(key, callbackIndex);
+    if (before === undefined || before === callbackIndex || shared.warned) return;
+    shared.warned = true;
+    shared.seen.length = 0;
+    // Attribute names only: their values are the service's data.
+    const names = attributes === undefined ? [] : Object.keys(attributes);
+    warnOfName(
+      `metrics: ${describeValue(name)} has two callbacks observing the same attributes ` +
+        `(${names.length === 0 ? 'none' : names.join(', ')}), of which one value is exported: ` +
+        'give each its own attributes or name',
+    );
   };
 
   // Buckets that are not increasing numbers give the default ones, as a bad value is dropped.
@@ -247,13 +278,24 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
 
     observableGauge(name, options, callback) {
       safely('observableGauge', name, options, () => {
+        const { unit } = descriptor(options);
+        const sharedKey = `${name.toLowerCase()}\u0000${unit ?? ''}`;
+        const tracked = gaugeCallbacks.get(sharedKey) ?? { callbacks: 0, seen: [], warned: false };
+        gaugeCallbacks.set(sharedKey, tracked);
+        const callbackIndex = tracked.callbacks++;
         // Each meter's collection calls the callback, as each reader's did on one meter.
-        for (const inner of pair(name, options, (m) => m.createObservableGauge(name, descriptor(options)))) {
+        const inners = pair(name, options, (m) => m.createObservableGauge(name, descriptor(options)));
+        for (const [meterIndex, inner] of inners.entries()) {
           inner?.addCallback((result) => {
+            const told = tracked.callbacks > 1 && !tracked.warned;
+            // The first callback starts each collection: what the others observe is of this one.
+            if (told && callbackIndex === 0) tracked.seen[meterIndex]?.clear();
             const facade: ObservableResult = {
               observe(value, attributes) {
-                if (accept(value))
-                  result.observe(value, cleanAttributes(attributes, maxAttributeLength, drops));
+                if (!accept(value)) return;
+                const clean = cleanAttributes(attributes, maxAttributeLength, drops);
+                if (told) noteObserved(tracked, meterIndex, callbackIndex, name, clean);
+                result.observe(value, clean);
               },
             };
             // The SDK waits for a returned promise, so values observed after an await still count.
@@ -264,6 +306,14 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       });
     },
   };
+}
+
+function warnOfName(message: string): void {
+  try {
+    process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
+  } catch {
+    // A patched emitWarning that throws costs the warning, not the instrument.
+  }
 }
 
 /** `a histogram (unit "ms")`, `an up-down counter (no unit)`. */

@@ -475,4 +475,36 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(all).toHaveLength(2);
     await obs.shutdown();
   });
+  it('warns once when two callbacks of one observable gauge observe the same series, of which one value is exported', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { obs, memory } = startCaptured();
+    let calls: unknown[][];
+    try {
+      // One per queue, each with its own attributes: nothing to tell.
+      obs.metrics.observableGauge('queue.depth', {}, (r) => r.observe(5, { queue: 'mail' }));
+      obs.metrics.observableGauge('queue.depth', {}, (r) => r.observe(7, { queue: 'sms' }));
+      await obs.forceFlush();
+      expect(warn).not.toHaveBeenCalled();
+      // Two modules, each reporting its pool's size without attributes: the second overwrites the first.
+      obs.metrics.observableGauge('pool.size', {}, (r) => r.observe(3));
+      obs.metrics.observableGauge('pool.size', {}, (r) => r.observe(4));
+      await obs.forceFlush();
+      await obs.forceFlush();
+    } finally {
+      calls = [...warn.mock.calls];
+      warn.mockRestore();
+    }
+    expect(calls).toEqual([
+      [
+        expect.stringMatching(/"pool\.size" .*two callbacks.*same attributes/),
+        expect.objectContaining({ code: 'SLWRN002', type: 'SightlineWarning' }),
+      ],
+    ]);
+    const values = memory
+      .metrics()
+      .filter((p) => p.name === 'queue.depth')
+      .map((p) => p.value);
+    expect(new Set(values)).toEqual(new Set([5, 7]));
+    await obs.shutdown();
+  });
 });
