@@ -243,7 +243,7 @@ function mergeApart(fields: object, names: readonly string[], into: Record<strin
  * The URLs a line's message quotes are redacted there, once pino has made it: a message the caller
  * built from an error's (`call failed: ${err.message}`), and one pino takes from the line's error
  * when given none, and a path's query written without a scheme (`GET /login?token=... -> 401`).
- * A message without `://` or `?` is passed on at the cost of those two looks.
+ * A message without `:` or `=` is passed on at the cost of those two looks.
  */
 function guardWrites(
   logger: Logger,

@@ -117,7 +117,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   // A URL in any string (an HTTP client's config's baseURL, a connection string, a path with a
   // query) or URL object is written with its user name, password and query's secrets hidden; under
   // a key named as a URL, path or query (`url`, `path`, `originalUrl`), whatever it holds. A string
-  // without `://` or `?` costs two looks.
+  // without `:` or `=` costs two looks for a character.
   const walk = (
     obj: Record<string, unknown>,
     depth: number,

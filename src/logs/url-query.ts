@@ -208,11 +208,18 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
  * it refused), and so do the messages made from them. A path or a host written without a scheme
- * (`GET /login?token=... -> 401`) has its query read too. Every line's message is read: text
- * without `://` and `?` costs two looks; with `://` but without `@`, `?`, `#`, `&`, `;` or `%` after
- * it, where a URL keeps its secrets, a few more.
+ * (`GET /login?token=... -> 401`) has its query read too. Every line's message is read, and every
+ * string of an array (ids, tags, header values by the dozen): text without `=` and `:` costs two
+ * looks for a character, cheaper than for `://`, and no call further; with `://` but without `@`,
+ * `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its secrets, a few more.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
+  // A URL with a scheme holds a `:`; a path or host hides a parameter's value only after an `=`.
+  return text.indexOf('=') === -1 && text.indexOf(':') === -1 ? text : redactUrlsInText(text, isSensitive);
+}
+
+/** {@link redactUrlsIn} for text that holds an `=` or a `:`. */
+function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): string {
   const first = text.indexOf('://');
   if (first === -1) return redactPathsIn(text, isSensitive);
   if (text.indexOf('?', first) === -1 && text.indexOf('@', first) === -1) {
