@@ -1,3 +1,5 @@
+import { mayEndSecretName } from './secret-names.js';
+
 const DOT = 0x2e;
 
 /**
@@ -52,3 +54,32 @@ function endsAs(text: string, name: string): boolean | undefined {
 }
 
 const lower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+
+/**
+ * Whether a string may be one of `names` (each lowercase), whole or after its last dot, or a
+ * credential's name by how it ends: false when its last two characters, ASCII, end none of them,
+ * told with one look in a table, before any name is compared. Arrays hold ids, tags and header
+ * names by the dozen, and nearly all are told so (an id ending in a digit, `Host`, `Accept`).
+ * ASCII lowercases within ASCII, each character on its own: a string ending in two of them,
+ * lowercased, ends in theirs. A name shorter than two characters leaves every string possible.
+ */
+export function createNamePossible(names: ReadonlySet<string>): (text: string) => boolean {
+  const pairs = new Uint8Array(128 * 128);
+  for (let before = 0x61; before <= 0x7a; before++)
+    for (let last = 0x61; last <= 0x7a; last++)
+      if (mayEndSecretName(before, last)) pairs[(before << 7) | last] = 1;
+  for (const name of names) {
+    if (name.length < 2) return () => true;
+    const before = name.charCodeAt(name.length - 2);
+    const last = name.charCodeAt(name.length - 1);
+    // A string ending in ASCII never lowercases to an ending beyond it.
+    if (before < 128 && last < 128) pairs[(before << 7) | last] = 1;
+  }
+  return (text) => {
+    const length = text.length;
+    if (length < 2) return true;
+    const before = text.charCodeAt(length - 2);
+    const last = text.charCodeAt(length - 1);
+    return before >= 128 || last >= 128 || pairs[(lower(before) << 7) | lower(last)] === 1;
+  };
+}

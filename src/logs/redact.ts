@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { types } from 'node:util';
 import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
-import { createNameMatch } from './name-match.js';
+import { createNameMatch, createNamePossible } from './name-match.js';
 import { isSecretName } from './secret-names.js';
 import { redactForm, redactQuery, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
@@ -95,8 +95,10 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
     return verdict;
   };
   const matchesAscii = createNameMatch(keys);
+  const mayBeName = createNamePossible(keys);
   // `matches` judges a name by its ending too: only a name the ASCII look cannot judge goes there.
   const amongValues = (name: string): boolean => {
+    if (!mayBeName(name)) return false;
     const listed = matchesAscii(name);
     return listed === undefined ? matches(name) : listed || isSecretName(name);
   };

@@ -109,6 +109,13 @@ const LAST_PAIRS = new Uint8Array(128 * 128);
 for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key'])
   LAST_PAIRS[(word.charCodeAt(word.length - 2) << 7) | word.charCodeAt(word.length - 1)] = 1;
 
+/**
+ * Whether a name ending in these two characters, lowercase ASCII letters, may name a credential by
+ * how it ends; never one ending in any other.
+ */
+export const mayEndSecretName = (before: number, last: number): boolean =>
+  LAST_PAIRS[(before << 7) | last] === 1;
+
 const UNDERSCORE = 0x5f;
 const HYPHEN = 0x2d;
 const DOT = 0x2e;
