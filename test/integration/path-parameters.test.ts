@@ -55,4 +55,20 @@ describe('path parameters', () => {
     expect(logged.find((l) => l.msg === `GET ${clean} failed`)?.url).toBe(clean);
     expect(logged.find((l) => l.route !== undefined)?.path).toBe('/cart;jsessionid=[Redacted]');
   });
+
+  it('hides a URL given in the path, its query encoded or after a &, in the access line as in the span', async () => {
+    for (const path of [
+      `/r/https%3A%2F%2Fb.example%2Fcb%3Ftoken%3D${SECRET}`,
+      `/cb&token=${SECRET}`,
+      `/r/https://user:${SECRET}@b.example/cb`,
+    ]) {
+      lines.length = 0;
+      memory.reset();
+      expect((await fetch(`${base}${path}`)).status).toBe(200);
+      const [incoming] = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER);
+      const access = lines.map((l) => JSON.parse(l)).find((l) => l.route !== undefined);
+      expect(access?.path, path).toBe(incoming!.attributes['url.path']);
+      expect(lines.join(''), path).not.toContain(SECRET);
+    }
+  });
 });

@@ -15,7 +15,7 @@ import type { Sightline } from '../../api/types.js';
 import type { FixedLineLevel } from '../../logs/fixed-line.js';
 import { pinoSymbolsOf } from '../../logs/pino-symbols.js';
 import { KEY_MATCHER } from '../../logs/quoted-url.js';
-import { redactQuery } from '../../logs/url-query.js';
+import { redactUrl } from '../../logs/url-query.js';
 import { recordException } from '../../traces/record-exception.js';
 import { isEventStream } from './event-stream.js';
 import { errorTypeOf, normalizeMethod, parseHost, setMethodAttributes } from './http-attributes.js';
@@ -229,8 +229,8 @@ export class ServerRequest {
   ) {
     this.startedAt = info.startedAt ?? performance.now();
     this.method = normalizeMethod(info.method);
-    // Path parameters (`/cart;jsessionid=...`) hold secrets as a query does; a `;` is rare in paths.
-    this.path = info.path.includes(';') ? hidePathParameters(obs, info.path) : info.path;
+    // Read as the span's `url.path` is: the access line writes it as it is.
+    this.path = hideSecrets(obs, info.path);
     this.webSocket = info.webSocket === true;
     const proxied = info.proxied;
     const scheme = proxied?.scheme ?? (info.encrypted ? 'https' : 'http');
@@ -445,10 +445,12 @@ export function runInRequest<T>(request: ServerRequest, fn: () => T): T {
   return context.with(request.context, fn);
 }
 
-/** The path with the values of its parameters named in the instance's redaction list hidden. */
-function hidePathParameters(obs: Sightline, path: string): string {
+/**
+ * The path with the secrets a URL may hold hidden as the instance's redaction list names them: its
+ * path parameters' (`/cart;jsessionid=...`), and those of a URL given in it, encoded or not
+ * (`/r/https%3A%2F%2Fb%2Fcb%3Ftoken%3D...`), or of a query after a `&` written for its `?`.
+ */
+function hideSecrets(obs: Sightline, path: string): string {
   const isSensitive = (obs.log as unknown as Record<symbol, unknown>)[KEY_MATCHER];
-  return typeof isSensitive === 'function'
-    ? redactQuery(path, isSensitive as (key: string) => boolean)
-    : path;
+  return typeof isSensitive === 'function' ? redactUrl(path, isSensitive as (key: string) => boolean) : path;
 }
