@@ -253,6 +253,23 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
 }
 
 /**
+ * A pipe stays in the mode its parent opened it in, blocking (a container runtime's FIFO, a shell's
+ * pipe), until Node opens it as process.stdout, which puts it in non-blocking mode: a write to it
+ * when full would then wait, in the thread pool and, at exit or after `fatal`, in the flush itself,
+ * for as long as the reader stalls, and `process.exit()` never returned. Nothing else of a service
+ * with no console (its telemetry going to backends) opens process.stdout. A file or terminal keeps
+ * its mode.
+ */
+function nonBlockingStdout(): void {
+  try {
+    // Opened on first use; in a worker thread, a stream to the main thread's, which changes nothing.
+    void process.stdout.writable;
+  } catch {
+    // No stdout to open: writes to fd 1 fail on their own, and are counted.
+  }
+}
+
+/**
  * stdout through pino's asynchronous writer, its buffer bounded. A full pipe is retried for as long
  * as it takes by the writes in the background, but a synchronous flush (ours at exit, pino's own
  * exit hook, `fatal`) gives up once the pipe has stayed full for {@link SYNC_FLUSH_MS}: it would
@@ -263,6 +280,7 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
 function stdoutWriter(onDrop: () => void): StdoutWriterSync {
   let deadline = 0; // while pino's own synchronous flush runs
   let stalled = false;
+  nonBlockingStdout();
   const boom = pino.destination({
     dest: 1,
     sync: false,

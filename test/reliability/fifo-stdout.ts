@@ -3,6 +3,7 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 
 export interface FifoChild {
   child: ChildProcess;
@@ -12,11 +13,25 @@ export interface FifoChild {
   ended: Promise<{ code: number | null; stderr: string }>;
 }
 
+export interface FifoOptions {
+  /**
+   * Runs the script built into one module, by Node alone, as a package runs: a TypeScript loader
+   * hooked into Node's opens process.stdout, which puts the pipe in non-blocking mode.
+   */
+  built?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Runs a script whose stdout is a pipe (a FIFO, as a container runtime gives), not the socket Node's
- * spawn makes: writes to it fail with EAGAIN while it is full.
+ * spawn makes: its write end opened as they open it, in blocking mode, so writes to it fail with
+ * EAGAIN while it is full only once the process has put it in non-blocking mode.
  */
-export function spawnOnFifo(script: string, args: readonly string[] = []): FifoChild {
+export function spawnOnFifo(
+  script: string,
+  args: readonly string[] = [],
+  options: FifoOptions = {},
+): FifoChild {
   const dir = mkdtempSync(join(tmpdir(), 'sightline-pipe-'));
   const fifo = join(dir, 'stdout');
   execFileSync('mkfifo', [fifo]);
@@ -26,9 +41,17 @@ export function spawnOnFifo(script: string, args: readonly string[] = []): FifoC
   });
   reader.pause();
   const writeEnd = openSync(fifo, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    stdio: ['ignore', writeEnd, 'pipe'],
-  });
+  const child = options.built
+    ? spawn(process.execPath, ['--input-type=module', '-', ...args], {
+        stdio: ['pipe', writeEnd, 'pipe'],
+        env: options.env,
+      })
+    : spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+        stdio: ['ignore', writeEnd, 'pipe'],
+        env: options.env,
+      });
+  // Read from stdin, the module resolves its packages from the working directory.
+  if (options.built) child.stdin?.end(buildModule(script));
   closeSync(writeEnd);
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
@@ -51,4 +74,17 @@ export function readPaced(reader: Socket, bytesPerMs: number, onData: (chunk: Bu
     reader.pause();
     setTimeout(() => reader.resume(), chunk.length / bytesPerMs);
   });
+}
+
+/** The script and what it imports from the repository, as one module; packages stay imports. */
+function buildModule(script: string): string {
+  const built = buildSync({
+    entryPoints: [script],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    write: false,
+  });
+  return (built.outputFiles[0] as { text: string }).text;
 }

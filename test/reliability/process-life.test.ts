@@ -263,6 +263,38 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
     expect(drops.log_stdout_full).toBeGreaterThan(2000);
     expect(whole + drops.log_stdout_full).toBe(3000);
   }, 30_000);
+
+  it.each(['exit', 'throw'])(
+    'gives up on a pipe left in blocking mode, as its parent opened it, with no console (%s)',
+    async (how) => {
+      // Prepare: the child runs as a service built from its package does, by Node alone, with no
+      // console adapter (its telemetry goes to backends; here none): nothing of it opens
+      // process.stdout, so its stdout stays in the blocking mode the pipe was opened in, as a
+      // container runtime's FIFO is. The pipe is read only after the child has exited; a child
+      // still there after 10 s is stopped.
+      const { reader, child, ended } = spawnOnFifo(script, [how], {
+        built: true,
+        env: { ...process.env, SIGHTLINE_EXPORTERS: 'none' },
+      });
+      const hung = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.on('exit', () => {
+        clearTimeout(hung);
+        reader.resume();
+      });
+
+      // Act: the child logs 3 MB, of which the pipe takes 64 KiB, then calls process.exit(3) or
+      // throws.
+      const { code, stderr } = await ended;
+
+      // Assess: it exited about a second after the pipe stopped taking its lines, counting those it
+      // lost, instead of waiting in its exit flush for as long as the reader stalled.
+      const { drops, exitMs } = report(stderr);
+      expect(code).toBe(how === 'exit' ? 3 : 1);
+      expect(exitMs).toBeLessThan(2000);
+      expect(drops.log_stdout_full).toBeGreaterThan(2000);
+    },
+    30_000,
+  );
 });
 
 describe('flushes waiting together on a stdout nobody reads', () => {
