@@ -89,6 +89,17 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
   let sync: StdoutWriterSync | undefined;
   let own: { dropped: boolean } | undefined;
   let closed = false;
+  // The lines an exit leaves are counted once, by whichever exit flush comes first.
+  let exitCounted = false;
+  const flushSync = (atExit: boolean) => {
+    // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
+    if (closed) return;
+    const outcome = sync?.flushSync();
+    if (!atExit || exitCounted || outcome === undefined || outcome === 'written') return;
+    exitCounted = true;
+    const lines = sync?.linesLeft() ?? 0;
+    if (lines > 0) drops.add(outcome === 'closed' ? 'log_stdout_closed' : 'log_stdout_full', lines);
+  };
   const get = () => {
     if (writer === undefined) {
       sync = stdoutWriter(() => {
@@ -96,6 +107,10 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
         else drops.add('log_stdout_full');
       });
       writer = sync.boom;
+      // pino's exit hook, which calls this at exit alone, still flushes the writer once sightline
+      // has shut down and no longer does: the lines a shutdown's deadline or a later line left
+      // there are counted too.
+      writer.flushSync = () => flushSync(true);
       // When stdout fails, the lines the writer holds are lost, and counted. Once its reader has
       // gone (EPIPE), pino makes the writer's write a no-op: nothing more goes out. Any other
       // failure (ENOSPC: a file on a full disk; EIO) pino emits again, which without a listener
@@ -112,14 +127,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
     writer: get,
     existing: () => writer,
     closed: () => closed,
-    flushSync(atExit) {
-      // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
-      if (closed) return;
-      const outcome = sync?.flushSync();
-      if (!atExit || outcome === undefined || outcome === 'written') return;
-      const lines = sync?.linesLeft() ?? 0;
-      if (lines > 0) drops.add(outcome === 'closed' ? 'log_stdout_closed' : 'log_stdout_full', lines);
-    },
+    flushSync,
     writeLine(line) {
       const w = get();
       if (closed) return false;
@@ -323,6 +331,5 @@ function stdoutWriter(onDrop: () => void): StdoutWriterSync {
     }
     return undefined;
   };
-  boom.flushSync = () => void flushSync();
   return { boom, flushSync, linesLeft: () => linesPending(boom, retrying()) };
 }
