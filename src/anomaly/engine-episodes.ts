@@ -7,6 +7,7 @@ import {
   learnUsualShare,
   newUsualShare,
   outlastsIncident,
+  usualShareAtMost,
   type UsualShare,
 } from './engine-requests.js';
 import { type DailyIdle, NOT_IDLE } from './engine-idle.js';
@@ -123,6 +124,11 @@ export interface EpisodeState {
   usualShare: UsualShare;
   /** For an error rate, its errors in its recent cycles since its last incident. */
   recentErrors: RecentErrors | undefined;
+  /**
+   * The incident was reported on a route's errors before it had learned its usual share: its
+   * share is learned through the incident, which ends once it is.
+   */
+  reportedOnPrior: boolean;
   /** For a route's p95 latency, its share of requests over the bounds of its buckets. */
   slowShare: SlowShare | undefined;
   /** Cycles in a row, since the event, the detector has had no episode open. */
@@ -177,6 +183,7 @@ export function newEpisodeState(): EpisodeState {
     requests: incidentRequests(0, 0),
     usualShare: newUsualShare(),
     recentErrors: undefined,
+    reportedOnPrior: false,
     slowShare: undefined,
     settledRun: 0,
     settled: undefined,
@@ -307,6 +314,7 @@ export function judge(
     if (odd !== undefined) {
       s.pending = undefined;
       report(s, 'up', 0, odd.expected, odd.upper, incidentRequests(odd.observed, odd.requests));
+      s.reportedOnPrior = odd.prior;
       return {
         kind: 'level_shift',
         observed: odd.observed,
@@ -358,22 +366,34 @@ export function judge(
   }
   if (!r.ongoing) {
     s.pending = undefined;
-    if (sample.requests > 0 && s.reported === undefined)
+    // A route failing from its first minute has no other cycles to learn its usual share from.
+    if (sample.requests > 0 && (s.reported === undefined || s.reportedOnPrior))
       learnUsualShare(s.usualShare, value, sample.requests);
     if (s.reported !== undefined && !s.outageReported) {
       // Back from a change the detector took as its level, the incident lasts until the detector
       // has come back too: until then it still expects the incident's level, and its episode on
       // the series' return is that incident's end, not a fall of its own.
-      if (
+      const back =
         s.backRun >= backCycles(s) &&
         outlastsIncident(s.requests) &&
         (s.settled === undefined || isBack(s, r.expected)) &&
         // Nor while its recent requests over a bound are still more than usual, where its p95
         // hardly moved.
-        (s.slowShare === undefined || !stillSlow(s.slowShare))
+        (s.slowShare === undefined || !stillSlow(s.slowShare));
+      if (
+        back ||
+        // Reported against the share a route is taken to fail at, one whose usual share is higher
+        // (a flaky upstream's one in eight) would stay in it for good, its errors and latency no
+        // longer judged by their own shares: from when the route has learned its own, still
+        // failing as it did, they are.
+        (s.reportedOnPrior && s.backRun === 0 && usualShareAtMost(s.usualShare) !== undefined)
       ) {
+        // Errors the route was failing at from its first minute, and no longer does, were no usual
+        // share of it: a route fixed an hour in would take a relapse to one in ten for its level.
+        if (back && s.reportedOnPrior) s.usualShare = newUsualShare();
         s.reported = undefined;
         s.settled = undefined;
+        s.reportedOnPrior = false;
         if (s.slowShare !== undefined) endSlowIncident(s.slowShare);
       } else if (
         // The detector also ends its episode by taking a lasting change as its new level: the

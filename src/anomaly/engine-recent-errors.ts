@@ -68,6 +68,8 @@ export interface OddRecentErrors {
   readonly upper: number;
   readonly requests: number;
   readonly cycles: number;
+  /** Whether they were judged against PRIOR_SHARE, the route's own share not yet learned. */
+  readonly prior: boolean;
 }
 
 /**
@@ -93,7 +95,14 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(share * w.requests[i]!));
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
-  return { observed: errors / requests, expected: share, upper, requests, cycles: w.cycles };
+  return {
+    observed: errors / requests,
+    expected: share,
+    upper,
+    requests,
+    cycles: w.cycles,
+    prior: usual === undefined,
+  };
 }
 
 /** The errors and requests the recent cycles hold. */

@@ -1253,6 +1253,36 @@ describe('the anomaly engine', () => {
     }
   });
 
+  it('judges by its own share a route reported from its first minute at its usual one in eight', () => {
+    // A flaky upstream fails one request in eight: reported in the first minutes against one in
+    // twenty, the route must still learn that share, and its errors trebling hours later are an
+    // incident. Held in that first incident, the route learned nothing, and the rise was its own.
+    const riseHeard = (seed: number, perMinute: number, ratio: number) => {
+      const route = randomFailures(seed, perMinute);
+      route.minutes(300, 0.12);
+      const before = route.errors().length;
+      route.minutes(60, ratio);
+      return route.errors().length > before;
+    };
+    const seeds = Array.from({ length: 16 }, (_, i) => i + 1);
+    expect(seeds.map((seed) => riseHeard(seed, 100, 0.3))).toEqual(seeds.map(() => true));
+    expect(seeds.map((seed) => riseHeard(seed, 20, 0.4))).toEqual(seeds.map(() => true));
+    expect(seeds.map((seed) => riseHeard(seed, 100, 0.12))).toEqual(seeds.map(() => false));
+
+    // A route failing three in ten from its first minute, fixed an hour or more in without a
+    // restart: those errors are no usual share of it, and its relapse to one in ten is an incident.
+    const relapseHeard = (seed: number, fixedAt: number) => {
+      const route = randomFailures(seed, 100);
+      route.minutes(fixedAt, 0.3);
+      route.minutes(400 - fixedAt, 0.002);
+      const before = route.errors().length;
+      route.minutes(60, 0.1);
+      return route.errors().length > before;
+    };
+    expect(seeds.map((seed) => relapseHeard(seed, 60))).toEqual(seeds.map(() => true));
+    expect(seeds.map((seed) => relapseHeard(seed, 100))).toEqual(seeds.map(() => true));
+  });
+
   it("reports each replica's share of a busy rate moving as replicas join or leave, not of a quieter one", () => {
     // Each replica's detector sees its own share: a fourth joining three takes a quarter of it, one
     // of three leaving gives each half as much again. Poisson counts, the step on the seventh hour.
