@@ -266,10 +266,10 @@ export class AnomalyEngine extends MetricReader {
   /**
    * Judges no cycle for a drain's length: the process is leaving (a graceful drain after SIGTERM),
    * and its share of the traffic going to the other replicas is no outage. After it, a process
-   * whose busy rates are all still below their bands is still draining (long-lived connections
-   * let finish), up to an hour after the signal; one whose traffic is back, or never left, did not
-   * leave (a signal caught and ignored, a drain called off), and is judged again: its cycles of the
-   * pause are not, like a stalled one's. The metrics still export.
+   * whose busy rates are all still below their expected levels is still draining (long-lived
+   * connections let finish), up to an hour after the signal; one whose traffic is back, or never
+   * left, did not leave (a signal caught and ignored, a drain called off), and is judged again: its
+   * cycles of the pause are not, like a stalled one's. The metrics still export.
    */
   pauseForDrain(why: string): void {
     if (this.timer === undefined) return;
@@ -338,8 +338,10 @@ export class AnomalyEngine extends MetricReader {
   }
 
   /**
-   * Whether a drain's pause is over: a rate busy before it is back inside its band or above (the
-   * process stayed); none was, and nothing tells a drain; or the drain has lasted too long.
+   * Whether a drain's pause is over: a rate busy before it is back at its expected level or above
+   * (the process stayed); none was, and nothing tells a drain; or the drain has lasted too long.
+   * Not merely inside its band: long-lived connections ending one by one over the grace period
+   * taper the traffic off, still half of it five minutes in, inside a rate of forty-five's band.
    */
   private drainOver(samples: readonly SeriesSample[], now: number): boolean {
     let busy = 0;
@@ -348,7 +350,7 @@ export class AnomalyEngine extends MetricReader {
     for (const s of this.series.values()) {
       if (!s.sample.zeroWhenAbsent || s.last === undefined || !(s.last.lower > 0)) continue;
       busy++;
-      if ((values.get(s.sample.key) ?? 0) >= s.last.lower) back = true;
+      if ((values.get(s.sample.key) ?? 0) >= s.last.expected) back = true;
     }
     if (busy > 0 && !back && now < this.drainEnds) return false;
     this.pausedCycles = 0;

@@ -2290,7 +2290,7 @@ describe('the anomaly engine through a signal the service handles', () => {
   async function withEngineTimer(
     run: (
       engine: AnomalyEngine,
-      cycles: (n: number, busy: boolean) => Promise<void>,
+      cycles: (n: number, busy: boolean | ((i: number) => number)) => Promise<void>,
       heard: AnomalyEvent[],
     ) => Promise<void>,
     seed = 11,
@@ -2303,9 +2303,11 @@ describe('the anomaly engine through a signal the service handles', () => {
       obs.onAnomaly((e) => heard.push(e));
       const orders = obs.metrics.counter('orders.placed', { detect: true });
       const rand = prng(seed);
-      const cycles = async (n: number, busy: boolean) => {
+      // Busy or not, or a share of the orders in the cycle of that index.
+      const cycles = async (n: number, busy: boolean | ((i: number) => number)) => {
         for (let i = 0; i < n; i++) {
-          if (busy) orders.add(40 + Math.round(rand() * 10));
+          const share = typeof busy === 'function' ? busy(i) : busy ? 1 : 0;
+          if (share > 0) orders.add(Math.round(share * (40 + Math.round(rand() * 10))));
           await vi.advanceTimersByTimeAsync(1000);
         }
       };
@@ -2333,6 +2335,21 @@ describe('the anomaly engine through a signal the service handles', () => {
       await withEngineTimer(async (engine, cycles, heard) => {
         engine.pauseForDrain('SIGTERM');
         await cycles(360 + (seed - 1) * 36, false);
+        if (heard.length > 0) reported.push(seed);
+      }, seed);
+    }
+    expect(reported).toEqual([]);
+  }, 60_000);
+
+  // Long-lived connections end one by one over the grace period: the traffic tapers off, and five
+  // minutes in it is still half of what it was, inside the band of a rate of forty-five.
+  it('reports no outage in a drain whose traffic tapers off over ten minutes', async () => {
+    const reported: number[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      await withEngineTimer(async (engine, cycles, heard) => {
+        engine.pauseForDrain('SIGTERM');
+        await cycles(600, (i) => 1 - i / 600);
+        await cycles(60, false);
         if (heard.length > 0) reported.push(seed);
       }, seed);
     }
