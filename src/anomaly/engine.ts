@@ -56,6 +56,11 @@ export interface EngineOptions {
    * Default 2,000.
    */
   cardinalityLimit?: number;
+  /**
+   * Called as this cluster worker's disconnect pauses the detection: the work its worker threads
+   * are handed leaves with its traffic, and no signal tells them.
+   */
+  onDisconnect?: () => void;
 }
 
 const LEVELS: ReadonlySet<InstrumentType> = new Set([
@@ -303,6 +308,7 @@ export class AnomalyEngine extends MetricReader {
       // requests in flight then finish, and its share of the traffic goes to the other workers.
       this.disconnected = true;
       this.pauseForDrain('this cluster worker is disconnecting, a drain');
+      this.options.onDisconnect?.();
     }
     // Read before collecting: a cycle under way at the signal holds the traffic before it.
     const judged = !this.paused();

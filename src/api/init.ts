@@ -52,13 +52,15 @@ export function init(config?: SightlineConfig): Sightline {
   instance.addCleanup(installExitFlush(instance));
   instance.addCleanup(installNaturalExitShutdown(instance));
   if (resolved.handleSignals) instance.addCleanup(installSignalHandlers(instance));
-  // No signal reaches a worker thread: its instance flushes when the main thread's handles one,
-  // and its detector pauses for the drain, as the main thread's does: the work the main thread
-  // hands it goes to the other replicas too.
+  // No signal reaches a worker thread: its instance flushes when the main thread's handles one, or
+  // sees its cluster worker disconnect, and its detector pauses for the drain, as the main thread's
+  // does: the work the main thread hands it goes to the other replicas too.
   if (!isMainThread)
     instance.addCleanup(
       flushWhenAsked((timeoutMs) => {
-        instance.anomalyEngine?.pauseForDrain('the main thread handles a signal, which may begin a drain');
+        instance.anomalyEngine?.pauseForDrain(
+          'the main thread handles a signal or its cluster worker disconnects, which may begin a drain',
+        );
         return instance.forceFlush({ timeoutMs: Math.min(timeoutMs, resolved.shutdownTimeout) });
       }),
     );

@@ -57,6 +57,7 @@ import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { spanName } from '../traces/span-name.js';
+import { askThreadsToFlush } from './thread-flush.js';
 import { safeCall, settleWithin } from './wait.js';
 
 export const SIGHTLINE_VERSION = '0.1.0';
@@ -215,6 +216,7 @@ export class SightlineInstance implements Sightline {
               emit: (event) => this.emitAnomaly(event),
               diag: this.diag,
               drops: this.dropCounter,
+              onDisconnect: () => askThreadsToFlush(config.shutdownTimeout),
               metricProducers: [
                 histograms.producer(
                   () =>

@@ -148,6 +148,20 @@ export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; clos
   };
 }
 
+/**
+ * In the main thread: asks the instances of the process's worker threads to flush, which pauses
+ * their detectors for a drain, without waiting for them: a drain no signal tells of (a cluster
+ * worker's disconnect).
+ */
+export function askThreadsToFlush(timeoutMs: number): void {
+  // Called from a detection cycle, which must never throw.
+  try {
+    const channel = new BroadcastChannel(CHANNEL);
+    post(channel, { kind: 'flush', timeoutMs });
+    channel.close();
+  } catch {}
+}
+
 /** Posts the message unless the channel is closed (as its thread ends); whether it went. */
 function post(channel: BroadcastChannel, message: Message): boolean {
   try {

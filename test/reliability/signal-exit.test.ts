@@ -175,38 +175,43 @@ describe('handleSignals with a graceful shutdown of the service its own: the det
   );
 });
 
-describe('a node:cluster worker drained by cluster.disconnect(): its detector', () => {
+describe('a node:cluster worker drained by cluster.disconnect()', () => {
   const clusterChild = fileURLToPath(new URL('./drain-detector-cluster-child.ts', import.meta.url));
+  const clusterThreadChild = fileURLToPath(
+    new URL('./drain-detector-cluster-thread-child.ts', import.meta.url),
+  );
 
   it.each([
-    ['the load moves elsewhere while the worker runs on: an outage', undefined],
+    ['its detector', clusterChild, ['http.server.request.rate level_shift', 'orders.placed level_shift']],
     [
-      'cluster.disconnect(), a request in flight holding the worker for seven cycles: the worker leaving',
-      'SIGTERM',
+      'the detector of its worker thread, the jobs it hands it',
+      clusterThreadChild,
+      ['jobs.done level_shift'],
     ],
   ] as const)(
     '%s',
-    async (_label, signal) => {
-      const events = await anomaliesAfter(
-        clusterChild,
-        async (port) => {
-          // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
-          await load(port, 4400);
-          // A slow request in flight, which the worker's drain waits for.
-          request({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => res.resume())
-            .on('error', () => {})
-            .end();
-          await new Promise((r) => setTimeout(r, 50));
-        },
-        signal,
-      );
-      if (signal) expect(events).toEqual([]);
-      else
-        expect(events).toEqual(
-          expect.arrayContaining(['http.server.request.rate level_shift', 'orders.placed level_shift']),
+    async (_label, child, outage) => {
+      for (const signal of [undefined, 'SIGTERM'] as const) {
+        const events = await anomaliesAfter(
+          child,
+          async (port) => {
+            // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
+            await load(port, 4400);
+            // A slow request in flight, which the worker's drain waits for.
+            request({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => res.resume())
+              .on('error', () => {})
+              .end();
+            await new Promise((r) => setTimeout(r, 50));
+          },
+          signal,
         );
+        // The load moving elsewhere while the worker runs on: an outage. cluster.disconnect(), a
+        // request in flight holding the worker for seven cycles: the worker leaving.
+        if (signal) expect(events).toEqual([]);
+        else expect(events).toEqual(expect.arrayContaining([...outage]));
+      }
     },
-    20_000,
+    40_000,
   );
 });
 
