@@ -116,7 +116,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         `metrics: ${describeValue(name)} was created as ${describeInstrument(kind, unit)} after ` +
         `${describeInstrument(first.kind, first.unit)} of that name; both are exported under the one ` +
         'name, which backends mix or refuse: give each its own name';
-    else if (buckets !== undefined && !sameNumbers(buckets, first.buckets))
+    else if (buckets !== undefined && !sameNumbers(boundariesOf(buckets), boundariesOf(first.buckets)))
       message =
         `metrics: ${describeValue(name)} was created as a histogram with ${describeBuckets(buckets)} ` +
         `after one of that name with ${describeBuckets(first.buckets)}, which it records into: ` +
@@ -333,6 +333,19 @@ function describeBuckets(buckets: readonly number[] | undefined): string {
   return buckets === undefined ? 'default buckets' : `buckets [${buckets.join(', ')}]`;
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[] | undefined): boolean {
-  return b !== undefined && a.length === b.length && a.every((n, i) => n === b[i]);
+/** The SDK's boundaries for a histogram without buckets of its own. */
+const DEFAULT_BOUNDARIES: readonly number[] = [
+  0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000,
+];
+
+/**
+ * The boundaries the SDK makes of `buckets`: its defaults for none, and infinite ones left out, so
+ * that buckets written out as the ones in use are not told as others.
+ */
+function boundariesOf(buckets: readonly number[] | undefined): readonly number[] {
+  return buckets === undefined ? DEFAULT_BOUNDARIES : buckets.filter(Number.isFinite);
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
 }

@@ -475,6 +475,29 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(all).toHaveLength(2);
     await obs.shutdown();
   });
+  it('does not warn of a histogram created again with the buckets it records into, spelled out', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { obs } = startCaptured();
+    const defaults = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
+    let calls: unknown[][];
+    try {
+      // The SDK's default boundaries, as one module leaves them and another writes them out.
+      obs.metrics.histogram('latency', { unit: 'ms' }).record(5);
+      obs.metrics.histogram('latency', { unit: 'ms', buckets: defaults }).record(6);
+      obs.metrics.histogram('size', { unit: 'By', buckets: defaults }).record(5);
+      obs.metrics.histogram('size', { unit: 'By' }).record(6);
+      // Infinite boundaries, which the SDK leaves out of the buckets it makes.
+      obs.metrics.histogram('queue.wait', { unit: 'ms', buckets: [10, 100] }).record(5);
+      obs.metrics
+        .histogram('queue.wait', { unit: 'ms', buckets: [10, 100, Number.POSITIVE_INFINITY] })
+        .record(6);
+    } finally {
+      calls = [...warn.mock.calls];
+      warn.mockRestore();
+    }
+    expect(calls).toEqual([]);
+    await obs.shutdown();
+  });
   it('warns once when two callbacks of one observable gauge observe the same series, of which one value is exported', async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const { obs, memory } = startCaptured();
