@@ -31,6 +31,22 @@ interface Bucket {
  * // [{ value: 5, count: 1 }, { value: 10, count: 1 }, { value: 15, count: 1 }]
  */
 export function bucketValues(h: Histogram): BucketValue[] {
+  const split = splitBuckets(h);
+  if (split === undefined) return [];
+  fitSum(split.buckets, h.sum - split.fixed);
+  return joined(split);
+}
+
+/** A histogram's non-empty buckets, less the recorded min and max, which stand apart. */
+interface Split {
+  readonly buckets: Bucket[];
+  readonly minOut: number | undefined;
+  readonly maxOut: number | undefined;
+  /** The min and max sent, added up. */
+  readonly fixed: number;
+}
+
+function splitBuckets(h: Histogram): Split | undefined {
   const { boundaries, counts } = h.buckets;
   const last = boundaries.length;
   const buckets: Bucket[] = [];
@@ -51,7 +67,7 @@ export function bucketValues(h: Histogram): BucketValue[] {
   }
   const first = buckets[0];
   const final = buckets[buckets.length - 1];
-  if (first === undefined || final === undefined) return [];
+  if (first === undefined || final === undefined) return undefined;
   let fixed = 0;
   const minOut = h.min !== undefined && first.count > 0 ? h.min : undefined;
   if (minOut !== undefined) {
@@ -63,7 +79,11 @@ export function bucketValues(h: Histogram): BucketValue[] {
     final.count--;
     fixed += maxOut;
   }
-  fitSum(buckets, h.sum - fixed);
+  return { buckets, minOut, maxOut, fixed };
+}
+
+/** The min, each bucket's value and the max, in increasing order, equal values as one. */
+function joined({ buckets, minOut, maxOut }: Split): BucketValue[] {
   const out: BucketValue[] = [];
   const push = (value: number, count: number) => {
     const previous = out[out.length - 1];
@@ -97,22 +117,32 @@ function fitSum(buckets: Bucket[], sum: number): void {
 /**
  * A histogram as EMF sample values: each of {@link bucketValues} repeated once per observation. Above
  * `maxValues` observations the repeats are scaled down in proportion (each non-empty bucket keeps at
- * least one), so percentiles keep their shape while the document count stays bounded; CloudWatch's
- * SampleCount and Sum then describe the sample, not the traffic.
+ * least one, and the min and max are kept), so percentiles keep their shape while the document count
+ * stays bounded; CloudWatch's SampleCount and Sum then describe the sample, not the traffic. The
+ * sample's values are fitted to the recorded average, not the sum, as far as their buckets let them:
+ * the buckets' kept repeats and the min and max weigh more in the sample than in the traffic, and the
+ * values fitted to the sum would make the Average a multiple of the recorded one under a long tail.
  *
  * @example
  * histogramSamples({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } }, 100);
  * // [5, 10, 15]
  */
 export function histogramSamples(h: Histogram, maxValues: number): number[] {
-  const buckets = bucketValues(h);
-  let total = 0;
-  for (const b of buckets) total += b.count;
-  const scale = total > maxValues ? maxValues / total : 1;
+  const split = splitBuckets(h);
+  if (split === undefined) return [];
+  const kept = (split.minOut === undefined ? 0 : 1) + (split.maxOut === undefined ? 0 : 1);
+  let total = kept;
+  for (const b of split.buckets) total += b.count;
+  if (total > maxValues) {
+    const scale = maxValues / total;
+    let sampled = kept;
+    for (const b of split.buckets) {
+      if (b.count > 0) b.count = Math.max(1, Math.round(b.count * scale));
+      sampled += b.count;
+    }
+    fitSum(split.buckets, (h.sum / total) * sampled - split.fixed);
+  } else fitSum(split.buckets, h.sum - split.fixed);
   const out: number[] = [];
-  for (const b of buckets) {
-    const reps = scale === 1 ? b.count : Math.max(1, Math.round(b.count * scale));
-    for (let i = 0; i < reps; i++) out.push(b.value);
-  }
+  for (const b of joined(split)) for (let i = 0; i < b.count; i++) out.push(b.value);
   return out;
 }
