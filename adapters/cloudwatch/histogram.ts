@@ -116,9 +116,9 @@ function fitSum(buckets: Bucket[], sum: number): void {
 
 /**
  * A histogram as EMF sample values: each of {@link bucketValues} repeated once per observation. Above
- * `maxValues` observations the repeats are scaled down in proportion (each non-empty bucket keeps at
- * least one, and the min and max are kept), so percentiles keep their shape while the document count
- * stays bounded; CloudWatch's SampleCount and Sum then describe the sample, not the traffic. The
+ * `maxValues` observations the repeats are scaled down in proportion to `maxValues` values in all
+ * (each non-empty bucket keeps at least one, and the min and max are kept), so percentiles keep their
+ * shape while the point fits one document; CloudWatch's SampleCount and Sum then describe the sample, not the traffic. The
  * sample's values are fitted to the recorded average, not the sum, as far as their buckets let them:
  * the buckets' kept repeats and the min and max weigh more in the sample than in the traffic, and the
  * values fitted to the sum would make the Average a multiple of the recorded one under a long tail.
@@ -134,15 +134,43 @@ export function histogramSamples(h: Histogram, maxValues: number): number[] {
   let total = kept;
   for (const b of split.buckets) total += b.count;
   if (total > maxValues) {
-    const scale = maxValues / total;
-    let sampled = kept;
-    for (const b of split.buckets) {
-      if (b.count > 0) b.count = Math.max(1, Math.round(b.count * scale));
-      sampled += b.count;
-    }
+    const sampled = kept + shareOut(split.buckets, maxValues - kept, total - kept);
     fitSum(split.buckets, (h.sum / total) * sampled - split.fixed);
   } else fitSum(split.buckets, h.sum - split.fixed);
   const out: number[] = [];
   for (const b of joined(split)) for (let i = 0; i < b.count; i++) out.push(b.value);
   return out;
+}
+
+/**
+ * Gives the non-empty buckets `room` repeats in all, in proportion to their counts (`observations`
+ * in all), each at least one, and returns how many were given: more than `room` only when there are
+ * more buckets than that. Rounded each on its own, the repeats overshoot (a bucket of 0.2 keeps
+ * one), and a sample of 101 values takes a second document of its own.
+ */
+function shareOut(buckets: Bucket[], room: number, observations: number): number {
+  const shares: { bucket: Bucket; left: number }[] = [];
+  let given = 0;
+  for (const b of buckets) {
+    if (!(b.count > 0)) continue;
+    const quota = (b.count * room) / observations;
+    const n = Math.max(1, Math.floor(quota));
+    shares.push({ bucket: b, left: quota - n });
+    b.count = n;
+    given += n;
+  }
+  if (given === room || shares.length >= room) return given;
+  // Largest remainders first: to the buckets whose quota was cut most, from those cut least.
+  shares.sort((a, c) => c.left - a.left);
+  if (given < room)
+    for (let i = 0; given < room; i = (i + 1) % shares.length, given++) shares[i]!.bucket.count++;
+  else
+    for (let i = shares.length - 1; given > room; i = i === 0 ? shares.length - 1 : i - 1) {
+      const b = shares[i]!.bucket;
+      if (b.count > 1) {
+        b.count--;
+        given--;
+      }
+    }
+  return given;
 }

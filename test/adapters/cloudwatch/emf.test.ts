@@ -460,6 +460,26 @@ describe('EMF encoding', () => {
     expect(emfViolations(out.documents[0]!.line)).toEqual([]);
   });
 
+  it("writes a sampled-down histogram's values, at most maxHistogramValues, in one document", () => {
+    // 1,000 requests over the default buckets: the min and max kept beside a repeat for every bucket.
+    const boundaries = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
+    const counts = [0, 3, 40, 200, 300, 180, 120, 110, 30, 9, 4, 2, 1, 0, 0, 1];
+    const latency: MetricPoint = {
+      ...base,
+      name: 'latency',
+      unit: 'ms',
+      kind: 'histogram',
+      monotonic: false,
+      attributes: {},
+      histogram: { count: 1000, sum: 90_000, min: 2, max: 12_000, buckets: { boundaries, counts } },
+    };
+    const out = encodeEmf([latency], settings);
+    expect(out.documents).toHaveLength(1);
+    const values = JSON.parse(out.documents[0]!.line).latency as number[];
+    expect(values.length).toBeLessThanOrEqual(100);
+    expect([Math.min(...values), Math.max(...values)]).toEqual([2, 12_000]);
+  });
+
   it('leaves an attribute named _aws out of the dimensions, counting it', () => {
     const out = encodeEmf([gauge({ _aws: 'x', region: 'eu' })], settings);
     expect(out.reservedDimensions).toBe(1);
@@ -555,23 +575,25 @@ describe('histograms', () => {
     expect(histogramSamples(h([1, 2], [10], 30, 5, 15), 100)).toEqual([5, 10, 15]);
     const sampled = histogramSamples(h([1, 900, 99], [10, 20], 15_000, 0, 30), 100);
     expect(sampled.filter((v) => v === 0)).toHaveLength(1);
-    expect(sampled.filter((v) => v > 10 && v <= 20)).toHaveLength(90);
+    // 100 values in all: the min and max take two of the 100 observations' places.
+    expect(sampled).toHaveLength(100);
+    expect(sampled.filter((v) => v > 10 && v <= 20)).toHaveLength(88);
     expect(sampled.filter((v) => v > 20 && v < 30)).toHaveLength(10);
     expect(sampled.filter((v) => v === 30)).toHaveLength(1);
   });
 
   it('scales down to a sample whose average is the recorded one, the min and max kept', () => {
-    // 1,000 requests: 600 near 8 ms, 370 near 30, 29 near 80 and one of 900. The kept min and max and
-    // the tail bucket's one repeat weigh ten times more in 102 values than in the traffic.
+    // 1,000 requests: 600 near 8 ms, 370 near 30, 29 near 80 and one of 900. The kept min and max
+    // weigh ten times more in 100 values than in the traffic.
     const sum = 600 * 8 + 370 * 30 + 29 * 80 + 900;
     const sampled = histogramSamples(h([600, 370, 29, 1], [10, 50, 100], sum, 2, 900), 100);
-    expect(sampled).toHaveLength(102);
+    expect(sampled).toHaveLength(100);
     expect([Math.min(...sampled), Math.max(...sampled)]).toEqual([2, 900]);
     const average = sampled.reduce((a, b) => a + b, 0) / sampled.length;
     expect(average).toBeCloseTo(sum / 1000, 9);
     // Still inside their buckets, so the percentiles are as before.
-    expect(sampled.filter((v) => v > 2 && v <= 10)).toHaveLength(60);
-    expect(sampled.filter((v) => v > 10 && v <= 50)).toHaveLength(37);
+    expect(sampled.filter((v) => v > 2 && v <= 10)).toHaveLength(59);
+    expect(sampled.filter((v) => v > 10 && v <= 50)).toHaveLength(36);
     expect(sampled.filter((v) => v > 50 && v <= 100)).toHaveLength(3);
   });
 });
