@@ -382,7 +382,8 @@ const QUESTION = 0x3f;
 /** A query without its `?` (`token=...&x=1`), or a form, its secrets hidden as a query's are. */
 export function redactForm(text: string, isSensitive: (key: string) => boolean): string {
   const query = `?${text}`;
-  const clean = redactQuery(query, isSensitive);
+  // A URL given as a value holds credentials of its own (`next=https://ada:...@app.example/`).
+  const clean = redactUrl(query, isSensitive);
   return clean === query ? text : clean.slice(1);
 }
 
@@ -459,26 +460,88 @@ export function redactUrl(url: string, isSensitive: (key: string) => boolean): s
 /** What follows a host's `:`: its port, or nothing. */
 const PORT = /^\d*$/;
 
+/** A URL's own scheme, which starts it. */
+const OWN_SCHEME = /^[a-z][a-z\d+.-]*:\/\//i;
+
+/** What ends a URL's authority: its path, query or fragment. */
+const PATH_START = /[/?#]/g;
+
 /**
  * `https://[Redacted]:[Redacted]@host/` for `https://user:pass@host/`, as OpenTelemetry's conventions
  * write `url.full`. The user name is a credential too: git and npm take a token as one, alone
  * (`https://<token>@github.com/`) or beside a password that is not secret (`<token>:x-oauth-basic`).
+ * So are those of each URL given inside it, in its query or path
+ * (`https://id.example/login?next=https://ada:...@app.example/`), as a URL's query secrets are.
+ * Each character is read a bounded number of times, however many `://` the URL holds.
  */
 function withoutCredentials(url: string): string {
-  if (!url.includes('@')) return url;
-  const start = url.indexOf('://') + 3;
-  const path = url.slice(start).search(/[/?#]/);
-  const authority = url.slice(start, path === -1 ? url.length : start + path);
-  const colon = authority.indexOf(':');
-  let at = authority.lastIndexOf('@');
-  // A password written with a `/`, `?` or `#` of its own, unencoded, ends the authority early
-  // (`postgres://app:pa/ss@db/orders`), leaving a `:` followed by no port: the credentials run to
-  // the URL's last `@`, past its host if that `@` is in the path or query, as hiding too much is
-  // the safer loss. An IPv6 host's colons are no password's.
-  if (at === -1 && colon !== -1 && authority[0] !== '[' && !PORT.test(authority.slice(colon + 1))) {
-    at = url.lastIndexOf('@') - start;
+  const lastAt = url.lastIndexOf('@');
+  if (lastAt === -1) return url;
+  const own = OWN_SCHEME.test(url) ? url.indexOf('://') : -1;
+  // The URL as written up to `done`, its credentials replaced.
+  let out = '';
+  let done = 0;
+  // The end of the authority last read and its last `@`, kept for the `://` inside it; and the
+  // next `@` and `:`, each looked for again only once passed.
+  let end = -1;
+  let authorityAt = -1;
+  let nextAt = -1;
+  let colon = -1;
+  for (let scheme = url.indexOf('://'); scheme !== -1 && scheme < lastAt; ) {
+    const start = scheme + 3;
+    if (end < start) {
+      PATH_START.lastIndex = start;
+      end = PATH_START.exec(url)?.index ?? url.length;
+      if (nextAt < start) nextAt = url.indexOf('@', start);
+      // Looked for back from the end no further than the next `@`: never before the authority.
+      authorityAt = nextAt < end ? url.lastIndexOf('@', end - 1) : -1;
+      // A URL given as a query's value ends where the next parameter starts: an `@` in a later one
+      // (`?next=https://b.example&contact=ada@c.example`) is no password's end.
+      if (authorityAt !== -1 && scheme !== own) {
+        end = parameterEnd(url, start, authorityAt, end);
+        authorityAt = nextAt < end ? url.lastIndexOf('@', end - 1) : -1;
+      }
+    }
+    if (colon !== url.length && colon < start) {
+      colon = url.indexOf(':', start);
+      if (colon === -1) colon = url.length;
+    }
+    let at = authorityAt >= start ? authorityAt : -1;
+    // A password written with a `/`, `?` or `#` of its own, unencoded, ends the authority early
+    // (`postgres://app:pa/ss@db/orders`), leaving a `:` followed by no port: the credentials run to
+    // the URL's last `@`, past its host if that `@` is in the path or query, as hiding too much is
+    // the safer loss. An IPv6 host's colons are no password's.
+    if (
+      at === -1 &&
+      colon < end &&
+      url.charCodeAt(start) !== OPENING_BRACKET &&
+      !PORT.test(url.slice(colon + 1, end))
+    ) {
+      at = lastAt;
+    }
+    if (at > start) {
+      out += `${url.slice(done, start)}${colon < at ? '[Redacted]:[Redacted]' : '[Redacted]'}`;
+      done = at;
+    }
+    scheme = url.indexOf('://', Math.max(start, done));
   }
-  if (at <= 0) return url;
-  const hidden = colon === -1 || colon > at ? '[Redacted]' : '[Redacted]:[Redacted]';
-  return `${url.slice(0, start)}${hidden}${url.slice(start + at)}`;
+  return done === 0 ? url : out + url.slice(done);
+}
+
+const OPENING_BRACKET = 0x5b;
+const AMPERSAND = 0x26;
+
+/**
+ * Where the authority from `start` ends if a `&` in it before `at` starts a parameter (`&name=`),
+ * as in a query; `end` if none does (`https://a&b:pass@host`, a user name holding a `&`).
+ */
+function parameterEnd(url: string, start: number, at: number, end: number): number {
+  let amp = -1;
+  for (let i = start; i < at; i++) {
+    const c = url.charCodeAt(i);
+    if (c === AMPERSAND) {
+      if (amp === -1) amp = i;
+    } else if (c === EQUALS && amp !== -1) return amp;
+  }
+  return end;
 }

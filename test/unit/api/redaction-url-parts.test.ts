@@ -99,6 +99,41 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     }
   });
 
+  it('hides the user name and password of a URL given inside another, not only the outer one’s', async () => {
+    const cases = [
+      [
+        `https://id.example/login?next=https://ada:${SECRET}@app.example/cb&state=s1`,
+        'https://id.example/login?next=https://[Redacted]:[Redacted]@app.example/cb&state=s1',
+      ],
+      [
+        `https://go.example/r/https://${SECRET}@github.com/org/repo`,
+        'https://go.example/r/https://[Redacted]@github.com/org/repo',
+      ],
+      [
+        `https://u:${SECRET}@a.example/?next=https://v:${SECRET}@b.example&x=1`,
+        'https://[Redacted]:[Redacted]@a.example/?next=https://[Redacted]:[Redacted]@b.example&x=1',
+      ],
+      // A user name may hold a `&` of its own.
+      [
+        `https://go.example/r/https://a&b:${SECRET}@b.example/`,
+        'https://go.example/r/https://[Redacted]:[Redacted]@b.example/',
+      ],
+    ];
+    await expectWrittenAs(cases);
+    // A later parameter's @ is no credential of a URL given before it.
+    const url = 'https://a.example/x?next=https://b.example&contact=ada@c.example';
+    expect((await record(url)).written).toEqual([url, url, url, url]);
+  });
+
+  it('hides the password of a URL given in a query set on a span without its ?', async () => {
+    const { obs, memory } = startCaptured({ outbound: false });
+    obs.trace('op', (span) =>
+      span.setAttribute('url.query', `next=https://ada:${SECRET}@app.example/cb&x=1`),
+    );
+    const [span] = memory.spans();
+    expect(span?.attributes['url.query']).toBe('next=https://[Redacted]:[Redacted]@app.example/cb&x=1');
+  });
+
   it('hides a secret written with a quote or bracket of its own to the next space, in text', async () => {
     await expectWrittenAs([
       [`redis://:pa'${SECRET}@cache:6379`, 'redis://[Redacted]:[Redacted]@cache:6379'],
@@ -186,6 +221,17 @@ describe('cost of reading a long URL', () => {
     // 256 KB: the look for an encoded `=` from each of its 128,000 parameters to the end took
     // seconds, the event loop held all along.
     const url = `https://api.example/v1?q=%20${'&a'.repeat(128_000)}&token=${SECRET}`;
+    const started = performance.now();
+    obs.log.info({ url }, `GET ${url} failed`);
+    const elapsed = performance.now() - started;
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(elapsed).toBeLessThan(500);
+  });
+
+  it('reads a URL holding many URLs without credentials, an @ after them, in time linear in its length', async () => {
+    const { obs, lines } = startCaptured({ outbound: false });
+    // 256 KB: each URL's authority looked for its @ back to the start of the text.
+    const url = `https://api.example/v1?next=${'a://b'.repeat(51_000)}/@x&token=${SECRET}`;
     const started = performance.now();
     obs.log.info({ url }, `GET ${url} failed`);
     const elapsed = performance.now() - started;
