@@ -366,10 +366,12 @@ function environmentWarning(
 }
 
 /**
- * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`): in one of
- * its words, the others, its numbers and separators being the same. A number or a word of its own
- * beside the same (`qa2` beside `qa1`, `staging-2` beside `staging`, `prod-us` beside `prod-eu`)
- * names another environment, as a word of one or two letters does at a letter's change (`ca`, `qa`).
+ * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`), or the
+ * other is the name cut short (`production`, as NODE_ENV gives it to every deployed build, beside a
+ * configuration keyed by `prod`): in one of its words, the others, its numbers and separators being
+ * the same. A number or a word of its own beside the same (`qa2` beside `qa1`, `staging-2` beside
+ * `staging`, `prod-us` beside `prod-eu`) names another environment, as a word of one or two letters
+ * does at a letter's change (`ca`, `qa`).
  */
 function looksMeant(name: string, configured: string): boolean {
   const a = name.toLowerCase();
@@ -382,6 +384,7 @@ function looksMeant(name: string, configured: string): boolean {
   const x = wordsOfA[differ[0] as number] as string;
   const y = wordsOfB[differ[0] as number] as string;
   if (x.length >= 3 && y.startsWith(x)) return true;
+  if (y.length >= 3 && x.startsWith(y)) return true;
   const shorter = Math.min(x.length, y.length);
   return shorter > 2 && editDistance(x, y, shorter >= 5 ? 2 : 1) !== undefined;
 }

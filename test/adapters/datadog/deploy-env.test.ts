@@ -289,6 +289,26 @@ describe('an environment with no configuration beside one that has', () => {
     },
   );
 
+  it.each([
+    // The configuration keyed by the short name, the environment given in full, as Node's
+    // NODE_ENV=production gives it to every deployed build.
+    [{ NODE_ENV: 'production' }, ['prod'], 'prod'],
+    [{ DD_ENV: 'production' }, ['prod', 'staging'], 'prod'],
+    [{ NODE_ENV: 'development' }, ['dev', 'prod'], 'dev'],
+    [{ DD_ENV: 'testing-eu' }, ['test-eu'], 'test-eu'],
+  ] as [Record<string, string>, string[], string][])(
+    '%o beside %j, the configured name cut short, warns naming %s',
+    (env, configured, meant) => {
+      vi.stubEnv('NODE_ENV', '');
+      for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+      const exporters = Object.fromEntries(configured.map((c) => [c, []]));
+      const warnings = warningsOf(() => init({ exporters, logStream: { write() {} }, anomaly: false }));
+      expect(warnings).toEqual([
+        { code: 'SLWRN003', message: expect.stringContaining(`while "${meant}" has: check its spelling`) },
+      ]);
+    },
+  );
+
   it('tells what the environment runs with, its exporters given for every environment, instead of the console it does not run with', async () => {
     // Prepare: one list of exporters for every environment, a profile for production's sampling.
     vi.stubEnv('DD_ENV', 'prod');
