@@ -353,17 +353,21 @@ function environmentWarning(
   const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile of its own: it ${runs}`;
   // The option and SIGHTLINE_ENV choose it for sightline, as this warning tells to: no source ranked
   // lower second-guesses them. NODE_ENV is Node's build mode, production in every deployed build (a
-  // preview, a load test): it tells a configured name was meant only when the name is near it.
+  // preview, a load test): as one, it tells a configured name was meant only when the name is near
+  // it; any other value (staging) was set for the deployment, as DD_ENV is.
   const chosen = source === 'environment' || source === 'SIGHTLINE_ENV';
   for (const [other, value] of chosen ? [] : sources) {
     if (value === undefined || value === environment || !named.includes(value)) continue;
-    if (other !== 'NODE_ENV' || looksMeant(environment, value))
+    if (other !== 'NODE_ENV' || !BUILD_MODES.has(value) || looksMeant(environment, value))
       return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
   }
   const near = named.find((name) => looksMeant(environment, name));
   if (near === undefined) return undefined;
   return `${head}, while ${describeValue(near)} has: check its spelling, or key the configuration by ${describeValue(environment)}`;
 }
+
+/** The values NODE_ENV takes as Node's build mode, whatever the deployment. */
+const BUILD_MODES = new Set(['production', 'development', 'test']);
 
 /**
  * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`), or the

@@ -252,6 +252,21 @@ describe('an environment with no configuration beside one that has', () => {
   );
 
   it.each([
+    // NODE_ENV set to a configured name other than Node's build modes was set for the deployment.
+    [{ DD_ENV: 'stg', NODE_ENV: 'staging' }, /DD_ENV gives the environment "stg".*NODE_ENV gives "staging"/],
+    [
+      { DD_TAGS: 'env:uat', NODE_ENV: 'staging' },
+      /DD_TAGS gives the environment "uat".*NODE_ENV gives "staging"/,
+    ],
+  ])('%o, NODE_ENV naming a configured environment no build mode is, warns', (env, message) => {
+    for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+    const warnings = warningsOf(() =>
+      init({ exporters: { production: [], staging: [] }, logStream: { write() {} }, anomaly: false }),
+    );
+    expect(warnings).toEqual([{ code: 'SLWRN003', message: expect.stringMatching(message) }]);
+  });
+
+  it.each([
     // Another instance, region or word beside a configured name: an environment of its own.
     ['qa2', ['qa1']],
     ['uat2', ['uat']],
