@@ -380,10 +380,12 @@ const BUILD_MODES = new Set(['production', 'development', 'test']);
 function looksMeant(name: string, configured: string): boolean {
   const a = name.toLowerCase();
   const b = configured.toLowerCase();
-  if (a.replace(WORDS, '\0') !== b.replace(WORDS, '\0')) return false;
+  if (skeleton(a) !== skeleton(b)) return false;
   const wordsOfA = a.match(WORDS) ?? [];
   const wordsOfB = b.match(WORDS) ?? [];
   const differ = wordsOfA.flatMap((word, i) => (word === wordsOfB[i] ? [] : [i]));
+  // The same words and numbers, another separator between them (`prod_eu`, `staging2`).
+  if (differ.length === 0) return true;
   if (differ.length !== 1) return false;
   const x = wordsOfA[differ[0] as number] as string;
   const y = wordsOfB[differ[0] as number] as string;
@@ -395,6 +397,12 @@ function looksMeant(name: string, configured: string): boolean {
 
 /** The words of a lower-cased environment name, each as a run of letters: `prod-eu-1` holds two. */
 const WORDS = /[a-z]+/g;
+
+/**
+ * A lower-cased environment name's words, each as one mark, and its numbers as written, without the
+ * ASCII separators between them: `prod-eu-1`, `prod_eu.1` and `prod-eu1` are all `\0\01`.
+ */
+const skeleton = (name: string): string => name.replace(WORDS, '\0').replace(/[^\0\d\u0080-\uffff]/g, '');
 
 /** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
 function editDistance(a: string, b: string, max: number): number | undefined {

@@ -291,6 +291,10 @@ describe('an environment with no configuration beside one that has', () => {
     ['developmnet', ['development'], 'development'],
     ['dev', ['dev1', 'development'], 'development'],
     ['stag-2', ['staging-2'], 'staging-2'],
+    // The same words and numbers, only another separator between them, or none.
+    ['prod_eu', ['prod-eu'], 'prod-eu'],
+    ['eu.prod', ['eu-prod'], 'eu-prod'],
+    ['staging2', ['staging-2'], 'staging-2'],
   ] as [string, string[], string][])(
     'DD_ENV=%s beside %j still warns, naming %s',
     (name, configured, meant) => {
