@@ -350,7 +350,13 @@ function environmentWarning(
 ): string | undefined {
   if (configured.includes(environment)) return undefined;
   const named = configured.filter((name) => name !== 'default');
-  const head = `${source} gives the environment ${describeValue(environment)}, which has no exporters or profile of its own: it ${runs}`;
+  // With none given, it is the default: no `environment` option was given to name, and the remedy
+  // is choosing the one meant, where nothing did.
+  const given = sources.some(([, value]) => value !== undefined);
+  const subject = given
+    ? `${source} gives the environment ${describeValue(environment)}`
+    : `no option or variable gives the environment, so it is ${describeValue(environment)}, the default`;
+  const head = `${subject}, which has no exporters or profile of its own: it ${runs}`;
   // The option and SIGHTLINE_ENV choose it for sightline, as this warning tells to: no source ranked
   // lower second-guesses them. NODE_ENV is Node's build mode, production in every deployed build (a
   // preview, a load test): as one, it tells a configured name was meant only when the name is near
@@ -363,7 +369,8 @@ function environmentWarning(
   }
   const near = named.find((name) => looksMeant(environment, name));
   if (near === undefined) return undefined;
-  return `${head}, while ${describeValue(near)} has: check its spelling, or key the configuration by ${describeValue(environment)}`;
+  const remedy = given ? 'check its spelling' : 'set SIGHTLINE_ENV (or the environment option) to it';
+  return `${head}, while ${describeValue(near)} has: ${remedy}, or key the configuration by ${describeValue(environment)}`;
 }
 
 /** The values NODE_ENV takes as Node's build mode, whatever the deployment. */

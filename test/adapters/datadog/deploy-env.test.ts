@@ -328,6 +328,17 @@ describe('an environment with no configuration beside one that has', () => {
     },
   );
 
+  it('with no option or variable giving the environment, names the default it runs as, instead of an environment option never given', () => {
+    vi.stubEnv('NODE_ENV', '');
+    const warnings = warningsOf(() =>
+      init({ exporters: { developement: [], production: [] }, logStream: { write() {} }, anomaly: false }),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(
+      /^no option or variable gives the environment, so it is "development", the default,.*while "developement" has: set SIGHTLINE_ENV \(or the environment option\) to it, or key the configuration by "development"$/,
+    );
+  });
+
   it('tells what the environment runs with, its exporters given for every environment, instead of the console it does not run with', async () => {
     // Prepare: one list of exporters for every environment, a profile for production's sampling.
     vi.stubEnv('DD_ENV', 'prod');
