@@ -53,9 +53,11 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   ) {}
   onStart(_span: Span, _parentContext: Context): void {}
   onEnd(span: ReadableSpan): void {
-    // Read before invalid links add theirs to droppedLinksCount, counted apart.
-    this.countLimited(span);
+    // Read before invalid links add theirs to droppedLinksCount, counted apart; the attributes left
+    // out of a link are counted once it is kept, an invalid one being counted whole.
+    const linksPastLimit = span.droppedLinksCount;
     if (span.links.length > 0) this.dropInvalidLinks(span);
+    this.countLimited(span, linksPastLimit);
     this.sanitize(span.attributes);
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
@@ -97,13 +99,13 @@ export class SanitizingSpanProcessor implements SpanProcessor {
       });
   }
 
-  private countLimited(span: ReadableSpan): void {
+  private countLimited(span: ReadableSpan, linksPastLimit: number): void {
     let attributes = span.droppedAttributesCount;
     for (const event of span.events) attributes += event.droppedAttributesCount ?? 0;
     for (const link of span.links) attributes += link.droppedAttributesCount ?? 0;
     if (attributes > 0) this.drops.add('attribute_count_limit', attributes);
     if (span.droppedEventsCount > 0) this.drops.add('event_count_limit', span.droppedEventsCount);
-    if (span.droppedLinksCount > 0) this.drops.add('link_count_limit', span.droppedLinksCount);
+    if (linksPastLimit > 0) this.drops.add('link_count_limit', linksPastLimit);
   }
 
   private sanitize(attributes: Record<string, unknown>): void {

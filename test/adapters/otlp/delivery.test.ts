@@ -410,6 +410,26 @@ describe('otlp delivery', () => {
     }
   });
 
+  it('counts a link to no span context as invalid_link alone, the attributes its limit left out of it with it', async () => {
+    vi.stubEnv('OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT', '1');
+    try {
+      const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+      const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+      const nowhere = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 1 };
+      const links = [
+        { context: nowhere, attributes: { a: 1, b: 2, c: 3 } },
+        { context: producer, attributes: { a: 1, b: 2 } },
+      ];
+      obs.trace('linked', { links }, () => {});
+      await obs.forceFlush();
+      expect(protobufSpans(collector).map((s) => s.links?.map((l) => l.spanId))).toEqual([[producer.spanId]]);
+      // The kept link's attribute past the limit is counted; the removed link is counted once, whole.
+      expect(obs.drops()).toEqual({ attribute_count_limit: 1, invalid_link: 1 });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('writes NaN and infinite attribute values as "NaN", "Infinity" and "-Infinity" in http/json', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/json' });
     obs.trace('ratios', (span) => {
