@@ -94,6 +94,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
   const flushSync = (atExit: boolean) => {
     // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
     if (closed) return;
+    if (atExit && sync !== undefined) nonBlockingStdout();
     const outcome = sync?.flushSync();
     if (!atExit || exitCounted || outcome === undefined || outcome === 'written') return;
     exitCounted = true;
@@ -266,15 +267,24 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
  * when full would then wait, in the thread pool and, at exit or after `fatal`, in the flush itself,
  * for as long as the reader stalls, and `process.exit()` never returned. Nothing else of a service
  * with no console (its telemetry going to backends) opens process.stdout. A file or terminal keeps
- * its mode.
+ * its mode. A command started with the process's stdout (`stdio: 'inherit'`: a migration run at
+ * start) puts the pipe, shared with it, back in blocking mode for the rest of the process: the exit
+ * flush puts it in non-blocking mode again, there alone, so no command still running gets EAGAIN
+ * while the process lives on; Node gives the pipe back its first mode as it exits.
  */
 function nonBlockingStdout(): void {
   try {
     // Opened on first use; in a worker thread, a stream to the main thread's, which changes nothing.
-    void process.stdout.writable;
+    const stdout = process.stdout as unknown as { _type?: unknown; _handle?: Partial<PipeHandle> };
+    if (stdout._type === 'pipe') stdout._handle?.setBlocking?.(false);
   } catch {
     // No stdout to open: writes to fd 1 fail on their own, and are counted.
   }
+}
+
+/** The handle of a process.stdout that is a pipe or a socket. */
+interface PipeHandle {
+  setBlocking(blocking: boolean): number;
 }
 
 /**
