@@ -1,4 +1,5 @@
 import { errorMonitor } from 'node:events';
+import { isMainThread } from 'node:worker_threads';
 import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
 import { callGuarded } from '../internal/guarded-call.js';
@@ -112,6 +113,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
       // has shut down and no longer does: the lines a shutdown's deadline or a later line left
       // there are counted too.
       writer.flushSync = () => flushSync(true);
+      if (!isMainThread) flushAtThreadExit(writer);
       // When stdout fails, the lines the writer holds are lost, and counted. Once its reader has
       // gone (EPIPE), pino makes the writer's write a no-op: nothing more goes out. Any other
       // failure (ENOSPC: a file on a full disk; EIO) pino emits again, which without a listener
@@ -143,6 +145,27 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
       return !write.dropped;
     },
   };
+}
+
+/** The stdout writers of this worker thread, flushed as it exits. */
+const threadWriters = new Set<WeakRef<StdoutWriter>>();
+let threadExitHooked = false;
+
+/**
+ * pino's exit hook flushes its writers in the main thread alone: in a worker thread, the lines
+ * `process.exit()` found waiting once sightline had shut down (logged after it, or left at its
+ * deadline) were neither written nor counted. Held weakly, as pino holds its own, so an instance
+ * shut down can be collected; one listener for the thread.
+ */
+function flushAtThreadExit(writer: StdoutWriter): void {
+  if (!threadExitHooked) {
+    threadExitHooked = true;
+    process.on('exit', () => {
+      for (const ref of threadWriters) ref.deref()?.flushSync();
+    });
+  }
+  for (const ref of threadWriters) if (ref.deref() === undefined) threadWriters.delete(ref);
+  threadWriters.add(new WeakRef(writer));
 }
 
 /**

@@ -317,9 +317,9 @@ describe('flushes waiting together on a stdout nobody reads', () => {
 });
 
 describe('process.exit() right after shutdown()', () => {
-  it('finds every log line and EMF document written to stdout', async () => {
-    // Prepare: the child's stdout is a pipe read as fast as it comes.
-    const script = fileURLToPath(new URL('./exit-after-shutdown.ts', import.meta.url));
+  /** Runs the script with its stdout a pipe read as fast as it comes, until that pipe ends. */
+  async function runReadingStdout(name: string): Promise<{ code: number | null; stdout: string }> {
+    const script = fileURLToPath(new URL(name, import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -328,12 +328,17 @@ describe('process.exit() right after shutdown()', () => {
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
     });
-
-    // Act: the child writes 12 MB to stdout, awaits shutdown() and exits.
     const [code] = await Promise.all([
       new Promise<number | null>((resolve) => child.on('exit', resolve)),
       new Promise((resolve) => child.stdout.on('end', resolve)),
     ]);
+    return { code, stdout };
+  }
+
+  it('finds every log line and EMF document written to stdout', async () => {
+    // Prepare, act: the child, its stdout a pipe read as fast as it comes, writes 12 MB to stdout,
+    // awaits shutdown() and exits.
+    const { code, stdout } = await runReadingStdout('./exit-after-shutdown.ts');
 
     // Assess: shutdown() returned only once stdout had taken everything sightline held for it.
     expect(code).toBe(0);
@@ -341,6 +346,18 @@ describe('process.exit() right after shutdown()', () => {
     expect(lines.filter((l) => l.msg === 'line')).toHaveLength(6000);
     expect(lines.some((l) => l['jobs.done'] === 1)).toBe(true);
   }, 60_000);
+
+  it('in a worker thread, writes the lines logged after it', async () => {
+    // Prepare, act: a worker thread of the child, its stdout a pipe read as fast as it comes,
+    // awaits shutdown(), logs 100 lines and calls process.exit(3), which ends the thread while
+    // the writer still holds its lines.
+    const { code, stdout } = await runReadingStdout('./thread-after-shutdown.ts');
+
+    // Assess: they were flushed as the thread exited, as they are in the main thread.
+    expect(code).toBe(3);
+    const numbers = logLines(stdout).map((l) => l.i);
+    expect(numbers).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  }, 30_000);
 });
 
 describe('a stdout whose reader has gone', () => {
