@@ -145,12 +145,20 @@ export function histogramSamples(h: Histogram, maxValues: number): number[] {
 /**
  * Gives the non-empty buckets `room` repeats in all, in proportion to their counts (`observations`
  * in all), each at least one, and returns how many were given: more than `room` only when there are
- * more buckets than that. Rounded each on its own, the repeats overshoot (a bucket of 0.2 keeps
- * one), and a sample of 101 values takes a second document of its own.
+ * more buckets than that, each then keeping one alone. Rounded each on its own, the repeats overshoot
+ * (a bucket of 0.2 keeps one), and a sample of 101 values takes a second document of its own.
  */
 function shareOut(buckets: Bucket[], room: number, observations: number): number {
   const shares: { bucket: Bucket; left: number }[] = [];
   let given = 0;
+  let nonEmpty = 0;
+  for (const b of buckets) if (b.count > 0) nonEmpty++;
+  if (nonEmpty >= room) {
+    // The buckets' one repeat each is already more than the room: a bucket holding most of the
+    // traffic keeping its share as well would only add to the overshoot.
+    for (const b of buckets) if (b.count > 0) b.count = 1;
+    return nonEmpty;
+  }
   for (const b of buckets) {
     if (!(b.count > 0)) continue;
     const quota = (b.count * room) / observations;
@@ -159,7 +167,7 @@ function shareOut(buckets: Bucket[], room: number, observations: number): number
     b.count = n;
     given += n;
   }
-  if (given === room || shares.length >= room) return given;
+  if (given === room) return given;
   // Largest remainders first: to the buckets whose quota was cut most, from those cut least.
   shares.sort((a, c) => c.left - a.left);
   if (given < room)

@@ -582,6 +582,22 @@ describe('histograms', () => {
     expect(sampled.filter((v) => v === 30)).toHaveLength(1);
   });
 
+  it('keeps one value a bucket, no more, when more buckets hold observations than the cap', () => {
+    // A cap of 10 below the 13 buckets holding observations besides the min and max: 15 values, the
+    // busy bucket's share of the cap not added on top of the one each bucket keeps.
+    const boundaries = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
+    const counts = [0, 1, 1, 1000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+    const sampled = histogramSamples(h(counts, boundaries, 30_000, 2, 12_000), 10);
+    expect(sampled).toHaveLength(15);
+    expect([Math.min(...sampled), Math.max(...sampled)]).toEqual([2, 12_000]);
+    expect(sampled.filter((v) => v > 10 && v <= 25)).toHaveLength(1);
+    // 149 buckets besides the min and max at the default cap: 151 values, not 245.
+    const many = new Array<number>(151).fill(1);
+    many[50] = 5000;
+    const bounds = Array.from({ length: 150 }, (_, i) => i + 1);
+    expect(histogramSamples(h(many, bounds, 5000 * 50 + 150 * 75, 0.5, 200), 100)).toHaveLength(151);
+  });
+
   it('scales down to a sample whose average is the recorded one, the min and max kept', () => {
     // 1,000 requests: 600 near 8 ms, 370 near 30, 29 near 80 and one of 900. The kept min and max
     // weigh ten times more in 100 values than in the traffic.
