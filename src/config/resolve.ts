@@ -379,20 +379,21 @@ const BUILD_MODES = new Set(['production', 'development', 'test']);
 /**
  * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`), or the
  * other is the name cut short (`production`, as NODE_ENV gives it to every deployed build, beside a
- * configuration keyed by `prod`): in one of its words, the others, its numbers and separators being
- * the same. A number or a word of its own beside the same (`qa2` beside `qa1`, `staging-2` beside
+ * configuration keyed by `prod`): in one of its words, the others and its numbers being the same,
+ * whatever separates them. A number or a word of its own beside the same (`qa2` beside `qa1`, `staging-2` beside
  * `staging`, `prod-us` beside `prod-eu`) names another environment, as a word of one or two letters
  * does at a letter's change (`ca`, `qa`).
  */
 function looksMeant(name: string, configured: string): boolean {
   const a = name.toLowerCase();
   const b = configured.toLowerCase();
+  // The same letters and numbers, another separator between them or none (`prod_eu`, `staging2`,
+  // `preprod` beside `pre-prod`): words run together are words no separator tells apart.
+  if (a.replace(SEPARATORS, '') === b.replace(SEPARATORS, '')) return true;
   if (skeleton(a) !== skeleton(b)) return false;
   const wordsOfA = a.match(WORDS) ?? [];
   const wordsOfB = b.match(WORDS) ?? [];
   const differ = wordsOfA.flatMap((word, i) => (word === wordsOfB[i] ? [] : [i]));
-  // The same words and numbers, another separator between them (`prod_eu`, `staging2`).
-  if (differ.length === 0) return true;
   if (differ.length !== 1) return false;
   const x = wordsOfA[differ[0] as number] as string;
   const y = wordsOfB[differ[0] as number] as string;
@@ -409,7 +410,13 @@ const WORDS = /[a-z]+/g;
  * A lower-cased environment name's words, each as one mark, and its numbers as written, without the
  * ASCII separators between them: `prod-eu-1`, `prod_eu.1` and `prod-eu1` are all `\0\01`.
  */
-const skeleton = (name: string): string => name.replace(WORDS, '\0').replace(/[^\0\d\u0080-\uffff]/g, '');
+const skeleton = (name: string): string => name.replace(WORDS, '\0').replace(SEPARATORS, '');
+
+/**
+ * What separates the words and numbers of a lower-cased environment name: an ASCII character other
+ * than a letter or digit (`-`, `_`, `.`); the word marks a skeleton holds are no separator.
+ */
+const SEPARATORS = /[^\0a-z\d\u0080-\uffff]/g;
 
 /** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
 function editDistance(a: string, b: string, max: number): number | undefined {

@@ -295,6 +295,8 @@ describe('an environment with no configuration beside one that has', () => {
     ['prod_eu', ['prod-eu'], 'prod-eu'],
     ['eu.prod', ['eu-prod'], 'eu-prod'],
     ['staging2', ['staging-2'], 'staging-2'],
+    ['preprod', ['pre-prod'], 'pre-prod'],
+    ['load-test', ['loadtest'], 'loadtest'],
   ] as [string, string[], string][])(
     'DD_ENV=%s beside %j still warns, naming %s',
     (name, configured, meant) => {
