@@ -111,7 +111,12 @@ function fitSum(buckets: Bucket[], sum: number): void {
   for (const b of buckets) room += b.count * (gap > 0 ? b.upper - b.value : b.value - b.lower);
   if (!(room > 0)) return;
   const share = Math.min(1, Math.abs(gap) / room);
-  for (const b of buckets) b.value += share * (gap > 0 ? b.upper - b.value : b.lower - b.value);
+  // Clamped: a value moved its whole room lands an ulp past the edge as often as on it, and the
+  // first bucket's lower edge is the recorded min, which the sample would then undercut.
+  for (const b of buckets) {
+    const moved = b.value + share * (gap > 0 ? b.upper - b.value : b.lower - b.value);
+    b.value = Math.min(b.upper, Math.max(b.lower, moved));
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { EmfEncoder, type EmfSettings, splitIntoDocuments } from '../../../adapt
 import { bucketValues, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
-import type { MetricPoint, SignalStats } from '../../../src/export/index.js';
+import type { HistogramPoint, MetricPoint, SignalStats } from '../../../src/export/index.js';
 import { emfViolations } from './emf-validate.js';
 import { STANDARD_UNITS } from './standard-units.js';
 import { anomalyEvent, startEmf } from './helpers.js';
@@ -437,6 +437,15 @@ describe('EMF encoding', () => {
     storageResolution: 60 as const,
     maxHistogramValues: 100,
   };
+  const latencyPoint = (histogram: HistogramPoint['histogram']): MetricPoint => ({
+    ...base,
+    name: 'latency',
+    unit: 'ms',
+    kind: 'histogram',
+    monotonic: false,
+    attributes: {},
+    histogram,
+  });
   const gauge = (attributes: MetricPoint['attributes']): MetricPoint => ({
     ...base,
     name: 'm',
@@ -464,20 +473,63 @@ describe('EMF encoding', () => {
     // 1,000 requests over the default buckets: the min and max kept beside a repeat for every bucket.
     const boundaries = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
     const counts = [0, 3, 40, 200, 300, 180, 120, 110, 30, 9, 4, 2, 1, 0, 0, 1];
-    const latency: MetricPoint = {
-      ...base,
-      name: 'latency',
-      unit: 'ms',
-      kind: 'histogram',
-      monotonic: false,
-      attributes: {},
-      histogram: { count: 1000, sum: 90_000, min: 2, max: 12_000, buckets: { boundaries, counts } },
-    };
+    const latency = latencyPoint({
+      count: 1000,
+      sum: 90_000,
+      min: 2,
+      max: 12_000,
+      buckets: { boundaries, counts },
+    });
     const out = encodeEmf([latency], settings);
     expect(out.documents).toHaveLength(1);
     const values = JSON.parse(out.documents[0]!.line).latency as number[];
     expect(values.length).toBeLessThanOrEqual(100);
     expect([Math.min(...values), Math.max(...values)]).toEqual([2, 12_000]);
+  });
+
+  it('samples any histogram down to valid documents, each value inside a bucket holding observations', () => {
+    let seed = 25;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 300; round++) {
+      const cap = [1, 5, 10, 50, 100][round % 5]!;
+      let edge = 0;
+      const boundaries = Array.from(
+        { length: 1 + Math.floor(random() * 160) },
+        () => (edge += 1 + random() * 50),
+      );
+      const recorded = Array.from(
+        { length: 1 + Math.floor(random() * 3000) },
+        () => 0.1 + random() ** 4 * edge * 1.2,
+      );
+      const counts = new Array<number>(boundaries.length + 1).fill(0);
+      for (const v of recorded) {
+        const i = boundaries.findIndex((b) => v <= b);
+        counts[i === -1 ? boundaries.length : i]!++;
+      }
+      const [min, max] = [Math.min(...recorded), Math.max(...recorded)];
+      const histogram = { count: recorded.length, sum: recorded.reduce((a, b) => a + b, 0), min, max };
+      const point = latencyPoint({ ...histogram, buckets: { boundaries, counts } });
+      const out = encodeEmf([point], { ...settings, maxHistogramValues: cap });
+      const values = out.documents.flatMap((d) => {
+        expect(emfViolations(d.line)).toEqual([]);
+        const v = JSON.parse(d.line).latency as number | number[];
+        return Array.isArray(v) ? v : [v];
+      });
+      // Every bucket holding observations keeps one value, and no more than that above the cap.
+      const held = counts.filter((c) => c > 0).length;
+      expect(values.length).toBeLessThanOrEqual(Math.max(Math.min(cap, recorded.length), held + 2));
+      expect(out.documents).toHaveLength(Math.ceil(values.length / 100));
+      expect([Math.min(...values), Math.max(...values)]).toEqual([min, max]);
+      for (const v of values) {
+        const i = boundaries.findIndex((b) => v <= b);
+        const at = i === -1 ? boundaries.length : i;
+        // A value on a boundary stands for the bucket above it, moved to its lower edge.
+        expect(counts[at]! > 0 || (boundaries[at] === v && counts[at + 1]! > 0)).toBe(true);
+      }
+    }
   });
 
   it('leaves an attribute named _aws out of the dimensions, counting it', () => {
