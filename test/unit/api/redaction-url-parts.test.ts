@@ -230,12 +230,20 @@ describe('cost of reading a long URL', () => {
 
   it('reads a URL holding many URLs without credentials, an @ after them, in time linear in its length', async () => {
     const { obs, lines } = startCaptured({ outbound: false });
-    // 256 KB: each URL's authority looked for its @ back to the start of the text.
-    const url = `https://api.example/v1?next=${'a://b'.repeat(51_000)}/@x&token=${SECRET}`;
-    const started = performance.now();
-    obs.log.info({ url }, `GET ${url} failed`);
-    const elapsed = performance.now() - started;
+    // Each URL's authority looked for its @ back to the start of the text: 64 KB took 16 times
+    // less than 256 KB, not 4. The fastest of runs taken in turn, compared with each other, and
+    // loosely, as a machine busy with other work slows both alike.
+    const urlOf = (kb: number) =>
+      `https://api.example/v1?next=${'a://b'.repeat(kb * 200)}/@x&token=${SECRET}`;
+    const fastest = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (let run = 0; run < 5; run++) {
+      for (const [i, url] of [urlOf(64), urlOf(256)].entries()) {
+        const started = performance.now();
+        obs.log.info({ url }, `GET ${url} failed`);
+        fastest[i] = Math.min(fastest[i] as number, performance.now() - started);
+      }
+    }
     expect(lines.join('')).not.toContain(SECRET);
-    expect(elapsed).toBeLessThan(500);
+    expect((fastest[1] as number) / (fastest[0] as number)).toBeLessThan(8);
   });
 });
