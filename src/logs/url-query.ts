@@ -510,14 +510,11 @@ function withoutCredentials(url: string): string {
     // A password written with a `/`, `?` or `#` of its own, unencoded, ends the authority early
     // (`postgres://app:pa/ss@db/orders`), leaving a `:` followed by no port: the credentials run to
     // the URL's last `@`, past its host if that `@` is in the path or query, as hiding too much is
-    // the safer loss. An IPv6 host's colons are no password's.
-    if (
-      at === -1 &&
-      colon < end &&
-      url.charCodeAt(start) !== OPENING_BRACKET &&
-      !PORT.test(url.slice(colon + 1, end))
-    ) {
-      at = lastAt;
+    // the safer loss. An IPv6 host's colons are no password's, nor, in a URL given as a query's
+    // value, those of a later parameter (`?next=https://b.example&t=12:00&return=/home`).
+    if (at === -1 && colon < end && url.charCodeAt(start) !== OPENING_BRACKET) {
+      const authorityEnd = scheme === own ? end : parameterEnd(url, start, end, end);
+      if (colon < authorityEnd && !PORT.test(url.slice(colon + 1, authorityEnd))) at = lastAt;
     }
     if (at > start) {
       out += `${url.slice(done, start)}${colon < at ? '[Redacted]:[Redacted]' : '[Redacted]'}`;

@@ -125,6 +125,17 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     expect((await record(url)).written).toEqual([url, url, url, url]);
   });
 
+  it('keeps a URL given as a query value with no credentials, a : and a / in later parameters, an @ after them', async () => {
+    // A later parameter's `:` (a time, a port of the URL given) read as a password's, written with
+    // a `/` of its own: all up to the last @ was hidden, the URL given and the parameters after it.
+    for (const url of [
+      'https://a.example/invite?next=https://b.example&t=12:00&return=/home&contact=ada@c.example',
+      'https://a.example/?next=https://b.example:8443&return=/home&contact=ada@c.example',
+    ]) {
+      expect((await record(url)).written).toEqual([url, url, url, url]);
+    }
+  });
+
   it('hides the password of a URL given in a query set on a span without its ?', async () => {
     const { obs, memory } = startCaptured({ outbound: false });
     obs.trace('op', (span) =>
