@@ -95,7 +95,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
   const flushSync = (atExit: boolean) => {
     // Once stdout has failed, pino makes its writer's flush a no-op too: nothing more can go out.
     if (closed) return;
-    if (atExit && sync !== undefined) nonBlockingStdout();
+    if (sync !== undefined) nonBlockingStdout();
     const outcome = sync?.flushSync();
     if (!atExit || exitCounted || outcome === undefined || outcome === 'written') return;
     exitCounted = true;
@@ -291,9 +291,11 @@ function waitForStdout(stdout: () => StdoutWriter | undefined): () => Promise<vo
  * for as long as the reader stalls, and `process.exit()` never returned. Nothing else of a service
  * with no console (its telemetry going to backends) opens process.stdout. A file or terminal keeps
  * its mode. A command started with the process's stdout (`stdio: 'inherit'`: a migration run at
- * start) puts the pipe, shared with it, back in blocking mode for the rest of the process: the exit
- * flush puts it in non-blocking mode again, there alone, so no command still running gets EAGAIN
- * while the process lives on; Node gives the pipe back its first mode as it exits.
+ * start) puts the pipe, shared with it, back in blocking mode for the rest of the process: a
+ * synchronous flush (at exit, after `fatal`) puts it in non-blocking mode again, there alone, so no
+ * command still running gets EAGAIN while the process lives on but for one that runs across a
+ * `fatal`, which would otherwise wait for as long as the reader stalls; Node gives the pipe back
+ * its first mode as it exits.
  */
 function nonBlockingStdout(): void {
   try {

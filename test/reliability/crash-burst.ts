@@ -4,7 +4,9 @@
  * `throw` crashes it on an uncaught exception, `exit` calls `process.exit(3)`, `shutdown` does once
  * `shutdown()` has returned (given 300 ms), `child` does once a command run before the burst with
  * its stdio (as a migration run at start is) has ended; `fatal` logs a fatal
- * line (pino then flushes synchronously) and lives on: it logs one more line, shuts down and exits.
+ * line (pino then flushes synchronously) and lives on: it reports `fatalMs` on stderr, the time from
+ * the end of the burst, logs one more line, shuts down and exits; `fatal-child` does once such a
+ * command has ended.
  * Each line of the burst carries its number in `i`; `burst` on stderr says it starts. As it exits,
  * after sightline's exit flush, it reports on stderr `obs.drops()` and `exitMs`, the time from the
  * end of the burst.
@@ -19,14 +21,16 @@ process.on('exit', () => {
   const exitMs = performance.now() - burstEnd;
   process.stderr.write(`${JSON.stringify({ drops: obs.drops(), exitMs })}\n`);
 });
-if (how === 'child') spawnSync('true', [], { stdio: 'inherit' });
+if (how === 'child' || how === 'fatal-child') spawnSync('true', [], { stdio: 'inherit' });
 const pad = 'x'.repeat(Number(size));
 process.stderr.write('burst\n');
 for (let i = 0; i < Number(lines); i++) obs.log.info({ i, pad }, 'line');
 burstEnd = performance.now();
 if (how === 'shutdown') await obs.shutdown({ timeoutMs: 300 });
 if (how === 'exit' || how === 'shutdown' || how === 'child') process.exit(3);
-if (how !== 'fatal') throw new Error('crashing after the burst');
+if (how !== 'fatal' && how !== 'fatal-child') throw new Error('crashing after the burst');
 obs.log.fatal('fatal');
+const fatalMs = performance.now() - burstEnd;
+process.stderr.write(`${JSON.stringify({ fatalMs })}\n`);
 obs.log.info('after');
 await obs.shutdown();

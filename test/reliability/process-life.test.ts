@@ -302,6 +302,34 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
     },
     30_000,
   );
+
+  it('after fatal, gives up on a pipe a command run with its stdio left in blocking mode', async () => {
+    // Prepare: the child runs as a built service with no console; its stdout is a pipe read only
+    // once the fatal line's flush has returned, or after 10 s.
+    const { reader, child, ended } = spawnOnFifo(script, ['fatal-child'], {
+      built: true,
+      env: { ...process.env, SIGHTLINE_EXPORTERS: 'none' },
+    });
+    let fatalMs: number | undefined;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const reported = /"fatalMs":([\d.]+)/.exec(String(chunk));
+      if (reported) {
+        fatalMs = Number(reported[1]);
+        reader.resume();
+      }
+    });
+    const stalled = setTimeout(() => reader.resume(), 10_000);
+
+    // Act: the child runs a command with its stdio, whose start puts the pipe back in blocking
+    // mode, logs 3 MB, of which the pipe takes 64 KiB, then a fatal line, and lives on.
+    const { code } = await ended;
+    clearTimeout(stalled);
+
+    // Assess: the fatal line's flush gave up about a second after the pipe stopped taking lines,
+    // instead of waiting for as long as the reader stalled.
+    expect(code).toBe(0);
+    expect(fatalMs).toBeLessThan(2000);
+  }, 30_000);
 });
 
 describe('flushes waiting together on a stdout nobody reads', () => {
