@@ -29,6 +29,15 @@ const LEAST_RISE = 2;
 const PRIOR_SHARE = 0.05;
 
 /**
+ * The chance under which a route's recent errors are an incident while judged against PRIOR_SHARE:
+ * at LEAST_RISE times it, the most a route fails at unreported. The window is judged every cycle
+ * of the first two hours after each restart, some 120 times: a route failing one in ten is
+ * reported after a few restarts in a hundred at most, its windows overlapping by 29 of 30 cycles,
+ * and a deploy failing a fifth of a hundred requests a minute within five minutes.
+ */
+const PRIOR_ERRORS_CHANCE = 3e-4;
+
+/**
  * A route's errors, requests and the detector's expected share in each of its recent cycles, the
  * oldest overwritten first.
  */
@@ -75,9 +84,11 @@ export interface OddRecentErrors {
 /**
  * The recent cycles' errors when they are at least LEAST_RISE times as many as the route's usual
  * share, or the detector's expected one before them where that is higher (a share that rises every
- * afternoon), or PRIOR_SHARE until the usual share is learned, gives their requests, and more than it gives once in RECENT_ERRORS_CHANCE, errors
- * that come in clumps counted as clumps. Each cycle counts at most the errors that make it odd on
- * its own: a single minute's burst is the detector's to judge, over the cycles it must last.
+ * afternoon), or PRIOR_SHARE until the usual share is learned, gives their requests, and more than
+ * it gives once in RECENT_ERRORS_CHANCE (than LEAST_RISE times PRIOR_SHARE gives once in
+ * PRIOR_ERRORS_CHANCE), errors that come in clumps counted as clumps. Each cycle counts at most the
+ * errors that make it odd on its own: a single minute's burst is the detector's to judge, over the
+ * cycles it must last.
  */
 export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors | undefined {
   if (w.cycles === 0) return undefined;
@@ -86,13 +97,18 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
     usual === undefined ? PRIOR_SHARE : Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
   const { errors, requests } = recentTotals(w);
   if (errors <= LEAST_RISE * share * requests) return undefined;
+  // Against PRIOR_SHARE, chance is judged at LEAST_RISE times it: a route whose own share is just
+  // under that (a flaky upstream's one in twelve) went past it by chance after each restart, in
+  // windows of a few minutes' requests or judged a hundred times over.
+  const judged = usual === undefined ? LEAST_RISE * share : share;
+  const chance = usual === undefined ? PRIOR_ERRORS_CHANCE : RECENT_ERRORS_CHANCE;
   // Errors in clumps of a few are as many clumps, at random: the fewest clumps beyond chance. Until
   // the route's blocks tell its clumps, those its recent cycles show count too.
   const clump = Math.max(1, u.dispersion, heldADay(u) ? 1 : recentDispersion(w, errors / requests));
-  const fewest = clump * fewestBeyond((share * requests) / clump, RECENT_ERRORS_CHANCE);
+  const fewest = clump * fewestBeyond((judged * requests) / clump, chance);
   if (errors < fewest) return undefined;
   let counted = 0;
-  for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(share * w.requests[i]!));
+  for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(judged * w.requests[i]!));
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
   return {

@@ -1221,9 +1221,11 @@ describe('the anomaly engine', () => {
     expect(seeds.map((seed) => errorsHeard(seed, 60, 0.05))).toEqual(seeds.map(() => '120 level_shift'));
   });
 
-  it('reports a route failing a fifth or more of its requests from its first minute, once, and not one at a twentieth', () => {
+  it('reports a route failing a fifth or more of its requests from its first minute, once, and not one at a tenth or less', () => {
     // A deploy that fails them, and a new route that does: before the route's usual share is
-    // learned from its own errors, it is taken to be at most one in twenty.
+    // learned from its own errors, it is taken to be at most one in twenty, and reported once its
+    // errors are beyond chance at one in ten (at ten requests a minute, a run whose first ten
+    // minutes failed one in five is reported in the twelfth).
     const heard = (seed: number, perMinute: number, ratio: number) => {
       const route = randomFailures(seed, perMinute);
       route.minutes(600, ratio);
@@ -1233,7 +1235,7 @@ describe('the anomaly engine', () => {
     for (const [perMinute, ratio, within] of [
       [100, 0.3, 5],
       [100, 0.2, 5],
-      [10, 0.3, 10],
+      [10, 0.3, 15],
       [3, 0.3, 30],
     ] as const) {
       for (const seed of seeds) {
@@ -1247,9 +1249,17 @@ describe('the anomaly engine', () => {
       [100, 0.05],
       [100, 0.01],
       [10, 0.05],
-      [3, 0.1],
     ] as const) {
       expect(seeds.map((seed) => heard(seed, perMinute, ratio))).toEqual(seeds.map(() => []));
+    }
+    // A flaky upstream failing one request in twelve fails as much after each deploy: judged against
+    // one in twenty, its half hour's errors went past twice that by chance, looked at every cycle
+    // (at thirty requests a minute, one in ten on 16 of 16 seeded runs, one in eleven on 16, one in
+    // twelve on 3; at ten, one in ten on 9).
+    for (const perMinute of [3, 10, 30, 100]) {
+      for (const ratio of [0.06, 0.08, 0.09, 0.1]) {
+        expect(seeds.map((seed) => heard(seed, perMinute, ratio))).toEqual(seeds.map(() => []));
+      }
     }
   });
 
