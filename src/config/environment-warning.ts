@@ -1,0 +1,110 @@
+import { describeValue } from '../diag/errors.js';
+
+/**
+ * What to tell the user when the environment has no exporters or profile while the configuration
+ * holds some per environment: it runs with the console (or `default`'s), as documented for an
+ * environment of its own (test, a preview), but when a source ranked lower names a configured one
+ * (`DD_TAGS` env:prod above `NODE_ENV=production`), or the name is a configured one misspelt or cut
+ * short (`prodution`, `prod`), that is almost surely not what was meant, and nothing else says so.
+ */
+export function environmentWarning(
+  source: string,
+  environment: string,
+  sources: readonly [string, string | undefined][],
+  configured: readonly string[],
+  runs: string,
+): string | undefined {
+  if (configured.includes(environment)) return undefined;
+  const named = configured.filter((name) => name !== 'default');
+  // With none given, it is the default: no `environment` option was given to name, and the remedy
+  // is choosing the one meant, where nothing did.
+  const given = sources.some(([, value]) => value !== undefined);
+  const subject = given
+    ? `${source} gives the environment ${describeValue(environment)}`
+    : `no option or variable gives the environment, so it is ${describeValue(environment)}, the default`;
+  const head = `${subject}, which has no exporters or profile of its own: it ${runs}`;
+  // The option and SIGHTLINE_ENV choose it for sightline, as this warning tells to: no source ranked
+  // lower second-guesses them. NODE_ENV is Node's build mode, production in every deployed build (a
+  // preview, a load test): as one, it tells a configured name was meant only when the name is near
+  // it; any other value (staging) was set for the deployment, as DD_ENV is.
+  const chosen = source === 'environment' || source === 'SIGHTLINE_ENV';
+  for (const [other, value] of chosen ? [] : sources) {
+    if (value === undefined || value === environment || !named.includes(value)) continue;
+    if (other !== 'NODE_ENV' || !BUILD_MODES.has(value) || looksMeant(environment, value))
+      return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
+  }
+  const near = named.find((name) => looksMeant(environment, name));
+  if (near === undefined) return undefined;
+  const remedy = given ? 'check its spelling' : 'set SIGHTLINE_ENV (or the environment option) to it';
+  return `${head}, while ${describeValue(near)} has: ${remedy}, or key the configuration by ${describeValue(environment)}`;
+}
+
+/** The values NODE_ENV takes as Node's build mode, whatever the deployment. */
+const BUILD_MODES = new Set(['production', 'development', 'test']);
+
+/**
+ * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`), or the
+ * other is the name cut short (`production`, as NODE_ENV gives it to every deployed build, beside a
+ * configuration keyed by `prod`): in one of its words, the others and its numbers being the same,
+ * whatever separates them. A number or a word of its own beside the same (`qa2` beside `qa1`,
+ * `staging-2` beside `staging`, `prod-us` beside `prod-eu`) names another environment, as a word of
+ * one or two letters does at a letter's change (`ca`, `qa`).
+ */
+function looksMeant(name: string, configured: string): boolean {
+  const a = name.toLowerCase();
+  const b = configured.toLowerCase();
+  // The same letters and numbers, another separator between them or none (`prod_eu`, `staging2`,
+  // `preprod` beside `pre-prod`): words run together are words no separator tells apart.
+  if (a.replace(SEPARATORS, '') === b.replace(SEPARATORS, '')) return true;
+  if (skeleton(a) !== skeleton(b)) return false;
+  const wordsOfA = a.match(WORDS) ?? [];
+  const wordsOfB = b.match(WORDS) ?? [];
+  const differ = wordsOfA.flatMap((word, i) => (word === wordsOfB[i] ? [] : [i]));
+  if (differ.length !== 1) return false;
+  const x = wordsOfA[differ[0] as number] as string;
+  const y = wordsOfB[differ[0] as number] as string;
+  if (x.length >= 3 && y.startsWith(x)) return true;
+  if (y.length >= 3 && x.startsWith(y)) return true;
+  const shorter = Math.min(x.length, y.length);
+  return shorter > 2 && editDistance(x, y, shorter >= 5 ? 2 : 1) !== undefined;
+}
+
+/** The words of a lower-cased environment name, each as a run of letters: `prod-eu-1` holds two. */
+const WORDS = /[a-z]+/g;
+
+/**
+ * A lower-cased environment name's words, each as one mark, and its numbers as written, without the
+ * ASCII separators between them: `prod-eu-1`, `prod_eu.1` and `prod-eu1` are all `\0\01`.
+ */
+const skeleton = (name: string): string => name.replace(WORDS, '\0').replace(SEPARATORS, '');
+
+/**
+ * What separates the words and numbers of a lower-cased environment name: an ASCII character other
+ * than a letter or digit (`-`, `_`, `.`); the word marks a skeleton holds are no separator.
+ */
+const SEPARATORS = /[^\0a-z\d\u0080-\uffff]/g;
+
+/** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
+function editDistance(a: string, b: string, max: number): number | undefined {
+  if (Math.abs(a.length - b.length) > max) return undefined;
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(
+        (previous[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, (before[j - 2] as number) + 1);
+      row.push(d);
+    }
+    before = previous;
+    previous = row;
+  }
+  const distance = previous[b.length] as number;
+  return distance <= max ? distance : undefined;
+}
