@@ -33,40 +33,95 @@ export function environmentWarning(
     if (other !== 'NODE_ENV' || !BUILD_MODES.has(value) || looksMeant(environment, value))
       return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
   }
-  const near = named.find((name) => looksMeant(environment, name));
+  let near: string | undefined;
+  let how: Likeness | undefined;
+  for (const name of named) {
+    how = looksMeant(environment, name);
+    if (how !== undefined) {
+      near = name;
+      break;
+    }
+  }
   if (near === undefined) return undefined;
-  const remedy = given ? 'check its spelling' : 'set SIGHTLINE_ENV (or the environment option) to it';
-  return `${head}, while ${describeValue(near)} has: ${remedy}, or key the configuration by ${describeValue(environment)}`;
+  // A short name and its long form are both spelt right: the remedy is choosing one of them.
+  const remedy =
+    given && how === 'misspelt'
+      ? 'check its spelling'
+      : 'set SIGHTLINE_ENV (or the environment option) to it';
+  const which =
+    how === 'misspelt'
+      ? ''
+      : near.length > environment.length
+        ? `, which ${describeValue(environment)} likely stands for`
+        : `, likely short for ${describeValue(environment)}`;
+  return `${head}, while ${describeValue(near)} has${which}: ${remedy}, or key the configuration by ${describeValue(environment)}`;
 }
+
+/** How a name looks like a configured one: misspelt (or another separator), or a short form of it. */
+type Likeness = 'misspelt' | 'short';
+
+/**
+ * The words environments are commonly named by, each with the name of its family: two of one family
+ * (`prd` and `production`, `stg` and `staging`) name the same environment. A word of these is a name
+ * in its own right, so a longer word it begins (`devops`, `testnet`, `prodlike`, `internal`,
+ * `locale`, `product`) is another name built on it, not it written out.
+ */
+const FAMILIES = new Map([
+  ['prod', 'production'],
+  ['prd', 'production'],
+  ['production', 'production'],
+  ['dev', 'development'],
+  ['develop', 'development'],
+  ['development', 'development'],
+  ['stg', 'staging'],
+  ['stage', 'staging'],
+  ['staging', 'staging'],
+  ['test', 'testing'],
+  ['testing', 'testing'],
+  ['int', 'integration'],
+  ['integ', 'integration'],
+  ['integration', 'integration'],
+  ['perf', 'performance'],
+  ['performance', 'performance'],
+  ['local', 'local'],
+]);
 
 /** The values NODE_ENV takes as Node's build mode, whatever the deployment. */
 const BUILD_MODES = new Set(['production', 'development', 'test']);
 
 /**
- * Whether a name is another cut short (`prod`, `dev`) or misspelt (`prodution`, `stagin`), or the
- * other is the name cut short (`production`, as NODE_ENV gives it to every deployed build, beside a
- * configuration keyed by `prod`): in one of its words, the others and its numbers being the same,
+ * Whether a name is another's common short form or long one (`prod`, `stg` beside `staging`, or
+ * `production`, as NODE_ENV gives it to every deployed build, beside a configuration keyed by
+ * `prod`), misspelt (`prodution`, `stagin`) or cut short keeping most of it (`stag`): in one of its
+ * words, the others and its numbers being the same,
  * whatever separates them. A number or a word of its own beside the same (`qa2` beside `qa1`,
  * `staging-2` beside `staging`, `prod-us` beside `prod-eu`) names another environment, as a word of
  * one or two letters does at a letter's change (`ca`, `qa`).
  */
-function looksMeant(name: string, configured: string): boolean {
+function looksMeant(name: string, configured: string): Likeness | undefined {
   const a = name.toLowerCase();
   const b = configured.toLowerCase();
   // The same letters and numbers, another separator between them or none (`prod_eu`, `staging2`,
   // `preprod` beside `pre-prod`): words run together are words no separator tells apart.
-  if (a.replace(SEPARATORS, '') === b.replace(SEPARATORS, '')) return true;
-  if (skeleton(a) !== skeleton(b)) return false;
+  if (a.replace(SEPARATORS, '') === b.replace(SEPARATORS, '')) return 'misspelt';
+  if (skeleton(a) !== skeleton(b)) return undefined;
   const wordsOfA = a.match(WORDS) ?? [];
   const wordsOfB = b.match(WORDS) ?? [];
   const differ = wordsOfA.flatMap((word, i) => (word === wordsOfB[i] ? [] : [i]));
-  if (differ.length !== 1) return false;
+  if (differ.length !== 1) return undefined;
   const x = wordsOfA[differ[0] as number] as string;
   const y = wordsOfB[differ[0] as number] as string;
-  if (x.length >= 3 && y.startsWith(x)) return true;
-  if (y.length >= 3 && x.startsWith(y)) return true;
-  const shorter = Math.min(x.length, y.length);
-  return shorter > 2 && editDistance(x, y, shorter >= 5 ? 2 : 1) !== undefined;
+  const family = FAMILIES.get(x);
+  if (family !== undefined && family === FAMILIES.get(y)) return 'short';
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  if (short.length <= 2) return undefined;
+  const max = short.length >= 5 ? 2 : 1;
+  if (!long.startsWith(short)) return editDistance(x, y, max) === undefined ? undefined : 'misspelt';
+  // A cut of a word is the word when it keeps most of it (`stag` of `staging`); half of it or less
+  // (`can` of `canary`, `perf` of `perftest`) is as likely a name of its own.
+  if (FAMILIES.has(short)) return undefined;
+  if (editDistance(x, y, max) !== undefined) return 'misspelt';
+  return short.length * 2 > long.length ? 'short' : undefined;
 }
 
 /** The words of a lower-cased environment name, each as a run of letters: `prod-eu-1` holds two. */

@@ -278,6 +278,17 @@ describe('an environment with no configuration beside one that has', () => {
     ['ca', ['qa']],
     ['ci', ['cd']],
     ['local', ['load']],
+    // A common name with a word of its own after it, or the half of a name, is a name of its own.
+    ['devops', ['dev']],
+    ['dev', ['devops']],
+    ['testnet', ['test']],
+    ['test', ['testnet']],
+    ['prodlike', ['prod']],
+    ['perftest', ['perf']],
+    ['internal', ['int']],
+    ['locale', ['local']],
+    ['product', ['prod']],
+    ['can', ['canary']],
   ])('DD_ENV=%s beside %j gives no warning, as no name misspelt or cut short', (name, configured) => {
     vi.stubEnv('DD_ENV', name);
     vi.stubEnv('NODE_ENV', '');
@@ -289,8 +300,7 @@ describe('an environment with no configuration beside one that has', () => {
   it.each([
     ['prodcution-eu', ['production-eu'], 'production-eu'],
     ['developmnet', ['development'], 'development'],
-    ['dev', ['dev1', 'development'], 'development'],
-    ['stag-2', ['staging-2'], 'staging-2'],
+    ['stagin', ['staging'], 'staging'],
     // The same words and numbers, only another separator between them, or none.
     ['prod_eu', ['prod-eu'], 'prod-eu'],
     ['eu.prod', ['eu-prod'], 'eu-prod'],
@@ -313,19 +323,32 @@ describe('an environment with no configuration beside one that has', () => {
   it.each([
     // The configuration keyed by the short name, the environment given in full, as Node's
     // NODE_ENV=production gives it to every deployed build.
-    [{ NODE_ENV: 'production' }, ['prod'], 'prod'],
-    [{ DD_ENV: 'production' }, ['prod', 'staging'], 'prod'],
-    [{ NODE_ENV: 'development' }, ['dev', 'prod'], 'dev'],
-    [{ DD_ENV: 'testing-eu' }, ['test-eu'], 'test-eu'],
-  ] as [Record<string, string>, string[], string][])(
-    '%o beside %j, the configured name cut short, warns naming %s',
-    (env, configured, meant) => {
+    [{ NODE_ENV: 'production' }, ['prod'], 'prod', ', likely short for "production"'],
+    [{ DD_ENV: 'production' }, ['prod', 'staging'], 'prod', ', likely short for "production"'],
+    [{ NODE_ENV: 'development' }, ['dev', 'prod'], 'dev', ', likely short for "development"'],
+    [{ DD_ENV: 'testing-eu' }, ['test-eu'], 'test-eu', ', likely short for "testing-eu"'],
+    // The environment given by its short name, the configuration keyed in full.
+    [{ DD_ENV: 'dev' }, ['dev1', 'development'], 'development', ', which "dev" likely stands for'],
+    [{ DD_ENV: 'stag-2' }, ['staging-2'], 'staging-2', ', which "stag-2" likely stands for'],
+    [{ DD_ENV: 'stage' }, ['staging'], 'staging', ', which "stage" likely stands for'],
+    [{ DD_ENV: 'staging' }, ['stage'], 'stage', ', likely short for "staging"'],
+    [{ DD_ENV: 'stg' }, ['staging'], 'staging', ', which "stg" likely stands for'],
+    [{ DD_ENV: 'prd' }, ['production'], 'production', ', which "prd" likely stands for'],
+    [{ DD_ENV: 'int' }, ['integration'], 'integration', ', which "int" likely stands for'],
+  ] as [Record<string, string>, string[], string, string][])(
+    '%o beside %j, one the short name of the other, warns naming %s, and no misspelling',
+    (env, configured, meant, which) => {
       vi.stubEnv('NODE_ENV', '');
       for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
       const exporters = Object.fromEntries(configured.map((c) => [c, []]));
       const warnings = warningsOf(() => init({ exporters, logStream: { write() {} }, anomaly: false }));
       expect(warnings).toEqual([
-        { code: 'SLWRN003', message: expect.stringContaining(`while "${meant}" has: check its spelling`) },
+        {
+          code: 'SLWRN003',
+          message: expect.stringContaining(
+            `while "${meant}" has${which}: set SIGHTLINE_ENV (or the environment option) to it, or key`,
+          ),
+        },
       ]);
     },
   );
