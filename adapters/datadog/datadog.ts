@@ -166,7 +166,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   } else if (opts.traces === 'dd-trace') {
     const tracer = loadDdTrace();
     const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx);
-    parts.tracerProvider = bridgeDdTraceSpans(provider);
+    parts.tracerProvider = bridgeDdTraceSpans(provider, ctx.fitSpanText);
     parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
     parts.untracedOrigins = [agentUrl];

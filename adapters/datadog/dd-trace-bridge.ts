@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 import type { DdTraceProvider } from './dd-trace.js';
 import { arraysAsText, keepArrayAttributes } from './dd-trace-attributes.js';
-import { keepExceptionMessage } from './dd-trace-errors.js';
+import { exceptionKeeper } from './dd-trace-errors.js';
 
 /**
  * dd-trace's tracer provider, with its spans given what its OpenTelemetry bridge leaves out. HTTP
@@ -21,17 +21,23 @@ import { keepExceptionMessage } from './dd-trace-errors.js';
  * `GET`. Started without a name, an HTTP span gets dd-trace's operation for its kind (the one the
  * Agent gives OTLP spans); the name goes to `resource.name`, which a rename then updates. Every
  * span keeps its array attributes, as JSON text, and the message of an exception it records when it
- * is then marked failed.
+ * is then marked failed; the exception's texts and the status description go through `fitText`.
  */
-export function bridgeDdTraceSpans(provider: DdTraceProvider): Omit<DdTraceProvider, 'register'> {
+export function bridgeDdTraceSpans(
+  provider: DdTraceProvider,
+  fitText: (key: string, value: string) => string,
+): Omit<DdTraceProvider, 'register'> {
+  const keep = exceptionKeeper(fitText);
+  // The array attributes kept, as JSON text; the errors recorded, fitted and kept.
+  const bridged = (span: Span): Span => keepArrayAttributes(keep(span));
   return {
-    getTracer: (name, version, options) => bridgedTracer(provider.getTracer(name, version, options)),
+    getTracer: (name, version, options) => bridgedTracer(provider.getTracer(name, version, options), bridged),
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
 }
 
-function bridgedTracer(tracer: Tracer): Tracer {
+function bridgedTracer(tracer: Tracer, bridged: (span: Span) => Span): Tracer {
   const startSpan = (name: string, options?: SpanOptions, ctx?: Context): Span => {
     const attributes = arraysAsText(options?.attributes);
     const opts = attributes === options?.attributes ? options : { ...options, attributes };
@@ -54,11 +60,6 @@ function bridgedTracer(tracer: Tracer): Tracer {
       return context.with(trace.setSpan(parent, span), fn, undefined, span) as ReturnType<F>;
     },
   };
-}
-
-/** The span, keeping what dd-trace's bridge would lose: array attributes, an exception's message. */
-function bridged(span: Span): Span {
-  return keepArrayAttributes(keepExceptionMessage(span));
 }
 
 function isHttpKind(kind: SpanKind | undefined): boolean {

@@ -44,6 +44,7 @@ import { createDestination, createSharedStdout, type FanoutDestination } from '.
 import { CustomLevels } from '../export/log-levels.js';
 import { DEFAULT_LOG_KEYS, mergeLogKeys } from '../logs/format.js';
 import { createLogger } from '../logs/logger.js';
+import { createKeyMatcher } from '../logs/redact.js';
 import { CallbackWaits } from '../metrics/callback-waits.js';
 import { createMetrics, type MetricsState } from '../metrics/instruments.js';
 import { KEYED_HISTOGRAMS, KeyedHistograms } from '../metrics/keyed-histograms.js';
@@ -57,6 +58,7 @@ import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { spanName } from '../traces/span-name.js';
+import { fitSpanText } from '../traces/span-processors.js';
 import { askThreadsToFlush } from './thread-flush.js';
 import { safeCall, settleWithin } from './wait.js';
 
@@ -141,6 +143,7 @@ export class SightlineInstance implements Sightline {
     try {
       let logKeys: LogKeys = DEFAULT_LOG_KEYS;
       const stdout = createSharedStdout(this.dropCounter);
+      const isSensitive = createKeyMatcher(config.redact);
       const ctx: AdapterContext = {
         service: config.service,
         environment: config.environment,
@@ -158,6 +161,8 @@ export class SightlineInstance implements Sightline {
           this.channels.push(...channelsOf(source));
         },
         countDrop: (reason, n) => this.dropCounter.add(reason, n),
+        fitSpanText: (key, value) =>
+          fitSpanText(key, value, isSensitive, config.maxAttributeLength, this.dropCounter),
         writeStdout: (line) => {
           try {
             return stdout.writeLine(line);

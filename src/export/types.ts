@@ -121,6 +121,12 @@ export interface AdapterContext {
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */
   countDrop(reason: InputDropReason, n: number): void;
   /**
+   * A span's string value (an exception's message or stack) as sightline's own tracer provider
+   * sends it: URL secrets redacted, cut to `maxAttributeLength` and counted; for a tracer provider
+   * of the adapter's own, which sightline's span processors never see.
+   */
+  fitSpanText(key: string, value: string): string;
+  /**
    * Writes one line (ending in a newline) to stdout through the writer log lines use, whose buffer
    * is bounded; `false` when the buffer is full or stdout's reader has gone (a closed pipe) and the
    * line was dropped. Never throws.

@@ -7,6 +7,24 @@ import { repairSpanFields } from './span-repairs.js';
 const ignore = (): void => {};
 
 /**
+ * A span's string value as sightline sends it: a URL in it with its credentials and query secrets
+ * redacted, and cut to `max` characters, counted, with the authority of a URL the cut ends in
+ * hidden. The value itself when there is nothing to hide or cut.
+ */
+export function fitSpanText(
+  key: string,
+  value: string,
+  isSensitive: (key: string) => boolean,
+  max: number,
+  drops: Pick<DropCounter, 'add'>,
+): string {
+  const text = redactUrlField(key, value, isSensitive) ?? redactUrlsIn(value, isSensitive);
+  if (value.length <= max && text.length <= max) return text;
+  drops.add('truncated_attribute');
+  return cutHidingAuthority(text, max);
+}
+
+/**
  * Hands each sampled span to an exporter as it ends. The adapters' exporters only enqueue (the
  * export core batches and sends), so a second batching queue here would only add a copy and a
  * place to lose spans without counting them.
@@ -121,9 +139,8 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     const value = attributes[key];
     const max = this.maxLength;
     if (typeof value === 'string') {
-      const text = redactUrlField(key, value, this.isSensitive) ?? redactUrlsIn(value, this.isSensitive);
-      if (value.length > max || text.length > max) this.cut(attributes, key, cutHidingAuthority(text, max));
-      else if (text !== value) attributes[key] = text;
+      const text = fitSpanText(key, value, this.isSensitive, max, this.drops);
+      if (text !== value) attributes[key] = text;
     } else if (
       Array.isArray(value) &&
       // What redactUrlsIn reads: a URL, or a query or path parameter (`;jsessionid=`), which needs an `=`.
