@@ -39,11 +39,6 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'sessionid',
   'jsessionid',
   'phpsessid',
-  // The session's id as a field, parameter or header (OWASP: never logged as it is), whatever its
-  // separators, as sessionId is sessionid.
-  'session_id',
-  'session-id',
-  'x-session-id',
 ];
 
 export const REDACTED = '[Redacted]';

@@ -1,8 +1,8 @@
 /**
  * Endings that name a credential whatever comes before them (`session_token`, `x-auth-token`,
- * `idToken`, `csrftoken`, `clientSecret`, `signedCookies`): no word a field is named after ends
- * so. A word that only starts with one of them (`tokens_used`, `token_count`, `secretName`) is not
- * such a name: LLM usage counts and ids stay readable.
+ * `idToken`, `csrftoken`, `clientSecret`, `signedCookies`, csurf's `_csrf`, Tornado's `_xsrf`): no
+ * word a field is named after ends so. A word that only starts with one of them (`tokens_used`,
+ * `token_count`, `secretName`) is not such a name: LLM usage counts and ids stay readable.
  */
 const ENDINGS = [
   'token',
@@ -14,6 +14,8 @@ const ENDINGS = [
   'jwt',
   'cookie',
   'cookies',
+  'csrf',
+  'xsrf',
 ];
 
 /** A password's names, as the endings above (`db_password`, `mysql_pwd`). */
@@ -55,6 +57,13 @@ const KEY_KINDS = [
 ];
 
 /**
+ * A session's id is the session to whoever holds it (OWASP: never logged as it is), whatever is
+ * before it or joins it (`x_session_id`, `userSessionId`, `JSESSIONID`); OpenTelemetry's
+ * `session.id`, a front-end session's correlation id, is not: a dot joins no word of one name.
+ */
+const SESSION_ID = 'id';
+
+/**
  * Whether a field, header or query parameter name names a credential by how it ends, whatever its
  * case or separators (`_`, `-`, camelCase), told without allocating: most names (ids, counts)
  * differ in their last character. Characters beyond ASCII never match.
@@ -71,6 +80,8 @@ export function isSecretName(name: string): boolean {
   for (const hash of HASHES)
     if (endsWith(name, length, hash) && endsAsPassword(name, beforeSeparator(name, length - hash.length)))
       return true;
+  if (endsWith(name, length, SESSION_ID))
+    return endsWith(name, beforeSeparator(name, length - SESSION_ID.length), 'session');
   const key = length - 3;
   if (key < 1 || !endsWith(name, length, 'key')) return false;
   const kindEnd = beforeSeparator(name, key);
@@ -106,7 +117,7 @@ function beforeSeparator(name: string, end: number): number {
  * `Host` or `Accept`, which arrays of headers hold by the dozen) are told apart by theirs.
  */
 const LAST_PAIRS = new Uint8Array(128 * 128);
-for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key'])
+for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key', SESSION_ID])
   LAST_PAIRS[(word.charCodeAt(word.length - 2) << 7) | word.charCodeAt(word.length - 1)] = 1;
 
 /**

@@ -67,6 +67,18 @@ const SECRET_NAMES = [
   'session-id',
   'SESSION_ID',
   'x-session-id',
+  // The session's id after a word of its own (a proxy's header, a user's): written whatever joins them.
+  'x_session_id',
+  'xSessionId',
+  'userSessionId',
+  'user_session_id',
+  // CSRF tokens under the names frameworks give them (csurf's and Lusca's, Tornado's, Angular's).
+  '_csrf',
+  '_xsrf',
+  'csrf',
+  'csrf_token',
+  'xsrf-token',
+  'XSRF-TOKEN',
   'connect.sid',
   'JSESSIONID',
   'PHPSESSID',
@@ -104,6 +116,12 @@ const KEPT_NAMES = [
   'cache_bypass',
   'compass',
   'passage',
+  // What counts or describes sessions, and OpenTelemetry's front-end session id, a correlation id.
+  'sessionCount',
+  'session_ttl',
+  'session_type',
+  'session.id',
+  'csrf_enabled',
 ];
 
 describe('names a credential goes by, hidden by default', () => {
@@ -205,12 +223,12 @@ describe('names a credential goes by, hidden by default', () => {
     await logRequest(
       obs,
       'callback',
-      `/cb?id_token=${SECRET}&state=s1&X-Amz-Security-Token=${SECRET}&clientSecret=${SECRET}`,
+      `/cb?id_token=${SECRET}&state=s1&X-Amz-Security-Token=${SECRET}&clientSecret=${SECRET}&_csrf=${SECRET}&userSessionId=${SECRET}`,
     );
     obs.log.error(new Error(`GET https://api.example.com/x?session_token=${SECRET}&page=2 failed`));
     const [callback, failed] = lines.map((l) => JSON.parse(l));
     expect(callback.req.url).toBe(
-      '/cb?id_token=[Redacted]&state=s1&X-Amz-Security-Token=[Redacted]&clientSecret=[Redacted]',
+      '/cb?id_token=[Redacted]&state=s1&X-Amz-Security-Token=[Redacted]&clientSecret=[Redacted]&_csrf=[Redacted]&userSessionId=[Redacted]',
     );
     expect(failed.msg).toBe('GET https://api.example.com/x?session_token=[Redacted]&page=2 failed');
     expect(lines.join('')).not.toContain(SECRET);
@@ -348,6 +366,11 @@ describe('names a credential goes by, hidden by default', () => {
         'http.request.header.x-auth-token': SECRET,
         'http.request.header.x-goog-api-key': SECRET,
         'auth.session_token': SECRET,
+        'app.user_session_id': SECRET,
+        'http.request.header.x_session_id': SECRET,
+        'http.request.header.x-xsrf-token': SECRET,
+        'app.csrf': SECRET,
+        'session.id': 'front-end-session',
         'gen_ai.usage.input_tokens': 812,
         'gen_ai.request.max_tokens': 1024,
       });
@@ -356,6 +379,7 @@ describe('names a credential goes by, hidden by default', () => {
     const body = JSON.stringify(collector.accepted('traces').map((r) => r.json));
     expect(body).toContain('llm.call');
     expect(body).not.toContain(SECRET);
+    expect(body).toContain('"session.id","value":{"stringValue":"front-end-session"}');
     expect(body).toContain('"gen_ai.usage.input_tokens","value":{"intValue":812}');
     expect(body).toContain('"gen_ai.request.max_tokens","value":{"intValue":1024}');
   });
