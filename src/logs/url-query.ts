@@ -283,8 +283,36 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     semicolon !== -1 && text.indexOf('&') === -1 && text.indexOf('#') === -1 && text.indexOf('%') === -1;
   let out = '';
   let done = 0;
+  let pairFrom = -1;
   while (question !== -1 || semicolon !== -1) {
     const mark = question === -1 || (semicolon !== -1 && semicolon < question) ? semicolon : question;
+    if (mark === semicolon && text.charCodeAt(mark + 1) === SPACE_CHAR) {
+      // Pairs joined by `; ` are a cookie string, as a `Cookie` or `Set-Cookie` header sends it
+      // (`cookie: a=1; jsessionid=...`, `Set-Cookie: JSESSIONID=...; Path=/`): the pair on each side
+      // is looked at, by its name, as a path parameter is.
+      let start = mark;
+      while (start > done && !isWordEnd(text.charCodeAt(start - 1))) start--;
+      // A pair after a `; ` was looked at as the one after it: only a string's first is looked at here.
+      const equals = start === pairFrom ? -1 : text.indexOf('=', start);
+      if (equals !== -1 && equals < mark && isSensitive(text.slice(start, equals))) {
+        out += text.slice(done, equals + 1) + REDACTED;
+        done = mark;
+      }
+      let name = mark + 2;
+      while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
+      if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(mark + 2, name))) {
+        const value = name + 1;
+        let end = value;
+        // A value may hold `=` (base64's padding): only `;` or the word's end ends it.
+        while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end)))
+          end++;
+        out += text.slice(done, value) + REDACTED;
+        done = end;
+      }
+      pairFrom = mark + 2;
+      semicolon = text.indexOf(';', mark + 1);
+      continue;
+    }
     if (mark === semicolon && namesFirst && !hidesParameterAt(text, mark + 1, isSensitive)) {
       semicolon = text.indexOf(';', mark + 1);
       continue;
@@ -333,6 +361,13 @@ function hidesParameterAt(text: string, from: number, isSensitive: (key: string)
 }
 
 const EQUALS = 0x3d;
+const SPACE_CHAR = 0x20;
+
+/**
+ * Whether a character ends a cookie's name or value: its `=` or `;`, or the word's end. A cookie's
+ * name is neither encoded nor nested, so it is judged as it is written.
+ */
+const isPairEnd = (c: number): boolean => c === EQUALS || c === SEMICOLON || isWordEnd(c);
 
 /** Whether a character ends a word in text, as it ends a URL: a space, a quote or a bracket. */
 const isWordEnd = (c: number): boolean =>

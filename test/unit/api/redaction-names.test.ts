@@ -234,6 +234,19 @@ describe('names a credential goes by, hidden by default', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
+  it('in a cookie string a message or a field quotes, as a header sends it', () => {
+    const { obs, lines } = startCaptured();
+    const sent = `cookie: theme=dark; jsessionid=${SECRET}; lang=en`;
+    const set = `Set-Cookie: JSESSIONID=${SECRET}; Path=/; HttpOnly`;
+    obs.log.warn({ note: set }, `rejected ${sent}`);
+    const [line] = lines.map((l) => JSON.parse(l));
+    expect(line.msg).toBe('rejected cookie: theme=dark; jsessionid=[Redacted]; lang=en');
+    expect(line.note).toBe('Set-Cookie: JSESSIONID=[Redacted]; Path=/; HttpOnly');
+    // A media type's parameters are pairs joined so too, and kept.
+    obs.log.info({ accept: 'text/html; charset=utf-8; q=0.9' }, 'negotiated');
+    expect(JSON.parse(lines[1] as string).accept).toBe('text/html; charset=utf-8; q=0.9');
+  });
+
   it('in the body an HTTP client’s error holds as it sent it, as JSON or a form', async () => {
     const { obs, lines } = startCaptured();
     const { err: login } = await axiosFailure({ accept: 'application/json' }, 'sid=1', '/login');
@@ -355,7 +368,7 @@ describe('names a credential goes by, hidden by default', () => {
     ]);
   });
 
-  it('in a span’s attributes sent to an OTLP intake, and keeps LLM token counts', async () => {
+  it('in a span’s attributes sent to an OTLP intake, a cookie string’s too, and keeps LLM token counts', async () => {
     const collector: OtlpCollector = await startCollector();
     closing.push(() => collector.close());
     const { obs } = startWith(
@@ -371,6 +384,7 @@ describe('names a credential goes by, hidden by default', () => {
         'http.request.header.x-xsrf-token': SECRET,
         'app.csrf': SECRET,
         'session.id': 'front-end-session',
+        'app.upstream_reply': `Set-Cookie: JSESSIONID=${SECRET}; Path=/; HttpOnly`,
         'gen_ai.usage.input_tokens': 812,
         'gen_ai.request.max_tokens': 1024,
       });
@@ -380,6 +394,7 @@ describe('names a credential goes by, hidden by default', () => {
     expect(body).toContain('llm.call');
     expect(body).not.toContain(SECRET);
     expect(body).toContain('"session.id","value":{"stringValue":"front-end-session"}');
+    expect(body).toContain('Set-Cookie: JSESSIONID=[Redacted]; Path=/; HttpOnly');
     expect(body).toContain('"gen_ai.usage.input_tokens","value":{"intValue":812}');
     expect(body).toContain('"gen_ai.request.max_tokens","value":{"intValue":1024}');
   });
