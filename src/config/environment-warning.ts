@@ -62,9 +62,10 @@ type Likeness = 'misspelt' | 'short';
 
 /**
  * The words environments are commonly named by, each with the name of its family: two of one family
- * (`prd` and `production`, `stg` and `staging`) name the same environment. A word of these is a name
- * in its own right, so a longer word it begins (`devops`, `testnet`, `prodlike`, `internal`,
- * `locale`, `product`) is another name built on it, not it written out.
+ * (`prd` and `production`, `stg` and `staging`) name the same environment. A short form of these,
+ * or `local`, is a name in its own right, so a longer word it begins (`devops`, `testnet`,
+ * `prodlike`, `internal`, `locale`, `product`) is another name built on it, not it written out
+ * ({@link BUILT_ON}).
  */
 const FAMILIES = new Map([
   ['prod', 'production'],
@@ -85,6 +86,14 @@ const FAMILIES = new Map([
   ['performance', 'performance'],
   ['local', 'local'],
 ]);
+
+/**
+ * The words of FAMILIES a longer word they begin is another name built on: the short forms, and
+ * `local` (`locale`). A long form with a letter after it (`productionn`, `stagingg`) is misspelt.
+ */
+const BUILT_ON = new Set(
+  [...FAMILIES].flatMap(([word, family]) => (word === family ? [] : [word])).concat('local'),
+);
 
 /** The values NODE_ENV takes as Node's build mode, whatever the deployment. */
 const BUILD_MODES = new Set(['production', 'development', 'test']);
@@ -119,7 +128,7 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
   if (!long.startsWith(short)) return editDistance(x, y, max) === undefined ? undefined : 'misspelt';
   // A cut of a word is the word when it keeps most of it (`stag` of `staging`); half of it or less
   // (`can` of `canary`, `perf` of `perftest`) is as likely a name of its own.
-  if (FAMILIES.has(short)) return undefined;
+  if (BUILT_ON.has(short)) return undefined;
   if (editDistance(x, y, max) !== undefined) return 'misspelt';
   return short.length * 2 > long.length ? 'short' : undefined;
 }

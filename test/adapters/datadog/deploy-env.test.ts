@@ -301,6 +301,10 @@ describe('an environment with no configuration beside one that has', () => {
     ['prodcution-eu', ['production-eu'], 'production-eu'],
     ['developmnet', ['development'], 'development'],
     ['stagin', ['staging'], 'staging'],
+    // A long form with a letter too many is misspelt: only a short form is a name others build on.
+    ['productionn', ['production'], 'production'],
+    ['stagingg-eu', ['staging-eu'], 'staging-eu'],
+    ['developmentt', ['development'], 'development'],
     // The same words and numbers, only another separator between them, or none.
     ['prod_eu', ['prod-eu'], 'prod-eu'],
     ['eu.prod', ['eu-prod'], 'eu-prod'],
