@@ -25,6 +25,12 @@ export function exceptionKeeper(fitText: (key: string, value: string) => string)
     typeof value === 'string' ? fitText(key, value) : value;
 
   function recordException(this: Tracked, exception: Exception, time?: TimeInput): void {
+    const record = Object.getPrototypeOf(this).recordException;
+    // An ended span takes nothing more, as in OpenTelemetry mode: nothing to fit, no cut to count.
+    if (!this.isRecording()) {
+      record.call(this, exception, time);
+      return;
+    }
     let recorded = exception;
     if (typeof exception === 'string') recorded = fitText('exception.message', exception);
     else if (exception !== null && typeof exception === 'object') {
@@ -38,13 +44,14 @@ export function exceptionKeeper(fitText: (key: string, value: string) => string)
     }
     const message = typeof recorded === 'string' ? recorded : recorded?.message;
     if (typeof message === 'string' && message !== '') this[kMessage] = message;
-    Object.getPrototypeOf(this).recordException.call(this, recorded, time);
+    record.call(this, recorded, time);
   }
 
   function setStatus(this: Tracked, status: SpanStatus): Span {
     const message = this[kMessage];
     let kept = status;
-    if (status?.code === SpanStatusCode.ERROR) {
+    // Fitted only while the span takes it: an ended one's is not sent, and its cut not counted.
+    if (status?.code === SpanStatusCode.ERROR && this.isRecording()) {
       if (status.message === undefined) {
         if (message !== undefined) kept = { code: status.code, message };
       } else if (typeof status.message === 'string') {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { expressErrorHandler, expressMiddleware } from '../../../src/integrations/express/index.js';
 import { close, request } from '../../integration/helpers/http-client.js';
@@ -63,5 +64,18 @@ describe("traces: 'dd-trace', errors recorded on spans", () => {
     expect(meta['error.message']!.length).toBeLessThanOrEqual(4096);
     expect(meta['error.stack']!.length).toBeLessThanOrEqual(4096);
     expect(obs.drops().truncated_attribute).toBeGreaterThan(before);
+  });
+
+  it('counts no cut for an error recorded on a span already ended, which sends nothing more', async () => {
+    const agent = await startAgent();
+    const obs = getSightline() ?? start(agent, ddTraceOptions(agent)).obs;
+    const span = trace.getTracer('late-errors').startSpan('dd-ended-span');
+    span.end();
+    const before = obs.drops().truncated_attribute ?? 0;
+    const message = `late: ${'<html>Bad gateway</html>'.repeat(1_000)}`;
+    span.recordException(new Error(message));
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    // As OpenTelemetry mode, whose ended span takes no event and no status.
+    expect(obs.drops().truncated_attribute ?? 0).toBe(before);
   });
 });
