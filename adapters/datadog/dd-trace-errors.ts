@@ -25,6 +25,9 @@ export function exceptionKeeper(fitText: (key: string, value: string) => string)
     typeof value === 'string' ? fitText(key, value) : value;
 
   function recordException(this: Tracked, exception: Exception, time?: TimeInput): void {
+    // Nothing thrown (`throw undefined`) is no exception to record, as OpenTelemetry's SDK takes it:
+    // dd-trace reads its name, and would throw into the catch block recording it.
+    if (exception === undefined || exception === null) return;
     const record = Object.getPrototypeOf(this).recordException;
     // An ended span takes nothing more, as in OpenTelemetry mode: nothing to fit, no cut to count.
     if (!this.isRecording()) {

@@ -78,4 +78,19 @@ describe("traces: 'dd-trace', errors recorded on spans", () => {
     // As OpenTelemetry mode, whose ended span takes no event and no status.
     expect(obs.drops().truncated_attribute ?? 0).toBe(before);
   });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+  ])(
+    'throws nothing into the catch block recording %s thrown, as in OpenTelemetry mode',
+    async (_, thrown) => {
+      const agent = await startAgent();
+      getSightline() ?? start(agent, ddTraceOptions(agent));
+      const span = trace.getTracer('odd-throws').startSpan('dd-odd-throw');
+      // What a catch block holds when the code it guards threw no error.
+      expect(() => span.recordException(thrown as unknown as Error)).not.toThrow();
+      span.end();
+    },
+  );
 });
