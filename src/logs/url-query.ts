@@ -308,6 +308,8 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
           end++;
         out += text.slice(done, value) + REDACTED;
         done = end;
+        // A `?` in the value hidden starts no query: read as one, the text up to it was written twice.
+        if (question !== -1 && question < end) question = text.indexOf('?', end);
       }
       pairFrom = mark + 2;
       semicolon = text.indexOf(';', mark + 1);

@@ -247,6 +247,14 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines[1] as string).accept).toBe('text/html; charset=utf-8; q=0.9');
   });
 
+  it('in a cookie string whose hidden value holds a `?`, written once and hidden whole', () => {
+    const { obs, lines } = startCaptured();
+    obs.log.warn(`rejected cookie: theme=dark; sid=${SECRET}?token=t1 from the edge`);
+    const [line] = lines.map((l) => JSON.parse(l));
+    expect(line.msg).toBe('rejected cookie: theme=dark; sid=[Redacted] from the edge');
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
   it('in the body an HTTP client’s error holds as it sent it, as JSON or a form', async () => {
     const { obs, lines } = startCaptured();
     const { err: login } = await axiosFailure({ accept: 'application/json' }, 'sid=1', '/login');
