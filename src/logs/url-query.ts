@@ -293,8 +293,10 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       let start = mark;
       while (start > done && !isWordEnd(text.charCodeAt(start - 1))) start--;
       // A pair after a `; ` was looked at as the one after it: only a string's first is looked at here.
-      const equals = start === pairFrom ? -1 : text.indexOf('=', start);
-      if (equals !== -1 && equals < mark && isSensitive(text.slice(start, equals))) {
+      // Looked for in the pair only: on to the text's end, text of many `; ` was read once for each.
+      let equals = start === pairFrom ? mark : start;
+      while (equals < mark && text.charCodeAt(equals) !== EQUALS) equals++;
+      if (equals < mark && isSensitive(text.slice(start, equals))) {
         out += text.slice(done, equals + 1) + REDACTED;
         done = mark;
       }

@@ -255,6 +255,18 @@ describe('names a credential goes by, hidden by default', () => {
     expect(lines.join('')).not.toContain(SECRET);
   });
 
+  it('in text of many pairs joined by `; `, read in time linear in its length', () => {
+    const { obs, lines } = startCaptured();
+    // 1 MB: each `; ` looked for the `=` of the pair before it on to the text's end, where the only
+    // one was; the event loop was held for most of a second.
+    const text = `${'a b; '.repeat(200_000)}=x`;
+    const started = performance.now();
+    obs.log.info(text);
+    const elapsed = performance.now() - started;
+    expect(JSON.parse(lines[0] as string).msg).toBe(text);
+    expect(elapsed).toBeLessThan(250);
+  });
+
   it('in the body an HTTP client’s error holds as it sent it, as JSON or a form', async () => {
     const { obs, lines } = startCaptured();
     const { err: login } = await axiosFailure({ accept: 'application/json' }, 'sid=1', '/login');
