@@ -58,8 +58,9 @@ const KEY_KINDS = [
 
 /**
  * A session's id is the session to whoever holds it (OWASP: never logged as it is), whatever is
- * before it or joins it (`x_session_id`, `userSessionId`, `JSESSIONID`); OpenTelemetry's
- * `session.id`, a front-end session's correlation id, is not: a dot joins no word of one name.
+ * before it or joins it (`x_session_id`, `userSessionId`); OpenTelemetry's `session.id`, a
+ * front-end session's correlation id, is not: a dot joins no word of one name. Nor is the id of a
+ * word that ends in `session` (`possessionId`, `obsession_id`).
  */
 const SESSION_ID = 'id';
 
@@ -80,8 +81,13 @@ export function isSecretName(name: string): boolean {
   for (const hash of HASHES)
     if (endsWith(name, length, hash) && endsAsPassword(name, beforeSeparator(name, length - hash.length)))
       return true;
-  if (endsWith(name, length, SESSION_ID))
-    return endsWith(name, beforeSeparator(name, length - SESSION_ID.length), 'session');
+  if (endsWith(name, length, SESSION_ID)) {
+    const session = beforeSeparator(name, length - SESSION_ID.length);
+    const word = session - 'session'.length;
+    return (
+      endsWith(name, session, 'session') && (startsWord(name, word) || !isWordEndingInSession(name, word))
+    );
+  }
   const key = length - 3;
   if (key < 1 || !endsWith(name, length, 'key')) return false;
   const kindEnd = beforeSeparator(name, key);
@@ -105,6 +111,13 @@ function endsAsPassword(name: string, end: number): boolean {
   for (const ending of PASSWORD_ENDINGS) if (endsWith(name, end, ending)) return true;
   return endsWith(name, end, 'pass') && startsWord(name, end - 4);
 }
+
+/**
+ * Whether the letters before `session` at `end` make a word of it (possession, obsession): a name
+ * all lowercase, a header's, tells no word from the next, so the words themselves are told.
+ */
+const isWordEndingInSession = (name: string, end: number): boolean =>
+  endsWith(name, end, 'pos') || endsWith(name, end, 'ob');
 
 /** Where the word before `end` ends: before the `_` or `-` that joins it to the next, if any. */
 function beforeSeparator(name: string, end: number): number {

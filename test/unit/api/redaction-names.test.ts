@@ -122,6 +122,13 @@ const KEPT_NAMES = [
   'session_type',
   'session.id',
   'csrf_enabled',
+  // Ids of things whose word only ends in `session` or `ssion`: a session's id is a word of its own.
+  'possessionId',
+  'repossession_id',
+  'obsessionId',
+  'impressionId',
+  'submissionId',
+  'permission_id',
 ];
 
 describe('names a credential goes by, hidden by default', () => {
