@@ -290,7 +290,9 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       // Pairs joined by `; ` are a cookie string, as a `Cookie` or `Set-Cookie` header sends it
       // (`cookie: a=1; jsessionid=...`, `Set-Cookie: JSESSIONID=...; Path=/`): the pair on each side
       // is looked at, by its name, as a path parameter is.
-      let start = mark;
+      // A value may be quoted (RFC 6265): its name is before the quote that opens it.
+      const opened = text.charCodeAt(mark - 1) === QUOTE ? openingQuote(text, mark - 1, done) : -1;
+      let start = opened === -1 ? mark : opened;
       while (start > done && !isWordEnd(text.charCodeAt(start - 1))) start--;
       // A pair after a `; ` was looked at as the one after it: only a string's first is looked at here.
       // Looked for in the pair only: on to the text's end, text of many `; ` was read once for each.
@@ -305,9 +307,13 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(mark + 2, name))) {
         const value = name + 1;
         let end = value;
-        // A value may hold `=` (base64's padding): only `;` or the word's end ends it.
-        while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end)))
-          end++;
+        if (text.charCodeAt(value) === QUOTE) {
+          end = closingQuote(text, value + 1);
+        } else {
+          // A value may hold `=` (base64's padding): only `;` or the word's end ends it.
+          while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end)))
+            end++;
+        }
         out += text.slice(done, value) + REDACTED;
         done = end;
         // A `?` in the value hidden starts no query: read as one, the text up to it was written twice.
@@ -366,6 +372,32 @@ function hidesParameterAt(text: string, from: number, isSensitive: (key: string)
 
 const EQUALS = 0x3d;
 const SPACE_CHAR = 0x20;
+const QUOTE = 0x22;
+
+/**
+ * Where the quote that opens a cookie's quoted value closed at `close` is, after its `=`; -1 if
+ * there is none after `from`. A quoted value holds no `;` nor space, so the look ends at the first.
+ */
+function openingQuote(text: string, close: number, from: number): number {
+  for (let i = close - 1; i > from; i--) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return text.charCodeAt(i - 1) === EQUALS ? i : -1;
+    if (c === SEMICOLON || c <= SPACE_CHAR) return -1;
+  }
+  return -1;
+}
+
+/** Where a cookie's quoted value opened before `from` ends: past its closing quote, or at a `;` or space. */
+function closingQuote(text: string, from: number): number {
+  let end = from;
+  while (end < text.length) {
+    const c = text.charCodeAt(end);
+    if (c === QUOTE) return end + 1;
+    if (c === SEMICOLON || c <= SPACE_CHAR) return end;
+    end++;
+  }
+  return end;
+}
 
 /**
  * Whether a character ends a cookie's name or value: its `=` or `;`, or the word's end. A cookie's

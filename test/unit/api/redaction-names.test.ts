@@ -254,6 +254,15 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines[1] as string).accept).toBe('text/html; charset=utf-8; q=0.9');
   });
 
+  it('in a cookie string whose value is quoted, as RFC 6265 allows', () => {
+    const { obs, lines } = startCaptured();
+    obs.log.warn(`rejected cookie: theme=dark; sessionid="${SECRET}"; lang=en`);
+    obs.log.warn(`Set-Cookie: JSESSIONID="${SECRET}"; Path=/`);
+    const [sent, set] = lines.map((l) => JSON.parse(l).msg);
+    expect(sent).toBe('rejected cookie: theme=dark; sessionid=[Redacted]; lang=en');
+    expect(set).toBe('Set-Cookie: JSESSIONID=[Redacted]; Path=/');
+  });
+
   it('in a cookie string whose hidden value holds a `?`, written once and hidden whole', () => {
     const { obs, lines } = startCaptured();
     obs.log.warn(`rejected cookie: theme=dark; sid=${SECRET}?token=t1 from the edge`);
