@@ -352,7 +352,13 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       }
     }
     if (question !== -1 && question < end) question = text.indexOf('?', end);
-    if (semicolon !== -1 && semicolon < end) semicolon = text.indexOf(';', end);
+    // A word that ends in `; ` is a cookie string's pair (`returnTo=/cart?item=1; jsessionid=...`):
+    // the pair after it is looked at as after any other.
+    if (semicolon !== -1 && semicolon < end)
+      semicolon =
+        text.charCodeAt(end - 1) === SEMICOLON && text.charCodeAt(end) === SPACE_CHAR
+          ? end - 1
+          : text.indexOf(';', end);
   }
   return done === 0 ? text : out + text.slice(done);
 }

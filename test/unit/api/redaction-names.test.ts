@@ -263,6 +263,13 @@ describe('names a credential goes by, hidden by default', () => {
     expect(set).toBe('Set-Cookie: JSESSIONID=[Redacted]; Path=/');
   });
 
+  it('in a cookie string after a pair whose value holds a `?`', () => {
+    const { obs, lines } = startCaptured();
+    obs.log.warn(`rejected cookie: returnTo=/cart?item=1; jsessionid=${SECRET}`);
+    const [line] = lines.map((l) => JSON.parse(l));
+    expect(line.msg).toBe('rejected cookie: returnTo=/cart?item=1; jsessionid=[Redacted]');
+  });
+
   it('in a cookie string whose hidden value holds a `?`, written once and hidden whole', () => {
     const { obs, lines } = startCaptured();
     obs.log.warn(`rejected cookie: theme=dark; sid=${SECRET}?token=t1 from the edge`);
