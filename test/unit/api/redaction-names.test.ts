@@ -280,14 +280,21 @@ describe('names a credential goes by, hidden by default', () => {
 
   it('in text of many pairs joined by `; `, read in time linear in its length', () => {
     const { obs, lines } = startCaptured();
-    // 1 MB: each `; ` looked for the `=` of the pair before it on to the text's end, where the only
-    // one was; the event loop was held for most of a second.
-    const text = `${'a b; '.repeat(200_000)}=x`;
-    const started = performance.now();
-    obs.log.info(text);
-    const elapsed = performance.now() - started;
-    expect(JSON.parse(lines[0] as string).msg).toBe(text);
-    expect(elapsed).toBeLessThan(250);
+    // Each `; ` looked for the `=` of the pair before it on to the text's end, where the only one
+    // was: 1 MB held the event loop for most of a second, and 256 KB took 16 times less, not 4. The
+    // fastest of runs taken in turn, compared with each other, and loosely, as a machine busy with
+    // other work slows both alike.
+    const textOf = (kb: number) => `${'a b; '.repeat(kb * 200)}=x`;
+    const fastest = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (let run = 0; run < 3; run++) {
+      for (const [i, text] of [textOf(256), textOf(1024)].entries()) {
+        const started = performance.now();
+        obs.log.info(text);
+        fastest[i] = Math.min(fastest[i] as number, performance.now() - started);
+      }
+    }
+    expect(JSON.parse(lines.at(-1) as string).msg).toBe(textOf(1024));
+    expect((fastest[1] as number) / (fastest[0] as number)).toBeLessThan(8);
   });
 
   it('in the body an HTTP client’s error holds as it sent it, as JSON or a form', async () => {
