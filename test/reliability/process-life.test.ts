@@ -297,7 +297,8 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
       // lost, instead of waiting in its exit flush for as long as the reader stalled.
       const { drops, exitMs } = report(stderr);
       expect(code).toBe(how === 'throw' ? 1 : 3);
-      expect(exitMs).toBeLessThan(2000);
+      // Far below the 10 s the reader stalls for, and loose, as a loaded machine slows the child.
+      expect(exitMs).toBeLessThan(5000);
       expect(drops.log_stdout_full).toBeGreaterThan(2000);
     },
     30_000,
@@ -328,7 +329,8 @@ describe('a crash or process.exit() right after a burst of lines, stdout a pipe'
     // Assess: the fatal line's flush gave up about a second after the pipe stopped taking lines,
     // instead of waiting for as long as the reader stalled.
     expect(code).toBe(0);
-    expect(fatalMs).toBeLessThan(2000);
+    // Far below the 10 s the reader stalls for, and loose, as a loaded machine slows the child.
+    expect(fatalMs).toBeLessThan(5000);
   }, 30_000);
 });
 
