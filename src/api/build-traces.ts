@@ -11,7 +11,6 @@ import {
 import type { ResolvedConfig } from '../config/types.js';
 import type { AdapterParts } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
-import { createKeyMatcher } from '../logs/redact.js';
 import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
 import {
   type GlobalsBefore,
@@ -36,13 +35,15 @@ export function buildTracerProvider(
   globals: OtelGlobals,
   /** The globals as they were before the adapters set up. */
   before: GlobalsBefore,
+  /** The redaction list's matcher, the one the adapters' context holds too. */
+  isSensitive: (key: string) => boolean,
 ): { provider: FlushableProvider; contextManager: ContextManager; propagator: TextMapPropagator } {
   const vendorPart = parts.find((p) => p.tracerProvider);
   const vendor = vendorPart?.tracerProvider as FlushableProvider | undefined;
   const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
   const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
   const processors: SpanProcessor[] = [
-    new SanitizingSpanProcessor(createKeyMatcher(config.redact), config.maxAttributeLength, drops),
+    new SanitizingSpanProcessor(isSensitive, config.maxAttributeLength, drops),
   ];
   for (const p of parts) if (p.spanExporter) processors.push(new ExportingSpanProcessor(p.spanExporter));
 

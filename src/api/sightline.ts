@@ -190,6 +190,7 @@ export class SightlineInstance implements Sightline {
         this.dropCounter,
         this.globals,
         before,
+        isSensitive,
       );
       this.tracerProvider = traces.provider;
       this[PROPAGATOR] = traces.propagator;
