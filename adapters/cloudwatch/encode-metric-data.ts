@@ -11,7 +11,7 @@ import {
   type OnLeftOut,
   seriesDimensions,
 } from './dimensions.js';
-import { bucketValues } from './histogram.js';
+import { bucketValueLists } from './histogram.js';
 import { metricName } from './metric-name.js';
 import { type CloudWatchUnit, toCloudWatchUnit } from './units.js';
 
@@ -98,15 +98,15 @@ export function toMetricData(
       continue;
     }
     if (p.histogram.count === 0) continue;
-    const buckets = bucketValues(p.histogram);
-    if (!buckets.every((b) => isAccepted(b.value))) {
+    const { values, counts } = bucketValueLists(p.histogram);
+    if (!values.every(isAccepted)) {
       invalid++;
       continue;
     }
     leftOut.cut += cutName;
-    for (let i = 0; i < buckets.length; i += MAX_VALUES_PER_DATUM) {
-      const chunk = buckets.slice(i, i + MAX_VALUES_PER_DATUM);
-      out.push({ ...base, Values: chunk.map((b) => b.value), Counts: chunk.map((b) => b.count) });
+    for (let i = 0; i < values.length; i += MAX_VALUES_PER_DATUM) {
+      const end = i + MAX_VALUES_PER_DATUM;
+      out.push({ ...base, Values: values.slice(i, end), Counts: counts.slice(i, end) });
     }
   }
   if (invalid > 0) onInvalid?.(invalid);

@@ -8,12 +8,24 @@ export interface BucketValue {
   readonly count: number;
 }
 
-/** A non-empty bucket: its edges, clamped to the min and max, and the value its observations get. */
-interface Bucket {
-  readonly lower: number;
-  readonly upper: number;
-  count: number;
-  value: number;
+/**
+ * The non-empty buckets of the histogram being converted, an index each: their edges, clamped to
+ * the min and max, how many observations they hold and the value those get. Kept from one call to
+ * the next: a collection converts thousands of series, and an object for each bucket cost more than
+ * the conversion itself.
+ */
+let lowerEdges = new Float64Array(32);
+let upperEdges = new Float64Array(32);
+let heldValues = new Float64Array(32);
+/** A plain list, where V8 keeps whole numbers as such, not as doubles to be boxed once sent. */
+const heldCounts: number[] = [];
+
+function reserve(buckets: number): void {
+  if (buckets <= lowerEdges.length) return;
+  const size = Math.max(buckets, lowerEdges.length * 2);
+  lowerEdges = new Float64Array(size);
+  upperEdges = new Float64Array(size);
+  heldValues = new Float64Array(size);
 }
 
 /**
@@ -31,15 +43,32 @@ interface Bucket {
  * // [{ value: 5, count: 1 }, { value: 10, count: 1 }, { value: 15, count: 1 }]
  */
 export function bucketValues(h: Histogram): BucketValue[] {
-  const split = splitBuckets(h);
-  if (split === undefined) return [];
-  fitSum(split.buckets, h.sum - split.fixed);
-  return joined(split);
+  const { values, counts } = bucketValueLists(h);
+  return values.map((value, i) => ({ value, count: counts[i]! }));
 }
 
-/** A histogram's non-empty buckets, less the recorded min and max, which stand apart. */
+/** {@link bucketValues} as two lists, the values and their counts, as PutMetricData takes them. */
+export function bucketValueLists(h: Histogram): ValueLists {
+  const lists: ValueLists = { values: [], counts: [] };
+  const split = splitBuckets(h);
+  if (split === undefined) return lists;
+  fitSum(split.buckets, h.sum - split.fixed);
+  joined(split, lists);
+  return lists;
+}
+
+/**
+ * Values and how many observations each stands for, at the same index. Two lists of numbers, not an
+ * object a value: V8 keeps numbers in a list unboxed, and a collection converts thousands of series.
+ */
+export interface ValueLists {
+  readonly values: number[];
+  readonly counts: number[];
+}
+
+/** A histogram's non-empty buckets (the first of those kept above), less the recorded min and max, which stand apart. */
 interface Split {
-  readonly buckets: Bucket[];
+  readonly buckets: number;
   readonly minOut: number | undefined;
   readonly maxOut: number | undefined;
   /** The min and max sent, added up. */
@@ -47,11 +76,12 @@ interface Split {
 }
 
 function splitBuckets(h: Histogram): Split | undefined {
-  const { boundaries, counts } = h.buckets;
+  const { boundaries, counts: recorded } = h.buckets;
   const last = boundaries.length;
-  const buckets: Bucket[] = [];
-  for (let i = 0; i < counts.length; i++) {
-    const count = counts[i] ?? 0;
+  reserve(recorded.length);
+  let n = 0;
+  for (let i = 0; i < recorded.length; i++) {
+    const count = recorded[i] ?? 0;
     if (!(count > 0)) continue;
     let lower = i === 0 ? (h.min ?? boundaries[0]) : boundaries[i - 1];
     let upper = i === last ? (h.max ?? boundaries[last - 1]) : boundaries[i];
@@ -63,38 +93,41 @@ function splitBuckets(h: Histogram): Split | undefined {
     if (h.min !== undefined && h.min > lower) lower = h.min;
     if (h.max !== undefined && h.max < upper) upper = h.max;
     if (lower > upper) lower = upper;
-    buckets.push({ lower, upper, count, value: (lower + upper) / 2 });
+    lowerEdges[n] = lower;
+    upperEdges[n] = upper;
+    heldCounts[n] = count;
+    heldValues[n] = (lower + upper) / 2;
+    n++;
   }
-  const first = buckets[0];
-  const final = buckets[buckets.length - 1];
-  if (first === undefined || final === undefined) return undefined;
+  if (n === 0) return undefined;
   let fixed = 0;
-  const minOut = h.min !== undefined && first.count > 0 ? h.min : undefined;
+  const minOut = h.min !== undefined && heldCounts[0]! > 0 ? h.min : undefined;
   if (minOut !== undefined) {
-    first.count--;
+    heldCounts[0]!--;
     fixed += minOut;
   }
-  const maxOut = h.max !== undefined && final.count > 0 ? h.max : undefined;
+  const maxOut = h.max !== undefined && heldCounts[n - 1]! > 0 ? h.max : undefined;
   if (maxOut !== undefined) {
-    final.count--;
+    heldCounts[n - 1]!--;
     fixed += maxOut;
   }
-  return { buckets, minOut, maxOut, fixed };
+  return { buckets: n, minOut, maxOut, fixed };
 }
 
 /** The min, each bucket's value and the max, in increasing order, equal values as one. */
-function joined({ buckets, minOut, maxOut }: Split): BucketValue[] {
-  const out: BucketValue[] = [];
-  const push = (value: number, count: number) => {
-    const previous = out[out.length - 1];
-    if (previous !== undefined && previous.value === value)
-      out[out.length - 1] = { value, count: previous.count + count };
-    else out.push({ value, count });
-  };
-  if (minOut !== undefined) push(minOut, 1);
-  for (const b of buckets) if (b.count > 0) push(b.value, b.count);
-  if (maxOut !== undefined) push(maxOut, 1);
-  return out;
+function joined({ buckets, minOut, maxOut }: Split, into: ValueLists): void {
+  if (minOut !== undefined) append(into, minOut, 1);
+  for (let i = 0; i < buckets; i++) if (heldCounts[i]! > 0) append(into, heldValues[i]!, heldCounts[i]!);
+  if (maxOut !== undefined) append(into, maxOut, 1);
+}
+
+function append({ values, counts }: ValueLists, value: number, count: number): void {
+  const last = values.length - 1;
+  if (last >= 0 && values[last] === value) counts[last]! += count;
+  else {
+    values.push(value);
+    counts.push(count);
+  }
 }
 
 /**
@@ -102,20 +135,22 @@ function joined({ buckets, minOut, maxOut }: Split): BucketValue[] {
  * room, the share that makes the values add up to `sum`; recorded values in those buckets make such
  * a share exist, up to rounding, and a sum that is no finite number leaves the midpoints.
  */
-function fitSum(buckets: Bucket[], sum: number): void {
+function fitSum(buckets: number, sum: number): void {
   let total = 0;
-  for (const b of buckets) total += b.value * b.count;
+  for (let i = 0; i < buckets; i++) total += heldValues[i]! * heldCounts[i]!;
   const gap = sum - total;
   if (!Number.isFinite(gap) || gap === 0) return;
   let room = 0;
-  for (const b of buckets) room += b.count * (gap > 0 ? b.upper - b.value : b.value - b.lower);
+  for (let i = 0; i < buckets; i++)
+    room += heldCounts[i]! * (gap > 0 ? upperEdges[i]! - heldValues[i]! : heldValues[i]! - lowerEdges[i]!);
   if (!(room > 0)) return;
   const share = Math.min(1, Math.abs(gap) / room);
   // Clamped: a value moved its whole room lands an ulp past the edge as often as on it, and the
   // first bucket's lower edge is the recorded min, which the sample would then undercut.
-  for (const b of buckets) {
-    const moved = b.value + share * (gap > 0 ? b.upper - b.value : b.lower - b.value);
-    b.value = Math.min(b.upper, Math.max(b.lower, moved));
+  for (let i = 0; i < buckets; i++) {
+    const value = heldValues[i]!;
+    const moved = value + share * (gap > 0 ? upperEdges[i]! - value : lowerEdges[i]! - value);
+    heldValues[i] = Math.min(upperEdges[i]!, Math.max(lowerEdges[i]!, moved));
   }
 }
 
@@ -137,13 +172,16 @@ export function histogramSamples(h: Histogram, maxValues: number): number[] {
   if (split === undefined) return [];
   const kept = (split.minOut === undefined ? 0 : 1) + (split.maxOut === undefined ? 0 : 1);
   let total = kept;
-  for (const b of split.buckets) total += b.count;
+  for (let i = 0; i < split.buckets; i++) total += heldCounts[i]!;
   if (total > maxValues) {
     const sampled = kept + shareOut(split.buckets, maxValues - kept, total - kept);
     fitSum(split.buckets, (h.sum / total) * sampled - split.fixed);
   } else fitSum(split.buckets, h.sum - split.fixed);
+  const lists: ValueLists = { values: [], counts: [] };
+  joined(split, lists);
   const out: number[] = [];
-  for (const b of joined(split)) for (let i = 0; i < b.count; i++) out.push(b.value);
+  for (let v = 0; v < lists.values.length; v++)
+    for (let i = 0; i < lists.counts[v]!; i++) out.push(lists.values[v]!);
   return out;
 }
 
@@ -153,35 +191,36 @@ export function histogramSamples(h: Histogram, maxValues: number): number[] {
  * more buckets than that, each then keeping one alone. Rounded each on its own, the repeats overshoot
  * (a bucket of 0.2 keeps one), and a sample of 101 values takes a second document of its own.
  */
-function shareOut(buckets: Bucket[], room: number, observations: number): number {
-  const shares: { bucket: Bucket; left: number }[] = [];
+function shareOut(buckets: number, room: number, observations: number): number {
+  const shares: { bucket: number; left: number }[] = [];
   let given = 0;
   let nonEmpty = 0;
-  for (const b of buckets) if (b.count > 0) nonEmpty++;
+  for (let i = 0; i < buckets; i++) if (heldCounts[i]! > 0) nonEmpty++;
   if (nonEmpty >= room) {
     // The buckets' one repeat each is already more than the room: a bucket holding most of the
     // traffic keeping its share as well would only add to the overshoot.
-    for (const b of buckets) if (b.count > 0) b.count = 1;
+    for (let i = 0; i < buckets; i++) if (heldCounts[i]! > 0) heldCounts[i] = 1;
     return nonEmpty;
   }
-  for (const b of buckets) {
-    if (!(b.count > 0)) continue;
-    const quota = (b.count * room) / observations;
+  for (let i = 0; i < buckets; i++) {
+    const count = heldCounts[i]!;
+    if (!(count > 0)) continue;
+    const quota = (count * room) / observations;
     const n = Math.max(1, Math.floor(quota));
-    shares.push({ bucket: b, left: quota - n });
-    b.count = n;
+    shares.push({ bucket: i, left: quota - n });
+    heldCounts[i] = n;
     given += n;
   }
   if (given === room) return given;
   // Largest remainders first: to the buckets whose quota was cut most, from those cut least.
   shares.sort((a, c) => c.left - a.left);
   if (given < room)
-    for (let i = 0; given < room; i = (i + 1) % shares.length, given++) shares[i]!.bucket.count++;
+    for (let i = 0; given < room; i = (i + 1) % shares.length, given++) heldCounts[shares[i]!.bucket]!++;
   else
     for (let i = shares.length - 1; given > room; i = i === 0 ? shares.length - 1 : i - 1) {
       const b = shares[i]!.bucket;
-      if (b.count > 1) {
-        b.count--;
+      if (heldCounts[b]! > 1) {
+        heldCounts[b]!--;
         given--;
       }
     }
