@@ -131,19 +131,20 @@ function append({ values, counts }: ValueLists, value: number, count: number): v
 }
 
 /**
- * Moves each bucket's value from its midpoint toward its upper (or lower) edge by one share of its
- * room, the share that makes the values add up to `sum`; recorded values in those buckets make such
- * a share exist, up to rounding, and a sum that is no finite number leaves the midpoints.
+ * Moves each bucket's value from where it is toward its upper (or lower) edge by one share of its
+ * room, the share that makes the values add up to `sum`, and tells whether they do: recorded values
+ * in those buckets make such a share exist, up to rounding; a sample of them may need more room
+ * than its buckets have. A sum that is no finite number leaves the values as they are.
  */
-function fitSum(buckets: number, sum: number): void {
+function fitSum(buckets: number, sum: number): boolean {
   let total = 0;
   for (let i = 0; i < buckets; i++) total += heldValues[i]! * heldCounts[i]!;
   const gap = sum - total;
-  if (!Number.isFinite(gap) || gap === 0) return;
+  if (!Number.isFinite(gap) || gap === 0) return true;
   let room = 0;
   for (let i = 0; i < buckets; i++)
     room += heldCounts[i]! * (gap > 0 ? upperEdges[i]! - heldValues[i]! : heldValues[i]! - lowerEdges[i]!);
-  if (!(room > 0)) return;
+  if (!(room > 0)) return false;
   const share = Math.min(1, Math.abs(gap) / room);
   // Clamped: a value moved its whole room lands an ulp past the edge as often as on it, and the
   // first bucket's lower edge is the recorded min, which the sample would then undercut.
@@ -152,16 +153,22 @@ function fitSum(buckets: number, sum: number): void {
     const moved = value + share * (gap > 0 ? upperEdges[i]! - value : lowerEdges[i]! - value);
     heldValues[i] = Math.min(upperEdges[i]!, Math.max(lowerEdges[i]!, moved));
   }
+  return Math.abs(gap) <= room;
 }
 
 /**
  * A histogram as EMF sample values: each of {@link bucketValues} repeated once per observation. Above
  * `maxValues` observations the repeats are scaled down in proportion to `maxValues` values in all
  * (each non-empty bucket keeps at least one, and the min and max are kept), so percentiles keep their
- * shape while the point fits one document; CloudWatch's SampleCount and Sum then describe the sample, not the traffic. The
- * sample's values are fitted to the recorded average, not the sum, as far as their buckets let them:
- * the buckets' kept repeats and the min and max weigh more in the sample than in the traffic, and the
- * values fitted to the sum would make the Average a multiple of the recorded one under a long tail.
+ * shape while the point fits one document; CloudWatch's SampleCount and Sum then describe the
+ * sample, not the traffic. The buckets' kept repeats and the min and max weigh more in the sample
+ * than in the traffic, so the values PutMetricData gets, fitted to the sum, would make the sample's
+ * Average a multiple of the recorded one under a long tail: they are moved inside their buckets to
+ * the recorded average where their buckets can reach it. Where they cannot (a max far out, weighing
+ * a hundredth of the sample where it was a thousandth of the traffic) no values inside the buckets
+ * give that Average, and every value moved to its bucket's lower edge, which is the bucket below's
+ * upper one, would put the percentiles there, a bucket low, for an Average still wrong: the values
+ * are then those PutMetricData gets, and the Average is the sample's.
  *
  * @example
  * histogramSamples({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } }, 100);
@@ -173,10 +180,12 @@ export function histogramSamples(h: Histogram, maxValues: number): number[] {
   const kept = (split.minOut === undefined ? 0 : 1) + (split.maxOut === undefined ? 0 : 1);
   let total = kept;
   for (let i = 0; i < split.buckets; i++) total += heldCounts[i]!;
+  fitSum(split.buckets, h.sum - split.fixed);
   if (total > maxValues) {
+    const traffic = heldValues.slice(0, split.buckets);
     const sampled = kept + shareOut(split.buckets, maxValues - kept, total - kept);
-    fitSum(split.buckets, (h.sum / total) * sampled - split.fixed);
-  } else fitSum(split.buckets, h.sum - split.fixed);
+    if (!fitSum(split.buckets, (h.sum / total) * sampled - split.fixed)) heldValues.set(traffic);
+  }
   const lists: ValueLists = { values: [], counts: [] };
   joined(split, lists);
   const out: number[] = [];

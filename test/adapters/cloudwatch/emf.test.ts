@@ -664,6 +664,82 @@ describe('histograms', () => {
     expect(sampled.filter((v) => v > 10 && v <= 50)).toHaveLength(36);
     expect(sampled.filter((v) => v > 50 && v <= 100)).toHaveLength(3);
   });
+
+  // CloudWatch's percentile of raw values: the smallest value whose running count reaches p of them.
+  const percentile = (values: readonly { value: number; count: number }[], p: number) => {
+    const rank = Math.max(1, Math.ceil(p * values.reduce((a, v) => a + v.count, 0)));
+    let seen = 0;
+    for (const v of values) {
+      seen += v.count;
+      if (seen >= rank) return v.value;
+    }
+    return Number.NaN;
+  };
+  const asValues = (sample: readonly number[]) => sample.map((value) => ({ value, count: 1 }));
+  const latencyBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10_000];
+  /** The bucket a value is counted in: the first whose upper bound it does not pass. */
+  const bucketOf = (v: number) => {
+    const i = latencyBounds.findIndex((b) => v <= b);
+    return i === -1 ? latencyBounds.length : i;
+  };
+
+  it("keeps a sample's percentiles in the recorded ones' buckets when its max is far out", () => {
+    // 300 requests at 20 ms, 699 at 35 and one of 9 s: p50 is 35, in (25, 50]. The max weighs a
+    // hundredth of 100 values, so no values inside the buckets give the sample the recorded
+    // Average of 39.465: those moved to their lower edges gave a p50 of 25, the bucket below.
+    const counts = new Array<number>(latencyBounds.length + 1).fill(0);
+    counts[3] = 300;
+    counts[4] = 699;
+    counts[13] = 1;
+    const histogram = h(counts, latencyBounds, 300 * 20 + 699 * 35 + 9000, 20, 9000);
+    const sample = histogramSamples(histogram, 100);
+    expect(sample).toHaveLength(100);
+    expect([Math.min(...sample), Math.max(...sample)]).toEqual([20, 9000]);
+    const p50 = percentile(asValues(sample), 0.5);
+    expect(bucketOf(p50)).toBe(4);
+    // The value PutMetricData gets for that bucket, fitted to the recorded sum.
+    expect(bucketValues(histogram).map((v) => v.value)).toContain(p50);
+  });
+
+  it("puts CloudWatch's percentiles, of PutMetricData's values or of an EMF sample, in the recorded ones' buckets", () => {
+    let seed = 41;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const wrong: string[] = [];
+    for (let round = 0; round < 300; round++) {
+      const level = 5 + random() * 60;
+      const spread = 0.5 + random() * 2;
+      const recorded = Array.from(
+        { length: 101 + Math.floor(random() * 3000) },
+        () => level * Math.exp((random() - 0.5) * spread),
+      );
+      // A far max in a third of them, a nearer one in another third.
+      const far = random();
+      if (far < 1 / 3) recorded[0] = 2000 + random() * 9000;
+      else if (far < 2 / 3) recorded[0] = 200 + random() * 800;
+      const counts = new Array<number>(latencyBounds.length + 1).fill(0);
+      for (const v of recorded) counts[bucketOf(v)]!++;
+      const sum = recorded.reduce((a, b) => a + b, 0);
+      const histogram = h(counts, latencyBounds, sum, Math.min(...recorded), Math.max(...recorded));
+      const sorted = [...recorded].sort((a, b) => a - b);
+      const truth = (p: number) => sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]!;
+      const api = bucketValues(histogram);
+      for (const p of [0.01, 0.1, 0.5, 0.9, 0.99, 0.999])
+        if (bucketOf(percentile(api, p)) !== bucketOf(truth(p)))
+          wrong.push(`api round ${round} p${p * 100}: ${percentile(api, p)} for ${truth(p)}`);
+      // A sample of 100 values resolves percentiles to a hundredth, and each bucket holding
+      // observations keeps a value in it: its tails (p1, p99) can land a bucket over.
+      const sample = asValues(histogramSamples(histogram, 100));
+      for (const p of [0.5, 0.9]) {
+        const at = bucketOf(percentile(sample, p));
+        if (at < bucketOf(truth(p - 0.01)) || at > bucketOf(truth(p + 0.01)))
+          wrong.push(`emf round ${round} p${p * 100}: ${percentile(sample, p)} for ${truth(p)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('units', () => {
