@@ -55,7 +55,7 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * exactly at the limit does not. A URL in any string value (a connection string, a recorded
  * exception's message and stack) and in the status message is written with its credentials and
  * query secrets redacted, as in log lines, and one a cut ends in with its authority hidden; a string
- * without `://` costs one look. The status message is cut and counted as an attribute value is. A
+ * without `://` costs one look. So is the span's name and each of its events'. The status message is cut and counted as an attribute value is. A
  * link to no valid span context (none, ids not 32 and 16 hex digits) is removed and counted, in
  * obs.drops() and in the span's `droppedLinksCount`: the SDK keeps it as given, and no exporter can
  * write it, so it would cost the whole span, or the whole request a collector refuses over an id of
@@ -80,6 +80,7 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     for (const event of span.events) if (event.attributes) this.sanitize(event.attributes);
     for (const link of span.links) if (link.attributes) this.sanitize(link.attributes);
     repairSpanFields(span);
+    this.hideInNames(span);
     // obs.trace() gives a failed span its error's message, which may quote megabytes (an ORM's
     // error quoting the rows it was given): uncut, the span would be too large to send.
     if (span.status.message !== undefined)
@@ -124,6 +125,20 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     if (attributes > 0) this.drops.add('attribute_count_limit', attributes);
     if (span.droppedEventsCount > 0) this.drops.add('event_count_limit', span.droppedEventsCount);
     if (linksPastLimit > 0) this.drops.add('link_count_limit', linksPastLimit);
+  }
+
+  /**
+   * A name is text a caller or an instrumentation builds as it builds a message (`charge ${url}`,
+   * a span named from the path it was given, an event named for the URL retried): its URLs' and
+   * queries' secrets are hidden as an attribute's are. A name without `=` or `:` costs two looks.
+   */
+  private hideInNames(span: ReadableSpan): void {
+    const name = redactUrlsIn(span.name, this.isSensitive);
+    if (name !== span.name) (span as { name: string }).name = name;
+    for (const event of span.events) {
+      const clean = redactUrlsIn(event.name, this.isSensitive);
+      if (clean !== event.name) (event as { name: string }).name = clean;
+    }
   }
 
   private sanitize(attributes: Record<string, unknown>): void {

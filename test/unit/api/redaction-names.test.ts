@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -447,6 +448,43 @@ describe('names a credential goes by, hidden by default', () => {
     expect(body).toContain('Set-Cookie: JSESSIONID=[Redacted]; Path=/; HttpOnly');
     expect(body).toContain('"gen_ai.usage.input_tokens","value":{"intValue":812}');
     expect(body).toContain('"gen_ai.request.max_tokens","value":{"intValue":1024}');
+  });
+});
+
+describe('secrets in span and event names', () => {
+  it('are hidden as in attributes, in what an OTLP intake receives', async () => {
+    const collector: OtlpCollector = await startCollector();
+    closing.push(() => collector.close());
+    const { obs } = startWith(
+      otlp({ url: collector.url, channel: FAST_CHANNEL, env: {}, protocol: 'http/json' }),
+    );
+    obs.trace(`charge /v1/charges?token=${SECRET}`, (span) => {
+      span.addEvent(`retry https://api.example/v1?api_key=${SECRET}`);
+      span.addEvent(`connect postgres://app:${SECRET}@db/orders`);
+    });
+    obs.trace('GET /orders/:id', (span) => span.updateName(`GET /cart;jsessionid=${SECRET}`));
+    trace.getTracer('lib').startSpan(`fetch https://${SECRET}@github.com/org/repo`).end();
+    obs.trace('GET /orders/:id', (span) => span.addEvent('cache miss'));
+    await obs.forceFlush();
+    const spans = collector
+      .accepted('traces')
+      .flatMap((r) => (r.json as any).resourceSpans)
+      .flatMap((rs: any) => rs.scopeSpans)
+      .flatMap((ss: any) => ss.spans);
+    expect(JSON.stringify(spans)).not.toContain(SECRET);
+    const names = spans.map((s: any) => [s.name, ...(s.events ?? []).map((e: any) => e.name)]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        [
+          'charge /v1/charges?token=[Redacted]',
+          'retry https://api.example/v1?api_key=[Redacted]',
+          'connect postgres://[Redacted]:[Redacted]@db/orders',
+        ],
+        ['GET /cart;jsessionid=[Redacted]'],
+        ['fetch https://[Redacted]@github.com/org/repo'],
+        ['GET /orders/:id', 'cache miss'],
+      ]),
+    );
   });
 });
 
