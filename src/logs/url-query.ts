@@ -67,7 +67,58 @@ export function redactQuery(url: string, isSensitive: (key: string) => boolean):
     return redactParams(url, question, isSensitive);
   }
   const start = url.search(MAY_START_PARAMS);
-  return start === -1 ? url : redactParams(url, start, isSensitive);
+  if (start === -1) return url;
+  const clean = redactParams(url, start, isSensitive);
+  return clean.indexOf('%', start) === -1 ? clean : withoutEncodedCredentials(clean, start);
+}
+
+/** `://` percent-encoded, once or more, as a URL given as a value encoded holds it. */
+const ENCODED_SCHEME_END = /%(?:25)*3a%(?:25)*2f%(?:25)*2f/gi;
+
+/**
+ * What ends the authority of a URL given encoded: its path, query or fragment, encoded as it is, or
+ * the value it is given in.
+ */
+const ENCODED_AUTHORITY_END = /%(?:25)*(?:2f|3f|23)|[&/?#\s"'<>`]/gi;
+
+/** `@` percent-encoded, once or more. */
+const ENCODED_AT = /%(?:25)*40/g;
+
+/** Where the next `@` encoded is from `from`; the text's length when there is none. */
+function nextEncodedAt(url: string, from: number): number {
+  ENCODED_AT.lastIndex = from;
+  return ENCODED_AT.exec(url)?.index ?? url.length;
+}
+
+/** `:` percent-encoded, once or more. */
+const ENCODED_COLON = /%(?:25)*3a/i;
+
+/**
+ * The URL with the user name and password of each URL given in it percent-encoded, from `from` on
+ * (`?next=https%3A%2F%2Fada%3A...%40app.example`), as `[Redacted]`, as {@link withoutCredentials}
+ * writes those of one given as it is; the `:` and `@` are kept as they are written. Each character
+ * is read a bounded number of times, however many URLs it holds.
+ */
+function withoutEncodedCredentials(url: string, from: number): string {
+  let out = '';
+  let done = 0;
+  // The next `@`, looked for again only once passed; the text's length when none is left.
+  let nextAt = -1;
+  ENCODED_SCHEME_END.lastIndex = from;
+  for (let scheme = ENCODED_SCHEME_END.exec(url); scheme !== null; scheme = ENCODED_SCHEME_END.exec(url)) {
+    const start = ENCODED_SCHEME_END.lastIndex;
+    ENCODED_AUTHORITY_END.lastIndex = start;
+    const end = ENCODED_AUTHORITY_END.exec(url)?.index ?? url.length;
+    ENCODED_SCHEME_END.lastIndex = end;
+    if (nextAt < start) nextAt = nextEncodedAt(url, start);
+    if (nextAt >= end) continue;
+    let at = nextAt;
+    for (nextAt = nextEncodedAt(url, at + 1); nextAt < end; nextAt = nextEncodedAt(url, at + 1)) at = nextAt;
+    const colon = ENCODED_COLON.exec(url.slice(start, at));
+    out += `${url.slice(done, start)}[Redacted]${colon === null ? '' : `${colon[0]}[Redacted]`}`;
+    done = at;
+  }
+  return done === 0 ? url : out + url.slice(done);
 }
 
 /**

@@ -125,6 +125,36 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     expect((await record(url)).written).toEqual([url, url, url, url]);
   });
 
+  it('hides the user name and password of a URL given inside another percent-encoded, as of one given as it is', async () => {
+    await expectWrittenAs([
+      [
+        `https://id.example/login?next=https%3A%2F%2Fada%3A${SECRET}%40app.example%2Fcb&state=s1`,
+        'https://id.example/login?next=https%3A%2F%2F[Redacted]%3A[Redacted]%40app.example%2Fcb&state=s1',
+      ],
+      [
+        `https://go.example/r/https%3a%2f%2f${SECRET}%40github.com%2forg%2frepo`,
+        'https://go.example/r/https%3a%2f%2f[Redacted]%40github.com%2forg%2frepo',
+      ],
+      // Encoded twice, as a URL given to one that is itself given encoded.
+      [
+        `https://a.example/?u=https%253A%252F%252Fada%253A${SECRET}%2540b.example%252F`,
+        'https://a.example/?u=https%253A%252F%252F[Redacted]%253A[Redacted]%2540b.example%252F',
+      ],
+    ]);
+    const { obs, logs, lines } = startCaptured({ outbound: false });
+    obs.log.info(`GET /login?next=https%3A%2F%2Fuser%3A${SECRET}%40host -> 302`);
+    await obs.shutdown();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs()[0]?.msg).toBe('GET /login?next=https%3A%2F%2F[Redacted]%3A[Redacted]%40host -> 302');
+    // A later parameter's @ is no credential of a URL given before it.
+    for (const url of [
+      'https://a.example/x?next=https%3A%2F%2Fb.example&contact=ada%40c.example',
+      'https://a.example/x?next=https%3A%2F%2Fb.example%2Fcb%3Fcontact%3Dada%2540c.example',
+    ]) {
+      expect((await record(url)).written).toEqual([url, url, url, url]);
+    }
+  });
+
   it('keeps a URL given as a query value with no credentials, a : and a / in later parameters, an @ after them', async () => {
     // A later parameter's `:` (a time, a port of the URL given) read as a password's, written with
     // a `/` of its own: all up to the last @ was hidden, the URL given and the parameters after it.
