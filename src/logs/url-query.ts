@@ -315,13 +315,64 @@ function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): 
 }
 
 /**
- * The text with each word that holds a query or a path parameter (`GET /login?token=... -> 401`,
- * `api.example.com/v1?api_key=...`, `GET /cart;jsessionid=... -> 500`) written as
- * {@link redactQuery} writes it; a URL with a scheme is left to {@link redactUrlsIn}. Text without an
- * `=` costs a look, text with one two more, and each `;` in it a look at the name after it.
+ * The text with the secrets of its queries, path parameters and cookie strings hidden
+ * ({@link redactParamsIn}), and the value of the pair after a `Cookie` or `Set-Cookie` header's
+ * name ({@link hideHeaderCookie}). Text without an `=` costs a look.
  */
 function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
   if (text.indexOf('=') === -1) return text;
+  return hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive);
+}
+
+/** A `Cookie` or `Set-Cookie` header's name in text, and the spaces after it. */
+const COOKIE_HEADER = /cookie:[ \t]*/gi;
+
+/**
+ * The text with the value of the pair after a `Cookie` or `Set-Cookie` header's name hidden when the
+ * pair's name is to hide, a lone pair's too (`Cookie: JSESSIONID=...`, `set-cookie: sid=...`): with
+ * no `; ` beside it, only the header's name tells a pair from other text. A value already hidden, as
+ * a cookie string's first pair's is, is left as it is.
+ */
+function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): string {
+  // Two looks for the name as headers are written (`Cookie`, `set-cookie`, `SET-COOKIE`) spare the
+  // text that holds none, nearly all, a look for it whatever its case.
+  if (text.indexOf('ookie:') === -1 && text.indexOf('OOKIE:') === -1) return text;
+  let out = '';
+  let done = 0;
+  COOKIE_HEADER.lastIndex = 0;
+  for (let found = COOKIE_HEADER.exec(text); found !== null; found = COOKIE_HEADER.exec(text)) {
+    const start = COOKIE_HEADER.lastIndex;
+    let name = start;
+    while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
+    if (text.charCodeAt(name) !== EQUALS || !isSensitive(text.slice(start, name))) continue;
+    const value = name + 1;
+    const end = cookieValueEnd(text, value);
+    if (end === value + REDACTED.length && text.startsWith(REDACTED, value)) continue;
+    out += text.slice(done, value) + REDACTED;
+    done = end;
+    COOKIE_HEADER.lastIndex = end;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * Where a cookie's value from `value` ends: past its closing quote if quoted (RFC 6265); else at the
+ * `;` or the word's end, as a value may hold `=` (base64's padding).
+ */
+function cookieValueEnd(text: string, value: number): number {
+  if (text.charCodeAt(value) === QUOTE) return closingQuote(text, value + 1);
+  let end = value;
+  while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end))) end++;
+  return end;
+}
+
+/**
+ * The text with each word that holds a query or a path parameter (`GET /login?token=... -> 401`,
+ * `api.example.com/v1?api_key=...`, `GET /cart;jsessionid=... -> 500`) written as
+ * {@link redactQuery} writes it; a URL with a scheme is left to {@link redactUrlsIn}. Text with an `=`
+ * costs two looks more, and each `;` in it a look at the name after it.
+ */
+function redactParamsIn(text: string, isSensitive: (key: string) => boolean): string {
   // Where the next query or path parameter (`;jsessionid=`) may start, each looked for again only
   // once passed.
   let question = text.indexOf('?');
@@ -357,14 +408,7 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
       while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
       if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(mark + 2, name))) {
         const value = name + 1;
-        let end = value;
-        if (text.charCodeAt(value) === QUOTE) {
-          end = closingQuote(text, value + 1);
-        } else {
-          // A value may hold `=` (base64's padding): only `;` or the word's end ends it.
-          while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end)))
-            end++;
-        }
+        const end = cookieValueEnd(text, value);
         out += text.slice(done, value) + REDACTED;
         done = end;
         // A `?` in the value hidden starts no query: read as one, the text up to it was written twice.

@@ -255,6 +255,24 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines[1] as string).accept).toBe('text/html; charset=utf-8; q=0.9');
   });
 
+  it('in a lone pair after a Cookie or Set-Cookie header’s name, as in a cookie string of two', async () => {
+    const { obs, lines, memory } = startCaptured();
+    obs.log.warn({ upstream: `set-cookie: sid=${SECRET}` }, `rejected Cookie: JSESSIONID=${SECRET}`);
+    obs.log.warn(`Cookie: sessionid="${SECRET}" from the edge`);
+    obs.log.warn('Cookie: theme=dark');
+    obs.trace('login', (span) => span.setAttribute('app.reply', `Set-Cookie: connect.sid=${SECRET}`));
+    await obs.forceFlush();
+    const logged = lines.map((l) => JSON.parse(l));
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logged.map((l) => l.msg)).toEqual([
+      'rejected Cookie: JSESSIONID=[Redacted]',
+      'Cookie: sessionid=[Redacted] from the edge',
+      'Cookie: theme=dark',
+    ]);
+    expect(logged[0].upstream).toBe('set-cookie: sid=[Redacted]');
+    expect(memory.spans()[0]?.attributes['app.reply']).toBe('Set-Cookie: connect.sid=[Redacted]');
+  });
+
   it('in a cookie string whose value is quoted, as RFC 6265 allows', () => {
     const { obs, lines } = startCaptured();
     obs.log.warn(`rejected cookie: theme=dark; sessionid="${SECRET}"; lang=en`);
