@@ -286,6 +286,17 @@ function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): 
   for (let found = URL_IN_TEXT.exec(text); found !== null; found = URL_IN_TEXT.exec(text)) {
     let url = found[0];
     let clean = redactQuery(withoutCredentials(url), isSensitive);
+    if (clean.endsWith(REDACTED)) {
+      const close = closedEnd(text, found.index, found.index + url.length);
+      if (close !== -1) {
+        const shorter = redactQuery(withoutCredentials(url.slice(0, close - found.index)), isSensitive);
+        if (shorter.endsWith(REDACTED)) {
+          url = url.slice(0, close - found.index);
+          clean = shorter;
+          URL_IN_TEXT.lastIndex = close;
+        }
+      }
+    }
     const after = found.index + url.length;
     // A quote or bracket ends a URL in text, but a secret may hold one unencoded: one that ran to
     // it (`?token=ab"cd`), or a password cut before its `@` (`redis://:pa'ss@host`), runs on to the
@@ -426,9 +437,18 @@ function redactParamsIn(text: string, isSensitive: (key: string) => boolean): st
     while (start > 0 && !isWordEnd(text.charCodeAt(start - 1))) start--;
     let end = mark + 1;
     while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
-    const word = text.slice(start, end);
+    let word = text.slice(start, end);
     if (word.indexOf('=', mark - start) !== -1 && !word.includes('://')) {
       let clean = redactQuery(word, isSensitive);
+      const close = clean !== word && clean.endsWith(REDACTED) ? closedEnd(text, start, end) : -1;
+      if (close !== -1) {
+        const shorter = redactQuery(text.slice(start, close), isSensitive);
+        if (shorter.endsWith(REDACTED)) {
+          end = close;
+          word = text.slice(start, end);
+          clean = shorter;
+        }
+      }
       // As in a URL with a scheme, a secret that ran to a quote or bracket runs on to the next space,
       // unless it closes the one the word was opened with, as in JSON and HTML.
       if (
@@ -456,6 +476,53 @@ function redactParamsIn(text: string, isSensitive: (key: string) => boolean): st
           : text.indexOf(';', end);
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * Where a word of text from `start` to `end` ends in prose, before a `)` or `]` that closes a bracket
+ * opened before it (`(see /x?token=...)`, `[https://a/cb?token=...],`), and the punctuation after
+ * that bracket; -1 if it does not end so. A secret's value runs to its word's end, and took the
+ * bracket and what followed it with it. A closing bracket the value opened itself is the value's;
+ * one no bracket before it opened may be a secret's own, and goes with it, as hiding too much is the
+ * safer loss.
+ */
+function closedEnd(text: string, start: number, end: number): number {
+  let close = end;
+  while (close > start && isProsePunctuation(text.charCodeAt(close - 1))) close--;
+  const closing = text.charCodeAt(close - 1);
+  const opening =
+    closing === CLOSING_PAREN ? OPENING_PAREN : closing === CLOSING_BRACKET ? OPENING_BRACKET : -1;
+  if (opening === -1) return -1;
+  // Counted in the value hidden alone: a bracket that opens the word (`[/x?token=...]`) closes there.
+  const value = Math.max(start, text.lastIndexOf('=', close - 1));
+  let unclosed = 0;
+  for (let i = value; i < close; i++) {
+    const c = text.charCodeAt(i);
+    if (c === opening) unclosed++;
+    else if (c === closing) unclosed--;
+  }
+  return unclosed < 0 && opensBefore(text, value, opening) ? close - 1 : -1;
+}
+
+const isProsePunctuation = (c: number): boolean =>
+  c === 0x2c || c === 0x2e || c === 0x3a || c === 0x3b || c === 0x21;
+const OPENING_PAREN = 0x28;
+const CLOSING_PAREN = 0x29;
+
+/** The text last looked at, and where its first `(` and `[` are: a look back from each word would read it again. */
+let opensOf = '';
+let firstParen = -1;
+let firstBracket = -1;
+
+/** Whether the text holds an opening bracket of this kind before `at`. */
+function opensBefore(text: string, at: number, opening: number): boolean {
+  if (text !== opensOf) {
+    opensOf = text;
+    firstParen = text.indexOf('(');
+    firstBracket = text.indexOf('[');
+  }
+  const first = opening === OPENING_PAREN ? firstParen : firstBracket;
+  return first !== -1 && first < at;
 }
 
 /**

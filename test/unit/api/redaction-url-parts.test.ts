@@ -31,6 +31,20 @@ async function expectWrittenAs(cases: string[][]) {
   }
 }
 
+/** Expects each text, as a message, a field and a span attribute, to be written as its clean form. */
+function expectTextsWrittenAs(texts: string[][]) {
+  const { obs, lines, memory } = startCaptured({ outbound: false });
+  for (const [text] of texts) {
+    obs.log.info({ detail: text }, text as string);
+    obs.trace('op', (span) => span.setAttribute('payload', text as string));
+  }
+  const written = lines.map((l) => JSON.parse(l));
+  expect(written.map((l) => l.msg)).toEqual(texts.map(([, clean]) => clean));
+  expect(written.map((l) => l.detail)).toEqual(texts.map(([, clean]) => clean));
+  expect(memory.spans().map((s) => s.attributes.payload)).toEqual(texts.map(([, clean]) => clean));
+  expect(lines.join('')).not.toContain(SECRET);
+}
+
 describe('redaction of the secrets a URL holds outside its own query', () => {
   it('hides the secrets of a URL given as a query value or in the path, written as it is or percent-encoded', async () => {
     const cases = [
@@ -192,7 +206,6 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
   });
 
   it('ends a URL at the quote it was opened with, followed by what follows a quoted word, in JSON and HTML', async () => {
-    const { obs, lines, memory } = startCaptured({ outbound: false });
     const texts = [
       [
         `{"callback":"https://shop.example/cb?token=${SECRET}","orderId":42,"status":"paid"}`,
@@ -219,15 +232,29 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
       [`cache 'redis://:pa'.${SECRET}@cache' down`, "cache 'redis://[Redacted]:[Redacted]@cache' down"],
       [`cache <redis://:pa>,${SECRET}@cache> down`, 'cache <redis://[Redacted]:[Redacted]@cache> down'],
     ];
-    for (const [text] of texts) {
-      obs.log.info({ detail: text }, text as string);
-      obs.trace('op', (span) => span.setAttribute('payload', text as string));
-    }
-    const written = lines.map((l) => JSON.parse(l));
-    expect(written.map((l) => l.msg)).toEqual(texts.map(([, clean]) => clean));
-    expect(written.map((l) => l.detail)).toEqual(texts.map(([, clean]) => clean));
-    expect(memory.spans().map((s) => s.attributes.payload)).toEqual(texts.map(([, clean]) => clean));
-    expect(lines.join('')).not.toContain(SECRET);
+    expectTextsWrittenAs(texts);
+  });
+
+  it('ends a secret at the bracket opened before it, with the punctuation after, in prose', async () => {
+    const texts = [
+      [
+        `retry failed (GET /x?password=${SECRET}), giving up`,
+        'retry failed (GET /x?password=[Redacted]), giving up',
+      ],
+      [`[/v1/orders?api_key=${SECRET}] more`, '[/v1/orders?api_key=[Redacted]] more'],
+      [
+        `callback (https://a.example/cb?token=${SECRET}) refused.`,
+        'callback (https://a.example/cb?token=[Redacted]) refused.',
+      ],
+      [`see (/cart;jsessionid=${SECRET}).`, 'see (/cart;jsessionid=[Redacted]).'],
+      [
+        `(see https://wiki.example/Foo_(bar)?token=${SECRET})`,
+        '(see https://wiki.example/Foo_(bar)?token=[Redacted])',
+      ],
+      // With no bracket opened before it, a closing one may be the secret's own, and goes with it.
+      [`GET /x?token=${SECRET}) -> 401`, 'GET /x?token=[Redacted] -> 401'],
+    ];
+    expectTextsWrittenAs(texts);
   });
 });
 
