@@ -4,7 +4,7 @@ import { types } from 'node:util';
 import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch, createNamePossible } from './name-match.js';
-import { isSecretName } from './secret-names.js';
+import { holdsNoSecret, isSecretName } from './secret-names.js';
 import { redactForm, redactQuery, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
 /**
@@ -131,8 +131,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       }
       let next: unknown = value;
       if (isSensitive(key)) {
-        // A flag (hasPassword, requireApiKey) tells only whether there is one: it holds none.
-        if (value !== undefined && value !== null && typeof value !== 'boolean') next = REDACTED;
+        if (value !== undefined && value !== null && !holdsNoSecret(key, value)) next = REDACTED;
       } else if (typeof value === 'string') {
         if (key === 'data' || key === 'body') next = body(value);
         else next = redactUrlField(key, value, isSensitive) ?? redactUrlsIn(value, isSensitive);

@@ -96,6 +96,28 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
+ * Endings that name what a credential protects, not the credential: a name ending so is as often a
+ * setting's (`disable_csrf`, `use_cookies`, `max_cookies`) as a token's or a cookie's, and neither a
+ * CSRF token nor a cookie's value is ever a number or a truth value.
+ */
+const PROTECTED = ['csrf', 'xsrf', 'cookie', 'cookies'];
+
+/**
+ * Whether a value under a name to hide holds no secret: a flag (`hasPassword: false`), which tells
+ * only whether there is one; or, under a name that ends as what a credential protects does
+ * ({@link PROTECTED}), a number or a truth value written as text, as environment variables and
+ * forms give one (`DISABLE_CSRF=true`). A password or a token may be digits alone, and is hidden.
+ */
+export function holdsNoSecret(name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return true;
+  if (typeof value !== 'number' && !(typeof value === 'string' && TRUTH_TEXT.test(value))) return false;
+  for (const ending of PROTECTED) if (endsWith(name, name.length, ending)) return true;
+  return false;
+}
+
+const TRUTH_TEXT = /^(?:true|false)$/i;
+
+/**
  * Whether a name ending in `credentials` is CORS's `Access-Control-Allow-Credentials`, or a CORS
  * configuration's `allowCredentials`: its value is only ever `true`, a flag that holds no secret.
  */

@@ -1,6 +1,7 @@
 import { type Context, isSpanContextValid, type Link } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { DropCounter } from '../internal/drops.js';
+import { holdsNoSecret } from '../logs/secret-names.js';
 import { cutHidingAuthority, redactUrlField, redactUrlsIn } from '../logs/url-query.js';
 import { repairSpanFields } from './span-repairs.js';
 
@@ -143,9 +144,8 @@ export class SanitizingSpanProcessor implements SpanProcessor {
 
   private sanitize(attributes: Record<string, unknown>): void {
     for (const key in attributes) {
-      // A flag (app.has_token) tells only whether there is one: it holds none.
       if (this.isSensitive(key)) {
-        if (typeof attributes[key] !== 'boolean') attributes[key] = '[Redacted]';
+        if (!holdsNoSecret(key, attributes[key])) attributes[key] = '[Redacted]';
       } else this.fit(attributes, key);
     }
   }

@@ -349,6 +349,38 @@ describe('names a credential goes by, hidden by default', () => {
     expect(span?.attributes).toMatchObject({ 'app.has_token': true, 'app.session_token': '[Redacted]' });
   });
 
+  it('but for a flag or count named for what a CSRF token or cookie protects, written as text too', () => {
+    const { obs, logs, memory } = startCaptured();
+    // As environment variables and forms give them: text.
+    const flags = {
+      disable_csrf: 'true',
+      SKIP_XSRF: 'FALSE',
+      enableCsrf: 'false',
+      csrf: 1,
+      use_cookies: 'true',
+      max_cookies: 20,
+    };
+    const secrets = {
+      _csrf: SECRET,
+      csrftoken: SECRET,
+      xsrf: SECRET,
+      session_cookie: SECRET,
+      password: 1234,
+    };
+    obs.log.info({ ...flags, ...secrets, config: flags }, 'started');
+    obs.trace('boot', (span) =>
+      span.setAttributes({ 'app.disable_csrf': 'true', 'app.max_cookies': 20, 'app.csrf': SECRET }),
+    );
+    const [line] = logs();
+    expect(line).toMatchObject({ ...flags, config: flags });
+    for (const key of Object.keys(secrets)) expect(line?.[key]).toBe('[Redacted]');
+    expect(memory.spans()[0]?.attributes).toMatchObject({
+      'app.disable_csrf': 'true',
+      'app.max_cookies': 20,
+      'app.csrf': '[Redacted]',
+    });
+  });
+
   it('in a body with no name to hide, which is written as given and never parsed', async () => {
     const { obs, lines } = startCaptured();
     let deep: unknown = { leaf: 'kept' };
