@@ -368,13 +368,16 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
 
 /**
  * Where a cookie's value from `value` ends: past its closing quote if quoted (RFC 6265); else at the
- * `;` or the word's end, as a value may hold `=` (base64's padding).
+ * `;` or the word's end, as a value may hold `=` (base64's padding), or before a bracket that closes
+ * one opened before it ({@link closedEnd}).
  */
 function cookieValueEnd(text: string, value: number): number {
   if (text.charCodeAt(value) === QUOTE) return closingQuote(text, value + 1);
   let end = value;
   while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end))) end++;
-  return end;
+  // Ended by its word, it may have run to a bracket closing one opened before it, as in prose.
+  const close = end === value ? -1 : closedEnd(text, value, end);
+  return close === -1 ? end : close;
 }
 
 /**

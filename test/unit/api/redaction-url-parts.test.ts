@@ -235,6 +235,20 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     expectTextsWrittenAs(texts);
   });
 
+  it('ends a cookie’s value at the bracket opened before it, with the punctuation after, in prose', async () => {
+    expectTextsWrittenAs([
+      [
+        `rejected (Cookie: JSESSIONID=${SECRET}), retrying`,
+        'rejected (Cookie: JSESSIONID=[Redacted]), retrying',
+      ],
+      [
+        `rejected (cookie: theme=dark; sid=${SECRET}), retrying`,
+        'rejected (cookie: theme=dark; sid=[Redacted]), retrying',
+      ],
+      [`[Set-Cookie: sid=${SECRET}] sent`, '[Set-Cookie: sid=[Redacted]] sent'],
+    ]);
+  });
+
   it('ends a secret at the bracket opened before it, with the punctuation after, in prose', async () => {
     const texts = [
       [
