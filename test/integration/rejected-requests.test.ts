@@ -73,19 +73,34 @@ async function countedSince(before: Record<string, number>): Promise<Record<stri
   );
 }
 
+/** An Express app traced by sightline on a server of `options`, whose first request it has seen. */
+async function expressServer(options: http.ServerOptions = {}) {
+  const app = express();
+  app.use(expressMiddleware());
+  app.get('/ok', (_req, res) => {
+    res.send('ok');
+  });
+  const server = http.createServer(options, app);
+  const base = await listen(server);
+  // Express is given no server: its first request names it.
+  expect((await request(base, '/ok')).status).toBe(200);
+  return { server, base };
+}
+
+/** A Fastify app of `options` traced by sightline, listening. */
+async function fastifyServer(options: { http2?: true; https?: http2.SecureServerOptions } = {}) {
+  // Fastify's typings pick one server type from literal options; this serves either.
+  const app = Fastify(options as Record<string, never>);
+  await app.register(sightlineFastify);
+  app.get('/ok', async () => 'ok');
+  return { app, base: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
 const COUNTED = { HPE_INVALID_HEADER_TOKEN: 1, HPE_HEADER_OVERFLOW: 1, ERR_HTTP_REQUEST_TIMEOUT: 1 };
 
 describe('requests the HTTP server refuses before any handler runs', () => {
   it('Express: counts them by error.type, the client getting Node’s own answers', async () => {
-    const app = express();
-    app.use(expressMiddleware());
-    app.get('/ok', (_req, res) => {
-      res.send('ok');
-    });
-    const server = http.createServer(TIMEOUTS, app);
-    const base = await listen(server);
-    // Express is given no server: its first request names it.
-    expect((await request(base, '/ok')).status).toBe(200);
+    const { server, base } = await expressServer(TIMEOUTS);
     expect(await refusals(base)).toEqual({
       answers: [
         'HTTP/1.1 400 Bad Request',
@@ -214,10 +229,7 @@ async function schemesOf(type: string): Promise<string[]> {
 
 describe('requests an HTTP/2 server refuses before any handler runs', () => {
   it('Fastify over HTTP/2 with allowHTTP1: counts the HTTP/1 requests refused, Fastify answering', async () => {
-    const app = Fastify({ http2: true, https: { ...TLS, allowHTTP1: true } });
-    await app.register(sightlineFastify);
-    app.get('/ok', async () => 'ok');
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const { app, base } = await fastifyServer({ http2: true, https: { ...TLS, allowHTTP1: true } });
     const before = await rejected();
     expect([
       await rawExchange(base, MALFORMED, ['http/1.1']),
@@ -427,6 +439,73 @@ describe('two copies of sightline on one server (its ESM and CommonJS builds, or
     }
     const base = await listen(server);
     expect(await answer(base)).toBe('HTTP/1.1 400 Bad Request');
+    await close(server);
+  });
+});
+
+/** A tunnel asked for: Node closes the connection when the server has no 'connect' listener. */
+const TUNNEL = 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n';
+/** HTTP/2's connection preface, sent to a server that speaks HTTP/1 alone. */
+const HTTP2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+
+/** What Node answers each of `requests` with on a server with no listener of sightline's. */
+async function nodeAnswers(requests: string[]): Promise<string[]> {
+  const bare = http.createServer((_req, res) => res.end('ok'));
+  const base = await listen(bare);
+  const answers = [];
+  for (const bytes of requests) answers.push(await wholeAnswer(base, bytes));
+  await close(bare);
+  return answers;
+}
+
+describe('a tunnel (CONNECT) no connect listener takes', () => {
+  const requests = [TUNNEL, HTTP2_PREFACE];
+
+  it('Express: counted, as HTTP/2’s preface is, the client getting Node’s own answers', async () => {
+    const { server, base } = await expressServer();
+    const before = await rejected();
+    const answers = [];
+    for (const bytes of requests) answers.push(await wholeAnswer(base, bytes));
+    expect(answers).toEqual(await nodeAnswers(requests));
+    expect(await countedSince(before)).toEqual({ unhandled_connect: 1, HPE_PAUSED_H2_UPGRADE: 1 });
+    await close(server);
+  });
+
+  it('Fastify over HTTP/1: counted, as HTTP/2’s preface is, Fastify answering that one', async () => {
+    const { app, base } = await fastifyServer();
+    const before = await rejected();
+    expect(await rawAnswer(base, TUNNEL)).toBe('');
+    expect(await rawExchange(base, HTTP2_PREFACE)).toBe('HTTP/1.1 400 Bad Request');
+    expect(await countedSince(before)).toEqual({ unhandled_connect: 1, HPE_PAUSED_H2_UPGRADE: 1 });
+    await app.close();
+  });
+
+  it('Fastify over HTTP/2 with allowHTTP1: counted over both, HTTP/2’s answered 405 as by Node', async () => {
+    const { app, base } = await fastifyServer({ http2: true, https: { ...TLS, allowHTTP1: true } });
+    const before = await rejected();
+    expect(await rawAnswer(base, TUNNEL, ['http/1.1'])).toBe('');
+    const session = http2.connect(base, { rejectUnauthorized: false });
+    const stream = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
+    stream.on('error', () => {});
+    const [response] = await once(stream, 'response');
+    // A tunnel's stream stays open until its client ends it.
+    session.destroy();
+    expect(response[':status']).toBe(405);
+    expect(await countedSince(before)).toEqual({ unhandled_connect: 1, '405': 1 });
+    expect(await schemesOf('unhandled_connect')).toContain('https');
+    await app.close();
+  });
+
+  it('left to the app’s own connect listener, uncounted', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    watchRejectedRequests(server, () => obs);
+    server.on('connect', (_req, socket: net.Socket) =>
+      socket.end('HTTP/1.1 200 Connection Established\r\n\r\n'),
+    );
+    const base = await listen(server);
+    const before = await rejected();
+    expect(await rawAnswer(base, TUNNEL)).toBe('HTTP/1.1 200 Connection Established\r\n\r\n');
+    expect(await countedSince(before)).toEqual({});
     await close(server);
   });
 });

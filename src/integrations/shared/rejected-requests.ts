@@ -36,6 +36,15 @@ const NGHTTP2_ERRORS = new Map<unknown, string>([
 /** The error.type of a request whose Expect header names anything but 100-continue: its status. */
 const EXPECTATION_FAILED = '417';
 
+/**
+ * The error.type of a tunnel (HTTP/1's CONNECT) asked of a server that has no 'connect' listener,
+ * whose connection Node closes without an answer.
+ */
+const UNHANDLED_CONNECT = 'unhandled_connect';
+
+/** The error.type of an HTTP/2 CONNECT stream no 'connect' listener takes, which Node answers 405. */
+const CONNECT_NOT_ALLOWED = '405';
+
 /** The error.type of a request over the number its connection may carry: its status. */
 const REQUESTS_PER_SOCKET_EXCEEDED = '503';
 
@@ -123,8 +132,9 @@ function isHttp2Server(server: unknown): server is net.Server {
  * runs, which no span or request metric sees: malformed ones (400), headers too large (431), a
  * request whose headers or body did not come in time (`headersTimeout`, `requestTimeout`: 408),
  * a slowloris' or a broken client's; one whose Expect header names anything but 100-continue
- * (417), and one over `maxRequestsPerSocket` (503). Node tells the first on the server's
- * 'clientError' event only, an HTTP/2 server's too for the HTTP/1 requests `allowHTTP1` lets in.
+ * (417), one over `maxRequestsPerSocket` (503), and a tunnel (CONNECT) with no 'connect' listener
+ * to take it. Node tells the first on the server's 'clientError' event only, an HTTP/2 server's
+ * too for the HTTP/1 requests `allowHTTP1` lets in.
  * A listener there takes Node's answer away, so while sightline's is the only listener it answers
  * as Node does; beside the app's or Fastify's it only counts. A client's reset is no refusal, and a
  * request already handed to the app is recorded by its own span. Over HTTP/2, see
@@ -171,6 +181,23 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
   };
   Object.defineProperty(expectation, LISTENER, { value: true });
   server.on('checkExpectation', expectation);
+  // Node closes the connection of an HTTP/1 tunnel, and answers an HTTP/2 one 405, unless the server
+  // has a 'connect' listener, which is then handed it instead: sightline's, while the only one, does
+  // as Node does and counts it; beside the app's, the tunnel is the app's.
+  const tunnel = function sightlineTunnel(this: net.Server, _request: unknown, target: unknown) {
+    if (!answersAlone(this, 'connect', tunnel)) return;
+    if (target instanceof net.Socket) {
+      countRejected(instance, UNHANDLED_CONNECT, (target as ClientSocket).encrypted === true);
+      target.destroy();
+      return;
+    }
+    countRejected(instance, CONNECT_NOT_ALLOWED, this instanceof tls.Server);
+    const res = target as { statusCode: number; end(): unknown };
+    res.statusCode = 405;
+    res.end();
+  };
+  Object.defineProperty(tunnel, LISTENER, { value: true });
+  server.on('connect', tunnel);
   // A request over `maxRequestsPerSocket` on its connection, which Node answers 503 itself: told on
   // 'dropRequest', which Node emits whether or not anything listens.
   server.on('dropRequest', (_request: unknown, socket: unknown) =>
