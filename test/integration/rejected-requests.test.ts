@@ -509,3 +509,79 @@ describe('a tunnel (CONNECT) no connect listener takes', () => {
     await close(server);
   });
 });
+
+/** An HTTP/2 frame of `type` on stream `id`. */
+function h2Frame(type: number, flags: number, id: number, payload = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(id, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * Opens `count` streams at once on a cleartext HTTP/2 connection, as a client that ignores the
+ * server's settings does, and resolves with the codes of the RST_STREAM frames it got.
+ */
+async function streamsAtOnce(base: string, count: number, ms = 5000): Promise<number[]> {
+  const { port } = new URL(base);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  socket.on('error', () => {});
+  // GET http://127.0.0.1/ok, in HPACK: static table entries and a literal authority.
+  const get = Buffer.concat([
+    Buffer.from([0x82, 0x86, 0x44, 3]),
+    Buffer.from('/ok'),
+    Buffer.from([0x41, 9]),
+    Buffer.from('127.0.0.1'),
+  ]);
+  const frames = [Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), h2Frame(4, 0, 0)];
+  // HEADERS with END_STREAM and END_HEADERS, each on a stream of its own.
+  for (let i = 0; i < count; i++) frames.push(h2Frame(1, 0x5, 1 + 2 * i, get));
+  socket.write(Buffer.concat(frames));
+  const resets: number[] = [];
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 9 && received.length >= 9 + received.readUIntBE(0, 3)) {
+      if (received[3] === 3) resets.push(received.readUInt32BE(9));
+      received = received.subarray(9 + received.readUIntBE(0, 3));
+    }
+  });
+  // A session nghttp2 ends is closed by the server; one it keeps is left after `ms`.
+  await Promise.race([once(socket, 'close'), new Promise((resolve) => setTimeout(resolve, ms))]);
+  socket.destroy();
+  return resets;
+}
+
+describe('HTTP/2 streams nghttp2 refuses itself', () => {
+  it('a node:http2 server: streams past maxConcurrentStreams are refused unseen; a client that goes on has its session ended, counted', async () => {
+    const server = http2.createServer({ settings: { maxConcurrentStreams: 1 } }, (_req, res) => {
+      setTimeout(() => res.end('ok'), 100);
+    });
+    watchRejectedRequests(server, () => obs);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const before = await rejected();
+    // REFUSED_STREAM (7), by nghttp2 alone: JavaScript hears nothing of it.
+    expect(await streamsAtOnce(base, 3, 300)).toEqual([7, 7]);
+    expect(await countedSince(before)).toEqual({});
+    await streamsAtOnce(base, 1200);
+    expect(await countedSince(before)).toEqual({ ERR_HTTP2_TOO_MANY_INVALID_FRAMES: 1 });
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a node:http2 server: streams past maxSessionMemory are refused unseen; past maxSessionRejectedStreams the session is ended, counted', async () => {
+    // Streams held open until their session ends, so that they fill its memory.
+    const server = http2.createServer({ maxSessionMemory: 1 }, () => {});
+    watchRejectedRequests(server, () => obs);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const before = await rejected();
+    const resets = await streamsAtOnce(base, 5000);
+    // ENHANCE_YOUR_CALM (11) for each refused, the 101st ending the session.
+    expect(resets.filter((code) => code === 11).length).toBeGreaterThan(100);
+    expect(await countedSince(before)).toEqual({ ERR_HTTP2_ERROR: 1 });
+    await new Promise((resolve) => server.close(resolve));
+  });
+});

@@ -218,7 +218,9 @@ export function watchRejectedRequests(server: unknown, instance: () => Sightline
  * 403 when the app has no 'unknownProtocol' listener. A listener there would take that answer
  * away: the connection is looked at once Node's own listener has handled it. A session the
  * client resets, or ends with an error code of its own, is no refusal. A stream nghttp2 resets
- * itself (more header fields than `maxHeaderListPairs`) never reaches JavaScript: not counted.
+ * itself (more header fields than `maxHeaderListPairs`, one past `maxConcurrentStreams` or
+ * `maxSessionMemory`) never reaches JavaScript: not counted, but for the session a client that goes
+ * on is ended with, past `maxSessionInvalidFrames` or `maxSessionRejectedStreams`.
  */
 function watchHttp2Refusals(server: net.Server, instance: () => Sightline | undefined): void {
   server.on('sessionError', (error: unknown, session: unknown) => {
