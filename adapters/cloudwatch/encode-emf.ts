@@ -48,7 +48,7 @@ interface Group {
  * timestamp and a dimension set share documents, whatever their metric), then the documents are
  * built one by one. Each document holds at most 100 metrics with at most 100 values each, and more
  * documents are written when a group has more. Counters carry their delta, gauges and up-down
- * counters their value, histograms values standing for their observations (see `bucketValues`).
+ * counters their value, histograms values standing for their observations (see `bucketValueLists`).
  *
  * @example
  * const encoder = new EmfEncoder({ namespace: 'Shop', dimensions: [['Service', 'shop']],

@@ -48,7 +48,7 @@ export interface MetricDataSettings {
 
 /**
  * Turns one collection's points into PutMetricData datums: sums and gauges as `Value`, histograms as
- * `Values`/`Counts` (see `bucketValues`: SampleCount, Minimum, Maximum and Sum are the recorded
+ * `Values`/`Counts` (see `bucketValueLists`: SampleCount, Minimum, Maximum and Sum are the recorded
  * ones, percentiles follow the buckets), cut into datums of at most 150 values. Values CloudWatch
  * rejects (NaN, infinite or beyond ±2^360), and points without a name, are reported through
  * `onInvalid`; a name past 255 characters is cut (see `metricName`) and counted with the cut

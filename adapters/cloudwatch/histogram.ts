@@ -2,12 +2,6 @@ import type { HistogramPoint } from '../../src/export/index.js';
 
 type Histogram = HistogramPoint['histogram'];
 
-/** One value standing for a bucket, with how many observations fell in it. */
-export interface BucketValue {
-  readonly value: number;
-  readonly count: number;
-}
-
 /**
  * The non-empty buckets of the histogram being converted, an index each: their edges, clamped to
  * the min and max, how many observations they hold and the value those get. Kept from one call to
@@ -38,16 +32,12 @@ function reserve(buckets: number): void {
  * follow the buckets. Without a min and max (no SDK leaves them out of a histogram of this kind)
  * the open buckets end at their boundary.
  *
+ * The values and their counts come as two lists, as PutMetricData takes them.
+ *
  * @example
- * bucketValues({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } });
- * // [{ value: 5, count: 1 }, { value: 10, count: 1 }, { value: 15, count: 1 }]
+ * bucketValueLists({ count: 3, sum: 30, min: 5, max: 15, buckets: { boundaries: [10], counts: [1, 2] } });
+ * // { values: [5, 10, 15], counts: [1, 1, 1] }
  */
-export function bucketValues(h: Histogram): BucketValue[] {
-  const { values, counts } = bucketValueLists(h);
-  return values.map((value, i) => ({ value, count: counts[i]! }));
-}
-
-/** {@link bucketValues} as two lists, the values and their counts, as PutMetricData takes them. */
 export function bucketValueLists(h: Histogram): ValueLists {
   const lists: ValueLists = { values: [], counts: [] };
   const split = splitBuckets(h);
@@ -157,7 +147,7 @@ function fitSum(buckets: number, sum: number): boolean {
 }
 
 /**
- * A histogram as EMF sample values: each of {@link bucketValues} repeated once per observation. Above
+ * A histogram as EMF sample values: each of {@link bucketValueLists} repeated once per observation. Above
  * `maxValues` observations the repeats are scaled down in proportion to `maxValues` values in all
  * (each non-empty bucket keeps at least one, and the min and max are kept), so percentiles keep their
  * shape while the point fits one document; CloudWatch's SampleCount and Sum then describe the

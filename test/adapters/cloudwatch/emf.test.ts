@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmfEncoder, type EmfSettings, splitIntoDocuments } from '../../../adapters/cloudwatch/encode-emf.js';
-import { bucketValues, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
+import { bucketValueLists, histogramSamples } from '../../../adapters/cloudwatch/histogram.js';
 import { toCloudWatchUnit } from '../../../adapters/cloudwatch/units.js';
 import { getSightline } from '../../../src/index.js';
 import type { HistogramPoint, MetricPoint, SignalStats } from '../../../src/export/index.js';
@@ -571,6 +571,12 @@ describe('EMF encoding', () => {
     ]);
   });
 });
+
+/** A histogram's values as one object each, as the assertions read them. */
+function bucketValues(h: Parameters<typeof bucketValueLists>[0]) {
+  const { values, counts } = bucketValueLists(h);
+  return values.map((value, i) => ({ value, count: counts[i]! }));
+}
 
 describe('histograms', () => {
   const h = (counts: number[], boundaries: number[], sum: number, min?: number, max?: number) => ({
