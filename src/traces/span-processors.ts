@@ -3,6 +3,7 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 import type { DropCounter } from '../internal/drops.js';
 import { holdsNoSecret } from '../logs/secret-names.js';
 import { cutHidingAuthority, redactUrlField, redactUrlsIn } from '../logs/url-query.js';
+import { SpanGuard } from './guarded-span.js';
 import { repairSpanFields } from './span-repairs.js';
 
 const ignore = (): void => {};
@@ -62,15 +63,22 @@ export class ExportingSpanProcessor implements SpanProcessor {
  * write it, so it would cost the whole span, or the whole request a collector refuses over an id of
  * the wrong length. Names, kinds, status codes and times no exporter can write are repaired
  * ({@link repairSpanFields}). The attributes, events and links the SDK's count limits left out are
- * counted too: the span's own dropped counts reach no backend but an OTLP one.
+ * counted too: the span's own dropped counts reach no backend but an OTLP one. Each span, as it
+ * starts, is given methods that never throw into the user's code ({@link SpanGuard}).
  */
 export class SanitizingSpanProcessor implements SpanProcessor {
   constructor(
     private readonly isSensitive: (key: string) => boolean,
     private readonly maxLength: number,
     private readonly drops: Pick<DropCounter, 'add'>,
-  ) {}
-  onStart(_span: Span, _parentContext: Context): void {}
+  ) {
+    this.guard = new SpanGuard(drops);
+  }
+  private readonly guard: SpanGuard;
+  onStart(span: Span, _parentContext: Context): void {
+    // The span the user is given (obs.trace's, the active one) is the SDK's, whose methods throw.
+    this.guard.guard(span);
+  }
   onEnd(span: ReadableSpan): void {
     // Read before invalid links add theirs to droppedLinksCount, counted apart; the attributes left
     // out of a link are counted once it is kept, an invalid one being counted whole.

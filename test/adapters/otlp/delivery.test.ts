@@ -19,7 +19,8 @@ function protobufSpans(collector: OtlpCollector) {
     name: string;
     links?: { spanId: string }[];
     droppedLinksCount?: number;
-    events?: { name: string }[];
+    attributes?: { key: string }[];
+    events?: { name: string; attributes?: { key: string }[] }[];
   };
   return collector.accepted('traces').flatMap((r) => {
     const body = decodeProtobuf(r.body, TRACES_REQUEST) as {
@@ -33,6 +34,18 @@ type JsonAttribute = {
   key: string;
   value: { stringValue?: string; arrayValue?: { values: { stringValue: string }[] } };
 };
+
+/** The names of a span's or event's attributes, sorted. */
+const attributeKeys = (list: { key: string }[] | undefined) => (list ?? []).map((a) => a.key).sort();
+
+/** An object every look at throws from: its keys, its properties, its prototype. */
+function throwingProxy(): object {
+  const fail = () => {
+    throw new Error('proxy trap');
+  };
+  const traps = { ownKeys: fail, get: fail, has: fail, getPrototypeOf: fail, getOwnPropertyDescriptor: fail };
+  return new Proxy({}, traps);
+}
 
 /** Every attribute the collector took in http/json requests of `signal`, at any depth. */
 function jsonAttributes(collector: OtlpCollector, signal: 'traces' | 'metrics'): JsonAttribute[] {
@@ -519,6 +532,35 @@ describe('otlp delivery', () => {
     const [span] = protobufSpans(collector) as { status?: { message?: string } }[];
     expect(span?.status?.message).toBe(failed.message.slice(0, 4096));
     expect(obs.drops().truncated_attribute).toBe(3);
+  });
+
+  it("throws nothing into obs.trace's callback from the span's methods, keeping the rest, each loss counted", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const result = obs.trace('checkout', (span) => {
+      span.setAttribute('order.items', 2);
+      span.recordException(Symbol('declined') as never);
+      span.addEvent('retry', throwingProxy() as never);
+      span.setAttributes(throwingProxy() as never);
+      span.addLink(undefined as never);
+      span.setStatus(undefined as never);
+      span.setAttribute('plan', 'pro');
+      return 'done';
+    });
+    expect(result).toBe('done');
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    obs.tracer.startSpan('ended').end(revoked as never);
+    await obs.forceFlush();
+    const [span, ended] = protobufSpans(collector);
+    expect(ended?.name).toBe('ended');
+    expect(attributeKeys(span?.attributes)).toEqual(['order.items', 'plan']);
+    expect(span?.events ?? []).toEqual([]);
+    expect(obs.drops()).toEqual({
+      invalid_event: 2,
+      invalid_attribute: 1,
+      invalid_link: 1,
+      invalid_status: 1,
+    });
   });
 
   it('sends a span renamed, or given an event named, with no string, under that value as a string', async () => {
