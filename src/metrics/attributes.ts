@@ -31,7 +31,7 @@ function fittingArrayValue(v: unknown[], maxLength: number, oneType: boolean): b
 export function cleanAttributes(
   attributes: Attributes | undefined,
   maxLength: number,
-  drops: DropCounter,
+  drops: Pick<DropCounter, 'add'>,
   oneType = false,
 ): Attributes | undefined {
   if (attributes === undefined || attributes === null) return undefined;
@@ -84,7 +84,7 @@ function fitted(v: unknown, maxLength: number, oneType: boolean): AttributeValue
 function repair(
   attributes: Attributes,
   maxLength: number,
-  drops: DropCounter,
+  drops: Pick<DropCounter, 'add'>,
   oneType: boolean,
 ): Attributes | undefined {
   let keys: string[];

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -554,13 +555,39 @@ describe('otlp delivery', () => {
     const [span, ended] = protobufSpans(collector);
     expect(ended?.name).toBe('ended');
     expect(attributeKeys(span?.attributes)).toEqual(['order.items', 'plan']);
-    expect(span?.events ?? []).toEqual([]);
+    // The event whose attributes cannot be read is kept without them.
+    expect(span?.events?.map((e) => [e.name, attributeKeys(e.attributes)])).toEqual([['retry', []]]);
     expect(obs.drops()).toEqual({
-      invalid_event: 2,
-      invalid_attribute: 1,
+      invalid_event: 1,
+      invalid_attribute: 2,
       invalid_link: 1,
       invalid_status: 1,
     });
+  });
+
+  it('counts an attribute value the SDK leaves out of a span or its event as invalid_attribute', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    obs.trace('checkout', (span) => {
+      span.setAttribute('customer', { id: 7 } as never);
+      span.setAttribute('total', 10n as never);
+      span.setAttribute('tags', ['a', 1] as never);
+      span.setAttribute('', 'nameless');
+      span.setAttribute('unset', undefined as never);
+      span.setAttribute('sizes', [1, 2]);
+      span.setAttributes({ region: 'eu', at: new Date() as never });
+      span.addEvent('paid', { amount: 10, card: { last4: '4242' } as never });
+      span.addEvent('queued', new Date());
+      // The active span, reached through the OpenTelemetry API, is the same span.
+      trace.getActiveSpan()?.setAttribute('cart', {} as never);
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(attributeKeys(span?.attributes)).toEqual(['region', 'sizes']);
+    expect(span?.events?.map((e) => [e.name, attributeKeys(e.attributes)])).toEqual([
+      ['paid', ['amount']],
+      ['queued', []],
+    ]);
+    expect(obs.drops()).toEqual({ invalid_attribute: 7 });
   });
 
   it('sends a span renamed, or given an event named, with no string, under that value as a string', async () => {
