@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import http, { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import express from 'express';
@@ -153,5 +153,66 @@ describe('a call out from a path the integration ignores', () => {
     expect(
       memory.spans().filter((s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === '/relay'),
     ).toEqual([]);
+  });
+});
+
+/**
+ * What an Express service passes on of its caller's trace context to the service it calls, with
+ * fetch and node:http, within W3C Trace Context's and Baggage's limits.
+ */
+describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (client) => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const callerSpanId = '00f067aa0ba902b7';
+  const received: IncomingHttpHeaders[] = [];
+  let peer: Server;
+  let peerUrl: string;
+  let service: Server;
+  let serviceUrl: string;
+
+  beforeAll(async () => {
+    peer = createServer((req, res) => {
+      received.push(req.headers);
+      res.end('{}');
+    });
+    peerUrl = await listen(peer);
+    const app = express();
+    app.use(expressMiddleware());
+    // The call carries the baggage its handler sets, given here by the test as `x-call-baggage`.
+    app.get('/call', async (req, res) => {
+      const own = req.headers['x-call-baggage'];
+      const headers: Record<string, string> = typeof own === 'string' ? { baggage: own } : {};
+      const status =
+        client === 'fetch'
+          ? (await fetch(`${peerUrl}/next`, { headers })).status
+          : await new Promise<number | undefined>((resolve, reject) => {
+              http
+                .get(`${peerUrl}/next`, { headers }, (answer) => resolve(answer.resume().statusCode))
+                .on('error', reject);
+            });
+      res.status(status ?? 502).end();
+    });
+    service = createServer(app);
+    serviceUrl = await listen(service);
+  });
+  afterAll(async () => {
+    await close(service);
+    await close(peer);
+  });
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  it("keeps the caller's random trace-id flag (W3C Trace Context Level 2)", async () => {
+    const reply = await request(serviceUrl, '/call', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-03` },
+    });
+    expect(reply.status).toBe(200);
+    expect(received[0]?.traceparent).toMatch(new RegExp(`^00-${traceId}-[\\da-f]{16}-03$`));
+    const [server] = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === traceId,
+    );
+    expect(server?.spanContext().traceFlags).toBe(3);
   });
 });
