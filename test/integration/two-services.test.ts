@@ -177,10 +177,10 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     peerUrl = await listen(peer);
     const app = express();
     app.use(expressMiddleware());
-    // The call carries the baggage its handler sets, given here by the test as `x-call-baggage`.
+    // The call carries the baggage its handler sets: `?own=N` entries of 80 bytes.
     app.get('/call', async (req, res) => {
-      const own = req.headers['x-call-baggage'];
-      const headers: Record<string, string> = typeof own === 'string' ? { baggage: own } : {};
+      const own = Number(req.query.own ?? 0);
+      const headers: Record<string, string> = own > 0 ? { baggage: entries('own', own) } : {};
       const status =
         client === 'fetch'
           ? (await fetch(`${peerUrl}/next`, { headers })).status
@@ -200,6 +200,35 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
   });
   beforeEach(() => {
     received.length = 0;
+  });
+
+  /** `n` baggage entries of 80 bytes each, named `prefix0`, `prefix1`, ... */
+  const entries = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${prefix}${i}=`.padEnd(80, 'v')).join(',');
+
+  it("sends the call's baggage and the request's together within W3C Baggage's limits", async () => {
+    // Each within the limits (8,192 bytes, 180 entries); together, 16 KB, more than the service called
+    // takes of all its headers (Node's 16 KB), which answered 431 Request Header Fields Too Large.
+    const reply = await request(serviceUrl, '/call?own=100', { headers: { baggage: entries('req', 100) } });
+    expect(reply.status).toBe(200);
+    // fetch sends the context's entries in a header of their own, which Node joins with `, `.
+    const sent = String(received[0]?.baggage)
+      .split(',')
+      .map((entry) => entry.trim());
+    expect(sent.join(',').length).toBeLessThanOrEqual(8192);
+    // The call's own come first, whole; the request's fill what is left.
+    expect(sent.slice(0, 100)).toEqual(entries('own', 100).split(','));
+    expect(sent.slice(100)).toEqual(entries('req', 1).split(','));
+  });
+
+  it("sends no more than 180 baggage entries, the call's and the request's together", async () => {
+    const reply = await request(serviceUrl, '/call?own=20', {
+      headers: { baggage: Array.from({ length: 170 }, (_, i) => `r${i}=1`).join(',') },
+    });
+    expect(reply.status).toBe(200);
+    const sent = String(received[0]?.baggage).split(',');
+    expect(sent).toHaveLength(180);
+    expect(sent.slice(0, 20)).toEqual(entries('own', 20).split(','));
   });
 
   it("keeps the caller's random trace-id flag (W3C Trace Context Level 2)", async () => {

@@ -168,8 +168,14 @@ export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
   return callerTrace ? trace.deleteSpan(ctx) : ctx;
 }
 
+/** W3C Baggage's limit of a header, in bytes. */
+const BAGGAGE_MAX_TOTAL_LENGTH = 8192;
+/** The entries OpenTelemetry's propagator reads of a header, and sends at most. */
+const BAGGAGE_MAX_NAME_VALUE_PAIRS = 180;
+
 /**
- * The entries of the context's `baggage` whose names the caller's `baggage` does not use, or
+ * The entries of the context's `baggage` whose names the caller's `baggage` does not use, as many
+ * as fit beside the caller's within W3C Baggage's 8,192 bytes and OpenTelemetry's 180 entries, or
  * undefined when none is left. The caller's entry is the one meant for the call: sent after it, the
  * context's of the same name would be read in its place, as W3C receivers (OpenTelemetry's,
  * dd-trace's) keep the last of a name. The caller's names are read as those receivers read them,
@@ -178,10 +184,22 @@ export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
  */
 export function baggageBeside(callers: string, contexts: string): string | undefined {
   const named = parseKeyPairsIntoRecord(readableBaggage(callers));
-  const kept = contexts.split(',').filter((entry) => {
+  // W3C Baggage's limits hold for the header sent, the caller's entries and the context's together:
+  // each within them, the two made one of up to 16 KB, which a Node server refuses with a 431.
+  let bytes = Buffer.byteLength(callers);
+  let members = callers.split(',').length;
+  const kept: string[] = [];
+  for (const entry of contexts.split(',')) {
     const name = Object.keys(parseKeyPairsIntoRecord(entry))[0];
-    return name === undefined || !Object.hasOwn(named, name);
-  });
+    if (name !== undefined && Object.hasOwn(named, name)) continue;
+    if (members >= BAGGAGE_MAX_NAME_VALUE_PAIRS) break;
+    // One that does not fit is left out; a shorter one after it may still.
+    const size = 1 + Buffer.byteLength(entry);
+    if (bytes + size > BAGGAGE_MAX_TOTAL_LENGTH) continue;
+    bytes += size;
+    members++;
+    kept.push(entry);
+  }
   return kept.length === 0 ? undefined : kept.join(',');
 }
 
