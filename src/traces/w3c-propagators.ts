@@ -60,12 +60,30 @@ function asUtf8(run: string): string {
   return utf8.decode(octets).split(REPLACEMENT).map(encodeURIComponent).join(REPLACEMENT);
 }
 
+/** W3C Trace Context's length a `tracestate` is kept within, and of an entry removed first past it. */
+const TRACESTATE_MAX = 512;
+const TRACESTATE_ENTRY_MAX = 128;
+
 /**
  * OpenTelemetry's W3C trace-context propagator, but that it sends no `tracestate` where the span's
  * has no entry left (a caller's made of invalid ones alone, `Foo=1`): W3C Trace Context asks that
- * an empty one not be sent, where it sent `tracestate: ` with every call out.
+ * an empty one not be sent, where it sent `tracestate: ` with every call out. A caller's
+ * `tracestate` past 512 characters is read without its entries over 128 characters first, then
+ * without those on its right, as W3C Trace Context asks; OpenTelemetry's kept its entries from the
+ * left, one of hundreds of characters among them, and left out the vendors' short ones after it.
  */
 export class W3CTraceContextWriter extends W3CTraceContextPropagator {
+  override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const header = getter.get(carrier, 'tracestate');
+    const value = Array.isArray(header) ? header.join(',') : header;
+    if (value === undefined || value.length <= TRACESTATE_MAX) return super.extract(ctx, carrier, getter);
+    const fitted = fittedTracestate(value);
+    return super.extract(ctx, carrier, {
+      get: (c, key) => (key === 'tracestate' ? fitted : getter.get(c, key)),
+      keys: (c) => getter.keys(c),
+    });
+  }
+
   override inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
     super.inject(
       ctx,
@@ -81,4 +99,20 @@ function withoutEmpty(setter: TextMapSetter): TextMapSetter {
       if (value !== '' || key !== 'tracestate') setter.set(carrier, key, value);
     },
   };
+}
+
+/**
+ * A `tracestate` within 512 characters: without its entries over 128 characters, from the right,
+ * until it fits, then without the others, from the right.
+ */
+function fittedTracestate(value: string): string {
+  const entries = value.split(',');
+  let length = value.length;
+  for (let i = entries.length - 1; i >= 0 && length > TRACESTATE_MAX; i--) {
+    if (entries[i]!.trim().length <= TRACESTATE_ENTRY_MAX) continue;
+    length -= entries[i]!.length + 1;
+    entries.splice(i, 1);
+  }
+  while (length > TRACESTATE_MAX && entries.length > 0) length -= entries.pop()!.length + 1;
+  return entries.join(',');
 }

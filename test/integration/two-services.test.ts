@@ -231,6 +231,28 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     expect(sent.slice(0, 20)).toEqual(entries('own', 20).split(','));
   });
 
+  it("sends the caller's tracestate past 512 characters without its entries over 128 first (W3C Trace Context)", async () => {
+    const small = Array.from({ length: 20 }, (_, i) => `v${i}=`.padEnd(19, 's'));
+    const big = `big=${'b'.repeat(250)}`;
+    // 656 characters: the small vendors' 399 fit once the one entry over 128 is removed.
+    const tracestate = [small[0], big, ...small.slice(1)].join(',');
+    const reply = await request(serviceUrl, '/call', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate },
+    });
+    expect(reply.status).toBe(200);
+    expect(received[0]?.tracestate).toBe(small.join(','));
+  });
+
+  it("sends the caller's tracestate past 512 characters of small entries without those on its right", async () => {
+    const entries = Array.from({ length: 30 }, (_, i) => `v${i}=`.padEnd(30, 's'));
+    const reply = await request(serviceUrl, '/call', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: entries.join(',') },
+    });
+    expect(reply.status).toBe(200);
+    // 16 entries of 30 and their commas make 495 characters; a 17th would make 526.
+    expect(received[0]?.tracestate).toBe(entries.slice(0, 16).join(','));
+  });
+
   it("keeps the caller's random trace-id flag (W3C Trace Context Level 2)", async () => {
     const reply = await request(serviceUrl, '/call', {
       headers: { traceparent: `00-${traceId}-${callerSpanId}-03` },
