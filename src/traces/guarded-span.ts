@@ -1,4 +1,5 @@
 import type { AttributeValue, Attributes, Link, Span, TimeInput } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { DropCounter, InputDropReason } from '../internal/drops.js';
 import { cleanAttributes } from '../metrics/attributes.js';
 
@@ -85,7 +86,23 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         return this;
       }
     },
-    recordException: counting(sdk.recordException, 'invalid_event') as Span['recordException'],
+    recordException(this: Span, exception, time) {
+      const recorded = this as unknown as ReadableSpan;
+      try {
+        const before = recorded.events.length + recorded.droppedEventsCount;
+        sdk.recordException.call(this, exception, time);
+        // The SDK records nothing of a value with neither a type nor a message (42, an object with
+        // neither a code, a name nor a message), saying nothing. Nothing thrown is nothing lost.
+        if (
+          exception != null &&
+          this.isRecording() &&
+          recorded.events.length + recorded.droppedEventsCount === before
+        )
+          drops.add('invalid_event');
+      } catch {
+        drops.add('invalid_event');
+      }
+    },
     addLink: counting(sdk.addLink, 'invalid_link') as Span['addLink'],
     addLinks(this: Span, links: Link[]): Span {
       try {

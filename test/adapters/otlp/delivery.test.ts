@@ -590,6 +590,22 @@ describe('otlp delivery', () => {
     expect(obs.drops()).toEqual({ invalid_attribute: 7 });
   });
 
+  it('counts an exception recorded on a span with neither a type nor a message as invalid_event', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    obs.trace('checkout', (span) => {
+      span.recordException(42 as never);
+      span.recordException({ retryable: true } as never);
+      // Nothing thrown (`throw undefined`) is nothing lost.
+      span.recordException(undefined as never);
+      span.recordException(new Error('declined'));
+      span.recordException('timed out');
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.events?.map((e) => e.name)).toEqual(['exception', 'exception']);
+    expect(obs.drops()).toEqual({ invalid_event: 2 });
+  });
+
   it('sends a span renamed, or given an event named, with no string, under that value as a string', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     // What JavaScript lets through: a route that was not found, a status code.
