@@ -56,6 +56,7 @@ import { exportedParts } from './exported-parts.js';
 import { HAND_OVER } from './global.js';
 import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
+import { linkWithCleanAttributes } from '../traces/guarded-span.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { spanName } from '../traces/span-name.js';
 import { fitSpanText } from '../traces/span-processors.js';
@@ -316,19 +317,26 @@ export class SightlineInstance implements Sightline {
   }
 
   /**
-   * The options with their attributes as metrics take them: OpenTelemetry's SDK leaves out an
-   * attribute of no attribute type (an object, a BigInt, a Date, an array of mixed types) saying
-   * nothing, and all the options, kind and links too, when one cannot be read; each such attribute
-   * is dropped alone and counted. Attributes that are all fine are passed on as they are. Long strings are left whole:
+   * The options with their attributes, and their links', as metrics take them: OpenTelemetry's SDK
+   * leaves out an attribute of no attribute type (an object, a BigInt, a Date, an array of mixed
+   * types) saying nothing, and all the options, kind and links too, when one cannot be read; each
+   * such attribute is dropped alone and counted. Attributes that are all fine are passed on as they
+   * are. Long strings are left whole:
    * the span processor cuts them as it does every span's, after hiding a URL's credentials, where a
    * cut before that would leave the start of a password whose `@` it lost.
    */
   private spanOptions(options: TraceOptions): TraceOptions {
     try {
-      const attributes = options.attributes;
-      if (attributes === undefined) return options;
-      const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, this.dropCounter, true);
-      return clean === attributes ? options : { ...options, attributes: clean };
+      const { attributes, links } = options;
+      if (attributes === undefined && links === undefined) return options;
+      const clean =
+        attributes === undefined
+          ? undefined
+          : cleanAttributes(attributes, Number.POSITIVE_INFINITY, this.dropCounter, true);
+      const cleanLinks = links?.map((link) => linkWithCleanAttributes(link, this.dropCounter));
+      if (clean === attributes && (cleanLinks === undefined || cleanLinks.every((l, i) => l === links?.[i])))
+        return options;
+      return { ...options, attributes: clean, links: cleanLinks };
     } catch {
       // Options that cannot be read at all: the span starts without them.
       return options;

@@ -103,7 +103,14 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         drops.add('invalid_event');
       }
     },
-    addLink: counting(sdk.addLink, 'invalid_link') as Span['addLink'],
+    addLink(this: Span, link) {
+      try {
+        return sdk.addLink.call(this, this.isRecording() ? linkWithCleanAttributes(link, drops) : link);
+      } catch {
+        drops.add('invalid_link');
+        return this;
+      }
+    },
     addLinks(this: Span, links: Link[]): Span {
       try {
         for (const link of links) this.addLink(link);
@@ -123,6 +130,19 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       }
     },
   };
+}
+
+/**
+ * The link with its attributes as a span's take them, each of no attribute type left out and
+ * counted, which the SDK leaves out saying nothing; the link itself when all are fine.
+ */
+export function linkWithCleanAttributes(link: Link, drops: Drops): Link {
+  // No link at all is the SDK's to take as it does (the span processor removes it, counted).
+  if (link === null || typeof link !== 'object') return link;
+  const attributes = link.attributes;
+  if (attributes === undefined) return link;
+  const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true);
+  return clean === attributes ? link : { ...link, attributes: clean };
 }
 
 /**

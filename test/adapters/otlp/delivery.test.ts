@@ -18,7 +18,7 @@ import { ANOMALY, expectIdentity, SECRET, startWithOtlp, stopSightline } from '.
 function protobufSpans(collector: OtlpCollector) {
   type Span = {
     name: string;
-    links?: { spanId: string }[];
+    links?: { spanId: string; attributes?: { key: string }[] }[];
     droppedLinksCount?: number;
     attributes?: { key: string }[];
     events?: { name: string; attributes?: { key: string }[] }[];
@@ -588,6 +588,22 @@ describe('otlp delivery', () => {
       ['queued', []],
     ]);
     expect(obs.drops()).toEqual({ invalid_attribute: 7 });
+  });
+
+  it("counts an attribute value the SDK leaves out of a span's link as invalid_attribute", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const message = { id: 'm-1' };
+    const links = [{ context: producer, attributes: { queue: 'orders', message: message as never } }];
+    obs.trace('consume', { links }, (span) => {
+      span.addLink({ context: producer, attributes: { batch: 2, at: new Date() as never } });
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.links?.map((l) => attributeKeys(l.attributes))).toEqual([['queue'], ['batch']]);
+    expect(obs.drops()).toEqual({ invalid_attribute: 2 });
+    // The caller's link is left as it was given.
+    expect(links[0]?.attributes.message).toBe(message);
   });
 
   it('counts an exception recorded on a span with neither a type nor a message as invalid_event', async () => {
