@@ -12,6 +12,7 @@ import { elastic } from '../../adapters/elastic/index.js';
 import { newrelic } from '../../adapters/newrelic/index.js';
 import { otlp } from '../../adapters/otlp/index.js';
 import { getSightline, init, type SightlineAdapter } from '../../src/index.js';
+import { datadogEndpoints, newrelicEndpoints } from './every-adapter.js';
 import { FAULTS, type FaultyBackend, startFaultyBackend } from './faulty-backend.js';
 
 const SENTINEL = 'sentinelSecret7f3a9c0d2e4b6a8c';
@@ -41,11 +42,7 @@ const CASES: Case[] = [
         processEnv: {},
         logs: 'http',
         traces: 'none',
-        endpoints: {
-          metrics: `${url}/api/v2/series`,
-          logs: `${url}/api/v2/logs`,
-          events: `${url}/api/v1/events`,
-        },
+        endpoints: datadogEndpoints(url),
         channel: CHANNEL,
       }),
     header: 'dd-api-key',
@@ -57,12 +54,7 @@ const CASES: Case[] = [
       newrelic({
         licenseKey: SENTINEL,
         logs: 'api',
-        endpoints: {
-          metrics: `${url}/metric/v1`,
-          logs: `${url}/log/v1`,
-          traces: `${url}/v1/traces`,
-          events: `${url}/v1/accounts/1234567/events`,
-        },
+        endpoints: newrelicEndpoints(url),
         channel: CHANNEL,
         env: {},
       }),
