@@ -97,6 +97,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const flushIntervalMs = timerMs('flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
   const timeoutMs = timerMs('timeoutMs', options.timeoutMs ?? 10_000, 1);
   const shutdownTimeoutMs = timerMs('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
+  const ownShutdownTimeout = options.shutdownTimeoutMs !== undefined;
   const maxResponseBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024);
   const maxItems = positiveInt('limits.maxItems', limits.maxItems);
   const concurrency = positiveInt(
@@ -504,10 +505,12 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   }
 
   function budget(timeout: number | undefined): number {
-    const own =
-      typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : shutdownTimeoutMs;
-    // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline.
+    const given =
+      typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout) ? timeout : undefined;
+    // Called from obs.shutdown()/forceFlush(): never outlive the caller's deadline, and take all of
+    // it unless told otherwise, as the default 5 s would cut a longer `shutdownTimeout` short.
     const left = flushTimeLeft();
+    const own = given ?? (left !== undefined && !ownShutdownTimeout ? left : shutdownTimeoutMs);
     return Math.min(left === undefined ? own : Math.min(own, left), MAX_TIMER_MS);
   }
 

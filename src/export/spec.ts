@@ -131,7 +131,10 @@ export interface ChannelOptions {
   gzip?: boolean | undefined;
   /** Requests in flight at once for this channel. Default 1; 8 where each item is a request of its own (Datadog's events). */
   concurrency?: number | undefined;
-  /** Deadline used when the SDK calls `shutdown()`/`forceFlush()` without one. Default 5000 ms. */
+  /**
+   * Deadline used when the SDK calls `shutdown()`/`forceFlush()` without one. Default 5000 ms; when
+   * unset, a call under `obs.shutdown()` or `obs.forceFlush()` has all of their deadline instead.
+   */
   shutdownTimeoutMs?: number | undefined;
   /** Back-off tuning. */
   retry?: Partial<RetryPolicy> | undefined;

@@ -87,4 +87,26 @@ describe('shutdownTimeout', () => {
       expect(obs.stats()[name]?.logs?.queued, name).toBe(0);
     }
   });
+
+  it.each(['forceFlush', 'shutdown'] as const)(
+    "gives %s() the whole of a deadline longer than the channels' own 5 s, every backend back after 6 s",
+    async (call) => {
+      // Hung, then back: the requests held are cut and sent again at once, not after a long back-off.
+      const down = await downBackends('hang');
+      const obs = start(down, 200, { shutdownTimeout: 9000 });
+      const done = obs[call]();
+      await new Promise((r) => setTimeout(r, 6000));
+      for (const b of Object.values(down)) await b.setMode('ok');
+      await done;
+      for (const name of Object.keys(ADAPTERS)) {
+        const s = obs.stats()[name] ?? {};
+        for (const signal of ['traces', 'logs'] as const) {
+          if (s[signal] === undefined) continue;
+          expect(s[signal]?.dropped, `${name} ${signal}`).toEqual({});
+          expect(s[signal]?.delivered, `${name} ${signal}`).toBe(s[signal]?.produced);
+        }
+      }
+    },
+    20_000,
+  );
 });
