@@ -222,13 +222,11 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
   const namespace = text(o, 'namespace');
   if (namespace !== undefined) checkNamespace('cloudwatch.namespace', namespace);
 
+  const given = text(o, 'region');
+  const awsRegion = given === undefined ? envValue(env, 'AWS_REGION') : undefined;
   const regionOption =
-    text(o, 'region') !== undefined
-      ? 'cloudwatch.region'
-      : env.AWS_REGION?.trim()
-        ? 'AWS_REGION'
-        : 'AWS_DEFAULT_REGION';
-  const region = text(o, 'region') ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined);
+    given !== undefined ? 'cloudwatch.region' : awsRegion !== undefined ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const region = given ?? awsRegion ?? envValue(env, 'AWS_DEFAULT_REGION');
   if (region !== undefined && !REGION.test(region)) {
     fail(
       regionOption,

@@ -120,6 +120,20 @@ describe('cloudwatch() options', () => {
     },
   );
 
+  it.each(['AWS_REGION', 'AWS_DEFAULT_REGION'])(
+    'fails on %s in quotes (an env file kept them), naming it without its value, as for every variable',
+    (name) => {
+      let error: unknown;
+      try {
+        cloudwatch({ env: { [name]: '"eu-west-1"' } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: name });
+      expect((error as Error).message).not.toContain('eu-west-1');
+    },
+  );
+
   it('reads AWS_REGION, then AWS_DEFAULT_REGION', () => {
     expect(
       resolveCloudWatchOptions({ env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-1' } }).region,
