@@ -243,7 +243,9 @@ function samplingOptions(
   if (sampling >= 1 && !overridden) return {};
   const ddDecides =
     (variable !== undefined && !overridden) ||
-    DD_SAMPLING_ENV.some((name) => process.env[name] !== undefined) ||
+    // One left empty is unset, as sightline reads every variable; dd-trace reads it as 0, and an
+    // empty DD_TRACE_RATE_LIMIT kept no trace at all.
+    DD_SAMPLING_ENV.some((name) => process.env[name]?.trim()) ||
     (ddTrace !== undefined && DD_SAMPLING_OPTIONS.some((name) => ddTrace[name] !== undefined));
   return ddDecides ? { sampleRate: sampling } : { sampleRate: sampling, rateLimit: -1 };
 }

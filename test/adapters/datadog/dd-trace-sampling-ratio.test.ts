@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentOfFile, ddTraceOptions, start } from './helpers.js';
-import { decodeTraces, type Span } from './msgpack.js';
+import { agentOfFile, ddTraceOptions, keptOfBurst, start } from './helpers.js';
 
 // dd-trace initialises once per process: this file starts it with sightline's `sampling` at 0.5.
 const startAgent = agentOfFile();
@@ -10,15 +9,7 @@ describe("traces: 'dd-trace' with sampling 0.5", () => {
     const agent = await startAgent();
     const { obs } = start(agent, ddTraceOptions(agent), { sampling: 0.5 });
     // 1000 traces in well under a second, as a service at 1000 requests a second starts them.
-    for (let i = 0; i < 1000; i++) obs.trace('dd-burst', () => i);
-    const roots = (): Span[] =>
-      agent.requests
-        .filter((r) => /^\/v0\.[45]\/traces$/.test(r.path))
-        .flatMap((r) => decodeTraces(r.raw).flat())
-        .filter((s) => s.name === 'dd-burst');
-    await obs.forceFlush();
-    await agent.waitFor(() => roots().length === 1000);
-    const kept = roots().filter((s) => Number(s.metrics._sampling_priority_v1) > 0).length;
+    const kept = await keptOfBurst(agent, obs, 'dd-burst', 1000);
     // Binomial(1000, 0.5): outside 400..600 about once in 10^9 runs.
     expect(kept).toBeGreaterThan(400);
     expect(kept).toBeLessThan(600);

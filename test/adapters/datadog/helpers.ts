@@ -1,7 +1,7 @@
 import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
 import { afterAll, vi } from 'vitest';
-import { getSightline, init } from '../../../src/index.js';
+import { getSightline, init, type Sightline } from '../../../src/index.js';
 import { goldenFiles } from '../harness.js';
 import { IntakeServer } from './intake-server.js';
 import { decodeTraces, type Span } from './msgpack.js';
@@ -104,4 +104,25 @@ export async function agentSpans(agent: IntakeServer, name: string): Promise<Spa
   const sent = () => agent.requests.find((r) => /^\/v0\.[45]\/traces$/.test(r.path) && r.raw.includes(name));
   await agent.waitFor(() => sent() !== undefined);
   return decodeTraces(sent()!.raw).flat();
+}
+
+/**
+ * Starts `n` root spans named `name` at once, as a busy service starts traces, and counts those
+ * dd-trace kept (a sampling priority above 0) once the Agent has all of them.
+ */
+export async function keptOfBurst(
+  agent: IntakeServer,
+  obs: Sightline,
+  name: string,
+  n: number,
+): Promise<number> {
+  for (let i = 0; i < n; i++) obs.trace(name, () => i);
+  const roots = (): Span[] =>
+    agent.requests
+      .filter((r) => /^\/v0\.[45]\/traces$/.test(r.path))
+      .flatMap((r) => decodeTraces(r.raw).flat())
+      .filter((s) => s.name === name);
+  await obs.forceFlush();
+  await agent.waitFor(() => roots().length === n);
+  return roots().filter((s) => Number(s.metrics._sampling_priority_v1) > 0).length;
 }
