@@ -65,7 +65,7 @@ type Likeness = 'misspelt' | 'short';
  * (`prd` and `production`, `stg` and `staging`) name the same environment. A short form of these,
  * or `local`, is a name in its own right, so a longer word it begins (`devops`, `testnet`,
  * `prodlike`, `internal`, `locale`, `product`) is another name built on it, not it written out
- * ({@link BUILT_ON}).
+ * ({@link BUILT_ON}), unless it is its plural (`tests`).
  */
 const FAMILIES = new Map([
   ['prod', 'production'],
@@ -128,7 +128,8 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
   if (!long.startsWith(short)) return editDistance(x, y, max) === undefined ? undefined : 'misspelt';
   // A cut of a word is the word when it keeps most of it (`stag` of `staging`); half of it or less
   // (`can` of `canary`, `perf` of `perftest`) is as likely a name of its own.
-  if (BUILT_ON.has(short)) return undefined;
+  // Its plural (`tests`, `locals`) is the same name, written another way.
+  if (BUILT_ON.has(short) && long !== `${short}s`) return undefined;
   if (editDistance(x, y, max) !== undefined) return 'misspelt';
   return short.length * 2 > long.length ? 'short' : undefined;
 }

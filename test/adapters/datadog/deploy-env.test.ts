@@ -311,6 +311,11 @@ describe('an environment with no configuration beside one that has', () => {
     ['staging2', ['staging-2'], 'staging-2'],
     ['preprod', ['pre-prod'], 'pre-prod'],
     ['load-test', ['loadtest'], 'loadtest'],
+    // A plural of a common name is the name, not another built on it.
+    ['tests', ['test'], 'test'],
+    ['test', ['tests'], 'tests'],
+    ['prods-eu', ['prod-eu'], 'prod-eu'],
+    ['locals', ['local'], 'local'],
   ] as [string, string[], string][])(
     'DD_ENV=%s beside %j still warns, naming %s',
     (name, configured, meant) => {
