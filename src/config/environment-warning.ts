@@ -72,6 +72,7 @@ const FAMILIES = new Map([
   ['prd', 'production'],
   ['production', 'production'],
   ['dev', 'development'],
+  ['devel', 'development'],
   ['develop', 'development'],
   ['development', 'development'],
   ['stg', 'staging'],

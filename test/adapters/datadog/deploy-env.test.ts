@@ -344,6 +344,8 @@ describe('an environment with no configuration beside one that has', () => {
     [{ DD_ENV: 'stg' }, ['staging'], 'staging', ', which "stg" likely stands for'],
     [{ DD_ENV: 'prd' }, ['production'], 'production', ', which "prd" likely stands for'],
     [{ DD_ENV: 'int' }, ['integration'], 'integration', ', which "int" likely stands for'],
+    [{ DD_ENV: 'devel' }, ['development'], 'development', ', which "devel" likely stands for'],
+    [{ DD_ENV: 'devel' }, ['dev'], 'dev', ', likely short for "devel"'],
   ] as [Record<string, string>, string[], string, string][])(
     '%o beside %j, one the short name of the other, warns naming %s, and no misspelling',
     (env, configured, meant, which) => {
