@@ -499,8 +499,9 @@ export function resolveConfig(
       environment,
       environmentSources,
       configured,
-      // What it runs with, as a list of exporters given for every environment or `default` may set.
-      `runs with ${[...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
+      // What it runs with, as a list of exporters given for every environment or `default` may set;
+      // with the SDK disabled, init() gives it none of them.
+      `runs with ${sdkDisabled ? 'no exporter, as OTEL_SDK_DISABLED=true,' : [...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
     ),
   });
 }

@@ -199,6 +199,11 @@ describe('an environment with no configuration beside one that has', () => {
     [{ SIGHTLINE_ENV: 'prodution' }, /SIGHTLINE_ENV gives the environment "prodution".*"production"/],
     [{ NODE_ENV: 'stagin' }, /NODE_ENV gives the environment "stagin".*"staging"/],
     [{ DD_ENV: 'prod' }, /DD_ENV gives the environment "prod".*"production"/],
+    // Nothing is sent, not even to the console.
+    [
+      { DD_ENV: 'prod', OTEL_SDK_DISABLED: 'true' },
+      /it runs with no exporter, as OTEL_SDK_DISABLED=true, and the defaults, while "production"/,
+    ],
   ])('%o warns once at init(), coded', (env, message) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     const warnings = warningsOf(() =>
