@@ -22,8 +22,16 @@ type Message =
   /** From a worker thread: a thread it started has ended. */
   | { kind: 'ended'; thread: number };
 
-/** The main thread's instances, told of each worker thread that ends, by its threadId. */
-const watchers = new Set<(thread: number) => void>();
+/**
+ * Where the process's watch on its worker threads keeps the main thread's instances, told of each
+ * worker thread that ends, by its threadId: on the channel, which is the process's, so every copy
+ * of sightline shares one watch. A reset module registry (`vi.resetModules()`, a hot reload) loads
+ * the package again, and Jest in a global object of each test file's own; a watch per copy would
+ * add a listener to every thread started, and hold that copy's modules, for the process's life.
+ */
+const WATCH = Symbol.for('sightline.threadFlush.watchers.v1');
+
+type Watchers = Set<(thread: number) => void>;
 
 /**
  * A thread ended by `worker.terminate()` leaves without a word, and would keep a signal's flush
@@ -31,19 +39,29 @@ const watchers = new Set<(thread: number) => void>();
  * sightline is loaded, so a worker started before the main thread's init() is seen too; a worker
  * thread passes on the end of those it starts, which the main thread does not see.
  */
-diagnosticsChannel.subscribe('worker_threads', (created: unknown) => {
-  const worker = (created as { worker?: Worker } | undefined)?.worker;
-  // Read now: a worker that has ended reads -1.
-  const thread = worker?.threadId;
-  if (worker === undefined || thread === undefined) return;
-  worker.once('exit', () => {
-    for (const watch of watchers) watch(thread);
-    if (isMainThread) return;
-    const channel = new BroadcastChannel(CHANNEL);
-    post(channel, { kind: 'ended', thread });
-    channel.close();
+function threadWatchers(): Watchers {
+  const channel = diagnosticsChannel.channel('worker_threads') as unknown as Record<symbol, Watchers>;
+  const shared = channel[WATCH];
+  if (shared !== undefined) return shared;
+  const watchers: Watchers = new Set();
+  channel[WATCH] = watchers;
+  diagnosticsChannel.subscribe('worker_threads', (created: unknown) => {
+    const worker = (created as { worker?: Worker } | undefined)?.worker;
+    // Read now: a worker that has ended reads -1.
+    const thread = worker?.threadId;
+    if (worker === undefined || thread === undefined) return;
+    worker.once('exit', () => {
+      for (const watch of watchers) watch(thread);
+      if (isMainThread) return;
+      const broadcast = new BroadcastChannel(CHANNEL);
+      post(broadcast, { kind: 'ended', thread });
+      broadcast.close();
+    });
   });
-});
+  return watchers;
+}
+
+const watchers = threadWatchers();
 
 /** How each instance of this thread leaves, when the thread ends without shutting them down. */
 const leaving = new Set<() => void>();

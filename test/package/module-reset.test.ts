@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -99,5 +100,33 @@ describe('the package loaded again after init(), as a reset module registry load
     const messages = lines.map((line) => JSON.parse(line).msg as string);
     expect(messages).toContain('Route GET:/missing?page=2&token=[Redacted] not found');
     expect(lines.join('\n')).not.toContain('reset-copy-secret');
+  });
+});
+
+describe('the package loaded again and again, as a test file resetting its modules in each test does', () => {
+  it('watches the worker threads the process starts once, instead of once more for each copy loaded', async () => {
+    const before = new Set(Object.keys(requireFromPackage.cache));
+    requireFromPackage('sightline');
+    const warnings: Error[] = [];
+    const warned = (warning: Error) => warnings.push(warning);
+    process.on('warning', warned);
+    try {
+      const exitListeners = async () => {
+        const worker = new Worker('', { eval: true });
+        const count = worker.listenerCount('exit');
+        await new Promise((done) => worker.once('exit', done));
+        return count;
+      };
+      const once = await exitListeners();
+
+      // Act: twelve fresh copies, each loaded as a reset registry loads it.
+      for (let i = 0; i < 12; i++) freshCopies(before, 'sightline');
+
+      // Assess: no listener more on a new thread, so no copy's modules are held by the process.
+      expect(await exitListeners()).toBe(once);
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', warned);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { moduleSandbox } from '../helpers/module-sandbox.js';
 
@@ -60,4 +61,21 @@ it('traces outgoing calls once, in the test file making them, when an earlier fi
   } finally {
     await Promise.all([earlier.obs.shutdown(), current.obs.shutdown()]);
   }
+});
+
+it('watches the worker threads the process starts once, however many test files loaded the package', async () => {
+  const exitListeners = async () => {
+    const worker = new Worker('', { eval: true });
+    const count = worker.listenerCount('exit');
+    await new Promise((done) => worker.once('exit', done));
+    return count;
+  };
+  moduleSandbox(packageJson)('sightline');
+  const once = await exitListeners();
+
+  // Act: twelve more test files, each loading the package in a sandbox of its own.
+  for (let i = 0; i < 12; i++) moduleSandbox(packageJson)('sightline');
+
+  // Assess: the earlier files' copies hold no listener, nor their modules, for the process's life.
+  expect(await exitListeners()).toBe(once);
 });
