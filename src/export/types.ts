@@ -124,12 +124,14 @@ export interface AdapterContext {
    * A span's string value (an exception's message or stack) as sightline's own tracer provider
    * sends it: URL secrets redacted, cut to `maxAttributeLength` and counted; for a tracer provider
    * of the adapter's own, which sightline's span processors never see.
+   * @internal
    */
   fitSpanText(key: string, value: string): string;
   /**
    * Writes one line (ending in a newline) to stdout through the writer log lines use, whose buffer
    * is bounded; `false` when the buffer is full or stdout's reader has gone (a closed pipe) and the
    * line was dropped. Never throws.
+   * @internal
    */
   writeStdout(line: string): boolean;
 }

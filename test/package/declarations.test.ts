@@ -140,6 +140,25 @@ export const options: Parameters<typeof sightlineFastify>[1] = { ignore: PUBLIC_
 `);
     expect(errors).toEqual([]);
   });
+
+  it('give an adapter the context a backend needs, without the plumbing of sightline’s own adapters', () => {
+    const errors = compileUsage(`import type { SightlineAdapter } from 'sightline';
+export const adapter: SightlineAdapter = {
+  name: 'mine',
+  setup(ctx) {
+    ctx.registerStats('mine', () => ({}));
+    ctx.countDrop('truncated_attribute', 1);
+    ctx.fitSpanText('exception.message', 'boom');
+    ctx.writeStdout('line\\n');
+    return {};
+  },
+};
+`);
+    expect(errors).toEqual([
+      expect.stringContaining("Property 'fitSpanText' does not exist on type 'AdapterContext'"),
+      expect.stringContaining("Property 'writeStdout' does not exist on type 'AdapterContext'"),
+    ]);
+  });
 });
 
 describe('the type declarations under the old module resolution (node10)', () => {
