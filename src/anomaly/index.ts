@@ -31,7 +31,6 @@ export function createDetector(options?: DetectorOptions): Detector {
 }
 
 export { AnomalyOptionError } from './errors.js';
-export { StreamingDetector } from './detector.js';
 export type {
   AnomalyDirection,
   AnomalyKind,

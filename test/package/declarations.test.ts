@@ -159,6 +159,13 @@ export const adapter: SightlineAdapter = {
       expect.stringContaining("Property 'writeStdout' does not exist on type 'AdapterContext'"),
     ]);
   });
+
+  it('give the detector as createDetector() returns it, without the class the detection engine reads inside', () => {
+    const errors = compileUsage(`import { createDetector, StreamingDetector } from 'sightline/anomaly';
+export const detectors = [createDetector(), new StreamingDetector()];
+`);
+    expect(errors).toEqual([expect.stringContaining("has no exported member 'StreamingDetector'")]);
+  });
 });
 
 describe('the type declarations under the old module resolution (node10)', () => {
