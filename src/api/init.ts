@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { resolveConfig } from '../config/resolve.js';
 import { ErrorCodes, SightlineConfigError, SightlineError } from '../diag/errors.js';
+import { warn } from '../diag/warning.js';
 import type { SightlineConfig } from '../config/types.js';
 import { consoleAdapter } from '../export/console-adapter.js';
 import { installOutboundHttp } from '../integrations/outbound/install.js';
@@ -26,18 +27,14 @@ export function init(config?: SightlineConfig): Sightline {
   const existing = getSightline();
   // One still shutting down is treated as shut down: its data would be dropped with it.
   if (existing !== undefined && !handsOver(existing)) {
-    process.emitWarning(
+    warn(
+      'SLWRN001',
       'init() was called again; the first instance is returned and the new options are ignored',
-      {
-        code: 'SLWRN001',
-        type: 'SightlineWarning',
-      },
     );
     return existing;
   }
   const resolved = resolveOrExplain(config);
-  if (resolved.environmentWarning !== undefined)
-    process.emitWarning(resolved.environmentWarning, { code: 'SLWRN003', type: 'SightlineWarning' });
+  if (resolved.environmentWarning !== undefined) warn('SLWRN003', resolved.environmentWarning);
   const adapters = resolved.sdkDisabled
     ? []
     : resolved.console

@@ -10,6 +10,7 @@ import type {
   UpDownCounter,
 } from '../api/types.js';
 import { describeValue } from '../diag/errors.js';
+import { warn } from '../diag/warning.js';
 import type { DropCounter } from '../internal/drops.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { cleanAttributes, seriesKey } from './attributes.js';
@@ -123,7 +124,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         'give it the same buckets, or a name of its own';
     if (message === undefined) return;
     first.warned = true;
-    warnOfName(message);
+    warn('SLWRN002', message);
   };
 
   // Observable gauges created more than once under a name and unit (one per queue, or one in each
@@ -154,7 +155,8 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     shared.seen.length = 0;
     // Attribute names only: their values are the service's data.
     const names = attributes === undefined ? [] : Object.keys(attributes);
-    warnOfName(
+    warn(
+      'SLWRN002',
       `metrics: ${describeValue(name)} has two callbacks observing the same attributes ` +
         `(${names.length === 0 ? 'none' : names.join(', ')}), of which one value is exported: ` +
         'give each its own attributes or name',
@@ -306,14 +308,6 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       });
     },
   };
-}
-
-function warnOfName(message: string): void {
-  try {
-    process.emitWarning(message, { code: 'SLWRN002', type: 'SightlineWarning' });
-  } catch {
-    // A patched emitWarning that throws costs the warning, not the instrument.
-  }
 }
 
 /** `a histogram (unit "ms")`, `an up-down counter (no unit)`. */

@@ -438,6 +438,26 @@ describe('shutdown() with a hung backend', () => {
 });
 
 describe('node:cluster workers each running sightline', () => {
+  it('give each warning of the configuration once, the primary’s, when the primary gave it before forking', async () => {
+    // Act: the primary and its two workers run init() as the app's entry does, DD_ENV=prod
+    // beside exporters.production.
+    const script = fileURLToPath(new URL('./cluster-warnings.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, DD_ENV: 'prod', NODE_ENV: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    // Assess: each code once, not once per process.
+    expect(code).toBe(0);
+    const told = (code: string) => stderr.split(`[${code}]`).length - 1;
+    expect([told('SLWRN001'), told('SLWRN002'), told('SLWRN003')]).toEqual([1, 1, 1]);
+  }, 30_000);
+
   it('send the same series to an OTLP collector as two instances, not one whose sums mix', async () => {
     // Prepare: a loopback collector.
     const collector = await startCollector();
