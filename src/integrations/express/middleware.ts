@@ -1,8 +1,8 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
-import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
 import { log as moduleLog } from '../../api/proxies.js';
+import { enterRequest } from '../shared/body-context.js';
 import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
@@ -208,7 +208,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       if (req.log === undefined) req.log = obs.log;
       const caller = passedThroughContext(obs, req.headers);
       if (caller === undefined) next();
-      else context.with(caller, next);
+      else enterRequest(caller, req, next);
       return;
     }
     req[kServerRequest] = request;
@@ -263,7 +263,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // wrapper `once` makes, and removes, per request.
     res.on('close', ended);
     onSocketlessResponseLost(req, res, ended);
-    context.with(request.context, next);
+    enterRequest(request.context, req, next);
   };
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
 import { hideQuotedUrl } from '../../logs/quoted-url.js';
+import { enterRequest } from '../shared/body-context.js';
 import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import {
@@ -458,7 +459,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       const caller = obs === undefined ? undefined : passedThroughContext(obs, request.raw.headers);
       if (caller === undefined) return next();
       request[kCallerContext] = caller;
-      return context.with(caller, next);
+      return enterRequest(caller, request.raw, next);
     }
     request[kServerRequest] = tracked;
     const raw = request.raw;
@@ -494,10 +495,11 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
         // Keep Fastify's own request logger.
       }
     }
-    context.with(tracked.context, next);
+    enterRequest(tracked.context, raw, next);
   });
 
-  // Body parsing resumes from stream events, outside the context entered in onRequest: enter
+  // Body parsing resumes from stream events: the request's own run in its context (see
+  // enterRequest), but a stream a preParsing hook put in its place may emit from elsewhere: enter
   // it again before validation so the handler and its hooks run in the request's span. Without a
   // body Fastify gets here synchronously, still inside that context: entering it again costs a
   // context switch (most of a microsecond on Node 24) for nothing.

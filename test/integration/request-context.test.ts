@@ -1,0 +1,218 @@
+import http, { createServer, type IncomingMessage, type Server } from 'node:http';
+import { type ClientHttp2Session, connect } from 'node:http2';
+import { SpanKind } from '@opentelemetry/api';
+import express5 from 'express';
+import express4 from 'express4';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { expressMiddleware } from '../../src/integrations/express/index.js';
+import { sightlineFastify } from '../../src/integrations/fastify/index.js';
+import { memoryExporter } from '../../src/testing/index.js';
+import { close, listen } from './helpers/http-client.js';
+import { waitForSpans } from './helpers/telemetry.js';
+
+const memory = memoryExporter();
+const obs = init({
+  service: 'request-context-test',
+  exporters: [memory],
+  anomaly: false,
+  handleSignals: false,
+  logStream: { write: () => {} },
+});
+
+// The loopback service the handlers call: it remembers the traceparent each call named.
+const calledWith = new Map<string, string | undefined>();
+const peer = createServer((req, res) => {
+  calledWith.set(String(req.headers['x-request']), req.headers.traceparent as string | undefined);
+  res.end('ok');
+});
+let peerUrl: string;
+
+beforeAll(async () => {
+  peerUrl = await listen(peer);
+});
+afterAll(async () => {
+  await close(peer);
+  await obs.shutdown();
+});
+
+/** Calls the peer as `name`, in whatever context is active. */
+function callPeer(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(peerUrl, { agent: false, headers: { 'x-request': name } }, (res) =>
+        res.resume().on('end', resolve),
+      )
+      .on('error', reject);
+  });
+}
+
+/** The body as a hand-written reader gets it, from the request stream's own events (busboy, multer). */
+function readBody(req: IncomingMessage, done: (body: string) => void): void {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk: string) => {
+    body += chunk;
+  });
+  req.on('end', () => done(body));
+}
+
+/** What a handler does with its request's context: a log line, a span of its own and a call out. */
+async function useContext(name: string): Promise<void> {
+  obs.log.info({ request: name }, 'handled');
+  await obs.trace('work', async (span) => {
+    span.setAttribute('request', name);
+    await callPeer(name);
+  });
+}
+
+/** Posts a body in two parts, a moment apart, as a client uploading it does. */
+function post(base: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}${path}`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/x-upload', ...headers } },
+      (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)),
+    );
+    req.on('error', reject);
+    req.write('first part, ');
+    setTimeout(() => req.end('second part'), 5);
+  });
+}
+
+/**
+ * Sends 50 uploads at once and checks that what each handler did is in its own request's trace:
+ * its log line, its span's parent and its call out's traceparent.
+ */
+async function checkUploads(
+  base: string,
+  prefix: string,
+  send: (base: string, path: string) => Promise<number> = post,
+): Promise<void> {
+  const names = Array.from({ length: 50 }, (_, i) => `${prefix}-${i}`);
+  const statuses = await Promise.all(names.map((name) => send(base, `/upload/${name}`)));
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  const servers = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith(`/upload/${prefix}-`),
+    50,
+  );
+  const works = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.name === 'work' && String(s.attributes.request).startsWith(`${prefix}-`),
+    50,
+  );
+  const misplaced: string[] = [];
+  for (const name of names) {
+    const server = servers.find((s) => s.attributes['url.path'] === `/upload/${name}`)!.spanContext();
+    const work = works.find((s) => s.attributes.request === name)!;
+    const line = memory.logs().find((l) => l.request === name && l.msg === 'handled');
+    const sent = calledWith.get(name)?.split('-');
+    if (line?.trace_id !== server.traceId) misplaced.push(`${name} log line`);
+    if (work.parentSpanContext?.spanId !== server.spanId) misplaced.push(`${name} span`);
+    const client = memory
+      .spans()
+      .find((s) => s.kind === SpanKind.CLIENT && s.spanContext().spanId === sent?.[2]);
+    if (sent?.[1] !== server.traceId || client?.parentSpanContext?.spanId !== work.spanContext().spanId)
+      misplaced.push(`${name} traceparent`);
+  }
+  expect(misplaced).toEqual([]);
+}
+
+describe.each([
+  ['Express 5', express5 as unknown as () => any],
+  ['Express 4', express4 as unknown as () => any],
+])('%s: the request body read from its stream events', (name, express) => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(expressMiddleware({ ignore: [/^\/relay\//] }));
+    // A body-reading middleware that hands on from the stream's 'end', as multer and busboy do.
+    app.use((req: any, _res: any, next: () => void) => {
+      readBody(req, (body) => {
+        req.uploaded = body;
+        next();
+      });
+    });
+    app.post('/upload/:name', async (req: any, res: any) => {
+      await useContext(req.params.name);
+      res.send(req.uploaded);
+    });
+    app.post('/relay/:name', async (req: any, res: any) => {
+      await callPeer(req.params.name);
+      res.send(req.uploaded);
+    });
+    server = createServer(app);
+    base = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  it('runs the handlers after a middleware that reads the body in the request context', async () => {
+    await checkUploads(base, name.replace(' ', ''));
+  });
+
+  it("passes the caller's trace on from a request on an ignored path, its body read the same way", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `${name}-relay-${i}`);
+    const traceIds = names.map((_, i) => `${String(i).padStart(2, '0')}${'ab'.repeat(15)}`);
+    await Promise.all(
+      names.map((n, i) =>
+        post(base, `/relay/${n}`, { traceparent: `00-${traceIds[i]}-00f067aa0ba902b7-01` }),
+      ),
+    );
+    expect(names.map((n) => calledWith.get(n)?.split('-')[1])).toEqual(traceIds);
+  });
+});
+
+describe.each([
+  ['HTTP/1.1', false],
+  ['HTTP/2', true],
+])('Fastify over %s: the request body read from its stream events', (protocol, http2) => {
+  const app = Fastify({ http2 } as { http2: false });
+  let base: string;
+  let session: ClientHttp2Session;
+
+  beforeAll(async () => {
+    await app.register(sightlineFastify);
+    // A content-type parser reading the body itself, which logs and calls out as it ends.
+    app.addContentTypeParser('application/x-upload', (request: any, payload, done) => {
+      readBody(payload, (body) => {
+        useContext(request.params.name).then(() => done(null, body), done);
+      });
+    });
+    app.post('/upload/:name', async (request) => request.body);
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    if (http2) session = connect(base);
+  });
+  afterAll(async () => {
+    session?.close();
+    await app.close();
+  });
+
+  it('runs a content-type parser reading the body in the request context', async () => {
+    // Over HTTP/2 the body comes with neither content-length nor transfer-encoding.
+    const send = http2
+      ? (_base: string, path: string) =>
+          new Promise<number>((resolve, reject) => {
+            const stream = session.request({
+              ':method': 'POST',
+              ':path': path,
+              'content-type': 'application/x-upload',
+            });
+            let status = 0;
+            stream.on('response', (headers) => {
+              status = Number(headers[':status']);
+            });
+            stream.on('error', reject);
+            stream.resume().on('end', () => resolve(status));
+            stream.write('first part, ');
+            setTimeout(() => stream.end('second part'), 5);
+          })
+      : post;
+    await checkUploads(base, `Fastify-${protocol.replace('/', '')}`, send);
+  });
+});
