@@ -1,15 +1,17 @@
+import { AsyncResource } from 'node:async_hooks';
 import http, { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import { SpanKind } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
+import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressMiddleware } from '../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { close, listen } from './helpers/http-client.js';
+import { close, eventually, listen } from './helpers/http-client.js';
 import { waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -214,5 +216,143 @@ describe.each([
           })
       : post;
     await checkUploads(base, `Fastify-${protocol.replace('/', '')}`, send);
+  });
+});
+
+/**
+ * A pool written by hand: a freed connection goes to the callback waiting longest, called from the
+ * work of the request that freed it.
+ */
+class HandWrittenPool {
+  private readonly waiting: (() => void)[] = [];
+  private busy = false;
+
+  acquire(callback: () => void): void {
+    if (this.busy) this.waiting.push(callback);
+    else {
+      this.busy = true;
+      setImmediate(callback);
+    }
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) this.busy = false;
+    else setTimeout(next, 1);
+  }
+}
+
+describe('a callback a pool shared by all requests calls from another request (README, Known limits)', () => {
+  let server: Server;
+  let base: string;
+  const pool = new HandWrittenPool();
+  let waitingForPool = 0;
+  // Pools that keep each call in the context it was made in: two connections for 20 requests.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  let undiciPool: Pool;
+
+  beforeAll(async () => {
+    const app = (express5 as unknown as () => any)();
+    app.use(expressMiddleware());
+    app.get('/pooled/:name', (req: any, res: any) => {
+      const name = req.params.name;
+      const bound = AsyncResource.bind(() => obs.log.info({ request: name }, 'bound'));
+      waitingForPool++;
+      const acquired = new Promise<void>((resolve) =>
+        pool.acquire(() => {
+          obs.log.info({ request: name }, 'plain');
+          req.log.info({ request: name }, 'request log');
+          bound();
+          resolve();
+        }),
+      );
+      acquired
+        .then(() => obs.log.info({ request: name }, 'awaited'))
+        .then(() => setTimeout(() => pool.release(), 1))
+        .then(() => res.end('ok'));
+    });
+    app.get('/kept-alive/:name', async (req: any, res: any) => {
+      const name = req.params.name;
+      await new Promise<void>((resolve, reject) => {
+        http
+          .get(peerUrl, { agent, headers: { 'x-request': `${name}-agent` } }, (got) =>
+            got.resume().on('end', resolve),
+          )
+          .on('error', reject);
+      });
+      await (
+        await undiciPool.request({ path: '/', method: 'GET', headers: { 'x-request': `${name}-pool` } })
+      ).body.text();
+      res.end('ok');
+    });
+    server = createServer(app);
+    base = await listen(server);
+    undiciPool = new Pool(peerUrl, { connections: 2 });
+  });
+  afterAll(async () => {
+    await close(server);
+    agent.destroy();
+    await undiciPool.close();
+  });
+
+  it("runs in that request's context, but for req.log and a callback bound to its own", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `pooled-${i}`);
+    // Taken until all 20 wait for it: each callback is then called from the work of another.
+    pool.acquire(() => {});
+    const answered = Promise.all(
+      names.map(
+        (name) =>
+          new Promise<void>((resolve, reject) => {
+            http
+              .get(`${base}/pooled/${name}`, { agent: false }, (res) => res.resume().on('end', resolve))
+              .on('error', reject);
+          }),
+      ),
+    );
+    await eventually(() => waitingForPool === 20);
+    pool.release();
+    await answered;
+    const servers = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith('/pooled/'),
+      20,
+    );
+    const own = (msg: string) =>
+      names.filter((name) => {
+        const traceId = servers
+          .find((s) => s.attributes['url.path'] === `/pooled/${name}`)!
+          .spanContext().traceId;
+        return memory.logs().find((l) => l.request === name && l.msg === msg)?.trace_id === traceId;
+      }).length;
+    expect(own('plain')).toBe(0);
+    expect([own('request log'), own('bound'), own('awaited')]).toEqual([20, 20, 20]);
+  });
+
+  it("keeps each call through a keep-alive http.Agent or an undici Pool in its request's trace", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `kept-alive-${i}`);
+    await Promise.all(
+      names.map(
+        (name) =>
+          new Promise<void>((resolve, reject) => {
+            http
+              .get(`${base}/kept-alive/${name}`, { agent: false }, (res) => res.resume().on('end', resolve))
+              .on('error', reject);
+          }),
+      ),
+    );
+    const servers = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith('/kept-alive/'),
+      20,
+    );
+    const misplaced = names.flatMap((name) => {
+      const traceId = servers
+        .find((s) => s.attributes['url.path'] === `/kept-alive/${name}`)!
+        .spanContext().traceId;
+      return ['agent', 'pool'].filter((via) => calledWith.get(`${name}-${via}`)?.split('-')[1] !== traceId);
+    });
+    expect(misplaced).toEqual([]);
   });
 });
