@@ -52,6 +52,13 @@ const OVERFLOW = 'otel.metric.overflow';
 export const HTTP_REQUEST_RATE = 'http.server.request.rate';
 /** The share of those requests that failed. */
 export const HTTP_ERROR_RATE = 'http.server.error.rate';
+/**
+ * The `error.type` of a request its client went away from (a cancelled fetch, a page left), which
+ * the HTTP integrations record as the conventions have it, and no failure of the service: a route
+ * whose clients cancel often would be reported after each restart. A server error the client left
+ * keeps its 5xx status or the error's own type.
+ */
+const CLIENT_ABORTED = 'aborted';
 
 export function seriesKey(metric: string, attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
@@ -312,5 +319,6 @@ function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void 
   if (h.max !== undefined) r.max = Math.max(r.max, h.max);
   for (let i = 0; i < r.counts.length; i++) r.counts[i] = (r.counts[i] ?? 0) + (h.buckets.counts[i] ?? 0);
   const status = Number(p.attributes['http.response.status_code']);
-  if (status >= 500 || p.attributes['error.type'] !== undefined) r.errors += h.count;
+  const errorType = p.attributes['error.type'];
+  if (status >= 500 || (errorType !== undefined && errorType !== CLIENT_ABORTED)) r.errors += h.count;
 }

@@ -132,13 +132,19 @@ function requests(route: string, status: number, count: number): HistogramPoint 
   };
 }
 
-/** An engine fed one cycle a minute of the requests to GET /products, `failed` of `count` with a 503. */
-function minuteRoute() {
+/** `count` requests to GET /products answered with a 503. */
+const serverFailed = (count: number) => requests('/products', 503, count);
+
+/**
+ * An engine fed one cycle a minute of the requests to GET /products, `failed` of `count` failing
+ * as `failure` records them (by default with a 503).
+ */
+function minuteRoute(failure = serverFailed) {
   const { heard, engine, feedPoints } = minuteCycles(new Set(), true);
   const feed = (cycle: number, count: number, failed: number) => {
     const points: HistogramPoint[] = [];
     if (count > failed) points.push(requests('/products', 200, count - failed));
-    if (failed > 0) points.push(requests('/products', 503, failed));
+    if (failed > 0) points.push(failure(failed));
     feedPoints(cycle, points);
   };
   return { heard, feed, engine };
@@ -149,8 +155,13 @@ function minuteRoute() {
  * that minute), each failing at random, or `clump` of them at once (a client retrying): `minutes(n,
  * errorRatio)` feeds the next `n` minutes, and `errors()` are the error-rate events heard.
  */
-function randomFailures(seed: number, perMinute?: number | ((minute: number) => number), clump = 1) {
-  const { heard, feed } = minuteRoute();
+function randomFailures(
+  seed: number,
+  perMinute?: number | ((minute: number) => number),
+  clump = 1,
+  failure = serverFailed,
+) {
+  const { heard, feed } = minuteRoute(failure);
   const rand = prng(seed);
   let cycle = 0;
   const minutes = (n: number, errorRatio: number) => {
@@ -1260,6 +1271,43 @@ describe('the anomaly engine', () => {
       for (const ratio of [0.06, 0.08, 0.09, 0.1]) {
         expect(seeds.map((seed) => heard(seed, perMinute, ratio))).toEqual(seeds.map(() => []));
       }
+    }
+  });
+
+  it("does not report a route's requests its clients cancel, as it does those the server fails", () => {
+    // A client that goes away (a search box cancelling the last query, a page left) ends its request
+    // with error.type=aborted, and no status or the one begun: no failure of the service's own.
+    const cancelled = (count: number): HistogramPoint => {
+      const p = requests('/products', 200, count);
+      const { 'http.response.status_code': _, ...attributes } = p.attributes;
+      return { ...p, attributes: { ...attributes, 'error.type': 'aborted' } };
+    };
+    const cancelledMidResponse = (count: number): HistogramPoint => {
+      const p = requests('/products', 200, count);
+      return { ...p, attributes: { ...p.attributes, 'error.type': 'aborted' } };
+    };
+    // A server error the client left before was sent: a 500 it was answered with still counts.
+    const failedThenCancelled = (count: number): HistogramPoint => {
+      const p = requests('/products', 500, count);
+      return { ...p, attributes: { ...p.attributes, 'error.type': 'aborted' } };
+    };
+    const heard = (seed: number, perMinute: number, ratio: number, failure: typeof serverFailed) => {
+      const route = randomFailures(seed, perMinute, 1, failure);
+      route.minutes(600, ratio);
+      return route.errors().length;
+    };
+    const seeds = Array.from({ length: 16 }, (_, i) => i + 1);
+    for (const [perMinute, ratio] of [
+      [100, 0.3],
+      [30, 0.2],
+      [10, 0.3],
+    ] as const) {
+      for (const failure of [cancelled, cancelledMidResponse]) {
+        expect(seeds.map((seed) => heard(seed, perMinute, ratio, failure))).toEqual(seeds.map(() => 0));
+      }
+      expect(seeds.map((seed) => heard(seed, perMinute, ratio, failedThenCancelled))).toEqual(
+        seeds.map(() => 1),
+      );
     }
   });
 
