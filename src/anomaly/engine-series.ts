@@ -52,6 +52,8 @@ const OVERFLOW = 'otel.metric.overflow';
 export const HTTP_REQUEST_RATE = 'http.server.request.rate';
 /** The share of those requests that failed. */
 export const HTTP_ERROR_RATE = 'http.server.error.rate';
+/** Their p95 latency. */
+const HTTP_P95 = 'http.server.request.duration.p95';
 /**
  * The `error.type` of a request its client went away from (a cancelled fetch, a page left), which
  * the HTTP integrations record as the conventions have it, and no failure of the service: a route
@@ -59,6 +61,17 @@ export const HTTP_ERROR_RATE = 'http.server.error.rate';
  * keeps its 5xx status or the error's own type.
  */
 const CLIENT_ABORTED = 'aborted';
+
+/**
+ * The rate a series leaves with when the process drains: a route's latency and errors with its
+ * requests, which a drain takes away; any other series with itself.
+ */
+export function drainedWith(sample: SeriesSample): string {
+  const m = sample.metric;
+  return m === HTTP_ERROR_RATE || m === HTTP_P95
+    ? seriesKey(HTTP_REQUEST_RATE, sample.attributes)
+    : sample.key;
+}
 
 export function seriesKey(metric: string, attributes: Attributes): string {
   const keys = Object.keys(attributes).sort();
@@ -144,7 +157,7 @@ export function extractSamples(
       ),
     );
     const p95 = p95Sample(
-      'http.server.request.duration.p95',
+      HTTP_P95,
       r.attributes,
       {
         count: r.count,

@@ -19,7 +19,9 @@ import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
 import {
   detectorInput,
+  drainedWith,
   extractSamples,
+  HTTP_REQUEST_RATE,
   inSeriesUnit,
   observedAs,
   type SeriesSample,
@@ -197,6 +199,12 @@ export class AnomalyEngine extends MetricReader {
   private pausedCycles = 0;
   /** When a drain's pause ends, even if the process is still drained. */
   private drainEnds = 0;
+  /**
+   * After a drain's pause, while every route busy before it is still below its level and another
+   * rate is back: those routes' request rates (see drainedWith), left unjudged while the rest is
+   * judged again. Undefined otherwise.
+   */
+  private drained: Set<string> | undefined;
   /** Whether this cluster worker's disconnect has paused the detection. */
   private disconnected = false;
   /** When the last cycle collected, on the wall clock and on the process's own. */
@@ -237,8 +245,13 @@ export class AnomalyEngine extends MetricReader {
    * whose cycles are not judged: the last would be charted as current.
    */
   *bands(): IterableIterator<SeriesBand> {
-    if (this.pausedCycles > 0) return;
-    for (const s of this.series.values()) if (s.last && this.judged(s)) yield s.last;
+    if (this.pausedCycles > 0 && this.drained === undefined) return;
+    for (const s of this.series.values()) if (s.last && this.judged(s) && !this.stillDrained(s)) yield s.last;
+  }
+
+  /** Whether a series is left unjudged as drained, while others the drain left are judged. */
+  private stillDrained(s: WatchedSeries): boolean {
+    return this.drained?.has(drainedWith(s.sample)) === true;
   }
 
   get activeEpisodes(): number {
@@ -280,6 +293,7 @@ export class AnomalyEngine extends MetricReader {
     if (this.timer === undefined) return;
     this.pausedCycles = 1 + Math.max(DRAIN_MIN_CYCLES, Math.ceil(DRAIN_MS / this.options.intervalMs));
     this.drainEnds = (this.options.now ?? Date.now)() + DRAIN_MAX_MS;
+    this.drained = undefined;
     this.options.diag.info(
       'anomaly.paused',
       `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min with its traffic back, or in an hour`,
@@ -344,22 +358,38 @@ export class AnomalyEngine extends MetricReader {
   }
 
   /**
-   * Whether a drain's pause is over: a rate busy before it is back at its expected level or above
-   * (the process stayed); none was, and nothing tells a drain; or the drain has lasted too long.
-   * Not merely inside its band: long-lived connections ending one by one over the grace period
-   * taper the traffic off, still half of it five minutes in, inside a rate of forty-five's band.
+   * Whether the cycle after a drain's pause is judged: a rate busy before it is back at its expected
+   * level or above (the process stayed); none was, and nothing tells a drain; or the drain has
+   * lasted too long. Not merely inside its band: long-lived connections ending one by one over the
+   * grace period taper the traffic off, still half of it five minutes in, inside a rate of
+   * forty-five's band. A drain takes the process's HTTP traffic away, the load balancer sending it
+   * to the other replicas, while work of its own may go on (a queue consumer): with every busy
+   * route still below its level and another rate back, the routes are left out, and the rest
+   * judged, a partial outage of them too, until a route is back.
    */
   private drainOver(samples: readonly SeriesSample[], now: number): boolean {
     let busy = 0;
     let back = false;
+    let routeBack = false;
+    const routes = new Set<string>();
     const values = new Map(samples.map((s) => [s.key, s.value]));
     for (const s of this.series.values()) {
       if (!s.sample.zeroWhenAbsent || s.last === undefined || !(s.last.lower > 0)) continue;
       busy++;
-      if ((values.get(s.sample.key) ?? 0) >= s.last.expected) back = true;
+      const isBack = (values.get(s.sample.key) ?? 0) >= s.last.expected;
+      if (s.sample.metric !== HTTP_REQUEST_RATE) back ||= isBack;
+      else if (isBack) routeBack = true;
+      else routes.add(s.sample.key);
     }
-    if (busy > 0 && !back && now < this.drainEnds) return false;
+    if (now < this.drainEnds && !routeBack) {
+      if (routes.size > 0 && (back || this.drained !== undefined)) {
+        this.drained = routes;
+        return true;
+      }
+      if (busy > 0 && !back && this.drained === undefined) return false;
+    }
     this.pausedCycles = 0;
+    this.drained = undefined;
     this.options.diag.info('anomaly.resumed', 'anomaly detection resumed: the process runs on');
     return true;
   }
@@ -395,6 +425,7 @@ export class AnomalyEngine extends MetricReader {
     for (const sample of samples) {
       const watched = this.series.get(sample.key);
       if (watched === undefined) newcomers.push(sample);
+      else if (this.stillDrained(watched)) watched.seenCycle = cycle;
       else this.update(watched, sample, sample.value, now, cycle);
     }
     for (const sample of newcomers) {
@@ -402,7 +433,9 @@ export class AnomalyEngine extends MetricReader {
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
     }
-    const silent = [...this.series.values()].filter((w) => w.seenCycle !== cycle && w.sample.zeroWhenAbsent);
+    const silent = [...this.series.values()].filter(
+      (w) => w.seenCycle !== cycle && w.sample.zeroWhenAbsent && !this.stillDrained(w),
+    );
     const renamed = renamedRates(silent, this.series.values(), cycle);
     for (const watched of silent) {
       if (renamed.has(watched)) this.series.delete(watched.sample.key);

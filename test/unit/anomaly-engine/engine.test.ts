@@ -2352,6 +2352,7 @@ describe('the anomaly engine through a signal the service handles', () => {
       heard: AnomalyEvent[],
     ) => Promise<void>,
     seed = 11,
+    jobs?: (cycle: number) => boolean,
   ) {
     vi.useFakeTimers();
     try {
@@ -2360,12 +2361,25 @@ describe('the anomaly engine through a signal the service handles', () => {
       const heard: AnomalyEvent[] = [];
       obs.onAnomaly((e) => heard.push(e));
       const orders = obs.metrics.counter('orders.placed', { detect: true });
+      // With `jobs`, the orders are requests to POST /orders, and a queue consumer's count goes on
+      // beside them, busy in the cycles `jobs` tells from the first.
+      const processed = obs.metrics.counter('jobs.processed', { detect: true });
+      const duration = obs.metrics.histogram('http.server.request.duration', { unit: 's' });
+      const route = {
+        'http.request.method': 'POST',
+        'http.route': '/orders',
+        'http.response.status_code': 201,
+      };
       const rand = prng(seed);
+      let cycle = 0;
       // Busy or not, or a share of the orders in the cycle of that index.
       const cycles = async (n: number, busy: boolean | ((i: number) => number)) => {
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < n; i++, cycle++) {
           const share = typeof busy === 'function' ? busy(i) : busy ? 1 : 0;
-          if (share > 0) orders.add(Math.round(share * (40 + Math.round(rand() * 10))));
+          const placed = share > 0 ? Math.round(share * (40 + Math.round(rand() * 10))) : 0;
+          if (jobs === undefined && placed > 0) orders.add(placed);
+          for (let r = jobs === undefined ? placed : 0; r < placed; r++) duration.record(0.01, route);
+          if (jobs?.(cycle) === true) processed.add(20 + Math.round(rand() * 5));
           await vi.advanceTimersByTimeAsync(1000);
         }
       };
@@ -2413,6 +2427,46 @@ describe('the anomaly engine through a signal the service handles', () => {
     }
     expect(reported).toEqual([]);
   }, 60_000);
+
+  // A queue consumer goes on through the drain of the process's HTTP traffic: the requests drained
+  // are no outage, and the consumer stopping is one, reported as soon as before.
+  it("reports no outage of the requests drained while a consumer's work goes on, and an outage of that", async () => {
+    const reported: string[] = [];
+    const late: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const drain = 360 + (seed - 1) * 36;
+      const stops = 30 + drain + 60;
+      await withEngineTimer(
+        async (engine, cycles, heard) => {
+          engine.pauseForDrain('SIGTERM');
+          await cycles(drain, false);
+          if (heard.length > 0) reported.push(`${seed} ${heard.map((e) => e.metric).join()}`);
+          await cycles(120, false);
+          const jobs = heard.filter((e) => e.metric === 'jobs.processed');
+          if (jobs.length !== 1) late.push(`${seed}: ${jobs.length}`);
+        },
+        seed,
+        (cycle) => cycle < stops,
+      );
+    }
+    expect(reported).toEqual([]);
+    expect(late).toEqual([]);
+    // A signal caught with no drain, the requests going on: the consumer stopping two minutes after
+    // it is reported once the pause is over.
+    for (let seed = 1; seed <= 16; seed++) {
+      await withEngineTimer(
+        async (engine, cycles, heard) => {
+          engine.pauseForDrain('SIGINT');
+          await cycles(320, true);
+          const jobs = heard.filter((e) => e.metric === 'jobs.processed');
+          if (jobs.length !== 1) late.push(`caught ${seed}: ${jobs.length}`);
+        },
+        seed,
+        (cycle) => cycle < 30 + 120,
+      );
+    }
+    expect(late).toEqual([]);
+  }, 120_000);
 
   /** Pauses at `signal`, runs `phases` of cycles, busy or not, unreported; then the orders stop: an outage. */
   async function outageAfter(signal: string, ...phases: [cycles: number, busy: boolean][]) {
