@@ -133,11 +133,12 @@ const DRAIN_MIN_CYCLES = 2;
 
 /**
  * How long after the signal a process whose traffic is still away is taken to be draining: a grace
- * period set for long-lived connections runs to a quarter hour or more, and a drain that has not
- * ended within the hour hung, or the traffic left for another reason. Past it, the process is judged
- * again.
+ * period set for long-lived connections runs to a quarter hour, their last requests a few minutes
+ * more, and a drain that has not ended by then hung, or the traffic left for another reason. Past
+ * it, the process is judged again: an outage that starts in the pause after a signal the process
+ * ignores looks like a drain's traffic tapering off, and is reported this late.
  */
-const DRAIN_MAX_MS = 60 * 60_000;
+const DRAIN_MAX_MS = 20 * 60_000;
 
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
@@ -285,8 +286,8 @@ export class AnomalyEngine extends MetricReader {
    * Judges no cycle for a drain's length: the process is leaving (a graceful drain after SIGTERM),
    * and its share of the traffic going to the other replicas is no outage. After it, a process
    * whose busy rates are all still below their expected levels is still draining (long-lived
-   * connections let finish), up to an hour after the signal; one whose traffic is back, or never
-   * left, did not leave (a signal caught and ignored, a drain called off), and is judged again: its
+   * connections let finish), up to DRAIN_MAX_MS after the signal; one whose traffic is back, or
+   * never left, did not leave (a signal caught and ignored, a drain called off), and is judged again: its
    * cycles of the pause are not, like a stalled one's. The metrics still export.
    */
   pauseForDrain(why: string): void {
@@ -296,7 +297,7 @@ export class AnomalyEngine extends MetricReader {
     this.drained = undefined;
     this.options.diag.info(
       'anomaly.paused',
-      `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min with its traffic back, or in an hour`,
+      `anomaly detection paused: ${why}; it resumes if the process still runs in ${Math.round(Math.max(DRAIN_MS, DRAIN_MIN_CYCLES * this.options.intervalMs) / 60_000)} min with its traffic back, or in ${DRAIN_MAX_MS / 60_000} min`,
     );
   }
 
