@@ -1,4 +1,11 @@
-import { fewestBeyond, heldADay, oddErrors, type UsualShare, usualShareAtMost } from './engine-requests.js';
+import {
+  fewestBeyond,
+  heldADay,
+  oddErrors,
+  sinceFirstSeen,
+  type UsualShare,
+  usualShareAtMost,
+} from './engine-requests.js';
 
 /**
  * Cycles of a route's errors judged together: half an hour of minutes. A route failing one request
@@ -95,7 +102,23 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   const usual = usualShareAtMost(u);
   const share =
     usual === undefined ? PRIOR_SHARE : Math.max(usual, w.expected[w.cycles < RECENT_CYCLES ? 0 : w.next]!);
-  const { errors, requests } = recentTotals(w);
+  const odd = oddErrorsIn(w, u, usual, share, { ...recentTotals(w), cycles: w.cycles });
+  if (odd !== undefined || usual !== undefined) return odd;
+  // Against PRIOR_SHARE, the cycles since the route was first seen are judged too: at a few
+  // requests a minute, half an hour's hold too few for a route failing one in five to stand out
+  // from one in ten.
+  const since = sinceFirstSeen(u);
+  return since.cycles > w.cycles ? oddErrorsIn(w, u, usual, share, since) : undefined;
+}
+
+/** oddRecentErrors for the errors and requests of `cycles`: the recent ones, or more. */
+function oddErrorsIn(
+  w: RecentErrors,
+  u: UsualShare,
+  usual: number | undefined,
+  share: number,
+  { errors, requests, cycles }: { errors: number; requests: number; cycles: number },
+): OddRecentErrors | undefined {
   if (errors <= LEAST_RISE * share * requests) return undefined;
   // Against PRIOR_SHARE, chance is judged at LEAST_RISE times it: a route whose own share is just
   // under that (a flaky upstream's one in twelve) went past it by chance after each restart, in
@@ -107,7 +130,8 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
   const clump = Math.max(1, u.dispersion, heldADay(u) ? 1 : recentDispersion(w, errors / requests));
   const fewest = clump * fewestBeyond((judged * requests) / clump, chance);
   if (errors < fewest) return undefined;
-  let counted = 0;
+  // Cycles before the recent ones count whole: over a longer span, no one of them is a burst.
+  let counted = cycles > w.cycles ? Math.max(0, errors - recentTotals(w).errors) : 0;
   for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(judged * w.requests[i]!));
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
@@ -116,7 +140,7 @@ export function oddRecentErrors(w: RecentErrors, u: UsualShare): OddRecentErrors
     expected: share,
     upper,
     requests,
-    cycles: w.cycles,
+    cycles,
     prior: usual === undefined,
   };
 }

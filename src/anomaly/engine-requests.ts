@@ -152,6 +152,19 @@ export function learnUsualShare(u: UsualShare, value: number, requests: number):
   u.blockCycles = 0;
 }
 
+/**
+ * The errors, requests and cycles outside incidents since the route was first seen, while no block
+ * is held yet (its first two hours).
+ */
+export function sinceFirstSeen(u: UsualShare): { errors: number; requests: number; cycles: number } {
+  const last = u.lastRequests > 0 ? USUAL_BLOCK_CYCLES : 0;
+  return {
+    errors: u.lastErrors + u.blockErrors,
+    requests: u.lastRequests + u.blockRequests,
+    cycles: last + u.blockCycles,
+  };
+}
+
 /** The errors and requests the route's usual share holds: those of about its last day's blocks. */
 function held(u: UsualShare): { errors: number; requests: number } {
   const blocks = Math.min(u.blocks, USUAL_SHARE_BLOCKS);

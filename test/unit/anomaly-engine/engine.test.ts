@@ -1311,6 +1311,20 @@ describe('the anomaly engine', () => {
     }
   });
 
+  it('reports a route failing one in five to one in seven from its first minute at a few requests a minute', () => {
+    // Half an hour of three requests a minute holds some 90, too few for one in five to stand out
+    // from one in ten on every run: the route's cycles since it was first seen are judged too.
+    const reported = (perMinute: number, ratio: number) =>
+      Array.from({ length: 16 }, (_, i) => i + 1).filter((seed) => {
+        const route = randomFailures(seed, perMinute);
+        route.minutes(240, ratio);
+        return route.errors().length > 0;
+      }).length;
+    expect(reported(3, 0.2)).toBeGreaterThanOrEqual(15);
+    expect(reported(10, 0.15)).toBeGreaterThanOrEqual(15);
+    expect(reported(100, 0.12)).toBe(16);
+  });
+
   it('judges by its own share a route reported from its first minute at its usual one in eight', () => {
     // A flaky upstream fails one request in eight: reported in the first minutes against one in
     // twenty, the route must still learn that share, and its errors trebling hours later are an
