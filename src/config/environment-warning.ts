@@ -65,7 +65,7 @@ type Likeness = 'misspelt' | 'short';
  * (`prd` and `production`, `stg` and `staging`) name the same environment. A short form of these,
  * or `local`, is a name in its own right, so a longer word it begins (`devops`, `testnet`,
  * `prodlike`, `internal`, `locale`, `product`) is another name built on it, not it written out
- * ({@link BUILT_ON}), unless it is its plural (`tests`).
+ * ({@link BUILT_ON}), unless it is its plural (`tests`), which is of its family too.
  */
 const FAMILIES = new Map([
   ['prod', 'production'],
@@ -96,6 +96,10 @@ const BUILT_ON = new Set(
   [...FAMILIES].flatMap(([word, family]) => (word === family ? [] : [word])).concat('local'),
 );
 
+/** A word of FAMILIES in its plural (`tests`, `prods`, `productions`) as the word, any other as given. */
+const singular = (word: string): string =>
+  word.endsWith('s') && FAMILIES.has(word.slice(0, -1)) ? word.slice(0, -1) : word;
+
 /** The values NODE_ENV takes as Node's build mode, whatever the deployment. */
 const BUILD_MODES = new Set(['production', 'development', 'test']);
 
@@ -121,8 +125,11 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
   if (differ.length !== 1) return undefined;
   const x = wordsOfA[differ[0] as number] as string;
   const y = wordsOfB[differ[0] as number] as string;
-  const family = FAMILIES.get(x);
-  if (family !== undefined && family === FAMILIES.get(y)) return 'short';
+  // A plural is of its word's family (`tests` beside `testing`); a word beside its own plural is
+  // misspelt, as below.
+  const family = FAMILIES.get(singular(x));
+  if (family !== undefined && family === FAMILIES.get(singular(y)) && singular(x) !== singular(y))
+    return 'short';
   const [short, long] = x.length <= y.length ? [x, y] : [y, x];
   if (short.length <= 2) return undefined;
   const max = short.length >= 5 ? 2 : 1;
@@ -130,7 +137,7 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
   // A cut of a word is the word when it keeps most of it (`stag` of `staging`); half of it or less
   // (`can` of `canary`, `perf` of `perftest`) is as likely a name of its own.
   // Its plural (`tests`, `locals`) is the same name, written another way.
-  if (BUILT_ON.has(short) && long !== `${short}s`) return undefined;
+  if (BUILT_ON.has(short) && singular(long) !== short) return undefined;
   if (editDistance(x, y, max) !== undefined) return 'misspelt';
   return short.length * 2 > long.length ? 'short' : undefined;
 }

@@ -351,6 +351,11 @@ describe('an environment with no configuration beside one that has', () => {
     [{ DD_ENV: 'int' }, ['integration'], 'integration', ', which "int" likely stands for'],
     [{ DD_ENV: 'devel' }, ['development'], 'development', ', which "devel" likely stands for'],
     [{ DD_ENV: 'devel' }, ['dev'], 'dev', ', likely short for "devel"'],
+    // A plural of one of them is it, so the other's short or long form too.
+    [{ DD_ENV: 'tests' }, ['testing'], 'testing', ', which "tests" likely stands for'],
+    [{ DD_ENV: 'prods-eu' }, ['production-eu'], 'production-eu', ', which "prods-eu" likely stands for'],
+    [{ DD_ENV: 'devs' }, ['development'], 'development', ', which "devs" likely stands for'],
+    [{ DD_ENV: 'productions' }, ['prod'], 'prod', ', likely short for "productions"'],
   ] as [Record<string, string>, string[], string, string][])(
     '%o beside %j, one the short name of the other, warns naming %s, and no misspelling',
     (env, configured, meant, which) => {
