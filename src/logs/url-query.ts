@@ -352,9 +352,21 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
   let done = 0;
   COOKIE_HEADER.lastIndex = 0;
   for (let found = COOKIE_HEADER.exec(text); found !== null; found = COOKIE_HEADER.exec(text)) {
-    const start = COOKIE_HEADER.lastIndex;
+    let start = COOKIE_HEADER.lastIndex;
     let name = start;
     while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
+    // A header's name within that one's (`Cookie:Cookie:sid=`) is before the same pair: the last
+    // is its. Read from each on to the pair's end, they cost the square of the text's length.
+    for (
+      let inner = COOKIE_HEADER.exec(text);
+      inner !== null && inner.index < name;
+      inner = COOKIE_HEADER.exec(text)
+    ) {
+      start = COOKIE_HEADER.lastIndex;
+      if (name < start) name = start;
+      while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
+    }
+    COOKIE_HEADER.lastIndex = name;
     if (text.charCodeAt(name) !== EQUALS || !isSensitive(text.slice(start, name))) continue;
     const value = name + 1;
     const end = cookieValueEnd(text, value);
