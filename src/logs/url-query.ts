@@ -335,8 +335,12 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
   return hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive);
 }
 
-/** A `Cookie` or `Set-Cookie` header's name in text, and the spaces after it. */
-const COOKIE_HEADER = /cookie:[ \t]*/gi;
+/**
+ * A `Cookie` or `Set-Cookie` header's name in text, and what comes between it and the first pair:
+ * the spaces, and as JSON and `util.inspect` write headers, the quotes and an array's bracket
+ * (`"cookie":"JSESSIONID=...`, `'set-cookie': [ 'sid=...`).
+ */
+const COOKIE_HEADER = /cookie["']?[ \t]*:[ \t]*(?:\[[ \t]*)?["']?/gi;
 
 /**
  * The text with the value of the pair after a `Cookie` or `Set-Cookie` header's name hidden when the
@@ -347,7 +351,7 @@ const COOKIE_HEADER = /cookie:[ \t]*/gi;
 function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): string {
   // Two looks for the name as headers are written (`Cookie`, `set-cookie`, `SET-COOKIE`) spare the
   // text that holds none, nearly all, a look for it whatever its case.
-  if (text.indexOf('ookie:') === -1 && text.indexOf('OOKIE:') === -1) return text;
+  if (text.indexOf('ookie') === -1 && text.indexOf('OOKIE') === -1) return text;
   let out = '';
   let done = 0;
   COOKIE_HEADER.lastIndex = 0;

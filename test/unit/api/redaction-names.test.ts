@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import express from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { otlp } from '../../../adapters/otlp/index.js';
@@ -271,6 +272,19 @@ describe('names a credential goes by, hidden by default', () => {
     ]);
     expect(logged[0].upstream).toBe('set-cookie: sid=[Redacted]');
     expect(memory.spans()[0]?.attributes['app.reply']).toBe('Set-Cookie: connect.sid=[Redacted]');
+  });
+
+  it('in a lone pair after a Cookie or Set-Cookie header’s name as JSON and util.inspect write it', () => {
+    const { obs, lines } = startCaptured();
+    const headers = { cookie: `JSESSIONID=${SECRET}`, 'set-cookie': [`sid=${SECRET}`], accept: '*/*' };
+    obs.log.warn(`upstream refused ${JSON.stringify(headers)}`);
+    obs.log.warn(`upstream refused ${inspect(headers)}`);
+    obs.log.warn(`upstream refused ${JSON.stringify({ cookie: 'theme=dark' }, null, 2)}`);
+    expect(lines.join('')).not.toContain(SECRET);
+    const [json, inspected, kept] = lines.map((l) => JSON.parse(l).msg);
+    expect(json).toBe(`upstream refused ${JSON.stringify(headers).replaceAll(SECRET, '[Redacted]')}`);
+    expect(inspected).toBe(`upstream refused ${inspect(headers).replaceAll(SECRET, '[Redacted]')}`);
+    expect(kept).toBe('upstream refused {\n  "cookie": "theme=dark"\n}');
   });
 
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
