@@ -498,12 +498,12 @@ function redactParamsIn(text: string, isSensitive: (key: string) => boolean): st
 }
 
 /**
- * Where a word of text from `start` to `end` ends in prose, before a `)` or `]` that closes a bracket
- * opened before it (`(see /x?token=...)`, `[https://a/cb?token=...],`), and the punctuation after
- * that bracket; -1 if it does not end so. A secret's value runs to its word's end, and took the
- * bracket and what followed it with it. A closing bracket the value opened itself is the value's;
- * one no bracket before it opened may be a secret's own, and goes with it, as hiding too much is the
- * safer loss.
+ * Where a word of text from `start` to `end` ends in prose, before the `)` or `]` that close brackets
+ * opened before it and still open (`(see /x?token=...)`, `[https://a/cb?token=...],`), and the
+ * punctuation after them; -1 if it does not end so. A secret's value runs to its word's end, and took
+ * the brackets and what followed them with it. A closing bracket the value opened itself is the
+ * value's; one that no bracket still open before it opened may be a secret's own, and goes with it,
+ * as hiding too much is the safer loss.
  */
 function closedEnd(text: string, start: number, end: number): number {
   let close = end;
@@ -520,7 +520,11 @@ function closedEnd(text: string, start: number, end: number): number {
     if (c === opening) unclosed++;
     else if (c === closing) unclosed--;
   }
-  return unclosed < 0 && opensBefore(text, value, opening) ? close - 1 : -1;
+  if (unclosed >= 0) return -1;
+  let run = 1;
+  while (close - run > value && text.charCodeAt(close - run - 1) === closing) run++;
+  const closed = Math.min(-unclosed, run, openBefore(text, value, opening));
+  return closed === 0 ? -1 : close - closed;
 }
 
 const isProsePunctuation = (c: number): boolean =>
@@ -528,20 +532,31 @@ const isProsePunctuation = (c: number): boolean =>
 const OPENING_PAREN = 0x28;
 const CLOSING_PAREN = 0x29;
 
-/** The text last looked at, and where its first `(` and `[` are: a look back from each word would read it again. */
+/**
+ * The text last looked at, how far it was read, and how many `(` and `[` are open there: a look
+ * back from each word would read it again, and its words are looked at in turn.
+ */
 let opensOf = '';
-let firstParen = -1;
-let firstBracket = -1;
+let opensRead = 0;
+let openParens = 0;
+let openBrackets = 0;
 
-/** Whether the text holds an opening bracket of this kind before `at`. */
-function opensBefore(text: string, at: number, opening: number): boolean {
-  if (text !== opensOf) {
+/** How many brackets of this kind the text holds open before `at`. */
+function openBefore(text: string, at: number, opening: number): number {
+  if (text !== opensOf || at < opensRead) {
     opensOf = text;
-    firstParen = text.indexOf('(');
-    firstBracket = text.indexOf('[');
+    opensRead = 0;
+    openParens = 0;
+    openBrackets = 0;
   }
-  const first = opening === OPENING_PAREN ? firstParen : firstBracket;
-  return first !== -1 && first < at;
+  for (; opensRead < at; opensRead++) {
+    const c = text.charCodeAt(opensRead);
+    if (c === OPENING_PAREN) openParens++;
+    else if (c === CLOSING_PAREN) openParens = Math.max(0, openParens - 1);
+    else if (c === OPENING_BRACKET) openBrackets++;
+    else if (c === CLOSING_BRACKET) openBrackets = Math.max(0, openBrackets - 1);
+  }
+  return opening === OPENING_PAREN ? openParens : openBrackets;
 }
 
 /**

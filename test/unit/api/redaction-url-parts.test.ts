@@ -270,6 +270,27 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     ];
     expectTextsWrittenAs(texts);
   });
+
+  it('hides a closing bracket with the secret when the bracket opened before it was closed already', async () => {
+    // The secret's own `)`, and the punctuation after it, were written in the clear: a `(` anywhere
+    // before the value was taken for the one it closed.
+    const texts = [
+      [
+        `login(ada) failed: GET /x?token=${SECRET}).! -> 401`,
+        'login(ada) failed: GET /x?token=[Redacted] -> 401',
+      ],
+      [`[retry 2] Cookie: sid=${SECRET}] from the edge`, '[retry 2] Cookie: sid=[Redacted] from the edge'],
+      [
+        `(retry) https://a.example/cb?token=${SECRET}) refused`,
+        '(retry) https://a.example/cb?token=[Redacted] refused',
+      ],
+      // Opened twice, and closed once, by the secret's: the other closes the first.
+      [`(see (GET /x?token=${SECRET})) now`, '(see (GET /x?token=[Redacted])) now'],
+      // Opened once, and closed twice: the one before it is the secret's own.
+      [`(see GET /x?token=${SECRET})) now`, '(see GET /x?token=[Redacted]) now'],
+    ];
+    expectTextsWrittenAs(texts);
+  });
 });
 
 describe('URLs run on past a quote in a word without a space', () => {
