@@ -206,6 +206,7 @@ function startDdTrace(
     logInjection: false,
     startupLogs: false,
     ...samplingOptions(sampling, opts.ddTrace),
+    ...baggageOptions(),
     ...opts.ddTrace,
   };
   tracer.init(options);
@@ -216,6 +217,18 @@ function startDdTrace(
   provider.register({ propagator });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
   return { provider, propagator, agentUrl: String(options.url) };
+}
+
+/** W3C Baggage's count of entries a receiver takes, and so one sightline sends without dd-trace. */
+const BAGGAGE_MAX_ITEMS = 180;
+
+/**
+ * dd-trace keeps 64 entries of a caller's baggage and sends as many, where W3C Baggage takes 180:
+ * a caller's 65th entry on never reached the handler nor the services called. dd-trace's own
+ * variable, set (empty is unset, as sightline reads every variable), decides as it says.
+ */
+function baggageOptions(): { baggageMaxItems?: number } {
+  return process.env.DD_TRACE_BAGGAGE_MAX_ITEMS?.trim() ? {} : { baggageMaxItems: BAGGAGE_MAX_ITEMS };
 }
 
 /** dd-trace's own settings of its sampling, besides DD_TRACE_SAMPLE_RATE, whose cap stays. */

@@ -1,0 +1,56 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { context, propagation } from '@opentelemetry/api';
+import express from 'express';
+import { describe, expect, it } from 'vitest';
+import { expressMiddleware } from '../../../src/integrations/express/index.js';
+import { close, listen, request } from '../../integration/helpers/http-client.js';
+import { agentOfFile, ddTraceOptions, start } from './helpers.js';
+
+// dd-trace initialises once per process: this file starts it with its default styles (Datadog's,
+// W3C's and baggage), for a service called with W3C headers that calls another.
+const startAgent = agentOfFile();
+
+/** What service B's handler saw of its baggage, and the headers its call to C carried. */
+interface Passed {
+  seen: [string, string, string | undefined][];
+  sent: IncomingHttpHeaders;
+}
+
+/** Calls service B (dd-trace mode) with these headers; B calls service C on the way. */
+async function throughService(headers: Record<string, string>, path: string): Promise<Passed> {
+  const agent = await startAgent();
+  const { obs } = start(agent, ddTraceOptions(agent), { outbound: true });
+  let sent: IncomingHttpHeaders = {};
+  const serviceC = createServer((req, res) => {
+    sent = req.headers;
+    res.end('ok');
+  });
+  const c = await listen(serviceC);
+  let seen: Passed['seen'] = [];
+  const app = express();
+  app.use(expressMiddleware());
+  app.get(path, async (_req, res) => {
+    const bag = propagation.getBaggage(context.active())?.getAllEntries() ?? [];
+    seen = bag.map(([k, v]) => [k, v.value, v.metadata?.toString()]);
+    await (await fetch(`${c}/stock`)).text();
+    res.end('ok');
+  });
+  const serviceB = createServer(app);
+  const b = await listen(serviceB);
+  try {
+    await request(b, path, { headers });
+  } finally {
+    await Promise.all([close(serviceB), close(serviceC)]);
+    await obs.shutdown({ timeoutMs: 2000 });
+  }
+  return { seen, sent };
+}
+
+describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
+  it('keeps 180 baggage entries, as W3C Baggage allows, for the handler and the calls out', async () => {
+    const members = Array.from({ length: 180 }, (_, i) => `k${i}=v${i}`);
+    const { seen, sent } = await throughService({ baggage: members.join(',') }, '/many');
+    expect(seen).toHaveLength(180);
+    expect(String(sent.baggage).split(',')).toEqual(members);
+  });
+});
