@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
-import { W3CTraceContextWriter } from '../../src/traces/w3c-propagators.js';
+import { validTracestate, W3CTraceContextWriter } from '../../src/traces/w3c-propagators.js';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 
 /** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
@@ -76,7 +76,7 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
       let dd: DdSpanContext | null;
       const before = baggageItems(tracer);
       try {
-        dd = tracer.extract(HTTP_HEADERS, withoutUnreadableTraceparent(headersOf(carrier, getter)));
+        dd = tracer.extract(HTTP_HEADERS, readableW3C(headersOf(carrier, getter)));
       } catch {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
@@ -140,17 +140,31 @@ function baggageItems(tracer: DdTraceTracer): Record<string, string> | undefined
 }
 
 /**
- * The headers without a traceparent W3C receivers ignore, nor its tracestate: dd-trace reads one in
- * upper-case hex, which Trace Context asks to be ignored, and continued its trace where sightline
- * without dd-trace, and the services after it, start one of their own.
+ * The headers as W3C receivers read them. A traceparent they ignore goes, with its tracestate:
+ * dd-trace reads one in upper-case hex, which Trace Context asks to be ignored, and continued its
+ * trace where sightline without dd-trace, and the services after it, start one of their own. A
+ * tracestate keeps its valid entries alone: dd-trace passed on to the services called the invalid
+ * ones (`x=a=b`, `y=`) Trace Context asks not be, which sightline without dd-trace leaves out.
  */
-function withoutUnreadableTraceparent(headers: Record<string, unknown>): Record<string, unknown> {
+function readableW3C(headers: Record<string, unknown>): Record<string, unknown> {
   const traceparent = headers.traceparent;
   if (traceparent === undefined) return headers;
-  if (isReadableTraceparent(Array.isArray(traceparent) ? traceparent.join(',') : String(traceparent)))
-    return headers;
-  const { traceparent: _, tracestate: __, ...others } = headers;
-  return others;
+  if (!isReadableTraceparent(joined(traceparent))) {
+    const { traceparent: _, tracestate: __, ...others } = headers;
+    return others;
+  }
+  const tracestate = headers.tracestate;
+  if (tracestate === undefined) return headers;
+  const sent = joined(tracestate);
+  const valid = validTracestate(sent);
+  if (valid === sent) return headers;
+  const { tracestate: _, ...others } = headers;
+  return valid === '' ? others : { ...others, tracestate: valid };
+}
+
+/** A header's value; one sent twice, as a proxy passes them on, as the two joined. */
+function joined(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
 }
 
 /** The carrier as the plain object of lower-case header names dd-trace reads. */

@@ -5,7 +5,7 @@ import {
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TraceState, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** A run of percent-encoded octets. */
 const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
@@ -91,6 +91,14 @@ export class W3CTraceContextWriter extends W3CTraceContextPropagator {
       trace.getSpanContext(ctx)?.traceState === undefined ? setter : withoutEmpty(setter),
     );
   }
+}
+
+/**
+ * A caller's `tracestate` as W3C receivers read it, and sightline's propagator without dd-trace:
+ * within 512 characters (see {@link W3CTraceContextWriter}), with its valid entries alone.
+ */
+export function validTracestate(value: string): string {
+  return new TraceState(value.length > TRACESTATE_MAX ? fittedTracestate(value) : value).serialize();
 }
 
 function withoutEmpty(setter: TextMapSetter): TextMapSetter {

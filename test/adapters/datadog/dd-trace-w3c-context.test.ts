@@ -10,6 +10,9 @@ import { agentOfFile, ddTraceOptions, start } from './helpers.js';
 // W3C's and baggage), for a service called with W3C headers that calls another.
 const startAgent = agentOfFile();
 
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+const PARENT = 'b7ad6b7169203331';
+
 /** What service B's handler saw of its baggage, and the headers its call to C carried. */
 interface Passed {
   seen: [string, string, string | undefined][];
@@ -47,6 +50,25 @@ async function throughService(headers: Record<string, string>, path: string): Pr
 }
 
 describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
+  it('passes on only the valid entries of its tracestate, as W3C Trace Context asks', async () => {
+    const tracestate = 'rojo=00f067aa0ba902b7,Bad Key=1,x=a=b,congo=t61rcWkgMzE,y=';
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate }, '/state');
+    const entries = String(sent.tracestate).split(',');
+    expect(entries.filter((e) => !e.startsWith('dd='))).toEqual([
+      'rojo=00f067aa0ba902b7',
+      'congo=t61rcWkgMzE',
+    ]);
+  });
+
+  it('passes on a tracestate past 512 characters without its longest entries first', async () => {
+    const long = `big=${'x'.repeat(200)}`;
+    const shorts = Array.from({ length: 30 }, (_, i) => `v${i}=${'y'.repeat(10)}`);
+    const tracestate = [long, ...shorts].join(',');
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate }, '/long');
+    const entries = String(sent.tracestate).split(',');
+    expect(entries.filter((e) => !e.startsWith('dd='))).toEqual(shorts);
+  });
+
   it('keeps 180 baggage entries, as W3C Baggage allows, for the handler and the calls out', async () => {
     const members = Array.from({ length: 180 }, (_, i) => `k${i}=v${i}`);
     const { seen, sent } = await throughService({ baggage: members.join(',') }, '/many');
