@@ -4,7 +4,7 @@ import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { close, listen, request } from '../../integration/helpers/http-client.js';
-import { agentOfFile, ddTraceOptions, start } from './helpers.js';
+import { agentOfFile, agentSpans, ddTraceOptions, start } from './helpers.js';
 
 // dd-trace initialises once per process: this file starts it with its default styles (Datadog's,
 // W3C's and baggage), for a service called with W3C headers that calls another.
@@ -50,6 +50,16 @@ async function throughService(headers: Record<string, string>, path: string): Pr
 }
 
 describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
+  it('keeps the high half of a 128-bit trace id on its spans and on the calls out', async () => {
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01` }, '/wide');
+    expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    const agent = await startAgent();
+    const spans = await agentSpans(agent, '/wide');
+    const server = spans.find((s) => s.name === 'http.server.request')!;
+    expect(BigInt(server.trace_id).toString(16).padStart(16, '0')).toBe(TRACE.slice(16));
+    expect(server.meta['_dd.p.tid']).toBe(TRACE.slice(0, 16));
+  });
+
   it('passes on only the valid entries of its tracestate, as W3C Trace Context asks', async () => {
     const tracestate = 'rojo=00f067aa0ba902b7,Bad Key=1,x=a=b,congo=t61rcWkgMzE,y=';
     const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate }, '/state');
@@ -74,5 +84,15 @@ describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
     const { seen, sent } = await throughService({ baggage: members.join(',') }, '/many');
     expect(seen).toHaveLength(180);
     expect(String(sent.baggage).split(',')).toEqual(members);
+  });
+
+  // dd-trace's OpenTelemetry bridge makes a new trace's id of 64 bits and keeps a baggage entry's
+  // value alone, as the README says: when a dd-trace release changes either, the README must too.
+  it("starts traces with 64-bit ids and drops baggage entries' properties, as the README says", async () => {
+    const baggage = 'tenant=acme;region=eu';
+    const { seen, sent } = await throughService({ baggage }, '/root');
+    expect(sent.traceparent).toMatch(/^00-0{16}[0-9a-f]{16}-[0-9a-f]{16}-01$/);
+    expect(seen).toEqual([['tenant', 'acme', undefined]]);
+    expect(sent.baggage).toBe('tenant=acme');
   });
 });
