@@ -234,6 +234,8 @@ function baggageOptions(): { baggageMaxItems?: number } {
 /** dd-trace's own settings of its sampling, besides DD_TRACE_SAMPLE_RATE, whose cap stays. */
 const DD_SAMPLING_ENV = ['DD_TRACE_SAMPLING_RULES', 'DD_TRACE_RATE_LIMIT'];
 const DD_SAMPLING_OPTIONS = ['sampleRate', 'samplingRules', 'rateLimit', 'ingestion'];
+/** dd-trace's cap on the traces its rules and sample rate keep, a second, when DD_TRACE_RATE_LIMIT is unset. */
+const DD_DEFAULT_RATE_LIMIT = 100;
 
 /**
  * The sampling dd-trace is given. Its own sampler decides its spans: without the ratio, a
@@ -248,6 +250,23 @@ const DD_SAMPLING_OPTIONS = ['sampleRate', 'samplingRules', 'rateLimit', 'ingest
  * stays, as they set it.
  */
 function samplingOptions(
+  sampling: number,
+  ddTrace: Readonly<Record<string, unknown>> | undefined,
+): { sampleRate?: number; rateLimit?: number } {
+  const options = ratioOptions(sampling, ddTrace);
+  // Where dd-trace's cap stays, a DD_TRACE_RATE_LIMIT left empty is unset, as sightline reads every
+  // variable: dd-trace reads it as a limit of 0, which kept none of the traces its own sample rate
+  // or rules kept. A limit given in `ddTrace` is spread after these and still wins.
+  const emptyLimit = process.env.DD_TRACE_RATE_LIMIT?.trim() === '';
+  const ownLimit =
+    ddTrace !== undefined && (ddTrace.rateLimit !== undefined || ddTrace.ingestion !== undefined);
+  return options.rateLimit === undefined && emptyLimit && !ownLimit
+    ? { ...options, rateLimit: DD_DEFAULT_RATE_LIMIT }
+    : options;
+}
+
+/** The ratio, with dd-trace's cap lifted where it alone decides, as a ratio is in otlp mode. */
+function ratioOptions(
   sampling: number,
   ddTrace: Readonly<Record<string, unknown>> | undefined,
 ): { sampleRate?: number; rateLimit?: number } {
