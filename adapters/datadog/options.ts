@@ -288,11 +288,30 @@ function tracingDisabled(env: DatadogOptions['processEnv']): boolean {
   return value === 'false' || value === '0';
 }
 
+/**
+ * The Agent's URL and host as dd-trace names them, each under its older name too, which dd-trace
+ * still reads: a service moved from dd-trace alone sent its spans to the Agent these name.
+ */
+const AGENT_URL = ['DD_TRACE_AGENT_URL', 'DD_TRACE_URL'] as const;
+const AGENT_HOST = ['DD_AGENT_HOST', 'DD_TRACE_AGENT_HOSTNAME'] as const;
+
+/** The first of `names` set, with its name, for errors to name the variable given. */
+function firstEnv(
+  env: DatadogOptions['processEnv'],
+  names: readonly string[],
+): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = envValue(env, name);
+    if (value !== undefined) return { name, value };
+  }
+  return undefined;
+}
+
 /** The Agent's host, from DD_AGENT_HOST or DD_TRACE_AGENT_URL, as dd-trace itself resolves it. */
 function agentHost(env: DatadogOptions['processEnv']): string {
-  const host = envValue(env, 'DD_AGENT_HOST');
+  const host = firstEnv(env, AGENT_HOST)?.value;
   if (host !== undefined) return bracket(host);
-  const url = envValue(env, 'DD_TRACE_AGENT_URL');
+  const url = firstEnv(env, AGENT_URL)?.value;
   if (url !== undefined && /^https?:/i.test(url)) {
     try {
       return new URL(url).hostname;
@@ -309,10 +328,10 @@ function resolveTraceUrl(options: DatadogOptions, mode: ResolvedOptions['traces'
     return resolveEndpoint('endpoints.traces', options.endpoints.traces, { credentials: false });
   }
   if (mode === 'dd-trace') {
-    const url = envValue(env, 'DD_TRACE_AGENT_URL');
+    const url = firstEnv(env, AGENT_URL);
     if (url !== undefined) {
-      if (/^unix:/i.test(url)) return url;
-      return resolveEndpoint('DD_TRACE_AGENT_URL', url, { credentials: false });
+      if (/^unix:/i.test(url.value)) return url.value;
+      return resolveEndpoint(url.name, url.value, { credentials: false });
     }
     const port = envValue(env, 'DD_TRACE_AGENT_PORT') ?? '8126';
     return resolveEndpoint('DD_TRACE_AGENT_PORT', `http://${agentHost(env)}:${port}`, { credentials: false });

@@ -81,6 +81,23 @@ describe('environment variables', () => {
     );
   });
 
+  it("finds the Agent by dd-trace's other names of its address: DD_TRACE_AGENT_HOSTNAME, DD_TRACE_URL", () => {
+    const otlp = (env: Record<string, string>) =>
+      String(resolveOptions({ apiKey: KEY, processEnv: env }).urls.traces);
+    const dd = (env: Record<string, string>) =>
+      String(resolveOptions({ apiKey: KEY, traces: 'dd-trace', processEnv: env }).urls.traces);
+    // A service moved from dd-trace alone keeps the names it read: its spans went to that Agent.
+    expect(dd({ DD_TRACE_AGENT_HOSTNAME: 'agent.local' })).toBe('http://agent.local:8126/');
+    expect(dd({ DD_TRACE_URL: 'http://10.0.0.5:9126' })).toBe('http://10.0.0.5:9126/');
+    expect(otlp({ DD_TRACE_AGENT_HOSTNAME: 'agent.local' })).toBe('http://agent.local:4318/v1/traces');
+    expect(otlp({ DD_TRACE_URL: 'http://10.0.0.5:8126' })).toBe('http://10.0.0.5:4318/v1/traces');
+    // dd-trace's own names first, as dd-trace reads them.
+    expect(dd({ DD_AGENT_HOST: 'a.local', DD_TRACE_AGENT_HOSTNAME: 'b.local' })).toBe('http://a.local:8126/');
+    expect(dd({ DD_TRACE_AGENT_URL: 'http://a.local:1', DD_TRACE_URL: 'http://b.local:2' })).toBe(
+      'http://a.local:1/',
+    );
+  });
+
   it('tags signals with the sightline identity and warns when DD_SERVICE disagrees', async () => {
     const server = await IntakeServer.start({ apiKey: KEY });
     const diag: string[] = [];
