@@ -231,6 +231,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     fail(
       regionOption,
       `${regionOption} is ${describeValue(region)}; use an AWS region code such as "eu-west-1"`,
+      given === undefined ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
     );
   }
   if (mode === 'api' && region === undefined) {

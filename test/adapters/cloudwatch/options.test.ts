@@ -34,7 +34,14 @@ describe('cloudwatch() options', () => {
       'cloudwatch.region',
     ],
     ['a malformed region', { region: 'Europe' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cloudwatch.region'],
-    ['a bad AWS_REGION', { env: { AWS_REGION: 'nowhere' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'AWS_REGION'],
+    // A variable's, as every adapter's variables: the value to fix is in the environment.
+    ['a bad AWS_REGION', { env: { AWS_REGION: 'nowhere' } }, 'SL_ERR_CONFIG_INVALID_ENV', 'AWS_REGION'],
+    [
+      'a bad AWS_DEFAULT_REGION',
+      { env: { AWS_DEFAULT_REGION: 'eu_west_1' } },
+      'SL_ERR_CONFIG_INVALID_ENV',
+      'AWS_DEFAULT_REGION',
+    ],
     ['a bad log group', { logGroup: 'my group' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cloudwatch.logGroup'],
     [
       'a log stream with a colon',
