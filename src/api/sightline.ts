@@ -424,6 +424,16 @@ export class SightlineInstance implements Sightline {
     await this.withDeadline(this.timeoutOf(options), () => this.flushAll());
   }
 
+  /**
+   * Starts sending what is queued, waiting for none of it: for a drain the service runs itself,
+   * which ends the process once done, the shutdown as it ends having all of `shutdownTimeout`.
+   * A flush that waited for a backend down would hold the process until its own deadline (the
+   * SDK's timers stay set while an exporter's flush is pending), and only then shut down.
+   */
+  flushWithoutWaiting(): Promise<void> {
+    return this.withDeadline(this.config.shutdownTimeout, () => this.flushAll(), false);
+  }
+
   /** The caller's timeout, or the configured one when it is not a number of ms a timer can hold. */
   private timeoutOf(options: ShutdownOptions | undefined): number {
     let t: unknown;
@@ -440,10 +450,15 @@ export class SightlineInstance implements Sightline {
    * Runs flush work under a deadline the export channels also read (the SDK calls exporters
    * without one), leaving them a margin to count what they could not send before we return.
    */
-  private async withDeadline(timeoutMs: number, work: () => Promise<unknown>): Promise<void> {
+  private async withDeadline(
+    timeoutMs: number,
+    work: () => Promise<unknown>,
+    channelsWait = true,
+  ): Promise<void> {
     const margin = Math.min(50, timeoutMs / 10);
     const deadline = realNow() + timeoutMs - margin;
-    const release = addFlushDeadline(deadline);
+    // A deadline already come has the channels send what they hold and return at once.
+    const release = addFlushDeadline(channelsWait ? deadline : realNow());
     const endWaits = this.metricsState.callbackWaits.flushing(deadline);
     try {
       await settleWithin(work(), timeoutMs);

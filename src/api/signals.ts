@@ -38,7 +38,7 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
         instance.anomalyEngine?.pauseForDrain(`the service handles ${signal}, which may begin a drain`);
         if (draining) return;
         draining = true;
-        void instance.forceFlush();
+        void instance.flushWithoutWaiting();
         void flushThreads();
         return;
       }

@@ -97,6 +97,36 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
     },
     20_000,
   );
+
+  it('ends within shutdownTimeout once drained when the backend hangs, not after the flush at the signal', async () => {
+    collector = await startFaultyBackend({ hangMs: 30_000 });
+    await collector.setMode('hang');
+    const p = spawn(process.execPath, ['--import', 'tsx', drainChild, collector.url], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+    const port = Number(/ready (\d+)/.exec(stderr)?.[1]);
+    const exited = new Promise<void>((r) => p.on('exit', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, agent: false }, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end();
+    });
+    // No request in flight: the service drains at once and its event loop empties.
+    const signalledAt = performance.now();
+    p.kill('SIGTERM');
+    await exited;
+    const took = performance.now() - signalledAt;
+
+    // The child's deadline is 2 s. Held by the flush begun at the signal until that flush's own
+    // deadline, the process shut down only then, taking 4 s.
+    expect(collector.requests.hang).toBeGreaterThan(0);
+    expect(took).toBeLessThan(2000 + 1500);
+  }, 20_000);
 });
 
 /**
