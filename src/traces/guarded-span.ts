@@ -1,4 +1,11 @@
-import type { AttributeValue, Attributes, Link, Span, TimeInput } from '@opentelemetry/api';
+import {
+  type AttributeValue,
+  type Attributes,
+  isSpanContextValid,
+  type Link,
+  type Span,
+  type TimeInput,
+} from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { DropCounter, InputDropReason } from '../internal/drops.js';
 import { cleanAttributes } from '../metrics/attributes.js';
@@ -140,7 +147,9 @@ export function linkWithCleanAttributes(link: Link, drops: Drops): Link {
   // No link at all is the SDK's to take as it does (the span processor removes it, counted).
   if (link === null || typeof link !== 'object') return link;
   const attributes = link.attributes;
-  if (attributes === undefined) return link;
+  // One to no valid span context is removed and counted whole as the span ends, its attributes with it.
+  const context = link.context;
+  if (attributes === undefined || context == null || !isSpanContextValid(context)) return link;
   const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true);
   return clean === attributes ? link : { ...link, attributes: clean };
 }

@@ -606,6 +606,24 @@ describe('otlp delivery', () => {
     expect(links[0]?.attributes.message).toBe(message);
   });
 
+  it('counts a link to no span context with an attribute no span takes as invalid_link alone', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const nowhere = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 1 };
+    const links = [
+      { context: nowhere, attributes: { message: { id: 'm-1' } as never } },
+      { context: undefined as never, attributes: { queue: 'orders' } },
+    ];
+    obs.trace('consume', { links, attributes: { order: { id: 7 } as never } }, (span) => {
+      span.addLink({ context: { ...nowhere, spanId: 'short' }, attributes: { at: new Date() as never } });
+      span.addLink({ context: producer, attributes: { batch: 2 } });
+    });
+    await obs.forceFlush();
+    expect(protobufSpans(collector).map((s) => s.links?.map((l) => l.spanId))).toEqual([[producer.spanId]]);
+    // Each removed link is counted once, whole, as one whose attributes the limit cut is.
+    expect(obs.drops()).toEqual({ invalid_attribute: 1, invalid_link: 3 });
+  });
+
   it('counts an exception recorded on a span with neither a type nor a message as invalid_event', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     obs.trace('checkout', (span) => {
