@@ -3,7 +3,6 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import type { Resource } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
-  NodeTracerProvider,
   ParentBasedSampler,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
@@ -11,6 +10,7 @@ import {
 import type { ResolvedConfig } from '../config/types.js';
 import type { AdapterParts } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
+import { RandomFlagTracerProvider } from '../traces/random-flag.js';
 import { ExportingSpanProcessor, SanitizingSpanProcessor } from '../traces/span-processors.js';
 import {
   type GlobalsBefore,
@@ -49,7 +49,7 @@ export function buildTracerProvider(
 
   // The ratio sampler hashes every trace id; at 1 (the default) there is nothing to decide.
   const root = config.sampling >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(config.sampling);
-  const provider = new NodeTracerProvider({
+  const provider = new RandomFlagTracerProvider({
     resource,
     sampler: config.samplingParentBased ? new ParentBasedSampler({ root }) : root,
     // One character over the limit, so the processor can tell a cut value and count it.

@@ -7,8 +7,6 @@ import { SpanGuard } from './guarded-span.js';
 import { repairSpanFields } from './span-repairs.js';
 
 const ignore = (): void => {};
-/** W3C Trace Context Level 2's `random` trace flag: the trace id's right 56 bits are random. */
-const RANDOM_TRACE_ID = 0x02;
 
 /**
  * A span's string value as sightline sends it: a URL in it with its credentials and query secrets
@@ -80,11 +78,6 @@ export class SanitizingSpanProcessor implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
     // The span the user is given (obs.trace's, the active one) is the SDK's, whose methods throw.
     this.guard.guard(span);
-    // W3C Trace Context Level 2's random flag says how the trace id was made, so it goes on with the
-    // trace: the SDK gives a child only the sampled flag, and the calls out dropped it.
-    const parent = span.parentSpanContext;
-    if (parent !== undefined && (parent.traceFlags & RANDOM_TRACE_ID) !== 0)
-      span.spanContext().traceFlags |= RANDOM_TRACE_ID;
   }
   onEnd(span: ReadableSpan): void {
     // Read before invalid links add theirs to droppedLinksCount, counted apart; the attributes left

@@ -266,4 +266,12 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     );
     expect(server?.spanContext().traceFlags).toBe(3);
   });
+
+  it("keeps the caller's random trace-id flag on a request it did not sample", async () => {
+    const reply = await request(serviceUrl, '/call', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-02` },
+    });
+    expect(reply.status).toBe(200);
+    expect(received[0]?.traceparent).toMatch(new RegExp(`^00-${traceId}-[\\da-f]{16}-02$`));
+  });
 });
