@@ -9,6 +9,7 @@ import {
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { DropCounter, InputDropReason } from '../internal/drops.js';
 import { cleanAttributes } from '../metrics/attributes.js';
+import { typedException } from './record-exception.js';
 
 type Drops = Pick<DropCounter, 'add'>;
 
@@ -97,7 +98,10 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       const recorded = this as unknown as ReadableSpan;
       try {
         const before = recorded.events.length + recorded.droppedEventsCount;
-        sdk.recordException.call(this, exception, time);
+        // Read as obs.trace reads what its callback throws: by its name where its code is no type.
+        const readable =
+          exception !== null && typeof exception === 'object' ? typedException(exception) : exception;
+        sdk.recordException.call(this, readable, time);
         // The SDK records nothing of a value with neither a type nor a message (42, an object with
         // neither a code, a name nor a message), saying nothing. Nothing thrown is nothing lost.
         if (

@@ -15,14 +15,7 @@ export function recordException(span: Span, error: unknown): string | undefined 
     if (error !== null && typeof error === 'object') {
       const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
       if (code || name || message) {
-        // OpenTelemetry names the type by the code's toString(): an object's reads '[object Object]',
-        // and one without a prototype has none, which would cost the event. A DOMException's code
-        // is the legacy number of its name (20 for a fetch's AbortError, 23 for a TimeoutError).
-        const noType =
-          (code !== null && (typeof code === 'object' || typeof code === 'function')) ||
-          (typeof code === 'number' && error instanceof DOMException);
-        const stack = noType ? (error as { stack?: unknown }).stack : undefined;
-        span.recordException((noType ? { name, message, stack } : error) as Exception);
+        span.recordException(typedException(error, code, name, message));
         return typeof message === 'string' ? message : undefined;
       }
     }
@@ -32,4 +25,24 @@ export function recordException(span: Span, error: unknown): string | undefined 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The error as OpenTelemetry is to read it: itself, or its name, message and stack alone where its
+ * code is no type. OpenTelemetry names the type by the code's toString(): an object's reads
+ * '[object Object]', and one without a prototype has none, which would cost the event. A
+ * DOMException's code is the legacy number of its name (20 for a fetch's AbortError, 23 for a
+ * TimeoutError). Reading it may throw (a getter, a revoked proxy).
+ */
+export function typedException(
+  error: object,
+  code = (error as { code?: unknown }).code,
+  name = (error as { name?: unknown }).name,
+  message = (error as { message?: unknown }).message,
+): Exception {
+  const noType =
+    (code !== null && (typeof code === 'object' || typeof code === 'function')) ||
+    (typeof code === 'number' && error instanceof DOMException);
+  if (!noType) return error as Exception;
+  return { name, message, stack: (error as { stack?: unknown }).stack } as Exception;
 }

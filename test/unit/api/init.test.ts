@@ -487,6 +487,25 @@ describe('obs.trace', () => {
       ['TypeError', 'refused'],
     ]);
   });
+  it("records an error whose code is an object by its name when given to a span's recordException", () => {
+    const { obs, memory } = startCaptured();
+    const answered = Object.assign(new RangeError('quota spent'), { code: { reason: 'quota' } });
+    const parsed = Object.assign(new TypeError('refused'), { code: Object.create(null) });
+    obs.trace('call', (span) => {
+      span.recordException(answered as never);
+      span.recordException(parsed as never);
+      span.recordException(new DOMException('This operation was aborted', 'AbortError'));
+    });
+    const [span] = memory.spans();
+    expect(
+      span?.events.map((e) => [e.attributes?.['exception.type'], e.attributes?.['exception.message']]),
+    ).toEqual([
+      ['RangeError', 'quota spent'],
+      ['TypeError', 'refused'],
+      ['AbortError', 'This operation was aborted'],
+    ]);
+    expect(obs.drops()).toEqual({});
+  });
   it('fails the span of a thrown value that cannot be made a string or read, and rethrows it', async () => {
     const { obs, memory } = startCaptured();
     const bare = Object.create(null);
