@@ -114,10 +114,16 @@ function withoutEmpty(setter: TextMapSetter): TextMapSetter {
  * until it fits, then without the others, from the right.
  */
 function fittedTracestate(value: string): string {
-  const entries = value.split(',');
-  let length = value.length;
+  // Measured as it is sent on: the spaces W3C Trace Context allows around an entry (which Node puts
+  // between two headers' values) and empty entries are no part of it.
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  let length = entries.length - 1;
+  for (const entry of entries) length += entry.length;
   for (let i = entries.length - 1; i >= 0 && length > TRACESTATE_MAX; i--) {
-    if (entries[i]!.trim().length <= TRACESTATE_ENTRY_MAX) continue;
+    if (entries[i]!.length <= TRACESTATE_ENTRY_MAX) continue;
     length -= entries[i]!.length + 1;
     entries.splice(i, 1);
   }

@@ -253,6 +253,17 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     expect(received[0]?.tracestate).toBe(entries.slice(0, 16).join(','));
   });
 
+  it("sends the caller's tracestate whose entries fit within 512 characters whole, however spaced", async () => {
+    const entries = Array.from({ length: 20 }, (_, i) => `v${i}=`.padEnd(24, 's'));
+    // 20 entries of 24 and their commas make 499 characters; the spaces W3C Trace Context allows
+    // around them, and that Node puts between the values of two tracestate headers, 518.
+    const reply = await request(serviceUrl, '/call', {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01`, tracestate: entries.join(', ') },
+    });
+    expect(reply.status).toBe(200);
+    expect(received[0]?.tracestate).toBe(entries.join(','));
+  });
+
   it("keeps the caller's random trace-id flag (W3C Trace Context Level 2)", async () => {
     const reply = await request(serviceUrl, '/call', {
       headers: { traceparent: `00-${traceId}-${callerSpanId}-03` },
