@@ -1,5 +1,6 @@
 import http, { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { SpanKind } from '@opentelemetry/api';
+import { defaultTextMapGetter, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { W3CBaggagePropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -219,6 +220,21 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     // The call's own come first, whole; the request's fill what is left.
     expect(sent.slice(0, 100)).toEqual(entries('own', 100).split(','));
     expect(sent.slice(100)).toEqual(entries('req', 1).split(','));
+  });
+
+  it("sends the call's baggage and the request's as a receiver keeps them all, within 8,192 bytes", async () => {
+    // The call's 100 entries make 8,099 bytes; the request's first, of 92, fits beside them with a
+    // comma, and its next, of 80, does not.
+    const first = 'req0='.padEnd(92, 'v');
+    const reply = await request(serviceUrl, '/call?own=100', {
+      headers: { baggage: `${first},${entries('req', 2).split(',')[1]}` },
+    });
+    expect(reply.status).toBe(200);
+    const header = String(received[0]?.baggage);
+    expect(header.length).toBeLessThanOrEqual(8192);
+    // Read as OpenTelemetry reads it at the service called, which keeps no entry past 8,192 bytes.
+    const read = new W3CBaggagePropagator().extract(ROOT_CONTEXT, received[0], defaultTextMapGetter);
+    expect(propagation.getBaggage(read)?.getAllEntries()).toHaveLength(header.split(',').length);
   });
 
   it("sends no more than 180 baggage entries, the call's and the request's together", async () => {

@@ -180,13 +180,15 @@ const BAGGAGE_MAX_NAME_VALUE_PAIRS = 180;
  * context's of the same name would be read in its place, as W3C receivers (OpenTelemetry's,
  * dd-trace's) keep the last of a name. The caller's names are read as those receivers read them,
  * octets that are not UTF-8 as U+FFFD: OpenTelemetry's parse drops such an entry (escape()'s
- * `tenant=Gl%F6bex`), and the context's `tenant` after it would be read in its place.
+ * `tenant=Gl%F6bex`), and the context's `tenant` after it would be read in its place. `callers`
+ * is as the receiver reads it, and `separator` what it reads between it and the context's entries.
  */
-export function baggageBeside(callers: string, contexts: string): string | undefined {
+export function baggageBeside(callers: string, contexts: string, separator = ','): string | undefined {
   const named = parseKeyPairsIntoRecord(readableBaggage(callers));
   // W3C Baggage's limits hold for the header sent, the caller's entries and the context's together:
   // each within them, the two made one of up to 16 KB, which a Node server refuses with a 431.
-  let bytes = Buffer.byteLength(callers);
+  // The context's first entry follows the caller's after `separator`, the others after a comma.
+  let bytes = Buffer.byteLength(callers) + separator.length - 1;
   let members = callers.split(',').length;
   const kept: string[] = [];
   for (const entry of contexts.split(',')) {

@@ -292,13 +292,16 @@ function propagate(
   setHead(request, kept, besideHeadBaggage(head, fields));
 }
 
-/** The fields to add to a head, the context's baggage without the entries the head's own names. */
+/**
+ * The fields to add to a head, the context's baggage without the entries the head's own names: in a
+ * line of its own, which the server reads after the head's, joined by `, `.
+ */
 function besideHeadBaggage(head: string, fields: HeadFields): HeadFields {
   const callers = headHasField(head, 'baggage') ? traceFieldsOfHead(head).baggage : undefined;
   if (callers === undefined) return fields;
   const kept: HeadFields = [];
   for (const [name, value] of fields) {
-    const rest = name === 'baggage' ? baggageBeside(callers, value) : value;
+    const rest = name === 'baggage' ? baggageBeside(callers, value, ', ') : value;
     if (rest !== undefined) kept.push([name, rest]);
   }
   return kept;

@@ -70,20 +70,20 @@ function removeHeader(request: UndiciRequest, name: string): void {
   }
 }
 
-/** The values of a header of the caller's, as one list, or undefined when it has none. */
-function headerValue(headers: unknown, name: string): string | undefined {
+/** The values of a header of the caller's, as one list joined by `separator`, or undefined when it has none. */
+function headerValue(headers: unknown, name: string, separator = ','): string | undefined {
   let found: string | undefined;
   if (Array.isArray(headers)) {
     for (let i = 0; i < headers.length; i += 2) {
       if (String(headers[i]).toLowerCase() !== name) continue;
       const value = String(headers[i + 1]);
-      found = found === undefined ? value : `${found},${value}`;
+      found = found === undefined ? value : `${found}${separator}${value}`;
     }
   } else if (typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`)) {
     for (const line of headers.split('\r\n')) {
       if (!line.toLowerCase().startsWith(`${name}:`)) continue;
       const value = line.slice(name.length + 1).trim();
-      found = found === undefined ? value : `${found},${value}`;
+      found = found === undefined ? value : `${found}${separator}${value}`;
     }
   }
   return found;
@@ -95,10 +95,10 @@ const setter = {
       carrier.addHeader?.(key, value);
       return;
     }
-    // The context's baggage goes in a header of its own after the caller's (the server reads one
-    // list), without the entries the caller's names.
-    const callers = headerValue(carrier.headers, key);
-    const rest = callers === undefined ? value : baggageBeside(callers, value);
+    // The context's baggage goes in a header of its own after the caller's, without the entries the
+    // caller's names; the server reads them as one list, the headers' values joined by `, `.
+    const callers = headerValue(carrier.headers, key, ', ');
+    const rest = callers === undefined ? value : baggageBeside(callers, value, ', ');
     if (rest !== undefined) carrier.addHeader?.(key, rest);
   },
 };
