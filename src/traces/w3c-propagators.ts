@@ -115,11 +115,12 @@ function withoutEmpty(setter: TextMapSetter): TextMapSetter {
  */
 function fittedTracestate(value: string): string {
   // Measured as it is sent on: the spaces W3C Trace Context allows around an entry (which Node puts
-  // between two headers' values) and empty entries are no part of it.
+  // between two headers' values), empty entries and those OpenTelemetry's parser leaves out (an
+  // upper-case name) are no part of it.
   const entries = value
     .split(',')
     .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+    .filter(isKeptEntry);
   let length = entries.length - 1;
   for (const entry of entries) length += entry.length;
   for (let i = entries.length - 1; i >= 0 && length > TRACESTATE_MAX; i--) {
@@ -129,4 +130,10 @@ function fittedTracestate(value: string): string {
   }
   while (length > TRACESTATE_MAX && entries.length > 0) length -= entries.pop()!.length + 1;
   return entries.join(',');
+}
+
+/** Whether OpenTelemetry keeps the `tracestate` entry: a valid name, `=` and a valid value. */
+function isKeptEntry(entry: string): boolean {
+  const at = entry.indexOf('=');
+  return at > 0 && new TraceState(entry).get(entry.slice(0, at)) !== undefined;
 }

@@ -280,6 +280,20 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     expect(received[0]?.tracestate).toBe(entries.join(','));
   });
 
+  it("sends the caller's tracestate past 512 characters whose valid entries fit within them whole", async () => {
+    const entries = Array.from({ length: 16 }, (_, i) => `v${i}=`.padEnd(30, 's'));
+    // An entry no receiver keeps (an upper-case name) makes 620 characters; the 16 others, 495.
+    const invalid = `Vendor=${'x'.repeat(116)}`;
+    const reply = await request(serviceUrl, '/call', {
+      headers: {
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+        tracestate: [invalid, ...entries].join(','),
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect(received[0]?.tracestate).toBe(entries.join(','));
+  });
+
   it("keeps the caller's random trace-id flag (W3C Trace Context Level 2)", async () => {
     const reply = await request(serviceUrl, '/call', {
       headers: { traceparent: `00-${traceId}-${callerSpanId}-03` },
