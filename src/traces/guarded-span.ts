@@ -136,8 +136,12 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       try {
         sdk.end.call(this, time);
       } catch {
-        // A time that cannot be read: the span ends now, as one given none does.
-        if (this.isRecording()) sdk.end.call(this);
+        try {
+          // A time that cannot be read: the span ends now, as one given none does.
+          if (this.isRecording()) sdk.end.call(this);
+        } catch {
+          // Called on no span (`const { end } = span; end()`): there is none to end.
+        }
       }
     },
   };

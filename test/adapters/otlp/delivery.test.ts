@@ -551,6 +551,9 @@ describe('otlp delivery', () => {
     const { proxy: revoked, revoke } = Proxy.revocable({}, {});
     revoke();
     obs.tracer.startSpan('ended').end(revoked as never);
+    // Taken off its span, as `const { end } = span` does, it has no span to end.
+    const { end } = obs.tracer.startSpan('detached');
+    expect(() => end()).not.toThrow();
     await obs.forceFlush();
     const [span, ended] = protobufSpans(collector);
     expect(ended?.name).toBe('ended');
