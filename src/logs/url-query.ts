@@ -338,9 +338,13 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
 /**
  * A `Cookie` or `Set-Cookie` header's name in text, and what comes between it and the first pair:
  * the spaces, and as JSON and `util.inspect` write headers, the quotes and an array's bracket
- * (`"cookie":"JSESSIONID=...`, `'set-cookie': [ 'sid=...`).
+ * (`"cookie":"JSESSIONID=...`, `'set-cookie': [ 'sid=...`), its elements on lines of their own
+ * when the array is long or indented.
  */
-const COOKIE_HEADER = /cookie["']?[ \t]*:[ \t]*(?:\[[ \t]*)?["']?/gi;
+const COOKIE_HEADER = /cookie["']?[ \t]*:[ \t]*(?:\[\s*)?["']?/gi;
+
+/** What leads from an array's element to the next one, as JSON and `util.inspect` write arrays. */
+const NEXT_ELEMENT = /\s*,\s*["']/y;
 
 /**
  * The text with the value of the pair after a `Cookie` or `Set-Cookie` header's name hidden when the
@@ -356,6 +360,7 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
   let done = 0;
   COOKIE_HEADER.lastIndex = 0;
   for (let found = COOKIE_HEADER.exec(text); found !== null; found = COOKIE_HEADER.exec(text)) {
+    let header = found[0];
     let start = COOKIE_HEADER.lastIndex;
     let name = start;
     while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
@@ -366,20 +371,48 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
       inner !== null && inner.index < name;
       inner = COOKIE_HEADER.exec(text)
     ) {
+      header = inner[0];
       start = COOKIE_HEADER.lastIndex;
       if (name < start) name = start;
       while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
     }
     COOKIE_HEADER.lastIndex = name;
-    if (text.charCodeAt(name) !== EQUALS || !isSensitive(text.slice(start, name))) continue;
-    const value = name + 1;
-    const end = cookieValueEnd(text, value);
-    if (end === value + REDACTED.length && text.startsWith(REDACTED, value)) continue;
-    out += text.slice(done, value) + REDACTED;
-    done = end;
-    COOKIE_HEADER.lastIndex = end;
+    // A Set-Cookie header's array holds a pair in each element (`[ 'theme=dark', 'sid=...' ]`).
+    let quote = text.charCodeAt(start - 1);
+    const listed = header.includes('[') && (quote === QUOTE || quote === APOSTROPHE);
+    for (;;) {
+      if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(start, name))) {
+        const value = name + 1;
+        const end = cookieValueEnd(text, value);
+        if (end !== value + REDACTED.length || !text.startsWith(REDACTED, value)) {
+          out += text.slice(done, value) + REDACTED;
+          done = end;
+          COOKIE_HEADER.lastIndex = end;
+        }
+      }
+      if (!listed) break;
+      const next = nextElement(text, Math.max(name, COOKIE_HEADER.lastIndex), quote);
+      if (next === -1) break;
+      // util.inspect quotes an element holding a `'` in `"`.
+      quote = text.charCodeAt(next - 1);
+      start = next;
+      name = next;
+      while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
+      COOKIE_HEADER.lastIndex = name;
+    }
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * Where the array's element after the one read up to `from`, closed by `quote`, starts, past the
+ * quote it opens with; -1 past the array's last. A quote escaped is the element's own.
+ */
+function nextElement(text: string, from: number, quote: number): number {
+  let at = from;
+  while (at < text.length && text.charCodeAt(at) !== quote) at += text.charCodeAt(at) === BACKSLASH ? 2 : 1;
+  NEXT_ELEMENT.lastIndex = at + 1;
+  return at < text.length && NEXT_ELEMENT.test(text) ? NEXT_ELEMENT.lastIndex : -1;
 }
 
 /**
@@ -575,6 +608,8 @@ function hidesParameterAt(text: string, from: number, isSensitive: (key: string)
 const EQUALS = 0x3d;
 const SPACE_CHAR = 0x20;
 const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const BACKSLASH = 0x5c;
 
 /**
  * Where the quote that opens a cookie's quoted value closed at `close` is, after its `=`; -1 if

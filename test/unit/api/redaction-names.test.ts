@@ -287,6 +287,26 @@ describe('names a credential goes by, hidden by default', () => {
     expect(kept).toBe('upstream refused {\n  "cookie": "theme=dark"\n}');
   });
 
+  it('in each lone pair of a Set-Cookie array, its lines broken as JSON and util.inspect break them', () => {
+    const { obs, lines } = startCaptured();
+    const headers = { 'set-cookie': [`theme=dark`, `sid=${SECRET}`, `JSESSIONID=${SECRET}`] };
+    obs.log.warn(`upstream refused ${JSON.stringify(headers)}`);
+    obs.log.warn(`upstream refused ${JSON.stringify(headers, null, 2)}`);
+    obs.log.warn(`upstream refused ${inspect(headers)}`);
+    obs.log.warn(`upstream refused ${inspect({ 'set-cookie': [`sid=${SECRET}`] }, { compact: false })}`);
+    obs.log.warn(`upstream refused ${inspect({ 'set-cookie': ["it's=1", `sid=${SECRET}`] })}`);
+    expect(lines.join('')).not.toContain(SECRET);
+    const [json, indented, inspected] = lines.map((l) => JSON.parse(l).msg);
+    expect(json).toBe(`upstream refused ${JSON.stringify(headers).replaceAll(SECRET, '[Redacted]')}`);
+    expect(indented).toBe(
+      `upstream refused ${JSON.stringify(headers, null, 2).replaceAll(SECRET, '[Redacted]')}`,
+    );
+    expect(inspected).toBe(`upstream refused ${inspect(headers).replaceAll(SECRET, '[Redacted]')}`);
+    // Each element is looked at, a pair or not; the array's end ends the look.
+    obs.log.warn(`${JSON.stringify({ 'set-cookie': ['x', `sid=${SECRET}`] })} sid=kept`);
+    expect(JSON.parse(lines[5]!).msg).toBe('{"set-cookie":["x","sid=[Redacted]"]} sid=kept');
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
