@@ -356,3 +356,109 @@ describe('a callback a pool shared by all requests calls from another request (R
     expect(misplaced).toEqual([]);
   });
 });
+
+describe('a client that goes away before its answer (README, Known limits)', () => {
+  let server: Server;
+  let base: string;
+  const fastify = Fastify();
+  let fastifyBase: string;
+  const came = new Set<string>();
+
+  /** Logs, through obs.log, which listener ran for the request `name`. */
+  const told = (name: string, listener: string) => () => obs.log.info({ request: name, listener }, 'told');
+
+  beforeAll(async () => {
+    const app = (express5 as unknown as () => any)();
+    app.use(expressMiddleware());
+    app.all('/left/:name', (req: any, res: any) => {
+      const name = req.params.name;
+      req.on('close', told(name, 'request close'));
+      req.on('aborted', told(name, 'request aborted'));
+      res.on('close', told(name, 'response close'));
+      came.add(name);
+    });
+    server = createServer(app);
+    base = await listen(server);
+
+    await fastify.register(sightlineFastify);
+    // A parser that waits for a body the client never finishes.
+    fastify.addContentTypeParser('application/x-upload', (request: any, payload, _done) => {
+      payload.resume();
+      came.add(request.params.name);
+    });
+    fastify.route({
+      method: ['GET', 'POST'],
+      url: '/left/:name',
+      onRequestAbort: (request: any, done: () => void) => {
+        told(request.params.name, 'onRequestAbort')();
+        done();
+      },
+      handler: (request: any) => {
+        came.add(request.params.name);
+        return new Promise(() => {});
+      },
+    });
+    fastifyBase = await fastify.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await close(server);
+    await fastify.close();
+  });
+
+  /** Sends a GET, or a POST announcing a body it sends only the start of, and goes away unanswered. */
+  async function leave(at: string, name: string, withBody: boolean): Promise<void> {
+    const req = http.request(`${at}/left/${name}`, {
+      method: withBody ? 'POST' : 'GET',
+      agent: false,
+      headers: withBody ? { 'content-type': 'application/x-upload', 'content-length': '100' } : {},
+    });
+    req.on('error', () => {});
+    if (withBody) req.write('first part');
+    else req.end();
+    await eventually(() => came.has(name));
+    req.destroy();
+  }
+
+  it("tells the listeners of a request's stream in its context while its body comes in, else outside", async () => {
+    const cases = [
+      [base, 'express-body', true],
+      [base, 'express-bodyless', false],
+      [fastifyBase, 'fastify-body', true],
+      [fastifyBase, 'fastify-bodyless', false],
+    ] as const;
+    for (const [at, name, withBody] of cases) await leave(at, name, withBody);
+    const servers = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith('/left/'),
+      4,
+    );
+    const expected = {
+      'express-body': ['request aborted', 'request close', 'response close'],
+      'express-bodyless': ['request aborted', 'request close', 'response close'],
+      'fastify-body': ['onRequestAbort'],
+      'fastify-bodyless': ['onRequestAbort'],
+    };
+    const inContext = await eventually(() => {
+      const lines = memory.logs().filter((l) => l.msg === 'told');
+      if (Object.entries(expected).some(([n, ls]) => lines.filter((l) => l.request === n).length < ls.length))
+        return false;
+      return Object.fromEntries(
+        Object.keys(expected).map((name) => {
+          const traceId = servers
+            .find((s) => s.attributes['url.path'] === `/left/${name}`)!
+            .spanContext().traceId;
+          const own = lines.filter((l) => l.request === name && l.trace_id === traceId);
+          return [name, own.map((l) => String(l.listener)).sort()];
+        }),
+      );
+    });
+    expect(inContext).toEqual({
+      'express-body': ['request aborted', 'request close'],
+      'express-bodyless': [],
+      'fastify-body': ['onRequestAbort'],
+      'fastify-bodyless': [],
+    });
+  });
+});

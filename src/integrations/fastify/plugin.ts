@@ -582,8 +582,8 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
  * `traceparent`); the `http.server.request.duration` and `http.server.active_requests`
  * metrics; the trace ids on Fastify's `request.log` lines; and one access-log line through
  * `obs.log`. Not encapsulated, so it covers every route of the app; register it before the
- * routes. The handler and its hooks run in the span's context, but for `onRequestAbort` and
- * `onTimeout`, which Fastify runs from the connection's events.
+ * routes. The handler and its hooks run in the span's context, but for `onTimeout`, and
+ * `onRequestAbort` of a request without a body, which Fastify runs from the connection's events.
  *
  * Uses the `sightline` option, or the instance `init()` registered, looked up at each request.
  *
