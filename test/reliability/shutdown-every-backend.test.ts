@@ -60,7 +60,8 @@ describe('shutdown() with every backend down', () => {
       await obs.shutdown({ timeoutMs: 1000 });
       const took = performance.now() - started;
 
-      expect(took).toBeLessThan(1000 + 300);
+      // Slack for a loaded machine, far below the 30 s a hung backend holds a request.
+      expect(took).toBeLessThan(1000 + 3000);
       const stats = obs.stats();
       for (const name of Object.keys(ADAPTERS)) {
         const s = stats[name] ?? {};
@@ -79,10 +80,11 @@ describe('shutdownTimeout', () => {
     const obs = start(await downBackends('hang'), 200, { shutdownTimeout: 400 });
     let started = performance.now();
     await obs.forceFlush();
-    expect(performance.now() - started).toBeLessThan(400 + 300);
+    // Slack for a loaded machine, below the channels' own 5 s deadline it must not fall back to.
+    expect(performance.now() - started).toBeLessThan(400 + 2500);
     started = performance.now();
     await obs.shutdown();
-    expect(performance.now() - started).toBeLessThan(400 + 300);
+    expect(performance.now() - started).toBeLessThan(400 + 2500);
     for (const name of Object.keys(ADAPTERS)) {
       expect(obs.stats()[name]?.logs?.queued, name).toBe(0);
     }
