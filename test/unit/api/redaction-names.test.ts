@@ -307,6 +307,28 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines[5]!).msg).toBe('{"set-cookie":["x","sid=[Redacted]"]} sid=kept');
   });
 
+  it('in a lone pair after a Cookie or Set-Cookie header’s name in any case, or as logfmt writes it', async () => {
+    const { obs, lines, memory } = startCaptured();
+    obs.log.warn(`rejected CooKie: sid=${SECRET}`);
+    obs.log.warn({ upstream: `SET-COOKie: sid=${SECRET}` }, 'refused');
+    obs.log.warn(`upstream refused cookie=JSESSIONID=${SECRET} status=401`);
+    obs.log.warn(`upstream refused Cookie="sid=${SECRET}" status=401`);
+    obs.log.warn('upstream refused cookie=theme=dark max_cookies=20 cookie=20');
+    obs.trace('login', (span) => span.setAttribute('app.reply', `Cookie=sid=${SECRET}`));
+    await obs.forceFlush();
+    const logged = lines.map((l) => JSON.parse(l));
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logged.map((l) => l.msg)).toEqual([
+      'rejected CooKie: sid=[Redacted]',
+      'refused',
+      'upstream refused cookie=JSESSIONID=[Redacted] status=401',
+      'upstream refused Cookie="sid=[Redacted]" status=401',
+      'upstream refused cookie=theme=dark max_cookies=20 cookie=20',
+    ]);
+    expect(logged[1].upstream).toBe('SET-COOKie: sid=[Redacted]');
+    expect(memory.spans()[0]?.attributes['app.reply']).toBe('Cookie=sid=[Redacted]');
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
