@@ -13,7 +13,12 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
-import { validTracestate, W3CTraceContextWriter } from '../../src/traces/w3c-propagators.js';
+import {
+  fittedTracestate,
+  TRACESTATE_MAX,
+  validTracestate,
+  W3CTraceContextWriter,
+} from '../../src/traces/w3c-propagators.js';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 
 /** A span context of dd-trace's OpenTelemetry bridge, which keeps dd-trace's own beside it. */
@@ -70,7 +75,10 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
         // A call out goes without the headers rather than fail.
         return;
       }
-      for (const key of Object.keys(headers)) setter.set(carrier, key, String(headers[key]));
+      for (const key of Object.keys(headers)) {
+        const value = String(headers[key]);
+        setter.set(carrier, key, key === 'tracestate' ? sentTracestate(value) : value);
+      }
     },
     extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
       let dd: DdSpanContext | null;
@@ -160,6 +168,20 @@ function readableW3C(headers: Record<string, unknown>): Record<string, unknown> 
   if (valid === sent) return headers;
   const { tracestate: _, ...others } = headers;
   return valid === '' ? others : { ...others, tracestate: valid };
+}
+
+/**
+ * The `tracestate` dd-trace writes, within the 512 characters W3C Trace Context asks be passed on:
+ * dd-trace puts its entry (`dd=`, which holds the sampling decision) before the caller's, read
+ * within 512, and so sent them past it. Its entry stays first; the caller's that no longer fit are
+ * left out as on the way in, those over 128 characters first, then from the right.
+ */
+function sentTracestate(value: string): string {
+  if (value.length <= TRACESTATE_MAX) return value;
+  const comma = value.indexOf(',');
+  if (!value.startsWith('dd=') || comma === -1) return fittedTracestate(value);
+  const callers = fittedTracestate(value.slice(comma + 1), TRACESTATE_MAX - comma - 1);
+  return callers === '' ? value.slice(0, comma) : `${value.slice(0, comma)},${callers}`;
 }
 
 /** A header's value; one sent twice, as a proxy passes them on, as the two joined. */

@@ -61,7 +61,7 @@ function asUtf8(run: string): string {
 }
 
 /** W3C Trace Context's length a `tracestate` is kept within, and of an entry removed first past it. */
-const TRACESTATE_MAX = 512;
+export const TRACESTATE_MAX = 512;
 const TRACESTATE_ENTRY_MAX = 128;
 
 /**
@@ -110,10 +110,10 @@ function withoutEmpty(setter: TextMapSetter): TextMapSetter {
 }
 
 /**
- * A `tracestate` within 512 characters: without its entries over 128 characters, from the right,
- * until it fits, then without the others, from the right.
+ * A `tracestate` within `max` characters, 512 but where an entry goes before it: without its entries
+ * over 128 characters, from the right, until it fits, then without the others, from the right.
  */
-function fittedTracestate(value: string): string {
+export function fittedTracestate(value: string, max = TRACESTATE_MAX): string {
   // Measured as it is sent on: the spaces W3C Trace Context allows around an entry (which Node puts
   // between two headers' values), empty entries and those OpenTelemetry's parser leaves out (an
   // upper-case name) are no part of it.
@@ -123,12 +123,12 @@ function fittedTracestate(value: string): string {
     .filter(isKeptEntry);
   let length = entries.length - 1;
   for (const entry of entries) length += entry.length;
-  for (let i = entries.length - 1; i >= 0 && length > TRACESTATE_MAX; i--) {
+  for (let i = entries.length - 1; i >= 0 && length > max; i--) {
     if (entries[i]!.length <= TRACESTATE_ENTRY_MAX) continue;
     length -= entries[i]!.length + 1;
     entries.splice(i, 1);
   }
-  while (length > TRACESTATE_MAX && entries.length > 0) length -= entries.pop()!.length + 1;
+  while (length > max && entries.length > 0) length -= entries.pop()!.length + 1;
   return entries.join(',');
 }
 

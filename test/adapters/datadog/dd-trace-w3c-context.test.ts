@@ -79,6 +79,20 @@ describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
     expect(entries.filter((e) => !e.startsWith('dd='))).toEqual(shorts);
   });
 
+  it("sends a tracestate within 512 characters with dd-trace's entry, first, and the caller's that fit", async () => {
+    // 495 characters, within 512 as received: dd-trace's own entry, some 50 more, went on past it.
+    const shorts = Array.from({ length: 31 }, (_, i) => `v${String(i).padStart(2, '0')}=${'y'.repeat(11)}`);
+    const tracestate = shorts.join(',');
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate }, '/full');
+    const header = String(sent.tracestate);
+    const [dd, ...callers] = header.split(',');
+    expect(dd).toMatch(/^dd=.*s:1/);
+    expect(header.length).toBeLessThanOrEqual(512);
+    // Cut from the right, as W3C Trace Context asks: no more of the caller's would have fitted.
+    expect(callers).toEqual(shorts.slice(0, callers.length));
+    expect(header.length + 1 + (shorts[callers.length]?.length ?? 0)).toBeGreaterThan(512);
+  });
+
   it('keeps 180 baggage entries, as W3C Baggage allows, for the handler and the calls out', async () => {
     const members = Array.from({ length: 180 }, (_, i) => `k${i}=v${i}`);
     const { seen, sent } = await throughService({ baggage: members.join(',') }, '/many');
