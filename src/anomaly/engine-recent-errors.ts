@@ -43,6 +43,8 @@ const PRIOR_SHARE = 0.05;
  * and a deploy failing a fifth of a hundred requests a minute within five minutes.
  */
 const PRIOR_ERRORS_CHANCE = 3e-4;
+/** The share chance is judged at against PRIOR_SHARE. */
+const PRIOR_JUDGED = LEAST_RISE * PRIOR_SHARE;
 
 /**
  * A route's errors, requests and the detector's expected share in each of its recent cycles, the
@@ -54,6 +56,12 @@ export interface RecentErrors {
   readonly expected: Float64Array;
   next: number;
   cycles: number;
+  /**
+   * The errors of the cycles that have left them, each at most as many as make it odd on its own
+   * against PRIOR_SHARE, as they counted while recent: a burst of a minute or two at a cold start,
+   * too short to be an incident, is no more of one once it is older than the recent cycles.
+   */
+  older: number;
 }
 
 export function newRecentErrors(): RecentErrors {
@@ -63,10 +71,16 @@ export function newRecentErrors(): RecentErrors {
     expected: new Float64Array(RECENT_CYCLES),
     next: 0,
     cycles: 0,
+    older: 0,
   };
 }
 
 export function addRecentErrors(w: RecentErrors, value: number, requests: number, expected: number): void {
+  if (w.cycles === RECENT_CYCLES) {
+    const errors = w.errors[w.next]!;
+    const mean = PRIOR_JUDGED * w.requests[w.next]!;
+    w.older += errors <= mean ? errors : Math.min(errors, oddErrors(mean));
+  }
   w.errors[w.next] = Math.round(value * requests);
   w.requests[w.next] = requests;
   w.expected[w.next] = Number.isFinite(expected) ? expected : 0;
@@ -130,8 +144,8 @@ function oddErrorsIn(
   const clump = Math.max(1, u.dispersion, heldADay(u) ? 1 : recentDispersion(w, errors / requests));
   const fewest = clump * fewestBeyond((judged * requests) / clump, chance);
   if (errors < fewest) return undefined;
-  // Cycles before the recent ones count whole: over a longer span, no one of them is a burst.
-  let counted = cycles > w.cycles ? Math.max(0, errors - recentTotals(w).errors) : 0;
+  // Cycles before the recent ones count as they did while recent (see RecentErrors.older).
+  let counted = cycles > w.cycles ? Math.min(w.older, Math.max(0, errors - recentTotals(w).errors)) : 0;
   for (let i = 0; i < w.cycles; i++) counted += Math.min(w.errors[i]!, oddErrors(judged * w.requests[i]!));
   if (counted < fewest) return undefined;
   const upper = Math.max((fewest - 1) / requests, LEAST_RISE * share);
