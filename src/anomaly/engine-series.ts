@@ -58,9 +58,19 @@ const HTTP_P95 = 'http.server.request.duration.p95';
  * The `error.type` of a request its client went away from (a cancelled fetch, a page left), which
  * the HTTP integrations record as the conventions have it, and no failure of the service: a route
  * whose clients cancel often would be reported after each restart. A server error the client left
- * keeps its 5xx status or the error's own type.
+ * keeps its 5xx status or the error's own type. A client that left after waiting far longer than
+ * every request the route answered in the cycle took gave up on an answer that did not come (a
+ * handler hung on an exhausted pool, a proxy's timeout): that is a failure of the service. A route
+ * that answered none in the cycle has no time of its own to tell the one from the other, and its
+ * p95 tells of a hang.
  */
 const CLIENT_ABORTED = 'aborted';
+/**
+ * How many times the longest answered request's duration a client left after has given up: one that
+ * cancels while waiting leaves within about the time an answer takes, now and then a little after
+ * the cycle's slowest, where a client's or a proxy's timeout is seconds more.
+ */
+const GAVE_UP = 4;
 
 /**
  * The rate a series leaves with when the process drains: a route's latency and errors with its
@@ -108,6 +118,10 @@ interface RouteAggregate {
   min: number;
   max: number;
   sum: number;
+  /** The longest request the route answered, its client still there; -Infinity for none. */
+  answered: number;
+  /** Per bucket, the requests their clients left without an error of the server's (see CLIENT_ABORTED). */
+  left: number[] | undefined;
 }
 
 /**
@@ -174,7 +188,7 @@ export function extractSamples(
     const errors = sample(
       HTTP_ERROR_RATE,
       r.attributes,
-      r.errors / r.count,
+      (r.errors + gaveUp(r)) / r.count,
       'up',
       false,
       '1',
@@ -323,6 +337,8 @@ function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void 
       min: Infinity,
       max: -Infinity,
       sum: 0,
+      answered: -Infinity,
+      left: undefined,
     };
     routes.set(key, r);
   }
@@ -334,4 +350,20 @@ function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void 
   const status = Number(p.attributes['http.response.status_code']);
   const errorType = p.attributes['error.type'];
   if (status >= 500 || (errorType !== undefined && errorType !== CLIENT_ABORTED)) r.errors += h.count;
+  else if (errorType === undefined) r.answered = Math.max(r.answered, h.max ?? Infinity);
+  else {
+    r.left ??= r.counts.map(() => 0);
+    for (let i = 0; i < r.left.length; i++) r.left[i]! += h.buckets.counts[i] ?? 0;
+  }
+}
+
+/**
+ * The requests their clients left in buckets wholly above GAVE_UP times the longest the route
+ * answered (see CLIENT_ABORTED).
+ */
+function gaveUp(r: RouteAggregate): number {
+  if (r.left === undefined || r.answered === -Infinity) return 0;
+  let n = 0;
+  for (let i = 1; i < r.left.length; i++) if (r.boundaries[i - 1]! >= GAVE_UP * r.answered) n += r.left[i]!;
+  return n;
 }

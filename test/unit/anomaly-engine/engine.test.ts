@@ -1311,6 +1311,75 @@ describe('the anomaly engine', () => {
     }
   });
 
+  it('reports the errors of a route whose requests hang till their clients give up, not its cancels', () => {
+    /**
+     * The minutes of the error-rate events of a route answering in 50 ms (120 ms at p95), whose
+     * clients leave each request after `left` seconds (undefined: answered), as recorded:
+     * error.type=aborted and no status.
+     */
+    const errorEvents = (seed: number, perMinute: number, minutes: number, left: Left) => {
+      const { heard, feedPoints } = minuteCycles(new Set(), true);
+      const rand = prng(seed);
+      for (let cycle = 0; cycle < minutes; cycle++) {
+        const answered: number[] = [];
+        const gone: number[] = [];
+        for (let i = poisson(rand, perMinute); i > 0; i--) {
+          const takes = lognormal(rand, 0.05, 0.12);
+          const leftAfter = left(rand, takes, cycle);
+          if (leftAfter === undefined) answered.push(takes);
+          else gone.push(leftAfter);
+        }
+        const points: HistogramPoint[] = [];
+        if (answered.length > 0) points.push(timedRequests(answered));
+        if (gone.length > 0) {
+          const p = timedRequests(gone);
+          const { 'http.response.status_code': _, ...attributes } = p.attributes;
+          points.push({ ...p, attributes: { ...attributes, 'error.type': 'aborted' } });
+        }
+        feedPoints(cycle, points);
+      }
+      return heard.filter((e) => e.metric === 'http.server.error.rate').map((e) => (e.time - T0) / MINUTE);
+    };
+    type Left = (rand: () => number, takes: number, cycle: number) => number | undefined;
+    const seeds = Array.from({ length: 16 }, (_, i) => i + 1);
+    // A handler waiting on an exhausted pool answers nothing, and its clients (or a proxy's timeout)
+    // leave it. Counted with the cancels, 3 in a hundred hanging for 10 s three hours in went
+    // unreported on 16 of 16 seeded runs, 4 for 30 s on 12 (the other 4 told by the p95 alone): they
+    // are reported within five minutes.
+    const late: string[] = [];
+    for (const [perMinute, share, timeout] of [
+      [60, 0.03, 10],
+      [60, 0.04, 30],
+      [60, 0.2, 30],
+    ] as const) {
+      const hangs: Left = (rand, _, cycle) => (cycle >= 180 && rand() < share ? timeout : undefined);
+      for (const seed of seeds) {
+        const events = errorEvents(seed, perMinute, 190, hangs);
+        if (events.length !== 1 || events[0]! < 180 || events[0]! > 185)
+          late.push(`${share} ${seed}: ${events.join()}`);
+      }
+    }
+    expect(late).toEqual([]);
+    // A client that cancels while waiting leaves before its answer would have come, some of them
+    // after the cycle's slowest answer: no failure of the service.
+    const reported: string[] = [];
+    for (const [perMinute, share] of [
+      [100, 0.3],
+      [30, 0.2],
+      [20, 0.5],
+      [10, 0.3],
+      [3, 0.3],
+      [1, 0.3],
+    ] as const) {
+      const cancels: Left = (rand, takes) => (rand() < share ? takes * rand() : undefined);
+      for (const seed of seeds) {
+        const events = errorEvents(seed, perMinute, 600, cancels);
+        if (events.length > 0) reported.push(`${share} of ${perMinute} ${seed}: ${events.join()}`);
+      }
+    }
+    expect(reported).toEqual([]);
+  });
+
   it('reports a route failing one in five to one in seven from its first minute at a few requests a minute', () => {
     // Half an hour of three requests a minute holds some 90, too few for one in five to stand out
     // from one in ten on every run: the route's cycles since it was first seen are judged too.
