@@ -242,6 +242,61 @@ class HandWrittenPool {
   }
 }
 
+describe('a request on a path ignored by two registrations, one in a mounted app or child plugin', () => {
+  /** Posts a body to each of 20 paths with a trace of its own, and names the trace each call out went on. */
+  async function relay(base: string, prefix: string): Promise<void> {
+    const names = Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`);
+    const traceIds = names.map((_, i) => `${String(i).padStart(2, '0')}${'cd'.repeat(15)}`);
+    const statuses = await Promise.all(
+      names.map((n, i) =>
+        post(base, `/relay/${n}`, { traceparent: `00-${traceIds[i]}-00f067aa0ba902b7-01` }),
+      ),
+    );
+    expect(statuses).toEqual(names.map(() => 200));
+    expect(names.map((n) => calledWith.get(n)?.split('-')[1])).toEqual(traceIds);
+  }
+
+  it("Express: reads its body and passes the caller's trace on", async () => {
+    const app = express5();
+    app.use(expressMiddleware({ ignore: [/^\/relay\//] }));
+    const mounted = express5();
+    mounted.use(expressMiddleware({ ignore: [/^\/relay\//] }));
+    mounted.post('/relay/:name', (req, res) => {
+      readBody(req, (body) => {
+        callPeer(req.params.name).then(() => res.send(body));
+      });
+    });
+    app.use(mounted);
+    const server = createServer(app);
+    const base = await listen(server);
+    try {
+      await relay(base, 'twice-express');
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("Fastify: reads its body and passes the caller's trace on", async () => {
+    const app = Fastify();
+    await app.register(sightlineFastify, { ignore: [/^\/relay\//] });
+    await app.register(async (child) => {
+      await child.register(sightlineFastify, { ignore: [/^\/relay\//] });
+      child.addContentTypeParser('application/x-upload', (request: any, payload, done) => {
+        readBody(payload, (body) => {
+          callPeer(request.params.name).then(() => done(null, body), done);
+        });
+      });
+      child.post('/relay/:name', async (request) => request.body);
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await relay(base, 'twice-fastify');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('a callback a pool shared by all requests calls from another request (README, Known limits)', () => {
   let server: Server;
   let base: string;
