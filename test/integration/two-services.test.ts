@@ -192,6 +192,22 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
             });
       res.status(status ?? 502).end();
     });
+    // The call's `?own=N` entries in two baggage lines of their own, half in each.
+    app.get('/lines', async (req, res) => {
+      const own = entries('own', Number(req.query.own)).split(',');
+      const lines = [own.slice(0, own.length / 2).join(','), own.slice(own.length / 2).join(',')];
+      const status =
+        client === 'fetch'
+          ? (await fetch(`${peerUrl}/next`, { headers: lines.map((line) => ['baggage', line]) })).status
+          : await new Promise<number | undefined>((resolve, reject) => {
+              // Headers given as a list are written as the head at once, without a Host.
+              const headers = ['host', new URL(peerUrl).host, ...lines.flatMap((line) => ['baggage', line])];
+              http
+                .get(`${peerUrl}/next`, { headers }, (answer) => resolve(answer.resume().statusCode))
+                .on('error', reject);
+            });
+      res.status(status ?? 502).end();
+    });
     service = createServer(app);
     serviceUrl = await listen(service);
   });
@@ -235,6 +251,20 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     // Read as OpenTelemetry reads it at the service called, which keeps no entry past 8,192 bytes.
     const read = new W3CBaggagePropagator().extract(ROOT_CONTEXT, received[0], defaultTextMapGetter);
     expect(propagation.getBaggage(read)?.getAllEntries()).toHaveLength(header.split(',').length);
+  });
+
+  it("sends the call's baggage of two lines and the request's within 8,192 bytes as the receiver joins them", async () => {
+    // The call's 100 entries make 8,100 bytes in two lines joined by `, `; the request's first, of
+    // 91, fits beside them with a comma, but not with the `, ` between the call's two lines too.
+    const first = 'req0='.padEnd(91, 'v');
+    const reply = await request(serviceUrl, '/lines?own=100', { headers: { baggage: `${first},r1=1` } });
+    expect(reply.status).toBe(200);
+    const header = String(received[0]?.baggage);
+    expect(header.length).toBeLessThanOrEqual(8192);
+    expect(header.split(',').map((entry) => entry.trim())).toEqual([
+      ...entries('own', 100).split(','),
+      'r1=1',
+    ]);
   });
 
   it("sends no more than 180 baggage entries, the call's and the request's together", async () => {

@@ -294,10 +294,10 @@ function propagate(
 
 /**
  * The fields to add to a head, the context's baggage without the entries the head's own names: in a
- * line of its own, which the server reads after the head's, joined by `, `.
+ * line of its own, which the server reads after the head's, each of them joined by `, `.
  */
 function besideHeadBaggage(head: string, fields: HeadFields): HeadFields {
-  const callers = headHasField(head, 'baggage') ? traceFieldsOfHead(head).baggage : undefined;
+  const callers = headHasField(head, 'baggage') ? traceFieldsOfHead(head, ', ').baggage : undefined;
   if (callers === undefined) return fields;
   const kept: HeadFields = [];
   for (const [name, value] of fields) {

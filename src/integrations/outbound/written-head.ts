@@ -38,9 +38,9 @@ export interface TraceFields {
 
 /**
  * The head's `traceparent`, `tracestate` and `baggage` fields, read in one pass, the values of a
- * field given more than once as one list, as the server reads them.
+ * field given more than once as one list joined by `separator`: `, ` as the server reads them.
  */
-export function traceFieldsOfHead(head: string): TraceFields {
+export function traceFieldsOfHead(head: string, separator = ','): TraceFields {
   const found: TraceFields = { traceparent: undefined, tracestate: undefined, baggage: undefined };
   const lines = head.split('\r\n');
   for (let i = 1; i < lines.length; i++) {
@@ -51,7 +51,7 @@ export function traceFieldsOfHead(head: string): TraceFields {
     if (name !== 'traceparent' && name !== 'tracestate' && name !== 'baggage') continue;
     const value = line.slice(colon + 1).trim();
     const before = found[name];
-    found[name] = before === undefined ? value : `${before},${value}`;
+    found[name] = before === undefined ? value : `${before}${separator}${value}`;
   }
   return found;
 }
