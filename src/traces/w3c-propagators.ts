@@ -117,10 +117,16 @@ export function fittedTracestate(value: string, max = TRACESTATE_MAX): string {
   // Measured as it is sent on: the spaces W3C Trace Context allows around an entry (which Node puts
   // between two headers' values), empty entries and those OpenTelemetry's parser leaves out (an
   // upper-case name) are no part of it.
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(isKeptEntry);
+  const entries: string[] = [];
+  // The entries of up to 128 characters before one kept are all kept, so none past those that
+  // fill `max` is: a caller's header of 16 KB is not read on, each entry checked, for nothing.
+  let shorts = -1;
+  for (const member of value.split(',')) {
+    const entry = member.trim();
+    if (!isKeptEntry(entry)) continue;
+    entries.push(entry);
+    if (entry.length <= TRACESTATE_ENTRY_MAX && (shorts += entry.length + 1) > max) break;
+  }
   let length = entries.length - 1;
   for (const entry of entries) length += entry.length;
   for (let i = entries.length - 1; i >= 0 && length > max; i--) {
@@ -132,8 +138,12 @@ export function fittedTracestate(value: string, max = TRACESTATE_MAX): string {
   return entries.join(',');
 }
 
+const NO_TRACESTATE = new TraceState();
+
 /** Whether OpenTelemetry keeps the `tracestate` entry: a valid name, `=` and a valid value. */
 function isKeptEntry(entry: string): boolean {
   const at = entry.indexOf('=');
-  return at > 0 && new TraceState(entry).get(entry.slice(0, at)) !== undefined;
+  // set() checks the name and the value as the parser does, and gives back the same state where
+  // either is invalid, without the parse of a state made of the entry.
+  return at > 0 && NO_TRACESTATE.set(entry.slice(0, at), entry.slice(at + 1)) !== NO_TRACESTATE;
 }
