@@ -11,8 +11,9 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
+import { CompositePropagator, parseTraceParent, W3CBaggagePropagator } from '@opentelemetry/core';
 import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
+import { RANDOM_TRACE_ID } from '../../src/traces/random-flag.js';
 import {
   fittedTracestate,
   TRACESTATE_MAX,
@@ -25,6 +26,12 @@ import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
 type Bridged = SpanContext & { _ddContext?: DdSpanContext };
 
 const HTTP_HEADERS = 'http_headers';
+
+/**
+ * The traces (dd-trace's record of one, which the spans of the trace share) whose caller's
+ * `traceparent` carried the random flag: dd-trace reads the sampled flag alone and writes no other.
+ */
+const randomTraces = new WeakSet<object>();
 
 /** W3C's trace context: dd-trace's tracecontext style, and the headers of a call without its span. */
 const W3C_FIELDS = ['traceparent', 'tracestate'];
@@ -75,16 +82,27 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
         // A call out goes without the headers rather than fail.
         return;
       }
+      const random = dd._trace !== undefined && randomTraces.has(dd._trace);
       for (const key of Object.keys(headers)) {
         const value = String(headers[key]);
-        setter.set(carrier, key, key === 'tracestate' ? sentTracestate(value) : value);
+        setter.set(
+          carrier,
+          key,
+          key === 'tracestate'
+            ? sentTracestate(value)
+            : random && key === 'traceparent'
+              ? withRandomFlag(value)
+              : value,
+        );
       }
     },
     extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
       let dd: DdSpanContext | null;
       const before = baggageItems(tracer);
+      let headers: Record<string, unknown>;
       try {
-        dd = tracer.extract(HTTP_HEADERS, readableW3C(headersOf(carrier, getter)));
+        headers = readableW3C(headersOf(carrier, getter));
+        dd = tracer.extract(HTTP_HEADERS, headers);
       } catch {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
@@ -92,10 +110,15 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
       const parent = withExtractedBaggage(tracer, ctx, before);
       if (dd == null) return parent;
       const priority = dd._sampling?.priority;
+      const traceId = dd.toTraceId(true);
+      const random = isRandomTrace(headers.traceparent, traceId);
+      if (random && dd._trace !== undefined) randomTraces.add(dd._trace);
       const remote: Bridged = {
-        traceId: dd.toTraceId(true),
+        traceId,
         spanId: dd.toSpanId(true),
-        traceFlags: priority === undefined || priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        traceFlags:
+          (priority === undefined || priority > 0 ? TraceFlags.SAMPLED : TraceFlags.NONE) |
+          (random ? RANDOM_TRACE_ID : 0),
         isRemote: true,
         _ddContext: dd,
       };
@@ -182,6 +205,20 @@ function sentTracestate(value: string): string {
   if (!value.startsWith('dd=') || comma === -1) return fittedTracestate(value);
   const callers = fittedTracestate(value.slice(comma + 1), TRACESTATE_MAX - comma - 1);
   return callers === '' ? value.slice(0, comma) : `${value.slice(0, comma)},${callers}`;
+}
+
+/** Whether the caller's `traceparent` carries the random flag for the trace dd-trace continues. */
+function isRandomTrace(traceparent: unknown, traceId: string): boolean {
+  if (traceparent === undefined) return false;
+  const parent = parseTraceParent(joined(traceparent).trim());
+  return parent !== null && parent.traceId === traceId && (parent.traceFlags & RANDOM_TRACE_ID) !== 0;
+}
+
+/** dd-trace's `traceparent` with the random flag beside the sampled one it writes. */
+function withRandomFlag(traceparent: string): string {
+  const flags = Number.parseInt(traceparent.slice(-2), 16);
+  if (Number.isNaN(flags)) return traceparent;
+  return `${traceparent.slice(0, -2)}${(flags | RANDOM_TRACE_ID).toString(16).padStart(2, '0')}`;
 }
 
 /** A header's value; one sent twice, as a proxy passes them on, as the two joined. */

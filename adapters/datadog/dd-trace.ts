@@ -17,6 +17,8 @@ export interface DdSpanContext {
   toTraceId(get128bitId?: boolean): string;
   toSpanId(get128bitId?: boolean): string;
   readonly _sampling?: { readonly priority?: number };
+  /** What the spans of one trace share in a process: the extracted context's and its children's. */
+  readonly _trace?: object;
 }
 
 /** The parts of the dd-trace tracer sightline uses. */

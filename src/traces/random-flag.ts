@@ -2,7 +2,7 @@ import { type Context, context, isSpanContextValid, type Span, type Tracer, trac
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 /** W3C Trace Context Level 2's `random` trace flag: the trace id's right 56 bits are random. */
-const RANDOM_TRACE_ID = 0x02;
+export const RANDOM_TRACE_ID = 0x02;
 
 /** The tracers whose spans keep the flag already. */
 const keeping = new WeakSet<Tracer>();

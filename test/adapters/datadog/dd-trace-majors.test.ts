@@ -138,7 +138,8 @@ describe.each([
     // A W3C 128-bit trace id: Datadog gets its high half (_dd.p.tid) with the low one.
     const fromW3c = serverSpanIn(BigInt('0xa3ce929d0e0e4736').toString());
     expect(fromW3c.meta['_dd.p.tid']).toBe('4bf92f3577b34da6');
-    expect(reserve[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
+    // With the caller's random trace-id flag beside the sampled one.
+    expect(reserve[1]!.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-03$/);
     // The upstream's baggage goes on with the trace, and without one, also beside a traceparent
     // the call was made with, which stays.
     const baggage = ['tenant=acme,region=eu', 'tenant=globex', 'tenant=initech'];

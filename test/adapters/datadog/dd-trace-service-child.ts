@@ -83,7 +83,8 @@ await upstream({
   baggage: 'tenant=acme,region=eu',
 });
 await upstream({
-  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  // Sampled, with W3C Trace Context Level 2's random trace-id flag.
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03',
   baggage: 'tenant=globex',
 });
 await upstream({ baggage: 'tenant=initech' });

@@ -93,6 +93,25 @@ describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
     expect(header.length + 1 + (shorts[callers.length]?.length ?? 0)).toBeGreaterThan(512);
   });
 
+  it.each([
+    ['sampled', '03'],
+    ['not sampled', '02'],
+  ])(
+    "keeps a %s caller's random trace-id flag on the calls out (W3C Trace Context Level 2)",
+    async (_, flags) => {
+      const { sent } = await throughService(
+        { traceparent: `00-${TRACE}-${PARENT}-${flags}` },
+        `/random${flags}`,
+      );
+      expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-${flags}$`));
+    },
+  );
+
+  it('sends no random trace-id flag the caller did not send', async () => {
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01` }, '/plain');
+    expect(sent.traceparent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+  });
+
   it('keeps 180 baggage entries, as W3C Baggage allows, for the handler and the calls out', async () => {
     const members = Array.from({ length: 180 }, (_, i) => `k${i}=v${i}`);
     const { seen, sent } = await throughService({ baggage: members.join(',') }, '/many');
