@@ -1,13 +1,29 @@
 import cluster from 'node:cluster';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 
 /**
- * The warnings a process gave, as `<pid> <code>:<digest> ...`. A `node:cluster` worker inherits its
- * primary's environment as it was at the fork: an app that calls init() before forking gives its
- * workers the configuration, and its warnings, that the primary gave already, which each worker
- * would repeat word for word.
+ * The warnings a process gave, as `<pid>:<id> <code>:<digest> ...`. A `node:cluster` worker
+ * inherits its primary's environment as it was at the fork: an app that calls init() before forking
+ * gives its workers the configuration, and its warnings, that the primary gave already, which each
+ * worker would repeat word for word.
  */
 const GIVEN = 'SIGHTLINE_WARNINGS_GIVEN';
+
+/**
+ * The pid alone does not name the process that made a record: PID 1 in every container, an
+ * environment dumped and loaded again, `process.execve`. A random id made once per process, shared
+ * by the copies of sightline it loads, goes beside it.
+ */
+const ID = Symbol.for('sightline.warnings.processId.v1');
+const shared = globalThis as unknown as Record<symbol, string | undefined>;
+shared[ID] ??= `${process.pid}:${randomUUID()}`;
+const processId = shared[ID];
+
+// A record this process did not make, found as sightline loads, would silence its workers for
+// warnings it never gave. A worker thread may share the environment (SHARE_ENV): the main thread's.
+if (isMainThread && !cluster.isWorker && process.env[GIVEN]?.split(' ')[0] !== processId)
+  delete process.env[GIVEN];
 
 /** Enough for every warning a misconfigured app gives; one past it is given, not remembered. */
 const MAX_REMEMBERED = 64;
@@ -20,13 +36,13 @@ export function warn(code: string, message: string): void {
   const key = `${code}:${createHash('sha256').update(message).digest('base64url').slice(0, 16)}`;
   const given = (process.env[GIVEN] ?? '').split(' ');
   const worker = cluster.isWorker;
-  if (worker && given[0] === String(process.ppid) && given.includes(key)) return;
+  if (worker && given[0]?.split(':')[0] === String(process.ppid) && given.includes(key)) return;
   try {
     process.emitWarning(message, { code, type: 'SightlineWarning' });
   } catch {
     return;
   }
-  if (worker) return;
-  const own = given[0] === String(process.pid) ? given : [String(process.pid)];
+  if (worker || !isMainThread) return;
+  const own = given[0] === processId ? given : [processId];
   if (own.length <= MAX_REMEMBERED && !own.includes(key)) process.env[GIVEN] = [...own, key].join(' ');
 }

@@ -438,12 +438,11 @@ describe('shutdown() with a hung backend', () => {
 });
 
 describe('node:cluster workers each running sightline', () => {
-  it('give each warning of the configuration once, the primary’s, when the primary gave it before forking', async () => {
-    // Act: the primary and its two workers run init() as the app's entry does, DD_ENV=prod
-    // beside exporters.production.
-    const script = fileURLToPath(new URL('./cluster-warnings.ts', import.meta.url));
+  /** Runs a cluster script to its end: its exit code, and how many times it gave each warning. */
+  async function warningsOf(name: string, env: NodeJS.ProcessEnv = process.env) {
+    const script = fileURLToPath(new URL(name, import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, DD_ENV: 'prod', NODE_ENV: '' },
+      env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -451,11 +450,29 @@ describe('node:cluster workers each running sightline', () => {
       stderr += chunk;
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, told: (warning: string) => stderr.split(`[${warning}]`).length - 1 };
+  }
+
+  it('give each warning of the configuration once, the primary’s, when the primary gave it before forking', async () => {
+    // Act: the primary and its two workers run init() as the app's entry does, DD_ENV=prod
+    // beside exporters.production.
+    const { code, told } = await warningsOf('./cluster-warnings.ts', {
+      ...process.env,
+      DD_ENV: 'prod',
+      NODE_ENV: '',
+    });
 
     // Assess: each code once, not once per process.
     expect(code).toBe(0);
-    const told = (code: string) => stderr.split(`[${code}]`).length - 1;
     expect([told('SLWRN001'), told('SLWRN002'), told('SLWRN003')]).toEqual([1, 1, 1]);
+  }, 30_000);
+
+  it('give a warning in a worker whose primary gave none, its record of warnings made by another process of its pid', async () => {
+    const { code, told } = await warningsOf('./cluster-stale-warnings.ts');
+
+    // The worker was silenced by a record its primary never made.
+    expect(code).toBe(0);
+    expect(told('SLWRN001')).toBe(1);
   }, 30_000);
 
   it('send the same series to an OTLP collector as two instances, not one whose sums mix', async () => {
