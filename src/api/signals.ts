@@ -21,13 +21,17 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
   const threads = isMainThread ? threadFlusher() : undefined;
   let threadsFlushed: Promise<void> | undefined;
-  const flushThreads = () => {
-    threadsFlushed = threads?.flush(instance.config.shutdownTimeout);
+  const flushThreads = (drain: boolean) => {
+    threadsFlushed = threads?.flush(instance.config.shutdownTimeout, drain);
     return threadsFlushed;
   };
-  // The service's own handler may end the process once shutdown() is done: not before them.
-  instance.awaitAtShutdown(() => threadsFlushed);
   let draining = false;
+  // The service's own handler may end the process once shutdown() is done: not before them. The
+  // flush a drain asked of them sent without waiting, so a shutdown within the drain (a handler
+  // that awaits it, then calls process.exit()) asks them for one that waits.
+  instance.awaitAtShutdown(() =>
+    draining ? Promise.resolve(threadsFlushed).then(() => flushThreads(false)) : threadsFlushed,
+  );
   for (const signal of SIGNALS) {
     let flushing = false;
     const handler = () => {
@@ -39,13 +43,13 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
         if (draining) return;
         draining = true;
         void instance.flushWithoutWaiting();
-        void flushThreads();
+        void flushThreads(true);
         return;
       }
       flushing = true;
       // Registered until the flush is done: a listener that only re-raises the signal once it is
       // alone (signal-exit's) would otherwise end the process before the flush.
-      void Promise.all([instance.shutdown(), flushThreads()]).finally(() => endAsUsual(signal, handler));
+      void Promise.all([instance.shutdown(), flushThreads(false)]).finally(() => endAsUsual(signal, handler));
     };
     handlers.set(signal, handler);
     // First, so it sees every listener of the service: a `process.once` one registered before

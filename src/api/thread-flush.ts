@@ -17,7 +17,12 @@ type Message =
   | { kind: 'leave'; member: string }
   /** From the main thread's instance, started after those of the worker threads. */
   | { kind: 'roll-call' }
-  | { kind: 'flush'; timeoutMs: number }
+  /**
+   * `drain`: the service drains and ends the process itself, so the thread sends what is queued
+   * without waiting for the backend, as the main thread does; a copy of sightline that sends no
+   * `drain` waits.
+   */
+  | { kind: 'flush'; timeoutMs: number; drain?: boolean }
   | { kind: 'flushed'; member: string }
   /** From a worker thread: a thread it started has ended. */
   | { kind: 'ended'; thread: number };
@@ -73,7 +78,7 @@ const leaveAll = () => {
  * In a worker thread: flushes within the deadline the main thread's instance gives when it asks,
  * and tells it when done. The channel is unref'd, so it never keeps the worker alive.
  */
-export function flushWhenAsked(flush: (timeoutMs: number) => Promise<void>): () => void {
+export function flushWhenAsked(flush: (timeoutMs: number, drain: boolean) => Promise<void>): () => void {
   // Unique across the copies of sightline a thread may load (its CommonJS and ES module builds).
   const member = randomUUID();
   const channel = new BroadcastChannel(CHANNEL);
@@ -84,7 +89,7 @@ export function flushWhenAsked(flush: (timeoutMs: number) => Promise<void>): () 
     const message = messageOf(event);
     if (message?.kind === 'roll-call') join();
     if (message?.kind !== 'flush' || flushing) return;
-    flushing = flush(message.timeoutMs).finally(() => {
+    flushing = flush(message.timeoutMs, message.drain === true).finally(() => {
       flushing = undefined;
       post(channel, { kind: 'flushed', member });
     });
@@ -110,7 +115,10 @@ export function flushWhenAsked(flush: (timeoutMs: number) => Promise<void>): () 
  * it end; only one started by a thread that had not loaded sightline yet keeps a flush waiting to
  * its deadline.
  */
-export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; close(): void } {
+export function threadFlusher(): {
+  flush(timeoutMs: number, drain: boolean): Promise<void>;
+  close(): void;
+} {
   const members = new Map<string, number>();
   const channel = new BroadcastChannel(CHANNEL);
   let waiting: { members: Set<string>; done: () => void } | undefined;
@@ -136,11 +144,11 @@ export function threadFlusher(): { flush(timeoutMs: number): Promise<void>; clos
   watchers.add(ended);
   post(channel, { kind: 'roll-call' });
   return {
-    flush(timeoutMs) {
+    flush(timeoutMs, drain) {
       if (flushing) return flushing;
       // Their flush ends a little before this wait does, so their answers are not cut off.
       const margin = Math.min(50, timeoutMs / 10);
-      if (members.size === 0 || !post(channel, { kind: 'flush', timeoutMs: timeoutMs - margin }))
+      if (members.size === 0 || !post(channel, { kind: 'flush', timeoutMs: timeoutMs - margin, drain }))
         return Promise.resolve();
       flushing = new Promise<void>((resolve) => {
         const timer = realSetTimeout(() => waiting?.done(), timeoutMs);
@@ -175,7 +183,7 @@ export function askThreadsToFlush(timeoutMs: number): void {
   // Called from a detection cycle, which must never throw.
   try {
     const channel = new BroadcastChannel(CHANNEL);
-    post(channel, { kind: 'flush', timeoutMs });
+    post(channel, { kind: 'flush', timeoutMs, drain: true });
     channel.close();
   } catch {}
 }

@@ -127,6 +127,31 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
     expect(collector.requests.hang).toBeGreaterThan(0);
     expect(took).toBeLessThan(2000 + 1500);
   }, 20_000);
+
+  it('ends a worker thread within shutdownTimeout once drained, not after its flush at the signal, when the backend hangs', async () => {
+    collector = await startFaultyBackend({ hangMs: 30_000 });
+    await collector.setMode('hang');
+    const pool = fileURLToPath(new URL('./thread-pool-child.ts', import.meta.url));
+    const p = spawn(process.execPath, ['--import', 'tsx', pool, collector.url, 'drained'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+    const exited = new Promise<void>((r) => p.on('exit', () => r()));
+    const signalledAt = performance.now();
+    p.kill('SIGTERM');
+    while (!stderr.includes('thread ended')) await new Promise((r) => setTimeout(r, 10));
+    const took = performance.now() - signalledAt;
+    await exited;
+
+    // The thread drains at once; its deadline is 2 s. Its flush at the signal waited for the
+    // backend, holding the thread until that flush's deadline, and it shut down only then: 4 s.
+    expect(collector.requests.hang).toBeGreaterThan(0);
+    expect(took).toBeLessThan(2000 + 1500);
+  }, 20_000);
 });
 
 /**

@@ -7,8 +7,10 @@
  * `nested`: the worker itself starts one (counting gone.hits) and ends it by worker.terminate();
  * `return`: the worker and the main thread return; `graceful`: the worker is busy for a while when
  * the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and calls
- * process.exit(). Writes `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or
- * 10 s when a worker is ended (`terminated`, `early`, `nested`).
+ * process.exit(); `drained`: the service's own SIGTERM handler drains it, telling the worker to stop,
+ * which then leaves its event loop empty (written `thread ended` on stderr as it ends). Writes
+ * `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s when a worker is
+ * ended (`terminated`, `early`, `nested`).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { otlp } from '../../adapters/otlp/index.js';
@@ -33,6 +35,10 @@ if (isMainThread) {
   obs.metrics.counter('main.hits').add(1);
   const pool = () => {
     const worker = start('thread.hits');
+    if (how === 'drained') {
+      worker.once('exit', () => process.stderr.write('thread ended\n'));
+      process.on('SIGTERM', () => worker.postMessage('stop'));
+    }
     worker.once('message', () => {
       if (how === 'graceful') worker.postMessage('busy');
       process.stderr.write('ready\n');
@@ -54,7 +60,8 @@ if (isMainThread) {
     await new Promise((r) => inner.once('message', r));
     await inner.terminate();
   }
-  if (how !== 'return')
+  if (how === 'drained') parentPort?.on('message', () => parentPort?.close());
+  else if (how !== 'return')
     parentPort?.on('message', () => {
       // A task under way: the flush the signal asks for waits for it.
       for (const until = Date.now() + 600; Date.now() < until; );
