@@ -125,7 +125,9 @@ export function fittedTracestate(value: string, max = TRACESTATE_MAX): string {
     const entry = member.trim();
     if (!isKeptEntry(entry)) continue;
     entries.push(entry);
-    if (entry.length <= TRACESTATE_ENTRY_MAX && (shorts += entry.length + 1) > max) break;
+    if (entry.length > TRACESTATE_ENTRY_MAX) continue;
+    shorts += entry.length + 1;
+    if (shorts > max) break;
   }
   let length = entries.length - 1;
   for (const entry of entries) length += entry.length;
