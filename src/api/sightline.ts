@@ -434,15 +434,6 @@ export class SightlineInstance implements Sightline {
     return this.withDeadline(this.config.shutdownTimeout, () => this.flushAll(), false);
   }
 
-  /**
-   * Waits, within the deadline, for what is queued or in flight to be delivered, collecting no
-   * metrics: after a flush that sent without waiting, a collection would send their cumulative
-   * points again.
-   */
-  deliverQueued(timeoutMs: number): Promise<void> {
-    return this.withDeadline(timeoutMs, () => this.flushAll(false));
-  }
-
   /** The caller's timeout, or the configured one when it is not a number of ms a timer can hold. */
   private timeoutOf(options: ShutdownOptions | undefined): number {
     let t: unknown;
@@ -477,11 +468,11 @@ export class SightlineInstance implements Sightline {
     }
   }
 
-  private async flushAll(collectMetrics = true): Promise<void> {
+  private async flushAll(): Promise<void> {
     this.startEarlyFlush();
     // Collect first: metric readers push into the adapters' queues, which the adapters then drain.
     await Promise.all([
-      collectMetrics ? safeCall(() => this.meterPipeline.provider.forceFlush()) : undefined,
+      safeCall(() => this.meterPipeline.provider.forceFlush()),
       safeCall(() => this.tracerProvider.forceFlush?.()),
     ]);
     await Promise.all([

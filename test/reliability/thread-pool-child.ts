@@ -8,7 +8,9 @@
  * `return`: the worker and the main thread return; `graceful`: the worker is busy for a while when
  * the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and calls
  * process.exit(); `drained`: the service's own SIGTERM handler drains it, telling the worker to stop,
- * which then leaves its event loop empty (written `thread ended` on stderr as it ends). Writes
+ * which then leaves its event loop empty (written `thread ended` on stderr as it ends); `late`: the
+ * service's own SIGTERM handler has the worker record late.hits during the drain (a request still
+ * in flight), then awaits obs.shutdown() and calls process.exit(). Writes
  * `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s when a worker is
  * ended (`terminated`, `early`, `nested`).
  */
@@ -39,6 +41,14 @@ if (isMainThread) {
       worker.once('exit', () => process.stderr.write('thread ended\n'));
       process.on('SIGTERM', () => worker.postMessage('stop'));
     }
+    if (how === 'late')
+      process.on('SIGTERM', async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        worker.postMessage('late');
+        await new Promise((r) => worker.once('message', r));
+        await obs.shutdown();
+        process.exit(0);
+      });
     worker.once('message', () => {
       if (how === 'graceful') worker.postMessage('busy');
       process.stderr.write('ready\n');
@@ -61,6 +71,11 @@ if (isMainThread) {
     await inner.terminate();
   }
   if (how === 'drained') parentPort?.on('message', () => parentPort?.close());
+  else if (how === 'late')
+    parentPort?.on('message', () => {
+      obs.metrics.counter('late.hits').add(1);
+      parentPort?.postMessage('recorded');
+    });
   else if (how !== 'return')
     parentPort?.on('message', () => {
       // A task under way: the flush the signal asks for waits for it.
