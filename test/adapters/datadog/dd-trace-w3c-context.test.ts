@@ -79,6 +79,20 @@ describe("traces: 'dd-trace', a caller's W3C trace context and baggage", () => {
     expect(entries.filter((e) => !e.startsWith('dd='))).toEqual(shorts);
   });
 
+  it("leaves out a caller's entry over 128 characters first where dd-trace's entry leaves no room", async () => {
+    // 479 characters, within 512 as received: beside dd-trace's entry the long one, on the left,
+    // goes before any of the short ones on its right.
+    const long = `big=${'x'.repeat(125)}`;
+    const shorts = Array.from({ length: 25 }, (_, i) => `v${String(i).padStart(2, '0')}=${'y'.repeat(9)}`);
+    const tracestate = [long, ...shorts].join(',');
+    expect(tracestate.length).toBe(479);
+    const { sent } = await throughService({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate }, '/left');
+    const [dd, ...callers] = String(sent.tracestate).split(',');
+    expect(dd).toMatch(/^dd=/);
+    expect(tracestate.length + 1 + dd!.length).toBeGreaterThan(512);
+    expect(callers).toEqual(shorts);
+  });
+
   it("sends a tracestate within 512 characters with dd-trace's entry, first, and the caller's that fit", async () => {
     // 495 characters, within 512 as received: dd-trace's own entry, some 50 more, went on past it.
     const shorts = Array.from({ length: 31 }, (_, i) => `v${String(i).padStart(2, '0')}=${'y'.repeat(11)}`);
