@@ -11,8 +11,8 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, parseTraceParent, W3CBaggagePropagator } from '@opentelemetry/core';
-import { isReadableTraceparent } from '../../src/integrations/shared/propagator.js';
+import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
+import { readTraceparent } from '../../src/integrations/shared/propagator.js';
 import { RANDOM_TRACE_ID } from '../../src/traces/random-flag.js';
 import {
   fittedTracestate,
@@ -99,10 +99,11 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
     extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
       let dd: DdSpanContext | null;
       const before = baggageItems(tracer);
-      let headers: Record<string, unknown>;
+      let caller: SpanContext | null;
       try {
-        headers = readableW3C(headersOf(carrier, getter));
-        dd = tracer.extract(HTTP_HEADERS, headers);
+        const headers = headersOf(carrier, getter);
+        caller = headers.traceparent === undefined ? null : readTraceparent(joined(headers.traceparent));
+        dd = tracer.extract(HTTP_HEADERS, readableW3C(headers, caller));
       } catch {
         // Headers dd-trace cannot read start a trace of the request's own, as malformed W3C ones do.
         return ctx;
@@ -111,7 +112,9 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
       if (dd == null) return parent;
       const priority = dd._sampling?.priority;
       const traceId = dd.toTraceId(true);
-      const random = isRandomTrace(headers.traceparent, traceId);
+      // The caller's random flag, for the trace dd-trace continues: dd-trace reads the sampled one alone.
+      const random =
+        caller !== null && caller.traceId === traceId && (caller.traceFlags & RANDOM_TRACE_ID) !== 0;
       if (random && dd._trace !== undefined) randomTraces.add(dd._trace);
       const remote: Bridged = {
         traceId,
@@ -171,16 +174,16 @@ function baggageItems(tracer: DdTraceTracer): Record<string, string> | undefined
 }
 
 /**
- * The headers as W3C receivers read them. A traceparent they ignore goes, with its tracestate:
+ * The headers as W3C receivers read them, `caller` their traceparent read (null where there is none
+ * W3C receivers read). A traceparent they ignore goes, with its tracestate:
  * dd-trace reads one in upper-case hex, which Trace Context asks to be ignored, and continued its
  * trace where sightline without dd-trace, and the services after it, start one of their own. A
  * tracestate keeps its valid entries alone: dd-trace passed on to the services called the invalid
  * ones (`x=a=b`, `y=`) Trace Context asks not be, which sightline without dd-trace leaves out.
  */
-function readableW3C(headers: Record<string, unknown>): Record<string, unknown> {
-  const traceparent = headers.traceparent;
-  if (traceparent === undefined) return headers;
-  if (!isReadableTraceparent(joined(traceparent))) {
+function readableW3C(headers: Record<string, unknown>, caller: SpanContext | null): Record<string, unknown> {
+  if (headers.traceparent === undefined) return headers;
+  if (caller === null) {
     const { traceparent: _, tracestate: __, ...others } = headers;
     return others;
   }
@@ -205,13 +208,6 @@ function sentTracestate(value: string): string {
   if (!value.startsWith('dd=') || comma === -1) return fittedTracestate(value);
   const callers = fittedTracestate(value.slice(comma + 1), TRACESTATE_MAX - comma - 1);
   return callers === '' ? value.slice(0, comma) : `${value.slice(0, comma)},${callers}`;
-}
-
-/** Whether the caller's `traceparent` carries the random flag for the trace dd-trace continues. */
-function isRandomTrace(traceparent: unknown, traceId: string): boolean {
-  if (traceparent === undefined) return false;
-  const parent = parseTraceParent(joined(traceparent).trim());
-  return parent !== null && parent.traceId === traceId && (parent.traceFlags & RANDOM_TRACE_ID) !== 0;
 }
 
 /** dd-trace's `traceparent` with the random flag beside the sampled one it writes. */

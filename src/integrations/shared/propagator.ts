@@ -1,4 +1,4 @@
-import { propagation, type TextMapPropagator } from '@opentelemetry/api';
+import { propagation, type SpanContext, type TextMapPropagator } from '@opentelemetry/api';
 import { parseTraceParent } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
 
@@ -15,10 +15,15 @@ export function propagatorOf(obs: Sightline): TextMapPropagator {
 }
 
 /**
- * Whether W3C receivers read the traceparent (its values as one) rather than ignore it and start a
- * trace of their own: not one in upper-case hex, of version ff, of version 00 with more fields, with
- * an all-zero id, nor two joined.
+ * The traceparent (its values as one) as W3C receivers read it, or null where they ignore it and
+ * start a trace of their own: one in upper-case hex, of version ff, of version 00 with more fields,
+ * with an all-zero id, or two joined.
  */
+export function readTraceparent(value: string): SpanContext | null {
+  return parseTraceParent(value.trim());
+}
+
+/** Whether W3C receivers read the traceparent (see {@link readTraceparent}). */
 export function isReadableTraceparent(value: string): boolean {
-  return parseTraceParent(value.trim()) !== null;
+  return readTraceparent(value) !== null;
 }
