@@ -9,6 +9,7 @@ import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/opti
 import { correlatedChild } from '../shared/request-log.js';
 import {
   closedByServer,
+  kServerRequest,
   type ServerRequest,
   passedThroughContext,
   startServerRequest,
@@ -52,9 +53,6 @@ export type ExpressErrorMiddleware = (
   res: ServerResponse,
   next: ExpressNext,
 ) => void;
-
-/** Where the middleware keeps the request's record; registered so duplicate package copies agree. */
-export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
 
 const kRequestLog = Symbol('sightline.express.requestLog');
 
@@ -176,7 +174,8 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       watchRejectedRequests(server, instance);
     }
     const obs = resolved.sightline ?? getSightline();
-    // A mounted app with the middleware of its own: the app above is tracing this request already.
+    // A mounted app with the middleware of its own, or a Fastify app whose sightline plugin ran
+    // first: that one is tracing this request already.
     if (obs === undefined || req[kServerRequest] !== undefined) {
       // Before init() and after shutdown(), a handler written against req.log still finds a
       // logger: a child of the module-level one, which writes through whichever instance runs when
@@ -225,6 +224,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // Nor when the server cut off its last bytes after an error (see flushingOnError): once the
     // connection is gone, the response reads as flushed whether its bytes went out or not.
     const ended = () => {
+      if (request.adopted) return;
       const leftMidRequest = !req.complete && !res.writableFinished;
       const completed =
         res.writableEnded &&

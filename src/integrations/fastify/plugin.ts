@@ -18,6 +18,7 @@ import {
 } from '../shared/proxied-request.js';
 import { type ChildableLogger, correlatedChild } from '../shared/request-log.js';
 import {
+  kServerRequest as kRawServerRequest,
   type ServerRequest,
   type ServerRequestInfo,
   type ServerRequestOutcome,
@@ -95,6 +96,22 @@ type Tracked = FastifyRequestLike & {
   [kCallerContext]?: Context;
   [kEarlyError]?: unknown;
 };
+
+type RawTracked = IncomingMessage & { [kRawServerRequest]?: ServerRequest };
+
+/**
+ * The record `expressMiddleware()`, mounted through @fastify/express or middie in a hook ahead of
+ * the plugin's, started for the request, taken over: the plugin's hooks finish it, with the route
+ * Fastify matched. Undefined when there is none.
+ */
+function adoptStarted(request: Tracked): ServerRequest | undefined {
+  const started = (request.raw as RawTracked)[kRawServerRequest];
+  if (started !== undefined) {
+    started.adopted = true;
+    request[kServerRequest] = started;
+  }
+  return started;
+}
 
 function routeOf(request: FastifyRequestLike): string | undefined {
   if (request.is404) return undefined;
@@ -312,10 +329,15 @@ function traceUnseen(
   reply: FastifyReplyLike,
   resolved: ResolvedHttpServerOptions,
 ): ServerRequest | undefined {
+  const started = adoptStarted(request);
+  if (started !== undefined) return started;
   const obs = resolved.sightline ?? getSightline();
   if (obs === undefined) return undefined;
   const tracked = startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
-  if (tracked !== undefined) request[kServerRequest] = tracked;
+  if (tracked !== undefined) {
+    request[kServerRequest] = tracked;
+    (request.raw as RawTracked)[kRawServerRequest] = tracked;
+  }
   return tracked;
 }
 
@@ -450,19 +472,25 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
     if (closing) seenWhileClosing.add(request.raw);
     // Registered again in a child plugin: the registration above is tracing this request already.
     if (request[kServerRequest] !== undefined) return next();
-    const tracked =
-      obs === undefined
-        ? undefined
-        : startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
+    const raw = request.raw as RawTracked;
+    let tracked = adoptStarted(request);
     if (tracked === undefined) {
-      request[kPassed] = true;
-      const caller = obs === undefined ? undefined : passedThroughContext(obs, request.raw.headers);
-      if (caller === undefined) return next();
-      request[kCallerContext] = caller;
-      return enterRequest(caller, request.raw, next);
+      tracked =
+        obs === undefined
+          ? undefined
+          : startServerRequest(obs, resolved, requestInfo(request, cameInAt(reply)));
+      if (tracked === undefined) {
+        request[kPassed] = true;
+        const caller = obs === undefined ? undefined : passedThroughContext(obs, raw.headers);
+        if (caller === undefined) return next();
+        request[kCallerContext] = caller;
+        return enterRequest(caller, raw, next);
+      }
+      request[kServerRequest] = tracked;
+      // Where expressMiddleware(), mounted through @fastify/express or middie after the plugin,
+      // finds the request traced already.
+      raw[kRawServerRequest] = tracked;
     }
-    request[kServerRequest] = tracked;
-    const raw = request.raw;
     const socket = raw.socket as (typeof raw.socket & { encrypted?: boolean }) | undefined;
     // Fastify's onTimeout reports the timeout, but not for a hijacked reply (a WebSocket, an event stream).
     watchIdleTimeout(socket, raw.httpVersionMajor);

@@ -49,6 +49,14 @@ export const TIMEOUT = 'timeout';
  */
 export const RESPONSE_CUT = 'response_cut';
 
+/**
+ * Where the record of a request is kept on Node's request, by the wrapper that started it. Inside a
+ * Fastify app, `expressMiddleware()` (mounted through @fastify/express or middie) and the Fastify
+ * plugin both see that request: the one that comes second finds the record there and traces the
+ * request no second time. Registered so duplicate package copies agree.
+ */
+export const kServerRequest: unique symbol = Symbol.for('sightline.express.request') as never;
+
 /** What the framework tells about an incoming request, read once at its start. */
 export interface ServerRequestInfo {
   method: string | undefined;
@@ -209,6 +217,11 @@ export class ServerRequest {
   private error: unknown;
   private hasError = false;
   private done = false;
+  /**
+   * Set when the Fastify plugin took over a request `expressMiddleware()` started inside the same
+   * app: the plugin's hooks finish it, with the route Fastify matched, which Express never knew.
+   */
+  adopted = false;
 
   /** Whether an error was recorded on the request (see recordError). */
   get hasRecordedError(): boolean {
