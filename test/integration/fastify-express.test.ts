@@ -125,3 +125,23 @@ describe.each<[Mount, Order]>([
     expect((await recordedRequests()) - before).toBe(3);
   });
 });
+
+describe('expressErrorHandler() mounted through @fastify/middie', () => {
+  it('hands each request on: middie calls it as plain middleware, with no error', async () => {
+    const app = Fastify();
+    await app.register(sightlineFastify);
+    await app.register(middie);
+    app.use(expressMiddleware());
+    app.use(expressErrorHandler());
+    app.get('/orders/:id', async () => 'ok');
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    memory.reset();
+    const reply = await request(url, '/orders/1');
+    await app.close();
+    expect([reply.status, reply.body]).toEqual([200, 'ok']);
+    const spans = memory.spans().filter((s) => s.kind === SpanKind.SERVER);
+    expect(spans.map((s) => [s.name, s.attributes['http.response.status_code'], s.events.length])).toEqual([
+      ['GET /orders/:id', 200, 0],
+    ]);
+  });
+});

@@ -289,6 +289,12 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
  */
 export function expressErrorHandler(): ExpressErrorMiddleware {
   return function sightlineExpressErrors(err, req, res, next) {
+    // Called as plain middleware, (req, res, next): @fastify/middie runs every middleware so, error
+    // handlers too, and hands errors to Fastify instead. There is no error to record then.
+    if (typeof next !== 'function') {
+      if (typeof res === 'function') (res as ExpressNext)();
+      return;
+    }
     try {
       const request = (req as Tracked)[kServerRequest];
       if (request !== undefined) {
