@@ -1,23 +1,33 @@
+import http, { createServer, type IncomingHttpHeaders } from 'node:http';
 import { SpanKind, trace } from '@opentelemetry/api';
 import fastifyExpress from '@fastify/express';
 import middie from '@fastify/middie';
+import express from 'express';
 import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressErrorHandler, expressMiddleware } from '../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { abortedRequest, deferred, request } from './helpers/http-client.js';
+import { abortedRequest, close, deferred, listen, request } from './helpers/http-client.js';
 
 const memory = memoryExporter();
 const obs = init({
   service: 'fastify-express-test',
   exporters: [memory],
-  outbound: false,
   anomaly: false,
   handleSignals: false,
   logStream: { write: () => {} },
 });
+
+// The peer an Express middleware calls out to: a plain loopback server keeping the headers it got.
+const received: IncomingHttpHeaders[] = [];
+const peer = createServer((req, res) => {
+  received.push(req.headers);
+  res.end('peer');
+});
+const peerUrl = listen(peer);
+afterAll(() => close(peer));
 
 /** Requests recorded in http.server.request.duration so far, all series together. */
 async function recordedRequests(): Promise<number> {
@@ -26,6 +36,13 @@ async function recordedRequests(): Promise<number> {
     .metrics()
     .filter((p) => p.name === 'http.server.request.duration')
     .reduce((sum, p) => sum + (p.value as { count: number }).count, 0);
+}
+
+/** The SERVER spans ended once `app` has closed. */
+async function serverSpansOnceClosed(app: { close(): Promise<unknown> }) {
+  await app.close();
+  await obs.forceFlush();
+  return memory.spans().filter((s) => s.kind === SpanKind.SERVER);
 }
 
 type Order = 'plugin first' | 'express first';
@@ -70,9 +87,7 @@ describe.each<[Mount, Order]>([
     const before = await recordedRequests();
     memory.reset();
     expect((await request(url, '/orders/1')).status).toBe(200);
-    await app.close();
-    await obs.forceFlush();
-    const spans = memory.spans().filter((s) => s.kind === SpanKind.SERVER);
+    const spans = await serverSpansOnceClosed(app);
     expect(
       spans.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code']]),
     ).toEqual([['GET /orders/:id', '/orders/:id', 200]]);
@@ -108,9 +123,7 @@ describe.each<[Mount, Order]>([
     expect((await request(url, '/answered')).body).toBe('from express');
     await abortedRequest(url, '/slow/1', reached.promise);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await app.close();
-    await obs.forceFlush();
-    const spans = memory.spans().filter((s) => s.kind === SpanKind.SERVER);
+    const spans = await serverSpansOnceClosed(app);
     expect(
       spans.map((s) => [
         s.name,
@@ -137,11 +150,115 @@ describe('expressErrorHandler() mounted through @fastify/middie', () => {
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     memory.reset();
     const reply = await request(url, '/orders/1');
-    await app.close();
+    const spans = await serverSpansOnceClosed(app);
     expect([reply.status, reply.body]).toEqual([200, 'ok']);
-    const spans = memory.spans().filter((s) => s.kind === SpanKind.SERVER);
     expect(spans.map((s) => [s.name, s.attributes['http.response.status_code'], s.events.length])).toEqual([
       ['GET /orders/:id', 200, 0],
     ]);
   });
 });
+
+describe.each<Mount>(['@fastify/express', '@fastify/middie'])(
+  'Express middleware through %s, registered after the Fastify plugin',
+  (mount) => {
+    it("runs in the request's context: its log lines, its calls out, a body it reads, a later next()", async () => {
+      const peerBase = await peerUrl;
+      const app = Fastify({ loggerInstance: obs.log });
+      await app.register(sightlineFastify);
+      await app.register(MOUNTS[mount]);
+      const seen: unknown[] = [];
+      type Req = http.IncomingMessage & { log: { bindings(): Record<string, unknown> } };
+      const spanId = () => trace.getActiveSpan()?.spanContext().spanId;
+      app.use('/hook', (req: Req, res: http.ServerResponse) => {
+        let body = '';
+        req.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        req.on('end', () => {
+          seen.push(['body', body, spanId(), req.log.bindings().span_id]);
+          void fetch(`${peerBase}/fetched`).then(() => res.end('hooked'));
+        });
+      });
+      app.use((req: Req, _res: unknown, next: () => void) => {
+        seen.push(['middleware', spanId(), req.log.bindings().span_id]);
+        http.get(`${peerBase}/got`, (peerRes) => {
+          peerRes.resume();
+          peerRes.on('end', () => setTimeout(next, 5));
+        });
+      });
+      app.get('/orders/:id', async () => {
+        seen.push(['handler', spanId()]);
+        return 'ok';
+      });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      received.length = 0;
+      expect((await request(url, '/orders/1')).status).toBe(200);
+      expect((await request(url, '/hook', { method: 'POST', body: 'payload' })).body).toBe('hooked');
+      const spans = await serverSpansOnceClosed(app);
+      expect(spans.map((s) => s.name)).toEqual(['GET /orders/:id', 'POST']);
+      const [order, hook] = spans.map((s) => s.spanContext());
+      expect(seen).toEqual([
+        ['middleware', order!.spanId, order!.spanId],
+        ['handler', order!.spanId],
+        ['body', 'payload', hook!.spanId, hook!.spanId],
+      ]);
+      // Each call out is a client span under the request's, and carries its trace on.
+      const clients = memory
+        .spans()
+        .filter((s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full']).startsWith(peerBase));
+      expect(clients.map((s) => s.parentSpanContext?.spanId)).toEqual([order!.spanId, hook!.spanId]);
+      expect(received.map((h) => String(h.traceparent).split('-')[1])).toEqual([
+        order!.traceId,
+        hook!.traceId,
+      ]);
+    });
+  },
+);
+
+describe.each<Mount>(['@fastify/express', '@fastify/middie'])(
+  'expressMiddleware() through %s without the Fastify plugin',
+  (mount) => {
+    it("names a Fastify route's request by its method alone, never by its path, with its status", async () => {
+      const app = Fastify();
+      await app.register(MOUNTS[mount]);
+      app.use(expressMiddleware());
+      const router = express.Router();
+      router.get('/things/:id', (_req, res) => {
+        res.end('thing');
+      });
+      app.use('/api', router);
+      app.get('/orders/:id', async () => 'ok');
+      app.get('/boom/:id', async () => {
+        throw new TypeError('boom');
+      });
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      for (const path of ['/orders/1', '/boom/2', '/nope/3', '/api/things/4']) await request(url, path);
+      const spans = await serverSpansOnceClosed(app);
+      expect(
+        spans.map((s) => [
+          s.name,
+          s.attributes['http.route'],
+          s.attributes['http.response.status_code'],
+          s.attributes['error.type'],
+        ]),
+      ).toEqual([
+        ['GET', undefined, 200, undefined],
+        ['GET', undefined, 500, '500'],
+        ['GET', undefined, 404, undefined],
+        // middie keeps no mount path: the router's route is named by its path in the router.
+        mount === '@fastify/express'
+          ? ['GET /api/things/:id', '/api/things/:id', 200, undefined]
+          : ['GET /things/:id', '/things/:id', 200, undefined],
+      ]);
+      const lines = memory.logs().filter((l) => l.duration_ms !== undefined);
+      expect(lines.map((l) => l.route)).toEqual([
+        'unmatched',
+        'unmatched',
+        'unmatched',
+        mount === '@fastify/express' ? '/api/things/:id' : '/things/:id',
+      ]);
+    });
+  },
+);
