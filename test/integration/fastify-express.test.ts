@@ -262,3 +262,41 @@ describe.each<Mount>(['@fastify/express', '@fastify/middie'])(
     });
   },
 );
+
+describe.each<Order>(['plugin first', 'express first'])(
+  'an Express app with expressMiddleware() of its own mounted through @fastify/express, the plugin registered %s',
+  (order) => {
+    it("names a request the Express app answers by the Express app's route", async () => {
+      const legacy = express();
+      legacy.use(expressMiddleware());
+      legacy.get('/users/:id', (_req, res) => {
+        res.send('user');
+      });
+      const app = Fastify();
+      if (order === 'plugin first') await app.register(sightlineFastify);
+      await app.register(fastifyExpress);
+      app.use('/legacy', legacy);
+      if (order === 'express first') await app.register(sightlineFastify);
+      app.get('/orders/:id', async () => 'ok');
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const before = await recordedRequests();
+      memory.reset();
+      for (const path of ['/legacy/users/1', '/orders/2', '/nope/3']) await request(url, path);
+      const spans = await serverSpansOnceClosed(app);
+      expect(
+        spans.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code']]),
+      ).toEqual([
+        ['GET /legacy/users/:id', '/legacy/users/:id', 200],
+        ['GET /orders/:id', '/orders/:id', 200],
+        ['GET', undefined, 404],
+      ]);
+      expect(
+        memory
+          .logs()
+          .filter((l) => l.duration_ms !== undefined)
+          .map((l) => l.route),
+      ).toEqual(['/legacy/users/:id', '/orders/:id', 'unmatched']);
+      expect((await recordedRequests()) - before).toBe(3);
+    });
+  },
+);

@@ -137,6 +137,27 @@ function defineOwnLogAccessor(req: Tracked): void {
 }
 
 /**
+ * The route template of the request in the Express app the middleware runs in, read once the
+ * request has been routed: undefined when no route matched, or the walk failed.
+ */
+function appRoute(
+  req: Tracked,
+  routedPath: string,
+  entryApp: unknown,
+  webSocket: boolean,
+): () => string | undefined {
+  return () => {
+    let route: string | undefined;
+    try {
+      route = resolveRouteTemplate(req, routedPath, entryApp);
+    } catch {
+      return undefined;
+    }
+    return route !== undefined && webSocket ? withoutExpressWsSuffix(route) : route;
+  };
+}
+
+/**
  * Express middleware that traces, measures and logs each request: a SERVER span named after
  * the route template (`GET /users/:id`) in the caller's trace (W3C `traceparent`), the
  * `http.server.request.duration` and `http.server.active_requests` metrics, `req.log` (a child
@@ -176,7 +197,13 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     const obs = resolved.sightline ?? getSightline();
     // A mounted app with the middleware of its own, or a Fastify app whose sightline plugin ran
     // first: that one is tracing this request already.
-    if (obs === undefined || req[kServerRequest] !== undefined) {
+    const traced = req[kServerRequest];
+    if (traced !== undefined && traced.expressRoute === undefined) {
+      // The plugin's: the Fastify app knows none of this Express app's routes.
+      const routedPath = requestPath(req.originalUrl ?? req.url ?? '/');
+      traced.expressRoute = appRoute(req, routedPath, req.app, false);
+    }
+    if (obs === undefined || traced !== undefined) {
       // Before init() and after shutdown(), a handler written against req.log still finds a
       // logger: a child of the module-level one, which writes through whichever instance runs when
       // called. The request's own, as it is while one runs: bindings or a level a handler sets on
@@ -214,6 +241,9 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // The app the middleware was installed in: an app a router mounts (router.use(subApp)) has no
     // parent to walk up to it from.
     const entryApp = req.app;
+    const routeOfApp = appRoute(req, routedPath, entryApp, webSocket);
+    // The Fastify plugin, taking the request over, names it so when Fastify matched none of its routes.
+    request.expressRoute = routeOfApp;
     watchIdleTimeout(socket, req.httpVersionMajor);
     if (Object.hasOwn(req, 'log') || !hasSharedLogAccessor(req)) defineOwnLogAccessor(req);
     // 'close' ends every response that has a socket (for one that has none, see
@@ -236,13 +266,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
           req.socket?.destroyed &&
           closedByServer(req.socket)
         );
-      let route: string | undefined;
-      try {
-        route = resolveRouteTemplate(req, routedPath, entryApp);
-      } catch {
-        route = undefined;
-      }
-      if (route !== undefined && webSocket) route = withoutExpressWsSuffix(route);
+      const route = routeOfApp();
       request.finish(
         completed
           ? { route, status: sentStatus(res) }

@@ -222,6 +222,11 @@ export class ServerRequest {
    * app: the plugin's hooks finish it, with the route Fastify matched, which Express never knew.
    */
   adopted = false;
+  /**
+   * The route an Express app in a Fastify app (@fastify/express) matched, read when the request
+   * ends without one of Fastify's: a whole Express app mounted so answers routes Fastify never sees.
+   */
+  expressRoute: (() => string | undefined) | undefined = undefined;
 
   /** Whether an error was recorded on the request (see recordError). */
   get hasRecordedError(): boolean {
@@ -323,7 +328,7 @@ export class ServerRequest {
     // A handler that passes its request on to the not-found handler (Fastify's reply.callNotFound(),
     // as @fastify/static does for a missing file) leaves it under the route it matched, which the
     // span has carried since it started.
-    const route = outcome.route ?? this.startRoute;
+    const route = outcome.route ?? this.startRoute ?? this.expressRoute?.();
     let errorType = outcome.errorType;
     if (outcome.upgraded === true) {
       if (this.hasError) errorType = errorTypeOf(this.error);
