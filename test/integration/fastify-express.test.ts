@@ -300,3 +300,43 @@ describe.each<Order>(['plugin first', 'express first'])(
     });
   },
 );
+
+describe.each<[Mount, Order]>([
+  ['@fastify/express', 'plugin first'],
+  ['@fastify/express', 'express first'],
+  ['@fastify/middie', 'express first'],
+])(
+  'the Fastify plugin and expressMiddleware() through %s, %s, behind a proxy Fastify trusts',
+  (mount, order) => {
+    it('record the client, scheme and host the proxy forwards, as Fastify reads them', async () => {
+      const app = Fastify({ trustProxy: true });
+      if (order === 'plugin first') await app.register(sightlineFastify);
+      await app.register(MOUNTS[mount]);
+      app.use(expressMiddleware());
+      if (order === 'express first') await app.register(sightlineFastify);
+      app.get('/proxied/:id', async () => 'ok');
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      const headers = {
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'shop.example',
+      };
+      expect((await request(url, '/proxied/1', { headers })).status).toBe(200);
+      const [span] = await serverSpansOnceClosed(app);
+      expect(
+        ['client.address', 'url.scheme', 'server.address', 'server.port', 'network.peer.address'].map(
+          (name) => span!.attributes[name],
+        ),
+      ).toEqual(['203.0.113.9', 'https', 'shop.example', 443, '127.0.0.1']);
+      const point = memory
+        .metrics()
+        .find(
+          (p) => p.name === 'http.server.request.duration' && p.attributes['http.route'] === '/proxied/:id',
+        );
+      expect(point?.attributes['url.scheme']).toBe('https');
+      const active = memory.metrics().filter((p) => p.name === 'http.server.active_requests');
+      expect(active.reduce((sum, p) => sum + (p.value as number), 0)).toBe(0);
+    });
+  },
+);

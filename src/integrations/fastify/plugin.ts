@@ -105,10 +105,12 @@ type RawTracked = IncomingMessage & { [kRawServerRequest]?: ServerRequest };
  * Fastify matched. Undefined when there is none.
  */
 function adoptStarted(request: Tracked): ServerRequest | undefined {
-  const started = (request.raw as RawTracked)[kRawServerRequest];
+  const raw = request.raw as RawTracked;
+  const started = raw[kRawServerRequest];
   if (started !== undefined) {
     started.adopted = true;
     request[kServerRequest] = started;
+    if (hasForwardingHeaders(raw.headers)) started.viewThrough(requestInfo(request, 0));
   }
   return started;
 }

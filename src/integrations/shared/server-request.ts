@@ -209,11 +209,11 @@ export class ServerRequest {
   readonly webSocket: boolean;
   /** The route the span was started with, if the framework knew it then. */
   private readonly startRoute: string | undefined;
-  private readonly scheme: 'http' | 'https';
+  private scheme: 'http' | 'https';
   /** Four versions only (0.9, 1.0, 1.1 and 2): the duration's series stay few. */
   private readonly protocolVersion: string | undefined;
   private readonly startedAt: number;
-  private readonly active: ActiveSeries | ActiveUpgrade;
+  private active: ActiveSeries | ActiveUpgrade;
   private error: unknown;
   private hasError = false;
   private done = false;
@@ -250,33 +250,10 @@ export class ServerRequest {
     // Read as the span's `url.path` is: the access line writes it as it is.
     this.path = hideSecrets(obs, info.path);
     this.webSocket = info.webSocket === true;
-    const proxied = info.proxied;
-    const scheme = proxied?.scheme ?? (info.encrypted ? 'https' : 'http');
     const attributes: Attributes = {};
     setMethodAttributes(attributes, info.method, this.method);
     attributes['url.path'] = this.path;
-    attributes['url.scheme'] = scheme;
-    // HTTP/2 names the host in :authority; a Host header is optional there.
-    const authority = proxied?.host ?? info.headers.host ?? info.headers[':authority'];
-    const host = parseHost(
-      typeof authority === 'string' ? authority : undefined,
-      scheme === 'https' ? 443 : 80,
-    );
-    // Without a host (an HTTP/1.0 request with no Host header, a health check's) the port the
-    // client asked for is not known either: the scheme's default would name a port the server may
-    // not listen on, or none at all on a Unix socket.
-    if (host.address !== undefined) {
-      attributes['server.address'] = host.address;
-      attributes['server.port'] = host.port;
-    }
-    const clientAddress = proxied?.clientAddress ?? info.peerAddress;
-    if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
-    // Unless a trusted proxy named the client, the peer is the client, already named: two
-    // attributes less on every span.
-    if (clientAddress !== info.peerAddress) {
-      if (info.peerAddress !== undefined) attributes['network.peer.address'] = info.peerAddress;
-      if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
-    }
+    const scheme = setAddressAttributes(attributes, info);
     const ua = info.headers['user-agent'];
     if (ua !== undefined) attributes['user_agent.original'] = ua;
     // Node's HTTP/2 compatibility API reads `2.0`; the semantic conventions name that version `2`.
@@ -302,6 +279,23 @@ export class ServerRequest {
     this.active = this.webSocket
       ? instruments.active.enterUpgrade(this.method, scheme, info.socket)
       : instruments.active.enter(this.method, scheme);
+  }
+
+  /**
+   * Takes the scheme, host and client as the Fastify plugin reads them past a proxy the app trusts,
+   * for a request `expressMiddleware()` started (see adopted): under @fastify/express or middie,
+   * Express reads them under a `trust proxy` of its own, which trusts none unless set apart.
+   */
+  viewThrough(info: ServerRequestInfo): void {
+    if (this.done) return;
+    const attributes: Attributes = {};
+    const scheme = setAddressAttributes(attributes, info);
+    this.span.setAttributes(attributes);
+    if (scheme === this.scheme || this.webSocket) return;
+    const active = this.instruments.active;
+    active.leave(this.active as ActiveSeries);
+    this.active = active.enter(this.method, scheme);
+    this.scheme = scheme;
   }
 
   /** Fields naming this request's span, for log lines written outside its context. */
@@ -417,6 +411,38 @@ export class ServerRequest {
     if (context.active() === this.context) writeLine(log, level, fields, message);
     else context.with(this.context, writeLine, undefined, log, level, fields, message);
   }
+}
+
+/**
+ * Sets the span attributes that name the request's scheme, host, client and peer, past a proxy the
+ * app trusts (see ProxiedRequest), and returns the scheme.
+ */
+function setAddressAttributes(attributes: Attributes, info: ServerRequestInfo): 'http' | 'https' {
+  const proxied = info.proxied;
+  const scheme = proxied?.scheme ?? (info.encrypted ? 'https' : 'http');
+  attributes['url.scheme'] = scheme;
+  // HTTP/2 names the host in :authority; a Host header is optional there.
+  const authority = proxied?.host ?? info.headers.host ?? info.headers[':authority'];
+  const host = parseHost(
+    typeof authority === 'string' ? authority : undefined,
+    scheme === 'https' ? 443 : 80,
+  );
+  // Without a host (an HTTP/1.0 request with no Host header, a health check's) the port the
+  // client asked for is not known either: the scheme's default would name a port the server may
+  // not listen on, or none at all on a Unix socket.
+  if (host.address !== undefined) {
+    attributes['server.address'] = host.address;
+    attributes['server.port'] = host.port;
+  }
+  const clientAddress = proxied?.clientAddress ?? info.peerAddress;
+  if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
+  // Unless a trusted proxy named the client, the peer is the client, already named: two
+  // attributes less on every span.
+  if (clientAddress !== info.peerAddress) {
+    if (info.peerAddress !== undefined) attributes['network.peer.address'] = info.peerAddress;
+    if (info.peerPort !== undefined) attributes['network.peer.port'] = info.peerPort;
+  }
+  return scheme;
 }
 
 /** `METHOD route`, or the method alone until the route is known; unknown methods read `HTTP`. */
