@@ -50,8 +50,8 @@ type Mount = '@fastify/express' | '@fastify/middie';
 const MOUNTS = { '@fastify/express': fastifyExpress, '@fastify/middie': middie };
 
 /**
- * An app with sightline's Fastify plugin and `expressMiddleware()` (through @fastify/express) both
- * registered, in the given order, with an Express middleware logging through `req.log`.
+ * An app with sightline's Fastify plugin and `expressMiddleware()` (through `mount`) both
+ * registered, in the given order, with an Express middleware noting what `req.log` names.
  */
 async function bothRegistered(mount: Mount, order: Order, seen: unknown[][]) {
   const app = Fastify({ loggerInstance: obs.log });
