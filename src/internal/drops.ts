@@ -9,6 +9,7 @@ export type InputDropReason =
   | 'invalid_link'
   | 'invalid_event'
   | 'invalid_status'
+  | 'detached_span_method'
   | 'truncated_attribute'
   | 'attribute_count_limit'
   | 'event_count_limit'
@@ -37,6 +38,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_event:
     'a span event or exception that could not be read (a getter or proxy that throws, a symbol for an exception), or an exception with neither a type nor a message (recordException(42)), was not recorded',
   invalid_status: 'a span status that could not be read (none, a getter that throws) was not set',
+  detached_span_method:
+    'a span method was called off its span (`const { end } = span; end()`), so with no span to act on: what it was given was not recorded, and the span such an end() was for was never ended nor sent',
   truncated_attribute:
     "an attribute string longer than maxAttributeLength, or than the backend takes, was truncated: a Datadog tag or metric name past 200 characters, a New Relic metric or attribute name past 254 or metric attribute value past 4,096, a CloudWatch metric name past 255 (1,024 in EMF), dimension name past 250 or value past 1,024 (each then ending in a digest of the whole, so the series it told apart stay apart), or a New Relic log line's message or value past 128 KB or anomaly event's value past 4,096, or a Datadog log entry cut to fit 1 MB",
   attribute_count_limit:

@@ -35,13 +35,23 @@ type Guarded = Pick<
  * `sdk` is the SDK's span prototype.
  */
 function guardedMethods(sdk: Span, drops: Drops): Guarded {
+  /**
+   * Counts what a method failed to record: under `reason`, or, called off its span (`const { end }
+   * = span`, a method passed on as a callback), as that, whatever it was given. Looked at only
+   * once a method has thrown.
+   */
+  const isSpan = (span: unknown): boolean =>
+    typeof span === 'object' && span !== null && Object.prototype.isPrototypeOf.call(sdk, span);
+  const failed = (span: unknown, reason: InputDropReason): void => {
+    drops.add(isSpan(span) ? reason : 'detached_span_method');
+  };
   // Each takes at most three arguments, passed on as they are.
   const counting = (method: (...args: never[]) => unknown, reason: InputDropReason) =>
     function (this: Span, a?: unknown, b?: unknown, c?: unknown) {
       try {
         return (method as (a: unknown, b: unknown, c: unknown) => unknown).call(this, a, b, c);
       } catch {
-        drops.add(reason);
+        failed(this, reason);
         return this;
       }
     };
@@ -66,7 +76,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
           return setOdd(this, key, value);
         return sdk.setAttribute.call(this, key, value);
       } catch {
-        drops.add('invalid_attribute');
+        failed(this, 'invalid_attribute');
         return this;
       }
     },
@@ -77,7 +87,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
           : attributes;
         return clean === undefined ? this : sdk.setAttributes.call(this, clean);
       } catch {
-        drops.add('invalid_attribute');
+        failed(this, 'invalid_attribute');
         return this;
       }
     },
@@ -90,7 +100,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
             : attributesOrTime;
         return sdk.addEvent.call(this, name, attributes, time);
       } catch {
-        drops.add('invalid_event');
+        failed(this, 'invalid_event');
         return this;
       }
     },
@@ -111,14 +121,14 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         )
           drops.add('invalid_event');
       } catch {
-        drops.add('invalid_event');
+        failed(this, 'invalid_event');
       }
     },
     addLink(this: Span, link) {
       try {
         return sdk.addLink.call(this, this.isRecording() ? linkWithCleanAttributes(link, drops) : link);
       } catch {
-        drops.add('invalid_link');
+        failed(this, 'invalid_link');
         return this;
       }
     },
@@ -127,7 +137,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         for (const link of links) this.addLink(link);
       } catch {
         // Not iterable: none of them can be read.
-        drops.add('invalid_link');
+        failed(this, 'invalid_link');
       }
       return this;
     },
@@ -140,7 +150,8 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
           // A time that cannot be read: the span ends now, as one given none does.
           if (this.isRecording()) sdk.end.call(this);
         } catch {
-          // Called on no span (`const { end } = span; end()`): there is none to end.
+          // Called on no span: the span it was taken off stays unended, never sent.
+          if (!isSpan(this)) drops.add('detached_span_method');
         }
       }
     },

@@ -551,7 +551,7 @@ describe('otlp delivery', () => {
     const { proxy: revoked, revoke } = Proxy.revocable({}, {});
     revoke();
     obs.tracer.startSpan('ended').end(revoked as never);
-    // Taken off its span, as `const { end } = span` does, it has no span to end.
+    // Taken off its span, as `const { end } = span` does, it has no span to end: that one is lost.
     const { end } = obs.tracer.startSpan('detached');
     expect(() => end()).not.toThrow();
     await obs.forceFlush();
@@ -565,6 +565,7 @@ describe('otlp delivery', () => {
       invalid_attribute: 2,
       invalid_link: 1,
       invalid_status: 1,
+      detached_span_method: 1,
     });
   });
 
