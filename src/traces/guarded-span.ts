@@ -45,6 +45,17 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
   const failed = (span: unknown, reason: InputDropReason): void => {
     drops.add(isSpan(span) ? reason : 'detached_span_method');
   };
+  /**
+   * The attributes of no attribute type left out of an event or a link, counted apart: the SDK's
+   * count limit may yet remove the event or link whole, counted as that alone.
+   */
+  const invalid = {
+    count: 0,
+    add(reason: InputDropReason, n = 1): void {
+      if (reason === 'invalid_attribute') invalid.count += n;
+      else drops.add(reason, n);
+    },
+  };
   // Each takes at most three arguments, passed on as they are.
   const counting = (method: (...args: never[]) => unknown, reason: InputDropReason) =>
     function (this: Span, a?: unknown, b?: unknown, c?: unknown) {
@@ -94,11 +105,19 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     addEvent(this: Span, name, attributesOrTime, time) {
       try {
         // A time (a Date, an HrTime) has no key of its own to look at: it goes on as it is.
-        const attributes =
-          attributesOrTime !== null && typeof attributesOrTime === 'object' && this.isRecording()
-            ? cleanAttributes(attributesOrTime as Attributes, Number.POSITIVE_INFINITY, drops, true)
-            : attributesOrTime;
-        return sdk.addEvent.call(this, name, attributes, time);
+        if (attributesOrTime === null || typeof attributesOrTime !== 'object' || !this.isRecording())
+          return sdk.addEvent.call(this, name, attributesOrTime, time);
+        const before = invalid.count;
+        const attributes = cleanAttributes(
+          attributesOrTime as Attributes,
+          Number.POSITIVE_INFINITY,
+          invalid,
+          true,
+        );
+        sdk.addEvent.call(this, name, attributes, time);
+        if (invalid.count > before)
+          holdCount((this as unknown as ReadableSpan).events, invalid.count - before);
+        return this;
       } catch {
         failed(this, 'invalid_event');
         return this;
@@ -126,7 +145,12 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     },
     addLink(this: Span, link) {
       try {
-        return sdk.addLink.call(this, this.isRecording() ? linkWithCleanAttributes(link, drops) : link);
+        if (!this.isRecording()) return sdk.addLink.call(this, link);
+        const before = invalid.count;
+        sdk.addLink.call(this, linkWithCleanAttributes(link, invalid));
+        if (invalid.count > before)
+          holdCount((this as unknown as ReadableSpan).links, invalid.count - before);
+        return this;
       } catch {
         failed(this, 'invalid_link');
         return this;
@@ -156,6 +180,25 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       }
     },
   };
+}
+
+/**
+ * On an event or a link a span's guarded method gave the SDK: how many of its attributes were left
+ * out as no attribute value, counted as the span ends if it is still on it; one the SDK's count
+ * limit removed is counted whole, as that alone.
+ */
+const INVALID_ATTRIBUTES = Symbol('invalid attributes');
+type HoldsCount = { [INVALID_ATTRIBUTES]?: number };
+
+/** Puts the count on the event or link the SDK has just added, the last: none where it added none. */
+function holdCount(added: readonly object[], count: number): void {
+  const last = added.at(-1) as HoldsCount | undefined;
+  if (last !== undefined) last[INVALID_ATTRIBUTES] = count;
+}
+
+/** The attributes left out of a span's event or link as no attribute value (see {@link holdCount}). */
+export function invalidAttributesOf(added: object): number {
+  return (added as HoldsCount)[INVALID_ATTRIBUTES] ?? 0;
 }
 
 /**

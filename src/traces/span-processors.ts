@@ -3,7 +3,7 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 import type { DropCounter } from '../internal/drops.js';
 import { holdsNoSecret } from '../logs/secret-names.js';
 import { cutHidingAuthority, redactUrlField, redactUrlsIn } from '../logs/url-query.js';
-import { SpanGuard } from './guarded-span.js';
+import { invalidAttributesOf, SpanGuard } from './guarded-span.js';
 import { repairSpanFields } from './span-repairs.js';
 
 const ignore = (): void => {};
@@ -129,8 +129,17 @@ export class SanitizingSpanProcessor implements SpanProcessor {
 
   private countLimited(span: ReadableSpan, linksPastLimit: number): void {
     let attributes = span.droppedAttributesCount;
-    for (const event of span.events) attributes += event.droppedAttributesCount ?? 0;
-    for (const link of span.links) attributes += link.droppedAttributesCount ?? 0;
+    // The invalid attributes of an event or link its limit removed went with it, counted as that.
+    let invalid = 0;
+    for (const event of span.events) {
+      attributes += event.droppedAttributesCount ?? 0;
+      invalid += invalidAttributesOf(event);
+    }
+    for (const link of span.links) {
+      attributes += link.droppedAttributesCount ?? 0;
+      invalid += invalidAttributesOf(link);
+    }
+    if (invalid > 0) this.drops.add('invalid_attribute', invalid);
     if (attributes > 0) this.drops.add('attribute_count_limit', attributes);
     if (span.droppedEventsCount > 0) this.drops.add('event_count_limit', span.droppedEventsCount);
     if (linksPastLimit > 0) this.drops.add('link_count_limit', linksPastLimit);

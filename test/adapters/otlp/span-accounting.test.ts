@@ -53,4 +53,57 @@ describe('span drop accounting', () => {
     // The span a detached end() could not end is never sent: counted with the rest.
     expect(obs.drops()).toEqual({ detached_span_method: 7 });
   });
+
+  it('counts an event evicted by the event count limit once, its invalid attribute with it', async () => {
+    vi.stubEnv('OTEL_SPAN_EVENT_COUNT_LIMIT', '1');
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    obs.trace('checkout', (span) => {
+      span.addEvent('paid', { amount: 10, card: { last4: '4242' } as never });
+      span.addEvent('shipped', { carrier: 'ups' });
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.events?.map((e) => e.name)).toEqual(['shipped']);
+    expect(obs.drops()).toEqual({ event_count_limit: 1 });
+  });
+
+  it('counts the invalid attribute of an event kept once, as invalid_attribute', async () => {
+    vi.stubEnv('OTEL_SPAN_EVENT_COUNT_LIMIT', '1');
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    obs.trace('checkout', (span) => {
+      span.addEvent('paid', { amount: 10 });
+      span.addEvent('shipped', { carrier: 'ups', at: new Date() as never, box: {} as never });
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.events?.map((e) => [e.name, e.attributes?.map((a) => a.key)])).toEqual([
+      ['shipped', ['carrier']],
+    ]);
+    expect(obs.drops()).toEqual({ event_count_limit: 1, invalid_attribute: 2 });
+  });
+
+  it('counts a link evicted by the link count limit once, its invalid attribute with it', async () => {
+    vi.stubEnv('OTEL_SPAN_LINK_COUNT_LIMIT', '1');
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    obs.trace('consume', (span) => {
+      span.addLink({ context: producer, attributes: { batch: 2, at: new Date() as never } });
+      span.addLink({ context: { ...producer, spanId: 'c'.repeat(16) }, attributes: { batch: 3 } });
+    });
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.links?.map((l) => l.spanId)).toEqual(['c'.repeat(16)]);
+    expect(obs.drops()).toEqual({ link_count_limit: 1 });
+  });
+
+  it('counts an event whose time cannot be read once, as invalid_event, its invalid attribute with it', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    obs.trace('checkout', (span) => {
+      span.addEvent('paid', { amount: 10, card: { last4: '4242' } as never }, revoked as never);
+    });
+    await obs.forceFlush();
+    expect(obs.drops()).toEqual({ invalid_event: 1 });
+  });
 });
