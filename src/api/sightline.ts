@@ -27,7 +27,7 @@ import type {
   LogKeys,
   SightlineAdapter,
 } from '../export/types.js';
-import { DropCounter } from '../internal/drops.js';
+import { DROPS, DropCounter } from '../internal/drops.js';
 import { cleanAttributes } from '../metrics/attributes.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
@@ -116,6 +116,8 @@ export class SightlineInstance implements Sightline {
   readonly [UNTRACED_ORIGINS]: ReadonlySet<string>;
   /** The propagator of this instance's spans, for requests and calls out. */
   readonly [PROPAGATOR]: TextMapPropagator;
+  /** The drop counter, for the integrations' drops. */
+  readonly [DROPS]: DropCounter;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(config: ResolvedConfig, extras: InstanceExtras) {
@@ -125,6 +127,7 @@ export class SightlineInstance implements Sightline {
     this.version = config.version;
     this.diag = createDiag({ level: config.diagnostics });
     this.dropCounter = new DropCounter(this.diag);
+    this[DROPS] = this.dropCounter;
     this.resource = defaultResource().merge(
       // The resolved identity comes last, so spans and metrics name the service its log lines do.
       resourceFromAttributes({

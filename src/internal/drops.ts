@@ -10,6 +10,7 @@ export type InputDropReason =
   | 'invalid_event'
   | 'invalid_status'
   | 'detached_span_method'
+  | 'baggage_limit'
   | 'truncated_attribute'
   | 'attribute_count_limit'
   | 'event_count_limit'
@@ -38,6 +39,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_event:
     'a span event or exception that could not be read (a getter or proxy that throws, a symbol for an exception), or an exception with neither a type nor a message (recordException(42)), was not recorded',
   invalid_status: 'a span status that could not be read (none, a getter that throws) was not set',
+  baggage_limit:
+    "a baggage entry of the context was left out of a call's baggage header: beside the entries the call was given, it would have passed W3C Baggage's 8,192 bytes or 180 entries",
   detached_span_method:
     'a span method was called off its span (`const { end } = span; end()`), so with no span to act on: what it was given was not recorded, and the span such an end() was for was never ended nor sent',
   truncated_attribute:
@@ -67,6 +70,16 @@ const EXPLAIN: Record<InputDropReason, string> = {
   anomaly_series_limit:
     'a new series was not watched for anomalies: all anomaly.maxSeries watched series are live (counted per cycle)',
 };
+
+/** Where an instance keeps its drop counter, for the integrations given the instance alone. */
+export const DROPS = Symbol.for('sightline.drops');
+
+const NO_DROPS: Pick<DropCounter, 'add'> = { add() {} };
+
+/** The drop counter of an instance; one counting nothing for an object that has none. */
+export function dropsOf(owner: object): Pick<DropCounter, 'add'> {
+  return (owner as { [DROPS]?: Pick<DropCounter, 'add'> })[DROPS] ?? NO_DROPS;
+}
 
 /** Counts inputs dropped or repaired, by reason, and reports each reason once through diag. */
 export class DropCounter {

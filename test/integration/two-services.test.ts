@@ -226,8 +226,11 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
   it("sends the call's baggage and the request's together within W3C Baggage's limits", async () => {
     // Each within the limits (8,192 bytes, 180 entries); together, 16 KB, more than the service called
     // takes of all its headers (Node's 16 KB), which answered 431 Request Header Fields Too Large.
+    const before = obs.drops().baggage_limit ?? 0;
     const reply = await request(serviceUrl, '/call?own=100', { headers: { baggage: entries('req', 100) } });
     expect(reply.status).toBe(200);
+    // The request's entries left out are counted.
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(99);
     // fetch sends the context's entries in a header of their own, which Node joins with `, `.
     const sent = String(received[0]?.baggage)
       .split(',')
@@ -257,8 +260,10 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     // The call's 100 entries make 8,100 bytes in two lines joined by `, `; the request's first, of
     // 91, fits beside them with a comma, but not with the `, ` between the call's two lines too.
     const first = 'req0='.padEnd(91, 'v');
+    const before = obs.drops().baggage_limit ?? 0;
     const reply = await request(serviceUrl, '/lines?own=100', { headers: { baggage: `${first},r1=1` } });
     expect(reply.status).toBe(200);
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(1);
     const header = String(received[0]?.baggage);
     expect(header.length).toBeLessThanOrEqual(8192);
     expect(header.split(',').map((entry) => entry.trim())).toEqual([
@@ -268,10 +273,12 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
   });
 
   it("sends no more than 180 baggage entries, the call's and the request's together", async () => {
+    const before = obs.drops().baggage_limit ?? 0;
     const reply = await request(serviceUrl, '/call?own=20', {
       headers: { baggage: Array.from({ length: 170 }, (_, i) => `r${i}=1`).join(',') },
     });
     expect(reply.status).toBe(200);
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(10);
     const sent = String(received[0]?.baggage).split(',');
     expect(sent).toHaveLength(180);
     expect(sent.slice(0, 20)).toEqual(entries('own', 20).split(','));

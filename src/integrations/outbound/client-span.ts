@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import type { Sightline } from '../../api/types.js';
+import { type DropCounter, dropsOf } from '../../internal/drops.js';
 import { recordException } from '../../traces/record-exception.js';
 import { readableBaggage } from '../../traces/w3c-propagators.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
@@ -168,6 +169,22 @@ export function propagatedContext(ctx: Context, callerTrace: boolean): Context {
   return callerTrace ? trace.deleteSpan(ctx) : ctx;
 }
 
+/**
+ * What `make` makes of an instance's drop counter, made once per instance: the setter of its calls'
+ * headers, which counts the context's baggage entries it leaves out.
+ */
+export function perInstance<T>(make: (drops: Pick<DropCounter, 'add'>) => T): (obs: Sightline) => T {
+  const made = new WeakMap<Sightline, T>();
+  return (obs) => {
+    let value = made.get(obs);
+    if (value === undefined) {
+      value = make(dropsOf(obs));
+      made.set(obs, value);
+    }
+    return value;
+  };
+}
+
 /** W3C Baggage's limit of a header, in bytes. */
 const BAGGAGE_MAX_TOTAL_LENGTH = 8192;
 /** The entries OpenTelemetry's propagator reads of a header, and sends at most. */
@@ -182,8 +199,14 @@ const BAGGAGE_MAX_NAME_VALUE_PAIRS = 180;
  * octets that are not UTF-8 as U+FFFD: OpenTelemetry's parse drops such an entry (escape()'s
  * `tenant=Gl%F6bex`), and the context's `tenant` after it would be read in its place. `callers`
  * is as the receiver reads it, and `separator` what it reads between it and the context's entries.
+ * The context's entries left out are counted.
  */
-export function baggageBeside(callers: string, contexts: string, separator = ','): string | undefined {
+export function baggageBeside(
+  callers: string,
+  contexts: string,
+  drops: Pick<DropCounter, 'add'>,
+  separator = ',',
+): string | undefined {
   const named = parseKeyPairsIntoRecord(readableBaggage(callers));
   // W3C Baggage's limits hold for the header sent, the caller's entries and the context's together:
   // each within them, the two made one of up to 16 KB, which a Node server refuses with a 431.
@@ -191,17 +214,22 @@ export function baggageBeside(callers: string, contexts: string, separator = ','
   let bytes = Buffer.byteLength(callers) + separator.length - 1;
   let members = callers.split(',').length;
   const kept: string[] = [];
+  let left = 0;
   for (const entry of contexts.split(',')) {
     const name = Object.keys(parseKeyPairsIntoRecord(entry))[0];
+    // The caller's of the same name takes its place: nothing is lost.
     if (name !== undefined && Object.hasOwn(named, name)) continue;
-    if (members >= BAGGAGE_MAX_NAME_VALUE_PAIRS) break;
     // One that does not fit is left out; a shorter one after it may still.
     const size = 1 + Buffer.byteLength(entry);
-    if (bytes + size > BAGGAGE_MAX_TOTAL_LENGTH) continue;
+    if (members >= BAGGAGE_MAX_NAME_VALUE_PAIRS || bytes + size > BAGGAGE_MAX_TOTAL_LENGTH) {
+      left++;
+      continue;
+    }
     bytes += size;
     members++;
     kept.push(entry);
   }
+  if (left > 0) drops.add('baggage_limit', left);
   return kept.length === 0 ? undefined : kept.join(',');
 }
 

@@ -2,12 +2,14 @@ import { errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { type Context, context, defaultTextMapSetter, trace } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
+import { type DropCounter, dropsOf } from '../../internal/drops.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { isReadableTraceparent, propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
 import {
   absoluteFormTarget,
   baggageBeside,
+  perInstance,
   type ClientCall,
   type ClientRequestInfo,
   cleanUrl,
@@ -33,7 +35,8 @@ const calls = new WeakMap<ClientRequest, ClientCall>();
 /** The request of each response the channel reported: its call ends with the response's body. */
 const requestOf = new WeakMap<IncomingMessage, ClientRequest>();
 
-const setter = {
+/** The setter of an instance's calls, which counts the context's baggage entries it leaves out. */
+const setterOf = perInstance((drops) => ({
   set(carrier: ClientRequest, key: string, value: string) {
     if (carrier.headersSent) return;
     // The caller's baggage entries stay and the context's of other names follow, in one list (fetch
@@ -44,10 +47,10 @@ const setter = {
       return;
     }
     const callers = Array.isArray(own) ? own.join(',') : String(own);
-    const rest = baggageBeside(callers, value);
+    const rest = baggageBeside(callers, value, drops);
     if (rest !== undefined) carrier.setHeader(key, `${callers},${rest}`);
   },
-};
+}));
 
 function abortError(): Error {
   return Object.assign(new Error('request aborted'), { name: 'AbortError' });
@@ -192,7 +195,7 @@ function replaceCopiedTraceparent(
   const copied = propagator.fields().filter((field) => field !== 'baggage');
   if (head === undefined) {
     for (const field of copied) request.removeHeader(field);
-    propagator.inject(call.context, request, withoutBaggage(setter.set));
+    propagator.inject(call.context, request, withoutBaggage(setterOf(obs).set));
     return true;
   }
   const fields: HeadFields = [];
@@ -255,7 +258,7 @@ function keepRulesOfLateFields(
     put('tracestate', own.tracestate);
   if (now.baggage !== made.baggage && now.baggage !== undefined && own.baggage !== undefined) {
     // A copy of an earlier hop's baggage (a redirect) names the context's entries already.
-    const rest = baggageBeside(now.baggage, own.baggage);
+    const rest = baggageBeside(now.baggage, own.baggage, dropsOf(obs));
     if (rest !== undefined) put('baggage', `${now.baggage},${rest}`);
   }
   if (written !== undefined && (written !== head || fields.length > 0)) setHead(request, written, fields);
@@ -280,7 +283,7 @@ function propagate(
   if (!request.headersSent) {
     if (!callerTrace) request.removeHeader('tracestate');
     if (replaced) request.removeHeader('traceparent');
-    propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
+    propagator.inject(propagatedContext(ctx, callerTrace), request, setterOf(obs));
     return;
   }
   const head = unsentHead(request);
@@ -289,19 +292,19 @@ function propagate(
   propagator.inject(propagatedContext(ctx, callerTrace), fields, headFieldsSetter);
   let kept = callerTrace ? head : headWithout(head, 'tracestate');
   if (replaced) kept = headWithout(kept, 'traceparent');
-  setHead(request, kept, besideHeadBaggage(head, fields));
+  setHead(request, kept, besideHeadBaggage(head, fields, dropsOf(obs)));
 }
 
 /**
  * The fields to add to a head, the context's baggage without the entries the head's own names: in a
  * line of its own, which the server reads after the head's, each of them joined by `, `.
  */
-function besideHeadBaggage(head: string, fields: HeadFields): HeadFields {
+function besideHeadBaggage(head: string, fields: HeadFields, drops: Pick<DropCounter, 'add'>): HeadFields {
   const callers = headHasField(head, 'baggage') ? traceFieldsOfHead(head, ', ').baggage : undefined;
   if (callers === undefined) return fields;
   const kept: HeadFields = [];
   for (const [name, value] of fields) {
-    const rest = name === 'baggage' ? baggageBeside(callers, value, ', ') : value;
+    const rest = name === 'baggage' ? baggageBeside(callers, value, drops, ', ') : value;
     if (rest !== undefined) kept.push([name, rest]);
   }
   return kept;

@@ -1,4 +1,4 @@
-import type { Context, TextMapPropagator } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
@@ -6,6 +6,7 @@ import { callerContext } from './undici-caller-context.js';
 import {
   absoluteFormTarget,
   baggageBeside,
+  perInstance,
   type ClientCall,
   cleanUrl,
   madeInTrace,
@@ -89,7 +90,8 @@ function headerValue(headers: unknown, name: string, separator = ','): string | 
   return found;
 }
 
-const setter = {
+/** The setter of an instance's calls, which counts the context's baggage entries it leaves out. */
+const setterOf = perInstance((drops) => ({
   set(carrier: UndiciRequest, key: string, value: string) {
     if (key !== 'baggage') {
       carrier.addHeader?.(key, value);
@@ -98,12 +100,13 @@ const setter = {
     // The context's baggage goes in a header of its own after the caller's, without the entries the
     // caller's names; the server reads them as one list, the headers' values joined by `, `.
     const callers = headerValue(carrier.headers, key, ', ');
-    const rest = callers === undefined ? value : baggageBeside(callers, value, ', ');
+    const rest = callers === undefined ? value : baggageBeside(callers, value, drops, ', ');
     if (rest !== undefined) carrier.addHeader?.(key, rest);
   },
-};
+}));
 
-function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: Context): void {
+function propagate(obs: Sightline, request: UndiciRequest, ctx: Context): void {
+  const propagator = propagatorOf(obs);
   if (typeof request.addHeader !== 'function') return;
   const traceparent = headerValue(request.headers, 'traceparent');
   const callerTrace = madeInTrace(propagator, traceparent, (name) => hasHeader(request.headers, name));
@@ -111,7 +114,7 @@ function propagate(propagator: TextMapPropagator, request: UndiciRequest, ctx: C
   // A tracestate goes with its traceparent (W3C Trace Context): one the caller set without a
   // traceparent would pass for this span's, so only the context's is sent.
   if (!callerTrace) removeHeader(request, 'tracestate');
-  propagator.inject(propagatedContext(ctx, callerTrace), request, setter);
+  propagator.inject(propagatedContext(ctx, callerTrace), request, setterOf(obs));
 }
 
 export function onUndiciCreate(obs: Sightline, message: unknown): void {
@@ -127,7 +130,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
     // holds back its whole trace where whole traces are sent (dd-trace). The server still
     // continues the caller's trace.
     const ctx = tracedContext(obs, target.origin);
-    if (ctx !== undefined) propagate(propagatorOf(obs), request, ctx);
+    if (ctx !== undefined) propagate(obs, request, ctx);
     return;
   }
   const path = request.path ?? '/';
@@ -144,7 +147,7 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   );
   if (!call) return;
   calls.set(request, call);
-  propagate(propagatorOf(obs), request, call.context);
+  propagate(obs, request, call.context);
 }
 
 /** The statuses fetch follows when the response names a Location. */
