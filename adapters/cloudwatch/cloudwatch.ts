@@ -70,7 +70,11 @@ export function cloudwatch(options: CloudWatchOptions = {}): SightlineAdapter {
         channels.push(channel as ExportChannel<unknown>);
         ctx.registerStats('cloudwatch', statsOf(channel));
       }
-      if (resolved.xrayIds) parts.idGenerator = new XRayIdGenerator();
+      if (resolved.xrayIds) {
+        parts.idGenerator = new XRayIdGenerator();
+        // Its time comes first: the 96 bits after it are random.
+        parts.randomTraceIds = true;
+      }
       parts.logFormat = cloudWatchLogFormat(resolved.xrayTraceIdKey);
       if (resolved.metricIntervalMs !== undefined) parts.metricIntervalMs = resolved.metricIntervalMs;
       parts.forceFlush = async () => {

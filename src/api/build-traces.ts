@@ -41,7 +41,8 @@ export function buildTracerProvider(
   const vendorPart = parts.find((p) => p.tracerProvider);
   const vendor = vendorPart?.tracerProvider as FlushableProvider | undefined;
   const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
-  const idGenerator = parts.find((p) => p.idGenerator)?.idGenerator;
+  const idPart = parts.find((p) => p.idGenerator);
+  const idGenerator = idPart?.idGenerator;
   const processors: SpanProcessor[] = [
     new SanitizingSpanProcessor(isSensitive, config.maxAttributeLength, drops),
   ];
@@ -56,6 +57,7 @@ export function buildTracerProvider(
     spanLimits: { attributeValueLengthLimit: config.maxAttributeLength + 1 },
     spanProcessors: processors,
     ...(idGenerator ? { idGenerator } : {}),
+    randomTraceIds: idGenerator === undefined || idPart?.randomTraceIds === true,
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   const contextManager = new AsyncLocalStorageContextManager();

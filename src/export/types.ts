@@ -145,6 +145,12 @@ export interface AdapterParts {
   spanExporter?: SpanExporter;
   /** Trace and span id generator for sightline's tracer provider (e.g. X-Ray's time-prefixed trace ids). */
   idGenerator?: IdGenerator;
+  /**
+   * Whether the trace ids `idGenerator` makes have at least their right 56 bits random, which W3C
+   * Trace Context Level 2's random flag on a trace sightline starts says. OpenTelemetry's own ids
+   * are random whole.
+   */
+  randomTraceIds?: boolean;
   /** A tracer provider to register instead of sightline's own (for vendor-native tracers such as dd-trace). */
   tracerProvider?: TracerProvider;
   /** The propagator that goes with `tracerProvider`, for the headers of requests and calls out. */

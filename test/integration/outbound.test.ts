@@ -154,7 +154,7 @@ async function expectUnreadableReplaced(
 ): Promise<void> {
   await obs.trace('parent', () => call(`${base}/unreadable`, { traceparent, tracestate: 'hand=1' }));
   const [span] = await waitForSpans(obs, memory, client);
-  expect(received[0]?.traceparent).toBe(`00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`);
+  expect(received[0]?.traceparent).toBe(`00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`);
   expect(received[0]?.tracestate).toBeUndefined();
 }
 
@@ -224,7 +224,7 @@ describe.each([
     });
     expect(JSON.stringify(span!.attributes)).not.toContain('s3cret');
     expect(received[0]?.traceparent).toBe(
-      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`,
     );
     const point = await durationPoint(obs, memory, 'http.client.request.duration', {
       'http.response.status_code': 200,
@@ -437,7 +437,7 @@ describe('fetch redirects', () => {
       const spans = await waitForSpans(obs, memory, client, 2);
       const sentBy = (path: string) => {
         const span = spans.find((s) => s.attributes['url.full'] === `${base}${path}`);
-        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`;
+        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`;
       };
       expect(received.map((h) => h.traceparent)).toEqual([sentBy('/moved'), sentBy('/moved-here')]);
       expect(new Set(spans.map((s) => s.spanContext().spanId)).size).toBe(2);
@@ -451,7 +451,7 @@ describe('fetch redirects', () => {
       const spans = await waitForSpans(obs, memory, client, 2);
       const sentBy = (path: string) => {
         const span = spans.find((s) => s.attributes['url.full'] === `${base}${path}`);
-        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`;
+        return `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`;
       };
       expect(received.map((h) => h.traceparent)).toEqual([sentBy('/moved'), sentBy('/moved-here')]);
     },
@@ -702,7 +702,7 @@ describe('outgoing call failures and installation', () => {
     });
     const [span] = await waitForSpans(obs, memory, client);
     expect(received[0]?.traceparent).toBe(
-      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+      `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`,
     );
     expect(span!.attributes['http.response.status_code']).toBe(101);
     expect(span!.attributes['error.type']).toBeUndefined();
@@ -733,7 +733,7 @@ describe('outgoing call failures and installation', () => {
       const [span] = await waitForSpans(obs, memory, client);
       expect(span!.attributes['http.response.status_code']).toBe(200);
       expect(received[0]?.traceparent).toBe(
-        `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`,
+        `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-03`,
       );
       expect(received[0]?.tracestate).toBeUndefined();
     },
@@ -931,7 +931,7 @@ describe('outgoing call failures and installation', () => {
     );
     const [parent] = await waitForSpans(obs, memory, (s) => s.name === 'parent');
     expect(received[0]?.traceparent).toBe(
-      `00-${parent!.spanContext().traceId}-${parent!.spanContext().spanId}-01`,
+      `00-${parent!.spanContext().traceId}-${parent!.spanContext().spanId}-03`,
     );
     expect(memory.spans().filter(client)).toEqual([]);
   });

@@ -345,6 +345,23 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     expect(server?.spanContext().traceFlags).toBe(3);
   });
 
+  it('sets the random trace-id flag on a trace it starts, whose id is random (W3C Trace Context Level 2)', async () => {
+    const reply = await request(serviceUrl, '/call');
+    expect(reply.status).toBe(200);
+    expect(received[0]?.traceparent).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-03$/);
+    const traceId = String(received[0]?.traceparent).split('-')[1];
+    const [server] = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === traceId,
+    );
+    expect(server?.spanContext().traceFlags).toBe(3);
+    // A caller's trace without the flag is no trace of sightline's: its id may not be random.
+    received.length = 0;
+    await request(serviceUrl, '/call', { headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } });
+    expect(received[0]?.traceparent).toMatch(/-01$/);
+  });
+
   it("keeps the caller's random trace-id flag on a request it did not sample", async () => {
     const reply = await request(serviceUrl, '/call', {
       headers: { traceparent: `00-${traceId}-${callerSpanId}-02` },

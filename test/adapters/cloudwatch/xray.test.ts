@@ -53,6 +53,15 @@ describe('X-Ray ids', () => {
     expect(outside.xray_trace_id).toBeUndefined();
   });
 
+  it('sets the random trace-id flag on a trace it starts, the 96 bits after the time being random', async () => {
+    const { obs } = startEmf({ xrayIds: true });
+    expect(obs.trace('pay', (span) => span.spanContext().traceFlags)).toBe(3);
+    await obs.shutdown();
+    // Not sampled: the flag alone, as a call out's traceparent then sends it (`-02`).
+    const unsampled = startEmf({ xrayIds: true }, { sampling: 0 }).obs;
+    expect(unsampled.trace('pay', (span) => span.spanContext().traceFlags)).toBe(2);
+  });
+
   it('uses the configured field name for the X-Ray id', () => {
     const { obs, logLines } = startEmf({ xrayTraceIdKey: 'AWS-XRAY-TRACE-ID' });
     obs.trace('pay', () => obs.log.info('inside'));
