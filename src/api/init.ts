@@ -52,19 +52,25 @@ export function init(config?: SightlineConfig): Sightline {
   // No signal reaches a worker thread: its instance flushes when the main thread's handles one, or
   // sees its cluster worker disconnect, and its detector pauses for the drain, as the main thread's
   // does: the work the main thread hands it goes to the other replicas too.
-  if (!isMainThread)
-    instance.addCleanup(
-      flushWhenAsked((timeoutMs, drain) => {
-        instance.anomalyEngine?.pauseForDrain(
-          'the main thread handles a signal or its cluster worker disconnects, which may begin a drain',
-        );
-        if (drain) return instance.flushWithoutWaiting();
-        // A wait asked after a drain's flush (a shutdown within the drain) collects the metrics
-        // again, as the main thread's shutdown does: the thread may have recorded since, and the
-        // process may end once this is done. A cumulative point sent again counts nothing twice.
-        return instance.forceFlush({ timeoutMs: Math.min(timeoutMs, resolved.shutdownTimeout) });
-      }),
-    );
+  if (!isMainThread) {
+    const member = flushWhenAsked((timeoutMs, drain) => {
+      instance.anomalyEngine?.pauseForDrain(
+        'the main thread handles a signal or its cluster worker disconnects, which may begin a drain',
+      );
+      if (drain) return instance.flushWithoutWaiting();
+      // A wait asked after a drain's flush (a shutdown within the drain) collects the metrics
+      // again, as the main thread's shutdown does: the thread may have recorded since, and the
+      // process may end once this is done. A cumulative point sent again counts nothing twice.
+      return instance.forceFlush({ timeoutMs: Math.min(timeoutMs, resolved.shutdownTimeout) });
+    });
+    // The main thread's shutdown, begun as this thread's end empties its event loop, counts its
+    // deadline from here.
+    instance.awaitAtShutdown(() => {
+      member.ending();
+      return undefined;
+    });
+    instance.addCleanup(member.close);
+  }
   instance.onRelease(() => {
     if (getSightline() === instance) setGlobalInstance(undefined);
   });

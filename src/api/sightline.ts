@@ -107,6 +107,8 @@ export class SightlineInstance implements Sightline {
   private readonly cleanups: (() => void)[] = [];
   private readonly releases: (() => void)[] = [];
   private readonly shutdownWaits: (() => Promise<unknown> | undefined)[] = [];
+  /** When, on `realNow()`'s clock, a shutdown given no timeout counts its deadline from. */
+  private sharedStart: (() => number | undefined) | undefined;
   private readonly globals = noGlobals();
   /** The in-process detector's reader, when `anomaly` is on. */
   readonly anomalyEngine: AnomalyEngine | undefined;
@@ -399,6 +401,15 @@ export class SightlineInstance implements Sightline {
   }
 
   /**
+   * Registers an earlier start a shutdown given no timeout of its own counts `shutdownTimeout` from:
+   * that of the shutdowns of the process's worker threads that have just ended, whose end it was
+   * waiting for.
+   */
+  shareShutdownStart(fn: () => number | undefined): void {
+    this.sharedStart = fn;
+  }
+
+  /**
    * Registers what ties the process to this instance (the global slot, outgoing-call tracing):
    * undone at the end of shutdown, or as soon as a new `init()` comes while it shuts down.
    */
@@ -439,13 +450,17 @@ export class SightlineInstance implements Sightline {
 
   /** The caller's timeout, or the configured one when it is not a number of ms a timer can hold. */
   private timeoutOf(options: ShutdownOptions | undefined): number {
+    return this.givenTimeoutOf(options) ?? this.config.shutdownTimeout;
+  }
+
+  private givenTimeoutOf(options: ShutdownOptions | undefined): number | undefined {
     let t: unknown;
     try {
       t = options?.timeoutMs;
     } catch {
       // A getter that throws, a revoked proxy: read as unset, as flushing must never throw.
     }
-    if (typeof t !== 'number' || !(t >= 0)) return this.config.shutdownTimeout;
+    if (typeof t !== 'number' || !(t >= 0)) return undefined;
     return Math.min(t, MAX_TIMER_MS);
   }
 
@@ -503,8 +518,21 @@ export class SightlineInstance implements Sightline {
   }
 
   shutdown(options?: ShutdownOptions): Promise<void> {
-    this.shutdownPromise ??= this.shutdownOnce(this.timeoutOf(options));
+    this.shutdownPromise ??= this.shutdownOnce(this.shutdownTimeoutOf(options));
     return this.shutdownPromise;
+  }
+
+  /**
+   * The caller's timeout, or the configured one counted from the start of the shutdowns of the
+   * worker threads that have just ended: the process's end waited for theirs, and a backend down
+   * would otherwise take `shutdownTimeout` twice, theirs then this one's.
+   */
+  private shutdownTimeoutOf(options: ShutdownOptions | undefined): number {
+    const given = this.givenTimeoutOf(options);
+    if (given !== undefined) return given;
+    const timeout = this.config.shutdownTimeout;
+    const start = this.sharedStart?.();
+    return start === undefined ? timeout : Math.max(0, Math.min(timeout, start + timeout - realNow()));
   }
 
   private async shutdownOnce(timeoutMs: number): Promise<void> {

@@ -19,13 +19,20 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  */
 export function installSignalHandlers(instance: SightlineInstance): () => void {
   const handlers = new Map<NodeJS.Signals, () => void>();
-  const threads = isMainThread ? threadFlusher() : undefined;
+  let draining = false;
+  // A worker thread shutting down in a drain holds the process until its deadline, from whose start
+  // the main thread's shutdown then counts its own: what the main thread queued goes out meanwhile.
+  const threads = isMainThread
+    ? threadFlusher(() => {
+        if (draining) void instance.flushWithoutWaiting();
+      })
+    : undefined;
+  if (threads) instance.shareShutdownStart(() => threads.sharedStart());
   let threadsFlushed: Promise<void> | undefined;
   const flushThreads = (drain: boolean) => {
     threadsFlushed = threads?.flush(instance.config.shutdownTimeout, drain);
     return threadsFlushed;
   };
-  let draining = false;
   // The service's own handler may end the process once shutdown() is done: not before them. The
   // flush a drain asked of them sent without waiting, so a shutdown within the drain (a handler
   // that awaits it, then calls process.exit()) asks them for one that waits.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { BroadcastChannel, isMainThread, threadId, type Worker } from 'node:worker_threads';
-import { realClearTimeout, realSetTimeout } from '../internal/node-timers.js';
+import { realClearTimeout, realNow, realSetTimeout } from '../internal/node-timers.js';
 
 /**
  * Signals reach only the main thread, and a process ending by one ends its worker threads without
@@ -24,6 +24,8 @@ type Message =
    */
   | { kind: 'flush'; timeoutMs: number; drain?: boolean }
   | { kind: 'flushed'; member: string }
+  /** From a worker thread's instance as its shutdown begins. */
+  | { kind: 'ending'; member: string }
   /** From a worker thread: a thread it started has ended. */
   | { kind: 'ended'; thread: number };
 
@@ -76,9 +78,13 @@ const leaveAll = () => {
 
 /**
  * In a worker thread: flushes within the deadline the main thread's instance gives when it asks,
- * and tells it when done. The channel is unref'd, so it never keeps the worker alive.
+ * and tells it when done. The channel is unref'd, so it never keeps the worker alive. `ending`
+ * tells the main thread's instance that the instance's shutdown begins; `close` leaves.
  */
-export function flushWhenAsked(flush: (timeoutMs: number, drain: boolean) => Promise<void>): () => void {
+export function flushWhenAsked(flush: (timeoutMs: number, drain: boolean) => Promise<void>): {
+  ending(): void;
+  close(): void;
+} {
   // Unique across the copies of sightline a thread may load (its CommonJS and ES module builds).
   const member = randomUUID();
   const channel = new BroadcastChannel(CHANNEL);
@@ -101,25 +107,41 @@ export function flushWhenAsked(flush: (timeoutMs: number, drain: boolean) => Pro
   if (leaving.size === 0) process.on('exit', leaveAll);
   leaving.add(leave);
   join();
-  return () => {
-    leaving.delete(leave);
-    if (leaving.size === 0) process.removeListener('exit', leaveAll);
-    leave();
-    channel.close();
+  return {
+    ending: () => void post(channel, { kind: 'ending', member }),
+    close: () => {
+      leaving.delete(leave);
+      if (leaving.size === 0) process.removeListener('exit', leaveAll);
+      leave();
+      channel.close();
+    },
   };
 }
+
+/**
+ * How long after a worker thread's instance has shut down a shutdown of the main thread's still
+ * counts its deadline from the start of the thread's: long enough for the thread to end and the
+ * main thread's event loop, which it held, to empty; a main thread that works on longer has all of
+ * its own.
+ */
+const SHARED_FOR_MS = 1000;
 
 /**
  * In the main thread: keeps the list of worker threads' instances, and flushes them on request.
  * A thread ended by `worker.terminate()` is taken off the list as the thread that started it sees
  * it end; only one started by a thread that had not loaded sightline yet keeps a flush waiting to
- * its deadline.
+ * its deadline. `onEnding` is told of each instance whose shutdown begins.
  */
-export function threadFlusher(): {
+export function threadFlusher(onEnding: () => void): {
   flush(timeoutMs: number, drain: boolean): Promise<void>;
+  /** When, on `realNow()`'s clock, the last of the threads' shutdowns that have just ended began. */
+  sharedStart(): number | undefined;
   close(): void;
 } {
   const members = new Map<string, number>();
+  /** When the shutdowns under way began, by member. */
+  const endings = new Map<string, number>();
+  let ended: { at: number; start: number } | undefined;
   const channel = new BroadcastChannel(CHANNEL);
   let waiting: { members: Set<string>; done: () => void } | undefined;
   let flushing: Promise<void> | undefined;
@@ -128,9 +150,16 @@ export function threadFlusher(): {
   };
   const gone = (member: string) => {
     members.delete(member);
+    const start = endings.get(member);
+    if (start !== undefined) {
+      endings.delete(member);
+      const at = realNow();
+      const recent = ended !== undefined && at - ended.at <= SHARED_FOR_MS;
+      ended = { at, start: recent ? Math.max(start, ended?.start ?? start) : start };
+    }
     answered(member);
   };
-  const ended = (thread: number) => {
+  const threadEnded = (thread: number) => {
     for (const [member, t] of members) if (t === thread) gone(member);
   };
   channel.onmessage = (event: MessageEvent) => {
@@ -138,10 +167,14 @@ export function threadFlusher(): {
     if (message?.kind === 'join') members.set(message.member, message.thread);
     else if (message?.kind === 'leave') gone(message.member);
     else if (message?.kind === 'flushed') answered(message.member);
-    else if (message?.kind === 'ended') ended(message.thread);
+    else if (message?.kind === 'ended') threadEnded(message.thread);
+    else if (message?.kind === 'ending' && members.has(message.member)) {
+      endings.set(message.member, realNow());
+      onEnding();
+    }
   };
   channel.unref();
-  watchers.add(ended);
+  watchers.add(threadEnded);
   post(channel, { kind: 'roll-call' });
   return {
     flush(timeoutMs, drain) {
@@ -165,8 +198,11 @@ export function threadFlusher(): {
       });
       return flushing;
     },
+    sharedStart() {
+      return ended !== undefined && realNow() - ended.at <= SHARED_FOR_MS ? ended.start : undefined;
+    },
     close() {
-      watchers.delete(ended);
+      watchers.delete(threadEnded);
       // The instance shuts down as the signal ends the process: the threads' flush goes on.
       if (flushing) void flushing.finally(() => channel.close());
       else channel.close();

@@ -128,30 +128,44 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
     expect(took).toBeLessThan(2000 + 1500);
   }, 20_000);
 
-  it('ends a worker thread within shutdownTimeout once drained, not after its flush at the signal, when the backend hangs', async () => {
-    collector = await startFaultyBackend({ hangMs: 30_000 });
-    await collector.setMode('hang');
-    const pool = fileURLToPath(new URL('./thread-pool-child.ts', import.meta.url));
-    const p = spawn(process.execPath, ['--import', 'tsx', pool, collector.url, 'drained'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-    const exited = new Promise<void>((r) => p.on('exit', () => r()));
-    const signalledAt = performance.now();
-    p.kill('SIGTERM');
-    while (!stderr.includes('thread ended')) await new Promise((r) => setTimeout(r, 10));
-    const took = performance.now() - signalledAt;
-    await exited;
+  it.each([
+    ['its event loop empties', 'drained'],
+    [
+      "its own handler awaits the worker's end and obs.shutdown(), then calls process.exit()",
+      'drained-shutdown',
+    ],
+  ])(
+    'ends a worker thread that drains, and then the process, within shutdownTimeout when the backend hangs: %s',
+    async (_label, how) => {
+      collector = await startFaultyBackend({ hangMs: 30_000 });
+      await collector.setMode('hang');
+      const pool = fileURLToPath(new URL('./thread-pool-child.ts', import.meta.url));
+      const p = spawn(process.execPath, ['--import', 'tsx', pool, collector.url, how], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      p.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+      const exited = new Promise<void>((r) => p.on('exit', () => r()));
+      const signalledAt = performance.now();
+      p.kill('SIGTERM');
+      while (!stderr.includes('thread ended')) await new Promise((r) => setTimeout(r, 10));
+      const threadTook = performance.now() - signalledAt;
+      await exited;
+      const took = performance.now() - signalledAt;
 
-    // The thread drains at once; its deadline is 2 s. Its flush at the signal waited for the
-    // backend, holding the thread until that flush's deadline, and it shut down only then: 4 s.
-    expect(collector.requests.hang).toBeGreaterThan(0);
-    expect(took).toBeLessThan(2000 + 1500);
-  }, 20_000);
+      // The thread drains at once; the deadline is 2 s. Its flush at the signal waited for the
+      // backend, holding the thread until that flush's deadline, and it shut down only then: 4 s.
+      // The main thread's shutdown began as the thread's end emptied its event loop (or its handler
+      // awaited it), to a deadline of its own: the process took 4 s.
+      expect(collector.requests.hang).toBeGreaterThan(0);
+      expect(threadTook).toBeLessThan(2000 + 1500);
+      expect(took).toBeLessThan(2000 + 1000);
+    },
+    20_000,
+  );
 });
 
 /**
@@ -368,22 +382,42 @@ describe('handleSignals in a process with worker threads, each running sightline
   );
 
   it.each([
-    ['flushes the worker threads', 'graceful', ['main.hits', 'thread.hits']],
+    [
+      "flushes the worker threads before a service's own handler, awaiting obs.shutdown(), calls process.exit()",
+      'graceful',
+      ['main.hits', 'thread.hits'],
+    ],
     // The flush at the signal collected the worker's metrics before it recorded late.hits.
     [
-      'sends what a worker thread records during the drain',
+      "sends what a worker thread records during the drain before a service's own handler, awaiting obs.shutdown(), calls process.exit()",
       'late',
       ['late.hits', 'main.hits', 'thread.hits'],
     ],
+    // The main thread's shutdown shares the deadline of the thread's, which has just ended.
+    [
+      "sends what a worker thread records as it drains and ends before a service's own handler, awaiting its end and obs.shutdown(), calls process.exit()",
+      'drained-shutdown',
+      ['drain.hits', 'main.hits', 'thread.hits'],
+    ],
+    [
+      'sends what a worker thread records as it drains at SIGTERM and ends, then the main thread as its event loop empties',
+      'drained',
+      ['drain.hits', 'main.hits', 'thread.hits'],
+    ],
+    [
+      'keeps neither the process nor a worker alive: both end on their own, sending their points',
+      'return',
+      ['main.hits', 'thread.hits'],
+    ],
   ])(
-    "%s before a service's own handler, awaiting obs.shutdown(), calls process.exit()",
+    '%s',
     async (_label, how, names) => {
       const { p, exited, series, close } = await startPool(how);
       try {
-        p.kill('SIGTERM');
+        if (how !== 'return') p.kill('SIGTERM');
         const outcome = await Promise.race([
           exited,
-          new Promise((r) => setTimeout(() => r('still running'), 6000)),
+          new Promise((r) => setTimeout(() => r('still running'), 8000)),
         ]);
         p.kill('SIGKILL');
 
@@ -397,19 +431,4 @@ describe('handleSignals in a process with worker threads, each running sightline
     },
     30_000,
   );
-
-  it('keeps neither the process nor a worker alive: both end on their own, sending their points', async () => {
-    const { exited, series, close } = await startPool('return');
-    try {
-      const outcome = await Promise.race([
-        exited,
-        new Promise((r) => setTimeout(() => r('still running'), 8000)),
-      ]);
-
-      expect(outcome).toEqual({ code: 0, signal: null });
-      expect(series()).toEqual(['main.hits', 'thread.hits']);
-    } finally {
-      await close();
-    }
-  }, 30_000);
 });

@@ -8,7 +8,9 @@
  * `return`: the worker and the main thread return; `graceful`: the worker is busy for a while when
  * the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and calls
  * process.exit(); `drained`: the service's own SIGTERM handler drains it, telling the worker to stop,
- * which then leaves its event loop empty (written `thread ended` on stderr as it ends); `late`: the
+ * which then records drain.hits and leaves its event loop empty (written `thread ended` on stderr as
+ * it ends); `drained-shutdown`: as `drained`, the handler then awaiting the worker's end and
+ * obs.shutdown(), and calling process.exit(); `late`: the
  * service's own SIGTERM handler has the worker record late.hits during the drain (a request still
  * in flight), then awaits obs.shutdown() and calls process.exit(). Writes
  * `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s when a worker is
@@ -37,9 +39,15 @@ if (isMainThread) {
   obs.metrics.counter('main.hits').add(1);
   const pool = () => {
     const worker = start('thread.hits');
-    if (how === 'drained') {
+    if (how === 'drained' || how === 'drained-shutdown') {
       worker.once('exit', () => process.stderr.write('thread ended\n'));
-      process.on('SIGTERM', () => worker.postMessage('stop'));
+      process.on('SIGTERM', async () => {
+        worker.postMessage('stop');
+        if (how === 'drained') return;
+        await new Promise((r) => worker.once('exit', r));
+        await obs.shutdown();
+        process.exit(0);
+      });
     }
     if (how === 'late')
       process.on('SIGTERM', async () => {
@@ -70,7 +78,11 @@ if (isMainThread) {
     await new Promise((r) => inner.once('message', r));
     await inner.terminate();
   }
-  if (how === 'drained') parentPort?.on('message', () => parentPort?.close());
+  if (how === 'drained' || how === 'drained-shutdown')
+    parentPort?.on('message', () => {
+      obs.metrics.counter('drain.hits').add(1);
+      parentPort?.close();
+    });
   else if (how === 'late')
     parentPort?.on('message', () => {
       obs.metrics.counter('late.hits').add(1);
