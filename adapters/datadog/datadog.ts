@@ -18,7 +18,14 @@ import {
   createMetricsChannel,
   type IntakeConfig,
 } from './channels.js';
-import { type DdTraceProvider, type DdTraceTracer, flushDdTrace, loadDdTrace } from './dd-trace.js';
+import {
+  type DdHostConfig,
+  type DdTraceProvider,
+  type DdTraceTracer,
+  flushDdTrace,
+  loadDdHostConfig,
+  loadDdTrace,
+} from './dd-trace.js';
 import { bridgeDdTraceSpans } from './dd-trace-bridge.js';
 import { ddTracePropagator } from './dd-trace-propagation.js';
 import { encodeEvent } from './encode-events.js';
@@ -195,6 +202,9 @@ function startDdTrace(
     const i = t.indexOf(':');
     if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
   }
+  // dd-trace takes an option given in code over the host's configuration as over its variables:
+  // those sightline gives only where neither sets them are read from both.
+  const host = loadDdHostConfig();
   const options: Record<string, unknown> = {
     service: identity.service,
     env: identity.env,
@@ -205,8 +215,8 @@ function startDdTrace(
     plugins: false,
     logInjection: false,
     startupLogs: false,
-    ...samplingOptions(sampling, opts.ddTrace),
-    ...baggageOptions(),
+    ...samplingOptions(sampling, opts.ddTrace, host),
+    ...baggageOptions(host),
     ...opts.ddTrace,
   };
   tracer.init(options);
@@ -227,8 +237,19 @@ const BAGGAGE_MAX_ITEMS = 180;
  * a caller's 65th entry on never reached the handler nor the services called. dd-trace's own
  * variable, set (empty is unset, as sightline reads every variable), decides as it says.
  */
-function baggageOptions(): { baggageMaxItems?: number } {
-  return process.env.DD_TRACE_BAGGAGE_MAX_ITEMS?.trim() ? {} : { baggageMaxItems: BAGGAGE_MAX_ITEMS };
+function baggageOptions(host: DdHostConfig): { baggageMaxItems?: number } {
+  return ddSetting(host, 'DD_TRACE_BAGGAGE_MAX_ITEMS') ? {} : { baggageMaxItems: BAGGAGE_MAX_ITEMS };
+}
+
+/**
+ * dd-trace's own setting: the host's fleet-managed configuration, the variable, then the host's
+ * local configuration, as dd-trace ranks them; one left empty is unset, as sightline reads every
+ * variable.
+ */
+function ddSetting(host: DdHostConfig, name: string): string | undefined {
+  for (const value of [host.fleet[name], process.env[name], host.local[name]])
+    if (value?.trim()) return value;
+  return undefined;
 }
 
 /** dd-trace's own settings of its sampling, besides DD_TRACE_SAMPLE_RATE, whose cap stays. */
@@ -252,16 +273,20 @@ const DD_DEFAULT_RATE_LIMIT = 100;
 function samplingOptions(
   sampling: number,
   ddTrace: Readonly<Record<string, unknown>> | undefined,
+  host: DdHostConfig,
 ): { sampleRate?: number; rateLimit?: number } {
-  const options = ratioOptions(sampling, ddTrace);
+  const options = ratioOptions(sampling, ddTrace, host);
   // Where dd-trace's cap stays, a DD_TRACE_RATE_LIMIT left empty is unset, as sightline reads every
-  // variable: dd-trace reads it as a limit of 0, which kept none of the traces its own sample rate
-  // or rules kept. A limit given in `ddTrace` is spread after these and still wins.
-  const emptyLimit = process.env.DD_TRACE_RATE_LIMIT?.trim() === '';
+  // variable: dd-trace reads it as a limit of 0 (over the host's local configuration), which kept
+  // none of the traces its own sample rate or rules kept. A limit given in `ddTrace` is spread
+  // after these and still wins; one the host's fleet-managed configuration sets wins over the variable.
+  const emptyLimit =
+    process.env.DD_TRACE_RATE_LIMIT?.trim() === '' && !host.fleet.DD_TRACE_RATE_LIMIT?.trim();
   const ownLimit =
     ddTrace !== undefined && (ddTrace.rateLimit !== undefined || ddTrace.ingestion !== undefined);
+  const limit = Number(ddSetting(host, 'DD_TRACE_RATE_LIMIT') ?? DD_DEFAULT_RATE_LIMIT);
   return options.rateLimit === undefined && emptyLimit && !ownLimit
-    ? { ...options, rateLimit: DD_DEFAULT_RATE_LIMIT }
+    ? { ...options, rateLimit: Number.isFinite(limit) ? limit : DD_DEFAULT_RATE_LIMIT }
     : options;
 }
 
@@ -269,7 +294,9 @@ function samplingOptions(
 function ratioOptions(
   sampling: number,
   ddTrace: Readonly<Record<string, unknown>> | undefined,
+  host: DdHostConfig,
 ): { sampleRate?: number; rateLimit?: number } {
+  // The variable sightline read for `sampling`; a rate the host's configuration sets decides at 1.
   const variable = process.env.DD_TRACE_SAMPLE_RATE;
   const overridden = variable !== undefined && Number(variable) !== sampling;
   if (sampling >= 1 && !overridden) return {};
@@ -277,7 +304,7 @@ function ratioOptions(
     (variable !== undefined && !overridden) ||
     // One left empty is unset, as sightline reads every variable; dd-trace reads it as 0, and an
     // empty DD_TRACE_RATE_LIMIT kept no trace at all.
-    DD_SAMPLING_ENV.some((name) => process.env[name]?.trim()) ||
+    DD_SAMPLING_ENV.some((name) => ddSetting(host, name) !== undefined) ||
     (ddTrace !== undefined && DD_SAMPLING_OPTIONS.some((name) => ddTrace[name] !== undefined));
   return ddDecides ? { sampleRate: sampling } : { sampleRate: sampling, rateLimit: -1 };
 }

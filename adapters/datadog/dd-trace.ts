@@ -107,3 +107,34 @@ export function loadDdTrace(from: string = here()): DdTraceTracer {
   }
   return tracer as DdTraceTracer;
 }
+
+/**
+ * The host's Datadog configuration (`application_monitoring.yaml`, local and fleet-managed), by
+ * variable name: dd-trace reads it at init() and ranks it with its variables, the fleet's over them
+ * and the local one under them, but takes the options it is given in code over all three.
+ */
+export interface DdHostConfig {
+  readonly local: Readonly<Record<string, string>>;
+  readonly fleet: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads the host's configuration through dd-trace's own reader, which keeps what it read for its
+ * init() to reuse. Empty where the installed dd-trace has no such reader or it fails: the options
+ * sightline gives then stand as before.
+ */
+export function loadDdHostConfig(from: string = here()): DdHostConfig {
+  try {
+    const helper = nodeModule.createRequire(peerLocation(from))(
+      'dd-trace/packages/dd-trace/src/config/helper',
+    ) as { getStableConfigSources?: () => { localStableConfig?: unknown; fleetStableConfig?: unknown } };
+    const sources = helper.getStableConfigSources?.();
+    return { local: entries(sources?.localStableConfig), fleet: entries(sources?.fleetStableConfig) };
+  } catch {
+    return { local: {}, fleet: {} };
+  }
+}
+
+function entries(value: unknown): Readonly<Record<string, string>> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, string>) : {};
+}
