@@ -43,6 +43,19 @@ export interface SeriesSample {
   readonly requests: number;
   /** A route's p95 latency: its buckets this cycle, whose share of requests over a bound is judged too. */
   readonly buckets?: RouteBuckets;
+  /** A route's error rate: what its requests came to this cycle, of which those left may be hangs. */
+  readonly answers?: RouteAnswers;
+}
+
+/** What a route's requests came to in a cycle, for its error rate (see CLIENT_ABORTED). */
+export interface RouteAnswers {
+  /** The errors of the server's own. */
+  readonly errors: number;
+  /** The longest request the route answered, its client still there; -Infinity for none. */
+  readonly answered: number;
+  readonly boundaries: readonly number[];
+  /** Per bucket, the requests their clients left without an error of the server's; none left. */
+  readonly left: readonly number[] | undefined;
 }
 
 export const HTTP_DURATION = 'http.server.request.duration';
@@ -185,10 +198,16 @@ export function extractSamples(
       true,
     );
     if (p95) out.push({ ...p95, buckets: { boundaries: r.boundaries, counts: r.counts } });
+    const answers: RouteAnswers = {
+      errors: r.errors,
+      answered: r.answered,
+      boundaries: r.boundaries,
+      left: r.left,
+    };
     const errors = sample(
       HTTP_ERROR_RATE,
       r.attributes,
-      (r.errors + gaveUp(r)) / r.count,
+      errorShare(answers, r.count, r.answered),
       'up',
       false,
       '1',
@@ -196,7 +215,7 @@ export function extractSamples(
       2,
       true,
     );
-    out.push({ ...errors, requests: r.count });
+    out.push({ ...errors, requests: r.count, answers });
   }
   return out;
 }
@@ -294,6 +313,7 @@ function sample(
     requests: 0,
     // Every sample has the same fields, in one order, so reading them stays as fast for all.
     buckets: undefined,
+    answers: undefined,
   };
 }
 
@@ -358,12 +378,42 @@ function addRoute(routes: Map<string, RouteAggregate>, p: HistogramPoint): void 
 }
 
 /**
- * The requests their clients left in buckets wholly above GAVE_UP times the longest the route
- * answered (see CLIENT_ABORTED).
+ * A route's share of failed requests: its errors, and the requests their clients left in buckets
+ * wholly above GAVE_UP times `slowest`, the longest it answered lately (see CLIENT_ABORTED), if it
+ * answered any in the cycle.
  */
-function gaveUp(r: RouteAggregate): number {
-  if (r.left === undefined || r.answered === -Infinity) return 0;
-  let n = 0;
-  for (let i = 1; i < r.left.length; i++) if (r.boundaries[i - 1]! >= GAVE_UP * r.answered) n += r.left[i]!;
-  return n;
+export function errorShare(a: RouteAnswers, requests: number, slowest: number): number {
+  let n = a.errors;
+  if (a.left !== undefined && a.answered !== -Infinity) {
+    for (let i = 1; i < a.left.length; i++) if (a.boundaries[i - 1]! >= GAVE_UP * slowest) n += a.left[i]!;
+  }
+  return n / requests;
+}
+
+/**
+ * How long a route's slowest answer is remembered, in two blocks of this time: a route that answers
+ * in 50 ms from a cache and otherwise in 20 to 40 s, its clients giving up at 30 s, has minutes
+ * whose slow requests were all left, as a hang's would be, and answers that slowly a few times an
+ * hour. A route whose answers never took a quarter of a hang's wait in the last hour is judged as
+ * before.
+ */
+const SLOWEST_BLOCK_MS = 30 * 60_000;
+
+/** The longest a route answered in the last half hour to hour. */
+export class SlowestAnswer {
+  private block = Number.NaN;
+  private current = -Infinity;
+  private previous = -Infinity;
+
+  /** Takes in a cycle's longest answer; returns the longest of the last half hour to hour. */
+  record(answered: number, now: number): number {
+    const block = Math.floor(now / SLOWEST_BLOCK_MS);
+    if (block !== this.block) {
+      this.previous = block === this.block + 1 ? this.current : -Infinity;
+      this.current = -Infinity;
+      this.block = block;
+    }
+    this.current = Math.max(this.current, answered);
+    return Math.max(this.current, this.previous);
+  }
 }

@@ -20,11 +20,13 @@ import { renamedRates } from './engine-renames.js';
 import {
   detectorInput,
   drainedWith,
+  errorShare,
   extractSamples,
   HTTP_REQUEST_RATE,
   inSeriesUnit,
   observedAs,
   type SeriesSample,
+  SlowestAnswer,
   shownUnit,
 } from './engine-series.js';
 import { explain } from './explain.js';
@@ -164,6 +166,8 @@ interface WatchedSeries {
   idle: IdleHours | undefined;
   last: SeriesBand | undefined;
   episode: EpisodeState;
+  /** For a route's error rate, the longest it answered lately, which its clients' waits are set against. */
+  slowest: SlowestAnswer | undefined;
 }
 
 /** A watched series' latest point against its baseline, as exported when `exportBands` is on. */
@@ -477,6 +481,7 @@ export class AnomalyEngine extends MetricReader {
       idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs, this.clock) : undefined,
       last: undefined,
       episode: newEpisodeState(),
+      slowest: sample.answers === undefined ? undefined : new SlowestAnswer(),
     };
     this.series.set(sample.key, watched);
     return watched;
@@ -494,6 +499,10 @@ export class AnomalyEngine extends MetricReader {
       watched.seenCycle = cycle;
       this.series.delete(sample.key);
       this.series.set(sample.key, watched);
+    }
+    const answers = cycle === undefined ? undefined : sample.answers;
+    if (answers !== undefined && watched.slowest !== undefined) {
+      value = errorShare(answers, sample.requests, watched.slowest.record(answers.answered, now));
     }
     watched.since ??= now;
     const r = inSeriesUnit(watched.detector.update(detectorInput(sample, value), now), sample.perCycle);
