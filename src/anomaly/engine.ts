@@ -370,7 +370,10 @@ export class AnomalyEngine extends MetricReader {
    * forty-five's band. A drain takes the process's HTTP traffic away, the load balancer sending it
    * to the other replicas, while work of its own may go on (a queue consumer): with every busy
    * route still below its level and another rate back, the routes are left out, and the rest
-   * judged, a partial outage of them too, until a route is back.
+   * judged while it stays in its band or above, until a route is back. The rest below its band
+   * again with the routes still away is the drain going on: a shutdown stops its consumer as its
+   * server drains, and the consumer stopped in a process that stays is reported once a route is
+   * back, or at the drain's end.
    */
   private drainOver(samples: readonly SeriesSample[], now: number): boolean {
     let busy = 0;
@@ -381,17 +384,26 @@ export class AnomalyEngine extends MetricReader {
     for (const s of this.series.values()) {
       if (!s.sample.zeroWhenAbsent || s.last === undefined || !(s.last.lower > 0)) continue;
       busy++;
-      const isBack = (values.get(s.sample.key) ?? 0) >= s.last.expected;
-      if (s.sample.metric !== HTTP_REQUEST_RATE) back ||= isBack;
+      const value = values.get(s.sample.key) ?? 0;
+      const isBack = value >= s.last.expected;
+      // Once judged again, the rest goes on as long as it is not below its band: back at its level
+      // half its cycles, it is no less there in the others.
+      if (s.sample.metric !== HTTP_REQUEST_RATE)
+        back ||= isBack || (this.drained !== undefined && value >= s.last.lower);
       else if (isBack) routeBack = true;
       else routes.add(s.sample.key);
     }
     if (now < this.drainEnds && !routeBack) {
-      if (routes.size > 0 && (back || this.drained !== undefined)) {
+      if (routes.size > 0 && back) {
         this.drained = routes;
         return true;
       }
-      if (busy > 0 && !back && this.drained === undefined) return false;
+      // Everything below its band again with the routes still away: the drain goes on, the work
+      // the process did besides its requests (a queue consumer) stopped as it leaves.
+      if (busy > 0 && !back) {
+        this.drained = undefined;
+        return false;
+      }
     }
     this.pausedCycles = 0;
     this.drained = undefined;
