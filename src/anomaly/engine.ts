@@ -442,7 +442,7 @@ export class AnomalyEngine extends MetricReader {
     for (const sample of samples) {
       const watched = this.series.get(sample.key);
       if (watched === undefined) newcomers.push(sample);
-      else if (this.stillDrained(watched)) watched.seenCycle = cycle;
+      else if (this.stillDrained(watched)) this.seen(watched, cycle);
       else this.update(watched, sample, sample.value, now, cycle);
     }
     for (const sample of newcomers) {
@@ -467,12 +467,22 @@ export class AnomalyEngine extends MetricReader {
     }
   }
 
-  /** A detector for a new series, in place of the least recently seen one if that is not live. */
+  /**
+   * A detector for a new series, in place of the least recently seen one that is not live, nor left
+   * unjudged in a drain: its traffic is away, not gone, and comes back with its baseline if the
+   * process stays.
+   */
   private admit(sample: SeriesSample, cycle: number): WatchedSeries | undefined {
     if (this.series.size >= this.options.maxSeries) {
-      // Map order is least recently seen first: if the first series reported this cycle, all did.
-      const oldest = this.series.values().next().value;
-      if (oldest === undefined || oldest.seenCycle === cycle) return undefined;
+      let oldest: WatchedSeries | undefined;
+      // Map order is least recently seen first: past a series that reported this cycle, all did.
+      for (const s of this.series.values()) {
+        if (s.seenCycle === cycle) break;
+        if (this.stillDrained(s)) continue;
+        oldest = s;
+        break;
+      }
+      if (oldest === undefined) return undefined;
       this.series.delete(oldest.sample.key);
     }
     const watched: WatchedSeries = {
@@ -499,6 +509,14 @@ export class AnomalyEngine extends MetricReader {
     return watched;
   }
 
+  /** Marks a series as reporting in `cycle`, which moves it to the end of the LRU order. */
+  private seen(watched: WatchedSeries, cycle: number): void {
+    if (watched.seenCycle === cycle) return;
+    watched.seenCycle = cycle;
+    this.series.delete(watched.sample.key);
+    this.series.set(watched.sample.key, watched);
+  }
+
   /** Feeds one value; `cycle` marks a reported value, which moves the series to the end of the LRU order. */
   private update(
     watched: WatchedSeries,
@@ -507,11 +525,7 @@ export class AnomalyEngine extends MetricReader {
     now: number,
     cycle: number | undefined,
   ): void {
-    if (cycle !== undefined && watched.seenCycle !== cycle) {
-      watched.seenCycle = cycle;
-      this.series.delete(sample.key);
-      this.series.set(sample.key, watched);
-    }
+    if (cycle !== undefined) this.seen(watched, cycle);
     const answers = cycle === undefined ? undefined : sample.answers;
     if (answers !== undefined && watched.slowest !== undefined) {
       value = errorShare(answers, sample.requests, watched.slowest.record(answers.answered, now));
