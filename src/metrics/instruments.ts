@@ -60,6 +60,23 @@ const noop = (): void => {};
 const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
 
 /**
+ * Distinct metric names an instance makes instruments for. Each is kept, and reported at each
+ * collection, for the life of the process: a name made at run time (`orders.${customerId}`) would
+ * grow both without end, as an attribute value would without `cardinalityLimit`.
+ */
+export const MAX_METRIC_NAMES = 2000;
+
+/**
+ * The metrics the Express and Fastify integrations make through `obs.metrics`, at the first request
+ * or refusal, which may come after an app has used up its names: they are not among them.
+ */
+const OWN_METRIC_NAMES: ReadonlySet<string> = new Set([
+  'http.server.active_requests',
+  'sightline.http.server.active_requests.sync',
+  'http.server.rejected_requests',
+]);
+
+/**
  * The `obs.metrics` facade: OpenTelemetry instruments behind a guard that drops and counts
  * bad input instead of throwing, and repairs attributes only when they need it.
  */
@@ -170,6 +187,17 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     return undefined;
   };
 
+  // An instrument past MAX_METRIC_NAMES: each recording it is given is lost, so each is counted.
+  const pastLimit = (): void => drops.add('metric_name_limit');
+  const overLimit = {
+    add: pastLimit,
+    record: pastLimit,
+    startTimer: () => () => {
+      pastLimit();
+      return 0;
+    },
+  };
+
   const safely = <T>(
     kind: InstrumentKind,
     name: string,
@@ -183,6 +211,14 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       return noopInstrument as unknown as T;
     }
     try {
+      if (
+        identities.size >= MAX_METRIC_NAMES &&
+        !identities.has(name.toLowerCase()) &&
+        !OWN_METRIC_NAMES.has(name)
+      ) {
+        if (kind === 'observableGauge') drops.add('metric_name_limit');
+        return overLimit as unknown as T;
+      }
       const buckets =
         kind === 'histogram' ? checkedBuckets((options as HistogramOptions | undefined)?.buckets) : undefined;
       checkIdentity(kind, name, options, buckets);

@@ -1,9 +1,13 @@
 /**
  * Unbounded attribute values cannot grow memory without bound: a million recordings with a fresh
  * value each land in the overflow series past the cardinality limit, and the anomaly detector
- * watches at most `anomaly.maxSeries` series.
+ * watches at most `anomaly.maxSeries` series. Nor can metric names made at run time.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expressMiddleware } from '../../src/integrations/express/index.js';
 import { getSightline, init } from '../../src/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 
@@ -16,18 +20,21 @@ const heapAfterGc = () => {
   return process.memoryUsage().heapUsed;
 };
 
-/** Records a million values, each with a fresh attribute value, collecting ten times along the way. */
-async function recordMillion() {
-  const memory = memoryExporter();
-  const obs = init({
+/** An instance whose metrics are collected only when a test asks. */
+const quiet = (options: Parameters<typeof init>[0]) =>
+  init({
     service: 'cardinality',
-    exporters: [memory],
+    exporters: [memoryExporter()],
     logStream: { write() {} },
     outbound: false,
     metricInterval: 3_600_000,
-    cardinalityLimit: 100,
-    anomaly: { maxSeries: 50, warmup: 10 },
+    ...options,
   });
+
+/** Records a million values, each with a fresh attribute value, collecting ten times along the way. */
+async function recordMillion() {
+  const memory = memoryExporter();
+  const obs = quiet({ exporters: [memory], cardinalityLimit: 100, anomaly: { maxSeries: 50, warmup: 10 } });
   const counter = obs.metrics.counter('requests', { detect: true });
   // The detector's own cycle runs on the metric interval; here it is driven by hand, once per collection.
   const engine = (obs as unknown as { anomalyEngine?: { watchedSeries: number; runCycle(): Promise<void> } })
@@ -50,15 +57,7 @@ async function recordMillion() {
 
 /** A watched up-down counter given a fresh attribute value on every change, its detector cycling. */
 async function queueLevels() {
-  const obs = init({
-    service: 'cardinality',
-    exporters: [memoryExporter()],
-    logStream: { write() {} },
-    outbound: false,
-    metricInterval: 3_600_000,
-    cardinalityLimit: 100,
-    anomaly: { maxSeries: 50, warmup: 10 },
-  });
+  const obs = quiet({ cardinalityLimit: 100, anomaly: { maxSeries: 50, warmup: 10 } });
   const depth = obs.metrics.upDownCounter('jobs.queued', { detect: true });
   const engine = (obs as unknown as { anomalyEngine?: { runCycle(): Promise<void> } }).anomalyEngine;
   const before = heapAfterGc();
@@ -93,4 +92,48 @@ describe('a million recordings with unbounded attribute values', () => {
     const growth = await queueLevels();
     expect(growth).toBeLessThan(16 * 1024 * 1024);
   }, 120_000);
+});
+
+describe('a metric name made for each recording', () => {
+  // `counter(`orders.${customerId}`)`: each name is an instrument of its own, which the SDK keeps,
+  // and reports at each collection, for the life of the process.
+  it('keeps memory and the metrics reported bounded, the recordings past the limit counted', async () => {
+    const memory = memoryExporter();
+    const obs = quiet({ exporters: [memory], anomaly: false });
+    const before = heapAfterGc();
+    for (let i = 0; i < 40_000; i++) {
+      obs.metrics.counter(`orders.c${i}`).add(1);
+      if (i % 10_000 === 9_999) await obs.forceFlush({ timeoutMs: 5000 });
+    }
+    const growth = heapAfterGc() - before;
+    const names = new Set(memory.metrics().map((p) => p.name));
+    const kept = [...names].filter((n) => n.startsWith('orders.')).length;
+    console.log(`metric names: ${kept} reported, heap +${(growth / 1048576).toFixed(1)} MB after GC`);
+    expect(kept).toBe(2000);
+    expect(obs.drops().metric_name_limit).toBe(38_000);
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    // A name already made still records.
+    obs.metrics.counter('orders.c0').add(1);
+    expect(obs.drops().metric_name_limit).toBe(38_000);
+  }, 120_000);
+
+  it("leaves the HTTP metrics of sightline's own room once the app's names are used up", async () => {
+    const memory = memoryExporter();
+    const obs = quiet({ exporters: [memory], anomaly: false });
+    for (let i = 0; i < 2000; i++) obs.metrics.counter(`orders.c${i}`).add(1);
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/ok', (_req, res) => {
+      res.send('ok');
+    });
+    const server = createServer(app).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ok`)).text();
+    server.close();
+    await obs.forceFlush({ timeoutMs: 5000 });
+    const names = new Set(memory.metrics().map((p) => p.name));
+    expect(names.has('http.server.active_requests')).toBe(true);
+    expect(names.has('http.server.request.duration')).toBe(true);
+    expect(obs.drops().metric_name_limit).toBeUndefined();
+  });
 });
