@@ -16,6 +16,7 @@ export type InputDropReason =
   | 'event_count_limit'
   | 'link_count_limit'
   | 'after_shutdown'
+  | 'after_span_end'
   | 'callback_error'
   | 'callback_timeout'
   | 'log_error'
@@ -53,6 +54,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   link_count_limit:
     'a span link past OTEL_SPAN_LINK_COUNT_LIMIT (128 by default) was left out of its span; the span keeps the latest',
   after_shutdown: 'a recording after shutdown() was dropped',
+  after_span_end:
+    'an attribute, event, exception, link or status given to a span after it ended was dropped (work the span did not wait for, still holding it)',
   callback_error:
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',
   callback_timeout:

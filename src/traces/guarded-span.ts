@@ -66,10 +66,18 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         return this;
       }
     };
+  // The SDK ignores what is given to a span that has ended (a callback its work left running still
+  // holding it), saying nothing: each is lost, so each is counted. Only recording spans are guarded,
+  // so one that no longer records has ended.
+  const ended = (span: Span, lost = 1): boolean => {
+    if (span.isRecording()) return false;
+    drops.add('after_span_end', lost);
+    return true;
+  };
   /** A value no span takes, on a span still recording, or an empty name: counted, the rest set. */
   const setOdd = (span: Span, key: string, value: unknown): Span => {
     // Unset (`region: process.env.REGION`), as metrics take it: no value lost.
-    if (value === undefined || !span.isRecording()) return span;
+    if (value === undefined || ended(span)) return span;
     if (typeof key !== 'string') {
       drops.add('invalid_attribute');
       return span;
@@ -85,6 +93,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         const t = typeof value;
         if ((t !== 'string' && t !== 'number' && t !== 'boolean') || key === '')
           return setOdd(this, key, value);
+        if (ended(this)) return this;
         return sdk.setAttribute.call(this, key, value);
       } catch {
         failed(this, 'invalid_attribute');
@@ -93,9 +102,13 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     },
     setAttributes(this: Span, attributes) {
       try {
-        const clean = this.isRecording()
-          ? cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true)
-          : attributes;
+        if (!this.isRecording()) {
+          // Those set to undefined would have been left out: no value lost.
+          const lost = Object.values(attributes ?? {}).filter((v) => v !== undefined).length;
+          if (lost > 0) ended(this, lost);
+          return this;
+        }
+        const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true);
         return clean === undefined ? this : sdk.setAttributes.call(this, clean);
       } catch {
         failed(this, 'invalid_attribute');
@@ -104,8 +117,9 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     },
     addEvent(this: Span, name, attributesOrTime, time) {
       try {
+        if (ended(this)) return this;
         // A time (a Date, an HrTime) has no key of its own to look at: it goes on as it is.
-        if (attributesOrTime === null || typeof attributesOrTime !== 'object' || !this.isRecording())
+        if (attributesOrTime === null || typeof attributesOrTime !== 'object')
           return sdk.addEvent.call(this, name, attributesOrTime, time);
         const before = invalid.count;
         const attributes = cleanAttributes(
@@ -126,6 +140,8 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     recordException(this: Span, exception, time) {
       const recorded = this as unknown as ReadableSpan;
       try {
+        // Nothing thrown is nothing lost.
+        if (exception != null && ended(this)) return;
         const before = recorded.events.length + recorded.droppedEventsCount;
         // Read as obs.trace reads what its callback throws: by its name where its code is no type.
         const readable =
@@ -133,11 +149,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
         sdk.recordException.call(this, readable, time);
         // The SDK records nothing of a value with neither a type nor a message (42, an object with
         // neither a code, a name nor a message), saying nothing. Nothing thrown is nothing lost.
-        if (
-          exception != null &&
-          this.isRecording() &&
-          recorded.events.length + recorded.droppedEventsCount === before
-        )
+        if (exception != null && recorded.events.length + recorded.droppedEventsCount === before)
           drops.add('invalid_event');
       } catch {
         failed(this, 'invalid_event');
@@ -145,7 +157,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
     },
     addLink(this: Span, link) {
       try {
-        if (!this.isRecording()) return sdk.addLink.call(this, link);
+        if (ended(this)) return this;
         const before = invalid.count;
         sdk.addLink.call(this, linkWithCleanAttributes(link, invalid));
         if (invalid.count > before)
@@ -165,7 +177,9 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       }
       return this;
     },
-    setStatus: counting(sdk.setStatus, 'invalid_status') as Span['setStatus'],
+    setStatus: counting(function (this: Span, status: Parameters<Span['setStatus']>[0]) {
+      return ended(this) ? this : sdk.setStatus.call(this, status);
+    }, 'invalid_status') as Span['setStatus'],
     end(this: Span, time?: TimeInput): void {
       try {
         sdk.end.call(this, time);

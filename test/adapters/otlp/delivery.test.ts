@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -567,6 +567,30 @@ describe('otlp delivery', () => {
       invalid_status: 1,
       detached_span_method: 1,
     });
+  });
+
+  it('counts what is given to a span after it ended as after_span_end, the SDK keeping none of it', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    let kept: Span | undefined;
+    await obs.trace('checkout', async (span) => {
+      kept = span;
+      span.setAttribute('order.items', 2);
+    });
+    // Work the span did not wait for (a callback, a promise not awaited), still holding it.
+    const late = kept as Span;
+    late.setAttribute('order.total', 10);
+    late.setAttributes({ currency: 'EUR', coupon: 'SPRING', unset: undefined });
+    late.addEvent('paid');
+    late.recordException(new Error('declined'));
+    late.addLink({ context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 } });
+    late.setStatus({ code: SpanStatusCode.ERROR });
+    // Unset, as before it ended: no value lost.
+    late.setAttribute('region', undefined as never);
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(attributeKeys(span?.attributes)).toEqual(['order.items']);
+    expect(span?.events ?? []).toEqual([]);
+    expect(obs.drops()).toEqual({ after_span_end: 7 });
   });
 
   it('counts an attribute value the SDK leaves out of a span or its event as invalid_attribute', async () => {
