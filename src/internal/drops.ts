@@ -19,6 +19,7 @@ export type InputDropReason =
   | 'after_span_end'
   | 'callback_error'
   | 'callback_timeout'
+  | 'observed_late'
   | 'log_error'
   | 'log_stdout_full'
   | 'log_stdout_closed'
@@ -60,6 +61,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'an observable gauge callback threw or rejected; its observations for that cycle were dropped',
   callback_timeout:
     'an async observable gauge callback was still pending when the collection could wait no longer; its observations for that cycle were dropped',
+  observed_late:
+    "an observable gauge's value was dropped: observed after its collection was over, from a promise its callback did not return (return it, or make the callback async and await it) or one the collection no longer waited for",
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
     "a log line was dropped: stdout's reader has fallen behind, with 16 MiB of lines already waiting, or stopped taking them as the process exited",

@@ -328,8 +328,16 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
             const told = tracked.callbacks > 1 && !tracked.warned;
             // The first callback starts each collection: what the others observe is of this one.
             if (told && callbackIndex === 0) tracked.seen[meterIndex]?.clear();
+            // The SDK has read this collection's values once the callback is done (or no longer
+            // waited for): a value observed later (from a promise the callback did not return) is
+            // ignored, saying nothing.
+            let over = false;
             const facade: ObservableResult = {
               observe(value, attributes) {
+                if (over) {
+                  drops.add('observed_late');
+                  return;
+                }
                 if (!accept(value)) return;
                 const clean = cleanAttributes(attributes, maxAttributeLength, drops);
                 if (told) noteObserved(tracked, meterIndex, callbackIndex, name, clean);
@@ -338,7 +346,15 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
             };
             // The SDK waits for a returned promise, so values observed after an await still count.
             const pending = callGuarded(callback, facade, () => drops.add('callback_error'));
-            return pending && state.callbackWaits.wait(pending, () => drops.add('callback_timeout'));
+            if (pending === undefined) {
+              over = true;
+              return undefined;
+            }
+            return state.callbackWaits
+              .wait(pending, () => drops.add('callback_timeout'))
+              .then(() => {
+                over = true;
+              });
           });
         }
       });

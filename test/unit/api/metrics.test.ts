@@ -317,6 +317,27 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     }
   });
 
+  it('counts a value a gauge callback observes after its collection, from a promise it did not return', async () => {
+    const { obs, memory } = startCaptured();
+    let settled: Promise<void> | undefined;
+    obs.metrics.observableGauge('jobs.waiting', {}, (r) => {
+      r.observe(1, { queue: 'mail' });
+      // The query's promise is not returned: the collection does not wait for it.
+      settled = new Promise<number>((resolve) => setTimeout(() => resolve(4), 5)).then((n) => {
+        r.observe(n, { queue: 'sms' });
+      });
+    });
+    await obs.forceFlush();
+    await settled;
+    expect(
+      memory
+        .metrics()
+        .filter((p) => p.name === 'jobs.waiting')
+        .map((p) => p.attributes),
+    ).toEqual([{ queue: 'mail' }]);
+    expect(obs.drops()).toEqual({ observed_late: 1 });
+  });
+
   it('forceFlush() and shutdown() export the other metrics when a gauge callback never settles', async () => {
     const { obs, memory } = startCaptured();
     obs.metrics.observableGauge('pool.idle', {}, async (r) => {
