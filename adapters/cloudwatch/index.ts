@@ -7,4 +7,3 @@
  */
 export { cloudwatch } from './cloudwatch.js';
 export type { AwsCredentials, CloudWatchOptions } from './options.js';
-export { toXRayTraceId, XRayIdGenerator } from './xray-ids.js';

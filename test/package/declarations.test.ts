@@ -160,6 +160,16 @@ export const adapter: SightlineAdapter = {
     ]);
   });
 
+  it("give cloudwatch()'s entry without the X-Ray id helpers its adapter uses inside", () => {
+    const errors = compileUsage(`import { toXRayTraceId, XRayIdGenerator } from 'sightline/cloudwatch';
+export const ids = [toXRayTraceId('5759e988bd862e3fe1be46a994272793'), new XRayIdGenerator()];
+`);
+    expect(errors).toEqual([
+      expect.stringContaining("has no exported member 'toXRayTraceId'"),
+      expect.stringContaining("has no exported member 'XRayIdGenerator'"),
+    ]);
+  });
+
   it('give the detector as createDetector() returns it, without the class the detection engine reads inside', () => {
     const errors = compileUsage(`import { createDetector, StreamingDetector } from 'sightline/anomaly';
 export const detectors = [createDetector(), new StreamingDetector()];

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toXRayTraceId, XRayIdGenerator } from '../../../adapters/cloudwatch/index.js';
+import { toXRayTraceId, XRayIdGenerator } from '../../../adapters/cloudwatch/xray-ids.js';
 import { getSightline } from '../../../src/index.js';
 import { startCollector as startTlsCollector } from '../otlp/intake-server.js';
 import { startEmf } from './helpers.js';
