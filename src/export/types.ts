@@ -3,7 +3,6 @@ import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Diag } from '../diag/diag.js';
-import type { InputDropReason } from '../internal/drops.js';
 import type { AnomalyEvent } from '../anomaly/event.js';
 
 /** The four kinds of telemetry an adapter may carry. */
@@ -22,6 +21,12 @@ export type DropReason =
   | 'expired'
   /** The client a backend is sent through could not be loaded (an installed SDK that fails to import). */
   | 'client_unavailable';
+
+/**
+ * What an adapter counts in `obs.drops()`: a part of an input it left out or cut to fit its backend's
+ * limits. The other reasons there are sightline's own, counted where they happen.
+ */
+type AdapterDropReason = 'truncated_attribute' | 'attribute_count_limit' | 'invalid_attribute';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {
@@ -119,7 +124,7 @@ export interface AdapterContext {
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */
-  countDrop(reason: InputDropReason, n: number): void;
+  countDrop(reason: AdapterDropReason, n: number): void;
   /**
    * A span's string value (an exception's message or stack) as sightline's own tracer provider
    * sends it: URL secrets redacted, cut to `maxAttributeLength` and counted; for a tracer provider
@@ -159,6 +164,7 @@ export interface AdapterParts {
    * URLs of backends a vendor client the adapter starts calls on its own, outside the export
    * channels (dd-trace's Agent). Outgoing calls to their origins are not traced: each send would
    * otherwise be a span the next send exports.
+   * @internal
    */
   untracedOrigins?: readonly string[];
   logFormat?: LogFormat;

@@ -170,6 +170,25 @@ export const ids = [toXRayTraceId('5759e988bd862e3fe1be46a994272793'), new XRayI
     ]);
   });
 
+  it("let an adapter count only what it leaves out of a backend's limits, and no origin of a client of sightline's own", () => {
+    const errors = compileUsage(`import type { AdapterParts, SightlineAdapter } from 'sightline';
+export const adapter: SightlineAdapter = {
+  name: 'mine',
+  setup(ctx) {
+    ctx.countDrop('attribute_count_limit', 1);
+    ctx.countDrop('invalid_attribute', 1);
+    ctx.countDrop('log_stdout_full', 1);
+    const parts: AdapterParts = { logFormat: {}, untracedOrigins: ['http://localhost:8126'] };
+    return parts;
+  },
+};
+`);
+    expect(errors).toEqual([
+      expect.stringContaining(`Argument of type '"log_stdout_full"' is not assignable`),
+      expect.stringContaining("'untracedOrigins' does not exist in type 'AdapterParts'"),
+    ]);
+  });
+
   it('give the detector as createDetector() returns it, without the class the detection engine reads inside', () => {
     const errors = compileUsage(`import { createDetector, StreamingDetector } from 'sightline/anomaly';
 export const detectors = [createDetector(), new StreamingDetector()];
