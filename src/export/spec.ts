@@ -140,11 +140,21 @@ export interface ChannelOptions {
   retry?: Partial<RetryPolicy> | undefined;
   /** Cap on the 2xx response body handed to `onResponse`. Default 4 MiB. */
   maxResponseBytes?: number | undefined;
-  /** Where the core reports trouble (rate-limited, never the user's logger). Default silent. */
+  /**
+   * Where the core reports trouble (rate-limited, never the user's logger). Default silent; an
+   * adapter gives it sightline's.
+   * @internal
+   */
   diag?: Diag | undefined;
-  /** Random source in [0, 1) for jitter. Default `Math.random`. */
+  /**
+   * Random source in [0, 1) for jitter. Default `Math.random`; tests pin it.
+   * @internal
+   */
   random?: (() => number) | undefined;
-  /** Monotonic clock in ms for retry budgets and deadlines. Default `performance.now`. */
+  /**
+   * Monotonic clock in ms for retry budgets and deadlines. Default `performance.now`; tests pin it.
+   * @internal
+   */
   now?: (() => number) | undefined;
 }
 

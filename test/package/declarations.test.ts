@@ -189,6 +189,20 @@ export const adapter: SightlineAdapter = {
     ]);
   });
 
+  it("give an adapter's channel option its tuning, without the clock, random source and diagnostics tests and sightline give it", () => {
+    const errors = compileUsage(`import { otlp } from 'sightline/otlp';
+export const tuned = otlp({ channel: { queueSize: 100, gzip: false, retry: { maxElapsedMs: 1000 } } });
+export const hooked = otlp({ channel: { random: () => 0 } });
+export const clocked = otlp({ channel: { now: () => 0 } });
+export const told = otlp({ channel: { diag: undefined } });
+`);
+    expect(errors).toEqual([
+      expect.stringContaining("'random' does not exist in type 'ChannelOptions'"),
+      expect.stringContaining("'now' does not exist in type 'ChannelOptions'"),
+      expect.stringContaining("'diag' does not exist in type 'ChannelOptions'"),
+    ]);
+  });
+
   it('give the detector as createDetector() returns it, without the class the detection engine reads inside', () => {
     const errors = compileUsage(`import { createDetector, StreamingDetector } from 'sightline/anomaly';
 export const detectors = [createDetector(), new StreamingDetector()];
