@@ -97,10 +97,12 @@ function checkNumber(
   integer = false,
 ): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    fail(option, value, `pass a number from ${min} to ${max}`, ErrorCodes.CONFIG_INVALID_TYPE);
+  const range = `pass ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`;
+  if (typeof value !== 'number') fail(option, value, range, ErrorCodes.CONFIG_INVALID_TYPE);
+  // A number of the wrong size is a bad value, as a level or sensitivity no preset names is.
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(option, value, range);
   }
-  if (integer && !Number.isInteger(value)) fail(option, value, 'pass a whole number');
   return value;
 }
 

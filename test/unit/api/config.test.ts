@@ -352,10 +352,10 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
 
 describe('resolveConfig errors', () => {
   it.each([
-    [{ sampling: 2 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'sampling'],
+    [{ sampling: 2 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'sampling'],
     [{ sampling: 'half' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'sampling'],
     [{ logLevel: 'verbose' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'logLevel'],
-    [{ metricInterval: 5 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'metricInterval'],
+    [{ metricInterval: 5 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'metricInterval'],
     [{ cardinalityLimit: 1.5 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cardinalityLimit'],
     [{ service: '' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'service'],
     [{ exporters: 'datadog' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'exporters'],
@@ -383,12 +383,12 @@ describe('resolveConfig errors', () => {
     ],
     [
       { profiles: { production: { sampling: -1 } }, environment: 'production' },
-      'SL_ERR_CONFIG_INVALID_TYPE',
+      'SL_ERR_CONFIG_INVALID_VALUE',
       'profiles.production.sampling',
     ],
     [
       { profiles: { production: { sampling: 5 } }, environment: 'development' },
-      'SL_ERR_CONFIG_INVALID_TYPE',
+      'SL_ERR_CONFIG_INVALID_VALUE',
       'profiles.production.sampling',
     ],
     [

@@ -204,6 +204,49 @@ describe('init()', () => {
   });
 });
 
+describe('a number option out of its range', () => {
+  const quiet = { logStream: { write() {} } };
+
+  it.each([
+    [{ sampling: 1.5 }, 'sampling', 'a number from 0 to 1'],
+    [{ sampling: -1 }, 'sampling', 'a number from 0 to 1'],
+    [{ sampling: Number.NaN }, 'sampling', 'a number from 0 to 1'],
+    [{ metricInterval: 5 }, 'metricInterval', 'a whole number from 100 to 86400000'],
+    [{ cardinalityLimit: 0 }, 'cardinalityLimit', 'a whole number from 1 to 1000000'],
+    [{ maxAttributeLength: 8 }, 'maxAttributeLength', 'a whole number from 16 to 1048576'],
+    [{ shutdownTimeout: -1 }, 'shutdownTimeout', 'a whole number from 0 to 600000'],
+    [{ anomaly: { sensitivity: 2 } }, 'anomaly.sensitivity', 'a number from 0 to 1'],
+    [{ anomaly: { maxSeries: 0 } }, 'anomaly.maxSeries', 'a whole number from 1 to 1000000'],
+    [{ anomaly: { warmup: 5 } }, 'anomaly.warmup', 'a whole number from 10 to 1000000'],
+    [{ anomaly: { confirm: 0 } }, 'anomaly.confirm', 'a whole number from 1 to 100'],
+    [
+      { profiles: { production: { sampling: 5 } }, environment: 'development' },
+      'profiles.production.sampling',
+      'a number from 0 to 1',
+    ],
+  ])('%j fails init() as a bad value, naming %s and its range', (config, option, range) => {
+    expect(() => init({ ...quiet, ...config })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_VALUE',
+        option,
+        message: expect.stringMatching(
+          new RegExp(`^option ${option.replaceAll('.', '\\.')}=.* is invalid: pass ${range}`),
+        ),
+      }),
+    );
+  });
+
+  it('fails as a bad type when it is no number', () => {
+    expect(() => init({ ...quiet, sampling: '0.5' as never })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_TYPE',
+        option: 'sampling',
+        message: expect.stringContaining('pass a number from 0 to 1'),
+      }),
+    );
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
