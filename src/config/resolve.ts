@@ -83,9 +83,9 @@ function failUnknown(option: string, value: unknown): never {
 
 function checkString(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') {
+  if (typeof value !== 'string')
     fail(option, value, 'pass a non-empty string', ErrorCodes.CONFIG_INVALID_TYPE);
-  }
+  if (value.trim() === '') fail(option, value, 'pass a non-empty string');
   return value.trim();
 }
 
@@ -114,9 +114,9 @@ function checkBoolean(option: string, value: unknown): boolean | undefined {
 
 function checkEnum<T extends string>(option: string, value: unknown, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    fail(option, value, `use one of ${allowed.join(', ')}`);
-  }
+  const fix = `use one of ${allowed.join(', ')}`;
+  if (typeof value !== 'string') fail(option, value, fix, ErrorCodes.CONFIG_INVALID_TYPE);
+  if (!(allowed as readonly string[]).includes(value)) fail(option, value, fix);
   return value as T;
 }
 
@@ -154,8 +154,15 @@ function checkAttributes(option: string, value: unknown): Attributes | undefined
     // Left unset, as `version: process.env.GIT_SHA` may be: OpenTelemetry's Attributes type allows it.
     if (v === undefined) continue;
     // Arrays of one type too, as the semantic conventions give some (host.ip, aws.log.group.names).
-    if (v === null || !isAttributeValue(v))
-      fail(`${option}.${k}`, v, 'use a string, number or boolean, or an array of one of them');
+    if (v === null || !isAttributeValue(v)) {
+      fail(
+        `${option}.${k}`,
+        v,
+        'use a string, number or boolean, or an array of one of them',
+        // A list is of the right type, its entries mixed or of another.
+        Array.isArray(v) ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_TYPE,
+      );
+    }
     out[k] = Array.isArray(v) ? (v.slice() as typeof v) : v;
   }
   return out;
@@ -163,9 +170,11 @@ function checkAttributes(option: string, value: unknown): Attributes | undefined
 
 function checkStrings(option: string, value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
-    fail(option, value, 'pass a list of non-empty strings', ErrorCodes.CONFIG_INVALID_TYPE);
+  const fix = 'pass a list of non-empty strings';
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    fail(option, value, fix, ErrorCodes.CONFIG_INVALID_TYPE);
   }
+  if (value.includes('')) fail(option, value, fix);
   return value as string[];
 }
 
@@ -206,7 +215,12 @@ function checkAnomaly(option: string, value: unknown): AnomalyConfig | false | u
   checkBoolean(`${option}.exportBands`, v.exportBands);
   checkNumber(`${option}.confirm`, v.confirm, 1, 100, true);
   if (v.timeZone !== undefined && (typeof v.timeZone !== 'string' || wallClock(v.timeZone) === undefined)) {
-    fail(`${option}.timeZone`, v.timeZone, "pass an IANA time zone name such as 'America/New_York' or 'UTC'");
+    fail(
+      `${option}.timeZone`,
+      v.timeZone,
+      "pass an IANA time zone name such as 'America/New_York' or 'UTC'",
+      typeof v.timeZone === 'string' ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_TYPE,
+    );
   }
   return {
     sensitivity: v.sensitivity,

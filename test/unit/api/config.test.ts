@@ -357,7 +357,7 @@ describe('resolveConfig errors', () => {
     [{ logLevel: 'verbose' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'logLevel'],
     [{ metricInterval: 5 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'metricInterval'],
     [{ cardinalityLimit: 1.5 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'cardinalityLimit'],
-    [{ service: '' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'service'],
+    [{ service: '' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'service'],
     [{ exporters: 'datadog' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'exporters'],
     [{ exporters: [{}] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters[0]'],
     [{ exporters: [adapter('a'), adapter('a')] }, 'SL_ERR_CONFIG_INVALID_ADAPTER', 'exporters'],
@@ -375,7 +375,7 @@ describe('resolveConfig errors', () => {
     [{ anomaly: { sensitivity: 'extreme' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.sensitivity'],
     [{ anomaly: { maxSeriess: 10 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'anomaly.maxSeriess'],
     [{ anomaly: { timeZone: 'Mars/Olympus_Mons' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.timeZone'],
-    [{ anomaly: { timeZone: -5 } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'anomaly.timeZone'],
+    [{ anomaly: { timeZone: -5 } }, 'SL_ERR_CONFIG_INVALID_TYPE', 'anomaly.timeZone'],
     [
       { profiles: { production: { anomaly: { timeZone: 'EDT' } } }, environment: 'development' },
       'SL_ERR_CONFIG_INVALID_VALUE',

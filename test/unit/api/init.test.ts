@@ -247,6 +247,40 @@ describe('a number option out of its range', () => {
   });
 });
 
+describe('an option of the wrong type, or a string it does not take', () => {
+  const quiet = { logStream: { write() {} } };
+
+  it.each([
+    [{ logLevel: true }, 'logLevel', 'SL_ERR_CONFIG_INVALID_TYPE', 'use one of fatal, error, warn'],
+    [{ diagnostics: 1 }, 'diagnostics', 'SL_ERR_CONFIG_INVALID_TYPE', 'use one of debug, info'],
+    [
+      { anomaly: { sensitivity: true } },
+      'anomaly.sensitivity',
+      'SL_ERR_CONFIG_INVALID_TYPE',
+      'use one of low',
+    ],
+    [
+      { anomaly: { timeZone: -5 } },
+      'anomaly.timeZone',
+      'SL_ERR_CONFIG_INVALID_TYPE',
+      'pass an IANA time zone',
+    ],
+    [{ service: '' }, 'service', 'SL_ERR_CONFIG_INVALID_VALUE', 'pass a non-empty string'],
+    [{ environment: '  ' }, 'environment', 'SL_ERR_CONFIG_INVALID_VALUE', 'pass a non-empty string'],
+    [{ version: 2 }, 'version', 'SL_ERR_CONFIG_INVALID_TYPE', 'pass a non-empty string'],
+    [{ logLevel: 'verbose' }, 'logLevel', 'SL_ERR_CONFIG_INVALID_VALUE', 'use one of fatal, error, warn'],
+    [{ resource: { team: null } }, 'resource.team', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string, number'],
+    [{ resource: { team: { name: 'a' } } }, 'resource.team', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string'],
+    [{ resource: { ports: ['80', 443] } }, 'resource.ports', 'SL_ERR_CONFIG_INVALID_VALUE', 'use a string'],
+    [{ redact: 'password' }, 'redact', 'SL_ERR_CONFIG_INVALID_TYPE', 'pass a list of non-empty strings'],
+    [{ redact: ['password', ''] }, 'redact', 'SL_ERR_CONFIG_INVALID_VALUE', 'pass a list of non-empty'],
+  ])('%j fails init() naming %s with %s', (config, option, code, fix) => {
+    expect(() => init({ ...quiet, ...config } as never)).toThrowError(
+      expect.objectContaining({ code, option, message: expect.stringContaining(fix) }),
+    );
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
