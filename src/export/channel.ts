@@ -92,16 +92,23 @@ type Outcome = 'delivered' | DropReason;
  */
 export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
   const { adapter, signal, limits } = spec;
-  const queueSize = positiveInt('queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
-  const queueBytes = positiveInt('queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]);
-  const flushIntervalMs = timerMs('flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
-  const timeoutMs = timerMs('timeoutMs', options.timeoutMs ?? 10_000, 1);
-  const shutdownTimeoutMs = timerMs('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
+  const label = `${adapter} ${signal}`;
+  // Named as the adapter's options name them, with the adapter: two adapters may be given bad ones.
+  const positiveInt = (option: string, value: number) => checkPositiveInt(label, option, value);
+  const timerMs = (option: string, value: number, min: 0 | 1) => checkTimerMs(label, option, value, min);
+  const queueSize = positiveInt('channel.queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
+  const queueBytes = positiveInt('channel.queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]);
+  const flushIntervalMs = timerMs('channel.flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
+  const timeoutMs = timerMs('channel.timeoutMs', options.timeoutMs ?? 10_000, 1);
+  const shutdownTimeoutMs = timerMs('channel.shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
   const ownShutdownTimeout = options.shutdownTimeoutMs !== undefined;
-  const maxResponseBytes = positiveInt('maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024);
+  const maxResponseBytes = positiveInt(
+    'channel.maxResponseBytes',
+    options.maxResponseBytes ?? 4 * 1024 * 1024,
+  );
   const maxItems = positiveInt('limits.maxItems', limits.maxItems);
   const concurrency = positiveInt(
-    'concurrency',
+    'channel.concurrency',
     options.concurrency ?? (maxItems === 1 ? ONE_PER_REQUEST_CONCURRENCY : 1),
   );
   const maxBytes = positiveInt('limits.maxBytes', limits.maxBytes);
@@ -110,9 +117,13 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
       ? undefined
       : positiveInt('limits.maxCompressedBytes', limits.maxCompressedBytes);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  timerMs('retry.initialDelayMs', policy.initialDelayMs, 0);
-  timerMs('retry.maxDelayMs', policy.maxDelayMs, 0);
-  nonNegative('retry.maxElapsedMs', policy.maxElapsedMs);
+  timerMs('channel.retry.initialDelayMs', policy.initialDelayMs, 0);
+  timerMs('channel.retry.maxDelayMs', policy.maxDelayMs, 0);
+  checkNonNegative(label, 'channel.retry.maxElapsedMs', policy.maxElapsedMs);
+  // Any other value would be read as true or false as it is truthy: 'no' would gzip.
+  if (options.gzip !== undefined && typeof options.gzip !== 'boolean') {
+    failOption(label, 'channel.gzip', options.gzip, 'true or false');
+  }
   const gzip = options.gzip ?? true;
   const diag: Diag = options.diag ?? silentDiag;
   const random = options.random ?? Math.random;
@@ -122,7 +133,6 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   const baseHeaders = normaliseHeaders(spec.headers ?? {});
   const where = describeUrl(spec.url);
   const key = `export.${adapter}.${signal}`;
-  const label = `${adapter} ${signal}`;
   // Send a partial batch early once the queue is half full, so a small queue never waits for the timer.
   const readyAt = Math.min(maxItems, Math.max(1, Math.floor(queueSize / 2)));
   // Likewise by size: a batch of big items is sent once it fills a request, not at 1,000 items.
@@ -658,36 +668,30 @@ function normaliseHeaders(headers: Readonly<Record<string, string>>): Record<str
   return out;
 }
 
-function positiveInt(option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new SightlineConfigError(
-      ErrorCodes.CONFIG_INVALID_VALUE,
-      option,
-      `Export option ${option} is ${describeValue(value)}; use a whole number of at least 1`,
-    );
-  }
+function failOption(label: string, option: string, value: unknown, fix: string): never {
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_INVALID_VALUE,
+    option,
+    `${label}: option ${option}=${describeValue(value)} is invalid; use ${fix}`,
+  );
+}
+
+function checkPositiveInt(label: string, option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) failOption(label, option, value, 'a whole number of at least 1');
   return value;
 }
 
 /** A delay a timer can hold: from `min` to {@link MAX_TIMER_MS} ms. */
-function timerMs(option: string, value: number, min: 0 | 1): number {
+function checkTimerMs(label: string, option: string, value: number, min: 0 | 1): number {
   if (typeof value !== 'number' || !(value >= min && value <= MAX_TIMER_MS)) {
-    throw new SightlineConfigError(
-      ErrorCodes.CONFIG_INVALID_VALUE,
-      option,
-      `Export option ${option} is ${describeValue(value)}; use a number of milliseconds from ${min} to ${MAX_TIMER_MS}`,
-    );
+    failOption(label, option, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   return value;
 }
 
-function nonNegative(option: string, value: number): number {
+function checkNonNegative(label: string, option: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new SightlineConfigError(
-      ErrorCodes.CONFIG_INVALID_VALUE,
-      option,
-      `Export option ${option} is ${describeValue(value)}; use a finite number of at least 0`,
-    );
+    failOption(label, option, value, 'a finite number of at least 0');
   }
   return value;
 }

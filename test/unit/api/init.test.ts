@@ -23,6 +23,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline, init, log, metrics, trace } from '../../../src/index.js';
 import type { SightlineInstance } from '../../../src/api/sightline.js';
 import { memoryExporter } from '../../../src/testing/index.js';
+import { otlp } from '../../../adapters/otlp/index.js';
 import { startCaptured } from '../../helpers/capture.js';
 import { correlatedChild } from '../../../src/integrations/shared/request-log.js';
 
@@ -277,6 +278,26 @@ describe('an option of the wrong type, or a string it does not take', () => {
   ])('%j fails init() naming %s with %s', (config, option, code, fix) => {
     expect(() => init({ ...quiet, ...config } as never)).toThrowError(
       expect.objectContaining({ code, option, message: expect.stringContaining(fix) }),
+    );
+  });
+});
+
+describe("an adapter's channel option", () => {
+  const quiet = { logStream: { write() {} } };
+  const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+
+  it.each([
+    [{ queueSize: 0 }, 'channel.queueSize', 'a whole number of at least 1'],
+    [{ retry: { maxDelayMs: -1 } }, 'channel.retry.maxDelayMs', 'a number of milliseconds from 0'],
+    [{ gzip: 'no' }, 'channel.gzip', 'true or false'],
+  ])('%j fails init() naming the adapter and the option', (channel, option, fix) => {
+    const exporters = [otlp({ env }), otlp({ env, name: 'otlp-audit', channel: channel as never })];
+    expect(() => init({ ...quiet, exporters })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_VALUE',
+        option,
+        message: expect.stringMatching(new RegExp(`^otlp-audit \\w+: option ${option}=.*; use ${fix}`)),
+      }),
     );
   });
 });

@@ -467,16 +467,16 @@ describe('channel secrets and setup', () => {
   });
 
   it.each([
-    ['queueSize', { queueSize: 0 }],
-    ['queueBytes', { queueBytes: 1.5 }],
-    ['flushIntervalMs', { flushIntervalMs: -1 }],
+    ['channel.queueSize', { queueSize: 0 }],
+    ['channel.queueBytes', { queueBytes: 1.5 }],
+    ['channel.flushIntervalMs', { flushIntervalMs: -1 }],
     // Beyond a timer's range Node fires at once: "very long" would act as "now".
-    ['flushIntervalMs', { flushIntervalMs: 2 ** 31 }],
-    ['timeoutMs', { timeoutMs: 2 ** 32 }],
-    ['shutdownTimeoutMs', { shutdownTimeoutMs: Number.POSITIVE_INFINITY }],
-    ['retry.maxDelayMs', { retry: { maxDelayMs: 2 ** 31 } }],
-    ['concurrency', { concurrency: 1.5 }],
-    ['retry.maxElapsedMs', { retry: { maxElapsedMs: Number.NaN } }],
+    ['channel.flushIntervalMs', { flushIntervalMs: 2 ** 31 }],
+    ['channel.timeoutMs', { timeoutMs: 2 ** 32 }],
+    ['channel.shutdownTimeoutMs', { shutdownTimeoutMs: Number.POSITIVE_INFINITY }],
+    ['channel.retry.maxDelayMs', { retry: { maxDelayMs: 2 ** 31 } }],
+    ['channel.concurrency', { concurrency: 1.5 }],
+    ['channel.retry.maxElapsedMs', { retry: { maxElapsedMs: Number.NaN } }],
   ] as const)('rejects a bad %s at setup with a coded error', (option, options) => {
     intake = undefined as unknown as Intake;
     const make = () =>
