@@ -34,6 +34,7 @@ export function init(config?: SightlineConfig): Sightline {
     return existing;
   }
   const resolved = resolveOrExplain(config);
+  for (const message of resolved.variableWarnings) warn('SLWRN004', message);
   if (resolved.environmentWarning !== undefined) warn('SLWRN003', resolved.environmentWarning);
   const adapters = resolved.sdkDisabled
     ? []

@@ -158,7 +158,7 @@ const skeleton = (name: string): string => name.replace(WORDS, '\0').replace(SEP
 const SEPARATORS = /[^\0a-z\d\u0080-\uffff]/g;
 
 /** Levenshtein's distance, a swap of two neighbours counting one, if it is at most `max`. */
-function editDistance(a: string, b: string, max: number): number | undefined {
+export function editDistance(a: string, b: string, max: number): number | undefined {
   if (Math.abs(a.length - b.length) > max) return undefined;
   let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

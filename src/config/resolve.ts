@@ -15,7 +15,7 @@ import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString, parseTagList } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
 import { otelPropagators } from './otel-propagators.js';
-import { environmentWarning } from './environment-warning.js';
+import { editDistance, environmentWarning } from './environment-warning.js';
 import { findInvalidRedactPath } from './redact-paths.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
 
@@ -510,6 +510,7 @@ export function resolveConfig(
     sdkDisabled,
     signalsOff: otelSignalsOff(env),
     propagators: otelPropagators(env),
+    variableWarnings: unknownVariables(env),
     environmentWarning: environmentWarning(
       environmentSource,
       environment,
@@ -520,6 +521,50 @@ export function resolveConfig(
       `runs with ${sdkDisabled ? 'no exporter, as OTEL_SDK_DISABLED=true,' : [...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
     ),
   });
+}
+
+/** The SIGHTLINE_* variables read, and the record of warnings given that sightline keeps in one. */
+const SIGHTLINE_VARIABLES: readonly string[] = [
+  'SIGHTLINE_SERVICE',
+  'SIGHTLINE_ENV',
+  'SIGHTLINE_VERSION',
+  'SIGHTLINE_EXPORTERS',
+  'SIGHTLINE_LOG_LEVEL',
+  'SIGHTLINE_REDACT',
+  'SIGHTLINE_SAMPLING',
+  'SIGHTLINE_METRIC_INTERVAL',
+  'SIGHTLINE_CARDINALITY_LIMIT',
+  'SIGHTLINE_MAX_ATTRIBUTE_LENGTH',
+  'SIGHTLINE_HANDLE_SIGNALS',
+  'SIGHTLINE_SHUTDOWN_TIMEOUT',
+  'SIGHTLINE_OUTBOUND',
+  'SIGHTLINE_ANOMALY',
+  'SIGHTLINE_DIAGNOSTICS',
+  'SIGHTLINE_WARNINGS_GIVEN',
+];
+
+/**
+ * A SIGHTLINE_* variable no release reads is a misspelt one (`SIGHTLINE_ENVIRONMENT`), whose value
+ * would otherwise go unused without a word: a service meant for production running as development.
+ * Told rather than failed on, as an option is: a variable may be set for many processes at once.
+ */
+function unknownVariables(env: Env): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('SIGHTLINE_') || SIGHTLINE_VARIABLES.includes(name)) continue;
+    if (env[name] === undefined || env[name].trim() === '') continue;
+    const meant = SIGHTLINE_VARIABLES.find(
+      (known) => name.startsWith(known) || editDistance(name, known, 2) !== undefined,
+    );
+    warnings.push(
+      `${name} is set, but sightline reads no variable of that name, so it changes nothing; ${
+        meant === undefined
+          ? "the ones it reads are in the README's Configuration table"
+          : `did you mean ${meant}?`
+      }`,
+    );
+  }
+  return warnings;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -107,4 +107,6 @@ export interface ResolvedConfig {
   readonly propagators: readonly PropagatorName[];
   /** Said at init(): the environment has no configuration while one it was likely meant as has. */
   readonly environmentWarning: string | undefined;
+  /** Said at init(): a SIGHTLINE_* variable is set that sightline does not read (a misspelt name). */
+  readonly variableWarnings: readonly string[];
 }

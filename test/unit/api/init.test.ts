@@ -302,6 +302,37 @@ describe("an adapter's channel option", () => {
   });
 });
 
+describe('a SIGHTLINE_ variable sightline does not read', () => {
+  const quiet = { logStream: { write() {} } };
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each([
+    ['SIGHTLINE_ENVIRONMENT', 'production', 'did you mean SIGHTLINE_ENV?'],
+    ['SIGHTLINE_SERVICE_NAME', 'checkout', 'did you mean SIGHTLINE_SERVICE?'],
+    ['SIGHTLINE_SAMPLNG', '0.1', 'did you mean SIGHTLINE_SAMPLING?'],
+    ['SIGHTLINE_COLOUR', 'blue', "the ones it reads are in the README's Configuration table"],
+  ])('%s=%s is told at init() with SLWRN004', async (name, value, hint) => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    vi.stubEnv(name, value);
+    init(quiet);
+    expect(warn).toHaveBeenCalledWith(
+      `${name} is set, but sightline reads no variable of that name, so it changes nothing; ${hint}`,
+      expect.objectContaining({ code: 'SLWRN004' }),
+    );
+    warn.mockRestore();
+  });
+
+  it('is not told for the variables it reads, its own record of warnings given, or one left empty', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    vi.stubEnv('SIGHTLINE_ENV', 'test');
+    vi.stubEnv('SIGHTLINE_SAMPLING', '0.5');
+    vi.stubEnv('SIGHTLINE_ENVIRONMENT', '');
+    init(quiet);
+    expect(warn).not.toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'SLWRN004' }));
+    warn.mockRestore();
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
