@@ -57,6 +57,30 @@ export function environmentWarning(
   return `${head}, while ${describeValue(near)} has${which}: ${remedy}, or key the configuration by ${describeValue(environment)}`;
 }
 
+/**
+ * The environment has exporters but no profile of its own, or a profile but no exporters, while the
+ * other is keyed by its name misspelt (`profiles.prodution` beside `exporters.production`): it runs
+ * without what that key holds, and {@link environmentWarning} says nothing, as it has configuration.
+ */
+export function unusedKeyWarning(
+  source: string,
+  environment: string,
+  exporterKeys: readonly string[],
+  profileKeys: readonly string[],
+): string | undefined {
+  const withExporters = exporterKeys.includes(environment);
+  if (withExporters === profileKeys.includes(environment)) return undefined;
+  const [keys, others] = withExporters ? [profileKeys, exporterKeys] : [exporterKeys, profileKeys];
+  const near = keys.find(
+    (key) => key !== 'default' && !others.includes(key) && looksMeant(environment, key) === 'misspelt',
+  );
+  if (near === undefined) return undefined;
+  const [has, lacks, option] = withExporters
+    ? ['exporters', 'profile', 'profiles']
+    : ['a profile', 'exporters', 'exporters'];
+  return `${source} gives the environment ${describeValue(environment)}, which has ${has} but no ${lacks} of its own, while ${option}.${near}, which no environment uses, is near it: check its spelling`;
+}
+
 /** How a name looks like a configured one: misspelt (or another separator), or a short form of it. */
 type Likeness = 'misspelt' | 'short';
 

@@ -15,7 +15,7 @@ import type { SightlineAdapter } from '../export/types.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString, parseTagList } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
 import { otelPropagators } from './otel-propagators.js';
-import { editDistance, environmentWarning } from './environment-warning.js';
+import { editDistance, environmentWarning, unusedKeyWarning } from './environment-warning.js';
 import { findInvalidRedactPath } from './redact-paths.js';
 import type { AnomalyConfig, LogLevel, ProfileOptions, ResolvedConfig, SightlineConfig } from './types.js';
 
@@ -398,12 +398,11 @@ export function resolveConfig(
   ];
 
   const profiles = checkProfiles(input.profiles);
-  const configured = [
-    ...profiles.keys(),
-    ...(input.exporters !== null && typeof input.exporters === 'object' && !Array.isArray(input.exporters)
+  const exporterKeys =
+    input.exporters !== null && typeof input.exporters === 'object' && !Array.isArray(input.exporters)
       ? Object.keys(input.exporters)
-      : []),
-  ];
+      : [];
+  const configured = [...profiles.keys(), ...exporterKeys];
   checkEnvironmentCase(environmentSource, environment, configured);
   const profile = profiles.get(environment) ?? profiles.get('default') ?? {};
 
@@ -511,15 +510,16 @@ export function resolveConfig(
     signalsOff: otelSignalsOff(env),
     propagators: otelPropagators(env),
     variableWarnings: unknownVariables(env),
-    environmentWarning: environmentWarning(
-      environmentSource,
-      environment,
-      environmentSources,
-      configured,
-      // What it runs with, as a list of exporters given for every environment or `default` may set;
-      // with the SDK disabled, init() gives it none of them.
-      `runs with ${sdkDisabled ? 'no exporter, as OTEL_SDK_DISABLED=true,' : [...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
-    ),
+    environmentWarning:
+      environmentWarning(
+        environmentSource,
+        environment,
+        environmentSources,
+        configured,
+        // What it runs with, as a list of exporters given for every environment or `default` may set;
+        // with the SDK disabled, init() gives it none of them.
+        `runs with ${sdkDisabled ? 'no exporter, as OTEL_SDK_DISABLED=true,' : [...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
+      ) ?? unusedKeyWarning(environmentSource, environment, exporterKeys, [...profiles.keys()]),
   });
 }
 

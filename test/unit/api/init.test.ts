@@ -333,6 +333,43 @@ describe('a SIGHTLINE_ variable sightline does not read', () => {
   });
 });
 
+describe("an environment's exporters and profile keyed by two spellings of its name", () => {
+  const quiet = { logStream: { write() {} } };
+
+  it.each([
+    [
+      { exporters: { production: [memoryExporter()] }, profiles: { prodution: { sampling: 0.1 } } },
+      'profiles',
+    ],
+    [
+      { exporters: { prodution: [memoryExporter()] }, profiles: { production: { sampling: 0.1 } } },
+      'exporters',
+    ],
+  ])('%j: the one misspelt is told at init() with SLWRN003', (config, unused) => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    init({ ...quiet, environment: 'production', ...config });
+    expect(warn).toHaveBeenCalledWith(
+      `environment gives the environment "production", which has ${unused === 'profiles' ? 'exporters' : 'a profile'} ` +
+        `but no ${unused === 'profiles' ? 'profile' : 'exporters'} of its own, while ${unused}.prodution, ` +
+        'which no environment uses, is near it: check its spelling',
+      expect.objectContaining({ code: 'SLWRN003' }),
+    );
+    warn.mockRestore();
+  });
+
+  it('is quiet for a profile of another environment, or one keyed by the same name', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    init({
+      ...quiet,
+      environment: 'production',
+      exporters: { production: [memoryExporter()], staging: [] },
+      profiles: { staging: { sampling: 0.5 }, 'prod-eu': { sampling: 0.2 } },
+    });
+    expect(warn).not.toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'SLWRN003' }));
+    warn.mockRestore();
+  });
+});
+
 describe('OTEL_PROPAGATORS', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
