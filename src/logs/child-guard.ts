@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import type { DropCounter } from '../internal/drops.js';
 import { reachesError } from './error-fields.js';
 import { type Redactor, setOwn } from './redact.js';
@@ -17,9 +17,25 @@ export interface ChildLines {
   redact: Redactor;
   /** The prepared bindings of a child of `parent`, moved out of the way of fields its lines hold. */
   bindingsUnder(parent: Logger, bindings: Fields): Fields;
+  /**
+   * Bindings of a child of `parent` that name the line's correlation fields, kept out of the
+   * child's bindings and written by the mixin given for it instead; undefined when they name none.
+   */
+  correlationApart(parent: Logger, bindings: Fields): { bindings: Fields; mixin: unknown } | undefined;
 }
 
-type ChildOptions = { formatters?: { log?: Formatter }; redact?: unknown; serializers?: unknown };
+/**
+ * The child option a request's logger is made with, alone (see `correlatedChild`): its bindings are
+ * the request's correlation fields themselves. Registered, as the package's other copy makes it.
+ */
+export const CORRELATION_BINDINGS = Symbol.for('sightline.logs.correlationBindings');
+
+type ChildOptions = {
+  formatters?: { log?: Formatter };
+  redact?: unknown;
+  serializers?: unknown;
+  [CORRELATION_BINDINGS]?: true;
+};
 type ChildMethod = (this: Logger, bindings: Fields, options?: ChildOptions) => Logger;
 type SetBindingsMethod = (this: Logger, bindings: Fields) => void;
 
@@ -43,11 +59,23 @@ const NONE: readonly string[] = [];
  * and what they return is redacted. Children inherit both methods through the prototype chain.
  */
 export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCounter): void {
-  const { prepare, formatLine, redactPaths, redact, bindingsUnder } = lines;
+  const { prepare, formatLine, redactPaths, redact, bindingsUnder, correlationApart } = lines;
   const holder = logger as unknown as { child: ChildMethod; setBindings: SetBindingsMethod };
   const prepared = (parent: Logger, bindings: Fields) =>
     typeof bindings === 'object' && bindings !== null ? bindingsUnder(parent, prepare(bindings)) : bindings;
-  const child = holder.child;
+  const mixinKey = pino.symbols.mixinSym;
+  const unguarded = holder.child;
+  // pino writes a child's bindings before the mixin's fields: bound to a correlation field (a job's
+  // upstream `trace_id`), a child's lines inside a span held it twice, and shippers kept the span's.
+  const child = function childApart(this: Logger, bindings: Fields, options?: ChildOptions): Logger {
+    if (options?.[CORRELATION_BINDINGS] === true) return unguarded.call(this, bindings);
+    const apart =
+      typeof bindings === 'object' && bindings !== null ? correlationApart(this, bindings) : undefined;
+    if (apart === undefined) return unguarded.call(this, bindings, options);
+    const made = unguarded.call(this, apart.bindings, options);
+    (made as unknown as Record<symbol, unknown>)[mixinKey] = apart.mixin;
+    return made;
+  };
   holder.child = function guardedChild(this: Logger, bindings, requested) {
     try {
       const options = withRedactedSerializers(withPaths(requested, redactPaths), redact);

@@ -131,7 +131,14 @@ export function createLogger(options: LoggerOptions): Logger {
   guardWrites(logger, drops, isSensitive, redact);
   guardChildren(
     logger,
-    { prepare, formatLine, redactPaths: options.redactPaths, redact, bindingsUnder: boundApart },
+    {
+      prepare,
+      formatLine,
+      redactPaths: options.redactPaths,
+      redact,
+      bindingsUnder: boundApart,
+      correlationApart: correlationApart(mixin, Object.keys(correlation(SAMPLE_SPAN))),
+    },
     drops,
   );
   installFastPath(logger, drops, redact);
@@ -147,6 +154,70 @@ export function createLogger(options: LoggerOptions): Logger {
   Object.defineProperty(logger, KEY_MATCHER, { value: isSensitive });
   markPinoSymbols(logger);
   return logger;
+}
+
+/** A span context, for the names of the line's correlation fields. */
+const SAMPLE_SPAN: SpanContext = { traceId: '1'.repeat(32), spanId: '1'.repeat(16), traceFlags: 1 };
+
+/** On the mixin of a child bound to correlation fields of its own: those fields. */
+const OWN_CORRELATION = Symbol('sightline.logs.ownCorrelation');
+
+/**
+ * For a child of the logger (or of such a child) bound to fields named like the line's correlation
+ * fields (a job's upstream `trace_id`): its other bindings, and a mixin writing those after the
+ * line's own inside a span, as `log.<name>`, as a line's field of that name is, and as they are
+ * outside one. Bound, they would come before the span's in every line and be lost to the shippers,
+ * which keep the last of two equal keys. Children bound to none, most, cost a look at their keys.
+ */
+function correlationApart(
+  mixin: () => object,
+  names: readonly string[],
+): (
+  parent: Logger,
+  bindings: Record<string, unknown>,
+) => { bindings: Record<string, unknown>; mixin: unknown } | undefined {
+  const correlated = new Set(names);
+  return (parent, bindings) => {
+    const parentMixin = (parent as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym];
+    const inherited =
+      parentMixin === mixin
+        ? undefined
+        : (parentMixin as { [OWN_CORRELATION]?: Record<string, unknown> } | undefined)?.[OWN_CORRELATION];
+    if (parentMixin !== mixin && inherited === undefined) return undefined;
+    let found = false;
+    for (const key in bindings)
+      if (correlated.has(key) && Object.hasOwn(bindings, key)) {
+        found = true;
+        break;
+      }
+    if (!found) return undefined;
+    const own: Record<string, unknown> = { ...inherited };
+    const rest: Record<string, unknown> = {};
+    for (const key of Object.keys(bindings)) setOwn(correlated.has(key) ? own : rest, key, bindings[key]);
+    return { bindings: rest, mixin: ownCorrelationMixin(mixin, own) };
+  };
+}
+
+/** The mixin of a child bound to correlation fields of its own, `own` (see `correlationApart`). */
+function ownCorrelationMixin(
+  mixin: () => object,
+  own: Readonly<Record<string, unknown>>,
+): (line: object) => object {
+  const names = Object.keys(own);
+  const ownMixin = (line: object): object => {
+    const fields = mixin();
+    if (fields === EMPTY) {
+      // A field the line logs itself comes after the bound one, as pino writes them, and wins.
+      const out: Record<string, unknown> = {};
+      for (const name of names) if (!Object.hasOwn(line, name)) out[name] = own[name];
+      return out;
+    }
+    // The span's fields are made anew for each line.
+    for (const name of names) setOwn(fields as Record<string, unknown>, `log.${name}`, own[name]);
+    return fields;
+  };
+  Object.defineProperty(ownMixin, OWN_CORRELATION, { value: own });
+  return ownMixin;
 }
 
 /**

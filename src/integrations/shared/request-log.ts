@@ -1,5 +1,6 @@
 import { type Context, trace } from '@opentelemetry/api';
-import type { Logger } from 'pino';
+import type { ChildLoggerOptions, Logger } from 'pino';
+import { CORRELATION_BINDINGS } from '../../logs/child-guard.js';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter, LINE_SHAPE, type LineShape } from '../../logs/fixed-line.js';
 import { boundCorrelationMixin } from '../../logs/logger.js';
@@ -43,10 +44,13 @@ export function correlatedChild<L extends ChildableLogger>(
   const span = trace.getSpan(ctx);
   const computed = span === undefined ? undefined : shape.correlation(span.spanContext());
   const fields = computed !== undefined && Object.keys(computed).length > 0 ? { ...computed } : fallback;
-  const child = logger.child(fields) as L;
+  // Bound as the request's own, not moved apart as a child's bound to an upstream `trace_id` are.
+  const child = (logger as unknown as Logger).child(fields, REQUEST_CHILD) as unknown as L;
   (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields, child);
   return child;
 }
+
+const REQUEST_CHILD = Object.freeze({ [CORRELATION_BINDINGS]: true }) as ChildLoggerOptions;
 
 /** A mixin as pino calls it. */
 type AppMixin = (line: object, level: number, logger: unknown) => object;

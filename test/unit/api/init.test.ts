@@ -1135,4 +1135,41 @@ describe('reserved log keys', () => {
     expect(rebound).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-10', orderId: 'o-2' });
     for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
   });
+
+  it("keeps the span's trace_id on the lines of a child of obs.log bound to a trace_id of its own", () => {
+    const { obs, lines } = startCaptured();
+    // A job's logger, bound once to the id its message came with, used inside and outside spans.
+    const jobLog = obs.log.child({ trace_id: 'upstream-11', jobId: 'j-1' });
+    const stepLog = jobLog.child({ span_id: 'upstream-span', step: 2 });
+    let traceId = '';
+    obs.trace('job', (span) => {
+      traceId = span.spanContext().traceId;
+      jobLog.info('in span');
+      stepLog.info('step in span');
+      stepLog.info({ trace_id: 'line-1' }, 'own field');
+    });
+    jobLog.info('outside');
+    stepLog.info('step outside');
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const [inSpan, step, own, outside, stepOutside] = lines.map(
+      (l) => JSON.parse(l) as Record<string, unknown>,
+    );
+    expect(inSpan).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-11', jobId: 'j-1' });
+    expect(step).toMatchObject({
+      trace_id: traceId,
+      'log.trace_id': 'upstream-11',
+      'log.span_id': 'upstream-span',
+      jobId: 'j-1',
+      step: 2,
+    });
+    expect(step?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(own).toMatchObject({ trace_id: traceId, 'log.trace_id': 'line-1' });
+    // Outside any span the bound fields are the line's own, as a job's id logged there is.
+    expect(outside).toMatchObject({ trace_id: 'upstream-11', jobId: 'j-1' });
+    expect(stepOutside).toMatchObject({ trace_id: 'upstream-11', span_id: 'upstream-span', step: 2 });
+    for (const l of lines) {
+      expect(l.match(/"trace_id"/g)).toHaveLength(1);
+      expect((l.match(/"span_id"/g) ?? []).length).toBeLessThanOrEqual(1);
+    }
+  });
 });
