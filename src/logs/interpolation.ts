@@ -44,7 +44,8 @@ function redactAt(
 ): unknown[] | undefined {
   const value = args[i];
   if (value === null || typeof value !== 'object') return out;
-  const next = redact(value);
+  // pino writes the object as one JSON value: a field leading back to it is `[Circular]` there.
+  const next = redact.whole(value);
   if (next === value) return out;
   const copy = out ?? Array.from(args);
   copy[i] = next;

@@ -101,7 +101,14 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
 }
 
 /** Returns the object (or array) with sensitive values replaced, copying only what it must change. */
-export type Redactor = <T extends object>(value: T) => T;
+export type Redactor = (<T extends object>(value: T) => T) & {
+  /**
+   * The same for an object written as one JSON value (one a message interpolates, `%j`): a field
+   * leading back to it is written as `[Circular]`, as that JSON has it, where a line's object has
+   * each of its fields written on its own.
+   */
+  readonly whole: <T extends object>(value: T) => T;
+};
 
 /** Replaces sensitive values in a logged object. */
 export function createRedactor(isSensitive: KeyMatcher): Redactor {
@@ -434,10 +441,13 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   });
 
   // A line's object is plain but for rare calls; only those pay for the map up front.
-  return <T extends object>(value: T): T =>
+  const redactLine = <T extends object>(value: T): T =>
     (isPlain(value)
       ? walk(value as Record<string, unknown>, 0, undefined)
       : inner(value, -1, newWalked())) as T;
+  return Object.assign(redactLine, {
+    whole: <T extends object>(value: T): T => inner(value, -1, newWalked()) as T,
+  });
 }
 
 /**

@@ -44,6 +44,10 @@ const throwingMethodGetter = () =>
   });
 
 const socket = { remoteAddress: '127.0.0.1', remotePort: 5000 };
+// A cache entry that points back to itself, as a parent and child or a linked list does.
+const looped: Record<string, unknown> = { id: 'c-1', nested: { depth: 1 } };
+looped.self = looped;
+(looped.nested as Record<string, unknown>).owner = looped;
 // One error each, logged by both loggers: its stack is part of the line.
 const boom = new Error('boom');
 const alone = new Error('alone');
@@ -58,6 +62,10 @@ const CALLS: [string, Call][] = [
   ['an error and message', (log) => log.error(boom, 'failed')],
   ['an error alone', (log) => log.error(alone)],
   ['a message with a percent sign', (log) => log.info({ p: 1 }, '100% done %s')],
+  ['a circular object written by %j', (log) => log.info('entry %j', looped)],
+  ['a circular object written by %o', (log) => log.info({ a: 1 }, 'entry %o', looped)],
+  ['a circular object written by %O', (log) => log.info('entry %O', [looped])],
+  ['a circular object as the message', (log) => log.info({ a: 1 }, looped as unknown as string)],
   [
     'a request-like object',
     (log) => log.info({ method: 'GET', url: '/x', headers: { accept: 'json' }, socket }, 'request'),
