@@ -108,7 +108,15 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
   const setBindings = holder.setBindings;
   holder.setBindings = function guardedSetBindings(this: Logger, bindings) {
     try {
-      setBindings.call(this, prepared(this, bindings));
+      const given = prepared(this, bindings);
+      // The logger's own mixin is the one every line is correlated by: only a child's is replaced.
+      const apart =
+        this !== logger && typeof given === 'object' && given !== null
+          ? correlationApart(this, given)
+          : undefined;
+      if (apart === undefined) return setBindings.call(this, given);
+      setBindings.call(this, apart.bindings);
+      (this as unknown as Record<symbol, unknown>)[mixinKey] = apart.mixin;
     } catch {
       drops.add('log_error');
     }

@@ -1172,4 +1172,22 @@ describe('reserved log keys', () => {
       expect((l.match(/"span_id"/g) ?? []).length).toBeLessThanOrEqual(1);
     }
   });
+
+  it("keeps the span's trace_id on the lines of a child of obs.log given a trace_id by setBindings", () => {
+    const { obs, lines } = startCaptured();
+    const jobLog = obs.log.child({ jobId: 'j-2' });
+    // The id the job's message came with, known once the message is read.
+    jobLog.setBindings({ trace_id: 'upstream-12' });
+    let traceId = '';
+    obs.trace('job', (span) => {
+      traceId = span.spanContext().traceId;
+      jobLog.info('in span');
+    });
+    jobLog.info('outside');
+    // Parsed as the log shippers parse it: the last of two equal keys wins.
+    const [inSpan, outside] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(inSpan).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-12', jobId: 'j-2' });
+    expect(outside).toMatchObject({ trace_id: 'upstream-12', jobId: 'j-2' });
+    for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
+  });
 });
