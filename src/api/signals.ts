@@ -22,9 +22,12 @@ export function installSignalHandlers(instance: SightlineInstance): () => void {
   let draining = false;
   // A worker thread shutting down in a drain holds the process until its deadline, from whose start
   // the main thread's shutdown then counts its own: what the main thread queued goes out meanwhile.
+  // Out of a drain nothing of the main thread's goes out then, and its shutdown has all of its own:
+  // a slow backend the thread's waited for would leave it too little.
   const threads = isMainThread
     ? threadFlusher(() => {
         if (draining) void instance.flushWithoutWaiting();
+        return draining;
       })
     : undefined;
   if (threads) instance.shareShutdownStart(() => threads.sharedStart());

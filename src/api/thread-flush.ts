@@ -130,9 +130,10 @@ const SHARED_FOR_MS = 1000;
  * In the main thread: keeps the list of worker threads' instances, and flushes them on request.
  * A thread ended by `worker.terminate()` is taken off the list as the thread that started it sees
  * it end; only one started by a thread that had not loaded sightline yet keeps a flush waiting to
- * its deadline. `onEnding` is told of each instance whose shutdown begins.
+ * its deadline. `onEnding` is told of each instance whose shutdown begins, and answers whether a
+ * shutdown of the main thread's may count its deadline from then.
  */
-export function threadFlusher(onEnding: () => void): {
+export function threadFlusher(onEnding: () => boolean): {
   flush(timeoutMs: number, drain: boolean): Promise<void>;
   /** When, on `realNow()`'s clock, the last of the threads' shutdowns that have just ended began. */
   sharedStart(): number | undefined;
@@ -168,10 +169,8 @@ export function threadFlusher(onEnding: () => void): {
     else if (message?.kind === 'leave') gone(message.member);
     else if (message?.kind === 'flushed') answered(message.member);
     else if (message?.kind === 'ended') threadEnded(message.thread);
-    else if (message?.kind === 'ending' && members.has(message.member)) {
+    else if (message?.kind === 'ending' && members.has(message.member) && onEnding())
       endings.set(message.member, realNow());
-      onEnding();
-    }
   };
   channel.unref();
   watchers.add(threadEnded);

@@ -5,7 +5,8 @@
  * process alive after its flush nor let signal-exit end it before.
  */
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCollector } from '../adapters/otlp/intake-server.js';
@@ -431,4 +432,49 @@ describe('handleSignals in a process with worker threads, each running sightline
     },
     30_000,
   );
+
+  it('gives the main thread all of shutdownTimeout when the process ends on its own after a worker thread whose shutdown waited for a slow backend', async () => {
+    // Answers each request after 1.3 s; one whose sender gave up before is not delivered.
+    const delivered: string[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        setTimeout(() => {
+          if (res.socket?.destroyed !== false) return;
+          if (req.url === '/v1/metrics') {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as MetricsBody;
+            for (const rm of body.resourceMetrics)
+              for (const sm of rm.scopeMetrics) for (const m of sm.metrics) delivered.push(m.name);
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{}');
+        }, 1300);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const p = spawn(process.execPath, ['--import', 'tsx', pool, url, 'return'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const outcome = await Promise.race([
+        new Promise<unknown>((r) => p.on('exit', (code, signal) => r({ code, signal }))),
+        new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+      ]);
+      p.kill('SIGKILL');
+
+      // No signal, no drain: the main thread sent nothing as the worker's shutdown began, and its
+      // own shutdown, begun as the worker's end emptied its event loop, had what was left of the
+      // worker's deadline (0.7 s of 2 s) for a request the backend answers in 1.3 s.
+      expect(outcome).toEqual({ code: 0, signal: null });
+      expect([...new Set(delivered.filter((n) => n.endsWith('.hits')))].sort()).toEqual([
+        'main.hits',
+        'thread.hits',
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }, 30_000);
 });
