@@ -238,7 +238,22 @@ const BAGGAGE_MAX_ITEMS = 180;
  * variable, set (empty is unset, as sightline reads every variable), decides as it says.
  */
 function baggageOptions(host: DdHostConfig): { baggageMaxItems?: number } {
+  const emptied = emptiedNumber(host, 'DD_TRACE_BAGGAGE_MAX_ITEMS');
+  if (emptied !== undefined)
+    return { baggageMaxItems: Number.isFinite(emptied) ? emptied : BAGGAGE_MAX_ITEMS };
   return ddSetting(host, 'DD_TRACE_BAGGAGE_MAX_ITEMS') ? {} : { baggageMaxItems: BAGGAGE_MAX_ITEMS };
+}
+
+/**
+ * A number dd-trace reads from a variable left empty, which is unset to sightline: dd-trace reads
+ * it as 0, over the host's local configuration (not its fleet-managed one), so sightline gives the
+ * option in code. That configuration's number, NaN where it sets none, or undefined where the
+ * variable is not empty or the fleet-managed configuration sets it.
+ */
+function emptiedNumber(host: DdHostConfig, name: string): number | undefined {
+  if (process.env[name]?.trim() !== '' || host.fleet[name]?.trim()) return undefined;
+  const local = host.local[name]?.trim();
+  return local ? Number(local) : Number.NaN;
 }
 
 /**
@@ -280,13 +295,11 @@ function samplingOptions(
   // variable: dd-trace reads it as a limit of 0 (over the host's local configuration), which kept
   // none of the traces its own sample rate or rules kept. A limit given in `ddTrace` is spread
   // after these and still wins; one the host's fleet-managed configuration sets wins over the variable.
-  const emptyLimit =
-    process.env.DD_TRACE_RATE_LIMIT?.trim() === '' && !host.fleet.DD_TRACE_RATE_LIMIT?.trim();
+  const emptied = emptiedNumber(host, 'DD_TRACE_RATE_LIMIT');
   const ownLimit =
     ddTrace !== undefined && (ddTrace.rateLimit !== undefined || ddTrace.ingestion !== undefined);
-  const limit = Number(ddSetting(host, 'DD_TRACE_RATE_LIMIT') ?? DD_DEFAULT_RATE_LIMIT);
-  return options.rateLimit === undefined && emptyLimit && !ownLimit
-    ? { ...options, rateLimit: Number.isFinite(limit) ? limit : DD_DEFAULT_RATE_LIMIT }
+  return options.rateLimit === undefined && emptied !== undefined && !ownLimit
+    ? { ...options, rateLimit: Number.isFinite(emptied) ? emptied : DD_DEFAULT_RATE_LIMIT }
     : options;
 }
 
