@@ -29,12 +29,16 @@ const peer = createServer((req, res) => {
 const peerUrl = listen(peer);
 afterAll(() => close(peer));
 
-/** Requests recorded in http.server.request.duration so far, all series together. */
-async function recordedRequests(): Promise<number> {
+/** Requests recorded in http.server.request.duration so far, all series together or a route's. */
+async function recordedRequests(route?: string): Promise<number> {
   await obs.forceFlush();
   return memory
     .metrics()
-    .filter((p) => p.name === 'http.server.request.duration')
+    .filter(
+      (p) =>
+        p.name === 'http.server.request.duration' &&
+        (route === undefined || p.attributes['http.route'] === route),
+    )
     .reduce((sum, p) => sum + (p.value as { count: number }).count, 0);
 }
 
@@ -136,6 +140,25 @@ describe.each<[Mount, Order]>([
       ['GET /slow/:id', 'aborted', []],
     ]);
     expect((await recordedRequests()) - before).toBe(3);
+  });
+
+  it('name a request a Fastify route hands to the not-found handler by that route, as the plugin alone does', async () => {
+    const app = await bothRegistered(mount, order, []);
+    // As @fastify/static does for a file it does not have.
+    app.get('/files/*', async (_req, reply) => {
+      reply.callNotFound();
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const before = await recordedRequests('/files/*');
+    memory.reset();
+    expect((await request(url, '/files/missing.txt')).status).toBe(404);
+    const spans = await serverSpansOnceClosed(app);
+    expect(
+      spans.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code']]),
+    ).toEqual([['GET /files/*', '/files/*', 404]]);
+    const lines = memory.logs().filter((l) => l.duration_ms !== undefined);
+    expect(lines.map((l) => l.route)).toEqual(['/files/*']);
+    expect((await recordedRequests('/files/*')) - before).toBe(1);
   });
 });
 

@@ -108,7 +108,7 @@ function adoptStarted(request: Tracked): ServerRequest | undefined {
   const raw = request.raw as RawTracked;
   const started = raw[kRawServerRequest];
   if (started !== undefined) {
-    started.adopted = true;
+    started.adopt(routeOf(request));
     request[kServerRequest] = started;
     if (hasForwardingHeaders(raw.headers)) started.viewThrough(requestInfo(request, 0));
   }

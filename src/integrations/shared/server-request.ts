@@ -207,8 +207,8 @@ export class ServerRequest {
    * whose duration is recorded apart from the request latency.
    */
   readonly webSocket: boolean;
-  /** The route the span was started with, if the framework knew it then. */
-  private readonly startRoute: string | undefined;
+  /** The route the span was started with, if the framework knew it then (see adopt). */
+  private startRoute: string | undefined;
   private scheme: 'http' | 'https';
   /** Four versions only (0.9, 1.0, 1.1 and 2): the duration's series stay few. */
   private readonly protocolVersion: string | undefined;
@@ -279,6 +279,19 @@ export class ServerRequest {
     this.active = this.webSocket
       ? instruments.active.enterUpgrade(this.method, scheme, info.socket)
       : instruments.active.enter(this.method, scheme);
+  }
+
+  /**
+   * Hands the request to the Fastify plugin (see adopted), with the route Fastify matched as it
+   * came in: what the request is named by if a handler passes it on to the not-found handler
+   * (`reply.callNotFound()`, as @fastify/static does for a missing file), as one the plugin started.
+   */
+  adopt(route: string | undefined): void {
+    this.adopted = true;
+    if (this.done || route === undefined || this.startRoute !== undefined) return;
+    this.startRoute = route;
+    this.span.setAttribute('http.route', route);
+    this.span.updateName(spanName(this.method, route));
   }
 
   /**
