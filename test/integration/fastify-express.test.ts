@@ -49,6 +49,25 @@ async function serverSpansOnceClosed(app: { close(): Promise<unknown> }) {
   return memory.spans().filter((s) => s.kind === SpanKind.SERVER);
 }
 
+/**
+ * What the span of a request to `app` through a proxy (X-Forwarded-For, -Proto and -Host) names as
+ * its client, scheme, host, port and peer, once `app` has closed.
+ */
+async function proxiedRequestView(app: ReturnType<typeof Fastify>) {
+  app.get('/proxied/:id', async () => 'ok');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  memory.reset();
+  const headers = {
+    'x-forwarded-for': '203.0.113.9',
+    'x-forwarded-proto': 'https',
+    'x-forwarded-host': 'shop.example',
+  };
+  expect((await request(url, '/proxied/1', { headers })).status).toBe(200);
+  const [span] = await serverSpansOnceClosed(app);
+  const names = ['client.address', 'url.scheme', 'server.address', 'server.port', 'network.peer.address'];
+  return { url, view: names.map((name) => span!.attributes[name]) };
+}
+
 type Order = 'plugin first' | 'express first';
 type Mount = '@fastify/express' | '@fastify/middie';
 const MOUNTS = { '@fastify/express': fastifyExpress, '@fastify/middie': middie };
@@ -286,6 +305,29 @@ describe.each<Mount>(['@fastify/express', '@fastify/middie'])(
   },
 );
 
+describe.each<[boolean, boolean]>([
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+])(
+  'expressMiddleware() through @fastify/express without the Fastify plugin, Fastify trusting the proxy %s, its Express app %s',
+  (fastifyTrusts, expressTrusts) => {
+    it('reads the client, scheme and host past the proxy as the Express app trusts it, all three', async () => {
+      const app = Fastify({ trustProxy: fastifyTrusts });
+      await app.register(fastifyExpress);
+      if (expressTrusts) app.express.set('trust proxy', true);
+      app.use(expressMiddleware());
+      const { url, view } = await proxiedRequestView(app);
+      expect(view).toEqual(
+        expressTrusts
+          ? ['203.0.113.9', 'https', 'shop.example', 443, '127.0.0.1']
+          : ['127.0.0.1', 'http', '127.0.0.1', Number(new URL(url).port), undefined],
+      );
+    });
+  },
+);
+
 describe.each<Order>(['plugin first', 'express first'])(
   'an Express app with expressMiddleware() of its own mounted through @fastify/express, the plugin registered %s',
   (order) => {
@@ -337,21 +379,8 @@ describe.each<[Mount, Order]>([
       await app.register(MOUNTS[mount]);
       app.use(expressMiddleware());
       if (order === 'express first') await app.register(sightlineFastify);
-      app.get('/proxied/:id', async () => 'ok');
-      const url = await app.listen({ host: '127.0.0.1', port: 0 });
-      memory.reset();
-      const headers = {
-        'x-forwarded-for': '203.0.113.9',
-        'x-forwarded-proto': 'https',
-        'x-forwarded-host': 'shop.example',
-      };
-      expect((await request(url, '/proxied/1', { headers })).status).toBe(200);
-      const [span] = await serverSpansOnceClosed(app);
-      expect(
-        ['client.address', 'url.scheme', 'server.address', 'server.port', 'network.peer.address'].map(
-          (name) => span!.attributes[name],
-        ),
-      ).toEqual(['203.0.113.9', 'https', 'shop.example', 443, '127.0.0.1']);
+      const { view } = await proxiedRequestView(app);
+      expect(view).toEqual(['203.0.113.9', 'https', 'shop.example', 443, '127.0.0.1']);
       const point = memory
         .metrics()
         .find(
