@@ -259,14 +259,26 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  * if any, as `[Redacted]` too; the same string when there is nothing to hide. HTTP clients' errors
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
  * it refused), and so do the messages made from them. A path or a host written without a scheme
- * (`GET /login?token=... -> 401`) has its query read too. Every line's message is read, and every
- * string of an array (ids, tags, header values by the dozen): text without `=` and `:` costs two
- * looks for a character, cheaper than for `://`, and no call further; with `://` but without `@`,
+ * (`GET /login?token=... -> 401`) has its query read too, and a URL given percent-encoded, its
+ * credentials. Every line's message is read, and every string of an array (ids, tags, header values
+ * by the dozen): text without `=`, `:` and `%` costs three looks for a character, cheaper than for
+ * `://`, and no call further; with `://` but without `@`,
  * `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its secrets, a few more.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   // A URL with a scheme holds a `:`; a path or host hides a parameter's value only after an `=`.
-  return text.indexOf('=') === -1 && text.indexOf(':') === -1 ? text : redactUrlsInText(text, isSensitive);
+  if (text.indexOf('=') !== -1 || text.indexOf(':') !== -1) return redactUrlsInText(text, isSensitive);
+  return text.indexOf('%') === -1 ? text : withoutEncodedCredentials(text, 0);
+}
+
+/**
+ * The text with the user name and password of each URL given percent-encoded in it hidden, as
+ * {@link withoutEncodedCredentials} hides them: one quoted in prose, in a path or alone
+ * (`fetch failed for https%3A%2F%2Fada%3A...%40host%2Fx`), holds no `:`, `=` or query that would
+ * lead to it. Text without a `%` costs a look.
+ */
+function withoutEncodedCredentialsIn(text: string): string {
+  return text.indexOf('%') === -1 ? text : withoutEncodedCredentials(text, 0);
 }
 
 /** {@link redactUrlsIn} for text that holds an `=` or a `:`. */
@@ -328,11 +340,12 @@ function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): 
 /**
  * The text with the secrets of its queries, path parameters and cookie strings hidden
  * ({@link redactParamsIn}), and the value of the pair after a `Cookie` or `Set-Cookie` header's
- * name ({@link hideHeaderCookie}). Text without an `=` costs a look.
+ * name ({@link hideHeaderCookie}); and the credentials of a URL given percent-encoded in it
+ * ({@link withoutEncodedCredentialsIn}). Text without an `=` or `%` costs two looks.
  */
 function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
-  if (text.indexOf('=') === -1) return text;
-  return hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive);
+  if (text.indexOf('=') === -1) return withoutEncodedCredentialsIn(text);
+  return withoutEncodedCredentialsIn(hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive));
 }
 
 /**

@@ -169,6 +169,24 @@ describe('redaction of the secrets a URL holds outside its own query', () => {
     }
   });
 
+  it('hides the user name and password of a URL given percent-encoded in prose, with no query or = around it', () => {
+    expectTextsWrittenAs([
+      [
+        `fetch failed for https%3A%2F%2Fada%3A${SECRET}%40host%2Fx`,
+        'fetch failed for https%3A%2F%2F[Redacted]%3A[Redacted]%40host%2Fx',
+      ],
+      [
+        `see /r/https%3A%2F%2F${SECRET}%40github.com%2Forg`,
+        'see /r/https%3A%2F%2F[Redacted]%40github.com%2Forg',
+      ],
+      [
+        `retry: https%3A%2F%2Fada%3A${SECRET}%40host, giving up`,
+        'retry: https%3A%2F%2F[Redacted]%3A[Redacted]%40host, giving up',
+      ],
+      ['saved 100%, see https%3A%2F%2Fb.example%2Fx', 'saved 100%, see https%3A%2F%2Fb.example%2Fx'],
+    ]);
+  });
+
   it('keeps a URL given as a query value with no credentials, a : and a / in later parameters, an @ after them', async () => {
     // A later parameter's `:` (a time, a port of the URL given) read as a password's, written with
     // a `/` of its own: all up to the last @ was hidden, the URL given and the parameters after it.
