@@ -111,11 +111,26 @@ const PROTECTED = ['csrf', 'xsrf', 'cookie', 'cookies'];
 export function holdsNoSecret(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return true;
   if (typeof value !== 'number' && !(typeof value === 'string' && TRUTH_TEXT.test(value))) return false;
-  for (const ending of PROTECTED) if (endsWith(name, name.length, ending)) return true;
-  return false;
+  return namesProtected(name);
 }
 
 const TRUTH_TEXT = /^(?:true|false)$/i;
+
+/**
+ * {@link holdsNoSecret} for a value read out of text, a query's or a form's, where a number is text
+ * too (`?disable_csrf=true&max_cookies=20`).
+ */
+export function textHoldsNoSecret(name: string, text: string): boolean {
+  return SETTING_TEXT.test(text) && namesProtected(name);
+}
+
+const SETTING_TEXT = /^(?:true|false|\d+)$/i;
+
+/** Whether a name ends as what a credential protects does ({@link PROTECTED}). */
+function namesProtected(name: string): boolean {
+  for (const ending of PROTECTED) if (endsWith(name, name.length, ending)) return true;
+  return false;
+}
 
 /**
  * Whether a name ending in `credentials` is CORS's `Access-Control-Allow-Credentials`, or a CORS

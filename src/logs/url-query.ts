@@ -1,4 +1,5 @@
 import { cutText } from '../internal/cut-text.js';
+import { textHoldsNoSecret } from './secret-names.js';
 
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
@@ -134,7 +135,7 @@ function redactPlainQuery(url: string, start: number, isSensitive: (key: string)
     if (amp === -1) amp = url.length;
     if (eq < from) eq = url.indexOf('=', from);
     if (eq === -1) break;
-    if (eq < amp && hides(url.slice(from, eq), isSensitive)) {
+    if (eq < amp && hides(url.slice(from, eq), isSensitive) && !isSetting(url, from, eq, eq + 1, amp)) {
       out += `${url.slice(done, eq + 1)}[Redacted]`;
       done = amp;
     }
@@ -197,13 +198,26 @@ function redactParams(url: string, start: number, isSensitive: (key: string) => 
         valueEnd = url.indexOf('&', eq);
         if (valueEnd === -1) valueEnd = end;
       }
-      out += `${url.slice(done, eq + eqLength)}[Redacted]`;
-      done = valueEnd;
-      next = valueEnd + 1;
+      if (!isSetting(url, from, eq, eq + eqLength, valueEnd)) {
+        out += `${url.slice(done, eq + eqLength)}[Redacted]`;
+        done = valueEnd;
+        next = valueEnd + 1;
+      }
     }
     from = next;
   }
   return done === 0 ? url : out + url.slice(done);
+}
+
+/**
+ * Whether the parameter from `from` to its value's `end`, hidden by its name, is a setting's
+ * (`?disable_csrf=true`, `max_cookies=20`), kept as it is in a field ({@link textHoldsNoSecret}).
+ * Read only once the name hides it: most parameters are never looked at so.
+ */
+function isSetting(url: string, from: number, eq: number, value: number, end: number): boolean {
+  return (
+    end - value <= 16 && textHoldsNoSecret(ownName(decodeName(url.slice(from, eq))), url.slice(value, end))
+  );
 }
 
 /** Whether the value of a parameter of this name, as written, is hidden. */

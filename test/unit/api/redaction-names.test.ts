@@ -440,6 +440,24 @@ describe('names a credential goes by, hidden by default', () => {
     });
   });
 
+  it('but for such a flag or count in a query or form, as in a field', () => {
+    const { obs, logs, memory } = startCaptured();
+    const query = `disable_csrf=true&SKIP_XSRF=FALSE&max_cookies=20&_csrf=${SECRET}&csrf=${SECRET}`;
+    const clean = 'disable_csrf=true&SKIP_XSRF=FALSE&max_cookies=20&_csrf=[Redacted]&csrf=[Redacted]';
+    obs.log.info({ url: `/login?${query}`, 'url.query': query }, `GET /login?${query} -> 200`);
+    // Something encoded in it: read as a URL given in the query may be.
+    obs.trace('GET', (span) => span.setAttribute('url.full', `https://a.example/login?to=%2Fa&${query}`));
+    obs.log.info({ data: `${query}&password=${SECRET}` });
+    const [line, form] = logs();
+    expect(line).toMatchObject({
+      url: `/login?${clean}`,
+      'url.query': clean,
+      msg: `GET /login?${clean} -> 200`,
+    });
+    expect(memory.spans()[0]?.attributes['url.full']).toBe(`https://a.example/login?to=%2Fa&${clean}`);
+    expect(form?.data).toBe(`${clean}&password=[Redacted]`);
+  });
+
   it('in a body with no name to hide, which is written as given and never parsed', async () => {
     const { obs, lines } = startCaptured();
     let deep: unknown = { leaf: 'kept' };
