@@ -281,7 +281,13 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]*:\/\/[^\s"'<>`]+/gi;
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   // A URL with a scheme holds a `:`; a path or host hides a parameter's value only after an `=`.
-  if (text.indexOf('=') !== -1 || text.indexOf(':') !== -1) return redactUrlsInText(text, isSensitive);
+  if (text.indexOf('=') !== -1 || text.indexOf(':') !== -1) {
+    const clean = redactUrlsInText(text, isSensitive);
+    // The text read for brackets is the line as given, secrets and all, and may be megabytes long:
+    // kept until the next line with a bracket to count, it outlived the line in the heap.
+    opensOf = '';
+    return clean;
+  }
   return text.indexOf('%') === -1 ? text : withoutEncodedCredentials(text, 0);
 }
 
@@ -597,8 +603,9 @@ const OPENING_PAREN = 0x28;
 const CLOSING_PAREN = 0x29;
 
 /**
- * The text last looked at, how far it was read, and how many `(` and `[` are open there: a look
- * back from each word would read it again, and its words are looked at in turn.
+ * The text being looked at, how far it was read, and how many `(` and `[` are open there: a look
+ * back from each word would read it again, and its words are looked at in turn. Let go of once the
+ * text is read ({@link redactUrlsIn}).
  */
 let opensOf = '';
 let opensRead = 0;
