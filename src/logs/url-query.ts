@@ -373,9 +373,11 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
  * first pair: the spaces, and as JSON and `util.inspect` write headers, the quotes and an array's
  * bracket (`"cookie":"JSESSIONID=...`, `'set-cookie': [ 'sid=...`), its elements on lines of their
  * own when the array is long or indented; or the `=` logfmt writes after a field's name
- * (`cookie=JSESSIONID=...`).
+ * (`cookie=JSESSIONID=...`); or the `,` before its value in a list of headers held as a name, then
+ * its value (Node's `rawHeaders`) as a template, `util.inspect` or JSON write one
+ * (`Cookie,sid=...`, `'Cookie', 'sid=...'`, `"Cookie","sid=..."`).
  */
-const COOKIE_HEADER = /cookie["']?[ \t]*[:=][ \t]*(?:\[\s*)?["']?/gi;
+const COOKIE_HEADER = /cookie(?:["']?[ \t]*[:=][ \t]*(?:\[\s*)?["']?|["']?,\s*["']?)/gi;
 
 /** What leads from an array's element to the next one, as JSON and `util.inspect` write arrays. */
 const NEXT_ELEMENT = /\s*,\s*["']/y;
@@ -417,11 +419,16 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
     // A Set-Cookie header's array holds a pair in each element (`[ 'theme=dark', 'sid=...' ]`).
     let quote = text.charCodeAt(start - 1);
     const listed = header.includes('[') && (quote === QUOTE || quote === APOSTROPHE);
+    // In a list of headers written by a template (`Cookie,sid=...,Accept,*/*`), a `,` ends the value,
+    // as a cookie's holds none.
+    const commaEnds = header.charCodeAt(header.length - 1) === COMMA;
     for (;;) {
-      if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(start, name))) {
-        const value = name + 1;
-        const end = cookieValueEnd(text, value);
-        if (end !== value + REDACTED.length || !text.startsWith(REDACTED, value)) {
+      if (text.charCodeAt(name) === EQUALS) {
+        let value = name + 1;
+        let end = cookieValueEnd(text, value);
+        if (commaEnds) end = commaBefore(text, value, end);
+        if (!isSensitive(text.slice(start, name))) value = hiddenAfterComma(text, value, end, isSensitive);
+        if (value !== -1 && (end !== value + REDACTED.length || !text.startsWith(REDACTED, value))) {
           out += text.slice(done, value) + REDACTED;
           done = end;
           COOKIE_HEADER.lastIndex = end;
@@ -450,6 +457,37 @@ function nextElement(text: string, from: number, quote: number): number {
   while (at < text.length && text.charCodeAt(at) !== quote) at += text.charCodeAt(at) === BACKSLASH ? 2 : 1;
   NEXT_ELEMENT.lastIndex = at + 1;
   return at < text.length && NEXT_ELEMENT.test(text) ? NEXT_ELEMENT.lastIndex : -1;
+}
+
+/**
+ * Where the value of the first pair to hide after a `,` in a cookie's value from `value` to `end`
+ * starts (`theme=dark,sid=...`: a `Set-Cookie` header's list, its elements joined by `,` as a
+ * template joins an array's); -1 if there is none. A cookie's value holds no `,` (RFC 6265), and
+ * an attribute's that does (`Expires=Wed, 21 Oct ...`) has a space after it, as no name has.
+ */
+function hiddenAfterComma(
+  text: string,
+  value: number,
+  end: number,
+  isSensitive: (key: string) => boolean,
+): number {
+  for (let i = value; i < end; i++) {
+    if (text.charCodeAt(i) !== COMMA) continue;
+    let name = i + 1;
+    while (name < end && !isPairEnd(text.charCodeAt(name)) && text.charCodeAt(name) !== COMMA) name++;
+    if (name < end && text.charCodeAt(name) === EQUALS && isSensitive(text.slice(i + 1, name)))
+      return name + 1;
+    i = name - 1;
+  }
+  return -1;
+}
+
+const COMMA = 0x2c;
+
+/** Where the first `,` from `from` is, before `end`; `end` if there is none. */
+function commaBefore(text: string, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (text.charCodeAt(i) === COMMA) return i;
+  return end;
 }
 
 /**
@@ -500,19 +538,27 @@ function redactParamsIn(text: string, isSensitive: (key: string) => boolean): st
       // Looked for in the pair only: on to the text's end, text of many `; ` was read once for each.
       let equals = start === pairFrom ? mark : start;
       while (equals < mark && text.charCodeAt(equals) !== EQUALS) equals++;
-      if (equals < mark && isSensitive(text.slice(start, equals))) {
-        out += text.slice(done, equals + 1) + REDACTED;
-        done = mark;
+      if (equals < mark) {
+        const value = isSensitive(text.slice(start, equals))
+          ? equals + 1
+          : hiddenAfterComma(text, equals + 1, mark, isSensitive);
+        if (value !== -1) {
+          out += text.slice(done, value) + REDACTED;
+          done = mark;
+        }
       }
       let name = mark + 2;
       while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
-      if (text.charCodeAt(name) === EQUALS && isSensitive(text.slice(mark + 2, name))) {
-        const value = name + 1;
+      if (text.charCodeAt(name) === EQUALS) {
+        let value = name + 1;
         const end = cookieValueEnd(text, value);
-        out += text.slice(done, value) + REDACTED;
-        done = end;
-        // A `?` in the value hidden starts no query: read as one, the text up to it was written twice.
-        if (question !== -1 && question < end) question = text.indexOf('?', end);
+        if (!isSensitive(text.slice(mark + 2, name))) value = hiddenAfterComma(text, value, end, isSensitive);
+        if (value !== -1) {
+          out += text.slice(done, value) + REDACTED;
+          done = end;
+          // A `?` in the value hidden starts no query: read as one, the text up to it was written twice.
+          if (question !== -1 && question < end) question = text.indexOf('?', end);
+        }
       }
       pairFrom = mark + 2;
       semicolon = text.indexOf(';', mark + 1);

@@ -329,6 +329,38 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.reply']).toBe('Cookie=sid=[Redacted]');
   });
 
+  it('in the pairs of headers held as a list and written as text, and of a Set-Cookie list joined by commas', async () => {
+    const { obs, lines, memory } = startCaptured();
+    // As a request's rawHeaders and a response's Set-Cookie list are written by a template, %s,
+    // util.inspect and JSON.
+    const raw = ['Host', 'svc:3000', 'Cookie', `sid=${SECRET}`, 'Accept', '*/*'];
+    const setCookie = ['theme=dark; Path=/', `sid=${SECRET}; Path=/; HttpOnly`];
+    obs.log.warn(`rejected ${raw}`);
+    obs.log.warn('rejected %s', raw);
+    obs.log.warn(`rejected ${inspect(raw)}`);
+    obs.log.warn(`rejected ${JSON.stringify(raw)}`);
+    obs.log.warn(`upstream set-cookie: ${setCookie}`);
+    obs.log.warn(`upstream set-cookie: ${['theme=dark', `sid=${SECRET}`, 'lang=en']}`);
+    obs.log.warn(`upstream set-cookie: ${['Expires=Wed, 21 Oct 2026 07:28:00 GMT; theme=dark', 'a=1']}`);
+    obs.trace('login', (span) => span.setAttribute('app.reply', `Set-Cookie: ${setCookie}`));
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    const hidden = (text: string) => text.replaceAll(SECRET, '[Redacted]');
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      `rejected ${hidden(String(raw))}`,
+      `rejected ${hidden(String(raw))}`,
+      `rejected ${hidden(inspect(raw))}`,
+      `rejected ${hidden(JSON.stringify(raw))}`,
+      'upstream set-cookie: theme=dark; Path=/,sid=[Redacted]; Path=/; HttpOnly',
+      // The rest of the value hidden goes with it: the pair's end is not told from the next's.
+      'upstream set-cookie: theme=dark,sid=[Redacted]',
+      'upstream set-cookie: Expires=Wed, 21 Oct 2026 07:28:00 GMT; theme=dark,a=1',
+    ]);
+    expect(memory.spans()[0]?.attributes['app.reply']).toBe(
+      'Set-Cookie: theme=dark; Path=/,sid=[Redacted]; Path=/; HttpOnly',
+    );
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
