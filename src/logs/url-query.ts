@@ -1,5 +1,5 @@
 import { cutText } from '../internal/cut-text.js';
-import { textHoldsNoSecret } from './secret-names.js';
+import { holdsNoSecret, textHoldsNoSecret } from './secret-names.js';
 
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
@@ -364,8 +364,73 @@ function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): 
  * ({@link withoutEncodedCredentialsIn}). Text without an `=` or `%` costs two looks.
  */
 function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
-  if (text.indexOf('=') === -1) return withoutEncodedCredentialsIn(text);
-  return withoutEncodedCredentialsIn(hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive));
+  let clean =
+    text.indexOf('=') === -1 ? text : hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive);
+  if (clean.indexOf('":') !== -1) clean = hideJsonValues(clean, isSensitive);
+  return withoutEncodedCredentialsIn(clean);
+}
+
+/**
+ * The text with the value under each key to hide in the JSON it holds written as `"[Redacted]"`
+ * (`upstream refused {"authorization":"[Redacted]",...}`, a request's headers or body given to
+ * `JSON.stringify` for a message), as the field would be; a flag, null, or a number or truth value
+ * under a name such a setting goes by ({@link holdsNoSecret}) is kept, and an object or array is
+ * left to what reads its own keys. A cookie header's pairs (`"cookie":"theme=dark; sid=..."`) were
+ * read one by one already ({@link hideHeaderCookie}), those to hide hidden. Each character is read
+ * a bounded number of times.
+ */
+function hideJsonValues(text: string, isSensitive: (key: string) => boolean): string {
+  let out = '';
+  let done = 0;
+  for (let colon = text.indexOf('":'); colon !== -1; colon = text.indexOf('":', colon + 2)) {
+    const open = text.lastIndexOf('"', colon - 1);
+    if (open < done || !isSensitive(text.slice(open + 1, colon))) continue;
+    let value = colon + 2;
+    while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
+    const end = jsonValueEnd(text, value);
+    // A string left open holds the rest of the text: read from each key in it, it cost the square.
+    if (end === -1 && text.charCodeAt(value) === QUOTE) break;
+    if (end === -1) continue;
+    const key = text.slice(open + 1, colon);
+    const written = text.slice(value, end);
+    if (keepsJson(key, written) || (COOKIE_KEY.test(key) && written.includes('='))) continue;
+    out += `${text.slice(done, value)}"${REDACTED}"`;
+    done = end;
+    colon = end - 2;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * Where a JSON string or literal (a number, `true`) that starts at `value` ends; -1 for an object or
+ * array, or a string left open.
+ */
+function jsonValueEnd(text: string, value: number): number {
+  const first = text.charCodeAt(value);
+  if (first === OPENING_BRACKET || first === OPENING_BRACE || Number.isNaN(first)) return -1;
+  if (first === QUOTE) {
+    for (let i = value + 1; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) return i + 1;
+    }
+    return -1;
+  }
+  let end = value;
+  while (end < text.length && !isJsonLiteralEnd(text.charCodeAt(end))) end++;
+  return end;
+}
+
+const OPENING_BRACE = 0x7b;
+const COOKIE_KEY = /cookies?$/i;
+const isJsonLiteralEnd = (c: number): boolean => c <= SPACE_CHAR || c === COMMA || c === 0x7d || c === 0x5d;
+
+/** Whether a JSON value as written under this key holds no secret, as {@link holdsNoSecret} tells of a field's. */
+function keepsJson(key: string, written: string): boolean {
+  if (written === 'null') return true;
+  if (written === 'true' || written === 'false') return holdsNoSecret(key, written === 'true');
+  if (written.charCodeAt(0) === QUOTE) return holdsNoSecret(key, written.slice(1, -1));
+  return holdsNoSecret(key, Number(written));
 }
 
 /**

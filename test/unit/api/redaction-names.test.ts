@@ -361,6 +361,38 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('under a name to hide in JSON written as text, in a message, a field or a span attribute', async () => {
+    const { obs, lines, memory } = startCaptured();
+    const headers = { authorization: `Bearer ${SECRET}`, 'x-api-key': SECRET, accept: 'json' };
+    const body = {
+      username: 'ada',
+      password: SECRET,
+      pin_password: 1234,
+      hasPassword: true,
+      max_cookies: 20,
+    };
+    obs.log.warn(`upstream refused ${JSON.stringify(headers)}`);
+    obs.log.warn(`sent ${JSON.stringify({ user: body }, null, 2)}`);
+    obs.log.warn({ payload: JSON.stringify(body) }, 'sent');
+    obs.log.warn(`sent ${JSON.stringify({ token: `a"b\\${SECRET}` })}`);
+    obs.trace('call', (span) => span.setAttribute('app.request', JSON.stringify(headers)));
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain('1234');
+    const hiddenBody = { ...body, password: '[Redacted]', pin_password: '[Redacted]' };
+    const logged = lines.map((l) => JSON.parse(l));
+    expect(logged.map((l) => l.msg)).toEqual([
+      'upstream refused {"authorization":"[Redacted]","x-api-key":"[Redacted]","accept":"json"}',
+      `sent ${JSON.stringify({ user: hiddenBody }, null, 2)}`,
+      'sent',
+      'sent {"token":"[Redacted]"}',
+    ]);
+    expect(JSON.parse(logged[2].payload)).toEqual(hiddenBody);
+    expect(memory.spans()[0]?.attributes['app.request']).toBe(
+      '{"authorization":"[Redacted]","x-api-key":"[Redacted]","accept":"json"}',
+    );
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
