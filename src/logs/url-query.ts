@@ -364,10 +364,40 @@ function redactUrlsInText(text: string, isSensitive: (key: string) => boolean): 
  * ({@link withoutEncodedCredentialsIn}). Text without an `=` or `%` costs two looks.
  */
 function redactPathsIn(text: string, isSensitive: (key: string) => boolean): string {
-  let clean =
-    text.indexOf('=') === -1 ? text : hideHeaderCookie(redactParamsIn(text, isSensitive), isSensitive);
+  let clean = text;
+  if (text.indexOf('=') !== -1) {
+    clean = redactParamsIn(text, isSensitive);
+    if (clean.indexOf('&') !== -1) clean = redactFormsIn(clean, isSensitive);
+    clean = hideHeaderCookie(clean, isSensitive);
+  }
   if (clean.indexOf('":') !== -1) clean = hideJsonValues(clean, isSensitive);
   return withoutEncodedCredentialsIn(clean);
+}
+
+/**
+ * The text with each word that is a form's fields, or a query without its `?`, written as
+ * {@link redactForm} writes it (`body: grant_type=password&username=ada&password=[Redacted]`, as a
+ * request body is logged); a word with a `?`, or a URL, was read as one already.
+ */
+function redactFormsIn(text: string, isSensitive: (key: string) => boolean): string {
+  let out = '';
+  let done = 0;
+  for (let amp = text.indexOf('&'); amp !== -1; ) {
+    let start = amp;
+    while (start > done && !isWordEnd(text.charCodeAt(start - 1))) start--;
+    let end = amp + 1;
+    while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
+    const word = text.slice(start, end);
+    if (word.indexOf('=') !== -1 && word.indexOf('?') === -1 && !word.includes('://')) {
+      const clean = redactForm(word, isSensitive);
+      if (clean !== word) {
+        out += text.slice(done, start) + clean;
+        done = end;
+      }
+    }
+    amp = text.indexOf('&', end);
+  }
+  return done === 0 ? text : out + text.slice(done);
 }
 
 /**

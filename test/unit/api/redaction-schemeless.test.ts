@@ -52,6 +52,22 @@ describe('secrets in a URL written without a scheme', () => {
     ]);
   });
 
+  it('are hidden in a form or a query without its ?, as a request body is logged', () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    obs.log.info(`POST /oauth/token body: grant_type=password&username=ada&password=${SECRET}, 401`);
+    obs.log.info({ sent: `client_id=svc&client_secret=${SECRET}&scope=read` });
+    obs.log.info('filters: a=1&b=2 tags=x&y');
+    obs.trace('POST', (span) => span.setAttribute('app.form', `user%5Bpassword%5D=${SECRET}&x=1`));
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg ?? l.sent)).toEqual([
+      // The value runs to the word's end, as a query's does.
+      'POST /oauth/token body: grant_type=password&username=ada&password=[Redacted] 401',
+      'client_id=svc&client_secret=[Redacted]&scope=read',
+      'filters: a=1&b=2 tags=x&y',
+    ]);
+    expect(memory.spans()[0]?.attributes['app.form']).toBe('user%5Bpassword%5D=[Redacted]&x=1');
+  });
+
   it('are hidden in a field, and a field named as a URL, path or query is read as one', () => {
     const { obs, lines, logs } = startCaptured();
     obs.log.info({
