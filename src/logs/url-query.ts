@@ -370,8 +370,7 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     if (clean.indexOf('&') !== -1) clean = redactFormsIn(clean, isSensitive);
     clean = hideHeaderCookie(clean, isSensitive);
   }
-  if (clean.indexOf('":') !== -1) clean = hideJsonValues(clean, isSensitive);
-  return withoutEncodedCredentialsIn(clean);
+  return withoutEncodedCredentialsIn(hideJsonValues(clean, isSensitive));
 }
 
 /**
@@ -403,49 +402,85 @@ function redactFormsIn(text: string, isSensitive: (key: string) => boolean): str
 /**
  * The text with the value under each key to hide in the JSON it holds written as `"[Redacted]"`
  * (`upstream refused {"authorization":"[Redacted]",...}`, a request's headers or body given to
- * `JSON.stringify` for a message), as the field would be; a flag, null, or a number or truth value
+ * `JSON.stringify` for a message), and in what `util.inspect` writes of an object, a string under
+ * it (`{ authorization: '[Redacted]' }`), as the field would be; a flag, null, or a number or truth value
  * under a name such a setting goes by ({@link holdsNoSecret}) is kept, and an object or array is
  * left to what reads its own keys. A cookie header's pairs (`"cookie":"theme=dark; sid=..."`) were
  * read one by one already ({@link hideHeaderCookie}), those to hide hidden. Each character is read
  * a bounded number of times.
  */
 function hideJsonValues(text: string, isSensitive: (key: string) => boolean): string {
+  return hideQuotedValues(hideQuotedValues(text, isSensitive, JSON_FORM), isSensitive, INSPECT_FORM);
+}
+
+/** How JSON or `util.inspect` write an object's key, then a string under it. */
+interface ObjectForm {
+  /** What follows a key, up to its value's opening quote for `util.inspect`. */
+  readonly separator: string;
+  /** The quote around a string, and around a key if it is quoted. */
+  readonly quote: number;
+  /** Whether a key may be written without quotes, and a literal is not read (`util.inspect`'s). */
+  readonly bareKeys: boolean;
+}
+
+const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false };
+/** `{ authorization: 'Bearer ...', 'x-api-key': '...' }`, as a template writes `inspect(headers)`. */
+const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true };
+
+/** {@link hideJsonValues} for the keys of one form. */
+function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, form: ObjectForm): string {
+  const { separator, quote, bareKeys } = form;
+  if (text.indexOf(separator) === -1) return text;
   let out = '';
   let done = 0;
-  for (let colon = text.indexOf('":'); colon !== -1; colon = text.indexOf('":', colon + 2)) {
-    const open = text.lastIndexOf('"', colon - 1);
-    if (open < done || !isSensitive(text.slice(open + 1, colon))) continue;
-    let value = colon + 2;
+  const mark = String.fromCharCode(quote);
+  for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 2)) {
+    // JSON's separator starts with the key's closing quote; `util.inspect` quotes only some keys.
+    const keyEnd = bareKeys && text.charCodeAt(at - 1) === quote ? at - 1 : at;
+    let open: number;
+    if (!bareKeys || keyEnd !== at) open = text.lastIndexOf(mark, keyEnd - 1);
+    else for (open = at - 1; open >= done && isBareKeyChar(text.charCodeAt(open)); ) open--;
+    if (open < done || open + 1 === keyEnd) continue;
+    const key = text.slice(open + 1, keyEnd);
+    if (!isSensitive(key)) continue;
+    let value = at + 2;
     while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
-    const end = jsonValueEnd(text, value);
+    const end = quotedValueEnd(text, value, quote, !bareKeys);
     // A string left open holds the rest of the text: read from each key in it, it cost the square.
-    if (end === -1 && text.charCodeAt(value) === QUOTE) break;
+    if (end === -1 && text.charCodeAt(value) === quote) break;
     if (end === -1) continue;
-    const key = text.slice(open + 1, colon);
     const written = text.slice(value, end);
-    if (keepsJson(key, written) || (COOKIE_KEY.test(key) && written.includes('='))) continue;
-    out += `${text.slice(done, value)}"${REDACTED}"`;
+    if (keepsJson(key, written, quote) || (COOKIE_KEY.test(key) && written.includes('='))) continue;
+    out += `${text.slice(done, value)}${mark}${REDACTED}${mark}`;
     done = end;
-    colon = end - 2;
+    at = end - 2;
   }
   return done === 0 ? text : out + text.slice(done);
 }
 
+/** A character of a key `util.inspect` writes without quotes: an identifier's. */
+const isBareKeyChar = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x30 && c <= 0x39) ||
+  c === 0x5f ||
+  c === 0x24;
+
 /**
- * Where a JSON string or literal (a number, `true`) that starts at `value` ends; -1 for an object or
- * array, or a string left open.
+ * Where a string in `quote`, or a JSON literal (a number, `true`) if `literals`, that starts at
+ * `value` ends; -1 for an object or array, or a string left open.
  */
-function jsonValueEnd(text: string, value: number): number {
+function quotedValueEnd(text: string, value: number, quote: number, literals: boolean): number {
   const first = text.charCodeAt(value);
-  if (first === OPENING_BRACKET || first === OPENING_BRACE || Number.isNaN(first)) return -1;
-  if (first === QUOTE) {
+  if (first === quote) {
     for (let i = value + 1; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === BACKSLASH) i++;
-      else if (c === QUOTE) return i + 1;
+      else if (c === quote) return i + 1;
     }
     return -1;
   }
+  if (!literals || first === OPENING_BRACKET || first === OPENING_BRACE || Number.isNaN(first)) return -1;
   let end = value;
   while (end < text.length && !isJsonLiteralEnd(text.charCodeAt(end))) end++;
   return end;
@@ -455,11 +490,11 @@ const OPENING_BRACE = 0x7b;
 const COOKIE_KEY = /cookies?$/i;
 const isJsonLiteralEnd = (c: number): boolean => c <= SPACE_CHAR || c === COMMA || c === 0x7d || c === 0x5d;
 
-/** Whether a JSON value as written under this key holds no secret, as {@link holdsNoSecret} tells of a field's. */
-function keepsJson(key: string, written: string): boolean {
+/** Whether a value as written under this key holds no secret, as {@link holdsNoSecret} tells of a field's. */
+function keepsJson(key: string, written: string, quote: number): boolean {
   if (written === 'null') return true;
   if (written === 'true' || written === 'false') return holdsNoSecret(key, written === 'true');
-  if (written.charCodeAt(0) === QUOTE) return holdsNoSecret(key, written.slice(1, -1));
+  if (written.charCodeAt(0) === quote) return holdsNoSecret(key, written.slice(1, -1));
   return holdsNoSecret(key, Number(written));
 }
 

@@ -376,6 +376,9 @@ describe('names a credential goes by, hidden by default', () => {
     obs.log.warn({ payload: JSON.stringify(body) }, 'sent');
     obs.log.warn(`sent ${JSON.stringify({ token: `a"b\\${SECRET}` })}`);
     obs.trace('call', (span) => span.setAttribute('app.request', JSON.stringify(headers)));
+    obs.log.warn(`upstream refused ${inspect(headers)}`);
+    const { pin_password, ...inspected } = body;
+    obs.log.warn(`sent ${inspect({ user: inspected, cookie: 'theme=dark' })}`);
     await obs.forceFlush();
     expect(lines.join('')).not.toContain(SECRET);
     expect(lines.join('')).not.toContain('1234');
@@ -386,6 +389,9 @@ describe('names a credential goes by, hidden by default', () => {
       `sent ${JSON.stringify({ user: hiddenBody }, null, 2)}`,
       'sent',
       'sent {"token":"[Redacted]"}',
+      "upstream refused {\n  authorization: '[Redacted]',\n  'x-api-key': '[Redacted]',\n  accept: 'json'\n}",
+      // As util.inspect writes objects: a string under a key is read, a cookie's pairs as a cookie's.
+      `sent ${inspect({ user: { ...inspected, password: '[Redacted]' }, cookie: 'theme=dark' })}`,
     ]);
     expect(JSON.parse(logged[2].payload)).toEqual(hiddenBody);
     expect(memory.spans()[0]?.attributes['app.request']).toBe(
