@@ -370,8 +370,38 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     if (clean.indexOf('&') !== -1) clean = redactFormsIn(clean, isSensitive);
     clean = hideHeaderCookie(clean, isSensitive);
   }
-  return withoutEncodedCredentialsIn(hideJsonValues(clean, isSensitive));
+  const colon = clean.indexOf(':');
+  return withoutEncodedCredentialsIn(colon === -1 ? clean : hideKeyedValues(clean, colon, isSensitive));
 }
+
+/**
+ * An `Authorization` or `Proxy-Authorization` header as a request's head writes it, in any case, and
+ * its value: the rest of its line, whatever its scheme (`Bearer`, `Basic`, `Digest username=...`,
+ * `AWS4-HMAC-SHA256 Credential=...`), as all of it is the credential.
+ */
+const AUTHORIZATION_LINE = /authorization[ \t]*:[ \t]*(?!["'\s])[^\r\n]+/gi;
+
+/** The `Authorization` header line {@link AUTHORIZATION_LINE} found, its value hidden. */
+function hideAuthorizationValue(line: string): string {
+  let value = line.indexOf(':') + 1;
+  while (line.charCodeAt(value) === SPACE_CHAR || line.charCodeAt(value) === TAB) value++;
+  return line.startsWith(REDACTED, value) ? line : `${line.slice(0, value)}${REDACTED}`;
+}
+
+const TAB = 0x09;
+
+/** Whether `authorization`, in any case, ends before the `:` at `colon`, but for spaces. */
+function isAuthorizationBefore(text: string, colon: number): boolean {
+  let end = colon;
+  while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
+  const start = end - AUTHORIZATION.length;
+  if (start < 0) return false;
+  for (let i = 0; i < AUTHORIZATION.length; i++)
+    if ((text.charCodeAt(start + i) | 0x20) !== AUTHORIZATION.charCodeAt(i)) return false;
+  return true;
+}
+
+const AUTHORIZATION = 'authorization';
 
 /**
  * The text with each word that is a form's fields, or a query without its `?`, written as
@@ -400,17 +430,35 @@ function redactFormsIn(text: string, isSensitive: (key: string) => boolean): str
 }
 
 /**
- * The text with the value under each key to hide in the JSON it holds written as `"[Redacted]"`
+ * The text, whose first `:` is at `first`, with the value under each key to hide in the JSON it
+ * holds written as `"[Redacted]"`
  * (`upstream refused {"authorization":"[Redacted]",...}`, a request's headers or body given to
  * `JSON.stringify` for a message), and in what `util.inspect` writes of an object, a string under
  * it (`{ authorization: '[Redacted]' }`), as the field would be; a flag, null, or a number or truth value
  * under a name such a setting goes by ({@link holdsNoSecret}) is kept, and an object or array is
  * left to what reads its own keys. A cookie header's pairs (`"cookie":"theme=dark; sid=..."`) were
- * read one by one already ({@link hideHeaderCookie}), those to hide hidden. Each character is read
- * a bounded number of times.
+ * read one by one already ({@link hideHeaderCookie}), those to hide hidden. An `Authorization`
+ * header line's value is hidden too ({@link AUTHORIZATION_LINE}). Each character is read a bounded
+ * number of times.
  */
-function hideJsonValues(text: string, isSensitive: (key: string) => boolean): string {
-  return hideQuotedValues(hideQuotedValues(text, isSensitive, JSON_FORM), isSensitive, INSPECT_FORM);
+function hideKeyedValues(text: string, first: number, isSensitive: (key: string) => boolean): string {
+  // One look at each `:` tells which of them the text may hold: most hold none, and pay no more.
+  let json = false;
+  let inspected = false;
+  let header = false;
+  for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    const before = text.charCodeAt(colon - 1);
+    if (before === QUOTE) json = true;
+    else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB)
+      header ||= isAuthorizationBefore(text, colon);
+    if (text.charCodeAt(colon + 2) === APOSTROPHE && text.charCodeAt(colon + 1) === SPACE_CHAR)
+      inspected = true;
+  }
+  if (!json && !inspected && !header) return text;
+  let clean = text;
+  if (json) clean = hideQuotedValues(clean, isSensitive, JSON_FORM);
+  if (inspected) clean = hideQuotedValues(clean, isSensitive, INSPECT_FORM);
+  return header ? clean.replace(AUTHORIZATION_LINE, hideAuthorizationValue) : clean;
 }
 
 /** How JSON or `util.inspect` write an object's key, then a string under it. */
@@ -427,7 +475,7 @@ const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false };
 /** `{ authorization: 'Bearer ...', 'x-api-key': '...' }`, as a template writes `inspect(headers)`. */
 const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true };
 
-/** {@link hideJsonValues} for the keys of one form. */
+/** {@link hideKeyedValues} for the keys of one form. */
 function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, form: ObjectForm): string {
   const { separator, quote, bareKeys } = form;
   if (text.indexOf(separator) === -1) return text;

@@ -399,6 +399,26 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('in an Authorization header line of any scheme, as a request’s head is written', async () => {
+    const { obs, lines, memory } = startCaptured();
+    obs.log.warn(`sent GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${SECRET}\r\nAccept: */*\r\n\r\n`);
+    obs.log.warn(`proxy-authorization:Basic ${SECRET}`);
+    obs.log.warn({ head: `AUTHORIZATION: Digest username="ada", response="${SECRET}"\nHost: a` });
+    obs.trace('call', (span) =>
+      span.setAttribute('app.head', `Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=${SECRET}`),
+    );
+    obs.log.warn('authorization: "kept" and authorization:');
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.map((l) => JSON.parse(l).msg ?? JSON.parse(l).head)).toEqual([
+      'sent GET / HTTP/1.1\r\nHost: a\r\nAuthorization: [Redacted]\r\nAccept: */*\r\n\r\n',
+      'proxy-authorization:[Redacted]',
+      'AUTHORIZATION: [Redacted]\nHost: a',
+      'authorization: "kept" and authorization:',
+    ]);
+    expect(memory.spans()[0]?.attributes['app.head']).toBe('Authorization: [Redacted]');
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
