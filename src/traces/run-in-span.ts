@@ -8,6 +8,9 @@ import { recordException } from './record-exception.js';
  * without the event or message it cannot give.
  */
 function recordError(span: Span, error: unknown): void {
+  // A callback may end its span itself, as OpenTelemetry's startActiveSpan asks, having recorded
+  // its error there or not: the span takes nothing more, and none of the callback's values is lost.
+  if (!span.isRecording()) return;
   const message = recordException(span, error);
   try {
     span.setStatus(

@@ -54,6 +54,35 @@ describe('span drop accounting', () => {
     expect(obs.drops()).toEqual({ detached_span_method: 7 });
   });
 
+  it("counts nothing after_span_end for obs.trace's own error on a span its callback ended", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    // As with OpenTelemetry's startActiveSpan: the callback records its error and ends the span.
+    const checkout = async () =>
+      obs.trace('checkout', async (span) => {
+        try {
+          throw new Error('declined');
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: 2, message: 'declined' });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+    await expect(checkout()).rejects.toThrow('declined');
+    expect(() =>
+      obs.trace('sync', (span) => {
+        span.end();
+        throw new Error('late');
+      }),
+    ).toThrow('late');
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.events?.map((e) => e.name)).toEqual(['exception']);
+    // The callback gave its span nothing once it had ended: nothing it gave was lost.
+    expect(obs.drops()).toEqual({});
+  });
+
   it('counts an event evicted by the event count limit once, its invalid attribute with it', async () => {
     vi.stubEnv('OTEL_SPAN_EVENT_COUNT_LIMIT', '1');
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
