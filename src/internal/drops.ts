@@ -62,7 +62,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
   callback_timeout:
     'an async observable gauge callback was still pending when the collection could wait no longer; its observations for that cycle were dropped',
   observed_late:
-    "an observable gauge's value was dropped: observed after its collection was over, from a promise its callback did not return (return it, or make the callback async and await it) or one the collection no longer waited for",
+    "an observable gauge's value was dropped: observed after its collection was over, from a promise its callback did not return (return it, or make the callback async and await it); one a callback the collection no longer waited for observes is counted with it, as callback_timeout",
   log_error: 'a log call could not be serialised and was dropped',
   log_stdout_full:
     "a log line was dropped: stdout's reader has fallen behind, with 16 MiB of lines already waiting, or stopped taking them as the process exited",

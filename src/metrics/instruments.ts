@@ -330,12 +330,14 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
             if (told && callbackIndex === 0) tracked.seen[meterIndex]?.clear();
             // The SDK has read this collection's values once the callback is done (or no longer
             // waited for): a value observed later (from a promise the callback did not return) is
-            // ignored, saying nothing.
+            // ignored, saying nothing. A callback given up on has its cycle's values counted once,
+            // as that: not each of them again as it comes.
             let over = false;
+            let givenUp = false;
             const facade: ObservableResult = {
               observe(value, attributes) {
                 if (over) {
-                  drops.add('observed_late');
+                  if (!givenUp) drops.add('observed_late');
                   return;
                 }
                 if (!accept(value)) return;
@@ -351,7 +353,10 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
               return undefined;
             }
             return state.callbackWaits
-              .wait(pending, () => drops.add('callback_timeout'))
+              .wait(pending, () => {
+                givenUp = true;
+                drops.add('callback_timeout');
+              })
               .then(() => {
                 over = true;
               });

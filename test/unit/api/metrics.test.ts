@@ -338,6 +338,23 @@ describe('bad input never throws, is dropped or repaired, and is counted', () =>
     expect(obs.drops()).toEqual({ observed_late: 1 });
   });
 
+  it('counts the values of a gauge callback the collection stopped waiting for once, as callback_timeout', async () => {
+    const { obs, memory } = startCaptured();
+    let observed: Promise<void> | undefined;
+    obs.metrics.observableGauge('pool.idle', {}, (r) => {
+      // A query slower than the flush can wait for: its value comes once the collection is over.
+      observed = new Promise<number>((resolve) => setTimeout(() => resolve(3), 300)).then((n) => {
+        r.observe(n);
+      });
+      return observed;
+    });
+    await obs.forceFlush({ timeoutMs: 200 });
+    await observed;
+    expect(memory.metrics().find((p) => p.name === 'pool.idle')).toBeUndefined();
+    // One value lost, counted once: the collection's giving up on it, not its coming after too.
+    expect(obs.drops()).toEqual({ callback_timeout: 1 });
+  });
+
   it('forceFlush() and shutdown() export the other metrics when a gauge callback never settles', async () => {
     const { obs, memory } = startCaptured();
     obs.metrics.observableGauge('pool.idle', {}, async (r) => {
