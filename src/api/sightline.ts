@@ -56,7 +56,7 @@ import { exportedParts } from './exported-parts.js';
 import { HAND_OVER } from './global.js';
 import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
-import { linkWithCleanAttributes } from '../traces/guarded-span.js';
+import { cleanStartLinks, holdStartLinkCounts, invalidAttributesOfLinks } from '../traces/guarded-span.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
 import { spanName } from '../traces/span-name.js';
 import { fitSpanText } from '../traces/span-processors.js';
@@ -318,7 +318,15 @@ export class SightlineInstance implements Sightline {
         trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 }),
         fn,
       );
-    return runInSpan(this.tracer, spanName(name), this.spanOptions(options), fn);
+    const spanOptions = this.spanOptions(options);
+    const links = spanOptions === options ? undefined : spanOptions.links;
+    if (links === undefined || invalidAttributesOfLinks(links) === 0)
+      return runInSpan(this.tracer, spanName(name), spanOptions, fn);
+    // Counted once the span has started: a link its count limit leaves out is counted as that alone.
+    return runInSpan(this.tracer, spanName(name), spanOptions, (span) => {
+      holdStartLinkCounts(span, links, this.dropCounter);
+      return fn(span);
+    });
   }
 
   /**
@@ -338,7 +346,7 @@ export class SightlineInstance implements Sightline {
         attributes === undefined
           ? undefined
           : cleanAttributes(attributes, Number.POSITIVE_INFINITY, this.dropCounter, true);
-      const cleanLinks = links?.map((link) => linkWithCleanAttributes(link, this.dropCounter));
+      const cleanLinks = links === undefined ? undefined : cleanStartLinks(links, this.dropCounter);
       if (clean === attributes && (cleanLinks === undefined || cleanLinks.every((l, i) => l === links?.[i])))
         return options;
       return { ...options, attributes: clean, links: cleanLinks };

@@ -45,17 +45,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
   const failed = (span: unknown, reason: InputDropReason): void => {
     drops.add(isSpan(span) ? reason : 'detached_span_method');
   };
-  /**
-   * The attributes of no attribute type left out of an event or a link, counted apart: the SDK's
-   * count limit may yet remove the event or link whole, counted as that alone.
-   */
-  const invalid = {
-    count: 0,
-    add(reason: InputDropReason, n = 1): void {
-      if (reason === 'invalid_attribute') invalid.count += n;
-      else drops.add(reason, n);
-    },
-  };
+  const invalid = invalidCountedApart(drops);
   // Each takes at most three arguments, passed on as they are.
   const counting = (method: (...args: never[]) => unknown, reason: InputDropReason) =>
     function (this: Span, a?: unknown, b?: unknown, c?: unknown) {
@@ -197,6 +187,21 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
 }
 
 /**
+ * A counter of the attributes of no attribute type left out of an event or a link, counted apart
+ * (in `count`): the SDK's count limit may yet remove the event or link whole, counted as that alone.
+ */
+function invalidCountedApart(drops: Drops): Drops & { count: number } {
+  const invalid = {
+    count: 0,
+    add(reason: InputDropReason, n = 1): void {
+      if (reason === 'invalid_attribute') invalid.count += n;
+      else drops.add(reason, n);
+    },
+  };
+  return invalid;
+}
+
+/**
  * On an event or a link a span's guarded method gave the SDK: how many of its attributes were left
  * out as no attribute value, counted as the span ends if it is still on it; one the SDK's count
  * limit removed is counted whole, as that alone.
@@ -213,6 +218,58 @@ function holdCount(added: readonly object[], count: number): void {
 /** The attributes left out of a span's event or link as no attribute value (see {@link holdCount}). */
 export function invalidAttributesOf(added: object): number {
   return (added as HoldsCount)[INVALID_ATTRIBUTES] ?? 0;
+}
+
+/**
+ * The links a span is given as it starts, each with its attributes as `addLink` leaves them, their
+ * count held on it as on one `addLink` adds: the span's count limit may yet leave it out, counted
+ * as that alone. {@link holdStartLinkCounts} puts them on the links the span keeps.
+ */
+export function cleanStartLinks(links: readonly Link[], drops: Drops): Link[] {
+  const invalid = invalidCountedApart(drops);
+  return links.map((link) => {
+    const before = invalid.count;
+    const clean = linkWithCleanAttributes(link, invalid);
+    // A copy of the caller's link, made as something was left out of it.
+    if (invalid.count > before && clean !== link)
+      (clean as HoldsCount)[INVALID_ATTRIBUTES] = invalid.count - before;
+    return clean;
+  });
+}
+
+/** The attributes {@link cleanStartLinks} left out of `links`. */
+export function invalidAttributesOfLinks(links: readonly Link[]): number {
+  let invalid = 0;
+  for (const link of links) invalid += heldOn(link);
+  return invalid;
+}
+
+/** The count {@link cleanStartLinks} put on a link: none on a caller's that cannot be read (a proxy). */
+function heldOn(link: unknown): number {
+  if (link === null || typeof link !== 'object') return 0;
+  try {
+    return invalidAttributesOf(link);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Puts the counts {@link cleanStartLinks} made on the links the span kept of those it started with,
+ * the latest, as the SDK keeps them, to be counted as it ends if still on it; counted now where the
+ * span has no links to hold them (sampled out, or dd-trace's).
+ */
+export function holdStartLinkCounts(span: Span, given: readonly Link[], drops: Drops): void {
+  const links = (span as Partial<ReadableSpan>).links;
+  if (!Array.isArray(links) || !span.isRecording()) {
+    drops.add('invalid_attribute', invalidAttributesOfLinks(given));
+    return;
+  }
+  const kept = Math.min(links.length, given.length);
+  for (let i = 1; i <= kept; i++) {
+    const invalid = heldOn(given[given.length - i]);
+    if (invalid > 0) (links[links.length - i] as HoldsCount)[INVALID_ATTRIBUTES] = invalid;
+  }
 }
 
 /**

@@ -125,6 +125,39 @@ describe('span drop accounting', () => {
     expect(obs.drops()).toEqual({ link_count_limit: 1 });
   });
 
+  it("counts a link of obs.trace's options evicted by the link count limit once, its invalid attribute with it", async () => {
+    vi.stubEnv('OTEL_SPAN_LINK_COUNT_LIMIT', '1');
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const links = [
+      { context: producer, attributes: { batch: 2, at: new Date() as never } },
+      { context: { ...producer, spanId: 'c'.repeat(16) }, attributes: { batch: 3 } },
+    ];
+    obs.trace('consume', { links }, () => {});
+    // Kept at the start, then evicted by one the callback adds.
+    obs.trace('consume', { links: links.slice(0, 1) }, (span) => {
+      span.addLink({ context: { ...producer, spanId: 'd'.repeat(16) } });
+    });
+    await obs.forceFlush();
+    const spans = protobufSpans(collector);
+    expect(spans.map((s) => s.links?.map((l) => l.spanId))).toEqual([['c'.repeat(16)], ['d'.repeat(16)]]);
+    expect(obs.drops()).toEqual({ link_count_limit: 2 });
+  });
+
+  it("counts the invalid attribute of a link of obs.trace's options kept once, as invalid_attribute", async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const producer = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    obs.trace(
+      'consume',
+      { links: [{ context: producer, attributes: { batch: 2, at: new Date() as never } }] },
+      () => {},
+    );
+    await obs.forceFlush();
+    const [span] = protobufSpans(collector);
+    expect(span?.links?.map((l) => l.attributes?.map((a) => a.key))).toEqual([['batch']]);
+    expect(obs.drops()).toEqual({ invalid_attribute: 1 });
+  });
+
   it('counts an event whose time cannot be read once, as invalid_event, its invalid attribute with it', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     const { proxy: revoked, revoke } = Proxy.revocable({}, {});
