@@ -40,7 +40,7 @@ export function buildTracerProvider(
 ): { provider: FlushableProvider; contextManager: ContextManager; propagator: TextMapPropagator } {
   const vendorPart = parts.find((p) => p.tracerProvider);
   const vendor = vendorPart?.tracerProvider as FlushableProvider | undefined;
-  const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators);
+  const propagator = vendorPart?.propagator ?? namedPropagator(config.propagators, drops);
   const idPart = parts.find((p) => p.idGenerator);
   const idGenerator = idPart?.idGenerator;
   const processors: SpanProcessor[] = [

@@ -11,6 +11,7 @@ import {
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { PropagatorName } from '../config/otel-propagators.js';
+import type { DropCounter } from '../internal/drops.js';
 import { W3CBaggageReader, W3CTraceContextWriter } from '../traces/w3c-propagators.js';
 
 /**
@@ -64,14 +65,20 @@ function globalProxy(): ProxyTracerProvider {
   return trace.getTracerProvider() as ProxyTracerProvider;
 }
 
-const PROPAGATORS: Record<PropagatorName, () => TextMapPropagator> = {
+const PROPAGATORS: Record<PropagatorName, (drops: Pick<DropCounter, 'add'>) => TextMapPropagator> = {
   tracecontext: () => new W3CTraceContextWriter(),
-  baggage: () => new W3CBaggageReader(),
+  baggage: (drops) => new W3CBaggageReader(drops),
 };
 
-/** The propagators OTEL_PROPAGATORS names, W3C trace-context and baggage by default, as one. */
-export function namedPropagator(propagators: readonly PropagatorName[]): TextMapPropagator {
-  return new CompositePropagator({ propagators: propagators.map((name) => PROPAGATORS[name]()) });
+/**
+ * The propagators OTEL_PROPAGATORS names, W3C trace-context and baggage by default, as one, counting
+ * in `drops` what they leave out.
+ */
+export function namedPropagator(
+  propagators: readonly PropagatorName[],
+  drops: Pick<DropCounter, 'add'>,
+): TextMapPropagator {
+  return new CompositePropagator({ propagators: propagators.map((name) => PROPAGATORS[name](drops)) });
 }
 
 /**

@@ -43,7 +43,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
     'a span event or exception that could not be read (a getter or proxy that throws, a symbol for an exception), or an exception with neither a type nor a message (recordException(42)), was not recorded',
   invalid_status: 'a span status that could not be read (none, a getter that throws) was not set',
   baggage_limit:
-    "a baggage entry of the context was left out of a call's baggage header: beside the entries the call was given, it would have passed W3C Baggage's 8,192 bytes or 180 entries",
+    "a baggage entry of the context was left out of the baggage header a call sent: it would have passed W3C Baggage's 8,192 bytes or 180 entries, alone or beside the entries the call was given, or was itself over OpenTelemetry's 4,096 bytes",
   detached_span_method:
     'a span method was called off its span (`const { end } = span; end()`), so with no span to act on: what it was given was not recorded, and the span such an end() was for was never ended nor sent',
   truncated_attribute:

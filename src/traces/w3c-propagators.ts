@@ -1,11 +1,19 @@
 import {
   type Context,
+  createContextKey,
   defaultTextMapGetter,
+  propagation,
   type TextMapGetter,
   type TextMapSetter,
   trace,
 } from '@opentelemetry/api';
-import { TraceState, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  isTracingSuppressed,
+  TraceState,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import type { DropCounter } from '../internal/drops.js';
 
 /** A run of percent-encoded octets. */
 const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
@@ -13,12 +21,53 @@ const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
 const utf8 = new TextDecoder('utf-8');
 const REPLACEMENT = '\uFFFD';
 
+/** W3C Baggage's limit of a header, in bytes. */
+export const BAGGAGE_MAX_LENGTH = 8192;
+/** The entries OpenTelemetry's propagator reads of a header, and sends at most. */
+export const BAGGAGE_MAX_ENTRIES = 180;
+/** OpenTelemetry's limit of an entry it sends, in bytes. */
+const BAGGAGE_MAX_ENTRY_LENGTH = 4096;
+
+/** Set on a context whose baggage a call's headers were already given, by a second inject. */
+const COUNTED = createContextKey('sightline baggage counted');
+
+/** The context, its baggage left out of a header not counted: counted as it was first written. */
+export function baggageCounted(ctx: Context): Context {
+  return ctx.setValue(COUNTED, true);
+}
+
 /**
  * OpenTelemetry's W3C baggage propagator, but that a value whose percent-encoded octets are not
  * UTF-8 (Latin-1's `%FC`, a sequence cut short) is read with U+FFFD in their place, as W3C Baggage
  * asks, where it dropped the entry. A header that decodes, or holds no `%`, goes to it as it is.
+ * The context's entries it leaves out of a header it writes (past W3C Baggage's 180 entries or
+ * 8,192 bytes, or one of over 4,096) are counted, which it did saying nothing.
  */
 export class W3CBaggageReader extends W3CBaggagePropagator {
+  constructor(private readonly drops: Pick<DropCounter, 'add'>) {
+    super();
+  }
+
+  /** OpenTelemetry's, written in one pass that counts what it leaves out. */
+  override inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    const baggage = propagation.getBaggage(ctx);
+    if (baggage === undefined || isTracingSuppressed(ctx)) return;
+    let header = '';
+    // Of those within 4,096 bytes, OpenTelemetry writes the first 180 that fit in 8,192.
+    let taken = 0;
+    let left = 0;
+    for (const [key, entry] of baggage.getAllEntries()) {
+      let pair = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
+      if (entry.metadata !== undefined) pair += `;${entry.metadata.toString()}`;
+      if (pair.length > BAGGAGE_MAX_ENTRY_LENGTH || taken++ >= BAGGAGE_MAX_ENTRIES) left++;
+      else if (header === '') header = pair;
+      else if (header.length + 1 + pair.length > BAGGAGE_MAX_LENGTH) left++;
+      else header += `,${pair}`;
+    }
+    if (left > 0 && ctx.getValue(COUNTED) !== true) this.drops.add('baggage_limit', left);
+    if (header !== '') setter.set(carrier, 'baggage', header);
+  }
+
   override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
     const header = getter.get(carrier, 'baggage');
     const value = Array.isArray(header) ? header.join(',') : header;

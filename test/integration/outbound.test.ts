@@ -531,6 +531,18 @@ describe.each([
       await expectCallersEntryKept(setOnceMade);
     });
 
+    it("counts the context's baggage entries left out once, those past 180 and those beside the caller's", async () => {
+      const entries = Object.fromEntries(Array.from({ length: 181 }, (_, i) => [`c${i}`, { value: '1' }]));
+      const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage(entries));
+      const before = obs.drops().baggage_limit ?? 0;
+      await context.with(withBaggage, () => setOnceMade(`${base}/baggage`, { baggage: 'mine=1' }));
+      const sent = String(received[0]?.baggage).split(',');
+      expect(sent).toHaveLength(180);
+      expect(sent[0]).toBe('mine=1');
+      // The context's last, past 180, and the one more beside the caller's.
+      expect((obs.drops().baggage_limit ?? 0) - before).toBe(2);
+    });
+
     it('sends the tracestate of its traceparent, not one the caller set without a traceparent', async () => {
       const parent = trace.setSpanContext(context.active(), {
         traceId: '11111111111111111111111111111111',

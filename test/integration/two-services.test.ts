@@ -1,5 +1,5 @@
 import http, { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { defaultTextMapGetter, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import express from 'express';
@@ -192,6 +192,23 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
             });
       res.status(status ?? 502).end();
     });
+    // The call carries the request's baggage with `?add=N` entries of `size` bytes (80) added to it.
+    app.get('/added', async (req, res) => {
+      const size = Number(req.query.size ?? 80);
+      let bag = propagation.getBaggage(context.active()) ?? propagation.createBaggage();
+      for (let i = 0; i < Number(req.query.add); i++)
+        bag = bag.setEntry(`add${i}`, { value: 'v'.repeat(size - `add${i}=`.length) });
+      const status = await context.with(propagation.setBaggage(context.active(), bag), async () =>
+        client === 'fetch'
+          ? (await fetch(`${peerUrl}/next`)).status
+          : await new Promise<number | undefined>((resolve, reject) => {
+              http
+                .get(`${peerUrl}/next`, (answer) => resolve(answer.resume().statusCode))
+                .on('error', reject);
+            }),
+      );
+      res.status(status ?? 502).end();
+    });
     // The call's `?own=N` entries in two baggage lines of their own, half in each.
     app.get('/lines', async (req, res) => {
       const own = entries('own', Number(req.query.own)).split(',');
@@ -282,6 +299,29 @@ describe.each(['fetch', 'http'])('the trace context a call out with %s sends', (
     const sent = String(received[0]?.baggage).split(',');
     expect(sent).toHaveLength(180);
     expect(sent.slice(0, 20)).toEqual(entries('own', 20).split(','));
+  });
+
+  it("counts the context's baggage entries left out of a call, past 180 entries, 8,192 bytes or 4,096 an entry", async () => {
+    let before = obs.drops().baggage_limit ?? 0;
+    // The request's 170 entries and the handler's 20 in the context.
+    const many = await request(serviceUrl, '/added?add=20', {
+      headers: { baggage: Array.from({ length: 170 }, (_, i) => `r${i}=1`).join(',') },
+    });
+    expect(many.status).toBe(200);
+    expect(String(received[0]?.baggage).split(',')).toHaveLength(180);
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(10);
+    // 100 entries of 80 bytes and the handler's 2: 101 fit in 8,192.
+    before = obs.drops().baggage_limit ?? 0;
+    const large = await request(serviceUrl, '/added?add=2', { headers: { baggage: entries('req', 100) } });
+    expect(large.status).toBe(200);
+    expect(String(received[1]?.baggage).split(',')).toHaveLength(101);
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(1);
+    // One entry of 5,000 bytes the handler adds, past OpenTelemetry's 4,096.
+    before = obs.drops().baggage_limit ?? 0;
+    const long = await request(serviceUrl, '/added?add=1&size=5000', { headers: { baggage: 'r=1' } });
+    expect(long.status).toBe(200);
+    expect(received[2]?.baggage).toBe('r=1');
+    expect((obs.drops().baggage_limit ?? 0) - before).toBe(1);
   });
 
   it("sends the caller's tracestate past 512 characters without its entries over 128 first (W3C Trace Context)", async () => {

@@ -12,7 +12,7 @@ import { isTracingSuppressed, parseKeyPairsIntoRecord } from '@opentelemetry/cor
 import type { Sightline } from '../../api/types.js';
 import { type DropCounter, dropsOf } from '../../internal/drops.js';
 import { recordException } from '../../traces/record-exception.js';
-import { readableBaggage } from '../../traces/w3c-propagators.js';
+import { BAGGAGE_MAX_ENTRIES, BAGGAGE_MAX_LENGTH, readableBaggage } from '../../traces/w3c-propagators.js';
 import { errorTypeOf, normalizeMethod, setMethodAttributes } from '../shared/http-attributes.js';
 import { isReadableTraceparent } from '../shared/propagator.js';
 import { type HttpClientInstruments, httpClientInstruments } from '../shared/instruments.js';
@@ -185,11 +185,6 @@ export function perInstance<T>(make: (drops: Pick<DropCounter, 'add'>) => T): (o
   };
 }
 
-/** W3C Baggage's limit of a header, in bytes. */
-const BAGGAGE_MAX_TOTAL_LENGTH = 8192;
-/** The entries OpenTelemetry's propagator reads of a header, and sends at most. */
-const BAGGAGE_MAX_NAME_VALUE_PAIRS = 180;
-
 /**
  * The entries of the context's `baggage` whose names the caller's `baggage` does not use, as many
  * as fit beside the caller's within W3C Baggage's 8,192 bytes and OpenTelemetry's 180 entries, or
@@ -221,7 +216,7 @@ export function baggageBeside(
     if (name !== undefined && Object.hasOwn(named, name)) continue;
     // One that does not fit is left out; a shorter one after it may still.
     const size = 1 + Buffer.byteLength(entry);
-    if (members >= BAGGAGE_MAX_NAME_VALUE_PAIRS || bytes + size > BAGGAGE_MAX_TOTAL_LENGTH) {
+    if (members >= BAGGAGE_MAX_ENTRIES || bytes + size > BAGGAGE_MAX_LENGTH) {
       left++;
       continue;
     }

@@ -3,6 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { type Context, context, defaultTextMapSetter, trace } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { type DropCounter, dropsOf } from '../../internal/drops.js';
+import { baggageCounted } from '../../traces/w3c-propagators.js';
 import { parseHost } from '../shared/http-attributes.js';
 import { isReadableTraceparent, propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
@@ -195,11 +196,11 @@ function replaceCopiedTraceparent(
   const copied = propagator.fields().filter((field) => field !== 'baggage');
   if (head === undefined) {
     for (const field of copied) request.removeHeader(field);
-    propagator.inject(call.context, request, withoutBaggage(setterOf(obs).set));
+    propagator.inject(baggageCounted(call.context), request, withoutBaggage(setterOf(obs).set));
     return true;
   }
   const fields: HeadFields = [];
-  propagator.inject(call.context, fields, withoutBaggage(headFieldsSetter.set));
+  propagator.inject(baggageCounted(call.context), fields, withoutBaggage(headFieldsSetter.set));
   setHead(request, copied.reduce(headWithout, head), fields);
   return true;
 }
@@ -242,7 +243,7 @@ function keepRulesOfLateFields(
 ): void {
   if (now.tracestate === made.tracestate && now.baggage === made.baggage) return;
   const own: Record<string, string> = {};
-  propagatorOf(obs).inject(call.context, own, defaultTextMapSetter);
+  propagatorOf(obs).inject(baggageCounted(call.context), own, defaultTextMapSetter);
   const fields: HeadFields = [];
   let written = head;
   const put = (name: string, value: string | undefined) => {
