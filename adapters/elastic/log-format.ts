@@ -35,6 +35,7 @@ const OWN_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
 export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
   return {
     messageKey: 'message',
+    messageAsText: true,
     levelKey: 'log.level',
     timeKey: '@timestamp',
     timeFormat: 'iso',

@@ -74,6 +74,13 @@ export interface LogFormat {
    */
   errorFields?(error: Readonly<Record<string, unknown>>): Record<string, unknown>;
   /**
+   * The backend indexes the message as text (ECS's `message`): a message that is no string, an
+   * object or a number, is written as its JSON text, where a field of that name made an object or a
+   * number would refuse the lines whose message is text. Only the format that names the message key
+   * applies it.
+   */
+  messageAsText?: boolean;
+  /**
    * The fields that write a level of a child logger's own (`audit`, 35), where its name would read
    * as another severity. Only the format that names the level key applies it; without one, the
    * line names the level under that key.

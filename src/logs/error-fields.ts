@@ -4,7 +4,13 @@ import { setOwn } from './redact.js';
 type Fields = Record<string, unknown>;
 
 /** A pino redact path that may apply under the line's `err` key (`err.token`, `["err"].token`, `*.stack`). */
-const ERR_PATH = /^(?:(?:err|\*)(?:[.[]|$)|\[\s*(["'`])err\1\s*\])/;
+const ERR_PATH = keyPath('err');
+
+/** A pino redact path that may apply under `key` (`key.token`, `["key"].token`, `*.token`). */
+function keyPath(key: string): RegExp {
+  const name = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^(?:(?:${name}|\\*)(?:[.[]|$)|\\[\\s*(["'\`])${name}\\1\\s*\\])`);
+}
 
 /**
  * The line formatter with the line's error written as the line format asks (Elastic's ECS
@@ -42,5 +48,14 @@ export function withErrorFields(
 
 /** Whether one of these pino redact paths may apply under the line's `err` key. */
 export function reachesError(redactPaths: readonly unknown[]): boolean {
-  return redactPaths.some((p) => typeof p === 'string' && ERR_PATH.test(p.trim()));
+  return reaches(redactPaths, ERR_PATH);
+}
+
+/** Whether one of these pino redact paths may apply under the line's field `key`. */
+export function reachesKey(redactPaths: readonly unknown[], key: string): boolean {
+  return reaches(redactPaths, keyPath(key));
+}
+
+function reaches(redactPaths: readonly unknown[], path: RegExp): boolean {
+  return redactPaths.some((p) => typeof p === 'string' && path.test(p.trim()));
 }

@@ -12,7 +12,7 @@ import { type CustomLevels, isDefaultLevel } from '../export/log-levels.js';
 import type { LogFormat, LogKeys } from '../export/types.js';
 import type { DropCounter } from '../internal/drops.js';
 import { guardChildren } from './child-guard.js';
-import { withErrorFields } from './error-fields.js';
+import { reachesKey, withErrorFields } from './error-fields.js';
 import { errorSerializer } from './error-serializer.js';
 import { installFastPath } from './fast-path.js';
 import { LINE_SHAPE, type LineShape } from './fixed-line.js';
@@ -128,7 +128,12 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
-  guardWrites(logger, drops, isSensitive, redact);
+  const primary = options.formats.find((f) => f.messageKey !== undefined);
+  guardWrites(logger, drops, isSensitive, redact, {
+    asText: primary?.messageAsText === true,
+    // pino applies a path by the field it starts with: a message field it may reach stays that field.
+    field: !reachesKey(options.redactPaths, keys.messageKey),
+  });
   guardChildren(
     logger,
     {
@@ -321,6 +326,7 @@ function guardWrites(
   drops: DropCounter,
   isSensitive: (key: string) => boolean,
   redact: Redactor,
+  textMessage: TextMessage,
 ): void {
   const key = pino.symbols.writeSym;
   const holder = logger as unknown as Record<symbol, (this: unknown, ...a: unknown[]) => unknown>;
@@ -335,7 +341,7 @@ function guardWrites(
       // pino writes an error given as the line under its error key only when it is an Error of its
       // realm: another's (a vm sandbox's, Node's own under Jest's test environment) would be written
       // as its fields, none of them enumerable, a line without message, type or stack.
-      const obj = isForeignError(given) ? { [errorKey]: given } : given;
+      let obj = isForeignError(given) ? { [errorKey]: given } : given;
       // pino writes a symbol message as JSON.stringify gives it, undefined: a line no collector
       // parses.
       if (typeof msg === 'symbol') msg = msg.toString();
@@ -345,12 +351,57 @@ function guardWrites(
         return write.call(this, obj, clean === text ? msg : clean, num);
       }
       // An error whose message is an object: pino writes that object as the line's message.
-      return write.call(this, obj, text === undefined ? msg : redact(text), num);
+      let message = text === undefined ? msg : redact(text);
+      if (textMessage.asText) {
+        if (message === undefined && textMessage.field) {
+          const field = messageField(obj, messageKey);
+          if (field !== undefined) {
+            obj = field.rest;
+            message =
+              field.value !== null && typeof field.value === 'object'
+                ? redact.whole(field.value)
+                : field.value;
+          }
+        }
+        if (message !== undefined) message = asText(this as Logger, message);
+      }
+      return write.call(this, obj, message, num);
     } catch {
       drops.add('log_error');
       return undefined;
     }
   };
+}
+
+/** How a line's message is written when the line format indexes it as text. */
+interface TextMessage {
+  /** A message that is no string is written as its JSON text. */
+  readonly asText: boolean;
+  /** So is a line's field named like the message, when no redact path may reach under it. */
+  readonly field: boolean;
+}
+
+/**
+ * The line's field named like the message, when it is no string (a string is the message as it
+ * is), and the line's other fields; undefined when there is none.
+ */
+function messageField(obj: unknown, messageKey: string): { rest: object; value: unknown } | undefined {
+  if (obj === null || typeof obj !== 'object' || obj instanceof Error) return undefined;
+  const fields = obj as Record<string, unknown>;
+  const value = Object.hasOwn(fields, messageKey) ? fields[messageKey] : undefined;
+  if (value === undefined || typeof value === 'string') return undefined;
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) if (key !== messageKey) setOwn(rest, key, fields[key]);
+  return { rest, value };
+}
+
+/** A message as pino writes it as a field, as text: an object's JSON, `[Circular]` where it leads back. */
+function asText(logger: Logger, message: unknown): string {
+  if (typeof message === 'string') return message;
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const s = pinoSymbolsOf(logger);
+  const stringify = internals[s.stringifySym] as (value: unknown, safe: unknown) => string | undefined;
+  return stringify(message, internals[s.stringifySafeSym]) ?? String(message);
 }
 
 /**

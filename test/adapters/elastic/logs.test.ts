@@ -220,6 +220,27 @@ describe('ECS lines on stdout', () => {
     });
   });
 
+  it('writes a message given as an object or a number as text, as _bulk sends it, so both paths index it', async () => {
+    intake = await EsIntake.start({ authorization: AUTH });
+    const calls = (log: { info(...args: unknown[]): void }) => {
+      log.info({ orderId: 'o-1' }, { step: 'charge', attempt: 2 });
+      log.info({ message: { step: 'ship', token: 'abc' } });
+      log.info(404);
+    };
+    const shipped = startWithElastic(intake);
+    calls(shipped.obs.log as never);
+    await shipped.obs.forceFlush();
+    await stopSightline();
+    const docs = intake.docs('logs-checkout-production').map((d) => d.message);
+    expect(docs).toEqual(['{"step":"charge","attempt":2}', '{"step":"ship","token":"[Redacted]"}', '404']);
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+    calls(obs.log as never);
+    await obs.forceFlush();
+    expect(lines.map((l) => (JSON.parse(l) as { message: unknown }).message)).toEqual(docs);
+    // Collected into the data stream the shipped lines made `message` a text field of.
+    expect(await collected(lines)).toEqual([201, 201, 201]);
+  });
+
   it('ships lines with an ECS error to _bulk with the error fields whole', async () => {
     intake = await EsIntake.start({ authorization: AUTH });
     const { obs } = startWithElastic(intake);
