@@ -203,6 +203,24 @@ export const told = otlp({ channel: { diag: undefined } });
     ]);
   });
 
+  it("give the names the README documents for users: the default redact keys, the Datadog sites, and each adapter's env", () => {
+    const errors = compileUsage(`import { DEFAULT_REDACT_KEYS } from 'sightline';
+import { cloudwatch } from 'sightline/cloudwatch';
+import { DATADOG_SITES, datadog } from 'sightline/datadog';
+import { elastic } from 'sightline/elastic';
+import { newrelic } from 'sightline/newrelic';
+import { otlp } from 'sightline/otlp';
+const env: Readonly<Record<string, string | undefined>> = {};
+export const keys: readonly string[] = DEFAULT_REDACT_KEYS;
+export const known = (site: string) => (DATADOG_SITES as readonly string[]).includes(site);
+export const adapters = [otlp({ env }), datadog({ processEnv: env }), newrelic({ env }), cloudwatch({ env }), elastic({ env })];
+`);
+    expect(errors).toEqual([]);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const name of ['DEFAULT_REDACT_KEYS', 'DATADOG_SITES', '`processEnv`', '`env` option'])
+      expect(readme).toContain(name);
+  });
+
   it('give the detector as createDetector() returns it, without the class the detection engine reads inside', () => {
     const errors = compileUsage(`import { createDetector, StreamingDetector } from 'sightline/anomaly';
 export const detectors = [createDetector(), new StreamingDetector()];
