@@ -9,6 +9,7 @@ import {
   otlpTlsFilesFromEnv,
   resolveEndpoint,
   type TlsFiles,
+  invalidCode,
 } from '../../src/export/index.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 
@@ -217,7 +218,11 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
   const env = input.env ?? process.env;
   const mode = input.mode ?? 'emf';
   if (mode !== 'emf' && mode !== 'api') {
-    fail('cloudwatch.mode', `cloudwatch option mode is ${describeValue(mode)}; use 'emf' or 'api'`);
+    fail(
+      'cloudwatch.mode',
+      `cloudwatch option mode is ${describeValue(mode)}; use 'emf' or 'api'`,
+      invalidCode(mode, 'string'),
+    );
   }
   const namespace = text(o, 'namespace');
   if (namespace !== undefined) checkNamespace('cloudwatch.namespace', namespace);
@@ -270,6 +275,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     fail(
       'cloudwatch.storageResolution',
       `cloudwatch option storageResolution is ${describeValue(storageResolution)}; use 1 or 60`,
+      invalidCode(storageResolution, 'number'),
     );
   }
   const maxHistogramValues = input.maxHistogramValues ?? 100;
@@ -277,6 +283,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     fail(
       'cloudwatch.maxHistogramValues',
       `cloudwatch option maxHistogramValues is ${describeValue(maxHistogramValues)}; use a whole number from 1 to 10000`,
+      invalidCode(maxHistogramValues, 'number'),
     );
   }
   const metricIntervalMs = input.metricIntervalMs;
@@ -284,6 +291,7 @@ export function resolveCloudWatchOptions(input: CloudWatchOptions = {}): Resolve
     fail(
       'cloudwatch.metricIntervalMs',
       `cloudwatch option metricIntervalMs is ${describeValue(metricIntervalMs)}; use a whole number of milliseconds, at least 100`,
+      invalidCode(metricIntervalMs, 'number'),
     );
   }
   if (input.write !== undefined && typeof input.write !== 'function') {
@@ -334,6 +342,7 @@ function resolveDimensions(value: unknown): [string, string][] {
       fail(
         `cloudwatch.dimensions.${k}`,
         `cloudwatch dimension ${JSON.stringify(k)} is ${describeValue(v)}; use a non-empty ASCII string of at most 1024 characters`,
+        invalidCode(v, 'string'),
       );
     }
     if (!/^[\x20-\x7e]{1,250}$/.test(k) || k.trim() === '' || k.startsWith(':') || k === '_aws') {

@@ -1,5 +1,11 @@
 import type { AdapterContext, ChannelOptions } from '../../src/export/index.js';
-import { adapterChannel, envValue, parseTagList, resolveEndpoint } from '../../src/export/index.js';
+import {
+  adapterChannel,
+  envValue,
+  parseTagList,
+  resolveEndpoint,
+  invalidCode,
+} from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
 import { fitsTag, rawTag, tag } from './tags.js';
@@ -142,7 +148,7 @@ function optString(option: string, value: unknown): string | undefined {
     fail(
       option,
       `option ${option} is ${describeValue(value)}; pass a non-empty string`,
-      ErrorCodes.CONFIG_INVALID_TYPE,
+      invalidCode(value, 'string'),
     );
   }
   return value.trim();
@@ -154,6 +160,7 @@ function oneOf<T extends string>(option: string, value: unknown, allowed: readon
   return fail(
     option,
     `option ${option} is ${describeValue(value)}; use ${allowed.map((a) => `'${a}'`).join(' or ')}`,
+    invalidCode(value, 'string'),
   );
 }
 
@@ -168,7 +175,7 @@ function resolveApiKey(options: DatadogOptions): string | undefined {
       option,
       `${option} is ${describeValue(raw, true)}, which is not a usable API key (empty, not a string, or with ` +
         'spaces or control characters); copy the key from Organization Settings > API Keys',
-      fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+      fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : invalidCode(raw, 'string'),
     );
   }
   return raw.trim();
@@ -387,7 +394,11 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
   const logs = oneOf('logs', options.logs, ['stdout', 'http'] as const, 'stdout');
   const metrics = oneOf('metrics', options.metrics, ['api', 'none'] as const, 'api');
   if (options.events !== undefined && typeof options.events !== 'boolean') {
-    fail('events', `option events is ${describeValue(options.events)}; pass true or false`);
+    fail(
+      'events',
+      `option events is ${describeValue(options.events)}; pass true or false`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
   }
   const events = options.events ?? apiKey !== undefined;
 
@@ -410,6 +421,7 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     fail(
       'metricIntervalMs',
       `option metricIntervalMs is ${describeValue(interval)}; use whole ms, at least 100`,
+      invalidCode(interval, 'number'),
     );
   }
   if (options.ddTrace !== undefined && (typeof options.ddTrace !== 'object' || options.ddTrace === null)) {

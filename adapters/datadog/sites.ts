@@ -1,4 +1,5 @@
 import { ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
+import { invalidCode } from '../../src/export/index.js';
 
 /** The Datadog sites (regions) sightline knows; each maps to `api.<site>` and `http-intake.logs.<site>`. */
 export const DATADOG_SITES = [
@@ -25,7 +26,7 @@ const KNOWN = new Set<string>(DATADOG_SITES);
  * @throws SightlineConfigError naming the option (or variable) and listing the valid sites.
  */
 export function resolveSite(value: unknown, option: string, fromEnv: boolean): DatadogSite {
-  const code = fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE;
+  const code = fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : invalidCode(value, 'string');
   if (typeof value === 'string') {
     const site = value
       .trim()

@@ -6,8 +6,10 @@ import {
   envValue,
   envVerbatim,
   isLoopback,
+  invalidOption,
   optionalPositiveInt,
   resolveEndpoint,
+  invalidCode,
 } from '../../src/export/index.js';
 import { apiKeyHeader, basicHeader, cloudIdToUrl, isHeaderToken } from './auth.js';
 import { BULK_FILTER_PATH } from './bulk.js';
@@ -188,7 +190,11 @@ export function resolveOptions(input: ElasticOptions | undefined): ResolvedElast
  */
 export function checkOptions(input: ElasticOptions | undefined): CheckedElastic {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw invalid('elastic', `elastic(options) expects an object, got ${describeValue(input)}`, true);
+    throw invalidOption(
+      'elastic',
+      `elastic(options) expects an object, got ${describeValue(input)}`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
   }
   const options = input ?? {};
   checkKeys('elastic', options, KNOWN);
@@ -313,7 +319,7 @@ interface NodeUrl {
 /** The Elasticsearch URL the options or the environment name; `undefined` when none does. */
 function resolveNode(options: ElasticOptions, env: Env): NodeUrl | undefined {
   if (options.node !== undefined && options.cloudId !== undefined) {
-    throw invalid(
+    throw invalidOption(
       'elastic.node',
       'Options elastic.node and elastic.cloudId are both set; pass only one of them',
     );
@@ -341,7 +347,11 @@ function resolveNode(options: ElasticOptions, env: Env): NodeUrl | undefined {
   }
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' && !(raw instanceof URL)) {
-    throw invalid(option, `Option ${option} is ${describeValue(raw)}; use a URL such as https://host:9200`);
+    throw invalidOption(
+      option,
+      `Option ${option} is ${describeValue(raw)}; use a URL such as https://host:9200`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
   }
   // Credentials in the URL would travel into diagnostics with it: take them out and use them as basic auth.
   let parsed: URL;
@@ -365,7 +375,7 @@ function resolveNode(options: ElasticOptions, env: Env): NodeUrl | undefined {
 function fromCloudId(option: string, value: unknown): string {
   const url = typeof value === 'string' ? cloudIdToUrl(value.trim()) : undefined;
   if (url === undefined) {
-    throw invalid(
+    throw invalidOption(
       option,
       `${option} is ${describeValue(value)}; use the Cloud ID from the Elastic Cloud console ` +
         '(<name>:<base64>), or pass the Elasticsearch URL as node instead',
@@ -394,7 +404,7 @@ function resolveAuth(
 ): string | MissingSetting | undefined {
   const hasBasicOption = options.username !== undefined || options.password !== undefined;
   if (options.apiKey !== undefined && hasBasicOption) {
-    throw invalid(
+    throw invalidOption(
       'elastic.apiKey',
       'Options elastic.apiKey and elastic.username/password are both set; pass only one kind of credentials',
     );
@@ -424,8 +434,15 @@ function checkedApiKey(option: string, value: unknown, fromEnv = false): string 
     return apiKeyHeader(value.trim());
   }
   const where = fromEnv ? option : `Option ${option}`;
+  // A string or { id, apiKey } is the type the option takes; what is wrong is in it.
+  const taken =
+    typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value));
   throw new SightlineConfigError(
-    fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+    fromEnv
+      ? ErrorCodes.CONFIG_INVALID_ENV
+      : taken
+        ? ErrorCodes.CONFIG_INVALID_VALUE
+        : ErrorCodes.CONFIG_INVALID_TYPE,
     option,
     `${where} is ${describeValue(value, true)}; use the API key's "encoded" value, an "id:api_key" pair ` +
       'or { id, apiKey }, without spaces',
@@ -454,7 +471,14 @@ function checkedBasic(
     const shown = typeof username === 'string' ? username.replace(/:.*/s, ':…') : username;
     const message = `${userOption} is ${describeValue(shown)}; basic auth needs a user name without ':' along with ${passwordOption}`;
     if (fromEnv) return new MissingSetting(ErrorCodes.CONFIG_MISSING_CREDENTIALS, userOption, message);
-    throw new SightlineConfigError(ErrorCodes.CONFIG_INVALID_VALUE, userOption, message);
+    throw new SightlineConfigError(invalidCode(username, 'string'), userOption, message);
+  }
+  if (!fromEnv && password !== undefined && typeof password !== 'string') {
+    throw new SightlineConfigError(
+      ErrorCodes.CONFIG_INVALID_TYPE,
+      passwordOption,
+      `${passwordOption} is ${describeValue(password, true)}; use the password as a string`,
+    );
   }
   if (typeof password !== 'string' || password === '') {
     return new MissingSetting(
@@ -469,9 +493,10 @@ function checkedBasic(
 function readEndpoints(input: unknown): ElasticEndpoints {
   if (input === undefined) return {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(
+    throw invalidOption(
       'elastic.endpoints',
       `Option elastic.endpoints is ${describeValue(input)}; use an object of URLs`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
   checkKeys('elastic.endpoints', input, ENDPOINT_KEYS);
@@ -486,9 +511,10 @@ function resolveTraces(
   const input = options.traces;
   if (input === false) return undefined;
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw invalid(
+    throw invalidOption(
       'elastic.traces',
       `Option elastic.traces is ${describeValue(input)}; use { url, secretToken | apiKey } or false`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
   const traces = (input ?? {}) as ElasticTracesOptions;
@@ -538,7 +564,7 @@ function token(option: string, value: unknown, fromEnv = false): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (!isHeaderToken(text)) {
     throw new SightlineConfigError(
-      fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+      fromEnv ? ErrorCodes.CONFIG_INVALID_ENV : invalidCode(value, 'string'),
       option,
       `${fromEnv ? option : `Option ${option}`} is ${describeValue(value, true)}; use the APM Server secret token, without spaces`,
     );
@@ -553,26 +579,32 @@ function explicitPart(option: string, value: unknown, what: 'dataset' | 'namespa
     typeof value === 'string'
       ? cleanDataStreamPart(value, what === 'dataset' ? 'generic' : 'default')
       : 'generic';
-  throw invalid(
+  throw invalidOption(
     option,
     `Option ${option} is ${describeValue(value)}; a data stream ${what} is 1 to 100 lowercase letters, digits, ` +
       `'.' or '_' (no '-', which separates <type>-<dataset>-<namespace>), e.g. ${JSON.stringify(suggestion)}`,
+    invalidCode(value, 'string'),
   );
 }
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw invalid(
+  throw invalidOption(
     option,
     `Option ${option} is ${describeValue(value)}; use ${allowed.map((a) => `'${a}'`).join(' or ')}`,
+    invalidCode(value, 'string'),
   );
 }
 
 function optionalText(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
-    throw invalid(option, `Option ${option} is ${describeValue(value)}; use a non-empty string`);
+    throw invalidOption(
+      option,
+      `Option ${option} is ${describeValue(value)}; use a non-empty string`,
+      invalidCode(value, 'string'),
+    );
   }
   return value.trim();
 }
@@ -580,9 +612,10 @@ function optionalText(option: string, value: unknown): string | undefined {
 function resolveLimits(input: unknown): { maxBytes: number; maxItems: number } {
   if (input === undefined) return { maxBytes: DEFAULT_MAX_BYTES, maxItems: DEFAULT_MAX_ITEMS };
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(
+    throw invalidOption(
       'elastic.limits',
       `Option elastic.limits is ${describeValue(input)}; use { maxBytes, maxItems }`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
   checkKeys('elastic.limits', input, new Set(['maxBytes', 'maxItems']));
@@ -604,12 +637,4 @@ function checkKeys(prefix: string, object: object, known: ReadonlySet<string>): 
       );
     }
   }
-}
-
-function invalid(option: string, message: string, type = false): SightlineConfigError {
-  return new SightlineConfigError(
-    type ? ErrorCodes.CONFIG_INVALID_TYPE : ErrorCodes.CONFIG_INVALID_VALUE,
-    option,
-    message,
-  );
 }

@@ -5,8 +5,10 @@ import {
   type AdapterContext,
   type ChannelOptions,
   envValue,
+  invalidOption,
   optionalPositiveInt,
   resolveEndpoint,
+  invalidCode,
 } from '../../src/export/index.js';
 import { type NewRelicRegion, REGION_ENDPOINTS } from './endpoints.js';
 
@@ -107,7 +109,11 @@ export const MAX_PAYLOAD_BYTES = 1_000_000;
  */
 export function resolveOptions(input: NewRelicOptions | undefined): ResolvedNewRelic {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw invalid('newrelic', `newrelic(options) expects an object, got ${describeValue(input)}`);
+    throw invalidOption(
+      'newrelic',
+      `newrelic(options) expects an object, got ${describeValue(input)}`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
+    );
   }
   const options = input ?? {};
   for (const key of Object.keys(options)) {
@@ -169,27 +175,34 @@ function resolveRest(options: NewRelicOptions, env: Env, licenseKey: string | un
   const appName = resolveAppName(options.appName, env);
   const logs = options.logs ?? 'stdout';
   if (logs !== 'api' && logs !== 'stdout') {
-    throw invalid('newrelic.logs', `Option newrelic.logs is ${describeValue(logs)}; use 'api' or 'stdout'`);
+    throw invalidOption(
+      'newrelic.logs',
+      `Option newrelic.logs is ${describeValue(logs)}; use 'api' or 'stdout'`,
+      invalidCode(logs, 'string'),
+    );
   }
   const eventType = options.eventType ?? 'SightlineAnomaly';
   if (typeof eventType !== 'string' || !/^[A-Za-z0-9_:]{1,254}$/.test(eventType)) {
-    throw invalid(
+    throw invalidOption(
       'newrelic.eventType',
       `Option newrelic.eventType is ${describeValue(eventType)}; use letters, digits, '_' or ':' (no '.'), under 255 characters`,
+      invalidCode(eventType, 'string'),
     );
   }
   if (options.hostname !== undefined && (typeof options.hostname !== 'string' || options.hostname === '')) {
-    throw invalid(
+    throw invalidOption(
       'newrelic.hostname',
       `Option newrelic.hostname is ${describeValue(options.hostname)}; use a non-empty string`,
+      invalidCode(options.hostname, 'string'),
     );
   }
   const endpoints = resolveEndpoints(options.endpoints, region, accountId);
   const otlpProtocol = options.otlpProtocol ?? 'http/protobuf';
   if (otlpProtocol !== 'http/protobuf' && otlpProtocol !== 'http/json') {
-    throw invalid(
+    throw invalidOption(
       'newrelic.otlpProtocol',
       `Option newrelic.otlpProtocol is ${describeValue(otlpProtocol)}; use 'http/protobuf' or 'http/json'`,
+      invalidCode(otlpProtocol, 'string'),
     );
   }
   return {
@@ -218,7 +231,7 @@ function resolveLicenseKey(option: unknown, env: Env): string | undefined {
     const key = typeof option === 'string' ? option.trim() : '';
     if (!isHeaderSafe(key)) {
       throw new SightlineConfigError(
-        ErrorCodes.CONFIG_INVALID_VALUE,
+        invalidCode(option, 'string'),
         'newrelic.licenseKey',
         `Option newrelic.licenseKey is ${describeValue(option, true)}; use your account's ingest license key, a non-empty string without spaces`,
       );
@@ -244,9 +257,10 @@ function resolveRegion(option: unknown, env: Env): NewRelicRegion {
   if (option !== undefined) {
     const region = typeof option === 'string' ? option.toUpperCase() : '';
     if (region !== 'US' && region !== 'EU') {
-      throw invalid(
+      throw invalidOption(
         'newrelic.region',
         `Option newrelic.region is ${describeValue(option)}; use 'US' or 'EU'`,
+        invalidCode(option, 'string'),
       );
     }
     return region;
@@ -268,9 +282,10 @@ function resolveAccountId(option: unknown, env: Env): string | undefined {
   if (option !== undefined) {
     const id = typeof option === 'number' || typeof option === 'string' ? String(option).trim() : '';
     if (!/^[1-9]\d{0,18}$/.test(id)) {
-      throw invalid(
+      throw invalidOption(
         'newrelic.accountId',
         `Option newrelic.accountId is ${describeValue(option)}; use your numeric New Relic account id`,
+        typeof option === 'number' ? ErrorCodes.CONFIG_INVALID_VALUE : invalidCode(option, 'string'),
       );
     }
     return id;
@@ -290,9 +305,10 @@ function resolveAccountId(option: unknown, env: Env): string | undefined {
 function resolveAppName(option: unknown, env: Env): string | undefined {
   if (option !== undefined) {
     if (typeof option !== 'string' || option.trim() === '') {
-      throw invalid(
+      throw invalidOption(
         'newrelic.appName',
         `Option newrelic.appName is ${describeValue(option)}; use a non-empty string`,
+        invalidCode(option, 'string'),
       );
     }
     return option.trim();
@@ -308,9 +324,10 @@ function resolveEndpoints(
   accountId: string | undefined,
 ): Pick<ResolvedNewRelic, 'metricsUrl' | 'logsUrl' | 'tracesUrl' | 'eventsUrl'> {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw invalid(
+    throw invalidOption(
       'newrelic.endpoints',
       `Option newrelic.endpoints is ${describeValue(input)}; use an object of URLs`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
   const given = (input ?? {}) as NewRelicEndpoints;
@@ -343,9 +360,10 @@ function resolveEndpoints(
 function resolveLimits(input: unknown): { maxBytes: number; maxItems: number | undefined } {
   if (input === undefined) return { maxBytes: MAX_PAYLOAD_BYTES, maxItems: undefined };
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid(
+    throw invalidOption(
       'newrelic.limits',
       `Option newrelic.limits is ${describeValue(input)}; use { maxBytes, maxItems }`,
+      ErrorCodes.CONFIG_INVALID_TYPE,
     );
   }
   for (const key of Object.keys(input)) {
@@ -362,8 +380,4 @@ function resolveLimits(input: unknown): { maxBytes: number; maxItems: number | u
     maxBytes: optionalPositiveInt('newrelic.limits.maxBytes', limits.maxBytes) ?? MAX_PAYLOAD_BYTES,
     maxItems: optionalPositiveInt('newrelic.limits.maxItems', limits.maxItems),
   };
-}
-
-function invalid(option: string, message: string): SightlineConfigError {
-  return new SightlineConfigError(ErrorCodes.CONFIG_INVALID_VALUE, option, message);
 }

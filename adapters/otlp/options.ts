@@ -14,6 +14,7 @@ import {
   resolveEndpoint,
   type TlsFiles,
   underBase,
+  invalidCode,
 } from '../../src/export/index.js';
 import type { OtlpProtocol, OtlpTemporality } from '../../src/export/otlp.js';
 import { validateHeaders } from './headers.js';
@@ -200,7 +201,11 @@ function checkShape(options: OtlpOptions, unset: SightlineConfigError[]): void {
   }
   const oneOf = (option: string, value: unknown, allowed: readonly string[]) => {
     if (value !== undefined && !allowed.includes(value as string))
-      fail(option, `option ${option} is ${describeValue(value)}; use one of ${allowed.join(', ')}`);
+      fail(
+        option,
+        `option ${option} is ${describeValue(value)}; use one of ${allowed.join(', ')}`,
+        invalidCode(value, 'string'),
+      );
   };
   oneOf('protocol', options.protocol, PROTOCOLS);
   oneOf('compression', options.compression, ['gzip', 'none']);
@@ -220,6 +225,7 @@ function checkShape(options: OtlpOptions, unset: SightlineConfigError[]): void {
       fail(
         key,
         `option ${key} is ${describeValue(v)}; use a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+        invalidCode(v, 'number'),
       );
   }
   if (options.events !== undefined && typeof options.events !== 'boolean')
@@ -232,7 +238,11 @@ function checkShape(options: OtlpOptions, unset: SightlineConfigError[]): void {
     options.name !== undefined &&
     (typeof options.name !== 'string' || !/^[\w.-]{1,64}$/.test(options.name))
   )
-    fail('name', `option name is ${describeValue(options.name)}; use letters, digits, '.', '_' or '-'`);
+    fail(
+      'name',
+      `option name is ${describeValue(options.name)}; use letters, digits, '.', '_' or '-'`,
+      invalidCode(options.name, 'string'),
+    );
   if (options.endpoints !== undefined) {
     if (
       options.endpoints === null ||

@@ -1,5 +1,5 @@
 import { type Env, envString } from '../config/env.js';
-import { describeValue, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
+import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
 import type { ChannelOptions } from './spec.js';
 
 export type AdapterEnv = Env;
@@ -77,10 +77,28 @@ export function optionalPositiveInt(option: string, value: unknown): number | un
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new SightlineConfigError(
-      ErrorCodes.CONFIG_INVALID_VALUE,
+      invalidCode(value, 'number'),
       option,
       `Option ${option} is ${describeValue(value)}; use a whole number of at least 1`,
     );
   }
   return value;
+}
+
+/** An adapter option's error: by default one of the right type the option does not take. */
+export function invalidOption(
+  option: string,
+  message: string,
+  code: ErrorCode = ErrorCodes.CONFIG_INVALID_VALUE,
+): SightlineConfigError {
+  return new SightlineConfigError(code, option, message);
+}
+
+/**
+ * The code for a value an option does not take: `SL_ERR_CONFIG_INVALID_TYPE` when it is not of the
+ * type the option takes (`'5'` for a number), `SL_ERR_CONFIG_INVALID_VALUE` when it is (`0` for a
+ * number of at least 1), as the README tells the two apart.
+ */
+export function invalidCode(value: unknown, type: 'string' | 'number' | 'boolean'): ErrorCode {
+  return typeof value === type ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_TYPE;
 }

@@ -3,6 +3,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type Diag, silentDiag } from '../diag/diag.js';
 import { ErrorCodes, SightlineConfigError, describeValue } from '../diag/errors.js';
+import { invalidCode } from './adapter-options.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import { realClearTimeout, realNow, realSetImmediate, realSetTimeout } from '../internal/node-timers.js';
 import { encodeParts, ItemQueue, splitHalves } from './batching.js';
@@ -122,7 +123,7 @@ export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions =
   checkNonNegative(label, 'channel.retry.maxElapsedMs', policy.maxElapsedMs);
   // Any other value would be read as true or false as it is truthy: 'no' would gzip.
   if (options.gzip !== undefined && typeof options.gzip !== 'boolean') {
-    failOption(label, 'channel.gzip', options.gzip, 'true or false');
+    failOption(label, 'channel.gzip', options.gzip, 'true or false', 'boolean');
   }
   const gzip = options.gzip ?? true;
   const diag: Diag = options.diag ?? silentDiag;
@@ -668,9 +669,15 @@ function normaliseHeaders(headers: Readonly<Record<string, string>>): Record<str
   return out;
 }
 
-function failOption(label: string, option: string, value: unknown, fix: string): never {
+function failOption(
+  label: string,
+  option: string,
+  value: unknown,
+  fix: string,
+  type: 'number' | 'boolean' = 'number',
+): never {
   throw new SightlineConfigError(
-    ErrorCodes.CONFIG_INVALID_VALUE,
+    invalidCode(value, type),
     option,
     `${label}: option ${option}=${describeValue(value)} is invalid; use ${fix}`,
   );

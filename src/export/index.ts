@@ -10,6 +10,8 @@ export {
   adapterEnv,
   type AdapterEnv,
   envValue,
+  invalidCode,
+  invalidOption,
   optionalPositiveInt,
 } from './adapter-options.js';
 export { envVerbatim, parseTagList } from '../config/env.js';

@@ -45,6 +45,22 @@ function channel(
   );
 }
 
+/** A channel to a port nothing listens on, made with `options` alone: for setup's checks. */
+function channelWith(options: ChannelOptions): ReturnType<typeof createChannel<Item>> {
+  return tracker.track(
+    createChannel<Item>(
+      {
+        adapter: 't',
+        signal: 'logs',
+        url: new URL('http://127.0.0.1:9/'),
+        limits: { maxItems: 1, maxBytes: 9 },
+        encode: encodeJson,
+      },
+      options,
+    ),
+  );
+}
+
 const items = (n: number, from = 0): Item[] => Array.from({ length: n }, (_, i) => ({ id: from + i }));
 const ids = (text: string): number[] => (JSON.parse(text) as Item[]).map((i) => i.id);
 
@@ -479,21 +495,21 @@ describe('channel secrets and setup', () => {
     ['channel.retry.maxElapsedMs', { retry: { maxElapsedMs: Number.NaN } }],
   ] as const)('rejects a bad %s at setup with a coded error', (option, options) => {
     intake = undefined as unknown as Intake;
-    const make = () =>
-      tracker.track(
-        createChannel<Item>(
-          {
-            adapter: 't',
-            signal: 'logs',
-            url: new URL('http://127.0.0.1:9/'),
-            limits: { maxItems: 1, maxBytes: 9 },
-            encode: encodeJson,
-          },
-          options as ChannelOptions,
-        ),
-      );
+    const make = () => channelWith(options as ChannelOptions);
     expect(make).toThrow(SightlineConfigError);
     expect(make).toThrow(expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_VALUE', option }));
+  });
+
+  it.each([
+    ['channel.queueSize', { queueSize: '100' }],
+    ['channel.timeoutMs', { timeoutMs: '5' }],
+    ['channel.gzip', { gzip: 'no' }],
+    ['channel.retry.maxElapsedMs', { retry: { maxElapsedMs: '1000' } }],
+  ] as const)('rejects a %s of the wrong type with SL_ERR_CONFIG_INVALID_TYPE', (option, options) => {
+    intake = undefined as unknown as Intake;
+    expect(() => channelWith(options as unknown as ChannelOptions)).toThrow(
+      expect.objectContaining({ code: 'SL_ERR_CONFIG_INVALID_TYPE', option }),
+    );
   });
 
   it.each([
