@@ -684,21 +684,22 @@ function failOption(
 }
 
 function checkPositiveInt(label: string, option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) failOption(label, option, value, 'a whole number of at least 1');
+  if (!Number.isInteger(value) || value < 1)
+    failOption(label, option, value, 'a whole number of at least 1', 'number');
   return value;
 }
 
 /** A delay a timer can hold: from `min` to {@link MAX_TIMER_MS} ms. */
 function checkTimerMs(label: string, option: string, value: number, min: 0 | 1): number {
   if (typeof value !== 'number' || !(value >= min && value <= MAX_TIMER_MS)) {
-    failOption(label, option, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
+    failOption(label, option, value, `a number of milliseconds from ${min} to ${MAX_TIMER_MS}`, 'number');
   }
   return value;
 }
 
 function checkNonNegative(label: string, option: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    failOption(label, option, value, 'a finite number of at least 0');
+    failOption(label, option, value, 'a finite number of at least 0', 'number');
   }
   return value;
 }

@@ -289,12 +289,27 @@ describe("an adapter's channel option", () => {
   it.each([
     [{ queueSize: 0 }, 'channel.queueSize', 'a whole number of at least 1'],
     [{ retry: { maxDelayMs: -1 } }, 'channel.retry.maxDelayMs', 'a number of milliseconds from 0'],
-    [{ gzip: 'no' }, 'channel.gzip', 'true or false'],
   ])('%j fails init() naming the adapter and the option', (channel, option, fix) => {
     const exporters = [otlp({ env }), otlp({ env, name: 'otlp-audit', channel: channel as never })];
     expect(() => init({ ...quiet, exporters })).toThrowError(
       expect.objectContaining({
         code: 'SL_ERR_CONFIG_INVALID_VALUE',
+        option,
+        message: expect.stringMatching(new RegExp(`^otlp-audit \\w+: option ${option}=.*; use ${fix}`)),
+      }),
+    );
+  });
+
+  // As init()'s own options give it (`outbound: 'false'`), and as `channel: 'x'` does.
+  it.each([
+    [{ gzip: 'no' }, 'channel.gzip', 'true or false'],
+    [{ queueSize: '100' }, 'channel.queueSize', 'a whole number of at least 1'],
+    [{ retry: { maxDelayMs: '5' } }, 'channel.retry.maxDelayMs', 'a number of milliseconds from 0'],
+  ])('%j, of the wrong type, fails init() with SL_ERR_CONFIG_INVALID_TYPE', (channel, option, fix) => {
+    const exporters = [otlp({ env, name: 'otlp-audit', channel: channel as never })];
+    expect(() => init({ ...quiet, exporters })).toThrowError(
+      expect.objectContaining({
+        code: 'SL_ERR_CONFIG_INVALID_TYPE',
         option,
         message: expect.stringMatching(new RegExp(`^otlp-audit \\w+: option ${option}=.*; use ${fix}`)),
       }),
