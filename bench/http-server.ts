@@ -13,13 +13,13 @@ import type { Sightline } from '../src/index.js';
 const [framework, variant, sink] = process.argv.slice(2) as [string, string, string];
 const rootRequire = createRequire(import.meta.url);
 // sightline itself comes from this checkout, or from the one `--baseline` names (bench/http.ts).
-const sightlineRoot = process.env.SIGHTLINE_BENCH_ROOT;
+const sightlineRoot = process.env.BENCH_SIGHTLINE_ROOT;
 const fromSightline = (path: string): string =>
   sightlineRoot
     ? pathToFileURL(resolve(sightlineRoot, path)).href
     : new URL(`../${path}`, import.meta.url).href;
 // `--dist` (bench/http.ts): the built package, as users run it, rather than the sources.
-const fromBuild = process.env.SIGHTLINE_BENCH_DIST === '1';
+const fromBuild = process.env.BENCH_SIGHTLINE_DIST === '1';
 const entry = (source: string, built: string): string => fromSightline(fromBuild ? built : source);
 const peersRequire = createRequire(new URL('./peers/package.json', import.meta.url));
 

@@ -105,22 +105,34 @@ function build(root: string): void {
 const ACF_FLAG = '--experimental-async-context-frame';
 const acfIsOptIn = Number(process.versions.node.split('.')[0]) === 22;
 
+/**
+ * The environment a server runs in: which sightline it loads (bench/http-server.ts), and the peers'
+ * settings. The benchmark's own variables stay out of the SIGHTLINE_ names: sightline warns of one
+ * it does not read as misspelt.
+ */
+export function serverEnv(
+  variant: string,
+  sink: string,
+  opts: Pick<Options, 'baseline' | 'dist'>,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DD_TRACE_STARTUP_LOGS: 'false',
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    DD_TRACE_AGENT_URL: sink,
+    DD_SERVICE: 'bench',
+    ...(variant.endsWith('-baseline') && opts.baseline ? { BENCH_SIGHTLINE_ROOT: opts.baseline } : {}),
+    ...(opts.dist ? { BENCH_SIGHTLINE_DIST: '1' } : {}),
+  };
+}
+
 function startServer(framework: string, variant: string, sink: string, opts: Options): Promise<Server> {
-  const baseline = opts.baseline;
   const child = fork(`${here}http-server.ts`, [framework, variant.replace(/-(acf|baseline)$/, ''), sink], {
     execArgv: variant.endsWith('-acf') ? [ACF_FLAG, '--import', 'tsx'] : ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DD_TRACE_STARTUP_LOGS: 'false',
-      DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
-      DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-      DD_TRACE_AGENT_URL: sink,
-      DD_SERVICE: 'bench',
-      ...(variant.endsWith('-baseline') && baseline ? { SIGHTLINE_BENCH_ROOT: baseline } : {}),
-      ...(opts.dist ? { SIGHTLINE_BENCH_DIST: '1' } : {}),
-    },
+    env: serverEnv(variant, sink, opts),
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
