@@ -144,6 +144,7 @@ function fail(option: string, message: string, code: ErrorCode = ErrorCodes.CONF
 
 function optString(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
+  // A string of blanks is of the right type, as init()'s `service: ''` is: a bad value.
   if (typeof value !== 'string' || value.trim() === '') {
     fail(
       option,

@@ -130,6 +130,25 @@ describe('environment variables', () => {
 });
 
 describe('validation', () => {
+  // The README's rule for init()'s options: a value of the wrong type is SL_ERR_CONFIG_INVALID_TYPE,
+  // one of the right type the option does not take SL_ERR_CONFIG_INVALID_VALUE.
+  it.each([
+    [{ service: '' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ env: ' ' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ version: '' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ hostname: '' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ service: 42 }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ logs: true }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ logs: 'file' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+    [{ events: 'yes' }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ apiKey: 4242424242 }, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [{ apiKey: ' ' }, 'SL_ERR_CONFIG_INVALID_VALUE'],
+  ])('%j fails with %s, as init() gives for the same kind of mistake', (options, code) => {
+    const e = configError(() => datadog({ apiKey: KEY, processEnv: {}, ...(options as object) }));
+    expect(e).toMatchObject({ code, option: Object.keys(options)[0] });
+    expect(e.message).not.toContain('4242424242');
+  });
+
   it('needs an API key for the intake signals at init(), and says how to do without', () => {
     expect(() => datadog({ processEnv: {} })).not.toThrow();
     const e = configError(() => startWith(datadog({ processEnv: {} })));
