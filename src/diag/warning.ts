@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createHash, randomUUID } from 'node:crypto';
-import { isMainThread } from 'node:worker_threads';
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 
 /**
  * The warnings a process gave, as `<pid>:<id> <code>:<digest> ...`. A `node:cluster` worker
@@ -20,6 +20,16 @@ const shared = globalThis as unknown as Record<symbol, string | undefined>;
 shared[ID] ??= `${process.pid}:${randomUUID()}`;
 const processId = shared[ID];
 
+/**
+ * The id of the main thread's record, handed to the worker threads it starts (with a copy of its
+ * environment, the record included): a thread pool whose entry calls init() runs its configuration
+ * in each thread, which would repeat each of its warnings. A thread started by a main thread that
+ * ran no sightline has none, and takes no record it finds for its own.
+ */
+const MAIN_THREAD_ID = 'sightline.warnings.mainThreadId.v1';
+if (isMainThread) setEnvironmentData(MAIN_THREAD_ID, processId);
+const mainThreadId = isMainThread ? undefined : getEnvironmentData(MAIN_THREAD_ID);
+
 // A record this process did not make, found as sightline loads, would silence its workers for
 // warnings it never gave. A worker thread may share the environment (SHARE_ENV): the main thread's.
 if (isMainThread && !cluster.isWorker && process.env[GIVEN]?.split(' ')[0] !== processId)
@@ -37,6 +47,7 @@ export function warn(code: string, message: string): void {
   const given = (process.env[GIVEN] ?? '').split(' ');
   const worker = cluster.isWorker;
   if (worker && given[0]?.split(':')[0] === String(process.ppid) && given.includes(key)) return;
+  if (mainThreadId !== undefined && given[0] === mainThreadId && given.includes(key)) return;
   try {
     process.emitWarning(message, { code, type: 'SightlineWarning' });
   } catch {

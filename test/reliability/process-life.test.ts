@@ -439,9 +439,9 @@ describe('shutdown() with a hung backend', () => {
 
 describe('node:cluster workers each running sightline', () => {
   /** Runs a cluster script to its end: its exit code, and how many times it gave each warning. */
-  async function warningsOf(name: string, env: NodeJS.ProcessEnv = process.env) {
+  async function warningsOf(name: string, env: NodeJS.ProcessEnv = process.env, args: string[] = []) {
     const script = fileURLToPath(new URL(name, import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -453,18 +453,29 @@ describe('node:cluster workers each running sightline', () => {
     return { code, told: (warning: string) => stderr.split(`[${warning}]`).length - 1 };
   }
 
-  it('give each warning of the configuration once, the primary’s, when the primary gave it before forking', async () => {
-    // Act: the primary and its two workers run init() as the app's entry does, DD_ENV=prod
-    // beside exporters.production.
-    const { code, told } = await warningsOf('./cluster-warnings.ts', {
-      ...process.env,
-      DD_ENV: 'prod',
-      NODE_ENV: '',
-    });
+  it.each([
+    ['the primary’s, when the primary gave it before forking', './cluster-warnings.ts', ['SLWRN002']],
+    ['the main thread’s, when it gave it before starting worker threads', './thread-warnings.ts', []],
+  ])(
+    'give each warning of the configuration once, %s',
+    async (_, script, more) => {
+      // Act: the primary and its two workers (or the main thread and two worker threads) run init()
+      // as the app's entry does, DD_ENV=prod beside exporters.production.
+      const { code, told } = await warningsOf(script, { ...process.env, DD_ENV: 'prod', NODE_ENV: '' });
 
-    // Assess: each code once, not once per process.
+      // Assess: each code once, not once per process or thread.
+      expect(code).toBe(0);
+      const codes = ['SLWRN001', ...more, 'SLWRN003'];
+      expect(codes.map(told)).toEqual(codes.map(() => 1));
+    },
+    30_000,
+  );
+
+  it('give a warning in a worker thread whose main thread runs no sightline, its record made by another process of its pid', async () => {
+    const { code, told } = await warningsOf('./thread-warnings.ts', process.env, ['stale']);
+
     expect(code).toBe(0);
-    expect([told('SLWRN001'), told('SLWRN002'), told('SLWRN003')]).toEqual([1, 1, 1]);
+    expect(told('SLWRN001')).toBe(1);
   }, 30_000);
 
   it('give a warning in a worker whose primary gave none, its record of warnings made by another process of its pid', async () => {
