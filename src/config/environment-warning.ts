@@ -33,16 +33,9 @@ export function environmentWarning(
     if (other !== 'NODE_ENV' || !BUILD_MODES.has(value) || looksMeant(environment, value))
       return `${head}, while ${other} gives ${describeValue(value)}, which has: set SIGHTLINE_ENV (or the environment option) to the one meant, or key the configuration by ${describeValue(environment)}`;
   }
-  let near: string | undefined;
-  let how: Likeness | undefined;
-  for (const name of named) {
-    how = looksMeant(environment, name);
-    if (how !== undefined) {
-      near = name;
-      break;
-    }
-  }
-  if (near === undefined) return undefined;
+  const found = nearest(environment, named);
+  if (found === undefined) return undefined;
+  const [near, how] = found;
   // A short name and its long form are both spelt right: the remedy is choosing one of them.
   const remedy =
     given && how === 'misspelt'
@@ -59,8 +52,10 @@ export function environmentWarning(
 
 /**
  * The environment has exporters but no profile of its own, or a profile but no exporters, while the
- * other is keyed by its name misspelt (`profiles.prodution` beside `exporters.production`): it runs
- * without what that key holds, and {@link environmentWarning} says nothing, as it has configuration.
+ * other is keyed by its name misspelt (`profiles.prodution` beside `exporters.production`), or by
+ * its short or long form (`profiles.prod` beside `exporters.production`, as NODE_ENV=production
+ * gives every deployed build): it runs without what that key holds, and {@link environmentWarning}
+ * says nothing, as it has configuration.
  */
 export function unusedKeyWarning(
   source: string,
@@ -71,18 +66,33 @@ export function unusedKeyWarning(
   const withExporters = exporterKeys.includes(environment);
   if (withExporters === profileKeys.includes(environment)) return undefined;
   const [keys, others] = withExporters ? [profileKeys, exporterKeys] : [exporterKeys, profileKeys];
-  const near = keys.find(
-    (key) => key !== 'default' && !others.includes(key) && looksMeant(environment, key) === 'misspelt',
+  const found = nearest(
+    environment,
+    keys.filter((key) => key !== 'default' && !others.includes(key)),
   );
-  if (near === undefined) return undefined;
+  if (found === undefined) return undefined;
+  const [near, how] = found;
   const [has, lacks, option] = withExporters
     ? ['exporters', 'profile', 'profiles']
     : ['a profile', 'exporters', 'exporters'];
-  return `${source} gives the environment ${describeValue(environment)}, which has ${has} but no ${lacks} of its own, while ${option}.${near}, which no environment uses, is near it: check its spelling`;
+  const likeness =
+    how === 'misspelt'
+      ? 'is near it: check its spelling'
+      : `${near.length > environment.length ? 'is likely what it stands for' : 'is likely short for it'}: key both by one name`;
+  return `${source} gives the environment ${describeValue(environment)}, which has ${has} but no ${lacks} of its own, while ${option}.${near}, which no environment uses, ${likeness}`;
 }
 
 /** How a name looks like a configured one: misspelt (or another separator), or a short form of it. */
 type Likeness = 'misspelt' | 'short';
+
+/** The first of `names` the environment was likely meant as, and how it looks like it. */
+function nearest(environment: string, names: readonly string[]): [string, Likeness] | undefined {
+  for (const name of names) {
+    const how = looksMeant(environment, name);
+    if (how !== undefined) return [name, how];
+  }
+  return undefined;
+}
 
 /**
  * The words environments are commonly named by, each with the name of its family: two of one family

@@ -372,6 +372,26 @@ describe("an environment's exporters and profile keyed by two spellings of its n
     warn.mockRestore();
   });
 
+  it.each([
+    // NODE_ENV=production, as every deployed build has, and the profile keyed by the short name.
+    ['production', 'prod', 'production', 'profiles.prod'],
+    ['prod', 'production', 'production', 'exporters.prod'],
+    ['stg', 'staging', 'staging', 'exporters.stg'],
+    ['production', 'prod', 'prod', 'exporters.production'],
+  ])(
+    'exporters.%s and profiles.%s in %s: %s, by its short or long name, is told at init() with SLWRN003',
+    (exportersKey, profileKey, environment, unused) => {
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      const exporters = { [exportersKey]: [memoryExporter()] };
+      init({ ...quiet, environment, exporters, profiles: { [profileKey]: { sampling: 0.1 } } });
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining(`while ${unused}, which no environment uses, `),
+        expect.objectContaining({ code: 'SLWRN003' }),
+      );
+      warn.mockRestore();
+    },
+  );
+
   it('is quiet for a profile of another environment, or one keyed by the same name', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     init({
