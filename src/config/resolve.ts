@@ -553,9 +553,13 @@ function unknownVariables(env: Env): string[] {
   for (const name of Object.keys(env)) {
     if (!name.startsWith('SIGHTLINE_') || SIGHTLINE_VARIABLES.includes(name)) continue;
     if (env[name] === undefined || env[name].trim() === '') continue;
-    const meant = SIGHTLINE_VARIABLES.find(
-      (known) => name.startsWith(known) || editDistance(name, known, 2) !== undefined,
-    );
+    // One ending in a variable's own word is that variable qualified (SIGHTLINE_SERVICE_VERSION is
+    // SIGHTLINE_VERSION, not SIGHTLINE_SERVICE, which would name the service by the version).
+    const meant =
+      SIGHTLINE_VARIABLES.find((known) => name.endsWith(known.slice('SIGHTLINE'.length))) ??
+      SIGHTLINE_VARIABLES.find(
+        (known) => name.startsWith(known) || editDistance(name, known, 2) !== undefined,
+      );
     warnings.push(
       `${name} is set, but sightline reads no variable of that name, so it changes nothing; ${
         meant === undefined

@@ -325,6 +325,10 @@ describe('a SIGHTLINE_ variable sightline does not read', () => {
     ['SIGHTLINE_ENVIRONMENT', 'production', 'did you mean SIGHTLINE_ENV?'],
     ['SIGHTLINE_SERVICE_NAME', 'checkout', 'did you mean SIGHTLINE_SERVICE?'],
     ['SIGHTLINE_SAMPLNG', '0.1', 'did you mean SIGHTLINE_SAMPLING?'],
+    // The word it ends with is a variable's own: followed, SIGHTLINE_SERVICE would name the service 1.4.2.
+    ['SIGHTLINE_SERVICE_VERSION', '1.4.2', 'did you mean SIGHTLINE_VERSION?'],
+    ['SIGHTLINE_APP_ENV', 'production', 'did you mean SIGHTLINE_ENV?'],
+    ['SIGHTLINE_TRACE_SAMPLING', '0.1', 'did you mean SIGHTLINE_SAMPLING?'],
     ['SIGHTLINE_COLOUR', 'blue', "the ones it reads are in the README's Configuration table"],
   ])('%s=%s is told at init() with SLWRN004', async (name, value, hint) => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
