@@ -144,6 +144,9 @@ function checkAdapters(option: string, value: unknown): SightlineAdapter[] | und
   return value as SightlineAdapter[];
 }
 
+/** What an entry of an attribute's list may be. */
+const ATTRIBUTE_ENTRY_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean']);
+
 function checkAttributes(option: string, value: unknown): Attributes | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -159,8 +162,11 @@ function checkAttributes(option: string, value: unknown): Attributes | undefined
         `${option}.${k}`,
         v,
         'use a string, number or boolean, or an array of one of them',
-        // A list is of the right type, its entries mixed or of another.
-        Array.isArray(v) ? ErrorCodes.CONFIG_INVALID_VALUE : ErrorCodes.CONFIG_INVALID_TYPE,
+        // A list of values an attribute takes, mixed, is of the right type; one holding a value no
+        // attribute takes (an object, a list) is not, as a number in redact is not.
+        Array.isArray(v) && v.every((e) => e == null || ATTRIBUTE_ENTRY_TYPES.has(typeof e))
+          ? ErrorCodes.CONFIG_INVALID_VALUE
+          : ErrorCodes.CONFIG_INVALID_TYPE,
       );
     }
     out[k] = Array.isArray(v) ? (v.slice() as typeof v) : v;

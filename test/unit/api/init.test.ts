@@ -273,6 +273,10 @@ describe('an option of the wrong type, or a string it does not take', () => {
     [{ resource: { team: null } }, 'resource.team', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string, number'],
     [{ resource: { team: { name: 'a' } } }, 'resource.team', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string'],
     [{ resource: { ports: ['80', 443] } }, 'resource.ports', 'SL_ERR_CONFIG_INVALID_VALUE', 'use a string'],
+    // An entry of a type no attribute takes, as a number in redact is.
+    [{ resource: { ports: [{ port: 80 }] } }, 'resource.ports', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string'],
+    [{ resource: { ports: [[80]] } }, 'resource.ports', 'SL_ERR_CONFIG_INVALID_TYPE', 'use a string'],
+    [{ redact: ['password', 5] }, 'redact', 'SL_ERR_CONFIG_INVALID_TYPE', 'pass a list of non-empty strings'],
     [{ redact: 'password' }, 'redact', 'SL_ERR_CONFIG_INVALID_TYPE', 'pass a list of non-empty strings'],
     [{ redact: ['password', ''] }, 'redact', 'SL_ERR_CONFIG_INVALID_VALUE', 'pass a list of non-empty'],
   ])('%j fails init() naming %s with %s', (config, option, code, fix) => {
