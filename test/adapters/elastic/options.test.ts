@@ -51,6 +51,27 @@ describe('elastic options and environment', () => {
     expect(r.authorization).toBe('ApiKey optkey');
   });
 
+  it.each([
+    [{ apiKey: 4242424242 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'elastic.apiKey'],
+    [{ apiKey: 'with space' }, 'SL_ERR_CONFIG_INVALID_VALUE', 'elastic.apiKey'],
+    [{ apiKey: { id: 'i', apiKey: 'with space' } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'elastic.apiKey'],
+    [
+      { traces: { url: 'http://127.0.0.1:8200', secretToken: 4242424242 } },
+      'SL_ERR_CONFIG_INVALID_TYPE',
+      'elastic.traces.secretToken',
+    ],
+    [
+      { traces: { url: 'http://127.0.0.1:8200', secretToken: 'with space' } },
+      'SL_ERR_CONFIG_INVALID_VALUE',
+      'elastic.traces.secretToken',
+    ],
+  ])("%j fails with %s, as init()'s options of its kind do, showing no secret", (options, c, option) => {
+    const make = () =>
+      resolveOptions({ node: 'https://es.example.com', env: {}, ...(options as ElasticOptions) });
+    expect(make).toThrowError(code(c, option));
+    expect(make).not.toThrowError(/4242424242|with space/);
+  });
+
   it('decodes a Cloud ID as the official clients do', () => {
     expect(cloudIdToUrl(`my-deployment:${b64('eu-west-1.aws.found.io$abc123$def456')}`)).toBe(
       'https://abc123.eu-west-1.aws.found.io',

@@ -199,6 +199,16 @@ describe('newrelic options and environment', () => {
     expect(r.eventsUrl?.href).toBe('http://localhost:4000/v1/accounts/1/events');
   });
 
+  it.each([
+    [4242424242, 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [['key'], 'SL_ERR_CONFIG_INVALID_TYPE'],
+    [' ', 'SL_ERR_CONFIG_INVALID_VALUE'],
+  ])("licenseKey %j fails with %s, as datadog()'s apiKey and init()'s options of its kind do", (key, c) => {
+    const e = configError(() => newrelic({ licenseKey: key as never, env: {} }));
+    expect(e).toMatchObject({ code: c, option: 'newrelic.licenseKey' });
+    expect(e.message).not.toContain('4242424242');
+  });
+
   it('never puts the license key in an error message', () => {
     const withSpace = `${LICENSE_KEY} extra`;
     const errors = [
