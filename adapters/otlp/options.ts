@@ -2,6 +2,7 @@ import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from 
 import type { ChannelLimits, ChannelOptions } from '../../src/export/index.js';
 import {
   adapterChannel,
+  adapterLimits,
   envValue,
   isLoopback,
   MAX_TIMER_MS,
@@ -293,7 +294,7 @@ export function resolveOtlpOptions(options: OtlpOptions = {}): ResolvedOtlpOptio
     targets,
     events: options.events ?? true,
     temporality: temporalityOf(options, env),
-    limits: options.limits ?? {},
+    limits: adapterLimits('limits', options.limits, SIGNALS),
     metricIntervalMs: options.metricIntervalMs,
     channel: adapterChannel('channel', options.channel),
     unset: unset[0],

@@ -1,6 +1,6 @@
 import { type Env, envString } from '../config/env.js';
 import { describeValue, type ErrorCode, ErrorCodes, SightlineConfigError } from '../diag/errors.js';
-import type { ChannelOptions } from './spec.js';
+import type { ChannelLimits, ChannelOptions } from './spec.js';
 
 export type AdapterEnv = Env;
 
@@ -51,6 +51,29 @@ export function adapterChannel(option: string, input: unknown): ChannelOptions {
   const retry = (input as ChannelOptions).retry;
   if (retry !== undefined) checkObject(`${option}.retry`, retry, RETRY_KEYS);
   return input as ChannelOptions;
+}
+
+const LIMIT_KEYS: readonly (keyof ChannelLimits)[] = ['maxItems', 'maxBytes', 'maxCompressedBytes'];
+
+/**
+ * An adapter's request limits keyed by signal (otlp's `limits`): `{}` when absent; a signal or limit
+ * it does not know, which would leave that signal's requests at their default size unnoticed, or a
+ * limit that is no whole number of at least 1, fails at the factory, named as written.
+ */
+export function adapterLimits<S extends string>(
+  option: string,
+  input: unknown,
+  signals: readonly S[],
+): Partial<Record<S, Partial<ChannelLimits>>> {
+  if (input === undefined) return {};
+  checkObject(option, input, signals);
+  for (const [signal, limits] of Object.entries(input as Record<string, unknown>)) {
+    if (limits === undefined) continue;
+    checkObject(`${option}.${signal}`, limits, LIMIT_KEYS);
+    for (const key of LIMIT_KEYS)
+      optionalPositiveInt(`${option}.${signal}.${key}`, (limits as Record<string, unknown>)[key]);
+  }
+  return input as Partial<Record<S, Partial<ChannelLimits>>>;
 }
 
 function checkObject(option: string, input: unknown, known: readonly string[]): void {

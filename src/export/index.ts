@@ -7,6 +7,7 @@
  */
 export {
   adapterChannel,
+  adapterLimits,
   adapterEnv,
   type AdapterEnv,
   envValue,

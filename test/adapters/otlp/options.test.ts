@@ -326,3 +326,24 @@ describe('otlp() headers the environment leaves without a credential', () => {
     expect(inVariable.option).toBe('OTEL_EXPORTER_OTLP_HEADERS');
   });
 });
+
+describe('otlp() limits', () => {
+  // Keyed by signal, as the channel option is not: a signal or limit misspelt would leave that
+  // signal's requests at their default size without a word.
+  it.each([
+    [{ trace: { maxItems: 100 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'limits.trace'],
+    [{ traces: { maxitems: 100 } }, 'SL_ERR_CONFIG_UNKNOWN_OPTION', 'limits.traces.maxitems'],
+    [{ traces: { maxItems: 0 } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'limits.traces.maxItems'],
+    [{ logs: { maxBytes: -1 } }, 'SL_ERR_CONFIG_INVALID_VALUE', 'limits.logs.maxBytes'],
+    [{ metrics: 512 }, 'SL_ERR_CONFIG_INVALID_TYPE', 'limits.metrics'],
+    ['small', 'SL_ERR_CONFIG_INVALID_TYPE', 'limits'],
+  ])('%j fails at otlp(), naming the option as written', (limits, code, option) => {
+    const e = configError(() => otlp({ url: 'http://127.0.0.1:4318', limits: limits as never }));
+    expect(e).toMatchObject({ code, option });
+  });
+
+  it('takes each signal its own', () => {
+    const limits = { traces: { maxItems: 100 }, logs: { maxBytes: 65_536, maxCompressedBytes: 32_768 } };
+    expect(resolveOtlpOptions({ url: 'http://127.0.0.1:4318', limits }).limits).toEqual(limits);
+  });
+});
