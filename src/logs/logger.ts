@@ -195,7 +195,8 @@ function correlationApart(
         found = true;
         break;
       }
-    if (!found) return undefined;
+    // Its own, as pino copies a parent's bindings into the child: kept when the parent's change.
+    if (!found) return inherited === undefined ? undefined : { bindings, mixin: parentMixin };
     const own: Record<string, unknown> = { ...inherited };
     const rest: Record<string, unknown> = {};
     for (const key of Object.keys(bindings)) setOwn(correlated.has(key) ? own : rest, key, bindings[key]);
@@ -203,13 +204,28 @@ function correlationApart(
   };
 }
 
+const MIXIN = pino.symbols.mixinSym;
+
+/**
+ * The mixin `logger` inherits, from the nearest logger holding one. A child made before its parent
+ * was given correlation fields by setBindings() inherits that parent's mixin for them, as pino does
+ * not give it the parent's later bindings: the loggers bound to them hold it as their own, and a
+ * request's logger made since holds its own mixin calling it.
+ */
+function heldBy(logger: object): unknown {
+  let holder: object | null = logger;
+  while (holder !== null && !Object.hasOwn(holder, MIXIN)) holder = Object.getPrototypeOf(holder);
+  return holder === null ? undefined : (holder as Record<symbol, unknown>)[MIXIN];
+}
+
 /** The mixin of a child bound to correlation fields of its own, `own` (see `correlationApart`). */
 function ownCorrelationMixin(
   mixin: () => object,
   own: Readonly<Record<string, unknown>>,
-): (line: object) => object {
+): (line: object, level: number, logger: object) => object {
   const names = Object.keys(own);
-  const ownMixin = (line: object): object => {
+  const ownMixin = (line: object, _level: number, logger: object): object => {
+    if (!Object.hasOwn(logger, MIXIN) && heldBy(logger) === ownMixin) return mixin();
     const fields = mixin();
     if (fields === EMPTY) {
       // A field the line logs itself comes after the bound one, as pino writes them, and wins.

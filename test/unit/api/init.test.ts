@@ -1233,4 +1233,54 @@ describe('reserved log keys', () => {
     expect(outside).toMatchObject({ trace_id: 'upstream-12', jobId: 'j-2' });
     for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
   });
+
+  it('leaves the children a logger had before setBindings() gave it a trace_id without it, as pino does', () => {
+    const { obs, lines } = startCaptured();
+    const jobLog = obs.log.child({ jobId: 'j-3' });
+    const stepLog = jobLog.child({ step: 1 });
+    const boundLog = obs.log.child({ trace_id: 'upstream-13' });
+    const boundStep = boundLog.child({ step: 2 });
+    // pino gives a logger's later bindings to it and to the children made after, not before.
+    jobLog.setBindings({ trace_id: 'upstream-14' });
+    boundLog.setBindings({ trace_id: 'upstream-15' });
+    const laterStep = jobLog.child({ step: 3 });
+    let traceId = '';
+    obs.trace('job', (span) => {
+      traceId = span.spanContext().traceId;
+      stepLog.info('in span');
+      boundStep.info('in span');
+      laterStep.info('in span');
+    });
+    stepLog.info('outside');
+    boundStep.info('outside');
+    laterStep.info('outside');
+    const [step, bound, later, stepOut, boundOut, laterOut] = lines.map(
+      (l) => JSON.parse(l) as Record<string, unknown>,
+    );
+    expect(step).toMatchObject({ trace_id: traceId, jobId: 'j-3', step: 1 });
+    expect(step).not.toHaveProperty('log.trace_id');
+    expect(bound).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-13', step: 2 });
+    expect(later).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-14', step: 3 });
+    expect(stepOut).not.toHaveProperty('trace_id');
+    expect(boundOut).toMatchObject({ trace_id: 'upstream-13', step: 2 });
+    expect(laterOut).toMatchObject({ trace_id: 'upstream-14', step: 3 });
+    for (const l of lines) expect((l.match(/"trace_id"/g) ?? []).length).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps a bound trace_id on the lines of a request's logger made of that logger, and of its children", () => {
+    const { obs, lines } = startCaptured();
+    // Fastify's request.log with requestIdLogLabel: 'trace_id', the logger a request's is made of.
+    const frameworkLog = obs.log.child({ trace_id: 'req-1' });
+    let traceId = '';
+    obs.trace('request', (span) => {
+      traceId = span.spanContext().traceId;
+      const reqLog = correlatedChild(frameworkLog, context.active(), {});
+      reqLog.info('request');
+      reqLog.child({ orderId: 'o-4' }).info('request child');
+    });
+    const [request, child] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(request).toMatchObject({ trace_id: traceId, 'log.trace_id': 'req-1' });
+    expect(child).toMatchObject({ trace_id: traceId, 'log.trace_id': 'req-1', orderId: 'o-4' });
+    for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
+  });
 });
