@@ -109,11 +109,7 @@ export function guardChildren(logger: Logger, lines: ChildLines, drops: DropCoun
   holder.setBindings = function guardedSetBindings(this: Logger, bindings) {
     try {
       const given = prepared(this, bindings);
-      // The logger's own mixin is the one every line is correlated by: only a child's is replaced.
-      const apart =
-        this !== logger && typeof given === 'object' && given !== null
-          ? correlationApart(this, given)
-          : undefined;
+      const apart = typeof given === 'object' && given !== null ? correlationApart(this, given) : undefined;
       if (apart === undefined) return setBindings.call(this, given);
       setBindings.call(this, apart.bindings);
       (this as unknown as Record<symbol, unknown>)[mixinKey] = apart.mixin;

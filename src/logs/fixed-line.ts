@@ -55,8 +55,8 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
     if (written === undefined) return undefined;
     prefixes.push(`,${asString(written)}:`);
   }
-  // Set when pino made the logger and never changed after; only the level and the bindings
-  // (`setBindings` replaces them) are read per line.
+  // Set when pino made the logger and never changed after; only the level, the bindings and the
+  // mixin (`setBindings` replaces them) are read per line.
   const s = pinoSymbolsOf(logger);
   const stream = internals[s.streamSym] as { write(line: string): void } & Internals;
   // A stream that wants pino's line metadata, or a hook rewriting lines, gets them from pino only.
@@ -74,6 +74,8 @@ export function fixedLineWriter(logger: Logger, keys: readonly string[]): FixedL
   return {
     write(level, sc, values, message) {
       try {
+        // Replaced by setBindings() giving the logger a correlation field, which the mixin writes.
+        if (internals[s.mixinSym] !== shape.mixin) return false;
         const num = logger.levels.values[level];
         if (num === undefined || num < logger.levelVal) return true;
         let line = levelPrefixes[num] + time.call(logger) + (internals[s.chindingsSym] as string);

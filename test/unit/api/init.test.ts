@@ -1283,4 +1283,31 @@ describe('reserved log keys', () => {
     expect(child).toMatchObject({ trace_id: traceId, 'log.trace_id': 'req-1', orderId: 'o-4' });
     for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
   });
+  it("keeps the span's trace_id on obs.log's lines and its requests' once setBindings() gave it a trace_id", () => {
+    const { obs, lines } = startCaptured();
+    const before = obs.log.child({ step: 1 });
+    // A one-off job's process, the whole of it run for the id its message came with.
+    obs.log.setBindings({ trace_id: 'upstream-16' });
+    let traceId = '';
+    obs.trace('job', (span) => {
+      traceId = span.spanContext().traceId;
+      obs.log.info('in span');
+      const reqLog = correlatedChild(obs.log, context.active(), {});
+      reqLog.info('request');
+      reqLog.child({ orderId: 'o-3' }).info('request child');
+      obs.log.child({ step: 2 }).info('child');
+      before.info('made before');
+    });
+    obs.log.info('outside');
+    const [line, request, requestChild, child, made, outside] = lines.map(
+      (l) => JSON.parse(l) as Record<string, unknown>,
+    );
+    for (const inSpan of [line, request, requestChild, child])
+      expect(inSpan).toMatchObject({ trace_id: traceId, 'log.trace_id': 'upstream-16' });
+    expect(requestChild).toMatchObject({ orderId: 'o-3' });
+    expect(made).toMatchObject({ trace_id: traceId, step: 1 });
+    expect(made).not.toHaveProperty('log.trace_id');
+    expect(outside).toMatchObject({ trace_id: 'upstream-16' });
+    for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
+  });
 });

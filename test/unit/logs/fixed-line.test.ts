@@ -137,6 +137,15 @@ describe('fixed-shape log lines', () => {
     expect(fixed.lines).toEqual(viaPino.lines);
   });
 
+  it('are left to pino once setBindings() gave the logger a correlation field of its own', () => {
+    const { log, lines } = logger({}, SPAN);
+    const writer = fixedLineWriter(log, KEYS);
+    log.setBindings({ trace_id: 'upstream-1' });
+    // pino writes it after the span's, as log.trace_id; this writer, with the bindings alone, would not.
+    expect(writer!.write('info', SPAN, ok, 'm')).toBe(false);
+    expect(lines).toEqual([]);
+  });
+
   it('leave out a line below the logger level, as pino does', () => {
     const { pino, fixed } = both({ level: 'warn' }, 'info', ok, 'quiet');
     expect(pino).toEqual([]);
