@@ -19,8 +19,9 @@ export function errorSerializer(redact: Redactor): (err: unknown) => unknown {
     let text: string;
     try {
       text =
-        (typeof message === 'object' && message !== null ? JSON.stringify(redact(message)) : undefined) ??
-        String(message);
+        (typeof message === 'object' && message !== null
+          ? JSON.stringify(redact.whole(message))
+          : undefined) ?? String(message);
     } catch {
       // A message neither JSON nor String() can write (a BigInt inside, no prototype): as pino writes it.
       return std(err);

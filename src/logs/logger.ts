@@ -366,8 +366,9 @@ function guardWrites(
         const clean = redactUrlsIn(text, isSensitive);
         return write.call(this, obj, clean === text ? msg : clean, num);
       }
-      // An error whose message is an object: pino writes that object as the line's message.
-      let message = text === undefined ? msg : redact(text);
+      // An error whose message is an object: pino writes that object as the line's message, one JSON
+      // value, where a field leading back to it is `[Circular]`.
+      let message = text === undefined ? msg : redact.whole(text);
       if (textMessage.asText) {
         if (message === undefined && textMessage.field) {
           const field = messageField(obj, messageKey);

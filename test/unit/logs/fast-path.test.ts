@@ -48,6 +48,8 @@ const socket = { remoteAddress: '127.0.0.1', remotePort: 5000 };
 const looped: Record<string, unknown> = { id: 'c-1', nested: { depth: 1 } };
 looped.self = looped;
 (looped.nested as Record<string, unknown>).owner = looped;
+// An error whose message is such an object: pino writes it as the line's message.
+const loopedError = Object.assign(new Error('looped'), { message: looped as unknown as string });
 // One error each, logged by both loggers: its stack is part of the line.
 const boom = new Error('boom');
 const alone = new Error('alone');
@@ -91,6 +93,18 @@ describe('the log call fast path', () => {
     call(raw.logger);
     expect(lines).toHaveLength(raw.lines.length);
     expect(lines.map(withoutTime)).toEqual(raw.lines.map(withoutTime));
+  });
+
+  it('writes an error whose message is an object leading back to itself as pino writes that object', () => {
+    const { obs, logs } = startCaptured();
+    const raw = rawPino();
+    obs.log.error(loopedError);
+    raw.logger.error(loopedError);
+    const expected = (JSON.parse(raw.lines[0]!) as { msg: unknown }).msg;
+    expect(expected).toEqual({ id: 'c-1', nested: { depth: 1, owner: '[Circular]' }, self: '[Circular]' });
+    expect(logs()[0]?.msg).toEqual(expected);
+    // The error keeps its message as text, for every backend: the same JSON.
+    expect(JSON.parse(logs()[0]?.err.message)).toEqual(expected);
   });
 
   it('costs the line, never the caller, when pino trips on a getter while inspecting the object', () => {
