@@ -95,6 +95,8 @@ export function createLogger(options: LoggerOptions): Logger {
     return span === undefined ? EMPTY : correlation(span.spanContext());
   };
 
+  const correlationNames = Object.keys(correlation(SAMPLE_SPAN));
+  const redactPaths = withMovedPaths(options.redactPaths, correlationNames);
   const serializeError = errorSerializer(redact);
   const formatLine = withErrorFields(prepare, options.formats, options.redactPaths, serializeError);
   const logger = pino(
@@ -122,9 +124,7 @@ export function createLogger(options: LoggerOptions): Logger {
         },
         log: formatLine,
       },
-      ...(options.redactPaths.length > 0
-        ? { redact: { paths: [...options.redactPaths], censor: REDACTED } }
-        : {}),
+      ...(redactPaths.length > 0 ? { redact: { paths: [...redactPaths], censor: REDACTED } } : {}),
     },
     options.destination,
   );
@@ -139,10 +139,10 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       prepare,
       formatLine,
-      redactPaths: options.redactPaths,
+      redactPaths,
       redact,
       bindingsUnder: boundApart,
-      correlationApart: correlationApart(mixin, Object.keys(correlation(SAMPLE_SPAN))),
+      correlationApart: correlationApart(mixin, correlationNames),
     },
     drops,
   );
@@ -159,6 +159,28 @@ export function createLogger(options: LoggerOptions): Logger {
   Object.defineProperty(logger, KEY_MATCHER, { value: isSensitive });
   markPinoSymbols(logger);
   return logger;
+}
+
+/**
+ * The configured redact paths, and for each rooted at a correlation field (`trace_id.session`) the
+ * same path under `log.<name>`, where a field of that name, a line's or bound to a child, is written
+ * inside a span: pino redacts by the path the line has.
+ */
+function withMovedPaths(paths: readonly string[], names: readonly string[]): readonly string[] {
+  if (paths.length === 0) return paths;
+  const out = [...paths];
+  for (const path of paths)
+    for (const name of names) {
+      // A dotted name (Elastic's `trace.id`) is one key in a path only in brackets.
+      const heads = name.includes('.')
+        ? [`["${name}"]`, `['${name}']`]
+        : [name, `["${name}"]`, `['${name}']`];
+      const head = heads.find(
+        (h) => path.startsWith(h) && (path[h.length] === '.' || path[h.length] === '['),
+      );
+      if (head !== undefined) out.push(`["log.${name}"]${path.slice(head.length)}`);
+    }
+  return out;
 }
 
 /** A span context, for the names of the line's correlation fields. */

@@ -1310,4 +1310,22 @@ describe('reserved log keys', () => {
     expect(outside).toMatchObject({ trace_id: 'upstream-16' });
     for (const l of lines) expect(l.match(/"trace_id"/g)).toHaveLength(1);
   });
+
+  it('redacts a path under a correlation field where a span moves that field to log.<name>', () => {
+    const { obs, logs } = startCaptured({ redact: ['trace_id.session', 'span_id[0]', "['trace_flags'].k"] });
+    const jobLog = obs.log.child({ trace_id: { session: 's-1', id: 'u-1' } });
+    obs.trace('job', () => {
+      jobLog.info('bound');
+      obs.log.info({ trace_id: { session: 's-2' }, span_id: ['s-3'], trace_flags: { k: 's-4' } }, 'line');
+    });
+    jobLog.info('outside');
+    const [bound, line, outside] = logs();
+    expect(bound?.['log.trace_id']).toEqual({ session: '[Redacted]', id: 'u-1' });
+    expect(line).toMatchObject({
+      'log.trace_id': { session: '[Redacted]' },
+      'log.span_id': ['[Redacted]'],
+      'log.trace_flags': { k: '[Redacted]' },
+    });
+    expect(outside?.trace_id).toEqual({ session: '[Redacted]', id: 'u-1' });
+  });
 });
