@@ -195,7 +195,7 @@ function startDdTrace(
   tracer: DdTraceTracer,
   opts: ResolvedOptions,
   identity: ServiceTags,
-  { diag, sampling }: AdapterContext,
+  { diag, sampling, countDrop }: AdapterContext,
 ): { provider: DdTraceProvider; propagator: TextMapPropagator; agentUrl: string } {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
@@ -223,7 +223,7 @@ function startDdTrace(
   const provider = new tracer.TracerProvider();
   // dd-trace's context manager must be the global one, so spans dd-trace starts on its own and
   // sightline's log correlation see the same active span.
-  const propagator = ddTracePropagator(tracer);
+  const propagator = ddTracePropagator(tracer, { add: countDrop });
   provider.register({ propagator });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
   return { provider, propagator, agentUrl: String(options.url) };

@@ -11,13 +11,16 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
+import { CompositePropagator } from '@opentelemetry/core';
 import { readTraceparent } from '../../src/integrations/shared/propagator.js';
 import { RANDOM_TRACE_ID } from '../../src/traces/random-flag.js';
 import {
+  type BaggageDrops,
+  countBaggageLeft,
   fittedTracestate,
   TRACESTATE_MAX,
   validTracestate,
+  W3CBaggageReader,
   W3CTraceContextWriter,
 } from '../../src/traces/w3c-propagators.js';
 import type { DdSpanContext, DdTraceTracer } from './dd-trace.js';
@@ -54,11 +57,11 @@ const DATADOG_FIELDS = [
  * with the context's baggage where dd-trace's styles send baggage, which dd-trace writes only
  * beside a span of its own.
  */
-export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
+export function ddTracePropagator(tracer: DdTraceTracer, drops: BaggageDrops): TextMapPropagator {
   const baggage = injects(tracer, 'baggage');
   const w3c = new CompositePropagator({
     propagators: baggage
-      ? [new W3CTraceContextWriter(), new W3CBaggagePropagator()]
+      ? [new W3CTraceContextWriter(), new W3CBaggageReader(drops)]
       : [new W3CTraceContextWriter()],
   });
   // The headers it writes: a call made with one of them by hand keeps it (Datadog's set by a
@@ -82,6 +85,9 @@ export function ddTracePropagator(tracer: DdTraceTracer): TextMapPropagator {
         // A call out goes without the headers rather than fail.
         return;
       }
+      // dd-trace leaves out, saying nothing, the entries past its count (W3C Baggage's 180, or
+      // baggageMaxItems) or 8,192 bytes.
+      if (baggage) countBaggageLeft(ctx, headers.baggage, drops);
       const random = dd._trace !== undefined && randomTraces.has(dd._trace);
       for (const key of Object.keys(headers)) {
         const value = String(headers[key]);

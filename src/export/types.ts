@@ -26,7 +26,11 @@ export type DropReason =
  * What an adapter counts in `obs.drops()`: a part of an input it left out or cut to fit its backend's
  * limits. The other reasons there are sightline's own, counted where they happen.
  */
-type AdapterDropReason = 'truncated_attribute' | 'attribute_count_limit' | 'invalid_attribute';
+type AdapterDropReason =
+  | 'truncated_attribute'
+  | 'attribute_count_limit'
+  | 'invalid_attribute'
+  | 'baggage_limit';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {

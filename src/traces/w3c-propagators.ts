@@ -13,7 +13,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import type { DropCounter } from '../internal/drops.js';
 
 /** A run of percent-encoded octets. */
 const ENCODED_RUN = /(?:%[\dA-Fa-f]{2})+/g;
@@ -28,12 +27,26 @@ export const BAGGAGE_MAX_ENTRIES = 180;
 /** OpenTelemetry's limit of an entry it sends, in bytes. */
 const BAGGAGE_MAX_ENTRY_LENGTH = 4096;
 
+/** Where the baggage entries left out of a header are counted. */
+export type BaggageDrops = { add(reason: 'baggage_limit', n: number): void };
+
 /** Set on a context whose baggage a call's headers were already given, by a second inject. */
 const COUNTED = createContextKey('sightline baggage counted');
 
 /** The context, its baggage left out of a header not counted: counted as it was first written. */
 export function baggageCounted(ctx: Context): Context {
   return ctx.setValue(COUNTED, true);
+}
+
+/**
+ * Counts the context's baggage entries another's propagator (dd-trace's) left out of the `header` it
+ * wrote, each entry of which is one of the context's.
+ */
+export function countBaggageLeft(ctx: Context, header: unknown, drops: BaggageDrops): void {
+  const entries = propagation.getBaggage(ctx)?.getAllEntries().length ?? 0;
+  if (entries === 0 || ctx.getValue(COUNTED) === true) return;
+  const sent = typeof header === 'string' && header !== '' ? header.split(',').length : 0;
+  if (entries > sent) drops.add('baggage_limit', entries - sent);
 }
 
 /**
@@ -44,7 +57,7 @@ export function baggageCounted(ctx: Context): Context {
  * 8,192 bytes, or one of over 4,096) are counted, which it did saying nothing.
  */
 export class W3CBaggageReader extends W3CBaggagePropagator {
-  constructor(private readonly drops: Pick<DropCounter, 'add'>) {
+  constructor(private readonly drops: BaggageDrops) {
     super();
   }
 
