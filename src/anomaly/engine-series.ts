@@ -399,21 +399,36 @@ export function errorShare(a: RouteAnswers, requests: number, slowest: number): 
  */
 const SLOWEST_BLOCK_MS = 30 * 60_000;
 
-/** The longest a route answered in the last half hour to hour. */
+/**
+ * The longest a route answered in two cycles of the last half hour to hour: how slowly it answers
+ * at times, which one slow answer (a cold cache, a GC pause) is not, and which would otherwise
+ * hide its hangs for the hour after it.
+ */
 export class SlowestAnswer {
   private block = Number.NaN;
+  /** The two longest cycles' answers of the current block, and of the one before, longest first. */
   private current = -Infinity;
+  private currentNext = -Infinity;
   private previous = -Infinity;
+  private previousNext = -Infinity;
 
-  /** Takes in a cycle's longest answer; returns the longest of the last half hour to hour. */
+  /** Takes in a cycle's longest answer; returns it, or the longest of two cycles lately if longer. */
   record(answered: number, now: number): number {
     const block = Math.floor(now / SLOWEST_BLOCK_MS);
     if (block !== this.block) {
-      this.previous = block === this.block + 1 ? this.current : -Infinity;
+      const follows = block === this.block + 1;
+      this.previous = follows ? this.current : -Infinity;
+      this.previousNext = follows ? this.currentNext : -Infinity;
       this.current = -Infinity;
+      this.currentNext = -Infinity;
       this.block = block;
     }
-    this.current = Math.max(this.current, answered);
-    return Math.max(this.current, this.previous);
+    if (answered > this.current) {
+      this.currentNext = this.current;
+      this.current = answered;
+    } else if (answered > this.currentNext) this.currentNext = answered;
+    // The second longest of the four: the shorter of the two longest, or the longer of the others.
+    const twice = Math.max(Math.min(this.current, this.previous), this.currentNext, this.previousNext);
+    return Math.max(answered, twice);
   }
 }
