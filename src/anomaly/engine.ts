@@ -370,31 +370,40 @@ export class AnomalyEngine extends MetricReader {
    * forty-five's band. A drain takes the process's HTTP traffic away, the load balancer sending it
    * to the other replicas, while work of its own may go on (a queue consumer): with every busy
    * route still below its level and another rate back, the routes are left out, and the rest
-   * judged while it stays in its band or above, until a route is back. The rest below its band
-   * again with the routes still away is the drain going on: a shutdown stops its consumer as its
-   * server drains, and the consumer stopped in a process that stays is reported once a route is
-   * back, or at the drain's end.
+   * judged while it stays in its band or above, until a route is back. A rate of the rest below its
+   * band again with the routes still away is the drain going on, left out with them, the others
+   * judged: a shutdown stops its consumer as its server drains, a timer's work going on to the exit,
+   * and the consumer stopped in a process that stays is reported once a route is back, or at the
+   * drain's end.
    */
   private drainOver(samples: readonly SeriesSample[], now: number): boolean {
     let busy = 0;
     let back = false;
     let routeBack = false;
     const routes = new Set<string>();
+    // The rest not back, left unjudged with the routes while what is back is judged.
+    const away: string[] = [];
     const values = new Map(samples.map((s) => [s.key, s.value]));
     for (const s of this.series.values()) {
       if (!s.sample.zeroWhenAbsent || s.last === undefined || !(s.last.lower > 0)) continue;
       busy++;
       const value = values.get(s.sample.key) ?? 0;
       const isBack = value >= s.last.expected;
-      // Once judged again, the rest goes on as long as it is not below its band: back at its level
-      // half its cycles, it is no less there in the others.
-      if (s.sample.metric !== HTTP_REQUEST_RATE)
-        back ||= isBack || (this.drained !== undefined && value >= s.last.lower);
-      else if (isBack) routeBack = true;
-      else routes.add(s.sample.key);
+      if (s.sample.metric === HTTP_REQUEST_RATE) {
+        if (isBack) routeBack = true;
+        else routes.add(s.sample.key);
+        continue;
+      }
+      // Once judged again, a rate goes on as long as it is not below its band: back at its level
+      // half its cycles, it is no less there in the others. Below it, it is left with the routes: a
+      // shutdown stops a consumer as its server drains while a timer's work goes on to the exit.
+      const judged = this.drained !== undefined && !this.stillDrained(s);
+      if (isBack || (judged && value >= s.last.lower)) back = true;
+      else away.push(s.sample.key);
     }
     if (now < this.drainEnds && !routeBack) {
       if (routes.size > 0 && back) {
+        for (const key of away) routes.add(key);
         this.drained = routes;
         return true;
       }
