@@ -454,8 +454,11 @@ export class AnomalyEngine extends MetricReader {
       else if (this.stillDrained(watched)) this.seen(watched, cycle);
       else this.update(watched, sample, sample.value, now, cycle);
     }
+    // The series to forget for newcomers, least recently seen first: one passed over stays live or
+    // drained through the cycle, so the search goes on from where it stopped.
+    const forgettable = this.series.values();
     for (const sample of newcomers) {
-      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle);
+      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable);
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
     }
@@ -481,11 +484,17 @@ export class AnomalyEngine extends MetricReader {
    * unjudged in a drain: its traffic is away, not gone, and comes back with its baseline if the
    * process stays.
    */
-  private admit(sample: SeriesSample, cycle: number): WatchedSeries | undefined {
+  private admit(
+    sample: SeriesSample,
+    cycle: number,
+    forgettable: Iterator<WatchedSeries>,
+  ): WatchedSeries | undefined {
     if (this.series.size >= this.options.maxSeries) {
       let oldest: WatchedSeries | undefined;
-      // Map order is least recently seen first: past a series that reported this cycle, all did.
-      for (const s of this.series.values()) {
+      // Map order is least recently seen first: past a series that reported this cycle, all did,
+      // the newcomers admitted in it too, each passed over once by those refused.
+      for (let next = forgettable.next(); !next.done; next = forgettable.next()) {
+        const s = next.value;
         if (s.seenCycle === cycle) break;
         if (this.stillDrained(s)) continue;
         oldest = s;
