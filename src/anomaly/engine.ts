@@ -514,7 +514,9 @@ export class AnomalyEngine extends MetricReader {
         ...(this.options.warmup !== undefined ? { warmup: this.options.warmup } : {}),
         ...(this.options.timeZone !== undefined ? { timeZone: this.options.timeZone } : {}),
       }),
-      sample,
+      // Kept for the series' life: its first cycle's answers (their buckets, the cancels in each)
+      // are no part of it.
+      sample: sample.answers === undefined ? sample : { ...sample, answers: undefined },
       seenCycle: cycle,
       admitted: cycle,
       since: undefined,
