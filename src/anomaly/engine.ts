@@ -50,7 +50,7 @@ export interface EngineOptions {
   environment: string;
   emit(event: AnomalyEvent): void;
   diag: Diag;
-  /** Counts the new series refused while all `maxSeries` watched ones are live. */
+  /** Counts the new series refused while all `maxSeries` watched ones are live or drained. */
   drops: DropCounter;
   now?: () => number;
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
@@ -474,7 +474,7 @@ export class AnomalyEngine extends MetricReader {
       this.options.drops.add('anomaly_series_limit', refused);
       this.options.diag.warn(
         'anomaly.max_series',
-        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live`,
+        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live or left unjudged in a drain`,
       );
     }
   }

@@ -2728,11 +2728,19 @@ describe('the anomaly engine through a signal the service handles', () => {
         await cycles(310, false);
         const queued = obs.metrics.counter('jobs.queued', { detect: true });
         const looks = vi.spyOn(engine as unknown as { stillDrained: () => boolean }, 'stillDrained');
+        const { diag } = (
+          engine as unknown as { options: { diag: { warn: (key: string, message: string) => void } } }
+        ).options;
+        const warned = vi.spyOn(diag, 'warn');
         for (let q = 0; q < 600; q++) queued.add(1, { queue: `q${q}` });
         await cycles(1, false);
         // The feed's own look at each, and one in the search for a series to forget.
         expect(looks.mock.calls.length).toBeLessThan(3 * 900);
         expect(engine.watchedSeries).toBe(900);
+        // Most of them are not live, and the warning says so.
+        expect(warned.mock.calls.filter((c) => c[0] === 'anomaly.max_series').map((c) => c[1])).toEqual([
+          '600 series not watched this cycle: all 900 watched series (anomaly.maxSeries) are live or left unjudged in a drain',
+        ]);
       },
       11,
       () => true,
