@@ -575,6 +575,9 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
   if (!COOKIE_NAME.test(text)) return text;
   let out = '';
   let done = 0;
+  // How far the values read for a pair after a `,` held none to hide: a value that starts before it
+  // ends where that one does, and holds no more.
+  let commaRead = 0;
   COOKIE_HEADER.lastIndex = 0;
   for (let found = COOKIE_HEADER.exec(text); found !== null; found = COOKIE_HEADER.exec(text)) {
     let header = found[0];
@@ -603,10 +606,17 @@ function hideHeaderCookie(text: string, isSensitive: (key: string) => boolean): 
     for (;;) {
       if (text.charCodeAt(name) === EQUALS) {
         let value = name + 1;
-        let end = cookieValueEnd(text, value);
-        if (commaEnds) end = commaBefore(text, value, end);
-        if (!isSensitive(text.slice(start, name))) value = hiddenAfterComma(text, value, end, isSensitive);
-        if (value !== -1 && (end !== value + REDACTED.length || !text.startsWith(REDACTED, value))) {
+        let end = -1;
+        // A value's end is read for a pair to hide alone: read for every pair, a word of headers'
+        // pairs (`Cookie:a=Cookie:a=...`) was read on to its end from each, the square of its length.
+        if (isSensitive(text.slice(start, name))) end = cookieValueEnd(text, value, commaEnds);
+        else if (!commaEnds && value >= commaRead) {
+          const wordEnd = valueWordEnd(text, value, false);
+          value = hiddenAfterComma(text, value, wordEnd, isSensitive);
+          if (value === -1) commaRead = wordEnd;
+          else end = cookieValueEnd(text, value, false);
+        }
+        if (end !== -1 && (end !== value + REDACTED.length || !text.startsWith(REDACTED, value))) {
           out += text.slice(done, value) + REDACTED;
           done = end;
           COOKIE_HEADER.lastIndex = end;
@@ -662,24 +672,27 @@ function hiddenAfterComma(
 
 const COMMA = 0x2c;
 
-/** Where the first `,` from `from` is, before `end`; `end` if there is none. */
-function commaBefore(text: string, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (text.charCodeAt(i) === COMMA) return i;
-  return end;
-}
-
 /**
  * Where a cookie's value from `value` ends: past its closing quote if quoted (RFC 6265); else at the
  * `;` or the word's end, as a value may hold `=` (base64's padding), or before a bracket that closes
  * one opened before it ({@link closedEnd}).
  */
-function cookieValueEnd(text: string, value: number): number {
+function cookieValueEnd(text: string, value: number, commaEnds: boolean): number {
   if (text.charCodeAt(value) === QUOTE) return closingQuote(text, value + 1);
-  let end = value;
-  while (end < text.length && text.charCodeAt(end) !== SEMICOLON && !isWordEnd(text.charCodeAt(end))) end++;
+  const end = valueWordEnd(text, value, commaEnds);
   // Ended by its word, it may have run to a bracket closing one opened before it, as in prose.
   const close = end === value ? -1 : closedEnd(text, value, end);
   return close === -1 ? end : close;
+}
+
+/** Where a value unquoted from `value` ends at the latest: at a `;`, its word's end, or a `,` if `commaEnds`. */
+function valueWordEnd(text: string, value: number, commaEnds: boolean): number {
+  let end = value;
+  for (; end < text.length; end++) {
+    const c = text.charCodeAt(end);
+    if (c === SEMICOLON || isWordEnd(c) || (c === COMMA && commaEnds)) break;
+  }
+  return end;
 }
 
 /**
@@ -729,7 +742,7 @@ function redactParamsIn(text: string, isSensitive: (key: string) => boolean): st
       while (name < text.length && !isPairEnd(text.charCodeAt(name))) name++;
       if (text.charCodeAt(name) === EQUALS) {
         let value = name + 1;
-        const end = cookieValueEnd(text, value);
+        const end = cookieValueEnd(text, value, false);
         if (!isSensitive(text.slice(mark + 2, name))) value = hiddenAfterComma(text, value, end, isSensitive);
         if (value !== -1) {
           out += text.slice(done, value) + REDACTED;

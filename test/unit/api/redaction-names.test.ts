@@ -430,6 +430,21 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines.at(-1) as string).msg).toBe(textOf('Cookie:').replace(SECRET, '[Redacted]'));
   });
 
+  it('after a Cookie header’s pair written many times over in one word, read in time linear in the text', () => {
+    const { obs, lines } = startCaptured();
+    // Each pair's value, of a name not to hide, was read on to the word's end for a `,` before a
+    // name to hide, and a header's list (`Cookie,sid=...`) read it so for its end: 64 KB of them in
+    // a word held the event loop for seconds, a thousand times what as many with a space took.
+    const textOf = (header: string) => `a=1 ${header.repeat(65536 / header.length)} Cookie: sid=${SECRET}`;
+    const log = (text: string) => obs.log.info(text);
+    for (const pair of ['Cookie:a=', 'cookie=a=', 'Cookie,a=', 'Cookie:a=,', 'Cookie,sid=x,'])
+      expect(growth(log, textOf(`${pair} `), textOf(pair)), pair).toBeLessThan(10);
+    expect(JSON.parse(lines.at(-1) as string).msg).not.toContain(SECRET);
+    // The value to hide after a `,` is read from its own start: one quoted (RFC 6265) is all of it.
+    obs.log.warn(`upstream set-cookie: theme=dark,sid="${SECRET}"`);
+    expect(JSON.parse(lines.at(-1) as string).msg).toBe('upstream set-cookie: theme=dark,sid=[Redacted]');
+  });
+
   it('in a cookie string whose value is quoted, as RFC 6265 allows', () => {
     const { obs, lines } = startCaptured();
     obs.log.warn(`rejected cookie: theme=dark; sessionid="${SECRET}"; lang=en`);
