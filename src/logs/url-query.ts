@@ -494,8 +494,13 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
     let value = at + 2;
     while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
     const end = quotedValueEnd(text, value, quote, !bareKeys);
-    // A string left open holds the rest of the text: read from each key in it, it cost the square.
-    if (end === -1 && text.charCodeAt(value) === quote) break;
+    if (end === -1 && text.charCodeAt(value) === quote) {
+      // A string left open holds the rest of the text, as a body cut at a length ends in its secret:
+      // hidden with it. Read on from each key in it, it cost the square of the text's length.
+      out += `${text.slice(done, value)}${mark}${REDACTED}`;
+      done = text.length;
+      break;
+    }
     if (end === -1) continue;
     const written = text.slice(value, end);
     if (keepsJson(key, written, quote) || (COOKIE_KEY.test(key) && written.includes('='))) continue;

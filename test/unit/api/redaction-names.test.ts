@@ -419,6 +419,23 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.head']).toBe('Authorization: [Redacted]');
   });
 
+  it('under a name to hide in JSON or util.inspect output cut short in its string, as a body cut at a length', () => {
+    const { obs, lines } = startCaptured();
+    // A response's body is often logged cut to its first bytes: the cut falls in the token's string.
+    const body = JSON.stringify({ token_type: 'bearer', access_token: `${SECRET}-and-more` });
+    obs.log.warn(`token refused: ${body.slice(0, body.indexOf('-and-more'))}`);
+    obs.log.warn({ body: body.slice(0, body.indexOf('-and-more')) }, 'token refused');
+    const head = inspect({ accept: 'json', authorization: `Bearer ${SECRET}-and-more` });
+    obs.log.warn(`sent ${head.slice(0, head.indexOf('-and-more'))}`);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      'token refused: {"token_type":"bearer","access_token":"[Redacted]',
+      'token refused',
+      `sent ${head.slice(0, head.indexOf("'Bearer"))}'[Redacted]`,
+    ]);
+    expect(JSON.parse(lines[1] as string).body).toBe('{"token_type":"bearer","access_token":"[Redacted]');
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
