@@ -444,12 +444,15 @@ function redactFormsIn(text: string, isSensitive: (key: string) => boolean): str
 function hideKeyedValues(text: string, first: number, isSensitive: (key: string) => boolean): string {
   // One look at each `:` tells which of them the text may hold: most hold none, and pay no more.
   let json = false;
+  let escaped = false;
   let inspected = false;
   let header = false;
   for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
     const before = text.charCodeAt(colon - 1);
-    if (before === QUOTE) json = true;
-    else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB)
+    if (before === QUOTE) {
+      json = true;
+      escaped ||= text.charCodeAt(colon - 2) === BACKSLASH;
+    } else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB)
       header ||= isAuthorizationBefore(text, colon);
     if (text.charCodeAt(colon + 2) === APOSTROPHE && text.charCodeAt(colon + 1) === SPACE_CHAR)
       inspected = true;
@@ -457,6 +460,7 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   if (!json && !inspected && !header) return text;
   let clean = text;
   if (json) clean = hideQuotedValues(clean, isSensitive, JSON_FORM);
+  if (escaped) clean = hideQuotedValues(clean, isSensitive, ESCAPED_JSON_FORM);
   if (inspected) clean = hideQuotedValues(clean, isSensitive, INSPECT_FORM);
   return header ? clean.replace(AUTHORIZATION_LINE, hideAuthorizationValue) : clean;
 }
@@ -469,32 +473,39 @@ interface ObjectForm {
   readonly quote: number;
   /** Whether a key may be written without quotes, and a literal is not read (`util.inspect`'s). */
   readonly bareKeys: boolean;
+  /** Whether each quote is escaped, as JSON is in a JSON string (`"{\"token\":\"...\"}"`). */
+  readonly escaped: boolean;
 }
 
-const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false };
+const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false, escaped: false };
+/**
+ * JSON held in a JSON string, as `JSON.stringify` writes an object holding a body sent as JSON
+ * (an HTTP client's request options: `"data":"{\"password\":\"...\"}"`).
+ */
+const ESCAPED_JSON_FORM: ObjectForm = { separator: '\\":', quote: 0x22, bareKeys: false, escaped: true };
 /** `{ authorization: 'Bearer ...', 'x-api-key': '...' }`, as a template writes `inspect(headers)`. */
-const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true };
+const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true, escaped: false };
 
 /** {@link hideKeyedValues} for the keys of one form. */
 function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, form: ObjectForm): string {
-  const { separator, quote, bareKeys } = form;
+  const { separator, quote, bareKeys, escaped } = form;
   if (text.indexOf(separator) === -1) return text;
   let out = '';
   let done = 0;
-  const mark = String.fromCharCode(quote);
+  const mark = escaped ? `\\${String.fromCharCode(quote)}` : String.fromCharCode(quote);
   for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 2)) {
     // JSON's separator starts with the key's closing quote; `util.inspect` quotes only some keys.
     const keyEnd = bareKeys && text.charCodeAt(at - 1) === quote ? at - 1 : at;
     let open: number;
     if (!bareKeys || keyEnd !== at) open = text.lastIndexOf(mark, keyEnd - 1);
     else for (open = at - 1; open >= done && isBareKeyChar(text.charCodeAt(open)); ) open--;
-    if (open < done || open + 1 === keyEnd) continue;
-    const key = text.slice(open + 1, keyEnd);
+    if (open < done || open + mark.length === keyEnd) continue;
+    const key = text.slice(open + mark.length, keyEnd);
     if (!isSensitive(key)) continue;
-    let value = at + 2;
+    let value = at + (escaped ? 3 : 2);
     while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
-    const end = quotedValueEnd(text, value, quote, !bareKeys);
-    if (end === -1 && text.charCodeAt(value) === quote) {
+    const end = escaped ? escapedValueEnd(text, value) : quotedValueEnd(text, value, quote, !bareKeys);
+    if (end === -1 && text.startsWith(mark, value)) {
       // A string left open holds the rest of the text, as a body cut at a length ends in its secret:
       // hidden with it. Read on from each key in it, it cost the square of the text's length.
       out += `${text.slice(done, value)}${mark}${REDACTED}`;
@@ -502,7 +513,11 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
       break;
     }
     if (end === -1) continue;
-    const written = text.slice(value, end);
+    // Read as JSON unescaped is: a string's quotes alone escaped, a literal as it is.
+    const written =
+      escaped && text.startsWith(mark, value)
+        ? `"${text.slice(value + 2, end - 2)}"`
+        : text.slice(value, end);
     if (keepsJson(key, written, quote) || (COOKIE_KEY.test(key) && written.includes('='))) continue;
     out += `${text.slice(done, value)}${mark}${REDACTED}${mark}`;
     done = end;
@@ -537,6 +552,22 @@ function quotedValueEnd(text: string, value: number, quote: number, literals: bo
   let end = value;
   while (end < text.length && !isJsonLiteralEnd(text.charCodeAt(end))) end++;
   return end;
+}
+
+/**
+ * {@link quotedValueEnd} for JSON held in a JSON string: its string's quotes are escaped once
+ * (`\"`), a quote within it three times (`\\\"`).
+ */
+function escapedValueEnd(text: string, value: number): number {
+  if (text.charCodeAt(value) !== BACKSLASH || text.charCodeAt(value + 1) !== QUOTE)
+    return quotedValueEnd(text, value, QUOTE, true);
+  for (let i = value + 2; i < text.length; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const run = i;
+    while (text.charCodeAt(i) === BACKSLASH) i++;
+    if (i - run === 1 && text.charCodeAt(i) === QUOTE) return i + 1;
+  }
+  return -1;
 }
 
 const OPENING_BRACE = 0x7b;

@@ -419,6 +419,34 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.head']).toBe('Authorization: [Redacted]');
   });
 
+  it('under a name to hide in JSON held in a JSON string, as an HTTP client’s request options are written', () => {
+    const { obs, lines } = startCaptured();
+    // axios keeps a JSON body as the JSON text it sent: its options given to JSON.stringify escape it.
+    const body = JSON.stringify({
+      username: 'ada',
+      password: `a"b\\${SECRET}`,
+      pin_password: 1234,
+      remember: true,
+    });
+    const options = { method: 'post', url: '/login', data: body };
+    obs.log.warn(`login failed: ${JSON.stringify(options)}`);
+    obs.log.warn({ request: JSON.stringify(options) }, 'login failed');
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).not.toContain('1234');
+    const hidden = JSON.stringify({
+      ...options,
+      data: JSON.stringify({
+        username: 'ada',
+        password: '[Redacted]',
+        pin_password: '[Redacted]',
+        remember: true,
+      }),
+    });
+    const [message, field] = lines.map((l) => JSON.parse(l));
+    expect(message.msg).toBe(`login failed: ${hidden}`);
+    expect(field.request).toBe(hidden);
+  });
+
   it('under a name to hide in JSON or util.inspect output cut short in its string, as a body cut at a length', () => {
     const { obs, lines } = startCaptured();
     // A response's body is often logged cut to its first bytes: the cut falls in the token's string.
