@@ -377,9 +377,11 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
 /**
  * An `Authorization` or `Proxy-Authorization` header as a request's head writes it, in any case, and
  * its value: the rest of its line, whatever its scheme (`Bearer`, `Basic`, `Digest username=...`,
- * `AWS4-HMAC-SHA256 Credential=...`), as all of it is the credential.
+ * `AWS4-HMAC-SHA256 Credential=...`), as all of it is the credential. A head given to
+ * `JSON.stringify` ends its lines in `\r\n` escaped: the value ends there too, where it ran on to
+ * the text's end, the rest of the head and the JSON after it.
  */
-const AUTHORIZATION_LINE = /authorization[ \t]*:[ \t]*(?!["'\s])[^\r\n]+/gi;
+const AUTHORIZATION_LINE = /authorization[ \t]*:[ \t]*(?!["'\s])(?:[^\r\n\\]|\\(?![rn]))+/gi;
 
 /** The `Authorization` header line {@link AUTHORIZATION_LINE} found, its value hidden. */
 function hideAuthorizationValue(line: string): string {

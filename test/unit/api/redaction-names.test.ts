@@ -464,6 +464,21 @@ describe('names a credential goes by, hidden by default', () => {
     expect(JSON.parse(lines[1] as string).body).toBe('{"token_type":"bearer","access_token":"[Redacted]');
   });
 
+  it('in an Authorization header line of a request’s head given to JSON.stringify, to its line’s end alone', () => {
+    const { obs, lines } = startCaptured();
+    const head = `GET / HTTP/1.1\r\nAuthorization: Bearer ${SECRET}\r\nHost: api.example.com\r\n\r\n`;
+    obs.log.warn(`refused ${JSON.stringify({ request: head, status: 401 })}`);
+    obs.log.warn(
+      `refused ${JSON.stringify(`Proxy-Authorization: Basic ${SECRET}\nVia: 1.1 proxy`)} by proxy`,
+    );
+    expect(lines.join('')).not.toContain(SECRET);
+    // The escaped line ends were read as the value's: the rest of the head and of the JSON went with it.
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      `refused ${JSON.stringify({ request: head.replace(`Bearer ${SECRET}`, '[Redacted]'), status: 401 })}`,
+      `refused ${JSON.stringify('Proxy-Authorization: [Redacted]\nVia: 1.1 proxy')} by proxy`,
+    ]);
+  });
+
   it('after a Cookie header’s name written many times over, read in time linear in the text', () => {
     const { obs, lines } = startCaptured();
     // Each `Cookie:` had the name after it read on to the text's end, where no space ended it: 64 KB
