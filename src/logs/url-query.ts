@@ -448,6 +448,7 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   let json = false;
   let escaped = false;
   let inspected = false;
+  let inspectedQuoting = false;
   let header = false;
   for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
     const before = text.charCodeAt(colon - 1);
@@ -456,14 +457,19 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
       escaped ||= text.charCodeAt(colon - 2) === BACKSLASH;
     } else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB)
       header ||= isAuthorizationBefore(text, colon);
-    if (text.charCodeAt(colon + 2) === APOSTROPHE && text.charCodeAt(colon + 1) === SPACE_CHAR)
-      inspected = true;
+    if (text.charCodeAt(colon + 1) === SPACE_CHAR) {
+      const opening = text.charCodeAt(colon + 2);
+      if (opening === APOSTROPHE) inspected = true;
+      // JSON's key is quoted as its string is: only another's is read so.
+      else if (opening === QUOTE && before !== QUOTE) inspectedQuoting = true;
+    }
   }
-  if (!json && !inspected && !header) return text;
+  if (!json && !inspected && !inspectedQuoting && !header) return text;
   let clean = text;
   if (json) clean = hideQuotedValues(clean, isSensitive, JSON_FORM);
   if (escaped) clean = hideQuotedValues(clean, isSensitive, ESCAPED_JSON_FORM);
   if (inspected) clean = hideQuotedValues(clean, isSensitive, INSPECT_FORM);
+  if (inspectedQuoting) clean = hideQuotedValues(clean, isSensitive, INSPECT_QUOTING_FORM);
   return header ? clean.replace(AUTHORIZATION_LINE, hideAuthorizationValue) : clean;
 }
 
@@ -477,6 +483,8 @@ interface ObjectForm {
   readonly bareKeys: boolean;
   /** Whether each quote is escaped, as JSON is in a JSON string (`"{\"token\":\"...\"}"`). */
   readonly escaped: boolean;
+  /** A character each string of this form holds, if any: what it is quoted so for. */
+  readonly holds?: number;
 }
 
 const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false, escaped: false };
@@ -487,10 +495,18 @@ const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false, e
 const ESCAPED_JSON_FORM: ObjectForm = { separator: '\\":', quote: 0x22, bareKeys: false, escaped: true };
 /** `{ authorization: 'Bearer ...', 'x-api-key': '...' }`, as a template writes `inspect(headers)`. */
 const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true, escaped: false };
+/** `{ password: "it's ..." }`: `util.inspect` quotes a string holding a `'` in `"`. */
+const INSPECT_QUOTING_FORM: ObjectForm = {
+  separator: ': "',
+  quote: 0x22,
+  bareKeys: true,
+  escaped: false,
+  holds: 0x27,
+};
 
 /** {@link hideKeyedValues} for the keys of one form. */
 function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, form: ObjectForm): string {
-  const { separator, quote, bareKeys, escaped } = form;
+  const { separator, quote, bareKeys, escaped, holds } = form;
   if (text.indexOf(separator) === -1) return text;
   let out = '';
   let done = 0;
@@ -507,6 +523,8 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
     let value = at + (escaped ? 3 : 2);
     while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
     const end = escaped ? escapedValueEnd(text, value) : quotedValueEnd(text, value, quote, !bareKeys);
+    // Other text quoted so (`authorization: "none"`) is not what util.inspect writes.
+    if (holds !== undefined && !holdsWithin(text, value, end === -1 ? text.length : end, holds)) continue;
     if (end === -1 && text.startsWith(mark, value)) {
       // A string left open holds the rest of the text, as a body cut at a length ends in its secret:
       // hidden with it. Read on from each key in it, it cost the square of the text's length.
@@ -526,6 +544,12 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
     at = end - 2;
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/** Whether the text holds the character `c` from `from` to `to`. */
+function holdsWithin(text: string, from: number, to: number, c: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === c) return true;
+  return false;
 }
 
 /** A character of a key `util.inspect` writes without quotes: an identifier's. */

@@ -419,6 +419,20 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.head']).toBe('Authorization: [Redacted]');
   });
 
+  it('under a name to hide in what util.inspect writes of a string holding a quote', async () => {
+    const { obs, lines, memory } = startCaptured();
+    // util.inspect quotes a string holding a `'` in `"`: a password may hold one.
+    const login = { username: 'ada', password: `it's-${SECRET}`, note: 'say "hi"' };
+    obs.log.warn(`login failed ${inspect(login)}`);
+    obs.trace('login', (span) => span.setAttribute('app.login', inspect(login)));
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    const hidden = inspect(login).replace(`"it's-${SECRET}"`, '"[Redacted]"');
+    expect(hidden).not.toBe(inspect(login));
+    expect(JSON.parse(lines[0] as string).msg).toBe(`login failed ${hidden}`);
+    expect(memory.spans()[0]?.attributes['app.login']).toBe(hidden);
+  });
+
   it('under a name to hide in JSON held in a JSON string, as an HTTP client’s request options are written', () => {
     const { obs, lines } = startCaptured();
     // axios keeps a JSON body as the JSON text it sent: its options given to JSON.stringify escape it.
