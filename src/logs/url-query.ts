@@ -514,10 +514,12 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
   for (let at = text.indexOf(separator); at !== -1; at = text.indexOf(separator, at + 2)) {
     // JSON's separator starts with the key's closing quote; `util.inspect` quotes only some keys.
     const keyEnd = bareKeys && text.charCodeAt(at - 1) === quote ? at - 1 : at;
+    const quoted = !bareKeys || keyEnd !== at;
     let open: number;
-    if (!bareKeys || keyEnd !== at) open = text.lastIndexOf(mark, keyEnd - 1);
+    if (quoted) open = text.lastIndexOf(mark, keyEnd - 1);
     else for (open = at - 1; open >= done && isBareKeyChar(text.charCodeAt(open)); ) open--;
-    if (open < done || open + mark.length === keyEnd) continue;
+    // A key not quoted is after `open`, and may start the text (`token: '...'`, a field's own).
+    if (open < (quoted ? done : done - 1) || open + mark.length === keyEnd) continue;
     const key = text.slice(open + mark.length, keyEnd);
     if (!isSensitive(key)) continue;
     let value = at + (escaped ? 3 : 2);

@@ -433,6 +433,19 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.login']).toBe(hidden);
   });
 
+  it('under a name to hide that starts the text, as util.inspect writes a key', async () => {
+    const { obs, lines, memory } = startCaptured();
+    obs.log.warn(`apiKey: '${SECRET}' refused`);
+    obs.log.warn({ detail: `password: "it's-${SECRET}"` }, 'login failed');
+    obs.trace('call', (span) => span.setAttribute('app.key', `token: '${SECRET}'`));
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first.msg).toBe("apiKey: '[Redacted]' refused");
+    expect(second.detail).toBe('password: "[Redacted]"');
+    expect(memory.spans()[0]?.attributes['app.key']).toBe("token: '[Redacted]'");
+  });
+
   it('under a name to hide in JSON held in a JSON string, as an HTTP client’s request options are written', () => {
     const { obs, lines } = startCaptured();
     // axios keeps a JSON body as the JSON text it sent: its options given to JSON.stringify escape it.
