@@ -420,7 +420,12 @@ function redactFormsIn(text: string, isSensitive: (key: string) => boolean): str
     while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
     const word = text.slice(start, end);
     if (word.indexOf('=') !== -1 && word.indexOf('?') === -1 && !word.includes('://')) {
-      const clean = redactForm(word, isSensitive);
+      let clean = redactForm(word, isSensitive);
+      // A value hidden that ran to a bracket closing one opened before it ends there, as in prose
+      // (`(body grant_type=password&password=[Redacted]), retrying`), as a query's does.
+      const close = clean !== word && clean.endsWith(REDACTED) ? closedEnd(text, start, end) : -1;
+      const shorter = close === -1 ? '' : redactForm(text.slice(start, close), isSensitive);
+      if (shorter.endsWith(REDACTED)) clean = shorter + text.slice(close, end);
       if (clean !== word) {
         out += text.slice(done, start) + clean;
         done = end;

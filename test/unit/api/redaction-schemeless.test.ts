@@ -68,6 +68,20 @@ describe('secrets in a URL written without a scheme', () => {
     expect(memory.spans()[0]?.attributes['app.form']).toBe('user%5Bpassword%5D=[Redacted]&x=1');
   });
 
+  it('are hidden in a form in brackets, which keep their closing one, as a query’s do', () => {
+    const { obs, lines, logs } = startCaptured();
+    obs.log.info(`token refused (body grant_type=password&password=${SECRET}), retrying`);
+    obs.log.info(`sent [client_id=svc&client_secret=${SECRET}].`);
+    obs.log.info(`login(ada) failed: a=1&password=${SECRET})x`);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg)).toEqual([
+      'token refused (body grant_type=password&password=[Redacted]), retrying',
+      'sent [client_id=svc&client_secret=[Redacted]].',
+      // No bracket still open before it: the `)` may be the secret's own, and goes with it.
+      'login(ada) failed: a=1&password=[Redacted]',
+    ]);
+  });
+
   it('are hidden in a field, and a field named as a URL, path or query is read as one', () => {
     const { obs, lines, logs } = startCaptured();
     obs.log.info({
