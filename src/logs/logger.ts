@@ -264,6 +264,16 @@ function ownCorrelationMixin(
 }
 
 /**
+ * The correlation fields a logger was bound to apart from the span's (see `correlationApart`), when
+ * `mixin` is the one writing them; undefined for any other mixin.
+ */
+export function correlationBoundTo(mixin: unknown): Readonly<Record<string, unknown>> | undefined {
+  return typeof mixin === 'function'
+    ? (mixin as { [OWN_CORRELATION]?: Record<string, unknown> })[OWN_CORRELATION]
+    : undefined;
+}
+
+/**
  * What the mixin of a child whose bindings hold the line's correlation fields answers: their names.
  * Registered, as the wrappers of the package's other copy make that mixin for this copy's logger
  * (an ES module preload calling init(), a CommonJS app requiring `sightline/express`).

@@ -3,7 +3,7 @@ import type { ChildLoggerOptions, Logger } from 'pino';
 import { CORRELATION_BINDINGS } from '../../logs/child-guard.js';
 import type { Sightline } from '../../api/types.js';
 import { type FixedLineWriter, fixedLineWriter, LINE_SHAPE, type LineShape } from '../../logs/fixed-line.js';
-import { boundCorrelationMixin } from '../../logs/logger.js';
+import { boundCorrelationMixin, correlationBoundTo } from '../../logs/logger.js';
 import { loggerBehind, pinoSymbolsOf } from '../../logs/pino-symbols.js';
 
 /** The smallest logger shape the wrappers need: pino's, or any logger with `child`. */
@@ -34,7 +34,8 @@ export function correlatedChild<L extends ChildableLogger>(
   const mixin = holder[mixinSym];
   if (typeof mixin !== 'function') return logger.child(fallback) as L;
   const shape = holder[LINE_SHAPE] as LineShape | undefined;
-  if (shape?.mixin !== mixin) {
+  const bound = correlationBoundTo(mixin);
+  if (shape === undefined || (shape.mixin !== mixin && bound === undefined)) {
     const child = logger.child({}) as L;
     (child as unknown as Record<symbol, unknown>)[mixinSym] = withRequestFields(mixin as AppMixin, fallback);
     return child;
@@ -45,7 +46,13 @@ export function correlatedChild<L extends ChildableLogger>(
   const computed = span === undefined ? undefined : shape.correlation(span.spanContext());
   const fields = computed !== undefined && Object.keys(computed).length > 0 ? { ...computed } : fallback;
   // Bound as the request's own, not moved apart as a child's bound to an upstream `trace_id` are.
-  const child = (logger as unknown as Logger).child(fields, REQUEST_CHILD) as unknown as L;
+  // A logger bound to an upstream `trace_id` (setBindings) writes it as `log.trace_id` beside the
+  // request's, which its mixin cannot do outside the request's context; one made before that holds
+  // it by inheritance only, and pino gives it none of its parent's later bindings.
+  const upstream = bound !== undefined && Object.hasOwn(holder, mixinSym) ? bound : undefined;
+  const bindings = upstream === undefined ? fields : { ...fields };
+  if (upstream !== undefined) for (const name in upstream) bindings[`log.${name}`] = upstream[name];
+  const child = (logger as unknown as Logger).child(bindings, REQUEST_CHILD) as unknown as L;
   (child as unknown as Record<symbol, unknown>)[mixinSym] = boundCorrelationMixin(fields, child);
   return child;
 }

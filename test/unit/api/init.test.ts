@@ -26,6 +26,7 @@ import { memoryExporter } from '../../../src/testing/index.js';
 import { otlp } from '../../../adapters/otlp/index.js';
 import { startCaptured } from '../../helpers/capture.js';
 import { correlatedChild } from '../../../src/integrations/shared/request-log.js';
+import { traceFields } from '../../../src/integrations/shared/trace-fields.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -1327,5 +1328,24 @@ describe('reserved log keys', () => {
       'log.trace_flags': { k: '[Redacted]' },
     });
     expect(outside?.trace_id).toEqual({ session: '[Redacted]', id: 'u-1' });
+  });
+  it("keeps the request's trace_id on its logger's lines outside its context once setBindings() gave obs.log a trace_id", () => {
+    const { obs, lines } = startCaptured();
+    obs.log.setBindings({ trace_id: 'upstream-17' });
+    let reqLog: typeof obs.log | undefined;
+    let ids: Record<string, string> = {};
+    obs.trace('request', (span) => {
+      ids = traceFields(span.spanContext());
+      reqLog = correlatedChild(obs.log, context.active(), ids);
+    });
+    // A close listener or a pool's callback, run outside the request's context.
+    reqLog?.info('after');
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      trace_id: ids.trace_id,
+      span_id: ids.span_id,
+      'log.trace_id': 'upstream-17',
+    });
+    expect(lines[0]!.match(/"trace_id"/g)).toHaveLength(1);
   });
 });
