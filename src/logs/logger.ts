@@ -186,6 +186,8 @@ function withMovedPaths(paths: readonly string[], names: readonly string[]): rea
 /** A span context, for the names of the line's correlation fields. */
 const SAMPLE_SPAN: SpanContext = { traceId: '1'.repeat(32), spanId: '1'.repeat(16), traceFlags: 1 };
 
+const MIXIN = pino.symbols.mixinSym;
+
 /** On the mixin of a child bound to correlation fields of its own: those fields. */
 const OWN_CORRELATION = Symbol('sightline.logs.ownCorrelation');
 
@@ -205,11 +207,12 @@ function correlationApart(
 ) => { bindings: Record<string, unknown>; mixin: unknown } | undefined {
   const correlated = new Set(names);
   return (parent, bindings) => {
-    const parentMixin = (parent as unknown as Record<symbol, unknown>)[pino.symbols.mixinSym];
-    const inherited =
-      parentMixin === mixin
-        ? undefined
-        : (parentMixin as { [OWN_CORRELATION]?: Record<string, unknown> } | undefined)?.[OWN_CORRELATION];
+    const held = (parent as unknown as Record<symbol, unknown>)[MIXIN];
+    const bound = held === mixin ? undefined : correlationBoundTo(held);
+    // One made before its parent was bound (see `heldBy`) holds none of the parent's fields: nor do
+    // its children, nor it once given bindings of its own.
+    const parentMixin = bound !== undefined && !Object.hasOwn(parent, MIXIN) ? mixin : held;
+    const inherited = parentMixin === mixin ? undefined : bound;
     if (parentMixin !== mixin && inherited === undefined) return undefined;
     let found = false;
     for (const key in bindings)
@@ -225,8 +228,6 @@ function correlationApart(
     return { bindings: rest, mixin: ownCorrelationMixin(mixin, own) };
   };
 }
-
-const MIXIN = pino.symbols.mixinSym;
 
 /**
  * The mixin `logger` inherits, from the nearest logger holding one. A child made before its parent

@@ -1348,4 +1348,18 @@ describe('reserved log keys', () => {
     });
     expect(lines[0]!.match(/"trace_id"/g)).toHaveLength(1);
   });
+  it("writes no trace_id bound by setBindings() after a child was made on that child's children nor once it is given bindings", () => {
+    const { obs, lines } = startCaptured();
+    const jobLog = obs.log.child({ job: 'j-1' });
+    const stepLog = jobLog.child({ step: 1 });
+    jobLog.setBindings({ trace_id: 'upstream-18' });
+    // As pino gives stepLog none of jobLog's later bindings, it gives them to none of its children.
+    stepLog.child({ attempt: 2 }).info('grandchild');
+    stepLog.setBindings({ phase: 'load' });
+    stepLog.info('given bindings');
+    const [grandchild, given] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(grandchild).toMatchObject({ job: 'j-1', step: 1, attempt: 2 });
+    expect(given).toMatchObject({ job: 'j-1', step: 1, phase: 'load' });
+    for (const line of [grandchild, given]) expect(line).not.toHaveProperty('trace_id');
+  });
 });
