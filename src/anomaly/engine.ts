@@ -515,8 +515,11 @@ export class AnomalyEngine extends MetricReader {
         ...(this.options.timeZone !== undefined ? { timeZone: this.options.timeZone } : {}),
       }),
       // Kept for the series' life: its first cycle's answers (their buckets, the cancels in each)
-      // are no part of it.
-      sample: sample.answers === undefined ? sample : { ...sample, answers: undefined },
+      // and a p95's buckets are no part of it.
+      sample:
+        sample.answers === undefined && sample.buckets === undefined
+          ? sample
+          : { ...sample, answers: undefined, buckets: undefined },
       seenCycle: cycle,
       admitted: cycle,
       since: undefined,
