@@ -370,6 +370,9 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     if (clean.indexOf('&') !== -1) clean = redactFormsIn(clean, isSensitive);
     clean = hideHeaderCookie(clean, isSensitive);
   }
+  // What util.inspect writes of a Map (`Map(1) { 'authorization' => '...' }`) holds an `=`, not a `:`.
+  if (text.indexOf('=') !== -1 && clean.indexOf(MAP_FORM.separator) !== -1)
+    clean = hideQuotedValues(clean, isSensitive, MAP_FORM);
   const colon = clean.indexOf(':');
   return withoutEncodedCredentialsIn(colon === -1 ? clean : hideKeyedValues(clean, colon, isSensitive));
 }
@@ -452,7 +455,10 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   // One look at each `:` tells which of them the text may hold: most hold none, and pay no more.
   let json = false;
   let escaped = false;
+  let jsonSpaced = false;
   let inspected = false;
+  let inspectedTight = false;
+  let inspectedArray = false;
   let inspectedQuoting = false;
   let header = false;
   for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
@@ -460,28 +466,47 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
     if (before === QUOTE) {
       json = true;
       escaped ||= text.charCodeAt(colon - 2) === BACKSLASH;
-    } else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB)
+    } else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB) {
       header ||= isAuthorizationBefore(text, colon);
-    if (text.charCodeAt(colon + 1) === SPACE_CHAR) {
+      jsonSpaced ||= before === SPACE_CHAR && text.charCodeAt(colon - 2) === QUOTE;
+    }
+    const after = text.charCodeAt(colon + 1);
+    if (after === APOSTROPHE) inspectedTight = true;
+    else if (after === SPACE_CHAR) {
       const opening = text.charCodeAt(colon + 2);
       if (opening === APOSTROPHE) inspected = true;
+      else if (opening === OPENING_BRACKET) inspectedArray = true;
       // JSON's key is quoted as its string is: only another's is read so.
       else if (opening === QUOTE && before !== QUOTE) inspectedQuoting = true;
     }
   }
-  if (!json && !inspected && !inspectedQuoting && !header) return text;
+  if (
+    !json &&
+    !jsonSpaced &&
+    !inspected &&
+    !inspectedTight &&
+    !inspectedArray &&
+    !inspectedQuoting &&
+    !header
+  )
+    return text;
   let clean = text;
   if (json) clean = hideQuotedValues(clean, isSensitive, JSON_FORM);
+  if (jsonSpaced) clean = hideQuotedValues(clean, isSensitive, JSON_SPACED_FORM);
   if (escaped) clean = hideQuotedValues(clean, isSensitive, ESCAPED_JSON_FORM);
   if (inspected) clean = hideQuotedValues(clean, isSensitive, INSPECT_FORM);
+  if (inspectedTight) clean = hideQuotedValues(clean, isSensitive, INSPECT_TIGHT_FORM);
+  if (inspectedArray) clean = hideQuotedValues(clean, isSensitive, INSPECT_ARRAY_FORM);
   if (inspectedQuoting) clean = hideQuotedValues(clean, isSensitive, INSPECT_QUOTING_FORM);
   return header ? clean.replace(AUTHORIZATION_LINE, hideAuthorizationValue) : clean;
 }
 
 /** How JSON or `util.inspect` write an object's key, then a string under it. */
 interface ObjectForm {
-  /** What follows a key, up to its value's opening quote for `util.inspect`. */
+  /** What follows a key, up to its value's opening quote or bracket for `util.inspect`. */
   readonly separator: string;
+  /** How many of the separator's characters come before its value's, whose opening it may hold. */
+  readonly valueAt: number;
   /** The quote around a string, and around a key if it is quoted. */
   readonly quote: number;
   /** Whether a key may be written without quotes, and a literal is not read (`util.inspect`'s). */
@@ -492,17 +517,43 @@ interface ObjectForm {
   readonly holds?: number;
 }
 
-const JSON_FORM: ObjectForm = { separator: '":', quote: 0x22, bareKeys: false, escaped: false };
+/** How `util.inspect` writes a key, quoted in `'` only when it is no identifier, then a string in `'`. */
+function inspectForm(separator: string, valueAt: number): ObjectForm {
+  return { separator, valueAt, quote: 0x27, bareKeys: true, escaped: false };
+}
+
+const JSON_FORM: ObjectForm = { separator: '":', valueAt: 2, quote: 0x22, bareKeys: false, escaped: false };
+/** `{"password" : "..."}`, as some serializers space the colon. */
+const JSON_SPACED_FORM: ObjectForm = {
+  separator: '" :',
+  valueAt: 3,
+  quote: 0x22,
+  bareKeys: false,
+  escaped: false,
+};
 /**
  * JSON held in a JSON string, as `JSON.stringify` writes an object holding a body sent as JSON
  * (an HTTP client's request options: `"data":"{\"password\":\"...\"}"`).
  */
-const ESCAPED_JSON_FORM: ObjectForm = { separator: '\\":', quote: 0x22, bareKeys: false, escaped: true };
+const ESCAPED_JSON_FORM: ObjectForm = {
+  separator: '\\":',
+  valueAt: 3,
+  quote: 0x22,
+  bareKeys: false,
+  escaped: true,
+};
 /** `{ authorization: 'Bearer ...', 'x-api-key': '...' }`, as a template writes `inspect(headers)`. */
-const INSPECT_FORM: ObjectForm = { separator: ": '", quote: 0x27, bareKeys: true, escaped: false };
+const INSPECT_FORM = inspectForm(": '", 2);
+/** `{'password':'...'}`: keys and strings in `'`, written with no space. */
+const INSPECT_TIGHT_FORM = inspectForm(":'", 1);
+/** `{ token: [ '...', '...' ] }`: an array of strings under a key. */
+const INSPECT_ARRAY_FORM = inspectForm(': [', 2);
+/** `Map(1) { 'authorization' => '...' }`: what `util.inspect` writes of a Map. */
+const MAP_FORM = inspectForm(' => ', 4);
 /** `{ password: "it's ..." }`: `util.inspect` quotes a string holding a `'` in `"`. */
 const INSPECT_QUOTING_FORM: ObjectForm = {
   separator: ': "',
+  valueAt: 2,
   quote: 0x22,
   bareKeys: true,
   escaped: false,
@@ -511,7 +562,7 @@ const INSPECT_QUOTING_FORM: ObjectForm = {
 
 /** {@link hideKeyedValues} for the keys of one form. */
 function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, form: ObjectForm): string {
-  const { separator, quote, bareKeys, escaped, holds } = form;
+  const { separator, valueAt, quote, bareKeys, escaped, holds } = form;
   if (text.indexOf(separator) === -1) return text;
   let out = '';
   let done = 0;
@@ -527,8 +578,19 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
     if (open < (quoted ? done : done - 1) || open + mark.length === keyEnd) continue;
     const key = text.slice(open + mark.length, keyEnd);
     if (!isSensitive(key)) continue;
-    let value = at + (escaped ? 3 : 2);
+    let value = at + valueAt;
     while (value < text.length && text.charCodeAt(value) <= SPACE_CHAR) value++;
+    if (!escaped && text.charCodeAt(value) === OPENING_BRACKET) {
+      // An array of strings under the key (`"password":["..."]`): each string hidden, as one alone is.
+      // A cookie header's were read pair by pair already ({@link hideHeaderCookie}).
+      if (COOKIE_KEY.test(key)) continue;
+      const hidden = hideStringArray(text, value, quote, key);
+      if (hidden === undefined) continue;
+      out += text.slice(done, value) + hidden.written;
+      done = hidden.end;
+      at = hidden.end - 2;
+      continue;
+    }
     const end = escaped ? escapedValueEnd(text, value) : quotedValueEnd(text, value, quote, !bareKeys);
     // Other text quoted so (`authorization: "none"`) is not what util.inspect writes.
     if (holds !== undefined && !holdsWithin(text, value, end === -1 ? text.length : end, holds)) continue;
@@ -551,6 +613,40 @@ function hideQuotedValues(text: string, isSensitive: (key: string) => boolean, f
     at = end - 2;
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * The array of strings in `quote` under `key` that opens at `value` with each string written as
+ * `[Redacted]` in its quotes but those {@link keepsJson} keeps, and where it ends past its `]`; undefined
+ * if it holds anything else, or is left open.
+ */
+function hideStringArray(
+  text: string,
+  value: number,
+  quote: number,
+  key: string,
+): { written: string; end: number } | undefined {
+  const mark = String.fromCharCode(quote);
+  let written = '[';
+  let at = value + 1;
+  for (;;) {
+    const start = at;
+    while (at < text.length && text.charCodeAt(at) <= SPACE_CHAR) at++;
+    written += text.slice(start, at);
+    const c = text.charCodeAt(at);
+    if (c === CLOSING_BRACKET) return { written: `${written}]`, end: at + 1 };
+    if (c === COMMA) {
+      written += ',';
+      at++;
+      continue;
+    }
+    if (c !== quote) return undefined;
+    const end = quotedValueEnd(text, at, quote, false);
+    if (end === -1) return undefined;
+    const element = text.slice(at, end);
+    written += keepsJson(key, element, quote) ? element : `${mark}${REDACTED}${mark}`;
+    at = end;
+  }
 }
 
 /** Whether the text holds the character `c` from `from` to `to`. */

@@ -446,6 +446,53 @@ describe('names a credential goes by, hidden by default', () => {
     expect(memory.spans()[0]?.attributes['app.key']).toBe("token: '[Redacted]'");
   });
 
+  it("under a name to hide in near forms of JSON and util.inspect: a space before the colon, keys in `'`, a Map, an array of strings", () => {
+    const { obs, lines } = startCaptured();
+    const texts = [
+      `{"password" : "${SECRET}"}`,
+      `{'password':'${SECRET}'}`,
+      `Map(1) { 'authorization' => 'Bearer ${SECRET}' }`,
+      `{"password":["${SECRET}","${SECRET}"]}`,
+      `{ token: [ '${SECRET}', '${SECRET}' ] }`,
+    ];
+    for (const text of texts) {
+      obs.log.warn(`refused ${text} upstream`);
+      obs.log.warn({ detail: text }, 'refused');
+    }
+    expect(lines.join('')).not.toContain(SECRET);
+    const hidden = [
+      '{"password" : "[Redacted]"}',
+      "{'password':'[Redacted]'}",
+      "Map(1) { 'authorization' => '[Redacted]' }",
+      '{"password":["[Redacted]","[Redacted]"]}',
+      "{ token: [ '[Redacted]', '[Redacted]' ] }",
+    ];
+    const written = lines.map((l) => JSON.parse(l));
+    expect(written.filter((_, i) => i % 2 === 0).map((l) => l.msg)).toEqual(
+      hidden.map((h) => `refused ${h} upstream`),
+    );
+    expect(written.filter((_, i) => i % 2 === 1).map((l) => l.detail)).toEqual(hidden);
+  });
+
+  it('in near forms of JSON and util.inspect written many times over, read in time linear in the text', () => {
+    const { obs, lines } = startCaptured();
+    // Each form's separator, over and over, compared with a text of the same size that breaks it.
+    const textOf = (part: string) => `a=1 ${part.repeat(65536 / part.length)} {"password" : "${SECRET}"}`;
+    const log = (text: string) => obs.log.info(text);
+    for (const [plain, form] of [
+      ['" ; ', '" : '],
+      ["a;'", "a:'"],
+      ["'a' >= '", "'a' => '"],
+      ['"a":-"', '"a":["'],
+      ['a: - ', 'a: [ '],
+      ['"password":-"', '"password":["'],
+      ["password: - '", "password: [ '"],
+      ["'password' >= '", "'password' => '"],
+    ])
+      expect(growth(log, textOf(plain as string), textOf(form as string)), form).toBeLessThan(10);
+    expect(JSON.parse(lines.at(-1) as string).msg).not.toContain(SECRET);
+  });
+
   it('under a name to hide in JSON held in a JSON string, as an HTTP client’s request options are written', () => {
     const { obs, lines } = startCaptured();
     // axios keeps a JSON body as the JSON text it sent: its options given to JSON.stringify escape it.
