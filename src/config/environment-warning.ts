@@ -144,7 +144,8 @@ const BUILD_MODES = new Set(['production', 'development', 'test']);
  * words, the others and its numbers being the same,
  * whatever separates them. A number or a word of its own beside the same (`qa2` beside `qa1`,
  * `staging-2` beside `staging`, `prod-us` beside `prod-eu`) names another environment, as a word of
- * one or two letters does at a letter's change (`ca`, `qa`).
+ * one or two letters does at a letter's change (`ca`, `qa`), and one of three at any change but a
+ * swap of two neighbours or its plural (`pre` beside `pro`, `prd` or `prev`).
  */
 function looksMeant(name: string, configured: string): Likeness | undefined {
   const a = name.toLowerCase();
@@ -166,6 +167,10 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
     return 'short';
   const [short, long] = x.length <= y.length ? [x, y] : [y, x];
   if (short.length <= 2) return undefined;
+  // Three letters are the short form environments are commonly named by (`des`, `pre`, `pro`,
+  // `uat`), where a letter changed or added makes another one (`prd`, `prev`, `sat`, `div`): only
+  // its plural or its letters with two neighbours swapped (`dve`) are it.
+  if (short.length === 3) return long === `${short}s` || swapped(x, y) ? 'misspelt' : undefined;
   const max = short.length >= 5 ? 2 : 1;
   if (!long.startsWith(short)) return editDistance(x, y, max) === undefined ? undefined : 'misspelt';
   // A cut of a word is the word when it keeps most of it (`stag` of `staging`); half of it or less
@@ -174,6 +179,13 @@ function looksMeant(name: string, configured: string): Likeness | undefined {
   if (BUILT_ON.has(short) && singular(long) !== short) return undefined;
   if (editDistance(x, y, max) !== undefined) return 'misspelt';
   return short.length * 2 > long.length ? 'short' : undefined;
+}
+
+/** Whether two words are the same but for two neighbouring letters swapped. */
+function swapped(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const i = [...a].findIndex((letter, at) => letter !== b[at]);
+  return i >= 0 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 /** The words of a lower-cased environment name, each as a run of letters: `prod-eu-1` holds two. */

@@ -401,6 +401,55 @@ describe("an environment's exporters and profile keyed by two spellings of its n
     },
   );
 
+  /** The environment with exporters of its own, and a profile keyed by `other`. */
+  const withProfileBeside = (environment: string, other: string) =>
+    init({
+      ...quiet,
+      environment,
+      exporters: { [environment]: [memoryExporter()] },
+      profiles: { [other]: { sampling: 0.1 } },
+    });
+
+  it.each([
+    // A letter's change in a three-letter name makes another name as commonly given.
+    ['pre', 'pro'],
+    ['pre', 'prd'],
+    ['des', 'dev'],
+    ['dev', 'div'],
+    ['uat', 'sat'],
+    ['pre', 'prev'],
+    ['pre', 'prep'],
+    ['qa1', 'qa2'],
+  ])(
+    '%s beside exporters or profiles keyed by %s is another environment, quietly',
+    async (environment, other) => {
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      withProfileBeside(environment, other);
+      await getSightline()?.shutdown();
+      init({ ...quiet, environment, exporters: { [other]: [memoryExporter()] } });
+      expect(warn).not.toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ code: 'SLWRN003' }));
+      warn.mockRestore();
+    },
+  );
+
+  it.each([
+    ['dev', 'dve'],
+    ['uat', 'uats'],
+  ])(
+    'exporters.%s beside profiles.%s, swapped or its plural, is told at init() with SLWRN003',
+    (environment, other) => {
+      const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+      withProfileBeside(environment, other);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          `while profiles.${other}, which no environment uses, is near it: check its spelling`,
+        ),
+        expect.objectContaining({ code: 'SLWRN003' }),
+      );
+      warn.mockRestore();
+    },
+  );
+
   it('is quiet for a profile of another environment, or one keyed by the same name', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     init({
