@@ -47,7 +47,7 @@ export interface ApiParts {
 export function setupApi(s: AdapterSettings, ctx: AdapterContext): ApiParts {
   const { options } = s;
   const region = options.region as string;
-  const channelOptions = { ...options.channel, gzip: false, diag: options.channel.diag ?? ctx.diag };
+  const channelOptions = { ...options.channel, gzip: false, diag: ctx.diag };
   const credentials = options.credentials;
   const metricsClient = createMetricsClient(
     { region, endpoint: options.endpoints.metrics, credentials },

@@ -67,7 +67,7 @@ function options(config: IntakeConfig, signal: Signal): ChannelOptions {
   return {
     ...config.channel,
     queueSize: config.channel.queueSize ?? QUEUE_SIZE[signal],
-    diag: config.channel.diag ?? config.diag,
+    diag: config.diag,
   };
 }
 

@@ -38,7 +38,7 @@ export function createElasticAdapter({ settings: config, elasticsearch }: Checke
     setup(ctx: AdapterContext): AdapterParts {
       const dataset = config.dataset ?? cleanDataStreamPart(ctx.service, 'generic');
       const namespace = config.namespace ?? cleanDataStreamPart(ctx.environment, 'default');
-      const channelOptions: ChannelOptions = { ...config.channel, diag: config.channel.diag ?? ctx.diag };
+      const channelOptions: ChannelOptions = { ...config.channel, diag: ctx.diag };
       const channels: ExportChannel<unknown>[] = [];
       const parts: AdapterParts = {
         ...(config.metricIntervalMs !== undefined ? { metricIntervalMs: config.metricIntervalMs } : {}),

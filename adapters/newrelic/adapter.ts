@@ -68,7 +68,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
             "set region: 'EU' (or NEW_RELIC_REGION=EU) if your account is in the EU data centre",
         );
       }
-      const channelOptions: ChannelOptions = { ...config.channel, diag: config.channel.diag ?? ctx.diag };
+      const channelOptions: ChannelOptions = { ...config.channel, diag: ctx.diag };
       const headers = { 'Api-Key': licenseKey };
       const limits = (maxItems: number) => ({
         maxItems: config.maxItems ?? maxItems,

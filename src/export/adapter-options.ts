@@ -25,6 +25,8 @@ export function adapterEnv(option: string, env: unknown): AdapterEnv {
   return env as AdapterEnv;
 }
 
+// Without diag, random and now: sightline gives a channel its own diagnostics, jitter and clock, and
+// a user's would take its warnings away or change its retry budgets and deadlines.
 const CHANNEL_KEYS: readonly (keyof ChannelOptions)[] = [
   'queueSize',
   'queueBytes',
@@ -35,9 +37,6 @@ const CHANNEL_KEYS: readonly (keyof ChannelOptions)[] = [
   'shutdownTimeoutMs',
   'retry',
   'maxResponseBytes',
-  'diag',
-  'random',
-  'now',
 ];
 const RETRY_KEYS = ['initialDelayMs', 'maxDelayMs', 'maxElapsedMs'];
 

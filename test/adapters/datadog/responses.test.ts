@@ -66,9 +66,9 @@ describe('Datadog answers', () => {
   it('429: waits X-RateLimit-Reset seconds before retrying', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     server.script(LOGS, { status: 429, headers: { 'x-ratelimit-reset': '1', 'x-ratelimit-limit': '100' } });
-    // With random() = 0 the fallback back-off would be 0 ms: only the header explains a wait.
+    // With a first back-off of 0 ms every fallback back-off is 0 ms: only the header explains a wait.
     const obs = await sendLines(2, {
-      channel: { flushIntervalMs: 50, random: () => 0, retry: { initialDelayMs: 10, maxElapsedMs: 5000 } },
+      channel: { flushIntervalMs: 50, retry: { initialDelayMs: 0, maxElapsedMs: 5000 } },
     });
     const [first, second] = server.on(LOGS);
     expect(second).toBeDefined();
