@@ -24,8 +24,6 @@ const REPLACEMENT = '\uFFFD';
 export const BAGGAGE_MAX_LENGTH = 8192;
 /** The entries OpenTelemetry's propagator reads of a header, and sends at most. */
 export const BAGGAGE_MAX_ENTRIES = 180;
-/** OpenTelemetry's limit of an entry it sends, in bytes. */
-const BAGGAGE_MAX_ENTRY_LENGTH = 4096;
 
 /** Where the baggage entries left out of a header are counted. */
 export type BaggageDrops = { add(reason: 'baggage_limit', n: number): void };
@@ -39,8 +37,8 @@ export function baggageCounted(ctx: Context): Context {
 }
 
 /**
- * Counts the context's baggage entries another's propagator (dd-trace's) left out of the `header` it
- * wrote, each entry of which is one of the context's.
+ * Counts the context's baggage entries a propagator (OpenTelemetry's, dd-trace's) left out of the
+ * `header` it wrote, each entry of which is one of the context's.
  */
 export function countBaggageLeft(ctx: Context, header: unknown, drops: BaggageDrops): void {
   const entries = propagation.getBaggage(ctx)?.getAllEntries().length ?? 0;
@@ -61,24 +59,17 @@ export class W3CBaggageReader extends W3CBaggagePropagator {
     super();
   }
 
-  /** OpenTelemetry's, written in one pass that counts what it leaves out. */
+  /** OpenTelemetry's, counting the context's entries it leaves out of the header it writes. */
   override inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    const baggage = propagation.getBaggage(ctx);
-    if (baggage === undefined || isTracingSuppressed(ctx)) return;
-    let header = '';
-    // Of those within 4,096 bytes, OpenTelemetry writes the first 180 that fit in 8,192.
-    let taken = 0;
-    let left = 0;
-    for (const [key, entry] of baggage.getAllEntries()) {
-      let pair = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
-      if (entry.metadata !== undefined) pair += `;${entry.metadata.toString()}`;
-      if (pair.length > BAGGAGE_MAX_ENTRY_LENGTH || taken++ >= BAGGAGE_MAX_ENTRIES) left++;
-      else if (header === '') header = pair;
-      else if (header.length + 1 + pair.length > BAGGAGE_MAX_LENGTH) left++;
-      else header += `,${pair}`;
-    }
-    if (left > 0 && ctx.getValue(COUNTED) !== true) this.drops.add('baggage_limit', left);
-    if (header !== '') setter.set(carrier, 'baggage', header);
+    if (propagation.getBaggage(ctx) === undefined || isTracingSuppressed(ctx)) return;
+    let header: string | undefined;
+    super.inject(ctx, carrier, {
+      set(to, key, value) {
+        header = value;
+        setter.set(to, key, value);
+      },
+    });
+    countBaggageLeft(ctx, header, this.drops);
   }
 
   override extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
