@@ -54,16 +54,15 @@ function moduleLocation(): string {
 export async function loadSdk<T>(pkg: string): Promise<T> {
   try {
     // An import that failed in a module of the SDK's has that failure kept for the module and given
-    // to every later import of it; require keeps none, so the next attempt loads it.
+    // to every later import of it; require keeps none, so the next attempt loads it (once handles
+    // are back, or the missing dependency installed).
     if (importFailed.has(pkg)) return peerRequire()(pkg) as T;
     return (await import(/* webpackIgnore: true */ /* @vite-ignore */ pkg)) as T;
   } catch (error) {
+    importFailed.add(pkg);
     const code = loadErrorCode(error);
     // Out of file handles for a moment: the next attempt may load it.
-    if (isTransientLoadError(code, error)) {
-      importFailed.add(pkg);
-      throw error;
-    }
+    if (isTransientLoadError(code, error)) throw error;
     throw new ClientUnavailableError(
       `the package ${pkg} is installed but failed to load (${code}); ` +
         `reinstall it with its dependencies (npm install ${pkg})`,
@@ -72,7 +71,7 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
 }
 
 const TRANSIENT_LOAD_ERRORS = new Set(['EMFILE', 'ENFILE', 'EAGAIN']);
-/** SDK packages whose import failed for want of file handles: loaded with require from then on. */
+/** SDK packages whose import failed: loaded with require from then on. */
 const importFailed = new Set<string>();
 /**
  * The system's words for those codes, at the end of the message Node 24 gives a package.json it

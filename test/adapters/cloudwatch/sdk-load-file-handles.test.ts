@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { builtLoader } from './built-loader.js';
 
 /**
  * A process that runs out of file handles while the SDK loads, then gets them back, as the first
  * load and the next one see it, or an error's name and code. Real handles and the real SDK, in a
- * process of its own with a low limit, running sightline's loader built as a package runs it: a
- * TypeScript loader hooked into Node's would read the SDK's modules in its own way.
+ * process of its own with a low limit.
  */
 function loadAfterShortage(loader: string, free: number): { free: number; first: string; second: string } {
   const script = `${loader}
@@ -39,18 +38,7 @@ describe('api mode with an AWS SDK whose load ran out of file handles', () => {
     // import: run out inside the SDK's own modules (a package.json of @aws-sdk/core, under Node 24
     // ERR_INVALID_PACKAGE_CONFIG, under Node 22 EMFILE), the SDK never loaded again, and every
     // batch was retried until retries_exhausted for the life of the process.
-    const loader = buildSync({
-      stdin: {
-        contents: "export { loadSdk } from './adapters/cloudwatch/aws-sdk.ts';",
-        resolveDir: process.cwd(),
-        loader: 'ts',
-      },
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      packages: 'external',
-      write: false,
-    }).outputFiles[0]!.text.replace(/^export \{[^}]*\};?\s*$/m, '');
+    const loader = builtLoader();
     const runs = [0, 1, 2, 3].map((free) => loadAfterShortage(loader, free));
     const failed = runs.filter((run) => run.first !== 'function');
     expect(failed.length).toBeGreaterThan(0);
