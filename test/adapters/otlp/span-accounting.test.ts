@@ -54,6 +54,31 @@ describe('span drop accounting', () => {
     expect(obs.drops()).toEqual({ detached_span_method: 7 });
   });
 
+  it('never throws from a span method called off its span, and counts the name it could not set', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const span = obs.tracer.startSpan('checkout');
+    const { updateName, spanContext, isRecording } = span;
+    expect(() => updateName('checkout paid')).not.toThrow();
+    // Nothing given, nothing lost: the answers of no span.
+    expect(spanContext()).toEqual({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+    expect(isRecording()).toBe(false);
+    expect(span.isRecording()).toBe(true);
+    span.end();
+    await obs.forceFlush();
+    expect(protobufSpans(collector).map((s) => s.name)).toEqual(['checkout']);
+    expect(obs.drops()).toEqual({ detached_span_method: 1 });
+  });
+
+  it('counts a name given to a span after it ended as after_span_end, as its other values', async () => {
+    const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
+    const span = obs.tracer.startSpan('checkout');
+    span.end();
+    span.updateName('checkout paid');
+    await obs.forceFlush();
+    expect(protobufSpans(collector).map((s) => s.name)).toEqual(['checkout']);
+    expect(obs.drops()).toEqual({ after_span_end: 1 });
+  });
+
   it("counts nothing after_span_end for obs.trace's own error on a span its callback ended", async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     // As with OpenTelemetry's startActiveSpan: the callback records its error and ends the span.
