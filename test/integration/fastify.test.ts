@@ -895,6 +895,72 @@ describe('sightlineFastify timeouts and options', () => {
     await local.close();
   });
 
+  it('records the status the client got when the reply is given another code after it was sent, over HTTP/1 and HTTP/2', async () => {
+    const seen = [];
+    for (const http2Server of [false, true]) {
+      const local: FastifyInstance<any, any, any, any> = http2Server ? Fastify({ http2: true }) : Fastify();
+      await local.register(sightlineFastify);
+      local.get('/coded-late', (_request, reply) => {
+        reply.send('ok');
+        reply.code(503);
+      });
+      // A timer's code after an answer Fastify ends synchronously: over HTTP/2 the response closes later.
+      local.get('/coded-later', (_request, reply) => {
+        reply.send('ok');
+        setImmediate(() => reply.code(500));
+      });
+      const url = await local.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      rawLines.length = 0;
+      for (const path of ['/coded-late', '/coded-later']) {
+        let status: unknown;
+        if (http2Server) {
+          const session = http2.connect(url);
+          status = await new Promise((resolve) => {
+            const stream = session.request({ ':path': path });
+            stream.on('response', (headers) => resolve(headers[':status']));
+            stream.resume().end();
+          });
+          session.close();
+        } else status = (await request(url, path)).status;
+        const [span] = await waitForSpans(obs, memory, server(path));
+        const point = await durationPoint(obs, memory, 'http.server.request.duration', {
+          'http.route': path,
+        });
+        const line = memory.logs().find((l) => l.path === path && l.route !== undefined);
+        seen.push([
+          http2Server ? 'h2' : 'h1',
+          path,
+          status,
+          span!.attributes['http.response.status_code'],
+          span!.attributes['error.type'],
+          span!.status.code,
+          point?.attributes['http.response.status_code'],
+          line?.status,
+          line?.level,
+        ]);
+      }
+      await local.close();
+    }
+    const answered = (via: string, path: string) => [
+      via,
+      path,
+      200,
+      200,
+      undefined,
+      SpanStatusCode.UNSET,
+      200,
+      200,
+      'info',
+    ];
+    expect(seen).toEqual([
+      answered('h1', '/coded-late'),
+      answered('h1', '/coded-later'),
+      answered('h2', '/coded-late'),
+      answered('h2', '/coded-later'),
+    ]);
+  });
+
   it('over HTTP/2, records a request whose method Fastify has no route for at all as an unmatched 404', async () => {
     const local = Fastify({ http2: true, loggerInstance: obs.log });
     await local.register(sightlineFastify);

@@ -7,6 +7,7 @@ import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
 import { correlatedChild } from '../shared/request-log.js';
+import { sentStatus } from '../shared/sent-status.js';
 import {
   closedByServer,
   kServerRequest,
@@ -116,20 +117,6 @@ function hasSharedLogAccessor(req: Tracked): boolean {
   }
   sharedHosts.add(host);
   return true;
-}
-
-/**
- * The status the response went out with. `res.statusCode` still changes after that (an error
- * handler's `res.status(500)` on a response already answered), so it is read from the status line
- * Node wrote (`HTTP/1.1 200 OK`).
- */
-function sentStatus(res: ServerResponse): number {
-  const head = (res as { _header?: unknown })._header;
-  if (typeof head === 'string' && head.startsWith('HTTP/')) {
-    const code = Number(head.slice(9, 12));
-    if (code >= 100 && code <= 999) return code;
-  }
-  return res.statusCode;
 }
 
 function defineOwnLogAccessor(req: Tracked): void {

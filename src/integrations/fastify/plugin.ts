@@ -29,6 +29,7 @@ import {
 } from '../shared/server-request.js';
 import { librarySymbol, reportMissingSymbol } from '../shared/library-symbol.js';
 import { watchRejectedRequests } from '../shared/rejected-requests.js';
+import { sentStatus } from '../shared/sent-status.js';
 import { onSocketlessResponseLost } from '../shared/socketless-response.js';
 import { watchStreamReset } from '../shared/stream-reset.js';
 import { isWebSocketUpgrade, webSocketOutcome } from '../shared/websocket-request.js';
@@ -183,13 +184,13 @@ function finish(request: Tracked, outcome: ServerRequestOutcome): void {
  */
 function finishUnfinished(request: Tracked, reply: FastifyReplyLike): void {
   const res = reply.raw;
-  const status = res.headersSent ? reply.statusCode : undefined;
+  const status = res.headersSent ? sentStatus(res) : undefined;
   finish(request, {
     route: routeOf(request),
     // Fastify destroys a response whose reply stream fails after the headers went out, and passes
     // the error to no hook: unfinishedOutcome tells that from a client going away.
     ...(res.writableEnded
-      ? { status: reply.statusCode }
+      ? { status: sentStatus(res) }
       : request[kServerRequest]?.webSocket
         ? webSocketOutcome(request.raw.socket, status)
         : unfinishedOutcome(request.raw.socket, res, status)),
@@ -448,7 +449,7 @@ function traceUnroutable(
   if (traceUnseen(request, reply, resolved) === undefined) return;
   const res = reply.raw;
   res.once('close', () => {
-    if (res.writableFinished) finish(request, { route: undefined, status: reply.statusCode });
+    if (res.writableFinished) finish(request, { route: undefined, status: sentStatus(res) });
     else finishUnfinished(request, reply);
   });
 }
@@ -506,7 +507,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       // Most responses were finished by onResponse, before 'close': nothing to build for them.
       if (tracked.finished) return;
       if (!res.writableFinished) finishUnfinished(request, reply);
-      else finish(request, { route: routeOf(request), status: reply.statusCode });
+      else finish(request, { route: routeOf(request), status: sentStatus(res) });
     });
     // The client went away while an onRequest hook registered ahead of this one was at work (an auth
     // hook waiting on its identity provider): the response closed before there was a listener.
@@ -571,7 +572,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       // Tracing never breaks the request.
     }
     // HTTP/2's compatibility response emits 'finish' for a stream the client cancelled too.
-    if (reply.raw.writableEnded) finish(request, { route: routeOf(request), status: reply.statusCode });
+    if (reply.raw.writableEnded) finish(request, { route: routeOf(request), status: sentStatus(reply.raw) });
     else finishUnfinished(request, reply);
     next();
   });
@@ -597,7 +598,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
   fastify.addHook('onTimeout', (request: Tracked, reply: FastifyReplyLike, next: Done) => {
     finish(request, {
       route: routeOf(request),
-      status: reply.raw.headersSent ? reply.statusCode : undefined,
+      status: reply.raw.headersSent ? sentStatus(reply.raw) : undefined,
       errorType: TIMEOUT,
     });
     next();
