@@ -643,6 +643,57 @@ describe.each([
     }
   });
 
+  // Express 4's path patterns (`?`, `+`, `*` and groups), as its docs give them for app.use.
+  it.runIf(major === 4)(
+    'names a mount at a path pattern as written, whatever path the request took',
+    async () => {
+      const app = express();
+      app.use(expressMiddleware());
+      for (const mount of ['/users?', '/ab+c', '/x(yz)?w', '/ab*cd', '/v/(on|off)line']) {
+        const router = express.Router();
+        router.get('/items/:id', (_req: any, res: any) => res.send('item'));
+        app.use(mount, router);
+      }
+      const teams = express();
+      teams.get('/:teamId', (_req: any, res: any) => res.send('team'));
+      app.use('/teams?', teams);
+      const httpServer = createServer(app);
+      const base = await listen(httpServer);
+      try {
+        const paths = [
+          '/user/items/1',
+          '/users/items/2',
+          '/abc/items/3',
+          '/abbbc/items/4',
+          '/xw/items/5',
+          '/xyzw/items/6',
+          '/abcd/items/7',
+          '/ab-any-cd/items/8',
+          '/v/online/items/9',
+          '/v/offline/items/10',
+          '/team/t1',
+          '/teams/t2',
+        ];
+        expect(await spanNames(base, paths)).toEqual([
+          'GET /users?/items/:id',
+          'GET /users?/items/:id',
+          'GET /ab+c/items/:id',
+          'GET /ab+c/items/:id',
+          'GET /x(yz)?w/items/:id',
+          'GET /x(yz)?w/items/:id',
+          'GET /ab*cd/items/:id',
+          'GET /ab*cd/items/:id',
+          'GET /v/(on|off)line/items/:id',
+          'GET /v/(on|off)line/items/:id',
+          'GET /teams?/:teamId',
+          'GET /teams?/:teamId',
+        ]);
+      } finally {
+        await close(httpServer);
+      }
+    },
+  );
+
   it('names a mount given several paths, RegExps among them, after the path the request took, a RegExp by itself', async () => {
     const app = express();
     app.use(expressMiddleware());

@@ -8,8 +8,10 @@ import type { LayerLike } from './layer.js';
  * `/:path*`) or an optional parameter (`/:lang?/docs`) by what that request matched, a series per
  * shape of path, so the parts path-to-regexp writes for them are read back as the text that wrote
  * them. Several paths are joined as alternatives, in order, a RegExp among them as the user wrote
- * it: the first that matches is the one Express took. A mount with any other part (a parameter's
- * own pattern holding a group) is left to probing.
+ * it: the first that matches is the one Express took. The pattern syntax path-to-regexp 0.1 leaves
+ * as written (`/users?`, `/ab+c`, groups: `/x(yz)?w`, `/v/(on|off)line`) is read back too: probing
+ * would name a group by what it took (`/x:0w`, `/xw`), and the rest only by the compiled RegExp.
+ * A mount with any other part (a parameter's own pattern holding a group) is left to probing.
  */
 
 // What path-to-regexp 0.1 writes for each part, how many keys it takes and the text read back;
@@ -26,6 +28,10 @@ const OWN_PATTERN: readonly [opening: string, text: (name: string) => string][] 
   ['(?:(', (name) => `:${name}`],
 ];
 const WILDCARD = '(.*)';
+// What path-to-regexp 0.1 writes for a group opened right after a slash (`/(on|off)`), which takes no key.
+const SLASH_GROUP = '(?:';
+// Pattern syntax path-to-regexp 0.1 leaves in the RegExp as the path wrote it.
+const PASSED_THROUGH = '?+';
 // A parameter sharing its segment with the text before it (`/:from-:to`): no slash, nor that text.
 const AFTER_TEXT = '(?:((?:(?!\\/|';
 const AFTER_TEXT_END = ').)+?))';
@@ -77,9 +83,12 @@ function readBack(source: string, keys: unknown[], from: number): [string, numbe
   let out = '';
   let key = from;
   let i = 0;
+  // Groups the user wrote that are open at `i`.
+  let depth = 0;
   while (i < source.length) {
     const name = (keys[key] as { name?: unknown } | undefined)?.name;
     const parameter = typeof name === 'string' ? parameterAt(source, i, name) : undefined;
+    const c = source[i]!;
     if (parameter !== undefined) {
       const optional = source[parameter[1]] === '?';
       out += optional ? `${parameter[0]}?` : parameter[0];
@@ -89,19 +98,36 @@ function readBack(source: string, keys: unknown[], from: number): [string, numbe
       out += '*';
       i += WILDCARD.length;
       key++;
-    } else if (source[i] === '\\') {
+    } else if (c === '\\') {
       const escaped = source[i + 1];
       if (escaped === undefined || /[0-9A-Za-z]/.test(escaped)) return undefined;
       out += escaped;
       i += 2;
-    } else if (SYNTAX.includes(source[i]!)) {
+    } else if (c === '(' && source[i + 1] !== '?' && typeof name === 'number') {
+      // A group the user wrote, a numbered key of its own.
+      out += c;
+      i++;
+      key++;
+      depth++;
+    } else if (source.startsWith(SLASH_GROUP, i) && out.endsWith('/')) {
+      out += '(';
+      i += SLASH_GROUP.length;
+      depth++;
+    } else if (c === ')' && depth > 0) {
+      out += c;
+      i++;
+      depth--;
+    } else if (PASSED_THROUGH.includes(c) || (c === '|' && depth > 0)) {
+      out += c;
+      i++;
+    } else if (SYNTAX.includes(c)) {
       return undefined;
     } else {
-      out += source[i];
+      out += c;
       i++;
     }
   }
-  return [out, key];
+  return depth === 0 ? [out, key] : undefined;
 }
 
 /** `source` split at each `|` outside a group and a class: the paths of a layer given several. */
