@@ -384,6 +384,29 @@ describe('sightlineFastify', () => {
     expect(memory.spans().filter((s) => s.kind === SpanKind.SERVER)).toHaveLength(1);
   });
 
+  it('records and ignores a request by the path the client sent, not the one rewriteUrl routes it by', async () => {
+    const local = Fastify({ rewriteUrl: (raw) => raw.url!.replace(/^\/legacy\//, '/v2/') });
+    await local.register(sightlineFastify, { ignore: ['/legacy/health'] });
+    local.get('/v2/items/:id', async () => 'item');
+    local.get('/v2/health', async () => 'ok');
+    const url = await local.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      memory.reset();
+      expect((await request(url, '/legacy/health')).status).toBe(200);
+      expect((await request(url, '/legacy/items/1?token=abc')).status).toBe(200);
+      const [span] = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.SERVER);
+      const line = memory.logs().find((l) => l.route !== undefined);
+      expect([
+        memory.spans().filter((s) => s.kind === SpanKind.SERVER).length,
+        span!.name,
+        span!.attributes['url.path'],
+        line?.path,
+      ]).toEqual([1, 'GET /v2/items/:id', '/legacy/items/1', '/legacy/items/1']);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('names no server port for a request without a Host header, not the default 80', async () => {
     const { hostname, port } = new URL(base);
     expect(await hostlessGet({ host: hostname, port: Number(port) }, '/items/no-host')).toBe(200);

@@ -253,9 +253,12 @@ function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
 }
 
 function requestInfo(request: FastifyRequestLike, startedAt: number): ServerRequestInfo {
-  const raw = request.raw;
+  const raw = request.raw as IncomingMessage & { originalUrl?: unknown };
   const proxied = hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined;
-  return rawRequestInfo(raw, requestPath(request.url), proxied, routeOf(request), startedAt);
+  // The path the client sent, which Fastify's `rewriteUrl` keeps there before routing by another:
+  // as the request target's path in `url.path` and `ignore`, as under Express (`req.originalUrl`).
+  const sent = typeof raw.originalUrl === 'string' ? raw.originalUrl : request.url;
+  return rawRequestInfo(raw, requestPath(sent), proxied, routeOf(request), startedAt);
 }
 
 function rawRequestInfo(
