@@ -195,7 +195,7 @@ function startDdTrace(
   tracer: DdTraceTracer,
   opts: ResolvedOptions,
   identity: ServiceTags,
-  { diag, sampling, countDrop }: AdapterContext,
+  { diag, sampling, samplingIsDdTraceSampleRate, countDrop }: AdapterContext,
 ): { provider: DdTraceProvider; propagator: TextMapPropagator; agentUrl: string } {
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
@@ -215,7 +215,7 @@ function startDdTrace(
     plugins: false,
     logInjection: false,
     startupLogs: false,
-    ...samplingOptions(sampling, opts.ddTrace, host),
+    ...samplingOptions(sampling, samplingIsDdTraceSampleRate, opts.ddTrace, host),
     ...baggageOptions(host),
     ...opts.ddTrace,
   };
@@ -287,10 +287,11 @@ const DD_DEFAULT_RATE_LIMIT = 100;
  */
 function samplingOptions(
   sampling: number,
+  fromVariable: boolean,
   ddTrace: Readonly<Record<string, unknown>> | undefined,
   host: DdHostConfig,
 ): { sampleRate?: number; rateLimit?: number } {
-  const options = ratioOptions(sampling, ddTrace, host);
+  const options = ratioOptions(sampling, fromVariable, ddTrace, host);
   // Where dd-trace's cap stays, a DD_TRACE_RATE_LIMIT left empty is unset, as sightline reads every
   // variable: dd-trace reads it as a limit of 0 (over the host's local configuration), which kept
   // none of the traces its own sample rate or rules kept. A limit given in `ddTrace` is spread
@@ -306,12 +307,15 @@ function samplingOptions(
 /** The ratio, with dd-trace's cap lifted where it alone decides, as a ratio is in otlp mode. */
 function ratioOptions(
   sampling: number,
+  fromVariable: boolean,
   ddTrace: Readonly<Record<string, unknown>> | undefined,
   host: DdHostConfig,
 ): { sampleRate?: number; rateLimit?: number } {
-  // The variable sightline read for `sampling`; a rate the host's configuration sets decides at 1.
+  // The variable dd-trace reads, unless `sampling` was taken from it; a rate the host's
+  // configuration sets decides at 1. Told by where `sampling` came from, not by its value: a ratio
+  // in code equal to the variable's is chosen over it as much as any other.
   const variable = process.env.DD_TRACE_SAMPLE_RATE;
-  const overridden = variable !== undefined && Number(variable) !== sampling;
+  const overridden = variable !== undefined && !fromVariable;
   if (sampling >= 1 && !overridden) return {};
   const ddDecides =
     (variable !== undefined && !overridden) ||

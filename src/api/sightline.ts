@@ -162,6 +162,7 @@ export class SightlineInstance implements Sightline {
         signalsOff: config.signalsOff,
         anomalyEvents: config.anomaly !== false,
         sampling: config.sampling,
+        samplingIsDdTraceSampleRate: config.samplingIsDdTraceSampleRate,
         registerStats: (name, source) => {
           this.statsRegistry.register(name, source);
           this.channels.push(...channelsOf(source));

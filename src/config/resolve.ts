@@ -438,6 +438,8 @@ export function resolveConfig(
 
   const chosenSampling = pick(code.sampling, envNumber(env, 'SIGHTLINE_SAMPLING', 0, 1));
   const standardSampler = otelSampler(env);
+  // dd-trace's ratio, parent-based there too: a service moved from it keeps its share of traces.
+  const ddSampleRate = envNumber(env, 'DD_TRACE_SAMPLE_RATE', 0, 1);
   checkSpanCountLimits(env);
   // The OpenTelemetry switch for every signal it covers; it wins over code, as the SDKs' does.
   const sdkDisabled = otelSdkDisabled(env);
@@ -465,13 +467,12 @@ export function resolveConfig(
     redact: Object.freeze([...(profile.redact ?? []), ...(envRedact(env) ?? []), ...(code.redact ?? [])]),
     sampling: sdkDisabled
       ? 0
-      : (pick(
-          chosenSampling,
-          standardSampler?.ratio,
-          // dd-trace's ratio, parent-based there too: a service moved from it keeps its share of traces.
-          envNumber(env, 'DD_TRACE_SAMPLE_RATE', 0, 1),
-          profile.sampling,
-        ) ?? DEFAULTS.sampling),
+      : (pick(chosenSampling, standardSampler?.ratio, ddSampleRate, profile.sampling) ?? DEFAULTS.sampling),
+    samplingIsDdTraceSampleRate:
+      !sdkDisabled &&
+      chosenSampling === undefined &&
+      standardSampler === undefined &&
+      ddSampleRate !== undefined,
     samplingParentBased:
       !sdkDisabled && (chosenSampling !== undefined || (standardSampler?.parentBased ?? true)),
     metricInterval:

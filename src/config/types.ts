@@ -85,6 +85,8 @@ export interface ResolvedConfig {
   readonly sampling: number;
   /** A caller's sampling decision is kept; false only for OTEL_TRACES_SAMPLER's forms without `parentbased_`. */
   readonly samplingParentBased: boolean;
+  /** `sampling` is DD_TRACE_SAMPLE_RATE's, no option or variable ranked above it having set one. */
+  readonly samplingIsDdTraceSampleRate: boolean;
   readonly metricInterval: number;
   readonly cardinalityLimit: number;
   readonly maxAttributeLength: number;

@@ -132,6 +132,12 @@ export interface AdapterContext {
    * sightline's sampler does not decide.
    */
   readonly sampling: number;
+  /**
+   * `sampling` is DD_TRACE_SAMPLE_RATE's, no option or variable ranked above it having set one:
+   * dd-trace, which reads the variable itself, then samples as that variable has it sample.
+   * @internal
+   */
+  readonly samplingIsDdTraceSampleRate: boolean;
   /** Registers a stats source so `obs.stats()` and `sightline.export.*` metrics include it. */
   registerStats(adapterName: string, source: () => AdapterStats): void;
   /** Counts, in `obs.drops()`, parts of inputs left out or repaired to fit the backend's limits. */

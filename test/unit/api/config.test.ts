@@ -209,6 +209,9 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     });
     expect(resolveConfig({}, { ...dd, OTEL_TRACES_SAMPLER: 'always_on' }, emptyDir).sampling).toBe(1);
     expect(resolveConfig({}, { ...dd, SIGHTLINE_SAMPLING: '0.3' }, emptyDir).sampling).toBe(0.3);
+    // Where the ratio came from, whatever its value: dd-trace reads the variable itself.
+    expect(resolveConfig({}, dd, emptyDir).samplingIsDdTraceSampleRate).toBe(true);
+    expect(resolveConfig({ sampling: 0.1 }, dd, emptyDir).samplingIsDdTraceSampleRate).toBe(false);
   });
 
   it('cuts attributes at OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, else OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, below SIGHTLINE_*', () => {
