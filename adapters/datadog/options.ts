@@ -5,6 +5,7 @@ import {
   parseTagList,
   resolveEndpoint,
   invalidCode,
+  stripUndefined,
 } from '../../src/export/index.js';
 import { type ErrorCode, ErrorCodes, SightlineConfigError, describeValue } from '../../src/diag/errors.js';
 import { type DatadogSite, resolveSite, siteUrls } from './sites.js';
@@ -457,7 +458,9 @@ export function resolveOptions(input: DatadogOptions | undefined): ResolvedOptio
     percentiles: resolvePercentiles(options.histograms),
     metricIntervalMs: interval,
     channel: adapterChannel('channel', options.channel),
-    ddTrace: options.ddTrace ?? {},
+    // An option set to undefined is unset, as dd-trace reads it: spread over those sightline gives
+    // dd-trace, it took the place of sightline's own (its sampling ratio, its Agent's address).
+    ddTrace: stripUndefined(options.ddTrace ?? {}),
   };
 }
 

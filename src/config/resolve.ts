@@ -12,6 +12,7 @@ import {
 } from '../diag/errors.js';
 import { wallClock } from '../anomaly/wall-clock.js';
 import type { SightlineAdapter } from '../export/types.js';
+import { stripUndefined } from '../internal/strip-undefined.js';
 import { type Env, envBoolean, envKeyValues, envList, envNumber, envString, parseTagList } from './env.js';
 import { otelSignalsOff } from './otel-exporters.js';
 import { otelPropagators } from './otel-propagators.js';
@@ -576,10 +577,6 @@ function unknownVariables(env: Env): string[] {
     );
   }
   return warnings;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The detector's settings: the top level's over those below it, key by key, as for `resource`. */

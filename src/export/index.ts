@@ -26,6 +26,7 @@ export { lineExpired, lineTime, outsideWindow, type TimeWindow } from './log-tim
 export { defaultLevelName, isDefaultLevel } from './log-levels.js';
 export { MAX_TIMER_MS } from '../internal/timer-ms.js';
 export { cutText, cutUtf8 } from '../internal/cut-text.js';
+export { stripUndefined } from '../internal/strip-undefined.js';
 export type {
   ChannelLimits,
   ChannelOptions,
