@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import http, { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type ClientHttp2Session, connect } from 'node:http2';
+import net from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
@@ -515,5 +516,104 @@ describe('a client that goes away before its answer (README, Known limits)', () 
       'fastify-body': ['onRequestAbort'],
       'fastify-bodyless': [],
     });
+  });
+});
+
+describe('a response queued behind another on a pipelined connection', () => {
+  /** What runs once the response has gone: a listener on its 'finish', and the work it starts. */
+  const afterAnswer = (name: string) => () => {
+    obs.log.info({ request: name }, 'finished');
+    setTimeout(() => obs.log.info({ request: name }, 'later'), 1);
+    callPeer(`${name}-after`).catch(() => {});
+  };
+  /** Answers after a wait that differs between requests, so some are done while others wait. */
+  const pause = (name: string) =>
+    new Promise((resolve) => setTimeout(resolve, (Number(name.at(-1)) * 7) % 5));
+
+  /** Sends the requests pipelined on one connection and resolves once all have been answered. */
+  function pipelined(base: string, paths: string[]): Promise<void> {
+    const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+    socket.setEncoding('latin1');
+    let got = '';
+    return new Promise((resolve, reject) => {
+      socket.on('data', (chunk: string) => {
+        got += chunk;
+        if (got.split('HTTP/1.1 200').length > paths.length && got.endsWith('ok')) {
+          socket.end();
+          resolve();
+        }
+      });
+      socket.on('error', reject);
+      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
+    });
+  }
+
+  async function check(base: string, prefix: string, messages: string[]): Promise<void> {
+    const names = Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`);
+    await pipelined(
+      base,
+      names.map((name) => `/queued/${name}`),
+    );
+    const servers = await waitForSpans(
+      obs,
+      memory,
+      (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith(`/queued/${prefix}-`),
+      names.length,
+    );
+    const misplaced = await eventually(() => {
+      const found = names.flatMap((name) => {
+        const traceId = servers
+          .find((s) => s.attributes['url.path'] === `/queued/${name}`)!
+          .spanContext().traceId;
+        const lines = messages.map((msg) => memory.logs().find((l) => l.request === name && l.msg === msg));
+        const sent = calledWith.get(`${name}-after`);
+        if (sent === undefined || lines.includes(undefined)) return [undefined];
+        return [
+          ...messages.filter((_, i) => lines[i]!.trace_id !== traceId),
+          ...(sent.split('-')[1] === traceId ? [] : ['call']),
+        ].map((what) => `${name} ${what}`);
+      });
+      return found.includes(undefined) ? false : found;
+    });
+    expect(misplaced).toEqual([]);
+  }
+
+  it.each([
+    ['Express 5', express5 as unknown as () => any],
+    ['Express 4', express4 as unknown as () => any],
+  ])("%s: runs the response's listeners in its own request's context", async (name, express) => {
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/queued/:name', async (req: any, res: any) => {
+      await pause(req.params.name);
+      res.on('finish', afterAnswer(req.params.name));
+      res.send('ok');
+    });
+    const server = createServer(app);
+    const base = await listen(server);
+    try {
+      await check(base, name.replace(' ', ''), ['finished', 'later']);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("Fastify: runs the response's listeners and the onResponse hooks in its own request's context", async () => {
+    const fastify = Fastify();
+    await fastify.register(sightlineFastify);
+    fastify.addHook('onResponse', async (request: any) => {
+      obs.log.info({ request: request.params.name }, 'onResponse');
+    });
+    fastify.get('/queued/:name', async (request: any, reply) => {
+      await pause(request.params.name);
+      reply.raw.on('finish', afterAnswer(request.params.name));
+      return 'ok';
+    });
+    const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await check(base, 'Fastify', ['finished', 'later', 'onResponse']);
+    } finally {
+      await fastify.close();
+    }
   });
 });

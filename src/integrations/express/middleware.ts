@@ -221,7 +221,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       if (req.log === undefined) req.log = obs.log;
       const caller = passedThroughContext(obs, req.headers);
       if (caller === undefined) next();
-      else enterRequest(caller, req, next);
+      else enterRequest(caller, req, next, res);
       return;
     }
     req[kServerRequest] = request;
@@ -274,7 +274,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
     // wrapper `once` makes, and removes, per request.
     res.on('close', ended);
     onSocketlessResponseLost(req, res, ended);
-    enterRequest(request.context, req, next);
+    enterRequest(request.context, req, next, res);
   };
 }
 

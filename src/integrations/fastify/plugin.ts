@@ -490,7 +490,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
         const caller = obs === undefined ? undefined : passedThroughContext(obs, raw.headers);
         if (caller === undefined) return next();
         request[kCallerContext] = caller;
-        return enterRequest(caller, raw, next);
+        return enterRequest(caller, raw, next, reply.raw);
       }
       request[kServerRequest] = tracked;
       // Where expressMiddleware(), mounted through @fastify/express or middie after the plugin,
@@ -529,7 +529,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
         // Keep Fastify's own request logger.
       }
     }
-    enterRequest(tracked.context, raw, next);
+    enterRequest(tracked.context, raw, next, res);
   });
 
   // Body parsing resumes from stream events: the request's own run in its context (see

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context } from '@opentelemetry/api';
 
 /**
@@ -11,9 +11,23 @@ import { type Context, context } from '@opentelemetry/api';
  * middleware hands on to from `end`, outside the request's span, their log lines without its ids
  * and their calls out starting traces of their own. A request without a body (most) is only entered: its
  * `end` is emitted once a reader asks for it, from the reader's own context, the request's.
+ *
+ * A response queued behind another on a pipelined HTTP/1.1 connection has no socket yet: Node
+ * hands it one, and writes out what it holds, when the response ahead of it finishes, so its
+ * `finish` and `close` (a handler's listeners, Fastify's onResponse hooks) would run in that other
+ * request's context, their log lines and calls out naming that request. Its events run in its own.
  */
-export function enterRequest(ctx: Context, req: IncomingMessage, next: () => void): void {
-  if (hasBodyToCome(req)) context.with(ctx, emitInThisContext, undefined, req, next);
+export function enterRequest(
+  ctx: Context,
+  req: IncomingMessage,
+  next: () => void,
+  res?: ServerResponse,
+): void {
+  const body = hasBodyToCome(req);
+  // Only a queued response (rare) has no socket: the others cost one property read.
+  const queued = res?.socket === null;
+  if (body || queued)
+    context.with(ctx, emitInThisContext, undefined, body ? req : undefined, queued ? res : undefined, next);
   else context.with(ctx, next);
 }
 
@@ -31,12 +45,13 @@ function hasBodyToCome(req: IncomingMessage): boolean {
 const kBodyScope = Symbol('sightline.requestBody');
 
 /**
- * The context a request's body events run in, and the `emit` they go on to. An async resource made
- * in the request's context holds that context: running each event in its scope swaps it in (a frame
- * switch on Node 24, where `context.with` for each event cost three times as much, copying the frame).
+ * The context the events of a request's body, or of a response held with it, run in, and the `emit`
+ * they go on to. An async resource made in the request's context holds that context: running each
+ * event in its scope swaps it in (a frame switch on Node 24, where `context.with` for each event
+ * cost three times as much, copying the frame).
  */
 class BodyScope extends AsyncResource {
-  constructor(readonly emit: IncomingMessage['emit']) {
+  constructor(readonly emit: IncomingMessage['emit'] | ServerResponse['emit']) {
     super('sightline.requestBody');
   }
 }
@@ -45,20 +60,29 @@ class BodyScope extends AsyncResource {
  * Every request shares one `emit` that finds its scope on the request: a function made per request
  * and kept on it cost each request with a body about 2 µs more CPU on Node 24, even never called.
  */
-function emitInThisContext(req: WithBodyScope, next: () => void): void {
-  const held = req[kBodyScope];
-  // Entered again (a second middleware or plugin on a path the first ignored): the emit in place
-  // already finds the scope, and wrapping it again would have it call itself. The latest context,
-  // the one the handlers run in, holds the emit the first call found.
-  if (held !== undefined) req[kBodyScope] = new BodyScope(held.emit);
-  else {
-    req[kBodyScope] = new BodyScope(req.emit);
-    req.emit = emitInBodyScope as IncomingMessage['emit'];
-  }
+function emitInThisContext(
+  req: WithBodyScope | undefined,
+  res: WithBodyScope | undefined,
+  next: () => void,
+): void {
+  if (req !== undefined) holdEvents(req);
+  if (res !== undefined) holdEvents(res);
   next();
 }
 
-type WithBodyScope = IncomingMessage & { [kBodyScope]?: BodyScope };
+function holdEvents(emitter: WithBodyScope): void {
+  const held = emitter[kBodyScope];
+  // Entered again (a second middleware or plugin on a path the first ignored): the emit in place
+  // already finds the scope, and wrapping it again would have it call itself. The latest context,
+  // the one the handlers run in, holds the emit the first call found.
+  if (held !== undefined) emitter[kBodyScope] = new BodyScope(held.emit);
+  else {
+    emitter[kBodyScope] = new BodyScope(emitter.emit);
+    emitter.emit = emitInBodyScope as IncomingMessage['emit'];
+  }
+}
+
+type WithBodyScope = (IncomingMessage | ServerResponse) & { [kBodyScope]?: BodyScope };
 
 function emitInBodyScope(this: WithBodyScope, ...args: Parameters<IncomingMessage['emit']>): boolean {
   const scope = this[kBodyScope];
