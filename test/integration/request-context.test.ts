@@ -519,7 +519,7 @@ describe('a client that goes away before its answer (README, Known limits)', () 
   });
 });
 
-describe('a response queued behind another on a pipelined connection', () => {
+describe('a response whose end Node reports from outside its request (pipelined, HTTP/2)', () => {
   /** What runs once the response has gone: a listener on its 'finish', and the work it starts. */
   const afterAnswer = (name: string) => () => {
     obs.log.info({ request: name }, 'finished');
@@ -548,9 +548,34 @@ describe('a response queued behind another on a pipelined connection', () => {
     });
   }
 
-  async function check(base: string, prefix: string, messages: string[]): Promise<void> {
+  /** Sends the requests at once as streams of one HTTP/2 session, and resolves once all have been answered. */
+  async function overHttp2(base: string, paths: string[]): Promise<void> {
+    const session = connect(base);
+    try {
+      await Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<void>((resolve, reject) => {
+              const stream = session.request({ ':path': path });
+              stream.on('error', reject);
+              stream.resume().on('end', resolve);
+              stream.end();
+            }),
+        ),
+      );
+    } finally {
+      session.close();
+    }
+  }
+
+  async function check(
+    base: string,
+    prefix: string,
+    messages: string[],
+    send: (base: string, paths: string[]) => Promise<void> = pipelined,
+  ): Promise<void> {
     const names = Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`);
-    await pipelined(
+    await send(
       base,
       names.map((name) => `/queued/${name}`),
     );
@@ -598,22 +623,33 @@ describe('a response queued behind another on a pipelined connection', () => {
     }
   });
 
-  it("Fastify: runs the response's listeners and the onResponse hooks in its own request's context", async () => {
-    const fastify = Fastify();
-    await fastify.register(sightlineFastify);
-    fastify.addHook('onResponse', async (request: any) => {
-      obs.log.info({ request: request.params.name }, 'onResponse');
-    });
-    fastify.get('/queued/:name', async (request: any, reply) => {
-      await pause(request.params.name);
-      reply.raw.on('finish', afterAnswer(request.params.name));
-      return 'ok';
-    });
-    const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
-    try {
-      await check(base, 'Fastify', ['finished', 'later', 'onResponse']);
-    } finally {
-      await fastify.close();
-    }
-  });
+  it.each([
+    ['HTTP/1.1 pipelined', false, pipelined],
+    ['HTTP/2', true, overHttp2],
+  ])(
+    "Fastify over %s: runs the response's listeners and the onResponse hooks in its request's context",
+    async (protocol, http2, send) => {
+      const fastify = Fastify({ http2 } as { http2: false });
+      await fastify.register(sightlineFastify);
+      fastify.addHook('onResponse', async (request: any) => {
+        obs.log.info({ request: request.params.name }, 'onResponse');
+      });
+      fastify.get('/queued/:name', async (request: any, reply) => {
+        await pause(request.params.name);
+        reply.raw.on('finish', afterAnswer(request.params.name));
+        return 'ok';
+      });
+      const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
+      try {
+        await check(
+          base,
+          `Fastify-${protocol.split(' ')[0]!.replace('/', '')}`,
+          ['finished', 'later', 'onResponse'],
+          send,
+        );
+      } finally {
+        await fastify.close();
+      }
+    },
+  );
 });

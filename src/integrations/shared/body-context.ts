@@ -12,10 +12,12 @@ import { type Context, context } from '@opentelemetry/api';
  * and their calls out starting traces of their own. A request without a body (most) is only entered: its
  * `end` is emitted once a reader asks for it, from the reader's own context, the request's.
  *
- * A response queued behind another on a pipelined HTTP/1.1 connection has no socket yet: Node
- * hands it one, and writes out what it holds, when the response ahead of it finishes, so its
- * `finish` and `close` (a handler's listeners, Fastify's onResponse hooks) would run in that other
- * request's context, their log lines and calls out naming that request. Its events run in its own.
+ * The events of a response run in the request's context too where Node reports its end from
+ * elsewhere: its `finish` and `close` (a handler's listeners, Fastify's onResponse hooks) would
+ * otherwise run in another request's context, their log lines and calls out naming that request,
+ * or in none. A response queued behind another on a pipelined HTTP/1.1 connection has no socket
+ * yet: Node hands it one, and writes out what it holds, once the response ahead of it finishes. An
+ * HTTP/2 response finishes when its stream closes, told by the session from the connection.
  */
 export function enterRequest(
   ctx: Context,
@@ -24,11 +26,18 @@ export function enterRequest(
   res?: ServerResponse,
 ): void {
   const body = hasBodyToCome(req);
-  // Only a queued response (rare) has no socket: the others cost one property read.
-  const queued = res?.socket === null;
-  if (body || queued)
-    context.with(ctx, emitInThisContext, undefined, body ? req : undefined, queued ? res : undefined, next);
+  const held = res !== undefined && endsElsewhere(req, res);
+  if (body || held)
+    context.with(ctx, emitInThisContext, undefined, body ? req : undefined, held ? res : undefined, next);
   else context.with(ctx, next);
+}
+
+/**
+ * Whether Node reports the response's end outside the request's context (see enterRequest). An
+ * HTTP/1 response with its socket, most, finishes from the writes its handler makes.
+ */
+function endsElsewhere(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.socket === null || req.httpVersionMajor === 2;
 }
 
 function hasBodyToCome(req: IncomingMessage): boolean {
