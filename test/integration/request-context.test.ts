@@ -652,4 +652,46 @@ describe('a response whose end Node reports from outside its request (pipelined,
       }
     },
   );
+
+  it("Express and Fastify: run an ignored path's response, queued behind a traced one, outside its trace", async () => {
+    const checks = Array.from({ length: 5 }, (_, i) => `health-${i}`);
+    const health = (name: string) => () => obs.log.info({ request: name }, 'checked');
+    const express = (express5 as unknown as () => any)();
+    express.use(expressMiddleware({ ignore: ['/health'] }));
+    express.get('/queued/:name', async (req: any, res: any) => {
+      await pause(req.params.name);
+      res.send('ok');
+    });
+    express.get('/health', (req: any, res: any) => {
+      res.on('finish', health(String(req.query.name)));
+      res.send('ok');
+    });
+    const server = createServer(express);
+    const fastify = Fastify();
+    await fastify.register(sightlineFastify, { ignore: ['/health'] });
+    fastify.get('/queued/:name', async (request: any) => {
+      await pause(request.params.name);
+      return 'ok';
+    });
+    fastify.get('/health', (request: any, reply) => {
+      reply.raw.on('finish', health(request.query.name));
+      reply.send('ok');
+    });
+    try {
+      const bases = [await listen(server), await fastify.listen({ port: 0, host: '127.0.0.1' })];
+      for (const [i, base] of bases.entries()) {
+        // Each check behind a traced request that answers later than it would.
+        const paths = checks.flatMap((name) => [`/queued/ahead${i}-9`, `/health?name=${name}-${i}`]);
+        await pipelined(base, paths);
+      }
+      const lines = await eventually(() => {
+        const found = memory.logs().filter((l) => l.msg === 'checked');
+        return found.length === checks.length * 2 && found;
+      });
+      expect(lines.filter((l) => l.trace_id !== undefined).map((l) => l.request)).toEqual([]);
+    } finally {
+      await close(server);
+      await fastify.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { getSightline } from '../../api/global.js';
 import { log as moduleLog } from '../../api/proxies.js';
-import { enterRequest } from '../shared/body-context.js';
+import { enterRequest, passRequest } from '../shared/body-context.js';
 import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import { type HttpServerOptions, resolveHttpServerOptions } from '../shared/options.js';
@@ -220,7 +220,7 @@ export function expressMiddleware(options?: ExpressMiddlewareOptions): ExpressMi
       // An ignored path has no span, but a handler written against req.log still finds a logger.
       if (req.log === undefined) req.log = obs.log;
       const caller = passedThroughContext(obs, req.headers);
-      if (caller === undefined) next();
+      if (caller === undefined) passRequest(res, next);
       else enterRequest(caller, req, next, res);
       return;
     }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context } from '@opentelemetry/api';
 import { getSightline } from '../../api/global.js';
 import { hideQuotedUrl } from '../../logs/quoted-url.js';
-import { enterRequest } from '../shared/body-context.js';
+import { enterRequest, passRequest } from '../shared/body-context.js';
 import { requestPath } from '../shared/http-attributes.js';
 import { watchIdleTimeout } from '../shared/idle-timeout.js';
 import {
@@ -488,7 +488,7 @@ function pluginBody(fastify: FastifyInstanceLike, options: FastifyPluginOptions,
       if (tracked === undefined) {
         request[kPassed] = true;
         const caller = obs === undefined ? undefined : passedThroughContext(obs, raw.headers);
-        if (caller === undefined) return next();
+        if (caller === undefined) return passRequest(reply.raw, next);
         request[kCallerContext] = caller;
         return enterRequest(caller, raw, next, reply.raw);
       }
