@@ -498,6 +498,30 @@ describe('undici (the package) retries and redirects', () => {
       expect(parents).toEqual([caller!.spanContext().spanId, caller!.spanContext().spanId]);
     },
   );
+
+  it('puts each call of a handler the caller dispatches again (one made at start-up) in its own trace', async () => {
+    const dispatcher = new Agent({ connections: 1 });
+    let answered: (() => void) | undefined;
+    // One handler for every ping, made once: it keeps nothing of a call.
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: () => {},
+      onResponseStart: () => {},
+      onResponseData: () => {},
+      onResponseEnd: () => answered?.(),
+      onResponseError: () => answered?.(),
+    };
+    const ping = () =>
+      new Promise<void>((resolve) => {
+        answered = resolve;
+        dispatcher.dispatch({ origin: base, path: '/ping', method: 'GET' }, handler);
+      });
+    for (const name of ['first', 'second', 'third']) await obs.trace(name, ping);
+    await dispatcher.close();
+    const callers = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.INTERNAL, 3);
+    expect(received.map((h) => String(h.traceparent).split('-')[1])).toEqual(
+      ['first', 'second', 'third'].map((name) => callers.find((s) => s.name === name)!.spanContext().traceId),
+    );
+  });
 });
 
 describe.each([

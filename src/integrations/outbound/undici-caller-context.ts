@@ -45,14 +45,19 @@ function handlersOf(request: object): object[] {
 /**
  * The context of the call an undici request is made for: the one it was made in, or for a request
  * sent again, the one the call's first request was made in.
+ *
+ * Only the handlers undici put in front of the caller's are kept, those it dispatches again; the
+ * caller's own, the last, may be one object it gives every call (made once, at start-up): kept, it
+ * would put each later call in the trace of the first.
  */
 export function callerContext(request: object): Context {
   const handlers = handlersOf(request);
-  for (const handler of handlers) {
-    const caller = callerContexts.get(handler);
+  const wrappers = handlers.length - 1;
+  for (let i = 0; i < wrappers; i++) {
+    const caller = callerContexts.get(handlers[i]!);
     if (caller !== undefined) return caller;
   }
   const active = context.active();
-  for (const handler of handlers) callerContexts.set(handler, active);
+  for (let i = 0; i < wrappers; i++) callerContexts.set(handlers[i]!, active);
   return active;
 }
