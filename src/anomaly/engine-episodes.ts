@@ -221,6 +221,17 @@ export interface Verdict {
 }
 
 /**
+ * Whether a rate silent this cycle was busy enough before for its silence to be an outage: its
+ * outage is judged, then held until it recovers, on the zeros it is fed, as a live series is
+ * judged on its values.
+ */
+export function busyGoneSilent(s: EpisodeState, perCycle: number): boolean {
+  return (
+    s.recentCount >= OUTAGE_MIN_EXPECTED_COUNT && s.healthyExpected * perCycle >= OUTAGE_MIN_EXPECTED_COUNT
+  );
+}
+
+/**
  * Decides whether this cycle reports an episode. Three rules: a rate that was busy, that the
  * detector still expects busy now (not the evening of a business-hours service), and that reports
  * nothing for two cycles (more for one whose busy cycles are empty now and then) is an outage, whatever the band says (a wide band must never hide zero

@@ -14,7 +14,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { realNow } from '../internal/node-timers.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
-import { type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
+import { busyGoneSilent, type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
 import {
@@ -454,8 +454,8 @@ export class AnomalyEngine extends MetricReader {
       else if (this.stillDrained(watched)) this.seen(watched, cycle);
       else this.update(watched, sample, sample.value, now, cycle);
     }
-    // The series to forget for newcomers, least recently seen first: one passed over stays live or
-    // drained through the cycle, so the search goes on from where it stopped.
+    // The series to forget for newcomers, least recently seen first: one passed over stays live,
+    // out or drained through the cycle, so the search goes on from where it stopped.
     const forgettable = this.series.values();
     for (const sample of newcomers) {
       const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable);
@@ -480,9 +480,9 @@ export class AnomalyEngine extends MetricReader {
   }
 
   /**
-   * A detector for a new series, in place of the least recently seen one that is not live, nor left
-   * unjudged in a drain: its traffic is away, not gone, and comes back with its baseline if the
-   * process stays.
+   * A detector for a new series, in place of the least recently seen one that is not live, nor a
+   * busy rate gone silent, whose outage its zeros are judged for, nor left unjudged in a drain,
+   * whose traffic is away, not gone, and comes back with its baseline if the process stays.
    */
   private admit(
     sample: SeriesSample,
@@ -496,7 +496,11 @@ export class AnomalyEngine extends MetricReader {
       for (let next = forgettable.next(); !next.done; next = forgettable.next()) {
         const s = next.value;
         if (s.seenCycle === cycle) break;
-        if (this.stillDrained(s)) continue;
+        // A busy rate gone silent is least recently seen from its outage's first cycle, when a
+        // newcomer is often the outcome its count moved to (every payment declined); forgotten,
+        // its outage would go unreported, or end unresolved.
+        if (this.stillDrained(s) || (s.sample.zeroWhenAbsent && busyGoneSilent(s.episode, s.sample.perCycle)))
+          continue;
         oldest = s;
         break;
       }

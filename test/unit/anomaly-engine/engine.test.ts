@@ -37,12 +37,17 @@ const DAY_CYCLES = 1440;
 const T0 = Date.UTC(2024, 0, 1);
 
 /** An engine fed one cycle of points a minute, with simulated timestamps, so days of cycles run in a moment. */
-function minuteCycles(detected: ReadonlySet<string>, watchHttp: boolean, timeZone?: string) {
+function minuteCycles(
+  detected: ReadonlySet<string>,
+  watchHttp: boolean,
+  timeZone?: string,
+  maxSeries = 1000,
+) {
   const heard: AnomalyEvent[] = [];
   const diag = createDiag({ level: 'none' });
   const engine = new AnomalyEngine({
     intervalMs: MINUTE,
-    maxSeries: 1000,
+    maxSeries,
     sensitivity: 'medium',
     watchHttp,
     detected,
@@ -2132,21 +2137,32 @@ describe('the anomaly engine', () => {
   });
 
   // Clients moving from /v1 to /v2 routes at once, as a client's deploy does: each /v1 route was
-  // reported as an outage, five events in the same minute, and held open in `active` for good.
-  it('forgets routes whose requests went on under new names, and reports no outage for them', () => {
-    const { heard, engine, feedPoints } = minuteCycles(new Set(), true);
-    const rand = prng(1);
-    const names = ['/orders', '/cart', '/items', '/users', '/search'];
-    for (let cycle = 0; cycle < 600; cycle++) {
-      const version = cycle < 300 ? '/v1' : '/v2';
-      feedPoints(
-        cycle,
-        names.map((name) => requests(`${version}${name}`, 200, 20 + Math.round(rand() * 10))),
+  // reported as an outage, five events in the same minute, and held open in `active` for good. With
+  // every watched series taken, the new routes find room only as the old ones are forgotten.
+  it.each([
+    { watched: 'room to spare', maxSeries: 1000 },
+    { watched: 'maxSeries watched', maxSeries: 15 },
+  ])(
+    'forgets routes whose requests went on under new names, and reports no outage for them, with $watched',
+    ({ maxSeries }) => {
+      const { heard, engine, feedPoints } = minuteCycles(new Set(), true, undefined, maxSeries);
+      const rand = prng(1);
+      const names = ['/orders', '/cart', '/items', '/users', '/search'];
+      for (let cycle = 0; cycle < 600; cycle++) {
+        const version = cycle < 300 ? '/v1' : '/v2';
+        feedPoints(
+          cycle,
+          names.map((name) => requests(`${version}${name}`, 200, 20 + Math.round(rand() * 10))),
+        );
+        if (cycle === 299) expect(engine.watchedSeries).toBe(15);
+      }
+      expect(heard.map((e) => e.explanation)).toEqual([]);
+      expect(engine.activeEpisodes).toBe(0);
+      expect([...engine.bands()].map((b) => String(b.attributes['http.route'])).sort()).toEqual(
+        names.flatMap((name) => Array(3).fill(`/v2${name}`)).sort(),
       );
-    }
-    expect(heard.map((e) => e.explanation)).toEqual([]);
-    expect(engine.activeEpisodes).toBe(0);
-  });
+    },
+  );
 
   it('still reports a route that stops while a new one takes a little of its traffic, or none of it matched', () => {
     for (const [moved, to] of [
@@ -2300,6 +2316,29 @@ describe('the anomaly engine', () => {
       await engine.runCycle();
     }
     expect(engine.watchedSeries).toBe(50);
+  });
+
+  // A busy rate gone silent is fed zeros so its outage is seen: it is no series to forget for a
+  // newcomer, least recently seen as it is, least of all for the outcome its count moved to.
+  it('reports the outage of a busy rate with every watched series taken, not forgetting it for a newcomer', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 3, warmup: 30 } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const heard: string[] = [];
+    captured.obs.onAnomaly((e) =>
+      heard.push(`${e.metric} ${JSON.stringify(e.attributes)}, observed ${e.observed}`),
+    );
+    const payments = captured.obs.metrics.counter('payments', { detect: true });
+    const orders = captured.obs.metrics.counter('orders.placed', { detect: true });
+    const rand = prng(3);
+    for (let cycle = 0; cycle < 160; cycle++) {
+      payments.add(40 + Math.round(rand() * 10), { outcome: cycle < 150 ? 'ok' : 'declined' });
+      orders.add(40 + Math.round(rand() * 10), { region: 'eu' });
+      orders.add(40 + Math.round(rand() * 10), { region: 'us' });
+      await engine.runCycle();
+    }
+    expect(heard).toEqual(['payments {"outcome":"ok"}, observed 0']);
+    expect(engine.activeEpisodes).toBe(1);
+    expect(captured.obs.drops().anomaly_series_limit).toBe(10);
   });
 
   it.each([
