@@ -80,6 +80,23 @@ function numOption(name: string, code: string, value: unknown, fallback: number)
 }
 
 /**
+ * The options the detector takes: one it does not (`warmUp` for `warmup`) would be ignored and the
+ * default used without a word, where `init()` refuses a key it does not take.
+ */
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof DetectorOptions>([
+  'sensitivity',
+  'direction',
+  'seasonality',
+  'warmup',
+  'cooldown',
+  'minRelativeImpact',
+  'minAbsoluteImpact',
+  'transform',
+  'acceptAfter',
+  'timeZone',
+]);
+
+/**
  * Validates user options and fills defaults. Throws {@link AnomalyOptionError} on bad input.
  *
  * @example
@@ -92,6 +109,14 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
     fail('OPTIONS', `anomaly options must be an object; got ${show(options)}. Pass {} or omit the argument.`);
   }
   const o = options ?? {};
+  for (const key of Object.keys(o)) {
+    if (!OPTION_NAMES.has(key)) {
+      fail(
+        'OPTIONS',
+        `anomaly option ${JSON.stringify(key)} is not one the detector takes; they are ${[...OPTION_NAMES].join(', ')}.`,
+      );
+    }
+  }
 
   let sensitivity: number;
   const s = o.sensitivity;

@@ -55,6 +55,16 @@ describe('detector options', () => {
     }
   });
 
+  // A misspelt option was ignored: `warmUp: 30` left the detector silent for 120 points, and
+  // `sensitivty: 'high'` alerted as at 'medium', where init() refuses a key it does not take.
+  it('rejects an option it does not take, naming it', () => {
+    for (const options of [{ warmUp: 30 }, { sensitivty: 'high' }, { direction: 'up', cooldownPoints: 0 }]) {
+      expect(codeOf(options)).toBe('SL_ERR_ANOMALY_OPTIONS');
+      expect(() => createDetector(options as DetectorOptions)).toThrow(`"${Object.keys(options).at(-1)}"`);
+    }
+    expect(codeOf({ warmup: 30, sensitivity: undefined })).toBeUndefined();
+  });
+
   it('throws a SightlineConfigError, as every configuration mistake is, with its code in the message and the option named', () => {
     const errorOf = (options: unknown) => {
       try {
