@@ -374,12 +374,18 @@ export class SightlineInstance implements Sightline {
     // Each listener gets a copy of its own: one that changes what it was given (deletes a field,
     // adds an attribute, now or after an await) must not change what is logged and exported, break
     // an adapter's encoder or what the next listener reads.
-    for (const listener of this.listeners)
+    // Those subscribed when it came: one a listener subscribes now waits for the next event, as an
+    // EventEmitter's does, where a Set's iteration would hand it this one, and one that unsubscribes
+    // and subscribes itself again this one again, without end. One unsubscribed meanwhile is not
+    // called.
+    for (const listener of [...this.listeners]) {
+      if (!this.listeners.has(listener)) continue;
       void callGuarded(
         (e: AnomalyEvent) => listener(copyEvent(e)),
         event,
         () => this.dropCounter.add('listener_error'),
       );
+    }
     this.log.warn({ anomaly: event }, event.explanation);
     for (const { parts } of this.adapters) {
       if (!parts.eventSink) continue;

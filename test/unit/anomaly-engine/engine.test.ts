@@ -2576,6 +2576,28 @@ describe('the anomaly engine', () => {
     for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle();
     expect(obs.drops().listener_error).toBe(2);
   });
+
+  // A listener subscribed while an event is delivered waits for the next one, as an EventEmitter's
+  // does: it was given the event being delivered, so an escalation on a second anomaly fired on
+  // every first one.
+  it('gives a listener subscribed during an event the next events, not that one', async () => {
+    const { obs, engine, orders, rand } = await busyOrders();
+    const escalated: string[] = [];
+    obs.onAnomaly((first) => {
+      const off = obs.onAnomaly((next) => {
+        off();
+        escalated.push(`${first.explanation} then ${next.explanation}`);
+      });
+    });
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // no orders at all
+    expect(escalated).toEqual([]);
+    for (let cycle = 0; cycle < 30; cycle++) {
+      orders.add(40 + Math.round(rand() * 10));
+      await engine.runCycle();
+    }
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // none again
+    expect(escalated).toHaveLength(1);
+  });
 });
 
 describe('the anomaly engine through a signal the service handles', () => {
