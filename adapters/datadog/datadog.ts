@@ -8,6 +8,7 @@ import {
   createMetricExporter,
   type ExportChannel,
   flattenResourceMetrics,
+  resourceUnder,
   type SightlineAdapter,
   statsOf,
 } from '../../src/export/index.js';
@@ -161,12 +162,16 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
 
   let flushTraces: (() => Promise<void>) | undefined;
   if (opts.traces === 'otlp') {
+    const resource = resourceUnder(ctx.resource, { ...identity, environment: identity.env });
     const { exporter, channel } = createOtlpTraceExporter({
       adapter: 'datadog',
       url: opts.urls.traces as URL,
       protocol: 'http/protobuf',
       channel: opts.channel,
       diag: ctx.diag,
+      // The Agent reads a span's env, service and version from its resource: the adapter's own,
+      // as its metrics and logs carry them, where they differ from sightline's.
+      ...(resource === undefined ? {} : { resource }),
     });
     parts.spanExporter = exporter;
     channels.push(channel);

@@ -31,6 +31,7 @@ import { DROPS, DropCounter } from '../internal/drops.js';
 import { cleanAttributes } from '../metrics/attributes.js';
 import { callGuarded } from '../internal/guarded-call.js';
 import { addFlushDeadline } from '../export/deadline.js';
+import { identityAttributes } from '../export/identity.js';
 import { realNow } from '../internal/node-timers.js';
 import { MAX_TIMER_MS } from '../internal/timer-ms.js';
 import {
@@ -137,12 +138,7 @@ export class SightlineInstance implements Sightline {
         // replicas on one host, would otherwise send the same series, their cumulative sums mixed.
         'service.instance.id': randomUUID(),
         ...config.resource,
-        ...('deployment.environment' in config.resource
-          ? { 'deployment.environment': config.environment }
-          : {}),
-        'service.name': config.service,
-        'deployment.environment.name': config.environment,
-        ...(config.version ? { 'service.version': config.version } : {}),
+        ...identityAttributes(config, config.resource),
       }),
     );
 

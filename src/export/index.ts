@@ -17,6 +17,7 @@ export {
 } from './adapter-options.js';
 export { envVerbatim, parseTagList } from '../config/env.js';
 export { createChannel } from './channel.js';
+export { resourceUnder } from './identity.js';
 export { ClientUnavailableError } from './client-unavailable.js';
 export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';
 export { encodeTurn } from './encode-turns.js';

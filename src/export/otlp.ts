@@ -80,6 +80,16 @@ export interface OtlpChannelConfig {
   readonly send?: ChannelSpec<unknown>['send'];
 }
 
+/** Options of {@link createOtlpTraceExporter}. */
+export interface OtlpTraceConfig extends OtlpChannelConfig {
+  /**
+   * The resource the spans are sent under instead of the tracer provider's: an adapter's own
+   * service, environment or version (see `resourceUnder`). Each span is then sent as a view of it
+   * holding that resource, made once as it is exported.
+   */
+  readonly resource?: Resource;
+}
+
 /** Options of {@link createOtlpMetricExporter}. */
 export interface OtlpMetricConfig extends OtlpChannelConfig {
   /**
@@ -156,7 +166,7 @@ function body(bytes: Uint8Array | undefined, protocol: OtlpProtocol): EncodedBod
  * ctx.registerStats('newrelic', statsOf(channel));
  * return { spanExporter: exporter };
  */
-export function createOtlpTraceExporter(config: OtlpChannelConfig): {
+export function createOtlpTraceExporter(config: OtlpTraceConfig): {
   exporter: SpanExporter;
   channel: ExportChannel<ReadableSpan>;
 } {
@@ -170,7 +180,17 @@ export function createOtlpTraceExporter(config: OtlpChannelConfig): {
     (spans) => body(encode(spans), config.protocol),
     sizeOf,
   );
-  return { exporter: createSpanExporter(channel), channel };
+  const { resource } = config;
+  const exporter =
+    resource === undefined
+      ? createSpanExporter(channel)
+      : createSpanExporter(channel, (spans) => spans.map((span) => spanUnder(span, resource)));
+  return { exporter, channel };
+}
+
+/** `span` as it is, its methods and fields read through, but for its resource. */
+function spanUnder(span: ReadableSpan, resource: Resource): ReadableSpan {
+  return Object.create(span, { resource: { value: resource } }) as ReadableSpan;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getSightline } from '../../../src/index.js';
 import type { DatadogOptions } from '../../../adapters/datadog/index.js';
-import { KEY, start } from './helpers.js';
+import { KEY, start, userSeries } from './helpers.js';
 import { IntakeServer } from './intake-server.js';
 
 let server: IntakeServer | undefined;
@@ -48,6 +48,39 @@ describe("traces: 'otlp' → the Agent's OTLP receiver", () => {
     }
     expect(obs.stats().datadog?.traces).toMatchObject({ produced: 1, delivered: 1 });
     expect(obs.stats().datadog?.traces?.dropped).toEqual({});
+  });
+
+  it("sends spans under the adapter's own service, env and version, as its metrics and logs carry them", async () => {
+    // Prepare: sightline's identity is cart/production/1.0.0; the adapter's own is checkout-eu/prod-eu/2.0.0.
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs, lines } = start(
+      server,
+      {
+        service: 'checkout-eu',
+        env: 'prod-eu',
+        version: '2.0.0',
+        events: false,
+        traces: 'otlp',
+        endpoints: { traces: server.url('/v1/traces'), metrics: server.url('/api/v2/series') },
+      },
+      { service: 'cart', environment: 'production', version: '1.0.0' },
+    );
+    obs.metrics.counter('orders').add(1);
+    obs.trace('place-order', () => obs.log.info('placed'));
+    await obs.forceFlush();
+    // The Agent reads env, service and version of a span from these resource attributes.
+    const body = server.on('/v1/traces')[0]!.raw;
+    for (const text of ['checkout-eu', 'prod-eu', '2.0.0'])
+      expect(body.includes(Buffer.from(text))).toBe(true);
+    for (const text of ['cart', 'production', '1.0.0']) expect(body.includes(Buffer.from(text))).toBe(false);
+    expect(userSeries(server)[0]?.tags).toEqual(
+      expect.arrayContaining(['service:checkout-eu', 'env:prod-eu', 'version:2.0.0']),
+    );
+    expect(JSON.parse(lines.find((l) => l.includes('placed'))!)).toMatchObject({
+      'dd.service': 'checkout-eu',
+      'dd.env': 'prod-eu',
+      'dd.version': '2.0.0',
+    });
   });
 
   it.each(['false', '0'])(
