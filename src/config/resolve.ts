@@ -310,6 +310,17 @@ function identityIn(attributes: Record<string, string> | undefined, key: string)
   return value === undefined || value === '' ? undefined : value;
 }
 
+/**
+ * OTEL_RESOURCE_ATTRIBUTES without a `service.version` left empty, which is unset: kept, it went on
+ * every span and metric of a service whose log lines have no version. An empty service or
+ * environment needs no such care: the resolved ones always replace them.
+ */
+function withoutEmptyVersion(attributes: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...attributes };
+  if (out['service.version'] === '') delete out['service.version'];
+  return out;
+}
+
 type DdIdentity = Partial<Record<'env' | 'service' | 'version', string>>;
 
 /**
@@ -458,7 +469,7 @@ export function resolveConfig(
     service,
     environment,
     version,
-    resource: Object.freeze({ ...profile.resource, ...otelResource, ...code.resource }),
+    resource: Object.freeze({ ...profile.resource, ...withoutEmptyVersion(otelResource), ...code.resource }),
     // A copy: the list chosen is the caller's own array, which freezing would lock for them.
     exporters: Object.freeze([...exporters]),
     console: consoleOn,

@@ -52,6 +52,23 @@ describe('init()', () => {
     warn.mockRestore();
   });
 
+  it('sends no version on spans when OTEL_RESOURCE_ATTRIBUTES gives an empty one, as log lines have none', async () => {
+    // Prepare: `service.version=${GIT_SHA}` from a template whose variable was not set.
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'service.version=,team=core');
+    try {
+      const { obs, memory, logs } = startCaptured({ version: undefined });
+      obs.trace('op', () => obs.log.info('in span'));
+      await obs.forceFlush();
+      expect(obs.version).toBeUndefined();
+      expect(logs()[0]).not.toHaveProperty(['service.version']);
+      const resource = memory.spans()[0]?.resource.attributes;
+      expect(resource).toMatchObject({ 'service.name': 'test-svc', team: 'core' });
+      expect(resource).not.toHaveProperty(['service.version']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('names the resolved service, environment and version on the exported resource, as on log lines', async () => {
     vi.stubEnv('OTEL_SERVICE_NAME', 'from-otel-service-name');
     vi.stubEnv(
