@@ -71,10 +71,11 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
     env: opts.env ?? ctx.environment,
     version: opts.version ?? ctx.version ?? opts.ddIdentity.version,
   };
+  const from = ctx.identitySources;
   checkIdentity(identity, {
-    service: 'service',
-    env: opts.env === undefined ? 'environment' : 'env',
-    version: opts.version === undefined && ctx.version === undefined ? 'DD_VERSION' : 'version',
+    service: opts.service === undefined ? from.service : 'service',
+    env: opts.env === undefined ? from.environment : 'env',
+    version: opts.version !== undefined ? 'version' : ctx.version !== undefined ? from.version : 'DD_VERSION',
   });
   // The sightline identity wins so logs, OTLP resources and tags agree; say so when DD_* disagrees.
   for (const key of ['service', 'env'] as const) {

@@ -238,7 +238,7 @@ function resolveHostname(options: DatadogOptions): string | undefined {
 /**
  * Fails when the service, env or version is too long to be sent as one tag whole: cut, it would no
  * longer be the `service` of the HTTP logs and traces that unified service tagging ties the series to.
- * `sources` names the option each value came from.
+ * `sources` names the option or variable each value came from.
  */
 export function checkIdentity(
   identity: Readonly<Record<'service' | 'env' | 'version', string | undefined>>,
@@ -248,11 +248,14 @@ export function checkIdentity(
     const value = identity[key];
     if (value === undefined || fitsTag(key, value)) continue;
     const option = sources[key];
+    // Variables are named in capitals (DD_VERSION, OTEL_SERVICE_NAME), options not; a variable may
+    // hold more than this value (DD_TAGS, OTEL_RESOURCE_ATTRIBUTES).
+    const variable = option === option.toUpperCase();
     fail(
       option,
-      `${option} is ${describeValue(value)} (${value.length} characters); Datadog takes tags of 200 ` +
-        `characters, so the ${key}:<value> tag needs one of at most ${199 - key.length}`,
-      option.startsWith('DD_') ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
+      `${option} ${variable ? `gives the ${key}` : 'is'} ${describeValue(value)} (${value.length} characters); ` +
+        `Datadog takes tags of 200 characters, so the ${key}:<value> tag needs one of at most ${199 - key.length}`,
+      variable ? ErrorCodes.CONFIG_INVALID_ENV : ErrorCodes.CONFIG_INVALID_VALUE,
     );
   }
 }

@@ -150,6 +150,7 @@ export class SightlineInstance implements Sightline {
         service: config.service,
         environment: config.environment,
         version: config.version,
+        identitySources: config.identitySources,
         resource: this.resource,
         diag: this.diag,
         get logKeys() {

@@ -424,24 +424,22 @@ export function resolveConfig(
   checkEnvironmentCase(environmentSource, environment, configured);
   const profile = profiles.get(environment) ?? profiles.get('default') ?? {};
 
-  const service =
-    pick(
-      checkString('service', input.service),
-      envString(env, 'SIGHTLINE_SERVICE'),
-      envString(env, 'OTEL_SERVICE_NAME'),
-      identityIn(otelResource, 'service.name'),
-      envString(env, 'DD_SERVICE'),
-      ddTags.service,
-      packageName(cwd),
-    ) ?? 'unknown_service:node';
+  const [serviceSource, service] = pickNamed(
+    ['service', checkString('service', input.service)],
+    ['SIGHTLINE_SERVICE', envString(env, 'SIGHTLINE_SERVICE')],
+    ['OTEL_SERVICE_NAME', envString(env, 'OTEL_SERVICE_NAME')],
+    ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'service.name')],
+    ['DD_SERVICE', envString(env, 'DD_SERVICE')],
+    ['DD_TAGS', ddTags.service],
+  ) ?? ['service', packageName(cwd) ?? 'unknown_service:node'];
 
-  const version = pick(
-    checkString('version', input.version),
-    envString(env, 'SIGHTLINE_VERSION'),
-    identityIn(otelResource, 'service.version'),
-    envString(env, 'DD_VERSION'),
-    ddTags.version,
-  );
+  const [versionSource, version] = pickNamed(
+    ['version', checkString('version', input.version)],
+    ['SIGHTLINE_VERSION', envString(env, 'SIGHTLINE_VERSION')],
+    ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'service.version')],
+    ['DD_VERSION', envString(env, 'DD_VERSION')],
+    ['DD_TAGS', ddTags.version],
+  ) ?? ['version', undefined];
 
   const selection = envList(env, 'SIGHTLINE_EXPORTERS');
   const exporters = selectExporters(input.exporters, profile.exporters, environment, selection);
@@ -469,6 +467,11 @@ export function resolveConfig(
     service,
     environment,
     version,
+    identitySources: Object.freeze({
+      service: serviceSource,
+      environment: environmentSource,
+      version: versionSource,
+    }),
     resource: Object.freeze({ ...profile.resource, ...withoutEmptyVersion(otelResource), ...code.resource }),
     // A copy: the list chosen is the caller's own array, which freezing would lock for them.
     exporters: Object.freeze([...exporters]),

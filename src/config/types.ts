@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { DiagLevel } from '../diag/diag.js';
-import type { SightlineAdapter } from '../export/types.js';
+import type { IdentitySources, SightlineAdapter } from '../export/types.js';
 import type { ExportedSignal } from './otel-exporters.js';
 import type { PropagatorName } from './otel-propagators.js';
 
@@ -76,6 +76,8 @@ export interface ResolvedConfig {
   readonly service: string;
   readonly environment: string;
   readonly version: string | undefined;
+  /** The option or variable each of the three came from, for an error about its value to name. */
+  readonly identitySources: IdentitySources;
   readonly resource: Readonly<Attributes>;
   readonly exporters: readonly SightlineAdapter[];
   /** The embedded console adapter is on: no adapter configured, or SIGHTLINE_EXPORTERS names it. */

@@ -108,11 +108,20 @@ export interface LogSink {
 /** Receives anomaly events. Must not block or throw. */
 export type EventSink = (event: AnomalyEvent) => void;
 
+/** The option (`service`) or variable (`DD_SERVICE`) each part of the service's identity came from. */
+export type IdentitySources = Readonly<Record<'service' | 'environment' | 'version', string>>;
+
 /** What sightline hands an adapter at `init()`. */
 export interface AdapterContext {
   readonly service: string;
   readonly environment: string;
   readonly version: string | undefined;
+  /**
+   * The option or variable `service`, `environment` and `version` came from, for an adapter that
+   * refuses one of them to name where it was set.
+   * @internal
+   */
+  readonly identitySources: IdentitySources;
   readonly resource: Resource;
   readonly diag: Diag;
   /** Filled in before the first log line is written; read it lazily (at encode time), not in `setup`. */

@@ -271,6 +271,39 @@ describe('validation', () => {
     await stopSightline();
   });
 
+  it('names the variable a too long service, env or version came from, as a deployment sets them', () => {
+    // Prepare: the variables in the process's environment, where a deployment sets them, read by
+    // sightline itself (no `processEnv`), with no service, environment or version in code.
+    const bad = (name: string, value: string) => {
+      vi.stubEnv(name, value);
+      try {
+        return configError(() =>
+          startWith(datadog({ apiKey: KEY }), {
+            service: undefined,
+            environment: undefined,
+            version: undefined,
+          }),
+        );
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    };
+    for (const name of ['DD_VERSION', 'SIGHTLINE_VERSION']) {
+      expect(bad(name, 'v'.repeat(193))).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: name });
+    }
+    for (const name of ['DD_SERVICE', 'OTEL_SERVICE_NAME']) {
+      expect(bad(name, 's'.repeat(193))).toMatchObject({ code: 'SL_ERR_CONFIG_INVALID_ENV', option: name });
+    }
+    expect(bad('DD_ENV', 'e'.repeat(197))).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_ENV',
+      option: 'DD_ENV',
+    });
+    expect(bad('OTEL_RESOURCE_ATTRIBUTES', `service.version=${'v'.repeat(193)}`)).toMatchObject({
+      code: 'SL_ERR_CONFIG_INVALID_ENV',
+      option: 'OTEL_RESOURCE_ATTRIBUTES',
+    });
+  });
+
   it('rejects unknown options and bad values with coded errors', () => {
     expect(configError(() => datadog({ apiKey: KEY, processEnv: {}, apikey: 'x' } as never)).code).toBe(
       'SL_ERR_CONFIG_UNKNOWN_OPTION',
