@@ -26,6 +26,7 @@ import {
   flushDdTrace,
   loadDdHostConfig,
   loadDdTrace,
+  tracerIdentity,
 } from './dd-trace.js';
 import { bridgeDdTraceSpans } from './dd-trace-bridge.js';
 import { ddTracePropagator } from './dd-trace-propagation.js';
@@ -93,7 +94,15 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
 
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   requireApiKey(opts, ctx);
-  const identity = identityOf(opts, ctx);
+  let identity = identityOf(opts, ctx);
+  let ddTrace: (ReturnType<typeof startDdTrace> & { tracer: DdTraceTracer }) | undefined;
+  if (opts.traces === 'dd-trace') {
+    const tracer = loadDdTrace();
+    ddTrace = { tracer, ...startDdTrace(tracer, opts, identity, ctx) };
+    // Its spans carry what its tracer settled on: with no version given, the app's package.json
+    // version, which the metrics, logs and events must carry too for Datadog to tie them together.
+    identity = tracerIdentity(tracer, identity);
+  }
   let tagsCut = 0;
   const tags = unifiedTags(identity, opts.tags, () => {
     tagsCut++;
@@ -176,9 +185,8 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     });
     parts.spanExporter = exporter;
     channels.push(channel);
-  } else if (opts.traces === 'dd-trace') {
-    const tracer = loadDdTrace();
-    const { provider, propagator, agentUrl } = startDdTrace(tracer, opts, identity, ctx);
+  } else if (ddTrace) {
+    const { tracer, provider, propagator, agentUrl } = ddTrace;
     parts.tracerProvider = bridgeDdTraceSpans(provider, ctx.fitSpanText);
     parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.

@@ -4,6 +4,7 @@ import * as nodeModule from 'node:module';
 import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { ErrorCodes, SightlineConfigError } from '../../src/diag/errors.js';
 import { peerLocation } from '../../src/internal/peer-location.js';
+import type { ServiceTags } from './tags.js';
 
 /** The parts of dd-trace's OpenTelemetry tracer provider sightline uses. */
 export interface DdTraceProvider extends TracerProvider {
@@ -36,7 +37,27 @@ export interface DdTraceTracer {
    */
   readonly _tracer?: {
     readonly _exporter?: { flush?(done: () => void): void };
-    readonly _config?: { readonly tracePropagationStyle?: { readonly inject?: unknown } };
+    readonly _config?: {
+      readonly tracePropagationStyle?: { readonly inject?: unknown };
+      readonly service?: unknown;
+      readonly env?: unknown;
+      readonly version?: unknown;
+    };
+  };
+}
+
+/**
+ * The service, env and version dd-trace's tracer sends its spans under, each where it has one,
+ * else `identity`'s: those sightline gave it, unless `ddTrace` or the host's configuration set
+ * others, and where no version was given, the version of the app's package.json, dd-trace's default.
+ */
+export function tracerIdentity(tracer: DdTraceTracer, identity: ServiceTags): ServiceTags {
+  const config = tracer._tracer?._config;
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return {
+    service: text(config?.service) ?? identity.service,
+    env: text(config?.env) ?? identity.env,
+    version: text(config?.version) ?? identity.version,
   };
 }
 
