@@ -442,7 +442,12 @@ export function resolveConfig(
   ) ?? ['version', undefined];
 
   const selection = envList(env, 'SIGHTLINE_EXPORTERS');
-  const exporters = selectExporters(input.exporters, profile.exporters, environment, selection);
+  const exporters = selectExporters(
+    input.exporters,
+    { own: profiles.get(environment)?.exporters, fallback: profile.exporters },
+    environment,
+    selection,
+  );
   const consoleOn =
     selection?.includes('console') === true || (exporters.length === 0 && !selection?.includes('none'));
 
@@ -707,7 +712,12 @@ function otelSampler(env: Env): { ratio: number; parentBased: boolean } | undefi
  */
 function selectExporters(
   codeValue: SightlineConfig['exporters'],
-  profileValue: readonly SightlineAdapter[] | undefined,
+  profileValue: {
+    /** Those of the environment's own profile. */
+    readonly own: readonly SightlineAdapter[] | undefined;
+    /** Those of the profile it runs with: its own, else `default`'s. */
+    readonly fallback: readonly SightlineAdapter[] | undefined;
+  },
   environment: string,
   selection: string[] | undefined,
 ): readonly SightlineAdapter[] {
@@ -727,9 +737,11 @@ function selectExporters(
     for (const [env, adapters] of Object.entries(byEnvironment)) checkAdapters(`exporters.${env}`, adapters);
     // Own keys only: `constructor` or `__proto__` as an environment would find the prototype's.
     const own = (name: string) => (Object.hasOwn(byEnvironment, name) ? byEnvironment[name] : undefined);
-    list = own(environment) ?? own('default');
+    // `default` is for the environments configured nowhere: one whose own profile lists its
+    // adapters is configured there, and ran with the default's, that profile's left unused.
+    list = own(environment) ?? profileValue.own ?? own('default');
   }
-  list ??= profileValue;
+  list ??= profileValue.fallback;
   if (selection === undefined) return list ?? [];
   if (selection.includes('none')) return [];
   const chosen = (list ?? []).filter((a) => selection.includes(a.name));

@@ -132,6 +132,24 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     expect(resolveConfig({ exporters }, {}, emptyDir)).toMatchObject({ exporters: [], console: true });
   });
 
+  it("chooses an environment's own profile's exporters over exporters.default, which is for the rest", () => {
+    // Prepare: staging's adapters set in its profile, beside a default for every other environment.
+    const otlp = adapter('otlp');
+    const datadog = adapter('datadog');
+    const config = {
+      exporters: { development: [], default: [datadog] },
+      profiles: { staging: { exporters: [otlp], sampling: 0.5 }, default: { exporters: [otlp] } },
+    };
+    expect(resolveConfig(config, { NODE_ENV: 'staging' }, emptyDir).exporters).toEqual([otlp]);
+    // The rest: exporters.default ranks above profiles.default, code above a profile.
+    expect(resolveConfig(config, { NODE_ENV: 'production' }, emptyDir).exporters).toEqual([datadog]);
+    expect(resolveConfig(config, {}, emptyDir).exporters).toEqual([]);
+    // A list given for every environment is set in code for staging too.
+    expect(
+      resolveConfig({ ...config, exporters: [datadog] }, { NODE_ENV: 'staging' }, emptyDir).exporters,
+    ).toEqual([datadog]);
+  });
+
   it('chooses exporters for an environment named as a property every object has (constructor, __proto__)', () => {
     const staging = adapter('otlp');
     for (const name of ['constructor', '__proto__', 'toString']) {
