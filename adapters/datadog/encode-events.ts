@@ -82,14 +82,11 @@ function seriesId(event: AnomalyEvent): string {
 /**
  * What Datadog groups a series' events by, org-wide: the series within its service and environment,
  * so the replicas of one deployment share it while another service's route of the same name, or
- * staging's, does not. The host is left out: each replica reports the incident they all see.
+ * staging's, does not. The host is left out: each replica reports the incident they all see. The
+ * service and environment are those its tags name, the adapter's own where it was given them.
  */
 function groupId(event: AnomalyEvent, defaults: EventDefaults): string {
-  return JSON.stringify([
-    event.service ?? defaults.service,
-    event.environment ?? defaults.env,
-    seriesId(event),
-  ]);
+  return JSON.stringify([defaults.service, defaults.env, seriesId(event)]);
 }
 
 /** 32-bit FNV-1a, as 8 hex digits: a short, stable id for a series. */
@@ -102,7 +99,7 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-function eventText(event: AnomalyEvent, env: string): string {
+function eventText(event: AnomalyEvent, { service, env }: EventDefaults): string {
   const rows: [string, string][] = [
     ['Series', `\`${cut(seriesId(event), 1000).replace(/`/g, "'")}\``],
     ['Observed', num(event.observed)],
@@ -111,7 +108,7 @@ function eventText(event: AnomalyEvent, env: string): string {
     ['Score', num(event.score)],
     ['Severity', `${Math.round(event.severity)}/100`],
     ['Kind', event.kind],
-    ['Service', `${event.service} (env ${env})`],
+    ['Service', `${service} (env ${env})`],
     ['Detected at', new Date(event.time).toISOString()],
   ];
   const table = rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`).join('\n');
@@ -140,7 +137,7 @@ export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?
   const metricPart = event.metric.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, MAX_AGGREGATION_KEY - 20);
   const body: Record<string, unknown> = {
     title: eventTitle(event, defaults.service),
-    text: eventText(event, defaults.env),
+    text: eventText(event, defaults),
     date_happened: Math.floor(event.time / 1000),
     priority: 'normal',
     alert_type: event.severity >= ERROR_SEVERITY ? 'error' : 'warning',

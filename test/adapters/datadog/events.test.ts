@@ -233,6 +233,30 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(staging).not.toBe(replicas[0]);
   });
 
+  it("names the adapter's own service and env in the event's text and key, as in its title and tags", async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const intake = server;
+    // Two services both named `api` to sightline (their package.json), told apart to Datadog.
+    const sent = async (service: string) => {
+      const { obs } = start(
+        intake,
+        { metrics: 'none', service, env: 'prod-eu' },
+        { service: 'api', environment: 'production' },
+      );
+      (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(
+        anomaly({ service: 'api', environment: 'production' }),
+      );
+      await obs.shutdown({ timeoutMs: 2000 });
+      return JSON.parse(intake.on('/api/v1/events').at(-1)!.text) as Record<string, any>;
+    };
+    const orders = await sent('orders');
+    const billing = await sent('billing');
+    expect(orders.tags).toEqual(expect.arrayContaining(['service:orders', 'env:prod-eu']));
+    expect(orders.title).toContain('orders');
+    expect(orders.text).toContain('| Service | orders (env prod-eu) |');
+    expect(orders.aggregation_key).not.toBe(billing.aggregation_key);
+  });
+
   it('counts each tag cut to 200 characters as truncated_attribute, once per event even when it is sent again', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     server.script('/api/v1/events', { status: 503 });
