@@ -12,22 +12,30 @@ export const LOGS_SDK = '@aws-sdk/client-cloudwatch-logs';
 /**
  * Fails setup when an SDK package cannot be resolved, so a missing optional dependency shows at
  * `init()` rather than as silently failing exports. The package itself is loaded only on first send.
+ * Every missing package is named, so that the install the message gives is the one that is needed.
  *
- * @throws SightlineConfigError `SL_ERR_CONFIG_MISSING_DEPENDENCY` naming the package and the fix.
+ * @throws SightlineConfigError `SL_ERR_CONFIG_MISSING_DEPENDENCY` naming the packages and the fix.
  * @example
- * assertInstalled('@aws-sdk/client-cloudwatch');
+ * assertInstalled('@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs');
  */
-export function assertInstalled(pkg: string): void {
-  try {
-    peerRequire().resolve(pkg);
-  } catch {
-    throw new SightlineConfigError(
-      ErrorCodes.CONFIG_MISSING_DEPENDENCY,
-      'cloudwatch.mode',
-      `cloudwatch mode 'api' needs the package ${pkg}, which is not installed; ` +
-        `run npm install ${pkg}, or use mode 'emf' (no AWS SDK needed)`,
-    );
-  }
+export function assertInstalled(...pkgs: string[]): void {
+  const require = peerRequire();
+  const missing = pkgs.filter((pkg) => {
+    try {
+      require.resolve(pkg);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return;
+  const named = missing.length === 1 ? `the package ${missing[0]}` : `the packages ${missing.join(' and ')}`;
+  throw new SightlineConfigError(
+    ErrorCodes.CONFIG_MISSING_DEPENDENCY,
+    'cloudwatch.mode',
+    `cloudwatch mode 'api' needs ${named}, ${missing.length === 1 ? 'which is' : 'which are'} not installed; ` +
+      `run npm install ${missing.join(' ')}, or use mode 'emf' (no AWS SDK needed)`,
+  );
 }
 
 /** A require that finds the peer dependencies as the application would. */

@@ -31,8 +31,8 @@ import { XRayIdGenerator } from './xray-ids.js';
 export function cloudwatch(options: CloudWatchOptions = {}): SightlineAdapter {
   const resolved = resolveCloudWatchOptions(options);
   if (resolved.mode === 'api') {
-    assertInstalled(CLOUDWATCH_SDK);
-    if (resolved.logs || resolved.events) assertInstalled(LOGS_SDK);
+    if (resolved.logs || resolved.events) assertInstalled(CLOUDWATCH_SDK, LOGS_SDK);
+    else assertInstalled(CLOUDWATCH_SDK);
   }
   return {
     name: 'cloudwatch',

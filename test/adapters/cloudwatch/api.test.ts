@@ -571,4 +571,17 @@ describe('the AWS SDK as an optional dependency', () => {
     );
     expect(() => assertInstalled('@aws-sdk/client-cloudwatch')).not.toThrow();
   });
+
+  it('names every package missing at once, so the install it tells of is the one that is needed', () => {
+    // Neither SDK installed: naming the first alone sent the user to install it, then failed again.
+    let message = '';
+    try {
+      assertInstalled('@aws-sdk/client-cloudwatch', '@aws-sdk/client-a-missing', '@aws-sdk/client-b-missing');
+    } catch (error) {
+      expect((error as { code?: string }).code).toBe('SL_ERR_CONFIG_MISSING_DEPENDENCY');
+      message = String((error as Error).message);
+    }
+    expect(message).toContain('npm install @aws-sdk/client-a-missing @aws-sdk/client-b-missing');
+    expect(message).not.toContain('npm install @aws-sdk/client-cloudwatch');
+  });
 });
