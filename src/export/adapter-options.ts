@@ -75,7 +75,8 @@ export function adapterLimits<S extends string>(
   return input as Partial<Record<S, Partial<ChannelLimits>>>;
 }
 
-function checkObject(option: string, input: unknown, known: readonly string[]): void {
+/** Fails on an `input` that is no object, or has a key not in `known`. */
+export function checkObject(option: string, input: unknown, known: readonly string[]): void {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SightlineConfigError(
       ErrorCodes.CONFIG_INVALID_TYPE,

@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { AnomalyEvent } from '../anomaly/event.js';
+import { checkObject, optionalPositiveInt } from '../export/adapter-options.js';
 import { flattenResourceMetrics, type MetricKind } from '../export/metric-points.js';
 import type { SightlineAdapter } from '../export/types.js';
 
@@ -41,6 +42,7 @@ export interface MemoryExporterOptions {
 /**
  * An adapter that keeps everything in memory, for your own tests.
  *
+ * @throws SightlineConfigError on an unknown option or a `limit` that is no whole number of at least 1.
  * @example
  * import { init } from 'sightline';
  * import { memoryExporter } from 'sightline/testing';
@@ -51,7 +53,8 @@ export interface MemoryExporterOptions {
  * memory.metrics(); // [{ name: 'orders', kind: 'counter', value: 1, ... }]
  */
 export function memoryExporter(options: MemoryExporterOptions = {}): MemoryExporter {
-  const limit = options.limit ?? 10_000;
+  checkObject('memoryExporter', options, ['limit']);
+  const limit = optionalPositiveInt('memoryExporter.limit', options.limit) ?? 10_000;
   let spans: ReadableSpan[] = [];
   let lines: string[] = [];
   let events: AnomalyEvent[] = [];

@@ -4,6 +4,7 @@ import { datadog } from '../../../adapters/datadog/index.js';
 import { elastic } from '../../../adapters/elastic/index.js';
 import { newrelic } from '../../../adapters/newrelic/index.js';
 import { otlp } from '../../../adapters/otlp/index.js';
+import { memoryExporter } from '../../../src/testing/index.js';
 import { configError } from '../../adapters/harness.js';
 
 const SECRET = 'sk-live-9f8e7d6c5b4a3f2e1d0c';
@@ -14,6 +15,7 @@ const factories: Record<string, Make> = {
   newrelic: (o) => newrelic({ licenseKey: 'k'.repeat(40), env: {}, ...o }),
   cloudwatch: (o) => cloudwatch({ env: {}, ...o }),
   elastic: (o) => elastic({ node: 'https://es.example', apiKey: 'k', env: {}, ...o }),
+  memoryExporter: (o) => memoryExporter(o),
 };
 
 // [adapter, option, a value of the wrong type, a value of the right type the option does not take]
@@ -49,6 +51,8 @@ const cases: [string, string, unknown, unknown][] = [
   ['elastic', 'temporality', 1, 'sometimes'],
   ['elastic', 'metricIntervalMs', '1000', 0],
   ['elastic', 'hostname', 5, ''],
+  // NaN kept every item, without bound; a string was compared as a number.
+  ['memoryExporter', 'limit', '100', Number.NaN],
   // The fields of an object option.
   ['newrelic', 'limits', { maxItems: '10' }, { maxItems: 0 }],
   ['elastic', 'limits', { maxBytes: '10' }, { maxBytes: 0 }],
@@ -67,6 +71,17 @@ describe("adapter factories' error codes", () => {
       });
     },
   );
+
+  it('memoryExporter(): an option it does not know fails, as in the other adapters, naming the ones it knows', () => {
+    // A misspelt limit was ignored: the test kept the default 10,000 items, not the limit it set.
+    expect(configError(() => memoryExporter({ limt: 10 } as never))).toMatchObject({
+      code: 'SL_ERR_CONFIG_UNKNOWN_OPTION',
+      option: 'memoryExporter.limt',
+      message: expect.stringContaining('limit'),
+    });
+    expect(() => memoryExporter({ limit: 1 })).not.toThrow();
+    expect(() => memoryExporter({ limit: undefined })).not.toThrow();
+  });
 
   it.each([
     ['datadog', 'apiKey'],
