@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/diag/errors.js';
 
 // The README is the package's page on the registry: a user installs from what it says, before the
 // Quick start, not from the Development section, whose `npm install` sets up a clone of the repo.
@@ -38,6 +39,15 @@ describe("the README's install lines", () => {
 
   it('name every peer dependency there, for the user to add the ones the service uses', () => {
     const unnamed = Object.keys(pkg.peerDependencies).filter((peer) => !beforeQuickStart.includes(peer));
+    expect(unnamed).toEqual([]);
+  });
+});
+
+describe("the README's coded errors", () => {
+  it('name every code init() and the factories throw, so a user who meets one can look it up', () => {
+    // SL_ERR_CONFIG_INVALID_URL, which a URL option or variable such as `collector:4318` fails
+    // with, was named nowhere: the README's list led a user to expect INVALID_VALUE or INVALID_ENV.
+    const unnamed = Object.values(ErrorCodes).filter((code) => !readme.includes(`\`${code}\``));
     expect(unnamed).toEqual([]);
   });
 });
