@@ -192,6 +192,13 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
     },
     isLevelEnabled: (l: string) => target()?.isLevelEnabled(l) ?? false,
     child: (bindings: Record<string, unknown>, options?: ChildLoggerOptions) => {
+      // The module-level logger's bindings and level are set on the instance's logger itself, which
+      // its children are made from (now, or at init()): given to them again, a binding was written
+      // twice on each of their lines.
+      if (lineage.length === 0) {
+        target();
+        return proxyLogger([{ bindings, options }]);
+      }
       const own: Link[] =
         added === undefined && level === undefined
           ? []

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getSightline, log } from '../../../src/index.js';
+import { startCaptured } from '../../helpers/capture.js';
+
+// A file of its own: bindings set on the module-level `log` hold for every later instance.
+afterEach(async () => {
+  await getSightline()?.shutdown();
+});
+
+/** The keys a raw line holds, in order, duplicates kept (JSON.parse keeps only the last). */
+function keysOf(line: string): string[] {
+  return [...line.matchAll(/[{,]"([^"]+)":/g)].map(([, key]) => key ?? '');
+}
+
+describe("the module-level log's bindings", () => {
+  it('are written once on the lines of its children, made before init() or after', () => {
+    // Prepare: what a library does at load, before init(): bindings, then a child.
+    log.setBindings({ region: 'eu' });
+    const early = log.child({ mod: 'early' });
+
+    // Act
+    const { lines } = startCaptured();
+    const late = log.child({ mod: 'late' });
+    log.setBindings({ zone: 'a' });
+    const later = log.child({ mod: 'later' });
+    early.info('early child');
+    late.info('late child');
+    later.info('later child');
+    log.info('root');
+
+    // Assess: each key once, as pino writes a child's bindings (Fastify's request loggers, with
+    // `loggerInstance: log`, are such children); it was written twice.
+    for (const line of lines) {
+      const keys = keysOf(line);
+      expect(keys, line).toEqual([...new Set(keys)]);
+    }
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+      { msg: 'early child', region: 'eu', mod: 'early', zone: 'a' },
+      { msg: 'late child', region: 'eu', mod: 'late', zone: 'a' },
+      { msg: 'later child', region: 'eu', mod: 'later', zone: 'a' },
+      { msg: 'root', region: 'eu', zone: 'a' },
+    ]);
+  });
+});
