@@ -206,12 +206,18 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       return proxyLogger([...lineage, ...own, { bindings, options }]);
     },
     setBindings(bindings: Record<string, unknown>) {
+      const made = real;
+      let held = true;
       try {
         added = { ...added, ...bindings };
       } catch {
         // Unreadable bindings: the instance's logger counts them when given them below.
+        held = false;
       }
-      real?.setBindings(bindings);
+      if (made !== undefined) made.setBindings(bindings);
+      // Made now, with them, while an instance runs: the module-level logger's is the instance's
+      // own, whose lines (obs.log's, its children's) would otherwise lack them until this one wrote.
+      else if (target() !== undefined && !held) real?.setBindings(bindings);
     },
     bindings: () => target()?.bindings() ?? bindingsOf([...lineage.map((l) => l.bindings), added]),
     flush(cb?: (error?: Error) => void) {

@@ -13,6 +13,23 @@ function keysOf(line: string): string[] {
 }
 
 describe("the module-level log's bindings", () => {
+  it("reach the instance's logger when set while it runs, before the module-level log wrote a line", () => {
+    // Prepare: the first test of the file, while nothing was bound to the module-level log before.
+    const { obs, lines } = startCaptured();
+
+    // Act: what an app does at start, after init(): its request loggers are children of obs.log.
+    log.setBindings({ shard: 7 });
+    obs.log.info('first');
+    obs.log.child({ reqId: 'r-1' }).info('request');
+
+    // Assess: they were held until a line went through the module-level log itself.
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+      { msg: 'first', shard: 7 },
+      { msg: 'request', shard: 7, reqId: 'r-1' },
+    ]);
+    for (const line of lines) expect(keysOf(line), line).toEqual([...new Set(keysOf(line))]);
+  });
+
   it('are written once on the lines of its children, made before init() or after', () => {
     // Prepare: what a library does at load, before init(): bindings, then a child.
     log.setBindings({ region: 'eu' });
