@@ -138,8 +138,17 @@ function checkAdapters(option: string, value: unknown): SightlineAdapter[] | und
   // Every environment's list, not only the one running: a duplicate in production's fails here too.
   const names = new Set<string>();
   for (const a of value as SightlineAdapter[]) {
-    if (names.has(a.name))
-      fail(option, a.name, 'each adapter may appear once per environment', ErrorCodes.CONFIG_INVALID_ADAPTER);
+    if (names.has(a.name)) {
+      // otlp() is the one adapter two of which may run, to two collectors, each under its own name.
+      const second =
+        a.name === 'otlp' ? "; give a second otlp() a name of its own (otlp({ url, name: 'otlp-2' }))" : '';
+      fail(
+        option,
+        a.name,
+        `each adapter may appear once per environment${second}`,
+        ErrorCodes.CONFIG_INVALID_ADAPTER,
+      );
+    }
     names.add(a.name);
   }
   return value as SightlineAdapter[];

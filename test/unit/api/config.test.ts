@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { otlp } from '../../../adapters/otlp/index.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { SightlineConfigError } from '../../../src/index.js';
 import type { SightlineAdapter } from '../../../src/export/types.js';
@@ -372,6 +373,36 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
 });
 
 describe('resolveConfig errors', () => {
+  it('tells how to send to two collectors when otlp() is listed twice: a name of its own for each', () => {
+    // It said only that an adapter may appear once, with no word of the option that allows two.
+    const e = catchError(() =>
+      resolveConfig(
+        {
+          exporters: [
+            otlp({ url: 'http://127.0.0.1:4318', env: {} }),
+            otlp({ url: 'http://127.0.0.1:4319', env: {} }),
+          ],
+        },
+        {},
+        emptyDir,
+      ),
+    );
+    expect(e.code).toBe('SL_ERR_CONFIG_INVALID_ADAPTER');
+    expect(e.message).toContain("name: 'otlp-2'");
+    expect(() =>
+      resolveConfig(
+        {
+          exporters: [
+            otlp({ url: 'http://127.0.0.1:4318', env: {} }),
+            otlp({ url: 'http://127.0.0.1:4319', name: 'otlp-2', env: {} }),
+          ],
+        },
+        {},
+        emptyDir,
+      ),
+    ).not.toThrow();
+  });
+
   it.each([
     [{ sampling: 2 }, 'SL_ERR_CONFIG_INVALID_VALUE', 'sampling'],
     [{ sampling: 'half' }, 'SL_ERR_CONFIG_INVALID_TYPE', 'sampling'],
