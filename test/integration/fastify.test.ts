@@ -407,6 +407,47 @@ describe('sightlineFastify', () => {
     }
   });
 
+  it('records and ignores a request refused while the app closes by the path the client sent, under rewriteUrl', async () => {
+    const seen = [];
+    for (const second of ['/legacy/items/2', '/legacy/health']) {
+      const local = Fastify({ rewriteUrl: (raw) => raw.url!.replace(/^\/legacy\//, '/v2/') });
+      await local.register(sightlineFastify, { ignore: ['/legacy/health'] });
+      const reached = deferred();
+      local.get('/v2/items/:id', (request, reply) => {
+        if ((request.params as { id: string }).id !== '1') return reply.send('item');
+        reached.resolve();
+        setTimeout(() => reply.send('item'), 50);
+        return reply;
+      });
+      local.get('/v2/health', async () => 'ok');
+      const url = await local.listen({ host: '127.0.0.1', port: 0 });
+      memory.reset();
+      const first = '/legacy/items/1';
+      const answers = await keptAliveThroughClose(url, { first, second }, reached.promise, () =>
+        local.close(),
+      );
+      await waitForSpans(obs, memory, server(first));
+      // The refusal is traced as its 'close' comes, after the first's.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const paths = memory
+        .spans()
+        .filter((s) => s.kind === SpanKind.SERVER)
+        .map((s) => s.attributes['url.path']);
+      seen.push([
+        answers,
+        paths,
+        memory
+          .logs()
+          .filter((l) => l.status === 503)
+          .map((l) => l.path),
+      ]);
+    }
+    expect(seen).toEqual([
+      [[200, 503], ['/legacy/items/1', '/legacy/items/2'], ['/legacy/items/2']],
+      [[200, 503], ['/legacy/items/1'], []],
+    ]);
+  });
+
   it('names no server port for a request without a Host header, not the default 80', async () => {
     const { hostname, port } = new URL(base);
     expect(await hostlessGet({ host: hostname, port: Number(port) }, '/items/no-host')).toBe(200);

@@ -253,12 +253,19 @@ function takenAsPromise(value: unknown): value is PromiseLike<unknown> {
 }
 
 function requestInfo(request: FastifyRequestLike, startedAt: number): ServerRequestInfo {
-  const raw = request.raw as IncomingMessage & { originalUrl?: unknown };
+  const raw = request.raw;
   const proxied = hasForwardingHeaders(raw.headers) ? trustedProxyView(request) : undefined;
-  // The path the client sent, which Fastify's `rewriteUrl` keeps there before routing by another:
-  // as the request target's path in `url.path` and `ignore`, as under Express (`req.originalUrl`).
-  const sent = typeof raw.originalUrl === 'string' ? raw.originalUrl : request.url;
-  return rawRequestInfo(raw, requestPath(sent), proxied, routeOf(request), startedAt);
+  return rawRequestInfo(raw, sentPath(raw, request.url), proxied, routeOf(request), startedAt);
+}
+
+/**
+ * The path the client sent, which Fastify's `rewriteUrl` keeps in `originalUrl` before routing by
+ * another (`url`): as the request target's path in `url.path` and `ignore`, as under Express
+ * (`req.originalUrl`).
+ */
+function sentPath(raw: IncomingMessage, url: string | undefined): string {
+  const original = (raw as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  return requestPath(typeof original === 'string' ? original : (url ?? '/'));
 }
 
 function rawRequestInfo(
@@ -308,7 +315,8 @@ function traceRefusedWhileClosing(
   const obs = resolved.sightline ?? getSightline();
   if (obs === undefined) return;
   // The route it matched is not told: it is recorded as unmatched, as a 404 is.
-  const info = rawRequestInfo(raw, requestPath(raw.url ?? '/'), undefined, undefined, performance.now());
+  // Refused after rewriteUrl routed it: by the path the client sent, as a request let in is.
+  const info = rawRequestInfo(raw, sentPath(raw, raw.url), undefined, undefined, performance.now());
   const tracked = startServerRequest(obs, resolved, info);
   if (tracked === undefined) return;
   res.once('close', () => {
