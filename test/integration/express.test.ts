@@ -649,7 +649,9 @@ describe.each([
     async () => {
       const app = express();
       app.use(expressMiddleware());
-      for (const mount of ['/users?', '/ab+c', '/x(yz)?w', '/ab*cd', '/v/(on|off)line']) {
+      // A group holding a class (`\\d`) as written too, not by what it took nor by the RegExp.
+      const mounts = ['/users?', '/ab+c', '/x(yz)?w', '/ab*cd', '/v/(on|off)line', '/e/(\\d+)', '/s(\\w+)?t'];
+      for (const mount of mounts) {
         const router = express.Router();
         router.get('/items/:id', (_req: any, res: any) => res.send('item'));
         app.use(mount, router);
@@ -671,6 +673,10 @@ describe.each([
           '/ab-any-cd/items/8',
           '/v/online/items/9',
           '/v/offline/items/10',
+          '/e/12/items/11',
+          '/e/345/items/12',
+          '/st/items/13',
+          '/sabt/items/14',
           '/team/t1',
           '/teams/t2',
         ];
@@ -685,6 +691,10 @@ describe.each([
           'GET /ab*cd/items/:id',
           'GET /v/(on|off)line/items/:id',
           'GET /v/(on|off)line/items/:id',
+          'GET /e/(\\d+)/items/:id',
+          'GET /e/(\\d+)/items/:id',
+          'GET /s(\\w+)?t/items/:id',
+          'GET /s(\\w+)?t/items/:id',
           'GET /teams?/:teamId',
           'GET /teams?/:teamId',
         ]);

@@ -9,8 +9,9 @@ import type { LayerLike } from './layer.js';
  * shape of path, so the parts path-to-regexp writes for them are read back as the text that wrote
  * them. Several paths are joined as alternatives, in order, a RegExp among them as the user wrote
  * it: the first that matches is the one Express took. The pattern syntax path-to-regexp 0.1 leaves
- * as written (`/users?`, `/ab+c`, groups: `/x(yz)?w`, `/v/(on|off)line`) is read back too: probing
- * would name a group by what it took (`/x:0w`, `/xw`), and the rest only by the compiled RegExp.
+ * as written (`/users?`, `/ab+c`, groups: `/x(yz)?w`, `/v/(on|off)line`, `/e/(\\d+)`) is read back
+ * too: probing would name a group by what it took (`/x:0w`, `/xw`), and the rest only by the
+ * compiled RegExp.
  * A mount with any other part (a parameter's own pattern holding a group) is left to probing.
  */
 
@@ -100,8 +101,10 @@ function readBack(source: string, keys: unknown[], from: number): [string, numbe
       key++;
     } else if (c === '\\') {
       const escaped = source[i + 1];
-      if (escaped === undefined || /[0-9A-Za-z]/.test(escaped)) return undefined;
-      out += escaped;
+      if (escaped === undefined) return undefined;
+      // A slash or dot path-to-regexp escaped reads as itself; a class the path wrote (`(\\d+)`)
+      // stays as written, or probing would name its group by what it took.
+      out += /[0-9A-Za-z]/.test(escaped) ? c + escaped : escaped;
       i += 2;
     } else if (c === '(' && source[i + 1] !== '?' && typeof name === 'number') {
       // A group the user wrote, a numbered key of its own.
