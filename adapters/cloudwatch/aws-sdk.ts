@@ -63,7 +63,7 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
   try {
     // An import that failed in a module of the SDK's has that failure kept for the module and given
     // to every later import of it; require keeps none, so the next attempt loads it (once handles
-    // are back, or the missing dependency installed).
+    // are back, or, under Node 22, the missing dependency installed).
     if (importFailed.has(pkg)) return peerRequire()(pkg) as T;
     return (await import(/* webpackIgnore: true */ /* @vite-ignore */ pkg)) as T;
   } catch (error) {
@@ -73,7 +73,8 @@ export async function loadSdk<T>(pkg: string): Promise<T> {
     if (isTransientLoadError(code, error)) throw error;
     throw new ClientUnavailableError(
       `the package ${pkg} is installed but failed to load (${code}); ` +
-        `reinstall it with its dependencies (npm install ${pkg})`,
+        // Node 24 keeps a dependency it did not find as missing until the process restarts.
+        `reinstall it with its dependencies (npm install ${pkg}) and restart the process`,
     );
   }
 }
