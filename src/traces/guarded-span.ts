@@ -5,6 +5,7 @@ import {
   isSpanContextValid,
   type Link,
   type Span,
+  type SpanContext,
   type TimeInput,
 } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
@@ -184,13 +185,7 @@ function guardedMethods(sdk: Span, drops: Drops): Guarded {
       }
     },
     // Off its span these give what no span gives, losing nothing: no count.
-    spanContext(this: Span) {
-      try {
-        return sdk.spanContext.call(this);
-      } catch {
-        return INVALID_SPAN_CONTEXT;
-      }
-    },
+    spanContext: spanContextOffSpan(sdk.spanContext),
     isRecording(this: Span) {
       try {
         return sdk.isRecording.call(this);
@@ -313,6 +308,21 @@ export function linkWithCleanAttributes(link: Link, drops: Drops): Link {
   if (attributes === undefined || context == null || !isSpanContextValid(context)) return link;
   const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true);
   return clean === attributes ? link : { ...link, attributes: clean };
+}
+
+/**
+ * A span class's `spanContext()` that, called off its span (`const { spanContext } = span`), answers
+ * as no span does where the class's own throws a TypeError into the caller's code: put on the SDK's
+ * spans and on those its sampler leaves out, which no span processor sees.
+ */
+export function spanContextOffSpan(own: Span['spanContext']): Span['spanContext'] {
+  return function spanContext(this: Span): SpanContext {
+    try {
+      return own.call(this);
+    } catch {
+      return INVALID_SPAN_CONTEXT;
+    }
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { NodeTracerProvider, type NodeTracerConfig } from '@opentelemetry/sdk-trace-node';
+import { spanContextOffSpan } from './guarded-span.js';
 
 /** W3C Trace Context Level 2's `random` trace flag: the trace id's right 56 bits are random. */
 export const RANDOM_TRACE_ID = 0x02;
@@ -26,8 +27,13 @@ function keepRandomFlag(tracer: Tracer, randomIds: boolean): void {
   if (keeping.has(tracer)) return;
   keeping.add(tracer);
   const start = tracer.startSpan;
+  let offSpan: Span['spanContext'] | undefined;
   tracer.startSpan = function (this: Tracer, name, options, ctx: Context = context.active()): Span {
     const span = start.call(this, name, options, ctx);
+    // One its sampler left out (the SDK's guard sees only those that record) is guarded too, by the
+    // store of one method: off its span, its spanContext() threw into the caller's code.
+    if (!span.isRecording())
+      span.spanContext = offSpan ??= spanContextOffSpan((Object.getPrototypeOf(span) as Span).spanContext);
     const own = span.spanContext();
     const parent = options?.root ? undefined : trace.getSpanContext(ctx);
     if (parent !== undefined && own.traceId === parent.traceId) {

@@ -69,6 +69,29 @@ describe('span drop accounting', () => {
     expect(obs.drops()).toEqual({ detached_span_method: 1 });
   });
 
+  it('never throws from a span method called off a span its sampler left out', async () => {
+    const { obs } = startWithOtlp(
+      collector,
+      { protocol: 'http/protobuf', signals: ['traces'] },
+      { sampling: 0 },
+    );
+    const span = obs.tracer.startSpan('checkout');
+    expect(span.isRecording()).toBe(false);
+    const { updateName, spanContext, isRecording, setAttribute, end } = span;
+    expect(() => updateName('checkout paid')).not.toThrow();
+    expect(() => setAttribute('order.items', 2)).not.toThrow();
+    expect(() => end()).not.toThrow();
+    expect(isRecording()).toBe(false);
+    // As no span does, as one sampled answers off its span.
+    expect(() => spanContext()).not.toThrow();
+    expect(spanContext()).toEqual({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+    expect(span.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(span.spanContext().traceId).not.toBe('0'.repeat(32));
+    await obs.forceFlush();
+    expect(protobufSpans(collector)).toEqual([]);
+    expect(obs.drops()).toEqual({});
+  });
+
   it('counts a name given to a span after it ended as after_span_end, as its other values', async () => {
     const { obs } = startWithOtlp(collector, { protocol: 'http/protobuf', signals: ['traces'] });
     const span = obs.tracer.startSpan('checkout');
