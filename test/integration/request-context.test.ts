@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import http, { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import net from 'node:net';
-import { SpanKind } from '@opentelemetry/api';
+import { context, propagation, SpanKind } from '@opentelemetry/api';
 import express5 from 'express';
 import express4 from 'express4';
 import Fastify from 'fastify';
@@ -652,6 +652,56 @@ describe('a response whose end Node reports from outside its request (pipelined,
       }
     },
   );
+
+  it("Express and Fastify: run an ignored path's handler, queued behind a traced one, in the context a hook ahead gave it", async () => {
+    // A middleware or onRequest hook ahead of sightline's that puts the tenant in the baggage of what follows.
+    const withTenant = (name: unknown, next: () => void) => {
+      const baggage = propagation.createBaggage({ tenant: { value: String(name) } });
+      context.with(propagation.setBaggage(context.active(), baggage), next);
+    };
+    const seen: Record<string, string | undefined> = {};
+    const see = (name: unknown) => {
+      seen[String(name)] = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
+    };
+    const express = (express5 as unknown as () => any)();
+    express.use((req: any, _res: any, next: () => void) => withTenant(req.query.name, next));
+    express.use(expressMiddleware({ ignore: ['/health'] }));
+    express.get('/queued/:name', async (req: any, res: any) => {
+      await pause(req.params.name);
+      res.send('ok');
+    });
+    express.get('/health', (req: any, res: any) => {
+      see(req.query.name);
+      res.send('ok');
+    });
+    const server = createServer(express);
+    const fastify = Fastify();
+    fastify.addHook('onRequest', (request: any, _reply, done) => withTenant(request.query.name, done));
+    await fastify.register(sightlineFastify, { ignore: ['/health'] });
+    fastify.get('/queued/:name', async (request: any) => {
+      await pause(request.params.name);
+      return 'ok';
+    });
+    fastify.get('/health', (request: any, reply) => {
+      see(request.query.name);
+      reply.send('ok');
+    });
+    try {
+      const bases = [await listen(server), await fastify.listen({ port: 0, host: '127.0.0.1' })];
+      const names = bases.flatMap((_, i) => [`tenant-${i}-1`, `tenant-${i}-2`, `tenant-${i}-3`]);
+      for (const [i, base] of bases.entries()) {
+        const own = names.filter((name) => name.startsWith(`tenant-${i}-`));
+        await pipelined(
+          base,
+          own.flatMap((name) => [`/queued/ahead-${name}-9?name=ahead`, `/health?name=${name}`]),
+        );
+      }
+      expect(seen).toEqual(Object.fromEntries(names.map((name) => [name, name])));
+    } finally {
+      await close(server);
+      await fastify.close();
+    }
+  });
 
   it("Express and Fastify: run an ignored path's response, queued behind a traced one, outside its trace", async () => {
     const checks = Array.from({ length: 5 }, (_, i) => `health-${i}`);

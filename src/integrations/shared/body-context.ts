@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 
 /**
  * Calls `next` in the request's context, and has the listeners of its stream run there too while
@@ -34,11 +34,12 @@ export function enterRequest(
 
 /**
  * Calls `next` for a request in no trace (an ignored path whose caller named none), in the context
- * it came in, none. A response queued behind another on a pipelined connection is the exception
- * (see enterRequest): its events would run in that other request's context.
+ * it came in: none, or what a middleware ahead (baggage, another instrumentation's span) put there.
+ * A response queued behind another on a pipelined connection is held in that context too (see
+ * enterRequest): its events would run in that other request's.
  */
 export function passRequest(res: ServerResponse, next: () => void): void {
-  if (res.socket === null) context.with(ROOT_CONTEXT, emitInThisContext, undefined, undefined, res, next);
+  if (res.socket === null) emitInThisContext(undefined, res, next);
   else next();
 }
 
