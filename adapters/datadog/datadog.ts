@@ -78,7 +78,14 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
     env: opts.env === undefined ? from.environment : 'env',
     version: opts.version !== undefined ? 'version' : ctx.version !== undefined ? from.version : 'DD_VERSION',
   });
-  // The sightline identity wins so logs, OTLP resources and tags agree; say so when DD_* disagrees.
+  return identity;
+}
+
+/**
+ * The identity in use wins so logs, OTLP resources and tags agree; says so when DD_* disagrees.
+ * Told once it is settled: with `traces: 'dd-trace'`, the one dd-trace's tracer took.
+ */
+function warnOfDdIdentity(identity: ServiceTags, opts: ResolvedOptions, ctx: AdapterContext): void {
   for (const key of ['service', 'env'] as const) {
     const dd = opts.ddIdentity[key];
     if (dd !== undefined && dd !== identity[key]) {
@@ -89,7 +96,6 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
       );
     }
   }
-  return identity;
 }
 
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
@@ -103,6 +109,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     // version, which the metrics, logs and events must carry too for Datadog to tie them together.
     identity = tracerIdentity(tracer, identity);
   }
+  warnOfDdIdentity(identity, opts, ctx);
   let tagsCut = 0;
   const tags = unifiedTags(identity, opts.tags, () => {
     tagsCut++;
