@@ -48,11 +48,28 @@ export function globalsBefore(): GlobalsBefore {
   };
   if (free.context) context.disable();
   if (free.propagation) propagation.disable();
-  // Read without registering: a provider set for a moment would leave the tracers libraries took
-  // from the API at load time on a proxy the API no longer uses.
+  return { ...free, tracerProvider: registeredProvider() };
+}
+
+/**
+ * The tracer provider registered, if one is. Read without registering: a provider set for a moment
+ * would leave the tracers libraries took from the API at load time on a proxy the API no longer uses.
+ */
+function registeredProvider(): TracerProvider | undefined {
   const delegate = globalProxy().getDelegate();
-  const registered = delegate !== new ProxyTracerProvider().getDelegate();
-  return { ...free, tracerProvider: registered ? delegate : undefined };
+  return delegate !== new ProxyTracerProvider().getDelegate() ? delegate : undefined;
+}
+
+/**
+ * Notes in `globals` those a vendor's tracer took as its adapter set up, where they were free
+ * `before` (dd-trace registers its provider, context manager and propagator as it starts), and gives
+ * back a provider it took over: an init() that fails after, its own not registered yet, undoes them.
+ */
+export function claimVendorGlobals(globals: OtelGlobals, before: GlobalsBefore): void {
+  if (before.tracerProvider !== undefined) restoreTracerProvider(before.tracerProvider);
+  else globals.trace = registeredProvider() !== undefined;
+  globals.context = before.context;
+  globals.propagation = before.propagation;
 }
 
 /** Points the global API back at another SDK's provider that a vendor's tracer took over. */

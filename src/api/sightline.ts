@@ -55,7 +55,13 @@ import { buildMeterProvider, buildWatchedMeter, type MeterPipeline } from './bui
 import { buildTracerProvider } from './build-traces.js';
 import { exportedParts } from './exported-parts.js';
 import { HAND_OVER } from './global.js';
-import { globalsBefore, noGlobals, unregisterGlobals } from './otel-globals.js';
+import {
+  claimVendorGlobals,
+  type GlobalsBefore,
+  globalsBefore,
+  noGlobals,
+  unregisterGlobals,
+} from './otel-globals.js';
 import type { AnomalyListener, Metrics, Sightline, ShutdownOptions, Traced, TraceOptions } from './types.js';
 import { cleanStartLinks, holdStartLinkCounts, invalidAttributesOfLinks } from '../traces/guarded-span.js';
 import { runInSpan, runWithoutSpan } from '../traces/run-in-span.js';
@@ -142,6 +148,7 @@ export class SightlineInstance implements Sightline {
       }),
     );
 
+    let before: GlobalsBefore | undefined;
     try {
       let logKeys: LogKeys = DEFAULT_LOG_KEYS;
       const stdout = createSharedStdout(this.dropCounter);
@@ -175,7 +182,7 @@ export class SightlineInstance implements Sightline {
           }
         },
       };
-      const before = globalsBefore();
+      before = globalsBefore();
       for (const adapter of extras.adapters)
         this.adapters.push({
           name: adapter.name,
@@ -294,7 +301,9 @@ export class SightlineInstance implements Sightline {
       this.registerOwnMetrics();
     } catch (error) {
       // Nothing of a failed init() may stay registered or running: the OpenTelemetry API would
-      // keep handing out this instance's tracer after the next init().
+      // keep handing out this instance's tracer after the next init(), or a vendor's tracer that
+      // an adapter started before it, or one after it, failed.
+      if (before !== undefined) claimVendorGlobals(this.globals, before);
       this.abandon();
       throw error;
     }
