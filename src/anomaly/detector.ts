@@ -99,6 +99,8 @@ export class StreamingDetector implements Detector {
   /** Which of them were ordinary (see `update`), taken by the variance test at a capped size. */
   private outOrdinary = 0;
   private flatRun = 0;
+  /** Whether the point being fed is a value held from before (see `updateHeld`). */
+  private heldPoint = false;
   /**
    * The longest run of repeats lately that ended with the series moving again (its quiet spells),
    * and the point it ended at, from which it fades. Whole numbers: no state slot is spent on them.
@@ -328,6 +330,21 @@ export class StreamingDetector implements Detector {
       severity: 0,
       kind: null,
     };
+  }
+
+  /**
+   * Feeds a value held from before where none was recorded: a gauge's last value, which the
+   * exporters send and the backends chart through the cycles it is not recorded in. It is judged as
+   * any other value, but is no sign of a value stuck: one set only as it changes holds still
+   * through every quiet night.
+   */
+  updateHeld(value: number, timestampMs: number): AnomalyResult {
+    this.heldPoint = true;
+    try {
+      return this.update(value, timestampMs);
+    } finally {
+      this.heldPoint = false;
+    }
   }
 
   update(value: number, timestampMs: number): AnomalyResult {
@@ -778,41 +795,46 @@ export class StreamingDetector implements Detector {
       }
     }
 
-    // A series that stays at zero is idle, not stuck: the outage test judges it.
-    const same = repeats(y, s[F.lastY]!) && value !== 0;
-    // A run that ends with the series moving again is how long it keeps still when nothing happens
-    // (a cache's size or the connections held through every quiet night): a run is stuck only once
-    // it is well beyond those, as an outlier must be beyond the recurring ones.
-    // A run reported as stuck, on a series that had never kept still long enough for its runs to be
-    // judged, was the fault and says nothing of its quiet spells: taken for one, it hid the next
-    // stuck run until it had lasted twice as long.
-    // Unless another such run began at the time of day it began: two nights in a row that hold still
-    // from the same hour are how the series now keeps still (a cache whose size holds every night
-    // from the first after the detector started was reported as stuck every night).
-    const stuck = this.inEpisode && this.episodeKind === 'flatline' && this.quietRun(n) < K.flatMinRun;
-    if (!same && this.flatRun > 0) {
-      // A repeat by chance while the episode recovers is neither.
-      const judged = stuck && this.flatRun >= K.flatMinRun;
-      if (!stuck || (judged && this.sameTimeOfDay(this.runSlot, this.stuckSlot))) {
-        this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
-        this.quietRecordAt = n;
-      } else if (judged) {
-        this.stuckSlot = this.runSlot;
+    // A value held from before, fed again where none was recorded (a gauge set as it changes, not
+    // every cycle), repeats nothing: it neither extends a run of repeats nor ends one; a run of
+    // values recorded again is judged as it stands.
+    if (!this.heldPoint) {
+      // A series that stays at zero is idle, not stuck: the outage test judges it.
+      const same = repeats(y, s[F.lastY]!) && value !== 0;
+      // A run that ends with the series moving again is how long it keeps still when nothing happens
+      // (a cache's size or the connections held through every quiet night): a run is stuck only once
+      // it is well beyond those, as an outlier must be beyond the recurring ones.
+      // A run reported as stuck, on a series that had never kept still long enough for its runs to be
+      // judged, was the fault and says nothing of its quiet spells: taken for one, it hid the next
+      // stuck run until it had lasted twice as long.
+      // Unless another such run began at the time of day it began: two nights in a row that hold still
+      // from the same hour are how the series now keeps still (a cache whose size holds every night
+      // from the first after the detector started was reported as stuck every night).
+      const stuck = this.inEpisode && this.episodeKind === 'flatline' && this.quietRun(n) < K.flatMinRun;
+      if (!same && this.flatRun > 0) {
+        // A repeat by chance while the episode recovers is neither.
+        const judged = stuck && this.flatRun >= K.flatMinRun;
+        if (!stuck || (judged && this.sameTimeOfDay(this.runSlot, this.stuckSlot))) {
+          this.quietRecord = Math.max(Math.floor(this.quietRun(n)), this.flatRun);
+          this.quietRecordAt = n;
+        } else if (judged) {
+          this.stuckSlot = this.runSlot;
+        }
       }
-    }
-    this.flatRun = same ? this.flatRun + 1 : 0;
-    // A run is judged by the repeat rate from before it began: a stuck value must not teach the
-    // model that repeats are common and so switch its own test off.
-    // A run that began during warm-up is how the series is, not a stuck value.
-    // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
-    // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
-    if (this.flatRun === 1) {
-      this.runSlot = daySlot;
-      const bound = repeats(y, s[F.boundHigh]!) || repeats(y, s[F.boundLow]!);
-      s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
-      this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
-      if (this.runBound > 0) s[F.boundHigh] = y;
-      else if (this.runBound < 0) s[F.boundLow] = y;
+      this.flatRun = same ? this.flatRun + 1 : 0;
+      // A run is judged by the repeat rate from before it began: a stuck value must not teach the
+      // model that repeats are common and so switch its own test off.
+      // A run that began during warm-up is how the series is, not a stuck value.
+      // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
+      // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
+      if (this.flatRun === 1) {
+        this.runSlot = daySlot;
+        const bound = repeats(y, s[F.boundHigh]!) || repeats(y, s[F.boundLow]!);
+        s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
+        this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
+        if (this.runBound > 0) s[F.boundHigh] = y;
+        else if (this.runBound < 0) s[F.boundLow] = y;
+      }
     }
     if (
       this.flatRun >= K.flatMinRun &&

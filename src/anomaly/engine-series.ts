@@ -45,6 +45,8 @@ export interface SeriesSample {
   readonly buckets?: RouteBuckets;
   /** A route's error rate: what its requests came to this cycle, of which those left may be hangs. */
   readonly answers?: RouteAnswers;
+  /** A gauge's last value, held from an earlier cycle: none was recorded in this one. */
+  readonly held: boolean;
 }
 
 /** What a route's requests came to in a cycle, for its error rate (see CLIENT_ABORTED). */
@@ -140,13 +142,15 @@ interface RouteAggregate {
 /**
  * Turns one cycle's delta points into detector samples: each `detect: true` metric as itself
  * (histograms by their p95), and, for the HTTP server duration, p95 latency, request rate and
- * error rate per method and route, summed over status codes.
+ * error rate per method and route, summed over status codes. `recorded`, when given, holds the
+ * keys of the gauges' series recorded in the cycle: the others' points are their last values, held.
  */
 export function extractSamples(
   points: readonly MetricPoint[],
   detected: ReadonlySet<string>,
   watchHttp: boolean,
   intervalSeconds: number,
+  recorded?: ReadonlySet<string>,
 ): SeriesSample[] {
   const out: SeriesSample[] = [];
   const routes = new Map<string, RouteAggregate>();
@@ -165,7 +169,10 @@ export function extractSamples(
       const p95 = p95Sample(`${p.name}.p95`, p.attributes, p.histogram, p.unit, transform, false);
       if (p95) out.push(p95);
     } else {
-      out.push(sample(p.name, p.attributes, p.value, 'both', isRate, p.unit, transform));
+      const s = sample(p.name, p.attributes, p.value, 'both', isRate, p.unit, transform);
+      out.push(
+        p.kind === 'gauge' && recorded !== undefined && !recorded.has(s.key) ? { ...s, held: true } : s,
+      );
     }
   }
   for (const r of routes.values()) {
@@ -314,6 +321,7 @@ function sample(
     // Every sample has the same fields, in one order, so reading them stays as fast for all.
     buckets: undefined,
     answers: undefined,
+    held: false,
   };
 }
 

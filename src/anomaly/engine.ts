@@ -27,6 +27,7 @@ import {
   observedAs,
   type SeriesSample,
   SlowestAnswer,
+  seriesKey,
   shownUnit,
 } from './engine-series.js';
 import { explain } from './explain.js';
@@ -70,11 +71,14 @@ export interface EngineOptions {
 const LEVELS: ReadonlySet<InstrumentType> = new Set([
   InstrumentType.UP_DOWN_COUNTER,
   InstrumentType.OBSERVABLE_UP_DOWN_COUNTER,
+  InstrumentType.GAUGE,
 ]);
 
 /**
  * Up-down counters are levels (queue depth): their value, not their change, is the signal. Their
- * deltas are summed here; every other metric passes as collected. Each keeps the first series seen
+ * deltas are summed here, and a gauge keeps its last value through the cycles it is not recorded
+ * in (one set as its value changes, `replicas.ready`), as every exporter sends both and the
+ * backends chart them; every other metric passes as collected. Each keeps the first series seen
  * up to `limit` per instrument for good, each with a detector that learns its history, even those
  * idle a while, which a delta exporter lets go; the rest are in the overflow series.
  */
@@ -105,14 +109,27 @@ function asExported(limit: number): {
   };
 }
 
+/** The keys of the watched gauges' series recorded in a cycle's collection, before the held are added. */
+function recordedGauges(metrics: ResourceMetrics, detected: ReadonlySet<string>): Set<string> {
+  const keys = new Set<string>();
+  for (const sm of metrics.scopeMetrics) {
+    for (const m of sm.metrics) {
+      const type = (m.descriptor as { type?: InstrumentType }).type;
+      if (type !== InstrumentType.GAUGE || !detected.has(m.descriptor.name)) continue;
+      for (const dp of m.dataPoints) keys.add(seriesKey(m.descriptor.name, dp.attributes));
+    }
+  }
+  return keys;
+}
+
 /** Cycles after an unconfirmed blip before the detector may open a new episode. */
 const ENGINE_COOLDOWN = 3;
 
 /**
  * Cycles without a value after which a series that is not fed zeros no longer counts as in its
- * episode, nor has its band exported: nothing judges it until it reports again, and a gauge whose
- * pool was closed or a route nobody calls any more would otherwise read as an incident, its last
- * value charted as current, until it is evicted.
+ * episode, nor has its band exported: nothing judges it until it reports again, and an observable
+ * gauge whose pool was closed or a route nobody calls any more would otherwise read as an incident,
+ * its last value charted as current, until it is evicted.
  */
 const STALE_CYCLES = 3;
 
@@ -337,6 +354,7 @@ export class AnomalyEngine extends MetricReader {
         timeoutMillis: Math.min(this.options.intervalMs, 30_000),
       });
       const now = (this.options.now ?? Date.now)();
+      const recorded = recordedGauges(resourceMetrics, this.options.detected);
       const exported = this.asExported(resourceMetrics);
       if (this.stalled(now) || !judged) return;
       const samples = extractSamples(
@@ -344,6 +362,7 @@ export class AnomalyEngine extends MetricReader {
         this.options.detected,
         this.options.watchHttp,
         this.options.intervalMs / 1000,
+        recorded,
       );
       if (this.pausedCycles === 1 && !this.drainOver(samples, now)) return;
       this.feed(samples, now);
@@ -558,7 +577,12 @@ export class AnomalyEngine extends MetricReader {
       value = errorShare(answers, sample.requests, watched.slowest.record(answers.answered, now));
     }
     watched.since ??= now;
-    const r = inSeriesUnit(watched.detector.update(detectorInput(sample, value), now), sample.perCycle);
+    const input = detectorInput(sample, value);
+    const held = cycle !== undefined && sample.held;
+    const r = inSeriesUnit(
+      held ? watched.detector.updateHeld(input, now) : watched.detector.update(input, now),
+      sample.perCycle,
+    );
     const daily = watched.idle?.record(value, now) ?? NOT_IDLE;
     watched.last = {
       metric: sample.metric,

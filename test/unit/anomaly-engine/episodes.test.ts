@@ -17,6 +17,7 @@ const latency: SeriesSample = {
   perCycle: 1,
   floor: 0,
   requests: 0,
+  held: false,
 };
 const rate: SeriesSample = {
   ...latency,
