@@ -1,5 +1,5 @@
 import { cutText } from '../internal/cut-text.js';
-import { holdsNoSecret, textHoldsNoSecret } from './secret-names.js';
+import { holdsNoSecret, isSecretName, mayEndSecretName, textHoldsNoSecret } from './secret-names.js';
 
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
@@ -383,30 +383,107 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
 }
 
 /**
- * An `Authorization` or `Proxy-Authorization` header as a request's head writes it, in any case, and
- * its value: the rest of its line, whatever its scheme (`Bearer`, `Basic`, `Digest username=...`,
- * `AWS4-HMAC-SHA256 Credential=...`), as all of it is the credential. A head given to
- * `JSON.stringify` ends its lines in `\r\n` escaped: the value ends there too, where it ran on to
- * the text's end, the rest of the head and the JSON after it.
+ * The text with the value of each header line whose name holds a credential
+ * ({@link namesSecretHeader}), from the `:` at `first` on, as a request's head writes one, written
+ * as `[Redacted]`: the rest of its line, whatever its scheme (`Bearer`, `Basic`,
+ * `Digest username=...`, `AWS4-HMAC-SHA256 Credential=...`), as all of it is the credential. A head
+ * given to `JSON.stringify` ends its lines in `\r\n` escaped: the value ends there too, where it ran
+ * on to the text's end, the rest of the head and the JSON after it. A value that starts with a
+ * quote, a space or the line's end is no header's, and is left. Each `:` is read once, and each name
+ * back no further than {@link MAX_HEADER_NAME}; the one at `known`, if any, is known to be a header's.
  */
-const AUTHORIZATION_LINE = /authorization[ \t]*:[ \t]*(?!["'\s])(?:[^\r\n\\]|\\(?![rn]))+/gi;
-
-/** The `Authorization` header line {@link AUTHORIZATION_LINE} found, its value hidden. */
-function hideAuthorizationValue(line: string): string {
-  let value = line.indexOf(':') + 1;
-  while (line.charCodeAt(value) === SPACE_CHAR || line.charCodeAt(value) === TAB) value++;
-  return line.startsWith(REDACTED, value) ? line : `${line.slice(0, value)}${REDACTED}`;
+function hideHeaderLines(text: string, first: number, known: number): string {
+  // Where each value to hide starts and ends, in order: each runs to the end of its line.
+  const values: number[] = [];
+  for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    if (colon !== known && !namesSecretHeader(text, colon)) continue;
+    let value = colon + 1;
+    while (text.charCodeAt(value) === SPACE_CHAR || text.charCodeAt(value) === TAB) value++;
+    const c = text.charCodeAt(value);
+    if (value === text.length || c === QUOTE || c === APOSTROPHE || c <= SPACE_CHAR) continue;
+    if (c > 0x7f && A_SPACE.test(text[value] as string)) continue;
+    // A value is no line's end, escaped (`X-Api-Key:\r\n`).
+    LINE_AT.lastIndex = value;
+    if (!LINE_AT.test(text)) continue;
+    if (!text.startsWith(REDACTED, value)) values.push(value, LINE_AT.lastIndex);
+    colon = LINE_AT.lastIndex - 1;
+  }
+  if (values.length === 0) return text;
+  if (values.length <= MANY_VALUES) {
+    let out = '';
+    for (let i = 0; i < values.length; i += 2)
+      out += `${text.slice(i === 0 ? 0 : values[i - 1], values[i])}${REDACTED}`;
+    return out + text.slice(values[values.length - 1]);
+  }
+  // Many, written by one replace of each line: the lines no value is in are kept as the text holds
+  // them, where pieces of it joined anew made a text of many header lines slower to write as the
+  // line's JSON than its length made it (200 KB took up to 80 times what 12.5 KB took, not 16).
+  let next = 0;
+  return text.replace(LINE, (line: string, at: number) => {
+    const value = values[next] as number;
+    if (next === values.length || value >= at + line.length) return line;
+    next += 2;
+    return `${line.slice(0, value - at)}${REDACTED}`;
+  });
 }
 
-const TAB = 0x09;
+/** Twice the number of values hidden past which they are hidden line by line. */
+const MANY_VALUES = 64;
 
-/** Whether `authorization`, in any case, ends before the `:` at `colon`, but for spaces. */
-function isAuthorizationBefore(text: string, colon: number): boolean {
+/** A line, or what is left of one: up to a line's end, or a `\r` or `\n` escaped in JSON. */
+const LINE = /(?:[^\r\n\\]|\\(?![rn]))+/g;
+/** {@link LINE} where a value starts. */
+const LINE_AT = /(?:[^\r\n\\]|\\(?![rn]))+/y;
+
+const TAB = 0x09;
+const HYPHEN = 0x2d;
+
+/** The longest name read back from a `:`: no header's is longer, and a longer word is not looked up. */
+const MAX_HEADER_NAME = 64;
+
+/**
+ * Whether the word just before the `:` at `colon`, but for spaces, names a header whose value is a
+ * credential: one that ends in `authorization`, in any case (`Proxy-Authorization`), or a header
+ * name written with a `-`, starting with a letter, that ends as a credential's name does
+ * ({@link isSecretName}: `X-Api-Key`, `DD-API-KEY`, `X-Auth-Token`, `X-Amz-Security-Token`). Only
+ * the word before the `:` is its name: in prose that names one before other words
+ * (`api-key rotation: done`) it is `rotation`, and a name that only holds one
+ * (`x-api-key-rotation`, `api-keys`) names none. A cookie header's pairs are read one by one
+ * ({@link hideHeaderCookie}).
+ */
+function namesSecretHeader(text: string, colon: number): boolean {
   let end = colon;
   while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
+  // Most words before a `:` (`error`, `12:30`, `Content-Type`, `User-Agent`) end in characters no
+  // credential's name does: told so by one look at a table, before the word is read.
+  const before = text.charCodeAt(end - 2) | 0x20;
+  const last = text.charCodeAt(end - 1) | 0x20;
+  if (end < 2 || before >= 128 || last >= 128 || !mayEndSecretName(before, last)) return false;
+  if (endsInAuthorization(text, end)) return true;
+  let start = end;
+  let hyphen = false;
+  for (; start > 0 && end - start <= MAX_HEADER_NAME; start--) {
+    const c = text.charCodeAt(start - 1);
+    if (c === HYPHEN) hyphen = true;
+    else if (!isAlphanumeric(c)) break;
+  }
+  if (!hyphen || end - start > MAX_HEADER_NAME) return false;
+  // A head given to JSON.stringify holds its line ends escaped (`\r\nX-Api-Key:`): the `n` is theirs.
+  if (text.charCodeAt(start - 1) === BACKSLASH && text.charCodeAt(start) === 0x6e) start++;
+  const first = text.charCodeAt(start) | 0x20;
+  if (first < 0x61 || first > 0x7a) return false;
+  const name = text.slice(start, end);
+  return !COOKIE_KEY.test(name) && isSecretName(name);
+}
+
+const isAlphanumeric = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+
+/** Whether the text up to `end` ends in `authorization`, in any case. */
+function endsInAuthorization(text: string, end: number): boolean {
   const start = end - AUTHORIZATION.length;
   if (start < 0) return false;
-  for (let i = 0; i < AUTHORIZATION.length; i++)
+  for (let i = AUTHORIZATION.length - 1; i >= 0; i--)
     if ((text.charCodeAt(start + i) | 0x20) !== AUTHORIZATION.charCodeAt(i)) return false;
   return true;
 }
@@ -452,9 +529,9 @@ function redactFormsIn(text: string, isSensitive: (key: string) => boolean): str
  * it (`{ authorization: '[Redacted]' }`), as the field would be; a flag, null, or a number or truth value
  * under a name such a setting goes by ({@link holdsNoSecret}) is kept, and an object or array is
  * left to what reads its own keys. A cookie header's pairs (`"cookie":"theme=dark; sid=..."`) were
- * read one by one already ({@link hideHeaderCookie}), those to hide hidden. An `Authorization`
- * header line's value is hidden too ({@link AUTHORIZATION_LINE}). Each character is read a bounded
- * number of times.
+ * read one by one already ({@link hideHeaderCookie}), those to hide hidden. The value of a header
+ * line whose name holds a credential is hidden too ({@link hideHeaderLines}). Each character is read
+ * a bounded number of times.
  */
 function hideKeyedValues(text: string, first: number, isSensitive: (key: string) => boolean): string {
   // One look at each `:` tells which of them the text may hold: most hold none, and pay no more.
@@ -465,14 +542,15 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   let inspectedTight = false;
   let inspectedArray = false;
   let inspectedQuoting = false;
-  let header = false;
+  // The first header line whose value is a credential, if any.
+  let header = -1;
   for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
     const before = text.charCodeAt(colon - 1);
     if (before === QUOTE) {
       json = true;
       escaped ||= text.charCodeAt(colon - 2) === BACKSLASH;
-    } else if ((before | 0x20) === 0x6e || before === SPACE_CHAR || before === TAB) {
-      header ||= isAuthorizationBefore(text, colon);
+    } else if (isAlphanumeric(before) || before === SPACE_CHAR || before === TAB) {
+      if (header === -1 && namesSecretHeader(text, colon)) header = colon;
       jsonSpaced ||= before === SPACE_CHAR && text.charCodeAt(colon - 2) === QUOTE;
     }
     const after = text.charCodeAt(colon + 1);
@@ -492,7 +570,7 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
     !inspectedTight &&
     !inspectedArray &&
     !inspectedQuoting &&
-    !header
+    header === -1
   )
     return text;
   let clean = text;
@@ -503,7 +581,10 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   if (inspectedTight) clean = hideQuotedValues(clean, isSensitive, INSPECT_TIGHT_FORM);
   if (inspectedArray) clean = hideQuotedValues(clean, isSensitive, INSPECT_ARRAY_FORM);
   if (inspectedQuoting) clean = hideQuotedValues(clean, isSensitive, INSPECT_QUOTING_FORM);
-  return header ? clean.replace(AUTHORIZATION_LINE, hideAuthorizationValue) : clean;
+  if (header === -1) return clean;
+  return clean === text
+    ? hideHeaderLines(clean, header, header)
+    : hideHeaderLines(clean, clean.indexOf(':'), -1);
 }
 
 /** How JSON or `util.inspect` write an object's key, then a string under it. */

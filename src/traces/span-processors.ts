@@ -173,19 +173,24 @@ export class SanitizingSpanProcessor implements SpanProcessor {
     if (typeof value === 'string') {
       const text = fitSpanText(key, value, this.isSensitive, max, this.drops);
       if (text !== value) attributes[key] = text;
-    } else if (
-      Array.isArray(value) &&
-      // What redactUrlsIn reads: a URL, or a query or path parameter (`;jsessionid=`), which needs an `=`.
-      value.some((v) => typeof v === 'string' && (v.length > max || v.includes('://') || v.includes('=')))
-    ) {
+    } else if (Array.isArray(value)) {
+      // Each string is read as one alone is: a look of its own for what redactUrlsIn reads left
+      // header lines (`Authorization: Bearer ...`), which need neither `://` nor `=`, unread.
+      let texts: unknown[] | undefined;
       let cut = false;
-      const texts = value.map((v) => {
-        if (typeof v !== 'string') return v;
-        const text = redactUrlsIn(v, this.isSensitive);
-        if (v.length <= max && text.length <= max) return text;
-        cut = true;
-        return cutHidingAuthority(text, max);
-      });
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (typeof v !== 'string') continue;
+        let text = redactUrlsIn(v, this.isSensitive);
+        if (v.length > max || text.length > max) {
+          cut = true;
+          text = cutHidingAuthority(text, max);
+        }
+        if (text === v) continue;
+        texts ??= value.slice();
+        texts[i] = text;
+      }
+      if (texts === undefined) return;
       if (cut) this.cut(attributes, key, texts);
       else attributes[key] = texts;
     }
