@@ -5,7 +5,7 @@ import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch, createNamePossible } from './name-match.js';
 import { holdsNoSecret, isSecretName } from './secret-names.js';
-import { redactForm, redactQuery, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
+import { mayHoldToken, redactForm, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
 /**
  * Field and header names whose values never leave the process, matched case-insensitively, whole
@@ -183,7 +183,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       const clean = inBody()(json);
       return clean === json ? text : JSON.stringify(clean);
     }
-    if (!text.includes('=')) return text.includes('://') ? redactUrlsIn(text, amongValues) : text;
+    if (!text.includes('=')) return redactUrlsIn(text, amongValues);
     const clean = redactForm(text, amongValues);
     return clean === text ? redactUrlsIn(text, amongValues) : clean;
   };
@@ -430,7 +430,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   const outgoingSummary = (req: ClientRequest): object => ({
     method: req.method,
     host: req.host,
-    path: redactQuery(req.path, isSensitive),
+    path: redactUrl(req.path, isSensitive),
     headers: req.getHeaders(),
   });
 
@@ -509,14 +509,15 @@ const READ_AS_TEXT = new Set(['url', 'data', 'body']);
 const BACKSLASH = 0x5c;
 
 /**
- * Whether JSON text may hold what the walk would hide: a URL, or a string before a colon (a key)
+ * Whether JSON text may hold what the walk would hide: a URL, a JSON Web Token (under any name: App
+ * Store's notifications send one as `signedPayload`), or a string before a colon (a key)
  * or a comma (a header's name in a list of pairs or entries) that is a name to hide or a key read
  * as text. Strings are found quote to quote, as JSON has no quote outside them; one with an escape
  * in it is taken to be such a name, as only parsing reads it. A value that ends so costs a parse
  * that finds nothing, no more.
  */
 function mayHoldNameToHide(text: string, isName: (name: string) => boolean): boolean {
-  if (text.includes('://')) return true;
+  if (text.includes('://') || mayHoldToken(text)) return true;
   for (let open = text.indexOf('"'); open !== -1; ) {
     const close = text.indexOf('"', open + 1);
     if (close === -1) return false;

@@ -279,10 +279,11 @@ const URL_IN_TEXT = /[a-z][a-z\d+.-]{0,63}:\/\/[^\s"'<>`]+/gi;
  * quote the URL they were given (`fetch` refusing one with credentials, got the one whose response
  * it refused), and so do the messages made from them. A path or a host written without a scheme
  * (`GET /login?token=... -> 401`) has its query read too, and a URL given percent-encoded, its
- * credentials. Every line's message is read, and every string of an array (ids, tags, header values
- * by the dozen): text without `=`, `:` and `%` costs three looks for a character, cheaper than for
- * `://`, and no call further; with `://` but without `@`,
- * `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its secrets, a few more.
+ * credentials. A JSON Web Token is hidden wherever it is ({@link JSON_WEB_TOKEN}). Every line's
+ * message is read, and every string of an array (ids, tags, header values by the dozen): text
+ * without `=`, `:`, `%` and `J` costs four looks for a character, cheaper than for `://`, and no
+ * call further; with `://` but without `@`, `?`, `#`, `&`, `;` or `%` after it, where a URL keeps its
+ * secrets, a few more.
  */
 export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean): string {
   // A URL with a scheme holds a `:`; a path or host hides a parameter's value only after an `=`.
@@ -291,9 +292,38 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
     // The text read for brackets is the line as given, secrets and all, and may be megabytes long:
     // kept until the next line with a bracket to count, it outlived the line in the heap.
     opensOf = '';
-    return clean;
+    return withoutTokens(clean);
   }
-  return text.indexOf('%') === -1 ? text : withoutEncodedCredentials(text, 0);
+  return withoutTokens(text.indexOf('%') === -1 ? text : withoutEncodedCredentials(text, 0));
+}
+
+/**
+ * A JSON Web Token, wherever it is: its header, base64url JSON (`eyJ`, as `{"` and a letter are
+ * written), at a word's start or after a character percent-encoded (`?next=%2Freset%2FeyJ...`);
+ * then a signed token's payload, JSON too, and its signature, empty if unsigned (`alg: none`); or
+ * an encrypted token's four parts, its key's empty where it is agreed directly. A token is the
+ * credential whatever holds it: a path (`/reset/eyJ...`), prose, a bearer's value. Base64 JSON alone
+ * (a page's cursor) or followed by other words (`.v2.tar`) is no token. A token is looked for only
+ * where a word starts, never within one (`eyJeyJ...`): each part is read once from each such start,
+ * in time linear in the text.
+ */
+const JSON_WEB_TOKEN =
+  /(?:(?<![\w-])|(?<=%[\dA-Fa-f]{2}))eyJ[\w-]{8,}\.(?:ey[I-L][\w-]*\.[\w-]*|[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+)/g;
+
+/** The text with each JSON Web Token in it as `[Redacted]`. */
+function withoutTokens(text: string): string {
+  return mayHoldToken(text) ? text.replace(JSON_WEB_TOKEN, REDACTED) : text;
+}
+
+/**
+ * Whether the text holds `eyJ`, where a JSON Web Token starts: a look for a `J` and one at the two
+ * characters before each. A look for `eyJ` itself took four times as long (36 ns against 8 for a
+ * line of 60 characters).
+ */
+export function mayHoldToken(text: string): boolean {
+  for (let j = text.indexOf('J', 2); j !== -1; j = text.indexOf('J', j + 1))
+    if (text.charCodeAt(j - 1) === 0x79 && text.charCodeAt(j - 2) === 0x65) return true;
+  return false;
 }
 
 /**
@@ -1286,9 +1316,12 @@ export function cutHidingAuthority(text: string, max: number): string {
   return `${cut.slice(0, scheme + 3)}[Redacted]`.slice(0, max);
 }
 
-/** The URL, absolute or not, with its user name, password and its query's secrets as `[Redacted]`. */
+/**
+ * The URL, absolute or not, with its user name, password, its query's secrets and any JSON Web Token
+ * it holds (`/reset/eyJ...`) as `[Redacted]`.
+ */
 export function redactUrl(url: string, isSensitive: (key: string) => boolean): string {
-  return redactQuery(url.includes('://') ? withoutCredentials(url) : url, isSensitive);
+  return withoutTokens(redactQuery(url.includes('://') ? withoutCredentials(url) : url, isSensitive));
 }
 
 /** What follows a host's `:`: its port, or nothing. */

@@ -1,7 +1,11 @@
 import { trace } from '@opentelemetry/api';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSightline } from '../../../src/index.js';
+import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { startCaptured } from '../../helpers/capture.js';
+import { growth } from '../../helpers/growth.js';
 
 afterEach(async () => {
   await getSightline()?.shutdown();
@@ -181,5 +185,127 @@ describe('a path parameter in text without a query', () => {
       query: '/a;v=1&token=[Redacted]',
       fragment: '/a;v=1#access_token=[Redacted]',
     });
+  });
+});
+
+/** A JSON Web Token as issuers write one: base64url JSON header and payload, and a signature. */
+const b64 = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+const JWT = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '42', exp: 1796098629 })}.${SECRET}-sig_Ab9`;
+/** An encrypted one (JWE): five parts, the key's empty where it is agreed directly. */
+const JWE = `${b64({ alg: 'dir', enc: 'A256GCM' })}..iv_${SECRET}.cipher-${SECRET}.tag_${SECRET}`;
+/** An unsigned one (`alg: none`): its signature empty. */
+const UNSIGNED = `${b64({ alg: 'none' })}.${b64({ sub: SECRET })}.`;
+
+describe('a JSON Web Token in text, with no name to tell it by', () => {
+  it('is hidden in a message, a field and a span attribute, in a path, a URL or prose', () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    const texts = [
+      [`GET /reset/${JWT} -> 404`, 'GET /reset/[Redacted] -> 404'],
+      [
+        `reset link: https://app.example/reset/${JWT}?lang=en`,
+        'reset link: https://app.example/reset/[Redacted]?lang=en',
+      ],
+      [`invalid token ${JWT}, expired`, 'invalid token [Redacted], expired'],
+      [`decrypt failed for ${JWE}`, 'decrypt failed for [Redacted]'],
+      [`unsigned (${UNSIGNED}) refused`, 'unsigned ([Redacted]) refused'],
+      [`["${JWT}"]`, '["[Redacted]"]'],
+      [`login?next=%2Freset%2F${JWT}%3Flang%3Den`, 'login?next=%2Freset%2F[Redacted]%3Flang%3Den'],
+    ];
+    for (const [text] of texts) {
+      obs.log.info({ detail: text }, text as string);
+      obs.trace('op', (span) => {
+        span.setAttribute('app.note', text as string);
+        span.setAttribute('app.notes', [text as string]);
+      });
+    }
+    expect(lines.join('')).not.toContain(SECRET);
+    const clean = texts.map(([, c]) => c);
+    expect(logs().map((l) => l.msg)).toEqual(clean);
+    expect(logs().map((l) => l.detail)).toEqual(clean);
+    expect(memory.spans().map((s) => s.attributes['app.note'])).toEqual(clean);
+    expect(memory.spans().map((s) => s.attributes['app.notes'])).toEqual(clean.map((c) => [c]));
+  });
+
+  it('is hidden in a field or span attribute named as a URL or path, and in a request body, as text or JSON', () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    obs.log.info({ path: `/reset/${JWT}`, url: `/verify/${JWT}`, 'url.query': `state=${JWT}` });
+    obs.log.info({ config: { url: '/token', data: JWT } }, 'refused');
+    // A JSON body holding a token under a name that tells nothing (App Store's notifications).
+    obs.log.info({ config: { url: '/notify', body: JSON.stringify({ signedPayload: JWT, n: 1 }) } });
+    const span = trace.getTracer('other-instrumentation').startSpan('GET');
+    span.setAttributes({ 'url.path': `/reset/${JWT}`, 'http.target': `/reset/${JWT}?x=1` });
+    span.end();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(logs()[0]).toMatchObject({
+      path: '/reset/[Redacted]',
+      url: '/verify/[Redacted]',
+      'url.query': 'state=[Redacted]',
+    });
+    expect(logs()[1]?.config).toEqual({ url: '/token', data: '[Redacted]' });
+    expect(logs()[2]?.config).toEqual({ url: '/notify', body: '{"signedPayload":"[Redacted]","n":1}' });
+    expect(memory.spans()[0]?.attributes).toMatchObject({
+      'url.path': '/reset/[Redacted]',
+      'http.target': '/reset/[Redacted]?x=1',
+    });
+  });
+
+  it('is hidden in a real request’s path, in its server span and its access line', async () => {
+    const { obs, lines, memory } = startCaptured();
+    const app = express();
+    app.use(expressMiddleware());
+    app.get('/reset/:token', (_req, res) => res.status(404).send('gone'));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/reset/${JWT}?lang=en`);
+      await response.text();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await obs.forceFlush();
+    const spans = memory.spans();
+    expect(spans.length).toBeGreaterThan(0);
+    expect(JSON.stringify(spans.map((s) => [s.name, s.attributes]))).not.toContain(SECRET);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.join('')).toContain('"path":"/reset/[Redacted]"');
+    const served = spans.find((s) => s.attributes['http.route'] === '/reset/:token');
+    expect(served?.attributes['url.path']).toBe('/reset/[Redacted]');
+  });
+
+  it('is kept when it is no token: a base64 JSON cursor alone, a short word, a version', () => {
+    const { obs, logs } = startCaptured();
+    const kept = [
+      `next page ${b64({ page: 2, size: 50 })}`,
+      `cursor=${b64({ after: 'order-42' })}.json`,
+      'eyJ.1.2 and eyJhbGci.x',
+      `deploy ${b64({ v: 1 })}.v2.tar`,
+    ];
+    for (const text of kept) obs.log.info(text);
+    expect(logs().map((l) => l.msg)).toEqual(kept);
+  });
+
+  it('is read in time linear in the text, however it is written many times over', () => {
+    const { obs, lines } = startCaptured();
+    const log = (text: string) => obs.log.info(text);
+    const textOf = (part: string, kb: number) => part.repeat((kb * 1000) / part.length);
+    // 200 KB of each within a second, and against 12.5 KB, 16 times shorter (see growth).
+    for (const part of [
+      'eyJ',
+      'eyJaaaaaaaaa.',
+      'eyJaaaaaaaaa..',
+      '-eyJaaaaaaaa',
+      'eyJaaaaaaaaa.a',
+      ' eyJaaaaaaaaa.a',
+      '%2FeyJ',
+      '%2FeyJaaaaaaaaa.a',
+    ]) {
+      const started = performance.now();
+      log(textOf(part, 200));
+      expect(performance.now() - started, part).toBeLessThan(1000);
+      expect(growth(log, textOf(part, 12.5), textOf(part, 200)), part).toBeLessThan(64);
+    }
+    expect(lines.length).toBeGreaterThan(0);
   });
 });
