@@ -1,4 +1,5 @@
 import { errorMonitor } from 'node:events';
+import { fstatSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import pino, { type DestinationStream } from 'pino';
 import { flushTimeLeft } from '../export/deadline.js';
@@ -307,6 +308,27 @@ function nonBlockingStdout(): void {
   }
 }
 
+/**
+ * The most one write to a pipe puts in whole, never between another writer's bytes: 4096 on Linux,
+ * 512 as POSIX asks elsewhere.
+ */
+const PIPE_BUF = process.platform === 'linux' ? 4096 : 512;
+
+/**
+ * Whether stdout is a pipe, which other processes may write to as well: `node:cluster` workers
+ * inherit their primary's, a shell's `a | b` gives several processes one. The writer then writes
+ * whole lines of up to {@link PIPE_BUF} bytes at a time (pino's writer cuts its chunks between
+ * lines), each taken whole or refused while the pipe is full: a larger chunk the pipe took in part
+ * had the rest written after another process's lines, the line cut there broken in two.
+ */
+function stdoutIsPipe(): boolean {
+  try {
+    return fstatSync(1).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 /** The handle of a process.stdout that is a pipe or a socket. */
 interface PipeHandle {
   setBlocking(blocking: boolean): number;
@@ -329,6 +351,7 @@ function stdoutWriter(onDrop: () => void): StdoutWriterSync {
     sync: false,
     minLength: 0,
     maxLength: STDOUT_BUFFER_BYTES,
+    ...(stdoutIsPipe() ? { maxWrite: PIPE_BUF } : {}),
     retryEAGAIN: () => deadline === 0 || performance.now() < deadline,
   });
   const retrying = retryFullPipeSoon(boom);

@@ -179,6 +179,42 @@ describe('a stdout pipe whose reader pauses, then reads faster than lines come',
   }, 30_000);
 });
 
+describe('node:cluster workers writing to the one stdout pipe they share', () => {
+  it('keep each line whole: no worker writes into a line another has half written', async () => {
+    // Prepare: the primary's stdout, which its workers inherit, is a pipe (a FIFO) read more
+    // slowly than four workers write to it, so it is often nearly full.
+    const script = fileURLToPath(new URL('./cluster-shared-stdout.ts', import.meta.url));
+    const { reader, ended } = spawnOnFifo(script, ['4', '1000', '1900']);
+    let text = '';
+    readPaced(reader, 4000, (chunk) => {
+      text += chunk.toString('utf8');
+    });
+    reader.resume();
+
+    // Act: each worker logs 1000 lines of about 2 kB, shuts down and exits.
+    const { code } = await ended;
+
+    // Assess: every line reached the reader whole, as JSON, 1000 of each worker.
+    expect(code).toBe(0);
+    const lines = text.split('\n').filter((l) => l !== '');
+    const broken = lines.filter((l) => {
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(broken.length).toBe(0);
+    const perWorker = new Map<unknown, number>();
+    for (const l of lines) {
+      const { worker } = JSON.parse(l) as { worker?: unknown };
+      perWorker.set(worker, (perWorker.get(worker) ?? 0) + 1);
+    }
+    expect([...perWorker.values()]).toEqual([1000, 1000, 1000, 1000]);
+  }, 30_000);
+});
+
 describe('a crash or process.exit() right after a burst of lines, stdout a pipe', () => {
   const script = fileURLToPath(new URL('./crash-burst.ts', import.meta.url));
   const report = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
