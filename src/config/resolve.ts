@@ -320,13 +320,15 @@ function identityIn(attributes: Record<string, string> | undefined, key: string)
 }
 
 /**
- * OTEL_RESOURCE_ATTRIBUTES without a `service.version` left empty, which is unset: kept, it went on
- * every span and metric of a service whose log lines have no version. An empty service or
- * environment needs no such care: the resolved ones always replace them.
+ * OTEL_RESOURCE_ATTRIBUTES without a `service.version` or `service.instance.id` left empty, which is
+ * unset. An empty version, kept, went on every span and metric of a service whose log lines have no
+ * version; an empty instance id was every process's, its random one given up, so the cumulative sums
+ * of `node:cluster` workers mixed again. An empty service or environment needs no such care: the
+ * resolved ones always replace them.
  */
-function withoutEmptyVersion(attributes: Record<string, string> | undefined): Record<string, string> {
+function withoutEmptyIdentity(attributes: Record<string, string> | undefined): Record<string, string> {
   const out = { ...attributes };
-  if (out['service.version'] === '') delete out['service.version'];
+  for (const key of ['service.version', 'service.instance.id']) if (out[key] === '') delete out[key];
   return out;
 }
 
@@ -486,7 +488,7 @@ export function resolveConfig(
       environment: environmentSource,
       version: versionSource,
     }),
-    resource: Object.freeze({ ...profile.resource, ...withoutEmptyVersion(otelResource), ...code.resource }),
+    resource: Object.freeze({ ...profile.resource, ...withoutEmptyIdentity(otelResource), ...code.resource }),
     // A copy: the list chosen is the caller's own array, which freezing would lock for them.
     exporters: Object.freeze([...exporters]),
     console: consoleOn,

@@ -522,27 +522,41 @@ describe('node:cluster workers each running sightline', () => {
     expect(told('SLWRN001')).toBe(1);
   }, 30_000);
 
-  it('send the same series to an OTLP collector as two instances, not one whose sums mix', async () => {
-    // Prepare: a loopback collector.
-    const collector = await startCollector();
-    try {
-      // Act: the primary forks two workers, each counting orders.placed and shutting down.
-      const script = fileURLToPath(new URL('./cluster-workers.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', script, collector.url], { stdio: 'inherit' });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  it.each([
+    ['', undefined],
+    [
+      ', given an empty one by OTEL_RESOURCE_ATTRIBUTES (a template whose variable was not set)',
+      'service.instance.id=',
+    ],
+  ])(
+    'send the same series to an OTLP collector as two instances, not one whose sums mix%s',
+    async (_, attributes) => {
+      // Prepare: a loopback collector.
+      const collector = await startCollector();
+      try {
+        // Act: the primary forks two workers, each counting orders.placed and shutting down.
+        const script = fileURLToPath(new URL('./cluster-workers.ts', import.meta.url));
+        const env = { ...process.env, OTEL_RESOURCE_ATTRIBUTES: attributes };
+        const child = spawn(process.execPath, ['--import', 'tsx', script, collector.url], {
+          stdio: 'inherit',
+          env,
+        });
+        const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
 
-      // Assess: each worker's points name a resource of its own (service.instance.id).
-      expect(code).toBe(0);
-      type Body = { resourceMetrics: { resource: { attributes: { key: string; value: unknown }[] } }[] };
-      const resources = collector
-        .accepted('metrics')
-        .flatMap((r) => (r.json as Body).resourceMetrics.map((m) => JSON.stringify(m.resource.attributes)));
-      expect(resources).toHaveLength(2);
-      expect(new Set(resources).size).toBe(2);
-    } finally {
-      await collector.close();
-    }
-  }, 30_000);
+        // Assess: each worker's points name a resource of its own (service.instance.id).
+        expect(code).toBe(0);
+        type Body = { resourceMetrics: { resource: { attributes: { key: string; value: unknown }[] } }[] };
+        const resources = collector
+          .accepted('metrics')
+          .flatMap((r) => (r.json as Body).resourceMetrics.map((m) => JSON.stringify(m.resource.attributes)));
+        expect(resources).toHaveLength(2);
+        expect(new Set(resources).size).toBe(2);
+      } finally {
+        await collector.close();
+      }
+    },
+    30_000,
+  );
 
   it('send the same series to Elasticsearch as documents that name their instance', async () => {
     // Prepare: a loopback Elasticsearch.
