@@ -42,7 +42,11 @@ export function createElasticAdapter({ settings: config, elasticsearch }: Checke
       const channels: ExportChannel<unknown>[] = [];
       const parts: AdapterParts = {
         ...(config.metricIntervalMs !== undefined ? { metricIntervalMs: config.metricIntervalMs } : {}),
-        logFormat: elasticLogFormat({ environment: ctx.environment, dataset }),
+        logFormat: elasticLogFormat({
+          environment: ctx.environment,
+          dataset,
+          node: config.logs === 'stdout' ? instanceId(ctx) : undefined,
+        }),
       };
       // Only what goes to Elasticsearch needs its URL and credentials.
       if (sendsToElasticsearch(config, ctx)) {
