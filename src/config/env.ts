@@ -94,9 +94,13 @@ export function envList(env: Env, name: string): string[] | undefined {
   return entries.length === 0 ? undefined : entries;
 }
 
-/** Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it. */
+/**
+ * Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it.
+ * With a comma in it dd-trace splits at commas alone and trims key and value, so `env: prod, team: a`
+ * is env:prod there; the blanks beside a colon are dropped before splitting to read it alike.
+ */
 export function parseTagList(text: string): string[] {
-  return text
+  return (text.includes(',') ? text.replace(/\s*:\s*/g, ':') : text)
     .split(/[,\s]+/)
     .map((t) => t.trim())
     .filter((t) => t !== '');

@@ -61,6 +61,18 @@ describe('environment variables', () => {
     expect(over.tags).toEqual(['team:payments', 'region:eu', 'tier:1', 'a:b']);
   });
 
+  it('reads DD_TAGS written with a blank after the colon as dd-trace does when commas separate it', () => {
+    const tags = (DD_TAGS: string) => resolveOptions({ apiKey: KEY, processEnv: { DD_TAGS } }).tags;
+    expect(tags('env: prod, team: payments')).toEqual(['env:prod', 'team:payments']);
+    expect(tags('team : payments,build.url: https://ci.example/1 ,canary')).toEqual([
+      'team:payments',
+      'build.url:https://ci.example/1',
+      'canary',
+    ]);
+    // Without a comma blanks separate, as in dd-trace: `team:` and `payments` are two tags.
+    expect(tags('team: payments')).toEqual(['team:', 'payments']);
+  });
+
   it('finds the Agent: DD_AGENT_HOST, DD_TRACE_AGENT_URL, the OTLP receiver port', () => {
     const otlp = (env: Record<string, string>) =>
       String(resolveOptions({ apiKey: KEY, processEnv: env }).urls.traces);

@@ -93,6 +93,20 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     });
   });
 
+  it('reads DD_TAGS written with a blank after the colon as dd-trace does when commas separate it', () => {
+    // dd-trace splits at commas when one is present and trims key and value: `env: prod` is env:prod.
+    const env = { DD_TAGS: 'env: prod, service : checkout,version:  1.4.2', NODE_ENV: 'production' };
+    expect(resolveConfig({}, env, emptyDir)).toMatchObject({
+      environment: 'prod',
+      service: 'checkout',
+      version: '1.4.2',
+    });
+    // Without a comma dd-trace splits at blanks: `env:` is an empty env and `prod` a bare tag.
+    expect(resolveConfig({}, { DD_TAGS: 'env: prod', NODE_ENV: 'production' }, emptyDir).environment).toBe(
+      'production',
+    );
+  });
+
   it('version from code, SIGHTLINE_VERSION, then DD_VERSION', () => {
     expect(
       resolveConfig({ version: '3' }, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version,
