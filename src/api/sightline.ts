@@ -317,7 +317,7 @@ export class SightlineInstance implements Sightline {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
     const options = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
     if (typeof fn !== 'function') {
-      this.diag.once('trace.no_function', 'obs.trace(name, fn) was called without a function; nothing ran');
+      this.dropCounter.add('invalid_function');
       return undefined as Traced<T>;
     }
     if (this.metricsState.closed)
@@ -368,7 +368,10 @@ export class SightlineInstance implements Sightline {
   }
 
   onAnomaly(listener: AnomalyListener): () => void {
-    if (typeof listener !== 'function') return () => {};
+    if (typeof listener !== 'function') {
+      this.dropCounter.add('invalid_function');
+      return () => {};
+    }
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);

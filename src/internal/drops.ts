@@ -26,6 +26,7 @@ export type InputDropReason =
   | 'log_stream_error'
   | 'listener_error'
   | 'instrument_error'
+  | 'invalid_function'
   | 'metric_name_limit'
   | 'invalid_buckets'
   | 'anomaly_series_limit';
@@ -72,6 +73,8 @@ const EXPLAIN: Record<InputDropReason, string> = {
   listener_error: 'an onAnomaly listener threw or rejected; the error was swallowed',
   instrument_error:
     'an instrument could not be created (a name that is not a string, options that cannot be read); a no-op instrument was returned',
+  invalid_function:
+    'obs.trace was called without a function, so nothing ran and no span was made, or obs.onAnomaly was given a listener that is no function, so nothing was subscribed',
   metric_name_limit:
     'a recording was dropped: its instrument was made under a new metric name once 2,000 names had instruments (a name made at run time, such as one per customer, belongs in an attribute)',
   invalid_buckets:

@@ -77,6 +77,17 @@ describe('obs.trace', () => {
     });
   });
 
+  it('rejects a call with no function, and an onAnomaly listener that is none, at compile time', () => {
+    // @ts-expect-error no function to run
+    obs.trace('no-fn');
+    // @ts-expect-error a string is no function
+    obs.trace('a-string', 'not a function');
+    // @ts-expect-error options alone, no function
+    obs.trace('options-only', { attributes: { a: 1 } });
+    // @ts-expect-error a string is no listener
+    obs.onAnomaly('x');
+  });
+
   it('exposes a pino logger', () => {
     expectTypeOf(obs.log).toEqualTypeOf<Logger>();
   });

@@ -924,6 +924,24 @@ describe('obs.trace', () => {
     expect(span.isRecording()).toBe(true);
     span.end();
   });
+
+  it('counts a call with no function, and an onAnomaly listener that is none, as invalid_function', async () => {
+    // Prepare: calls plain JavaScript (or a cast) lets through, that run nothing and subscribe nothing.
+    const { obs, memory } = startCaptured();
+    const untyped = obs as unknown as {
+      trace(name: string, ...rest: unknown[]): unknown;
+      onAnomaly(listener: unknown): () => void;
+    };
+    // Act
+    expect(untyped.trace('no-fn')).toBeUndefined();
+    expect(untyped.trace('a-string', 'not a function')).toBeUndefined();
+    expect(untyped.trace('options-only', { attributes: { a: 1 } })).toBeUndefined();
+    expect(() => untyped.onAnomaly('x')()).not.toThrow();
+    await obs.forceFlush();
+    // Assert: nothing was made or subscribed, and each call is counted, not lost in silence.
+    expect(memory.spans()).toEqual([]);
+    expect(obs.drops()).toEqual({ invalid_function: 4 });
+  });
 });
 
 describe('module-level proxies', () => {
