@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import { isAttributeValue } from '@opentelemetry/core';
 import type { DiagLevel } from '../diag/diag.js';
@@ -298,15 +298,46 @@ function checkProfiles(value: unknown): Map<string, ProfileOptions> {
   return profiles;
 }
 
-/** `cwd` defaults to the process's, which it cannot name once that directory was removed (ENOENT). */
-function packageName(cwd: string | undefined): string | undefined {
+/**
+ * The name in the working directory's package.json, else in the nearest one above the entry script,
+ * where dd-trace reads it: a service started by its path from another directory (systemd with no
+ * WorkingDirectory, cron) is named all the same. An entry under node_modules is a tool the process
+ * was started through (a test runner, a process manager), whose name no service has; so is the
+ * entry of a Lambda function, its runtime's, the function's code being in the working directory.
+ * `cwd` defaults to the process's, which it cannot name once that directory was removed (ENOENT).
+ */
+function packageName(cwd: string | undefined, env: Env): string | undefined {
+  const entry = env.LAMBDA_TASK_ROOT === undefined ? process.argv[1] : undefined;
+  let here: string;
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd ?? process.cwd(), 'package.json'), 'utf8')) as {
-      name?: unknown;
-    };
-    return typeof pkg.name === 'string' && pkg.name !== '' ? pkg.name : undefined;
+    here = cwd ?? process.cwd();
+  } catch {
+    here = '';
+  }
+  const found = here === '' ? undefined : readPackageName(join(here, 'package.json'));
+  if (found !== undefined || entry === undefined || !isAbsolute(entry)) return found || undefined;
+  if (/[\\/]node_modules[\\/]/.test(entry)) return undefined;
+  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+    const name = readPackageName(join(dir, 'package.json'));
+    // The nearest package.json is the app's, named or not, as for dd-trace.
+    if (name !== undefined) return name || undefined;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The package's name, '' for a package.json that has none or cannot be read, undefined for none. */
+function readPackageName(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
+  }
+  try {
+    const { name } = JSON.parse(text) as { name?: unknown };
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
   }
 }
 
@@ -442,7 +473,7 @@ export function resolveConfig(
     ['OTEL_RESOURCE_ATTRIBUTES', identityIn(otelResource, 'service.name')],
     ['DD_SERVICE', envString(env, 'DD_SERVICE')],
     ['DD_TAGS', ddTags.service],
-  ) ?? ['service', packageName(cwd) ?? 'unknown_service:node'];
+  ) ?? ['service', packageName(cwd, env) ?? 'unknown_service:node'];
 
   const [versionSource, version] = pickNamed(
     ['version', checkString('version', input.version)],

@@ -1,0 +1,84 @@
+/**
+ * The service name a process gets from its package.json when none is configured, wherever it was
+ * started from.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const source = pathToFileURL(fileURLToPath(new URL('../../../src/index.ts', import.meta.url))).href;
+const tsx = import.meta.resolve('tsx');
+
+/** Runs `entry` from `cwd` and answers the service name its instance took. */
+async function serviceOf(entry: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
+  writeFileSync(
+    entry,
+    `import { init } from ${JSON.stringify(source)};\n` +
+      'const obs = init({ logStream: { write() {} } });\n' +
+      'process.stdout.write(obs.service);\n' +
+      'await obs.shutdown();\n',
+  );
+  const env = { ...process.env, ...extraEnv };
+  for (const name of [
+    'SIGHTLINE_SERVICE',
+    'OTEL_SERVICE_NAME',
+    'OTEL_RESOURCE_ATTRIBUTES',
+    'DD_SERVICE',
+    'DD_TAGS',
+  ])
+    delete env[name];
+  const { stdout } = await promisify(execFile)(process.execPath, ['--no-warnings', '--import', tsx, entry], {
+    cwd,
+    env,
+  });
+  return stdout;
+}
+
+function app(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'sl-app-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe('the default service name', () => {
+  it("is the app's package.json name when it is started from another directory, as dd-trace reads it", async () => {
+    // Prepare: a built app run by its path from elsewhere, as systemd without WorkingDirectory does.
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+    mkdirSync(join(root, 'dist'));
+
+    // Act and assess
+    expect(await serviceOf(join(root, 'dist', 'server.mjs'), elsewhere)).toBe('orders-api');
+  });
+
+  it("is the working directory's package.json name before the app's, as before", async () => {
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    const workspace = app({ 'package.json': JSON.stringify({ name: 'workspace' }) });
+    expect(await serviceOf(join(root, 'server.mjs'), workspace)).toBe('workspace');
+  });
+
+  it("is not the name of a Lambda runtime's package, whose entry starts the function's code", async () => {
+    const root = app({ 'package.json': JSON.stringify({ name: 'lambda-runtime' }) });
+    const task = mkdtempSync(join(tmpdir(), 'sl-task-'));
+    expect(await serviceOf(join(root, 'index.mjs'), task, { LAMBDA_TASK_ROOT: task })).toBe(
+      'unknown_service:node',
+    );
+  });
+
+  it('is not the name of a tool the process was started through, whose entry is under node_modules', async () => {
+    const root = app({
+      'node_modules/runner/package.json': JSON.stringify({ name: 'runner' }),
+    });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+    expect(await serviceOf(join(root, 'node_modules', 'runner', 'cli.mjs'), elsewhere)).toBe(
+      'unknown_service:node',
+    );
+  });
+});
