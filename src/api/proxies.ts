@@ -144,7 +144,15 @@ interface Link {
   readonly options?: ChildLoggerOptions | undefined;
 }
 
-function proxyLogger(lineage: readonly Link[]): ProxyLogger {
+/**
+ * `lineage`: the `child()` calls from the instance's logger to this one. `rootBindings`: what the
+ * module-level logger was given, which its children are made under (its own bindings are set on the
+ * instance's logger itself, not repeated in their lineage) and report before `init()`.
+ */
+function proxyLogger(
+  lineage: readonly Link[],
+  rootBindings?: () => Record<string, unknown> | undefined,
+): ProxyLogger {
   // What this logger itself was given (setBindings, level =), applied to each instance's logger.
   let added: Record<string, unknown> | undefined;
   let level: string | undefined;
@@ -197,13 +205,13 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       // twice on each of their lines.
       if (lineage.length === 0) {
         target();
-        return proxyLogger([{ bindings, options }]);
+        return proxyLogger([{ bindings, options }], () => added);
       }
       const own: Link[] =
         added === undefined && level === undefined
           ? []
           : [{ bindings: added ?? {}, options: level === undefined ? undefined : { level } }];
-      return proxyLogger([...lineage, ...own, { bindings, options }]);
+      return proxyLogger([...lineage, ...own, { bindings, options }], rootBindings);
     },
     setBindings(bindings: Record<string, unknown>) {
       const made = real;
@@ -219,7 +227,8 @@ function proxyLogger(lineage: readonly Link[]): ProxyLogger {
       // own, whose lines (obs.log's, its children's) would otherwise lack them until this one wrote.
       else if (target() !== undefined && !held) real?.setBindings(bindings);
     },
-    bindings: () => target()?.bindings() ?? bindingsOf([...lineage.map((l) => l.bindings), added]),
+    bindings: () =>
+      target()?.bindings() ?? bindingsOf([rootBindings?.(), ...lineage.map((l) => l.bindings), added]),
     flush(cb?: (error?: Error) => void) {
       const r = target();
       if (r !== undefined) r.flush(cb);

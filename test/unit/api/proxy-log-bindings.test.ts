@@ -58,4 +58,25 @@ describe("the module-level log's bindings", () => {
       { msg: 'root', region: 'eu', zone: 'a' },
     ]);
   });
+
+  it("are among its children's bindings() before init() and after shutdown(), as while one runs", async () => {
+    // Prepare: a library's logger, made at load under bindings the app set on `log`.
+    log.setBindings({ team: 'payments' });
+    const db = log.child({ mod: 'db' });
+    const table = db.child({ table: 'orders' });
+    const read = () => [db.bindings(), table.bindings()];
+    const expected = [
+      { team: 'payments', mod: 'db' },
+      { team: 'payments', mod: 'db', table: 'orders' },
+    ];
+
+    // Act and assess (earlier tests bound more keys): pino's child reports its parent's bindings
+    // with its own, as the proxies do while an instance runs; before init() and after shutdown()
+    // the module-level log's were missing.
+    expect(read()).toMatchObject(expected);
+    const { obs } = startCaptured();
+    expect(read()).toMatchObject(expected);
+    await obs.shutdown();
+    expect(read()).toMatchObject(expected);
+  });
 });
