@@ -31,6 +31,8 @@ interface GlobalSlot {
   instance: Sightline | undefined;
   /** Shared like the instance, so a proxy made by the CJS copy follows an ESM `init()`. */
   proxies?: Set<WeakRef<Rebindable>>;
+  /** The changes to the module-level loggers' bindings while an instance ran: their children follow. */
+  rootBindings?: { count: number };
 }
 
 function slot(): GlobalSlot {
@@ -67,6 +69,13 @@ export function setGlobalInstance(instance: Sightline | undefined): void {
       // A proxy that cannot rebind keeps its old behaviour; init() and shutdown() go on.
     }
   }
+}
+
+/** Shared like the instance: every copy's module-level logger writes through the one instance's. */
+export function rootBindingsCount(): { count: number } {
+  cached ??= slot();
+  cached.rootBindings ??= { count: 0 };
+  return cached.rootBindings;
 }
 
 // Proxies made in a loop must not pile up: a collected proxy leaves the set.

@@ -4,7 +4,7 @@ import { realSetImmediate } from '../internal/node-timers.js';
 import { FORWARDS_TO } from '../logs/pino-symbols.js';
 import { histogramTimer } from '../metrics/histogram-timer.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
-import { followInstance, getSightline, REBIND, type Rebindable } from './global.js';
+import { followInstance, getSightline, REBIND, type Rebindable, rootBindingsCount } from './global.js';
 import type {
   Counter,
   Gauge,
@@ -145,6 +145,14 @@ interface Link {
 }
 
 /**
+ * Counts the changes to the module-level logger's bindings while an instance runs. They are set on
+ * the instance's logger, and a child already made on it (one that wrote, or was given a level of its
+ * own) is made again at its next use to have them, as one made since has: without, which of the
+ * children of `log` wrote them depended on that alone. Shared by every copy of the package.
+ */
+const rootBound = rootBindingsCount();
+
+/**
  * `lineage`: the `child()` calls from the instance's logger to this one. `rootBindings`: what the
  * module-level logger was given, which its children are made under (its own bindings are set on the
  * instance's logger itself, not repeated in their lineage) and report before `init()`.
@@ -160,8 +168,14 @@ function proxyLogger(
   let levelOf: Sightline | undefined;
   let instance: Sightline | undefined;
   let real: Logger | undefined;
+  // The count of `rootBound` `real` was made at. The module-level logger's own is the instance's,
+  // given its bindings once: never made again.
+  const isRoot = lineage.length === 0;
+  let madeAt = rootBound.count;
+  const current = () => real !== undefined && (isRoot || madeAt === rootBound.count);
   const target = (): Logger | undefined => {
-    if (instance === undefined || real !== undefined) return real;
+    if (instance === undefined || current()) return real;
+    madeAt = rootBound.count;
     const made = lineage.reduce((logger, l) => logger.child(l.bindings, l.options), instance.log);
     if (added !== undefined) made.setBindings(added);
     if (level !== undefined) {
@@ -179,7 +193,7 @@ function proxyLogger(
   const forward =
     (name: (typeof LEVELS)[number]): LogFn =>
     (...args) => {
-      (real ?? target())?.[name](...(args as [string]));
+      (current() ? real : target())?.[name](...(args as [string]));
     };
   const proxy = {
     fatal: forward('fatal'),
@@ -226,6 +240,7 @@ function proxyLogger(
       // Made now, with them, while an instance runs: the module-level logger's is the instance's
       // own, whose lines (obs.log's, its children's) would otherwise lack them until this one wrote.
       else if (target() !== undefined && !held) real?.setBindings(bindings);
+      if (isRoot && real !== undefined) rootBound.count++;
     },
     bindings: () =>
       target()?.bindings() ?? bindingsOf([rootBindings?.(), ...lineage.map((l) => l.bindings), added]),

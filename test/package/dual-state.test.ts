@@ -258,4 +258,24 @@ describe('ESM and CJS copies loaded together', () => {
     const config = new cjs.SightlineConfigError('SL_ERR_CONFIG_INVALID_VALUE', 'service', 'bad');
     expect(config).not.toBeInstanceOf(esmAnomaly.AnomalyOptionError);
   });
+
+  it("put bindings set on one copy's module-level log on the lines of the other's children", async () => {
+    // An ES module library's logger, made at load and writing from start-up; the CommonJS app
+    // binds its cell once it knows it. Last here: the module-level log keeps its bindings.
+    const lines: string[] = [];
+    esm.log.setBindings({ tier: 'gold' });
+    const library = esm.log.child({ mod: 'library' });
+    esm.init({ ...quietConfig(), logStream: { write: (line: string) => lines.push(line) } });
+    library.info('starting');
+
+    cjs.log.setBindings({ cell: 'c-9' });
+    library.info('started');
+    esm.log.info('root');
+
+    // It kept the instance's logger it was made on before the other copy's log was bound. Each
+    // key once: the ES module's log, bound at init(), is not bound again.
+    const started = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'started');
+    expect(started).toMatchObject({ mod: 'library', tier: 'gold', cell: 'c-9' });
+    for (const line of lines) expect(line.split('"tier"').length, line).toBe(2);
+  });
 });

@@ -79,4 +79,30 @@ describe("the module-level log's bindings", () => {
     await obs.shutdown();
     expect(read()).toMatchObject(expected);
   });
+
+  it('set while an instance runs reach all its children alike, whether they wrote or set a level', () => {
+    // Prepare: three libraries' loggers, made at load: one given a level of its own, one that
+    // writes before the app binds its cell, one that does not.
+    const leveled = log.child({ mod: 'leveled' });
+    leveled.level = 'debug';
+    const early = log.child({ mod: 'early' });
+    const quiet = log.child({ mod: 'quiet' });
+    const { lines } = startCaptured();
+    early.info('before');
+
+    // Act
+    log.setBindings({ cell: 'c-3' });
+    leveled.debug('leveled');
+    early.info('early');
+    quiet.info('quiet');
+
+    // Assess: the quiet one alone had it; the others, made on the instance's logger before it
+    // was bound (the one with a level as init() ran), never did.
+    expect(lines.slice(1).map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+      { msg: 'leveled', mod: 'leveled', cell: 'c-3', level: 'debug' },
+      { msg: 'early', mod: 'early', cell: 'c-3' },
+      { msg: 'quiet', mod: 'quiet', cell: 'c-3' },
+    ]);
+    for (const line of lines) expect(keysOf(line), line).toEqual([...new Set(keysOf(line))]);
+  });
 });
