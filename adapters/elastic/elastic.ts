@@ -42,11 +42,7 @@ export function createElasticAdapter({ settings: config, elasticsearch }: Checke
       const channels: ExportChannel<unknown>[] = [];
       const parts: AdapterParts = {
         ...(config.metricIntervalMs !== undefined ? { metricIntervalMs: config.metricIntervalMs } : {}),
-        logFormat: elasticLogFormat({
-          environment: ctx.environment,
-          dataset,
-          node: config.logs === 'stdout' ? instanceId(ctx) : undefined,
-        }),
+        logFormat: elasticLogFormat({ environment: ctx.environment, dataset }),
       };
       // Only what goes to Elasticsearch needs its URL and credentials.
       if (sendsToElasticsearch(config, ctx)) {

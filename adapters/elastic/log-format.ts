@@ -6,13 +6,6 @@ export interface EcsLineIdentity {
   readonly environment: string;
   /** `event.dataset`: the logs data stream's dataset, so collected lines and shipped ones agree. */
   readonly dataset: string;
-  /**
-   * `service.node.name`: the `service.instance.id` of the process writing, as `_bulk` documents
-   * have it, so the lines of `node:cluster` workers or replicas collected into one data stream stay
-   * apart. Given only when the lines are the documents (`logs: 'stdout'`): by `_bulk`, a line's own
-   * node name wins over it, which one on every line would move to `log.service.node.name`.
-   */
-  readonly node?: string | undefined;
 }
 
 /**
@@ -50,7 +43,6 @@ export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
       'ecs.version': ECS_VERSION,
       'service.environment': identity.environment,
       'event.dataset': identity.dataset,
-      ...(identity.node !== undefined ? { 'service.node.name': identity.node } : {}),
     },
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
     ownFields: OWN_FIELDS,

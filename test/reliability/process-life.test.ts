@@ -215,36 +215,6 @@ describe('node:cluster workers writing to the one stdout pipe they share', () =>
   }, 30_000);
 });
 
-describe('node:cluster workers writing ECS lines for Elastic Agent to the stdout they share', () => {
-  it('name the process that wrote each line in service.node.name, as lines sent by _bulk do', async () => {
-    // Prepare: elastic({ logs: 'stdout' }) in each of two workers, nothing sent to Elasticsearch.
-    const script = fileURLToPath(new URL('./cluster-shared-stdout.ts', import.meta.url));
-    const env = { ...process.env, OTEL_METRICS_EXPORTER: 'none' };
-    const { reader, ended } = spawnOnFifo(script, ['2', '3', '10', 'elastic'], { env });
-    let text = '';
-    reader.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-    });
-    reader.resume();
-
-    // Act: each worker logs three lines, shuts down and exits.
-    const { code } = await ended;
-
-    // Assess: each worker's lines name one node, the two workers two.
-    expect(code).toBe(0);
-    const nodes = new Map<unknown, Set<unknown>>();
-    for (const line of text.split('\n').filter((l) => l !== '')) {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      const seen = nodes.get(record.worker) ?? new Set();
-      seen.add(record['service.node.name']);
-      nodes.set(record.worker, seen);
-    }
-    const each = [...nodes.values()].map((s) => [...s]);
-    expect(each).toEqual([[expect.any(String)], [expect.any(String)]]);
-    expect(new Set(each.flat()).size).toBe(2);
-  }, 30_000);
-});
-
 describe('a crash or process.exit() right after a burst of lines, stdout a pipe', () => {
   const script = fileURLToPath(new URL('./crash-burst.ts', import.meta.url));
   const report = (stderr: string) => JSON.parse(stderr.split('\n').find((l) => l.startsWith('{')) ?? '{}');
