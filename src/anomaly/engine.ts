@@ -51,7 +51,7 @@ export interface EngineOptions {
   environment: string;
   emit(event: AnomalyEvent): void;
   diag: Diag;
-  /** Counts the new series refused while all `maxSeries` watched ones are live or drained. */
+  /** Counts the new series refused while all `maxSeries` watched ones are live, out or drained. */
   drops: DropCounter;
   now?: () => number;
   /** Metrics recorded outside the SDK (the HTTP durations), collected with the SDK's each cycle. */
@@ -158,6 +158,13 @@ const DRAIN_MIN_CYCLES = 2;
  * ignores looks like a drain's traffic tapering off, and is reported this late.
  */
 const DRAIN_MAX_MS = 20 * 60_000;
+
+/**
+ * How long a busy rate gone silent keeps its detector with every watched series taken: long enough
+ * for its outage to be reported, for traffic that comes back to find its baseline, and for the
+ * night of a service that stops at night to pass.
+ */
+const HOLD_SILENT_MS = 86_400_000;
 
 /** The detector learns a daily profile over two days; until then its band knows no daily swing. */
 const UNTIL_DAILY_MS = 2 * 86_400_000;
@@ -493,15 +500,15 @@ export class AnomalyEngine extends MetricReader {
       this.options.drops.add('anomaly_series_limit', refused);
       this.options.diag.warn(
         'anomaly.max_series',
-        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live or left unjudged in a drain`,
+        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live, busy rates silent for less than a day, or left unjudged in a drain`,
       );
     }
   }
 
   /**
    * A detector for a new series, in place of the least recently seen one that is not live, nor a
-   * busy rate gone silent, whose outage its zeros are judged for, nor left unjudged in a drain,
-   * whose traffic is away, not gone, and comes back with its baseline if the process stays.
+   * busy rate gone silent within a day, whose outage its zeros are judged for, nor left unjudged in
+   * a drain, whose traffic is away, not gone, and comes back with its baseline if the process stays.
    */
   private admit(
     sample: SeriesSample,
@@ -515,11 +522,7 @@ export class AnomalyEngine extends MetricReader {
       for (let next = forgettable.next(); !next.done; next = forgettable.next()) {
         const s = next.value;
         if (s.seenCycle === cycle) break;
-        // A busy rate gone silent is least recently seen from its outage's first cycle, when a
-        // newcomer is often the outcome its count moved to (every payment declined); forgotten,
-        // its outage would go unreported, or end unresolved.
-        if (this.stillDrained(s) || (s.sample.zeroWhenAbsent && busyGoneSilent(s.episode, s.sample.perCycle)))
-          continue;
+        if (this.stillDrained(s) || this.heldSilent(s, cycle)) continue;
         oldest = s;
         break;
       }
@@ -553,6 +556,21 @@ export class AnomalyEngine extends MetricReader {
     };
     this.series.set(sample.key, watched);
     return watched;
+  }
+
+  /**
+   * Whether a busy rate gone silent keeps its detector: it is least recently seen from its outage's
+   * first cycle, when a newcomer is often the outcome its count moved to (every payment declined);
+   * forgotten, its outage would go unreported, or end unresolved. For a day: rates that stopped for
+   * good (queues retired, routes or tenants that churn) would otherwise hold every watched series,
+   * and no new one would ever be watched.
+   */
+  private heldSilent(s: WatchedSeries, cycle: number): boolean {
+    return (
+      s.sample.zeroWhenAbsent &&
+      (cycle - s.seenCycle) * this.options.intervalMs <= HOLD_SILENT_MS &&
+      busyGoneSilent(s.episode, s.sample.perCycle)
+    );
   }
 
   /** Marks a series as reporting in `cycle`, which moves it to the end of the LRU order. */

@@ -2341,6 +2341,40 @@ describe('the anomaly engine', () => {
     expect(captured.obs.drops().anomaly_series_limit).toBe(10);
   });
 
+  // Kept for good, busy rates that stopped for good (queues retired, a service's routes or tenants
+  // churning) held every watched series, and no new series was ever watched again.
+  it('watches new series once the busy rates gone silent that fill every watched series have been silent a day', () => {
+    const detected = new Set(['jobs']);
+    const { heard, engine, feedPoints } = minuteCycles(detected, false, undefined, 3);
+    const jobs = (queue: string, value: number): NumberPoint => ({
+      name: 'jobs',
+      description: '',
+      unit: '',
+      kind: 'counter',
+      temporality: 'delta',
+      monotonic: true,
+      attributes: { queue },
+      startTimeMs: 0,
+      timeMs: 0,
+      value,
+    });
+    const rand = prng(5);
+    const watched = () => [...engine.bands()].map((b) => String(b.attributes.queue)).sort();
+    let newWatched: number | undefined;
+    for (let cycle = 0; cycle < 300 + 2 * DAY_CYCLES; cycle++) {
+      const queues = cycle < 300 ? ['q0', 'q1', 'q2'] : ['q3', 'q4', 'q5'];
+      feedPoints(
+        cycle,
+        queues.map((q) => jobs(q, 40 + Math.round(rand() * 10))),
+      );
+      if (newWatched === undefined && watched().includes('q3')) newWatched = cycle;
+    }
+    // Each outage is reported, and held through its first day.
+    expect(heard.map((e) => e.attributes.queue)).toEqual(['q0', 'q1', 'q2']);
+    expect(newWatched).toBe(300 + DAY_CYCLES);
+    expect(watched()).toEqual(['q3', 'q4', 'q5']);
+  });
+
   it.each([
     { limit: 100, customers: 150, exported: 100 },
     { limit: 3000, customers: 2500, exported: 2500 },
@@ -2945,7 +2979,7 @@ describe('the anomaly engine through a signal the service handles', () => {
         expect(engine.watchedSeries).toBe(900);
         // Most of them are not live, and the warning says so.
         expect(warned.mock.calls.filter((c) => c[0] === 'anomaly.max_series').map((c) => c[1])).toEqual([
-          '600 series not watched this cycle: all 900 watched series (anomaly.maxSeries) are live or left unjudged in a drain',
+          '600 series not watched this cycle: all 900 watched series (anomaly.maxSeries) are live, busy rates silent for less than a day, or left unjudged in a drain',
         ]);
       },
       11,
