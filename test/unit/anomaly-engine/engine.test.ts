@@ -2765,6 +2765,34 @@ describe('the anomaly engine', () => {
     for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // none again
     expect(escalated).toHaveLength(1);
   });
+
+  // A listener that unsubscribed and subscribed itself again was handed the same event again, without
+  // end: the service's event loop stuck in it. Its calls are capped so that a regression fails here
+  // rather than hangs the run.
+  it('calls a listener that unsubscribes and subscribes itself again once per event', async () => {
+    const { obs, engine } = await busyOrders();
+    let calls = 0;
+    const again = () => {
+      if (++calls >= 100) return;
+      off();
+      off = obs.onAnomaly(again);
+    };
+    let off = obs.onAnomaly(again);
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle(); // no orders at all
+    expect(calls).toBe(1);
+  }, 10_000);
+
+  it('does not call a listener another unsubscribed as the event was delivered', async () => {
+    const { obs, engine } = await busyOrders();
+    const called: string[] = [];
+    obs.onAnomaly(() => {
+      called.push('first');
+      offSecond();
+    });
+    const offSecond = obs.onAnomaly(() => called.push('second'));
+    for (let cycle = 0; cycle < 20; cycle++) await engine.runCycle();
+    expect(called).toEqual(['first']);
+  }, 10_000);
 });
 
 describe('the anomaly engine through a signal the service handles', () => {
