@@ -15,13 +15,18 @@ import { markClass, SightlineConfigError, shareClass } from '../diag/errors.js';
  * ```
  */
 export class AnomalyOptionError extends SightlineConfigError {
-  constructor(code: `SL_ERR_ANOMALY_${string}`, message: string) {
-    // The option is the code's tail in camel case: SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT, minRelativeImpact.
-    const option = code
-      .slice('SL_ERR_ANOMALY_'.length)
-      .toLowerCase()
-      .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    super(code, option, message);
+  /** `option` is given for an option the detector does not take, whose code names none. */
+  constructor(code: `SL_ERR_ANOMALY_${string}`, message: string, option?: string) {
+    // Else the option is the code's tail in camel case: SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT, minRelativeImpact.
+    super(
+      code,
+      option ??
+        code
+          .slice('SL_ERR_ANOMALY_'.length)
+          .toLowerCase()
+          .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      message,
+    );
     this.name = 'AnomalyOptionError';
     markClass(this, 'AnomalyOptionError');
   }

@@ -47,8 +47,8 @@ function driftZFor(sensitivity: number): number {
   return normalTailZ(normalTailSurprise(DRIFT_Z_MEDIUM) + (PRESETS.medium - sensitivity) * 10);
 }
 
-function fail(what: string, message: string): never {
-  throw new AnomalyOptionError(`SL_ERR_ANOMALY_${what}`, message);
+function fail(what: string, message: string, option?: string): never {
+  throw new AnomalyOptionError(`SL_ERR_ANOMALY_${what}`, message, option);
 }
 
 function show(value: unknown): string {
@@ -114,6 +114,7 @@ export function resolveOptions(options: DetectorOptions | undefined): ResolvedOp
       fail(
         'OPTIONS',
         `anomaly option ${JSON.stringify(key)} is not one the detector takes; they are ${[...OPTION_NAMES].join(', ')}.`,
+        key,
       );
     }
   }

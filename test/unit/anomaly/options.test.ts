@@ -86,6 +86,10 @@ describe('detector options', () => {
     expect(err.message).toContain('[SL_ERR_ANOMALY_MIN_RELATIVE_IMPACT]');
     expect(errorOf({ timeZone: 'Mars/Olympus_Mons' }).option).toBe('timeZone');
     expect(errorOf('high').option).toBe('options');
+    // An option it does not take is named in `option`, as init() names `anomaly.warmUp`: a handler
+    // that reports the option at fault read 'options' for every misspelt one.
+    expect(errorOf({ warmUp: 30 }).option).toBe('warmUp');
+    expect(errorOf({ direction: 'up', cooldownPoints: 0 }).option).toBe('cooldownPoints');
   });
 
   it('maps higher sensitivity to more alerts on the same data', () => {
