@@ -4,11 +4,12 @@ import {
   type MetricProducer,
   MetricReader,
   type PushMetricExporter,
+  type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import cluster from 'node:cluster';
 import type { Diag } from '../diag/diag.js';
-import { boundedCumulative, collectionLimit } from '../export/bounded-cumulative.js';
+import { boundedCumulative, collectionLimit, OVERFLOW } from '../export/bounded-cumulative.js';
 import { flattenResourceMetrics } from '../export/metric-points.js';
 import type { DropCounter } from '../internal/drops.js';
 import { realNow } from '../internal/node-timers.js';
@@ -109,14 +110,33 @@ function asExported(limit: number): {
   };
 }
 
-/** The keys of the watched gauges' series recorded in a cycle's collection, before the held are added. */
-function recordedGauges(metrics: ResourceMetrics, detected: ReadonlySet<string>): Set<string> {
+/**
+ * The keys of the watched gauges' series recorded in a cycle's collection, as `exported` has them:
+ * a series past the cardinality limit is recorded as the overflow series it is folded into, which
+ * is no value held while any of its series is recorded.
+ */
+function recordedGauges(
+  collected: ResourceMetrics,
+  exported: ResourceMetrics,
+  detected: ReadonlySet<string>,
+): Set<string> {
   const keys = new Set<string>();
-  for (const sm of metrics.scopeMetrics) {
+  const watched = (m: MetricData) =>
+    (m.descriptor as { type?: InstrumentType }).type === InstrumentType.GAUGE &&
+    detected.has(m.descriptor.name);
+  const kept = new Set<string>();
+  for (const sm of exported.scopeMetrics) {
     for (const m of sm.metrics) {
-      const type = (m.descriptor as { type?: InstrumentType }).type;
-      if (type !== InstrumentType.GAUGE || !detected.has(m.descriptor.name)) continue;
-      for (const dp of m.dataPoints) keys.add(seriesKey(m.descriptor.name, dp.attributes));
+      if (watched(m)) for (const dp of m.dataPoints) kept.add(seriesKey(m.descriptor.name, dp.attributes));
+    }
+  }
+  for (const sm of collected.scopeMetrics) {
+    for (const m of sm.metrics) {
+      if (!watched(m)) continue;
+      for (const dp of m.dataPoints) {
+        const key = seriesKey(m.descriptor.name, dp.attributes);
+        keys.add(kept.has(key) ? key : seriesKey(m.descriptor.name, OVERFLOW));
+      }
     }
   }
   return keys;
@@ -361,9 +381,9 @@ export class AnomalyEngine extends MetricReader {
         timeoutMillis: Math.min(this.options.intervalMs, 30_000),
       });
       const now = (this.options.now ?? Date.now)();
-      const recorded = recordedGauges(resourceMetrics, this.options.detected);
       const exported = this.asExported(resourceMetrics);
       if (this.stalled(now) || !judged) return;
+      const recorded = recordedGauges(resourceMetrics, exported, this.options.detected);
       const samples = extractSamples(
         flattenResourceMetrics(exported),
         this.options.detected,

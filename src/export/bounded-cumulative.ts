@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { addHistogram } from './metric-points.js';
 
-const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+export const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
 interface Series {
   attributes: Attributes;

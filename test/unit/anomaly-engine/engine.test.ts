@@ -24,9 +24,9 @@ function prng(seed: number): () => number {
   };
 }
 
-function start() {
+function start(config: { cardinalityLimit?: number } = {}) {
   // A long interval keeps the engine's own timer out of the way; the test drives the cycles.
-  const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30 } });
+  const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { warmup: 30 }, ...config });
   const engine = (captured.obs as SightlineInstance).anomalyEngine;
   if (!engine) throw new Error('the anomaly engine should be on by default');
   return { ...captured, engine };
@@ -2595,12 +2595,16 @@ describe('the anomaly engine', () => {
   async function gaugeByTheMinute(
     name: string,
     cycles: number,
-    each: (gauge: { record(value: number): void }, cycle: number) => void,
+    each: (
+      gauge: { record(value: number, attributes?: Record<string, string>): void },
+      cycle: number,
+    ) => void,
+    config: { cardinalityLimit?: number } = {},
   ) {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(T0);
-      const { obs, engine } = start();
+      const { obs, engine } = start(config);
       const events: AnomalyEvent[] = [];
       obs.onAnomaly((e) => events.push(e));
       const gauge = obs.metrics.gauge(name, { detect: true });
@@ -2663,6 +2667,34 @@ describe('the anomaly engine', () => {
     }
     const expected: string[] = [];
     for (let seed = 1; seed <= 6; seed++) expected.push(`${seed} stuck: flatline`, `${seed} gone: `);
+    expect(heard).toEqual(expected);
+  });
+
+  // With more hosts than `cardinalityLimit`, the rest are watched together as the overflow series,
+  // whose points were each taken for a value held: its hosts' poller recording one value for hours
+  // was not reported (0 of 6 seeds), where the host with a series of its own was.
+  it('reports the overflow series of a gauge recorded at one value for hours as stuck', async () => {
+    const heard: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      const noise = gaussian(prng(seed));
+      let last = 0;
+      const { events } = await gaugeByTheMinute(
+        'queue.depth',
+        2 * DAY_CYCLES + 240,
+        (depth, i) => {
+          if (i < 2 * DAY_CYCLES) last = 100 + 5 * noise();
+          depth.record(last, { host: 'a' });
+          depth.record(last, { host: 'b' });
+        },
+        { cardinalityLimit: 2 },
+      );
+      const kinds = events.map((e) => `${e.kind} ${JSON.stringify(e.attributes)}`).sort();
+      heard.push(`${seed}: ${kinds.join(', ')}`);
+    }
+    const expected: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      expected.push(`${seed}: flatline {"host":"a"}, flatline {"otel.metric.overflow":true}`);
+    }
     expect(heard).toEqual(expected);
   });
 
