@@ -85,7 +85,8 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
       verdict = matches(key);
-      if (verdicts.size < 4096) verdicts.set(key, verdict);
+      if (verdicts.size < MAX_VERDICTS && key.length <= MAX_REMEMBERED_KEY)
+        verdicts.set(ownCopy(key), verdict);
     }
     return verdict;
   };
@@ -99,6 +100,22 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
   };
   return Object.assign(remembered, { amongValues });
 }
+
+/** How many verdicts are remembered. */
+const MAX_VERDICTS = 4096;
+
+/**
+ * The longest key whose verdict is remembered: no field's or header's name is longer, and the keys
+ * of JSON quoted in a message (a map keyed by ids) may be of any length, 100 KB each held 400 MB.
+ */
+const MAX_REMEMBERED_KEY = 256;
+
+/**
+ * The key as a string of its own: one cut from a message (a key of the JSON it quotes, a query's
+ * parameter) is a view of the whole message in V8, and remembered it held the message, 100 KB a
+ * line for a key of 20 characters, 400 MB over 4,096 lines. Made once per key remembered.
+ */
+const ownCopy = (key: string): string => (key.length < 13 ? key : JSON.parse(JSON.stringify(key)));
 
 /** Returns the object (or array) with sensitive values replaced, copying only what it must change. */
 export type Redactor = (<T extends object>(value: T) => T) & {

@@ -28,4 +28,33 @@ describe('what the redaction keeps of a line once written', () => {
       rmSync(file, { force: true });
     }
   });
+
+  it('holds no message for the names of the JSON it quotes, however many and however long', async () => {
+    // No exporter: one holds the lines it has yet to send.
+    const { obs, lines } = startCaptured({ outbound: false, exporters: [] });
+    const heap = () => {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      return process.memoryUsage().heapUsed;
+    };
+    const note = 'n'.repeat(100_000);
+    const before = heap();
+    // JSON keyed by ids, as a map of orders is written: a name of 21 characters in a message of
+    // 100 KB each line.
+    for (let i = 0; i < 300; i++) {
+      obs.log.info(`stored {"order-${String(i).padStart(8, '0')}-ref":"a","note":"${note}${i}"}`);
+      lines.length = 0;
+    }
+    const shortNames = heap();
+    // A name of 100 KB each line.
+    for (let i = 0; i < 300; i++) {
+      obs.log.info(`stored {"${'k'.repeat(100_000)}${i}":"a"}`);
+      lines.length = 0;
+    }
+    const longNames = heap();
+    expect({ shortNames: shortNames - before < 3e6, longNames: longNames - shortNames < 3e6 }).toEqual({
+      shortNames: true,
+      longNames: true,
+    });
+  }, 60_000);
 });
