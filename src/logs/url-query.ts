@@ -305,10 +305,11 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
  * credential whatever holds it: a path (`/reset/eyJ...`), prose, a bearer's value. Base64 JSON alone
  * (a page's cursor) or followed by other words (`.v2.tar`) is no token. A token is looked for only
  * where a word starts, never within one (`eyJeyJ...`): each part is read once from each such start,
- * in time linear in the text.
+ * in time linear in the text. A line break or tab escaped in JSON text starts one too
+ * (`"refused:\neyJ..."`, a multi-line text given to `JSON.stringify`), its letter no word's.
  */
 const JSON_WEB_TOKEN =
-  /(?:(?<![\w-])|(?<=%[\dA-Fa-f]{2}))eyJ[\w-]{8,}\.(?:ey[I-L][\w-]*\.[\w-]*|[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+)/g;
+  /(?:(?<![\w-])|(?<=%[\dA-Fa-f]{2}|\\[nrt]))eyJ[\w-]{8,}\.(?:ey[I-L][\w-]*\.[\w-]*|[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+)/g;
 
 /** The text with each JSON Web Token in it as `[Redacted]`. */
 function withoutTokens(text: string): string {

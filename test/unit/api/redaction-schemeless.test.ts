@@ -274,6 +274,27 @@ describe('a JSON Web Token in text, with no name to tell it by', () => {
     expect(served?.attributes['url.path']).toBe('/reset/[Redacted]');
   });
 
+  it('is hidden after a line break or tab escaped in JSON text, as a line of its own is', () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    // A multi-line text given to JSON.stringify for a message: the token starts a line of it.
+    const texts = [
+      `upstream said ${JSON.stringify({ body: `refused:\n${JWT}` })}`,
+      JSON.stringify(`GET /v1 HTTP/1.1\r\n${JWT}\r\n`),
+      JSON.stringify(`token\t${JWT}`),
+    ];
+    for (const text of texts) {
+      obs.log.info({ detail: text }, text);
+      obs.trace('op', (span) => span.setAttribute('app.note', text));
+    }
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.stringify(memory.spans().map((s) => s.attributes))).not.toContain(SECRET);
+    expect(logs().map((l) => l.msg)).toEqual([
+      'upstream said {"body":"refused:\\n[Redacted]"}',
+      '"GET /v1 HTTP/1.1\\r\\n[Redacted]\\r\\n"',
+      '"token\\t[Redacted]"',
+    ]);
+  });
+
   it('is kept when it is no token: a base64 JSON cursor alone, a short word, a version', () => {
     const { obs, logs } = startCaptured();
     const kept = [
@@ -300,6 +321,7 @@ describe('a JSON Web Token in text, with no name to tell it by', () => {
       ' eyJaaaaaaaaa.a',
       '%2FeyJ',
       '%2FeyJaaaaaaaaa.a',
+      '\\neyJaaaaaaaaa.a',
     ]) {
       const started = performance.now();
       log(textOf(part, 200));
