@@ -4,7 +4,7 @@ import { types } from 'node:util';
 import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch, createNamePossible } from './name-match.js';
-import { holdsNoSecret, isSecretName } from './secret-names.js';
+import { headerEndingsOf, holdsNoSecret, isSecretName, type NameJudge } from './secret-names.js';
 import { mayHoldToken, redactForm, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
 /**
@@ -57,14 +57,13 @@ const PAIR_KEYS = new Set(['rawHeaders', 'rawTrailers', 'headers', 'trailers']);
 const MAX_DEPTH = 32;
 
 /** A key's verdict, remembered, and the verdict for a name found among values, not remembered. */
-export interface KeyMatcher {
-  (key: string): boolean;
+export interface KeyMatcher extends NameJudge {
   /**
    * For a name held as a value (a header's in a list of pairs, an entry's): arrays hold ids and tags
    * by the thousand, which would crowd field names out of the remembered verdicts, and most of them
    * fail the first, allocation-free look.
    */
-  readonly amongValues: (name: string) => boolean;
+  readonly amongValues: NameJudge;
 }
 
 /**
@@ -93,12 +92,15 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
   const matchesAscii = createNameMatch(keys);
   const mayBeName = createNamePossible(keys);
   // `matches` judges a name by its ending too: only a name the ASCII look cannot judge goes there.
-  const amongValues = (name: string): boolean => {
+  const judgeAmongValues = (name: string): boolean => {
     if (!mayBeName(name)) return false;
     const listed = matchesAscii(name);
     return listed === undefined ? matches(name) : listed || isSecretName(name);
   };
-  return Object.assign(remembered, { amongValues });
+  // Header lines in text of a header named here are hidden as a built-in one's are.
+  const headerEndings = headerEndingsOf(extraKeys);
+  const amongValues = Object.assign(judgeAmongValues, { headerEndings });
+  return Object.assign(remembered, { amongValues, headerEndings });
 }
 
 /** How many verdicts are remembered. */
@@ -207,7 +209,12 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
   let bodyRedactor: Redactor | undefined;
   /** Made on the first body that holds a name to hide: it walks what the body holds with `amongValues`. */
   const inBody = (): Redactor =>
-    (bodyRedactor ??= createRedactor(Object.assign((name: string) => amongValues(name), { amongValues })));
+    (bodyRedactor ??= createRedactor(
+      Object.assign((name: string) => amongValues(name), {
+        amongValues,
+        headerEndings: amongValues.headerEndings,
+      }),
+    ));
 
   const walkArray = (arr: readonly unknown[], depth: number, done: Walked): unknown[] => {
     let out: unknown[] | undefined;

@@ -201,3 +201,30 @@ function endsWith(text: string, end: number, word: string): boolean {
   }
   return true;
 }
+
+/**
+ * A judge of names, a field's, a header's or a key's, that may be given names beyond the built-in
+ * ones (`redact: ['X-Partner-Signature']`): `headerEndings` then tells the two last characters of
+ * those written as a header's name is, as {@link mayEndSecretName} does the built-in ones'.
+ */
+export interface NameJudge {
+  (name: string): boolean;
+  readonly headerEndings?: Uint8Array;
+}
+
+const HEADER_NAME = /^[a-z][a-z\d]*(?:-[a-z\d]+)+$/;
+
+/**
+ * The table of the two last characters, lowercase, of the names given written as a header's, with a
+ * `-` (`x-partner-signature`); none when no name is.
+ */
+export function headerEndingsOf(names: readonly string[]): Uint8Array | undefined {
+  let table: Uint8Array | undefined;
+  for (const given of names) {
+    const name = given.toLowerCase();
+    if (!HEADER_NAME.test(name)) continue;
+    table ??= new Uint8Array(128 * 128);
+    table[(name.charCodeAt(name.length - 2) << 7) | name.charCodeAt(name.length - 1)] = 1;
+  }
+  return table;
+}

@@ -1,5 +1,11 @@
 import { cutText } from '../internal/cut-text.js';
-import { holdsNoSecret, isSecretName, mayEndSecretName, textHoldsNoSecret } from './secret-names.js';
+import {
+  holdsNoSecret,
+  isSecretName,
+  mayEndSecretName,
+  type NameJudge,
+  textHoldsNoSecret,
+} from './secret-names.js';
 
 /**
  * Query parameters that sign a URL (S3, Azure, Google Cloud Storage): the OpenTelemetry semantic
@@ -423,11 +429,16 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
  * quote, a space or the line's end is no header's, and is left. Each `:` is read once, and each name
  * back no further than {@link MAX_HEADER_NAME}; the one at `known`, if any, is known to be a header's.
  */
-function hideHeaderLines(text: string, first: number, known: number): string {
+function hideHeaderLines(
+  text: string,
+  first: number,
+  known: number,
+  isSensitive: (key: string) => boolean,
+): string {
   // Where each value to hide starts and ends, in order: each runs to the end of its line.
   const values: number[] = [];
   for (let colon = first; colon !== -1; colon = text.indexOf(':', colon + 1)) {
-    if (colon !== known && !namesSecretHeader(text, colon)) continue;
+    if (colon !== known && !namesSecretHeader(text, colon, isSensitive)) continue;
     let value = colon + 1;
     while (text.charCodeAt(value) === SPACE_CHAR || text.charCodeAt(value) === TAB) value++;
     const c = text.charCodeAt(value);
@@ -479,18 +490,22 @@ const MAX_HEADER_NAME = 64;
  * ({@link isSecretName}: `X-Api-Key`, `DD-API-KEY`, `X-Auth-Token`, `X-Amz-Security-Token`). Only
  * the word before the `:` is its name: in prose that names one before other words
  * (`api-key rotation: done`) it is `rotation`, and a name that only holds one
- * (`x-api-key-rotation`, `api-keys`) names none. A cookie header's pairs are read one by one
- * ({@link hideHeaderCookie}).
+ * (`x-api-key-rotation`, `api-keys`) names none. So does a header name written with a `-` that
+ * `isSensitive` was given beyond the built-in ones (`redact: ['X-Partner-Signature']`), as in the
+ * JSON of a request's headers. A cookie header's pairs are read one by one ({@link hideHeaderCookie}).
  */
-function namesSecretHeader(text: string, colon: number): boolean {
+function namesSecretHeader(text: string, colon: number, isSensitive: (key: string) => boolean): boolean {
   let end = colon;
   while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
   // Most words before a `:` (`error`, `12:30`, `Content-Type`, `User-Agent`) end in characters no
   // credential's name does: told so by one look at a table, before the word is read.
   const before = text.charCodeAt(end - 2) | 0x20;
   const last = text.charCodeAt(end - 1) | 0x20;
-  if (end < 2 || before >= 128 || last >= 128 || !mayEndSecretName(before, last)) return false;
-  if (endsInAuthorization(text, end)) return true;
+  if (end < 2 || before >= 128 || last >= 128) return false;
+  const builtIn = mayEndSecretName(before, last);
+  const given = (isSensitive as NameJudge).headerEndings;
+  if (!builtIn && given?.[(before << 7) | last] !== 1) return false;
+  if (builtIn && endsInAuthorization(text, end)) return true;
   let start = end;
   let hyphen = false;
   for (; start > 0 && end - start <= MAX_HEADER_NAME; start--) {
@@ -504,7 +519,8 @@ function namesSecretHeader(text: string, colon: number): boolean {
   const first = text.charCodeAt(start) | 0x20;
   if (first < 0x61 || first > 0x7a) return false;
   const name = text.slice(start, end);
-  return !COOKIE_KEY.test(name) && isSecretName(name);
+  if (COOKIE_KEY.test(name)) return false;
+  return (builtIn && isSecretName(name)) || (given !== undefined && isSensitive(name));
 }
 
 const isAlphanumeric = (c: number): boolean =>
@@ -581,7 +597,7 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
       json = true;
       escaped ||= text.charCodeAt(colon - 2) === BACKSLASH;
     } else if (isAlphanumeric(before) || before === SPACE_CHAR || before === TAB) {
-      if (header === -1 && namesSecretHeader(text, colon)) header = colon;
+      if (header === -1 && namesSecretHeader(text, colon, isSensitive)) header = colon;
       jsonSpaced ||= before === SPACE_CHAR && text.charCodeAt(colon - 2) === QUOTE;
     }
     const after = text.charCodeAt(colon + 1);
@@ -614,8 +630,8 @@ function hideKeyedValues(text: string, first: number, isSensitive: (key: string)
   if (inspectedQuoting) clean = hideQuotedValues(clean, isSensitive, INSPECT_QUOTING_FORM);
   if (header === -1) return clean;
   return clean === text
-    ? hideHeaderLines(clean, header, header)
-    : hideHeaderLines(clean, clean.indexOf(':'), -1);
+    ? hideHeaderLines(clean, header, header, isSensitive)
+    : hideHeaderLines(clean, clean.indexOf(':'), -1, isSensitive);
 }
 
 /** How JSON or `util.inspect` write an object's key, then a string under it. */

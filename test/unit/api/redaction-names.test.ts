@@ -589,6 +589,29 @@ describe('names a credential goes by, hidden by default', () => {
     expect(attributes?.['app.sent']).toEqual(['Authorization: [Redacted]']);
   });
 
+  it('in a header line of a header named in redact, as in the JSON of its headers', async () => {
+    const { obs, lines, memory } = startCaptured({ redact: ['X-Partner-Signature', 'x-tenant-pin'] });
+    obs.log.warn(`upstream refused, X-Partner-Signature: ${SECRET}`);
+    obs.log.warn(`sent ${JSON.stringify(`GET / HTTP/1.1\r\nx-tenant-pin: ${SECRET}\r\nHost: a\r\n`)}`);
+    obs.log.warn({ head: `X-TENANT-PIN:${SECRET}\nAccept: */*` }, 'sent');
+    obs.log.warn(`sent {"x-partner-signature":"${SECRET}"}`);
+    obs.trace('call', (span) => span.setAttribute('app.heads', [`X-Partner-Signature: ${SECRET}`]));
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(lines.map((l) => JSON.parse(l).head ?? JSON.parse(l).msg)).toEqual([
+      'upstream refused, X-Partner-Signature: [Redacted]',
+      `sent ${JSON.stringify('GET / HTTP/1.1\r\nx-tenant-pin: [Redacted]\r\nHost: a\r\n')}`,
+      'X-TENANT-PIN:[Redacted]\nAccept: */*',
+      'sent {"x-partner-signature":"[Redacted]"}',
+    ]);
+    expect(memory.spans()[0]?.attributes['app.heads']).toEqual(['X-Partner-Signature: [Redacted]']);
+    // Other names before a colon, and the configured name in prose, are kept.
+    obs.log.info('x-tenant-pin rotation: done, X-Partner: ok, Content-Type: json');
+    expect(JSON.parse(lines.at(-1) as string).msg).toBe(
+      'x-tenant-pin rotation: done, X-Partner: ok, Content-Type: json',
+    );
+  });
+
   it('but not in prose that only holds such a name, nor under a header name that names none', () => {
     const { obs, lines } = startCaptured();
     const kept = [
