@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import { isAttributeValue } from '@opentelemetry/core';
@@ -316,12 +316,23 @@ function packageName(cwd: string | undefined, env: Env): string | undefined {
   }
   const found = here === '' ? undefined : readPackageName(join(here, 'package.json'));
   if (found !== undefined || entry === undefined || !isAbsolute(entry)) return found || undefined;
-  if (/[\\/]node_modules[\\/]/.test(entry)) return undefined;
-  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+  // node names the entry as it was given, a link to it (a command in a bin directory) too; the
+  // script, and so its package, is where the link leads, as dd-trace finds it.
+  const script = realPath(entry);
+  if ([entry, script].some((path) => /[\\/]node_modules[\\/]/.test(path))) return undefined;
+  for (let dir = dirname(script); ; dir = dirname(dir)) {
     const name = readPackageName(join(dir, 'package.json'));
     // The nearest package.json is the app's, named or not, as for dd-trace.
     if (name !== undefined) return name || undefined;
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 

@@ -3,7 +3,7 @@
  * started from.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,6 +58,20 @@ describe('the default service name', () => {
     expect(await serviceOf(join(root, 'dist', 'server.mjs'), elsewhere)).toBe('orders-api');
   });
 
+  it("is the app's package.json name when it is started through a link to its entry script, as dd-trace reads it", async () => {
+    // Prepare: a link in a directory of commands to the app's built entry, as a unit's ExecStart
+    // names it; node gives the link as the entry, dd-trace the script it leads to.
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    mkdirSync(join(root, 'dist'));
+    const bin = mkdtempSync(join(tmpdir(), 'sl-bin-'));
+    const link = join(bin, 'orders-api.mjs');
+    symlinkSync(join(root, 'dist', 'server.mjs'), link);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+
+    // Act and assess
+    expect(await serviceOf(link, elsewhere)).toBe('orders-api');
+  });
+
   it("is the working directory's package.json name before the app's, as before", async () => {
     const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
     const workspace = app({ 'package.json': JSON.stringify({ name: 'workspace' }) });
@@ -78,6 +92,13 @@ describe('the default service name', () => {
     });
     const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
     expect(await serviceOf(join(root, 'node_modules', 'runner', 'cli.mjs'), elsewhere)).toBe(
+      'unknown_service:node',
+    );
+    // One reached through node_modules/.bin, linked to a tool's checkout of its own (npm link).
+    const tool = app({ 'package.json': JSON.stringify({ name: 'linked-runner' }) });
+    mkdirSync(join(root, 'node_modules', '.bin'));
+    symlinkSync(join(tool, 'cli.mjs'), join(root, 'node_modules', '.bin', 'runner.mjs'));
+    expect(await serviceOf(join(root, 'node_modules', '.bin', 'runner.mjs'), elsewhere)).toBe(
       'unknown_service:node',
     );
   });
