@@ -1,5 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import type { Attributes } from '@opentelemetry/api';
 import { isAttributeValue } from '@opentelemetry/core';
 import type { DiagLevel } from '../diag/diag.js';
@@ -299,6 +300,16 @@ function checkProfiles(value: unknown): Map<string, ProfileOptions> {
 }
 
 /**
+ * The process's entry script, handed to the worker threads the main thread starts: a thread's own
+ * argv[1] is the file it runs, a pool's under node_modules or none for code given as text, where
+ * the process is one service. A thread started by a main thread that loaded no sightline has its own.
+ */
+const MAIN_ENTRY = 'sightline.config.mainEntry.v1';
+if (isMainThread && process.argv[1] !== undefined) setEnvironmentData(MAIN_ENTRY, process.argv[1]);
+const handed = isMainThread ? undefined : getEnvironmentData(MAIN_ENTRY);
+const mainThreadEntry = typeof handed === 'string' ? handed : undefined;
+
+/**
  * The name in the working directory's package.json, else in the nearest one above the entry script,
  * where dd-trace reads it: a service started by its path from another directory (systemd with no
  * WorkingDirectory, cron) is named all the same. An entry under node_modules is a tool the process
@@ -307,7 +318,7 @@ function checkProfiles(value: unknown): Map<string, ProfileOptions> {
  * `cwd` defaults to the process's, which it cannot name once that directory was removed (ENOENT).
  */
 function packageName(cwd: string | undefined, env: Env): string | undefined {
-  const entry = env.LAMBDA_TASK_ROOT === undefined ? process.argv[1] : undefined;
+  const entry = env.LAMBDA_TASK_ROOT === undefined ? (mainThreadEntry ?? process.argv[1]) : undefined;
   let here: string;
   try {
     here = cwd ?? process.cwd();

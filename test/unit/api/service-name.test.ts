@@ -22,6 +22,11 @@ async function serviceOf(entry: string, cwd: string, extraEnv: Record<string, st
       'process.stdout.write(obs.service);\n' +
       'await obs.shutdown();\n',
   );
+  return run(entry, cwd, extraEnv);
+}
+
+/** Runs `entry` from `cwd`, with no service configured, and answers what it wrote. */
+async function run(entry: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
   const env = { ...process.env, ...extraEnv };
   for (const name of [
     'SIGHTLINE_SERVICE',
@@ -70,6 +75,31 @@ describe('the default service name', () => {
 
     // Act and assess
     expect(await serviceOf(link, elsewhere)).toBe('orders-api');
+  });
+
+  it("is the app's in the worker threads of a pool under node_modules, as in the main thread", async () => {
+    // Prepare: an app run by its path from elsewhere, whose pool starts threads from a file of its
+    // own under node_modules, each calling init(): one process, one service.
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+    const init = `import { init } from ${JSON.stringify(source)};\nconst obs = init({ logStream: { write() {} } });\n`;
+    mkdirSync(join(root, 'node_modules', 'pool'), { recursive: true });
+    writeFileSync(
+      join(root, 'node_modules', 'pool', 'thread.mjs'),
+      `import { parentPort } from 'node:worker_threads';\n${init}` +
+        'parentPort.postMessage(obs.service);\nawait obs.shutdown();\n',
+    );
+    mkdirSync(join(root, 'dist'));
+    writeFileSync(
+      join(root, 'dist', 'server.mjs'),
+      `import { Worker } from 'node:worker_threads';\n${init}` +
+        "const thread = new Worker(new URL('../node_modules/pool/thread.mjs', import.meta.url));\n" +
+        "const inThread = await new Promise((resolve, reject) => thread.once('message', resolve).once('error', reject));\n" +
+        "process.stdout.write(obs.service + ' ' + inThread);\nawait obs.shutdown();\n",
+    );
+
+    // Act and assess
+    expect(await run(join(root, 'dist', 'server.mjs'), elsewhere)).toBe('orders-api orders-api');
   });
 
   it("is the working directory's package.json name before the app's, as before", async () => {
