@@ -331,7 +331,9 @@ function packageName(cwd: string | undefined, env: Env): string | undefined {
   // script, and so its package, is where the link leads, as dd-trace finds it.
   const script = realPath(entry);
   if ([entry, script].some((path) => /[\\/]node_modules[\\/]/.test(path))) return undefined;
-  for (let dir = dirname(script); ; dir = dirname(dir)) {
+  // The entry may be the app's directory (`node /srv/app`, run as its package's main), whose own
+  // package.json comes first; for a script, that read finds nothing.
+  for (let dir = script; ; dir = dirname(dir)) {
     const name = readPackageName(join(dir, 'package.json'));
     // The nearest package.json is the app's, named or not, as for dd-trace.
     if (name !== undefined) return name || undefined;

@@ -15,6 +15,12 @@ const tsx = import.meta.resolve('tsx');
 
 /** Runs `entry` from `cwd` and answers the service name its instance took. */
 async function serviceOf(entry: string, cwd: string, extraEnv: Record<string, string> = {}): Promise<string> {
+  writeEntry(entry);
+  return run(entry, cwd, extraEnv);
+}
+
+/** Writes an entry script that answers the service name its instance took. */
+function writeEntry(entry: string): void {
   writeFileSync(
     entry,
     `import { init } from ${JSON.stringify(source)};\n` +
@@ -22,7 +28,6 @@ async function serviceOf(entry: string, cwd: string, extraEnv: Record<string, st
       'process.stdout.write(obs.service);\n' +
       'await obs.shutdown();\n',
   );
-  return run(entry, cwd, extraEnv);
 }
 
 /** Runs `entry` from `cwd`, with no service configured, and answers what it wrote. */
@@ -100,6 +105,18 @@ describe('the default service name', () => {
 
     // Act and assess
     expect(await run(join(root, 'dist', 'server.mjs'), elsewhere)).toBe('orders-api orders-api');
+  });
+
+  it("is the app's package.json name when it is started by its directory, as dd-trace reads it", async () => {
+    // Prepare: `node /srv/orders-api`, run from elsewhere: node runs the package's main, and names
+    // the directory as the entry.
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api', main: 'dist/server.mjs' }) });
+    mkdirSync(join(root, 'dist'));
+    writeEntry(join(root, 'dist', 'server.mjs'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+
+    // Act and assess
+    expect(await run(root, elsewhere)).toBe('orders-api');
   });
 
   it("is the working directory's package.json name before the app's, as before", async () => {
