@@ -221,7 +221,10 @@ function startDdTrace(
   const tags: Record<string, string> = {};
   for (const t of opts.tags) {
     const i = t.indexOf(':');
-    if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
+    // A tag without a value (`canary`) is one with an empty value to dd-trace, as it reads DD_TAGS,
+    // which this list replaces; one without a key has none.
+    if (i < 0) tags[t] = '';
+    else if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
   }
   // dd-trace takes an option given in code over the host's configuration as over its variables:
   // those sightline gives only where neither sets them are read from both.
