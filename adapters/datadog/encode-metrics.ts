@@ -343,7 +343,8 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
         const cutName = named.cut ? 1 : 0;
         const ts = Math.floor(p.timeMs / 1000);
         if (ts < earliest) earliest = ts;
-        const unit = UNITS[p.unit];
+        // Own keys only: a unit named as an Object method (`toString`) has no Datadog unit.
+        const unit = Object.hasOwn(UNITS, p.unit) ? UNITS[p.unit] : undefined;
         const encoded = tagsOf(p.attributes);
         const tags = withBase(encoded.own);
         if (p.kind === 'histogram') {

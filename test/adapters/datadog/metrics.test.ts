@@ -324,6 +324,24 @@ describe('datadog metrics → POST /api/v2/series', () => {
 });
 
 describe('metric names and percentiles', () => {
+  it('sends no unit for a unit named as an Object method (toString, constructor)', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    obs.metrics.counter('jobs.toString', { unit: 'toString' }).add(2);
+    obs.metrics.gauge('jobs.constructor', { unit: 'constructor' }).record(5);
+    obs.metrics.histogram('jobs.took', { unit: 'valueOf' }).record(3);
+    obs.metrics.counter('jobs.ran', { unit: 'ms' }).add(1);
+    await obs.forceFlush();
+    const units = Object.fromEntries(userSeries(server).map((s) => [s.metric, s.unit ?? null]));
+    expect(units).toMatchObject({
+      'jobs.toString': null,
+      'jobs.constructor': null,
+      'jobs.took.sum': null,
+      'jobs.took.max': null,
+      'jobs.ran': 'millisecond',
+    });
+  });
+
   it('sanitises names as Datadog requires', () => {
     expect(metricName('http.server.request.duration')).toBe('http.server.request.duration');
     expect(metricName('orders-placed/sec')).toBe('orders_placed_sec');
