@@ -105,29 +105,35 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     return true;
   };
 
-  // The kind and unit each name was first created with, and a histogram's buckets. Names are
-  // case-insensitive in OpenTelemetry, and the SDK exports an instrument created again as another
-  // kind or unit beside the first, under the same name: backends mix the two or refuse one (Elastic,
-  // a field both a number and an object). One created again as the same histogram with buckets of
-  // its own records into the first's boundaries, without a word.
+  // The spelling, kind and unit each name was first created with, and a histogram's buckets. Names
+  // are case-insensitive in OpenTelemetry, and the SDK exports an instrument created again as
+  // another kind or unit beside the first, under the same name: backends mix the two or refuse one
+  // (Elastic, a field both a number and an object). One created again as the same histogram with
+  // buckets of its own records into the first's boundaries, without a word.
   const identities = new Map<
     string,
-    { kind: InstrumentKind; unit: string; buckets: readonly number[] | undefined; warned: boolean }
+    {
+      name: string;
+      kind: InstrumentKind;
+      unit: string;
+      buckets: readonly number[] | undefined;
+      warned: boolean;
+    }
   >();
   const checkIdentity = (
     kind: InstrumentKind,
     name: string,
     options: InstrumentOptions | undefined,
     buckets: readonly number[] | undefined,
-  ) => {
-    const key = String(name).toLowerCase();
+  ): string => {
+    const key = name.toLowerCase();
     const unit = typeof options?.unit === 'string' ? options.unit : '';
     const first = identities.get(key);
     if (first === undefined) {
-      identities.set(key, { kind, unit, buckets, warned: false });
-      return;
+      identities.set(key, { name, kind, unit, buckets, warned: false });
+      return name;
     }
-    if (first.warned) return;
+    if (first.warned) return first.name;
     let message: string | undefined;
     if (first.kind !== kind || first.unit !== unit)
       message =
@@ -139,9 +145,13 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
         `metrics: ${describeValue(name)} was created as a histogram with ${describeBuckets(buckets)} ` +
         `after one of that name with ${describeBuckets(first.buckets)}, which it records into: ` +
         'give it the same buckets, or a name of its own';
-    if (message === undefined) return;
-    first.warned = true;
-    warn('SLWRN002', message);
+    if (message !== undefined) {
+      first.warned = true;
+      warn('SLWRN002', message);
+    }
+    // The SDK keeps a metric per spelling: `Orders` after `orders` would split one metric in two,
+    // each backend seeing part of the values under either name.
+    return first.name;
   };
 
   // Observable gauges created more than once under a name and unit (one per queue, or one in each
@@ -202,7 +212,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     kind: InstrumentKind,
     name: string,
     options: InstrumentOptions | undefined,
-    make: (buckets: number[] | undefined) => T,
+    make: (name: string, buckets: number[] | undefined) => T,
   ): T => {
     // The SDK takes a name of any type, which an exporter then fails on with the whole collection
     // (Datadog's series) or writes where a collector wants a string (OTLP/JSON, for the request).
@@ -221,9 +231,9 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       }
       const buckets =
         kind === 'histogram' ? checkedBuckets((options as HistogramOptions | undefined)?.buckets) : undefined;
-      checkIdentity(kind, name, options, buckets);
-      if (options?.detect === true) state.detected.add(name);
-      return make(buckets);
+      const metricName = checkIdentity(kind, name, options, buckets);
+      if (options?.detect === true) state.detected.add(metricName);
+      return make(metricName, buckets);
     } catch {
       drops.add('instrument_error');
       return noopInstrument as unknown as T;
@@ -249,7 +259,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
 
   return {
     counter(name, options): Counter {
-      return safely('counter', name, options, () => {
+      return safely('counter', name, options, (name) => {
         const [inner, watched] = pair(name, options, (m) => m.createCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
@@ -263,7 +273,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     upDownCounter(name, options): UpDownCounter {
-      return safely('upDownCounter', name, options, () => {
+      return safely('upDownCounter', name, options, (name) => {
         const [inner, watched] = pair(name, options, (m) => m.createUpDownCounter(name, descriptor(options)));
         return {
           add(value: number, attributes?: Attributes) {
@@ -277,7 +287,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     histogram(name, options?: HistogramOptions): Histogram {
-      return safely('histogram', name, options, (buckets) => {
+      return safely('histogram', name, options, (name, buckets) => {
         const [inner, watched] = pair(
           name,
           options,
@@ -301,7 +311,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     gauge(name, options): Gauge {
-      return safely('gauge', name, options, () => {
+      return safely('gauge', name, options, (name) => {
         const [inner, watched] = pair(name, options, (m) => m.createGauge(name, descriptor(options)));
         return {
           record(value: number, attributes?: Attributes) {
@@ -315,7 +325,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     },
 
     observableGauge(name, options, callback) {
-      safely('observableGauge', name, options, () => {
+      safely('observableGauge', name, options, (name) => {
         const { unit } = descriptor(options);
         const sharedKey = `${name.toLowerCase()}\u0000${unit ?? ''}`;
         const tracked = gaugeCallbacks.get(sharedKey) ?? { callbacks: 0, seen: [], warned: false };

@@ -167,6 +167,24 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(byValue.get(3)).toBe('orders_placed');
   });
 
+  it('sends a metric created again under a name in another case as one, under its first name', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    // One module counts `Orders.Placed`, another `orders.placed`: one instrument to OpenTelemetry.
+    obs.metrics.counter('Orders.Placed').add(1, { region: 'eu' });
+    obs.metrics.counter('orders.placed').add(2, { region: 'eu' });
+    const first = obs.metrics.histogram('Checkout.Latency', { unit: 'ms' });
+    obs.metrics.histogram('checkout.latency', { unit: 'ms' }).record(30);
+    first.record(10);
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => /^orders|^checkout\.latency\.count$/i.test(s.metric));
+    expect(sent.map((s) => [s.metric, s.points[0].value])).toEqual([
+      ['Orders.Placed', 3],
+      ['Checkout.Latency.count', 2],
+    ]);
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
