@@ -102,7 +102,7 @@ export function createNewRelicAdapter(config: ResolvedNewRelic): SightlineAdapte
         temporality: 'delta',
         toItems: (resourceMetrics) => {
           const points = flattenResourceMetrics(resourceMetrics, (n) => metricsChannel.discard(n, 'invalid'));
-          const { metrics, invalid, leftOut, cut } = toNrMetrics(points, pointBudget);
+          const { metrics, invalid, leftOut, cut } = toNrMetrics(points, pointBudget, commonMetric);
           if (invalid > 0) metricsChannel.discard(invalid, 'invalid');
           countCuts({ leftOut, cut }, countDrop);
           return metrics;

@@ -87,12 +87,17 @@ interface PointAttributes {
 /**
  * Sanitises an attribute map for the Metric API: names, value types and lengths, and a count cap. A
  * value past the Metric API's 4,096 characters (with a `maxAttributeLength` above it) ends in `~`
- * and a digest of the whole, so values that differ only past the cut keep their series apart.
+ * and a digest of the whole, so values that differ only past the cut keep their series apart. One
+ * naming a `common` attribute with another value is renamed `attr.<name>`: on a point, New Relic
+ * takes it in place of the shared one, so `service.name: 'payments'` (a gateway's downstream) would
+ * move the point to another entity, and `host.name` to another host. One repeating the shared value
+ * is left out.
  */
 export function metricAttributes(
   attributes: Attributes,
   metricName: string,
   maxCount: number,
+  common: Readonly<Record<string, NrValue>> = {},
 ): PointAttributes {
   const keys: string[] = [];
   const names: (string | undefined)[] = [];
@@ -100,8 +105,13 @@ export function metricAttributes(
   for (const key in attributes) {
     const value = toNrValue(attributes[key], Number.POSITIVE_INFINITY);
     if (value === undefined) continue;
+    let name = allowedName(key, metricName);
+    if (name !== undefined && Object.hasOwn(common, name)) {
+      if (common[name] === value) continue;
+      name = `attr.${name}`;
+    }
     keys.push(key);
-    names.push(allowedName(key, metricName));
+    names.push(name);
     values.push(value);
   }
   // Two names the rules made one (`user-id` and `user_id`) would overwrite each other.
@@ -171,7 +181,11 @@ export interface ConvertedMetrics {
  *   running total since start, which is exactly the current level (a queue depth, open connections),
  *   so the gauge shows the level rather than the change, as New Relic asks for non-monotonic sums.
  */
-export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: number): ConvertedMetrics {
+export function toNrMetrics(
+  points: readonly MetricPoint[],
+  maxAttributes: number,
+  common: Readonly<Record<string, NrValue>> = {},
+): ConvertedMetrics {
   const metrics: NrMetric[] = [];
   let invalid = 0;
   let leftOut = 0;
@@ -181,7 +195,7 @@ export function toNrMetrics(points: readonly MetricPoint[], maxAttributes: numbe
     const name = cutName(p.name, () => {
       cutHere = 1;
     });
-    const fitted = metricAttributes(p.attributes, name, maxAttributes);
+    const fitted = metricAttributes(p.attributes, name, maxAttributes, common);
     const attributes = fitted.attributes;
     leftOut += fitted.leftOut;
     cut += fitted.cut;

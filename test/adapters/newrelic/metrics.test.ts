@@ -271,6 +271,33 @@ describe('newrelic metrics → Metric API', () => {
     expect(two!.attributes).toMatchObject({ user_id: 'legacy', 'attr.value': 'x' });
   });
 
+  it("keeps the service's entity and host on a point whose attributes name them with other values", async () => {
+    const { obs } = startWithNewRelic(intake);
+    // A gateway counting calls per downstream service, under the resource attribute's name.
+    const calls = obs.metrics.counter('gateway.calls');
+    calls.add(3, { 'service.name': 'payments', 'host.name': 'db-7', route: '/pay' });
+    calls.add(4, { 'service.name': 'checkout', route: '/cart' });
+    await obs.forceFlush();
+
+    const [request] = intake.accepted('metrics');
+    const common = (request!.json as Body[])[0]!.common.attributes;
+    // What New Relic stores: a point's attribute replaces the one of that name in `common`.
+    const stored = ours(intake.accepted('metrics'))
+      .filter((m) => m.name === 'gateway.calls')
+      .map((m): Record<string, unknown> => ({ value: m.value, ...common, ...m.attributes }))
+      .sort((a, b) => Number(a.value) - Number(b.value));
+    expect(stored.map((m) => [m.value, m['service.name'], m['host.name']])).toEqual([
+      [3, 'checkout', 'web-01'],
+      [4, 'checkout', 'web-01'],
+    ]);
+    expect(stored[0]).toMatchObject({
+      'attr.service.name': 'payments',
+      'attr.host.name': 'db-7',
+      route: '/pay',
+    });
+    expect(stored[1]).not.toHaveProperty('attr.service.name');
+  });
+
   it('keeps attributes within the Metric API rules: names, reserved keys, value length, count', async () => {
     const { obs } = startWithNewRelic(intake);
     const attributes: Record<string, string | number | boolean | string[]> = {
