@@ -3,7 +3,7 @@ import type { AnomalyEvent } from '../../src/anomaly/event.js';
 import { HTTP_ERROR_RATE } from '../../src/anomaly/engine-series.js';
 import { timesExpected } from '../../src/anomaly/explain.js';
 import { cutText, outsideWindow, type TimeWindow } from '../../src/export/index.js';
-import { tag } from './tags.js';
+import { attributeTag, identityTags, tag } from './tags.js';
 
 const MAX_TITLE = 100;
 const MAX_TEXT = 4000;
@@ -130,9 +130,12 @@ export function encodeEvent(event: AnomalyEvent, defaults: EventDefaults, onCut?
     tag('metric', event.metric, onCut),
     tag('anomaly_kind', event.kind, onCut),
   ];
+  const identity = identityTags(defaults.tags);
   for (const key of Object.keys(event.attributes)) {
     const v = event.attributes[key];
-    if (v !== undefined && v !== null) tags.push(tag(key, Array.isArray(v) ? v.join(',') : v, onCut));
+    if (v === undefined || v === null) continue;
+    const t = attributeTag(key, Array.isArray(v) ? v.join(',') : v, identity, onCut);
+    if (t !== undefined) tags.push(t);
   }
   const metricPart = event.metric.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, MAX_AGGREGATION_KEY - 20);
   const body: Record<string, unknown> = {

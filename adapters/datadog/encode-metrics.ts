@@ -7,7 +7,7 @@ import {
   type MetricPoint,
   withDigest,
 } from '../../src/export/index.js';
-import { tag } from './tags.js';
+import { attributeTag, identityTags } from './tags.js';
 
 /** Datadog `MetricIntakeType` values used here. */
 const COUNT = 1;
@@ -181,6 +181,7 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       : `,"resources":[{"name":${JSON.stringify(options.hostname)},"type":"host"}]`;
   const percentiles = options.percentiles.map((p) => ({ p, suffix: suffix(p) }));
   const names = new Map<string, MetricName | null>();
+  const identity = identityTags(options.tags);
 
   function nameOf(raw: string): MetricName | undefined {
     let n = names.get(raw);
@@ -212,7 +213,8 @@ export function createSeriesEncoder(options: SeriesEncoderOptions): SeriesEncode
       for (const key in attributes) {
         const v = attributes[key];
         if (v === undefined || v === null) continue;
-        list.push(`,${JSON.stringify(tag(key, Array.isArray(v) ? v.join(',') : v, onCut))}`);
+        const t = attributeTag(key, Array.isArray(v) ? v.join(',') : v, identity, onCut);
+        if (t !== undefined) list.push(`,${JSON.stringify(t)}`);
       }
       const own = list.join('');
       // Datadog reads a series' tags as a set: `{ 'eu zone': 'a', tier: 'b' }` and `{ tier: 'b',

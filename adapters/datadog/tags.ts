@@ -39,6 +39,38 @@ export function fitsTag(key: string, value: string): boolean {
   return tag(key, value, undefined, Number.POSITIVE_INFINITY).length <= MAX_TAG;
 }
 
+/** The unified service tags' keys, which tie a series or event to a service. */
+const UNIFIED_KEYS: ReadonlySet<string> = new Set(['service', 'env', 'version']);
+
+/** The unified service tags among `tags` (`service:checkout`), by key. */
+export function identityTags(tags: readonly string[]): ReadonlyMap<string, string> {
+  const identity = new Map<string, string>();
+  for (const t of tags) {
+    const key = t.slice(0, t.indexOf(':'));
+    if (UNIFIED_KEYS.has(key) && !identity.has(key)) identity.set(key, t);
+  }
+  return identity;
+}
+
+/**
+ * The tag of a series' or event's attribute, as {@link tag} makes it. Datadog reads tag keys in
+ * lower case, and a series or event with a second `service` (`env`, `version`) tag as one of that
+ * service too: a gateway's `service: 'payments'` would put its calls on the payments service's
+ * dashboards. So one naming a unified service tag with another value is `attr.<key>`, and one
+ * repeating it is `undefined`, left out.
+ */
+export function attributeTag(
+  key: string,
+  value: unknown,
+  identity: ReadonlyMap<string, string>,
+  onCut?: () => void,
+): string | undefined {
+  const t = tag(key, value, onCut);
+  const own = identity.get(key.toLowerCase());
+  if (own === undefined) return t;
+  return t.toLowerCase() === own.toLowerCase() ? undefined : tag(`attr.${key}`, value, onCut);
+}
+
 /** Sanitises a tag given as one string (`key:value` or bare `value`), cut as {@link tag} cuts. */
 export function rawTag(text: string, onCut?: () => void): string {
   const i = text.indexOf(':');

@@ -257,6 +257,18 @@ describe('anomaly events → POST /api/v1/events', () => {
     expect(orders.aggregation_key).not.toBe(billing.aggregation_key);
   });
 
+  it('tags an anomaly on a series whose attributes name another service with its own service only', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { metrics: 'none' });
+    (obs as unknown as { emitAnomaly(e: AnomalyEvent): void }).emitAnomaly(
+      anomaly({ metric: 'gateway.calls', attributes: { service: 'payments', env: 'prod', route: '/pay' } }),
+    );
+    await obs.shutdown({ timeoutMs: 2000 });
+    const tags = (JSON.parse(server.on('/api/v1/events').at(-1)!.text) as { tags: string[] }).tags;
+    expect(tags.filter((t) => /^(service|env):/.test(t))).toEqual(['env:prod', 'service:checkout']);
+    expect(tags).toEqual(expect.arrayContaining(['attr.service:payments', 'route:/pay']));
+  });
+
   it('counts each tag cut to 200 characters as truncated_attribute, once per event even when it is sent again', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     server.script('/api/v1/events', { status: 503 });

@@ -185,6 +185,30 @@ describe('datadog metrics → POST /api/v2/series', () => {
     ]);
   });
 
+  it('keeps a series to its own service, env and version when its attributes name them with other values', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    // A gateway counting calls per downstream service, under the unified tag's name.
+    const calls = obs.metrics.counter('gateway.calls');
+    calls.add(3, { service: 'payments', Env: 'staging', route: '/pay' });
+    calls.add(4, { service: 'checkout', version: '1.4.2', route: '/cart' });
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => s.metric === 'gateway.calls');
+    const tagsOf = (value: number) =>
+      [...((sent.find((s) => s.points[0].value === value)?.tags as string[] | undefined) ?? [])].sort();
+    // Datadog reads tags in lower case, and a series with two service tags as one of each service.
+    expect(tagsOf(3)).toEqual([
+      'attr.Env:staging',
+      'attr.service:payments',
+      'env:prod',
+      'route:/pay',
+      'service:checkout',
+      'version:1.4.2',
+    ]);
+    expect(tagsOf(4)).toEqual(['env:prod', 'route:/cart', 'service:checkout', 'version:1.4.2']);
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
