@@ -131,8 +131,6 @@ export interface ProxyLogger {
   flush(cb?: (error?: Error) => void): void;
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-
 /** What Fastify's request logger reaches pino's internals through. */
 interface Forwarding {
   [FORWARDS_TO](): Logger | undefined;
@@ -151,6 +149,24 @@ interface Link {
  * children of `log` wrote them depended on that alone. Shared by every copy of the package.
  */
 const rootBound = rootBindingsCount();
+
+const GET_LEVEL = Symbol('level');
+const SET_LEVEL = Symbol('setLevel');
+
+interface LevelAccess {
+  [GET_LEVEL](): string;
+  [SET_LEVEL](value: string): void;
+}
+
+/** The `level` of every proxy logger, each its own reading and setting it. */
+const levelAccessor = {
+  get level(): string {
+    return (this as unknown as LevelAccess)[GET_LEVEL]();
+  },
+  set level(value: string) {
+    (this as unknown as LevelAccess)[SET_LEVEL](value);
+  },
+};
 
 /**
  * `lineage`: the `child()` calls from the instance's logger to this one. `rootBindings`: what the
@@ -172,11 +188,27 @@ function proxyLogger(
   // given its bindings once: never made again.
   const isRoot = lineage.length === 0;
   let madeAt = rootBound.count;
-  const current = () => real !== undefined && (isRoot || madeAt === rootBound.count);
+  // Whether init() and shutdown() tell this logger of the instance. A child given nothing of its own
+  // (a request's logger, one per request) is not told, and asks at its next call: the weak reference
+  // and finalizer that being told takes cost each request more than the logger itself.
+  let told = isRoot;
   const target = (): Logger | undefined => {
-    if (instance === undefined || current()) return real;
+    if (isRoot) {
+      if (real !== undefined || instance === undefined) return real;
+    } else {
+      const s = told ? instance : getSightline();
+      if (s === instance && real !== undefined && madeAt === rootBound.count) return real;
+      instance = s;
+      if (s === undefined) {
+        real = undefined;
+        return undefined;
+      }
+    }
     madeAt = rootBound.count;
-    const made = lineage.reduce((logger, l) => logger.child(l.bindings, l.options), instance.log);
+    const made = lineage.reduce(
+      (logger, l) => logger.child(l.bindings, l.options),
+      (instance as Sightline).log,
+    );
     if (added !== undefined) made.setBindings(added);
     if (level !== undefined) {
       try {
@@ -188,80 +220,88 @@ function proxyLogger(
     real = made;
     return made;
   };
-  // One function per level for the logger's life: a method taken before init() (bound, or passed
-  // as a callback) writes once there is an instance, and one taken while it ran is a no-op after.
-  const forward =
-    (name: (typeof LEVELS)[number]): LogFn =>
-    (...args) => {
-      (current() ? real : target())?.[name](...(args as [string]));
-    };
-  const proxy = {
-    fatal: forward('fatal'),
-    error: forward('error'),
-    warn: forward('warn'),
-    info: forward('info'),
-    debug: forward('debug'),
-    trace: forward('trace'),
-    silent: noop,
-    get level(): string {
-      return target()?.level ?? level ?? 'silent';
+  const ownBindings = isRoot ? () => added : undefined;
+  // Its own level or bindings: the instance it was given them under (they die with it), and each
+  // new one given them at init(), as obs.log is.
+  const tell = (): void => {
+    if (told) return;
+    told = true;
+    followInstance(proxy);
+  };
+  // The logger's methods are its own functions for its life: one taken before init() (bound, or
+  // passed as a callback) writes once there is an instance, and one taken while it ran is a no-op
+  // after. Its `level` is the prototype's accessor: one of its own would leave each logger a slow
+  // object of its own shape.
+  const proxy: ProxyLogger & Rebindable & Forwarding & LevelAccess = Object.assign(
+    Object.create(levelAccessor) as ProxyLogger,
+    {
+      fatal: (...args: unknown[]) => target()?.fatal(...(args as [string])),
+      error: (...args: unknown[]) => target()?.error(...(args as [string])),
+      warn: (...args: unknown[]) => target()?.warn(...(args as [string])),
+      info: (...args: unknown[]) => target()?.info(...(args as [string])),
+      debug: (...args: unknown[]) => target()?.debug(...(args as [string])),
+      trace: (...args: unknown[]) => target()?.trace(...(args as [string])),
+      silent: noop,
+      isLevelEnabled: (l: string) => target()?.isLevelEnabled(l) ?? false,
+      child: (bindings: Record<string, unknown>, options?: ChildLoggerOptions) => {
+        // The module-level logger's bindings and level are set on the instance's logger itself,
+        // which its children are made from (now, or at init()): given to them again, a binding was
+        // written twice on each of their lines.
+        if (isRoot) {
+          target();
+          return proxyLogger([{ bindings, options }], ownBindings);
+        }
+        const own: Link[] =
+          added === undefined && level === undefined
+            ? []
+            : [{ bindings: added ?? {}, options: level === undefined ? undefined : { level } }];
+        return proxyLogger([...lineage, ...own, { bindings, options }], rootBindings);
+      },
+      setBindings(bindings: Record<string, unknown>) {
+        tell();
+        const made = real;
+        let held = true;
+        try {
+          added = { ...added, ...bindings };
+        } catch {
+          // Unreadable bindings: the instance's logger counts them when given them below.
+          held = false;
+        }
+        if (made !== undefined) made.setBindings(bindings);
+        // Made now, with them, while an instance runs: the module-level logger's is the instance's
+        // own, whose lines (obs.log's, its children's) would otherwise lack them until this one wrote.
+        else if (target() !== undefined && !held) real?.setBindings(bindings);
+        if (isRoot && real !== undefined) rootBound.count++;
+      },
+      bindings: () =>
+        target()?.bindings() ?? bindingsOf([rootBindings?.(), ...lineage.map((l) => l.bindings), added]),
+      flush(cb?: (error?: Error) => void) {
+        const r = target();
+        if (r !== undefined) r.flush(cb);
+        else if (typeof cb === 'function') realSetImmediate(cb);
+      },
+      [FORWARDS_TO]: target,
+      [GET_LEVEL]: () => target()?.level ?? level ?? 'silent',
+      [SET_LEVEL]: (value: string) => {
+        tell();
+        const r = target();
+        if (r !== undefined) r.level = value;
+        level = value;
+        levelOf = instance;
+      },
+      [REBIND](s: Sightline | undefined) {
+        if (levelOf !== s) {
+          if (levelOf !== undefined) level = undefined;
+          levelOf = level === undefined ? undefined : s;
+        }
+        instance = s;
+        real = undefined;
+        // A level or bindings set on this logger hold from init() on, as they would on obs.log.
+        if (added !== undefined || level !== undefined) target();
+      },
     },
-    set level(value: string) {
-      const r = target();
-      if (r !== undefined) r.level = value;
-      level = value;
-      levelOf = instance;
-    },
-    isLevelEnabled: (l: string) => target()?.isLevelEnabled(l) ?? false,
-    child: (bindings: Record<string, unknown>, options?: ChildLoggerOptions) => {
-      // The module-level logger's bindings and level are set on the instance's logger itself, which
-      // its children are made from (now, or at init()): given to them again, a binding was written
-      // twice on each of their lines.
-      if (lineage.length === 0) {
-        target();
-        return proxyLogger([{ bindings, options }], () => added);
-      }
-      const own: Link[] =
-        added === undefined && level === undefined
-          ? []
-          : [{ bindings: added ?? {}, options: level === undefined ? undefined : { level } }];
-      return proxyLogger([...lineage, ...own, { bindings, options }], rootBindings);
-    },
-    setBindings(bindings: Record<string, unknown>) {
-      const made = real;
-      let held = true;
-      try {
-        added = { ...added, ...bindings };
-      } catch {
-        // Unreadable bindings: the instance's logger counts them when given them below.
-        held = false;
-      }
-      if (made !== undefined) made.setBindings(bindings);
-      // Made now, with them, while an instance runs: the module-level logger's is the instance's
-      // own, whose lines (obs.log's, its children's) would otherwise lack them until this one wrote.
-      else if (target() !== undefined && !held) real?.setBindings(bindings);
-      if (isRoot && real !== undefined) rootBound.count++;
-    },
-    bindings: () =>
-      target()?.bindings() ?? bindingsOf([rootBindings?.(), ...lineage.map((l) => l.bindings), added]),
-    flush(cb?: (error?: Error) => void) {
-      const r = target();
-      if (r !== undefined) r.flush(cb);
-      else if (typeof cb === 'function') realSetImmediate(cb);
-    },
-    [FORWARDS_TO]: target,
-    [REBIND](s: Sightline | undefined) {
-      if (levelOf !== s) {
-        if (levelOf !== undefined) level = undefined;
-        levelOf = level === undefined ? undefined : s;
-      }
-      instance = s;
-      real = undefined;
-      // A level or bindings set on this logger hold from init() on, as they would on obs.log.
-      if (added !== undefined || level !== undefined) target();
-    },
-  } satisfies ProxyLogger & Rebindable & Forwarding as ProxyLogger & Rebindable;
-  followInstance(proxy);
+  );
+  if (isRoot) followInstance(proxy);
   return proxy;
 }
 

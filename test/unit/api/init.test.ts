@@ -1008,6 +1008,41 @@ describe('module-level proxies', () => {
     expect(second.logs().map((l) => [l.msg, l.mod])).toEqual([['second instance', 'lib']]);
   });
 
+  it('have children made while an instance runs write to it, go quiet at shutdown and follow the next', async () => {
+    // Prepare: request loggers, as Fastify makes them with `loggerInstance: log`, one of them kept.
+    const first = startCaptured();
+    const kept = log.child({ reqId: 'r-1' });
+    kept.info('first request');
+    log.child({ reqId: 'r-2' }).child({ step: 1 }).info('first step');
+    await first.obs.shutdown();
+
+    // Act
+    kept.info('between instances');
+    const second = startCaptured({ service: 'second' });
+    kept.info('second instance');
+
+    // Assess
+    expect(first.logs().map((l) => [l.msg, l.reqId, l.step])).toEqual([
+      ['first request', 'r-1', undefined],
+      ['first step', 'r-2', 1],
+    ]);
+    expect(second.logs().map((l) => [l.msg, l.reqId])).toEqual([['second instance', 'r-1']]);
+  });
+
+  it('have children given nothing of their own take no place among the proxies told of each instance', () => {
+    // Prepare: the set init() and shutdown() walk, shared by every copy of the package.
+    const shared = (globalThis as Record<symbol, { proxies?: Set<unknown> }>)[Symbol.for('sightline.api.v1')];
+    startCaptured();
+    const size = shared?.proxies?.size;
+
+    // Act: a request logger per request, as Fastify makes them with `loggerInstance: log`.
+    for (let i = 0; i < 100; i++) log.child({ reqId: i }).info('request');
+
+    // Assess: each held a weak reference and a finalizer, whose collection cost each request
+    // several times what the logger itself did.
+    expect(shared?.proxies?.size).toBe(size);
+  });
+
   it('forward a level method taken from them, bound or passed as a callback, whenever it is called', async () => {
     // Prepare: methods taken at load, before init(), as a client's logging options take them.
     const lib = log.child({ mod: 'lib' });
