@@ -2,6 +2,7 @@ import type { Diag } from '../../src/diag/diag.js';
 import {
   type ChannelOptions,
   type ChannelSpec,
+  checkChannelOptions,
   createChannel,
   type ExportChannel,
   type ExportResponse,
@@ -69,6 +70,14 @@ function options(config: IntakeConfig, signal: Signal): ChannelOptions {
     queueSize: config.channel.queueSize ?? QUEUE_SIZE[signal],
     diag: config.diag,
   };
+}
+
+/**
+ * Checks the channel options as the intake channel of `signal` will be made with them, throwing
+ * its coded error now.
+ */
+export function checkIntakeOptions(config: IntakeConfig, signal: Signal): void {
+  checkChannelOptions(ADAPTER, signal, options(config, signal));
 }
 
 /** Reads a 202 `{"errors": [...]}`: Datadog accepted the payload but says something was off. */

@@ -14,6 +14,7 @@ import {
 } from '../../src/export/index.js';
 import { createOtlpTraceExporter } from '../../src/export/otlp.js';
 import {
+  checkIntakeOptions,
   createEventsChannel,
   createLogsChannel,
   createMetricsChannel,
@@ -101,8 +102,15 @@ function warnOfDdIdentity(identity: ServiceTags, opts: ResolvedOptions, ctx: Ada
 function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   requireApiKey(opts, ctx);
   let identity = identityOf(opts, ctx);
+  const intake: IntakeConfig | undefined =
+    opts.apiKey === undefined ? undefined : { apiKey: opts.apiKey, channel: opts.channel, diag: ctx.diag };
   let ddTrace: (ReturnType<typeof startDdTrace> & { tracer: DdTraceTracer }) | undefined;
   if (opts.traces === 'dd-trace') {
+    // dd-trace, once started, stays for the life of the process: a channel option the first
+    // channel below would refuse fails init() before it starts.
+    const first =
+      opts.metrics === 'api' ? 'metrics' : opts.logs === 'http' ? 'logs' : opts.events ? 'events' : undefined;
+    if (intake && first) checkIntakeOptions(intake, first);
     const tracer = loadDdTrace();
     ddTrace = { tracer, ...startDdTrace(tracer, opts, identity, ctx) };
     // Its spans carry what its tracer settled on: with no version given, the app's package.json
@@ -117,8 +125,6 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
   const hostname = opts.hostname ?? safeHostname();
   const parts: AdapterParts = { logFormat: datadogLogFormat(identity, opts.logs === 'stdout') };
   const channels: ExportChannel<unknown>[] = [];
-  const intake: IntakeConfig | undefined =
-    opts.apiKey === undefined ? undefined : { apiKey: opts.apiKey, channel: opts.channel, diag: ctx.diag };
 
   if (opts.metrics === 'api' && intake) {
     const channel = createMetricsChannel(intake, opts.urls.metrics);

@@ -94,38 +94,25 @@ type Outcome = 'delivered' | DropReason;
 export function createChannel<T>(spec: ChannelSpec<T>, options: ChannelOptions = {}): ExportChannel<T> {
   const { adapter, signal, limits } = spec;
   const label = `${adapter} ${signal}`;
-  // Named as the adapter's options name them, with the adapter: two adapters may be given bad ones.
   const positiveInt = (option: string, value: number) => checkPositiveInt(label, option, value);
-  const timerMs = (option: string, value: number, min: 0 | 1) => checkTimerMs(label, option, value, min);
-  const queueSize = positiveInt('channel.queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]);
-  const queueBytes = positiveInt('channel.queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]);
-  const flushIntervalMs = timerMs('channel.flushIntervalMs', options.flushIntervalMs ?? 5000, 1);
-  const timeoutMs = timerMs('channel.timeoutMs', options.timeoutMs ?? 10_000, 1);
-  const shutdownTimeoutMs = timerMs('channel.shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0);
+  const {
+    queueSize,
+    queueBytes,
+    flushIntervalMs,
+    timeoutMs,
+    shutdownTimeoutMs,
+    maxResponseBytes,
+    policy,
+    gzip,
+  } = checkChannelOptions(adapter, signal, options);
   const ownShutdownTimeout = options.shutdownTimeoutMs !== undefined;
-  const maxResponseBytes = positiveInt(
-    'channel.maxResponseBytes',
-    options.maxResponseBytes ?? 4 * 1024 * 1024,
-  );
   const maxItems = positiveInt('limits.maxItems', limits.maxItems);
-  const concurrency = positiveInt(
-    'channel.concurrency',
-    options.concurrency ?? (maxItems === 1 ? ONE_PER_REQUEST_CONCURRENCY : 1),
-  );
+  const concurrency = options.concurrency ?? (maxItems === 1 ? ONE_PER_REQUEST_CONCURRENCY : 1);
   const maxBytes = positiveInt('limits.maxBytes', limits.maxBytes);
   const maxCompressed =
     limits.maxCompressedBytes === undefined
       ? undefined
       : positiveInt('limits.maxCompressedBytes', limits.maxCompressedBytes);
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  timerMs('channel.retry.initialDelayMs', policy.initialDelayMs, 0);
-  timerMs('channel.retry.maxDelayMs', policy.maxDelayMs, 0);
-  checkNonNegative(label, 'channel.retry.maxElapsedMs', policy.maxElapsedMs);
-  // Any other value would be read as true or false as it is truthy: 'no' would gzip.
-  if (options.gzip !== undefined && typeof options.gzip !== 'boolean') {
-    failOption(label, 'channel.gzip', options.gzip, 'true or false', 'boolean');
-  }
-  const gzip = options.gzip ?? true;
   const diag: Diag = options.diag ?? silentDiag;
   const random = options.random ?? Math.random;
   // Monotonic: NTP stepping the wall clock must not stretch a retry budget or spend it at once.
@@ -667,6 +654,39 @@ function normaliseHeaders(headers: Readonly<Record<string, string>>): Record<str
     out[lower] = value;
   }
   return out;
+}
+
+/**
+ * Checks the options {@link createChannel} takes for an adapter's signal, and settles their
+ * defaults. Throws the coded `SightlineConfigError` that channel would: an adapter that starts
+ * something it cannot undo (dd-trace) calls it first, so a bad option fails before that does.
+ *
+ * @example
+ * checkChannelOptions('datadog', 'metrics', { queueSize: 0 }); // throws SL_ERR_CONFIG_INVALID_VALUE
+ */
+export function checkChannelOptions(adapter: string, signal: Signal, options: ChannelOptions) {
+  // Named as the adapter's options name them, with the adapter: two adapters may be given bad ones.
+  const label = `${adapter} ${signal}`;
+  const positiveInt = (option: string, value: number) => checkPositiveInt(label, option, value);
+  const timerMs = (option: string, value: number, min: 0 | 1) => checkTimerMs(label, option, value, min);
+  const checked = {
+    queueSize: positiveInt('channel.queueSize', options.queueSize ?? DEFAULT_QUEUE_SIZE[signal]),
+    queueBytes: positiveInt('channel.queueBytes', options.queueBytes ?? DEFAULT_QUEUE_BYTES[signal]),
+    flushIntervalMs: timerMs('channel.flushIntervalMs', options.flushIntervalMs ?? 5000, 1),
+    timeoutMs: timerMs('channel.timeoutMs', options.timeoutMs ?? 10_000, 1),
+    shutdownTimeoutMs: timerMs('channel.shutdownTimeoutMs', options.shutdownTimeoutMs ?? 5000, 0),
+    maxResponseBytes: positiveInt('channel.maxResponseBytes', options.maxResponseBytes ?? 4 * 1024 * 1024),
+    policy: { ...DEFAULT_RETRY, ...options.retry } as RetryPolicy,
+    gzip: options.gzip ?? true,
+  };
+  if (options.concurrency !== undefined) positiveInt('channel.concurrency', options.concurrency);
+  timerMs('channel.retry.initialDelayMs', checked.policy.initialDelayMs, 0);
+  timerMs('channel.retry.maxDelayMs', checked.policy.maxDelayMs, 0);
+  checkNonNegative(label, 'channel.retry.maxElapsedMs', checked.policy.maxElapsedMs);
+  // Any other value would be read as true or false as it is truthy: 'no' would gzip.
+  if (typeof checked.gzip !== 'boolean')
+    failOption(label, 'channel.gzip', checked.gzip, 'true or false', 'boolean');
+  return checked;
 }
 
 function failOption(

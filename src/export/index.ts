@@ -16,7 +16,7 @@ export {
   optionalPositiveInt,
 } from './adapter-options.js';
 export { envVerbatim, parseTagList } from '../config/env.js';
-export { createChannel } from './channel.js';
+export { checkChannelOptions, createChannel } from './channel.js';
 export { resourceUnder } from './identity.js';
 export { ClientUnavailableError } from './client-unavailable.js';
 export { cutDistinct, DIGEST_CHARS, keepNamesApart, withDigest } from './distinct-cut.js';

@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
+import { datadog } from '../../../adapters/datadog/index.js';
+import { otlp } from '../../../adapters/otlp/index.js';
 import { SightlineConfigError } from '../../../src/index.js';
-import { agentOfFile, agentSpans, ddTraceOptions, start } from './helpers.js';
+import { agentOfFile, agentSpans, ddTraceOptions, loopbackOptions, start } from './helpers.js';
 
 // dd-trace initialises once per process: this file starts it in an init() that then fails.
 const startAgent = agentOfFile();
@@ -11,10 +14,15 @@ const startAgent = agentOfFile();
 describe("traces: 'dd-trace' in an init() that fails", () => {
   it('leaves nothing of dd-trace registered in the OpenTelemetry API', async () => {
     const agent = await startAgent();
-    // A channel option checked as its channel is made, once dd-trace has started.
-    expect(() =>
-      start(agent, { ...ddTraceOptions(agent), metrics: 'api', channel: { queueSize: 0 } }),
-    ).toThrow(SightlineConfigError);
+    // An adapter set up after Datadog's refuses its channel option, once dd-trace has started.
+    const exporters = [
+      datadog(loopbackOptions(agent, ddTraceOptions(agent))),
+      otlp({ url: agent.url(''), channel: { queueSize: 0 } }),
+    ];
+    expect(() => start(agent, {}, { exporters })).toThrow(SightlineConfigError);
+    expect(Object.keys(createRequire(import.meta.url).cache).some((f) => /[\\/]dd-trace[\\/]/.test(f))).toBe(
+      true,
+    );
     // The API hands out no tracer of the failed init(): a span started through it records nothing.
     expect(trace.getTracer('after').startSpan('after').isRecording()).toBe(false);
     // The context manager and propagator are free for the next init().
