@@ -1,8 +1,10 @@
 import {
+  type Attributes,
   type Context,
   context,
   type Span,
   type SpanOptions,
+  type TimeInput,
   SpanKind,
   type Tracer,
   trace,
@@ -26,10 +28,13 @@ import { exceptionKeeper } from './dd-trace-errors.js';
 export function bridgeDdTraceSpans(
   provider: DdTraceProvider,
   fitText: (key: string, value: string) => string,
+  lostAfterEnd: (n: number) => void,
 ): Omit<DdTraceProvider, 'register'> {
   const keep = exceptionKeeper(fitText);
-  // The array attributes kept, as JSON text; the errors recorded, fitted and kept.
-  const bridged = (span: Span): Span => keepArrayAttributes(keep(span));
+  const counted = countingAfterEnd(lostAfterEnd);
+  // The array attributes kept, as JSON text; the errors recorded, fitted and kept; what is given
+  // once it ended counted.
+  const bridged = (span: Span): Span => counted(keepArrayAttributes(keep(span)));
   return {
     getTracer: (name, version, options) => bridgedTracer(provider.getTracer(name, version, options), bridged),
     forceFlush: () => provider.forceFlush(),
@@ -69,4 +74,57 @@ function isHttpKind(kind: SpanKind | undefined): boolean {
 function renameResource(this: Span, name: string): Span {
   this.setAttribute('resource.name', name);
   return this;
+}
+
+/** A span's methods that take values, as they are once it ended. */
+type TakingValues = Omit<Span, 'spanContext' | 'isRecording' | 'end'>;
+
+/**
+ * dd-trace ignores what is given to a span that has ended (work its `obs.trace` callback did not
+ * await, still holding it), saying nothing: each is counted as `after_span_end`, as OpenTelemetry
+ * mode counts it. The span's methods are swapped as it ends, so a call while it records costs
+ * what it did; the swap is a few stores at `end()`.
+ */
+function countingAfterEnd(lost: (n: number) => void): (span: Span) => Span {
+  const one = function (this: Span): Span {
+    lost(1);
+    return this;
+  };
+  const ended: TakingValues = {
+    // Unset (`region: process.env.REGION`), as a live span takes it: no value lost.
+    setAttribute(this: Span, _key, value) {
+      if (value !== undefined) lost(1);
+      return this;
+    },
+    setAttributes(this: Span, attributes: Attributes) {
+      let n = 0;
+      try {
+        for (const key in attributes) if (attributes[key] !== undefined) n++;
+      } catch {
+        // One that cannot be read was none to lose.
+      }
+      if (n > 0) lost(n);
+      return this;
+    },
+    addEvent: one,
+    // Nothing thrown is nothing lost.
+    recordException(exception) {
+      if (exception != null) lost(1);
+    },
+    addLink: one,
+    addLinks(this: Span, links) {
+      if (Array.isArray(links) && links.length > 0) lost(links.length);
+      return this;
+    },
+    setStatus: one,
+    updateName: one,
+  };
+  function end(this: Span, time?: TimeInput): void {
+    Object.getPrototypeOf(this).end.call(this, time);
+    Object.assign(this, ended);
+  }
+  return (span) => {
+    span.end = end;
+    return span;
+  };
 }

@@ -30,7 +30,8 @@ type AdapterDropReason =
   | 'truncated_attribute'
   | 'attribute_count_limit'
   | 'invalid_attribute'
-  | 'baggage_limit';
+  | 'baggage_limit'
+  | 'after_span_end';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {
