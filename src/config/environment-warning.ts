@@ -55,13 +55,15 @@ export function environmentWarning(
  * other is keyed by its name misspelt (`profiles.prodution` beside `exporters.production`), or by
  * its short or long form (`profiles.prod` beside `exporters.production`, as NODE_ENV=production
  * gives every deployed build): it runs without what that key holds, and {@link environmentWarning}
- * says nothing, as it has configuration.
+ * says nothing, as it has configuration. `profileExporters`: its profile lists the exporters it
+ * runs with, which it then has, though under no key of `exporters`.
  */
 export function unusedKeyWarning(
   source: string,
   environment: string,
   exporterKeys: readonly string[],
   profileKeys: readonly string[],
+  profileExporters: boolean,
 ): string | undefined {
   const withExporters = exporterKeys.includes(environment);
   if (withExporters === profileKeys.includes(environment)) return undefined;
@@ -73,13 +75,15 @@ export function unusedKeyWarning(
   if (found === undefined) return undefined;
   const [near, how] = found;
   const [has, lacks, option] = withExporters
-    ? ['exporters', 'profile', 'profiles']
-    : ['a profile', 'exporters', 'exporters'];
+    ? ['exporters', 'no profile of its own', 'profiles']
+    : profileExporters
+      ? ['a profile listing its exporters', `no exporters.${environment}`, 'exporters']
+      : ['a profile', 'no exporters of its own', 'exporters'];
   const likeness =
     how === 'misspelt'
       ? 'is near it: check its spelling'
       : `${near.length > environment.length ? 'is likely what it stands for' : 'is likely short for it'}: key both by one name`;
-  return `${source} gives the environment ${describeValue(environment)}, which has ${has} but no ${lacks} of its own, while ${option}.${near}, which no environment uses, ${likeness}`;
+  return `${source} gives the environment ${describeValue(environment)}, which has ${has} but ${lacks}, while ${option}.${near}, which no environment uses, ${likeness}`;
 }
 
 /** How a name looks like a configured one: misspelt (or another separator), or a short form of it. */

@@ -612,7 +612,14 @@ export function resolveConfig(
         // What it runs with, as a list of exporters given for every environment or `default` may set;
         // with the SDK disabled, init() gives it none of them.
         `runs with ${sdkDisabled ? 'no exporter, as OTEL_SDK_DISABLED=true,' : [...exporters.map((a) => a.name), ...(consoleOn ? ['the console'] : [])].join(', ') || 'nothing'} and ${profiles.has('default') ? "`default`'s profile" : 'the defaults'}`,
-      ) ?? unusedKeyWarning(environmentSource, environment, exporterKeys, [...profiles.keys()]),
+      ) ??
+      unusedKeyWarning(
+        environmentSource,
+        environment,
+        exporterKeys,
+        [...profiles.keys()],
+        profiles.get(environment)?.exporters !== undefined,
+      ),
   });
 }
 

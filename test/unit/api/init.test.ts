@@ -398,6 +398,25 @@ describe("an environment's exporters and profile keyed by two spellings of its n
     warn.mockRestore();
   });
 
+  it('a profile that lists its exporters, beside exporters keyed by its name misspelt, is told as one', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const memory = memoryExporter();
+    const obs = init({
+      ...quiet,
+      environment: 'production',
+      exporters: { prodution: [memoryExporter()] },
+      profiles: { production: { sampling: 0.1, exporters: [memory] } },
+    }) as SightlineInstance;
+    expect(obs.config.exporters).toEqual([memory]);
+    expect(warn).toHaveBeenCalledWith(
+      'environment gives the environment "production", which has a profile listing its exporters ' +
+        'but no exporters.production, while exporters.prodution, which no environment uses, is near it: ' +
+        'check its spelling',
+      expect.objectContaining({ code: 'SLWRN003' }),
+    );
+    warn.mockRestore();
+  });
+
   it.each([
     // NODE_ENV=production, as every deployed build has, and the profile keyed by the short name.
     ['production', 'prod', 'production', 'profiles.prod'],
