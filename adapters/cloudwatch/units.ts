@@ -74,12 +74,15 @@ const EXACT: Readonly<Record<string, CloudWatchUnit>> = {
 export function toCloudWatchUnit(unit: string, monotonic: boolean): CloudWatchUnit {
   const u = unit.trim();
   if (u === '') return monotonic ? 'Count' : 'None';
-  const exact = EXACT[u];
+  // Own keys only: a unit is the service's text, and one named as an Object method (`toString`,
+  // `constructor/s`) would read the prototype's function, a unit CloudWatch refuses the request for.
+  const exact = Object.hasOwn(EXACT, u) ? EXACT[u] : undefined;
   if (exact !== undefined) return exact;
   if (/^\{[^{}]*\}$/.test(u)) return 'Count';
   if (/^\{[^{}]*\}\/s$/.test(u)) return 'Count/Second';
   const perSecond = u.endsWith('/s');
-  const size = SIZE[perSecond ? u.slice(0, -2) : u];
+  const amount = perSecond ? u.slice(0, -2) : u;
+  const size = Object.hasOwn(SIZE, amount) ? SIZE[amount] : undefined;
   if (size !== undefined) return (perSecond ? `${size}/Second` : size) as CloudWatchUnit;
   return 'None';
 }

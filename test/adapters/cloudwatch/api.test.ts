@@ -315,6 +315,18 @@ describe('api mode limits', () => {
     expect(cw().metrics!.dropped).toEqual({ invalid: 1 });
   });
 
+  it('sends a unit named as an Object method (toString, constructor) as None, which CloudWatch takes with the request', async () => {
+    intake = await startAwsIntake();
+    const { obs } = startApi(intake.url, { logs: false, events: false });
+    obs.metrics.counter('calls.rate', { unit: 'toString/s' }).add(1);
+    obs.metrics.gauge('pool.size', { unit: 'constructor' }).record(2);
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+    const units = userMetricData(intake).map((d) => `${d.MetricName}=${d.Value} ${d.Unit}`);
+    expect(units.sort()).toEqual(['calls.rate=1 None', 'orders.placed=1 Count', 'pool.size=2 None']);
+    expect(cw().metrics!.dropped).toEqual({});
+  });
+
   it('leaves out a sum that overflowed to Infinity, which CloudWatch refuses with the whole request', async () => {
     intake = await startAwsIntake();
     const { obs } = startApi(intake.url, { logs: false, events: false });
