@@ -95,8 +95,9 @@ export function unifiedTags(identity: ServiceTags, extra: readonly string[], onC
   for (const t of extra) {
     const i = t.indexOf(':');
     const key = i < 0 ? '' : t.slice(0, i);
-    // The unified tags are the adapter's to set; a DD_TAGS entry must not contradict them.
-    if (key === 'env' || key === 'service' || key === 'version') continue;
+    // The unified tags are the adapter's to set; a DD_TAGS entry must not contradict them, in any
+    // case, as Datadog reads tag keys in lower case (`Service:payments` is a second service tag).
+    if (UNIFIED_KEYS.has(key.toLowerCase())) continue;
     out.push(rawTag(t, onCut));
   }
   return out;

@@ -209,6 +209,25 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(tagsOf(4)).toEqual(['env:prod', 'route:/cart', 'service:checkout', 'version:1.4.2']);
   });
 
+  it('keeps a series to its own service, env and version when the tags option or DD_TAGS names them in another case', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {
+      tags: { Service: 'payments', team: 'core' },
+      processEnv: { DD_TAGS: 'ENV:staging,Version:9' },
+    });
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+
+    const tags: string[] = userSeries(server)[0]?.tags ?? [];
+    // Datadog reads tag keys in lower case: `Service:payments` would be a second service tag.
+    expect(tags.filter((t) => /^(service|env|version):/i.test(t)).sort()).toEqual([
+      'env:prod',
+      'service:checkout',
+      'version:1.4.2',
+    ]);
+    expect(tags).toContain('team:core');
+  });
+
   it('sends deltas for counters but the current level for up-down counters', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
