@@ -133,9 +133,13 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
       identities.set(key, { name, kind, unit, buckets, warned: false });
       return name;
     }
-    if (first.warned) return first.name;
+    // One of another kind or unit is a metric of its own to the SDK, whatever its spelling: under
+    // the first's, its values would be taken for the first's (a count in seconds added to one in
+    // milliseconds), where its own keeps them apart in the backends that tell case apart.
+    const other = first.kind !== kind || first.unit !== unit;
+    if (first.warned) return other ? name : first.name;
     let message: string | undefined;
-    if (first.kind !== kind || first.unit !== unit)
+    if (other)
       message =
         `metrics: ${describeValue(name)} was created as ${describeInstrument(kind, unit)} after ` +
         `${describeInstrument(first.kind, first.unit)} of that name; both are exported under the one ` +
@@ -151,7 +155,7 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     }
     // The SDK keeps a metric per spelling: `Orders` after `orders` would split one metric in two,
     // each backend seeing part of the values under either name.
-    return first.name;
+    return other ? name : first.name;
   };
 
   // Observable gauges created more than once under a name and unit (one per queue, or one in each

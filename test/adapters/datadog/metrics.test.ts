@@ -185,6 +185,21 @@ describe('datadog metrics → POST /api/v2/series', () => {
     ]);
   });
 
+  it('keeps a metric created again in another case as another unit apart from the first, as it records on its own', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server);
+    obs.metrics.counter('Wait.Total', { unit: 'ms' }).add(500);
+    obs.metrics.counter('wait.total', { unit: 's' }).add(2);
+    await obs.forceFlush();
+
+    const sent = userSeries(server).filter((s) => /^wait\.total$/i.test(s.metric));
+    // Counts of one name and tags at one second are added up: 500 ms and 2 s are not 502 of either.
+    expect(sent.map((s) => `${s.metric}=${s.points[0].value} ${s.unit}`).sort()).toEqual([
+      'Wait.Total=500 millisecond',
+      'wait.total=2 second',
+    ]);
+  });
+
   it('keeps a series to its own service, env and version when its attributes name them with other values', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server);
