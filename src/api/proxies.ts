@@ -3,6 +3,7 @@ import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { realSetImmediate } from '../internal/node-timers.js';
 import { FORWARDS_TO } from '../logs/pino-symbols.js';
 import { histogramTimer } from '../metrics/histogram-timer.js';
+import { MAX_METRIC_NAMES } from '../metrics/instruments.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
 import { followInstance, getSightline, REBIND, type Rebindable, rootBindingsCount } from './global.js';
 import type {
@@ -69,6 +70,32 @@ function followingGauge(
 }
 
 /**
+ * The spelling each metric name was first declared with here, by its lower case, kind and unit. An
+ * instance names a metric as first spelled, and these instruments are made at their first
+ * recording, in the order traffic comes: `counter('Orders')` in one module and `counter('orders')`
+ * in another would be sent under whichever recorded first, in each process and after each
+ * `init()`, so replicas split the metric between two names. One of another kind or unit is another
+ * metric, under its own spelling. Held for as many names as an instance makes instruments for.
+ */
+const spellings = new Map<string, string>();
+
+function declared(kind: string, name: string, options: { readonly unit?: unknown } | undefined): string {
+  if (typeof name !== 'string') return name;
+  let key: string;
+  try {
+    const unit = options?.unit;
+    key = `${kind}\u0000${typeof unit === 'string' ? unit : ''}\u0000${name.toLowerCase()}`;
+  } catch {
+    // Options that cannot be read: the instance counts the instrument as an error.
+    return name;
+  }
+  const first = spellings.get(key);
+  if (first !== undefined) return first;
+  if (spellings.size < MAX_METRIC_NAMES) spellings.set(key, name);
+  return name;
+}
+
+/**
  * Instruments usable at module load: cheap no-ops before `init()`, forwarding to the instance
  * after it (the OpenTelemetry API's proxy model).
  *
@@ -78,22 +105,26 @@ function followingGauge(
  */
 export const metrics: Metrics = {
   counter(name, options): Counter {
-    return proxied('add', (s) => s.metrics.counter(name, options));
+    const spelled = declared('counter', name, options);
+    return proxied('add', (s) => s.metrics.counter(spelled, options));
   },
   upDownCounter(name, options): UpDownCounter {
-    return proxied('add', (s) => s.metrics.upDownCounter(name, options));
+    const spelled = declared('upDownCounter', name, options);
+    return proxied('add', (s) => s.metrics.upDownCounter(spelled, options));
   },
   histogram(name, options): Histogram {
-    const proxy = proxied('record', (s) => s.metrics.histogram(name, options));
+    const spelled = declared('histogram', name, options);
+    const proxy = proxied('record', (s) => s.metrics.histogram(spelled, options));
     return Object.assign(proxy, {
       startTimer: histogramTimer((v, a) => proxy.record(v, a), options, merged),
     });
   },
   gauge(name, options): Gauge {
-    return proxied('record', (s) => s.metrics.gauge(name, options));
+    const spelled = declared('gauge', name, options);
+    return proxied('record', (s) => s.metrics.gauge(spelled, options));
   },
   observableGauge(name, options, callback) {
-    followingGauge(name, options, callback);
+    followingGauge(declared('observableGauge', name, options), options, callback);
   },
 };
 

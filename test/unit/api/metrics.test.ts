@@ -89,6 +89,39 @@ describe('obs.metrics', () => {
     expect(point('op.min')?.value).toMatchObject({ sum: elapsedMin });
   });
 
+  it('names a metric declared through the module-level metrics in two cases as first declared, whichever records first', async () => {
+    // Two modules count one metric, each spelling it its own way, declared at load.
+    const checkout = metrics.counter('Orders.Placed.Proxied');
+    const imports = metrics.counter('orders.placed.proxied');
+    const names: string[][] = [];
+    for (const first of [checkout, imports]) {
+      const { obs, memory } = startCaptured();
+      first.add(1);
+      checkout.add(1);
+      imports.add(1);
+      await obs.forceFlush();
+      names.push(
+        memory
+          .metrics()
+          .filter((p) => /^orders\.placed\.proxied$/i.test(p.name))
+          .map((p) => `${p.name}=${p.value}`),
+      );
+      await obs.shutdown();
+    }
+    // Each process, and each init(), under one name: not after whichever the traffic reached first.
+    expect(names).toEqual([['Orders.Placed.Proxied=3'], ['Orders.Placed.Proxied=3']]);
+
+    // One of another unit is another metric, under its own spelling.
+    const waitMs = metrics.counter('Wait.Proxied', { unit: 'ms' });
+    const waitS = metrics.counter('wait.proxied', { unit: 's' });
+    const { obs, memory } = startCaptured();
+    waitS.add(2);
+    waitMs.add(500);
+    await obs.forceFlush();
+    const waits = memory.metrics().filter((p) => /^wait\.proxied$/i.test(p.name));
+    expect(waits.map((p) => `${p.name}=${p.value}`).sort()).toEqual(['Wait.Proxied=500', 'wait.proxied=2']);
+  });
+
   it('remembers which metrics were created with detect: true', () => {
     const { obs } = startCaptured();
     obs.metrics.counter('watched', { detect: true });
