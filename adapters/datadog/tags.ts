@@ -56,8 +56,9 @@ export function identityTags(tags: readonly string[]): ReadonlyMap<string, strin
  * The tag of a series' or event's attribute, as {@link tag} makes it. Datadog reads tag keys in
  * lower case, and a series or event with a second `service` (`env`, `version`) tag as one of that
  * service too: a gateway's `service: 'payments'` would put its calls on the payments service's
- * dashboards. So one naming a unified service tag with another value is `attr.<key>`, and one
- * repeating it is `undefined`, left out.
+ * dashboards. So one naming a unified service tag with another value, or one the service has none
+ * of (an API's `version: 'v2'` where no version is set, which would read as a deployment's), is
+ * `attr.<key>`, and one repeating it is `undefined`, left out.
  */
 export function attributeTag(
   key: string,
@@ -65,10 +66,11 @@ export function attributeTag(
   identity: ReadonlyMap<string, string>,
   onCut?: () => void,
 ): string | undefined {
-  const t = tag(key, value, onCut);
-  const own = identity.get(key.toLowerCase());
-  if (own === undefined) return t;
-  return t.toLowerCase() === own.toLowerCase() ? undefined : tag(`attr.${key}`, value, onCut);
+  const lower = key.toLowerCase();
+  if (!UNIFIED_KEYS.has(lower)) return tag(key, value, onCut);
+  const own = identity.get(lower);
+  if (own !== undefined && tag(key, value).toLowerCase() === own.toLowerCase()) return undefined;
+  return tag(`attr.${key}`, value, onCut);
 }
 
 /** Sanitises a tag given as one string (`key:value` or bare `value`), cut as {@link tag} cuts. */

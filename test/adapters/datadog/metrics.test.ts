@@ -224,6 +224,19 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(tagsOf(4)).toEqual(['env:prod', 'route:/cart', 'service:checkout', 'version:1.4.2']);
   });
 
+  it('keeps a series of a service without a version to none when its attributes name one', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, {}, { version: undefined });
+    // An API version, under the unified tag's name.
+    obs.metrics.counter('gateway.calls').add(1, { version: 'v2', route: '/pay' });
+    await obs.forceFlush();
+
+    const tags: string[] = userSeries(server)[0]?.tags ?? [];
+    // Datadog would read the series as one of the service's deployment v2.
+    expect(tags.filter((t) => /^version:/i.test(t))).toEqual([]);
+    expect(tags).toEqual(expect.arrayContaining(['attr.version:v2', 'route:/pay', 'service:checkout']));
+  });
+
   it('keeps a series to its own service, env and version when the tags option or DD_TAGS names them in another case', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, {
