@@ -200,9 +200,7 @@ function setUp(opts: ResolvedOptions, ctx: AdapterContext): AdapterParts {
     channels.push(channel);
   } else if (ddTrace) {
     const { tracer, provider, propagator, agentUrl } = ddTrace;
-    parts.tracerProvider = bridgeDdTraceSpans(provider, ctx.fitSpanText, (n) =>
-      ctx.countDrop('after_span_end', n),
-    );
+    parts.tracerProvider = bridgeDdTraceSpans(provider, ctx.fitSpanText, ctx.countDrop);
     parts.propagator = propagator;
     // dd-trace sends to its Agent from its own timers, outside sightline's suppressed export context.
     parts.untracedOrigins = [agentUrl];

@@ -28,10 +28,10 @@ import { exceptionKeeper } from './dd-trace-errors.js';
 export function bridgeDdTraceSpans(
   provider: DdTraceProvider,
   fitText: (key: string, value: string) => string,
-  lostAfterEnd: (n: number) => void,
+  countDrop: (reason: 'after_span_end' | 'detached_span_method', n: number) => void,
 ): Omit<DdTraceProvider, 'register'> {
   const keep = exceptionKeeper(fitText);
-  const counted = countingAfterEnd(lostAfterEnd);
+  const counted = countingAfterEnd(countDrop);
   // The array attributes kept, as JSON text; the errors recorded, fitted and kept; what is given
   // once it ended counted.
   const bridged = (span: Span): Span => counted(keepArrayAttributes(keep(span)));
@@ -85,7 +85,10 @@ type TakingValues = Omit<Span, 'spanContext' | 'isRecording' | 'end'>;
  * mode counts it. The span's methods are swapped as it ends, so a call while it records costs
  * what it did; the swap is a few stores at `end()`.
  */
-function countingAfterEnd(lost: (n: number) => void): (span: Span) => Span {
+function countingAfterEnd(
+  countDrop: (reason: 'after_span_end' | 'detached_span_method', n: number) => void,
+): (span: Span) => Span {
+  const lost = (n: number): void => countDrop('after_span_end', n);
   const one = function (this: Span): Span {
     lost(1);
     return this;
@@ -120,6 +123,12 @@ function countingAfterEnd(lost: (n: number) => void): (span: Span) => Span {
     updateName: one,
   };
   function end(this: Span, time?: TimeInput): void {
+    // Called off its span (`promise.finally(span.end)`), as OpenTelemetry mode counts it: a throw
+    // there would reject the caller's promise with an error of ours. The span stays unended.
+    if (typeof this !== 'object' || this === null) {
+      countDrop('detached_span_method', 1);
+      return;
+    }
     Object.getPrototypeOf(this).end.call(this, time);
     Object.assign(this, ended);
   }

@@ -31,7 +31,8 @@ type AdapterDropReason =
   | 'attribute_count_limit'
   | 'invalid_attribute'
   | 'baggage_limit'
-  | 'after_span_end';
+  | 'after_span_end'
+  | 'detached_span_method';
 
 /** Per adapter and signal: produced = delivered + dropped + queued, at every moment. */
 export interface SignalStats {
