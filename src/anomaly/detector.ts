@@ -995,6 +995,10 @@ export class StreamingDetector implements Detector {
       // the episode unfolds.
       if (kind !== 'flatline' && kind !== 'variance' && this.bigUp >= 2 && this.bigDown >= 2) {
         this.episodeKind = 'variance';
+      } else if (kind === 'dip' && isOutage) {
+        // A fall that opened on a cycle cut short (an outage starting mid-cycle) and reached
+        // nothing is an outage, as it would have been had it opened on the silent cycle.
+        this.episodeKind = 'level_shift';
       } else if ((kind === 'spike' || kind === 'dip') && this.episodeLen >= 3 && this.calmRun === 0) {
         const persisted = this.episodeSign > 0 ? this.bigUp >= 3 : this.bigDown >= 3;
         if (persisted) this.episodeKind = 'level_shift';

@@ -440,6 +440,29 @@ describe('the anomaly engine', () => {
   });
 
   it.each([
+    ['a tenth', 2],
+    ['two fifths', 8],
+  ])(
+    'reports an outage of a steady counter that starts %s into a cycle as one, not as a dip',
+    async (_n, part) => {
+      const { obs, engine } = start();
+      const heard: AnomalyEvent[] = [];
+      obs.onAnomaly((e) => heard.push(e));
+      // A load as steady as a poller's or a queue consumer's: the same count every cycle.
+      const orders = obs.metrics.counter('orders.placed', { detect: true });
+      for (let cycle = 0; cycle < 60; cycle++) {
+        orders.add(20);
+        await engine.runCycle();
+      }
+      // The cycle the outage starts in holds the orders placed before it.
+      orders.add(part);
+      await engine.runCycle();
+      for (let cycle = 0; cycle < 4; cycle++) await engine.runCycle();
+      expect(heard.map((e) => [e.kind, e.observed])).toEqual([['level_shift', 0]]);
+    },
+  );
+
+  it.each([
     ['frozen (docker pause, SIGSTOP)', 'process'],
     ['asleep (a laptop, a suspended VM)', 'machine'],
   ])('does not take the cycle of a process %s for a fall in its rate', async (_name, paused) => {
