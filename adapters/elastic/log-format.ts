@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { LogFormat } from '../../src/export/index.js';
 import { ECS_VERSION, OBJECT_ROOTS } from './ecs-document.js';
 
@@ -18,10 +19,25 @@ const OWN_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 /**
+ * The process and host that write the lines, as ecs-pino-format writes pino's `pid` and `hostname`:
+ * the lines of `node:cluster` workers, or of replicas, collected into one data stream stay apart.
+ * `host.hostname`, not `host.name`, which Elastic Agent sets to its own host's name.
+ */
+function processFields(): Record<string, unknown> {
+  const fields: Record<string, unknown> = { 'process.pid': process.pid };
+  try {
+    fields['host.hostname'] = hostname();
+  } catch {
+    // A host whose name cannot be read: the pid alone.
+  }
+  return fields;
+}
+
+/**
  * The ecs-logging line shape (what `@elastic/ecs-pino-format` writes), for Elastic Agent or
  * Filebeat collecting stdout: `@timestamp` (ISO-8601), `log.level`, `message`, `ecs.version`,
- * `service.environment`, `event.dataset`, inside a span `trace.id` and `span.id`, and a logged error
- * as the `error` object (`type`, `message`, `stack_trace`). The keys are written dotted and flat, as
+ * `service.environment`, `event.dataset`, `process.pid`, `host.hostname`, inside a span `trace.id`
+ * and `span.id`, and a logged error as the `error` object (`type`, `message`, `stack_trace`). The keys are written dotted and flat, as
  * the ecs-logging spec asks for `log.level`. When another adapter comes first in `exporters`, its key
  * names and its way of writing errors win, and the other fields are still added.
  *
@@ -43,6 +59,7 @@ export function elasticLogFormat(identity: EcsLineIdentity): LogFormat {
       'ecs.version': ECS_VERSION,
       'service.environment': identity.environment,
       'event.dataset': identity.dataset,
+      ...processFields(),
     },
     correlate: (traceId, spanId) => ({ 'trace.id': traceId, 'span.id': spanId }),
     ownFields: OWN_FIELDS,

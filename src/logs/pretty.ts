@@ -11,7 +11,14 @@ const COLORS: Record<string, string> = {
 };
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
-const QUIET = new Set(['service.name', 'service.version', 'deployment.environment.name', 'trace_flags']);
+const QUIET = new Set([
+  'service.name',
+  'service.version',
+  'deployment.environment.name',
+  'trace_flags',
+  'process.pid',
+  'host.hostname',
+]);
 
 /**
  * One readable line for a person at a terminal; the JSON line is the source of truth. `keys` are

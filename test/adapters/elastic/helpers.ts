@@ -61,6 +61,8 @@ export function normalize(value: unknown, key = '', timesAndIds = true): unknown
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = normalize(v, k, timesAndIds);
     if (key === 'node' && typeof out.name === 'string') out.name = '<instance-id>';
+    if (key === 'process' && typeof out.pid === 'number') out.pid = '<pid>';
+    if (key === 'host' && typeof out.hostname === 'string') out.hostname = '<hostname>';
     return out;
   }
   if (!timesAndIds) return value;

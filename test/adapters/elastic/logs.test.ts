@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogKeys } from '../../../src/export/index.js';
 import { dataStream } from '../../../adapters/elastic/data-stream.js';
@@ -67,6 +68,38 @@ describe('ECS lines on stdout', () => {
     // logs: 'stdout' ships nothing by _bulk.
     expect(intake.bulk().filter((r) => r.ops.some((o) => o.index?.startsWith('logs-checkout')))).toEqual([]);
     expect(obs.stats().elastic!.logs).toBeUndefined();
+  });
+
+  it("names the process and host that wrote each line, as ecs-pino-format does from pino's pid and hostname", async () => {
+    // Prepare: ECS lines on stdout, and lines shipped by _bulk, with a node name the user gives a child.
+    intake = await EsIntake.start({ authorization: AUTH });
+    const shipped = startWithElastic(intake);
+    shipped.obs.log.child({ 'service.node.name': 'checkout-eu-1' }).info('shipped');
+    await shipped.obs.forceFlush();
+    await stopSightline();
+    const { obs, lines } = startWithElastic(intake, { logs: 'stdout' });
+
+    // Act
+    obs.log.info('collected');
+    obs.log.child({ 'service.node.name': 'checkout-eu-1' }).info({ process: { name: 'worker' } }, 'own');
+    await obs.forceFlush();
+
+    // Assess: pid and host on every line, flat as ecs-logging writes them; the user's node name kept.
+    const [line, own] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ 'process.pid': process.pid, 'host.hostname': hostname() });
+    expect(own).toMatchObject({
+      'process.pid': process.pid,
+      'host.hostname': hostname(),
+      'service.node.name': 'checkout-eu-1',
+      process: { name: 'worker' },
+    });
+    expect(await collected(lines)).toEqual([201, 201]);
+    const doc = intake.docs('logs-checkout-production').find((d) => d.message === 'shipped');
+    expect(doc).toMatchObject({
+      process: { pid: process.pid },
+      host: { name: 'web-01', hostname: hostname() },
+      service: { node: { name: 'checkout-eu-1' } },
+    });
   });
 
   it('writes a logged error as ECS error.type, error.message and error.stack_trace, as ecs-pino-format does', async () => {
