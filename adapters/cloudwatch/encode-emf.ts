@@ -18,6 +18,12 @@ export interface EmfSettings {
   readonly storageResolution: 1 | 60;
   /** Most sample values one histogram point turns into (see `histogramSamples`). */
   readonly maxHistogramValues: number;
+  /**
+   * The longest line, its newline included, the documents' writer puts in whole between other
+   * processes' writes (the atomic size of a stdout pipe that `node:cluster` workers or a sidecar
+   * share); undefined when any length is.
+   */
+  readonly maxLineBytes?: number | undefined;
 }
 
 /** One metric of a document: its name, unit and every value it carries this collection. */
@@ -47,7 +53,8 @@ interface Group {
  * collection can be spread over turns of the event loop: every point is added (points sharing a
  * timestamp and a dimension set share documents, whatever their metric), then the documents are
  * built one by one. Each document holds at most 100 metrics with at most 100 values each, and more
- * documents are written when a group has more. Counters carry their delta, gauges and up-down
+ * documents are written when a group has more, or when a document would be longer than
+ * `maxLineBytes`. Counters carry their delta, gauges and up-down
  * counters their value, histograms values standing for their observations (see `bucketValueLists`).
  *
  * @example
@@ -104,13 +111,48 @@ export class EmfEncoder {
   *documents(): Generator<EmfDocument, void, undefined> {
     for (const group of this.groups.values()) {
       const metrics = [...group.metrics].map(([name, m]) => ({ name, ...m }));
-      for (const doc of splitIntoDocuments(metrics)) {
-        let points = 0;
-        for (const m of doc) points += m.points ?? 0;
-        yield { line: emfDocument(this.settings, group.time, group.dimensions, doc), points };
+      for (const piece of splitIntoDocuments(metrics)) {
+        // Halves of a piece too long to be written whole, taken first half first.
+        const pieces = [piece];
+        for (let doc = pieces.pop(); doc !== undefined; doc = pieces.pop()) {
+          const line = emfDocument(this.settings, group.time, group.dimensions, doc);
+          const halves = this.fits(line) ? undefined : halve(doc);
+          if (halves !== undefined) {
+            pieces.push(halves[1], halves[0]);
+            continue;
+          }
+          let points = 0;
+          for (const m of doc) points += m.points ?? 0;
+          yield { line, points };
+        }
       }
     }
   }
+
+  private fits(line: string): boolean {
+    const max = this.settings.maxLineBytes;
+    return max === undefined || Buffer.byteLength(line) < max;
+  }
+}
+
+/**
+ * A document's metrics in two, or its one metric's values: a line longer than a pipe takes whole
+ * could have another process's write land inside it, and CloudWatch would read neither part. Two
+ * documents holding a metric's values between them count each value once. Undefined for one value,
+ * which its dimensions alone make too long.
+ */
+function halve(doc: readonly EmfMetric[]): [EmfMetric[], EmfMetric[]] | undefined {
+  if (doc.length > 1) {
+    const mid = Math.ceil(doc.length / 2);
+    return [doc.slice(0, mid), doc.slice(mid)];
+  }
+  const metric = doc[0];
+  if (metric === undefined || metric.values.length < 2) return undefined;
+  const mid = Math.ceil(metric.values.length / 2);
+  return [
+    [{ ...metric, values: metric.values.slice(0, mid) }],
+    [{ ...metric, values: metric.values.slice(mid), points: 0 }],
+  ];
 }
 
 /**

@@ -26,6 +26,8 @@ export function setupEmf(s: AdapterSettings, ctx: AdapterContext): AdapterParts 
       dimensions: s.dimensions,
       storageResolution: options.storageResolution,
       maxHistogramValues: options.maxHistogramValues,
+      // A `write` of the user's own takes each document whole, whatever its length.
+      maxLineBytes: own ? undefined : ctx.stdoutWholeLineBytes,
     },
     write,
     metricStats,

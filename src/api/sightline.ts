@@ -181,6 +181,7 @@ export class SightlineInstance implements Sightline {
             return false;
           }
         },
+        stdoutWholeLineBytes: stdout.wholeLineBytes(),
       };
       before = globalsBefore();
       for (const adapter of extras.adapters)

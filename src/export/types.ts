@@ -167,6 +167,13 @@ export interface AdapterContext {
    * @internal
    */
   writeStdout(line: string): boolean;
+  /**
+   * The longest line (its newline included) `writeStdout` puts in whole between the writes of other
+   * processes sharing stdout (`node:cluster` workers, a sidecar): the pipe's atomic size when stdout
+   * is a pipe, undefined otherwise. A longer line can be cut by another process's write.
+   * @internal
+   */
+  readonly stdoutWholeLineBytes?: number | undefined;
 }
 
 /** What an adapter contributes once set up. Every part is optional. */

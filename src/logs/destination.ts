@@ -69,6 +69,11 @@ export interface SharedStdout {
   /** Writes what the writer holds, if it was made; see {@link FanoutDestination.flushSync}. */
   flushSync(atExit: boolean): void;
   /**
+   * The longest line (its newline included) one write puts in whole between other processes'
+   * writes: the pipe's atomic size when stdout is a pipe; undefined otherwise.
+   */
+  wholeLineBytes(): number | undefined;
+  /**
    * Writes one line of an adapter's own (ending in a newline) after the lines before it; `false`
    * when stdout's buffer is full or its reader has gone and the line was dropped, which the adapter
    * counts, not the logger.
@@ -132,6 +137,7 @@ export function createSharedStdout(drops: DropCounter): SharedStdout {
     existing: () => writer,
     closed: () => closed,
     flushSync,
+    wholeLineBytes: () => (stdoutIsPipe() ? PIPE_BUF : undefined),
     writeLine(line) {
       const w = get();
       if (closed) return false;

@@ -179,40 +179,77 @@ describe('a stdout pipe whose reader pauses, then reads faster than lines come',
   }, 30_000);
 });
 
+/**
+ * Runs a `node:cluster` script whose workers share the primary's stdout, a pipe (a FIFO) read more
+ * slowly than they write to it, so it is often nearly full; resolves with its exit code, the lines
+ * read, and those lines parsed, the ones that are no JSON counted as broken.
+ */
+async function runOnSharedPipe(name: string, args: readonly string[]) {
+  const { reader, ended } = spawnOnFifo(fileURLToPath(new URL(name, import.meta.url)), args);
+  let text = '';
+  readPaced(reader, 4000, (chunk) => {
+    text += chunk.toString('utf8');
+  });
+  reader.resume();
+  const { code } = await ended;
+  const lines = text.split('\n').filter((l) => l !== '');
+  const records: Record<string, unknown>[] = [];
+  let broken = 0;
+  for (const l of lines) {
+    try {
+      records.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      broken++;
+    }
+  }
+  return { code, lines, records, broken };
+}
+
 describe('node:cluster workers writing to the one stdout pipe they share', () => {
   it('keep each line whole: no worker writes into a line another has half written', async () => {
-    // Prepare: the primary's stdout, which its workers inherit, is a pipe (a FIFO) read more
-    // slowly than four workers write to it, so it is often nearly full.
-    const script = fileURLToPath(new URL('./cluster-shared-stdout.ts', import.meta.url));
-    const { reader, ended } = spawnOnFifo(script, ['4', '1000', '1900']);
-    let text = '';
-    readPaced(reader, 4000, (chunk) => {
-      text += chunk.toString('utf8');
-    });
-    reader.resume();
-
-    // Act: each worker logs 1000 lines of about 2 kB, shuts down and exits.
-    const { code } = await ended;
+    // Prepare and act: four workers each log 1000 lines of about 2 kB, shut down and exit.
+    const { code, records, broken } = await runOnSharedPipe('./cluster-shared-stdout.ts', [
+      '4',
+      '1000',
+      '1900',
+    ]);
 
     // Assess: every line reached the reader whole, as JSON, 1000 of each worker.
     expect(code).toBe(0);
-    const lines = text.split('\n').filter((l) => l !== '');
-    const broken = lines.filter((l) => {
-      try {
-        JSON.parse(l);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    expect(broken.length).toBe(0);
+    expect(broken).toBe(0);
     const perWorker = new Map<unknown, number>();
-    for (const l of lines) {
-      const { worker } = JSON.parse(l) as { worker?: unknown };
-      perWorker.set(worker, (perWorker.get(worker) ?? 0) + 1);
-    }
+    for (const { worker } of records) perWorker.set(worker, (perWorker.get(worker) ?? 0) + 1);
     expect([...perWorker.values()]).toEqual([1000, 1000, 1000, 1000]);
   }, 30_000);
+});
+
+describe('node:cluster workers writing CloudWatch EMF to the one stdout pipe they share', () => {
+  it("write documents over the pipe's atomic size as several whole ones, each metric counted once", async () => {
+    // Prepare and act: four workers in emf mode, each adding 1 to 60 counters then collecting
+    // (a document of about 6 kB), 150 times, then shutting down and exiting.
+    const { code, lines, records, broken } = await runOnSharedPipe('./cluster-shared-emf.ts', [
+      '4',
+      '150',
+      '60',
+    ]);
+
+    // Assess: every line is a whole JSON document that fits in one atomic write, and each
+    // worker's counters add up to 150 each.
+    expect(code).toBe(0);
+    expect({ broken, longest: Math.max(...lines.map((l) => Buffer.byteLength(l) + 1)) }).toEqual({
+      broken: 0,
+      longest: expect.toSatisfy((n: number) => n <= 4096),
+    });
+    const sums = new Map<string, number>();
+    for (const doc of records) {
+      if (typeof doc.worker !== 'string') continue;
+      for (const [key, value] of Object.entries(doc))
+        if (key.startsWith('checkout.orders.'))
+          sums.set(`${doc.worker}/${key}`, (sums.get(`${doc.worker}/${key}`) ?? 0) + (value as number));
+    }
+    expect(sums.size).toBe(4 * 60);
+    expect(new Set(sums.values())).toEqual(new Set([150]));
+  }, 60_000);
 });
 
 describe('a crash or process.exit() right after a burst of lines, stdout a pipe', () => {

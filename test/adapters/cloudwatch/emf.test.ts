@@ -570,6 +570,52 @@ describe('EMF encoding', () => {
       ['a:30:0'],
     ]);
   });
+
+  it('writes a document longer than maxLineBytes as several within it, each value and point once', () => {
+    // Prepare: 40 counters and a histogram of 100 values, all in one group; lines of 1,024 bytes.
+    const counters = Array.from({ length: 40 }, (_, i) => ({
+      ...gauge({}),
+      name: `checkout.orders.placed.by.region.${i}`,
+      kind: 'counter' as const,
+      monotonic: true,
+      value: i,
+    }));
+    const boundaries = Array.from({ length: 99 }, (_, i) => (i + 1) * 10);
+    const histogram = {
+      ...latencyPoint({
+        count: 100,
+        sum: 50_000,
+        min: 1,
+        max: 995,
+        buckets: { boundaries, counts: new Array(100).fill(1) },
+      }),
+      name: 'checkout.latency',
+    };
+    const long = { ...gauge({ note: 'x'.repeat(1100) }), name: 'noted' };
+
+    // Act
+    const whole = encodeEmf([...counters, histogram, long], settings).documents;
+    const cut = encodeEmf([...counters, histogram, long], { ...settings, maxLineBytes: 1024 }).documents;
+
+    // Assess: valid documents under 1,024 bytes but the one a dimension alone makes longer, holding
+    // the same values and points as the documents written whole.
+    expect(whole).toHaveLength(2);
+    expect(cut.length).toBeGreaterThan(4);
+    for (const d of cut) expect(emfViolations(d.line)).toEqual([]);
+    const over = cut.filter((d) => Buffer.byteLength(d.line) + 1 > 1024).map((d) => JSON.parse(d.line));
+    expect(over).toEqual([expect.objectContaining({ noted: 1 })]);
+    const values = (docs: typeof whole) =>
+      docs.flatMap((d) => {
+        const doc = JSON.parse(d.line);
+        return doc._aws.CloudWatchMetrics[0].Metrics.flatMap(({ Name }: { Name: string }) =>
+          [doc[Name]].flat().map((v: number) => `${Name}=${v}`),
+        );
+      });
+    expect(values(cut).sort()).toEqual(values(whole).sort());
+    const points = (docs: typeof whole) => docs.reduce((n, d) => n + d.points, 0);
+    expect(points(cut)).toBe(42);
+    expect(points(whole)).toBe(42);
+  });
 });
 
 /** A histogram's values as one object each, as the assertions read them. */
