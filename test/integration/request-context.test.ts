@@ -2,17 +2,18 @@ import { AsyncResource } from 'node:async_hooks';
 import http, { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type ClientHttp2Session, connect } from 'node:http2';
 import net from 'node:net';
-import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { context, propagation, type SpanContext, SpanKind } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import express5 from 'express';
 import express4 from 'express4';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { expressMiddleware } from '../../src/integrations/express/index.js';
 import { sightlineFastify } from '../../src/integrations/fastify/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
-import { close, eventually, listen } from './helpers/http-client.js';
+import { close, eventually, listen, request } from './helpers/http-client.js';
 import { waitForSpans } from './helpers/telemetry.js';
 
 const memory = memoryExporter();
@@ -742,6 +743,138 @@ describe('a response whose end Node reports from outside its request (pipelined,
     } finally {
       await close(server);
       await fastify.close();
+    }
+  });
+});
+
+/** What a handler does with the context it runs in: a log line and a span of its own. */
+function bootWork(name: string): void {
+  obs.log.info({ request: name }, 'handled');
+  obs.trace('work', (span) => {
+    span.setAttribute('request', name);
+  });
+}
+
+interface Started {
+  base: string;
+  boot: SpanContext;
+  stop: () => Promise<void>;
+}
+
+/** Calls the service as a client that names no trace: a load balancer's health check. */
+function send(base: string, path: string, body?: string): Promise<number> {
+  const options =
+    body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': 'application/json' } };
+  return context.with(
+    suppressTracing(context.active()),
+    async () => (await request(base, path, options)).status,
+  );
+}
+
+async function expressApp(): Promise<Started> {
+  const app = (express5 as unknown as () => any)();
+  app.use(expressMiddleware({ ignore: ['/health'] }));
+  app.get('/health', (req: any, res: any) => {
+    bootWork(String(req.query.name));
+    res.send('ok');
+  });
+  // A body read from the request stream's own events, as multer or busboy read it.
+  app.post('/health', (req: any, res: any) => {
+    req.resume().on('end', () => {
+      bootWork(String(req.query.name));
+      res.send('ok');
+    });
+  });
+  app.get('/orders/:name', (req: any, res: any) => {
+    bootWork(req.params.name);
+    res.send('ok');
+  });
+  const server: Server = createServer(app);
+  const [base, boot] = await obs.trace(
+    'boot',
+    async (span) => [await listen(server), span.spanContext()] as const,
+  );
+  return { base, boot, stop: () => close(server) };
+}
+
+async function fastifyApp(): Promise<Started> {
+  const fastify: FastifyInstance = Fastify();
+  await fastify.register(sightlineFastify, { ignore: ['/health'] });
+  fastify.get('/health', async (request: any) => {
+    bootWork(String(request.query.name));
+    return 'ok';
+  });
+  fastify.post('/health', async (request: any) => {
+    bootWork(String(request.query.name));
+    return 'ok';
+  });
+  fastify.get('/orders/:name', async (request: any) => {
+    bootWork(request.params.name);
+    return 'ok';
+  });
+  const [base, boot] = await obs.trace(
+    'boot',
+    async (span) => [await fastify.listen({ port: 0, host: '127.0.0.1' }), span.spanContext()] as const,
+  );
+  return { base, boot, stop: () => fastify.close() };
+}
+
+describe.each([
+  ['Express', expressApp],
+  ['Fastify', fastifyApp],
+])('%s: a server started inside a span', (name, start) => {
+  it("runs an ignored path's handler in no trace, and a traced one in its own", async () => {
+    const { base, boot, stop } = await start();
+    try {
+      const health = `boot-${name}-health`;
+      const upload = `boot-${name}-upload`;
+      const orders = `boot-${name}-orders`;
+      expect(await send(base, `/health?name=${health}`)).toBe(200);
+      expect(await send(base, `/health?name=${upload}`, '{"status":"up"}')).toBe(200);
+      expect(await send(base, `/orders/${orders}`)).toBe(200);
+      const [server] = await waitForSpans(
+        obs,
+        memory,
+        (s) => s.kind === SpanKind.SERVER && s.attributes['url.path'] === `/orders/${orders}`,
+        1,
+      );
+      const works = await waitForSpans(
+        obs,
+        memory,
+        (s) => s.name === 'work' && String(s.attributes.request).startsWith(`boot-${name}-`),
+        3,
+      );
+      const lines = await eventually(() => {
+        const found = memory.logs().filter((l) => String(l.request).startsWith(`boot-${name}-`));
+        return found.length === 3 && found;
+      });
+      const healthWork = works.find((s) => s.attributes.request === health)!;
+      const uploadWork = works.find((s) => s.attributes.request === upload)!;
+      const ordersWork = works.find((s) => s.attributes.request === orders)!;
+      const traced = server!.spanContext();
+      expect({
+        healthSpanParent: healthWork.parentSpanContext?.spanId,
+        healthSpanInBoot: healthWork.spanContext().traceId === boot.traceId,
+        healthLine: lines.find((l) => l.request === health)!.trace_id,
+        uploadSpanParent: uploadWork.parentSpanContext?.spanId,
+        uploadLine: lines.find((l) => l.request === upload)!.trace_id,
+        ordersServerParent: server!.parentSpanContext?.spanId,
+        ordersServerInBoot: traced.traceId === boot.traceId,
+        ordersSpanParent: ordersWork.parentSpanContext?.spanId === traced.spanId,
+        ordersLine: lines.find((l) => l.request === orders)!.trace_id === traced.traceId,
+      }).toEqual({
+        healthSpanParent: undefined,
+        healthSpanInBoot: false,
+        healthLine: undefined,
+        uploadSpanParent: undefined,
+        uploadLine: undefined,
+        ordersServerParent: undefined,
+        ordersServerInBoot: false,
+        ordersSpanParent: true,
+        ordersLine: true,
+      });
+    } finally {
+      await stop();
     }
   });
 });

@@ -34,7 +34,7 @@ export function enterRequest(
 
 /**
  * Calls `next` for a request in no trace (an ignored path whose caller named none), in the context
- * it came in: none, or what a middleware ahead (baggage, another instrumentation's span) put there.
+ * it came in: none, or what a middleware ahead (baggage) put there (see passedThroughContext).
  * A response queued behind another on a pipelined connection is held in that context too (see
  * enterRequest): its events would run in that other request's.
  */

@@ -487,14 +487,20 @@ export function startServerRequest(
 }
 
 /**
- * The context the trace headers of a request on an ignored path name, or undefined when they name
- * none (a health check's). The request has no span, but the calls its handler makes continue the
- * caller's trace and carry its baggage, as W3C Trace Context and Baggage ask of a service a request
- * passes through, instead of each starting a trace of its own.
+ * The context a request on an ignored path runs in, or undefined when that is the one it came in
+ * (a health check's, most). The request has no span, but the calls its handler makes continue the
+ * trace its headers name and carry its baggage, as W3C Trace Context and Baggage ask of a service a
+ * request passes through, instead of each starting a trace of its own. Naming none, it is in no
+ * trace, as a traced request would start one of its own: a span in the context it came in is no
+ * span of its own but the one the server was started in (`listen()` called inside a span, whose
+ * context every connection inherits), which would gather every health check's lines and spans.
  */
 export function passedThroughContext(obs: Sightline, headers: IncomingHttpHeaders): Context | undefined {
   const parent = propagatorOf(obs).extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-  return parent === ROOT_CONTEXT ? undefined : parent;
+  if (parent !== ROOT_CONTEXT) return parent;
+  // What a middleware ahead put there besides (baggage) stays.
+  const came = context.active();
+  return trace.getSpan(came) === undefined ? undefined : trace.deleteSpan(came);
 }
 
 /** Runs `fn` in the request's context. */
