@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import http, { createServer, type IncomingMessage, type Server } from 'node:http';
-import { type ClientHttp2Session, connect } from 'node:http2';
+import { type ClientHttp2Session, connect, constants as http2Constants } from 'node:http2';
 import net from 'node:net';
 import { context, propagation, type SpanContext, SpanKind } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -414,15 +414,45 @@ describe('a callback a pool shared by all requests calls from another request (R
   });
 });
 
+/** Logs, through obs.log, which listener ran for the request `name`. */
+const told = (name: string, listener: string) => () => obs.log.info({ request: name, listener }, 'told');
+
+/**
+ * Waits until each request at `path` + its name has been told to all the listeners `expected` lists,
+ * and returns, by request, those that wrote their line in its trace.
+ */
+async function toldInContext(
+  path: string,
+  expected: Record<string, string[]>,
+): Promise<Record<string, string[]>> {
+  const names = Object.keys(expected);
+  const servers = await waitForSpans(
+    obs,
+    memory,
+    (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith(path),
+    names.length,
+  );
+  return eventually(() => {
+    const lines = memory.logs().filter((l) => l.msg === 'told');
+    if (names.some((n) => lines.filter((l) => l.request === n).length < expected[n]!.length)) return false;
+    return Object.fromEntries(
+      names.map((name) => {
+        const traceId = servers
+          .find((s) => s.attributes['url.path'] === `${path}${name}`)!
+          .spanContext().traceId;
+        const own = lines.filter((l) => l.request === name && l.trace_id === traceId);
+        return [name, own.map((l) => String(l.listener)).sort()];
+      }),
+    );
+  });
+}
+
 describe('a client that goes away before its answer (README, Known limits)', () => {
   let server: Server;
   let base: string;
   const fastify = Fastify();
   let fastifyBase: string;
   const came = new Set<string>();
-
-  /** Logs, through obs.log, which listener ran for the request `name`. */
-  const told = (name: string, listener: string) => () => obs.log.info({ request: name, listener }, 'told');
 
   beforeAll(async () => {
     const app = (express5 as unknown as () => any)();
@@ -485,31 +515,11 @@ describe('a client that goes away before its answer (README, Known limits)', () 
       [fastifyBase, 'fastify-bodyless', false],
     ] as const;
     for (const [at, name, withBody] of cases) await leave(at, name, withBody);
-    const servers = await waitForSpans(
-      obs,
-      memory,
-      (s) => s.kind === SpanKind.SERVER && String(s.attributes['url.path']).startsWith('/left/'),
-      4,
-    );
-    const expected = {
+    const inContext = await toldInContext('/left/', {
       'express-body': ['request aborted', 'request close', 'response close'],
       'express-bodyless': ['request aborted', 'request close', 'response close'],
       'fastify-body': ['onRequestAbort'],
       'fastify-bodyless': ['onRequestAbort'],
-    };
-    const inContext = await eventually(() => {
-      const lines = memory.logs().filter((l) => l.msg === 'told');
-      if (Object.entries(expected).some(([n, ls]) => lines.filter((l) => l.request === n).length < ls.length))
-        return false;
-      return Object.fromEntries(
-        Object.keys(expected).map((name) => {
-          const traceId = servers
-            .find((s) => s.attributes['url.path'] === `/left/${name}`)!
-            .spanContext().traceId;
-          const own = lines.filter((l) => l.request === name && l.trace_id === traceId);
-          return [name, own.map((l) => String(l.listener)).sort()];
-        }),
-      );
     });
     expect(inContext).toEqual({
       'express-body': ['request aborted', 'request close'],
@@ -742,6 +752,47 @@ describe('a response whose end Node reports from outside its request (pipelined,
       expect(lines.filter((l) => l.trace_id !== undefined).map((l) => l.request)).toEqual([]);
     } finally {
       await close(server);
+      await fastify.close();
+    }
+  });
+  it("Fastify over HTTP/2: runs a handler's listeners on its request's close and aborted in its context", async () => {
+    const fastify = Fastify({ http2: true });
+    await fastify.register(sightlineFastify);
+    const came = new Set<string>();
+    fastify.route({
+      method: 'GET',
+      url: '/closing/:name',
+      onRequestAbort: (request: any, done: () => void) => {
+        told(request.params.name, 'onRequestAbort')();
+        done();
+      },
+      handler: (request: any, reply) => {
+        const name = request.params.name;
+        request.raw.on('close', told(name, 'request close'));
+        request.raw.on('aborted', told(name, 'request aborted'));
+        reply.raw.on('close', told(name, 'response close'));
+        came.add(name);
+        // The one left is never answered: its client cancels it.
+        if (name !== 'h2-left') reply.send('ok');
+      },
+    });
+    const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
+    const session = connect(base);
+    try {
+      await overHttp2(base, ['/closing/h2-answered']);
+      const left = session.request({ ':path': '/closing/h2-left' });
+      left.on('error', () => {});
+      left.end();
+      await eventually(() => came.has('h2-left'));
+      left.close(http2Constants.NGHTTP2_CANCEL);
+      const expected = {
+        'h2-answered': ['request close', 'response close'],
+        'h2-left': ['onRequestAbort', 'request aborted', 'request close', 'response close'],
+      };
+      const inContext = await toldInContext('/closing/', expected);
+      expect(inContext).toEqual(expected);
+    } finally {
+      session.close();
       await fastify.close();
     }
   });

@@ -9,15 +9,17 @@ import { type Context, context } from '@opentelemetry/api';
  * in the context the connection was accepted in: a body read from those events (by hand, by multer
  * or busboy, by a Fastify content-type parser) would run its callbacks, and the handlers a
  * middleware hands on to from `end`, outside the request's span, their log lines without its ids
- * and their calls out starting traces of their own. A request without a body (most) is only entered: its
- * `end` is emitted once a reader asks for it, from the reader's own context, the request's.
+ * and their calls out starting traces of their own. An HTTP/1 request without a body (most) is only
+ * entered: its `end` is emitted once a reader asks for it, from the reader's own context, the
+ * request's.
  *
  * The events of a response run in the request's context too where Node reports its end from
  * elsewhere: its `finish` and `close` (a handler's listeners, Fastify's onResponse hooks) would
  * otherwise run in another request's context, their log lines and calls out naming that request,
  * or in none. A response queued behind another on a pipelined HTTP/1.1 connection has no socket
  * yet: Node hands it one, and writes out what it holds, once the response ahead of it finishes. An
- * HTTP/2 response finishes when its stream closes, told by the session from the connection.
+ * HTTP/2 response finishes when its stream closes, told by the session from the connection, as is
+ * the request's `close` (after an answer too) and `aborted`.
  */
 export function enterRequest(
   ctx: Context,
@@ -25,10 +27,10 @@ export function enterRequest(
   next: () => void,
   res?: ServerResponse,
 ): void {
-  const body = hasBodyToCome(req);
+  const stream = streamsElsewhere(req);
   const held = res !== undefined && endsElsewhere(req, res);
-  if (body || held)
-    context.with(ctx, emitInThisContext, undefined, body ? req : undefined, held ? res : undefined, next);
+  if (stream || held)
+    context.with(ctx, emitInThisContext, undefined, stream ? req : undefined, held ? res : undefined, next);
   else context.with(ctx, next);
 }
 
@@ -51,15 +53,17 @@ function endsElsewhere(req: IncomingMessage, res: ServerResponse): boolean {
   return res.socket === null || req.httpVersionMajor === 2;
 }
 
-function hasBodyToCome(req: IncomingMessage): boolean {
+/**
+ * Whether Node emits the request's events from outside its context (see enterRequest): an HTTP/1
+ * request's while its body is still to come, an HTTP/2 request's always, its `close` and `aborted`
+ * told by the session as its stream closes, body or none.
+ */
+function streamsElsewhere(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) return true;
   if (req.complete) return false;
   const headers = req.headers;
   const length = headers['content-length'];
-  if (headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) return true;
-  if (req.httpVersionMajor !== 2) return false;
-  // HTTP/2 may send a body with neither header; a stream ended with its headers has none.
-  const stream = (req as { stream?: { endAfterHeaders?: unknown } }).stream;
-  return stream !== undefined && stream.endAfterHeaders !== true;
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 const kBodyScope = Symbol('sightline.requestBody');
