@@ -260,6 +260,10 @@ export function judge(
     // of many cycles, as the detector's window, slow and drift rules see it: its single values are
     // in the band as often as not. Not a burst of noise or a stuck value.
     if (r.episodeStart) s.onMean = r.kind !== 'variance' && r.kind !== 'flatline';
+  }
+  // A level at zero every night (the sessions of an office's users) stops and comes back as a rate
+  // does: its runs at zero and the band it left are told from the day before as a rate's are.
+  if (sample.zeroWhenAbsent || isLevel(sample)) {
     if (value === 0) {
       if (++s.zeroRun === 1) {
         s.idleFromUpper = s.healthyUpper;
@@ -277,6 +281,8 @@ export function judge(
         s.healthyPoints++;
       }
     }
+  }
+  if (sample.zeroWhenAbsent) {
     // The share is of the cycles the rate is expected busy in: not its idle hours, nor an outage's
     // silence, whose first cycles, counted before it is reported, are taken out again when it is.
     if (!s.outageReported && !daily.zero && r.expected * sample.perCycle >= OUTAGE_MIN_EXPECTED_COUNT) {
@@ -432,7 +438,7 @@ export function judge(
     }
     return undefined;
   }
-  if (r.kind === 'flatline' && s.reported === undefined && freezes(sample)) {
+  if (r.kind === 'flatline' && s.reported === undefined && isLevel(sample)) {
     // A stuck value is inside its band, where the rules below never see it; the detector's run of
     // repeats is already the evidence of many cycles.
     s.pending = undefined;
@@ -585,12 +591,12 @@ function turnedOver(
 }
 
 /**
- * Whether a stuck exporter shows on the series as a value repeated: a gauge's or an up-down
- * counter's. A stuck counter or histogram reports no new counts (a rate's outage), and a
- * percentile or an error share repeats whenever a quiet cycle's few requests fall as the last ones
+ * Whether the series is a level, a gauge's or an up-down counter's value: a stuck exporter shows on
+ * it as a value repeated. A stuck counter or histogram reports no new counts (a rate's outage), and
+ * a percentile or an error share repeats whenever a quiet cycle's few requests fall as the last ones
  * did.
  */
-function freezes(sample: SeriesSample): boolean {
+export function isLevel(sample: SeriesSample): boolean {
   return !sample.zeroWhenAbsent && sample.direction === 'both';
 }
 

@@ -15,7 +15,7 @@ import type { DropCounter } from '../internal/drops.js';
 import { realNow } from '../internal/node-timers.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
-import { busyGoneSilent, type EpisodeState, judge, newEpisodeState } from './engine-episodes.js';
+import { busyGoneSilent, type EpisodeState, isLevel, judge, newEpisodeState } from './engine-episodes.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
 import {
@@ -206,7 +206,7 @@ interface WatchedSeries {
   admitted: number;
   /** When the series was first fed, to tell its first two days. */
   since: number | undefined;
-  /** For a rate, what it did at each time of day lately: traffic that stops every night. */
+  /** For a rate or a level, what it did at each time of day lately: traffic that stops every night. */
   idle: IdleHours | undefined;
   last: SeriesBand | undefined;
   episode: EpisodeState;
@@ -569,7 +569,10 @@ export class AnomalyEngine extends MetricReader {
       seenCycle: cycle,
       admitted: cycle,
       since: undefined,
-      idle: sample.zeroWhenAbsent ? new IdleHours(this.options.intervalMs, this.clock) : undefined,
+      idle:
+        sample.zeroWhenAbsent || isLevel(sample)
+          ? new IdleHours(this.options.intervalMs, this.clock)
+          : undefined,
       last: undefined,
       episode: newEpisodeState(),
       slowest: sample.answers === undefined ? undefined : new SlowestAnswer(),
