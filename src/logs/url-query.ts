@@ -312,10 +312,12 @@ export function redactUrlsIn(text: string, isSensitive: (key: string) => boolean
  * (a page's cursor) or followed by other words (`.v2.tar`) is no token. A token is looked for only
  * where a word starts, never within one (`eyJeyJ...`): each part is read once from each such start,
  * in time linear in the text. A line break or tab escaped in JSON text starts one too
- * (`"refused:\neyJ..."`, a multi-line text given to `JSON.stringify`), its letter no word's.
+ * (`"refused:\neyJ..."`, a multi-line text given to `JSON.stringify`), its letter no word's. Its
+ * dots, and the character before it, may be percent-encoded, once or more, as a token in a URL
+ * given as a value is written (`?next=%2Freset%2FeyJ...%2EeyJ...%2E...`, `%252F` encoded twice).
  */
 const JSON_WEB_TOKEN =
-  /(?:(?<![\w-])|(?<=%[\dA-Fa-f]{2}|\\[nrt]))eyJ[\w-]{8,}\.(?:ey[I-L][\w-]*\.[\w-]*|[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+)/g;
+  /(?:(?<![\w-])|(?<=%(?:25)*[\dA-Fa-f]{2}|\\[nrt]))eyJ[\w-]{8,}(?:\.|%(?:25)*2[eE])(?:ey[I-L][\w-]*(?:\.|%(?:25)*2[eE])[\w-]*|[\w-]*(?:\.|%(?:25)*2[eE])[\w-]+(?:\.|%(?:25)*2[eE])[\w-]+(?:\.|%(?:25)*2[eE])[\w-]+)/g;
 
 /** The text with each JSON Web Token in it as `[Redacted]`. */
 function withoutTokens(text: string): string {

@@ -188,6 +188,22 @@ describe('a path parameter in text without a query', () => {
   });
 });
 
+/** Sends one request to a loopback Express app traced by sightline, whose route answers `status`. */
+async function serveOnce(route: string, status: number, path: string): Promise<void> {
+  const app = express();
+  app.use(expressMiddleware());
+  app.get(route, (_req, res) => res.status(status).send('done'));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual' });
+    await response.text();
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 /** A JSON Web Token as issuers write one: base64url JSON header and payload, and a signature. */
 const b64 = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
 const JWT = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '42', exp: 1796098629 })}.${SECRET}-sig_Ab9`;
@@ -251,18 +267,7 @@ describe('a JSON Web Token in text, with no name to tell it by', () => {
 
   it('is hidden in a real request’s path, in its server span and its access line', async () => {
     const { obs, lines, memory } = startCaptured();
-    const app = express();
-    app.use(expressMiddleware());
-    app.get('/reset/:token', (_req, res) => res.status(404).send('gone'));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/reset/${JWT}?lang=en`);
-      await response.text();
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await serveOnce('/reset/:token', 404, `/reset/${JWT}?lang=en`);
     await obs.forceFlush();
     const spans = memory.spans();
     expect(spans.length).toBeGreaterThan(0);
@@ -295,6 +300,58 @@ describe('a JSON Web Token in text, with no name to tell it by', () => {
     ]);
   });
 
+  it('is hidden with its dots percent-encoded, as a URL given as a value encodes them, once or twice', async () => {
+    const { obs, lines, logs, memory } = startCaptured();
+    const encoded = JWT.replaceAll('.', '%2E');
+    const twice = JWT.replaceAll('.', '%252E');
+    const jwe = JWE.replaceAll('.', '%2e');
+    const texts = [
+      [
+        `GET /login?next=%2Freset%2F${encoded}%3Flang%3Den -> 302`,
+        'GET /login?next=%2Freset%2F[Redacted]%3Flang%3Den -> 302',
+      ],
+      [`GET /cb?state=${encoded}&x=1`, 'GET /cb?state=[Redacted]&x=1'],
+      [`https://app.example/r?u=%252Fv%252F${twice}`, 'https://app.example/r?u=%252Fv%252F[Redacted]'],
+      [`decrypt failed for %2F${jwe}`, 'decrypt failed for %2F[Redacted]'],
+    ];
+    for (const [text] of texts) {
+      obs.log.info({ detail: text }, text as string);
+      obs.trace('op', (span) => span.setAttribute('app.note', text as string));
+    }
+    // A real request whose query holds one, as an OAuth redirect sends it.
+    await serveOnce('/cb', 302, `/cb?next=%2Freset%2F${encoded}`);
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.stringify(memory.spans().map((s) => [s.name, s.attributes]))).not.toContain(SECRET);
+    const clean = texts.map(([, c]) => c);
+    expect(
+      logs()
+        .slice(0, texts.length)
+        .map((l) => l.msg),
+    ).toEqual(clean);
+    expect(
+      logs()
+        .slice(0, texts.length)
+        .map((l) => l.detail),
+    ).toEqual(clean);
+    expect(
+      memory
+        .spans()
+        .slice(0, texts.length)
+        .map((s) => s.attributes['app.note']),
+    ).toEqual(clean);
+  });
+
+  it('is kept when its dots are encoded but no token follows: a cursor and a file name', () => {
+    const { obs, logs } = startCaptured();
+    const kept = [
+      `GET /page?cursor=${b64({ after: 'order-42' })}%2Ejson`,
+      `GET /f?name=${b64({ v: 1 })}%2Ev2%2Etar`,
+    ];
+    for (const text of kept) obs.log.info(text);
+    expect(logs().map((l) => l.msg)).toEqual(kept);
+  });
+
   it('is kept when it is no token: a base64 JSON cursor alone, a short word, a version', () => {
     const { obs, logs } = startCaptured();
     const kept = [
@@ -322,6 +379,10 @@ describe('a JSON Web Token in text, with no name to tell it by', () => {
       '%2FeyJ',
       '%2FeyJaaaaaaaaa.a',
       '\\neyJaaaaaaaaa.a',
+      'eyJaaaaaaaaa%2E',
+      'eyJaaaaaaaaa%252Ea',
+      '%252FeyJaaaaaaaaa%2Ea',
+      '%2525252525',
     ]) {
       const started = performance.now();
       log(textOf(part, 200));
