@@ -413,6 +413,7 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
     clean = redactParamsIn(text, isSensitive);
     if (clean.indexOf('&') !== -1) clean = redactFormsIn(clean, isSensitive);
     clean = hideHeaderCookie(clean, isSensitive);
+    clean = hideAssignedValues(clean, isSensitive);
   }
   // What util.inspect writes of a Map (`Map(1) { 'authorization' => '...' }`) holds an `=`, not a `:`.
   if (text.indexOf('=') !== -1 && clean.indexOf(MAP_FORM.separator) !== -1)
@@ -420,6 +421,84 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
   const colon = clean.indexOf(':');
   return withoutEncodedCredentialsIn(colon === -1 ? clean : hideKeyedValues(clean, colon, isSensitive));
 }
+
+/**
+ * The text with the value assigned to each name to hide, as logfmt writes a field, a shell or an
+ * environment's dump a variable and a command line a flag (`api_key="[Redacted]" level=info`,
+ * `AWS_SECRET_ACCESS_KEY=[Redacted]`, `--password=[Redacted]`), written as `[Redacted]`: a quoted
+ * value to its closing quote, any other to its word's end (a bracket closing one opened before it
+ * kept, as in prose). The name starts a word: one after a `?`, `&` or `;` is a query's or a cookie's,
+ * read as such already. A flag, `null` and a setting's number are kept, as in a field. Only a name
+ * whose last two characters end one to hide ({@link mayEndSecretName}, or one given in `redact`
+ * written as a header's) is looked up: each `=` costs a look at a table.
+ */
+function hideAssignedValues(text: string, isSensitive: (key: string) => boolean): string {
+  const given = (isSensitive as NameJudge).headerEndings;
+  let out = '';
+  let done = 0;
+  for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {
+    if (eq < 2 || eq < done) continue;
+    const before = text.charCodeAt(eq - 2) | 0x20;
+    const last = text.charCodeAt(eq - 1) | 0x20;
+    if (before >= 128 || last >= 128) continue;
+    if (!mayEndSecretName(before, last) && given?.[(before << 7) | last] !== 1) continue;
+    let start = eq;
+    while (start > 0 && eq - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
+      start--;
+    if (eq - start > MAX_HEADER_NAME || (start > 0 && !startsAssignment(text.charCodeAt(start - 1))))
+      continue;
+    const value = eq + 1;
+    const open = text.charCodeAt(value);
+    const from = open === QUOTE || open === APOSTROPHE ? value + 1 : value;
+    // `==` compares, as code quoted in a message does (`token==null`). A value hidden already (a
+    // cookie's, a query's) is not read on: read to its word's end from each `=`, a word of many
+    // took the square of its length.
+    if (open === EQUALS || from === text.length || text.startsWith(REDACTED, from)) continue;
+    const name = text.slice(start, eq);
+    if (COOKIE_KEY.test(name) || isSessionCookieName(name) || !isSensitive(name)) continue;
+    let end: number;
+    if (from !== value) {
+      end = quotedValueEnd(text, value, open, false);
+      end = end === -1 ? text.length : end - 1;
+    } else {
+      end = value;
+      while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
+      const close = closedEnd(text, start, end);
+      if (close !== -1) end = close;
+    }
+    const written = text.slice(from, end);
+    if (written === '' || written === 'null' || TRUTH.test(written) || textHoldsNoSecret(name, written))
+      continue;
+    out += `${text.slice(done, from)}${REDACTED}`;
+    done = end;
+    eq = end - 1;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * Whether a name is a session cookie's alone (`sid`, Express's `connect.sid`, `PHPSESSID`): its pair
+ * is a cookie's only where a cookie string or header tells so, and alone is as often other text
+ * (an Oracle descriptor's `(SID=ORCL)`).
+ */
+function isSessionCookieName(name: string): boolean {
+  const own = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  return SESSION_COOKIE_NAMES.has(own);
+}
+
+const SESSION_COOKIE_NAMES = new Set(['sid', 'sessionid', 'jsessionid', 'phpsessid']);
+
+/** A character of a name assigned a value: a variable's, a logfmt key's, a flag's or a header's. */
+const isAssignedNameChar = (c: number): boolean =>
+  isAlphanumeric(c) || c === UNDERSCORE || c === HYPHEN || c === 0x2e;
+
+/** What a name assigned a value follows: a space, a quote or bracket, a comma, or a brace. */
+const startsAssignment = (c: number): boolean =>
+  isWordEnd(c) || c === COMMA || c === 0x28 || c === OPENING_BRACKET || c === OPENING_BRACE;
+
+const UNDERSCORE = 0x5f;
+/** A flag's value, which tells whether there is a secret and holds none. */
+const TRUTH = /^(?:true|false)$/i;
 
 /**
  * The text with the value of each header line whose name holds a credential

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /**
  * How many times longer the second text takes to log than the first: the fastest of five runs of
  * each, taken in turn after one of each unmeasured, so neither pays for the code's first compile
@@ -19,4 +21,21 @@ export function growth(log: (text: string) => void, first: string, second: strin
     }
   }
   return (fastest[1] as number) / (fastest[0] as number);
+}
+
+/**
+ * Logs 200 KB of each part written over and over, and asserts it takes under a second and grows
+ * against 12.5 KB of it, 16 times shorter, as reading in linear time does (see {@link growth}).
+ */
+export function expectLinear(
+  log: (text: string) => void,
+  parts: readonly string[],
+  textOf = (part: string, kb: number) => part.repeat((kb * 1000) / part.length),
+): void {
+  for (const part of parts) {
+    const started = performance.now();
+    log(textOf(part, 200));
+    expect(performance.now() - started, part).toBeLessThan(1000);
+    expect(growth(log, textOf(part, 12.5), textOf(part, 200)), part).toBeLessThan(64);
+  }
 }

@@ -10,7 +10,7 @@ import { expressMiddleware } from '../../../src/integrations/express/index.js';
 import { FAST_CHANNEL, startWith } from '../../adapters/harness.js';
 import { type OtlpCollector, startCollector } from '../../adapters/otlp/intake-server.js';
 import { startCaptured } from '../../helpers/capture.js';
-import { growth } from '../../helpers/growth.js';
+import { expectLinear, growth } from '../../helpers/growth.js';
 import { axiosFailure } from '../../helpers/http-client-errors.js';
 
 let closing: (() => Promise<void>)[] = [];
@@ -636,6 +636,67 @@ describe('names a credential goes by, hidden by default', () => {
     // A cookie header's pairs are read one by one, those to hide alone hidden.
     obs.log.info(`Set-Cookie: theme=dark; sid=${SECRET}`);
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual([...kept, 'Set-Cookie: theme=dark; sid=[Redacted]']);
+  });
+
+  it('in a value assigned to such a name in text, as logfmt, a shell or a command line writes one', async () => {
+    const { obs, lines, memory } = startCaptured();
+    const texts = [
+      [
+        `upstream said: at=warn x-api-key="${SECRET}" status=401`,
+        'upstream said: at=warn x-api-key="[Redacted]" status=401',
+      ],
+      [`authorization="Bearer ${SECRET}" level=info`, 'authorization="[Redacted]" level=info'],
+      [`api_key='${SECRET}' token=${SECRET} user=ada`, "api_key='[Redacted]' token=[Redacted] user=ada"],
+      [`env: DD_API_KEY=${SECRET} DD_SITE=datadoghq.eu`, 'env: DD_API_KEY=[Redacted] DD_SITE=datadoghq.eu'],
+      [`NEW_RELIC_LICENSE_KEY=${SECRET}`, 'NEW_RELIC_LICENSE_KEY=[Redacted]'],
+      [`export AWS_SECRET_ACCESS_KEY=${SECRET}/K7MDENG`, 'export AWS_SECRET_ACCESS_KEY=[Redacted]'],
+      [`spawned node app --password=${SECRET} --port=80`, 'spawned node app --password=[Redacted] --port=80'],
+      [`login failed (session_id=${SECRET}), retrying`, 'login failed (session_id=[Redacted]), retrying'],
+      [`{"cmd":"login --client-secret=${SECRET}"}`, '{"cmd":"login --client-secret=[Redacted]"}'],
+      [`password="it is ${SECRET}`, 'password="[Redacted]'],
+    ];
+    for (const [text] of texts) {
+      obs.log.info({ detail: text }, text as string);
+      obs.trace('op', (span) => span.setAttribute('app.note', text as string));
+    }
+    await obs.forceFlush();
+    expect(lines.join('')).not.toContain(SECRET);
+    expect(JSON.stringify(memory.spans().map((s) => s.attributes))).not.toContain(SECRET);
+    const clean = texts.map(([, c]) => c);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(clean);
+    expect(lines.map((l) => JSON.parse(l).detail)).toEqual(clean);
+    expect(memory.spans().map((s) => s.attributes['app.note'])).toEqual(clean);
+  });
+
+  it('but not in a value assigned to a name that names none, nor in a flag, a setting or a comparison', () => {
+    const { obs, lines } = startCaptured();
+    const kept = [
+      'max_tokens=512 tokens_used=20 token_count=3 cache_key=users:42 primary_key=7',
+      'hasPassword=false requireApiKey=true disable_csrf=true max_cookies=20 token=null',
+      'grant_type=password x=token session.id=abc user_id=42 level=info',
+      'if token==null or a = b then password= empty',
+      'body: username=ada&password=[Redacted]',
+      // A session cookie's pair alone is not told from other text.
+      '(DESCRIPTION=(CONNECT_DATA=(SID=ORCL)))',
+    ];
+    for (const text of kept) obs.log.info(text);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(kept);
+  });
+
+  it('in values assigned to such names written many times over, read in time linear in the text', () => {
+    const { obs, lines } = startCaptured();
+    const parts = [
+      ' token=',
+      'token=',
+      ' token=a',
+      ' (token=a)',
+      ' (token=true)',
+      ' token="a',
+      " a_token='",
+      '-token=',
+    ];
+    expectLinear((text) => obs.log.info(text), parts);
+    expect(lines.join('')).not.toContain('token=a');
   });
 
   it('in header lines written many times over, read in time linear in the text', () => {
