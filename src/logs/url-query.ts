@@ -568,7 +568,10 @@ const MAX_HEADER_NAME = 64;
  * Whether the word just before the `:` at `colon`, but for spaces, names a header whose value is a
  * credential: one that ends in `authorization`, in any case (`Proxy-Authorization`), or a header
  * name written with a `-`, starting with a letter, that ends as a credential's name does
- * ({@link isSecretName}: `X-Api-Key`, `DD-API-KEY`, `X-Auth-Token`, `X-Amz-Security-Token`). Only
+ * ({@link isSecretName}: `X-Api-Key`, `DD-API-KEY`, `X-Auth-Token`, `X-Amz-Security-Token`), or
+ * in capitals joined by `_`, as an environment's variable is written (`DD_API_KEY: ...`): no word of
+ * prose is written so, where what `util.inspect` writes of an object has keys in lower case joined
+ * so (`{ session_token: null }`), its values read on their own. Only
  * the word before the `:` is its name: in prose that names one before other words
  * (`api-key rotation: done`) it is `rotation`, and a name that only holds one
  * (`x-api-key-rotation`, `api-keys`) names none. So does a header name written with a `-` that
@@ -589,12 +592,16 @@ function namesSecretHeader(text: string, colon: number, isSensitive: (key: strin
   if (builtIn && endsInAuthorization(text, end)) return true;
   let start = end;
   let hyphen = false;
+  let underscore = false;
+  let lower = false;
   for (; start > 0 && end - start <= MAX_HEADER_NAME; start--) {
     const c = text.charCodeAt(start - 1);
     if (c === HYPHEN) hyphen = true;
+    else if (c === UNDERSCORE) underscore = true;
     else if (!isAlphanumeric(c)) break;
+    else lower ||= c >= 0x61;
   }
-  if (!hyphen || end - start > MAX_HEADER_NAME) return false;
+  if (!(hyphen || (underscore && !lower)) || end - start > MAX_HEADER_NAME) return false;
   // A head given to JSON.stringify holds its line ends escaped (`\r\nX-Api-Key:`): the `n` is theirs.
   if (text.charCodeAt(start - 1) === BACKSLASH && text.charCodeAt(start) === 0x6e) start++;
   const first = text.charCodeAt(start) | 0x20;

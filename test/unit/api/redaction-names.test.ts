@@ -134,6 +134,26 @@ const KEPT_NAMES = [
   'permission_id',
 ];
 
+/**
+ * Logs each text as a message and a field, and sets it as a span attribute, then each of `kept` as a
+ * message: each text is written as its clean one, and each kept as it is.
+ */
+async function expectHiddenEverywhere(texts: string[][], kept: string[] = []): Promise<void> {
+  const { obs, lines, memory } = startCaptured();
+  for (const [text] of texts) {
+    obs.log.info({ detail: text }, text);
+    obs.trace('op', (span) => span.setAttribute('app.note', text as string));
+  }
+  for (const text of kept) obs.log.info(text);
+  await obs.forceFlush();
+  expect(lines.join('')).not.toContain(SECRET);
+  expect(JSON.stringify(memory.spans().map((s) => s.attributes))).not.toContain(SECRET);
+  const clean = texts.map(([, c]) => c);
+  expect(lines.map((l) => JSON.parse(l).msg)).toEqual([...clean, ...kept]);
+  expect(lines.slice(0, clean.length).map((l) => JSON.parse(l).detail)).toEqual(clean);
+  expect(memory.spans().map((s) => s.attributes['app.note'])).toEqual(clean);
+}
+
 describe('names a credential goes by, hidden by default', () => {
   it('in a log line’s fields, nested, and in a real Express request’s headers, written by pino', async () => {
     const { obs, lines } = startCaptured();
@@ -612,6 +632,23 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('in a line of an environment variable named to hide, its name in capitals joined by `_`', async () => {
+    const texts = [
+      [`DD_API_KEY: ${SECRET}`, 'DD_API_KEY: [Redacted]'],
+      [`env AWS_SECRET_ACCESS_KEY:${SECRET}`, 'env AWS_SECRET_ACCESS_KEY:[Redacted]'],
+      [
+        `NEW_RELIC_LICENSE_KEY: ${SECRET}\nNEW_RELIC_APP_NAME: checkout`,
+        'NEW_RELIC_LICENSE_KEY: [Redacted]\nNEW_RELIC_APP_NAME: checkout',
+      ],
+      [`env: {\n  DB_PASSWORD: ${SECRET}\n}`, 'env: {\n  DB_PASSWORD: [Redacted]\n}'],
+    ];
+    // Names that hold none, and keys in lower case as util.inspect writes them, are kept.
+    await expectHiddenEverywhere(texts, [
+      'MAX_TOKENS: 512, DD_API_KEY_ID: 42',
+      inspect({ session_token: null, max_tokens: 5 }),
+    ]);
+  });
+
   it('but not in prose that only holds such a name, nor under a header name that names none', () => {
     const { obs, lines } = startCaptured();
     const kept = [
@@ -639,7 +676,6 @@ describe('names a credential goes by, hidden by default', () => {
   });
 
   it('in a value assigned to such a name in text, as logfmt, a shell or a command line writes one', async () => {
-    const { obs, lines, memory } = startCaptured();
     const texts = [
       [
         `upstream said: at=warn x-api-key="${SECRET}" status=401`,
@@ -655,32 +691,22 @@ describe('names a credential goes by, hidden by default', () => {
       [`{"cmd":"login --client-secret=${SECRET}"}`, '{"cmd":"login --client-secret=[Redacted]"}'],
       [`password="it is ${SECRET}`, 'password="[Redacted]'],
     ];
-    for (const [text] of texts) {
-      obs.log.info({ detail: text }, text as string);
-      obs.trace('op', (span) => span.setAttribute('app.note', text as string));
-    }
-    await obs.forceFlush();
-    expect(lines.join('')).not.toContain(SECRET);
-    expect(JSON.stringify(memory.spans().map((s) => s.attributes))).not.toContain(SECRET);
-    const clean = texts.map(([, c]) => c);
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(clean);
-    expect(lines.map((l) => JSON.parse(l).detail)).toEqual(clean);
-    expect(memory.spans().map((s) => s.attributes['app.note'])).toEqual(clean);
+    await expectHiddenEverywhere(texts);
   });
 
-  it('but not in a value assigned to a name that names none, nor in a flag, a setting or a comparison', () => {
-    const { obs, lines } = startCaptured();
-    const kept = [
-      'max_tokens=512 tokens_used=20 token_count=3 cache_key=users:42 primary_key=7',
-      'hasPassword=false requireApiKey=true disable_csrf=true max_cookies=20 token=null',
-      'grant_type=password x=token session.id=abc user_id=42 level=info',
-      'if token==null or a = b then password= empty',
-      'body: username=ada&password=[Redacted]',
-      // A session cookie's pair alone is not told from other text.
-      '(DESCRIPTION=(CONNECT_DATA=(SID=ORCL)))',
-    ];
-    for (const text of kept) obs.log.info(text);
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(kept);
+  it('but not in a value assigned to a name that names none, nor in a flag, a setting or a comparison', async () => {
+    await expectHiddenEverywhere(
+      [],
+      [
+        'max_tokens=512 tokens_used=20 token_count=3 cache_key=users:42 primary_key=7',
+        'hasPassword=false requireApiKey=true disable_csrf=true max_cookies=20 token=null',
+        'grant_type=password x=token session.id=abc user_id=42 level=info',
+        'if token==null or a = b then password= empty',
+        'body: username=ada&password=[Redacted]',
+        // A session cookie's pair alone is not told from other text.
+        '(DESCRIPTION=(CONNECT_DATA=(SID=ORCL)))',
+      ],
+    );
   });
 
   it('in values assigned to such names written many times over, read in time linear in the text', () => {
