@@ -525,6 +525,7 @@ function hideHeaderLines(
     const c = text.charCodeAt(value);
     if (value === text.length || c === QUOTE || c === APOSTROPHE || c <= SPACE_CHAR) continue;
     if (c > 0x7f && A_SPACE.test(text[value] as string)) continue;
+    if (isProseMention(text, colon, value)) continue;
     // A value is no line's end, escaped (`X-Api-Key:\r\n`).
     LINE_AT.lastIndex = value;
     if (!LINE_AT.test(text)) continue;
@@ -549,6 +550,55 @@ function hideHeaderLines(
     return `${line.slice(0, value - at)}${REDACTED}`;
   });
 }
+
+/**
+ * Whether the header named before the `:` at `colon` is named in a sentence, not a header line: its
+ * name follows a word and a space (`checking authorization: user 42 allowed`), where a header line's
+ * starts its line or follows punctuation (`upstream refused, X-Api-Key: ...`), and the value at
+ * `value` starts with a word of prose, lower case letters (the first may be a capital), that no
+ * scheme of a credential is (`Bearer`, `Basic`), followed by more words on its line. A key or token
+ * holds digits or mixed case, and one alone on its line is hidden as a header's value.
+ */
+function isProseMention(text: string, colon: number, value: number): boolean {
+  let word = value;
+  const first = text.charCodeAt(word);
+  if (!(first >= 0x61 && first <= 0x7a) && !(first >= 0x41 && first <= 0x5a)) return false;
+  for (word++; word < text.length; word++) {
+    const c = text.charCodeAt(word);
+    if (c < 0x61 || c > 0x7a) break;
+  }
+  if (text.charCodeAt(word) !== SPACE_CHAR || !isAlphanumeric(text.charCodeAt(word + 1))) return false;
+  if (AUTH_SCHEMES.has(text.slice(value, word).toLowerCase())) return false;
+  let end = colon;
+  while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
+  let start = end;
+  while (start > 0 && end - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
+    start--;
+  return text.charCodeAt(start - 1) === SPACE_CHAR && isAlphanumeric(text.charCodeAt(start - 2));
+}
+
+/** The schemes of credentials an `Authorization` header sends, in lower case (IANA's registry, and in use). */
+const AUTH_SCHEMES = new Set([
+  'basic',
+  'bearer',
+  'digest',
+  'negotiate',
+  'ntlm',
+  'token',
+  'apikey',
+  'key',
+  'hoba',
+  'mutual',
+  'oauth',
+  'dpop',
+  'gnap',
+  'privatetoken',
+  'vapid',
+  'concealed',
+  'splunk',
+  'ssws',
+  'kerberos',
+]);
 
 /** Twice the number of values hidden past which they are hidden line by line. */
 const MANY_VALUES = 64;
@@ -614,10 +664,13 @@ function namesSecretHeader(text: string, colon: number, isSensitive: (key: strin
 const isAlphanumeric = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
 
-/** Whether the text up to `end` ends in `authorization`, in any case. */
+/** Whether the text up to `end` ends in `authorization`, in any case, as a word of its own or after a `-`. */
 function endsInAuthorization(text: string, end: number): boolean {
   const start = end - AUTHORIZATION.length;
   if (start < 0) return false;
+  // A word that only ends so names no header (`reauthorization`, `preauthorization`); a line end
+  // escaped in JSON (`\r\nAuthorization:`) starts one.
+  if (isAlphanumeric(text.charCodeAt(start - 1)) && text.charCodeAt(start - 2) !== BACKSLASH) return false;
   for (let i = AUTHORIZATION.length - 1; i >= 0; i--)
     if ((text.charCodeAt(start + i) | 0x20) !== AUTHORIZATION.charCodeAt(i)) return false;
   return true;

@@ -649,6 +649,28 @@ describe('names a credential goes by, hidden by default', () => {
     ]);
   });
 
+  it('but not in prose that names such a header mid-sentence before words, nor a word that ends in one', async () => {
+    await expectHiddenEverywhere(
+      [
+        [`sent Authorization: Bearer ${SECRET}`, 'sent Authorization: [Redacted]'],
+        [`checking authorization: bearer ${SECRET} now`, 'checking authorization: [Redacted]'],
+        [`request had X-Api-Key: ${SECRET} retrying`, 'request had X-Api-Key: [Redacted]'],
+        ['sent x-api-key: sentinelsecretvalue', 'sent x-api-key: [Redacted]'],
+        [
+          `upstream refused, X-Forwarded-Authorization: ${SECRET}`,
+          'upstream refused, X-Forwarded-Authorization: [Redacted]',
+        ],
+        [`Authorization: user ${SECRET}`, 'Authorization: [Redacted]'],
+      ],
+      [
+        'checking authorization: user 42 allowed',
+        'validating x-api-key: header present on request 7',
+        'reauthorization: ok',
+        'preauthorization: hold placed for order 7',
+      ],
+    );
+  });
+
   it('but not in prose that only holds such a name, nor under a header name that names none', () => {
     const { obs, lines } = startCaptured();
     const kept = [
