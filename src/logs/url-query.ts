@@ -461,8 +461,10 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
       end = quotedValueEnd(text, value, open, false);
       end = end === -1 ? text.length : end - 1;
     } else {
-      end = value;
-      while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
+      end = wordEnd(text, value);
+      // A scheme's credential is the word after it (`authorization=Bearer ...`).
+      if (text.charCodeAt(end) === SPACE_CHAR && AUTH_SCHEMES.has(text.slice(value, end).toLowerCase()))
+        end = wordEnd(text, end + 1);
       const close = closedEnd(text, start, end);
       if (close !== -1) end = close;
     }
@@ -487,6 +489,13 @@ function isSessionCookieName(name: string): boolean {
 }
 
 const SESSION_COOKIE_NAMES = new Set(['sid', 'sessionid', 'jsessionid', 'phpsessid']);
+
+/** Where the word of text from `from` ends: at a space, a quote or a bracket, or the text's end. */
+function wordEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
+  return end;
+}
 
 /** A character of a name assigned a value: a variable's, a logfmt key's, a flag's or a header's. */
 const isAssignedNameChar = (c: number): boolean =>

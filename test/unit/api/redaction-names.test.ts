@@ -704,6 +704,7 @@ describe('names a credential goes by, hidden by default', () => {
         'upstream said: at=warn x-api-key="[Redacted]" status=401',
       ],
       [`authorization="Bearer ${SECRET}" level=info`, 'authorization="[Redacted]" level=info'],
+      [`authorization=Bearer ${SECRET} level=info`, 'authorization=[Redacted] level=info'],
       [`api_key='${SECRET}' token=${SECRET} user=ada`, "api_key='[Redacted]' token=[Redacted] user=ada"],
       [`env: DD_API_KEY=${SECRET} DD_SITE=datadoghq.eu`, 'env: DD_API_KEY=[Redacted] DD_SITE=datadoghq.eu'],
       [`NEW_RELIC_LICENSE_KEY=${SECRET}`, 'NEW_RELIC_LICENSE_KEY=[Redacted]'],
