@@ -37,9 +37,10 @@ function processFields(): Record<string, unknown> {
  * The ecs-logging line shape (what `@elastic/ecs-pino-format` writes), for Elastic Agent or
  * Filebeat collecting stdout: `@timestamp` (ISO-8601), `log.level`, `message`, `ecs.version`,
  * `service.environment`, `event.dataset`, `process.pid`, `host.hostname`, inside a span `trace.id`
- * and `span.id`, and a logged error as the `error` object (`type`, `message`, `stack_trace`). The keys are written dotted and flat, as
- * the ecs-logging spec asks for `log.level`. When another adapter comes first in `exporters`, its key
- * names and its way of writing errors win, and the other fields are still added.
+ * and `span.id`, and a logged error as the `error` object (`type`, `message`, `stack_trace`). The
+ * keys are written dotted and flat, as the ecs-logging spec asks for `log.level`. When another
+ * adapter comes first in `exporters`, its key names and its way of writing errors win, and the
+ * other fields are still added.
  *
  * `data_stream.*` is left out on purpose: the collector decides the data stream, and a different
  * value in the line would be refused by the stream's constant fields.
