@@ -95,13 +95,15 @@ export function envList(env: Env, name: string): string[] | undefined {
 }
 
 /**
- * Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace and the Agent read it.
- * With a comma in it dd-trace splits at commas alone and trims key and value, so `env: prod, team: a`
- * is env:prod there; the blanks beside a colon are dropped before splitting to read it alike.
+ * Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace reads it. With a
+ * comma in it dd-trace splits at commas alone and trims key and value, so `env: prod, team: a` is
+ * env:prod there and `team:core payments,env:prod` puts team:"core payments" on its spans; the
+ * blanks beside a colon are dropped and those inside a value kept to read it alike.
  */
 export function parseTagList(text: string): string[] {
-  return (text.includes(',') ? text.replace(/\s*:\s*/g, ':') : text)
-    .split(/[,\s]+/)
+  const commas = text.includes(',');
+  return (commas ? text.replace(/\s*:\s*/g, ':') : text)
+    .split(commas ? ',' : /\s+/)
     .map((t) => t.trim())
     .filter((t) => t !== '');
 }

@@ -237,6 +237,17 @@ describe('datadog metrics → POST /api/v2/series', () => {
     expect(tags).toEqual(expect.arrayContaining(['attr.version:v2', 'route:/pay', 'service:checkout']));
   });
 
+  it('sends a comma-separated DD_TAGS value with a blank inside as one tag, as dd-trace tags its spans', async () => {
+    server = await IntakeServer.start({ apiKey: KEY });
+    const { obs } = start(server, { processEnv: { DD_TAGS: 'team:core payments,tier:1' } });
+    obs.metrics.counter('orders.placed').add(1);
+    await obs.forceFlush();
+
+    const tags: string[] = userSeries(server)[0]?.tags ?? [];
+    expect(tags).toEqual(expect.arrayContaining(['team:core_payments', 'tier:1']));
+    expect(tags).not.toContain('payments');
+  });
+
   it('keeps a series to its own service, env and version when the tags option or DD_TAGS names them in another case', async () => {
     server = await IntakeServer.start({ apiKey: KEY });
     const { obs } = start(server, {

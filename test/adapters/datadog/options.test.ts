@@ -45,7 +45,7 @@ describe('environment variables', () => {
     const env = {
       DD_API_KEY: ` ${KEY} `,
       DD_SITE: 'us5.datadoghq.com',
-      DD_TAGS: 'team:payments,region:eu tier:1',
+      DD_TAGS: 'team:payments,region:eu,tier:1',
       DD_HOSTNAME: 'web-07',
       DD_VERSION: '9.9.9',
     };
@@ -71,6 +71,16 @@ describe('environment variables', () => {
     ]);
     // Without a comma blanks separate, as in dd-trace: `team:` and `payments` are two tags.
     expect(tags('team: payments')).toEqual(['team:', 'payments']);
+  });
+
+  it('keeps a blank inside a value of a comma-separated DD_TAGS, as dd-trace reads it', () => {
+    const tags = (DD_TAGS: string) => resolveOptions({ apiKey: KEY, processEnv: { DD_TAGS } }).tags;
+    // dd-trace reads team:"core payments": split at the blank too, the series (and dd-trace's spans,
+    // given this list) would carry team:core and a bare payments tag.
+    expect(tags('team:core payments,env:prod')).toEqual(['team:core payments', 'env:prod']);
+    expect(tags('owner: Jane Doe , canary blue')).toEqual(['owner:Jane Doe', 'canary blue']);
+    // Without a comma dd-trace splits at blanks alone.
+    expect(tags('owner:Jane Doe')).toEqual(['owner:Jane', 'Doe']);
   });
 
   it('finds the Agent: DD_AGENT_HOST, DD_TRACE_AGENT_URL, the OTLP receiver port', () => {

@@ -107,6 +107,11 @@ describe('resolveConfig precedence: code > SIGHTLINE_* > standard variables > pr
     );
   });
 
+  it('reads a DD_TAGS value with a blank inside whole when commas separate it, as dd-trace does', () => {
+    const env = { DD_TAGS: 'service:orders api,env:prod', NODE_ENV: 'production' };
+    expect(resolveConfig({}, env, emptyDir)).toMatchObject({ environment: 'prod', service: 'orders api' });
+  });
+
   it('version from code, SIGHTLINE_VERSION, then DD_VERSION', () => {
     expect(
       resolveConfig({ version: '3' }, { SIGHTLINE_VERSION: '2', DD_VERSION: '1' }, emptyDir).version,
