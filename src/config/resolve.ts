@@ -318,7 +318,8 @@ const mainThreadEntry = typeof handed === 'string' ? handed : undefined;
  * `cwd` defaults to the process's, which it cannot name once that directory was removed (ENOENT).
  */
 function packageName(cwd: string | undefined, env: Env): string | undefined {
-  const entry = env.LAMBDA_TASK_ROOT === undefined ? (mainThreadEntry ?? process.argv[1]) : undefined;
+  const entry =
+    env.LAMBDA_TASK_ROOT === undefined ? appEntry(mainThreadEntry ?? process.argv[1], env) : undefined;
   let here: string;
   try {
     here = cwd ?? process.cwd();
@@ -339,6 +340,19 @@ function packageName(cwd: string | undefined, env: Env): string | undefined {
     if (name !== undefined) return name || undefined;
     if (dirname(dir) === dir) return undefined;
   }
+}
+
+const PM2_CONTAINER = /[\\/]ProcessContainer(?:Fork)?\.js$/;
+
+/**
+ * pm2 starts a service through its container script, which loads the script `pm_exec_path` names:
+ * that is the service's entry, pm2's own package (or none, under node_modules) naming no service.
+ * A process the service starts inherits pm_exec_path with an entry of its own, which stays its.
+ */
+function appEntry(entry: string | undefined, env: Env): string | undefined {
+  const pm2Script = env.pm_exec_path;
+  if (entry === undefined || pm2Script === undefined || !PM2_CONTAINER.test(entry)) return entry;
+  return pm2Script;
 }
 
 function realPath(path: string): string {

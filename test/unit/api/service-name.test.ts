@@ -133,6 +133,39 @@ describe('the default service name', () => {
     );
   });
 
+  it.each([
+    ['fork_mode', 'ProcessContainerFork.js', '/usr/lib/node_modules'],
+    ['cluster_mode', 'ProcessContainer.js', '/usr/lib/node_modules'],
+    ['fork_mode', 'ProcessContainerFork.js', '/opt'],
+  ])("is the app's package.json name under pm2 (%s, %s in %s), not pm2's", async (mode, container, home) => {
+    // Prepare: pm2's container is the entry, loading the app's script that pm_exec_path names, run
+    // from where `pm2 start /srv/orders-api/dist/server.mjs` was typed.
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    mkdirSync(join(root, 'dist'));
+    const server = join(root, 'dist', 'server.mjs');
+    writeEntry(server);
+    const pm2 = join(app({}), home, 'pm2');
+    mkdirSync(join(pm2, 'lib'), { recursive: true });
+    writeFileSync(join(pm2, 'package.json'), JSON.stringify({ name: 'pm2' }));
+    writeFileSync(
+      join(pm2, 'lib', container),
+      "const { pathToFileURL } = require('node:url');\nimport(pathToFileURL(process.env.pm_exec_path).href);\n",
+    );
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+    const pm2Env = { pm_exec_path: server, pm_cwd: elsewhere, name: 'orders', pm_id: '0', exec_mode: mode };
+
+    // Act and assess
+    expect(await run(join(pm2, 'lib', container), elsewhere, pm2Env)).toBe('orders-api');
+  });
+
+  it("is the entry script's package.json name in a process the app starts under pm2, whose env it inherits", async () => {
+    const root = app({ 'package.json': JSON.stringify({ name: 'orders-api' }) });
+    const worker = app({ 'package.json': JSON.stringify({ name: 'orders-worker' }) });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'sl-cwd-'));
+    const pm2Env = { pm_exec_path: join(root, 'server.mjs'), name: 'orders', pm_id: '0' };
+    expect(await serviceOf(join(worker, 'worker.mjs'), elsewhere, pm2Env)).toBe('orders-worker');
+  });
+
   it('is not the name of a tool the process was started through, whose entry is under node_modules', async () => {
     const root = app({
       'node_modules/runner/package.json': JSON.stringify({ name: 'runner' }),
