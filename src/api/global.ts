@@ -33,6 +33,8 @@ interface GlobalSlot {
   proxies?: Set<WeakRef<Rebindable>>;
   /** The changes to the module-level loggers' bindings while an instance ran: their children follow. */
   rootBindings?: { count: number };
+  /** The module-level instruments' first spellings: a name declared in each copy is one metric's. */
+  spellings?: Map<string, string>;
 }
 
 function slot(): GlobalSlot {
@@ -76,6 +78,13 @@ export function rootBindingsCount(): { count: number } {
   cached ??= slot();
   cached.rootBindings ??= { count: 0 };
   return cached.rootBindings;
+}
+
+/** Shared like the instance: the spelling first declared through any copy's module-level metrics. */
+export function declaredSpellings(): Map<string, string> {
+  cached ??= slot();
+  cached.spellings ??= new Map();
+  return cached.spellings;
 }
 
 // Proxies made in a loop must not pile up: a collected proxy leaves the set.

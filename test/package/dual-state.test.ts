@@ -133,6 +133,19 @@ describe('ESM and CJS copies loaded together', () => {
     expect(points.map((p) => p.value)).toEqual([5]);
   });
 
+  it('name a metric declared in two cases, one in each copy, as first declared, whichever records first', async () => {
+    // A CommonJS library declares its counter at load; the application's ESM code spells it its way.
+    const library = cjs.metrics.counter('Dual.Placed');
+    const application = esm.metrics.counter('dual.placed');
+    const memory = testing.memoryExporter();
+    const obs = esm.init({ ...quietConfig(), exporters: [memory] });
+    application.add(1);
+    library.add(1);
+    await obs.forceFlush();
+    const points = memory.metrics().filter((p) => /^dual\.placed$/i.test(p.name));
+    expect(points.map((p) => `${p.name}=${p.value}`)).toEqual(['Dual.Placed=2']);
+  });
+
   it('register the other copy’s module-level observable gauges declared before init()', async () => {
     // A CommonJS library declares its gauge at load time; the application's ESM code calls init().
     cjs.metrics.observableGauge('dual.pool.size', {}, (result) => result.observe(4));
