@@ -3,16 +3,9 @@ import type { ChildLoggerOptions, LevelWithSilentOrString, Logger } from 'pino';
 import { realSetImmediate } from '../internal/node-timers.js';
 import { FORWARDS_TO } from '../logs/pino-symbols.js';
 import { histogramTimer } from '../metrics/histogram-timer.js';
-import { MAX_METRIC_NAMES } from '../metrics/instruments.js';
+import { declaredSpelling } from '../metrics/instruments.js';
 import { runWithoutSpan } from '../traces/run-in-span.js';
-import {
-  declaredSpellings,
-  followInstance,
-  getSightline,
-  REBIND,
-  type Rebindable,
-  rootBindingsCount,
-} from './global.js';
+import { followInstance, getSightline, REBIND, type Rebindable, rootBindingsCount } from './global.js';
 import type {
   Counter,
   Gauge,
@@ -76,31 +69,17 @@ function followingGauge(
   followInstance(gauge);
 }
 
-/**
- * The spelling each metric name was first declared with, by its lower case, kind and unit. An
- * instance names a metric as first spelled, and these instruments are made at their first
- * recording, in the order traffic comes: `counter('Orders')` in one module and `counter('orders')`
- * in another would be sent under whichever recorded first, in each process and after each
- * `init()`, so replicas split the metric between two names. One of another kind or unit is another
- * metric, under its own spelling. Held for as many names as an instance makes instruments for, in
- * the process's slot: a library's copy of the package (the CommonJS build beside the application's
- * ES module one) declares into the same metrics.
- */
+/** The spelling the instance is to make the metric under: the first declared here in the process. */
 function declared(kind: string, name: string, options: { readonly unit?: unknown } | undefined): string {
   if (typeof name !== 'string') return name;
-  let key: string;
+  let unit: unknown;
   try {
-    const unit = options?.unit;
-    key = `${kind}\u0000${typeof unit === 'string' ? unit : ''}\u0000${name.toLowerCase()}`;
+    unit = options?.unit;
   } catch {
     // Options that cannot be read: the instance counts the instrument as an error.
     return name;
   }
-  const spellings = declaredSpellings();
-  const first = spellings.get(key);
-  if (first !== undefined) return first;
-  if (spellings.size < MAX_METRIC_NAMES) spellings.set(key, name);
-  return name;
+  return declaredSpelling(kind, typeof unit === 'string' ? unit : '', name, true);
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   ObservableResult,
   UpDownCounter,
 } from '../api/types.js';
+import { declaredSpellings } from '../api/global.js';
 import { describeValue } from '../diag/errors.js';
 import { warn } from '../diag/warning.js';
 import type { DropCounter } from '../internal/drops.js';
@@ -65,6 +66,26 @@ const noopInstrument = { add: noop, record: noop, startTimer: () => () => 0 };
  * grow both without end, as an attribute value would without `cardinalityLimit`.
  */
 export const MAX_METRIC_NAMES = 2000;
+
+/**
+ * The spelling a metric of this kind and unit was first declared with through the module-level
+ * `metrics`, recording `name` as it when there is none, or, with `declare` false, only looking it
+ * up. Those instruments are made at their first recording, in the order traffic comes, as are
+ * those a handler creates through `obs.metrics`: `counter('Orders')` declared in one module and
+ * `counter('orders')` in another, or created in a handler, would be sent under whichever recorded
+ * first, in each process and after each `init()`, so replicas split the metric between two names.
+ * One of another kind or unit is another metric, under its own spelling. Held for as many names as
+ * an instance makes instruments for, in the process's slot: a library's copy of the package (the
+ * CommonJS build beside the application's ES module one) declares into the same metrics.
+ */
+export function declaredSpelling(kind: string, unit: string, name: string, declare: boolean): string {
+  const spellings = declaredSpellings();
+  const key = `${kind}\u0000${unit}\u0000${name.toLowerCase()}`;
+  const first = spellings.get(key);
+  if (first !== undefined) return first;
+  if (declare && spellings.size < MAX_METRIC_NAMES) spellings.set(key, name);
+  return name;
+}
 
 /**
  * The metrics the Express and Fastify integrations make through `obs.metrics`, at the first request
@@ -130,8 +151,9 @@ export function createMetrics(meter: Meter, state: MetricsState, watch?: Watched
     const unit = typeof options?.unit === 'string' ? options.unit : '';
     const first = identities.get(key);
     if (first === undefined) {
-      identities.set(key, { name, kind, unit, buckets, warned: false });
-      return name;
+      const spelled = declaredSpelling(kind, unit, name, false);
+      identities.set(key, { name: spelled, kind, unit, buckets, warned: false });
+      return spelled;
     }
     // One of another kind or unit is a metric of its own to the SDK, whatever its spelling: under
     // the first's, its values would be taken for the first's (a count in seconds added to one in

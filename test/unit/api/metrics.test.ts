@@ -122,6 +122,29 @@ describe('obs.metrics', () => {
     expect(waits.map((p) => `${p.name}=${p.value}`).sort()).toEqual(['Wait.Proxied=500', 'wait.proxied=2']);
   });
 
+  it('names a metric declared through the module-level metrics as declared when obs.metrics creates it in another case', async () => {
+    // A module declares its counter at load; a handler elsewhere creates it by its own spelling.
+    const declaredAtLoad = metrics.counter('Orders.Mixed');
+    const names: string[][] = [];
+    for (const handlerFirst of [true, false]) {
+      const { obs, memory } = startCaptured();
+      const handler = () => obs.metrics.counter('orders.mixed').add(1);
+      if (handlerFirst) handler();
+      declaredAtLoad.add(1);
+      if (!handlerFirst) handler();
+      await obs.forceFlush();
+      names.push(
+        memory
+          .metrics()
+          .filter((p) => /^orders\.mixed$/i.test(p.name))
+          .map((p) => `${p.name}=${p.value}`),
+      );
+      await obs.shutdown();
+    }
+    // Each replica under one name, whichever request came first.
+    expect(names).toEqual([['Orders.Mixed=2'], ['Orders.Mixed=2']]);
+  });
+
   it('remembers which metrics were created with detect: true', () => {
     const { obs } = startCaptured();
     obs.metrics.counter('watched', { detect: true });
