@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
-import { Agent, type Dispatcher, interceptors, RetryAgent, request as undiciRequest } from 'undici';
+import {
+  Agent,
+  type Dispatcher,
+  interceptors,
+  RetryAgent,
+  fetch as undiciFetch,
+  request as undiciRequest,
+} from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { init } from '../../src/index.js';
 import { installOutboundHttp } from '../../src/integrations/outbound/index.js';
@@ -523,6 +530,164 @@ describe('undici (the package) retries and redirects', () => {
     );
   });
 });
+
+/**
+ * Which of the requests of a call, made in a span after another call opened the connection, are
+ * under that span and carry its trace: 'caller' for each, or 'other'.
+ */
+async function requestsOfCall(send: (url: string) => Promise<unknown>, origin: string, path: string) {
+  await obs.trace('opener', () => send(`${origin}/opens`));
+  await obs.trace('caller', () => send(`${origin}${path}`));
+  const spans = await waitForSpans(obs, memory, client, 3);
+  const [caller] = await waitForSpans(obs, memory, (s) => s.name === 'caller');
+  const { traceId, spanId } = caller!.spanContext();
+  const parents = spans
+    .filter((s) => !String(s.attributes['url.full']).endsWith('/opens'))
+    .map((s) => (s.parentSpanContext?.spanId === spanId ? 'caller' : 'other'));
+  const traces = received
+    .slice(1)
+    .map((h) => (String(h.traceparent).split('-')[1] === traceId ? 'caller' : 'other'));
+  return { parents, traces };
+}
+
+const UNDER_CALLER = { parents: ['caller', 'caller'], traces: ['caller', 'caller'] };
+
+describe.each([
+  [
+    'request',
+    (url: string, dispatcher: Dispatcher) => undiciRequest(url, { dispatcher }).then((r) => r.body.text()),
+  ],
+  ['fetch', (url: string, dispatcher: Dispatcher) => undiciFetch(url, { dispatcher }).then((r) => r.text())],
+])("undici's %s through an interceptor composed inside a retry or a redirect", (api, send) => {
+  const retry = { maxRetries: 1, minTimeout: 1, statusCodes: [503] };
+  const agent = () => new Agent({ connections: 1 });
+  // By name, so the dns interceptor looks it up.
+  const origin = () => base.replace('127.0.0.1', 'localhost');
+  const dns = () => interceptors.dns({ dualStack: false, affinity: 4 });
+  it.each([
+    [
+      'decompress, retry',
+      () => agent().compose(interceptors.decompress(), interceptors.retry(retry)),
+      'retry',
+    ],
+    ['dns, retry', () => agent().compose(dns(), interceptors.retry(retry)), 'retry'],
+    [
+      'RetryAgent over decompress',
+      () => new RetryAgent(agent().compose(interceptors.decompress()), retry),
+      'retry',
+    ],
+    [
+      'dump, redirect',
+      () => agent().compose(interceptors.dump(), interceptors.redirect({ maxRedirections: 1 })),
+      '',
+    ],
+    ['dns, redirect', () => agent().compose(dns(), interceptors.redirect({ maxRedirections: 1 })), ''],
+  ])("%s: puts each request under the caller's span, in its trace", async (name, dispatcherOf, retried) => {
+    const dispatcher = dispatcherOf();
+    const path = retried ? `/unavailable-once/${api} ${name}` : '/moved';
+    const requests = await requestsOfCall(
+      (url) => send(url, dispatcher),
+      origin(),
+      path.replaceAll(' ', '-'),
+    );
+    await dispatcher.close();
+    expect(requests).toEqual(UNDER_CALLER);
+  });
+});
+
+/** Expects the span of the call to `path` under the span named `name`. */
+async function expectUnder(path: string, name: string): Promise<void> {
+  const [call] = await waitForSpans(obs, memory, (s) => s.attributes['url.full'] === `${base}${path}`);
+  const [span] = await waitForSpans(obs, memory, (s) => s.name === name);
+  expect(call!.parentSpanContext?.spanId).toBe(span!.spanContext().spanId);
+}
+
+it("puts a call made in a span started while undici hands a failed call's answer over under that span", async () => {
+  const dispatcher = new Agent({ connections: 1 });
+  await obs.trace('opener', () => undiciRequest(`${base}/opens`, { dispatcher }).then((r) => r.body.text()));
+  let chosen: Promise<unknown> | undefined;
+  await obs.trace(
+    'caller',
+    () =>
+      new Promise<void>((resolve, reject) => {
+        dispatcher.dispatch(
+          { origin: base, path: '/fail', method: 'GET' },
+          {
+            onRequestStart: () => {},
+            // Run by undici in the context of the call that opened the connection.
+            onResponseStart: () => {
+              chosen = obs.trace('chosen', () =>
+                undiciRequest(`${base}/chosen`, { dispatcher }).then((r) => r.body.text()),
+              );
+            },
+            onResponseData: () => {},
+            onResponseEnd: () => resolve(),
+            onResponseError: (_controller, error) => reject(error),
+          },
+        );
+      }),
+  );
+  await chosen;
+  await dispatcher.close();
+  await expectUnder('/chosen', 'chosen');
+});
+
+it("puts a call made right after aborting another trace's call under its own span", async () => {
+  const dispatcher = new Agent();
+  const abort = new AbortController();
+  const aborted = obs.trace('caller', () =>
+    undiciRequest(`${base}/unanswered`, { dispatcher, signal: abort.signal }).catch(() => {}),
+  );
+  await eventually(() => received.length === 1);
+  await obs.trace('aborter', () => {
+    abort.abort();
+    return undiciRequest(`${base}/after`, { dispatcher }).then((r) => r.body.text());
+  });
+  await aborted;
+  await dispatcher.close();
+  await expectUnder('/after', 'aborter');
+});
+
+it("puts the request the dns interceptor sends to a name's other address under its own call's span", async () => {
+  // The name is at ::1, where nothing listens, and at 127.0.0.1: a refused connection is tried again
+  // at the other address, from the callback of the connection that one call opened for both.
+  const lookup: NonNullable<Parameters<typeof interceptors.dns>[0]>['lookup'] = (_origin, _opts, done) =>
+    done(null, [
+      { address: '::1', family: 6, ttl: 60_000 },
+      { address: '127.0.0.1', family: 4, ttl: 60_000 },
+    ]);
+  const dispatcher = new Agent({ connections: 1 }).compose(interceptors.dns({ affinity: 6, lookup }));
+  const origin = base.replace('127.0.0.1', 'two-addresses.test');
+  const send = (name: string) =>
+    obs.trace(name, () => undiciRequest(`${origin}/${name}`, { dispatcher }).then((r) => r.body.text()));
+  await Promise.all([send('first'), send('second')]);
+  await dispatcher.close();
+  const calls = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.CLIENT && !s.status.code, 2);
+  const callers = await waitForSpans(obs, memory, (s) => s.kind === SpanKind.INTERNAL, 2);
+  for (const name of ['first', 'second']) {
+    const call = calls.find((s) => String(s.attributes['url.full']).endsWith(`/${name}`));
+    expect(call?.parentSpanContext?.spanId).toBe(callers.find((s) => s.name === name)!.spanContext().spanId);
+  }
+});
+
+// Node 22's own undici (6.x) takes no handler of the package's interceptors; Node 24's (7.x) wraps
+// each in one of its own that keeps it in a private field.
+describe.skipIf(Number(process.versions.node.split('.')[0]) < 24)(
+  "the global fetch through Node's own dispatcher with the package's interceptors",
+  () => {
+    const retry = () => interceptors.retry({ maxRetries: 1, minTimeout: 1, statusCodes: [503] });
+    it.each([
+      ['retry', () => [retry()]],
+      ['retry, decompress', () => [retry(), interceptors.decompress()]],
+    ])("%s: puts each request under the caller's span, in its trace", async (name, interceptorsOf) => {
+      const node = (globalThis as Record<symbol, Dispatcher>)[Symbol.for('undici.globalDispatcher.1')]!;
+      const dispatcher = node.compose(interceptorsOf());
+      const send = async (url: string) => (await fetch(url, { dispatcher } as unknown as RequestInit)).text();
+      const path = `/unavailable-once/global-${name.replaceAll(/\W+/g, '-')}`;
+      expect(await requestsOfCall(send, base, path)).toEqual(UNDER_CALLER);
+    });
+  },
+);
 
 describe.each([
   ['ended at once', false],

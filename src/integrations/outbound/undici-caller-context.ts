@@ -1,63 +1,46 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Context, context } from '@opentelemetry/api';
-import { librarySymbol, reportMissingSymbol } from '../shared/library-symbol.js';
 
-/**
- * The context each dispatch handler's first request was made in. A retry (RetryAgent,
- * interceptors.retry) or a redirect (interceptors.redirect) dispatches the same handler again from
- * undici's callbacks on the connection, which run in the context of the call that opened it.
- */
-const callerContexts = new WeakMap<object, Context>();
-
-/**
- * The symbol undici keeps a request's handler under, per request class: the same for every request
- * of one undici copy (Node's own and the package may both be loaded), so it is looked for once.
- */
-const handlerKeys = new WeakMap<object, symbol | null>();
-
-function handlerKeyOf(request: object): symbol | undefined {
-  const kind = Object.getPrototypeOf(request) as object | null;
-  let key = kind === null ? undefined : handlerKeys.get(kind);
-  if (key === undefined) {
-    key = librarySymbol(request, 'handler') ?? null;
-    if (key === null)
-      reportMissingSymbol(
-        'undici',
-        'handler',
-        'a retried or redirected call is traced apart from its caller',
-      );
-    if (kind !== null) handlerKeys.set(kind, key);
-  }
-  return key ?? undefined;
-}
-
-/** The handler a request reports to, and those it hands on to. */
-function handlersOf(request: object): object[] {
-  const key = handlerKeyOf(request);
-  const handlers: object[] = [];
-  let handler = key === undefined ? undefined : (request as Record<symbol, unknown>)[key];
-  while (typeof handler === 'object' && handler !== null && handlers.length < 8) {
-    handlers.push(handler);
-    handler = (handler as { handler?: unknown }).handler;
-  }
-  return handlers;
+interface Answered {
+  /** The context of the call whose answer undici is handing to its handlers. */
+  readonly caller: Context;
+  /** The context undici does it in: that of the call that opened the connection. */
+  readonly ambient: Context;
 }
 
 /**
- * The context of the call an undici request is made for: the one it was made in, or for a request
- * sent again, the one the call's first request was made in.
- *
- * Only the handlers undici put in front of the caller's are kept, those it dispatches again; the
- * caller's own, the last, may be one object it gives every call (made once, at start-up): kept, it
- * would put each later call in the trace of the first.
+ * The call undici is handing an answer or a failure to, carried to what its handlers do then and to
+ * the timers they set. undici runs a request's handlers in the context of the call that opened its
+ * connection, and a handler that sends the call again (RetryAgent, `interceptors.retry`,
+ * `interceptors.redirect`, `interceptors.dns` trying a name's other address) does it from there, at
+ * once (a redirect) or from a timer (a retry's back-off). Which handler that is cannot be told from the request: one in front of it
+ * (`interceptors.decompress()`, `dump()`, `dns()`, Node's own undici wrapping a handler of the
+ * package's) keeps it in a private field.
  */
-export function callerContext(request: object): Context {
-  const handlers = handlersOf(request);
-  const wrappers = handlers.length - 1;
-  for (let i = 0; i < wrappers; i++) {
-    const caller = callerContexts.get(handlers[i]!);
-    if (caller !== undefined) return caller;
+const answering = new AsyncLocalStorage<Answered | undefined>();
+
+/**
+ * Called as undici hands a request's answer or failure to its handlers, with the context of the
+ * call it belongs to when they may send it again (a 3xx, 4xx or 5xx, a failed connection), or
+ * undefined.
+ */
+export function handingAnswer(caller: Context | undefined): void {
+  const ambient = context.active();
+  if (caller === undefined || caller === ambient) {
+    // Nothing to carry; one left from an earlier answer on the same connection is dropped.
+    if (answering.getStore() !== undefined) answering.enterWith(undefined);
+    return;
   }
+  answering.enterWith({ caller, ambient });
+}
+
+/**
+ * The context of the call an undici request is made for: the one it is made in, or where it is made
+ * while undici hands a call's answer to its handlers, in the context undici does that in and no
+ * other chosen since, that call's (a retry or a redirect of it).
+ */
+export function callerContext(): Context {
   const active = context.active();
-  for (let i = 0; i < wrappers; i++) callerContexts.set(handlers[i]!, active);
-  return active;
+  const answered = answering.getStore();
+  return answered !== undefined && answered.ambient === active ? answered.caller : active;
 }

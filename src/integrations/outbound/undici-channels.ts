@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Sightline } from '../../api/types.js';
 import { propagatorOf } from '../shared/propagator.js';
 import { isSentryUpload } from './untraced-origins.js';
-import { callerContext } from './undici-caller-context.js';
+import { callerContext, handingAnswer } from './undici-caller-context.js';
 import {
   absoluteFormTarget,
   baggageBeside,
@@ -29,7 +29,18 @@ interface UndiciRequest {
   addHeader?(name: string, value: string): unknown;
 }
 
-const calls = new WeakMap<object, ClientCall>();
+interface UndiciCall {
+  /** The call's span and measure, until it ends. */
+  call: ClientCall | undefined;
+  /**
+   * The context the call was made for, which its handlers send it again for: kept once it ends,
+   * as a handler can still fail it after its end (a retry's once its answer is all in).
+   */
+  readonly caller: Context;
+  status: number;
+}
+
+const calls = new WeakMap<object, UndiciCall>();
 const originCache = new Map<string, UrlTarget>();
 
 function parseOrigin(origin: string): UrlTarget | undefined {
@@ -137,16 +148,17 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
   if (isSentryUpload(path)) return;
   // A forward proxy without a tunnel (a ProxyAgent with proxyTunnel: false) is the origin, sent the
   // absolute URL: the call is to that URL's host.
+  const caller = callerContext();
   const call = startClientCall(
     obs,
     {
       method: request.method,
       ...(absoluteFormTarget(path) ?? { urlFull: cleanUrl(target.origin, path), ...target }),
     },
-    callerContext(request),
+    caller,
   );
   if (!call) return;
-  calls.set(request, call);
+  calls.set(request, { call, caller, status: 0 });
   propagate(obs, request, call.context);
 }
 
@@ -161,15 +173,18 @@ export function onUndiciHeaders(message: unknown): void {
   if (!request) return;
   const code = response?.statusCode;
   if (typeof code !== 'number') return;
-  const call = calls.get(request);
+  const made = calls.get(request);
+  handingAnswer(made !== undefined && code >= 300 ? made.caller : undefined);
+  const call = made?.call;
   if (!call) return;
+  made.status = code;
   call.status(code);
   // fetch follows a redirect, or refuses it, without reading its body: one over the stream's
   // buffer then pauses the connection for good and undici reports no end, which would leave the
   // span open and hold back its whole trace (dd-trace). The call ends with the answer; a caller
   // who asked for the redirect itself (redirect: 'manual') is after its Location.
   if (REDIRECTS.has(code) && hasHeader(response?.headers, 'location')) {
-    calls.delete(request);
+    made.call = undefined;
     call.end();
   }
 }
@@ -177,17 +192,32 @@ export function onUndiciHeaders(message: unknown): void {
 export function onUndiciTrailers(message: unknown): void {
   const request = (message as { request?: object }).request;
   if (!request) return;
-  const call = calls.get(request);
+  const made = calls.get(request);
+  handingAnswer(made !== undefined && made.status >= 300 ? made.caller : undefined);
+  const call = made?.call;
   if (!call) return;
-  calls.delete(request);
+  made.call = undefined;
   call.end();
+}
+
+/** Failures a handler does not send again, some of them told in the code that causes them. */
+const FINAL_ERRORS = new Set(['UND_ERR_ABORTED', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
+
+function isFinal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || (typeof code === 'string' && FINAL_ERRORS.has(code));
 }
 
 export function onUndiciError(message: unknown): void {
   const { request, error } = message as { request?: object; error?: unknown };
   if (!request) return;
-  const call = calls.get(request);
+  const made = calls.get(request);
+  // An abort or a destroyed client is told at once, in the code of whoever caused it: that code
+  // goes on in its own context.
+  handingAnswer(made !== undefined && !isFinal(error) ? made.caller : undefined);
+  const call = made?.call;
   if (!call) return;
-  calls.delete(request);
+  made.call = undefined;
   call.error(error);
 }

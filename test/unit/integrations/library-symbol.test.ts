@@ -1,9 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sightlineFastify } from '../../../src/integrations/fastify/index.js';
-import { callerContext } from '../../../src/integrations/outbound/undici-caller-context.js';
 import { librarySymbol } from '../../../src/integrations/shared/library-symbol.js';
 import { switchedByWs } from '../../../src/integrations/shared/ws-socket.js';
 import { captureStderr, startCaptured } from '../../helpers/capture.js';
@@ -32,41 +29,6 @@ describe("a library's private symbol, found by its description", () => {
     expect(librarySymbol({ [handler]: {}, [Symbol('other')]: {} }, 'handler')).toBe(handler);
     expect(librarySymbol({ [Symbol('handler')]: {}, [Symbol('handler')]: {} }, 'handler')).toBeUndefined();
     expect(librarySymbol({}, 'handler')).toBeUndefined();
-  });
-
-  it('reports once an undici whose requests keep their handler under no symbol it knows, or two', () => {
-    // A version that renamed the symbol, and one with another library's of the same description.
-    const kHandler = Symbol('kHandler');
-    const handler = Symbol('handler');
-    const another = Symbol('handler');
-    class Renamed {
-      [kHandler] = {};
-    }
-    class Twice {
-      [handler] = {};
-      [another] = {};
-    }
-    const lines = diagnosticsOf(() => {
-      for (let i = 0; i < 3; i++) callerContext(new Renamed());
-      callerContext(new Twice());
-    });
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("undici: no single own symbol 'handler' found");
-  });
-
-  it('reports nothing for the undici of this Node, whose fetch calls keep their handler under it', async () => {
-    const server = http.createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const stderr = captureStderr();
-    try {
-      running = startCaptured({ diagnostics: 'warn' }).obs;
-      const { port } = server.address() as AddressInfo;
-      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok');
-    } finally {
-      stderr.restore();
-      server.close();
-    }
-    expect(stderr.writes.filter((w) => w.includes('symbol_missing'))).toEqual([]);
   });
 
   it('reports nothing for this Fastify, whose replies keep the error handler next under it', async () => {
