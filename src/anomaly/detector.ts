@@ -102,6 +102,11 @@ export class StreamingDetector implements Detector {
   /** Whether the point being fed is a value held from before (see `updateHeld`). */
   private heldPoint = false;
   /**
+   * Values recorded since the model began, held ones left out: how often they repeat is learned
+   * from them alone, and a run is judged once the warm-up's worth of them is seen.
+   */
+  private recorded = 0;
+  /**
    * The longest run of repeats lately that ended with the series moving again (its quiet spells),
    * and the point it ended at, from which it fades. Whole numbers: no state slot is spent on them.
    */
@@ -260,6 +265,7 @@ export class StreamingDetector implements Detector {
     this.outOrdinary = 0;
     s[F.lastY] = Number.NaN;
     this.flatRun = 0;
+    this.recorded = 0;
     this.quietRecord = 0;
     this.quietRecordAt = 0;
     this.stuckSlot = -1;
@@ -822,16 +828,20 @@ export class StreamingDetector implements Detector {
         }
       }
       this.flatRun = same ? this.flatRun + 1 : 0;
+      this.recorded++;
       // A run is judged by the repeat rate from before it began: a stuck value must not teach the
       // model that repeats are common and so switch its own test off.
-      // A run that began during warm-up is how the series is, not a stuck value.
+      // A run that began during warm-up is how the series is, not a stuck value: a warm-up of values
+      // recorded, as a gauge set as it changes and again at its value now and then (a controller's
+      // resync every ten hours) has few of them, and all its repeats are to come.
       // So is a run at the value a run at an extreme of the series was held at before: its bound (CPU
       // pinned at 100 % every afternoon, a pool at its size), at which it is saturated, not stuck.
       if (this.flatRun === 1) {
         this.runSlot = daySlot;
+        const warm = this.recorded > o.warmup;
         const bound = repeats(y, s[F.boundHigh]!) || repeats(y, s[F.boundLow]!);
-        s[F.runRate] = n > o.warmup && !bound ? s[F.repeatRate]! : 1;
-        this.runBound = n <= o.warmup ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
+        s[F.runRate] = warm && !bound ? s[F.repeatRate]! : 1;
+        this.runBound = !warm ? 0 : y >= s[F.maxSeen]! ? 1 : y <= s[F.minSeen]! ? -1 : 0;
         if (this.runBound > 0) s[F.boundHigh] = y;
         else if (this.runBound < 0) s[F.boundLow] = y;
       }
@@ -1280,7 +1290,12 @@ export class StreamingDetector implements Detector {
     s[F.maxSeen] = lvl + (s[F.maxSeen]! - lvl) * fade;
     s[F.minSeen] = lvl + (s[F.minSeen]! - lvl) * fade;
     if (!inEp && joinExtremes(s, y, y, lvl, far)) this.lone = true;
-    s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
+    // A value held repeats nothing, nor moves: through the hours it is held, the run state of the
+    // last value recorded would stand for every point (after a change, a gauge set as it changes
+    // would read as one whose values never repeat).
+    if (!this.heldPoint) {
+      s[F.repeatRate]! += (inEp ? 0 : ewAlpha(200)) * ((this.flatRun > 0 ? 1 : 0) - s[F.repeatRate]!);
+    }
     s[F.lastY] = y;
     if (this.outage) return;
 
