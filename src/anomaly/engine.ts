@@ -204,6 +204,8 @@ interface WatchedSeries {
   /** The cycle that last reported a value for the series, and the one it was admitted in. */
   seenCycle: number;
   admitted: number;
+  /** The cycle that last recorded a value for it: a gauge's value held since reports none. */
+  recordedCycle: number;
   /** When the series was first fed, to tell its first two days. */
   since: number | undefined;
   /** For a rate or a level, what it did at each time of day lately: traffic that stops every night. */
@@ -231,7 +233,8 @@ export interface SeriesBand {
  * record into, so no other recording pays for it. Series are kept in LRU order up to `maxSeries`;
  * one that reported this cycle is never forgotten for a newcomer, which is refused instead: with
  * every series live, evicting one would recreate a series each cycle and keep it in warm-up for
- * good. An event is emitted once per episode.
+ * good; a gauge's value held for over a day is no sign of one (see `admit`). An event is emitted
+ * once per episode.
  */
 export class AnomalyEngine extends MetricReader {
   private readonly series = new Map<string, WatchedSeries>();
@@ -503,8 +506,10 @@ export class AnomalyEngine extends MetricReader {
     // The series to forget for newcomers, least recently seen first: one passed over stays live,
     // out or drained through the cycle, so the search goes on from where it stopped.
     const forgettable = this.series.values();
+    // And the gauges held at their last values for over a day, in the order they were last seen.
+    const heldLong = this.series.values();
     for (const sample of newcomers) {
-      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable);
+      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable, heldLong);
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
     }
@@ -520,7 +525,7 @@ export class AnomalyEngine extends MetricReader {
       this.options.drops.add('anomaly_series_limit', refused);
       this.options.diag.warn(
         'anomaly.max_series',
-        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live, busy rates silent for less than a day, or left unjudged in a drain`,
+        `${refused} series not watched this cycle: all ${this.options.maxSeries} watched series (anomaly.maxSeries) are live, busy rates silent or gauges held at their last values for less than a day, or left unjudged in a drain`,
       );
     }
   }
@@ -529,13 +534,20 @@ export class AnomalyEngine extends MetricReader {
    * A detector for a new series, in place of the least recently seen one that is not live, nor a
    * busy rate gone silent within a day, whose outage its zeros are judged for, nor left unjudged in
    * a drain, whose traffic is away, not gone, and comes back with its baseline if the process stays.
+   * Else a gauge held at its last value for over a day: its source is gone (a host replaced, a
+   * tenant's queue retired), and the exporters send that value for good, so gauges of series that
+   * churn would otherwise hold every watched series, and no new one would ever be watched.
    */
   private admit(
     sample: SeriesSample,
     cycle: number,
     forgettable: Iterator<WatchedSeries>,
+    heldLong: Iterator<WatchedSeries>,
   ): WatchedSeries | undefined {
     if (this.series.size >= this.options.maxSeries) {
+      // A value held is no series come back: let in for another, each would put the other out in
+      // turn, cycle after cycle.
+      if (sample.held) return undefined;
       let oldest: WatchedSeries | undefined;
       // Map order is least recently seen first: past a series that reported this cycle, all did,
       // the newcomers admitted in it too, each passed over once by those refused.
@@ -544,6 +556,11 @@ export class AnomalyEngine extends MetricReader {
         if (s.seenCycle === cycle) break;
         if (this.stillDrained(s) || this.heldSilent(s, cycle)) continue;
         oldest = s;
+        break;
+      }
+      for (let next = oldest ? undefined : heldLong.next(); next && !next.done; next = heldLong.next()) {
+        if ((cycle - next.value.recordedCycle) * this.options.intervalMs <= HOLD_SILENT_MS) continue;
+        oldest = next.value;
         break;
       }
       if (oldest === undefined) return undefined;
@@ -568,6 +585,7 @@ export class AnomalyEngine extends MetricReader {
           : { ...sample, answers: undefined, buckets: undefined },
       seenCycle: cycle,
       admitted: cycle,
+      recordedCycle: cycle,
       since: undefined,
       idle:
         sample.zeroWhenAbsent || isLevel(sample)
@@ -612,7 +630,10 @@ export class AnomalyEngine extends MetricReader {
     now: number,
     cycle: number | undefined,
   ): void {
-    if (cycle !== undefined) this.seen(watched, cycle);
+    if (cycle !== undefined) {
+      this.seen(watched, cycle);
+      if (!sample.held) watched.recordedCycle = cycle;
+    }
     const answers = cycle === undefined ? undefined : sample.answers;
     if (answers !== undefined && watched.slowest !== undefined) {
       value = errorShare(answers, sample.requests, watched.slowest.record(answers.answered, now));

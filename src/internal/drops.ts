@@ -80,7 +80,7 @@ const EXPLAIN: Record<InputDropReason, string> = {
   invalid_buckets:
     "a histogram's buckets were not numbers in increasing order; OpenTelemetry's default buckets were used",
   anomaly_series_limit:
-    'a new series was not watched for anomalies: all anomaly.maxSeries watched series are live, busy rates silent for less than a day, or left unjudged in a drain (counted per cycle)',
+    'a series was not watched for anomalies: all anomaly.maxSeries watched series are live, busy rates silent or gauges held at their last values for less than a day, or left unjudged in a drain (counted per cycle)',
 };
 
 /** Where an instance keeps its drop counter, for the integrations given the instance alone. */

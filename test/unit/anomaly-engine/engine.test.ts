@@ -2431,6 +2431,30 @@ describe('the anomaly engine', () => {
     expect(watched()).toEqual(['q3', 'q4', 'q5']);
   });
 
+  // A gauge's series whose hosts went away (a fleet replaced) are held at their last values, as the
+  // exporters send them, and were taken for live for good: with every watched series one of them, no
+  // new host's series was ever watched again.
+  it('watches new series once the gauges held at their last values that fill every watched series have been held a day', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 3, warmup: 30 } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const load = captured.obs.metrics.gauge('host.load', { detect: true });
+    const rand = prng(4);
+    const watched = () => [...engine.bands()].map((b) => String(b.attributes.host)).sort();
+    let newWatched: number | undefined;
+    // A cycle an hour: a day is 24 of them.
+    for (let cycle = 0; cycle < 100; cycle++) {
+      for (const host of cycle < 40 ? ['a', 'b', 'c'] : ['d', 'e', 'f'])
+        load.record(40 + 10 * rand(), { host });
+      await engine.runCycle();
+      if (newWatched === undefined && watched().includes('d')) newWatched = cycle;
+    }
+    expect(newWatched).toBe(40 + 24);
+    expect(watched()).toEqual(['d', 'e', 'f']);
+    // Each series not watched in a cycle is counted in it: the new hosts' for a day, then the old
+    // ones' from the cycle after they were let go.
+    expect(captured.obs.drops().anomaly_series_limit).toBe(3 * 24 + 3 * 35);
+  });
+
   it.each([
     { limit: 100, customers: 150, exported: 100 },
     { limit: 3000, customers: 2500, exported: 2500 },
@@ -3117,7 +3141,7 @@ describe('the anomaly engine through a signal the service handles', () => {
         expect(engine.watchedSeries).toBe(900);
         // Most of them are not live, and the warning says so.
         expect(warned.mock.calls.filter((c) => c[0] === 'anomaly.max_series').map((c) => c[1])).toEqual([
-          '600 series not watched this cycle: all 900 watched series (anomaly.maxSeries) are live, busy rates silent for less than a day, or left unjudged in a drain',
+          '600 series not watched this cycle: all 900 watched series (anomaly.maxSeries) are live, busy rates silent or gauges held at their last values for less than a day, or left unjudged in a drain',
         ]);
       },
       11,
