@@ -13,7 +13,7 @@ import { drainDetectorOptions, serveOrders } from './drain-detector-options.js';
 
 // A worker thread reads as a primary: the cluster's own variable is gone from its environment.
 if (!isMainThread) {
-  const obs = init(drainDetectorOptions('jobs'));
+  const obs = init(drainDetectorOptions('jobs', 'jobs.done'));
   const done = obs.metrics.counter('jobs.done', { detect: true });
   obs.onAnomaly((a) => parentPort?.postMessage(`anomaly ${JSON.stringify(a)}`));
   parentPort?.on('message', () => done.add(1));

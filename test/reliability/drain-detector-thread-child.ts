@@ -12,7 +12,7 @@ import { init } from '../../src/index.js';
 import { drainDetectorOptions } from './drain-detector-options.js';
 
 const drainMs = process.argv[2] ?? '1500';
-const obs = init(drainDetectorOptions('jobs'));
+const obs = init(drainDetectorOptions('jobs', 'jobs.done'));
 if (isMainThread) {
   const worker = new Worker(new URL(import.meta.url), { argv: [drainMs] });
   let jobs: NodeJS.Timeout | undefined;

@@ -170,16 +170,28 @@ describe('handleSignals with a graceful shutdown of the service its own', () => 
 });
 
 /**
- * Runs a child whose drain lasts 1.5 s, writing `ready [port]` on stderr once serving and each
- * anomaly event as `anomaly <json>`; `warm` brings its detectors past their warm-up. Then sends
- * `signal` and waits seven cycles of 200 ms, the drain or the load gone elsewhere: the `metric kind`
- * of each event heard after. Where events are `awaited` (an outage that must be reported), it
- * waits until each is heard, up to 30 cycles: a loaded machine slows the child's cycles, and
- * waiting longer cannot hide an event from a case that expects none.
+ * Cycles of steady load a child's detector is given before the test's signal or outage: twelve
+ * past its ten of warm-up.
+ */
+const STEADY_CYCLES = 22;
+/** The least a cycle of steady load counts: a quarter of what it counts on an idle machine. */
+const STEADY_COUNT = 5;
+
+/**
+ * Runs a child whose drain lasts 1.5 s, writing `ready [port]` on stderr once serving, each
+ * anomaly event as `anomaly <json>` and each cycle's total of `counted` as `counted <name> <n>`.
+ * `warm` loads it until `steady()`: its last STEADY_CYCLES cycles each counted STEADY_COUNT or
+ * more. On a busy machine a fixed time of load gave its detector fewer cycles, the first ones
+ * counting a few requests as the child compiled its code, a baseline in which silence was no
+ * outage. Then sends `signal` and waits seven cycles of 200 ms, the drain or the load gone
+ * elsewhere: the `metric kind` of each event heard after. Where events are `awaited` (an outage
+ * that must be reported), it waits until each is heard, up to 30 cycles: a loaded machine slows
+ * the child's cycles, and waiting longer cannot hide an event from a case that expects none.
  */
 async function anomaliesAfter(
   script: string,
-  warm: (port: number) => Promise<void>,
+  counted: string,
+  warm: (port: number, steady: () => boolean) => Promise<void>,
   signal: NodeJS.Signals | undefined,
   awaited: readonly string[] = [],
 ): Promise<string[]> {
@@ -190,8 +202,19 @@ async function anomaliesAfter(
   p.stderr.on('data', (d) => {
     stderr += d;
   });
+  const steady = () => {
+    const totals = stderr
+      .split('\n')
+      .filter((l) => l.startsWith(`counted ${counted} `))
+      .map((l) => Number(l.slice(`counted ${counted} `.length)));
+    const last = totals.slice(-STEADY_CYCLES - 1);
+    return (
+      last.length > STEADY_CYCLES &&
+      last.every((n, i) => i === 0 || n - (last[i - 1] as number) >= STEADY_COUNT)
+    );
+  };
   while (!stderr.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-  await warm(Number(/ready (\d+)/.exec(stderr)?.[1]));
+  await warm(Number(/ready (\d+)/.exec(stderr)?.[1]), steady);
   const heardBefore = stderr.length;
   const exited = new Promise<unknown>((r) => p.on('exit', (code, sig) => r({ code, sig })));
   if (signal) p.kill(signal);
@@ -219,8 +242,8 @@ async function anomaliesAfter(
   return heard();
 }
 
-/** GET /orders, `perTick` at a time every 20 ms, for `ms`: about 100 requests a second. */
-async function load(port: number, ms: number, perTick = 2): Promise<void> {
+/** GET /orders, `perTick` at a time every 20 ms, until `done()`: about 100 requests a second. */
+async function load(port: number, done: () => boolean, perTick = 2): Promise<void> {
   const get = () =>
     new Promise<void>((resolve) => {
       request({ host: '127.0.0.1', port, path: '/orders', agent: false }, (res) => {
@@ -230,8 +253,7 @@ async function load(port: number, ms: number, perTick = 2): Promise<void> {
         .on('error', () => resolve())
         .end();
     });
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
+  while (!done()) {
     await Promise.all(Array.from({ length: perTick }, get));
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -246,17 +268,17 @@ describe('handleSignals with a graceful shutdown of the service its own: the det
   ])(
     '%s',
     async (_label, terminate) => {
-      // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
       const events = await anomaliesAfter(
         detectorDrainChild,
-        (port) => load(port, 4400),
+        'orders.placed',
+        load,
         terminate ? 'SIGTERM' : undefined,
         terminate ? [] : outage,
       );
       if (terminate) expect(events).toEqual([]);
       else expect(events).toEqual(expect.arrayContaining(outage));
     },
-    30_000,
+    45_000,
   );
 });
 
@@ -267,21 +289,27 @@ describe('a node:cluster worker drained by cluster.disconnect()', () => {
   );
 
   it.each([
-    ['its detector', clusterChild, ['http.server.request.rate level_shift', 'orders.placed level_shift']],
+    [
+      'its detector',
+      clusterChild,
+      'orders.placed',
+      ['http.server.request.rate level_shift', 'orders.placed level_shift'],
+    ],
     [
       'the detector of its worker thread, the jobs it hands it',
       clusterThreadChild,
+      'jobs.done',
       ['jobs.done level_shift'],
     ],
   ] as const)(
     '%s',
-    async (_label, child, outage) => {
+    async (_label, child, counted, outage) => {
       for (const signal of [undefined, 'SIGTERM'] as const) {
         const events = await anomaliesAfter(
           child,
-          async (port) => {
-            // Twelve cycles past the detector's ten of warm-up, about 20 requests each.
-            await load(port, 4400);
+          counted,
+          async (port, steady) => {
+            await load(port, steady);
             // A slow request in flight, which the worker's drain waits for.
             request({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => res.resume())
               .on('error', () => {})
@@ -297,7 +325,7 @@ describe('a node:cluster worker drained by cluster.disconnect()', () => {
         else expect(events).toEqual(expect.arrayContaining([...outage]));
       }
     },
-    40_000,
+    60_000,
   );
 });
 
@@ -310,17 +338,19 @@ describe('handleSignals with a graceful shutdown of the service its own: the det
   ] as const)(
     '%s',
     async (_label, signal) => {
-      // Twelve cycles past the detectors' ten of warm-up, about 20 jobs each.
       const events = await anomaliesAfter(
         threadChild,
-        () => new Promise((r) => setTimeout(r, 4400)),
+        'jobs.done',
+        async (_port, steady) => {
+          while (!steady()) await new Promise((r) => setTimeout(r, 50));
+        },
         signal,
         signal === 'SIGTERM' ? [] : ['jobs.done level_shift'],
       );
       if (signal === 'SIGTERM') expect(events).toEqual([]);
       else expect(events).toEqual(['jobs.done level_shift']);
     },
-    20_000,
+    40_000,
   );
 });
 
