@@ -131,6 +131,11 @@ export interface EpisodeState {
   reportedOnPrior: boolean;
   /** For a route's p95 latency, its share of requests over the bounds of its buckets. */
   slowShare: SlowShare | undefined;
+  /**
+   * The incident repeats the series' earlier ones at its place in the hour: no event went out on
+   * it, and it is no incident open, though it is held as one until it is over.
+   */
+  repeat: boolean;
   /** Cycles in a row, since the event, the detector has had no episode open. */
   settledRun: number;
   /**
@@ -185,6 +190,7 @@ export function newEpisodeState(): EpisodeState {
     recentErrors: undefined,
     reportedOnPrior: false,
     slowShare: undefined,
+    repeat: false,
     settledRun: 0,
     settled: undefined,
     peak: 0,
@@ -408,10 +414,7 @@ export function judge(
         // Errors the route was failing at from its first minute, and no longer does, were no usual
         // share of it: a route fixed an hour in would take a relapse to one in ten for its level.
         if (back && s.reportedOnPrior) s.usualShare = newUsualShare();
-        s.reported = undefined;
-        s.settled = undefined;
-        s.reportedOnPrior = false;
-        if (s.slowShare !== undefined) endSlowIncident(s.slowShare);
+        endIncident(s);
       } else if (
         // The detector also ends its episode by taking a lasting change as its new level: the
         // incident reported goes on while the series stays away from the band it left, and the
@@ -514,6 +517,15 @@ export function judge(
     lower: reportedLower,
     upper,
   };
+}
+
+/** The incident is over: the next event is a new one, judged on the route's requests after it. */
+export function endIncident(s: EpisodeState): void {
+  s.reported = undefined;
+  s.settled = undefined;
+  s.reportedOnPrior = false;
+  s.repeat = false;
+  if (s.slowShare !== undefined) endSlowIncident(s.slowShare);
 }
 
 /**
@@ -691,6 +703,7 @@ function report(
   s.fallSeverity = 0;
   s.aboveCycles = 0;
   s.requests = requests;
+  s.repeat = false;
   s.settledRun = 0;
   s.settled = undefined;
   // The incident's errors are its own: after it, a route's recent errors start again.

@@ -15,7 +15,15 @@ import type { DropCounter } from '../internal/drops.js';
 import { realNow } from '../internal/node-timers.js';
 import { StreamingDetector } from './detector.js';
 import type { AnomalyEvent } from './event.js';
-import { busyGoneSilent, type EpisodeState, isLevel, judge, newEpisodeState } from './engine-episodes.js';
+import {
+  busyGoneSilent,
+  type EpisodeState,
+  endIncident,
+  isLevel,
+  judge,
+  newEpisodeState,
+} from './engine-episodes.js';
+import { RecurringIncidents } from './engine-recurring.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
 import { renamedRates } from './engine-renames.js';
 import {
@@ -214,6 +222,8 @@ interface WatchedSeries {
   episode: EpisodeState;
   /** For a route's error rate, the longest it answered lately, which its clients' waits are set against. */
   slowest: SlowestAnswer | undefined;
+  /** Its last incidents, from its first, to tell one that comes back every hour. */
+  recurring: RecurringIncidents | undefined;
 }
 
 /** A watched series' latest point against its baseline, as exported when `exportBands` is on. */
@@ -311,7 +321,8 @@ export class AnomalyEngine extends MetricReader {
     // An episode is the one its event reported: the detector's own, before the engine confirms it
     // (a lone GC pause), is no incident, nor is a change held as the series' new level.
     for (const s of this.series.values()) {
-      if (this.judged(s) && s.episode.reported !== undefined && s.episode.settled === undefined) n++;
+      const { reported, settled, repeat } = s.episode;
+      if (this.judged(s) && reported !== undefined && settled === undefined && !repeat) n++;
     }
     return n;
   }
@@ -594,6 +605,7 @@ export class AnomalyEngine extends MetricReader {
       last: undefined,
       episode: newEpisodeState(),
       slowest: sample.answers === undefined ? undefined : new SlowestAnswer(),
+      recurring: undefined,
     };
     this.series.set(sample.key, watched);
     return watched;
@@ -666,7 +678,18 @@ export class AnomalyEngine extends MetricReader {
       now - watched.since < UNTIL_DAILY_MS,
       daily,
     );
-    if (verdict === undefined) return;
+    if (verdict === undefined) {
+      const open = watched.episode.reported !== undefined;
+      if (watched.recurring?.follow(open, value, r, now) && watched.episode.repeat)
+        endIncident(watched.episode);
+      return;
+    }
+    watched.recurring ??= new RecurringIncidents();
+    const up = watched.episode.reported === 'up';
+    if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs)) {
+      watched.episode.repeat = true;
+      return;
+    }
     this.episodes++;
     const { kind, observed, severity, score, lower, upper } = verdict;
     const expected = atZero(verdict.expected, lower, upper) ? 0 : verdict.expected;

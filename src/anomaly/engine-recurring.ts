@@ -1,0 +1,107 @@
+import type { AnomalyResult } from './types.js';
+
+/**
+ * The period an incident that comes back at the same place in it is a habit of: an hour, as a job
+ * run every hour (a batch on a shared database, a cache rebuilt on the hour) makes a route slow for
+ * the same minutes each time. A daily habit is the detector's daily profile's.
+ */
+const PERIOD_MS = 3_600_000;
+/** Earlier incidents at the same place in the period that make the next one a repeat. */
+const REPEATS = 3;
+/** The periods back they are looked for in: a habit missed an hour or two is still one. */
+const LOOKBACK_PERIODS = 6;
+/**
+ * The periods an incident taken for a repeat carries its habit on for: the detector stops opening
+ * episodes on most of the slow phases after a few hours, and one it opens on half a day later is
+ * still the same habit.
+ */
+const HABIT_PERIODS = 24;
+/** Incidents remembered per series: as many as the lookback holds, one a period, and a few more. */
+const KEPT = 8;
+/**
+ * How far off an earlier incident's span, at its place in the period, a repeat may start: an
+ * incident opens a few cycles into a slow phase, sooner or later as its noise goes, and one rule
+ * sees it a few minutes before another.
+ */
+const SLACK_MS = 5 * 60_000;
+/** How much further from the expected value than the repeats before it an incident is no repeat. */
+const WORSE = 2;
+
+/** One incident of a series: when it was reported, the last cycle it was out of its band, and its peak. */
+interface Incident {
+  readonly up: boolean;
+  readonly start: number;
+  last: number;
+  /** The furthest the series went from its expected value, its way, while it lasted. */
+  peak: number;
+  open: boolean;
+  /** It was taken for a repeat: it alone makes the next one at its place in the hour one. */
+  readonly repeat: boolean;
+}
+
+/**
+ * A series' last incidents, reported or not, to tell one that comes back at the same place in the
+ * hour, again and again, from a new one: the detector's rules (a p95's window and level shift, its
+ * share of requests over a bound, its drift) have no such memory, and its baseline no hourly shape,
+ * so a route slow ten minutes every hour was reported each hour for half a day.
+ */
+export class RecurringIncidents {
+  private readonly incidents: Incident[] = [];
+
+  /**
+   * Follows the incident open, if any, on this cycle's value and the detector's band: its place in
+   * the hour is the run of cycles the series was out of the band from its start, not those it is
+   * held open after (until its recent requests over a bound are back to their usual share), nor
+   * the next slow phase's first cycles, an hour later, before it is reported. True on the cycle
+   * that run is over: a repeat held open after it would take a new slow phase for its own.
+   */
+  follow(open: boolean, value: number, r: AnomalyResult, now: number): boolean {
+    const last = this.incidents.at(-1);
+    if (last === undefined || !last.open) return false;
+    last.open = open;
+    if (!open) return false;
+    // Out again after more than the slack back in its band, it is out at another place in the hour.
+    if (now - last.last > SLACK_MS) {
+      last.open = false;
+      return true;
+    }
+    if (!(last.up ? value > r.upper : value < r.lower)) return false;
+    last.last = now;
+    last.peak = Math.max(last.peak, (last.up ? 1 : -1) * (value - r.expected));
+    return false;
+  }
+
+  /**
+   * Records an incident that opens now, and tells whether it repeats the incidents before it: as
+   * many as `REPEATS` of them the same way, in the last `LOOKBACK_PERIODS` hours (or one taken for
+   * a repeat in the last `HABIT_PERIODS`), were out of their band at the place in the hour it starts
+   * at, and it goes no more than `WORSE` times as far from its expected value as the furthest of
+   * them did.
+   */
+  opens(up: boolean, value: number, expected: number, now: number, intervalMs: number): boolean {
+    const peak = (up ? 1 : -1) * (value - expected);
+    const slack = Math.max(SLACK_MS, intervalMs);
+    let repeats = 0;
+    let furthest = 0;
+    // Cycles of a sixth of an hour or more hardly have a place in it.
+    if (intervalMs * 6 <= PERIOD_MS) {
+      for (const i of this.incidents) {
+        const within = (i.repeat ? HABIT_PERIODS : LOOKBACK_PERIODS) * PERIOD_MS;
+        // One out for half the period or more spans most places in it: it tells none.
+        if (i.up !== up || i.start < now - within || i.last - i.start > PERIOD_MS / 2) continue;
+        // The start, taken back whole periods to the earlier incident's span.
+        const periods = Math.floor((now - i.start + slack) / PERIOD_MS);
+        if (periods >= 1 && now - periods * PERIOD_MS <= i.last + slack) {
+          repeats += i.repeat ? REPEATS : 1;
+          furthest = Math.max(furthest, i.peak);
+        }
+      }
+    }
+    if (this.incidents.length === KEPT) this.incidents.shift();
+    const last = this.incidents.at(-1);
+    if (last !== undefined) last.open = false;
+    const repeat = repeats >= REPEATS && peak <= WORSE * furthest;
+    this.incidents.push({ up, start: now, last: now, peak, open: true, repeat });
+    return repeat;
+  }
+}
