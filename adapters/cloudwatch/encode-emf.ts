@@ -54,7 +54,7 @@ interface Group {
  * timestamp and a dimension set share documents, whatever their metric), then the documents are
  * built one by one. Each document holds at most 100 metrics with at most 100 values each, and more
  * documents are written when a group has more, or when a document would be longer than
- * `maxLineBytes`. Counters carry their delta, gauges and up-down
+ * `maxLineBytes` and its parts would not. Counters carry their delta, gauges and up-down
  * counters their value, histograms values standing for their observations (see `bucketValueLists`).
  *
  * @example
@@ -116,7 +116,7 @@ export class EmfEncoder {
         const pieces = [piece];
         for (let doc = pieces.pop(); doc !== undefined; doc = pieces.pop()) {
           const line = emfDocument(this.settings, group.time, group.dimensions, doc);
-          const halves = this.fits(line) ? undefined : halve(doc);
+          const halves = this.fits(line) || !this.splits(group, doc) ? undefined : halve(doc);
           if (halves !== undefined) {
             pieces.push(halves[1], halves[0]);
             continue;
@@ -132,6 +132,19 @@ export class EmfEncoder {
   private fits(line: string): boolean {
     const max = this.settings.maxLineBytes;
     return max === undefined || Buffer.byteLength(line) < max;
+  }
+
+  /**
+   * Whether a part of `doc` can be written whole: one value of its metric with the shortest name.
+   * Where the dimensions leave no room for it, every part would be as liable to be cut as the whole,
+   * each carrying the dimensions again (a histogram's 100 values, 100 lines of them).
+   */
+  private splits(group: Group, doc: readonly EmfMetric[]): boolean {
+    let shortest = doc[0];
+    for (const m of doc) if (shortest !== undefined && m.name.length < shortest.name.length) shortest = m;
+    if (shortest === undefined) return false;
+    const one = [{ ...shortest, values: shortest.values.slice(0, 1) }];
+    return this.fits(emfDocument(this.settings, group.time, group.dimensions, one));
   }
 }
 

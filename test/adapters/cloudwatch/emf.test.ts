@@ -446,6 +446,18 @@ describe('EMF encoding', () => {
     attributes: {},
     histogram,
   });
+  /** A histogram of 100 observations, one per bucket: 100 values in a document. */
+  const hundredValues = (): MetricPoint =>
+    latencyPoint({
+      count: 100,
+      sum: 50_000,
+      min: 1,
+      max: 995,
+      buckets: {
+        boundaries: Array.from({ length: 99 }, (_, i) => (i + 1) * 10),
+        counts: new Array(100).fill(1),
+      },
+    });
   const gauge = (attributes: MetricPoint['attributes']): MetricPoint => ({
     ...base,
     name: 'm',
@@ -580,17 +592,7 @@ describe('EMF encoding', () => {
       monotonic: true,
       value: i,
     }));
-    const boundaries = Array.from({ length: 99 }, (_, i) => (i + 1) * 10);
-    const histogram = {
-      ...latencyPoint({
-        count: 100,
-        sum: 50_000,
-        min: 1,
-        max: 995,
-        buckets: { boundaries, counts: new Array(100).fill(1) },
-      }),
-      name: 'checkout.latency',
-    };
+    const histogram = { ...hundredValues(), name: 'checkout.latency' };
     const long = { ...gauge({ note: 'x'.repeat(1100) }), name: 'noted' };
 
     // Act
@@ -615,6 +617,31 @@ describe('EMF encoding', () => {
     const points = (docs: typeof whole) => docs.reduce((n, d) => n + d.points, 0);
     expect(points(cut)).toBe(42);
     expect(points(whole)).toBe(42);
+  });
+
+  it('writes a document whole when its dimensions alone make it longer than maxLineBytes, not once per value', () => {
+    // Prepare: a histogram of 100 values and 20 counters under dimensions of 5,000 bytes, which no
+    // document of theirs fits in 4,096 bytes.
+    const attributes = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`d${i}`, 'x'.repeat(1000)]));
+    const counters = Array.from({ length: 20 }, (_, i) => ({
+      ...gauge(attributes),
+      name: `orders.${i}`,
+      kind: 'counter' as const,
+      monotonic: true,
+      value: 1,
+    }));
+    const histogram = { ...hundredValues(), attributes };
+
+    // Act
+    const whole = encodeEmf([...counters, histogram], settings).documents;
+    const cut = encodeEmf([...counters, histogram], { ...settings, maxLineBytes: 4096 }).documents;
+
+    // Assess: split, every document would still be longer than the pipe takes whole, each carrying
+    // the 5,000 bytes again: the same documents as without the limit.
+    const bytes = (docs: typeof whole) => docs.reduce((n, d) => n + Buffer.byteLength(d.line), 0);
+    expect(whole).toHaveLength(1);
+    expect({ documents: cut.length, bytes: bytes(cut) }).toEqual({ documents: 1, bytes: bytes(whole) });
+    expect(cut[0]?.line).toBe(whole[0]?.line);
   });
 });
 
