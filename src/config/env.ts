@@ -96,16 +96,20 @@ export function envList(env: Env, name: string): string[] | undefined {
 
 /**
  * Parses `DD_TAGS`: `key:value` pairs separated by commas or spaces, as dd-trace reads it. With a
- * comma in it dd-trace splits at commas alone and trims key and value, so `env: prod, team: a` is
- * env:prod there and `team:core payments,env:prod` puts team:"core payments" on its spans; the
- * blanks beside a colon are dropped and those inside a value kept to read it alike.
+ * comma in it dd-trace splits at commas alone, then each entry at its first colon, and trims key
+ * and value, so `env: prod, team: a` is env:prod there and `team:core payments,env:prod` puts
+ * team:"core payments" on its spans, `note:Owner: payments` note:"Owner: payments"; the blanks
+ * beside that colon are dropped and those inside a value kept to read it alike.
  */
 export function parseTagList(text: string): string[] {
-  const commas = text.includes(',');
-  return (commas ? text.replace(/\s*:\s*/g, ':') : text)
-    .split(commas ? ',' : /\s+/)
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
+  if (!text.includes(',')) return text.split(/\s+/).filter((t) => t !== '');
+  const out: string[] = [];
+  for (const entry of text.split(',')) {
+    const colon = entry.indexOf(':');
+    const tag = colon < 0 ? entry.trim() : `${entry.slice(0, colon).trim()}:${entry.slice(colon + 1).trim()}`;
+    if (tag !== '') out.push(tag);
+  }
+  return out;
 }
 
 /**

@@ -83,6 +83,16 @@ describe('environment variables', () => {
     expect(tags('owner:Jane Doe')).toEqual(['owner:Jane', 'Doe']);
   });
 
+  it('keeps the blanks beside a colon inside a value of a comma-separated DD_TAGS, as dd-trace reads it', () => {
+    const tags = (DD_TAGS: string) => resolveOptions({ apiKey: KEY, processEnv: { DD_TAGS } }).tags;
+    // dd-trace splits an entry at its first colon and trims the key and value alone: note is
+    // "Owner: payments team" on its spans, and the series must carry the same value.
+    expect(tags('note:Owner: payments team,eta: 10 : 30')).toEqual([
+      'note:Owner: payments team',
+      'eta:10 : 30',
+    ]);
+  });
+
   it('finds the Agent: DD_AGENT_HOST, DD_TRACE_AGENT_URL, the OTLP receiver port', () => {
     const otlp = (env: Record<string, string>) =>
       String(resolveOptions({ apiKey: KEY, processEnv: env }).urls.traces);
