@@ -112,13 +112,14 @@ export class EmfEncoder {
     for (const group of this.groups.values()) {
       const metrics = [...group.metrics].map(([name, m]) => ({ name, ...m }));
       for (const piece of splitIntoDocuments(metrics)) {
-        // Halves of a piece too long to be written whole, taken first half first.
+        // Parts of a piece too long to be written whole, taken in order.
         const pieces = [piece];
         for (let doc = pieces.pop(); doc !== undefined; doc = pieces.pop()) {
           const line = emfDocument(this.settings, group.time, group.dimensions, doc);
-          const halves = this.fits(line) || !this.splits(group, doc) ? undefined : halve(doc);
-          if (halves !== undefined) {
-            pieces.push(halves[1], halves[0]);
+          const over = this.partsNeeded(line);
+          const parts = over > 1 && this.splits(group, doc) ? divide(doc, over) : undefined;
+          if (parts !== undefined) {
+            for (let i = parts.length - 1; i >= 0; i--) pieces.push(parts[i]!);
             continue;
           }
           let points = 0;
@@ -130,8 +131,19 @@ export class EmfEncoder {
   }
 
   private fits(line: string): boolean {
+    return this.partsNeeded(line) <= 1;
+  }
+
+  /**
+   * How many lines `line` would be written whole in (its newline included): 1 when it fits. Cut in
+   * as many parts at once, a collection's documents are encoded about twice rather than once per
+   * halving.
+   */
+  private partsNeeded(line: string): number {
     const max = this.settings.maxLineBytes;
-    return max === undefined || Buffer.byteLength(line) < max;
+    if (max === undefined) return 1;
+    const bytes = Buffer.byteLength(line) + 1;
+    return bytes <= max ? 1 : Math.ceil(bytes / max);
   }
 
   /**
@@ -149,23 +161,26 @@ export class EmfEncoder {
 }
 
 /**
- * A document's metrics in two, or its one metric's values: a line longer than a pipe takes whole
- * could have another process's write land inside it, and CloudWatch would read neither part. Two
- * documents holding a metric's values between them count each value once. Undefined for one value,
+ * A document's metrics in `n` parts, or its one metric's values: a line longer than a pipe takes
+ * whole could have another process's write land inside it, and CloudWatch would read neither part.
+ * Documents holding a metric's values between them count each value once. Undefined for one value,
  * which its dimensions alone make too long.
  */
-function halve(doc: readonly EmfMetric[]): [EmfMetric[], EmfMetric[]] | undefined {
+function divide(doc: readonly EmfMetric[], n: number): EmfMetric[][] | undefined {
   if (doc.length > 1) {
-    const mid = Math.ceil(doc.length / 2);
-    return [doc.slice(0, mid), doc.slice(mid)];
+    const size = Math.ceil(doc.length / Math.min(n, doc.length));
+    const parts: EmfMetric[][] = [];
+    for (let i = 0; i < doc.length; i += size) parts.push(doc.slice(i, i + size));
+    return parts;
   }
   const metric = doc[0];
   if (metric === undefined || metric.values.length < 2) return undefined;
-  const mid = Math.ceil(metric.values.length / 2);
-  return [
-    [{ ...metric, values: metric.values.slice(0, mid) }],
-    [{ ...metric, values: metric.values.slice(mid), points: 0 }],
-  ];
+  const size = Math.ceil(metric.values.length / Math.min(n, metric.values.length));
+  const parts: EmfMetric[][] = [];
+  for (let i = 0; i < metric.values.length; i += size) {
+    parts.push([{ ...metric, values: metric.values.slice(i, i + size), ...(i > 0 ? { points: 0 } : {}) }]);
+  }
+  return parts;
 }
 
 /**
