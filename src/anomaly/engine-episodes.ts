@@ -471,7 +471,17 @@ export function judge(
     : undefined;
   let judged = { observed: value, mean: false, ...bandAround(r.expected, widen, r) };
   let { up: outsideUp, down: outsideDown } = outside(s, sample, judged, value, daily);
-  if (!outsideUp && !outsideDown && s.onMean && meanBand !== undefined) {
+  // A series is born on its first count, which the detector's level starts at and, after a short
+  // warm-up, still mostly holds: a route hit once, then idle, is expected at most of a request a
+  // cycle for the next hour, and one whose first minute held a backlog at several times its rate,
+  // levels its own counts never had. A fall is from a level its mean has been at.
+  if (
+    !outsideUp &&
+    !outsideDown &&
+    s.onMean &&
+    meanBand !== undefined &&
+    hasRunAt(s.mean, meanBand.expected, sample.perCycle)
+  ) {
     judged = { observed: s.mean.value, mean: true, ...meanBand };
     // Falls only: before a daily profile, the mean of a morning's steep ramp runs ahead of the
     // expected values, which lag it, by more than the counts' noise.
@@ -661,6 +671,11 @@ function outside(
       sample.direction !== 'up' &&
       (settled === undefined || observed < Math.min(settled.lower, s.reportedLower)),
   };
+}
+
+/** Whether a rate's mean has been at `expected`, or within the noise of its counts below it. */
+function hasRunAt(mean: RecentMean, expected: number, perCycle: number): boolean {
+  return mean.highest >= expected || isCountNoise(mean.highest, expected, perCycle, true);
 }
 
 function isMeanBack(s: EpisodeState): boolean {

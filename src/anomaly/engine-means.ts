@@ -13,10 +13,15 @@ export interface RecentMean {
   value: number;
   expected: number;
   points: number;
+  /**
+   * The highest the mean has been once it held `MEAN_SPAN` cycles: the most the rate's own counts
+   * have shown it to run at, which a fall of its mean must be from.
+   */
+  highest: number;
 }
 
 export function newRecentMean(): RecentMean {
-  return { value: 0, expected: 0, points: 0 };
+  return { value: 0, expected: 0, points: 0, highest: Number.NEGATIVE_INFINITY };
 }
 
 export function addToMean(m: RecentMean, value: number, expected: number): void {
@@ -28,6 +33,7 @@ export function addToMean(m: RecentMean, value: number, expected: number): void 
   }
   m.value += MEAN_ALPHA * (value - m.value);
   m.expected += MEAN_ALPHA * (expected - m.expected);
+  if (m.points >= MEAN_SPAN && m.value > m.highest) m.highest = m.value;
 }
 
 /**

@@ -42,6 +42,7 @@ function minuteCycles(
   watchHttp: boolean,
   timeZone?: string,
   maxSeries = 1000,
+  warmup?: number,
 ) {
   const heard: AnomalyEvent[] = [];
   const diag = createDiag({ level: 'none' });
@@ -57,6 +58,7 @@ function minuteCycles(
     diag,
     drops: new DropCounter(diag),
     ...(timeZone !== undefined ? { timeZone } : {}),
+    ...(warmup !== undefined ? { warmup } : {}),
   });
   const feedPoints = (cycle: number, points: MetricPoint[]) =>
     engine.feed(extractSamples(points, detected, watchHttp, MINUTE / 1000), T0 + cycle * MINUTE);
@@ -87,8 +89,13 @@ function feedCount(engine: AnomalyEngine, detected: ReadonlySet<string>, count: 
  * An engine fed one value of a `detect: true` metric per one-minute cycle; `undefined` is a cycle
  * the metric did not report.
  */
-function minuteEngine(metric: string, kind: 'counter' | 'gauge' | 'upDownCounter', unit = '') {
-  const { heard, engine, feedPoints } = minuteCycles(new Set([metric]), false);
+function minuteEngine(
+  metric: string,
+  kind: 'counter' | 'gauge' | 'upDownCounter',
+  unit = '',
+  warmup?: number,
+) {
+  const { heard, engine, feedPoints } = minuteCycles(new Set([metric]), false, undefined, 1000, warmup);
   const feed = (cycle: number, value: number | undefined) => {
     const points: NumberPoint[] = [];
     if (value !== undefined) {
@@ -1329,6 +1336,78 @@ describe('the anomaly engine', () => {
       return first === undefined ? 'none' : `${(first.time - T0) / MINUTE} ${first.kind}`;
     };
     expect(seeds.map((seed) => errorsHeard(seed, 60, 0.05))).toEqual(seeds.map(() => '120 level_shift'));
+  });
+
+  // A series is born on its first count, and the detector's level, started there, still held most of
+  // it when a short warm-up ended: the mean of the minutes since, at nought, read as a fall from it.
+  // A route hit once (one request or ten) and a counter incremented once were reported as a level
+  // shift down, or a drift down, about twelve minutes after a warm-up of ten (or of thirty for ten
+  // requests), whichever minute they came in.
+  it('does not report a route hit once, or a counter incremented once, as a fall, whatever the warm-up', () => {
+    const heard: string[] = [];
+    for (const warmup of [10, 30, 120]) {
+      for (const at of [0, 5, 9, 20]) {
+        for (const count of [1, 3, 10]) {
+          const route = minuteCycles(new Set(), true, undefined, 1000, warmup);
+          const counter = minuteEngine('signups', 'counter', '', warmup);
+          for (let m = 0; m < 400; m++) {
+            const points = [requests('/orders', 200, 20)];
+            if (m === at) points.push(requests('/report', 200, count));
+            route.feedPoints(m, points);
+            counter.feed(m, m === at ? count : undefined);
+          }
+          for (const e of [...route.heard, ...counter.heard]) {
+            heard.push(`warm-up ${warmup}, ${count} at minute ${at}: ${e.explanation}`);
+          }
+        }
+      }
+    }
+    expect(heard).toEqual([]);
+  });
+
+  // A first minute that held a backlog (60 requests on a route at 5 a minute, 200 on one at 20)
+  // lifted the level as one request does: after a warm-up of 30 it was reported as a drift down to
+  // the route's usual rate on 16 of 16 runs each.
+  it('does not report a route whose first minute held a backlog as a fall to its usual rate', () => {
+    const heard: string[] = [];
+    for (const warmup of [10, 30, 120]) {
+      for (const [first, rate] of [
+        [60, 5],
+        [200, 20],
+      ] as const) {
+        for (let seed = 1; seed <= 16; seed++) {
+          const route = minuteCycles(new Set(), true, undefined, 1000, warmup);
+          const rand = prng(seed);
+          for (let m = 0; m < 300; m++) {
+            const count = m === 0 ? first : poisson(rand, rate);
+            route.feedPoints(m, count > 0 ? [requests('/orders', 200, count)] : []);
+          }
+          heard.push(...route.heard.map((e) => `warm-up ${warmup}, seed ${seed}: ${e.explanation}`));
+        }
+      }
+    }
+    expect(heard).toEqual([]);
+  });
+
+  it('does not report a route hit every 5 to 20 minutes, at random, whatever the warm-up', () => {
+    const heard: string[] = [];
+    for (const warmup of [10, 30, 120]) {
+      for (let seed = 1; seed <= 8; seed++) {
+        const route = minuteCycles(new Set(), true, undefined, 1000, warmup);
+        const rand = prng(seed);
+        let next = Math.floor(rand() * 20);
+        for (let m = 0; m < 2 * DAY_CYCLES; m++) {
+          const points = [requests('/orders', 200, 20)];
+          if (m === next) {
+            points.push(requests('/report', 200, 1));
+            next += 5 + Math.floor(rand() * 16);
+          }
+          route.feedPoints(m, points);
+        }
+        heard.push(...route.heard.map((e) => `warm-up ${warmup}, seed ${seed}: ${e.explanation}`));
+      }
+    }
+    expect(heard).toEqual([]);
   });
 
   it('reports a route failing a fifth or more of its requests from its first minute, once, and not one at a tenth or less', () => {
