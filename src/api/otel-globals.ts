@@ -12,6 +12,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { PropagatorName } from '../config/otel-propagators.js';
 import type { DropCounter } from '../internal/drops.js';
+import { useAttaching } from '../integrations/shared/entered-context.js';
 import { W3CBaggageReader, W3CTraceContextWriter } from '../traces/w3c-propagators.js';
 
 /**
@@ -110,6 +111,7 @@ export function registerTracing(
 ): void {
   globals.trace = trace.setGlobalTracerProvider(provider);
   globals.context = context.setGlobalContextManager(manager.enable());
+  if (globals.context) useAttaching(manager);
   globals.propagation = propagation.setGlobalPropagator(propagator);
 }
 
@@ -117,7 +119,10 @@ export function registerTracing(
 export function unregisterGlobals(globals: OtelGlobals): void {
   if (globals.metrics) metrics.disable();
   if (globals.trace) trace.disable();
-  if (globals.context) context.disable();
+  if (globals.context) {
+    context.disable();
+    useAttaching(undefined);
+  }
   if (globals.propagation) propagation.disable();
   Object.assign(globals, noGlobals());
 }

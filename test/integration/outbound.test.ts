@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import http, { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import vm from 'node:vm';
 import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
@@ -669,6 +670,26 @@ it("puts the request the dns interceptor sends to a name's other address under i
     expect(call?.parentSpanContext?.spanId).toBe(callers.find((s) => s.name === name)!.spanContext().spanId);
   }
 });
+
+it("puts a retry sent from behind another interceptor under the caller's span where another SDK's context manager is the global one", async () => {
+  const child = fileURLToPath(new URL('./outbound-foreign-context-child.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child]);
+  expect(JSON.parse(stdout)).toEqual(['caller', 'caller']);
+});
+
+// Node 22 keeps each AsyncLocalStorage's store under a key of its own on every promise and callback
+// made once it is entered (Node 24 keeps them all in one frame, or one map with
+// --no-async-context-frame): a storage of the package's, entered on a 503, slowed every await.
+it.skipIf(Number(process.versions.node.split('.')[0]) >= 24)(
+  "carries a call's answer to its handlers without a store on each promise the process makes after",
+  async () => {
+    const child = fileURLToPath(new URL('./outbound-answer-child.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child]);
+    const { before, after } = JSON.parse(stdout) as { before: number; after: number };
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBe(before);
+  },
+);
 
 // Node 22's own undici (6.x) takes no handler of the package's interceptors; Node 24's (7.x) wraps
 // each in one of its own that keeps it in a private field.
