@@ -8,6 +8,7 @@ import { context, propagation, SpanKind, SpanStatusCode, TraceFlags, trace } fro
 import { hrTimeToMilliseconds, suppressTracing, TraceState } from '@opentelemetry/core';
 import {
   Agent,
+  Client,
   type Dispatcher,
   interceptors,
   RetryAgent,
@@ -633,20 +634,43 @@ it("puts a call made in a span started while undici hands a failed call's answer
   await expectUnder('/chosen', 'chosen');
 });
 
-it("puts a call made right after aborting another trace's call under its own span", async () => {
-  const dispatcher = new Agent();
-  const abort = new AbortController();
-  const aborted = obs.trace('caller', () =>
-    undiciRequest(`${base}/unanswered`, { dispatcher, signal: abort.signal }).catch(() => {}),
+it.each([
+  ['no reason', () => undefined],
+  ['an error of its own', () => new Error('superseded')],
+  ['a timeout', () => new DOMException('timed out', 'TimeoutError')],
+])(
+  "puts a call made right after aborting another trace's call (%s) under its own span",
+  async (_reason, reasonOf) => {
+    const dispatcher = new Agent();
+    const abort = new AbortController();
+    const aborted = obs.trace('caller', () =>
+      undiciRequest(`${base}/unanswered`, { dispatcher, signal: abort.signal }).catch(() => {}),
+    );
+    await eventually(() => received.length === 1);
+    await obs.trace('aborter', () => {
+      abort.abort(reasonOf());
+      return undiciRequest(`${base}/after`, { dispatcher }).then((r) => r.body.text());
+    });
+    await aborted;
+    await dispatcher.close();
+    await expectUnder('/after', 'aborter');
+  },
+);
+
+it("puts a call made right after destroying, with an error, a client other traces' calls wait on under its own span", async () => {
+  const client = new Client(base);
+  const waiting = ['caller', 'queued'].map((name) =>
+    obs.trace(name, () => undiciRequest(`${base}/unanswered`, { dispatcher: client }).catch(() => {})),
   );
   await eventually(() => received.length === 1);
-  await obs.trace('aborter', () => {
-    abort.abort();
-    return undiciRequest(`${base}/after`, { dispatcher }).then((r) => r.body.text());
+  const other = new Agent();
+  await obs.trace('destroyer', () => {
+    client.destroy(new Error('shutting down'));
+    return undiciRequest(`${base}/after`, { dispatcher: other }).then((r) => r.body.text());
   });
-  await aborted;
-  await dispatcher.close();
-  await expectUnder('/after', 'aborter');
+  await Promise.all(waiting);
+  await other.close();
+  await expectUnder('/after', 'destroyer');
 });
 
 it("puts the request the dns interceptor sends to a name's other address under its own call's span", async () => {

@@ -200,22 +200,26 @@ export function onUndiciTrailers(message: unknown): void {
   call.end();
 }
 
-/** Failures a handler does not send again, some of them told in the code that causes them. */
+/** Failures undici tells of at once, in the code of whoever caused them. */
 const FINAL_ERRORS = new Set(['UND_ERR_ABORTED', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 
-function isFinal(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return true;
+/**
+ * Whether a failure came from the connection (a system error, one of undici's), which a handler
+ * may send the call again for. Any other is one the caller's code chose (a reason it aborted with,
+ * an error it destroyed the dispatcher with, a timeout's), told at once in that code.
+ */
+function fromConnection(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
   const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'AbortError' || (typeof code === 'string' && FINAL_ERRORS.has(code));
+  return name !== 'AbortError' && typeof code === 'string' && !FINAL_ERRORS.has(code);
 }
 
 export function onUndiciError(message: unknown): void {
   const { request, error } = message as { request?: object; error?: unknown };
   if (!request) return;
   const made = calls.get(request);
-  // An abort or a destroyed client is told at once, in the code of whoever caused it: that code
-  // goes on in its own context.
-  handingAnswer(made !== undefined && !isFinal(error) ? made.caller : undefined);
+  // One told in the code that caused it: that code goes on in its own context.
+  handingAnswer(made !== undefined && fromConnection(error) ? made.caller : undefined);
   const call = made?.call;
   if (!call) return;
   made.call = undefined;
