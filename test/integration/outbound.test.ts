@@ -604,6 +604,27 @@ async function expectUnder(path: string, name: string): Promise<void> {
   expect(call!.parentSpanContext?.spanId).toBe(span!.spanContext().spanId);
 }
 
+it.each([
+  [
+    'retry',
+    () => interceptors.retry({ maxRetries: 1, minTimeout: 1, statusCodes: [503] }),
+    '/unavailable-once/quiet',
+  ],
+  ['redirect', () => interceptors.redirect({ maxRedirections: 1 }), '/moved'],
+])(
+  'leaves the requests of a call made while tracing is suppressed alone, through %s on a connection another call opened',
+  async (_name, interceptor, path) => {
+    const dispatcher = new Agent({ connections: 1 }).compose(interceptor());
+    const send = (url: string) => undiciRequest(url, { dispatcher }).then((r) => r.body.text());
+    await obs.trace('opener', () => send(`${base}/opens`));
+    await context.with(suppressTracing(context.active()), () => send(`${base}${path}`));
+    await dispatcher.close();
+    await waitForSpans(obs, memory, (s) => s.name === 'opener');
+    expect(memory.spans().filter(client)).toHaveLength(1);
+    expect(received.slice(1).map((h) => h.traceparent)).toEqual([undefined, undefined]);
+  },
+);
+
 it("puts a call made in a span started while undici hands a failed call's answer over under that span", async () => {
   const dispatcher = new Agent({ connections: 1 });
   await obs.trace('opener', () => undiciRequest(`${base}/opens`, { dispatcher }).then((r) => r.body.text()));

@@ -30,7 +30,7 @@ interface UndiciRequest {
 }
 
 interface UndiciCall {
-  /** The call's span and measure, until it ends. */
+  /** The call's span and measure, until it ends; none for a call left alone. */
   call: ClientCall | undefined;
   /**
    * The context the call was made for, which its handlers send it again for: kept once it ends,
@@ -157,8 +157,9 @@ export function onUndiciCreate(obs: Sightline, message: unknown): void {
     },
     caller,
   );
-  if (!call) return;
+  // Kept for a call left alone too (tracing suppressed): what its handlers send again is left alone.
   calls.set(request, { call, caller, status: 0 });
+  if (!call) return;
   propagate(obs, request, call.context);
 }
 
@@ -175,9 +176,10 @@ export function onUndiciHeaders(message: unknown): void {
   if (typeof code !== 'number') return;
   const made = calls.get(request);
   handingAnswer(made !== undefined && code >= 300 ? made.caller : undefined);
-  const call = made?.call;
-  if (!call) return;
+  if (made === undefined) return;
   made.status = code;
+  const call = made.call;
+  if (!call) return;
   call.status(code);
   // fetch follows a redirect, or refuses it, without reading its body: one over the stream's
   // buffer then pauses the connection for good and undici reports no end, which would leave the
