@@ -517,10 +517,11 @@ export class AnomalyEngine extends MetricReader {
     // The series to forget for newcomers, least recently seen first: one passed over stays live,
     // out or drained through the cycle, so the search goes on from where it stopped.
     const forgettable = this.series.values();
-    // And the gauges held at their last values for over a day, in the order they were last seen.
-    const heldLong = this.series.values();
+    // And the gauges held at their last values for over a day, found once a newcomer needs one.
+    let heldLong: Iterator<WatchedSeries> | undefined;
+    const longestHeld = () => (heldLong ??= this.heldLong(cycle));
     for (const sample of newcomers) {
-      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable, heldLong);
+      const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable, longestHeld);
       if (watched === undefined) refused++;
       else this.update(watched, sample, sample.value, now, cycle);
     }
@@ -545,15 +546,16 @@ export class AnomalyEngine extends MetricReader {
    * A detector for a new series, in place of the least recently seen one that is not live, nor a
    * busy rate gone silent within a day, whose outage its zeros are judged for, nor left unjudged in
    * a drain, whose traffic is away, not gone, and comes back with its baseline if the process stays.
-   * Else a gauge held at its last value for over a day: its source is gone (a host replaced, a
-   * tenant's queue retired), and the exporters send that value for good, so gauges of series that
-   * churn would otherwise hold every watched series, and no new one would ever be watched.
+   * Else a gauge held at its last value for over a day, the longest held first: its source is gone (a
+   * host replaced, a tenant's queue retired), and the exporters send that value for good, so gauges
+   * of series that churn would otherwise hold every watched series, and no new one would ever be
+   * watched.
    */
   private admit(
     sample: SeriesSample,
     cycle: number,
     forgettable: Iterator<WatchedSeries>,
-    heldLong: Iterator<WatchedSeries>,
+    heldLong: () => Iterator<WatchedSeries>,
   ): WatchedSeries | undefined {
     if (this.series.size >= this.options.maxSeries) {
       // A value held is no series come back: let in for another, each would put the other out in
@@ -569,8 +571,8 @@ export class AnomalyEngine extends MetricReader {
         oldest = s;
         break;
       }
-      for (let next = oldest ? undefined : heldLong.next(); next && !next.done; next = heldLong.next()) {
-        if ((cycle - next.value.recordedCycle) * this.options.intervalMs <= HOLD_SILENT_MS) continue;
+      for (let next = oldest ? undefined : heldLong().next(); next && !next.done; next = heldLong().next()) {
+        if (this.series.get(next.value.sample.key) !== next.value) continue;
         oldest = next.value;
         break;
       }
@@ -609,6 +611,19 @@ export class AnomalyEngine extends MetricReader {
     };
     this.series.set(sample.key, watched);
     return watched;
+  }
+
+  /**
+   * The gauges held, not recorded, for over a day, the longest held first: all are live in every
+   * cycle, so the order they were last seen in is only the order of the cycle's samples, and a gauge
+   * set as it changes that held still over a weekend would go before hosts gone for weeks.
+   */
+  private heldLong(cycle: number): Iterator<WatchedSeries> {
+    const held: WatchedSeries[] = [];
+    for (const s of this.series.values()) {
+      if ((cycle - s.recordedCycle) * this.options.intervalMs > HOLD_SILENT_MS) held.push(s);
+    }
+    return held.sort((a, b) => a.recordedCycle - b.recordedCycle).values();
   }
 
   /**

@@ -2601,6 +2601,30 @@ describe('the anomaly engine', () => {
     expect(captured.obs.drops().anomaly_series_limit).toBe(3 * 24 + 3 * 35);
   });
 
+  // A gauge's series recorded as it changes that held still for a day and a half (the busy workers
+  // of a pool through a weekend) still matters: the pools retired two days before it, held as long
+  // as the exporters run, are let go first. The first held in the order of the cycle's samples was,
+  // and the pool's fall to no busy worker, a fresh detector in warm-up, went unreported.
+  it('lets go of the gauges held at their last values the longest first', async () => {
+    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 3, warmup: 30 } });
+    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+    const heard: AnomalyEvent[] = [];
+    captured.obs.onAnomaly((e) => heard.push(e));
+    const busy = captured.obs.metrics.gauge('workers.busy', { detect: true });
+    const rand = prng(3);
+    const watched = () => [...engine.bands()].map((b) => String(b.attributes.pool)).sort();
+    // A cycle an hour: a day is 24 of them.
+    for (let cycle = 0; cycle < 110; cycle++) {
+      if (cycle < 60) busy.record(40 + Math.round(6 * rand()), { pool: 'api' });
+      if (cycle === 100) busy.record(0, { pool: 'api' });
+      for (const pool of cycle < 30 ? ['batch1', 'batch2'] : cycle >= 96 ? ['batch3'] : [])
+        busy.record(10 + Math.round(4 * rand()), { pool });
+      await engine.runCycle();
+    }
+    expect(watched()).toEqual(['api', 'batch2', 'batch3']);
+    expect(heard.map((e) => [e.attributes.pool, e.observed])).toEqual([['api', 0]]);
+  });
+
   it.each([
     { limit: 100, customers: 150, exported: 100 },
     { limit: 3000, customers: 2500, exported: 2500 },
