@@ -47,6 +47,11 @@ export interface SeriesSample {
   readonly answers?: RouteAnswers;
   /** A gauge's last value, held from an earlier cycle: none was recorded in this one. */
   readonly held: boolean;
+  /**
+   * An up-down counter's running total, which nothing added to in this cycle. Judged as its value,
+   * as a stuck source shows as that value repeated, but no sign the series is still in use.
+   */
+  readonly unmoved: boolean;
 }
 
 /** What a route's requests came to in a cycle, for its error rate (see CLIENT_ABORTED). */
@@ -143,7 +148,8 @@ interface RouteAggregate {
  * Turns one cycle's delta points into detector samples: each `detect: true` metric as itself
  * (histograms by their p95), and, for the HTTP server duration, p95 latency, request rate and
  * error rate per method and route, summed over status codes. `recorded`, when given, holds the
- * keys of the gauges' series recorded in the cycle: the others' points are their last values, held.
+ * keys of the gauges' and up-down counters' series recorded in the cycle: the gauges' others are
+ * their last values, held, the up-down counters' others their running totals, unmoved.
  */
 export function extractSamples(
   points: readonly MetricPoint[],
@@ -170,8 +176,13 @@ export function extractSamples(
       if (p95) out.push(p95);
     } else {
       const s = sample(p.name, p.attributes, p.value, 'both', isRate, p.unit, transform);
+      const still = recorded !== undefined && !recorded.has(s.key);
       out.push(
-        p.kind === 'gauge' && recorded !== undefined && !recorded.has(s.key) ? { ...s, held: true } : s,
+        still && p.kind === 'gauge'
+          ? { ...s, held: true }
+          : still && p.kind === 'upDownCounter'
+            ? { ...s, unmoved: true }
+            : s,
       );
     }
   }
@@ -322,6 +333,7 @@ function sample(
     buckets: undefined,
     answers: undefined,
     held: false,
+    unmoved: false,
   };
 }
 

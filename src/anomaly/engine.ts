@@ -119,19 +119,23 @@ function asExported(limit: number): {
 }
 
 /**
- * The keys of the watched gauges' series recorded in a cycle's collection, as `exported` has them:
- * a series past the cardinality limit is recorded as the overflow series it is folded into, which
- * is no value held while any of its series is recorded.
+ * The keys of the watched gauges' and up-down counters' series recorded in a cycle's collection, as
+ * `exported` has them: a series past the cardinality limit is recorded as the overflow series it is
+ * folded into, which is no value held while any of its series is recorded.
  */
-function recordedGauges(
+function recordedLevels(
   collected: ResourceMetrics,
   exported: ResourceMetrics,
   detected: ReadonlySet<string>,
 ): Set<string> {
   const keys = new Set<string>();
-  const watched = (m: MetricData) =>
-    (m.descriptor as { type?: InstrumentType }).type === InstrumentType.GAUGE &&
-    detected.has(m.descriptor.name);
+  const watched = (m: MetricData) => {
+    const type = (m.descriptor as { type?: InstrumentType }).type;
+    return (
+      (type === InstrumentType.GAUGE || type === InstrumentType.UP_DOWN_COUNTER) &&
+      detected.has(m.descriptor.name)
+    );
+  };
   const kept = new Set<string>();
   for (const sm of exported.scopeMetrics) {
     for (const m of sm.metrics) {
@@ -212,7 +216,10 @@ interface WatchedSeries {
   /** The cycle that last reported a value for the series, and the one it was admitted in. */
   seenCycle: number;
   admitted: number;
-  /** The cycle that last recorded a value for it: a gauge's value held since reports none. */
+  /**
+   * The cycle that last recorded a value for it: a gauge's value held since reports none, nor does
+   * an up-down counter's running total nothing was added to.
+   */
   recordedCycle: number;
   /** When the series was first fed, to tell its first two days. */
   since: number | undefined;
@@ -397,7 +404,7 @@ export class AnomalyEngine extends MetricReader {
       const now = (this.options.now ?? Date.now)();
       const exported = this.asExported(resourceMetrics);
       if (this.stalled(now) || !judged) return;
-      const recorded = recordedGauges(resourceMetrics, exported, this.options.detected);
+      const recorded = recordedLevels(resourceMetrics, exported, this.options.detected);
       const samples = extractSamples(
         flattenResourceMetrics(exported),
         this.options.detected,
@@ -546,10 +553,10 @@ export class AnomalyEngine extends MetricReader {
    * A detector for a new series, in place of the least recently seen one that is not live, nor a
    * busy rate gone silent within a day, whose outage its zeros are judged for, nor left unjudged in
    * a drain, whose traffic is away, not gone, and comes back with its baseline if the process stays.
-   * Else a gauge held at its last value for over a day, the longest held first: its source is gone (a
-   * host replaced, a tenant's queue retired), and the exporters send that value for good, so gauges
-   * of series that churn would otherwise hold every watched series, and no new one would ever be
-   * watched.
+   * Else a gauge held at its last value, or an up-down counter nothing was added to, for over a day,
+   * the longest held first: its source is gone (a host replaced, a tenant's queue retired), and the
+   * exporters send that value for good, so such series that churn would otherwise hold every watched
+   * series, and no new one would ever be watched.
    */
   private admit(
     sample: SeriesSample,
@@ -560,7 +567,7 @@ export class AnomalyEngine extends MetricReader {
     if (this.series.size >= this.options.maxSeries) {
       // A value held is no series come back: let in for another, each would put the other out in
       // turn, cycle after cycle.
-      if (sample.held) return undefined;
+      if (sample.held || sample.unmoved) return undefined;
       let oldest: WatchedSeries | undefined;
       // Map order is least recently seen first: past a series that reported this cycle, all did,
       // the newcomers admitted in it too, each passed over once by those refused.
@@ -614,9 +621,10 @@ export class AnomalyEngine extends MetricReader {
   }
 
   /**
-   * The gauges held, not recorded, for over a day, the longest held first: all are live in every
-   * cycle, so the order they were last seen in is only the order of the cycle's samples, and a gauge
-   * set as it changes that held still over a weekend would go before hosts gone for weeks.
+   * The gauges held, not recorded, and the up-down counters nothing was added to, for over a day,
+   * the longest held first: all are live in every cycle, so the order they were last seen in is only
+   * the order of the cycle's samples, and a gauge set as it changes that held still over a weekend
+   * would go before hosts gone for weeks.
    */
   private heldLong(cycle: number): Iterator<WatchedSeries> {
     const held: WatchedSeries[] = [];
@@ -659,7 +667,7 @@ export class AnomalyEngine extends MetricReader {
   ): void {
     if (cycle !== undefined) {
       this.seen(watched, cycle);
-      if (!sample.held) watched.recordedCycle = cycle;
+      if (!sample.held && !sample.unmoved) watched.recordedCycle = cycle;
     }
     const answers = cycle === undefined ? undefined : sample.answers;
     if (answers !== undefined && watched.slowest !== undefined) {

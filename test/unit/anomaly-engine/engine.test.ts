@@ -2578,28 +2578,39 @@ describe('the anomaly engine', () => {
   });
 
   // A gauge's series whose hosts went away (a fleet replaced) are held at their last values, as the
-  // exporters send them, and were taken for live for good: with every watched series one of them, no
-  // new host's series was ever watched again.
-  it('watches new series once the gauges held at their last values that fill every watched series have been held a day', async () => {
-    const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 3, warmup: 30 } });
-    const engine = (captured.obs as SightlineInstance).anomalyEngine!;
-    const load = captured.obs.metrics.gauge('host.load', { detect: true });
-    const rand = prng(4);
-    const watched = () => [...engine.bands()].map((b) => String(b.attributes.host)).sort();
-    let newWatched: number | undefined;
-    // A cycle an hour: a day is 24 of them.
-    for (let cycle = 0; cycle < 100; cycle++) {
-      for (const host of cycle < 40 ? ['a', 'b', 'c'] : ['d', 'e', 'f'])
-        load.record(40 + 10 * rand(), { host });
-      await engine.runCycle();
-      if (newWatched === undefined && watched().includes('d')) newWatched = cycle;
-    }
-    expect(newWatched).toBe(40 + 24);
-    expect(watched()).toEqual(['d', 'e', 'f']);
-    // Each series not watched in a cycle is counted in it: the new hosts' for a day, then the old
-    // ones' from the cycle after they were let go.
-    expect(captured.obs.drops().anomaly_series_limit).toBe(3 * 24 + 3 * 35);
-  });
+  // exporters send them, and were taken for live for good, as were an up-down counter's series of
+  // hosts gone, their running totals: with every watched series one of them, no new host's series
+  // was ever watched again.
+  it.each([
+    ['gauges held at their last values', 'gauge'],
+    ['up-down counters nothing was added to', 'upDownCounter'],
+  ] as const)(
+    'watches new series once the %s that fill every watched series have been so a day',
+    async (_what, kind) => {
+      const captured = startCaptured({ metricInterval: 3_600_000, anomaly: { maxSeries: 3, warmup: 30 } });
+      const engine = (captured.obs as SightlineInstance).anomalyEngine!;
+      const rand = prng(4);
+      const load = captured.obs.metrics.gauge('host.load', { detect: true });
+      const jobs = captured.obs.metrics.upDownCounter('host.jobs', { detect: true });
+      const record = (host: string) =>
+        kind === 'gauge'
+          ? load.record(40 + 10 * rand(), { host })
+          : jobs.add(Math.round(10 * (rand() - 0.5)), { host });
+      const watched = () => [...engine.bands()].map((b) => String(b.attributes.host)).sort();
+      let newWatched: number | undefined;
+      // A cycle an hour: a day is 24 of them.
+      for (let cycle = 0; cycle < 100; cycle++) {
+        for (const host of cycle < 40 ? ['a', 'b', 'c'] : ['d', 'e', 'f']) record(host);
+        await engine.runCycle();
+        if (newWatched === undefined && watched().includes('d')) newWatched = cycle;
+      }
+      expect(newWatched).toBe(40 + 24);
+      expect(watched()).toEqual(['d', 'e', 'f']);
+      // Each series not watched in a cycle is counted in it: the new hosts' for a day, then the old
+      // ones' from the cycle after they were let go.
+      expect(captured.obs.drops().anomaly_series_limit).toBe(3 * 24 + 3 * 35);
+    },
+  );
 
   // A gauge's series recorded as it changes that held still for a day and a half (the busy workers
   // of a pool through a weekend) still matters: the pools retired two days before it, held as long

@@ -18,6 +18,7 @@ const latency: SeriesSample = {
   floor: 0,
   requests: 0,
   held: false,
+  unmoved: false,
 };
 const rate: SeriesSample = {
   ...latency,
