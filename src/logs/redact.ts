@@ -4,7 +4,13 @@ import { types } from 'node:util';
 import pino from 'pino';
 import { isHeaderPairs } from './header-pairs.js';
 import { createNameMatch, createNamePossible } from './name-match.js';
-import { headerEndingsOf, holdsNoSecret, isSecretName, type NameJudge } from './secret-names.js';
+import {
+  headerEndingsOf,
+  holdsNoSecret,
+  isSecretName,
+  type NameJudge,
+  nameEndingsOf,
+} from './secret-names.js';
 import { mayHoldToken, redactForm, redactUrl, redactUrlField, redactUrlsIn } from './url-query.js';
 
 /**
@@ -99,8 +105,10 @@ export function createKeyMatcher(extraKeys: readonly string[] = []): KeyMatcher 
   };
   // Header lines in text of a header named here are hidden as a built-in one's are.
   const headerEndings = headerEndingsOf(extraKeys);
-  const amongValues = Object.assign(judgeAmongValues, { headerEndings });
-  return Object.assign(remembered, { amongValues, headerEndings });
+  // And a value assigned to any name given, in text (`ssn=...`), as its value in a query is.
+  const nameEndings = nameEndingsOf(extraKeys);
+  const amongValues = Object.assign(judgeAmongValues, { headerEndings, nameEndings });
+  return Object.assign(remembered, { amongValues, headerEndings, nameEndings });
 }
 
 /** How many verdicts are remembered. */
@@ -213,6 +221,7 @@ export function createRedactor(isSensitive: KeyMatcher): Redactor {
       Object.assign((name: string) => amongValues(name), {
         amongValues,
         headerEndings: amongValues.headerEndings,
+        nameEndings: amongValues.nameEndings,
       }),
     ));
 

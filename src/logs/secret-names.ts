@@ -205,11 +205,13 @@ function endsWith(text: string, end: number, word: string): boolean {
 /**
  * A judge of names, a field's, a header's or a key's, that may be given names beyond the built-in
  * ones (`redact: ['X-Partner-Signature']`): `headerEndings` then tells the two last characters of
- * those written as a header's name is, as {@link mayEndSecretName} does the built-in ones'.
+ * those written as a header's name is, as {@link mayEndSecretName} does the built-in ones', and
+ * `nameEndings` those of all of them (`ssn`, `card_number`), for a value assigned to one in text.
  */
 export interface NameJudge {
   (name: string): boolean;
   readonly headerEndings?: Uint8Array;
+  readonly nameEndings?: Uint8Array;
 }
 
 const HEADER_NAME = /^[a-z][a-z\d]*(?:-[a-z\d]+)+$/;
@@ -225,6 +227,23 @@ export function headerEndingsOf(names: readonly string[]): Uint8Array | undefine
     if (!HEADER_NAME.test(name)) continue;
     table ??= new Uint8Array(128 * 128);
     table[(name.charCodeAt(name.length - 2) << 7) | name.charCodeAt(name.length - 1)] = 1;
+  }
+  return table;
+}
+
+/**
+ * The table of the two last characters of the names given, lowercase as text is read for them
+ * (each one's code with 0x20 set); none when no name is given.
+ */
+export function nameEndingsOf(names: readonly string[]): Uint8Array | undefined {
+  let table: Uint8Array | undefined;
+  for (const name of names) {
+    if (name.length < 2) continue;
+    const before = name.charCodeAt(name.length - 2) | 0x20;
+    const last = name.charCodeAt(name.length - 1) | 0x20;
+    if (before >= 128 || last >= 128) continue;
+    table ??= new Uint8Array(128 * 128);
+    table[(before << 7) | last] = 1;
   }
   return table;
 }

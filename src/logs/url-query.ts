@@ -429,11 +429,11 @@ function redactPathsIn(text: string, isSensitive: (key: string) => boolean): str
  * value to its closing quote, any other to its word's end (a bracket closing one opened before it
  * kept, as in prose). The name starts a word: one after a `?`, `&` or `;` is a query's or a cookie's,
  * read as such already. A flag, `null` and a setting's number are kept, as in a field. Only a name
- * whose last two characters end one to hide ({@link mayEndSecretName}, or one given in `redact`
- * written as a header's) is looked up: each `=` costs a look at a table.
+ * whose last two characters end one to hide ({@link mayEndSecretName}, or one given in `redact`,
+ * as its value in a query is hidden) is looked up: each `=` costs a look at a table.
  */
 function hideAssignedValues(text: string, isSensitive: (key: string) => boolean): string {
-  const given = (isSensitive as NameJudge).headerEndings;
+  const given = (isSensitive as NameJudge).nameEndings;
   let out = '';
   let done = 0;
   for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {

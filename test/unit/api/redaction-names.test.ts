@@ -718,6 +718,32 @@ describe('names a credential goes by, hidden by default', () => {
     await expectHiddenEverywhere(texts);
   });
 
+  it('in a value assigned to a name given in redact, whatever its form, as its value in a query is', async () => {
+    const { obs, lines, memory } = startCaptured({
+      redact: ['ssn', 'card_number', 'X-Partner-Signature', 'cache_key'],
+    });
+    const texts = [
+      [`checked ssn=${SECRET} level=info`, 'checked ssn=[Redacted] level=info'],
+      [`card_number="${SECRET}" status=declined`, 'card_number="[Redacted]" status=declined'],
+      [`x-partner-signature=${SECRET} ok`, 'x-partner-signature=[Redacted] ok'],
+      [`SSN=${SECRET} cache_key=${SECRET}`, 'SSN=[Redacted] cache_key=[Redacted]'],
+      [`GET /check?ssn=${SECRET} -> 200`, 'GET /check?ssn=[Redacted] -> 200'],
+    ];
+    for (const [text] of texts) {
+      obs.log.info({ detail: text }, text as string);
+      obs.trace('op', (span) => span.setAttribute('app.note', text as string));
+    }
+    await obs.forceFlush();
+    const clean = texts.map(([, c]) => c);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(clean);
+    expect(lines.map((l) => JSON.parse(l).detail)).toEqual(clean);
+    expect(memory.spans().map((s) => s.attributes['app.note'])).toEqual(clean);
+    // Other names that end so are not read for one given.
+    const kept = 'lessn=3 disk_number=2 user_id=42 primary_key=7';
+    obs.log.info(kept);
+    expect(JSON.parse(lines.at(-1) as string).msg).toBe(kept);
+  });
+
   it('but not in a value assigned to a name that names none, nor in a flag, a setting or a comparison', async () => {
     await expectHiddenEverywhere(
       [],
