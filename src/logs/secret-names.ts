@@ -177,6 +177,29 @@ for (const word of [...ENDINGS, ...PASSWORD_ENDINGS, 'pass', ...HASHES, 'key', S
 export const mayEndSecretName = (before: number, last: number): boolean =>
   LAST_PAIRS[(before << 7) | last] === 1;
 
+/**
+ * Whether a name in text ending at `end` may name a credential by how it ends, told without
+ * cutting it out: {@link mayEndSecretName}'s look, and for a name ending in `key` or `id`, as most
+ * names of data do (`cache_key`, `user_id`, `request_id`), whether the word before it is `session`,
+ * or ends as one of {@link KEY_KINDS} does, as {@link isSecretName} asks of those.
+ */
+export function mayEndSecretNameAt(text: string, end: number): boolean {
+  const before = text.charCodeAt(end - 2) | 0x20;
+  const last = text.charCodeAt(end - 1) | 0x20;
+  if (before >= 128 || last >= 128 || LAST_PAIRS[(before << 7) | last] !== 1) return false;
+  if (last === 0x64 && before === 0x69) return endsWith(text, beforeSeparator(text, end - 2), 'session');
+  if (last !== 0x79 || before !== 0x65 || (text.charCodeAt(end - 3) | 0x20) !== 0x6b) return true;
+  const kindEnd = beforeSeparator(text, end - 3);
+  const kindBefore = text.charCodeAt(kindEnd - 2) | 0x20;
+  const kindLast = text.charCodeAt(kindEnd - 1) | 0x20;
+  return kindBefore < 128 && kindLast < 128 && KIND_PAIRS[(kindBefore << 7) | kindLast] === 1;
+}
+
+/** The two last letters of each of {@link KEY_KINDS}: a look at them turns most keys of data away. */
+const KIND_PAIRS = new Uint8Array(128 * 128);
+for (const kind of KEY_KINDS)
+  KIND_PAIRS[(kind.charCodeAt(kind.length - 2) << 7) | kind.charCodeAt(kind.length - 1)] = 1;
+
 const UNDERSCORE = 0x5f;
 const HYPHEN = 0x2d;
 const DOT = 0x2e;
