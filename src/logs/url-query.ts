@@ -440,24 +440,32 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
   let out = '';
   let done = 0;
   for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {
-    if (eq < 2 || eq < done) continue;
-    const before = text.charCodeAt(eq - 2) | 0x20;
-    const last = text.charCodeAt(eq - 1) | 0x20;
+    // TOML, INI and dumps aligned in columns write blanks around the `=` (`api_key = "..."`): those
+    // before it are only ever read back from the `=` after them, once.
+    let nameEnd = eq;
+    while (nameEnd > done && isBlank(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    if (nameEnd < 2 || nameEnd < done) continue;
+    const before = text.charCodeAt(nameEnd - 2) | 0x20;
+    const last = text.charCodeAt(nameEnd - 1) | 0x20;
     if (before >= 128 || last >= 128) continue;
-    if (given?.[(before << 7) | last] !== 1 && !mayEndSecretNameAt(text, eq)) continue;
-    let start = eq;
-    while (start > 0 && eq - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
+    if (given?.[(before << 7) | last] !== 1 && !mayEndSecretNameAt(text, nameEnd)) continue;
+    let start = nameEnd;
+    while (start > 0 && nameEnd - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
       start--;
-    if (eq - start > MAX_HEADER_NAME || (start > 0 && !startsAssignment(text.charCodeAt(start - 1))))
+    if (nameEnd - start > MAX_HEADER_NAME || (start > 0 && !startsAssignment(text.charCodeAt(start - 1))))
       continue;
-    const value = eq + 1;
+    // `==` compares, as code quoted in a message does (`token==null`).
+    if (text.charCodeAt(eq + 1) === EQUALS) continue;
+    // Blanks after the `=` are read past only where they are written before it too: one alone
+    // follows a name in prose (`then password= empty`).
+    let value = eq + 1;
+    if (nameEnd !== eq) while (isBlank(text.charCodeAt(value))) value++;
     const open = text.charCodeAt(value);
     const from = open === QUOTE || open === APOSTROPHE ? value + 1 : value;
-    // `==` compares, as code quoted in a message does (`token==null`). A value hidden already (a
-    // cookie's, a query's) is not read on: read to its word's end from each `=`, a word of many
-    // took the square of its length.
-    if (open === EQUALS || from === text.length || text.startsWith(REDACTED, from)) continue;
-    const name = text.slice(start, eq);
+    // A value hidden already (a cookie's, a query's) is not read on: read to its word's end from
+    // each `=`, a word of many took the square of its length.
+    if (from >= text.length || text.startsWith(REDACTED, from)) continue;
+    const name = text.slice(start, nameEnd);
     // A name let through may still be data's (`partition_key`): the judge, which remembers its
     // verdicts, turns it away before the cookies' names are told apart, which cut and lowercase it.
     if (!isSensitive(name) || COOKIE_KEY.test(name) || isSessionCookieName(name)) continue;
@@ -501,6 +509,9 @@ function wordEnd(text: string, from: number): number {
   while (end < text.length && !isWordEnd(text.charCodeAt(end))) end++;
   return end;
 }
+
+/** A space or a tab. */
+const isBlank = (c: number): boolean => c === SPACE_CHAR || c === TAB;
 
 /** A character of a name assigned a value: a variable's, a logfmt key's, a flag's or a header's. */
 const isAssignedNameChar = (c: number): boolean =>
