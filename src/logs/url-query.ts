@@ -475,9 +475,17 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
       end = end === -1 ? text.length : end - 1;
     } else {
       end = wordEnd(text, value);
-      // A scheme's credential is the word after it (`authorization=Bearer ...`).
-      if (text.charCodeAt(end) === SPACE_CHAR && AUTH_SCHEMES.has(text.slice(value, end).toLowerCase()))
-        end = wordEnd(text, end + 1);
+      // A scheme's credential is the word after it (`authorization=Bearer ...`), past any blanks,
+      // to its closing quote if quoted, or the text's end if it is left open.
+      if (isBlank(text.charCodeAt(end)) && AUTH_SCHEMES.has(text.slice(value, end).toLowerCase())) {
+        while (isBlank(text.charCodeAt(end))) end++;
+        const quote = text.charCodeAt(end);
+        if (quote !== QUOTE && quote !== APOSTROPHE) end = wordEnd(text, end);
+        else {
+          const closed = quotedValueEnd(text, end, quote, false);
+          end = closed === -1 ? text.length : closed;
+        }
+      }
       const close = closedEnd(text, start, end);
       if (close !== -1) end = close;
     }

@@ -743,6 +743,18 @@ describe('names a credential goes by, hidden by default', () => {
     expectLinear((text) => obs.log.info(text), [' token = ', ' = ', 'token = "', `token${' '.repeat(60)}= `]);
   });
 
+  it('in the credential after a scheme in a value assigned, past blanks or in quotes', async () => {
+    await expectHiddenEverywhere([
+      [`authorization=Bearer  ${SECRET} level=info`, 'authorization=[Redacted] level=info'],
+      [`authorization=Bearer\t${SECRET} level=info`, 'authorization=[Redacted] level=info'],
+      [`authorization=Bearer "${SECRET}" level=info`, 'authorization=[Redacted] level=info'],
+      [`authorization = Basic ${SECRET}`, 'authorization = [Redacted]'],
+      [`authorization=Bearer '${SECRET}`, 'authorization=[Redacted]'],
+    ]);
+    const { obs } = startCaptured();
+    expectLinear((text) => obs.log.info(text), [' token=Bearer  "a" ', " token=Bearer '", ' token=Basic\t']);
+  });
+
   it('in a value assigned to a name given in redact, whatever its form, as its value in a query is', async () => {
     const texts = [
       [`checked ssn=${SECRET} level=info`, 'checked ssn=[Redacted] level=info'],
