@@ -490,7 +490,13 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
       if (close !== -1) end = close;
     }
     const written = text.slice(from, end);
-    if (written === '' || written === 'null' || TRUTH.test(written) || textHoldsNoSecret(name, written))
+    if (
+      written === '' ||
+      written === 'null' ||
+      TRUTH.test(written) ||
+      PLACEHOLDER.test(written) ||
+      textHoldsNoSecret(name, written)
+    )
       continue;
     out += `${text.slice(done, from)}${REDACTED}`;
     done = end;
@@ -532,6 +538,11 @@ const startsAssignment = (c: number): boolean =>
 const UNDERSCORE = 0x5f;
 /** A flag's value, which tells whether there is a secret and holds none. */
 const TRUTH = /^(?:true|false)$/i;
+/**
+ * A query's placeholder (`$1`, `?`), as node-postgres, mysql2 and ORMs log a query
+ * (`SET password_hash = $1, api_key = $2`): the value is sent apart from the query's text.
+ */
+const PLACEHOLDER = /^(?:\$\d+|\?),?$/;
 
 /**
  * The text with the value of each header line whose name holds a credential
