@@ -611,7 +611,7 @@ function isProseMention(text: string, colon: number, value: number): boolean {
     const c = text.charCodeAt(word);
     if (c < 0x61 || c > 0x7a) break;
   }
-  if (text.charCodeAt(word) !== SPACE_CHAR || !isAlphanumeric(text.charCodeAt(word + 1))) return false;
+  if (text.charCodeAt(word) !== SPACE_CHAR || !isWordOfProse(text, word + 1)) return false;
   if (AUTH_SCHEMES.has(text.slice(value, word).toLowerCase())) return false;
   let end = colon;
   while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
@@ -620,6 +620,27 @@ function isProseMention(text: string, colon: number, value: number): boolean {
     start--;
   return text.charCodeAt(start - 1) === SPACE_CHAR && isAlphanumeric(text.charCodeAt(start - 2));
 }
+
+/**
+ * Whether the word at `from` is one of prose: lower case letters, the first of them maybe a capital,
+ * or digits alone (`user 42`), and maybe a mark after them (`done,`). What follows a scheme the
+ * registry does not hold (Discord's `Bot MTk4...`, `Hawk id="..."`) is a credential, not such a word.
+ */
+function isWordOfProse(text: string, from: number): boolean {
+  let at = from;
+  const first = text.charCodeAt(at);
+  if (first >= 0x30 && first <= 0x39) while (isDigit(text.charCodeAt(at))) at++;
+  else if ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))
+    for (at++; isLowerCase(text.charCodeAt(at)); ) at++;
+  else return false;
+  if (PROSE_MARKS.has(text.charCodeAt(at))) at++;
+  return at === text.length || text.charCodeAt(at) <= SPACE_CHAR;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isLowerCase = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+/** What ends a word of prose: a comma, a stop, a colon or semicolon, a mark of question or exclamation. */
+const PROSE_MARKS = new Set([0x2c, 0x2e, 0x3a, 0x3b, 0x3f, 0x21]);
 
 /** The schemes of credentials an `Authorization` header sends, in lower case (IANA's registry, and in use). */
 const AUTH_SCHEMES = new Set([

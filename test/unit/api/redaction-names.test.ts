@@ -676,6 +676,21 @@ describe('names a credential goes by, hidden by default', () => {
     );
   });
 
+  it('in a header line mid-sentence whose scheme is none of the registry, its credential no word of prose', async () => {
+    const discord = 'MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs';
+    await expectHiddenEverywhere(
+      [
+        [`sending Authorization: Bot ${discord}`, 'sending Authorization: [Redacted]'],
+        [
+          'signed with Authorization: Hawk id="dh37fgj492je", mac="6R4rV5iE+NPoym="',
+          'signed with Authorization: [Redacted]',
+        ],
+        [`calling with x-api-key: live ${SECRET}`, 'calling with x-api-key: [Redacted]'],
+      ],
+      ['checking authorization: user 42 allowed', 'checking authorization: Done for user ada.'],
+    );
+  });
+
   it('but not in prose that only holds such a name, nor under a header name that names none', () => {
     const { obs, lines } = startCaptured();
     const kept = [
