@@ -531,9 +531,19 @@ const isBlank = (c: number): boolean => c === SPACE_CHAR || c === TAB;
 const isAssignedNameChar = (c: number): boolean =>
   isAlphanumeric(c) || c === UNDERSCORE || c === HYPHEN || c === 0x2e;
 
-/** What a name assigned a value follows: a space, a quote or bracket, a comma, or a brace. */
+/**
+ * What a name assigned a value follows: a space, a quote or bracket, a comma, or a brace; or an `=`
+ * or a `:`, as a flag's value is itself an assignment (`--env=DD_API_KEY=...`,
+ * `--from-literal=password=...`) and a prefix names a variable (`env:DD_API_KEY=...`).
+ */
 const startsAssignment = (c: number): boolean =>
-  isWordEnd(c) || c === COMMA || c === 0x28 || c === OPENING_BRACKET || c === OPENING_BRACE;
+  isWordEnd(c) ||
+  c === COMMA ||
+  c === 0x28 ||
+  c === OPENING_BRACKET ||
+  c === OPENING_BRACE ||
+  c === EQUALS ||
+  c === 0x3a;
 
 const UNDERSCORE = 0x5f;
 /** A flag's value, which tells whether there is a secret and holds none. */

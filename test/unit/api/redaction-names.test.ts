@@ -737,6 +737,21 @@ describe('names a credential goes by, hidden by default', () => {
     await expectHiddenEverywhere(texts);
   });
 
+  it('in a value assigned to such a name in a flag’s value, as docker and kubectl take one', async () => {
+    await expectHiddenEverywhere(
+      [
+        [`docker run --env=DD_API_KEY=${SECRET} img`, 'docker run --env=DD_API_KEY=[Redacted] img'],
+        [
+          `kubectl create secret generic db --from-literal=password=${SECRET}`,
+          'kubectl create secret generic db --from-literal=password=[Redacted]',
+        ],
+        [`docker build --build-arg=NPM_TOKEN=${SECRET} .`, 'docker build --build-arg=NPM_TOKEN=[Redacted] .'],
+        [`env:AWS_SECRET_ACCESS_KEY=${SECRET}`, 'env:AWS_SECRET_ACCESS_KEY=[Redacted]'],
+      ],
+      ['--env=NODE_ENV=production --label=cache_key=v2 time=12:30:00 hash=abc==', 'a==b x:=token'],
+    );
+  });
+
   it('in a value assigned to such a name with blanks around the =, as TOML, INI and aligned dumps write one', async () => {
     const texts = [
       [`config: api_key = "${SECRET}"`, 'config: api_key = "[Redacted]"'],
