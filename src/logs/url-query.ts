@@ -714,6 +714,20 @@ function namesSecretHeader(text: string, colon: number, isSensitive: (key: strin
   const builtIn = mayEndSecretName(before, last);
   const given = (isSensitive as NameJudge).headerEndings;
   if (!builtIn && given?.[(before << 7) | last] !== 1) return false;
+  return namesSecretHeaderEndingAt(text, end, builtIn, given, isSensitive);
+}
+
+/**
+ * {@link namesSecretHeader} for a word that ends at `end` as a name to hide may: a function of its
+ * own, so that the look at the table, made for each `:` in text, stays small enough to be inlined.
+ */
+function namesSecretHeaderEndingAt(
+  text: string,
+  end: number,
+  builtIn: boolean,
+  given: Uint8Array | undefined,
+  isSensitive: (key: string) => boolean,
+): boolean {
   if (builtIn && endsInAuthorization(text, end)) return true;
   let start = end;
   let hyphen = false;
