@@ -67,12 +67,19 @@ describe('the Express example', () => {
     const last = summaries.at(-1)?.summary;
     expect(last?.spans).toContainEqual(expect.stringMatching(/^POST \/checkout\/:sku count=1 errors=0 /));
     // The series as the example's README shows it in the summary, attributes and all.
-    const shown = readFileSync('examples/express-api/README.md', 'utf8').match(
+    const readme = readFileSync('examples/express-api/README.md', 'utf8');
+    const shown = readme.match(
       /"(http\.server\.request\.duration\{[^}]*http\.route=\/checkout\/:sku[^}]*status_code=201\})/,
     )?.[1];
     expect(shown).toBeDefined();
     expect(last?.metrics.filter((m) => m.startsWith(`${shown} `))).toEqual([
       expect.stringMatching(/ count=1 /),
     ]);
+    // The request's access-log line and its series in the summary give one duration, in ms and
+    // in s, as printed here and as the README shows them for its first request.
+    const seconds = (text: string) => Number(text.match(/status_code=201\} count=1 avg=([\d.]+)/)?.[1]);
+    const millis = (text: string) => Number(text.match(/"status":201,"duration_ms":([\d.]+)/)?.[1]);
+    expect(Math.abs(millis(stdout) / 1000 - seconds(last?.metrics.join('\n') ?? ''))).toBeLessThan(0.002);
+    expect(Math.abs(millis(readme) / 1000 - seconds(readme))).toBeLessThan(0.002);
   }, 30_000);
 });
