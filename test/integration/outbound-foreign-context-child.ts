@@ -1,17 +1,22 @@
 /**
  * A service where another SDK registered its context manager before init(), one without attach
- * (OpenTelemetry's async_hooks one). Its undici call goes through a retry composed outside
- * decompress, on a connection another call opened, and gets a 503 first; prints as JSON the names of
- * the spans its two requests are under.
+ * (OpenTelemetry's async_hooks one), or with `after-init` made its own, one with attach
+ * (OpenTelemetry's AsyncLocalStorage one), the global one after init(). Its undici call goes through
+ * a retry composed outside decompress, on a connection another call opened, and gets a 503 first;
+ * prints as JSON the names of the spans its two requests are under.
  */
 import { createServer } from 'node:http';
 import { context, SpanKind } from '@opentelemetry/api';
-import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  AsyncHooksContextManager,
+  AsyncLocalStorageContextManager,
+} from '@opentelemetry/context-async-hooks';
 import { Agent, interceptors, request } from 'undici';
 import { init } from '../../src/index.js';
 import { memoryExporter } from '../../src/testing/index.js';
 
-context.setGlobalContextManager(new AsyncHooksContextManager().enable());
+const afterInit = process.argv[2] === 'after-init';
+if (!afterInit) context.setGlobalContextManager(new AsyncHooksContextManager().enable());
 const memory = memoryExporter();
 const obs = init({
   service: 'foreign',
@@ -20,6 +25,10 @@ const obs = init({
   logStream: { write: () => {} },
   exporters: [memory],
 });
+if (afterInit) {
+  context.disable();
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
 let answered = 0;
 const peer = createServer((req, res) => {
   res.statusCode = req.url === '/unavailable-once' && answered++ === 0 ? 503 : 200;

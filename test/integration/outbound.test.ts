@@ -722,6 +722,12 @@ it("puts a retry sent from behind another interceptor under the caller's span wh
   expect(JSON.parse(stdout)).toEqual(['caller', 'caller']);
 });
 
+it("puts a retry sent from behind another interceptor under the caller's span where another SDK's context manager took sightline's place after init()", async () => {
+  const child = fileURLToPath(new URL('./outbound-foreign-context-child.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, 'after-init']);
+  expect(JSON.parse(stdout)).toEqual(['caller', 'caller']);
+});
+
 // Node 22 keeps each AsyncLocalStorage's store under a key of its own on every promise and callback
 // made once it is entered (Node 24 keeps them all in one frame, or one map with
 // --no-async-context-frame): a storage of the package's, entered on a 503, slowed every await.

@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 
 /** A context manager that can make a context the active one for the rest of the current execution. */
 export interface Attaching {
@@ -15,12 +15,17 @@ export function useAttaching(manager: object | undefined): void {
 }
 
 /**
- * Makes `context` the active one for the rest of this execution and what it schedules, as
+ * Makes `entered` the active one for the rest of this execution and what it schedules, as
  * AsyncLocalStorage's enterWith does, through the global context manager; false where that is not
- * sightline's own (another SDK's registered first), when nothing was done.
+ * sightline's own (another SDK's registered first, or took its place since), when the API's active
+ * context is left as it was.
  */
-export function enterContext(context: Context): boolean {
+export function enterContext(entered: Context): boolean {
   if (attaching === undefined) return false;
-  attaching.attach(context);
-  return true;
+  attaching.attach(entered);
+  // Another SDK's context manager may have been made the global one after init() (the API's
+  // disable() then its own): what sightline's holds is then read by no one.
+  if (context.active() === entered) return true;
+  attaching = undefined;
+  return false;
 }
