@@ -116,8 +116,10 @@ export class EmfEncoder {
         const pieces = [piece];
         for (let doc = pieces.pop(); doc !== undefined; doc = pieces.pop()) {
           const line = emfDocument(this.settings, group.time, group.dimensions, doc);
-          const over = this.partsNeeded(line);
-          const parts = over > 1 && this.splits(group, doc) ? divide(doc, over) : undefined;
+          const parts =
+            this.fits(line) || !this.splits(group, doc)
+              ? undefined
+              : divide(doc, this.roomBeside(group, doc), this.settings.storageResolution);
           if (parts !== undefined) {
             for (let i = parts.length - 1; i >= 0; i--) pieces.push(parts[i]!);
             continue;
@@ -131,19 +133,21 @@ export class EmfEncoder {
   }
 
   private fits(line: string): boolean {
-    return this.partsNeeded(line) <= 1;
+    const max = this.settings.maxLineBytes;
+    return max === undefined || Buffer.byteLength(line) < max;
   }
 
   /**
-   * How many lines `line` would be written whole in (its newline included): 1 when it fits. Cut in
-   * as many parts at once, a collection's documents are encoded about twice rather than once per
-   * halving.
+   * The bytes a part of `doc` has for its metrics, or its one metric's values, beside what each part
+   * carries again: the metadata and dimensions, and the one metric's name, and the newline. Parts
+   * counted from the document's length alone were each too long where those are a good share of a
+   * line (dimensions of 2,000 bytes in lines of 4,096), and were each cut in two again.
    */
-  private partsNeeded(line: string): number {
-    const max = this.settings.maxLineBytes;
-    if (max === undefined) return 1;
-    const bytes = Buffer.byteLength(line) + 1;
-    return bytes <= max ? 1 : Math.ceil(bytes / max);
+  private roomBeside(group: Group, doc: readonly EmfMetric[]): number {
+    const first = doc[0];
+    const shared = doc.length === 1 && first !== undefined ? [{ ...first, values: [] }] : [];
+    const line = emfDocument(this.settings, group.time, group.dimensions, shared);
+    return (this.settings.maxLineBytes ?? Number.POSITIVE_INFINITY) - Buffer.byteLength(line) - 1;
   }
 
   /**
@@ -161,26 +165,53 @@ export class EmfEncoder {
 }
 
 /**
- * A document's metrics in `n` parts, or its one metric's values: a line longer than a pipe takes
- * whole could have another process's write land inside it, and CloudWatch would read neither part.
- * Documents holding a metric's values between them count each value once. Undefined for one value,
- * which its dimensions alone make too long.
+ * A document's metrics in parts, or its one metric's values, each taking at most `room` bytes where
+ * one metric or value alone does not: a line longer than a pipe takes whole could have another
+ * process's write land inside it, and CloudWatch would read neither part. A part found too long
+ * still, its bytes told short, is cut again. Documents holding a metric's values between them count
+ * each value once. Undefined for one value, which its dimensions alone make too long.
  */
-function divide(doc: readonly EmfMetric[], n: number): EmfMetric[][] | undefined {
-  if (doc.length > 1) {
-    const size = Math.ceil(doc.length / Math.min(n, doc.length));
-    const parts: EmfMetric[][] = [];
-    for (let i = 0; i < doc.length; i += size) parts.push(doc.slice(i, i + size));
-    return parts;
-  }
+function divide(doc: readonly EmfMetric[], room: number, resolution: 1 | 60): EmfMetric[][] | undefined {
+  if (doc.length > 1) return pack(doc, room, (m) => metricBytes(m, resolution));
   const metric = doc[0];
   if (metric === undefined || metric.values.length < 2) return undefined;
-  const size = Math.ceil(metric.values.length / Math.min(n, metric.values.length));
-  const parts: EmfMetric[][] = [];
-  for (let i = 0; i < metric.values.length; i += size) {
-    parts.push([{ ...metric, values: metric.values.slice(i, i + size), ...(i > 0 ? { points: 0 } : {}) }]);
+  const runs = pack(metric.values, room, (v) => String(v).length + 1);
+  return runs.map((values, i) => [{ ...metric, values, ...(i > 0 ? { points: 0 } : {}) }]);
+}
+
+/** `items` in runs, in order, of at most `room` bytes each by `bytes`; two runs at least. */
+function pack<T>(items: readonly T[], room: number, bytes: (item: T) => number): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let taken = 0;
+  for (const item of items) {
+    const size = bytes(item);
+    if (run.length > 0 && taken + size > room) {
+      runs.push(run);
+      run = [];
+      taken = 0;
+    }
+    run.push(item);
+    taken += size;
   }
-  return parts;
+  runs.push(run);
+  if (runs.length > 1) return runs;
+  const mid = Math.ceil(items.length / 2);
+  return [items.slice(0, mid), items.slice(mid)];
+}
+
+/**
+ * The bytes a metric adds to a document: its definition in the metadata and its member, with the
+ * commas beside them.
+ */
+function metricBytes(m: EmfMetric, resolution: 1 | 60): number {
+  const name = Buffer.byteLength(JSON.stringify(m.name));
+  // {"Name":…,"Unit":…} and ,…: with the comma after the definition.
+  const fixed = 20 + 2 * name + JSON.stringify(m.unit).length + (resolution === 1 ? 22 : 0);
+  if (m.values.length === 1) return fixed + String(m.values[0]).length;
+  let values = 1;
+  for (const v of m.values) values += String(v).length + 1;
+  return fixed + values;
 }
 
 /**

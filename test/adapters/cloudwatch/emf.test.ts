@@ -619,6 +619,31 @@ describe('EMF encoding', () => {
     expect(points(whole)).toBe(42);
   });
 
+  it('cuts a document longer than maxLineBytes in as few parts as what each carries again leaves room for', () => {
+    // Prepare: 100 counters (7,300 bytes) under dimensions and metadata of 2,000 bytes, in lines of
+    // 4,096: four parts; a histogram's 100 values (1,800 bytes) under a name of 300 bytes, which each
+    // part carries twice with the metadata (800 bytes), in lines of 1,024: eight parts.
+    const attributes = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`d${i}`, 'x'.repeat(300)]));
+    const counters = Array.from({ length: 100 }, (_, i) => ({
+      ...gauge(attributes),
+      name: `checkout.orders.${i}`,
+      kind: 'counter' as const,
+      monotonic: true,
+      value: i + 0.125,
+    }));
+    const histogram = { ...hundredValues(), name: `checkout.${'latency.'.repeat(37)}` };
+
+    // Act
+    const counted = encodeEmf(counters, { ...settings, maxLineBytes: 4096 }).documents;
+    const valued = encodeEmf([histogram], { ...settings, maxLineBytes: 1024 }).documents;
+
+    // Assess: cut by their length alone, as if each part carried nothing again, every part was too
+    // long and cut in two again: 6 and 12 documents.
+    for (const d of counted) expect(Buffer.byteLength(d.line) + 1).toBeLessThanOrEqual(4096);
+    for (const d of valued) expect(Buffer.byteLength(d.line) + 1).toBeLessThanOrEqual(1024);
+    expect({ counted: counted.length, valued: valued.length }).toEqual({ counted: 4, valued: 8 });
+  });
+
   it('writes a document whole when its dimensions alone make it longer than maxLineBytes, not once per value', () => {
     // Prepare: a histogram of 100 values and 20 counters under dimensions of 5,000 bytes, which no
     // document of theirs fits in 4,096 bytes.
