@@ -550,9 +550,11 @@ const UNDERSCORE = 0x5f;
 const TRUTH = /^(?:true|false)$/i;
 /**
  * A query's placeholder (`$1`, `?`), as node-postgres, mysql2 and ORMs log a query
- * (`SET password_hash = $1, api_key = $2`): the value is sent apart from the query's text.
+ * (`SET password_hash = $1, api_key = $2`): the value is sent apart from the query's text. SQL
+ * Server's (`@0`, `@p0`) and Oracle's (`:1`) are numbered too; PostgreSQL's cast may follow one
+ * (`$1::text`), and a statement's `;` the last.
  */
-const PLACEHOLDER = /^(?:\$\d+|\?),?$/;
+const PLACEHOLDER = /^(?:\$\d+|\?|@p?\d+|:\d+)(?:::[a-z_][\w.]*(?:\[\])?)?[,;]?$/i;
 
 /**
  * The text with the value of each header line whose name holds a credential

@@ -776,6 +776,25 @@ describe('names a credential goes by, hidden by default', () => {
     expectLinear((text) => obs.log.info(text), [' token = ', ' = ', 'token = "', `token${' '.repeat(60)}= `]);
   });
 
+  it('but not in a query’s placeholder assigned to such a name, as drivers and ORMs log one', async () => {
+    await expectHiddenEverywhere(
+      [
+        [
+          `UPDATE users SET token = '${SECRET}' WHERE id = $1;`,
+          "UPDATE users SET token = '[Redacted]' WHERE id = $1;",
+        ],
+      ],
+      [
+        // A cast after it (node-postgres), the statement's end, SQL Server's and Oracle's own forms.
+        'SELECT * FROM sessions WHERE token = $1::text AND expires_at > now()',
+        'DELETE FROM api_keys WHERE api_key = ?;',
+        'UPDATE users SET password_hash = $1; COMMIT',
+        'UPDATE users SET password_hash = @0, token = @1 WHERE id = @2',
+        'UPDATE users SET token = :1 WHERE id = :2',
+      ],
+    );
+  });
+
   it('in the credential after a scheme in a value assigned, past blanks or in quotes', async () => {
     await expectHiddenEverywhere([
       [`authorization=Bearer  ${SECRET} level=info`, 'authorization=[Redacted] level=info'],
