@@ -492,7 +492,7 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
     const written = text.slice(from, end);
     if (
       written === '' ||
-      written === 'null' ||
+      NULL.test(written) ||
       TRUTH.test(written) ||
       PLACEHOLDER.test(written) ||
       textHoldsNoSecret(name, written)
@@ -548,6 +548,8 @@ const startsAssignment = (c: number): boolean =>
 const UNDERSCORE = 0x5f;
 /** A flag's value, which tells whether there is a secret and holds none. */
 const TRUTH = /^(?:true|false)$/i;
+/** `null`, as SQL writes it too (`SET token = NULL, ...`), in any case and before a comma. */
+const NULL = /^null[,;]?$/i;
 /**
  * A query's placeholder (`$1`, `?`), as node-postgres, mysql2 and ORMs log a query
  * (`SET password_hash = $1, api_key = $2`): the value is sent apart from the query's text. SQL

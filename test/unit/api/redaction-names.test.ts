@@ -791,6 +791,8 @@ describe('names a credential goes by, hidden by default', () => {
         'UPDATE users SET password_hash = $1; COMMIT',
         'UPDATE users SET password_hash = @0, token = @1 WHERE id = @2',
         'UPDATE users SET token = :1 WHERE id = :2',
+        // SQL writes null in capitals.
+        'UPDATE sessions SET token = NULL, refresh_token = Null WHERE user_id = $1',
       ],
     );
   });
