@@ -495,6 +495,7 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
       NULL.test(written) ||
       TRUTH.test(written) ||
       PLACEHOLDER.test(written) ||
+      isSameColumn(name, written) ||
       textHoldsNoSecret(name, written)
     )
       continue;
@@ -548,6 +549,16 @@ const startsAssignment = (c: number): boolean =>
 const UNDERSCORE = 0x5f;
 /** A flag's value, which tells whether there is a secret and holds none. */
 const TRUTH = /^(?:true|false)$/i;
+/**
+ * Whether a value is a column of the name's own, a table's or an upsert's row's, as a query joins or
+ * updates one (`s.token = u.token`, `SET api_key = EXCLUDED.api_key`): a name, not a secret.
+ */
+function isSameColumn(name: string, written: string): boolean {
+  const column = QUALIFIED_COLUMN.exec(written);
+  return column !== null && column[1]?.toLowerCase() === name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+}
+
+const QUALIFIED_COLUMN = /^[a-z_]\w*\.([a-z_]\w*)[,;]?$/i;
 /** `null`, as SQL writes it too (`SET token = NULL, ...`), in any case and before a comma. */
 const NULL = /^null[,;]?$/i;
 /**

@@ -776,7 +776,7 @@ describe('names a credential goes by, hidden by default', () => {
     expectLinear((text) => obs.log.info(text), [' token = ', ' = ', 'token = "', `token${' '.repeat(60)}= `]);
   });
 
-  it('but not in a query’s placeholder assigned to such a name, as drivers and ORMs log one', async () => {
+  it('but not in a query’s placeholder, NULL or column assigned to such a name, as drivers and ORMs log one', async () => {
     await expectHiddenEverywhere(
       [
         [
@@ -793,6 +793,9 @@ describe('names a credential goes by, hidden by default', () => {
         'UPDATE users SET token = :1 WHERE id = :2',
         // SQL writes null in capitals.
         'UPDATE sessions SET token = NULL, refresh_token = Null WHERE user_id = $1',
+        // A column of the same name, a table's or an upsert's row's.
+        'INSERT INTO keys (id, api_key, secret) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET api_key = EXCLUDED.api_key, secret = excluded.secret',
+        'SELECT u.id FROM users u JOIN sessions s ON s.token = u.token WHERE s.id = $1',
       ],
     );
   });
