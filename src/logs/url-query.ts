@@ -488,6 +488,13 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
       }
       const close = closedEnd(text, start, end);
       if (close !== -1) end = close;
+      // A comma or `;` that ends the word ends a list's item or a clause (`password=..., retrying`):
+      // the text's, kept.
+      else if (
+        end - 1 > from &&
+        (text.charCodeAt(end - 1) === COMMA || text.charCodeAt(end - 1) === SEMICOLON)
+      )
+        end--;
     }
     const written = text.slice(from, end);
     if (
@@ -558,16 +565,16 @@ function isSameColumn(name: string, written: string): boolean {
   return column !== null && column[1]?.toLowerCase() === name.slice(name.lastIndexOf('.') + 1).toLowerCase();
 }
 
-const QUALIFIED_COLUMN = /^[a-z_]\w*\.([a-z_]\w*)[,;]?$/i;
-/** `null`, as SQL writes it too (`SET token = NULL, ...`), in any case and before a comma. */
-const NULL = /^null[,;]?$/i;
+const QUALIFIED_COLUMN = /^[a-z_]\w*\.([a-z_]\w*)$/i;
+/** `null`, as SQL writes it too (`SET token = NULL, ...`), in any case. */
+const NULL = /^null$/i;
 /**
  * A query's placeholder (`$1`, `?`), as node-postgres, mysql2 and ORMs log a query
  * (`SET password_hash = $1, api_key = $2`): the value is sent apart from the query's text. SQL
  * Server's (`@0`, `@p0`) and Oracle's (`:1`) are numbered too; PostgreSQL's cast may follow one
- * (`$1::text`), and a statement's `;` the last.
+ * (`$1::text`).
  */
-const PLACEHOLDER = /^(?:\$\d+|\?|@p?\d+|:\d+)(?:::[a-z_][\w.]*(?:\[\])?)?[,;]?$/i;
+const PLACEHOLDER = /^(?:\$\d+|\?|@p?\d+|:\d+)(?:::[a-z_][\w.]*(?:\[\])?)?$/i;
 
 /**
  * The text with the value of each header line whose name holds a credential

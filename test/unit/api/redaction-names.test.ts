@@ -733,6 +733,10 @@ describe('names a credential goes by, hidden by default', () => {
       [`login failed (session_id=${SECRET}), retrying`, 'login failed (session_id=[Redacted]), retrying'],
       [`{"cmd":"login --client-secret=${SECRET}"}`, '{"cmd":"login --client-secret=[Redacted]"}'],
       [`password="it is ${SECRET}`, 'password="[Redacted]'],
+      // The mark that ends a value in a list or a sentence is the text's, not the value's.
+      [`login failed for password=${SECRET}, retrying`, 'login failed for password=[Redacted], retrying'],
+      [`db: DB_PASSWORD = ${SECRET}; DB_USER = app`, 'db: DB_PASSWORD = [Redacted]; DB_USER = app'],
+      [`authorization=Bearer ${SECRET}, level=info`, 'authorization=[Redacted], level=info'],
     ];
     await expectHiddenEverywhere(texts);
   });
