@@ -655,15 +655,18 @@ function isProseMention(text: string, colon: number, value: number): boolean {
 
 /**
  * Whether the word at `from` is one of prose: lower case letters, the first of them maybe a capital,
- * or digits alone (`user 42`), and maybe a mark after them (`done,`). What follows a scheme the
- * registry does not hold (Discord's `Bot MTk4...`, `Hawk id="..."`) is a credential, not such a word.
+ * an acronym of a few capitals (`Invalid API key`, `Expected JWT`), or digits alone (`user 42`),
+ * and maybe a mark after them (`done,`). What follows a scheme the registry does not hold
+ * (Discord's `Bot MTk4...`, `Hawk id="..."`) is a credential, not such a word.
  */
 function isWordOfProse(text: string, from: number): boolean {
   let at = from;
   const first = text.charCodeAt(at);
   if (first >= 0x30 && first <= 0x39) while (isDigit(text.charCodeAt(at))) at++;
-  else if ((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))
-    for (at++; isLowerCase(text.charCodeAt(at)); ) at++;
+  else if (isUpperCase(first) && isUpperCase(text.charCodeAt(at + 1))) {
+    while (isUpperCase(text.charCodeAt(at))) at++;
+    if (at - from > MAX_ACRONYM) return false;
+  } else if (isUpperCase(first) || isLowerCase(first)) for (at++; isLowerCase(text.charCodeAt(at)); ) at++;
   else return false;
   if (PROSE_MARKS.has(text.charCodeAt(at))) at++;
   return at === text.length || text.charCodeAt(at) <= SPACE_CHAR;
@@ -671,6 +674,9 @@ function isWordOfProse(text: string, from: number): boolean {
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isLowerCase = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isUpperCase = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+/** The longest acronym of prose (`HTTPS`): a word of capitals alone longer is as likely a credential. */
+const MAX_ACRONYM = 5;
 /** What ends a word of prose: a comma, a stop, a colon or semicolon, a mark of question or exclamation. */
 const PROSE_MARKS = new Set([0x2c, 0x2e, 0x3a, 0x3b, 0x3f, 0x21]);
 

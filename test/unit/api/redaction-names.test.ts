@@ -686,8 +686,15 @@ describe('names a credential goes by, hidden by default', () => {
           'signed with Authorization: [Redacted]',
         ],
         [`calling with x-api-key: live ${SECRET}`, 'calling with x-api-key: [Redacted]'],
+        ['calling with x-api-key: live QWERTYUIOPASDFGH', 'calling with x-api-key: [Redacted]'],
       ],
-      ['checking authorization: user 42 allowed', 'checking authorization: Done for user ada.'],
+      [
+        'checking authorization: user 42 allowed',
+        'checking authorization: Done for user ada.',
+        // An error's words, an acronym among them.
+        'request rejected: missing Authorization: Invalid API key',
+        'call failed with Authorization: Expected JWT, got none',
+      ],
     );
   });
 
