@@ -311,7 +311,8 @@ export function judge(
       s.outageReported = true;
       s.zeroShare = s.zeroShareBefore;
       s.pending = undefined;
-      if (s.reported === 'down' && s.settled === undefined) return undefined;
+      // A fall held back as a repeat of the series' hourly dips is no event: its outage is one.
+      if (s.reported === 'down' && s.settled === undefined && !s.repeat) return undefined;
       const severity = Math.max(r.severity, 90);
       // For a busy rate any count is normal but none, even where the detector's band reaches 0.
       const lower = Math.max(s.healthyLower, 1 / sample.perCycle);

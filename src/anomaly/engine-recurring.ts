@@ -76,9 +76,17 @@ export class RecurringIncidents {
    * many as `REPEATS` of them the same way, in the last `LOOKBACK_PERIODS` hours (or one taken for
    * a repeat in the last `HABIT_PERIODS`), were out of their band at the place in the hour it starts
    * at, and it goes no more than `WORSE` times as far from its expected value as the furthest of
-   * them did.
+   * them did. A rate's outage is none: a fall to zero is as far as the series can go, no more than
+   * twice as far as dips to half its level, and an on-call wants each one, whenever it comes.
    */
-  opens(up: boolean, value: number, expected: number, now: number, intervalMs: number): boolean {
+  opens(
+    up: boolean,
+    value: number,
+    expected: number,
+    now: number,
+    intervalMs: number,
+    outage: boolean,
+  ): boolean {
     const peak = (up ? 1 : -1) * (value - expected);
     const slack = Math.max(SLACK_MS, intervalMs);
     let repeats = 0;
@@ -100,7 +108,7 @@ export class RecurringIncidents {
     if (this.incidents.length === KEPT) this.incidents.shift();
     const last = this.incidents.at(-1);
     if (last !== undefined) last.open = false;
-    const repeat = repeats >= REPEATS && peak <= WORSE * furthest;
+    const repeat = !outage && repeats >= REPEATS && peak <= WORSE * furthest;
     this.incidents.push({ up, start: now, last: now, peak, open: true, repeat });
     return repeat;
   }

@@ -709,7 +709,8 @@ export class AnomalyEngine extends MetricReader {
     }
     watched.recurring ??= new RecurringIncidents();
     const up = watched.episode.reported === 'up';
-    if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs)) {
+    const outage = watched.episode.outageReported;
+    if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs, outage)) {
       watched.episode.repeat = true;
       return;
     }
