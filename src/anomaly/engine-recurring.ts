@@ -26,6 +26,8 @@ const KEPT = 8;
 const SLACK_MS = 5 * 60_000;
 /** How much further from the expected value than the repeats before it an incident is no repeat. */
 const WORSE = 2;
+/** Cycles in a row a repeat must be that much further out to be reported: as an episode is confirmed. */
+const WORSE_CYCLES = 3;
 
 /** One incident of a series: when it was reported, the last cycle it was out of its band, and its peak. */
 interface Incident {
@@ -36,8 +38,19 @@ interface Incident {
   peak: number;
   open: boolean;
   /** It was taken for a repeat: it alone makes the next one at its place in the hour one. */
-  readonly repeat: boolean;
+  repeat: boolean;
+  /** For a repeat, when the incidents it repeats were over, at its place in the hour, and the slack. */
+  readonly until: number;
+  /** For a repeat, how far from its expected value it may go: `WORSE` times the furthest of them. */
+  readonly bound: number;
+  /** The first cycle of its current run out of the band it opened on. */
+  outFrom: number | undefined;
+  /** For a repeat, its cycles in a row over `bound`. */
+  worseRun: number;
 }
+
+/** How a repeat held back turned out to be no repeat: it outlasted the incidents it repeats, or went further. */
+export type Outgrown = 'lasting' | 'worse';
 
 /**
  * A series' last incidents, reported or not, to tell one that comes back at the same place in the
@@ -52,23 +65,47 @@ export class RecurringIncidents {
    * Follows the incident open, if any, on this cycle's value and the detector's band: its place in
    * the hour is the run of cycles the series was out of the band from its start, not those it is
    * held open after (until its recent requests over a bound are back to their usual share), nor
-   * the next slow phase's first cycles, an hour later, before it is reported. True on the cycle
-   * that run is over: a repeat held open after it would take a new slow phase for its own.
+   * the next slow phase's first cycles, an hour later, before it is reported. `'over'` on the cycle
+   * that run is over: a repeat held open after it would take a new slow phase for its own. `out`
+   * says the series is out of the band the incident opened on (the detector's follows a lasting
+   * change), and `expected` is the value it was expected at then: a repeat still out of it
+   * `SLACK_MS` past the time the incidents it repeats were over by (a job's slow phase become a
+   * lasting slowdown, a dip a lasting fall) is no repeat, nor one over `WORSE` times as far as the
+   * furthest of them for `WORSE_CYCLES` in a row.
    */
-  follow(open: boolean, value: number, r: AnomalyResult, now: number): boolean {
+  follow(
+    open: boolean,
+    value: number,
+    r: AnomalyResult,
+    now: number,
+    out: boolean,
+    expected: number,
+  ): 'over' | Outgrown | undefined {
     const last = this.incidents.at(-1);
-    if (last === undefined || !last.open) return false;
+    if (last === undefined || !last.open) return undefined;
     last.open = open;
-    if (!open) return false;
-    // Out again after more than the slack back in its band, it is out at another place in the hour.
-    if (now - last.last > SLACK_MS) {
-      last.open = false;
-      return true;
+    if (!open) return undefined;
+    last.outFrom = out ? (last.outFrom ?? now) : undefined;
+    if (last.repeat) {
+      const far = out && (last.up ? 1 : -1) * (value - expected) > last.bound;
+      last.worseRun = far ? last.worseRun + 1 : 0;
+      const lasting = last.outFrom !== undefined && now > last.until && now - last.outFrom >= SLACK_MS;
+      const outgrown = lasting ? 'lasting' : last.worseRun >= WORSE_CYCLES ? 'worse' : undefined;
+      if (outgrown !== undefined) {
+        last.repeat = false;
+        return outgrown;
+      }
     }
-    if (!(last.up ? value > r.upper : value < r.lower)) return false;
+    // Out again after more than the slack back in its band, it is out at another place in the hour;
+    // not if it never was back in the band it opened on, only in the detector's, grown around it.
+    if (now - last.last > SLACK_MS && (last.outFrom === undefined || last.outFrom > last.last)) {
+      last.open = false;
+      return 'over';
+    }
+    if (!(last.up ? value > r.upper : value < r.lower)) return undefined;
     last.last = now;
     last.peak = Math.max(last.peak, (last.up ? 1 : -1) * (value - r.expected));
-    return false;
+    return undefined;
   }
 
   /**
@@ -91,6 +128,7 @@ export class RecurringIncidents {
     const slack = Math.max(SLACK_MS, intervalMs);
     let repeats = 0;
     let furthest = 0;
+    let until = 0;
     // Cycles of a sixth of an hour or more hardly have a place in it.
     if (intervalMs * 6 <= PERIOD_MS) {
       for (const i of this.incidents) {
@@ -102,6 +140,7 @@ export class RecurringIncidents {
         if (periods >= 1 && now - periods * PERIOD_MS <= i.last + slack) {
           repeats += i.repeat ? REPEATS : 1;
           furthest = Math.max(furthest, i.peak);
+          until = Math.max(until, i.last + periods * PERIOD_MS + slack);
         }
       }
     }
@@ -109,7 +148,19 @@ export class RecurringIncidents {
     const last = this.incidents.at(-1);
     if (last !== undefined) last.open = false;
     const repeat = !outage && repeats >= REPEATS && peak <= WORSE * furthest;
-    this.incidents.push({ up, start: now, last: now, peak, open: true, repeat });
+    const bound = WORSE * furthest;
+    this.incidents.push({
+      up,
+      start: now,
+      last: now,
+      peak,
+      open: true,
+      repeat,
+      until,
+      bound,
+      outFrom: undefined,
+      worseRun: 0,
+    });
     return repeat;
   }
 }

@@ -22,6 +22,7 @@ import {
   isLevel,
   judge,
   newEpisodeState,
+  type Verdict,
 } from './engine-episodes.js';
 import { RecurringIncidents } from './engine-recurring.js';
 import { IdleHours, NOT_IDLE } from './engine-idle.js';
@@ -231,6 +232,8 @@ interface WatchedSeries {
   slowest: SlowestAnswer | undefined;
   /** Its last incidents, from its first, to tell one that comes back every hour. */
   recurring: RecurringIncidents | undefined;
+  /** The verdict of the incident held back as a repeat, reported if it turns out to be none. */
+  held: Verdict | undefined;
 }
 
 /** A watched series' latest point against its baseline, as exported when `exportBands` is on. */
@@ -615,6 +618,7 @@ export class AnomalyEngine extends MetricReader {
       episode: newEpisodeState(),
       slowest: sample.answers === undefined ? undefined : new SlowestAnswer(),
       recurring: undefined,
+      held: undefined,
     };
     this.series.set(sample.key, watched);
     return watched;
@@ -701,19 +705,40 @@ export class AnomalyEngine extends MetricReader {
       now - watched.since < UNTIL_DAILY_MS,
       daily,
     );
+    const s = watched.episode;
     if (verdict === undefined) {
-      const open = watched.episode.reported !== undefined;
-      if (watched.recurring?.follow(open, value, r, now) && watched.episode.repeat)
-        endIncident(watched.episode);
+      const open = s.reported !== undefined;
+      const next = watched.recurring?.follow(open, value, r, now, s.backRun === 0, s.reportedExpected);
+      if (next === 'over' && s.repeat) endIncident(s);
+      else if (next !== undefined && next !== 'over' && s.repeat && watched.held !== undefined) {
+        // The repeat is an incident after all, judged against the band it opened on.
+        s.repeat = false;
+        this.report(watched, sample, now, {
+          ...watched.held,
+          kind: next === 'lasting' ? 'level_shift' : watched.held.kind,
+          observed: s.reportedOnMean ? s.mean.value : value,
+          mean: s.reportedOnMean,
+          shareOf: undefined,
+          over: undefined,
+          expected: s.reportedExpected,
+          lower: s.reportedLower,
+          upper: s.reportedUpper,
+        });
+      }
       return;
     }
     watched.recurring ??= new RecurringIncidents();
-    const up = watched.episode.reported === 'up';
-    const outage = watched.episode.outageReported;
-    if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs, outage)) {
-      watched.episode.repeat = true;
+    const up = s.reported === 'up';
+    if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs, s.outageReported)) {
+      s.repeat = true;
+      watched.held = verdict;
       return;
     }
+    this.report(watched, sample, now, verdict);
+  }
+
+  /** Emits the event of an incident the series' verdict, or its repeat held back, says is new. */
+  private report(watched: WatchedSeries, sample: SeriesSample, now: number, verdict: Verdict): void {
     this.episodes++;
     const { kind, observed, severity, score, lower, upper } = verdict;
     const expected = atZero(verdict.expected, lower, upper) ? 0 : verdict.expected;
