@@ -36,6 +36,8 @@ interface Incident {
   last: number;
   /** The furthest the series went from its expected value, its way, while it lasted. */
   peak: number;
+  /** The furthest value it went to, its way. */
+  edge: number;
   open: boolean;
   /** It was taken for a repeat: it alone makes the next one at its place in the hour one. */
   repeat: boolean;
@@ -43,9 +45,14 @@ interface Incident {
   readonly until: number;
   /** For a repeat, how far from its expected value it may go: `WORSE` times the furthest of them. */
   readonly bound: number;
+  /**
+   * For a repeat of a series with an end to its range its way, how near that end it may go: a
+   * `WORSE`th of as near as the nearest of them went.
+   */
+  readonly reserve: number;
   /** The first cycle of its current run out of the band it opened on. */
   outFrom: number | undefined;
-  /** For a repeat, its cycles in a row over `bound`. */
+  /** For a repeat, its cycles in a row over `bound`, or nearer the end of the range than `reserve`. */
   worseRun: number;
 }
 
@@ -60,6 +67,14 @@ export type Outgrown = 'lasting' | 'worse';
  */
 export class RecurringIncidents {
   private readonly incidents: Incident[] = [];
+  /** The ends of the series' range, up and down, if it has them: 1 for a share, 0 for a rate. */
+  private readonly highest: number | undefined;
+  private readonly lowest: number | undefined;
+
+  constructor(highest: number | undefined, lowest: number | undefined) {
+    this.highest = highest;
+    this.lowest = lowest;
+  }
 
   /**
    * Follows the incident open, if any, on this cycle's value and the detector's band: its place in
@@ -87,7 +102,11 @@ export class RecurringIncidents {
     if (!open) return undefined;
     last.outFrom = out ? (last.outFrom ?? now) : undefined;
     if (last.repeat) {
-      const far = out && (last.up ? 1 : -1) * (value - expected) > last.bound;
+      const limit = last.up ? this.highest : this.lowest;
+      const far =
+        out &&
+        ((last.up ? 1 : -1) * (value - expected) > last.bound ||
+          (limit !== undefined && Math.abs(limit - value) < last.reserve));
       last.worseRun = far ? last.worseRun + 1 : 0;
       const lasting = last.outFrom !== undefined && now > last.until && now - last.outFrom >= SLACK_MS;
       const outgrown = lasting ? 'lasting' : last.worseRun >= WORSE_CYCLES ? 'worse' : undefined;
@@ -105,6 +124,7 @@ export class RecurringIncidents {
     if (!(last.up ? value > r.upper : value < r.lower)) return undefined;
     last.last = now;
     last.peak = Math.max(last.peak, (last.up ? 1 : -1) * (value - r.expected));
+    last.edge = last.up ? Math.max(last.edge, value) : Math.min(last.edge, value);
     return undefined;
   }
 
@@ -114,7 +134,10 @@ export class RecurringIncidents {
    * a repeat in the last `HABIT_PERIODS`), were out of their band at the place in the hour it starts
    * at, and it goes no more than `WORSE` times as far from its expected value as the furthest of
    * them did. A rate's outage is none: a fall to zero is as far as the series can go, no more than
-   * twice as far as dips to half its level, and an on-call wants each one, whenever it comes.
+   * twice as far as dips to half its level, and an on-call wants each one, whenever it comes. Nor,
+   * for a series with an end to its range its way, is one that goes more than `WORSE` times nearer
+   * it than the nearest of them: a route failing every request, or 95 in 100, after bursts of one
+   * in two failing, is no more than twice as far from its usual share, but it has none left.
    */
   opens(
     up: boolean,
@@ -129,6 +152,8 @@ export class RecurringIncidents {
     let repeats = 0;
     let furthest = 0;
     let until = 0;
+    const limit = up ? this.highest : this.lowest;
+    let nearest = Number.POSITIVE_INFINITY;
     // Cycles of a sixth of an hour or more hardly have a place in it.
     if (intervalMs * 6 <= PERIOD_MS) {
       for (const i of this.incidents) {
@@ -141,23 +166,31 @@ export class RecurringIncidents {
           repeats += i.repeat ? REPEATS : 1;
           furthest = Math.max(furthest, i.peak);
           until = Math.max(until, i.last + periods * PERIOD_MS + slack);
+          if (limit !== undefined) nearest = Math.min(nearest, Math.abs(limit - i.edge));
         }
       }
     }
     if (this.incidents.length === KEPT) this.incidents.shift();
     const last = this.incidents.at(-1);
     if (last !== undefined) last.open = false;
-    const repeat = !outage && repeats >= REPEATS && peak <= WORSE * furthest;
     const bound = WORSE * furthest;
+    const reserve = limit === undefined ? 0 : nearest / WORSE;
+    const repeat =
+      !outage &&
+      repeats >= REPEATS &&
+      peak <= bound &&
+      (limit === undefined || Math.abs(limit - value) >= reserve);
     this.incidents.push({
       up,
       start: now,
       last: now,
       peak,
+      edge: value,
       open: true,
       repeat,
       until,
       bound,
+      reserve,
       outFrom: undefined,
       worseRun: 0,
     });

@@ -32,6 +32,7 @@ import {
   drainedWith,
   errorShare,
   extractSamples,
+  HTTP_ERROR_RATE,
   HTTP_REQUEST_RATE,
   inSeriesUnit,
   observedAs,
@@ -727,7 +728,11 @@ export class AnomalyEngine extends MetricReader {
       }
       return;
     }
-    watched.recurring ??= new RecurringIncidents();
+    // A share of requests goes no higher than all of them, a rate no lower than none.
+    watched.recurring ??= new RecurringIncidents(
+      sample.metric === HTTP_ERROR_RATE ? 1 : undefined,
+      sample.nonNegative ? 0 : undefined,
+    );
     const up = s.reported === 'up';
     if (watched.recurring.opens(up, value, r.expected, now, this.options.intervalMs, s.outageReported)) {
       s.repeat = true;

@@ -2257,6 +2257,36 @@ describe('the anomaly engine', () => {
     expect(missed).toEqual([]);
   });
 
+  // A route failing one request in two for ten minutes every hour (a job on the hour that times out
+  // its database) fails them all, one hour, from the hour on: no more than twice as far from its
+  // usual share as its bursts, that was taken for one more of them, and missed on 4 or 5 of 8
+  // seeded runs, on 1 of 8 before the repeats were remembered (the detector's level has followed
+  // the bursts on it).
+  it('reports a route failing every request at the minutes of the hour it fails one in two at', () => {
+    const missed: string[] = [];
+    for (const [burst, failing] of [
+      [0.5, 1],
+      [0.5, 0.95],
+      [0.6, 1],
+    ] as const) {
+      let runs = 0;
+      for (let seed = 1; seed <= 8; seed++) {
+        const { heard, feed } = minuteRoute();
+        const rand = prng(seed);
+        const from = 2 * DAY_CYCLES;
+        const hour = from + 5 * 60;
+        for (let m = 0; m < hour + 30; m++) {
+          const count = poisson(rand, 60);
+          const share = m >= hour && m < hour + 15 ? failing : m >= from && m % 60 < 10 ? burst : 0.002;
+          feed(m, count, Array.from({ length: count }, rand).filter((u) => u < share).length);
+        }
+        if (heard.some((e) => (e.time - T0) / MINUTE >= hour && (e.time - T0) / MINUTE < hour + 15)) runs++;
+      }
+      if (runs < 7) missed.push(`${failing} failing after bursts of ${burst}: reported on ${runs} of 8`);
+    }
+    expect(missed).toEqual([]);
+  });
+
   // A rate that dips for ten minutes every hour (a job on the hour that holds the service up) has
   // made its dips a habit by its fifth hour; one hour the service stops instead. Taken for one more
   // repeat of the dips (a fall to zero is no more than twice as far as a dip to 40 %), and held
