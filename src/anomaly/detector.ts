@@ -932,7 +932,10 @@ export class StreamingDetector implements Detector {
           // Counters: a deviation within ~3 Poisson standard deviations (plus 2 events) is noise,
           // however surprising the recent average looks. Downward the whole rate is the cap.
           // An average of ~`window` points has a Poisson spread smaller by sqrt(a / (2 − a)).
-          const poissonFloor = 3 * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
+          // A count that has varied less than Poisson noise (a pool's size, set and held) keeps its
+          // band's smaller floor here too: at the full one, its doubling from 8 was noise until the
+          // drift rule saw it minutes later.
+          const poissonFloor = 3 * countFloor * Math.sqrt(multi ? base * RECENT_VAR : base) + 2;
           floorDev = Math.max(floorDev, memberSign > 0 ? poissonFloor : Math.min(poissonFloor, 0.5 * base));
         }
         // The deviation must also clear the band (a single point) or most of it (an average), so a

@@ -2982,6 +2982,37 @@ describe('the anomaly engine', () => {
     }
   }
 
+  // A pool's size, a whole number recorded with no unit, held at one size for days, then resized
+  // (doubled or halved) and, hours later, resized again the same way: each resize is an instant step
+  // to a level held from then on, whether the gauge is recorded every cycle or only as it changes.
+  // The count noise floor made a doubling from 8 to 15, or a halving, noise until the drift rule
+  // saw it, five cycles late.
+  it('reports each resize of a whole-number gauge within three cycles', async () => {
+    const wrong: string[] = [];
+    for (let seed = 1; seed <= 16; seed++) {
+      const rand = prng(seed);
+      rand();
+      const everyCycle = seed % 2 === 0;
+      const up = seed % 4 < 2;
+      const size = [up ? 8 + Math.floor(8 * rand()) : 24 + Math.floor(24 * rand())];
+      size.push(Math.round(size[0]! * (up ? 2 : 0.5)), Math.round(size[0]! * (up ? 4 : 0.25)));
+      const at = [2 * DAY_CYCLES + 60 + Math.floor(300 * rand())];
+      at.push(at[0]! + 200 + Math.floor(300 * rand()));
+      const { events } = await gaugeByTheMinute('db.pool.size', at[1]! + 30, (gauge, i) => {
+        const level = i < at[0]! ? 0 : i < at[1]! ? 1 : 2;
+        if (everyCycle || i === 0 || i === at[0] || i === at[1]) gauge.record(size[level]!);
+      });
+      const cycle = (e: AnomalyEvent) => (e.time - T0) / MINUTE - 1;
+      const ok = events.length === 2 && events.every((e, k) => cycle(e) >= at[k]! && cycle(e) <= at[k]! + 2);
+      if (!ok) {
+        const how = everyCycle ? 'every cycle' : 'as it changes';
+        const heard = events.map((e) => `${e.kind} at ${cycle(e)}`).join(', ');
+        wrong.push(`seed ${seed}, ${size.join(' > ')} at ${at.join(', ')}, ${how}: ${heard}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   // A cache's entries, recorded as they change: through the day (07:00 to 22:00 on weekdays) a few
   // changes a minute, then none through the night and the weekend, the gauge held at its last value
   // as the backends chart it. No value recorded again is no sign of a stuck exporter: held, it was
