@@ -243,6 +243,12 @@ export enum K {
    */
   countFloorMin = 0.25,
   countSeen = 4,
+  /**
+   * A series held still while its typical error was at most this share of its noise floor: a
+   * count's error then is under a twentieth of Poisson noise's, below what a sparse counter's ones
+   * among zeros give (about a third of the floor).
+   */
+  stillShare = 0.25,
   /** Band half-width in sigmas for lower/upper. */
   bandK = 3,
   /** Sigmas by which the recent average must clear the baseline when a multi-point member fires. */

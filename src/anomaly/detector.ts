@@ -1001,6 +1001,8 @@ export class StreamingDetector implements Detector {
       this.outage = isOutage;
       if (isOutage) this.wasOutage = true;
       const fa = ewAlpha(5);
+      // The episode's second point at exactly its first's value, `fastA` not yet moved from it.
+      const again = this.episodeLen === 1 && repeats(y, s[F.fastA]!);
       s[F.epSpread]! += (Math.abs(y - s[F.fastA]!) - s[F.epSpread]!) / this.episodeLen;
       s[F.fastA]! += fa * (y - s[F.fastA]!);
       s[F.fastB]! += fa * (y - dayOff - s[F.fastB]!);
@@ -1015,6 +1017,16 @@ export class StreamingDetector implements Detector {
       } else if ((kind === 'spike' || kind === 'dip') && this.episodeLen >= 3 && this.calmRun === 0) {
         const persisted = this.episodeSign > 0 ? this.bigUp >= 3 : this.bigDown >= 3;
         if (persisted) this.episodeKind = 'level_shift';
+      } else if (
+        (kind === 'spike' || kind === 'dip') &&
+        again &&
+        this.calmRun === 0 &&
+        1.2533 * s[F.maeA]! <= K.stillShare * floor
+      ) {
+        // A series that held still (a pool's size, set and held) and is at the same new value again
+        // has stepped: the engine reports on this point, and a pool that doubled and stays doubled
+        // read as a spike, called a step only two points later.
+        this.episodeKind = 'level_shift';
       }
       if (this.calmRun >= K.recoverPoints) {
         // The likelihood learns again once its window has let go of the episode: an average that
