@@ -119,10 +119,10 @@ export function flushWhenAsked(flush: (timeoutMs: number, drain: boolean) => Pro
 }
 
 /**
- * How long after a worker thread whose instance has shut down ends (or, until it does, after that
- * shutdown ends) a shutdown of the main thread's still shares the thread's deadline: long enough
- * for the main thread's event loop, which the thread held, to empty; a main thread that works on
- * longer has all of its own.
+ * How long after a worker thread's instance has shut down a shutdown of the main thread's still
+ * counts its deadline from the start of the thread's: long enough for the thread to end and the
+ * main thread's event loop, which it held, to empty; a main thread that works on longer has all of
+ * its own.
  */
 const SHARED_FOR_MS = 1000;
 
@@ -135,10 +135,7 @@ const SHARED_FOR_MS = 1000;
  */
 export function threadFlusher(onEnding: () => boolean): {
   flush(timeoutMs: number, drain: boolean): Promise<void>;
-  /**
-   * When, on `realNow()`'s clock, the last of the threads' shutdowns that have just ended began;
-   * for a thread that worked on after its shutdown, as much before its end as the shutdown took.
-   */
+  /** When, on `realNow()`'s clock, the last of the threads' shutdowns that have just ended began. */
   sharedStart(): number | undefined;
   close(): void;
 } {
@@ -146,16 +143,6 @@ export function threadFlusher(onEnding: () => boolean): {
   /** When the shutdowns under way began, by member. */
   const endings = new Map<string, number>();
   let ended: { at: number; start: number } | undefined;
-  /**
-   * How long the shutdowns that ended took, by the thread whose end has not been seen yet: its own
-   * work after them is the service's, which the main thread's deadline is not to pay for, while
-   * the main thread's event loop empties only as the thread ends.
-   */
-  const took = new Map<number, number>();
-  const share = (start: number, at: number) => {
-    const recent = ended !== undefined && at - ended.at <= SHARED_FOR_MS;
-    ended = { at, start: recent ? Math.max(start, ended?.start ?? start) : start };
-  };
   const channel = new BroadcastChannel(CHANNEL);
   let waiting: { members: Set<string>; done: () => void } | undefined;
   let flushing: Promise<void> | undefined;
@@ -163,24 +150,18 @@ export function threadFlusher(onEnding: () => boolean): {
     if (waiting?.members.delete(member) && waiting.members.size === 0) waiting.done();
   };
   const gone = (member: string) => {
-    const thread = members.get(member);
     members.delete(member);
     const start = endings.get(member);
     if (start !== undefined) {
       endings.delete(member);
       const at = realNow();
-      share(start, at);
-      if (thread !== undefined) took.set(thread, Math.min(at - start, took.get(thread) ?? at - start));
+      const recent = ended !== undefined && at - ended.at <= SHARED_FOR_MS;
+      ended = { at, start: recent ? Math.max(start, ended?.start ?? start) : start };
     }
     answered(member);
   };
   const threadEnded = (thread: number) => {
     for (const [member, t] of members) if (t === thread) gone(member);
-    const shutdown = took.get(thread);
-    if (shutdown === undefined) return;
-    took.delete(thread);
-    const at = realNow();
-    share(at - shutdown, at);
   };
   channel.onmessage = (event: MessageEvent) => {
     const message = messageOf(event);

@@ -9,9 +9,8 @@
  * the signal comes, and the service's own SIGTERM handler awaits obs.shutdown() and calls
  * process.exit(); `drained`: the service's own SIGTERM handler drains it, telling the worker to stop,
  * which then records drain.hits and leaves its event loop empty (written `thread ended` on stderr as
- * it ends); `drained-late`: as `drained`, the worker awaiting obs.shutdown() after it records and
- * working on for 1.5 s before it leaves; `drained-shutdown`: as `drained`, the handler then
- * awaiting the worker's end and obs.shutdown(), and calling process.exit(); `late`: the
+ * it ends); `drained-shutdown`: as `drained`, the handler then awaiting the worker's end and
+ * obs.shutdown(), and calling process.exit(); `late`: the
  * service's own SIGTERM handler has the worker record late.hits during the drain (a request still
  * in flight), then awaits obs.shutdown() and calls process.exit(). Writes
  * `ready` on stderr once the workers have recorded. shutdownTimeout: 2 s, or 10 s when a worker is
@@ -23,7 +22,6 @@ import { init } from '../../src/index.js';
 
 const [url = '', how = 'pool'] = process.argv.slice(2);
 const ended = how === 'terminated' || how === 'early' || how === 'nested';
-const drained = how === 'drained' || how === 'drained-late' || how === 'drained-shutdown';
 const start = (series: string) =>
   new Worker(new URL(import.meta.url), { argv: [url, how], workerData: series });
 const early = isMainThread && how === 'early' ? start('gone.hits') : undefined;
@@ -41,11 +39,11 @@ if (isMainThread) {
   obs.metrics.counter('main.hits').add(1);
   const pool = () => {
     const worker = start('thread.hits');
-    if (drained) {
+    if (how === 'drained' || how === 'drained-shutdown') {
       worker.once('exit', () => process.stderr.write('thread ended\n'));
       process.on('SIGTERM', async () => {
         worker.postMessage('stop');
-        if (how !== 'drained-shutdown') return;
+        if (how === 'drained') return;
         await new Promise((r) => worker.once('exit', r));
         await obs.shutdown();
         process.exit(0);
@@ -80,13 +78,7 @@ if (isMainThread) {
     await new Promise((r) => inner.once('message', r));
     await inner.terminate();
   }
-  if (how === 'drained-late')
-    parentPort?.on('message', async () => {
-      obs.metrics.counter('drain.hits').add(1);
-      await obs.shutdown();
-      setTimeout(() => parentPort?.close(), 1500);
-    });
-  else if (drained)
+  if (how === 'drained' || how === 'drained-shutdown')
     parentPort?.on('message', () => {
       obs.metrics.counter('drain.hits').add(1);
       parentPort?.close();
