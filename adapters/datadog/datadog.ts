@@ -41,7 +41,7 @@ import {
   requireApiKey,
   resolveOptions,
 } from './options.js';
-import { type ServiceTags, unifiedTags } from './tags.js';
+import { namesUnifiedTag, type ServiceTags, unifiedTags } from './tags.js';
 
 /**
  * Sends sightline's signals to Datadog: metrics to `/api/v2/series`, logs as Agent-ready JSON lines
@@ -230,7 +230,7 @@ function startDdTrace(
     // A tag without a value (`canary`) is one with an empty value to dd-trace, as it reads DD_TAGS,
     // which this list replaces; one without a key has none.
     if (i < 0) tags[t] = '';
-    else if (i > 0) tags[t.slice(0, i)] = t.slice(i + 1);
+    else if (i > 0 && !otherCaseOfUnified(t.slice(0, i))) tags[t.slice(0, i)] = t.slice(i + 1);
   }
   // dd-trace takes an option given in code over the host's configuration as over its variables:
   // those sightline gives only where neither sets them are read from both.
@@ -257,6 +257,16 @@ function startDdTrace(
   provider.register({ propagator });
   diag.debug('datadog.dd-trace', 'datadog: dd-trace tracer provider registered');
   return { provider, propagator, agentUrl: String(options.url) };
+}
+
+/**
+ * A key naming the service, env or version in another case (`Service:payments`), which the
+ * metrics, logs and events leave out: dd-trace put it on every span beside its own, a second
+ * service to Datadog, which reads tag keys in lower case. The lower-case ones dd-trace reads as its
+ * unified tags, in place of none given, as sightline's core reads DD_TAGS.
+ */
+function otherCaseOfUnified(key: string): boolean {
+  return namesUnifiedTag(key) && key !== key.toLowerCase();
 }
 
 /** W3C Baggage's count of entries a receiver takes, and so one sightline sends without dd-trace. */

@@ -42,6 +42,14 @@ export function fitsTag(key: string, value: string): boolean {
 /** The unified service tags' keys, which tie a series or event to a service. */
 const UNIFIED_KEYS: ReadonlySet<string> = new Set(['service', 'env', 'version']);
 
+/**
+ * Whether a tag key names a unified service tag, in any case: Datadog reads tag keys in lower case,
+ * so `Service:payments` is a second service tag.
+ */
+export function namesUnifiedTag(key: string): boolean {
+  return UNIFIED_KEYS.has(key.toLowerCase());
+}
+
 /** The unified service tags among `tags` (`service:checkout`), by key. */
 export function identityTags(tags: readonly string[]): ReadonlyMap<string, string> {
   const identity = new Map<string, string>();
@@ -97,9 +105,8 @@ export function unifiedTags(identity: ServiceTags, extra: readonly string[], onC
   for (const t of extra) {
     const i = t.indexOf(':');
     const key = i < 0 ? '' : t.slice(0, i);
-    // The unified tags are the adapter's to set; a DD_TAGS entry must not contradict them, in any
-    // case, as Datadog reads tag keys in lower case (`Service:payments` is a second service tag).
-    if (UNIFIED_KEYS.has(key.toLowerCase())) continue;
+    // The unified tags are the adapter's to set; a DD_TAGS entry must not contradict them.
+    if (namesUnifiedTag(key)) continue;
     out.push(rawTag(t, onCut));
   }
   return out;
