@@ -79,6 +79,15 @@ function identityOf(opts: ResolvedOptions, ctx: AdapterContext): ServiceTags {
     env: opts.env === undefined ? from.environment : 'env',
     version: opts.version !== undefined ? 'version' : ctx.version !== undefined ? from.version : 'DD_VERSION',
   });
+  // One set in `ddTrace` is dd-trace's, and so every signal's: checked as those, before dd-trace starts.
+  if (opts.traces === 'dd-trace') {
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const { service, env, version } = opts.ddTrace;
+    checkIdentity(
+      { service: text(service), env: text(env), version: text(version) },
+      { service: 'ddTrace.service', env: 'ddTrace.env', version: 'ddTrace.version' },
+    );
+  }
   return identity;
 }
 

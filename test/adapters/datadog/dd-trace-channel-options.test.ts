@@ -1,12 +1,9 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, SightlineConfigError } from '../../../src/index.js';
-import { agentOfFile, ddTraceOptions, start } from './helpers.js';
+import { agentOfFile, ddTraceLoaded, ddTraceOptions, start } from './helpers.js';
 
 // dd-trace, once loaded and started, stays for the life of the process: this file must load none.
 const startAgent = agentOfFile();
-const ddTraceLoaded = () =>
-  Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\/]dd-trace[\\/]/.test(file));
 
 describe("traces: 'dd-trace' with a channel option refused", () => {
   it("fails init() with the channel's coded error before dd-trace is loaded", async () => {

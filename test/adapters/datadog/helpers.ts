@@ -1,5 +1,6 @@
 import { datadog, type DatadogOptions } from '../../../adapters/datadog/index.js';
 import type { SightlineConfig } from '../../../src/config/types.js';
+import { createRequire } from 'node:module';
 import { afterAll, vi } from 'vitest';
 import { getSightline, init, type Sightline } from '../../../src/index.js';
 import { goldenFiles } from '../harness.js';
@@ -87,6 +88,10 @@ export function agentOfFile(): () => Promise<IntakeServer> {
     return agent;
   };
 }
+
+/** Whether dd-trace was loaded in this process, where once started it stays. */
+export const ddTraceLoaded = (): boolean =>
+  Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\/]dd-trace[\\/]/.test(file));
 
 /** dd-trace mode sending to the loopback Agent, flushing every 50 ms; nothing else exported. */
 export function ddTraceOptions(agent: IntakeServer): Partial<DatadogOptions> {
