@@ -58,6 +58,7 @@ export function buildTracerProvider(
     spanProcessors: processors,
     ...(idGenerator ? { idGenerator } : {}),
     randomTraceIds: idGenerator === undefined || idPart?.randomTraceIds === true,
+    drops,
   });
   // Context manager and propagators are needed in either case; dd-trace's provider then replaces ours.
   const contextManager = new AsyncLocalStorageContextManager();

@@ -310,6 +310,65 @@ export function linkWithCleanAttributes(link: Link, drops: Drops): Link {
   return clean === attributes ? link : { ...link, attributes: clean };
 }
 
+/** The methods of a span its sampler left out, which records nothing. */
+type Unsampled = Pick<
+  Span,
+  'setAttribute' | 'setAttributes' | 'addEvent' | 'addLink' | 'addLinks' | 'spanContext'
+>;
+
+/**
+ * Methods for the spans a sampler leaves out, which no span processor sees: each counts the
+ * attributes of no attribute value it is given, as a span that records and `obs.trace`'s options
+ * count them, so a fault in the code shows whatever the sampling ratio; and `spanContext()` answers
+ * off its span as no span does (see {@link spanContextOffSpan}). They record nothing, as before.
+ * `sdk` is the prototype of such spans.
+ */
+export function unsampledMethods(sdk: Span, drops: Drops): Unsampled {
+  const count = (attributes: unknown): void => {
+    try {
+      cleanAttributes(attributes as Attributes, Number.POSITIVE_INFINITY, drops, true);
+    } catch {
+      // Attributes that cannot be read at all: none to count, as on a span that records.
+    }
+  };
+  return {
+    setAttribute(this: Span, key, value) {
+      const t = typeof value;
+      // Unset (`region: process.env.REGION`) is no value lost; a string, number or boolean costs
+      // one look, as on a span that records.
+      if (value === undefined || ((t === 'string' || t === 'number' || t === 'boolean') && key !== ''))
+        return this;
+      count(typeof key === 'string' ? { [key]: value } : { '': value });
+      return this;
+    },
+    setAttributes(this: Span, attributes) {
+      count(attributes);
+      return this;
+    },
+    addEvent(this: Span, _name, attributesOrTime) {
+      if (attributesOrTime !== null && typeof attributesOrTime === 'object') count(attributesOrTime);
+      return this;
+    },
+    addLink(this: Span, link) {
+      try {
+        linkWithCleanAttributes(link, drops);
+      } catch {
+        // A link that cannot be read: none of its attributes to count.
+      }
+      return this;
+    },
+    addLinks(this: Span, links) {
+      try {
+        for (const link of links) linkWithCleanAttributes(link, drops);
+      } catch {
+        // Not iterable: none of them can be read.
+      }
+      return this;
+    },
+    spanContext: spanContextOffSpan(sdk.spanContext),
+  };
+}
+
 /**
  * A span class's `spanContext()` that, called off its span (`const { spanContext } = span`), answers
  * as no span does where the class's own throws a TypeError into the caller's code: put on the SDK's

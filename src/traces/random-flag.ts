@@ -8,7 +8,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { NodeTracerProvider, type NodeTracerConfig } from '@opentelemetry/sdk-trace-node';
-import { spanContextOffSpan } from './guarded-span.js';
+import type { DropCounter } from '../internal/drops.js';
+import { unsampledMethods } from './guarded-span.js';
 
 /** W3C Trace Context Level 2's `random` trace flag: the trace id's right 56 bits are random. */
 export const RANDOM_TRACE_ID = 0x02;
@@ -23,17 +24,20 @@ const keeping = new WeakSet<Tracer>();
  * starts a trace has it where its id is random, as W3C Trace Context Level 2 asks of the one who
  * makes the id.
  */
-function keepRandomFlag(tracer: Tracer, randomIds: boolean): void {
+function keepRandomFlag(tracer: Tracer, randomIds: boolean, drops: Pick<DropCounter, 'add'>): void {
   if (keeping.has(tracer)) return;
   keeping.add(tracer);
   const start = tracer.startSpan;
-  let offSpan: Span['spanContext'] | undefined;
+  let unsampled: ReturnType<typeof unsampledMethods> | undefined;
   tracer.startSpan = function (this: Tracer, name, options, ctx: Context = context.active()): Span {
     const span = start.call(this, name, options, ctx);
     // One its sampler left out (the SDK's guard sees only those that record) is guarded too, by the
-    // store of one method: off its span, its spanContext() threw into the caller's code.
-    if (!span.isRecording())
-      span.spanContext = offSpan ??= spanContextOffSpan((Object.getPrototypeOf(span) as Span).spanContext);
+    // store of its methods: off its span, its spanContext() threw into the caller's code, and the
+    // attributes of no attribute value it was given went uncounted, where its options' were counted.
+    if (!span.isRecording()) {
+      unsampled ??= unsampledMethods(Object.getPrototypeOf(span) as Span, drops);
+      Object.assign(span, unsampled);
+    }
     const own = span.spanContext();
     const parent = options?.root ? undefined : trace.getSpanContext(ctx);
     if (parent !== undefined && own.traceId === parent.traceId) {
@@ -52,14 +56,16 @@ function keepRandomFlag(tracer: Tracer, randomIds: boolean): void {
  */
 export class RandomFlagTracerProvider extends NodeTracerProvider {
   private readonly randomIds: boolean;
-  constructor(config: NodeTracerConfig & { randomTraceIds: boolean }) {
+  private readonly drops: Pick<DropCounter, 'add'>;
+  constructor(config: NodeTracerConfig & { randomTraceIds: boolean; drops: Pick<DropCounter, 'add'> }) {
     super(config);
     this.randomIds = config.randomTraceIds;
+    this.drops = config.drops;
   }
 
   override getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
     const tracer = super.getTracer(name, version, options);
-    keepRandomFlag(tracer, this.randomIds);
+    keepRandomFlag(tracer, this.randomIds, this.drops);
     return tracer;
   }
 }
