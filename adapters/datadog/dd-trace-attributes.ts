@@ -1,4 +1,6 @@
 import type { AttributeValue, Attributes, Span } from '@opentelemetry/api';
+import type { DropCounter } from '../../src/internal/drops.js';
+import { cleanAttributes } from '../../src/metrics/attributes.js';
 
 /**
  * Attributes with each array as its JSON text (`["A-1","B-2"]`), as the Agent writes an OTLP
@@ -17,23 +19,36 @@ export function arraysAsText(attributes: Attributes | undefined): Attributes | u
   return text ?? attributes;
 }
 
-/** Sends the arrays later set on a dd-trace span as their JSON text, as {@link arraysAsText}. */
-export function keepArrayAttributes(span: Span): Span {
-  span.setAttribute = setAttribute;
-  span.setAttributes = setAttributes;
+/**
+ * Sends the arrays later set on a dd-trace span as their JSON text, as {@link arraysAsText}, and
+ * leaves out an attribute of no attribute value (an object, a Date, a BigInt, an array of mixed
+ * types), counted as `invalid_attribute`, as `obs.trace`'s options and OpenTelemetry mode's spans
+ * leave it out: dd-trace sent an object's members as attributes of their own (`order.id`) and
+ * dropped a Date, counting neither. A string, number or boolean costs one look more.
+ */
+export function keepArrayAttributes(span: Span, drops: Pick<DropCounter, 'add'>): Span {
+  span.setAttribute = function (this: Span, key: string, value: AttributeValue): Span {
+    const t = typeof value;
+    if ((t === 'string' || t === 'number' || t === 'boolean') && key !== '')
+      return Object.getPrototypeOf(this).setAttribute.call(this, key, value);
+    // Unset (`region: process.env.REGION`), as dd-trace takes it: no value lost.
+    if (value === undefined) return this;
+    if (typeof key !== 'string') {
+      drops.add('invalid_attribute');
+      return this;
+    }
+    return setAttributes.call(this, { [key]: value }, drops);
+  };
+  span.setAttributes = function (this: Span, attributes: Attributes): Span {
+    return setAttributes.call(this, attributes, drops);
+  };
   return span;
 }
 
-function setAttribute(this: Span, key: string, value: AttributeValue): Span {
-  return Object.getPrototypeOf(this).setAttribute.call(
-    this,
-    key,
-    Array.isArray(value) ? jsonText(value) : value,
-  );
-}
-
-function setAttributes(this: Span, attributes: Attributes): Span {
-  return Object.getPrototypeOf(this).setAttributes.call(this, arraysAsText(attributes));
+function setAttributes(this: Span, attributes: Attributes, drops: Pick<DropCounter, 'add'>): Span {
+  const clean = cleanAttributes(attributes, Number.POSITIVE_INFINITY, drops, true);
+  if (clean === undefined) return this;
+  return Object.getPrototypeOf(this).setAttributes.call(this, arraysAsText(clean));
 }
 
 /** An array's JSON text; none for one that cannot be read (a throwing getter): dropped, as dd-trace would. */

@@ -28,13 +28,14 @@ import { exceptionKeeper } from './dd-trace-errors.js';
 export function bridgeDdTraceSpans(
   provider: DdTraceProvider,
   fitText: (key: string, value: string) => string,
-  countDrop: (reason: 'after_span_end' | 'detached_span_method', n: number) => void,
+  countDrop: (reason: 'after_span_end' | 'detached_span_method' | 'invalid_attribute', n: number) => void,
 ): Omit<DdTraceProvider, 'register'> {
   const keep = exceptionKeeper(fitText);
   const counted = countingAfterEnd(countDrop);
-  // The array attributes kept, as JSON text; the errors recorded, fitted and kept; what is given
-  // once it ended counted.
-  const bridged = (span: Span): Span => counted(keepArrayAttributes(keep(span)));
+  const drops = { add: (reason: 'invalid_attribute', n = 1) => countDrop(reason, n) };
+  // The array attributes kept, as JSON text, and those of no attribute value left out and counted;
+  // the errors recorded, fitted and kept; what is given once it ended counted.
+  const bridged = (span: Span): Span => counted(keepArrayAttributes(keep(span), drops));
   return {
     getTracer: (name, version, options) => bridgedTracer(provider.getTracer(name, version, options), bridged),
     forceFlush: () => provider.forceFlush(),
