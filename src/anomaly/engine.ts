@@ -529,7 +529,7 @@ export class AnomalyEngine extends MetricReader {
     // out or drained through the cycle, so the search goes on from where it stopped.
     const forgettable = this.series.values();
     // And the gauges held at their last values for over a day, found once a newcomer needs one.
-    let heldLong: Iterator<WatchedSeries> | undefined;
+    let heldLong: IterableIterator<WatchedSeries> | undefined;
     const longestHeld = () => (heldLong ??= this.heldLong(cycle));
     for (const sample of newcomers) {
       const watched = this.series.get(sample.key) ?? this.admit(sample, cycle, forgettable, longestHeld);
@@ -566,7 +566,7 @@ export class AnomalyEngine extends MetricReader {
     sample: SeriesSample,
     cycle: number,
     forgettable: Iterator<WatchedSeries>,
-    heldLong: () => Iterator<WatchedSeries>,
+    heldLong: () => IterableIterator<WatchedSeries>,
   ): WatchedSeries | undefined {
     if (this.series.size >= this.options.maxSeries) {
       // A value held is no series come back: let in for another, each would put the other out in
@@ -582,10 +582,13 @@ export class AnomalyEngine extends MetricReader {
         oldest = s;
         break;
       }
-      for (let next = oldest ? undefined : heldLong().next(); next && !next.done; next = heldLong().next()) {
-        if (this.series.get(next.value.sample.key) !== next.value) continue;
-        oldest = next.value;
-        break;
+      // An array's iterator, which a break leaves where it stopped for the next newcomer.
+      if (oldest === undefined) {
+        for (const s of heldLong()) {
+          if (this.series.get(s.sample.key) !== s) continue;
+          oldest = s;
+          break;
+        }
       }
       if (oldest === undefined) return undefined;
       this.series.delete(oldest.sample.key);
@@ -631,7 +634,7 @@ export class AnomalyEngine extends MetricReader {
    * the order of the cycle's samples, and a gauge set as it changes that held still over a weekend
    * would go before hosts gone for weeks.
    */
-  private heldLong(cycle: number): Iterator<WatchedSeries> {
+  private heldLong(cycle: number): IterableIterator<WatchedSeries> {
     const held: WatchedSeries[] = [];
     for (const s of this.series.values()) {
       if ((cycle - s.recordedCycle) * this.options.intervalMs > HOLD_SILENT_MS) held.push(s);
