@@ -442,13 +442,16 @@ function hideAssignedValues(text: string, isSensitive: (key: string) => boolean)
   for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {
     // TOML, INI and dumps aligned in columns write blanks around the `=` (`api_key = "..."`): those
     // before it are only ever read back from the `=` after them, once.
-    const nameEnd = blanksStart(text, eq, done);
+    let nameEnd = eq;
+    while (nameEnd > done && isBlank(text.charCodeAt(nameEnd - 1))) nameEnd--;
     if (nameEnd < 2 || nameEnd < done) continue;
     const before = text.charCodeAt(nameEnd - 2) | 0x20;
     const last = text.charCodeAt(nameEnd - 1) | 0x20;
     if (before >= 128 || last >= 128) continue;
     if (given?.[(before << 7) | last] !== 1 && !mayEndSecretNameAt(text, nameEnd)) continue;
-    const start = assignedNameStart(text, nameEnd);
+    let start = nameEnd;
+    while (start > 0 && nameEnd - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
+      start--;
     if (nameEnd - start > MAX_HEADER_NAME || (start > 0 && !startsAssignment(text.charCodeAt(start - 1))))
       continue;
     // `==` compares, as code quoted in a message does (`token==null`).
@@ -531,23 +534,6 @@ function wordEnd(text: string, from: number): number {
 
 /** A space or a tab. */
 const isBlank = (c: number): boolean => c === SPACE_CHAR || c === TAB;
-
-/** Where the blanks just before `at` start, not before `floor`. */
-function blanksStart(text: string, at: number, floor = 0): number {
-  while (at > floor && isBlank(text.charCodeAt(at - 1))) at--;
-  return at;
-}
-
-/**
- * Where the name that ends at `end` starts, a variable's, a logfmt key's, a flag's or a header's: more
- * than `MAX_HEADER_NAME` back where it is longer, which names none.
- */
-function assignedNameStart(text: string, end: number): number {
-  let start = end;
-  while (start > 0 && end - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
-    start--;
-  return start;
-}
 
 /** A character of a name assigned a value: a variable's, a logfmt key's, a flag's or a header's. */
 const isAssignedNameChar = (c: number): boolean =>
@@ -659,7 +645,11 @@ function isProseMention(text: string, colon: number, value: number): boolean {
   }
   if (text.charCodeAt(word) !== SPACE_CHAR || !isWordOfProse(text, word + 1)) return false;
   if (AUTH_SCHEMES.has(text.slice(value, word).toLowerCase())) return false;
-  const start = assignedNameStart(text, blanksStart(text, colon));
+  let end = colon;
+  while (end > 0 && (text.charCodeAt(end - 1) === SPACE_CHAR || text.charCodeAt(end - 1) === TAB)) end--;
+  let start = end;
+  while (start > 0 && end - start <= MAX_HEADER_NAME && isAssignedNameChar(text.charCodeAt(start - 1)))
+    start--;
   return text.charCodeAt(start - 1) === SPACE_CHAR && isAlphanumeric(text.charCodeAt(start - 2));
 }
 
